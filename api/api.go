@@ -1,0 +1,120 @@
+// Package api is Redress's JSON API on Fiber. Handlers are thin: they parse,
+// call the domain and let errors.go map what the domain returns.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/redresshq/redress/api/middleware"
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/registry"
+)
+
+// Deps are what the API needs.
+type Deps struct {
+	Log                 *slog.Logger
+	Grievance           *grievance.Service
+	Registry            *registry.Registry
+	Users               *auth.Users
+	Tokens              *auth.Tokens
+	ComplainantTokenTTL time.Duration
+	StaffTokenTTL       time.Duration
+	BodyLimit           int
+	// Checks are run by /readyz (Postgres, NATS); each names itself.
+	Checks map[string]func(context.Context) error
+	// Mount, when set, adds more routes (the HTML frontend) to the app.
+	Mount func(app *fiber.App)
+}
+
+// API holds the handlers.
+type API struct {
+	Deps
+	metrics *prometheus.Registry
+	reqs    *prometheus.HistogramVec
+}
+
+// New builds the Fiber app with every route of the route table.
+func New(d Deps) *fiber.App {
+	a := &API{Deps: d, metrics: prometheus.NewRegistry()}
+	a.reqs = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "redress_http_request_duration_seconds", Help: "HTTP requests by route and status.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"method", "route", "status"})
+	a.metrics.MustRegister(a.reqs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	app := fiber.New(fiber.Config{
+		AppName:               "redress",
+		BodyLimit:             d.BodyLimit,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		ReadBufferSize:        16 << 10,
+		DisableStartupMessage: true,
+		ErrorHandler:          errorHandler(d.Log),
+	})
+	app.Use(middleware.RequestID(), middleware.AccessLog(d.Log, a.observe),
+		recover.New(), middleware.SecurityHeaders())
+
+	app.Get("/livez", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/readyz", a.ready)
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{})))
+	app.Get("/api/openapi.yaml", a.openapi)
+
+	lookup := func(c *fiber.Ctx, id uuid.UUID) (*auth.User, error) { return d.Users.Get(c.UserContext(), id) }
+	for _, r := range a.routes() {
+		var guard fiber.Handler
+		switch r.access {
+		case complainant:
+			guard = middleware.Complainant(d.Tokens)
+		case staff:
+			guard = middleware.Staff(d.Tokens, lookup, r.roles)
+		}
+		if guard != nil {
+			app.Add(r.method, r.path, guard, r.handler)
+		} else {
+			app.Add(r.method, r.path, r.handler)
+		}
+	}
+	if d.Mount != nil {
+		d.Mount(app)
+	}
+	return app
+}
+
+func (a *API) observe(method, route string, status int, d time.Duration) {
+	a.reqs.WithLabelValues(method, route, strconv.Itoa(status)).Observe(d.Seconds())
+}
+
+// Metrics is the registry /metrics serves, for other parts to add to.
+func (a *API) Metrics() *prometheus.Registry { return a.metrics }
+
+func (a *API) ready(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
+	defer cancel()
+	out := fiber.Map{}
+	ok := true
+	for name, check := range a.Checks {
+		if err := check(ctx); err != nil {
+			ok = false
+			out[name] = err.Error()
+		} else {
+			out[name] = "ok"
+		}
+	}
+	if !ok {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": out})
+	}
+	return c.JSON(fiber.Map{"status": "ok", "checks": out})
+}

@@ -1,0 +1,210 @@
+package api
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/api/middleware"
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+const maxIdempotencyKey = 255
+
+// createCase files a complaint: POST /api/v1/cases.
+func (a *API) createCase(c *fiber.Ctx) error {
+	key := c.Get("Idempotency-Key")
+	if len(key) > maxIdempotencyKey || !printableASCII(key) {
+		var f fault.Fields
+		f.Addf("Idempotency-Key", "invalid", "must be 1 to %d visible ASCII characters", maxIdempotencyKey)
+		return f.Err()
+	}
+	key = strings.Clone(key)
+	var req grievance.IntakeRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	rec, err := a.Grievance.Submit(c.UserContext(), &req, key)
+	if err != nil {
+		return err
+	}
+	if rec.Replayed {
+		c.Set("Idempotent-Replayed", "true")
+	}
+	return c.Status(fiber.StatusCreated).JSON(rec)
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// listCases: GET /api/v1/cases with filters and a keyset cursor.
+func (a *API) listCases(c *fiber.Ctx) error {
+	var f fault.Fields
+	filter := grievance.Filter{
+		Kind:     strings.Clone(c.Query("kind")),
+		Priority: strings.Clone(c.Query("priority")),
+		Cursor:   strings.Clone(c.Query("cursor")),
+	}
+	for _, s := range strings.Split(c.Query("status"), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			filter.Statuses = append(filter.Statuses, strings.Clone(s))
+		}
+	}
+	filter.QueueID = queryUUID(c, &f, "queue_id")
+	filter.AISystemID = queryUUID(c, &f, "ai_system_id")
+	if c.Query("assignee_id") == "me" {
+		id := middleware.User(c).ID
+		filter.AssigneeID = &id
+	} else {
+		filter.AssigneeID = queryUUID(c, &f, "assignee_id")
+	}
+	if v := c.Query("breached"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			f.Add("breached", "invalid", "must be true or false")
+		}
+		filter.Breached = &b
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			f.Add("limit", "invalid", "must be a whole number from 1 to 200")
+		}
+		filter.Limit = n
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	page, err := a.Grievance.List(c.UserContext(), filter)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
+}
+
+func queryUUID(c *fiber.Ctx, f *fault.Fields, name string) *uuid.UUID {
+	v := c.Query(name)
+	if v == "" {
+		return nil
+	}
+	id, err := uuid.Parse(v)
+	if err != nil {
+		f.Add(name, "invalid", "must be a UUID")
+		return nil
+	}
+	return &id
+}
+
+func pathID(c *fiber.Ctx) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		var f fault.Fields
+		f.Add("id", "invalid", "the case id in the path must be a UUID")
+		return uuid.Nil, f.Err()
+	}
+	return id, nil
+}
+
+// getCase: GET /api/v1/cases/{id}.
+func (a *API) getCase(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	d, err := a.Grievance.Get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+// caseAudit: GET /api/v1/cases/{id}/audit — the case record and whether its chain verifies.
+func (a *API) caseAudit(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := a.Grievance.Status(c.UserContext(), id); err != nil {
+		return err
+	}
+	entries, err := audit.Entries(c.UserContext(), a.Grievance.DB(), id)
+	if err != nil {
+		return err
+	}
+	if entries == nil {
+		entries = []audit.Entry{}
+	}
+	return c.JSON(fiber.Map{"items": entries, "verification": audit.Verify(id, entries)})
+}
+
+func staffAuthor(c *fiber.Ctx) grievance.Author {
+	u := middleware.User(c)
+	return grievance.Author{Kind: audit.ActorStaff, ID: &u.ID}
+}
+
+// staffMessage: POST /api/v1/cases/{id}/messages {body, visibility}.
+func (a *API) staffMessage(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Body       string `json:"body"`
+		Visibility string `json:"visibility"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	msg, err := a.Grievance.AddMessage(c.UserContext(), id, staffAuthor(c), req.Visibility, req.Body)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(msg)
+}
+
+// acknowledgeCase: POST /api/v1/cases/{id}/acknowledge.
+func (a *API) acknowledgeCase(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if len(c.Body()) > 0 {
+		var req struct{}
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	if err := a.Grievance.Acknowledge(c.UserContext(), id, staffAuthor(c)); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}
+
+// transitionCase: POST /api/v1/cases/{id}/transitions {to, reason}.
+func (a *API) transitionCase(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		To     string `json:"to"`
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if _, err := a.Grievance.Transition(c.UserContext(), id, staffAuthor(c), req.To, req.Reason); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}

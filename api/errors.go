@@ -1,0 +1,138 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/logx"
+)
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type      string             `json:"type"`
+	Title     string             `json:"title"`
+	Status    int                `json:"status"`
+	Detail    string             `json:"detail,omitempty"`
+	Code      string             `json:"code"`
+	Errors    []fault.FieldError `json:"errors,omitempty"`
+	RequestID string             `json:"request_id,omitempty"`
+}
+
+var kindStatus = map[fault.Kind]int{
+	fault.Invalid:      fiber.StatusUnprocessableEntity,
+	fault.Malformed:    fiber.StatusBadRequest,
+	fault.NotFound:     fiber.StatusNotFound,
+	fault.Conflict:     fiber.StatusConflict,
+	fault.Unauthorized: fiber.StatusUnauthorized,
+	fault.Forbidden:    fiber.StatusForbidden,
+	fault.TooMany:      fiber.StatusTooManyRequests,
+	fault.Unsupported:  fiber.StatusUnsupportedMediaType,
+}
+
+// errorHandler is the one place where errors become HTTP responses.
+func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		p := Problem{RequestID: logx.RequestID(c.UserContext())}
+		var fe *fiber.Error
+		if de, ok := fault.As(err); ok {
+			p.Status = kindStatus[de.Kind]
+			p.Code, p.Detail, p.Errors = de.Code, de.Message, de.Fields
+		} else if errors.As(err, &fe) {
+			p.Status, p.Detail = fe.Code, fe.Message
+			p.Code = strings.ToLower(strings.ReplaceAll(utils.StatusMessage(fe.Code), " ", "_"))
+			if fe.Code == fiber.StatusRequestEntityTooLarge {
+				p.Detail = "The request body is too large."
+			}
+		} else {
+			log.ErrorContext(c.UserContext(), "request failed", "err", err, "route", c.Route().Path)
+			p.Status, p.Code = fiber.StatusInternalServerError, "internal_error"
+			p.Detail = "Something went wrong on our side. Nothing was saved; please try again."
+		}
+		if p.Status == 0 {
+			p.Status = fiber.StatusInternalServerError
+		}
+		p.Title = utils.StatusMessage(p.Status)
+		p.Type = "urn:redress:problem:" + p.Code
+		if p.Status == fiber.StatusUnauthorized {
+			c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="redress"`)
+		}
+		body, _ := json.Marshal(p)
+		c.Set(fiber.HeaderContentType, "application/problem+json")
+		return c.Status(p.Status).Send(body)
+	}
+}
+
+// decodeJSON reads the body into v strictly: JSON only, one object, no
+// unknown fields; every failure names what is wrong.
+func decodeJSON(c *fiber.Ctx, v any) error {
+	mt, _, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || (mt != fiber.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
+		return fault.New(fault.Unsupported, "unsupported_media_type", "Send the body as application/json.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return fault.New(fault.Malformed, "malformed_json", "The body must hold exactly one JSON object.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fault.New(fault.Malformed, "malformed_json", "The body must hold exactly one JSON object.")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return fault.New(fault.Malformed, "empty_body", "The request body is empty; send a JSON object.")
+	case errors.As(err, &syn):
+		return fault.New(fault.Malformed, "malformed_json", fmt.Sprintf("The body is not valid JSON (at byte %d).", syn.Offset))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fault.New(fault.Malformed, "malformed_json", "The body ends before the JSON does.")
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return fault.New(fault.Malformed, "malformed_json", "The body must be a JSON object.")
+		}
+		var f fault.Fields
+		f.Addf(field, "wrong_type", "must be %s", jsonType(typ.Type.Kind().String()))
+		return f.Err()
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		var f fault.Fields
+		f.Add(name, "unknown_field", "is not a field of this request")
+		return f.Err()
+	default:
+		return fault.New(fault.Malformed, "malformed_json", "The body could not be read as JSON.")
+	}
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "a list"
+	case "struct", "map", "ptr":
+		return "an object"
+	case "int", "int64", "int32", "float64":
+		return "a number"
+	}
+	return "of another type"
+}

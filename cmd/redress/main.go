@@ -1,0 +1,182 @@
+// Command redress is the grievance mechanism: one binary whose subcommands
+// run the HTTP API (serve), the worker (work), the migrations (migrate), or
+// everything at once for local use (dev).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/redresshq/redress/internal/app"
+	"github.com/redresshq/redress/internal/platform/config"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/logx"
+	"github.com/redresshq/redress/internal/platform/natsx"
+	"github.com/redresshq/redress/internal/version"
+)
+
+const usage = `redress — a grievance mechanism for decisions made with AI
+
+Usage:
+  redress serve            run the HTTP API and web pages (needs DATABASE_URL, NATS_URL, secrets)
+  redress work             run the worker: outbox relay and JetStream consumers
+  redress migrate [status] apply the embedded SQL migrations, or show how far behind the schema is
+  redress dev              everything in one process: private Postgres (unless DATABASE_URL is set),
+                           embedded NATS, migrations, demo data, serve and work
+  redress version          print the version
+
+Configuration is read from the environment; see README.md.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "redress:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no subcommand given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, stdout)
+	case "work":
+		return work(ctx, stdout)
+	case "migrate":
+		return migrate(ctx, args[1:], stdout)
+	case "dev":
+		return dev(ctx, stdout)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "redress", version.Version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown subcommand %q", args[0])
+}
+
+func logger(cfg *config.Config, w io.Writer) *slog.Logger {
+	log := logx.New(w, cfg.LogFormat, cfg.LogLevel)
+	slog.SetDefault(log)
+	return log
+}
+
+func migrate(ctx context.Context, args []string, stdout io.Writer) error {
+	cfg, err := config.Load(config.Need{Database: true})
+	if err != nil {
+		return err
+	}
+	gdb, err := db.Open(ctx, cfg.DatabaseURL, 2)
+	if err != nil {
+		return err
+	}
+	defer db.Close(gdb)
+	if len(args) > 0 && args[0] == "status" {
+		st, err := db.Status(ctx, gdb)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "schema version %d, latest %d, %d pending\n", st.Current, st.Latest, len(st.Pending))
+		for _, p := range st.Pending {
+			fmt.Fprintln(stdout, "pending:", p)
+		}
+		return nil
+	}
+	if len(args) > 0 {
+		return fmt.Errorf("migrate: unknown argument %q (use `redress migrate` or `redress migrate status`)", args[0])
+	}
+	return db.Migrate(ctx, gdb, stdout)
+}
+
+// connectNATS dials NATS and returns the connection and its JetStream handle.
+func connectNATS(url, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := natsx.Connect(url, name, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return nc, js, nil
+}
+
+func serve(ctx context.Context, stdout io.Writer) error {
+	cfg, err := config.Load(config.Need{Database: true, NATS: true, Secrets: true})
+	if err != nil {
+		return err
+	}
+	log := logger(cfg, stdout)
+	core, err := app.NewCore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer core.Close()
+	if err := db.RequireCurrent(ctx, core.DB); err != nil {
+		return err
+	}
+	nc, js, err := connectNATS(cfg.NATSURL, "redress-serve", log)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	return listen(ctx, core.HTTP(nc, js, nil), cfg.Addr, log)
+}
+
+func work(ctx context.Context, stdout io.Writer) error {
+	cfg, err := config.Load(config.Need{Database: true, NATS: true, Secrets: true})
+	if err != nil {
+		return err
+	}
+	log := logger(cfg, stdout)
+	core, err := app.NewCore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer core.Close()
+	if err := db.RequireCurrent(ctx, core.DB); err != nil {
+		return err
+	}
+	nc, js, err := connectNATS(cfg.NATSURL, "redress-work", log)
+	if err != nil {
+		return err
+	}
+	err = core.Worker(js, cfg.WorkerAddr).Run(ctx)
+	_ = nc.Drain()
+	return err
+}
+
+// listen serves HTTP until ctx ends, then stops accepting and waits for
+// requests in flight (bounded).
+func listen(ctx context.Context, app *fiber.App, addr string, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- app.Listen(addr) }()
+	log.Info("http listening", "addr", addr)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("http shutting down")
+	return app.ShutdownWithTimeout(10 * time.Second)
+}

@@ -1,0 +1,90 @@
+// Package app is the composition root: it builds the services from the
+// configuration and hands them to the HTTP API and the worker. Only cmd/ and
+// tests import it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/api"
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/config"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/natsx"
+	"github.com/redresshq/redress/internal/platform/seal"
+	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/worker"
+)
+
+// Core holds the services shared by serve and work.
+type Core struct {
+	Config    *config.Config
+	Log       *slog.Logger
+	DB        *gorm.DB
+	Keys      *seal.Keyring
+	Registry  *registry.Registry
+	Users     *auth.Users
+	Tokens    *auth.Tokens
+	Grievance *grievance.Service
+}
+
+// NewCore opens the database and builds the services.
+func NewCore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Core, error) {
+	keys, err := seal.NewKeyring(cfg.EncryptionKeys, cfg.EncryptionKeyID)
+	if err != nil {
+		return nil, err
+	}
+	gdb, err := db.Open(ctx, cfg.DatabaseURL, cfg.DBMaxConns)
+	if err != nil {
+		return nil, err
+	}
+	return FromDB(cfg, log, gdb, keys), nil
+}
+
+// FromDB builds the services on an open database.
+func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyring) *Core {
+	reg := registry.New(gdb)
+	return &Core{
+		Config: cfg, Log: log, DB: gdb, Keys: keys, Registry: reg,
+		Users:     auth.NewUsers(gdb),
+		Tokens:    auth.NewTokens(cfg.JWTSecret),
+		Grievance: grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg),
+	}
+}
+
+// HTTP builds the Fiber app; nc (may be nil) is checked by /readyz.
+func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App)) *fiber.App {
+	checks := map[string]func(context.Context) error{
+		"postgres": func(ctx context.Context) error { return db.SQL(c.DB).PingContext(ctx) },
+	}
+	if js != nil {
+		checks["nats"] = func(ctx context.Context) error {
+			if nc != nil && !nc.IsConnected() {
+				return fmt.Errorf("not connected")
+			}
+			return natsx.Ping(ctx, js)
+		}
+	}
+	return api.New(api.Deps{
+		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
+		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
+		BodyLimit: c.Config.BodyLimit, Checks: checks, Mount: mount,
+	})
+}
+
+// Worker builds the worker runner.
+func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
+	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance,
+		DatabaseURL: c.Config.DatabaseURL, Replicas: c.Config.NATSReplicas, Addr: addr}
+}
+
+// Close closes the database.
+func (c *Core) Close() error { return db.Close(c.DB) }

@@ -1,0 +1,128 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// User is a staff or body account.
+type User struct {
+	ID           uuid.UUID    `gorm:"type:uuid;primaryKey;default:gen_random_uuid()" json:"id"`
+	Email        string       `json:"email"`
+	Name         string       `json:"name"`
+	Role         string       `json:"role"`
+	PasswordHash string       `json:"-"`
+	Languages    db.TextArray `gorm:"type:text[]" json:"languages"`
+	Skills       db.TextArray `gorm:"type:text[]" json:"skills"`
+	Active       bool         `json:"active"`
+	CreatedAt    time.Time    `json:"created_at"`
+	UpdatedAt    time.Time    `json:"updated_at"`
+}
+
+// Users is the store of staff and body accounts.
+type Users struct {
+	db        *gorm.DB
+	dummyHash string
+}
+
+// NewUsers returns the user store.
+func NewUsers(gdb *gorm.DB) *Users {
+	h, _ := HashPassword("redress-timing-equaliser")
+	return &Users{db: gdb, dummyHash: h}
+}
+
+// ErrBadCredentials is returned for every failed sign-in alike.
+var ErrBadCredentials = fault.New(fault.Unauthorized, "invalid_credentials", "The email or password is not right.")
+
+// Authenticate checks email and password. An unknown email costs the same
+// password check as a known one, so timing does not tell which emails exist.
+func (u *Users) Authenticate(ctx context.Context, email, password string) (*User, error) {
+	var user User
+	err := db.Conn(ctx, u.db).Where("email = ? AND active", strings.ToLower(strings.TrimSpace(email))).Take(&user).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		_, _ = CheckPassword(u.dummyHash, password)
+		return nil, ErrBadCredentials
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: find user: %w", err)
+	}
+	ok, err := CheckPassword(user.PasswordHash, password)
+	if err != nil || !ok {
+		return nil, ErrBadCredentials
+	}
+	return &user, nil
+}
+
+// Get loads an active user by id.
+func (u *Users) Get(ctx context.Context, id uuid.UUID) (*User, error) {
+	var user User
+	err := db.Conn(ctx, u.db).Where("id = ? AND active", id).Take(&user).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fault.New(fault.Unauthorized, "unknown_user", "The account does not exist or is disabled.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: get user: %w", err)
+	}
+	return &user, nil
+}
+
+// NewUser is the input to Create.
+type NewUser struct {
+	Email, Name, Role, Password string
+	Languages, Skills           []string
+}
+
+// Upsert adds a user, or updates the name, role and password of an existing one with that email.
+func (u *Users) Upsert(ctx context.Context, in NewUser) (*User, error) {
+	var f fault.Fields
+	email := strings.ToLower(strings.TrimSpace(in.Email))
+	if !strings.Contains(email, "@") {
+		f.Add("email", "invalid", "must be an email address")
+	}
+	if !validRole(in.Role) {
+		f.Addf("role", "invalid", "must be one of %s", strings.Join(Roles, ", "))
+	}
+	if len(in.Password) < 12 {
+		f.Add("password", "too_short", "must be at least 12 characters")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	user := User{Email: email, Name: in.Name, Role: in.Role, PasswordHash: hash,
+		Languages: in.Languages, Skills: in.Skills, Active: true}
+	err = db.Conn(ctx, u.db).Raw(`
+		INSERT INTO users (email, name, role, password_hash, languages, skills, active)
+		VALUES (?, ?, ?, ?, ?, ?, true)
+		ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role,
+			password_hash = EXCLUDED.password_hash, languages = EXCLUDED.languages,
+			skills = EXCLUDED.skills, active = true, updated_at = now()
+		RETURNING id, created_at, updated_at`,
+		user.Email, user.Name, user.Role, user.PasswordHash, user.Languages, user.Skills).
+		Row().Scan(&user.ID, &user.CreatedAt, &user.UpdatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("auth: upsert user: %w", err)
+	}
+	return &user, nil
+}
+
+func validRole(r string) bool {
+	for _, x := range Roles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}

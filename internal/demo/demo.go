@@ -1,0 +1,91 @@
+// Package demo seeds the data `redress dev` starts with: a register of five AI
+// systems, review queues and one user per role.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/registry"
+	"gorm.io/gorm"
+)
+
+// Login is a seeded account.
+type Login struct{ Email, Role string }
+
+// Logins are the demo accounts, all with the demo password.
+var Logins = []Login{
+	{"admin@example.org", auth.RoleAdmin},
+	{"supervisor@example.org", auth.RoleSupervisor},
+	{"reviewer@example.org", auth.RoleReviewer},
+	{"reviewer2@example.org", auth.RoleReviewer},
+	{"regulator@example.org", auth.RoleBody},
+}
+
+func date(s string) *time.Time {
+	t, _ := time.Parse(time.DateOnly, s)
+	return &t
+}
+
+// Systems is the demo register.
+var Systems = []registry.AISystem{
+	{Slug: "hiring-screener", Name: "TalentSift hiring screener", Provider: "TalentSift B.V.", Version: "4.2",
+		Purpose:  "Ranks job applications and rejects those below a score threshold before a recruiter sees them.",
+		RiskArea: "Employment (AI Act Annex III 4(a))", EUDatabaseID: "EU-AIDB-2026-000417",
+		FRIAReference: "FRIA-2026-03", DPIAReference: "DPIA-HR-11", DeployedSince: date("2025-09-01")},
+	{Slug: "credit-scorer", Name: "CrediScore consumer credit scoring", Provider: "Northwind Analytics Ltd",
+		Version: "2026.1", Purpose: "Scores applicants for consumer loans and sets the credit limit offered.",
+		RiskArea: "Creditworthiness (AI Act Annex III 5(b))", EUDatabaseID: "EU-AIDB-2025-002231",
+		FRIAReference: "FRIA-2025-09", DPIAReference: "DPIA-CR-04", DeployedSince: date("2025-02-15")},
+	{Slug: "benefits-fraud-detector", Name: "Benefits fraud risk detector", Provider: "Civic Algorithms S.A.",
+		Version: "1.8", Purpose: "Flags benefit claims as fraud risks for investigation and may suspend payment.",
+		RiskArea: "Essential public services and benefits (AI Act Annex III 5(a))", EUDatabaseID: "EU-AIDB-2025-000978",
+		FRIAReference: "FRIA-2025-01", DPIAReference: "DPIA-BEN-02", DeployedSince: date("2024-11-04")},
+	{Slug: "shift-scheduler", Name: "ShiftWise scheduling", Provider: "ShiftWise Inc.", Version: "7.0",
+		Purpose:       "Assigns shifts and hours to warehouse workers from demand forecasts and performance data.",
+		RiskArea:      "Employment: task allocation and monitoring (AI Act Annex III 4(b))",
+		FRIAReference: "FRIA-2026-05", DPIAReference: "DPIA-HR-14", DeployedSince: date("2026-01-12")},
+	{Slug: "customer-chatbot", Name: "Customer service assistant", Provider: "Example Org (built on a general-purpose model)",
+		Version: "3.1", Purpose: "Answers customer questions and decides whether to pass a complaint on to a person.",
+		RiskArea: "Limited risk: transparency (AI Act art. 50)", DeployedSince: date("2025-06-30")},
+}
+
+// Queues are the demo review queues.
+var Queues = []struct{ Slug, Name, Description string }{
+	{"general", "General review", "Cases no other rule routes."},
+	{"employment", "Employment decisions", "Hiring, scheduling and workplace AI."},
+	{"credit-and-benefits", "Credit and benefits", "Credit scoring and public benefits."},
+	{"incidents", "Serious incidents", "Possible serious incidents under AI Act art. 73."},
+	{"supervisors", "Supervisor review", "Breaches, escalations and four-eyes approvals."},
+}
+
+// Seed writes the demo data; it is idempotent and resets the demo passwords.
+func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth.Users, password string) error {
+	for i := range Systems {
+		s := Systems[i]
+		if err := reg.Upsert(ctx, &s); err != nil {
+			return err
+		}
+	}
+	for _, q := range Queues {
+		if err := db.Conn(ctx, gdb).Exec(`INSERT INTO queues (slug, name, description) VALUES (?, ?, ?)
+			ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description`,
+			q.Slug, q.Name, q.Description).Error; err != nil {
+			return fmt.Errorf("demo: queue %s: %w", q.Slug, err)
+		}
+	}
+	names := map[string]string{"admin": "Ada Admin", "supervisor": "Sam Supervisor", "reviewer": "Rita Reviewer",
+		"reviewer2": "Rui Reviewer", "regulator": "Regina Regulator"}
+	langs := map[string][]string{"reviewer": {"en", "fr"}, "reviewer2": {"en", "es", "ar"}}
+	for _, l := range Logins {
+		local := l.Email[:len(l.Email)-len("@example.org")]
+		if _, err := users.Upsert(ctx, auth.NewUser{Email: l.Email, Name: names[local], Role: l.Role,
+			Password: password, Languages: langs[local]}); err != nil {
+			return fmt.Errorf("demo: user %s: %w", l.Email, err)
+		}
+	}
+	return nil
+}

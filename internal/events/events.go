@@ -1,0 +1,106 @@
+// Package events defines the JetStream stream, the subjects and the payloads
+// Redress publishes. Payloads carry ids and codes only: never a description,
+// a contact detail or a message body, so nothing personal sits in the stream.
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Stream is the one JetStream stream holding every Redress event.
+const Stream = "REDRESS"
+
+// Subjects. Every subject begins with "redress.".
+const (
+	CaseSubmitted     = "redress.case.submitted"
+	CaseAcknowledged  = "redress.case.acknowledged"
+	CaseStatusChanged = "redress.case.status_changed"
+	CaseMessageAdded  = "redress.case.message_added"
+)
+
+// Envelope is the JSON body of every event.
+type Envelope struct {
+	ID         uuid.UUID       `json:"id"` // the outbox id, also the Nats-Msg-Id
+	Type       string          `json:"type"`
+	OccurredAt time.Time       `json:"occurred_at"`
+	CaseID     uuid.UUID       `json:"case_id"`
+	Data       json.RawMessage `json:"data"`
+}
+
+// Submitted is the data of CaseSubmitted.
+type Submitted struct {
+	Reference     string     `json:"reference"`
+	Kind          string     `json:"kind"`
+	AISystemID    *uuid.UUID `json:"ai_system_id,omitempty"`
+	Rights        []string   `json:"rights"`
+	HarmTypes     []string   `json:"harm_types"`
+	Language      string     `json:"language"`
+	Anonymous     bool       `json:"anonymous"`
+	Channel       string     `json:"channel,omitempty"`
+	Severity      string     `json:"preliminary_severity,omitempty"`
+	AcknowledgeBy time.Time  `json:"acknowledge_by"`
+}
+
+// StatusChanged is the data of CaseStatusChanged and CaseAcknowledged.
+type StatusChanged struct {
+	From   string     `json:"from"`
+	To     string     `json:"to"`
+	Actor  string     `json:"actor"`
+	UserID *uuid.UUID `json:"user_id,omitempty"`
+}
+
+// MessageAdded is the data of CaseMessageAdded.
+type MessageAdded struct {
+	MessageID  uuid.UUID `json:"message_id"`
+	AuthorKind string    `json:"author_kind"`
+	Visibility string    `json:"visibility"`
+}
+
+// StreamConfig is the stream definition; replicas is 1 for one server, 3 in a cluster.
+func StreamConfig(replicas int) jetstream.StreamConfig {
+	return jetstream.StreamConfig{
+		Name:        Stream,
+		Description: "Redress case events (ids and codes only)",
+		Subjects:    []string{"redress.>"},
+		Storage:     jetstream.FileStorage,
+		Retention:   jetstream.LimitsPolicy,
+		MaxAge:      90 * 24 * time.Hour,
+		Duplicates:  2 * time.Hour,
+		Replicas:    replicas,
+		Discard:     jetstream.DiscardOld,
+	}
+}
+
+// EnsureStream creates or updates the stream.
+func EnsureStream(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.Stream, error) {
+	s, err := js.CreateOrUpdateStream(ctx, StreamConfig(replicas))
+	if err != nil {
+		return nil, fmt.Errorf("events: stream %s: %w", Stream, err)
+	}
+	return s, nil
+}
+
+// Consumer names.
+const (
+	ConsumerIntake = "intake"
+)
+
+// ConsumerConfig is a durable pull consumer with explicit acks on subject.
+func ConsumerConfig(name, subject string) jetstream.ConsumerConfig {
+	return jetstream.ConsumerConfig{
+		Durable:       name,
+		FilterSubject: subject,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       30 * time.Second,
+		MaxDeliver:    10,
+		BackOff:       []time.Duration{time.Second, 5 * time.Second, 30 * time.Second},
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		MaxAckPending: 1000,
+	}
+}

@@ -1,0 +1,267 @@
+package grievance
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// ErrWrongPair is the one answer to every reference and receipt that do not match.
+var ErrWrongPair = fault.New(fault.Unauthorized, "invalid_reference_or_receipt",
+	"The reference and receipt do not match a complaint. Check both and try again.")
+
+// OpenSession checks a reference and receipt and returns the case they open.
+// Every failure — malformed, unknown reference, wrong receipt — costs one
+// indexed lookup and one constant-time comparison and returns ErrWrongPair.
+func (s *Service) OpenSession(ctx context.Context, reference, receipt string) (uuid.UUID, error) {
+	ref, refErr := auth.NormalizeReference(reference)
+	if refErr != nil {
+		ref = "RD-000-000-000" // never issued: the lookup below runs and misses
+	}
+	rec, recErr := auth.NormalizeReceipt(receipt)
+	if recErr != nil {
+		rec = receipt
+	}
+	given := auth.HashReceipt(s.receiptSecret, rec)
+	var row struct {
+		ID          uuid.UUID
+		ReceiptHash []byte
+	}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT id, receipt_hash FROM cases WHERE reference = ?`, ref).Scan(&row).Error; err != nil {
+		return uuid.Nil, fmt.Errorf("grievance: session lookup: %w", err)
+	}
+	stored := row.ReceiptHash
+	if len(stored) != len(given) {
+		stored = s.dummyHash
+	}
+	match := subtle.ConstantTimeCompare(stored, given) == 1
+	if !match || refErr != nil || recErr != nil || row.ID == uuid.Nil {
+		return uuid.Nil, ErrWrongPair
+	}
+	return row.ID, nil
+}
+
+// DueDate is a clock as the complainant and the reviewer see it.
+type DueDate struct {
+	Clock       string          `json:"clock"`
+	DueAt       time.Time       `json:"due_at"`
+	StartedAt   time.Time       `json:"started_at"`
+	SatisfiedAt *time.Time      `json:"satisfied_at,omitempty"`
+	Rule        json.RawMessage `json:"rule"`
+}
+
+// TimelineItem is a public entry of the case record.
+type TimelineItem struct {
+	At     time.Time `json:"at"`
+	Action string    `json:"action"`
+	Actor  string    `json:"actor"`
+}
+
+// Message is a message on a case.
+type Message struct {
+	ID         uuid.UUID  `json:"id"`
+	AuthorKind string     `json:"author_kind"`
+	AuthorID   *uuid.UUID `json:"author_id,omitempty"`
+	Visibility string     `json:"visibility"`
+	Body       string     `json:"body"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// ComplainantView is what a complainant sees of their case.
+type ComplainantView struct {
+	Reference   string         `json:"reference"`
+	Kind        string         `json:"kind"`
+	Status      string         `json:"status"`
+	Stage       Stage          `json:"stage"`
+	SubmittedAt time.Time      `json:"submitted_at"`
+	AISystem    string         `json:"ai_system"`
+	Anonymous   bool           `json:"anonymous"`
+	DueDates    []DueDate      `json:"due_dates"`
+	Timeline    []TimelineItem `json:"timeline"`
+	Messages    []Message      `json:"messages"`
+}
+
+// ForComplainant returns the complainant's view of a case.
+func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*ComplainantView, error) {
+	var c struct {
+		Reference, Kind, Status string
+		SubmittedAt             time.Time
+		Anonymous               bool
+		SystemName              *string
+		AISystemOther           *string
+	}
+	conn := db.Conn(ctx, s.db)
+	if err := conn.Raw(`SELECT c.reference, c.kind, c.status, c.submitted_at, c.anonymous,
+		s.name AS system_name, c.ai_system_other FROM cases c LEFT JOIN ai_systems s ON s.id = c.ai_system_id
+		WHERE c.id = ?`, caseID).Scan(&c).Error; err != nil {
+		return nil, fmt.Errorf("grievance: complainant view: %w", err)
+	}
+	if c.Reference == "" {
+		return nil, fault.New(fault.NotFound, "case_not_found", "The case does not exist.")
+	}
+	v := &ComplainantView{Reference: c.Reference, Kind: c.Kind, Status: c.Status, Stage: StageOf(c.Status),
+		SubmittedAt: c.SubmittedAt.UTC(), Anonymous: c.Anonymous}
+	if c.SystemName != nil {
+		v.AISystem = *c.SystemName
+	} else if c.AISystemOther != nil {
+		v.AISystem = *c.AISystemOther
+	}
+	var err error
+	if v.DueDates, err = s.dueDates(ctx, caseID); err != nil {
+		return nil, err
+	}
+	entries, err := audit.Entries(ctx, s.db, caseID)
+	if err != nil {
+		return nil, err
+	}
+	v.Timeline = []TimelineItem{}
+	for _, e := range entries {
+		if e.Public {
+			v.Timeline = append(v.Timeline, TimelineItem{At: e.At, Action: e.Action, Actor: publicActor(e.ActorKind)})
+		}
+	}
+	if v.Messages, err = s.messages(ctx, caseID, false); err != nil {
+		return nil, err
+	}
+	// Staff identities stay with the organisation: the complainant sees roles, not people.
+	for i := range v.Messages {
+		v.Messages[i].AuthorID = nil
+	}
+	return v, nil
+}
+
+func publicActor(kind string) string {
+	switch kind {
+	case audit.ActorComplainant:
+		return "you"
+	case audit.ActorBody:
+		return "independent_body"
+	case audit.ActorSystem:
+		return "system"
+	default:
+		return "organisation"
+	}
+}
+
+func (s *Service) dueDates(ctx context.Context, caseID uuid.UUID) ([]DueDate, error) {
+	rows, err := db.Conn(ctx, s.db).Raw(`SELECT clock, due_at, started_at, satisfied_at, rule FROM case_clocks
+		WHERE case_id = ? ORDER BY due_at, clock`, caseID).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("grievance: clocks: %w", err)
+	}
+	defer rows.Close()
+	out := []DueDate{}
+	for rows.Next() {
+		var d DueDate
+		var rule string
+		if err := rows.Scan(&d.Clock, &d.DueAt, &d.StartedAt, &d.SatisfiedAt, &rule); err != nil {
+			return nil, err
+		}
+		d.DueAt, d.StartedAt = d.DueAt.UTC(), d.StartedAt.UTC()
+		if d.SatisfiedAt != nil {
+			t := d.SatisfiedAt.UTC()
+			d.SatisfiedAt = &t
+		}
+		d.Rule = json.RawMessage(rule)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// messages loads and opens a case's messages; internal ones only for staff.
+func (s *Service) messages(ctx context.Context, caseID uuid.UUID, includeInternal bool) ([]Message, error) {
+	q := `SELECT id, author_kind, author_id, visibility, body_enc, created_at FROM messages WHERE case_id = ?`
+	if !includeInternal {
+		q += ` AND visibility = 'complainant'`
+	}
+	rows, err := db.Conn(ctx, s.db).Raw(q+` ORDER BY created_at, id`, caseID).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("grievance: messages: %w", err)
+	}
+	defer rows.Close()
+	out := []Message{}
+	for rows.Next() {
+		var m Message
+		var sealed []byte
+		if err := rows.Scan(&m.ID, &m.AuthorKind, &m.AuthorID, &m.Visibility, &sealed, &m.CreatedAt); err != nil {
+			return nil, err
+		}
+		if m.Body, err = s.keys.OpenString(purposeMessage(m.ID.String()), sealed); err != nil {
+			return nil, fmt.Errorf("grievance: open message %s: %w", m.ID, err)
+		}
+		m.CreatedAt = m.CreatedAt.UTC()
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Author is who writes a message or acts on a case.
+type Author struct {
+	Kind string     // audit.Actor*
+	ID   *uuid.UUID // the user, for staff and bodies
+}
+
+// AddMessage stores a sealed message, appends it to the case record and
+// announces it, in one transaction.
+func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by Author, visibility, body string) (*Message, error) {
+	var f fault.Fields
+	text(&f, "body", body, 1, maxMessage)
+	oneOf(&f, "visibility", visibility, Visibilities, true)
+	if by.Kind == audit.ActorComplainant && visibility != "complainant" {
+		f.Add("visibility", "invalid", "a complainant's messages are visible to the complainant")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	msg := &Message{ID: uuid.New(), AuthorKind: by.Kind, AuthorID: by.ID, Visibility: visibility, Body: body}
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		var status string
+		if err := conn.Raw(`SELECT status FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&status).Error; err != nil {
+			return fmt.Errorf("grievance: lock case: %w", err)
+		}
+		if status == "" {
+			return fault.New(fault.NotFound, "case_not_found", "The case does not exist.")
+		}
+		if status == StatusWithdrawn {
+			return fault.New(fault.Conflict, "case_withdrawn", "The case was withdrawn; no more messages can be added.")
+		}
+		sealed, err := s.keys.Seal(purposeMessage(msg.ID.String()), []byte(body))
+		if err != nil {
+			return err
+		}
+		if err := conn.Raw(`INSERT INTO messages (id, case_id, author_kind, author_id, visibility, body_enc)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING created_at`, msg.ID, caseID, by.Kind, by.ID, visibility, sealed).
+			Scan(&msg.CreatedAt).Error; err != nil {
+			return fmt.Errorf("grievance: insert message: %w", err)
+		}
+		msg.CreatedAt = msg.CreatedAt.UTC()
+		action := "message.sent"
+		if visibility == "internal" {
+			action = "note.added"
+		}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: action, Public: visibility == "complainant",
+			Data: map[string]any{"message_id": msg.ID, "visibility": visibility}}); err != nil {
+			return err
+		}
+		_, err = outbox.Add(ctx, s.db, events.CaseMessageAdded, caseID,
+			events.MessageAdded{MessageID: msg.ID, AuthorKind: by.Kind, Visibility: visibility})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return msg, nil
+}

@@ -1,0 +1,536 @@
+package grievance
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/sla"
+)
+
+// IntakeRequest is the body of POST /api/v1/cases.
+type IntakeRequest struct {
+	Kind                string          `json:"kind"`
+	AISystemID          string          `json:"ai_system_id,omitempty"`
+	AISystemOther       string          `json:"ai_system_other,omitempty"`
+	DecisionReference   string          `json:"decision_reference,omitempty"`
+	DecisionDate        string          `json:"decision_date,omitempty"`
+	InformedOfAI        string          `json:"informed_of_ai"`
+	Description         string          `json:"description"`
+	Rights              []string        `json:"rights"`
+	HarmTypes           []string        `json:"harm_types,omitempty"`
+	DesiredOutcome      string          `json:"desired_outcome,omitempty"`
+	Language            string          `json:"language,omitempty"`
+	Anonymous           *bool           `json:"anonymous"`
+	Contact             *Contact        `json:"contact,omitempty"`
+	Representative      *Representative `json:"representative,omitempty"`
+	RelatedReference    string          `json:"related_reference,omitempty"`
+	PreliminarySeverity string          `json:"preliminary_severity,omitempty"`
+}
+
+// Contact is how an identified complainant can be reached.
+type Contact struct {
+	Name             string `json:"name"`
+	Email            string `json:"email,omitempty"`
+	Phone            string `json:"phone,omitempty"`
+	Address          string `json:"address,omitempty"`
+	PreferredChannel string `json:"preferred_channel"`
+}
+
+// Representative files for the complainant under a mandate.
+type Representative struct {
+	Name         string `json:"name"`
+	Organisation string `json:"organisation,omitempty"`
+	Email        string `json:"email,omitempty"`
+	Mandate      string `json:"mandate"`
+}
+
+// Receipt is the answer to a filed case. The receipt is shown once: only its hash is kept.
+type Receipt struct {
+	CaseID        uuid.UUID `json:"-"`
+	Reference     string    `json:"reference"`
+	Receipt       string    `json:"receipt"`
+	Status        string    `json:"status"`
+	AcknowledgeBy time.Time `json:"acknowledge_by"`
+	Notice        string    `json:"notice"`
+	Replayed      bool      `json:"-"`
+}
+
+const receiptNotice = "Keep your reference and receipt somewhere safe. You need both to follow your complaint, and the receipt cannot be recovered if lost."
+
+// Limits on free text, in characters.
+const (
+	maxDescription = 20000
+	minDescription = 10
+	maxShortText   = 500
+	maxLongText    = 5000
+	maxMessage     = 10000
+)
+
+// normalized is a validated intake.
+type normalized struct {
+	IntakeRequest
+	aiSystemID    *uuid.UUID
+	decisionDate  *time.Time
+	relatedCaseID *uuid.UUID
+}
+
+// validate checks every field and reports all problems at once.
+func (s *Service) validate(ctx context.Context, in *IntakeRequest, now time.Time) (*normalized, error) {
+	var f fault.Fields
+	n := &normalized{IntakeRequest: *in}
+	r := &n.IntakeRequest
+	trimAll(r)
+
+	oneOf(&f, "kind", r.Kind, Kinds, true)
+	oneOf(&f, "informed_of_ai", r.InformedOfAI, InformedOfAI, true)
+	oneOf(&f, "preliminary_severity", r.PreliminarySeverity, PreliminarySeverity, false)
+
+	switch {
+	case r.AISystemID != "" && r.AISystemOther != "":
+		f.Add("ai_system_id", "conflict", "give either ai_system_id or ai_system_other, not both")
+	case r.AISystemID == "" && r.AISystemOther == "":
+		f.Add("ai_system_id", "required", "name the AI system: its id from GET /api/v1/ai-systems, or ai_system_other in your own words")
+	case r.AISystemID != "":
+		id, err := uuid.Parse(r.AISystemID)
+		if err != nil {
+			f.Add("ai_system_id", "invalid", "must be the id of a system in the register (a UUID)")
+		} else if _, err := s.registry.Get(ctx, id); err != nil {
+			if !fault.Is(err, fault.NotFound) {
+				return nil, err
+			}
+			f.Add("ai_system_id", "not_found", "no AI system with that id is in the register; use ai_system_other if it is not listed")
+		} else {
+			n.aiSystemID = &id
+		}
+	default:
+		text(&f, "ai_system_other", r.AISystemOther, 1, maxShortText)
+	}
+	text(&f, "decision_reference", r.DecisionReference, 0, 200)
+	if r.DecisionDate != "" {
+		d, err := time.Parse(time.DateOnly, r.DecisionDate)
+		switch {
+		case err != nil:
+			f.Add("decision_date", "invalid", "must be a date written YYYY-MM-DD")
+		case d.After(now.Add(24 * time.Hour)):
+			f.Add("decision_date", "in_future", "cannot be in the future")
+		case d.Year() < 1970:
+			f.Add("decision_date", "too_early", "must be 1970 or later")
+		default:
+			n.decisionDate = &d
+		}
+	}
+	text(&f, "description", r.Description, minDescription, maxDescription)
+	codes(&f, "rights", r.Rights, Rights, 1)
+	codes(&f, "harm_types", r.HarmTypes, HarmTypes, 0)
+	text(&f, "desired_outcome", r.DesiredOutcome, 0, maxLongText)
+	if r.Language == "" {
+		r.Language = "en"
+	} else if !validLanguage(r.Language) {
+		f.Add("language", "invalid", "must be a language tag such as en, fr or pt-BR")
+	}
+
+	switch {
+	case r.Anonymous == nil:
+		f.Add("anonymous", "required", "say whether you want to stay anonymous (true or false)")
+	case *r.Anonymous && r.Contact != nil:
+		f.Add("contact", "not_allowed", "leave contact details out of an anonymous complaint")
+	case !*r.Anonymous && r.Contact == nil:
+		f.Add("contact", "required", "an identified complaint needs contact details")
+	case !*r.Anonymous:
+		validateContact(&f, r.Contact)
+	}
+	if rep := r.Representative; rep != nil {
+		text(&f, "representative.name", rep.Name, 1, 200)
+		text(&f, "representative.organisation", rep.Organisation, 0, 200)
+		text(&f, "representative.mandate", rep.Mandate, 1, maxLongText)
+		if rep.Email != "" {
+			email(&f, "representative.email", rep.Email)
+		}
+	}
+	if r.RelatedReference != "" {
+		ref, err := auth.NormalizeReference(r.RelatedReference)
+		if err != nil {
+			f.Add("related_reference", "invalid", "must be a case reference such as RD-123-456-789")
+		} else {
+			var id uuid.UUID
+			if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM cases WHERE reference = ?`, ref).Scan(&id).Error; err != nil {
+				return nil, fmt.Errorf("grievance: related case: %w", err)
+			}
+			if id == uuid.Nil {
+				f.Add("related_reference", "not_found", "no case has that reference")
+			} else {
+				n.relatedCaseID = &id
+				r.RelatedReference = ref
+			}
+		}
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+func validateContact(f *fault.Fields, c *Contact) {
+	text(f, "contact.name", c.Name, 1, 200)
+	text(f, "contact.address", c.Address, 0, 1000)
+	if oneOf(f, "contact.preferred_channel", c.PreferredChannel, Channels, true) {
+		switch c.PreferredChannel {
+		case "email":
+			if c.Email == "" {
+				f.Add("contact.email", "required", "needed when the preferred channel is email")
+			}
+		case "phone":
+			if c.Phone == "" {
+				f.Add("contact.phone", "required", "needed when the preferred channel is phone")
+			}
+		case "post":
+			if c.Address == "" {
+				f.Add("contact.address", "required", "needed when the preferred channel is post")
+			}
+		}
+	}
+	if c.Email != "" {
+		email(f, "contact.email", c.Email)
+	}
+	if c.Phone != "" {
+		digits := 0
+		for _, r := range c.Phone {
+			switch {
+			case r >= '0' && r <= '9':
+				digits++
+			case strings.ContainsRune("+ ()-.", r):
+			default:
+				digits = -100
+			}
+		}
+		if digits < 6 || digits > 20 {
+			f.Add("contact.phone", "invalid", "must be a phone number: digits, spaces, +, -, ( and )")
+		}
+	}
+}
+
+func email(f *fault.Fields, field, v string) {
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || len(v) > 254 {
+		f.Add(field, "invalid", "must be an email address such as name@example.org")
+	}
+}
+
+func oneOf(f *fault.Fields, field, v string, allowed []string, required bool) bool {
+	if v == "" {
+		if required {
+			f.Addf(field, "required", "is required: one of %s", strings.Join(allowed, ", "))
+		}
+		return false
+	}
+	if !slices.Contains(allowed, v) {
+		f.Addf(field, "invalid", "must be one of %s", strings.Join(allowed, ", "))
+		return false
+	}
+	return true
+}
+
+func codes(f *fault.Fields, field string, vs, allowed []string, min int) {
+	if len(vs) < min {
+		f.Addf(field, "required", "choose at least %d of %s", min, strings.Join(allowed, ", "))
+		return
+	}
+	seen := map[string]bool{}
+	for i, v := range vs {
+		name := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case !slices.Contains(allowed, v):
+			f.Addf(name, "invalid", "%q is not one of %s", clip(v, 40), strings.Join(allowed, ", "))
+		case seen[v]:
+			f.Addf(name, "duplicate", "%q is listed twice", v)
+		}
+		seen[v] = true
+	}
+}
+
+// text checks length in characters and refuses invalid UTF-8 and control characters.
+func text(f *fault.Fields, field, v string, min, max int) {
+	if !utf8.ValidString(v) {
+		f.Add(field, "invalid_encoding", "must be valid UTF-8 text")
+		return
+	}
+	for _, r := range v {
+		if r == 0 || (unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t') {
+			f.Add(field, "control_character", "must not contain control characters")
+			return
+		}
+	}
+	n := utf8.RuneCountInString(v)
+	switch {
+	case n == 0 && min > 0:
+		f.Add(field, "required", "is required")
+	case n < min:
+		f.Addf(field, "too_short", "must be at least %d characters", min)
+	case n > max:
+		f.Addf(field, "too_long", "must be at most %d characters (got %d)", max, n)
+	}
+}
+
+func validLanguage(tag string) bool {
+	parts := strings.Split(tag, "-")
+	if len(parts[0]) < 2 || len(parts[0]) > 3 || len(tag) > 35 {
+		return false
+	}
+	for i, p := range parts {
+		if p == "" || len(p) > 8 || (i > 0 && len(p) < 2) {
+			return false
+		}
+		for _, r := range p {
+			lower := r >= 'a' && r <= 'z'
+			if i == 0 && !lower {
+				return false
+			}
+			if i > 0 && !lower && !(r >= 'A' && r <= 'Z') && !(r >= '0' && r <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
+
+func trimAll(r *IntakeRequest) {
+	for _, p := range []*string{&r.Kind, &r.AISystemID, &r.AISystemOther, &r.DecisionReference, &r.DecisionDate,
+		&r.InformedOfAI, &r.Description, &r.DesiredOutcome, &r.Language, &r.RelatedReference, &r.PreliminarySeverity} {
+		*p = strings.TrimSpace(*p)
+	}
+	if c := r.Contact; c != nil {
+		for _, p := range []*string{&c.Name, &c.Email, &c.Phone, &c.Address, &c.PreferredChannel} {
+			*p = strings.TrimSpace(*p)
+		}
+	}
+	if rep := r.Representative; rep != nil {
+		for _, p := range []*string{&rep.Name, &rep.Organisation, &rep.Email, &rep.Mandate} {
+			*p = strings.TrimSpace(*p)
+		}
+	}
+}
+
+// Submit files a case. With an idempotency key, a retried identical request
+// gets the first answer again (receipt included: it is re-derived from the
+// key, never stored) and a different request under the same key is refused.
+func (s *Service) Submit(ctx context.Context, in *IntakeRequest, idempotencyKey string) (*Receipt, error) {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	n, err := s.validate(ctx, in, now)
+	if err != nil {
+		return nil, err
+	}
+	var out *Receipt
+	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
+		if idempotencyKey != "" {
+			replay, err := s.claimIdempotencyKey(ctx, idempotencyKey, &n.IntakeRequest)
+			if err != nil || replay != nil {
+				out = replay
+				return err
+			}
+		}
+		rec, err := s.insertCase(ctx, n, now, idempotencyKey)
+		if err != nil {
+			return err
+		}
+		if idempotencyKey != "" {
+			if err := db.Conn(ctx, s.db).Exec(`UPDATE idempotency_keys SET case_id = ? WHERE scope = 'cases.create' AND key_hash = ?`,
+				rec.CaseID, s.keyHash(idempotencyKey)).Error; err != nil {
+				return fmt.Errorf("grievance: idempotency key: %w", err)
+			}
+		}
+		out = rec
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Service) keyHash(key string) []byte {
+	h := sha256.Sum256([]byte("cases.create\x00" + key))
+	return h[:]
+}
+
+// claimIdempotencyKey records key for this request, or answers a replay.
+// Two requests racing with one key serialise on the primary key: the second
+// waits for the first to commit, then sees its row.
+func (s *Service) claimIdempotencyKey(ctx context.Context, key string, req *IntakeRequest) (*Receipt, error) {
+	canonical, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	reqHash := sha256.Sum256(canonical)
+	conn := db.Conn(ctx, s.db)
+	res := conn.Exec(`INSERT INTO idempotency_keys (scope, key_hash, request_hash) VALUES ('cases.create', ?, ?)
+		ON CONFLICT DO NOTHING`, s.keyHash(key), reqHash[:])
+	if res.Error != nil {
+		return nil, fmt.Errorf("grievance: idempotency key: %w", res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return nil, nil
+	}
+	var prior struct {
+		RequestHash []byte
+		CaseID      *uuid.UUID
+	}
+	if err := conn.Raw(`SELECT request_hash, case_id FROM idempotency_keys WHERE scope = 'cases.create' AND key_hash = ?`,
+		s.keyHash(key)).Scan(&prior).Error; err != nil {
+		return nil, fmt.Errorf("grievance: idempotency key: %w", err)
+	}
+	if string(prior.RequestHash) != string(reqHash[:]) || prior.CaseID == nil {
+		return nil, fault.New(fault.Conflict, "idempotency_key_reused",
+			"This Idempotency-Key was already used for a different request; use a new key for a new complaint.")
+	}
+	var c struct {
+		Reference string
+		Status    string
+		DueAt     time.Time
+	}
+	if err := conn.Raw(`SELECT c.reference, c.status, k.due_at FROM cases c
+		JOIN case_clocks k ON k.case_id = c.id AND k.clock = 'acknowledge' WHERE c.id = ?`, *prior.CaseID).Scan(&c).Error; err != nil {
+		return nil, fmt.Errorf("grievance: replay: %w", err)
+	}
+	return &Receipt{CaseID: *prior.CaseID, Reference: c.Reference, Receipt: auth.DeriveReceipt(s.receiptSecret, key, *prior.CaseID),
+		Status: c.Status, AcknowledgeBy: c.DueAt.UTC(), Notice: receiptNotice, Replayed: true}, nil
+}
+
+func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, idempotencyKey string) (*Receipt, error) {
+	id := uuid.New()
+	sid := id.String()
+	receipt := ""
+	if idempotencyKey != "" {
+		receipt = auth.DeriveReceipt(s.receiptSecret, idempotencyKey, id)
+	} else {
+		var err error
+		if receipt, err = auth.NewReceipt(); err != nil {
+			return nil, err
+		}
+	}
+	r := &n.IntakeRequest
+	description, err := s.keys.SealString(purposeDescription(sid), r.Description)
+	if err != nil {
+		return nil, err
+	}
+	desired, err := s.keys.SealString(purposeDesiredOutcome(sid), r.DesiredOutcome)
+	if err != nil {
+		return nil, err
+	}
+	var contact, representative []byte
+	var channel *string
+	if r.Contact != nil {
+		raw, _ := json.Marshal(r.Contact)
+		if contact, err = s.keys.Seal(purposeContact(sid), raw); err != nil {
+			return nil, err
+		}
+		channel = &r.Contact.PreferredChannel
+	}
+	if r.Representative != nil {
+		raw, _ := json.Marshal(r.Representative)
+		if representative, err = s.keys.Seal(purposeRepresentative(sid), raw); err != nil {
+			return nil, err
+		}
+	}
+	conn := db.Conn(ctx, s.db)
+	var reference string
+	for attempt := 0; reference == "" && attempt < 8; attempt++ {
+		candidate, err := auth.NewReference()
+		if err != nil {
+			return nil, err
+		}
+		res := conn.Exec(`
+			INSERT INTO cases (id, reference, receipt_hash, kind, ai_system_id, ai_system_other, decision_reference,
+			                   decision_date, informed_of_ai, description_enc, desired_outcome_enc, language, anonymous,
+			                   contact_enc, preferred_channel, representative_enc, related_case_id,
+			                   preliminary_severity, submitted_at, status_changed_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (reference) DO NOTHING`,
+			id, candidate, auth.HashReceipt(s.receiptSecret, receipt), r.Kind, n.aiSystemID, nullable(r.AISystemOther),
+			nullable(r.DecisionReference), n.decisionDate, r.InformedOfAI, description, desired, r.Language,
+			*r.Anonymous, contact, channel, representative, n.relatedCaseID, nullable(r.PreliminarySeverity), now, now)
+		if res.Error != nil {
+			return nil, fmt.Errorf("grievance: insert case: %w", res.Error)
+		}
+		if res.RowsAffected == 1 {
+			reference = candidate
+		}
+	}
+	if reference == "" {
+		return nil, fmt.Errorf("grievance: no free reference after 8 attempts")
+	}
+	if err := conn.Exec(`INSERT INTO case_classifications (case_id, rights, harm_types, source) VALUES (?, ?, ?, 'complainant')`,
+		id, db.TextArray(r.Rights), db.TextArray(nonNil(r.HarmTypes))).Error; err != nil {
+		return nil, fmt.Errorf("grievance: classification: %w", err)
+	}
+	clocks := sla.IntakeClocks(r.Kind, now)
+	var ackBy time.Time
+	for _, c := range clocks {
+		rule, _ := json.Marshal(c.Rule)
+		if err := conn.Exec(`INSERT INTO case_clocks (case_id, clock, started_at, due_at, rule) VALUES (?, ?, ?, ?, ?)`,
+			id, c.Clock, c.Started, c.DueAt, string(rule)).Error; err != nil {
+			return nil, fmt.Errorf("grievance: clock %s: %w", c.Clock, err)
+		}
+		if c.Clock == sla.Acknowledge {
+			ackBy = c.DueAt
+		}
+	}
+	channelCode := ""
+	if channel != nil {
+		channelCode = *channel
+	}
+	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: audit.ActorComplainant, Action: "case.submitted",
+		Public: true, Data: map[string]any{
+			"kind": r.Kind, "ai_system_id": n.aiSystemID, "ai_system_listed": n.aiSystemID != nil,
+			"rights": r.Rights, "harm_types": nonNil(r.HarmTypes), "anonymous": *r.Anonymous,
+			"represented": r.Representative != nil, "channel": channelCode, "language": r.Language,
+			"acknowledge_by": ackBy,
+		}}); err != nil {
+		return nil, err
+	}
+	if _, err := outbox.Add(ctx, s.db, events.CaseSubmitted, id, events.Submitted{
+		Reference: reference, Kind: r.Kind, AISystemID: n.aiSystemID, Rights: r.Rights, HarmTypes: nonNil(r.HarmTypes),
+		Language: r.Language, Anonymous: *r.Anonymous, Channel: channelCode, Severity: r.PreliminarySeverity,
+		AcknowledgeBy: ackBy,
+	}); err != nil {
+		return nil, err
+	}
+	return &Receipt{CaseID: id, Reference: reference, Receipt: receipt, Status: StatusSubmitted,
+		AcknowledgeBy: ackBy, Notice: receiptNotice}, nil
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,34 @@
+package grievance
+
+import (
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/platform/seal"
+	"github.com/redresshq/redress/internal/registry"
+)
+
+// Service is the case aggregate's entry point.
+type Service struct {
+	db            *gorm.DB
+	keys          *seal.Keyring
+	receiptSecret []byte
+	registry      *registry.Registry
+	dummyHash     []byte
+}
+
+// NewService returns the grievance service. receiptSecret keys the receipt
+// HMACs; keys seal descriptions, contact details and messages.
+func NewService(gdb *gorm.DB, keys *seal.Keyring, receiptSecret []byte, reg *registry.Registry) *Service {
+	return &Service{db: gdb, keys: keys, receiptSecret: receiptSecret, registry: reg,
+		dummyHash: make([]byte, 32)}
+}
+
+// Purposes bind each sealed value to its column and row.
+func purposeDescription(id string) string    { return "case.description:" + id }
+func purposeDesiredOutcome(id string) string { return "case.desired_outcome:" + id }
+func purposeContact(id string) string        { return "case.contact:" + id }
+func purposeRepresentative(id string) string { return "case.representative:" + id }
+func purposeMessage(id string) string        { return "message.body:" + id }
+
+// DB is the database the service works on (for the case record reader).
+func (s *Service) DB() *gorm.DB { return s.db }

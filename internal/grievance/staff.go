@@ -1,0 +1,426 @@
+package grievance
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/sla"
+)
+
+// Filter selects cases for the staff list.
+type Filter struct {
+	Statuses   []string
+	Kind       string
+	QueueID    *uuid.UUID
+	AISystemID *uuid.UUID
+	AssigneeID *uuid.UUID
+	Priority   string
+	Breached   *bool // an unsatisfied clock is past due
+	Cursor     string
+	Limit      int
+}
+
+// Summary is a case in a list.
+type Summary struct {
+	ID            uuid.UUID  `json:"id"`
+	Reference     string     `json:"reference"`
+	Kind          string     `json:"kind"`
+	Status        string     `json:"status"`
+	Priority      *string    `json:"priority"`
+	AISystemID    *uuid.UUID `json:"ai_system_id"`
+	AISystemName  *string    `json:"ai_system_name"`
+	AISystemOther *string    `json:"ai_system_other,omitempty"`
+	QueueID       *uuid.UUID `json:"queue_id"`
+	AssigneeID    *uuid.UUID `json:"assignee_id"`
+	Language      string     `json:"language"`
+	Anonymous     bool       `json:"anonymous"`
+	SubmittedAt   time.Time  `json:"submitted_at"`
+	NextDueAt     *time.Time `json:"next_due_at"`
+	NextDueClock  *string    `json:"next_due_clock"`
+}
+
+// Page is a page of a keyset-paginated list.
+type Page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+type cursor struct {
+	At time.Time `json:"t"`
+	ID uuid.UUID `json:"i"`
+}
+
+// EncodeCursor and DecodeCursor make opaque keyset cursors.
+func encodeCursor(at time.Time, id uuid.UUID) string {
+	b, _ := json.Marshal(cursor{at, id})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (cursor, error) {
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == uuid.Nil {
+		return c, errors.New("bad cursor")
+	}
+	return c, nil
+}
+
+// ValidateFilter checks a filter's values; the edge parses, the domain judges.
+func ValidateFilter(f *Filter) error {
+	var fs fault.Fields
+	for i, st := range f.Statuses {
+		if !slices.Contains(Statuses, st) {
+			fs.Addf(fmt.Sprintf("status[%d]", i), "invalid", "must be one of %s", strings.Join(Statuses, ", "))
+		}
+	}
+	oneOf(&fs, "kind", f.Kind, Kinds, false)
+	oneOf(&fs, "priority", f.Priority, []string{"P0", "P1", "P2", "P3"}, false)
+	if f.Limit == 0 {
+		f.Limit = 50
+	}
+	if f.Limit < 1 || f.Limit > 200 {
+		fs.Add("limit", "out_of_range", "must be from 1 to 200")
+	}
+	if f.Cursor != "" {
+		if _, err := decodeCursor(f.Cursor); err != nil {
+			fs.Add("cursor", "invalid", "is not a cursor this API returned")
+		}
+	}
+	return fs.Err()
+}
+
+// List returns cases newest first, keyset-paginated on (submitted_at, id).
+func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
+	if err := ValidateFilter(&f); err != nil {
+		return nil, err
+	}
+	where := []string{"true"}
+	args := []any{}
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	if len(f.Statuses) > 0 {
+		add("c.status IN ?", f.Statuses)
+	}
+	if f.Kind != "" {
+		add("c.kind = ?", f.Kind)
+	}
+	if f.QueueID != nil {
+		add("c.queue_id = ?", *f.QueueID)
+	}
+	if f.AISystemID != nil {
+		add("c.ai_system_id = ?", *f.AISystemID)
+	}
+	if f.AssigneeID != nil {
+		add("c.assignee_id = ?", *f.AssigneeID)
+	}
+	if f.Priority != "" {
+		add("c.priority = ?", f.Priority)
+	}
+	if f.Breached != nil {
+		cond := "EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.satisfied_at IS NULL AND k.due_at < now())"
+		if !*f.Breached {
+			cond = "NOT " + cond
+		}
+		add(cond)
+	}
+	if f.Cursor != "" {
+		cur, _ := decodeCursor(f.Cursor)
+		add("(c.submitted_at, c.id) < (?, ?)", cur.At, cur.ID)
+	}
+	args = append(args, f.Limit+1)
+	var items []Summary
+	err := db.Conn(ctx, s.db).Raw(`
+		SELECT c.id, c.reference, c.kind, c.status, c.priority, c.ai_system_id, s.name AS ai_system_name,
+		       c.ai_system_other, c.queue_id, c.assignee_id, c.language, c.anonymous, c.submitted_at,
+		       d.due_at AS next_due_at, d.clock AS next_due_clock
+		  FROM cases c
+		  LEFT JOIN ai_systems s ON s.id = c.ai_system_id
+		  LEFT JOIN LATERAL (SELECT due_at, clock FROM case_clocks k
+		                      WHERE k.case_id = c.id AND k.satisfied_at IS NULL ORDER BY due_at LIMIT 1) d ON true
+		 WHERE `+strings.Join(where, " AND ")+`
+		 ORDER BY c.submitted_at DESC, c.id DESC
+		 LIMIT ?`, args...).Scan(&items).Error
+	if err != nil {
+		return nil, fmt.Errorf("grievance: list: %w", err)
+	}
+	page := &Page[Summary]{Items: items}
+	if len(items) > f.Limit {
+		last := items[f.Limit-1]
+		page.Items = items[:f.Limit]
+		page.NextCursor = encodeCursor(last.SubmittedAt, last.ID)
+	}
+	for i := range page.Items {
+		page.Items[i].SubmittedAt = page.Items[i].SubmittedAt.UTC()
+	}
+	if page.Items == nil {
+		page.Items = []Summary{}
+	}
+	return page, nil
+}
+
+// Classification is how a case is classified.
+type Classification struct {
+	Rights          []string `json:"rights"`
+	HarmTypes       []string `json:"harm_types"`
+	Mechanisms      []string `json:"mechanisms"`
+	HarmStatus      *string  `json:"harm_status"`
+	Scale           *int     `json:"scale"`
+	Scope           *int     `json:"scope"`
+	Irremediability *int     `json:"irremediability"`
+	Rationale       *string  `json:"rationale"`
+	Source          string   `json:"source"`
+}
+
+// Detail is everything staff see of a case, opened.
+type Detail struct {
+	Summary
+	DecisionReference   *string         `json:"decision_reference"`
+	DecisionDate        *string         `json:"decision_date"`
+	InformedOfAI        string          `json:"informed_of_ai"`
+	Description         string          `json:"description"`
+	DesiredOutcome      string          `json:"desired_outcome"`
+	Contact             *Contact        `json:"contact"`
+	PreferredChannel    *string         `json:"preferred_channel"`
+	Representative      *Representative `json:"representative"`
+	RelatedCaseID       *uuid.UUID      `json:"related_case_id"`
+	PreliminarySeverity *string         `json:"preliminary_severity"`
+	AcknowledgedAt      *time.Time      `json:"acknowledged_at"`
+	ReceivedAt          *time.Time      `json:"received_by_worker_at"`
+	StatusReason        *string         `json:"status_reason"`
+	Classification      Classification  `json:"classification"`
+	DueDates            []DueDate       `json:"due_dates"`
+	Messages            []Message       `json:"messages"`
+	AllowedTransitions  []string        `json:"allowed_transitions"`
+}
+
+// Get returns a case with its sensitive fields opened.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
+	var row struct {
+		Summary
+		DecisionReference   *string
+		DecisionDate        *time.Time
+		InformedOfAI        string `gorm:"column:informed_of_ai"`
+		DescriptionEnc      []byte
+		DesiredOutcomeEnc   []byte
+		ContactEnc          []byte
+		PreferredChannel    *string
+		RepresentativeEnc   []byte
+		RelatedCaseID       *uuid.UUID
+		PreliminarySeverity *string
+		AcknowledgedAt      *time.Time
+		ReceivedAt          *time.Time
+		StatusReason        *string
+		Rights              db.TextArray
+		HarmTypes           db.TextArray
+		Mechanisms          db.TextArray
+		HarmStatus          *string
+		Scale               *int
+		Scope               *int
+		Irremediability     *int
+		Rationale           *string
+		Source              string
+	}
+	err := db.Conn(ctx, s.db).Raw(`
+		SELECT c.id, c.reference, c.kind, c.status, c.priority, c.ai_system_id, s.name AS ai_system_name,
+		       c.ai_system_other, c.queue_id, c.assignee_id, c.language, c.anonymous, c.submitted_at,
+		       c.decision_reference, c.decision_date, c.informed_of_ai, c.description_enc, c.desired_outcome_enc,
+		       c.contact_enc, c.preferred_channel, c.representative_enc, c.related_case_id, c.preliminary_severity,
+		       c.acknowledged_at, c.received_at, c.status_reason,
+		       k.rights, k.harm_types, k.mechanisms, k.harm_status, k.scale, k.scope, k.irremediability,
+		       k.rationale, k.source
+		  FROM cases c
+		  LEFT JOIN ai_systems s ON s.id = c.ai_system_id
+		  JOIN case_classifications k ON k.case_id = c.id
+		 WHERE c.id = ?`, id).Scan(&row).Error
+	if err != nil {
+		return nil, fmt.Errorf("grievance: get: %w", err)
+	}
+	if row.ID == uuid.Nil {
+		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+	}
+	sid := id.String()
+	d := &Detail{Summary: row.Summary, DecisionReference: row.DecisionReference, InformedOfAI: row.InformedOfAI,
+		PreferredChannel: row.PreferredChannel, RelatedCaseID: row.RelatedCaseID,
+		PreliminarySeverity: row.PreliminarySeverity, AcknowledgedAt: utcPtr(row.AcknowledgedAt),
+		ReceivedAt: utcPtr(row.ReceivedAt), StatusReason: row.StatusReason,
+		Classification: Classification{Rights: row.Rights, HarmTypes: row.HarmTypes, Mechanisms: row.Mechanisms,
+			HarmStatus: row.HarmStatus, Scale: row.Scale, Scope: row.Scope, Irremediability: row.Irremediability,
+			Rationale: row.Rationale, Source: row.Source},
+		AllowedTransitions: nonNil(Transitions[row.Status]),
+	}
+	d.SubmittedAt = d.SubmittedAt.UTC()
+	if row.DecisionDate != nil {
+		s := row.DecisionDate.Format(time.DateOnly)
+		d.DecisionDate = &s
+	}
+	if d.Description, err = s.keys.OpenString(purposeDescription(sid), row.DescriptionEnc); err != nil {
+		return nil, fmt.Errorf("grievance: open description: %w", err)
+	}
+	if d.DesiredOutcome, err = s.keys.OpenString(purposeDesiredOutcome(sid), row.DesiredOutcomeEnc); err != nil {
+		return nil, fmt.Errorf("grievance: open desired outcome: %w", err)
+	}
+	if row.ContactEnc != nil {
+		d.Contact = &Contact{}
+		if err := s.openJSON(purposeContact(sid), row.ContactEnc, d.Contact); err != nil {
+			return nil, err
+		}
+	}
+	if row.RepresentativeEnc != nil {
+		d.Representative = &Representative{}
+		if err := s.openJSON(purposeRepresentative(sid), row.RepresentativeEnc, d.Representative); err != nil {
+			return nil, err
+		}
+	}
+	if d.DueDates, err = s.dueDates(ctx, id); err != nil {
+		return nil, err
+	}
+	if d.Messages, err = s.messages(ctx, id, true); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (s *Service) openJSON(purpose string, sealed []byte, v any) error {
+	b, err := s.keys.Open(purpose, sealed)
+	if err != nil {
+		return fmt.Errorf("grievance: open %s: %w", strings.SplitN(purpose, ":", 2)[0], err)
+	}
+	return json.Unmarshal(b, v)
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// Transition moves a case to status to with one conditional UPDATE; the
+// WHERE clause admits only the moves in case_transitions. The audit entry
+// and the event are written in the same transaction.
+func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, to, reason string) (string, error) {
+	var f fault.Fields
+	if oneOf(&f, "to", to, Statuses, true) && to == StatusAcknowledged {
+		f.Add("to", "use_acknowledge", "acknowledge a case with POST /api/v1/cases/{id}/acknowledge")
+	}
+	text(&f, "reason", reason, 1, maxLongText)
+	if err := f.Err(); err != nil {
+		return "", err
+	}
+	var from string
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		var err error
+		if from, err = s.move(ctx, caseID, to, "status_reason = ?", reason); err != nil {
+			return err
+		}
+		return s.recordMove(ctx, caseID, by, from, to, map[string]any{"reason": reason}, events.CaseStatusChanged)
+	})
+	return from, err
+}
+
+// Acknowledge moves a submitted case to acknowledged, satisfies the
+// acknowledge clock and restarts the feedback clock from now.
+func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by Author) error {
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		from, err := s.move(ctx, caseID, StatusAcknowledged, "acknowledged_at = now()")
+		if err != nil {
+			return err
+		}
+		conn := db.Conn(ctx, s.db)
+		var now time.Time
+		if err := conn.Raw(`UPDATE case_clocks SET satisfied_at = now() WHERE case_id = ? AND clock = 'acknowledge'
+			RETURNING satisfied_at`, caseID).Scan(&now).Error; err != nil {
+			return fmt.Errorf("grievance: satisfy acknowledge clock: %w", err)
+		}
+		fb := sla.FeedbackAfterAck(now.UTC())
+		rule, _ := json.Marshal(fb.Rule)
+		if err := conn.Exec(`UPDATE case_clocks SET started_at = ?, due_at = ?, rule = ? WHERE case_id = ? AND clock = 'feedback'`,
+			fb.Started, fb.DueAt, string(rule), caseID).Error; err != nil {
+			return fmt.Errorf("grievance: feedback clock: %w", err)
+		}
+		return s.recordMove(ctx, caseID, by, from, StatusAcknowledged,
+			map[string]any{"feedback_due": fb.DueAt}, events.CaseAcknowledged)
+	})
+}
+
+// move is the one conditional status UPDATE. It returns the status moved
+// from, NotFound when the case does not exist, and Conflict when the move is
+// not allowed from the current status.
+func (s *Service) move(ctx context.Context, caseID uuid.UUID, to string, set string, args ...any) (string, error) {
+	conn := db.Conn(ctx, s.db)
+	var from string
+	// The old status is read in the same statement, from the row version the UPDATE replaced.
+	q := `WITH prev AS (SELECT id, status FROM cases WHERE id = ? FOR UPDATE)
+		UPDATE cases c SET status = ?, ` + set + `
+		  FROM prev
+		 WHERE c.id = prev.id
+		   AND prev.status IN (SELECT from_status FROM case_transitions WHERE to_status = ?)
+		RETURNING prev.status`
+	all := append([]any{caseID, to}, args...)
+	all = append(all, to)
+	if err := conn.Raw(q, all...).Scan(&from).Error; err != nil {
+		return "", fmt.Errorf("grievance: move to %s: %w", to, err)
+	}
+	if from != "" {
+		return from, nil
+	}
+	var current string
+	if err := conn.Raw(`SELECT status FROM cases WHERE id = ?`, caseID).Scan(&current).Error; err != nil {
+		return "", fmt.Errorf("grievance: move to %s: %w", to, err)
+	}
+	if current == "" {
+		return "", fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+	}
+	return "", &fault.Error{Kind: fault.Conflict, Code: "illegal_transition",
+		Message: fmt.Sprintf("A case that is %s cannot move to %s. Allowed from %s: %s.", current, to, current,
+			strings.Join(Transitions[current], ", "))}
+}
+
+func (s *Service) recordMove(ctx context.Context, caseID uuid.UUID, by Author, from, to string, extra map[string]any, subject string) error {
+	data := map[string]any{"from": from, "to": to}
+	for k, v := range extra {
+		data[k] = v
+	}
+	action := "case." + to
+	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		Action: action, Public: true, Data: data}); err != nil {
+		return err
+	}
+	_, err := outbox.Add(ctx, s.db, subject, caseID, events.StatusChanged{From: from, To: to, Actor: by.Kind, UserID: by.ID})
+	return err
+}
+
+// MarkReceived records that the worker received the case's submitted event.
+// It is idempotent: a second call changes nothing and returns false.
+func (s *Service) MarkReceived(ctx context.Context, caseID uuid.UUID) (bool, error) {
+	res := db.Conn(ctx, s.db).Exec(`UPDATE cases SET received_at = now() WHERE id = ? AND received_at IS NULL`, caseID)
+	if res.Error != nil {
+		return false, fmt.Errorf("grievance: mark received: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// Status returns a case's status, or NotFound.
+func (s *Service) Status(ctx context.Context, id uuid.UUID) (string, error) {
+	var status string
+	if err := db.Conn(ctx, s.db).Raw(`SELECT status FROM cases WHERE id = ?`, id).Scan(&status).Error; err != nil {
+		return "", fmt.Errorf("grievance: status: %w", err)
+	}
+	if status == "" {
+		return "", fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+	}
+	return status, nil
+}

@@ -1,0 +1,112 @@
+// Package outbox writes events in the same transaction as the change they
+// announce, and lets the relay claim and mark them.
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/platform/db"
+)
+
+// Add writes an event for caseID to the outbox inside the transaction carried by ctx.
+func Add(ctx context.Context, gdb *gorm.DB, subject string, caseID uuid.UUID, data any) (uuid.UUID, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("outbox: marshal %s: %w", subject, err)
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.Nil, err
+	}
+	env := events.Envelope{ID: id, Type: subject, OccurredAt: time.Now().UTC(), CaseID: caseID, Data: raw}
+	payload, err := json.Marshal(env)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("outbox: marshal envelope: %w", err)
+	}
+	if err := db.Conn(ctx, gdb).Exec(
+		`INSERT INTO outbox (id, subject, payload) VALUES (?, ?, ?)`, id, subject, string(payload),
+	).Error; err != nil {
+		return uuid.Nil, fmt.Errorf("outbox: add %s: %w", subject, err)
+	}
+	return id, nil
+}
+
+// Row is an outbox row claimed by the relay.
+type Row struct {
+	ID      uuid.UUID
+	Subject string
+	Payload []byte
+}
+
+// ClaimBatch locks up to limit unpublished rows, oldest first, skipping rows
+// another relay holds, and hands them to publish inside the transaction.
+// Rows publish returns as sent are marked published; the rest get their
+// attempt counted and stay pending. A crash anywhere rolls the claim back, so
+// the rows are claimed again, as they are when publish returns an error: the stream's duplicate window and the
+// consumers' idempotency make the second publish harmless.
+func ClaimBatch(ctx context.Context, gdb *gorm.DB, limit int,
+	publish func(ctx context.Context, rows []Row) (sent []uuid.UUID, failed map[uuid.UUID]error, err error)) (int, error) {
+	n := 0
+	err := db.InTx(ctx, gdb, func(ctx context.Context) error {
+		var rows []Row
+		if err := db.Conn(ctx, gdb).Raw(`
+			SELECT id, subject, payload::text::bytea AS payload FROM outbox
+			 WHERE published_at IS NULL
+			 ORDER BY seq
+			 LIMIT ?
+			 FOR UPDATE SKIP LOCKED`, limit).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("outbox: claim: %w", err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		sent, failed, err := publish(ctx, rows)
+		if err != nil {
+			return err // roll the claim back: the rows stay pending
+		}
+		n = len(sent)
+		if len(sent) > 0 {
+			if err := db.Conn(ctx, gdb).Exec(
+				`UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id IN ?`, sent,
+			).Error; err != nil {
+				return fmt.Errorf("outbox: mark sent: %w", err)
+			}
+		}
+		for id, perr := range failed {
+			if err := db.Conn(ctx, gdb).Exec(
+				`UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`, truncate(perr.Error(), 500), id,
+			).Error; err != nil {
+				return fmt.Errorf("outbox: mark failed: %w", err)
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Prune deletes rows published before cutoff.
+func Prune(ctx context.Context, gdb *gorm.DB, before time.Time) (int64, error) {
+	res := db.Conn(ctx, gdb).Exec(`DELETE FROM outbox WHERE published_at < ?`, before)
+	return res.RowsAffected, res.Error
+}
+
+// Pending counts unpublished rows (a readiness and metrics figure).
+func Pending(ctx context.Context, gdb *gorm.DB) (int64, error) {
+	var n int64
+	err := db.Conn(ctx, gdb).Raw(`SELECT count(*) FROM outbox WHERE published_at IS NULL`).Scan(&n).Error
+	return n, err
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

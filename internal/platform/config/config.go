@@ -1,0 +1,246 @@
+// Package config reads Redress's configuration from the environment.
+//
+// Every secret can also be given as NAME_FILE, the path of a file holding it
+// (Docker and Kubernetes secrets). Load validates everything at once and
+// returns an error naming each bad variable.
+package config
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of one redress process.
+type Config struct {
+	Addr          string // REDRESS_ADDR
+	WorkerAddr    string // REDRESS_WORKER_ADDR
+	DatabaseURL   string // DATABASE_URL
+	DBMaxConns    int    // REDRESS_DB_MAX_CONNS
+	NATSURL       string // NATS_URL
+	NATSReplicas  int    // REDRESS_NATS_REPLICAS
+	LogLevel      string // REDRESS_LOG_LEVEL
+	LogFormat     string // REDRESS_LOG_FORMAT
+	DataDir       string // REDRESS_DATA_DIR
+	DemoPassword  string // REDRESS_DEMO_PASSWORD
+	JWTSecret     []byte // REDRESS_JWT_SECRET
+	ReceiptSecret []byte // REDRESS_RECEIPT_SECRET
+	// EncryptionKeys maps key ids to 32-byte AES-256 keys (REDRESS_ENCRYPTION_KEYS).
+	EncryptionKeys map[string][]byte
+	// EncryptionKeyID names the key that seals new data (REDRESS_ENCRYPTION_KEY_ID).
+	EncryptionKeyID     string
+	ComplainantTokenTTL time.Duration // REDRESS_COMPLAINANT_TOKEN_TTL
+	StaffTokenTTL       time.Duration // REDRESS_STAFF_TOKEN_TTL
+	BodyLimit           int           // REDRESS_BODY_LIMIT (bytes)
+}
+
+// Need says which parts of the configuration a subcommand requires.
+type Need struct {
+	Database bool // DATABASE_URL must be set
+	NATS     bool // NATS_URL must be set
+	Secrets  bool // JWT, receipt and encryption secrets must be set
+}
+
+// Env is the source of variables; os.LookupEnv in production, a map in tests.
+type Env func(string) (string, bool)
+
+// Load reads the configuration from the process environment.
+func Load(need Need) (*Config, error) { return LoadFrom(os.LookupEnv, need) }
+
+// LoadFrom reads the configuration from env and validates it for need.
+func LoadFrom(env Env, need Need) (*Config, error) {
+	r := reader{env: env}
+	c := &Config{
+		Addr:                r.str("REDRESS_ADDR", "127.0.0.1:8080"),
+		WorkerAddr:          r.str("REDRESS_WORKER_ADDR", "127.0.0.1:9090"),
+		DatabaseURL:         r.secret("DATABASE_URL"),
+		DBMaxConns:          r.integer("REDRESS_DB_MAX_CONNS", 20, 1, 1000),
+		NATSURL:             r.str("NATS_URL", ""),
+		NATSReplicas:        r.integer("REDRESS_NATS_REPLICAS", 1, 1, 5),
+		LogLevel:            r.oneOf("REDRESS_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		LogFormat:           r.oneOf("REDRESS_LOG_FORMAT", "json", "json", "text"),
+		DataDir:             r.str("REDRESS_DATA_DIR", ".redress"),
+		DemoPassword:        r.secret("REDRESS_DEMO_PASSWORD"),
+		ComplainantTokenTTL: r.duration("REDRESS_COMPLAINANT_TOKEN_TTL", 30*time.Minute),
+		StaffTokenTTL:       r.duration("REDRESS_STAFF_TOKEN_TTL", 8*time.Hour),
+		BodyLimit:           r.integer("REDRESS_BODY_LIMIT", 256<<10, 4<<10, 64<<20),
+	}
+	r.addr("REDRESS_ADDR", c.Addr)
+	r.addr("REDRESS_WORKER_ADDR", c.WorkerAddr)
+	if need.Database && c.DatabaseURL == "" {
+		r.fail("DATABASE_URL", "is required (for example postgres://redress:secret@localhost:5432/redress)")
+	}
+	if need.NATS && c.NATSURL == "" {
+		r.fail("NATS_URL", "is required (for example nats://localhost:4222)")
+	}
+	if jwt := r.secret("REDRESS_JWT_SECRET"); jwt != "" || need.Secrets {
+		c.JWTSecret = r.key("REDRESS_JWT_SECRET", jwt)
+	}
+	if rs := r.secret("REDRESS_RECEIPT_SECRET"); rs != "" || need.Secrets {
+		c.ReceiptSecret = r.key("REDRESS_RECEIPT_SECRET", rs)
+	}
+	if keys := r.secret("REDRESS_ENCRYPTION_KEYS"); keys != "" || need.Secrets {
+		c.EncryptionKeys, c.EncryptionKeyID = r.encryptionKeys(keys, r.str("REDRESS_ENCRYPTION_KEY_ID", ""))
+	}
+	if len(r.errs) > 0 {
+		return nil, errors.Join(r.errs...)
+	}
+	return c, nil
+}
+
+// ParseEncryptionKeys parses "id:base64,id:base64" into a key map.
+func ParseEncryptionKeys(s string) (map[string][]byte, error) {
+	keys := map[string][]byte{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		id, b64, ok := strings.Cut(part, ":")
+		if !ok || id == "" || len(id) > 32 {
+			return nil, fmt.Errorf("entry %q must be keyid:base64key with a key id of 1 to 32 characters", redact(part))
+		}
+		key, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			return nil, fmt.Errorf("key %q is not valid base64", id)
+		}
+		if len(key) != 32 {
+			return nil, fmt.Errorf("key %q must decode to 32 bytes (AES-256), got %d", id, len(key))
+		}
+		if _, dup := keys[id]; dup {
+			return nil, fmt.Errorf("key id %q appears twice", id)
+		}
+		keys[id] = key
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("no keys given")
+	}
+	return keys, nil
+}
+
+func redact(s string) string {
+	if id, _, ok := strings.Cut(s, ":"); ok {
+		return id + ":…"
+	}
+	if len(s) > 8 {
+		return s[:4] + "…"
+	}
+	return s
+}
+
+type reader struct {
+	env  Env
+	errs []error
+}
+
+func (r *reader) fail(name, msg string) {
+	r.errs = append(r.errs, fmt.Errorf("config: %s %s", name, msg))
+}
+
+func (r *reader) str(name, def string) string {
+	if v, ok := r.env(name); ok && strings.TrimSpace(v) != "" {
+		return strings.TrimSpace(v)
+	}
+	return def
+}
+
+// secret reads NAME, or the file named by NAME_FILE; setting both is an error.
+func (r *reader) secret(name string) string {
+	v, hasV := r.env(name)
+	path, hasF := r.env(name + "_FILE")
+	switch {
+	case hasV && v != "" && hasF && path != "":
+		r.fail(name, "and "+name+"_FILE are both set; set only one")
+		return ""
+	case hasF && path != "":
+		b, err := os.ReadFile(path)
+		if err != nil {
+			r.fail(name+"_FILE", fmt.Sprintf("cannot be read: %v", err))
+			return ""
+		}
+		return strings.TrimSpace(string(b))
+	default:
+		return strings.TrimSpace(v)
+	}
+}
+
+func (r *reader) integer(name string, def, min, max int) int {
+	v, ok := r.env(name)
+	if !ok || v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		r.fail(name, fmt.Sprintf("must be a whole number from %d to %d, got %q", min, max, v))
+		return def
+	}
+	return n
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v, ok := r.env(name)
+	if !ok || v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(name, fmt.Sprintf("must be a positive duration such as 30m or 8h, got %q", v))
+		return def
+	}
+	return d
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := r.str(name, def)
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.fail(name, fmt.Sprintf("must be one of %s, got %q", strings.Join(allowed, ", "), v))
+	return def
+}
+
+func (r *reader) addr(name, v string) {
+	if _, _, err := net.SplitHostPort(v); err != nil {
+		r.fail(name, fmt.Sprintf("must be host:port, got %q", v))
+	}
+}
+
+// key validates a secret used as an HMAC key: at least 32 bytes.
+func (r *reader) key(name, v string) []byte {
+	if v == "" {
+		r.fail(name, "is required (at least 32 random bytes, e.g. `head -c32 /dev/urandom | base64`)")
+		return nil
+	}
+	if len(v) < 32 {
+		r.fail(name, fmt.Sprintf("must be at least 32 bytes long, got %d", len(v)))
+		return nil
+	}
+	return []byte(v)
+}
+
+func (r *reader) encryptionKeys(v, current string) (map[string][]byte, string) {
+	if v == "" {
+		r.fail("REDRESS_ENCRYPTION_KEYS", "is required (keyid:base64 of 32 random bytes, e.g. k1:$(head -c32 /dev/urandom | base64))")
+		return nil, ""
+	}
+	keys, err := ParseEncryptionKeys(v)
+	if err != nil {
+		r.fail("REDRESS_ENCRYPTION_KEYS", err.Error())
+		return nil, ""
+	}
+	if current == "" {
+		first, _, _ := strings.Cut(strings.TrimSpace(v), ":")
+		current = first
+	}
+	if _, ok := keys[current]; !ok {
+		r.fail("REDRESS_ENCRYPTION_KEY_ID", fmt.Sprintf("names key %q, which is not in REDRESS_ENCRYPTION_KEYS", current))
+	}
+	return keys, current
+}

@@ -1,0 +1,84 @@
+// Package db opens PostgreSQL through GORM and carries the transaction in the context.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Open connects to dsn with a bounded pool and GORM's error translation on.
+func Open(ctx context.Context, dsn string, maxConns int) (*gorm.DB, error) {
+	gdb, err := gorm.Open(postgres.Open(dsn), &gorm.Config{
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("db: open: %w", err)
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return nil, fmt.Errorf("db: pool: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(maxConns)
+	sqlDB.SetMaxIdleConns(maxConns)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("db: ping: %w", err)
+	}
+	return gdb, nil
+}
+
+// Close closes the pool under gdb.
+func Close(gdb *gorm.DB) error {
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// SQL returns the *sql.DB under gdb.
+func SQL(gdb *gorm.DB) *sql.DB {
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		panic(err) // only fails for a gorm.DB not opened from a *sql.DB pool
+	}
+	return sqlDB
+}
+
+type txKey struct{}
+
+// Conn returns the transaction carried in ctx, or gdb itself, bound to ctx.
+func Conn(ctx context.Context, gdb *gorm.DB) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx.WithContext(ctx)
+	}
+	return gdb.WithContext(ctx)
+}
+
+// InTx runs fn in a transaction carried by the context it receives. If ctx
+// already carries one, fn joins it (savepoints are not used: the outer
+// transaction owns commit and rollback).
+func InTx(ctx context.Context, gdb *gorm.DB, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	return gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation.
+func IsUniqueViolation(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }

@@ -1,0 +1,88 @@
+// Package registry is the register of AI systems the organisation deploys.
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// AISystem is one entry of the register.
+type AISystem struct {
+	ID            uuid.UUID  `gorm:"type:uuid;primaryKey;default:gen_random_uuid()" json:"id"`
+	Slug          string     `json:"slug"`
+	Name          string     `json:"name"`
+	Provider      string     `json:"provider"`
+	Version       string     `json:"version"`
+	Purpose       string     `json:"purpose"`
+	RiskArea      string     `json:"risk_area"`
+	EUDatabaseID  string     `gorm:"column:eu_database_id" json:"eu_database_id,omitempty"`
+	FRIAReference string     `gorm:"column:fria_reference" json:"fria_reference,omitempty"`
+	DPIAReference string     `gorm:"column:dpia_reference" json:"dpia_reference,omitempty"`
+	DeployedSince *time.Time `gorm:"type:date" json:"deployed_since,omitempty"`
+	Active        bool       `json:"active"`
+	CreatedAt     time.Time  `json:"-"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+}
+
+// TableName is the register's table.
+func (AISystem) TableName() string { return "ai_systems" }
+
+// Registry reads and keeps the register.
+type Registry struct{ db *gorm.DB }
+
+// New returns the registry.
+func New(gdb *gorm.DB) *Registry { return &Registry{db: gdb} }
+
+// List returns active systems ordered by name, after the cursor (a name and id), up to limit.
+func (r *Registry) List(ctx context.Context, afterName string, afterID uuid.UUID, limit int) ([]AISystem, error) {
+	var out []AISystem
+	q := db.Conn(ctx, r.db).Where("active")
+	if afterName != "" {
+		q = q.Where("(name, id) > (?, ?)", afterName, afterID)
+	}
+	if err := q.Order("name, id").Limit(limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("registry: list: %w", err)
+	}
+	return out, nil
+}
+
+// Get returns one active system.
+func (r *Registry) Get(ctx context.Context, id uuid.UUID) (*AISystem, error) {
+	var s AISystem
+	err := db.Conn(ctx, r.db).Where("id = ? AND active", id).Take(&s).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, fault.New(fault.NotFound, "ai_system_not_found", "No AI system with that id is in the register.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: get: %w", err)
+	}
+	return &s, nil
+}
+
+// Upsert adds or updates a system by slug (demo data and the admin API).
+func (r *Registry) Upsert(ctx context.Context, s *AISystem) error {
+	err := db.Conn(ctx, r.db).Raw(`
+		INSERT INTO ai_systems (slug, name, provider, version, purpose, risk_area, eu_database_id,
+		                        fria_reference, dpia_reference, deployed_since, active)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)
+		ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, provider = EXCLUDED.provider,
+			version = EXCLUDED.version, purpose = EXCLUDED.purpose, risk_area = EXCLUDED.risk_area,
+			eu_database_id = EXCLUDED.eu_database_id, fria_reference = EXCLUDED.fria_reference,
+			dpia_reference = EXCLUDED.dpia_reference, deployed_since = EXCLUDED.deployed_since,
+			active = true, updated_at = now()
+		RETURNING id, active, updated_at`,
+		s.Slug, s.Name, s.Provider, s.Version, s.Purpose, s.RiskArea, s.EUDatabaseID, s.FRIAReference,
+		s.DPIAReference, s.DeployedSince).Row().Scan(&s.ID, &s.Active, &s.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("registry: upsert %s: %w", s.Slug, err)
+	}
+	return nil
+}

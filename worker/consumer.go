@@ -1,0 +1,108 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/platform/db"
+)
+
+// errPoison marks a message no retry can fix.
+var errPoison = errors.New("poison message")
+
+// Handler handles one event inside a transaction that also records it as
+// processed by its consumer, so a redelivery changes nothing.
+type Handler func(ctx context.Context, env *events.Envelope) error
+
+// Consumer is a durable pull consumer running one handler.
+type Consumer struct {
+	Name, Subject string
+	Handle        Handler
+}
+
+// run consumes until ctx ends, then drains what is in flight.
+func (w *Runner) runConsumer(ctx context.Context, stream jetstream.Stream, c Consumer) error {
+	cons, err := stream.CreateOrUpdateConsumer(ctx, events.ConsumerConfig(c.Name, c.Subject))
+	if err != nil {
+		return fmt.Errorf("worker: consumer %s: %w", c.Name, err)
+	}
+	log := w.Log.With("consumer", c.Name)
+	cc, err := cons.Consume(func(msg jetstream.Msg) { w.handle(ctx, log, c, msg) },
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			if ctx.Err() == nil {
+				log.Warn("consume", "err", err)
+			}
+		}))
+	if err != nil {
+		return fmt.Errorf("worker: consume %s: %w", c.Name, err)
+	}
+	<-ctx.Done()
+	cc.Drain()
+	select {
+	case <-cc.Closed():
+	case <-time.After(10 * time.Second):
+		cc.Stop()
+	}
+	return nil
+}
+
+func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg jetstream.Msg) {
+	hctx := context.WithoutCancel(ctx)
+	meta, _ := msg.Metadata()
+	var env events.Envelope
+	if err := json.Unmarshal(msg.Data(), &env); err != nil || env.ID.String() == "00000000-0000-0000-0000-000000000000" {
+		w.deadLetter(hctx, log, c, msg, meta, fmt.Errorf("%w: payload is not an event envelope", errPoison))
+		return
+	}
+	err := db.InTx(hctx, w.DB, func(ctx context.Context) error {
+		res := db.Conn(ctx, w.DB).Exec(`INSERT INTO processed_events (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+			c.Name, env.ID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return nil // handled before: a redelivery or a duplicate publish
+		}
+		return c.Handle(ctx, &env)
+	})
+	switch {
+	case err == nil:
+		if aerr := msg.DoubleAck(hctx); aerr != nil {
+			log.Warn("ack", "event_id", env.ID, "err", aerr)
+		}
+	case errors.Is(err, errPoison):
+		w.deadLetter(hctx, log, c, msg, meta, err)
+	default:
+		delay := time.Second
+		if meta != nil {
+			delay = min(time.Duration(meta.NumDelivered)*2*time.Second, 30*time.Second)
+		}
+		log.Warn("handler failed; will retry", "event_id", env.ID, "err", err, "retry_in", delay)
+		_ = msg.NakWithDelay(delay)
+	}
+}
+
+// deadLetter records a poison message and terminates it so it is not redelivered.
+func (w *Runner) deadLetter(ctx context.Context, log *slog.Logger, c Consumer, msg jetstream.Msg, meta *jetstream.MsgMetadata, reason error) {
+	var seq uint64
+	var delivered uint64
+	if meta != nil {
+		seq, delivered = meta.Sequence.Stream, meta.NumDelivered
+	}
+	eventID := msg.Headers().Get(jetstream.MsgIDHeader)
+	if err := db.Conn(ctx, w.DB).Exec(`INSERT INTO dead_letters (consumer, subject, event_id, stream_seq, deliveries, reason, payload)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Name, msg.Subject(), eventID, seq, delivered, reason.Error(), msg.Data()).Error; err != nil {
+		log.Error("dead letter not recorded; will retry", "err", err)
+		_ = msg.NakWithDelay(5 * time.Second)
+		return
+	}
+	log.Error("dead letter", "subject", msg.Subject(), "stream_seq", seq, "reason", reason.Error())
+	_ = msg.TermWithReason(reason.Error())
+}

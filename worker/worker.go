@@ -1,0 +1,159 @@
+// Package worker runs Redress's background work: the outbox relay and the
+// JetStream consumers. Run N workers against one Postgres and one NATS: the
+// relay claims rows with SKIP LOCKED and the consumers are durable and shared.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/natsx"
+)
+
+// Runner is the worker process.
+type Runner struct {
+	DB          *gorm.DB
+	JS          jetstream.JetStream
+	Log         *slog.Logger
+	Grievance   *grievance.Service
+	DatabaseURL string
+	Replicas    int
+	Addr        string // health and metrics; empty for none
+}
+
+// Consumers are the durable consumers this worker runs.
+func (w *Runner) Consumers() []Consumer {
+	return []Consumer{
+		{Name: events.ConsumerIntake, Subject: events.CaseSubmitted, Handle: w.recordReceived},
+	}
+}
+
+// recordReceived marks a submitted case as received by the worker and notes
+// it in the case record. Routing (issue #3) builds on this consumer.
+func (w *Runner) recordReceived(ctx context.Context, env *events.Envelope) error {
+	first, err := w.Grievance.MarkReceived(ctx, env.CaseID)
+	if err != nil {
+		return err
+	}
+	if !first {
+		return nil
+	}
+	_, err = audit.Append(ctx, w.DB, audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
+		Action: "case.received", Data: map[string]any{"event_id": env.ID, "consumer": events.ConsumerIntake}})
+	return err
+}
+
+// Run runs the relay and the consumers until ctx ends, then stops them in
+// order: consumers drain, the relay finishes its batch.
+func (w *Runner) Run(ctx context.Context) error {
+	stream, err := events.EnsureStream(ctx, w.JS, max(w.Replicas, 1))
+	if err != nil {
+		return err
+	}
+	metrics := prometheus.NewRegistry()
+	published := prometheus.NewCounter(prometheus.CounterOpts{Name: "redress_outbox_published_total",
+		Help: "Outbox rows published to JetStream."})
+	pending := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redress_outbox_pending",
+		Help: "Outbox rows not yet published."}, func() float64 {
+		n, _ := outbox.Pending(context.Background(), w.DB)
+		return float64(n)
+	})
+	metrics.MustRegister(published, pending, collectors.NewGoCollector())
+
+	relay := &Relay{DB: w.DB, JS: w.JS, Log: w.Log.With("part", "relay"), DatabaseURL: w.DatabaseURL,
+		Published: func(n int) { published.Add(float64(n)) }}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	start := func(name string, fn func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(ctx); err != nil {
+				errs <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	start("relay", relay.Run)
+	for _, c := range w.Consumers() {
+		start("consumer "+c.Name, func(ctx context.Context) error { return w.runConsumer(ctx, stream, c) })
+	}
+	start("housekeeping", w.housekeeping)
+	var srv *http.Server
+	if w.Addr != "" {
+		srv = w.healthServer(metrics)
+		go func() {
+			if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs <- fmt.Errorf("worker http: %w", err)
+			}
+		}()
+	}
+	w.Log.Info("worker running", "consumers", len(w.Consumers()), "addr", w.Addr)
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errs:
+	}
+	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = srv.Shutdown(sctx)
+		cancel()
+	}
+	wg.Wait()
+	return runErr
+}
+
+func (w *Runner) healthServer(metrics *prometheus.Registry) *http.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /livez", func(rw http.ResponseWriter, _ *http.Request) { _, _ = rw.Write([]byte(`{"status":"ok"}`)) })
+	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := db.SQL(w.DB).PingContext(ctx); err != nil {
+			http.Error(rw, `{"status":"unavailable","postgres":"down"}`, http.StatusServiceUnavailable)
+			return
+		}
+		if err := natsx.Ping(ctx, w.JS); err != nil {
+			http.Error(rw, `{"status":"unavailable","nats":"down"}`, http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = rw.Write([]byte(`{"status":"ok"}`))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
+	return &http.Server{Addr: w.Addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+}
+
+// housekeeping prunes published outbox rows and old idempotency keys.
+func (w *Runner) housekeeping(ctx context.Context) error {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if _, err := outbox.Prune(ctx, w.DB, time.Now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
+			w.Log.Warn("prune outbox", "err", err)
+		}
+		if err := db.Conn(ctx, w.DB).Exec(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`).Error; err != nil && ctx.Err() == nil {
+			w.Log.Warn("prune idempotency keys", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
