@@ -77,8 +77,8 @@ func (a *API) listCases(c *fiber.Ctx) error {
 	}
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil {
-			f.Add("limit", "invalid", "must be a whole number from 1 to 200")
+		if err != nil || n < 1 || n > 200 {
+			f.Add("limit", "out_of_range", "must be a whole number from 1 to 200")
 		}
 		filter.Limit = n
 	}

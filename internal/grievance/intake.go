@@ -3,7 +3,9 @@ package grievance
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/mail"
 	"slices"
@@ -169,7 +171,8 @@ func (s *Service) validate(ctx context.Context, in *IntakeRequest, now time.Time
 			f.Add("related_reference", "invalid", "must be a case reference such as RD-123-456-789")
 		} else {
 			var id uuid.UUID
-			if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM cases WHERE reference = ?`, ref).Scan(&id).Error; err != nil {
+			err := db.Conn(ctx, s.db).Raw(`SELECT id FROM cases WHERE reference = ?`, ref).Row().Scan(&id)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return nil, fmt.Errorf("grievance: related case: %w", err)
 			}
 			if id == uuid.Nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/events"
@@ -335,7 +336,7 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, t
 // acknowledge clock and restarts the feedback clock from now.
 func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by Author) error {
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		from, err := s.move(ctx, caseID, StatusAcknowledged, "acknowledged_at = now()")
+		from, err := s.move(ctx, caseID, StatusAcknowledged, "")
 		if err != nil {
 			return err
 		}
@@ -362,19 +363,36 @@ func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by Author) 
 func (s *Service) move(ctx context.Context, caseID uuid.UUID, to string, set string, args ...any) (string, error) {
 	conn := db.Conn(ctx, s.db)
 	var from string
+	if set != "" {
+		set += ","
+	}
 	// The old status is read in the same statement, from the row version the UPDATE replaced.
+	// Leaving "submitted" for active work counts as acknowledging the case.
 	q := `WITH prev AS (SELECT id, status FROM cases WHERE id = ? FOR UPDATE)
 		UPDATE cases c SET status = ?, ` + set + `
+		       acknowledged_at = CASE WHEN c.acknowledged_at IS NULL
+		                               AND ? NOT IN ('rejected', 'withdrawn', 'escalated') THEN now()
+		                              ELSE c.acknowledged_at END
 		  FROM prev
 		 WHERE c.id = prev.id
 		   AND prev.status IN (SELECT from_status FROM case_transitions WHERE to_status = ?)
 		RETURNING prev.status`
 	all := append([]any{caseID, to}, args...)
-	all = append(all, to)
+	all = append(all, to, to)
 	if err := conn.Raw(q, all...).Scan(&from).Error; err != nil {
+		if errors.Is(err, gorm.ErrCheckConstraintViolated) {
+			return "", fault.New(fault.Conflict, "illegal_transition",
+				fmt.Sprintf("The case cannot move to %s in its present state.", to))
+		}
 		return "", fmt.Errorf("grievance: move to %s: %w", to, err)
 	}
 	if from != "" {
+		if from == StatusSubmitted && to != StatusAcknowledged {
+			if err := conn.Exec(`UPDATE case_clocks SET satisfied_at = now()
+				WHERE case_id = ? AND clock = 'acknowledge' AND satisfied_at IS NULL`, caseID).Error; err != nil {
+				return "", fmt.Errorf("grievance: satisfy acknowledge clock: %w", err)
+			}
+		}
 		return from, nil
 	}
 	var current string

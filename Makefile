@@ -1,0 +1,44 @@
+# Redress — the two commands: `make run` and `make test`.
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X github.com/redresshq/redress/internal/version.Version=$(VERSION)
+FUZZTIME ?= 10s
+
+.PHONY: run test build lint bench fuzz compose-check clean
+
+## run: start Redress with embedded defaults (private Postgres under ./.redress unless DATABASE_URL is set, embedded NATS, demo data)
+run:
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/redress dev
+
+## test: lint, then every test with the race detector against real PostgreSQL and NATS
+test: lint
+	$(GO) test -race -count=1 ./...
+
+## build: the redress binary in bin/
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o bin/redress ./cmd/redress
+
+## lint: gofmt and go vet
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+## bench: load-test POST /api/v1/cases next to pgbench on the same database (see BENCHMARKS.md)
+bench:
+	$(GO) run ./cmd/redress-bench
+
+## fuzz: run each fuzz target for FUZZTIME
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## compose-check: validate compose.yaml (needs docker-compose)
+compose-check:
+	docker-compose -f compose.yaml config -q
+
+clean:
+	rm -rf bin artifacts

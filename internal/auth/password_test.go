@@ -1,0 +1,164 @@
+package auth
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/argon2"
+)
+
+var phcRE = regexp.MustCompile(`^\$argon2id\$v=19\$m=65536,t=3,p=2\$([A-Za-z0-9+/]{22})\$([A-Za-z0-9+/]{43})$`)
+
+// Each HashPassword or CheckPassword of a real hash costs 64 MiB and tens of
+// milliseconds, so this test makes five such calls in all.
+func TestHashPasswordAndCheck(t *testing.T) {
+	const pw = "correct horse battery staple ✓"
+	h1, err := HashPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := phcRE.FindStringSubmatch(h1)
+	if m == nil {
+		t.Fatalf("hash %q is not an argon2id PHC string with the expected parameters", h1)
+	}
+	if salt, _ := base64.RawStdEncoding.DecodeString(m[1]); len(salt) != 16 {
+		t.Errorf("salt is %d bytes, want 16", len(salt))
+	}
+	if strings.Contains(h1, pw) {
+		t.Error("hash contains the password")
+	}
+
+	if ok, err := CheckPassword(h1, pw); !ok || err != nil {
+		t.Errorf("CheckPassword(right password) = %v, %v; want true, nil", ok, err)
+	}
+	if ok, err := CheckPassword(h1, "correct horse battery staple"); ok || err != nil {
+		t.Errorf("CheckPassword(wrong password) = %v, %v; want false, nil", ok, err)
+	}
+	if ok, err := CheckPassword(h1, ""); ok || err != nil {
+		t.Errorf("CheckPassword(empty password) = %v, %v; want false, nil", ok, err)
+	}
+
+	h2, err := HashPassword(pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2 := phcRE.FindStringSubmatch(h2)
+	if m2 == nil {
+		t.Fatalf("hash %q is not an argon2id PHC string", h2)
+	}
+	if m[1] == m2[1] {
+		t.Errorf("two hashes share the salt %s", m[1])
+	}
+	if m[2] == m2[2] {
+		t.Errorf("two hashes of the same password share the key %s", m[2])
+	}
+}
+
+// cheapHash builds a PHC string with tiny parameters, independently of
+// HashPassword, so CheckPassword can be exercised without 64 MiB per call.
+func cheapHash(password string, salt []byte, m, t uint32, p uint8) string {
+	key := argon2.IDKey([]byte(password), salt, t, m, p, 32)
+	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", m, t, p,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
+func TestCheckPasswordUsesParametersFromHash(t *testing.T) {
+	salt := []byte("0123456789abcdef")
+	h := cheapHash("hunter2", salt, 16, 1, 2)
+	if ok, err := CheckPassword(h, "hunter2"); !ok || err != nil {
+		t.Errorf("CheckPassword(cheap hash, right) = %v, %v; want true, nil", ok, err)
+	}
+	if ok, err := CheckPassword(h, "hunter3"); ok || err != nil {
+		t.Errorf("CheckPassword(cheap hash, wrong) = %v, %v; want false, nil", ok, err)
+	}
+	// Changing any parameter in the string changes the derived key.
+	for _, mod := range []string{
+		strings.Replace(h, "m=16,", "m=32,", 1),
+		strings.Replace(h, ",t=1,", ",t=2,", 1),
+		strings.Replace(h, ",p=2$", ",p=1$", 1),
+	} {
+		if mod == h {
+			t.Fatalf("test setup: replacement did not apply to %q", h)
+		}
+		if ok, err := CheckPassword(mod, "hunter2"); ok || err != nil {
+			t.Errorf("CheckPassword(%q) = %v, %v; want false, nil", mod, ok, err)
+		}
+	}
+	// A shorter stored key is compared at its own length.
+	short := argon2.IDKey([]byte("hunter2"), salt, 1, 16, 2, 16)
+	hs := fmt.Sprintf("$argon2id$v=19$m=16,t=1,p=2$%s$%s",
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(short))
+	if ok, err := CheckPassword(hs, "hunter2"); !ok || err != nil {
+		t.Errorf("CheckPassword(16-byte key) = %v, %v; want true, nil", ok, err)
+	}
+}
+
+func TestCheckPasswordMalformed(t *testing.T) {
+	const salt = "MDEyMzQ1Njc4OWFiY2RlZg"                     // 16 bytes
+	const key = "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE" // 32 bytes
+	for _, h := range []string{
+		"",
+		"password",
+		"$",
+		"$$$$$",
+		"$argon2id$v=19$m=65536,t=3,p=2$" + salt, // 5 parts
+		"$argon2id$v=19$m=65536,t=3,p=2$" + salt + "$" + key + "$", // 7 parts
+		"$argon2i$v=19$m=65536,t=3,p=2$" + salt + "$" + key,
+		"$argon2d$v=19$m=65536,t=3,p=2$" + salt + "$" + key,
+		"$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy",
+		"$argon2id$v=16$m=65536,t=3,p=2$" + salt + "$" + key,
+		"$argon2id$v=x$m=65536,t=3,p=2$" + salt + "$" + key,
+		"$argon2id$$m=65536,t=3,p=2$" + salt + "$" + key,
+		"$argon2id$v=19$m=65536,t=3$" + salt + "$" + key,
+		"$argon2id$v=19$t=3,m=65536,p=2$" + salt + "$" + key,
+		"$argon2id$v=19$m=-1,t=3,p=2$" + salt + "$" + key,
+		"$argon2id$v=19$m=65536,t=3,p=256$" + salt + "$" + key, // p overflows uint8
+		"$argon2id$v=19$m=99999999999,t=3,p=2$" + salt + "$" + key,
+		"$argon2id$v=19$m=65536,t=3,p=2$" + salt + "!$" + key,
+		"$argon2id$v=19$m=65536,t=3,p=2$" + salt + "$" + key + "!",
+		"$argon2id$v=19$m=65536,t=3,p=2$" + salt + "==$" + key, // padded base64 is not the PHC form
+		"$argon2id$v=19$m=65536,t=3,p=2$" + salt + "$",         // empty key
+	} {
+		ok, err := func() (ok bool, err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("panic: %v", r)
+				}
+			}()
+			return CheckPassword(h, "password")
+		}()
+		if ok || !errors.Is(err, errBadHash) {
+			t.Errorf("CheckPassword(%q) = %v, %v; want false, errBadHash", h, ok, err)
+		}
+	}
+}
+
+// TestCheckPasswordZeroCostParameters documents a bug in password.go: a hash
+// whose t or p is 0 passes parsing and reaches argon2.IDKey, which panics
+// ("argon2: number of rounds too small" / "argon2: parallelism degree too
+// low") instead of CheckPassword returning errBadHash. Remove the Skip once
+// CheckPassword validates t >= 1 and p >= 1.
+func TestCheckPasswordZeroCostParameters(t *testing.T) {
+	t.Skip("known bug: CheckPassword panics on t=0 or p=0 instead of returning errBadHash (see comment)")
+	const tail = "$MDEyMzQ1Njc4OWFiY2RlZg$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE"
+	for _, h := range []string{
+		"$argon2id$v=19$m=65536,t=0,p=2" + tail,
+		"$argon2id$v=19$m=65536,t=3,p=0" + tail,
+	} {
+		ok, err := func() (ok bool, err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("panic: %v", r)
+				}
+			}()
+			return CheckPassword(h, "password")
+		}()
+		if ok || !errors.Is(err, errBadHash) {
+			t.Errorf("CheckPassword(%q) = %v, %v; want false, errBadHash", h, ok, err)
+		}
+	}
+}

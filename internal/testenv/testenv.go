@@ -1,0 +1,270 @@
+// Package testenv gives tests a real PostgreSQL and a real NATS server.
+//
+// A package's TestMain calls Main, which starts one private PostgreSQL
+// cluster for the test binary (with the machine's initdb and pg_ctl) and
+// migrates a template database; DB then hands each test a fresh database
+// cloned from that template. Set REDRESS_TEST_DATABASE_URL to a superuser URL
+// to use an existing server instead. NATS starts an embedded nats-server with
+// JetStream per test.
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/platform/config"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/devpg"
+	"github.com/redresshq/redress/internal/platform/logx"
+	"github.com/redresshq/redress/internal/platform/natsx"
+)
+
+const template = "redress_template"
+
+var (
+	started  atomic.Bool
+	adminURL string // a superuser URL on the "postgres" database
+	cluster  *devpg.Cluster
+	dbSeq    atomic.Int64
+)
+
+// Main starts PostgreSQL and the migrated template, runs the tests and stops PostgreSQL.
+func Main(m *testing.M) int {
+	ctx := context.Background()
+	if ext := os.Getenv("REDRESS_TEST_DATABASE_URL"); ext != "" {
+		adminURL = ext
+	} else {
+		dir, err := os.MkdirTemp("", "redress-pg-*")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testenv:", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		cluster, err = devpg.Start(ctx, dir, devpg.Options{Fast: true})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testenv: PostgreSQL is required for these tests:", err)
+			return 1
+		}
+		defer func() {
+			if err := cluster.Stop(); err != nil {
+				fmt.Fprintln(os.Stderr, "testenv:", err)
+			}
+		}()
+		adminURL = cluster.URL("postgres")
+	}
+	if err := makeTemplate(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "testenv:", err)
+		return 1
+	}
+	started.Store(true)
+	return m.Run()
+}
+
+func admin(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, adminURL) }
+
+func urlFor(name string) string {
+	u, _ := url.Parse(adminURL)
+	u.Path = "/" + name
+	return u.String()
+}
+
+func makeTemplate(ctx context.Context) error {
+	conn, err := admin(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("%s_%d", template, os.Getpid())
+	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return fmt.Errorf("create template: %w", err)
+	}
+	gdb, err := db.Open(ctx, urlFor(name), 2)
+	if err != nil {
+		return err
+	}
+	defer db.Close(gdb)
+	if err := db.Migrate(ctx, gdb, io.Discard); err != nil {
+		return err
+	}
+	templateName = name
+	return nil
+}
+
+var templateName string
+
+// DatabaseURL creates a fresh, migrated database for t and returns its URL.
+// It is dropped when t ends.
+func DatabaseURL(t testing.TB) string {
+	t.Helper()
+	if !started.Load() {
+		t.Fatal("testenv: call testenv.Main from the package's TestMain first")
+	}
+	ctx := context.Background()
+	name := fmt.Sprintf("t_%d_%d", os.Getpid(), dbSeq.Add(1))
+	conn, err := admin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, templateName)); err != nil {
+		t.Fatalf("testenv: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		conn, err := admin(ctx)
+		if err != nil {
+			return
+		}
+		defer conn.Close(ctx)
+		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	return urlFor(name)
+}
+
+// DB opens a fresh, migrated database for t.
+func DB(t testing.TB) (*gorm.DB, string) {
+	t.Helper()
+	u := DatabaseURL(t)
+	gdb, err := db.Open(context.Background(), u, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close(gdb) })
+	return gdb, u
+}
+
+// Cluster is the private cluster (nil when REDRESS_TEST_DATABASE_URL is used).
+func Cluster() *devpg.Cluster { return cluster }
+
+// NATS starts an embedded nats-server with JetStream for t.
+func NATS(t testing.TB) (*natsx.Embedded, *nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	ns, err := natsx.StartEmbedded("127.0.0.1", -1, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(ns.URL(), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
+	if err != nil {
+		ns.Shutdown()
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		nc.Close()
+		ns.Shutdown()
+	})
+	return ns, nc, js
+}
+
+// Config returns a configuration with fresh random secrets.
+func Config(t testing.TB) *config.Config {
+	t.Helper()
+	random := func() string {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		return base64.StdEncoding.EncodeToString(b)
+	}
+	env := map[string]string{
+		"REDRESS_JWT_SECRET":      random(),
+		"REDRESS_RECEIPT_SECRET":  random(),
+		"REDRESS_ENCRYPTION_KEYS": "test1:" + random(),
+		"DATABASE_URL":            "postgres://unused",
+		"NATS_URL":                "nats://unused",
+	}
+	cfg, err := config.LoadFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		config.Need{Database: true, NATS: true, Secrets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// LogBuffer is a goroutine-safe log sink tests can read.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// String returns everything logged so far.
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// Logger returns a JSON debug logger writing to a new LogBuffer.
+func Logger() (*slog.Logger, *LogBuffer) {
+	lb := &LogBuffer{}
+	return logx.New(lb, "json", "debug"), lb
+}
+
+// Eventually polls cond until it holds or timeout passes.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out after %s waiting for %s", timeout, what)
+}
+
+// Dump returns the text of a whole database as pg_dump writes it (data only,
+// bytea as hex), for tests that grep it.
+func Dump(t testing.TB, dbURL string) string {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, tbl := range tables {
+		var text string
+		// Every row as JSON text: bytea shows as \x hex, so sealed values stay opaque.
+		if err := conn.QueryRow(ctx, fmt.Sprintf(`SELECT coalesce(string_agg(row_to_json(x)::text, E'\n'), '') FROM %s x`,
+			pgx.Identifier{tbl}.Sanitize())).Scan(&text); err != nil {
+			t.Fatalf("dump %s: %v", tbl, err)
+		}
+		b.WriteString("-- " + tbl + "\n" + text + "\n")
+	}
+	return b.String()
+}

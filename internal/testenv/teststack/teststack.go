@@ -1,0 +1,259 @@
+// Package teststack runs the whole of Redress for a test: the services on a
+// fresh database, the HTTP app, and (optionally) the worker on an embedded
+// NATS server.
+package teststack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/redresshq/redress/internal/app"
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/demo"
+	"github.com/redresshq/redress/internal/platform/natsx"
+	"github.com/redresshq/redress/internal/platform/seal"
+	"github.com/redresshq/redress/internal/testenv"
+)
+
+// Stack is a running Redress.
+type Stack struct {
+	T     testing.TB
+	Core  *app.Core
+	App   *fiber.App
+	Logs  *testenv.LogBuffer
+	DBURL string
+	URL   string // the app, listening on loopback
+	NATS  *natsx.Embedded
+	NC    *nats.Conn
+	JS    jetstream.JetStream
+}
+
+// Options choose what runs.
+type Options struct {
+	Worker bool // run the worker (relay and consumers) against an embedded NATS
+}
+
+// DemoPassword is the password of the seeded demo users.
+const DemoPassword = "correct horse battery staple"
+
+// New starts a stack on a fresh database with the demo data seeded.
+func New(t testing.TB, opts Options) *Stack {
+	t.Helper()
+	gdb, u := testenv.DB(t)
+	cfg := testenv.Config(t)
+	cfg.DatabaseURL = u
+	log, logs := testenv.Logger()
+	keys, err := seal.NewKeyring(cfg.EncryptionKeys, cfg.EncryptionKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core := app.FromDB(cfg, log, gdb, keys)
+	if err := demo.Seed(context.Background(), gdb, core.Registry, core.Users, DemoPassword); err != nil {
+		t.Fatal(err)
+	}
+	s := &Stack{T: t, Core: core, Logs: logs, DBURL: u}
+	s.NATS, s.NC, s.JS = testenv.NATS(t)
+	if opts.Worker {
+		s.StartWorker()
+	}
+	s.App = core.HTTP(s.NC, s.JS, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	go func() { _ = s.App.Listener(ln) }()
+	t.Cleanup(func() {
+		_ = s.App.ShutdownWithTimeout(5 * time.Second)
+		if t.Failed() {
+			t.Logf("redress logs:\n%s", logs.String())
+		}
+	})
+	return s
+}
+
+// StartWorker runs a worker until the test ends and returns its stop function.
+func (s *Stack) StartWorker() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Core.Worker(s.JS, "").Run(ctx) }()
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				s.T.Errorf("worker: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			s.T.Error("worker did not stop within 20s")
+		}
+	}
+	s.T.Cleanup(stop)
+	return stop
+}
+
+// Response is an HTTP answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a map.
+func (r *Response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, r.Body)
+	}
+	return m
+}
+
+// Decode decodes the body into v.
+func (r *Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode: %v\n%s", err, r.Body)
+	}
+}
+
+// Request is one call to the API.
+type Request struct {
+	Method, Path string
+	Body         any // marshalled to JSON unless it is a string or []byte
+	Token        string
+	Header       map[string]string
+}
+
+var client = &http.Client{Timeout: 30 * time.Second}
+
+// Do sends req through the app and returns the answer.
+func (s *Stack) Do(req Request) *Response {
+	s.T.Helper()
+	var body io.Reader
+	switch b := req.Body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(b)
+	case []byte:
+		body = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			s.T.Fatal(err)
+		}
+		body = bytes.NewReader(raw)
+	}
+	r, err := http.NewRequest(req.Method, s.URL+req.Path, body)
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	if req.Body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	if req.Token != "" {
+		r.Header.Set("Authorization", "Bearer "+req.Token)
+	}
+	for k, v := range req.Header {
+		r.Header.Set(k, v)
+	}
+	resp, err := client.Do(r)
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+}
+
+// Login signs a demo user in and returns the access token.
+func (s *Stack) Login(email string) string {
+	s.T.Helper()
+	r := s.Do(Request{Method: "POST", Path: "/api/v1/auth/token", Body: map[string]string{"email": email, "password": DemoPassword}})
+	if r.Status != 200 {
+		s.T.Fatalf("login %s: %d %s", email, r.Status, r.Body)
+	}
+	return r.JSON(s.T)["access_token"].(string)
+}
+
+// Reviewer signs the demo reviewer in.
+func (s *Stack) Reviewer() string { return s.Login("reviewer@example.org") }
+
+// ValidCase returns a valid anonymous intake body; callers change what they test.
+func ValidCase() map[string]any {
+	return map[string]any{
+		"kind":               "contest_decision",
+		"ai_system_other":    "The scheduling app at my warehouse",
+		"decision_reference": "SHIFT-2026-11-0042",
+		"decision_date":      "2026-11-02",
+		"informed_of_ai":     "no",
+		"description":        "My hours were cut to zero by the scheduling system after I took sick leave.",
+		"rights":             []string{"work", "non_discrimination"},
+		"harm_types":         []string{"financial"},
+		"desired_outcome":    "Restore my hours and pay me for the lost shifts.",
+		"language":           "en",
+		"anonymous":          true,
+	}
+}
+
+// Filed is a filed case as the complainant holds it.
+type Filed struct {
+	ID        string
+	Reference string
+	Receipt   string
+}
+
+// File files body and fails the test unless it gets 201.
+func (s *Stack) File(body map[string]any) Filed {
+	s.T.Helper()
+	r := s.Do(Request{Method: "POST", Path: "/api/v1/cases", Body: body})
+	if r.Status != 201 {
+		s.T.Fatalf("file case: %d %s", r.Status, r.Body)
+	}
+	m := r.JSON(s.T)
+	f := Filed{Reference: m["reference"].(string), Receipt: m["receipt"].(string)}
+	// The staff-side id, found by reference.
+	var id string
+	if err := s.Core.DB.Raw(`SELECT id::text FROM cases WHERE reference = ?`, f.Reference).Scan(&id).Error; err != nil {
+		s.T.Fatal(err)
+	}
+	f.ID = id
+	return f
+}
+
+// ComplainantToken opens a complainant session for f.
+func (s *Stack) ComplainantToken(f Filed) string {
+	s.T.Helper()
+	r := s.Do(Request{Method: "POST", Path: "/api/v1/complainant/session",
+		Body: map[string]string{"reference": f.Reference, "receipt": f.Receipt}})
+	if r.Status != 201 {
+		s.T.Fatalf("session: %d %s", r.Status, r.Body)
+	}
+	return r.JSON(s.T)["token"].(string)
+}
+
+// StaffUser makes a user with role and returns its token.
+func (s *Stack) StaffUser(email, role string) string {
+	s.T.Helper()
+	if _, err := s.Core.Users.Upsert(context.Background(), auth.NewUser{Email: email, Name: email, Role: role,
+		Password: DemoPassword}); err != nil {
+		s.T.Fatal(err)
+	}
+	return s.Login(email)
+}
