@@ -1,0 +1,234 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/testenv"
+	"github.com/redresshq/redress/internal/testenv/teststack"
+	"github.com/redresshq/redress/worker"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+
+func fileMany(t *testing.T, s *teststack.Stack, n int) []teststack.Filed {
+	t.Helper()
+	out := make([]teststack.Filed, n)
+	for i := range out {
+		body := teststack.ValidCase()
+		body["description"] = fmt.Sprintf("Complaint %d: my shifts were cut by the scheduler.", i)
+		out[i] = s.File(body)
+	}
+	return out
+}
+
+// streamIDs reads every message in the stream and returns how often each Nats-Msg-Id occurs.
+func streamIDs(t *testing.T, js jetstream.JetStream) map[string]int {
+	t.Helper()
+	ctx := context.Background()
+	stream, err := js.Stream(ctx, events.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int{}
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
+		msg, err := stream.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatalf("get %d: %v", seq, err)
+		}
+		ids[msg.Header.Get(jetstream.MsgIDHeader)]++
+	}
+	return ids
+}
+
+func outboxIDs(t *testing.T, s *teststack.Stack) []string {
+	t.Helper()
+	var ids []string
+	if err := s.Core.DB.Raw(`SELECT id::text FROM outbox ORDER BY seq`).Scan(&ids).Error; err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+func pending(t *testing.T, s *teststack.Stack) int {
+	var n int
+	s.Core.DB.Raw(`SELECT count(*) FROM outbox WHERE published_at IS NULL`).Scan(&n)
+	return n
+}
+
+// Every change reaches the stream exactly once, though the relay dies after
+// publishing and before marking rows sent, and is killed and restarted while busy.
+func TestOutboxExactlyOnceAcrossRelayCrashes(t *testing.T) {
+	s := teststack.New(t, teststack.Options{})
+	ctx := context.Background()
+	if _, err := events.EnsureStream(ctx, s.JS, 1); err != nil {
+		t.Fatal(err)
+	}
+	fileMany(t, s, 25)
+
+	// A relay that crashes after publishing, before its transaction commits.
+	crashing := &worker.Relay{DB: s.Core.DB, JS: s.JS, Log: s.Core.Log, Batch: 10,
+		BeforeCommit: func([]uuid.UUID) error { return errors.New("simulated crash") }}
+	if _, err := crashing.RelayOnce(ctx); err == nil {
+		t.Fatal("the crashing relay reported success")
+	}
+	if got := pending(t, s); got != 25 {
+		t.Fatalf("%d rows pending after the crash, want all 25", got)
+	}
+	if got := len(streamIDs(t, s.JS)); got != 10 {
+		t.Fatalf("stream holds %d events after the crash, want the 10 published", got)
+	}
+
+	// A healthy relay runs; it is killed mid-flight and a new one started while cases keep coming.
+	run := func() (stop func()) {
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		r := &worker.Relay{DB: s.Core.DB, JS: s.JS, Log: s.Core.Log, Batch: 7, DatabaseURL: s.DBURL, Poll: 50 * time.Millisecond}
+		go func() { _ = r.Run(rctx); close(done) }()
+		return func() { cancel(); <-done }
+	}
+	stop := run()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); fileMany(t, s, 30) }()
+	time.Sleep(150 * time.Millisecond)
+	stop()
+	stop = run()
+	wg.Wait()
+	testenv.Eventually(t, 15*time.Second, "the outbox to drain", func() bool { return pending(t, s) == 0 })
+	stop()
+
+	ids := outboxIDs(t, s)
+	seen := streamIDs(t, s.JS)
+	if len(ids) != 55 {
+		t.Fatalf("%d outbox rows, want 55", len(ids))
+	}
+	if len(seen) != len(ids) {
+		t.Errorf("stream holds %d distinct events, outbox %d", len(seen), len(ids))
+	}
+	for _, id := range ids {
+		if seen[id] != 1 {
+			t.Errorf("event %s is in the stream %d times", id, seen[id])
+		}
+	}
+}
+
+func TestWorkerRecordsSubmittedCasesOnce(t *testing.T) {
+	s := teststack.New(t, teststack.Options{Worker: true})
+	f := s.File(teststack.ValidCase())
+	received := func() int {
+		var n int
+		s.Core.DB.Raw(`SELECT count(*) FROM audit_entries WHERE case_id = ? AND action = 'case.received'`, f.ID).Scan(&n)
+		return n
+	}
+	testenv.Eventually(t, 10*time.Second, "the worker to receive the case", func() bool { return received() == 1 })
+
+	// The event is in the stream, under the case's id and without personal data.
+	ctx := context.Background()
+	stream, _ := s.JS.Stream(ctx, events.Stream)
+	msg, err := stream.GetLastMsgForSubject(ctx, events.CaseSubmitted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env events.Envelope
+	if err := json.Unmarshal(msg.Data, &env); err != nil || env.CaseID.String() != f.ID || env.Type != events.CaseSubmitted {
+		t.Fatalf("event %s: %v", msg.Data, err)
+	}
+	var data events.Submitted
+	if err := json.Unmarshal(env.Data, &data); err != nil || data.Reference != f.Reference || data.Kind != "contest_decision" {
+		t.Errorf("event data %s", env.Data)
+	}
+
+	// Redeliver the same event under a new message id (past the stream's duplicate window): nothing changes.
+	for range 3 {
+		m := &nats.Msg{Subject: events.CaseSubmitted, Data: msg.Data, Header: nats.Header{}}
+		m.Header.Set(jetstream.MsgIDHeader, uuid.NewString())
+		if _, err := s.JS.PublishMsg(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cons, err := stream.Consumer(ctx, events.ConsumerIntake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 10*time.Second, "the consumer to ack the redeliveries", func() bool {
+		info, err := cons.Info(ctx)
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.AckFloor.Stream >= 4
+	})
+	if n := received(); n != 1 {
+		t.Errorf("case.received recorded %d times", n)
+	}
+	var processed int
+	s.Core.DB.Raw(`SELECT count(*) FROM processed_events WHERE consumer = ?`, events.ConsumerIntake).Scan(&processed)
+	if processed != 1 {
+		t.Errorf("%d processed events, want 1", processed)
+	}
+}
+
+func TestPoisonMessagesGoToDeadLetters(t *testing.T) {
+	s := teststack.New(t, teststack.Options{Worker: true})
+	ctx := context.Background()
+	testenv.Eventually(t, 10*time.Second, "the stream", func() bool {
+		_, err := s.JS.Stream(ctx, events.Stream)
+		return err == nil
+	})
+	if _, err := s.JS.Publish(ctx, events.CaseSubmitted, []byte("not json"), jetstream.WithMsgID("poison-1")); err != nil {
+		t.Fatal(err)
+	}
+	var row struct {
+		Consumer, Reason, EventID string
+	}
+	testenv.Eventually(t, 10*time.Second, "a dead letter", func() bool {
+		s.Core.DB.Raw(`SELECT consumer, reason, event_id FROM dead_letters`).Scan(&row)
+		return row.Consumer != ""
+	})
+	if row.Consumer != events.ConsumerIntake || row.EventID != "poison-1" {
+		t.Errorf("dead letter %+v", row)
+	}
+	// Terminated, not redelivered: one row only.
+	time.Sleep(1500 * time.Millisecond)
+	var n int
+	s.Core.DB.Raw(`SELECT count(*) FROM dead_letters`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d dead letters, want 1", n)
+	}
+}
+
+// Two workers share the relay and the consumer: every case is received once.
+func TestTwoWorkersNeverDoubleProcess(t *testing.T) {
+	s := teststack.New(t, teststack.Options{Worker: true})
+	s.StartWorker()
+	filed := fileMany(t, s, 40)
+	testenv.Eventually(t, 20*time.Second, "all cases received", func() bool {
+		var n int
+		s.Core.DB.Raw(`SELECT count(*) FROM cases WHERE received_at IS NOT NULL`).Scan(&n)
+		return n == len(filed)
+	})
+	var dup int
+	s.Core.DB.Raw(`SELECT count(*) FROM (SELECT case_id FROM audit_entries WHERE action = 'case.received'
+		GROUP BY case_id HAVING count(*) > 1) d`).Scan(&dup)
+	if dup != 0 {
+		t.Errorf("%d cases received more than once", dup)
+	}
+	testenv.Eventually(t, 10*time.Second, "the outbox to drain", func() bool { return pending(t, s) == 0 })
+	for id, n := range streamIDs(t, s.JS) {
+		if n != 1 {
+			t.Errorf("event %s published %d times", id, n)
+		}
+	}
+}
