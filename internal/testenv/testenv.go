@@ -110,9 +110,20 @@ func makeTemplate(ctx context.Context) error {
 
 var templateName string
 
+// EmptyDatabaseURL creates a database with no migrations applied, dropped when t ends.
+func EmptyDatabaseURL(t testing.TB) string {
+	t.Helper()
+	return newDatabase(t, "")
+}
+
 // DatabaseURL creates a fresh, migrated database for t and returns its URL.
 // It is dropped when t ends.
 func DatabaseURL(t testing.TB) string {
+	t.Helper()
+	return newDatabase(t, templateName)
+}
+
+func newDatabase(t testing.TB, template string) string {
 	t.Helper()
 	if !started.Load() {
 		t.Fatal("testenv: call testenv.Main from the package's TestMain first")
@@ -124,7 +135,11 @@ func DatabaseURL(t testing.TB) string {
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, templateName)); err != nil {
+	q := "CREATE DATABASE " + name
+	if template != "" {
+		q += " TEMPLATE " + template
+	}
+	if _, err := conn.Exec(ctx, q); err != nil {
 		t.Fatalf("testenv: create database: %v", err)
 	}
 	t.Cleanup(func() {
