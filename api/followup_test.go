@@ -12,6 +12,7 @@ import (
 )
 
 func TestComplainantSession(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	a := s.File(teststack.ValidCase())
 	b := s.File(with(func(m map[string]any) { m["description"] = "A second, unrelated complaint about the chatbot." }))
@@ -102,6 +103,7 @@ func TestComplainantSession(t *testing.T) {
 }
 
 func TestComplainantFollowUp(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	f := s.File(teststack.ValidCase())
 	tok := s.ComplainantToken(f)

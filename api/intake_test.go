@@ -32,6 +32,7 @@ func registerID(t *testing.T, s *teststack.Stack) string {
 }
 
 func TestIntakeAccepts(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	sysID := registerID(t, s)
 	prior := s.File(teststack.ValidCase())
@@ -99,6 +100,7 @@ func TestIntakeAccepts(t *testing.T) {
 }
 
 func TestIntakeValidation(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	sysID := registerID(t, s)
 	long := strings.Repeat("x", 20001)
@@ -197,6 +199,7 @@ func TestIntakeValidation(t *testing.T) {
 }
 
 func TestIntakeListsEveryBadFieldAtOnce(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	r := s.Do(req{Method: "POST", Path: "/api/v1/cases", Body: map[string]any{"kind": "x", "rights": []string{"y"}}})
 	if r.Status != 422 {
@@ -214,6 +217,7 @@ func TestIntakeListsEveryBadFieldAtOnce(t *testing.T) {
 }
 
 func TestIntakeMalformedRequests(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	cases := []struct {
 		name   string
@@ -248,6 +252,7 @@ func TestIntakeMalformedRequests(t *testing.T) {
 
 // A body over the limit is refused from its Content-Length, before it is read.
 func TestIntakeBodyTooLarge(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
 	if err != nil {
@@ -270,6 +275,7 @@ func TestIntakeBodyTooLarge(t *testing.T) {
 }
 
 func TestIdempotencyKey(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	key := map[string]string{"Idempotency-Key": "retry-7f3a9c"}
 	first := s.Do(req{Method: "POST", Path: "/api/v1/cases", Body: teststack.ValidCase(), Header: key})

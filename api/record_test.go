@@ -11,6 +11,7 @@ import (
 )
 
 func TestCaseRecordVerifiesAndShowsTampering(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	tok := s.Reviewer()
 	f := s.File(teststack.ValidCase())
@@ -82,6 +83,7 @@ func TestCaseRecordVerifiesAndShowsTampering(t *testing.T) {
 // Nothing a complainant wrote is stored or logged in the clear, and neither
 // their IP address nor their user agent is stored or logged at all.
 func TestPrivacyNothingInTheClear(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{Worker: true})
 	const (
 		ua        = "Mozilla/5.0 (PrivacyProbe-7c1e) Gecko/20100101"

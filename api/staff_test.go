@@ -10,6 +10,7 @@ import (
 )
 
 func TestStaffRoutesCheckRoles(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	f := s.File(teststack.ValidCase())
 	body := s.Login("regulator@example.org")
@@ -45,6 +46,7 @@ func TestStaffRoutesCheckRoles(t *testing.T) {
 }
 
 func TestStaffSignIn(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	bad := []map[string]string{
 		{"email": "reviewer@example.org", "password": "wrong password!"},
@@ -67,6 +69,7 @@ func TestStaffSignIn(t *testing.T) {
 }
 
 func TestStaffCaseList(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	tok := s.Reviewer()
 	sysID := registerID(t, s)
@@ -154,6 +157,7 @@ func TestStaffCaseList(t *testing.T) {
 }
 
 func TestStaffCaseDetailOpensSealedFields(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	tok := s.Reviewer()
 	f := s.File(with(func(m map[string]any) {
@@ -188,6 +192,7 @@ func TestStaffCaseDetailOpensSealedFields(t *testing.T) {
 }
 
 func TestTransitions(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	tok := s.Reviewer()
 	f := s.File(teststack.ValidCase())
@@ -229,6 +234,7 @@ func TestTransitions(t *testing.T) {
 
 // The database itself refuses an illegal move, whoever issues the UPDATE.
 func TestDatabaseRefusesIllegalTransitions(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	f := s.File(teststack.ValidCase())
 	err := s.Core.DB.Exec(`UPDATE cases SET status = 'closed' WHERE id = ?`, f.ID).Error

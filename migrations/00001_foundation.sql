@@ -226,15 +226,10 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_pending_idx ON outbox (seq) WHERE published_at IS NULL;
 CREATE INDEX outbox_published_idx ON outbox (published_at) WHERE published_at IS NOT NULL;
 
--- +goose StatementBegin
-CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('redress_outbox', '');
-    RETURN NULL;
-END $$;
--- +goose StatementEnd
-CREATE TRIGGER outbox_inserted AFTER INSERT ON outbox
-    FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
+-- No NOTIFY trigger here on purpose: a transaction that calls NOTIFY holds a
+-- database-wide lock from commit until it is on disk, which serialises every
+-- intake commit (measured in BENCHMARKS.md). The relay polls the partial index
+-- below instead, which costs next to nothing when it is empty.
 
 -- Idempotency-Key records. Only a hash of the key is kept, and never the
 -- receipt: a replay re-derives it from the key (internal/grievance).
@@ -273,8 +268,6 @@ CREATE TABLE dead_letters (
 DROP TABLE dead_letters;
 DROP TABLE processed_events;
 DROP TABLE idempotency_keys;
-DROP TRIGGER outbox_inserted ON outbox;
-DROP FUNCTION outbox_notify();
 DROP TABLE outbox;
 DROP TABLE audit_entries;
 DROP FUNCTION audit_entries_append_only();

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -27,14 +28,26 @@ type Consumer struct {
 	Handle        Handler
 }
 
-// run consumes until ctx ends, then drains what is in flight.
+// runConsumer consumes until ctx ends, handling up to concurrency messages
+// at once, then drains: no new messages, and those in hand are finished.
 func (w *Runner) runConsumer(ctx context.Context, stream jetstream.Stream, c Consumer) error {
 	cons, err := stream.CreateOrUpdateConsumer(ctx, events.ConsumerConfig(c.Name, c.Subject))
 	if err != nil {
 		return fmt.Errorf("worker: consumer %s: %w", c.Name, err)
 	}
 	log := w.Log.With("consumer", c.Name)
-	cc, err := cons.Consume(func(msg jetstream.Msg) { w.handle(ctx, log, c, msg) },
+	concurrency := max(w.Concurrency, 1)
+	sem := make(chan struct{}, concurrency)
+	var inflight sync.WaitGroup
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		sem <- struct{}{} // blocks the callback when all slots are busy: back-pressure
+		inflight.Add(1)
+		go func() {
+			defer inflight.Done()
+			defer func() { <-sem }()
+			w.handle(ctx, log, c, msg)
+		}()
+	}, jetstream.PullMaxMessages(2*concurrency),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			if ctx.Err() == nil {
 				log.Warn("consume", "err", err)
@@ -50,6 +63,7 @@ func (w *Runner) runConsumer(ctx context.Context, stream jetstream.Stream, c Con
 	case <-time.After(10 * time.Second):
 		cc.Stop()
 	}
+	inflight.Wait()
 	return nil
 }
 

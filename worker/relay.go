@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"gorm.io/gorm"
@@ -18,12 +17,11 @@ import (
 
 // Relay publishes outbox rows to JetStream with Nats-Msg-Id = outbox id.
 type Relay struct {
-	DB          *gorm.DB
-	JS          jetstream.JetStream
-	Log         *slog.Logger
-	DatabaseURL string        // for LISTEN redress_outbox; empty means poll only
-	Batch       int           // rows per claim (default 200)
-	Poll        time.Duration // fallback polling interval (default 1s)
+	DB    *gorm.DB
+	JS    jetstream.JetStream
+	Log   *slog.Logger
+	Batch int           // rows per claim (default 200)
+	Poll  time.Duration // how often an idle relay looks for new rows (default 100ms)
 	// BeforeCommit, when set, runs after publishing and before the rows are
 	// marked sent; an error rolls the claim back (tests simulate a crash here).
 	BeforeCommit func(ids []uuid.UUID) error
@@ -37,11 +35,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		r.Batch = 200
 	}
 	if r.Poll == 0 {
-		r.Poll = time.Second
-	}
-	wake := make(chan struct{}, 1)
-	if r.DatabaseURL != "" {
-		go r.listen(ctx, wake)
+		r.Poll = 100 * time.Millisecond
 	}
 	ticker := time.NewTicker(r.Poll)
 	defer ticker.Stop()
@@ -68,7 +62,6 @@ func (r *Relay) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-wake:
 		case <-ticker.C:
 		}
 	}
@@ -114,37 +107,4 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		}
 		return sent, failed, nil
 	})
-}
-
-// listen wakes the relay on every NOTIFY redress_outbox, reconnecting on failure.
-func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
-	for ctx.Err() == nil {
-		err := func() error {
-			conn, err := pgx.Connect(ctx, r.DatabaseURL)
-			if err != nil {
-				return err
-			}
-			defer conn.Close(context.WithoutCancel(ctx))
-			if _, err := conn.Exec(ctx, "LISTEN redress_outbox"); err != nil {
-				return err
-			}
-			for {
-				if _, err := conn.WaitForNotification(ctx); err != nil {
-					return err
-				}
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
-			}
-		}()
-		if ctx.Err() != nil {
-			return
-		}
-		r.Log.Warn("outbox listener", "err", err)
-		select {
-		case <-ctx.Done():
-		case <-time.After(2 * time.Second):
-		}
-	}
 }

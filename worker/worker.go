@@ -32,8 +32,8 @@ type Runner struct {
 	JS          jetstream.JetStream
 	Log         *slog.Logger
 	Grievance   *grievance.Service
-	DatabaseURL string
 	Replicas    int
+	Concurrency int    // messages each consumer handles at once (default 8)
 	Addr        string // health and metrics; empty for none
 }
 
@@ -62,6 +62,9 @@ func (w *Runner) recordReceived(ctx context.Context, env *events.Envelope) error
 // Run runs the relay and the consumers until ctx ends, then stops them in
 // order: consumers drain, the relay finishes its batch.
 func (w *Runner) Run(ctx context.Context) error {
+	if w.Concurrency == 0 {
+		w.Concurrency = 8
+	}
 	stream, err := events.EnsureStream(ctx, w.JS, max(w.Replicas, 1))
 	if err != nil {
 		return err
@@ -76,7 +79,7 @@ func (w *Runner) Run(ctx context.Context) error {
 	})
 	metrics.MustRegister(published, pending, collectors.NewGoCollector())
 
-	relay := &Relay{DB: w.DB, JS: w.JS, Log: w.Log.With("part", "relay"), DatabaseURL: w.DatabaseURL,
+	relay := &Relay{DB: w.DB, JS: w.JS, Log: w.Log.With("part", "relay"),
 		Published: func(n int) { published.Add(float64(n)) }}
 
 	var wg sync.WaitGroup

@@ -74,6 +74,7 @@ func pending(t *testing.T, s *teststack.Stack) int {
 // Every change reaches the stream exactly once, though the relay dies after
 // publishing and before marking rows sent, and is killed and restarted while busy.
 func TestOutboxExactlyOnceAcrossRelayCrashes(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	ctx := context.Background()
 	if _, err := events.EnsureStream(ctx, s.JS, 1); err != nil {
@@ -98,7 +99,7 @@ func TestOutboxExactlyOnceAcrossRelayCrashes(t *testing.T) {
 	run := func() (stop func()) {
 		rctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
-		r := &worker.Relay{DB: s.Core.DB, JS: s.JS, Log: s.Core.Log, Batch: 7, DatabaseURL: s.DBURL, Poll: 50 * time.Millisecond}
+		r := &worker.Relay{DB: s.Core.DB, JS: s.JS, Log: s.Core.Log, Batch: 7, Poll: 50 * time.Millisecond}
 		go func() { _ = r.Run(rctx); close(done) }()
 		return func() { cancel(); <-done }
 	}
@@ -129,6 +130,7 @@ func TestOutboxExactlyOnceAcrossRelayCrashes(t *testing.T) {
 }
 
 func TestWorkerRecordsSubmittedCasesOnce(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{Worker: true})
 	f := s.File(teststack.ValidCase())
 	received := func() int {
@@ -181,6 +183,7 @@ func TestWorkerRecordsSubmittedCasesOnce(t *testing.T) {
 }
 
 func TestPoisonMessagesGoToDeadLetters(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{Worker: true})
 	ctx := context.Background()
 	testenv.Eventually(t, 10*time.Second, "the stream", func() bool {
@@ -211,6 +214,7 @@ func TestPoisonMessagesGoToDeadLetters(t *testing.T) {
 
 // Two workers share the relay and the consumer: every case is received once.
 func TestTwoWorkersNeverDoubleProcess(t *testing.T) {
+	t.Parallel()
 	s := teststack.New(t, teststack.Options{Worker: true})
 	s.StartWorker()
 	filed := fileMany(t, s, 40)

@@ -83,7 +83,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App
 // Worker builds the worker runner.
 func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
 	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance,
-		DatabaseURL: c.Config.DatabaseURL, Replicas: c.Config.NATSReplicas, Addr: addr}
+		Replicas: c.Config.NATSReplicas, Addr: addr}
 }
 
 // Close closes the database.

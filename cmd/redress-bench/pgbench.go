@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/redresshq/redress/internal/platform/devpg"
+)
+
+// insertScript is pgbench's transaction: one row with a 1 KB payload that
+// differs per row, built from core functions (pgcrypto is not needed). At
+// 1 KB the row stays below the TOAST threshold, so it is written inline and
+// uncompressed, as the case row is.
+const insertScript = `INSERT INTO bench_insert (payload) VALUES (decode(repeat(md5(random()::text), 64), 'hex'));
+`
+
+const insertTable = `CREATE TABLE IF NOT EXISTS bench_insert (
+    id         bigserial PRIMARY KEY,
+    payload    bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+)`
+
+// pgbench runs the single-row INSERT baseline on the same server as Redress.
+type pgbench struct {
+	pg     *devpg.Cluster
+	script string // absolute path, readable by the cluster's owner
+}
+
+// preparePgbench creates the table and writes the script into the cluster's
+// directory, where pgbench (run as the cluster's owner) can read it.
+func preparePgbench(ctx context.Context, pg *devpg.Cluster) (*pgbench, error) {
+	conn, err := pgx.Connect(ctx, pg.URL(pgbenchDB))
+	if err != nil {
+		return nil, fmt.Errorf("pgbench: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, insertTable); err != nil {
+		return nil, fmt.Errorf("pgbench: create table: %w", err)
+	}
+	script := filepath.Join(pg.Dir, "bench_insert.sql")
+	if err := os.WriteFile(script, []byte(insertScript), 0o644); err != nil {
+		return nil, fmt.Errorf("pgbench: %w", err)
+	}
+	return &pgbench{pg: pg, script: script}, nil
+}
+
+// pgbenchResult is what pgbench reports for one run.
+type pgbenchResult struct {
+	TPS       float64       // without initial connection time
+	Latency   time.Duration // average
+	Failed    int64
+	Processed int64
+	ClientCPU time.Duration // CPU time of the pgbench process itself
+}
+
+var (
+	tpsLine       = regexp.MustCompile(`(?m)^tps = ([0-9.]+) \(without initial connection time\)`)
+	latencyLine   = regexp.MustCompile(`(?m)^latency average = ([0-9.]+) ms`)
+	failedLine    = regexp.MustCompile(`(?m)^number of failed transactions: ([0-9]+)`)
+	processedLine = regexp.MustCompile(`(?m)^number of transactions actually processed: ([0-9]+)`)
+)
+
+// run runs pgbench with clients connections over TCP for seconds, with as
+// many threads as there are clients, up to the number of CPUs.
+func (b *pgbench) run(ctx context.Context, clients, seconds int) (pgbenchResult, error) {
+	args := []string{"-n", "-f", b.script,
+		"-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, runtime.NumCPU())),
+		"-T", strconv.Itoa(seconds),
+		"-h", "127.0.0.1", "-p", strconv.Itoa(b.pg.Port), "-U", devpg.User, pgbenchDB}
+	ctx, cancel := context.WithTimeout(ctx, time.Duration(seconds)*time.Second+time.Minute)
+	defer cancel()
+	before := childCPU()
+	out, err := b.pg.Run(ctx, "pgbench", args...)
+	res := pgbenchResult{ClientCPU: childCPU() - before}
+	if ctx.Err() != nil {
+		return res, fmt.Errorf("pgbench: %w", ctx.Err())
+	}
+	if err != nil {
+		return res, fmt.Errorf("pgbench: %w\n%s", err, out)
+	}
+	m := tpsLine.FindSubmatch(out)
+	if m == nil {
+		return res, fmt.Errorf("pgbench: no tps line in its output:\n%s", out)
+	}
+	res.TPS, _ = strconv.ParseFloat(string(m[1]), 64)
+	if m := latencyLine.FindSubmatch(out); m != nil {
+		ms, _ := strconv.ParseFloat(string(m[1]), 64)
+		res.Latency = time.Duration(ms * float64(time.Millisecond))
+	}
+	if m := failedLine.FindSubmatch(out); m != nil {
+		res.Failed, _ = strconv.ParseInt(string(m[1]), 10, 64)
+	}
+	if m := processedLine.FindSubmatch(out); m != nil {
+		res.Processed, _ = strconv.ParseInt(string(m[1]), 10, 64)
+	}
+	return res, nil
+}
