@@ -41,8 +41,9 @@ type Deps struct {
 // API holds the handlers.
 type API struct {
 	Deps
-	metrics *prometheus.Registry
-	reqs    *prometheus.HistogramVec
+	metrics        *prometheus.Registry
+	reqs           *prometheus.HistogramVec
+	signInThrottle fiber.Handler
 }
 
 // New builds the Fiber app with every route of the route table.
@@ -72,20 +73,20 @@ func New(d Deps) *fiber.App {
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{})))
 	app.Get("/api/openapi.yaml", a.openapi)
 
+	a.signInThrottle = middleware.SignInThrottle(10, 5*time.Minute)
 	lookup := func(c *fiber.Ctx, id uuid.UUID) (*auth.User, error) { return d.Users.Get(c.UserContext(), id) }
 	for _, r := range a.routes() {
-		var guard fiber.Handler
+		var chain []fiber.Handler
 		switch r.access {
 		case complainant:
-			guard = middleware.Complainant(d.Tokens)
+			chain = append(chain, middleware.Complainant(d.Tokens))
 		case staff:
-			guard = middleware.Staff(d.Tokens, lookup, r.roles)
+			chain = append(chain, middleware.Staff(d.Tokens, lookup, r.roles))
 		}
-		if guard != nil {
-			app.Add(r.method, r.path, guard, r.handler)
-		} else {
-			app.Add(r.method, r.path, r.handler)
+		if r.throttle != nil {
+			chain = append(chain, r.throttle)
 		}
+		app.Add(r.method, r.path, append(chain, r.handler)...)
 	}
 	if d.Mount != nil {
 		d.Mount(app)

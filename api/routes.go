@@ -20,6 +20,7 @@ type route struct {
 	access       access
 	roles        []string
 	handler      fiber.Handler
+	throttle     fiber.Handler // optional, runs before the handler
 }
 
 var (
@@ -30,20 +31,20 @@ var (
 // routes is the one route table: every route with who may call it.
 func (a *API) routes() []route {
 	return []route{
-		{fiber.MethodGet, "/api/v1/ai-systems", public, nil, a.listAISystems},
-		{fiber.MethodPost, "/api/v1/cases", public, nil, a.createCase},
-		{fiber.MethodPost, "/api/v1/complainant/session", public, nil, a.openComplainantSession},
-		{fiber.MethodGet, "/api/v1/complainant/case", complainant, nil, a.complainantCase},
-		{fiber.MethodPost, "/api/v1/complainant/case/messages", complainant, nil, a.complainantMessage},
+		{fiber.MethodGet, "/api/v1/ai-systems", public, nil, a.listAISystems, nil},
+		{fiber.MethodPost, "/api/v1/cases", public, nil, a.createCase, nil},
+		{fiber.MethodPost, "/api/v1/complainant/session", public, nil, a.openComplainantSession, nil},
+		{fiber.MethodGet, "/api/v1/complainant/case", complainant, nil, a.complainantCase, nil},
+		{fiber.MethodPost, "/api/v1/complainant/case/messages", complainant, nil, a.complainantMessage, nil},
 
-		{fiber.MethodPost, "/api/v1/auth/token", public, nil, a.issueToken},
-		{fiber.MethodGet, "/api/v1/me", staff, anyStaff, a.me},
+		{fiber.MethodPost, "/api/v1/auth/token", public, nil, a.issueToken, a.signInThrottle},
+		{fiber.MethodGet, "/api/v1/me", staff, anyStaff, a.me, nil},
 
-		{fiber.MethodGet, "/api/v1/cases", staff, caseWorkers, a.listCases},
-		{fiber.MethodGet, "/api/v1/cases/:id", staff, caseWorkers, a.getCase},
-		{fiber.MethodGet, "/api/v1/cases/:id/audit", staff, caseWorkers, a.caseAudit},
-		{fiber.MethodPost, "/api/v1/cases/:id/messages", staff, caseWorkers, a.staffMessage},
-		{fiber.MethodPost, "/api/v1/cases/:id/acknowledge", staff, caseWorkers, a.acknowledgeCase},
-		{fiber.MethodPost, "/api/v1/cases/:id/transitions", staff, caseWorkers, a.transitionCase},
+		{fiber.MethodGet, "/api/v1/cases", staff, caseWorkers, a.listCases, nil},
+		{fiber.MethodGet, "/api/v1/cases/:id", staff, caseWorkers, a.getCase, nil},
+		{fiber.MethodGet, "/api/v1/cases/:id/audit", staff, caseWorkers, a.caseAudit, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/messages", staff, caseWorkers, a.staffMessage, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/acknowledge", staff, caseWorkers, a.acknowledgeCase, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/transitions", staff, caseWorkers, a.transitionCase, nil},
 	}
 }

@@ -256,3 +256,22 @@ func TestDatabaseRefusesIllegalTransitions(t *testing.T) {
 		t.Errorf("status %s", status)
 	}
 }
+
+func TestSignInIsThrottledPerAccount(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	for i := range 10 {
+		r := s.Do(req{Method: "POST", Path: "/api/v1/auth/token", Body: map[string]string{"email": "admin@example.org", "password": fmt.Sprint("guess ", i)}})
+		if r.Status != 401 {
+			t.Fatalf("attempt %d: %d", i, r.Status)
+		}
+	}
+	r := s.Do(req{Method: "POST", Path: "/api/v1/auth/token", Body: map[string]string{"email": "Admin@example.org", "password": teststack.DemoPassword}})
+	if r.Status != 429 || r.JSON(t)["code"] != "too_many_attempts" {
+		t.Fatalf("11th attempt: %d %s", r.Status, r.Body)
+	}
+	// Another account is not affected.
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/auth/token", Body: map[string]string{"email": "reviewer@example.org", "password": teststack.DemoPassword}}); r.Status != 200 {
+		t.Errorf("other account: %d", r.Status)
+	}
+}
