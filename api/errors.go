@@ -79,13 +79,17 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	if err != nil || (mt != fiber.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
 		return fault.New(fault.Unsupported, "unsupported_media_type", "Send the body as application/json.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
+	body := bytes.TrimLeft(c.Body(), " \t\r\n")
+	if len(body) == 0 {
+		return fault.New(fault.Malformed, "empty_body", "The request body is empty; send a JSON object.")
+	}
+	if body[0] != '{' {
+		return fault.New(fault.Malformed, "malformed_json", "The body must be a JSON object.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
-	}
-	if dec.More() {
-		return fault.New(fault.Malformed, "malformed_json", "The body must hold exactly one JSON object.")
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return fault.New(fault.Malformed, "malformed_json", "The body must hold exactly one JSON object.")
@@ -131,7 +135,9 @@ func jsonType(kind string) string {
 		return "a list"
 	case "struct", "map", "ptr":
 		return "an object"
-	case "int", "int64", "int32", "float64":
+	case "int", "int64", "int32", "uint", "uint64", "uint32":
+		return "a whole number"
+	case "float64", "float32":
 		return "a number"
 	}
 	return "of another type"

@@ -49,12 +49,17 @@ func CheckPassword(hash, password string) (bool, error) {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
 		return false, errBadHash
 	}
+	// Bounds keep a corrupt or hostile hash from panicking argon2 (t or p of 0)
+	// or asking it for terabytes of memory.
+	if t < 1 || t > 16 || p < 1 || p > 16 || m < 8*uint32(p) || m > 1<<21 {
+		return false, errBadHash
+	}
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
-	if err != nil {
+	if err != nil || len(salt) < 8 {
 		return false, errBadHash
 	}
 	want, err := base64.RawStdEncoding.DecodeString(parts[5])
-	if err != nil || len(want) == 0 {
+	if err != nil || len(want) < 16 || len(want) > 64 {
 		return false, errBadHash
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))

@@ -236,8 +236,12 @@ func (r *reader) encryptionKeys(v, current string) (map[string][]byte, string) {
 		return nil, ""
 	}
 	if current == "" {
-		first, _, _ := strings.Cut(strings.TrimSpace(v), ":")
-		current = first
+		for _, part := range strings.Split(v, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				current, _, _ = strings.Cut(part, ":")
+				break
+			}
+		}
 	}
 	if _, ok := keys[current]; !ok {
 		r.fail("REDRESS_ENCRYPTION_KEY_ID", fmt.Sprintf("names key %q, which is not in REDRESS_ENCRYPTION_KEYS", current))

@@ -83,6 +83,13 @@ func New(t testing.TB, opts Options) *Stack {
 	return s
 }
 
+// With returns the stack reporting to t (a subtest, or a fuzz target's t).
+func (s *Stack) With(t testing.TB) *Stack {
+	c := *s
+	c.T = t
+	return &c
+}
+
 // StartWorker runs a worker until the test ends and returns its stop function.
 func (s *Stack) StartWorker() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
