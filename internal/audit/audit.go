@@ -87,54 +87,83 @@ func Hash(e *Entry) []byte {
 	return h.Sum(nil)
 }
 
+// Start writes the first entry of a new case's record, in the transaction
+// that created the case: nobody else can see the case yet, so there is
+// nothing to lock or look up. A second Start for a case fails on (case_id, seq).
+func Start(ctx context.Context, gdb *gorm.DB, ev Event) (*Entry, error) {
+	data, err := marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	entry := newEntry(ev, 1, Genesis(ev.CaseID), data)
+	return entry, insert(ctx, gdb, entry)
+}
+
 // Append adds an entry to the case record inside the transaction carried by
 // ctx. It locks the case row, so entries of one case are chained one at a time.
 func Append(ctx context.Context, gdb *gorm.DB, ev Event) (*Entry, error) {
-	data := []byte("{}")
-	if ev.Data != nil {
-		var err error
-		if data, err = json.Marshal(ev.Data); err != nil {
-			return nil, fmt.Errorf("audit: marshal %s: %w", ev.Action, err)
-		}
+	data, err := marshal(ev)
+	if err != nil {
+		return nil, err
 	}
 	var entry *Entry
-	err := db.InTx(ctx, gdb, func(ctx context.Context) error {
-		conn := db.Conn(ctx, gdb)
-		var locked int
-		if err := conn.Raw(`SELECT 1 FROM cases WHERE id = ? FOR UPDATE`, ev.CaseID).Scan(&locked).Error; err != nil {
-			return fmt.Errorf("audit: lock case: %w", err)
-		}
-		if locked != 1 {
-			return fmt.Errorf("audit: case %s does not exist", ev.CaseID)
-		}
+	err = db.InTx(ctx, gdb, func(ctx context.Context) error {
+		// One statement locks the case row and reads the head of its chain.
 		var last struct {
+			ID   *uuid.UUID
 			Seq  int
 			Hash []byte
 		}
-		if err := conn.Raw(`SELECT seq, hash FROM audit_entries WHERE case_id = ? ORDER BY seq DESC LIMIT 1`,
-			ev.CaseID).Scan(&last).Error; err != nil {
-			return fmt.Errorf("audit: last entry: %w", err)
+		if err := db.Conn(ctx, gdb).Raw(`
+			SELECT c.id, coalesce(h.seq, 0) AS seq, h.hash FROM cases c
+			  LEFT JOIN LATERAL (SELECT seq, hash FROM audit_entries
+			                      WHERE case_id = c.id ORDER BY seq DESC LIMIT 1) h ON true
+			 WHERE c.id = ? FOR UPDATE OF c`, ev.CaseID).Scan(&last).Error; err != nil {
+			return fmt.Errorf("audit: chain head: %w", err)
+		}
+		if last.ID == nil {
+			return fmt.Errorf("audit: case %s does not exist", ev.CaseID)
 		}
 		prev := last.Hash
 		if last.Seq == 0 {
 			prev = Genesis(ev.CaseID)
 		}
-		entry = &Entry{
-			CaseID: ev.CaseID, Seq: last.Seq + 1, At: time.Now().UTC().Truncate(time.Microsecond),
-			ActorKind: ev.ActorKind, ActorID: ev.ActorID, Action: ev.Action, Public: ev.Public,
-			Data: data, PrevHash: prev,
-		}
-		entry.Hash = Hash(entry)
-		if err := conn.Raw(`
-			INSERT INTO audit_entries (case_id, seq, at, actor_kind, actor_id, action, public, data, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			entry.CaseID, entry.Seq, entry.At, entry.ActorKind, entry.ActorID, entry.Action, entry.Public,
-			string(entry.Data), entry.PrevHash, entry.Hash).Scan(&entry.ID).Error; err != nil {
-			return fmt.Errorf("audit: append %s: %w", ev.Action, err)
-		}
-		return nil
+		entry = newEntry(ev, last.Seq+1, prev, data)
+		return insert(ctx, gdb, entry)
 	})
 	return entry, err
+}
+
+func marshal(ev Event) ([]byte, error) {
+	if ev.Data == nil {
+		return []byte("{}"), nil
+	}
+	data, err := json.Marshal(ev.Data)
+	if err != nil {
+		return nil, fmt.Errorf("audit: marshal %s: %w", ev.Action, err)
+	}
+	return data, nil
+}
+
+func newEntry(ev Event, seq int, prev, data []byte) *Entry {
+	e := &Entry{
+		CaseID: ev.CaseID, Seq: seq, At: time.Now().UTC().Truncate(time.Microsecond),
+		ActorKind: ev.ActorKind, ActorID: ev.ActorID, Action: ev.Action, Public: ev.Public,
+		Data: data, PrevHash: prev,
+	}
+	e.Hash = Hash(e)
+	return e
+}
+
+func insert(ctx context.Context, gdb *gorm.DB, e *Entry) error {
+	if err := db.Conn(ctx, gdb).Raw(`
+		INSERT INTO audit_entries (case_id, seq, at, actor_kind, actor_id, action, public, data, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.CaseID, e.Seq, e.At, e.ActorKind, e.ActorID, e.Action, e.Public,
+		string(e.Data), e.PrevHash, e.Hash).Scan(&e.ID).Error; err != nil {
+		return fmt.Errorf("audit: append %s: %w", e.Action, err)
+	}
+	return nil
 }
 
 // Verification is the result of checking a case's chain.

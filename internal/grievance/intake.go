@@ -490,21 +490,25 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	}
 	clocks := sla.IntakeClocks(r.Kind, now)
 	var ackBy time.Time
+	values := make([]string, 0, len(clocks))
+	args := make([]any, 0, 5*len(clocks))
 	for _, c := range clocks {
 		rule, _ := json.Marshal(c.Rule)
-		if err := conn.Exec(`INSERT INTO case_clocks (case_id, clock, started_at, due_at, rule) VALUES (?, ?, ?, ?, ?)`,
-			id, c.Clock, c.Started, c.DueAt, string(rule)).Error; err != nil {
-			return nil, fmt.Errorf("grievance: clock %s: %w", c.Clock, err)
-		}
+		values = append(values, "(?, ?, ?, ?, ?)")
+		args = append(args, id, c.Clock, c.Started, c.DueAt, string(rule))
 		if c.Clock == sla.Acknowledge {
 			ackBy = c.DueAt
 		}
+	}
+	if err := conn.Exec(`INSERT INTO case_clocks (case_id, clock, started_at, due_at, rule) VALUES `+
+		strings.Join(values, ", "), args...).Error; err != nil {
+		return nil, fmt.Errorf("grievance: clocks: %w", err)
 	}
 	channelCode := ""
 	if channel != nil {
 		channelCode = *channel
 	}
-	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: audit.ActorComplainant, Action: "case.submitted",
+	if _, err := audit.Start(ctx, s.db, audit.Event{CaseID: id, ActorKind: audit.ActorComplainant, Action: "case.submitted",
 		Public: true, Data: map[string]any{
 			"kind": r.Kind, "ai_system_id": n.aiSystemID, "ai_system_listed": n.aiSystemID != nil,
 			"rights": r.Rights, "harm_types": nonNil(r.HarmTypes), "anonymous": *r.Anonymous,
