@@ -45,12 +45,14 @@ func AccessLog(log *slog.Logger, observe func(method, route string, status int, 
 			}
 		}
 		status := c.Response().StatusCode()
-		route := c.Route().Path
+		// Copies: Fiber's strings point into buffers reused by the next request,
+		// and the metrics registry keeps its label values.
+		method, route := strings.Clone(c.Method()), strings.Clone(c.Route().Path)
 		d := time.Since(start)
 		if observe != nil {
-			observe(c.Method(), route, status, d)
+			observe(method, route, status, d)
 		}
-		log.InfoContext(c.UserContext(), "http", "method", c.Method(), "route", route, "status", status,
+		log.InfoContext(c.UserContext(), "http", "method", method, "route", route, "status", status,
 			"duration_ms", float64(d.Microseconds())/1000)
 		return nil
 	}
