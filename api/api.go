@@ -20,6 +20,8 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/review"
+	"github.com/redresshq/redress/internal/routing"
 )
 
 // Deps are what the API needs.
@@ -29,6 +31,8 @@ type Deps struct {
 	Registry            *registry.Registry
 	Users               *auth.Users
 	Tokens              *auth.Tokens
+	Routing             *routing.Service
+	Review              *review.Service
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
 	BodyLimit           int

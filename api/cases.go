@@ -49,6 +49,19 @@ func printableASCII(s string) bool {
 
 // listCases: GET /api/v1/cases with filters and a keyset cursor.
 func (a *API) listCases(c *fiber.Ctx) error {
+	filter, err := caseFilter(c)
+	if err != nil {
+		return err
+	}
+	page, err := a.Grievance.List(c.UserContext(), filter)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
+}
+
+// caseFilter reads the case-list filters from the query string.
+func caseFilter(c *fiber.Ctx) (grievance.Filter, error) {
 	var f fault.Fields
 	filter := grievance.Filter{
 		Kind:     strings.Clone(c.Query("kind")),
@@ -82,14 +95,7 @@ func (a *API) listCases(c *fiber.Ctx) error {
 		}
 		filter.Limit = n
 	}
-	if err := f.Err(); err != nil {
-		return err
-	}
-	page, err := a.Grievance.List(c.UserContext(), filter)
-	if err != nil {
-		return err
-	}
-	return c.JSON(page)
+	return filter, f.Err()
 }
 
 func queryUUID(c *fiber.Ctx, f *fault.Fields, name string) *uuid.UUID {

@@ -26,6 +26,9 @@ type route struct {
 var (
 	caseWorkers = []string{auth.RoleReviewer, auth.RoleSupervisor, auth.RoleAdmin}
 	anyStaff    = []string{auth.RoleReviewer, auth.RoleSupervisor, auth.RoleAdmin, auth.RoleBody}
+	claimers    = []string{auth.RoleReviewer, auth.RoleSupervisor}
+	supervisors = []string{auth.RoleSupervisor, auth.RoleAdmin}
+	admins      = []string{auth.RoleAdmin}
 )
 
 // routes is the one route table: every route with who may call it.
@@ -46,5 +49,16 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/cases/:id/messages", staff, caseWorkers, a.staffMessage, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/acknowledge", staff, caseWorkers, a.acknowledgeCase, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/transitions", staff, caseWorkers, a.transitionCase, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/release", staff, caseWorkers, a.releaseCase, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/assign", staff, supervisors, a.assignCase, nil},
+
+		{fiber.MethodGet, "/api/v1/queues", staff, caseWorkers, a.listQueues, nil},
+		{fiber.MethodGet, "/api/v1/queues/:id/cases", staff, caseWorkers, a.queueCases, nil},
+		{fiber.MethodPost, "/api/v1/queues/:id/claim", staff, claimers, a.claimNext, nil},
+
+		{fiber.MethodGet, "/api/v1/admin/routing-rules", staff, admins, a.listRoutingRules, nil},
+		{fiber.MethodPost, "/api/v1/admin/routing-rules", staff, admins, a.createRoutingRule, nil},
+		{fiber.MethodPut, "/api/v1/admin/routing-rules/:id", staff, admins, a.updateRoutingRule, nil},
+		{fiber.MethodPost, "/api/v1/admin/routing-rules/order", staff, admins, a.reorderRoutingRules, nil},
 	}
 }

@@ -23,7 +23,9 @@ import (
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/natsx"
+	"github.com/redresshq/redress/internal/routing"
 )
 
 // Runner is the worker process.
@@ -32,6 +34,7 @@ type Runner struct {
 	JS          jetstream.JetStream
 	Log         *slog.Logger
 	Grievance   *grievance.Service
+	Routing     *routing.Service
 	Replicas    int
 	Concurrency int    // messages each consumer handles at once (default 8)
 	Addr        string // health and metrics; empty for none
@@ -41,7 +44,20 @@ type Runner struct {
 func (w *Runner) Consumers() []Consumer {
 	return []Consumer{
 		{Name: events.ConsumerIntake, Subject: events.CaseSubmitted, Handle: w.recordReceived},
+		{Name: events.ConsumerRouter, Subject: events.CaseSubmitted, Handle: w.route},
 	}
+}
+
+// route applies the routing rules to a submitted case (issue #3).
+func (w *Runner) route(ctx context.Context, env *events.Envelope) error {
+	routed, err := w.Routing.Route(ctx, env.CaseID)
+	if fault.Is(err, fault.NotFound) {
+		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
+	}
+	if routed != nil {
+		w.Log.Debug("routed", "case_id", env.CaseID, "rule", routed.RuleName, "priority", routed.Priority)
+	}
+	return err
 }
 
 // recordReceived marks a submitted case as received by the worker and notes

@@ -21,6 +21,8 @@ import (
 	"github.com/redresshq/redress/internal/platform/natsx"
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/review"
+	"github.com/redresshq/redress/internal/routing"
 	"github.com/redresshq/redress/worker"
 )
 
@@ -34,6 +36,8 @@ type Core struct {
 	Users     *auth.Users
 	Tokens    *auth.Tokens
 	Grievance *grievance.Service
+	Routing   *routing.Service
+	Review    *review.Service
 }
 
 // NewCore opens the database and builds the services.
@@ -57,6 +61,8 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Users:     auth.NewUsers(gdb),
 		Tokens:    auth.NewTokens(cfg.JWTSecret),
 		Grievance: grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg),
+		Routing:   routing.New(gdb),
+		Review:    review.New(gdb),
 	}
 }
 
@@ -75,6 +81,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App
 	}
 	return api.New(api.Deps{
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
+		Routing: c.Routing, Review: c.Review,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		BodyLimit: c.Config.BodyLimit, Checks: checks, Mount: mount,
 	})
@@ -82,7 +89,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App
 
 // Worker builds the worker runner.
 func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
-	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance,
+	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance, Routing: c.Routing,
 		Replicas: c.Config.NATSReplicas, Addr: addr}
 }
 

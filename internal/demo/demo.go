@@ -77,6 +77,9 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 			return fmt.Errorf("demo: queue %s: %w", q.Slug, err)
 		}
 	}
+	if err := seedRules(ctx, gdb); err != nil {
+		return err
+	}
 	names := map[string]string{"admin": "Ada Admin", "supervisor": "Sam Supervisor", "reviewer": "Rita Reviewer",
 		"reviewer2": "Rui Reviewer", "regulator": "Regina Regulator"}
 	langs := map[string][]string{"reviewer": {"en", "fr"}, "reviewer2": {"en", "es", "ar"}}
@@ -85,6 +88,37 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 		if _, err := users.Upsert(ctx, auth.NewUser{Email: l.Email, Name: names[local], Role: l.Role,
 			Password: password, Languages: langs[local]}); err != nil {
 			return fmt.Errorf("demo: user %s: %w", l.Email, err)
+		}
+	}
+	// Rui operates the shift scheduler: he is never assigned cases about it.
+	return db.Conn(ctx, gdb).Exec(`INSERT INTO ai_system_staff (ai_system_id, user_id, role)
+		SELECT s.id, u.id, 'operator' FROM ai_systems s, users u
+		 WHERE s.slug = 'shift-scheduler' AND u.email = 'reviewer2@example.org' ON CONFLICT DO NOTHING`).Error
+}
+
+// seedRules adds the demo routing rules once, before the default rule.
+func seedRules(ctx context.Context, gdb *gorm.DB) error {
+	var n int
+	if err := db.Conn(ctx, gdb).Raw(`SELECT count(*) FROM routing_rules WHERE NOT is_default`).Scan(&n).Error; err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	rules := []struct{ name, cond, queue, priority, langs string }{
+		{"Possible serious incidents", `kinds = '{incident}'`, "incidents", "P1", "{}"},
+		{"Someone is about to lose a job, benefit or home", `severities = '{imminent_loss}'`, "supervisors", "P1", "{}"},
+		{"Hiring and scheduling systems", `ai_system_ids = ARRAY(SELECT id FROM ai_systems WHERE slug IN ('hiring-screener', 'shift-scheduler'))`, "employment", "P2", "{}"},
+		{"Credit and benefits systems", `ai_system_ids = ARRAY(SELECT id FROM ai_systems WHERE slug IN ('credit-scorer', 'benefits-fraud-detector'))`, "credit-and-benefits", "P2", "{}"},
+		{"Complaints in Arabic", `languages = '{ar}'`, "general", "P3", "{ar}"},
+	}
+	for i, r := range rules {
+		if err := db.Conn(ctx, gdb).Exec(`INSERT INTO routing_rules (position, name, queue_id, priority, required_languages)
+			SELECT ?, ?, id, ?, ?::text[] FROM queues WHERE slug = ?`, i, r.name, r.priority, r.langs, r.queue).Error; err != nil {
+			return fmt.Errorf("demo: rule %q: %w", r.name, err)
+		}
+		if err := db.Conn(ctx, gdb).Exec(`UPDATE routing_rules SET `+r.cond+` WHERE position = ? AND NOT is_default`, i).Error; err != nil {
+			return fmt.Errorf("demo: rule %q: %w", r.name, err)
 		}
 	}
 	return nil

@@ -22,6 +22,8 @@ const (
 	CaseAcknowledged  = "redress.case.acknowledged"
 	CaseStatusChanged = "redress.case.status_changed"
 	CaseMessageAdded  = "redress.case.message_added"
+	CaseRouted        = "redress.case.routed"
+	CaseAssigned      = "redress.case.assigned"
 )
 
 // Envelope is the JSON body of every event.
@@ -89,6 +91,7 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, replicas int) (je
 // Consumer names.
 const (
 	ConsumerIntake = "intake"
+	ConsumerRouter = "router"
 )
 
 // ConsumerConfig is a durable pull consumer with explicit acks on subject.

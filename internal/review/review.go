@@ -1,0 +1,183 @@
+// Package review holds the review queues: their counts, claiming the next
+// case atomically, releasing and reassigning.
+package review
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Service is the queues.
+type Service struct{ db *gorm.DB }
+
+// New returns the review service.
+func New(gdb *gorm.DB) *Service { return &Service{db: gdb} }
+
+// openStatuses are the statuses in which a case waits for, or is under, review.
+const openStatuses = `('submitted', 'acknowledged', 'in_review', 'awaiting_complainant', 'pending_approval', 'appealed')`
+
+// claimable statuses: a reviewer can pick these up.
+const claimable = `('submitted', 'acknowledged', 'in_review', 'appealed')`
+
+// Queue is a queue with its counts.
+type Queue struct {
+	ID          uuid.UUID `json:"id"`
+	Slug        string    `json:"slug"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Open        int       `json:"open"`
+	Unassigned  int       `json:"unassigned"`
+	Breaching   int       `json:"breaching"`
+	DueToday    int       `json:"due_today"`
+}
+
+// Queues lists every queue with its open, unassigned, breaching and due-today counts.
+// Today ends at midnight UTC.
+func (s *Service) Queues(ctx context.Context, now time.Time) ([]Queue, error) {
+	endOfDay := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
+	var out []Queue
+	err := db.Conn(ctx, s.db).Raw(`
+		SELECT q.id, q.slug, q.name, q.description,
+		       count(c.id) AS open,
+		       count(c.id) FILTER (WHERE c.assignee_id IS NULL) AS unassigned,
+		       count(c.id) FILTER (WHERE d.due_at < ?) AS breaching,
+		       count(c.id) FILTER (WHERE d.due_at >= ? AND d.due_at < ?) AS due_today
+		  FROM queues q
+		  LEFT JOIN cases c ON c.queue_id = q.id AND c.status IN `+openStatuses+`
+		  LEFT JOIN LATERAL (SELECT min(due_at) AS due_at FROM case_clocks k
+		                      WHERE k.case_id = c.id AND k.satisfied_at IS NULL) d ON true
+		 GROUP BY q.id ORDER BY q.name`, now, now, endOfDay).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("review: queues: %w", err)
+	}
+	return out, nil
+}
+
+// Exists reports NotFound for an unknown queue.
+func (s *Service) Exists(ctx context.Context, id uuid.UUID) error {
+	var n int
+	if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM queues WHERE id = ?`, id).Scan(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return fault.New(fault.NotFound, "queue_not_found", "No queue has that id.")
+	}
+	return nil
+}
+
+// Reviewer is who claims: their skills and languages decide what they may take.
+type Reviewer struct {
+	ID        uuid.UUID
+	Skills    []string
+	Languages []string
+}
+
+// eligible is the SQL condition (on cases c) under which a reviewer ($1 = id,
+// $2 = skills, $3 = languages) may take a case: they have the skills and
+// languages it needs, and they neither own, operate nor took part in the AI
+// system or the decision it is about.
+const eligible = `c.required_skills <@ ?::text[] AND c.required_languages <@ ?::text[]
+	AND c.decision_taker_id IS DISTINCT FROM ?
+	AND NOT EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)`
+
+func eligibleArgs(r Reviewer) []any {
+	return []any{db.TextArray(nz(r.Skills)), db.TextArray(nz(r.Languages)), r.ID, r.ID}
+}
+
+func nz(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Claim assigns to r the most urgent case in the queue r may take — by
+// priority, then earliest due date, then age — in one statement that skips
+// rows other claimers hold, so concurrent claimers never get the same case.
+// It returns uuid.Nil when there is nothing r can take.
+func (s *Service) Claim(ctx context.Context, queueID uuid.UUID, r Reviewer) (uuid.UUID, error) {
+	if err := s.Exists(ctx, queueID); err != nil {
+		return uuid.Nil, err
+	}
+	var id uuid.UUID
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		args := append([]any{queueID}, eligibleArgs(r)...)
+		rows, err := conn.Raw(`
+			WITH next AS (
+				SELECT c.id FROM cases c
+				 WHERE c.queue_id = ? AND c.assignee_id IS NULL AND c.status IN `+claimable+`
+				   AND `+eligible+`
+				 ORDER BY c.priority NULLS LAST,
+				          (SELECT min(due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.satisfied_at IS NULL) NULLS LAST,
+				          c.submitted_at
+				 LIMIT 1
+				 FOR UPDATE OF c SKIP LOCKED)
+			UPDATE cases SET assignee_id = ?, assigned_at = now() FROM next WHERE cases.id = next.id
+			RETURNING cases.id`, append(args, r.ID)...).Rows()
+		if err != nil {
+			return fmt.Errorf("review: claim: %w", err)
+		}
+		found := rows.Next()
+		if found {
+			err = rows.Scan(&id)
+		}
+		rows.Close()
+		if err != nil || !found {
+			return err
+		}
+		return s.recordAssignment(ctx, id, "case.claimed", &r.ID, &r.ID)
+	})
+	return id, err
+}
+
+func (s *Service) recordAssignment(ctx context.Context, caseID uuid.UUID, action string, actor, assignee *uuid.UUID) error {
+	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: actor,
+		Action: action, Data: map[string]any{"assignee_id": assignee}}); err != nil {
+		return err
+	}
+	_, err := outbox.Add(ctx, s.db, events.CaseAssigned, caseID, map[string]any{"assignee_id": assignee, "action": action})
+	return err
+}
+
+// Release gives a case back to its queue. Only its assignee may, unless asSupervisor.
+func (s *Service) Release(ctx context.Context, caseID, by uuid.UUID, asSupervisor bool) error {
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		res := db.Conn(ctx, s.db).Exec(`UPDATE cases SET assignee_id = NULL, assigned_at = NULL
+			WHERE id = ? AND assignee_id IS NOT NULL AND (assignee_id = ? OR ?)`, caseID, by, asSupervisor)
+		if res.Error != nil {
+			return fmt.Errorf("review: release: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fault.New(fault.Conflict, "not_your_case", "The case is not assigned to you, so you cannot release it.")
+		}
+		return s.recordAssignment(ctx, caseID, "case.released", &by, nil)
+	})
+}
+
+// Assign gives a case to a reviewer (a supervisor's reassignment), if they may take it.
+func (s *Service) Assign(ctx context.Context, caseID, by uuid.UUID, to Reviewer) error {
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		args := append([]any{to.ID, caseID}, eligibleArgs(to)...)
+		res := db.Conn(ctx, s.db).Exec(`UPDATE cases c SET assignee_id = ?, assigned_at = now()
+			WHERE c.id = ? AND c.status IN `+openStatuses+` AND `+eligible, args...)
+		if res.Error != nil {
+			return fmt.Errorf("review: assign: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fault.New(fault.Conflict, "cannot_assign",
+				"That reviewer cannot take this case: it is closed, or they lack its skills or languages, or they are recused from its AI system or decision.")
+		}
+		return s.recordAssignment(ctx, caseID, "case.reassigned", &by, &to.ID)
+	})
+}

@@ -1,0 +1,207 @@
+package routing
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Taxonomies the rules are checked against; the grievance package owns them
+// and hands them over at wiring time, so routing does not import it.
+type Taxonomies struct {
+	Kinds, Rights, HarmTypes, Channels, Severities []string
+}
+
+// RuleInput is the body of a create or update.
+type RuleInput struct {
+	Name              string   `json:"name"`
+	Enabled           *bool    `json:"enabled"`
+	Kinds             []string `json:"kinds"`
+	AISystemIDs       []string `json:"ai_system_ids"`
+	Rights            []string `json:"rights"`
+	HarmTypes         []string `json:"harm_types"`
+	Languages         []string `json:"languages"`
+	Channels          []string `json:"channels"`
+	Severities        []string `json:"severities"`
+	QueueID           string   `json:"queue_id"`
+	Priority          string   `json:"priority"`
+	SLAPolicy         *string  `json:"sla_policy"`
+	RequiredSkills    []string `json:"required_skills"`
+	RequiredLanguages []string `json:"required_languages"`
+}
+
+func (s *Service) validate(ctx context.Context, in *RuleInput, tax Taxonomies, isDefault bool) error {
+	var f fault.Fields
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Name == "" || len(in.Name) > 200 {
+		f.Add("name", "required", "give the rule a name of 1 to 200 characters")
+	}
+	check := func(field string, vs, allowed []string) {
+		for i, v := range vs {
+			if !slices.Contains(allowed, v) {
+				f.Addf(fmt.Sprintf("%s[%d]", field, i), "invalid", "%q is not one of %s", v, strings.Join(allowed, ", "))
+			}
+		}
+	}
+	check("kinds", in.Kinds, tax.Kinds)
+	check("rights", in.Rights, tax.Rights)
+	check("harm_types", in.HarmTypes, tax.HarmTypes)
+	check("channels", in.Channels, append(slices.Clone(tax.Channels), "anonymous"))
+	check("severities", in.Severities, append(slices.Clone(tax.Severities), "none"))
+	for i, l := range append(slices.Clone(in.Languages), in.RequiredLanguages...) {
+		if len(l) < 2 || len(l) > 35 || strings.ContainsAny(l, " ,{}\"") {
+			f.Addf("languages", "invalid", "entry %d, %q, is not a language tag such as en or pt-BR", i, l)
+		}
+	}
+	for i, sk := range in.RequiredSkills {
+		if sk == "" || len(sk) > 64 || strings.ContainsAny(sk, ",{}\"") {
+			f.Addf(fmt.Sprintf("required_skills[%d]", i), "invalid", "a skill is 1 to 64 characters without , { } or quotes")
+		}
+	}
+	for i, id := range in.AISystemIDs {
+		uid, err := uuid.Parse(id)
+		var n int
+		if err == nil {
+			err = db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM ai_systems WHERE id = ?`, uid).Scan(&n).Error
+		}
+		if err != nil || n == 0 {
+			f.Addf(fmt.Sprintf("ai_system_ids[%d]", i), "not_found", "%q is not the id of a system in the register", id)
+		}
+	}
+	if qid, err := uuid.Parse(in.QueueID); err != nil {
+		f.Add("queue_id", "invalid", "must be the id of a queue")
+	} else {
+		var n int
+		if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM queues WHERE id = ?`, qid).Scan(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			f.Add("queue_id", "not_found", "no queue has that id")
+		}
+	}
+	if !slices.Contains([]string{"P0", "P1", "P2", "P3"}, in.Priority) {
+		f.Add("priority", "invalid", "must be one of P0, P1, P2, P3")
+	}
+	if isDefault {
+		conds := len(in.Kinds) + len(in.AISystemIDs) + len(in.Rights) + len(in.HarmTypes) + len(in.Languages) +
+			len(in.Channels) + len(in.Severities)
+		if conds > 0 {
+			f.Add("default", "has_conditions", "the default rule matches every case; it can have no conditions")
+		}
+		if in.Enabled != nil && !*in.Enabled {
+			f.Add("enabled", "default_rule", "the default rule cannot be disabled")
+		}
+	}
+	return f.Err()
+}
+
+func nz(s []string) db.TextArray {
+	if s == nil {
+		return db.TextArray{}
+	}
+	return db.TextArray(s)
+}
+
+// Create adds a rule just before the default rule.
+func (s *Service) Create(ctx context.Context, in RuleInput, tax Taxonomies) (*Rule, error) {
+	if err := s.validate(ctx, &in, tax, false); err != nil {
+		return nil, err
+	}
+	enabled := in.Enabled == nil || *in.Enabled
+	var id uuid.UUID
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		if err := conn.Exec(`LOCK TABLE routing_rules IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
+			return err
+		}
+		return conn.Raw(`INSERT INTO routing_rules (position, name, enabled, kinds, ai_system_ids, rights, harm_types,
+			languages, channels, severities, queue_id, priority, sla_policy, required_skills, required_languages)
+			VALUES ((SELECT coalesce(max(position) + 1, 0) FROM routing_rules WHERE NOT is_default),
+			        ?, ?, ?, ?::uuid[], ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			in.Name, enabled, nz(in.Kinds), nz(in.AISystemIDs), nz(in.Rights), nz(in.HarmTypes), nz(in.Languages),
+			nz(in.Channels), nz(in.Severities), in.QueueID, in.Priority, in.SLAPolicy, nz(in.RequiredSkills),
+			nz(in.RequiredLanguages)).Row().Scan(&id)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("routing: create rule: %w", err)
+	}
+	return s.Rule(ctx, id)
+}
+
+// Rule returns one rule.
+func (s *Service) Rule(ctx context.Context, id uuid.UUID) (*Rule, error) {
+	var r Rule
+	if err := db.Conn(ctx, s.db).Raw(`SELECT `+ruleColumns+` FROM routing_rules WHERE id = ?`, id).Scan(&r).Error; err != nil {
+		return nil, fmt.Errorf("routing: rule: %w", err)
+	}
+	if r.ID == uuid.Nil {
+		return nil, fault.New(fault.NotFound, "rule_not_found", "No routing rule has that id.")
+	}
+	return &r, nil
+}
+
+// Update replaces a rule's conditions and result; the default rule keeps matching everything.
+func (s *Service) Update(ctx context.Context, id uuid.UUID, in RuleInput, tax Taxonomies) (*Rule, error) {
+	cur, err := s.Rule(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.validate(ctx, &in, tax, cur.IsDefault); err != nil {
+		return nil, err
+	}
+	enabled := cur.Enabled
+	if in.Enabled != nil {
+		enabled = *in.Enabled
+	}
+	if err := db.Conn(ctx, s.db).Exec(`UPDATE routing_rules SET name = ?, enabled = ?, kinds = ?, ai_system_ids = ?::uuid[],
+		rights = ?, harm_types = ?, languages = ?, channels = ?, severities = ?, queue_id = ?, priority = ?,
+		sla_policy = ?, required_skills = ?, required_languages = ?, updated_at = now() WHERE id = ?`,
+		in.Name, enabled, nz(in.Kinds), nz(in.AISystemIDs), nz(in.Rights), nz(in.HarmTypes), nz(in.Languages),
+		nz(in.Channels), nz(in.Severities), in.QueueID, in.Priority, in.SLAPolicy, nz(in.RequiredSkills),
+		nz(in.RequiredLanguages), id).Error; err != nil {
+		return nil, fmt.Errorf("routing: update rule: %w", err)
+	}
+	return s.Rule(ctx, id)
+}
+
+// Reorder sets the evaluation order of every rule but the default, which stays last.
+func (s *Service) Reorder(ctx context.Context, ids []string) ([]Rule, error) {
+	var f fault.Fields
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		if err := conn.Exec(`LOCK TABLE routing_rules IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
+			return err
+		}
+		var current []string
+		if err := conn.Raw(`SELECT id::text FROM routing_rules WHERE NOT is_default`).Scan(&current).Error; err != nil {
+			return err
+		}
+		sorted := slices.Clone(ids)
+		slices.Sort(sorted)
+		slices.Sort(current)
+		if !slices.Equal(sorted, current) {
+			f.Add("ids", "mismatch", "list every rule except the default exactly once, in the new order")
+			return f.Err()
+		}
+		// Move every rule out of the way, then into place: positions are unique.
+		if err := conn.Exec(`UPDATE routing_rules SET position = position + 1000000 WHERE NOT is_default`).Error; err != nil {
+			return err
+		}
+		for i, id := range ids {
+			if err := conn.Exec(`UPDATE routing_rules SET position = ?, updated_at = now() WHERE id = ?`, i, id).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Rules(ctx)
+}

@@ -1,0 +1,190 @@
+// Package routing sends each submitted case to a review queue. Rules are data,
+// kept in order; the first enabled rule whose conditions all hold wins, and a
+// default rule that matches everything always exists.
+package routing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Rule is one routing rule: conditions (an empty list matches anything) and a result.
+type Rule struct {
+	ID                uuid.UUID    `json:"id"`
+	Position          int          `json:"position"`
+	Name              string       `json:"name"`
+	Enabled           bool         `json:"enabled"`
+	IsDefault         bool         `json:"is_default"`
+	Kinds             db.TextArray `json:"kinds"`
+	AISystemIDs       db.TextArray `json:"ai_system_ids"`
+	Rights            db.TextArray `json:"rights"`
+	HarmTypes         db.TextArray `json:"harm_types"`
+	Languages         db.TextArray `json:"languages"`
+	Channels          db.TextArray `json:"channels"`
+	Severities        db.TextArray `json:"severities"`
+	QueueID           uuid.UUID    `json:"queue_id"`
+	Priority          string       `json:"priority"`
+	SLAPolicy         *string      `json:"sla_policy"`
+	RequiredSkills    db.TextArray `json:"required_skills"`
+	RequiredLanguages db.TextArray `json:"required_languages"`
+	UpdatedAt         time.Time    `json:"updated_at"`
+}
+
+// Case is what rules look at.
+type Case struct {
+	Kind       string
+	AISystemID *uuid.UUID
+	Rights     []string
+	HarmTypes  []string
+	Language   string
+	Channel    string // email, phone, post, follow_up_page; "anonymous" for anonymous cases
+	Severity   string // the complainant's preliminary severity, or "none"
+}
+
+// Matches reports whether every condition of r holds for c.
+func (r *Rule) Matches(c Case) bool {
+	system := ""
+	if c.AISystemID != nil {
+		system = c.AISystemID.String()
+	}
+	language, _, _ := strings.Cut(c.Language, "-")
+	return r.Enabled &&
+		anyOf(r.Kinds, c.Kind) &&
+		anyOf(r.AISystemIDs, system) &&
+		overlaps(r.Rights, c.Rights) &&
+		overlaps(r.HarmTypes, c.HarmTypes) &&
+		(anyOf(r.Languages, c.Language) || anyOf(r.Languages, language)) &&
+		anyOf(r.Channels, c.Channel) &&
+		anyOf(r.Severities, c.Severity)
+}
+
+func anyOf(allowed []string, v string) bool { return len(allowed) == 0 || slices.Contains(allowed, v) }
+
+func overlaps(allowed, have []string) bool {
+	if len(allowed) == 0 {
+		return true
+	}
+	for _, h := range have {
+		if slices.Contains(allowed, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// First returns the first rule in rules (already in order) that matches c.
+func First(rules []Rule, c Case) (*Rule, bool) {
+	for i := range rules {
+		if rules[i].Matches(c) {
+			return &rules[i], true
+		}
+	}
+	return nil, false
+}
+
+// Service keeps the rules and routes cases.
+type Service struct{ db *gorm.DB }
+
+// New returns the routing service.
+func New(gdb *gorm.DB) *Service { return &Service{db: gdb} }
+
+const ruleColumns = `id, position, name, enabled, is_default, kinds, ai_system_ids::text[] AS ai_system_ids, rights,
+	harm_types, languages, channels, severities, queue_id, priority, sla_policy, required_skills, required_languages, updated_at`
+
+// Rules returns every rule in evaluation order, the default last.
+func (s *Service) Rules(ctx context.Context) ([]Rule, error) {
+	var rules []Rule
+	if err := db.Conn(ctx, s.db).Raw(`SELECT ` + ruleColumns + ` FROM routing_rules
+		ORDER BY is_default, position`).Scan(&rules).Error; err != nil {
+		return nil, fmt.Errorf("routing: rules: %w", err)
+	}
+	return rules, nil
+}
+
+// Routed is the outcome of routing one case.
+type Routed struct {
+	CaseID   uuid.UUID `json:"case_id"`
+	RuleID   uuid.UUID `json:"rule_id"`
+	RuleName string    `json:"rule"`
+	QueueID  uuid.UUID `json:"queue_id"`
+	Priority string    `json:"priority"`
+}
+
+// ErrNoDefaultRule means the rules are broken: the default rule is missing.
+var ErrNoDefaultRule = errors.New("routing: no rule matched and no default rule exists")
+
+// Route applies the rules to a case not yet routed, inside the transaction
+// carried by ctx, and records the result and the rule behind it in the case
+// record. A case already routed is left alone: Route returns nil, nil.
+func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*Routed, error) {
+	var out *Routed
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		var row struct {
+			Kind                string
+			AISystemID          *uuid.UUID
+			Language            string
+			Anonymous           bool
+			PreferredChannel    *string
+			PreliminarySeverity *string
+			RoutedAt            *time.Time
+			Rights              db.TextArray
+			HarmTypes           db.TextArray
+		}
+		if err := conn.Raw(`SELECT c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
+			       c.preliminary_severity, c.routed_at, k.rights, k.harm_types
+			  FROM cases c JOIN case_classifications k ON k.case_id = c.id
+			 WHERE c.id = ? FOR UPDATE OF c`, caseID).Scan(&row).Error; err != nil {
+			return fmt.Errorf("routing: load case: %w", err)
+		}
+		if row.Kind == "" {
+			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+		}
+		if row.RoutedAt != nil {
+			return nil
+		}
+		c := Case{Kind: row.Kind, AISystemID: row.AISystemID, Rights: row.Rights, HarmTypes: row.HarmTypes,
+			Language: row.Language, Channel: "anonymous", Severity: "none"}
+		if !row.Anonymous && row.PreferredChannel != nil {
+			c.Channel = *row.PreferredChannel
+		}
+		if row.PreliminarySeverity != nil {
+			c.Severity = *row.PreliminarySeverity
+		}
+		rules, err := s.Rules(ctx)
+		if err != nil {
+			return err
+		}
+		rule, ok := First(rules, c)
+		if !ok {
+			return ErrNoDefaultRule
+		}
+		if err := conn.Exec(`UPDATE cases SET queue_id = ?, priority = ?, routing_rule_id = ?, routed_at = now(),
+			required_skills = ?, required_languages = ? WHERE id = ?`,
+			rule.QueueID, rule.Priority, rule.ID, rule.RequiredSkills, rule.RequiredLanguages, caseID).Error; err != nil {
+			return fmt.Errorf("routing: route: %w", err)
+		}
+		out = &Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: "case.routed",
+			Data: map[string]any{"rule_id": rule.ID, "rule": rule.Name, "queue_id": rule.QueueID, "priority": rule.Priority,
+				"required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}}); err != nil {
+			return err
+		}
+		_, err = outbox.Add(ctx, s.db, events.CaseRouted, caseID, out)
+		return err
+	})
+	return out, err
+}
