@@ -60,5 +60,7 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/admin/routing-rules", staff, admins, a.createRoutingRule, nil},
 		{fiber.MethodPut, "/api/v1/admin/routing-rules/:id", staff, admins, a.updateRoutingRule, nil},
 		{fiber.MethodPost, "/api/v1/admin/routing-rules/order", staff, admins, a.reorderRoutingRules, nil},
+		{fiber.MethodGet, "/api/v1/admin/dead-letters", staff, admins, a.listDeadLetters, nil},
+		{fiber.MethodPost, "/api/v1/admin/dead-letters/:id/replay", staff, admins, a.replayDeadLetter, nil},
 	}
 }

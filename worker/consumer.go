@@ -112,7 +112,7 @@ func (w *Runner) deadLetter(ctx context.Context, log *slog.Logger, c Consumer, m
 	}
 	eventID := msg.Headers().Get(jetstream.MsgIDHeader)
 	if err := db.Conn(ctx, w.DB).Exec(`INSERT INTO dead_letters (consumer, subject, event_id, stream_seq, deliveries, reason, payload)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.Name, msg.Subject(), eventID, seq, delivered, reason.Error(), msg.Data()).Error; err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (consumer, stream_seq) WHERE stream_seq IS NOT NULL DO NOTHING`, c.Name, msg.Subject(), eventID, seq, delivered, reason.Error(), msg.Data()).Error; err != nil {
 		log.Error("dead letter not recorded; will retry", "err", err)
 		_ = msg.NakWithDelay(5 * time.Second)
 		return

@@ -113,6 +113,7 @@ func (w *Runner) Run(ctx context.Context) error {
 	for _, c := range w.Consumers() {
 		start("consumer "+c.Name, func(ctx context.Context) error { return w.runConsumer(ctx, stream, c) })
 	}
+	start("dead letters", w.runDeadLetters)
 	start("housekeeping", w.housekeeping)
 	var srv *http.Server
 	if w.Addr != "" {

@@ -210,6 +210,14 @@ func TestPoisonMessagesGoToDeadLetters(t *testing.T) {
 	if n != 2 {
 		t.Errorf("%d dead letters, want 2", n)
 	}
+	// Not JSON: it cannot go back through the outbox, and the admin is told why.
+	var id int64
+	s.Core.DB.Raw(`SELECT min(id) FROM dead_letters`).Scan(&id)
+	r := s.Do(teststack.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/admin/dead-letters/%d/replay", id),
+		Token: s.Login("admin@example.org")})
+	if r.Status != 409 || r.JSON(t)["code"] != "not_replayable" {
+		t.Errorf("replay of a poison message: %d %s", r.Status, r.Body)
+	}
 }
 
 // Two workers share the relay and the consumer: every case is received once.
@@ -234,5 +242,67 @@ func TestTwoWorkersNeverDoubleProcess(t *testing.T) {
 		if n != 1 {
 			t.Errorf("event %s published %d times", id, n)
 		}
+	}
+}
+
+// A message that reaches a consumer's MaxDeliver is recorded from the
+// server's advisory, listed for admins, and replayed through the outbox.
+func TestMaxDeliveriesBecomeDeadLettersAndReplay(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{Worker: true})
+	ctx := context.Background()
+	var stream jetstream.Stream
+	testenv.Eventually(t, 10*time.Second, "the streams", func() bool {
+		_, err := s.JS.Stream(ctx, events.AdvisoryStream)
+		stream, _ = s.JS.Stream(ctx, events.Stream)
+		return err == nil && stream != nil
+	})
+	// A consumer that never acks, giving up after two deliveries.
+	flaky, err := stream.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{Durable: "flaky",
+		FilterSubject: "redress.test.flaky", AckPolicy: jetstream.AckExplicitPolicy,
+		AckWait: 300 * time.Millisecond, MaxDeliver: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := `{"id":"` + uuid.NewString() + `","type":"redress.test.flaky","case_id":"` + uuid.NewString() + `","data":{}}`
+	if _, err := s.JS.Publish(ctx, "redress.test.flaky", []byte(env), jetstream.WithMsgID("flaky-1")); err != nil {
+		t.Fatal(err)
+	}
+	var row struct {
+		ID         int64
+		Deliveries int
+		EventID    string
+	}
+	testenv.Eventually(t, 20*time.Second, "the max-deliveries dead letter", func() bool {
+		batch, _ := flaky.Fetch(1, jetstream.FetchMaxWait(400*time.Millisecond))
+		if batch != nil {
+			for range batch.Messages() { // receive, never ack
+			}
+		}
+		s.Core.DB.Raw(`SELECT id, deliveries, event_id FROM dead_letters WHERE consumer = 'flaky'`).Scan(&row)
+		return row.ID != 0
+	})
+	if row.Deliveries != 2 || row.EventID != "flaky-1" {
+		t.Errorf("dead letter %+v", row)
+	}
+
+	admin := s.Login("admin@example.org")
+	list := s.Do(teststack.Request{Method: "GET", Path: "/api/v1/admin/dead-letters", Token: admin})
+	if list.Status != 200 || len(list.JSON(t)["items"].([]any)) != 1 {
+		t.Fatalf("list: %d %s", list.Status, list.Body)
+	}
+	if r := s.Do(teststack.Request{Method: "GET", Path: "/api/v1/admin/dead-letters", Token: s.Reviewer()}); r.Status != 403 {
+		t.Errorf("reviewer listing dead letters: %d", r.Status)
+	}
+	r := s.Do(teststack.Request{Method: "POST", Path: fmt.Sprintf("/api/v1/admin/dead-letters/%d/replay", row.ID), Token: admin})
+	if r.Status != 202 {
+		t.Fatalf("replay: %d %s", r.Status, r.Body)
+	}
+	outboxID := r.JSON(t)["outbox_id"].(string)
+	testenv.Eventually(t, 10*time.Second, "the replayed message in the stream", func() bool {
+		return streamIDs(t, s.JS)[outboxID] == 1
+	})
+	if r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/admin/dead-letters/999999/replay", Token: admin}); r.Status != 404 {
+		t.Errorf("unknown dead letter: %d", r.Status)
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,6 +21,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/redresshq/redress/internal/app"
+	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/config"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/logx"
@@ -34,6 +37,8 @@ Usage:
   redress migrate [status] apply the embedded SQL migrations, or show how far behind the schema is
   redress dev              everything in one process: private Postgres (unless DATABASE_URL is set),
                            embedded NATS, migrations, demo data, serve and work
+  redress dead-letters [list | replay ID]
+                           list the messages consumers gave up on, or put one back through the outbox
   redress version          print the version
 
 Configuration is read from the environment; see README.md.
@@ -63,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrate(ctx, args[1:], stdout)
 	case "dev":
 		return dev(ctx, stdout)
+	case "dead-letters":
+		return deadLetters(ctx, args[1:], stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "redress", version.Version)
 		return nil
@@ -179,4 +186,53 @@ func listen(ctx context.Context, app *fiber.App, addr string, log *slog.Logger) 
 	}
 	log.Info("http shutting down")
 	return app.ShutdownWithTimeout(10 * time.Second)
+}
+
+func deadLetters(ctx context.Context, args []string, stdout io.Writer) error {
+	cfg, err := config.Load(config.Need{Database: true})
+	if err != nil {
+		return err
+	}
+	gdb, err := db.Open(ctx, cfg.DatabaseURL, 2)
+	if err != nil {
+		return err
+	}
+	defer db.Close(gdb)
+	if err := db.RequireCurrent(ctx, gdb); err != nil {
+		return err
+	}
+	switch {
+	case len(args) == 0 || args[0] == "list":
+		items, err := outbox.DeadLetters(ctx, gdb, 0, 200)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tCONSUMER\tSUBJECT\tEVENT\tWHEN\tREASON\tREPLAYED")
+		for _, d := range items {
+			replayed := ""
+			if d.ReplayedAt != nil {
+				replayed = d.ReplayedAt.UTC().Format(time.RFC3339)
+			}
+			event := ""
+			if d.EventID != nil {
+				event = *d.EventID
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.Consumer, d.Subject, event,
+				d.CreatedAt.UTC().Format(time.RFC3339), d.Reason, replayed)
+		}
+		return tw.Flush()
+	case args[0] == "replay" && len(args) == 2:
+		id, err := strconv.ParseInt(args[1], 10, 64)
+		if err != nil {
+			return fmt.Errorf("dead-letters replay: %q is not a dead letter id", args[1])
+		}
+		newID, err := outbox.Replay(ctx, gdb, id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "dead letter %d is back in the outbox as %s; the relay will publish it\n", id, newID)
+		return nil
+	}
+	return fmt.Errorf("dead-letters: use `redress dead-letters list` or `redress dead-letters replay ID`")
 }

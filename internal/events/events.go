@@ -88,10 +88,44 @@ func EnsureStream(ctx context.Context, js jetstream.JetStream, replicas int) (je
 	return s, nil
 }
 
+// AdvisoryStream keeps JetStream's max-deliveries advisories for the REDRESS
+// stream, so a dead letter is recorded even when no worker was listening at
+// the moment the server gave up on a message.
+const AdvisoryStream = "REDRESS_ADVISORIES"
+
+// MaxDeliveriesSubject is where the server announces a message that reached a consumer's MaxDeliver.
+const MaxDeliveriesSubject = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + Stream + ".*"
+
+// MaxDeliveries is the advisory's body.
+type MaxDeliveries struct {
+	Stream     string `json:"stream"`
+	Consumer   string `json:"consumer"`
+	StreamSeq  uint64 `json:"stream_seq"`
+	Deliveries uint64 `json:"deliveries"`
+}
+
+// EnsureAdvisoryStream creates or updates the advisory stream.
+func EnsureAdvisoryStream(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.Stream, error) {
+	s, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        AdvisoryStream,
+		Description: "JetStream max-deliveries advisories of the REDRESS stream",
+		Subjects:    []string{MaxDeliveriesSubject},
+		Storage:     jetstream.FileStorage,
+		MaxAge:      30 * 24 * time.Hour,
+		Replicas:    replicas,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("events: stream %s: %w", AdvisoryStream, err)
+	}
+	return s, nil
+}
+
 // Consumer names.
 const (
 	ConsumerIntake = "intake"
 	ConsumerRouter = "router"
+	// ConsumerDeadLetters reads the advisory stream.
+	ConsumerDeadLetters = "dead-letters"
 )
 
 // ConsumerConfig is a durable pull consumer with explicit acks on subject.

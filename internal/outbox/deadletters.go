@@ -1,0 +1,79 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// DeadLetter is a message a consumer gave up on: a poison message it
+// terminated, or one that reached its MaxDeliver.
+type DeadLetter struct {
+	ID         int64      `json:"id"`
+	Consumer   string     `json:"consumer"`
+	Subject    string     `json:"subject"`
+	EventID    *string    `json:"event_id"`
+	StreamSeq  *int64     `json:"stream_seq"`
+	Deliveries *int       `json:"deliveries"`
+	Reason     string     `json:"reason"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ReplayedAt *time.Time `json:"replayed_at"`
+	ReplayedAs *string    `json:"replayed_as"`
+}
+
+// DeadLetters lists dead letters newest first, with ids below beforeID (0: from the newest).
+func DeadLetters(ctx context.Context, gdb *gorm.DB, beforeID int64, limit int) ([]DeadLetter, error) {
+	out := []DeadLetter{}
+	q := db.Conn(ctx, gdb).Table("dead_letters").
+		Select("id, consumer, subject, event_id, stream_seq, deliveries, reason, created_at, replayed_at, replayed_as")
+	if beforeID > 0 {
+		q = q.Where("id < ?", beforeID)
+	}
+	if err := q.Order("id DESC").Limit(limit).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("outbox: dead letters: %w", err)
+	}
+	return out, nil
+}
+
+// Replay puts a dead letter's message back into the outbox under a new id, so
+// the relay publishes it again and the consumers see it anew (those that
+// handled it already skip it: they key on the event id inside the message).
+// It returns the new outbox id.
+func Replay(ctx context.Context, gdb *gorm.DB, id int64) (uuid.UUID, error) {
+	newID, err := uuid.NewV7()
+	if err != nil {
+		return uuid.Nil, err
+	}
+	err = db.InTx(ctx, gdb, func(ctx context.Context) error {
+		conn := db.Conn(ctx, gdb)
+		var dl struct {
+			Subject string
+			Payload []byte
+		}
+		if err := conn.Raw(`SELECT subject, payload FROM dead_letters WHERE id = ? FOR UPDATE`, id).Scan(&dl).Error; err != nil {
+			return err
+		}
+		if dl.Subject == "" {
+			return fault.New(fault.NotFound, "dead_letter_not_found", "No dead letter has that id.")
+		}
+		if dl.Payload == nil {
+			return fault.New(fault.Conflict, "not_replayable", "The message had left the stream before it was recorded; there is nothing to replay.")
+		}
+		if !json.Valid(dl.Payload) {
+			return fault.New(fault.Conflict, "not_replayable", "The message is not a JSON event, so it cannot go back through the outbox.")
+		}
+		if err := conn.Exec(`INSERT INTO outbox (id, subject, payload) VALUES (?, ?, ?)`,
+			newID, dl.Subject, string(dl.Payload)).Error; err != nil {
+			return fmt.Errorf("outbox: replay %d: %w", id, err)
+		}
+		return conn.Exec(`UPDATE dead_letters SET replayed_at = now(), replayed_as = ? WHERE id = ?`, newID.String(), id).Error
+	})
+	return newID, err
+}
