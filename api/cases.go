@@ -9,6 +9,7 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -210,6 +211,53 @@ func (a *API) transitionCase(c *fiber.Ctx) error {
 		return err
 	}
 	if _, err := a.Grievance.Transition(c.UserContext(), id, staffAuthor(c), req.To, req.Reason); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}
+
+// triageCase: POST /api/v1/cases/{id}/triage — classification and severity;
+// the priority follows by the maximum rule, and a downgrade waits for approval.
+func (a *API) triageCase(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req grievance.TriageRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u := middleware.User(c)
+	res, err := a.Grievance.Triage(c.UserContext(), id, u.ID, u.Role != auth.RoleReviewer, req)
+	if err != nil {
+		return err
+	}
+	d, err := a.Grievance.Get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"case": d, "triage": res})
+}
+
+// approvePriority: POST /api/v1/cases/{id}/priority/approve {approve, reason} — a second person decides a downgrade.
+func (a *API) approvePriority(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Approve *bool  `json:"approve"`
+		Reason  string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Approve == nil {
+		var f fault.Fields
+		f.Add("approve", "required", "say whether you approve the downgrade (true or false)")
+		return f.Err()
+	}
+	if err := a.Grievance.ApprovePriority(c.UserContext(), id, middleware.User(c).ID, *req.Approve, req.Reason); err != nil {
 		return err
 	}
 	return a.getCase(c)

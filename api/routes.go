@@ -49,6 +49,8 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/cases/:id/messages", staff, caseWorkers, a.staffMessage, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/acknowledge", staff, caseWorkers, a.acknowledgeCase, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/transitions", staff, caseWorkers, a.transitionCase, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/triage", staff, caseWorkers, a.triageCase, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/priority/approve", staff, supervisors, a.approvePriority, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/release", staff, caseWorkers, a.releaseCase, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/assign", staff, supervisors, a.assignCase, nil},
 

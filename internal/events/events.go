@@ -24,6 +24,7 @@ const (
 	CaseMessageAdded  = "redress.case.message_added"
 	CaseRouted        = "redress.case.routed"
 	CaseAssigned      = "redress.case.assigned"
+	CaseTriaged       = "redress.case.triaged"
 )
 
 // Envelope is the JSON body of every event.

@@ -182,6 +182,11 @@ type Classification struct {
 	Irremediability *int     `json:"irremediability"`
 	Rationale       *string  `json:"rationale"`
 	Source          string   `json:"source"`
+	// Per-dimension rationales and why the priority is what it is.
+	ScaleRationale           *string         `json:"scale_rationale"`
+	ScopeRationale           *string         `json:"scope_rationale"`
+	IrremediabilityRationale *string         `json:"irremediability_rationale"`
+	PriorityReasons          json.RawMessage `json:"priority_reasons"`
 }
 
 // Detail is everything staff see of a case, opened.
@@ -200,6 +205,8 @@ type Detail struct {
 	AcknowledgedAt      *time.Time      `json:"acknowledged_at"`
 	ReceivedAt          *time.Time      `json:"received_by_worker_at"`
 	StatusReason        *string         `json:"status_reason"`
+	PendingPriority     *string         `json:"pending_priority"`
+	PendingPriorityBy   *uuid.UUID      `json:"pending_priority_by"`
 	Classification      Classification  `json:"classification"`
 	DueDates            []DueDate       `json:"due_dates"`
 	Messages            []Message       `json:"messages"`
@@ -210,28 +217,34 @@ type Detail struct {
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	var row struct {
 		Summary
-		DecisionReference   *string
-		DecisionDate        *time.Time
-		InformedOfAI        string `gorm:"column:informed_of_ai"`
-		DescriptionEnc      []byte
-		DesiredOutcomeEnc   []byte
-		ContactEnc          []byte
-		PreferredChannel    *string
-		RepresentativeEnc   []byte
-		RelatedCaseID       *uuid.UUID
-		PreliminarySeverity *string
-		AcknowledgedAt      *time.Time
-		ReceivedAt          *time.Time
-		StatusReason        *string
-		Rights              db.TextArray
-		HarmTypes           db.TextArray
-		Mechanisms          db.TextArray
-		HarmStatus          *string
-		Scale               *int
-		Scope               *int
-		Irremediability     *int
-		Rationale           *string
-		Source              string
+		DecisionReference        *string
+		DecisionDate             *time.Time
+		InformedOfAI             string `gorm:"column:informed_of_ai"`
+		DescriptionEnc           []byte
+		DesiredOutcomeEnc        []byte
+		ContactEnc               []byte
+		PreferredChannel         *string
+		RepresentativeEnc        []byte
+		RelatedCaseID            *uuid.UUID
+		PreliminarySeverity      *string
+		AcknowledgedAt           *time.Time
+		ReceivedAt               *time.Time
+		StatusReason             *string
+		Rights                   db.TextArray
+		HarmTypes                db.TextArray
+		Mechanisms               db.TextArray
+		HarmStatus               *string
+		Scale                    *int
+		Scope                    *int
+		Irremediability          *int
+		Rationale                *string
+		Source                   string
+		ScaleRationale           *string
+		ScopeRationale           *string
+		IrremediabilityRationale *string
+		PriorityReasons          string
+		PendingPriority          *string
+		PendingPriorityBy        *uuid.UUID
 	}
 	err := db.Conn(ctx, s.db).Raw(`
 		SELECT c.id, c.reference, c.kind, c.status, c.priority, c.ai_system_id, s.name AS ai_system_name,
@@ -240,7 +253,8 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		       c.contact_enc, c.preferred_channel, c.representative_enc, c.related_case_id, c.preliminary_severity,
 		       c.acknowledged_at, c.received_at, c.status_reason,
 		       k.rights, k.harm_types, k.mechanisms, k.harm_status, k.scale, k.scope, k.irremediability,
-		       k.rationale, k.source
+		       k.rationale, k.source, k.scale_rationale, k.scope_rationale, k.irremediability_rationale,
+		       k.priority_reasons::text AS priority_reasons, c.pending_priority, c.pending_priority_by
 		  FROM cases c
 		  LEFT JOIN ai_systems s ON s.id = c.ai_system_id
 		  JOIN case_classifications k ON k.case_id = c.id
@@ -258,7 +272,10 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		ReceivedAt: utcPtr(row.ReceivedAt), StatusReason: row.StatusReason,
 		Classification: Classification{Rights: row.Rights, HarmTypes: row.HarmTypes, Mechanisms: row.Mechanisms,
 			HarmStatus: row.HarmStatus, Scale: row.Scale, Scope: row.Scope, Irremediability: row.Irremediability,
-			Rationale: row.Rationale, Source: row.Source},
+			Rationale: row.Rationale, Source: row.Source, ScaleRationale: row.ScaleRationale,
+			ScopeRationale: row.ScopeRationale, IrremediabilityRationale: row.IrremediabilityRationale,
+			PriorityReasons: json.RawMessage(row.PriorityReasons)},
+		PendingPriority: row.PendingPriority, PendingPriorityBy: row.PendingPriorityBy,
 		AllowedTransitions: nonNil(Transitions[row.Status]),
 	}
 	d.SubmittedAt = d.SubmittedAt.UTC()

@@ -1,0 +1,188 @@
+package grievance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// TriageRequest is the body of POST /api/v1/cases/{id}/triage.
+type TriageRequest struct {
+	Scale                    int      `json:"scale"`
+	ScaleRationale           string   `json:"scale_rationale"`
+	Scope                    int      `json:"scope"`
+	ScopeRationale           string   `json:"scope_rationale"`
+	Irremediability          int      `json:"irremediability"`
+	IrremediabilityRationale string   `json:"irremediability_rationale"`
+	Rationale                string   `json:"rationale,omitempty"`
+	Rights                   []string `json:"rights"`
+	HarmTypes                []string `json:"harm_types"`
+	Mechanisms               []string `json:"mechanisms"`
+	HarmStatus               string   `json:"harm_status"`
+}
+
+// TriageResult says what triage did to the priority.
+type TriageResult struct {
+	Computed string   `json:"computed_priority"`
+	Reasons  []Reason `json:"reasons"`
+	// Change is "raised", "unchanged", or "pending_approval" (a downgrade waits for a supervisor).
+	Change string `json:"priority_change"`
+}
+
+// triageable statuses: the case is still being handled.
+var triageable = []string{StatusSubmitted, StatusAcknowledged, StatusInReview, StatusAwaitingComplainant,
+	StatusAppealed, StatusEscalated}
+
+func (r *TriageRequest) validate() error {
+	var f fault.Fields
+	for _, d := range []struct {
+		name      string
+		v         int
+		rationale string
+	}{{"scale", r.Scale, r.ScaleRationale}, {"scope", r.Scope, r.ScopeRationale},
+		{"irremediability", r.Irremediability, r.IrremediabilityRationale}} {
+		if d.v < 1 || d.v > 4 {
+			f.Addf(d.name, "out_of_range", "must be 1 (low) to 4 (grave)")
+		}
+		text(&f, d.name+"_rationale", d.rationale, 1, maxLongText)
+	}
+	text(&f, "rationale", r.Rationale, 0, maxLongText)
+	codes(&f, "rights", r.Rights, Rights, 1)
+	codes(&f, "harm_types", r.HarmTypes, HarmTypes, 0)
+	codes(&f, "mechanisms", r.Mechanisms, Mechanisms, 0)
+	oneOf(&f, "harm_status", r.HarmStatus, HarmStatuses, true)
+	return f.Err()
+}
+
+// Triage classifies a case and sets its priority by the maximum rule. A
+// priority that rises applies at once; one that would fall waits for a
+// supervisor other than the person who asked (ApprovePriority). A reviewer
+// may triage only a case assigned to them; anyAssignee lets supervisors and
+// admins triage any case.
+func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, by uuid.UUID, anyAssignee bool, r TriageRequest) (*TriageResult, error) {
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	var out *TriageResult
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		var c struct {
+			Status, Kind        string
+			Priority            *string
+			AssigneeID          *uuid.UUID
+			PreliminarySeverity *string
+		}
+		if err := conn.Raw(`SELECT status, kind, priority, assignee_id, preliminary_severity FROM cases WHERE id = ? FOR UPDATE`,
+			caseID).Scan(&c).Error; err != nil {
+			return fmt.Errorf("grievance: triage: %w", err)
+		}
+		switch {
+		case c.Status == "":
+			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+		case !slices.Contains(triageable, c.Status):
+			return fault.New(fault.Conflict, "not_triageable", "A case that is "+c.Status+" is no longer triaged.")
+		case !anyAssignee && (c.AssigneeID == nil || *c.AssigneeID != by):
+			return fault.New(fault.Forbidden, "not_your_case", "Claim the case before you triage it.")
+		}
+		prelim := ""
+		if c.PreliminarySeverity != nil {
+			prelim = *c.PreliminarySeverity
+		}
+		p, reasons := Priority(Severity{r.Scale, r.Scope, r.Irremediability},
+			Factors{Kind: c.Kind, HarmStatus: r.HarmStatus, Rights: r.Rights, PreliminarySeverity: prelim})
+		out = &TriageResult{Computed: p, Reasons: reasons, Change: "unchanged"}
+		reasonsJSON, _ := json.Marshal(reasons)
+		if err := conn.Exec(`UPDATE case_classifications SET rights = ?, harm_types = ?, mechanisms = ?, harm_status = ?,
+			scale = ?, scale_rationale = ?, scope = ?, scope_rationale = ?, irremediability = ?,
+			irremediability_rationale = ?, rationale = ?, priority_reasons = ?, source = 'triage', classified_by = ?,
+			updated_at = now() WHERE case_id = ?`,
+			db.TextArray(r.Rights), db.TextArray(nonNil(r.HarmTypes)), db.TextArray(nonNil(r.Mechanisms)), r.HarmStatus,
+			r.Scale, r.ScaleRationale, r.Scope, r.ScopeRationale, r.Irremediability, r.IrremediabilityRationale,
+			nullable(r.Rationale), string(reasonsJSON), by, caseID).Error; err != nil {
+			return fmt.Errorf("grievance: triage: %w", err)
+		}
+		switch {
+		case MoreUrgent(p, c.Priority):
+			out.Change = "raised"
+			if err := conn.Exec(`UPDATE cases SET priority = ?, pending_priority = NULL, pending_priority_by = NULL,
+				pending_priority_reason = NULL WHERE id = ?`, p, caseID).Error; err != nil {
+				return err
+			}
+		case p != *c.Priority:
+			out.Change = "pending_approval"
+			if err := conn.Exec(`UPDATE cases SET pending_priority = ?, pending_priority_by = ?, pending_priority_reason = ?
+				WHERE id = ?`, p, by, "triage: "+reasons[0].Factor, caseID).Error; err != nil {
+				return err
+			}
+		}
+		data := map[string]any{"scale": r.Scale, "scope": r.Scope, "irremediability": r.Irremediability,
+			"harm_status": r.HarmStatus, "computed_priority": p, "reasons": reasons, "priority_change": out.Change,
+			"previous_priority": c.Priority}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+			Action: "case.triaged", Data: data}); err != nil {
+			return err
+		}
+		_, err := outbox.Add(ctx, s.db, events.CaseTriaged, caseID, map[string]any{"priority": p, "priority_change": out.Change})
+		return err
+	})
+	return out, err
+}
+
+// ApprovePriority decides a pending downgrade. The approver must be another
+// person than the one who asked for it: four eyes.
+func (s *Service) ApprovePriority(ctx context.Context, caseID, approver uuid.UUID, approve bool, reason string) error {
+	var f fault.Fields
+	text(&f, "reason", reason, 1, maxLongText)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		var c struct {
+			Status            string
+			Priority          *string
+			PendingPriority   *string
+			PendingPriorityBy *uuid.UUID
+		}
+		if err := conn.Raw(`SELECT status, priority, pending_priority, pending_priority_by FROM cases WHERE id = ? FOR UPDATE`,
+			caseID).Scan(&c).Error; err != nil {
+			return err
+		}
+		switch {
+		case c.Status == "":
+			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+		case c.PendingPriority == nil:
+			return fault.New(fault.Conflict, "no_pending_downgrade", "No priority downgrade is waiting for approval on this case.")
+		case *c.PendingPriorityBy == approver:
+			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who asked for the downgrade must decide it.")
+		}
+		set, action := `priority = pending_priority, `, "priority.downgrade_approved"
+		if !approve {
+			set, action = ``, "priority.downgrade_refused"
+		}
+		if err := conn.Exec(`UPDATE cases SET `+set+`pending_priority = NULL, pending_priority_by = NULL,
+			pending_priority_reason = NULL WHERE id = ?`, caseID).Error; err != nil {
+			return err
+		}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &approver,
+			Action: action, Data: map[string]any{"from": c.Priority, "to": c.PendingPriority, "requested_by": c.PendingPriorityBy,
+				"reason": reason}}); err != nil {
+			return err
+		}
+		if approve {
+			_, err := outbox.Add(ctx, s.db, events.CaseTriaged, caseID, map[string]any{"priority": *c.PendingPriority,
+				"priority_change": "lowered"})
+			return err
+		}
+		return nil
+	})
+}
