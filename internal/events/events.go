@@ -25,6 +25,8 @@ const (
 	CaseRouted        = "redress.case.routed"
 	CaseAssigned      = "redress.case.assigned"
 	CaseTriaged       = "redress.case.triaged"
+	SLAWarning        = "redress.sla.warning"  // a share of a clock's budget is used (SLA data)
+	SLABreached       = "redress.sla.breached" // a clock ran out unsatisfied (SLA data)
 )
 
 // Envelope is the JSON body of every event.
@@ -63,6 +65,18 @@ type MessageAdded struct {
 	MessageID  uuid.UUID `json:"message_id"`
 	AuthorKind string    `json:"author_kind"`
 	Visibility string    `json:"visibility"`
+}
+
+// SLA is the data of SLAWarning and SLABreached: which clock, when it is
+// due, the rule that set the date, and for a warning the share of the budget
+// used (0.75, 0.9).
+type SLA struct {
+	Clock     string          `json:"clock"`
+	DueAt     time.Time       `json:"due_at"`
+	Rule      json.RawMessage `json:"rule"` // sla.Rule: {code, source, period}
+	Statutory bool            `json:"statutory"`
+	Fraction  float64         `json:"fraction,omitempty"`
+	Priority  string          `json:"priority,omitempty"`
 }
 
 // StreamConfig is the stream definition; replicas is 1 for one server, 3 in a cluster.
