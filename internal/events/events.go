@@ -27,6 +27,8 @@ const (
 	CaseTriaged       = "redress.case.triaged"
 	SLAWarning        = "redress.sla.warning"  // a share of a clock's budget is used (SLA data)
 	SLABreached       = "redress.sla.breached" // a clock ran out unsatisfied (SLA data)
+	// EscalationRequested: a case should go to an independent body (issue #5 acts on it).
+	EscalationRequested = "redress.escalation.requested"
 )
 
 // Envelope is the JSON body of every event.
@@ -77,6 +79,9 @@ type SLA struct {
 	Statutory bool            `json:"statutory"`
 	Fraction  float64         `json:"fraction,omitempty"`
 	Priority  string          `json:"priority,omitempty"`
+	// Notify says whether people are to be emailed (a breach, where the
+	// policy's breach actions say so; every warning).
+	Notify bool `json:"notify"`
 }
 
 // StreamConfig is the stream definition; replicas is 1 for one server, 3 in a cluster.
