@@ -18,6 +18,7 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/review"
@@ -33,6 +34,7 @@ type Deps struct {
 	Tokens              *auth.Tokens
 	Routing             *routing.Service
 	Review              *review.Service
+	Clocks              *clocks.Service
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
 	BodyLimit           int

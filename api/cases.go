@@ -262,3 +262,21 @@ func (a *API) approvePriority(c *fiber.Ctx) error {
 	}
 	return a.getCase(c)
 }
+
+// noticeExtension: POST /api/v1/cases/{id}/clocks/{clock}/extension {reasons}.
+func (a *API) noticeExtension(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Reasons string `json:"reasons"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := a.Grievance.NoticeExtension(c.UserContext(), id, staffAuthor(c), strings.Clone(c.Params("clock")), req.Reasons); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}

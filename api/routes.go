@@ -53,6 +53,7 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/cases/:id/priority/approve", staff, supervisors, a.approvePriority, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/release", staff, caseWorkers, a.releaseCase, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/assign", staff, supervisors, a.assignCase, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/clocks/:clock/extension", staff, caseWorkers, a.noticeExtension, nil},
 
 		{fiber.MethodGet, "/api/v1/queues", staff, caseWorkers, a.listQueues, nil},
 		{fiber.MethodGet, "/api/v1/queues/:id/cases", staff, caseWorkers, a.queueCases, nil},
@@ -62,6 +63,12 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/admin/routing-rules", staff, admins, a.createRoutingRule, nil},
 		{fiber.MethodPut, "/api/v1/admin/routing-rules/:id", staff, admins, a.updateRoutingRule, nil},
 		{fiber.MethodPost, "/api/v1/admin/routing-rules/order", staff, admins, a.reorderRoutingRules, nil},
+		{fiber.MethodGet, "/api/v1/admin/sla/calendars", staff, admins, a.listCalendars, nil},
+		{fiber.MethodPost, "/api/v1/admin/sla/calendars", staff, admins, a.saveCalendar, nil},
+		{fiber.MethodPut, "/api/v1/admin/sla/calendars/:id", staff, admins, a.saveCalendar, nil},
+		{fiber.MethodGet, "/api/v1/admin/sla/policies", staff, admins, a.listPolicies, nil},
+		{fiber.MethodPost, "/api/v1/admin/sla/policies", staff, admins, a.savePolicy, nil},
+		{fiber.MethodPut, "/api/v1/admin/sla/policies/:id", staff, admins, a.savePolicy, nil},
 		{fiber.MethodGet, "/api/v1/admin/dead-letters", staff, admins, a.listDeadLetters, nil},
 		{fiber.MethodPost, "/api/v1/admin/dead-letters/:id/replay", staff, admins, a.replayDeadLetter, nil},
 	}

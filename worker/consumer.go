@@ -25,13 +25,19 @@ type Handler func(ctx context.Context, env *events.Envelope) error
 // Consumer is a durable pull consumer running one handler.
 type Consumer struct {
 	Name, Subject string
-	Handle        Handler
+	// Subjects, when not empty, replaces Subject: the consumer filters on all of them.
+	Subjects []string
+	Handle   Handler
 }
 
 // runConsumer consumes until ctx ends, handling up to concurrency messages
 // at once, then drains: no new messages, and those in hand are finished.
 func (w *Runner) runConsumer(ctx context.Context, stream jetstream.Stream, c Consumer) error {
-	cons, err := stream.CreateOrUpdateConsumer(ctx, events.ConsumerConfig(c.Name, c.Subject))
+	cfg := events.ConsumerConfig(c.Name, c.Subject)
+	if len(c.Subjects) > 0 {
+		cfg.FilterSubject, cfg.FilterSubjects = "", c.Subjects
+	}
+	cons, err := stream.CreateOrUpdateConsumer(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("worker: consumer %s: %w", c.Name, err)
 	}

@@ -19,8 +19,10 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -35,6 +37,9 @@ type Runner struct {
 	Log         *slog.Logger
 	Grievance   *grievance.Service
 	Routing     *routing.Service
+	Notify      *notify.Notifier // emails and webhooks; nil for none
+	Clocks      *clocks.Service  // SLA timers; nil sweeps none
+	SweepEvery  time.Duration    // how often due SLA timers are looked for (default 5s)
 	Replicas    int
 	Concurrency int    // messages each consumer handles at once (default 8)
 	Addr        string // health and metrics; empty for none
@@ -42,10 +47,30 @@ type Runner struct {
 
 // Consumers are the durable consumers this worker runs.
 func (w *Runner) Consumers() []Consumer {
-	return []Consumer{
+	return append([]Consumer{
 		{Name: events.ConsumerIntake, Subject: events.CaseSubmitted, Handle: w.recordReceived},
 		{Name: events.ConsumerRouter, Subject: events.CaseSubmitted, Handle: w.route},
+	}, w.notifyConsumers()...)
+}
+
+// notifyConsumers are the notifier's consumers (issue #3, item 6), its poison
+// events dead-lettered like the worker's own.
+func (w *Runner) notifyConsumers() []Consumer {
+	if w.Notify == nil {
+		return nil
 	}
+	var out []Consumer
+	for _, c := range w.Notify.Consumers() {
+		handle := c.Handle
+		out = append(out, Consumer{Name: c.Name, Subjects: c.Subjects, Handle: func(ctx context.Context, env *events.Envelope) error {
+			err := handle(ctx, env)
+			if errors.Is(err, notify.ErrPoison) {
+				return fmt.Errorf("%w: %w", errPoison, err)
+			}
+			return err
+		}})
+	}
+	return out
 }
 
 // route applies the routing rules to a submitted case (issue #3).
@@ -99,7 +124,7 @@ func (w *Runner) Run(ctx context.Context) error {
 		Published: func(n int) { published.Add(float64(n)) }}
 
 	var wg sync.WaitGroup
-	errs := make(chan error, 8)
+	errs := make(chan error, 32) // room for every part to fail at once: a send never blocks shutdown
 	start := func(name string, fn func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -115,6 +140,12 @@ func (w *Runner) Run(ctx context.Context) error {
 	}
 	start("dead letters", w.runDeadLetters)
 	start("housekeeping", w.housekeeping)
+	if w.Clocks != nil {
+		start("sla sweeper", w.runSweeper)
+	}
+	if w.Notify != nil {
+		start("notify", w.Notify.Run)
+	}
 	var srv *http.Server
 	if w.Addr != "" {
 		srv = w.healthServer(metrics)

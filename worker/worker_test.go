@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/testenv"
 	"github.com/redresshq/redress/internal/testenv/teststack"
 	"github.com/redresshq/redress/worker"
@@ -197,18 +198,19 @@ func TestPoisonMessagesGoToDeadLetters(t *testing.T) {
 	var rows []struct{ Consumer, EventID string }
 	testenv.Eventually(t, 10*time.Second, "a dead letter from each consumer", func() bool {
 		s.Core.DB.Raw(`SELECT consumer, event_id FROM dead_letters ORDER BY consumer`).Scan(&rows)
-		return len(rows) == 2
+		return len(rows) == 3
 	})
 	if rows[0].Consumer != events.ConsumerIntake || rows[1].Consumer != events.ConsumerRouter ||
-		rows[0].EventID != "poison-1" || rows[1].EventID != "poison-1" {
+		rows[2].Consumer != notify.ConsumerWebhooks ||
+		rows[0].EventID != "poison-1" || rows[1].EventID != "poison-1" || rows[2].EventID != "poison-1" {
 		t.Errorf("dead letters %+v", rows)
 	}
 	// Terminated, not redelivered: still one row each.
 	time.Sleep(1500 * time.Millisecond)
 	var n int
 	s.Core.DB.Raw(`SELECT count(*) FROM dead_letters`).Scan(&n)
-	if n != 2 {
-		t.Errorf("%d dead letters, want 2", n)
+	if n != 3 {
+		t.Errorf("%d dead letters, want 3", n)
 	}
 	// Not JSON: it cannot go back through the outbox, and the admin is told why.
 	var id int64

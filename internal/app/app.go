@@ -15,7 +15,9 @@ import (
 
 	"github.com/redresshq/redress/api"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/platform/config"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/natsx"
@@ -38,6 +40,8 @@ type Core struct {
 	Grievance *grievance.Service
 	Routing   *routing.Service
 	Review    *review.Service
+	Clocks    *clocks.Service
+	Notify    *notify.Notifier
 }
 
 // NewCore opens the database and builds the services.
@@ -56,14 +60,33 @@ func NewCore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Core, 
 // FromDB builds the services on an open database.
 func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyring) *Core {
 	reg := registry.New(gdb)
-	return &Core{
+	clk := clocks.New(gdb, log)
+	c := &Core{
 		Config: cfg, Log: log, DB: gdb, Keys: keys, Registry: reg,
 		Users:     auth.NewUsers(gdb),
 		Tokens:    auth.NewTokens(cfg.JWTSecret),
-		Grievance: grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg),
-		Routing:   routing.New(gdb),
+		Grievance: grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk),
+		Routing:   routing.New(gdb, clk),
 		Review:    review.New(gdb),
+		Clocks:    clk,
 	}
+	c.Notify = notify.New(notify.Options{DB: gdb, Keys: keys, Cases: c.Grievance, Mailer: mailer(cfg, log),
+		PublicURL: cfg.PublicURL, Log: log})
+	return c
+}
+
+// mailer is the SMTP mailer REDRESS_SMTP_URL names, or nil (emails are then
+// logged as skipped). The URL was validated with the configuration.
+func mailer(cfg *config.Config, log *slog.Logger) notify.Mailer {
+	if cfg.SMTPURL == "" {
+		return nil
+	}
+	m, err := notify.NewSMTP(cfg.SMTPURL, cfg.SMTPFrom)
+	if err != nil {
+		log.Error("emails will not be sent", "err", err)
+		return nil
+	}
+	return m
 }
 
 // HTTP builds the Fiber app; nc (may be nil) is checked by /readyz.
@@ -81,7 +104,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App
 	}
 	return api.New(api.Deps{
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
-		Routing: c.Routing, Review: c.Review,
+		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		BodyLimit: c.Config.BodyLimit, Checks: checks, Mount: mount,
 	})
@@ -90,7 +113,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App
 // Worker builds the worker runner.
 func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
 	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance, Routing: c.Routing,
-		Replicas: c.Config.NATSReplicas, Addr: addr}
+		Notify: c.Notify, Clocks: c.Clocks, SweepEvery: c.Config.SweepEvery, Replicas: c.Config.NATSReplicas, Addr: addr}
 }
 
 // Close closes the database.

@@ -15,6 +15,7 @@ import (
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/sla"
 )
 
 // ErrWrongPair is the one answer to every reference and receipt that do not match.
@@ -52,13 +53,52 @@ func (s *Service) OpenSession(ctx context.Context, reference, receipt string) (u
 	return row.ID, nil
 }
 
-// DueDate is a clock as the complainant and the reviewer see it.
+// DueDate is a clock as the complainant and the reviewer see it: when it is
+// due, the rule that set the date, and the same in plain words.
 type DueDate struct {
 	Clock       string          `json:"clock"`
-	DueAt       time.Time       `json:"due_at"`
+	DueAt       *time.Time      `json:"due_at"` // null while it stands still, waiting on the complainant
 	StartedAt   time.Time       `json:"started_at"`
 	SatisfiedAt *time.Time      `json:"satisfied_at,omitempty"`
+	Paused      bool            `json:"paused"`
+	BreachedAt  *time.Time      `json:"breached_at,omitempty"`
 	Rule        json.RawMessage `json:"rule"`
+	Summary     string          `json:"summary"`
+}
+
+// clockPromise says in plain words what each clock promises.
+var clockPromise = map[string]string{
+	sla.Acknowledge:    "We will acknowledge your complaint",
+	sla.FirstResponse:  "A person will reply to you",
+	sla.Decision:       "We will decide on your complaint",
+	sla.Feedback:       "We will tell you what we have done",
+	sla.GDPRReply:      "We will answer your request",
+	sla.Remedy:         "We will put things right",
+	sla.IncidentReport: "We will report the incident to the authority",
+}
+
+// summary is d in plain words, with the rule behind the date:
+// "We will acknowledge your complaint by 30 November 2026, 10:00 UTC
+// (EU Whistleblowing Directive 2019/1937 art. 9(1)(b), 7 days)."
+func (d *DueDate) summary() string {
+	const layout = "2 January 2006, 15:04 UTC"
+	var r sla.Rule
+	_ = json.Unmarshal(d.Rule, &r)
+	why := r.Source
+	if r.Period != "" {
+		why += ", " + r.Period
+	}
+	promise := clockPromise[d.Clock]
+	switch {
+	case d.SatisfiedAt != nil:
+		return fmt.Sprintf("%s: done on %s.", promise, d.SatisfiedAt.Format(layout))
+	case d.DueAt == nil:
+		return fmt.Sprintf("%s: this date is on hold while we wait for your answer (%s).", promise, why)
+	case d.BreachedAt != nil:
+		return fmt.Sprintf("%s by %s (%s). We missed this date; you may ask for your case to go to an independent body.",
+			promise, d.DueAt.Format(layout), why)
+	}
+	return fmt.Sprintf("%s by %s (%s).", promise, d.DueAt.Format(layout), why)
 }
 
 // TimelineItem is a public entry of the case record.
@@ -155,28 +195,34 @@ func publicActor(kind string) string {
 }
 
 func (s *Service) dueDates(ctx context.Context, caseID uuid.UUID) ([]DueDate, error) {
-	rows, err := db.Conn(ctx, s.db).Raw(`SELECT clock, due_at, started_at, satisfied_at, rule FROM case_clocks
-		WHERE case_id = ? ORDER BY due_at, clock`, caseID).Rows()
-	if err != nil {
+	var rows []struct {
+		Clock       string
+		DueAt       *time.Time
+		StartedAt   time.Time
+		SatisfiedAt *time.Time
+		Paused      bool
+		BreachedAt  *time.Time
+		Rule        string
+	}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT clock, due_at, started_at, satisfied_at, paused, breached_at, rule
+		FROM case_clocks WHERE case_id = ? ORDER BY due_at NULLS LAST, clock`, caseID).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("grievance: clocks: %w", err)
 	}
-	defer rows.Close()
-	out := []DueDate{}
-	for rows.Next() {
-		var d DueDate
-		var rule string
-		if err := rows.Scan(&d.Clock, &d.DueAt, &d.StartedAt, &d.SatisfiedAt, &rule); err != nil {
-			return nil, err
+	utc := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
 		}
-		d.DueAt, d.StartedAt = d.DueAt.UTC(), d.StartedAt.UTC()
-		if d.SatisfiedAt != nil {
-			t := d.SatisfiedAt.UTC()
-			d.SatisfiedAt = &t
-		}
-		d.Rule = json.RawMessage(rule)
+		u := t.UTC()
+		return &u
+	}
+	out := make([]DueDate, 0, len(rows))
+	for _, r := range rows {
+		d := DueDate{Clock: r.Clock, DueAt: utc(r.DueAt), StartedAt: r.StartedAt.UTC(), SatisfiedAt: utc(r.SatisfiedAt),
+			Paused: r.Paused, BreachedAt: utc(r.BreachedAt), Rule: json.RawMessage(r.Rule)}
+		d.Summary = d.summary()
 		out = append(out, d)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // messages loads and opens a case's messages; internal ones only for staff.
@@ -256,12 +302,32 @@ func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by Author, v
 			Data: map[string]any{"message_id": msg.ID, "visibility": visibility}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.CaseMessageAdded, caseID,
-			events.MessageAdded{MessageID: msg.ID, AuthorKind: by.Kind, Visibility: visibility})
-		return err
+		if _, err := outbox.Add(ctx, s.db, events.CaseMessageAdded, caseID,
+			events.MessageAdded{MessageID: msg.ID, AuthorKind: by.Kind, Visibility: visibility}); err != nil {
+			return err
+		}
+		return s.messageClocks(ctx, caseID, by, visibility, status)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return msg, nil
+}
+
+// messageClocks: a staff message the complainant can read is the first
+// human response; the complainant's answer to a request for information
+// puts the case back in review, which resumes its clocks.
+func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by Author, visibility, status string) error {
+	switch {
+	case by.Kind == audit.ActorStaff && visibility == "complainant":
+		return s.clocks.End(ctx, caseID, "responded", sla.FirstResponse)
+	case by.Kind == audit.ActorComplainant && status == StatusAwaitingComplainant:
+		from, err := s.move(ctx, caseID, StatusInReview, "status_reason = ?", "the complainant answered")
+		if err != nil {
+			return err
+		}
+		return s.recordMove(ctx, caseID, by, from, StatusInReview, map[string]any{"reason": "complainant_answered"},
+			events.CaseStatusChanged)
+	}
+	return nil
 }

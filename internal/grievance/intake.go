@@ -488,21 +488,15 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 		id, db.TextArray(r.Rights), db.TextArray(nonNil(r.HarmTypes))).Error; err != nil {
 		return nil, fmt.Errorf("grievance: classification: %w", err)
 	}
-	clocks := sla.IntakeClocks(r.Kind, now)
-	var ackBy time.Time
-	values := make([]string, 0, len(clocks))
-	args := make([]any, 0, 5*len(clocks))
-	for _, c := range clocks {
-		rule, _ := json.Marshal(c.Rule)
-		values = append(values, "(?, ?, ?, ?, ?)")
-		args = append(args, id, c.Clock, c.Started, c.DueAt, string(rule))
-		if c.Clock == sla.Acknowledge {
-			ackBy = c.DueAt
-		}
+	set, err := s.clocks.Recompute(ctx, id)
+	if err != nil {
+		return nil, err
 	}
-	if err := conn.Exec(`INSERT INTO case_clocks (case_id, clock, started_at, due_at, rule) VALUES `+
-		strings.Join(values, ", "), args...).Error; err != nil {
-		return nil, fmt.Errorf("grievance: clocks: %w", err)
+	var ackBy time.Time
+	for _, c := range set {
+		if c.Clock == sla.Acknowledge {
+			ackBy = c.DueAt.UTC()
+		}
 	}
 	channelCode := ""
 	if channel != nil {

@@ -3,6 +3,7 @@ package grievance
 import (
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/registry"
 )
@@ -14,13 +15,15 @@ type Service struct {
 	receiptSecret []byte
 	registry      *registry.Registry
 	dummyHash     []byte
+	clocks        *clocks.Service
 }
 
 // NewService returns the grievance service. receiptSecret keys the receipt
-// HMACs; keys seal descriptions, contact details and messages.
-func NewService(gdb *gorm.DB, keys *seal.Keyring, receiptSecret []byte, reg *registry.Registry) *Service {
+// HMACs; keys seal descriptions, contact details and messages; clk keeps the
+// cases' SLA clocks.
+func NewService(gdb *gorm.DB, keys *seal.Keyring, receiptSecret []byte, reg *registry.Registry, clk *clocks.Service) *Service {
 	return &Service{db: gdb, keys: keys, receiptSecret: receiptSecret, registry: reg,
-		dummyHash: make([]byte, 32)}
+		dummyHash: make([]byte, 32), clocks: clk}
 }
 
 // Purposes bind each sealed value to its column and row.

@@ -349,29 +349,70 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, t
 	return from, err
 }
 
-// Acknowledge moves a submitted case to acknowledged, satisfies the
-// acknowledge clock and restarts the feedback clock from now.
+// Acknowledge moves a submitted case to acknowledged, ends the acknowledge
+// clock and restarts the feedback clock from now.
 func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by Author) error {
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		from, err := s.move(ctx, caseID, StatusAcknowledged, "")
 		if err != nil {
 			return err
 		}
-		conn := db.Conn(ctx, s.db)
-		var now time.Time
-		if err := conn.Raw(`UPDATE case_clocks SET satisfied_at = now() WHERE case_id = ? AND clock = 'acknowledge'
-			RETURNING satisfied_at`, caseID).Scan(&now).Error; err != nil {
-			return fmt.Errorf("grievance: satisfy acknowledge clock: %w", err)
-		}
-		fb := sla.FeedbackAfterAck(now.UTC())
-		rule, _ := json.Marshal(fb.Rule)
-		if err := conn.Exec(`UPDATE case_clocks SET started_at = ?, due_at = ?, rule = ? WHERE case_id = ? AND clock = 'feedback'`,
-			fb.Started, fb.DueAt, string(rule), caseID).Error; err != nil {
+		extra := map[string]any{}
+		var due *time.Time
+		if err := db.Conn(ctx, s.db).Raw(`SELECT due_at FROM case_clocks WHERE case_id = ? AND clock = ?`,
+			caseID, sla.Feedback).Scan(&due).Error; err != nil {
 			return fmt.Errorf("grievance: feedback clock: %w", err)
 		}
-		return s.recordMove(ctx, caseID, by, from, StatusAcknowledged,
-			map[string]any{"feedback_due": fb.DueAt}, events.CaseAcknowledged)
+		if due != nil {
+			extra["feedback_due"] = due.UTC()
+		}
+		return s.recordMove(ctx, caseID, by, from, StatusAcknowledged, extra, events.CaseAcknowledged)
 	})
+}
+
+// clocksEndedBy are the clocks that entering a status ends; nil ends them all.
+var clocksEndedBy = map[string][]string{
+	StatusDecided:   {sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply},
+	StatusRejected:  {sla.Acknowledge, sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply},
+	StatusClosed:    nil,
+	StatusWithdrawn: nil,
+}
+
+// afterMove keeps the clocks true to a status change: leaving "submitted"
+// acknowledges, waiting on the complainant pauses and an answer resumes, a
+// decision ends the clocks it answers and starts the remedy clock, closing or
+// withdrawing ends them all.
+func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to string) error {
+	if from == StatusSubmitted {
+		if err := s.clocks.End(ctx, caseID, "acknowledged", sla.Acknowledge); err != nil {
+			return err
+		}
+	}
+	switch {
+	case to == StatusAwaitingComplainant:
+		if err := s.clocks.Pause(ctx, caseID); err != nil {
+			return err
+		}
+	case from == StatusAwaitingComplainant:
+		if err := s.clocks.Resume(ctx, caseID); err != nil {
+			return err
+		}
+	}
+	if to == StatusDecided {
+		if err := db.Conn(ctx, s.db).Exec(`UPDATE cases SET decided_at = now() WHERE id = ?`, caseID).Error; err != nil {
+			return fmt.Errorf("grievance: decided_at: %w", err)
+		}
+	}
+	if names, ends := clocksEndedBy[to]; ends {
+		if err := s.clocks.End(ctx, caseID, to, names...); err != nil {
+			return err
+		}
+		if names == nil {
+			return nil
+		}
+	}
+	_, err := s.clocks.Recompute(ctx, caseID)
+	return err
 }
 
 // move is the one conditional status UPDATE. It returns the status moved
@@ -404,13 +445,7 @@ func (s *Service) move(ctx context.Context, caseID uuid.UUID, to string, set str
 		return "", fmt.Errorf("grievance: move to %s: %w", to, err)
 	}
 	if from != "" {
-		if from == StatusSubmitted && to != StatusAcknowledged {
-			if err := conn.Exec(`UPDATE case_clocks SET satisfied_at = now()
-				WHERE case_id = ? AND clock = 'acknowledge' AND satisfied_at IS NULL`, caseID).Error; err != nil {
-				return "", fmt.Errorf("grievance: satisfy acknowledge clock: %w", err)
-			}
-		}
-		return from, nil
+		return from, s.afterMove(ctx, caseID, from, to)
 	}
 	var current string
 	if err := conn.Raw(`SELECT status FROM cases WHERE id = ?`, caseID).Scan(&current).Error; err != nil {

@@ -131,8 +131,15 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, by uuid.UUID, an
 			Action: "case.triaged", Data: data}); err != nil {
 			return err
 		}
-		_, err := outbox.Add(ctx, s.db, events.CaseTriaged, caseID, map[string]any{"priority": p, "priority_change": out.Change})
-		return err
+		if _, err := outbox.Add(ctx, s.db, events.CaseTriaged, caseID,
+			map[string]any{"priority": p, "priority_change": out.Change}); err != nil {
+			return err
+		}
+		if out.Change == "raised" {
+			_, err := s.clocks.Recompute(ctx, caseID) // the tier of the new priority
+			return err
+		}
+		return nil
 	})
 	return out, err
 }
@@ -179,8 +186,11 @@ func (s *Service) ApprovePriority(ctx context.Context, caseID, approver uuid.UUI
 			return err
 		}
 		if approve {
-			_, err := outbox.Add(ctx, s.db, events.CaseTriaged, caseID, map[string]any{"priority": *c.PendingPriority,
-				"priority_change": "lowered"})
+			if _, err := outbox.Add(ctx, s.db, events.CaseTriaged, caseID, map[string]any{"priority": *c.PendingPriority,
+				"priority_change": "lowered"}); err != nil {
+				return err
+			}
+			_, err := s.clocks.Recompute(ctx, caseID)
 			return err
 		}
 		return nil

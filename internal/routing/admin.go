@@ -85,6 +85,15 @@ func (s *Service) validate(ctx context.Context, in *RuleInput, tax Taxonomies, i
 			f.Add("queue_id", "not_found", "no queue has that id")
 		}
 	}
+	if in.SLAPolicy != nil {
+		var n int
+		if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM sla_policies WHERE slug = ?`, *in.SLAPolicy).Scan(&n).Error; err != nil {
+			return err
+		}
+		if n == 0 {
+			f.Add("sla_policy", "not_found", "no SLA policy has that slug (see GET /api/v1/admin/sla/policies)")
+		}
+	}
 	if !slices.Contains([]string{"P0", "P1", "P2", "P3"}, in.Priority) {
 		f.Add("priority", "invalid", "must be one of P0, P1, P2, P3")
 	}

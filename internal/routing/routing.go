@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -96,10 +97,14 @@ func First(rules []Rule, c Case) (*Rule, bool) {
 }
 
 // Service keeps the rules and routes cases.
-type Service struct{ db *gorm.DB }
+type Service struct {
+	db     *gorm.DB
+	clocks *clocks.Service
+}
 
-// New returns the routing service.
-func New(gdb *gorm.DB) *Service { return &Service{db: gdb} }
+// New returns the routing service; clk sets a routed case's clocks from its
+// priority and SLA policy.
+func New(gdb *gorm.DB, clk *clocks.Service) *Service { return &Service{db: gdb, clocks: clk} }
 
 const ruleColumns = `id, position, name, enabled, is_default, kinds, ai_system_ids::text[] AS ai_system_ids, rights,
 	harm_types, languages, channels, severities, queue_id, priority, sla_policy, required_skills, required_languages, updated_at`
@@ -173,14 +178,18 @@ func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*Routed, error) 
 			return ErrNoDefaultRule
 		}
 		if err := conn.Exec(`UPDATE cases SET queue_id = ?, priority = ?, routing_rule_id = ?, routed_at = now(),
-			required_skills = ?, required_languages = ? WHERE id = ?`,
-			rule.QueueID, rule.Priority, rule.ID, rule.RequiredSkills, rule.RequiredLanguages, caseID).Error; err != nil {
+			required_skills = ?, required_languages = ?,
+			sla_policy_id = (SELECT id FROM sla_policies WHERE slug = ?) WHERE id = ?`,
+			rule.QueueID, rule.Priority, rule.ID, rule.RequiredSkills, rule.RequiredLanguages, rule.SLAPolicy, caseID).Error; err != nil {
 			return fmt.Errorf("routing: route: %w", err)
+		}
+		if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
+			return err
 		}
 		out = &Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: "case.routed",
 			Data: map[string]any{"rule_id": rule.ID, "rule": rule.Name, "queue_id": rule.QueueID, "priority": rule.Priority,
-				"required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}}); err != nil {
+				"sla_policy": rule.SLAPolicy, "required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}}); err != nil {
 			return err
 		}
 		_, err = outbox.Add(ctx, s.db, events.CaseRouted, caseID, out)

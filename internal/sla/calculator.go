@@ -21,6 +21,8 @@ const (
 	BusinessDays Unit = "business_days"
 	// BusinessHours: see Calendar.AddBusinessHours.
 	BusinessHours Unit = "business_hours"
+	// Hours: elapsed hours, round the clock (P0 "triage within 24 h").
+	Hours Unit = "hours"
 )
 
 // Budget is an amount of time a clock allows, such as 7 calendar days or
@@ -40,7 +42,7 @@ func (b Budget) Validate() error {
 
 func (b Budget) validate() error {
 	switch b.Unit {
-	case CalendarDays, Months, BusinessDays, BusinessHours:
+	case CalendarDays, Months, BusinessDays, BusinessHours, Hours:
 	default:
 		return fmt.Errorf("unknown unit %q", b.Unit)
 	}
@@ -92,6 +94,8 @@ func (b Budget) end(start time.Time, cal *Calendar) time.Time {
 		return cal.AddBusinessDays(start, b.Amount)
 	case BusinessHours:
 		return cal.AddBusinessHours(start, time.Duration(b.Amount)*time.Hour)
+	case Hours:
+		return start.In(cal.loc).Add(time.Duration(b.Amount) * time.Hour)
 	}
 	panic(fmt.Sprintf("sla: budget: unknown unit %q", b.Unit))
 }

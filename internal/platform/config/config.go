@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -37,6 +39,12 @@ type Config struct {
 	ComplainantTokenTTL time.Duration // REDRESS_COMPLAINANT_TOKEN_TTL
 	StaffTokenTTL       time.Duration // REDRESS_STAFF_TOKEN_TTL
 	BodyLimit           int           // REDRESS_BODY_LIMIT (bytes)
+	SweepEvery          time.Duration // REDRESS_SLA_SWEEP_EVERY: how often the worker fires due SLA timers
+	// SMTPURL is smtp://user:pass@host:port or smtps://… (REDRESS_SMTP_URL);
+	// empty means emails are not sent, only logged as skipped.
+	SMTPURL   string
+	SMTPFrom  string // REDRESS_SMTP_FROM, the From header of every email
+	PublicURL string // REDRESS_PUBLIC_URL, the base of links in emails, without a trailing slash
 }
 
 // Need says which parts of the configuration a subcommand requires.
@@ -69,9 +77,16 @@ func LoadFrom(env Env, need Need) (*Config, error) {
 		ComplainantTokenTTL: r.duration("REDRESS_COMPLAINANT_TOKEN_TTL", 30*time.Minute),
 		StaffTokenTTL:       r.duration("REDRESS_STAFF_TOKEN_TTL", 8*time.Hour),
 		BodyLimit:           r.integer("REDRESS_BODY_LIMIT", 256<<10, 4<<10, 64<<20),
+		SweepEvery:          r.duration("REDRESS_SLA_SWEEP_EVERY", 5*time.Second),
+		SMTPURL:             r.secret("REDRESS_SMTP_URL"),
+		SMTPFrom:            r.str("REDRESS_SMTP_FROM", "Redress <no-reply@localhost>"),
+		PublicURL:           strings.TrimRight(r.str("REDRESS_PUBLIC_URL", "http://127.0.0.1:8080"), "/"),
 	}
 	r.addr("REDRESS_ADDR", c.Addr)
 	r.addr("REDRESS_WORKER_ADDR", c.WorkerAddr)
+	r.smtpURL("REDRESS_SMTP_URL", c.SMTPURL)
+	r.mailbox("REDRESS_SMTP_FROM", c.SMTPFrom)
+	r.publicURL("REDRESS_PUBLIC_URL", c.PublicURL)
 	if need.Database && c.DatabaseURL == "" {
 		r.fail("DATABASE_URL", "is required (for example postgres://redress:secret@localhost:5432/redress)")
 	}
@@ -247,4 +262,57 @@ func (r *reader) encryptionKeys(v, current string) (map[string][]byte, string) {
 		r.fail("REDRESS_ENCRYPTION_KEY_ID", fmt.Sprintf("names key %q, which is not in REDRESS_ENCRYPTION_KEYS", current))
 	}
 	return keys, current
+}
+
+// smtpURL checks an SMTP server URL without ever echoing it: it may hold a password.
+func (r *reader) smtpURL(name, v string) {
+	if v == "" {
+		return
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		r.fail(name, "is not a URL (expected smtp://user:password@host:port or smtps://…)")
+		return
+	}
+	if u.Scheme != "smtp" && u.Scheme != "smtps" {
+		r.fail(name, "must start with smtp:// (STARTTLS when offered) or smtps:// (TLS from the start)")
+		return
+	}
+	if u.Hostname() == "" {
+		r.fail(name, "must name a host, as in smtp://mail.example.org:587")
+		return
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			r.fail(name, "has a port that is not a number from 1 to 65535")
+			return
+		}
+	}
+	if (u.Path != "" && u.Path != "/") || u.Fragment != "" {
+		r.fail(name, "must not have a path or fragment")
+		return
+	}
+	for k, vals := range u.Query() {
+		if k != "starttls" || len(vals) != 1 || (vals[0] != "required" && vals[0] != "opportunistic") {
+			r.fail(name, "accepts only the query parameter starttls=required or starttls=opportunistic")
+			return
+		}
+	}
+	if u.Scheme == "smtps" && u.Query().Has("starttls") {
+		r.fail(name, "sets starttls on smtps://, which is TLS from the start")
+	}
+}
+
+func (r *reader) mailbox(name, v string) {
+	if _, err := mail.ParseAddress(v); err != nil {
+		r.fail(name, fmt.Sprintf("must be an address such as \"Redress <no-reply@example.org>\", got %q", v))
+	}
+}
+
+func (r *reader) publicURL(name, v string) {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.Fragment != "" {
+		r.fail(name, fmt.Sprintf("must be an http:// or https:// URL such as https://redress.example.org, got %q", v))
+	}
 }

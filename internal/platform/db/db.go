@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgconn"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -80,5 +81,9 @@ func InTx(ctx context.Context, gdb *gorm.DB, fn func(ctx context.Context) error)
 	})
 }
 
-// IsUniqueViolation reports whether err is a unique-constraint violation.
-func IsUniqueViolation(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+// IsUniqueViolation reports whether err is a unique-constraint violation,
+// as GORM translates it or, from Raw(…).Scan, as PostgreSQL reports it.
+func IsUniqueViolation(err error) bool {
+	var pg *pgconn.PgError
+	return errors.Is(err, gorm.ErrDuplicatedKey) || (errors.As(err, &pg) && pg.Code == "23505")
+}

@@ -1,0 +1,345 @@
+// Package clocks keeps each case's SLA clocks in the database: it sets them
+// from the case's policy (internal/sla does the arithmetic), pauses them while
+// the case waits on the complainant, ends them when what they wait for
+// happens, and fires warnings and breaches when they fall due (Sweep).
+//
+// Every change runs inside the caller's transaction (db.InTx), after the
+// caller has locked the case row, so a clock never disagrees with the case it
+// belongs to. Locks are always taken case row first, clock rows second —
+// here, in the API's paths and in the sweeper — so the two never deadlock.
+package clocks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/sla"
+)
+
+// PolicyTTL is how long a process trusts a policy it has read: an admin's
+// change reaches other processes within this time.
+const PolicyTTL = 5 * time.Second
+
+// Service sets, pauses, ends and sweeps clocks.
+type Service struct {
+	db  *gorm.DB
+	log *slog.Logger
+	now func() time.Time
+
+	mu       sync.Mutex
+	policies map[uuid.UUID]*Policy // by id; uuid.Nil is the default
+}
+
+// New returns the clock service.
+func New(gdb *gorm.DB, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{db: gdb, log: log.With("part", "clocks"), now: time.Now, policies: map[uuid.UUID]*Policy{}}
+}
+
+// Policy is a stored policy with its calendar, ready to compute with.
+type Policy struct {
+	ID           uuid.UUID
+	Slug         string
+	Calendar     *sla.Calendar
+	CalendarSlug string
+	sla.Policy
+	loaded time.Time
+}
+
+// Invalidate forgets the policies read so far (after an admin's change).
+func (s *Service) Invalidate() {
+	s.mu.Lock()
+	clear(s.policies)
+	s.mu.Unlock()
+}
+
+// policy returns the policy with id, or the default one for nil.
+func (s *Service) policy(ctx context.Context, id *uuid.UUID) (*Policy, error) {
+	key := uuid.Nil
+	if id != nil {
+		key = *id
+	}
+	s.mu.Lock()
+	p := s.policies[key]
+	s.mu.Unlock()
+	if p != nil && time.Since(p.loaded) < PolicyTTL {
+		return p, nil
+	}
+	var row struct {
+		ID            uuid.UUID
+		Slug          string
+		CalendarSlug  string
+		Spec          string
+		Tiers         string
+		Statutory     string
+		WarnFractions string
+		BreachActions string
+	}
+	q := `SELECT p.id, p.slug, c.slug AS calendar_slug, c.spec, p.tiers, p.statutory, p.warn_fractions::text AS warn_fractions,
+		p.breach_actions FROM sla_policies p JOIN sla_calendars c ON c.id = p.calendar_id WHERE `
+	args := []any{}
+	if id == nil {
+		q += `p.is_default`
+	} else {
+		q += `p.id = ?`
+		args = append(args, *id)
+	}
+	if err := db.Conn(ctx, s.db).Raw(q, args...).Scan(&row).Error; err != nil {
+		return nil, fmt.Errorf("clocks: load policy: %w", err)
+	}
+	if row.ID == uuid.Nil {
+		if id == nil {
+			return nil, fmt.Errorf("clocks: no default SLA policy")
+		}
+		return s.policy(ctx, nil) // the case's policy was replaced: fall back to the default
+	}
+	p, err := parsePolicy(row.ID, row.Slug, row.CalendarSlug, row.Spec, row.Tiers, row.Statutory, row.WarnFractions, row.BreachActions)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.policies[key] = p
+	s.mu.Unlock()
+	return p, nil
+}
+
+func parsePolicy(id uuid.UUID, slug, calSlug, spec, tiers, statutory, fractions, breach string) (*Policy, error) {
+	var cs sla.CalendarSpec
+	if err := json.Unmarshal([]byte(spec), &cs); err != nil {
+		return nil, fmt.Errorf("clocks: calendar %s: %w", calSlug, err)
+	}
+	cal, err := sla.NewCalendar(cs)
+	if err != nil {
+		return nil, fmt.Errorf("clocks: calendar %s: %w", calSlug, err)
+	}
+	p := &Policy{ID: id, Slug: slug, Calendar: cal, CalendarSlug: calSlug, loaded: time.Now()}
+	if err := json.Unmarshal([]byte(tiers), &p.Tiers); err != nil {
+		return nil, fmt.Errorf("clocks: policy %s tiers: %w", slug, err)
+	}
+	if err := json.Unmarshal([]byte(statutory), &p.Statutory); err != nil {
+		return nil, fmt.Errorf("clocks: policy %s statutory: %w", slug, err)
+	}
+	if err := json.Unmarshal([]byte(breach), &p.Breach); err != nil {
+		return nil, fmt.Errorf("clocks: policy %s breach actions: %w", slug, err)
+	}
+	if p.WarnFractions, err = parseFloats(fractions); err != nil {
+		return nil, fmt.Errorf("clocks: policy %s warn fractions: %w", slug, err)
+	}
+	return p, nil
+}
+
+// parseFloats reads a PostgreSQL float8[] literal such as {0.75,0.9}.
+func parseFloats(s string) ([]float64, error) {
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}")
+	if s == "" {
+		return nil, nil
+	}
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		var v float64
+		if _, err := fmt.Sscan(f, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// facts are a case's facts as Recompute reads them.
+type facts struct {
+	Kind              string
+	Status            string
+	Priority          *string
+	SLAPolicyID       *uuid.UUID
+	SubmittedAt       time.Time
+	AcknowledgedAt    *time.Time
+	DecidedAt         *time.Time
+	ExtensionNoticeAt *time.Time
+	IncidentAwareAt   *time.Time
+	IncidentSubtype   *string
+	Pauses            string // json [[paused_at, resumed_at], …]
+}
+
+func (f *facts) sla() (sla.Facts, error) {
+	out := sla.Facts{Kind: f.Kind, Events: sla.Events{Submitted: f.SubmittedAt}}
+	if f.Priority != nil {
+		out.Priority = *f.Priority
+	}
+	if f.IncidentSubtype != nil {
+		out.IncidentSubtype = *f.IncidentSubtype
+	}
+	at := func(t *time.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return *t
+	}
+	out.Events.Acknowledged, out.Events.Decision = at(f.AcknowledgedAt), at(f.DecidedAt)
+	out.Events.ExtensionNotice = at(f.ExtensionNoticeAt)
+	out.Events.Awareness = f.SubmittedAt
+	if f.IncidentAwareAt != nil {
+		out.Events.Awareness = *f.IncidentAwareAt
+	}
+	var spans [][2]*time.Time
+	if err := json.Unmarshal([]byte(f.Pauses), &spans); err != nil {
+		return out, fmt.Errorf("clocks: pauses: %w", err)
+	}
+	for _, sp := range spans {
+		if sp[0] == nil {
+			continue
+		}
+		out.Pauses = append(out.Pauses, sla.Pause{From: *sp[0], To: at(sp[1])})
+	}
+	return out, nil
+}
+
+// Recompute sets every clock of a case from its policy and facts, inside the
+// transaction ctx carries: due dates with their rules and candidates, pauses,
+// warnings and the next time the sweeper must look. Ended clocks are left as
+// they were; a clock the policy no longer sets is dropped unless it has ended.
+// It returns the clocks as set.
+func (s *Service) Recompute(ctx context.Context, caseID uuid.UUID) ([]sla.Clock, error) {
+	var out []sla.Clock
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		var f facts
+		if err := conn.Raw(`SELECT kind, status, priority, sla_policy_id, submitted_at, acknowledged_at, decided_at,
+			       extension_notice_at, incident_aware_at, incident_subtype,
+			       COALESCE((SELECT json_agg(json_build_array(paused_at, resumed_at) ORDER BY paused_at)
+			                   FROM case_pauses WHERE case_id = c.id), '[]') AS pauses
+			  FROM cases c WHERE id = ? FOR UPDATE`, caseID).Scan(&f).Error; err != nil {
+			return fmt.Errorf("clocks: load case: %w", err)
+		}
+		if f.Kind == "" {
+			return fmt.Errorf("clocks: case %s does not exist", caseID)
+		}
+		if f.Status == "closed" || f.Status == "withdrawn" {
+			return s.End(ctx, caseID, f.Status) // nothing more is owed
+		}
+		sf, err := f.sla()
+		if err != nil {
+			return err
+		}
+		p, err := s.policy(ctx, f.SLAPolicyID)
+		if err != nil {
+			return err
+		}
+		out = p.Clocks(sf, p.Calendar)
+		return s.store(ctx, caseID, p.ID, out)
+	})
+	return out, err
+}
+
+// store upserts the clocks as computed and drops unended ones no longer set.
+func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sla.Clock) error {
+	conn := db.Conn(ctx, s.db)
+	names := make([]string, 0, len(cs))
+	values := make([]string, 0, len(cs))
+	args := make([]any, 0, 9*len(cs))
+	for _, c := range cs {
+		names = append(names, c.Clock)
+		rule, _ := json.Marshal(c.Rule)
+		cands := make([]candidate, 0, len(c.Candidates))
+		for _, d := range c.Candidates {
+			cands = append(cands, candidate{Rule: d.Rule, Started: d.Started.UTC(), DueAt: d.DueAt.UTC()})
+		}
+		candJSON, _ := json.Marshal(cands)
+		var due, started any
+		if !c.DueAt.IsZero() {
+			due = c.DueAt.UTC()
+		}
+		if !c.Started.IsZero() {
+			started = c.Started.UTC()
+		}
+		warn := make([]string, 0, len(c.WarnAt))
+		for _, w := range c.WarnAt {
+			if !w.IsZero() {
+				warn = append(warn, w.UTC().Format(time.RFC3339Nano))
+			}
+		}
+		values = append(values, "(?::uuid, ?, ?::timestamptz, ?::timestamptz, ?, ?::uuid, ?::jsonb, ?::boolean, ?::timestamptz[])")
+		args = append(args, caseID, c.Clock, started, due, string(rule), policyID, string(candJSON), c.Paused,
+			"{"+strings.Join(warn, ",")+"}")
+	}
+	if len(values) > 0 {
+		// next_fire_at: the first warning not yet fired, else the due date;
+		// nothing once breached or while the clock stands still.
+		if err := conn.Exec(`INSERT INTO case_clocks AS k (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at, next_fire_at)
+			SELECT v.case_id, v.clock, COALESCE(v.started_at, now()), v.due_at, v.rule, v.policy_id, v.candidates, v.paused, v.warn_at,
+			       LEAST(v.warn_at[1], v.due_at)
+			  FROM (VALUES `+strings.Join(values, ", ")+`) AS v (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at)
+			ON CONFLICT (case_id, clock) DO UPDATE SET
+			       started_at = CASE WHEN EXCLUDED.due_at IS NULL THEN k.started_at ELSE EXCLUDED.started_at END, due_at = EXCLUDED.due_at, rule = EXCLUDED.rule,
+			       policy_id = EXCLUDED.policy_id, candidates = EXCLUDED.candidates, paused = EXCLUDED.paused,
+			       warn_at = EXCLUDED.warn_at,
+			       next_fire_at = CASE WHEN k.breached_at IS NOT NULL OR EXCLUDED.due_at IS NULL THEN NULL
+			                           ELSE LEAST(EXCLUDED.warn_at[k.warned + 1], EXCLUDED.due_at) END
+			 WHERE k.satisfied_at IS NULL`, args...).Error; err != nil {
+			return fmt.Errorf("clocks: store: %w", err)
+		}
+	}
+	q := `DELETE FROM case_clocks WHERE case_id = ? AND satisfied_at IS NULL`
+	dargs := []any{caseID}
+	if len(names) > 0 {
+		q += ` AND clock NOT IN ?`
+		dargs = append(dargs, names)
+	}
+	if err := conn.Exec(q, dargs...).Error; err != nil {
+		return fmt.Errorf("clocks: drop: %w", err)
+	}
+	return nil
+}
+
+// candidate is one stored candidate due date: why a date is what it is.
+type candidate struct {
+	Rule    sla.Rule  `json:"rule"`
+	Started time.Time `json:"started_at"`
+	DueAt   time.Time `json:"due_at"`
+}
+
+// End ends the named clocks of a case (all of them when names is empty)
+// that are still running, recording what ended them (acknowledged,
+// responded, decided, withdrawn …).
+func (s *Service) End(ctx context.Context, caseID uuid.UUID, by string, names ...string) error {
+	q := `UPDATE case_clocks SET satisfied_at = now(), satisfied_by = ?, next_fire_at = NULL
+		WHERE case_id = ? AND satisfied_at IS NULL`
+	args := []any{by, caseID}
+	if len(names) > 0 {
+		q += ` AND clock IN ?`
+		args = append(args, names)
+	}
+	if err := db.Conn(ctx, s.db).Exec(q, args...).Error; err != nil {
+		return fmt.Errorf("clocks: end %v: %w", names, err)
+	}
+	return nil
+}
+
+// Pause starts a span in which pausable clocks stand still (the case waits
+// on the complainant). A pause already open is kept.
+func (s *Service) Pause(ctx context.Context, caseID uuid.UUID) error {
+	if err := db.Conn(ctx, s.db).Exec(`INSERT INTO case_pauses (case_id, paused_at) VALUES (?, now())
+		ON CONFLICT DO NOTHING`, caseID).Error; err != nil {
+		return fmt.Errorf("clocks: pause: %w", err)
+	}
+	return nil
+}
+
+// Resume closes the open pause, if any.
+func (s *Service) Resume(ctx context.Context, caseID uuid.UUID) error {
+	if err := db.Conn(ctx, s.db).Exec(`UPDATE case_pauses SET resumed_at = now()
+		WHERE case_id = ? AND resumed_at IS NULL`, caseID).Error; err != nil {
+		return fmt.Errorf("clocks: resume: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,460 @@
+// Package notify tells people and systems what happened to a case: emails to
+// complainants who chose email and to staff, and signed webhooks to the
+// organisation's own systems.
+//
+// The worker runs the notifier's consumers. They only decide what is owed —
+// an email to a recipient (notifications_sent), a delivery to an endpoint
+// (webhook_deliveries) — and write it in the transaction that records the
+// event as processed, so a redelivered event owes nothing twice. Run sends
+// what is owed outside any transaction, claiming due rows with SKIP LOCKED
+// and retrying failures with back-off, so a slow mail server or receiver
+// never holds a database transaction open and N workers never send one row
+// twice.
+//
+// Emails never carry case content: a complainant is told only that there is
+// news on their reference, and staff get the reference, codes, the queue and
+// due dates. Addresses are looked up, and a complainant's decrypted, only at
+// the moment of sending; they are never stored by this package or logged.
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/seal"
+	"github.com/redresshq/redress/internal/sla"
+)
+
+// Consumer names: each is a durable JetStream consumer of its own.
+const (
+	ConsumerComplainant = "notify-complainant"
+	ConsumerStaff       = "notify-staff"
+	ConsumerWebhooks    = "webhooks"
+)
+
+// Recipient kinds in notifications_sent.
+const (
+	RecipientComplainant = "complainant"
+	RecipientStaff       = "staff"
+)
+
+// Email templates (templates/<language>/<name>.txt).
+const (
+	TemplateComplainantNews = "complainant_news"
+	TemplateStaffNewCase    = "staff_new_case"
+	TemplateStaffReply      = "staff_reply"
+	TemplateStaffSLAWarning = "staff_sla_warning"
+	TemplateStaffSLABreach  = "staff_sla_breached"
+)
+
+// ErrPoison marks an event no retry can fix (its data cannot be read, or its
+// case does not exist); the worker dead-letters it.
+var ErrPoison = errors.New("notify: event cannot be handled")
+
+// DefaultBackoff is the wait after each failed attempt of an email or a
+// webhook delivery: 8 attempts over about 19 hours, then it is given up.
+var DefaultBackoff = []time.Duration{10 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute,
+	time.Hour, 6 * time.Hour, 12 * time.Hour}
+
+// Cases reads a case with its contact details opened (grievance.Service).
+type Cases interface {
+	Get(ctx context.Context, id uuid.UUID) (*grievance.Detail, error)
+}
+
+// Options configure a Notifier.
+type Options struct {
+	DB   *gorm.DB
+	Keys *seal.Keyring // opens webhook secrets
+	// Cases opens a complainant's contact details when an email is sent.
+	Cases Cases
+	// Mailer sends emails; nil means SMTP is not configured and emails are
+	// logged as skipped (with the recipient kind, never the address).
+	Mailer Mailer
+	// PublicURL is the base of links in emails (REDRESS_PUBLIC_URL).
+	PublicURL string
+	Log       *slog.Logger
+	// Backoff is the wait after failed attempts 1, 2, …; an email or delivery
+	// is tried len(Backoff)+1 times in all (default DefaultBackoff).
+	Backoff []time.Duration
+	// Poll is how often Run looks for due emails and deliveries (default 1s).
+	Poll time.Duration
+	// HTTPClient posts webhooks (default: 10 s timeout, redirects not followed).
+	HTTPClient *http.Client
+	// MaxEventAge: no email is owed for an event older than this (default
+	// 72 h), so a consumer created on a stream with months of history, or a
+	// dead letter replayed long after, does not mail people about the past.
+	// Webhooks get every event.
+	MaxEventAge time.Duration
+}
+
+// Notifier turns events into emails and webhook deliveries and sends them.
+type Notifier struct {
+	db          *gorm.DB
+	keys        *seal.Keyring
+	cases       Cases
+	mailer      Mailer
+	publicURL   string
+	log         *slog.Logger
+	backoff     []time.Duration
+	poll        time.Duration
+	http        *http.Client
+	maxEventAge time.Duration
+	templates   *Templates
+}
+
+// New returns a notifier.
+func New(o Options) *Notifier {
+	n := &Notifier{db: o.DB, keys: o.Keys, cases: o.Cases, mailer: o.Mailer, publicURL: o.PublicURL, log: o.Log,
+		backoff: o.Backoff, poll: o.Poll, http: o.HTTPClient, maxEventAge: o.MaxEventAge, templates: MustTemplates()}
+	if n.log == nil {
+		n.log = slog.New(slog.DiscardHandler)
+	}
+	n.log = n.log.With("part", "notify")
+	if len(n.backoff) == 0 {
+		n.backoff = DefaultBackoff
+	}
+	if n.poll <= 0 {
+		n.poll = time.Second
+	}
+	if n.http == nil {
+		n.http = &http.Client{Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	if n.maxEventAge <= 0 {
+		n.maxEventAge = 72 * time.Hour
+	}
+	if n.publicURL == "" {
+		n.publicURL = "http://127.0.0.1:8080"
+	}
+	return n
+}
+
+// MaxAttempts is how often an email or a webhook delivery is tried before it is given up.
+func (n *Notifier) MaxAttempts() int { return len(n.backoff) + 1 }
+
+// Consumer is one durable consumer the worker runs for the notifier.
+type Consumer struct {
+	Name     string
+	Subjects []string
+	// Handle runs inside the transaction that records the event as processed.
+	Handle func(ctx context.Context, env *events.Envelope) error
+}
+
+// Consumers are the notifier's consumers, each with its own subjects.
+func (n *Notifier) Consumers() []Consumer {
+	return []Consumer{
+		{Name: ConsumerComplainant, Handle: n.HandleComplainant,
+			Subjects: []string{events.CaseAcknowledged, events.CaseStatusChanged, events.CaseMessageAdded}},
+		{Name: ConsumerStaff, Handle: n.HandleStaff,
+			Subjects: []string{events.CaseRouted, events.CaseMessageAdded, events.SLAWarning, events.SLABreached}},
+		{Name: ConsumerWebhooks, Handle: n.HandleWebhooks, Subjects: []string{"redress.>"}},
+	}
+}
+
+// Run sends due emails and webhook deliveries until ctx ends, finishing the
+// batch in hand (each send is bounded by its own timeout).
+func (n *Notifier) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for name, once := range map[string]func(context.Context) (int, error){
+		"mail": n.SendDueEmails, "webhooks": n.DeliverDueWebhooks,
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n.loop(ctx, name, once)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+const batchSize = 8
+
+func (n *Notifier) loop(ctx context.Context, name string, once func(context.Context) (int, error)) {
+	t := time.NewTicker(n.poll)
+	defer t.Stop()
+	for {
+		k, err := once(context.WithoutCancel(ctx))
+		if err != nil {
+			n.log.Warn("delivery loop", "loop", name, "err", err)
+		} else if k == batchSize && ctx.Err() == nil {
+			continue // more may be due
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// mailData are the values an email template may show: the reference, codes,
+// a queue name and a due date. Never a description, a message or a name.
+type mailData struct {
+	Reference string     `json:"reference"`
+	Kind      string     `json:"kind,omitempty"`
+	Priority  string     `json:"priority,omitempty"`
+	Queue     string     `json:"queue,omitempty"`
+	Clock     string     `json:"clock,omitempty"`
+	DueAt     *time.Time `json:"due_at,omitempty"`
+	Rule      string     `json:"rule,omitempty"`
+	Percent   int        `json:"percent,omitempty"`
+}
+
+// HandleComplainant owes the complainant an email when there is news they can
+// read on the follow-up page: acknowledgement, a move to another stage of the
+// case as they see it (not one they made themselves), a message meant for
+// them that they did not write. Only identified complainants whose preferred
+// channel is email are written to; anonymous complainants never are.
+func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) error {
+	switch env.Type {
+	case events.CaseAcknowledged, events.CaseStatusChanged:
+		var d events.StatusChanged
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		if d.Actor == audit.ActorComplainant {
+			return nil // they know: they did it
+		}
+		if env.Type == events.CaseStatusChanged && grievance.StageOf(d.From) == grievance.StageOf(d.To) {
+			return nil // nothing new on their page (in_review ⇄ pending_approval)
+		}
+	case events.CaseMessageAdded:
+		var d events.MessageAdded
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		if d.AuthorKind == audit.ActorComplainant || d.Visibility != "complainant" {
+			return nil
+		}
+	default:
+		return nil
+	}
+	if n.tooOld(env) {
+		return nil
+	}
+	var c struct {
+		Reference        string
+		Anonymous        bool
+		PreferredChannel *string
+	}
+	if err := db.Conn(ctx, n.db).Raw(`SELECT reference, anonymous, preferred_channel FROM cases WHERE id = ?`,
+		env.CaseID).Scan(&c).Error; err != nil {
+		return fmt.Errorf("notify: load case: %w", err)
+	}
+	if c.Reference == "" {
+		return fmt.Errorf("%w: case %s does not exist", ErrPoison, env.CaseID)
+	}
+	if c.Anonymous || c.PreferredChannel == nil || *c.PreferredChannel != "email" {
+		return nil
+	}
+	return n.owe(ctx, env, RecipientComplainant, RecipientComplainant, TemplateComplainantNews,
+		mailData{Reference: c.Reference})
+}
+
+// HandleStaff owes staff an email: a new case in a queue they belong to, a
+// warning or a breach on a case they hold (else on their queue's; breaches
+// also go to every supervisor), a complainant's reply on a case they hold
+// (else on their queue's).
+func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error {
+	if n.tooOld(env) {
+		return nil
+	}
+	var template string
+	var recipients []uuid.UUID
+	c, err := n.caseInfo(ctx, env.CaseID)
+	if err != nil {
+		return err
+	}
+	data := mailData{Reference: c.Reference, Kind: c.Kind, Priority: deref(c.Priority), Queue: deref(c.QueueName)}
+	switch env.Type {
+	case events.CaseRouted:
+		var d struct {
+			QueueID  uuid.UUID `json:"queue_id"`
+			Priority string    `json:"priority"`
+		}
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		template, data.Priority = TemplateStaffNewCase, d.Priority
+		if err := db.Conn(ctx, n.db).Raw(`SELECT name FROM queues WHERE id = ?`, d.QueueID).Scan(&data.Queue).Error; err != nil {
+			return fmt.Errorf("notify: queue: %w", err)
+		}
+		if recipients, err = n.queueMembers(ctx, &d.QueueID); err != nil {
+			return err
+		}
+	case events.CaseMessageAdded:
+		var d events.MessageAdded
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		if d.AuthorKind != audit.ActorComplainant {
+			return nil
+		}
+		template = TemplateStaffReply
+		if recipients, err = n.holders(ctx, c); err != nil {
+			return err
+		}
+	case events.SLAWarning, events.SLABreached:
+		var d events.SLA
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		due := d.DueAt
+		data.Clock, data.DueAt, data.Rule = d.Clock, &due, ruleText(d.Rule)
+		if d.Priority != "" {
+			data.Priority = d.Priority
+		}
+		template = TemplateStaffSLAWarning
+		if env.Type == events.SLABreached {
+			template = TemplateStaffSLABreach
+		} else {
+			data.Percent = percent(d.Fraction)
+		}
+		if recipients, err = n.holders(ctx, c); err != nil {
+			return err
+		}
+		if env.Type == events.SLABreached {
+			var sup []uuid.UUID
+			if err := db.Conn(ctx, n.db).Raw(`SELECT id FROM users WHERE role = 'supervisor' AND active ORDER BY id`).
+				Scan(&sup).Error; err != nil {
+				return fmt.Errorf("notify: supervisors: %w", err)
+			}
+			recipients = append(recipients, sup...)
+		}
+	default:
+		return nil
+	}
+	seen := map[uuid.UUID]bool{}
+	for _, id := range recipients {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if err := n.owe(ctx, env, RecipientStaff, id.String(), template, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type caseInfo struct {
+	Reference  string
+	Kind       string
+	Priority   *string
+	QueueID    *uuid.UUID
+	QueueName  *string
+	AssigneeID *uuid.UUID
+}
+
+func (n *Notifier) caseInfo(ctx context.Context, id uuid.UUID) (*caseInfo, error) {
+	var c caseInfo
+	if err := db.Conn(ctx, n.db).Raw(`SELECT c.reference, c.kind, c.priority, c.queue_id, q.name AS queue_name, c.assignee_id
+		  FROM cases c LEFT JOIN queues q ON q.id = c.queue_id WHERE c.id = ?`, id).Scan(&c).Error; err != nil {
+		return nil, fmt.Errorf("notify: load case: %w", err)
+	}
+	if c.Reference == "" {
+		return nil, fmt.Errorf("%w: case %s does not exist", ErrPoison, id)
+	}
+	return &c, nil
+}
+
+// holders are who answers for a case: its active assignee, else its queue's members.
+func (n *Notifier) holders(ctx context.Context, c *caseInfo) ([]uuid.UUID, error) {
+	if c.AssigneeID != nil {
+		var ids []uuid.UUID
+		if err := db.Conn(ctx, n.db).Raw(`SELECT id FROM users WHERE id = ? AND active`, *c.AssigneeID).
+			Scan(&ids).Error; err != nil {
+			return nil, fmt.Errorf("notify: assignee: %w", err)
+		}
+		if len(ids) > 0 {
+			return ids, nil
+		}
+	}
+	return n.queueMembers(ctx, c.QueueID)
+}
+
+func (n *Notifier) queueMembers(ctx context.Context, queueID *uuid.UUID) ([]uuid.UUID, error) {
+	if queueID == nil {
+		return nil, nil
+	}
+	var ids []uuid.UUID
+	if err := db.Conn(ctx, n.db).Raw(`SELECT u.id FROM queue_members m JOIN users u ON u.id = m.user_id
+		 WHERE m.queue_id = ? AND u.active AND u.role <> 'body' ORDER BY u.id`, *queueID).Scan(&ids).Error; err != nil {
+		return nil, fmt.Errorf("notify: queue members: %w", err)
+	}
+	return ids, nil
+}
+
+// owe records an email owed for env to one recipient, once.
+func (n *Notifier) owe(ctx context.Context, env *events.Envelope, kind, ref, template string, data mailData) error {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	if err := db.Conn(ctx, n.db).Exec(`INSERT INTO notifications_sent (event_id, recipient_kind, recipient_ref, case_id, template, data)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, env.ID, kind, ref, env.CaseID, template, string(raw)).Error; err != nil {
+		return fmt.Errorf("notify: owe email: %w", err)
+	}
+	return nil
+}
+
+func (n *Notifier) tooOld(env *events.Envelope) bool {
+	if !env.OccurredAt.IsZero() && time.Since(env.OccurredAt) > n.maxEventAge {
+		n.log.Info("no email for an old event", "event_id", env.ID, "type", env.Type, "occurred_at", env.OccurredAt)
+		return true
+	}
+	return false
+}
+
+func decode(env *events.Envelope, v any) error {
+	if err := json.Unmarshal(env.Data, v); err != nil {
+		return fmt.Errorf("%w: %s data: %v", ErrPoison, env.Type, err)
+	}
+	return nil
+}
+
+// ruleText reads the rule behind a due date (sla.Rule) as "source, period".
+func ruleText(raw json.RawMessage) string {
+	var r sla.Rule
+	if len(raw) == 0 || json.Unmarshal(raw, &r) != nil {
+		return ""
+	}
+	switch {
+	case r.Source != "" && r.Period != "":
+		return r.Source + ", " + r.Period
+	case r.Source != "":
+		return r.Source
+	default:
+		return r.Code
+	}
+}
+
+// percent turns a warning's share of the budget used (0.75) into a whole
+// percentage; 0 (not shown) when it is not a share.
+func percent(f float64) int {
+	if f > 0 && f <= 1 {
+		return int(f*100 + 0.5)
+	}
+	return 0
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,484 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Headers of every webhook request.
+const (
+	HeaderEventID   = "Redress-Event-Id"
+	HeaderEventType = "Redress-Event-Type"
+	HeaderTimestamp = "Redress-Timestamp"
+	HeaderSignature = "Redress-Signature"
+)
+
+// Endpoint is a system of the organisation's that receives signed events.
+type Endpoint struct {
+	ID     uuid.UUID `json:"id"`
+	URL    string    `json:"url"`
+	Events []string  `json:"events"` // subjects or patterns ending in ">"; empty = every event
+	Active bool      `json:"active"`
+	// Secret is set only by CreateEndpoint, and only when it generated the
+	// secret: it is shown once and stored sealed.
+	Secret    string    `json:"secret,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// MaxEndpointEvents is how many subjects or patterns one endpoint may filter on.
+const MaxEndpointEvents = 50
+
+func purposeSecret(id uuid.UUID) string { return "webhook.secret:" + id.String() }
+
+var subjectPattern = regexp.MustCompile(`^redress(\.([a-z0-9_]+|\*))*(\.>)?$`)
+
+// CreateEndpoint registers url to receive the events matching subjects (all
+// when empty), signed with secret; an empty secret is generated and returned
+// in the endpoint, once. The URL must be https, or http to the loopback for
+// development.
+func (n *Notifier) CreateEndpoint(ctx context.Context, rawURL, secret string, subjects []string) (*Endpoint, error) {
+	var f fault.Fields
+	rawURL = strings.TrimSpace(rawURL)
+	if msg := checkEndpointURL(rawURL); msg != "" {
+		f.Add("url", "invalid", msg)
+	}
+	generated := secret == ""
+	if generated {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		secret = "whsec_" + base64.RawURLEncoding.EncodeToString(b)
+	} else if len(secret) < 32 || len(secret) > 256 {
+		f.Add("secret", "invalid_length", "must be 32 to 256 characters (or empty, to have one generated)")
+	}
+	if len(subjects) > MaxEndpointEvents {
+		f.Addf("events", "too_many", "may hold at most %d subjects or patterns", MaxEndpointEvents)
+		subjects = nil
+	}
+	clean := make([]string, 0, len(subjects))
+	for i, s := range subjects {
+		s = strings.TrimSpace(s)
+		if s == "" || len(s) > 200 || !subjectPattern.MatchString(s) || s == "redress" {
+			f.Addf(fmt.Sprintf("events[%d]", i), "invalid",
+				"must be an event subject such as %s, or a pattern such as redress.case.>", events.CaseSubmitted)
+			continue
+		}
+		clean = append(clean, s)
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	e := &Endpoint{ID: uuid.New(), URL: rawURL, Events: clean, Active: true}
+	sealed, err := n.keys.SealString(purposeSecret(e.ID), secret)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Conn(ctx, n.db).Raw(`INSERT INTO webhook_endpoints (id, url, secret_enc, events) VALUES (?, ?, ?, ?)
+		RETURNING created_at`, e.ID, e.URL, sealed, db.TextArray(clean)).Scan(&e.CreatedAt).Error; err != nil {
+		return nil, fmt.Errorf("notify: create endpoint: %w", err)
+	}
+	e.CreatedAt = e.CreatedAt.UTC()
+	if generated {
+		e.Secret = secret
+	}
+	return e, nil
+}
+
+// Endpoints lists every webhook endpoint, oldest first, without secrets.
+func (n *Notifier) Endpoints(ctx context.Context) ([]Endpoint, error) {
+	return n.endpoints(ctx, nil)
+}
+
+// Endpoint returns one webhook endpoint, without its secret.
+func (n *Notifier) Endpoint(ctx context.Context, id uuid.UUID) (*Endpoint, error) {
+	out, err := n.endpoints(ctx, &id)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fault.New(fault.NotFound, "endpoint_not_found", "No webhook endpoint has that id.")
+	}
+	return &out[0], nil
+}
+
+func (n *Notifier) endpoints(ctx context.Context, id *uuid.UUID) ([]Endpoint, error) {
+	var rows []struct {
+		ID        uuid.UUID
+		URL       string
+		Events    db.TextArray
+		Active    bool
+		CreatedAt time.Time
+	}
+	if err := db.Conn(ctx, n.db).Raw(`SELECT id, url, events, active, created_at FROM webhook_endpoints
+		 WHERE ?::uuid IS NULL OR id = ? ORDER BY created_at, id`, id, id).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("notify: endpoints: %w", err)
+	}
+	out := make([]Endpoint, len(rows))
+	for i, r := range rows {
+		out[i] = Endpoint{ID: r.ID, URL: r.URL, Events: append([]string{}, r.Events...), Active: r.Active,
+			CreatedAt: r.CreatedAt.UTC()}
+	}
+	return out, nil
+}
+
+// checkEndpointURL returns why a webhook URL is not acceptable, or "".
+func checkEndpointURL(raw string) string {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || len(raw) > 2000 || strings.ContainsAny(raw, " \t\r\n"):
+		return "must be a URL of at most 2000 characters"
+	case u.User != nil:
+		return "must not hold credentials; requests are authenticated by their signature"
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return "must not have a fragment"
+	case strings.HasPrefix(raw, "https://") && u.Host != "":
+		return ""
+	case strings.HasPrefix(raw, "http://") && (u.Hostname() == "127.0.0.1" || u.Hostname() == "localhost" || u.Hostname() == "::1"):
+		return "" // development
+	default:
+		return "must start with https:// (http:// only to 127.0.0.1 or localhost, for development)"
+	}
+}
+
+// SetEndpointActive turns deliveries to an endpoint on or off and returns it.
+// Deliveries owed to an inactive endpoint wait; none are owed to it for new events.
+func (n *Notifier) SetEndpointActive(ctx context.Context, id uuid.UUID, active bool) (*Endpoint, error) {
+	res := db.Conn(ctx, n.db).Exec(`UPDATE webhook_endpoints SET active = ? WHERE id = ?`, active, id)
+	if res.Error != nil {
+		return nil, fmt.Errorf("notify: endpoint: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, fault.New(fault.NotFound, "endpoint_not_found", "No webhook endpoint has that id.")
+	}
+	return n.Endpoint(ctx, id)
+}
+
+// HandleWebhooks owes every active endpoint whose filter matches the event a
+// delivery of it.
+func (n *Notifier) HandleWebhooks(ctx context.Context, env *events.Envelope) error {
+	conn := db.Conn(ctx, n.db)
+	var endpoints []struct {
+		ID     uuid.UUID
+		Events db.TextArray
+	}
+	if err := conn.Raw(`SELECT id, events FROM webhook_endpoints WHERE active`).Scan(&endpoints).Error; err != nil {
+		return fmt.Errorf("notify: endpoints: %w", err)
+	}
+	var payload []byte
+	for _, e := range endpoints {
+		if !Matches(e.Events, env.Type) {
+			continue
+		}
+		if payload == nil {
+			var err error
+			if payload, err = json.Marshal(env); err != nil {
+				return fmt.Errorf("%w: %v", ErrPoison, err)
+			}
+		}
+		if err := conn.Exec(`INSERT INTO webhook_deliveries (endpoint_id, event_id, subject, payload) VALUES (?, ?, ?, ?)
+			ON CONFLICT (endpoint_id, event_id) DO NOTHING`, e.ID, env.ID, env.Type, payload).Error; err != nil {
+			return fmt.Errorf("notify: owe delivery: %w", err)
+		}
+	}
+	return nil
+}
+
+// Matches reports whether subject is among filters (NATS-style: "*" is one
+// token, a final ">" is one or more); no filters match everything.
+func Matches(filters []string, subject string) bool {
+	if len(filters) == 0 {
+		return true
+	}
+	st := strings.Split(subject, ".")
+	for _, f := range filters {
+		ft := strings.Split(f, ".")
+		for i, tok := range ft {
+			if tok == ">" {
+				if len(st) > i {
+					return true
+				}
+				break
+			}
+			if i >= len(st) || (tok != "*" && tok != st[i]) {
+				break
+			}
+			if i == len(ft)-1 && len(st) == len(ft) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Delivery is a row of the delivery log, with its attempts.
+type Delivery struct {
+	ID           int64      `json:"id"`
+	EndpointID   uuid.UUID  `json:"endpoint_id"`
+	EventID      uuid.UUID  `json:"event_id"`
+	Subject      string     `json:"subject"`
+	Attempts     int        `json:"attempts" gorm:"column:attempt"` // attempts made so far
+	Status       string     `json:"status"`
+	ResponseCode *int       `json:"response_code"`
+	Error        *string    `json:"error"`
+	NextAttempt  *time.Time `json:"next_attempt_at" gorm:"column:next_attempt_at"` // only while pending or failed
+	CreatedAt    time.Time  `json:"created_at"`
+	DeliveredAt  *time.Time `json:"delivered_at"`
+	Log          []Attempt  `json:"log" gorm:"-"`
+}
+
+// Attempt is one try of a delivery.
+type Attempt struct {
+	DeliveryID   int64     `json:"-"`
+	Attempt      int       `json:"attempt"`
+	AttemptedAt  time.Time `json:"attempted_at"`
+	DurationMS   int       `json:"duration_ms"`
+	ResponseCode *int      `json:"response_code"`
+	Error        *string   `json:"error"`
+}
+
+// Deliveries lists an endpoint's deliveries newest first, each with every
+// attempt in order: up to limit of those with an id below before (0 for the
+// newest).
+func (n *Notifier) Deliveries(ctx context.Context, endpointID uuid.UUID, before int64, limit int) ([]Delivery, error) {
+	if _, err := n.Endpoint(ctx, endpointID); err != nil {
+		return nil, err
+	}
+	conn := db.Conn(ctx, n.db)
+	var out []Delivery
+	if err := conn.Raw(`SELECT id, endpoint_id, event_id, subject, attempt, status, response_code, error,
+		       CASE WHEN status IN ('pending', 'failed') THEN next_attempt_at END AS next_attempt_at,
+		       created_at, delivered_at
+		  FROM webhook_deliveries WHERE endpoint_id = ? AND (?::bigint = 0 OR id < ?) ORDER BY id DESC LIMIT ?`,
+		endpointID, before, before, max(limit, 1)).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("notify: deliveries: %w", err)
+	}
+	if len(out) == 0 {
+		return []Delivery{}, nil
+	}
+	ids := make([]int64, len(out))
+	index := make(map[int64]int, len(out))
+	for i := range out {
+		ids[i], index[out[i].ID] = out[i].ID, i
+		out[i].Log = []Attempt{}
+		out[i].CreatedAt = out[i].CreatedAt.UTC()
+	}
+	var attempts []Attempt
+	if err := conn.Raw(`SELECT delivery_id, attempt, attempted_at, duration_ms, response_code, error
+		  FROM webhook_attempts WHERE delivery_id IN ? ORDER BY delivery_id, attempt`, ids).Scan(&attempts).Error; err != nil {
+		return nil, fmt.Errorf("notify: attempts: %w", err)
+	}
+	for _, a := range attempts {
+		a.AttemptedAt = a.AttemptedAt.UTC()
+		d := &out[index[a.DeliveryID]]
+		d.Log = append(d.Log, a)
+	}
+	return out, nil
+}
+
+type claimedDelivery struct {
+	ID         int64
+	EndpointID uuid.UUID
+	EventID    uuid.UUID
+	Subject    string
+	Payload    []byte
+	Attempt    int
+	URL        string
+	SecretEnc  []byte
+}
+
+// DeliverDueWebhooks claims up to a batch of due deliveries to active
+// endpoints, posts them at once and records every attempt, returning how many
+// it claimed. The claim moves each row's next attempt two minutes on, so a
+// worker that dies mid-request leaves it to be tried again then.
+func (n *Notifier) DeliverDueWebhooks(ctx context.Context) (int, error) {
+	var rows []claimedDelivery
+	if err := n.db.WithContext(ctx).Raw(`
+		WITH due AS (
+			SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
+			 WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= now() AND e.active
+			 ORDER BY d.next_attempt_at
+			 LIMIT ?
+			 FOR UPDATE OF d SKIP LOCKED)
+		UPDATE webhook_deliveries d SET attempt = d.attempt + 1, next_attempt_at = now() + interval '2 minutes'
+		  FROM due, webhook_endpoints e
+		 WHERE d.id = due.id AND e.id = d.endpoint_id
+		RETURNING d.id, d.endpoint_id, d.event_id, d.subject, d.payload, d.attempt, e.url, e.secret_enc`,
+		batchSize).Scan(&rows).Error; err != nil {
+		return 0, fmt.Errorf("notify: claim deliveries: %w", err)
+	}
+	var wg sync.WaitGroup
+	for _, d := range rows {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n.deliver(ctx, d)
+		}()
+	}
+	wg.Wait()
+	return len(rows), nil
+}
+
+func (n *Notifier) deliver(ctx context.Context, d claimedDelivery) {
+	log := n.log.With("delivery_id", d.ID, "endpoint_id", d.EndpointID, "event_id", d.EventID, "attempt", d.Attempt)
+	start := time.Now()
+	code, err := n.post(ctx, d)
+	elapsed := time.Since(start)
+	status, wait := "delivered", time.Duration(0)
+	var errText *string
+	if err != nil {
+		msg := truncate(err.Error())
+		errText = &msg
+		status = "failed"
+		if d.Attempt >= n.MaxAttempts() {
+			status = "gave_up"
+		} else {
+			wait = n.wait(d.Attempt)
+		}
+		log.Warn("webhook delivery failed", "status", status, "response_code", code, "err", msg, "retry_in", wait)
+	} else {
+		log.Debug("webhook delivered", "response_code", code)
+	}
+	var codePtr *int
+	if code != 0 {
+		codePtr = &code
+	}
+	err = db.InTx(ctx, n.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, n.db)
+		res := conn.Exec(`UPDATE webhook_deliveries
+			   SET status = ?, response_code = ?, error = ?, next_attempt_at = now() + make_interval(secs => ?),
+			       delivered_at = CASE WHEN ? = 'delivered' THEN now() END
+			 WHERE id = ? AND attempt = ?`,
+			status, codePtr, errText, wait.Seconds(), status, d.ID, d.Attempt)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return nil // another worker claimed it after our claim expired: its record stands
+		}
+		return conn.Exec(`INSERT INTO webhook_attempts (delivery_id, attempt, duration_ms, response_code, error)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, d.ID, d.Attempt, elapsed.Milliseconds(), codePtr, errText).Error
+	})
+	if err != nil {
+		log.Error("webhook outcome not recorded", "err", err)
+	}
+}
+
+// post sends one delivery and returns the response code; any answer but 2xx is an error.
+func (n *Notifier) post(ctx context.Context, d claimedDelivery) (int, error) {
+	secret, err := n.keys.Open(purposeSecret(d.EndpointID), d.SecretEnc)
+	if err != nil {
+		return 0, errors.New("the endpoint's secret does not open")
+	}
+	ts := time.Now().Unix()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader(d.Payload))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "Redress-Webhooks/1")
+	req.Header.Set(HeaderEventID, d.EventID.String())
+	req.Header.Set(HeaderEventType, d.Subject)
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
+	req.Header.Set(HeaderSignature, Sign(secret, ts, d.Payload))
+	resp, err := n.http.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // the body is not kept
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.StatusCode, fmt.Errorf("the endpoint answered %d", resp.StatusCode)
+	}
+	return resp.StatusCode, nil
+}
+
+// Sign returns the Redress-Signature header value for body sent at unix
+// time ts: "t=<ts>,v1=<hex HMAC-SHA256(secret, "<ts>.<body>")>".
+func Sign(secret []byte, ts int64, body []byte) string {
+	return "t=" + strconv.FormatInt(ts, 10) + ",v1=" + hex.EncodeToString(mac(secret, ts, body))
+}
+
+func mac(secret []byte, ts int64, body []byte) []byte {
+	h := hmac.New(sha256.New, secret)
+	h.Write([]byte(strconv.FormatInt(ts, 10)))
+	h.Write([]byte{'.'})
+	h.Write(body)
+	return h.Sum(nil)
+}
+
+// Errors Verify returns.
+var (
+	ErrSignatureHeader  = errors.New("notify: malformed Redress-Signature header")
+	ErrSignatureExpired = errors.New("notify: signature timestamp outside the tolerance")
+	ErrSignatureInvalid = errors.New("notify: signature does not match")
+)
+
+// Verify checks a Redress-Signature header against the raw body a receiver
+// got, and that its timestamp is within tolerance of now (replays of old
+// requests fail). Several v1 values may be given (as during a secret change):
+// one must match.
+func Verify(secret []byte, header string, body []byte, tolerance time.Duration) error {
+	return verifyAt(secret, header, body, tolerance, time.Now())
+}
+
+func verifyAt(secret []byte, header string, body []byte, tolerance time.Duration, now time.Time) error {
+	var ts int64
+	var haveTS bool
+	var sigs [][]byte
+	for _, part := range strings.Split(header, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return ErrSignatureHeader
+		}
+		switch k {
+		case "t":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || haveTS {
+				return ErrSignatureHeader
+			}
+			ts, haveTS = n, true
+		case "v1":
+			b, err := hex.DecodeString(v)
+			if err != nil || len(b) != sha256.Size {
+				return ErrSignatureHeader
+			}
+			sigs = append(sigs, b)
+		}
+	}
+	if !haveTS || len(sigs) == 0 {
+		return ErrSignatureHeader
+	}
+	if d := now.Sub(time.Unix(ts, 0)); d > tolerance || d < -tolerance {
+		return ErrSignatureExpired
+	}
+	want := mac(secret, ts, body)
+	for _, s := range sigs {
+		if hmac.Equal(s, want) {
+			return nil
+		}
+	}
+	return ErrSignatureInvalid
+}

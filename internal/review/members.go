@@ -1,0 +1,78 @@
+package review
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Member is a staff member who hears of every new case routed to a queue.
+type Member struct {
+	UserID    uuid.UUID `json:"user_id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Role      string    `json:"role"`
+	Active    bool      `json:"active"`
+	CreatedAt time.Time `json:"created_at"` // when they joined the queue
+}
+
+// QueueMembers lists a queue's members by email.
+func (s *Service) QueueMembers(ctx context.Context, queueID uuid.UUID) ([]Member, error) {
+	if err := s.Exists(ctx, queueID); err != nil {
+		return nil, err
+	}
+	out := []Member{}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT u.id AS user_id, u.email, u.name, u.role, u.active, m.created_at
+		  FROM queue_members m JOIN users u ON u.id = m.user_id
+		 WHERE m.queue_id = ? ORDER BY u.email`, queueID).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("review: queue members: %w", err)
+	}
+	for i := range out {
+		out[i].CreatedAt = out[i].CreatedAt.UTC()
+	}
+	return out, nil
+}
+
+// AddQueueMember makes an active reviewer, supervisor or admin hear of every
+// new case in a queue; adding a member twice changes nothing.
+func (s *Service) AddQueueMember(ctx context.Context, queueID, userID uuid.UUID) error {
+	if err := s.Exists(ctx, queueID); err != nil {
+		return err
+	}
+	conn := db.Conn(ctx, s.db)
+	var role string
+	if err := conn.Raw(`SELECT role FROM users WHERE id = ? AND active`, userID).Scan(&role).Error; err != nil {
+		return fmt.Errorf("review: user: %w", err)
+	}
+	if role == "" {
+		return fault.New(fault.NotFound, "user_not_found", "No active user has that id.")
+	}
+	if role == "body" {
+		var f fault.Fields
+		f.Add("user_id", "not_staff", "independent bodies cannot be members of a queue")
+		return f.Err()
+	}
+	if err := conn.Exec(`INSERT INTO queue_members (queue_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+		queueID, userID).Error; err != nil {
+		return fmt.Errorf("review: add queue member: %w", err)
+	}
+	return nil
+}
+
+// RemoveQueueMember stops a staff member hearing of new cases in a queue;
+// removing someone who is not a member changes nothing.
+func (s *Service) RemoveQueueMember(ctx context.Context, queueID, userID uuid.UUID) error {
+	if err := s.Exists(ctx, queueID); err != nil {
+		return err
+	}
+	if err := db.Conn(ctx, s.db).Exec(`DELETE FROM queue_members WHERE queue_id = ? AND user_id = ?`, queueID, userID).
+		Error; err != nil {
+		return fmt.Errorf("review: remove queue member: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,39 @@
+package worker
+
+import (
+	"context"
+	"time"
+)
+
+// sweepBatch is how many due timers one sweep takes at most; a full batch
+// means more may be due, so the next sweep follows at once.
+const sweepBatch = 200
+
+// runSweeper fires due SLA timers (warnings, breaches) every SweepEvery
+// until ctx ends. Several workers may sweep at once: each case is taken with
+// SKIP LOCKED, so no timer fires twice.
+func (w *Runner) runSweeper(ctx context.Context) error {
+	every := w.SweepEvery
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		f, err := w.Clocks.Sweep(ctx, sweepBatch)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			w.Log.Warn("sla sweep", "err", err)
+		case f.Warnings+f.Breaches > 0:
+			w.Log.Info("sla sweep", "warnings", f.Warnings, "breaches", f.Breaches)
+			if f.Warnings+f.Breaches >= sweepBatch && ctx.Err() == nil {
+				continue
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
