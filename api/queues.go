@@ -190,3 +190,33 @@ func (a *API) reorderRoutingRules(c *fiber.Ctx) error {
 	}
 	return c.JSON(fiber.Map{"items": rules})
 }
+
+// setAvailability: PUT /api/v1/me/availability {availability: available|away}.
+func (a *API) setAvailability(c *fiber.Ctx) error {
+	var req struct {
+		Availability string `json:"availability"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := a.Review.SetAvailability(c.UserContext(), middleware.User(c).ID, req.Availability); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"availability": req.Availability})
+}
+
+// setAutoAssignment: PUT /api/v1/admin/queues/{id}/auto-assignment {enabled, cap}.
+func (a *API) setAutoAssignment(c *fiber.Ctx) error {
+	id, err := uuidParam(c, "queue")
+	if err != nil {
+		return err
+	}
+	var req review.AutoAssignment
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := a.Review.SetAutoAssignment(c.UserContext(), id, req); err != nil {
+		return err
+	}
+	return c.JSON(req)
+}

@@ -58,6 +58,8 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/queues", staff, caseWorkers, a.listQueues, nil},
 		{fiber.MethodGet, "/api/v1/queues/:id/cases", staff, caseWorkers, a.queueCases, nil},
 		{fiber.MethodPost, "/api/v1/queues/:id/claim", staff, claimers, a.claimNext, nil},
+		{fiber.MethodPut, "/api/v1/me/availability", staff, claimers, a.setAvailability, nil},
+		{fiber.MethodPut, "/api/v1/admin/queues/:id/auto-assignment", staff, supervisors, a.setAutoAssignment, nil},
 
 		{fiber.MethodGet, "/api/v1/admin/routing-rules", staff, admins, a.listRoutingRules, nil},
 		{fiber.MethodPost, "/api/v1/admin/routing-rules", staff, admins, a.createRoutingRule, nil},

@@ -9,7 +9,8 @@ import (
 // means more may be due, so the next sweep follows at once.
 const sweepBatch = 200
 
-// runSweeper fires due SLA timers (warnings, breaches) every SweepEvery
+// runSweeper fires due SLA timers (warnings, breaches) and gives waiting
+// cases in auto-assigning queues to available members, every SweepEvery,
 // until ctx ends. Several workers may sweep at once: each case is taken with
 // SKIP LOCKED, so no timer fires twice.
 func (w *Runner) runSweeper(ctx context.Context) error {
@@ -28,6 +29,14 @@ func (w *Runner) runSweeper(ctx context.Context) error {
 			w.Log.Info("sla sweep", "warnings", f.Warnings, "breaches", f.Breaches)
 			if f.Warnings+f.Breaches >= sweepBatch && ctx.Err() == nil {
 				continue
+			}
+		}
+		if w.Review != nil && ctx.Err() == nil {
+			// Cases no member could take when routed (all away, or at their cap) get another chance.
+			if n, err := w.Review.AutoAssign(ctx, sweepBatch); err != nil && ctx.Err() == nil {
+				w.Log.Warn("auto-assign", "err", err)
+			} else if n > 0 {
+				w.Log.Info("auto-assigned", "cases", n)
 			}
 		}
 		select {

@@ -26,6 +26,7 @@ import (
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/platform/natsx"
 	"github.com/redresshq/redress/internal/routing"
 )
@@ -39,6 +40,7 @@ type Runner struct {
 	Routing     *routing.Service
 	Notify      *notify.Notifier // emails and webhooks; nil for none
 	Clocks      *clocks.Service  // SLA timers; nil sweeps none
+	Review      *review.Service  // auto-assignment; nil assigns none
 	SweepEvery  time.Duration    // how often due SLA timers are looked for (default 5s)
 	Replicas    int
 	Concurrency int    // messages each consumer handles at once (default 8)
@@ -79,8 +81,12 @@ func (w *Runner) route(ctx context.Context, env *events.Envelope) error {
 	if fault.Is(err, fault.NotFound) {
 		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
 	}
-	if routed != nil {
-		w.Log.Debug("routed", "case_id", env.CaseID, "rule", routed.RuleName, "priority", routed.Priority)
+	if err != nil || routed == nil {
+		return err
+	}
+	w.Log.Debug("routed", "case_id", env.CaseID, "rule", routed.RuleName, "priority", routed.Priority)
+	if w.Review != nil {
+		_, err = w.Review.AutoAssign(ctx, 1, env.CaseID)
 	}
 	return err
 }

@@ -113,7 +113,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App
 // Worker builds the worker runner.
 func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
 	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance, Routing: c.Routing,
-		Notify: c.Notify, Clocks: c.Clocks, SweepEvery: c.Config.SweepEvery, Replicas: c.Config.NATSReplicas, Addr: addr}
+		Notify: c.Notify, Clocks: c.Clocks, Review: c.Review, SweepEvery: c.Config.SweepEvery, Replicas: c.Config.NATSReplicas, Addr: addr}
 }
 
 // Close closes the database.

@@ -39,6 +39,8 @@ type Queue struct {
 	Unassigned  int       `json:"unassigned"`
 	Breaching   int       `json:"breaching"`
 	DueToday    int       `json:"due_today"`
+	AutoAssign  bool      `json:"auto_assign"`
+	AssignCap   int       `json:"assign_cap"`
 }
 
 // Queues lists every queue with its open, unassigned, breaching and due-today counts.
@@ -47,7 +49,7 @@ func (s *Service) Queues(ctx context.Context, now time.Time) ([]Queue, error) {
 	endOfDay := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
 	var out []Queue
 	err := db.Conn(ctx, s.db).Raw(`
-		SELECT q.id, q.slug, q.name, q.description,
+		SELECT q.id, q.slug, q.name, q.description, q.auto_assign, q.assign_cap,
 		       count(c.id) AS open,
 		       count(c.id) FILTER (WHERE c.assignee_id IS NULL) AS unassigned,
 		       count(c.id) FILTER (WHERE d.due_at < ?) AS breaching,
