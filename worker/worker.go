@@ -26,8 +26,8 @@ import (
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
-	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/platform/natsx"
+	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 )
 
