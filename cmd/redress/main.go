@@ -44,9 +44,12 @@ Usage:
 Configuration is read from the environment; see README.md.
 `
 
-func main() {
+func main() { runMain(os.Args[1:]) }
+
+// runMain runs the binary with args until SIGINT or SIGTERM, and exits 1 on error.
+func runMain(args []string) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, args, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "redress:", err)

@@ -17,7 +17,17 @@ import (
 	"github.com/redresshq/redress/internal/testenv"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+// asBinary, set in a child's environment, makes the test binary act as the
+// redress binary with these arguments (see startRedress).
+const asBinary = "REDRESS_TEST_AS_BINARY"
+
+func TestMain(m *testing.M) {
+	if args := os.Getenv(asBinary); args != "" {
+		runMain(strings.Fields(args))
+		return
+	}
+	os.Exit(testenv.Main(m))
+}
 
 func TestConfigErrorsNameTheVariable(t *testing.T) {
 	for _, k := range []string{"DATABASE_URL", "NATS_URL", "REDRESS_JWT_SECRET", "REDRESS_RECEIPT_SECRET", "REDRESS_ENCRYPTION_KEYS"} {

@@ -23,6 +23,9 @@ const (
 	BusinessHours Unit = "business_hours"
 	// Hours: elapsed hours, round the clock (P0 "triage within 24 h").
 	Hours Unit = "hours"
+	// Seconds: elapsed seconds. No law or sensible policy counts in
+	// seconds; it is there for drills, demos and tests of the sweeper.
+	Seconds Unit = "seconds"
 )
 
 // Budget is an amount of time a clock allows, such as 7 calendar days or
@@ -42,7 +45,7 @@ func (b Budget) Validate() error {
 
 func (b Budget) validate() error {
 	switch b.Unit {
-	case CalendarDays, Months, BusinessDays, BusinessHours, Hours:
+	case CalendarDays, Months, BusinessDays, BusinessHours, Hours, Seconds:
 	default:
 		return fmt.Errorf("unknown unit %q", b.Unit)
 	}
@@ -96,6 +99,8 @@ func (b Budget) end(start time.Time, cal *Calendar) time.Time {
 		return cal.AddBusinessHours(start, time.Duration(b.Amount)*time.Hour)
 	case Hours:
 		return start.In(cal.loc).Add(time.Duration(b.Amount) * time.Hour)
+	case Seconds:
+		return start.In(cal.loc).Add(time.Duration(b.Amount) * time.Second)
 	}
 	panic(fmt.Sprintf("sla: budget: unknown unit %q", b.Unit))
 }

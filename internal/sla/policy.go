@@ -231,6 +231,6 @@ func DefaultPolicy() Policy {
 
 func describe(b Budget) string {
 	unit := map[Unit]string{CalendarDays: "days", Months: "months", BusinessDays: "business days",
-		BusinessHours: "business hours", Hours: "hours"}[b.Unit]
+		BusinessHours: "business hours", Hours: "hours", Seconds: "seconds"}[b.Unit]
 	return fmt.Sprintf("%d %s", b.Amount, unit)
 }

@@ -197,3 +197,19 @@ func TestRaise(t *testing.T) {
 		}
 	}
 }
+
+func TestSecondsForDrills(t *testing.T) {
+	start := paris(2025, 3, 6, 16, 59)
+	l := TimeLimit{Rule: Rule{Code: "drill"}, Clock: Acknowledge, Budget: Budget{Seconds, 90}, From: FromSubmitted, Pausable: true}
+	if err := l.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	d, ok := l.Due(Events{Submitted: start}, office, nil)
+	if !ok || !d.DueAt.Equal(start.Add(90*time.Second)) {
+		t.Errorf("90 seconds after closing time: %v %v (elapsed time, not working time)", d.DueAt, ok)
+	}
+	w := l.WarnAt(d, office, nil, 0.5)
+	if !w[0].Equal(start.Add(45 * time.Second)) {
+		t.Errorf("half-way warning at %v", w[0])
+	}
+}
