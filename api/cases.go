@@ -3,6 +3,7 @@ package api
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -276,6 +277,33 @@ func (a *API) noticeExtension(c *fiber.Ctx) error {
 		return err
 	}
 	if err := a.Grievance.NoticeExtension(c.UserContext(), id, staffAuthor(c), strings.Clone(c.Params("clock")), req.Reasons); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}
+
+// recordIncident: POST /api/v1/cases/{id}/incident {aware_at, subtype}.
+func (a *API) recordIncident(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		AwareAt string `json:"aware_at"`
+		Subtype string `json:"subtype"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var aware time.Time
+	if req.AwareAt != "" {
+		if aware, err = time.Parse(time.RFC3339, req.AwareAt); err != nil {
+			var f fault.Fields
+			f.Add("aware_at", "invalid", "must be a date and time in RFC 3339, such as 2026-11-20T14:30:00Z")
+			return f.Err()
+		}
+	}
+	if err := a.Grievance.RecordIncident(c.UserContext(), id, staffAuthor(c), aware, req.Subtype); err != nil {
 		return err
 	}
 	return a.getCase(c)

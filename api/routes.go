@@ -54,6 +54,7 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/cases/:id/release", staff, caseWorkers, a.releaseCase, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/assign", staff, supervisors, a.assignCase, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/clocks/:clock/extension", staff, caseWorkers, a.noticeExtension, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/incident", staff, caseWorkers, a.recordIncident, nil},
 
 		{fiber.MethodGet, "/api/v1/queues", staff, caseWorkers, a.listQueues, nil},
 		{fiber.MethodGet, "/api/v1/queues/:id/cases", staff, caseWorkers, a.queueCases, nil},

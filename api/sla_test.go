@@ -218,3 +218,60 @@ func TestComplainantSeesDueDatesInPlainWords(t *testing.T) {
 		}
 	}
 }
+
+func TestIncidentReportClockRunsFromAwareness(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	rita := s.Reviewer()
+	body := teststack.ValidCase()
+	body["kind"] = "incident"
+	f := s.File(body)
+	clock := func() (time.Time, string) {
+		var k struct {
+			DueAt time.Time
+			Rule  string
+		}
+		s.Core.DB.Raw(`SELECT due_at, rule FROM case_clocks WHERE case_id = ? AND clock = 'incident_report'`, f.ID).Scan(&k)
+		return k.DueAt, k.Rule
+	}
+	due, rule := clock()
+	if !strings.Contains(rule, "ai_act_73_2") || due.Before(time.Now().AddDate(0, 0, 14)) {
+		t.Fatalf("before awareness is recorded: 15 days from submission, got %v %s", due, rule)
+	}
+	path := "/api/v1/cases/" + f.ID + "/incident"
+	aware := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Second)
+	if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: map[string]any{"aware_at": aware, "subtype": "death"}}); r.Status != 200 {
+		t.Fatalf("record: %d %s", r.Status, r.Body)
+	}
+	due, rule = clock()
+	if !strings.Contains(rule, "ai_act_73_4") || !due.Equal(aware.AddDate(0, 0, 10)) {
+		t.Errorf("a death: 10 days from awareness, got %v %s", due, rule)
+	}
+	for _, tc := range []struct {
+		body   map[string]any
+		status int
+		want   string
+	}{
+		{map[string]any{"aware_at": aware.Add(time.Hour), "subtype": "death"}, 409, "awareness_later"},
+		{map[string]any{"aware_at": time.Now().Add(48 * time.Hour), "subtype": "death"}, 422, `"aware_at"`},
+		{map[string]any{"aware_at": aware, "subtype": "minor"}, 422, `"subtype"`},
+		{map[string]any{"aware_at": "yesterday", "subtype": "death"}, 422, `"aware_at"`},
+	} {
+		if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: tc.body}); r.Status != tc.status || !strings.Contains(string(r.Body), tc.want) {
+			t.Errorf("%v: %d %s", tc.body, r.Status, r.Body)
+		}
+	}
+	// Earlier is allowed, and a widespread infringement gives 2 days.
+	earlier := aware.Add(-time.Hour)
+	if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: map[string]any{"aware_at": earlier, "subtype": "widespread"}}); r.Status != 200 {
+		t.Fatalf("earlier: %d %s", r.Status, r.Body)
+	}
+	if due, rule = clock(); !strings.Contains(rule, "ai_act_73_3") || !due.Equal(earlier.AddDate(0, 0, 2)) {
+		t.Errorf("widespread: %v %s", due, rule)
+	}
+	g := s.File(teststack.ValidCase())
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + g.ID + "/incident", Token: rita,
+		Body: map[string]any{"aware_at": aware, "subtype": "death"}}); r.Status != 409 {
+		t.Errorf("not an incident: %d %s", r.Status, r.Body)
+	}
+}
