@@ -20,6 +20,7 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
@@ -35,6 +36,7 @@ type Deps struct {
 	Routing             *routing.Service
 	Review              *review.Service
 	Clocks              *clocks.Service
+	Notify              *notify.Notifier // webhook endpoints and their delivery log
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
 	BodyLimit           int

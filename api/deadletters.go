@@ -11,35 +11,10 @@ import (
 
 // listDeadLetters: GET /api/v1/admin/dead-letters?cursor=&limit= — newest first.
 func (a *API) listDeadLetters(c *fiber.Ctx) error {
-	var f fault.Fields
-	limit, before := 50, int64(0)
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			f.Add("limit", "out_of_range", "must be a whole number from 1 to 200")
-		}
-		limit = n
-	}
-	if v := c.Query("cursor"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			f.Add("cursor", "invalid", "is not a cursor this API returned")
-		}
-		before = n
-	}
-	if err := f.Err(); err != nil {
-		return err
-	}
-	items, err := outbox.DeadLetters(c.UserContext(), a.Grievance.DB(), before, limit+1)
-	if err != nil {
-		return err
-	}
-	next := ""
-	if len(items) > limit {
-		items = items[:limit]
-		next = strconv.FormatInt(items[limit-1].ID, 10)
-	}
-	return c.JSON(fiber.Map{"items": items, "next_cursor": next})
+	return seqList(c, func(d outbox.DeadLetter) int64 { return d.ID },
+		func(before int64, limit int) ([]outbox.DeadLetter, error) {
+			return outbox.DeadLetters(c.UserContext(), a.Grievance.DB(), before, limit)
+		})
 }
 
 // replayDeadLetter: POST /api/v1/admin/dead-letters/{id}/replay — back through the outbox.

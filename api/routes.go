@@ -74,5 +74,13 @@ func (a *API) routes() []route {
 		{fiber.MethodPut, "/api/v1/admin/sla/policies/:id", staff, admins, a.savePolicy, nil},
 		{fiber.MethodGet, "/api/v1/admin/dead-letters", staff, admins, a.listDeadLetters, nil},
 		{fiber.MethodPost, "/api/v1/admin/dead-letters/:id/replay", staff, admins, a.replayDeadLetter, nil},
+
+		{fiber.MethodGet, "/api/v1/admin/webhooks", staff, admins, a.listWebhooks, nil},
+		{fiber.MethodPost, "/api/v1/admin/webhooks", staff, admins, a.createWebhook, nil},
+		{fiber.MethodPost, "/api/v1/admin/webhooks/:id/active", staff, admins, a.setWebhookActive, nil},
+		{fiber.MethodGet, "/api/v1/admin/webhooks/:id/deliveries", staff, admins, a.webhookDeliveries, nil},
+		{fiber.MethodGet, "/api/v1/admin/queues/:id/members", staff, admins, a.queueMembers, nil},
+		{fiber.MethodPut, "/api/v1/admin/queues/:id/members/:user_id", staff, admins, a.putQueueMember, nil},
+		{fiber.MethodDelete, "/api/v1/admin/queues/:id/members/:user_id", staff, admins, a.deleteQueueMember, nil},
 	}
 }

@@ -70,13 +70,19 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Review:    review.New(gdb),
 		Clocks:    clk,
 	}
-	c.Notify = notify.New(notify.Options{DB: gdb, Keys: keys, Cases: c.Grievance, Mailer: mailer(cfg, log),
-		PublicURL: cfg.PublicURL, Log: log})
+	c.Notify = notify.New(c.NotifyOptions())
 	return c
 }
 
-// mailer is the SMTP mailer REDRESS_SMTP_URL names, or nil (emails are then
-// logged as skipped). The URL was validated with the configuration.
+// NotifyOptions are the notifier's options from the configuration: an SMTP
+// mailer when REDRESS_SMTP_URL is set (else emails are logged as skipped).
+func (c *Core) NotifyOptions() notify.Options {
+	return notify.Options{DB: c.DB, Keys: c.Keys, Cases: c.Grievance, Mailer: mailer(c.Config, c.Log),
+		PublicURL: c.Config.PublicURL, Log: c.Log}
+}
+
+// mailer is the SMTP mailer REDRESS_SMTP_URL names, or nil. The URL was
+// validated with the configuration.
 func mailer(cfg *config.Config, log *slog.Logger) notify.Mailer {
 	if cfg.SMTPURL == "" {
 		return nil
@@ -104,7 +110,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App
 	}
 	return api.New(api.Deps{
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
-		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks,
+		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		BodyLimit: c.Config.BodyLimit, Checks: checks, Mount: mount,
 	})

@@ -91,9 +91,27 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 		}
 	}
 	// Rui operates the shift scheduler: he is never assigned cases about it.
-	return db.Conn(ctx, gdb).Exec(`INSERT INTO ai_system_staff (ai_system_id, user_id, role)
+	if err := db.Conn(ctx, gdb).Exec(`INSERT INTO ai_system_staff (ai_system_id, user_id, role)
 		SELECT s.id, u.id, 'operator' FROM ai_systems s, users u
-		 WHERE s.slug = 'shift-scheduler' AND u.email = 'reviewer2@example.org' ON CONFLICT DO NOTHING`).Error
+		 WHERE s.slug = 'shift-scheduler' AND u.email = 'reviewer2@example.org' ON CONFLICT DO NOTHING`).Error; err != nil {
+		return fmt.Errorf("demo: recusal: %w", err)
+	}
+	for _, m := range QueueMembers {
+		if err := db.Conn(ctx, gdb).Exec(`INSERT INTO queue_members (queue_id, user_id)
+			SELECT q.id, u.id FROM queues q, users u WHERE q.slug = ? AND u.email = ? ON CONFLICT DO NOTHING`,
+			m.Queue, m.Email).Error; err != nil {
+			return fmt.Errorf("demo: queue member %s: %w", m.Email, err)
+		}
+	}
+	return nil
+}
+
+// QueueMembers are told by email of every new case routed to their queue.
+var QueueMembers = []struct{ Queue, Email string }{
+	{"general", "reviewer@example.org"},
+	{"employment", "reviewer@example.org"},
+	{"credit-and-benefits", "reviewer2@example.org"},
+	{"supervisors", "supervisor@example.org"},
 }
 
 // seedRules adds the demo routing rules once, before the default rule.

@@ -61,7 +61,9 @@ var subjectPattern = regexp.MustCompile(`^redress(\.([a-z0-9_]+|\*))*(\.>)?$`)
 func (n *Notifier) CreateEndpoint(ctx context.Context, rawURL, secret string, subjects []string) (*Endpoint, error) {
 	var f fault.Fields
 	rawURL = strings.TrimSpace(rawURL)
-	if msg := checkEndpointURL(rawURL); msg != "" {
+	if rawURL == "" {
+		f.Add("url", "required", "is required: the https:// address events are posted to")
+	} else if msg := checkEndpointURL(rawURL); msg != "" {
 		f.Add("url", "invalid", msg)
 	}
 	generated := secret == ""

@@ -21,8 +21,8 @@ type Member struct {
 	CreatedAt time.Time `json:"created_at"` // when they joined the queue
 }
 
-// QueueMembers lists a queue's members by email.
-func (s *Service) QueueMembers(ctx context.Context, queueID uuid.UUID) ([]Member, error) {
+// Members lists a queue's members by email.
+func (s *Service) Members(ctx context.Context, queueID uuid.UUID) ([]Member, error) {
 	if err := s.Exists(ctx, queueID); err != nil {
 		return nil, err
 	}
@@ -38,9 +38,9 @@ func (s *Service) QueueMembers(ctx context.Context, queueID uuid.UUID) ([]Member
 	return out, nil
 }
 
-// AddQueueMember makes an active reviewer, supervisor or admin hear of every
+// AddMember makes an active reviewer, supervisor or admin hear of every
 // new case in a queue; adding a member twice changes nothing.
-func (s *Service) AddQueueMember(ctx context.Context, queueID, userID uuid.UUID) error {
+func (s *Service) AddMember(ctx context.Context, queueID, userID uuid.UUID) error {
 	if err := s.Exists(ctx, queueID); err != nil {
 		return err
 	}
@@ -64,9 +64,9 @@ func (s *Service) AddQueueMember(ctx context.Context, queueID, userID uuid.UUID)
 	return nil
 }
 
-// RemoveQueueMember stops a staff member hearing of new cases in a queue;
+// RemoveMember stops a staff member hearing of new cases in a queue;
 // removing someone who is not a member changes nothing.
-func (s *Service) RemoveQueueMember(ctx context.Context, queueID, userID uuid.UUID) error {
+func (s *Service) RemoveMember(ctx context.Context, queueID, userID uuid.UUID) error {
 	if err := s.Exists(ctx, queueID); err != nil {
 		return err
 	}
