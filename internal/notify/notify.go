@@ -313,6 +313,9 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if err := decode(env, &d); err != nil {
 			return err
 		}
+		if !d.Notify {
+			return nil // the policy's breach actions do not include notifying
+		}
 		due := d.DueAt
 		data.Clock, data.DueAt, data.Rule = d.Clock, &due, ruleText(d.Rule)
 		if d.Priority != "" {

@@ -360,3 +360,68 @@ func TestParseEncryptionKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestMailSettings(t *testing.T) {
+	c, err := LoadFrom(mapEnv(nil), Need{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTPURL != "" || c.SMTPFrom != "Redress <no-reply@localhost>" || c.PublicURL != "http://127.0.0.1:8080" {
+		t.Errorf("defaults: %q %q %q", c.SMTPURL, c.SMTPFrom, c.PublicURL)
+	}
+	for _, good := range []map[string]string{
+		{"REDRESS_SMTP_URL": "smtp://mail.example.org"},
+		{"REDRESS_SMTP_URL": "smtp://user:p%40ss@mail.example.org:587?starttls=required"},
+		{"REDRESS_SMTP_URL": "smtp://127.0.0.1:1025/?starttls=opportunistic"},
+		{"REDRESS_SMTP_URL": "smtps://user:pass@mail.example.org:465"},
+		{"REDRESS_SMTP_FROM": "no-reply@example.org"},
+		{"REDRESS_PUBLIC_URL": "https://redress.example.org/grievances/"},
+	} {
+		c, err := LoadFrom(mapEnv(good), Need{})
+		if err != nil {
+			t.Errorf("%v: %v", good, err)
+			continue
+		}
+		if v, ok := good["REDRESS_PUBLIC_URL"]; ok && c.PublicURL != strings.TrimSuffix(v, "/") {
+			t.Errorf("public URL %q", c.PublicURL)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "smtp")
+	if err := os.WriteFile(file, []byte("smtps://u:from-a-file@mail.example.org\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := LoadFrom(mapEnv(map[string]string{"REDRESS_SMTP_URL_FILE": file}), Need{}); err != nil ||
+		c.SMTPURL != "smtps://u:from-a-file@mail.example.org" {
+		t.Errorf("from a file: %v %v", c, err)
+	}
+
+	const password = "hunter2-hunter2"
+	for _, tc := range []struct{ name, value string }{
+		{"REDRESS_SMTP_URL", "mail.example.org:587"},
+		{"REDRESS_SMTP_URL", "http://u:" + password + "@mail.example.org"},
+		{"REDRESS_SMTP_URL", "smtp://u:" + password + "@:587"},
+		{"REDRESS_SMTP_URL", "smtp://u:" + password + "@mail.example.org:99999"},
+		{"REDRESS_SMTP_URL", "smtp://u:" + password + "@mail.example.org:smtp"},
+		{"REDRESS_SMTP_URL", "smtp://u:" + password + "@mail.example.org/relay"},
+		{"REDRESS_SMTP_URL", "smtp://u:" + password + "@mail.example.org?starttls=always"},
+		{"REDRESS_SMTP_URL", "smtp://u:" + password + "@mail.example.org?timeout=5s"},
+		{"REDRESS_SMTP_URL", "smtps://u:" + password + "@mail.example.org?starttls=required"},
+		{"REDRESS_SMTP_URL", "smtp://u:" + password + "@mail.example.org\x7f"},
+		{"REDRESS_SMTP_FROM", "Redress"},
+		{"REDRESS_SMTP_FROM", "a@b, c@d"},
+		{"REDRESS_PUBLIC_URL", "redress.example.org"},
+		{"REDRESS_PUBLIC_URL", "ftp://redress.example.org"},
+		{"REDRESS_PUBLIC_URL", "https://redress.example.org/?x=1"},
+		{"REDRESS_PUBLIC_URL", "https://u:p@redress.example.org"},
+	} {
+		c, err := LoadFrom(mapEnv(map[string]string{tc.name: tc.value}), Need{})
+		errs := errList(t, err)
+		if c != nil || len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), "config: "+tc.name+" ") {
+			t.Errorf("%s=%q: %v", tc.name, tc.value, err)
+			continue
+		}
+		if strings.Contains(err.Error(), password) {
+			t.Errorf("%s: error %q shows the password", tc.name, err)
+		}
+	}
+}

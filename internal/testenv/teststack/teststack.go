@@ -21,6 +21,7 @@ import (
 	"github.com/redresshq/redress/internal/app"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/demo"
+	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/platform/natsx"
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/testenv"
@@ -42,6 +43,9 @@ type Stack struct {
 // Options choose what runs.
 type Options struct {
 	Worker bool // run the worker (relay and consumers) against an embedded NATS
+	// Notify, when set, changes the notifier's options (a mailer, short
+	// back-offs) before the API and the worker are built.
+	Notify func(*notify.Options)
 }
 
 // DemoPassword is the password of the seeded demo users.
@@ -61,6 +65,11 @@ func New(t testing.TB, opts Options) *Stack {
 	core := app.FromDB(cfg, log, gdb, keys)
 	if err := demo.Seed(context.Background(), gdb, core.Registry, core.Users, DemoPassword); err != nil {
 		t.Fatal(err)
+	}
+	if opts.Notify != nil {
+		o := core.NotifyOptions()
+		opts.Notify(&o)
+		core.Notify = notify.New(o)
 	}
 	s := &Stack{T: t, Core: core, Logs: logs, DBURL: u}
 	s.NATS, s.NC, s.JS = testenv.NATS(t)
