@@ -228,15 +228,14 @@ func (n *Notifier) retryEmail(ctx context.Context, log *slog.Logger, e Email, ms
 // An empty address comes with the reason nobody is written to.
 func (n *Notifier) address(ctx context.Context, e Email) (to, lang, why string, err error) {
 	if e.RecipientKind == RecipientComplainant {
-		d, err := n.cases.Get(ctx, e.CaseID)
+		d, err := n.cases.ContactOf(ctx, e.CaseID)
 		if fault.Is(err, fault.NotFound) {
 			return "", "", "the case does not exist", nil
 		}
 		if err != nil {
 			return "", "", "", err
 		}
-		if d.Anonymous || d.Contact == nil || d.Contact.Email == "" ||
-			d.PreferredChannel == nil || *d.PreferredChannel != "email" {
+		if d.Anonymous || d.Contact == nil || d.Contact.Email == "" || d.PreferredChannel != "email" {
 			return "", "", "the complainant has no email address or did not choose email", nil
 		}
 		return d.Contact.Email, n.templates.Pick(d.Language), "", nil

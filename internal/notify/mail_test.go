@@ -627,3 +627,35 @@ func TestEmailsSkippedWithoutSMTP(t *testing.T) {
 		t.Errorf("outcome %+v", o)
 	}
 }
+
+func TestReassignmentMailsTheNewAssigneeButClaimingMailsNobody(t *testing.T) {
+	t.Parallel()
+	sink := smtpsink.Start(t)
+	s := mailStack(t, sink)
+	f := s.File(teststack.ValidCase())
+	settle(t, s, f.ID)
+	var general string
+	s.Core.DB.Raw(`SELECT id::text FROM queues WHERE slug = 'general'`).Scan(&general)
+	staffPost(t, s, s.Reviewer(), "/api/v1/queues/"+general+"/claim", nil)
+	var rui string
+	s.Core.DB.Raw(`SELECT id::text FROM users WHERE email = 'reviewer2@example.org'`).Scan(&rui)
+	staffPost(t, s, s.Login("supervisor@example.org"), "/api/v1/cases/"+f.ID+"/assign", map[string]string{"user_id": rui})
+	settle(t, s, f.ID)
+	subject := "[Redress] Case " + f.Reference + " is now yours (P3)"
+	count := func(to string) int {
+		n := 0
+		for _, m := range sink.To(to) {
+			if m.Subject() == subject {
+				n++
+				absent(t, m, "My hours were cut")
+			}
+		}
+		return n
+	}
+	if n := count("reviewer2@example.org"); n != 1 {
+		t.Errorf("%d assignment emails to the new assignee, want 1", n)
+	}
+	if n := count("reviewer@example.org"); n != 0 {
+		t.Errorf("%d assignment emails to the reviewer who claimed it herself", n)
+	}
+}

@@ -55,6 +55,7 @@ const (
 const (
 	TemplateComplainantNews = "complainant_news"
 	TemplateStaffNewCase    = "staff_new_case"
+	TemplateStaffAssigned   = "staff_assigned"
 	TemplateStaffReply      = "staff_reply"
 	TemplateStaffSLAWarning = "staff_sla_warning"
 	TemplateStaffSLABreach  = "staff_sla_breached"
@@ -71,7 +72,8 @@ var DefaultBackoff = []time.Duration{10 * time.Second, 30 * time.Second, 2 * tim
 
 // Cases reads a case with its contact details opened (grievance.Service).
 type Cases interface {
-	Get(ctx context.Context, id uuid.UUID) (*grievance.Detail, error)
+	// ContactOf opens a case's contact details only (not its content).
+	ContactOf(ctx context.Context, id uuid.UUID) (*grievance.Reachable, error)
 }
 
 // Options configure a Notifier.
@@ -159,7 +161,7 @@ func (n *Notifier) Consumers() []Consumer {
 		{Name: ConsumerComplainant, Handle: n.HandleComplainant,
 			Subjects: []string{events.CaseAcknowledged, events.CaseStatusChanged, events.CaseMessageAdded}},
 		{Name: ConsumerStaff, Handle: n.HandleStaff,
-			Subjects: []string{events.CaseRouted, events.CaseMessageAdded, events.SLAWarning, events.SLABreached}},
+			Subjects: []string{events.CaseRouted, events.CaseAssigned, events.CaseMessageAdded, events.SLAWarning, events.SLABreached}},
 		{Name: ConsumerWebhooks, Handle: n.HandleWebhooks, Subjects: []string{"redress.>"}},
 	}
 }
@@ -296,6 +298,20 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if recipients, err = n.queueMembers(ctx, &d.QueueID); err != nil {
 			return err
 		}
+	case events.CaseAssigned:
+		// A case someone else gave them: a supervisor's reassignment or
+		// auto-assignment. Claiming it oneself, or a release, mails nobody.
+		var d struct {
+			AssigneeID *uuid.UUID `json:"assignee_id"`
+			Action     string     `json:"action"`
+		}
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		if d.AssigneeID == nil || (d.Action != "case.reassigned" && d.Action != "case.auto_assigned") {
+			return nil
+		}
+		template, recipients = TemplateStaffAssigned, []uuid.UUID{*d.AssigneeID}
 	case events.CaseMessageAdded:
 		var d events.MessageAdded
 		if err := decode(env, &d); err != nil {

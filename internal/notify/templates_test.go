@@ -12,7 +12,7 @@ import (
 func TestEveryLanguageHasEveryTemplate(t *testing.T) {
 	tpl := MustTemplates()
 	want := tpl.Names(FallbackLanguage)
-	all := []string{TemplateComplainantNews, TemplateStaffNewCase, TemplateStaffReply, TemplateStaffSLAWarning,
+	all := []string{TemplateComplainantNews, TemplateStaffNewCase, TemplateStaffAssigned, TemplateStaffReply, TemplateStaffSLAWarning,
 		TemplateStaffSLABreach}
 	slices.Sort(all)
 	if !slices.Equal(want, all) {
