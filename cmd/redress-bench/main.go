@@ -1,13 +1,20 @@
-// Command redress-bench measures how many complaints a second POST
-// /api/v1/cases files, next to the single-row INSERT transactions a second
-// pgbench reaches on the same PostgreSQL server in the same run.
+// Command redress-bench measures Redress on one PostgreSQL server, each figure
+// next to what pgbench reaches on the same server in the same run:
+//
+//   - intake: complaints a second through POST /api/v1/cases, against
+//     single-row INSERT transactions a second;
+//   - routing: submit → routed latency of the worker (outbox relay, JetStream,
+//     router consumer) while intake runs at a fixed rate;
+//   - claim: POST /api/v1/queues/{id}/claim with 100 reviewers claiming at
+//     once until the queue is empty, checked for double claims;
+//   - sweep: the SLA sweeper draining 1,000 due timers among 10,000 and
+//     among 1,000,000 open cases, with the due-timer query's plan.
 //
 // It starts Redress as production runs it, in one process: a private
 // PostgreSQL with fsync and synchronous_commit on, an embedded NATS server
 // with JetStream, the HTTP API on a 127.0.0.1 port and the worker, so the
-// outbox relay and the intake consumer work while the load runs. At each
-// concurrency step it runs pgbench, then keeps that many requests in flight
-// against the API with vegeta, then waits for the worker to catch up.
+// outbox relay and the consumers work while the load runs. -only picks the
+// measurements.
 //
 // `make bench` runs it; BENCHMARKS.md explains the numbers.
 package main
@@ -21,6 +28,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -42,25 +50,50 @@ type options struct {
 	warmup      time.Duration
 	concurrency []int
 	keep        bool
+	only        map[string]bool
+
+	routingRate     int           // cases a second filed while submit → routed is measured
+	routingDuration time.Duration // how long they are filed for
+
+	claimers   int // reviewers claiming at once
+	claimCases int // cases seeded in the claim queue
+
+	sweepSmall, sweepLarge, sweepDue int // open cases in the two sweep runs, and timers due in each
 }
+
+// measurements are what -only may name, in the order they run.
+var measurements = []string{"intake", "routing", "claim", "sweep"}
+
+func (o options) has(m string) bool { return o.only[m] }
 
 func main() {
 	var o options
-	var steps string
+	var steps, only string
+	flag.StringVar(&only, "only", strings.Join(measurements, ","), "comma-separated measurements to run: "+strings.Join(measurements, ", "))
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each measured run, API and pgbench alike (whole seconds)")
 	flag.StringVar(&steps, "concurrency", "1,4,16,64", "comma-separated steps: requests in flight against the API, and pgbench clients")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load on both before the first step (0 for none)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (PostgreSQL cluster and log, NATS store) for inspection")
+	flag.IntVar(&o.routingRate, "routing-rate", 50, "routing: cases a second filed at a fixed rate while submit → routed is measured")
+	flag.DurationVar(&o.routingDuration, "routing-duration", 20*time.Second, "routing: how long cases are filed at -routing-rate")
+	flag.IntVar(&o.claimers, "claimers", 100, "claim: reviewers claiming from one queue at once")
+	flag.IntVar(&o.claimCases, "claim-cases", 2000, "claim: cases filed and routed into the claim queue before the claimers start")
+	flag.IntVar(&o.sweepSmall, "sweep-small", 10000, "sweep: open cases in the first sweep run")
+	flag.IntVar(&o.sweepLarge, "sweep-large", 1000000, "sweep: open cases in the second sweep run")
+	flag.IntVar(&o.sweepDue, "sweep-due", 1000, "sweep: timers due in each sweep run")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: redress-bench [flags]\n\n"+
-			"Load-tests POST /api/v1/cases next to pgbench INSERTs on the same PostgreSQL (see BENCHMARKS.md).\n"+
+			"Measures intake, submit → routed latency, claim-next and the SLA sweep, next to pgbench on the same\n"+
+			"PostgreSQL (see BENCHMARKS.md).\n"+
 			"Results go to stdout as Markdown, progress to stderr.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	var err error
 	if o.concurrency, err = parseSteps(steps); err == nil {
-		err = o.check()
+		if o.only, err = parseOnly(only); err == nil {
+			err = o.check()
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "redress-bench:", err)
@@ -92,6 +125,18 @@ func parseSteps(s string) ([]int, error) {
 	return steps, nil
 }
 
+func parseOnly(s string) (map[string]bool, error) {
+	only := map[string]bool{}
+	for _, part := range strings.Split(s, ",") {
+		m := strings.TrimSpace(part)
+		if !slices.Contains(measurements, m) {
+			return nil, fmt.Errorf("-only: %q is not one of %s", part, strings.Join(measurements, ", "))
+		}
+		only[m] = true
+	}
+	return only, nil
+}
+
 func (o options) check() error {
 	// pgbench -T takes whole seconds; the API runs exactly as long.
 	if o.duration < time.Second || o.duration%time.Second != 0 {
@@ -99,6 +144,15 @@ func (o options) check() error {
 	}
 	if o.warmup < 0 || o.warmup%time.Second != 0 {
 		return fmt.Errorf("-warmup must be whole seconds (got %s)", o.warmup)
+	}
+	if o.routingRate < 1 || o.routingDuration < time.Second {
+		return fmt.Errorf("-routing-rate must be at least 1 and -routing-duration at least 1s")
+	}
+	if o.claimers < 1 || o.claimers > maxConcurrency || o.claimCases < 1 {
+		return fmt.Errorf("-claimers must be from 1 to %d and -claim-cases at least 1", maxConcurrency)
+	}
+	if o.sweepDue < 1 || o.sweepSmall < o.sweepDue || o.sweepLarge < o.sweepSmall+o.sweepDue || o.sweepLarge > 999_000_000 {
+		return fmt.Errorf("-sweep-due must be at least 1, -sweep-small at least -sweep-due, and -sweep-large at least -sweep-small + -sweep-due (at most 999,000,000)")
 	}
 	return nil
 }
@@ -123,18 +177,31 @@ func (s step) Ratio() float64 {
 	return s.API.Rate / s.PG.TPS
 }
 
-// bench holds what the steps share.
+// bench holds what the measurements share.
 type bench struct {
 	o        options
+	s        *stack
 	mon      *pgxpool.Pool // the bench's own connections: samples, checkpoints, backlog
 	pgbench  *pgbench
 	targeter vegeta.Targeter
 	progress func(format string, args ...any)
-	created  uint64 // 201 answers, warm-up included
+	created  uint64 // 201 answers so far, warm-up included
+}
+
+// results are what the selected measurements found; nil for those not run.
+type results struct {
+	Intake  []step
+	Final   backlog // after the intake runs
+	Created uint64  // 201 answers by then, warm-up included
+	Routing *routingResult
+	Claim   *claimResult
+	Sweep   *sweepResult
 }
 
 func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
-	progress := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
+	progress := func(format string, args ...any) {
+		fmt.Fprintf(stderr, "%s "+format+"\n", append([]any{time.Now().Format(time.TimeOnly)}, args...)...)
+	}
 	dir, err := os.MkdirTemp("", "redress-bench-*")
 	if err != nil {
 		return err
@@ -176,34 +243,83 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	b := &bench{o: o, mon: mon, pgbench: pgb, progress: progress,
+	b := &bench{o: o, s: s, mon: mon, pgbench: pgb, progress: progress,
 		targeter: casesTargeter(s.baseURL+"/api/v1/cases", systems)}
+	started := time.Now()
 
+	// An interrupted or failed run still reports what it measured.
+	var res results
+	runErr := b.measure(ctx, &res)
+	if errors.Is(runErr, context.Canceled) && res.Intake == nil && res.Routing == nil && res.Claim == nil && res.Sweep == nil {
+		return runErr
+	}
+	env.Elapsed = time.Since(started)
+	report(stdout, env, o, res)
+	return runErr
+}
+
+// measure runs the selected measurements in order, stopping at the first error.
+func (b *bench) measure(ctx context.Context, res *results) error {
 	if err := b.warmUp(ctx); err != nil {
 		return err
 	}
-	// An interrupted run still reports the steps it finished.
-	var steps []step
-	var stepErr error
-	for _, c := range o.concurrency {
-		st, err := b.step(ctx, c)
-		if err != nil {
-			stepErr = err
-			break
+	if b.o.has("intake") {
+		var stepErr error
+		for _, c := range b.o.concurrency {
+			st, err := b.step(ctx, c)
+			if err != nil {
+				stepErr = err
+				break
+			}
+			res.Intake = append(res.Intake, st)
 		}
-		steps = append(steps, st)
+		if res.Intake != nil {
+			// The intake's own backlog, before other measurements file more cases.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			final, err := readBacklog(rctx, b.mon)
+			cancel()
+			res.Final, res.Created = final, b.created
+			stepErr = errors.Join(stepErr, err)
+		}
+		if stepErr != nil {
+			return stepErr
+		}
 	}
-	if len(steps) == 0 {
-		return stepErr
+	if b.o.has("routing") {
+		r, err := b.routing(ctx)
+		res.Routing = r
+		if err != nil {
+			return fmt.Errorf("routing: %w", err)
+		}
 	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	final, err := readBacklog(rctx, mon)
-	if err != nil {
-		return errors.Join(stepErr, err)
+	if b.o.has("claim") {
+		c, err := b.claim(ctx)
+		res.Claim = c
+		if err != nil {
+			return fmt.Errorf("claim: %w", err)
+		}
 	}
-	report(stdout, env, o, steps, final, b.created)
-	return stepErr
+	if b.o.has("sweep") {
+		sw, err := b.sweep(ctx)
+		res.Sweep = sw
+		if err != nil {
+			return fmt.Errorf("sweep: %w", err)
+		}
+	}
+	return nil
+}
+
+// commitLatency is pgbench with one client for 5 s: the latency of one
+// durable single-row INSERT transaction on this server, the unit the routing
+// and sweep figures are compared with. fsync latency on shared machines
+// drifts within minutes, so each of those measurements takes its own, just
+// before it runs.
+func (b *bench) commitLatency(ctx context.Context) (pgbenchResult, error) {
+	b.progress("pgbench INSERT with 1 client for 5s: the latency of one durable commit")
+	if err := checkpoint(ctx, b.mon); err != nil {
+		return pgbenchResult{}, err
+	}
+	return b.pgbench.run(ctx, 1, 5)
 }
 
 // warmUp puts unmeasured load on pgbench and the API, so the first step does

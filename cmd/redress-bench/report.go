@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 
@@ -24,6 +25,8 @@ type environment struct {
 	Settings  string
 	PoolSize  int
 	Systems   int
+	Elapsed   time.Duration
+	LoadStart string // /proc/loadavg's 1, 5 and 15-minute load averages when the run began
 }
 
 func describe(ctx context.Context, pool *pgxpool.Pool, s *stack, systems int) (environment, error) {
@@ -35,6 +38,7 @@ func describe(ctx context.Context, pool *pgxpool.Pool, s *stack, systems int) (e
 		GoVersion: runtime.Version(),
 		PoolSize:  s.core.Config.DBMaxConns,
 		Systems:   systems,
+		LoadStart: loadAverage(),
 	}
 	if err := pool.QueryRow(ctx, `SELECT version()`).Scan(&e.Postgres); err != nil {
 		return e, fmt.Errorf("postgres version: %w", err)
@@ -46,6 +50,19 @@ func describe(ctx context.Context, pool *pgxpool.Pool, s *stack, systems int) (e
 		return e, fmt.Errorf("postgres settings: %w", err)
 	}
 	return e, nil
+}
+
+// loadAverage is the machine's 1, 5 and 15-minute load averages (Linux).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "n/a"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "n/a"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func cpuModel() string {
@@ -64,8 +81,8 @@ func cpuModel() string {
 }
 
 // report writes the results as Markdown, ready for BENCHMARKS.md.
-func report(w io.Writer, e environment, o options, steps []step, final backlog, created uint64) {
-	fmt.Fprintf(w, "\n## Redress intake benchmark, %s\n\n", e.Date)
+func report(w io.Writer, e environment, o options, res results) {
+	fmt.Fprintf(w, "\n## Redress benchmark, %s\n\n", e.Date)
 	model := ""
 	if e.CPUModel != "" {
 		model = " (" + e.CPUModel + ")"
@@ -75,7 +92,32 @@ func report(w io.Writer, e environment, o options, steps []step, final backlog, 
 	fmt.Fprintf(w, "- settings: %s\n", e.Settings)
 	fmt.Fprintf(w, "- redress: API pool of %d connections (REDRESS_DB_MAX_CONNS), worker in the same process, %d AI systems in the register\n",
 		e.PoolSize, e.Systems)
-	fmt.Fprintf(w, "- each run: %s; warm-up %s; a CHECKPOINT before each run\n\n", o.duration, o.warmup)
+	var ran []string
+	for _, m := range measurements {
+		if o.has(m) {
+			ran = append(ran, m)
+		}
+	}
+	fmt.Fprintf(w, "- measurements: %s; the whole run took %s\n", strings.Join(ran, ", "), e.Elapsed.Round(time.Second))
+	fmt.Fprintf(w, "- load average (1, 5, 15 min): %s at the start, %s at the end (%d CPUs; the bench alone keeps about that many busy, "+
+		"so a high figure at the start means other work shared the machine)\n", e.LoadStart, loadAverage(), e.CPUs)
+	if res.Intake != nil {
+		reportIntake(w, e, o, res.Intake, res.Final, res.Created)
+	}
+	if res.Routing != nil {
+		reportRouting(w, e, res.Routing)
+	}
+	if res.Claim != nil {
+		reportClaim(w, e, o, res.Claim)
+	}
+	if res.Sweep != nil {
+		reportSweep(w, e, res.Sweep)
+	}
+}
+
+func reportIntake(w io.Writer, e environment, o options, steps []step, final backlog, created uint64) {
+	fmt.Fprintf(w, "\n### Intake: POST /api/v1/cases next to pgbench INSERT\n\n")
+	fmt.Fprintf(w, "Each run: %s; warm-up %s; a CHECKPOINT before each run.\n\n", o.duration, o.warmup)
 
 	rows := make([][]string, 0, len(steps))
 	for _, s := range steps {
@@ -117,9 +159,193 @@ func report(w io.Writer, e environment, o options, steps []step, final backlog, 
 	}
 	fmt.Fprint(w, markdownTable([]string{"concurrency", "run", "machine CPU", "CPU of pgbench, or of redress-bench (API, worker, NATS, vegeta)", "Postgres client backends"}, rows))
 
-	fmt.Fprintf(w, "\nAfter the run: %d cases in the database (%d requests answered 201, warm-up included); "+
+	fmt.Fprintf(w, "\nAfter the intake runs: %d cases in the database (%d requests answered 201, warm-up included); "+
 		"%d outbox rows unpublished; %d cases not yet received by the worker.\n",
 		final.Cases, created, final.Unpublished, final.Unreceived)
+}
+
+// inCommits expresses d in durable single-row commits of the same run.
+func inCommits(d, commit time.Duration) string {
+	if commit <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f", float64(d)/float64(commit))
+}
+
+func reportRouting(w io.Writer, e environment, r *routingResult) {
+	fmt.Fprintf(w, "\n### Submit → routed: the worker's end-to-end latency\n\n")
+	fmt.Fprintf(w, "POST /api/v1/cases at a fixed %d cases/s for %s (vegeta); the worker relays each case.submitted outbox row "+
+		"to JetStream and the router consumer routes the case. Latencies are per case, read from the database after the run.\n\n",
+		r.Rate, r.Duration)
+	c := r.Commit.Latency
+	row := func(what string, d dist) []string {
+		return []string{what, fmt.Sprint(d.N), round(d.P50).String(), round(d.P95).String(), round(d.P99).String(),
+			round(d.Max).String(), fmt.Sprintf("%s / %s", inCommits(d.P50, c), inCommits(d.P99, c))}
+	}
+	fmt.Fprint(w, markdownTable([]string{"interval", "cases", "p50", "p95", "p99", "max", "p50 / p99 in single-row commits"}, [][]string{
+		row("routed_at − submitted_at (database)", r.DB),
+		row("201 answered → routed_at", r.Client),
+		row("POST /api/v1/cases itself", r.API),
+	}))
+	fmt.Fprintf(w, "\n%d requests, %d answered 201", r.Requests, r.Created)
+	if len(r.Statuses) > 0 {
+		fmt.Fprintf(w, " (others: %v)", r.Statuses)
+	}
+	fmt.Fprintf(w, "; %d routed, %d not; the last was routed %s after the last answer. "+
+		"One single-row commit (pgbench INSERT, 1 client, 5 s just before the run) took %s on average.",
+		r.Routed, r.Unrouted, round(r.Drain), round(c))
+	if r.Backlog > 0 {
+		fmt.Fprintf(w, " Before the run the router still had %d cases from earlier measurements to route; the run began once it had (%s).",
+			r.Backlog, round(r.BacklogWait))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "\nDuring the run: machine CPU %s of %d cores, redress-bench %.2f; Postgres client backends: %s.\n",
+		cores(r.CPU.Machine, r.CPU.MachineOK), e.CPUs, r.CPU.Self, r.Waits)
+}
+
+func reportClaim(w io.Writer, e environment, o options, r *claimResult) {
+	fmt.Fprintf(w, "\n### Claim-next: %d reviewers claiming from one queue at once\n\n", r.Claimers)
+	fmt.Fprintf(w, "%d cases filed through the API and routed by the worker into one queue, %s, in %s; %d reviewers, "+
+		"each signed in with their own token, call POST /api/v1/queues/{id}/claim in a loop until the queue is empty. "+
+		"pgbench ran INSERT with %d clients for %s just before, on the same server. "+
+		"\"first / last quarter\" is the claim rate over the first and over the last quarter of the claims.\n\n",
+		r.Cases, claimQueueSlug, round(r.Seed), r.Claimers, r.Claimers, o.duration)
+	fmt.Fprint(w, markdownTable([]string{"claimers", "cases", "claims/s", "first / last quarter", "claim p50", "claim p99", "claim max",
+		"204 while cases left", "other answers", "pgbench INSERT tps", "pgbench avg latency", "ratio claims/pgbench"}, [][]string{{
+		fmt.Sprint(r.Claimers), fmt.Sprint(r.Claimed), fmt.Sprintf("%.0f", r.Rate), fmt.Sprintf("%.0f / %.0f", r.First, r.Last),
+		round(r.Claims.P50).String(), round(r.Claims.P99).String(), round(r.Claims.Max).String(),
+		fmt.Sprint(r.NoContent), otherAnswers(r.Statuses), fmt.Sprintf("%.0f", r.PG.TPS), round(r.PG.Latency).String(),
+		fmt.Sprintf("%.3f", r.Ratio())}}))
+	for code, sample := range r.Samples {
+		fmt.Fprintf(w, "\n  %d: %s\n", code, sample)
+	}
+	fmt.Fprintf(w, "\nWhere the time went (CPU in cores out of %d):\n\n", e.CPUs)
+	fmt.Fprint(w, markdownTable([]string{"run", "machine CPU", "CPU of pgbench, or of redress-bench", "Postgres client backends"}, [][]string{
+		{"pgbench", cores(r.PGCPU.Machine, r.PGCPU.MachineOK), fmt.Sprintf("pgbench %.2f", r.PG.ClientCPU.Seconds()/o.duration.Seconds()), r.PGWaits.String()},
+		{"claims", cores(r.CPU.Machine, r.CPU.MachineOK), fmt.Sprintf("redress-bench %.2f", r.CPU.Self), r.Waits.String()},
+	}))
+	if len(r.Problems) == 0 {
+		fmt.Fprintf(w, "\nVerified, no case claimed twice:\n\n")
+	} else {
+		fmt.Fprintf(w, "\n**VERIFICATION FAILED: %d problems.**\n\n", len(r.Problems))
+		for i, p := range r.Problems {
+			if i == 20 {
+				fmt.Fprintf(w, "- … and %d more\n", len(r.Problems)-20)
+				break
+			}
+			fmt.Fprintf(w, "- PROBLEM: %s\n", p)
+		}
+		fmt.Fprintf(w, "\nChecked:\n\n")
+	}
+	for _, c := range r.Checks {
+		fmt.Fprintf(w, "- %s\n", c)
+	}
+	if r.QueuePlan != "" {
+		fmt.Fprintf(w, "\nThe claim statement with the queue full, as EXPLAIN ANALYZE in a transaction rolled back. "+
+			"With the statistics autovacuum had left (%s) it took %s", r.Stats, round(r.StaleExec))
+		if r.StaleDueIdx {
+			fmt.Fprintf(w, ", and its plan read case_clocks_due_idx, every unsatisfied clock of every case, once per candidate")
+		}
+		fmt.Fprintf(w, ". The bench then ran ANALYZE cases, case_clocks; after it the statement took %s, the plan below, "+
+			"and the claimers ran with those statistics. The scan under the sort returns %d rows: one claim orders the whole queue.\n\n```text\n%s\n```\n",
+			round(r.PlanExec), r.SortedRows, r.QueuePlan)
+	}
+	fmt.Fprintf(w, "\nSetting up: filing and routing %s, creating and signing in %d reviewers %s (argon2id).\n",
+		round(r.Seed), r.Claimers, round(r.SignIn))
+}
+
+func otherAnswers(m map[int]int) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	codes := make([]int, 0, len(m))
+	for c := range m {
+		codes = append(codes, c)
+	}
+	sort.Ints(codes)
+	parts := make([]string, len(codes))
+	for i, c := range codes {
+		parts[i] = fmt.Sprintf("%d×%d", c, m[c])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func reportSweep(w io.Writer, e environment, r *sweepResult) {
+	fmt.Fprintf(w, "\n### SLA sweep: due timers among many open cases\n\n")
+	fmt.Fprintf(w, "In a database of its own on the same server (%s), open cases are loaded with SQL, then clocks.Service.Sweep "+
+		"drains the due timers %d at a time, as the worker's sweeper does. The due cases' clocks were set by the clock service "+
+		"(P3, filed eight days ago: the 7-day acknowledge clock has run out); every other open case has one clock two months "+
+		"from its first warning. Each sweep ran after VACUUM ANALYZE and a CHECKPOINT.\n\n", sweepDB, sweepBatch)
+	c := r.Commit.Latency
+	var rows [][]string
+	for _, x := range r.Runs {
+		rows = append(rows, []string{
+			fmt.Sprint(x.Open), fmt.Sprintf("%d / %d", x.ClockRows, x.FireEntries), fmt.Sprintf("%.1f MB", float64(x.IndexSize)/1e6),
+			fmt.Sprint(x.Due), fmt.Sprintf("%d / %d", x.Fired.Breaches, x.Fired.Warnings), fmt.Sprint(x.Calls),
+			round(x.Sweep).String(), round(x.Sweep / time.Duration(max(x.Due, 1))).String(),
+			inCommits(x.Sweep/time.Duration(max(x.Due, 1)), c),
+			fmt.Sprintf("%s, %d buffers", round(x.Batch.Exec), x.Batch.Buffers()),
+			fmt.Sprintf("%s, %d buffers, %d rows", round(x.All.Exec), x.All.Buffers(), x.All.Rows),
+			fmt.Sprint(x.Batch.UsesIndex && x.All.UsesIndex && x.Generic.UsesIndex),
+			round(x.Load).String(),
+		})
+	}
+	header := []string{"open cases", "clock rows / index entries", "fire index", "timers due", "breaches / warnings", "Sweep calls",
+		"sweep", "per timer", "per timer in commits", "due query, LIMIT 200", "due query, no effective limit", "all three plans on the fire index", "loading (not timed)"}
+	if len(r.Runs) == 2 {
+		a, z := r.Runs[0], r.Runs[1]
+		ratio := func(x, y float64) string {
+			if x == 0 {
+				return "n/a"
+			}
+			return fmt.Sprintf("%.2f×", y/x)
+		}
+		rows = append(rows, []string{fmt.Sprintf("ratio %d / %d", z.Open, a.Open), ratio(float64(a.FireEntries), float64(z.FireEntries)), ratio(float64(a.IndexSize), float64(z.IndexSize)),
+			"", "", "", ratio(a.Sweep.Seconds(), z.Sweep.Seconds()), "", "",
+			fmt.Sprintf("%s, %s", ratio(a.Batch.Exec.Seconds(), z.Batch.Exec.Seconds()), ratio(float64(a.Batch.Buffers()), float64(z.Batch.Buffers()))),
+			fmt.Sprintf("%s, %s", ratio(a.All.Exec.Seconds(), z.All.Exec.Seconds()), ratio(float64(a.All.Buffers()), float64(z.All.Buffers()))),
+			"", ""})
+	}
+	fmt.Fprint(w, markdownTable(header, rows))
+	for _, x := range r.Runs {
+		for _, p := range []struct {
+			name string
+			plan plan
+		}{{"LIMIT 200", x.Batch}, {"no effective limit", x.All}, {"generic", x.Generic}} {
+			if p.plan.Text != "" && !p.plan.UsesIndex {
+				fmt.Fprintf(w, "\n**Among %d open cases the due query's plan (%s) does not read case_clocks_fire_idx, or scans case_clocks whole.**\n",
+					x.Open, p.name)
+			}
+		}
+	}
+	fmt.Fprintf(w, "\nOne single-row commit (pgbench INSERT, 1 client, 5 s just before the first sweep) took %s on average; "+
+		"each case is swept in a transaction of its own.\n", round(c))
+	for _, x := range r.Runs {
+		fmt.Fprintf(w, "\nAmong %d open cases the sweep wrote, per action: %s; %d sampled case records verify. "+
+			"Machine CPU %s of %d cores, redress-bench %.2f; Postgres client backends: %s.\n",
+			x.Open, actionCounts(x.Actions), x.Chains, cores(x.CPU.Machine, x.CPU.MachineOK), e.CPUs, x.CPU.Self, x.Waits)
+	}
+	if n := len(r.Runs); n > 0 {
+		x := r.Runs[n-1]
+		fmt.Fprintf(w, "\nclocks.DueCasesQuery among %d open cases with %d due, LIMIT 200 as the worker runs it (custom plan):\n\n```text\n%s\n```\n",
+			x.Open, x.Due, x.Batch.Text)
+		fmt.Fprintf(w, "\nThe same with LIMIT %d, so that only the due time bounds the scan:\n\n```text\n%s\n```\n", 100*x.Due, x.All.Text)
+		fmt.Fprintf(w, "\nThe generic plan a prepared statement may settle on (plan_cache_mode = force_generic_plan), LIMIT 200:\n\n```text\n%s\n```\n",
+			x.Generic.Text)
+	}
+}
+
+func actionCounts(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 func cores(v float64, ok bool) string {

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// routingResult is the submit → routed latency of the worker while intake
+// runs at a fixed rate: the outbox relay's polling, JetStream and the router
+// consumer, end to end.
+type routingResult struct {
+	Rate     int
+	Duration time.Duration
+
+	Backlog     int64         // cases left unrouted by earlier measurements when this one began
+	BacklogWait time.Duration // how long the router took to finish them
+
+	Requests, Created uint64
+	Statuses          map[int]int // answers other than 201
+	API               dist        // POST /api/v1/cases, every request
+
+	Routed   int           // cases of this run routed within the limit
+	Unrouted int           // cases of this run not routed within the limit
+	Drain    time.Duration // from the last request until every case of the run was routed
+
+	DB     dist // routed_at − submitted_at, both read from the database
+	Client dist // routed_at − the moment the 201 arrived (same machine, same clock)
+
+	Commit pgbenchResult // pgbench, one client: one durable single-row commit
+	CPU    cpuUse
+	Waits  waitProfile
+}
+
+// dist is a latency distribution.
+type dist struct {
+	N                            int
+	Min, P50, P95, P99, Max, Avg time.Duration
+}
+
+func distOf(ds []time.Duration) dist {
+	if len(ds) == 0 {
+		return dist{}
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	var sum time.Duration
+	for _, d := range s {
+		sum += d
+	}
+	// Nearest rank: the smallest value at or above the share q of all.
+	at := func(q float64) time.Duration {
+		i := int(q*float64(len(s))+0.999999) - 1
+		return s[min(max(i, 0), len(s)-1)]
+	}
+	return dist{N: len(s), Min: s[0], P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: s[len(s)-1],
+		Avg: sum / time.Duration(len(s))}
+}
+
+// routingDrainLimit bounds the waits for the router.
+const routingDrainLimit = 2 * time.Minute
+
+func (b *bench) routing(ctx context.Context) (*routingResult, error) {
+	r := &routingResult{Rate: b.o.routingRate, Duration: b.o.routingDuration, Statuses: map[int]int{}}
+	var err error
+
+	// Start from an idle router: earlier measurements may have left it a backlog.
+	if err := b.mon.QueryRow(ctx, `SELECT count(*) FROM cases WHERE routed_at IS NULL`).Scan(&r.Backlog); err != nil {
+		return r, err
+	}
+	if r.Backlog > 0 {
+		b.progress("routing: waiting for the router to finish %d cases left by earlier measurements", r.Backlog)
+	}
+	start := time.Now()
+	if left, err := b.waitRouted(ctx, nil); err != nil || left > 0 {
+		return r, fmt.Errorf("router backlog before the run: %d cases still unrouted after %s (%v)", left, routingDrainLimit, err)
+	}
+	r.BacklogWait = time.Since(start)
+	if r.Commit, err = b.commitLatency(ctx); err != nil {
+		return r, err
+	}
+	if err := checkpoint(ctx, b.mon); err != nil {
+		return r, err
+	}
+
+	b.progress("routing: POST /api/v1/cases at %d/s for %s, then submit → routed from the database", r.Rate, r.Duration)
+	atk := vegeta.NewAttacker(
+		vegeta.Workers(8),
+		vegeta.MaxWorkers(256),
+		vegeta.KeepAlive(true),
+		vegeta.Timeout(30*time.Second),
+		vegeta.Redirects(vegeta.NoFollow),
+		vegeta.Proxy(nil),
+	)
+	stop := context.AfterFunc(ctx, func() { atk.Stop() })
+	defer stop()
+
+	answered := map[string]time.Time{} // reference → when its 201 arrived
+	var refs []string
+	var apiLat []time.Duration
+	meter, stopWaits := startCPU(), sampleWaits(ctx, b.mon, appDB, 100*time.Millisecond)
+	var last time.Time
+	for res := range atk.Attack(b.targeter, vegeta.Rate{Freq: r.Rate, Per: time.Second}, r.Duration, "routing") {
+		r.Requests++
+		apiLat = append(apiLat, res.Latency)
+		done := res.Timestamp.Add(res.Latency)
+		if done.After(last) {
+			last = done
+		}
+		if res.Code != http.StatusCreated {
+			r.Statuses[int(res.Code)]++
+			continue
+		}
+		var body struct {
+			Reference string `json:"reference"`
+		}
+		if err := json.Unmarshal(res.Body, &body); err != nil || body.Reference == "" {
+			r.Statuses[-1]++ // a 201 without a reference
+			continue
+		}
+		r.Created++
+		answered[body.Reference] = done
+		refs = append(refs, body.Reference)
+	}
+	b.created += r.Created
+	r.API = distOf(apiLat)
+	if err := ctx.Err(); err != nil {
+		r.Waits, r.CPU = stopWaits(), meter.stop()
+		return r, err
+	}
+	if len(refs) == 0 {
+		r.Waits, r.CPU = stopWaits(), meter.stop()
+		return r, fmt.Errorf("no request was answered 201 (%v)", r.Statuses)
+	}
+	left, err := b.waitRouted(ctx, refs)
+	r.Drain = time.Since(last)
+	r.Waits, r.CPU = stopWaits(), meter.stop()
+	if err != nil {
+		return r, err
+	}
+	r.Unrouted = int(left)
+
+	rows, err := b.mon.Query(ctx, `SELECT reference, submitted_at, routed_at FROM cases
+		WHERE reference = ANY($1) AND routed_at IS NOT NULL`, refs)
+	if err != nil {
+		return r, err
+	}
+	var inDB, fromClient []time.Duration
+	for rows.Next() {
+		var ref string
+		var submitted, routed time.Time
+		if err := rows.Scan(&ref, &submitted, &routed); err != nil {
+			rows.Close()
+			return r, err
+		}
+		inDB = append(inDB, routed.Sub(submitted))
+		fromClient = append(fromClient, routed.Sub(answered[ref]))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return r, err
+	}
+	r.Routed = len(inDB)
+	r.DB, r.Client = distOf(inDB), distOf(fromClient)
+	b.progress("routing: %d cases routed; routed_at − submitted_at p50 %s, p99 %s, max %s",
+		r.Routed, round(r.DB.P50), round(r.DB.P99), round(r.DB.Max))
+	if r.Unrouted > 0 {
+		return r, fmt.Errorf("%d of %d cases not routed within %s", r.Unrouted, len(refs), routingDrainLimit)
+	}
+	return r, nil
+}
+
+// waitRouted waits until none of the cases with the given references (every
+// case, for nil) is unrouted, or routingDrainLimit passes. It returns how many
+// are left; an error only when ctx ends or a query fails.
+func (b *bench) waitRouted(ctx context.Context, refs []string) (int64, error) {
+	deadline := time.Now().Add(routingDrainLimit)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var left int64
+		var err error
+		if refs == nil {
+			err = b.mon.QueryRow(ctx, `SELECT count(*) FROM cases WHERE routed_at IS NULL`).Scan(&left)
+		} else {
+			err = b.mon.QueryRow(ctx, `SELECT count(*) FROM cases WHERE reference = ANY($1) AND routed_at IS NULL`, refs).Scan(&left)
+		}
+		if err != nil || left == 0 || time.Now().After(deadline) {
+			return left, err
+		}
+		select {
+		case <-ctx.Done():
+			return left, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
