@@ -408,7 +408,7 @@ func (b *bench) claimPlan(ctx context.Context, queue, reviewer uuid.UUID) (strin
 			   AND c.decision_taker_id IS DISTINCT FROM $4
 			   AND NOT EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = $4)
 			 ORDER BY c.priority NULLS LAST,
-			          (SELECT min(due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.satisfied_at IS NULL) NULLS LAST,
+			          c.next_due_at NULLS LAST,
 			          c.submitted_at
 			 LIMIT 1
 			 FOR UPDATE OF c SKIP LOCKED)

@@ -236,13 +236,14 @@ func (s *Service) Recompute(ctx context.Context, caseID uuid.UUID) ([]sla.Clock,
 			return err
 		}
 		out = p.Clocks(sf, p.Calendar)
-		return s.store(ctx, caseID, p.ID, out)
+		return s.store(ctx, caseID, p.ID, out, false)
 	})
 	return out, err
 }
 
-// store upserts the clocks as computed and drops unended ones no longer set.
-func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sla.Clock) error {
+// store upserts the clocks as computed and drops unended ones no longer set
+// (none for a fresh case).
+func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sla.Clock, fresh bool) error {
 	conn := db.Conn(ctx, s.db)
 	names := make([]string, 0, len(cs))
 	values := make([]string, 0, len(cs))
@@ -275,7 +276,12 @@ func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sl
 	if len(values) > 0 {
 		// next_fire_at: the first warning not yet fired, else the due date;
 		// nothing once breached or while the clock stands still.
-		if err := conn.Exec(`INSERT INTO case_clocks AS k (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at, next_fire_at)
+		// The case keeps its earliest running due date (cases.next_due_at, for
+		// claim-next's index): the rows this upsert returns are exactly the
+		// running clocks that remain, since unended ones it does not set are
+		// dropped below.
+		if err := conn.Exec(`WITH up AS (
+			INSERT INTO case_clocks AS k (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at, next_fire_at)
 			SELECT v.case_id, v.clock, COALESCE(v.started_at, now()), v.due_at, v.rule, v.policy_id, v.candidates, v.paused, v.warn_at,
 			       LEAST(v.warn_at[1], v.due_at)
 			  FROM (VALUES `+strings.Join(values, ", ")+`) AS v (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at)
@@ -285,9 +291,16 @@ func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sl
 			       warn_at = EXCLUDED.warn_at,
 			       next_fire_at = CASE WHEN k.breached_at IS NOT NULL OR EXCLUDED.due_at IS NULL THEN NULL
 			                           ELSE LEAST(EXCLUDED.warn_at[k.warned + 1], EXCLUDED.due_at) END
-			 WHERE k.satisfied_at IS NULL`, args...).Error; err != nil {
+			 WHERE k.satisfied_at IS NULL
+			RETURNING k.due_at)
+			UPDATE cases SET next_due_at = (SELECT min(due_at) FROM up) WHERE id = ?`, append(args, caseID)...).Error; err != nil {
 			return fmt.Errorf("clocks: store: %w", err)
 		}
+	} else if err := conn.Exec(`UPDATE cases SET next_due_at = NULL WHERE id = ?`, caseID).Error; err != nil {
+		return fmt.Errorf("clocks: store: %w", err)
+	}
+	if fresh {
+		return nil // a new case has no clocks to drop
 	}
 	q := `DELETE FROM case_clocks WHERE case_id = ? AND satisfied_at IS NULL`
 	dargs := []any{caseID}
@@ -312,17 +325,36 @@ type candidate struct {
 // that are still running, recording what ended them (acknowledged,
 // responded, decided, withdrawn …).
 func (s *Service) End(ctx context.Context, caseID uuid.UUID, by string, names ...string) error {
-	q := `UPDATE case_clocks SET satisfied_at = now(), satisfied_by = ?, next_fire_at = NULL
-		WHERE case_id = ? AND satisfied_at IS NULL`
+	which := ``
 	args := []any{by, caseID}
 	if len(names) > 0 {
-		q += ` AND clock IN ?`
+		which = ` AND clock IN ?`
 		args = append(args, names)
 	}
-	if err := db.Conn(ctx, s.db).Exec(q, args...).Error; err != nil {
+	// The subquery sees the clocks as they were before this statement, so
+	// the ones it ends are left out by name.
+	if err := db.Conn(ctx, s.db).Exec(`WITH ended AS (
+		UPDATE case_clocks SET satisfied_at = now(), satisfied_by = ?, next_fire_at = NULL
+		 WHERE case_id = ? AND satisfied_at IS NULL`+which+` RETURNING clock)
+		UPDATE cases SET next_due_at = (SELECT min(k.due_at) FROM case_clocks k WHERE k.case_id = cases.id
+		        AND k.satisfied_at IS NULL AND k.clock NOT IN (SELECT clock FROM ended))
+		 WHERE id = ?`, append(args, caseID)...).Error; err != nil {
 		return fmt.Errorf("clocks: end %v: %w", names, err)
 	}
 	return nil
+}
+
+// Start sets the clocks of a case just filed, which has no priority, pause
+// or clock yet: the default policy's statutory clocks, without reading the
+// case back.
+func (s *Service) Start(ctx context.Context, caseID uuid.UUID, kind string, submitted time.Time) ([]sla.Clock, error) {
+	p, err := s.policy(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	submitted = submitted.Truncate(time.Microsecond) // as PostgreSQL keeps it, so a later recompute agrees
+	out := p.Clocks(sla.Facts{Kind: kind, Events: sla.Events{Submitted: submitted, Awareness: submitted}}, p.Calendar)
+	return out, s.store(ctx, caseID, p.ID, out, true)
 }
 
 // Pause starts a span in which pausable clocks stand still (the case waits

@@ -37,6 +37,13 @@ type clockRow struct {
 
 func clocksOf(t *testing.T, s *teststack.Stack, id string) map[string]clockRow {
 	t.Helper()
+	// The case's next_due_at (claim-next's index) is always its earliest running due date.
+	var off int
+	s.Core.DB.Raw(`SELECT count(*) FROM cases c WHERE c.id = ? AND c.next_due_at IS DISTINCT FROM
+		(SELECT min(due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.satisfied_at IS NULL)`, id).Scan(&off)
+	if off != 0 {
+		t.Errorf("cases.next_due_at disagrees with the clocks")
+	}
 	var rows []clockRow
 	if err := s.Core.DB.Raw(`SELECT clock, due_at, started_at, satisfied_at, satisfied_by, paused, rule, warned, breached_at,
 		next_fire_at FROM case_clocks WHERE case_id = ?`, id).Scan(&rows).Error; err != nil {

@@ -488,7 +488,7 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 		id, db.TextArray(r.Rights), db.TextArray(nonNil(r.HarmTypes))).Error; err != nil {
 		return nil, fmt.Errorf("grievance: classification: %w", err)
 	}
-	set, err := s.clocks.Recompute(ctx, id)
+	set, err := s.clocks.Start(ctx, id, r.Kind, now)
 	if err != nil {
 		return nil, err
 	}

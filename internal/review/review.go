@@ -52,12 +52,10 @@ func (s *Service) Queues(ctx context.Context, now time.Time) ([]Queue, error) {
 		SELECT q.id, q.slug, q.name, q.description, q.auto_assign, q.assign_cap,
 		       count(c.id) AS open,
 		       count(c.id) FILTER (WHERE c.assignee_id IS NULL) AS unassigned,
-		       count(c.id) FILTER (WHERE d.due_at < ?) AS breaching,
-		       count(c.id) FILTER (WHERE d.due_at >= ? AND d.due_at < ?) AS due_today
+		       count(c.id) FILTER (WHERE c.next_due_at < ?) AS breaching,
+		       count(c.id) FILTER (WHERE c.next_due_at >= ? AND c.next_due_at < ?) AS due_today
 		  FROM queues q
 		  LEFT JOIN cases c ON c.queue_id = q.id AND c.status IN `+openStatuses+`
-		  LEFT JOIN LATERAL (SELECT min(due_at) AS due_at FROM case_clocks k
-		                      WHERE k.case_id = c.id AND k.satisfied_at IS NULL) d ON true
 		 GROUP BY q.id ORDER BY q.name`, now, now, endOfDay).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("review: queues: %w", err)
@@ -121,7 +119,7 @@ func (s *Service) Claim(ctx context.Context, queueID uuid.UUID, r Reviewer) (uui
 				 WHERE c.queue_id = ? AND c.assignee_id IS NULL AND c.status IN `+claimable+`
 				   AND `+eligible+`
 				 ORDER BY c.priority NULLS LAST,
-				          (SELECT min(due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.satisfied_at IS NULL) NULLS LAST,
+				          c.next_due_at NULLS LAST,
 				          c.submitted_at
 				 LIMIT 1
 				 FOR UPDATE OF c SKIP LOCKED)
