@@ -296,19 +296,24 @@ func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sl
 			UPDATE cases SET next_due_at = (SELECT min(due_at) FROM up) WHERE id = ?`, append(args, caseID)...).Error; err != nil {
 			return fmt.Errorf("clocks: store: %w", err)
 		}
-	} else if err := conn.Exec(`UPDATE cases SET next_due_at = NULL WHERE id = ?`, caseID).Error; err != nil {
-		return fmt.Errorf("clocks: store: %w", err)
 	}
 	if fresh {
 		return nil // a new case has no clocks to drop
 	}
-	q := `DELETE FROM case_clocks WHERE case_id = ? AND satisfied_at IS NULL`
+	// Drop the running clocks the policy no longer sets (a priority whose tier
+	// lacks them), except a breached one: the case record of a missed date
+	// stays. The case's next_due_at is then read again, without the dropped.
+	q := `WITH dropped AS (DELETE FROM case_clocks WHERE case_id = ? AND satisfied_at IS NULL AND breached_at IS NULL`
 	dargs := []any{caseID}
 	if len(names) > 0 {
 		q += ` AND clock NOT IN ?`
 		dargs = append(dargs, names)
 	}
-	if err := conn.Exec(q, dargs...).Error; err != nil {
+	q += ` RETURNING clock)
+		UPDATE cases SET next_due_at = (SELECT min(k.due_at) FROM case_clocks k WHERE k.case_id = cases.id
+		        AND k.satisfied_at IS NULL AND k.clock NOT IN (SELECT clock FROM dropped))
+		 WHERE id = ?`
+	if err := conn.Exec(q, append(dargs, caseID)...).Error; err != nil {
 		return fmt.Errorf("clocks: drop: %w", err)
 	}
 	return nil

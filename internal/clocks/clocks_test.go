@@ -399,3 +399,36 @@ func TestMigratedDefaultPolicyIsTheDesignOne(t *testing.T) {
 		t.Errorf("migrated default policy:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// A breach raises the priority; when the new priority's tier does not set the
+// breached clock, the record of the missed date stays.
+func TestBreachedClockOutlivesATierWithoutIt(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	ctx := context.Background()
+	thin := clocks.PolicyInput{Slug: "thin", Name: "Only P3 has a tier", Calendar: "eu-office", Policy: sla.Policy{
+		Tiers: map[string][]sla.TimeLimit{"P3": {{Rule: sla.Rule{Code: "thin_ack", Source: "Thin", Period: "1 hour"},
+			Clock: sla.Acknowledge, Budget: sla.Budget{Unit: sla.Hours, Amount: 1}, From: sla.FromSubmitted, Pausable: true}}},
+		Breach: sla.BreachActions{RaisePriority: true},
+	}}
+	p, err := s.Core.Clocks.SavePolicy(ctx, nil, thin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := s.File(teststack.ValidCase())
+	route(t, s, f.ID) // P3
+	s.Core.DB.Exec(`UPDATE cases SET sla_policy_id = ? WHERE id = ?`, p.ID, f.ID)
+	backdate(t, s, f.ID, 2*time.Hour)
+	if fired, err := s.Core.Clocks.Sweep(ctx, 10); err != nil || fired.Breaches != 1 {
+		t.Fatalf("sweep: %+v %v", fired, err)
+	}
+	k, ok := clocksOf(t, s, f.ID)[sla.Acknowledge]
+	if !ok || k.BreachedAt == nil || ruleCode(t, k.Rule) != "thin_ack" {
+		t.Fatalf("the breached clock is gone or changed after the raise to P2: %+v", k)
+	}
+	var prio string
+	s.Core.DB.Raw(`SELECT priority FROM cases WHERE id = ?`, f.ID).Scan(&prio)
+	if prio != "P2" {
+		t.Errorf("priority %s", prio)
+	}
+}
