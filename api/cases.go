@@ -308,3 +308,43 @@ func (a *API) recordIncident(c *fiber.Ctx) error {
 	}
 	return a.getCase(c)
 }
+
+// decideCase: POST /api/v1/cases/{id}/decision — the reviewer's reasoned decision.
+func (a *API) decideCase(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req grievance.DecisionRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if _, err := a.Grievance.Decide(c.UserContext(), id, staffAuthor(c), req); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}
+
+// approveDecision: POST /api/v1/cases/{id}/decision/approve {approve, reason} — four eyes.
+func (a *API) approveDecision(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Approve *bool  `json:"approve"`
+		Reason  string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if req.Approve == nil {
+		var f fault.Fields
+		f.Add("approve", "required", "true makes the decision final; false sends the case back to review (give a reason)")
+		return f.Err()
+	}
+	if err := a.Grievance.ApproveDecision(c.UserContext(), id, staffAuthor(c), *req.Approve, req.Reason); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}

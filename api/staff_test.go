@@ -207,11 +207,11 @@ func TestTransitions(t *testing.T) {
 		{"unknown status", map[string]any{"to": "archived", "reason": "x"}, 422, ""},
 		{"no reason", map[string]any{"to": "rejected"}, 422, ""},
 		{"acknowledge through transitions", map[string]any{"to": "acknowledged", "reason": "x"}, 422, ""},
-		{"submitted cannot be decided", map[string]any{"to": "decided", "reason": "done"}, 409, ""},
+		{"decided only through a decision", map[string]any{"to": "decided", "reason": "done"}, 422, ""},
 		{"submitted cannot be closed", map[string]any{"to": "closed", "reason": "done"}, 409, ""},
 		{"into review", map[string]any{"to": "in_review", "reason": "Reviewing the scheduling data."}, 200, "in_review"},
 		{"ask the complainant", map[string]any{"to": "awaiting_complainant", "reason": "Which shifts?"}, 200, "awaiting_complainant"},
-		{"cannot decide while waiting", map[string]any{"to": "decided", "reason": "x"}, 409, ""},
+		{"pending approval only through a decision", map[string]any{"to": "pending_approval", "reason": "x"}, 422, ""},
 		{"back to review", map[string]any{"to": "in_review", "reason": "Reply received."}, 200, "in_review"},
 	}
 	for _, tc := range cases {

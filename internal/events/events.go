@@ -25,6 +25,7 @@ const (
 	CaseRouted        = "redress.case.routed"
 	CaseAssigned      = "redress.case.assigned"
 	CaseTriaged       = "redress.case.triaged"
+	CaseDecided       = "redress.case.decided" // a decision became final: {decision_id, outcome}
 	SLAWarning        = "redress.sla.warning"  // a share of a clock's budget is used (SLA data)
 	SLABreached       = "redress.sla.breached" // a clock ran out unsatisfied (SLA data)
 	// EscalationRequested: a case should go to an independent body (issue #5 acts on it).

@@ -130,6 +130,9 @@ type ComplainantView struct {
 	DueDates    []DueDate      `json:"due_dates"`
 	Timeline    []TimelineItem `json:"timeline"`
 	Messages    []Message      `json:"messages"`
+	// Decision is the final decision, once there is one: outcome, reasons,
+	// explanation and where to go next.
+	Decision *DecisionView `json:"decision"`
 }
 
 // ForComplainant returns the complainant's view of a case.
@@ -173,6 +176,13 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	}
 	if v.Messages, err = s.messages(ctx, caseID, false); err != nil {
 		return nil, err
+	}
+	ds, err := s.decisions(ctx, caseID, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(ds) > 0 {
+		v.Decision = &ds[0]
 	}
 	// Staff identities stay with the organisation: the complainant sees roles, not people.
 	for i := range v.Messages {

@@ -210,6 +210,7 @@ type Detail struct {
 	Classification      Classification  `json:"classification"`
 	DueDates            []DueDate       `json:"due_dates"`
 	Messages            []Message       `json:"messages"`
+	Decisions           []DecisionView  `json:"decisions"`
 	AllowedTransitions  []string        `json:"allowed_transitions"`
 }
 
@@ -307,6 +308,9 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	if d.Messages, err = s.messages(ctx, id, true); err != nil {
 		return nil, err
 	}
+	if d.Decisions, err = s.decisions(ctx, id, false); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -333,6 +337,9 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, t
 	var f fault.Fields
 	if oneOf(&f, "to", to, Statuses, true) && to == StatusAcknowledged {
 		f.Add("to", "use_acknowledge", "acknowledge a case with POST /api/v1/cases/{id}/acknowledge")
+	}
+	if isDecisionMove(to) {
+		f.Add("to", "use_decision", "decide a case with POST /api/v1/cases/{id}/decision, which records the reasons")
 	}
 	text(&f, "reason", reason, 1, maxLongText)
 	if err := f.Err(); err != nil {

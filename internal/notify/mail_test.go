@@ -230,12 +230,17 @@ func TestComplainantIsToldOfStageChangesOnly(t *testing.T) {
 	// A decision waiting for its second approver is "in review" to the complainant: no email.
 	var events int
 	s.Core.DB.Raw(`SELECT count(*) FROM outbox WHERE payload->>'case_id' = ?`, f.ID).Scan(&events)
-	move("pending_approval")
+	// A P1 case's decision waits for a supervisor.
+	s.Core.DB.Exec(`UPDATE cases SET priority = 'P1', assignee_id = (SELECT id FROM users WHERE email = 'reviewer@example.org')
+		WHERE id = ?`, f.ID)
+	staffPost(t, s, reviewer, "/api/v1/cases/"+f.ID+"/decision", teststack.Decision("upheld"))
 	settle(t, s, f.ID)
 	var after int
 	s.Core.DB.Raw(`SELECT count(*) FROM outbox WHERE payload->>'case_id' = ?`, f.ID).Scan(&after)
-	if after != events+1 {
-		t.Fatalf("the move to pending_approval made %d events", after-events)
+	var status string
+	s.Core.DB.Raw(`SELECT status FROM cases WHERE id = ?`, f.ID).Scan(&status)
+	if status != "pending_approval" || after != events+1 {
+		t.Fatalf("the decision left the case %s and made %d events", status, after-events)
 	}
 	if got := sink.To("stages@example.net"); len(got) != 3 {
 		t.Errorf("%d emails after a move the complainant cannot see, want still 3", len(got))

@@ -228,6 +228,16 @@ func ValidCase() map[string]any {
 	}
 }
 
+// Decision returns a valid decision body for outcome; callers change what they test.
+func Decision(outcome string) map[string]any {
+	return map[string]any{
+		"outcome":     outcome,
+		"rationale":   "The rota data show the cut followed the sick-leave flag, not demand; the rule is unlawful here.",
+		"attestation": map[string]bool{"had_authority": true, "not_a_model_rerun": true},
+		"involvement": map[string]string{"deployer": "caused", "provider": "contributed"},
+	}
+}
+
 // Filed is a filed case as the complainant holds it.
 type Filed struct {
 	ID        string

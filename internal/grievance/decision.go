@@ -1,0 +1,324 @@
+package grievance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Decision vocabularies (DESIGN.md, "The work on a case").
+var (
+	Outcomes     = []string{"upheld", "overturned", "modified", "not_within_scope"}
+	AIRoles      = []string{"sole", "decisive", "advisory"}
+	Involvements = []string{"caused", "contributed", "directly_linked", "none"}
+)
+
+// Explanation is what an explanation_request is owed: the AI's role, the
+// main factors and inputs it relied on, and how to contest.
+type Explanation struct {
+	AIRole       string   `json:"ai_role"`
+	MainFactors  []string `json:"main_factors"`
+	Inputs       []string `json:"inputs"`
+	HowToContest string   `json:"how_to_contest"`
+}
+
+// DecisionRequest is POST /api/v1/cases/{id}/decision.
+type DecisionRequest struct {
+	Outcome     string       `json:"outcome"`
+	Rationale   string       `json:"rationale"`
+	Explanation *Explanation `json:"explanation"`
+	Signposting string       `json:"signposting"`
+	Attestation struct {
+		HadAuthority   bool `json:"had_authority"`
+		NotAModelRerun bool `json:"not_a_model_rerun"`
+	} `json:"attestation"`
+	Involvement struct {
+		Deployer string `json:"deployer"`
+		Provider string `json:"provider"`
+	} `json:"involvement"`
+}
+
+// DecisionView is a decision as staff and, once final, the complainant see it.
+type DecisionView struct {
+	ID          uuid.UUID    `json:"id"`
+	Outcome     string       `json:"outcome"`
+	Rationale   string       `json:"rationale"`
+	Explanation *Explanation `json:"explanation,omitempty"`
+	Signposting string       `json:"signposting,omitempty"`
+	Involvement struct {
+		Deployer string `json:"deployer"`
+		Provider string `json:"provider"`
+	} `json:"involvement"`
+	Status     string     `json:"status"`
+	DecidedBy  *uuid.UUID `json:"decided_by,omitempty"`
+	ApprovedBy *uuid.UUID `json:"approved_by,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	ReviewedAt *time.Time `json:"reviewed_at,omitempty"`
+}
+
+func purposeDecision(field, id string) string { return "decision." + field + ":" + id }
+
+func (r *DecisionRequest) validate(kind string) error {
+	var f fault.Fields
+	oneOf(&f, "outcome", r.Outcome, Outcomes, true)
+	text(&f, "rationale", r.Rationale, 20, maxLongText)
+	if !r.Attestation.HadAuthority {
+		f.Add("attestation.had_authority", "must_attest",
+			"must be true: only a reviewer with authority to change the AI's decision may decide")
+	}
+	if !r.Attestation.NotAModelRerun {
+		f.Add("attestation.not_a_model_rerun", "must_attest",
+			"must be true: a human review is more than running the model again")
+	}
+	oneOf(&f, "involvement.deployer", r.Involvement.Deployer, Involvements, true)
+	oneOf(&f, "involvement.provider", r.Involvement.Provider, Involvements, true)
+	switch {
+	case r.Outcome == "not_within_scope":
+		text(&f, "signposting", r.Signposting, 10, maxLongText)
+	case r.Signposting != "":
+		text(&f, "signposting", r.Signposting, 0, maxLongText)
+	}
+	if e := r.Explanation; e != nil {
+		oneOf(&f, "explanation.ai_role", e.AIRole, AIRoles, true)
+		list := func(field string, items []string) {
+			if len(items) == 0 || len(items) > 50 {
+				f.Add(field, "required", "give 1 to 50 items")
+			}
+			for i, it := range items {
+				text(&f, fmt.Sprintf("%s[%d]", field, i), it, 1, 1000)
+			}
+		}
+		list("explanation.main_factors", e.MainFactors)
+		list("explanation.inputs", e.Inputs)
+		text(&f, "explanation.how_to_contest", e.HowToContest, 10, maxLongText)
+	} else if kind == "explanation_request" {
+		f.Add("explanation", "required", "an explanation request is owed an explanation: ai_role, main_factors, inputs, how_to_contest")
+	}
+	return f.Err()
+}
+
+// Decide records the reviewer's reasoned decision on a case in review. The
+// reviewer must hold the case and must not have taken or operated the
+// contested decision. A P0 or P1 case, or one with a priority downgrade
+// pending, waits in pending_approval for a supervisor (ApproveDecision);
+// any other becomes decided at once.
+func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r DecisionRequest) (string, error) {
+	var status string
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		var c struct {
+			Kind            string
+			Status          string
+			Priority        *string
+			PendingPriority *string
+			AssigneeID      *uuid.UUID
+			Recused         bool
+		}
+		if err := conn.Raw(`SELECT c.kind, c.status, c.priority, c.pending_priority, c.assignee_id,
+			       (c.decision_taker_id = ? OR EXISTS (SELECT 1 FROM ai_system_staff r
+			                                           WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)) AS recused
+			  FROM cases c WHERE c.id = ? FOR UPDATE`, by.ID, by.ID, caseID).Scan(&c).Error; err != nil {
+			return fmt.Errorf("grievance: decide: %w", err)
+		}
+		switch {
+		case c.Kind == "":
+			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+		case c.Recused:
+			return fault.New(fault.Forbidden, "recused",
+				"You took, own or operate the decision or AI system this case contests, so you can never decide it.")
+		case c.AssigneeID == nil || *c.AssigneeID != *by.ID:
+			return fault.New(fault.Forbidden, "not_your_case", "Only the reviewer the case is assigned to may decide it.")
+		case c.Status != StatusInReview:
+			return fault.New(fault.Conflict, "not_in_review", fmt.Sprintf(
+				"A case is decided while in review; this one is %s.", c.Status))
+		}
+		if err := r.validate(c.Kind); err != nil {
+			return err
+		}
+		id := uuid.New()
+		sid := id.String()
+		rationale, err := s.keys.Seal(purposeDecision("rationale", sid), []byte(r.Rationale))
+		if err != nil {
+			return err
+		}
+		var explanation, signposting []byte
+		if r.Explanation != nil {
+			raw, _ := json.Marshal(r.Explanation)
+			if explanation, err = s.keys.Seal(purposeDecision("explanation", sid), raw); err != nil {
+				return err
+			}
+		}
+		if r.Signposting != "" {
+			if signposting, err = s.keys.Seal(purposeDecision("signposting", sid), []byte(r.Signposting)); err != nil {
+				return err
+			}
+		}
+		needsApproval := c.PendingPriority != nil || (c.Priority != nil && (*c.Priority == "P0" || *c.Priority == "P1"))
+		status = StatusDecided
+		dstatus := "final"
+		if needsApproval {
+			status, dstatus = StatusPendingApproval, "pending_approval"
+		}
+		if err := conn.Exec(`INSERT INTO decisions (id, case_id, outcome, rationale_enc, explanation_enc, signposting_enc,
+			had_authority, not_a_model_rerun, deployer_involvement, provider_involvement, decided_by, status)
+			VALUES (?, ?, ?, ?, ?, ?, true, true, ?, ?, ?, ?)`, id, caseID, r.Outcome, rationale, explanation, signposting,
+			r.Involvement.Deployer, r.Involvement.Provider, *by.ID, dstatus).Error; err != nil {
+			return fmt.Errorf("grievance: decide: %w", err)
+		}
+		from, err := s.move(ctx, caseID, status, "status_reason = NULL")
+		if err != nil {
+			return err
+		}
+		action, public := "decision.made", true
+		if needsApproval {
+			action, public = "decision.proposed", false
+		}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID, Action: action,
+			Public: public, Data: map[string]any{"decision_id": id, "outcome": r.Outcome,
+				"involvement": r.Involvement, "attestation": r.Attestation, "needs_approval": needsApproval}}); err != nil {
+			return err
+		}
+		if err := s.recordMove(ctx, caseID, by, from, status, map[string]any{"decision_id": id}, events.CaseStatusChanged); err != nil {
+			return err
+		}
+		if !needsApproval {
+			_, err = outbox.Add(ctx, s.db, events.CaseDecided, caseID, map[string]any{"decision_id": id, "outcome": r.Outcome})
+		}
+		return err
+	})
+	return status, err
+}
+
+// ApproveDecision is the second pair of eyes on a pending decision: a
+// supervisor other than its author, not recused, makes it final (the case is
+// decided) or refuses it with a reason (the case goes back to review).
+func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by Author, approve bool, reason string) error {
+	var f fault.Fields
+	if !approve {
+		text(&f, "reason", reason, 1, maxLongText)
+	} else {
+		text(&f, "reason", reason, 0, maxLongText)
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		var d struct {
+			ID        uuid.UUID
+			Outcome   string
+			DecidedBy uuid.UUID
+			Recused   bool
+		}
+		if err := conn.Raw(`SELECT d.id, d.outcome, d.decided_by,
+			       (c.decision_taker_id = ? OR EXISTS (SELECT 1 FROM ai_system_staff r
+			                                           WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)) AS recused
+			  FROM cases c JOIN decisions d ON d.case_id = c.id AND d.status = 'pending_approval'
+			 WHERE c.id = ? FOR UPDATE OF c, d`, by.ID, by.ID, caseID).Scan(&d).Error; err != nil {
+			return fmt.Errorf("grievance: approve decision: %w", err)
+		}
+		switch {
+		case d.ID == uuid.Nil:
+			var n int
+			conn.Raw(`SELECT count(*) FROM cases WHERE id = ?`, caseID).Scan(&n)
+			if n == 0 {
+				return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+			}
+			return fault.New(fault.Conflict, "no_pending_decision", "No decision on this case is waiting for approval.")
+		case d.DecidedBy == *by.ID:
+			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the decision's author must approve it.")
+		case d.Recused:
+			return fault.New(fault.Forbidden, "recused", "You took, own or operate the decision or AI system this case contests.")
+		}
+		dstatus, to, action := "final", StatusDecided, "decision.approved"
+		if !approve {
+			dstatus, to, action = "refused", StatusInReview, "decision.refused"
+		}
+		if err := conn.Exec(`UPDATE decisions SET status = ?, approved_by = ?, reviewed_at = now() WHERE id = ?`,
+			dstatus, *by.ID, d.ID).Error; err != nil {
+			return fmt.Errorf("grievance: approve decision: %w", err)
+		}
+		from, err := s.move(ctx, caseID, to, "status_reason = ?", nullable(strings.TrimSpace(reason)))
+		if err != nil {
+			return err
+		}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID, Action: action,
+			Public: approve, Data: map[string]any{"decision_id": d.ID, "outcome": d.Outcome, "decided_by": d.DecidedBy,
+				"reason": reason}}); err != nil {
+			return err
+		}
+		if err := s.recordMove(ctx, caseID, by, from, to, map[string]any{"decision_id": d.ID}, events.CaseStatusChanged); err != nil {
+			return err
+		}
+		if approve {
+			_, err = outbox.Add(ctx, s.db, events.CaseDecided, caseID, map[string]any{"decision_id": d.ID, "outcome": d.Outcome})
+		}
+		return err
+	})
+}
+
+// decisions opens a case's decisions, newest first; finalOnly for the complainant.
+func (s *Service) decisions(ctx context.Context, caseID uuid.UUID, finalOnly bool) ([]DecisionView, error) {
+	var rows []struct {
+		ID                             uuid.UUID
+		Outcome, Status                string
+		RationaleEnc                   []byte
+		ExplanationEnc, SignpostingEnc []byte
+		DeployerInvolvement            string
+		ProviderInvolvement            string
+		DecidedBy                      uuid.UUID
+		ApprovedBy                     *uuid.UUID
+		CreatedAt                      time.Time
+		ReviewedAt                     *time.Time
+	}
+	q := `SELECT id, outcome, status, rationale_enc, explanation_enc, signposting_enc, deployer_involvement,
+		provider_involvement, decided_by, approved_by, created_at, reviewed_at FROM decisions WHERE case_id = ?`
+	if finalOnly {
+		q += ` AND status = 'final'`
+	}
+	if err := db.Conn(ctx, s.db).Raw(q+` ORDER BY created_at DESC, id`, caseID).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("grievance: decisions: %w", err)
+	}
+	out := make([]DecisionView, 0, len(rows))
+	for _, r := range rows {
+		sid := r.ID.String()
+		v := DecisionView{ID: r.ID, Outcome: r.Outcome, Status: r.Status, CreatedAt: r.CreatedAt.UTC(), ReviewedAt: r.ReviewedAt}
+		v.Involvement.Deployer, v.Involvement.Provider = r.DeployerInvolvement, r.ProviderInvolvement
+		if !finalOnly {
+			v.DecidedBy, v.ApprovedBy = &r.DecidedBy, r.ApprovedBy
+		}
+		var err error
+		if v.Rationale, err = s.keys.OpenString(purposeDecision("rationale", sid), r.RationaleEnc); err != nil {
+			return nil, fmt.Errorf("grievance: open rationale: %w", err)
+		}
+		if r.ExplanationEnc != nil {
+			v.Explanation = &Explanation{}
+			if err := s.openJSON(purposeDecision("explanation", sid), r.ExplanationEnc, v.Explanation); err != nil {
+				return nil, err
+			}
+		}
+		if r.SignpostingEnc != nil {
+			if v.Signposting, err = s.keys.OpenString(purposeDecision("signposting", sid), r.SignpostingEnc); err != nil {
+				return nil, fmt.Errorf("grievance: open signposting: %w", err)
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// decisionMoves are the statuses only a decision enters.
+var decisionMoves = []string{StatusDecided, StatusPendingApproval}
+
+func isDecisionMove(to string) bool { return slices.Contains(decisionMoves, to) }
