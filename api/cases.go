@@ -246,19 +246,11 @@ func (a *API) approvePriority(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Approve *bool  `json:"approve"`
-		Reason  string `json:"reason"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
+	approve, reason, err := decodeApproval(c, "say whether you approve the downgrade (true or false)")
+	if err != nil {
 		return err
 	}
-	if req.Approve == nil {
-		var f fault.Fields
-		f.Add("approve", "required", "say whether you approve the downgrade (true or false)")
-		return f.Err()
-	}
-	if err := a.Grievance.ApprovePriority(c.UserContext(), id, middleware.User(c).ID, *req.Approve, req.Reason); err != nil {
+	if err := a.Grievance.ApprovePriority(c.UserContext(), id, middleware.User(c).ID, approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -331,20 +323,30 @@ func (a *API) approveDecision(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	approve, reason, err := decodeApproval(c, "true makes the decision final; false sends the case back to review (give a reason)")
+	if err != nil {
+		return err
+	}
+	if err := a.Grievance.ApproveDecision(c.UserContext(), id, staffAuthor(c), approve, reason); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}
+
+// decodeApproval reads a four-eyes body {approve, reason}; approve is required
+// (hint says what it means).
+func decodeApproval(c *fiber.Ctx, hint string) (approve bool, reason string, err error) {
 	var req struct {
 		Approve *bool  `json:"approve"`
 		Reason  string `json:"reason"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
-		return err
+		return false, "", err
 	}
 	if req.Approve == nil {
 		var f fault.Fields
-		f.Add("approve", "required", "true makes the decision final; false sends the case back to review (give a reason)")
-		return f.Err()
+		f.Add("approve", "required", hint)
+		return false, "", f.Err()
 	}
-	if err := a.Grievance.ApproveDecision(c.UserContext(), id, staffAuthor(c), *req.Approve, req.Reason); err != nil {
-		return err
-	}
-	return a.getCase(c)
+	return *req.Approve, req.Reason, nil
 }
