@@ -58,6 +58,10 @@ func TestAutoAssignmentRoundRobinWithCapsAwayAndRecusal(t *testing.T) {
 		Body: map[string]any{"enabled": true, "cap": 0}}); r.Status != 422 || !strings.Contains(string(r.Body), `"cap"`) {
 		t.Errorf("cap 0: %d %s", r.Status, r.Body)
 	}
+	if r := s.Do(req{Method: "PUT", Path: "/api/v1/admin/queues/" + general + "/auto-assignment", Token: sup,
+		Body: map[string]any{"cap": 3}}); r.Status != 422 || !strings.Contains(string(r.Body), `"enabled"`) {
+		t.Errorf("no enabled: %d %s", r.Status, r.Body)
+	}
 	if r := s.Do(req{Method: "PUT", Path: "/api/v1/admin/queues/" + uuid.NewString() + "/auto-assignment", Token: sup,
 		Body: map[string]any{"enabled": true, "cap": 3}}); r.Status != 404 {
 		t.Errorf("unknown queue: %d %s", r.Status, r.Body)

@@ -63,12 +63,7 @@ func (w *Runner) runConsumer(ctx context.Context, stream jetstream.Stream, c Con
 		return fmt.Errorf("worker: consume %s: %w", c.Name, err)
 	}
 	<-ctx.Done()
-	cc.Drain()
-	select {
-	case <-cc.Closed():
-	case <-time.After(10 * time.Second):
-		cc.Stop()
-	}
+	drain(cc)
 	inflight.Wait()
 	return nil
 }
@@ -125,4 +120,15 @@ func (w *Runner) deadLetter(ctx context.Context, log *slog.Logger, c Consumer, m
 	}
 	log.Error("dead letter", "subject", msg.Subject(), "stream_seq", seq, "reason", reason.Error())
 	_ = msg.TermWithReason(reason.Error())
+}
+
+// drain stops taking messages and waits (10 s at most) for those in flight
+// to be acknowledged before the consumer stops.
+func drain(cc jetstream.ConsumeContext) {
+	cc.Drain()
+	select {
+	case <-cc.Closed():
+	case <-time.After(10 * time.Second):
+		cc.Stop()
+	}
 }

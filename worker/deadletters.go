@@ -43,12 +43,7 @@ func (w *Runner) runDeadLetters(ctx context.Context) error {
 		return fmt.Errorf("worker: consume %s: %w", events.ConsumerDeadLetters, err)
 	}
 	<-ctx.Done()
-	cc.Drain()
-	select {
-	case <-cc.Closed():
-	case <-time.After(10 * time.Second):
-		cc.Stop()
-	}
+	drain(cc)
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/app"
 	"github.com/redresshq/redress/internal/outbox"
@@ -91,11 +92,7 @@ func logger(cfg *config.Config, w io.Writer) *slog.Logger {
 }
 
 func migrate(ctx context.Context, args []string, stdout io.Writer) error {
-	cfg, err := config.Load(config.Need{Database: true})
-	if err != nil {
-		return err
-	}
-	gdb, err := db.Open(ctx, cfg.DatabaseURL, 2)
+	gdb, err := openAdminDB(ctx)
 	if err != nil {
 		return err
 	}
@@ -192,11 +189,7 @@ func listen(ctx context.Context, app *fiber.App, addr string, log *slog.Logger) 
 }
 
 func deadLetters(ctx context.Context, args []string, stdout io.Writer) error {
-	cfg, err := config.Load(config.Need{Database: true})
-	if err != nil {
-		return err
-	}
-	gdb, err := db.Open(ctx, cfg.DatabaseURL, 2)
+	gdb, err := openAdminDB(ctx)
 	if err != nil {
 		return err
 	}
@@ -238,4 +231,14 @@ func deadLetters(ctx context.Context, args []string, stdout io.Writer) error {
 		return nil
 	}
 	return fmt.Errorf("dead-letters: use `redress dead-letters list` or `redress dead-letters replay ID`")
+}
+
+// openAdminDB opens a small pool on DATABASE_URL for the one-shot
+// subcommands (migrate, dead-letters).
+func openAdminDB(ctx context.Context) (*gorm.DB, error) {
+	cfg, err := config.Load(config.Need{Database: true})
+	if err != nil {
+		return nil, err
+	}
+	return db.Open(ctx, cfg.DatabaseURL, 2)
 }

@@ -101,21 +101,26 @@ func (s *Service) SetAvailability(ctx context.Context, userID uuid.UUID, status 
 
 // AutoAssignment is a queue's auto-assignment setting.
 type AutoAssignment struct {
-	Enabled bool `json:"enabled"`
-	Cap     int  `json:"cap"`
+	Enabled *bool `json:"enabled"`
+	Cap     int   `json:"cap"`
 }
 
 // SetAutoAssignment turns a queue's auto-assignment on or off and sets the
 // number of open cases a member may hold before being passed over.
 func (s *Service) SetAutoAssignment(ctx context.Context, queueID uuid.UUID, a AutoAssignment) error {
+	var f fault.Fields
+	if a.Enabled == nil {
+		f.Add("enabled", "required", "true turns auto-assignment on, false off")
+	}
 	if a.Cap < 1 || a.Cap > 1000 {
-		var f fault.Fields
 		f.Add("cap", "invalid", "must be from 1 to 1000 open cases")
-		return f.Err()
+	}
+	if err := f.Err(); err != nil {
+		return err
 	}
 	if err := s.Exists(ctx, queueID); err != nil {
 		return err
 	}
 	return db.Conn(ctx, s.db).Exec(`UPDATE queues SET auto_assign = ?, assign_cap = ? WHERE id = ?`,
-		a.Enabled, a.Cap, queueID).Error
+		*a.Enabled, a.Cap, queueID).Error
 }
