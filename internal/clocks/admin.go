@@ -158,10 +158,11 @@ func (s *Service) storedPolicies(ctx context.Context, where string, args ...any)
 		Statutory     string
 		WarnFractions string
 		BreachActions string
+		AppealWindow  string
 		UpdatedAt     time.Time
 	}
 	q := `SELECT p.id, p.slug, p.name, p.jurisdiction, c.slug AS calendar, p.is_default, p.tiers, p.statutory,
-		p.warn_fractions::text AS warn_fractions, p.breach_actions, p.updated_at
+		p.warn_fractions::text AS warn_fractions, p.breach_actions, p.appeal_window, p.updated_at
 		FROM sla_policies p JOIN sla_calendars c ON c.id = p.calendar_id`
 	if where != "" {
 		q += " WHERE " + where
@@ -174,7 +175,7 @@ func (s *Service) storedPolicies(ctx context.Context, where string, args ...any)
 		p := StoredPolicy{ID: r.ID, Slug: r.Slug, Name: r.Name, Jurisdiction: r.Jurisdiction, Calendar: r.Calendar,
 			IsDefault: r.IsDefault, UpdatedAt: r.UpdatedAt.UTC()}
 		if err := errors.Join(json.Unmarshal([]byte(r.Tiers), &p.Tiers), json.Unmarshal([]byte(r.Statutory), &p.Statutory),
-			json.Unmarshal([]byte(r.BreachActions), &p.Breach)); err != nil {
+			json.Unmarshal([]byte(r.BreachActions), &p.Breach), json.Unmarshal([]byte(r.AppealWindow), &p.AppealWindow)); err != nil {
 			return nil, fmt.Errorf("clocks: policy %s: %w", r.Slug, err)
 		}
 		var err error
@@ -235,6 +236,9 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 	if in.WarnFractions == nil {
 		in.WarnFractions = []float64{}
 	}
+	if in.AppealWindow == (sla.AppealWindow{}) {
+		in.AppealWindow = sla.DefaultAppealWindow
+	}
 	var saved struct{ ID uuid.UUID }
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		calID, err := s.validPolicy(ctx, &in)
@@ -248,6 +252,7 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 			statutory = []byte("[]")
 		}
 		breach, _ := json.Marshal(in.Breach)
+		appeal, _ := json.Marshal(in.AppealWindow)
 		fractions := make([]string, len(in.WarnFractions))
 		for i, f := range in.WarnFractions {
 			fractions[i] = fmt.Sprint(f)
@@ -269,14 +274,14 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 		}
 		if id == nil {
 			err = conn.Raw(`INSERT INTO sla_policies (slug, name, jurisdiction, calendar_id, tiers, statutory, warn_fractions,
-				breach_actions, is_default) VALUES (?, ?, ?, ?, ?, ?, ?::float8[], ?, ?) RETURNING id`,
+				breach_actions, appeal_window, is_default) VALUES (?, ?, ?, ?, ?, ?, ?::float8[], ?, ?, ?) RETURNING id`,
 				in.Slug, strings.TrimSpace(in.Name), in.Jurisdiction, calID, string(tiers), string(statutory), arr,
-				string(breach), in.IsDefault).Scan(&saved).Error
+				string(breach), string(appeal), in.IsDefault).Scan(&saved).Error
 		} else {
 			err = conn.Raw(`UPDATE sla_policies SET slug = ?, name = ?, jurisdiction = ?, calendar_id = ?, tiers = ?,
-				statutory = ?, warn_fractions = ?::float8[], breach_actions = ?, is_default = ?, updated_at = now()
-				WHERE id = ? RETURNING id`, in.Slug, strings.TrimSpace(in.Name), in.Jurisdiction, calID, string(tiers),
-				string(statutory), arr, string(breach), in.IsDefault, *id).Scan(&saved).Error
+				statutory = ?, warn_fractions = ?::float8[], breach_actions = ?, appeal_window = ?, is_default = ?,
+				updated_at = now() WHERE id = ? RETURNING id`, in.Slug, strings.TrimSpace(in.Name), in.Jurisdiction, calID,
+				string(tiers), string(statutory), arr, string(breach), string(appeal), in.IsDefault, *id).Scan(&saved).Error
 		}
 		if db.IsUniqueViolation(err) {
 			return invalid("slug", "taken", "another policy has this slug")

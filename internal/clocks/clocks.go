@@ -85,9 +85,10 @@ func (s *Service) policy(ctx context.Context, id *uuid.UUID) (*Policy, error) {
 		Statutory     string
 		WarnFractions string
 		BreachActions string
+		AppealWindow  string
 	}
 	q := `SELECT p.id, p.slug, c.slug AS calendar_slug, c.spec, p.tiers, p.statutory, p.warn_fractions::text AS warn_fractions,
-		p.breach_actions FROM sla_policies p JOIN sla_calendars c ON c.id = p.calendar_id WHERE `
+		p.breach_actions, p.appeal_window FROM sla_policies p JOIN sla_calendars c ON c.id = p.calendar_id WHERE `
 	args := []any{}
 	if id == nil {
 		q += `p.is_default`
@@ -104,7 +105,7 @@ func (s *Service) policy(ctx context.Context, id *uuid.UUID) (*Policy, error) {
 		}
 		return s.policy(ctx, nil) // the case's policy was replaced: fall back to the default
 	}
-	p, err := parsePolicy(row.ID, row.Slug, row.CalendarSlug, row.Spec, row.Tiers, row.Statutory, row.WarnFractions, row.BreachActions)
+	p, err := parsePolicy(row.ID, row.Slug, row.CalendarSlug, row.Spec, row.Tiers, row.Statutory, row.WarnFractions, row.BreachActions, row.AppealWindow)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +115,7 @@ func (s *Service) policy(ctx context.Context, id *uuid.UUID) (*Policy, error) {
 	return p, nil
 }
 
-func parsePolicy(id uuid.UUID, slug, calSlug, spec, tiers, statutory, fractions, breach string) (*Policy, error) {
+func parsePolicy(id uuid.UUID, slug, calSlug, spec, tiers, statutory, fractions, breach, appeal string) (*Policy, error) {
 	var cs sla.CalendarSpec
 	if err := json.Unmarshal([]byte(spec), &cs); err != nil {
 		return nil, fmt.Errorf("clocks: calendar %s: %w", calSlug, err)
@@ -132,6 +133,9 @@ func parsePolicy(id uuid.UUID, slug, calSlug, spec, tiers, statutory, fractions,
 	}
 	if err := json.Unmarshal([]byte(breach), &p.Breach); err != nil {
 		return nil, fmt.Errorf("clocks: policy %s breach actions: %w", slug, err)
+	}
+	if err := json.Unmarshal([]byte(appeal), &p.AppealWindow); err != nil {
+		return nil, fmt.Errorf("clocks: policy %s appeal window: %w", slug, err)
 	}
 	if p.WarnFractions, err = parseFloats(fractions); err != nil {
 		return nil, fmt.Errorf("clocks: policy %s warn fractions: %w", slug, err)
@@ -165,6 +169,7 @@ type facts struct {
 	SubmittedAt       time.Time
 	AcknowledgedAt    *time.Time
 	DecidedAt         *time.Time
+	AppealedAt        *time.Time
 	ExtensionNoticeAt *time.Time
 	IncidentAwareAt   *time.Time
 	IncidentSubtype   *string
@@ -186,6 +191,7 @@ func (f *facts) sla() (sla.Facts, error) {
 		return *t
 	}
 	out.Events.Acknowledged, out.Events.Decision = at(f.AcknowledgedAt), at(f.DecidedAt)
+	out.Events.Appealed = at(f.AppealedAt)
 	out.Events.ExtensionNotice = at(f.ExtensionNoticeAt)
 	out.Events.Awareness = f.SubmittedAt
 	if f.IncidentAwareAt != nil {
@@ -215,7 +221,7 @@ func (s *Service) Recompute(ctx context.Context, caseID uuid.UUID) ([]sla.Clock,
 		conn := db.Conn(ctx, s.db)
 		var f facts
 		if err := conn.Raw(`SELECT kind, status, priority, sla_policy_id, submitted_at, acknowledged_at, decided_at,
-			       extension_notice_at, incident_aware_at, incident_subtype,
+			       appealed_at, extension_notice_at, incident_aware_at, incident_subtype,
 			       COALESCE((SELECT json_agg(json_build_array(paused_at, resumed_at) ORDER BY paused_at)
 			                   FROM case_pauses WHERE case_id = c.id), '[]') AS pauses
 			  FROM cases c WHERE id = ? FOR UPDATE`, caseID).Scan(&f).Error; err != nil {
@@ -379,4 +385,15 @@ func (s *Service) Resume(ctx context.Context, caseID uuid.UUID) error {
 		return fmt.Errorf("clocks: resume: %w", err)
 	}
 	return nil
+}
+
+// AppealBy is when the window to appeal a decision (or a refusal to take a
+// case forward) made at from closes under the policy with policyID (nil for
+// the default), with the rule that sets it.
+func (s *Service) AppealBy(ctx context.Context, policyID *uuid.UUID, from time.Time) (time.Time, sla.Rule, error) {
+	p, err := s.policy(ctx, policyID)
+	if err != nil {
+		return time.Time{}, sla.Rule{}, err
+	}
+	return p.AppealWindow.Closes(from, p.Calendar), p.AppealWindow.Rule, nil
 }

@@ -75,6 +75,7 @@ var clockPromise = map[string]string{
 	sla.GDPRReply:      "We will answer your request",
 	sla.Remedy:         "We will put things right",
 	sla.IncidentReport: "We will report the incident to the authority",
+	sla.Appeal:         "We will decide on your appeal",
 }
 
 // summary is d in plain words, with the rule behind the date:

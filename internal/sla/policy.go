@@ -11,7 +11,7 @@ import (
 var Priorities = []string{"P0", "P1", "P2", "P3"}
 
 // Clocks are the clock names a policy may set, in the order people read them.
-var Clocks = []string{Acknowledge, FirstResponse, Decision, Feedback, GDPRReply, Remedy, IncidentReport}
+var Clocks = []string{Acknowledge, FirstResponse, Decision, Feedback, GDPRReply, Remedy, IncidentReport, Appeal}
 
 // StatutoryLimit is a time limit the law sets, with the cases it applies to:
 // Kinds (empty for every kind) and, for incident reports, Subtypes (empty for
@@ -58,6 +58,26 @@ type Policy struct {
 	Statutory     []StatutoryLimit       `json:"statutory"`
 	WarnFractions []float64              `json:"warn_fractions"`
 	Breach        BreachActions          `json:"breach_actions"`
+	// AppealWindow is how long after a decision the complainant may appeal.
+	AppealWindow AppealWindow `json:"appeal_window"`
+}
+
+// AppealWindow is how long after a final decision (or a refusal to take the
+// case forward) the complainant may appeal, with the rule people are shown.
+type AppealWindow struct {
+	Rule
+	Budget
+}
+
+// Closes is when the window opened at from closes, on cal.
+func (w AppealWindow) Closes(from time.Time, cal *Calendar) time.Time {
+	return w.Budget.end(from, orAlways(cal, from))
+}
+
+// DefaultAppealWindow: 30 days from the decision.
+var DefaultAppealWindow = AppealWindow{
+	Rule:   Rule{Code: "policy_appeal_window", Source: "SLA policy", Period: "30 days from the decision"},
+	Budget: Budget{CalendarDays, 30},
 }
 
 // Validate reports every problem with p, each naming where it is
@@ -84,6 +104,12 @@ func (p *Policy) Validate() error {
 		if err := validLimit(l.TimeLimit); err != nil {
 			errs = append(errs, fmt.Errorf("statutory[%d]: %w", i, err))
 		}
+	}
+	if p.AppealWindow.Code == "" {
+		errs = append(errs, errors.New("appeal_window: code is required"))
+	}
+	if err := p.AppealWindow.Budget.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("appeal_window: %w", err))
 	}
 	for i, f := range p.WarnFractions {
 		if !(f > 0 && f < 1) {
@@ -199,22 +225,23 @@ func Raise(p string) string {
 // "Clocks"); migrations/00006_sla.sql stores the same as data, which admins
 // then change. Tiers are pausable; statutory limits are not.
 func DefaultPolicy() Policy {
-	tier := func(ack, first, decision, remedy Budget) []TimeLimit {
+	tier := func(ack, first, decision, remedy, appeal Budget) []TimeLimit {
 		r := func(code, period string) Rule { return Rule{Code: code, Source: "SLA policy", Period: period} }
 		return []TimeLimit{
 			{Rule: r("policy_acknowledge", describe(ack)), Clock: Acknowledge, Budget: ack, From: FromSubmitted, Pausable: true},
 			{Rule: r("policy_first_response", describe(first)), Clock: FirstResponse, Budget: first, From: FromSubmitted, Pausable: true},
 			{Rule: r("policy_decision", describe(decision)), Clock: Decision, Budget: decision, From: FromSubmitted, Pausable: true},
 			{Rule: r("policy_remedy", describe(remedy)+" from the decision"), Clock: Remedy, Budget: remedy, From: FromDecision, Pausable: true},
+			{Rule: r("policy_appeal", describe(appeal)+" from the appeal"), Clock: Appeal, Budget: appeal, From: FromAppealed, Pausable: true},
 		}
 	}
 	contested := []string{"contest_decision", "explanation_request"}
 	return Policy{
 		Tiers: map[string][]TimeLimit{
-			"P0": tier(Budget{Hours, 24}, Budget{Hours, 24}, Budget{CalendarDays, 7}, Budget{CalendarDays, 14}),
-			"P1": tier(Budget{BusinessDays, 2}, Budget{BusinessDays, 2}, Budget{CalendarDays, 30}, Budget{CalendarDays, 30}),
-			"P2": tier(Budget{CalendarDays, 7}, Budget{BusinessDays, 10}, Budget{CalendarDays, 90}, Budget{CalendarDays, 60}),
-			"P3": tier(Budget{CalendarDays, 7}, Budget{BusinessDays, 15}, Budget{CalendarDays, 90}, Budget{CalendarDays, 90}),
+			"P0": tier(Budget{Hours, 24}, Budget{Hours, 24}, Budget{CalendarDays, 7}, Budget{CalendarDays, 14}, Budget{CalendarDays, 7}),
+			"P1": tier(Budget{BusinessDays, 2}, Budget{BusinessDays, 2}, Budget{CalendarDays, 30}, Budget{CalendarDays, 30}, Budget{CalendarDays, 14}),
+			"P2": tier(Budget{CalendarDays, 7}, Budget{BusinessDays, 10}, Budget{CalendarDays, 90}, Budget{CalendarDays, 60}, Budget{CalendarDays, 30}),
+			"P3": tier(Budget{CalendarDays, 7}, Budget{BusinessDays, 15}, Budget{CalendarDays, 90}, Budget{CalendarDays, 90}, Budget{CalendarDays, 30}),
 		},
 		Statutory: []StatutoryLimit{
 			{TimeLimit: LimitEUWhistleblowingAck},
@@ -226,6 +253,7 @@ func DefaultPolicy() Policy {
 		},
 		WarnFractions: []float64{0.75, 0.9},
 		Breach:        BreachActions{Notify: true, RaisePriority: true, MoveToQueue: "supervisors", EscalateStatutory: true},
+		AppealWindow:  DefaultAppealWindow,
 	}
 }
 

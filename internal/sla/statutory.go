@@ -13,6 +13,7 @@ const (
 	Decision       = "decision"
 	Remedy         = "remedy"
 	IncidentReport = "incident_report"
+	Appeal         = "appeal" // deciding an appeal
 )
 
 // Anchor names the event a clock runs from.
@@ -24,6 +25,7 @@ const (
 	FromAcknowledged Anchor = "acknowledged" // receipt was acknowledged to the complainant
 	FromAwareness    Anchor = "awareness"    // we became aware of a (serious) incident
 	FromDecision     Anchor = "decision"     // the decision was taken
+	FromAppealed     Anchor = "appealed"     // the complainant appealed the decision
 )
 
 // Events are the moments of a case that clocks run from. A zero time means
@@ -33,6 +35,7 @@ type Events struct {
 	Acknowledged time.Time
 	Awareness    time.Time
 	Decision     time.Time
+	Appealed     time.Time
 	// ExtensionNotice is when the complainant was told that a limit with an
 	// Extension (GDPR art. 12(3)) is extended.
 	ExtensionNotice time.Time
@@ -48,6 +51,8 @@ func (e Events) at(a Anchor) time.Time {
 		return e.Awareness
 	case FromDecision:
 		return e.Decision
+	case FromAppealed:
+		return e.Appealed
 	}
 	return time.Time{}
 }
@@ -176,7 +181,7 @@ func (l TimeLimit) Validate() error {
 
 func validAnchor(a Anchor) error {
 	switch a {
-	case FromSubmitted, FromAcknowledged, FromAwareness, FromDecision:
+	case FromSubmitted, FromAcknowledged, FromAwareness, FromDecision, FromAppealed:
 		return nil
 	}
 	return fmt.Errorf("unknown anchor %q", a)
