@@ -39,6 +39,9 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/complainant/session", public, nil, a.openComplainantSession, nil},
 		{fiber.MethodGet, "/api/v1/complainant/case", complainant, nil, a.complainantCase, nil},
 		{fiber.MethodPost, "/api/v1/complainant/case/messages", complainant, nil, a.complainantMessage, nil},
+		{fiber.MethodPost, "/api/v1/complainant/case/remedies/:rid/response", complainant, nil, a.respondToRemedy, nil},
+		{fiber.MethodPost, "/api/v1/complainant/case/appeal", complainant, nil, a.appealCase, nil},
+		{fiber.MethodPost, "/api/v1/complainant/case/feedback", complainant, nil, a.giveFeedback, nil},
 
 		{fiber.MethodPost, "/api/v1/auth/token", public, nil, a.issueToken, a.signInThrottle},
 		{fiber.MethodGet, "/api/v1/me", staff, anyStaff, a.me, nil},
@@ -57,6 +60,13 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/cases/:id/incident", staff, caseWorkers, a.recordIncident, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/decision", staff, claimers, a.decideCase, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/decision/approve", staff, supervisors, a.approveDecision, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/remedies", staff, caseWorkers, a.proposeRemedies, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/remedies/:rid/status", staff, caseWorkers, a.setRemedyStatus, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/remedies/:rid/reason", staff, caseWorkers, a.remedyReason, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/close", staff, caseWorkers, a.closeCase, nil},
+		{fiber.MethodGet, "/api/v1/systemic-issues/:id/remedies", staff, caseWorkers, a.systemicRemedies, nil},
+		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies", staff, supervisors, a.proposeSystemicRemedies, nil},
+		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies/:rid/status", staff, supervisors, a.setSystemicRemedyStatus, nil},
 
 		{fiber.MethodGet, "/api/v1/queues", staff, caseWorkers, a.listQueues, nil},
 		{fiber.MethodGet, "/api/v1/queues/:id/cases", staff, caseWorkers, a.queueCases, nil},

@@ -163,7 +163,7 @@ CREATE TABLE remedy_transitions (
 );
 INSERT INTO remedy_transitions (from_status, to_status) VALUES
     ('proposed', 'offered'), ('offered', 'accepted'), ('offered', 'declined'),
-    ('accepted', 'implemented'), ('implemented', 'verified');
+    ('accepted', 'implemented'), ('offered', 'implemented'), ('implemented', 'verified');
 
 CREATE TABLE remedy_components (
     id                  uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -198,7 +198,11 @@ CREATE TABLE remedy_components (
     CONSTRAINT remedy_components_amount_currency CHECK ((amount IS NULL) = (currency IS NULL)),
     CONSTRAINT remedy_components_other_named CHECK ((responsible = 'other') = (responsible_name IS NOT NULL)),
     CONSTRAINT remedy_components_verified_by_another CHECK (verified_by IS NULL OR verified_by <> implemented_by),
-    CONSTRAINT remedy_components_reasoned CHECK ((reason_enc IS NULL) = (reason_at IS NULL))
+    CONSTRAINT remedy_components_reasoned CHECK ((reason_enc IS NULL) = (reason_at IS NULL)),
+    -- Only a guarantee of non-repetition is implemented without the
+    -- complainant's acceptance: it is owed to everyone, not offered to one.
+    CONSTRAINT remedy_components_accepted_first CHECK
+        (status NOT IN ('implemented', 'verified') OR form = 'non_repetition' OR responded_at IS NOT NULL)
 );
 -- The sweeper finds components whose own clock ran out.
 CREATE INDEX remedy_components_due_idx ON remedy_components (due_at)

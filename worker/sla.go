@@ -31,6 +31,14 @@ func (w *Runner) runSweeper(ctx context.Context) error {
 				continue
 			}
 		}
+		if w.Grievance != nil && ctx.Err() == nil {
+			// Remedy components have their own due dates.
+			if n, err := w.Grievance.SweepOverdueRemedies(ctx, sweepBatch); err != nil && ctx.Err() == nil {
+				w.Log.Warn("remedy sweep", "err", err)
+			} else if n > 0 {
+				w.Log.Info("remedy sweep", "overdue", n)
+			}
+		}
 		if w.Review != nil && ctx.Err() == nil {
 			// Cases no member could take when routed (all away, or at their cap) get another chance.
 			if n, err := w.Review.AutoAssign(ctx, sweepBatch); err != nil && ctx.Err() == nil {

@@ -52,6 +52,7 @@ func (w *Runner) Consumers() []Consumer {
 	return append([]Consumer{
 		{Name: events.ConsumerIntake, Subject: events.CaseSubmitted, Handle: w.recordReceived},
 		{Name: events.ConsumerRouter, Subject: events.CaseSubmitted, Handle: w.route},
+		{Name: events.ConsumerAppeals, Subject: events.CaseAppealed, Handle: w.assignAppeal},
 	}, w.notifyConsumers()...)
 }
 
@@ -87,6 +88,20 @@ func (w *Runner) route(ctx context.Context, env *events.Envelope) error {
 	w.Log.Debug("routed", "case_id", env.CaseID, "rule", routed.RuleName, "priority", routed.Priority)
 	if w.Review != nil {
 		_, err = w.Review.AutoAssign(ctx, 1, env.CaseID)
+	}
+	return err
+}
+
+// assignAppeal gives an appealed case to a reviewer who did not decide it
+// (issue #4). Nobody may take it now: it waits in its queue, and the sweeper
+// tries again.
+func (w *Runner) assignAppeal(ctx context.Context, env *events.Envelope) error {
+	if w.Review == nil {
+		return nil
+	}
+	n, err := w.Review.AutoAssign(ctx, 1, env.CaseID)
+	if err == nil && n == 0 {
+		w.Log.Info("appeal waits for a reviewer who may take it", "case_id", env.CaseID)
 	}
 	return err
 }

@@ -193,8 +193,8 @@ func TestClocksFollowTheCase(t *testing.T) {
 	if k, ok := c[sla.Remedy]; !ok || k.SatisfiedAt != nil || ruleCode(t, k.Rule) != "policy_remedy" {
 		t.Errorf("remedy clock: %+v", k)
 	}
-	if r := s.Do(req{Method: "POST", Path: path + "/transitions", Token: rita,
-		Body: map[string]string{"to": "closed", "reason": "Remedy done."}}); r.Status != 200 {
+	if r := s.Do(req{Method: "POST", Path: path + "/close", Token: rita,
+		Body: map[string]string{"root_cause": "process", "reason": "Nothing left to put right."}}); r.Status != 200 {
 		t.Fatalf("close: %d %s", r.Status, r.Body)
 	}
 	for name, k := range clocksOf(t, s, f.ID) {

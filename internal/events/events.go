@@ -30,7 +30,26 @@ const (
 	SLABreached       = "redress.sla.breached" // a clock ran out unsatisfied (SLA data)
 	// EscalationRequested: a case should go to an independent body (issue #5 acts on it).
 	EscalationRequested = "redress.escalation.requested"
+	// CaseAppealed: the complainant appealed; a different reviewer must take it.
+	CaseAppealed = "redress.case.appealed"
+	// CaseFeedback: the complainant rated the process {satisfaction}.
+	CaseFeedback = "redress.case.feedback"
+	// RemedyProposed, RemedyStatusChanged, RemedyOverdue: remedy components
+	// (Remedy data). A systemic issue's components carry a nil case id.
+	RemedyProposed      = "redress.remedy.proposed"
+	RemedyStatusChanged = "redress.remedy.status_changed"
+	RemedyOverdue       = "redress.remedy.overdue"
 )
+
+// Remedy is the data of the remedy events.
+type Remedy struct {
+	BundleID        uuid.UUID   `json:"bundle_id,omitempty"`
+	ComponentIDs    []uuid.UUID `json:"component_ids"`
+	SystemicIssueID *uuid.UUID  `json:"systemic_issue_id,omitempty"`
+	Status          string      `json:"status"`
+	Actor           string      `json:"actor,omitempty"`
+	DueAt           *time.Time  `json:"due_at,omitempty"`
+}
 
 // Envelope is the JSON body of every event.
 type Envelope struct {
@@ -145,6 +164,8 @@ func EnsureAdvisoryStream(ctx context.Context, js jetstream.JetStream, replicas 
 const (
 	ConsumerIntake = "intake"
 	ConsumerRouter = "router"
+	// ConsumerAppeals gives each appealed case to a different reviewer.
+	ConsumerAppeals = "appeals"
 	// ConsumerDeadLetters reads the advisory stream.
 	ConsumerDeadLetters = "dead-letters"
 )

@@ -15,6 +15,7 @@ import (
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/remedy"
 )
 
 // Decision vocabularies (DESIGN.md, "The work on a case").
@@ -60,7 +61,10 @@ type DecisionView struct {
 		Deployer string `json:"deployer"`
 		Provider string `json:"provider"`
 	} `json:"involvement"`
-	Status     string     `json:"status"`
+	Status string `json:"status"`
+	// Stage is first, or appeal: a decision on appeal is final at this level.
+	Stage      string     `json:"stage"`
+	FinalAt    *time.Time `json:"final_at,omitempty"`
 	DecidedBy  *uuid.UUID `json:"decided_by,omitempty"`
 	ApprovedBy *uuid.UUID `json:"approved_by,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
@@ -69,7 +73,7 @@ type DecisionView struct {
 
 func purposeDecision(field, id string) string { return "decision." + field + ":" + id }
 
-func (r *DecisionRequest) validate(kind string) error {
+func (r *DecisionRequest) validate(kind string, appeal bool) error {
 	var f fault.Fields
 	oneOf(&f, "outcome", r.Outcome, Outcomes, true)
 	text(&f, "rationale", r.Rationale, 20, maxLongText)
@@ -86,8 +90,19 @@ func (r *DecisionRequest) validate(kind string) error {
 	switch {
 	case r.Outcome == "not_within_scope":
 		text(&f, "signposting", r.Signposting, 10, maxLongText)
+	case appeal && r.Signposting == "":
+		f.Add("signposting", "required", "a decision on appeal is final here, so it must say which independent bodies "+
+			"the complainant can go to next")
+	case appeal:
+		text(&f, "signposting", r.Signposting, 10, maxLongText)
 	case r.Signposting != "":
 		text(&f, "signposting", r.Signposting, 0, maxLongText)
+	}
+	for _, t := range []struct{ field, v string }{{"rationale", r.Rationale}, {"signposting", r.Signposting}} {
+		if w := remedy.Waiver(t.v); w != "" {
+			f.Addf(t.field, "waiver_forbidden", "may never ask the complainant to give up the right to go to a court, "+
+				"a regulator or a union (found %q)", w)
+		}
 	}
 	if e := r.Explanation; e != nil {
 		oneOf(&f, "explanation.ai_role", e.AIRole, AIRoles, true)
@@ -124,11 +139,14 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r Dec
 			PendingPriority *string
 			AssigneeID      *uuid.UUID
 			Recused         bool
+			Appeal          bool
 		}
 		if err := conn.Raw(`SELECT c.kind, c.status, c.priority, c.pending_priority, c.assignee_id,
-			       (c.decision_taker_id = ? OR EXISTS (SELECT 1 FROM ai_system_staff r
-			                                           WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)) AS recused
-			  FROM cases c WHERE c.id = ? FOR UPDATE`, by.ID, by.ID, caseID).Scan(&c).Error; err != nil {
+			       (c.decision_taker_id = ? OR ? = ANY (c.excluded_reviewers)
+			        OR EXISTS (SELECT 1 FROM ai_system_staff r
+			                    WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)) AS recused,
+			       c.appeal_state IS NOT DISTINCT FROM 'open' AS appeal
+			  FROM cases c WHERE c.id = ? FOR UPDATE`, by.ID, by.ID, by.ID, caseID).Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: decide: %w", err)
 		}
 		switch {
@@ -136,14 +154,14 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r Dec
 			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 		case c.Recused:
 			return fault.New(fault.Forbidden, "recused",
-				"You took, own or operate the decision or AI system this case contests, so you can never decide it.")
+				"You took, own or operate the decision or AI system this case contests, or decided it before its appeal, so you cannot decide it.")
 		case c.AssigneeID == nil || *c.AssigneeID != *by.ID:
 			return fault.New(fault.Forbidden, "not_your_case", "Only the reviewer the case is assigned to may decide it.")
 		case c.Status != StatusInReview:
 			return fault.New(fault.Conflict, "not_in_review", fmt.Sprintf(
 				"A case is decided while in review; this one is %s.", c.Status))
 		}
-		if err := r.validate(c.Kind); err != nil {
+		if err := r.validate(c.Kind, c.Appeal); err != nil {
 			return err
 		}
 		id := uuid.New()
@@ -170,10 +188,15 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r Dec
 		if needsApproval {
 			status, dstatus = StatusPendingApproval, "pending_approval"
 		}
+		stage := "first"
+		if c.Appeal {
+			stage = "appeal"
+		}
 		if err := conn.Exec(`INSERT INTO decisions (id, case_id, outcome, rationale_enc, explanation_enc, signposting_enc,
-			had_authority, not_a_model_rerun, deployer_involvement, provider_involvement, decided_by, status)
-			VALUES (?, ?, ?, ?, ?, ?, true, true, ?, ?, ?, ?)`, id, caseID, r.Outcome, rationale, explanation, signposting,
-			r.Involvement.Deployer, r.Involvement.Provider, *by.ID, dstatus).Error; err != nil {
+			had_authority, not_a_model_rerun, deployer_involvement, provider_involvement, decided_by, status, stage, final_at)
+			VALUES (?, ?, ?, ?, ?, ?, true, true, ?, ?, ?, ?, ?, CASE WHEN ? = 'final' THEN now() END)`, id, caseID, r.Outcome,
+			rationale, explanation, signposting, r.Involvement.Deployer, r.Involvement.Provider, *by.ID, dstatus, stage,
+			dstatus).Error; err != nil {
 			return fmt.Errorf("grievance: decide: %w", err)
 		}
 		from, err := s.move(ctx, caseID, status, "status_reason = NULL")
@@ -222,10 +245,11 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by Auth
 			Recused   bool
 		}
 		if err := conn.Raw(`SELECT d.id, d.outcome, d.decided_by,
-			       (c.decision_taker_id = ? OR EXISTS (SELECT 1 FROM ai_system_staff r
-			                                           WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)) AS recused
+			       (c.decision_taker_id = ? OR ? = ANY (c.excluded_reviewers)
+			        OR EXISTS (SELECT 1 FROM ai_system_staff r
+			                    WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)) AS recused
 			  FROM cases c JOIN decisions d ON d.case_id = c.id AND d.status = 'pending_approval'
-			 WHERE c.id = ? FOR UPDATE OF c, d`, by.ID, by.ID, caseID).Scan(&d).Error; err != nil {
+			 WHERE c.id = ? FOR UPDATE OF c, d`, by.ID, by.ID, by.ID, caseID).Scan(&d).Error; err != nil {
 			return fmt.Errorf("grievance: approve decision: %w", err)
 		}
 		switch {
@@ -239,14 +263,15 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by Auth
 		case d.DecidedBy == *by.ID:
 			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the decision's author must approve it.")
 		case d.Recused:
-			return fault.New(fault.Forbidden, "recused", "You took, own or operate the decision or AI system this case contests.")
+			return fault.New(fault.Forbidden, "recused",
+				"You took, own or operate the decision or AI system this case contests, or decided it before its appeal.")
 		}
 		dstatus, to, action := "final", StatusDecided, "decision.approved"
 		if !approve {
 			dstatus, to, action = "refused", StatusInReview, "decision.refused"
 		}
-		if err := conn.Exec(`UPDATE decisions SET status = ?, approved_by = ?, reviewed_at = now() WHERE id = ?`,
-			dstatus, *by.ID, d.ID).Error; err != nil {
+		if err := conn.Exec(`UPDATE decisions SET status = ?, approved_by = ?, reviewed_at = now(),
+			final_at = CASE WHEN ? = 'final' THEN now() END WHERE id = ?`, dstatus, *by.ID, dstatus, d.ID).Error; err != nil {
 			return fmt.Errorf("grievance: approve decision: %w", err)
 		}
 		from, err := s.move(ctx, caseID, to, "status_reason = ?", nullable(strings.TrimSpace(reason)))
@@ -272,7 +297,8 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by Auth
 func (s *Service) decisions(ctx context.Context, caseID uuid.UUID, finalOnly bool) ([]DecisionView, error) {
 	var rows []struct {
 		ID                             uuid.UUID
-		Outcome, Status                string
+		Outcome, Status, Stage         string
+		FinalAt                        *time.Time
 		RationaleEnc                   []byte
 		ExplanationEnc, SignpostingEnc []byte
 		DeployerInvolvement            string
@@ -282,7 +308,7 @@ func (s *Service) decisions(ctx context.Context, caseID uuid.UUID, finalOnly boo
 		CreatedAt                      time.Time
 		ReviewedAt                     *time.Time
 	}
-	q := `SELECT id, outcome, status, rationale_enc, explanation_enc, signposting_enc, deployer_involvement,
+	q := `SELECT id, outcome, status, stage, final_at, rationale_enc, explanation_enc, signposting_enc, deployer_involvement,
 		provider_involvement, decided_by, approved_by, created_at, reviewed_at FROM decisions WHERE case_id = ?`
 	if finalOnly {
 		q += ` AND status = 'final'`
@@ -293,7 +319,8 @@ func (s *Service) decisions(ctx context.Context, caseID uuid.UUID, finalOnly boo
 	out := make([]DecisionView, 0, len(rows))
 	for _, r := range rows {
 		sid := r.ID.String()
-		v := DecisionView{ID: r.ID, Outcome: r.Outcome, Status: r.Status, CreatedAt: r.CreatedAt.UTC(), ReviewedAt: r.ReviewedAt}
+		v := DecisionView{ID: r.ID, Outcome: r.Outcome, Status: r.Status, Stage: r.Stage, FinalAt: utcPtr(r.FinalAt),
+			CreatedAt: r.CreatedAt.UTC(), ReviewedAt: r.ReviewedAt}
 		v.Involvement.Deployer, v.Involvement.Provider = r.DeployerInvolvement, r.ProviderInvolvement
 		if !finalOnly {
 			v.DecidedBy, v.ApprovedBy = &r.DecidedBy, r.ApprovedBy

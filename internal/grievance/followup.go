@@ -134,6 +134,12 @@ type ComplainantView struct {
 	// Decision is the final decision, once there is one: outcome, reasons,
 	// explanation and where to go next.
 	Decision *DecisionView `json:"decision"`
+	// Resolution: the remedy offers and their status, the appeal, the
+	// rating; RightsNotice goes with every offer.
+	Resolution
+	RightsNotice string `json:"rights_notice"`
+	// NextSteps: what the complainant can do now and where else to go.
+	NextSteps []Step `json:"next_steps"`
 }
 
 // ForComplainant returns the complainant's view of a case.
@@ -185,6 +191,11 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	if len(ds) > 0 {
 		v.Decision = &ds[0]
 	}
+	res, err := s.resolution(ctx, caseID, c.Status, false)
+	if err != nil {
+		return nil, err
+	}
+	v.Resolution, v.RightsNotice, v.NextSteps = *res, RightsNotice, nextSteps(c.Status, res)
 	// Staff identities stay with the organisation: the complainant sees roles, not people.
 	for i := range v.Messages {
 		v.Messages[i].AuthorID = nil

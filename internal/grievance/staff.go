@@ -211,7 +211,8 @@ type Detail struct {
 	DueDates            []DueDate       `json:"due_dates"`
 	Messages            []Message       `json:"messages"`
 	Decisions           []DecisionView  `json:"decisions"`
-	AllowedTransitions  []string        `json:"allowed_transitions"`
+	Resolution
+	AllowedTransitions []string `json:"allowed_transitions"`
 }
 
 // Get returns a case with its sensitive fields opened.
@@ -311,6 +312,11 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	if d.Decisions, err = s.decisions(ctx, id, false); err != nil {
 		return nil, err
 	}
+	res, err := s.resolution(ctx, id, d.Status, true)
+	if err != nil {
+		return nil, err
+	}
+	d.Resolution = *res
 	return d, nil
 }
 
@@ -338,8 +344,13 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, t
 	if oneOf(&f, "to", to, Statuses, true) && to == StatusAcknowledged {
 		f.Add("to", "use_acknowledge", "acknowledge a case with POST /api/v1/cases/{id}/acknowledge")
 	}
-	if isDecisionMove(to) {
+	switch {
+	case isDecisionMove(to):
 		f.Add("to", "use_decision", "decide a case with POST /api/v1/cases/{id}/decision, which records the reasons")
+	case to == StatusClosed:
+		f.Add("to", "use_close", "close a case with POST /api/v1/cases/{id}/close, which checks its remedies and records the root cause")
+	case to == StatusAppealed:
+		f.Add("to", "use_appeal", "only the complainant appeals, with POST /api/v1/complainant/case/appeal")
 	}
 	text(&f, "reason", reason, 1, maxLongText)
 	if err := f.Err(); err != nil {
@@ -379,8 +390,8 @@ func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by Author) 
 
 // clocksEndedBy are the clocks that entering a status ends; nil ends them all.
 var clocksEndedBy = map[string][]string{
-	StatusDecided:   {sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply},
-	StatusRejected:  {sla.Acknowledge, sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply},
+	StatusDecided:   {sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
+	StatusRejected:  {sla.Acknowledge, sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
 	StatusClosed:    nil,
 	StatusWithdrawn: nil,
 }
@@ -405,9 +416,9 @@ func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to stri
 			return err
 		}
 	}
-	if to == StatusDecided {
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE cases SET decided_at = now() WHERE id = ?`, caseID).Error; err != nil {
-			return fmt.Errorf("grievance: decided_at: %w", err)
+	if to == StatusDecided || to == StatusRejected {
+		if err := s.openAppealWindow(ctx, caseID, to); err != nil {
+			return err
 		}
 	}
 	if names, ends := clocksEndedBy[to]; ends {

@@ -30,11 +30,27 @@ const nextMember = `
 	  JOIN queue_members m ON m.queue_id = q.id
 	  JOIN users u ON u.id = m.user_id
 	 WHERE c.id = ? AND u.active AND u.role IN ('reviewer', 'supervisor') AND u.availability = 'available'
-	   AND c.required_skills <@ u.skills AND c.required_languages <@ u.languages
-	   AND c.decision_taker_id IS DISTINCT FROM u.id
-	   AND NOT EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = u.id)
+	   AND ` + mayTake + `
 	   AND (SELECT count(*) FROM cases o WHERE o.assignee_id = u.id AND o.status IN ` + openStatuses + `)
 	       < COALESCE(u.max_open_cases, q.assign_cap)
+	 ORDER BY u.last_assigned_at NULLS FIRST, u.id
+	 LIMIT 1
+	 FOR UPDATE OF u`
+
+// mayTake is the condition under which user u may take case c (see eligible).
+const mayTake = `c.required_skills <@ u.skills AND c.required_languages <@ u.languages
+	   AND c.decision_taker_id IS DISTINCT FROM u.id AND NOT u.id = ANY (c.excluded_reviewers)
+	   AND NOT EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = u.id)`
+
+// nextAppealReviewer picks, for an appealed case whose queue has no member
+// who may take it, any available reviewer or supervisor who may, in turn: an
+// appeal must reach a different person even when the queue is small.
+const nextAppealReviewer = `
+	SELECT u.id FROM cases c, users u
+	 WHERE c.id = ? AND u.active AND u.role IN ('reviewer', 'supervisor') AND u.availability = 'available'
+	   AND ` + mayTake + `
+	   AND (u.max_open_cases IS NULL
+	        OR (SELECT count(*) FROM cases o WHERE o.assignee_id = u.id AND o.status IN ` + openStatuses + `) < u.max_open_cases)
 	 ORDER BY u.last_assigned_at NULLS FIRST, u.id
 	 LIMIT 1
 	 FOR UPDATE OF u`
@@ -48,22 +64,32 @@ func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUI
 	assigned := 0
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		q := `SELECT c.id FROM cases c JOIN queues q ON q.id = c.queue_id
-			 WHERE q.auto_assign AND c.assignee_id IS NULL AND c.status IN ` + claimable
+		// Appeals are always assigned: they must land with a different person.
+		q := `SELECT c.id, c.status FROM cases c JOIN queues q ON q.id = c.queue_id
+			 WHERE (q.auto_assign OR c.status = 'appealed') AND c.assignee_id IS NULL AND c.status IN ` + claimable
 		args := []any{}
 		if len(caseIDs) > 0 {
 			q += ` AND c.id IN ?`
 			args = append(args, caseIDs)
 		}
 		q += ` ORDER BY c.priority NULLS LAST, c.submitted_at LIMIT ? FOR UPDATE OF c SKIP LOCKED`
-		var ids []uuid.UUID
-		if err := conn.Raw(q, append(args, limit)...).Scan(&ids).Error; err != nil {
+		var waiting []struct {
+			ID     uuid.UUID
+			Status string
+		}
+		if err := conn.Raw(q, append(args, limit)...).Scan(&waiting).Error; err != nil {
 			return fmt.Errorf("review: auto-assign: %w", err)
 		}
-		for _, id := range ids {
+		for _, c := range waiting {
+			id := c.ID
 			var to []uuid.UUID
 			if err := conn.Raw(nextMember, id).Scan(&to).Error; err != nil {
 				return fmt.Errorf("review: auto-assign: next member: %w", err)
+			}
+			if len(to) == 0 && c.Status == "appealed" {
+				if err := conn.Raw(nextAppealReviewer, id).Scan(&to).Error; err != nil {
+					return fmt.Errorf("review: auto-assign: appeal reviewer: %w", err)
+				}
 			}
 			if len(to) == 0 {
 				continue

@@ -84,14 +84,15 @@ type Reviewer struct {
 
 // eligible is the SQL condition (on cases c) under which a reviewer ($1 = id,
 // $2 = skills, $3 = languages) may take a case: they have the skills and
-// languages it needs, and they neither own, operate nor took part in the AI
-// system or the decision it is about.
+// languages it needs, they neither own, operate nor took part in the AI
+// system or the decision it is about, and they did not decide the case before
+// it was appealed.
 const eligible = `c.required_skills <@ ?::text[] AND c.required_languages <@ ?::text[]
-	AND c.decision_taker_id IS DISTINCT FROM ?
+	AND c.decision_taker_id IS DISTINCT FROM ? AND NOT ? = ANY (c.excluded_reviewers)
 	AND NOT EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)`
 
 func eligibleArgs(r Reviewer) []any {
-	return []any{db.TextArray(nz(r.Skills)), db.TextArray(nz(r.Languages)), r.ID, r.ID}
+	return []any{db.TextArray(nz(r.Skills)), db.TextArray(nz(r.Languages)), r.ID, r.ID, r.ID}
 }
 
 func nz(s []string) []string {

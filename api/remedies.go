@@ -1,0 +1,205 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/api/middleware"
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// asSupervisor: supervisors and admins may act on any case they are not recused from.
+func asSupervisor(c *fiber.Ctx) bool { return middleware.User(c).Role != auth.RoleReviewer }
+
+// paramID reads a UUID path parameter, naming it when it is not one.
+func paramID(c *fiber.Ctx, name, what string) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Params(name))
+	if err != nil {
+		var f fault.Fields
+		f.Add(name, "invalid", "the "+what+" id in the path must be a UUID")
+		return uuid.Nil, f.Err()
+	}
+	return id, nil
+}
+
+// caseAndRemedy reads {id} and {rid}.
+func caseAndRemedy(c *fiber.Ctx) (uuid.UUID, uuid.UUID, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	rid, err := paramID(c, "rid", "remedy component")
+	return id, rid, err
+}
+
+// proposeRemedies: POST /api/v1/cases/{id}/remedies {components, offer}.
+func (a *API) proposeRemedies(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req grievance.RemedyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	comps, err := a.Grievance.ProposeRemedies(c.UserContext(), id, staffAuthor(c), asSupervisor(c), req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"items": comps})
+}
+
+// setRemedyStatus: POST /api/v1/cases/{id}/remedies/{rid}/status {status, evidence}.
+func (a *API) setRemedyStatus(c *fiber.Ctx) error {
+	id, rid, err := caseAndRemedy(c)
+	if err != nil {
+		return err
+	}
+	var req grievance.RemedyStatus
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := a.Grievance.SetRemedyStatus(c.UserContext(), id, rid, staffAuthor(c), asSupervisor(c), req); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}
+
+// remedyReason: POST /api/v1/cases/{id}/remedies/{rid}/reason {reason}.
+func (a *API) remedyReason(c *fiber.Ctx) error {
+	id, rid, err := caseAndRemedy(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := a.Grievance.RecordRemedyReason(c.UserContext(), id, rid, staffAuthor(c), asSupervisor(c), req.Reason); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}
+
+// closeCase: POST /api/v1/cases/{id}/close {root_cause, reason}.
+func (a *API) closeCase(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		RootCause string `json:"root_cause"`
+		Reason    string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := a.Grievance.Close(c.UserContext(), id, staffAuthor(c), asSupervisor(c), req.RootCause, req.Reason); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}
+
+// systemicRemedies: GET /api/v1/systemic-issues/{id}/remedies.
+func (a *API) systemicRemedies(c *fiber.Ctx) error {
+	id, err := paramID(c, "id", "systemic issue")
+	if err != nil {
+		return err
+	}
+	comps, err := a.Grievance.SystemicRemedies(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": comps})
+}
+
+// proposeSystemicRemedies: POST /api/v1/systemic-issues/{id}/remedies — guarantees of non-repetition.
+func (a *API) proposeSystemicRemedies(c *fiber.Ctx) error {
+	id, err := paramID(c, "id", "systemic issue")
+	if err != nil {
+		return err
+	}
+	var req grievance.RemedyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	comps, err := a.Grievance.ProposeSystemicRemedies(c.UserContext(), id, staffAuthor(c), req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"items": comps})
+}
+
+// setSystemicRemedyStatus: POST /api/v1/systemic-issues/{id}/remedies/{rid}/status.
+func (a *API) setSystemicRemedyStatus(c *fiber.Ctx) error {
+	id, err := paramID(c, "id", "systemic issue")
+	if err != nil {
+		return err
+	}
+	rid, err := paramID(c, "rid", "remedy component")
+	if err != nil {
+		return err
+	}
+	var req grievance.RemedyStatus
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := a.Grievance.SetSystemicRemedyStatus(c.UserContext(), id, rid, staffAuthor(c), req); err != nil {
+		return err
+	}
+	return a.systemicRemedies(c)
+}
+
+// respondToRemedy: POST /api/v1/complainant/case/remedies/{rid}/response {accept, comment}.
+func (a *API) respondToRemedy(c *fiber.Ctx) error {
+	rid, err := paramID(c, "rid", "remedy offer")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Accept  *bool  `json:"accept"`
+		Comment string `json:"comment"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := a.Grievance.RespondToRemedy(c.UserContext(), middleware.CaseID(c), rid, req.Accept, req.Comment); err != nil {
+		return err
+	}
+	return a.complainantCase(c)
+}
+
+// appealCase: POST /api/v1/complainant/case/appeal {reason}.
+func (a *API) appealCase(c *fiber.Ctx) error {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := a.Grievance.Appeal(c.UserContext(), middleware.CaseID(c), req.Reason); err != nil {
+		return err
+	}
+	c.Status(fiber.StatusCreated)
+	return a.complainantCase(c)
+}
+
+// giveFeedback: POST /api/v1/complainant/case/feedback {satisfaction, comment}.
+func (a *API) giveFeedback(c *fiber.Ctx) error {
+	var req struct {
+		Satisfaction *int   `json:"satisfaction"`
+		Comment      string `json:"comment"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := a.Grievance.Feedback(c.UserContext(), middleware.CaseID(c), req.Satisfaction, req.Comment); err != nil {
+		return err
+	}
+	c.Status(fiber.StatusCreated)
+	return a.complainantCase(c)
+}

@@ -1,0 +1,253 @@
+package grievance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/sla"
+)
+
+// Appeal states.
+const (
+	AppealOpen    = "open"
+	AppealDecided = "decided"
+)
+
+// appealable are the statuses a complainant may appeal from: a decision, or
+// a refusal to take the case forward.
+var appealable = []string{StatusDecided, StatusRemedyInProgress, StatusClosed, StatusRejected}
+
+const maxAppealReason = 20000
+
+func purposeAppeal(caseID uuid.UUID) string { return "case.appeal_reason:" + caseID.String() }
+
+// Appeal is the complainant contesting the decision, within the window the
+// case's policy allows, once. The case goes back to its queue with every
+// reviewer who decided, approved or held it excluded; the appeal clock starts.
+func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) error {
+	var f fault.Fields
+	text(&f, "reason", reason, 10, maxAppealReason)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		var c struct {
+			Status          string
+			AppealState     *string
+			AppealBy        *time.Time
+			AppealRule      *string `gorm:"column:appeal_window_rule"`
+			SLAPolicyID     *uuid.UUID
+			DecidedAt       *time.Time
+			StatusChangedAt time.Time
+			AssigneeID      *uuid.UUID
+		}
+		if err := conn.Raw(`SELECT status, appeal_state, appeal_by, appeal_window_rule, sla_policy_id, decided_at,
+			status_changed_at, assignee_id FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&c).Error; err != nil {
+			return fmt.Errorf("grievance: appeal: %w", err)
+		}
+		switch {
+		case c.Status == "":
+			return fault.New(fault.NotFound, "case_not_found", "The case does not exist.")
+		case c.AppealState != nil && *c.AppealState == AppealDecided:
+			return fault.New(fault.Conflict, "appeal_decided",
+				"Your appeal has been decided and that decision is final here. You can take your complaint to an independent body.")
+		case c.AppealState != nil:
+			return fault.New(fault.Conflict, "appeal_open", "Your appeal is already being reviewed.")
+		case !slices.Contains(appealable, c.Status):
+			return fault.New(fault.Conflict, "nothing_to_appeal",
+				"You can appeal once a decision has been made on your complaint (or it was not taken forward).")
+		}
+		by := c.AppealBy
+		rule := sla.Rule{}
+		if c.AppealRule != nil {
+			_ = json.Unmarshal([]byte(*c.AppealRule), &rule)
+		}
+		if by == nil { // decided before appeal windows were kept: count from the decision
+			from := c.StatusChangedAt
+			if c.DecidedAt != nil {
+				from = *c.DecidedAt
+			}
+			t, r, err := s.clocks.AppealBy(ctx, c.SLAPolicyID, from)
+			if err != nil {
+				return err
+			}
+			by, rule = &t, r
+		}
+		if time.Now().After(*by) {
+			return fault.New(fault.Conflict, "appeal_out_of_time", fmt.Sprintf(
+				"The time to appeal ended on %s (%s, %s). You can still take your complaint to an independent body.",
+				by.UTC().Format("2 January 2006, 15:04 UTC"), rule.Source, rule.Period))
+		}
+		var excluded []uuid.UUID
+		if err := conn.Raw(`SELECT DISTINCT u FROM decisions d, LATERAL (VALUES (d.decided_by), (d.approved_by)) v (u)
+			WHERE d.case_id = ? AND u IS NOT NULL`, caseID).Scan(&excluded).Error; err != nil {
+			return fmt.Errorf("grievance: appeal: deciders: %w", err)
+		}
+		if c.AssigneeID != nil && !slices.Contains(excluded, *c.AssigneeID) {
+			excluded = append(excluded, *c.AssigneeID)
+		}
+		sealed, err := s.keys.Seal(purposeAppeal(caseID), []byte(strings.TrimSpace(reason)))
+		if err != nil {
+			return err
+		}
+		list := make([]string, len(excluded))
+		for i, id := range excluded {
+			list[i] = id.String()
+		}
+		from, err := s.move(ctx, caseID, StatusAppealed, `appealed_at = now(), appeal_state = 'open', appeal_reason_enc = ?,
+			excluded_reviewers = ?::uuid[], assignee_id = NULL, assigned_at = NULL, status_reason = NULL`,
+			sealed, "{"+strings.Join(list, ",")+"}")
+		if err != nil {
+			return err
+		}
+		if err := s.recordMove(ctx, caseID, Author{Kind: audit.ActorComplainant}, from, StatusAppealed,
+			map[string]any{"appeal_by": by.UTC(), "excluded_reviewers": len(excluded)}, events.CaseStatusChanged); err != nil {
+			return err
+		}
+		_, err = outbox.Add(ctx, s.db, events.CaseAppealed, caseID, map[string]any{"excluded_reviewers": excluded})
+		return err
+	})
+}
+
+// RootCauses are why a case arose, recorded on closure (learning).
+var RootCauses = []string{"data", "model", "threshold", "process", "human_error", "none"}
+
+// Close closes a case once every remedy component that concerns it is
+// verified or has a recorded reason, with the root cause and the reason.
+func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, rootCause, reason string) error {
+	var f fault.Fields
+	oneOf(&f, "root_cause", rootCause, RootCauses, true)
+	text(&f, "reason", reason, 10, maxLongText)
+	if w := remedy.Waiver(reason); w != "" {
+		f.Addf("reason", "waiver_forbidden", "may never ask the complainant to give up the right to go to a court, "+
+			"a regulator or a union (found %q)", w)
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		c, err := s.lockForWork(ctx, caseID, *by.ID, supervisor)
+		if err != nil {
+			return err
+		}
+		if !CanTransition(c.Status, StatusClosed) {
+			return fault.New(fault.Conflict, "illegal_transition", fmt.Sprintf(
+				"A case that is %s cannot be closed; it closes after its decision (and remedies), or after escalation.", c.Status))
+		}
+		left, err := s.outstanding(ctx, caseID)
+		if err != nil {
+			return err
+		}
+		if len(left) > 0 {
+			e := fault.New(fault.Conflict, "remedies_outstanding", fmt.Sprintf(
+				"%d remedy component(s) are neither verified nor have a recorded reason; verify them or record why they will not be.",
+				len(left)))
+			for _, o := range left {
+				e.Fields = append(e.Fields, fault.FieldError{Field: "remedies[" + o.ID.String() + "]", Code: o.Status,
+					Message: "is " + o.Status + ", not verified"})
+			}
+			return e
+		}
+		from, err := s.move(ctx, caseID, StatusClosed, "root_cause = ?, closed_at = now(), status_reason = ?",
+			rootCause, strings.TrimSpace(reason))
+		if err != nil {
+			return err
+		}
+		return s.recordMove(ctx, caseID, by, from, StatusClosed, map[string]any{"root_cause": rootCause, "reason": reason},
+			events.CaseStatusChanged)
+	})
+}
+
+// feedbackAfter are the statuses in which the complainant may rate the process.
+var feedbackAfter = []string{StatusDecided, StatusRemedyInProgress, StatusClosed, StatusRejected, StatusWithdrawn, StatusEscalated}
+
+func purposeFeedback(caseID uuid.UUID) string { return "case.feedback:" + caseID.String() }
+
+// Feedback is the complainant's rating of the process (1–5) and a comment,
+// once per case, after a decision.
+func (s *Service) Feedback(ctx context.Context, caseID uuid.UUID, satisfaction *int, comment string) error {
+	var f fault.Fields
+	if satisfaction == nil || *satisfaction < 1 || *satisfaction > 5 {
+		f.Add("satisfaction", "out_of_range", "a whole number from 1 (very unsatisfied) to 5 (very satisfied)")
+	}
+	text(&f, "comment", comment, 0, maxLongText)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		var status string
+		if err := conn.Raw(`SELECT status FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&status).Error; err != nil {
+			return fmt.Errorf("grievance: feedback: %w", err)
+		}
+		if status == "" {
+			return fault.New(fault.NotFound, "case_not_found", "The case does not exist.")
+		}
+		if !slices.Contains(feedbackAfter, status) {
+			return fault.New(fault.Conflict, "too_early", "You can rate the process once a decision has been made.")
+		}
+		var sealed []byte
+		if c := strings.TrimSpace(comment); c != "" {
+			var err error
+			if sealed, err = s.keys.Seal(purposeFeedback(caseID), []byte(c)); err != nil {
+				return err
+			}
+		}
+		res := conn.Exec(`INSERT INTO case_feedback (case_id, satisfaction, comment_enc) VALUES (?, ?, ?)
+			ON CONFLICT (case_id) DO NOTHING`, caseID, *satisfaction, sealed)
+		if res.Error != nil {
+			return fmt.Errorf("grievance: feedback: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fault.New(fault.Conflict, "feedback_given", "You have already rated this process. Thank you.")
+		}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
+			Action: "feedback.given", Public: true, Data: map[string]any{"satisfaction": *satisfaction}}); err != nil {
+			return err
+		}
+		_, err := outbox.Add(ctx, s.db, events.CaseFeedback, caseID, map[string]any{"satisfaction": *satisfaction})
+		return err
+	})
+}
+
+// openAppealWindow records a decision (decided_at) or a refusal, and opens
+// the window for appealing it; a decision on appeal closes the appeal.
+func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to string) error {
+	conn := db.Conn(ctx, s.db)
+	var c struct {
+		SLAPolicyID *uuid.UUID
+		AppealState *string
+	}
+	if err := conn.Raw(`SELECT sla_policy_id, appeal_state FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
+		return fmt.Errorf("grievance: appeal window: %w", err)
+	}
+	if c.AppealState != nil {
+		return conn.Exec(`UPDATE cases SET appeal_state = 'decided',
+			decided_at = CASE WHEN ? = 'decided' THEN now() ELSE decided_at END WHERE id = ?`, to, caseID).Error
+	}
+	now := time.Now()
+	by, rule, err := s.clocks.AppealBy(ctx, c.SLAPolicyID, now)
+	if err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(rule)
+	if err := conn.Exec(`UPDATE cases SET appeal_by = ?, appeal_window_rule = ?,
+		decided_at = CASE WHEN ? = 'decided' THEN now() ELSE decided_at END WHERE id = ?`,
+		by, string(raw), to, caseID).Error; err != nil {
+		return fmt.Errorf("grievance: appeal window: %w", err)
+	}
+	return nil
+}

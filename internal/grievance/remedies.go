@@ -1,0 +1,767 @@
+package grievance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/sla"
+)
+
+// RightsNotice is shown with every remedy offer: nothing offered, accepted or
+// paid takes away the right to go elsewhere (remedy.Waiver keeps offers
+// from saying otherwise).
+const RightsNotice = "Accepting an offer never takes away your right to go to a court, a regulator, " +
+	"an independent body or a union, before, during or after this process."
+
+// RemedyRequest is POST /api/v1/cases/{id}/remedies.
+type RemedyRequest struct {
+	Components []remedy.ComponentInput `json:"components"`
+	// Offer puts every component before the complainant at once; otherwise
+	// they stay proposed until each is offered.
+	Offer bool `json:"offer"`
+}
+
+// EvidenceNote is what was recorded when a component was implemented or
+// verified: how, and the evidence files that show it.
+type EvidenceNote struct {
+	Status      string      `json:"status"`
+	Note        string      `json:"note"`
+	EvidenceIDs []uuid.UUID `json:"evidence_ids"`
+	By          uuid.UUID   `json:"by"`
+	At          time.Time   `json:"at"`
+}
+
+// RemedyComponent is one component of a remedy bundle.
+type RemedyComponent struct {
+	ID              uuid.UUID      `json:"id"`
+	BundleID        uuid.UUID      `json:"bundle_id"`
+	SystemicIssueID *uuid.UUID     `json:"systemic_issue_id,omitempty"`
+	Form            string         `json:"form"`
+	Subtype         string         `json:"subtype"`
+	Description     string         `json:"description"`
+	Responsible     string         `json:"responsible"`
+	ResponsibleName *string        `json:"responsible_name,omitempty"`
+	Amount          *string        `json:"amount,omitempty"`
+	Currency        *string        `json:"currency,omitempty"`
+	DueAt           time.Time      `json:"due_at"`
+	Status          string         `json:"status"`
+	OfferedAt       *time.Time     `json:"offered_at,omitempty"`
+	RespondedAt     *time.Time     `json:"responded_at,omitempty"`
+	Comment         string         `json:"complainant_comment,omitempty"`
+	ImplementedAt   *time.Time     `json:"implemented_at,omitempty"`
+	ImplementedBy   *uuid.UUID     `json:"implemented_by,omitempty"`
+	VerifiedAt      *time.Time     `json:"verified_at,omitempty"`
+	VerifiedBy      *uuid.UUID     `json:"verified_by,omitempty"`
+	Evidence        []EvidenceNote `json:"evidence"`
+	Reason          string         `json:"reason,omitempty"` // why it will not be verified
+	ReasonAt        *time.Time     `json:"reason_at,omitempty"`
+	OverdueAt       *time.Time     `json:"overdue_at,omitempty"`
+	// Settled: verified, or a reason is recorded; closing need not wait for it.
+	Settled bool `json:"settled"`
+}
+
+func purposeRemedy(field string, id uuid.UUID) string { return "remedy." + field + ":" + id.String() }
+
+// workCase is a case locked for work on it, with what decides who may act.
+type workCase struct {
+	Kind        string
+	Status      string
+	AssigneeID  *uuid.UUID
+	Recused     bool
+	SLAPolicyID *uuid.UUID
+	AppealState *string
+	AppealBy    *time.Time
+}
+
+// lockForWork locks a case for user's work on it. Only its assignee, or a
+// supervisor, may act, and never someone recused from it.
+func (s *Service) lockForWork(ctx context.Context, caseID, user uuid.UUID, supervisor bool) (*workCase, error) {
+	var c workCase
+	if err := db.Conn(ctx, s.db).Raw(`SELECT c.kind, c.status, c.assignee_id, c.sla_policy_id, c.appeal_state, c.appeal_by,
+		       (c.decision_taker_id = ? OR ? = ANY (c.excluded_reviewers)
+		        OR EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)) AS recused
+		  FROM cases c WHERE c.id = ? FOR UPDATE`, user, user, user, caseID).Scan(&c).Error; err != nil {
+		return nil, fmt.Errorf("grievance: lock case: %w", err)
+	}
+	switch {
+	case c.Kind == "":
+		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+	case c.Recused:
+		return nil, fault.New(fault.Forbidden, "recused",
+			"You took, own or operate the decision or AI system this case contests, or decided it before its appeal.")
+	case !supervisor && (c.AssigneeID == nil || *c.AssigneeID != user):
+		return nil, fault.New(fault.Forbidden, "not_your_case", "Only the case's reviewer or a supervisor may do this.")
+	}
+	return &c, nil
+}
+
+// ProposeRemedies adds a remedy bundle to a decided case: its components
+// proposed, or offered at once when r.Offer. Offering moves a decided case
+// to remedy_in_progress.
+func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, r RemedyRequest) ([]RemedyComponent, error) {
+	var ids []uuid.UUID
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		c, err := s.lockForWork(ctx, caseID, *by.ID, supervisor)
+		if err != nil {
+			return err
+		}
+		if c.Status != StatusDecided && c.Status != StatusRemedyInProgress {
+			return fault.New(fault.Conflict, "not_decided", fmt.Sprintf(
+				"Remedies follow a final decision; this case is %s.", c.Status))
+		}
+		comps, err := remedy.Validate(r.Components, time.Now())
+		if err != nil {
+			return err
+		}
+		var decision struct{ ID uuid.UUID }
+		if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM decisions WHERE case_id = ? AND status = 'final'
+			ORDER BY final_at DESC LIMIT 1`, caseID).Scan(&decision).Error; err != nil {
+			return fmt.Errorf("grievance: remedies: %w", err)
+		}
+		ids, err = s.insertBundle(ctx, &caseID, nil, &decision.ID, by, comps, r.Offer)
+		if err != nil {
+			return err
+		}
+		if r.Offer {
+			return s.offered(ctx, caseID, by, c.Status, ids)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.componentsByID(ctx, ids)
+}
+
+// ProposeSystemicRemedies adds guarantees of non-repetition to a systemic
+// issue: they apply to every case linked to it, now or later.
+func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID, by Author, r RemedyRequest) ([]RemedyComponent, error) {
+	var ids []uuid.UUID
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		cases, err := s.lockIssue(ctx, issueID)
+		if err != nil {
+			return err
+		}
+		comps, err := remedy.Validate(r.Components, time.Now(), remedy.NonRepetition)
+		if err != nil {
+			return err
+		}
+		if ids, err = s.insertBundle(ctx, nil, &issueID, nil, by, comps, r.Offer); err != nil {
+			return err
+		}
+		action := "remedy.proposed"
+		if r.Offer {
+			action = "remedy.offered"
+		}
+		for _, caseID := range cases {
+			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+				Action: action, Public: r.Offer, Data: map[string]any{"component_ids": ids, "systemic_issue_id": issueID}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.componentsByID(ctx, ids)
+}
+
+// lockIssue locks a systemic issue's linked cases (case rows first, as
+// everywhere) and the issue, and returns the cases.
+func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID) ([]uuid.UUID, error) {
+	conn := db.Conn(ctx, s.db)
+	var cases []uuid.UUID
+	if err := conn.Raw(`SELECT c.id FROM cases c JOIN systemic_issue_cases l ON l.case_id = c.id
+		WHERE l.issue_id = ? ORDER BY c.id FOR UPDATE OF c`, issueID).Scan(&cases).Error; err != nil {
+		return nil, fmt.Errorf("grievance: lock issue cases: %w", err)
+	}
+	var issue struct{ Status string }
+	if err := conn.Raw(`SELECT status FROM systemic_issues WHERE id = ? FOR UPDATE`, issueID).Scan(&issue).Error; err != nil {
+		return nil, fmt.Errorf("grievance: lock issue: %w", err)
+	}
+	switch issue.Status {
+	case "":
+		return nil, fault.New(fault.NotFound, "systemic_issue_not_found", "No systemic issue has that id.")
+	case "resolved":
+		return nil, fault.New(fault.Conflict, "issue_resolved", "The systemic issue is resolved; reopen work on a new one.")
+	}
+	return cases, nil
+}
+
+func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID *uuid.UUID, by Author,
+	comps []remedy.Component, offer bool) ([]uuid.UUID, error) {
+	conn := db.Conn(ctx, s.db)
+	bundle := uuid.New()
+	if decisionID != nil && *decisionID == uuid.Nil {
+		decisionID = nil
+	}
+	if err := conn.Exec(`INSERT INTO remedy_bundles (id, case_id, systemic_issue_id, decision_id, proposed_by)
+		VALUES (?, ?, ?, ?, ?)`, bundle, caseID, issueID, decisionID, *by.ID).Error; err != nil {
+		return nil, fmt.Errorf("grievance: insert bundle: %w", err)
+	}
+	status := remedy.Proposed
+	var offeredAt any
+	if offer {
+		status, offeredAt = remedy.Offered, time.Now()
+	}
+	ids := make([]uuid.UUID, len(comps))
+	summary := make([]map[string]any, len(comps))
+	for i, c := range comps {
+		ids[i] = uuid.New()
+		desc, err := s.keys.Seal(purposeRemedy("description", ids[i]), []byte(c.Description))
+		if err != nil {
+			return nil, err
+		}
+		if err := conn.Exec(`INSERT INTO remedy_components (id, bundle_id, position, form, subtype, description_enc,
+			responsible, responsible_name, amount, currency, due_at, status, offered_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::numeric, ?, ?, ?, ?)`, ids[i], bundle, i, c.Form, c.Subtype, desc,
+			c.Responsible, c.ResponsibleName, c.Amount, c.Currency, c.DueAt, status, offeredAt).Error; err != nil {
+			return nil, fmt.Errorf("grievance: insert remedy component: %w", err)
+		}
+		summary[i] = map[string]any{"id": ids[i], "form": c.Form, "subtype": c.Subtype, "responsible": c.Responsible,
+			"amount": c.Amount, "currency": c.Currency, "due_at": c.DueAt}
+	}
+	if caseID != nil {
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: *caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: "remedy.proposed", Data: map[string]any{"bundle_id": bundle, "components": summary}}); err != nil {
+			return nil, err
+		}
+	}
+	ref := uuid.Nil
+	if caseID != nil {
+		ref = *caseID
+	}
+	_, err := outbox.Add(ctx, s.db, events.RemedyProposed, ref, events.Remedy{BundleID: bundle, ComponentIDs: ids,
+		SystemicIssueID: issueID, Status: status})
+	return ids, err
+}
+
+// offered records that components were put before the complainant, and
+// moves a decided case to remedy_in_progress.
+func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by Author, status string, ids []uuid.UUID) error {
+	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		Action: "remedy.offered", Public: true, Data: map[string]any{"component_ids": ids}}); err != nil {
+		return err
+	}
+	if _, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID,
+		events.Remedy{ComponentIDs: ids, Status: remedy.Offered}); err != nil {
+		return err
+	}
+	if status != StatusDecided {
+		return nil
+	}
+	from, err := s.move(ctx, caseID, StatusRemedyInProgress, "")
+	if err != nil {
+		return err
+	}
+	return s.recordMove(ctx, caseID, by, from, StatusRemedyInProgress, map[string]any{"component_ids": ids},
+		events.CaseStatusChanged)
+}
+
+// RemedyStatus is POST …/remedies/{rid}/status: the organisation's moves.
+type RemedyStatus struct {
+	Status   string `json:"status"` // offered, implemented or verified
+	Evidence struct {
+		Note        string      `json:"note"`
+		EvidenceIDs []uuid.UUID `json:"evidence_ids"`
+	} `json:"evidence"`
+}
+
+func (r *RemedyStatus) validate() error {
+	var f fault.Fields
+	oneOf(&f, "status", r.Status, []string{remedy.Offered, remedy.Implemented, remedy.Verified}, true)
+	if r.Status == remedy.Implemented || r.Status == remedy.Verified {
+		text(&f, "evidence.note", r.Evidence.Note, 10, maxLongText)
+		if len(r.Evidence.EvidenceIDs) > 50 {
+			f.Add("evidence.evidence_ids", "too_many", "at most 50 evidence files")
+		}
+	} else if r.Evidence.Note != "" || len(r.Evidence.EvidenceIDs) > 0 {
+		f.Add("evidence", "not_allowed", "evidence is recorded when a component is implemented or verified")
+	}
+	return f.Err()
+}
+
+// component is a component row locked for a move.
+type component struct {
+	ID              uuid.UUID
+	Form            string
+	Status          string
+	CaseID          *uuid.UUID
+	SystemicIssueID *uuid.UUID
+	ImplementedBy   *uuid.UUID
+	EvidenceEnc     []byte
+	ReasonAt        *time.Time
+}
+
+func (s *Service) lockComponent(ctx context.Context, id uuid.UUID) (*component, error) {
+	var c component
+	if err := db.Conn(ctx, s.db).Raw(`SELECT k.id, k.form, k.status, b.case_id, b.systemic_issue_id, k.implemented_by,
+		       k.evidence_enc, k.reason_at
+		  FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
+		 WHERE k.id = ? FOR UPDATE OF k`, id).Scan(&c).Error; err != nil {
+		return nil, fmt.Errorf("grievance: lock remedy: %w", err)
+	}
+	if c.ID == uuid.Nil {
+		return nil, fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+	}
+	return &c, nil
+}
+
+// SetRemedyStatus moves one of a case's own components: offered,
+// implemented (with evidence), verified (with evidence, by someone other than
+// who recorded the implementation).
+func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.UUID, by Author, supervisor bool, r RemedyStatus) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		c, err := s.lockForWork(ctx, caseID, *by.ID, supervisor)
+		if err != nil {
+			return err
+		}
+		k, err := s.lockComponent(ctx, componentID)
+		if err != nil {
+			return err
+		}
+		if k.CaseID == nil || *k.CaseID != caseID {
+			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+		}
+		if c.Status == StatusClosed || c.Status == StatusWithdrawn {
+			return fault.New(fault.Conflict, "case_closed", fmt.Sprintf("The case is %s.", c.Status))
+		}
+		if err := s.moveComponent(ctx, k, by, r, []uuid.UUID{caseID}); err != nil {
+			return err
+		}
+		if r.Status == remedy.Offered {
+			return s.offered(ctx, caseID, by, c.Status, []uuid.UUID{componentID})
+		}
+		return s.endRemedyClockIfSettled(ctx, caseID)
+	})
+}
+
+// SetSystemicRemedyStatus moves a component of a systemic issue; the move
+// lands in the record of every linked case.
+func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componentID uuid.UUID, by Author, r RemedyStatus) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		cases, err := s.lockIssue(ctx, issueID)
+		if err != nil {
+			return err
+		}
+		k, err := s.lockComponent(ctx, componentID)
+		if err != nil {
+			return err
+		}
+		if k.SystemicIssueID == nil || *k.SystemicIssueID != issueID {
+			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+		}
+		if err := s.moveComponent(ctx, k, by, r, cases); err != nil {
+			return err
+		}
+		for _, id := range cases {
+			if err := s.endRemedyClockIfSettled(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// moveComponent makes the move, records the evidence, and writes the move to
+// the record of each case it concerns.
+func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r RemedyStatus, cases []uuid.UUID) error {
+	if !remedy.CanMove(k.Form, k.Status, r.Status) {
+		msg := fmt.Sprintf("A component that is %s cannot become %s.", k.Status, r.Status)
+		if k.Status == remedy.Offered && r.Status == remedy.Implemented {
+			msg += " It waits for the complainant to accept it; only a guarantee of non-repetition goes ahead without."
+		}
+		return fault.New(fault.Conflict, "illegal_remedy_move", msg)
+	}
+	if k.ReasonAt != nil {
+		return fault.New(fault.Conflict, "remedy_reasoned", "A reason was recorded why this component will not be done.")
+	}
+	if r.Status == remedy.Verified && k.ImplementedBy != nil && *k.ImplementedBy == *by.ID {
+		return fault.New(fault.Forbidden, "four_eyes",
+			"Someone other than the person who recorded the implementation must verify it.")
+	}
+	set := "status = ?"
+	args := []any{r.Status}
+	if r.Status == remedy.Offered {
+		set += ", offered_at = now()"
+	} else {
+		if len(cases) > 0 && len(r.Evidence.EvidenceIDs) > 0 {
+			if err := s.evidenceOfCases(ctx, cases, r.Evidence.EvidenceIDs); err != nil {
+				return err
+			}
+		}
+		var notes []EvidenceNote
+		if k.EvidenceEnc != nil {
+			if err := s.openJSON(purposeRemedy("evidence", k.ID), k.EvidenceEnc, &notes); err != nil {
+				return err
+			}
+		}
+		ids := r.Evidence.EvidenceIDs
+		if ids == nil {
+			ids = []uuid.UUID{}
+		}
+		notes = append(notes, EvidenceNote{Status: r.Status, Note: strings.TrimSpace(r.Evidence.Note), EvidenceIDs: ids,
+			By: *by.ID, At: time.Now().UTC()})
+		raw, _ := json.Marshal(notes)
+		sealed, err := s.keys.Seal(purposeRemedy("evidence", k.ID), raw)
+		if err != nil {
+			return err
+		}
+		set += ", evidence_enc = ?"
+		args = append(args, sealed)
+		if r.Status == remedy.Implemented {
+			set += ", implemented_at = now(), implemented_by = ?"
+		} else {
+			set += ", verified_at = now(), verified_by = ?"
+		}
+		args = append(args, *by.ID)
+	}
+	if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET `+set+` WHERE id = ?`,
+		append(args, k.ID)...).Error; err != nil {
+		if errors.Is(err, gorm.ErrCheckConstraintViolated) {
+			return fault.New(fault.Conflict, "illegal_remedy_move", fmt.Sprintf(
+				"A component that is %s cannot become %s.", k.Status, r.Status))
+		}
+		return fmt.Errorf("grievance: move remedy: %w", err)
+	}
+	if r.Status != remedy.Offered { // offered is recorded by offered(), once for the move and the case
+		for _, id := range cases {
+			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
+				Action: "remedy." + r.Status, Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
+					"evidence_ids": r.Evidence.EvidenceIDs, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
+				return err
+			}
+		}
+	} else if k.SystemicIssueID != nil {
+		for _, id := range cases {
+			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
+				Action: "remedy.offered", Public: true, Data: map[string]any{"component_ids": []uuid.UUID{k.ID},
+					"systemic_issue_id": k.SystemicIssueID}}); err != nil {
+				return err
+			}
+		}
+	}
+	ref := uuid.Nil
+	if k.CaseID != nil {
+		ref = *k.CaseID
+	}
+	if r.Status == remedy.Offered && k.CaseID != nil {
+		return nil // offered() announces it
+	}
+	_, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
+		SystemicIssueID: k.SystemicIssueID, Status: r.Status})
+	return err
+}
+
+// evidenceOfCases checks that every id is evidence on one of cases.
+func (s *Service) evidenceOfCases(ctx context.Context, cases, ids []uuid.UUID) error {
+	var found []uuid.UUID
+	if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM evidence WHERE case_id IN ? AND id IN ?`, cases, ids).
+		Scan(&found).Error; err != nil {
+		return fmt.Errorf("grievance: evidence: %w", err)
+	}
+	have := map[uuid.UUID]bool{}
+	for _, id := range found {
+		have[id] = true
+	}
+	var f fault.Fields
+	for i, id := range ids {
+		if !have[id] {
+			f.Add(fmt.Sprintf("evidence.evidence_ids[%d]", i), "not_found", "no evidence with this id is attached to the case")
+		}
+	}
+	return f.Err()
+}
+
+// RecordRemedyReason records why a component will not be verified (declined,
+// impossible, superseded …), so the case may close without it.
+func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uuid.UUID, by Author, supervisor bool, reason string) error {
+	var f fault.Fields
+	text(&f, "reason", reason, 10, maxLongText)
+	if w := remedy.Waiver(reason); w != "" {
+		f.Addf("reason", "waiver_forbidden", "may never ask the complainant to give up the right to go to a court, "+
+			"a regulator or a union (found %q)", w)
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		if _, err := s.lockForWork(ctx, caseID, *by.ID, supervisor); err != nil {
+			return err
+		}
+		k, err := s.lockComponent(ctx, componentID)
+		if err != nil {
+			return err
+		}
+		if k.CaseID == nil || *k.CaseID != caseID {
+			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+		}
+		switch {
+		case k.Status == remedy.Verified:
+			return fault.New(fault.Conflict, "remedy_verified", "The component is verified; it needs no reason.")
+		case k.ReasonAt != nil:
+			return fault.New(fault.Conflict, "remedy_reasoned", "A reason is already recorded for this component.")
+		}
+		sealed, err := s.keys.Seal(purposeRemedy("reason", k.ID), []byte(strings.TrimSpace(reason)))
+		if err != nil {
+			return err
+		}
+		if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET reason_enc = ?, reason_by = ?, reason_at = now()
+			WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
+			return fmt.Errorf("grievance: remedy reason: %w", err)
+		}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: "remedy.reasoned", Public: true, Data: map[string]any{"component_id": k.ID, "status": k.Status}}); err != nil {
+			return err
+		}
+		return s.endRemedyClockIfSettled(ctx, caseID)
+	})
+}
+
+// RespondToRemedy is the complainant accepting or declining an offer.
+func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.UUID, accept *bool, comment string) error {
+	var f fault.Fields
+	if accept == nil {
+		f.Add("accept", "required", "true accepts the offer, false declines it")
+	}
+	text(&f, "comment", comment, 0, maxLongText)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		var status string
+		if err := db.Conn(ctx, s.db).Raw(`SELECT status FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&status).Error; err != nil {
+			return fmt.Errorf("grievance: lock case: %w", err)
+		}
+		k, err := s.lockComponent(ctx, componentID)
+		if err != nil {
+			return err
+		}
+		if k.CaseID == nil || *k.CaseID != caseID {
+			return fault.New(fault.NotFound, "remedy_not_found", "Your case has no offer with this id.")
+		}
+		if k.Status != remedy.Offered {
+			if k.Status == remedy.Proposed {
+				return fault.New(fault.NotFound, "remedy_not_found", "Your case has no offer with this id.")
+			}
+			return fault.New(fault.Conflict, "already_answered", fmt.Sprintf("This offer is %s; it cannot be answered now.", k.Status))
+		}
+		to := remedy.Declined
+		if *accept {
+			to = remedy.Accepted
+		}
+		var sealed []byte
+		if c := strings.TrimSpace(comment); c != "" {
+			if sealed, err = s.keys.Seal(purposeRemedy("response", k.ID), []byte(c)); err != nil {
+				return err
+			}
+		}
+		if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET status = ?, responded_at = now(), response_enc = ?
+			WHERE id = ?`, to, sealed, k.ID).Error; err != nil {
+			return fmt.Errorf("grievance: respond to remedy: %w", err)
+		}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
+			Action: "remedy." + to, Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form}}); err != nil {
+			return err
+		}
+		_, err = outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
+			Status: to, Actor: audit.ActorComplainant})
+		return err
+	})
+}
+
+// outstandingQuery selects a case's components (its own, and its systemic
+// issues') that are neither verified nor reasoned.
+const outstandingQuery = `SELECT k.id, k.status FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
+	 WHERE (b.case_id = ? OR b.systemic_issue_id IN (SELECT issue_id FROM systemic_issue_cases WHERE case_id = ?))
+	   AND k.status <> 'verified' AND k.reason_at IS NULL
+	 ORDER BY k.due_at, k.id`
+
+type outstanding struct {
+	ID     uuid.UUID
+	Status string
+}
+
+func (s *Service) outstanding(ctx context.Context, caseID uuid.UUID) ([]outstanding, error) {
+	var out []outstanding
+	if err := db.Conn(ctx, s.db).Raw(outstandingQuery, caseID, caseID).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("grievance: outstanding remedies: %w", err)
+	}
+	return out, nil
+}
+
+// endRemedyClockIfSettled ends the case's remedy clock once it has remedies
+// and every one is verified or reasoned.
+func (s *Service) endRemedyClockIfSettled(ctx context.Context, caseID uuid.UUID) error {
+	left, err := s.outstanding(ctx, caseID)
+	if err != nil || len(left) > 0 {
+		return err
+	}
+	return s.clocks.End(ctx, caseID, "remedied", sla.Remedy)
+}
+
+// remedies loads the components that concern a case — its own and its
+// systemic issues' — opened; offeredOnly for the complainant, who never sees
+// what is only proposed.
+func (s *Service) remedies(ctx context.Context, caseID uuid.UUID, offeredOnly bool) ([]RemedyComponent, error) {
+	q := componentSelect + ` WHERE (b.case_id = ? OR b.systemic_issue_id IN (SELECT issue_id FROM systemic_issue_cases WHERE case_id = ?))`
+	if offeredOnly {
+		q += ` AND k.status <> 'proposed'`
+	}
+	return s.loadComponents(ctx, q+` ORDER BY b.created_at, k.position`, caseID, caseID)
+}
+
+func (s *Service) componentsByID(ctx context.Context, ids []uuid.UUID) ([]RemedyComponent, error) {
+	return s.loadComponents(ctx, componentSelect+` WHERE k.id IN ? ORDER BY b.created_at, k.position`, ids)
+}
+
+// SystemicRemedies are the components of a systemic issue.
+func (s *Service) SystemicRemedies(ctx context.Context, issueID uuid.UUID) ([]RemedyComponent, error) {
+	return s.loadComponents(ctx, componentSelect+` WHERE b.systemic_issue_id = ? ORDER BY b.created_at, k.position`, issueID)
+}
+
+const componentSelect = `SELECT k.id, k.bundle_id, b.systemic_issue_id, k.form, k.subtype, k.description_enc, k.responsible,
+	       k.responsible_name, k.amount::text AS amount, k.currency, k.due_at, k.status, k.offered_at, k.responded_at,
+	       k.response_enc, k.implemented_at, k.implemented_by, k.verified_at, k.verified_by, k.evidence_enc,
+	       k.reason_enc, k.reason_at, k.overdue_at
+	  FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id`
+
+func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]RemedyComponent, error) {
+	var rows []struct {
+		ID, BundleID                       uuid.UUID
+		SystemicIssueID                    *uuid.UUID
+		Form, Subtype, Responsible, Status string
+		ResponsibleName, Amount, Currency  *string
+		DueAt                              time.Time
+		OfferedAt, RespondedAt             *time.Time
+		ImplementedAt, VerifiedAt          *time.Time
+		ReasonAt, OverdueAt                *time.Time
+		ImplementedBy, VerifiedBy          *uuid.UUID
+		DescriptionEnc, ResponseEnc        []byte
+		EvidenceEnc, ReasonEnc             []byte
+	}
+	if err := db.Conn(ctx, s.db).Raw(q, args...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("grievance: remedies: %w", err)
+	}
+	out := make([]RemedyComponent, 0, len(rows))
+	for _, r := range rows {
+		c := RemedyComponent{ID: r.ID, BundleID: r.BundleID, SystemicIssueID: r.SystemicIssueID, Form: r.Form,
+			Subtype: r.Subtype, Responsible: r.Responsible, ResponsibleName: r.ResponsibleName, Amount: r.Amount,
+			Currency: r.Currency, DueAt: r.DueAt.UTC(), Status: r.Status, OfferedAt: utcPtr(r.OfferedAt),
+			RespondedAt: utcPtr(r.RespondedAt), ImplementedAt: utcPtr(r.ImplementedAt), ImplementedBy: r.ImplementedBy,
+			VerifiedAt: utcPtr(r.VerifiedAt), VerifiedBy: r.VerifiedBy, ReasonAt: utcPtr(r.ReasonAt),
+			OverdueAt: utcPtr(r.OverdueAt), Evidence: []EvidenceNote{}}
+		var err error
+		if c.Description, err = s.keys.OpenString(purposeRemedy("description", c.ID), r.DescriptionEnc); err != nil {
+			return nil, fmt.Errorf("grievance: open remedy: %w", err)
+		}
+		if r.ResponseEnc != nil {
+			if c.Comment, err = s.keys.OpenString(purposeRemedy("response", c.ID), r.ResponseEnc); err != nil {
+				return nil, fmt.Errorf("grievance: open remedy response: %w", err)
+			}
+		}
+		if r.ReasonEnc != nil {
+			if c.Reason, err = s.keys.OpenString(purposeRemedy("reason", c.ID), r.ReasonEnc); err != nil {
+				return nil, fmt.Errorf("grievance: open remedy reason: %w", err)
+			}
+		}
+		if r.EvidenceEnc != nil {
+			if err := s.openJSON(purposeRemedy("evidence", c.ID), r.EvidenceEnc, &c.Evidence); err != nil {
+				return nil, err
+			}
+		}
+		c.Settled = c.Status == remedy.Verified || c.ReasonAt != nil
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// overdueCandidates finds components whose own due date has passed before
+// they were verified, declined or reasoned (remedy_components_due_idx).
+const overdueCandidates = `SELECT k.id FROM remedy_components k
+	 WHERE k.overdue_at IS NULL AND k.reason_at IS NULL AND k.status NOT IN ('verified', 'declined') AND k.due_at <= now()
+	 ORDER BY k.due_at LIMIT ?`
+
+// SweepOverdueRemedies marks each component whose own clock ran out as
+// overdue, once, with an entry in the record of every case it concerns and a
+// redress.remedy.overdue event. Each component is handled in a transaction
+// that locks its cases first (as every path does) and then marks it only if
+// no other sweeper has, so N workers never mark one twice.
+func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, error) {
+	var ids []uuid.UUID
+	if err := db.Conn(ctx, s.db).Raw(overdueCandidates, limit).Scan(&ids).Error; err != nil {
+		return 0, fmt.Errorf("grievance: overdue remedies: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+			conn := db.Conn(ctx, s.db)
+			var cases []uuid.UUID
+			if err := conn.Raw(`SELECT c.id FROM cases c WHERE c.id IN (
+				    SELECT b.case_id FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id WHERE k.id = ?
+				    UNION SELECT l.case_id FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
+				      JOIN systemic_issue_cases l ON l.issue_id = b.systemic_issue_id WHERE k.id = ?)
+				  ORDER BY c.id FOR UPDATE OF c`, id, id).Scan(&cases).Error; err != nil {
+				return fmt.Errorf("grievance: overdue remedy: %w", err)
+			}
+			var k struct {
+				ID              uuid.UUID
+				DueAt           time.Time
+				Form, Status    string
+				CaseID          *uuid.UUID
+				SystemicIssueID *uuid.UUID
+			}
+			if err := conn.Raw(`UPDATE remedy_components k SET overdue_at = now() FROM remedy_bundles b
+				WHERE k.id = ? AND b.id = k.bundle_id AND k.overdue_at IS NULL AND k.reason_at IS NULL
+				  AND k.status NOT IN ('verified', 'declined') AND k.due_at <= now()
+				RETURNING k.id, k.due_at, k.form, k.status, b.case_id, b.systemic_issue_id`, id).Scan(&k).Error; err != nil {
+				return fmt.Errorf("grievance: overdue remedy: %w", err)
+			}
+			if k.ID == uuid.Nil {
+				return nil // another sweeper marked it, or it was settled meanwhile
+			}
+			due := k.DueAt.UTC()
+			for _, caseID := range cases {
+				if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem,
+					Action: "remedy.overdue", Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
+						"status": k.Status, "due_at": due, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
+					return err
+				}
+			}
+			ref := uuid.Nil
+			if k.CaseID != nil {
+				ref = *k.CaseID
+			}
+			if _, err := outbox.Add(ctx, s.db, events.RemedyOverdue, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
+				SystemicIssueID: k.SystemicIssueID, Status: k.Status, DueAt: &due}); err != nil {
+				return err
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,148 @@
+package grievance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/sla"
+)
+
+// AppealView is the appeal as people see it: whether and until when one may
+// be made, and once made, its state.
+type AppealView struct {
+	CanAppeal  bool       `json:"can_appeal"`
+	AppealBy   *time.Time `json:"appeal_by,omitempty"`
+	Rule       *sla.Rule  `json:"rule,omitempty"`
+	AppealedAt *time.Time `json:"appealed_at,omitempty"`
+	State      *string    `json:"state,omitempty"` // open, or decided (final at this level)
+	Reason     string     `json:"reason,omitempty"`
+	// ExcludedReviewers may not take the case again (staff only).
+	ExcludedReviewers []uuid.UUID `json:"excluded_reviewers,omitempty"`
+}
+
+// FeedbackView is the complainant's rating of the process.
+type FeedbackView struct {
+	Asked        bool       `json:"asked"` // the process reached a point where it is asked for
+	Given        bool       `json:"given"`
+	Satisfaction *int       `json:"satisfaction,omitempty"`
+	Comment      string     `json:"comment,omitempty"`
+	GivenAt      *time.Time `json:"given_at,omitempty"`
+}
+
+// Resolution is what follows a decision: remedies, the appeal, closure and
+// the complainant's rating.
+type Resolution struct {
+	Remedies  []RemedyComponent `json:"remedies"`
+	Appeal    AppealView        `json:"appeal"`
+	RootCause *string           `json:"root_cause,omitempty"`
+	ClosedAt  *time.Time        `json:"closed_at,omitempty"`
+	Feedback  FeedbackView      `json:"feedback"`
+}
+
+// resolution loads a case's resolution; forStaff adds what only staff see
+// (proposed remedies, who acted, the excluded reviewers).
+func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status string, forStaff bool) (*Resolution, error) {
+	var row struct {
+		AppealBy          *time.Time
+		AppealWindowRule  *string
+		AppealedAt        *time.Time
+		AppealState       *string
+		AppealReasonEnc   []byte
+		ExcludedReviewers string
+		RootCause         *string
+		ClosedAt          *time.Time
+		Satisfaction      *int
+		CommentEnc        []byte
+		GivenAt           *time.Time
+	}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT c.appeal_by, c.appeal_window_rule::text AS appeal_window_rule, c.appealed_at,
+		       c.appeal_state, c.appeal_reason_enc, array_to_json(c.excluded_reviewers)::text AS excluded_reviewers,
+		       c.root_cause, c.closed_at, f.satisfaction, f.comment_enc, f.created_at AS given_at
+		  FROM cases c LEFT JOIN case_feedback f ON f.case_id = c.id WHERE c.id = ?`, caseID).Scan(&row).Error; err != nil {
+		return nil, fmt.Errorf("grievance: resolution: %w", err)
+	}
+	r := &Resolution{RootCause: row.RootCause, ClosedAt: utcPtr(row.ClosedAt)}
+	var err error
+	if r.Remedies, err = s.remedies(ctx, caseID, !forStaff); err != nil {
+		return nil, err
+	}
+	a := &r.Appeal
+	a.AppealBy, a.AppealedAt, a.State = utcPtr(row.AppealBy), utcPtr(row.AppealedAt), row.AppealState
+	if row.AppealWindowRule != nil {
+		a.Rule = &sla.Rule{}
+		_ = json.Unmarshal([]byte(*row.AppealWindowRule), a.Rule)
+	}
+	a.CanAppeal = row.AppealState == nil && slices.Contains(appealable, status) &&
+		a.AppealBy != nil && time.Now().Before(*a.AppealBy)
+	if row.AppealReasonEnc != nil {
+		if a.Reason, err = s.keys.OpenString(purposeAppeal(caseID), row.AppealReasonEnc); err != nil {
+			return nil, fmt.Errorf("grievance: open appeal reason: %w", err)
+		}
+	}
+	fb := &r.Feedback
+	fb.Asked = slices.Contains(feedbackAfter, status)
+	fb.Given, fb.Satisfaction, fb.GivenAt = row.Satisfaction != nil, row.Satisfaction, utcPtr(row.GivenAt)
+	if row.CommentEnc != nil {
+		if fb.Comment, err = s.keys.OpenString(purposeFeedback(caseID), row.CommentEnc); err != nil {
+			return nil, fmt.Errorf("grievance: open feedback: %w", err)
+		}
+	}
+	if forStaff {
+		if err := json.Unmarshal([]byte(row.ExcludedReviewers), &a.ExcludedReviewers); err != nil {
+			return nil, fmt.Errorf("grievance: excluded reviewers: %w", err)
+		}
+		return r, nil
+	}
+	// Staff identities stay with the organisation.
+	for i := range r.Remedies {
+		c := &r.Remedies[i]
+		c.ImplementedBy, c.VerifiedBy = nil, nil
+		for j := range c.Evidence {
+			c.Evidence[j].By = uuid.Nil
+		}
+	}
+	return r, nil
+}
+
+// Step is something the complainant can do next, or where they can go.
+type Step struct {
+	Code  string     `json:"code"`
+	Label string     `json:"label"`
+	Until *time.Time `json:"until,omitempty"`
+}
+
+// nextSteps says, in plain words, what the complainant can do now. Going to
+// an independent body is always among them.
+func nextSteps(status string, r *Resolution) []Step {
+	var out []Step
+	if status == StatusAwaitingComplainant {
+		out = append(out, Step{Code: "answer", Label: "We need more information from you: please reply to our message."})
+	}
+	for _, c := range r.Remedies {
+		if c.Status == remedy.Offered && c.SystemicIssueID == nil {
+			out = append(out, Step{Code: "respond_to_offer", Label: "Tell us whether you accept each offer to put things right."})
+			break
+		}
+	}
+	if r.Appeal.CanAppeal {
+		out = append(out, Step{Code: "appeal", Until: r.Appeal.AppealBy,
+			Label: "If you disagree with the decision, you can appeal: a different person will look at your case again."})
+	}
+	if r.Appeal.State != nil && *r.Appeal.State == AppealDecided {
+		out = append(out, Step{Code: "appeal_final",
+			Label: "The decision on your appeal is final within this organisation."})
+	}
+	if r.Feedback.Asked && !r.Feedback.Given {
+		out = append(out, Step{Code: "give_feedback", Label: "Tell us how we handled your complaint (1 to 5)."})
+	}
+	return append(out, Step{Code: "independent_body",
+		Label: "At any time you can take your complaint to an independent body, such as a regulator, an ombudsman, " +
+			"a data protection authority or a court. " + RightsNotice})
+}

@@ -1,0 +1,229 @@
+// Package remedy holds the rules of remedy bundles: the five forms of
+// reparation (UN Basic Principles on the Right to a Remedy and Reparation,
+// principles 19–23) and their components, the moves a component may make, and
+// the check that no offer asks the complainant to give up a right.
+// Persistence lives with the case aggregate (internal/grievance).
+package remedy
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/text/currency"
+
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Forms of reparation.
+const (
+	Restitution    = "restitution"
+	Compensation   = "compensation"
+	Rehabilitation = "rehabilitation"
+	Satisfaction   = "satisfaction"
+	NonRepetition  = "non_repetition"
+)
+
+// Forms lists them in the order of the Basic Principles.
+var Forms = []string{Restitution, Compensation, Rehabilitation, Satisfaction, NonRepetition}
+
+// Subtypes are the kinds of component each form has; "other" is always allowed.
+var Subtypes = map[string][]string{
+	Restitution:    {"decision_reversed", "benefit_reinstated", "back_pay", "data_corrected", "access_restored", "other"},
+	Compensation:   {"financial_loss", "non_material_harm", "costs", "other"},
+	Rehabilitation: {"counselling", "medical_care", "legal_support", "social_support", "training_support", "other"},
+	Satisfaction:   {"apology", "acknowledgement_of_facts", "public_statement", "other"},
+	NonRepetition:  {"system_paused", "retrained", "threshold_changed", "policy_changed", "training", "human_oversight_added", "other"},
+}
+
+// Responsible parties.
+var Responsible = []string{"deployer", "provider", "other"}
+
+// Component statuses.
+const (
+	Proposed    = "proposed"
+	Offered     = "offered"
+	Accepted    = "accepted"
+	Declined    = "declined"
+	Implemented = "implemented"
+	Verified    = "verified"
+)
+
+// Statuses lists every component status.
+var Statuses = []string{Proposed, Offered, Accepted, Declined, Implemented, Verified}
+
+// Transitions are a component's legal moves; they must equal the
+// remedy_transitions table of migrations/00010_review.sql (a test checks).
+// A guarantee of non-repetition may go from offered to implemented without
+// the complainant's acceptance (see MayImplement).
+var Transitions = map[string][]string{
+	Proposed:    {Offered},
+	Offered:     {Accepted, Declined, Implemented},
+	Accepted:    {Implemented},
+	Implemented: {Verified},
+}
+
+// CanMove reports whether a component of form may move from → to.
+func CanMove(form, from, to string) bool {
+	if !slices.Contains(Transitions[from], to) {
+		return false
+	}
+	return !(from == Offered && to == Implemented) || form == NonRepetition
+}
+
+// Limits on a component.
+const (
+	MaxComponents  = 20
+	MaxDescription = 5000
+	MaxDueAhead    = 5 * 366 * 24 * time.Hour
+)
+
+// ComponentInput is one component of POST …/remedies.
+type ComponentInput struct {
+	Form            string  `json:"form"`
+	Subtype         string  `json:"subtype"`
+	Description     string  `json:"description"`
+	Responsible     string  `json:"responsible"`
+	ResponsibleName string  `json:"responsible_name"`
+	Amount          Decimal `json:"amount"` // e.g. "1250.00" or 1250
+	Currency        string  `json:"currency"`
+	DueAt           string  `json:"due_at"` // RFC 3339, or a date meaning the end of that day (UTC)
+}
+
+// Component is a validated ComponentInput.
+type Component struct {
+	Form, Subtype, Description, Responsible string
+	ResponsibleName                         *string
+	Amount, Currency                        *string
+	DueAt                                   time.Time
+}
+
+// Decimal is an amount given as a JSON number (1250.5) or string ("1250.50"),
+// kept as its digits so no float ever rounds money.
+type Decimal string
+
+// UnmarshalJSON takes a number or a string.
+func (d *Decimal) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if s == "null" {
+		*d = ""
+		return nil
+	}
+	if strings.HasPrefix(s, `"`) {
+		var str string
+		if err := json.Unmarshal(b, &str); err != nil {
+			return err
+		}
+		*d = Decimal(str)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("amount: %w", err)
+	}
+	*d = Decimal(n.String())
+	return nil
+}
+
+var amountPattern = regexp.MustCompile(`^[0-9]{1,12}(\.[0-9]{1,2})?$`)
+
+// Validate checks a bundle's components at now, naming each field at fault
+// (components[2].currency), and returns them cleaned. onlyForms, when given,
+// restricts the forms allowed (a systemic issue takes only non-repetition).
+func Validate(in []ComponentInput, now time.Time, onlyForms ...string) ([]Component, error) {
+	var f fault.Fields
+	if len(in) == 0 || len(in) > MaxComponents {
+		f.Addf("components", "required", "give 1 to %d components", MaxComponents)
+	}
+	out := make([]Component, 0, len(in))
+	for i, c := range in {
+		at := func(field string) string { return fmt.Sprintf("components[%d].%s", i, field) }
+		var v Component
+		v.Form = c.Form
+		switch {
+		case !slices.Contains(Forms, c.Form):
+			f.Addf(at("form"), "invalid", "must be one of %s", strings.Join(Forms, ", "))
+		case len(onlyForms) > 0 && !slices.Contains(onlyForms, c.Form):
+			f.Addf(at("form"), "not_allowed_here", "only %s components can be given here", strings.Join(onlyForms, ", "))
+		case !slices.Contains(Subtypes[c.Form], c.Subtype):
+			f.Addf(at("subtype"), "invalid", "for %s, one of %s", c.Form, strings.Join(Subtypes[c.Form], ", "))
+		}
+		v.Subtype = c.Subtype
+		v.Description = strings.TrimSpace(c.Description)
+		switch n := len([]rune(v.Description)); {
+		case n < 10:
+			f.Add(at("description"), "required", "say in at least 10 characters what will be done")
+		case n > MaxDescription:
+			f.Addf(at("description"), "too_long", "at most %d characters", MaxDescription)
+		default:
+			if w := Waiver(v.Description); w != "" {
+				f.Addf(at("description"), "waiver_forbidden", "an offer may never ask the complainant to give up the right "+
+					"to go to a court, a regulator or a union (found %q)", w)
+			}
+		}
+		v.Responsible = c.Responsible
+		if !slices.Contains(Responsible, c.Responsible) {
+			f.Addf(at("responsible"), "invalid", "must be one of %s", strings.Join(Responsible, ", "))
+		}
+		name := strings.TrimSpace(c.ResponsibleName)
+		switch {
+		case c.Responsible == "other" && (name == "" || len([]rune(name)) > 200):
+			f.Add(at("responsible_name"), "required", "name the party responsible (1 to 200 characters)")
+		case c.Responsible != "other" && name != "":
+			f.Add(at("responsible_name"), "not_allowed", "only when responsible is other")
+		case name != "":
+			v.ResponsibleName = &name
+		}
+		amount := string(c.Amount)
+		switch {
+		case amount == "" && c.Form == Compensation:
+			f.Add(at("amount"), "required", "compensation needs an amount, such as \"1250.00\"")
+		case amount != "" && (!amountPattern.MatchString(amount) || strings.Trim(amount, "0.") == ""):
+			f.Add(at("amount"), "invalid", "a positive amount with at most 2 decimals, such as \"1250.00\"")
+		case amount != "":
+			v.Amount = &amount
+		}
+		switch {
+		case amount != "" && c.Currency == "":
+			f.Add(at("currency"), "required", "an ISO 4217 code, such as EUR")
+		case c.Currency != "" && amount == "":
+			f.Add(at("currency"), "not_allowed", "only with an amount")
+		case c.Currency != "":
+			if u, err := currency.ParseISO(c.Currency); err != nil || u.String() != c.Currency {
+				f.Add(at("currency"), "invalid", "an ISO 4217 code in capitals, such as EUR")
+			} else {
+				v.Currency = &c.Currency
+			}
+		}
+		due, err := ParseDue(c.DueAt)
+		switch {
+		case c.DueAt == "":
+			f.Add(at("due_at"), "required", "when it will be done, e.g. 2027-01-31 or 2027-01-31T17:00:00Z")
+		case err != nil:
+			f.Add(at("due_at"), "invalid", "a date (2027-01-31) or date and time (2027-01-31T17:00:00Z)")
+		case !due.After(now):
+			f.Add(at("due_at"), "in_the_past", "must be in the future")
+		case due.Sub(now) > MaxDueAhead:
+			f.Add(at("due_at"), "too_far", "at most 5 years ahead")
+		}
+		v.DueAt = due
+		out = append(out, v)
+	}
+	return out, f.Err()
+}
+
+// ParseDue reads an RFC 3339 date-time, or a date meaning the end of that
+// day in UTC.
+func ParseDue(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), nil
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return d.Add(24*time.Hour - time.Second).UTC(), nil
+}
