@@ -1,0 +1,258 @@
+package api_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/testenv/teststack"
+)
+
+// decided files a case, has Rita claim and decide it, and returns it.
+func decided(t *testing.T, s *teststack.Stack, rita string) teststack.Filed {
+	t.Helper()
+	f := claimed(t, s, teststack.ValidCase(), rita)
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita,
+		Body: teststack.Decision("overturned")}); r.Status != 200 {
+		t.Fatalf("decide: %d %s", r.Status, r.Body)
+	}
+	return f
+}
+
+func itemIDs(t *testing.T, r *teststack.Response) []string {
+	t.Helper()
+	var ids []string
+	for _, c := range r.JSON(t)["items"].([]any) {
+		ids = append(ids, c.(map[string]any)["id"].(string))
+	}
+	return ids
+}
+
+// Remedy moves the organisation may not make, each with a clear 4xx and
+// nothing written; a declined offer closes only with a recorded reason.
+func TestRemedyRefusedMovesAndReasons(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	rita, rui, sam := s.Reviewer(), s.Login("reviewer2@example.org"), s.Login("supervisor@example.org")
+
+	// Not before a decision.
+	early := claimed(t, s, teststack.ValidCase(), rita)
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + early.ID + "/remedies", Token: rita, Body: bundle(false)}); r.Status != 409 ||
+		r.JSON(t)["code"] != "not_decided" {
+		t.Errorf("remedies before a decision: %d %s", r.Status, r.Body)
+	}
+
+	f := decided(t, s, rita)
+	path := "/api/v1/cases/" + f.ID
+	me := s.ComplainantToken(f)
+	// Only the case's reviewer or a supervisor.
+	if r := s.Do(req{Method: "POST", Path: path + "/remedies", Token: rui, Body: bundle(false)}); r.Status != 403 {
+		t.Errorf("another reviewer proposes: %d %s", r.Status, r.Body)
+	}
+	// Every field at fault is named.
+	bad := map[string]any{"components": []map[string]any{{"form": "compensation", "subtype": "financial_loss",
+		"description": "Money.", "responsible": "other", "amount": "12.345", "currency": "EURO", "due_at": "yesterday"}}}
+	r := s.Do(req{Method: "POST", Path: path + "/remedies", Token: rita, Body: bad})
+	for _, want := range []string{"components[0].description", "components[0].responsible_name", "components[0].amount",
+		"components[0].currency", "components[0].due_at"} {
+		if r.Status != 422 || !strings.Contains(string(r.Body), `"`+want+`"`) {
+			t.Errorf("bad bundle does not name %s: %d %s", want, r.Status, r.Body)
+		}
+	}
+	if r := s.Do(req{Method: "POST", Path: path + "/remedies", Token: rita,
+		Body: map[string]any{"components": []any{}, "extra": 1}}); r.Status != 400 && r.Status != 422 {
+		t.Errorf("unknown field: %d %s", r.Status, r.Body)
+	}
+	var n int
+	s.Core.DB.Raw(`SELECT count(*) FROM remedy_bundles`).Scan(&n)
+	if n != 0 {
+		t.Fatal("a refused bundle was written")
+	}
+
+	// Proposed, not yet offered: the complainant sees nothing and cannot answer.
+	r = s.Do(req{Method: "POST", Path: path + "/remedies", Token: rita, Body: bundle(false)})
+	if r.Status != 201 {
+		t.Fatalf("propose: %d %s", r.Status, r.Body)
+	}
+	ids := itemIDs(t, r)
+	if got := components(t, s.Do(req{Method: "GET", Path: "/api/v1/complainant/case", Token: me}).JSON(t)); len(got) != 0 {
+		t.Errorf("the complainant sees proposed remedies: %v", got)
+	}
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/complainant/case/remedies/" + ids[0] + "/response", Token: me,
+		Body: map[string]any{"accept": true}}); r.Status != 404 {
+		t.Errorf("answering a proposal: %d %s", r.Status, r.Body)
+	}
+	var status string
+	s.Core.DB.Raw(`SELECT status FROM cases WHERE id = ?`, f.ID).Scan(&status)
+	if status != "decided" {
+		t.Errorf("proposing moved the case to %s", status)
+	}
+	// Verify a proposal: illegal.
+	if r := s.Do(req{Method: "POST", Path: path + "/remedies/" + ids[0] + "/status", Token: sam,
+		Body: map[string]any{"status": "verified", "evidence": map[string]any{"note": "Looks fine to me."}}}); r.Status != 409 ||
+		r.JSON(t)["code"] != "illegal_remedy_move" {
+		t.Errorf("verify a proposal: %d %s", r.Status, r.Body)
+	}
+	// Evidence must be attached to the case.
+	if r := s.Do(req{Method: "POST", Path: path + "/remedies/" + ids[0] + "/status", Token: rita,
+		Body: map[string]any{"status": "offered", "evidence": map[string]any{"note": "not needed here"}}}); r.Status != 422 {
+		t.Errorf("evidence with an offer: %d %s", r.Status, r.Body)
+	}
+	for _, id := range ids {
+		if r := s.Do(req{Method: "POST", Path: path + "/remedies/" + id + "/status", Token: rita,
+			Body: map[string]any{"status": "offered"}}); r.Status != 200 {
+			t.Fatalf("offer: %d %s", r.Status, r.Body)
+		}
+	}
+	s.Core.DB.Raw(`SELECT status FROM cases WHERE id = ?`, f.ID).Scan(&status)
+	if status != "remedy_in_progress" {
+		t.Errorf("offering left the case %s", status)
+	}
+	// The complainant accepts two and declines the apology.
+	for i, id := range ids {
+		r := s.Do(req{Method: "POST", Path: "/api/v1/complainant/case/remedies/" + id + "/response", Token: me,
+			Body: map[string]any{"accept": i < 2, "comment": "A letter will not give me my shifts back."}})
+		if r.Status != 200 {
+			t.Fatalf("answer %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/complainant/case/remedies/" + ids[0] + "/response", Token: me,
+		Body: map[string]any{"comment": "no answer"}}); r.Status != 422 {
+		t.Errorf("answer without accept: %d %s", r.Status, r.Body)
+	}
+	// Another complainant cannot answer this case's offers.
+	other := s.File(teststack.ValidCase())
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/complainant/case/remedies/" + ids[0] + "/response",
+		Token: s.ComplainantToken(other), Body: map[string]any{"accept": false}}); r.Status != 404 {
+		t.Errorf("someone else's offer: %d %s", r.Status, r.Body)
+	}
+	// A declined component cannot be implemented.
+	if r := s.Do(req{Method: "POST", Path: path + "/remedies/" + ids[2] + "/status", Token: rita,
+		Body: map[string]any{"status": "implemented", "evidence": map[string]any{"note": "Sent the letter anyway."}}}); r.Status != 409 {
+		t.Errorf("implement a declined offer: %d %s", r.Status, r.Body)
+	}
+	for _, id := range ids[:2] {
+		for _, step := range []struct{ status, tok string }{{"implemented", rita}, {"verified", sam}} {
+			if r := s.Do(req{Method: "POST", Path: path + "/remedies/" + id + "/status", Token: step.tok,
+				Body: map[string]any{"status": step.status, "evidence": map[string]any{"note": "Payroll run of 30 November."}}}); r.Status != 200 {
+				t.Fatalf("%s: %d %s", step.status, r.Status, r.Body)
+			}
+		}
+	}
+	// The declined apology blocks closure until a reason is recorded.
+	r = s.Do(req{Method: "POST", Path: path + "/close", Token: rita,
+		Body: map[string]string{"root_cause": "data", "reason": "Shifts restored and wages paid."}})
+	if r.Status != 409 || !strings.Contains(string(r.Body), "remedies["+ids[2]+"]") {
+		t.Fatalf("close with a declined, unreasoned component: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(req{Method: "POST", Path: path + "/remedies/" + ids[2] + "/reason", Token: rita,
+		Body: map[string]string{"reason": "ok"}}); r.Status != 422 {
+		t.Errorf("short reason: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(req{Method: "POST", Path: path + "/remedies/" + ids[2] + "/reason", Token: rita,
+		Body: map[string]string{"reason": "The complainant declined the apology; no other satisfaction was asked for."}}); r.Status != 200 {
+		t.Fatalf("reason: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(req{Method: "POST", Path: path + "/remedies/" + ids[0] + "/reason", Token: rita,
+		Body: map[string]string{"reason": "Already verified, so this is refused."}}); r.Status != 409 {
+		t.Errorf("reason on a verified component: %d %s", r.Status, r.Body)
+	}
+	view := s.Do(req{Method: "GET", Path: "/api/v1/complainant/case", Token: me}).JSON(t)
+	if c := components(t, view)[2]; c["status"] != "declined" || c["settled"] != true || !strings.Contains(c["reason"].(string), "declined") {
+		t.Errorf("declined component in the view: %v", c)
+	}
+	if r := s.Do(req{Method: "POST", Path: path + "/close", Token: rita,
+		Body: map[string]string{"root_cause": "data", "reason": "Shifts restored and wages paid."}}); r.Status != 200 {
+		t.Fatalf("close: %d %s", r.Status, r.Body)
+	}
+	// A closed case takes no more remedy moves.
+	if r := s.Do(req{Method: "POST", Path: path + "/remedies", Token: rita, Body: bundle(true)}); r.Status != 409 {
+		t.Errorf("remedies on a closed case: %d %s", r.Status, r.Body)
+	}
+	// Feedback before a decision is too early.
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/complainant/case/feedback", Token: s.ComplainantToken(early),
+		Body: map[string]any{"satisfaction": 3}}); r.Status != 409 || r.JSON(t)["code"] != "too_early" {
+		t.Errorf("early feedback: %d %s", r.Status, r.Body)
+	}
+}
+
+// Go's component moves and the remedy_transitions table the trigger enforces
+// are the same, and the trigger refuses an illegal move by anyone.
+func TestRemedyTransitionsMatchDatabase(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	var rows []struct{ FromStatus, ToStatus string }
+	if err := s.Core.DB.Raw(`SELECT from_status, to_status FROM remedy_transitions`).Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, tos := range remedy.Transitions {
+		n += len(tos)
+	}
+	if n != len(rows) {
+		t.Errorf("Go lists %d moves, the database %d", n, len(rows))
+	}
+	for _, r := range rows {
+		if !remedy.CanMove(remedy.NonRepetition, r.FromStatus, r.ToStatus) {
+			t.Errorf("database allows %s → %s, Go does not", r.FromStatus, r.ToStatus)
+		}
+	}
+	rita := s.Reviewer()
+	f := decided(t, s, rita)
+	ids := itemIDs(t, s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/remedies", Token: rita, Body: bundle(true)}))
+	// Straight to verified, behind the API's back: the database refuses.
+	err := s.Core.DB.Exec(`UPDATE remedy_components SET status = 'verified' WHERE id = ?`, ids[0]).Error
+	if err == nil || !strings.Contains(err.Error(), "illegal remedy status transition") {
+		t.Errorf("database allowed offered → verified: %v", err)
+	}
+	// Implemented without acceptance, for anything but non-repetition: refused too.
+	err = s.Core.DB.Exec(`UPDATE remedy_components SET status = 'implemented' WHERE id = ?`, ids[1]).Error
+	if err == nil {
+		t.Error("database allowed a compensation to be implemented without acceptance")
+	}
+}
+
+// A component's own clock: once its due date passes unsettled, the sweeper
+// marks it overdue once, in the case record and as an event.
+func TestOverdueRemedyIsMarkedOnce(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	rita := s.Reviewer()
+	f := decided(t, s, rita)
+	ids := itemIDs(t, s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/remedies", Token: rita, Body: bundle(true)}))
+	s.Core.DB.Exec(`UPDATE remedy_components SET due_at = now() - interval '1 hour' WHERE id = ?`, ids[1])
+	ctx := context.Background()
+	total := 0
+	errs := make(chan error, 4)
+	counts := make(chan int, 4)
+	for range 4 { // four sweepers at once
+		go func() {
+			n, err := s.Core.Grievance.SweepOverdueRemedies(ctx, 100)
+			counts <- n
+			errs <- err
+		}()
+	}
+	for range 4 {
+		total += <-counts
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if total != 1 {
+		t.Fatalf("overdue marked %d times", total)
+	}
+	var events, entries int
+	s.Core.DB.Raw(`SELECT count(*) FROM outbox WHERE subject = 'redress.remedy.overdue' AND payload->>'case_id' = ?`, f.ID).Scan(&events)
+	s.Core.DB.Raw(`SELECT count(*) FROM audit_entries WHERE case_id = ? AND action = 'remedy.overdue'`, f.ID).Scan(&entries)
+	if events != 1 || entries != 1 {
+		t.Errorf("overdue events %d, entries %d", events, entries)
+	}
+	view := s.Do(req{Method: "GET", Path: "/api/v1/complainant/case", Token: s.ComplainantToken(f)}).JSON(t)
+	if c := components(t, view)[1]; c["overdue_at"] == nil {
+		t.Errorf("the complainant does not see the missed date: %v", c)
+	}
+	if n, err := s.Core.Grievance.SweepOverdueRemedies(ctx, 100); err != nil || n != 0 {
+		t.Errorf("second sweep: %d %v", n, err)
+	}
+}
