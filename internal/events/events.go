@@ -30,6 +30,12 @@ const (
 	SLABreached       = "redress.sla.breached" // a clock ran out unsatisfied (SLA data)
 	// EscalationRequested: a case should go to an independent body (issue #5 acts on it).
 	EscalationRequested = "redress.escalation.requested"
+	// Systemic issues (issue #4): a case linked to or unlinked from an issue
+	// (SystemicLink data), and enough cases about one AI system opened within
+	// its window (SystemicAlertData; case_id is the case that crossed the threshold).
+	SystemicLinked   = "redress.systemic.linked"
+	SystemicUnlinked = "redress.systemic.unlinked"
+	SystemicAlert    = "redress.systemic.alert"
 )
 
 // Envelope is the JSON body of every event.
@@ -83,6 +89,26 @@ type SLA struct {
 	// Notify says whether people are to be emailed (a breach, where the
 	// policy's breach actions say so; every warning).
 	Notify bool `json:"notify"`
+}
+
+// SystemicLink is the data of SystemicLinked and SystemicUnlinked.
+type SystemicLink struct {
+	IssueID    uuid.UUID `json:"issue_id"`
+	Reference  string    `json:"reference"` // SI-00001
+	AISystemID uuid.UUID `json:"ai_system_id"`
+	Mechanism  string    `json:"mechanism"`
+}
+
+// SystemicAlertData is the data of SystemicAlert: ids and counts only (the
+// alert itself lists the cases: GET /api/v1/systemic-alerts).
+type SystemicAlertData struct {
+	AlertID     uuid.UUID `json:"alert_id"`
+	AISystemID  uuid.UUID `json:"ai_system_id"`
+	CaseCount   int       `json:"case_count"`
+	Threshold   int       `json:"threshold"`
+	WindowHours int       `json:"window_hours"`
+	WindowFrom  time.Time `json:"window_from"`
+	WindowTo    time.Time `json:"window_to"`
 }
 
 // StreamConfig is the stream definition; replicas is 1 for one server, 3 in a cluster.
@@ -145,6 +171,8 @@ func EnsureAdvisoryStream(ctx context.Context, js jetstream.JetStream, replicas 
 const (
 	ConsumerIntake = "intake"
 	ConsumerRouter = "router"
+	// ConsumerSystemic checks each submitted case against its AI system's alert threshold.
+	ConsumerSystemic = "systemic-alerts"
 	// ConsumerDeadLetters reads the advisory stream.
 	ConsumerDeadLetters = "dead-letters"
 )
