@@ -212,6 +212,14 @@ type Detail struct {
 	Messages            []Message       `json:"messages"`
 	Decisions           []DecisionView  `json:"decisions"`
 	AllowedTransitions  []string        `json:"allowed_transitions"`
+	SystemicIssues      []SystemicRef   `json:"systemic_issues"`
+}
+
+// SystemicRef is a systemic issue a case is linked to (internal/systemic).
+type SystemicRef struct {
+	ID        uuid.UUID `json:"id"`
+	Reference string    `json:"reference"`
+	Title     string    `json:"title"`
 }
 
 // Get returns a case with its sensitive fields opened.
@@ -310,6 +318,12 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	}
 	if d.Decisions, err = s.decisions(ctx, id, false); err != nil {
 		return nil, err
+	}
+	d.SystemicIssues = []SystemicRef{}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT i.id, i.reference, i.title FROM systemic_issue_cases l
+		  JOIN systemic_issues i ON i.id = l.issue_id WHERE l.case_id = ? ORDER BY i.created_at, i.id`, id).
+		Scan(&d.SystemicIssues).Error; err != nil {
+		return nil, fmt.Errorf("grievance: systemic issues: %w", err)
 	}
 	return d, nil
 }
