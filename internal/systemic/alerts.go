@@ -109,6 +109,9 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 			 ORDER BY submitted_at, id`, systemID, from, to).Scan(&ids).Error; err != nil {
 			return fmt.Errorf("systemic: cases in window: %w", err)
 		}
+		if len(ids) < sys[0].Threshold {
+			return nil // cannot be: the count was read under the lock, and cases are never deleted
+		}
 		strs := make(db.TextArray, len(ids))
 		for i, id := range ids {
 			strs[i] = id.String()
@@ -121,7 +124,9 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 			return fmt.Errorf("systemic: raise alert: %w", err)
 		}
 		a.RaisedAt = to
-		if _, err := outbox.Add(ctx, s.db, events.SystemicAlert, caseID, events.SystemicAlertData{AlertID: a.ID,
+		// The event is about the case that reached the threshold: the
+		// threshold-th of the window's cases, whichever case's check ran.
+		if _, err := outbox.Add(ctx, s.db, events.SystemicAlert, ids[a.Threshold-1], events.SystemicAlertData{AlertID: a.ID,
 			AISystemID: systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
 			WindowFrom: from, WindowTo: to}); err != nil {
 			return err

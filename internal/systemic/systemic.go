@@ -146,14 +146,14 @@ func (s *Service) Create(ctx context.Context, by uuid.UUID, in CreateRequest) (u
 			return f.Err()
 		}
 		if alertID != nil {
-			var alertSystem *uuid.UUID
+			var alertSystem []uuid.UUID
 			if err := conn.Raw(`SELECT ai_system_id FROM systemic_alerts WHERE id = ?`, *alertID).Scan(&alertSystem).Error; err != nil {
 				return fmt.Errorf("systemic: alert: %w", err)
 			}
 			switch {
-			case alertSystem == nil:
+			case len(alertSystem) == 0:
 				f.Add("alert_id", "not_found", "no systemic alert has that id")
-			case *alertSystem != systemID:
+			case alertSystem[0] != systemID:
 				f.Add("alert_id", "other_ai_system", "the alert is about another AI system")
 			}
 		}
