@@ -24,6 +24,7 @@ import (
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
+	"github.com/redresshq/redress/internal/systemic"
 )
 
 // Deps are what the API needs.
@@ -37,6 +38,7 @@ type Deps struct {
 	Review              *review.Service
 	Clocks              *clocks.Service
 	Notify              *notify.Notifier // webhook endpoints and their delivery log
+	Systemic            *systemic.Service
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
 	BodyLimit           int

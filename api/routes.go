@@ -94,5 +94,16 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/admin/queues/:id/members", staff, admins, a.queueMembers, nil},
 		{fiber.MethodPut, "/api/v1/admin/queues/:id/members/:user_id", staff, admins, a.putQueueMember, nil},
 		{fiber.MethodDelete, "/api/v1/admin/queues/:id/members/:user_id", staff, admins, a.deleteQueueMember, nil},
+
+		{fiber.MethodGet, "/api/v1/systemic-issues", staff, caseWorkers, a.listSystemicIssues, nil},
+		{fiber.MethodPost, "/api/v1/systemic-issues", staff, caseWorkers, a.createSystemicIssue, nil},
+		{fiber.MethodGet, "/api/v1/systemic-issues/:id", staff, caseWorkers, a.getSystemicIssue, nil},
+		{fiber.MethodPost, "/api/v1/systemic-issues/:id/cases", staff, caseWorkers, a.linkSystemicCases, nil},
+		{fiber.MethodDelete, "/api/v1/systemic-issues/:id/cases/:case_id", staff, caseWorkers, a.unlinkSystemicCase, nil},
+		{fiber.MethodPost, "/api/v1/systemic-issues/:id/resolve", staff, supervisors, a.resolveSystemicIssue, nil},
+		{fiber.MethodGet, "/api/v1/systemic-alerts", staff, supervisors, a.listSystemicAlerts, nil},
+		{fiber.MethodPost, "/api/v1/systemic-alerts/:id/acknowledge", staff, supervisors, a.acknowledgeSystemicAlert, nil},
+		{fiber.MethodGet, "/api/v1/admin/ai-systems/:id/alerting", staff, admins, a.getAlerting, nil},
+		{fiber.MethodPut, "/api/v1/admin/ai-systems/:id/alerting", staff, admins, a.putAlerting, nil},
 	}
 }

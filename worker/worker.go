@@ -29,6 +29,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/natsx"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
+	"github.com/redresshq/redress/internal/systemic"
 )
 
 // Runner is the worker process.
@@ -38,10 +39,11 @@ type Runner struct {
 	Log         *slog.Logger
 	Grievance   *grievance.Service
 	Routing     *routing.Service
-	Notify      *notify.Notifier // emails and webhooks; nil for none
-	Clocks      *clocks.Service  // SLA timers; nil sweeps none
-	Review      *review.Service  // auto-assignment; nil assigns none
-	SweepEvery  time.Duration    // how often due SLA timers are looked for (default 5s)
+	Notify      *notify.Notifier  // emails and webhooks; nil for none
+	Clocks      *clocks.Service   // SLA timers; nil sweeps none
+	Review      *review.Service   // auto-assignment; nil assigns none
+	Systemic    *systemic.Service // systemic alerts; nil raises none
+	SweepEvery  time.Duration     // how often due SLA timers are looked for (default 5s)
 	Replicas    int
 	Concurrency int    // messages each consumer handles at once (default 8)
 	Addr        string // health and metrics; empty for none
@@ -49,11 +51,30 @@ type Runner struct {
 
 // Consumers are the durable consumers this worker runs.
 func (w *Runner) Consumers() []Consumer {
-	return append([]Consumer{
+	out := []Consumer{
 		{Name: events.ConsumerIntake, Subject: events.CaseSubmitted, Handle: w.recordReceived},
 		{Name: events.ConsumerRouter, Subject: events.CaseSubmitted, Handle: w.route},
 		{Name: events.ConsumerAppeals, Subject: events.CaseAppealed, Handle: w.assignAppeal},
-	}, w.notifyConsumers()...)
+	}
+	if w.Systemic != nil {
+		out = append(out, Consumer{Name: events.ConsumerSystemic, Subject: events.CaseSubmitted, Handle: w.checkAlert})
+	}
+	return append(out, w.notifyConsumers()...)
+}
+
+// checkAlert raises a systemic alert when the submitted case brings its AI
+// system's cases within the window to the threshold (issue #4). A
+// redelivered event is skipped by processed_events, and an alert already
+// raised within the window by the check itself.
+func (w *Runner) checkAlert(ctx context.Context, env *events.Envelope) error {
+	a, err := w.Systemic.CheckAlert(ctx, env.CaseID)
+	if fault.Is(err, fault.NotFound) {
+		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
+	}
+	if err == nil && a != nil {
+		w.Log.Info("systemic alert raised", "alert_id", a.ID, "ai_system_id", a.AISystemID, "cases", a.CaseCount)
+	}
+	return err
 }
 
 // notifyConsumers are the notifier's consumers (issue #3, item 6), its poison

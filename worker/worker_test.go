@@ -16,6 +16,7 @@ import (
 
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/notify"
+	"github.com/redresshq/redress/internal/systemic"
 	"github.com/redresshq/redress/internal/testenv"
 	"github.com/redresshq/redress/internal/testenv/teststack"
 	"github.com/redresshq/redress/worker"
@@ -198,19 +199,23 @@ func TestPoisonMessagesGoToDeadLetters(t *testing.T) {
 	var rows []struct{ Consumer, EventID string }
 	testenv.Eventually(t, 10*time.Second, "a dead letter from each consumer", func() bool {
 		s.Core.DB.Raw(`SELECT consumer, event_id FROM dead_letters ORDER BY consumer`).Scan(&rows)
-		return len(rows) == 3
+		return len(rows) == 4
 	})
 	if rows[0].Consumer != events.ConsumerIntake || rows[1].Consumer != events.ConsumerRouter ||
-		rows[2].Consumer != notify.ConsumerWebhooks ||
-		rows[0].EventID != "poison-1" || rows[1].EventID != "poison-1" || rows[2].EventID != "poison-1" {
+		rows[2].Consumer != events.ConsumerSystemic || rows[3].Consumer != notify.ConsumerWebhooks {
 		t.Errorf("dead letters %+v", rows)
+	}
+	for _, r := range rows {
+		if r.EventID != "poison-1" {
+			t.Errorf("dead letter %+v", r)
+		}
 	}
 	// Terminated, not redelivered: still one row each.
 	time.Sleep(1500 * time.Millisecond)
 	var n int
 	s.Core.DB.Raw(`SELECT count(*) FROM dead_letters`).Scan(&n)
-	if n != 3 {
-		t.Errorf("%d dead letters, want 3", n)
+	if n != 4 {
+		t.Errorf("%d dead letters, want 4", n)
 	}
 	// Not JSON: it cannot go back through the outbox, and the admin is told why.
 	var id int64
@@ -306,5 +311,46 @@ func TestMaxDeliveriesBecomeDeadLettersAndReplay(t *testing.T) {
 	})
 	if r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/admin/dead-letters/999999/replay", Token: admin}); r.Status != 404 {
 		t.Errorf("unknown dead letter: %d", r.Status)
+	}
+}
+
+// Two workers share the systemic-alerts consumer: however the submitted
+// events are spread between them, one alert is raised.
+func TestSystemicAlertRaisedOnceByTwoWorkers(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{Worker: true})
+	s.StartWorker()
+	ctx := context.Background()
+	var sys uuid.UUID
+	if err := s.Core.DB.Raw(`SELECT id FROM ai_systems WHERE slug = 'benefits-fraud-detector'`).Row().Scan(&sys); err != nil {
+		t.Fatal(err)
+	}
+	threshold, hours := 3, 24
+	if _, err := s.Core.Systemic.SetAlerting(ctx, sys, systemic.AlertingInput{Threshold: &threshold, WindowHours: &hours}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := teststack.ValidCase()
+			delete(body, "ai_system_other")
+			body["ai_system_id"] = sys.String()
+			body["description"] = fmt.Sprintf("Complaint %d: my benefit was suspended as a fraud risk.", i)
+			s.File(body)
+		}()
+	}
+	wg.Wait()
+	testenv.Eventually(t, 30*time.Second, "every case's alert check", func() bool {
+		var n int
+		s.Core.DB.Raw(`SELECT count(*) FROM processed_events WHERE consumer = ?`, events.ConsumerSystemic).Scan(&n)
+		return n == 12
+	})
+	var alerts, alertEvents int
+	s.Core.DB.Raw(`SELECT count(*) FROM systemic_alerts`).Scan(&alerts)
+	s.Core.DB.Raw(`SELECT count(*) FROM outbox WHERE subject = ?`, events.SystemicAlert).Scan(&alertEvents)
+	if alerts != 1 || alertEvents != 1 {
+		t.Errorf("%d alerts and %d alert events, want 1 and 1", alerts, alertEvents)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
+	"github.com/redresshq/redress/internal/systemic"
 	"github.com/redresshq/redress/worker"
 )
 
@@ -42,6 +43,7 @@ type Core struct {
 	Review    *review.Service
 	Clocks    *clocks.Service
 	Notify    *notify.Notifier
+	Systemic  *systemic.Service
 }
 
 // NewCore opens the database and builds the services.
@@ -69,6 +71,7 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Routing:   routing.New(gdb, clk),
 		Review:    review.New(gdb),
 		Clocks:    clk,
+		Systemic:  systemic.New(gdb),
 	}
 	c.Notify = notify.New(c.NotifyOptions())
 	return c
@@ -110,7 +113,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App
 	}
 	return api.New(api.Deps{
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
-		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify,
+		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		BodyLimit: c.Config.BodyLimit, Checks: checks, Mount: mount,
 	})
@@ -119,7 +122,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App
 // Worker builds the worker runner.
 func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
 	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance, Routing: c.Routing,
-		Notify: c.Notify, Clocks: c.Clocks, Review: c.Review, SweepEvery: c.Config.SweepEvery, Replicas: c.Config.NATSReplicas, Addr: addr}
+		Notify: c.Notify, Clocks: c.Clocks, Review: c.Review, Systemic: c.Systemic, SweepEvery: c.Config.SweepEvery, Replicas: c.Config.NATSReplicas, Addr: addr}
 }
 
 // Close closes the database.

@@ -39,6 +39,12 @@ const (
 	RemedyProposed      = "redress.remedy.proposed"
 	RemedyStatusChanged = "redress.remedy.status_changed"
 	RemedyOverdue       = "redress.remedy.overdue"
+	// Systemic issues (issue #4): a case linked to or unlinked from an issue
+	// (SystemicLink data), and enough cases about one AI system opened within
+	// its window (SystemicAlertData; case_id is the case that crossed the threshold).
+	SystemicLinked   = "redress.systemic.linked"
+	SystemicUnlinked = "redress.systemic.unlinked"
+	SystemicAlert    = "redress.systemic.alert"
 )
 
 // Remedy is the data of the remedy events.
@@ -104,6 +110,26 @@ type SLA struct {
 	Notify bool `json:"notify"`
 }
 
+// SystemicLink is the data of SystemicLinked and SystemicUnlinked.
+type SystemicLink struct {
+	IssueID    uuid.UUID `json:"issue_id"`
+	Reference  string    `json:"reference"` // SI-00001
+	AISystemID uuid.UUID `json:"ai_system_id"`
+	Mechanism  string    `json:"mechanism"`
+}
+
+// SystemicAlertData is the data of SystemicAlert: ids and counts only (the
+// alert itself lists the cases: GET /api/v1/systemic-alerts).
+type SystemicAlertData struct {
+	AlertID     uuid.UUID `json:"alert_id"`
+	AISystemID  uuid.UUID `json:"ai_system_id"`
+	CaseCount   int       `json:"case_count"`
+	Threshold   int       `json:"threshold"`
+	WindowHours int       `json:"window_hours"`
+	WindowFrom  time.Time `json:"window_from"`
+	WindowTo    time.Time `json:"window_to"`
+}
+
 // StreamConfig is the stream definition; replicas is 1 for one server, 3 in a cluster.
 func StreamConfig(replicas int) jetstream.StreamConfig {
 	return jetstream.StreamConfig{
@@ -166,6 +192,8 @@ const (
 	ConsumerRouter = "router"
 	// ConsumerAppeals gives each appealed case to a different reviewer.
 	ConsumerAppeals = "appeals"
+	// ConsumerSystemic checks each submitted case against its AI system's alert threshold.
+	ConsumerSystemic = "systemic-alerts"
 	// ConsumerDeadLetters reads the advisory stream.
 	ConsumerDeadLetters = "dead-letters"
 )

@@ -212,7 +212,15 @@ type Detail struct {
 	Messages            []Message       `json:"messages"`
 	Decisions           []DecisionView  `json:"decisions"`
 	Resolution
-	AllowedTransitions []string `json:"allowed_transitions"`
+	AllowedTransitions []string      `json:"allowed_transitions"`
+	SystemicIssues     []SystemicRef `json:"systemic_issues"`
+}
+
+// SystemicRef is a systemic issue a case is linked to (internal/systemic).
+type SystemicRef struct {
+	ID        uuid.UUID `json:"id"`
+	Reference string    `json:"reference"`
+	Title     string    `json:"title"`
 }
 
 // Get returns a case with its sensitive fields opened.
@@ -317,6 +325,12 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		return nil, err
 	}
 	d.Resolution = *res
+	d.SystemicIssues = []SystemicRef{}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT i.id, i.reference, i.title FROM systemic_issue_cases l
+		  JOIN systemic_issues i ON i.id = l.issue_id WHERE l.case_id = ? ORDER BY i.created_at, i.id`, id).
+		Scan(&d.SystemicIssues).Error; err != nil {
+		return nil, fmt.Errorf("grievance: systemic issues: %w", err)
+	}
 	return d, nil
 }
 

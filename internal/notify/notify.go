@@ -59,6 +59,7 @@ const (
 	TemplateStaffReply      = "staff_reply"
 	TemplateStaffSLAWarning = "staff_sla_warning"
 	TemplateStaffSLABreach  = "staff_sla_breached"
+	TemplateSystemicAlert   = "staff_systemic_alert"
 )
 
 // ErrPoison marks an event no retry can fix (its data cannot be read, or its
@@ -161,7 +162,8 @@ func (n *Notifier) Consumers() []Consumer {
 		{Name: ConsumerComplainant, Handle: n.HandleComplainant,
 			Subjects: []string{events.CaseAcknowledged, events.CaseStatusChanged, events.CaseMessageAdded}},
 		{Name: ConsumerStaff, Handle: n.HandleStaff,
-			Subjects: []string{events.CaseRouted, events.CaseAssigned, events.CaseMessageAdded, events.SLAWarning, events.SLABreached}},
+			Subjects: []string{events.CaseRouted, events.CaseAssigned, events.CaseMessageAdded, events.SLAWarning, events.SLABreached,
+				events.SystemicAlert}},
 		{Name: ConsumerWebhooks, Handle: n.HandleWebhooks, Subjects: []string{"redress.>"}},
 	}
 }
@@ -214,6 +216,12 @@ type mailData struct {
 	DueAt     *time.Time `json:"due_at,omitempty"`
 	Rule      string     `json:"rule,omitempty"`
 	Percent   int        `json:"percent,omitempty"`
+	// A systemic alert: the AI system's name from the register, how many
+	// cases opened within how many hours, and the threshold.
+	AISystem    string `json:"ai_system,omitempty"`
+	CaseCount   int    `json:"case_count,omitempty"`
+	Threshold   int    `json:"threshold,omitempty"`
+	WindowHours int    `json:"window_hours,omitempty"`
 }
 
 // HandleComplainant owes the complainant an email when there is news they can
@@ -347,12 +355,27 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 			return err
 		}
 		if env.Type == events.SLABreached {
-			var sup []uuid.UUID
-			if err := db.Conn(ctx, n.db).Raw(`SELECT id FROM users WHERE role = 'supervisor' AND active ORDER BY id`).
-				Scan(&sup).Error; err != nil {
-				return fmt.Errorf("notify: supervisors: %w", err)
+			sup, err := n.supervisors(ctx)
+			if err != nil {
+				return err
 			}
 			recipients = append(recipients, sup...)
+		}
+	case events.SystemicAlert:
+		// Enough cases about one AI system opened within its window: every
+		// active supervisor hears of it, with counts and the system's name only.
+		var d events.SystemicAlertData
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		if err := db.Conn(ctx, n.db).Raw(`SELECT name FROM ai_systems WHERE id = ?`, d.AISystemID).
+			Scan(&data.AISystem).Error; err != nil {
+			return fmt.Errorf("notify: ai system: %w", err)
+		}
+		template = TemplateSystemicAlert
+		data.CaseCount, data.Threshold, data.WindowHours = d.CaseCount, d.Threshold, d.WindowHours
+		if recipients, err = n.supervisors(ctx); err != nil {
+			return err
 		}
 	default:
 		return nil
@@ -368,6 +391,16 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		}
 	}
 	return nil
+}
+
+// supervisors are the active supervisors.
+func (n *Notifier) supervisors(ctx context.Context) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	if err := db.Conn(ctx, n.db).Raw(`SELECT id FROM users WHERE role = 'supervisor' AND active ORDER BY id`).
+		Scan(&ids).Error; err != nil {
+		return nil, fmt.Errorf("notify: supervisors: %w", err)
+	}
+	return ids, nil
 }
 
 type caseInfo struct {

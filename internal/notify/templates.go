@@ -41,6 +41,13 @@ type View struct {
 	Percent     int    // how much of a clock's time is used, for warnings (0 when not known)
 	CaseURL     string // the staff page of the case
 	FollowUpURL string // where a complainant signs in with reference and receipt
+	// A systemic alert: the AI system, how many cases opened within how many
+	// hours, and the threshold (Reference and CaseURL are those of the case
+	// that reached the threshold).
+	AISystem    string
+	CaseCount   int
+	Threshold   int
+	WindowHours int
 }
 
 // ParseTemplates parses every template in fsys (laid out as templates/<lang>/<name>.txt).
@@ -158,8 +165,8 @@ func (t *Templates) Render(lang, name string, v View) (used, subject, body strin
 // view builds what a template sees from the stored values.
 func (n *Notifier) view(caseID string, d mailData) View {
 	v := View{Reference: d.Reference, Kind: d.Kind, Priority: d.Priority, Queue: d.Queue, Clock: d.Clock,
-		Rule: d.Rule, Percent: d.Percent,
-		CaseURL: n.publicURL + "/cases/" + caseID, FollowUpURL: n.publicURL + "/follow-up"}
+		Rule: d.Rule, Percent: d.Percent, CaseURL: n.publicURL + "/cases/" + caseID, FollowUpURL: n.publicURL + "/follow-up",
+		AISystem: d.AISystem, CaseCount: d.CaseCount, Threshold: d.Threshold, WindowHours: d.WindowHours}
 	if d.DueAt != nil {
 		v.Due = d.DueAt.UTC().Format("2006-01-02 15:04 UTC")
 	}

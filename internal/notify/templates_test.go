@@ -13,7 +13,7 @@ func TestEveryLanguageHasEveryTemplate(t *testing.T) {
 	tpl := MustTemplates()
 	want := tpl.Names(FallbackLanguage)
 	all := []string{TemplateComplainantNews, TemplateStaffNewCase, TemplateStaffAssigned, TemplateStaffReply, TemplateStaffSLAWarning,
-		TemplateStaffSLABreach}
+		TemplateStaffSLABreach, TemplateSystemicAlert}
 	slices.Sort(all)
 	if !slices.Equal(want, all) {
 		t.Fatalf("English templates %v, want %v", want, all)
@@ -82,7 +82,8 @@ func TestTemplatesRenderInEveryLanguage(t *testing.T) {
 	n := New(Options{PublicURL: "https://redress.example.org"})
 	v := n.view("8d0e6f7a-1b2c-4d3e-9f80-1a2b3c4d5e6f", mailData{Reference: "RD-483-920-175", Kind: "contest_decision",
 		Priority: "P1", Queue: "Employment decisions", Clock: "acknowledge", DueAt: &due,
-		Rule: "EU Whistleblowing Directive 2019/1937 art. 9(1)(b), 7 days", Percent: 75})
+		Rule: "EU Whistleblowing Directive 2019/1937 art. 9(1)(b), 7 days", Percent: 75,
+		AISystem: "ShiftWise scheduling", CaseCount: 17, Threshold: 13, WindowHours: 719})
 	for _, lang := range tpl.Languages() {
 		for _, name := range tpl.Names(lang) {
 			used, subject, body, err := tpl.Render(lang, name, v)
@@ -126,6 +127,16 @@ func TestTemplatesRenderInEveryLanguage(t *testing.T) {
 			}
 			if name == TemplateStaffSLAWarning && !strings.Contains(body, "75") {
 				t.Errorf("%s/%s lacks the share of time used:\n%s", lang, name, body)
+			}
+			if name == TemplateSystemicAlert {
+				for _, want := range []string{"ShiftWise scheduling", "17", "13", "719"} {
+					if !strings.Contains(body, want) {
+						t.Errorf("%s/%s lacks %q:\n%s", lang, name, want, body)
+					}
+				}
+				if !strings.Contains(subject, "ShiftWise scheduling") || !strings.Contains(subject, "17") {
+					t.Errorf("%s/%s subject %q lacks the system or the count", lang, name, subject)
+				}
 			}
 			if name == TemplateStaffNewCase && !strings.Contains(body, v.Queue) {
 				t.Errorf("%s/%s lacks the queue:\n%s", lang, name, body)

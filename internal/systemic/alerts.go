@@ -1,0 +1,324 @@
+package systemic
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Bounds of an AI system's alerting (the CHECKs of migrations/00010_review.sql).
+const (
+	MinThreshold   = 2
+	MaxThreshold   = 100000
+	MinWindowHours = 1
+	MaxWindowHours = 8784 // a leap year
+)
+
+// Alert says that enough cases about one AI system opened within its window.
+type Alert struct {
+	ID             uuid.UUID   `json:"id"`
+	AISystemID     uuid.UUID   `json:"ai_system_id"`
+	AISystemName   string      `json:"ai_system_name"`
+	CaseCount      int         `json:"case_count"`
+	Threshold      int         `json:"threshold"`
+	WindowHours    int         `json:"window_hours"`
+	WindowFrom     time.Time   `json:"window_from"`
+	WindowTo       time.Time   `json:"window_to"`
+	CaseIDs        []uuid.UUID `json:"case_ids"`  // oldest first
+	IssueIDs       []uuid.UUID `json:"issue_ids"` // the systemic issues opened in answer to it
+	RaisedAt       time.Time   `json:"raised_at"`
+	AcknowledgedBy *uuid.UUID  `json:"acknowledged_by"`
+	AcknowledgedAt *time.Time  `json:"acknowledged_at"`
+}
+
+// CheckAlert looks at the AI system of a newly filed case: when the cases
+// about it submitted within its last alert_window_hours reach its
+// alert_threshold, and no alert for it was raised within that window, it
+// raises one (with the redress.systemic.alert event) and returns it;
+// otherwise it returns nil. Checks for one AI system are serialised on its
+// row, so concurrent checks — several workers, a redelivered event — raise
+// one alert. A case about no registered system, or filed before the current
+// window (an old event handled late), raises nothing.
+func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, error) {
+	var raised *Alert
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		var cs []struct {
+			AISystemID  *uuid.UUID
+			SubmittedAt time.Time
+		}
+		if err := conn.Raw(`SELECT ai_system_id, submitted_at FROM cases WHERE id = ?`, caseID).Scan(&cs).Error; err != nil {
+			return fmt.Errorf("systemic: case: %w", err)
+		}
+		if len(cs) == 0 {
+			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+		}
+		if cs[0].AISystemID == nil {
+			return nil
+		}
+		systemID := *cs[0].AISystemID
+		var sys []struct {
+			Threshold   int
+			WindowHours int
+		}
+		if err := conn.Raw(`SELECT alert_threshold AS threshold, alert_window_hours AS window_hours
+			  FROM ai_systems WHERE id = ? FOR NO KEY UPDATE`, systemID).Scan(&sys).Error; err != nil {
+			return fmt.Errorf("systemic: lock ai system: %w", err)
+		}
+		if len(sys) == 0 {
+			return nil
+		}
+		// The window ends now, read after the lock: a check that waited sees
+		// the cases and the alert committed meanwhile.
+		var to time.Time
+		if err := conn.Raw(`SELECT clock_timestamp()`).Scan(&to).Error; err != nil {
+			return err
+		}
+		to = to.UTC()
+		from := to.Add(-time.Duration(sys[0].WindowHours) * time.Hour)
+		if !cs[0].SubmittedAt.After(from) {
+			return nil
+		}
+		var recent int
+		if err := conn.Raw(`SELECT count(*) FROM systemic_alerts WHERE ai_system_id = ? AND window_to > ?`,
+			systemID, from).Scan(&recent).Error; err != nil {
+			return fmt.Errorf("systemic: recent alerts: %w", err)
+		}
+		if recent > 0 {
+			return nil
+		}
+		var n int
+		if err := conn.Raw(`SELECT count(*) FROM cases WHERE ai_system_id = ? AND submitted_at > ? AND submitted_at <= ?`,
+			systemID, from, to).Scan(&n).Error; err != nil {
+			return fmt.Errorf("systemic: count cases: %w", err)
+		}
+		if n < sys[0].Threshold {
+			return nil
+		}
+		var ids []uuid.UUID
+		if err := conn.Raw(`SELECT id FROM cases WHERE ai_system_id = ? AND submitted_at > ? AND submitted_at <= ?
+			 ORDER BY submitted_at, id`, systemID, from, to).Scan(&ids).Error; err != nil {
+			return fmt.Errorf("systemic: cases in window: %w", err)
+		}
+		if len(ids) < sys[0].Threshold {
+			return nil // cannot be: the count was read under the lock, and cases are never deleted
+		}
+		strs := make(db.TextArray, len(ids))
+		for i, id := range ids {
+			strs[i] = id.String()
+		}
+		a := &Alert{AISystemID: systemID, CaseCount: len(ids), Threshold: sys[0].Threshold,
+			WindowHours: sys[0].WindowHours, WindowFrom: from, WindowTo: to, CaseIDs: ids, IssueIDs: []uuid.UUID{}}
+		if err := conn.Raw(`INSERT INTO systemic_alerts (ai_system_id, case_count, threshold, window_hours, window_from,
+			window_to, case_ids, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?::uuid[], ?) RETURNING id`,
+			systemID, a.CaseCount, a.Threshold, a.WindowHours, from, to, strs, to).Row().Scan(&a.ID); err != nil {
+			return fmt.Errorf("systemic: raise alert: %w", err)
+		}
+		a.RaisedAt = to
+		// The event is about the case that reached the threshold: the
+		// threshold-th of the window's cases, whichever case's check ran.
+		if _, err := outbox.Add(ctx, s.db, events.SystemicAlert, ids[a.Threshold-1], events.SystemicAlertData{AlertID: a.ID,
+			AISystemID: systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
+			WindowFrom: from, WindowTo: to}); err != nil {
+			return err
+		}
+		raised = a
+		return nil
+	})
+	return raised, err
+}
+
+// AlertFilter selects alerts for the list.
+type AlertFilter struct {
+	AISystemID   *uuid.UUID
+	Acknowledged *bool
+	Cursor       string
+	Limit        int
+}
+
+const alertSelect = `SELECT al.id, al.ai_system_id, a.name AS ai_system_name, al.case_count, al.threshold, al.window_hours,
+		       al.window_from, al.window_to, al.case_ids::text[] AS case_ids,
+		       ARRAY(SELECT i.id::text FROM systemic_issues i WHERE i.alert_id = al.id ORDER BY i.created_at, i.id) AS issue_ids,
+		       al.raised_at, al.acknowledged_by, al.acknowledged_at
+		  FROM systemic_alerts al JOIN ai_systems a ON a.id = al.ai_system_id`
+
+type alertRow struct {
+	ID             uuid.UUID
+	AISystemID     uuid.UUID
+	AISystemName   string
+	CaseCount      int
+	Threshold      int
+	WindowHours    int
+	WindowFrom     time.Time
+	WindowTo       time.Time
+	CaseIDs        db.TextArray
+	IssueIDs       db.TextArray
+	RaisedAt       time.Time
+	AcknowledgedBy *uuid.UUID
+	AcknowledgedAt *time.Time
+}
+
+func (r *alertRow) alert() (Alert, error) {
+	a := Alert{ID: r.ID, AISystemID: r.AISystemID, AISystemName: r.AISystemName, CaseCount: r.CaseCount,
+		Threshold: r.Threshold, WindowHours: r.WindowHours, WindowFrom: r.WindowFrom.UTC(), WindowTo: r.WindowTo.UTC(),
+		RaisedAt: r.RaisedAt.UTC(), AcknowledgedBy: r.AcknowledgedBy}
+	var err error
+	if a.CaseIDs, err = uuids(r.CaseIDs); err != nil {
+		return a, err
+	}
+	if a.IssueIDs, err = uuids(r.IssueIDs); err != nil {
+		return a, err
+	}
+	if r.AcknowledgedAt != nil {
+		t := r.AcknowledgedAt.UTC()
+		a.AcknowledgedAt = &t
+	}
+	return a, nil
+}
+
+func uuids(ss []string) ([]uuid.UUID, error) {
+	out := make([]uuid.UUID, len(ss))
+	for i, s := range ss {
+		id, err := uuid.Parse(s)
+		if err != nil {
+			return nil, fmt.Errorf("systemic: bad id %q: %w", s, err)
+		}
+		out[i] = id
+	}
+	return out, nil
+}
+
+// Alerts lists alerts newest first, keyset-paginated on (raised_at, id).
+func (s *Service) Alerts(ctx context.Context, f AlertFilter) (*grievance.Page[Alert], error) {
+	var fs fault.Fields
+	cur := pageArgs(&fs, &f.Limit, f.Cursor)
+	if err := fs.Err(); err != nil {
+		return nil, err
+	}
+	where, args := []string{"true"}, []any{}
+	if f.AISystemID != nil {
+		where, args = append(where, "al.ai_system_id = ?"), append(args, *f.AISystemID)
+	}
+	if f.Acknowledged != nil {
+		where, args = append(where, "(al.acknowledged_at IS NOT NULL) = ?"), append(args, *f.Acknowledged)
+	}
+	if cur != nil {
+		where, args = append(where, "(al.raised_at, al.id) < (?, ?)"), append(args, cur.At, cur.ID)
+	}
+	var rows []alertRow
+	if err := db.Conn(ctx, s.db).Raw(alertSelect+`
+		 WHERE `+strings.Join(where, " AND ")+`
+		 ORDER BY al.raised_at DESC, al.id DESC LIMIT ?`, append(args, f.Limit+1)...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("systemic: alerts: %w", err)
+	}
+	items := make([]Alert, len(rows))
+	for i := range rows {
+		a, err := rows[i].alert()
+		if err != nil {
+			return nil, err
+		}
+		items[i] = a
+	}
+	return page(items, f.Limit, func(a Alert) (time.Time, uuid.UUID) { return a.RaisedAt, a.ID }), nil
+}
+
+// Alert returns one alert.
+func (s *Service) Alert(ctx context.Context, id uuid.UUID) (*Alert, error) {
+	var rows []alertRow
+	if err := db.Conn(ctx, s.db).Raw(alertSelect+` WHERE al.id = ?`, id).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("systemic: alert: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, errAlertNotFound
+	}
+	a, err := rows[0].alert()
+	return &a, err
+}
+
+var errAlertNotFound = fault.New(fault.NotFound, "alert_not_found", "No systemic alert has that id.")
+
+// Acknowledge records that a supervisor has taken an alert in hand; an alert
+// is acknowledged once (Conflict after that).
+func (s *Service) Acknowledge(ctx context.Context, id, by uuid.UUID) (*Alert, error) {
+	res := db.Conn(ctx, s.db).Exec(`UPDATE systemic_alerts SET acknowledged_by = ?, acknowledged_at = now()
+		WHERE id = ? AND acknowledged_at IS NULL`, by, id)
+	if res.Error != nil {
+		return nil, fmt.Errorf("systemic: acknowledge: %w", res.Error)
+	}
+	a, err := s.Alert(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if res.RowsAffected == 0 {
+		return nil, fault.New(fault.Conflict, "alert_acknowledged", "The alert was already acknowledged.")
+	}
+	return a, nil
+}
+
+// Alerting is when an AI system's cases raise an alert.
+type Alerting struct {
+	AISystemID  uuid.UUID `json:"ai_system_id"`
+	Threshold   int       `json:"threshold"`
+	WindowHours int       `json:"window_hours"`
+}
+
+// AlertingInput sets an AI system's alerting; both values are required.
+type AlertingInput struct {
+	Threshold   *int `json:"threshold"`
+	WindowHours *int `json:"window_hours"`
+}
+
+// SetAlerting sets how many cases (threshold) about an AI system opened
+// within how many hours (window_hours) raise an alert. It applies from the
+// next case filed.
+func (s *Service) SetAlerting(ctx context.Context, systemID uuid.UUID, in AlertingInput) (*Alerting, error) {
+	var f fault.Fields
+	bounded(&f, "threshold", in.Threshold, MinThreshold, MaxThreshold)
+	bounded(&f, "window_hours", in.WindowHours, MinWindowHours, MaxWindowHours)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	var out []Alerting
+	if err := db.Conn(ctx, s.db).Raw(`UPDATE ai_systems SET alert_threshold = ?, alert_window_hours = ?, updated_at = now()
+		WHERE id = ? RETURNING id AS ai_system_id, alert_threshold AS threshold, alert_window_hours AS window_hours`,
+		*in.Threshold, *in.WindowHours, systemID).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("systemic: set alerting: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, errSystemNotFound
+	}
+	return &out[0], nil
+}
+
+// AlertingOf returns an AI system's alerting.
+func (s *Service) AlertingOf(ctx context.Context, systemID uuid.UUID) (*Alerting, error) {
+	var out []Alerting
+	if err := db.Conn(ctx, s.db).Raw(`SELECT id AS ai_system_id, alert_threshold AS threshold, alert_window_hours AS window_hours
+		  FROM ai_systems WHERE id = ?`, systemID).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("systemic: alerting: %w", err)
+	}
+	if len(out) == 0 {
+		return nil, errSystemNotFound
+	}
+	return &out[0], nil
+}
+
+var errSystemNotFound = fault.New(fault.NotFound, "ai_system_not_found", "No AI system with that id is in the register.")
+
+func bounded(f *fault.Fields, field string, v *int, lo, hi int) {
+	switch {
+	case v == nil:
+		f.Addf(field, "required", "is required: a whole number from %d to %d", lo, hi)
+	case *v < lo || *v > hi:
+		f.Addf(field, "out_of_range", "must be a whole number from %d to %d", lo, hi)
+	}
+}

@@ -1,0 +1,591 @@
+// Package systemic holds collective cases (issue #4, item 6): staff link cases
+// about one AI system and one failure into a systemic issue, whose
+// non-repetition remedies apply to every linked case; and when enough cases
+// about one AI system open within a window, an alert is raised for the
+// supervisors — the input to the organisation's human-rights due diligence
+// and its fundamental-rights impact assessment (FRIA) review.
+//
+// Every link and unlink lands in the linked case's record (audit) with an
+// outbox event, in one transaction. Lock order: a change that touches cases
+// locks their rows first, in id order, as audit.Append and the rest of the
+// code do, and the issue row after them; resolving an issue locks only the
+// issue row. The alert check locks only its AI system's row (FOR NO KEY
+// UPDATE: checks for one system run one at a time, while intake, which takes
+// a key-share lock on the row through its foreign key, is never held up).
+package systemic
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Service is systemic issues and alerts.
+type Service struct{ db *gorm.DB }
+
+// New returns the service.
+func New(gdb *gorm.DB) *Service { return &Service{db: gdb} }
+
+// Issue statuses.
+const (
+	StatusOpen     = "open"
+	StatusResolved = "resolved"
+)
+
+// Statuses lists every issue status.
+var Statuses = []string{StatusOpen, StatusResolved}
+
+// Limits of what staff write.
+const (
+	minTitle       = 3
+	maxTitle       = 200
+	maxDescription = 20000
+	maxNote        = 5000
+	// MaxCases is how many cases one request may link.
+	MaxCases = 1000
+)
+
+// Audit actions written on a linked case's record.
+const (
+	ActionLinked   = "systemic.linked"
+	ActionUnlinked = "systemic.unlinked"
+)
+
+// Issue is a systemic issue in a list.
+type Issue struct {
+	ID           uuid.UUID  `json:"id"`
+	Reference    string     `json:"reference"`
+	AISystemID   uuid.UUID  `json:"ai_system_id"`
+	AISystemName string     `json:"ai_system_name"`
+	Mechanism    string     `json:"mechanism"`
+	Title        string     `json:"title"`
+	Status       string     `json:"status"`
+	AlertID      *uuid.UUID `json:"alert_id"`
+	CaseCount    int        `json:"case_count"`
+	CreatedBy    uuid.UUID  `json:"created_by"`
+	CreatedAt    time.Time  `json:"created_at"`
+	ResolvedAt   *time.Time `json:"resolved_at"`
+}
+
+// IssueDetail is one systemic issue with its cases.
+type IssueDetail struct {
+	Issue
+	Description    string       `json:"description"`
+	ResolvedBy     *uuid.UUID   `json:"resolved_by"`
+	ResolutionNote *string      `json:"resolution_note"`
+	Cases          []LinkedCase `json:"cases"`
+}
+
+// LinkedCase is a case linked to an issue.
+type LinkedCase struct {
+	ID        uuid.UUID `json:"id"`
+	Reference string    `json:"reference"`
+	Status    string    `json:"status"`
+	Priority  *string   `json:"priority"`
+	LinkedBy  uuid.UUID `json:"linked_by"`
+	LinkedAt  time.Time `json:"linked_at"`
+}
+
+// CreateRequest is a new systemic issue. Ids are strings so that a bad one
+// is named (case_ids[2]) rather than failing the whole body.
+type CreateRequest struct {
+	AISystemID  string   `json:"ai_system_id"`
+	Mechanism   string   `json:"mechanism"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	CaseIDs     []string `json:"case_ids"`
+	AlertID     string   `json:"alert_id"` // optional: the alert the issue answers
+}
+
+// Create opens a systemic issue about one AI system and one failure
+// (mechanism), linking the cases given, each of which must be about that AI
+// system; a closed or withdrawn case may be linked too (the issue is also
+// for learning). It returns the new issue's id.
+func (s *Service) Create(ctx context.Context, by uuid.UUID, in CreateRequest) (uuid.UUID, error) {
+	var f fault.Fields
+	systemID := parseID(&f, "ai_system_id", in.AISystemID, true)
+	oneOf(&f, "mechanism", in.Mechanism, grievance.Mechanisms)
+	title := strings.TrimSpace(in.Title)
+	text(&f, "title", title, minTitle, maxTitle)
+	description := strings.TrimSpace(in.Description)
+	text(&f, "description", description, 0, maxDescription)
+	var alertID *uuid.UUID
+	if in.AlertID != "" {
+		id := parseID(&f, "alert_id", in.AlertID, true)
+		alertID = &id
+	}
+	ids := parseIDs(&f, "case_ids", in.CaseIDs, false)
+	if err := f.Err(); err != nil {
+		return uuid.Nil, err
+	}
+	var issueID uuid.UUID
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		var sys int
+		if err := conn.Raw(`SELECT count(*) FROM ai_systems WHERE id = ?`, systemID).Scan(&sys).Error; err != nil {
+			return fmt.Errorf("systemic: ai system: %w", err)
+		}
+		if sys == 0 {
+			f.Add("ai_system_id", "not_found", "no AI system in the register has that id")
+			return f.Err()
+		}
+		if alertID != nil {
+			var alertSystem []uuid.UUID
+			if err := conn.Raw(`SELECT ai_system_id FROM systemic_alerts WHERE id = ?`, *alertID).Scan(&alertSystem).Error; err != nil {
+				return fmt.Errorf("systemic: alert: %w", err)
+			}
+			switch {
+			case len(alertSystem) == 0:
+				f.Add("alert_id", "not_found", "no systemic alert has that id")
+			case alertSystem[0] != systemID:
+				f.Add("alert_id", "other_ai_system", "the alert is about another AI system")
+			}
+		}
+		cases, err := s.lockCases(ctx, &f, "case_ids", ids, systemID)
+		if err != nil {
+			return err
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		var row issueRow
+		if err := conn.Raw(`INSERT INTO systemic_issues (ai_system_id, mechanism, title, description, alert_id, created_by)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id, reference, ai_system_id, mechanism, status`,
+			systemID, in.Mechanism, title, description, alertID, by).Scan(&row).Error; err != nil {
+			return fmt.Errorf("systemic: create issue: %w", err)
+		}
+		issueID = row.ID
+		_, err = s.link(ctx, row, cases, by)
+		return err
+	})
+	return issueID, err
+}
+
+// Link links more cases, each about the issue's AI system, to an open issue.
+// A case already linked stays as it was. It returns how many were newly linked.
+func (s *Service) Link(ctx context.Context, issueID, by uuid.UUID, caseIDs []string) (int, error) {
+	var f fault.Fields
+	ids := parseIDs(&f, "case_ids", caseIDs, true)
+	if err := f.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		// The issue's AI system never changes: read it before locking the cases.
+		row, err := s.issueRow(ctx, issueID, false)
+		if err != nil {
+			return err
+		}
+		cases, err := s.lockCases(ctx, &f, "case_ids", ids, row.AISystemID)
+		if err != nil {
+			return err
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		if row, err = s.issueRow(ctx, issueID, true); err != nil {
+			return err
+		}
+		if row.Status != StatusOpen {
+			return errResolved
+		}
+		n, err = s.link(ctx, *row, cases, by)
+		return err
+	})
+	return n, err
+}
+
+// Unlink takes a case off an open issue, with a reason that lands in the
+// case's record.
+func (s *Service) Unlink(ctx context.Context, issueID, caseID, by uuid.UUID, reason string) error {
+	var f fault.Fields
+	reason = strings.TrimSpace(reason)
+	text(&f, "reason", reason, 1, maxNote)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		if _, err := s.issueRow(ctx, issueID, false); err != nil {
+			return err
+		}
+		var found []uuid.UUID
+		if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&found).Error; err != nil {
+			return fmt.Errorf("systemic: lock case: %w", err)
+		}
+		if len(found) == 0 {
+			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+		}
+		row, err := s.issueRow(ctx, issueID, true)
+		if err != nil {
+			return err
+		}
+		if row.Status != StatusOpen {
+			return errResolved
+		}
+		res := db.Conn(ctx, s.db).Exec(`DELETE FROM systemic_issue_cases WHERE issue_id = ? AND case_id = ?`, issueID, caseID)
+		if res.Error != nil {
+			return fmt.Errorf("systemic: unlink: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fault.New(fault.NotFound, "case_not_linked", "That case is not linked to this systemic issue.")
+		}
+		return s.record(ctx, caseID, by, ActionUnlinked, events.SystemicUnlinked, *row,
+			map[string]any{"issue_id": row.ID, "reference": row.Reference, "reason": reason})
+	})
+}
+
+// Resolve closes an open issue with a note saying how it was resolved.
+func (s *Service) Resolve(ctx context.Context, issueID, by uuid.UUID, note string) error {
+	var f fault.Fields
+	note = strings.TrimSpace(note)
+	text(&f, "note", note, 1, maxNote)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	res := db.Conn(ctx, s.db).Exec(`UPDATE systemic_issues
+		   SET status = 'resolved', resolved_at = now(), resolved_by = ?, resolution_note = ?
+		 WHERE id = ? AND status = 'open'`, by, note, issueID)
+	if res.Error != nil {
+		return fmt.Errorf("systemic: resolve: %w", res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return nil
+	}
+	if _, err := s.issueRow(ctx, issueID, false); err != nil {
+		return err
+	}
+	return errResolved
+}
+
+var errResolved = fault.New(fault.Conflict, "issue_resolved", "The systemic issue is resolved: it takes no more changes.")
+
+type issueRow struct {
+	ID         uuid.UUID
+	Reference  string
+	AISystemID uuid.UUID
+	Mechanism  string
+	Status     string
+}
+
+// issueRow reads an issue, share-locking it when lock is set (a concurrent
+// resolve waits, and so does this for a resolve in flight).
+func (s *Service) issueRow(ctx context.Context, id uuid.UUID, lock bool) (*issueRow, error) {
+	q := `SELECT id, reference, ai_system_id, mechanism, status FROM systemic_issues WHERE id = ?`
+	if lock {
+		q += ` FOR SHARE`
+	}
+	var rows []issueRow
+	if err := db.Conn(ctx, s.db).Raw(q, id).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("systemic: issue: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, errIssueNotFound
+	}
+	return &rows[0], nil
+}
+
+var errIssueNotFound = fault.New(fault.NotFound, "issue_not_found", "No systemic issue has that id.")
+
+type caseRow struct {
+	ID         uuid.UUID
+	AISystemID *uuid.UUID
+}
+
+// lockCases locks the cases' rows in id order and names, in f, every id
+// that is no case or a case about another AI system.
+func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, ids []indexedID, systemID uuid.UUID) ([]caseRow, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	plain := make([]uuid.UUID, len(ids))
+	for i, id := range ids {
+		plain[i] = id.ID
+	}
+	var rows []caseRow
+	if err := db.Conn(ctx, s.db).Raw(`SELECT id, ai_system_id FROM cases WHERE id IN ? ORDER BY id FOR UPDATE`, plain).
+		Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("systemic: lock cases: %w", err)
+	}
+	byID := make(map[uuid.UUID]caseRow, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	for _, id := range ids {
+		name := fmt.Sprintf("%s[%d]", field, id.Index)
+		r, ok := byID[id.ID]
+		switch {
+		case !ok:
+			f.Add(name, "not_found", "no case has that id")
+		case r.AISystemID == nil || *r.AISystemID != systemID:
+			f.Add(name, "other_ai_system", "the case is not about this systemic issue's AI system")
+		}
+	}
+	return rows, nil
+}
+
+// link links cases (locked, in id order) to an issue; each new link lands in
+// the case's record with an event.
+func (s *Service) link(ctx context.Context, issue issueRow, cases []caseRow, by uuid.UUID) (int, error) {
+	n := 0
+	for _, c := range cases {
+		res := db.Conn(ctx, s.db).Exec(`INSERT INTO systemic_issue_cases (issue_id, case_id, linked_by) VALUES (?, ?, ?)
+			ON CONFLICT DO NOTHING`, issue.ID, c.ID, by)
+		if res.Error != nil {
+			return n, fmt.Errorf("systemic: link: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			continue // linked before
+		}
+		if err := s.record(ctx, c.ID, by, ActionLinked, events.SystemicLinked, issue,
+			map[string]any{"issue_id": issue.ID, "reference": issue.Reference}); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (s *Service) record(ctx context.Context, caseID, by uuid.UUID, action, subject string, issue issueRow, data map[string]any) error {
+	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+		Action: action, Data: data}); err != nil {
+		return err
+	}
+	_, err := outbox.Add(ctx, s.db, subject, caseID, events.SystemicLink{IssueID: issue.ID, Reference: issue.Reference,
+		AISystemID: issue.AISystemID, Mechanism: issue.Mechanism})
+	return err
+}
+
+// Get returns an issue with its cases, most recently linked first.
+func (s *Service) Get(ctx context.Context, id uuid.UUID) (*IssueDetail, error) {
+	var rows []struct {
+		Issue
+		Description    string
+		ResolvedBy     *uuid.UUID
+		ResolutionNote *string
+	}
+	if err := db.Conn(ctx, s.db).Raw(issueSelect+`, i.description, i.resolved_by, i.resolution_note
+		  FROM systemic_issues i JOIN ai_systems a ON a.id = i.ai_system_id
+		 WHERE i.id = ?`, id).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("systemic: get: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, errIssueNotFound
+	}
+	r := rows[0]
+	d := &IssueDetail{Issue: r.Issue, Description: r.Description, ResolvedBy: r.ResolvedBy, ResolutionNote: r.ResolutionNote,
+		Cases: []LinkedCase{}}
+	d.utc()
+	if err := db.Conn(ctx, s.db).Raw(`SELECT c.id, c.reference, c.status, c.priority, l.linked_by, l.linked_at
+		  FROM systemic_issue_cases l JOIN cases c ON c.id = l.case_id
+		 WHERE l.issue_id = ? ORDER BY l.linked_at DESC, c.id`, id).Scan(&d.Cases).Error; err != nil {
+		return nil, fmt.Errorf("systemic: linked cases: %w", err)
+	}
+	for i := range d.Cases {
+		d.Cases[i].LinkedAt = d.Cases[i].LinkedAt.UTC()
+	}
+	return d, nil
+}
+
+// CaseIDs lists the cases linked to an issue (NotFound for an unknown issue):
+// those a non-repetition remedy on the issue applies to.
+func (s *Service) CaseIDs(ctx context.Context, issueID uuid.UUID) ([]uuid.UUID, error) {
+	if _, err := s.issueRow(ctx, issueID, false); err != nil {
+		return nil, err
+	}
+	ids := []uuid.UUID{}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT case_id FROM systemic_issue_cases WHERE issue_id = ? ORDER BY case_id`, issueID).
+		Scan(&ids).Error; err != nil {
+		return nil, fmt.Errorf("systemic: case ids: %w", err)
+	}
+	return ids, nil
+}
+
+const issueSelect = `SELECT i.id, i.reference, i.ai_system_id, a.name AS ai_system_name, i.mechanism, i.title, i.status,
+		       i.alert_id, (SELECT count(*) FROM systemic_issue_cases l WHERE l.issue_id = i.id) AS case_count,
+		       i.created_by, i.created_at, i.resolved_at`
+
+func (i *Issue) utc() {
+	i.CreatedAt = i.CreatedAt.UTC()
+	if i.ResolvedAt != nil {
+		t := i.ResolvedAt.UTC()
+		i.ResolvedAt = &t
+	}
+}
+
+// Filter selects issues for the list.
+type Filter struct {
+	AISystemID *uuid.UUID
+	Status     string
+	Cursor     string
+	Limit      int
+}
+
+// List returns issues newest first, keyset-paginated on (created_at, id).
+func (s *Service) List(ctx context.Context, f Filter) (*grievance.Page[Issue], error) {
+	var fs fault.Fields
+	if f.Status != "" {
+		oneOf(&fs, "status", f.Status, Statuses)
+	}
+	cur := pageArgs(&fs, &f.Limit, f.Cursor)
+	if err := fs.Err(); err != nil {
+		return nil, err
+	}
+	where, args := []string{"true"}, []any{}
+	if f.AISystemID != nil {
+		where, args = append(where, "i.ai_system_id = ?"), append(args, *f.AISystemID)
+	}
+	if f.Status != "" {
+		where, args = append(where, "i.status = ?"), append(args, f.Status)
+	}
+	if cur != nil {
+		where, args = append(where, "(i.created_at, i.id) < (?, ?)"), append(args, cur.At, cur.ID)
+	}
+	var items []Issue
+	if err := db.Conn(ctx, s.db).Raw(issueSelect+`
+		  FROM systemic_issues i JOIN ai_systems a ON a.id = i.ai_system_id
+		 WHERE `+strings.Join(where, " AND ")+`
+		 ORDER BY i.created_at DESC, i.id DESC LIMIT ?`, append(args, f.Limit+1)...).Scan(&items).Error; err != nil {
+		return nil, fmt.Errorf("systemic: list: %w", err)
+	}
+	for i := range items {
+		items[i].utc()
+	}
+	return page(items, f.Limit, func(i Issue) (time.Time, uuid.UUID) { return i.CreatedAt, i.ID }), nil
+}
+
+// ---- shared helpers ---------------------------------------------------------
+
+type cursor struct {
+	At time.Time `json:"t"`
+	ID uuid.UUID `json:"i"`
+}
+
+// pageArgs checks a list's limit (default 50, 1–200) and cursor.
+func pageArgs(f *fault.Fields, limit *int, raw string) *cursor {
+	if *limit == 0 {
+		*limit = 50
+	}
+	if *limit < 1 || *limit > 200 {
+		f.Add("limit", "out_of_range", "must be from 1 to 200")
+	}
+	if raw == "" {
+		return nil
+	}
+	var c cursor
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == uuid.Nil {
+		f.Add("cursor", "invalid", "is not a cursor this API returned")
+		return nil
+	}
+	return &c
+}
+
+// page cuts items (limit+1 fetched) to a page with the cursor of its last item.
+func page[T any](items []T, limit int, key func(T) (time.Time, uuid.UUID)) *grievance.Page[T] {
+	p := &grievance.Page[T]{Items: items}
+	if len(items) > limit {
+		p.Items = items[:limit]
+		at, id := key(items[limit-1])
+		b, _ := json.Marshal(cursor{at, id})
+		p.NextCursor = base64.RawURLEncoding.EncodeToString(b)
+	}
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	return p
+}
+
+type indexedID struct {
+	ID    uuid.UUID
+	Index int // its place in the request, to name it
+}
+
+// parseIDs reads a list of ids, naming each bad one (field[i]); a repeated
+// id counts once.
+func parseIDs(f *fault.Fields, field string, raw []string, required bool) []indexedID {
+	if len(raw) == 0 {
+		if required {
+			f.Add(field, "required", "give at least one case id")
+		}
+		return nil
+	}
+	if len(raw) > MaxCases {
+		f.Addf(field, "too_many", "may hold at most %d case ids", MaxCases)
+		return nil
+	}
+	seen := map[uuid.UUID]bool{}
+	var out []indexedID
+	for i, r := range raw {
+		id, err := uuid.Parse(strings.TrimSpace(r))
+		if err != nil {
+			f.Add(fmt.Sprintf("%s[%d]", field, i), "invalid", "must be a case id (a UUID)")
+			continue
+		}
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, indexedID{id, i})
+		}
+	}
+	return out
+}
+
+func parseID(f *fault.Fields, field, raw string, required bool) uuid.UUID {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		if required {
+			f.Add(field, "required", "is required")
+		}
+		return uuid.Nil
+	}
+	id, err := uuid.Parse(raw)
+	if err != nil {
+		f.Add(field, "invalid", "must be a UUID")
+	}
+	return id
+}
+
+func oneOf(f *fault.Fields, field, v string, allowed []string) {
+	switch {
+	case v == "":
+		f.Addf(field, "required", "is required: one of %s", strings.Join(allowed, ", "))
+	case !slices.Contains(allowed, v):
+		f.Addf(field, "invalid", "must be one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+// text checks free text: UTF-8, no control characters but tab, CR and LF,
+// min to max characters.
+func text(f *fault.Fields, field, v string, min, max int) {
+	if !utf8.ValidString(v) {
+		f.Add(field, "invalid_encoding", "must be valid UTF-8 text")
+		return
+	}
+	if strings.ContainsFunc(v, func(r rune) bool { return r == 0 || (unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t') }) {
+		f.Add(field, "control_character", "must not contain control characters")
+		return
+	}
+	switch n := utf8.RuneCountInString(v); {
+	case n == 0 && min > 0:
+		f.Add(field, "required", "is required")
+	case n < min:
+		f.Addf(field, "too_short", "must be at least %d characters", min)
+	case n > max:
+		f.Addf(field, "too_long", "must be at most %d characters (got %d)", max, n)
+	}
+}
