@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/testenv/teststack"
@@ -254,5 +255,91 @@ func TestOverdueRemedyIsMarkedOnce(t *testing.T) {
 	}
 	if n, err := s.Core.Grievance.SweepOverdueRemedies(ctx, 100); err != nil || n != 0 {
 		t.Errorf("second sweep: %d %v", n, err)
+	}
+}
+
+// A guarantee of non-repetition on a systemic issue applies to every linked
+// case: each sees it, each record has its moves, and each closes only once
+// it is verified — cases linked later included.
+func TestSystemicRemedyAppliesToEveryLinkedCase(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	rita, sam := s.Reviewer(), s.Login("supervisor@example.org")
+	ada := s.Login("admin@example.org")
+	body := aboutSystem(t, s, "hiring-screener")
+	first, second := claimed(t, s, body, rita), s.File(body)
+	r := s.Do(req{Method: "POST", Path: "/api/v1/systemic-issues", Token: rita, Body: map[string]any{
+		"ai_system_id": body["ai_system_id"], "mechanism": "biased_output", "title": "Degrees from abroad scored as none",
+		"case_ids": []string{first.ID}}})
+	if r.Status != 201 {
+		t.Fatalf("issue: %d %s", r.Status, r.Body)
+	}
+	issue := r.JSON(t)["id"].(string)
+	path := "/api/v1/systemic-issues/" + issue + "/remedies"
+	due := time.Now().AddDate(0, 2, 0).UTC().Format(time.DateOnly)
+	guarantee := map[string]any{"offer": true, "components": []map[string]any{{"form": "non_repetition",
+		"subtype": "retrained", "responsible": "provider", "due_at": due,
+		"description": "Retrain the screener with foreign degrees mapped to their national equivalents."}}}
+	// Only guarantees of non-repetition, and only by a supervisor.
+	if r := s.Do(req{Method: "POST", Path: path, Token: sam, Body: bundle(true)}); r.Status != 422 ||
+		!strings.Contains(string(r.Body), "not_allowed_here") {
+		t.Errorf("compensation on a systemic issue: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: guarantee}); r.Status != 403 {
+		t.Errorf("a reviewer gives a systemic guarantee: %d %s", r.Status, r.Body)
+	}
+	r = s.Do(req{Method: "POST", Path: path, Token: sam, Body: guarantee})
+	if r.Status != 201 {
+		t.Fatalf("guarantee: %d %s", r.Status, r.Body)
+	}
+	gid := itemIDs(t, r)[0]
+	// A case linked later is covered too.
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/systemic-issues/" + issue + "/cases", Token: rita,
+		Body: map[string]any{"case_ids": []string{second.ID}}}); r.Status != 200 {
+		t.Fatalf("link: %d %s", r.Status, r.Body)
+	}
+	for _, f := range []teststack.Filed{first, second} {
+		got := components(t, s.Do(req{Method: "GET", Path: "/api/v1/complainant/case", Token: s.ComplainantToken(f)}).JSON(t))
+		if len(got) != 1 || got[0]["id"] != gid || got[0]["systemic_issue_id"] != issue {
+			t.Errorf("case %s does not see the guarantee: %v", f.Reference, got)
+		}
+	}
+	// The first case, decided, cannot close while the guarantee is unverified.
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + first.ID + "/decision", Token: rita,
+		Body: teststack.Decision("overturned")}); r.Status != 200 {
+		t.Fatalf("decide: %d %s", r.Status, r.Body)
+	}
+	closeBody := map[string]string{"root_cause": "model", "reason": "Decision overturned; the screener is being retrained."}
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + first.ID + "/close", Token: rita, Body: closeBody}); r.Status != 409 ||
+		!strings.Contains(string(r.Body), gid) {
+		t.Fatalf("close before the guarantee is verified: %d %s", r.Status, r.Body)
+	}
+	// Implemented without anyone's acceptance, verified by another person.
+	status := path + "/" + gid + "/status"
+	if r := s.Do(req{Method: "POST", Path: status, Token: sam,
+		Body: map[string]any{"status": "implemented", "evidence": map[string]any{"note": "Model v2.4 deployed on 1 December."}}}); r.Status != 200 {
+		t.Fatalf("implemented: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(req{Method: "POST", Path: status, Token: sam,
+		Body: map[string]any{"status": "verified", "evidence": map[string]any{"note": "I checked it myself."}}}); r.Status != 403 {
+		t.Errorf("self-verification: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(req{Method: "POST", Path: status, Token: ada,
+		Body: map[string]any{"status": "verified", "evidence": map[string]any{"note": "Bias audit of v2.4 passed."}}}); r.Status != 200 {
+		t.Fatalf("verified: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + first.ID + "/close", Token: rita, Body: closeBody}); r.Status != 200 {
+		t.Fatalf("close: %d %s", r.Status, r.Body)
+	}
+	for _, f := range []teststack.Filed{first, second} {
+		var actions []string
+		s.Core.DB.Raw(`SELECT action FROM audit_entries WHERE case_id = ? AND action LIKE 'remedy.%' ORDER BY seq`, f.ID).Scan(&actions)
+		want := []string{"remedy.offered", "remedy.implemented", "remedy.verified"}
+		if f == second { // linked after the offer
+			want = want[1:]
+		}
+		if strings.Join(actions, " ") != strings.Join(want, " ") {
+			t.Errorf("record of %s: %v, want %v", f.Reference, actions, want)
+		}
 	}
 }
