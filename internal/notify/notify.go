@@ -59,7 +59,9 @@ const (
 	TemplateStaffReply      = "staff_reply"
 	TemplateStaffSLAWarning = "staff_sla_warning"
 	TemplateStaffSLABreach  = "staff_sla_breached"
-	TemplateSystemicAlert   = "staff_systemic_alert"
+	// TemplateStaffRemedyAnswered: the complainant accepted or declined an offer.
+	TemplateStaffRemedyAnswered = "staff_remedy_answered"
+	TemplateSystemicAlert       = "staff_systemic_alert"
 )
 
 // ErrPoison marks an event no retry can fix (its data cannot be read, or its
@@ -160,10 +162,11 @@ type Consumer struct {
 func (n *Notifier) Consumers() []Consumer {
 	return []Consumer{
 		{Name: ConsumerComplainant, Handle: n.HandleComplainant,
-			Subjects: []string{events.CaseAcknowledged, events.CaseStatusChanged, events.CaseMessageAdded}},
+			Subjects: []string{events.CaseAcknowledged, events.CaseStatusChanged, events.CaseMessageAdded,
+				events.RemedyStatusChanged, events.RemedyOverdue}},
 		{Name: ConsumerStaff, Handle: n.HandleStaff,
 			Subjects: []string{events.CaseRouted, events.CaseAssigned, events.CaseMessageAdded, events.SLAWarning, events.SLABreached,
-				events.SystemicAlert}},
+				events.SystemicAlert, events.RemedyStatusChanged, events.RemedyOverdue}},
 		{Name: ConsumerWebhooks, Handle: n.HandleWebhooks, Subjects: []string{"redress.>"}},
 	}
 }
@@ -242,6 +245,20 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		if env.Type == events.CaseStatusChanged && grievance.StageOf(d.From) == grievance.StageOf(d.To) {
 			return nil // nothing new on their page (in_review ⇄ pending_approval)
 		}
+		if d.To == grievance.StatusRemedyInProgress {
+			return nil // the offer that moved it is the news (below)
+		}
+	case events.RemedyStatusChanged, events.RemedyOverdue:
+		// An offer, a remedy done or verified, a remedy date missed: news on
+		// their page. Their own answers are not; a systemic issue's moves
+		// (no case) reach each case's record, not an email each.
+		var d events.Remedy
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		if d.Actor == audit.ActorComplainant || env.CaseID == uuid.Nil {
+			return nil
+		}
 	case events.CaseMessageAdded:
 		var d events.MessageAdded
 		if err := decode(env, &d); err != nil {
@@ -285,6 +302,9 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 	}
 	var template string
 	var recipients []uuid.UUID
+	if (env.Type == events.RemedyStatusChanged || env.Type == events.RemedyOverdue) && env.CaseID == uuid.Nil {
+		return nil // a systemic issue's remedy: its supervisors act on it, not a case's holders
+	}
 	c, err := n.caseInfo(ctx, env.CaseID)
 	if err != nil {
 		return err
@@ -332,6 +352,35 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if recipients, err = n.holders(ctx, c); err != nil {
 			return err
 		}
+	case events.RemedyStatusChanged:
+		var d events.Remedy
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		if d.Actor != audit.ActorComplainant {
+			return nil
+		}
+		template = TemplateStaffRemedyAnswered
+		if recipients, err = n.holders(ctx, c); err != nil {
+			return err
+		}
+	case events.RemedyOverdue:
+		// A component's own date passed: told like a missed deadline, to
+		// who holds the case and to every supervisor.
+		var d events.Remedy
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		data.Clock, data.DueAt, data.Rule = "remedy", d.DueAt, "the due date of a remedy component (status "+d.Status+")"
+		template = TemplateStaffSLABreach
+		if recipients, err = n.holders(ctx, c); err != nil {
+			return err
+		}
+		sup, err := n.supervisors(ctx)
+		if err != nil {
+			return err
+		}
+		recipients = append(recipients, sup...)
 	case events.SLAWarning, events.SLABreached:
 		var d events.SLA
 		if err := decode(env, &d); err != nil {
