@@ -133,21 +133,40 @@ func publicQueries() []query {
 	}
 }
 
-// Public returns the public statistics, computed at most once per cache
-// period in this process (concurrent callers wait for one computation).
+// Public returns the public statistics. Each process computes them at most
+// once per cache period (PublicTTL): one caller computes while the others
+// wait for the first result, or, once there is one, get the last one
+// meanwhile, so a burst of requests costs one computation.
 func (s *Service) Public(ctx context.Context) (*Public, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.public != nil && time.Since(s.publicAt) < s.publicTTL {
-		return s.public, nil
+	cached := func() (p *Public, fresh bool) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.public, s.public != nil && time.Since(s.publicAt) < s.publicTTL
+	}
+	p, fresh := cached()
+	if fresh {
+		return p, nil
+	}
+	if p != nil {
+		if !s.computing.TryLock() {
+			return p, nil // another caller is computing the next ones
+		}
+	} else {
+		s.computing.Lock()
+	}
+	defer s.computing.Unlock()
+	if p, fresh := cached(); fresh {
+		return p, nil // computed while this caller waited
 	}
 	p, err := s.computePublic(ctx)
 	if err != nil {
 		return nil, err
 	}
+	s.mu.Lock()
 	if s.publicTTL > 0 {
 		s.public, s.publicAt = p, time.Now()
 	}
+	s.mu.Unlock()
 	return p, nil
 }
 

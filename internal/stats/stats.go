@@ -44,15 +44,19 @@ var (
 type Service struct {
 	db *gorm.DB
 
-	mu        sync.Mutex // one computation of the public statistics at a time
+	computing sync.Mutex // held while the public statistics are computed
+	mu        sync.Mutex // guards the fields below
 	publicTTL time.Duration
 	public    *Public   // the last public statistics, shared read-only
 	publicAt  time.Time // when they were computed, by this process's clock
 }
 
-// New returns the statistics service. Public statistics are kept for a
-// minute in each process (SetPublicCacheTTL).
-func New(gdb *gorm.DB) *Service { return &Service{db: gdb, publicTTL: time.Minute} }
+// PublicTTL is how long each process reuses the public statistics by
+// default: as long as clients may cache them (Cache-Control max-age).
+const PublicTTL = 5 * time.Minute
+
+// New returns the statistics service.
+func New(gdb *gorm.DB) *Service { return &Service{db: gdb, publicTTL: PublicTTL} }
 
 // SetPublicCacheTTL sets how long public statistics are reused; 0 computes
 // them on every call.
