@@ -112,7 +112,7 @@ func publicQueries() []query {
 		{"time_to_decision", `
 			SELECT GROUPING(s.id) AS g, s.id AS system_id, count(*) AS n,
 			       percentile_cont(0.5) WITHIN GROUP (ORDER BY t.days) AS value
-			  FROM (SELECT c.ai_system_id, (extract(epoch FROM min(` + firstFinal + `) - c.submitted_at) / 86400)::float8 AS days
+			  FROM (SELECT c.ai_system_id, (extract(epoch FROM min(` + finalAt + `) - c.submitted_at) / 86400)::float8 AS days
 			          FROM cases c
 			          JOIN decisions d ON d.case_id = c.id AND d.status = 'final'
 			         GROUP BY c.id) t ` + on("t.ai_system_id") + `

@@ -159,13 +159,14 @@ func ratio(num, den int64) *float64 {
 	return round(float64(num)/float64(den), 4)
 }
 
-// round rounds v to places decimals; nil stays nil.
+// round rounds v to places decimals.
 func round(v float64, places int) *float64 {
 	p := math.Pow(10, float64(places))
 	r := math.Round(v*p) / p
 	return &r
 }
 
+// roundPtr rounds *v; nil stays nil.
 func roundPtr(v *float64, places int) *float64 {
 	if v == nil {
 		return nil
@@ -184,10 +185,10 @@ func overturned(byOutcome map[string]int64) (changed, within int64) {
 	return byOutcome["overturned"] + byOutcome["modified"], within
 }
 
-// firstFinal is the SQL for when a final decision became final: final_at,
-// or for rows written before it existed, when it was approved or made (as
-// migration 00010 fills it in).
-const firstFinal = `COALESCE(d.final_at, d.reviewed_at, d.created_at)`
+// finalAt is the SQL for when a final decision (d) became final: final_at,
+// or, where that was not recorded, when it was approved or made — the rule
+// migration 00010 filled final_at in with.
+const finalAt = `COALESCE(d.final_at, d.reviewed_at, d.created_at)`
 
 // SLA clock states (on case_clocks k): each clock is in exactly one.
 const (

@@ -153,7 +153,7 @@ func systemQueries(id uuid.UUID, r Range) []query {
 			SELECT count(*) AS n,
 			       percentile_cont(0.5) WITHIN GROUP (ORDER BY t.hours) AS median,
 			       percentile_cont(0.9) WITHIN GROUP (ORDER BY t.hours) AS p90
-			  FROM (SELECT (extract(epoch FROM min(` + firstFinal + `) - c.submitted_at) / 3600)::float8 AS hours
+			  FROM (SELECT (extract(epoch FROM min(` + finalAt + `) - c.submitted_at) / 3600)::float8 AS hours
 			          FROM cases c
 			          JOIN decisions d ON d.case_id = c.id AND d.status = 'final'
 			         WHERE ` + scope + `
