@@ -108,10 +108,11 @@ func TestStatsForOneAISystem(t *testing.T) {
 	exec(t, s, `INSERT INTO remedy_bundles (id, case_id, proposed_by) SELECT b.id, b.case_id, u.id
 		FROM (VALUES (?::uuid, ?::uuid), (?::uuid, ?::uuid)) AS b (id, case_id), users u WHERE u.email = 'reviewer@example.org'`,
 		"00000000-0000-0000-0000-00000000b001", c1.ID, "00000000-0000-0000-0000-00000000b002", c2.ID)
-	exec(t, s, `INSERT INTO remedy_components (bundle_id, position, form, subtype, description_enc, responsible, amount, currency, due_at, status)
-		VALUES ('00000000-0000-0000-0000-00000000b001', 0, 'restitution', 'reinstatement', '\x00', 'deployer', NULL, NULL, now(), 'verified'),
-		       ('00000000-0000-0000-0000-00000000b001', 1, 'compensation', 'lost_wages', '\x00', 'deployer', 1200, 'EUR', now(), 'declined'),
-		       ('00000000-0000-0000-0000-00000000b002', 0, 'satisfaction', 'apology', '\x00', 'deployer', NULL, NULL, now(), 'offered')`)
+	exec(t, s, `INSERT INTO remedy_components (bundle_id, position, form, subtype, description_enc, responsible, amount, currency, due_at,
+		status, responded_at)
+		VALUES ('00000000-0000-0000-0000-00000000b001', 0, 'restitution', 'reinstatement', '\x00', 'deployer', NULL, NULL, now(), 'verified', now()),
+		       ('00000000-0000-0000-0000-00000000b001', 1, 'compensation', 'lost_wages', '\x00', 'deployer', 1200, 'EUR', now(), 'declined', now()),
+		       ('00000000-0000-0000-0000-00000000b002', 0, 'satisfaction', 'apology', '\x00', 'deployer', NULL, NULL, now(), 'offered', NULL)`)
 	// A systemic issue on the screener linking two cases: its component
 	// counts once. One on another system does not count.
 	for _, si := range []struct{ id, system, bundle, created string }{
