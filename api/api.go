@@ -24,6 +24,7 @@ import (
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
+	"github.com/redresshq/redress/internal/stats"
 	"github.com/redresshq/redress/internal/systemic"
 )
 
@@ -39,6 +40,7 @@ type Deps struct {
 	Clocks              *clocks.Service
 	Notify              *notify.Notifier // webhook endpoints and their delivery log
 	Systemic            *systemic.Service
+	Stats               *stats.Service
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
 	BodyLimit           int

@@ -68,6 +68,9 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies", staff, supervisors, a.proposeSystemicRemedies, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies/:rid/status", staff, supervisors, a.setSystemicRemedyStatus, nil},
 
+		{fiber.MethodGet, "/api/v1/stats/public", public, nil, a.publicStats, nil},
+		{fiber.MethodGet, "/api/v1/stats/ai-systems/:id", staff, caseWorkers, a.aiSystemStats, nil},
+
 		{fiber.MethodGet, "/api/v1/queues", staff, caseWorkers, a.listQueues, nil},
 		{fiber.MethodGet, "/api/v1/queues/:id/cases", staff, caseWorkers, a.queueCases, nil},
 		{fiber.MethodPost, "/api/v1/queues/:id/claim", staff, claimers, a.claimNext, nil},

@@ -25,6 +25,7 @@ import (
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
+	"github.com/redresshq/redress/internal/stats"
 	"github.com/redresshq/redress/internal/systemic"
 	"github.com/redresshq/redress/worker"
 )
@@ -44,6 +45,7 @@ type Core struct {
 	Clocks    *clocks.Service
 	Notify    *notify.Notifier
 	Systemic  *systemic.Service
+	Stats     *stats.Service
 }
 
 // NewCore opens the database and builds the services.
@@ -72,6 +74,7 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Review:    review.New(gdb),
 		Clocks:    clk,
 		Systemic:  systemic.New(gdb),
+		Stats:     stats.New(gdb),
 	}
 	c.Notify = notify.New(c.NotifyOptions())
 	return c
@@ -113,7 +116,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App
 	}
 	return api.New(api.Deps{
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
-		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic,
+		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		BodyLimit: c.Config.BodyLimit, Checks: checks, Mount: mount,
 	})

@@ -1,0 +1,199 @@
+// Package stats is what the mechanism learns: per-AI-system figures for
+// staff (cases, decisions, time to decision, SLA clocks, remedies, feedback,
+// root causes) and public statistics with small counts suppressed.
+//
+// Every figure is an SQL aggregate (GROUP BY, FILTER, percentile_cont); Go
+// only folds the few grouped rows into the answer. See docs/stats.md.
+package stats
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/sla"
+)
+
+// Threshold is the smallest count public statistics show; 1 to Threshold-1
+// is suppressed, and so is a rate, median or mean of fewer than Threshold.
+const Threshold = 5
+
+// Codes the figures are broken down by; each must equal the CHECK of its
+// column (migrations 00001, 00009, 00010; TestCodesMatchTheSchema checks).
+var (
+	Kinds          = grievance.Kinds
+	Rights         = grievance.Rights
+	Statuses       = grievance.Statuses
+	Outcomes       = grievance.Outcomes
+	Stages         = []string{"first", "appeal"}
+	Clocks         = sla.Clocks
+	RootCauses     = []string{"data", "model", "threshold", "process", "human_error", "none"}
+	RemedyForms    = []string{"restitution", "compensation", "rehabilitation", "satisfaction", "non_repetition"}
+	RemedyStatuses = []string{"proposed", "offered", "accepted", "declined", "implemented", "verified"}
+)
+
+// Service computes the statistics.
+type Service struct {
+	db *gorm.DB
+
+	computing sync.Mutex // held while the public statistics are computed
+	mu        sync.Mutex // guards the fields below
+	publicTTL time.Duration
+	public    *Public   // the last public statistics, shared read-only
+	publicAt  time.Time // when they were computed, by this process's clock
+}
+
+// PublicTTL is how long each process reuses the public statistics by
+// default: as long as clients may cache them (Cache-Control max-age).
+const PublicTTL = 5 * time.Minute
+
+// New returns the statistics service.
+func New(gdb *gorm.DB) *Service { return &Service{db: gdb, publicTTL: PublicTTL} }
+
+// SetPublicCacheTTL sets how long public statistics are reused; 0 computes
+// them on every call.
+func (s *Service) SetPublicCacheTTL(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.publicTTL, s.public = d, nil
+}
+
+// snapshot runs fn in one read-only REPEATABLE READ transaction, so every
+// figure of an answer is counted on the same state of the database.
+func (s *Service) snapshot(ctx context.Context, fn func(conn *gorm.DB) error) error {
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		if err := conn.Exec(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`).Error; err != nil {
+			return fmt.Errorf("stats: snapshot: %w", err)
+		}
+		return fn(conn)
+	})
+}
+
+// Range is the span of submission times a per-system answer covers:
+// From inclusive, Until exclusive; nil is open.
+type Range struct {
+	From  *time.Time `json:"from"`
+	Until *time.Time `json:"until"`
+}
+
+// ParseRange reads the query's from and to, each an RFC 3339 date
+// (YYYY-MM-DD, a whole day in UTC) or date-time, into a Range, adding
+// field errors to f. A date as `to` includes that whole day; a date-time as
+// `to` is included itself.
+func ParseRange(f *fault.Fields, from, to string) Range {
+	var r Range
+	if from != "" {
+		if t, _, ok := parseInstant(from); ok {
+			r.From = &t
+		} else {
+			f.Add("from", "invalid", "must be an RFC 3339 date (2026-01-31) or date-time (2026-01-31T09:00:00Z)")
+		}
+	}
+	if to != "" {
+		if t, isDate, ok := parseInstant(to); ok {
+			if isDate {
+				t = t.AddDate(0, 0, 1)
+			} else {
+				t = t.Add(time.Microsecond) // PostgreSQL keeps microseconds: < t+1µs is <= t
+			}
+			r.Until = &t
+		} else {
+			f.Add("to", "invalid", "must be an RFC 3339 date (2026-01-31) or date-time (2026-01-31T09:00:00Z)")
+		}
+	}
+	if r.From != nil && r.Until != nil && !r.From.Before(*r.Until) {
+		f.Add("from", "after_to", "must not be after to")
+	}
+	return r
+}
+
+// parseInstant reads an RFC 3339 date or date-time, in UTC truncated to
+// PostgreSQL's microseconds. A '+' of an offset that arrived unescaped in
+// a query string (and so as a space) is taken back.
+func parseInstant(s string) (t time.Time, isDate, ok bool) {
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
+		return d.UTC(), true, true
+	}
+	s = strings.Replace(s, " ", "+", 1)
+	if d, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return d.UTC().Truncate(time.Microsecond), false, true
+	}
+	return time.Time{}, false, false
+}
+
+// where is the SQL condition that col lies in the range, with its arguments.
+func (r Range) where(col string) (string, []any) {
+	conds, args := []string{"true"}, []any{}
+	if r.From != nil {
+		conds, args = append(conds, col+" >= ?"), append(args, *r.From)
+	}
+	if r.Until != nil {
+		conds, args = append(conds, col+" < ?"), append(args, *r.Until)
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// zeros returns a map with every code at 0.
+func zeros(codes []string) map[string]int64 {
+	m := make(map[string]int64, len(codes))
+	for _, c := range codes {
+		m[c] = 0
+	}
+	return m
+}
+
+// ratio is num/den rounded to four places, nil when den is 0.
+func ratio(num, den int64) *float64 {
+	if den == 0 {
+		return nil
+	}
+	return round(float64(num)/float64(den), 4)
+}
+
+// round rounds v to places decimals.
+func round(v float64, places int) *float64 {
+	p := math.Pow(10, float64(places))
+	r := math.Round(v*p) / p
+	return &r
+}
+
+// roundPtr rounds *v; nil stays nil.
+func roundPtr(v *float64, places int) *float64 {
+	if v == nil {
+		return nil
+	}
+	return round(*v, places)
+}
+
+// overturned is how many of a tally of outcomes changed the AI's decision,
+// and of how many that were within scope.
+func overturned(byOutcome map[string]int64) (changed, within int64) {
+	for o, n := range byOutcome {
+		if o != "not_within_scope" {
+			within += n
+		}
+	}
+	return byOutcome["overturned"] + byOutcome["modified"], within
+}
+
+// finalAt is the SQL for when a final decision (d) became final: final_at,
+// or, where that was not recorded, when it was approved or made — the rule
+// migration 00010 filled final_at in with.
+const finalAt = `COALESCE(d.final_at, d.reviewed_at, d.created_at)`
+
+// SLA clock states (on case_clocks k): each clock is in exactly one.
+const (
+	clockLate    = `(k.breached_at IS NOT NULL OR k.satisfied_at > k.due_at)`
+	clockOnTime  = `(k.satisfied_at IS NOT NULL AND k.breached_at IS NULL AND (k.due_at IS NULL OR k.satisfied_at <= k.due_at))`
+	clockOverdue = `(k.satisfied_at IS NULL AND k.breached_at IS NULL AND k.due_at < now())`
+	clockRunning = `(k.satisfied_at IS NULL AND k.breached_at IS NULL AND (k.due_at IS NULL OR k.due_at >= now()))`
+)

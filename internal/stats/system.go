@@ -1,0 +1,398 @@
+package stats
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// SystemRef names an AI system of the register.
+type SystemRef struct {
+	ID       uuid.UUID `json:"id"`
+	Slug     string    `json:"slug"`
+	Name     string    `json:"name"`
+	Provider string    `json:"provider"`
+	Active   bool      `json:"active"`
+}
+
+// SystemStats is what staff learn about one AI system from the cases about
+// it submitted in a range. Nothing is suppressed: this is for staff.
+type SystemStats struct {
+	AISystem       SystemRef      `json:"ai_system"`
+	Range          Range          `json:"range"`
+	GeneratedAt    time.Time      `json:"generated_at"`
+	Cases          CaseTally      `json:"cases"`
+	Decisions      DecisionStats  `json:"decisions"`
+	TimeToDecision TimeToDecision `json:"time_to_decision"`
+	SLA            SLAStats       `json:"sla"`
+	Remedies       RemedyStats    `json:"remedies"`
+	Feedback       FeedbackStats  `json:"feedback"`
+	RootCauses     RootCauseStats `json:"root_causes"`
+}
+
+// CaseTally counts cases. A case has several rights, so by_right adds up to
+// more than total.
+type CaseTally struct {
+	Total    int64            `json:"total"`
+	ByKind   map[string]int64 `json:"by_kind"`
+	ByRight  map[string]int64 `json:"by_right"`
+	ByStatus map[string]int64 `json:"by_status"`
+}
+
+// DecisionTally counts final decisions by outcome; OverturnRate is
+// (overturned + modified) / the final decisions within scope.
+type DecisionTally struct {
+	Final        int64            `json:"final"`
+	ByOutcome    map[string]int64 `json:"by_outcome"`
+	OverturnRate *float64         `json:"overturn_rate"`
+}
+
+// DecisionStats are the final decisions, all of them and by stage.
+type DecisionStats struct {
+	DecisionTally
+	ByStage map[string]DecisionTally `json:"by_stage"`
+}
+
+// TimeToDecision is the hours from submission to a case's first final
+// decision, over the N cases that have one.
+type TimeToDecision struct {
+	N           int64    `json:"n"`
+	MedianHours *float64 `json:"median_hours"`
+	P90Hours    *float64 `json:"p90_hours"`
+}
+
+// ClockTally puts each clock in one of four states. Compliance is
+// on_time / (on_time + late + running_overdue).
+type ClockTally struct {
+	OnTime         int64    `json:"on_time"`
+	Late           int64    `json:"late"`
+	RunningOverdue int64    `json:"running_overdue"`
+	Running        int64    `json:"running"`
+	Compliance     *float64 `json:"compliance"`
+}
+
+// SLAStats are the clocks by name and all together.
+type SLAStats struct {
+	ByClock map[string]ClockTally `json:"by_clock"`
+	All     ClockTally            `json:"all"`
+}
+
+// RemedyTally counts remedy components; VerifiedRate is verified / the
+// components not declined.
+type RemedyTally struct {
+	Components   int64            `json:"components"`
+	ByForm       map[string]int64 `json:"by_form"`
+	ByStatus     map[string]int64 `json:"by_status"`
+	VerifiedRate *float64         `json:"verified_rate"`
+}
+
+// RemedyStats are every component (the cases' and the system's systemic
+// issues'), and the systemic ones among them.
+type RemedyStats struct {
+	RemedyTally
+	Systemic RemedyTally `json:"systemic"`
+}
+
+// FeedbackStats are the complainants' ratings of the process (1–5).
+type FeedbackStats struct {
+	Count            int64    `json:"count"`
+	MeanSatisfaction *float64 `json:"mean_satisfaction"`
+}
+
+// RootCauseStats count the closed cases by the root cause found.
+type RootCauseStats struct {
+	Closed      int64            `json:"closed"`
+	ByRootCause map[string]int64 `json:"by_root_cause"`
+	Unrecorded  int64            `json:"unrecorded"`
+}
+
+// query is one aggregate of a per-system answer: its SQL and arguments.
+type query struct {
+	name string
+	sql  string
+	args []any
+}
+
+// systemQueries are the statements AISystem runs, in order (a test
+// EXPLAINs each). Cases are picked by (ai_system_id, submitted_at), the
+// order of cases_ai_system_idx; every join follows a key or an index.
+func systemQueries(id uuid.UUID, r Range) []query {
+	rng, rargs := r.where("c.submitted_at")
+	scope := `c.ai_system_id = ? AND ` + rng
+	sargs := append([]any{id}, rargs...)
+	srng, srargs := r.where("si.created_at")
+	return []query{
+		{"cases", `
+			SELECT GROUPING(c.kind) AS g_kind, GROUPING(c.status) AS g_status, GROUPING(c.root_cause) AS g_root,
+			       c.kind, c.status, c.root_cause,
+			       count(*) AS n, count(*) FILTER (WHERE c.status = 'closed') AS closed
+			  FROM cases c
+			 WHERE ` + scope + `
+			 GROUP BY GROUPING SETS ((c.kind), (c.status), (c.root_cause), ())`, sargs},
+		{"rights", `
+			SELECT r.code, count(*) AS n
+			  FROM cases c
+			  JOIN case_classifications cc ON cc.case_id = c.id
+			 CROSS JOIN LATERAL unnest(cc.rights) AS r (code)
+			 WHERE ` + scope + `
+			 GROUP BY r.code`, sargs},
+		{"decisions", `
+			SELECT GROUPING(d.stage) AS g_stage, GROUPING(d.outcome) AS g_outcome, d.stage, d.outcome, count(*) AS n
+			  FROM cases c
+			  JOIN decisions d ON d.case_id = c.id AND d.status = 'final'
+			 WHERE ` + scope + `
+			 GROUP BY GROUPING SETS ((d.stage, d.outcome), (d.stage), (d.outcome), ())`, sargs},
+		{"time_to_decision", `
+			SELECT count(*) AS n,
+			       percentile_cont(0.5) WITHIN GROUP (ORDER BY t.hours) AS median,
+			       percentile_cont(0.9) WITHIN GROUP (ORDER BY t.hours) AS p90
+			  FROM (SELECT (extract(epoch FROM min(` + finalAt + `) - c.submitted_at) / 3600)::float8 AS hours
+			          FROM cases c
+			          JOIN decisions d ON d.case_id = c.id AND d.status = 'final'
+			         WHERE ` + scope + `
+			         GROUP BY c.id) t`, sargs},
+		{"sla", `
+			SELECT GROUPING(k.clock) AS g_clock, k.clock,
+			       count(*) FILTER (WHERE ` + clockOnTime + `) AS on_time,
+			       count(*) FILTER (WHERE ` + clockLate + `) AS late,
+			       count(*) FILTER (WHERE ` + clockOverdue + `) AS running_overdue,
+			       count(*) FILTER (WHERE ` + clockRunning + `) AS running
+			  FROM cases c
+			  JOIN case_clocks k ON k.case_id = c.id
+			 WHERE ` + scope + `
+			 GROUP BY ROLLUP (k.clock)`, sargs},
+		// A systemic issue's bundle is counted once, by the issue's AI system
+		// and when the issue was opened, however many cases it links.
+		{"remedies", `
+			SELECT GROUPING(x.systemic) AS g_systemic, GROUPING(x.form) AS g_form, GROUPING(x.status) AS g_status,
+			       x.systemic, x.form, x.status, count(*) AS n,
+			       count(*) FILTER (WHERE x.status = 'verified') AS verified,
+			       count(*) FILTER (WHERE x.status <> 'declined') AS not_declined
+			  FROM (SELECT false AS systemic, rc.form, rc.status
+			          FROM cases c
+			          JOIN remedy_bundles b ON b.case_id = c.id
+			          JOIN remedy_components rc ON rc.bundle_id = b.id
+			         WHERE ` + scope + `
+			        UNION ALL
+			        SELECT true, rc.form, rc.status
+			          FROM systemic_issues si
+			          JOIN remedy_bundles b ON b.systemic_issue_id = si.id
+			          JOIN remedy_components rc ON rc.bundle_id = b.id
+			         WHERE si.ai_system_id = ? AND ` + srng + `) x
+			 GROUP BY GROUPING SETS ((x.form), (x.status), (), (x.systemic, x.form), (x.systemic, x.status), (x.systemic))`,
+			append(append(append([]any{}, sargs...), id), srargs...)},
+		{"feedback", `
+			SELECT count(*) AS n, avg(f.satisfaction)::float8 AS mean
+			  FROM cases c
+			  JOIN case_feedback f ON f.case_id = c.id
+			 WHERE ` + scope, sargs},
+	}
+}
+
+// AISystem computes the statistics of one AI system (active or not) over
+// the cases about it submitted in r, on one snapshot of the database.
+func (s *Service) AISystem(ctx context.Context, id uuid.UUID, r Range) (*SystemStats, error) {
+	out := &SystemStats{Range: r}
+	err := s.snapshot(ctx, func(conn *gorm.DB) error {
+		err := conn.Raw(`SELECT id, slug, name, provider, active, now() AS at FROM ai_systems WHERE id = ?`, id).
+			Row().Scan(&out.AISystem.ID, &out.AISystem.Slug, &out.AISystem.Name, &out.AISystem.Provider,
+			&out.AISystem.Active, &out.GeneratedAt)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fault.New(fault.NotFound, "ai_system_not_found", "No AI system with that id is in the register.")
+		}
+		if err != nil {
+			return fmt.Errorf("stats: ai system: %w", err)
+		}
+		out.GeneratedAt = out.GeneratedAt.UTC()
+		qs := systemQueries(id, r)
+		fold := []func(*gorm.DB, query) error{
+			out.foldCases, out.foldRights, out.foldDecisions, out.foldTimeToDecision, out.foldSLA, out.foldRemedies,
+			out.foldFeedback,
+		}
+		for i, q := range qs {
+			if err := fold[i](conn, q); err != nil {
+				return fmt.Errorf("stats: %s: %w", q.name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (o *SystemStats) foldCases(conn *gorm.DB, q query) error {
+	var rows []struct {
+		GKind, GStatus, GRoot int
+		Kind, Status          *string
+		RootCause             *string
+		N, Closed             int64
+	}
+	if err := conn.Raw(q.sql, q.args...).Scan(&rows).Error; err != nil {
+		return err
+	}
+	o.Cases = CaseTally{ByKind: zeros(Kinds), ByRight: zeros(Rights), ByStatus: zeros(Statuses)}
+	o.RootCauses = RootCauseStats{ByRootCause: zeros(RootCauses)}
+	for _, r := range rows {
+		switch {
+		case r.GKind == 0:
+			o.Cases.ByKind[*r.Kind] = r.N
+		case r.GStatus == 0:
+			o.Cases.ByStatus[*r.Status] = r.N
+		case r.GRoot == 0 && r.RootCause == nil:
+			o.RootCauses.Unrecorded = r.Closed
+		case r.GRoot == 0:
+			o.RootCauses.ByRootCause[*r.RootCause] = r.Closed
+		default: // ()
+			o.Cases.Total, o.RootCauses.Closed = r.N, r.Closed
+		}
+	}
+	return nil
+}
+
+func (o *SystemStats) foldRights(conn *gorm.DB, q query) error {
+	var rows []struct {
+		Code string
+		N    int64
+	}
+	if err := conn.Raw(q.sql, q.args...).Scan(&rows).Error; err != nil {
+		return err
+	}
+	for _, r := range rows {
+		o.Cases.ByRight[r.Code] = r.N
+	}
+	return nil
+}
+
+func (o *SystemStats) foldDecisions(conn *gorm.DB, q query) error {
+	var rows []struct {
+		GStage, GOutcome int
+		Stage, Outcome   *string
+		N                int64
+	}
+	if err := conn.Raw(q.sql, q.args...).Scan(&rows).Error; err != nil {
+		return err
+	}
+	tally := func() DecisionTally { return DecisionTally{ByOutcome: zeros(Outcomes)} }
+	o.Decisions = DecisionStats{DecisionTally: tally(), ByStage: map[string]DecisionTally{}}
+	for _, st := range Stages {
+		o.Decisions.ByStage[st] = tally()
+	}
+	for _, r := range rows {
+		switch {
+		case r.GStage == 0 && r.GOutcome == 0:
+			o.Decisions.ByStage[*r.Stage].ByOutcome[*r.Outcome] = r.N
+		case r.GStage == 0:
+			t := o.Decisions.ByStage[*r.Stage]
+			t.Final = r.N
+			o.Decisions.ByStage[*r.Stage] = t
+		case r.GOutcome == 0:
+			o.Decisions.ByOutcome[*r.Outcome] = r.N
+		default:
+			o.Decisions.Final = r.N
+		}
+	}
+	rate := func(t *DecisionTally) {
+		changed, within := overturned(t.ByOutcome)
+		t.OverturnRate = ratio(changed, within)
+	}
+	rate(&o.Decisions.DecisionTally)
+	for st, t := range o.Decisions.ByStage {
+		rate(&t)
+		o.Decisions.ByStage[st] = t
+	}
+	return nil
+}
+
+func (o *SystemStats) foldTimeToDecision(conn *gorm.DB, q query) error {
+	var r struct {
+		N           int64
+		Median, P90 *float64
+	}
+	if err := conn.Raw(q.sql, q.args...).Scan(&r).Error; err != nil {
+		return err
+	}
+	o.TimeToDecision = TimeToDecision{N: r.N, MedianHours: roundPtr(r.Median, 2), P90Hours: roundPtr(r.P90, 2)}
+	return nil
+}
+
+func (o *SystemStats) foldSLA(conn *gorm.DB, q query) error {
+	var rows []struct {
+		GClock                                int
+		Clock                                 *string
+		OnTime, Late, RunningOverdue, Running int64
+	}
+	if err := conn.Raw(q.sql, q.args...).Scan(&rows).Error; err != nil {
+		return err
+	}
+	o.SLA = SLAStats{ByClock: map[string]ClockTally{}, All: ClockTally{}}
+	for _, c := range Clocks {
+		o.SLA.ByClock[c] = ClockTally{}
+	}
+	for _, r := range rows {
+		t := ClockTally{OnTime: r.OnTime, Late: r.Late, RunningOverdue: r.RunningOverdue, Running: r.Running,
+			Compliance: ratio(r.OnTime, r.OnTime+r.Late+r.RunningOverdue)}
+		if r.GClock == 1 {
+			o.SLA.All = t
+		} else {
+			o.SLA.ByClock[*r.Clock] = t
+		}
+	}
+	return nil
+}
+
+func (o *SystemStats) foldRemedies(conn *gorm.DB, q query) error {
+	var rows []struct {
+		GSystemic, GForm, GStatus int
+		Systemic                  *bool
+		Form, Status              *string
+		N, Verified, NotDeclined  int64
+	}
+	if err := conn.Raw(q.sql, q.args...).Scan(&rows).Error; err != nil {
+		return err
+	}
+	tally := func() RemedyTally {
+		return RemedyTally{ByForm: zeros(RemedyForms), ByStatus: zeros(RemedyStatuses)}
+	}
+	o.Remedies = RemedyStats{RemedyTally: tally(), Systemic: tally()}
+	for _, r := range rows {
+		var t *RemedyTally
+		switch {
+		case r.GSystemic == 1:
+			t = &o.Remedies.RemedyTally
+		case *r.Systemic:
+			t = &o.Remedies.Systemic
+		default:
+			continue // the cases' own components are the total less the systemic
+		}
+		switch {
+		case r.GForm == 0:
+			t.ByForm[*r.Form] = r.N
+		case r.GStatus == 0:
+			t.ByStatus[*r.Status] = r.N
+		default:
+			t.Components, t.VerifiedRate = r.N, ratio(r.Verified, r.NotDeclined)
+		}
+	}
+	return nil
+}
+
+func (o *SystemStats) foldFeedback(conn *gorm.DB, q query) error {
+	var r struct {
+		N    int64
+		Mean *float64
+	}
+	if err := conn.Raw(q.sql, q.args...).Scan(&r).Error; err != nil {
+		return err
+	}
+	o.Feedback = FeedbackStats{Count: r.N, MeanSatisfaction: roundPtr(r.Mean, 2)}
+	return nil
+}
