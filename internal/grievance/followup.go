@@ -134,6 +134,8 @@ type ComplainantView struct {
 	// Decision is the final decision, once there is one: outcome, reasons,
 	// explanation and where to go next.
 	Decision *DecisionView `json:"decision"`
+	// Evidence is the files the complainant added (evidence.go).
+	Evidence []ComplainantEvidence `json:"evidence"`
 }
 
 // ForComplainant returns the complainant's view of a case.
@@ -184,6 +186,9 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	}
 	if len(ds) > 0 {
 		v.Decision = &ds[0]
+	}
+	if v.Evidence, err = s.ComplainantEvidenceList(ctx, caseID); err != nil {
+		return nil, err
 	}
 	// Staff identities stay with the organisation: the complainant sees roles, not people.
 	for i := range v.Messages {

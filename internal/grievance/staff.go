@@ -212,6 +212,10 @@ type Detail struct {
 	Messages            []Message       `json:"messages"`
 	Decisions           []DecisionView  `json:"decisions"`
 	AllowedTransitions  []string        `json:"allowed_transitions"`
+	// The review workspace (workspace.go, evidence.go).
+	AIDecision   *AIDecisionRecord `json:"ai_decision"`
+	PointsOfView []PointOfView     `json:"points_of_view"`
+	Evidence     []Evidence        `json:"evidence"`
 }
 
 // Get returns a case with its sensitive fields opened.
@@ -309,6 +313,15 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		return nil, err
 	}
 	if d.Decisions, err = s.decisions(ctx, id, false); err != nil {
+		return nil, err
+	}
+	if d.AIDecision, err = s.aiDecision(ctx, id); err != nil {
+		return nil, err
+	}
+	if d.PointsOfView, err = s.pointsOfView(ctx, id); err != nil {
+		return nil, err
+	}
+	if d.Evidence, err = s.evidence(ctx, id, false); err != nil {
 		return nil, err
 	}
 	return d, nil
