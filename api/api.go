@@ -76,7 +76,13 @@ func New(d Deps) *fiber.App {
 		ReadBufferSize:        16 << 10,
 		DisableStartupMessage: true,
 		ErrorHandler:          errorHandler(d.Log),
+		// Multipart bodies stay raw in memory for the handler to read
+		// part by part: fasthttp's own parsing would spill large files,
+		// unencrypted, into temporary files.
+		DisablePreParseMultipartForm: true,
 	})
+	// Upload routes alone may send bodies over BodyLimit (bodylimit.go).
+	app.Server().HeaderReceived = headerReceived
 	app.Use(middleware.RequestID(), middleware.AccessLog(d.Log, a.observe),
 		recover.New(), middleware.SecurityHeaders())
 

@@ -37,6 +37,7 @@ var kindStatus = map[fault.Kind]int{
 	fault.Forbidden:    fiber.StatusForbidden,
 	fault.TooMany:      fiber.StatusTooManyRequests,
 	fault.Unsupported:  fiber.StatusUnsupportedMediaType,
+	fault.TooLarge:     fiber.StatusRequestEntityTooLarge,
 }
 
 // errorHandler is the one place where errors become HTTP responses.
@@ -51,7 +52,7 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			p.Status, p.Detail = fe.Code, fe.Message
 			p.Code = strings.ToLower(strings.ReplaceAll(utils.StatusMessage(fe.Code), " ", "_"))
 			if fe.Code == fiber.StatusRequestEntityTooLarge {
-				p.Detail = "The request body is too large."
+				p.Detail = tooLargeDetail(c)
 			}
 		} else {
 			log.ErrorContext(c.UserContext(), "request failed", "err", err, "route", c.Route().Path)

@@ -42,6 +42,8 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/complainant/case/remedies/:rid/response", complainant, nil, a.respondToRemedy, nil},
 		{fiber.MethodPost, "/api/v1/complainant/case/appeal", complainant, nil, a.appealCase, nil},
 		{fiber.MethodPost, "/api/v1/complainant/case/feedback", complainant, nil, a.giveFeedback, nil},
+		{fiber.MethodGet, "/api/v1/complainant/case/evidence", complainant, nil, a.complainantEvidenceList, nil},
+		{fiber.MethodPost, "/api/v1/complainant/case/evidence", complainant, nil, a.complainantEvidence, nil},
 
 		{fiber.MethodPost, "/api/v1/auth/token", public, nil, a.issueToken, a.signInThrottle},
 		{fiber.MethodGet, "/api/v1/me", staff, anyStaff, a.me, nil},
@@ -70,6 +72,14 @@ func (a *API) routes() []route {
 
 		{fiber.MethodGet, "/api/v1/stats/public", public, nil, a.publicStats, nil},
 		{fiber.MethodGet, "/api/v1/stats/ai-systems/:id", staff, caseWorkers, a.aiSystemStats, nil},
+		// The review workspace (workspace.go): reads by any case worker; writes by the
+		// case's assignee or a supervisor or admin (checked by the domain).
+		{fiber.MethodGet, "/api/v1/cases/:id/ai-decision", staff, caseWorkers, a.getAIDecision, nil},
+		{fiber.MethodPut, "/api/v1/cases/:id/ai-decision", staff, caseWorkers, a.putAIDecision, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/points-of-view", staff, caseWorkers, a.postPointOfView, nil},
+		{fiber.MethodGet, "/api/v1/cases/:id/evidence", staff, caseWorkers, a.listEvidence, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/evidence", staff, caseWorkers, a.postEvidence, nil},
+		{fiber.MethodGet, "/api/v1/cases/:id/evidence/:evidence_id", staff, caseWorkers, a.getEvidence, nil},
 
 		{fiber.MethodGet, "/api/v1/queues", staff, caseWorkers, a.listQueues, nil},
 		{fiber.MethodGet, "/api/v1/queues/:id/cases", staff, caseWorkers, a.queueCases, nil},

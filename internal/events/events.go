@@ -95,6 +95,21 @@ type MessageAdded struct {
 	Visibility string    `json:"visibility"`
 }
 
+// CaseEvidenceAdded: staff or the complainant added evidence to a case (EvidenceAdded).
+const CaseEvidenceAdded = "redress.case.evidence_added"
+
+// EvidenceAdded is the data of CaseEvidenceAdded (and of the evidence.added
+// entry in the case record): the file's hash, size and sniffed type, never
+// its name, description or content.
+type EvidenceAdded struct {
+	EvidenceID uuid.UUID `json:"evidence_id"`
+	SHA256     string    `json:"sha256"`
+	SizeBytes  int64     `json:"size_bytes"`
+	MediaType  string    `json:"media_type"`
+	Source     string    `json:"source"`
+	AuthorKind string    `json:"author_kind"`
+}
+
 // SLA is the data of SLAWarning and SLABreached: which clock, when it is
 // due, the rule that set the date, and for a warning the share of the budget
 // used (0.75, 0.9).

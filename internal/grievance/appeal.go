@@ -139,7 +139,7 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by Author, superv
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, *by.ID, supervisor)
+		c, err := s.lockForWork(ctx, caseID, by, supervisor)
 		if err != nil {
 			return err
 		}

@@ -140,6 +140,8 @@ type ComplainantView struct {
 	RightsNotice string `json:"rights_notice"`
 	// NextSteps: what the complainant can do now and where else to go.
 	NextSteps []Step `json:"next_steps"`
+	// Evidence is the files the complainant added (evidence.go).
+	Evidence []ComplainantEvidence `json:"evidence"`
 }
 
 // ForComplainant returns the complainant's view of a case.
@@ -196,6 +198,9 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 		return nil, err
 	}
 	v.Resolution, v.RightsNotice, v.NextSteps = *res, RightsNotice, nextSteps(c.Status, res)
+	if v.Evidence, err = s.ComplainantEvidenceList(ctx, caseID); err != nil {
+		return nil, err
+	}
 	// Staff identities stay with the organisation: the complainant sees roles, not people.
 	for i := range v.Messages {
 		v.Messages[i].AuthorID = nil

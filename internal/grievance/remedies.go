@@ -86,19 +86,30 @@ type workCase struct {
 	AppealBy    *time.Time
 }
 
-// lockForWork locks a case for user's work on it. Only its assignee, or a
-// supervisor, may act, and never someone recused from it.
-func (s *Service) lockForWork(ctx context.Context, caseID, user uuid.UUID, supervisor bool) (*workCase, error) {
+// lockForWork locks a case for work on it by by. Staff act only on a case
+// they hold, unless supervisor, and never on one they are recused from (they
+// took, own or operate the contested decision or AI system, or decided the
+// case before its appeal). A complainant, bound to the case by their token,
+// passes both checks.
+func (s *Service) lockForWork(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool) (*workCase, error) {
 	var c workCase
+	var user uuid.UUID // nil for a complainant: never recused
+	if by.ID != nil {
+		user = *by.ID
+	}
 	if err := db.Conn(ctx, s.db).Raw(`SELECT c.kind, c.status, c.assignee_id, c.sla_policy_id, c.appeal_state, c.appeal_by,
 		       (c.decision_taker_id = ? OR ? = ANY (c.excluded_reviewers)
 		        OR EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)) AS recused
 		  FROM cases c WHERE c.id = ? FOR UPDATE`, user, user, user, caseID).Scan(&c).Error; err != nil {
 		return nil, fmt.Errorf("grievance: lock case: %w", err)
 	}
-	switch {
-	case c.Kind == "":
+	if c.Kind == "" {
 		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+	}
+	if by.Kind != audit.ActorStaff {
+		return &c, nil
+	}
+	switch {
 	case c.Recused:
 		return nil, fault.New(fault.Forbidden, "recused",
 			"You took, own or operate the decision or AI system this case contests, or decided it before its appeal.")
@@ -114,7 +125,7 @@ func (s *Service) lockForWork(ctx context.Context, caseID, user uuid.UUID, super
 func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, r RemedyRequest) ([]RemedyComponent, error) {
 	var ids []uuid.UUID
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, *by.ID, supervisor)
+		c, err := s.lockForWork(ctx, caseID, by, supervisor)
 		if err != nil {
 			return err
 		}
@@ -329,7 +340,7 @@ func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, *by.ID, supervisor)
+		c, err := s.lockForWork(ctx, caseID, by, supervisor)
 		if err != nil {
 			return err
 		}
@@ -405,10 +416,8 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r 
 	if r.Status == remedy.Offered {
 		set += ", offered_at = now()"
 	} else {
-		if len(cases) > 0 && len(r.Evidence.EvidenceIDs) > 0 {
-			if err := s.evidenceOfCases(ctx, cases, r.Evidence.EvidenceIDs); err != nil {
-				return err
-			}
+		if err := s.evidenceOf(ctx, cases, "evidence.evidence_ids", r.Evidence.EvidenceIDs); err != nil {
+			return err
 		}
 		var notes []EvidenceNote
 		if k.EvidenceEnc != nil {
@@ -473,26 +482,6 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r 
 	return err
 }
 
-// evidenceOfCases checks that every id is evidence on one of cases.
-func (s *Service) evidenceOfCases(ctx context.Context, cases, ids []uuid.UUID) error {
-	var found []uuid.UUID
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM evidence WHERE case_id IN ? AND id IN ?`, cases, ids).
-		Scan(&found).Error; err != nil {
-		return fmt.Errorf("grievance: evidence: %w", err)
-	}
-	have := map[uuid.UUID]bool{}
-	for _, id := range found {
-		have[id] = true
-	}
-	var f fault.Fields
-	for i, id := range ids {
-		if !have[id] {
-			f.Add(fmt.Sprintf("evidence.evidence_ids[%d]", i), "not_found", "no evidence with this id is attached to the case")
-		}
-	}
-	return f.Err()
-}
-
 // RecordRemedyReason records why a component will not be verified (declined,
 // impossible, superseded …), so the case may close without it.
 func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uuid.UUID, by Author, supervisor bool, reason string) error {
@@ -506,7 +495,7 @@ func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uu
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if _, err := s.lockForWork(ctx, caseID, *by.ID, supervisor); err != nil {
+		if _, err := s.lockForWork(ctx, caseID, by, supervisor); err != nil {
 			return err
 		}
 		k, err := s.lockComponent(ctx, componentID)

@@ -214,6 +214,10 @@ type Detail struct {
 	Resolution
 	AllowedTransitions []string      `json:"allowed_transitions"`
 	SystemicIssues     []SystemicRef `json:"systemic_issues"`
+	// The review workspace (workspace.go, evidence.go).
+	AIDecision   *AIDecisionRecord `json:"ai_decision"`
+	PointsOfView []PointOfView     `json:"points_of_view"`
+	Evidence     []Evidence        `json:"evidence"`
 }
 
 // SystemicRef is a systemic issue a case is linked to (internal/systemic).
@@ -330,6 +334,15 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		  JOIN systemic_issues i ON i.id = l.issue_id WHERE l.case_id = ? ORDER BY i.created_at, i.id`, id).
 		Scan(&d.SystemicIssues).Error; err != nil {
 		return nil, fmt.Errorf("grievance: systemic issues: %w", err)
+	}
+	if d.AIDecision, err = s.aiDecision(ctx, id); err != nil {
+		return nil, err
+	}
+	if d.PointsOfView, err = s.pointsOfView(ctx, id); err != nil {
+		return nil, err
+	}
+	if d.Evidence, err = s.evidence(ctx, id, false); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

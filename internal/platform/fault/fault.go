@@ -93,3 +93,6 @@ func (f *Fields) Err() error {
 
 // Unsupported is an unsupported media type: 415.
 const Unsupported Kind = 100
+
+// TooLarge is content larger than its limit, such as an evidence file: 413.
+const TooLarge Kind = 101

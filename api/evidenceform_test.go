@@ -1,0 +1,46 @@
+package api
+
+import (
+	"testing"
+
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// FuzzEvidenceForm feeds arbitrary bodies and boundaries to the multipart
+// reader alone (fast, no database): it never panics, and every refusal is a
+// 4xx fault.
+func FuzzEvidenceForm(f *testing.F) {
+	f.Add("x", []byte("--x\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nprovider\r\n--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.7\r\n--x--\r\n"))
+	f.Add("x", []byte("--x\r\nContent-Disposition: form-data; name=\"file\"; filename*=UTF-8''%E2%80%AE.exe\r\n\r\nMZ\r\n--x--\r\n"))
+	f.Add("x", []byte("--x\r\nContent-Disposition: form-data; name=\"file\"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n=ZZ\r\n--x--"))
+	f.Add("\"a b\"", []byte("--a b\r\n\r\n--a b--"))
+	f.Fuzz(func(t *testing.T, boundary string, body []byte) {
+		for _, complainant := range []bool{false, true} {
+			in, err := parseEvidenceForm("multipart/form-data; boundary="+boundary, "", body, complainant)
+			if err != nil {
+				fe, ok := fault.As(err)
+				if !ok || kindStatus[fe.Kind] < 400 || kindStatus[fe.Kind] >= 500 {
+					t.Fatalf("not a 4xx fault: %v", err)
+				}
+				continue
+			}
+			if complainant && in.Source != "complainant" {
+				t.Fatalf("a complainant's evidence has source %q", in.Source)
+			}
+		}
+	})
+}
+
+func TestAttachmentDisposition(t *testing.T) {
+	for name, want := range map[string]string{
+		"rota.pdf":         `attachment; filename="rota.pdf"; filename*=UTF-8''rota.pdf`,
+		`a "b"\c.txt`:      `attachment; filename="a _b__c.txt"; filename*=UTF-8''a%20%22b%22%5Cc.txt`,
+		"Лист 1;x=y.xlsx":  `attachment; filename="____ 1;x=y.xlsx"; filename*=UTF-8''%D0%9B%D0%B8%D1%81%D1%82%201%3Bx%3Dy.xlsx`,
+		"100%.png":         `attachment; filename="100_.png"; filename*=UTF-8''100%25.png`,
+		"x\r\nSet-Cookie:": `attachment; filename="x__Set-Cookie:"; filename*=UTF-8''x%0D%0ASet-Cookie%3A`,
+	} {
+		if got := attachment(name); got != want {
+			t.Errorf("%q:\n got %s\nwant %s", name, got, want)
+		}
+	}
+}

@@ -1,0 +1,300 @@
+package api
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/api/middleware"
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// The review workspace: the AI decision record, points of view and evidence.
+
+// staffWorker is the signed-in staff member and whether their role lets
+// them work on any case, not only those they hold (supervisors, admins).
+func staffWorker(c *fiber.Ctx) (grievance.Author, bool) {
+	return staffAuthor(c), middleware.User(c).Role != auth.RoleReviewer
+}
+
+// getAIDecision: GET /api/v1/cases/{id}/ai-decision.
+func (a *API) getAIDecision(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	rec, err := a.Grievance.AIDecision(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(rec)
+}
+
+// putAIDecision: PUT /api/v1/cases/{id}/ai-decision — replaces the record.
+func (a *API) putAIDecision(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req grievance.AIDecisionRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	by, anyCase := staffWorker(c)
+	rec, err := a.Grievance.RecordAIDecision(c.UserContext(), id, by, anyCase, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(rec)
+}
+
+// postPointOfView: POST /api/v1/cases/{id}/points-of-view.
+func (a *API) postPointOfView(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req grievance.PointOfViewRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	by, anyCase := staffWorker(c)
+	p, err := a.Grievance.RecordPointOfView(c.UserContext(), id, by, anyCase, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(p)
+}
+
+// postEvidence: POST /api/v1/cases/{id}/evidence, multipart/form-data {file, description, source}.
+func (a *API) postEvidence(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	in, err := readEvidenceForm(c, false)
+	if err != nil {
+		return err
+	}
+	by, anyCase := staffWorker(c)
+	e, err := a.Grievance.AddEvidence(c.UserContext(), id, by, anyCase, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(e)
+}
+
+// listEvidence: GET /api/v1/cases/{id}/evidence — without content.
+func (a *API) listEvidence(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	items, err := a.Grievance.ListEvidence(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// getEvidence: GET /api/v1/cases/{id}/evidence/{evidence_id} — the file,
+// checked against its SHA-256 before a byte is sent.
+func (a *API) getEvidence(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	eid, err := uuid.Parse(c.Params("evidence_id"))
+	if err != nil {
+		var f fault.Fields
+		f.Add("evidence_id", "invalid", "the evidence id in the path must be a UUID")
+		return f.Err()
+	}
+	e, content, err := a.Grievance.OpenEvidence(c.UserContext(), id, eid)
+	if err != nil {
+		if errors.Is(err, grievance.ErrEvidenceTampered) {
+			a.Log.ErrorContext(c.UserContext(), "evidence tampering suspected: not served",
+				"case_id", id, "evidence_id", eid, "err", err)
+		}
+		return err
+	}
+	sum, _ := hex.DecodeString(e.SHA256)
+	c.Set(fiber.HeaderContentType, e.MediaType)
+	c.Set(fiber.HeaderContentDisposition, attachment(e.Filename))
+	c.Set("X-Content-SHA256", e.SHA256)
+	c.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	// Whatever the file holds, a browser that opens it runs nothing.
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; sandbox; frame-ancestors 'none'")
+	return c.Send(content)
+}
+
+// complainantEvidence: POST /api/v1/complainant/case/evidence, multipart/form-data {file, description}.
+func (a *API) complainantEvidence(c *fiber.Ctx) error {
+	in, err := readEvidenceForm(c, true)
+	if err != nil {
+		return err
+	}
+	e, err := a.Grievance.AddEvidence(c.UserContext(), middleware.CaseID(c), grievance.Author{Kind: audit.ActorComplainant}, false, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(grievance.ComplainantEvidence{ID: e.ID, SHA256: e.SHA256, SizeBytes: e.SizeBytes,
+		MediaType: e.MediaType, Filename: e.Filename, Description: e.Description, CreatedAt: e.CreatedAt})
+}
+
+// complainantEvidenceList: GET /api/v1/complainant/case/evidence — the files the complainant added.
+func (a *API) complainantEvidenceList(c *fiber.Ctx) error {
+	items, err := a.Grievance.ComplainantEvidenceList(c.UserContext(), middleware.CaseID(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+const (
+	maxFormParts = 8        // file, description, source and some slack
+	maxFormField = 16 << 10 // a text part: a 2000-character description in any script fits
+)
+
+var errNotMultipart = fault.New(fault.Unsupported, "unsupported_media_type",
+	"Send evidence as multipart/form-data, the file in a part named file.")
+
+// readEvidenceForm reads an evidence upload from the request's raw body
+// (c.Body() would decode a Content-Encoding).
+func readEvidenceForm(c *fiber.Ctx, complainant bool) (grievance.EvidenceInput, error) {
+	return parseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding), c.Request().Body(), complainant)
+}
+
+// parseEvidenceForm reads a multipart/form-data upload part by part,
+// hashing the file as it is read. Parts: file (required), description, and
+// source (staff only; a complainant may send only complainant). Unknown and
+// repeated parts are refused by name. The file's own Content-Type is
+// ignored: the type is sniffed from its bytes.
+func parseEvidenceForm(contentType, contentEncoding string, body []byte, complainant bool) (grievance.EvidenceInput, error) {
+	var in grievance.EvidenceInput
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != fiber.MIMEMultipartForm || params["boundary"] == "" {
+		return in, errNotMultipart
+	}
+	if enc := strings.TrimSpace(contentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+		return in, fault.New(fault.Unsupported, "unsupported_content_encoding",
+			"Send evidence without Content-Encoding; the file is kept exactly as sent.")
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	var f fault.Fields
+	seen := map[string]bool{}
+	malformed := func(err error) error {
+		return fault.New(fault.Malformed, "malformed_multipart",
+			"The body is not a readable multipart/form-data body ("+clipText(err.Error(), 120)+").")
+	}
+	for n := 0; ; n++ {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return in, malformed(err)
+		}
+		if n == maxFormParts {
+			return in, fault.New(fault.Malformed, "malformed_multipart", "The body has too many parts: send file, description and source.")
+		}
+		name := p.FormName()
+		if name == "" {
+			return in, fault.New(fault.Malformed, "malformed_multipart",
+				"Every part needs Content-Disposition: form-data with a name (file, description, source).")
+		}
+		name = strings.Clone(name)
+		if seen[name] {
+			f.Add(name, "duplicate", "is given more than once")
+			continue
+		}
+		seen[name] = true
+		switch name {
+		case "file":
+			in.Filename = p.FileName()
+			if in.File, err = grievance.ReadEvidence(p); err != nil {
+				return in, err
+			}
+		case "description", "source":
+			v, err := io.ReadAll(io.LimitReader(p, maxFormField+1))
+			if err != nil {
+				return in, malformed(err)
+			}
+			if len(v) > maxFormField {
+				f.Add(name, "too_long", "is far longer than allowed")
+				continue
+			}
+			if name == "description" {
+				in.Description = string(v)
+			} else {
+				in.Source = strings.TrimSpace(string(v))
+			}
+		default:
+			f.Add(clipText(name, 60), "unknown_field", "is not a field of this request: send file, description and source")
+		}
+	}
+	if complainant {
+		if in.Source != "" && in.Source != "complainant" {
+			f.Add("source", "invalid", "evidence you add is always source complainant")
+		}
+		in.Source = "complainant"
+	}
+	return in, f.Err()
+}
+
+// attachment is a Content-Disposition that downloads the file under its
+// name: an ASCII fallback, and the exact name as RFC 8187 UTF-8.
+func attachment(name string) string {
+	var ascii, ext strings.Builder
+	for _, r := range name {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
+			ascii.WriteByte('_')
+		} else {
+			ascii.WriteRune(r)
+		}
+	}
+	const hexDigits = "0123456789ABCDEF"
+	for _, b := range []byte(name) {
+		if isAttrChar(b) {
+			ext.WriteByte(b)
+		} else {
+			ext.WriteByte('%')
+			ext.WriteByte(hexDigits[b>>4])
+			ext.WriteByte(hexDigits[b&0xf])
+		}
+	}
+	return `attachment; filename="` + ascii.String() + `"; filename*=UTF-8''` + ext.String()
+}
+
+// isAttrChar is RFC 8187's attr-char: what may stand unencoded in filename*.
+func isAttrChar(b byte) bool {
+	switch {
+	case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$&+-.^_`|~", b) >= 0
+}
+
+// clipText cuts s to at most n bytes on a rune boundary.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
