@@ -186,7 +186,7 @@ func (a *API) acknowledgeCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if len(c.Body()) > 0 {
+	if len(c.Request().Body()) > 0 {
 		var req struct{}
 		if err := decodeJSON(c, &req); err != nil {
 			return err

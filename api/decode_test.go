@@ -1,6 +1,7 @@
 package api
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"io"
@@ -253,4 +254,34 @@ func FuzzDecodeJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A compressed body is refused before anything inflates it: Fiber's
+// c.Body() would decompress it without a limit.
+func TestDecodeJSONRefusesContentEncoding(t *testing.T) {
+	app := decodeApp()
+	var gz strings.Builder
+	w := gzip.NewWriter(&gz)
+	_, _ = w.Write([]byte(`{"a":"` + strings.Repeat("x", 1<<20) + `"}`))
+	_ = w.Close()
+	for _, enc := range []string{"gzip", "deflate", "br", "GZIP"} {
+		req := httptest.NewRequest(http.MethodPost, "/decode", strings.NewReader(gz.String()))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Encoding", enc)
+		resp, err := app.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 415 || !strings.Contains(string(b), "unsupported_content_encoding") {
+			t.Errorf("%s: %d %s", enc, resp.StatusCode, b)
+		}
+	}
+	req := httptest.NewRequest(http.MethodPost, "/decode", strings.NewReader(`{"a":"x"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Encoding", "identity")
+	if resp, err := app.Test(req, -1); err != nil || resp.StatusCode != 200 {
+		t.Errorf("identity: %v %v", resp, err)
+	}
 }

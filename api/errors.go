@@ -80,7 +80,13 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	if err != nil || (mt != fiber.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json")) {
 		return fault.New(fault.Unsupported, "unsupported_media_type", "Send the body as application/json.")
 	}
-	body := bytes.TrimLeft(c.Body(), " \t\r\n")
+	// The raw body, never decompressed: c.Body() would inflate a
+	// Content-Encoding without any limit (a small gzip bomb fills memory).
+	if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") {
+		return fault.New(fault.Unsupported, "unsupported_content_encoding",
+			"Send the JSON body without Content-Encoding (no gzip, deflate or br).")
+	}
+	body := bytes.TrimLeft(c.Request().Body(), " \t\r\n")
 	if len(body) == 0 {
 		return fault.New(fault.Malformed, "empty_body", "The request body is empty; send a JSON object.")
 	}

@@ -91,7 +91,7 @@ func (a *API) unlinkSystemicCase(c *fiber.Ctx) error {
 		return f.Err()
 	}
 	reason := strings.Clone(c.Query("reason"))
-	if len(c.Body()) > 0 {
+	if len(c.Request().Body()) > 0 {
 		var req struct {
 			Reason string `json:"reason"`
 		}
@@ -155,7 +155,7 @@ func (a *API) acknowledgeSystemicAlert(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if len(c.Body()) > 0 {
+	if len(c.Request().Body()) > 0 {
 		var req struct{}
 		if err := decodeJSON(c, &req); err != nil {
 			return err

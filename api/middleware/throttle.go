@@ -22,7 +22,7 @@ func SignInThrottle(max int, window time.Duration) fiber.Handler {
 			var body struct {
 				Email string `json:"email"`
 			}
-			_ = json.Unmarshal(c.Body(), &body)
+			_ = json.Unmarshal(c.Request().Body(), &body)
 			return "signin:" + strings.ToLower(strings.TrimSpace(body.Email))
 		},
 		LimitReached: func(c *fiber.Ctx) error {
