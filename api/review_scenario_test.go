@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
@@ -122,12 +124,31 @@ func TestCaseFromIntakeToClosure(t *testing.T) {
 		t.Fatalf("decision clock after the answer: %v", d)
 	}
 
-	// Deciding one's own case: the reviewer who operated the system never can.
-	// (Rui operates the shift scheduler; here the case names no registered
-	// system, so the recusal is tested in TestRefusedMoves.)
+	// The review workspace: the AI decision as established, the complainant
+	// heard, and evidence with its hash.
+	if r := s.Do(req{Method: "PUT", Path: path + "/ai-decision", Token: rita, Body: map[string]any{
+		"system_version": "ShiftPlanner 4.2.1", "inputs": []string{"attendance records (90 days)", "sick-leave flag"},
+		"output": "Hours set to zero from 3 November.", "solely_automated": true, "human_oversight": "none",
+		"person_informed": "no"}}); r.Status != 200 {
+		t.Fatalf("AI decision record: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(req{Method: "POST", Path: path + "/points-of-view", Token: rita, Body: map[string]any{
+		"heard_via": "call", "heard_at": time.Now().Add(-time.Hour).UTC().Format(time.RFC3339),
+		"summary": "She says the cut came the week after her sick leave and nobody told her a system decided it."}}); r.Status != 201 {
+		t.Fatalf("point of view: %d %s", r.Status, r.Body)
+	}
+	r := upload(s, path+"/evidence", rita, nil, filepart("rota.csv", []byte("week,hours\n44,32\n45,0\n")),
+		field("source", "deployer"), field("description", "The rota before and after the cut."))
+	if r.Status != 201 {
+		t.Fatalf("evidence: %d %s", r.Status, r.Body)
+	}
+	rota := r.JSON(t)["id"].(string)
+	if sum := sha256.Sum256([]byte("week,hours\n44,32\n45,0\n")); r.JSON(t)["sha256"] != hex.EncodeToString(sum[:]) {
+		t.Errorf("hash: %v", r.JSON(t)["sha256"])
+	}
 
 	// Four eyes: a P1 decision waits for a supervisor other than its author.
-	r := s.Do(req{Method: "POST", Path: path + "/decision", Token: rita, Body: teststack.Decision("overturned")})
+	r = s.Do(req{Method: "POST", Path: path + "/decision", Token: rita, Body: teststack.Decision("overturned")})
 	if r.Status != 200 || r.JSON(t)["status"] != "pending_approval" {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
@@ -191,10 +212,18 @@ func TestCaseFromIntakeToClosure(t *testing.T) {
 		t.Errorf("answering twice: %d %s", r.Status, r.Body)
 	}
 
-	// Implemented with evidence; closing before verification is refused and names what is left.
+	// Implemented with evidence (the rota file, cited by id; an unknown id is
+	// named); closing before verification is refused and names what is left.
+	if r := s.Do(req{Method: "POST", Path: path + "/remedies/" + ids[0] + "/status", Token: rita,
+		Body: map[string]any{"status": "implemented", "evidence": map[string]any{"note": "Rota restored from 24 November.",
+			"evidence_ids": []string{rota, "00000000-0000-4000-8000-000000000000"}}}}); r.Status != 422 ||
+		!strings.Contains(string(r.Body), "evidence.evidence_ids[1]") {
+		t.Fatalf("unknown evidence: %d %s", r.Status, r.Body)
+	}
 	for _, id := range ids {
 		r := s.Do(req{Method: "POST", Path: path + "/remedies/" + id + "/status", Token: rita,
-			Body: map[string]any{"status": "implemented", "evidence": map[string]any{"note": "Done on 24 November; payroll ref PR-2211."}}})
+			Body: map[string]any{"status": "implemented", "evidence": map[string]any{"note": "Done on 24 November; payroll ref PR-2211.",
+				"evidence_ids": []string{rota}}}})
 		if r.Status != 200 {
 			t.Fatalf("implemented: %d %s", r.Status, r.Body)
 		}
@@ -258,7 +287,8 @@ func TestCaseFromIntakeToClosure(t *testing.T) {
 		actions = append(actions, e.(map[string]any)["action"].(string))
 	}
 	story := strings.Join(actions, " ")
-	for _, want := range []string{"case.awaiting_complainant", "case.in_review", "decision.approved", "remedy.offered",
+	for _, want := range []string{"point_of_view.recorded", "evidence.added", "case.awaiting_complainant", "case.in_review",
+		"decision.approved", "remedy.offered",
 		"remedy.accepted", "remedy.implemented", "remedy.verified", "case.closed", "feedback.given"} {
 		if !strings.Contains(story, want) {
 			t.Errorf("timeline lacks %s: %s", want, story)
