@@ -5,24 +5,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/api/middleware"
-	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
-	"github.com/redresshq/redress/internal/platform/fault"
 )
-
-// asSupervisor: supervisors and admins may act on any case they are not recused from.
-func asSupervisor(c *fiber.Ctx) bool { return middleware.User(c).Role != auth.RoleReviewer }
-
-// paramID reads a UUID path parameter, naming it when it is not one.
-func paramID(c *fiber.Ctx, name, what string) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.Params(name))
-	if err != nil {
-		var f fault.Fields
-		f.Add(name, "invalid", "the "+what+" id in the path must be a UUID")
-		return uuid.Nil, f.Err()
-	}
-	return id, nil
-}
 
 // caseAndRemedy reads {id} and {rid}.
 func caseAndRemedy(c *fiber.Ctx) (uuid.UUID, uuid.UUID, error) {
@@ -30,7 +14,7 @@ func caseAndRemedy(c *fiber.Ctx) (uuid.UUID, uuid.UUID, error) {
 	if err != nil {
 		return uuid.Nil, uuid.Nil, err
 	}
-	rid, err := paramID(c, "rid", "remedy component")
+	rid, err := namedParam(c, "rid", "remedy component")
 	return id, rid, err
 }
 
@@ -44,7 +28,8 @@ func (a *API) proposeRemedies(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	comps, err := a.Grievance.ProposeRemedies(c.UserContext(), id, staffAuthor(c), asSupervisor(c), req)
+	by, anyCase := staffWorker(c)
+	comps, err := a.Grievance.ProposeRemedies(c.UserContext(), id, by, anyCase, req)
 	if err != nil {
 		return err
 	}
@@ -61,7 +46,8 @@ func (a *API) setRemedyStatus(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.SetRemedyStatus(c.UserContext(), id, rid, staffAuthor(c), asSupervisor(c), req); err != nil {
+	by, anyCase := staffWorker(c)
+	if err := a.Grievance.SetRemedyStatus(c.UserContext(), id, rid, by, anyCase, req); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -79,7 +65,8 @@ func (a *API) remedyReason(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.RecordRemedyReason(c.UserContext(), id, rid, staffAuthor(c), asSupervisor(c), req.Reason); err != nil {
+	by, anyCase := staffWorker(c)
+	if err := a.Grievance.RecordRemedyReason(c.UserContext(), id, rid, by, anyCase, req.Reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -98,7 +85,8 @@ func (a *API) closeCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.Close(c.UserContext(), id, staffAuthor(c), asSupervisor(c), req.RootCause, req.Reason); err != nil {
+	by, anyCase := staffWorker(c)
+	if err := a.Grievance.Close(c.UserContext(), id, by, anyCase, req.RootCause, req.Reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -106,7 +94,7 @@ func (a *API) closeCase(c *fiber.Ctx) error {
 
 // systemicRemedies: GET /api/v1/systemic-issues/{id}/remedies.
 func (a *API) systemicRemedies(c *fiber.Ctx) error {
-	id, err := paramID(c, "id", "systemic issue")
+	id, err := uuidParam(c, "systemic issue")
 	if err != nil {
 		return err
 	}
@@ -119,7 +107,7 @@ func (a *API) systemicRemedies(c *fiber.Ctx) error {
 
 // proposeSystemicRemedies: POST /api/v1/systemic-issues/{id}/remedies — guarantees of non-repetition.
 func (a *API) proposeSystemicRemedies(c *fiber.Ctx) error {
-	id, err := paramID(c, "id", "systemic issue")
+	id, err := uuidParam(c, "systemic issue")
 	if err != nil {
 		return err
 	}
@@ -136,11 +124,11 @@ func (a *API) proposeSystemicRemedies(c *fiber.Ctx) error {
 
 // setSystemicRemedyStatus: POST /api/v1/systemic-issues/{id}/remedies/{rid}/status.
 func (a *API) setSystemicRemedyStatus(c *fiber.Ctx) error {
-	id, err := paramID(c, "id", "systemic issue")
+	id, err := uuidParam(c, "systemic issue")
 	if err != nil {
 		return err
 	}
-	rid, err := paramID(c, "rid", "remedy component")
+	rid, err := namedParam(c, "rid", "remedy component")
 	if err != nil {
 		return err
 	}
@@ -156,7 +144,7 @@ func (a *API) setSystemicRemedyStatus(c *fiber.Ctx) error {
 
 // respondToRemedy: POST /api/v1/complainant/case/remedies/{rid}/response {accept, comment}.
 func (a *API) respondToRemedy(c *fiber.Ctx) error {
-	rid, err := paramID(c, "rid", "remedy offer")
+	rid, err := namedParam(c, "rid", "remedy offer")
 	if err != nil {
 		return err
 	}

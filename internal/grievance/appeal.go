@@ -131,10 +131,7 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by Author, superv
 	var f fault.Fields
 	oneOf(&f, "root_cause", rootCause, RootCauses, true)
 	text(&f, "reason", reason, 10, maxLongText)
-	if w := remedy.Waiver(reason); w != "" {
-		f.Addf("reason", "waiver_forbidden", "may never ask the complainant to give up the right to go to a court, "+
-			"a regulator or a union (found %q)", w)
-	}
+	remedy.CheckWaiver(&f, "reason", reason)
 	if err := f.Err(); err != nil {
 		return err
 	}

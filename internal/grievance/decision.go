@@ -98,12 +98,8 @@ func (r *DecisionRequest) validate(kind string, appeal bool) error {
 	case r.Signposting != "":
 		text(&f, "signposting", r.Signposting, 0, maxLongText)
 	}
-	for _, t := range []struct{ field, v string }{{"rationale", r.Rationale}, {"signposting", r.Signposting}} {
-		if w := remedy.Waiver(t.v); w != "" {
-			f.Addf(t.field, "waiver_forbidden", "may never ask the complainant to give up the right to go to a court, "+
-				"a regulator or a union (found %q)", w)
-		}
-	}
+	remedy.CheckWaiver(&f, "rationale", r.Rationale)
+	remedy.CheckWaiver(&f, "signposting", r.Signposting)
 	if e := r.Explanation; e != nil {
 		oneOf(&f, "explanation.ai_role", e.AIRole, AIRoles, true)
 		list := func(field string, items []string) {

@@ -198,11 +198,7 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by Author, 
 		return nil, err
 	}
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by, anyCase)
-		if err != nil {
-			return err
-		}
-		if err := stillOpen(c.Status); err != nil {
+		if err := s.lockOpen(ctx, caseID, by, anyCase); err != nil {
 			return err
 		}
 		conn := db.Conn(ctx, s.db)

@@ -351,8 +351,8 @@ func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.
 		if k.CaseID == nil || *k.CaseID != caseID {
 			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
 		}
-		if c.Status == StatusClosed || c.Status == StatusWithdrawn {
-			return fault.New(fault.Conflict, "case_closed", fmt.Sprintf("The case is %s.", c.Status))
+		if err := stillOpen(c.Status); err != nil {
+			return err
 		}
 		if err := s.moveComponent(ctx, k, by, r, []uuid.UUID{caseID}); err != nil {
 			return err
@@ -487,10 +487,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r 
 func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uuid.UUID, by Author, supervisor bool, reason string) error {
 	var f fault.Fields
 	text(&f, "reason", reason, 10, maxLongText)
-	if w := remedy.Waiver(reason); w != "" {
-		f.Addf("reason", "waiver_forbidden", "may never ask the complainant to give up the right to go to a court, "+
-			"a regulator or a union (found %q)", w)
-	}
+	remedy.CheckWaiver(&f, "reason", reason)
 	if err := f.Err(); err != nil {
 		return err
 	}

@@ -41,6 +41,16 @@ const (
 func purposeAIDecision(caseID string) string { return "ai_decision.record:" + caseID }
 func purposePointOfView(id string) string    { return "point_of_view.summary:" + id }
 
+// lockOpen locks a case for by's work on its record (lockForWork) and
+// refuses it once the case is closed or withdrawn.
+func (s *Service) lockOpen(ctx context.Context, caseID uuid.UUID, by Author, anyCase bool) error {
+	c, err := s.lockForWork(ctx, caseID, by, anyCase)
+	if err != nil {
+		return err
+	}
+	return stillOpen(c.Status)
+}
+
 // stillOpen refuses additions to the record of a closed or withdrawn case.
 func stillOpen(status string) error {
 	switch status {
@@ -163,11 +173,7 @@ func (s *Service) RecordAIDecision(ctx context.Context, caseID uuid.UUID, by Aut
 	}
 	var rec *AIDecisionRecord
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by, anyCase)
-		if err != nil {
-			return err
-		}
-		if err := stillOpen(c.Status); err != nil {
+		if err := s.lockOpen(ctx, caseID, by, anyCase); err != nil {
 			return err
 		}
 		var revision int
@@ -307,11 +313,7 @@ func (s *Service) RecordPointOfView(ctx context.Context, caseID uuid.UUID, by Au
 		return nil, err
 	}
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by, anyCase)
-		if err != nil {
-			return err
-		}
-		if err := stillOpen(c.Status); err != nil {
+		if err := s.lockOpen(ctx, caseID, by, anyCase); err != nil {
 			return err
 		}
 		if err := db.Conn(ctx, s.db).Raw(`INSERT INTO points_of_view (id, case_id, heard_via, heard_at, summary_enc, recorded_by)

@@ -159,10 +159,7 @@ func Validate(in []ComponentInput, now time.Time, onlyForms ...string) ([]Compon
 		case n > MaxDescription:
 			f.Addf(at("description"), "too_long", "at most %d characters", MaxDescription)
 		default:
-			if w := Waiver(v.Description); w != "" {
-				f.Addf(at("description"), "waiver_forbidden", "an offer may never ask the complainant to give up the right "+
-					"to go to a court, a regulator or a union (found %q)", w)
-			}
+			CheckWaiver(&f, at("description"), v.Description)
 		}
 		v.Responsible = c.Responsible
 		if !slices.Contains(Responsible, c.Responsible) {

@@ -5,7 +5,18 @@ import (
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/redresshq/redress/internal/platform/fault"
 )
+
+// CheckWaiver adds a waiver_forbidden error for field to f when text would
+// have the complainant give up a right to go elsewhere.
+func CheckWaiver(f *fault.Fields, field, text string) {
+	if w := Waiver(text); w != "" {
+		f.Addf(field, "waiver_forbidden", "may never ask the complainant to give up the right to go to a court, "+
+			"a regulator or a union (found %q)", w)
+	}
+}
 
 // waiverPatterns find words that would have the complainant give up a right
 // to go to a court, a regulator or a union, in the languages Redress speaks.
