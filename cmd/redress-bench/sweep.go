@@ -275,40 +275,11 @@ func (sw *sweeper) load(ctx context.Context, from, to, due int, marker string) (
 	// faster than growing them a row at a time. The indexes the sweep reads
 	// (the primary keys and case_clocks_fire_idx) grow row by row, as in
 	// production.
-	var defs []string
-	rows, err := sw.pool.Query(ctx, `SELECT i.indexname, i.indexdef FROM pg_indexes i
-		 WHERE i.schemaname = current_schema() AND i.tablename IN ('cases', 'case_clocks')
-		   AND i.indexname <> 'case_clocks_fire_idx'
-		   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = (quote_ident(i.indexname))::regclass)
-		 ORDER BY i.indexname`)
+	defs, err := dropIndexes(ctx, sw.pool, []string{"cases", "case_clocks"}, "case_clocks_fire_idx")
 	if err != nil {
 		return err
 	}
-	var names []string
-	for rows.Next() {
-		var name, def string
-		if err := rows.Scan(&name, &def); err != nil {
-			rows.Close()
-			return err
-		}
-		names, defs = append(names, name), append(defs, def)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, name := range names {
-		if _, err := sw.pool.Exec(ctx, `DROP INDEX `+pgxIdent(name)); err != nil {
-			return err
-		}
-	}
-	defer func() {
-		// Built two at a time, as many as there are CPUs.
-		err = errors.Join(err, parallel(context.WithoutCancel(ctx), len(defs), max(2, runtime.NumCPU()), func(i int) error {
-			_, err := sw.pool.Exec(ctx, defs[i])
-			return err
-		}))
-	}()
+	defer func() { err = errors.Join(err, buildIndexes(ctx, sw.pool, defs)) }()
 
 	n := to - from + 1
 	parts := max(min(runtime.NumCPU(), due), 1)
@@ -346,6 +317,49 @@ func (sw *sweeper) load(ctx context.Context, from, to, due int, marker string) (
 }
 
 func pgxIdent(s string) string { return pgx.Identifier{s}.Sanitize() }
+
+// dropIndexes drops the indexes of tables that no constraint owns (not the
+// primary keys, not the unique constraints), except those named in keep,
+// and returns their definitions for buildIndexes.
+func dropIndexes(ctx context.Context, pool *pgxpool.Pool, tables []string, keep ...string) ([]string, error) {
+	rows, err := pool.Query(ctx, `SELECT i.indexname, i.indexdef FROM pg_indexes i
+		 WHERE i.schemaname = current_schema() AND i.tablename = ANY($1) AND NOT i.indexname = ANY($2)
+		   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = (quote_ident(i.indexname))::regclass)
+		 ORDER BY i.indexname`, tables, append([]string{}, keep...))
+	if err != nil {
+		return nil, err
+	}
+	var names, defs []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		names, defs = append(names, name), append(defs, def)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, name := range names {
+		if _, err := pool.Exec(ctx, `DROP INDEX `+pgxIdent(name)); err != nil {
+			return defs[:i], err
+		}
+	}
+	return defs, nil
+}
+
+// buildIndexes builds the indexes dropIndexes dropped, from their own
+// definitions, as many at once as there are CPUs (at least two).
+func buildIndexes(ctx context.Context, pool *pgxpool.Pool, defs []string) error {
+	return parallel(context.WithoutCancel(ctx), len(defs), max(2, runtime.NumCPU()), func(i int) error {
+		if _, err := pool.Exec(ctx, defs[i]); err != nil {
+			return fmt.Errorf("%s: %w", defs[i], err)
+		}
+		return nil
+	})
+}
 
 // actions counts the case-record entries by action.
 func (sw *sweeper) actions(ctx context.Context) (map[string]int64, error) {
