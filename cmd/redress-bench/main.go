@@ -8,7 +8,10 @@
 //   - claim: POST /api/v1/queues/{id}/claim with 100 reviewers claiming at
 //     once until the queue is empty, checked for double claims;
 //   - sweep: the SLA sweeper draining 1,000 due timers among 10,000 and
-//     among 1,000,000 open cases, with the due-timer query's plan.
+//     among 1,000,000 open cases, with the due-timer query's plan;
+//   - stats: GET /api/v1/stats/ai-systems/{id} for a small and a big AI
+//     system and GET /api/v1/stats/public among 1,000,000 cases, against
+//     pgbench's select-only and whole-table aggregate transactions.
 //
 // It starts Redress as production runs it, in one process: a private
 // PostgreSQL with fsync and synchronous_commit on, an embedded NATS server
@@ -59,10 +62,13 @@ type options struct {
 	claimCases int // cases seeded in the claim queue
 
 	sweepSmall, sweepLarge, sweepDue int // open cases in the two sweep runs, and timers due in each
+
+	statsCases int // cases in the statistics measurement's data set
+	statsCalls int // calls of each statistics request after the first
 }
 
 // measurements are what -only may name, in the order they run.
-var measurements = []string{"intake", "routing", "claim", "sweep"}
+var measurements = []string{"intake", "routing", "claim", "sweep", "stats"}
 
 func (o options) has(m string) bool { return o.only[m] }
 
@@ -81,10 +87,12 @@ func main() {
 	flag.IntVar(&o.sweepSmall, "sweep-small", 10000, "sweep: open cases in the first sweep run")
 	flag.IntVar(&o.sweepLarge, "sweep-large", 1000000, "sweep: open cases in the second sweep run")
 	flag.IntVar(&o.sweepDue, "sweep-due", 1000, "sweep: timers due in each sweep run")
+	flag.IntVar(&o.statsCases, "stats-cases", 1000000, "stats: cases in the data set (a big AI system holds 60%, a small one 1,000)")
+	flag.IntVar(&o.statsCalls, "stats-calls", 20, "stats: calls of each request after the first (fewer once 30 s are spent, at least 3)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: redress-bench [flags]\n\n"+
-			"Measures intake, submit → routed latency, claim-next and the SLA sweep, next to pgbench on the same\n"+
-			"PostgreSQL (see BENCHMARKS.md).\n"+
+			"Measures intake, submit → routed latency, claim-next, the SLA sweep and the statistics, next to\n"+
+			"pgbench on the same PostgreSQL (see BENCHMARKS.md).\n"+
 			"Results go to stdout as Markdown, progress to stderr.\n\n")
 		flag.PrintDefaults()
 	}
@@ -154,6 +162,10 @@ func (o options) check() error {
 	if o.sweepDue < 1 || o.sweepSmall < o.sweepDue || o.sweepLarge < o.sweepSmall+o.sweepDue || o.sweepLarge > 999_000_000 {
 		return fmt.Errorf("-sweep-due must be at least 1, -sweep-small at least -sweep-due, and -sweep-large at least -sweep-small + -sweep-due (at most 999,000,000)")
 	}
+	// References take the case's number in eight digits.
+	if o.statsCases < 10*statsSmall || o.statsCases > 99_999_999 || o.statsCalls < 1 {
+		return fmt.Errorf("-stats-cases must be from %d to 99,999,999 and -stats-calls at least 1", 10*statsSmall)
+	}
 	return nil
 }
 
@@ -196,6 +208,7 @@ type results struct {
 	Routing *routingResult
 	Claim   *claimResult
 	Sweep   *sweepResult
+	Stats   *statsResult
 }
 
 func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
@@ -250,7 +263,8 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	// An interrupted or failed run still reports what it measured.
 	var res results
 	runErr := b.measure(ctx, &res)
-	if errors.Is(runErr, context.Canceled) && res.Intake == nil && res.Routing == nil && res.Claim == nil && res.Sweep == nil {
+	if errors.Is(runErr, context.Canceled) && res.Intake == nil && res.Routing == nil && res.Claim == nil && res.Sweep == nil &&
+		res.Stats == nil {
 		return runErr
 	}
 	env.Elapsed = time.Since(started)
@@ -304,6 +318,13 @@ func (b *bench) measure(ctx context.Context, res *results) error {
 		res.Sweep = sw
 		if err != nil {
 			return fmt.Errorf("sweep: %w", err)
+		}
+	}
+	if b.o.has("stats") {
+		st, err := b.stats(ctx)
+		res.Stats = st
+		if err != nil {
+			return fmt.Errorf("stats: %w", err)
 		}
 	}
 	return nil

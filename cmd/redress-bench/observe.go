@@ -297,3 +297,98 @@ func markdownTable(header []string, rows [][]string) string {
 	}
 	return b.String()
 }
+
+// memoryPeak is the largest memory of one database's busy client backends
+// seen while sampling: private memory (RssAnon: the backend's own heap,
+// hash tables and sorts among them) and resident memory (VmRSS, which also
+// counts the pages of shared_buffers the backend has touched).
+type memoryPeak struct {
+	Samples        int   // samples that found a busy backend
+	Anon, Resident int64 // bytes
+}
+
+func (m memoryPeak) String() string {
+	if m.Samples == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f MB / %.0f MB", float64(m.Anon)/1e6, float64(m.Resident)/1e6)
+}
+
+// sampleMemory reads /proc/<pid>/status (Linux) of datname's active client
+// backends every interval until stop is called.
+func sampleMemory(ctx context.Context, pool *pgxpool.Pool, datname string, interval time.Duration) (stop func() memoryPeak) {
+	ctx, cancel := context.WithCancel(ctx)
+	var m memoryPeak
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			rows, err := pool.Query(ctx, `SELECT pid FROM pg_stat_activity
+				WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND state = 'active'`, datname)
+			if err != nil {
+				continue
+			}
+			var pids []int
+			for rows.Next() {
+				var pid int
+				if rows.Scan(&pid) == nil {
+					pids = append(pids, pid)
+				}
+			}
+			rows.Close()
+			seen := false
+			for _, pid := range pids {
+				anon, rss, ok := procMemory(pid)
+				if ok {
+					seen = true
+					m.Anon, m.Resident = max(m.Anon, anon), max(m.Resident, rss)
+				}
+			}
+			if seen {
+				m.Samples++
+			}
+		}
+	}()
+	return func() memoryPeak {
+		cancel()
+		wg.Wait()
+		return m
+	}
+}
+
+// procMemory reads RssAnon and VmRSS of a process, in bytes.
+func procMemory(pid int) (anon, rss int64, ok bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, found := strings.Cut(line, ":")
+		if !found {
+			continue
+		}
+		f := strings.Fields(v)
+		if len(f) != 2 || f[1] != "kB" {
+			continue
+		}
+		n, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch k {
+		case "RssAnon":
+			anon, ok = n*1024, true
+		case "VmRSS":
+			rss = n * 1024
+		}
+	}
+	return anon, rss, ok
+}

@@ -71,10 +71,16 @@ var (
 // run runs pgbench with clients connections over TCP for seconds, with as
 // many threads as there are clients, up to the number of CPUs.
 func (b *pgbench) run(ctx context.Context, clients, seconds int) (pgbenchResult, error) {
-	args := []string{"-n", "-f", b.script,
-		"-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, runtime.NumCPU())),
+	return b.runScript(ctx, clients, seconds, "-f", b.script)
+}
+
+// runScript runs pgbench as run does, with script naming the transaction:
+// -f and a file, or a built-in such as -S (select-only).
+func (b *pgbench) runScript(ctx context.Context, clients, seconds int, script ...string) (pgbenchResult, error) {
+	args := append([]string{"-n"}, script...)
+	args = append(args, "-c", strconv.Itoa(clients), "-j", strconv.Itoa(min(clients, runtime.NumCPU())),
 		"-T", strconv.Itoa(seconds),
-		"-h", "127.0.0.1", "-p", strconv.Itoa(b.pg.Port), "-U", devpg.User, pgbenchDB}
+		"-h", "127.0.0.1", "-p", strconv.Itoa(b.pg.Port), "-U", devpg.User, pgbenchDB)
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(seconds)*time.Second+time.Minute)
 	defer cancel()
 	before := childCPU()
@@ -102,4 +108,44 @@ func (b *pgbench) run(ctx context.Context, clients, seconds int) (pgbenchResult,
 		res.Processed, _ = strconv.ParseInt(string(m[1]), 10, 64)
 	}
 	return res, nil
+}
+
+// scanScript is one read-only transaction that reads pgbench_accounts whole:
+// a sequential scan and a hash aggregate, the kind of work a statistic over
+// every case does.
+const scanScript = `SELECT bid, count(*), sum(abalance) FROM pgbench_accounts GROUP BY bid;
+`
+
+// accounts is pgbench's own table after initialisation.
+type accounts struct {
+	Scale int
+	Rows  int64
+	Bytes int64 // pg_relation_size of pgbench_accounts
+}
+
+// initAccounts runs pgbench -i at scale (100,000 pgbench_accounts rows per
+// unit), the data generated on the server, and writes scanScript next to
+// the INSERT script. It returns the script's path.
+func (b *pgbench) initAccounts(ctx context.Context, scale int) (accounts, string, error) {
+	a := accounts{Scale: scale}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	if out, err := b.pg.Run(ctx, "pgbench", "-i", "-s", strconv.Itoa(scale), "-I", "dtGvp",
+		"-h", "127.0.0.1", "-p", strconv.Itoa(b.pg.Port), "-U", devpg.User, pgbenchDB); err != nil {
+		return a, "", fmt.Errorf("pgbench -i: %w\n%s", err, out)
+	}
+	conn, err := pgx.Connect(ctx, b.pg.URL(pgbenchDB))
+	if err != nil {
+		return a, "", fmt.Errorf("pgbench: %w", err)
+	}
+	defer conn.Close(ctx)
+	if err := conn.QueryRow(ctx, `SELECT count(*), pg_relation_size('pgbench_accounts') FROM pgbench_accounts`).
+		Scan(&a.Rows, &a.Bytes); err != nil {
+		return a, "", fmt.Errorf("pgbench: %w", err)
+	}
+	script := filepath.Join(b.pg.Dir, "bench_scan.sql")
+	if err := os.WriteFile(script, []byte(scanScript), 0o644); err != nil {
+		return a, "", fmt.Errorf("pgbench: %w", err)
+	}
+	return a, script, nil
 }

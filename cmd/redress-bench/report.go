@@ -113,6 +113,9 @@ func report(w io.Writer, e environment, o options, res results) {
 	if res.Sweep != nil {
 		reportSweep(w, e, res.Sweep)
 	}
+	if res.Stats != nil {
+		reportStats(w, e, res.Stats)
+	}
 }
 
 func reportIntake(w io.Writer, e environment, o options, steps []step, final backlog, created uint64) {
@@ -353,4 +356,104 @@ func cores(v float64, ok bool) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.2f", v)
+}
+
+// inUnits expresses d in units of unit (a pgbench transaction's latency).
+func inUnits(d, unit time.Duration) string {
+	if unit <= 0 {
+		return "n/a"
+	}
+	v := float64(d) / float64(unit)
+	if v < 10 {
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func megabytes(b int64) string { return fmt.Sprintf("%.0f MB", float64(b)/1e6) }
+
+func reportStats(w io.Writer, e environment, r *statsResult) {
+	d := r.Data
+	if d == nil {
+		return
+	}
+	fmt.Fprintf(w, "\n### Statistics among %d generated cases\n\n", d.Cases)
+	var steps []string
+	for _, s := range d.Steps {
+		steps = append(steps, fmt.Sprintf("%s %s", s.Name, round(s.Took)))
+	}
+	if d.Build == 0 {
+		fmt.Fprintf(w, "**Building the data set failed** after these steps: %s.\n", strings.Join(steps, ", "))
+		return
+	}
+	fmt.Fprintf(w, "%d cases over two years loaded with SQL into the application's database, next to what earlier measurements left, "+
+		"in %s: %s. Afterwards:", d.Cases, round(d.Build), strings.Join(steps, ", "))
+	for i, t := range statsTables {
+		sep := ","
+		if i == len(statsTables)-1 {
+			sep = "."
+		}
+		fmt.Fprintf(w, " %s %d rows (%s)%s", t, d.Rows[t], megabytes(d.Bytes[t]), sep)
+	}
+	fmt.Fprintf(w, " %d sampled references of the data set were checked to be refused as malformed by the application, so none "+
+		"can be a real case's.\n", d.References)
+	if r.Accounts.Rows > 0 {
+		fmt.Fprintf(w, "\npgbench on the same server, just before the calls, 1 client for 5 s each, on pgbench_accounts (scale %d: "+
+			"%d rows, %s): select-only (-S, one primary-key SELECT) %s a transaction (%.0f tps); "+
+			"a whole-table aggregate (`%s`) %s a transaction.\n",
+			r.Accounts.Scale, r.Accounts.Rows, megabytes(r.Accounts.Bytes), round(r.Select.Latency), r.Select.TPS,
+			strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(scanScript), ";")), round(r.Scan.Latency))
+	}
+	if len(r.Series) > 0 {
+		fmt.Fprintf(w, "\nEach request once, then again one at a time up to the number of calls shown (fewer once %s were spent), "+
+			"as the demo supervisor through the API. The public statistics are computed once per cache period (5 minutes) "+
+			"per process: for the cold calls the bench cleared the cache before each one (stats.Service.SetPublicCacheTTL, "+
+			"which drops the cached answer), so each computed them; the warm calls were answered from the cache.\n\n", statsBudget)
+		var rows, where [][]string
+		for _, s := range r.Series {
+			rows = append(rows, []string{s.Name, fmt.Sprint(s.Scope), round(s.First).String(), fmt.Sprint(s.Calls.N),
+				round(s.Calls.P50).String(), round(s.Calls.P99).String(), round(s.Calls.Max).String(),
+				inUnits(s.Calls.P50, r.Select.Latency), inUnits(s.Calls.P50, r.Scan.Latency)})
+			where = append(where, []string{s.Name, cores(s.CPU.Machine, s.CPU.MachineOK), fmt.Sprintf("%.2f", s.CPU.Self),
+				s.Waits.String(), s.Memory.String()})
+		}
+		fmt.Fprint(w, markdownTable([]string{"request", "cases in scope", "first call", "calls", "p50", "p99", "max",
+			"p50 in select-only transactions", "p50 in whole-table aggregates"}, rows))
+		fmt.Fprintf(w, "\nWhere the time went (CPU in cores out of %d over each series, first call included; Postgres client "+
+			"backends sampled every 100 ms; backend memory is the largest private (RssAnon) and resident (VmRSS, which "+
+			"counts the shared buffers it touched) memory of a busy backend of the application's database):\n\n", e.CPUs)
+		fmt.Fprint(w, markdownTable([]string{"request", "machine CPU", "redress-bench", "Postgres client backends",
+			"backend memory, private / resident"}, where))
+	}
+	for _, c := range r.Checks {
+		fmt.Fprintf(w, "\nChecked: %s.", c)
+	}
+	fmt.Fprintln(w)
+	for _, x := range r.Explains {
+		fmt.Fprintf(w, "\n%s, computed once more outside the API on a connection with auto_explain (ANALYZE, BUFFERS; "+
+			"the instrumentation adds to the times): %s in all.\n\n", x.Name, round(x.Total))
+		var rows [][]string
+		slowest := -1
+		for i, p := range x.Stmts {
+			scans := "none"
+			if len(p.SeqScans) > 0 {
+				scans = strings.Join(p.SeqScans, ", ")
+			}
+			jit := "none"
+			if p.JIT > 0 {
+				jit = round(p.JIT).String()
+			}
+			rows = append(rows, []string{p.Label, round(p.Took).String(), fmt.Sprintf("%d / %d", p.Hit, p.Read),
+				fmt.Sprint(p.TempWritten), jit, scans})
+			if slowest < 0 || p.Took > x.Stmts[slowest].Took {
+				slowest = i
+			}
+		}
+		fmt.Fprint(w, markdownTable([]string{"statement", "time", "buffers hit / read", "temp blocks written", "JIT",
+			"tables read whole (Seq Scan of 1,000 rows or more)"}, rows))
+		if slowest >= 0 {
+			p := x.Stmts[slowest]
+			fmt.Fprintf(w, "\nIts slowest statement, %s:\n\n```text\n%s\n```\n", p.Label, p.Text)
+		}
+	}
 }

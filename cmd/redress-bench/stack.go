@@ -42,6 +42,8 @@ type stack struct {
 	baseURL string // http://127.0.0.1:port
 	client  *http.Client
 	closers []func() error // run in reverse order by close
+
+	demoPassword string // of the demo accounts (demo.Logins), random for each run
 }
 
 // startStack starts everything under dir. On error, whatever started is stopped.
@@ -88,7 +90,8 @@ func startStack(ctx context.Context, dir string) (s *stack, err error) {
 	if err := db.Migrate(ctx, core.DB, io.Discard); err != nil {
 		return s, err
 	}
-	if err := demo.Seed(ctx, core.DB, core.Registry, core.Users, randomSecret()); err != nil {
+	s.demoPassword = randomSecret()
+	if err := demo.Seed(ctx, core.DB, core.Registry, core.Users, s.demoPassword); err != nil {
 		return s, err
 	}
 
