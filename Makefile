@@ -11,8 +11,9 @@ run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/redress dev
 
 ## test: lint, then every test with the race detector against real PostgreSQL and NATS
+## (the api package takes 3–6 minutes alone on 2 shared cores; the timeout leaves room for a busy machine)
 test: lint
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 ## build: the redress binary in bin/
 build:
