@@ -11,6 +11,31 @@ import (
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
 
+// writesOnlyWhenCreated sends a request and checks the answer is a 201 that
+// wrote one row of table, or a 4xx problem document that wrote none.
+func writesOnlyWhenCreated(t *testing.T, s *teststack.Stack, table string, send func() *teststack.Response) {
+	t.Helper()
+	var before, after int
+	s.Core.DB.Raw(`SELECT count(*) FROM ` + table).Scan(&before)
+	r := send()
+	s.Core.DB.Raw(`SELECT count(*) FROM ` + table).Scan(&after)
+	switch {
+	case r.Status == 201:
+		if after != before+1 {
+			t.Fatalf("201 but %d rows of %s written", after-before, table)
+		}
+	case r.Status >= 400 && r.Status < 500:
+		if after != before {
+			t.Fatalf("%d but %s was written", r.Status, table)
+		}
+		if r.Header.Get("Content-Type") != "application/problem+json" {
+			t.Fatalf("%d without a problem document: %s", r.Status, r.Body)
+		}
+	default:
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+}
+
 // FuzzIntake posts arbitrary bodies to POST /api/v1/cases: every answer is a
 // 201 or a 4xx problem, and a refused body writes nothing.
 func FuzzIntake(f *testing.F) {
@@ -25,25 +50,9 @@ func FuzzIntake(f *testing.F) {
 	}
 	s := teststack.New(f, teststack.Options{})
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var before, after int
-		s.Core.DB.Raw(`SELECT count(*) FROM cases`).Scan(&before)
-		r := s.With(t).Do(req{Method: "POST", Path: "/api/v1/cases", Body: body})
-		s.Core.DB.Raw(`SELECT count(*) FROM cases`).Scan(&after)
-		switch {
-		case r.Status == 201:
-			if after != before+1 {
-				t.Fatalf("201 but %d cases written", after-before)
-			}
-		case r.Status >= 400 && r.Status < 500:
-			if after != before {
-				t.Fatalf("%d but a case was written", r.Status)
-			}
-			if r.Header.Get("Content-Type") != "application/problem+json" {
-				t.Fatalf("%d without a problem document: %s", r.Status, r.Body)
-			}
-		default:
-			t.Fatalf("status %d for %q: %s", r.Status, body, r.Body)
-		}
+		writesOnlyWhenCreated(t, s, "cases", func() *teststack.Response {
+			return s.With(t).Do(req{Method: "POST", Path: "/api/v1/cases", Body: body})
+		})
 	})
 }
 
@@ -81,24 +90,8 @@ func FuzzEvidenceUpload(f *testing.F) {
 		if strings.ContainsFunc(ct, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {
 			t.Skip("not a header the client can send")
 		}
-		var before, after int
-		s.Core.DB.Raw(`SELECT count(*) FROM evidence`).Scan(&before)
-		r := s.With(t).Do(req{Method: "POST", Path: path, Token: tok, Body: body, Header: map[string]string{"Content-Type": ct}})
-		s.Core.DB.Raw(`SELECT count(*) FROM evidence`).Scan(&after)
-		switch {
-		case r.Status == 201:
-			if after != before+1 {
-				t.Fatalf("201 but %d evidence rows written", after-before)
-			}
-		case r.Status >= 400 && r.Status < 500:
-			if after != before {
-				t.Fatalf("%d but evidence was written", r.Status)
-			}
-			if r.Header.Get("Content-Type") != "application/problem+json" {
-				t.Fatalf("%d without a problem document: %s", r.Status, r.Body)
-			}
-		default:
-			t.Fatalf("status %d for boundary %q body %q: %s", r.Status, boundary, body, r.Body)
-		}
+		writesOnlyWhenCreated(t, s, "evidence", func() *teststack.Response {
+			return s.With(t).Do(req{Method: "POST", Path: path, Token: tok, Body: body, Header: map[string]string{"Content-Type": ct}})
+		})
 	})
 }

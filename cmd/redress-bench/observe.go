@@ -119,8 +119,39 @@ type waitProfile struct {
 
 // sampleWaits samples pg_stat_activity for datname every interval until stop is called.
 func sampleWaits(ctx context.Context, pool *pgxpool.Pool, datname string, interval time.Duration) (stop func() waitProfile) {
-	ctx, cancel := context.WithCancel(ctx)
 	p := waitProfile{counts: map[string]int{}}
+	halt := every(ctx, interval, func(ctx context.Context) {
+		rows, err := pool.Query(ctx, `
+			SELECT CASE WHEN state = 'idle in transaction' THEN 'idle in transaction'
+			            WHEN wait_event IS NULL THEN 'running'
+			            ELSE wait_event_type || ':' || wait_event END, count(*)
+			FROM pg_stat_activity
+			WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+			  AND state IN ('active', 'idle in transaction')
+			GROUP BY 1`, datname)
+		if err != nil {
+			return
+		}
+		for rows.Next() {
+			var what string
+			var n int
+			if rows.Scan(&what, &n) == nil {
+				p.counts[what] += n
+			}
+		}
+		rows.Close()
+		p.samples++
+	})
+	return func() waitProfile {
+		halt()
+		return p
+	}
+}
+
+// every runs fn every interval, in a goroutine, until the returned stop is
+// called; stop returns once fn has finished for the last time.
+func every(ctx context.Context, interval time.Duration, fn func(context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -133,32 +164,12 @@ func sampleWaits(ctx context.Context, pool *pgxpool.Pool, datname string, interv
 				return
 			case <-tick.C:
 			}
-			rows, err := pool.Query(ctx, `
-				SELECT CASE WHEN state = 'idle in transaction' THEN 'idle in transaction'
-				            WHEN wait_event IS NULL THEN 'running'
-				            ELSE wait_event_type || ':' || wait_event END, count(*)
-				FROM pg_stat_activity
-				WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()
-				  AND state IN ('active', 'idle in transaction')
-				GROUP BY 1`, datname)
-			if err != nil {
-				continue
-			}
-			for rows.Next() {
-				var what string
-				var n int
-				if rows.Scan(&what, &n) == nil {
-					p.counts[what] += n
-				}
-			}
-			rows.Close()
-			p.samples++
+			fn(ctx)
 		}
 	}()
-	return func() waitProfile {
+	return func() {
 		cancel()
 		wg.Wait()
-		return p
 	}
 }
 
@@ -317,49 +328,34 @@ func (m memoryPeak) String() string {
 // sampleMemory reads /proc/<pid>/status (Linux) of datname's active client
 // backends every interval until stop is called.
 func sampleMemory(ctx context.Context, pool *pgxpool.Pool, datname string, interval time.Duration) (stop func() memoryPeak) {
-	ctx, cancel := context.WithCancel(ctx)
 	var m memoryPeak
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			rows, err := pool.Query(ctx, `SELECT pid FROM pg_stat_activity
-				WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND state = 'active'`, datname)
-			if err != nil {
-				continue
-			}
-			var pids []int
-			for rows.Next() {
-				var pid int
-				if rows.Scan(&pid) == nil {
-					pids = append(pids, pid)
-				}
-			}
-			rows.Close()
-			seen := false
-			for _, pid := range pids {
-				anon, rss, ok := procMemory(pid)
-				if ok {
-					seen = true
-					m.Anon, m.Resident = max(m.Anon, anon), max(m.Resident, rss)
-				}
-			}
-			if seen {
-				m.Samples++
+	halt := every(ctx, interval, func(ctx context.Context) {
+		rows, err := pool.Query(ctx, `SELECT pid FROM pg_stat_activity
+			WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND state = 'active'`, datname)
+		if err != nil {
+			return
+		}
+		var pids []int
+		for rows.Next() {
+			var pid int
+			if rows.Scan(&pid) == nil {
+				pids = append(pids, pid)
 			}
 		}
-	}()
+		rows.Close()
+		seen := false
+		for _, pid := range pids {
+			if anon, rss, ok := procMemory(pid); ok {
+				seen = true
+				m.Anon, m.Resident = max(m.Anon, anon), max(m.Resident, rss)
+			}
+		}
+		if seen {
+			m.Samples++
+		}
+	})
 	return func() memoryPeak {
-		cancel()
-		wg.Wait()
+		halt()
 		return m
 	}
 }
