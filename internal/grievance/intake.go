@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -236,17 +235,7 @@ func email(f *fault.Fields, field, v string) {
 }
 
 func oneOf(f *fault.Fields, field, v string, allowed []string, required bool) bool {
-	if v == "" {
-		if required {
-			f.Addf(field, "required", "is required: one of %s", strings.Join(allowed, ", "))
-		}
-		return false
-	}
-	if !slices.Contains(allowed, v) {
-		f.Addf(field, "invalid", "must be one of %s", strings.Join(allowed, ", "))
-		return false
-	}
-	return true
+	return f.OneOf(field, v, allowed, required)
 }
 
 func codes(f *fault.Fields, field string, vs, allowed []string, min int) {
@@ -268,27 +257,7 @@ func codes(f *fault.Fields, field string, vs, allowed []string, min int) {
 }
 
 // text checks length in characters and refuses invalid UTF-8 and control characters.
-func text(f *fault.Fields, field, v string, min, max int) {
-	if !utf8.ValidString(v) {
-		f.Add(field, "invalid_encoding", "must be valid UTF-8 text")
-		return
-	}
-	for _, r := range v {
-		if r == 0 || (unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t') {
-			f.Add(field, "control_character", "must not contain control characters")
-			return
-		}
-	}
-	n := utf8.RuneCountInString(v)
-	switch {
-	case n == 0 && min > 0:
-		f.Add(field, "required", "is required")
-	case n < min:
-		f.Addf(field, "too_short", "must be at least %d characters", min)
-	case n > max:
-		f.Addf(field, "too_long", "must be at most %d characters (got %d)", max, n)
-	}
-}
+func text(f *fault.Fields, field, v string, min, max int) { f.Text(field, v, min, max) }
 
 func validLanguage(tag string) bool {
 	parts := strings.Split(tag, "-")

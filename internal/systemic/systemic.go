@@ -19,11 +19,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -120,11 +117,11 @@ type CreateRequest struct {
 func (s *Service) Create(ctx context.Context, by uuid.UUID, in CreateRequest) (uuid.UUID, error) {
 	var f fault.Fields
 	systemID := parseID(&f, "ai_system_id", in.AISystemID, true)
-	oneOf(&f, "mechanism", in.Mechanism, grievance.Mechanisms)
+	f.OneOf("mechanism", in.Mechanism, grievance.Mechanisms, true)
 	title := strings.TrimSpace(in.Title)
-	text(&f, "title", title, minTitle, maxTitle)
+	f.Text("title", title, minTitle, maxTitle)
 	description := strings.TrimSpace(in.Description)
-	text(&f, "description", description, 0, maxDescription)
+	f.Text("description", description, 0, maxDescription)
 	var alertID *uuid.UUID
 	if in.AlertID != "" {
 		id := parseID(&f, "alert_id", in.AlertID, true)
@@ -216,7 +213,7 @@ func (s *Service) Link(ctx context.Context, issueID, by uuid.UUID, caseIDs []str
 func (s *Service) Unlink(ctx context.Context, issueID, caseID, by uuid.UUID, reason string) error {
 	var f fault.Fields
 	reason = strings.TrimSpace(reason)
-	text(&f, "reason", reason, 1, maxNote)
+	f.Text("reason", reason, 1, maxNote)
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -254,7 +251,7 @@ func (s *Service) Unlink(ctx context.Context, issueID, caseID, by uuid.UUID, rea
 func (s *Service) Resolve(ctx context.Context, issueID, by uuid.UUID, note string) error {
 	var f fault.Fields
 	note = strings.TrimSpace(note)
-	text(&f, "note", note, 1, maxNote)
+	f.Text("note", note, 1, maxNote)
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -440,7 +437,7 @@ type Filter struct {
 func (s *Service) List(ctx context.Context, f Filter) (*grievance.Page[Issue], error) {
 	var fs fault.Fields
 	if f.Status != "" {
-		oneOf(&fs, "status", f.Status, Statuses)
+		fs.OneOf("status", f.Status, Statuses, true)
 	}
 	cur := pageArgs(&fs, &f.Limit, f.Cursor)
 	if err := fs.Err(); err != nil {
@@ -558,34 +555,4 @@ func parseID(f *fault.Fields, field, raw string, required bool) uuid.UUID {
 		f.Add(field, "invalid", "must be a UUID")
 	}
 	return id
-}
-
-func oneOf(f *fault.Fields, field, v string, allowed []string) {
-	switch {
-	case v == "":
-		f.Addf(field, "required", "is required: one of %s", strings.Join(allowed, ", "))
-	case !slices.Contains(allowed, v):
-		f.Addf(field, "invalid", "must be one of %s", strings.Join(allowed, ", "))
-	}
-}
-
-// text checks free text: UTF-8, no control characters but tab, CR and LF,
-// min to max characters.
-func text(f *fault.Fields, field, v string, min, max int) {
-	if !utf8.ValidString(v) {
-		f.Add(field, "invalid_encoding", "must be valid UTF-8 text")
-		return
-	}
-	if strings.ContainsFunc(v, func(r rune) bool { return r == 0 || (unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t') }) {
-		f.Add(field, "control_character", "must not contain control characters")
-		return
-	}
-	switch n := utf8.RuneCountInString(v); {
-	case n == 0 && min > 0:
-		f.Add(field, "required", "is required")
-	case n < min:
-		f.Addf(field, "too_short", "must be at least %d characters", min)
-	case n > max:
-		f.Addf(field, "too_long", "must be at most %d characters (got %d)", max, n)
-	}
 }
