@@ -305,10 +305,24 @@ func TestStatsForOneAISystemRefusals(t *testing.T) {
 		{path + "?from=2026-03-01&to=2026-02-01", map[string]string{"from": "after_to"}},
 		{path + "?from=2026-03-01T10:00:00Z&to=2026-03-01T09:59:59Z", map[string]string{"from": "after_to"}},
 		{"/api/v1/stats/ai-systems/nope?from=x&to=y", map[string]string{"id": "invalid", "from": "invalid", "to": "invalid"}},
+		// Years an answer could not write as JSON once a day is added or an
+		// offset taken off, and years before any case, are refused by name.
+		{path + "?to=9999-12-31", map[string]string{"to": "out_of_range"}},
+		{path + "?to=9999-01-01T00:00:00Z", map[string]string{"to": "out_of_range"}},
+		{path + "?from=0000-01-01T00:00:00%2B01:00", map[string]string{"from": "out_of_range"}},
+		{path + "?from=1969-12-31&to=10000-01-01", map[string]string{"from": "out_of_range", "to": "invalid"}},
+		{path + "?from=1970-01-01T00:30:00%2B01:00", map[string]string{"from": "out_of_range"}},
 	} {
 		r := s.Do(req{Method: "GET", Path: tc.path, Token: sup})
 		if got := fields(r); r.Status != 422 || fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("%s: %d %v, want 422 %v\n%s", tc.path, r.Status, got, tc.want, r.Body)
+		}
+	}
+	// The widest range allowed is answered.
+	for _, q := range []string{"?from=1970-01-01&to=9998-12-31", "?from=1970-01-01T01:00:00%2B01:00&to=9998-12-31T23:59:59.999999Z",
+		"?to=9999-01-01T00:59:59%2B01:00"} {
+		if r := s.Do(req{Method: "GET", Path: path + q, Token: sup}); r.Status != 200 {
+			t.Errorf("%s: %d %s", q, r.Status, r.Body)
 		}
 	}
 }

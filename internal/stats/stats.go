@@ -92,22 +92,18 @@ type Range struct {
 func ParseRange(f *fault.Fields, from, to string) Range {
 	var r Range
 	if from != "" {
-		if t, _, ok := parseInstant(from); ok {
+		if t, _, ok := parseInstant(f, "from", from); ok {
 			r.From = &t
-		} else {
-			f.Add("from", "invalid", "must be an RFC 3339 date (2026-01-31) or date-time (2026-01-31T09:00:00Z)")
 		}
 	}
 	if to != "" {
-		if t, isDate, ok := parseInstant(to); ok {
+		if t, isDate, ok := parseInstant(f, "to", to); ok {
 			if isDate {
 				t = t.AddDate(0, 0, 1)
 			} else {
 				t = t.Add(time.Microsecond) // PostgreSQL keeps microseconds: < t+1µs is <= t
 			}
 			r.Until = &t
-		} else {
-			f.Add("to", "invalid", "must be an RFC 3339 date (2026-01-31) or date-time (2026-01-31T09:00:00Z)")
 		}
 	}
 	if r.From != nil && r.Until != nil && !r.From.Before(*r.Until) {
@@ -116,18 +112,32 @@ func ParseRange(f *fault.Fields, from, to string) Range {
 	return r
 }
 
+// Years a range may start or end in, in UTC. Below: before any case. Above:
+// a day or a microsecond is added to the end, and an answer must still
+// write its range as JSON, which stops at year 9999.
+const (
+	minYear = 1970
+	maxYear = 9998
+)
+
 // parseInstant reads an RFC 3339 date or date-time, in UTC truncated to
-// PostgreSQL's microseconds. A '+' of an offset that arrived unescaped in
-// a query string (and so as a space) is taken back.
-func parseInstant(s string) (t time.Time, isDate, ok bool) {
+// PostgreSQL's microseconds, naming field in f when s is none or lies
+// outside minYear to maxYear in UTC. A '+' of an offset that arrived
+// unescaped in a query string (and so as a space) is taken back.
+func parseInstant(f *fault.Fields, field, s string) (t time.Time, isDate, ok bool) {
 	if d, err := time.Parse(time.DateOnly, s); err == nil {
-		return d.UTC(), true, true
+		t, isDate, ok = d.UTC(), true, true
+	} else if d, err := time.Parse(time.RFC3339Nano, strings.Replace(s, " ", "+", 1)); err == nil {
+		t, ok = d.UTC().Truncate(time.Microsecond), true
 	}
-	s = strings.Replace(s, " ", "+", 1)
-	if d, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return d.UTC().Truncate(time.Microsecond), false, true
+	switch {
+	case !ok:
+		f.Add(field, "invalid", "must be an RFC 3339 date (2026-01-31) or date-time (2026-01-31T09:00:00Z)")
+	case t.Year() < minYear || t.Year() > maxYear:
+		f.Addf(field, "out_of_range", "must lie from %d-01-01 to %d-12-31 in UTC", minYear, maxYear)
+		ok = false
 	}
-	return time.Time{}, false, false
+	return t, isDate, ok
 }
 
 // where is the SQL condition that col lies in the range, with its arguments.

@@ -77,6 +77,10 @@ func TestParseRange(t *testing.T) {
 		{"yesterday", "2026-13-01", Range{}, []string{"from", "to"}, "malformed"},
 		{"2026-02-30", "", Range{}, []string{"from"}, "no such day"},
 		{"2026-01-01T25:00:00Z", "", Range{}, []string{"from"}, "no such hour"},
+		{"", "9999-12-31", Range{}, []string{"to"}, "a to whose next day is year 10000"},
+		{"0000-01-01T00:00:00+01:00", "", Range{}, []string{"from"}, "a from in year -1 in UTC"},
+		{"1969-12-31", "", Range{}, []string{"from"}, "before 1970"},
+		{"1970-01-01", "9998-12-31", Range{day("1970-01-01T00:00:00Z"), day("9999-01-01T00:00:00Z")}, nil, "the widest range"},
 	}
 	for _, tc := range cases {
 		var f fault.Fields
