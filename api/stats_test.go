@@ -3,11 +3,13 @@ package api_test
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/stats"
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
@@ -32,6 +34,21 @@ func exec(t *testing.T, s *teststack.Stack, q string, args ...any) {
 	t.Helper()
 	if err := s.Core.DB.Exec(q, args...).Error; err != nil {
 		t.Fatalf("%v\n%s", err, q)
+	}
+}
+
+// validSubtypes fails the test when a remedy component written straight
+// into the table has a form and subtype the remedy API would refuse.
+func validSubtypes(t *testing.T, s *teststack.Stack) {
+	t.Helper()
+	var rows []struct{ Form, Subtype string }
+	if err := s.Core.DB.Raw(`SELECT DISTINCT form, subtype FROM remedy_components`).Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if !slices.Contains(remedy.Subtypes[r.Form], r.Subtype) {
+			t.Errorf("a %s component of subtype %q: the app has no such subtype (remedy.Subtypes)", r.Form, r.Subtype)
+		}
 	}
 }
 
@@ -103,15 +120,18 @@ func TestStatsForOneAISystem(t *testing.T) {
 		exec(t, s, fmt.Sprintf(`INSERT INTO case_clocks (case_id, clock, started_at, due_at, rule, satisfied_at, breached_at)
 			VALUES (?, ?, now() - interval '20 days', %s, 'test', %s, %s)`, k.due, k.satisfied, k.breached), k.id, k.clock)
 	}
-	// Remedies and feedback have no API on this branch yet (the remedy API
-	// is tested elsewhere): rows in the real tables of migration 00010.
+	// Remedies and feedback: rows written straight into the tables of
+	// migration 00010, to have components in set states (verified, declined)
+	// without walking each through its transitions (the remedy API is tested
+	// in remedies_test.go); their subtypes are ones the API accepts
+	// (validSubtypes checks).
 	exec(t, s, `INSERT INTO remedy_bundles (id, case_id, proposed_by) SELECT b.id, b.case_id, u.id
 		FROM (VALUES (?::uuid, ?::uuid), (?::uuid, ?::uuid)) AS b (id, case_id), users u WHERE u.email = 'reviewer@example.org'`,
 		"00000000-0000-0000-0000-00000000b001", c1.ID, "00000000-0000-0000-0000-00000000b002", c2.ID)
 	exec(t, s, `INSERT INTO remedy_components (bundle_id, position, form, subtype, description_enc, responsible, amount, currency, due_at,
 		status, responded_at)
-		VALUES ('00000000-0000-0000-0000-00000000b001', 0, 'restitution', 'reinstatement', '\x00', 'deployer', NULL, NULL, now(), 'verified', now()),
-		       ('00000000-0000-0000-0000-00000000b001', 1, 'compensation', 'lost_wages', '\x00', 'deployer', 1200, 'EUR', now(), 'declined', now()),
+		VALUES ('00000000-0000-0000-0000-00000000b001', 0, 'restitution', 'decision_reversed', '\x00', 'deployer', NULL, NULL, now(), 'verified', now()),
+		       ('00000000-0000-0000-0000-00000000b001', 1, 'compensation', 'financial_loss', '\x00', 'deployer', 1200, 'EUR', now(), 'declined', now()),
 		       ('00000000-0000-0000-0000-00000000b002', 0, 'satisfaction', 'apology', '\x00', 'deployer', NULL, NULL, now(), 'offered', NULL)`)
 	// A systemic issue on the screener linking two cases: its component
 	// counts once. One on another system does not count.
@@ -125,12 +145,13 @@ func TestStatsForOneAISystem(t *testing.T) {
 		exec(t, s, `INSERT INTO remedy_bundles (id, systemic_issue_id, proposed_by)
 			SELECT ?, ?, id FROM users WHERE email = 'supervisor@example.org'`, si.bundle, si.id)
 		exec(t, s, `INSERT INTO remedy_components (bundle_id, position, form, subtype, description_enc, responsible, due_at, status)
-			VALUES (?, 0, 'non_repetition', 'model_change', '\x00', 'provider', now(), 'implemented')`, si.bundle)
+			VALUES (?, 0, 'non_repetition', 'retrained', '\x00', 'provider', now(), 'implemented')`, si.bundle)
 	}
 	exec(t, s, `INSERT INTO systemic_issue_cases (issue_id, case_id, linked_by)
 		SELECT '00000000-0000-0000-0000-0000000005a1', c.id, u.id FROM cases c, users u
 		 WHERE c.id IN (?, ?) AND u.email = 'supervisor@example.org'`, c1.ID, c2.ID)
 	exec(t, s, `INSERT INTO case_feedback (case_id, satisfaction) VALUES (?, 4), (?, 2), (?, 5)`, c1.ID, c2.ID, cx.ID)
+	validSubtypes(t, s)
 
 	path := "/api/v1/stats/ai-systems/" + hiring
 	get := func(query string) stats.SystemStats {
@@ -381,8 +402,10 @@ func TestPublicStatsSuppressSmallCounts(t *testing.T) {
 		SELECT '00000000-0000-0000-0000-00000000b001', '00000000-0000-0000-0000-0000000005a1', id
 		  FROM users WHERE email = 'supervisor@example.org'`)
 	exec(t, s, `INSERT INTO remedy_components (bundle_id, position, form, subtype, description_enc, responsible, due_at)
-		SELECT '00000000-0000-0000-0000-00000000b001', g, 'non_repetition', 'model_change', '\x00', 'provider', now()
+		SELECT '00000000-0000-0000-0000-00000000b001', g, 'non_repetition', 'retrained', '\x00', 'provider', now()
 		  FROM generate_series(0, 4) AS g`)
+
+	validSubtypes(t, s)
 
 	// No token needed; cacheable for five minutes.
 	r := s.Do(req{Method: "GET", Path: "/api/v1/stats/public"})
