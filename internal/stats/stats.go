@@ -19,6 +19,7 @@ import (
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/sla"
 )
 
@@ -35,9 +36,9 @@ var (
 	Outcomes       = grievance.Outcomes
 	Stages         = []string{"first", "appeal"}
 	Clocks         = sla.Clocks
-	RootCauses     = []string{"data", "model", "threshold", "process", "human_error", "none"}
-	RemedyForms    = []string{"restitution", "compensation", "rehabilitation", "satisfaction", "non_repetition"}
-	RemedyStatuses = []string{"proposed", "offered", "accepted", "declined", "implemented", "verified"}
+	RootCauses     = grievance.RootCauses
+	RemedyForms    = remedy.Forms
+	RemedyStatuses = remedy.Statuses
 )
 
 // Service computes the statistics.
