@@ -30,10 +30,15 @@ const (
 )
 
 // headerReceived runs once a request's header is read, before its body: an
-// upload route gets the upload limit and a longer read timeout; anything
-// else keeps the server's defaults (a zero config). A body over the limit is
+// upload route called with a bearer token gets the upload limit and a longer
+// read timeout; anything else keeps the server's defaults (a zero config),
+// so nobody without a token makes the server read 25 MiB (the token itself
+// is checked later, by the route's middleware). A body over the limit is
 // refused from its Content-Length (413) before it is read.
 func headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	if !hasBearer(string(h.Peek(fiber.HeaderAuthorization))) {
+		return fasthttp.RequestConfig{}
+	}
 	u := fasthttp.AcquireURI()
 	defer fasthttp.ReleaseURI(u)
 	if err := u.Parse(nil, h.RequestURI()); err != nil {
@@ -43,6 +48,13 @@ func headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 		return fasthttp.RequestConfig{MaxRequestBodySize: uploadBodyLimit, ReadTimeout: uploadReadTimeout}
 	}
 	return fasthttp.RequestConfig{}
+}
+
+// hasBearer reports whether an Authorization header's value is
+// "Bearer <something>", as the auth middleware reads it.
+func hasBearer(v string) bool {
+	scheme, token, ok := strings.Cut(v, " ")
+	return ok && strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(token) != ""
 }
 
 // isUploadRoute reports whether method and path reach one of uploadRoutes,
@@ -81,7 +93,7 @@ func isUploadRoute(method, path string) bool {
 
 // tooLargeDetail names the limit a refused body broke.
 func tooLargeDetail(c *fiber.Ctx) string {
-	if isUploadRoute(c.Method(), c.Path()) {
+	if hasBearer(c.Get(fiber.HeaderAuthorization)) && isUploadRoute(c.Method(), c.Path()) {
 		return fmt.Sprintf("The request body is larger than %d bytes: an evidence file may be at most %s.",
 			uploadBodyLimit, byteSize(grievance.MaxEvidenceBytes))
 	}

@@ -410,7 +410,8 @@ func TestEvidenceRefusals(t *testing.T) {
 }
 
 // sendHeadersOnly sends a request's header announcing a body of length bytes
-// and returns the answer's status and problem detail, without sending the body.
+// and returns the answer's status and problem detail, without sending the
+// body. An empty tok sends no Authorization header.
 func sendHeadersOnly(t *testing.T, s *teststack.Stack, path, tok, contentType string, length int) (int, string) {
 	t.Helper()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
@@ -419,8 +420,12 @@ func sendHeadersOnly(t *testing.T, s *teststack.Stack, path, tok, contentType st
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: redress\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n--",
-		path, tok, contentType, length)
+	auth := ""
+	if tok != "" {
+		auth = "Authorization: Bearer " + tok + "\r\n"
+	}
+	fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: redress\r\n%sContent-Type: %s\r\nContent-Length: %d\r\n\r\n--",
+		path, auth, contentType, length)
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -429,6 +434,26 @@ func sendHeadersOnly(t *testing.T, s *teststack.Stack, path, tok, contentType st
 	var p struct{ Detail string }
 	_ = json.NewDecoder(resp.Body).Decode(&p)
 	return resp.StatusCode, p.Detail
+}
+
+// Without a bearer token an upload route keeps the default body limit: an
+// anonymous 25 MiB body is refused from its Content-Length, never read.
+func TestBodyLimitOfAnonymousUploads(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	for _, path := range []string{"/api/v1/complainant/case/evidence", "/api/v1/cases/" + uuid.NewString() + "/evidence"} {
+		status, detail := sendHeadersOnly(t, s, path, "", "multipart/form-data; boundary=b", 25<<20)
+		if status != 413 || !strings.Contains(detail, "256 KiB") {
+			t.Errorf("%s without a token: %d %q", path, status, detail)
+		}
+	}
+	// With a token (valid or not: it is checked after the body is read),
+	// the upload limit applies.
+	f := s.File(teststack.ValidCase())
+	status, detail := sendHeadersOnly(t, s, "/api/v1/complainant/case/evidence", s.ComplainantToken(f), "multipart/form-data; boundary=b", 27<<20)
+	if status != 413 || !strings.Contains(detail, "25 MiB") {
+		t.Errorf("with a token, over the upload limit: %d %q", status, detail)
+	}
 }
 
 // closeCase decides a case in review and closes it.
