@@ -222,8 +222,11 @@ func Raise(p string) string {
 }
 
 // DefaultPolicy is the policy a fresh installation starts with (DESIGN.md,
-// "Clocks"); migrations/00006_sla.sql stores the same as data, which admins
-// then change. Tiers are pausable; statutory limits are not.
+// "Clocks"). migrations/00006_sla.sql stores it as data (eu-default), and
+// 00010_review.sql adds its appeal tier and appeal window; admins then change
+// it. TestMigratedDefaultPolicyIsTheDesignOne (internal/clocks) checks that the
+// policy stored after every migration equals this one. Tiers are pausable;
+// statutory limits are not.
 func DefaultPolicy() Policy {
 	tier := func(ack, first, decision, remedy, appeal Budget) []TimeLimit {
 		r := func(code, period string) Rule { return Rule{Code: code, Source: "SLA policy", Period: period} }
