@@ -636,6 +636,36 @@ func TestAIDecisionRecordRoundTrip(t *testing.T) {
 		"output":           "Hours set to zero from 3 November (ai-probe-output).",
 		"solely_automated": true,
 		"human_oversight":  "meaningful",
+	// No inputs is required; more than 100 is too_many, and the list is
+	// then not checked item by item. (rec is refused for its oversight, so
+	// nothing is saved here.)
+	for _, tc := range []struct {
+		inputs []string
+		want   string
+	}{
+		{nil, "inputs:required"},
+		{make([]string, 101), "inputs:too_many"}, // empty items: each refused if checked
+		{make([]string, 5000), "inputs:too_many"},
+		{strings.Split(strings.Repeat("a shift pattern,", 99)+"a rota", ","), ""},
+	} {
+		body := map[string]any{}
+		for k, v := range rec {
+			body[k] = v
+		}
+		body["inputs"] = tc.inputs
+		r := s.Do(req{Method: "PUT", Path: path, Token: rita, Body: body})
+		var p struct{ Errors []fault.FieldError }
+		_ = json.Unmarshal(r.Body, &p)
+		var got []string
+		for _, e := range p.Errors {
+			if strings.HasPrefix(e.Field, "inputs") {
+				got = append(got, e.Field+":"+e.Code)
+			}
+		}
+		if r.Status != 422 || strings.Join(got, " ") != tc.want {
+			t.Errorf("%d inputs: %d %v, want 422 with %q for inputs", len(tc.inputs), r.Status, got, tc.want)
+		}
+	}
 		"person_informed":  "no",
 	}
 	r = s.Do(req{Method: "PUT", Path: path, Token: rita, Body: rec})

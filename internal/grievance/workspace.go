@@ -113,12 +113,16 @@ func (r *AIDecisionRequest) validate(now time.Time) (*time.Time, error) {
 	r.OversightDetail = strings.TrimSpace(r.OversightDetail)
 	r.DecisionReference = strings.TrimSpace(r.DecisionReference)
 	text(&f, "system_version", r.SystemVersion, 1, maxSystemVersion)
-	if len(r.Inputs) == 0 || len(r.Inputs) > maxAIInputs {
+	switch {
+	case len(r.Inputs) == 0:
 		f.Addf("inputs", "required", "list the inputs the system relied on: 1 to %d items", maxAIInputs)
-	}
-	for i := range r.Inputs {
-		r.Inputs[i] = strings.TrimSpace(r.Inputs[i])
-		text(&f, fmt.Sprintf("inputs[%d]", i), r.Inputs[i], 1, maxAIInput)
+	case len(r.Inputs) > maxAIInputs:
+		f.Addf("inputs", "too_many", "list at most %d inputs (got %d)", maxAIInputs, len(r.Inputs))
+	default: // each checked only when the list is not already refused
+		for i := range r.Inputs {
+			r.Inputs[i] = strings.TrimSpace(r.Inputs[i])
+			text(&f, fmt.Sprintf("inputs[%d]", i), r.Inputs[i], 1, maxAIInput)
+		}
 	}
 	text(&f, "output", r.Output, 1, maxAIOutput)
 	if r.SolelyAutomated == nil {
