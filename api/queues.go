@@ -95,8 +95,8 @@ func (a *API) releaseCase(c *fiber.Ctx) error {
 	if _, err := a.Grievance.Status(c.UserContext(), id); err != nil {
 		return err
 	}
-	u := middleware.User(c)
-	if err := a.Review.Release(c.UserContext(), id, u.ID, u.Role != auth.RoleReviewer); err != nil {
+	by, anyCase := staffWorker(c)
+	if err := a.Review.Release(c.UserContext(), id, *by.ID, anyCase); err != nil {
 		return err
 	}
 	return a.getCase(c)

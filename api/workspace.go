@@ -24,10 +24,15 @@ import (
 // The review workspace: the AI decision record, points of view and evidence.
 
 // staffWorker is the signed-in staff member and whether their role lets
-// them work on any case, not only those they hold (supervisors, admins).
+// them work on any case, not only those they hold (anyCaseRole).
 func staffWorker(c *fiber.Ctx) (grievance.Author, bool) {
-	return staffAuthor(c), middleware.User(c).Role != auth.RoleReviewer
+	return staffAuthor(c), anyCaseRole(middleware.User(c).Role)
 }
+
+// anyCaseRole reports whether role may work on any case: supervisors and
+// admins only. It fails closed: any other role, one added later included,
+// works only on the cases it holds.
+func anyCaseRole(role string) bool { return role == auth.RoleSupervisor || role == auth.RoleAdmin }
 
 // getAIDecision: GET /api/v1/cases/{id}/ai-decision.
 func (a *API) getAIDecision(c *fiber.Ctx) error {
