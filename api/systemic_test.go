@@ -335,10 +335,10 @@ func TestSystemicRolesAndUnknownIDs(t *testing.T) {
 		body              any
 		code              string
 	}{
-		{"GET", "/api/v1/systemic-issues/" + unknown, rev, nil, "issue_not_found"},
-		{"POST", "/api/v1/systemic-issues/" + unknown + "/cases", rev, map[string]any{"case_ids": []string{f.ID}}, "issue_not_found"},
-		{"DELETE", "/api/v1/systemic-issues/" + unknown + "/cases/" + f.ID + "?reason=x", rev, nil, "issue_not_found"},
-		{"POST", "/api/v1/systemic-issues/" + unknown + "/resolve", sup, map[string]string{"note": "Done."}, "issue_not_found"},
+		{"GET", "/api/v1/systemic-issues/" + unknown, rev, nil, "systemic_issue_not_found"},
+		{"POST", "/api/v1/systemic-issues/" + unknown + "/cases", rev, map[string]any{"case_ids": []string{f.ID}}, "systemic_issue_not_found"},
+		{"DELETE", "/api/v1/systemic-issues/" + unknown + "/cases/" + f.ID + "?reason=x", rev, nil, "systemic_issue_not_found"},
+		{"POST", "/api/v1/systemic-issues/" + unknown + "/resolve", sup, map[string]string{"note": "Done."}, "systemic_issue_not_found"},
 		{"POST", "/api/v1/systemic-alerts/" + unknown + "/acknowledge", sup, nil, "alert_not_found"},
 	} {
 		if r := s.Do(req{Method: c.method, Path: c.path, Token: c.tok, Body: c.body}); r.Status != 404 || !strings.Contains(string(r.Body), c.code) {

@@ -297,7 +297,7 @@ func (s *Service) issueRow(ctx context.Context, id uuid.UUID, lock bool) (*issue
 	return &rows[0], nil
 }
 
-var errIssueNotFound = fault.New(fault.NotFound, "issue_not_found", "No systemic issue has that id.")
+var errIssueNotFound = fault.New(fault.NotFound, "systemic_issue_not_found", "No systemic issue has that id.")
 
 type caseRow struct {
 	ID         uuid.UUID
