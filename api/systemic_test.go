@@ -374,4 +374,19 @@ func TestSystemicRolesAndUnknownIDs(t *testing.T) {
 		!strings.Contains(string(r.Body), `"field":"case_id"`) {
 		t.Errorf("unlink a bad case id: %d %s", r.Status, r.Body)
 	}
+	// Rui operates the shift scheduler: recused from its systemic issues.
+	rui := s.Login("reviewer2@example.org")
+	for _, c := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/api/v1/systemic-issues", map[string]any{"ai_system_id": sched, "mechanism": "biased_output", "title": "Sick leave"}},
+		{"POST", "/api/v1/systemic-issues/" + id + "/cases", map[string]any{"case_ids": []string{f.ID}}},
+		{"DELETE", "/api/v1/systemic-issues/" + id + "/cases/" + f.ID + "?reason=x", nil},
+	} {
+		if r := s.Do(req{Method: c.method, Path: c.path, Token: rui, Body: c.body}); r.Status != 403 ||
+			!strings.Contains(string(r.Body), `"code":"recused"`) {
+			t.Errorf("%s %s by a recused reviewer: %d %s", c.method, c.path, r.Status, r.Body)
+		}
+	}
 }

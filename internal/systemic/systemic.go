@@ -142,6 +142,9 @@ func (s *Service) Create(ctx context.Context, by uuid.UUID, in CreateRequest) (u
 			f.Add("ai_system_id", "not_found", "no AI system in the register has that id")
 			return f.Err()
 		}
+		if err := s.notRecused(ctx, systemID, by); err != nil {
+			return err
+		}
 		if alertID != nil {
 			var alertSystem []uuid.UUID
 			if err := conn.Raw(`SELECT ai_system_id FROM systemic_alerts WHERE id = ?`, *alertID).Scan(&alertSystem).Error; err != nil {
@@ -189,6 +192,9 @@ func (s *Service) Link(ctx context.Context, issueID, by uuid.UUID, caseIDs []str
 		if err != nil {
 			return err
 		}
+		if err := s.notRecused(ctx, row.AISystemID, by); err != nil {
+			return err
+		}
 		cases, err := s.lockCases(ctx, &f, "case_ids", ids, row.AISystemID)
 		if err != nil {
 			return err
@@ -218,7 +224,11 @@ func (s *Service) Unlink(ctx context.Context, issueID, caseID, by uuid.UUID, rea
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if _, err := s.issueRow(ctx, issueID, false); err != nil {
+		issue, err := s.issueRow(ctx, issueID, false)
+		if err != nil {
+			return err
+		}
+		if err := s.notRecused(ctx, issue.AISystemID, by); err != nil {
 			return err
 		}
 		var found []uuid.UUID
@@ -269,6 +279,25 @@ func (s *Service) Resolve(ctx context.Context, issueID, by uuid.UUID, note strin
 	}
 	return errResolved
 }
+
+// notRecused refuses a user listed among the staff of the AI system
+// (ai_system_staff: who builds, owns or operates it) — the recusal that
+// keeps them off its cases keeps them off the systemic issues about it:
+// they may not open one, nor choose which cases it links.
+func (s *Service) notRecused(ctx context.Context, systemID, by uuid.UUID) error {
+	var n int
+	if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM ai_system_staff WHERE ai_system_id = ? AND user_id = ?`,
+		systemID, by).Scan(&n).Error; err != nil {
+		return fmt.Errorf("systemic: recusal: %w", err)
+	}
+	if n > 0 {
+		return errRecused
+	}
+	return nil
+}
+
+var errRecused = fault.New(fault.Forbidden, "recused",
+	"You build, own or operate this AI system: its systemic issues are not yours to open or change.")
 
 var errResolved = fault.New(fault.Conflict, "issue_resolved", "The systemic issue is resolved: it takes no more changes.")
 

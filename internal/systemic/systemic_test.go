@@ -415,3 +415,46 @@ func TestConcurrentLinksNeverDeadlock(t *testing.T) {
 		}
 	}
 }
+
+// Someone listed among an AI system's staff (who builds, owns or operates
+// it) may not open a systemic issue about it, nor link or unlink its cases:
+// 403 recused, nothing written. Other systems' issues stay open to them.
+func TestRecusedStaffKeepOffTheirSystemsIssues(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	sup, rui := staff(t, s, "supervisor@example.org"), staff(t, s, "reviewer2@example.org") // Rui operates the shift scheduler
+	sched := file(t, s, "shift-scheduler", 2)
+	sys := systemID(t, s, "shift-scheduler").String()
+	recused := func(what string, err error) {
+		t.Helper()
+		if fe, ok := fault.As(err); !ok || fe.Kind != fault.Forbidden || fe.Code != "recused" {
+			t.Errorf("%s: %v, want 403 recused", what, err)
+		}
+	}
+	_, err := s.Core.Systemic.Create(ctx, rui, systemic.CreateRequest{AISystemID: sys, Mechanism: "biased_output",
+		Title: "Sick leave cuts hours", CaseIDs: []string{sched[0].String()}})
+	recused("create", err)
+	if n := count(t, s, `SELECT count(*) FROM systemic_issues`); n != 0 {
+		t.Fatalf("%d issues written by a recused user", n)
+	}
+	id, err := s.Core.Systemic.Create(ctx, sup, systemic.CreateRequest{AISystemID: sys, Mechanism: "biased_output",
+		Title: "Sick leave cuts hours", CaseIDs: []string{sched[0].String()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Core.Systemic.Link(ctx, id, rui, []string{sched[1].String()})
+	recused("link", err)
+	recused("unlink", s.Core.Systemic.Unlink(ctx, id, sched[0], rui, "Not the same failure."))
+	if n := count(t, s, `SELECT count(*) FROM systemic_issue_cases WHERE issue_id = ?`, id); n != 1 {
+		t.Errorf("%d cases linked after a recused user's link and unlink, want 1", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM audit_entries WHERE action LIKE 'systemic.%' AND actor_id = ?`, rui); n != 0 {
+		t.Errorf("%d systemic entries by a recused user", n)
+	}
+	// Another system's issue is open to him.
+	credit := file(t, s, "credit-scorer", 1)[0]
+	if _, err := s.Core.Systemic.Create(ctx, rui, systemic.CreateRequest{AISystemID: systemID(t, s, "credit-scorer").String(),
+		Mechanism: "data_error", Title: "Stale income data", CaseIDs: []string{credit.String()}}); err != nil {
+		t.Errorf("an issue about a system he does not operate: %v", err)
+	}
+}
