@@ -3,6 +3,7 @@ package systemic
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,12 +34,20 @@ type Alert struct {
 	WindowHours    int         `json:"window_hours"`
 	WindowFrom     time.Time   `json:"window_from"`
 	WindowTo       time.Time   `json:"window_to"`
-	CaseIDs        []uuid.UUID `json:"case_ids"`  // oldest first
+	CaseIDs        []uuid.UUID `json:"case_ids"`  // the first alertCases(Threshold) of the window, oldest first
 	IssueIDs       []uuid.UUID `json:"issue_ids"` // the systemic issues opened in answer to it
 	RaisedAt       time.Time   `json:"raised_at"`
 	AcknowledgedBy *uuid.UUID  `json:"acknowledged_by"`
 	AcknowledgedAt *time.Time  `json:"acknowledged_at"`
 }
+
+// alertCases is how many case ids an alert keeps: the window's first
+// threshold cases (the last of them reached the threshold), and never more
+// than MaxCases, so that opening a systemic issue from an alert with its
+// case_ids stays within what one request may link. However many cases the
+// window holds, an alert's size stays bounded; its case_count counts them
+// all.
+func alertCases(threshold int) int { return min(threshold, MaxCases) }
 
 // CheckAlert looks at the AI system of a newly filed case: when the cases
 // about it submitted within its last alert_window_hours reach its
@@ -104,19 +113,33 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 		if n < sys[0].Threshold {
 			return nil
 		}
+		// The alert names the window's first cases, oldest first: as many as
+		// the threshold, never more than MaxCases (alertCases); case_count
+		// counts them all.
+		keep := alertCases(sys[0].Threshold)
 		var ids []uuid.UUID
 		if err := conn.Raw(`SELECT id FROM cases WHERE ai_system_id = ? AND submitted_at > ? AND submitted_at <= ?
-			 ORDER BY submitted_at, id`, systemID, from, to).Scan(&ids).Error; err != nil {
+			 ORDER BY submitted_at, id LIMIT ?`, systemID, from, to, keep).Scan(&ids).Error; err != nil {
 			return fmt.Errorf("systemic: cases in window: %w", err)
 		}
-		if len(ids) < sys[0].Threshold {
+		if len(ids) < keep {
 			return nil // cannot be: the count was read under the lock, and cases are never deleted
+		}
+		// The event is about the case that reached the threshold: the
+		// threshold-th of the window's cases, whichever case's check ran.
+		reached := ids[len(ids)-1]
+		if keep < sys[0].Threshold {
+			if err := conn.Raw(`SELECT id FROM cases WHERE ai_system_id = ? AND submitted_at > ? AND submitted_at <= ?
+				 ORDER BY submitted_at, id OFFSET ? LIMIT 1`, systemID, from, to, sys[0].Threshold-1).
+				Row().Scan(&reached); err != nil {
+				return fmt.Errorf("systemic: the case that reached the threshold: %w", err)
+			}
 		}
 		strs := make(db.TextArray, len(ids))
 		for i, id := range ids {
 			strs[i] = id.String()
 		}
-		a := &Alert{AISystemID: systemID, CaseCount: len(ids), Threshold: sys[0].Threshold,
+		a := &Alert{AISystemID: systemID, CaseCount: n, Threshold: sys[0].Threshold,
 			WindowHours: sys[0].WindowHours, WindowFrom: from, WindowTo: to, CaseIDs: ids, IssueIDs: []uuid.UUID{}}
 		if err := conn.Raw(`INSERT INTO systemic_alerts (ai_system_id, case_count, threshold, window_hours, window_from,
 			window_to, case_ids, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?::uuid[], ?) RETURNING id`,
@@ -124,9 +147,7 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 			return fmt.Errorf("systemic: raise alert: %w", err)
 		}
 		a.RaisedAt = to
-		// The event is about the case that reached the threshold: the
-		// threshold-th of the window's cases, whichever case's check ran.
-		if _, err := outbox.Add(ctx, s.db, events.SystemicAlert, ids[a.Threshold-1], events.SystemicAlertData{AlertID: a.ID,
+		if _, err := outbox.Add(ctx, s.db, events.SystemicAlert, reached, events.SystemicAlertData{AlertID: a.ID,
 			AISystemID: systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
 			WindowFrom: from, WindowTo: to}); err != nil {
 			return err
@@ -145,8 +166,10 @@ type AlertFilter struct {
 	Limit        int
 }
 
-const alertSelect = `SELECT al.id, al.ai_system_id, a.name AS ai_system_name, al.case_count, al.threshold, al.window_hours,
-		       al.window_from, al.window_to, al.case_ids::text[] AS case_ids,
+// alertSelect reads alerts; case_ids is cut to alertCases even for an alert
+// stored before the ids were bounded.
+var alertSelect = `SELECT al.id, al.ai_system_id, a.name AS ai_system_name, al.case_count, al.threshold, al.window_hours,
+		       al.window_from, al.window_to, al.case_ids[1:LEAST(al.threshold, ` + strconv.Itoa(MaxCases) + `)]::text[] AS case_ids,
 		       ARRAY(SELECT i.id::text FROM systemic_issues i WHERE i.alert_id = al.id ORDER BY i.created_at, i.id) AS issue_ids,
 		       al.raised_at, al.acknowledged_by, al.acknowledged_at
 		  FROM systemic_alerts al JOIN ai_systems a ON a.id = al.ai_system_id`

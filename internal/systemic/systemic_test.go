@@ -132,13 +132,12 @@ func TestConcurrentAlertChecksRaiseOneAlert(t *testing.T) {
 		t.Fatalf("%d alert events, want 1", n)
 	}
 	a := got[0]
-	if a.CaseCount != 8 || a.Threshold != 3 || a.WindowHours != 24 || len(a.CaseIDs) != 8 {
-		t.Errorf("alert %+v", a)
+	// All 8 are counted; the first 3 (the threshold), oldest first, are named.
+	if a.CaseCount != 8 || a.Threshold != 3 || a.WindowHours != 24 || !slices.Equal(a.CaseIDs, ids[:3]) {
+		t.Errorf("alert %+v, want case ids %v", a, ids[:3])
 	}
-	for _, id := range ids {
-		if !slices.Contains(a.CaseIDs, id) {
-			t.Errorf("case %s missing from the alert", id)
-		}
+	if stored, err := s.Core.Systemic.Alert(ctx, a.ID); err != nil || !slices.Equal(stored.CaseIDs, ids[:3]) || stored.CaseCount != 8 {
+		t.Errorf("stored alert %+v %v", stored, err)
 	}
 	// The event carries ids and counts only.
 	var payload string
@@ -456,5 +455,78 @@ func TestRecusedStaffKeepOffTheirSystemsIssues(t *testing.T) {
 	if _, err := s.Core.Systemic.Create(ctx, rui, systemic.CreateRequest{AISystemID: systemID(t, s, "credit-scorer").String(),
 		Mechanism: "data_error", Title: "Stale income data", CaseIDs: []string{credit.String()}}); err != nil {
 		t.Errorf("an issue about a system he does not operate: %v", err)
+	}
+}
+
+// An alert names at most its threshold's worth of cases, and never more
+// than MaxCases, however many the window holds: an issue opened from it with
+// its case_ids is within what one request may link. An alert stored before
+// the bound is read cut to it.
+func TestAlertCaseIDsAreBounded(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	setAlerting(t, s, "credit-scorer", systemic.MaxCases+1, 24)
+	first := file(t, s, "credit-scorer", 1)[0]
+	// MaxCases+1 more cases about the system, copies of the first, each a
+	// millisecond earlier (written straight into the table: filing a thousand
+	// through intake would take minutes).
+	if err := s.Core.DB.Exec(`INSERT INTO cases SELECT (jsonb_populate_record(c, jsonb_build_object('id', gen_random_uuid(),
+		    'reference', 'RD-999-' || substr(lpad(g::text, 6, '0'), 1, 3) || '-' || substr(lpad(g::text, 6, '0'), 4, 3),
+		    'submitted_at', c.submitted_at - g * interval '1 millisecond'))).*
+		  FROM cases c, generate_series(1, ?) g WHERE c.id = ?`, systemic.MaxCases+1, first).Error; err != nil {
+		t.Fatal(err)
+	}
+	var ids []uuid.UUID
+	if err := s.Core.DB.Raw(`SELECT id FROM cases WHERE ai_system_id = ? ORDER BY submitted_at, id`,
+		systemID(t, s, "credit-scorer")).Scan(&ids).Error; err != nil || len(ids) != systemic.MaxCases+2 {
+		t.Fatalf("%d cases, %v", len(ids), err)
+	}
+	a, err := s.Core.Systemic.CheckAlert(ctx, ids[len(ids)-1])
+	if err != nil || a == nil {
+		t.Fatalf("alert %v %v", a, err)
+	}
+	if a.CaseCount != systemic.MaxCases+2 || !slices.Equal(a.CaseIDs, ids[:systemic.MaxCases]) {
+		t.Errorf("alert of %d cases names %d, want the first %d", a.CaseCount, len(a.CaseIDs), systemic.MaxCases)
+	}
+	var stored int
+	s.Core.DB.Raw(`SELECT cardinality(case_ids) FROM systemic_alerts WHERE id = ?`, a.ID).Scan(&stored)
+	if stored != systemic.MaxCases {
+		t.Errorf("%d case ids stored, want %d", stored, systemic.MaxCases)
+	}
+	// The event is still about the case that reached the threshold.
+	var eventCase string
+	s.Core.DB.Raw(`SELECT payload->>'case_id' FROM outbox WHERE subject = ?`, events.SystemicAlert).Scan(&eventCase)
+	if eventCase != ids[systemic.MaxCases].String() {
+		t.Errorf("alert event about case %s, want the threshold-th %s", eventCase, ids[systemic.MaxCases])
+	}
+	// An issue answering the alert links every case it names.
+	read, err := s.Core.Systemic.Alert(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caseIDs := make([]string, len(read.CaseIDs))
+	for i, id := range read.CaseIDs {
+		caseIDs[i] = id.String()
+	}
+	issue, err := s.Core.Systemic.Create(ctx, staff(t, s, "supervisor@example.org"), systemic.CreateRequest{
+		AISystemID: systemID(t, s, "credit-scorer").String(), Mechanism: "data_error", Title: "Stale income data",
+		CaseIDs: caseIDs, AlertID: a.ID.String()})
+	if err != nil {
+		t.Fatalf("an issue from the alert's case ids: %v", err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM systemic_issue_cases WHERE issue_id = ?`, issue); n != systemic.MaxCases {
+		t.Errorf("%d cases linked, want %d", n, systemic.MaxCases)
+	}
+
+	// An alert stored before the bound, with more ids than its threshold, is read cut to it.
+	old := s.Core.DB.Raw(`INSERT INTO systemic_alerts (ai_system_id, case_count, threshold, window_hours, window_from, window_to, case_ids)
+		SELECT ai_system_id, 5, 2, 24, now() - interval '1 day', now(), ARRAY(SELECT id FROM cases ORDER BY submitted_at, id LIMIT 5)
+		  FROM cases WHERE id = ? RETURNING id`, first)
+	var oldID uuid.UUID
+	if err := old.Row().Scan(&oldID); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := s.Core.Systemic.Alert(ctx, oldID); err != nil || !slices.Equal(o.CaseIDs, ids[:2]) || o.CaseCount != 5 {
+		t.Errorf("an alert stored with 5 ids and threshold 2: %+v %v", o, err)
 	}
 }
