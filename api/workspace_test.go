@@ -636,6 +636,8 @@ func TestAIDecisionRecordRoundTrip(t *testing.T) {
 		"output":           "Hours set to zero from 3 November (ai-probe-output).",
 		"solely_automated": true,
 		"human_oversight":  "meaningful",
+		"person_informed":  "no",
+	}
 	// No inputs is required; more than 100 is too_many, and the list is
 	// then not checked item by item. (rec is refused for its oversight, so
 	// nothing is saved here.)
@@ -665,8 +667,6 @@ func TestAIDecisionRecordRoundTrip(t *testing.T) {
 		if r.Status != 422 || strings.Join(got, " ") != tc.want {
 			t.Errorf("%d inputs: %d %v, want 422 with %q for inputs", len(tc.inputs), r.Status, got, tc.want)
 		}
-	}
-		"person_informed":  "no",
 	}
 	r = s.Do(req{Method: "PUT", Path: path, Token: rita, Body: rec})
 	if r.Status != 422 || !strings.Contains(string(r.Body), `"oversight_detail"`) || !strings.Contains(string(r.Body), "contradiction") {
