@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -98,14 +99,7 @@ func seqList[T any](c *fiber.Ctx, id func(T) int64, fetch func(before int64, lim
 // returned; the page holds lower ids) for lists ordered by a serial id.
 func seqPage(c *fiber.Ctx) (limit int, before int64, err error) {
 	var f fault.Fields
-	limit = 50
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			f.Add("limit", "out_of_range", "must be a whole number from 1 to 200")
-		}
-		limit = n
-	}
+	limit = queryLimit(c, &f, grievance.DefaultLimit)
 	if v := c.Query("cursor"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {
@@ -155,13 +149,6 @@ func (a *API) deleteQueueMember(c *fiber.Ctx) error {
 
 func memberParams(c *fiber.Ctx) (queueID, userID uuid.UUID, err error) {
 	var f fault.Fields
-	queueID, qerr := uuid.Parse(c.Params("id"))
-	if qerr != nil {
-		f.Add("id", "invalid", "the queue id in the path must be a UUID")
-	}
-	userID, uerr := uuid.Parse(c.Params("user_id"))
-	if uerr != nil {
-		f.Add("user_id", "invalid", "the user id in the path must be a UUID")
-	}
+	queueID, userID = pathUUID(c, &f, "id", "queue"), pathUUID(c, &f, "user_id", "user")
 	return queueID, userID, f.Err()
 }

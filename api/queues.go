@@ -20,19 +20,6 @@ func reviewerOf(u *auth.User) review.Reviewer {
 	return review.Reviewer{ID: u.ID, Skills: u.Skills, Languages: u.Languages}
 }
 
-func uuidParam(c *fiber.Ctx, what string) (uuid.UUID, error) { return namedParam(c, "id", what) }
-
-// namedParam reads the UUID path parameter name, naming it when it is not one.
-func namedParam(c *fiber.Ctx, name, what string) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.Params(name))
-	if err != nil {
-		var f fault.Fields
-		f.Addf(name, "invalid", "the %s id in the path must be a UUID", what)
-		return uuid.Nil, f.Err()
-	}
-	return id, nil
-}
-
 // listQueues: GET /api/v1/queues — every queue with open, unassigned, breaching and due-today counts.
 func (a *API) listQueues(c *fiber.Ctx) error {
 	qs, err := a.Review.Queues(c.UserContext(), time.Now().UTC())

@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -20,14 +19,7 @@ type registryCursor struct {
 // listAISystems: GET /api/v1/ai-systems — the public register, by name.
 func (a *API) listAISystems(c *fiber.Ctx) error {
 	var f fault.Fields
-	limit := 100
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			f.Add("limit", "out_of_range", "must be a whole number from 1 to 200")
-		}
-		limit = n
-	}
+	limit := queryLimit(c, &f, 100)
 	var cur registryCursor
 	if v := c.Query("cursor"); v != "" {
 		b, err := base64.RawURLEncoding.DecodeString(v)

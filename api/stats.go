@@ -2,7 +2,6 @@ package api
 
 import (
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/stats"
@@ -11,10 +10,7 @@ import (
 // aiSystemStats: GET /api/v1/stats/ai-systems/{id}?from&to — what staff learn about one AI system.
 func (a *API) aiSystemStats(c *fiber.Ctx) error {
 	var f fault.Fields
-	id, err := uuid.Parse(c.Params("id"))
-	if err != nil {
-		f.Add("id", "invalid", "the AI system id in the path must be a UUID")
-	}
+	id := pathUUID(c, &f, "id", "AI system")
 	r := stats.ParseRange(&f, c.Query("from"), c.Query("to"))
 	if err := f.Err(); err != nil {
 		return err

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -17,7 +16,7 @@ func (a *API) listSystemicIssues(c *fiber.Ctx) error {
 	var f fault.Fields
 	filter := systemic.Filter{Status: strings.Clone(c.Query("status")), Cursor: strings.Clone(c.Query("cursor"))}
 	filter.AISystemID = queryUUID(c, &f, "ai_system_id")
-	filter.Limit = queryLimit(c, &f)
+	filter.Limit = queryLimit(c, &f, 0)
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -84,11 +83,9 @@ func (a *API) unlinkSystemicCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	caseID, err := uuid.Parse(c.Params("case_id"))
+	caseID, err := namedParam(c, "case_id", "case")
 	if err != nil {
-		var f fault.Fields
-		f.Add("case_id", "invalid", "the case id in the path must be a UUID")
-		return f.Err()
+		return err
 	}
 	reason := strings.Clone(c.Query("reason"))
 	if len(c.Request().Body()) > 0 {
@@ -138,7 +135,7 @@ func (a *API) listSystemicAlerts(c *fiber.Ctx) error {
 		}
 		filter.Acknowledged = &b
 	}
-	filter.Limit = queryLimit(c, &f)
+	filter.Limit = queryLimit(c, &f, 0)
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -196,18 +193,4 @@ func (a *API) putAlerting(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(out)
-}
-
-// queryLimit reads ?limit= (1–200); 0 when absent.
-func queryLimit(c *fiber.Ctx, f *fault.Fields) int {
-	v := c.Query("limit")
-	if v == "" {
-		return 0
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 200 {
-		f.Add("limit", "out_of_range", "must be a whole number from 1 to 200")
-		return 0
-	}
-	return n
 }

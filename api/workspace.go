@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
@@ -121,11 +120,9 @@ func (a *API) getEvidence(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	eid, err := uuid.Parse(c.Params("evidence_id"))
+	eid, err := namedParam(c, "evidence_id", "evidence")
 	if err != nil {
-		var f fault.Fields
-		f.Add("evidence_id", "invalid", "the evidence id in the path must be a UUID")
-		return f.Err()
+		return err
 	}
 	e, content, err := a.Grievance.OpenEvidence(c.UserContext(), id, eid)
 	if err != nil {

@@ -2,7 +2,6 @@ package grievance
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,32 +52,6 @@ type Summary struct {
 	NextDueClock  *string    `json:"next_due_clock"`
 }
 
-// Page is a page of a keyset-paginated list.
-type Page[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor,omitempty"`
-}
-
-type cursor struct {
-	At time.Time `json:"t"`
-	ID uuid.UUID `json:"i"`
-}
-
-// EncodeCursor and DecodeCursor make opaque keyset cursors.
-func encodeCursor(at time.Time, id uuid.UUID) string {
-	b, _ := json.Marshal(cursor{at, id})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (cursor, error) {
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == uuid.Nil {
-		return c, errors.New("bad cursor")
-	}
-	return c, nil
-}
-
 // ValidateFilter checks a filter's values; the edge parses, the domain judges.
 func ValidateFilter(f *Filter) error {
 	var fs fault.Fields
@@ -89,17 +62,7 @@ func ValidateFilter(f *Filter) error {
 	}
 	oneOf(&fs, "kind", f.Kind, Kinds, false)
 	oneOf(&fs, "priority", f.Priority, []string{"P0", "P1", "P2", "P3"}, false)
-	if f.Limit == 0 {
-		f.Limit = 50
-	}
-	if f.Limit < 1 || f.Limit > 200 {
-		fs.Add("limit", "out_of_range", "must be from 1 to 200")
-	}
-	if f.Cursor != "" {
-		if _, err := decodeCursor(f.Cursor); err != nil {
-			fs.Add("cursor", "invalid", "is not a cursor this API returned")
-		}
-	}
+	PageArgs(&fs, &f.Limit, f.Cursor)
 	return fs.Err()
 }
 
@@ -137,7 +100,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
 		add(cond)
 	}
 	if f.Cursor != "" {
-		cur, _ := decodeCursor(f.Cursor)
+		cur, _ := DecodeCursor(f.Cursor)
 		add("(c.submitted_at, c.id) < (?, ?)", cur.At, cur.ID)
 	}
 	args = append(args, f.Limit+1)
@@ -156,19 +119,10 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
 	if err != nil {
 		return nil, fmt.Errorf("grievance: list: %w", err)
 	}
-	page := &Page[Summary]{Items: items}
-	if len(items) > f.Limit {
-		last := items[f.Limit-1]
-		page.Items = items[:f.Limit]
-		page.NextCursor = encodeCursor(last.SubmittedAt, last.ID)
+	for i := range items {
+		items[i].SubmittedAt = items[i].SubmittedAt.UTC()
 	}
-	for i := range page.Items {
-		page.Items[i].SubmittedAt = page.Items[i].SubmittedAt.UTC()
-	}
-	if page.Items == nil {
-		page.Items = []Summary{}
-	}
-	return page, nil
+	return NewPage(items, f.Limit, func(c Summary) (time.Time, uuid.UUID) { return c.SubmittedAt, c.ID }), nil
 }
 
 // Classification is how a case is classified.

@@ -223,7 +223,7 @@ func uuids(ss []string) ([]uuid.UUID, error) {
 // Alerts lists alerts newest first, keyset-paginated on (raised_at, id).
 func (s *Service) Alerts(ctx context.Context, f AlertFilter) (*grievance.Page[Alert], error) {
 	var fs fault.Fields
-	cur := pageArgs(&fs, &f.Limit, f.Cursor)
+	cur := grievance.PageArgs(&fs, &f.Limit, f.Cursor)
 	if err := fs.Err(); err != nil {
 		return nil, err
 	}
@@ -251,7 +251,7 @@ func (s *Service) Alerts(ctx context.Context, f AlertFilter) (*grievance.Page[Al
 		}
 		items[i] = a
 	}
-	return page(items, f.Limit, func(a Alert) (time.Time, uuid.UUID) { return a.RaisedAt, a.ID }), nil
+	return grievance.NewPage(items, f.Limit, func(a Alert) (time.Time, uuid.UUID) { return a.RaisedAt, a.ID }), nil
 }
 
 // Alert returns one alert.

@@ -16,8 +16,6 @@ package systemic
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -468,7 +466,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*grievance.Page[Issue], e
 	if f.Status != "" {
 		fs.OneOf("status", f.Status, Statuses, true)
 	}
-	cur := pageArgs(&fs, &f.Limit, f.Cursor)
+	cur := grievance.PageArgs(&fs, &f.Limit, f.Cursor)
 	if err := fs.Err(); err != nil {
 		return nil, err
 	}
@@ -492,50 +490,10 @@ func (s *Service) List(ctx context.Context, f Filter) (*grievance.Page[Issue], e
 	for i := range items {
 		items[i].utc()
 	}
-	return page(items, f.Limit, func(i Issue) (time.Time, uuid.UUID) { return i.CreatedAt, i.ID }), nil
+	return grievance.NewPage(items, f.Limit, func(i Issue) (time.Time, uuid.UUID) { return i.CreatedAt, i.ID }), nil
 }
 
 // ---- shared helpers ---------------------------------------------------------
-
-type cursor struct {
-	At time.Time `json:"t"`
-	ID uuid.UUID `json:"i"`
-}
-
-// pageArgs checks a list's limit (default 50, 1–200) and cursor.
-func pageArgs(f *fault.Fields, limit *int, raw string) *cursor {
-	if *limit == 0 {
-		*limit = 50
-	}
-	if *limit < 1 || *limit > 200 {
-		f.Add("limit", "out_of_range", "must be from 1 to 200")
-	}
-	if raw == "" {
-		return nil
-	}
-	var c cursor
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil || json.Unmarshal(b, &c) != nil || c.ID == uuid.Nil {
-		f.Add("cursor", "invalid", "is not a cursor this API returned")
-		return nil
-	}
-	return &c
-}
-
-// page cuts items (limit+1 fetched) to a page with the cursor of its last item.
-func page[T any](items []T, limit int, key func(T) (time.Time, uuid.UUID)) *grievance.Page[T] {
-	p := &grievance.Page[T]{Items: items}
-	if len(items) > limit {
-		p.Items = items[:limit]
-		at, id := key(items[limit-1])
-		b, _ := json.Marshal(cursor{at, id})
-		p.NextCursor = base64.RawURLEncoding.EncodeToString(b)
-	}
-	if p.Items == nil {
-		p.Items = []T{}
-	}
-	return p
-}
 
 type indexedID struct {
 	ID    uuid.UUID
