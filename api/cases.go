@@ -10,7 +10,6 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
-	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -211,7 +210,8 @@ func (a *API) transitionCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if _, err := a.Grievance.Transition(c.UserContext(), id, staffAuthor(c), req.To, req.Reason); err != nil {
+	by, anyCase := staffWorker(c)
+	if _, err := a.Grievance.Transition(c.UserContext(), id, by, anyCase, req.To, req.Reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -228,8 +228,8 @@ func (a *API) triageCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	u := middleware.User(c)
-	res, err := a.Grievance.Triage(c.UserContext(), id, u.ID, u.Role != auth.RoleReviewer, req)
+	by, anyCase := staffWorker(c)
+	res, err := a.Grievance.Triage(c.UserContext(), id, *by.ID, anyCase, req)
 	if err != nil {
 		return err
 	}

@@ -142,6 +142,28 @@ func (a *API) setSystemicRemedyStatus(c *fiber.Ctx) error {
 	return a.systemicRemedies(c)
 }
 
+// systemicRemedyReason: POST /api/v1/systemic-issues/{id}/remedies/{rid}/reason {reason}.
+func (a *API) systemicRemedyReason(c *fiber.Ctx) error {
+	id, err := uuidParam(c, "systemic issue")
+	if err != nil {
+		return err
+	}
+	rid, err := namedParam(c, "rid", "remedy component")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if err := a.Grievance.RecordSystemicRemedyReason(c.UserContext(), id, rid, staffAuthor(c), req.Reason); err != nil {
+		return err
+	}
+	return a.systemicRemedies(c)
+}
+
 // respondToRemedy: POST /api/v1/complainant/case/remedies/{rid}/response {accept, comment}.
 func (a *API) respondToRemedy(c *fiber.Ctx) error {
 	rid, err := namedParam(c, "rid", "remedy offer")

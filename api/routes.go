@@ -69,6 +69,7 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/systemic-issues/:id/remedies", staff, caseWorkers, a.systemicRemedies, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies", staff, supervisors, a.proposeSystemicRemedies, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies/:rid/status", staff, supervisors, a.setSystemicRemedyStatus, nil},
+		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies/:rid/reason", staff, supervisors, a.systemicRemedyReason, nil},
 
 		{fiber.MethodGet, "/api/v1/stats/public", public, nil, a.publicStats, nil},
 		{fiber.MethodGet, "/api/v1/stats/ai-systems/:id", staff, caseWorkers, a.aiSystemStats, nil},

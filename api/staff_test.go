@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
 
@@ -197,6 +199,15 @@ func TestTransitions(t *testing.T) {
 	tok := s.Reviewer()
 	f := s.File(teststack.ValidCase())
 	path := "/api/v1/cases/" + f.ID
+	// Only the case's reviewer moves it: Rita claims it first.
+	if _, err := s.Core.Routing.Route(context.Background(), uuid.MustParse(f.ID)); err != nil {
+		t.Fatal(err)
+	}
+	var queue string
+	s.Core.DB.Raw(`SELECT queue_id::text FROM cases WHERE id = ?`, f.ID).Scan(&queue)
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/queues/" + queue + "/claim", Token: tok}); r.Status != 200 {
+		t.Fatalf("claim: %d %s", r.Status, r.Body)
+	}
 
 	cases := []struct {
 		name   string
@@ -210,7 +221,7 @@ func TestTransitions(t *testing.T) {
 		{"decided only through a decision", map[string]any{"to": "decided", "reason": "done"}, 422, ""},
 		{"closed only through close", map[string]any{"to": "closed", "reason": "done"}, 422, ""},
 		{"appealed only by the complainant", map[string]any{"to": "appealed", "reason": "done"}, 422, ""},
-		{"remedies follow a decision", map[string]any{"to": "remedy_in_progress", "reason": "done"}, 409, ""},
+		{"remedies come with an offer", map[string]any{"to": "remedy_in_progress", "reason": "done"}, 422, ""},
 		{"into review", map[string]any{"to": "in_review", "reason": "Reviewing the scheduling data."}, 200, "in_review"},
 		{"ask the complainant", map[string]any{"to": "awaiting_complainant", "reason": "Which shifts?"}, 200, "awaiting_complainant"},
 		{"pending approval only through a decision", map[string]any{"to": "pending_approval", "reason": "x"}, 422, ""},

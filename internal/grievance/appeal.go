@@ -70,23 +70,11 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 			return fault.New(fault.Conflict, "nothing_to_appeal",
 				"You can appeal once a decision has been made on your complaint (or it was not taken forward).")
 		}
-		by := c.AppealBy
-		rule := sla.Rule{}
-		if c.AppealRule != nil {
-			_ = json.Unmarshal([]byte(*c.AppealRule), &rule)
+		by, rule, err := s.appealWindow(ctx, c.AppealBy, c.AppealRule, c.SLAPolicyID, c.DecidedAt, c.StatusChangedAt)
+		if err != nil {
+			return err
 		}
-		if by == nil { // decided before appeal windows were kept: count from the decision
-			from := c.StatusChangedAt
-			if c.DecidedAt != nil {
-				from = *c.DecidedAt
-			}
-			t, r, err := s.clocks.AppealBy(ctx, c.SLAPolicyID, from)
-			if err != nil {
-				return err
-			}
-			by, rule = &t, r
-		}
-		if time.Now().After(*by) {
+		if time.Now().After(by) {
 			return fault.New(fault.Conflict, "appeal_out_of_time", fmt.Sprintf(
 				"The time to appeal ended on %s (%s, %s). You can still take your complaint to an independent body.",
 				by.UTC().Format("2 January 2006, 15:04 UTC"), rule.Source, rule.Period))
@@ -96,8 +84,16 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 			WHERE d.case_id = ? AND u IS NOT NULL`, caseID).Scan(&excluded).Error; err != nil {
 			return fmt.Errorf("grievance: appeal: deciders: %w", err)
 		}
-		if c.AssigneeID != nil && !slices.Contains(excluded, *c.AssigneeID) {
-			excluded = append(excluded, *c.AssigneeID)
+		// Who rejected the case decided it too (the case record names them).
+		var rejecters []uuid.UUID
+		if err := conn.Raw(`SELECT DISTINCT actor_id FROM audit_entries
+			WHERE case_id = ? AND action = 'case.rejected' AND actor_id IS NOT NULL`, caseID).Scan(&rejecters).Error; err != nil {
+			return fmt.Errorf("grievance: appeal: rejecters: %w", err)
+		}
+		for _, id := range append(rejecters, derefs(c.AssigneeID)...) {
+			if !slices.Contains(excluded, id) {
+				excluded = append(excluded, id)
+			}
 		}
 		sealed, err := s.keys.Seal(purposeAppeal(caseID), []byte(strings.TrimSpace(reason)))
 		if err != nil {
@@ -108,7 +104,8 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 			list[i] = id.String()
 		}
 		from, err := s.move(ctx, caseID, StatusAppealed, `appealed_at = now(), appeal_state = 'open', appeal_reason_enc = ?,
-			excluded_reviewers = ?::uuid[], assignee_id = NULL, assigned_at = NULL, status_reason = NULL`,
+			excluded_reviewers = ?::uuid[], assignee_id = NULL, assigned_at = NULL, status_reason = NULL,
+			closed_at = NULL, root_cause = NULL`,
 			sealed, "{"+strings.Join(list, ",")+"}")
 		if err != nil {
 			return err
@@ -247,4 +244,30 @@ func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to str
 		return fmt.Errorf("grievance: appeal window: %w", err)
 	}
 	return nil
+}
+
+// appealWindow is when the window to appeal closes and the rule behind it:
+// as stored when the decision (or refusal) was made, or, for a case decided
+// before windows were stored, counted from its decision by its policy.
+func (s *Service) appealWindow(ctx context.Context, by *time.Time, rule *string, policyID *uuid.UUID,
+	decidedAt *time.Time, statusChangedAt time.Time) (time.Time, sla.Rule, error) {
+	var r sla.Rule
+	if by != nil {
+		if rule != nil {
+			_ = json.Unmarshal([]byte(*rule), &r)
+		}
+		return *by, r, nil
+	}
+	from := statusChangedAt
+	if decidedAt != nil {
+		from = *decidedAt
+	}
+	return s.clocks.AppealBy(ctx, policyID, from)
+}
+
+func derefs(id *uuid.UUID) []uuid.UUID {
+	if id == nil {
+		return nil
+	}
+	return []uuid.UUID{*id}
 }

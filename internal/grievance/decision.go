@@ -105,6 +105,7 @@ func (r *DecisionRequest) validate(kind string, appeal bool) error {
 		list := func(field string, items []string) {
 			if len(items) == 0 || len(items) > 50 {
 				f.Add(field, "required", "give 1 to 50 items")
+				return
 			}
 			for i, it := range items {
 				text(&f, fmt.Sprintf("%s[%d]", field, i), it, 1, 1000)
@@ -128,36 +129,19 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r Dec
 	var status string
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var c struct {
-			Kind            string
-			Status          string
-			Priority        *string
-			PendingPriority *string
-			AssigneeID      *uuid.UUID
-			Recused         bool
-			Appeal          bool
-		}
-		if err := conn.Raw(`SELECT c.kind, c.status, c.priority, c.pending_priority, c.assignee_id,
-			       (c.decision_taker_id = ? OR ? = ANY (c.excluded_reviewers)
-			        OR EXISTS (SELECT 1 FROM ai_system_staff r
-			                    WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)) AS recused,
-			       c.appeal_state IS NOT DISTINCT FROM 'open' AS appeal
-			  FROM cases c WHERE c.id = ? FOR UPDATE`, by.ID, by.ID, by.ID, caseID).Scan(&c).Error; err != nil {
-			return fmt.Errorf("grievance: decide: %w", err)
+		c, err := s.lockForWork(ctx, caseID, by, true) // even a supervisor decides only a case they hold
+		if err != nil {
+			return err
 		}
 		switch {
-		case c.Kind == "":
-			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
-		case c.Recused:
-			return fault.New(fault.Forbidden, "recused",
-				"You took, own or operate the decision or AI system this case contests, or decided it before its appeal, so you cannot decide it.")
 		case c.AssigneeID == nil || *c.AssigneeID != *by.ID:
 			return fault.New(fault.Forbidden, "not_your_case", "Only the reviewer the case is assigned to may decide it.")
 		case c.Status != StatusInReview:
 			return fault.New(fault.Conflict, "not_in_review", fmt.Sprintf(
 				"A case is decided while in review; this one is %s.", c.Status))
 		}
-		if err := r.validate(c.Kind, c.Appeal); err != nil {
+		appeal := c.AppealState != nil && *c.AppealState == AppealOpen
+		if err := r.validate(c.Kind, appeal); err != nil {
 			return err
 		}
 		id := uuid.New()
@@ -185,7 +169,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r Dec
 			status, dstatus = StatusPendingApproval, "pending_approval"
 		}
 		stage := "first"
-		if c.Appeal {
+		if appeal {
 			stage = "appeal"
 		}
 		if err := conn.Exec(`INSERT INTO decisions (id, case_id, outcome, rationale_enc, explanation_enc, signposting_enc,
@@ -240,10 +224,7 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by Auth
 			DecidedBy uuid.UUID
 			Recused   bool
 		}
-		if err := conn.Raw(`SELECT d.id, d.outcome, d.decided_by,
-			       (c.decision_taker_id = ? OR ? = ANY (c.excluded_reviewers)
-			        OR EXISTS (SELECT 1 FROM ai_system_staff r
-			                    WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)) AS recused
+		if err := conn.Raw(`SELECT d.id, d.outcome, d.decided_by, `+recusedSQL+` AS recused
 			  FROM cases c JOIN decisions d ON d.case_id = c.id AND d.status = 'pending_approval'
 			 WHERE c.id = ? FOR UPDATE OF c, d`, by.ID, by.ID, by.ID, caseID).Scan(&d).Error; err != nil {
 			return fmt.Errorf("grievance: approve decision: %w", err)

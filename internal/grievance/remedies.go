@@ -77,14 +77,22 @@ func purposeRemedy(field string, id uuid.UUID) string { return "remedy." + field
 
 // workCase is a case locked for work on it, with what decides who may act.
 type workCase struct {
-	Kind        string
-	Status      string
-	AssigneeID  *uuid.UUID
-	Recused     bool
-	SLAPolicyID *uuid.UUID
-	AppealState *string
-	AppealBy    *time.Time
+	Kind            string
+	Status          string
+	Priority        *string
+	PendingPriority *string
+	AssigneeID      *uuid.UUID
+	Recused         bool
+	SLAPolicyID     *uuid.UUID
+	AppealState     *string
+	AppealBy        *time.Time
 }
+
+// recusedSQL is true when user (its three ? are the same user id) may not
+// work on case c: they took the contested decision, own or operate its AI
+// system, or decided the case before its appeal.
+const recusedSQL = `(c.decision_taker_id = ? OR ? = ANY (c.excluded_reviewers)
+	OR EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?))`
 
 // lockForWork locks a case for work on it by by. Staff act only on a case
 // they hold, unless supervisor, and never on one they are recused from (they
@@ -97,9 +105,8 @@ func (s *Service) lockForWork(ctx context.Context, caseID uuid.UUID, by Author, 
 	if by.ID != nil {
 		user = *by.ID
 	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT c.kind, c.status, c.assignee_id, c.sla_policy_id, c.appeal_state, c.appeal_by,
-		       (c.decision_taker_id = ? OR ? = ANY (c.excluded_reviewers)
-		        OR EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)) AS recused
+	if err := db.Conn(ctx, s.db).Raw(`SELECT c.kind, c.status, c.priority, c.pending_priority, c.assignee_id,
+		       c.sla_policy_id, c.appeal_state, c.appeal_by, `+recusedSQL+` AS recused
 		  FROM cases c WHERE c.id = ? FOR UPDATE`, user, user, user, caseID).Scan(&c).Error; err != nil {
 		return nil, fmt.Errorf("grievance: lock case: %w", err)
 	}
@@ -162,7 +169,7 @@ func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by Auth
 func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID, by Author, r RemedyRequest) ([]RemedyComponent, error) {
 	var ids []uuid.UUID
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		cases, err := s.lockIssue(ctx, issueID)
+		cases, err := s.lockIssue(ctx, issueID, by, false)
 		if err != nil {
 			return err
 		}
@@ -182,6 +189,9 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 				Action: action, Public: r.Offer, Data: map[string]any{"component_ids": ids, "systemic_issue_id": issueID}}); err != nil {
 				return err
 			}
+			if err := s.reopenRemedyClock(ctx, caseID); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -192,25 +202,52 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 }
 
 // lockIssue locks a systemic issue's linked cases (case rows first, as
-// everywhere) and the issue, and returns the cases.
-func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID) ([]uuid.UUID, error) {
+// everywhere) and the issue, and returns the cases. by may not be recused
+// from the issue's AI system. A resolved issue is refused unless
+// resolvedToo (a reason may still be recorded on it).
+func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by Author, resolvedToo bool) ([]uuid.UUID, error) {
 	conn := db.Conn(ctx, s.db)
-	var cases []uuid.UUID
-	if err := conn.Raw(`SELECT c.id FROM cases c JOIN systemic_issue_cases l ON l.case_id = c.id
-		WHERE l.issue_id = ? ORDER BY c.id FOR UPDATE OF c`, issueID).Scan(&cases).Error; err != nil {
-		return nil, fmt.Errorf("grievance: lock issue cases: %w", err)
+	lockLinked := func(known []uuid.UUID) ([]uuid.UUID, error) {
+		q := `SELECT c.id FROM cases c JOIN systemic_issue_cases l ON l.case_id = c.id WHERE l.issue_id = ?`
+		args := []any{issueID}
+		if len(known) > 0 {
+			q += ` AND c.id NOT IN ?`
+			args = append(args, known)
+		}
+		var ids []uuid.UUID
+		if err := conn.Raw(q+` ORDER BY c.id FOR UPDATE OF c`, args...).Scan(&ids).Error; err != nil {
+			return nil, fmt.Errorf("grievance: lock issue cases: %w", err)
+		}
+		return ids, nil
 	}
-	var issue struct{ Status string }
-	if err := conn.Raw(`SELECT status FROM systemic_issues WHERE id = ? FOR UPDATE`, issueID).Scan(&issue).Error; err != nil {
+	cases, err := lockLinked(nil)
+	if err != nil {
+		return nil, err
+	}
+	var issue struct {
+		Status  string
+		Recused bool
+	}
+	if err := conn.Raw(`SELECT i.status, EXISTS (SELECT 1 FROM ai_system_staff r
+		        WHERE r.ai_system_id = i.ai_system_id AND r.user_id = ?) AS recused
+		  FROM systemic_issues i WHERE i.id = ? FOR UPDATE OF i`, by.ID, issueID).Scan(&issue).Error; err != nil {
 		return nil, fmt.Errorf("grievance: lock issue: %w", err)
 	}
-	switch issue.Status {
-	case "":
+	switch {
+	case issue.Status == "":
 		return nil, fault.New(fault.NotFound, "systemic_issue_not_found", "No systemic issue has that id.")
-	case "resolved":
+	case issue.Recused:
+		return nil, fault.New(fault.Forbidden, "recused", "You own or operate the AI system this issue is about.")
+	case issue.Status == "resolved" && !resolvedToo:
 		return nil, fault.New(fault.Conflict, "issue_resolved", "The systemic issue is resolved; reopen work on a new one.")
 	}
-	return cases, nil
+	// A link committed while this waited for the issue is locked too: its
+	// transaction has ended, so nothing it held is waited for.
+	more, err := lockLinked(cases)
+	if err != nil {
+		return nil, err
+	}
+	return append(cases, more...), nil
 }
 
 func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID *uuid.UUID, by Author,
@@ -251,6 +288,9 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 			Action: "remedy.proposed", Data: map[string]any{"bundle_id": bundle, "components": summary}}); err != nil {
 			return nil, err
 		}
+		if err := s.reopenRemedyClock(ctx, *caseID); err != nil {
+			return nil, err
+		}
 	}
 	ref := uuid.Nil
 	if caseID != nil {
@@ -287,21 +327,33 @@ func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by Author, stat
 type RemedyStatus struct {
 	Status   string `json:"status"` // offered, implemented or verified
 	Evidence struct {
-		Note        string      `json:"note"`
-		EvidenceIDs []uuid.UUID `json:"evidence_ids"`
+		Note        string   `json:"note"`
+		EvidenceIDs []string `json:"evidence_ids"` // read as text so a bad one is named
 	} `json:"evidence"`
+	evidence []uuid.UUID // EvidenceIDs, parsed by validate
 }
 
 func (r *RemedyStatus) validate() error {
 	var f fault.Fields
 	oneOf(&f, "status", r.Status, []string{remedy.Offered, remedy.Implemented, remedy.Verified}, true)
-	if r.Status == remedy.Implemented || r.Status == remedy.Verified {
-		text(&f, "evidence.note", r.Evidence.Note, 10, maxLongText)
-		if len(r.Evidence.EvidenceIDs) > 50 {
-			f.Add("evidence.evidence_ids", "too_many", "at most 50 evidence files")
+	switch {
+	case r.Status != remedy.Implemented && r.Status != remedy.Verified:
+		if r.Evidence.Note != "" || len(r.Evidence.EvidenceIDs) > 0 {
+			f.Add("evidence", "not_allowed", "evidence is recorded when a component is implemented or verified")
 		}
-	} else if r.Evidence.Note != "" || len(r.Evidence.EvidenceIDs) > 0 {
-		f.Add("evidence", "not_allowed", "evidence is recorded when a component is implemented or verified")
+	case len(r.Evidence.EvidenceIDs) > 50:
+		f.Add("evidence.evidence_ids", "too_many", "at most 50 evidence files")
+	default:
+		text(&f, "evidence.note", r.Evidence.Note, 10, maxLongText)
+		r.evidence = make([]uuid.UUID, 0, len(r.Evidence.EvidenceIDs))
+		for i, raw := range r.Evidence.EvidenceIDs {
+			id, err := uuid.Parse(raw)
+			if err != nil {
+				f.Addf(fmt.Sprintf("evidence.evidence_ids[%d]", i), "invalid", "must be the id of an evidence file (a UUID)")
+				continue
+			}
+			r.evidence = append(r.evidence, id)
+		}
 	}
 	return f.Err()
 }
@@ -354,6 +406,10 @@ func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.
 		if err := stillOpen(c.Status); err != nil {
 			return err
 		}
+		if r.Status == remedy.Offered && c.Status != StatusDecided && c.Status != StatusRemedyInProgress {
+			return fault.New(fault.Conflict, "not_decided", fmt.Sprintf(
+				"Remedies are offered once the decision is final; this case is %s.", c.Status))
+		}
 		if err := s.moveComponent(ctx, k, by, r, []uuid.UUID{caseID}); err != nil {
 			return err
 		}
@@ -371,7 +427,7 @@ func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componen
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		cases, err := s.lockIssue(ctx, issueID)
+		cases, err := s.lockIssue(ctx, issueID, by, false)
 		if err != nil {
 			return err
 		}
@@ -416,7 +472,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r 
 	if r.Status == remedy.Offered {
 		set += ", offered_at = now()"
 	} else {
-		if err := s.evidenceOf(ctx, cases, "evidence.evidence_ids", r.Evidence.EvidenceIDs); err != nil {
+		if err := s.evidenceOf(ctx, cases, "evidence.evidence_ids", r.evidence); err != nil {
 			return err
 		}
 		var notes []EvidenceNote
@@ -425,10 +481,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r 
 				return err
 			}
 		}
-		ids := r.Evidence.EvidenceIDs
-		if ids == nil {
-			ids = []uuid.UUID{}
-		}
+		ids := r.evidence
 		notes = append(notes, EvidenceNote{Status: r.Status, Note: strings.TrimSpace(r.Evidence.Note), EvidenceIDs: ids,
 			By: *by.ID, At: time.Now().UTC()})
 		raw, _ := json.Marshal(notes)
@@ -457,7 +510,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r 
 		for _, id := range cases {
 			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy." + r.Status, Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
-					"evidence_ids": r.Evidence.EvidenceIDs, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
+					"evidence_ids": r.evidence, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
 				return err
 			}
 		}
@@ -485,14 +538,11 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r 
 // RecordRemedyReason records why a component will not be verified (declined,
 // impossible, superseded …), so the case may close without it.
 func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uuid.UUID, by Author, supervisor bool, reason string) error {
-	var f fault.Fields
-	text(&f, "reason", reason, 10, maxLongText)
-	remedy.CheckWaiver(&f, "reason", reason)
-	if err := f.Err(); err != nil {
+	if err := validReason(reason); err != nil {
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if _, err := s.lockForWork(ctx, caseID, by, supervisor); err != nil {
+		if err := s.lockOpen(ctx, caseID, by, supervisor); err != nil {
 			return err
 		}
 		k, err := s.lockComponent(ctx, componentID)
@@ -502,26 +552,68 @@ func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uu
 		if k.CaseID == nil || *k.CaseID != caseID {
 			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
 		}
-		switch {
-		case k.Status == remedy.Verified:
-			return fault.New(fault.Conflict, "remedy_verified", "The component is verified; it needs no reason.")
-		case k.ReasonAt != nil:
-			return fault.New(fault.Conflict, "remedy_reasoned", "A reason is already recorded for this component.")
-		}
-		sealed, err := s.keys.Seal(purposeRemedy("reason", k.ID), []byte(strings.TrimSpace(reason)))
+		return s.reasonComponent(ctx, k, by, reason, []uuid.UUID{caseID})
+	})
+}
+
+// RecordSystemicRemedyReason records why a systemic issue's component will
+// not be verified, on every linked case's record; linked cases may then
+// close without it. It is allowed on a resolved issue too.
+func (s *Service) RecordSystemicRemedyReason(ctx context.Context, issueID, componentID uuid.UUID, by Author, reason string) error {
+	if err := validReason(reason); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		cases, err := s.lockIssue(ctx, issueID, by, true)
 		if err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET reason_enc = ?, reason_by = ?, reason_at = now()
-			WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
-			return fmt.Errorf("grievance: remedy reason: %w", err)
-		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
-			Action: "remedy.reasoned", Public: true, Data: map[string]any{"component_id": k.ID, "status": k.Status}}); err != nil {
+		k, err := s.lockComponent(ctx, componentID)
+		if err != nil {
 			return err
 		}
-		return s.endRemedyClockIfSettled(ctx, caseID)
+		if k.SystemicIssueID == nil || *k.SystemicIssueID != issueID {
+			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+		}
+		return s.reasonComponent(ctx, k, by, reason, cases)
 	})
+}
+
+func validReason(reason string) error {
+	var f fault.Fields
+	text(&f, "reason", reason, 10, maxLongText)
+	remedy.CheckWaiver(&f, "reason", reason)
+	return f.Err()
+}
+
+// reasonComponent records the reason, on the record of each case it concerns,
+// and ends their remedy clocks once everything is settled.
+func (s *Service) reasonComponent(ctx context.Context, k *component, by Author, reason string, cases []uuid.UUID) error {
+	switch {
+	case k.Status == remedy.Verified:
+		return fault.New(fault.Conflict, "remedy_verified", "The component is verified; it needs no reason.")
+	case k.ReasonAt != nil:
+		return fault.New(fault.Conflict, "remedy_reasoned", "A reason is already recorded for this component.")
+	}
+	sealed, err := s.keys.Seal(purposeRemedy("reason", k.ID), []byte(strings.TrimSpace(reason)))
+	if err != nil {
+		return err
+	}
+	if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET reason_enc = ?, reason_by = ?, reason_at = now()
+		WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
+		return fmt.Errorf("grievance: remedy reason: %w", err)
+	}
+	for _, caseID := range cases {
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: "remedy.reasoned", Public: true, Data: map[string]any{"component_id": k.ID, "status": k.Status,
+				"systemic_issue_id": k.SystemicIssueID}}); err != nil {
+			return err
+		}
+		if err := s.endRemedyClockIfSettled(ctx, caseID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RespondToRemedy is the complainant accepting or declining an offer.
@@ -545,6 +637,14 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 		}
 		if k.CaseID == nil || *k.CaseID != caseID {
 			return fault.New(fault.NotFound, "remedy_not_found", "Your case has no offer with this id.")
+		}
+		if status != StatusDecided && status != StatusRemedyInProgress {
+			return fault.New(fault.Conflict, "not_answerable", fmt.Sprintf(
+				"Offers are answered while the organisation is putting things right; your case is %s.", status))
+		}
+		if k.ReasonAt != nil {
+			return fault.New(fault.Conflict, "offer_withdrawn",
+				"This offer will not go ahead; the reason is shown with it. You can still tell us what you think in a message.")
 		}
 		if k.Status != remedy.Offered {
 			if k.Status == remedy.Proposed {
@@ -594,6 +694,21 @@ func (s *Service) outstanding(ctx context.Context, caseID uuid.UUID) ([]outstand
 		return nil, fmt.Errorf("grievance: outstanding remedies: %w", err)
 	}
 	return out, nil
+}
+
+// reopenRemedyClock runs the case's remedy clock again when it had ended
+// because every remedy was settled and a new one has come.
+func (s *Service) reopenRemedyClock(ctx context.Context, caseID uuid.UUID) error {
+	res := db.Conn(ctx, s.db).Exec(`UPDATE case_clocks SET satisfied_at = NULL, satisfied_by = NULL
+		WHERE case_id = ? AND clock = ? AND satisfied_by = 'remedied'`, caseID, sla.Remedy)
+	if res.Error != nil {
+		return fmt.Errorf("grievance: reopen remedy clock: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil
+	}
+	_, err := s.clocks.Recompute(ctx, caseID)
+	return err
 }
 
 // endRemedyClockIfSettled ends the case's remedy clock once it has remedies
@@ -682,10 +797,14 @@ func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]
 	return out, nil
 }
 
-// overdueCandidates finds components whose own due date has passed before
-// they were verified, declined or reasoned (remedy_components_due_idx).
+// overdueCandidates finds components offered and not yet verified, declined
+// or reasoned whose own due date has passed, on cases still open
+// (remedy_components_due_idx). A draft is never overdue: nobody saw it.
 const overdueCandidates = `SELECT k.id FROM remedy_components k
-	 WHERE k.overdue_at IS NULL AND k.reason_at IS NULL AND k.status NOT IN ('verified', 'declined') AND k.due_at <= now()
+	 WHERE k.overdue_at IS NULL AND k.reason_at IS NULL AND k.status NOT IN ('proposed', 'verified', 'declined')
+	   AND k.due_at <= now()
+	   AND NOT EXISTS (SELECT 1 FROM remedy_bundles b JOIN cases c ON c.id = b.case_id
+	                    WHERE b.id = k.bundle_id AND c.status IN ('closed', 'withdrawn', 'rejected'))
 	 ORDER BY k.due_at LIMIT ?`
 
 // SweepOverdueRemedies marks each component whose own clock ran out as
@@ -719,7 +838,8 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 			}
 			if err := conn.Raw(`UPDATE remedy_components k SET overdue_at = now() FROM remedy_bundles b
 				WHERE k.id = ? AND b.id = k.bundle_id AND k.overdue_at IS NULL AND k.reason_at IS NULL
-				  AND k.status NOT IN ('verified', 'declined') AND k.due_at <= now()
+				  AND k.status NOT IN ('proposed', 'verified', 'declined') AND k.due_at <= now()
+				  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = b.case_id AND c.status IN ('closed', 'withdrawn', 'rejected'))
 				RETURNING k.id, k.due_at, k.form, k.status, b.case_id, b.systemic_issue_id`, id).Scan(&k).Error; err != nil {
 				return fmt.Errorf("grievance: overdue remedy: %w", err)
 			}

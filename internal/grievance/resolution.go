@@ -61,8 +61,12 @@ func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status strin
 		Satisfaction      *int
 		CommentEnc        []byte
 		GivenAt           *time.Time
+		SLAPolicyID       *uuid.UUID
+		DecidedAt         *time.Time
+		StatusChangedAt   time.Time
 	}
 	if err := db.Conn(ctx, s.db).Raw(`SELECT c.appeal_by, c.appeal_window_rule::text AS appeal_window_rule, c.appealed_at,
+		       c.sla_policy_id, c.decided_at, c.status_changed_at,
 		       c.appeal_state, c.appeal_reason_enc, array_to_json(c.excluded_reviewers)::text AS excluded_reviewers,
 		       c.root_cause, c.closed_at, f.satisfaction, f.comment_enc, f.created_at AS given_at
 		  FROM cases c LEFT JOIN case_feedback f ON f.case_id = c.id WHERE c.id = ?`, caseID).Scan(&row).Error; err != nil {
@@ -74,13 +78,22 @@ func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status strin
 		return nil, err
 	}
 	a := &r.Appeal
-	a.AppealBy, a.AppealedAt, a.State = utcPtr(row.AppealBy), utcPtr(row.AppealedAt), row.AppealState
-	if row.AppealWindowRule != nil {
-		a.Rule = &sla.Rule{}
-		_ = json.Unmarshal([]byte(*row.AppealWindowRule), a.Rule)
+	a.AppealedAt, a.State = utcPtr(row.AppealedAt), row.AppealState
+	if row.AppealState == nil && slices.Contains(appealable, status) {
+		by, rule, err := s.appealWindow(ctx, row.AppealBy, row.AppealWindowRule, row.SLAPolicyID, row.DecidedAt,
+			row.StatusChangedAt)
+		if err != nil {
+			return nil, err
+		}
+		by = by.UTC()
+		a.AppealBy, a.Rule, a.CanAppeal = &by, &rule, time.Now().Before(by)
+	} else if row.AppealBy != nil {
+		a.AppealBy = utcPtr(row.AppealBy)
+		if row.AppealWindowRule != nil {
+			a.Rule = &sla.Rule{}
+			_ = json.Unmarshal([]byte(*row.AppealWindowRule), a.Rule)
+		}
 	}
-	a.CanAppeal = row.AppealState == nil && slices.Contains(appealable, status) &&
-		a.AppealBy != nil && time.Now().Before(*a.AppealBy)
 	if row.AppealReasonEnc != nil {
 		if a.Reason, err = s.keys.OpenString(purposeAppeal(caseID), row.AppealReasonEnc); err != nil {
 			return nil, fmt.Errorf("grievance: open appeal reason: %w", err)
@@ -126,7 +139,7 @@ func nextSteps(status string, r *Resolution) []Step {
 		out = append(out, Step{Code: "answer", Label: "We need more information from you: please reply to our message."})
 	}
 	for _, c := range r.Remedies {
-		if c.Status == remedy.Offered && c.SystemicIssueID == nil {
+		if c.Status == remedy.Offered && c.SystemicIssueID == nil && c.ReasonAt == nil {
 			out = append(out, Step{Code: "respond_to_offer", Label: "Tell us whether you accept each offer to put things right."})
 			break
 		}

@@ -244,7 +244,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 			ScopeRationale: row.ScopeRationale, IrremediabilityRationale: row.IrremediabilityRationale,
 			PriorityReasons: json.RawMessage(row.PriorityReasons)},
 		PendingPriority: row.PendingPriority, PendingPriorityBy: row.PendingPriorityBy,
-		AllowedTransitions: nonNil(Transitions[row.Status]),
+		AllowedTransitions: transitionsFrom(row.Status),
 	}
 	d.SubmittedAt = d.SubmittedAt.UTC()
 	if row.DecisionDate != nil {
@@ -320,7 +320,12 @@ func utcPtr(t *time.Time) *time.Time {
 // Transition moves a case to status to with one conditional UPDATE; the
 // WHERE clause admits only the moves in case_transitions. The audit entry
 // and the event are written in the same transaction.
-func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, to, reason string) (string, error) {
+//
+// Only the case's reviewer, or a supervisor, moves it, and never someone
+// recused from it. Moves that carry more than a reason have their own
+// endpoints: a decision, closing, an appeal, and offering a remedy (which
+// starts remedy_in_progress); a case under appeal is decided on, not rejected.
+func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, to, reason string) (string, error) {
 	var f fault.Fields
 	if oneOf(&f, "to", to, Statuses, true) && to == StatusAcknowledged {
 		f.Add("to", "use_acknowledge", "acknowledge a case with POST /api/v1/cases/{id}/acknowledge")
@@ -332,6 +337,8 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, t
 		f.Add("to", "use_close", "close a case with POST /api/v1/cases/{id}/close, which checks its remedies and records the root cause")
 	case to == StatusAppealed:
 		f.Add("to", "use_appeal", "only the complainant appeals, with POST /api/v1/complainant/case/appeal")
+	case to == StatusRemedyInProgress:
+		f.Add("to", "use_remedies", "a case is putting things right once a remedy is offered: POST /api/v1/cases/{id}/remedies")
 	}
 	text(&f, "reason", reason, 1, maxLongText)
 	if err := f.Err(); err != nil {
@@ -339,13 +346,36 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, t
 	}
 	var from string
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		var err error
-		if from, err = s.move(ctx, caseID, to, "status_reason = ?", reason); err != nil {
+		c, err := s.lockForWork(ctx, caseID, by, supervisor)
+		if err != nil {
+			return err
+		}
+		if to == StatusRejected && c.AppealState != nil && *c.AppealState == AppealOpen {
+			return fault.New(fault.Conflict, "appeal_open",
+				"The case is under appeal: decide the appeal, with its reasons, with POST /api/v1/cases/{id}/decision.")
+		}
+		if from, err = s.move(ctx, caseID, to, "status_reason = ?", strings.TrimSpace(reason)); err != nil {
 			return err
 		}
 		return s.recordMove(ctx, caseID, by, from, to, map[string]any{"reason": reason}, events.CaseStatusChanged)
 	})
 	return from, err
+}
+
+// ownEndpoint are the statuses reached only through their own endpoint, not
+// POST …/transitions.
+var ownEndpoint = []string{StatusAcknowledged, StatusPendingApproval, StatusDecided, StatusClosed, StatusAppealed,
+	StatusRemedyInProgress}
+
+// transitionsFrom are the moves POST …/transitions makes from status.
+func transitionsFrom(status string) []string {
+	out := []string{}
+	for _, to := range Transitions[status] {
+		if !slices.Contains(ownEndpoint, to) {
+			out = append(out, to)
+		}
+	}
+	return out
 }
 
 // Acknowledge moves a submitted case to acknowledged, ends the acknowledge
@@ -375,6 +405,8 @@ var clocksEndedBy = map[string][]string{
 	StatusRejected:  {sla.Acknowledge, sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
 	StatusClosed:    nil,
 	StatusWithdrawn: nil,
+	// An escalated case's appeal is in an independent body's hands.
+	StatusEscalated: {sla.Appeal},
 }
 
 // afterMove keeps the clocks true to a status change: leaving "submitted"
@@ -397,9 +429,17 @@ func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to stri
 			return err
 		}
 	}
-	if to == StatusDecided || to == StatusRejected {
+	switch to {
+	case StatusDecided, StatusRejected:
 		if err := s.openAppealWindow(ctx, caseID, to); err != nil {
 			return err
+		}
+	case StatusClosed, StatusWithdrawn:
+		// An appeal still open when the case ends (after an escalation, or
+		// withdrawn) ends with it, so it can never block a new one forever.
+		if err := db.Conn(ctx, s.db).Exec(`UPDATE cases SET appeal_state = 'decided'
+			WHERE id = ? AND appeal_state = 'open'`, caseID).Error; err != nil {
+			return fmt.Errorf("grievance: end appeal: %w", err)
 		}
 	}
 	if names, ends := clocksEndedBy[to]; ends {

@@ -211,7 +211,7 @@ func TestComplainantIsToldOfStageChangesOnly(t *testing.T) {
 	t.Parallel()
 	sink := smtpsink.Start(t)
 	s := mailStack(t, sink)
-	reviewer := s.Reviewer()
+	reviewer := s.Login("supervisor@example.org") // a supervisor moves a case nobody holds
 	f := s.File(identified("stages@example.net", "email", "es", "Cambios de etapa."))
 	move := func(to string) {
 		staffPost(t, s, reviewer, "/api/v1/cases/"+f.ID+"/transitions", map[string]string{"to": to, "reason": "Testing " + to})
@@ -233,7 +233,7 @@ func TestComplainantIsToldOfStageChangesOnly(t *testing.T) {
 	// A P1 case's decision waits for a supervisor.
 	s.Core.DB.Exec(`UPDATE cases SET priority = 'P1', assignee_id = (SELECT id FROM users WHERE email = 'reviewer@example.org')
 		WHERE id = ?`, f.ID)
-	staffPost(t, s, reviewer, "/api/v1/cases/"+f.ID+"/decision", teststack.Decision("upheld"))
+	staffPost(t, s, s.Reviewer(), "/api/v1/cases/"+f.ID+"/decision", teststack.Decision("upheld"))
 	settle(t, s, f.ID)
 	var after int
 	s.Core.DB.Raw(`SELECT count(*) FROM outbox WHERE payload->>'case_id' = ?`, f.ID).Scan(&after)

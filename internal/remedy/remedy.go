@@ -8,6 +8,7 @@ package remedy
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -122,7 +123,8 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 	}
 	var n json.Number
 	if err := json.Unmarshal(b, &n); err != nil {
-		return fmt.Errorf("amount: %w", err)
+		// A type error, so the decoder names the field (components[0].amount).
+		return &json.UnmarshalTypeError{Value: "non-number", Type: reflect.TypeOf(0.0)}
 	}
 	*d = Decimal(n.String())
 	return nil
@@ -137,6 +139,7 @@ func Validate(in []ComponentInput, now time.Time, onlyForms ...string) ([]Compon
 	var f fault.Fields
 	if len(in) == 0 || len(in) > MaxComponents {
 		f.Addf("components", "required", "give 1 to %d components", MaxComponents)
+		return nil, f.Err() // a thousand components are not checked one by one
 	}
 	out := make([]Component, 0, len(in))
 	for i, c := range in {
@@ -153,12 +156,8 @@ func Validate(in []ComponentInput, now time.Time, onlyForms ...string) ([]Compon
 		}
 		v.Subtype = c.Subtype
 		v.Description = strings.TrimSpace(c.Description)
-		switch n := len([]rune(v.Description)); {
-		case n < 10:
-			f.Add(at("description"), "required", "say in at least 10 characters what will be done")
-		case n > MaxDescription:
-			f.Addf(at("description"), "too_long", "at most %d characters", MaxDescription)
-		default:
+		f.Text(at("description"), c.Description, 10, MaxDescription)
+		if !f.Has(at("description")) {
 			CheckWaiver(&f, at("description"), v.Description)
 		}
 		v.Responsible = c.Responsible
@@ -167,12 +166,13 @@ func Validate(in []ComponentInput, now time.Time, onlyForms ...string) ([]Compon
 		}
 		name := strings.TrimSpace(c.ResponsibleName)
 		switch {
-		case c.Responsible == "other" && (name == "" || len([]rune(name)) > 200):
+		case c.Responsible == "other" && name == "":
 			f.Add(at("responsible_name"), "required", "name the party responsible (1 to 200 characters)")
-		case c.Responsible != "other" && name != "":
-			f.Add(at("responsible_name"), "not_allowed", "only when responsible is other")
-		case name != "":
+		case c.Responsible == "other":
+			f.Text(at("responsible_name"), c.ResponsibleName, 1, 200)
 			v.ResponsibleName = &name
+		case name != "":
+			f.Add(at("responsible_name"), "not_allowed", "only when responsible is other")
 		}
 		amount := string(c.Amount)
 		switch {

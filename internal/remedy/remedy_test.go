@@ -22,6 +22,10 @@ func TestWaiver(t *testing.T) {
 		"El reclamante renuncia a cualquier acción.",
 		"يتنازل المشتكي عن حقه في اللجوء إلى المحكمة",
 		"You   WAIVE\nall rights",
+		"Paid in full\u00a0and final settlement.",
+		"You w\u00adaive any claim.",
+		"You wa\u200bive any claim.",
+		"You ｗａｉｖｅ any claim.",
 	}
 	for _, s := range waivers {
 		if Waiver(s) == "" {
@@ -112,7 +116,10 @@ func TestValidate(t *testing.T) {
 		{func(c *ComponentInput) { c.Responsible = "nobody" }, "components[0].responsible", "invalid"},
 		{func(c *ComponentInput) { c.Responsible = "other" }, "components[0].responsible_name", "required"},
 		{func(c *ComponentInput) { c.ResponsibleName = "Acme" }, "components[0].responsible_name", "not_allowed"},
-		{func(c *ComponentInput) { c.Description = "short" }, "components[0].description", "required"},
+		{func(c *ComponentInput) { c.Description = "short" }, "components[0].description", "too_short"},
+		{func(c *ComponentInput) { c.Description = "          " }, "components[0].description", "required"},
+		{func(c *ComponentInput) { c.Description = "Pay the wages \x1b[31m now." }, "components[0].description", "control_character"},
+		{func(c *ComponentInput) { c.Responsible, c.ResponsibleName = "other", "Acme\x00" }, "components[0].responsible_name", "control_character"},
 		{func(c *ComponentInput) { c.Description = "Paid in full and final settlement." }, "components[0].description", "waiver_forbidden"},
 	}
 	for _, b := range bad {
@@ -139,4 +146,13 @@ func hasField(e *fault.Error, field, code string) bool {
 		}
 	}
 	return false
+}
+
+// A flood of components is one error, not one per component.
+func TestValidateRefusesTooManyAtOnce(t *testing.T) {
+	_, err := Validate(make([]ComponentInput, 5000), time.Now())
+	e, ok := fault.As(err)
+	if !ok || len(e.Fields) != 1 || e.Fields[0].Field != "components" {
+		t.Fatalf("got %v", err)
+	}
 }

@@ -3,6 +3,7 @@ package remedy
 import (
 	"regexp"
 	"strings"
+	"unicode"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -57,12 +58,21 @@ var waiverPatterns = func() []*regexp.Regexp {
 	return out
 }()
 
-var spaces = regexp.MustCompile(`\s+`)
+var spaces = regexp.MustCompile(`[\s\p{Z}]+`)
 
 // Waiver returns the words in text that would waive the complainant's right
-// to go elsewhere, or "" when there are none.
+// to go elsewhere, or "" when there are none. The text is compared in its
+// compatibility form (NFKC: fullwidth letters are letters), without invisible
+// format characters (soft hyphens, zero-width spaces) and with every kind of
+// space as one, so that no spelling trick slips a waiver through.
 func Waiver(text string) string {
-	t := spaces.ReplaceAllString(norm.NFC.String(strings.ToLower(text)), " ")
+	t := strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, norm.NFKC.String(text))
+	t = spaces.ReplaceAllString(strings.ToLower(t), " ")
 	t = strings.NewReplacer("’", "'", "‘", "'").Replace(t)
 	for _, p := range waiverPatterns {
 		if m := p.FindString(t); m != "" {

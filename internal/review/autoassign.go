@@ -65,7 +65,8 @@ func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUI
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
 		// Appeals are always assigned: they must land with a different person.
-		q := `SELECT c.id, c.status FROM cases c JOIN queues q ON q.id = c.queue_id
+		// An appeal of a case never routed (rejected at once) has no queue.
+		q := `SELECT c.id, c.status FROM cases c LEFT JOIN queues q ON q.id = c.queue_id
 			 WHERE (q.auto_assign OR c.status = 'appealed') AND c.assignee_id IS NULL AND c.status IN ` + claimable
 		args := []any{}
 		if len(caseIDs) > 0 {
