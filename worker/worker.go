@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -115,16 +116,32 @@ func (w *Runner) route(ctx context.Context, env *events.Envelope) error {
 
 // assignAppeal gives an appealed case to a reviewer who did not decide it
 // (issue #4). Nobody may take it now: it waits in its queue, and the sweeper
-// tries again.
+// tries again. AutoAssign assigns nothing to a case that does not exist, so
+// when it assigns nothing the case is read: none is poison, as for route; an
+// appealed case still without a reviewer waits; anything else (assigned
+// already, or no longer appealed) is done.
 func (w *Runner) assignAppeal(ctx context.Context, env *events.Envelope) error {
 	if w.Review == nil {
 		return nil
 	}
 	n, err := w.Review.AutoAssign(ctx, 1, env.CaseID)
-	if err == nil && n == 0 {
+	if err != nil || n > 0 {
+		return err
+	}
+	var cs []struct {
+		Status     string
+		AssigneeID *uuid.UUID
+	}
+	if err := db.Conn(ctx, w.DB).Raw(`SELECT status, assignee_id FROM cases WHERE id = ?`, env.CaseID).Scan(&cs).Error; err != nil {
+		return fmt.Errorf("worker: appealed case: %w", err)
+	}
+	switch {
+	case len(cs) == 0:
+		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
+	case cs[0].Status == grievance.StatusAppealed && cs[0].AssigneeID == nil:
 		w.Log.Info("appeal waits for a reviewer who may take it", "case_id", env.CaseID)
 	}
-	return err
+	return nil
 }
 
 // recordReceived marks a submitted case as received by the worker and notes

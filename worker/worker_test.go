@@ -1,11 +1,14 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +19,8 @@ import (
 
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/notify"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/systemic"
 	"github.com/redresshq/redress/internal/testenv"
 	"github.com/redresshq/redress/internal/testenv/teststack"
@@ -353,4 +358,82 @@ func TestSystemicAlertRaisedOnceByTwoWorkers(t *testing.T) {
 	if alerts != 1 || alertEvents != 1 {
 		t.Errorf("%d alerts and %d alert events, want 1 and 1", alerts, alertEvents)
 	}
+}
+
+// An appeal event about a case that does not exist is poison (dead-lettered,
+// as routing does), and "waits" is logged only for an appealed case that
+// nobody may take now — not for a case assigned already or not appealed.
+func TestAssignAppealPoisonAndWaiting(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{Worker: true})
+	ctx := context.Background()
+
+	ghost := uuid.New()
+	if err := db.InTx(ctx, s.Core.DB, func(ctx context.Context) error {
+		_, err := outbox.Add(ctx, s.Core.DB, events.CaseAppealed, ghost, map[string]any{})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 20*time.Second, "the appeal of no case dead-lettered", func() bool {
+		var n int
+		s.Core.DB.Raw(`SELECT count(*) FROM dead_letters WHERE consumer = ? AND reason LIKE ?`, events.ConsumerAppeals,
+			"%"+ghost.String()+"%").Scan(&n)
+		return n == 1
+	})
+
+	// The handler on its own, with its log in a buffer.
+	var logs syncBuffer
+	r := s.Core.Worker(s.JS, "")
+	r.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	var handle worker.Handler
+	for _, c := range r.Consumers() {
+		if c.Name == events.ConsumerAppeals {
+			handle = c.Handle
+		}
+	}
+	appeal := func(id string) error {
+		t.Helper()
+		return handle(ctx, &events.Envelope{ID: uuid.New(), Type: events.CaseAppealed, OccurredAt: time.Now(),
+			CaseID: uuid.MustParse(id), Data: json.RawMessage(`{}`)})
+	}
+	waits := func() int { return strings.Count(logs.String(), "appeal waits") }
+	// Nobody is available: nothing can be assigned.
+	s.Core.DB.Exec(`UPDATE users SET availability = 'away'`)
+	notAppealed := s.File(teststack.ValidCase())
+	if err := appeal(notAppealed.ID); err != nil || waits() != 0 {
+		t.Errorf("a case not appealed: %v, %d waits logged", err, waits())
+	}
+	appealed := s.File(teststack.ValidCase())
+	for _, st := range []string{"in_review", "decided", "appealed"} {
+		if err := s.Core.DB.Exec(`UPDATE cases SET status = ?, acknowledged_at = COALESCE(acknowledged_at, now()) WHERE id = ?`,
+			st, appealed.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := appeal(appealed.ID); err != nil || waits() != 1 {
+		t.Errorf("an appealed case nobody may take: %v, %d waits logged, want 1", err, waits())
+	}
+	s.Core.DB.Exec(`UPDATE cases SET assignee_id = (SELECT id FROM users WHERE email = 'reviewer@example.org') WHERE id = ?`, appealed.ID)
+	if err := appeal(appealed.ID); err != nil || waits() != 1 {
+		t.Errorf("an appealed case assigned already: %v, %d waits logged, want still 1", err, waits())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a reader at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
