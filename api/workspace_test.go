@@ -556,6 +556,75 @@ func TestComplainantEvidence(t *testing.T) {
 	}
 }
 
+// A file the complainant adds while the case awaits them answers the
+// request for information as a reply does: the case is back in review and
+// its clocks run again. A file staff add, or one added when the case awaits
+// nobody, moves nothing.
+func TestComplainantEvidenceResumesACaseAwaitingThem(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	rita := s.Reviewer()
+	f := claimed(t, s, teststack.ValidCase(), rita)
+	tok := s.ComplainantToken(f)
+	path := "/api/v1/cases/" + f.ID
+	state := func() (status string, openPauses int) {
+		t.Helper()
+		if err := s.Core.DB.Raw(`SELECT status FROM cases WHERE id = ?`, f.ID).Scan(&status).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Core.DB.Raw(`SELECT count(*) FROM case_pauses WHERE case_id = ? AND resumed_at IS NULL`, f.ID).
+			Scan(&openPauses).Error; err != nil {
+			t.Fatal(err)
+		}
+		return status, openPauses
+	}
+	// In review, a file from the complainant changes nothing.
+	if r := upload(s, "/api/v1/complainant/case/evidence", tok, nil, filepart("early.txt", []byte("early"))); r.Status != 201 {
+		t.Fatalf("upload in review: %d %s", r.Status, r.Body)
+	}
+	if st, p := state(); st != "in_review" || p != 0 {
+		t.Fatalf("after a file in review: %s, %d open pauses", st, p)
+	}
+	if r := s.Do(req{Method: "POST", Path: path + "/transitions", Token: rita,
+		Body: map[string]string{"to": "awaiting_complainant", "reason": "Please send the payslips."}}); r.Status != 200 {
+		t.Fatalf("ask: %d %s", r.Status, r.Body)
+	}
+	if st, p := state(); st != "awaiting_complainant" || p != 1 {
+		t.Fatalf("waiting: %s, %d open pauses", st, p)
+	}
+	// Staff evidence while waiting: still waiting.
+	if r := upload(s, path+"/evidence", rita, nil, field("source", "organisation"), filepart("rota.pdf", samplePDF("rota"))); r.Status != 201 {
+		t.Fatalf("staff upload: %d %s", r.Status, r.Body)
+	}
+	if st, p := state(); st != "awaiting_complainant" || p != 1 {
+		t.Fatalf("after staff evidence: %s, %d open pauses", st, p)
+	}
+	// The complainant's file: back in review, the pause over.
+	if r := upload(s, "/api/v1/complainant/case/evidence", tok, nil, field("description", "Payslips"),
+		filepart("payslips.txt", []byte("April and May"))); r.Status != 201 {
+		t.Fatalf("complainant upload: %d %s", r.Status, r.Body)
+	}
+	if st, p := state(); st != "in_review" || p != 0 {
+		t.Fatalf("after the complainant's file: %s, %d open pauses", st, p)
+	}
+	// The case record says so, as for a reply.
+	_, rec := auditActions(t, s, rita, f.ID)
+	var moved map[string]any
+	for _, it := range rec["items"].([]any) {
+		if e := it.(map[string]any); e["action"] == "case.in_review" && e["actor_kind"] == "complainant" {
+			moved = e
+		}
+	}
+	if moved == nil || fmt.Sprint(moved["data"].(map[string]any)["reason"]) != "complainant_answered" {
+		t.Errorf("no case.in_review by the complainant in the record: %v", rec["items"])
+	}
+	var events []string
+	s.Core.DB.Raw(`SELECT subject FROM outbox WHERE payload->>'case_id' = ? ORDER BY created_at, id`, f.ID).Scan(&events)
+	if len(events) < 2 || events[len(events)-2] != "redress.case.evidence_added" || events[len(events)-1] != "redress.case.status_changed" {
+		t.Errorf("events %v, want evidence_added then status_changed last", events)
+	}
+}
+
 func fileparts(i int) []part {
 	return []part{filepart(fmt.Sprintf("note-%d.txt", i), []byte(fmt.Sprintf("note %d", i)))}
 }

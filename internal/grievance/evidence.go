@@ -166,8 +166,9 @@ func (in *EvidenceInput) validate() error {
 // case record (public: the complainant's timeline shows it) and an event, in
 // one transaction. Staff must hold the case unless anyCase; a complainant's
 // evidence is always source complainant, with no user behind it, and at
-// most MaxComplainantEvidence files per case. Nothing about the uploader's
-// device is kept.
+// most MaxComplainantEvidence files per case; added while the case awaits
+// the complainant, it resumes the case as their reply would. Nothing about
+// the uploader's device is kept.
 func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by Author, anyCase bool, in EvidenceInput) (*Evidence, error) {
 	var addedBy *uuid.UUID
 	switch by.Kind {
@@ -198,7 +199,8 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by Author, 
 		return nil, err
 	}
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by, anyCase); err != nil {
+		c, err := s.lockOpenCase(ctx, caseID, by, anyCase)
+		if err != nil {
 			return err
 		}
 		conn := db.Conn(ctx, s.db)
@@ -226,8 +228,15 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by Author, 
 			Action: "evidence.added", Public: true, Data: data}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.CaseEvidenceAdded, caseID, data)
-		return err
+		if _, err := outbox.Add(ctx, s.db, events.CaseEvidenceAdded, caseID, data); err != nil {
+			return err
+		}
+		if by.Kind != audit.ActorComplainant {
+			return nil
+		}
+		// The complainant's file answers a request for information as a
+		// reply does: the case goes back in review and its clocks resume.
+		return s.messageClocks(ctx, caseID, by, "complainant", c.Status)
 	})
 	if err != nil {
 		return nil, err

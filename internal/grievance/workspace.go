@@ -44,11 +44,17 @@ func purposePointOfView(id string) string    { return "point_of_view.summary:" +
 // lockOpen locks a case for by's work on its record (lockForWork) and
 // refuses it once the case is closed or withdrawn.
 func (s *Service) lockOpen(ctx context.Context, caseID uuid.UUID, by Author, anyCase bool) error {
+	_, err := s.lockOpenCase(ctx, caseID, by, anyCase)
+	return err
+}
+
+// lockOpenCase is lockOpen returning the locked case.
+func (s *Service) lockOpenCase(ctx context.Context, caseID uuid.UUID, by Author, anyCase bool) (*workCase, error) {
 	c, err := s.lockForWork(ctx, caseID, by, anyCase)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return stillOpen(c.Status)
+	return c, stillOpen(c.Status)
 }
 
 // stillOpen refuses additions to the record of a closed or withdrawn case.

@@ -57,6 +57,8 @@ const (
 	TemplateStaffNewCase    = "staff_new_case"
 	TemplateStaffAssigned   = "staff_assigned"
 	TemplateStaffReply      = "staff_reply"
+	// TemplateStaffEvidence: the complainant added a file to their case.
+	TemplateStaffEvidence   = "staff_evidence_added"
 	TemplateStaffSLAWarning = "staff_sla_warning"
 	TemplateStaffSLABreach  = "staff_sla_breached"
 	// TemplateStaffRemedyAnswered: the complainant accepted or declined an offer.
@@ -165,8 +167,8 @@ func (n *Notifier) Consumers() []Consumer {
 			Subjects: []string{events.CaseAcknowledged, events.CaseStatusChanged, events.CaseMessageAdded,
 				events.RemedyStatusChanged, events.RemedyOverdue}},
 		{Name: ConsumerStaff, Handle: n.HandleStaff,
-			Subjects: []string{events.CaseRouted, events.CaseAssigned, events.CaseMessageAdded, events.SLAWarning, events.SLABreached,
-				events.SystemicAlert, events.RemedyStatusChanged, events.RemedyOverdue}},
+			Subjects: []string{events.CaseRouted, events.CaseAssigned, events.CaseMessageAdded, events.CaseEvidenceAdded,
+				events.SLAWarning, events.SLABreached, events.SystemicAlert, events.RemedyStatusChanged, events.RemedyOverdue}},
 		{Name: ConsumerWebhooks, Handle: n.HandleWebhooks, Subjects: []string{"redress.>"}},
 	}
 }
@@ -294,8 +296,8 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 
 // HandleStaff owes staff an email: a new case in a queue they belong to, a
 // warning or a breach on a case they hold (else on their queue's; breaches
-// also go to every supervisor), a complainant's reply on a case they hold
-// (else on their queue's).
+// also go to every supervisor), a complainant's reply or file on a case they
+// hold (else on their queue's).
 func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error {
 	if n.tooOld(env) {
 		return nil
@@ -349,6 +351,20 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 			return nil
 		}
 		template = TemplateStaffReply
+		if recipients, err = n.holders(ctx, c); err != nil {
+			return err
+		}
+	case events.CaseEvidenceAdded:
+		// A file from the complainant, perhaps the answer the case waited
+		// for; what staff add themselves mails nobody.
+		var d events.EvidenceAdded
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		if d.AuthorKind != audit.ActorComplainant {
+			return nil
+		}
+		template = TemplateStaffEvidence
 		if recipients, err = n.holders(ctx, c); err != nil {
 			return err
 		}

@@ -13,7 +13,7 @@ func TestEveryLanguageHasEveryTemplate(t *testing.T) {
 	tpl := MustTemplates()
 	want := tpl.Names(FallbackLanguage)
 	all := []string{TemplateComplainantNews, TemplateStaffNewCase, TemplateStaffAssigned, TemplateStaffReply, TemplateStaffSLAWarning,
-		TemplateStaffSLABreach, TemplateSystemicAlert, TemplateStaffRemedyAnswered}
+		TemplateStaffSLABreach, TemplateSystemicAlert, TemplateStaffRemedyAnswered, TemplateStaffEvidence}
 	slices.Sort(all)
 	if !slices.Equal(want, all) {
 		t.Fatalf("English templates %v, want %v", want, all)
