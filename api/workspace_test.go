@@ -665,10 +665,8 @@ func TestPointOfViewRoundTrip(t *testing.T) {
 	if len(pov) != 1 || pov[0].(map[string]any)["summary"] != summary {
 		t.Errorf("detail points_of_view: %v", d["points_of_view"])
 	}
-	var clear int
-	s.Core.DB.Raw(`SELECT count(*) FROM points_of_view WHERE position('pov-probe' in convert_from(summary_enc, 'SQL_ASCII')) > 0`).Scan(&clear)
-	if clear != 0 {
-		t.Error("the summary is stored in clear")
+	if n := inClear(t, s, "points_of_view", "summary_enc", "pov-probe"); n != 0 {
+		t.Errorf("the summary is stored in clear (%d rows)", n)
 	}
 	actions, rec := auditActions(t, s, rita, f.ID)
 	if actions[len(actions)-1] != "point_of_view.recorded" || rec["verification"].(map[string]any)["verified"] != true {
@@ -773,10 +771,8 @@ func TestAIDecisionRecordRoundTrip(t *testing.T) {
 	if a, _ := d["ai_decision"].(map[string]any); a == nil || a["system_version"] != "ShiftPlanner 4.2.2" {
 		t.Errorf("detail ai_decision: %v", d["ai_decision"])
 	}
-	var n int
-	s.Core.DB.Raw(`SELECT count(*) FROM ai_decision_records WHERE position('ai-probe' in convert_from(record_enc, 'SQL_ASCII')) > 0`).Scan(&n)
-	if n != 0 {
-		t.Error("the record is stored in clear")
+	if n := inClear(t, s, "ai_decision_records", "record_enc", "ai-probe"); n != 0 {
+		t.Errorf("the record is stored in clear (%d rows)", n)
 	}
 	actions, audit := auditActions(t, s, rita, f.ID)
 	var versions []string
