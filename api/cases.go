@@ -89,13 +89,7 @@ func caseFilter(c *fiber.Ctx) (grievance.Filter, error) {
 		}
 		filter.Breached = &b
 	}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			f.Add("limit", "out_of_range", "must be a whole number from 1 to 200")
-		}
-		filter.Limit = n
-	}
+	filter.Limit = queryLimit(c, &f, 0)
 	return filter, f.Err()
 }
 

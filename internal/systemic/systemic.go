@@ -263,6 +263,13 @@ func (s *Service) Resolve(ctx context.Context, issueID, by uuid.UUID, note strin
 	if err := f.Err(); err != nil {
 		return err
 	}
+	issue, err := s.issueRow(ctx, issueID, false)
+	if err != nil {
+		return err
+	}
+	if err := s.notRecused(ctx, issue.AISystemID, by); err != nil {
+		return err // nor declare its failure put right
+	}
 	res := db.Conn(ctx, s.db).Exec(`UPDATE systemic_issues
 		   SET status = 'resolved', resolved_at = now(), resolved_by = ?, resolution_note = ?
 		 WHERE id = ? AND status = 'open'`, by, note, issueID)
@@ -271,9 +278,6 @@ func (s *Service) Resolve(ctx context.Context, issueID, by uuid.UUID, note strin
 	}
 	if res.RowsAffected == 1 {
 		return nil
-	}
-	if _, err := s.issueRow(ctx, issueID, false); err != nil {
-		return err
 	}
 	return errResolved
 }

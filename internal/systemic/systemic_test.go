@@ -416,7 +416,7 @@ func TestConcurrentLinksNeverDeadlock(t *testing.T) {
 }
 
 // Someone listed among an AI system's staff (who builds, owns or operates
-// it) may not open a systemic issue about it, nor link or unlink its cases:
+// it) may not open a systemic issue about it, link or unlink its cases, or resolve it:
 // 403 recused, nothing written. Other systems' issues stay open to them.
 func TestRecusedStaffKeepOffTheirSystemsIssues(t *testing.T) {
 	t.Parallel()
@@ -444,6 +444,10 @@ func TestRecusedStaffKeepOffTheirSystemsIssues(t *testing.T) {
 	_, err = s.Core.Systemic.Link(ctx, id, rui, []string{sched[1].String()})
 	recused("link", err)
 	recused("unlink", s.Core.Systemic.Unlink(ctx, id, sched[0], rui, "Not the same failure."))
+	recused("resolve", s.Core.Systemic.Resolve(ctx, id, rui, "Nothing to see here."))
+	if n := count(t, s, `SELECT count(*) FROM systemic_issues WHERE id = ? AND status = 'open'`, id); n != 1 {
+		t.Errorf("a recused user resolved the issue")
+	}
 	if n := count(t, s, `SELECT count(*) FROM systemic_issue_cases WHERE issue_id = ?`, id); n != 1 {
 		t.Errorf("%d cases linked after a recused user's link and unlink, want 1", n)
 	}
