@@ -106,15 +106,7 @@ func queryUUID(c *fiber.Ctx, f *fault.Fields, name string) *uuid.UUID {
 	return &id
 }
 
-func pathID(c *fiber.Ctx) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.Params("id"))
-	if err != nil {
-		var f fault.Fields
-		f.Add("id", "invalid", "the case id in the path must be a UUID")
-		return uuid.Nil, f.Err()
-	}
-	return id, nil
-}
+func pathID(c *fiber.Ctx) (uuid.UUID, error) { return uuidParam(c, "case") }
 
 // getCase: GET /api/v1/cases/{id}.
 func (a *API) getCase(c *fiber.Ctx) error {

@@ -9,8 +9,11 @@ import (
 )
 
 // caseAndRemedy reads {id} and {rid}.
-func caseAndRemedy(c *fiber.Ctx) (uuid.UUID, uuid.UUID, error) {
-	id, err := pathID(c)
+func caseAndRemedy(c *fiber.Ctx) (uuid.UUID, uuid.UUID, error) { return ownerAndRemedy(c, "case") }
+
+// ownerAndRemedy reads {id} (a case or a systemic issue, what) and {rid}.
+func ownerAndRemedy(c *fiber.Ctx, what string) (uuid.UUID, uuid.UUID, error) {
+	id, err := uuidParam(c, what)
 	if err != nil {
 		return uuid.Nil, uuid.Nil, err
 	}
@@ -124,11 +127,7 @@ func (a *API) proposeSystemicRemedies(c *fiber.Ctx) error {
 
 // setSystemicRemedyStatus: POST /api/v1/systemic-issues/{id}/remedies/{rid}/status.
 func (a *API) setSystemicRemedyStatus(c *fiber.Ctx) error {
-	id, err := uuidParam(c, "systemic issue")
-	if err != nil {
-		return err
-	}
-	rid, err := namedParam(c, "rid", "remedy component")
+	id, rid, err := ownerAndRemedy(c, "systemic issue")
 	if err != nil {
 		return err
 	}
@@ -144,11 +143,7 @@ func (a *API) setSystemicRemedyStatus(c *fiber.Ctx) error {
 
 // systemicRemedyReason: POST /api/v1/systemic-issues/{id}/remedies/{rid}/reason {reason}.
 func (a *API) systemicRemedyReason(c *fiber.Ctx) error {
-	id, err := uuidParam(c, "systemic issue")
-	if err != nil {
-		return err
-	}
-	rid, err := namedParam(c, "rid", "remedy component")
+	id, rid, err := ownerAndRemedy(c, "systemic issue")
 	if err != nil {
 		return err
 	}

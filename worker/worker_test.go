@@ -1,7 +1,6 @@
 package worker_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -383,7 +382,7 @@ func TestAssignAppealPoisonAndWaiting(t *testing.T) {
 	})
 
 	// The handler on its own, with its log in a buffer.
-	var logs syncBuffer
+	var logs testenv.LogBuffer
 	r := s.Core.Worker(s.JS, "")
 	r.Log = slog.New(slog.NewTextHandler(&logs, nil))
 	var handle worker.Handler
@@ -418,22 +417,4 @@ func TestAssignAppealPoisonAndWaiting(t *testing.T) {
 	if err := appeal(appealed.ID); err != nil || waits() != 1 {
 		t.Errorf("an appealed case assigned already: %v, %d waits logged, want still 1", err, waits())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger and a reader at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
