@@ -41,11 +41,11 @@ func renderPDF(d *Dossier, uncompressed bool) ([]byte, error) {
 		return nil, fmt.Errorf("escalation: render pdf: %w", err)
 	}
 	l.pdf.SetInfo(gopdf.PdfInfo{
-		Title:        "Referral dossier " + clean(d.Case.Reference),
-		Subject:      "Referral to " + clean(d.Body.Name),
-		Author:       clean(d.Organisation),
+		Title:        infoText("Referral dossier " + d.Case.Reference),
+		Subject:      infoText("Referral to " + d.Body.Name),
+		Author:       infoText(d.Organisation),
 		Creator:      "Redress",
-		CreationDate: d.GeneratedAt,
+		CreationDate: d.GeneratedAt.UTC(),
 	})
 	l.newPage()
 	renderTitle(l, d)
@@ -448,7 +448,7 @@ func jsonText(raw json.RawMessage) string {
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
+	if err := dec.Decode(&v); err != nil || dec.InputOffset() != int64(len(trimmed)) {
 		return string(raw)
 	}
 	switch x := v.(type) {
@@ -836,6 +836,24 @@ func clean(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// infoText is s fit for the document information dictionary, which gopdf
+// writes as UTF-16 without surrogate pairs: no fonts are involved, so any
+// script stays, but control characters go and runes beyond the BMP become
+// '?'.
+func infoText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return ' '
+		case unicode.IsControl(r):
+			return -1
+		case r > 0xFFFF:
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 // covered reports whether every face has a glyph for r, so that a cleaned

@@ -209,6 +209,14 @@ func pdfText(t *testing.T, out []byte) [][]textRun {
 	return pages
 }
 
+func utf16Hex(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		fmt.Fprintf(&b, "%04X", r)
+	}
+	return b.String()
+}
+
 // pageFonts reads the ToUnicode map of each font in a page's resources,
 // and which of the Go fonts it is.
 func pageFonts(t *testing.T, ctx *model.Context, res types.Dict) (map[string]map[string]rune, map[string]face) {
@@ -283,9 +291,19 @@ func joined(pages [][]textRun) string {
 
 func TestRenderPDFFull(t *testing.T) {
 	d := fullDossier()
+	d.Organisation = "شركة Acme"
 	out := render(t, d)
 	checkEnvelope(t, out)
 	pages := pdfText(t, out)
+	// The metadata is not drawn, so it keeps the Arabic. gopdf writes the
+	// Info dictionary inline in the trailer, where pdfcpu does not read it:
+	// look for its UTF-16 in the bytes.
+	for _, want := range []string{"/Title <FEFF" + utf16Hex("Referral dossier RD-2025-0042") + ">",
+		"/Author <FEFF" + utf16Hex("شركة Acme") + ">"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("metadata lacks %s", want)
+		}
+	}
 	if len(pages) < 2 {
 		t.Fatalf("%d pages, want more than one", len(pages))
 	}
@@ -441,6 +459,7 @@ func FuzzRenderPDF(f *testing.F) {
 		d := emptyDossier()
 		d.Case.Description = description
 		d.Referral.Reason = reason
+		d.Organisation = reason // into the metadata too
 		d.Handling.Messages = []MessageFact{{At: at(1, 0), Author: "complainant", Body: message}}
 		out, err := RenderPDF(d)
 		if err != nil {
@@ -454,12 +473,32 @@ func FuzzRenderPDF(f *testing.F) {
 
 func BenchmarkRenderPDF(b *testing.B) {
 	d := fullDossier()
-	out := render(b, d)
-	b.ReportMetric(float64(len(out)), "pdf-bytes")
+	var out []byte
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := RenderPDF(d); err != nil {
+		var err error
+		if out, err = RenderPDF(d); err != nil {
 			b.Fatal(err)
 		}
+	}
+	b.ReportMetric(float64(len(out)), "pdf-bytes")
+}
+
+func TestJSONText(t *testing.T) {
+	for raw, want := range map[string]string{
+		``:                                     "None",
+		`null`:                                 "None",
+		`[]`:                                   "None",
+		`[{"factor":"scale","priority":"P1"}]`: "• factor: scale, priority: P1",
+		`{"b":2,"a":"x"}`:                      "a: x\nb: 2",
+		`[1] trailing`:                         "[1] trailing",
+		`{not json`:                            "{not json",
+	} {
+		if got := jsonText(json.RawMessage(raw)); got != want {
+			t.Errorf("jsonText(%s) = %q, want %q", raw, got, want)
+		}
+	}
+	if got := ruleText(json.RawMessage(`{"code":"c","source":"GDPR art. 12(3)","period":"1 month"}`)); got != "GDPR art. 12(3)\n1 month" {
+		t.Errorf("ruleText = %q", got)
 	}
 }
