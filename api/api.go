@@ -19,6 +19,7 @@ import (
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/registry"
@@ -41,6 +42,7 @@ type Deps struct {
 	Notify              *notify.Notifier // webhook endpoints and their delivery log
 	Systemic            *systemic.Service
 	Stats               *stats.Service
+	Escalation          *escalation.Service // bodies, referrals, the bodies' portal
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
 	BodyLimit           int

@@ -6,6 +6,7 @@ import (
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -46,7 +47,14 @@ func (a *API) complainantCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(v)
+	refs, err := a.Escalation.ForComplainant(c.UserContext(), middleware.CaseID(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(struct {
+		*grievance.ComplainantView
+		Referrals []escalation.ComplainantReferral `json:"referrals"`
+	}{v, refs})
 }
 
 // complainantMessage: POST /api/v1/complainant/case/messages {body}.

@@ -29,12 +29,15 @@ var (
 	claimers    = []string{auth.RoleReviewer, auth.RoleSupervisor}
 	supervisors = []string{auth.RoleSupervisor, auth.RoleAdmin}
 	admins      = []string{auth.RoleAdmin}
+	bodyUsers   = []string{auth.RoleBody}
 )
 
 // routes is the one route table: every route with who may call it.
 func (a *API) routes() []route {
 	return []route{
 		{fiber.MethodGet, "/api/v1/ai-systems", public, nil, a.listAISystems, nil},
+		{fiber.MethodGet, "/api/v1/bodies", public, nil, a.listBodies, nil},
+		{fiber.MethodGet, "/.well-known/redress-signing-key", public, nil, a.signingKeys, nil},
 		{fiber.MethodPost, "/api/v1/cases", public, nil, a.createCase, nil},
 		{fiber.MethodPost, "/api/v1/complainant/session", public, nil, a.openComplainantSession, nil},
 		{fiber.MethodGet, "/api/v1/complainant/case", complainant, nil, a.complainantCase, nil},
@@ -43,6 +46,7 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/complainant/case/appeal", complainant, nil, a.appealCase, nil},
 		{fiber.MethodPost, "/api/v1/complainant/case/feedback", complainant, nil, a.giveFeedback, nil},
 		{fiber.MethodGet, "/api/v1/complainant/case/evidence", complainant, nil, a.complainantEvidenceList, nil},
+		{fiber.MethodPost, "/api/v1/complainant/case/escalations", complainant, nil, a.complainantEscalation, nil},
 		{fiber.MethodPost, "/api/v1/complainant/case/evidence", complainant, nil, a.complainantEvidence, nil},
 
 		{fiber.MethodPost, "/api/v1/auth/token", public, nil, a.issueToken, a.signInThrottle},
@@ -66,6 +70,23 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/cases/:id/remedies/:rid/status", staff, caseWorkers, a.setRemedyStatus, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/remedies/:rid/reason", staff, caseWorkers, a.remedyReason, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/close", staff, caseWorkers, a.closeCase, nil},
+		// Escalation to independent bodies (escalation.go): a referral by the
+		// case's reviewer or a supervisor; disclosing an identity later takes
+		// two supervisors (checked by the domain) and notice to the complainant.
+		{fiber.MethodPost, "/api/v1/cases/:id/escalations", staff, caseWorkers, a.escalateCase, nil},
+		{fiber.MethodGet, "/api/v1/cases/:id/referrals", staff, caseWorkers, a.caseReferrals, nil},
+		{fiber.MethodGet, "/api/v1/cases/:id/referrals/:rid/dossier", staff, caseWorkers, a.caseReferralDossier, nil},
+		{fiber.MethodGet, "/api/v1/cases/:id/referrals/:rid/dossier.pdf", staff, caseWorkers, a.caseReferralDossier, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/messages", staff, caseWorkers, a.organisationMessage, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/identity-disclosures", staff, supervisors, a.requestDisclosure, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/identity-disclosures/:did/approve", staff, supervisors, a.approveDisclosure, nil},
+		// The bodies' portal: a body's users see only their body's referrals.
+		{fiber.MethodGet, "/api/v1/referrals", staff, bodyUsers, a.listReferrals, nil},
+		{fiber.MethodGet, "/api/v1/referrals/:id", staff, bodyUsers, a.getReferral, nil},
+		{fiber.MethodGet, "/api/v1/referrals/:id/dossier", staff, bodyUsers, a.referralDossier, nil},
+		{fiber.MethodGet, "/api/v1/referrals/:id/dossier.pdf", staff, bodyUsers, a.referralDossier, nil},
+		{fiber.MethodPost, "/api/v1/referrals/:id/status", staff, bodyUsers, a.referralStatus, nil},
+		{fiber.MethodPost, "/api/v1/referrals/:id/messages", staff, bodyUsers, a.bodyMessage, nil},
 		{fiber.MethodGet, "/api/v1/systemic-issues/:id/remedies", staff, caseWorkers, a.systemicRemedies, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies", staff, supervisors, a.proposeSystemicRemedies, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies/:rid/status", staff, supervisors, a.setSystemicRemedyStatus, nil},
@@ -101,6 +122,10 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/admin/dead-letters", staff, admins, a.listDeadLetters, nil},
 		{fiber.MethodPost, "/api/v1/admin/dead-letters/:id/replay", staff, admins, a.replayDeadLetter, nil},
 
+		{fiber.MethodGet, "/api/v1/admin/bodies", staff, admins, a.adminBodies, nil},
+		{fiber.MethodPost, "/api/v1/admin/bodies", staff, admins, a.saveBody, nil},
+		{fiber.MethodPut, "/api/v1/admin/bodies/:id", staff, admins, a.saveBody, nil},
+		{fiber.MethodPost, "/api/v1/admin/bodies/:id/users", staff, admins, a.addBodyUser, nil},
 		{fiber.MethodGet, "/api/v1/admin/webhooks", staff, admins, a.listWebhooks, nil},
 		{fiber.MethodPost, "/api/v1/admin/webhooks", staff, admins, a.createWebhook, nil},
 		{fiber.MethodPost, "/api/v1/admin/webhooks/:id/active", staff, admins, a.setWebhookActive, nil},

@@ -21,6 +21,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/notify"
@@ -35,16 +36,18 @@ import (
 
 // Runner is the worker process.
 type Runner struct {
-	DB          *gorm.DB
-	JS          jetstream.JetStream
-	Log         *slog.Logger
-	Grievance   *grievance.Service
-	Routing     *routing.Service
-	Notify      *notify.Notifier  // emails and webhooks; nil for none
-	Clocks      *clocks.Service   // SLA timers; nil sweeps none
-	Review      *review.Service   // auto-assignment; nil assigns none
-	Systemic    *systemic.Service // systemic alerts; nil raises none
-	SweepEvery  time.Duration     // how often due SLA timers are looked for (default 5s)
+	DB        *gorm.DB
+	JS        jetstream.JetStream
+	Log       *slog.Logger
+	Grievance *grievance.Service
+	Routing   *routing.Service
+	Notify    *notify.Notifier  // emails and webhooks; nil for none
+	Clocks    *clocks.Service   // SLA timers; nil sweeps none
+	Review    *review.Service   // auto-assignment; nil assigns none
+	Systemic  *systemic.Service // systemic alerts; nil raises none
+	// Escalation refers cases by policy and delivers dossiers; nil does neither.
+	Escalation  *escalation.Service
+	SweepEvery  time.Duration // how often due SLA timers are looked for (default 5s)
 	Replicas    int
 	Concurrency int    // messages each consumer handles at once (default 8)
 	Addr        string // health and metrics; empty for none
@@ -59,6 +62,22 @@ func (w *Runner) Consumers() []Consumer {
 	}
 	if w.Systemic != nil {
 		out = append(out, Consumer{Name: events.ConsumerSystemic, Subject: events.CaseSubmitted, Handle: w.checkAlert})
+	}
+	if w.Escalation != nil {
+		poison := func(h func(context.Context, *events.Envelope) error) func(context.Context, *events.Envelope) error {
+			return func(ctx context.Context, env *events.Envelope) error {
+				err := h(ctx, env)
+				if errors.Is(err, escalation.ErrPoison) {
+					return fmt.Errorf("%w: %w", errPoison, err)
+				}
+				return err
+			}
+		}
+		out = append(out,
+			Consumer{Name: events.ConsumerEscalations, Subjects: []string{events.EscalationRequested, events.CaseTriaged},
+				Handle: poison(w.Escalation.HandleRequest)},
+			Consumer{Name: events.ConsumerReferrals, Subjects: []string{events.ReferralMade, events.ReferralIdentityDisclosed},
+				Handle: poison(w.Escalation.HandleDelivery)})
 	}
 	return append(out, w.notifyConsumers()...)
 }

@@ -91,7 +91,7 @@ func startStack(ctx context.Context, dir string) (s *stack, err error) {
 		return s, err
 	}
 	s.demoPassword = randomSecret()
-	if err := demo.Seed(ctx, core.DB, core.Registry, core.Users, s.demoPassword); err != nil {
+	if err := demo.Seed(ctx, core.DB, core.Registry, core.Users, core.Escalation, s.demoPassword); err != nil {
 		return s, err
 	}
 

@@ -77,7 +77,7 @@ func dev(ctx context.Context, stdout io.Writer) error {
 	if password == "" {
 		password = randomPassword()
 	}
-	if err := demo.Seed(ctx, core.DB, core.Registry, core.Users, password); err != nil {
+	if err := demo.Seed(ctx, core.DB, core.Registry, core.Users, core.Escalation, password); err != nil {
 		return err
 	}
 	nc, js, err := connectNATS(cfg.NATSURL, "redress-dev", log)
@@ -120,7 +120,11 @@ Redress is running (dev mode).
 Demo logins (password: %s):
 `, cfg.Addr, cfg.WorkerAddr, redactURL(cfg.DatabaseURL), cfg.NATSURL, cfg.DataDir, password)
 	for _, l := range demo.Logins {
-		fmt.Fprintf(w, "  %-24s %s\n", l.Email, l.Role)
+		role := l.Role
+		if l.Body != "" {
+			role += " (" + l.Body + ")"
+		}
+		fmt.Fprintf(w, "  %-26s %s\n", l.Email, role)
 	}
 	fmt.Fprintf(w, `
 Try it:

@@ -16,6 +16,7 @@ import (
 	"github.com/redresshq/redress/api"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/platform/config"
@@ -46,6 +47,8 @@ type Core struct {
 	Notify    *notify.Notifier
 	Systemic  *systemic.Service
 	Stats     *stats.Service
+	// Escalation: independent bodies, referrals and the bodies' portal.
+	Escalation *escalation.Service
 }
 
 // NewCore opens the database and builds the services.
@@ -76,15 +79,37 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Systemic:  systemic.New(gdb),
 		Stats:     stats.New(gdb),
 	}
-	c.Notify = notify.New(c.NotifyOptions())
+	c.UseNotifier(notify.New(c.NotifyOptions()))
 	return c
+}
+
+// UseNotifier makes n the notifier, and the escalation service's way to
+// bodies' webhooks.
+func (c *Core) UseNotifier(n *notify.Notifier) {
+	c.Notify = n
+	c.Escalation = escalation.New(escalation.Options{DB: c.DB, Keys: c.Keys, Cases: c.Grievance, Endpoints: n,
+		Webhooks: n, PublicURL: c.Config.PublicURL, Log: c.Log})
 }
 
 // NotifyOptions are the notifier's options from the configuration: an SMTP
 // mailer when REDRESS_SMTP_URL is set (else emails are logged as skipped).
 func (c *Core) NotifyOptions() notify.Options {
 	return notify.Options{DB: c.DB, Keys: c.Keys, Cases: c.Grievance, Mailer: mailer(c.Config, c.Log),
-		PublicURL: c.Config.PublicURL, Log: c.Log}
+		PublicURL: c.Config.PublicURL, Log: c.Log, Attachments: c.bodyAttachments}
+}
+
+// bodyAttachments gives a body's email its signed files (the escalation
+// service is made after the notifier it uses).
+func (c *Core) bodyAttachments(ctx context.Context, referralID, document string) ([]notify.Attachment, error) {
+	files, err := c.Escalation.Attachments(ctx, referralID, document)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]notify.Attachment, len(files))
+	for i, f := range files {
+		out[i] = notify.Attachment{Name: f.Name, ContentType: f.ContentType, Data: f.Data}
+	}
+	return out, nil
 }
 
 // mailer is the SMTP mailer REDRESS_SMTP_URL names, or nil. The URL was
@@ -117,7 +142,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App
 	return api.New(api.Deps{
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
-		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
+		Escalation: c.Escalation, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		BodyLimit: c.Config.BodyLimit, Checks: checks, Mount: mount,
 	})
 }
@@ -125,7 +150,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App
 // Worker builds the worker runner.
 func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
 	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance, Routing: c.Routing,
-		Notify: c.Notify, Clocks: c.Clocks, Review: c.Review, Systemic: c.Systemic, SweepEvery: c.Config.SweepEvery, Replicas: c.Config.NATSReplicas, Addr: addr}
+		Notify: c.Notify, Clocks: c.Clocks, Review: c.Review, Systemic: c.Systemic, Escalation: c.Escalation, SweepEvery: c.Config.SweepEvery, Replicas: c.Config.NATSReplicas, Addr: addr}
 }
 
 // Close closes the database.

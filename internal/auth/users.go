@@ -24,8 +24,10 @@ type User struct {
 	Languages    db.TextArray `gorm:"type:text[]" json:"languages"`
 	Skills       db.TextArray `gorm:"type:text[]" json:"skills"`
 	Active       bool         `json:"active"`
-	CreatedAt    time.Time    `json:"created_at"`
-	UpdatedAt    time.Time    `json:"updated_at"`
+	// BodyID is the independent body a user of role body works for.
+	BodyID    *uuid.UUID `json:"body_id,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 }
 
 // Users is the store of staff and body accounts.
@@ -79,6 +81,7 @@ func (u *Users) Get(ctx context.Context, id uuid.UUID) (*User, error) {
 type NewUser struct {
 	Email, Name, Role, Password string
 	Languages, Skills           []string
+	BodyID                      *uuid.UUID // required for role body: the body they work for
 }
 
 // Upsert adds a user, or updates the name, role and password of an existing one with that email.
@@ -91,6 +94,9 @@ func (u *Users) Upsert(ctx context.Context, in NewUser) (*User, error) {
 	if !validRole(in.Role) {
 		f.Addf("role", "invalid", "must be one of %s", strings.Join(Roles, ", "))
 	}
+	if (in.Role == RoleBody) != (in.BodyID != nil) {
+		f.Add("body_id", "invalid", "is required for a user of an independent body, and only for one")
+	}
 	if len(in.Password) < 12 {
 		f.Add("password", "too_short", "must be at least 12 characters")
 	}
@@ -102,15 +108,15 @@ func (u *Users) Upsert(ctx context.Context, in NewUser) (*User, error) {
 		return nil, err
 	}
 	user := User{Email: email, Name: in.Name, Role: in.Role, PasswordHash: hash,
-		Languages: in.Languages, Skills: in.Skills, Active: true}
+		Languages: in.Languages, Skills: in.Skills, Active: true, BodyID: in.BodyID}
 	err = db.Conn(ctx, u.db).Raw(`
-		INSERT INTO users (email, name, role, password_hash, languages, skills, active)
-		VALUES (?, ?, ?, ?, ?, ?, true)
+		INSERT INTO users (email, name, role, password_hash, languages, skills, active, body_id)
+		VALUES (?, ?, ?, ?, ?, ?, true, ?)
 		ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role,
 			password_hash = EXCLUDED.password_hash, languages = EXCLUDED.languages,
-			skills = EXCLUDED.skills, active = true, updated_at = now()
+			skills = EXCLUDED.skills, active = true, body_id = EXCLUDED.body_id, updated_at = now()
 		RETURNING id, created_at, updated_at`,
-		user.Email, user.Name, user.Role, user.PasswordHash, user.Languages, user.Skills).
+		user.Email, user.Name, user.Role, user.PasswordHash, user.Languages, user.Skills, user.BodyID).
 		Row().Scan(&user.ID, &user.CreatedAt, &user.UpdatedAt)
 	if err != nil {
 		return nil, fmt.Errorf("auth: upsert user: %w", err)

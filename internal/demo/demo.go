@@ -5,24 +5,54 @@ package demo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/registry"
 	"gorm.io/gorm"
 )
 
-// Login is a seeded account.
-type Login struct{ Email, Role string }
+// Login is a seeded account; a body's user names their body's slug.
+type Login struct{ Email, Role, Body string }
 
 // Logins are the demo accounts, all with the demo password.
 var Logins = []Login{
-	{"admin@example.org", auth.RoleAdmin},
-	{"supervisor@example.org", auth.RoleSupervisor},
-	{"reviewer@example.org", auth.RoleReviewer},
-	{"reviewer2@example.org", auth.RoleReviewer},
-	{"regulator@example.org", auth.RoleBody},
+	{"admin@example.org", auth.RoleAdmin, ""},
+	{"supervisor@example.org", auth.RoleSupervisor, ""},
+	{"reviewer@example.org", auth.RoleReviewer, ""},
+	{"reviewer2@example.org", auth.RoleReviewer, ""},
+	{"regulator@example.org", auth.RoleBody, "demo-dpa"},
+	{"surveillance@example.org", auth.RoleBody, "demo-msa"},
+}
+
+// Bodies are the demo register of independent bodies: fictitious, one of
+// each kind a case most often goes to.
+var Bodies = []escalation.BodyInput{
+	{Slug: "demo-dpa", Name: "Data Protection Authority (demo)", Type: escalation.DataProtection, Jurisdiction: "EU",
+		LegalBases:   []string{"GDPR art. 77", "GDPR art. 22"},
+		Requirements: "The decision complained of, when it was made, and what the organisation answered.",
+		Description:  "Hears complaints about how personal data is used, including automated decisions.",
+		Languages:    []string{"en", "fr"}, Portal: true},
+	{Slug: "demo-msa", Name: "AI Market Surveillance Authority (demo)", Type: escalation.MarketSurveillance, Jurisdiction: "EU",
+		LegalBases:   []string{"AI Act (Regulation 2024/1689) art. 85", "AI Act (Regulation 2024/1689) art. 73"},
+		Requirements: "The AI system (provider, version, EU database id), what happened, and the harm.",
+		Description:  "Supervises AI systems on the market; receives complaints and serious-incident reports.",
+		Languages:    []string{"en"}, Portal: true},
+	{Slug: "demo-equality", Name: "Equality Body (demo)", Type: escalation.EqualityBody, Jurisdiction: "EU",
+		LegalBases:   []string{"Directive 2000/43/EC art. 13", "Directive 2006/54/EC art. 20"},
+		Requirements: "Who was treated less favourably, how, and on what ground.",
+		Description:  "Helps people who were discriminated against.", Languages: []string{"en", "es"},
+		Email: "equality-body@example.org"},
+	{Slug: "demo-ombudsman", Name: "Ombudsman (demo)", Type: escalation.Ombudsman, Jurisdiction: "EU",
+		LegalBases:   []string{"Ombudsman statute"},
+		Requirements: "What the organisation decided and why you think it is unfair.",
+		Description:  "Looks into complaints about unfair treatment once the organisation has answered.",
+		Languages:    []string{"en", "fr", "es", "ar"}, Email: "ombudsman@example.org"},
 }
 
 func date(s string) *time.Time {
@@ -63,7 +93,7 @@ var Queues = []struct{ Slug, Name, Description string }{
 }
 
 // Seed writes the demo data; it is idempotent and resets the demo passwords.
-func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth.Users, password string) error {
+func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth.Users, bodies *escalation.Service, password string) error {
 	for i := range Systems {
 		s := Systems[i]
 		if err := reg.Upsert(ctx, &s); err != nil {
@@ -80,13 +110,36 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 	if err := seedRules(ctx, gdb); err != nil {
 		return err
 	}
+	bodyIDs := map[string]uuid.UUID{}
+	for _, in := range Bodies {
+		var existing []uuid.UUID
+		if err := db.Conn(ctx, gdb).Raw(`SELECT id FROM bodies WHERE slug = ?`, in.Slug).Scan(&existing).Error; err != nil {
+			return fmt.Errorf("demo: body %s: %w", in.Slug, err)
+		}
+		var id *uuid.UUID
+		if len(existing) > 0 {
+			id = &existing[0]
+		}
+		in.LegalBases, in.Languages = slices.Clone(in.LegalBases), slices.Clone(in.Languages)
+		b, err := bodies.SaveBody(ctx, id, in)
+		if err != nil {
+			return fmt.Errorf("demo: body %s: %w", in.Slug, err)
+		}
+		bodyIDs[in.Slug] = b.ID
+	}
 	names := map[string]string{"admin": "Ada Admin", "supervisor": "Sam Supervisor", "reviewer": "Rita Reviewer",
-		"reviewer2": "Rui Reviewer", "regulator": "Regina Regulator"}
+		"reviewer2": "Rui Reviewer", "regulator": "Regina Regulator",
+		"surveillance": "Sid Surveillance"}
 	langs := map[string][]string{"reviewer": {"en", "fr"}, "reviewer2": {"en", "es", "ar"}}
 	for _, l := range Logins {
 		local := l.Email[:len(l.Email)-len("@example.org")]
+		var body *uuid.UUID
+		if l.Body != "" {
+			id := bodyIDs[l.Body]
+			body = &id
+		}
 		if _, err := users.Upsert(ctx, auth.NewUser{Email: l.Email, Name: names[local], Role: l.Role,
-			Password: password, Languages: langs[local]}); err != nil {
+			Password: password, Languages: langs[local], BodyID: body}); err != nil {
 			return fmt.Errorf("demo: user %s: %w", l.Email, err)
 		}
 	}

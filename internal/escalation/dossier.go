@@ -208,16 +208,35 @@ type EvidenceFact struct {
 
 // ComplainantFacts is the complainant's identity and contact details, and
 // their representative's: only with identity_shared consent (or a
-// disclosure made under DisclosIdentity's procedure, in its addendum).
+// disclosure made under the disclosure procedure, in its addendum).
 type ComplainantFacts struct {
 	Name                  string `json:"name,omitempty"`
 	Email                 string `json:"email,omitempty"`
 	Phone                 string `json:"phone,omitempty"`
+	Address               string `json:"address,omitempty"`
 	PreferredChannel      string `json:"preferred_channel,omitempty"`
 	RepresentativeName    string `json:"representative_name,omitempty"`
 	RepresentativeOrg     string `json:"representative_organisation,omitempty"`
+	RepresentativeEmail   string `json:"representative_email,omitempty"`
 	RepresentativeMandate string `json:"representative_mandate,omitempty"`
 }
+
+// Addendum is the signed document that discloses an identity to a body
+// after the fact (Directive 2019/1937 art. 16): the legal basis, when the
+// complainant was told, when it was approved, and the identity.
+type Addendum struct {
+	Schema       string           `json:"schema"`
+	ReferralID   string           `json:"referral_id"`
+	Reference    string           `json:"reference"`
+	DisclosureID string           `json:"disclosure_id"`
+	LegalBasis   string           `json:"legal_basis"`
+	NoticeAt     time.Time        `json:"complainant_notified_at"`
+	ApprovedAt   time.Time        `json:"approved_at"`
+	Complainant  ComplainantFacts `json:"complainant"`
+}
+
+// AddendumSchema names the version of the addendum's JSON.
+const AddendumSchema = "https://redress.example/schemas/identity-addendum/v1"
 
 // Redaction is one entry of the redaction log: a field withheld, or text
 // in which identifying words were masked, and how many times.

@@ -45,7 +45,27 @@ const (
 	SystemicLinked   = "redress.systemic.linked"
 	SystemicUnlinked = "redress.systemic.unlinked"
 	SystemicAlert    = "redress.systemic.alert"
+	// Referrals to independent bodies (issue #5; Referral data): made (the
+	// worker delivers the dossier), updated by the body (status, message),
+	// a message from the organisation to the body, and an identity disclosed
+	// after the fact (the worker delivers the addendum).
+	ReferralMade              = "redress.referral.made"
+	ReferralUpdated           = "redress.referral.updated"
+	ReferralMessage           = "redress.referral.message"
+	ReferralIdentityRequested = "redress.referral.identity_requested"
+	ReferralIdentityDisclosed = "redress.referral.identity_disclosed"
 )
+
+// Referral is the data of the referral events: ids and codes only.
+type Referral struct {
+	ReferralID   uuid.UUID  `json:"referral_id"`
+	BodyID       uuid.UUID  `json:"body_id"`
+	Source       string     `json:"source,omitempty"`
+	ConsentScope string     `json:"consent_scope,omitempty"`
+	Status       string     `json:"status,omitempty"`
+	Author       string     `json:"author,omitempty"` // body or organisation, for messages
+	DisclosureID *uuid.UUID `json:"disclosure_id,omitempty"`
+}
 
 // Remedy is the data of the remedy events.
 type Remedy struct {
@@ -209,6 +229,11 @@ const (
 	ConsumerAppeals = "appeals"
 	// ConsumerSystemic checks each submitted case against its AI system's alert threshold.
 	ConsumerSystemic = "systemic-alerts"
+	// ConsumerEscalations turns escalation requests by policy (a missed
+	// statutory deadline, a P0 incident) into referrals.
+	ConsumerEscalations = "escalations"
+	// ConsumerReferrals delivers dossiers and identity addenda to bodies.
+	ConsumerReferrals = "referrals"
 	// ConsumerDeadLetters reads the advisory stream.
 	ConsumerDeadLetters = "dead-letters"
 )

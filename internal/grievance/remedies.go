@@ -871,3 +871,11 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 	}
 	return n, nil
 }
+
+// CheckWorker locks the case and checks that by may work on it: its
+// reviewer, or a supervisor, and never someone recused from it (for work
+// other packages do on a case, such as a referral to an independent body).
+func (s *Service) CheckWorker(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool) error {
+	_, err := s.lockForWork(ctx, caseID, by, supervisor)
+	return err
+}

@@ -157,5 +157,7 @@ func nextSteps(status string, r *Resolution) []Step {
 	}
 	return append(out, Step{Code: "independent_body",
 		Label: "At any time you can take your complaint to an independent body, such as a regulator, an ombudsman, " +
-			"a data protection authority or a court. " + RightsNotice})
+			"a data protection authority or a court. The bodies listed at /api/v1/bodies can receive it from us: ask, " +
+			"and choose whether they may know who you are (identity_shared), not know it (identity_withheld), or " +
+			"receive nothing that could point back at you (anonymous). " + RightsNotice})
 }

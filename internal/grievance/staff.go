@@ -354,6 +354,18 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, s
 			return fault.New(fault.Conflict, "appeal_open",
 				"The case is under appeal: decide the appeal, with its reasons, with POST /api/v1/cases/{id}/decision.")
 		}
+		if to == StatusEscalated {
+			// The case is in an independent body's hands only once it has gone there.
+			var n int64
+			if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM referrals WHERE case_id = ? AND status <> 'closed'`,
+				caseID).Scan(&n).Error; err != nil {
+				return fmt.Errorf("grievance: referrals: %w", err)
+			}
+			if n == 0 {
+				return fault.New(fault.Conflict, "no_referral",
+					"A case is escalated once it is referred to a body: POST /api/v1/cases/{id}/escalations first.")
+			}
+		}
 		if from, err = s.move(ctx, caseID, to, "status_reason = ?", strings.TrimSpace(reason)); err != nil {
 			return err
 		}

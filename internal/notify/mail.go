@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,6 +25,15 @@ type Mail struct {
 	Subject  string
 	Body     string // plain text
 	Language string // Content-Language
+	// Attachments: only a body's copy of a signed dossier or addendum.
+	Attachments []Attachment
+}
+
+// Attachment is a file attached to an email.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Data        []byte
 }
 
 // Mailer sends an email.
@@ -103,6 +113,11 @@ func (s *SMTP) Send(ctx context.Context, m Mail) error {
 	}
 	msg.Subject(m.Subject)
 	msg.SetBodyString(gomail.TypeTextPlain, m.Body)
+	for _, a := range m.Attachments {
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
+			return &PermanentError{fmt.Errorf("attachment %s: %w", a.Name, err)}
+		}
+	}
 	msg.SetDate()
 	msg.SetMessageID()
 	if m.Language != "" {
@@ -192,8 +207,16 @@ func (n *Notifier) sendOne(ctx context.Context, e Email) {
 		n.finishEmail(ctx, e, "gave_up", truncate(err.Error()), 0)
 		return
 	}
+	var files []Attachment
+	if e.RecipientKind == RecipientBody && n.attachments != nil {
+		if files, err = n.attachments(ctx, d.ReferralID, d.Document); err != nil {
+			log.Warn("email: attachments", "err", err)
+			n.retryEmail(ctx, log, e, "the attachments could not be read")
+			return
+		}
+	}
 	sctx, cancel := context.WithTimeout(ctx, time.Minute)
-	err = n.mailer.Send(sctx, Mail{To: to, Subject: subject, Body: body, Language: used})
+	err = n.mailer.Send(sctx, Mail{To: to, Subject: subject, Body: body, Language: used, Attachments: files})
 	cancel()
 	if err == nil {
 		log.Debug("email sent", "language", used)
@@ -242,7 +265,21 @@ func (n *Notifier) address(ctx context.Context, e Email) (to, lang, why string, 
 	}
 	id, err := uuid.Parse(e.RecipientRef)
 	if err != nil {
-		return "", "", "not a user id", nil
+		return "", "", "not a user or body id", nil
+	}
+	if e.RecipientKind == RecipientBody {
+		var b struct {
+			Email     *string
+			Languages string
+		}
+		if err := n.db.WithContext(ctx).Raw(`SELECT email, array_to_string(languages, ',') AS languages
+			FROM bodies WHERE id = ? AND active`, id).Scan(&b).Error; err != nil {
+			return "", "", "", err
+		}
+		if b.Email == nil {
+			return "", "", "the body has no email address, or is no longer active", nil
+		}
+		return *b.Email, n.templates.Pick(strings.Split(b.Languages, ",")...), "", nil
 	}
 	var u struct {
 		Email     string

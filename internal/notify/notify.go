@@ -49,6 +49,7 @@ const (
 const (
 	RecipientComplainant = "complainant"
 	RecipientStaff       = "staff"
+	RecipientBody        = "body" // a body's own address (recipient_ref: its id)
 )
 
 // Email templates (templates/<language>/<name>.txt).
@@ -64,6 +65,11 @@ const (
 	// TemplateStaffRemedyAnswered: the complainant accepted or declined an offer.
 	TemplateStaffRemedyAnswered = "staff_remedy_answered"
 	TemplateSystemicAlert       = "staff_systemic_alert"
+	// TemplateStaffReferral: a body updated or wrote about a referral.
+	TemplateStaffReferral = "staff_referral_update"
+	// TemplateBodyReferral: to a body (its address and its users): a
+	// referral, an identity addendum, or a message from the organisation.
+	TemplateBodyReferral = "body_referral"
 )
 
 // ErrPoison marks an event no retry can fix (its data cannot be read, or its
@@ -105,6 +111,9 @@ type Options struct {
 	// dead letter replayed long after, does not mail people about the past.
 	// Webhooks get every event.
 	MaxEventAge time.Duration
+	// Attachments returns the signed files a body's email carries for a
+	// referral's document (escalation.Service.Attachments); nil sends none.
+	Attachments func(ctx context.Context, referralID, document string) ([]Attachment, error)
 }
 
 // Notifier turns events into emails and webhook deliveries and sends them.
@@ -120,12 +129,14 @@ type Notifier struct {
 	http        *http.Client
 	maxEventAge time.Duration
 	templates   *Templates
+	attachments func(ctx context.Context, referralID, document string) ([]Attachment, error)
 }
 
 // New returns a notifier.
 func New(o Options) *Notifier {
 	n := &Notifier{db: o.DB, keys: o.Keys, cases: o.Cases, mailer: o.Mailer, publicURL: o.PublicURL, log: o.Log,
-		backoff: o.Backoff, poll: o.Poll, http: o.HTTPClient, maxEventAge: o.MaxEventAge, templates: MustTemplates()}
+		backoff: o.Backoff, poll: o.Poll, http: o.HTTPClient, maxEventAge: o.MaxEventAge, templates: MustTemplates(),
+		attachments: o.Attachments}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
 	}
@@ -165,10 +176,11 @@ func (n *Notifier) Consumers() []Consumer {
 	return []Consumer{
 		{Name: ConsumerComplainant, Handle: n.HandleComplainant,
 			Subjects: []string{events.CaseAcknowledged, events.CaseStatusChanged, events.CaseMessageAdded,
-				events.RemedyStatusChanged, events.RemedyOverdue}},
+				events.RemedyStatusChanged, events.RemedyOverdue, events.ReferralUpdated, events.ReferralIdentityRequested}},
 		{Name: ConsumerStaff, Handle: n.HandleStaff,
 			Subjects: []string{events.CaseRouted, events.CaseAssigned, events.CaseMessageAdded, events.CaseEvidenceAdded,
-				events.SLAWarning, events.SLABreached, events.SystemicAlert, events.RemedyStatusChanged, events.RemedyOverdue}},
+				events.SLAWarning, events.SLABreached, events.SystemicAlert, events.RemedyStatusChanged, events.RemedyOverdue,
+				events.ReferralMade, events.ReferralUpdated, events.ReferralMessage, events.ReferralIdentityDisclosed}},
 		{Name: ConsumerWebhooks, Handle: n.HandleWebhooks, Subjects: []string{"redress.>"}},
 	}
 }
@@ -227,6 +239,12 @@ type mailData struct {
 	CaseCount   int    `json:"case_count,omitempty"`
 	Threshold   int    `json:"threshold,omitempty"`
 	WindowHours int    `json:"window_hours,omitempty"`
+	// A referral: the body's name, the referral, what it is about
+	// (dossier, identity_addendum, message, status) and the body's status.
+	Body       string `json:"body,omitempty"`
+	ReferralID string `json:"referral_id,omitempty"`
+	Document   string `json:"document,omitempty"`
+	Status     string `json:"status,omitempty"`
 }
 
 // HandleComplainant owes the complainant an email when there is news they can
@@ -269,6 +287,9 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		if d.AuthorKind == audit.ActorComplainant || d.Visibility != "complainant" {
 			return nil
 		}
+	case events.ReferralUpdated, events.ReferralIdentityRequested:
+		// A body's status for their referral, or notice that their identity
+		// may be disclosed to a body: news on their page.
 	default:
 		return nil
 	}
@@ -442,6 +463,8 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if recipients, err = n.supervisors(ctx); err != nil {
 			return err
 		}
+	case events.ReferralMade, events.ReferralUpdated, events.ReferralMessage, events.ReferralIdentityDisclosed:
+		return n.referralMail(ctx, env, c, data)
 	default:
 		return nil
 	}

@@ -48,6 +48,12 @@ type View struct {
 	CaseCount   int
 	Threshold   int
 	WindowHours int
+	// A referral: the body, the document or status, and where a body's
+	// user reads it.
+	Body        string
+	Document    string
+	Status      string
+	ReferralURL string
 }
 
 // ParseTemplates parses every template in fsys (laid out as templates/<lang>/<name>.txt).
@@ -166,7 +172,8 @@ func (t *Templates) Render(lang, name string, v View) (used, subject, body strin
 func (n *Notifier) view(caseID string, d mailData) View {
 	v := View{Reference: d.Reference, Kind: d.Kind, Priority: d.Priority, Queue: d.Queue, Clock: d.Clock,
 		Rule: d.Rule, Percent: d.Percent, CaseURL: n.publicURL + "/cases/" + caseID, FollowUpURL: n.publicURL + "/follow-up",
-		AISystem: d.AISystem, CaseCount: d.CaseCount, Threshold: d.Threshold, WindowHours: d.WindowHours}
+		AISystem: d.AISystem, CaseCount: d.CaseCount, Threshold: d.Threshold, WindowHours: d.WindowHours,
+		Body: d.Body, Document: d.Document, Status: d.Status, ReferralURL: n.publicURL + "/referrals/" + d.ReferralID}
 	if d.DueAt != nil {
 		v.Due = d.DueAt.UTC().Format("2006-01-02 15:04 UTC")
 	}

@@ -186,7 +186,8 @@ func (n *Notifier) HandleWebhooks(ctx context.Context, env *events.Envelope) err
 		ID     uuid.UUID
 		Events db.TextArray
 	}
-	if err := conn.Raw(`SELECT id, events FROM webhook_endpoints WHERE active`).Scan(&endpoints).Error; err != nil {
+	// A body's endpoint gets its referrals only (OweBodyWebhook), never the organisation's events.
+	if err := conn.Raw(`SELECT id, events FROM webhook_endpoints WHERE active AND body_id IS NULL`).Scan(&endpoints).Error; err != nil {
 		return fmt.Errorf("notify: endpoints: %w", err)
 	}
 	var payload []byte

@@ -63,13 +63,13 @@ func New(t testing.TB, opts Options) *Stack {
 		t.Fatal(err)
 	}
 	core := app.FromDB(cfg, log, gdb, keys)
-	if err := demo.Seed(context.Background(), gdb, core.Registry, core.Users, DemoPassword); err != nil {
+	if err := demo.Seed(context.Background(), gdb, core.Registry, core.Users, core.Escalation, DemoPassword); err != nil {
 		t.Fatal(err)
 	}
 	if opts.Notify != nil {
 		o := core.NotifyOptions()
 		opts.Notify(&o)
-		core.Notify = notify.New(o)
+		core.UseNotifier(notify.New(o))
 	}
 	s := &Stack{T: t, Core: core, Logs: logs, DBURL: u}
 	s.NATS, s.NC, s.JS = testenv.NATS(t)

@@ -1,0 +1,335 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/api/middleware"
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// listBodies: GET /api/v1/bodies?type=&jurisdiction= — the public register
+// of independent bodies.
+func (a *API) listBodies(c *fiber.Ctx) error {
+	all, err := a.Escalation.Bodies(c.UserContext(), false, strings.Clone(c.Query("type")), strings.Clone(c.Query("jurisdiction")))
+	if err != nil {
+		return err
+	}
+	items := make([]escalation.Body, len(all))
+	for i, b := range all {
+		items[i] = b.Public()
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// signingKeys: GET /.well-known/redress-signing-key — the keys that sign dossiers.
+func (a *API) signingKeys(c *fiber.Ctx) error {
+	keys, err := a.Escalation.PublicKeys(c.UserContext())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age=3600")
+	return c.JSON(fiber.Map{"keys": keys})
+}
+
+// adminBodies: GET /api/v1/admin/bodies — every body, inactive too, with its channels.
+func (a *API) adminBodies(c *fiber.Ctx) error {
+	all, err := a.Escalation.Bodies(c.UserContext(), true, strings.Clone(c.Query("type")), strings.Clone(c.Query("jurisdiction")))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": all})
+}
+
+// saveBody: POST /api/v1/admin/bodies and PUT /api/v1/admin/bodies/{id}.
+func (a *API) saveBody(c *fiber.Ctx) error {
+	var id *uuid.UUID
+	status := fiber.StatusCreated
+	if c.Method() == fiber.MethodPut {
+		v, err := uuidParam(c, "body")
+		if err != nil {
+			return err
+		}
+		id, status = &v, fiber.StatusOK
+	}
+	var in escalation.BodyInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	b, err := a.Escalation.SaveBody(c.UserContext(), id, in)
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(b)
+}
+
+// addBodyUser: POST /api/v1/admin/bodies/{id}/users {email, name, password}
+// — an account in the bodies' portal, seeing only this body's referrals.
+func (a *API) addBodyUser(c *fiber.Ctx) error {
+	id, err := uuidParam(c, "body")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Email     string   `json:"email"`
+		Name      string   `json:"name"`
+		Password  string   `json:"password"`
+		Languages []string `json:"languages"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if _, err := a.Escalation.Body(c.UserContext(), id); err != nil {
+		return err
+	}
+	var f fault.Fields
+	f.Text("name", req.Name, 1, 200)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	u, err := a.Users.Upsert(c.UserContext(), authNewBodyUser(req.Email, strings.TrimSpace(req.Name), req.Password, req.Languages, id))
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(u)
+}
+
+// escalateCase: POST /api/v1/cases/{id}/escalations {body_id, consent_scope, reason, legal_basis}.
+func (a *API) escalateCase(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req escalation.ReferralRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u := middleware.User(c)
+	r, err := a.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, UserID: &u.ID,
+		Role: u.Role, Supervisor: anyCaseRole(u.Role)}, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+// complainantEscalation: POST /api/v1/complainant/case/escalations {body_id, consent_scope, reason}.
+func (a *API) complainantEscalation(c *fiber.Ctx) error {
+	var req escalation.ReferralRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	r, err := a.Escalation.Refer(c.UserContext(), middleware.CaseID(c), escalation.Requester{Source: escalation.SourceComplainant}, req)
+	if err != nil {
+		return err
+	}
+	// The complainant sees where their case went, not the dossier or the staff's view.
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"id": r.ID, "body": r.Body, "status": r.Status,
+		"consent_scope": r.ConsentScope, "legal_basis": r.LegalBasis, "created_at": r.CreatedAt})
+}
+
+// caseReferrals: GET /api/v1/cases/{id}/referrals — with messages, disclosures and deliveries.
+func (a *API) caseReferrals(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := a.Grievance.Status(c.UserContext(), id); err != nil {
+		return err
+	}
+	items, err := a.Escalation.CaseReferrals(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// caseAndReferral reads {id} and {rid}.
+func caseAndReferral(c *fiber.Ctx) (uuid.UUID, uuid.UUID, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	rid, err := namedParam(c, "rid", "referral")
+	return id, rid, err
+}
+
+// organisationMessage: POST /api/v1/cases/{id}/referrals/{rid}/messages {body} — to the body.
+func (a *API) organisationMessage(c *fiber.Ctx) error {
+	id, rid, err := caseAndReferral(c)
+	if err != nil {
+		return err
+	}
+	var req escalation.MessageRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	m, err := a.Escalation.AddMessage(c.UserContext(), rid, &id, middleware.User(c).ID, false, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(m)
+}
+
+// requestDisclosure: POST /api/v1/cases/{id}/referrals/{rid}/identity-disclosures {legal_basis, reason}.
+func (a *API) requestDisclosure(c *fiber.Ctx) error {
+	id, rid, err := caseAndReferral(c)
+	if err != nil {
+		return err
+	}
+	var req escalation.DisclosureRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	d, err := a.Escalation.RequestDisclosure(c.UserContext(), id, rid, middleware.User(c).ID, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(d)
+}
+
+// approveDisclosure: POST /api/v1/cases/{id}/referrals/{rid}/identity-disclosures/{did}/approve.
+func (a *API) approveDisclosure(c *fiber.Ctx) error {
+	id, rid, err := caseAndReferral(c)
+	if err != nil {
+		return err
+	}
+	did, err := namedParam(c, "did", "identity disclosure")
+	if err != nil {
+		return err
+	}
+	d, err := a.Escalation.ApproveDisclosure(c.UserContext(), id, rid, did, middleware.User(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(d)
+}
+
+// bodyViewer is the signed-in body user.
+func bodyViewer(c *fiber.Ctx) *escalation.Viewer {
+	id := middleware.User(c).ID
+	return &escalation.Viewer{BodyUser: &id}
+}
+
+// listReferrals: GET /api/v1/referrals?status=&cursor=&limit= — the body's referrals, newest first.
+func (a *API) listReferrals(c *fiber.Ctx) error {
+	var f fault.Fields
+	limit := queryLimit(c, &f, 0)
+	cursor := grievance.PageArgs(&f, &limit, c.Query("cursor"))
+	if err := f.Err(); err != nil {
+		return err
+	}
+	page, err := a.Escalation.Referrals(c.UserContext(), middleware.User(c).ID, strings.Clone(c.Query("status")), cursor, limit)
+	if err != nil {
+		return err
+	}
+	return c.JSON(page)
+}
+
+// getReferral: GET /api/v1/referrals/{id} — the referral with its dossier.
+func (a *API) getReferral(c *fiber.Ctx) error {
+	id, err := uuidParam(c, "referral")
+	if err != nil {
+		return err
+	}
+	r, err := a.Escalation.Referral(c.UserContext(), id, bodyViewer(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+// referralDossier: GET /api/v1/referrals/{id}/dossier (the exact signed
+// JSON) and …/dossier.pdf, each with its signature in Redress-Signature.
+func (a *API) referralDossier(c *fiber.Ctx) error {
+	return a.dossierFile(c, bodyViewer(c), "referral")
+}
+
+// caseReferralDossier: the same for staff, under the case.
+func (a *API) caseReferralDossier(c *fiber.Ctx) error {
+	if _, _, err := caseAndReferral(c); err != nil {
+		return err
+	}
+	return a.dossierFile(c, nil, "")
+}
+
+func (a *API) dossierFile(c *fiber.Ctx, v *escalation.Viewer, idParam string) error {
+	var id uuid.UUID
+	var err error
+	if idParam != "" {
+		id, err = uuidParam(c, idParam)
+	} else {
+		id, err = namedParam(c, "rid", "referral")
+	}
+	if err != nil {
+		return err
+	}
+	pdf := strings.HasSuffix(c.Path(), ".pdf")
+	f, err := a.Escalation.DossierFile(c.UserContext(), id, v, pdf)
+	if err != nil {
+		return err
+	}
+	name, typ := f.Reference+"-dossier.json", fiber.MIMEApplicationJSON
+	if pdf {
+		name, typ = f.Reference+"-dossier.pdf", "application/pdf"
+	}
+	c.Set(fiber.HeaderContentType, typ)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Set("Redress-Signature", `alg="Ed25519", keyid="`+f.Signature.KeyID+`", sig="`+f.Signature.Value+`"`)
+	c.Set("Repr-Digest", "sha-256=:"+sha256Base64(f.Signature.SHA256)+":")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Send(f.Bytes)
+}
+
+// referralStatus: POST /api/v1/referrals/{id}/status {status, outcome}.
+func (a *API) referralStatus(c *fiber.Ctx) error {
+	id, err := uuidParam(c, "referral")
+	if err != nil {
+		return err
+	}
+	var req escalation.StatusRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	r, err := a.Escalation.SetStatus(c.UserContext(), id, middleware.User(c).ID, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}
+
+// bodyMessage: POST /api/v1/referrals/{id}/messages {body} — to the organisation.
+func (a *API) bodyMessage(c *fiber.Ctx) error {
+	id, err := uuidParam(c, "referral")
+	if err != nil {
+		return err
+	}
+	var req escalation.MessageRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	m, err := a.Escalation.AddMessage(c.UserContext(), id, nil, middleware.User(c).ID, true, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(m)
+}
+
+// sha256Base64 turns a hex SHA-256 into the base64 a Repr-Digest carries.
+func sha256Base64(hexSum string) string {
+	b, _ := hex.DecodeString(hexSum)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func authNewBodyUser(email, name, password string, langs []string, body uuid.UUID) auth.NewUser {
+	return auth.NewUser{Email: email, Name: name, Role: auth.RoleBody, Password: password, Languages: langs, BodyID: &body}
+}

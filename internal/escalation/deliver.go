@@ -1,0 +1,338 @@
+package escalation
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Webhooks owes a body's webhook endpoint a delivery (notify.Notifier): it
+// is signed (HMAC, Redress-Signature), retried with back-off and logged.
+type Webhooks interface {
+	OweBodyWebhook(ctx context.Context, bodyID, referralID, eventID uuid.UUID, subject string, payload []byte) (bool, error)
+}
+
+// ErrPoison marks an event no retry can fix; the worker dead-letters it.
+var ErrPoison = errors.New("escalation: event cannot be handled")
+
+// Package is what a body's webhook receives: the signed document as its
+// exact bytes (base64), with its signature, and for a dossier the PDF too.
+// Verify the Ed25519 signature over the decoded bytes with the key
+// published at /.well-known/redress-signing-key, then parse them.
+type Package struct {
+	Type         string     `json:"type"` // the event: redress.referral.made or …identity_disclosed
+	EventID      uuid.UUID  `json:"event_id"`
+	ReferralID   uuid.UUID  `json:"referral_id"`
+	Reference    string     `json:"reference"`
+	Document     string     `json:"document"` // dossier or identity_addendum
+	Content      string     `json:"content_base64"`
+	Signature    Signature  `json:"signature"`
+	PDF          string     `json:"pdf_base64,omitempty"`
+	PDFSignature *Signature `json:"pdf_signature,omitempty"`
+	PortalURL    string     `json:"portal_url"`
+}
+
+// HandleDelivery owes the body's webhook the referral's dossier or identity
+// addendum (the notifier sends the emails). It runs inside the transaction
+// that records the event as processed, so a redelivered event owes nothing twice.
+func (s *Service) HandleDelivery(ctx context.Context, env *events.Envelope) error {
+	if s.webhooks == nil {
+		return nil
+	}
+	var d events.Referral
+	if err := json.Unmarshal(env.Data, &d); err != nil {
+		return fmt.Errorf("%w: %v", ErrPoison, err)
+	}
+	rows, err := s.referralRows(ctx, `r.id = ?`, d.ReferralID)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("%w: referral %s does not exist", ErrPoison, d.ReferralID)
+	}
+	r := rows[0]
+	p := Package{Type: env.Type, EventID: env.ID, ReferralID: r.ID, Reference: r.Reference,
+		PortalURL: s.publicURL + "/referrals/" + r.ID.String()}
+	switch env.Type {
+	case events.ReferralMade:
+		f, err := s.DossierFile(ctx, r.ID, nil, false)
+		if err != nil {
+			return err
+		}
+		pdf, err := s.DossierFile(ctx, r.ID, nil, true)
+		if err != nil {
+			return err
+		}
+		p.Document, p.Content, p.Signature = "dossier", base64.StdEncoding.EncodeToString(f.Bytes), f.Signature
+		p.PDF, p.PDFSignature = base64.StdEncoding.EncodeToString(pdf.Bytes), &pdf.Signature
+	case events.ReferralIdentityDisclosed:
+		if d.DisclosureID == nil {
+			return fmt.Errorf("%w: no disclosure id", ErrPoison)
+		}
+		x, err := s.disclosure(ctx, r.ID, *d.DisclosureID)
+		if err != nil {
+			return err
+		}
+		if x.AddendumSignature == nil {
+			return fmt.Errorf("%w: disclosure %s was not approved", ErrPoison, x.ID)
+		}
+		p.Document, p.Content, p.Signature = "identity_addendum", base64.StdEncoding.EncodeToString(x.Addendum), *x.AddendumSignature
+	default:
+		return nil
+	}
+	payload, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	_, err = s.webhooks.OweBodyWebhook(ctx, r.BodyID, r.ID, env.ID, env.Type, payload)
+	return err
+}
+
+// Attachments are the signed files a body's email carries: for a dossier,
+// its JSON, its PDF and their signatures; for an identity addendum, the
+// addendum and its signature.
+func (s *Service) Attachments(ctx context.Context, referralID, document string) ([]Attachment, error) {
+	id, err := uuid.Parse(referralID)
+	if err != nil {
+		return nil, fmt.Errorf("escalation: attachments: %w", err)
+	}
+	var out []Attachment
+	sigFile := func(name string, sig Signature) error {
+		b, err := json.MarshalIndent(sig, "", "  ")
+		out = append(out, Attachment{Name: name, ContentType: "application/json", Data: b})
+		return err
+	}
+	switch document {
+	case "dossier":
+		f, err := s.DossierFile(ctx, id, nil, false)
+		if err != nil {
+			return nil, err
+		}
+		pdf, err := s.DossierFile(ctx, id, nil, true)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Attachment{Name: f.Reference + "-dossier.json", ContentType: "application/json", Data: f.Bytes},
+			Attachment{Name: f.Reference + "-dossier.pdf", ContentType: "application/pdf", Data: pdf.Bytes})
+		if err := sigFile(f.Reference+"-dossier.json.sig.json", f.Signature); err != nil {
+			return nil, err
+		}
+		if err := sigFile(f.Reference+"-dossier.pdf.sig.json", pdf.Signature); err != nil {
+			return nil, err
+		}
+	case "identity_addendum":
+		all, err := s.disclosures(ctx, id, true)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range all {
+			if x.AddendumSignature != nil {
+				out = append(out, Attachment{Name: "identity-addendum.json", ContentType: "application/json", Data: x.Addendum})
+				if err := sigFile("identity-addendum.json.sig.json", *x.AddendumSignature); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Attachment is a file for an email (notify.Attachment has the same shape).
+type Attachment struct {
+	Name, ContentType string
+	Data              []byte
+}
+
+// Delivery is how a referral's document reached its body.
+type Delivery struct {
+	Channel      string     `json:"channel"`  // webhook or email
+	Document     string     `json:"document"` // dossier or identity_addendum
+	Status       string     `json:"status"`   // pending, delivered/sent, failed, gave_up, skipped
+	Attempts     int        `json:"attempts"`
+	ResponseCode *int       `json:"response_code,omitempty"`
+	Error        *string    `json:"error,omitempty"`
+	NextAttempt  *time.Time `json:"next_attempt_at,omitempty"`
+	DoneAt       *time.Time `json:"done_at,omitempty"`
+}
+
+func (s *Service) deliveries(ctx context.Context, referralID uuid.UUID) ([]Delivery, error) {
+	var out []Delivery
+	if err := db.Conn(ctx, s.db).Raw(`
+		SELECT 'webhook' AS channel, CASE WHEN subject = ? THEN 'identity_addendum' ELSE 'dossier' END AS document,
+		       status, attempt AS attempts, response_code, error,
+		       CASE WHEN status IN ('pending', 'failed') THEN next_attempt_at END AS next_attempt, delivered_at AS done_at
+		  FROM webhook_deliveries WHERE referral_id = ?
+		UNION ALL
+		SELECT 'email', data->>'document', status, attempt, NULL, error,
+		       CASE WHEN status IN ('pending', 'failed') THEN next_attempt_at END, sent_at
+		  FROM notifications_sent
+		 WHERE case_id = (SELECT case_id FROM referrals WHERE id = ?) AND recipient_kind = 'body' AND data->>'referral_id' = ?
+		 ORDER BY 1, 2`, events.ReferralIdentityDisclosed, referralID, referralID, referralID.String()).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("escalation: deliveries: %w", err)
+	}
+	for i := range out {
+		out[i].NextAttempt, out[i].DoneAt = utc(out[i].NextAttempt), utc(out[i].DoneAt)
+	}
+	if out == nil {
+		out = []Delivery{}
+	}
+	return out, nil
+}
+
+// policyBodyType is the type of body a missed statutory deadline goes to.
+var policyBodyType = map[string]string{
+	"gdpr_reply":          DataProtection,
+	"incident_report":     MarketSurveillance,
+	"provider_notice":     MarketSurveillance,
+	"suspension_decision": MarketSurveillance,
+	"acknowledge":         WhistleblowingChannel,
+	"feedback":            WhistleblowingChannel,
+}
+
+// HandleRequest turns an escalation by policy into a referral: a missed
+// statutory deadline (redress.escalation.requested, from the SLA sweeper)
+// or a possible serious incident triaged P0 (redress.case.triaged). The
+// referral is anonymous: nothing identifying leaves without the
+// complainant's consent. With no active body of the right type, the
+// request stays open, in the case record, for a supervisor.
+func (s *Service) HandleRequest(ctx context.Context, env *events.Envelope) error {
+	var reqID uuid.UUID
+	switch env.Type {
+	case events.EscalationRequested:
+		var d struct {
+			RequestID uuid.UUID `json:"escalation_request_id"`
+		}
+		if err := json.Unmarshal(env.Data, &d); err != nil || d.RequestID == uuid.Nil {
+			return fmt.Errorf("%w: no escalation request id", ErrPoison)
+		}
+		reqID = d.RequestID
+	case events.CaseTriaged:
+		id, err := s.incidentRequest(ctx, env)
+		if err != nil || id == uuid.Nil {
+			return err
+		}
+		reqID = id
+	default:
+		return nil
+	}
+	return s.referByPolicy(ctx, reqID)
+}
+
+// incidentRequest opens the escalation request of an incident case now P0.
+func (s *Service) incidentRequest(ctx context.Context, env *events.Envelope) (uuid.UUID, error) {
+	var c struct {
+		Kind     string
+		Priority *string
+	}
+	conn := db.Conn(ctx, s.db)
+	if err := conn.Raw(`SELECT kind, priority FROM cases WHERE id = ?`, env.CaseID).Scan(&c).Error; err != nil {
+		return uuid.Nil, fmt.Errorf("escalation: case: %w", err)
+	}
+	if c.Kind == "" {
+		return uuid.Nil, fmt.Errorf("%w: case %s does not exist", ErrPoison, env.CaseID)
+	}
+	if c.Kind != "incident" || c.Priority == nil || *c.Priority != "P0" {
+		return uuid.Nil, nil
+	}
+	if err := s.lockCase(ctx, env.CaseID); err != nil {
+		return uuid.Nil, err
+	}
+	var row struct{ ID uuid.UUID }
+	if err := conn.Raw(`INSERT INTO escalation_requests (case_id, source, clock, reason)
+		VALUES (?, 'incident', 'incident_report', 'a possible serious incident was triaged P0')
+		ON CONFLICT DO NOTHING RETURNING id`, env.CaseID).Scan(&row).Error; err != nil {
+		return uuid.Nil, fmt.Errorf("escalation: incident request: %w", err)
+	}
+	id := row.ID
+	if id == uuid.Nil {
+		return uuid.Nil, nil // asked for already
+	}
+	_, err := audit.Append(ctx, s.db, audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
+		Action: "escalation.requested", Data: map[string]any{"escalation_request_id": id, "source": SourceIncident,
+			"clock": "incident_report"}})
+	return id, err
+}
+
+func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
+	var r struct {
+		CaseID     uuid.UUID
+		Source     string
+		Clock      *string
+		Rule       *string
+		Reason     string
+		Status     string
+		ReferralID *uuid.UUID
+	}
+	conn := db.Conn(ctx, s.db)
+	if err := conn.Raw(`SELECT case_id, source, clock, rule::text AS rule, reason, status, referral_id
+		FROM escalation_requests WHERE id = ?`, reqID).Scan(&r).Error; err != nil {
+		return fmt.Errorf("escalation: request: %w", err)
+	}
+	if r.CaseID == uuid.Nil {
+		return fmt.Errorf("%w: escalation request %s does not exist", ErrPoison, reqID)
+	}
+	if r.Status != "open" || r.ReferralID != nil {
+		return nil
+	}
+	if err := s.lockCase(ctx, r.CaseID); err != nil {
+		return err
+	}
+	clock := ""
+	if r.Clock != nil {
+		clock = *r.Clock
+	}
+	typ, ok := policyBodyType[clock]
+	if !ok {
+		typ = MarketSurveillance
+		if r.Source != SourceIncident {
+			s.log.Warn("escalation request names no clock a body type answers for", "request_id", reqID, "clock", clock)
+			return nil
+		}
+	}
+	body, err := s.bodyFor(ctx, typ, s.jurisdiction)
+	if err != nil {
+		return err
+	}
+	if body == nil {
+		if err := conn.Exec(`UPDATE escalation_requests SET body_type = ? WHERE id = ?`, typ, reqID).Error; err != nil {
+			return fmt.Errorf("escalation: request: %w", err)
+		}
+		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorSystem,
+			Action: "escalation.no_body", Data: map[string]any{"escalation_request_id": reqID, "body_type": typ}})
+		return err
+	}
+	legal, reason := body.LegalBases[0], r.Reason
+	if r.Rule != nil {
+		var rule struct {
+			Source string `json:"source"`
+			Period string `json:"period"`
+		}
+		if json.Unmarshal([]byte(*r.Rule), &rule) == nil && rule.Source != "" {
+			legal = rule.Source
+			reason = fmt.Sprintf("The organisation missed a deadline the law sets (%s: %s), and its policy refers such cases to an independent body.",
+				rule.Source, rule.Period)
+		}
+	}
+	if r.Source == SourceIncident {
+		legal = "AI Act (Regulation 2024/1689) art. 73"
+		reason = "A possible serious incident involving an AI system was triaged P0; the organisation's policy reports it at once."
+	}
+	_, err = s.refer(ctx, r.CaseID, body.ID, Requester{Source: r.Source, RequestID: &reqID},
+		ReferralRequest{BodyID: body.ID.String(), ConsentScope: Anonymous, Reason: reason, LegalBasis: legal})
+	if fault.Is(err, fault.Conflict) {
+		// Already with that body (a complainant or staff referral): this request is answered by it.
+		return conn.Exec(`UPDATE escalation_requests SET status = 'referred', referral_id = (SELECT id FROM referrals
+			WHERE case_id = ? AND body_id = ? AND status <> 'closed') WHERE id = ?`, r.CaseID, body.ID, reqID).Error
+	}
+	return err
+}

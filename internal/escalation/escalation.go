@@ -1,0 +1,83 @@
+// Package escalation takes a case to an independent body: the register of
+// bodies, referrals with their signed dossiers, what a body does with them
+// in its portal, and identities disclosed after the fact.
+//
+// A referral is made in one transaction with the case's record: the
+// dossier is built from the case as it stands, redacted as the consent
+// allows, signed with Ed25519 (JSON and PDF), sealed at rest, and an
+// outbox event asks the worker to deliver it. Nothing is sent from a
+// handler.
+package escalation
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/seal"
+)
+
+// Cases is what escalation needs of the case service.
+type Cases interface {
+	Get(ctx context.Context, id uuid.UUID) (*grievance.Detail, error)
+	CheckWorker(ctx context.Context, caseID uuid.UUID, by grievance.Author, supervisor bool) error
+}
+
+// Options configure the service.
+type Options struct {
+	DB    *gorm.DB
+	Keys  *seal.Keyring
+	Cases Cases
+	// Endpoints makes bodies' webhook endpoints; nil refuses webhook_url.
+	Endpoints Endpoints
+	// Webhooks owes bodies' webhooks their documents; nil sends none.
+	Webhooks Webhooks
+	// PublicURL is the base of the portal links sent to bodies.
+	PublicURL string
+	// Organisation names who runs the mechanism, in every dossier.
+	Organisation string
+	// Jurisdiction is where the organisation is: a body of the same
+	// jurisdiction is preferred for referrals made by policy.
+	Jurisdiction string
+	Log          *slog.Logger
+}
+
+// Service is the escalation service.
+type Service struct {
+	db           *gorm.DB
+	keys         *seal.Keyring
+	cases        Cases
+	endpoints    Endpoints
+	webhooks     Webhooks
+	publicURL    string
+	organisation string
+	jurisdiction string
+	log          *slog.Logger
+
+	keyMu sync.Mutex
+	key   *signingKey
+}
+
+// New returns the service.
+func New(o Options) *Service {
+	s := &Service{db: o.DB, keys: o.Keys, cases: o.Cases, endpoints: o.Endpoints, webhooks: o.Webhooks,
+		publicURL: o.PublicURL, organisation: o.Organisation,
+		jurisdiction: o.Jurisdiction, log: o.Log}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.organisation == "" {
+		s.organisation = "The organisation running this Redress instance"
+	}
+	if s.jurisdiction == "" {
+		s.jurisdiction = "EU"
+	}
+	if s.publicURL == "" {
+		s.publicURL = "http://127.0.0.1:8080"
+	}
+	return s
+}

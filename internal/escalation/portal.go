@@ -1,0 +1,571 @@
+package escalation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Viewer is who reads a referral: a body's user sees only their body's
+// referrals; staff (BodyUser nil) see every referral of a case.
+type Viewer struct {
+	BodyUser *uuid.UUID
+}
+
+// BodyRef names a body in a referral.
+type BodyRef struct {
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
+	Type string    `json:"type"`
+}
+
+// Referral is a referral as its body and staff see it.
+type Referral struct {
+	ID            uuid.UUID  `json:"id"`
+	CaseID        uuid.UUID  `json:"case_id"`
+	Reference     string     `json:"reference"`
+	Body          BodyRef    `json:"body"`
+	Source        string     `json:"source"`
+	RequestedBy   *uuid.UUID `json:"requested_by,omitempty"` // staff only
+	Reason        string     `json:"reason"`
+	LegalBasis    string     `json:"legal_basis"`
+	ConsentScope  string     `json:"consent_scope"`
+	Status        string     `json:"status"`
+	Outcome       *string    `json:"outcome"`
+	StatusAt      time.Time  `json:"status_at"`
+	CreatedAt     time.Time  `json:"created_at"`
+	ClosedAt      *time.Time `json:"closed_at"`
+	FirstOpenedAt *time.Time `json:"first_opened_at"`
+	// AllowedStatuses are the statuses the body may set next.
+	AllowedStatuses []string `json:"allowed_statuses"`
+	// The dossier as signed (verify its bytes from …/dossier), the PDF's
+	// signature, and the redaction log.
+	Dossier          json.RawMessage `json:"dossier,omitempty"`
+	DossierSignature Signature       `json:"dossier_signature"`
+	PDFSignature     Signature       `json:"pdf_signature"`
+	Redactions       json.RawMessage `json:"redaction_log"`
+	Messages         []Message       `json:"messages"`
+	Disclosures      []Disclosure    `json:"identity_disclosures"`
+	// Deliveries: how the dossier reached the body (staff only).
+	Deliveries []Delivery `json:"deliveries,omitempty"`
+}
+
+// Message is a message between a body and the organisation.
+type Message struct {
+	ID         uuid.UUID  `json:"id"`
+	AuthorKind string     `json:"author_kind"` // body or organisation
+	AuthorID   *uuid.UUID `json:"author_id,omitempty"`
+	Body       string     `json:"body"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+type referralRow struct {
+	ID               uuid.UUID
+	CaseID           uuid.UUID
+	Reference        string
+	BodyID           uuid.UUID
+	BodyName         string
+	BodyType         string
+	Source           string
+	RequestedBy      *uuid.UUID
+	ReasonEnc        []byte
+	LegalBasis       string
+	ConsentScope     string
+	Status           string
+	OutcomeEnc       []byte
+	StatusAt         time.Time
+	CreatedAt        time.Time
+	ClosedAt         *time.Time
+	FirstOpenedAt    *time.Time
+	KeyID            string
+	DossierSHA256    []byte `gorm:"column:dossier_sha256"`
+	DossierSignature []byte
+	PDFSHA256        []byte `gorm:"column:pdf_sha256"`
+	PDFSignature     []byte `gorm:"column:pdf_signature"`
+	Redactions       string
+}
+
+const referralColumns = `r.id, r.case_id, c.reference, r.body_id, b.name AS body_name, b.type AS body_type, r.source,
+	r.requested_by, r.reason_enc, r.legal_basis, r.consent_scope, r.status, r.outcome_enc, r.status_at, r.created_at,
+	r.closed_at, r.first_opened_at, r.key_id, r.dossier_sha256, r.dossier_signature, r.pdf_sha256, r.pdf_signature,
+	r.redactions::text AS redactions
+	FROM referrals r JOIN cases c ON c.id = r.case_id JOIN bodies b ON b.id = r.body_id`
+
+// visible is the SQL that limits a body's user to their body's referrals.
+const visible = `(?::uuid IS NULL OR r.body_id = (SELECT body_id FROM users WHERE id = ? AND role = 'body' AND active))`
+
+func viewerArgs(v *Viewer) []any {
+	if v == nil || v.BodyUser == nil {
+		return []any{nil, nil}
+	}
+	return []any{*v.BodyUser, *v.BodyUser}
+}
+
+var errReferralNotFound = fault.New(fault.NotFound, "referral_not_found", "No referral with that id was made to you.")
+
+func (s *Service) referralRows(ctx context.Context, where string, args ...any) ([]referralRow, error) {
+	var rows []referralRow
+	if err := db.Conn(ctx, s.db).Raw(`SELECT `+referralColumns+` WHERE `+where+` ORDER BY r.created_at, r.id`, args...).
+		Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("escalation: referrals: %w", err)
+	}
+	return rows, nil
+}
+
+func (s *Service) view(r referralRow, forStaff bool) (*Referral, error) {
+	out := &Referral{ID: r.ID, CaseID: r.CaseID, Reference: r.Reference, Body: BodyRef{r.BodyID, r.BodyName, r.BodyType},
+		Source: r.Source, LegalBasis: r.LegalBasis, ConsentScope: r.ConsentScope, Status: r.Status,
+		StatusAt: r.StatusAt.UTC(), CreatedAt: r.CreatedAt.UTC(), ClosedAt: utc(r.ClosedAt), FirstOpenedAt: utc(r.FirstOpenedAt),
+		AllowedStatuses:  append([]string{}, Transitions[r.Status]...),
+		DossierSignature: signature(r.KeyID, r.DossierSignature, r.DossierSHA256),
+		PDFSignature:     signature(r.KeyID, r.PDFSignature, r.PDFSHA256), Redactions: json.RawMessage(r.Redactions),
+		Messages: []Message{}, Disclosures: []Disclosure{}}
+	if forStaff {
+		out.RequestedBy = r.RequestedBy
+	}
+	var err error
+	if out.Reason, err = s.keys.OpenString(purposeReason(r.ID), r.ReasonEnc); err != nil {
+		return nil, fmt.Errorf("escalation: open reason: %w", err)
+	}
+	if r.OutcomeEnc != nil {
+		o, err := s.keys.OpenString(purposeOutcome(r.ID), r.OutcomeEnc)
+		if err != nil {
+			return nil, fmt.Errorf("escalation: open outcome: %w", err)
+		}
+		out.Outcome = &o
+	}
+	return out, nil
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// Referral returns one referral with its dossier, messages and disclosures;
+// a body's user opening it the first time is recorded.
+func (s *Service) Referral(ctx context.Context, id uuid.UUID, v *Viewer) (*Referral, error) {
+	rows, err := s.referralRows(ctx, `r.id = ? AND `+visible, append([]any{id}, viewerArgs(v)...)...)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, errReferralNotFound
+	}
+	staff := v == nil || v.BodyUser == nil
+	out, err := s.view(rows[0], staff)
+	if err != nil {
+		return nil, err
+	}
+	if out.Dossier, _, err = s.document(ctx, id, purposeDossier, "dossier_enc"); err != nil {
+		return nil, err
+	}
+	if !staff {
+		// A body reads the reason as its dossier has it: redacted as the consent allows.
+		var d struct {
+			Referral ReferralFact `json:"referral"`
+		}
+		if err := json.Unmarshal(out.Dossier, &d); err != nil {
+			return nil, fmt.Errorf("escalation: dossier: %w", err)
+		}
+		out.Reason = d.Referral.Reason
+	}
+	if out.Messages, err = s.messages(ctx, id, staff); err != nil {
+		return nil, err
+	}
+	if out.Disclosures, err = s.disclosures(ctx, id, staff); err != nil {
+		return nil, err
+	}
+	if staff {
+		if out.Deliveries, err = s.deliveries(ctx, id); err != nil {
+			return nil, err
+		}
+	} else if rows[0].FirstOpenedAt == nil {
+		if err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+			if err := s.lockCase(ctx, rows[0].CaseID); err != nil {
+				return err
+			}
+			res := db.Conn(ctx, s.db).Exec(`UPDATE referrals SET first_opened_at = now() WHERE id = ? AND first_opened_at IS NULL`, id)
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error
+			}
+			_, err := audit.Append(ctx, s.db, audit.Event{CaseID: rows[0].CaseID, ActorKind: audit.ActorBody, ActorID: v.BodyUser,
+				Action: "referral.opened", Public: true, Data: map[string]any{"referral_id": id, "body": rows[0].BodyName}})
+			return err
+		}); err != nil {
+			return nil, fmt.Errorf("escalation: opened: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// document opens a sealed document of a referral.
+func (s *Service) document(ctx context.Context, id uuid.UUID, purpose func(uuid.UUID) string, column string) ([]byte, string, error) {
+	var row struct {
+		Doc   []byte
+		KeyID string
+	}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT `+column+` AS doc, key_id FROM referrals WHERE id = ?`, id).Scan(&row).Error; err != nil {
+		return nil, "", fmt.Errorf("escalation: document: %w", err)
+	}
+	b, err := s.keys.Open(purpose(id), row.Doc)
+	if err != nil {
+		return nil, "", fmt.Errorf("escalation: open document: %w", err)
+	}
+	return b, row.KeyID, nil
+}
+
+// File is a signed document to download.
+type File struct {
+	Bytes     []byte
+	Signature Signature
+	Reference string
+}
+
+// DossierFile returns the dossier's exact signed bytes (pdf: the PDF).
+func (s *Service) DossierFile(ctx context.Context, id uuid.UUID, v *Viewer, pdf bool) (*File, error) {
+	rows, err := s.referralRows(ctx, `r.id = ? AND `+visible, append([]any{id}, viewerArgs(v)...)...)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, errReferralNotFound
+	}
+	r := rows[0]
+	purpose, column, sig, sum := purposeDossier, "dossier_enc", r.DossierSignature, r.DossierSHA256
+	if pdf {
+		purpose, column, sig, sum = purposePDF, "pdf_enc", r.PDFSignature, r.PDFSHA256
+	}
+	b, kid, err := s.document(ctx, id, purpose, column)
+	if err != nil {
+		return nil, err
+	}
+	return &File{Bytes: b, Signature: signature(kid, sig, sum), Reference: r.Reference}, nil
+}
+
+// ReferralSummary is a referral in a body's list.
+type ReferralSummary struct {
+	ID           uuid.UUID `json:"id"`
+	Reference    string    `json:"reference"`
+	Kind         string    `json:"kind"`
+	Source       string    `json:"source"`
+	LegalBasis   string    `json:"legal_basis"`
+	ConsentScope string    `json:"consent_scope"`
+	Status       string    `json:"status"`
+	StatusAt     time.Time `json:"status_at"`
+	CreatedAt    time.Time `json:"created_at"`
+	Opened       bool      `json:"opened"`
+}
+
+// Referrals lists the referrals to a body's user's body, newest first,
+// optionally of one status, keyset-paginated.
+func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status string, cursor *grievance.Cursor, limit int) (*grievance.Page[ReferralSummary], error) {
+	if status != "" {
+		var f fault.Fields
+		if !f.OneOf("status", status, append([]string{StatusSent}, BodyStatuses...), false) {
+			return nil, f.Err()
+		}
+	}
+	var items []ReferralSummary
+	q := `SELECT r.id, c.reference, c.kind, r.source, r.legal_basis, r.consent_scope, r.status, r.status_at, r.created_at,
+	             r.first_opened_at IS NOT NULL AS opened
+	        FROM referrals r JOIN cases c ON c.id = r.case_id
+	       WHERE r.body_id = (SELECT body_id FROM users WHERE id = ? AND role = 'body' AND active)
+	         AND (? = '' OR r.status = ?)`
+	args := []any{bodyUser, status, status}
+	if cursor != nil {
+		q += ` AND (r.created_at, r.id) < (?, ?)`
+		args = append(args, cursor.At, cursor.ID)
+	}
+	q += ` ORDER BY r.created_at DESC, r.id DESC LIMIT ?`
+	args = append(args, limit+1)
+	if err := db.Conn(ctx, s.db).Raw(q, args...).Scan(&items).Error; err != nil {
+		return nil, fmt.Errorf("escalation: list referrals: %w", err)
+	}
+	for i := range items {
+		items[i].StatusAt, items[i].CreatedAt = items[i].StatusAt.UTC(), items[i].CreatedAt.UTC()
+	}
+	return grievance.NewPage(items, limit, func(r ReferralSummary) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID }), nil
+}
+
+// CaseReferrals lists a case's referrals for staff, oldest first, without dossiers.
+func (s *Service) CaseReferrals(ctx context.Context, caseID uuid.UUID) ([]Referral, error) {
+	rows, err := s.referralRows(ctx, `r.case_id = ?`, caseID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Referral, 0, len(rows))
+	for _, r := range rows {
+		v, err := s.view(r, true)
+		if err != nil {
+			return nil, err
+		}
+		if v.Messages, err = s.messages(ctx, r.ID, true); err != nil {
+			return nil, err
+		}
+		if v.Disclosures, err = s.disclosures(ctx, r.ID, true); err != nil {
+			return nil, err
+		}
+		if v.Deliveries, err = s.deliveries(ctx, r.ID); err != nil {
+			return nil, err
+		}
+		out = append(out, *v)
+	}
+	return out, nil
+}
+
+// StatusRequest is POST /api/v1/referrals/{id}/status.
+type StatusRequest struct {
+	Status  string `json:"status"`
+	Outcome string `json:"outcome"`
+}
+
+// SetStatus records a body's status for a referral (and, when it closes
+// it, its outcome): on the case's record and the complainant's timeline.
+func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUID, req StatusRequest) (*Referral, error) {
+	var f fault.Fields
+	f.OneOf("status", req.Status, BodyStatuses, true)
+	req.Outcome = strings.TrimSpace(req.Outcome)
+	if req.Status == StatusClosed {
+		f.Text("outcome", req.Outcome, 1, 4000)
+	} else {
+		f.Text("outcome", req.Outcome, 0, 4000)
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	v := &Viewer{BodyUser: &bodyUser}
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		r, err := s.lockReferral(ctx, id, v)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(Transitions[r.Status], req.Status) {
+			return fault.New(fault.Conflict, "illegal_transition", fmt.Sprintf("A referral that is %s cannot become %s; it can become: %s.",
+				r.Status, req.Status, orNothing(Transitions[r.Status])))
+		}
+		var outcome []byte
+		if req.Outcome != "" {
+			if outcome, err = s.keys.SealString(purposeOutcome(id), req.Outcome); err != nil {
+				return err
+			}
+		}
+		conn := db.Conn(ctx, s.db)
+		if outcome != nil { // first: a closed referral has an outcome (CHECK)
+			if err := conn.Exec(`UPDATE referrals SET outcome_enc = ? WHERE id = ?`, outcome, id).Error; err != nil {
+				return fmt.Errorf("escalation: outcome: %w", err)
+			}
+		}
+		if err := conn.Exec(`UPDATE referrals SET status = ?, status_at = now(),
+			closed_at = CASE WHEN ? = 'closed' THEN now() END WHERE id = ?`, req.Status, req.Status, id).Error; err != nil {
+			return fmt.Errorf("escalation: status: %w", err)
+		}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
+			Action: "referral." + req.Status, Public: true, Data: map[string]any{"referral_id": id, "body": r.BodyName,
+				"status": req.Status, "from": r.Status}}); err != nil {
+			return err
+		}
+		_, err = outbox.Add(ctx, s.db, events.ReferralUpdated, r.CaseID, events.Referral{ReferralID: id, BodyID: r.BodyID,
+			Status: req.Status})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Referral(ctx, id, v)
+}
+
+func orNothing(s []string) string {
+	if len(s) == 0 {
+		return "nothing (it is closed)"
+	}
+	return strings.Join(s, ", ")
+}
+
+// lockCase locks a case's row: every write to a case's record takes it first.
+func (s *Service) lockCase(ctx context.Context, caseID uuid.UUID) error {
+	if err := db.Conn(ctx, s.db).Exec(`SELECT 1 FROM cases WHERE id = ? FOR UPDATE`, caseID).Error; err != nil {
+		return fmt.Errorf("escalation: lock case: %w", err)
+	}
+	return nil
+}
+
+// lockReferral locks the referral's case, then reads the referral, as
+// every write on a case does (case rows first).
+func (s *Service) lockReferral(ctx context.Context, id uuid.UUID, v *Viewer) (*referralRow, error) {
+	var row struct{ CaseID uuid.UUID }
+	conn := db.Conn(ctx, s.db)
+	if err := conn.Raw(`SELECT case_id FROM referrals WHERE id = ?`, id).Scan(&row).Error; err != nil {
+		return nil, fmt.Errorf("escalation: referral: %w", err)
+	}
+	caseID := row.CaseID
+	if caseID == uuid.Nil {
+		return nil, errReferralNotFound
+	}
+	if err := s.lockCase(ctx, caseID); err != nil {
+		return nil, err
+	}
+	if err := conn.Exec(`SELECT 1 FROM referrals WHERE id = ? FOR UPDATE`, id).Error; err != nil {
+		return nil, fmt.Errorf("escalation: lock referral: %w", err)
+	}
+	rows, err := s.referralRows(ctx, `r.id = ? AND `+visible, append([]any{id}, viewerArgs(v)...)...)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, errReferralNotFound
+	}
+	return &rows[0], nil
+}
+
+// MessageRequest is a message about a referral.
+type MessageRequest struct {
+	Body string `json:"body"`
+}
+
+// AddMessage records a message between the body and the organisation:
+// fromBody for a body's user (on their body's referral), else staff of
+// the organisation (on the case's referral caseID).
+func (s *Service) AddMessage(ctx context.Context, id uuid.UUID, caseID *uuid.UUID, user uuid.UUID, fromBody bool, req MessageRequest) (*Message, error) {
+	var f fault.Fields
+	req.Body = strings.TrimSpace(req.Body)
+	f.Text("body", req.Body, 1, 10000)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	var v *Viewer
+	kind, actor := "organisation", audit.ActorStaff
+	if fromBody {
+		v, kind, actor = &Viewer{BodyUser: &user}, "body", audit.ActorBody
+	}
+	msg := &Message{ID: uuid.New(), AuthorKind: kind, AuthorID: &user, Body: req.Body}
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		r, err := s.lockReferral(ctx, id, v)
+		if err != nil {
+			return err
+		}
+		if caseID != nil && r.CaseID != *caseID {
+			return errReferralNotFound
+		}
+		sealed, err := s.keys.SealString(purposeMessage(msg.ID), req.Body)
+		if err != nil {
+			return err
+		}
+		if err := db.Conn(ctx, s.db).Raw(`INSERT INTO referral_messages (id, referral_id, author_kind, author_id, body_enc)
+			VALUES (?, ?, ?, ?, ?) RETURNING created_at`, msg.ID, id, kind, user, sealed).Scan(&msg.CreatedAt).Error; err != nil {
+			return fmt.Errorf("escalation: message: %w", err)
+		}
+		// What a body does is on the complainant's timeline; the
+		// organisation's answers are in the case record.
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: r.CaseID, ActorKind: actor, ActorID: &user,
+			Action: "referral.message", Public: fromBody, Data: map[string]any{"referral_id": id, "body": r.BodyName,
+				"author": kind}}); err != nil {
+			return err
+		}
+		_, err = outbox.Add(ctx, s.db, events.ReferralMessage, r.CaseID, events.Referral{ReferralID: id, BodyID: r.BodyID,
+			Author: kind})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	msg.CreatedAt = msg.CreatedAt.UTC()
+	return msg, nil
+}
+
+func (s *Service) messages(ctx context.Context, id uuid.UUID, forStaff bool) ([]Message, error) {
+	var rows []struct {
+		ID         uuid.UUID
+		AuthorKind string
+		AuthorID   uuid.UUID
+		BodyEnc    []byte
+		CreatedAt  time.Time
+	}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT id, author_kind, author_id, body_enc, created_at FROM referral_messages
+		WHERE referral_id = ? ORDER BY created_at, id`, id).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("escalation: messages: %w", err)
+	}
+	out := make([]Message, len(rows))
+	for i, r := range rows {
+		body, err := s.keys.OpenString(purposeMessage(r.ID), r.BodyEnc)
+		if err != nil {
+			return nil, fmt.Errorf("escalation: open message: %w", err)
+		}
+		out[i] = Message{ID: r.ID, AuthorKind: r.AuthorKind, Body: body, CreatedAt: r.CreatedAt.UTC()}
+		// A body sees its own people, and the organisation as such.
+		if forStaff || r.AuthorKind == "body" {
+			id := r.AuthorID
+			out[i].AuthorID = &id
+		}
+	}
+	return out, nil
+}
+
+// ComplainantReferral is a referral as the complainant sees it: where their
+// case went, with what consent, what the body has done, and any disclosure
+// of their identity (they are told before it happens).
+type ComplainantReferral struct {
+	ID           uuid.UUID  `json:"id"`
+	Body         BodyRef    `json:"body"`
+	Source       string     `json:"source"`
+	LegalBasis   string     `json:"legal_basis"`
+	ConsentScope string     `json:"consent_scope"`
+	Status       string     `json:"status"`
+	Outcome      *string    `json:"outcome"`
+	StatusAt     time.Time  `json:"status_at"`
+	CreatedAt    time.Time  `json:"created_at"`
+	ClosedAt     *time.Time `json:"closed_at"`
+	// IdentityDisclosures: legal basis, when they were told, and whether it was made.
+	IdentityDisclosures []ComplainantDisclosure `json:"identity_disclosures"`
+}
+
+// ComplainantDisclosure is a disclosure of the complainant's identity.
+type ComplainantDisclosure struct {
+	LegalBasis  string     `json:"legal_basis"`
+	NoticeAt    time.Time  `json:"notified_at"`
+	Status      string     `json:"status"`
+	DisclosedAt *time.Time `json:"disclosed_at"`
+}
+
+// ForComplainant lists a case's referrals for its complainant.
+func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) ([]ComplainantReferral, error) {
+	rows, err := s.referralRows(ctx, `r.case_id = ?`, caseID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ComplainantReferral, 0, len(rows))
+	for _, r := range rows {
+		v, err := s.view(r, false)
+		if err != nil {
+			return nil, err
+		}
+		ds, err := s.disclosures(ctx, r.ID, true)
+		if err != nil {
+			return nil, err
+		}
+		cr := ComplainantReferral{ID: v.ID, Body: v.Body, Source: v.Source, LegalBasis: v.LegalBasis,
+			ConsentScope: v.ConsentScope, Status: v.Status, Outcome: v.Outcome, StatusAt: v.StatusAt, CreatedAt: v.CreatedAt,
+			ClosedAt: v.ClosedAt, IdentityDisclosures: []ComplainantDisclosure{}}
+		for _, d := range ds {
+			cr.IdentityDisclosures = append(cr.IdentityDisclosures, ComplainantDisclosure{LegalBasis: d.LegalBasis,
+				NoticeAt: d.NoticeAt, Status: d.Status, DisclosedAt: d.ApprovedAt})
+		}
+		out = append(out, cr)
+	}
+	return out, nil
+}

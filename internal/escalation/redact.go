@@ -1,0 +1,214 @@
+package escalation
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Masked replaces identifying words in the dossier's free text.
+const Masked = "[withheld]"
+
+// Redact applies a consent scope to a dossier built with everything, and
+// logs each thing withheld or masked:
+//   - always: internal notes stay inside, staff are named by role;
+//   - identity_withheld: the complainant's and representative's identity and
+//     contact details are withheld, and masked wherever they appear in free
+//     text (the description, messages, reasons...); evidence file names and
+//     descriptions are withheld, and
+//     the decision reference is withheld (it points at the person in the
+//     organisation's records);
+//   - anonymous: also the AI decision's inputs and output, and the words of
+//     the messages (a writing style can identify).
+func Redact(d *Dossier, scope string) {
+	log := &d.Redactions
+	defer mergeLog(log)
+	add := func(field, action, reason string, n int) {
+		*log = append(*log, Redaction{Field: field, Action: action, Reason: reason, Count: n})
+	}
+	add("handling.messages", "withheld", "internal notes stay with the organisation; only messages with the complainant are shown", 0)
+	add("chronology.actor", "withheld", "staff are named by role, not by person", 0)
+	if scope == IdentityShared {
+		return
+	}
+	const why = "the complainant did not consent to sharing their identity"
+	tokens := identifiers(d.Complainant)
+	if c := d.Complainant; c != nil {
+		for _, f := range []struct{ name, v string }{{"complainant.name", c.Name}, {"complainant.email", c.Email},
+			{"complainant.phone", c.Phone}, {"complainant.address", c.Address},
+			{"complainant.preferred_channel", c.PreferredChannel}, {"complainant.representative_name", c.RepresentativeName},
+			{"complainant.representative_organisation", c.RepresentativeOrg},
+			{"complainant.representative_email", c.RepresentativeEmail},
+			{"complainant.representative_mandate", c.RepresentativeMandate}} {
+			if f.v != "" {
+				add(f.name, "withheld", why, 0)
+			}
+		}
+		d.Complainant = nil
+	}
+	mask := func(field string, s *string) {
+		if s == nil {
+			return
+		}
+		out, n := maskText(*s, tokens)
+		if n > 0 {
+			*s = out
+			add(field, "masked", "words that identify the complainant were replaced by "+Masked, n)
+		}
+	}
+	mask("case.description", &d.Case.Description)
+	mask("case.desired_outcome", &d.Case.DesiredOutcome)
+	mask("referral.reason", &d.Referral.Reason)
+	mask("classification.rationale", d.Classification.Rationale)
+	mask("contested_decision.decision_reference", d.Contested.DecisionReference)
+	mask("contested_decision.output", d.Contested.Output)
+	mask("contested_decision.oversight_detail", d.Contested.OversightDetail)
+	for i := range d.Contested.Inputs {
+		mask("contested_decision.inputs", &d.Contested.Inputs[i])
+	}
+	for i := range d.Handling.Messages {
+		mask("handling.messages.body", &d.Handling.Messages[i].Body)
+	}
+	for i := range d.Handling.Decisions {
+		mask("handling.decisions.rationale", &d.Handling.Decisions[i].Rationale)
+		mask("handling.decisions.signposting", &d.Handling.Decisions[i].Signposting)
+	}
+	for i := range d.Remedies {
+		mask("remedies.description", &d.Remedies[i].Description)
+		mask("remedies.reason", &d.Remedies[i].Reason)
+	}
+	if d.Contested.DecisionReference != nil {
+		d.Contested.DecisionReference = nil
+		add("contested_decision.decision_reference", "withheld",
+			"it points at the person in the organisation's records; the body may ask the organisation for it", 0)
+	}
+	withheldFiles := 0
+	for i := range d.Evidence {
+		if d.Evidence[i].Filename != nil || d.Evidence[i].Description != nil {
+			withheldFiles++
+		}
+		d.Evidence[i].Filename, d.Evidence[i].Description = nil, nil
+	}
+	if withheldFiles > 0 {
+		add("evidence.filename", "withheld", "file names and descriptions can identify the complainant; the hashes stay", withheldFiles)
+	}
+	if scope != Anonymous {
+		return
+	}
+	const anon = "anonymous referral: nothing that could point back at the person"
+	if len(d.Contested.Inputs) > 0 || d.Contested.Output != nil {
+		d.Contested.Inputs, d.Contested.Output = nil, nil
+		add("contested_decision.inputs", "withheld", anon+" (the inputs and output are about the person)", 0)
+	}
+	if n := len(d.Handling.Messages); n > 0 {
+		for i := range d.Handling.Messages {
+			d.Handling.Messages[i].Body = Masked
+		}
+		add("handling.messages.body", "withheld", anon+" (the words of a message can identify its writer); dates kept", n)
+	}
+}
+
+// mergeLog merges the entries of one field and action into one line.
+func mergeLog(log *[]Redaction) {
+	merged := (*log)[:0]
+	for _, r := range *log {
+		if i := slices.IndexFunc(merged, func(m Redaction) bool { return m.Field == r.Field && m.Action == r.Action }); i >= 0 {
+			merged[i].Count += r.Count
+			continue
+		}
+		merged = append(merged, r)
+	}
+	*log = merged
+}
+
+// identifiers are the words a masked text must not hold: names (whole and
+// each part of three letters or more), addresses, email addresses and
+// their local parts, and phone numbers whatever their separators.
+func identifiers(c *ComplainantFacts) []*regexp.Regexp {
+	if c == nil {
+		return nil
+	}
+	var words []string
+	for _, name := range []string{c.Name, c.RepresentativeName} {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		words = append(words, name)
+		for _, part := range strings.FieldsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }) {
+			if utf8.RuneCountInString(part) >= 3 {
+				words = append(words, part)
+			}
+		}
+	}
+	for _, e := range []string{c.Email, c.RepresentativeEmail} {
+		if e = strings.TrimSpace(e); e != "" {
+			words = append(words, e)
+			if local, _, ok := strings.Cut(e, "@"); ok && utf8.RuneCountInString(local) >= 3 {
+				words = append(words, local)
+			}
+		}
+	}
+	if a := strings.TrimSpace(c.Address); a != "" {
+		words = append(words, a)
+	}
+	// Longest first, so a full name is masked whole before its parts.
+	slices.SortFunc(words, func(a, b string) int { return len(b) - len(a) })
+	var out []*regexp.Regexp
+	for _, w := range slices.Compact(words) {
+		out = append(out, regexp.MustCompile(`(?i)`+regexp.QuoteMeta(w)))
+	}
+	var digits []string
+	for _, r := range c.Phone {
+		if r >= '0' && r <= '9' {
+			digits = append(digits, string(r))
+		}
+	}
+	if len(digits) >= 6 {
+		out = append(out, regexp.MustCompile(`\+?`+strings.Join(digits, `[\s().\-/]*`)))
+	}
+	return out
+}
+
+// maskText replaces each identifier found as a whole word in s (not inside
+// a longer word) and returns how many it replaced.
+func maskText(s string, ids []*regexp.Regexp) (string, int) {
+	total := 0
+	for _, re := range ids {
+		locs := re.FindAllStringIndex(s, -1)
+		if len(locs) == 0 {
+			continue
+		}
+		var b strings.Builder
+		last := 0
+		for _, l := range locs {
+			if !boundary(s, l[0], l[1]) {
+				continue
+			}
+			b.WriteString(s[last:l[0]])
+			b.WriteString(Masked)
+			last = l[1]
+			total++
+		}
+		b.WriteString(s[last:])
+		s = b.String()
+	}
+	return s, total
+}
+
+func boundary(s string, start, end int) bool {
+	word := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+	if start > 0 {
+		if r, _ := utf8.DecodeLastRuneInString(s[:start]); word(r) {
+			return false
+		}
+	}
+	if end < len(s) {
+		if r, _ := utf8.DecodeRuneInString(s[end:]); word(r) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,452 @@
+package escalation
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Consent scopes: what of the complainant's identity a referral carries.
+const (
+	IdentityShared   = "identity_shared"   // name and contact details go to the body
+	IdentityWithheld = "identity_withheld" // no identity; the body writes through the organisation
+	Anonymous        = "anonymous"         // and nothing that could point back at the person
+)
+
+// ConsentScopes in order of what they share.
+var ConsentScopes = []string{IdentityShared, IdentityWithheld, Anonymous}
+
+// Sources of a referral.
+const (
+	SourceComplainant = "complainant"
+	SourceStaff       = "staff"
+	SourceSLABreach   = "sla_breach"
+	SourceIncident    = "incident"
+)
+
+// Referral statuses, set by the body.
+const (
+	StatusSent                 = "sent"
+	StatusReceived             = "received"
+	StatusInvestigating        = "investigating"
+	StatusInformationRequested = "information_requested"
+	StatusClosed               = "closed"
+)
+
+// Statuses a body may set.
+var BodyStatuses = []string{StatusReceived, StatusInvestigating, StatusInformationRequested, StatusClosed}
+
+// Transitions a body may make; the database's referral_transitions holds
+// the same (a test checks).
+var Transitions = map[string][]string{
+	StatusSent:                 {StatusReceived, StatusInvestigating, StatusInformationRequested, StatusClosed},
+	StatusReceived:             {StatusInvestigating, StatusInformationRequested, StatusClosed},
+	StatusInvestigating:        {StatusInformationRequested, StatusClosed},
+	StatusInformationRequested: {StatusInvestigating, StatusClosed},
+}
+
+// ReferralRequest asks for a referral: POST /api/v1/cases/{id}/escalations
+// (staff) and POST /api/v1/complainant/case/escalations (the complainant,
+// whose legal basis is the body's own).
+type ReferralRequest struct {
+	BodyID       string `json:"body_id"`
+	ConsentScope string `json:"consent_scope"`
+	Reason       string `json:"reason"`
+	LegalBasis   string `json:"legal_basis"`
+}
+
+// Requester is who asks: the complainant, a staff member, or the system.
+type Requester struct {
+	Source     string
+	UserID     *uuid.UUID // staff
+	Role       string     // staff role
+	Supervisor bool       // may act on any case
+	// RequestID is the escalation request (by policy) this referral answers.
+	RequestID *uuid.UUID
+}
+
+func purposeReason(id uuid.UUID) string   { return "referral.reason:" + id.String() }
+func purposeOutcome(id uuid.UUID) string  { return "referral.outcome:" + id.String() }
+func purposeDossier(id uuid.UUID) string  { return "referral.dossier:" + id.String() }
+func purposePDF(id uuid.UUID) string      { return "referral.pdf:" + id.String() }
+func purposeMessage(id uuid.UUID) string  { return "referral.message:" + id.String() }
+func purposeAddendum(id uuid.UUID) string { return "referral.addendum:" + id.String() }
+
+func (r *ReferralRequest) validate(by Requester) (uuid.UUID, error) {
+	var f fault.Fields
+	var bodyID uuid.UUID
+	if r.BodyID == "" {
+		f.Add("body_id", "required", "is required: the id of a body from GET /api/v1/bodies")
+	} else if id, err := uuid.Parse(r.BodyID); err != nil {
+		f.Add("body_id", "invalid", "must be the id of a body from GET /api/v1/bodies")
+	} else {
+		bodyID = id
+	}
+	f.OneOf("consent_scope", r.ConsentScope, ConsentScopes, true)
+	r.Reason, r.LegalBasis = strings.TrimSpace(r.Reason), strings.TrimSpace(r.LegalBasis)
+	switch by.Source {
+	case SourceComplainant:
+		f.Text("reason", r.Reason, 0, 4000)
+		if r.LegalBasis != "" {
+			f.Add("legal_basis", "not_allowed", "is set from the body's own legal basis; leave it out")
+		}
+	default:
+		f.Text("reason", r.Reason, 1, 4000)
+		f.Text("legal_basis", r.LegalBasis, 1, 500)
+		// Only the complainant consents to their identity going out; staff
+		// who need it to go use the disclosure procedure (Directive 2019/1937 art. 16).
+		if by.Source == SourceStaff && r.ConsentScope == IdentityShared {
+			f.Add("consent_scope", "consent_required", "only the complainant can share their identity with a body; "+
+				"refer with identity_withheld or anonymous, and disclose the identity later with a legal basis, a second "+
+				"approver and notice to the complainant")
+		}
+	}
+	return bodyID, f.Err()
+}
+
+// Refer makes a referral of a case to a body, in one transaction: the
+// dossier built, redacted, signed and sealed, an entry on the case's
+// record (public: the complainant sees where their case went) and the
+// event the worker delivers it on.
+func (s *Service) Refer(ctx context.Context, caseID uuid.UUID, by Requester, req ReferralRequest) (*Referral, error) {
+	bodyID, err := req.validate(by)
+	if err != nil {
+		return nil, err
+	}
+	var id uuid.UUID
+	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
+		var err error
+		id, err = s.refer(ctx, caseID, bodyID, by, req)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Referral(ctx, id, nil)
+}
+
+func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Requester, req ReferralRequest) (uuid.UUID, error) {
+	conn := db.Conn(ctx, s.db)
+	if by.Source == SourceStaff {
+		if err := s.cases.CheckWorker(ctx, caseID, grievance.Author{Kind: audit.ActorStaff, ID: by.UserID}, by.Supervisor); err != nil {
+			return uuid.Nil, err
+		}
+	} else {
+		var n int64
+		if err := conn.Raw(`SELECT count(*) FROM (SELECT 1 FROM cases WHERE id = ? FOR UPDATE) c`, caseID).Scan(&n).Error; err != nil {
+			return uuid.Nil, fmt.Errorf("escalation: lock case: %w", err)
+		}
+		if n == 0 {
+			return uuid.Nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+		}
+	}
+	body, err := s.Body(ctx, bodyID)
+	if fault.Is(err, fault.NotFound) || (err == nil && !body.Active) {
+		var f fault.Fields
+		f.Add("body_id", "unknown", "no active body has that id: see GET /api/v1/bodies")
+		return uuid.Nil, f.Err()
+	}
+	if err != nil {
+		return uuid.Nil, err
+	}
+	var open int64
+	if err := conn.Raw(`SELECT count(*) FROM referrals WHERE case_id = ? AND body_id = ? AND status <> 'closed'`,
+		caseID, bodyID).Scan(&open).Error; err != nil {
+		return uuid.Nil, fmt.Errorf("escalation: open referrals: %w", err)
+	}
+	if open > 0 {
+		return uuid.Nil, fault.New(fault.Conflict, "already_referred",
+			fmt.Sprintf("The case is already with %s; follow that referral, or wait until the body closes it.", body.Name))
+	}
+	legal := req.LegalBasis
+	if legal == "" {
+		legal = body.LegalBases[0]
+	}
+	reason := req.Reason
+	if reason == "" {
+		reason = "The complainant asked for their case to be referred to this body."
+	}
+	id := uuid.New()
+	d, err := s.buildDossier(ctx, caseID, id, body, ReferralFact{Source: by.Source, RequestedBy: requestedBy(by),
+		Reason: reason, LegalBasis: legal, ConsentScope: req.ConsentScope})
+	if err != nil {
+		return uuid.Nil, err
+	}
+	doc, err := json.Marshal(d)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	pdf, err := RenderPDF(d)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("escalation: render dossier: %w", err)
+	}
+	kid, docSig, err := s.sign(ctx, doc)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	_, pdfSig, err := s.sign(ctx, pdf)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	docSum, pdfSum := sha256.Sum256(doc), sha256.Sum256(pdf)
+	sealedReason, err := s.keys.SealString(purposeReason(id), reason)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	sealedDoc, err := s.keys.Seal(purposeDossier(id), doc)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	sealedPDF, err := s.keys.Seal(purposePDF(id), pdf)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	redactions, err := json.Marshal(d.Redactions)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	err = conn.Exec(`INSERT INTO referrals (id, case_id, body_id, source, requested_by, reason_enc, legal_basis,
+		consent_scope, key_id, dossier_enc, dossier_sha256, dossier_signature, pdf_enc, pdf_sha256, pdf_signature, redactions)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, caseID, bodyID, by.Source, staffID(by), sealedReason, legal, req.ConsentScope, kid, sealedDoc, docSum[:],
+		docSig, sealedPDF, pdfSum[:], pdfSig, string(redactions)).Error
+	if db.IsUniqueViolation(err) {
+		return uuid.Nil, fault.New(fault.Conflict, "already_referred", "The case is already with that body.")
+	}
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("escalation: referral: %w", err)
+	}
+	if by.RequestID != nil {
+		if err := conn.Exec(`UPDATE escalation_requests SET referral_id = ?, status = 'referred' WHERE id = ?`,
+			id, *by.RequestID).Error; err != nil {
+			return uuid.Nil, fmt.Errorf("escalation: request referred: %w", err)
+		}
+	}
+	actor := audit.Event{CaseID: caseID, ActorKind: actorKind(by), ActorID: staffID(by), Action: "referral.made", Public: true,
+		Data: map[string]any{"referral_id": id, "body": body.Name, "body_type": body.Type, "source": by.Source,
+			"consent_scope": req.ConsentScope, "legal_basis": legal, "dossier_sha256": fmt.Sprintf("%x", docSum)}}
+	if _, err := audit.Append(ctx, s.db, actor); err != nil {
+		return uuid.Nil, err
+	}
+	if _, err := outbox.Add(ctx, s.db, events.ReferralMade, caseID, events.Referral{ReferralID: id, BodyID: bodyID,
+		Source: by.Source, ConsentScope: req.ConsentScope}); err != nil {
+		return uuid.Nil, err
+	}
+	return id, nil
+}
+
+func requestedBy(by Requester) string {
+	switch by.Source {
+	case SourceStaff:
+		return by.Role
+	case SourceComplainant:
+		return "complainant"
+	}
+	return "system"
+}
+
+func staffID(by Requester) *uuid.UUID {
+	if by.Source == SourceStaff {
+		return by.UserID
+	}
+	return nil
+}
+
+func actorKind(by Requester) string {
+	switch by.Source {
+	case SourceStaff:
+		return audit.ActorStaff
+	case SourceComplainant:
+		return audit.ActorComplainant
+	}
+	return audit.ActorSystem
+}
+
+// buildDossier gathers the case as it stands, then redacts it as the consent allows.
+func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID, body *Body, ref ReferralFact) (*Dossier, error) {
+	c, err := s.cases.Get(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	d := &Dossier{Schema: Schema, ReferralID: referralID.String(), GeneratedAt: now, Organisation: s.organisation,
+		Body:     DossierBody{ID: body.ID.String(), Name: body.Name, Type: body.Type, Jurisdiction: body.Jurisdiction},
+		Referral: ref,
+		Case: CaseFacts{Reference: c.Reference, Kind: c.Kind, Status: c.Status, Priority: c.Priority, Language: c.Language,
+			FiledAnonymous: c.Anonymous, SubmittedAt: c.SubmittedAt, AcknowledgedAt: c.AcknowledgedAt,
+			Description: c.Description, DesiredOutcome: c.DesiredOutcome},
+		Contested: ContestedDecision{SystemOther: c.AISystemOther, DecisionReference: c.DecisionReference,
+			DecisionDate: c.DecisionDate, InformedOfAI: c.InformedOfAI},
+		Classification: ClassificationFact{Rights: nonNil(c.Classification.Rights), HarmTypes: nonNil(c.Classification.HarmTypes),
+			Mechanisms: nonNil(c.Classification.Mechanisms), HarmStatus: c.Classification.HarmStatus,
+			Scale: c.Classification.Scale, Scope: c.Classification.Scope, Irremediability: c.Classification.Irremediability,
+			Rationale: c.Classification.Rationale, PriorityReasons: c.Classification.PriorityReasons},
+		Chronology: []ChronologyEntry{}, Deadlines: []DeadlineFact{}, Remedies: []RemedyFact{}, Evidence: []EvidenceFact{},
+		Redactions: []Redaction{},
+	}
+	if len(d.Classification.PriorityReasons) == 0 {
+		d.Classification.PriorityReasons = json.RawMessage("[]")
+	}
+	var inc struct {
+		IncidentAwareAt *time.Time
+		IncidentSubtype *string
+	}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT incident_aware_at, incident_subtype FROM cases WHERE id = ?`, caseID).
+		Scan(&inc).Error; err != nil {
+		return nil, fmt.Errorf("escalation: incident: %w", err)
+	}
+	if inc.IncidentAwareAt != nil {
+		t := inc.IncidentAwareAt.UTC()
+		d.Case.IncidentAwareAt, d.Case.IncidentSubtype = &t, inc.IncidentSubtype
+	}
+	if c.AISystemID != nil {
+		var sys SystemFacts
+		if err := db.Conn(ctx, s.db).Raw(`SELECT name, provider, version, purpose, risk_area, eu_database_id AS eu_database_id
+			FROM ai_systems WHERE id = ?`, *c.AISystemID).Scan(&sys).Error; err != nil {
+			return nil, fmt.Errorf("escalation: ai system: %w", err)
+		}
+		d.AISystem = &sys
+	}
+	if a := c.AIDecision; a != nil {
+		d.Contested.SystemVersion, d.Contested.Inputs, d.Contested.Output = &a.SystemVersion, a.Inputs, &a.Output
+		d.Contested.SolelyAutomated, d.Contested.HumanOversight = &a.SolelyAutomated, &a.HumanOversight
+		d.Contested.OversightDetail, d.Contested.PersonInformed = &a.OversightDetail, &a.PersonInformed
+		if a.DecisionReference != nil {
+			d.Contested.DecisionReference = a.DecisionReference
+		}
+		if a.DecisionDate != nil {
+			d.Contested.DecisionDate = a.DecisionDate
+		}
+	}
+	entries, err := audit.Entries(ctx, s.db, caseID)
+	if err != nil {
+		return nil, err
+	}
+	roles, err := s.actorRoles(ctx, entries)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		d.Chronology = append(d.Chronology, ChronologyEntry{Seq: e.Seq, At: e.At.UTC(), Actor: roles(e), Action: e.Action})
+	}
+	for _, k := range c.DueDates {
+		d.Deadlines = append(d.Deadlines, DeadlineFact{Clock: k.Clock, StartedAt: k.StartedAt.UTC(), DueAt: k.DueAt,
+			SatisfiedAt: k.SatisfiedAt, BreachedAt: k.BreachedAt, Paused: k.Paused, Rule: k.Rule, State: clockState(k)})
+	}
+	h := &d.Handling
+	h.Decisions, h.Messages = []DecisionFact{}, []MessageFact{}
+	for _, x := range c.Decisions {
+		df := DecisionFact{Stage: x.Stage, Outcome: x.Outcome, Status: x.Status, Rationale: x.Rationale,
+			Signposting: x.Signposting, Deployer: x.Involvement.Deployer, Provider: x.Involvement.Provider,
+			DecidedAt: x.CreatedAt.UTC(), FinalAt: x.FinalAt}
+		if x.Explanation != nil {
+			if df.Explanation, err = json.Marshal(x.Explanation); err != nil {
+				return nil, err
+			}
+		}
+		h.Decisions = append(h.Decisions, df)
+	}
+	if c.Appeal.AppealedAt != nil {
+		h.Appeal = &AppealFact{AppealedAt: c.Appeal.AppealedAt, State: c.Appeal.State}
+	}
+	h.RootCause, h.ClosedAt = c.RootCause, c.ClosedAt
+	for _, m := range c.Messages {
+		if m.Visibility == "internal" {
+			continue
+		}
+		author := "staff"
+		if m.AuthorKind == audit.ActorComplainant {
+			author = "complainant"
+		}
+		h.Messages = append(h.Messages, MessageFact{At: m.CreatedAt.UTC(), Author: author, Body: m.Body})
+	}
+	for _, r := range c.Remedies {
+		if r.Status == "proposed" {
+			continue // a draft the complainant never saw
+		}
+		d.Remedies = append(d.Remedies, RemedyFact{Form: r.Form, Subtype: r.Subtype, Description: r.Description,
+			Responsible: r.Responsible, Amount: r.Amount, Currency: r.Currency, Status: r.Status, DueAt: r.DueAt.UTC(),
+			OfferedAt: r.OfferedAt, RespondedAt: r.RespondedAt, ImplementedAt: r.ImplementedAt, VerifiedAt: r.VerifiedAt,
+			Reason: r.Reason, Systemic: r.SystemicIssueID != nil})
+	}
+	for _, e := range c.Evidence {
+		name, desc := e.Filename, e.Description
+		d.Evidence = append(d.Evidence, EvidenceFact{ID: e.ID.String(), SHA256: e.SHA256, SizeBytes: e.SizeBytes,
+			MediaType: e.MediaType, Source: e.Source, AddedAt: e.CreatedAt.UTC(), Filename: &name, Description: &desc})
+	}
+	if c.Contact != nil || c.Representative != nil {
+		d.Complainant = &ComplainantFacts{}
+		if k := c.Contact; k != nil {
+			d.Complainant.Name, d.Complainant.Email, d.Complainant.Phone = k.Name, k.Email, k.Phone
+			d.Complainant.Address, d.Complainant.PreferredChannel = k.Address, k.PreferredChannel
+		}
+		if r := c.Representative; r != nil {
+			d.Complainant.RepresentativeName, d.Complainant.RepresentativeOrg = r.Name, r.Organisation
+			d.Complainant.RepresentativeEmail, d.Complainant.RepresentativeMandate = r.Email, r.Mandate
+		}
+	}
+	Redact(d, ref.ConsentScope)
+	return d, nil
+}
+
+// actorRoles returns how the dossier names an entry's actor: by role, never by person.
+func (s *Service) actorRoles(ctx context.Context, entries []audit.Entry) (func(audit.Entry) string, error) {
+	ids := []uuid.UUID{}
+	for _, e := range entries {
+		if e.ActorID != nil {
+			ids = append(ids, *e.ActorID)
+		}
+	}
+	role := map[uuid.UUID]string{}
+	if len(ids) > 0 {
+		var rows []struct {
+			ID   uuid.UUID
+			Role string
+		}
+		if err := db.Conn(ctx, s.db).Raw(`SELECT id, role FROM users WHERE id IN ?`, ids).Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("escalation: actor roles: %w", err)
+		}
+		for _, r := range rows {
+			role[r.ID] = r.Role
+		}
+	}
+	return func(e audit.Entry) string {
+		if e.ActorID != nil && role[*e.ActorID] != "" {
+			return role[*e.ActorID]
+		}
+		return e.ActorKind
+	}, nil
+}
+
+func clockState(k grievance.DueDate) string {
+	switch {
+	case k.SatisfiedAt != nil && k.BreachedAt != nil:
+		return "met_late"
+	case k.SatisfiedAt != nil:
+		return "met"
+	case k.BreachedAt != nil:
+		return "breached"
+	case k.Paused:
+		return "paused"
+	}
+	return "running"
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

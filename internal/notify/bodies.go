@@ -1,0 +1,118 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/platform/db"
+)
+
+// CreateBodyEndpoint gives an independent body a webhook endpoint of its
+// own (escalation.Endpoints): signed like every endpoint, it receives the
+// body's referrals and nothing else. An empty secret is generated and
+// returned, once.
+func (n *Notifier) CreateBodyEndpoint(ctx context.Context, bodyID uuid.UUID, rawURL, secret string) (uuid.UUID, string, error) {
+	e, err := n.CreateEndpoint(ctx, rawURL, secret, nil)
+	if err != nil {
+		return uuid.Nil, "", err
+	}
+	if err := db.Conn(ctx, n.db).Exec(`UPDATE webhook_endpoints SET body_id = ? WHERE id = ?`, bodyID, e.ID).Error; err != nil {
+		return uuid.Nil, "", fmt.Errorf("notify: body endpoint: %w", err)
+	}
+	return e.ID, e.Secret, nil
+}
+
+// DetachBodyEndpoint switches a body's endpoint off and frees the body for
+// a new one; its delivery log stays.
+func (n *Notifier) DetachBodyEndpoint(ctx context.Context, bodyID uuid.UUID) error {
+	if err := db.Conn(ctx, n.db).Exec(`UPDATE webhook_endpoints SET body_id = NULL, active = false WHERE body_id = ?`,
+		bodyID).Error; err != nil {
+		return fmt.Errorf("notify: detach body endpoint: %w", err)
+	}
+	return nil
+}
+
+// OweBodyWebhook owes the body's active endpoint, if it has one, a delivery
+// of payload for a referral's event; it is sent, retried and logged like
+// every webhook. It reports whether one was owed.
+func (n *Notifier) OweBodyWebhook(ctx context.Context, bodyID, referralID, eventID uuid.UUID, subject string, payload []byte) (bool, error) {
+	res := db.Conn(ctx, n.db).Exec(`INSERT INTO webhook_deliveries (endpoint_id, event_id, subject, payload, referral_id)
+		SELECT id, ?, ?, ?, ? FROM webhook_endpoints WHERE body_id = ? AND active
+		ON CONFLICT (endpoint_id, event_id) DO NOTHING`, eventID, subject, payload, referralID, bodyID)
+	if res.Error != nil {
+		return false, fmt.Errorf("notify: owe body delivery: %w", res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
+
+// referralMail owes the emails of a referral's events: the body's own
+// address gets a new dossier or an identity addendum with the signed files
+// attached; the body's users are told of those and of the organisation's
+// messages; who holds the case (else the supervisors) hears of what the
+// body did. Emails carry the reference, the body's name and the status,
+// never the dossier's content (only the body's own copy, attached).
+func (n *Notifier) referralMail(ctx context.Context, env *events.Envelope, c *caseInfo, data mailData) error {
+	var d events.Referral
+	if err := decode(env, &d); err != nil {
+		return err
+	}
+	var b struct {
+		Name  string
+		Email *string
+	}
+	if err := db.Conn(ctx, n.db).Raw(`SELECT name, email FROM bodies WHERE id = ?`, d.BodyID).Scan(&b).Error; err != nil {
+		return fmt.Errorf("notify: body: %w", err)
+	}
+	data.Body, data.ReferralID, data.Status = b.Name, d.ReferralID.String(), d.Status
+	var bodyUsers, holders []uuid.UUID
+	switch {
+	case env.Type == events.ReferralMade || env.Type == events.ReferralIdentityDisclosed:
+		data.Document = "dossier"
+		if env.Type == events.ReferralIdentityDisclosed {
+			data.Document = "identity_addendum"
+		}
+		if b.Email != nil {
+			if err := n.owe(ctx, env, RecipientBody, d.BodyID.String(), TemplateBodyReferral, data); err != nil {
+				return err
+			}
+		}
+		bodyUsers = []uuid.UUID{}
+	case env.Type == events.ReferralMessage && d.Author == "organisation":
+		data.Document = "message"
+		bodyUsers = []uuid.UUID{}
+	default: // the body's status or message
+		data.Document = "status"
+		if env.Type == events.ReferralMessage {
+			data.Document = "message"
+		}
+		var err error
+		if holders, err = n.holders(ctx, c); err != nil {
+			return err
+		}
+		if len(holders) == 0 {
+			if holders, err = n.supervisors(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	if bodyUsers != nil {
+		if err := db.Conn(ctx, n.db).Raw(`SELECT id FROM users WHERE body_id = ? AND role = 'body' AND active ORDER BY id`,
+			d.BodyID).Scan(&bodyUsers).Error; err != nil {
+			return fmt.Errorf("notify: body users: %w", err)
+		}
+	}
+	for _, id := range bodyUsers {
+		if err := n.owe(ctx, env, RecipientStaff, id.String(), TemplateBodyReferral, data); err != nil {
+			return err
+		}
+	}
+	for _, id := range holders {
+		if err := n.owe(ctx, env, RecipientStaff, id.String(), TemplateStaffReferral, data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
