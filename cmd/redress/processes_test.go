@@ -16,8 +16,8 @@ import (
 
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
-	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/demo"
+	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/sla"
 	"github.com/redresshq/redress/internal/testenv"
