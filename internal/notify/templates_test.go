@@ -13,7 +13,8 @@ func TestEveryLanguageHasEveryTemplate(t *testing.T) {
 	tpl := MustTemplates()
 	want := tpl.Names(FallbackLanguage)
 	all := []string{TemplateComplainantNews, TemplateStaffNewCase, TemplateStaffAssigned, TemplateStaffReply, TemplateStaffSLAWarning,
-		TemplateStaffSLABreach, TemplateSystemicAlert, TemplateStaffRemedyAnswered, TemplateStaffEvidence}
+		TemplateStaffSLABreach, TemplateSystemicAlert, TemplateStaffRemedyAnswered, TemplateStaffEvidence,
+		TemplateStaffReferral, TemplateBodyReferral}
 	slices.Sort(all)
 	if !slices.Equal(want, all) {
 		t.Fatalf("English templates %v, want %v", want, all)
@@ -112,6 +113,11 @@ func TestTemplatesRenderInEveryLanguage(t *testing.T) {
 					if strings.Contains(body, staffOnly) {
 						t.Errorf("%s/%s shows %q to the complainant", lang, name, staffOnly)
 					}
+				}
+			case TemplateBodyReferral:
+				// A body's people get the referral in their portal, never the organisation's case page.
+				if !strings.Contains(body, "/referrals/") || strings.Contains(body, v.CaseURL) {
+					t.Errorf("%s/%s: a body gets the portal link, never the staff page:\n%s", lang, name, body)
 				}
 			default:
 				if !strings.Contains(body, "https://redress.example.org/cases/8d0e6f7a-1b2c-4d3e-9f80-1a2b3c4d5e6f") {
