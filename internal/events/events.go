@@ -45,7 +45,21 @@ const (
 	SystemicLinked   = "redress.systemic.linked"
 	SystemicUnlinked = "redress.systemic.unlinked"
 	SystemicAlert    = "redress.systemic.alert"
+	// IncidentTaskDone: a task of a serious incident was done (IncidentTask
+	// data): a report to the market surveillance authority, the notice to
+	// the AI system's provider, or the decision whether to suspend it.
+	IncidentTaskDone = "redress.incident.task_done"
 )
+
+// IncidentTask is the data of IncidentTaskDone: codes and times only, never
+// the note.
+type IncidentTask struct {
+	Task       string     `json:"task"`
+	Clock      string     `json:"clock,omitempty"`
+	DoneAt     time.Time  `json:"done_at"`
+	Outcome    string     `json:"outcome,omitempty"` // suspension_decision: suspend or continue
+	AISystemID *uuid.UUID `json:"ai_system_id,omitempty"`
+}
 
 // Remedy is the data of the remedy events.
 type Remedy struct {
