@@ -64,6 +64,8 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/cases/:id/assign", staff, supervisors, a.assignCase, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/clocks/:clock/extension", staff, caseWorkers, a.noticeExtension, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/incident", staff, caseWorkers, a.recordIncident, nil},
+		// The holder, or a supervisor or admin (checked by the domain: incidents.go).
+		{fiber.MethodPost, "/api/v1/cases/:id/incident/tasks/:task", staff, caseWorkers, a.completeIncidentTask, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/decision", staff, claimers, a.decideCase, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/decision/approve", staff, supervisors, a.approveDecision, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/remedies", staff, caseWorkers, a.proposeRemedies, nil},

@@ -336,8 +336,19 @@ type candidate struct {
 // that are still running, recording what ended them (acknowledged,
 // responded, decided, withdrawn …).
 func (s *Service) End(ctx context.Context, caseID uuid.UUID, by string, names ...string) error {
+	return s.EndAt(ctx, caseID, by, time.Time{}, names...)
+}
+
+// EndAt is End with the moment the clocks were satisfied, when that was
+// earlier than now: a serious incident's provider was told yesterday and
+// the task recorded today (grievance.CompleteIncidentTask). A zero at is now.
+func (s *Service) EndAt(ctx context.Context, caseID uuid.UUID, by string, at time.Time, names ...string) error {
 	which := ``
-	args := []any{by, caseID}
+	var when any
+	if !at.IsZero() {
+		when = at.UTC()
+	}
+	args := []any{when, by, caseID}
 	if len(names) > 0 {
 		which = ` AND clock IN ?`
 		args = append(args, names)
@@ -345,7 +356,7 @@ func (s *Service) End(ctx context.Context, caseID uuid.UUID, by string, names ..
 	// The subquery sees the clocks as they were before this statement, so
 	// the ones it ends are left out by name.
 	if err := db.Conn(ctx, s.db).Exec(`WITH ended AS (
-		UPDATE case_clocks SET satisfied_at = now(), satisfied_by = ?, next_fire_at = NULL
+		UPDATE case_clocks SET satisfied_at = COALESCE(?::timestamptz, now()), satisfied_by = ?, next_fire_at = NULL
 		 WHERE case_id = ? AND satisfied_at IS NULL`+which+` RETURNING clock)
 		UPDATE cases SET next_due_at = (SELECT min(k.due_at) FROM case_clocks k WHERE k.case_id = cases.id
 		        AND k.satisfied_at IS NULL AND k.clock NOT IN (SELECT clock FROM ended))

@@ -54,6 +54,10 @@ const (
 	ReferralMessage           = "redress.referral.message"
 	ReferralIdentityRequested = "redress.referral.identity_requested"
 	ReferralIdentityDisclosed = "redress.referral.identity_disclosed"
+	// IncidentTaskDone: a task of a serious incident was done (IncidentTask
+	// data): a report to the market surveillance authority, the notice to
+	// the AI system's provider, or the decision whether to suspend it.
+	IncidentTaskDone = "redress.incident.task_done"
 )
 
 // Referral is the data of the referral events: ids and codes only.
@@ -65,6 +69,16 @@ type Referral struct {
 	Status       string     `json:"status,omitempty"`
 	Author       string     `json:"author,omitempty"` // body or organisation, for messages
 	DisclosureID *uuid.UUID `json:"disclosure_id,omitempty"`
+}
+
+// IncidentTask is the data of IncidentTaskDone: codes and times only, never
+// the note.
+type IncidentTask struct {
+	Task       string     `json:"task"`
+	Clock      string     `json:"clock,omitempty"`
+	DoneAt     time.Time  `json:"done_at"`
+	Outcome    string     `json:"outcome,omitempty"` // suspension_decision: suspend or continue
+	AISystemID *uuid.UUID `json:"ai_system_id,omitempty"`
 }
 
 // Remedy is the data of the remedy events.

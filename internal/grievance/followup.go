@@ -68,14 +68,16 @@ type DueDate struct {
 
 // clockPromise says in plain words what each clock promises.
 var clockPromise = map[string]string{
-	sla.Acknowledge:    "We will acknowledge your complaint",
-	sla.FirstResponse:  "A person will reply to you",
-	sla.Decision:       "We will decide on your complaint",
-	sla.Feedback:       "We will tell you what we have done",
-	sla.GDPRReply:      "We will answer your request",
-	sla.Remedy:         "We will put things right",
-	sla.IncidentReport: "We will report the incident to the authority",
-	sla.Appeal:         "We will decide on your appeal",
+	sla.Acknowledge:        "We will acknowledge your complaint",
+	sla.FirstResponse:      "A person will reply to you",
+	sla.Decision:           "We will decide on your complaint",
+	sla.Feedback:           "We will tell you what we have done",
+	sla.GDPRReply:          "We will answer your request",
+	sla.Remedy:             "We will put things right",
+	sla.IncidentReport:     "We will report the incident to the authority",
+	sla.ProviderNotice:     "We will tell the AI system's provider about the incident",
+	sla.SuspensionDecision: "We will decide whether to stop using the AI system",
+	sla.Appeal:             "We will decide on your appeal",
 }
 
 // summary is d in plain words, with the rule behind the date:

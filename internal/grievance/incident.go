@@ -18,8 +18,9 @@ import (
 var IncidentSubtypes = []string{"widespread", "death", "other"}
 
 // RecordIncident records when the organisation became aware of a serious
-// incident and what kind it is; the incident_report clock runs from that
-// moment. Awareness may be moved earlier as facts come to light, never later:
+// incident and what kind it is; its three clocks (incident_report,
+// provider_notice, suspension_decision) run from that moment, and its tasks
+// are set (incident_tasks.go). Awareness may be moved earlier as facts come to light, never later:
 // a later date would quietly buy time the law does not give.
 func (s *Service) RecordIncident(ctx context.Context, caseID uuid.UUID, by Author, awareAt time.Time, subtype string) error {
 	var f fault.Fields
@@ -57,6 +58,9 @@ func (s *Service) RecordIncident(ctx context.Context, caseID uuid.UUID, by Autho
 			return fmt.Errorf("grievance: incident: %w", err)
 		}
 		if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
+			return err
+		}
+		if err := s.ensureIncidentTasks(ctx, caseID); err != nil {
 			return err
 		}
 		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,

@@ -172,6 +172,9 @@ type Detail struct {
 	AIDecision   *AIDecisionRecord `json:"ai_decision"`
 	PointsOfView []PointOfView     `json:"points_of_view"`
 	Evidence     []Evidence        `json:"evidence"`
+	// Incident is the awareness, subtype and tasks of an incident case
+	// (incident_tasks.go); null for other kinds.
+	Incident *Incident `json:"incident"`
 }
 
 // SystemicRef is a systemic issue a case is linked to (internal/systemic).
@@ -296,6 +299,9 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		return nil, err
 	}
 	if d.Evidence, err = s.evidence(ctx, id, false); err != nil {
+		return nil, err
+	}
+	if d.Incident, err = s.incident(ctx, id, d.Kind); err != nil {
 		return nil, err
 	}
 	return d, nil

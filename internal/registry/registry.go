@@ -28,9 +28,20 @@ type AISystem struct {
 	DPIAReference string     `gorm:"column:dpia_reference" json:"dpia_reference,omitempty"`
 	DeployedSince *time.Time `gorm:"type:date" json:"deployed_since,omitempty"`
 	Active        bool       `json:"active"`
-	CreatedAt     time.Time  `json:"-"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	// Suspended says the organisation decided, on a serious incident, to
+	// stop using the system (AI Act art. 26(5)) since SuspendedSince. A
+	// suspended system stays in the register: people it affected must still
+	// find it to complain.
+	Suspended       bool       `gorm:"->;column:suspended" json:"suspended"`
+	SuspendedSince  *time.Time `gorm:"->;column:suspended_at" json:"suspended_since"`
+	SuspendedByCase *uuid.UUID `gorm:"->;column:suspended_by_case" json:"-"`
+	CreatedAt       time.Time  `json:"-"`
+	UpdatedAt       time.Time  `json:"updated_at"`
 }
+
+// columns are what List and Get read: every column, and whether the system
+// is suspended.
+const columns = "ai_systems.*, suspended_at IS NOT NULL AS suspended"
 
 // TableName is the register's table.
 func (AISystem) TableName() string { return "ai_systems" }
@@ -44,7 +55,7 @@ func New(gdb *gorm.DB) *Registry { return &Registry{db: gdb} }
 // List returns active systems ordered by name, after the cursor (a name and id), up to limit.
 func (r *Registry) List(ctx context.Context, afterName string, afterID uuid.UUID, limit int) ([]AISystem, error) {
 	var out []AISystem
-	q := db.Conn(ctx, r.db).Where("active")
+	q := db.Conn(ctx, r.db).Select(columns).Where("active")
 	if afterName != "" {
 		q = q.Where("(name, id) > (?, ?)", afterName, afterID)
 	}
@@ -57,7 +68,7 @@ func (r *Registry) List(ctx context.Context, afterName string, afterID uuid.UUID
 // Get returns one active system.
 func (r *Registry) Get(ctx context.Context, id uuid.UUID) (*AISystem, error) {
 	var s AISystem
-	err := db.Conn(ctx, r.db).Where("id = ? AND active", id).Take(&s).Error
+	err := db.Conn(ctx, r.db).Select(columns).Where("id = ? AND active", id).Take(&s).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fault.New(fault.NotFound, "ai_system_not_found", "No AI system with that id is in the register.")
 	}

@@ -11,7 +11,8 @@ import (
 var Priorities = []string{"P0", "P1", "P2", "P3"}
 
 // Clocks are the clock names a policy may set, in the order people read them.
-var Clocks = []string{Acknowledge, FirstResponse, Decision, Feedback, GDPRReply, Remedy, IncidentReport, Appeal}
+var Clocks = []string{Acknowledge, FirstResponse, Decision, Feedback, GDPRReply, Remedy, IncidentReport,
+	ProviderNotice, SuspensionDecision, Appeal}
 
 // StatutoryLimit is a time limit the law sets, with the cases it applies to:
 // Kinds (empty for every kind) and, for incident reports, Subtypes (empty for
@@ -223,7 +224,8 @@ func Raise(p string) string {
 
 // DefaultPolicy is the policy a fresh installation starts with (DESIGN.md,
 // "Clocks"). migrations/00006_sla.sql stores it as data (eu-default), and
-// 00010_review.sql adds its appeal tier and appeal window; admins then change
+// 00010_review.sql adds its appeal tier and appeal window, and
+// 00015_incidents.sql its AI Act art. 26(5) limits; admins then change
 // it. TestMigratedDefaultPolicyIsTheDesignOne (internal/clocks) checks that the
 // policy stored after every migration equals this one. Tiers are pausable;
 // statutory limits are not.
@@ -253,6 +255,8 @@ func DefaultPolicy() Policy {
 			{TimeLimit: LimitAIActWidespread, Kinds: []string{"incident"}, Subtypes: []string{"widespread"}},
 			{TimeLimit: LimitAIActDeath, Kinds: []string{"incident"}, Subtypes: []string{"death"}},
 			{TimeLimit: LimitAIActSerious, Kinds: []string{"incident"}, Subtypes: []string{"other"}},
+			{TimeLimit: LimitProviderNotice, Kinds: []string{"incident"}},
+			{TimeLimit: LimitSuspensionDecision, Kinds: []string{"incident"}},
 		},
 		WarnFractions: []float64{0.75, 0.9},
 		Breach:        BreachActions{Notify: true, RaisePriority: true, MoveToQueue: "supervisors", EscalateStatutory: true},

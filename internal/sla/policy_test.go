@@ -39,7 +39,7 @@ func TestPolicyClocks(t *testing.T) {
 				{Acknowledge, paris(2025, 3, 13, 10, 0), "eu_whistleblowing_ack", true, false},
 				{Feedback, paris(2025, 6, 13, 10, 0), "eu_whistleblowing_feedback", true, false},
 			},
-			absent: []string{FirstResponse, Decision, GDPRReply, Remedy, IncidentReport},
+			absent: []string{FirstResponse, Decision, GDPRReply, Remedy, IncidentReport, ProviderNotice, SuspensionDecision},
 		},
 		{
 			name:  "P1: two business days beat the directive's seven",
@@ -89,7 +89,21 @@ func TestPolicyClocks(t *testing.T) {
 		{
 			name:  "an incident with a death: 10 days from awareness",
 			facts: Facts{Kind: "incident", Priority: "P0", IncidentSubtype: "death", Events: Events{Submitted: thu, Awareness: paris(2025, 3, 5, 8, 0)}},
-			want:  []want{{IncidentReport, paris(2025, 3, 15, 8, 0), "ai_act_73_4", true, false}},
+			want: []want{
+				{IncidentReport, paris(2025, 3, 15, 8, 0), "ai_act_73_4", true, false},
+				{ProviderNotice, paris(2025, 3, 6, 8, 0), "ai_act_26_5_provider", true, false},
+				{SuspensionDecision, paris(2025, 3, 7, 8, 0), "ai_act_26_5_suspension", true, false},
+			},
+		},
+		{
+			name: "an incident's clocks stand still for nothing: the law's periods do not pause",
+			facts: Facts{Kind: "incident", Priority: "P1", IncidentSubtype: "widespread", Events: Events{Submitted: thu, Awareness: thu},
+				Pauses: []Pause{open(paris(2025, 3, 6, 11, 0))}},
+			want: []want{
+				{IncidentReport, paris(2025, 3, 8, 10, 0), "ai_act_73_3", true, false},
+				{ProviderNotice, paris(2025, 3, 7, 10, 0), "ai_act_26_5_provider", true, false},
+				{SuspensionDecision, paris(2025, 3, 8, 10, 0), "ai_act_26_5_suspension", true, false},
+			},
 		},
 		{
 			name:  "an incident without subtype: 15 days",

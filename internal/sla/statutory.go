@@ -14,6 +14,11 @@ const (
 	Remedy         = "remedy"
 	IncidentReport = "incident_report"
 	Appeal         = "appeal" // deciding an appeal
+	// ProviderNotice and SuspensionDecision are a deployer's duties on a
+	// serious incident (AI Act art. 26(5)): tell the AI system's provider,
+	// and decide whether to stop using the system.
+	ProviderNotice     = "provider_notice"
+	SuspensionDecision = "suspension_decision"
 )
 
 // Anchor names the event a clock runs from.
@@ -145,6 +150,22 @@ var (
 	LimitAIActSerious = TimeLimit{
 		Rule:  Rule{"ai_act_73_2", "AI Act (Regulation 2024/1689) art. 73(2)", "15 days from awareness (other serious incidents)"},
 		Clock: IncidentReport, Budget: Budget{CalendarDays, 15}, From: FromAwareness,
+	}
+	// LimitProviderNotice: a deployer who has identified a serious incident
+	// informs the provider "immediately" (AI Act art. 26(5)); the law gives
+	// no number, so the policy does: 1 day from awareness.
+	LimitProviderNotice = TimeLimit{
+		Rule: Rule{"ai_act_26_5_provider", "AI Act (Regulation 2024/1689) art. 26(5)",
+			"immediately; this policy allows 1 day from awareness"},
+		Clock: ProviderNotice, Budget: Budget{CalendarDays, 1}, From: FromAwareness,
+	}
+	// LimitSuspensionDecision: a deployer with reason to consider that the
+	// system presents a risk suspends its use "without undue delay" (AI Act
+	// art. 26(5)); the decision whether to is due 2 days from awareness.
+	LimitSuspensionDecision = TimeLimit{
+		Rule: Rule{"ai_act_26_5_suspension", "AI Act (Regulation 2024/1689) art. 26(5)",
+			"without undue delay; this policy allows 2 days from awareness"},
+		Clock: SuspensionDecision, Budget: Budget{CalendarDays, 2}, From: FromAwareness,
 	}
 )
 

@@ -1,0 +1,31 @@
+package api
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/redresshq/redress/internal/grievance"
+)
+
+// Serious incidents: the tasks an incident case owes (docs/incidents.md).
+// Recording awareness is POST /api/v1/cases/{id}/incident (cases.go).
+
+// completeIncidentTask: POST /api/v1/cases/{id}/incident/tasks/{task}
+// {note, outcome?, authority_reference?, done_at?} — by the case's holder,
+// or a supervisor or admin (checked by the domain). Answers with the case.
+func (a *API) completeIncidentTask(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req grievance.IncidentTaskRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	by, anyCase := staffWorker(c)
+	if err := a.Grievance.CompleteIncidentTask(c.UserContext(), id, by, anyCase, strings.Clone(c.Params("task")), req); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}

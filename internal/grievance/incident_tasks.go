@@ -1,0 +1,316 @@
+package grievance
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/sla"
+)
+
+// The work a serious incident owes (docs/incidents.md): the initial and the
+// complete report to the market surveillance authority (AI Act art. 73),
+// telling the AI system's provider, and deciding whether to suspend the
+// system (AI Act art. 26(5)). Each task but the complete report ends a clock
+// of its own; the three clocks run from awareness.
+
+// Incident tasks.
+const (
+	TaskInitialReport      = "initial_report"
+	TaskCompleteReport     = "complete_report"
+	TaskProviderNotice     = "provider_notice"
+	TaskSuspensionDecision = "suspension_decision"
+)
+
+// IncidentTasks are the tasks of every incident, in the order people read them.
+var IncidentTasks = []string{TaskInitialReport, TaskCompleteReport, TaskProviderNotice, TaskSuspensionDecision}
+
+// SuspensionOutcomes are what a suspension decision decides.
+var SuspensionOutcomes = []string{"suspend", "continue"}
+
+// incidentTaskClock is the clock each task ends, and what the clock records
+// as having ended it (case_clocks.satisfied_by). The complete report has no
+// clock: the law sets it no period.
+var incidentTaskClock = map[string]struct{ clock, by string }{
+	TaskInitialReport:      {sla.IncidentReport, "reported"},
+	TaskProviderNotice:     {sla.ProviderNotice, "provider_notified"},
+	TaskSuspensionDecision: {sla.SuspensionDecision, "suspension_decided"},
+}
+
+const maxAuthorityReference = 200
+
+func purposeIncidentNote(caseID, task string) string { return "incident.note:" + caseID + ":" + task }
+
+// Incident is what staff see of an incident case: when the organisation
+// became aware of it, its subtype, and its tasks.
+type Incident struct {
+	AwareAt *time.Time     `json:"aware_at"`
+	Subtype *string        `json:"subtype"`
+	Tasks   []IncidentTask `json:"tasks"`
+}
+
+// IncidentTask is one task of an incident. DueAt follows the task's clock;
+// the complete report has none.
+type IncidentTask struct {
+	Task               string     `json:"task"`
+	Clock              *string    `json:"clock"`
+	DueAt              *time.Time `json:"due_at"`
+	DoneAt             *time.Time `json:"done_at"`
+	DoneBy             *uuid.UUID `json:"done_by"`
+	Note               *string    `json:"note"`
+	Outcome            *string    `json:"outcome"`
+	AuthorityReference *string    `json:"authority_reference"`
+}
+
+// IncidentTaskRequest is POST /api/v1/cases/{id}/incident/tasks/{task}.
+type IncidentTaskRequest struct {
+	// Note says what was done: what was sent, to whom, how; for a
+	// suspension decision, the reasons for it. Sealed at rest.
+	Note string `json:"note"`
+	// Outcome of a suspension decision: suspend or continue.
+	Outcome string `json:"outcome"`
+	// AuthorityReference is the authority's reference for a report.
+	AuthorityReference string `json:"authority_reference"`
+	// DoneAt is when it was done (RFC 3339); now when empty.
+	DoneAt string `json:"done_at"`
+}
+
+// validate checks r for task and returns the given done_at (zero for now).
+func (r *IncidentTaskRequest) validate(task string, now time.Time) (time.Time, error) {
+	var f fault.Fields
+	known := oneOf(&f, "task", task, IncidentTasks, true)
+	r.Note = strings.TrimSpace(r.Note)
+	r.AuthorityReference = strings.TrimSpace(r.AuthorityReference)
+	if known && task == TaskSuspensionDecision && r.Note == "" {
+		f.Add("note", "required", "is required: the reasons for suspending the AI system or continuing to use it")
+	} else {
+		text(&f, "note", r.Note, 1, maxLongText)
+	}
+	switch {
+	case !known:
+	case task == TaskSuspensionDecision:
+		oneOf(&f, "outcome", r.Outcome, SuspensionOutcomes, true)
+	case r.Outcome != "":
+		f.Add("outcome", "not_allowed", "only a suspension_decision has an outcome")
+	}
+	if r.AuthorityReference != "" {
+		if known && task != TaskInitialReport && task != TaskCompleteReport {
+			f.Add("authority_reference", "not_allowed", "only a report to the authority has the authority's reference")
+		} else {
+			text(&f, "authority_reference", r.AuthorityReference, 1, maxAuthorityReference)
+		}
+	}
+	var at time.Time
+	if r.DoneAt != "" {
+		t, err := time.Parse(time.RFC3339, r.DoneAt)
+		switch {
+		case err != nil:
+			f.Add("done_at", "invalid", "must be a date and time in RFC 3339, such as 2026-11-20T14:30:00Z")
+		case t.After(now.Add(clockSkew)):
+			f.Add("done_at", "in_future", "cannot be in the future")
+		default:
+			at = t.UTC()
+		}
+	}
+	return at, f.Err()
+}
+
+// ensureIncidentTasks gives an incident whose awareness is recorded its four
+// tasks (once), and sets the due dates of the first three from their clocks
+// as they stand: when awareness moves earlier, they follow.
+func (s *Service) ensureIncidentTasks(ctx context.Context, caseID uuid.UUID) error {
+	conn := db.Conn(ctx, s.db)
+	if err := conn.Exec(`INSERT INTO incident_tasks (case_id, task, clock) VALUES
+		(?, 'initial_report', 'incident_report'), (?, 'complete_report', NULL),
+		(?, 'provider_notice', 'provider_notice'), (?, 'suspension_decision', 'suspension_decision')
+		ON CONFLICT (case_id, task) DO NOTHING`, caseID, caseID, caseID, caseID).Error; err != nil {
+		return fmt.Errorf("grievance: incident tasks: %w", err)
+	}
+	if err := conn.Exec(`UPDATE incident_tasks t SET due_at = k.due_at FROM case_clocks k
+		WHERE t.case_id = ? AND k.case_id = t.case_id AND k.clock = t.clock AND k.due_at IS NOT NULL`, caseID).Error; err != nil {
+		return fmt.Errorf("grievance: incident task due dates: %w", err)
+	}
+	return nil
+}
+
+// CompleteIncidentTask records that a task of an incident was done, by the
+// case's holder or a supervisor or admin (anyCase): the task's clock ends at
+// done_at, a suspension to suspend marks the case's AI system suspended in
+// the register, and each report adds a public incident.reported entry to the
+// complainant's timeline. The whole lands in one transaction, with its entry
+// in the case record and a redress.incident.task_done event.
+func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by Author, anyCase bool, task string, r IncidentTaskRequest) error {
+	if err := staffOnly(by); err != nil {
+		return err
+	}
+	doneAt, err := r.validate(task, time.Now())
+	if err != nil {
+		return err
+	}
+	sealed, err := s.keys.SealString(purposeIncidentNote(caseID.String(), task), r.Note)
+	if err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		c, err := s.lockOpenCase(ctx, caseID, by, anyCase)
+		if err != nil {
+			return err
+		}
+		if c.Kind != "incident" {
+			return fault.New(fault.Conflict, "not_an_incident", "Only incident cases have incident tasks.")
+		}
+		conn := db.Conn(ctx, s.db)
+		var inc struct {
+			IncidentAwareAt *time.Time
+			AISystemID      *uuid.UUID
+			Now             time.Time
+		}
+		if err := conn.Raw(`SELECT incident_aware_at, ai_system_id, now() AS now FROM cases WHERE id = ?`, caseID).
+			Scan(&inc).Error; err != nil {
+			return fmt.Errorf("grievance: incident: %w", err)
+		}
+		if inc.IncidentAwareAt == nil {
+			return fault.New(fault.Conflict, "awareness_first",
+				"Record when the organisation became aware of the incident first (POST /api/v1/cases/{id}/incident): its clocks run from then.")
+		}
+		if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
+			return err
+		}
+		if err := s.ensureIncidentTasks(ctx, caseID); err != nil {
+			return err
+		}
+		var rows []struct {
+			Task   string
+			DoneAt *time.Time
+		}
+		if err := conn.Raw(`SELECT task, done_at FROM incident_tasks WHERE case_id = ? FOR UPDATE`, caseID).
+			Scan(&rows).Error; err != nil {
+			return fmt.Errorf("grievance: incident tasks: %w", err)
+		}
+		done := map[string]*time.Time{}
+		for _, row := range rows {
+			done[row.Task] = row.DoneAt
+		}
+		switch {
+		case done[task] != nil:
+			return fault.New(fault.Conflict, "task_done", fmt.Sprintf("This task was done on %s; it is done once.",
+				done[task].UTC().Format(time.RFC3339)))
+		case task == TaskCompleteReport && done[TaskInitialReport] == nil:
+			return fault.New(fault.Conflict, "initial_report_first",
+				"The complete report follows the initial report (AI Act art. 73(5)); record the initial report first.")
+		}
+		if doneAt.IsZero() {
+			doneAt = inc.Now.UTC()
+		}
+		var f fault.Fields
+		if doneAt.Before(*inc.IncidentAwareAt) {
+			f.Addf("done_at", "before_awareness", "cannot be before the organisation became aware of the incident (%s)",
+				inc.IncidentAwareAt.UTC().Format(time.RFC3339))
+		} else if initial := done[TaskInitialReport]; task == TaskCompleteReport && doneAt.Before(*initial) {
+			f.Addf("done_at", "before_initial_report", "cannot be before the initial report (%s)", initial.UTC().Format(time.RFC3339))
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		if err := conn.Exec(`UPDATE incident_tasks SET done_at = ?, done_by = ?, note_enc = ?, outcome = ?, authority_reference = ?
+			WHERE case_id = ? AND task = ? AND done_at IS NULL`,
+			doneAt, *by.ID, sealed, nullable(r.Outcome), nullable(r.AuthorityReference), caseID, task).Error; err != nil {
+			return fmt.Errorf("grievance: incident task: %w", err)
+		}
+		ends, hasClock := incidentTaskClock[task]
+		if hasClock {
+			if err := s.clocks.EndAt(ctx, caseID, ends.by, doneAt, ends.clock); err != nil {
+				return err
+			}
+		}
+		suspended := false
+		if r.Outcome == "suspend" && inc.AISystemID != nil {
+			// The earliest suspension stands; the system stays in the register.
+			res := conn.Exec(`UPDATE ai_systems SET suspended_at = ?, suspended_by_case = ?, updated_at = now()
+				WHERE id = ? AND suspended_at IS NULL`, doneAt, caseID, *inc.AISystemID)
+			if res.Error != nil {
+				return fmt.Errorf("grievance: suspend ai system: %w", res.Error)
+			}
+			suspended = res.RowsAffected == 1
+		}
+		data := map[string]any{"task": task, "done_at": doneAt}
+		ev := events.IncidentTask{Task: task, DoneAt: doneAt, Outcome: r.Outcome, AISystemID: inc.AISystemID}
+		if hasClock {
+			data["clock"], ev.Clock = ends.clock, ends.clock
+		}
+		if r.Outcome != "" {
+			data["outcome"] = r.Outcome
+			data["ai_system_id"] = inc.AISystemID
+			data["ai_system_suspended"] = suspended
+		}
+		if r.AuthorityReference != "" {
+			data["authority_reference"] = r.AuthorityReference
+		}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: "incident.task_done", Data: data}); err != nil {
+			return err
+		}
+		if task == TaskInitialReport || task == TaskCompleteReport {
+			report := map[string]string{TaskInitialReport: "initial", TaskCompleteReport: "complete"}[task]
+			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+				Action: "incident.reported", Public: true, Data: map[string]any{"report": report, "reported_at": doneAt}}); err != nil {
+				return err
+			}
+		}
+		_, err = outbox.Add(ctx, s.db, events.IncidentTaskDone, caseID, ev)
+		return err
+	})
+}
+
+// incident is the incident part of a case's staff view: nil unless the case
+// is an incident.
+func (s *Service) incident(ctx context.Context, caseID uuid.UUID, kind string) (*Incident, error) {
+	if kind != "incident" {
+		return nil, nil
+	}
+	conn := db.Conn(ctx, s.db)
+	out := &Incident{Tasks: []IncidentTask{}}
+	var c struct {
+		IncidentAwareAt *time.Time
+		IncidentSubtype *string
+	}
+	if err := conn.Raw(`SELECT incident_aware_at, incident_subtype FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
+		return nil, fmt.Errorf("grievance: incident: %w", err)
+	}
+	out.AwareAt, out.Subtype = utcPtr(c.IncidentAwareAt), c.IncidentSubtype
+	var rows []struct {
+		IncidentTask
+		NoteEnc []byte
+	}
+	// A task's due date is its clock's as it stands, else the one stored
+	// (a clock a policy no longer sets, or the complete report's).
+	if err := conn.Raw(`SELECT t.task, t.clock, COALESCE(k.due_at, t.due_at) AS due_at, t.done_at, t.done_by, t.note_enc,
+		       t.outcome, t.authority_reference
+		  FROM incident_tasks t LEFT JOIN case_clocks k ON k.case_id = t.case_id AND k.clock = t.clock
+		 WHERE t.case_id = ?
+		 ORDER BY array_position(ARRAY['initial_report', 'complete_report', 'provider_notice', 'suspension_decision'], t.task)`,
+		caseID).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("grievance: incident tasks: %w", err)
+	}
+	for _, row := range rows {
+		t := row.IncidentTask
+		t.DueAt, t.DoneAt = utcPtr(t.DueAt), utcPtr(t.DoneAt)
+		if row.NoteEnc != nil {
+			note, err := s.keys.OpenString(purposeIncidentNote(caseID.String(), t.Task), row.NoteEnc)
+			if err != nil {
+				return nil, fmt.Errorf("grievance: open incident note: %w", err)
+			}
+			t.Note = &note
+		}
+		out.Tasks = append(out.Tasks, t)
+	}
+	return out, nil
+}
