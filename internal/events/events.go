@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -196,9 +197,25 @@ func StreamConfig(replicas int) jetstream.StreamConfig {
 
 // EnsureStream creates or updates the stream.
 func EnsureStream(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.Stream, error) {
-	s, err := js.CreateOrUpdateStream(ctx, StreamConfig(replicas))
+	return ensure(ctx, js, StreamConfig(replicas))
+}
+
+// ensure creates the stream, or updates it only when its definition
+// differs: every process calls this at start, and an update that changes
+// nothing still makes the server rewrite the stream's store while other
+// processes create their consumers on it (nats-server 2.15 races there).
+func ensure(ctx context.Context, js jetstream.JetStream, want jetstream.StreamConfig) (jetstream.Stream, error) {
+	if s, err := js.Stream(ctx, want.Name); err == nil {
+		have := s.CachedInfo().Config
+		if have.Description == want.Description && slices.Equal(have.Subjects, want.Subjects) &&
+			have.Storage == want.Storage && have.Retention == want.Retention && have.MaxAge == want.MaxAge &&
+			have.Duplicates == want.Duplicates && max(have.Replicas, 1) == max(want.Replicas, 1) && have.Discard == want.Discard {
+			return s, nil
+		}
+	}
+	s, err := js.CreateOrUpdateStream(ctx, want)
 	if err != nil {
-		return nil, fmt.Errorf("events: stream %s: %w", Stream, err)
+		return nil, fmt.Errorf("events: stream %s: %w", want.Name, err)
 	}
 	return s, nil
 }
@@ -221,18 +238,15 @@ type MaxDeliveries struct {
 
 // EnsureAdvisoryStream creates or updates the advisory stream.
 func EnsureAdvisoryStream(ctx context.Context, js jetstream.JetStream, replicas int) (jetstream.Stream, error) {
-	s, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	return ensure(ctx, js, jetstream.StreamConfig{
 		Name:        AdvisoryStream,
 		Description: "JetStream max-deliveries advisories of the REDRESS stream",
 		Subjects:    []string{MaxDeliveriesSubject},
 		Storage:     jetstream.FileStorage,
 		MaxAge:      30 * 24 * time.Hour,
+		Duplicates:  2 * time.Minute, // the server's default, said so that ensure sees no change
 		Replicas:    replicas,
 	})
-	if err != nil {
-		return nil, fmt.Errorf("events: stream %s: %w", AdvisoryStream, err)
-	}
-	return s, nil
 }
 
 // Consumer names.
