@@ -87,15 +87,17 @@ func (a *API) addBodyUser(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if _, err := a.Escalation.Body(c.UserContext(), id); err != nil {
-		return err
-	}
 	var f fault.Fields
 	f.Text("name", req.Name, 1, 200)
 	if err := f.Err(); err != nil {
 		return err
 	}
-	u, err := a.Users.Upsert(c.UserContext(), authNewBodyUser(req.Email, strings.TrimSpace(req.Name), req.Password, req.Languages, id))
+	// Only a new address, or one of this body's users: never a staff account, or another body's.
+	if err := a.Escalation.CheckNewUser(c.UserContext(), id, req.Email); err != nil {
+		return err
+	}
+	u, err := a.Users.Upsert(c.UserContext(), auth.NewUser{Email: req.Email, Name: strings.TrimSpace(req.Name),
+		Role: auth.RoleBody, Password: req.Password, Languages: req.Languages, BodyID: &id})
 	if err != nil {
 		return err
 	}
@@ -250,28 +252,23 @@ func (a *API) getReferral(c *fiber.Ctx) error {
 // referralDossier: GET /api/v1/referrals/{id}/dossier (the exact signed
 // JSON) and …/dossier.pdf, each with its signature in Redress-Signature.
 func (a *API) referralDossier(c *fiber.Ctx) error {
-	return a.dossierFile(c, bodyViewer(c), "referral")
-}
-
-// caseReferralDossier: the same for staff, under the case.
-func (a *API) caseReferralDossier(c *fiber.Ctx) error {
-	if _, _, err := caseAndReferral(c); err != nil {
-		return err
-	}
-	return a.dossierFile(c, nil, "")
-}
-
-func (a *API) dossierFile(c *fiber.Ctx, v *escalation.Viewer, idParam string) error {
-	var id uuid.UUID
-	var err error
-	if idParam != "" {
-		id, err = uuidParam(c, idParam)
-	} else {
-		id, err = namedParam(c, "rid", "referral")
-	}
+	id, err := uuidParam(c, "referral")
 	if err != nil {
 		return err
 	}
+	return a.dossierFile(c, id, bodyViewer(c))
+}
+
+// caseReferralDossier: the same for staff, under the case the referral is of.
+func (a *API) caseReferralDossier(c *fiber.Ctx) error {
+	id, rid, err := caseAndReferral(c)
+	if err != nil {
+		return err
+	}
+	return a.dossierFile(c, rid, &escalation.Viewer{CaseID: &id})
+}
+
+func (a *API) dossierFile(c *fiber.Ctx, id uuid.UUID, v *escalation.Viewer) error {
 	pdf := strings.HasSuffix(c.Path(), ".pdf")
 	f, err := a.Escalation.DossierFile(c.UserContext(), id, v, pdf)
 	if err != nil {
@@ -328,8 +325,4 @@ func (a *API) bodyMessage(c *fiber.Ctx) error {
 func sha256Base64(hexSum string) string {
 	b, _ := hex.DecodeString(hexSum)
 	return base64.StdEncoding.EncodeToString(b)
-}
-
-func authNewBodyUser(email, name, password string, langs []string, body uuid.UUID) auth.NewUser {
-	return auth.NewUser{Email: email, Name: name, Role: auth.RoleBody, Password: password, Languages: langs, BodyID: &body}
 }

@@ -288,14 +288,26 @@ func TestStaffReferralAndIdentityDisclosure(t *testing.T) {
 	if r := s.Do(req{Method: "POST", Path: path + "/escalations", Token: s.StaffUser("rex@example.org", "reviewer"), Body: base}); r.Status != 403 {
 		t.Errorf("a reviewer who does not hold the case refers it: %d %s", r.Status, r.Body)
 	}
+	escalated := map[string]any{"to": "escalated", "reason": "With the market surveillance authority."}
+	if r := s.Do(req{Method: "POST", Path: path + "/transitions", Token: sam, Body: escalated}); r.Status != 409 ||
+		r.JSON(t)["code"] != "no_referral" {
+		t.Errorf("escalated before any referral: %d %s", r.Status, r.Body)
+	}
 	r := s.Do(req{Method: "POST", Path: path + "/escalations", Token: sam, Body: base})
 	if r.Status != 201 {
 		t.Fatalf("refer: %d %s", r.Status, r.Body)
 	}
 	refID := r.JSON(t)["id"].(string)
+	// Staff read what was sent under its own case only.
+	if r := s.Do(req{Method: "GET", Path: path + "/referrals/" + refID + "/dossier", Token: sam}); r.Status != 200 {
+		t.Errorf("the dossier under its case: %d", r.Status)
+	}
+	other := s.File(teststack.ValidCase())
+	if r := s.Do(req{Method: "GET", Path: "/api/v1/cases/" + other.ID + "/referrals/" + refID + "/dossier", Token: sam}); r.Status != 404 {
+		t.Errorf("the dossier under another case: %d", r.Status)
+	}
 	// The case may now be moved to escalated; before a referral it could not.
-	if r := s.Do(req{Method: "POST", Path: path + "/transitions", Token: sam,
-		Body: map[string]any{"to": "escalated", "reason": "With the market surveillance authority."}}); r.Status != 200 {
+	if r := s.Do(req{Method: "POST", Path: path + "/transitions", Token: sam, Body: escalated}); r.Status != 200 {
 		t.Errorf("escalated: %d %s", r.Status, r.Body)
 	}
 
@@ -475,6 +487,22 @@ func TestBodyWebhookSurvivesDowntime(t *testing.T) {
 			}
 		}
 	}
+	users := "/api/v1/admin/bodies/" + b["id"].(string) + "/users"
+	for _, taken := range []string{"reviewer@example.org", "regulator@example.org"} { // staff, and another body's user
+		if r := s.Do(req{Method: "POST", Path: users, Token: ada, Body: map[string]any{"email": taken, "name": "X",
+			"password": teststack.DemoPassword}}); r.Status != 409 || r.JSON(t)["code"] != "email_taken" {
+			t.Errorf("adding %s to a body: %d %s", taken, r.Status, r.Body)
+		}
+	}
+	if r := s.Do(req{Method: "POST", Path: users, Token: ada, Body: map[string]any{"email": "ines@igualdad.example",
+		"name": "Inés", "password": "short"}}); r.Status != 422 || !strings.Contains(string(r.Body), `"field":"password"`) {
+		t.Errorf("a short password: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(req{Method: "POST", Path: users, Token: ada, Body: map[string]any{"email": "ines@igualdad.example",
+		"name": "Inés", "password": teststack.DemoPassword}}); r.Status != 201 || r.JSON(t)["body_id"] != b["id"] {
+		t.Fatalf("a body user: %d %s", r.Status, r.Body)
+	}
+	ines := s.Login("ines@igualdad.example")
 	f := s.File(identified())
 	r = s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/escalations", Token: sam, Body: map[string]any{
 		"body_id": b["id"], "consent_scope": "anonymous", "reason": "Discrimination by an automated scheduler.",
@@ -483,6 +511,9 @@ func TestBodyWebhookSurvivesDowntime(t *testing.T) {
 		t.Fatalf("refer: %d %s", r.Status, r.Body)
 	}
 	refID := r.JSON(t)["id"].(string)
+	if items := s.Do(req{Method: "GET", Path: "/api/v1/referrals", Token: ines}).JSON(t)["items"].([]any); len(items) != 1 {
+		t.Errorf("the new body user's referrals: %v", items)
+	}
 	testenv.Eventually(t, 30*time.Second, "the dossier lands after the receiver is back", func() bool {
 		mu.Lock()
 		defer mu.Unlock()

@@ -101,15 +101,7 @@ func (c *Core) NotifyOptions() notify.Options {
 // bodyAttachments gives a body's email its signed files (the escalation
 // service is made after the notifier it uses).
 func (c *Core) bodyAttachments(ctx context.Context, referralID, document string) ([]notify.Attachment, error) {
-	files, err := c.Escalation.Attachments(ctx, referralID, document)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]notify.Attachment, len(files))
-	for i, f := range files {
-		out[i] = notify.Attachment{Name: f.Name, ContentType: f.ContentType, Data: f.Data}
-	}
-	return out, nil
+	return c.Escalation.Attachments(ctx, referralID, document)
 }
 
 // mailer is the SMTP mailer REDRESS_SMTP_URL names, or nil. The URL was

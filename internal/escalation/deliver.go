@@ -12,6 +12,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -101,15 +102,15 @@ func (s *Service) HandleDelivery(ctx context.Context, env *events.Envelope) erro
 // Attachments are the signed files a body's email carries: for a dossier,
 // its JSON, its PDF and their signatures; for an identity addendum, the
 // addendum and its signature.
-func (s *Service) Attachments(ctx context.Context, referralID, document string) ([]Attachment, error) {
+func (s *Service) Attachments(ctx context.Context, referralID, document string) ([]notify.Attachment, error) {
 	id, err := uuid.Parse(referralID)
 	if err != nil {
 		return nil, fmt.Errorf("escalation: attachments: %w", err)
 	}
-	var out []Attachment
+	var out []notify.Attachment
 	sigFile := func(name string, sig Signature) error {
 		b, err := json.MarshalIndent(sig, "", "  ")
-		out = append(out, Attachment{Name: name, ContentType: "application/json", Data: b})
+		out = append(out, notify.Attachment{Name: name, ContentType: "application/json", Data: b})
 		return err
 	}
 	switch document {
@@ -122,8 +123,8 @@ func (s *Service) Attachments(ctx context.Context, referralID, document string) 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Attachment{Name: f.Reference + "-dossier.json", ContentType: "application/json", Data: f.Bytes},
-			Attachment{Name: f.Reference + "-dossier.pdf", ContentType: "application/pdf", Data: pdf.Bytes})
+		out = append(out, notify.Attachment{Name: f.Reference + "-dossier.json", ContentType: "application/json", Data: f.Bytes},
+			notify.Attachment{Name: f.Reference + "-dossier.pdf", ContentType: "application/pdf", Data: pdf.Bytes})
 		if err := sigFile(f.Reference+"-dossier.json.sig.json", f.Signature); err != nil {
 			return nil, err
 		}
@@ -137,7 +138,7 @@ func (s *Service) Attachments(ctx context.Context, referralID, document string) 
 		}
 		for _, x := range all {
 			if x.AddendumSignature != nil {
-				out = append(out, Attachment{Name: "identity-addendum.json", ContentType: "application/json", Data: x.Addendum})
+				out = append(out, notify.Attachment{Name: "identity-addendum.json", ContentType: "application/json", Data: x.Addendum})
 				if err := sigFile("identity-addendum.json.sig.json", *x.AddendumSignature); err != nil {
 					return nil, err
 				}
@@ -145,12 +146,6 @@ func (s *Service) Attachments(ctx context.Context, referralID, document string) 
 		}
 	}
 	return out, nil
-}
-
-// Attachment is a file for an email (notify.Attachment has the same shape).
-type Attachment struct {
-	Name, ContentType string
-	Data              []byte
 }
 
 // Delivery is how a referral's document reached its body.

@@ -19,9 +19,11 @@ import (
 )
 
 // Viewer is who reads a referral: a body's user sees only their body's
-// referrals; staff (BodyUser nil) see every referral of a case.
+// referrals; staff (BodyUser nil) see the referrals of the case they name
+// (CaseID), or any.
 type Viewer struct {
 	BodyUser *uuid.UUID
+	CaseID   *uuid.UUID
 }
 
 // BodyRef names a body in a referral.
@@ -104,13 +106,14 @@ const referralColumns = `r.id, r.case_id, c.reference, r.body_id, b.name AS body
 	FROM referrals r JOIN cases c ON c.id = r.case_id JOIN bodies b ON b.id = r.body_id`
 
 // visible is the SQL that limits a body's user to their body's referrals.
-const visible = `(?::uuid IS NULL OR r.body_id = (SELECT body_id FROM users WHERE id = ? AND role = 'body' AND active))`
+const visible = `(?::uuid IS NULL OR r.body_id = (SELECT body_id FROM users WHERE id = ? AND role = 'body' AND active))
+	AND (?::uuid IS NULL OR r.case_id = ?)`
 
 func viewerArgs(v *Viewer) []any {
-	if v == nil || v.BodyUser == nil {
-		return []any{nil, nil}
+	if v == nil {
+		v = &Viewer{}
 	}
-	return []any{*v.BodyUser, *v.BodyUser}
+	return []any{v.BodyUser, v.BodyUser, v.CaseID, v.CaseID}
 }
 
 var errReferralNotFound = fault.New(fault.NotFound, "referral_not_found", "No referral with that id was made to you.")

@@ -125,7 +125,8 @@ func mergeLog(log *[]Redaction) {
 
 // identifiers are the words a masked text must not hold: names (whole and
 // each part of three letters or more), addresses, email addresses and
-// their local parts, and phone numbers whatever their separators.
+// their local parts, and phone numbers whatever their separators, with or
+// without their country code.
 func identifiers(c *ComplainantFacts) []*regexp.Regexp {
 	if c == nil {
 		return nil
@@ -158,7 +159,10 @@ func identifiers(c *ComplainantFacts) []*regexp.Regexp {
 	slices.SortFunc(words, func(a, b string) int { return len(b) - len(a) })
 	var out []*regexp.Regexp
 	for _, w := range slices.Compact(words) {
-		out = append(out, regexp.MustCompile(`(?i)`+regexp.QuoteMeta(w)))
+		// Intake keeps contact details valid UTF-8; anything else could not be written anyway.
+		if re, err := regexp.Compile(`(?i)` + regexp.QuoteMeta(w)); err == nil {
+			out = append(out, re)
+		}
 	}
 	var digits []string
 	for _, r := range c.Phone {
@@ -166,8 +170,13 @@ func identifiers(c *ComplainantFacts) []*regexp.Regexp {
 			digits = append(digits, string(r))
 		}
 	}
+	sep := `[\s().\-/]*`
 	if len(digits) >= 6 {
-		out = append(out, regexp.MustCompile(`\+?`+strings.Join(digits, `[\s().\-/]*`)))
+		out = append(out, regexp.MustCompile(`\+?`+strings.Join(digits, sep)))
+	}
+	// The number as written at home, without its country code: its last nine digits.
+	if len(digits) > 9 {
+		out = append(out, regexp.MustCompile(strings.Join(digits[len(digits)-9:], sep)))
 	}
 	return out
 }
