@@ -287,9 +287,11 @@ func renderComplainant(l *layout, d *Dossier) {
 	l.field("Name", c.Name)
 	l.field("Email", c.Email)
 	l.field("Phone", c.Phone)
+	l.field("Address", c.Address)
 	l.field("Preferred channel", c.PreferredChannel)
 	l.field("Representative", c.RepresentativeName)
 	l.field("Representative organisation", c.RepresentativeOrg)
+	l.field("Representative email", c.RepresentativeEmail)
 	l.field("Representative mandate", c.RepresentativeMandate)
 }
 

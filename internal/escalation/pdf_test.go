@@ -98,8 +98,8 @@ func fullDossier() *Dossier {
 		Evidence: []EvidenceFact{{ID: "e-1", SHA256: testSHA, SizeBytes: 48213, MediaType: "application/pdf", Source: "complainant",
 			AddedAt: at(6, 0), Filename: ptr("rejection.pdf"), Description: ptr("The rejection email")}},
 		Complainant: &ComplainantFacts{Name: "Jane Doe", Email: "jane@example.org", Phone: "+353 1 234 5678",
-			PreferredChannel: "email", RepresentativeName: "Sam Union", RepresentativeOrg: "Warehouse Workers Union",
-			RepresentativeMandate: "written"},
+			Address: "12 Quay Street, Galway", PreferredChannel: "email", RepresentativeName: "Sam Union",
+			RepresentativeOrg: "Warehouse Workers Union", RepresentativeEmail: "sam@union.example", RepresentativeMandate: "written"},
 		Redactions: []Redaction{{Field: "case.description", Action: "masked", Reason: "third party named", Count: 2},
 			{Field: "evidence.e-2", Action: "withheld", Reason: "not consented"}},
 	}
@@ -319,7 +319,7 @@ func TestRenderPDFFull(t *testing.T) {
 		"factor: scale, priority: P1",                               // priority reasons, compact
 		"EU Whistleblowing Directive", "GDPR art. 12(3)", "1 month", // rule sources and periods
 		"case.step_79 recorded", "Could you send the rejection email?", // last chronology entry, a message
-		"250.00 EUR", "rejection.pdf", "Jane Doe", "third party named",
+		"250.00 EUR", "rejection.pdf", "Jane Doe", "12 Quay Street, Galway", "sam@union.example", "third party named",
 		"Tabs    and", "controlcharacters end here.", // tab to spaces, CR and BEL dropped
 		"I want an independent view.", // the second line of a multi-line reason
 	} {
