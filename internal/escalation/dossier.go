@@ -104,15 +104,19 @@ type ContestedDecision struct {
 
 // ClassificationFact is the classification and severity, with rationale.
 type ClassificationFact struct {
-	Rights          []string        `json:"rights"`
-	HarmTypes       []string        `json:"harm_types"`
-	Mechanisms      []string        `json:"mechanisms"`
-	HarmStatus      *string         `json:"harm_status"`
-	Scale           *int            `json:"scale"`
-	Scope           *int            `json:"scope"`
-	Irremediability *int            `json:"irremediability"`
-	Rationale       *string         `json:"rationale"`
-	PriorityReasons json.RawMessage `json:"priority_reasons"`
+	Rights          []string `json:"rights"`
+	HarmTypes       []string `json:"harm_types"`
+	Mechanisms      []string `json:"mechanisms"`
+	HarmStatus      *string  `json:"harm_status"`
+	Scale           *int     `json:"scale"`
+	Scope           *int     `json:"scope"`
+	Irremediability *int     `json:"irremediability"`
+	Rationale       *string  `json:"rationale"`
+	// Each severity dimension's own rationale (set at triage).
+	ScaleRationale           *string         `json:"scale_rationale"`
+	ScopeRationale           *string         `json:"scope_rationale"`
+	IrremediabilityRationale *string         `json:"irremediability_rationale"`
+	PriorityReasons          json.RawMessage `json:"priority_reasons"`
 }
 
 // ChronologyEntry is one entry of the case record. Actors are roles, never

@@ -172,8 +172,11 @@ func renderClassification(l *layout, d *Dossier) {
 	l.field("Mechanisms", commaList(c.Mechanisms))
 	l.field("Harm status", optStr(c.HarmStatus))
 	l.field("Scale", severity(c.Scale))
+	l.field("Why this scale", optStr(c.ScaleRationale))
 	l.field("Scope", severity(c.Scope))
+	l.field("Why this scope", optStr(c.ScopeRationale))
 	l.field("Irremediability", severity(c.Irremediability))
+	l.field("Why this irremediability", optStr(c.IrremediabilityRationale))
 	l.field("Rationale", optStr(c.Rationale))
 	l.field("Priority reasons", jsonText(c.PriorityReasons))
 }

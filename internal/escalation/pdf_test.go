@@ -68,6 +68,7 @@ func fullDossier() *Dossier {
 		Classification: ClassificationFact{Rights: []string{"non_discrimination", "work"}, HarmTypes: []string{"economic"},
 			Mechanisms: []string{"automated_rejection"}, HarmStatus: ptr("materialised"), Scale: ptr(3), Scope: ptr(2),
 			Irremediability: ptr(1), Rationale: ptr("Lost a job offer."),
+			ScaleRationale:  ptr("One applicant, one offer."),
 			PriorityReasons: json.RawMessage(`[{"factor":"scale","priority":"P1"},{"factor":"rights","priority":"P2"}]`)},
 		Chronology: chron,
 		Deadlines: []DeadlineFact{
@@ -319,7 +320,7 @@ func TestRenderPDFFull(t *testing.T) {
 		"factor: scale, priority: P1",                               // priority reasons, compact
 		"EU Whistleblowing Directive", "GDPR art. 12(3)", "1 month", // rule sources and periods
 		"case.step_79 recorded", "Could you send the rejection email?", // last chronology entry, a message
-		"250.00 EUR", "rejection.pdf", "Jane Doe", "12 Quay Street, Galway", "sam@union.example", "third party named",
+		"250.00 EUR", "rejection.pdf", "Jane Doe", "12 Quay Street, Galway", "One applicant, one offer.", "sam@union.example", "third party named",
 		"Tabs    and", "controlcharacters end here.", // tab to spaces, CR and BEL dropped
 		"I want an independent view.", // the second line of a multi-line reason
 	} {

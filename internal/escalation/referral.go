@@ -292,7 +292,9 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 		Classification: ClassificationFact{Rights: nonNil(c.Classification.Rights), HarmTypes: nonNil(c.Classification.HarmTypes),
 			Mechanisms: nonNil(c.Classification.Mechanisms), HarmStatus: c.Classification.HarmStatus,
 			Scale: c.Classification.Scale, Scope: c.Classification.Scope, Irremediability: c.Classification.Irremediability,
-			Rationale: c.Classification.Rationale, PriorityReasons: c.Classification.PriorityReasons},
+			Rationale: c.Classification.Rationale, ScaleRationale: c.Classification.ScaleRationale,
+			ScopeRationale: c.Classification.ScopeRationale, IrremediabilityRationale: c.Classification.IrremediabilityRationale,
+			PriorityReasons: c.Classification.PriorityReasons},
 		Chronology: []ChronologyEntry{}, Deadlines: []DeadlineFact{}, Remedies: []RemedyFact{}, Evidence: []EvidenceFact{},
 		Redactions: []Redaction{},
 	}
