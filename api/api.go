@@ -48,6 +48,8 @@ type Deps struct {
 	BodyLimit           int
 	// Checks are run by /readyz (Postgres, NATS); each names itself.
 	Checks map[string]func(context.Context) error
+	// Views renders the HTML pages Mount adds (nil: no pages).
+	Views fiber.Views
 	// Mount, when set, adds more routes (the HTML frontend) to the app.
 	Mount func(app *fiber.App)
 }
@@ -78,6 +80,7 @@ func New(d Deps) *fiber.App {
 		ReadBufferSize:        16 << 10,
 		DisableStartupMessage: true,
 		ErrorHandler:          errorHandler(d.Log),
+		Views:                 d.Views,
 		// Multipart bodies stay raw in memory for the handler to read
 		// part by part: fasthttp's own parsing would spill large files,
 		// unencrypted, into temporary files.

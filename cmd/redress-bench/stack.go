@@ -118,7 +118,11 @@ func startStack(ctx context.Context, dir string) (s *stack, err error) {
 		}
 	})
 
-	if err := s.serveHTTP(core.HTTP(nc, js, nil)); err != nil {
+	app, err := core.HTTP(nc, js)
+	if err != nil {
+		return s, err
+	}
+	if err := s.serveHTTP(app); err != nil {
 		return s, err
 	}
 	if err := s.waitReady(ctx, 15*time.Second); err != nil {

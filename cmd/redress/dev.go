@@ -85,6 +85,10 @@ func dev(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	defer nc.Close()
+	app, err := core.HTTP(nc, js)
+	if err != nil {
+		return err
+	}
 
 	printBanner(stdout, cfg, password)
 
@@ -98,7 +102,7 @@ func dev(ctx context.Context, stdout io.Writer) error {
 		workErr = core.Worker(js, cfg.WorkerAddr).Run(runCtx)
 		cancel()
 	}()
-	httpErr := listen(runCtx, core.HTTP(nc, js, nil), cfg.Addr, log)
+	httpErr := listen(runCtx, app, cfg.Addr, log)
 	cancel()
 	wg.Wait()
 	_ = nc.Drain()

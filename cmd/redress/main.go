@@ -147,7 +147,11 @@ func serve(ctx context.Context, stdout io.Writer) error {
 		return err
 	}
 	defer nc.Close()
-	return listen(ctx, core.HTTP(nc, js, nil), cfg.Addr, log)
+	app, err := core.HTTP(nc, js)
+	if err != nil {
+		return err
+	}
+	return listen(ctx, app, cfg.Addr, log)
 }
 
 func work(ctx context.Context, stdout io.Writer) error {

@@ -5,6 +5,8 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 
@@ -14,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/api"
+	"github.com/redresshq/redress/frontend"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/escalation"
@@ -118,8 +121,25 @@ func mailer(cfg *config.Config, log *slog.Logger) notify.Mailer {
 	return m
 }
 
-// HTTP builds the Fiber app; nc (may be nil) is checked by /readyz.
-func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App)) *fiber.App {
+// Web builds the HTML pages on the same services as the API.
+func (c *Core) Web() (*frontend.Web, error) {
+	m := hmac.New(sha256.New, c.Config.JWTSecret)
+	m.Write([]byte("redress web csrf key"))
+	return frontend.New(frontend.Deps{
+		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
+		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
+		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil),
+		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
+	})
+}
+
+// HTTP builds the Fiber app, the JSON API and the HTML pages; nc (may be
+// nil) is checked by /readyz.
+func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
+	web, err := c.Web()
+	if err != nil {
+		return nil, err
+	}
 	checks := map[string]func(context.Context) error{
 		"postgres": func(ctx context.Context) error { return db.SQL(c.DB).PingContext(ctx) },
 	}
@@ -135,8 +155,8 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream, mount func(*fiber.App
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
-		BodyLimit: c.Config.BodyLimit, Checks: checks, Mount: mount,
-	})
+		BodyLimit: c.Config.BodyLimit, Checks: checks, Views: web.Views(), Mount: web.Mount,
+	}), nil
 }
 
 // Worker builds the worker runner.

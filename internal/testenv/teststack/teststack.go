@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -35,9 +36,12 @@ type Stack struct {
 	Logs  *testenv.LogBuffer
 	DBURL string
 	URL   string // the app, listening on loopback
-	NATS  *natsx.Embedded
-	NC    *nats.Conn
-	JS    jetstream.JetStream
+	// WebURL is the app by the name localhost, which browsers treat as a
+	// secure origin (the pages' cookies are Secure).
+	WebURL string
+	NATS   *natsx.Embedded
+	NC     *nats.Conn
+	JS     jetstream.JetStream
 }
 
 // Options choose what runs.
@@ -76,12 +80,17 @@ func New(t testing.TB, opts Options) *Stack {
 	if opts.Worker {
 		s.StartWorker()
 	}
-	s.App = core.HTTP(s.NC, s.JS, nil)
+	app, err := core.HTTP(s.NC, s.JS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.App = app
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.URL = "http://" + ln.Addr().String()
+	s.WebURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	go func() { _ = s.App.Listener(ln) }()
 	t.Cleanup(func() {
 		_ = s.App.ShutdownWithTimeout(5 * time.Second)

@@ -1,0 +1,6 @@
+package frontend
+
+// adminRoutes are the administrators' pages.
+func (w *Web) adminRoutes() []route {
+	return nil
+}

@@ -1,0 +1,74 @@
+package frontend
+
+import (
+	"io/fs"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestCataloguesAreComplete fails when a message is missing from any
+// language, or when a template or handler names a message English lacks.
+func TestCataloguesAreComplete(t *testing.T) {
+	cat, err := loadCatalogues(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, ids := range cat.missing() {
+		if len(ids) > 0 {
+			t.Errorf("%s lacks %d messages: %s", lang, len(ids), strings.Join(ids, ", "))
+		}
+	}
+	en := map[string]bool{}
+	for _, id := range cat.keys["en"] {
+		en[id] = true
+	}
+	for name, ids := range usedMessageIDs(t) {
+		for _, id := range ids {
+			if !en[id] {
+				t.Errorf("%s uses message %q, which no catalogue has", name, id)
+			}
+		}
+	}
+}
+
+// Message ids named literally: {{.T "id"}}, {{$.T "id"}}, .T("id"), and
+// "id" values of flash and title arguments in Go.
+var (
+	templateID = regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
+	goID       = regexp.MustCompile(`(?:\.T\(|flash\(c, |seeOther\([^,]+, [^,]+, |render\(c, [^,]+, [^,]+, |formError\(c, [^,]+, [^,]+, )"([a-z0-9_]+\.[a-z0-9_.]+)"`)
+)
+
+func usedMessageIDs(t *testing.T) map[string][]string {
+	out := map[string][]string{}
+	err := fs.WalkDir(files, "templates", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		buf, err := fs.ReadFile(files, p)
+		for _, m := range templateID.FindAllStringSubmatch(string(buf), -1) {
+			out[p] = append(out[p], m[1])
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	goFiles, err := fs.Glob(osDir{}, "*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range goFiles {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		buf, err := fs.ReadFile(osDir{}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range goID.FindAllStringSubmatch(string(buf), -1) {
+			out[p] = append(out[p], m[1])
+		}
+	}
+	return out
+}

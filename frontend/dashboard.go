@@ -1,0 +1,6 @@
+package frontend
+
+// dashboardRoutes are the supervisors' dashboard.
+func (w *Web) dashboardRoutes() []route {
+	return nil
+}

@@ -1,0 +1,116 @@
+// Package frontend is Redress's web: server-rendered HTML pages for
+// complainants, staff and independent bodies, on the same Fiber app and the
+// same domain services as the JSON API. Templates, catalogues and static
+// files are embedded; every page works with JavaScript off.
+package frontend
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/template/html/v2"
+
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/notify"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/seal"
+	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/review"
+	"github.com/redresshq/redress/internal/routing"
+	"github.com/redresshq/redress/internal/stats"
+	"github.com/redresshq/redress/internal/systemic"
+)
+
+//go:embed templates locales static
+var files embed.FS
+
+// Deps are the services the pages use: the same ones the API has.
+type Deps struct {
+	Log        *slog.Logger
+	Grievance  *grievance.Service
+	Registry   *registry.Registry
+	Users      *auth.Users
+	Tokens     *auth.Tokens
+	Routing    *routing.Service
+	Review     *review.Service
+	Clocks     *clocks.Service
+	Notify     *notify.Notifier
+	Systemic   *systemic.Service
+	Stats      *stats.Service
+	Escalation *escalation.Service
+	// Keys seal what a cookie carries across a redirect (the receipt).
+	Keys *seal.Keyring
+	// CSRFKey signs the forms' CSRF tokens.
+	CSRFKey             []byte
+	ComplainantTokenTTL time.Duration
+	StaffTokenTTL       time.Duration
+}
+
+// Web holds the page handlers.
+type Web struct {
+	Deps
+	views   *html.Engine
+	i18n    *catalogues
+	assets  *assets
+	signIns fiber.Handler
+}
+
+// New loads the templates, the catalogues and the static files.
+func New(d Deps) (*Web, error) {
+	if len(d.CSRFKey) < 32 {
+		return nil, fmt.Errorf("frontend: the CSRF key must have at least 32 bytes")
+	}
+	cat, err := loadCatalogues(files)
+	if err != nil {
+		return nil, err
+	}
+	static, err := fs.Sub(files, "static")
+	if err != nil {
+		return nil, err
+	}
+	as, err := loadAssets(static)
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := fs.Sub(files, "templates")
+	if err != nil {
+		return nil, err
+	}
+	w := &Web{Deps: d, i18n: cat, assets: as}
+	w.views = html.NewFileSystem(http.FS(tpl), ".html")
+	w.views.AddFuncMap(templateFuncs(as))
+	if err := w.views.Load(); err != nil {
+		return nil, fmt.Errorf("frontend: templates: %w", err)
+	}
+	w.signIns = signInThrottle(10, 5*time.Minute)
+	return w, nil
+}
+
+// Views is the template engine, for the Fiber app's configuration.
+func (w *Web) Views() fiber.Views { return w.views }
+
+// Mount adds every page's route to app.
+func (w *Web) Mount(app *fiber.App) {
+	app.Get("/static/:file", w.assets.serve)
+	for _, r := range w.routes() {
+		app.Add(r.method, r.path, w.chain(r)...)
+	}
+	// Last: a page nothing answered is an HTML 404, but for the API's paths.
+	app.Use(func(c *fiber.Ctx) error {
+		if p := c.Path(); strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/.well-known/") {
+			return fiber.ErrNotFound
+		}
+		return c.Next()
+	}, w.begin, func(c *fiber.Ctx) error {
+		return w.renderError(c, fault.New(fault.NotFound, "not_found", "There is nothing here."))
+	})
+}

@@ -1,0 +1,224 @@
+package frontend
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Cookies. Every one is HttpOnly, Secure and SameSite; none holds anything
+// about a complainant but the short-lived token of their own case.
+const (
+	cookieStaff   = "redress_staff"   // a staff or body user's JWT
+	cookieCase    = "redress_case"    // a complainant's JWT for their one case
+	cookieCSRF    = "redress_csrf"    // the nonce forms' CSRF tokens are signed over
+	cookieLang    = "redress_lang"    // a chosen language
+	cookieFlash   = "redress_flash"   // a message id shown once after a redirect
+	cookieReceipt = "redress_receipt" // the sealed reference and receipt, shown once
+
+	localRequest = "redress.web"
+	csrfField    = "_csrf"
+)
+
+// request is what every page knows of its request.
+type request struct {
+	*translator
+	User   *auth.User // a signed-in staff or body user
+	CaseID *uuid.UUID // the case of a signed-in complainant
+	CSRF   string     // the token forms carry
+	Flash  string     // a message id to show once
+	Path   string     // the page's own path and query
+}
+
+// req is the request's context, made by begin.
+func (w *Web) req(c *fiber.Ctx) *request {
+	r, _ := c.Locals(localRequest).(*request)
+	return r
+}
+
+// begin reads the language, the sessions, the CSRF nonce and a flash.
+func (w *Web) begin(c *fiber.Ctx) error {
+	lang := w.i18n.negotiate(c.Cookies(cookieLang), c.Get(fiber.HeaderAcceptLanguage))
+	r := &request{Path: safeNext(c.OriginalURL())}
+	r.translator = w.i18n.translator(lang, func(id string) {
+		w.Log.ErrorContext(c.UserContext(), "frontend: missing message", "id", id, "lang", lang)
+	})
+	if raw := c.Cookies(cookieStaff); raw != "" {
+		if id, _, err := w.Tokens.Verify(raw, auth.AudienceStaff); err == nil {
+			if u, err := w.Users.Get(c.UserContext(), id); err == nil {
+				r.User = u
+			}
+		}
+		if r.User == nil {
+			w.clearCookie(c, cookieStaff, "/")
+		}
+	}
+	if raw := c.Cookies(cookieCase); raw != "" {
+		if id, _, err := w.Tokens.Verify(raw, auth.AudienceComplainant); err == nil {
+			r.CaseID = &id
+		} else {
+			w.clearCookie(c, cookieCase, "/")
+		}
+	}
+	nonce := c.Cookies(cookieCSRF)
+	if !validNonce(nonce) {
+		nonce = newNonce()
+		w.setCookie(c, cookieCSRF, nonce, "/", 0)
+	}
+	r.CSRF = w.csrfToken(nonce)
+	if f := c.Cookies(cookieFlash); f != "" {
+		if r.Has(f) {
+			r.Flash = f
+		}
+		w.clearCookie(c, cookieFlash, "/")
+	}
+	c.Locals(localRequest, r)
+	c.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Vary(fiber.HeaderAcceptLanguage, fiber.HeaderCookie)
+	return c.Next()
+}
+
+// errCSRF is a form posted without this site's token: a stale page, or a
+// forgery from another site.
+var errCSRF = fault.New(fault.Forbidden, "csrf", "This form has expired or did not come from this site. Go back, reload the page and send it again.")
+
+// csrf checks every unsafe request: the form's token must be the HMAC of
+// this browser's nonce cookie (a signed double-submit cookie, which needs
+// no server state), and a browser that says the request is cross-site is
+// refused outright.
+func (w *Web) csrf(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if site := c.Get("Sec-Fetch-Site"); site == "cross-site" {
+		return w.renderError(c, errCSRF)
+	}
+	nonce := c.Cookies(cookieCSRF)
+	token := c.FormValue(csrfField)
+	if !validNonce(nonce) || !hmac.Equal([]byte(token), []byte(w.csrfToken(nonce))) {
+		return w.renderError(c, errCSRF)
+	}
+	return c.Next()
+}
+
+func (w *Web) csrfToken(nonce string) string {
+	m := hmac.New(sha256.New, w.CSRFKey)
+	m.Write([]byte("redress-csrf:" + nonce))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func newNonce() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func validNonce(s string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil && len(b) == 32
+}
+
+// setCookie sets an HttpOnly, Secure, SameSite=Lax cookie; maxAge 0 lasts
+// the browser session. Lax, not Strict, so a link in an email opens the page
+// signed in; the CSRF token guards every form.
+func (w *Web) setCookie(c *fiber.Ctx, name, value, path string, maxAge time.Duration) {
+	ck := &fiber.Cookie{Name: name, Value: value, Path: path, Secure: true, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode}
+	if maxAge > 0 {
+		ck.MaxAge = int(maxAge.Seconds())
+		ck.Expires = time.Now().Add(maxAge)
+	} else {
+		ck.SessionOnly = true
+	}
+	c.Cookie(ck)
+}
+
+func (w *Web) clearCookie(c *fiber.Ctx, name, path string) {
+	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: path, Secure: true, HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(1, 0)})
+}
+
+// flash shows the message id once, on the page the browser is sent to next.
+func (w *Web) flash(c *fiber.Ctx, id string) {
+	w.setCookie(c, cookieFlash, id, "/", 5*time.Minute)
+}
+
+// seeOther redirects after a successful POST (post/redirect/get), with a flash.
+func (w *Web) seeOther(c *fiber.Ctx, to, flash string) error {
+	if flash != "" {
+		w.flash(c, flash)
+	}
+	return c.Redirect(safeNext(to), fiber.StatusSeeOther)
+}
+
+// setSealed carries v across a redirect in a sealed (AES-GCM), short-lived
+// cookie only path reads; takeSealed reads it once and clears it.
+func (w *Web) setSealed(c *fiber.Ctx, name, path string, v any, ttl time.Duration) error {
+	buf, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	sealed, err := w.Keys.Seal("cookie:"+name, buf)
+	if err != nil {
+		return err
+	}
+	w.setCookie(c, name, base64.RawURLEncoding.EncodeToString(sealed), path, ttl)
+	return nil
+}
+
+func (w *Web) takeSealed(c *fiber.Ctx, name, path string, v any) bool {
+	raw := c.Cookies(name)
+	if raw == "" {
+		return false
+	}
+	w.clearCookie(c, name, path)
+	sealed, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return false
+	}
+	buf, err := w.Keys.Open("cookie:"+name, sealed)
+	if err != nil {
+		return false
+	}
+	return json.Unmarshal(buf, v) == nil
+}
+
+// switchLanguage: GET /lang/:code?next=… keeps the choice in a cookie and
+// goes back, so the switcher works without JavaScript.
+func (w *Web) switchLanguage(c *fiber.Ctx) error {
+	code := c.Params("code")
+	if _, ok := languageNames[code]; !ok {
+		return fault.New(fault.NotFound, "unknown_language", "There is no such language here.")
+	}
+	w.setCookie(c, cookieLang, code, "/", 365*24*time.Hour)
+	return c.Redirect(safeNext(c.Query("next", "/")), fiber.StatusSeeOther)
+}
+
+// signInThrottle allows max sign-ins per email address in window, keyed on
+// the account, never on the client's address.
+func signInThrottle(max int, window time.Duration) fiber.Handler {
+	return limiter.New(limiter.Config{
+		Max:        max,
+		Expiration: window,
+		KeyGenerator: func(c *fiber.Ctx) string {
+			return "web-signin:" + strings.ToLower(strings.TrimSpace(c.FormValue("email")))
+		},
+		LimitReached: func(c *fiber.Ctx) error {
+			return fault.New(fault.TooMany, "too_many_attempts",
+				"Too many sign-in attempts for this account; wait a few minutes and try again.")
+		},
+	})
+}
