@@ -21,8 +21,8 @@ import (
 type Page struct {
 	*request
 	Title  string
-	Errors []FieldMsg  // a form's errors, for the summary and the fields
-	Form   url.Values  // a form's values, to show it again
+	Errors []FieldMsg   // a form's errors, for the summary and the fields
+	Form   url.Values   // a form's values, to show it again
 	Notice *fault.Error // an error that is not a field's (e.g. 409), shown above the form
 	Data   any
 }
@@ -132,7 +132,7 @@ func templateFuncs(a *assets) template.FuncMap {
 	return template.FuncMap{
 		"asset": a.url,
 		// fid is a field's input id: contact.email → f-contact-email.
-		"fid": fieldID,
+		"fid":  fieldID,
 		"list": func(v ...any) []any { return v },
 		"join": strings.Join,
 		"add":  func(a, b int) int { return a + b },
