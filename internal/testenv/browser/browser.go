@@ -1,0 +1,215 @@
+// Package browser drives Debian's headless Chromium for tests of the web pages,
+// with github.com/chromedp/chromedp.
+//
+// New starts one Chromium for a test; Tab opens a tab in it, each in its own
+// browser context (its own cookie jar) unless ShareCookies says otherwise, so
+// subtests share one browser cheaply and a reviewer and a complainant can be
+// signed in at once. Tabs can run with JavaScript disabled (the complainant's
+// pages must work without it), with a small viewport and with an
+// Accept-Language header.
+//
+// The helpers (Navigate, Fill, Select, Check, Click, Text, Location, Exists)
+// fail the test at once with the current URL and a snippet of the page's text;
+// Axe runs axe-core on the page and fails the test on any violation;
+// Screenshot saves a full-page PNG under the artifact folder.
+//
+// Serve the application at http://localhost:PORT, not 127.0.0.1: Chromium
+// treats localhost as a secure context and so keeps Secure cookies over HTTP.
+//
+// Chromium is never downloaded: the tests need /usr/bin/chromium (Debian's
+// chromium package; REDRESS_CHROMIUM names another binary) and npm, and fail,
+// never skip, without them. .ci/run installs both.
+//
+//	func TestPages(t *testing.T) {
+//		b := browser.New(t)
+//		t.Run("form", func(t *testing.T) {
+//			tab := b.Tab(t, browser.NoJavaScript(), browser.Viewport(320, 720))
+//			browser.Navigate(t, tab, base+"/complaints/new") // base: http://localhost:PORT
+//			browser.Fill(t, tab, "#description", "…")
+//			browser.Click(t, tab, "button[type=submit]")
+//			browser.Axe(t, tab, "receipt")
+//		})
+//	}
+package browser
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// DefaultChromium is the browser binary unless REDRESS_CHROMIUM names another.
+const DefaultChromium = "/usr/bin/chromium"
+
+// Timeout bounds each browser action. It is generous because the machines
+// that run the tests are shared and slow.
+const Timeout = 60 * time.Second
+
+// The default viewport is a desktop window.
+const (
+	DesktopWidth  = 1280
+	DesktopHeight = 900
+)
+
+// Browser is one running Chromium. Open tabs with Tab; the browser closes when
+// the test that started it ends.
+type Browser struct {
+	ctx context.Context // the browser's chromedp context; tabs are its children
+}
+
+// New starts a headless Chromium for t and closes it when t ends. Share it
+// across subtests: each Tab is a new tab of this one browser.
+func New(t testing.TB) *Browser {
+	t.Helper()
+	path := os.Getenv("REDRESS_CHROMIUM")
+	if path == "" {
+		path = DefaultChromium
+	}
+	if info, err := os.Stat(path); err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
+		t.Fatalf("browser: Chromium not found at %s: install Debian's chromium (apt-get install chromium); .ci/run does this", path)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.Headless,
+		chromedp.NoSandbox, // the tests run as root
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		// Without these Chromium keeps trying to reach Google's servers,
+		// and the closed network refuses its connections.
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		// No user-data-dir flag: chromedp then gives each browser a fresh
+		// temporary --user-data-dir, kills Chromium's leftover children and
+		// removes the directory when the browser ends.
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() {
+		// Close Chromium gracefully, then kill whatever is left.
+		cctx, cancel := context.WithTimeout(ctx, Timeout)
+		defer cancel()
+		if err := chromedp.Cancel(cctx); err != nil {
+			t.Logf("browser: closing Chromium: %v", err)
+		}
+		cancelBrowser()
+		cancelAlloc()
+	})
+
+	// The first run starts Chromium and ties its life to ctx, so it cannot
+	// carry a timeout of its own: a watchdog cancels it instead.
+	if err := startWithin(ctx, cancelBrowser, Timeout); err != nil {
+		t.Fatalf("browser: start Chromium (%s): %v", path, err)
+	}
+	return &Browser{ctx: ctx}
+}
+
+// startWithin runs the first action on a chromedp context (which starts the
+// browser or opens the tab and binds it to ctx) and cancels it if that takes
+// longer than d.
+func startWithin(ctx context.Context, cancel context.CancelFunc, d time.Duration, steps ...chromedp.Action[chromedp.Void]) error {
+	done := make(chan error, 1)
+	go func() { done <- chromedp.Do(ctx, steps...) }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(d):
+		cancel()
+		<-done
+		return fmt.Errorf("no answer after %s", d)
+	}
+}
+
+// tab is what the helpers need to know about a tab; it rides in the tab's context.
+type tab struct {
+	noJS bool
+}
+
+type tabKey struct{}
+
+func tabOf(ctx context.Context) *tab {
+	if tb, ok := ctx.Value(tabKey{}).(*tab); ok {
+		return tb
+	}
+	return &tab{}
+}
+
+type tabConfig struct {
+	noJS           bool
+	width, height  int
+	acceptLanguage string
+	cookiesFrom    context.Context
+}
+
+// TabOption configures a tab.
+type TabOption func(*tabConfig)
+
+// NoJavaScript disables the page's JavaScript in the tab, as a browser with
+// JavaScript switched off would (the helpers and Axe still work).
+func NoJavaScript() TabOption { return func(c *tabConfig) { c.noJS = true } }
+
+// Viewport sets the tab's viewport in CSS pixels (for example 320 wide to check
+// small screens); the default is DesktopWidth x DesktopHeight.
+func Viewport(width, height int) TabOption {
+	return func(c *tabConfig) { c.width, c.height = width, height }
+}
+
+// AcceptLanguage sends this Accept-Language header with every request of the
+// tab, for example "fr-CH, fr;q=0.9, en;q=0.5".
+func AcceptLanguage(value string) TabOption {
+	return func(c *tabConfig) { c.acceptLanguage = value }
+}
+
+// ShareCookies opens the tab in the browser context of another tab, so the two
+// share cookies. By default every tab has a cookie jar of its own.
+func ShareCookies(other context.Context) TabOption {
+	return func(c *tabConfig) { c.cookiesFrom = other }
+}
+
+// Tab opens a new tab in b for t and closes it when t ends. The returned
+// context is the tab: pass it to the helpers of this package or to chromedp.
+// Cookies persist across the tab's navigations; unless ShareCookies says
+// otherwise, no other tab sees them.
+func (b *Browser) Tab(t testing.TB, opts ...TabOption) context.Context {
+	t.Helper()
+	cfg := tabConfig{width: DesktopWidth, height: DesktopHeight}
+	for _, o := range opts {
+		o(&cfg)
+	}
+
+	var ctxOpt chromedp.ContextOption
+	if cfg.cookiesFrom != nil {
+		c := chromedp.FromContext(cfg.cookiesFrom)
+		if c == nil || c.BrowserContextID == "" {
+			t.Fatal("browser: ShareCookies needs a tab made by Browser.Tab")
+		}
+		ctxOpt = chromedp.WithExistingBrowserContext(c.BrowserContextID)
+	} else {
+		ctxOpt = chromedp.WithNewBrowserContext()
+	}
+	ctx, cancel := chromedp.NewContext(b.ctx, ctxOpt)
+	t.Cleanup(cancel)
+
+	steps := []chromedp.Action[chromedp.Void]{
+		chromedp.EmulateViewport(int64(cfg.width), int64(cfg.height)),
+		call(emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: cfg.noJS}),
+	}
+	if cfg.acceptLanguage != "" {
+		steps = append(steps, call(network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
+			Headers: network.Headers{"Accept-Language": cfg.acceptLanguage},
+		}))
+	}
+	if err := startWithin(ctx, cancel, Timeout, steps...); err != nil {
+		t.Fatalf("browser: open a tab: %v", err)
+	}
+	return context.WithValue(ctx, tabKey{}, &tab{noJS: cfg.noJS})
+}

@@ -1,0 +1,419 @@
+package browser
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// page wraps a body in a small accessible HTML document.
+func page(title, body string) string {
+	return `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>` + title + `</title></head><body><main>` + body + `</main></body></html>`
+}
+
+// site is the test pages' server.
+type site struct {
+	base string // named localhost, not 127.0.0.1, so that Chromium treats it as a secure context and keeps Secure cookies
+
+	mu     sync.Mutex
+	posted url.Values // the last form posted to /submit
+}
+
+func (s *site) lastPosted() url.Values {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.posted
+}
+
+// server serves the test pages.
+func server(t *testing.T) *site {
+	t.Helper()
+	s := &site{}
+	mux := http.NewServeMux()
+	html := func(pattern, doc string, headers ...string) {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			for i := 0; i+1 < len(headers); i += 2 {
+				w.Header().Set(headers[i], headers[i+1])
+			}
+			fmt.Fprint(w, doc)
+		})
+	}
+	// An accessible page under a strict Content-Security-Policy, as the
+	// application's pages will have.
+	html("GET /good", page("Good", `<h1>A good page</h1>
+<img src="/dot.png" alt="A dot" width="10" height="10">
+<form method="post" action="/submit"><label for="q">Your name</label> <input id="q" name="q"> <button>Send</button></form>
+<p><a href="/bad">Another page</a></p>`),
+		"Content-Security-Policy", "default-src 'none'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	html("GET /bad", page("Bad", `<h1>A bad page</h1>
+<img src="/dot.png" width="10" height="10">
+<form method="post" action="/submit"><input id="q" name="q" type="text"> <button>Send</button></form>`))
+	html("GET /script", page("Script", `<h1 id="h">static</h1>
+<script>document.getElementById("h").textContent = "js ran"; window.ran = true;</script>`))
+	html("GET /tall", page("Tall", `<h1>Tall</h1><div style="height: 2400px">tall content</div><p>end</p>`))
+	html("GET /form", page("Form", `<h1>Complaint</h1>
+<style>.vh { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }</style>
+<form method="post" action="/submit">
+<p><label for="name">Name</label> <input id="name" name="name" maxlength="20"></p>
+<p><label for="desc">What happened</label> <textarea id="desc" name="desc"></textarea></p>
+<p><label for="sector">Sector</label> <select id="sector" name="sector"><option value="">Choose</option><option value="mining">Mining</option><option value="farming">Farming</option></select></p>
+<fieldset><legend>Contact</legend>
+<input class="vh" type="radio" id="c-mail" name="contact" value="mail"><label for="c-mail">By mail</label>
+<input type="radio" id="c-none" name="contact" value="none"><label for="c-none">Not at all</label>
+</fieldset>
+<p><input type="checkbox" id="consent" name="consent" value="yes"> <label for="consent">I agree</label></p>
+<p><button type="submit">Send</button></p>
+</form>`))
+	mux.HandleFunc("POST /submit", func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.mu.Lock()
+		s.posted = r.PostForm
+		s.mu.Unlock()
+		http.Redirect(w, r, "/done?case=42", http.StatusSeeOther)
+	})
+	html("GET /done", page("Done", `<h1>Received</h1><p id="result">Your case number is 42.</p>`))
+	mux.HandleFunc("GET /set", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "sid", Value: "s3cret", Path: "/", HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page("Set", `<h1>Signed in</h1>`))
+	})
+	mux.HandleFunc("GET /show", func(w http.ResponseWriter, r *http.Request) {
+		v := "none"
+		if c, err := r.Cookie("sid"); err == nil {
+			v = c.Value
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page("Show", `<h1>Cookie</h1><p id="sid">`+v+`</p>`))
+	})
+	mux.HandleFunc("GET /lang", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, page("Lang", `<h1>Language</h1><p id="lang">`+r.Header.Get("Accept-Language")+`</p>`))
+	})
+	mux.HandleFunc("GET /dot.png", func(w http.ResponseWriter, r *http.Request) {
+		img := image.NewRGBA(image.Rect(0, 0, 10, 10))
+		img.Set(5, 5, color.Black)
+		w.Header().Set("Content-Type", "image/png")
+		_ = png.Encode(w, img)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	_, port, err := net.SplitHostPort(srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.base = "http://localhost:" + port
+	return s
+}
+
+// recorder stands in for a test to show that a helper fails it: it records
+// the failures, and Fatal ends the goroutine as testing's does.
+type recorder struct {
+	testing.TB
+	mu     sync.Mutex
+	errors []string
+}
+
+func (r *recorder) Helper() {}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func (r *recorder) Error(args ...any) { r.Errorf("%s", fmt.Sprint(args...)) }
+
+func (r *recorder) Fatalf(format string, args ...any) {
+	r.Errorf(format, args...)
+	runtime.Goexit()
+}
+
+func (r *recorder) Fatal(args ...any) { r.Fatalf("%s", fmt.Sprint(args...)) }
+
+// failures runs f with a recorder in its own goroutine and returns what
+// failed, joined.
+func failures(t *testing.T, f func(tb testing.TB)) string {
+	t.Helper()
+	r := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f(r)
+	}()
+	<-done
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.errors, "\n")
+}
+
+func violationIDs(vs []Violation) []string {
+	var ids []string
+	for _, v := range vs {
+		ids = append(ids, v.ID)
+	}
+	return ids
+}
+
+// TestBrowser shares one Chromium across its subtests, as the web pages'
+// tests will.
+func TestBrowser(t *testing.T) {
+	site := server(t)
+	base := site.base
+	b := New(t)
+
+	t.Run("flags", func(t *testing.T) {
+		proc := chromedp.FromContext(b.ctx).Browser.Process()
+		if proc == nil {
+			t.Fatal("no browser process")
+		}
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", proc.Pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
+		for _, want := range []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+			"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"} {
+			if !slices.Contains(args, want) {
+				t.Errorf("Chromium runs without %s: %q", want, args)
+			}
+		}
+		i := slices.IndexFunc(args, func(a string) bool { return strings.HasPrefix(a, "--user-data-dir=") })
+		if i < 0 {
+			t.Fatalf("Chromium runs without --user-data-dir: %q", args)
+		}
+		if dir := strings.TrimPrefix(args[i], "--user-data-dir="); !strings.HasPrefix(dir, os.TempDir()) {
+			t.Errorf("user data dir %s is not a temporary directory", dir)
+		}
+	})
+
+	t.Run("accessible page has no violations", func(t *testing.T) {
+		for _, js := range []bool{true, false} {
+			var opts []TabOption
+			if !js {
+				opts = append(opts, NoJavaScript())
+			}
+			tab := b.Tab(t, opts...)
+			if code := Navigate(t, tab, base+"/good"); code != http.StatusOK {
+				t.Fatalf("status %d", code)
+			}
+			if vs := AxeViolations(t, tab); len(vs) != 0 {
+				t.Errorf("JavaScript %v: violations on an accessible page:\n%s", js, FormatViolations(vs))
+			}
+			Axe(t, tab, "good")
+		}
+	})
+
+	t.Run("violations are found and reported", func(t *testing.T) {
+		tab := b.Tab(t, NoJavaScript())
+		Navigate(t, tab, base+"/bad")
+		vs := AxeViolations(t, tab)
+		ids := violationIDs(vs)
+		for _, want := range []string{"image-alt", "label"} {
+			if !slices.Contains(ids, want) {
+				t.Errorf("no %s violation among %v", want, ids)
+			}
+		}
+		for _, v := range vs {
+			if v.ID == "image-alt" && (len(v.Nodes) != 1 || !strings.Contains(v.Nodes[0].HTML, "<img")) {
+				t.Errorf("image-alt names the wrong elements: %+v", v.Nodes)
+			}
+		}
+		t.Setenv("REDRESS_ARTIFACTS", t.TempDir())
+		report := failures(t, func(tb testing.TB) { Axe(tb, tab, "bad") })
+		for _, want := range []string{`on "bad"`, "image-alt (critical)", "- label (", "https://dequeuniversity.com/rules/axe/",
+			`<img src="/dot.png"`, `input`, "page: " + base + "/bad", "screenshot: "} {
+			if !strings.Contains(report, want) {
+				t.Errorf("the report lacks %q:\n%s", want, report)
+			}
+		}
+	})
+
+	t.Run("no JavaScript", func(t *testing.T) {
+		// The control: with JavaScript the page's script runs.
+		js := b.Tab(t)
+		Navigate(t, js, base+"/script")
+		if got := Text(t, js, "#h"); got != "js ran" {
+			t.Fatalf("with JavaScript: %q", got)
+		}
+
+		tab := b.Tab(t, NoJavaScript())
+		Navigate(t, tab, base+"/script")
+		if got := Text(t, tab, "#h"); got != "static" {
+			t.Errorf("without JavaScript the page's script ran: %q", got)
+		}
+		Axe(t, tab, "script")
+		if got := Text(t, tab, "#h"); got != "static" {
+			t.Errorf("the page's script ran during Axe: %q", got)
+		}
+		// Axe turned scripts off again: the next page's script does not run either.
+		Navigate(t, tab, base+"/script")
+		if got := Text(t, tab, "#h"); got != "static" {
+			t.Errorf("after Axe the next page's script ran: %q", got)
+		}
+	})
+
+	t.Run("cookies", func(t *testing.T) {
+		staff := b.Tab(t)
+		Navigate(t, staff, base+"/set")
+		Navigate(t, staff, base+"/show")
+		if got := Text(t, staff, "#sid"); got != "s3cret" {
+			t.Errorf("the cookie did not persist within the tab: %q", got)
+		}
+		same := b.Tab(t, ShareCookies(staff))
+		Navigate(t, same, base+"/show")
+		if got := Text(t, same, "#sid"); got != "s3cret" {
+			t.Errorf("a tab sharing cookies does not see the cookie: %q", got)
+		}
+		other := b.Tab(t, NoJavaScript())
+		Navigate(t, other, base+"/show")
+		if got := Text(t, other, "#sid"); got != "none" {
+			t.Errorf("a tab in another browser context sees the cookie: %q", got)
+		}
+	})
+
+	t.Run("accept language", func(t *testing.T) {
+		const want = "fr-CH, fr;q=0.9, en;q=0.5"
+		tab := b.Tab(t, AcceptLanguage(want))
+		Navigate(t, tab, base+"/lang")
+		if got := Text(t, tab, "#lang"); got != want {
+			t.Errorf("Accept-Language %q, want %q", got, want)
+		}
+		plain := b.Tab(t)
+		Navigate(t, plain, base+"/lang")
+		if got := Text(t, plain, "#lang"); got == want {
+			t.Errorf("a tab without the option sends %q too", got)
+		}
+	})
+
+	t.Run("form without JavaScript on a small screen", func(t *testing.T) {
+		tab := b.Tab(t, NoJavaScript(), Viewport(320, 640))
+		Navigate(t, tab, base+"/form")
+		Axe(t, tab, "form")
+		Fill(t, tab, "#name", "Amina")
+		Fill(t, tab, "#desc", "The river turned red.\nFish died.")
+		Select(t, tab, "#sector", "Farming") // by visible text
+		Check(t, tab, "#c-mail")             // visually hidden: its label is clicked
+		Check(t, tab, "#consent")
+		Check(t, tab, "#consent") // already checked: stays checked
+		if !Exists(t, tab, "button[type=submit]") || Exists(t, tab, "#nothing") {
+			t.Error("Exists is wrong")
+		}
+		if code := Click(t, tab, "button[type=submit]"); code != http.StatusOK {
+			t.Errorf("status %d after submitting", code)
+		}
+		if loc := Location(t, tab); loc != base+"/done?case=42" {
+			t.Errorf("location %s after the redirect", loc)
+		}
+		if got := Text(t, tab, "#result"); got != "Your case number is 42." {
+			t.Errorf("result %q", got)
+		}
+		want := url.Values{"name": {"Amina"}, "desc": {"The river turned red.\r\nFish died."},
+			"sector": {"farming"}, "contact": {"mail"}, "consent": {"yes"}}
+		if got := site.lastPosted(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("the server received %v, want %v", got, want)
+		}
+	})
+
+	t.Run("helpers fail with the page's URL and text", func(t *testing.T) {
+		t.Setenv("REDRESS_ARTIFACTS", t.TempDir())
+		tab := b.Tab(t, NoJavaScript())
+		Navigate(t, tab, base+"/form")
+		for name, tc := range map[string]struct {
+			f    func(tb testing.TB)
+			want string
+		}{
+			"missing":   {func(tb testing.TB) { Text(tb, tab, "#missing") }, `"#missing": no element matches it`},
+			"maxlength": {func(tb testing.TB) { Fill(tb, tab, "#name", strings.Repeat("x", 21)) }, "more than its maxlength 20"},
+			"not text":  {func(tb testing.TB) { Fill(tb, tab, "#sector", "x") }, "not a text field"},
+			"no option": {func(tb testing.TB) { Select(tb, tab, "#sector", "Fishing") }, `no option "Fishing"`},
+			"no box":    {func(tb testing.TB) { Check(tb, tab, "#name") }, "not a checkbox or a radio button"},
+			"selector":  {func(tb testing.TB) { Exists(tb, tab, "[[") }, "[["},
+		} {
+			got := failures(t, tc.f)
+			for _, want := range []string{tc.want, "page: " + base + "/form", `text: "Complaint Name`, "screenshot: "} {
+				if !strings.Contains(got, want) {
+					t.Errorf("%s: the failure lacks %q:\n%s", name, want, got)
+				}
+			}
+		}
+	})
+
+	t.Run("screenshot", func(t *testing.T) {
+		dir := t.TempDir()
+		t.Setenv("REDRESS_ARTIFACTS", dir)
+		for _, width := range []int{320, DesktopWidth} {
+			tab := b.Tab(t, Viewport(width, 600), NoJavaScript())
+			Navigate(t, tab, base+"/tall")
+			path := Screenshot(t, tab, fmt.Sprintf("tall-%d", width))
+			if filepath.Dir(path) != dir {
+				t.Errorf("screenshot at %s, not in %s", path, dir)
+			}
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatalf("not a PNG: %v", err)
+			}
+			// The whole page, not only the 600 pixels of the viewport.
+			if size := img.Bounds().Size(); size.X != width || size.Y < 2400 {
+				t.Errorf("screenshot %v, want %d wide and the whole page tall", size, width)
+			}
+		}
+	})
+}
+
+func TestChromiumMissing(t *testing.T) {
+	t.Setenv("REDRESS_CHROMIUM", "/nonexistent/chromium")
+	got := failures(t, func(tb testing.TB) { New(tb) })
+	for _, want := range []string{"Chromium not found at /nonexistent/chromium", "apt-get install chromium", ".ci/run"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the failure lacks %q: %q", want, got)
+		}
+	}
+}
+
+func TestNPMMissing(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	err := npmCI(t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "npm not found") || !strings.Contains(err.Error(), "apt-get install nodejs npm") {
+		t.Errorf("npmCI without npm: %v", err)
+	}
+}
+
+func TestArtifactDir(t *testing.T) {
+	t.Setenv("REDRESS_ARTIFACTS", "")
+	dir, err := artifactDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "..", "..", "go.mod")); err != nil || !strings.HasSuffix(dir, filepath.Join("artifacts", "screenshots")) {
+		t.Errorf("artifact dir %s is not artifacts/screenshots at the repository's root", dir)
+	}
+	t.Setenv("REDRESS_ARTIFACTS", "/tmp/elsewhere")
+	if dir, _ := artifactDir(); dir != "/tmp/elsewhere" {
+		t.Errorf("REDRESS_ARTIFACTS is ignored: %s", dir)
+	}
+}
