@@ -1,0 +1,40 @@
+package frontend_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/redresshq/redress/internal/testenv/browser"
+)
+
+// audit checks the page a tab shows: every message found in the
+// catalogues, zero axe-core violations (WCAG 2.0–2.2 A and AA, and best
+// practice), and nothing wider than the window (reflow at 320 px and at
+// 200% zoom; a wide table scrolls in its own region).
+func audit(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if text := browser.Text(t, ctx, "body"); strings.Contains(text, "⟦") {
+		t.Errorf("%s: a message is missing from the catalogues: %s", name, text)
+	}
+	browser.Axe(t, ctx, name)
+	fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
+		`document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1`))
+	if err != nil {
+		t.Fatalf("%s: measure the page: %v", name, err)
+	}
+	if !fits {
+		t.Errorf("%s: the page is wider than the window at %s", name, browser.Location(t, ctx))
+	}
+}
+
+// visit opens path and audits it; the page must answer want.
+func visit(t *testing.T, ctx context.Context, base, path string, want int, name string) {
+	t.Helper()
+	if got := browser.Navigate(t, ctx, base+path); got != want {
+		t.Errorf("%s: GET %s answered %d, want %d", name, path, got, want)
+	}
+	audit(t, ctx, name)
+}
