@@ -335,7 +335,7 @@ func (w *Web) referralFormError(c *fiber.Ctx, id uuid.UUID, which string, form u
 		}
 		err = fault.New(fault.Conflict, "ref_illegal_transition", msg)
 	}
-	return w.formError(c, err, "body/referral", "ref.detail.title", &Page{Data: v, Form: form})
+	return w.formError(c, err, "body/referral", "ref.detail.title", &Page{Data: v, Form: form, Labels: "ref"})
 }
 
 // refKnownStatus is s when it is a status, else "unknown" (never a raw value in a message id).

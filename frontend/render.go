@@ -24,6 +24,9 @@ type Page struct {
 	Errors []FieldMsg   // a form's errors, for the summary and the fields
 	Form   url.Values   // a form's values, to show it again
 	Notice *fault.Error // an error that is not a field's (e.g. 409), shown above the form
+	// Labels is the message id prefix of the page's field labels in the
+	// error summary: "<Labels>.field.<name>" is looked up before "field.<name>".
+	Labels string
 	Data   any
 }
 
@@ -265,9 +268,12 @@ func formValues(c *fiber.Ctx) (url.Values, error) {
 	return out, nil
 }
 
-// FieldLabel is a field's label for the error summary ("field.<name>"), or
-// the field's name when the catalogues have none.
+// FieldLabel is a field's label for the error summary ("<Labels>.field.<name>"
+// or "field.<name>"), or the field's name when the catalogues have none.
 func (p *Page) FieldLabel(field string) string {
+	if id := p.Labels + ".field." + field; p.Labels != "" && p.Has(id) {
+		return p.T(id)
+	}
 	if id := "field." + field; p.Has(id) {
 		return p.T(id)
 	}
