@@ -54,6 +54,9 @@ func expect(t *testing.T, what string, p page, status int, want ...string) {
 	if p.Status != status {
 		t.Fatalf("%s: status %d, want %d\n%s", what, p.Status, status, p.Body)
 	}
+	if strings.Contains(p.Body, "⟦") {
+		t.Fatalf("%s: a message is missing from the catalogues\n%s", what, p.Body)
+	}
 	for _, w := range want {
 		if !strings.Contains(p.Body, w) {
 			t.Fatalf("%s: the page lacks %q\n%s", what, w, p.Body)
@@ -346,6 +349,66 @@ func TestStaffReferralsAndListFilters(t *testing.T) {
 	expect(t, "message shown", sam.get(path), 200, "The rota export is attached to the dossier.")
 	// Another case's referral is not this case's.
 	expect(t, "dossier under another case", sam.get("/cases/"+b.ID+"/referrals/"+rid+"/dossier"), 404)
+}
+
+func TestStaffIncidentsAndPriorityApproval(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	f := staffCase(t, s, "incidents", func(m map[string]any) { m["kind"] = "incident" })
+	path := "/cases/" + f.ID
+	if err := s.Core.DB.Exec(`UPDATE cases SET priority = 'P1' WHERE id = ?`, f.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	rita := signedIn(t, s, "reviewer@example.org")
+	redirected(t, "claim", rita.post("/queue/"+queueID(t, s, "incidents")+"/claim", url.Values{}), path)
+	expect(t, "incident case", rita.get(path), 200, `id="incident"`, "Record when the organisation became aware")
+
+	// Awareness: in the future is refused, then recorded; the tasks appear.
+	future := time.Now().Add(48 * time.Hour).UTC().Format("2006-01-02T15:04")
+	expect(t, "aware in the future", rita.post(path+"/incident", url.Values{"aware_at": {future}, "subtype": {"other"}}), 422, `href="#f-incident-aware-at"`)
+	aware := time.Now().Add(-2 * time.Hour).UTC().Format("2006-01-02T15:04")
+	redirected(t, "incident", rita.post(path+"/incident", url.Values{"aware_at": {aware}, "subtype": {"other"}}), path+"#incident")
+	expect(t, "tasks", rita.get(path), 200, "Tell the provider", "Decide on suspension", "Other serious incident (15 days)")
+	expect(t, "suspension without outcome", rita.post(path+"/incident/tasks/suspension_decision", url.Values{"note": {"Keep it running."}}), 422,
+		`href="#f-task-suspension-decision-outcome"`)
+	redirected(t, "task", rita.post(path+"/incident/tasks/provider_notice", url.Values{"note": {"Emailed the provider's incident desk."}}), path+"#incident")
+	expect(t, "task done", rita.get(path), 200, "Emailed the provider&#39;s incident desk.")
+
+	// A lower priority waits for a supervisor other than its author.
+	low := url.Values{"scale": {"1"}, "scale_rationale": {"Minor."}, "scope": {"1"}, "scope_rationale": {"One person."},
+		"irremediability": {"1"}, "irremediability_rationale": {"Easily undone."}, "rights": {"work"}, "harm_status": {"potential"}}
+	if err := s.Core.DB.Exec(`UPDATE cases SET kind = 'concern' WHERE id = ?`, f.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	redirected(t, "triage down", rita.post(path+"/triage", low), path+"#triage")
+	expect(t, "pending priority", rita.get(path), 200, "waits for a supervisor’s approval")
+	expect(t, "reviewer approves priority", rita.post(path+"/priority/approve", url.Values{"approve": {"yes"}}), 403)
+	sam := signedIn(t, s, "supervisor@example.org")
+	redirected(t, "approve priority", sam.post(path+"/priority/approve", url.Values{"approve": {"yes"}, "reason": {"The harm is only potential."}}), path+"#triage")
+	if got := apiCase(t, s, f.ID); got["priority"] != "P3" {
+		t.Fatalf("priority after approval: %v", got["priority"])
+	}
+	// A supervisor reassigns; the reviewer releases.
+	var reviewer2 string
+	s.Core.DB.Raw(`SELECT id::text FROM users WHERE email = 'reviewer2@example.org'`).Scan(&reviewer2)
+	expect(t, "assign nobody", sam.post(path+"/assign", url.Values{"user_id": {""}}), 422, `href="#f-assign-user-id"`)
+	redirected(t, "assign", sam.post(path+"/assign", url.Values{"user_id": {reviewer2}}), path+"#actions")
+	var holderEmail string
+	s.Core.DB.Raw(`SELECT u.email FROM cases c JOIN users u ON u.id = c.assignee_id WHERE c.id = ?`, f.ID).Scan(&holderEmail)
+	if holderEmail != "reviewer2@example.org" {
+		t.Fatalf("reassigned to %q", holderEmail)
+	}
+	expect(t, "release another's case", rita.post(path+"/release", url.Values{}), 409, "That could not be done")
+	redirected(t, "supervisor releases", sam.post(path+"/release", url.Values{}), path+"#actions")
+	var holder *string
+	s.Core.DB.Raw(`SELECT assignee_id::text FROM cases WHERE id = ?`, f.ID).Scan(&holder)
+	if holder != nil {
+		t.Fatalf("still held by %s", *holder)
+	}
+	// Arabic: right to left, every message there.
+	sam.get("/lang/ar?next=/queue")
+	expect(t, "Arabic workspace", sam.get(path), 200, `dir="rtl"`, "سجل القضية")
+	expect(t, "Arabic queue", sam.get("/queue"), 200, `dir="rtl"`, "قائمة الانتظار")
 }
 
 // multipart posts a multipart form with a file, its CSRF token in the
