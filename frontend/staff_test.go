@@ -118,6 +118,16 @@ func TestStaffPagesAreForCaseWorkers(t *testing.T) {
 	if strings.Contains(admin.get("/queue").Body, "Claim the next case") {
 		t.Error("an admin is offered claim buttons")
 	}
+	// Availability: away, then refused when it is neither.
+	rita := signedIn(t, s, "reviewer@example.org")
+	redirected(t, "away", rita.post("/queue/availability", url.Values{"availability": {"away"}}), "/queue")
+	expect(t, "away", rita.get("/queue"), 200, "You are away: no new case will be assigned to you automatically.", "Mark me as available")
+	var availability string
+	s.Core.DB.Raw(`SELECT availability FROM users WHERE email = 'reviewer@example.org'`).Scan(&availability)
+	if availability != "away" {
+		t.Fatalf("availability %q", availability)
+	}
+	expect(t, "bad availability", rita.post("/queue/availability", url.Values{"availability": {"asleep"}}), 422)
 	// An unknown case is a 404 page.
 	expect(t, "unknown case", admin.get("/cases/00000000-0000-0000-0000-000000000000"), 404)
 	expect(t, "bad id", admin.get("/cases/nope"), 404)
