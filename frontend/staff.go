@@ -1,6 +1,221 @@
 package frontend
 
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/review"
+)
+
 // staffRoutes are the reviewers' pages: the queue and the case workspace.
+// Who may do what mirrors api/routes.go; the domain checks who holds a case.
 func (w *Web) staffRoutes() []route {
-	return nil
+	get, post := fiber.MethodGet, fiber.MethodPost
+	r := func(method, path string, roles []string, h fiber.Handler) route {
+		return route{method: method, path: path, access: staff, roles: roles, handler: h}
+	}
+	return []route{
+		r(get, "/queue", caseWorkers, w.queuePage),
+		r(post, "/queue/availability", claimers, w.queueAvailability),
+		r(post, "/queue/:id/claim", claimers, w.claimNext),
+
+		r(get, "/cases/:id", caseWorkers, w.cwPage),
+		r(get, "/cases/:id/evidence/:eid", caseWorkers, w.cwEvidenceFile),
+		r(get, "/cases/:id/referrals/:rid/dossier", caseWorkers, w.cwDossierFile),
+		r(get, "/cases/:id/referrals/:rid/dossier.pdf", caseWorkers, w.cwDossierFile),
+		r(post, "/cases/:id/acknowledge", caseWorkers, w.cwDo(cwSecStatus, w.cwAcknowledge)),
+		r(post, "/cases/:id/transition", caseWorkers, w.cwDo(cwSecMove, w.cwTransition)),
+		r(post, "/cases/:id/request-information", caseWorkers, w.cwDo(cwSecInfo, w.cwRequestInformation)),
+		r(post, "/cases/:id/messages", caseWorkers, w.cwDo(cwSecMessages, w.cwMessage)),
+		r(post, "/cases/:id/triage", caseWorkers, w.cwDo(cwSecTriage, w.cwTriage)),
+		r(post, "/cases/:id/priority/approve", supervisors, w.cwDo(cwSecPriority, w.cwApprovePriority)),
+		r(post, "/cases/:id/clocks/extension", caseWorkers, w.cwDo(cwSecClocks, w.cwExtension)),
+		r(post, "/cases/:id/ai-decision", caseWorkers, w.cwDo(cwSecAIDecision, w.cwAIDecision)),
+		r(post, "/cases/:id/points-of-view", caseWorkers, w.cwDo(cwSecPointsOfView, w.cwPointOfView)),
+		r(post, "/cases/:id/evidence", caseWorkers, w.cwDo(cwSecEvidence, w.cwEvidence)),
+		r(post, "/cases/:id/decision", claimers, w.cwDo(cwSecDecision, w.cwDecide)),
+		r(post, "/cases/:id/decision/approve", supervisors, w.cwDo(cwSecApproval, w.cwApproveDecision)),
+		r(post, "/cases/:id/remedies", caseWorkers, w.cwDo(cwSecRemedies, w.cwProposeRemedies)),
+		r(post, "/cases/:id/remedies/:rid/status", caseWorkers, w.cwDo(cwSecRemedyStatus, w.cwRemedyStatus)),
+		r(post, "/cases/:id/release", caseWorkers, w.cwDo(cwSecHolder, w.cwRelease)),
+		r(post, "/cases/:id/assign", supervisors, w.cwDo(cwSecAssign, w.cwAssign)),
+		r(post, "/cases/:id/close", caseWorkers, w.cwDo(cwSecClose, w.cwClose)),
+		r(post, "/cases/:id/escalations", caseWorkers, w.cwDo(cwSecEscalate, w.cwEscalate)),
+		r(post, "/cases/:id/referrals/:rid/messages", caseWorkers, w.cwDo(cwSecReferralMsg, w.cwReferralMessage)),
+		r(post, "/cases/:id/incident", caseWorkers, w.cwDo(cwSecIncident, w.cwRecordIncident)),
+		r(post, "/cases/:id/incident/tasks/:task", caseWorkers, w.cwDo(cwSecIncidentTask, w.cwIncidentTask)),
+	}
+}
+
+// reviewerOf is the user as review.Claim and Assign see them.
+func cwReviewer(u *auth.User) review.Reviewer {
+	return review.Reviewer{ID: u.ID, Skills: u.Skills, Languages: u.Languages}
+}
+
+// queuePageData is the queue page.
+type queuePageData struct {
+	Queues       []review.Queue
+	Mine         []grievance.Summary
+	Cases        []grievance.Summary
+	NextHref     string
+	Filtered     bool
+	AISystems    []registry.AISystem
+	QueueNames   map[uuid.UUID]string
+	Statuses     []string
+	Priorities   []string
+	CanClaim     bool
+	Availability string
+}
+
+// QueueName is a queue's name, or "".
+func (d *queuePageData) QueueName(id *uuid.UUID) string {
+	if id == nil {
+		return ""
+	}
+	return d.QueueNames[*id]
+}
+
+// queueFilter reads the case list's filters, as GET /api/v1/cases does.
+func queueFilter(q url.Values) (grievance.Filter, error) {
+	var f fault.Fields
+	filter := grievance.Filter{Priority: q.Get("priority"), Cursor: q.Get("cursor"), Limit: 25}
+	for _, s := range q["status"] {
+		if s = strings.TrimSpace(s); s != "" {
+			filter.Statuses = append(filter.Statuses, s)
+		}
+	}
+	parseID := func(name string) *uuid.UUID {
+		v := q.Get(name)
+		if v == "" {
+			return nil
+		}
+		id, err := uuid.Parse(v)
+		if err != nil {
+			f.Add(name, "invalid", "must be one of the choices")
+			return nil
+		}
+		return &id
+	}
+	filter.QueueID = parseID("queue_id")
+	filter.AISystemID = parseID("ai_system_id")
+	if v := q.Get("breached"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			f.Add("breached", "invalid", "must be yes or no")
+		} else {
+			filter.Breached = &b
+		}
+	}
+	if err := grievance.ValidateFilter(&filter); err != nil {
+		de, ok := fault.As(err)
+		if !ok {
+			return filter, err
+		}
+		for _, fe := range de.Fields {
+			f.Add(cwListIndex.ReplaceAllString(fe.Field, ""), fe.Code, fe.Message)
+		}
+	}
+	return filter, f.Err()
+}
+
+// queuePage: GET /queue — the queues with their counts, claim next, the
+// user's own cases, and the filterable case list.
+func (w *Web) queuePage(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	u := w.req(c).User
+	query := url.Values{}
+	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { query.Add(string(k), string(v)) })
+	d := &queuePageData{Statuses: grievance.Statuses, Priorities: []string{"P0", "P1", "P2", "P3"},
+		CanClaim: slices.Contains(claimers, u.Role), QueueNames: map[uuid.UUID]string{}}
+	qs, err := w.Review.Queues(ctx, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	d.Queues = qs
+	for _, q := range qs {
+		d.QueueNames[q.ID] = q.Name
+	}
+	if d.AISystems, err = w.Registry.List(ctx, "", uuid.Nil, 200); err != nil {
+		return err
+	}
+	if d.CanClaim {
+		if d.Availability, err = w.Review.Availability(ctx, u.ID); err != nil {
+			return err
+		}
+	}
+	me := u.ID
+	mine, err := w.Grievance.List(ctx, grievance.Filter{AssigneeID: &me, Limit: 100,
+		Statuses: []string{grievance.StatusSubmitted, grievance.StatusAcknowledged, grievance.StatusInReview,
+			grievance.StatusAwaitingComplainant, grievance.StatusPendingApproval, grievance.StatusDecided,
+			grievance.StatusRemedyInProgress, grievance.StatusAppealed, grievance.StatusEscalated}})
+	if err != nil {
+		return err
+	}
+	d.Mine = mine.Items
+	p := &Page{Data: d, Form: query}
+	filter, ferr := queueFilter(query)
+	if ferr != nil {
+		return w.formError(c, ferr, "staff/queue", "queue.title", p)
+	}
+	for _, k := range []string{"status", "queue_id", "ai_system_id", "priority", "breached"} {
+		if query.Get(k) != "" {
+			d.Filtered = true
+		}
+	}
+	list, err := w.Grievance.List(ctx, filter)
+	if err != nil {
+		return w.formError(c, err, "staff/queue", "queue.title", p)
+	}
+	d.Cases = list.Items
+	if list.NextCursor != "" {
+		next := url.Values{}
+		for k, v := range query {
+			next[k] = v
+		}
+		next.Set("cursor", list.NextCursor)
+		d.NextHref = "/queue?" + next.Encode() + "#cases"
+	}
+	return w.render(c, fiber.StatusOK, "staff/queue", "queue.title", p)
+}
+
+// claimNext: POST /queue/:id/claim — the same atomic claim as the API; the
+// claimed case opens, an empty queue says so.
+func (w *Web) claimNext(c *fiber.Ctx) error {
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return fault.New(fault.NotFound, "not_found", "There is nothing here.")
+	}
+	caseID, err := w.Review.Claim(c.UserContext(), id, cwReviewer(w.req(c).User))
+	if err != nil {
+		return err
+	}
+	if caseID == uuid.Nil {
+		return w.seeOther(c, "/queue", "queue.flash.empty")
+	}
+	return w.seeOther(c, "/cases/"+caseID.String(), "queue.flash.claimed")
+}
+
+// queueAvailability: POST /queue/availability {availability: available|away}.
+func (w *Web) queueAvailability(c *fiber.Ctx) error {
+	form, err := formValues(c)
+	if err != nil {
+		return err
+	}
+	if err := w.Review.SetAvailability(c.UserContext(), w.req(c).User.ID, form.Get("availability")); err != nil {
+		return err
+	}
+	if form.Get("availability") == review.Away {
+		return w.seeOther(c, "/queue", "queue.flash.availability.away")
+	}
+	return w.seeOther(c, "/queue", "queue.flash.availability.available")
 }

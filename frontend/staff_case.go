@@ -1,0 +1,985 @@
+package frontend
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/remedy"
+)
+
+// The case workspace: GET /cases/:id shows every part of a case's review,
+// each action a form of its own that posts to /cases/:id/<action>, then
+// comes back to its section (post/redirect/get). A domain error shows the
+// workspace again with the error at the form that caused it.
+
+// Form sections: each names the form an error belongs to; field ids are
+// fid("<section>.<field>").
+const (
+	cwSecStatus       = "status"
+	cwSecInfo         = "information"
+	cwSecMove         = "move"
+	cwSecMessages     = "messages"
+	cwSecTriage       = "triage"
+	cwSecPriority     = "priority"
+	cwSecClocks       = "clocks"
+	cwSecAIDecision   = "ai-decision"
+	cwSecPointsOfView = "points-of-view"
+	cwSecEvidence     = "evidence"
+	cwSecDecision     = "decision"
+	cwSecApproval     = "approval"
+	cwSecRemedies     = "remedies"
+	cwSecRemedyStatus = "remedy"   // + "-<component id>"
+	cwSecHolder       = "holder"   // release
+	cwSecAssign       = "assign"   // reassign
+	cwSecClose        = "close"    //
+	cwSecEscalate     = "escalate" //
+	cwSecReferralMsg  = "referral" // + "-<referral id>"
+	cwSecIncident     = "incident"
+	cwSecIncidentTask = "task" // + "-<task>"
+)
+
+// cwAnchors are the page sections each form returns to.
+var cwAnchors = map[string]string{
+	cwSecStatus: "actions", cwSecInfo: "actions", cwSecMove: "actions", cwSecMessages: "messages", cwSecTriage: "triage", cwSecPriority: "triage",
+	cwSecClocks: "clocks", cwSecAIDecision: "ai-decision", cwSecPointsOfView: "points-of-view", cwSecEvidence: "evidence",
+	cwSecDecision: "decision", cwSecApproval: "decision", cwSecRemedies: "remedies", cwSecRemedyStatus: "remedies",
+	cwSecHolder: "actions", cwSecAssign: "actions", cwSecClose: "actions", cwSecEscalate: "escalation",
+	cwSecReferralMsg: "escalation", cwSecIncident: "incident", cwSecIncidentTask: "incident",
+}
+
+// cwRemedyRows is how many empty component rows the remedy form offers.
+const cwRemedyRows = 3
+
+// caseWorkspace is the data of the workspace page.
+type caseWorkspace struct {
+	Case *grievance.Detail
+	// Section is the form a shown error belongs to ("" when none).
+	Section      string
+	Me           uuid.UUID
+	Role         string
+	Holder       bool // the user holds the case
+	AnyCase      bool // supervisors and admins work on any case
+	CanDecide    bool // reviewers and supervisors decide (the holder only)
+	Supervisor   bool
+	Names        map[uuid.UUID]string
+	QueueName    string
+	Record       []audit.Entry
+	Verification audit.Verification
+	Referrals    []escalation.Referral
+	Bodies       []escalation.Body
+	Claimers     []auth.Person
+	RemedyRows   []int
+	Vocab        cwVocabulary
+}
+
+// cwVocabulary are the codes the forms offer.
+type cwVocabulary struct {
+	Statuses, Rights, HarmTypes, Mechanisms, HarmStatuses, Outcomes, AIRoles, Involvements []string
+	Forms, Responsible, RemedyMoves, HumanOversight, PersonInformed, HeardVia, Sources     []string
+	ConsentScopes, IncidentSubtypes, SuspensionOutcomes, Visibilities, Levels, Subtypes    []string
+}
+
+var cwVocab = func() cwVocabulary {
+	v := cwVocabulary{Statuses: grievance.Statuses, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
+		Mechanisms: grievance.Mechanisms, HarmStatuses: grievance.HarmStatuses, Outcomes: grievance.Outcomes,
+		AIRoles: grievance.AIRoles, Involvements: grievance.Involvements, Forms: remedy.Forms,
+		Responsible: remedy.Responsible, RemedyMoves: []string{remedy.Offered, remedy.Implemented, remedy.Verified},
+		HumanOversight: grievance.HumanOversight, PersonInformed: grievance.PersonInformed, HeardVia: grievance.HeardVia,
+		Sources: slices.DeleteFunc(slices.Clone(grievance.EvidenceSources), func(s string) bool { return s == "complainant" }),
+		// Staff refer without the identity: only the complainant shares it.
+		ConsentScopes:    []string{escalation.IdentityWithheld, escalation.Anonymous},
+		IncidentSubtypes: grievance.IncidentSubtypes, SuspensionOutcomes: grievance.SuspensionOutcomes,
+		Visibilities: grievance.Visibilities, Levels: []string{"1", "2", "3", "4"}}
+	seen := map[string]bool{}
+	for _, f := range remedy.Forms {
+		for _, s := range remedy.Subtypes[f] {
+			if !seen[s] {
+				seen[s] = true
+				v.Subtypes = append(v.Subtypes, s)
+			}
+		}
+	}
+	return v
+}()
+
+// Name is a user's name, or "".
+func (d *caseWorkspace) Name(id *uuid.UUID) string {
+	if id == nil {
+		return ""
+	}
+	return d.Names[*id]
+}
+
+// NameOf is Name for a value.
+func (d *caseWorkspace) NameOf(id uuid.UUID) string { return d.Names[id] }
+
+// Allowed reports whether POST …/transition may move the case to status.
+func (d *caseWorkspace) Allowed(status string) bool {
+	return slices.Contains(d.Case.AllowedTransitions, status)
+}
+
+// OtherTransitions are the moves of the transition form: all but asking
+// for information, which has its own form.
+func (d *caseWorkspace) OtherTransitions() []string {
+	return slices.DeleteFunc(slices.Clone(d.Case.AllowedTransitions), func(s string) bool {
+		return s == grievance.StatusAwaitingComplainant
+	})
+}
+
+// PendingDecision is the decision waiting for a second approver, or nil.
+func (d *caseWorkspace) PendingDecision() *grievance.DecisionView {
+	for i := range d.Case.Decisions {
+		if d.Case.Decisions[i].Status == "pending_approval" {
+			return &d.Case.Decisions[i]
+		}
+	}
+	return nil
+}
+
+// Decidable reports whether a decision may be recorded now.
+func (d *caseWorkspace) Decidable() bool {
+	return d.CanDecide && d.Holder && d.Case.Status == grievance.StatusInReview
+}
+
+// Open reports whether the case's record may still be added to.
+func (d *caseWorkspace) Open() bool {
+	return d.Case.Status != grievance.StatusClosed && d.Case.Status != grievance.StatusWithdrawn
+}
+
+// Decided reports whether a final decision exists (remedies may follow).
+func (d *caseWorkspace) Decided() bool {
+	for _, x := range d.Case.Decisions {
+		if x.Status == "final" {
+			return true
+		}
+	}
+	return false
+}
+
+// Breached reports whether any clock is past due.
+func (d *caseWorkspace) Breached() bool {
+	for _, k := range d.Case.DueDates {
+		if k.BreachedAt != nil && k.SatisfiedAt == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// GDPRClock reports whether the case runs the GDPR reply clock, still open
+// (its one-time extension may be noticed).
+func (d *caseWorkspace) GDPRClock() bool {
+	for _, k := range d.Case.DueDates {
+		if k.Clock == "gdpr_reply" && k.SatisfiedAt == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Subtypes of a remedy form.
+func (d *caseWorkspace) SubtypesOf(form string) []string { return remedy.Subtypes[form] }
+
+// Rule is a clock's rule, read from its JSON.
+func (d *caseWorkspace) Rule(k grievance.DueDate) map[string]string {
+	out := map[string]string{}
+	_ = json.Unmarshal(k.Rule, &out)
+	return out
+}
+
+// PriorityReasons are the reasons the priority is what it is.
+func (d *caseWorkspace) PriorityReasons() []map[string]any {
+	var out []map[string]any
+	_ = json.Unmarshal(d.Case.Classification.PriorityReasons, &out)
+	return out
+}
+
+// Short is the first 12 hex digits of a hash.
+func (d *caseWorkspace) Short(b []byte) string {
+	s := hex.EncodeToString(b)
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+// Hex is a hash in hex.
+func (d *caseWorkspace) Hex(b []byte) string { return hex.EncodeToString(b) }
+
+// Deref is *s, or "".
+func (d *caseWorkspace) Deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// Lines joins a list one item a line, for a textarea.
+func (d *caseWorkspace) Lines(items []string) string { return strings.Join(items, "\n") }
+
+// Int is *n as text, or "".
+func (d *caseWorkspace) Int(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
+}
+
+// Has reports whether list holds v.
+func (d *caseWorkspace) Has(list []string, v string) bool { return slices.Contains(list, v) }
+
+// cwLoad reads everything the workspace shows.
+func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
+	ctx := c.UserContext()
+	u := w.req(c).User
+	d, err := w.Grievance.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ws := &caseWorkspace{Case: d, Me: u.ID, Role: u.Role, AnyCase: cwAnyCase(u.Role),
+		Supervisor: slices.Contains(supervisors, u.Role), CanDecide: slices.Contains(claimers, u.Role),
+		Holder: d.AssigneeID != nil && *d.AssigneeID == u.ID, Vocab: cwVocab}
+	for i := 0; i < cwRemedyRows; i++ {
+		ws.RemedyRows = append(ws.RemedyRows, i)
+	}
+	if d.QueueID != nil {
+		if qs, err := w.Review.Queues(ctx, time.Now().UTC()); err == nil {
+			for _, q := range qs {
+				if q.ID == *d.QueueID {
+					ws.QueueName = q.Name
+				}
+			}
+		} else {
+			return nil, err
+		}
+	}
+	if ws.Record, err = audit.Entries(ctx, w.Grievance.DB(), id); err != nil {
+		return nil, err
+	}
+	ws.Verification = audit.Verify(id, ws.Record)
+	if ws.Referrals, err = w.Escalation.CaseReferrals(ctx, id); err != nil {
+		return nil, err
+	}
+	if ws.Bodies, err = w.Escalation.Bodies(ctx, false, "", ""); err != nil {
+		return nil, err
+	}
+	if ws.Supervisor {
+		if ws.Claimers, err = w.Users.Claimers(ctx); err != nil {
+			return nil, err
+		}
+	}
+	var ids []uuid.UUID
+	add := func(p *uuid.UUID) {
+		if p != nil {
+			ids = append(ids, *p)
+		}
+	}
+	add(d.AssigneeID)
+	add(d.PendingPriorityBy)
+	for _, m := range d.Messages {
+		add(m.AuthorID)
+	}
+	for _, x := range d.Decisions {
+		add(x.DecidedBy)
+		add(x.ApprovedBy)
+	}
+	for _, e := range d.Evidence {
+		add(e.AddedBy)
+	}
+	for _, p := range d.PointsOfView {
+		ids = append(ids, p.RecordedBy)
+	}
+	if d.AIDecision != nil {
+		ids = append(ids, d.AIDecision.RecordedBy)
+	}
+	for _, e := range ws.Record {
+		add(e.ActorID)
+	}
+	for _, r := range ws.Referrals {
+		add(r.RequestedBy)
+		for _, m := range r.Messages {
+			add(m.AuthorID)
+		}
+	}
+	if d.Incident != nil {
+		for _, t := range d.Incident.Tasks {
+			add(t.DoneBy)
+		}
+	}
+	if ws.Names, err = w.Users.Names(ctx, ids); err != nil {
+		return nil, err
+	}
+	return ws, nil
+}
+
+func cwAnyCase(role string) bool { return role == auth.RoleSupervisor || role == auth.RoleAdmin }
+
+// cwPage: GET /cases/:id — the case workspace.
+func (w *Web) cwPage(c *fiber.Ctx) error {
+	id, err := cwCaseParam(c)
+	if err != nil {
+		return err
+	}
+	ws, err := w.cwLoad(c, id)
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "staff/case", "cw.title", &Page{Data: ws})
+}
+
+var errCwNotFound = fault.New(fault.NotFound, "not_found", "There is nothing here.")
+
+func cwCaseParam(c *fiber.Ctx) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Params("id"))
+	if err != nil {
+		return uuid.Nil, errCwNotFound
+	}
+	return id, nil
+}
+
+// cwAction does one action on case id with a posted form and returns the
+// flash to show.
+type cwAction func(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error)
+
+// cwDo runs an action and redirects to its section, or shows the
+// workspace again with the action's error at its form.
+func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := cwCaseParam(c)
+		if err != nil {
+			return err
+		}
+		var form url.Values
+		if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
+			if form, err = formValues(c); err != nil {
+				return err
+			}
+		}
+		key := section
+		switch section {
+		case cwSecRemedyStatus, cwSecReferralMsg:
+			key += "-" + c.Params("rid")
+		case cwSecIncidentTask:
+			key += "-" + c.Params("task")
+		}
+		flash, err := act(c, id, form)
+		if err != nil {
+			return w.cwError(c, id, key, form, err)
+		}
+		return w.seeOther(c, "/cases/"+id.String()+"#"+cwAnchors[section], flash)
+	}
+}
+
+// cwError shows the workspace with err at the form of section: field
+// errors beside the fields and in a summary (422), or a notice with the
+// error's own status (409, 403). A case that does not exist is a 404 page.
+func (w *Web) cwError(c *fiber.Ctx, id uuid.UUID, section string, form url.Values, err error) error {
+	de, ok := fault.As(err)
+	if !ok {
+		return w.renderError(c, err)
+	}
+	ws, lerr := w.cwLoad(c, id)
+	if lerr != nil {
+		return w.renderError(c, lerr)
+	}
+	ws.Section = section
+	r := w.req(c)
+	p := &Page{Data: ws, Form: form}
+	if p.Form == nil {
+		p.Form = url.Values{}
+	}
+	for _, f := range de.Fields {
+		msg := fieldMessage(r.translator, f)
+		if id := "cw.error." + f.Code; r.Has(id) {
+			msg = r.T(id)
+		}
+		p.Errors = append(p.Errors, FieldMsg{Field: f.Field, ID: fieldID(section + "." + f.Field), Message: msg})
+	}
+	if len(p.Errors) == 0 {
+		p.Notice = de
+	}
+	return w.render(c, kindStatus(de.Kind), "staff/case", "cw.title", p)
+}
+
+// --- Section-scoped form helpers for the templates ---
+
+func (p *Page) cwSection() string {
+	if ws, ok := p.Data.(*caseWorkspace); ok {
+		return ws.Section
+	}
+	return ""
+}
+
+// CwFailed reports whether the shown error belongs to section's form.
+func (p *Page) CwFailed(section string) bool {
+	return section != "" && p.cwSection() == section && (len(p.Errors) > 0 || p.Notice != nil)
+}
+
+// CwErr is field's error in section's form, or "".
+func (p *Page) CwErr(section, field string) string {
+	if p.cwSection() != section {
+		return ""
+	}
+	return p.Err(field)
+}
+
+// CwVal is what section's form had for field after an error, else def.
+func (p *Page) CwVal(section, field string, def any) string {
+	if p.cwSection() == section {
+		return p.Val(field)
+	}
+	switch v := def.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case *string:
+		if v == nil {
+			return ""
+		}
+		return *v
+	case *int:
+		if v == nil {
+			return ""
+		}
+		return strconv.Itoa(*v)
+	}
+	return fmt.Sprint(def)
+}
+
+// CwChecked reports whether value is chosen for field: as posted after an
+// error in section's form, else among defs.
+func (p *Page) CwChecked(section, field, value string, defs ...any) bool {
+	if p.cwSection() == section {
+		return p.Checked(field, value)
+	}
+	for _, d := range defs {
+		switch v := d.(type) {
+		case string:
+			if v == value {
+				return true
+			}
+		case *string:
+			if v != nil && *v == value {
+				return true
+			}
+		case []string:
+			if slices.Contains(v, value) {
+				return true
+			}
+		case bool:
+			if v && value == "true" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// CwLabel is a field's label in the error summary.
+func (p *Page) CwLabel(field string) string {
+	base := cwListIndex.ReplaceAllString(field, "")
+	if id := "cw.field." + base; p.Has(id) {
+		if m := cwRowIndex.FindStringSubmatch(field); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return p.T("cw.field.row", "Row", n+1, "Field", p.T(id))
+		}
+		return p.T(id)
+	}
+	return field
+}
+
+// CwNotice is the text of a form-wide error.
+func (p *Page) CwNotice() string {
+	if p.Notice == nil {
+		return ""
+	}
+	if id := "cw.error." + p.Notice.Code; p.Has(id) {
+		return p.T(id)
+	}
+	return p.NoticeText()
+}
+
+var (
+	cwListIndex = regexp.MustCompile(`\[\d+\]`)
+	cwRowIndex  = regexp.MustCompile(`^components\[(\d+)\]`)
+)
+
+// --- Reading forms ---
+
+// author is the signed-in staff member, and whether they work any case.
+func (w *Web) cwAuthor(c *fiber.Ctx) (grievance.Author, bool) {
+	u := w.req(c).User
+	return grievance.Author{Kind: audit.ActorStaff, ID: &u.ID}, cwAnyCase(u.Role)
+}
+
+// lines splits a textarea into its non-empty lines.
+func cwLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// localTime reads a datetime-local input ("2026-11-20T14:30", UTC) as RFC
+// 3339; anything else is passed on for the domain to name.
+func cwLocalTime(s string) string {
+	s = strings.TrimSpace(s)
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC().Format(time.RFC3339)
+		}
+	}
+	return s
+}
+
+// renameFields renames the fields of a domain error (list items to the
+// textarea that holds them, component indexes to form rows).
+func cwRenameFields(err error, rename func(string) string) error {
+	de, ok := fault.As(err)
+	if !ok || len(de.Fields) == 0 {
+		return err
+	}
+	out := &fault.Error{Kind: de.Kind, Code: de.Code, Message: de.Message}
+	seen := map[string]bool{}
+	for _, f := range de.Fields {
+		f.Field = rename(f.Field)
+		if !seen[f.Field+"\x00"+f.Code] {
+			seen[f.Field+"\x00"+f.Code] = true
+			out.Fields = append(out.Fields, f)
+		}
+	}
+	return out
+}
+
+// cwListField names a list item's error after its list: inputs[2] → inputs.
+func cwListField(field string) string { return cwListIndex.ReplaceAllString(field, "") }
+
+// approval reads a four-eyes choice: yes, no, or missing (named).
+func cwApproval(form url.Values) (bool, error) {
+	switch form.Get("approve") {
+	case "yes":
+		return true, nil
+	case "no":
+		return false, nil
+	}
+	var f fault.Fields
+	f.Add("approve", "required", "say whether you approve")
+	return false, f.Err()
+}
+
+// --- The actions ---
+
+func (w *Web) cwAcknowledge(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, error) {
+	by, _ := w.cwAuthor(c)
+	return "cw.flash.acknowledged", w.Grievance.Acknowledge(c.UserContext(), id, by)
+}
+
+func (w *Web) cwTransition(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	by, anyCase := w.cwAuthor(c)
+	_, err := w.Grievance.Transition(c.UserContext(), id, by, anyCase, form.Get("to"), form.Get("reason"))
+	return "cw.flash.moved", err
+}
+
+func (w *Web) cwRequestInformation(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	by, anyCase := w.cwAuthor(c)
+	_, err := w.Grievance.Transition(c.UserContext(), id, by, anyCase, grievance.StatusAwaitingComplainant, form.Get("reason"))
+	return "cw.flash.information_requested", err
+}
+
+func (w *Web) cwMessage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	by, _ := w.cwAuthor(c)
+	_, err := w.Grievance.AddMessage(c.UserContext(), id, by, form.Get("visibility"), form.Get("body"))
+	if form.Get("visibility") == "internal" {
+		return "cw.flash.note_added", err
+	}
+	return "cw.flash.message_sent", err
+}
+
+// level reads a 1–4 severity; anything else is 0, which the domain names.
+func cwLevel(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func (w *Web) cwTriage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	by, anyCase := w.cwAuthor(c)
+	req := grievance.TriageRequest{Scale: cwLevel(form.Get("scale")), ScaleRationale: form.Get("scale_rationale"),
+		Scope: cwLevel(form.Get("scope")), ScopeRationale: form.Get("scope_rationale"),
+		Irremediability: cwLevel(form.Get("irremediability")), IrremediabilityRationale: form.Get("irremediability_rationale"),
+		Rationale: form.Get("rationale"), Rights: form["rights"], HarmTypes: form["harm_types"],
+		Mechanisms: form["mechanisms"], HarmStatus: form.Get("harm_status")}
+	res, err := w.Grievance.Triage(c.UserContext(), id, *by.ID, anyCase, req)
+	if err != nil {
+		return "", cwRenameFields(err, cwListField)
+	}
+	switch res.Change {
+	case "raised":
+		return "cw.flash.triaged_raised", nil
+	case "pending_approval":
+		return "cw.flash.triaged_pending", nil
+	}
+	return "cw.flash.triaged", nil
+}
+
+func (w *Web) cwApprovePriority(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	ok, err := cwApproval(form)
+	if err != nil {
+		return "", err
+	}
+	if err := w.Grievance.ApprovePriority(c.UserContext(), id, w.req(c).User.ID, ok, form.Get("reason")); err != nil {
+		return "", err
+	}
+	if ok {
+		return "cw.flash.priority_approved", nil
+	}
+	return "cw.flash.priority_refused", nil
+}
+
+func (w *Web) cwExtension(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	by, _ := w.cwAuthor(c)
+	return "cw.flash.extended", w.Grievance.NoticeExtension(c.UserContext(), id, by, "gdpr_reply", form.Get("reasons"))
+}
+
+func (w *Web) cwAIDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	by, anyCase := w.cwAuthor(c)
+	req := grievance.AIDecisionRequest{SystemVersion: form.Get("system_version"), Inputs: cwLines(form.Get("inputs")),
+		Output: form.Get("output"), HumanOversight: form.Get("human_oversight"), OversightDetail: form.Get("oversight_detail"),
+		PersonInformed: form.Get("person_informed"), DecisionReference: form.Get("decision_reference"),
+		DecisionDate: strings.TrimSpace(form.Get("decision_date"))}
+	switch form.Get("solely_automated") {
+	case "true":
+		t := true
+		req.SolelyAutomated = &t
+	case "false":
+		f := false
+		req.SolelyAutomated = &f
+	}
+	_, err := w.Grievance.RecordAIDecision(c.UserContext(), id, by, anyCase, req)
+	return "cw.flash.ai_decision", cwRenameFields(err, cwListField)
+}
+
+func (w *Web) cwPointOfView(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	by, anyCase := w.cwAuthor(c)
+	req := grievance.PointOfViewRequest{HeardVia: form.Get("heard_via"), HeardAt: cwLocalTime(form.Get("heard_at")),
+		Summary: form.Get("summary")}
+	_, err := w.Grievance.RecordPointOfView(c.UserContext(), id, by, anyCase, req)
+	return "cw.flash.point_of_view", err
+}
+
+func (w *Web) cwDecide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	by, _ := w.cwAuthor(c)
+	req := grievance.DecisionRequest{Outcome: form.Get("outcome"), Rationale: form.Get("rationale"),
+		Signposting: strings.TrimSpace(form.Get("signposting"))}
+	req.Attestation.HadAuthority = form.Get("attestation.had_authority") == "true"
+	req.Attestation.NotAModelRerun = form.Get("attestation.not_a_model_rerun") == "true"
+	req.Involvement.Deployer = form.Get("involvement.deployer")
+	req.Involvement.Provider = form.Get("involvement.provider")
+	e := grievance.Explanation{AIRole: form.Get("explanation.ai_role"), MainFactors: cwLines(form.Get("explanation.main_factors")),
+		Inputs: cwLines(form.Get("explanation.inputs")), HowToContest: strings.TrimSpace(form.Get("explanation.how_to_contest"))}
+	if e.AIRole != "" || len(e.MainFactors) > 0 || len(e.Inputs) > 0 || e.HowToContest != "" {
+		req.Explanation = &e
+	}
+	status, err := w.Grievance.Decide(c.UserContext(), id, by, req)
+	if err != nil {
+		return "", cwRenameFields(err, cwListField)
+	}
+	if status == grievance.StatusPendingApproval {
+		return "cw.flash.decision_pending", nil
+	}
+	return "cw.flash.decided", nil
+}
+
+func (w *Web) cwApproveDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	ok, err := cwApproval(form)
+	if err != nil {
+		return "", err
+	}
+	by, _ := w.cwAuthor(c)
+	if err := w.Grievance.ApproveDecision(c.UserContext(), id, by, ok, form.Get("reason")); err != nil {
+		return "", err
+	}
+	if ok {
+		return "cw.flash.decision_approved", nil
+	}
+	return "cw.flash.decision_refused", nil
+}
+
+// cwComponentFields are a remedy row's fields.
+var cwComponentFields = []string{"form", "subtype", "description", "responsible", "responsible_name", "amount", "currency", "due_at"}
+
+func (w *Web) cwProposeRemedies(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	by, anyCase := w.cwAuthor(c)
+	req := grievance.RemedyRequest{Offer: form.Get("offer") == "true"}
+	var rows []int // the form row of each component sent
+	for i := 0; i < cwRemedyRows; i++ {
+		get := func(f string) string { return strings.TrimSpace(form.Get(fmt.Sprintf("components[%d].%s", i, f))) }
+		empty := true
+		for _, f := range cwComponentFields {
+			if get(f) != "" {
+				empty = false
+			}
+		}
+		if empty {
+			continue
+		}
+		rows = append(rows, i)
+		req.Components = append(req.Components, remedy.ComponentInput{Form: get("form"), Subtype: get("subtype"),
+			Description: get("description"), Responsible: get("responsible"), ResponsibleName: get("responsible_name"),
+			Amount: remedy.Decimal(get("amount")), Currency: strings.ToUpper(get("currency")), DueAt: get("due_at")})
+	}
+	_, err := w.Grievance.ProposeRemedies(c.UserContext(), id, by, anyCase, req)
+	if err != nil {
+		return "", cwRenameFields(err, func(field string) string {
+			if m := cwRowIndex.FindStringSubmatch(field); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				if n < len(rows) {
+					return fmt.Sprintf("components[%d]", rows[n]) + field[len(m[0]):]
+				}
+			}
+			if field == "components" {
+				return "components[0].form"
+			}
+			return field
+		})
+	}
+	if req.Offer {
+		return "cw.flash.remedies_offered", nil
+	}
+	return "cw.flash.remedies_proposed", nil
+}
+
+func (w *Web) cwRemedyStatus(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	rid, err := uuid.Parse(c.Params("rid"))
+	if err != nil {
+		return "", errCwNotFound
+	}
+	by, anyCase := w.cwAuthor(c)
+	var req grievance.RemedyStatus
+	req.Status = form.Get("status")
+	req.Evidence.Note = strings.TrimSpace(form.Get("evidence.note"))
+	req.Evidence.EvidenceIDs = form["evidence.evidence_ids"]
+	err = w.Grievance.SetRemedyStatus(c.UserContext(), id, rid, by, anyCase, req)
+	return "cw.flash.remedy_status", cwRenameFields(err, cwListField)
+}
+
+func (w *Web) cwRelease(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, error) {
+	if _, err := w.Grievance.Status(c.UserContext(), id); err != nil {
+		return "", err
+	}
+	u := w.req(c).User
+	return "cw.flash.released", w.Review.Release(c.UserContext(), id, u.ID, cwAnyCase(u.Role))
+}
+
+func (w *Web) cwAssign(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	var f fault.Fields
+	to, err := uuid.Parse(form.Get("user_id"))
+	if err != nil {
+		f.Add("user_id", "required", "choose a reviewer or supervisor")
+		return "", f.Err()
+	}
+	if _, err := w.Grievance.Status(c.UserContext(), id); err != nil {
+		return "", err
+	}
+	target, err := w.Users.Get(c.UserContext(), to)
+	if err != nil || !slices.Contains(claimers, target.Role) {
+		f.Add("user_id", "not_a_reviewer", "no active reviewer or supervisor has that id")
+		return "", f.Err()
+	}
+	return "cw.flash.assigned", w.Review.Assign(c.UserContext(), id, w.req(c).User.ID, cwReviewer(target))
+}
+
+func (w *Web) cwClose(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	by, anyCase := w.cwAuthor(c)
+	return "cw.flash.closed", w.Grievance.Close(c.UserContext(), id, by, anyCase, form.Get("root_cause"), form.Get("reason"))
+}
+
+func (w *Web) cwEscalate(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	u := w.req(c).User
+	_, err := w.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, UserID: &u.ID,
+		Role: u.Role, Supervisor: cwAnyCase(u.Role)}, escalation.ReferralRequest{BodyID: form.Get("body_id"),
+		ConsentScope: form.Get("consent_scope"), Reason: form.Get("reason"), LegalBasis: form.Get("legal_basis")})
+	return "cw.flash.referred", err
+}
+
+func (w *Web) cwReferralMessage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	rid, err := uuid.Parse(c.Params("rid"))
+	if err != nil {
+		return "", errCwNotFound
+	}
+	_, err = w.Escalation.AddMessage(c.UserContext(), rid, &id, w.req(c).User.ID, false,
+		escalation.MessageRequest{Body: form.Get("body")})
+	return "cw.flash.referral_message", err
+}
+
+func (w *Web) cwRecordIncident(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	var aware time.Time
+	if v := strings.TrimSpace(form.Get("aware_at")); v != "" {
+		t, err := time.Parse(time.RFC3339, cwLocalTime(v))
+		if err != nil {
+			var f fault.Fields
+			f.Add("aware_at", "invalid", "must be a date and time")
+			return "", f.Err()
+		}
+		aware = t
+	}
+	by, _ := w.cwAuthor(c)
+	return "cw.flash.incident", w.Grievance.RecordIncident(c.UserContext(), id, by, aware, form.Get("subtype"))
+}
+
+func (w *Web) cwIncidentTask(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	by, anyCase := w.cwAuthor(c)
+	req := grievance.IncidentTaskRequest{Note: form.Get("note"), Outcome: form.Get("outcome"),
+		AuthorityReference: form.Get("authority_reference")}
+	if v := strings.TrimSpace(form.Get("done_at")); v != "" {
+		req.DoneAt = cwLocalTime(v)
+	}
+	return "cw.flash.task_done", w.Grievance.CompleteIncidentTask(c.UserContext(), id, by, anyCase, c.Params("task"), req)
+}
+
+// --- Files ---
+
+// cwEvidenceFile: GET /cases/:id/evidence/:eid — the file, checked
+// against its SHA-256 before a byte is sent, with the API's headers.
+func (w *Web) cwEvidenceFile(c *fiber.Ctx) error {
+	id, err := cwCaseParam(c)
+	if err != nil {
+		return err
+	}
+	eid, err := uuid.Parse(c.Params("eid"))
+	if err != nil {
+		return errCwNotFound
+	}
+	e, content, err := w.Grievance.OpenEvidence(c.UserContext(), id, eid)
+	if err != nil {
+		if errors.Is(err, grievance.ErrEvidenceTampered) {
+			w.Log.ErrorContext(c.UserContext(), "evidence tampering suspected: not served",
+				"case_id", id, "evidence_id", eid, "err", err)
+		}
+		return err
+	}
+	sum, _ := hex.DecodeString(e.SHA256)
+	c.Set(fiber.HeaderContentType, e.MediaType)
+	c.Set(fiber.HeaderContentDisposition, cwAttachment(e.Filename))
+	c.Set("X-Content-SHA256", e.SHA256)
+	c.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; sandbox; frame-ancestors 'none'")
+	return c.Send(content)
+}
+
+// cwDossierFile: GET /cases/:id/referrals/:rid/dossier(.pdf) — the signed
+// dossier of a referral of this case, with its signature.
+func (w *Web) cwDossierFile(c *fiber.Ctx) error {
+	id, err := cwCaseParam(c)
+	if err != nil {
+		return err
+	}
+	rid, err := uuid.Parse(c.Params("rid"))
+	if err != nil {
+		return errCwNotFound
+	}
+	pdf := strings.HasSuffix(c.Path(), ".pdf")
+	f, err := w.Escalation.DossierFile(c.UserContext(), rid, &escalation.Viewer{CaseID: &id}, pdf)
+	if err != nil {
+		return err
+	}
+	name, typ := f.Reference+"-dossier.json", fiber.MIMEApplicationJSON
+	if pdf {
+		name, typ = f.Reference+"-dossier.pdf", "application/pdf"
+	}
+	sum, _ := hex.DecodeString(f.Signature.SHA256)
+	c.Set(fiber.HeaderContentType, typ)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Set("Redress-Signature", `alg="Ed25519", keyid="`+f.Signature.KeyID+`", sig="`+f.Signature.Value+`"`)
+	c.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
+	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	return c.Send(f.Bytes)
+}
+
+// attachment is a Content-Disposition that downloads the file under its
+// name: an ASCII fallback, and the exact name as RFC 8187 UTF-8.
+func cwAttachment(name string) string {
+	var ascii, ext strings.Builder
+	for _, r := range name {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
+			ascii.WriteByte('_')
+		} else {
+			ascii.WriteRune(r)
+		}
+	}
+	const hexDigits = "0123456789ABCDEF"
+	for _, b := range []byte(name) {
+		if ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') || ('0' <= b && b <= '9') || strings.IndexByte("!#$&+-.^_`|~", b) >= 0 {
+			ext.WriteByte(b)
+		} else {
+			ext.WriteByte('%')
+			ext.WriteByte(hexDigits[b>>4])
+			ext.WriteByte(hexDigits[b&0xf])
+		}
+	}
+	return `attachment; filename="` + ascii.String() + `"; filename*=UTF-8''` + ext.String()
+}
+
+// CwStr is *s, or "".
+func (p *Page) CwStr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+var cwSeverityFactor = regexp.MustCompile(`^severity: scale (\d), scope (\d), irremediability (\d)$`)
+
+// cwFactors are the priority rule's factors (grievance.Priority), by message.
+var cwFactors = map[string]string{
+	"harm is imminent":               "cw.factor.imminent",
+	"harm is ongoing":                "cw.factor.ongoing",
+	"children's rights are affected": "cw.factor.children",
+	"possible serious incident":      "cw.factor.incident",
+	"the complainant is about to lose a job, benefit or home": "cw.factor.imminent_loss",
+}
+
+// CwFactor is a priority factor in words.
+func (p *Page) CwFactor(f string) string {
+	if m := cwSeverityFactor.FindStringSubmatch(f); m != nil {
+		return p.T("cw.factor.severity", "Scale", m[1], "Scope", m[2], "Irremediability", m[3])
+	}
+	if id, ok := cwFactors[f]; ok {
+		return p.T(id)
+	}
+	return f
+}
+
+// CwAction is an entry of the case record in words ("cw.action.<action>"),
+// or its code when no catalogue names it.
+func (p *Page) CwAction(action string) string {
+	if id := "cw.action." + action; p.Has(id) {
+		return p.T(id)
+	}
+	return action
+}
