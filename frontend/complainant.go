@@ -152,7 +152,7 @@ func (w *Web) timeframes(c *fiber.Ctx, r *request) (*timeframes, error) {
 	p := policies[0]
 	tf := &timeframes{Policy: p.Name}
 	for _, prio := range sla.Priorities {
-		tf.Priorities = append(tf.Priorities, r.T("cp.priority."+prio))
+		tf.Priorities = append(tf.Priorities, r.optionLabel("cp.priority", prio))
 	}
 	for _, clock := range sla.Clocks {
 		var cells []string
@@ -177,7 +177,7 @@ func (w *Web) timeframes(c *fiber.Ctx, r *request) (*timeframes, error) {
 		if fast == nil {
 			continue
 		}
-		label := r.T("cp.clock_name." + clock)
+		label := r.optionLabel("cp.clock_name", clock)
 		tf.Tiers = append(tf.Tiers, tierRow{Clock: clock, Label: label, Cells: cells})
 		text := periodText(r, fast.Budget, fast.From)
 		if approx(fast.Budget) != approx(slow.Budget) {
@@ -186,12 +186,12 @@ func (w *Web) timeframes(c *fiber.Ctx, r *request) (*timeframes, error) {
 		tf.Promises = append(tf.Promises, promiseRow{Clock: clock, Label: label, Text: text})
 	}
 	for _, l := range p.Statutory {
-		row := statutoryRow{Clock: l.Clock, Label: r.T("cp.clock_name." + l.Clock), Source: l.Source,
+		row := statutoryRow{Clock: l.Clock, Label: r.optionLabel("cp.clock_name", l.Clock), Source: l.Source,
 			Period: periodText(r, l.Budget, l.From)}
 		if len(l.Kinds) > 0 {
 			kinds := make([]string, len(l.Kinds))
 			for i, k := range l.Kinds {
-				kinds[i] = r.T("cp.kind." + k)
+				kinds[i] = r.optionLabel("cp.kind", k)
 			}
 			row.Applies = r.T("cp.tf.only_for", "Kinds", strings.Join(kinds, ", "))
 		}
@@ -206,7 +206,8 @@ func (w *Web) timeframes(c *fiber.Ctx, r *request) (*timeframes, error) {
 
 // budgetText is "7 days", "24 hours", "3 months" in the page's language.
 func budgetText(r *request, b sla.Budget) string {
-	return r.T("cp.unit."+string(b.Unit), "Count", b.Amount)
+	id := "cp.unit." + string(b.Unit)
+	return r.T(id, "Count", b.Amount)
 }
 
 // periodText is "7 days from when we receive your complaint".
@@ -214,7 +215,7 @@ func periodText(r *request, b sla.Budget, from sla.Anchor) string {
 	if from == "" {
 		return budgetText(r, b)
 	}
-	return r.T("cp.period", "Budget", budgetText(r, b), "From", r.T("cp.from."+string(from)))
+	return r.T("cp.period", "Budget", budgetText(r, b), "From", r.optionLabel("cp.from", string(from)))
 }
 
 // approx orders budgets of different units (only to find the fastest and

@@ -121,7 +121,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 	for _, due := range v.DueDates {
 		var rule sla.Rule
 		_ = json.Unmarshal(due.Rule, &rule)
-		row := dueRow{Clock: due.Clock, Promise: r.T("cp.clock." + due.Clock), DueAt: due.DueAt, Done: due.SatisfiedAt,
+		row := dueRow{Clock: due.Clock, Promise: r.optionLabel("cp.clock", due.Clock), DueAt: due.DueAt, Done: due.SatisfiedAt,
 			Rule: idx.text(r, rule)}
 		switch {
 		case due.SatisfiedAt != nil:
@@ -136,7 +136,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 		d.Dues = append(d.Dues, row)
 	}
 	for _, e := range v.Timeline {
-		d.Timeline = append(d.Timeline, eventRow{At: e.At, Label: actionLabel(r, e.Action), Actor: r.T("cp.actor." + e.Actor)})
+		d.Timeline = append(d.Timeline, eventRow{At: e.At, Label: actionLabel(r, e.Action), Actor: r.optionLabel("cp.actor", e.Actor)})
 	}
 	for _, rc := range v.Remedies {
 		if rc.Status != remedy.Proposed {

@@ -18,14 +18,14 @@ import (
 
 // complaintData is what the complaint form offers to choose from.
 type complaintData struct {
-	Kinds        []string
-	Systems      []registry.AISystem
-	Informed     []string
-	Rights       []string
-	HarmTypes    []string
-	Channels     []string
-	Severities   []string
-	OtherSystem  string // the select's value for a system not in the register
+	Kinds       []string
+	Systems     []registry.AISystem
+	Informed    []string
+	Rights      []string
+	HarmTypes   []string
+	Channels    []string
+	Severities  []string
+	OtherSystem string // the select's value for a system not in the register
 }
 
 const otherSystem = "other"
