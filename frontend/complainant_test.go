@@ -16,16 +16,36 @@ import (
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
 
-// cpHasOneH1 checks a page's heading structure: exactly one <h1>.
+// cpHasOneH1 checks a page's structure: exactly one <h1>, no id twice,
+// no message missing from the catalogues.
 func cpHasOneH1(t *testing.T, path string, p page) {
 	t.Helper()
 	if n := strings.Count(p.Body, "<h1"); n != 1 {
 		t.Errorf("%s has %d <h1>", path, n)
 	}
+	seen := map[string]bool{}
+	for _, m := range cpID.FindAllStringSubmatch(p.Body, -1) {
+		if seen[m[1]] {
+			t.Errorf("%s has the id %q twice", path, m[1])
+		}
+		seen[m[1]] = true
+	}
+	// Every label and description points at something on the page.
+	for _, m := range cpRefs.FindAllStringSubmatch(p.Body, -1) {
+		for _, id := range strings.Fields(m[2]) {
+			if !seen[id] {
+				t.Errorf("%s: %s points at %q, which is not on the page", path, m[1], id)
+			}
+		}
+	}
 	if strings.Contains(p.Body, "⟦") {
 		t.Errorf("%s names a message no catalogue has: %s", path, p.Body[strings.Index(p.Body, "⟦"):][:80])
 	}
 }
+
+var cpID = regexp.MustCompile(`\sid="([^"]+)"`)
+
+var cpRefs = regexp.MustCompile(`\s(for|aria-describedby|aria-labelledby)="([^"]+)"`)
 
 var cpIdemKey = regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`)
 
@@ -136,6 +156,7 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 			t.Errorf("422 page lacks %s", want)
 		}
 	}
+	cpHasOneH1(t, "the form with errors", p)
 	if n := cpCount(t, s, `SELECT count(*) FROM cases`); n != 0 {
 		t.Fatalf("a refused form wrote %d cases", n)
 	}
@@ -376,6 +397,7 @@ func TestComplainantFollowUpActions(t *testing.T) {
 		!strings.Contains(p.Body, "Choose whether you accept or decline the offer.") || !strings.Contains(p.Body, ">Hmm.</textarea>") {
 		t.Errorf("answer without a choice: %d %s", p.Status, p.Body)
 	}
+	cpHasOneH1(t, "the case page with an error", p)
 	if st := status(remedies[0]); st != "offered" {
 		t.Errorf("after a refused answer the offer is %s", st)
 	}
