@@ -187,16 +187,13 @@ func (w *Web) timeframes(c *fiber.Ctx, r *request) (*timeframes, error) {
 	}
 	for _, l := range p.Statutory {
 		row := statutoryRow{Clock: l.Clock, Label: r.optionLabel("cp.clock_name", l.Clock), Source: l.Source,
-			Period: periodText(r, l.Budget, l.From)}
+			Period: limitText(r, l)}
 		if len(l.Kinds) > 0 {
 			kinds := make([]string, len(l.Kinds))
 			for i, k := range l.Kinds {
 				kinds[i] = r.optionLabel("cp.kind", k)
 			}
 			row.Applies = r.T("cp.tf.only_for", "Kinds", strings.Join(kinds, ", "))
-		}
-		if len(l.Subtypes) > 0 {
-			row.Period = l.Period // the subtype (death, widespread…) is in the law's own words
 		}
 		tf.Statutory = append(tf.Statutory, row)
 	}
@@ -218,6 +215,20 @@ func periodText(r *request, b sla.Budget, from sla.Anchor) string {
 	return r.T("cp.period", "Budget", budgetText(r, b), "From", r.optionLabel("cp.from", string(from)))
 }
 
+// limitText is a statutory limit's period, with the incidents it is for
+// ("10 days from when we learn of the incident (a death)").
+func limitText(r *request, l sla.StatutoryLimit) string {
+	text := periodText(r, l.Budget, l.From)
+	if len(l.Subtypes) > 0 {
+		subs := make([]string, len(l.Subtypes))
+		for i, sub := range l.Subtypes {
+			subs[i] = r.optionLabel("cp.subtype", sub)
+		}
+		text = r.T("cp.tf.subtypes", "Period", text, "Subtypes", strings.Join(subs, ", "))
+	}
+	return text
+}
+
 // approx orders budgets of different units (only to find the fastest and
 // slowest tier; no date is computed with it).
 func approx(b sla.Budget) time.Duration {
@@ -228,17 +239,21 @@ func approx(b sla.Budget) time.Duration {
 
 // ruleIndex finds the budget behind a stored rule (code and period), to
 // say it in the page's language; a rule no policy has is shown as stored.
-type ruleIndex map[string]sla.TimeLimit
+type ruleIndex struct {
+	limits   map[string]sla.TimeLimit
+	subtypes map[string]sla.StatutoryLimit // statutory limits by code, for their incident subtypes
+}
 
 func (w *Web) ruleIndex(c *fiber.Ctx) (ruleIndex, error) {
 	policies, err := w.Clocks.Policies(c.UserContext())
 	if err != nil {
-		return nil, err
+		return ruleIndex{}, err
 	}
-	idx := ruleIndex{}
+	idx := ruleIndex{limits: map[string]sla.TimeLimit{}, subtypes: map[string]sla.StatutoryLimit{}}
+	subtypes := idx.subtypes
 	add := func(l sla.TimeLimit) {
-		if _, ok := idx[l.Code+"\x00"+l.Period]; !ok {
-			idx[l.Code+"\x00"+l.Period] = l
+		if _, ok := idx.limits[l.Code+"\x00"+l.Period]; !ok {
+			idx.limits[l.Code+"\x00"+l.Period] = l
 		}
 	}
 	for _, p := range policies {
@@ -253,9 +268,8 @@ func (w *Web) ruleIndex(c *fiber.Ctx) (ruleIndex, error) {
 			}
 		}
 		for _, l := range p.Statutory {
-			if len(l.Subtypes) == 0 {
-				add(l.TimeLimit)
-			}
+			add(l.TimeLimit)
+			subtypes[l.Code] = l
 		}
 		add(sla.TimeLimit{Rule: p.AppealWindow.Rule, Budget: p.AppealWindow.Budget, From: sla.FromDecision})
 	}
@@ -267,7 +281,10 @@ func (w *Web) ruleIndex(c *fiber.Ctx) (ruleIndex, error) {
 type ruleText struct{ Source, Period, Lang string }
 
 func (idx ruleIndex) text(r *request, rule sla.Rule) ruleText {
-	if l, ok := idx[rule.Code+"\x00"+rule.Period]; ok {
+	if l, ok := idx.limits[rule.Code+"\x00"+rule.Period]; ok {
+		if st, ok := idx.subtypes[rule.Code]; ok && st.Period == rule.Period {
+			return ruleText{Source: rule.Source, Period: limitText(r, st)}
+		}
 		return ruleText{Source: rule.Source, Period: periodText(r, l.Budget, l.From)}
 	}
 	t := ruleText{Source: rule.Source, Period: rule.Period}
