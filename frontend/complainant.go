@@ -1,6 +1,397 @@
 package frontend
 
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/sla"
+)
+
 // complainantRoutes are the complainant's pages: the start page, the register, the procedure, the bodies, the complaint form and receipt, and the follow-up page.
 func (w *Web) complainantRoutes() []route {
-	return nil
+	return []route{
+		{method: fiber.MethodGet, path: "/", access: public, handler: w.homePage},
+		{method: fiber.MethodGet, path: "/ai-systems", access: public, handler: w.aiSystemsPage},
+		{method: fiber.MethodGet, path: "/procedure", access: public, handler: w.procedurePage},
+		{method: fiber.MethodGet, path: "/bodies", access: public, handler: w.bodiesPage},
+		{method: fiber.MethodGet, path: "/complaints/new", access: public, handler: w.complaintForm},
+		{method: fiber.MethodPost, path: "/complaints/new", access: public, handler: w.fileComplaint},
+		{method: fiber.MethodGet, path: "/complaints/receipt", access: public, handler: w.receiptPage},
+		{method: fiber.MethodGet, path: "/follow-up", access: public, handler: w.followUpPage},
+		{method: fiber.MethodPost, path: "/follow-up", access: public, handler: w.openFollowUp},
+		{method: fiber.MethodPost, path: "/follow-up/messages", access: complainant, handler: w.followUpMessage},
+		{method: fiber.MethodPost, path: "/follow-up/remedies/:rid/response", access: complainant, handler: w.followUpRemedy},
+		{method: fiber.MethodPost, path: "/follow-up/appeal", access: complainant, handler: w.followUpAppeal},
+		{method: fiber.MethodPost, path: "/follow-up/escalations", access: complainant, handler: w.followUpEscalation},
+		{method: fiber.MethodPost, path: "/follow-up/feedback", access: complainant, handler: w.followUpFeedback},
+		{method: fiber.MethodPost, path: "/follow-up/evidence", access: complainant, handler: w.followUpEvidence},
+	}
 }
+
+// ---- The public information pages ----
+
+// homeData is the start page's content.
+type homeData struct {
+	Times  *timeframes
+	Bodies []escalation.Body
+}
+
+// homePage: GET / — what this is, how it works, the time frames, who runs
+// it, and where else to go.
+func (w *Web) homePage(c *fiber.Ctx) error {
+	r := w.req(c)
+	tf, err := w.timeframes(c, r)
+	if err != nil {
+		return err
+	}
+	bodies, err := w.publicBodies(c)
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "complainant/home", "home.title", &Page{Data: homeData{Times: tf, Bodies: bodies}})
+}
+
+// aiSystemsPage: GET /ai-systems — the public register.
+func (w *Web) aiSystemsPage(c *fiber.Ctx) error {
+	systems, err := w.allSystems(c)
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "complainant/ai_systems", "register.title", &Page{Data: systems})
+}
+
+// procedurePage: GET /procedure — the published procedure and its time frames.
+func (w *Web) procedurePage(c *fiber.Ctx) error {
+	tf, err := w.timeframes(c, w.req(c))
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "complainant/procedure", "procedure.title", &Page{Data: tf})
+}
+
+// bodiesPage: GET /bodies — the independent bodies (their public fields).
+func (w *Web) bodiesPage(c *fiber.Ctx) error {
+	bodies, err := w.publicBodies(c)
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "complainant/bodies", "bodies.title", &Page{Data: bodies})
+}
+
+// allSystems reads the whole register, page by page.
+func (w *Web) allSystems(c *fiber.Ctx) ([]registry.AISystem, error) {
+	var out []registry.AISystem
+	name, id := "", uuid.Nil
+	for {
+		page, err := w.Registry.List(c.UserContext(), name, id, 200)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if len(page) < 200 {
+			return out, nil
+		}
+		last := page[len(page)-1]
+		name, id = last.Name, last.ID
+	}
+}
+
+// publicBodies are the active bodies, with only what the public may see.
+func (w *Web) publicBodies(c *fiber.Ctx) ([]escalation.Body, error) {
+	all, err := w.Escalation.Bodies(c.UserContext(), false, "", "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]escalation.Body, 0, len(all))
+	for _, b := range all {
+		if b.Active {
+			out = append(out, b.Public())
+		}
+	}
+	return out, nil
+}
+
+// ---- Time frames, from the SLA policy in the database ----
+
+// timeframes are the default policy's promises, in the page's language.
+type timeframes struct {
+	Policy     string
+	Promises   []promiseRow   // per clock: the fastest and slowest tier
+	Statutory  []statutoryRow // the limits the law sets
+	Priorities []string       // the tiers' column headings
+	Tiers      []tierRow      // per clock: each tier's limit
+	Appeal     string         // the window to appeal
+}
+
+type promiseRow struct{ Clock, Label, Text string }
+
+type statutoryRow struct{ Clock, Label, Period, Source, Applies string }
+
+type tierRow struct {
+	Clock, Label string
+	Cells        []string
+}
+
+// timeframes reads the default policy (the first one Policies returns).
+// With no policy at all it returns nil, and the pages say so.
+func (w *Web) timeframes(c *fiber.Ctx, r *request) (*timeframes, error) {
+	policies, err := w.Clocks.Policies(c.UserContext())
+	if err != nil {
+		return nil, err
+	}
+	if len(policies) == 0 {
+		return nil, nil
+	}
+	p := policies[0]
+	tf := &timeframes{Policy: p.Name}
+	for _, prio := range sla.Priorities {
+		tf.Priorities = append(tf.Priorities, r.optionLabel("cp.priority", prio))
+	}
+	for _, clock := range sla.Clocks {
+		var cells []string
+		var fast, slow *sla.TimeLimit
+		for _, prio := range sla.Priorities {
+			cell := "—"
+			for i := range p.Tiers[prio] {
+				l := p.Tiers[prio][i]
+				if l.Clock != clock {
+					continue
+				}
+				cell = periodText(r, l.Budget, l.From)
+				if fast == nil || approx(l.Budget) < approx(fast.Budget) {
+					fast = &l
+				}
+				if slow == nil || approx(l.Budget) > approx(slow.Budget) {
+					slow = &l
+				}
+			}
+			cells = append(cells, cell)
+		}
+		if fast == nil {
+			continue
+		}
+		label := r.optionLabel("cp.clock_name", clock)
+		tf.Tiers = append(tf.Tiers, tierRow{Clock: clock, Label: label, Cells: cells})
+		text := periodText(r, fast.Budget, fast.From)
+		if approx(fast.Budget) != approx(slow.Budget) {
+			text = r.T("cp.tf.range", "Fast", budgetText(r, fast.Budget), "Slow", periodText(r, slow.Budget, slow.From))
+		}
+		tf.Promises = append(tf.Promises, promiseRow{Clock: clock, Label: label, Text: text})
+	}
+	for _, l := range p.Statutory {
+		row := statutoryRow{Clock: l.Clock, Label: r.optionLabel("cp.clock_name", l.Clock), Source: l.Source,
+			Period: limitText(r, l)}
+		if len(l.Kinds) > 0 {
+			kinds := make([]string, len(l.Kinds))
+			for i, k := range l.Kinds {
+				kinds[i] = r.optionLabel("cp.kind", k)
+			}
+			row.Applies = r.T("cp.tf.only_for", "Kinds", strings.Join(kinds, ", "))
+		}
+		tf.Statutory = append(tf.Statutory, row)
+	}
+	tf.Appeal = periodText(r, p.AppealWindow.Budget, sla.FromDecision)
+	return tf, nil
+}
+
+// budgetText is "7 days", "24 hours", "3 months" in the page's language.
+func budgetText(r *request, b sla.Budget) string {
+	id := "cp.unit." + string(b.Unit)
+	return r.T(id, "Count", b.Amount)
+}
+
+// periodText is "7 days from when we receive your complaint".
+func periodText(r *request, b sla.Budget, from sla.Anchor) string {
+	if from == "" {
+		return budgetText(r, b)
+	}
+	return r.T("cp.period", "Budget", budgetText(r, b), "From", r.optionLabel("cp.from", string(from)))
+}
+
+// limitText is a statutory limit's period, with the incidents it is for
+// ("10 days from when we learn of the incident (a death)").
+func limitText(r *request, l sla.StatutoryLimit) string {
+	text := periodText(r, l.Budget, l.From)
+	if len(l.Subtypes) > 0 {
+		subs := make([]string, len(l.Subtypes))
+		for i, sub := range l.Subtypes {
+			subs[i] = r.optionLabel("cp.subtype", sub)
+		}
+		text = r.T("cp.tf.subtypes", "Period", text, "Subtypes", strings.Join(subs, ", "))
+	}
+	return text
+}
+
+// approx orders budgets of different units (only to find the fastest and
+// slowest tier; no date is computed with it).
+func approx(b sla.Budget) time.Duration {
+	unit := map[sla.Unit]time.Duration{sla.Seconds: time.Second, sla.Hours: time.Hour, sla.BusinessHours: 3 * time.Hour,
+		sla.CalendarDays: 24 * time.Hour, sla.BusinessDays: 34 * time.Hour, sla.Months: 30 * 24 * time.Hour}
+	return time.Duration(b.Amount) * unit[b.Unit]
+}
+
+// ruleIndex finds the budget behind a stored rule (code and period), to
+// say it in the page's language; a rule no policy has is shown as stored.
+type ruleIndex struct {
+	limits   map[string]sla.TimeLimit
+	subtypes map[string]sla.StatutoryLimit // statutory limits by code, for their incident subtypes
+}
+
+func (w *Web) ruleIndex(c *fiber.Ctx) (ruleIndex, error) {
+	policies, err := w.Clocks.Policies(c.UserContext())
+	if err != nil {
+		return ruleIndex{}, err
+	}
+	idx := ruleIndex{limits: map[string]sla.TimeLimit{}, subtypes: map[string]sla.StatutoryLimit{}}
+	subtypes := idx.subtypes
+	add := func(l sla.TimeLimit) {
+		if _, ok := idx.limits[l.Code+"\x00"+l.Period]; !ok {
+			idx.limits[l.Code+"\x00"+l.Period] = l
+		}
+	}
+	for _, p := range policies {
+		prios := make([]string, 0, len(p.Tiers))
+		for prio := range p.Tiers {
+			prios = append(prios, prio)
+		}
+		sort.Strings(prios)
+		for _, prio := range prios {
+			for _, l := range p.Tiers[prio] {
+				add(l)
+			}
+		}
+		for _, l := range p.Statutory {
+			add(l.TimeLimit)
+			subtypes[l.Code] = l
+		}
+		add(sla.TimeLimit{Rule: p.AppealWindow.Rule, Budget: p.AppealWindow.Budget, From: sla.FromDecision})
+	}
+	return idx, nil
+}
+
+// ruleText is a rule's source and period; Lang is set when the period is
+// shown as stored (in English).
+type ruleText struct{ Source, Period, Lang string }
+
+func (idx ruleIndex) text(r *request, rule sla.Rule) ruleText {
+	if l, ok := idx.limits[rule.Code+"\x00"+rule.Period]; ok {
+		if st, ok := idx.subtypes[rule.Code]; ok && st.Period == rule.Period {
+			return ruleText{Source: rule.Source, Period: limitText(r, st)}
+		}
+		return ruleText{Source: rule.Source, Period: periodText(r, l.Budget, l.From)}
+	}
+	t := ruleText{Source: rule.Source, Period: rule.Period}
+	if r.lang != "en" && rule.Period != "" {
+		t.Lang = "en"
+	}
+	return t
+}
+
+// ---- Forms: errors in the complainant's words ----
+
+// cpFormError re-renders a page after a domain error, like formError, but
+// with the messages of this area's catalogue and, when prefix is set, every
+// field and value named "<prefix>.<field>" so that several forms on one
+// page keep their errors apart.
+func (w *Web) cpFormError(c *fiber.Ctx, err error, name, titleID string, p *Page, prefix string) error {
+	de, ok := fault.As(err)
+	if !ok {
+		return w.renderError(c, err)
+	}
+	r := w.req(c)
+	if p.Form == nil {
+		p.Form, _ = formValues(c)
+	}
+	if prefix != "" {
+		form := p.Form
+		p.Form = map[string][]string{}
+		for k, v := range form {
+			p.Form[prefix+"."+k] = v
+		}
+	}
+	p.Errors, p.Notice = nil, nil
+	for _, f := range de.Fields {
+		field := f.Field
+		if i := strings.IndexByte(field, '['); i > 0 {
+			field = field[:i] // rights[2] → rights
+		}
+		if prefix != "" {
+			field = prefix + "." + field
+		}
+		if p.Err(field) != "" {
+			continue
+		}
+		p.Errors = append(p.Errors, FieldMsg{Field: field, ID: fieldID(field), Message: cpFieldMessage(r, f)})
+	}
+	if len(p.Errors) == 0 {
+		n := *de
+		if id := "cp.code." + de.Code; r.Has(id) {
+			n.Code, n.Message = "cp_translated", r.T(id)
+		}
+		p.Notice = &n
+	}
+	return w.render(c, kindStatus(de.Kind), name, titleID, p)
+}
+
+// cpFieldMessage translates a field's error: this area's message for the
+// field and code, then for the code, then the common ones.
+func cpFieldMessage(r *request, f fault.FieldError) string {
+	field := f.Field
+	if i := strings.IndexByte(field, '['); i > 0 {
+		field = field[:i]
+	}
+	for _, id := range []string{"cp.error." + field + "." + f.Code, "cp.error." + f.Code} {
+		if r.Has(id) {
+			return r.T(id)
+		}
+	}
+	return fieldMessage(r.translator, f)
+}
+
+// CpFieldLabel is a field's label in the complainant's error summary:
+// "cp.field.<name>", with a remedy offer's id left out.
+func (p *Page) CpFieldLabel(field string) string {
+	if rest, ok := strings.CutPrefix(field, "remedy."); ok {
+		if _, tail, ok := strings.Cut(rest, "."); ok {
+			field = "remedy." + tail
+		}
+	}
+	if id := "cp.field." + field; p.Has(id) {
+		return p.T(id)
+	}
+	return p.FieldLabel(field)
+}
+
+// CpOpt translates value under prefix when the catalogue has it, else fallback.
+func (p *Page) CpOpt(prefix, value, fallback string) string {
+	if id := prefix + "." + strings.ReplaceAll(value, ".", "_"); p.Has(id) {
+		return p.T(id)
+	}
+	return p.T(fallback)
+}
+
+// CpStr is *s, or "".
+func (p *Page) CpStr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// CpInt is *n, or 0.
+func (p *Page) CpInt(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
+}
+
+// CpKiB is a size in kibibytes, at least 1.
+func (p *Page) CpKiB(n int64) int64 { return max(1, (n+1023)/1024) }

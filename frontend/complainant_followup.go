@@ -1,0 +1,264 @@
+package frontend
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/sla"
+)
+
+// caseData is the complainant's case page: the same view as GET
+// /api/v1/complainant/case, put in the page's language.
+type caseData struct {
+	View      *grievance.ComplainantView
+	Referrals []escalation.ComplainantReferral
+	Dues      []dueRow
+	Timeline  []eventRow
+	Remedies  []grievance.RemedyComponent
+	Bodies    []escalation.Body
+	Appeal    ruleText
+	// Open says the case still takes messages and evidence.
+	Open          bool
+	CanEvidence   bool
+	Scopes        []string
+	Satisfactions []int
+}
+
+// dueRow is one clock: what we promise, by when, and the rule that set the date.
+type dueRow struct {
+	Clock, Promise, State string
+	DueAt                 *time.Time
+	Done                  *time.Time
+	Rule                  ruleText
+}
+
+type eventRow struct {
+	At           time.Time
+	Label, Actor string
+}
+
+// followUpPage: GET /follow-up — the sign-in form, or the case.
+func (w *Web) followUpPage(c *fiber.Ctx) error {
+	if w.req(c).CaseID == nil {
+		return w.render(c, fiber.StatusOK, "complainant/followup", "followup.title", &Page{})
+	}
+	return w.renderCase(c, fiber.StatusOK, &Page{})
+}
+
+// openFollowUp: POST /follow-up {reference, receipt} opens the case, as
+// POST /api/v1/complainant/session does; every wrong pair gets one answer.
+func (w *Web) openFollowUp(c *fiber.Ctx) error {
+	form, err := formValues(c)
+	if err != nil {
+		return err
+	}
+	delete(form, csrfField)
+	p := &Page{Form: form}
+	reference, receipt := strings.TrimSpace(form.Get("reference")), strings.TrimSpace(form.Get("receipt"))
+	form.Del("receipt") // never shown again
+	var f fault.Fields
+	if reference == "" {
+		f.Add("reference", "required", "is required")
+	}
+	if receipt == "" {
+		f.Add("receipt", "required", "is required")
+	}
+	if err := f.Err(); err != nil {
+		return w.cpFormError(c, err, "complainant/followup", "followup.title", p, "")
+	}
+	caseID, err := w.Grievance.OpenSession(c.UserContext(), reference, receipt)
+	if err != nil {
+		return w.cpFormError(c, err, "complainant/followup", "followup.title", p, "")
+	}
+	if err := w.signInToCase(c, caseID); err != nil {
+		return err
+	}
+	return w.seeOther(c, "/follow-up", "followup.opened")
+}
+
+// renderCase renders the case page with status (and p's form errors).
+func (w *Web) renderCase(c *fiber.Ctx, status int, p *Page) error {
+	d, err := w.caseData(c)
+	if err != nil {
+		return err
+	}
+	p.Data = d
+	return w.render(c, status, "complainant/case", "followup.case_title", p)
+}
+
+func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
+	r := w.req(c)
+	ctx := c.UserContext()
+	v, err := w.Grievance.ForComplainant(ctx, *r.CaseID)
+	if err != nil {
+		return nil, err
+	}
+	refs, err := w.Escalation.ForComplainant(ctx, *r.CaseID)
+	if err != nil {
+		return nil, err
+	}
+	bodies, err := w.publicBodies(c)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := w.ruleIndex(c)
+	if err != nil {
+		return nil, err
+	}
+	d := &caseData{View: v, Referrals: refs, Bodies: bodies, Scopes: escalation.ConsentScopes,
+		Satisfactions: []int{1, 2, 3, 4, 5}, Open: v.Status != grievance.StatusWithdrawn}
+	d.CanEvidence = d.Open && v.Status != grievance.StatusClosed && len(v.Evidence) < grievance.MaxComplainantEvidence
+	for _, due := range v.DueDates {
+		var rule sla.Rule
+		_ = json.Unmarshal(due.Rule, &rule)
+		row := dueRow{Clock: due.Clock, Promise: r.optionLabel("cp.clock", due.Clock), DueAt: due.DueAt, Done: due.SatisfiedAt,
+			Rule: idx.text(r, rule)}
+		switch {
+		case due.SatisfiedAt != nil:
+			row.State = "done"
+		case due.DueAt == nil:
+			row.State = "paused"
+		case due.BreachedAt != nil:
+			row.State = "missed"
+		default:
+			row.State = "due"
+		}
+		d.Dues = append(d.Dues, row)
+	}
+	for _, e := range v.Timeline {
+		d.Timeline = append(d.Timeline, eventRow{At: e.At, Label: actionLabel(r, e.Action), Actor: r.optionLabel("cp.actor", e.Actor)})
+	}
+	for _, rc := range v.Remedies {
+		if rc.Status != remedy.Proposed {
+			d.Remedies = append(d.Remedies, rc)
+		}
+	}
+	if a := v.Appeal; a.Rule != nil {
+		d.Appeal = idx.text(r, *a.Rule)
+	}
+	return d, nil
+}
+
+// actionLabel is a timeline entry in plain words; an action this page has
+// no words for is "an update".
+func actionLabel(r *request, action string) string {
+	if id := "cp.action." + strings.ReplaceAll(action, ".", "_"); r.Has(id) {
+		return r.T(id)
+	}
+	return r.T("cp.action.other")
+}
+
+// CanRespond says whether the complainant may accept or decline an offer.
+func (d *caseData) CanRespond(rc grievance.RemedyComponent) bool {
+	return rc.Status == remedy.Offered && rc.SystemicIssueID == nil && rc.ReasonAt == nil
+}
+
+// actionError re-renders the case page with the action's errors, its fields
+// named "<prefix>.<field>".
+func (w *Web) actionError(c *fiber.Ctx, err error, prefix string) error {
+	d, derr := w.caseData(c)
+	if derr != nil {
+		return derr
+	}
+	return w.cpFormError(c, err, "complainant/case", "followup.case_title", &Page{Data: d}, prefix)
+}
+
+// followUpMessage: POST /follow-up/messages {body}.
+func (w *Web) followUpMessage(c *fiber.Ctx) error {
+	body := strings.TrimSpace(c.FormValue("body"))
+	if _, err := w.Grievance.AddMessage(c.UserContext(), *w.req(c).CaseID, grievance.Author{Kind: audit.ActorComplainant},
+		"complainant", body); err != nil {
+		return w.actionError(c, err, "message")
+	}
+	return w.seeOther(c, "/follow-up#messages", "followup.message_sent")
+}
+
+// followUpRemedy: POST /follow-up/remedies/:rid/response {accept, comment}.
+func (w *Web) followUpRemedy(c *fiber.Ctx) error {
+	rid, err := uuid.Parse(c.Params("rid"))
+	if err != nil {
+		return fault.New(fault.NotFound, "remedy_not_found", "There is no such offer.")
+	}
+	var accept *bool
+	switch c.FormValue("accept") {
+	case "true":
+		yes := true
+		accept = &yes
+	case "false":
+		no := false
+		accept = &no
+	}
+	if err := w.Grievance.RespondToRemedy(c.UserContext(), *w.req(c).CaseID, rid, accept,
+		strings.TrimSpace(c.FormValue("comment"))); err != nil {
+		return w.actionError(c, err, "remedy."+rid.String())
+	}
+	flash := "followup.remedy_declined"
+	if *accept {
+		flash = "followup.remedy_accepted"
+	}
+	return w.seeOther(c, "/follow-up#remedies", flash)
+}
+
+// followUpAppeal: POST /follow-up/appeal {reason}.
+func (w *Web) followUpAppeal(c *fiber.Ctx) error {
+	if err := w.Grievance.Appeal(c.UserContext(), *w.req(c).CaseID, c.FormValue("reason")); err != nil {
+		return w.actionError(c, err, "appeal")
+	}
+	return w.seeOther(c, "/follow-up#appeal", "followup.appealed")
+}
+
+// followUpEscalation: POST /follow-up/escalations {body_id, consent_scope, reason}.
+func (w *Web) followUpEscalation(c *fiber.Ctx) error {
+	req := escalation.ReferralRequest{BodyID: strings.Clone(c.FormValue("body_id")),
+		ConsentScope: strings.Clone(c.FormValue("consent_scope")), Reason: strings.Clone(c.FormValue("reason"))}
+	if _, err := w.Escalation.Refer(c.UserContext(), *w.req(c).CaseID,
+		escalation.Requester{Source: escalation.SourceComplainant}, req); err != nil {
+		return w.actionError(c, err, "escalation")
+	}
+	return w.seeOther(c, "/follow-up#escalation", "followup.escalated")
+}
+
+// followUpFeedback: POST /follow-up/feedback {satisfaction, comment}.
+func (w *Web) followUpFeedback(c *fiber.Ctx) error {
+	var satisfaction *int
+	if n, err := strconv.Atoi(c.FormValue("satisfaction")); err == nil {
+		satisfaction = &n
+	}
+	if err := w.Grievance.Feedback(c.UserContext(), *w.req(c).CaseID, satisfaction, c.FormValue("comment")); err != nil {
+		return w.actionError(c, err, "feedback")
+	}
+	return w.seeOther(c, "/follow-up#feedback", "followup.feedback_given")
+}
+
+// followUpEvidence: POST /follow-up/evidence (multipart: file, description),
+// as POST /api/v1/complainant/case/evidence.
+func (w *Web) followUpEvidence(c *fiber.Ctx) error {
+	in := grievance.EvidenceInput{Description: strings.Clone(c.FormValue("description")), Source: "complainant"}
+	if fh, err := c.FormFile("file"); err == nil {
+		f, err := fh.Open()
+		if err != nil {
+			return w.actionError(c, fault.New(fault.Malformed, "malformed_multipart", "The file could not be read."), "evidence")
+		}
+		in.File, err = grievance.ReadEvidence(f)
+		_ = f.Close()
+		if err != nil {
+			return w.actionError(c, err, "evidence")
+		}
+		in.Filename = strings.Clone(fh.Filename)
+	}
+	if _, err := w.Grievance.AddEvidence(c.UserContext(), *w.req(c).CaseID, grievance.Author{Kind: audit.ActorComplainant},
+		false, in); err != nil {
+		return w.actionError(c, err, "evidence")
+	}
+	return w.seeOther(c, "/follow-up#evidence", "followup.evidence_added")
+}

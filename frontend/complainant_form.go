@@ -1,0 +1,177 @@
+package frontend
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
+)
+
+// complaintData is what the complaint form offers to choose from.
+type complaintData struct {
+	Kinds       []string
+	Systems     []registry.AISystem
+	Informed    []string
+	Rights      []string
+	HarmTypes   []string
+	Channels    []string
+	Severities  []string
+	OtherSystem string // the select's value for a system not in the register
+}
+
+const otherSystem = "other"
+
+// receiptCookie is what the receipt page shows once.
+type receiptCookie struct {
+	Reference     string    `json:"reference"`
+	Receipt       string    `json:"receipt"`
+	AcknowledgeBy time.Time `json:"acknowledge_by"`
+}
+
+func (w *Web) complaintPage(c *fiber.Ctx, form url.Values) (*Page, error) {
+	systems, err := w.allSystems(c)
+	if err != nil {
+		return nil, err
+	}
+	if form == nil {
+		form = url.Values{}
+	}
+	if !validIdempotencyKey(form.Get("idempotency_key")) {
+		form.Set("idempotency_key", newIdempotencyKey())
+	}
+	return &Page{Form: form, Data: complaintData{Kinds: grievance.Kinds, Systems: systems, Informed: grievance.InformedOfAI,
+		Rights: grievance.Rights, HarmTypes: grievance.HarmTypes, Channels: grievance.Channels,
+		Severities: grievance.PreliminarySeverity, OtherSystem: otherSystem}}, nil
+}
+
+// complaintForm: GET /complaints/new — the form, with a fresh idempotency key.
+func (w *Web) complaintForm(c *fiber.Ctx) error {
+	form := url.Values{}
+	// A link from the register may preselect a system: /complaints/new?system=<id>.
+	if s := c.Query("system"); s != "" {
+		form.Set("ai_system", strings.Clone(s))
+	}
+	p, err := w.complaintPage(c, form)
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "complainant/new", "complaint.title", p)
+}
+
+// fileComplaint: POST /complaints/new — files the case through the same
+// intake as POST /api/v1/cases (with the form's idempotency key, so a double
+// submit files once), signs the complainant in to it, and sends them to the
+// receipt, which a sealed cookie carries across the redirect.
+func (w *Web) fileComplaint(c *fiber.Ctx) error {
+	form, err := formValues(c)
+	if err != nil {
+		return err
+	}
+	delete(form, csrfField)
+	p, err := w.complaintPage(c, form)
+	if err != nil {
+		return err
+	}
+	r := w.req(c)
+	in := intakeFromForm(form, r.lang)
+	key := form.Get("idempotency_key")
+	rec, err := w.Grievance.Submit(c.UserContext(), in, key)
+	if err != nil {
+		if de, ok := fault.As(err); ok && de.Code == "idempotency_key_reused" {
+			// The form was sent before with other answers (the browser's back
+			// button): a new key lets this one be sent as a new complaint.
+			form.Set("idempotency_key", newIdempotencyKey())
+		}
+		return w.cpFormError(c, err, "complainant/new", "complaint.title", p, "")
+	}
+	if err := w.setSealed(c, cookieReceipt, "/complaints/receipt",
+		receiptCookie{Reference: rec.Reference, Receipt: rec.Receipt, AcknowledgeBy: rec.AcknowledgeBy}, 15*time.Minute); err != nil {
+		return err
+	}
+	if err := w.signInToCase(c, rec.CaseID); err != nil {
+		return err
+	}
+	return w.seeOther(c, "/complaints/receipt", "")
+}
+
+// intakeFromForm turns the form into the API's intake request. Contact
+// details count only for an identified complaint; the representative only
+// when something of it is filled in.
+func intakeFromForm(f url.Values, lang string) *grievance.IntakeRequest {
+	in := &grievance.IntakeRequest{
+		Kind: f.Get("kind"), DecisionReference: f.Get("decision_reference"), DecisionDate: f.Get("decision_date"),
+		InformedOfAI: f.Get("informed_of_ai"), Description: f.Get("description"), Rights: f["rights"],
+		HarmTypes: f["harm_types"], DesiredOutcome: f.Get("desired_outcome"), Language: lang,
+		RelatedReference: f.Get("related_reference"), PreliminarySeverity: f.Get("preliminary_severity"),
+	}
+	switch sys := f.Get("ai_system"); sys {
+	case "", otherSystem:
+		in.AISystemOther = f.Get("ai_system_other")
+	default:
+		in.AISystemID = sys
+	}
+	switch f.Get("anonymous") {
+	case "true":
+		yes := true
+		in.Anonymous = &yes
+	case "false":
+		no := false
+		in.Anonymous = &no
+		in.Contact = &grievance.Contact{Name: f.Get("contact.name"), Email: f.Get("contact.email"),
+			Phone: f.Get("contact.phone"), Address: f.Get("contact.address"),
+			PreferredChannel: f.Get("contact.preferred_channel")}
+	}
+	rep := &grievance.Representative{Name: f.Get("representative.name"),
+		Organisation: f.Get("representative.organisation"), Mandate: f.Get("representative.mandate")}
+	if strings.TrimSpace(rep.Name+rep.Organisation+rep.Mandate) != "" {
+		in.Representative = rep
+	}
+	return in
+}
+
+// signInToCase gives the browser the complainant's token for their case,
+// as POST /api/v1/complainant/session does.
+func (w *Web) signInToCase(c *fiber.Ctx, caseID uuid.UUID) error {
+	token, _, err := w.Tokens.Issue(auth.AudienceComplainant, caseID, "", w.ComplainantTokenTTL)
+	if err != nil {
+		return err
+	}
+	w.setCookie(c, cookieCase, token, "/", w.ComplainantTokenTTL)
+	return nil
+}
+
+// receiptPage: GET /complaints/receipt — the reference and receipt, once.
+func (w *Web) receiptPage(c *fiber.Ctx) error {
+	var rc receiptCookie
+	if !w.takeSealed(c, cookieReceipt, "/complaints/receipt", &rc) {
+		return w.render(c, fiber.StatusOK, "complainant/receipt_gone", "receipt.gone_title", &Page{})
+	}
+	return w.render(c, fiber.StatusOK, "complainant/receipt", "receipt.title", &Page{Data: rc})
+}
+
+func newIdempotencyKey() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b)
+	return "web-" + base64.RawURLEncoding.EncodeToString(b)
+}
+
+func validIdempotencyKey(k string) bool {
+	if len(k) < 16 || len(k) > 255 {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x21 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,501 @@
+package frontend_test
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/testenv/teststack"
+)
+
+// cpHasOneH1 checks a page's structure: exactly one <h1>, no id twice,
+// no message missing from the catalogues.
+func cpHasOneH1(t *testing.T, path string, p page) {
+	t.Helper()
+	if n := strings.Count(p.Body, "<h1"); n != 1 {
+		t.Errorf("%s has %d <h1>", path, n)
+	}
+	seen := map[string]bool{}
+	for _, m := range cpID.FindAllStringSubmatch(p.Body, -1) {
+		if seen[m[1]] {
+			t.Errorf("%s has the id %q twice", path, m[1])
+		}
+		seen[m[1]] = true
+	}
+	// Every label and description points at something on the page.
+	for _, m := range cpRefs.FindAllStringSubmatch(p.Body, -1) {
+		for _, id := range strings.Fields(m[2]) {
+			if !seen[id] {
+				t.Errorf("%s: %s points at %q, which is not on the page", path, m[1], id)
+			}
+		}
+	}
+	if strings.Contains(p.Body, "⟦") {
+		t.Errorf("%s names a message no catalogue has: %s", path, p.Body[strings.Index(p.Body, "⟦"):][:80])
+	}
+}
+
+var cpID = regexp.MustCompile(`\sid="([^"]+)"`)
+
+var cpRefs = regexp.MustCompile(`\s(for|aria-describedby|aria-labelledby)="([^"]+)"`)
+
+var cpIdemKey = regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`)
+
+// cpForm is a valid anonymous complaint as the form sends it, with the key
+// the form carried.
+func cpForm(key string) url.Values {
+	return url.Values{
+		"idempotency_key":    {key},
+		"kind":               {"contest_decision"},
+		"ai_system":          {"other"},
+		"ai_system_other":    {"The rota app at the depot"},
+		"decision_reference": {"ROTA-77"},
+		"decision_date":      {"2026-01-12"},
+		"informed_of_ai":     {"unsure"},
+		"description":        {"The rota app gave me no shifts for three weeks after I asked for a day off."},
+		"rights":             {"work", "due_process"},
+		"harm_types":         {"financial"},
+		"desired_outcome":    {"Give me my shifts back."},
+		"anonymous":          {"true"},
+		// Shown always, ignored when anonymous.
+		"contact.name":  {"Should Not Be Kept"},
+		"contact.email": {"ignored@example.org"},
+	}
+}
+
+func cpCount(t *testing.T, s *teststack.Stack, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := s.Core.DB.Raw(q, args...).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestComplainantPublicPagesRender(t *testing.T) {
+	s := teststack.New(t, teststack.Options{})
+	if err := s.Core.DB.Exec(`UPDATE ai_systems SET suspended_at = now() WHERE slug = 'credit-scorer'`).Error; err != nil {
+		t.Fatal(err)
+	}
+	en := newClient(t, s.URL)
+	for path, wants := range map[string][]string{
+		"/": {"Make a complaint", "Follow up a complaint", "You can stay anonymous.", "It is free.",
+			// The time frames come from the default policy in the database.
+			"24 hours if urgent", "EU Whistleblowing Directive 2019/1937 art. 9(1)(b)", "30 days from the decision",
+			"Data Protection Authority (demo)", "Ombudsman"},
+		"/ai-systems": {"TalentSift hiring screener", "TalentSift B.V.", "Employment (AI Act Annex III 4(a))",
+			"We have stopped using this system.", `href="/complaints/new?system=`},
+		"/procedure": {"A person reviews it", "Appeal", "GDPR art. 12(3)", "<caption id=\"cp-tiers-caption\">",
+			"Most urgent", "90 days from when we receive your complaint", "without your agreement", "encrypted",
+			"10 days from when we learn of the incident (the death of a person)"},
+		"/bodies": {"Equality Body (demo)", "Equality body", "Who was treated less favourably, how, and on what ground."},
+		"/complaints/new": {`name="idempotency_key"`, `<legend>What is your complaint about?</legend>`,
+			"TalentSift hiring screener", `autocomplete="email"`, `<input type="checkbox" id="f-rights" name="rights" value="non_discrimination"`},
+		"/follow-up":          {`id="f-reference"`, `id="f-receipt"`, `action="/follow-up"`},
+		"/complaints/receipt": {"This page is shown only once"},
+	} {
+		p := en.get(path)
+		if p.Status != 200 {
+			t.Errorf("%s: %d", path, p.Status)
+			continue
+		}
+		cpHasOneH1(t, path, p)
+		for _, w := range wants {
+			if !strings.Contains(p.Body, w) {
+				t.Errorf("%s lacks %q", path, w)
+			}
+		}
+	}
+	// The same pages in Arabic, right to left, with nothing untranslated.
+	ar := newClient(t, s.URL)
+	ar.header.Set("Accept-Language", "ar")
+	for _, path := range []string{"/", "/ai-systems", "/procedure", "/bodies", "/complaints/new", "/follow-up", "/complaints/receipt"} {
+		p := ar.get(path)
+		if p.Status != 200 || !strings.Contains(p.Body, `<html lang="ar" dir="rtl">`) {
+			t.Errorf("ar %s: %d %.200s", path, p.Status, p.Body)
+		}
+		cpHasOneH1(t, "ar "+path, p)
+	}
+	if p := ar.get("/"); !strings.Contains(p.Body, "الشكوى من قرار اتُّخذ بالذكاء الاصطناعي") {
+		t.Errorf("the Arabic start page is not in Arabic: %.400s", p.Body)
+	}
+}
+
+func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
+	s := teststack.New(t, teststack.Options{})
+	c := newClient(t, s.URL)
+	p := c.get("/complaints/new")
+	m := cpIdemKey.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no idempotency key on the form: %s", p.Body)
+	}
+	key := m[1]
+
+	// Bad input: every field at fault is named, linked and marked; nothing is written.
+	bad := cpForm(key)
+	bad.Del("description")
+	bad.Del("rights")
+	bad.Del("anonymous")
+	bad.Set("decision_date", "12/01/2026")
+	p = c.post("/complaints/new", bad)
+	if p.Status != 422 {
+		t.Fatalf("bad form: %d %s", p.Status, p.Body)
+	}
+	for _, want := range []string{`href="#f-description"`, `href="#f-rights"`, `href="#f-anonymous"`, `href="#f-decision-date"`,
+		`id="f-description-error"`, `aria-describedby="f-description-hint f-description-error" aria-invalid="true"`,
+		"Tell us what happened.", "Choose whether you want to stay anonymous.",
+		`value="The rota app at the depot"`, `value="` + key + `"`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("422 page lacks %s", want)
+		}
+	}
+	cpHasOneH1(t, "the form with errors", p)
+	if n := cpCount(t, s, `SELECT count(*) FROM cases`); n != 0 {
+		t.Fatalf("a refused form wrote %d cases", n)
+	}
+
+	// An identified complaint without the way to reach them names the contact field.
+	id := cpForm(key)
+	id.Set("anonymous", "false")
+	id.Set("contact.preferred_channel", "phone")
+	if p := c.post("/complaints/new", id); p.Status != 422 || !strings.Contains(p.Body, `href="#f-contact-phone"`) {
+		t.Errorf("identified without a phone: %d", p.Status)
+	}
+
+	// Good input: 303 to the receipt, signed in to the case.
+	good := cpForm(key)
+	p = c.post("/complaints/new", good)
+	if p.Status != 303 || p.Header.Get("Location") != "/complaints/receipt" {
+		t.Fatalf("file: %d %v %s", p.Status, p.Header, p.Body)
+	}
+	if c.cookies["redress_case"] == nil || c.cookies["redress_receipt"] == nil {
+		t.Fatalf("cookies after filing: %v", c.cookies)
+	}
+	p = c.get("/complaints/receipt")
+	ref := regexp.MustCompile(`id="cp-reference">(RD-\d{3}-\d{3}-\d{3})<`).FindStringSubmatch(p.Body)
+	rec := regexp.MustCompile(`id="cp-receipt">([^<]+)<`).FindStringSubmatch(p.Body)
+	if p.Status != 200 || ref == nil || rec == nil || !strings.Contains(p.Body, "data-copy=\"#cp-receipt\"") ||
+		!strings.Contains(p.Body, "nobody can give it back") || !strings.Contains(p.Body, "data-print") {
+		t.Fatalf("receipt page: %d %s", p.Status, p.Body)
+	}
+	if cc := p.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("receipt Cache-Control %q", cc)
+	}
+	// Shown once: a reload explains, and shows neither.
+	p = c.get("/complaints/receipt")
+	if p.Status != 200 || !strings.Contains(p.Body, "shown only once") || strings.Contains(p.Body, rec[1]) || strings.Contains(p.Body, ref[1]) {
+		t.Errorf("reload: %d %s", p.Status, p.Body)
+	}
+
+	// The case: anonymous, no contact kept, the description sealed.
+	var row struct {
+		Anonymous  bool
+		HasContact bool
+		Clear      bool
+		Language   string
+	}
+	if err := s.Core.DB.Raw(`SELECT anonymous, contact_enc IS NOT NULL AS has_contact, language,
+		position(convert_to('three weeks after I asked', 'UTF8') in description_enc) > 0 AS clear
+		FROM cases WHERE reference = ?`, ref[1]).Scan(&row).Error; err != nil {
+		t.Fatal(err)
+	}
+	if !row.Anonymous || row.HasContact || row.Clear || row.Language != "en" {
+		t.Errorf("stored case: %+v", row)
+	}
+	// The receipt opens it, as through the API.
+	if r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/complainant/session",
+		Body: map[string]string{"reference": ref[1], "receipt": rec[1]}}); r.Status != 201 {
+		t.Errorf("the shown receipt does not open the case: %d %s", r.Status, r.Body)
+	}
+	// The follow-up page is the case, straight away.
+	if p := c.get("/follow-up"); p.Status != 200 || !strings.Contains(p.Body, ref[1]) || !strings.Contains(p.Body, "We have received your complaint.") {
+		t.Errorf("follow-up after filing: %d %s", p.Status, p.Body)
+	}
+
+	// A double submit (same key, same answers) files once and shows the same receipt.
+	p = c.post("/complaints/new", cpForm(key))
+	if p.Status != 303 {
+		t.Fatalf("second submit: %d %s", p.Status, p.Body)
+	}
+	if p := c.get("/complaints/receipt"); !strings.Contains(p.Body, ref[1]) || !strings.Contains(p.Body, rec[1]) {
+		t.Errorf("the replay shows another receipt: %s", p.Body)
+	}
+	if n := cpCount(t, s, `SELECT count(*) FROM cases`); n != 1 {
+		t.Errorf("a double submit filed %d cases", n)
+	}
+	// The same key with other answers (the back button): a clear 409, a fresh key, nothing written.
+	other := cpForm(key)
+	other.Set("description", "Something else entirely happened to me at the depot.")
+	p = c.post("/complaints/new", other)
+	if p.Status != 409 || strings.Contains(p.Body, `value="`+key+`"`) || !strings.Contains(p.Body, "already sent") {
+		t.Errorf("reused key: %d %s", p.Status, p.Body)
+	}
+	if n := cpCount(t, s, `SELECT count(*) FROM cases`); n != 1 {
+		t.Errorf("%d cases after a reused key", n)
+	}
+}
+
+func TestComplainantFollowUpSignIn(t *testing.T) {
+	s := teststack.New(t, teststack.Options{})
+	f := s.File(teststack.ValidCase())
+	c := newClient(t, s.URL)
+	// Actions need the case: without it, back to the sign-in form.
+	if p := c.post("/follow-up/messages", url.Values{"body": {"hello there"}}); p.Status != 303 || p.Header.Get("Location") != "/follow-up" {
+		t.Errorf("action without a session: %d %v", p.Status, p.Header)
+	}
+	p := c.post("/follow-up", url.Values{"reference": {""}, "receipt": {""}})
+	if p.Status != 422 || !strings.Contains(p.Body, `href="#f-reference"`) || !strings.Contains(p.Body, `href="#f-receipt"`) {
+		t.Errorf("empty: %d %s", p.Status, p.Body)
+	}
+	for _, pair := range [][2]string{{f.Reference, "AAAAAAAAAAAAAAAAAAAAAAAA"}, {"RD-000-000-001", f.Receipt}, {"nonsense", "x"}} {
+		p := c.post("/follow-up", url.Values{"reference": {pair[0]}, "receipt": {pair[1]}})
+		if p.Status != 401 || !strings.Contains(p.Body, "do not match a complaint") || c.cookies["redress_case"] != nil ||
+			strings.Contains(p.Body, pair[1]) && pair[1] != "x" {
+			t.Errorf("wrong pair %v: %d %s", pair, p.Status, p.Body)
+		}
+	}
+	p = c.post("/follow-up", url.Values{"reference": {f.Reference}, "receipt": {f.Receipt}})
+	if p.Status != 303 || p.Header.Get("Location") != "/follow-up" || c.cookies["redress_case"] == nil {
+		t.Fatalf("right pair: %d %v", p.Status, p.Header)
+	}
+	p = c.get("/follow-up")
+	for _, want := range []string{f.Reference, "We have received your complaint.", "Your complaint is open.",
+		"We will confirm that we have your complaint", "EU Whistleblowing Directive 2019/1937 art. 9(1)(b), 7 days from when we receive your complaint",
+		"You sent your complaint", `action="/follow-up/messages"`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("case page lacks %q", want)
+		}
+	}
+	cpHasOneH1(t, "/follow-up (case)", p)
+	// In Arabic too.
+	c.header.Set("Accept-Language", "ar")
+	if p := c.get("/follow-up"); !strings.Contains(p.Body, `dir="rtl"`) || strings.Contains(p.Body, "⟦") {
+		t.Errorf("ar case page: %s", p.Body)
+	}
+	c.header.Del("Accept-Language")
+	// Signing out leaves the case.
+	if p := c.post("/logout", url.Values{}); p.Status != 303 || c.cookies["redress_case"] != nil {
+		t.Errorf("sign out: %d", p.Status)
+	}
+}
+
+// cpMultipart posts a file to path with the client's cookies and CSRF token.
+func cpMultipart(t *testing.T, c *client, path, filename string, content []byte, fields map[string]string) page {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("_csrf", c.csrf())
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	if filename != "" {
+		fw, _ := mw.CreateFormFile("file", filename)
+		_, _ = fw.Write(content)
+	}
+	_ = mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	for _, ck := range c.cookies {
+		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+	}
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body bytes.Buffer
+	_, _ = body.ReadFrom(resp.Body)
+	return page{Status: resp.StatusCode, Header: resp.Header, Body: body.String()}
+}
+
+// cpDecided files a case through the API, has the reviewer claim and decide
+// it, and offer a remedy bundle (as api/remedies_test.go does); it returns
+// the case and the remedy components' ids.
+func cpDecided(t *testing.T, s *teststack.Stack) (teststack.Filed, []string) {
+	t.Helper()
+	rita := s.Reviewer()
+	f := s.File(teststack.ValidCase())
+	if _, err := s.Core.Routing.Route(context.Background(), uuid.MustParse(f.ID)); err != nil {
+		t.Fatal(err)
+	}
+	var queue string
+	s.Core.DB.Raw(`SELECT queue_id::text FROM cases WHERE id = ?`, f.ID).Scan(&queue)
+	steps := []teststack.Request{
+		{Method: "POST", Path: "/api/v1/queues/" + queue + "/claim"},
+		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/transitions", Body: map[string]string{"to": "in_review", "reason": "Looking at the rota data."}},
+		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Body: teststack.Decision("overturned")},
+	}
+	for _, r := range steps {
+		r.Token = rita
+		if resp := s.Do(r); resp.Status != 200 {
+			t.Fatalf("%s: %d %s", r.Path, resp.Status, resp.Body)
+		}
+	}
+	due := time.Now().AddDate(0, 1, 0).UTC().Format(time.DateOnly)
+	r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/remedies", Token: rita,
+		Body: map[string]any{"offer": true, "components": []map[string]any{
+			{"form": "restitution", "subtype": "decision_reversed", "responsible": "deployer", "due_at": due,
+				"description": "Restore the shifts the scheduler removed, from the next rota."},
+			{"form": "compensation", "subtype": "financial_loss", "responsible": "deployer", "amount": 1250.5, "currency": "EUR",
+				"due_at": due, "description": "Pay the wages lost for the shifts removed since 2 November."},
+		}}})
+	if r.Status != 201 {
+		t.Fatalf("remedies: %d %s", r.Status, r.Body)
+	}
+	var ids []string
+	for _, c := range r.JSON(t)["items"].([]any) {
+		ids = append(ids, c.(map[string]any)["id"].(string))
+	}
+	return f, ids
+}
+
+func TestComplainantFollowUpActions(t *testing.T) {
+	s := teststack.New(t, teststack.Options{})
+	f, remedies := cpDecided(t, s)
+	c := newClient(t, s.URL)
+	if p := c.post("/follow-up", url.Values{"reference": {f.Reference}, "receipt": {f.Receipt}}); p.Status != 303 {
+		t.Fatalf("open: %d %s", p.Status, p.Body)
+	}
+	p := c.get("/follow-up")
+	for _, want := range []string{"The decision is reversed", "the rule is unlawful here", "Restore the shifts the scheduler removed",
+		"1250.50 EUR", `action="/follow-up/remedies/` + remedies[0] + `/response"`, `id="f-remedy-` + remedies[0] + `-accept"`,
+		`action="/follow-up/appeal"`, `action="/follow-up/feedback"`, `enctype="multipart/form-data"`, "They may know who you are"} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("decided case page lacks %q", want)
+		}
+	}
+	cpHasOneH1(t, "decided case", p)
+	me := s.ComplainantToken(f)
+	view := func() map[string]any {
+		t.Helper()
+		r := s.Do(teststack.Request{Method: "GET", Path: "/api/v1/complainant/case", Token: me})
+		if r.Status != 200 {
+			t.Fatalf("view: %d %s", r.Status, r.Body)
+		}
+		return r.JSON(t)
+	}
+	status := func(id string) string {
+		for _, rc := range view()["remedies"].([]any) {
+			if m := rc.(map[string]any); m["id"] == id {
+				return m["status"].(string)
+			}
+		}
+		return ""
+	}
+
+	// A remedy answer without a choice: 422 beside that offer; nothing changes.
+	p = c.post("/follow-up/remedies/"+remedies[0]+"/response", url.Values{"comment": {"Hmm."}})
+	if p.Status != 422 || !strings.Contains(p.Body, `href="#f-remedy-`+remedies[0]+`-accept"`) ||
+		!strings.Contains(p.Body, "Choose whether you accept or decline the offer.") || !strings.Contains(p.Body, ">Hmm.</textarea>") {
+		t.Errorf("answer without a choice: %d %s", p.Status, p.Body)
+	}
+	cpHasOneH1(t, "the case page with an error", p)
+	if st := status(remedies[0]); st != "offered" {
+		t.Errorf("after a refused answer the offer is %s", st)
+	}
+	// Accept one, decline the other.
+	p = c.post("/follow-up/remedies/"+remedies[0]+"/response", url.Values{"accept": {"true"}, "comment": {"Thank you."}})
+	if p.Status != 303 || p.Header.Get("Location") != "/follow-up#remedies" {
+		t.Errorf("accept: %d %v", p.Status, p.Header)
+	}
+	if p := c.get("/follow-up"); !strings.Contains(p.Body, "You accepted the offer.") {
+		t.Error("no flash after accepting")
+	}
+	if p := c.post("/follow-up/remedies/"+remedies[1]+"/response", url.Values{"accept": {"false"}}); p.Status != 303 {
+		t.Errorf("decline: %d", p.Status)
+	}
+	if a, d := status(remedies[0]), status(remedies[1]); a != "accepted" || d != "declined" {
+		t.Errorf("offers are %s and %s", a, d)
+	}
+	// Answering again is a clear conflict.
+	if p := c.post("/follow-up/remedies/"+remedies[0]+"/response", url.Values{"accept": {"false"}}); p.Status != 409 ||
+		!strings.Contains(p.Body, "You have already answered this offer.") {
+		t.Errorf("answer twice: %d", p.Status)
+	}
+
+	// A message.
+	if p := c.post("/follow-up/messages", url.Values{"body": {""}}); p.Status != 422 || !strings.Contains(p.Body, `href="#f-message-body"`) {
+		t.Errorf("empty message: %d", p.Status)
+	}
+	if p := c.post("/follow-up/messages", url.Values{"body": {"When will the shifts come back?"}}); p.Status != 303 {
+		t.Errorf("message: %d %s", p.Status, p.Body)
+	}
+	msgs := view()["messages"].([]any)
+	if len(msgs) != 1 || msgs[0].(map[string]any)["body"] != "When will the shifts come back?" {
+		t.Errorf("messages: %v", msgs)
+	}
+
+	// Feedback: 1–5.
+	if p := c.post("/follow-up/feedback", url.Values{"satisfaction": {"9"}}); p.Status != 422 || !strings.Contains(p.Body, `href="#f-feedback-satisfaction"`) {
+		t.Errorf("feedback 9: %d", p.Status)
+	}
+	if p := c.post("/follow-up/feedback", url.Values{"satisfaction": {"4"}, "comment": {"Quick and clear."}}); p.Status != 303 {
+		t.Errorf("feedback: %d %s", p.Status, p.Body)
+	}
+	if fb := view()["feedback"].(map[string]any); fb["satisfaction"] != float64(4) || fb["comment"] != "Quick and clear." {
+		t.Errorf("feedback: %v", fb)
+	}
+
+	// Evidence, as a multipart upload.
+	if p := cpMultipart(t, c, "/follow-up/evidence", "", nil, map[string]string{"description": "no file"}); p.Status != 422 ||
+		!strings.Contains(p.Body, `href="#f-evidence-file"`) {
+		t.Errorf("evidence without a file: %d %s", p.Status, p.Body)
+	}
+	p = cpMultipart(t, c, "/follow-up/evidence", "rota.txt", []byte("Week 45: 0 shifts. Week 44: 5 shifts."), map[string]string{"description": "My rota"})
+	if p.Status != 303 || p.Header.Get("Location") != "/follow-up#evidence" {
+		t.Errorf("evidence: %d %s", p.Status, p.Body)
+	}
+	if ev := view()["evidence"].([]any); len(ev) != 1 || ev[0].(map[string]any)["filename"] != "rota.txt" {
+		t.Errorf("evidence: %v", ev)
+	}
+
+	// Escalation, with the complainant's consent choice.
+	var body string
+	s.Core.DB.Raw(`SELECT id::text FROM bodies WHERE slug = 'demo-ombudsman'`).Scan(&body)
+	if p := c.post("/follow-up/escalations", url.Values{"body_id": {body}}); p.Status != 422 || !strings.Contains(p.Body, `href="#f-escalation-consent-scope"`) {
+		t.Errorf("escalation without consent: %d", p.Status)
+	}
+	if n := cpCount(t, s, `SELECT count(*) FROM referrals`); n != 0 {
+		t.Fatalf("a refused escalation wrote %d referrals", n)
+	}
+	p = c.post("/follow-up/escalations", url.Values{"body_id": {body}, "consent_scope": {"identity_withheld"}, "reason": {"I want an outside view."}})
+	if p.Status != 303 {
+		t.Fatalf("escalate: %d %s", p.Status, p.Body)
+	}
+	var ref struct{ ConsentScope, Source string }
+	s.Core.DB.Raw(`SELECT consent_scope, source FROM referrals WHERE case_id = ?`, f.ID).Scan(&ref)
+	if ref.ConsentScope != "identity_withheld" || ref.Source != "complainant" {
+		t.Errorf("referral: %+v", ref)
+	}
+	if p := c.get("/follow-up"); !strings.Contains(p.Body, "Ombudsman (demo)") || !strings.Contains(p.Body, "They may read your complaint, but not who you are") {
+		t.Errorf("the case page does not show the referral")
+	}
+
+	// Appeal: a reason of at least 10 characters, then once.
+	if p := c.post("/follow-up/appeal", url.Values{"reason": {"No."}}); p.Status != 422 || !strings.Contains(p.Body, `href="#f-appeal-reason"`) ||
+		!strings.Contains(p.Body, "at least 10 characters") {
+		t.Errorf("short appeal: %d", p.Status)
+	}
+	if p := c.post("/follow-up/appeal", url.Values{"reason": {"The compensation leaves out my overtime."}}); p.Status != 303 {
+		t.Fatalf("appeal: %d %s", p.Status, p.Body)
+	}
+	if v := view(); v["status"] != "appealed" {
+		t.Errorf("after appealing the case is %v", v["status"])
+	}
+	if p := c.post("/follow-up/appeal", url.Values{"reason": {"And once more, please look again."}}); p.Status != 409 ||
+		!strings.Contains(p.Body, "already being reviewed") {
+		t.Errorf("second appeal: %d", p.Status)
+	}
+	if p := c.get("/follow-up"); !strings.Contains(p.Body, "Your appeal is being looked at by a different person.") {
+		t.Error("the case page does not show the open appeal")
+	}
+}
