@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -48,6 +49,9 @@ type Deps struct {
 	BodyLimit           int
 	// Checks are run by /readyz (Postgres, NATS); each names itself.
 	Checks map[string]func(context.Context) error
+	// Uploads are the pages' upload routes, which get the evidence body
+	// limit as the API's own do (see bodylimit.go).
+	Uploads []Upload
 	// Views renders the HTML pages Mount adds (nil: no pages).
 	Views fiber.Views
 	// Mount, when set, adds more routes (the HTML frontend) to the app.
@@ -65,6 +69,7 @@ type API struct {
 // New builds the Fiber app with every route of the route table.
 func New(d Deps) *fiber.App {
 	a := &API{Deps: d, metrics: prometheus.NewRegistry()}
+	uploads := append(slices.Clone(uploadRoutes), d.Uploads...)
 	a.reqs = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "redress_http_request_duration_seconds", Help: "HTTP requests by route and status.",
 		Buckets: prometheus.DefBuckets,
@@ -79,7 +84,7 @@ func New(d Deps) *fiber.App {
 		IdleTimeout:           60 * time.Second,
 		ReadBufferSize:        16 << 10,
 		DisableStartupMessage: true,
-		ErrorHandler:          errorHandler(d.Log),
+		ErrorHandler:          errorHandler(d.Log, uploads),
 		Views:                 d.Views,
 		// Multipart bodies stay raw in memory for the handler to read
 		// part by part: fasthttp's own parsing would spill large files,
@@ -87,7 +92,7 @@ func New(d Deps) *fiber.App {
 		DisablePreParseMultipartForm: true,
 	})
 	// Upload routes alone may send bodies over BodyLimit (bodylimit.go).
-	app.Server().HeaderReceived = headerReceived
+	app.Server().HeaderReceived = headerReceived(uploads)
 	app.Use(middleware.RequestID(), middleware.AccessLog(d.Log, a.observe),
 		recover.New(), middleware.SecurityHeaders())
 

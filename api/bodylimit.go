@@ -11,13 +11,20 @@ import (
 	"github.com/redresshq/redress/internal/grievance"
 )
 
-// uploadRoutes take multipart evidence uploads: their bodies may be larger
-// than the JSON routes' limit (REDRESS_BODY_LIMIT), up to uploadBodyLimit.
-// Every other route keeps the configured limit, so a JSON route never reads
-// more than it.
-var uploadRoutes = []struct{ method, path string }{
-	{fiber.MethodPost, "/api/v1/cases/:id/evidence"},
-	{fiber.MethodPost, "/api/v1/complainant/case/evidence"},
+// Upload is a route that takes multipart evidence uploads: its bodies may be
+// larger than the JSON routes' limit (REDRESS_BODY_LIMIT), up to
+// uploadBodyLimit, when the request carries its credential: a bearer token,
+// or (for a web page's form) the named session cookie. Every other route
+// keeps the configured limit, so a JSON route never reads more than it.
+type Upload struct {
+	Method, Path string
+	Cookie       string // "" for a bearer token
+}
+
+// uploadRoutes are the API's own upload routes.
+var uploadRoutes = []Upload{
+	{Method: fiber.MethodPost, Path: "/api/v1/cases/:id/evidence"},
+	{Method: fiber.MethodPost, Path: "/api/v1/complainant/case/evidence"},
 }
 
 const (
@@ -30,24 +37,35 @@ const (
 )
 
 // headerReceived runs once a request's header is read, before its body: an
-// upload route called with a bearer token gets the upload limit and a longer
-// read timeout; anything else keeps the server's defaults (a zero config),
-// so nobody without a token makes the server read 25 MiB (the token itself
-// is checked later, by the route's middleware). A body over the limit is
-// refused from its Content-Length (413) before it is read.
-func headerReceived(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
-	if !hasBearer(string(h.Peek(fiber.HeaderAuthorization))) {
+// upload route called with its credential (a bearer token, or a page's
+// session cookie) gets the upload limit and a longer read timeout; anything
+// else keeps the server's defaults (a zero config), so nobody without one
+// makes the server read 25 MiB (the credential itself is checked later, by
+// the route's middleware). A body over the limit is refused from its
+// Content-Length (413) before it is read.
+func headerReceived(routes []Upload) func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	return func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		u := fasthttp.AcquireURI()
+		defer fasthttp.ReleaseURI(u)
+		if err := u.Parse(nil, h.RequestURI()); err != nil {
+			return fasthttp.RequestConfig{}
+		}
+		if isUploadRoute(routes, string(h.Method()), string(u.PathOriginal()), credentials(h)) {
+			return fasthttp.RequestConfig{MaxRequestBodySize: uploadBodyLimit, ReadTimeout: uploadReadTimeout}
+		}
 		return fasthttp.RequestConfig{}
 	}
-	u := fasthttp.AcquireURI()
-	defer fasthttp.ReleaseURI(u)
-	if err := u.Parse(nil, h.RequestURI()); err != nil {
-		return fasthttp.RequestConfig{}
+}
+
+// credentials says which credentials a request carries: a bearer token, and
+// which cookies are set.
+func credentials(h *fasthttp.RequestHeader) func(cookie string) bool {
+	return func(cookie string) bool {
+		if cookie == "" {
+			return hasBearer(string(h.Peek(fiber.HeaderAuthorization)))
+		}
+		return len(h.Cookie(cookie)) > 0
 	}
-	if isUploadRoute(string(h.Method()), string(u.PathOriginal())) {
-		return fasthttp.RequestConfig{MaxRequestBodySize: uploadBodyLimit, ReadTimeout: uploadReadTimeout}
-	}
-	return fasthttp.RequestConfig{}
 }
 
 // hasBearer reports whether an Authorization header's value is
@@ -57,10 +75,10 @@ func hasBearer(v string) bool {
 	return ok && strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(token) != ""
 }
 
-// isUploadRoute reports whether method and path reach one of uploadRoutes,
-// matching as the router does: case-insensitively, a trailing slash
-// ignored, a :param standing for one non-empty segment.
-func isUploadRoute(method, path string) bool {
+// isUploadRoute reports whether method and path reach one of routes with its
+// credential, matching as the router does: case-insensitively, a trailing
+// slash ignored, a :param standing for one non-empty segment.
+func isUploadRoute(routes []Upload, method, path string, has func(cookie string) bool) bool {
 	if method != fiber.MethodPost {
 		return false
 	}
@@ -68,9 +86,9 @@ func isUploadRoute(method, path string) bool {
 		path = strings.TrimSuffix(path, "/")
 	}
 	got := strings.Split(path, "/")
-	for _, r := range uploadRoutes {
-		want := strings.Split(r.path, "/")
-		if r.method != method || len(want) != len(got) {
+	for _, r := range routes {
+		want := strings.Split(r.Path, "/")
+		if r.Method != method || len(want) != len(got) || !has(r.Cookie) {
 			continue
 		}
 		match := true
@@ -92,8 +110,13 @@ func isUploadRoute(method, path string) bool {
 }
 
 // tooLargeDetail names the limit a refused body broke.
-func tooLargeDetail(c *fiber.Ctx) string {
-	if hasBearer(c.Get(fiber.HeaderAuthorization)) && isUploadRoute(c.Method(), c.Path()) {
+func tooLargeDetail(c *fiber.Ctx, routes []Upload) string {
+	if isUploadRoute(routes, c.Method(), c.Path(), func(cookie string) bool {
+		if cookie == "" {
+			return hasBearer(c.Get(fiber.HeaderAuthorization))
+		}
+		return c.Cookies(cookie) != ""
+	}) {
 		return fmt.Sprintf("The request body is larger than %d bytes: an evidence file may be at most %s.",
 			uploadBodyLimit, byteSize(grievance.MaxEvidenceBytes))
 	}

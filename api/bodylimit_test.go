@@ -17,10 +17,11 @@ func TestUploadRoutesGetTheUploadLimit(t *testing.T) {
 		routed = append(routed, r.method+" "+r.path)
 	}
 	for _, r := range uploadRoutes {
-		if !slices.Contains(routed, r.method+" "+r.path) {
-			t.Errorf("upload route %s %s is not in the route table", r.method, r.path)
+		if !slices.Contains(routed, r.Method+" "+r.Path) {
+			t.Errorf("upload route %s %s is not in the route table", r.Method, r.Path)
 		}
 	}
+	bearer := func(cookie string) bool { return cookie == "" }
 	for _, tc := range []struct {
 		method, path string
 		upload       bool
@@ -39,7 +40,7 @@ func TestUploadRoutesGetTheUploadLimit(t *testing.T) {
 		{"POST", "/", false},
 		{"POST", "", false},
 	} {
-		if got := isUploadRoute(tc.method, tc.path); got != tc.upload {
+		if got := isUploadRoute(uploadRoutes, tc.method, tc.path, bearer); got != tc.upload {
 			t.Errorf("%s %s: upload %v, want %v", tc.method, tc.path, got, tc.upload)
 		}
 	}
@@ -68,7 +69,7 @@ func TestUploadBodyLimitNeedsABearerToken(t *testing.T) {
 		if tc.authorization != "" {
 			h.Set(fiber.HeaderAuthorization, tc.authorization)
 		}
-		cfg := headerReceived(&h)
+		cfg := headerReceived(uploadRoutes)(&h)
 		if got := cfg.MaxRequestBodySize == uploadBodyLimit && cfg.ReadTimeout == uploadReadTimeout; got != tc.upload {
 			t.Errorf("Authorization %q: upload limit %v (%+v), want %v", tc.authorization, got, cfg, tc.upload)
 		}
@@ -93,9 +94,39 @@ func TestUploadBodyLimitNeedsABearerToken(t *testing.T) {
 		if tc.authorization != "" {
 			c.Request().Header.Set(fiber.HeaderAuthorization, tc.authorization)
 		}
-		if got := tooLargeDetail(c); !strings.Contains(got, tc.want) {
+		if got := tooLargeDetail(c, uploadRoutes); !strings.Contains(got, tc.want) {
 			t.Errorf("Authorization %q: detail %q, want %s", tc.authorization, got, tc.want)
 		}
 		app.ReleaseCtx(c)
+	}
+}
+
+// A web page's upload form gets the upload limit only with its session
+// cookie; the same path without it, or with another cookie, keeps the default.
+func TestUploadBodyLimitForPagesNeedsTheirCookie(t *testing.T) {
+	routes := append(slices.Clone(uploadRoutes), Upload{Method: fiber.MethodPost, Path: "/cases/:id/evidence", Cookie: "redress_staff"})
+	for _, tc := range []struct {
+		cookie, bearer string
+		upload         bool
+	}{
+		{"redress_staff=eyJ.x.y", "", true},
+		{"redress_csrf=abc; redress_staff=eyJ.x.y", "", true},
+		{"redress_case=eyJ.x.y", "", false},
+		{"", "Bearer eyJ.x.y", false},
+		{"", "", false},
+	} {
+		var h fasthttp.RequestHeader
+		h.SetMethod(fiber.MethodPost)
+		h.SetRequestURI("/cases/7d0c5d6e-4b7a-4c53-9a53-5b0a8f0e6c11/evidence")
+		if tc.cookie != "" {
+			h.Set(fiber.HeaderCookie, tc.cookie)
+		}
+		if tc.bearer != "" {
+			h.Set(fiber.HeaderAuthorization, tc.bearer)
+		}
+		cfg := headerReceived(routes)(&h)
+		if got := cfg.MaxRequestBodySize == uploadBodyLimit; got != tc.upload {
+			t.Errorf("cookie %q, authorization %q: upload limit %v, want %v", tc.cookie, tc.bearer, got, tc.upload)
+		}
 	}
 }

@@ -26,7 +26,7 @@ type decodeTarget struct {
 // route that decodes its body with decodeJSON and echoes what it read.
 func decodeApp() *fiber.App {
 	app := fiber.New(fiber.Config{
-		ErrorHandler:          errorHandler(slog.New(slog.NewTextHandler(io.Discard, nil))),
+		ErrorHandler:          errorHandler(slog.New(slog.NewTextHandler(io.Discard, nil)), uploadRoutes),
 		DisableStartupMessage: true,
 	})
 	app.Post("/decode", func(c *fiber.Ctx) error {

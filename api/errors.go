@@ -41,7 +41,7 @@ var kindStatus = map[fault.Kind]int{
 }
 
 // errorHandler is the one place where errors become HTTP responses.
-func errorHandler(log *slog.Logger) fiber.ErrorHandler {
+func errorHandler(log *slog.Logger, uploads []Upload) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		p := Problem{RequestID: logx.RequestID(c.UserContext())}
 		var fe *fiber.Error
@@ -52,7 +52,7 @@ func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 			p.Status, p.Detail = fe.Code, fe.Message
 			p.Code = strings.ToLower(strings.ReplaceAll(utils.StatusMessage(fe.Code), " ", "_"))
 			if fe.Code == fiber.StatusRequestEntityTooLarge {
-				p.Detail = tooLargeDetail(c)
+				p.Detail = tooLargeDetail(c, uploads)
 			}
 		} else {
 			log.ErrorContext(c.UserContext(), "request failed", "err", err, "route", c.Route().Path)

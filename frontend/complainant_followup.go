@@ -241,21 +241,15 @@ func (w *Web) followUpFeedback(c *fiber.Ctx) error {
 }
 
 // followUpEvidence: POST /follow-up/evidence (multipart: file, description),
-// as POST /api/v1/complainant/case/evidence.
+// as POST /api/v1/complainant/case/evidence. Like the staff form, it carries
+// its CSRF token in the action's query, so the body is read part by part
+// here, hashed as it goes, and never spilled to disk.
 func (w *Web) followUpEvidence(c *fiber.Ctx) error {
-	in := grievance.EvidenceInput{Description: strings.Clone(c.FormValue("description")), Source: "complainant"}
-	if fh, err := c.FormFile("file"); err == nil {
-		f, err := fh.Open()
-		if err != nil {
-			return w.actionError(c, fault.New(fault.Malformed, "malformed_multipart", "The file could not be read."), "evidence")
-		}
-		in.File, err = grievance.ReadEvidence(f)
-		_ = f.Close()
-		if err != nil {
-			return w.actionError(c, err, "evidence")
-		}
-		in.Filename = strings.Clone(fh.Filename)
+	in, err := cwEvidenceForm(c.Get(fiber.HeaderContentType), c.Request().Body())
+	if err != nil {
+		return w.actionError(c, err, "evidence")
 	}
+	in.Source = "complainant"
 	if _, err := w.Grievance.AddEvidence(c.UserContext(), *w.req(c).CaseID, grievance.Author{Kind: audit.ActorComplainant},
 		false, in); err != nil {
 		return w.actionError(c, err, "evidence")

@@ -149,13 +149,22 @@ func (w *Web) signInToCase(c *fiber.Ctx, caseID uuid.UUID) error {
 	return nil
 }
 
-// receiptPage: GET /complaints/receipt — the reference and receipt, once.
+// receiptPage: GET /complaints/receipt — the reference and receipt, in the
+// browser that filed, for a few minutes or until the complainant says they
+// have saved them: a reload or a change of language must not lose them, and
+// they are never stored anywhere else.
 func (w *Web) receiptPage(c *fiber.Ctx) error {
 	var rc receiptCookie
-	if !w.takeSealed(c, cookieReceipt, "/complaints/receipt", &rc) {
+	if !w.readSealed(c, cookieReceipt, &rc) {
 		return w.render(c, fiber.StatusOK, "complainant/receipt_gone", "receipt.gone_title", &Page{})
 	}
 	return w.render(c, fiber.StatusOK, "complainant/receipt", "receipt.title", &Page{Data: rc})
+}
+
+// receiptDone: POST /complaints/receipt/done clears the receipt from this browser.
+func (w *Web) receiptDone(c *fiber.Ctx) error {
+	w.clearCookie(c, cookieReceipt, "/complaints/receipt")
+	return w.seeOther(c, "/follow-up", "receipt.cleared")
 }
 
 func newIdempotencyKey() string {

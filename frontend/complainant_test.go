@@ -100,7 +100,7 @@ func TestComplainantPublicPagesRender(t *testing.T) {
 		"/complaints/new": {`name="idempotency_key"`, `<legend>What is your complaint about?</legend>`,
 			"TalentSift hiring screener", `autocomplete="email"`, `<input type="checkbox" id="f-rights" name="rights" value="non_discrimination"`},
 		"/follow-up":          {`id="f-reference"`, `id="f-receipt"`, `action="/follow-up"`},
-		"/complaints/receipt": {"This page is shown only once"},
+		"/complaints/receipt": {"Your reference and receipt are no longer shown"},
 	} {
 		p := en.get(path)
 		if p.Status != 200 {
@@ -189,10 +189,17 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 	if cc := p.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("receipt Cache-Control %q", cc)
 	}
-	// Shown once: a reload explains, and shows neither.
+	// A reload (or a change of language) shows them again; once the
+	// complainant says they are saved, they are gone from this browser.
+	if p := c.get("/complaints/receipt"); !strings.Contains(p.Body, rec[1]) || !strings.Contains(p.Body, ref[1]) {
+		t.Errorf("reload lost the receipt: %d %s", p.Status, p.Body)
+	}
+	if p := c.post("/complaints/receipt/done", url.Values{}); p.Status != 303 || c.cookies["redress_receipt"] != nil {
+		t.Errorf("done: %d, cookie kept %v", p.Status, c.cookies["redress_receipt"] != nil)
+	}
 	p = c.get("/complaints/receipt")
-	if p.Status != 200 || !strings.Contains(p.Body, "shown only once") || strings.Contains(p.Body, rec[1]) || strings.Contains(p.Body, ref[1]) {
-		t.Errorf("reload: %d %s", p.Status, p.Body)
+	if p.Status != 200 || !strings.Contains(p.Body, "no longer shown") || strings.Contains(p.Body, rec[1]) || strings.Contains(p.Body, ref[1]) {
+		t.Errorf("after done: %d %s", p.Status, p.Body)
 	}
 
 	// The case: anonymous, no contact kept, the description sealed.
@@ -456,6 +463,12 @@ func TestComplainantFollowUpActions(t *testing.T) {
 	}
 	if ev := view()["evidence"].([]any); len(ev) != 1 || ev[0].(map[string]any)["filename"] != "rota.txt" {
 		t.Errorf("evidence: %v", ev)
+	}
+	// A photo is larger than the JSON routes' body limit: the page's upload
+	// gets the evidence limit, as the API's does, with the case's cookie.
+	photo := bytes.Repeat([]byte{0xff, 0xd8, 0xff, 0xe0}, 1<<18) // 1 MiB
+	if p := cpMultipart(t, c, "/follow-up/evidence", "photo.jpg", photo, map[string]string{"description": "The screen"}); p.Status != 303 {
+		t.Errorf("a 1 MiB photo: %d %s", p.Status, p.Body)
 	}
 
 	// Escalation, with the complainant's consent choice.

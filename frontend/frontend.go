@@ -98,6 +98,18 @@ func New(d Deps) (*Web, error) {
 // Views is the template engine, for the Fiber app's configuration.
 func (w *Web) Views() fiber.Views { return w.views }
 
+// Upload is a page's form that uploads evidence: it may send a body as
+// large as the API's uploads when the request carries Cookie, its session.
+type Upload struct{ Method, Path, Cookie string }
+
+// Uploads are the pages' upload routes, for the app's body limits.
+func (w *Web) Uploads() []Upload {
+	return []Upload{
+		{Method: fiber.MethodPost, Path: "/cases/:id/evidence", Cookie: cookieStaff},
+		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Cookie: cookieCase},
+	}
+}
+
 // Mount adds every page's route to app.
 func (w *Web) Mount(app *fiber.App) {
 	app.Get("/static/:file", w.assets.serve)

@@ -165,7 +165,8 @@ func (w *Web) seeOther(c *fiber.Ctx, to, flash string) error {
 }
 
 // setSealed carries v across a redirect in a sealed (AES-GCM), short-lived
-// cookie only path reads; takeSealed reads it once and clears it.
+// cookie only path reads; takeSealed reads it once and clears it, readSealed
+// leaves it.
 func (w *Web) setSealed(c *fiber.Ctx, name, path string, v any, ttl time.Duration) error {
 	buf, err := json.Marshal(v)
 	if err != nil {
@@ -180,11 +181,19 @@ func (w *Web) setSealed(c *fiber.Ctx, name, path string, v any, ttl time.Duratio
 }
 
 func (w *Web) takeSealed(c *fiber.Ctx, name, path string, v any) bool {
+	if c.Cookies(name) == "" {
+		return false
+	}
+	w.clearCookie(c, name, path)
+	return w.readSealed(c, name, v)
+}
+
+// readSealed reads a sealed cookie and leaves it.
+func (w *Web) readSealed(c *fiber.Ctx, name string, v any) bool {
 	raw := c.Cookies(name)
 	if raw == "" {
 		return false
 	}
-	w.clearCookie(c, name, path)
 	sealed, err := base64.RawURLEncoding.DecodeString(raw)
 	if err != nil {
 		return false

@@ -58,6 +58,7 @@ func (w *Web) logout(c *fiber.Ctx) error {
 	r := w.req(c)
 	w.clearCookie(c, cookieStaff, "/")
 	w.clearCookie(c, cookieCase, "/")
+	w.clearCookie(c, cookieReceipt, "/complaints/receipt")
 	if r.User != nil {
 		return w.seeOther(c, "/login", "login.signed_out")
 	}
