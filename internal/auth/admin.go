@@ -168,3 +168,12 @@ func (u *Users) SetRole(ctx context.Context, id uuid.UUID, role string) (*User, 
 func (u *Users) SetActive(ctx context.Context, id uuid.UUID, active bool) (*User, error) {
 	return u.change(ctx, id, "active = ?", func(*User) bool { return active }, active)
 }
+
+// BodyUsers lists the accounts of an independent body, by email.
+func (u *Users) BodyUsers(ctx context.Context, bodyID uuid.UUID) ([]User, error) {
+	var out []User
+	if err := db.Conn(ctx, u.db).Where("role = ? AND body_id = ?", RoleBody, bodyID).Order("email").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("auth: body users: %w", err)
+	}
+	return out, nil
+}
