@@ -3,6 +3,7 @@ package frontend
 import (
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -124,17 +125,21 @@ func (w *Web) admSystemAlerting(c *fiber.Ctx) error {
 	}
 	var f fault.Fields
 	in := systemic.AlertingInput{}
-	for field, dst := range map[string]**int{"threshold": &in.Threshold, "window_hours": &in.WindowHours} {
-		v := form.Get(field)
-		if v == "" {
-			continue // the service names it as required
+	for _, x := range []struct {
+		field  string
+		dst    **int
+		lo, hi int
+	}{{"threshold", &in.Threshold, systemic.MinThreshold, systemic.MaxThreshold},
+		{"window_hours", &in.WindowHours, systemic.MinWindowHours, systemic.MaxWindowHours}} {
+		n, err := strconv.Atoi(strings.TrimSpace(form.Get(x.field)))
+		switch {
+		case err != nil:
+			f.Addf(x.field, "invalid", "must be a whole number from %d to %d", x.lo, x.hi)
+		case n < x.lo || n > x.hi:
+			f.Addf(x.field, "out_of_range", "must be a whole number from %d to %d", x.lo, x.hi)
+		default:
+			*x.dst = &n
 		}
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			f.Add(field, "invalid", "must be a whole number")
-			continue
-		}
-		*dst = &n
 	}
 	if err := f.Err(); err != nil {
 		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)

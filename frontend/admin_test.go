@@ -64,10 +64,10 @@ func TestAdminPagesAreForAdminsOnly(t *testing.T) {
 		"/admin/queues": "General review", "/admin/queues/" + queue: "Auto-assignment",
 		"/admin/routing-rules": "Every case", "/admin/routing-rules/new": "Where matching cases go",
 		"/admin/routing-rules/" + rule: "This is the default rule",
-		"/admin/sla": "Office hours, Europe/Brussels", "/admin/sla/calendars/new": "Working hours",
+		"/admin/sla":                   "Office hours, Europe/Brussels", "/admin/sla/calendars/new": "Working hours",
 		"/admin/sla/calendars/" + calendar: "09:00-17:00", "/admin/sla/policies/new": "Deadlines per priority",
 		"/admin/sla/policies/" + policy: "GDPR art. 12(3)",
-		"/admin/bodies": "Data Protection Authority (demo)", "/admin/bodies/new": "Add an independent body",
+		"/admin/bodies":                 "Data Protection Authority (demo)", "/admin/bodies/new": "Add an independent body",
 		"/admin/bodies/" + body: "Regina Regulator", "/admin/users": "Ada Admin", "/admin/users/new": "Initial password",
 	}
 	admin := signedIn(t, s, "admin@example.org")
