@@ -119,7 +119,7 @@ func TestBrowserComplaintToReferral(t *testing.T) {
 	browser.Click(t, rev, `#propose-remedies`)
 	audit(t, rev, "workspace, remedy offered")
 	browser.Screenshot(t, rev, "workspace")
-	if offered := cpCount(t, s, remediesIn, caseID, "offered"); offered != 1 {
+	if offered := countOf(t, s, remediesIn, caseID, "offered"); offered != 1 {
 		t.Fatalf("%d remedies offered: %s", offered, browser.Text(t, rev, "#remedies"))
 	}
 
@@ -127,7 +127,7 @@ func TestBrowserComplaintToReferral(t *testing.T) {
 	visit(t, me, base, "/follow-up", http.StatusOK, "follow-up, offer")
 	browser.Check(t, me, `form[action^="/follow-up/remedies/"] input[name=accept][value=true]`)
 	browser.Click(t, me, `form[action^="/follow-up/remedies/"] button[type=submit]`)
-	if cpCount(t, s, remediesIn, caseID, "accepted") != 1 {
+	if countOf(t, s, remediesIn, caseID, "accepted") != 1 {
 		t.Fatalf("the offer was not accepted")
 	}
 	browser.Select(t, me, `#f-escalation-body-id`, dpa)

@@ -71,15 +71,6 @@ func cpForm(key string) url.Values {
 	}
 }
 
-func cpCount(t *testing.T, s *teststack.Stack, q string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := s.Core.DB.Raw(q, args...).Scan(&n).Error; err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 func TestComplainantPublicPagesRender(t *testing.T) {
 	s := teststack.New(t, teststack.Options{})
 	if err := s.Core.DB.Exec(`UPDATE ai_systems SET suspended_at = now() WHERE slug = 'credit-scorer'`).Error; err != nil {
@@ -158,7 +149,7 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 		}
 	}
 	cpHasOneH1(t, "the form with errors", p)
-	if n := cpCount(t, s, `SELECT count(*) FROM cases`); n != 0 {
+	if n := countOf(t, s, `SELECT count(*) FROM cases`); n != 0 {
 		t.Fatalf("a refused form wrote %d cases", n)
 	}
 
@@ -235,7 +226,7 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 	if p := c.get("/complaints/receipt"); !strings.Contains(p.Body, ref[1]) || !strings.Contains(p.Body, rec[1]) {
 		t.Errorf("the replay shows another receipt: %s", p.Body)
 	}
-	if n := cpCount(t, s, `SELECT count(*) FROM cases`); n != 1 {
+	if n := countOf(t, s, `SELECT count(*) FROM cases`); n != 1 {
 		t.Errorf("a double submit filed %d cases", n)
 	}
 	// The same key with other answers (the back button): a clear 409, a fresh key, nothing written.
@@ -245,7 +236,7 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 	if p.Status != 409 || strings.Contains(p.Body, `value="`+key+`"`) || !strings.Contains(p.Body, "already sent") {
 		t.Errorf("reused key: %d %s", p.Status, p.Body)
 	}
-	if n := cpCount(t, s, `SELECT count(*) FROM cases`); n != 1 {
+	if n := countOf(t, s, `SELECT count(*) FROM cases`); n != 1 {
 		t.Errorf("%d cases after a reused key", n)
 	}
 }
@@ -477,7 +468,7 @@ func TestComplainantFollowUpActions(t *testing.T) {
 	if p := c.post("/follow-up/escalations", url.Values{"body_id": {body}}); p.Status != 422 || !strings.Contains(p.Body, `href="#f-escalation-consent-scope"`) {
 		t.Errorf("escalation without consent: %d", p.Status)
 	}
-	if n := cpCount(t, s, `SELECT count(*) FROM referrals`); n != 0 {
+	if n := countOf(t, s, `SELECT count(*) FROM referrals`); n != 0 {
 		t.Fatalf("a refused escalation wrote %d referrals", n)
 	}
 	p = c.post("/follow-up/escalations", url.Values{"body_id": {body}, "consent_scope": {"identity_withheld"}, "reason": {"I want an outside view."}})

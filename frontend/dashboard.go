@@ -1,6 +1,184 @@
 package frontend
 
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/stats"
+)
+
 // dashboardRoutes are the supervisors' dashboard.
 func (w *Web) dashboardRoutes() []route {
-	return nil
+	return []route{
+		{method: fiber.MethodGet, path: "/dashboard", access: staff, roles: supervisors, handler: w.dashboard},
+	}
+}
+
+// DashboardPage is the dashboard's data.
+type DashboardPage struct {
+	Systems  []registry.AISystem
+	Weeks    []int
+	D        *stats.Dashboard
+	Periods  []string // the periods' labels
+	Backlog  *Chart
+	Cases    *Chart
+	Overturn *Chart
+	SLA      *Chart
+	// SystemName is the chosen system's name ("" for all).
+	SystemName string
+}
+
+// Pct is a rate as a whole percentage, or "–" when there is nothing to measure.
+func (DashboardPage) Pct(r *float64) string {
+	if r == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f%%", *r*100)
+}
+
+// dashboard: GET /dashboard?weeks=12&bucket=week&ai_system=…&risk_days=7.
+func (w *Web) dashboard(c *fiber.Ctx) error {
+	r := w.req(c)
+	form := url.Values{}
+	for _, k := range []string{"weeks", "bucket", "ai_system", "risk_days"} {
+		if v := strings.Clone(c.Query(k)); v != "" {
+			form.Set(k, v)
+		}
+	}
+	if form.Get("weeks") == "" {
+		form.Set("weeks", "12")
+	}
+	if form.Get("bucket") == "" {
+		form.Set("bucket", stats.BucketWeek)
+	}
+	if form.Get("risk_days") == "" {
+		form.Set("risk_days", "7")
+	}
+	systems, err := w.Registry.All(c.UserContext())
+	if err != nil {
+		return err
+	}
+	data := &DashboardPage{Systems: systems, Weeks: stats.DashboardWeeks}
+	p := &Page{Data: data, Form: form}
+
+	var f fault.Fields
+	q := stats.DashboardQuery{Bucket: form.Get("bucket")}
+	if n, err := strconv.Atoi(form.Get("weeks")); err == nil {
+		q.Weeks = n
+	} else {
+		f.Add("weeks", "invalid", "choose a period")
+	}
+	if n, err := strconv.Atoi(form.Get("risk_days")); err == nil {
+		q.RiskDays = n
+	} else {
+		f.Add("risk_days", "invalid", "must be a whole number of days")
+	}
+	if v := form.Get("ai_system"); v != "" {
+		if id, err := uuid.Parse(v); err == nil {
+			q.AISystemID = &id
+		} else {
+			f.Add("ai_system", "not_found", "choose a system of the register")
+		}
+	}
+	if e, ok := fault.As(q.Validate()); ok {
+		for _, fe := range e.Fields {
+			if !f.Has(fe.Field) {
+				f.Add(fe.Field, fe.Code, fe.Message)
+			}
+		}
+	}
+	if err := f.Err(); err != nil {
+		return w.formError(c, err, "dashboard/index", "dash.title", p)
+	}
+	d, err := w.Stats.Dashboard(c.UserContext(), q)
+	if err != nil {
+		return w.formError(c, err, "dashboard/index", "dash.title", p)
+	}
+	data.D = d
+	for _, s := range systems {
+		if q.AISystemID != nil && s.ID == *q.AISystemID {
+			data.SystemName = s.Name
+		}
+	}
+	for _, t := range d.Periods {
+		if d.Query.Bucket == stats.BucketMonth {
+			data.Periods = append(data.Periods, t.Format("2006-01"))
+		} else {
+			data.Periods = append(data.Periods, t.Format("2006-01-02"))
+		}
+	}
+	w.dashboardCharts(r, data)
+	return w.render(c, fiber.StatusOK, "dashboard/index", "dash.title", p)
+}
+
+// otherName is how the cases about systems outside the register are named.
+func otherName(r *request, name string, id *uuid.UUID) string {
+	if id == nil {
+		return r.T("dash.other_systems")
+	}
+	return name
+}
+
+func (w *Web) dashboardCharts(r *request, data *DashboardPage) {
+	d := data.D
+	// (a) Backlog and SLA risk per queue.
+	var groups []HGroup
+	for _, q := range d.Backlog {
+		groups = append(groups, HGroup{Label: q.Name, Bars: []HBar{
+			{0, float64(q.Open), r.T("dash.backlog.open_n", "Count", q.Open)},
+			{1, float64(q.AtRisk), r.T("dash.backlog.at_risk_n", "Count", q.AtRisk)},
+			{2, float64(q.Breached), r.T("dash.backlog.breached_n", "Count", q.Breached)},
+		}})
+	}
+	data.Backlog = hbarChart("chart-backlog", r.T("dash.backlog.title"),
+		r.T("dash.backlog.desc", "Days", d.Query.RiskDays), r.T("dash.axis.cases"), 3, groups, 0)
+
+	// (b) Cases per AI system per period.
+	var rows []Multiple
+	for _, s := range d.CasesBySys {
+		rows = append(rows, Multiple{Label: r.T("dash.cases.series", "Name", otherName(r, s.Name, s.SystemID), "Count", s.Total),
+			Counts: s.Counts})
+	}
+	axis := r.T("dash.axis.week")
+	if d.Query.Bucket == stats.BucketMonth {
+		axis = r.T("dash.axis.month")
+	}
+	data.Cases = columnsChart("chart-cases", r.T("dash.cases.title"), r.T("dash.cases.desc"), axis, data.Periods, rows)
+
+	// (c) Overturn rate per AI system, then all together.
+	groups = nil
+	for _, o := range append(append([]stats.SystemOverturn{}, d.Overturn...), d.OverturnAll) {
+		groups = append(groups, HGroup{Label: otherName(r, o.Name, o.SystemID), Bars: []HBar{{0, rateValue(o.Rate),
+			r.T("dash.overturn.bar", "Rate", data.Pct(o.Rate), "Changed", o.Changed, "Within", o.WithinScope)}}})
+	}
+	groups[len(groups)-1].Label = r.T("dash.all_systems")
+	data.Overturn = hbarChart("chart-overturn", r.T("dash.overturn.title"), r.T("dash.overturn.desc"),
+		r.T("dash.axis.percent"), 1, groups, 100)
+
+	// (d) SLA compliance per clock that ended any, then all together.
+	groups = nil
+	for _, k := range d.SLA {
+		if k.Ended == 0 {
+			continue
+		}
+		groups = append(groups, HGroup{Label: r.optionLabel("dash.clock", k.Clock), Bars: []HBar{{0, rateValue(k.Rate),
+			r.T("dash.sla.bar", "Rate", data.Pct(k.Rate), "OnTime", k.OnTime, "Ended", k.Ended)}}})
+	}
+	groups = append(groups, HGroup{Label: r.T("dash.all_clocks"), Bars: []HBar{{0, rateValue(d.SLAAll.Rate),
+		r.T("dash.sla.bar", "Rate", data.Pct(d.SLAAll.Rate), "OnTime", d.SLAAll.OnTime, "Ended", d.SLAAll.Ended)}}})
+	data.SLA = hbarChart("chart-sla", r.T("dash.sla.title"), r.T("dash.sla.desc"), r.T("dash.axis.percent"), 1, groups, 100)
+}
+
+func rateValue(r *float64) float64 {
+	if r == nil {
+		return 0
+	}
+	return *r * 100
 }

@@ -265,7 +265,7 @@ func TestStaffReviewPathFromClaimToRemedy(t *testing.T) {
 		"components[1].description": {"Pay the wages lost."}, "components[1].responsible": {"deployer"},
 		"components[1].amount": {"12.345"}, "components[1].currency": {"EUR"}, "components[1].due_at": {due}}
 	expect(t, "bad remedy", rita.post(path+"/remedies", bad), 422, `href="#f-remedies-components-1-amount"`)
-	if n := cpCount(t, s, `SELECT count(*) FROM remedy_components rc JOIN remedy_bundles b ON b.id = rc.bundle_id
+	if n := countOf(t, s, `SELECT count(*) FROM remedy_components rc JOIN remedy_bundles b ON b.id = rc.bundle_id
 		WHERE b.case_id = ?`, f.ID); n != 0 {
 		t.Fatalf("a refused bundle wrote %d components", n)
 	}

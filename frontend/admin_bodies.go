@@ -1,0 +1,198 @@
+package frontend
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// cookieWebhookSecret carries a generated webhook secret, sealed, to the
+// body's page after the redirect, where it is shown once.
+const cookieWebhookSecret = "redress_adm_secret"
+
+// AdmBodyPage is the bodies' list, or a body's form and users.
+type AdmBodyPage struct {
+	Bodies []escalation.Body
+	Body   *escalation.Body
+	Users  []auth.User
+	Types  []AdmOpt
+	// Secret is a webhook secret just generated, shown this once.
+	Secret string
+}
+
+// admBodies: GET /admin/bodies — every body, inactive ones too.
+func (w *Web) admBodies(c *fiber.Ctx) error {
+	all, err := w.Escalation.Bodies(c.UserContext(), true, "", "")
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "admin/bodies", "adm.b.title", &Page{Data: &AdmBodyPage{Bodies: all}})
+}
+
+func bodyForm(b *escalation.Body) url.Values {
+	f := values(map[string]string{"slug": b.Slug, "name": b.Name, "type": b.Type, "jurisdiction": b.Jurisdiction,
+		"legal_bases": strings.Join(b.LegalBases, "\n"), "requirements": b.Requirements, "description": b.Description,
+		"languages": strings.Join(b.Languages, ", "), "portal": checked(slices.Contains(b.Receives, escalation.ChannelPortal)),
+		"active": checked(b.Active)})
+	if b.Website != nil {
+		f.Set("website", *b.Website)
+	}
+	if b.Email != nil {
+		f.Set("email", *b.Email)
+	}
+	return f
+}
+
+func bodyInput(form url.Values) escalation.BodyInput {
+	active := form.Get("active") != ""
+	return escalation.BodyInput{Slug: form.Get("slug"), Name: form.Get("name"), Type: form.Get("type"),
+		Jurisdiction: strings.TrimSpace(form.Get("jurisdiction")), LegalBases: splitLines(form.Get("legal_bases")),
+		Requirements: form.Get("requirements"), Description: form.Get("description"),
+		Website: strings.TrimSpace(form.Get("website")), Languages: splitList(form.Get("languages")),
+		Portal: form.Get("portal") != "", Email: form.Get("email"), WebhookURL: strings.TrimSpace(form.Get("webhook_url")),
+		WebhookSecret: form.Get("webhook_secret"), Active: &active}
+}
+
+// splitLines reads one entry per line (legal bases may hold commas).
+func splitLines(s string) []string {
+	out := []string{}
+	for _, v := range strings.Split(s, "\n") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (w *Web) bodyPage(c *fiber.Ctx, b *escalation.Body, form url.Values) (*Page, error) {
+	data := &AdmBodyPage{Body: b, Types: options(w.req(c), "adm.btype", escalation.BodyTypes)}
+	if b != nil {
+		users, err := w.Users.BodyUsers(c.UserContext(), b.ID)
+		if err != nil {
+			return nil, err
+		}
+		data.Users = users
+	}
+	return &Page{Data: data, Form: form}, nil
+}
+
+func (w *Web) bodyByID(c *fiber.Ctx) (*escalation.Body, error) {
+	if c.Params("id") == "" {
+		return nil, nil
+	}
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	return w.Escalation.Body(c.UserContext(), id)
+}
+
+// admBodyNew: GET /admin/bodies/new.
+func (w *Web) admBodyNew(c *fiber.Ctx) error {
+	p, err := w.bodyPage(c, nil, url.Values{"active": {"on"}, "portal": {"on"}})
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "admin/body", "adm.b.new_title", p)
+}
+
+// admBodyEdit: GET /admin/bodies/{id}.
+func (w *Web) admBodyEdit(c *fiber.Ctx) error {
+	b, err := w.bodyByID(c)
+	if err != nil {
+		return err
+	}
+	p, err := w.bodyPage(c, b, bodyForm(b))
+	if err != nil {
+		return err
+	}
+	var secret string
+	if w.takeSealed(c, cookieWebhookSecret, "/admin/bodies", &secret) {
+		p.Data.(*AdmBodyPage).Secret = secret
+	}
+	return w.render(c, fiber.StatusOK, "admin/body", "adm.b.edit_title", p)
+}
+
+// admBodySave: POST /admin/bodies and POST /admin/bodies/{id}.
+func (w *Web) admBodySave(c *fiber.Ctx) error {
+	cur, err := w.bodyByID(c)
+	if err != nil {
+		return err
+	}
+	form, err := formValues(c)
+	if err != nil {
+		return err
+	}
+	var id *uuid.UUID
+	title := "adm.b.new_title"
+	if cur != nil {
+		id, title = &cur.ID, "adm.b.edit_title"
+	}
+	b, err := w.Escalation.SaveBody(c.UserContext(), id, bodyInput(form))
+	if err != nil {
+		form.Del("webhook_secret")
+		p, perr := w.bodyPage(c, cur, form)
+		if perr != nil {
+			return perr
+		}
+		return w.formError(c, renameFields(err, listField), "admin/body", title, p)
+	}
+	if b.WebhookSecret != "" {
+		if err := w.setSealed(c, cookieWebhookSecret, "/admin/bodies", b.WebhookSecret, 10*time.Minute); err != nil {
+			return err
+		}
+	}
+	return w.seeOther(c, "/admin/bodies/"+b.ID.String(), "adm.b.saved")
+}
+
+// admBodyAddUser: POST /admin/bodies/{id}/users {name, email, password} —
+// an account in the bodies' portal, seeing only this body's referrals.
+func (w *Web) admBodyAddUser(c *fiber.Ctx) error {
+	b, err := w.bodyByID(c)
+	if err != nil {
+		return err
+	}
+	form, err := formValues(c)
+	if err != nil {
+		return err
+	}
+	password := form.Get("user.password")
+	form.Del("user.password")
+	full := bodyForm(b)
+	for k, v := range form {
+		full[k] = v
+	}
+	p, err := w.bodyPage(c, b, full)
+	if err != nil {
+		return err
+	}
+	prefixed := func(err error) error {
+		return renameFields(err, func(n string) string { return "user." + n })
+	}
+	var f fault.Fields
+	name := strings.TrimSpace(form.Get("user.name"))
+	f.Text("name", name, 1, 200)
+	if err := f.Err(); err != nil {
+		return w.formError(c, prefixed(err), "admin/body", "adm.b.edit_title", p)
+	}
+	if err := w.Escalation.CheckNewUser(c.UserContext(), b.ID, form.Get("user.email")); err != nil {
+		if e, ok := fault.As(err); ok && e.Code == "email_taken" {
+			err = &fault.Error{Kind: fault.Conflict, Code: e.Code, Message: e.Message,
+				Fields: []fault.FieldError{{Field: "email", Code: "taken", Message: e.Message}}}
+		}
+		return w.formError(c, prefixed(err), "admin/body", "adm.b.edit_title", p)
+	}
+	if _, err := w.Users.Upsert(c.UserContext(), auth.NewUser{Email: form.Get("user.email"), Name: name,
+		Role: auth.RoleBody, Password: password, Languages: splitList(form.Get("user.languages")), BodyID: &b.ID}); err != nil {
+		return w.formError(c, prefixed(err), "admin/body", "adm.b.edit_title", p)
+	}
+	return w.seeOther(c, "/admin/bodies/"+b.ID.String(), "adm.b.user_added")
+}

@@ -1,0 +1,167 @@
+package frontend
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/systemic"
+)
+
+// AdmSystemPage is the register's list, or one system's pages.
+type AdmSystemPage struct {
+	Systems  []registry.AISystem
+	System   *registry.AISystem
+	Alerting *systemic.Alerting
+}
+
+// admSystems: GET /admin/ai-systems — the register, inactive systems too.
+func (w *Web) admSystems(c *fiber.Ctx) error {
+	all, err := w.Registry.All(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "admin/systems", "adm.sys.title", &Page{Data: &AdmSystemPage{Systems: all}})
+}
+
+// admSystemNew: GET /admin/ai-systems/new.
+func (w *Web) admSystemNew(c *fiber.Ctx) error {
+	return w.render(c, fiber.StatusOK, "admin/system_new", "adm.sys.new_title",
+		&Page{Data: &AdmSystemPage{}, Form: url.Values{"active": {"on"}}})
+}
+
+func systemInput(form url.Values) registry.SystemInput {
+	active := form.Get("active") != ""
+	return registry.SystemInput{Slug: form.Get("slug"), Name: form.Get("name"), Provider: form.Get("provider"),
+		Version: form.Get("version"), Purpose: form.Get("purpose"), RiskArea: form.Get("risk_area"),
+		EUDatabaseID: form.Get("eu_database_id"), FRIAReference: form.Get("fria_reference"),
+		DPIAReference: form.Get("dpia_reference"), DeployedSince: form.Get("deployed_since"), Active: &active}
+}
+
+// admSystemCreate: POST /admin/ai-systems.
+func (w *Web) admSystemCreate(c *fiber.Ctx) error {
+	form, err := formValues(c)
+	if err != nil {
+		return err
+	}
+	s, err := w.Registry.Create(c.UserContext(), systemInput(form))
+	if err != nil {
+		return w.formError(c, err, "admin/system_new", "adm.sys.new_title", &Page{Data: &AdmSystemPage{}, Form: form})
+	}
+	return w.seeOther(c, "/admin/ai-systems/"+s.ID.String(), "adm.sys.created")
+}
+
+// systemPage is a system's edit page: its register entry (the form's
+// values, overlaid by posted ones), its alerting and its suspension.
+func (w *Web) systemPage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return nil, id, err
+	}
+	s, err := w.Registry.GetAny(c.UserContext(), id)
+	if err != nil {
+		return nil, id, err
+	}
+	al, err := w.Systemic.AlertingOf(c.UserContext(), id)
+	if err != nil {
+		return nil, id, err
+	}
+	since := ""
+	if s.DeployedSince != nil {
+		since = s.DeployedSince.Format("2006-01-02")
+	}
+	form := values(map[string]string{"slug": s.Slug, "name": s.Name, "provider": s.Provider, "version": s.Version,
+		"purpose": s.Purpose, "risk_area": s.RiskArea, "eu_database_id": s.EUDatabaseID, "fria_reference": s.FRIAReference,
+		"dpia_reference": s.DPIAReference, "deployed_since": since, "active": checked(s.Active),
+		"threshold": strconv.Itoa(al.Threshold), "window_hours": strconv.Itoa(al.WindowHours)})
+	for k, v := range posted {
+		form[k] = v
+	}
+	if posted != nil && posted.Get("active") == "" && posted.Has("slug") {
+		form.Del("active")
+	}
+	return &Page{Data: &AdmSystemPage{System: s, Alerting: al}, Form: form}, id, nil
+}
+
+// admSystemEdit: GET /admin/ai-systems/{id}.
+func (w *Web) admSystemEdit(c *fiber.Ctx) error {
+	p, _, err := w.systemPage(c, nil)
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "admin/system_edit", "adm.sys.edit_title", p)
+}
+
+// admSystemUpdate: POST /admin/ai-systems/{id}.
+func (w *Web) admSystemUpdate(c *fiber.Ctx) error {
+	form, err := formValues(c)
+	if err != nil {
+		return err
+	}
+	p, id, err := w.systemPage(c, form)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Registry.Update(c.UserContext(), id, systemInput(form)); err != nil {
+		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
+	}
+	return w.seeOther(c, "/admin/ai-systems/"+id.String(), "adm.sys.saved")
+}
+
+// admSystemAlerting: POST /admin/ai-systems/{id}/alerting {threshold, window_hours}.
+func (w *Web) admSystemAlerting(c *fiber.Ctx) error {
+	form, err := formValues(c)
+	if err != nil {
+		return err
+	}
+	p, id, err := w.systemPage(c, form)
+	if err != nil {
+		return err
+	}
+	var f fault.Fields
+	in := systemic.AlertingInput{}
+	for _, x := range []struct {
+		field  string
+		dst    **int
+		lo, hi int
+	}{{"threshold", &in.Threshold, systemic.MinThreshold, systemic.MaxThreshold},
+		{"window_hours", &in.WindowHours, systemic.MinWindowHours, systemic.MaxWindowHours}} {
+		n, err := strconv.Atoi(strings.TrimSpace(form.Get(x.field)))
+		switch {
+		case err != nil:
+			f.Addf(x.field, "invalid", "must be a whole number from %d to %d", x.lo, x.hi)
+		case n < x.lo || n > x.hi:
+			f.Addf(x.field, "out_of_range", "must be a whole number from %d to %d", x.lo, x.hi)
+		default:
+			*x.dst = &n
+		}
+	}
+	if err := f.Err(); err != nil {
+		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
+	}
+	if _, err := w.Systemic.SetAlerting(c.UserContext(), id, in); err != nil {
+		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
+	}
+	return w.seeOther(c, "/admin/ai-systems/"+id.String(), "adm.sys.alerting_saved")
+}
+
+// admSystemLift: POST /admin/ai-systems/{id}/lift-suspension {reason}.
+func (w *Web) admSystemLift(c *fiber.Ctx) error {
+	form, err := formValues(c)
+	if err != nil {
+		return err
+	}
+	p, id, err := w.systemPage(c, form)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Registry.LiftSuspension(c.UserContext(), id, w.req(c).User.ID, form.Get("reason")); err != nil {
+		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
+	}
+	return w.seeOther(c, "/admin/ai-systems/"+id.String(), "adm.sys.lifted")
+}

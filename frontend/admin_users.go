@@ -1,0 +1,112 @@
+package frontend
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/redresshq/redress/internal/auth"
+)
+
+// AdmUserPage is the staff list, or the new-user form.
+type AdmUserPage struct {
+	Users []auth.User
+	Roles []AdmOpt
+	Me    string // the signed-in admin's id
+}
+
+func (w *Web) usersPage(c *fiber.Ctx, form url.Values) (*Page, error) {
+	r := w.req(c)
+	users, err := w.Users.Staff(c.UserContext())
+	if err != nil {
+		return nil, err
+	}
+	return &Page{Data: &AdmUserPage{Users: users, Roles: options(r, "role", auth.StaffRoles), Me: r.User.ID.String()},
+		Form: form}, nil
+}
+
+// admUsers: GET /admin/users — staff accounts, inactive ones too.
+func (w *Web) admUsers(c *fiber.Ctx) error {
+	p, err := w.usersPage(c, nil)
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "admin/users", "adm.u.title", p)
+}
+
+// admUserNew: GET /admin/users/new.
+func (w *Web) admUserNew(c *fiber.Ctx) error {
+	p, err := w.usersPage(c, url.Values{"role": {auth.RoleReviewer}})
+	if err != nil {
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "admin/user_new", "adm.u.new_title", p)
+}
+
+// admUserCreate: POST /admin/users {name, email, role, languages, skills, password}.
+func (w *Web) admUserCreate(c *fiber.Ctx) error {
+	form, err := formValues(c)
+	if err != nil {
+		return err
+	}
+	password := form.Get("password")
+	form.Del("password")
+	_, err = w.Users.CreateStaff(c.UserContext(), auth.NewUser{Name: form.Get("name"), Email: form.Get("email"),
+		Role: form.Get("role"), Password: password, Languages: splitList(form.Get("languages")),
+		Skills: splitList(form.Get("skills"))})
+	if err != nil {
+		p, perr := w.usersPage(c, form)
+		if perr != nil {
+			return perr
+		}
+		return w.formError(c, err, "admin/user_new", "adm.u.new_title", p)
+	}
+	return w.seeOther(c, "/admin/users", "adm.u.created")
+}
+
+// admUserRole: POST /admin/users/{id}/role {role}.
+func (w *Web) admUserRole(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	form, err := formValues(c)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Users.SetRole(c.UserContext(), id, form.Get("role")); err != nil {
+		p, perr := w.usersPage(c, url.Values{})
+		if perr != nil {
+			return perr
+		}
+		// The row's select: role_<id>.
+		err = renameFields(err, func(n string) string { return n + "_" + id.String() })
+		return w.formError(c, err, "admin/users", "adm.u.title", p)
+	}
+	return w.seeOther(c, "/admin/users", "adm.u.role_changed")
+}
+
+// admUserActive: POST /admin/users/{id}/active {active: true|false}.
+func (w *Web) admUserActive(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return err
+	}
+	form, err := formValues(c)
+	if err != nil {
+		return err
+	}
+	active := strings.EqualFold(form.Get("active"), "true")
+	if _, err := w.Users.SetActive(c.UserContext(), id, active); err != nil {
+		p, perr := w.usersPage(c, url.Values{})
+		if perr != nil {
+			return perr
+		}
+		return w.formError(c, err, "admin/users", "adm.u.title", p)
+	}
+	if active {
+		return w.seeOther(c, "/admin/users", "adm.u.reactivated")
+	}
+	return w.seeOther(c, "/admin/users", "adm.u.deactivated")
+}

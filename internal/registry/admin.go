@@ -1,0 +1,197 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// SystemInput is what an admin writes about an AI system.
+type SystemInput struct {
+	Slug          string `json:"slug"`
+	Name          string `json:"name"`
+	Provider      string `json:"provider"`
+	Version       string `json:"version"`
+	Purpose       string `json:"purpose"`
+	RiskArea      string `json:"risk_area"`
+	EUDatabaseID  string `json:"eu_database_id"`
+	FRIAReference string `json:"fria_reference"`
+	DPIAReference string `json:"dpia_reference"`
+	// DeployedSince is a date (YYYY-MM-DD) or "".
+	DeployedSince string `json:"deployed_since"`
+	// Active lists the system in the public register; nil keeps it as it is
+	// (a new system is active).
+	Active *bool `json:"active"`
+}
+
+var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
+
+// validate trims and checks in against the table's rules, naming every
+// field at fault, and returns the deployment date.
+func (in *SystemInput) validate() (*time.Time, error) {
+	var f fault.Fields
+	for _, p := range []*string{&in.Slug, &in.Name, &in.Provider, &in.Version, &in.Purpose, &in.RiskArea,
+		&in.EUDatabaseID, &in.FRIAReference, &in.DPIAReference, &in.DeployedSince} {
+		*p = strings.TrimSpace(*p)
+	}
+	if !slugPattern.MatchString(in.Slug) {
+		f.Add("slug", "invalid", "must be 2–63 lower-case letters, digits and hyphens, starting with a letter or digit")
+	}
+	f.Text("name", in.Name, 1, 200)
+	f.Text("provider", in.Provider, 1, 200)
+	f.Text("version", in.Version, 0, 200)
+	f.Text("purpose", in.Purpose, 1, 2000)
+	f.Text("risk_area", in.RiskArea, 0, 200)
+	f.Text("eu_database_id", in.EUDatabaseID, 0, 200)
+	f.Text("fria_reference", in.FRIAReference, 0, 500)
+	f.Text("dpia_reference", in.DPIAReference, 0, 500)
+	var since *time.Time
+	if in.DeployedSince != "" {
+		d, err := time.Parse(time.DateOnly, in.DeployedSince)
+		switch {
+		case err != nil:
+			f.Add("deployed_since", "invalid", "must be a date such as 2025-01-31")
+		case d.Year() < 1970 || d.After(time.Now().AddDate(1, 0, 0)):
+			f.Add("deployed_since", "out_of_range", "must lie between 1970 and a year from now")
+		default:
+			since = &d
+		}
+	}
+	return since, f.Err()
+}
+
+// errSlugTaken is a slug another system has.
+func errSlugTaken() error {
+	return &fault.Error{Kind: fault.Conflict, Code: "slug_taken", Message: "Another AI system has this slug.",
+		Fields: []fault.FieldError{{Field: "slug", Code: "taken", Message: "another AI system has this slug"}}}
+}
+
+var errNotFound = fault.New(fault.NotFound, "ai_system_not_found", "No AI system with that id is in the register.")
+
+// All returns every system of the register, inactive ones too, by name.
+func (r *Registry) All(ctx context.Context) ([]AISystem, error) {
+	var out []AISystem
+	if err := db.Conn(ctx, r.db).Select(columns).Order("name, id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("registry: all: %w", err)
+	}
+	return out, nil
+}
+
+// GetAny returns one system, active or not.
+func (r *Registry) GetAny(ctx context.Context, id uuid.UUID) (*AISystem, error) {
+	var s AISystem
+	err := db.Conn(ctx, r.db).Select(columns).Where("id = ?", id).Take(&s).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, errNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: get: %w", err)
+	}
+	return &s, nil
+}
+
+// Create adds a system to the register. A slug another system has is a
+// conflict naming the field.
+func (r *Registry) Create(ctx context.Context, in SystemInput) (*AISystem, error) {
+	since, err := in.validate()
+	if err != nil {
+		return nil, err
+	}
+	active := in.Active == nil || *in.Active
+	var id uuid.UUID
+	err = db.Conn(ctx, r.db).Raw(`
+		INSERT INTO ai_systems (slug, name, provider, version, purpose, risk_area, eu_database_id,
+		                        fria_reference, dpia_reference, deployed_since, active)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		in.Slug, in.Name, in.Provider, in.Version, in.Purpose, in.RiskArea, in.EUDatabaseID, in.FRIAReference,
+		in.DPIAReference, since, active).Row().Scan(&id)
+	if db.IsUniqueViolation(err) {
+		return nil, errSlugTaken()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: create %s: %w", in.Slug, err)
+	}
+	return r.GetAny(ctx, id)
+}
+
+// Update replaces what the register says of a system.
+func (r *Registry) Update(ctx context.Context, id uuid.UUID, in SystemInput) (*AISystem, error) {
+	since, err := in.validate()
+	if err != nil {
+		return nil, err
+	}
+	var got []uuid.UUID
+	err = db.Conn(ctx, r.db).Raw(`
+		UPDATE ai_systems SET slug = ?, name = ?, provider = ?, version = ?, purpose = ?, risk_area = ?,
+		       eu_database_id = ?, fria_reference = ?, dpia_reference = ?, deployed_since = ?,
+		       active = COALESCE(?, active), updated_at = now()
+		 WHERE id = ? RETURNING id`,
+		in.Slug, in.Name, in.Provider, in.Version, in.Purpose, in.RiskArea, in.EUDatabaseID, in.FRIAReference,
+		in.DPIAReference, since, in.Active, id).Scan(&got).Error
+	if db.IsUniqueViolation(err) {
+		return nil, errSlugTaken()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: update: %w", err)
+	}
+	if len(got) == 0 {
+		return nil, errNotFound
+	}
+	return r.GetAny(ctx, id)
+}
+
+// LiftSuspension records that the organisation uses a suspended system
+// again. The case whose incident suspended it (if it still exists) gets an
+// entry in its record saying who lifted it and why. A system that is not
+// suspended is a conflict.
+func (r *Registry) LiftSuspension(ctx context.Context, id, by uuid.UUID, reason string) (*AISystem, error) {
+	var f fault.Fields
+	reason = strings.TrimSpace(reason)
+	f.Text("reason", reason, 1, 2000)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	err := db.InTx(ctx, r.db, func(ctx context.Context) error {
+		var rows []struct {
+			SuspendedByCase *uuid.UUID
+			SuspendedAt     time.Time
+		}
+		conn := db.Conn(ctx, r.db)
+		if err := conn.Raw(`SELECT suspended_by_case, suspended_at FROM ai_systems WHERE id = ? AND suspended_at IS NOT NULL
+			FOR UPDATE`, id).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("registry: lift suspension: %w", err)
+		}
+		if len(rows) == 0 {
+			if _, err := r.GetAny(ctx, id); err != nil {
+				return err
+			}
+			return fault.New(fault.Conflict, "not_suspended", "This AI system is not suspended.")
+		}
+		if err := conn.Exec(`UPDATE ai_systems SET suspended_at = NULL, suspended_by_case = NULL, updated_at = now()
+			WHERE id = ?`, id).Error; err != nil {
+			return fmt.Errorf("registry: lift suspension: %w", err)
+		}
+		if c := rows[0].SuspendedByCase; c != nil {
+			if _, err := audit.Append(ctx, r.db, audit.Event{CaseID: *c, ActorKind: audit.ActorStaff, ActorID: &by,
+				Action: "ai_system.suspension_lifted", Data: map[string]any{"ai_system_id": id, "reason": reason,
+					"suspended_since": rows[0].SuspendedAt.UTC()}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.GetAny(ctx, id)
+}
