@@ -34,7 +34,6 @@ func tableRow(t *testing.T, body, id, rowHeader string) []string {
 	return nil
 }
 
-
 func TestDashboardShowsWhatSQLCounts(t *testing.T) {
 	s := teststack.New(t, teststack.Options{})
 	db := s.Core.DB
