@@ -26,7 +26,18 @@ func audit(t *testing.T, ctx context.Context, name string) {
 		t.Fatalf("%s: measure the page: %v", name, err)
 	}
 	if !fits {
-		t.Errorf("%s: the page is wider than the window at %s", name, browser.Location(t, ctx))
+		wide, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
+			const w = document.documentElement.clientWidth, out = [];
+			for (const el of document.querySelectorAll("body *")) {
+				if (el.closest(".table-scroll") && !el.matches(".table-scroll") && getComputedStyle(el).position !== "absolute") continue;
+				const r = el.getBoundingClientRect();
+				if (r.right > w + 1 || r.left < -1) out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
+					(el.className ? "." + String(el.className).split(" ").join(".") : "") + " " + Math.round(r.left) + ".." + Math.round(r.right));
+				if (out.length >= 8) break;
+			}
+			return out;
+		})()`))
+		t.Errorf("%s: the page is wider than the window (%v) at %s", name, wide, browser.Location(t, ctx))
 	}
 }
 
