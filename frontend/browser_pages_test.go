@@ -24,6 +24,19 @@ func TestBrowserEveryPageInEveryRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	caseID := "/cases/" + f.ID
+	// More complaints about the register's systems, so the dashboard has bars.
+	for i, slug := range []string{"shift-scheduler", "shift-scheduler", "shift-scheduler", "hiring-screener",
+		"hiring-screener", "credit-scorer", "benefits-fraud-detector", "shift-scheduler"} {
+		body := teststack.ValidCase()
+		delete(body, "ai_system_other")
+		body["ai_system_id"] = idOf(t, s, `SELECT id::text FROM ai_systems WHERE slug = ?`, slug)
+		other := s.File(body)
+		if err := s.Core.DB.Exec(`UPDATE cases SET queue_id = (SELECT id FROM queues WHERE slug = ?), routed_at = now(),
+			priority = coalesce(priority, 'P3'), submitted_at = now() - make_interval(days => ?) WHERE id = ?`,
+			[]string{"employment", "general", "credit-and-benefits"}[i%3], 9*i, other.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
 	id := func(q string) string { return idOf(t, s, q) }
 	system := id(`SELECT id::text FROM ai_systems ORDER BY slug LIMIT 1`)
 	queue := id(`SELECT id::text FROM queues WHERE slug = 'general'`)
