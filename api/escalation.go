@@ -1,8 +1,6 @@
 package api
 
 import (
-	"encoding/base64"
-	"encoding/hex"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,6 +10,7 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -274,16 +273,9 @@ func (a *API) dossierFile(c *fiber.Ctx, id uuid.UUID, v *escalation.Viewer) erro
 	if err != nil {
 		return err
 	}
-	name, typ := f.Reference+"-dossier.json", fiber.MIMEApplicationJSON
-	if pdf {
-		name, typ = f.Reference+"-dossier.pdf", "application/pdf"
+	for _, h := range download.Dossier(f.Reference, pdf, f.Signature.KeyID, f.Signature.Value, f.Signature.SHA256) {
+		c.Set(h.Name, h.Value)
 	}
-	c.Set(fiber.HeaderContentType, typ)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Set("Redress-Signature", `alg="Ed25519", keyid="`+f.Signature.KeyID+`", sig="`+f.Signature.Value+`"`)
-	c.Set("Repr-Digest", "sha-256=:"+sha256Base64(f.Signature.SHA256)+":")
-	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	return c.Send(f.Bytes)
 }
 
@@ -319,10 +311,4 @@ func (a *API) bodyMessage(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(m)
-}
-
-// sha256Base64 turns a hex SHA-256 into the base64 a Repr-Digest carries.
-func sha256Base64(hexSum string) string {
-	b, _ := hex.DecodeString(hexSum)
-	return base64.StdEncoding.EncodeToString(b)
 }

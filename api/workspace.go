@@ -2,8 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"io"
 	"mime"
@@ -17,6 +15,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -132,14 +131,9 @@ func (a *API) getEvidence(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	sum, _ := hex.DecodeString(e.SHA256)
-	c.Set(fiber.HeaderContentType, e.MediaType)
-	c.Set(fiber.HeaderContentDisposition, attachment(e.Filename))
-	c.Set("X-Content-SHA256", e.SHA256)
-	c.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
-	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	// Whatever the file holds, a browser that opens it runs nothing.
-	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; sandbox; frame-ancestors 'none'")
+	for _, h := range download.Evidence(e.Filename, e.MediaType, e.SHA256) {
+		c.Set(h.Name, h.Value)
+	}
 	return c.Send(content)
 }
 
@@ -255,39 +249,6 @@ func parseEvidenceForm(contentType, contentEncoding string, body []byte, complai
 		in.Source = "complainant"
 	}
 	return in, f.Err()
-}
-
-// attachment is a Content-Disposition that downloads the file under its
-// name: an ASCII fallback, and the exact name as RFC 8187 UTF-8.
-func attachment(name string) string {
-	var ascii, ext strings.Builder
-	for _, r := range name {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
-			ascii.WriteByte('_')
-		} else {
-			ascii.WriteRune(r)
-		}
-	}
-	const hexDigits = "0123456789ABCDEF"
-	for _, b := range []byte(name) {
-		if isAttrChar(b) {
-			ext.WriteByte(b)
-		} else {
-			ext.WriteByte('%')
-			ext.WriteByte(hexDigits[b>>4])
-			ext.WriteByte(hexDigits[b&0xf])
-		}
-	}
-	return `attachment; filename="` + ascii.String() + `"; filename*=UTF-8''` + ext.String()
-}
-
-// isAttrChar is RFC 8187's attr-char: what may stand unencoded in filename*.
-func isAttrChar(b byte) bool {
-	switch {
-	case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$&+-.^_`|~", b) >= 0
 }
 
 // clipText cuts s to at most n bytes on a rune boundary.

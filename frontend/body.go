@@ -1,8 +1,6 @@
 package frontend
 
 import (
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"net/url"
 	"slices"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -248,24 +247,11 @@ func (w *Web) referralDossier(pdf bool) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		name, typ := f.Reference+"-dossier.json", fiber.MIMEApplicationJSON
-		if pdf {
-			name, typ = f.Reference+"-dossier.pdf", "application/pdf"
+		for _, h := range download.Dossier(f.Reference, pdf, f.Signature.KeyID, f.Signature.Value, f.Signature.SHA256) {
+			c.Set(h.Name, h.Value)
 		}
-		c.Set(fiber.HeaderContentType, typ)
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-		c.Set("Redress-Signature", `alg="Ed25519", keyid="`+f.Signature.KeyID+`", sig="`+f.Signature.Value+`"`)
-		c.Set("Repr-Digest", "sha-256=:"+hexToBase64(f.Signature.SHA256)+":")
-		c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-		c.Set(fiber.HeaderCacheControl, "private, no-store")
 		return c.Send(f.Bytes)
 	}
-}
-
-// hexToBase64 turns a hex SHA-256 into the base64 a Repr-Digest carries.
-func hexToBase64(hexSum string) string {
-	b, _ := hex.DecodeString(hexSum)
-	return base64.StdEncoding.EncodeToString(b)
 }
 
 // referralStatus: POST /referrals/:id/status {status, outcome} — the body's

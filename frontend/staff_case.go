@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -20,6 +19,7 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
 )
@@ -881,13 +881,9 @@ func (w *Web) cwEvidenceFile(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	sum, _ := hex.DecodeString(e.SHA256)
-	c.Set(fiber.HeaderContentType, e.MediaType)
-	c.Set(fiber.HeaderContentDisposition, cwAttachment(e.Filename))
-	c.Set("X-Content-SHA256", e.SHA256)
-	c.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
-	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	c.Set(fiber.HeaderContentSecurityPolicy, "default-src 'none'; sandbox; frame-ancestors 'none'")
+	for _, h := range download.Evidence(e.Filename, e.MediaType, e.SHA256) {
+		c.Set(h.Name, h.Value)
+	}
 	return c.Send(content)
 }
 
@@ -907,42 +903,10 @@ func (w *Web) cwDossierFile(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	name, typ := f.Reference+"-dossier.json", fiber.MIMEApplicationJSON
-	if pdf {
-		name, typ = f.Reference+"-dossier.pdf", "application/pdf"
+	for _, h := range download.Dossier(f.Reference, pdf, f.Signature.KeyID, f.Signature.Value, f.Signature.SHA256) {
+		c.Set(h.Name, h.Value)
 	}
-	sum, _ := hex.DecodeString(f.Signature.SHA256)
-	c.Set(fiber.HeaderContentType, typ)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
-	c.Set("Redress-Signature", `alg="Ed25519", keyid="`+f.Signature.KeyID+`", sig="`+f.Signature.Value+`"`)
-	c.Set("Repr-Digest", "sha-256=:"+base64.StdEncoding.EncodeToString(sum)+":")
-	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	return c.Send(f.Bytes)
-}
-
-// attachment is a Content-Disposition that downloads the file under its
-// name: an ASCII fallback, and the exact name as RFC 8187 UTF-8.
-func cwAttachment(name string) string {
-	var ascii, ext strings.Builder
-	for _, r := range name {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
-			ascii.WriteByte('_')
-		} else {
-			ascii.WriteRune(r)
-		}
-	}
-	const hexDigits = "0123456789ABCDEF"
-	for _, b := range []byte(name) {
-		if ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') || ('0' <= b && b <= '9') || strings.IndexByte("!#$&+-.^_`|~", b) >= 0 {
-			ext.WriteByte(b)
-		} else {
-			ext.WriteByte('%')
-			ext.WriteByte(hexDigits[b>>4])
-			ext.WriteByte(hexDigits[b&0xf])
-		}
-	}
-	return `attachment; filename="` + ascii.String() + `"; filename*=UTF-8''` + ext.String()
 }
 
 // CwStr is *s, or "".
