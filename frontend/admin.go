@@ -231,9 +231,10 @@ var (
 	rowSuffix    = regexp.MustCompile(`(\[\d+\]|_[0-9a-f-]{36})$`)
 )
 
-// AdmLabel is a field's label in the error summary: its own message
-// "adm.field.<field>", a policy row's or a weekday's, or its group's.
-func (p *Page) AdmLabel(field string) string {
+// admLabel is an admin form's field label in the error summary: its own
+// message "adm.field.<field>", a policy row's or a weekday's, or its
+// group's; "" leaves it to the common labels.
+func admLabel(p *Page, field string) string {
 	if id := "adm.field." + field; p.Has(id) {
 		return p.T(id)
 	}
@@ -247,5 +248,5 @@ func (p *Page) AdmLabel(field string) string {
 	if base := rowSuffix.ReplaceAllString(field, ""); base != field && p.Has("adm.field."+base) {
 		return p.optionLabel("adm.field", base)
 	}
-	return p.FieldLabel(field)
+	return ""
 }

@@ -34,7 +34,7 @@ func (w *Web) admBodies(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/bodies", "adm.b.title", &Page{Data: &AdmBodyPage{Bodies: all}})
+	return w.render(c, fiber.StatusOK, "admin/bodies", "adm.b.title", &Page{Labeler: admLabel, Data: &AdmBodyPage{Bodies: all}})
 }
 
 func bodyForm(b *escalation.Body) url.Values {
@@ -81,7 +81,7 @@ func (w *Web) bodyPage(c *fiber.Ctx, b *escalation.Body, form url.Values) (*Page
 		}
 		data.Users = users
 	}
-	return &Page{Data: data, Form: form}, nil
+	return &Page{Labeler: admLabel, Data: data, Form: form}, nil
 }
 
 func (w *Web) bodyByID(c *fiber.Ctx) (*escalation.Body, error) {

@@ -26,7 +26,7 @@ func (w *Web) admQueues(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/queues", "adm.q.title", &Page{Data: &AdmQueuePage{Queues: qs}})
+	return w.render(c, fiber.StatusOK, "admin/queues", "adm.q.title", &Page{Labeler: admLabel, Data: &AdmQueuePage{Queues: qs}})
 }
 
 func (w *Web) admQueuePage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, error) {
@@ -73,7 +73,7 @@ func (w *Web) admQueuePage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, e
 	if posted != nil && posted.Has("cap") && posted.Get("auto_assign") == "" {
 		form.Del("auto_assign")
 	}
-	return &Page{Data: data, Form: form}, id, nil
+	return &Page{Labeler: admLabel, Data: data, Form: form}, id, nil
 }
 
 // admQueue: GET /admin/queues/{id}.

@@ -132,7 +132,7 @@ func (w *Web) admRules(c *fiber.Ctx) error {
 		}
 		rows[i] = row
 	}
-	return w.render(c, fiber.StatusOK, "admin/rules", "adm.rr.title", &Page{Data: &AdmRulePage{Rules: rows}})
+	return w.render(c, fiber.StatusOK, "admin/rules", "adm.rr.title", &Page{Labeler: admLabel, Data: &AdmRulePage{Rules: rows}})
 }
 
 // ruleForm is a rule's form values.
@@ -167,7 +167,7 @@ func (w *Web) rulePage(c *fiber.Ctx, rule *routing.Rule, form url.Values) (*Page
 		return nil, err
 	}
 	data := &AdmRulePage{Rule: rule, Choices: ch, IsDefault: rule != nil && rule.IsDefault}
-	return &Page{Data: data, Form: form}, nil
+	return &Page{Labeler: admLabel, Data: data, Form: form}, nil
 }
 
 // admRuleNew: GET /admin/routing-rules/new.

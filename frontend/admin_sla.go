@@ -82,7 +82,7 @@ func (w *Web) admSLA(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/sla", "adm.sla.title", &Page{Data: &AdmSLAPage{Calendars: cals, Policies: ps}})
+	return w.render(c, fiber.StatusOK, "admin/sla", "adm.sla.title", &Page{Labeler: admLabel, Data: &AdmSLAPage{Calendars: cals, Policies: ps}})
 }
 
 // ---- Calendars ----
@@ -115,7 +115,7 @@ func (w *Web) calendarPage(c *fiber.Ctx, cal *clocks.Calendar, form url.Values) 
 			form.Set(fmt.Sprintf("holidays[%d]", i), hs[i])
 		}
 	}
-	return &Page{Data: data, Form: form}
+	return &Page{Labeler: admLabel, Data: data, Form: form}
 }
 
 // calendarInput reads the form: spans per weekday, non-empty holiday rows.
@@ -345,7 +345,7 @@ func (w *Web) policyPage(c *fiber.Ctx, p *clocks.StoredPolicy, form url.Values) 
 		}
 		data.Tiers = append(data.Tiers, t)
 	}
-	return &Page{Data: data, Form: form}, nil
+	return &Page{Labeler: admLabel, Data: data, Form: form}, nil
 }
 
 // policyInput reads the form into a policy, adding to f what cannot be read

@@ -26,13 +26,13 @@ func (w *Web) admSystems(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/systems", "adm.sys.title", &Page{Data: &AdmSystemPage{Systems: all}})
+	return w.render(c, fiber.StatusOK, "admin/systems", "adm.sys.title", &Page{Labeler: admLabel, Data: &AdmSystemPage{Systems: all}})
 }
 
 // admSystemNew: GET /admin/ai-systems/new.
 func (w *Web) admSystemNew(c *fiber.Ctx) error {
 	return w.render(c, fiber.StatusOK, "admin/system_new", "adm.sys.new_title",
-		&Page{Data: &AdmSystemPage{}, Form: url.Values{"active": {"on"}}})
+		&Page{Labeler: admLabel, Data: &AdmSystemPage{}, Form: url.Values{"active": {"on"}}})
 }
 
 func systemInput(form url.Values) registry.SystemInput {
@@ -51,7 +51,7 @@ func (w *Web) admSystemCreate(c *fiber.Ctx) error {
 	}
 	s, err := w.Registry.Create(c.UserContext(), systemInput(form))
 	if err != nil {
-		return w.formError(c, err, "admin/system_new", "adm.sys.new_title", &Page{Data: &AdmSystemPage{}, Form: form})
+		return w.formError(c, err, "admin/system_new", "adm.sys.new_title", &Page{Labeler: admLabel, Data: &AdmSystemPage{}, Form: form})
 	}
 	return w.seeOther(c, "/admin/ai-systems/"+s.ID.String(), "adm.sys.created")
 }
@@ -85,7 +85,7 @@ func (w *Web) systemPage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, err
 	if posted != nil && posted.Get("active") == "" && posted.Has("slug") {
 		form.Del("active")
 	}
-	return &Page{Data: &AdmSystemPage{System: s, Alerting: al}, Form: form}, id, nil
+	return &Page{Labeler: admLabel, Data: &AdmSystemPage{System: s, Alerting: al}, Form: form}, id, nil
 }
 
 // admSystemEdit: GET /admin/ai-systems/{id}.

@@ -22,7 +22,7 @@ func (w *Web) usersPage(c *fiber.Ctx, form url.Values) (*Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Page{Data: &AdmUserPage{Users: users, Roles: options(r, "role", auth.StaffRoles), Me: r.User.ID.String()},
+	return &Page{Labeler: admLabel, Data: &AdmUserPage{Users: users, Roles: options(r, "role", auth.StaffRoles), Me: r.User.ID.String()},
 		Form: form}, nil
 }
 

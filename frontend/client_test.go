@@ -1,7 +1,9 @@
 package frontend_test
 
 import (
+	"bytes"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -39,11 +41,40 @@ func (c *client) do(method, path string, form url.Values) page {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	for k, v := range c.header {
-		req.Header[k] = v
-	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return c.send(req)
+}
+
+// upload posts a multipart form, as the evidence forms do: the CSRF token
+// in the action's query, the fields, and the file when filename is set.
+func (c *client) upload(path string, fields map[string]string, filename string, content []byte) page {
+	c.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	if filename != "" {
+		fw, _ := mw.CreateFormFile("file", filename)
+		_, _ = fw.Write(content)
+	}
+	_ = mw.Close()
+	req, err := http.NewRequest(http.MethodPost, c.base+path+"?_csrf="+url.QueryEscape(c.csrf()), &buf)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.send(req)
+}
+
+// send sends req with this browser's headers and cookies, and keeps the
+// cookies the answer sets or clears.
+func (c *client) send(req *http.Request) page {
+	c.t.Helper()
+	for k, v := range c.header {
+		req.Header[k] = v
 	}
 	for _, ck := range c.cookies {
 		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})

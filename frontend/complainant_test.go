@@ -3,8 +3,6 @@ package frontend_test
 import (
 	"bytes"
 	"context"
-	"mime/multipart"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -285,36 +283,6 @@ func TestComplainantFollowUpSignIn(t *testing.T) {
 	}
 }
 
-// cpMultipart posts a file to path with the client's cookies and CSRF token.
-func cpMultipart(t *testing.T, c *client, path, filename string, content []byte, fields map[string]string) page {
-	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	_ = mw.WriteField("_csrf", c.csrf())
-	for k, v := range fields {
-		_ = mw.WriteField(k, v)
-	}
-	if filename != "" {
-		fw, _ := mw.CreateFormFile("file", filename)
-		_, _ = fw.Write(content)
-	}
-	_ = mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, c.base+path, &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	for _, ck := range c.cookies {
-		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
-	}
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body bytes.Buffer
-	_, _ = body.ReadFrom(resp.Body)
-	return page{Status: resp.StatusCode, Header: resp.Header, Body: body.String()}
-}
-
 // cpDecided files a case through the API, has the reviewer claim and decide
 // it, and offer a remedy bundle (as api/remedies_test.go does); it returns
 // the case and the remedy components' ids.
@@ -444,11 +412,11 @@ func TestComplainantFollowUpActions(t *testing.T) {
 	}
 
 	// Evidence, as a multipart upload.
-	if p := cpMultipart(t, c, "/follow-up/evidence", "", nil, map[string]string{"description": "no file"}); p.Status != 422 ||
+	if p := c.upload("/follow-up/evidence", map[string]string{"description": "no file"}, "", nil); p.Status != 422 ||
 		!strings.Contains(p.Body, `href="#f-evidence-file"`) {
 		t.Errorf("evidence without a file: %d %s", p.Status, p.Body)
 	}
-	p = cpMultipart(t, c, "/follow-up/evidence", "rota.txt", []byte("Week 45: 0 shifts. Week 44: 5 shifts."), map[string]string{"description": "My rota"})
+	p = c.upload("/follow-up/evidence", map[string]string{"description": "My rota"}, "rota.txt", []byte("Week 45: 0 shifts. Week 44: 5 shifts."))
 	if p.Status != 303 || p.Header.Get("Location") != "/follow-up#evidence" {
 		t.Errorf("evidence: %d %s", p.Status, p.Body)
 	}
@@ -458,7 +426,7 @@ func TestComplainantFollowUpActions(t *testing.T) {
 	// A photo is larger than the JSON routes' body limit: the page's upload
 	// gets the evidence limit, as the API's does, with the case's cookie.
 	photo := bytes.Repeat([]byte{0xff, 0xd8, 0xff, 0xe0}, 1<<18) // 1 MiB
-	if p := cpMultipart(t, c, "/follow-up/evidence", "photo.jpg", photo, map[string]string{"description": "The screen"}); p.Status != 303 {
+	if p := c.upload("/follow-up/evidence", map[string]string{"description": "The screen"}, "photo.jpg", photo); p.Status != 303 {
 		t.Errorf("a 1 MiB photo: %d %s", p.Status, p.Body)
 	}
 

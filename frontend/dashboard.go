@@ -66,7 +66,7 @@ func (w *Web) dashboard(c *fiber.Ctx) error {
 		return err
 	}
 	data := &DashboardPage{Systems: systems, Weeks: stats.DashboardWeeks}
-	p := &Page{Data: data, Form: form}
+	p := &Page{Labeler: admLabel, Data: data, Form: form}
 
 	var f fault.Fields
 	q := stats.DashboardQuery{Bucket: form.Get("bucket")}

@@ -27,7 +27,10 @@ type Page struct {
 	// Labels is the message id prefix of the page's field labels in the
 	// error summary: "<Labels>.field.<name>" is looked up before "field.<name>".
 	Labels string
-	Data   any
+	// Labeler, when set, names a field first (a page whose fields are
+	// rows, such as an SLA policy's); "" falls back to the catalogues.
+	Labeler func(p *Page, field string) string
+	Data    any
 }
 
 // FieldMsg is one field's error, translated.
@@ -271,6 +274,11 @@ func formValues(c *fiber.Ctx) (url.Values, error) {
 // FieldLabel is a field's label for the error summary ("<Labels>.field.<name>"
 // or "field.<name>"), or the field's name when the catalogues have none.
 func (p *Page) FieldLabel(field string) string {
+	if p.Labeler != nil {
+		if l := p.Labeler(p, field); l != "" {
+			return l
+		}
+	}
 	if id := p.Labels + ".field." + field; p.Labels != "" && p.Has(id) {
 		return p.T(id)
 	}

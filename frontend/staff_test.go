@@ -1,11 +1,8 @@
 package frontend_test
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -219,7 +216,7 @@ func TestStaffReviewPathFromClaimToRemedy(t *testing.T) {
 
 	// Evidence: uploaded with its hash, downloaded checked.
 	content := []byte("week,hours\n44,32\n45,0\n")
-	r := rita.multipart(path+"/evidence", map[string]string{"source": "deployer", "description": "The rota."}, "rota.csv", content)
+	r := rita.upload(path+"/evidence", map[string]string{"source": "deployer", "description": "The rota."}, "rota.csv", content)
 	redirected(t, "evidence", r, path+"#evidence")
 	sum := sha256.Sum256(content)
 	p = rita.get(path)
@@ -233,7 +230,7 @@ func TestStaffReviewPathFromClaimToRemedy(t *testing.T) {
 		!strings.Contains(dl.Header.Get("Content-Disposition"), "rota.csv") || !strings.Contains(dl.Header.Get("Content-Security-Policy"), "sandbox") {
 		t.Fatalf("download: %d %v %q", dl.Status, dl.Header, dl.Body)
 	}
-	expect(t, "evidence without a file", rita.multipart(path+"/evidence", map[string]string{"source": "deployer"}, "", nil), 422, `href="#f-evidence-file"`)
+	expect(t, "evidence without a file", rita.upload(path+"/evidence", map[string]string{"source": "deployer"}, "", nil), 422, `href="#f-evidence-file"`)
 
 	// The decision: refused without attestation, then a P1 decision waits for a supervisor.
 	decision := url.Values{"outcome": {"overturned"}, "rationale": {"The rota data show the cut followed the sick-leave flag."},
@@ -418,41 +415,4 @@ func TestStaffIncidentsAndPriorityApproval(t *testing.T) {
 	sam.get("/lang/ar?next=/queue")
 	expect(t, "Arabic workspace", sam.get(path), 200, `dir="rtl"`, "سجل القضية")
 	expect(t, "Arabic queue", sam.get("/queue"), 200, `dir="rtl"`, "قائمة الانتظار")
-}
-
-// multipart posts a multipart form with a file, its CSRF token in the
-// action's query as the page's form has it.
-func (c *client) multipart(path string, fields map[string]string, filename string, content []byte) page {
-	c.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range fields {
-		_ = mw.WriteField(k, v)
-	}
-	fw, _ := mw.CreateFormFile("file", filename)
-	_, _ = fw.Write(content)
-	_ = mw.Close()
-	req, err := http.NewRequest(http.MethodPost, c.base+path+"?_csrf="+url.QueryEscape(c.csrf()), &buf)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	for _, ck := range c.cookies {
-		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
-	}
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := hc.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	for _, ck := range resp.Cookies() {
-		if ck.MaxAge < 0 || ck.Value == "" {
-			delete(c.cookies, ck.Name)
-		} else {
-			c.cookies[ck.Name] = ck
-		}
-	}
-	return page{Status: resp.StatusCode, Header: resp.Header, Body: string(raw)}
 }

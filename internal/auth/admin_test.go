@@ -14,18 +14,6 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
-func fieldsOf(err error) []string {
-	e, ok := fault.As(err)
-	if !ok {
-		return nil
-	}
-	var out []string
-	for _, f := range e.Fields {
-		out = append(out, f.Field)
-	}
-	return out
-}
-
 func TestStaffAdministration(t *testing.T) {
 	t.Parallel()
 	gdb, _ := testenv.DB(t)
@@ -42,11 +30,11 @@ func TestStaffAdministration(t *testing.T) {
 	}
 	// The same email: a conflict on email; bad input names each field.
 	if _, err := u.CreateStaff(ctx, NewUser{Email: "ada@example.org", Name: "Other", Role: RoleReviewer,
-		Password: "a long enough password"}); !fault.Is(err, fault.Conflict) || fieldsOf(err)[0] != "email" {
+		Password: "a long enough password"}); !fault.Is(err, fault.Conflict) || fault.FieldNames(err)[0] != "email" {
 		t.Errorf("taken: %v", err)
 	}
 	_, err = u.CreateStaff(ctx, NewUser{Email: "nope", Role: RoleBody, Password: "short", Languages: []string{"English!"}})
-	if got := fieldsOf(err); len(got) != 5 {
+	if got := fault.FieldNames(err); len(got) != 5 {
 		t.Errorf("bad input: %v", got)
 	}
 
@@ -57,7 +45,7 @@ func TestStaffAdministration(t *testing.T) {
 	if _, err := u.SetActive(ctx, admin.ID, false); !fault.Is(err, fault.Conflict) {
 		t.Errorf("deactivate the last admin: %v", err)
 	}
-	if _, err := u.SetRole(ctx, admin.ID, "root"); fieldsOf(err)[0] != "role" {
+	if _, err := u.SetRole(ctx, admin.ID, "root"); fault.FieldNames(err)[0] != "role" {
 		t.Errorf("unknown role: %v", err)
 	}
 	// With a second admin, one may go; Get no longer finds a deactivated user.

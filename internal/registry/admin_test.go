@@ -14,18 +14,6 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
-func fields(err error) []string {
-	e, ok := fault.As(err)
-	if !ok {
-		return nil
-	}
-	var out []string
-	for _, f := range e.Fields {
-		out = append(out, f.Field)
-	}
-	return out
-}
-
 func TestAdminWritesTheRegister(t *testing.T) {
 	t.Parallel()
 	gdb, _ := testenv.DB(t)
@@ -44,12 +32,12 @@ func TestAdminWritesTheRegister(t *testing.T) {
 	}
 	// The same slug again: a conflict naming the slug; nothing written.
 	_, err = r.Create(ctx, in)
-	if e, ok := fault.As(err); !ok || e.Kind != fault.Conflict || !slices.Equal(fields(err), []string{"slug"}) {
+	if e, ok := fault.As(err); !ok || e.Kind != fault.Conflict || !slices.Equal(fault.FieldNames(err), []string{"slug"}) {
 		t.Errorf("duplicate slug: %v", err)
 	}
 	// Bad input names every field.
 	_, err = r.Create(ctx, SystemInput{Slug: "X", DeployedSince: "yesterday"})
-	if got := fields(err); !slices.Equal(got, []string{"deployed_since", "name", "provider", "purpose", "slug"}) {
+	if got := fault.FieldNames(err); !slices.Equal(got, []string{"deployed_since", "name", "provider", "purpose", "slug"}) {
 		t.Errorf("bad input: %v", got)
 	}
 	var n int64
@@ -81,7 +69,7 @@ func TestAdminWritesTheRegister(t *testing.T) {
 	if _, err := r.LiftSuspension(ctx, s.ID, by, "fixed"); !fault.Is(err, fault.Conflict) {
 		t.Errorf("lift without a suspension: %v", err)
 	}
-	if _, err := r.LiftSuspension(ctx, s.ID, by, " "); !slices.Equal(fields(err), []string{"reason"}) {
+	if _, err := r.LiftSuspension(ctx, s.ID, by, " "); !slices.Equal(fault.FieldNames(err), []string{"reason"}) {
 		t.Errorf("lift without a reason: %v", err)
 	}
 	caseID := uuid.New()

@@ -54,6 +54,20 @@ func As(err error) (*Error, bool) {
 	return e, ok
 }
 
+// FieldNames are the fields err names, in its order; nil if it is not a
+// domain error.
+func FieldNames(err error) []string {
+	e, ok := As(err)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(e.Fields))
+	for _, f := range e.Fields {
+		out = append(out, f.Field)
+	}
+	return out
+}
+
 // Is reports whether err is a domain error of kind.
 func Is(err error, kind Kind) bool {
 	e, ok := As(err)
