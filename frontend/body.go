@@ -34,7 +34,7 @@ var referralStatuses = append([]string{escalation.StatusSent}, escalation.BodySt
 
 // ReferralList is the data of /referrals.
 type ReferralList struct {
-	Items    []escalation.PortalSummary
+	Items    []escalation.ReferralSummary
 	Status   string   // the filter, or ""
 	Statuses []string // the filter's choices
 	Next     string   // the next page's URL, or ""
@@ -57,7 +57,7 @@ func (w *Web) referralsPage(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	page, err := w.Escalation.PortalReferrals(c.UserContext(), w.req(c).User.ID, status, cursor, limit)
+	page, err := w.Escalation.Referrals(c.UserContext(), w.req(c).User.ID, status, cursor, limit)
 	if err != nil {
 		return err
 	}

@@ -273,10 +273,18 @@ type ReferralSummary struct {
 	StatusAt     time.Time `json:"status_at"`
 	CreatedAt    time.Time `json:"created_at"`
 	Opened       bool      `json:"opened"`
+	// AISystem is the register's name of the system, when the case names one.
+	AISystem string `json:"ai_system,omitempty"`
+	// AISystemOther is the system as the complainant named it, when it is not
+	// in the register (the dossier carries the same).
+	AISystemOther string `json:"ai_system_other,omitempty"`
+	// Outcome is the body's outcome once it closed the referral.
+	Outcome *string `json:"outcome,omitempty"`
 }
 
 // Referrals lists the referrals to a body's user's body, newest first,
-// optionally of one status, keyset-paginated.
+// optionally of one status, keyset-paginated, with each one's AI system and
+// outcome.
 func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status string, cursor *grievance.Cursor, limit int) (*grievance.Page[ReferralSummary], error) {
 	if status != "" {
 		var f fault.Fields
@@ -284,10 +292,14 @@ func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status stri
 			return nil, f.Err()
 		}
 	}
-	var items []ReferralSummary
+	var rows []struct {
+		ReferralSummary
+		OutcomeEnc []byte
+	}
 	q := `SELECT r.id, c.reference, c.kind, r.source, r.legal_basis, r.consent_scope, r.status, r.status_at, r.created_at,
-	             r.first_opened_at IS NOT NULL AS opened
-	        FROM referrals r JOIN cases c ON c.id = r.case_id
+	             r.first_opened_at IS NOT NULL AS opened, coalesce(a.name, '') AS ai_system,
+	             coalesce(c.ai_system_other, '') AS ai_system_other, r.outcome_enc
+	        FROM referrals r JOIN cases c ON c.id = r.case_id LEFT JOIN ai_systems a ON a.id = c.ai_system_id
 	       WHERE r.body_id = (SELECT body_id FROM users WHERE id = ? AND role = 'body' AND active)
 	         AND (? = '' OR r.status = ?)`
 	args := []any{bodyUser, status, status}
@@ -297,11 +309,21 @@ func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status stri
 	}
 	q += ` ORDER BY r.created_at DESC, r.id DESC LIMIT ?`
 	args = append(args, limit+1)
-	if err := db.Conn(ctx, s.db).Raw(q, args...).Scan(&items).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("escalation: list referrals: %w", err)
 	}
-	for i := range items {
-		items[i].StatusAt, items[i].CreatedAt = items[i].StatusAt.UTC(), items[i].CreatedAt.UTC()
+	items := make([]ReferralSummary, len(rows))
+	for i, r := range rows {
+		it := r.ReferralSummary
+		it.StatusAt, it.CreatedAt = it.StatusAt.UTC(), it.CreatedAt.UTC()
+		if r.OutcomeEnc != nil {
+			o, err := s.keys.OpenString(purposeOutcome(r.ID), r.OutcomeEnc)
+			if err != nil {
+				return nil, fmt.Errorf("escalation: open outcome: %w", err)
+			}
+			it.Outcome = &o
+		}
+		items[i] = it
 	}
 	return grievance.NewPage(items, limit, func(r ReferralSummary) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID }), nil
 }
