@@ -43,16 +43,6 @@ func bodyID(t *testing.T, s *teststack.Stack, slug string) string {
 	return ""
 }
 
-// identified is a valid case filed by a named complainant who chose email.
-func identified() map[string]any {
-	body := teststack.ValidCase()
-	body["anonymous"] = false
-	body["contact"] = map[string]any{"name": "Maria Lopez-Garcia", "email": "maria.lopez@example.net",
-		"phone": "+34 612 345 678", "preferred_channel": "email"}
-	body["description"] = "I am Maria Lopez-Garcia; call me on +34 612 345 678. The scheduler cut my hours to zero after sick leave."
-	return body
-}
-
 // publishedKeys fetches the signing keys from the well-known URL.
 func publishedKeys(t *testing.T, s *teststack.Stack) []escalation.PublicKey {
 	t.Helper()
@@ -111,7 +101,7 @@ func verifyHeader(t *testing.T, keys []escalation.PublicKey, r *teststack.Respon
 func TestComplainantEscalatesWithIdentityWithheld(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{Worker: true})
-	f := s.File(identified())
+	f := s.File(teststack.NamedCase())
 	me := s.ComplainantToken(f)
 	dpa := bodyID(t, s, "demo-dpa")
 
@@ -266,7 +256,7 @@ func TestComplainantEscalatesWithIdentityWithheld(t *testing.T) {
 func TestStaffReferralAndIdentityDisclosure(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{Worker: true})
-	f := s.File(identified())
+	f := s.File(teststack.NamedCase())
 	me := s.ComplainantToken(f)
 	sam, ada := s.Login("supervisor@example.org"), s.Login("admin@example.org")
 	msa := bodyID(t, s, "demo-msa")
@@ -367,7 +357,7 @@ func TestMissedStatutoryDeadlineOpensEscalation(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	s.Core.Config.SweepEvery = 50 * time.Millisecond
-	f := s.File(identified())
+	f := s.File(teststack.NamedCase())
 	if err := s.Core.DB.Exec(`UPDATE cases SET submitted_at = submitted_at - interval '40 days' WHERE id = ?`, f.ID).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -503,7 +493,7 @@ func TestBodyWebhookSurvivesDowntime(t *testing.T) {
 		t.Fatalf("a body user: %d %s", r.Status, r.Body)
 	}
 	ines := s.Login("ines@igualdad.example")
-	f := s.File(identified())
+	f := s.File(teststack.NamedCase())
 	r = s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/escalations", Token: sam, Body: map[string]any{
 		"body_id": b["id"], "consent_scope": "anonymous", "reason": "Discrimination by an automated scheduler.",
 		"legal_basis": "Ley 15/2022 art. 40"}})

@@ -28,22 +28,11 @@ func refBody(t *testing.T, s *teststack.Stack, slug string) string {
 	return ""
 }
 
-// refNamedCase is a case filed by a named complainant who writes their
-// name and phone number into the description.
-func refNamedCase() map[string]any {
-	body := teststack.ValidCase()
-	body["anonymous"] = false
-	body["contact"] = map[string]any{"name": "Maria Lopez-Garcia", "email": "maria.lopez@example.net",
-		"phone": "+34 612 345 678", "preferred_channel": "email"}
-	body["description"] = "I am Maria Lopez-Garcia; call me on +34 612 345 678. The scheduler cut my hours to zero after sick leave."
-	return body
-}
-
-// refEscalate files refNamedCase and has the complainant ask for a referral
+// refEscalate files teststack.NamedCase and has the complainant ask for a referral
 // to the body with consent; it returns the case and the referral's id.
 func refEscalate(t *testing.T, s *teststack.Stack, slug, consent string) (teststack.Filed, string) {
 	t.Helper()
-	f := s.File(refNamedCase())
+	f := s.File(teststack.NamedCase())
 	r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/complainant/case/escalations", Token: s.ComplainantToken(f),
 		Body: map[string]any{"body_id": refBody(t, s, slug), "consent_scope": consent,
 			"reason": "Maria Lopez-Garcia wants the authority to look at this."}})

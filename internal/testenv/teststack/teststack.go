@@ -237,6 +237,18 @@ func ValidCase() map[string]any {
 	}
 }
 
+// NamedCase returns a valid intake body of a named complainant who chose
+// email and wrote their name and phone number into the description (what
+// redaction must mask).
+func NamedCase() map[string]any {
+	body := ValidCase()
+	body["anonymous"] = false
+	body["contact"] = map[string]any{"name": "Maria Lopez-Garcia", "email": "maria.lopez@example.net",
+		"phone": "+34 612 345 678", "preferred_channel": "email"}
+	body["description"] = "I am Maria Lopez-Garcia; call me on +34 612 345 678. The scheduler cut my hours to zero after sick leave."
+	return body
+}
+
 // Decision returns a valid decision body for outcome; callers change what they test.
 func Decision(outcome string) map[string]any {
 	return map[string]any{
