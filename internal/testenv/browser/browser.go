@@ -13,8 +13,9 @@
 // Axe runs axe-core on the page and fails the test on any violation;
 // Screenshot saves a full-page PNG under the artifact folder.
 //
-// Serve the application at http://localhost:PORT, not 127.0.0.1: Chromium
-// treats localhost as a secure context and so keeps Secure cookies over HTTP.
+// Chromium treats http://localhost and http://127.0.0.1 as secure contexts,
+// so it keeps Secure cookies over plain HTTP on them (the pages' tests sign
+// in at both).
 //
 // Chromium is never downloaded: the tests need /usr/bin/chromium (Debian's
 // chromium package; REDRESS_CHROMIUM names another binary) and npm, and fail,
