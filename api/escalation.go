@@ -91,12 +91,12 @@ func (a *API) addBodyUser(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	// Only a new address, or one of this body's users: never a staff account, or another body's.
-	if err := a.Escalation.CheckNewUser(c.UserContext(), id, req.Email); err != nil {
+	if _, err := a.Escalation.Body(c.UserContext(), id); err != nil {
 		return err
 	}
-	u, err := a.Users.Upsert(c.UserContext(), auth.NewUser{Email: req.Email, Name: strings.TrimSpace(req.Name),
-		Role: auth.RoleBody, Password: req.Password, Languages: req.Languages, BodyID: &id})
+	// Only a new address, or one of this body's users: never a staff account, or another body's.
+	u, err := a.Users.AddBodyUser(c.UserContext(), auth.NewUser{Email: req.Email, Name: strings.TrimSpace(req.Name),
+		Password: req.Password, Languages: req.Languages, BodyID: &id})
 	if err != nil {
 		return err
 	}

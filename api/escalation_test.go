@@ -484,6 +484,11 @@ func TestBodyWebhookSurvivesDowntime(t *testing.T) {
 			t.Errorf("adding %s to a body: %d %s", taken, r.Status, r.Body)
 		}
 	}
+	var kept struct{ Role, Body string }
+	if err := s.Core.DB.Raw(`SELECT role, coalesce(body_id::text, '') AS body FROM users WHERE email = 'reviewer@example.org'`).
+		Scan(&kept).Error; err != nil || kept.Role != "reviewer" || kept.Body != "" {
+		t.Errorf("a refused portal user changed the staff account: %+v %v", kept, err)
+	}
 	if r := s.Do(req{Method: "POST", Path: users, Token: ada, Body: map[string]any{"email": "ines@igualdad.example",
 		"name": "Inés", "password": "short"}}); r.Status != 422 || !strings.Contains(string(r.Body), `"field":"password"`) {
 		t.Errorf("a short password: %d %s", r.Status, r.Body)

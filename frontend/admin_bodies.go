@@ -183,15 +183,8 @@ func (w *Web) admBodyAddUser(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return w.formError(c, prefixed(err), "admin/body", "adm.b.edit_title", p)
 	}
-	if err := w.Escalation.CheckNewUser(c.UserContext(), b.ID, form.Get("user.email")); err != nil {
-		if e, ok := fault.As(err); ok && e.Code == "email_taken" {
-			err = &fault.Error{Kind: fault.Conflict, Code: e.Code, Message: e.Message,
-				Fields: []fault.FieldError{{Field: "email", Code: "taken", Message: e.Message}}}
-		}
-		return w.formError(c, prefixed(err), "admin/body", "adm.b.edit_title", p)
-	}
-	if _, err := w.Users.Upsert(c.UserContext(), auth.NewUser{Email: form.Get("user.email"), Name: name,
-		Role: auth.RoleBody, Password: password, Languages: splitList(form.Get("user.languages")), BodyID: &b.ID}); err != nil {
+	if _, err := w.Users.AddBodyUser(c.UserContext(), auth.NewUser{Email: form.Get("user.email"), Name: name,
+		Password: password, Languages: splitList(form.Get("user.languages")), BodyID: &b.ID}); err != nil {
 		return w.formError(c, prefixed(err), "admin/body", "adm.b.edit_title", p)
 	}
 	return w.seeOther(c, "/admin/bodies/"+b.ID.String(), "adm.b.user_added")

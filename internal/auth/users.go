@@ -86,6 +86,66 @@ type NewUser struct {
 
 // Upsert adds a user, or updates the name, role and password of an existing one with that email.
 func (u *Users) Upsert(ctx context.Context, in NewUser) (*User, error) {
+	user, err := in.user()
+	if err != nil {
+		return nil, err
+	}
+	err = db.Conn(ctx, u.db).Raw(`
+		INSERT INTO users (email, name, role, password_hash, languages, skills, active, body_id)
+		VALUES (?, ?, ?, ?, ?, ?, true, ?)
+		ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role,
+			password_hash = EXCLUDED.password_hash, languages = EXCLUDED.languages,
+			skills = EXCLUDED.skills, active = true, body_id = EXCLUDED.body_id, updated_at = now()
+		RETURNING id, created_at, updated_at`,
+		user.Email, user.Name, user.Role, user.PasswordHash, user.Languages, user.Skills, user.BodyID).
+		Row().Scan(&user.ID, &user.CreatedAt, &user.UpdatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("auth: upsert user: %w", err)
+	}
+	return user, nil
+}
+
+// ErrEmailTaken is an address that belongs to another account.
+var ErrEmailTaken = &fault.Error{Kind: fault.Conflict, Code: "email_taken",
+	Message: "That address belongs to another account; a body's user needs an address of their own.",
+	Fields:  []fault.FieldError{{Field: "email", Code: "taken", Message: "belongs to another account"}}}
+
+// AddBodyUser adds a portal user of an independent body (in.BodyID), or
+// updates one of that same body's users with that address. In one statement,
+// so no account of staff or of another body is ever taken over, even by a
+// race: such an address is ErrEmailTaken.
+func (u *Users) AddBodyUser(ctx context.Context, in NewUser) (*User, error) {
+	in.Role = RoleBody
+	user, err := in.user()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Conn(ctx, u.db).Raw(`
+		INSERT INTO users (email, name, role, password_hash, languages, skills, active, body_id)
+		VALUES (?, ?, 'body', ?, ?, ?, true, ?)
+		ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, password_hash = EXCLUDED.password_hash,
+			languages = EXCLUDED.languages, active = true, updated_at = now()
+		 WHERE users.role = 'body' AND users.body_id = EXCLUDED.body_id
+		RETURNING id, created_at, updated_at`,
+		user.Email, user.Name, user.PasswordHash, user.Languages, user.Skills, user.BodyID).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("auth: add body user: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("auth: add body user: %w", err)
+		}
+		return nil, ErrEmailTaken
+	}
+	if err := rows.Scan(&user.ID, &user.CreatedAt, &user.UpdatedAt); err != nil {
+		return nil, fmt.Errorf("auth: add body user: %w", err)
+	}
+	return user, nil
+}
+
+// user checks in and makes the account it describes, its password hashed.
+func (in NewUser) user() (*User, error) {
 	var f fault.Fields
 	email := strings.ToLower(strings.TrimSpace(in.Email))
 	if !strings.Contains(email, "@") {
@@ -107,21 +167,8 @@ func (u *Users) Upsert(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	user := User{Email: email, Name: in.Name, Role: in.Role, PasswordHash: hash,
-		Languages: in.Languages, Skills: in.Skills, Active: true, BodyID: in.BodyID}
-	err = db.Conn(ctx, u.db).Raw(`
-		INSERT INTO users (email, name, role, password_hash, languages, skills, active, body_id)
-		VALUES (?, ?, ?, ?, ?, ?, true, ?)
-		ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role,
-			password_hash = EXCLUDED.password_hash, languages = EXCLUDED.languages,
-			skills = EXCLUDED.skills, active = true, body_id = EXCLUDED.body_id, updated_at = now()
-		RETURNING id, created_at, updated_at`,
-		user.Email, user.Name, user.Role, user.PasswordHash, user.Languages, user.Skills, user.BodyID).
-		Row().Scan(&user.ID, &user.CreatedAt, &user.UpdatedAt)
-	if err != nil {
-		return nil, fmt.Errorf("auth: upsert user: %w", err)
-	}
-	return &user, nil
+	return &User{Email: email, Name: in.Name, Role: in.Role, PasswordHash: hash,
+		Languages: in.Languages, Skills: in.Skills, Active: true, BodyID: in.BodyID}, nil
 }
 
 func validRole(r string) bool {

@@ -317,23 +317,3 @@ func (s *Service) bodyFor(ctx context.Context, typ, jurisdiction string) (*Body,
 	return &all[0], nil
 }
 
-// CheckNewUser refuses to make email a user of body when it is already the
-// address of a staff account or of another body's user: adding a portal
-// user never takes over an account.
-func (s *Service) CheckNewUser(ctx context.Context, bodyID uuid.UUID, email string) error {
-	if _, err := s.Body(ctx, bodyID); err != nil {
-		return err
-	}
-	var u []struct {
-		Role   string
-		BodyID *uuid.UUID
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT role, body_id FROM users WHERE email = ?`,
-		strings.ToLower(strings.TrimSpace(email))).Scan(&u).Error; err != nil {
-		return fmt.Errorf("escalation: user: %w", err)
-	}
-	if len(u) > 0 && (u[0].BodyID == nil || *u[0].BodyID != bodyID) {
-		return fault.New(fault.Conflict, "email_taken", "That address belongs to another account; a body's user needs an address of their own.")
-	}
-	return nil
-}
