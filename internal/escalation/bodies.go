@@ -316,4 +316,3 @@ func (s *Service) bodyFor(ctx context.Context, typ, jurisdiction string) (*Body,
 	}
 	return &all[0], nil
 }
-
