@@ -119,9 +119,14 @@ func TestRefPortalShowsTheReferralWithoutTheIdentity(t *testing.T) {
 	if list.Status != 200 {
 		t.Fatalf("GET /referrals: %d %s", list.Status, list.Body)
 	}
+	// The complainant's own words for the system stay out of the list
+	// without identity consent; the referral shows them masked.
+	if strings.Contains(list.Body, "The scheduling app at my warehouse") {
+		t.Error("the list shows the complainant's words for the system without consent")
+	}
 	for _, want := range []string{`href="/referrals/` + id + `"`, f.Reference, "Sent, not yet received", "Identity withheld",
 		"you see the case but not who the complainant is", "The complainant asked for it",
-		"The scheduling app at my warehouse", "Not opened yet", `<caption id="ref-list-caption">`} {
+		"Named by the complainant: open the referral to read it, masked", "Not opened yet", `<caption id="ref-list-caption">`} {
 		if !strings.Contains(list.Body, want) {
 			t.Errorf("the list lacks %q", want)
 		}

@@ -276,7 +276,8 @@ type ReferralSummary struct {
 	// AISystem is the register's name of the system, when the case names one.
 	AISystem string `json:"ai_system,omitempty"`
 	// AISystemOther is the system as the complainant named it, when it is not
-	// in the register (the dossier carries the same).
+	// in the register, and only when they shared their identity: without
+	// that consent their words are read in the (masked) dossier.
 	AISystemOther string `json:"ai_system_other,omitempty"`
 	// Outcome is the body's outcome once it closed the referral.
 	Outcome *string `json:"outcome,omitempty"`
@@ -298,7 +299,8 @@ func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status stri
 	}
 	q := `SELECT r.id, c.reference, c.kind, r.source, r.legal_basis, r.consent_scope, r.status, r.status_at, r.created_at,
 	             r.first_opened_at IS NOT NULL AS opened, coalesce(a.name, '') AS ai_system,
-	             coalesce(c.ai_system_other, '') AS ai_system_other, r.outcome_enc
+	             CASE WHEN r.consent_scope = 'identity_shared' THEN coalesce(c.ai_system_other, '') ELSE '' END AS ai_system_other,
+	             r.outcome_enc
 	        FROM referrals r JOIN cases c ON c.id = r.case_id LEFT JOIN ai_systems a ON a.id = c.ai_system_id
 	       WHERE r.body_id = (SELECT body_id FROM users WHERE id = ? AND role = 'body' AND active)
 	         AND (? = '' OR r.status = ?)`

@@ -65,6 +65,7 @@ func Redact(d *Dossier, scope string) {
 	mask("classification.scale_rationale", d.Classification.ScaleRationale)
 	mask("classification.scope_rationale", d.Classification.ScopeRationale)
 	mask("classification.irremediability_rationale", d.Classification.IrremediabilityRationale)
+	mask("contested_decision.ai_system_other", d.Contested.SystemOther)
 	mask("contested_decision.decision_reference", d.Contested.DecisionReference)
 	mask("contested_decision.output", d.Contested.Output)
 	mask("contested_decision.oversight_detail", d.Contested.OversightDetail)

@@ -8,10 +8,11 @@ import (
 
 func dossierOf(description string) *Dossier {
 	ref, out, inputs := "CR-2026-0042", "declined", []string{"income: 1,200 EUR"}
+	other := "the app Maria Lopez-Garcia's manager uses"
 	name, desc := "payslip-lopez.pdf", "Maria's payslip"
 	return &Dossier{
 		Case:        CaseFacts{Description: description},
-		Contested:   ContestedDecision{DecisionReference: &ref, Output: &out, Inputs: inputs},
+		Contested:   ContestedDecision{SystemOther: &other, DecisionReference: &ref, Output: &out, Inputs: inputs},
 		Handling:    HandlingFacts{Messages: []MessageFact{{Author: "complainant", Body: "Regards, Maria"}}},
 		Evidence:    []EvidenceFact{{SHA256: strings.Repeat("a", 64), Filename: &name, Description: &desc}},
 		Complainant: &ComplainantFacts{Name: "Maria Lopez-Garcia", Email: "maria.lopez@example.net", Phone: "+34 612 345 678"},
@@ -56,8 +57,9 @@ func TestRedactByConsent(t *testing.T) {
 		withheld.Evidence[0].Description != nil {
 		t.Errorf("identity_withheld kept an identity: %+v", withheld)
 	}
-	if withheld.Case.Description != "[withheld] here, call [withheld]." || withheld.Handling.Messages[0].Body != "Regards, [withheld]" {
-		t.Errorf("not masked: %q / %q", withheld.Case.Description, withheld.Handling.Messages[0].Body)
+	if withheld.Case.Description != "[withheld] here, call [withheld]." || withheld.Handling.Messages[0].Body != "Regards, [withheld]" ||
+		*withheld.Contested.SystemOther != "the app [withheld]'s manager uses" {
+		t.Errorf("not masked: %q / %q / %q", withheld.Case.Description, withheld.Handling.Messages[0].Body, *withheld.Contested.SystemOther)
 	}
 	if withheld.Contested.Output == nil || len(withheld.Contested.Inputs) != 1 {
 		t.Error("identity_withheld dropped the AI decision's output")
@@ -82,6 +84,9 @@ func TestRedactByConsent(t *testing.T) {
 	Redact(anon, Anonymous)
 	if anon.Contested.Output != nil || anon.Contested.Inputs != nil || anon.Handling.Messages[0].Body != Masked {
 		t.Errorf("anonymous kept the AI decision or the words of a message: %+v", anon)
+	}
+	if logged(anon, "complainant.name", "withheld") == nil || logged(anon, "contested_decision.ai_system_other", "masked") == nil {
+		t.Errorf("the anonymous log lacks the name or the system's mask: %+v", anon.Redactions)
 	}
 	seen := map[string]bool{}
 	for _, r := range anon.Redactions {
