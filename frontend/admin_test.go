@@ -59,7 +59,7 @@ func TestAdminPagesAreForAdminsOnly(t *testing.T) {
 	policy := idOf(t, s, `SELECT id::text FROM sla_policies WHERE is_default`)
 	body := idOf(t, s, `SELECT id::text FROM bodies WHERE slug = 'demo-dpa'`)
 	pages := map[string]string{
-		"/admin": "Administration", "/admin/ai-systems": "TalentSift hiring screener",
+		"/admin": "<h1>Administration</h1>", "/admin/ai-systems": "TalentSift hiring screener",
 		"/admin/ai-systems/new": "Add an AI system", "/admin/ai-systems/" + system: "Alerts on repeated complaints",
 		"/admin/queues": "General review", "/admin/queues/" + queue: "Auto-assignment",
 		"/admin/routing-rules": "Every case", "/admin/routing-rules/new": "Where matching cases go",
@@ -68,7 +68,7 @@ func TestAdminPagesAreForAdminsOnly(t *testing.T) {
 		"/admin/sla/calendars/" + calendar: "09:00-17:00", "/admin/sla/policies/new": "Deadlines per priority",
 		"/admin/sla/policies/" + policy: "GDPR art. 12(3)",
 		"/admin/bodies":                 "Data Protection Authority (demo)", "/admin/bodies/new": "Add an independent body",
-		"/admin/bodies/" + body: "Regina Regulator", "/admin/users": "Ada Admin", "/admin/users/new": "Initial password",
+		"/admin/bodies/" + body: "Regina Regulator", "/admin/users": "Rita Reviewer", "/admin/users/new": "Initial password",
 	}
 	admin := signedIn(t, s, "admin@example.org")
 	supervisor := signedIn(t, s, "supervisor@example.org")

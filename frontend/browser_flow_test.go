@@ -126,14 +126,18 @@ func TestBrowserComplaintToReferral(t *testing.T) {
 	// The complainant accepts the offer and escalates, identity withheld.
 	visit(t, me, base, "/follow-up", http.StatusOK, "follow-up, offer")
 	browser.Check(t, me, `form[action^="/follow-up/remedies/"] input[name=accept][value=true]`)
-	browser.Click(t, me, `form[action^="/follow-up/remedies/"] button[type=submit]`)
+	if got := browser.Click(t, me, `form[action^="/follow-up/remedies/"] button[type=submit]`); got != http.StatusOK {
+		t.Fatalf("accepting the offer: %d", got)
+	}
 	if countOf(t, s, remediesIn, caseID, "accepted") != 1 {
 		t.Fatalf("the offer was not accepted")
 	}
 	browser.Select(t, me, `#f-escalation-body-id`, dpa)
 	browser.Check(t, me, `input[name=consent_scope][value=identity_withheld]`)
 	browser.Fill(t, me, `#f-escalation-reason`, "I want the data protection authority to look at how my data were used.")
-	browser.Click(t, me, `form[action="/follow-up/escalations"] button[type=submit]`)
+	if got := browser.Click(t, me, `form[action="/follow-up/escalations"] button[type=submit]`); got != http.StatusOK {
+		t.Fatalf("escalating: %d", got)
+	}
 	audit(t, me, "follow-up, escalated")
 	browser.Screenshot(t, me, "follow-up")
 	var referral string

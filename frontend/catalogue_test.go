@@ -23,7 +23,11 @@ func TestCataloguesAreComplete(t *testing.T) {
 	for _, id := range cat.keys["en"] {
 		en[id] = true
 	}
-	for name, ids := range usedMessageIDs(t) {
+	used := usedMessageIDs(t)
+	if n := len(used); n < 20 {
+		t.Fatalf("found message ids in only %d files: the scan is broken", n)
+	}
+	for name, ids := range used {
 		for _, id := range ids {
 			if !en[id] {
 				t.Errorf("%s uses message %q, which no catalogue has", name, id)

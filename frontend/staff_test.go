@@ -71,9 +71,7 @@ func redirected(t *testing.T, what string, p page, where string) {
 
 func caseStatus(t *testing.T, s *teststack.Stack, id string) string {
 	t.Helper()
-	var st string
-	s.Core.DB.Raw(`SELECT status FROM cases WHERE id = ?`, id).Scan(&st)
-	return st
+	return idOf(t, s, `SELECT status FROM cases WHERE id = ?`, id)
 }
 
 // apiCase is the case as the JSON API shows it to staff.
@@ -343,8 +341,10 @@ func TestStaffReferralsAndListFilters(t *testing.T) {
 	p = sam.get(path)
 	expect(t, "referral shown", p, 200, "The case is referred", "Identity withheld", "GDPR art. 77", "/dossier.pdf")
 	var status, rid string
-	s.Core.DB.Raw(`SELECT status, id::text FROM referrals WHERE case_id = ?`, a.ID).Row().Scan(&status, &rid)
-	if !strings.Contains(p.Body, ">"+map[string]string{"sent": "Sent", "received": "Received"}[status]+"</span>") {
+	if err := s.Core.DB.Raw(`SELECT status, id::text FROM referrals WHERE case_id = ?`, a.ID).Row().Scan(&status, &rid); err != nil {
+		t.Fatal(err)
+	}
+	if word, ok := map[string]string{"sent": "Sent", "received": "Received"}[status]; !ok || !strings.Contains(p.Body, ">"+word+"</span>") {
 		t.Errorf("the referral's status %s is not shown", status)
 	}
 	d := sam.get(path + "/referrals/" + rid + "/dossier")
@@ -406,10 +406,8 @@ func TestStaffIncidentsAndPriorityApproval(t *testing.T) {
 	}
 	expect(t, "release another's case", rita.post(path+"/release", url.Values{}), 409, "That could not be done")
 	redirected(t, "supervisor releases", sam.post(path+"/release", url.Values{}), path+"#actions")
-	var holder *string
-	s.Core.DB.Raw(`SELECT assignee_id::text FROM cases WHERE id = ?`, f.ID).Scan(&holder)
-	if holder != nil {
-		t.Fatalf("still held by %s", *holder)
+	if n := countOf(t, s, `SELECT count(*) FROM cases WHERE id = ? AND assignee_id IS NULL`, f.ID); n != 1 {
+		t.Fatal("the released case is still held")
 	}
 	// Arabic: right to left, every message there.
 	sam.get("/lang/ar?next=/queue")

@@ -409,7 +409,7 @@ func TestRenderPDFEmpty(t *testing.T) {
 		"Identity and contact details withheld (consent: anonymous)",
 		"The AI system is not in the organisation's register.", "A chatbot",
 		"No reviewer has recorded the AI decision.",
-		"withheld", // evidence file name and description
+		"\nFilename\nwithheld\n", "\nDescription\nwithheld\n", // the evidence file's name and description
 		testSHA,
 	} {
 		if !strings.Contains(text, want) {

@@ -53,7 +53,7 @@ func TestAdminWritesTheRegister(t *testing.T) {
 	if err != nil || s.Version != "3.0" || s.Active {
 		t.Fatalf("update: %+v %v", s, err)
 	}
-	if pub, _ := r.List(ctx, "", uuid.Nil, 10); len(pub) != 0 {
+	if pub, err := r.List(ctx, "", uuid.Nil, 10); err != nil || len(pub) != 0 {
 		t.Errorf("inactive system listed publicly: %+v", pub)
 	}
 	if all, _ := r.All(ctx); len(all) != 1 || all[0].ID != s.ID {
