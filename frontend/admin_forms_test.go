@@ -203,7 +203,8 @@ func TestAdminSLAForms(t *testing.T) {
 	}
 	bad.Set("tiers.P1[2].amount", "")
 	bad.Set("warn_fractions", "0.9, x")
-	wantInvalid(t, "bad policy", c.post("/admin/sla/policies", bad), "f-tiers-P1-2-amount", "f-warn-fractions")
+	bad["statutory"] = []string{"eu_whistleblowing_ack", "no_such_law"}
+	wantInvalid(t, "bad policy", c.post("/admin/sla/policies", bad), "f-tiers-P1-2-amount", "f-warn-fractions", "f-statutory")
 	// Bad for the service: the same clock twice in one tier names that row.
 	bad = url.Values{}
 	for k, v := range pol {
@@ -331,6 +332,10 @@ func TestAdminUserFormsAndTheLastAdmin(t *testing.T) {
 	reviewer := signedIn(t, s, "reviewer@example.org")
 	if p := reviewer.get("/dashboard"); p.Status != 403 {
 		t.Fatalf("the reviewer is not signed in: %d", p.Status)
+	}
+	if p := noorClient.post("/admin/users/"+rev+"/active", url.Values{}); p.Status != 422 || !strings.Contains(p.Body, `href="#f-active"`) ||
+		countOf(t, s, `SELECT count(*) FROM users WHERE id = ? AND active`, rev) != 1 {
+		t.Fatalf("a form without active: %d", p.Status)
 	}
 	wantRedirect(t, "deactivate", noorClient.post("/admin/users/"+rev+"/active", url.Values{"active": {"false"}}), "/admin/users")
 	if p := reviewer.get("/dashboard"); p.Status != 303 || !strings.HasPrefix(p.Header.Get("Location"), "/login") {

@@ -390,11 +390,12 @@ func policyInput(form url.Values, choices []sla.StatutoryLimit, f *fault.Fields)
 	}
 	in.Statutory = []sla.StatutoryLimit{}
 	for _, code := range form["statutory"] {
-		for _, s := range choices {
-			if s.Code == code {
-				in.Statutory = append(in.Statutory, s)
-			}
+		i := slices.IndexFunc(choices, func(s sla.StatutoryLimit) bool { return s.Code == code })
+		if i < 0 {
+			f.Addf("statutory", "invalid", "has no statutory deadline %q", code)
+			continue
 		}
+		in.Statutory = append(in.Statutory, choices[i])
 	}
 	in.WarnFractions = []float64{}
 	for _, v := range splitList(form.Get("warn_fractions")) {

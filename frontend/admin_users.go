@@ -2,11 +2,12 @@ package frontend
 
 import (
 	"net/url"
-	"strings"
+	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/platform/fault"
 )
 
 // AdmUserPage is the staff list, or the new-user form.
@@ -97,8 +98,15 @@ func (w *Web) admUserActive(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	active := strings.EqualFold(form.Get("active"), "true")
-	if _, err := w.Users.SetActive(c.UserContext(), id, active); err != nil {
+	active, err := strconv.ParseBool(form.Get("active"))
+	if err == nil {
+		_, err = w.Users.SetActive(c.UserContext(), id, active)
+	} else {
+		var f fault.Fields
+		f.Add("active", "invalid", "must be true or false")
+		err = f.Err()
+	}
+	if err != nil {
 		p, perr := w.usersPage(c, url.Values{})
 		if perr != nil {
 			return perr
