@@ -3,6 +3,7 @@ package api
 import (
 	"testing"
 
+	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -16,7 +17,7 @@ func FuzzEvidenceForm(f *testing.F) {
 	f.Add("\"a b\"", []byte("--a b\r\n\r\n--a b--"))
 	f.Fuzz(func(t *testing.T, boundary string, body []byte) {
 		for _, complainant := range []bool{false, true} {
-			in, err := parseEvidenceForm("multipart/form-data; boundary="+boundary, "", body, complainant)
+			in, err := grievance.ParseEvidenceForm("multipart/form-data; boundary="+boundary, "", body, complainant)
 			if err != nil {
 				fe, ok := fault.As(err)
 				if !ok || kindStatus[fe.Kind] < 400 || kindStatus[fe.Kind] >= 500 {

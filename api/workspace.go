@@ -1,13 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"errors"
-	"io"
-	"mime"
-	"mime/multipart"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -16,7 +10,6 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/download"
-	"github.com/redresshq/redress/internal/platform/fault"
 )
 
 // The review workspace: the AI decision record, points of view and evidence.
@@ -160,104 +153,8 @@ func (a *API) complainantEvidenceList(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"items": items})
 }
 
-const (
-	maxFormParts = 8        // file, description, source and some slack
-	maxFormField = 16 << 10 // a text part: a 2000-character description in any script fits
-)
-
-var errNotMultipart = fault.New(fault.Unsupported, "unsupported_media_type",
-	"Send evidence as multipart/form-data, the file in a part named file.")
-
 // readEvidenceForm reads an evidence upload from the request's raw body
 // (c.Body() would decode a Content-Encoding).
 func readEvidenceForm(c *fiber.Ctx, complainant bool) (grievance.EvidenceInput, error) {
-	return parseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding), c.Request().Body(), complainant)
-}
-
-// parseEvidenceForm reads a multipart/form-data upload part by part,
-// hashing the file as it is read. Parts: file (required), description, and
-// source (staff only; a complainant may send only complainant). Unknown and
-// repeated parts are refused by name. The file's own Content-Type is
-// ignored: the type is sniffed from its bytes.
-func parseEvidenceForm(contentType, contentEncoding string, body []byte, complainant bool) (grievance.EvidenceInput, error) {
-	var in grievance.EvidenceInput
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil || mt != fiber.MIMEMultipartForm || params["boundary"] == "" {
-		return in, errNotMultipart
-	}
-	if enc := strings.TrimSpace(contentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
-		return in, fault.New(fault.Unsupported, "unsupported_content_encoding",
-			"Send evidence without Content-Encoding; the file is kept exactly as sent.")
-	}
-	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-	var f fault.Fields
-	seen := map[string]bool{}
-	malformed := func(err error) error {
-		return fault.New(fault.Malformed, "malformed_multipart",
-			"The body is not a readable multipart/form-data body ("+clipText(err.Error(), 120)+").")
-	}
-	for n := 0; ; n++ {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return in, malformed(err)
-		}
-		if n == maxFormParts {
-			return in, fault.New(fault.Malformed, "malformed_multipart", "The body has too many parts: send file, description and source.")
-		}
-		name := p.FormName()
-		if name == "" {
-			return in, fault.New(fault.Malformed, "malformed_multipart",
-				"Every part needs Content-Disposition: form-data with a name (file, description, source).")
-		}
-		name = strings.Clone(name)
-		if seen[name] {
-			f.Add(name, "duplicate", "is given more than once")
-			continue
-		}
-		seen[name] = true
-		switch name {
-		case "file":
-			in.Filename = p.FileName()
-			if in.File, err = grievance.ReadEvidence(p); err != nil {
-				return in, err
-			}
-		case "description", "source":
-			v, err := io.ReadAll(io.LimitReader(p, maxFormField+1))
-			if err != nil {
-				return in, malformed(err)
-			}
-			if len(v) > maxFormField {
-				f.Add(name, "too_long", "is far longer than allowed")
-				continue
-			}
-			if name == "description" {
-				in.Description = string(v)
-			} else {
-				in.Source = strings.TrimSpace(string(v))
-			}
-		default:
-			f.Add(clipText(name, 60), "unknown_field", "is not a field of this request: send file, description and source")
-		}
-	}
-	if complainant {
-		if in.Source != "" && in.Source != "complainant" {
-			f.Add("source", "invalid", "evidence you add is always source complainant")
-		}
-		in.Source = "complainant"
-	}
-	return in, f.Err()
-}
-
-// clipText cuts s to at most n bytes on a rune boundary.
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding), c.Request().Body(), complainant)
 }

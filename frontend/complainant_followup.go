@@ -245,11 +245,10 @@ func (w *Web) followUpFeedback(c *fiber.Ctx) error {
 // its CSRF token in the action's query, so the body is read part by part
 // here, hashed as it goes, and never spilled to disk.
 func (w *Web) followUpEvidence(c *fiber.Ctx) error {
-	in, err := cwEvidenceForm(c.Get(fiber.HeaderContentType), c.Request().Body())
+	in, err := grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding), c.Request().Body(), true)
 	if err != nil {
 		return w.actionError(c, err, "evidence")
 	}
-	in.Source = "complainant"
 	if _, err := w.Grievance.AddEvidence(c.UserContext(), *w.req(c).CaseID, grievance.Author{Kind: audit.ActorComplainant},
 		false, in); err != nil {
 		return w.actionError(c, err, "evidence")
