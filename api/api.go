@@ -49,6 +49,9 @@ type Deps struct {
 	BodyLimit           int
 	// Checks are run by /readyz (Postgres, NATS); each names itself.
 	Checks map[string]func(context.Context) error
+	// SignInThrottle limits sign-ins per account; shared with the pages'
+	// sign-in form (nil: a throttle of the API's own).
+	SignInThrottle fiber.Handler
 	// Uploads are the pages' upload routes, which get the evidence body
 	// limit as the API's own do (see bodylimit.go).
 	Uploads []Upload
@@ -101,7 +104,10 @@ func New(d Deps) *fiber.App {
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{})))
 	app.Get("/api/openapi.yaml", a.openapi)
 
-	a.signInThrottle = middleware.SignInThrottle(10, 5*time.Minute)
+	a.signInThrottle = d.SignInThrottle
+	if a.signInThrottle == nil {
+		a.signInThrottle = middleware.SignInThrottle(10, 5*time.Minute)
+	}
 	lookup := func(c *fiber.Ctx, id uuid.UUID) (*auth.User, error) { return d.Users.Get(c.UserContext(), id) }
 	for _, r := range a.routes() {
 		var chain []fiber.Handler

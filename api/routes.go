@@ -24,12 +24,12 @@ type route struct {
 }
 
 var (
-	caseWorkers = []string{auth.RoleReviewer, auth.RoleSupervisor, auth.RoleAdmin}
-	anyStaff    = []string{auth.RoleReviewer, auth.RoleSupervisor, auth.RoleAdmin, auth.RoleBody}
-	claimers    = []string{auth.RoleReviewer, auth.RoleSupervisor}
-	supervisors = []string{auth.RoleSupervisor, auth.RoleAdmin}
-	admins      = []string{auth.RoleAdmin}
-	bodyUsers   = []string{auth.RoleBody}
+	caseWorkers = auth.CaseWorkers
+	anyStaff    = auth.AnyUser
+	claimers    = auth.Claimers
+	supervisors = auth.Supervisors
+	admins      = auth.Admins
+	bodyUsers   = auth.BodyUsers
 )
 
 // routes is the one route table: every route with who may call it.

@@ -49,6 +49,9 @@ type Deps struct {
 	Escalation *escalation.Service
 	// Keys seal what a cookie carries across a redirect (the receipt).
 	Keys *seal.Keyring
+	// SignInThrottle limits sign-ins per account, shared with the API's
+	// token route (api/middleware.SignInThrottle).
+	SignInThrottle fiber.Handler
 	// CSRFKey signs the forms' CSRF tokens.
 	CSRFKey             []byte
 	ComplainantTokenTTL time.Duration
@@ -58,14 +61,16 @@ type Deps struct {
 // Web holds the page handlers.
 type Web struct {
 	Deps
-	views   *html.Engine
-	i18n    *catalogues
-	assets  *assets
-	signIns fiber.Handler
+	views  *html.Engine
+	i18n   *catalogues
+	assets *assets
 }
 
 // New loads the templates, the catalogues and the static files.
 func New(d Deps) (*Web, error) {
+	if d.SignInThrottle == nil {
+		return nil, fmt.Errorf("frontend: a sign-in throttle is required")
+	}
 	if len(d.CSRFKey) < 32 {
 		return nil, fmt.Errorf("frontend: the CSRF key must have at least 32 bytes")
 	}
@@ -91,7 +96,6 @@ func New(d Deps) (*Web, error) {
 	if err := w.views.Load(); err != nil {
 		return nil, fmt.Errorf("frontend: templates: %w", err)
 	}
-	w.signIns = signInThrottle(10, 5*time.Minute)
 	return w, nil
 }
 

@@ -6,11 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/auth"
@@ -214,20 +212,4 @@ func (w *Web) switchLanguage(c *fiber.Ctx) error {
 	}
 	w.setCookie(c, cookieLang, code, "/", 365*24*time.Hour)
 	return c.Redirect(safeNext(c.Query("next", "/")), fiber.StatusSeeOther)
-}
-
-// signInThrottle allows max sign-ins per email address in window, keyed on
-// the account, never on the client's address.
-func signInThrottle(max int, window time.Duration) fiber.Handler {
-	return limiter.New(limiter.Config{
-		Max:        max,
-		Expiration: window,
-		KeyGenerator: func(c *fiber.Ctx) string {
-			return "web-signin:" + strings.ToLower(strings.TrimSpace(c.FormValue("email")))
-		},
-		LimitReached: func(c *fiber.Ctx) error {
-			return fault.New(fault.TooMany, "too_many_attempts",
-				"Too many sign-in attempts for this account; wait a few minutes and try again.")
-		},
-	})
 }

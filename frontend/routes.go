@@ -29,12 +29,11 @@ type route struct {
 }
 
 var (
-	caseWorkers = []string{auth.RoleReviewer, auth.RoleSupervisor, auth.RoleAdmin}
-	anyStaff    = []string{auth.RoleReviewer, auth.RoleSupervisor, auth.RoleAdmin, auth.RoleBody}
-	claimers    = []string{auth.RoleReviewer, auth.RoleSupervisor}
-	supervisors = []string{auth.RoleSupervisor, auth.RoleAdmin}
-	admins      = []string{auth.RoleAdmin}
-	bodyUsers   = []string{auth.RoleBody}
+	caseWorkers = auth.CaseWorkers
+	claimers    = auth.Claimers
+	supervisors = auth.Supervisors
+	admins      = auth.Admins
+	bodyUsers   = auth.BodyUsers
 )
 
 // routes is the one table of pages; each part of the site adds its own.
@@ -42,7 +41,7 @@ func (w *Web) routes() []route {
 	r := []route{
 		{method: fiber.MethodGet, path: "/lang/:code", access: public, handler: w.switchLanguage},
 		{method: fiber.MethodGet, path: "/login", access: public, handler: w.loginPage},
-		{method: fiber.MethodPost, path: "/login", access: public, handler: w.login, throttle: w.signIns},
+		{method: fiber.MethodPost, path: "/login", access: public, handler: w.login, throttle: w.SignInThrottle},
 		{method: fiber.MethodPost, path: "/logout", access: public, handler: w.logout},
 	}
 	r = append(r, w.complainantRoutes()...)

@@ -114,3 +114,32 @@ func TestStaticFilesCarryTheirHash(t *testing.T) {
 		t.Errorf("unhashed name: %d", p.Status)
 	}
 }
+
+// The pages' sign-in form and the API's token route count one account's
+// attempts together: ten in all, however they are split.
+func TestSignInThrottleIsSharedWithTheAPI(t *testing.T) {
+	s := teststack.New(t, teststack.Options{})
+	c := newClient(t, s.URL)
+	wrong := url.Values{"email": {"reviewer2@example.org"}, "password": {"not the password"}}
+	for i := 0; i < 6; i++ {
+		if p := c.post("/login", wrong); p.Status != 401 {
+			t.Fatalf("attempt %d on the page: %d", i+1, p.Status)
+		}
+	}
+	for i := 0; i < 4; i++ {
+		if r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/auth/token",
+			Body: map[string]string{"email": "reviewer2@example.org", "password": "not the password"}}); r.Status != 401 {
+			t.Fatalf("attempt %d on the API: %d", i+7, r.Status)
+		}
+	}
+	if p := c.post("/login", url.Values{"email": {"reviewer2@example.org"}, "password": {teststack.DemoPassword}}); p.Status != 429 ||
+		!strings.Contains(p.Body, "Too many sign-in attempts") {
+		t.Errorf("the 11th attempt, on the page: %d", p.Status)
+	}
+	if r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/auth/token",
+		Body: map[string]string{"email": "reviewer2@example.org", "password": teststack.DemoPassword}}); r.Status != 429 {
+		t.Errorf("the 12th attempt, on the API: %d", r.Status)
+	}
+	// Another account is not held back.
+	c.signIn("reviewer@example.org", teststack.DemoPassword)
+}

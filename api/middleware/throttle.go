@@ -13,7 +13,9 @@ import (
 
 // SignInThrottle allows max sign-in attempts per email address in window,
 // whatever address they come from: it keys on the account, never on the
-// client's IP, which Redress does not read. The count is per process.
+// client's IP, which Redress does not read. The count is per process; the
+// API's token route and the pages' sign-in form share one throttle, so an
+// account gets max attempts in all, read from a JSON body or a form.
 func SignInThrottle(max int, window time.Duration) fiber.Handler {
 	return limiter.New(limiter.Config{
 		Max:        max,
@@ -22,7 +24,11 @@ func SignInThrottle(max int, window time.Duration) fiber.Handler {
 			var body struct {
 				Email string `json:"email"`
 			}
-			_ = json.Unmarshal(c.Request().Body(), &body)
+			if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
+				body.Email = c.FormValue("email")
+			} else {
+				_ = json.Unmarshal(c.Request().Body(), &body)
+			}
 			return "signin:" + strings.ToLower(strings.TrimSpace(body.Email))
 		},
 		LimitReached: func(c *fiber.Ctx) error {

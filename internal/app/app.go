@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go"
@@ -16,6 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/api"
+	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/frontend"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
@@ -121,14 +123,15 @@ func mailer(cfg *config.Config, log *slog.Logger) notify.Mailer {
 	return m
 }
 
-// Web builds the HTML pages on the same services as the API.
-func (c *Core) Web() (*frontend.Web, error) {
+// Web builds the HTML pages on the same services as the API, sharing its
+// sign-in throttle.
+func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 	m := hmac.New(sha256.New, c.Config.JWTSecret)
 	m.Write([]byte("redress web csrf key"))
 	return frontend.New(frontend.Deps{
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
-		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil),
+		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 	})
 }
@@ -136,7 +139,8 @@ func (c *Core) Web() (*frontend.Web, error) {
 // HTTP builds the Fiber app, the JSON API and the HTML pages; nc (may be
 // nil) is checked by /readyz.
 func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
-	web, err := c.Web()
+	signIns := middleware.SignInThrottle(10, 5*time.Minute)
+	web, err := c.Web(signIns)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +163,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
-		BodyLimit: c.Config.BodyLimit, Checks: checks, Views: web.Views(), Mount: web.Mount, Uploads: uploads,
+		BodyLimit: c.Config.BodyLimit, Checks: checks, Views: web.Views(), Mount: web.Mount, Uploads: uploads, SignInThrottle: signIns,
 	}), nil
 }
 

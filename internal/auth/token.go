@@ -17,6 +17,16 @@ const (
 	RoleBody       = "body"
 )
 
+// Who may do what: the roles of the API's and the pages' route tables.
+var (
+	CaseWorkers = []string{RoleReviewer, RoleSupervisor, RoleAdmin}
+	AnyUser     = []string{RoleReviewer, RoleSupervisor, RoleAdmin, RoleBody}
+	Claimers    = []string{RoleReviewer, RoleSupervisor}
+	Supervisors = []string{RoleSupervisor, RoleAdmin}
+	Admins      = []string{RoleAdmin}
+	BodyUsers   = []string{RoleBody}
+)
+
 // Roles lists every role.
 var Roles = []string{RoleReviewer, RoleSupervisor, RoleAdmin, RoleBody}
 
