@@ -90,7 +90,7 @@ func TestBrowserComplaintToReferral(t *testing.T) {
 	browser.Select(t, rev, `#f-move-to`, "in_review")
 	browser.Fill(t, rev, `#f-move-reason`, "Reading the rota data.")
 	browser.Click(t, rev, `form[action$="/transition"] button`)
-	browser.Check(t, rev, `input[name=outcome][value=overturned]`)
+	browser.Check(t, rev, `input[name=outcome][value=decision_overturned]`)
 	browser.Fill(t, rev, `#f-decision-rationale`, "The rota data show the cut followed the sick-leave flag, not demand.")
 	browser.Select(t, rev, `#f-decision-involvement-deployer`, "caused")
 	browser.Select(t, rev, `#f-decision-involvement-provider`, "contributed")

@@ -54,10 +54,10 @@ func TestDashboardShowsWhatSQLCounts(t *testing.T) {
 	exec(`UPDATE cases SET queue_id = (SELECT id FROM queues WHERE slug = 'general'),
 		next_due_at = CASE id WHEN ? THEN now() - interval '1 hour' WHEN ? THEN now() + interval '2 days'
 		ELSE now() + interval '30 days' END WHERE id IN (?, ?, ?)`, c1.ID, c2.ID, c1.ID, c2.ID, c3.ID)
-	// Decisions: case 1 overturned, case 2 upheld.
+	// Decisions: case 1 overturned, case 2 confirmed (the AI decision stands).
 	var reviewer string
 	db.Raw(`SELECT id::text FROM users WHERE email = 'reviewer@example.org'`).Scan(&reviewer)
-	for id, outcome := range map[string]string{c1.ID: "overturned", c2.ID: "upheld"} {
+	for id, outcome := range map[string]string{c1.ID: "decision_overturned", c2.ID: "decision_confirmed"} {
 		exec(`INSERT INTO decisions (case_id, outcome, rationale_enc, had_authority, not_a_model_rerun, deployer_involvement,
 			provider_involvement, decided_by, status, final_at) VALUES (?, ?, '\x00'::bytea, true, true, 'none', 'none', ?, 'final', now())`,
 			id, outcome, reviewer)

@@ -231,7 +231,7 @@ func TestStaffReviewPathFromClaimToRemedy(t *testing.T) {
 	expect(t, "evidence without a file", rita.upload(path+"/evidence", map[string]string{"source": "deployer"}, "", nil), 422, `href="#f-evidence-file"`)
 
 	// The decision: refused without attestation, then a P1 decision waits for a supervisor.
-	decision := url.Values{"outcome": {"overturned"}, "rationale": {"The rota data show the cut followed the sick-leave flag."},
+	decision := url.Values{"outcome": {"decision_overturned"}, "rationale": {"The rota data show the cut followed the sick-leave flag."},
 		"involvement.deployer": {"caused"}, "involvement.provider": {"contributed"}}
 	p = rita.post(path+"/decision", decision)
 	expect(t, "decision without attestation", p, 422, `href="#f-decision-attestation-had-authority"`, `href="#f-decision-attestation-not-a-model-rerun"`)
