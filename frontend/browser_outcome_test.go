@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/testenv/browser"
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
@@ -209,5 +210,72 @@ func TestOutcomeLabelsAgree(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A dossier signed before the outcomes were renamed is never changed, so it
+// keeps "upheld" (the AI's decision stood); the body's portal shows it with
+// the current label, never as "the complaint was right".
+func TestRefPortalShowsAnOldDossiersOutcomeByItsCurrentName(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	rita := s.Reviewer()
+	f := staffCase(t, s, "general", nil)
+	for _, r := range []teststack.Request{
+		{Method: "POST", Path: "/api/v1/queues/" + queueID(t, s, "general") + "/claim"},
+		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/transitions", Body: map[string]string{"to": "in_review", "reason": "Reading the rota data."}},
+		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Body: teststack.Decision(grievance.OutcomeConfirmed)},
+	} {
+		r.Token = rita
+		if resp := s.Do(r); resp.Status != 200 {
+			t.Fatalf("%s: %d %s", r.Path, resp.Status, resp.Body)
+		}
+	}
+	r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/complainant/case/escalations", Token: s.ComplainantToken(f),
+		Body: map[string]any{"body_id": refBody(t, s, "demo-dpa"), "consent_scope": "identity_withheld",
+			"reason": "I want the data protection authority to look at how my data were used."}})
+	if r.Status != 201 {
+		t.Fatalf("escalate: %d %s", r.Status, r.Body)
+	}
+	id := r.JSON(t)["id"].(string)
+
+	// The dossier as it was signed before issue 13.
+	purpose := "referral.dossier:" + id
+	var sealed []byte
+	if err := s.Core.DB.Raw(`SELECT dossier_enc FROM referrals WHERE id = ?`, id).Row().Scan(&sealed); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := s.Core.Keys.Open(purpose, sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := `"outcome":"` + grievance.OutcomeConfirmed + `"`
+	if strings.Count(string(doc), now) != 1 {
+		t.Fatalf("the dossier does not hold one %s: %s", now, doc)
+	}
+	if sealed, err = s.Core.Keys.Seal(purpose, []byte(strings.Replace(string(doc), now, `"outcome":"upheld"`, 1))); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.SQL(s.Core.DB).Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Replication mode skips the trigger that keeps a dossier unchanged.
+	for _, q := range []string{`SET session_replication_role = replica`, `UPDATE referrals SET dossier_enc = $1 WHERE id = $2`,
+		`RESET session_replication_role`} {
+		var args []any
+		if strings.HasPrefix(q, "UPDATE") {
+			args = []any{sealed, id}
+		}
+		if _, err := conn.ExecContext(context.Background(), q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+
+	p := signedIn(t, s, "regulator@example.org").get("/referrals/" + id)
+	expect(t, "an old dossier", p, 200, "The AI&#39;s decision stood: the reviewer did not find the complaint right")
+	if strings.Contains(p.Body, "the complaint was right") || strings.Contains(p.Body, "⟦") {
+		t.Errorf("an old dossier's outcome reads the wrong way round:\n%s", p.Body)
 	}
 }
