@@ -315,6 +315,9 @@ func TestEvidenceRefusals(t *testing.T) {
 		{"no source", []part{filepart("a.pdf", pdf)}, 422, "source:required"},
 		{"wrong source", []part{field("source", "the internet"), filepart("a.pdf", pdf)}, 422, "source:invalid"},
 		{"unknown part", []part{field("source", "provider"), field("owner", "x"), filepart("a.pdf", pdf)}, 422, "owner:unknown_field"},
+		// The pages' CSRF part is theirs: the API refuses it like any other.
+		{"the pages' _csrf part", []part{field("_csrf", "Fljmu7ZU7yE-130yizR89U5QB4Qn_iFGazjFZkYFFA8"), field("source", "provider"),
+			filepart("a.pdf", pdf)}, 422, "_csrf:unknown_field"},
 		{"two files", []part{field("source", "provider"), filepart("a.pdf", pdf), filepart("b.pdf", pdf)}, 422, "file:duplicate"},
 		{"long description", []part{field("source", "provider"), field("description", strings.Repeat("é", 2001)), filepart("a.pdf", pdf)}, 422, "description:too_long"},
 		{"control character in name", []part{field("source", "provider"),

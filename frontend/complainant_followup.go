@@ -2,6 +2,8 @@ package frontend
 
 import (
 	"encoding/json"
+	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/sla"
@@ -240,18 +243,50 @@ func (w *Web) followUpFeedback(c *fiber.Ctx) error {
 	return w.seeOther(c, "/follow-up#feedback", "followup.feedback_given")
 }
 
-// followUpEvidence: POST /follow-up/evidence (multipart: file, description),
-// as POST /api/v1/complainant/case/evidence. Like the staff form, it carries
-// its CSRF token in the action's query, so the body is read part by part
-// here, hashed as it goes, and never spilled to disk.
+// followUpEvidence: POST /follow-up/evidence (multipart: _csrf, file,
+// description), as POST /api/v1/complainant/case/evidence. The csrf
+// middleware has checked the form's _csrf part; the body is read part by
+// part here, hashed as it goes, and never spilled to disk. A refused upload
+// shows the page again with what was typed; the file must be chosen again
+// (a browser never keeps it), and the form says so.
 func (w *Web) followUpEvidence(c *fiber.Ctx) error {
-	in, err := grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding), c.Request().Body(), true)
-	if err != nil {
-		return w.actionError(c, err, "evidence")
+	in, err := grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding),
+		c.Request().Body(), true, csrfField)
+	err = uploadRefusal(err, "file", "description")
+	if err == nil {
+		_, err = w.Grievance.AddEvidence(c.UserContext(), *w.req(c).CaseID, grievance.Author{Kind: audit.ActorComplainant}, false, in)
 	}
-	if _, err := w.Grievance.AddEvidence(c.UserContext(), *w.req(c).CaseID, grievance.Author{Kind: audit.ActorComplainant},
-		false, in); err != nil {
-		return w.actionError(c, err, "evidence")
+	if err != nil {
+		d, derr := w.caseData(c)
+		if derr != nil {
+			return derr
+		}
+		// The form's values from the parsed upload, not from a second
+		// parse of the body (which would spill a large file to disk).
+		form := url.Values{"description": {in.Description}}
+		return w.cpFormError(c, err, "complainant/case", "followup.case_title", &Page{Data: d, Form: form}, "evidence")
 	}
 	return w.seeOther(c, "/follow-up#evidence", "followup.evidence_added")
+}
+
+// followUpEvidenceFile: GET /follow-up/evidence/:eid — a file the
+// complainant added to their case, checked against its SHA-256 before a
+// byte is sent, with the same headers as staff's downloads.
+func (w *Web) followUpEvidenceFile(c *fiber.Ctx) error {
+	eid, err := uuid.Parse(c.Params("eid"))
+	if err != nil {
+		return fault.New(fault.NotFound, "not_found", "There is nothing here.")
+	}
+	e, content, err := w.Grievance.OpenComplainantEvidence(c.UserContext(), *w.req(c).CaseID, eid)
+	if err != nil {
+		if errors.Is(err, grievance.ErrEvidenceTampered) {
+			w.Log.ErrorContext(c.UserContext(), "evidence tampering suspected: not served",
+				"case_id", *w.req(c).CaseID, "evidence_id", eid, "err", err)
+		}
+		return err
+	}
+	for _, h := range download.Evidence(e.Filename, e.MediaType, e.SHA256) {
+		c.Set(h.Name, h.Value)
+	}
+	return c.Send(content)
 }

@@ -366,7 +366,9 @@ func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		var form url.Values
+		// An upload's action reads its own body (never parsed into a form
+		// here) and puts what the form had back in form.
+		form := url.Values{}
 		if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 			if form, err = formValues(c); err != nil {
 				return err

@@ -343,6 +343,20 @@ func (s *Service) OpenEvidence(ctx context.Context, caseID, evidenceID uuid.UUID
 	return &e, content, nil
 }
 
+// OpenComplainantEvidence is OpenEvidence for the complainant: only a file
+// they added themselves (as ComplainantEvidenceList lists them); any other
+// evidence of the case is NotFound to them.
+func (s *Service) OpenComplainantEvidence(ctx context.Context, caseID, evidenceID uuid.UUID) (*Evidence, []byte, error) {
+	e, content, err := s.OpenEvidence(ctx, caseID, evidenceID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if e.Source != "complainant" || e.AddedBy != nil {
+		return nil, nil, fault.New(fault.NotFound, "evidence_not_found", "This case has no evidence with that id.")
+	}
+	return e, content, nil
+}
+
 // EvidenceBelongs checks that every id names evidence of the case. It
 // returns a 422 naming each id that does not (field[i]), and each repeated
 // one, or nil. It reads within the caller's transaction when ctx carries one.
