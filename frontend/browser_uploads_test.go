@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -198,9 +197,4 @@ func uploadsValue(t *testing.T, tab context.Context, selector string) string {
 		t.Fatalf("value of %q: %v", selector, err)
 	}
 	return v
-}
-
-func jsQuote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
 }
