@@ -111,6 +111,10 @@ func (w *Web) Uploads() []Upload {
 	return []Upload{
 		{Method: fiber.MethodPost, Path: "/cases/:id/evidence", Cookie: cookieStaff},
 		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Cookie: cookieCase},
+		// The complaint form's last step sends the files attached while
+		// filing; a filer has no session yet, only the CSRF cookie its form
+		// was signed for.
+		{Method: fiber.MethodPost, Path: "/complaints/send", Cookie: cookieCSRF},
 	}
 }
 
