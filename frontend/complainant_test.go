@@ -273,6 +273,20 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 		t.Fatalf("a refused form wrote %d cases", n)
 	}
 	csrf := c.csrf()
+	// Sending checks every step again: an answer missing sends the person back to its step.
+	noRights := cpForm(key)
+	noRights.Del("rights")
+	if p := cpSend(c, csrf, noRights, nil); p.Status != 422 || !strings.Contains(p.Body, "Step 3 of 5") || !strings.Contains(p.Body, `href="#f-rights"`) {
+		t.Errorf("send without rights: %d", p.Status)
+	}
+	// A bad file refuses the whole complaint, named on the last step.
+	if p := cpSend(c, csrf, cpForm(key), map[string][]byte{"empty.txt": {}}); p.Status != 422 || !strings.Contains(p.Body, "Step 5 of 5") ||
+		!strings.Contains(p.Body, `href="#f-evidence-file"`) || !strings.Contains(p.Body, "This file is empty.") {
+		t.Errorf("send with an empty file: %d %s", p.Status, p.Body)
+	}
+	if n := countOf(t, s, `SELECT count(*) FROM cases`); n != 0 {
+		t.Fatalf("a refused complaint wrote %d cases", n)
+	}
 
 	// Good input: 303 to the receipt, signed in to the case.
 	rota := []byte("week 1: 0 shifts\nweek 2: 0 shifts\n")
