@@ -365,6 +365,10 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 	if n := countOf(t, s, `SELECT count(*) FROM evidence`); n != 1 {
 		t.Errorf("a double submit stored %d files", n)
 	}
+	// The same key and answers with another file is another complaint: refused.
+	if p := cpSend(c, csrf, cpForm(key), map[string][]byte{"rota.txt": []byte("another rota")}); p.Status != 409 {
+		t.Errorf("the same key with another file: %d", p.Status)
+	}
 	// The same key with other answers (the back button): a clear 409, a fresh key, nothing written.
 	other := cpForm(key)
 	other.Set("description", "Something else entirely happened to me at the depot.")
