@@ -219,6 +219,42 @@ func TestBrowserComplaintFormInSteps(t *testing.T) {
 		})
 	}
 
+	// In French and Spanish, identified, on a phone: every step audited,
+	// the contact step included, and the summary in the page's language.
+	for _, lang := range []string{"fr", "es"} {
+		t.Run("identified-320-nojs-"+lang, func(t *testing.T) {
+			msg := catalogue(t, lang)
+			me := b.Tab(t, browser.NoJavaScript(), browser.Viewport(320, 640), browser.AcceptLanguage(lang))
+			visit(t, me, base, "/complaints/new", http.StatusOK, "complaint form, step 1, "+lang)
+			browser.Check(t, me, `input[name=kind][value=explanation_request]`)
+			browser.Fill(t, me, `#f-description`, "Le système a refusé mon dossier sans explication.")
+			formStep(t, me, `#cp-continue`, http.StatusOK, 2)
+			browser.Select(t, me, `#f-ai-system-id`, "other")
+			browser.Fill(t, me, `#f-ai-system-other`, "Appli de planning")
+			browser.Check(t, me, `input[name=informed_of_ai][value=yes]`)
+			formStep(t, me, `#cp-continue`, http.StatusOK, 3)
+			browser.Check(t, me, `input[name=rights][value=due_process]`)
+			formStep(t, me, `#cp-continue`, http.StatusOK, 4)
+			browser.Check(t, me, `input[name=anonymous][value=false]`)
+			formStep(t, me, `#cp-continue`, http.StatusOK, 4)
+			browser.Fill(t, me, `#f-contact-name`, "Camille Martin")
+			browser.Check(t, me, `input[name="contact.preferred_channel"][value=post]`)
+			formStep(t, me, `#cp-continue`, http.StatusUnprocessableEntity, 4)
+			if got := browser.Text(t, me, "#error-summary"); !strings.Contains(got, msg("cp.error.contact.address.required")) {
+				t.Errorf("the missing address reads %q", got)
+			}
+			browser.Fill(t, me, `#f-contact-address`, "1 rue de la Paix, Paris")
+			formStep(t, me, `#cp-continue`, http.StatusOK, 5)
+			summary := browser.Text(t, me, "main")
+			for _, want := range []string{msg("complaint.summary.title"), msg("cp.kind.explanation_request"), msg("complaint.system_other"),
+				msg("cp.channel.post"), msg("complaint.summary.none"), msg("complaint.files.title")} {
+				if !strings.Contains(summary, want) {
+					t.Errorf("the %s summary lacks %q", lang, want)
+				}
+			}
+		})
+	}
+
 	t.Run("identified-1280-js", func(t *testing.T) {
 		msg := catalogue(t, "en")
 		me := b.Tab(t)
