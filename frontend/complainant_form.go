@@ -40,8 +40,8 @@ var complaintSteps = []formStep{
 		Check: []string{"desired_outcome", "rights", "harm_types", "preliminary_severity", "related_reference"}},
 	{Name: "who", Fields: []string{"anonymous", "contact.name", "contact.email", "contact.phone", "contact.address",
 		"contact.preferred_channel", "representative.name", "representative.organisation", "representative.mandate"},
-		Check: []string{"anonymous", "contact.name", "contact.email", "contact.phone", "contact.address",
-			"contact.preferred_channel", "contact", "representative.name", "representative.organisation",
+		Check: []string{"anonymous", "contact.name", "contact.preferred_channel", "contact.email", "contact.phone",
+			"contact.address", "contact", "representative.name", "representative.organisation",
 			"representative.mandate", "representative"}},
 	{Name: "send", Check: []string{"file", "description"}},
 }
@@ -375,10 +375,10 @@ func (w *Web) complaintSummary(c *fiber.Ctx, f url.Values, systems []registry.AI
 	if f.Get("anonymous") == "false" {
 		out[3].Rows = append(out[3].Rows,
 			summaryRow{label("contact.name"), val(f.Get("contact.name"))},
+			summaryRow{label("contact.preferred_channel"), opt("cp.channel", f.Get("contact.preferred_channel"))},
 			summaryRow{label("contact.email"), val(f.Get("contact.email"))},
 			summaryRow{label("contact.phone"), val(f.Get("contact.phone"))},
-			summaryRow{label("contact.address"), val(f.Get("contact.address"))},
-			summaryRow{label("contact.preferred_channel"), opt("cp.channel", f.Get("contact.preferred_channel"))})
+			summaryRow{label("contact.address"), val(f.Get("contact.address"))})
 		if f.Get("representative.name") != "" {
 			out[3].Rows = append(out[3].Rows,
 				summaryRow{label("representative.name"), val(f.Get("representative.name"))},
