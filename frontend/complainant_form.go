@@ -298,6 +298,7 @@ func (w *Web) fileComplaint(c *fiber.Ctx) error {
 			// button): a new key lets this one be sent as a new complaint.
 			form.Set("idempotency_key", newIdempotencyKey())
 		}
+		form.Set("evidence.description", description) // shown again; the files must be chosen again
 		return w.renderStep(c, fiber.StatusOK, stepSend, form, err)
 	}
 	if err := w.setSealed(c, cookieReceipt, "/complaints/receipt",

@@ -280,7 +280,10 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 		t.Errorf("send without rights: %d", p.Status)
 	}
 	// A bad file refuses the whole complaint, named on the last step.
-	if p := cpSend(c, csrf, cpForm(key), map[string][]byte{"empty.txt": {}}); p.Status != 422 || !strings.Contains(p.Body, "Step 5 of 5") ||
+	withNote := cpForm(key)
+	withNote.Set("evidence_description", "The rota of November")
+	if p := cpSend(c, csrf, withNote, map[string][]byte{"empty.txt": {}}); p.Status != 422 || !strings.Contains(p.Body, "Step 5 of 5") ||
+		!strings.Contains(p.Body, ">The rota of November</textarea>") ||
 		!strings.Contains(p.Body, `href="#f-evidence-file"`) || !strings.Contains(p.Body, "This file is empty.") {
 		t.Errorf("send with an empty file: %d %s", p.Status, p.Body)
 	}
