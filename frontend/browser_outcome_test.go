@@ -135,11 +135,6 @@ func radioByLabel(t *testing.T, ctx context.Context, name, phrase string) string
 	return found[0]
 }
 
-func jsQuote(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
 // The labels staff, bodies and complainants read for each outcome agree in
 // every language: each says what happened to the AI's decision with the same
 // words, and none uses another outcome's words.
