@@ -135,6 +135,15 @@ func TestFollowUpPageOffersOnlyWhatApplies(t *testing.T) {
 	if !strings.Contains(p.Body, `<option value="`+ombudsman+`"`) {
 		t.Fatal("the ombudsman is not offered before escalating")
 	}
+	// Sent anyway, it is refused beside the choice, and nothing is written.
+	p = c.post("/follow-up/escalations", url.Values{"body_id": {ombudsman}, "consent_scope": {"identity_shared"}})
+	if p.Status != 422 || !strings.Contains(p.Body, `href="#f-escalation-consent-scope"`) ||
+		!strings.Contains(p.Body, "You made your complaint anonymously, so there is no name to share.") {
+		t.Errorf("identity_shared for an anonymous case: %d", p.Status)
+	}
+	if n := countOf(t, s, `SELECT count(*) FROM referrals WHERE case_id = ?`, f.ID); n != 0 {
+		t.Fatalf("a refused escalation wrote %d referrals", n)
+	}
 	if p := c.post("/follow-up/escalations", url.Values{"body_id": {ombudsman}, "consent_scope": {"anonymous"},
 		"reason": {"I want an outside view."}}); p.Status != 303 {
 		t.Fatalf("escalate: %d %s", p.Status, p.Body)
