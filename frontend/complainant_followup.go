@@ -30,11 +30,19 @@ type caseData struct {
 	Remedies  []grievance.RemedyComponent
 	Bodies    []escalation.Body
 	Appeal    ruleText
+	// EscalationBodies are the bodies the complainant may still ask for:
+	// every public body but those the case is already with.
+	EscalationBodies []escalation.Body
 	// Open says the case still takes messages and evidence.
-	Open          bool
-	CanEvidence   bool
+	Open        bool
+	CanEvidence bool
+	// Scopes are the consent choices that can apply: an anonymous
+	// complainant has no identity to share.
 	Scopes        []string
 	Satisfactions []int
+	// ShowAppeal: an appeal can be made now, or was made; ShowFeedback:
+	// the complainant may rate the process now, or did.
+	ShowAppeal, ShowFeedback bool
 }
 
 // dueRow is one clock: what we promise, by when, and the rule that set the date.
@@ -45,9 +53,10 @@ type dueRow struct {
 	Rule                  ruleText
 }
 
+// eventRow is a timeline entry: when, and who did what, in one sentence.
 type eventRow struct {
-	At           time.Time
-	Label, Actor string
+	At    time.Time
+	Label string
 }
 
 // followUpPage: GET /follow-up — the sign-in form, or the case.
@@ -118,8 +127,26 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &caseData{View: v, Referrals: refs, Bodies: bodies, Scopes: escalation.ConsentScopes,
-		Satisfactions: []int{1, 2, 3, 4, 5}, Open: v.Status != grievance.StatusWithdrawn}
+	d := &caseData{View: v, Referrals: refs, Bodies: bodies, Satisfactions: []int{1, 2, 3, 4, 5},
+		Open: v.Status != grievance.StatusWithdrawn}
+	for _, scope := range escalation.ConsentScopes {
+		if !(v.Anonymous && scope == escalation.IdentityShared) {
+			d.Scopes = append(d.Scopes, scope)
+		}
+	}
+	with := map[uuid.UUID]bool{}
+	for _, ref := range refs {
+		if ref.Status != "closed" {
+			with[ref.Body.ID] = true
+		}
+	}
+	for _, b := range bodies {
+		if !with[b.ID] {
+			d.EscalationBodies = append(d.EscalationBodies, b)
+		}
+	}
+	d.ShowAppeal = v.Appeal.CanAppeal || v.Appeal.State != nil
+	d.ShowFeedback = v.Feedback.Asked || v.Feedback.Given
 	d.CanEvidence = d.Open && v.Status != grievance.StatusClosed && len(v.Evidence) < grievance.MaxComplainantEvidence
 	for _, due := range v.DueDates {
 		var rule sla.Rule
@@ -139,7 +166,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 		d.Dues = append(d.Dues, row)
 	}
 	for _, e := range v.Timeline {
-		d.Timeline = append(d.Timeline, eventRow{At: e.At, Label: actionLabel(r, e.Action), Actor: r.optionLabel("cp.actor", e.Actor)})
+		d.Timeline = append(d.Timeline, eventRow{At: e.At, Label: actionLabel(r, e.Action, e.Actor)})
 	}
 	for _, rc := range v.Remedies {
 		if rc.Status != remedy.Proposed {
@@ -152,10 +179,16 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 	return d, nil
 }
 
-// actionLabel is a timeline entry in plain words; an action this page has
-// no words for is "an update".
-func actionLabel(r *request, action string) string {
-	if id := "cp.action." + strings.ReplaceAll(action, ".", "_"); r.Has(id) {
+// actionLabel is a timeline entry in plain words, naming who did it where
+// it matters ("cp.action.<action>.<actor>": "You sent a message", "The
+// reviewer sent you a message"), else the action's own words; an action
+// this page has no words for is "an update".
+func actionLabel(r *request, action, actor string) string {
+	id := "cp.action." + strings.ReplaceAll(action, ".", "_")
+	if by := id + "." + actor; r.Has(by) {
+		return r.T(by)
+	}
+	if r.Has(id) {
 		return r.T(id)
 	}
 	return r.T("cp.action.other")
@@ -224,6 +257,18 @@ func (w *Web) followUpAppeal(c *fiber.Ctx) error {
 func (w *Web) followUpEscalation(c *fiber.Ctx) error {
 	req := escalation.ReferralRequest{BodyID: strings.Clone(c.FormValue("body_id")),
 		ConsentScope: strings.Clone(c.FormValue("consent_scope")), Reason: strings.Clone(c.FormValue("reason"))}
+	if req.ConsentScope == escalation.IdentityShared {
+		// The page does not offer it to an anonymous complainant: there is no identity to share.
+		v, err := w.Grievance.ForComplainant(c.UserContext(), *w.req(c).CaseID)
+		if err != nil {
+			return err
+		}
+		if v.Anonymous {
+			var f fault.Fields
+			f.Add("consent_scope", "anonymous_case", "you made your complaint anonymously: there is no identity to share")
+			return w.actionError(c, f.Err(), "escalation")
+		}
+	}
 	if _, err := w.Escalation.Refer(c.UserContext(), *w.req(c).CaseID,
 		escalation.Requester{Source: escalation.SourceComplainant}, req); err != nil {
 		return w.actionError(c, err, "escalation")

@@ -479,7 +479,7 @@ func TestComplainantFollowUpActions(t *testing.T) {
 	p := c.get("/follow-up")
 	for _, want := range []string{"The decision is reversed", "the rule is unlawful here", "Restore the shifts the scheduler removed",
 		"1250.50 EUR", `action="/follow-up/remedies/` + remedies[0] + `/response"`, `id="f-remedy-` + remedies[0] + `-accept"`,
-		`action="/follow-up/appeal"`, `action="/follow-up/feedback"`, `enctype="multipart/form-data"`, "They may know who you are"} {
+		`action="/follow-up/appeal"`, `action="/follow-up/feedback"`, `enctype="multipart/form-data"`, "They may read your complaint, but not who you are"} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("decided case page lacks %q", want)
 		}

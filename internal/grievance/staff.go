@@ -375,7 +375,16 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, s
 		if from, err = s.move(ctx, caseID, to, "status_reason = ?", strings.TrimSpace(reason)); err != nil {
 			return err
 		}
-		return s.recordMove(ctx, caseID, by, from, to, map[string]any{"reason": reason}, events.CaseStatusChanged)
+		extra := map[string]any{"reason": reason}
+		if to == StatusAwaitingComplainant {
+			// The reason is the question: it goes to the complainant as a message.
+			id, err := s.askComplainant(ctx, caseID, by, reason)
+			if err != nil {
+				return err
+			}
+			extra["message_id"] = id
+		}
+		return s.recordMove(ctx, caseID, by, from, to, extra, events.CaseStatusChanged)
 	})
 	return from, err
 }
