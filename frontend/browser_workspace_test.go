@@ -17,8 +17,8 @@ import (
 )
 
 // A reviewer works a case across the workspace's pages as a person would:
-// in English at 1280 px with JavaScript, and in Arabic at 320 px without
-// it. After every action the page is the action's own tab and the message
+// in English and in Arabic, at 1280 px with JavaScript and at 320 px
+// without it. After every action the page is the action's own tab and the message
 // saying what happened is in the window, read in the person's language.
 // Every tab of the fully worked case (decided, a remedy offered, a
 // referral) passes axe-core, and at 1280 px none is taller than 3,000 px.
@@ -36,6 +36,8 @@ func TestBrowserWorkspaceAcrossSections(t *testing.T) {
 	}{
 		{"en 1280 js", "en", true, []browser.TabOption{browser.Viewport(1280, 900)}},
 		{"ar 320 no-js", "ar", false, []browser.TabOption{browser.AcceptLanguage("ar"), browser.Viewport(320, 640), browser.NoJavaScript()}},
+		{"ar 1280 js", "ar", true, []browser.TabOption{browser.AcceptLanguage("ar"), browser.Viewport(1280, 900)}},
+		{"en 320 no-js", "en", false, []browser.TabOption{browser.Viewport(320, 640), browser.NoJavaScript()}},
 	} {
 		t.Run(view.name, func(t *testing.T) {
 			msg := catalogue(t, view.lang)
