@@ -174,6 +174,12 @@ func (d *caseWorkspace) Tabs() []cwTab {
 // TabTitle is the shown tab's name in the catalogues.
 func (d *caseWorkspace) TabTitle() string { return cwTabTitles[d.Tab] }
 
+// PageTitle names the shown tab and the case ("Triage – Case RD-…"), so
+// that each tab's title tells it apart.
+func (d *caseWorkspace) PageTitle(p *Page) string {
+	return p.T(cwTabTitles[d.Tab]) + " – " + p.T("cw.heading", "Reference", d.Case.Reference)
+}
+
 // TitleOf is tab's name in the catalogues.
 func (d *caseWorkspace) TitleOf(tab string) string { return cwTabTitles[tab] }
 

@@ -37,6 +37,7 @@ func TestStaffWorkspaceTabs(t *testing.T) {
 	}
 	expect(t, "request information sits with the messages", sam.get(path+"/messages"), 200, `action="`+path+`/request-information"`)
 	expect(t, "next step in review", sam.get(path), 200, "then decide.", `<a href="`+path+`/decision" class="button secondary">Go to Decision</a>`)
+	expect(t, "a tab's own title", sam.get(path+"/triage"), 200, "<title>Triage – Case "+f.Reference+" · ")
 	expect(t, "unknown tab", sam.get(path+"/nope"), 404)
 	expect(t, "incident tab of a concern", sam.get(path+"/incident"), 404)
 	// A failed form shows its own tab with the error, at the action's address.
