@@ -96,9 +96,11 @@ func TestBrowserComplaintToReferral(t *testing.T) {
 	}
 	audit(t, rev, "workspace, claimed")
 	browser.Click(t, rev, `#acknowledge`)
+	browser.Navigate(t, rev, base+"/cases/"+caseID+"/actions")
 	browser.Select(t, rev, `#f-move-to`, "in_review")
 	browser.Fill(t, rev, `#f-move-reason`, "Reading the rota data.")
 	browser.Click(t, rev, `form[action$="/transition"] button`)
+	browser.Navigate(t, rev, base+"/cases/"+caseID+"/decision")
 	browser.Check(t, rev, `input[name=outcome][value=decision_overturned]`)
 	browser.Fill(t, rev, `#f-decision-rationale`, "The rota data show the cut followed the sick-leave flag, not demand.")
 	browser.Select(t, rev, `#f-decision-involvement-deployer`, "caused")
@@ -109,14 +111,14 @@ func TestBrowserComplaintToReferral(t *testing.T) {
 	if st := caseStatus(t, s, caseID); st == "pending_approval" {
 		sup := b.Tab(t)
 		signIn(t, sup, base, "supervisor@example.org")
-		visit(t, sup, base, "/cases/"+caseID, http.StatusOK, "workspace, approval")
+		visit(t, sup, base, "/cases/"+caseID+"/decision", http.StatusOK, "workspace, approval")
 		browser.Check(t, sup, `input[name=approve][value=yes]`)
 		browser.Click(t, sup, `#approve-decision`)
-		browser.Navigate(t, rev, base+"/cases/"+caseID)
 	}
 	if st := caseStatus(t, s, caseID); st != "decided" {
 		t.Fatalf("after deciding: %s", st)
 	}
+	browser.Navigate(t, rev, base+"/cases/"+caseID+"/remedies")
 	browser.Select(t, rev, `#f-remedies-components-0-form`, "compensation")
 	browser.Select(t, rev, `#f-remedies-components-0-subtype`, "financial_loss")
 	browser.Fill(t, rev, `#f-remedies-components-0-description`, "Pay the wages of the lost shifts.")

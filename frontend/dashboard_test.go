@@ -10,6 +10,9 @@ import (
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
 
+// tags are the markup inside a cell (the links to the cases behind a number).
+var tags = regexp.MustCompile(`<[^>]+>`)
+
 // tableRow is the cells of the row headed rowHeader in the table with id,
 // as text.
 func tableRow(t *testing.T, body, id, rowHeader string) []string {
@@ -21,12 +24,12 @@ func tableRow(t *testing.T, body, id, rowHeader string) []string {
 	table := body[start : start+strings.Index(body[start:], "</table>")]
 	for _, tr := range regexp.MustCompile(`(?s)<tr>(.*?)</tr>`).FindAllStringSubmatch(table, -1) {
 		th := regexp.MustCompile(`(?s)<th scope="row">(.*?)</th>`).FindStringSubmatch(tr[1])
-		if th == nil || html.UnescapeString(th[1]) != rowHeader {
+		if th == nil || html.UnescapeString(tags.ReplaceAllString(th[1], "")) != rowHeader {
 			continue
 		}
 		var cells []string
 		for _, td := range regexp.MustCompile(`(?s)<td[^>]*>(.*?)</td>`).FindAllStringSubmatch(tr[1], -1) {
-			cells = append(cells, html.UnescapeString(td[1]))
+			cells = append(cells, html.UnescapeString(tags.ReplaceAllString(td[1], "")))
 		}
 		return cells
 	}

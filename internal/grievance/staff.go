@@ -28,7 +28,8 @@ type Filter struct {
 	AISystemID *uuid.UUID
 	AssigneeID *uuid.UUID
 	Priority   string
-	Breached   *bool // an unsatisfied clock is past due
+	Reference  string // exactly this case reference (normalised by the caller)
+	Breached   *bool  // an unsatisfied clock is past due
 	Cursor     string
 	Limit      int
 }
@@ -91,6 +92,9 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
 	}
 	if f.Priority != "" {
 		add("c.priority = ?", f.Priority)
+	}
+	if f.Reference != "" {
+		add("c.reference = ?", f.Reference)
 	}
 	if f.Breached != nil {
 		cond := "EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.satisfied_at IS NULL AND k.due_at < now())"
