@@ -42,6 +42,7 @@ func TestBrowserFollowUpQuestionAndAnswer(t *testing.T) {
 	browser.Click(t, rev, `#acknowledge`)
 	ask := func(question string) {
 		t.Helper()
+		browser.Navigate(t, rev, base+workspace+"/messages")
 		browser.Fill(t, rev, `#f-information-reason`, question)
 		if got := browser.Click(t, rev, `form[action$="/request-information"] button[type=submit]`); got != http.StatusOK {
 			t.Fatalf("asking %q: %d", question, got)
@@ -119,7 +120,7 @@ func TestBrowserFollowUpQuestionAndAnswer(t *testing.T) {
 	}
 
 	// The reviewer reads the answer.
-	browser.Navigate(t, rev, base+workspace)
+	browser.Navigate(t, rev, base+workspace+"/messages")
 	if got := browser.Text(t, rev, "#messages"); !strings.Contains(got, answer) {
 		t.Fatalf("the reviewer does not read the answer: %q", got)
 	}
@@ -145,7 +146,7 @@ func TestBrowserFollowUpQuestionAndAnswer(t *testing.T) {
 	if got := browser.Click(t, ar, `form[action="/follow-up/messages"] button[type=submit]`); got != http.StatusOK {
 		t.Fatalf("answering in Arabic: %d", got)
 	}
-	browser.Navigate(t, rev, base+workspace)
+	browser.Navigate(t, rev, base+workspace+"/messages")
 	if got := browser.Text(t, rev, "#messages"); !strings.Contains(got, jawab) {
 		t.Errorf("the reviewer does not read the Arabic answer: %q", got)
 	}

@@ -66,7 +66,7 @@ func TestBrowserOutcomeReadsTheSameToEveryone(t *testing.T) {
 		}
 
 		// The reviewer decides in the workspace, choosing by what the label says.
-		browser.Navigate(t, rev, base+"/cases/"+f.ID)
+		browser.Navigate(t, rev, base+"/cases/"+f.ID+"/decision")
 		value := radioByLabel(t, rev, "outcome", tc.choose)
 		browser.Check(t, rev, `input[name=outcome][value="`+value+`"]`)
 		browser.Fill(t, rev, `#f-decision-rationale`, tc.rationale)

@@ -140,6 +140,7 @@ func TestBrowserUploadsFromThePages(t *testing.T) {
 		if loc := browser.Location(t, rev); !strings.HasSuffix(loc, path) {
 			t.Fatalf("claim next opened %s", loc)
 		}
+		browser.Navigate(t, rev, base+path+"/evidence")
 		send := `form[action^="` + path + `/evidence"] button[type=submit]`
 		// No file chosen: refused at the field, the description kept.
 		browser.Select(t, rev, "#f-evidence-source", "deployer")
