@@ -64,7 +64,7 @@ func TestTwoWorkProcessesNeverDoubleRouteOrDoubleFire(t *testing.T) {
 	ctx := context.Background()
 
 	// The demo data and a drill policy on the same database.
-	if err := demo.Seed(ctx, g, registry.New(g), auth.NewUsers(g), escalation.New(escalation.Options{DB: g}), "a password for the drill"); err != nil {
+	if err := demo.Seed(ctx, g, registry.New(g), auth.NewUsers(g, auth.PasswordCost{MemoryKiB: 64, Time: 1, Threads: 1}), escalation.New(escalation.Options{DB: g}), "a password for the drill"); err != nil {
 		t.Fatal(err)
 	}
 	tier := []sla.TimeLimit{{Rule: sla.Rule{Code: "drill_ack", Source: "Drill policy", Period: "4 seconds"},

@@ -75,7 +75,8 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 	clk := clocks.New(gdb, log)
 	c := &Core{
 		Config: cfg, Log: log, DB: gdb, Keys: keys, Registry: reg,
-		Users:     auth.NewUsers(gdb),
+		Users: auth.NewUsers(gdb, auth.PasswordCost{MemoryKiB: cfg.PasswordHash.MemoryKiB, Time: cfg.PasswordHash.Time,
+			Threads: cfg.PasswordHash.Threads}),
 		Tokens:    auth.NewTokens(cfg.JWTSecret),
 		Grievance: grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk),
 		Routing:   routing.New(gdb, clk),

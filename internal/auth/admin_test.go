@@ -17,7 +17,7 @@ func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 func TestStaffAdministration(t *testing.T) {
 	t.Parallel()
 	gdb, _ := testenv.DB(t)
-	u := NewUsers(gdb)
+	u := NewUsers(gdb, PasswordCost{})
 	ctx := context.Background()
 
 	admin, err := u.CreateStaff(ctx, NewUser{Email: " Ada@Example.org ", Name: "Ada", Role: RoleAdmin,

@@ -12,22 +12,47 @@ import (
 	"golang.org/x/crypto/argon2"
 )
 
-// argon2id parameters (RFC 9106's second recommended option, memory-constrained).
-const (
-	argonTime    = 3
-	argonMemory  = 64 * 1024
-	argonThreads = 2
-	argonKeyLen  = 32
-)
+const argonKeyLen = 32
 
-// HashPassword returns an argon2id hash in the PHC string format.
+// PasswordCost is the work of one argon2id hash: memory in KiB, passes and
+// lanes. A hash records its own cost, so a password is checked at the cost
+// it was hashed with, whatever the current one.
+type PasswordCost struct {
+	MemoryKiB uint32
+	Time      uint32
+	Threads   uint8
+}
+
+// DefaultPasswordCost is RFC 9106's second recommended option
+// (memory-constrained): 64 MiB, 3 passes, 2 lanes. Production keeps it;
+// tests configure a cheap one (REDRESS_PASSWORD_HASH) so that signing in
+// under the race detector takes milliseconds, not seconds.
+var DefaultPasswordCost = PasswordCost{MemoryKiB: 64 * 1024, Time: 3, Threads: 2}
+
+// Valid reports whether argon2 can run at cost: the bounds CheckPassword
+// enforces on a stored hash.
+func (c PasswordCost) Valid() bool {
+	return c.Time >= 1 && c.Time <= 16 && c.Threads >= 1 && c.Threads <= 16 &&
+		c.MemoryKiB >= 8*uint32(c.Threads) && c.MemoryKiB <= 1<<21
+}
+
+// HashPassword returns an argon2id hash in the PHC string format, at the
+// default cost.
 func HashPassword(password string) (string, error) {
+	return HashPasswordCost(password, DefaultPasswordCost)
+}
+
+// HashPasswordCost returns an argon2id hash of password at cost.
+func HashPasswordCost(password string, cost PasswordCost) (string, error) {
+	if !cost.Valid() {
+		return "", fmt.Errorf("auth: password cost out of bounds: %+v", cost)
+	}
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	key := argon2.IDKey([]byte(password), salt, cost.Time, cost.MemoryKiB, cost.Threads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, cost.MemoryKiB, cost.Time, cost.Threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
@@ -51,7 +76,7 @@ func CheckPassword(hash, password string) (bool, error) {
 	}
 	// Bounds keep a corrupt or hostile hash from panicking argon2 (t or p of 0)
 	// or asking it for terabytes of memory.
-	if t < 1 || t > 16 || p < 1 || p > 16 || m < 8*uint32(p) || m > 1<<21 {
+	if !(PasswordCost{MemoryKiB: m, Time: t, Threads: p}).Valid() {
 		return false, errBadHash
 	}
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])

@@ -171,3 +171,28 @@ func TestCheckPasswordZeroCostParameters(t *testing.T) {
 		}
 	}
 }
+
+// The store hashes new passwords at its configured cost, and a hash made
+// at one cost is checked at that cost: lowering the cost for tests never
+// changes how production hashes are read.
+func TestPasswordCostIsRecordedInTheHash(t *testing.T) {
+	cheap := PasswordCost{MemoryKiB: 64, Time: 1, Threads: 1}
+	h, err := HashPasswordCost("a cheap test password", cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(h, "$m=64,t=1,p=1$") {
+		t.Fatalf("the hash does not record its cost: %s", h)
+	}
+	if ok, err := CheckPassword(h, "a cheap test password"); !ok || err != nil {
+		t.Fatalf("the right password at its own cost: %v %v", ok, err)
+	}
+	if ok, _ := CheckPassword(h, "another password"); ok {
+		t.Fatal("a wrong password passed")
+	}
+	for _, bad := range []PasswordCost{{}, {MemoryKiB: 4, Time: 1, Threads: 1}, {MemoryKiB: 64, Time: 0, Threads: 1}, {MemoryKiB: 1 << 22, Time: 1, Threads: 1}} {
+		if _, err := HashPasswordCost("x", bad); err == nil {
+			t.Errorf("cost %+v was accepted", bad)
+		}
+	}
+}

@@ -33,13 +33,18 @@ type User struct {
 // Users is the store of staff and body accounts.
 type Users struct {
 	db        *gorm.DB
+	cost      PasswordCost
 	dummyHash string
 }
 
-// NewUsers returns the user store.
-func NewUsers(gdb *gorm.DB) *Users {
-	h, _ := HashPassword("redress-timing-equaliser")
-	return &Users{db: gdb, dummyHash: h}
+// NewUsers returns the user store; new passwords are hashed at cost (the
+// zero cost is DefaultPasswordCost).
+func NewUsers(gdb *gorm.DB, cost PasswordCost) *Users {
+	if cost == (PasswordCost{}) {
+		cost = DefaultPasswordCost
+	}
+	h, _ := HashPasswordCost("redress-timing-equaliser", cost)
+	return &Users{db: gdb, cost: cost, dummyHash: h}
 }
 
 // ErrBadCredentials is returned for every failed sign-in alike.
@@ -86,7 +91,7 @@ type NewUser struct {
 
 // Upsert adds a user, or updates the name, role and password of an existing one with that email.
 func (u *Users) Upsert(ctx context.Context, in NewUser) (*User, error) {
-	user, err := in.user()
+	user, err := in.user(u.cost)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +121,7 @@ var ErrEmailTaken = &fault.Error{Kind: fault.Conflict, Code: "email_taken",
 // race: such an address is ErrEmailTaken.
 func (u *Users) AddBodyUser(ctx context.Context, in NewUser) (*User, error) {
 	in.Role = RoleBody
-	user, err := in.user()
+	user, err := in.user(u.cost)
 	if err != nil {
 		return nil, err
 	}
@@ -144,8 +149,9 @@ func (u *Users) AddBodyUser(ctx context.Context, in NewUser) (*User, error) {
 	return user, nil
 }
 
-// user checks in and makes the account it describes, its password hashed.
-func (in NewUser) user() (*User, error) {
+// user checks in and makes the account it describes, its password hashed
+// at cost.
+func (in NewUser) user(cost PasswordCost) (*User, error) {
 	var f fault.Fields
 	email := strings.ToLower(strings.TrimSpace(in.Email))
 	if !strings.Contains(email, "@") {
@@ -163,7 +169,7 @@ func (in NewUser) user() (*User, error) {
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(in.Password)
+	hash, err := HashPasswordCost(in.Password, cost)
 	if err != nil {
 		return nil, err
 	}

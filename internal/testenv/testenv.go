@@ -205,6 +205,10 @@ func Config(t testing.TB) *config.Config {
 		"REDRESS_ENCRYPTION_KEYS": "test1:" + random(),
 		"DATABASE_URL":            "postgres://unused",
 		"NATS_URL":                "nats://unused",
+		// Staff sign in cheaply: argon2id at 64 KiB and one pass, instead of
+		// the production 64 MiB and three (seconds each under -race on a busy
+		// machine). auth's own tests keep the production cost.
+		"REDRESS_PASSWORD_HASH": "m=64,t=1,p=1",
 	}
 	cfg, err := config.LoadFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		config.Need{Database: true, NATS: true, Secrets: true})

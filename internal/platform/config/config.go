@@ -45,6 +45,16 @@ type Config struct {
 	SMTPURL   string
 	SMTPFrom  string // REDRESS_SMTP_FROM, the From header of every email
 	PublicURL string // REDRESS_PUBLIC_URL, the base of links in emails, without a trailing slash
+	// PasswordHash is the argon2id cost of new password hashes
+	// (REDRESS_PASSWORD_HASH, "m=65536,t=3,p=2": KiB, passes, lanes).
+	// Production keeps the default; tests lower it.
+	PasswordHash PasswordHash
+}
+
+// PasswordHash is an argon2id cost: memory in KiB, passes and lanes.
+type PasswordHash struct {
+	MemoryKiB, Time uint32
+	Threads         uint8
 }
 
 // Need says which parts of the configuration a subcommand requires.
@@ -82,6 +92,7 @@ func LoadFrom(env Env, need Need) (*Config, error) {
 		SMTPFrom:            r.str("REDRESS_SMTP_FROM", "Redress <no-reply@localhost>"),
 		PublicURL:           strings.TrimRight(r.str("REDRESS_PUBLIC_URL", "http://127.0.0.1:8080"), "/"),
 	}
+	c.PasswordHash = r.passwordHash("REDRESS_PASSWORD_HASH", PasswordHash{MemoryKiB: 64 * 1024, Time: 3, Threads: 2})
 	r.addr("REDRESS_ADDR", c.Addr)
 	r.addr("REDRESS_WORKER_ADDR", c.WorkerAddr)
 	r.smtpURL("REDRESS_SMTP_URL", c.SMTPURL)
@@ -195,6 +206,24 @@ func (r *reader) integer(name string, def, min, max int) int {
 		return def
 	}
 	return n
+}
+
+// passwordHash reads "m=KiB,t=passes,p=lanes", within the bounds argon2
+// can run at (the ones a stored hash is checked against).
+func (r *reader) passwordHash(name string, def PasswordHash) PasswordHash {
+	v, ok := r.env(name)
+	if !ok || v == "" {
+		return def
+	}
+	var h PasswordHash
+	var m, t, p uint64
+	_, err := fmt.Sscanf(v, "m=%d,t=%d,p=%d", &m, &t, &p)
+	if err != nil || fmt.Sprintf("m=%d,t=%d,p=%d", m, t, p) != v || t < 1 || t > 16 || p < 1 || p > 16 || m < 8*p || m > 1<<21 {
+		r.fail(name, fmt.Sprintf(`must be "m=KiB,t=passes,p=lanes" with 1 ≤ t ≤ 16, 1 ≤ p ≤ 16 and 8·p ≤ m ≤ 2097152, got %q`, v))
+		return def
+	}
+	h.MemoryKiB, h.Time, h.Threads = uint32(m), uint32(t), uint8(p)
+	return h
 }
 
 func (r *reader) duration(name string, def time.Duration) time.Duration {

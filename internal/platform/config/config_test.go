@@ -64,7 +64,8 @@ func TestDefaults(t *testing.T) {
 	if c.Addr != want.Addr || c.WorkerAddr != want.WorkerAddr || c.DBMaxConns != want.DBMaxConns ||
 		c.NATSReplicas != want.NATSReplicas || c.LogLevel != want.LogLevel || c.LogFormat != want.LogFormat ||
 		c.DataDir != want.DataDir || c.ComplainantTokenTTL != want.ComplainantTokenTTL ||
-		c.StaffTokenTTL != want.StaffTokenTTL || c.BodyLimit != want.BodyLimit {
+		c.StaffTokenTTL != want.StaffTokenTTL || c.BodyLimit != want.BodyLimit ||
+		c.PasswordHash != (PasswordHash{MemoryKiB: 65536, Time: 3, Threads: 2}) {
 		t.Errorf("defaults = %+v\nwant       %+v", *c, want)
 	}
 	if c.DatabaseURL != "" || c.NATSURL != "" || c.DemoPassword != "" || c.JWTSecret != nil ||
@@ -86,6 +87,7 @@ func TestFullConfig(t *testing.T) {
 	env["REDRESS_COMPLAINANT_TOKEN_TTL"] = "15m"
 	env["REDRESS_STAFF_TOKEN_TTL"] = "1h30m"
 	env["REDRESS_BODY_LIMIT"] = "4096"
+	env["REDRESS_PASSWORD_HASH"] = "m=19456,t=2,p=1"
 	env["REDRESS_ENCRYPTION_KEY_ID"] = "k2"
 	c, err := LoadFrom(mapEnv(env), needAll)
 	if err != nil {
@@ -94,7 +96,8 @@ func TestFullConfig(t *testing.T) {
 	if c.Addr != "0.0.0.0:80" || c.WorkerAddr != "[::1]:9999" || c.DBMaxConns != 1000 || c.NATSReplicas != 3 ||
 		c.LogLevel != "debug" || c.LogFormat != "text" || c.DataDir != "/var/lib/redress" || c.DemoPassword != "demo" ||
 		c.ComplainantTokenTTL != 15*time.Minute || c.StaffTokenTTL != 90*time.Minute || c.BodyLimit != 4096 ||
-		c.DatabaseURL != env["DATABASE_URL"] || c.NATSURL != env["NATS_URL"] {
+		c.DatabaseURL != env["DATABASE_URL"] || c.NATSURL != env["NATS_URL"] ||
+		c.PasswordHash != (PasswordHash{MemoryKiB: 19456, Time: 2, Threads: 1}) {
 		t.Errorf("config = %+v", *c)
 	}
 	if string(c.JWTSecret) != jwtSecret || string(c.ReceiptSecret) != receiptSecret {
@@ -133,6 +136,11 @@ func TestBadVariables(t *testing.T) {
 		{name: "REDRESS_DB_MAX_CONNS", set: map[string]string{"REDRESS_DB_MAX_CONNS": "2.5"}},
 		{name: "REDRESS_NATS_REPLICAS", set: map[string]string{"REDRESS_NATS_REPLICAS": "6"}},
 		{name: "REDRESS_BODY_LIMIT", set: map[string]string{"REDRESS_BODY_LIMIT": "100"}},
+		{name: "REDRESS_PASSWORD_HASH", set: map[string]string{"REDRESS_PASSWORD_HASH": "m=65536,t=0,p=2"}},
+		{name: "REDRESS_PASSWORD_HASH", set: map[string]string{"REDRESS_PASSWORD_HASH": "m=4,t=1,p=1"}},
+		{name: "REDRESS_PASSWORD_HASH", set: map[string]string{"REDRESS_PASSWORD_HASH": "m=65536,t=3"}},
+		{name: "REDRESS_PASSWORD_HASH", set: map[string]string{"REDRESS_PASSWORD_HASH": "m=65536,t=3,p=2,x=1"}},
+		{name: "REDRESS_PASSWORD_HASH", set: map[string]string{"REDRESS_PASSWORD_HASH": "m=9999999,t=3,p=2"}},
 		{name: "REDRESS_LOG_LEVEL", set: map[string]string{"REDRESS_LOG_LEVEL": "verbose"}},
 		{name: "REDRESS_LOG_LEVEL", set: map[string]string{"REDRESS_LOG_LEVEL": "INFO"}},
 		{name: "REDRESS_LOG_FORMAT", set: map[string]string{"REDRESS_LOG_FORMAT": "xml"}},
