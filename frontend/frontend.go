@@ -56,6 +56,9 @@ type Deps struct {
 	CSRFKey             []byte
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
+	// TimeZone is the organisation's, in which the pages show times
+	// (REDRESS_TIME_ZONE); nil is UTC.
+	TimeZone *time.Location
 }
 
 // Web holds the page handlers.

@@ -45,6 +45,9 @@ type Config struct {
 	SMTPURL   string
 	SMTPFrom  string // REDRESS_SMTP_FROM, the From header of every email
 	PublicURL string // REDRESS_PUBLIC_URL, the base of links in emails, without a trailing slash
+	// TimeZone is the organisation's (REDRESS_TIME_ZONE, an IANA name such
+	// as Europe/Paris; default UTC): the pages show every time in it.
+	TimeZone *time.Location
 }
 
 // Need says which parts of the configuration a subcommand requires.
@@ -81,6 +84,7 @@ func LoadFrom(env Env, need Need) (*Config, error) {
 		SMTPURL:             r.secret("REDRESS_SMTP_URL"),
 		SMTPFrom:            r.str("REDRESS_SMTP_FROM", "Redress <no-reply@localhost>"),
 		PublicURL:           strings.TrimRight(r.str("REDRESS_PUBLIC_URL", "http://127.0.0.1:8080"), "/"),
+		TimeZone:            r.zone("REDRESS_TIME_ZONE"),
 	}
 	r.addr("REDRESS_ADDR", c.Addr)
 	r.addr("REDRESS_WORKER_ADDR", c.WorkerAddr)
@@ -208,6 +212,21 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// zone reads an IANA time zone name; unset is UTC.
+func (r *reader) zone(name string) *time.Location {
+	v := r.str(name, "UTC")
+	if v == "Local" {
+		r.fail(name, "must be an IANA zone name such as Europe/Paris, not Local")
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		r.fail(name, fmt.Sprintf("is not a known time zone (an IANA name such as Europe/Paris): %q", v))
+		return time.UTC
+	}
+	return loc
 }
 
 func (r *reader) oneOf(name, def string, allowed ...string) string {
