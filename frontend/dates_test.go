@@ -17,7 +17,7 @@ func TestDatesInTheReadersLanguage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := time.Date(2027, 3, 5, 14, 49, 0, 0, time.UTC) // 15:49 in Paris
+	at := time.Date(2027, 3, 5, 14, 49, 0, 0, time.UTC)  // 15:49 in Paris
 	day := time.Date(2026, 12, 12, 0, 0, 0, 0, time.UTC) // a calendar date
 	for _, tc := range []struct{ lang, date, dateTime, civil string }{
 		{"en", "5 March 2027", "5 March 2027 at 15:49 GMT+1", "12 December 2026"},
