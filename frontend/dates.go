@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 	"golang.org/x/text/message"
 	"golang.org/x/text/number"
 )
@@ -205,4 +206,36 @@ func (c *clock) periodText(t time.Time, month, short bool) string {
 		return c.t.T("date.day_month", "Day", c.num(t.Day(), 1), "Month", name)
 	}
 	return c.dateText(t)
+}
+
+// langNames are languages by their own names ("English, français"),
+// from CLDR (golang.org/x/text/language/display); a code CLDR does not
+// know is shown as it is.
+func langNames(v any) string {
+	var codes []string
+	switch x := v.(type) {
+	case string:
+		codes = []string{x}
+	case *string:
+		if x != nil {
+			codes = []string{*x}
+		}
+	case []string:
+		codes = x
+	}
+	out := make([]string, 0, len(codes))
+	for _, code := range codes {
+		if code = strings.TrimSpace(code); code == "" {
+			continue
+		}
+		name := ""
+		if tag, err := language.Parse(code); err == nil {
+			name = display.Self.Name(tag)
+		}
+		if name == "" {
+			name = code
+		}
+		out = append(out, name)
+	}
+	return strings.Join(out, ", ")
 }

@@ -124,6 +124,8 @@ func templateFuncs(a *assets) template.FuncMap {
 		"add":  func(a, b int) int { return a + b },
 		// bdi isolates text a person typed for direction.
 		"bdi": Typed,
+		// langs names languages by their own names: "en" or ["en","fr"] → "English, français".
+		"langs": langNames,
 	}
 }
 
