@@ -282,6 +282,10 @@ func (w *Web) ruleIndex(c *fiber.Ctx) (ruleIndex, error) {
 type ruleText struct{ Source, Period, Lang string }
 
 func (idx ruleIndex) text(r *request, rule sla.Rule) ruleText {
+	if rule.Source == sla.PolicySource {
+		// Our own service levels, not a law: said in the reader's words.
+		rule.Source = r.T("followup.source_policy")
+	}
 	if l, ok := idx.limits[rule.Code+"\x00"+rule.Period]; ok {
 		if st, ok := idx.subtypes[rule.Code]; ok && st.Period == rule.Period {
 			return ruleText{Source: rule.Source, Period: limitText(r, st)}

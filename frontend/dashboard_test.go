@@ -21,7 +21,8 @@ func tableRow(t *testing.T, body, id, rowHeader string) []string {
 	table := body[start : start+strings.Index(body[start:], "</table>")]
 	for _, tr := range regexp.MustCompile(`(?s)<tr>(.*?)</tr>`).FindAllStringSubmatch(table, -1) {
 		th := regexp.MustCompile(`(?s)<th scope="row">(.*?)</th>`).FindStringSubmatch(tr[1])
-		if th == nil || html.UnescapeString(th[1]) != rowHeader {
+		// The header's text, without the <bdi> that isolates a typed name.
+		if th == nil || html.UnescapeString(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(th[1], "")) != rowHeader {
 			continue
 		}
 		var cells []string
