@@ -97,6 +97,10 @@ func (w *Web) allSystems(c *fiber.Ctx) ([]registry.AISystem, error) {
 		}
 		out = append(out, page...)
 		if len(page) < 200 {
+			// In the reader's language where an admin translated them.
+			if err := w.Content.Systems(c.UserContext(), w.req(c).lang, out); err != nil {
+				return nil, err
+			}
 			return out, nil
 		}
 		last := page[len(page)-1]
@@ -115,6 +119,10 @@ func (w *Web) publicBodies(c *fiber.Ctx) ([]escalation.Body, error) {
 		if b.Active {
 			out = append(out, b.Public())
 		}
+	}
+	// In the reader's language where an admin translated them.
+	if err := w.Content.Bodies(c.UserContext(), w.req(c).lang, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -264,7 +264,8 @@ func TestComplainantFollowUpSignIn(t *testing.T) {
 	}
 	p = c.get("/follow-up")
 	for _, want := range []string{f.Reference, "We have received your complaint.", "Your complaint is open.",
-		"We will confirm that we have your complaint", "EU Whistleblowing Directive 2019/1937 art. 9(1)(b), 7 days from when we receive your complaint",
+		"We will confirm that we have your complaint", "Why this date?",
+		"<bdi>EU Whistleblowing Directive 2019/1937 art. 9(1)(b)</bdi>, 7 days from when we receive your complaint",
 		"You sent your complaint", `action="/follow-up/messages"`} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("case page lacks %q", want)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/notify"
@@ -59,6 +60,8 @@ type Deps struct {
 	// TimeZone is the organisation's, in which the pages show times
 	// (REDRESS_TIME_ZONE); nil is UTC.
 	TimeZone *time.Location
+	// Content gives the register's and the bodies' words in the reader's language.
+	Content *content.Service
 }
 
 // Web holds the page handlers.
