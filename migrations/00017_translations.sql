@@ -9,7 +9,7 @@ CREATE TABLE translations (
     entity_id  uuid        NOT NULL,
     field      text        NOT NULL CHECK (
                    (entity = 'ai_system' AND field IN ('name', 'purpose', 'risk_area')) OR
-                   (entity = 'body' AND field IN ('name', 'jurisdiction', 'description', 'requirements'))),
+                   (entity = 'body' AND field IN ('name', 'description', 'requirements'))),
     lang       text        NOT NULL CHECK (lang IN ('en', 'fr', 'es', 'ar')),
     text       text        NOT NULL CHECK (length(text) BETWEEN 1 AND 4000),
     updated_at timestamptz NOT NULL DEFAULT now(),

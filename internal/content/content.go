@@ -1,8 +1,9 @@
 // Package content keeps the register's and the independent bodies' words in
 // more than one language: an admin gives, per language, an AI system's name,
-// purpose and risk area, or a body's name, jurisdiction, description and
-// requirements; a reader sees their language's text where there is one and
-// the original otherwise (migration 00017, table translations).
+// purpose and risk area, or a body's name, description and requirements (a
+// jurisdiction is a code, never translated); a reader sees their language's
+// text where there is one and the original otherwise (migration 00017,
+// table translations).
 package content
 
 import (
@@ -29,7 +30,7 @@ const (
 // Fields are each entity's translatable fields, in the order forms show them.
 var Fields = map[string][]string{
 	AISystem: {"name", "purpose", "risk_area"},
-	Body:     {"name", "jurisdiction", "description", "requirements"},
+	Body:     {"name", "description", "requirements"},
 }
 
 // Languages a translation may be in.
@@ -178,7 +179,6 @@ func (s *Service) Bodies(ctx context.Context, lang string, bodies []escalation.B
 	for i := range bodies {
 		t := tr[bodies[i].ID]
 		set(&bodies[i].Name, t["name"])
-		set(&bodies[i].Jurisdiction, t["jurisdiction"])
 		set(&bodies[i].Description, t["description"])
 		set(&bodies[i].Requirements, t["requirements"])
 	}

@@ -44,24 +44,24 @@ var Translations = map[string]map[string]content.Texts{
 	},
 	content.Body: {
 		"demo-dpa": {
-			"fr": {"name": "Autorité de protection des données (démo)", "jurisdiction": "UE", "requirements": "La décision contestée, sa date et ce que l’organisation a répondu.", "description": "Examine les plaintes sur l’usage des données personnelles, y compris les décisions automatisées."},
-			"es": {"name": "Autoridad de protección de datos (demo)", "jurisdiction": "UE", "requirements": "La decisión reclamada, cuándo se tomó y qué respondió la organización.", "description": "Atiende reclamaciones sobre el uso de datos personales, incluidas las decisiones automatizadas."},
-			"ar": {"name": "هيئة حماية البيانات (تجريبية)", "jurisdiction": "الاتحاد الأوروبي", "requirements": "القرار موضوع الشكوى وتاريخه وما ردّت به المؤسسة.", "description": "تنظر في الشكاوى المتعلقة باستخدام البيانات الشخصية، بما في ذلك القرارات الآلية."},
+			"fr": {"name": "Autorité de protection des données (démo)", "requirements": "La décision contestée, sa date et ce que l’organisation a répondu.", "description": "Examine les plaintes sur l’usage des données personnelles, y compris les décisions automatisées."},
+			"es": {"name": "Autoridad de protección de datos (demo)", "requirements": "La decisión reclamada, cuándo se tomó y qué respondió la organización.", "description": "Atiende reclamaciones sobre el uso de datos personales, incluidas las decisiones automatizadas."},
+			"ar": {"name": "هيئة حماية البيانات (تجريبية)", "requirements": "القرار موضوع الشكوى وتاريخه وما ردّت به المؤسسة.", "description": "تنظر في الشكاوى المتعلقة باستخدام البيانات الشخصية، بما في ذلك القرارات الآلية."},
 		},
 		"demo-msa": {
-			"fr": {"name": "Autorité de surveillance du marché de l’IA (démo)", "jurisdiction": "UE", "requirements": "Le système d’IA (fournisseur, version, identifiant dans la base de l’UE), ce qui s’est passé et le préjudice.", "description": "Surveille les systèmes d’IA sur le marché ; reçoit les plaintes et les signalements d’incidents graves."},
-			"es": {"name": "Autoridad de vigilancia del mercado de IA (demo)", "jurisdiction": "UE", "requirements": "El sistema de IA (proveedor, versión, identificador en la base de datos de la UE), qué ocurrió y el daño.", "description": "Supervisa los sistemas de IA en el mercado; recibe reclamaciones y notificaciones de incidentes graves."},
-			"ar": {"name": "هيئة مراقبة سوق الذكاء الاصطناعي (تجريبية)", "jurisdiction": "الاتحاد الأوروبي", "requirements": "نظام الذكاء الاصطناعي (المزوّد والإصدار ورقم قاعدة بيانات الاتحاد الأوروبي)، وما حدث، والضرر.", "description": "تراقب أنظمة الذكاء الاصطناعي في السوق وتتلقى الشكاوى وبلاغات الحوادث الخطيرة."},
+			"fr": {"name": "Autorité de surveillance du marché de l’IA (démo)", "requirements": "Le système d’IA (fournisseur, version, identifiant dans la base de l’UE), ce qui s’est passé et le préjudice.", "description": "Surveille les systèmes d’IA sur le marché ; reçoit les plaintes et les signalements d’incidents graves."},
+			"es": {"name": "Autoridad de vigilancia del mercado de IA (demo)", "requirements": "El sistema de IA (proveedor, versión, identificador en la base de datos de la UE), qué ocurrió y el daño.", "description": "Supervisa los sistemas de IA en el mercado; recibe reclamaciones y notificaciones de incidentes graves."},
+			"ar": {"name": "هيئة مراقبة سوق الذكاء الاصطناعي (تجريبية)", "requirements": "نظام الذكاء الاصطناعي (المزوّد والإصدار ورقم قاعدة بيانات الاتحاد الأوروبي)، وما حدث، والضرر.", "description": "تراقب أنظمة الذكاء الاصطناعي في السوق وتتلقى الشكاوى وبلاغات الحوادث الخطيرة."},
 		},
 		"demo-equality": {
-			"fr": {"name": "Organisme pour l’égalité (démo)", "jurisdiction": "UE", "requirements": "Qui a été traité moins favorablement, comment et pour quel motif.", "description": "Aide les personnes victimes de discrimination."},
-			"es": {"name": "Organismo de igualdad (demo)", "jurisdiction": "UE", "requirements": "Quién recibió un trato menos favorable, cómo y por qué motivo.", "description": "Ayuda a las personas que han sufrido discriminación."},
-			"ar": {"name": "هيئة المساواة (تجريبية)", "jurisdiction": "الاتحاد الأوروبي", "requirements": "من عومل معاملة أقل تفضيلًا، وكيف، ولأي سبب.", "description": "تساعد من تعرّضوا للتمييز."},
+			"fr": {"name": "Organisme pour l’égalité (démo)", "requirements": "Qui a été traité moins favorablement, comment et pour quel motif.", "description": "Aide les personnes victimes de discrimination."},
+			"es": {"name": "Organismo de igualdad (demo)", "requirements": "Quién recibió un trato menos favorable, cómo y por qué motivo.", "description": "Ayuda a las personas que han sufrido discriminación."},
+			"ar": {"name": "هيئة المساواة (تجريبية)", "requirements": "من عومل معاملة أقل تفضيلًا، وكيف، ولأي سبب.", "description": "تساعد من تعرّضوا للتمييز."},
 		},
 		"demo-ombudsman": {
-			"fr": {"name": "Médiateur (démo)", "jurisdiction": "UE", "requirements": "Ce que l’organisation a décidé et pourquoi vous le trouvez injuste.", "description": "Examine les plaintes pour traitement injuste une fois que l’organisation a répondu."},
-			"es": {"name": "Defensor del pueblo (demo)", "jurisdiction": "UE", "requirements": "Qué decidió la organización y por qué le parece injusto.", "description": "Investiga quejas por trato injusto una vez que la organización ha respondido."},
-			"ar": {"name": "أمين المظالم (تجريبي)", "jurisdiction": "الاتحاد الأوروبي", "requirements": "ما قرّرته المؤسسة ولماذا تراه غير عادل.", "description": "ينظر في الشكاوى من المعاملة غير العادلة بعد أن تردّ المؤسسة."},
+			"fr": {"name": "Médiateur (démo)", "requirements": "Ce que l’organisation a décidé et pourquoi vous le trouvez injuste.", "description": "Examine les plaintes pour traitement injuste une fois que l’organisation a répondu."},
+			"es": {"name": "Defensor del pueblo (demo)", "requirements": "Qué decidió la organización y por qué le parece injusto.", "description": "Investiga quejas por trato injusto una vez que la organización ha respondido."},
+			"ar": {"name": "أمين المظالم (تجريبي)", "requirements": "ما قرّرته المؤسسة ولماذا تراه غير عادل.", "description": "ينظر في الشكاوى من المعاملة غير العادلة بعد أن تردّ المؤسسة."},
 		},
 	},
 }
