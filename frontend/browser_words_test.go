@@ -172,6 +172,9 @@ func TestBrowserPlainWordsInEveryLanguage(t *testing.T) {
 		"es": regexp.MustCompile(`\d{1,2} de (enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre) de \d{4}`),
 		"ar": regexp.MustCompile(`[٠-٩]{1,2} (يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر) [٠-٩]{4}`),
 	}
+	// The demo register in the reader's language (internal/demo translations).
+	systemName := map[string]string{"fr": "Planification ShiftWise", "es": "Planificación de turnos ShiftWise",
+		"ar": "نظام ShiftWise لجدولة المناوبات"}
 	whyDate := map[string]string{"fr": "Pourquoi cette date ?", "es": "¿Por qué esta fecha?", "ar": "لماذا هذا الموعد؟"}
 	for _, lang := range []string{"fr", "es", "ar"} {
 		phrases := englishPhrases(t, lang)
@@ -186,6 +189,10 @@ func TestBrowserPlainWordsInEveryLanguage(t *testing.T) {
 				// The bodies' page never starts a sentence with "Or".
 				if text := browser.Text(t, tab, "main"); strings.Contains(text, "Or ask us") {
 					t.Errorf("%s /bodies: %q", name, text)
+				}
+				browser.Navigate(t, tab, base+"/ai-systems")
+				if text := browser.Text(t, tab, "main"); !strings.Contains(text, systemName[lang]) {
+					t.Errorf("%s /ai-systems: the register is not in the language: %s", name, text)
 				}
 
 				// The complainant opens their case.
