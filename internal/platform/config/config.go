@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // REDRESS_TIME_ZONE whatever the host has
 )
 
 // Config is the whole configuration of one redress process.
