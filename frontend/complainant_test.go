@@ -77,12 +77,15 @@ func TestComplainantPublicPagesRender(t *testing.T) {
 	en := newClient(t, s.URL)
 	for path, wants := range map[string][]string{
 		"/": {"Make a complaint", "Follow up a complaint", "You can stay anonymous.", "It is free.",
-			// The time frames come from the default policy in the database.
-			"24 hours if urgent", "EU Whistleblowing Directive 2019/1937 art. 9(1)(b)", "30 days from the decision",
+			// The time frames come from the default policy in the database; the
+			// start page keeps the two a complainant cares about and links to
+			// the procedure's full table (issue 13).
+			"24 hours if urgent", `href="/procedure#times"`, "See every time limit and where it comes from.",
 			"Data Protection Authority (demo)", "Ombudsman"},
 		"/ai-systems": {"TalentSift hiring screener", "TalentSift B.V.", "Employment (AI Act Annex III 4(a))",
 			"We have stopped using this system.", `href="/complaints/new?system=`},
-		"/procedure": {"A person reviews it", "Appeal", "GDPR art. 12(3)", "<caption id=\"cp-tiers-caption\">",
+		"/procedure": {"A person reviews it", "Appeal", "GDPR art. 12(3)", "EU Whistleblowing Directive 2019/1937 art. 9(1)(b)",
+			"30 days from the decision", "<caption id=\"cp-tiers-caption\">",
 			"Most urgent", "90 days from when we receive your complaint", "without your agreement", "encrypted",
 			"10 days from when we learn of the incident (the death of a person)"},
 		"/bodies": {"Equality Body (demo)", "Equality body", "Who was treated less favourably, how, and on what ground."},
@@ -102,6 +105,9 @@ func TestComplainantPublicPagesRender(t *testing.T) {
 				t.Errorf("%s lacks %q", path, w)
 			}
 		}
+	}
+	if p := en.get("/"); strings.Contains(p.Body, "GDPR art. 12(3)") || strings.Contains(p.Body, "Time you have to appeal") {
+		t.Error("the start page still lists the legal time limits")
 	}
 	// The same pages in Arabic, right to left, with nothing untranslated.
 	ar := newClient(t, s.URL)
