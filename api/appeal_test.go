@@ -52,7 +52,7 @@ func TestAppealLandsWithADifferentReviewer(t *testing.T) {
 		Body: map[string]string{"to": "in_review", "reason": "Reading the screening record."}}); r.Status != 200 {
 		t.Fatalf("in review: %d %s", r.Status, r.Body)
 	}
-	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: rita, Body: teststack.Decision("upheld")}); r.Status != 200 {
+	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: rita, Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
 	view := s.Do(req{Method: "GET", Path: "/api/v1/complainant/case", Token: me}).JSON(t)
@@ -92,7 +92,7 @@ func TestAppealLandsWithADifferentReviewer(t *testing.T) {
 		Body: map[string]string{"user_id": ritaID}}); r.Status != 409 {
 		t.Errorf("reassigning the appeal to its first decider: %d %s", r.Status, r.Body)
 	}
-	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: rita, Body: teststack.Decision("overturned")}); r.Status != 403 {
+	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: rita, Body: teststack.Decision("decision_overturned")}); r.Status != 403 {
 		t.Errorf("first decider decides the appeal: %d %s", r.Status, r.Body)
 	}
 	staff := s.Do(req{Method: "GET", Path: path, Token: sam}).JSON(t)
@@ -111,11 +111,11 @@ func TestAppealLandsWithADifferentReviewer(t *testing.T) {
 		Body: map[string]string{"to": "in_review", "reason": "Looking at it afresh."}}); r.Status != 200 {
 		t.Fatalf("appeal in review: %d %s", r.Status, r.Body)
 	}
-	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: second, Body: teststack.Decision("overturned")}); r.Status != 422 ||
+	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: second, Body: teststack.Decision("decision_overturned")}); r.Status != 422 ||
 		!strings.Contains(string(r.Body), `"signposting"`) {
 		t.Fatalf("appeal decision without signposting: %d %s", r.Status, r.Body)
 	}
-	d := teststack.Decision("overturned")
+	d := teststack.Decision("decision_overturned")
 	d["signposting"] = "You can go to the national equality body or the labour inspectorate."
 	r = s.Do(req{Method: "POST", Path: path + "/decision", Token: second, Body: d})
 	if r.Status != 200 {
@@ -127,7 +127,7 @@ func TestAppealLandsWithADifferentReviewer(t *testing.T) {
 
 	view = s.Do(req{Method: "GET", Path: "/api/v1/complainant/case", Token: me}).JSON(t)
 	dec := view["decision"].(map[string]any)
-	if dec["stage"] != "appeal" || dec["outcome"] != "overturned" || !strings.Contains(dec["signposting"].(string), "equality body") {
+	if dec["stage"] != "appeal" || dec["outcome"] != "decision_overturned" || !strings.Contains(dec["signposting"].(string), "equality body") {
 		t.Errorf("appeal decision in view: %v", dec)
 	}
 	if a := view["appeal"].(map[string]any); a["state"] != "decided" || a["can_appeal"] != false {
@@ -151,7 +151,7 @@ func TestAppealOutOfTime(t *testing.T) {
 	rita := s.Reviewer()
 	f := claimed(t, s, teststack.ValidCase(), rita)
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita,
-		Body: teststack.Decision("upheld")}); r.Status != 200 {
+		Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
 	// Thirty-one days pass.

@@ -19,6 +19,9 @@ import (
 type Upload struct {
 	Method, Path string
 	Cookie       string // "" for a bearer token
+	// Extra is what the route's body may carry beyond one evidence file
+	// and its envelope (the complaint form's answers, sent with its files).
+	Extra int
 }
 
 // uploadRoutes are the API's own upload routes.
@@ -50,8 +53,8 @@ func headerReceived(routes []Upload) func(h *fasthttp.RequestHeader) fasthttp.Re
 		if err := u.Parse(nil, h.RequestURI()); err != nil {
 			return fasthttp.RequestConfig{}
 		}
-		if isUploadRoute(routes, string(h.Method()), string(u.PathOriginal()), credentials(h)) {
-			return fasthttp.RequestConfig{MaxRequestBodySize: uploadBodyLimit, ReadTimeout: uploadReadTimeout}
+		if r, ok := uploadRoute(routes, string(h.Method()), string(u.PathOriginal()), credentials(h)); ok {
+			return fasthttp.RequestConfig{MaxRequestBodySize: uploadBodyLimit + r.Extra, ReadTimeout: uploadReadTimeout}
 		}
 		return fasthttp.RequestConfig{}
 	}
@@ -79,8 +82,15 @@ func hasBearer(v string) bool {
 // credential, matching as the router does: case-insensitively, a trailing
 // slash ignored, a :param standing for one non-empty segment.
 func isUploadRoute(routes []Upload, method, path string, has func(cookie string) bool) bool {
+	_, ok := uploadRoute(routes, method, path, has)
+	return ok
+}
+
+// uploadRoute is the route of routes that method and path reach with its
+// credential, as isUploadRoute matches it.
+func uploadRoute(routes []Upload, method, path string, has func(cookie string) bool) (Upload, bool) {
 	if method != fiber.MethodPost {
-		return false
+		return Upload{}, false
 	}
 	if len(path) > 1 {
 		path = strings.TrimSuffix(path, "/")
@@ -103,22 +113,22 @@ func isUploadRoute(routes []Upload, method, path string, has func(cookie string)
 			}
 		}
 		if match {
-			return true
+			return r, true
 		}
 	}
-	return false
+	return Upload{}, false
 }
 
 // tooLargeDetail names the limit a refused body broke.
 func tooLargeDetail(c *fiber.Ctx, routes []Upload) string {
-	if isUploadRoute(routes, c.Method(), c.Path(), func(cookie string) bool {
+	if r, ok := uploadRoute(routes, c.Method(), c.Path(), func(cookie string) bool {
 		if cookie == "" {
 			return hasBearer(c.Get(fiber.HeaderAuthorization))
 		}
 		return c.Cookies(cookie) != ""
-	}) {
+	}); ok {
 		return fmt.Sprintf("The request body is larger than %d bytes: an evidence file may be at most %s.",
-			uploadBodyLimit, byteSize(grievance.MaxEvidenceBytes))
+			uploadBodyLimit+r.Extra, byteSize(grievance.MaxEvidenceBytes))
 	}
 	return fmt.Sprintf("The request body is larger than the limit of %s.", byteSize(c.App().Config().BodyLimit))
 }

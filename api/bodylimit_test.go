@@ -130,3 +130,26 @@ func TestUploadBodyLimitForPagesNeedsTheirCookie(t *testing.T) {
 		}
 	}
 }
+
+// A page whose form sends answers with its files (the complaint form's last
+// step) gets the upload limit plus its Extra, with its cookie only.
+func TestUploadBodyLimitExtraForAFormWithAnswers(t *testing.T) {
+	routes := []Upload{{Method: fiber.MethodPost, Path: "/complaints/send", Cookie: "redress_csrf", Extra: 192 << 10}}
+	for _, tc := range []struct {
+		cookie string
+		want   int
+	}{
+		{"redress_csrf=abc", uploadBodyLimit + 192<<10},
+		{"", 0},
+	} {
+		var h fasthttp.RequestHeader
+		h.SetMethod(fiber.MethodPost)
+		h.SetRequestURI("/complaints/send")
+		if tc.cookie != "" {
+			h.Set(fiber.HeaderCookie, tc.cookie)
+		}
+		if got := headerReceived(routes)(&h).MaxRequestBodySize; got != tc.want {
+			t.Errorf("cookie %q: limit %d, want %d", tc.cookie, got, tc.want)
+		}
+	}
+}

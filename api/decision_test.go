@@ -50,13 +50,27 @@ func TestDecisionWithReasonsReachesTheComplainant(t *testing.T) {
 	if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: out}); r.Status != 422 || !strings.Contains(string(r.Body), `"signposting"`) {
 		t.Errorf("not within scope without signposting: %d %s", r.Status, r.Body)
 	}
+	// The names used before issue 13 are refused, naming the new ones: "upheld"
+	// was read both ways round.
+	for old, renamed := range map[string]string{"upheld": "decision_confirmed", "overturned": "decision_overturned",
+		"modified": "decision_modified"} {
+		r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: teststack.Decision(old)})
+		var p struct {
+			Errors []struct{ Field, Code, Message string }
+		}
+		r.Decode(t, &p)
+		if r.Status != 422 || len(p.Errors) != 1 || p.Errors[0].Field != "outcome" || p.Errors[0].Code != "renamed" ||
+			!strings.Contains(p.Errors[0].Message, renamed) || !strings.Contains(p.Errors[0].Message, "decision_confirmed: the AI's decision stands") {
+			t.Errorf("old outcome %s: %d %s", old, r.Status, r.Body)
+		}
+	}
 	var n int
 	s.Core.DB.Raw(`SELECT count(*) FROM decisions WHERE case_id = ?`, f.ID).Scan(&n)
 	if n != 0 {
 		t.Fatal("a refused decision was written")
 	}
 	// Another reviewer cannot decide a case they do not hold.
-	if r := s.Do(req{Method: "POST", Path: path, Token: s.Login("reviewer2@example.org"), Body: teststack.Decision("overturned")}); r.Status != 403 {
+	if r := s.Do(req{Method: "POST", Path: path, Token: s.Login("reviewer2@example.org"), Body: teststack.Decision("decision_overturned")}); r.Status != 403 {
 		t.Errorf("not the assignee: %d %s", r.Status, r.Body)
 	}
 	// The status machine cannot be used to skip the reasons.
@@ -65,18 +79,18 @@ func TestDecisionWithReasonsReachesTheComplainant(t *testing.T) {
 		t.Errorf("decided by transition: %d %s", r.Status, r.Body)
 	}
 
-	r = s.Do(req{Method: "POST", Path: path, Token: rita, Body: teststack.Decision("overturned")})
+	r = s.Do(req{Method: "POST", Path: path, Token: rita, Body: teststack.Decision("decision_overturned")})
 	if r.Status != 200 || r.JSON(t)["status"] != "decided" {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
-	if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: teststack.Decision("upheld")}); r.Status != 409 {
+	if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: teststack.Decision("decision_confirmed")}); r.Status != 409 {
 		t.Errorf("deciding twice: %d %s", r.Status, r.Body)
 	}
 	// Sealed at rest, open to the complainant.
 	dump := s.Do(req{Method: "GET", Path: "/api/v1/complainant/case", Token: s.ComplainantToken(f)})
 	m := dump.JSON(t)
 	d, _ := m["decision"].(map[string]any)
-	if d == nil || d["outcome"] != "overturned" || !strings.Contains(d["rationale"].(string), "sick-leave flag") {
+	if d == nil || d["outcome"] != "decision_overturned" || !strings.Contains(d["rationale"].(string), "sick-leave flag") {
 		t.Fatalf("complainant view: %s", dump.Body)
 	}
 	if _, leaks := d["decided_by"]; leaks {
@@ -95,11 +109,11 @@ func TestExplanationRequestIsOwedAnExplanation(t *testing.T) {
 	body["kind"] = "explanation_request"
 	f := claimed(t, s, body, rita)
 	path := "/api/v1/cases/" + f.ID + "/decision"
-	if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: teststack.Decision("upheld")}); r.Status != 422 ||
+	if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: teststack.Decision("decision_confirmed")}); r.Status != 422 ||
 		!strings.Contains(string(r.Body), `"explanation"`) {
 		t.Fatalf("no explanation: %d %s", r.Status, r.Body)
 	}
-	dec := teststack.Decision("upheld")
+	dec := teststack.Decision("decision_confirmed")
 	dec["explanation"] = map[string]any{"ai_role": "decisive", "main_factors": []string{"sick-leave days in 90 days"},
 		"inputs":         []string{"attendance records", "shift history"},
 		"how_to_contest": "Appeal within 30 days on the follow-up page, or go to the labour inspectorate."}
@@ -120,7 +134,7 @@ func TestHighPriorityDecisionsNeedASecondPerson(t *testing.T) {
 	f := claimed(t, s, teststack.ValidCase(), sup) // a supervisor holds and decides it
 	s.Core.DB.Exec(`UPDATE cases SET priority = 'P1' WHERE id = ?`, f.ID)
 	path := "/api/v1/cases/" + f.ID + "/decision"
-	r := s.Do(req{Method: "POST", Path: path, Token: sup, Body: teststack.Decision("overturned")})
+	r := s.Do(req{Method: "POST", Path: path, Token: sup, Body: teststack.Decision("decision_overturned")})
 	if r.Status != 200 || r.JSON(t)["status"] != "pending_approval" {
 		t.Fatalf("P1 decision: %d %s", r.Status, r.Body)
 	}
@@ -151,7 +165,7 @@ func TestHighPriorityDecisionsNeedASecondPerson(t *testing.T) {
 	if r.Status != 200 || r.JSON(t)["status"] != "in_review" {
 		t.Fatalf("refuse: %d %s", r.Status, r.Body)
 	}
-	if r := s.Do(req{Method: "POST", Path: path, Token: sup, Body: teststack.Decision("modified")}); r.Status != 200 {
+	if r := s.Do(req{Method: "POST", Path: path, Token: sup, Body: teststack.Decision("decision_modified")}); r.Status != 200 {
 		t.Fatalf("decide again: %d %s", r.Status, r.Body)
 	}
 	r = s.Do(req{Method: "POST", Path: path + "/approve", Token: second, Body: map[string]any{"approve": true}})
@@ -162,7 +176,7 @@ func TestHighPriorityDecisionsNeedASecondPerson(t *testing.T) {
 		t.Errorf("approving twice: %d %s", r.Status, r.Body)
 	}
 	m := s.Do(req{Method: "GET", Path: "/api/v1/complainant/case", Token: tok}).JSON(t)
-	if d := m["decision"].(map[string]any); d["outcome"] != "modified" {
+	if d := m["decision"].(map[string]any); d["outcome"] != "decision_modified" {
 		t.Errorf("the complainant sees %v", d)
 	}
 	var actions []string
@@ -179,7 +193,7 @@ func TestRecusedReviewerNeverDecides(t *testing.T) {
 	f := claimed(t, s, teststack.ValidCase(), rita)
 	// Rita turns out to have taken the contested decision.
 	s.Core.DB.Exec(`UPDATE cases SET decision_taker_id = (SELECT id FROM users WHERE email = 'reviewer@example.org') WHERE id = ?`, f.ID)
-	r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita, Body: teststack.Decision("upheld")})
+	r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita, Body: teststack.Decision("decision_confirmed")})
 	if r.Status != 403 || !strings.Contains(string(r.Body), "recused") {
 		t.Errorf("recused reviewer decides: %d %s", r.Status, r.Body)
 	}

@@ -15,7 +15,7 @@ func decided(t *testing.T, s *teststack.Stack, rita string) teststack.Filed {
 	t.Helper()
 	f := claimed(t, s, teststack.ValidCase(), rita)
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita,
-		Body: teststack.Decision("overturned")}); r.Status != 200 {
+		Body: teststack.Decision("decision_overturned")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
 	return f
@@ -306,7 +306,7 @@ func TestSystemicRemedyAppliesToEveryLinkedCase(t *testing.T) {
 	}
 	// The first case, decided, cannot close while the guarantee is unverified.
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + first.ID + "/decision", Token: rita,
-		Body: teststack.Decision("overturned")}); r.Status != 200 {
+		Body: teststack.Decision("decision_overturned")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
 	closeBody := map[string]string{"root_cause": "model", "reason": "Decision overturned; the screener is being retrained."}

@@ -30,7 +30,7 @@ func TestTransitionsAreTheHoldersAndOnlyPlainMoves(t *testing.T) {
 		}
 	}
 	// Decided: remedy_in_progress comes with an offer, not a bare move.
-	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita, Body: teststack.Decision("upheld")}); r.Status != 200 {
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita, Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
 	if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: map[string]string{"to": "remedy_in_progress", "reason": "Paying."}}); r.Status != 422 ||
@@ -152,7 +152,7 @@ func TestSystemicRemedyReasonLetsLinkedCasesClose(t *testing.T) {
 	gid := itemIDs(t, s.Do(req{Method: "POST", Path: "/api/v1/systemic-issues/" + issue + "/remedies", Token: sam,
 		Body: map[string]any{"offer": true, "components": []map[string]any{{"form": "non_repetition", "subtype": "retrained",
 			"responsible": "provider", "due_at": due, "description": "Retrain the screener on mapped foreign degrees."}}}}))[0]
-	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita, Body: teststack.Decision("overturned")}); r.Status != 200 {
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita, Body: teststack.Decision("decision_overturned")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
 	closeBody := map[string]string{"root_cause": "model", "reason": "Decision overturned for this person."}
@@ -186,7 +186,7 @@ func TestAppealOfClosedAndOfUnroutedCases(t *testing.T) {
 	rita := s.Reviewer()
 	f := decided(t, s, rita)
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/close", Token: rita,
-		Body: map[string]string{"root_cause": "none", "reason": "Decision upheld; nothing to put right."}}); r.Status != 200 {
+		Body: map[string]string{"root_cause": "none", "reason": "Decision confirmed; nothing to put right."}}); r.Status != 200 {
 		t.Fatalf("close: %d %s", r.Status, r.Body)
 	}
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/complainant/case/appeal", Token: s.ComplainantToken(f),

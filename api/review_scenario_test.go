@@ -108,7 +108,7 @@ func TestCaseFromIntakeToClosure(t *testing.T) {
 		t.Errorf("next steps do not ask for an answer: %v", view["next_steps"])
 	}
 	// Deciding while waiting on the complainant is refused.
-	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: rita, Body: teststack.Decision("overturned")}); r.Status != 409 {
+	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: rita, Body: teststack.Decision("decision_overturned")}); r.Status != 409 {
 		t.Errorf("decision while waiting: %d %s", r.Status, r.Body)
 	}
 	// The answer resumes it.
@@ -148,7 +148,7 @@ func TestCaseFromIntakeToClosure(t *testing.T) {
 	}
 
 	// Four eyes: a P1 decision waits for a supervisor other than its author.
-	r = s.Do(req{Method: "POST", Path: path + "/decision", Token: rita, Body: teststack.Decision("overturned")})
+	r = s.Do(req{Method: "POST", Path: path + "/decision", Token: rita, Body: teststack.Decision("decision_overturned")})
 	if r.Status != 200 || r.JSON(t)["status"] != "pending_approval" {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
@@ -294,7 +294,7 @@ func TestCaseFromIntakeToClosure(t *testing.T) {
 			t.Errorf("timeline lacks %s: %s", want, story)
 		}
 	}
-	if d := view["decision"].(map[string]any); d["outcome"] != "overturned" || d["stage"] != "first" {
+	if d := view["decision"].(map[string]any); d["outcome"] != "decision_overturned" || d["stage"] != "first" {
 		t.Errorf("decision in view: %v", d)
 	}
 	audit := s.Do(req{Method: "GET", Path: path + "/audit", Token: sam}).JSON(t)

@@ -69,11 +69,11 @@ func TestStatsForOneAISystem(t *testing.T) {
 
 	// Five cases about the hiring screener; four decided through the API.
 	c1 := claimed(t, s, onSystem(hiring, "contest_decision", "work", "non_discrimination"), rita)
-	decide(t, s, rita, c1.ID, teststack.Decision("overturned"))
+	decide(t, s, rita, c1.ID, teststack.Decision("decision_overturned"))
 	c2 := claimed(t, s, onSystem(hiring, "contest_decision", "work"), rita)
-	decide(t, s, rita, c2.ID, teststack.Decision("upheld"))
+	decide(t, s, rita, c2.ID, teststack.Decision("decision_confirmed"))
 	c3 := claimed(t, s, onSystem(hiring, "explanation_request", "privacy"), rita)
-	modified := teststack.Decision("modified")
+	modified := teststack.Decision("decision_modified")
 	modified["explanation"] = map[string]any{"ai_role": "decisive", "main_factors": []string{"years of experience"},
 		"inputs": []string{"the CV"}, "how_to_contest": "Appeal on the follow-up page within 30 days."}
 	decide(t, s, rita, c3.ID, modified)
@@ -84,7 +84,7 @@ func TestStatsForOneAISystem(t *testing.T) {
 	c5 := s.File(onSystem(hiring, "contest_decision", "work"))
 	// Not counted: a case about another system (decided), one about a free-text system.
 	cx := claimed(t, s, onSystem(sys["credit-scorer"], "contest_decision", "work"), rita)
-	decide(t, s, rita, cx.ID, teststack.Decision("overturned"))
+	decide(t, s, rita, cx.ID, teststack.Decision("decision_overturned"))
 	s.File(teststack.ValidCase())
 
 	// Known times: submitted on five days, first decisions 10, 20, 30 and
@@ -98,7 +98,7 @@ func TestStatsForOneAISystem(t *testing.T) {
 	}
 	exec(t, s, `INSERT INTO decisions (case_id, outcome, rationale_enc, signposting_enc, had_authority, not_a_model_rerun,
 		deployer_involvement, provider_involvement, decided_by, status, stage, final_at)
-		SELECT id, 'upheld', '\x00'::bytea, '\x00'::bytea, true, true, 'none', 'none',
+		SELECT id, 'decision_confirmed', '\x00'::bytea, '\x00'::bytea, true, true, 'none', 'none',
 		       (SELECT id FROM users WHERE email = 'supervisor@example.org'), 'final', 'appeal', submitted_at + interval '100 hours'
 		  FROM cases WHERE id = ?`, c1.ID)
 	// Closed: c3 without a root cause recorded, c4 with one (closing is
@@ -190,12 +190,12 @@ func TestStatsForOneAISystem(t *testing.T) {
 	}
 
 	d := st.Decisions
-	if d.Final != 5 || d.ByOutcome["upheld"] != 2 || d.ByOutcome["overturned"] != 1 || d.ByOutcome["modified"] != 1 ||
+	if d.Final != 5 || d.ByOutcome["decision_confirmed"] != 2 || d.ByOutcome["decision_overturned"] != 1 || d.ByOutcome["decision_modified"] != 1 ||
 		d.ByOutcome["not_within_scope"] != 1 || !eqRate(d.OverturnRate, 0.5) {
 		t.Errorf("decisions: %+v rate %v", d.DecisionTally, d.OverturnRate)
 	}
 	first, appeal := d.ByStage["first"], d.ByStage["appeal"]
-	if first.Final != 4 || !eqRate(first.OverturnRate, 0.6667) || appeal.Final != 1 || appeal.ByOutcome["upheld"] != 1 ||
+	if first.Final != 4 || !eqRate(first.OverturnRate, 0.6667) || appeal.Final != 1 || appeal.ByOutcome["decision_confirmed"] != 1 ||
 		!eqRate(appeal.OverturnRate, 0.0) {
 		t.Errorf("by stage: first %+v %v, appeal %+v %v", first, first.OverturnRate, appeal, appeal.OverturnRate)
 	}
@@ -370,12 +370,12 @@ func TestPublicStatsSuppressSmallCounts(t *testing.T) {
 	hiring, credit := sys["hiring-screener"], sys["credit-scorer"]
 	rita := s.Reviewer()
 
-	// Hiring screener: 6 contest_decision (5 decided: 3 upheld, 2
+	// Hiring screener: 6 contest_decision (5 decided: 3 confirmed, 2
 	// overturned), 5 concerns. Credit scorer: 2 contest_decision, 7 concerns.
 	var hiringCases []teststack.Filed
 	for i := 0; i < 5; i++ {
 		f := claimed(t, s, onSystem(hiring, "contest_decision", "work"), rita)
-		decide(t, s, rita, f.ID, teststack.Decision([]string{"upheld", "overturned"}[i%2]))
+		decide(t, s, rita, f.ID, teststack.Decision([]string{"decision_confirmed", "decision_overturned"}[i%2]))
 		hiringCases = append(hiringCases, f)
 	}
 	hiringCases = append(hiringCases, s.File(onSystem(hiring, "contest_decision", "work")))
@@ -446,12 +446,12 @@ func TestPublicStatsSuppressSmallCounts(t *testing.T) {
 		t.Errorf("zero is shown: %+v", p.Other.Cases)
 	}
 
-	// Decisions: 3 upheld and 2 overturned are both under 5; the total of
+	// Decisions: 3 confirmed and 2 overturned are both under 5; the total of
 	// 5 is shown, and the overturn rate, computed from hidden counts, is
 	// suppressed though its n is 5.
-	if count(t, h.Decisions.ByOutcome["upheld"]) != -1 || count(t, h.Decisions.ByOutcome["overturned"]) != -1 ||
-		count(t, h.Decisions.ByOutcome["modified"]) != 0 || count(t, h.Decisions.Total) != 5 ||
-		count(t, all.Decisions.ByOutcome["upheld"]) != -1 || count(t, all.Decisions.Total) != 5 {
+	if count(t, h.Decisions.ByOutcome["decision_confirmed"]) != -1 || count(t, h.Decisions.ByOutcome["decision_overturned"]) != -1 ||
+		count(t, h.Decisions.ByOutcome["decision_modified"]) != 0 || count(t, h.Decisions.Total) != 5 ||
+		count(t, all.Decisions.ByOutcome["decision_confirmed"]) != -1 || count(t, all.Decisions.Total) != 5 {
 		t.Errorf("decisions: %+v all %+v", h.Decisions, all.Decisions)
 	}
 	if !h.OverturnRate.Suppressed || h.OverturnRate.Value != nil {

@@ -315,6 +315,9 @@ func TestEvidenceRefusals(t *testing.T) {
 		{"no source", []part{filepart("a.pdf", pdf)}, 422, "source:required"},
 		{"wrong source", []part{field("source", "the internet"), filepart("a.pdf", pdf)}, 422, "source:invalid"},
 		{"unknown part", []part{field("source", "provider"), field("owner", "x"), filepart("a.pdf", pdf)}, 422, "owner:unknown_field"},
+		// The pages' CSRF part is theirs: the API refuses it like any other.
+		{"the pages' _csrf part", []part{field("_csrf", "Fljmu7ZU7yE-130yizR89U5QB4Qn_iFGazjFZkYFFA8"), field("source", "provider"),
+			filepart("a.pdf", pdf)}, 422, "_csrf:unknown_field"},
 		{"two files", []part{field("source", "provider"), filepart("a.pdf", pdf), filepart("b.pdf", pdf)}, 422, "file:duplicate"},
 		{"long description", []part{field("source", "provider"), field("description", strings.Repeat("é", 2001)), filepart("a.pdf", pdf)}, 422, "description:too_long"},
 		{"control character in name", []part{field("source", "provider"),
@@ -459,7 +462,7 @@ func TestBodyLimitOfAnonymousUploads(t *testing.T) {
 // closeCase decides a case in review and closes it.
 func closeCase(t *testing.T, s *teststack.Stack, tok, id string) {
 	t.Helper()
-	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + id + "/decision", Token: tok, Body: teststack.Decision("overturned")}); r.Status != 200 {
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + id + "/decision", Token: tok, Body: teststack.Decision("decision_overturned")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
 	if err := s.Core.DB.Exec(`UPDATE cases SET status = 'closed' WHERE id = ?`, id).Error; err != nil {

@@ -187,6 +187,9 @@ func (w *Web) referralView(c *fiber.Ctx, id uuid.UUID) (*ReferralView, error) {
 	}
 	for _, d := range out.Dossier.Handling.Decisions {
 		rd := RefDecision{DecisionFact: d}
+		// A dossier signed before the outcomes were renamed keeps the old
+		// names (it never changes); the body reads the current label.
+		rd.Outcome = grievance.CurrentOutcome(d.Outcome)
 		if len(d.Explanation) > 0 && string(d.Explanation) != "null" {
 			var e grievance.Explanation
 			if json.Unmarshal(d.Explanation, &e) == nil {

@@ -34,25 +34,34 @@ func TestBrowserComplaintToReferral(t *testing.T) {
 	browser.Navigate(t, me, base+"/")
 	browser.Screenshot(t, me, "start")
 	visit(t, me, base, "/complaints/new", http.StatusOK, "complaint form")
-	if got := browser.Click(t, me, `form[action="/complaints/new"] button[type=submit]`); got != http.StatusUnprocessableEntity {
-		t.Fatalf("an empty complaint: %d", got)
+	if got := browser.Click(t, me, `#cp-continue`); got != http.StatusUnprocessableEntity {
+		t.Fatalf("an empty first step: %d", got)
 	}
 	if !browser.Exists(t, me, `#error-summary a[href="#f-description"]`) {
 		t.Errorf("the error summary does not link to the description")
 	}
 	audit(t, me, "complaint form with errors")
+	// Step 1, what happened.
 	browser.Check(t, me, `input[name=kind][value=contest_decision]`)
-	browser.Select(t, me, `select[name=ai_system]`, system)
-	browser.Fill(t, me, `#f-decision-reference`, "SHIFT-2026-11-0042")
-	browser.Fill(t, me, `#f-decision-date`, "2026-11-02")
-	browser.Check(t, me, `input[name=informed_of_ai][value=no]`)
 	browser.Fill(t, me, `#f-description`, "My hours were cut to zero by the scheduling system the week after I took sick leave.")
+	browser.Fill(t, me, `#f-decision-date`, "2026-11-02")
+	browser.Fill(t, me, `#f-decision-reference`, "SHIFT-2026-11-0042")
+	browser.Screenshot(t, me, "complaint-form")
+	formStep(t, me, `#cp-continue`, http.StatusOK, 2)
+	// Step 2, which AI system.
+	browser.Select(t, me, `select[name=ai_system]`, system)
+	browser.Check(t, me, `input[name=informed_of_ai][value=no]`)
+	formStep(t, me, `#cp-continue`, http.StatusOK, 3)
+	// Step 3, what they want.
+	browser.Fill(t, me, `#f-desired-outcome`, "Give me my hours back and pay the shifts I lost.")
 	browser.Check(t, me, `input[name=rights][value=work]`)
 	browser.Check(t, me, `input[name=harm_types][value=financial]`)
-	browser.Fill(t, me, `#f-desired-outcome`, "Give me my hours back and pay the shifts I lost.")
+	formStep(t, me, `#cp-continue`, http.StatusOK, 4)
+	// Step 4, who they are: anonymous.
 	browser.Check(t, me, `input[name=anonymous][value=true]`)
-	browser.Screenshot(t, me, "complaint-form")
-	if got := browser.Click(t, me, `form[action="/complaints/new"] button[type=submit]`); got != http.StatusOK {
+	formStep(t, me, `#cp-continue`, http.StatusOK, 5)
+	// Step 5, check and send.
+	if got := browser.Click(t, me, `#cp-send`); got != http.StatusOK {
 		t.Fatalf("filing: %d", got)
 	}
 	if loc := browser.Location(t, me); !strings.HasSuffix(loc, "/complaints/receipt") {
@@ -87,10 +96,12 @@ func TestBrowserComplaintToReferral(t *testing.T) {
 	}
 	audit(t, rev, "workspace, claimed")
 	browser.Click(t, rev, `#acknowledge`)
+	browser.Navigate(t, rev, base+"/cases/"+caseID+"/actions")
 	browser.Select(t, rev, `#f-move-to`, "in_review")
 	browser.Fill(t, rev, `#f-move-reason`, "Reading the rota data.")
 	browser.Click(t, rev, `form[action$="/transition"] button`)
-	browser.Check(t, rev, `input[name=outcome][value=overturned]`)
+	browser.Navigate(t, rev, base+"/cases/"+caseID+"/decision")
+	browser.Check(t, rev, `input[name=outcome][value=decision_overturned]`)
 	browser.Fill(t, rev, `#f-decision-rationale`, "The rota data show the cut followed the sick-leave flag, not demand.")
 	browser.Select(t, rev, `#f-decision-involvement-deployer`, "caused")
 	browser.Select(t, rev, `#f-decision-involvement-provider`, "contributed")
@@ -100,14 +111,14 @@ func TestBrowserComplaintToReferral(t *testing.T) {
 	if st := caseStatus(t, s, caseID); st == "pending_approval" {
 		sup := b.Tab(t)
 		signIn(t, sup, base, "supervisor@example.org")
-		visit(t, sup, base, "/cases/"+caseID, http.StatusOK, "workspace, approval")
+		visit(t, sup, base, "/cases/"+caseID+"/decision", http.StatusOK, "workspace, approval")
 		browser.Check(t, sup, `input[name=approve][value=yes]`)
 		browser.Click(t, sup, `#approve-decision`)
-		browser.Navigate(t, rev, base+"/cases/"+caseID)
 	}
 	if st := caseStatus(t, s, caseID); st != "decided" {
 		t.Fatalf("after deciding: %s", st)
 	}
+	browser.Navigate(t, rev, base+"/cases/"+caseID+"/remedies")
 	browser.Select(t, rev, `#f-remedies-components-0-form`, "compensation")
 	browser.Select(t, rev, `#f-remedies-components-0-subtype`, "financial_loss")
 	browser.Fill(t, rev, `#f-remedies-components-0-description`, "Pay the wages of the lost shifts.")

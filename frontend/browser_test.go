@@ -2,6 +2,7 @@ package frontend_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -48,4 +49,11 @@ func visit(t *testing.T, ctx context.Context, base, path string, want int, name 
 		t.Errorf("%s: GET %s answered %d, want %d", name, path, got, want)
 	}
 	audit(t, ctx, name)
+}
+
+// jsQuote is s as a JavaScript string literal, for selectors and texts put
+// into evaluated scripts.
+func jsQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

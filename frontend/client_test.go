@@ -47,12 +47,16 @@ func (c *client) do(method, path string, form url.Values) page {
 	return c.send(req)
 }
 
-// upload posts a multipart form, as the evidence forms do: the CSRF token
-// in the action's query, the fields, and the file when filename is set.
+// upload posts a multipart form as a browser sends the evidence forms: the
+// hidden _csrf field first (unless fields gives its own), then the fields,
+// and the file when filename is set; the action has no query.
 func (c *client) upload(path string, fields map[string]string, filename string, content []byte) page {
 	c.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
+	if _, ok := fields["_csrf"]; !ok {
+		_ = mw.WriteField("_csrf", c.csrf())
+	}
 	for k, v := range fields {
 		_ = mw.WriteField(k, v)
 	}
@@ -61,7 +65,7 @@ func (c *client) upload(path string, fields map[string]string, filename string, 
 		_, _ = fw.Write(content)
 	}
 	_ = mw.Close()
-	req, err := http.NewRequest(http.MethodPost, c.base+path+"?_csrf="+url.QueryEscape(c.csrf()), &buf)
+	req, err := http.NewRequest(http.MethodPost, c.base+path, &buf)
 	if err != nil {
 		c.t.Fatal(err)
 	}

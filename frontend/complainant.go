@@ -22,7 +22,8 @@ func (w *Web) complainantRoutes() []route {
 		{method: fiber.MethodGet, path: "/procedure", access: public, handler: w.procedurePage},
 		{method: fiber.MethodGet, path: "/bodies", access: public, handler: w.bodiesPage},
 		{method: fiber.MethodGet, path: "/complaints/new", access: public, handler: w.complaintForm},
-		{method: fiber.MethodPost, path: "/complaints/new", access: public, handler: w.fileComplaint},
+		{method: fiber.MethodPost, path: "/complaints/new", access: public, handler: w.complaintStep},
+		{method: fiber.MethodPost, path: "/complaints/send", access: public, handler: w.fileComplaint, ownCSRF: true},
 		{method: fiber.MethodGet, path: "/complaints/receipt", access: public, handler: w.receiptPage},
 		{method: fiber.MethodPost, path: "/complaints/receipt/done", access: public, handler: w.receiptDone},
 		{method: fiber.MethodGet, path: "/follow-up", access: public, handler: w.followUpPage},
@@ -33,6 +34,7 @@ func (w *Web) complainantRoutes() []route {
 		{method: fiber.MethodPost, path: "/follow-up/escalations", access: complainant, handler: w.followUpEscalation},
 		{method: fiber.MethodPost, path: "/follow-up/feedback", access: complainant, handler: w.followUpFeedback},
 		{method: fiber.MethodPost, path: "/follow-up/evidence", access: complainant, handler: w.followUpEvidence},
+		{method: fiber.MethodGet, path: "/follow-up/evidence/:eid", access: complainant, handler: w.followUpEvidenceFile},
 	}
 }
 
@@ -366,6 +368,25 @@ func cpFieldMessage(r *request, f fault.FieldError) string {
 		}
 	}
 	return fieldMessage(r.translator, f)
+}
+
+// CpFailed reports whether the error shown belongs to the follow-up
+// page's form whose fields are named prefix.* (its fields' errors, or a
+// notice with that form's values kept).
+func (p *Page) CpFailed(prefix string) bool {
+	for _, e := range p.Errors {
+		if strings.HasPrefix(e.Field, prefix+".") {
+			return true
+		}
+	}
+	if p.Notice != nil {
+		for k := range p.Form {
+			if strings.HasPrefix(k, prefix+".") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // CpFieldLabel is a field's label in the complainant's error summary:

@@ -2,6 +2,8 @@ package frontend
 
 import (
 	"encoding/json"
+	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +14,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/sla"
@@ -27,11 +30,19 @@ type caseData struct {
 	Remedies  []grievance.RemedyComponent
 	Bodies    []escalation.Body
 	Appeal    ruleText
+	// EscalationBodies are the bodies the complainant may still ask for:
+	// every public body but those the case is already with.
+	EscalationBodies []escalation.Body
 	// Open says the case still takes messages and evidence.
-	Open          bool
-	CanEvidence   bool
+	Open        bool
+	CanEvidence bool
+	// Scopes are the consent choices that can apply: an anonymous
+	// complainant has no identity to share.
 	Scopes        []string
 	Satisfactions []int
+	// ShowAppeal: an appeal can be made now, or was made; ShowFeedback:
+	// the complainant may rate the process now, or did.
+	ShowAppeal, ShowFeedback bool
 }
 
 // dueRow is one clock: what we promise, by when, and the rule that set the date.
@@ -42,9 +53,10 @@ type dueRow struct {
 	Rule                  ruleText
 }
 
+// eventRow is a timeline entry: when, and who did what, in one sentence.
 type eventRow struct {
-	At           time.Time
-	Label, Actor string
+	At    time.Time
+	Label string
 }
 
 // followUpPage: GET /follow-up — the sign-in form, or the case.
@@ -115,8 +127,26 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &caseData{View: v, Referrals: refs, Bodies: bodies, Scopes: escalation.ConsentScopes,
-		Satisfactions: []int{1, 2, 3, 4, 5}, Open: v.Status != grievance.StatusWithdrawn}
+	d := &caseData{View: v, Referrals: refs, Bodies: bodies, Satisfactions: []int{1, 2, 3, 4, 5},
+		Open: v.Status != grievance.StatusWithdrawn}
+	for _, scope := range escalation.ConsentScopes {
+		if !(v.Anonymous && scope == escalation.IdentityShared) {
+			d.Scopes = append(d.Scopes, scope)
+		}
+	}
+	with := map[uuid.UUID]bool{}
+	for _, ref := range refs {
+		if ref.Status != "closed" {
+			with[ref.Body.ID] = true
+		}
+	}
+	for _, b := range bodies {
+		if !with[b.ID] {
+			d.EscalationBodies = append(d.EscalationBodies, b)
+		}
+	}
+	d.ShowAppeal = v.Appeal.CanAppeal || v.Appeal.State != nil
+	d.ShowFeedback = v.Feedback.Asked || v.Feedback.Given
 	d.CanEvidence = d.Open && v.Status != grievance.StatusClosed && len(v.Evidence) < grievance.MaxComplainantEvidence
 	for _, due := range v.DueDates {
 		var rule sla.Rule
@@ -136,7 +166,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 		d.Dues = append(d.Dues, row)
 	}
 	for _, e := range v.Timeline {
-		d.Timeline = append(d.Timeline, eventRow{At: e.At, Label: actionLabel(r, e.Action), Actor: r.optionLabel("cp.actor", e.Actor)})
+		d.Timeline = append(d.Timeline, eventRow{At: e.At, Label: actionLabel(r, e.Action, e.Actor)})
 	}
 	for _, rc := range v.Remedies {
 		if rc.Status != remedy.Proposed {
@@ -149,10 +179,16 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 	return d, nil
 }
 
-// actionLabel is a timeline entry in plain words; an action this page has
-// no words for is "an update".
-func actionLabel(r *request, action string) string {
-	if id := "cp.action." + strings.ReplaceAll(action, ".", "_"); r.Has(id) {
+// actionLabel is a timeline entry in plain words, naming who did it where
+// it matters ("cp.action.<action>.<actor>": "You sent a message", "The
+// reviewer sent you a message"), else the action's own words; an action
+// this page has no words for is "an update".
+func actionLabel(r *request, action, actor string) string {
+	id := "cp.action." + strings.ReplaceAll(action, ".", "_")
+	if by := id + "." + actor; r.Has(by) {
+		return r.T(by)
+	}
+	if r.Has(id) {
 		return r.T(id)
 	}
 	return r.T("cp.action.other")
@@ -221,6 +257,18 @@ func (w *Web) followUpAppeal(c *fiber.Ctx) error {
 func (w *Web) followUpEscalation(c *fiber.Ctx) error {
 	req := escalation.ReferralRequest{BodyID: strings.Clone(c.FormValue("body_id")),
 		ConsentScope: strings.Clone(c.FormValue("consent_scope")), Reason: strings.Clone(c.FormValue("reason"))}
+	if req.ConsentScope == escalation.IdentityShared {
+		// The page does not offer it to an anonymous complainant: there is no identity to share.
+		v, err := w.Grievance.ForComplainant(c.UserContext(), *w.req(c).CaseID)
+		if err != nil {
+			return err
+		}
+		if v.Anonymous {
+			var f fault.Fields
+			f.Add("consent_scope", "anonymous_case", "you made your complaint anonymously: there is no identity to share")
+			return w.actionError(c, f.Err(), "escalation")
+		}
+	}
 	if _, err := w.Escalation.Refer(c.UserContext(), *w.req(c).CaseID,
 		escalation.Requester{Source: escalation.SourceComplainant}, req); err != nil {
 		return w.actionError(c, err, "escalation")
@@ -240,18 +288,50 @@ func (w *Web) followUpFeedback(c *fiber.Ctx) error {
 	return w.seeOther(c, "/follow-up#feedback", "followup.feedback_given")
 }
 
-// followUpEvidence: POST /follow-up/evidence (multipart: file, description),
-// as POST /api/v1/complainant/case/evidence. Like the staff form, it carries
-// its CSRF token in the action's query, so the body is read part by part
-// here, hashed as it goes, and never spilled to disk.
+// followUpEvidence: POST /follow-up/evidence (multipart: _csrf, file,
+// description), as POST /api/v1/complainant/case/evidence. The csrf
+// middleware has checked the form's _csrf part; the body is read part by
+// part here, hashed as it goes, and never spilled to disk. A refused upload
+// shows the page again with what was typed; the file must be chosen again
+// (a browser never keeps it), and the form says so.
 func (w *Web) followUpEvidence(c *fiber.Ctx) error {
-	in, err := grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding), c.Request().Body(), true)
-	if err != nil {
-		return w.actionError(c, err, "evidence")
+	in, err := grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding),
+		c.Request().Body(), true, csrfField)
+	err = uploadRefusal(err, "file", "description")
+	if err == nil {
+		_, err = w.Grievance.AddEvidence(c.UserContext(), *w.req(c).CaseID, grievance.Author{Kind: audit.ActorComplainant}, false, in)
 	}
-	if _, err := w.Grievance.AddEvidence(c.UserContext(), *w.req(c).CaseID, grievance.Author{Kind: audit.ActorComplainant},
-		false, in); err != nil {
-		return w.actionError(c, err, "evidence")
+	if err != nil {
+		d, derr := w.caseData(c)
+		if derr != nil {
+			return derr
+		}
+		// The form's values from the parsed upload, not from a second
+		// parse of the body (which would spill a large file to disk).
+		form := url.Values{"description": {in.Description}}
+		return w.cpFormError(c, err, "complainant/case", "followup.case_title", &Page{Data: d, Form: form}, "evidence")
 	}
 	return w.seeOther(c, "/follow-up#evidence", "followup.evidence_added")
+}
+
+// followUpEvidenceFile: GET /follow-up/evidence/:eid — a file the
+// complainant added to their case, checked against its SHA-256 before a
+// byte is sent, with the same headers as staff's downloads.
+func (w *Web) followUpEvidenceFile(c *fiber.Ctx) error {
+	eid, err := uuid.Parse(c.Params("eid"))
+	if err != nil {
+		return fault.New(fault.NotFound, "not_found", "There is nothing here.")
+	}
+	e, content, err := w.Grievance.OpenComplainantEvidence(c.UserContext(), *w.req(c).CaseID, eid)
+	if err != nil {
+		if errors.Is(err, grievance.ErrEvidenceTampered) {
+			w.Log.ErrorContext(c.UserContext(), "evidence tampering suspected: not served",
+				"case_id", *w.req(c).CaseID, "evidence_id", eid, "err", err)
+		}
+		return err
+	}
+	for _, h := range download.Evidence(e.Filename, e.MediaType, e.SHA256) {
+		c.Set(h.Name, h.Value)
+	}
+	return c.Send(content)
 }

@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,8 +18,58 @@ import (
 	"github.com/redresshq/redress/internal/registry"
 )
 
-// complaintData is what the complaint form offers to choose from.
+// The complaint form is asked in steps, one topic each. Every step is a
+// plain form posting to /complaints/new with the answers of the other steps
+// in hidden fields: nothing is kept on the server, in the browser's storage
+// or in a cookie until the last step sends the complaint, with its files,
+// to /complaints/send.
+
+// formStep is one step of the complaint form.
+type formStep struct {
+	Name   string   // its message ids: complaint.step.<Name>…
+	Fields []string // the answers it asks (form names), in form order
+	Check  []string // the intake's fields it validates, in form order
+}
+
+var complaintSteps = []formStep{
+	{Name: "what", Fields: []string{"kind", "description", "decision_date", "decision_reference"},
+		Check: []string{"kind", "description", "decision_date", "decision_reference"}},
+	{Name: "system", Fields: []string{"ai_system", "ai_system_other", "informed_of_ai"},
+		Check: []string{"ai_system_id", "ai_system_other", "informed_of_ai"}},
+	{Name: "want", Fields: []string{"desired_outcome", "rights", "harm_types", "preliminary_severity", "related_reference"},
+		Check: []string{"desired_outcome", "rights", "harm_types", "preliminary_severity", "related_reference"}},
+	{Name: "who", Fields: []string{"anonymous", "contact.name", "contact.email", "contact.phone", "contact.address",
+		"contact.preferred_channel", "representative.name", "representative.organisation", "representative.mandate"},
+		Check: []string{"anonymous", "contact.name", "contact.preferred_channel", "contact.email", "contact.phone",
+			"contact.address", "contact", "representative.name", "representative.organisation",
+			"representative.mandate", "representative"}},
+	{Name: "send", Check: []string{"file", "description"}},
+}
+
+const (
+	stepSend = 5
+	// contactShown marks a "who" step whose contact fields were on the page:
+	// choosing to give one's name shows them first, without a JavaScript.
+	contactShown = "contact_shown"
+	// evidenceDescription is the send step's "what the files show".
+	evidenceDescription = "evidence_description"
+)
+
+// answerFields are every answer the steps carry, and the idempotency key.
+func answerFields() []string {
+	out := []string{"idempotency_key"}
+	for _, s := range complaintSteps {
+		out = append(out, s.Fields...)
+	}
+	return out
+}
+
+// complaintData is what a step of the complaint form shows.
 type complaintData struct {
+	Step, Total int
+	StepName    string
+	Steps       []stepLink
+	Carry       []hiddenField // the other steps' answers
 	Kinds       []string
 	Systems     []registry.AISystem
 	Informed    []string
@@ -26,7 +78,29 @@ type complaintData struct {
 	Channels    []string
 	Severities  []string
 	OtherSystem string // the select's value for a system not in the register
+	ShowContact bool   // the "who" step asks for contact details
+	ShowRelated bool   // the "want" step asks for the earlier complaint
+	Summary     []summarySection
+	MaxFiles    int
+	MaxFileMiB  int
 }
+
+type stepLink struct {
+	N             int
+	Name          string
+	Current, Done bool
+}
+
+type hiddenField struct{ Name, Value string }
+
+// summarySection is one step's answers on the check-and-send step.
+type summarySection struct {
+	Step int
+	Name string
+	Rows []summaryRow
+}
+
+type summaryRow struct{ Label, Value string }
 
 const otherSystem = "other"
 
@@ -37,61 +111,195 @@ type receiptCookie struct {
 	AcknowledgeBy time.Time `json:"acknowledge_by"`
 }
 
-func (w *Web) complaintPage(c *fiber.Ctx, form url.Values) (*Page, error) {
+// stepPage is step n of the form, with the answers in form.
+func (w *Web) stepPage(c *fiber.Ctx, n int, form url.Values) (*Page, error) {
 	systems, err := w.allSystems(c)
 	if err != nil {
 		return nil, err
 	}
-	if form == nil {
-		form = url.Values{}
-	}
 	if !validIdempotencyKey(form.Get("idempotency_key")) {
 		form.Set("idempotency_key", newIdempotencyKey())
 	}
-	return &Page{Form: form, Data: complaintData{Kinds: grievance.Kinds, Systems: systems, Informed: grievance.InformedOfAI,
-		Rights: grievance.Rights, HarmTypes: grievance.HarmTypes, Channels: grievance.Channels,
-		Severities: grievance.PreliminarySeverity, OtherSystem: otherSystem}}, nil
+	step := complaintSteps[n-1]
+	d := complaintData{Step: n, Total: len(complaintSteps), StepName: step.Name, Kinds: grievance.Kinds, Systems: systems,
+		Informed: grievance.InformedOfAI, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes, Channels: grievance.Channels,
+		Severities: grievance.PreliminarySeverity, OtherSystem: otherSystem,
+		ShowContact: form.Get("anonymous") == "false", ShowRelated: form.Get("kind") == "retaliation" || form.Get("related_reference") != "",
+		MaxFiles: grievance.MaxComplainantEvidence, MaxFileMiB: grievance.MaxEvidenceBytes >> 20}
+	for i, s := range complaintSteps {
+		d.Steps = append(d.Steps, stepLink{N: i + 1, Name: s.Name, Current: i+1 == n, Done: i+1 < n})
+	}
+	for _, name := range answerFields() {
+		if n != stepSend && slices.Contains(step.Fields, name) {
+			continue // asked on this page
+		}
+		for _, v := range form[name] {
+			d.Carry = append(d.Carry, hiddenField{Name: name, Value: v})
+		}
+	}
+	if n == stepSend {
+		d.Summary = w.complaintSummary(c, form, systems)
+	}
+	return &Page{Form: form, Data: d}, nil
 }
 
-// complaintForm: GET /complaints/new — the form, with a fresh idempotency key.
+// renderStep shows a step with status, its errors (if err) in form order.
+func (w *Web) renderStep(c *fiber.Ctx, status, n int, form url.Values, err error) error {
+	p, perr := w.stepPage(c, n, form)
+	if perr != nil {
+		return perr
+	}
+	if err != nil {
+		de, ok := fault.As(err)
+		if !ok {
+			return w.renderError(c, err)
+		}
+		r := w.req(c)
+		order := complaintSteps[n-1].Check
+		fields := slices.Clone(de.Fields)
+		slices.SortStableFunc(fields, func(a, b fault.FieldError) int { return fieldRank(order, a.Field) - fieldRank(order, b.Field) })
+		for _, f := range fields {
+			field := f.Field
+			if i := strings.IndexByte(field, '['); i > 0 {
+				field = field[:i] // rights[2] → rights
+			}
+			if n == stepSend {
+				field = "evidence." + field
+			}
+			if p.Err(field) != "" {
+				continue
+			}
+			p.Errors = append(p.Errors, FieldMsg{Field: field, ID: fieldID(field), Message: cpFieldMessage(r, f)})
+		}
+		if len(p.Errors) == 0 {
+			notice := *de
+			if id := "cp.code." + de.Code; r.Has(id) {
+				notice.Code, notice.Message = "cp_translated", r.T(id)
+			}
+			p.Notice = &notice
+		}
+		status = kindStatus(de.Kind)
+	}
+	return w.render(c, status, "complainant/new", "complaint.title", p)
+}
+
+// fieldRank is a field's place in a step's form order: contact.email sorts
+// with contact.email, contact with the first contact field.
+func fieldRank(order []string, field string) int {
+	for i, o := range order {
+		if o == field || strings.HasPrefix(field, o+".") || strings.HasPrefix(field, o+"[") || strings.HasPrefix(o, field+".") {
+			return i
+		}
+	}
+	return len(order)
+}
+
+// complaintForm: GET /complaints/new — the safety advice and the first
+// step, with a fresh idempotency key. A link from the register may
+// preselect a system: /complaints/new?system=<id>.
 func (w *Web) complaintForm(c *fiber.Ctx) error {
 	form := url.Values{}
-	// A link from the register may preselect a system: /complaints/new?system=<id>.
 	if s := c.Query("system"); s != "" {
 		form.Set("ai_system", strings.Clone(s))
 	}
-	p, err := w.complaintPage(c, form)
-	if err != nil {
-		return err
-	}
-	return w.render(c, fiber.StatusOK, "complainant/new", "complaint.title", p)
+	return w.renderStep(c, fiber.StatusOK, 1, form, nil)
 }
 
-// fileComplaint: POST /complaints/new — files the case through the same
-// intake as POST /api/v1/cases (with the form's idempotency key, so a double
-// submit files once), signs the complainant in to it, and sends them to the
-// receipt, which a sealed cookie carries across the redirect.
-func (w *Web) fileComplaint(c *fiber.Ctx) error {
+// complaintStep: POST /complaints/new — one step's answers, with the
+// others' in hidden fields. "go" says where to: next (the step's answers
+// are checked first, by the intake's rules for those fields), back, or
+// step-N (a "change" button on the last step). Nothing is stored.
+func (w *Web) complaintStep(c *fiber.Ctx) error {
 	form, err := formValues(c)
 	if err != nil {
 		return err
 	}
-	delete(form, csrfField)
-	p, err := w.complaintPage(c, form)
+	form = keepAnswers(form)
+	n, _ := strconv.Atoi(c.FormValue("step"))
+	n = min(max(n, 1), len(complaintSteps))
+	switch to := c.FormValue("go"); {
+	case to == "back":
+		return w.renderStep(c, fiber.StatusOK, max(n-1, 1), form, nil)
+	case strings.HasPrefix(to, "step-"):
+		m, _ := strconv.Atoi(strings.TrimPrefix(to, "step-"))
+		return w.renderStep(c, fiber.StatusOK, min(max(m, 1), len(complaintSteps)), form, nil)
+	}
+	if n == stepSend {
+		return w.renderStep(c, fiber.StatusOK, n, form, nil)
+	}
+	if complaintSteps[n-1].Name == "who" && form.Get("anonymous") == "false" && c.FormValue(contactShown) == "" {
+		// Giving one's name: now ask how to reach them, on the same step.
+		return w.renderStep(c, fiber.StatusOK, n, form, nil)
+	}
+	if err := w.checkStep(c, n, form); err != nil {
+		return w.renderStep(c, fiber.StatusOK, n, form, err)
+	}
+	return w.renderStep(c, fiber.StatusOK, n+1, form, nil)
+}
+
+// checkStep validates step n's answers by the intake's rules for its fields.
+func (w *Web) checkStep(c *fiber.Ctx, n int, form url.Values) error {
+	return w.Grievance.ValidateIntakeFields(c.UserContext(), intakeFromForm(form, w.req(c).lang), complaintSteps[n-1].Check...)
+}
+
+// keepAnswers keeps the answers of a posted step and drops the rest
+// (the CSRF token, the buttons); an anonymous complaint keeps no contact
+// or representative, and only a retaliation complaint an earlier reference.
+func keepAnswers(form url.Values) url.Values {
+	out := url.Values{}
+	for _, name := range answerFields() {
+		if v, ok := form[name]; ok {
+			out[name] = v
+		}
+	}
+	if out.Get("anonymous") == "true" {
+		for name := range out {
+			if strings.HasPrefix(name, "contact.") || strings.HasPrefix(name, "representative.") {
+				delete(out, name)
+			}
+		}
+	}
+	if out.Get("kind") != "retaliation" {
+		delete(out, "related_reference")
+	}
+	return out
+}
+
+// fileComplaint: POST /complaints/send (multipart/form-data) — the last
+// step: every answer in hidden fields, the CSRF token among them, and the
+// files. The body is read part by part, in memory (parseFilingForm); each
+// step's answers are checked again, in order, and the first step with a
+// problem is shown again; then the case and its files are filed in one
+// transaction, with the form's idempotency key (a double submit files
+// once), the browser is signed in to the case and sent to the receipt.
+func (w *Web) fileComplaint(c *fiber.Ctx) error {
+	form, files, err := parseFilingForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding), c.Request().Body())
 	if err != nil {
 		return err
 	}
-	r := w.req(c)
-	in := intakeFromForm(form, r.lang)
-	key := form.Get("idempotency_key")
-	rec, err := w.Grievance.Submit(c.UserContext(), in, key)
+	if !w.validCSRF(c, form.Get(csrfField)) {
+		return w.renderError(c, errCSRF)
+	}
+	description := form.Get(evidenceDescription)
+	form = keepAnswers(form)
+	for n := 1; n < stepSend; n++ {
+		if err := w.checkStep(c, n, form); err != nil {
+			return w.renderStep(c, fiber.StatusOK, n, form, err)
+		}
+	}
+	for i := range files {
+		files[i].Description = description
+	}
+	in := intakeFromForm(form, w.req(c).lang)
+	rec, err := w.Grievance.SubmitWithEvidence(c.UserContext(), in, form.Get("idempotency_key"), files)
 	if err != nil {
 		if de, ok := fault.As(err); ok && de.Code == "idempotency_key_reused" {
 			// The form was sent before with other answers (the browser's back
 			// button): a new key lets this one be sent as a new complaint.
 			form.Set("idempotency_key", newIdempotencyKey())
 		}
-		return w.cpFormError(c, err, "complainant/new", "complaint.title", p, "")
+		form.Set("evidence.description", description) // shown again; the files must be chosen again
+		return w.renderStep(c, fiber.StatusOK, stepSend, form, err)
 	}
 	if err := w.setSealed(c, cookieReceipt, "/complaints/receipt",
 		receiptCookie{Reference: rec.Reference, Receipt: rec.Receipt, AcknowledgeBy: rec.AcknowledgeBy}, 15*time.Minute); err != nil {
@@ -103,7 +311,86 @@ func (w *Web) fileComplaint(c *fiber.Ctx) error {
 	return w.seeOther(c, "/complaints/receipt", "")
 }
 
-// intakeFromForm turns the form into the API's intake request. Contact
+// complaintSummary is every answer, by step, in the page's language.
+func (w *Web) complaintSummary(c *fiber.Ctx, f url.Values, systems []registry.AISystem) []summarySection {
+	r := w.req(c)
+	none := r.T("complaint.summary.none")
+	val := func(v string) string {
+		if strings.TrimSpace(v) == "" {
+			return none
+		}
+		return v
+	}
+	opt := func(prefix, v string) string {
+		if v == "" {
+			return none
+		}
+		return r.optionLabel(prefix, v)
+	}
+	opts := func(prefix string, vs []string) string {
+		if len(vs) == 0 {
+			return none
+		}
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			out[i] = r.optionLabel(prefix, v)
+		}
+		return strings.Join(out, r.T("complaint.summary.separator"))
+	}
+	label := (&Page{request: r}).CpFieldLabel
+	system := none
+	switch id := f.Get("ai_system"); id {
+	case "":
+	case otherSystem:
+		system = r.T("complaint.system_other")
+	default:
+		for _, s := range systems {
+			if s.ID.String() == id {
+				system = s.Name + " (" + s.Provider + ")"
+			}
+		}
+	}
+	out := []summarySection{
+		{Step: 1, Name: "what", Rows: []summaryRow{
+			{label("kind"), opt("cp.kind", f.Get("kind"))},
+			{label("description"), val(f.Get("description"))},
+			{label("decision_date"), val(f.Get("decision_date"))},
+			{label("decision_reference"), val(f.Get("decision_reference"))},
+		}},
+		{Step: 2, Name: "system", Rows: []summaryRow{{label("ai_system_id"), system}}},
+		{Step: 3, Name: "want", Rows: []summaryRow{
+			{label("desired_outcome"), val(f.Get("desired_outcome"))},
+			{label("rights"), opts("cp.right", f["rights"])},
+			{label("harm_types"), opts("cp.harm", f["harm_types"])},
+			{label("preliminary_severity"), opt("cp.severity", f.Get("preliminary_severity"))},
+		}},
+		{Step: 4, Name: "who", Rows: []summaryRow{{label("anonymous"), opt("cp.anonymous", f.Get("anonymous"))}}},
+	}
+	if f.Get("ai_system") == otherSystem || f.Get("ai_system_other") != "" {
+		out[1].Rows = append(out[1].Rows, summaryRow{label("ai_system_other"), val(f.Get("ai_system_other"))})
+	}
+	out[1].Rows = append(out[1].Rows, summaryRow{label("informed_of_ai"), opt("cp.informed", f.Get("informed_of_ai"))})
+	if f.Get("kind") == "retaliation" {
+		out[2].Rows = append(out[2].Rows, summaryRow{label("related_reference"), val(f.Get("related_reference"))})
+	}
+	if f.Get("anonymous") == "false" {
+		out[3].Rows = append(out[3].Rows,
+			summaryRow{label("contact.name"), val(f.Get("contact.name"))},
+			summaryRow{label("contact.preferred_channel"), opt("cp.channel", f.Get("contact.preferred_channel"))},
+			summaryRow{label("contact.email"), val(f.Get("contact.email"))},
+			summaryRow{label("contact.phone"), val(f.Get("contact.phone"))},
+			summaryRow{label("contact.address"), val(f.Get("contact.address"))})
+		if f.Get("representative.name") != "" {
+			out[3].Rows = append(out[3].Rows,
+				summaryRow{label("representative.name"), val(f.Get("representative.name"))},
+				summaryRow{label("representative.organisation"), val(f.Get("representative.organisation"))},
+				summaryRow{label("representative.mandate"), val(f.Get("representative.mandate"))})
+		}
+	}
+	return out
+}
+
+// intakeFromForm turns the answers into the API's intake request. Contact
 // details count only for an identified complaint; the representative only
 // when something of it is filled in.
 func intakeFromForm(f url.Values, lang string) *grievance.IntakeRequest {

@@ -3,8 +3,14 @@ package frontend_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"mime/multipart"
+	"net/http"
 	"net/url"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,8 +53,8 @@ var cpRefs = regexp.MustCompile(`\s(for|aria-describedby|aria-labelledby)="([^"]
 
 var cpIdemKey = regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`)
 
-// cpForm is a valid anonymous complaint as the form sends it, with the key
-// the form carried.
+// cpForm is a valid anonymous complaint as the form's last step sends it,
+// with the key the form carried.
 func cpForm(key string) url.Values {
 	return url.Values{
 		"idempotency_key":    {key},
@@ -63,10 +69,59 @@ func cpForm(key string) url.Values {
 		"harm_types":         {"financial"},
 		"desired_outcome":    {"Give me my shifts back."},
 		"anonymous":          {"true"},
-		// Shown always, ignored when anonymous.
+		// Dropped: an anonymous complaint keeps no contact details.
 		"contact.name":  {"Should Not Be Kept"},
 		"contact.email": {"ignored@example.org"},
 	}
+}
+
+// cpStep posts the answers in form from step n of the complaint form,
+// pressing the button go ("next", "back" or "step-N").
+func cpStep(c *client, n int, goTo string, form url.Values) page {
+	c.t.Helper()
+	f := url.Values{}
+	for k, v := range form {
+		f[k] = v
+	}
+	f.Set("step", strconv.Itoa(n))
+	f.Set("go", goTo)
+	return c.post("/complaints/new", f)
+}
+
+// cpSend sends the form's last step as the browser does: multipart, the
+// CSRF token (csrf) among the answers, and the files (name → content).
+func cpSend(c *client, csrf string, form url.Values, files map[string][]byte) page {
+	c.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	if csrf != "" {
+		_ = mw.WriteField("_csrf", csrf)
+	}
+	_ = mw.WriteField("step", "5")
+	for k, vs := range form {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		fw, _ := mw.CreateFormFile("file", name)
+		_, _ = fw.Write(files[name])
+	}
+	if len(files) == 0 {
+		_, _ = mw.CreateFormFile("file", "") // the file input left empty
+	}
+	_ = mw.Close()
+	req, err := http.NewRequest(http.MethodPost, c.base+"/complaints/send", &buf)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.send(req)
 }
 
 func TestComplainantPublicPagesRender(t *testing.T) {
@@ -89,8 +144,9 @@ func TestComplainantPublicPagesRender(t *testing.T) {
 			"Most urgent", "90 days from when we receive your complaint", "without your agreement", "encrypted",
 			"10 days from when we learn of the incident (the death of a person)"},
 		"/bodies": {"Equality Body (demo)", "Equality body", "Who was treated less favourably, how, and on what ground."},
-		"/complaints/new": {`name="idempotency_key"`, `<legend>What is your complaint about?</legend>`,
-			"TalentSift hiring screener", `autocomplete="email"`, `<input type="checkbox" id="f-rights" name="rights" value="non_discrimination"`},
+		"/complaints/new": {`name="idempotency_key"`, `<legend>What is your complaint about?</legend>`, "Step 1 of 5",
+			`<li aria-current="step">What happened</li>`, "use your own phone or computer and your own internet connection",
+			"private or incognito window", "Staying anonymous means"},
 		"/follow-up":          {`id="f-reference"`, `id="f-receipt"`, `action="/follow-up"`},
 		"/complaints/receipt": {"Your reference and receipt are no longer shown"},
 	} {
@@ -133,21 +189,39 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 		t.Fatalf("no idempotency key on the form: %s", p.Body)
 	}
 	key := m[1]
-
-	// Bad input: every field at fault is named, linked and marked; nothing is written.
-	bad := cpForm(key)
-	bad.Del("description")
-	bad.Del("rights")
-	bad.Del("anonymous")
-	bad.Set("decision_date", "12/01/2026")
-	p = c.post("/complaints/new", bad)
-	if p.Status != 422 {
-		t.Fatalf("bad form: %d %s", p.Status, p.Body)
+	// The first step asks only what happened: no contact, no rights, no files.
+	for _, absent := range []string{`name="contact.name"`, `name="rights"`, `name="ai_system"`, `type="file"`} {
+		if strings.Contains(p.Body, absent) {
+			t.Errorf("step 1 asks %s", absent)
+		}
 	}
-	for _, want := range []string{`href="#f-description"`, `href="#f-rights"`, `href="#f-anonymous"`, `href="#f-decision-date"`,
-		`id="f-description-error"`, `aria-describedby="f-description-hint f-description-error" aria-invalid="true"`,
-		"Tell us what happened.", "Choose whether you want to stay anonymous.",
-		`value="The rota app at the depot"`, `value="` + key + `"`} {
+
+	// Bad input on a step: only that step's fields are checked, each error
+	// is named with its field's label, in form order, linked and marked; nothing is written.
+	bad := url.Values{"idempotency_key": {key}, "decision_date": {"12/01/2026"}}
+	p = cpStep(c, 1, "next", bad)
+	if p.Status != 422 {
+		t.Fatalf("bad step: %d %s", p.Status, p.Body)
+	}
+	summary := p.Body[strings.Index(p.Body, `id="error-summary"`):]
+	summary = summary[:strings.Index(summary, "</div>")]
+	last := -1
+	for _, want := range []string{`href="#f-kind"><span class="cp-error-label">What is your complaint about?</span> <span class="cp-error-message">Choose what your complaint is about.</span>`,
+		`href="#f-description"><span class="cp-error-label">What happened?</span> <span class="cp-error-message">Tell us what happened.</span>`,
+		`href="#f-decision-date"><span class="cp-error-label">Date of the decision (optional)</span>`} {
+		i := strings.Index(summary, want)
+		if i < 0 {
+			t.Errorf("the error summary lacks %s: %s", want, summary)
+		} else if i < last {
+			t.Errorf("the error summary is not in form order: %s", summary)
+		}
+		last = i
+	}
+	if strings.Contains(summary, "f-rights") || strings.Contains(summary, "f-anonymous") || strings.Contains(summary, "f-ai-system-id") {
+		t.Errorf("step 1 reports other steps' fields: %s", summary)
+	}
+	for _, want := range []string{`id="f-description-error"`, `aria-describedby="f-description-hint f-description-error" aria-invalid="true"`,
+		`value="` + key + `"`, "Step 1 of 5"} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("422 page lacks %s", want)
 		}
@@ -157,17 +231,75 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 		t.Fatalf("a refused form wrote %d cases", n)
 	}
 
-	// An identified complaint without the way to reach them names the contact field.
+	// Step by step: each page carries the earlier answers in hidden fields.
+	answers := cpForm(key)
+	p = cpStep(c, 1, "next", answers)
+	if p.Status != 200 || !strings.Contains(p.Body, "Step 2 of 5") || !strings.Contains(p.Body,
+		`<input type="hidden" name="description" value="The rota app gave me no shifts for three weeks after I asked for a day off.">`) {
+		t.Fatalf("step 2: %d %s", p.Status, p.Body)
+	}
+	cpHasOneH1(t, "step 2", p)
+	// Back keeps the answers.
+	if p := cpStep(c, 2, "back", answers); p.Status != 200 || !strings.Contains(p.Body, "Step 1 of 5") ||
+		!strings.Contains(p.Body, ">The rota app gave me no shifts for three weeks after I asked for a day off.</textarea>") {
+		t.Errorf("back to step 1: %d %s", p.Status, p.Body)
+	}
+	if p := cpStep(c, 3, "next", url.Values{"idempotency_key": {key}}); p.Status != 422 || !strings.Contains(p.Body, `href="#f-rights"`) {
+		t.Errorf("step 3 without rights: %d", p.Status)
+	}
+	// Choosing to give one's name asks, on the same step, how to reach them.
 	id := cpForm(key)
 	id.Set("anonymous", "false")
+	p = cpStep(c, 4, "next", id)
+	if p.Status != 200 || !strings.Contains(p.Body, "Step 4 of 5") || !strings.Contains(p.Body, `autocomplete="email"`) ||
+		strings.Contains(p.Body, "error-summary") {
+		t.Errorf("identified, first press: %d %s", p.Status, p.Body)
+	}
+	id.Set("contact_shown", "1")
 	id.Set("contact.preferred_channel", "phone")
-	if p := c.post("/complaints/new", id); p.Status != 422 || !strings.Contains(p.Body, `href="#f-contact-phone"`) {
+	if p := cpStep(c, 4, "next", id); p.Status != 422 || !strings.Contains(p.Body, `href="#f-contact-phone"`) {
 		t.Errorf("identified without a phone: %d", p.Status)
+	}
+	// Anonymous: straight to check and send, no contact kept.
+	p = cpStep(c, 4, "next", answers)
+	if p.Status != 200 || !strings.Contains(p.Body, "Step 5 of 5") || !strings.Contains(p.Body, `enctype="multipart/form-data"`) ||
+		strings.Contains(p.Body, "Should Not Be Kept") || !strings.Contains(p.Body, "The rota app at the depot") {
+		t.Fatalf("step 5: %d %s", p.Status, p.Body)
+	}
+	cpHasOneH1(t, "step 5", p)
+	if p := cpStep(c, 5, "step-2", answers); p.Status != 200 || !strings.Contains(p.Body, "Step 2 of 5") ||
+		!strings.Contains(p.Body, `value="The rota app at the depot"`) {
+		t.Errorf("change step 2: %d %s", p.Status, p.Body)
+	}
+	// The last step checks its CSRF token from the multipart body.
+	if p := cpSend(c, "", cpForm(key), nil); p.Status != 403 {
+		t.Errorf("send without a CSRF token: %d", p.Status)
+	}
+	if n := countOf(t, s, `SELECT count(*) FROM cases`); n != 0 {
+		t.Fatalf("a refused form wrote %d cases", n)
+	}
+	csrf := c.csrf()
+	// Sending checks every step again: an answer missing sends the person back to its step.
+	noRights := cpForm(key)
+	noRights.Del("rights")
+	if p := cpSend(c, csrf, noRights, nil); p.Status != 422 || !strings.Contains(p.Body, "Step 3 of 5") || !strings.Contains(p.Body, `href="#f-rights"`) {
+		t.Errorf("send without rights: %d", p.Status)
+	}
+	// A bad file refuses the whole complaint, named on the last step.
+	withNote := cpForm(key)
+	withNote.Set("evidence_description", "The rota of November")
+	if p := cpSend(c, csrf, withNote, map[string][]byte{"empty.txt": {}}); p.Status != 422 || !strings.Contains(p.Body, "Step 5 of 5") ||
+		!strings.Contains(p.Body, ">The rota of November</textarea>") ||
+		!strings.Contains(p.Body, `href="#f-evidence-file"`) || !strings.Contains(p.Body, "This file is empty.") {
+		t.Errorf("send with an empty file: %d %s", p.Status, p.Body)
+	}
+	if n := countOf(t, s, `SELECT count(*) FROM cases`); n != 0 {
+		t.Fatalf("a refused complaint wrote %d cases", n)
 	}
 
 	// Good input: 303 to the receipt, signed in to the case.
-	good := cpForm(key)
-	p = c.post("/complaints/new", good)
+	rota := []byte("week 1: 0 shifts\nweek 2: 0 shifts\n")
+	p = cpSend(c, csrf, cpForm(key), map[string][]byte{"rota.txt": rota})
 	if p.Status != 303 || p.Header.Get("Location") != "/complaints/receipt" {
 		t.Fatalf("file: %d %v %s", p.Status, p.Header, p.Body)
 	}
@@ -217,13 +349,19 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 		Body: map[string]string{"reference": ref[1], "receipt": rec[1]}}); r.Status != 201 {
 		t.Errorf("the shown receipt does not open the case: %d %s", r.Status, r.Body)
 	}
-	// The follow-up page is the case, straight away.
-	if p := c.get("/follow-up"); p.Status != 200 || !strings.Contains(p.Body, ref[1]) || !strings.Contains(p.Body, "We have received your complaint.") {
+	// The follow-up page is the case, straight away, with the file filed with it.
+	sum := sha256.Sum256(rota)
+	if p := c.get("/follow-up"); p.Status != 200 || !strings.Contains(p.Body, ref[1]) || !strings.Contains(p.Body, "We have received your complaint.") ||
+		!strings.Contains(p.Body, "rota.txt") || !strings.Contains(p.Body, hex.EncodeToString(sum[:])) {
 		t.Errorf("follow-up after filing: %d %s", p.Status, p.Body)
+	}
+	if n := countOf(t, s, `SELECT count(*) FROM evidence e JOIN cases c ON c.id = e.case_id
+		WHERE c.reference = ? AND e.source = 'complainant' AND e.added_by IS NULL AND e.sha256 = ?`, ref[1], sum[:]); n != 1 {
+		t.Errorf("%d files stored with the case", n)
 	}
 
 	// A double submit (same key, same answers) files once and shows the same receipt.
-	p = c.post("/complaints/new", cpForm(key))
+	p = cpSend(c, csrf, cpForm(key), map[string][]byte{"rota.txt": rota})
 	if p.Status != 303 {
 		t.Fatalf("second submit: %d %s", p.Status, p.Body)
 	}
@@ -233,10 +371,17 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 	if n := countOf(t, s, `SELECT count(*) FROM cases`); n != 1 {
 		t.Errorf("a double submit filed %d cases", n)
 	}
+	if n := countOf(t, s, `SELECT count(*) FROM evidence`); n != 1 {
+		t.Errorf("a double submit stored %d files", n)
+	}
+	// The same key and answers with another file is another complaint: refused.
+	if p := cpSend(c, csrf, cpForm(key), map[string][]byte{"rota.txt": []byte("another rota")}); p.Status != 409 {
+		t.Errorf("the same key with another file: %d", p.Status)
+	}
 	// The same key with other answers (the back button): a clear 409, a fresh key, nothing written.
 	other := cpForm(key)
 	other.Set("description", "Something else entirely happened to me at the depot.")
-	p = c.post("/complaints/new", other)
+	p = cpSend(c, csrf, other, map[string][]byte{"rota.txt": rota})
 	if p.Status != 409 || strings.Contains(p.Body, `value="`+key+`"`) || !strings.Contains(p.Body, "already sent") {
 		t.Errorf("reused key: %d %s", p.Status, p.Body)
 	}
@@ -305,7 +450,7 @@ func cpDecided(t *testing.T, s *teststack.Stack) (teststack.Filed, []string) {
 	steps := []teststack.Request{
 		{Method: "POST", Path: "/api/v1/queues/" + queue + "/claim"},
 		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/transitions", Body: map[string]string{"to": "in_review", "reason": "Looking at the rota data."}},
-		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Body: teststack.Decision("overturned")},
+		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Body: teststack.Decision("decision_overturned")},
 	}
 	for _, r := range steps {
 		r.Token = rita
@@ -341,7 +486,7 @@ func TestComplainantFollowUpActions(t *testing.T) {
 	p := c.get("/follow-up")
 	for _, want := range []string{"The decision is reversed", "the rule is unlawful here", "Restore the shifts the scheduler removed",
 		"1250.50 EUR", `action="/follow-up/remedies/` + remedies[0] + `/response"`, `id="f-remedy-` + remedies[0] + `-accept"`,
-		`action="/follow-up/appeal"`, `action="/follow-up/feedback"`, `enctype="multipart/form-data"`, "They may know who you are"} {
+		`action="/follow-up/appeal"`, `action="/follow-up/feedback"`, `enctype="multipart/form-data"`, "They may read your complaint, but not who you are"} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("decided case page lacks %q", want)
 		}

@@ -37,6 +37,29 @@ type DashboardPage struct {
 	SystemName string
 }
 
+// QueueHref is the case list behind a queue's backlog bars: its open
+// cases (the dashboard's "open"), only the breached ones if breached, about
+// the chosen AI system if one is. The list shows only what the user may see.
+func (d DashboardPage) QueueHref(queue uuid.UUID, breached bool) string {
+	q := url.Values{"queue_id": {queue.String()}, "status": {queueOpen}}
+	if breached {
+		q.Set("breached", "true")
+	}
+	if d.D != nil && d.D.Query.AISystemID != nil {
+		q.Set("ai_system_id", d.D.Query.AISystemID.String())
+	}
+	return "/queue?" + q.Encode() + "#cases"
+}
+
+// SystemHref is the case list behind an AI system's bars, or "" for the
+// systems outside the register (the list cannot filter them).
+func (DashboardPage) SystemHref(system *uuid.UUID) string {
+	if system == nil {
+		return ""
+	}
+	return "/queue?" + url.Values{"ai_system_id": {system.String()}}.Encode() + "#cases"
+}
+
 // Pct is a rate as a whole percentage, or "–" when there is nothing to measure.
 func (DashboardPage) Pct(r *float64) string {
 	if r == nil {

@@ -10,6 +10,9 @@ import (
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
 
+// tags are the markup inside a cell (the links to the cases behind a number).
+var tags = regexp.MustCompile(`<[^>]+>`)
+
 // tableRow is the cells of the row headed rowHeader in the table with id,
 // as text.
 func tableRow(t *testing.T, body, id, rowHeader string) []string {
@@ -21,13 +24,12 @@ func tableRow(t *testing.T, body, id, rowHeader string) []string {
 	table := body[start : start+strings.Index(body[start:], "</table>")]
 	for _, tr := range regexp.MustCompile(`(?s)<tr>(.*?)</tr>`).FindAllStringSubmatch(table, -1) {
 		th := regexp.MustCompile(`(?s)<th scope="row">(.*?)</th>`).FindStringSubmatch(tr[1])
-		// The header's text, without the <bdi> that isolates a typed name.
-		if th == nil || html.UnescapeString(regexp.MustCompile(`<[^>]+>`).ReplaceAllString(th[1], "")) != rowHeader {
+		if th == nil || html.UnescapeString(tags.ReplaceAllString(th[1], "")) != rowHeader {
 			continue
 		}
 		var cells []string
 		for _, td := range regexp.MustCompile(`(?s)<td[^>]*>(.*?)</td>`).FindAllStringSubmatch(tr[1], -1) {
-			cells = append(cells, html.UnescapeString(td[1]))
+			cells = append(cells, html.UnescapeString(tags.ReplaceAllString(td[1], "")))
 		}
 		return cells
 	}
@@ -55,10 +57,10 @@ func TestDashboardShowsWhatSQLCounts(t *testing.T) {
 	exec(`UPDATE cases SET queue_id = (SELECT id FROM queues WHERE slug = 'general'),
 		next_due_at = CASE id WHEN ? THEN now() - interval '1 hour' WHEN ? THEN now() + interval '2 days'
 		ELSE now() + interval '30 days' END WHERE id IN (?, ?, ?)`, c1.ID, c2.ID, c1.ID, c2.ID, c3.ID)
-	// Decisions: case 1 overturned, case 2 upheld.
+	// Decisions: case 1 overturned, case 2 confirmed (the AI decision stands).
 	var reviewer string
 	db.Raw(`SELECT id::text FROM users WHERE email = 'reviewer@example.org'`).Scan(&reviewer)
-	for id, outcome := range map[string]string{c1.ID: "overturned", c2.ID: "upheld"} {
+	for id, outcome := range map[string]string{c1.ID: "decision_overturned", c2.ID: "decision_confirmed"} {
 		exec(`INSERT INTO decisions (case_id, outcome, rationale_enc, had_authority, not_a_model_rerun, deployer_involvement,
 			provider_involvement, decided_by, status, final_at) VALUES (?, ?, '\x00'::bytea, true, true, 'none', 'none', ?, 'final', now())`,
 			id, outcome, reviewer)

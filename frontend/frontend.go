@@ -109,14 +109,22 @@ func New(d Deps) (*Web, error) {
 func (w *Web) Views() fiber.Views { return w.views }
 
 // Upload is a page's form that uploads evidence: it may send a body as
-// large as the API's uploads when the request carries Cookie, its session.
-type Upload struct{ Method, Path, Cookie string }
+// large as the API's uploads, plus Extra bytes, when the request carries
+// Cookie, its session.
+type Upload struct {
+	Method, Path, Cookie string
+	Extra                int
+}
 
 // Uploads are the pages' upload routes, for the app's body limits.
 func (w *Web) Uploads() []Upload {
 	return []Upload{
 		{Method: fiber.MethodPost, Path: "/cases/:id/evidence", Cookie: cookieStaff},
 		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Cookie: cookieCase},
+		// The complaint form's last step sends the files attached while
+		// filing; a filer has no session yet, only the CSRF cookie its form
+		// was signed for.
+		{Method: fiber.MethodPost, Path: "/complaints/send", Cookie: cookieCSRF, Extra: maxFilingText},
 	}
 }
 

@@ -133,6 +133,10 @@ func fieldID(field string) string {
 	return "f-" + strings.NewReplacer(".", "-", "[", "-", "]", "", "_", "-").Replace(field)
 }
 
+// pageTitler is a page's data that names the page itself (a part of a
+// larger whole, such as a tab of the case workspace).
+type pageTitler interface{ PageTitle(p *Page) string }
+
 // render renders page name in the main layout with status.
 func (w *Web) render(c *fiber.Ctx, status int, name, titleID string, p *Page) error {
 	if p == nil {
@@ -140,6 +144,9 @@ func (w *Web) render(c *fiber.Ctx, status int, name, titleID string, p *Page) er
 	}
 	p.request = w.req(c)
 	p.Title = p.T(titleID)
+	if t, ok := p.Data.(pageTitler); ok {
+		p.Title = t.PageTitle(p)
+	}
 	c.Status(status)
 	return c.Render(name, p, "layouts/main")
 }

@@ -1,11 +1,15 @@
 package frontend
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"mime"
+	"mime/multipart"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -107,12 +111,68 @@ func (w *Web) csrf(c *fiber.Ctx) error {
 	if site := c.Get("Sec-Fetch-Site"); site == "cross-site" {
 		return w.renderError(c, errCSRF)
 	}
-	nonce := c.Cookies(cookieCSRF)
-	token := c.FormValue(csrfField)
-	if !validNonce(nonce) || !hmac.Equal([]byte(token), []byte(w.csrfToken(nonce))) {
+	if !w.validCSRF(c, csrfFromBody(c)) {
 		return w.renderError(c, errCSRF)
 	}
 	return c.Next()
+}
+
+// maxCSRFScanParts bounds how many parts of a multipart form are passed
+// over looking for the token (a browser sends it first: the forms' hidden
+// field comes before their other fields).
+const maxCSRFScanParts = 256
+
+// csrfFromBody is the token a form sent in its body, as every form of the
+// pages sends it: the _csrf field of a urlencoded form, or the _csrf part
+// of a multipart one (an upload). A multipart body is read part by part
+// from the raw bytes, never parsed into a form nor spilled to disk; the
+// upload's handler reads it again with grievance.ParseEvidenceForm, naming
+// _csrf as the pages' own part. A token in the query is not read: a URL
+// ends up in logs, history and Referer headers.
+func csrfFromBody(c *fiber.Ctx) string {
+	mt, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil {
+		return ""
+	}
+	switch mt {
+	case fiber.MIMEApplicationForm:
+		return string(c.Request().PostArgs().Peek(csrfField))
+	case fiber.MIMEMultipartForm:
+		if params["boundary"] == "" {
+			return ""
+		}
+		mr := multipart.NewReader(bytes.NewReader(c.Request().Body()), params["boundary"])
+		for range maxCSRFScanParts {
+			p, err := mr.NextPart()
+			if err != nil {
+				return ""
+			}
+			if p.FormName() == csrfField {
+				v, err := io.ReadAll(io.LimitReader(p, 256))
+				if err != nil {
+					return ""
+				}
+				return string(v)
+			}
+		}
+	}
+	return ""
+}
+
+// crossSite refuses a request the browser marks cross-site; the handler
+// checks the form's CSRF token itself (validCSRF), after reading a body
+// csrf must not parse (a multipart upload).
+func (w *Web) crossSite(c *fiber.Ctx) error {
+	if c.Get("Sec-Fetch-Site") == "cross-site" {
+		return w.renderError(c, errCSRF)
+	}
+	return c.Next()
+}
+
+// validCSRF reports whether token is this browser's CSRF token.
+func (w *Web) validCSRF(c *fiber.Ctx, token string) bool {
+	nonce := c.Cookies(cookieCSRF)
+	return validNonce(nonce) && hmac.Equal([]byte(token), []byte(w.csrfToken(nonce)))
 }
 
 func (w *Web) csrfToken(nonce string) string {

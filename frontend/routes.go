@@ -26,6 +26,9 @@ type route struct {
 	roles        []string
 	handler      fiber.Handler
 	throttle     fiber.Handler // optional, runs before the handler
+	// ownCSRF: the handler checks the CSRF token itself, from a body the
+	// middleware must not parse (a multipart upload read part by part).
+	ownCSRF bool
 }
 
 var (
@@ -56,6 +59,9 @@ func (w *Web) routes() []route {
 // may see it, then the handler, whose errors become HTML pages.
 func (w *Web) chain(r route) []fiber.Handler {
 	chain := []fiber.Handler{w.begin, w.csrf}
+	if r.ownCSRF {
+		chain[1] = w.crossSite
+	}
 	switch r.access {
 	case complainant:
 		chain = append(chain, w.requireCase)

@@ -65,13 +65,17 @@ func (w *Web) logout(c *fiber.Ctx) error {
 	return w.seeOther(c, "/follow-up", "followup.signed_out")
 }
 
-// homeOf is where a user lands after signing in.
+// homeOf is where a user lands after signing in: bodies on their referrals,
+// reviewers on the queue, admins on the administration, supervisors on the
+// dashboard.
 func homeOf(u *auth.User) string {
 	switch u.Role {
 	case auth.RoleBody:
 		return "/referrals"
 	case auth.RoleReviewer:
 		return "/queue"
+	case auth.RoleAdmin:
+		return "/admin"
 	}
 	return "/dashboard"
 }

@@ -49,6 +49,12 @@ func TestSignInSetsAHardenedCookieAndChecksCSRF(t *testing.T) {
 		t.Errorf("wrong password: %d %s", p.Status, p.Body)
 	}
 
+	// Each role lands where its work is: admins on /admin, supervisors on the dashboard.
+	for email, home := range map[string]string{"admin@example.org": "/admin", "supervisor@example.org": "/dashboard"} {
+		if loc := newClient(t, s.URL).signIn(email, teststack.DemoPassword).Header.Get("Location"); loc != home {
+			t.Errorf("%s lands on %q, want %s", email, loc, home)
+		}
+	}
 	p = c.signIn("reviewer@example.org", teststack.DemoPassword)
 	if loc := p.Header.Get("Location"); loc != "/queue" {
 		t.Errorf("reviewer lands on %q", loc)

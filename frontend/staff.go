@@ -30,6 +30,7 @@ func (w *Web) staffRoutes() []route {
 		r(post, "/queue/:id/claim", claimers, w.claimNext),
 
 		r(get, "/cases/:id", caseWorkers, w.cwPage),
+		r(get, "/cases/:id/:section", caseWorkers, w.cwPage),
 		r(get, "/cases/:id/evidence/:eid", caseWorkers, w.cwEvidenceFile),
 		r(get, "/cases/:id/referrals/:rid/dossier", caseWorkers, w.cwDossierFile),
 		r(get, "/cases/:id/referrals/:rid/dossier.pdf", caseWorkers, w.cwDossierFile),
@@ -75,6 +76,9 @@ type queuePageData struct {
 	Priorities   []string
 	CanClaim     bool
 	Availability string
+	// NoSuchReference is a searched reference that matches no case the
+	// user may see ("" when none was searched).
+	NoSuchReference string
 }
 
 // QueueName is a queue's name, or "".
@@ -85,12 +89,23 @@ func (d *queuePageData) QueueName(id *uuid.UUID) string {
 	return d.QueueNames[*id]
 }
 
+// queueOpen is the case list's status filter for every open case: waiting
+// for, or under, review (the dashboard's backlog, stats.dashboardOpen).
+const queueOpen = "open"
+
+var queueOpenStatuses = []string{grievance.StatusSubmitted, grievance.StatusAcknowledged, grievance.StatusInReview,
+	grievance.StatusAwaitingComplainant, grievance.StatusPendingApproval, grievance.StatusAppealed}
+
 // queueFilter reads the case list's filters, as GET /api/v1/cases does.
 func queueFilter(q url.Values) (grievance.Filter, error) {
 	var f fault.Fields
 	filter := grievance.Filter{Priority: q.Get("priority"), Cursor: q.Get("cursor"), Limit: 25}
 	for _, s := range q["status"] {
-		if s = strings.TrimSpace(s); s != "" {
+		switch s = strings.TrimSpace(s); s {
+		case "":
+		case queueOpen:
+			filter.Statuses = append(filter.Statuses, queueOpenStatuses...)
+		default:
 			filter.Statuses = append(filter.Statuses, s)
 		}
 	}
@@ -163,6 +178,14 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 	}
 	d.Mine = mine.Items
 	p := &Page{Data: d, Form: query}
+	if ref := strings.TrimSpace(query.Get("reference")); ref != "" {
+		if id, ok, err := w.queueFind(c, ref); err != nil {
+			return err
+		} else if ok {
+			return w.seeOther(c, cwHref(id, ""), "")
+		}
+		d.NoSuchReference = ref
+	}
 	filter, ferr := queueFilter(query)
 	if ferr != nil {
 		return w.formError(c, ferr, "staff/queue", "queue.title", p)
@@ -186,6 +209,21 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 		d.NextHref = "/queue?" + next.Encode() + "#cases"
 	}
 	return w.render(c, fiber.StatusOK, "staff/queue", "queue.title", p)
+}
+
+// queueFind finds the case with reference among the cases the case list
+// shows this user: a case the list would not show is "no such case", never
+// told apart from one that does not exist.
+func (w *Web) queueFind(c *fiber.Ctx, reference string) (uuid.UUID, bool, error) {
+	ref, err := auth.NormalizeReference(reference)
+	if err != nil {
+		return uuid.Nil, false, nil
+	}
+	list, err := w.Grievance.List(c.UserContext(), grievance.Filter{Reference: ref, Limit: 1})
+	if err != nil || len(list.Items) == 0 {
+		return uuid.Nil, false, err
+	}
+	return list.Items[0].ID, true, nil
 }
 
 // claimNext: POST /queue/:id/claim — the same atomic claim as the API; the

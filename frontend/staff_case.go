@@ -24,10 +24,12 @@ import (
 	"github.com/redresshq/redress/internal/remedy"
 )
 
-// The case workspace: GET /cases/:id shows every part of a case's review,
-// each action a form of its own that posts to /cases/:id/<action>, then
-// comes back to its section (post/redirect/get). A domain error shows the
-// workspace again with the error at the form that caused it.
+// The case workspace: GET /cases/:id shows a case's summary and what to do
+// next, GET /cases/:id/<tab> one part of its review (messages, triage, …),
+// with a tab navigation of plain links. Each action is a form of its own
+// that posts to /cases/:id/<action>, then lands on its tab with the message
+// at the top (post/redirect/get). A domain error shows the tab again with
+// the error at the form that caused it.
 
 // Form sections: each names the form an error belongs to; field ids are
 // fid("<section>.<field>").
@@ -55,13 +57,50 @@ const (
 	cwSecIncidentTask = "task" // + "-<task>"
 )
 
-// cwAnchors are the page sections each form returns to.
-var cwAnchors = map[string]string{
-	cwSecStatus: "actions", cwSecInfo: "actions", cwSecMove: "actions", cwSecMessages: "messages", cwSecTriage: "triage", cwSecPriority: "triage",
-	cwSecClocks: "clocks", cwSecAIDecision: "ai-decision", cwSecPointsOfView: "points-of-view", cwSecEvidence: "evidence",
-	cwSecDecision: "decision", cwSecApproval: "decision", cwSecRemedies: "remedies", cwSecRemedyStatus: "remedies",
-	cwSecHolder: "actions", cwSecAssign: "actions", cwSecClose: "actions", cwSecEscalate: "escalation",
+// cwTabOf is the workspace tab each form's section belongs to: after an
+// action the person lands on that tab, its message at the top ("" is the
+// summary, /cases/{id}).
+var cwTabOf = map[string]string{
+	cwSecStatus: "", cwSecInfo: "messages", cwSecMove: "actions", cwSecMessages: "messages", cwSecTriage: "triage",
+	cwSecPriority: "triage", cwSecClocks: "", cwSecAIDecision: "ai-decision", cwSecPointsOfView: "points-of-view",
+	cwSecEvidence: "evidence", cwSecDecision: "decision", cwSecApproval: "decision", cwSecRemedies: "remedies",
+	cwSecRemedyStatus: "remedies", cwSecHolder: "", cwSecAssign: "", cwSecClose: "actions", cwSecEscalate: "escalation",
 	cwSecReferralMsg: "escalation", cwSecIncident: "incident", cwSecIncidentTask: "incident",
+}
+
+// cwTabKeys are the workspace's tabs in order, each a page of its own:
+// /cases/{id} (the summary) and /cases/{id}/{tab}; "incident" only for an
+// incident.
+var cwTabKeys = []string{"", "messages", "triage", "ai-decision", "points-of-view", "evidence", "decision",
+	"remedies", "escalation", "incident", "actions", "timeline", "record"}
+
+// cwTabTitles are the tabs' names in the catalogues.
+var cwTabTitles = map[string]string{"": "cw.summary.title", "messages": "cw.messages.title", "triage": "cw.triage.title",
+	"ai-decision": "cw.ai.title", "points-of-view": "cw.pov.title", "evidence": "cw.evidence.title",
+	"decision": "cw.decision.title", "remedies": "cw.remedies.title", "escalation": "cw.escalation.title",
+	"incident": "cw.incident.title", "actions": "cw.actions.title", "timeline": "cw.timeline.title",
+	"record": "cw.record.title"}
+
+// cwTab is one link of the workspace's tab navigation.
+type cwTab struct {
+	Key, Title, Href string
+	Current          bool
+}
+
+// cwHref is the address of a case's tab.
+func cwHref(id uuid.UUID, tab string) string {
+	if tab == "" {
+		return "/cases/" + id.String()
+	}
+	return "/cases/" + id.String() + "/" + tab
+}
+
+// cwHasTab reports whether a case of kind has tab.
+func cwHasTab(kind, tab string) bool {
+	if tab == "incident" {
+		return kind == "incident"
+	}
+	return slices.Contains(cwTabKeys, tab)
 }
 
 // cwRemedyRows is how many empty component rows the remedy form offers.
@@ -71,7 +110,9 @@ const cwRemedyRows = 3
 type caseWorkspace struct {
 	Case *grievance.Detail
 	// Section is the form a shown error belongs to ("" when none).
-	Section      string
+	Section string
+	// Tab is the part of the workspace shown ("" is the summary).
+	Tab          string
 	Me           uuid.UUID
 	Role         string
 	Holder       bool // the user holds the case
@@ -118,6 +159,51 @@ var cwVocab = func() cwVocabulary {
 	}
 	return v
 }()
+
+// Tabs are the workspace's tab navigation, the shown one current.
+func (d *caseWorkspace) Tabs() []cwTab {
+	var out []cwTab
+	for _, k := range cwTabKeys {
+		if cwHasTab(d.Case.Kind, k) {
+			out = append(out, cwTab{Key: k, Title: cwTabTitles[k], Href: cwHref(d.Case.ID, k), Current: k == d.Tab})
+		}
+	}
+	return out
+}
+
+// TabTitle is the shown tab's name in the catalogues.
+func (d *caseWorkspace) TabTitle() string { return cwTabTitles[d.Tab] }
+
+// PageTitle names the shown tab and the case ("Triage – Case RD-…"), so
+// that each tab's title tells it apart.
+func (d *caseWorkspace) PageTitle(p *Page) string {
+	return p.T(cwTabTitles[d.Tab]) + " – " + p.T("cw.heading", "Reference", d.Case.Reference)
+}
+
+// TitleOf is tab's name in the catalogues.
+func (d *caseWorkspace) TitleOf(tab string) string { return cwTabTitles[tab] }
+
+// TabHref is the address of tab of this case.
+func (d *caseWorkspace) TabHref(tab string) string { return cwHref(d.Case.ID, tab) }
+
+// NextTab is the tab where the case's next step is done.
+func (d *caseWorkspace) NextTab() string {
+	switch d.Case.Status {
+	case grievance.StatusAcknowledged:
+		return "triage"
+	case grievance.StatusInReview, grievance.StatusPendingApproval, grievance.StatusAppealed:
+		return "decision"
+	case grievance.StatusAwaitingComplainant:
+		return "messages"
+	case grievance.StatusDecided, grievance.StatusRemedyInProgress:
+		return "remedies"
+	case grievance.StatusEscalated:
+		return "escalation"
+	case grievance.StatusClosed, grievance.StatusWithdrawn, grievance.StatusRejected:
+		return "record"
+	}
+	return ""
+}
 
 // Name is a user's name, or "".
 func (d *caseWorkspace) Name(id *uuid.UUID) string {
@@ -331,7 +417,8 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 
 func cwAnyCase(role string) bool { return role == auth.RoleSupervisor || role == auth.RoleAdmin }
 
-// cwPage: GET /cases/:id — the case workspace.
+// cwPage: GET /cases/:id — the case workspace's summary and what to do
+// next; GET /cases/:id/:section — one of its tabs.
 func (w *Web) cwPage(c *fiber.Ctx) error {
 	id, err := cwCaseParam(c)
 	if err != nil {
@@ -341,6 +428,11 @@ func (w *Web) cwPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	tab := c.Params("section")
+	if !cwHasTab(ws.Case.Kind, tab) {
+		return errCwNotFound
+	}
+	ws.Tab = tab
 	return w.render(c, fiber.StatusOK, "staff/case", "cw.title", &Page{Data: ws})
 }
 
@@ -366,7 +458,9 @@ func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		var form url.Values
+		// An upload's action reads its own body (never parsed into a form
+		// here) and puts what the form had back in form.
+		form := url.Values{}
 		if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
 			if form, err = formValues(c); err != nil {
 				return err
@@ -381,16 +475,16 @@ func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
 		}
 		flash, err := act(c, id, form)
 		if err != nil {
-			return w.cwError(c, id, key, form, err)
+			return w.cwError(c, id, key, cwTabOf[section], form, err)
 		}
-		return w.seeOther(c, "/cases/"+id.String()+"#"+cwAnchors[section], flash)
+		return w.seeOther(c, cwHref(id, cwTabOf[section]), flash)
 	}
 }
 
-// cwError shows the workspace with err at the form of section: field
+// cwError shows the workspace's tab with err at the form of section: field
 // errors beside the fields and in a summary (422), or a notice with the
 // error's own status (409, 403). A case that does not exist is a 404 page.
-func (w *Web) cwError(c *fiber.Ctx, id uuid.UUID, section string, form url.Values, err error) error {
+func (w *Web) cwError(c *fiber.Ctx, id uuid.UUID, section, tab string, form url.Values, err error) error {
 	de, ok := fault.As(err)
 	if !ok {
 		return w.renderError(c, err)
@@ -400,6 +494,9 @@ func (w *Web) cwError(c *fiber.Ctx, id uuid.UUID, section string, form url.Value
 		return w.renderError(c, lerr)
 	}
 	ws.Section = section
+	if cwHasTab(ws.Case.Kind, tab) {
+		ws.Tab = tab
+	}
 	r := w.req(c)
 	p := &Page{Data: ws, Form: form}
 	if p.Form == nil {
@@ -488,6 +585,24 @@ func (p *Page) CwChecked(section, field, value string, defs ...any) bool {
 			if v && value == "true" {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// CwSubtypeChosen reports whether subtype, offered under form, is the kind
+// remedy row chose in a form that came back: a kind several forms share
+// ("other") is chosen under the row's form only.
+func (p *Page) CwSubtypeChosen(row, form, subtype string) bool {
+	if p.cwSection() != cwSecRemedies || p.Val(row+".subtype") != subtype {
+		return false
+	}
+	if chosen := p.Val(row + ".form"); slices.Contains(remedy.Subtypes[chosen], subtype) {
+		return chosen == form
+	}
+	for _, f := range remedy.Forms {
+		if slices.Contains(remedy.Subtypes[f], subtype) {
+			return f == form
 		}
 	}
 	return false

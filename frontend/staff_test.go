@@ -91,8 +91,11 @@ func TestStaffPagesAreForCaseWorkers(t *testing.T) {
 	for _, email := range []string{"reviewer@example.org", "supervisor@example.org", "admin@example.org"} {
 		c := signedIn(t, s, email)
 		expect(t, email+" /queue", c.get("/queue"), 200, "<h1>Queue</h1>", "General", f.Reference)
-		expect(t, email+" /cases", c.get("/cases/"+f.ID), 200, "Case "+f.Reference, `id="summary"`, `id="record"`,
+		expect(t, email+" /cases", c.get("/cases/"+f.ID), 200, "Case "+f.Reference, `id="summary"`, "What to do next",
+			`<a href="/cases/`+f.ID+`" aria-current="page">Summary</a>`, `<a href="/cases/`+f.ID+`/record">Case record</a>`,
 			"The complainant is anonymous", "My hours were cut to zero")
+		expect(t, email+" /cases/…/record", c.get("/cases/"+f.ID+"/record"), 200, `id="record"`,
+			`<a href="/cases/`+f.ID+`/record" aria-current="page">Case record</a>`)
 		if p := c.get("/cases/" + f.ID); strings.Count(p.Body, "<h1") != 1 {
 			t.Errorf("%s: the workspace has %d h1", email, strings.Count(p.Body, "<h1"))
 		}
@@ -150,7 +153,7 @@ func TestStaffReviewPathFromClaimToRemedy(t *testing.T) {
 	expect(t, "my cases", rita.get("/queue"), 200, `id="mine-caption"`, f.Reference)
 
 	// Acknowledge; again is a conflict shown as a notice, nothing changed.
-	redirected(t, "acknowledge", rita.post(path+"/acknowledge", url.Values{}), path+"#actions")
+	redirected(t, "acknowledge", rita.post(path+"/acknowledge", url.Values{}), path)
 	if st := caseStatus(t, s, f.ID); st != "acknowledged" {
 		t.Fatalf("status %s", st)
 	}
@@ -159,7 +162,7 @@ func TestStaffReviewPathFromClaimToRemedy(t *testing.T) {
 	// A move needs a reason, named at its field.
 	p := rita.post(path+"/transition", url.Values{"to": {"in_review"}, "reason": {""}})
 	expect(t, "move without reason", p, 422, `href="#f-move-reason"`, `id="f-move-reason" name="reason" rows="4" aria-invalid="true"`)
-	redirected(t, "in review", rita.post(path+"/transition", url.Values{"to": {"in_review"}, "reason": {"Reading the rota data."}}), path+"#actions")
+	redirected(t, "in review", rita.post(path+"/transition", url.Values{"to": {"in_review"}, "reason": {"Reading the rota data."}}), path+"/actions")
 
 	// Triage: bad input names the fields and writes nothing.
 	p = rita.post(path+"/triage", url.Values{"scale": {"9"}, "scope": {"1"}, "irremediability": {"1"},
@@ -176,15 +179,15 @@ func TestStaffReviewPathFromClaimToRemedy(t *testing.T) {
 		"scope_rationale": {"One worker so far."}, "irremediability": {"2"}, "irremediability_rationale": {"Back pay can fix it."},
 		"rights": {"work", "non_discrimination"}, "harm_types": {"financial"}, "mechanisms": {"biased_output"},
 		"harm_status": {"occurred"}}
-	redirected(t, "triage", rita.post(path+"/triage", triage), path+"#triage")
+	redirected(t, "triage", rita.post(path+"/triage", triage), path+"/triage")
 	if got := apiCase(t, s, f.ID); got["priority"] != "P1" {
 		t.Fatalf("priority after triage: %v", got["priority"])
 	}
-	expect(t, "triaged", rita.get(path), 200, "The triage is saved and the priority raised.", "P1 – high", "Biased output")
+	expect(t, "triaged", rita.get(path+"/triage"), 200, "The triage is saved and the priority raised.", "P1 – high", "Biased output")
 
 	// A message to the complainant and an internal note.
-	redirected(t, "message", rita.post(path+"/messages", url.Values{"body": {"Which shifts were removed?"}, "visibility": {"complainant"}}), path+"#messages")
-	redirected(t, "note", rita.post(path+"/messages", url.Values{"body": {"Check the rota export first."}, "visibility": {"internal"}}), path+"#messages")
+	redirected(t, "message", rita.post(path+"/messages", url.Values{"body": {"Which shifts were removed?"}, "visibility": {"complainant"}}), path+"/messages")
+	redirected(t, "note", rita.post(path+"/messages", url.Values{"body": {"Check the rota export first."}, "visibility": {"internal"}}), path+"/messages")
 	expect(t, "empty message", rita.post(path+"/messages", url.Values{"body": {""}, "visibility": {"complainant"}}), 422, `href="#f-messages-body"`)
 	me := s.ComplainantToken(f)
 	view := s.Do(teststack.Request{Method: "GET", Path: "/api/v1/complainant/case", Token: me}).JSON(t)
@@ -201,7 +204,7 @@ func TestStaffReviewPathFromClaimToRemedy(t *testing.T) {
 		`href="#f-ai-decision-system-version"`, `href="#f-ai-decision-inputs"`, `href="#f-ai-decision-solely-automated"`)
 	redirected(t, "AI record", rita.post(path+"/ai-decision", url.Values{"system_version": {"ShiftPlanner 4.2.1"},
 		"inputs": {"attendance records\r\nsick-leave flag\r\n"}, "output": {"Hours set to zero."}, "solely_automated": {"true"},
-		"human_oversight": {"none"}, "person_informed": {"no"}, "decision_date": {"2026-01-02"}}), path+"#ai-decision")
+		"human_oversight": {"none"}, "person_informed": {"no"}, "decision_date": {"2026-01-02"}}), path+"/ai-decision")
 	ai := apiCase(t, s, f.ID)["ai_decision"].(map[string]any)
 	if ai["system_version"] != "ShiftPlanner 4.2.1" || len(ai["inputs"].([]any)) != 2 || ai["solely_automated"] != true {
 		t.Fatalf("AI record: %v", ai)
@@ -210,14 +213,14 @@ func TestStaffReviewPathFromClaimToRemedy(t *testing.T) {
 	// The complainant heard.
 	heard := time.Now().Add(-time.Hour).UTC().Format("2006-01-02T15:04")
 	redirected(t, "point of view", rita.post(path+"/points-of-view", url.Values{"heard_via": {"call"}, "heard_at": {heard},
-		"summary": {"She says the cut came the week after her sick leave."}}), path+"#points-of-view")
+		"summary": {"She says the cut came the week after her sick leave."}}), path+"/points-of-view")
 
 	// Evidence: uploaded with its hash, downloaded checked.
 	content := []byte("week,hours\n44,32\n45,0\n")
 	r := rita.upload(path+"/evidence", map[string]string{"source": "deployer", "description": "The rota."}, "rota.csv", content)
-	redirected(t, "evidence", r, path+"#evidence")
+	redirected(t, "evidence", r, path+"/evidence")
 	sum := sha256.Sum256(content)
-	p = rita.get(path)
+	p = rita.get(path + "/evidence")
 	expect(t, "evidence listed", p, 200, "rota.csv", hex.EncodeToString(sum[:]))
 	link := regexp.MustCompile(`href="(/cases/[^"]+/evidence/[^"]+)"`).FindStringSubmatch(p.Body)
 	if link == nil {
@@ -231,7 +234,7 @@ func TestStaffReviewPathFromClaimToRemedy(t *testing.T) {
 	expect(t, "evidence without a file", rita.upload(path+"/evidence", map[string]string{"source": "deployer"}, "", nil), 422, `href="#f-evidence-file"`)
 
 	// The decision: refused without attestation, then a P1 decision waits for a supervisor.
-	decision := url.Values{"outcome": {"overturned"}, "rationale": {"The rota data show the cut followed the sick-leave flag."},
+	decision := url.Values{"outcome": {"decision_overturned"}, "rationale": {"The rota data show the cut followed the sick-leave flag."},
 		"involvement.deployer": {"caused"}, "involvement.provider": {"contributed"}}
 	p = rita.post(path+"/decision", decision)
 	expect(t, "decision without attestation", p, 422, `href="#f-decision-attestation-had-authority"`, `href="#f-decision-attestation-not-a-model-rerun"`)
@@ -240,16 +243,16 @@ func TestStaffReviewPathFromClaimToRemedy(t *testing.T) {
 	}
 	decision.Set("attestation.had_authority", "true")
 	decision.Set("attestation.not_a_model_rerun", "true")
-	redirected(t, "decide", rita.post(path+"/decision", decision), path+"#decision")
+	redirected(t, "decide", rita.post(path+"/decision", decision), path+"/decision")
 	if st := caseStatus(t, s, f.ID); st != "pending_approval" {
 		t.Fatalf("after deciding: %s", st)
 	}
 	// Four eyes: the reviewer cannot approve; a supervisor does.
 	expect(t, "reviewer approves", rita.post(path+"/decision/approve", url.Values{"approve": {"yes"}}), 403)
 	sam := signedIn(t, s, "supervisor@example.org")
-	expect(t, "approval form", sam.get(path), 200, "Second approval", "Waiting for approval")
+	expect(t, "approval form", sam.get(path+"/decision"), 200, "Second approval", "Waiting for approval")
 	expect(t, "approval without answer", sam.post(path+"/decision/approve", url.Values{}), 422, `href="#f-approval-approve"`)
-	redirected(t, "approve", sam.post(path+"/decision/approve", url.Values{"approve": {"yes"}}), path+"#decision")
+	redirected(t, "approve", sam.post(path+"/decision/approve", url.Values{"approve": {"yes"}}), path+"/decision")
 	if st := caseStatus(t, s, f.ID); st != "decided" {
 		t.Fatalf("after approval: %s", st)
 	}
@@ -265,25 +268,26 @@ func TestStaffReviewPathFromClaimToRemedy(t *testing.T) {
 		t.Fatalf("a refused bundle wrote %d components", n)
 	}
 	bad.Set("components[1].amount", "1250.50")
-	redirected(t, "propose", rita.post(path+"/remedies", bad), path+"#remedies")
+	redirected(t, "propose", rita.post(path+"/remedies", bad), path+"/remedies")
 	comps := apiCase(t, s, f.ID)["remedies"].([]any)
 	if len(comps) != 1 || comps[0].(map[string]any)["status"] != "proposed" || comps[0].(map[string]any)["amount"] != "1250.50" {
 		t.Fatalf("remedies: %v", comps)
 	}
 	rid := comps[0].(map[string]any)["id"].(string)
-	expect(t, "proposed remedy", rita.get(path), 200, "Compensation", "Financial loss", "Offer it to the complainant")
-	redirected(t, "offer", rita.post(path+"/remedies/"+rid+"/status", url.Values{"status": {"offered"}}), path+"#remedies")
+	expect(t, "proposed remedy", rita.get(path+"/remedies"), 200, "Compensation", "Financial loss", "Offer it to the complainant")
+	redirected(t, "offer", rita.post(path+"/remedies/"+rid+"/status", url.Values{"status": {"offered"}}), path+"/remedies")
 	got := apiCase(t, s, f.ID)
 	if got["status"] != "remedy_in_progress" || got["remedies"].([]any)[0].(map[string]any)["status"] != "offered" {
 		t.Fatalf("after the offer: %v %v", got["status"], got["remedies"])
 	}
 
 	// The case record verifies, in words.
-	expect(t, "record", rita.get(path), 200, `<span class="badge ok">Verified</span>`, "Decision approved", "Remedies proposed")
+	expect(t, "record", rita.get(path+"/record"), 200, `<span class="badge ok">Verified</span>`)
+	expect(t, "timeline", rita.get(path+"/timeline"), 200, "Decision approved", "Remedies proposed")
 
 	// Another language: the workspace speaks it.
 	rita.get("/lang/fr?next=/queue")
-	expect(t, "French workspace", rita.get(path), 200, `lang="fr"`, "Registre du dossier", "Vérifié")
+	expect(t, "French workspace", rita.get(path+"/record"), 200, `lang="fr"`, "Registre du dossier", "Vérifié")
 }
 
 func TestStaffReferralsAndListFilters(t *testing.T) {
@@ -337,8 +341,8 @@ func TestStaffReferralsAndListFilters(t *testing.T) {
 	expect(t, "referral without consent", sam.post(path+"/escalations", url.Values{"body_id": {body}, "reason": {"x"}}), 422,
 		`href="#f-escalate-consent-scope"`, `href="#f-escalate-legal-basis"`)
 	redirected(t, "refer", sam.post(path+"/escalations", url.Values{"body_id": {body}, "consent_scope": {"identity_withheld"},
-		"reason": {"The acknowledge date was missed."}, "legal_basis": {"GDPR art. 77"}}), path+"#escalation")
-	p = sam.get(path)
+		"reason": {"The acknowledge date was missed."}, "legal_basis": {"GDPR art. 77"}}), path+"/escalation")
+	p = sam.get(path + "/escalation")
 	expect(t, "referral shown", p, 200, "The case is referred", "Identity withheld", "GDPR art. 77", "/dossier.pdf")
 	var status, rid string
 	if err := s.Core.DB.Raw(`SELECT status, id::text FROM referrals WHERE case_id = ?`, a.ID).Row().Scan(&status, &rid); err != nil {
@@ -351,8 +355,8 @@ func TestStaffReferralsAndListFilters(t *testing.T) {
 	if d.Status != 200 || !strings.Contains(d.Header.Get("Redress-Signature"), "Ed25519") {
 		t.Fatalf("dossier: %d %v", d.Status, d.Header)
 	}
-	redirected(t, "message to the body", sam.post(path+"/referrals/"+rid+"/messages", url.Values{"body": {"The rota export is attached to the dossier."}}), path+"#escalation")
-	expect(t, "message shown", sam.get(path), 200, "The rota export is attached to the dossier.")
+	redirected(t, "message to the body", sam.post(path+"/referrals/"+rid+"/messages", url.Values{"body": {"The rota export is attached to the dossier."}}), path+"/escalation")
+	expect(t, "message shown", sam.get(path+"/escalation"), 200, "The rota export is attached to the dossier.")
 	// Another case's referral is not this case's.
 	expect(t, "dossier under another case", sam.get("/cases/"+b.ID+"/referrals/"+rid+"/dossier"), 404)
 }
@@ -367,18 +371,18 @@ func TestStaffIncidentsAndPriorityApproval(t *testing.T) {
 	}
 	rita := signedIn(t, s, "reviewer@example.org")
 	redirected(t, "claim", rita.post("/queue/"+queueID(t, s, "incidents")+"/claim", url.Values{}), path)
-	expect(t, "incident case", rita.get(path), 200, `id="incident"`, "Record when the organisation became aware")
+	expect(t, "incident case", rita.get(path+"/incident"), 200, `id="incident"`, "Record when the organisation became aware")
 
 	// Awareness: in the future is refused, then recorded; the tasks appear.
 	future := time.Now().Add(48 * time.Hour).UTC().Format("2006-01-02T15:04")
 	expect(t, "aware in the future", rita.post(path+"/incident", url.Values{"aware_at": {future}, "subtype": {"other"}}), 422, `href="#f-incident-aware-at"`)
 	aware := time.Now().Add(-2 * time.Hour).UTC().Format("2006-01-02T15:04")
-	redirected(t, "incident", rita.post(path+"/incident", url.Values{"aware_at": {aware}, "subtype": {"other"}}), path+"#incident")
-	expect(t, "tasks", rita.get(path), 200, "Tell the provider", "Decide on suspension", "Other serious incident (15 days)")
+	redirected(t, "incident", rita.post(path+"/incident", url.Values{"aware_at": {aware}, "subtype": {"other"}}), path+"/incident")
+	expect(t, "tasks", rita.get(path+"/incident"), 200, "Tell the provider", "Decide on suspension", "Other serious incident (15 days)")
 	expect(t, "suspension without outcome", rita.post(path+"/incident/tasks/suspension_decision", url.Values{"note": {"Keep it running."}}), 422,
 		`href="#f-task-suspension-decision-outcome"`)
-	redirected(t, "task", rita.post(path+"/incident/tasks/provider_notice", url.Values{"note": {"Emailed the provider's incident desk."}}), path+"#incident")
-	expect(t, "task done", rita.get(path), 200, "Emailed the provider&#39;s incident desk.")
+	redirected(t, "task", rita.post(path+"/incident/tasks/provider_notice", url.Values{"note": {"Emailed the provider's incident desk."}}), path+"/incident")
+	expect(t, "task done", rita.get(path+"/incident"), 200, "Emailed the provider&#39;s incident desk.")
 
 	// A lower priority waits for a supervisor other than its author.
 	low := url.Values{"scale": {"1"}, "scale_rationale": {"Minor."}, "scope": {"1"}, "scope_rationale": {"One person."},
@@ -386,11 +390,11 @@ func TestStaffIncidentsAndPriorityApproval(t *testing.T) {
 	if err := s.Core.DB.Exec(`UPDATE cases SET kind = 'concern' WHERE id = ?`, f.ID).Error; err != nil {
 		t.Fatal(err)
 	}
-	redirected(t, "triage down", rita.post(path+"/triage", low), path+"#triage")
-	expect(t, "pending priority", rita.get(path), 200, "waits for a supervisor’s approval")
+	redirected(t, "triage down", rita.post(path+"/triage", low), path+"/triage")
+	expect(t, "pending priority", rita.get(path+"/triage"), 200, "waits for a supervisor’s approval")
 	expect(t, "reviewer approves priority", rita.post(path+"/priority/approve", url.Values{"approve": {"yes"}}), 403)
 	sam := signedIn(t, s, "supervisor@example.org")
-	redirected(t, "approve priority", sam.post(path+"/priority/approve", url.Values{"approve": {"yes"}, "reason": {"The harm is only potential."}}), path+"#triage")
+	redirected(t, "approve priority", sam.post(path+"/priority/approve", url.Values{"approve": {"yes"}, "reason": {"The harm is only potential."}}), path+"/triage")
 	if got := apiCase(t, s, f.ID); got["priority"] != "P3" {
 		t.Fatalf("priority after approval: %v", got["priority"])
 	}
@@ -398,14 +402,14 @@ func TestStaffIncidentsAndPriorityApproval(t *testing.T) {
 	var reviewer2 string
 	s.Core.DB.Raw(`SELECT id::text FROM users WHERE email = 'reviewer2@example.org'`).Scan(&reviewer2)
 	expect(t, "assign nobody", sam.post(path+"/assign", url.Values{"user_id": {""}}), 422, `href="#f-assign-user-id"`)
-	redirected(t, "assign", sam.post(path+"/assign", url.Values{"user_id": {reviewer2}}), path+"#actions")
+	redirected(t, "assign", sam.post(path+"/assign", url.Values{"user_id": {reviewer2}}), path)
 	var holderEmail string
 	s.Core.DB.Raw(`SELECT u.email FROM cases c JOIN users u ON u.id = c.assignee_id WHERE c.id = ?`, f.ID).Scan(&holderEmail)
 	if holderEmail != "reviewer2@example.org" {
 		t.Fatalf("reassigned to %q", holderEmail)
 	}
 	expect(t, "release another's case", rita.post(path+"/release", url.Values{}), 409, "That could not be done")
-	redirected(t, "supervisor releases", sam.post(path+"/release", url.Values{}), path+"#actions")
+	redirected(t, "supervisor releases", sam.post(path+"/release", url.Values{}), path)
 	if n := countOf(t, s, `SELECT count(*) FROM cases WHERE id = ? AND assignee_id IS NULL`, f.ID); n != 1 {
 		t.Fatal("the released case is still held")
 	}

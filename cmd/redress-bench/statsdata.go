@@ -48,14 +48,14 @@ import (
 //     the complainant, pending approval, escalated; submitted or
 //     acknowledged when a few days old);
 //   - a decision comes 2 to 90 days after submission (median about 24),
-//     upheld 50%, overturned 18%, modified 14%, not within scope 18%; 30% of
+//     decision confirmed 50%, overturned 18%, modified 14%, not within scope 18%; 30% of
 //     them approved by the supervisor (four eyes), 4% after a refused draft;
 //   - after the decision: of the cases decided more than 45 days ago 8%
 //     appealed and decided on appeal (then closed), of those decided 10 to
 //     45 days ago 10% appealed and waiting; the others closed 15 to 45 days
 //     after the decision, or still decided / with the remedy in progress
 //     before that; 85% of the closed cases have a root cause;
-//   - a remedy for 80% of the overturned and modified and 10% of the upheld:
+//   - a remedy for 80% of the overturned and modified and 10% of the confirmed:
 //     one component, or two for 45%, by form and status as the case stands;
 //   - clocks: acknowledge, decision, feedback (three months from
 //     acknowledgement), the GDPR reply for contested decisions and
@@ -87,7 +87,7 @@ SELECT i, md5('redress-bench-stats:' || i)::uuid AS id, u.*, t.*, s.*, w.*, x.*,
         CASE WHEN u.u_path < 0.04 THEN 'withdrawn' WHEN u.u_path < 0.10 THEN 'rejected'
              WHEN u.u_path < 0.10 + 0.89 * least(1, u.age / 120) THEN 'decided' ELSE 'open' END AS path,
         least(2 + 88 * u.u_ttd * u.u_ttd, u.age * 0.9) AS ttd,
-        CASE WHEN u.u_out < 0.5 THEN 'upheld' WHEN u.u_out < 0.68 THEN 'overturned' WHEN u.u_out < 0.82 THEN 'modified'
+        CASE WHEN u.u_out < 0.5 THEN 'decision_confirmed' WHEN u.u_out < 0.68 THEN 'decision_overturned' WHEN u.u_out < 0.82 THEN 'decision_modified'
              ELSE 'not_within_scope' END AS outcome,
         $4::timestamptz - make_interval(secs => u.age * 86400) AS submitted_at OFFSET 0) t
  CROSS JOIN LATERAL (SELECT
@@ -96,7 +96,7 @@ SELECT i, md5('redress-bench-stats:' || i)::uuid AS id, u.*, t.*, s.*, w.*, x.*,
              WHEN u.u_after < 0.10 AND u.age - t.ttd BETWEEN 10 AND 45 THEN 'appeal_open'
              WHEN u.age - t.ttd > 15 + 30 * u.u_after THEN 'closed'
              ELSE 'pending' END AS after,
-        t.path = 'decided' AND (t.outcome IN ('overturned', 'modified') AND u.u_rem < 0.8 OR t.outcome = 'upheld' AND u.u_rem < 0.1)
+        t.path = 'decided' AND (t.outcome IN ('decision_overturned', 'decision_modified') AND u.u_rem < 0.8 OR t.outcome = 'decision_confirmed' AND u.u_rem < 0.1)
           AS has_remedy,
         CASE WHEN t.path = 'decided' THEN t.submitted_at + make_interval(secs => t.ttd * 86400) END AS decided_at,
         CASE WHEN t.path IN ('withdrawn', 'rejected')
@@ -115,7 +115,7 @@ SELECT i, md5('redress-bench-stats:' || i)::uuid AS id, u.*, t.*, s.*, w.*, x.*,
         CASE WHEN s.after IN ('appeal_decided', 'appeal_open') THEN s.decided_at + interval '7 days' END AS appealed_at,
         CASE WHEN s.after = 'appeal_decided' THEN s.decided_at + make_interval(secs => (12 + 20 * u.u_rem) * 86400) END
           AS appeal_final_at,
-        CASE WHEN u.u_rem < 0.6 THEN 'upheld' WHEN u.u_rem < 0.8 THEN 'modified' ELSE 'overturned' END AS appeal_outcome,
+        CASE WHEN u.u_rem < 0.6 THEN 'decision_confirmed' WHEN u.u_rem < 0.8 THEN 'decision_modified' ELSE 'decision_overturned' END AS appeal_outcome,
         CASE t.priority WHEN 'P0' THEN 1 WHEN 'P1' THEN 3 ELSE 7 END AS ack_days,
         CASE t.priority WHEN 'P0' THEN 7 WHEN 'P1' THEN 30 ELSE 90 END AS decision_days,
         CASE t.priority WHEN 'P0' THEN 14 WHEN 'P1' THEN 30 WHEN 'P2' THEN 60 ELSE 90 END AS remedy_days,
@@ -227,7 +227,7 @@ SELECT md5('redress-bench-stats:appeal:' || g.i)::uuid, g.id, g.appeal_outcome, 
        g.appeal_final_at - interval '1 hour', 'appeal', g.appeal_final_at
   FROM g WHERE g.appeal_final_at IS NOT NULL
 UNION ALL
-SELECT md5('redress-bench-stats:refused:' || g.i)::uuid, g.id, 'upheld', '\x00'::bytea, '\x00'::bytea, NULL, true, true,
+SELECT md5('redress-bench-stats:refused:' || g.i)::uuid, g.id, 'decision_confirmed', '\x00'::bytea, '\x00'::bytea, NULL, true, true,
        'none', 'none', ($7::uuid[])[1 + g.i % 2], 'refused', ($7::uuid[])[3],
        g.submitted_at + make_interval(secs => g.ttd * 0.5 * 86400 + 3600), g.submitted_at + make_interval(secs => g.ttd * 0.5 * 86400),
        'first', NULL
@@ -253,8 +253,8 @@ SELECT g.id, k.clock, k.started_at, k.due_at, k.rule, $9::uuid, k.end_at,
  WHERE k.started_at IS NOT NULL`,
 		statsCases + `
 INSERT INTO case_feedback (case_id, satisfaction, created_at)
-SELECT g.id, (CASE g.outcome WHEN 'overturned' THEN 3 + floor(g.u_root * 3) WHEN 'modified' THEN 2 + floor(g.u_root * 4)
-                             WHEN 'upheld' THEN 1 + floor(g.u_root * 4) ELSE 1 + floor(g.u_root * 3) END)::smallint,
+SELECT g.id, (CASE g.outcome WHEN 'decision_overturned' THEN 3 + floor(g.u_root * 3) WHEN 'decision_modified' THEN 2 + floor(g.u_root * 4)
+                             WHEN 'decision_confirmed' THEN 1 + floor(g.u_root * 4) ELSE 1 + floor(g.u_root * 3) END)::smallint,
        least(g.closed_at + interval '2 days', $4::timestamptz)
   FROM g WHERE g.status = 'closed' AND g.u_fb >= 0.6`,
 	}},
@@ -299,7 +299,7 @@ SELECT md5('redress-bench-stats:bundle:' || g.i)::uuid, p.n, f.form,
                             ((hashint4(g.i * 4 + p.n) >> 20) & 1023)::float8 / 1024 AS v3,
                             g.decided_at + interval '1 hour' AS created, g.status = 'closed' AS done,
                             extract(epoch FROM $4::timestamptz - g.decided_at) / 86400 AS days) q
- CROSS JOIN LATERAL (SELECT CASE WHEN g.outcome = 'upheld' THEN 'satisfaction'
+ CROSS JOIN LATERAL (SELECT CASE WHEN g.outcome = 'decision_confirmed' THEN 'satisfaction'
                                  WHEN p.n = 0 THEN CASE WHEN q.v < 0.45 THEN 'restitution' WHEN q.v < 0.8 THEN 'compensation'
                                                         ELSE 'rehabilitation' END
                                  ELSE CASE WHEN q.v < 0.6 THEN 'satisfaction' ELSE 'non_repetition' END END AS form) f

@@ -21,6 +21,31 @@
     btn.addEventListener("click", function () { window.print(); });
   });
 
+  // select[data-follows="#id"]: a list whose options are grouped by the
+  // value of another list (a remedy's kinds by its form). Without
+  // JavaScript every group is offered and the server checks the pair;
+  // with it, only the chosen form's group is.
+  document.querySelectorAll("select[data-follows]").forEach(function (sub) {
+    var lead = document.getElementById(sub.getAttribute("data-follows"));
+    if (!lead) { return; }
+    function follow() {
+      var chosen = lead.value, current = sub.selectedOptions[0], keep = null;
+      sub.querySelectorAll("optgroup[data-form]").forEach(function (g) {
+        var off = chosen !== "" && g.getAttribute("data-form") !== chosen;
+        g.hidden = off;
+        g.disabled = off;
+        if (!off && current && current.value) {
+          g.querySelectorAll("option").forEach(function (o) { if (o.value === current.value) { keep = keep || o; } });
+        }
+      });
+      if (current && current.parentElement.disabled) {
+        if (keep) { keep.selected = true; } else { sub.value = ""; }
+      }
+    }
+    lead.addEventListener("change", follow);
+    follow();
+  });
+
   // A form that came back with errors: move focus to its summary.
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }

@@ -151,7 +151,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	}
 	var uploads []api.Upload
 	for _, u := range web.Uploads() {
-		uploads = append(uploads, api.Upload{Method: u.Method, Path: u.Path, Cookie: u.Cookie})
+		uploads = append(uploads, api.Upload{Method: u.Method, Path: u.Path, Cookie: u.Cookie, Extra: u.Extra})
 	}
 	checks := map[string]func(context.Context) error{
 		"postgres": func(ctx context.Context) error { return db.SQL(c.DB).PingContext(ctx) },

@@ -181,7 +181,7 @@ func TestClocksFollowTheCase(t *testing.T) {
 
 	// The decision ends what it answers and starts the remedy clock.
 	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: rita,
-		Body: teststack.Decision("overturned")}); r.Status != 200 {
+		Body: teststack.Decision("decision_overturned")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
 	c = clocksOf(t, s, f.ID)

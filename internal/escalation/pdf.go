@@ -19,6 +19,8 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/redresshq/redress/internal/grievance"
 )
 
 // RenderPDF renders the dossier as a PDF for the body to read and print:
@@ -210,7 +212,7 @@ func renderHandling(l *layout, d *Dossier) {
 	}
 	for i, dec := range h.Decisions {
 		l.subheading(fmt.Sprintf("Decision %d — stage: %s", i+1, orDash(dec.Stage)))
-		l.field("Outcome", dec.Outcome)
+		l.field("Outcome", outcomeText(dec.Outcome))
 		l.field("Status", dec.Status)
 		l.field("Decided", stamp(dec.DecidedAt))
 		l.field("Final", optStamp(dec.FinalAt))
@@ -319,6 +321,15 @@ func footerText(d *Dossier) string {
 // ---- values as text ----
 
 const dash = "—"
+
+// outcomeText is a decision's outcome code and what it did to the AI's
+// decision, so that no reader takes the code the wrong way round.
+func outcomeText(code string) string {
+	if m, ok := grievance.OutcomeMeanings[grievance.CurrentOutcome(code)]; ok {
+		return code + " (" + m + ")"
+	}
+	return orDash(code)
+}
 
 func orDash(s string) string {
 	if strings.TrimSpace(s) == "" {

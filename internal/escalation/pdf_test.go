@@ -79,7 +79,7 @@ func fullDossier() *Dossier {
 			{Clock: "feedback", StartedAt: at(2, 0), Paused: true, State: "paused", Rule: json.RawMessage(`{"code":"x"}`)},
 		},
 		Handling: HandlingFacts{
-			Decisions: []DecisionFact{{Stage: "first", Outcome: "not_upheld", Status: "final",
+			Decisions: []DecisionFact{{Stage: "first", Outcome: "decision_confirmed", Status: "final",
 				Rationale:   "The assessment followed the published criteria.\nAvailability was scored as recorded.",
 				Explanation: json.RawMessage(`{"ai_role":"screening","main_factors":["availability","distance"]}`),
 				Signposting: "You may refer the case to the Data Protection Commission.", Deployer: "reviewed", Provider: "not asked",
@@ -322,7 +322,8 @@ func TestRenderPDFFull(t *testing.T) {
 		"case.step_79 recorded", "Could you send the rejection email?", // last chronology entry, a message
 		"250.00 EUR", "rejection.pdf", "Jane Doe", "12 Quay Street, Galway", "One applicant, one offer.", "sam@union.example", "third party named",
 		"Tabs    and", "controlcharacters end here.", // tab to spaces, CR and BEL dropped
-		"I want an independent view.", // the second line of a multi-line reason
+		"I want an independent view.",           // the second line of a multi-line reason
+		"decision_confirmed (the AI's decision", // an outcome says what it did to the AI's decision
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("PDF text lacks %q", want)

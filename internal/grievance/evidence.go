@@ -185,19 +185,11 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by Author, 
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	e := &Evidence{ID: uuid.New(), SHA256: in.File.SHA256(), SizeBytes: int64(in.File.Size()),
-		MediaType: in.File.mediaType, Filename: in.Filename, Description: in.Description, Source: in.Source, AddedBy: addedBy}
-	sid := e.ID.String()
-	// Sealed before the case is locked: 25 MiB takes a moment.
-	meta, _ := json.Marshal(evidenceMeta{Filename: e.Filename, Description: e.Description})
-	metaEnc, err := s.keys.Seal(purposeEvidenceMeta(sid), meta)
+	sealed, err := s.sealEvidence(in, addedBy)
 	if err != nil {
 		return nil, err
 	}
-	contentEnc, err := s.keys.Seal(purposeEvidenceContent(sid), in.File.content)
-	if err != nil {
-		return nil, err
-	}
+	e := &sealed.Evidence
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
 		c, err := s.lockOpenCase(ctx, caseID, by, anyCase)
 		if err != nil {
@@ -216,19 +208,7 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by Author, 
 				return f.Err()
 			}
 		}
-		if err := conn.Raw(`INSERT INTO evidence (id, case_id, sha256, size_bytes, media_type, meta_enc, content_enc, source, added_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at`, e.ID, caseID, in.File.sum[:], e.SizeBytes, e.MediaType,
-			metaEnc, contentEnc, e.Source, addedBy).Scan(&e.CreatedAt).Error; err != nil {
-			return fmt.Errorf("grievance: insert evidence: %w", err)
-		}
-		e.CreatedAt = e.CreatedAt.UTC()
-		data := events.EvidenceAdded{EvidenceID: e.ID, SHA256: e.SHA256, SizeBytes: e.SizeBytes, MediaType: e.MediaType,
-			Source: e.Source, AuthorKind: by.Kind}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
-			Action: "evidence.added", Public: true, Data: data}); err != nil {
-			return err
-		}
-		if _, err := outbox.Add(ctx, s.db, events.CaseEvidenceAdded, caseID, data); err != nil {
+		if err := s.storeEvidence(ctx, caseID, by, sealed); err != nil {
 			return err
 		}
 		if by.Kind != audit.ActorComplainant {
@@ -242,6 +222,50 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by Author, 
 		return nil, err
 	}
 	return e, nil
+}
+
+// sealedEvidence is a validated piece of evidence, sealed and ready to store.
+type sealedEvidence struct {
+	Evidence
+	sum                 [sha256.Size]byte
+	metaEnc, contentEnc []byte
+}
+
+// sealEvidence seals a validated input's file and metadata. It is done
+// before any transaction begins: 25 MiB takes a moment.
+func (s *Service) sealEvidence(in EvidenceInput, addedBy *uuid.UUID) (*sealedEvidence, error) {
+	e := &sealedEvidence{Evidence: Evidence{ID: uuid.New(), SHA256: in.File.SHA256(), SizeBytes: int64(in.File.Size()),
+		MediaType: in.File.mediaType, Filename: in.Filename, Description: in.Description, Source: in.Source, AddedBy: addedBy},
+		sum: in.File.sum}
+	sid := e.ID.String()
+	meta, _ := json.Marshal(evidenceMeta{Filename: e.Filename, Description: e.Description})
+	var err error
+	if e.metaEnc, err = s.keys.Seal(purposeEvidenceMeta(sid), meta); err != nil {
+		return nil, err
+	}
+	if e.contentEnc, err = s.keys.Seal(purposeEvidenceContent(sid), in.File.content); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// storeEvidence inserts sealed evidence with its entry in the case record
+// (public) and its event, in the transaction of ctx.
+func (s *Service) storeEvidence(ctx context.Context, caseID uuid.UUID, by Author, e *sealedEvidence) error {
+	if err := db.Conn(ctx, s.db).Raw(`INSERT INTO evidence (id, case_id, sha256, size_bytes, media_type, meta_enc, content_enc, source, added_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at`, e.ID, caseID, e.sum[:], e.SizeBytes, e.MediaType,
+		e.metaEnc, e.contentEnc, e.Source, e.AddedBy).Scan(&e.CreatedAt).Error; err != nil {
+		return fmt.Errorf("grievance: insert evidence: %w", err)
+	}
+	e.CreatedAt = e.CreatedAt.UTC()
+	data := events.EvidenceAdded{EvidenceID: e.ID, SHA256: e.SHA256, SizeBytes: e.SizeBytes, MediaType: e.MediaType,
+		Source: e.Source, AuthorKind: by.Kind}
+	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		Action: "evidence.added", Public: true, Data: data}); err != nil {
+		return err
+	}
+	_, err := outbox.Add(ctx, s.db, events.CaseEvidenceAdded, caseID, data)
+	return err
 }
 
 type evidenceRow struct {
@@ -341,6 +365,20 @@ func (s *Service) OpenEvidence(ctx context.Context, caseID, evidenceID uuid.UUID
 			ErrEvidenceTampered, r.ID, caseID)
 	}
 	return &e, content, nil
+}
+
+// OpenComplainantEvidence is OpenEvidence for the complainant: only a file
+// they added themselves (as ComplainantEvidenceList lists them); any other
+// evidence of the case is NotFound to them.
+func (s *Service) OpenComplainantEvidence(ctx context.Context, caseID, evidenceID uuid.UUID) (*Evidence, []byte, error) {
+	e, content, err := s.OpenEvidence(ctx, caseID, evidenceID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if e.Source != "complainant" || e.AddedBy != nil {
+		return nil, nil, fault.New(fault.NotFound, "evidence_not_found", "This case has no evidence with that id.")
+	}
+	return e, content, nil
 }
 
 // EvidenceBelongs checks that every id names evidence of the case. It

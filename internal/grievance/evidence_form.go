@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"slices"
 	"strings"
 
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -25,7 +26,13 @@ var errNotMultipart = fault.New(fault.Unsupported, "unsupported_media_type",
 // ignored: the type is sniffed from its bytes. The JSON API and the pages
 // both read uploads with it, from the raw body (never decoded, never
 // spilled to disk).
-func ParseEvidenceForm(contentType, contentEncoding string, body []byte, complainant bool) (EvidenceInput, error) {
+//
+// extra names parts of the caller's own protocol that the body may carry
+// besides the evidence's, such as the pages' CSRF token ("_csrf"): each is
+// accepted once, at most maxFormField long, and otherwise ignored (the
+// caller checks it). The JSON API names none, so it refuses every part it
+// does not know.
+func ParseEvidenceForm(contentType, contentEncoding string, body []byte, complainant bool, extra ...string) (EvidenceInput, error) {
 	var in EvidenceInput
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
@@ -88,6 +95,16 @@ func ParseEvidenceForm(contentType, contentEncoding string, body []byte, complai
 				in.Source = strings.TrimSpace(string(v))
 			}
 		default:
+			if slices.Contains(extra, name) {
+				n, err := io.Copy(io.Discard, io.LimitReader(p, maxFormField+1))
+				if err != nil {
+					return in, malformed(err)
+				}
+				if n > maxFormField {
+					f.Add(name, "too_long", "is far longer than allowed")
+				}
+				continue
+			}
 			f.Add(clip(name, 60), "unknown_field", "is not a field of this request: send file, description and source")
 		}
 	}

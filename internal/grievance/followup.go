@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -121,6 +122,14 @@ type Message struct {
 	CreatedAt  time.Time  `json:"created_at"`
 }
 
+// Question is what the organisation asked the complainant and waits for
+// them to answer: the whole text, as it was written.
+type Question struct {
+	MessageID *uuid.UUID `json:"message_id"` // null for a request made before questions were messages
+	Body      string     `json:"body"`
+	AskedAt   time.Time  `json:"asked_at"`
+}
+
 // ComplainantView is what a complainant sees of their case.
 type ComplainantView struct {
 	Reference   string         `json:"reference"`
@@ -133,6 +142,9 @@ type ComplainantView struct {
 	DueDates    []DueDate      `json:"due_dates"`
 	Timeline    []TimelineItem `json:"timeline"`
 	Messages    []Message      `json:"messages"`
+	// Question is the question to answer now, while the case waits on the
+	// complainant (status awaiting_complainant); it is among Messages too.
+	Question *Question `json:"question"`
 	// Decision is the final decision, once there is one: outcome, reasons,
 	// explanation and where to go next.
 	Decision *DecisionView `json:"decision"`
@@ -188,6 +200,11 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	if v.Messages, err = s.messages(ctx, caseID, false); err != nil {
 		return nil, err
 	}
+	if c.Status == StatusAwaitingComplainant {
+		if v.Question, err = s.question(ctx, caseID, entries, v.Messages); err != nil {
+			return nil, err
+		}
+	}
 	ds, err := s.decisions(ctx, caseID, true)
 	if err != nil {
 		return nil, err
@@ -199,7 +216,13 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	if err != nil {
 		return nil, err
 	}
-	v.Resolution, v.RightsNotice, v.NextSteps = *res, RightsNotice, nextSteps(c.Status, res)
+	var referred int64
+	if err := conn.Raw(`SELECT count(*) FROM referrals WHERE case_id = ? AND status <> 'closed'`, caseID).
+		Scan(&referred).Error; err != nil {
+		return nil, fmt.Errorf("grievance: referrals: %w", err)
+	}
+	v.Resolution, v.RightsNotice = *res, RightsNotice
+	v.NextSteps = nextSteps(c.Status, res, c.Anonymous, referred > 0)
 	if v.Evidence, err = s.ComplainantEvidenceList(ctx, caseID); err != nil {
 		return nil, err
 	}
@@ -312,16 +335,9 @@ func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by Author, v
 		if status == StatusWithdrawn {
 			return fault.New(fault.Conflict, "case_withdrawn", "The case was withdrawn; no more messages can be added.")
 		}
-		sealed, err := s.keys.Seal(purposeMessage(msg.ID.String()), []byte(body))
-		if err != nil {
+		if err := s.insertMessage(ctx, caseID, msg); err != nil {
 			return err
 		}
-		if err := conn.Raw(`INSERT INTO messages (id, case_id, author_kind, author_id, visibility, body_enc)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING created_at`, msg.ID, caseID, by.Kind, by.ID, visibility, sealed).
-			Scan(&msg.CreatedAt).Error; err != nil {
-			return fmt.Errorf("grievance: insert message: %w", err)
-		}
-		msg.CreatedAt = msg.CreatedAt.UTC()
 		action := "message.sent"
 		if visibility == "internal" {
 			action = "note.added"
@@ -341,6 +357,67 @@ func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by Author, v
 		return nil, err
 	}
 	return msg, nil
+}
+
+// insertMessage seals msg's body and stores it on the case, setting its
+// CreatedAt; the caller holds the case's lock and records the message.
+func (s *Service) insertMessage(ctx context.Context, caseID uuid.UUID, msg *Message) error {
+	sealed, err := s.keys.Seal(purposeMessage(msg.ID.String()), []byte(msg.Body))
+	if err != nil {
+		return err
+	}
+	if err := db.Conn(ctx, s.db).Raw(`INSERT INTO messages (id, case_id, author_kind, author_id, visibility, body_enc)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING created_at`, msg.ID, caseID, msg.AuthorKind, msg.AuthorID, msg.Visibility, sealed).
+		Scan(&msg.CreatedAt).Error; err != nil {
+		return fmt.Errorf("grievance: insert message: %w", err)
+	}
+	msg.CreatedAt = msg.CreatedAt.UTC()
+	return nil
+}
+
+// askComplainant stores the question of a request for information as a
+// message to the complainant, so that it reaches their page and the API in
+// full, sealed like every message; the move to awaiting_complainant that
+// asks it names it (message_id) on the case record and announces it.
+func (s *Service) askComplainant(ctx context.Context, caseID uuid.UUID, by Author, question string) (uuid.UUID, error) {
+	msg := &Message{ID: uuid.New(), AuthorKind: by.Kind, AuthorID: by.ID, Visibility: "complainant",
+		Body: strings.TrimSpace(question)}
+	if err := s.insertMessage(ctx, caseID, msg); err != nil {
+		return uuid.Nil, err
+	}
+	return msg.ID, nil
+}
+
+// question is the question the complainant has to answer now: the message
+// of the last request for information while the case waits on them; for a
+// request made before questions were messages, its reason.
+func (s *Service) question(ctx context.Context, caseID uuid.UUID, entries []audit.Entry, msgs []Message) (*Question, error) {
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		if e.Action != "case."+StatusAwaitingComplainant {
+			continue
+		}
+		var data struct {
+			MessageID *uuid.UUID `json:"message_id"`
+		}
+		_ = json.Unmarshal(e.Data, &data)
+		if data.MessageID != nil {
+			for _, m := range msgs {
+				if m.ID == *data.MessageID {
+					return &Question{MessageID: &m.ID, Body: m.Body, AskedAt: m.CreatedAt}, nil
+				}
+			}
+		}
+		var reason *string
+		if err := db.Conn(ctx, s.db).Raw(`SELECT status_reason FROM cases WHERE id = ?`, caseID).Scan(&reason).Error; err != nil {
+			return nil, fmt.Errorf("grievance: question: %w", err)
+		}
+		if reason == nil || strings.TrimSpace(*reason) == "" {
+			return nil, nil
+		}
+		return &Question{Body: *reason, AskedAt: e.At.UTC()}, nil
+	}
+	return nil, nil
 }
 
 // messageClocks: a staff message the complainant can read is the first

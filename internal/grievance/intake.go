@@ -328,9 +328,8 @@ func (s *Service) Submit(ctx context.Context, in *IntakeRequest, idempotencyKey 
 			return err
 		}
 		if idempotencyKey != "" {
-			if err := db.Conn(ctx, s.db).Exec(`UPDATE idempotency_keys SET case_id = ? WHERE scope = 'cases.create' AND key_hash = ?`,
-				rec.CaseID, s.keyHash(idempotencyKey)).Error; err != nil {
-				return fmt.Errorf("grievance: idempotency key: %w", err)
+			if err := s.bindIdempotencyKey(ctx, idempotencyKey, rec); err != nil {
+				return err
 			}
 		}
 		out = rec
@@ -342,6 +341,15 @@ func (s *Service) Submit(ctx context.Context, in *IntakeRequest, idempotencyKey 
 	return out, nil
 }
 
+// bindIdempotencyKey records the case a claimed key filed.
+func (s *Service) bindIdempotencyKey(ctx context.Context, key string, rec *Receipt) error {
+	if err := db.Conn(ctx, s.db).Exec(`UPDATE idempotency_keys SET case_id = ? WHERE scope = 'cases.create' AND key_hash = ?`,
+		rec.CaseID, s.keyHash(key)).Error; err != nil {
+		return fmt.Errorf("grievance: idempotency key: %w", err)
+	}
+	return nil
+}
+
 func (s *Service) keyHash(key string) []byte {
 	h := sha256.Sum256([]byte("cases.create\x00" + key))
 	return h[:]
@@ -350,7 +358,9 @@ func (s *Service) keyHash(key string) []byte {
 // claimIdempotencyKey records key for this request, or answers a replay.
 // Two requests racing with one key serialise on the primary key: the second
 // waits for the first to commit, then sees its row.
-func (s *Service) claimIdempotencyKey(ctx context.Context, key string, req *IntakeRequest) (*Receipt, error) {
+// req is what the key stands for: the intake request (with its files, when
+// the page attached some).
+func (s *Service) claimIdempotencyKey(ctx context.Context, key string, req any) (*Receipt, error) {
 	canonical, err := json.Marshal(req)
 	if err != nil {
 		return nil, err

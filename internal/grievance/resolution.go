@@ -132,11 +132,13 @@ type Step struct {
 }
 
 // nextSteps says, in plain words, what the complainant can do now. Going to
-// an independent body is always among them.
-func nextSteps(status string, r *Resolution) []Step {
+// an independent body is always among them; once the case is with one
+// (referred), following that referral is, and an anonymous complainant is
+// not offered to share an identity they never gave.
+func nextSteps(status string, r *Resolution, anonymous, referred bool) []Step {
 	var out []Step
 	if status == StatusAwaitingComplainant {
-		out = append(out, Step{Code: "answer", Label: "We need more information from you: please reply to our message."})
+		out = append(out, Step{Code: "answer", Label: "We need more information from you: please answer our question, shown in full in question and among the messages."})
 	}
 	for _, c := range r.Remedies {
 		if c.Status == remedy.Offered && c.SystemicIssueID == nil && c.ReasonAt == nil {
@@ -155,9 +157,19 @@ func nextSteps(status string, r *Resolution) []Step {
 	if r.Feedback.Asked && !r.Feedback.Given {
 		out = append(out, Step{Code: "give_feedback", Label: "Tell us how we handled your complaint (1 to 5)."})
 	}
+	if referred {
+		return append(out, Step{Code: "follow_referral",
+			Label: "Your complaint is with an independent body: its status is in referrals. You can still take it to " +
+				"another body or to a court. " + RightsNotice})
+	}
+	choice := "choose whether they may know who you are (identity_shared), not know it (identity_withheld), or " +
+		"receive nothing that could point back at you (anonymous)"
+	if anonymous {
+		choice = "choose whether they may read your complaint (identity_withheld) or receive nothing that could " +
+			"point back at you (anonymous)"
+	}
 	return append(out, Step{Code: "independent_body",
 		Label: "At any time you can take your complaint to an independent body, such as a regulator, an ombudsman, " +
 			"a data protection authority or a court. The bodies listed at /api/v1/bodies can receive it from us: ask, " +
-			"and choose whether they may know who you are (identity_shared), not know it (identity_withheld), or " +
-			"receive nothing that could point back at you (anonymous). " + RightsNotice})
+			"and " + choice + ". " + RightsNotice})
 }

@@ -28,7 +28,8 @@ type Filter struct {
 	AISystemID *uuid.UUID
 	AssigneeID *uuid.UUID
 	Priority   string
-	Breached   *bool // an unsatisfied clock is past due
+	Reference  string // exactly this case reference (normalised by the caller)
+	Breached   *bool  // an unsatisfied clock is past due
 	Cursor     string
 	Limit      int
 }
@@ -91,6 +92,9 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
 	}
 	if f.Priority != "" {
 		add("c.priority = ?", f.Priority)
+	}
+	if f.Reference != "" {
+		add("c.reference = ?", f.Reference)
 	}
 	if f.Breached != nil {
 		cond := "EXISTS (SELECT 1 FROM case_clocks k WHERE k.case_id = c.id AND k.satisfied_at IS NULL AND k.due_at < now())"
@@ -375,7 +379,16 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, s
 		if from, err = s.move(ctx, caseID, to, "status_reason = ?", strings.TrimSpace(reason)); err != nil {
 			return err
 		}
-		return s.recordMove(ctx, caseID, by, from, to, map[string]any{"reason": reason}, events.CaseStatusChanged)
+		extra := map[string]any{"reason": reason}
+		if to == StatusAwaitingComplainant {
+			// The reason is the question: it goes to the complainant as a message.
+			id, err := s.askComplainant(ctx, caseID, by, reason)
+			if err != nil {
+				return err
+			}
+			extra["message_id"] = id
+		}
+		return s.recordMove(ctx, caseID, by, from, to, extra, events.CaseStatusChanged)
 	})
 	return from, err
 }

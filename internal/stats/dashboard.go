@@ -301,7 +301,7 @@ func (o *Dashboard) overturn(conn *gorm.DB, now time.Time) error {
 	if err := conn.Raw(`
 		SELECT c.ai_system_id AS system_id, count(*) AS decisions,
 		       count(*) FILTER (WHERE d.outcome <> 'not_within_scope') AS within_scope,
-		       count(*) FILTER (WHERE d.outcome IN ('overturned', 'modified')) AS changed
+		       count(*) FILTER (WHERE d.outcome IN ('decision_overturned', 'decision_modified')) AS changed
 		  FROM decisions d
 		  JOIN cases c ON c.id = d.case_id
 		 WHERE d.status = 'final' AND `+finalAt+` >= ? AND `+finalAt+` < ? AND `+cond+`

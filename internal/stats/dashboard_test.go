@@ -31,7 +31,7 @@ type dashboardFixture struct {
 //	4 system B, closed, general (not open), submitted 20 days ago
 //	5 a free-text system, submitted, supervisors, next due in 1 day (at risk), submitted 200 days ago
 //
-// Final decisions: 1 overturned, 2 upheld (and a refused overturn, not
+// Final decisions: 1 overturned, 2 confirmed (and a refused overturn, not
 // counted), 3 not_within_scope, 4 modified — all in the last weeks — and 5
 // overturned 150 days ago. Ended clocks: acknowledge of 1 (on time), 2
 // (late), 3 (on time) and 5 (200 days ago); decision of 4 (late: breached
@@ -103,12 +103,12 @@ func seedDashboard(t *testing.T, gdb *gorm.DB) dashboardFixture {
 			VALUES (?, ?, '\x00'::bytea, '\x00'::bytea, true, true, 'none', 'none', ?, ?, ?)`,
 			fx.cases[i], outcome, user, status, at)
 	}
-	decide(0, "overturned", "final", n.Add(-d))
-	decide(1, "upheld", "final", n.Add(-5*d))
-	decide(1, "overturned", "refused", n.Add(-5*d))
+	decide(0, "decision_overturned", "final", n.Add(-d))
+	decide(1, "decision_confirmed", "final", n.Add(-5*d))
+	decide(1, "decision_overturned", "refused", n.Add(-5*d))
 	decide(2, "not_within_scope", "final", n.Add(-2*d))
-	decide(3, "modified", "final", n.Add(-15*d))
-	decide(4, "overturned", "final", n.Add(-150*d))
+	decide(3, "decision_modified", "final", n.Add(-15*d))
+	decide(4, "decision_overturned", "final", n.Add(-150*d))
 	clock := func(i int, name string, due time.Time, satisfied, breached *time.Time) {
 		exec(`INSERT INTO case_clocks (case_id, clock, started_at, due_at, rule, satisfied_at, breached_at)
 			VALUES (?, ?, ?, ?, 'x', ?, ?)`, fx.cases[i], name, due.Add(-7*d), due, satisfied, breached)

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/grievance"
 )
 
 // Count is a published count: its value, or null when suppressed.
@@ -321,7 +323,7 @@ func measureOf(r measured) Measure {
 	return Measure{Value: &v}
 }
 
-// overturnRate is row i's (overturned + modified) / decisions within scope,
+// overturnRate is row i's (decision_overturned + decision_modified) / decisions within scope,
 // shown only when every count it comes from is shown (else it would give a
 // suppressed count back) and there are at least Threshold of them.
 func overturnRate(g Grid, i int) Measure {
@@ -335,12 +337,13 @@ func overturnRate(g Grid, i int) Measure {
 		}
 	}
 	total := g.Values[i][len(Outcomes)]
-	within := total - g.Values[i][col["not_within_scope"]]
+	within := total - g.Values[i][col[grievance.OutcomeNotWithinScope]]
 	switch {
 	case within == 0:
 		return Measure{}
 	case within < Threshold:
 		return Measure{Suppressed: true}
 	}
-	return Measure{Value: round(float64(g.Values[i][col["overturned"]]+g.Values[i][col["modified"]])/float64(within), 2)}
+	changed := g.Values[i][col[grievance.OutcomeOverturned]] + g.Values[i][col[grievance.OutcomeModified]]
+	return Measure{Value: round(float64(changed)/float64(within), 2)}
 }

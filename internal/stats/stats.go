@@ -185,15 +185,16 @@ func roundPtr(v *float64, places int) *float64 {
 	return round(*v, places)
 }
 
-// overturned is how many of a tally of outcomes changed the AI's decision,
+// overturned is how many of a tally of outcomes changed the AI's decision
+// (decision_overturned + decision_modified),
 // and of how many that were within scope.
 func overturned(byOutcome map[string]int64) (changed, within int64) {
 	for o, n := range byOutcome {
-		if o != "not_within_scope" {
+		if o != grievance.OutcomeNotWithinScope {
 			within += n
 		}
 	}
-	return byOutcome["overturned"] + byOutcome["modified"], within
+	return byOutcome[grievance.OutcomeOverturned] + byOutcome[grievance.OutcomeModified], within
 }
 
 // finalAt is the SQL for when a final decision (d) became final: final_at,

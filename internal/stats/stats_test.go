@@ -135,7 +135,7 @@ func seedVolume(t *testing.T, gdb *gorm.DB, big, small, other int) (bigID, small
 		  FROM cases, unnest(ARRAY['acknowledge', 'feedback', 'decision']) AS k`)
 	exec(`INSERT INTO decisions (case_id, outcome, rationale_enc, had_authority, not_a_model_rerun, deployer_involvement,
 	                             provider_involvement, decided_by, status, final_at)
-		SELECT id, 'upheld', '\x00'::bytea, true, true, 'none', 'none', (SELECT id FROM users WHERE email = 'volume@example.org'),
+		SELECT id, 'decision_confirmed', '\x00'::bytea, true, true, 'none', 'none', (SELECT id FROM users WHERE email = 'volume@example.org'),
 		       'final', submitted_at + interval '3 days'
 		  FROM cases WHERE reference::text LIKE '%0' OR reference::text LIKE '%2' OR reference::text LIKE '%4'
 		                OR reference::text LIKE '%6' OR reference::text LIKE '%8'`)

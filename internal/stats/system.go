@@ -47,7 +47,7 @@ type CaseTally struct {
 }
 
 // DecisionTally counts final decisions by outcome; OverturnRate is
-// (overturned + modified) / the final decisions within scope.
+// (decision_overturned + decision_modified) / the final decisions within scope.
 type DecisionTally struct {
 	Final        int64            `json:"final"`
 	ByOutcome    map[string]int64 `json:"by_outcome"`

@@ -1,0 +1,124 @@
+package grievance
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// ValidateIntakeFields checks in as Submit would and reports only the
+// problems of the named fields: a field names itself and everything under
+// it ("contact" covers "contact.email", "rights" covers "rights[1]"). A form
+// asked in steps checks each step's answers with it, by the same rules as
+// the filing itself. Nothing is written.
+func (s *Service) ValidateIntakeFields(ctx context.Context, in *IntakeRequest, fields ...string) error {
+	cp := *in
+	_, err := s.validate(ctx, &cp, time.Now().UTC())
+	if err == nil {
+		return nil
+	}
+	de, ok := fault.As(err)
+	if !ok || de.Kind != fault.Invalid {
+		return err
+	}
+	var kept []fault.FieldError
+	for _, fe := range de.Fields {
+		for _, want := range fields {
+			if fe.Field == want || strings.HasPrefix(fe.Field, want+".") || strings.HasPrefix(fe.Field, want+"[") {
+				kept = append(kept, fe)
+				break
+			}
+		}
+	}
+	if len(kept) == 0 {
+		return nil
+	}
+	out := *de
+	out.Fields = kept
+	return &out
+}
+
+// SubmitWithEvidence files a case and the files the complainant attached
+// while filing, in one transaction: either the case and every file are
+// stored, or nothing is. Each file is validated as AddEvidence validates a
+// complainant's file (at most MaxComplainantEvidence; its errors name the
+// field file, or description), and is the complainant's (source
+// complainant, no user). The idempotency key covers the files too: sending
+// the same complaint with the same files again answers the first receipt;
+// other answers or other files under the same key are refused.
+func (s *Service) SubmitWithEvidence(ctx context.Context, in *IntakeRequest, idempotencyKey string, files []EvidenceInput) (*Receipt, error) {
+	if len(files) == 0 {
+		return s.Submit(ctx, in, idempotencyKey)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	n, err := s.validate(ctx, in, now)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) > MaxComplainantEvidence {
+		var f fault.Fields
+		f.Addf("file", "too_many", "a complaint can hold at most %d files from you", MaxComplainantEvidence)
+		return nil, f.Err()
+	}
+	by := Author{Kind: audit.ActorComplainant}
+	sealed := make([]*sealedEvidence, 0, len(files))
+	attached := make([]attachedFile, 0, len(files))
+	for _, ev := range files {
+		ev.Source = "complainant"
+		if err := ev.validate(); err != nil {
+			return nil, err
+		}
+		se, err := s.sealEvidence(ev, nil)
+		if err != nil {
+			return nil, err
+		}
+		sealed = append(sealed, se)
+		attached = append(attached, attachedFile{SHA256: se.SHA256, Filename: se.Filename, Description: se.Description})
+	}
+	var out *Receipt
+	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
+		if idempotencyKey != "" {
+			replay, err := s.claimIdempotencyKey(ctx, idempotencyKey, intakeWithFiles{&n.IntakeRequest, attached})
+			if err != nil || replay != nil {
+				out = replay
+				return err
+			}
+		}
+		rec, err := s.insertCase(ctx, n, now, idempotencyKey)
+		if err != nil {
+			return err
+		}
+		for _, se := range sealed {
+			if err := s.storeEvidence(ctx, rec.CaseID, by, se); err != nil {
+				return err
+			}
+		}
+		if idempotencyKey != "" {
+			if err := s.bindIdempotencyKey(ctx, idempotencyKey, rec); err != nil {
+				return err
+			}
+		}
+		out = rec
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// intakeWithFiles is what an idempotency key of a filing with files stands for.
+type intakeWithFiles struct {
+	*IntakeRequest
+	Files []attachedFile `json:"files"`
+}
+
+type attachedFile struct {
+	SHA256      string `json:"sha256"`
+	Filename    string `json:"filename"`
+	Description string `json:"description,omitempty"`
+}
