@@ -56,6 +56,9 @@ type Deps struct {
 	CSRFKey             []byte
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
+	// PublicURL is the site's address as people reach it, printed on the
+	// code's PDF (empty: the request's own).
+	PublicURL string
 }
 
 // Web holds the page handlers.

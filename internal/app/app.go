@@ -133,6 +133,7 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
+		PublicURL: c.Config.PublicURL,
 	})
 }
 
