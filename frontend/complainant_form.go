@@ -44,8 +44,9 @@ type receiptCookie struct {
 // receiptShown is how long the receipt page (and its PDF) shows the code.
 const receiptShown = 15 * time.Minute
 
-// CodeGroups is the code in its groups, for the page to show them apart.
-func (rc receiptCookie) CodeGroups() []string { return strings.Split(rc.Code, "-") }
+// CodeGroups is the code in its groups, each but the last with its hyphen,
+// so a narrow screen breaks the code between groups and nowhere else.
+func (rc receiptCookie) CodeGroups() []string { return strings.SplitAfter(rc.Code, "-") }
 
 func (w *Web) complaintPage(c *fiber.Ctx, form url.Values) (*Page, error) {
 	systems, err := w.allSystems(c)

@@ -89,7 +89,7 @@ func TestComplainantPublicPagesRender(t *testing.T) {
 		"/complaints/new": {`name="idempotency_key"`, `<legend>What is your complaint about?</legend>`,
 			"TalentSift hiring screener", `autocomplete="email"`, `<input type="checkbox" id="f-rights" name="rights" value="non_discrimination"`},
 		"/follow-up":          {`id="f-reference"`, `id="f-receipt"`, `action="/follow-up"`},
-		"/complaints/receipt": {"Your reference and receipt are no longer shown"},
+		"/complaints/receipt": {"Your code is no longer shown"},
 	} {
 		p := en.get(path)
 		if p.Status != 200 {
@@ -485,7 +485,7 @@ func shownCode(body string) []string {
 	if m == nil {
 		return nil
 	}
-	groups := regexp.MustCompile(`<span class="cp-code-group">([0-9A-Z]{5})</span>`).FindAllStringSubmatch(m[1], -1)
+	groups := regexp.MustCompile(`<span class="cp-code-group">([0-9A-Z]{5})-?</span>`).FindAllStringSubmatch(m[1], -1)
 	if len(groups) != 4 {
 		return nil
 	}
