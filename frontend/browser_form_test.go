@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -35,16 +34,9 @@ func formStep(t *testing.T, tab context.Context, button string, want, step int) 
 // person reads in that language.
 func catalogue(t *testing.T, lang string) func(id string, args ...string) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("locales", lang, "complainant.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var msgs map[string]any
-	if err := json.Unmarshal(raw, &msgs); err != nil {
-		t.Fatal(err)
-	}
+	msgs := messagesOf(t, lang, "complainant.json")
 	return func(id string, args ...string) string {
-		s, ok := msgs[id].(string)
+		s, ok := msgs[id]
 		if !ok {
 			t.Fatalf("%s has no message %s", lang, id)
 		}

@@ -3,6 +3,8 @@ package frontend_test
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -56,4 +58,28 @@ func visit(t *testing.T, ctx context.Context, base, path string, want int, name 
 func jsQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// messagesOf reads files of a language's catalogue (complainant.json,
+// staff.json…), so a test asserts what a person reads in their language.
+// Messages with plural forms are left out.
+func messagesOf(t *testing.T, lang string, files ...string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, file := range files {
+		raw, err := os.ReadFile(filepath.Join("locales", lang, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all map[string]any
+		if err := json.Unmarshal(raw, &all); err != nil {
+			t.Fatalf("%s/%s: %v", lang, file, err)
+		}
+		for k, v := range all {
+			if s, ok := v.(string); ok {
+				out[k] = s
+			}
+		}
+	}
+	return out
 }

@@ -25,6 +25,7 @@ func (w *Web) complainantRoutes() []route {
 		{method: fiber.MethodPost, path: "/complaints/new", access: public, handler: w.complaintStep},
 		{method: fiber.MethodPost, path: "/complaints/send", access: public, handler: w.fileComplaint, ownCSRF: true},
 		{method: fiber.MethodGet, path: "/complaints/receipt", access: public, handler: w.receiptPage},
+		{method: fiber.MethodGet, path: "/complaints/receipt/code.pdf", access: public, handler: w.receiptPDF},
 		{method: fiber.MethodPost, path: "/complaints/receipt/done", access: public, handler: w.receiptDone},
 		{method: fiber.MethodGet, path: "/follow-up", access: public, handler: w.followUpPage},
 		{method: fiber.MethodPost, path: "/follow-up", access: public, handler: w.openFollowUp},

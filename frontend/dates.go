@@ -137,9 +137,13 @@ func (c *clock) DateTime(v any) template.HTML {
 	if !ok {
 		return ""
 	}
+	return timeElement(t.In(c.loc).Format(time.RFC3339), c.dateTimeText(t))
+}
+
+// dateTimeText is t's day, hour and zone in words, as plain text (a PDF's).
+func (c *clock) dateTimeText(t time.Time) string {
 	t = t.In(c.loc)
-	s := c.t.T("date.datetime", "Date", c.dateText(t), "Time", c.timeText(t), "Zone", c.zoneText(t))
-	return timeElement(t.Format(time.RFC3339), s)
+	return c.t.T("date.datetime", "Date", c.dateText(t), "Time", c.timeText(t), "Zone", c.zoneText(t))
 }
 
 // ZoneNote says on the page which zone times are in.

@@ -62,6 +62,9 @@ type Deps struct {
 	TimeZone *time.Location
 	// Content gives the register's and the bodies' words in the reader's language.
 	Content *content.Service
+	// PublicURL is the site's address as people reach it, printed on the
+	// code's PDF (empty: the request's own).
+	PublicURL string
 }
 
 // Web holds the page handlers.

@@ -138,6 +138,7 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		TimeZone: c.Config.TimeZone, Content: c.Content,
+		PublicURL: c.Config.PublicURL,
 	})
 }
 
