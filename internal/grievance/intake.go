@@ -317,10 +317,19 @@ func (s *Service) Submit(ctx context.Context, in *IntakeRequest, idempotencyKey 
 	if err != nil {
 		return nil, err
 	}
+	return s.file(ctx, n, now, idempotencyKey, &n.IntakeRequest, nil)
+}
+
+// file stores a validated case in one transaction: under an idempotency
+// key (claimed for keyed, what the key stands for; a replay answers the
+// first receipt), the case, then whatever with adds to it (the files
+// attached while filing), then the key bound to the case.
+func (s *Service) file(ctx context.Context, n *normalized, now time.Time, idempotencyKey string, keyed any,
+	with func(ctx context.Context, rec *Receipt) error) (*Receipt, error) {
 	var out *Receipt
-	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		if idempotencyKey != "" {
-			replay, err := s.claimIdempotencyKey(ctx, idempotencyKey, &n.IntakeRequest)
+			replay, err := s.claimIdempotencyKey(ctx, idempotencyKey, keyed)
 			if err != nil || replay != nil {
 				out = replay
 				return err
@@ -329,6 +338,11 @@ func (s *Service) Submit(ctx context.Context, in *IntakeRequest, idempotencyKey 
 		rec, err := s.insertCase(ctx, n, now, idempotencyKey)
 		if err != nil {
 			return err
+		}
+		if with != nil {
+			if err := with(ctx, rec); err != nil {
+				return err
+			}
 		}
 		if idempotencyKey != "" {
 			if err := s.bindIdempotencyKey(ctx, idempotencyKey, rec); err != nil {
