@@ -332,8 +332,16 @@ func (w *Web) cpFormError(c *fiber.Ctx, err error, name, titleID string, p *Page
 			p.Form[prefix+"."+k] = v
 		}
 	}
+	cpErrors(r, p, de, de.Fields, prefix)
+	return w.render(c, kindStatus(de.Kind), name, titleID, p)
+}
+
+// cpErrors puts de's field errors on p in the order of fields, one per
+// field, in this area's words, each field named "<prefix>.<field>" when
+// prefix is set; an error that names no field becomes the page's notice.
+func cpErrors(r *request, p *Page, de *fault.Error, fields []fault.FieldError, prefix string) {
 	p.Errors, p.Notice = nil, nil
-	for _, f := range de.Fields {
+	for _, f := range fields {
 		field := f.Field
 		if i := strings.IndexByte(field, '['); i > 0 {
 			field = field[:i] // rights[2] → rights
@@ -353,7 +361,6 @@ func (w *Web) cpFormError(c *fiber.Ctx, err error, name, titleID string, p *Page
 		}
 		p.Notice = &n
 	}
-	return w.render(c, kindStatus(de.Kind), name, titleID, p)
 }
 
 // cpFieldMessage translates a field's error: this area's message for the

@@ -169,26 +169,11 @@ func (w *Web) renderStep(c *fiber.Ctx, status, n int, form url.Values, err error
 		order := complaintSteps[n-1].Check
 		fields := slices.Clone(de.Fields)
 		slices.SortStableFunc(fields, func(a, b fault.FieldError) int { return fieldRank(order, a.Field) - fieldRank(order, b.Field) })
-		for _, f := range fields {
-			field := f.Field
-			if i := strings.IndexByte(field, '['); i > 0 {
-				field = field[:i] // rights[2] → rights
-			}
-			if n == stepSend {
-				field = "evidence." + field
-			}
-			if p.Err(field) != "" {
-				continue
-			}
-			p.Errors = append(p.Errors, FieldMsg{Field: field, ID: fieldID(field), Message: cpFieldMessage(r, f)})
+		prefix := ""
+		if n == stepSend {
+			prefix = "evidence"
 		}
-		if len(p.Errors) == 0 {
-			notice := *de
-			if id := "cp.code." + de.Code; r.Has(id) {
-				notice.Code, notice.Message = "cp_translated", r.T(id)
-			}
-			p.Notice = &notice
-		}
+		cpErrors(r, p, de, fields, prefix)
 		status = kindStatus(de.Kind)
 	}
 	return w.render(c, status, "complainant/new", "complaint.title", p)
