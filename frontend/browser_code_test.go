@@ -114,20 +114,25 @@ func fileForCode(t *testing.T, ctx context.Context, base string, emails bool) {
 	t.Helper()
 	browser.Navigate(t, ctx, base+"/complaints/new")
 	browser.Check(t, ctx, `input[name=kind][value=concern]`)
+	browser.Fill(t, ctx, `#f-description`, "My shifts were moved every week without notice by the planning tool.")
+	formStep(t, ctx, `#cp-continue`, http.StatusOK, 2)
 	browser.Select(t, ctx, `select[name=ai_system]`, "other")
 	browser.Fill(t, ctx, `#f-ai-system-other`, "The depot's shift planner")
 	browser.Check(t, ctx, `input[name=informed_of_ai][value=unsure]`)
-	browser.Fill(t, ctx, `#f-description`, "My shifts were moved every week without notice by the planning tool.")
+	formStep(t, ctx, `#cp-continue`, http.StatusOK, 3)
 	browser.Check(t, ctx, `input[name=rights][value=work]`)
+	formStep(t, ctx, `#cp-continue`, http.StatusOK, 4)
 	if emails {
 		browser.Check(t, ctx, `input[name=anonymous][value=false]`)
+		formStep(t, ctx, `#cp-continue`, http.StatusOK, 4)
 		browser.Fill(t, ctx, `#f-contact-name`, "Amina Haddad")
 		browser.Fill(t, ctx, `#f-contact-email`, "amina@example.org")
 		browser.Check(t, ctx, `input[name="contact.preferred_channel"][value=email]`)
 	} else {
 		browser.Check(t, ctx, `input[name=anonymous][value=true]`)
 	}
-	if got := browser.Click(t, ctx, `form[action="/complaints/new"] button[type=submit]`); got != http.StatusOK {
+	formStep(t, ctx, `#cp-continue`, http.StatusOK, 5)
+	if got := browser.Click(t, ctx, `#cp-send`); got != http.StatusOK {
 		t.Fatalf("filing: %d: %s", got, browser.Text(t, ctx, "main"))
 	}
 }

@@ -3,6 +3,7 @@ package frontend_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,4 +83,19 @@ func messagesOf(t *testing.T, lang string, files ...string) map[string]string {
 		}
 	}
 	return out
+}
+
+// openInBrowser opens a complaint on /follow-up as its complainant does:
+// the one code typed in its field, then "Open". It fails the test unless
+// the case page opens.
+func openInBrowser(t *testing.T, tab context.Context, base, code string) {
+	t.Helper()
+	browser.Navigate(t, tab, base+"/follow-up")
+	browser.Fill(t, tab, "#f-code", code)
+	if got := browser.Click(t, tab, `form[action="/follow-up"] button[type=submit]`); got != http.StatusOK {
+		t.Fatalf("opening the case with its code: %d: %s", got, browser.Text(t, tab, "main"))
+	}
+	if !browser.Exists(t, tab, "#status") {
+		t.Fatalf("the case did not open: %s", browser.Text(t, tab, "main"))
+	}
 }

@@ -20,7 +20,7 @@ func TestComplainantOneCodePages(t *testing.T) {
 	form := cpForm("one-code-pages-0001")
 	form.Set("anonymous", "false")
 	form.Set("contact.preferred_channel", "email")
-	if p := c.post("/complaints/new", form); p.Status != 303 {
+	if p := cpSend(c, c.csrf(), form, nil); p.Status != 303 {
 		t.Fatalf("file: %d %s", p.Status, p.Body)
 	}
 	p := c.get("/complaints/receipt")

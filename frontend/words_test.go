@@ -109,8 +109,13 @@ func TestRegisterAndBodiesInTheReadersLanguage(t *testing.T) {
 		!strings.Contains(b, "ShiftWise scheduling") {
 		t.Error("/ai-systems in Spanish does not fall back to the original")
 	}
-	if b := read("ar", "/complaints/new"); !strings.Contains(b, "أداة TalentSift لفرز طلبات التوظيف") {
-		t.Error("the complaint form's list of systems is not in Arabic")
+	// The form's second step lists the systems.
+	ar := newClient(t, s.URL)
+	ar.header.Set("Accept-Language", "ar")
+	ar.get("/complaints/new")
+	if p := cpStep(ar, 1, "step-2", url.Values{}); p.Status != 200 ||
+		!strings.Contains(html.UnescapeString(p.Body), "أداة TalentSift لفرز طلبات التوظيف") {
+		t.Errorf("the complaint form's list of systems is not in Arabic: %d", p.Status)
 	}
 	if b := read("ar", "/bodies"); !strings.Contains(b, "هيئة حماية البيانات (تجريبية)") {
 		t.Error("/bodies in Arabic lacks the body's Arabic name")
