@@ -39,6 +39,26 @@ func audit(t *testing.T, ctx context.Context, name string) {
 					(el.className ? "." + String(el.className).split(" ").join(".") : "") + " " + Math.round(r.left) + ".." + Math.round(r.right));
 				if (out.length >= 8) break;
 			}
+			// Text that overflows a box that itself fits (a long word).
+			const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+			for (let n = walk.nextNode(); n && out.length < 8; n = walk.nextNode()) {
+				if (!n.textContent.trim() || (n.parentElement && n.parentElement.closest(".table-scroll"))) continue;
+				const range = document.createRange(); range.selectNodeContents(n);
+				const r = range.getBoundingClientRect();
+				if (r.width && (r.right > w + 1 || r.left < -1)) out.push("text " + JSON.stringify(n.textContent.trim().slice(0, 40)) +
+					" in " + n.parentElement.tagName.toLowerCase() + " " + Math.round(r.left) + ".." + Math.round(r.right));
+			}
+			if (!out.length) {
+				// Nothing sticks out of the window: name the boxes whose content is wider than they are.
+				out.push("page " + document.documentElement.scrollWidth + " > " + w);
+				for (const el of document.querySelectorAll("body *")) {
+					if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === "visible" && el.clientWidth) {
+						out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + String(el.className).split(" ").join(".") : "") +
+							" " + el.clientWidth + "<" + el.scrollWidth);
+						if (out.length >= 8) break;
+					}
+				}
+			}
 			return out;
 		})()`))
 		t.Errorf("%s: the page is wider than the window (%v) at %s", name, wide, browser.Location(t, ctx))
