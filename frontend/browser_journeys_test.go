@@ -109,8 +109,9 @@ func journeyFlash(t *testing.T, tab context.Context, who, want string) {
 }
 
 // The seven journeys of issue 13, each as the person lives it, in English
-// on a 320 px phone with JavaScript off and in Arabic at 1280 px with
-// JavaScript on: an anonymous worker files the shortest complaint with a
+// and in Arabic, each once on a 320 px phone with JavaScript off and once at
+// 1280 px with JavaScript on (one stack and one browser for all four): an
+// anonymous worker files the shortest complaint with a
 // file; an identified customer files with name and email; a reviewer
 // claims, acknowledges, asks a question, triages the case up to P1,
 // records the AI decision and reverses it; a supervisor, landing on the
@@ -134,36 +135,42 @@ func TestBrowserJourneys(t *testing.T) {
 		t.Fatalf("demo data: system %q, body %q", system, dpa)
 	}
 
+	// What the people type, in their language.
+	type words struct{ description, question, answer, rationale, offer, reason, purpose string }
+	en := words{
+		description: "My hours were cut to zero by the scheduling system the week after I took sick leave.",
+		question:    "Which shifts were removed? Please list their dates, and say who told you about the change.",
+		answer:      "The shifts of 3, 4 and 5 November, 08:00 to 16:00. The depot manager told me on the phone.",
+		rationale:   "The rota data show the cut followed the sick-leave flag, not demand: the complaint is right.",
+		offer:       "Your hours are restored from next week and the sick-leave flag is removed from the scheduler.",
+		reason:      "I want the data protection authority to look at how my sick-leave data were used.",
+		purpose:     "Plans warehouse shifts from demand forecasts; a person approves every rota."}
+	ar := words{
+		description: "خُفّضت ساعات عملي إلى الصفر في الأسبوع الذي تلا إجازتي المرضية.",
+		question:    "ما هي تواريخ المناوبات التي أُلغيت بالضبط؟ ومن أخبرك بالتغيير؟",
+		answer:      "ألغيت مناوبات ٣ و٤ و٥ نوفمبر. أخبرني مدير المستودع.",
+		rationale:   "تُظهر بيانات الجدول أن التخفيض تبع علامة الإجازة المرضية لا الطلب: الشكوى محقة.",
+		offer:       "تُعاد ساعاتك ابتداءً من الأسبوع القادم وتُحذف علامة الإجازة المرضية من النظام.",
+		reason:      "أريد أن تنظر هيئة حماية البيانات في طريقة استخدام بيانات إجازتي المرضية.",
+		purpose:     "يخطط مناوبات المستودع من توقعات الطلب؛ ويوافق شخص على كل جدول."}
+	phone := []browser.TabOption{browser.NoJavaScript(), browser.Viewport(320, 800)}
 	for _, v := range []struct {
 		name, lang string
 		opts       []browser.TabOption
-		// What the people type, in their language.
-		description, question, answer, rationale, offer, reason, purpose string
+		words
 	}{
-		{name: "en-320-nojs", lang: "en", opts: []browser.TabOption{browser.NoJavaScript(), browser.Viewport(320, 800)},
-			description: "My hours were cut to zero by the scheduling system the week after I took sick leave.",
-			question:    "Which shifts were removed? Please list their dates, and say who told you about the change.",
-			answer:      "The shifts of 3, 4 and 5 November, 08:00 to 16:00. The depot manager told me on the phone.",
-			rationale:   "The rota data show the cut followed the sick-leave flag, not demand: the complaint is right.",
-			offer:       "Your hours are restored from next week and the sick-leave flag is removed from the scheduler.",
-			reason:      "I want the data protection authority to look at how my sick-leave data were used.",
-			purpose:     "Plans warehouse shifts from demand forecasts; a person approves every rota."},
-		{name: "ar-1280-js", lang: "ar", opts: []browser.TabOption{browser.AcceptLanguage("ar")},
-			description: "خُفّضت ساعات عملي إلى الصفر في الأسبوع الذي تلا إجازتي المرضية.",
-			question:    "ما هي تواريخ المناوبات التي أُلغيت بالضبط؟ ومن أخبرك بالتغيير؟",
-			answer:      "ألغيت مناوبات ٣ و٤ و٥ نوفمبر. أخبرني مدير المستودع.",
-			rationale:   "تُظهر بيانات الجدول أن التخفيض تبع علامة الإجازة المرضية لا الطلب: الشكوى محقة.",
-			offer:       "تُعاد ساعاتك ابتداءً من الأسبوع القادم وتُحذف علامة الإجازة المرضية من النظام.",
-			reason:      "أريد أن تنظر هيئة حماية البيانات في طريقة استخدام بيانات إجازتي المرضية.",
-			purpose:     "يخطط مناوبات المستودع من توقعات الطلب؛ ويوافق شخص على كل جدول."},
+		{"en-320-nojs", "en", phone, en},
+		{"en-1280-js", "en", nil, en},
+		{"ar-320-nojs", "ar", phone, ar},
+		{"ar-1280-js", "ar", nil, ar},
 	} {
 		t.Run(v.name, func(t *testing.T) {
 			cp := journeyMessages(t, v.lang, "complainant")
 			cw := journeyMessages(t, v.lang, "staff")
 			adm := journeyMessages(t, v.lang, "admin")
 			ref := journeyMessages(t, v.lang, "body")
-			tab := func(more ...browser.TabOption) context.Context {
-				return b.Tab(t, append(append([]browser.TabOption{}, v.opts...), more...)...)
+			tab := func() context.Context {
+				return b.Tab(t, append([]browser.TabOption{browser.AcceptLanguage(v.lang)}, v.opts...)...)
 			}
 			shot := func(ctx context.Context, step string) { t.Helper(); journeyStep(t, ctx, step) } // t.Name() names the variant
 
@@ -223,10 +230,10 @@ func TestBrowserJourneys(t *testing.T) {
 			browser.Check(t, customer, `input[name=anonymous][value=false]`)
 			formStep(t, customer, `#cp-continue`, http.StatusOK, 4)
 			browser.Fill(t, customer, `#f-contact-name`, "Amina Haddad")
-			browser.Fill(t, customer, `#f-contact-email`, "amina."+v.lang+"@example.org")
+			browser.Fill(t, customer, `#f-contact-email`, "amina."+v.name+"@example.org")
 			browser.Check(t, customer, `input[name="contact.preferred_channel"][value=email]`)
 			formStep(t, customer, `#cp-continue`, http.StatusOK, 5)
-			journeyReads(t, customer, "the customer", "main", "Amina Haddad", "amina."+v.lang+"@example.org",
+			journeyReads(t, customer, "the customer", "main", "Amina Haddad", "amina."+v.name+"@example.org",
 				cp("cp.anonymous.false"), cp("cp.channel.email"))
 			shot(customer, "complaint-check-identified")
 			if got := browser.Click(t, customer, `#cp-send`); got != http.StatusOK {
