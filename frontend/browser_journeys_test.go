@@ -342,14 +342,12 @@ func TestBrowserJourneys(t *testing.T) {
 			}
 			journeyReads(t, sup, "the supervisor", "main", adm("dash.title"), adm("dash.backlog.title"))
 			shot(sup, "dashboard")
-			link := `#backlog a[href*="/queue"]`
-			if !browser.Exists(t, sup, link) {
-				link = `main a[href*="/queue"]`
-			}
-			browser.Click(t, sup, link)
+			// The backlog's row of the case's queue opens the list of its cases.
+			browser.Click(t, sup, `main a[href*="queue_id=`+queue+`"]`)
 			if loc := browser.Location(t, sup); !strings.Contains(loc, "/queue") {
 				t.Errorf("the dashboard's link leads to %s", loc)
 			}
+			journeyReads(t, sup, "the supervisor", "main", code.Reference)
 			shot(sup, "dashboard-to-queue")
 			visit(t, sup, base, "/cases/"+caseID+"/decision", http.StatusOK, "workspace, approval, "+v.name)
 			journeyReads(t, sup, "the supervisor", "#decision", v.rationale, cw("cw.approval.title"))
