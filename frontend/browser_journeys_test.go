@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,10 +16,11 @@ import (
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
 
-// journeyCode is what a complainant keeps after filing: today a reference
-// and a receipt. The helpers below are the only places that read it from
-// the receipt page and type it into the follow-up page.
-type journeyCode struct{ Reference, Receipt string }
+// journeyCode is what a complainant keeps after filing: the one code, and
+// the reference staff and bodies see (shown beside it). The helpers below
+// are the only places that read it from the receipt page and type it into
+// the follow-up page.
+type journeyCode struct{ Reference, Code string }
 
 // journeyReadCode reads the code from the receipt page, as the person
 // writes it down.
@@ -28,9 +28,9 @@ func journeyReadCode(t *testing.T, tab context.Context) journeyCode {
 	t.Helper()
 	c := journeyCode{
 		Reference: strings.TrimSpace(browser.Text(t, tab, "#cp-reference")),
-		Receipt:   strings.TrimSpace(browser.Text(t, tab, "#cp-receipt")),
+		Code:      strings.TrimSpace(browser.Text(t, tab, "#cp-code")),
 	}
-	if c.Reference == "" || c.Receipt == "" {
+	if c.Reference == "" || c.Code == "" {
 		t.Fatalf("the receipt page shows no code: %s", browser.Text(t, tab, "main"))
 	}
 	return c
@@ -41,45 +41,20 @@ func journeyReadCode(t *testing.T, tab context.Context) journeyCode {
 func journeyFollowUp(t *testing.T, tab context.Context, base string, c journeyCode) {
 	t.Helper()
 	browser.Navigate(t, tab, base+"/follow-up")
-	if !browser.Exists(t, tab, "#f-reference") { // still signed in from an earlier visit
+	if !browser.Exists(t, tab, "#f-code") { // still signed in from an earlier visit
 		if !browser.Exists(t, tab, "#status") {
 			t.Fatalf("the follow-up page shows neither the sign-in form nor a case: %s", browser.Text(t, tab, "main"))
 		}
 		return
 	}
-	browser.Fill(t, tab, "#f-reference", c.Reference)
-	browser.Fill(t, tab, "#f-receipt", c.Receipt)
-	if got := browser.Click(t, tab, `form[action="/follow-up"] button[type=submit]`); got != http.StatusOK {
-		t.Fatalf("opening case %s: %d %s", c.Reference, got, browser.Text(t, tab, "main"))
-	}
-	if !browser.Exists(t, tab, "#status") {
-		t.Fatalf("case %s did not open: %s", c.Reference, browser.Text(t, tab, "main"))
-	}
+	openInBrowser(t, tab, base, c.Code)
 }
 
 // journeyMessages reads one catalogue (complainant, staff, admin, body,
 // common) of a language, to assert the very words a person reads there.
 func journeyMessages(t *testing.T, lang, file string) func(id string, args ...string) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("locales", lang, file+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var msgs map[string]any // a message with plural forms is an object
-	if err := json.Unmarshal(raw, &msgs); err != nil {
-		t.Fatalf("%s/%s: %v", lang, file, err)
-	}
-	return func(id string, args ...string) string {
-		t.Helper()
-		s, ok := msgs[id].(string)
-		if !ok {
-			t.Fatalf("%s/%s.json has no message %s", lang, file, id)
-		}
-		for i := 0; i+1 < len(args); i += 2 {
-			s = strings.ReplaceAll(s, "{{."+args[i]+"}}", args[i+1])
-		}
-		return s
-	}
+	return catalogue(t, lang, file+".json")
 }
 
 // journeyReads fails unless the text of selector holds every want.
@@ -203,7 +178,7 @@ func TestBrowserJourneys(t *testing.T) {
 			if got := browser.Click(t, worker, `#cp-send`); got != http.StatusOK {
 				t.Fatalf("sending the complaint: %d %s", got, browser.Text(t, worker, "main"))
 			}
-			journeyReads(t, worker, "the worker", "main", cp("receipt.filed"), cp("receipt.reference"), cp("receipt.receipt"))
+			journeyReads(t, worker, "the worker", "main", cp("receipt.filed"), cp("receipt.code"), cp("receipt.write_down"))
 			code := journeyReadCode(t, worker)
 			shot(worker, "receipt")
 			// Another day, on the follow-up page: the file is there.
@@ -239,7 +214,7 @@ func TestBrowserJourneys(t *testing.T) {
 			if got := browser.Click(t, customer, `#cp-send`); got != http.StatusOK {
 				t.Fatalf("sending the identified complaint: %d %s", got, browser.Text(t, customer, "main"))
 			}
-			journeyReads(t, customer, "the customer", "main", cp("receipt.filed"))
+			journeyReads(t, customer, "the customer", "main", cp("receipt.filed"), cp("receipt.emails_text"))
 			customerCode := journeyReadCode(t, customer)
 			shot(customer, "receipt-identified")
 			var channel string
