@@ -403,7 +403,8 @@ func TestBrowserJourneys(t *testing.T) {
 			}
 			shot(admin, "admin")
 			visit(t, admin, base, "/admin/ai-systems/"+system, http.StatusOK, "register entry, "+v.name)
-			browser.Fill(t, admin, `#f-purpose`, v.purpose)
+			// The purpose in the reader's language: its translation (the demo register has one in every language).
+			browser.Fill(t, admin, `#f-translations-`+v.lang+`-purpose`, v.purpose)
 			browser.Click(t, admin, `#form-system button[type=submit]`)
 			journeyFlash(t, admin, "the admin", adm("adm.sys.saved"))
 			shot(admin, "admin-register-saved")
