@@ -20,6 +20,7 @@ import (
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/notify"
@@ -44,6 +45,7 @@ type Deps struct {
 	Systemic            *systemic.Service
 	Stats               *stats.Service
 	Escalation          *escalation.Service // bodies, referrals, the bodies' portal
+	Content             *content.Service    // the register's and bodies' words in other languages
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
 	BodyLimit           int

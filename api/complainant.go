@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
@@ -11,9 +12,11 @@ import (
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
-// openComplainantSession: POST /api/v1/complainant/session {reference, receipt} → a token for that one case.
+// openComplainantSession: POST /api/v1/complainant/session {code} or
+// {reference, receipt} → a token for that one case.
 func (a *API) openComplainantSession(c *fiber.Ctx) error {
 	var req struct {
+		Code      string `json:"code"`
 		Reference string `json:"reference"`
 		Receipt   string `json:"receipt"`
 	}
@@ -21,16 +24,30 @@ func (a *API) openComplainantSession(c *fiber.Ctx) error {
 		return err
 	}
 	var f fault.Fields
-	if req.Reference == "" {
-		f.Add("reference", "required", "is required: the reference you were given, such as RD-123-456-789")
-	}
-	if req.Receipt == "" {
-		f.Add("receipt", "required", "is required: the receipt you were given when you filed")
+	switch {
+	case req.Code != "" && (req.Reference != "" || req.Receipt != ""):
+		f.Add("code", "ambiguous", "send either the code, or the reference and the receipt, not both")
+	case req.Code != "":
+	case req.Reference == "" && req.Receipt == "":
+		f.Add("code", "required", "is required: the code you were given when you filed, such as 7KQ2M-9XTAB-R4C8D-1EFGH (or send reference and receipt)")
+	default:
+		if req.Reference == "" {
+			f.Add("reference", "required", "is required: the reference you were given, such as RD-123-456-789")
+		}
+		if req.Receipt == "" {
+			f.Add("receipt", "required", "is required: the receipt you were given when you filed")
+		}
 	}
 	if err := f.Err(); err != nil {
 		return err
 	}
-	caseID, err := a.Grievance.OpenSession(c.UserContext(), req.Reference, req.Receipt)
+	var caseID uuid.UUID
+	var err error
+	if req.Code != "" {
+		caseID, err = a.Grievance.OpenSessionByCode(c.UserContext(), req.Code)
+	} else {
+		caseID, err = a.Grievance.OpenSession(c.UserContext(), req.Reference, req.Receipt)
+	}
 	if err != nil {
 		return err
 	}

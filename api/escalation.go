@@ -25,6 +25,9 @@ func (a *API) listBodies(c *fiber.Ctx) error {
 	for i, b := range all {
 		items[i] = b.Public()
 	}
+	if err := a.Content.Bodies(c.UserContext(), contentLanguage(c), items); err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
 	return c.JSON(fiber.Map{"items": items})
 }

@@ -44,6 +44,10 @@ func (a *API) listAISystems(c *fiber.Ctx) error {
 	if items == nil {
 		items = []registry.AISystem{}
 	}
+	lang := contentLanguage(c)
+	if err := a.Content.Systems(c.UserContext(), lang, items); err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=60")
 	return c.JSON(fiber.Map{"items": items, "next_cursor": next})
 }

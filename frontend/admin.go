@@ -134,8 +134,10 @@ type AdmOpt struct{ Value, Label string }
 type AdmField struct {
 	Name, ID, Label, Hint, HintID, Type, Value, Error, Auto, Extra string
 	Required, Checked                                              bool
-	Options                                                        []AdmOpt
-	Values                                                         []string // of a group of checkboxes
+	// Lang is the language the value is written in (a translation).
+	Lang    string
+	Options []AdmOpt
+	Values  []string // of a group of checkboxes
 }
 
 // AdmF describes the form control for field, labelled by the message label.
@@ -235,6 +237,9 @@ var (
 // message "adm.field.<field>", a policy row's or a weekday's, or its
 // group's; "" leaves it to the common labels.
 func admLabel(p *Page, field string) string {
+	if l := translationLabel(p, field); l != "" {
+		return l
+	}
 	if id := "adm.field." + field; p.Has(id) {
 		return p.T(id)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -110,7 +111,11 @@ func (w *Web) admBodyEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := w.bodyPage(c, b, bodyForm(b))
+	form, err := w.bodyFormWithTranslations(c, b)
+	if err != nil {
+		return err
+	}
+	p, err := w.bodyPage(c, b, form)
 	if err != nil {
 		return err
 	}
@@ -136,7 +141,16 @@ func (w *Web) admBodySave(c *fiber.Ctx) error {
 	if cur != nil {
 		id, title = &cur.ID, "adm.b.edit_title"
 	}
-	b, err := w.Escalation.SaveBody(c.UserContext(), id, bodyInput(form))
+	// A body's translations (on its edit page) are checked before anything is written.
+	tr := translationsInput(content.Body, form)
+	_, err = content.Validate(content.Body, tr)
+	var b *escalation.Body
+	if err == nil {
+		b, err = w.Escalation.SaveBody(c.UserContext(), id, bodyInput(form))
+	}
+	if err == nil && cur != nil {
+		err = w.Content.Save(c.UserContext(), content.Body, cur.ID, tr)
+	}
 	if err != nil {
 		form.Del("webhook_secret")
 		p, perr := w.bodyPage(c, cur, form)
@@ -166,7 +180,10 @@ func (w *Web) admBodyAddUser(c *fiber.Ctx) error {
 	}
 	password := form.Get("user.password")
 	form.Del("user.password")
-	full := bodyForm(b)
+	full, err := w.bodyFormWithTranslations(c, b)
+	if err != nil {
+		return err
+	}
 	for k, v := range form {
 		full[k] = v
 	}
@@ -188,4 +205,15 @@ func (w *Web) admBodyAddUser(c *fiber.Ctx) error {
 		return w.formError(c, prefixed(err), "admin/body", "adm.b.edit_title", p)
 	}
 	return w.seeOther(c, "/admin/bodies/"+b.ID.String(), "adm.b.user_added")
+}
+
+// bodyFormWithTranslations is a body's form values with its translations.
+func (w *Web) bodyFormWithTranslations(c *fiber.Ctx, b *escalation.Body) (url.Values, error) {
+	form := bodyForm(b)
+	tr, err := w.Content.Of(c.UserContext(), content.Body, b.ID)
+	if err != nil {
+		return nil, err
+	}
+	translationsForm(tr, form)
+	return form, nil
 }

@@ -118,7 +118,7 @@ func (w *Web) admRules(c *fiber.Ctx) error {
 			row.Conditions = append(row.Conditions, r.optionLabel("adm.field", g.group)+": "+strings.Join(labels, ", "))
 		}
 		if len(rule.Languages) > 0 {
-			row.Conditions = append(row.Conditions, r.T("adm.field.languages")+": "+strings.Join(rule.Languages, ", "))
+			row.Conditions = append(row.Conditions, r.T("adm.field.languages")+": "+langNames(rule.Languages))
 		}
 		if !rule.IsDefault {
 			if i > 0 {

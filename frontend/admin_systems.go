@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/systemic"
@@ -79,6 +80,11 @@ func (w *Web) systemPage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, err
 		"purpose": s.Purpose, "risk_area": s.RiskArea, "eu_database_id": s.EUDatabaseID, "fria_reference": s.FRIAReference,
 		"dpia_reference": s.DPIAReference, "deployed_since": since, "active": checked(s.Active),
 		"threshold": strconv.Itoa(al.Threshold), "window_hours": strconv.Itoa(al.WindowHours)})
+	tr, err := w.Content.Of(c.UserContext(), content.AISystem, id)
+	if err != nil {
+		return nil, id, err
+	}
+	translationsForm(tr, form)
 	for k, v := range posted {
 		form[k] = v
 	}
@@ -107,7 +113,15 @@ func (w *Web) admSystemUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The translations are checked before anything is written.
+	tr := translationsInput(content.AISystem, form)
+	if _, err := content.Validate(content.AISystem, tr); err != nil {
+		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
+	}
 	if _, err := w.Registry.Update(c.UserContext(), id, systemInput(form)); err != nil {
+		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
+	}
+	if err := w.Content.Save(c.UserContext(), content.AISystem, id, tr); err != nil {
 		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
 	}
 	return w.seeOther(c, "/admin/ai-systems/"+id.String(), "adm.sys.saved")

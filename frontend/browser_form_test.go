@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -31,22 +30,19 @@ func formStep(t *testing.T, tab context.Context, button string, want, step int) 
 	audit(t, tab, fmt.Sprintf("complaint form, step %d (%s)", step, browser.Location(t, tab)))
 }
 
-// catalogue reads a language's complainant messages, to assert what a
-// person reads in that language.
-func catalogue(t *testing.T, lang string) func(id string, args ...string) string {
+// catalogue reads files of a language's catalogue (complainant.json unless
+// named), to assert what a person reads there, placeholders filled in.
+func catalogue(t *testing.T, lang string, files ...string) func(id string, args ...string) string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("locales", lang, "complainant.json"))
-	if err != nil {
-		t.Fatal(err)
+	if len(files) == 0 {
+		files = []string{"complainant.json"}
 	}
-	var msgs map[string]any
-	if err := json.Unmarshal(raw, &msgs); err != nil {
-		t.Fatal(err)
-	}
+	msgs := messagesOf(t, lang, files...)
 	return func(id string, args ...string) string {
-		s, ok := msgs[id].(string)
+		t.Helper()
+		s, ok := msgs[id]
 		if !ok {
-			t.Fatalf("%s has no message %s", lang, id)
+			t.Fatalf("%s %v has no message %s", lang, files, id)
 		}
 		for i := 0; i+1 < len(args); i += 2 {
 			s = strings.ReplaceAll(s, "{{."+args[i]+"}}", args[i+1])

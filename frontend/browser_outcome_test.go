@@ -3,7 +3,6 @@ package frontend_test
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,12 +88,7 @@ func TestBrowserOutcomeReadsTheSameToEveryone(t *testing.T) {
 			b.Tab(t, browser.NoJavaScript(), browser.Viewport(320, 800)),
 			b.Tab(t, browser.AcceptLanguage("ar")),
 		} {
-			browser.Navigate(t, tab, base+"/follow-up")
-			browser.Fill(t, tab, "#f-reference", f.Reference)
-			browser.Fill(t, tab, "#f-receipt", f.Receipt)
-			if got := browser.Click(t, tab, `form[action="/follow-up"] button[type=submit]`); got != http.StatusOK {
-				t.Fatalf("%s: opening the case: %d", tc.name, got)
-			}
+			openInBrowser(t, tab, base, f.Code)
 			text := browser.Text(t, tab, "main")
 			if !strings.Contains(text, tc.reads[i]) || strings.Contains(text, tc.never[i]) {
 				t.Errorf("%s: the complainant (%d) reads, above reasons saying %q:\n%s\nwant %q and never %q",

@@ -3,6 +3,9 @@ package frontend_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -36,6 +39,26 @@ func audit(t *testing.T, ctx context.Context, name string) {
 					(el.className ? "." + String(el.className).split(" ").join(".") : "") + " " + Math.round(r.left) + ".." + Math.round(r.right));
 				if (out.length >= 8) break;
 			}
+			// Text that overflows a box that itself fits (a long word).
+			const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+			for (let n = walk.nextNode(); n && out.length < 8; n = walk.nextNode()) {
+				if (!n.textContent.trim() || (n.parentElement && n.parentElement.closest(".table-scroll"))) continue;
+				const range = document.createRange(); range.selectNodeContents(n);
+				const r = range.getBoundingClientRect();
+				if (r.width && (r.right > w + 1 || r.left < -1)) out.push("text " + JSON.stringify(n.textContent.trim().slice(0, 40)) +
+					" in " + n.parentElement.tagName.toLowerCase() + " " + Math.round(r.left) + ".." + Math.round(r.right));
+			}
+			if (!out.length) {
+				// Nothing sticks out of the window: name the boxes whose content is wider than they are.
+				out.push("page " + document.documentElement.scrollWidth + " > " + w);
+				for (const el of document.querySelectorAll("body *")) {
+					if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === "visible" && el.clientWidth) {
+						out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className ? "." + String(el.className).split(" ").join(".") : "") +
+							" " + el.clientWidth + "<" + el.scrollWidth);
+						if (out.length >= 8) break;
+					}
+				}
+			}
 			return out;
 		})()`))
 		t.Errorf("%s: the page is wider than the window (%v) at %s", name, wide, browser.Location(t, ctx))
@@ -56,4 +79,43 @@ func visit(t *testing.T, ctx context.Context, base, path string, want int, name 
 func jsQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// messagesOf reads files of a language's catalogue (complainant.json,
+// staff.json…), so a test asserts what a person reads in their language.
+// Messages with plural forms are left out.
+func messagesOf(t *testing.T, lang string, files ...string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, file := range files {
+		raw, err := os.ReadFile(filepath.Join("locales", lang, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var all map[string]any
+		if err := json.Unmarshal(raw, &all); err != nil {
+			t.Fatalf("%s/%s: %v", lang, file, err)
+		}
+		for k, v := range all {
+			if s, ok := v.(string); ok {
+				out[k] = s
+			}
+		}
+	}
+	return out
+}
+
+// openInBrowser opens a complaint on /follow-up as its complainant does:
+// the one code typed in its field, then "Open". It fails the test unless
+// the case page opens.
+func openInBrowser(t *testing.T, tab context.Context, base, code string) {
+	t.Helper()
+	browser.Navigate(t, tab, base+"/follow-up")
+	browser.Fill(t, tab, "#f-code", code)
+	if got := browser.Click(t, tab, `form[action="/follow-up"] button[type=submit]`); got != http.StatusOK {
+		t.Fatalf("opening the case with its code: %d: %s", got, browser.Text(t, tab, "main"))
+	}
+	if !browser.Exists(t, tab, "#status") {
+		t.Fatalf("the case did not open: %s", browser.Text(t, tab, "main"))
+	}
 }

@@ -51,12 +51,7 @@ func TestBrowserUploadsFromThePages(t *testing.T) {
 	}
 	openCase := func(t *testing.T, tab context.Context) {
 		t.Helper()
-		browser.Navigate(t, tab, base+"/follow-up")
-		browser.Fill(t, tab, "#f-reference", f.Reference)
-		browser.Fill(t, tab, "#f-receipt", f.Receipt)
-		if got := browser.Click(t, tab, `form[action="/follow-up"] button[type=submit]`); got != http.StatusOK {
-			t.Fatalf("opening the case: %d", got)
-		}
+		openInBrowser(t, tab, base, f.Code)
 	}
 	const cpSend = `form[action^="/follow-up/evidence"] button[type=submit]`
 

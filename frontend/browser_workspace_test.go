@@ -2,10 +2,7 @@ package frontend_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -40,7 +37,7 @@ func TestBrowserWorkspaceAcrossSections(t *testing.T) {
 		{"en 320 no-js", "en", false, []browser.TabOption{browser.Viewport(320, 640), browser.NoJavaScript()}},
 	} {
 		t.Run(view.name, func(t *testing.T) {
-			msg := staffCatalogue(t, view.lang)
+			msg := messagesOf(t, view.lang, "staff.json", "common.json")
 			f := staffCase(t, s, "general", nil)
 			if err := s.Core.DB.Exec(`UPDATE cases SET priority = 'P3' WHERE id = ?`, f.ID).Error; err != nil {
 				t.Fatal(err)
@@ -210,24 +207,4 @@ func evaluate[T any](t *testing.T, ctx context.Context, expr string) T {
 		t.Fatalf("evaluate %s: %v", expr, err)
 	}
 	return v
-}
-
-// catalogue is the staff's messages in lang, as the pages show them.
-func staffCatalogue(t *testing.T, lang string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for _, file := range []string{"staff.json", "common.json"} {
-		buf, err := os.ReadFile(filepath.Join("locales", lang, file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m map[string]string
-		if err := json.Unmarshal(buf, &m); err != nil {
-			t.Fatalf("%s/%s: %v", lang, file, err)
-		}
-		for k, v := range m {
-			out[k] = v
-		}
-	}
-	return out
 }

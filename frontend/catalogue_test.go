@@ -39,8 +39,8 @@ func TestCataloguesAreComplete(t *testing.T) {
 // Message ids named literally: {{.T "id"}}, {{$.T "id"}}, .T("id"), and
 // "id" values of flash and title arguments in Go.
 var (
-	templateID = regexp.MustCompile(`\.T "([a-z0-9_.]+)"`)
-	goID       = regexp.MustCompile(`(?:\.T\(|flash\(c, |seeOther\([^,]+, [^,]+, |render\(c, [^,]+, [^,]+, |formError\(c, [^,]+, [^,]+, )"([a-z0-9_]+\.[a-z0-9_.]+)"`)
+	templateID = regexp.MustCompile(`\.TH? "([a-z0-9_.]+)"`)
+	goID       = regexp.MustCompile(`(?:\.TH?\(|flash\(c, |seeOther\([^,]+, [^,]+, |render\(c, [^,]+, [^,]+, |formError\(c, [^,]+, [^,]+, )"([a-z0-9_]+\.[a-z0-9_.]+)"`)
 )
 
 func usedMessageIDs(t *testing.T) map[string][]string {

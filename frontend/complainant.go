@@ -25,6 +25,7 @@ func (w *Web) complainantRoutes() []route {
 		{method: fiber.MethodPost, path: "/complaints/new", access: public, handler: w.complaintStep},
 		{method: fiber.MethodPost, path: "/complaints/send", access: public, handler: w.fileComplaint, ownCSRF: true},
 		{method: fiber.MethodGet, path: "/complaints/receipt", access: public, handler: w.receiptPage},
+		{method: fiber.MethodGet, path: "/complaints/receipt/code.pdf", access: public, handler: w.receiptPDF},
 		{method: fiber.MethodPost, path: "/complaints/receipt/done", access: public, handler: w.receiptDone},
 		{method: fiber.MethodGet, path: "/follow-up", access: public, handler: w.followUpPage},
 		{method: fiber.MethodPost, path: "/follow-up", access: public, handler: w.openFollowUp},
@@ -99,6 +100,10 @@ func (w *Web) allSystems(c *fiber.Ctx) ([]registry.AISystem, error) {
 		}
 		out = append(out, page...)
 		if len(page) < 200 {
+			// In the reader's language where an admin translated them.
+			if err := w.Content.Systems(c.UserContext(), w.req(c).lang, out); err != nil {
+				return nil, err
+			}
 			return out, nil
 		}
 		last := page[len(page)-1]
@@ -117,6 +122,10 @@ func (w *Web) publicBodies(c *fiber.Ctx) ([]escalation.Body, error) {
 		if b.Active {
 			out = append(out, b.Public())
 		}
+	}
+	// In the reader's language where an admin translated them.
+	if err := w.Content.Bodies(c.UserContext(), w.req(c).lang, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -284,6 +293,10 @@ func (w *Web) ruleIndex(c *fiber.Ctx) (ruleIndex, error) {
 type ruleText struct{ Source, Period, Lang string }
 
 func (idx ruleIndex) text(r *request, rule sla.Rule) ruleText {
+	if rule.Source == sla.PolicySource {
+		// Our own service levels, not a law: said in the reader's words.
+		rule.Source = r.T("followup.source_policy")
+	}
 	if l, ok := idx.limits[rule.Code+"\x00"+rule.Period]; ok {
 		if st, ok := idx.subtypes[rule.Code]; ok && st.Period == rule.Period {
 			return ruleText{Source: rule.Source, Period: limitText(r, st)}
@@ -319,8 +332,16 @@ func (w *Web) cpFormError(c *fiber.Ctx, err error, name, titleID string, p *Page
 			p.Form[prefix+"."+k] = v
 		}
 	}
+	cpErrors(r, p, de, de.Fields, prefix)
+	return w.render(c, kindStatus(de.Kind), name, titleID, p)
+}
+
+// cpErrors puts de's field errors on p in the order of fields, one per
+// field, in this area's words, each field named "<prefix>.<field>" when
+// prefix is set; an error that names no field becomes the page's notice.
+func cpErrors(r *request, p *Page, de *fault.Error, fields []fault.FieldError, prefix string) {
 	p.Errors, p.Notice = nil, nil
-	for _, f := range de.Fields {
+	for _, f := range fields {
 		field := f.Field
 		if i := strings.IndexByte(field, '['); i > 0 {
 			field = field[:i] // rights[2] → rights
@@ -340,7 +361,6 @@ func (w *Web) cpFormError(c *fiber.Ctx, err error, name, titleID string, p *Page
 		}
 		p.Notice = &n
 	}
-	return w.render(c, kindStatus(de.Kind), name, titleID, p)
 }
 
 // cpFieldMessage translates a field's error: this area's message for the

@@ -67,8 +67,10 @@ func (w *Web) followUpPage(c *fiber.Ctx) error {
 	return w.renderCase(c, fiber.StatusOK, &Page{})
 }
 
-// openFollowUp: POST /follow-up {reference, receipt} opens the case, as
-// POST /api/v1/complainant/session does; every wrong pair gets one answer.
+// openFollowUp: POST /follow-up {code} — or, for a complaint filed before
+// codes, {reference, receipt} — opens the case, as POST
+// /api/v1/complainant/session does; every wrong code gets one answer, and
+// every wrong pair another.
 func (w *Web) openFollowUp(c *fiber.Ctx) error {
 	form, err := formValues(c)
 	if err != nil {
@@ -76,19 +78,33 @@ func (w *Web) openFollowUp(c *fiber.Ctx) error {
 	}
 	delete(form, csrfField)
 	p := &Page{Form: form}
+	code := strings.TrimSpace(form.Get("code"))
 	reference, receipt := strings.TrimSpace(form.Get("reference")), strings.TrimSpace(form.Get("receipt"))
+	form.Del("code")    // never shown again
 	form.Del("receipt") // never shown again
 	var f fault.Fields
-	if reference == "" {
-		f.Add("reference", "required", "is required")
-	}
-	if receipt == "" {
-		f.Add("receipt", "required", "is required")
+	switch {
+	case code != "":
+	case reference == "" && receipt == "":
+		f.Add("code", "required", "is required")
+	default:
+		if reference == "" {
+			f.Add("reference", "required", "is required")
+		}
+		if receipt == "" {
+			f.Add("receipt", "required", "is required")
+		}
 	}
 	if err := f.Err(); err != nil {
 		return w.cpFormError(c, err, "complainant/followup", "followup.title", p, "")
 	}
-	caseID, err := w.Grievance.OpenSession(c.UserContext(), reference, receipt)
+	var caseID uuid.UUID
+	if code != "" {
+		form.Del("reference") // the code was used, not the pair
+		caseID, err = w.Grievance.OpenSessionByCode(c.UserContext(), code)
+	} else {
+		caseID, err = w.Grievance.OpenSession(c.UserContext(), reference, receipt)
+	}
 	if err != nil {
 		return w.cpFormError(c, err, "complainant/followup", "followup.title", p, "")
 	}

@@ -104,12 +104,23 @@ type summaryRow struct{ Label, Value string }
 
 const otherSystem = "other"
 
-// receiptCookie is what the receipt page shows once.
+// receiptCookie is what the receipt page shows once: the one code (and,
+// for what staff see, the reference), until Until.
 type receiptCookie struct {
 	Reference     string    `json:"reference"`
-	Receipt       string    `json:"receipt"`
+	Code          string    `json:"code"`
 	AcknowledgeBy time.Time `json:"acknowledge_by"`
+	// Emails says the complainant gave their identity and chose email.
+	Emails bool      `json:"emails,omitempty"`
+	Until  time.Time `json:"until"`
 }
+
+// receiptShown is how long the receipt page (and its PDF) shows the code.
+const receiptShown = 15 * time.Minute
+
+// CodeGroups is the code in its groups, each but the last with its hyphen,
+// so a narrow screen breaks the code between groups and nowhere else.
+func (rc receiptCookie) CodeGroups() []string { return strings.SplitAfter(rc.Code, "-") }
 
 // stepPage is step n of the form, with the answers in form.
 func (w *Web) stepPage(c *fiber.Ctx, n int, form url.Values) (*Page, error) {
@@ -158,26 +169,11 @@ func (w *Web) renderStep(c *fiber.Ctx, status, n int, form url.Values, err error
 		order := complaintSteps[n-1].Check
 		fields := slices.Clone(de.Fields)
 		slices.SortStableFunc(fields, func(a, b fault.FieldError) int { return fieldRank(order, a.Field) - fieldRank(order, b.Field) })
-		for _, f := range fields {
-			field := f.Field
-			if i := strings.IndexByte(field, '['); i > 0 {
-				field = field[:i] // rights[2] → rights
-			}
-			if n == stepSend {
-				field = "evidence." + field
-			}
-			if p.Err(field) != "" {
-				continue
-			}
-			p.Errors = append(p.Errors, FieldMsg{Field: field, ID: fieldID(field), Message: cpFieldMessage(r, f)})
+		prefix := ""
+		if n == stepSend {
+			prefix = "evidence"
 		}
-		if len(p.Errors) == 0 {
-			notice := *de
-			if id := "cp.code." + de.Code; r.Has(id) {
-				notice.Code, notice.Message = "cp_translated", r.T(id)
-			}
-			p.Notice = &notice
-		}
+		cpErrors(r, p, de, fields, prefix)
 		status = kindStatus(de.Kind)
 	}
 	return w.render(c, status, "complainant/new", "complaint.title", p)
@@ -301,8 +297,10 @@ func (w *Web) fileComplaint(c *fiber.Ctx) error {
 		form.Set("evidence.description", description) // shown again; the files must be chosen again
 		return w.renderStep(c, fiber.StatusOK, stepSend, form, err)
 	}
+	emails := in.Contact != nil && in.Anonymous != nil && !*in.Anonymous && in.Contact.PreferredChannel == "email"
 	if err := w.setSealed(c, cookieReceipt, "/complaints/receipt",
-		receiptCookie{Reference: rec.Reference, Receipt: rec.Receipt, AcknowledgeBy: rec.AcknowledgeBy}, 15*time.Minute); err != nil {
+		receiptCookie{Reference: rec.Reference, Code: rec.Code, AcknowledgeBy: rec.AcknowledgeBy, Emails: emails,
+			Until: time.Now().Add(receiptShown)}, receiptShown); err != nil {
 		return err
 	}
 	if err := w.signInToCase(c, rec.CaseID); err != nil {
@@ -436,16 +434,59 @@ func (w *Web) signInToCase(c *fiber.Ctx, caseID uuid.UUID) error {
 	return nil
 }
 
-// receiptPage: GET /complaints/receipt — the reference and receipt, in the
-// browser that filed, for a few minutes or until the complainant says they
-// have saved them: a reload or a change of language must not lose them, and
-// they are never stored anywhere else.
+// receiptPage: GET /complaints/receipt — the one code, in the browser that
+// filed, for a few minutes or until the complainant says they have saved it:
+// a reload or a change of language must not lose it, and it is never stored
+// anywhere else.
 func (w *Web) receiptPage(c *fiber.Ctx) error {
-	var rc receiptCookie
-	if !w.readSealed(c, cookieReceipt, &rc) {
+	rc, ok := w.receipt(c)
+	if !ok {
 		return w.render(c, fiber.StatusOK, "complainant/receipt_gone", "receipt.gone_title", &Page{})
 	}
 	return w.render(c, fiber.StatusOK, "complainant/receipt", "receipt.title", &Page{Data: rc})
+}
+
+// receipt reads the sealed receipt while it may still be shown.
+func (w *Web) receipt(c *fiber.Ctx) (receiptCookie, bool) {
+	var rc receiptCookie
+	if !w.readSealed(c, cookieReceipt, &rc) || rc.Code == "" || time.Now().After(rc.Until) {
+		return receiptCookie{}, false
+	}
+	return rc, true
+}
+
+// receiptPDF: GET /complaints/receipt/code.pdf — the code on one printable
+// page, downloaded as a file; a plain link, so it works without JavaScript,
+// and only while the receipt page still shows the code.
+func (w *Web) receiptPDF(c *fiber.Ctx) error {
+	rc, ok := w.receipt(c)
+	if !ok {
+		return w.render(c, fiber.StatusNotFound, "complainant/receipt_gone", "receipt.gone_title", &Page{})
+	}
+	r := w.req(c)
+	t, lang := r.translator, r.lang
+	if rtl[lang] { // the PDF's fonts have no Arabic script
+		t, lang = w.i18n.translator("en", nil), "en"
+	}
+	base := strings.TrimRight(w.PublicURL, "/")
+	if base == "" {
+		base = c.BaseURL()
+	}
+	sheet := codeSheet{Title: t.T("receipt.pdf_title"), Code: rc.Code, CodeLabel: t.T("receipt.code"),
+		Purpose: t.T("receipt.pdf_purpose"), Secret: t.T("receipt.pdf_secret"), Where: t.T("receipt.pdf_where"),
+		URL: base + "/follow-up", Reference: t.T("receipt.pdf_reference", "Reference", rc.Reference),
+		Lost: t.T("receipt.pdf_lost"), Created: time.Now()}
+	if !rc.AcknowledgeBy.IsZero() {
+		sheet.AckBy = t.T("receipt.ack_by", "Date", newClock(t, w.TimeZone).dateTimeText(rc.AcknowledgeBy))
+	}
+	pdf, err := renderCodeSheet(sheet)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="complaint-code.pdf"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(pdf)
 }
 
 // receiptDone: POST /complaints/receipt/done clears the receipt from this browser.

@@ -132,12 +132,15 @@ func TestComplainantPublicPagesRender(t *testing.T) {
 	en := newClient(t, s.URL)
 	for path, wants := range map[string][]string{
 		"/": {"Make a complaint", "Follow up a complaint", "You can stay anonymous.", "It is free.",
-			// The time frames come from the default policy in the database.
-			"24 hours if urgent", "EU Whistleblowing Directive 2019/1937 art. 9(1)(b)", "30 days from the decision",
+			// The time frames come from the default policy in the database; the
+			// start page keeps the two a complainant cares about and links to
+			// the procedure's full table (issue 13).
+			"24 hours if urgent", `href="/procedure#times"`, "See every time limit and where it comes from.",
 			"Data Protection Authority (demo)", "Ombudsman"},
 		"/ai-systems": {"TalentSift hiring screener", "TalentSift B.V.", "Employment (AI Act Annex III 4(a))",
 			"We have stopped using this system.", `href="/complaints/new?system=`},
-		"/procedure": {"A person reviews it", "Appeal", "GDPR art. 12(3)", "<caption id=\"cp-tiers-caption\">",
+		"/procedure": {"A person reviews it", "Appeal", "GDPR art. 12(3)", "EU Whistleblowing Directive 2019/1937 art. 9(1)(b)",
+			"30 days from the decision", "<caption id=\"cp-tiers-caption\">",
 			"Most urgent", "90 days from when we receive your complaint", "without your agreement", "encrypted",
 			"10 days from when we learn of the incident (the death of a person)"},
 		"/bodies": {"Equality Body (demo)", "Equality body", "Who was treated less favourably, how, and on what ground."},
@@ -145,7 +148,7 @@ func TestComplainantPublicPagesRender(t *testing.T) {
 			`<li aria-current="step">What happened</li>`, "use your own phone or computer and your own internet connection",
 			"private or incognito window", "Staying anonymous means"},
 		"/follow-up":          {`id="f-reference"`, `id="f-receipt"`, `action="/follow-up"`},
-		"/complaints/receipt": {"Your reference and receipt are no longer shown"},
+		"/complaints/receipt": {"Your code is no longer shown"},
 	} {
 		p := en.get(path)
 		if p.Status != 200 {
@@ -158,6 +161,9 @@ func TestComplainantPublicPagesRender(t *testing.T) {
 				t.Errorf("%s lacks %q", path, w)
 			}
 		}
+	}
+	if p := en.get("/"); strings.Contains(p.Body, "GDPR art. 12(3)") || strings.Contains(p.Body, "Time you have to appeal") {
+		t.Error("the start page still lists the legal time limits")
 	}
 	// The same pages in Arabic, right to left, with nothing untranslated.
 	ar := newClient(t, s.URL)
@@ -301,25 +307,26 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 		t.Fatalf("cookies after filing: %v", c.cookies)
 	}
 	p = c.get("/complaints/receipt")
-	ref := regexp.MustCompile(`id="cp-reference">(RD-\d{3}-\d{3}-\d{3})<`).FindStringSubmatch(p.Body)
-	rec := regexp.MustCompile(`id="cp-receipt">([^<]+)<`).FindStringSubmatch(p.Body)
-	if p.Status != 200 || ref == nil || rec == nil || !strings.Contains(p.Body, "data-copy=\"#cp-receipt\"") ||
-		!strings.Contains(p.Body, "nobody can give it back") || !strings.Contains(p.Body, "data-print") {
+	ref := regexp.MustCompile(`id="cp-reference" dir="ltr">(RD-\d{3}-\d{3}-\d{3})<`).FindStringSubmatch(p.Body)
+	rec := shownCode(p.Body) // the one code (rec[1]), in place of the receipt shown before
+	if p.Status != 200 || ref == nil || rec == nil || !strings.Contains(p.Body, "data-copy=\"#cp-code\"") ||
+		!strings.Contains(p.Body, "nobody can give it back") || !strings.Contains(p.Body, "data-print") ||
+		!strings.Contains(p.Body, `href="/complaints/receipt/code.pdf"`) {
 		t.Fatalf("receipt page: %d %s", p.Status, p.Body)
 	}
 	if cc := p.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("receipt Cache-Control %q", cc)
 	}
-	// A reload (or a change of language) shows them again; once the
-	// complainant says they are saved, they are gone from this browser.
-	if p := c.get("/complaints/receipt"); !strings.Contains(p.Body, rec[1]) || !strings.Contains(p.Body, ref[1]) {
-		t.Errorf("reload lost the receipt: %d %s", p.Status, p.Body)
+	// A reload (or a change of language) shows it again; once the
+	// complainant says it is saved, it is gone from this browser.
+	if p := c.get("/complaints/receipt"); !strings.Contains(p.Body, rec[2]) || !strings.Contains(p.Body, ref[1]) {
+		t.Errorf("reload lost the code: %d %s", p.Status, p.Body)
 	}
 	if p := c.post("/complaints/receipt/done", url.Values{}); p.Status != 303 || c.cookies["redress_receipt"] != nil {
 		t.Errorf("done: %d, cookie kept %v", p.Status, c.cookies["redress_receipt"] != nil)
 	}
 	p = c.get("/complaints/receipt")
-	if p.Status != 200 || !strings.Contains(p.Body, "no longer shown") || strings.Contains(p.Body, rec[1]) || strings.Contains(p.Body, ref[1]) {
+	if p.Status != 200 || !strings.Contains(p.Body, "no longer shown") || strings.Contains(p.Body, rec[2]) || strings.Contains(p.Body, ref[1]) {
 		t.Errorf("after done: %d %s", p.Status, p.Body)
 	}
 
@@ -338,10 +345,10 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 	if !row.Anonymous || row.HasContact || row.Clear || row.Language != "en" {
 		t.Errorf("stored case: %+v", row)
 	}
-	// The receipt opens it, as through the API.
+	// The code opens it, as through the API.
 	if r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/complainant/session",
-		Body: map[string]string{"reference": ref[1], "receipt": rec[1]}}); r.Status != 201 {
-		t.Errorf("the shown receipt does not open the case: %d %s", r.Status, r.Body)
+		Body: map[string]string{"code": rec[1]}}); r.Status != 201 {
+		t.Errorf("the shown code does not open the case: %d %s", r.Status, r.Body)
 	}
 	// The follow-up page is the case, straight away, with the file filed with it.
 	sum := sha256.Sum256(rota)
@@ -359,8 +366,8 @@ func TestComplainantFilesAnonymouslyThroughTheForm(t *testing.T) {
 	if p.Status != 303 {
 		t.Fatalf("second submit: %d %s", p.Status, p.Body)
 	}
-	if p := c.get("/complaints/receipt"); !strings.Contains(p.Body, ref[1]) || !strings.Contains(p.Body, rec[1]) {
-		t.Errorf("the replay shows another receipt: %s", p.Body)
+	if p := c.get("/complaints/receipt"); !strings.Contains(p.Body, ref[1]) || !strings.Contains(p.Body, rec[2]) {
+		t.Errorf("the replay shows another code: %s", p.Body)
 	}
 	if n := countOf(t, s, `SELECT count(*) FROM cases`); n != 1 {
 		t.Errorf("a double submit filed %d cases", n)
@@ -392,8 +399,13 @@ func TestComplainantFollowUpSignIn(t *testing.T) {
 	if p := c.post("/follow-up/messages", url.Values{"body": {"hello there"}}); p.Status != 303 || p.Header.Get("Location") != "/follow-up" {
 		t.Errorf("action without a session: %d %v", p.Status, p.Header)
 	}
-	p := c.post("/follow-up", url.Values{"reference": {""}, "receipt": {""}})
-	if p.Status != 422 || !strings.Contains(p.Body, `href="#f-reference"`) || !strings.Contains(p.Body, `href="#f-receipt"`) {
+	// Nothing typed asks for the code; half an older pair asks for the other half.
+	p := c.post("/follow-up", url.Values{"code": {""}, "reference": {""}, "receipt": {""}})
+	if p.Status != 422 || !strings.Contains(p.Body, `href="#f-code"`) {
+		t.Errorf("empty: %d %s", p.Status, p.Body)
+	}
+	p = c.post("/follow-up", url.Values{"reference": {""}, "receipt": {"x"}})
+	if p.Status != 422 || !strings.Contains(p.Body, `href="#f-reference"`) || !strings.Contains(p.Body, "<details id=\"older-pair\" open>") {
 		t.Errorf("empty: %d %s", p.Status, p.Body)
 	}
 	for _, pair := range [][2]string{{f.Reference, "AAAAAAAAAAAAAAAAAAAAAAAA"}, {"RD-000-000-001", f.Receipt}, {"nonsense", "x"}} {
@@ -409,7 +421,8 @@ func TestComplainantFollowUpSignIn(t *testing.T) {
 	}
 	p = c.get("/follow-up")
 	for _, want := range []string{f.Reference, "We have received your complaint.", "Your complaint is open.",
-		"We will confirm that we have your complaint", "EU Whistleblowing Directive 2019/1937 art. 9(1)(b), 7 days from when we receive your complaint",
+		"We will confirm that we have your complaint", "Why this date?",
+		"<bdi>EU Whistleblowing Directive 2019/1937 art. 9(1)(b)</bdi>, 7 days from when we receive your complaint",
 		"You sent your complaint", `action="/follow-up/messages"`} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("case page lacks %q", want)
@@ -615,4 +628,22 @@ func TestComplainantFollowUpActions(t *testing.T) {
 	if p := c.get("/follow-up"); !strings.Contains(p.Body, "Your appeal is being looked at by a different person.") {
 		t.Error("the case page does not show the open appeal")
 	}
+}
+
+// shownCode finds the one code on the receipt page: [1] canonical
+// (XXXXX-XXXXX-XXXXX-XXXXX), [2] as the page's markup writes it.
+func shownCode(body string) []string {
+	m := regexp.MustCompile(`id="cp-code" dir="ltr">(.*?)</p>`).FindStringSubmatch(body)
+	if m == nil {
+		return nil
+	}
+	groups := regexp.MustCompile(`<span class="cp-code-group">([0-9A-Z]{5})-?</span>`).FindAllStringSubmatch(m[1], -1)
+	if len(groups) != 4 {
+		return nil
+	}
+	var g []string
+	for _, x := range groups {
+		g = append(g, x[1])
+	}
+	return []string{m[0], strings.Join(g, "-"), m[1]}
 }

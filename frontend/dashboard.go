@@ -23,14 +23,16 @@ func (w *Web) dashboardRoutes() []route {
 
 // DashboardPage is the dashboard's data.
 type DashboardPage struct {
-	Systems  []registry.AISystem
-	Weeks    []int
-	D        *stats.Dashboard
-	Periods  []string // the periods' labels
-	Backlog  *Chart
-	Cases    *Chart
-	Overturn *Chart
-	SLA      *Chart
+	Systems []registry.AISystem
+	Weeks   []int
+	D       *stats.Dashboard
+	Periods []string // the periods' labels, in words
+	// AxisPeriods are the same, short, for the chart's axis.
+	AxisPeriods []string
+	Backlog     *Chart
+	Cases       *Chart
+	Overturn    *Chart
+	SLA         *Chart
 	// SystemName is the chosen system's name ("" for all).
 	SystemName string
 }
@@ -131,11 +133,9 @@ func (w *Web) dashboard(c *fiber.Ctx) error {
 		}
 	}
 	for _, t := range d.Periods {
-		if d.Query.Bucket == stats.BucketMonth {
-			data.Periods = append(data.Periods, t.Format("2006-01"))
-		} else {
-			data.Periods = append(data.Periods, t.Format("2006-01-02"))
-		}
+		month := d.Query.Bucket == stats.BucketMonth
+		data.Periods = append(data.Periods, r.clock.periodText(t, month, false))
+		data.AxisPeriods = append(data.AxisPeriods, r.clock.periodText(t, month, true))
 	}
 	w.dashboardCharts(r, data)
 	return w.render(c, fiber.StatusOK, "dashboard/index", "dash.title", p)
@@ -173,7 +173,7 @@ func (w *Web) dashboardCharts(r *request, data *DashboardPage) {
 	if d.Query.Bucket == stats.BucketMonth {
 		axis = r.T("dash.axis.month")
 	}
-	data.Cases = columnsChart("chart-cases", r.T("dash.cases.title"), r.T("dash.cases.desc"), axis, data.Periods, rows)
+	data.Cases = columnsChart("chart-cases", r.T("dash.cases.title"), r.T("dash.cases.desc"), axis, data.AxisPeriods, rows)
 
 	// (c) Overturn rate per AI system, then all together.
 	groups = nil

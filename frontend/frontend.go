@@ -18,6 +18,7 @@ import (
 
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/notify"
@@ -56,6 +57,14 @@ type Deps struct {
 	CSRFKey             []byte
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
+	// TimeZone is the organisation's, in which the pages show times
+	// (REDRESS_TIME_ZONE); nil is UTC.
+	TimeZone *time.Location
+	// Content gives the register's and the bodies' words in the reader's language.
+	Content *content.Service
+	// PublicURL is the site's address as people reach it, printed on the
+	// code's PDF (empty: the request's own).
+	PublicURL string
 }
 
 // Web holds the page handlers.

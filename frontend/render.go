@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -75,11 +74,16 @@ func (p *Page) Checked(field, value string) bool {
 // Opt translates an enumerated value: the message "<prefix>.<value>".
 func (p *Page) Opt(prefix, value string) string { return p.optionLabel(prefix, value) }
 
-// Date shows a time as a date in the page's language.
-func (p *Page) Date(t any) string { return formatTime(p.lang, t, false) }
+// Date shows a time as a date in the page's language ("5 March 2027"),
+// in a <time> element; see dates.go.
+func (p *Page) Date(t any) template.HTML { return p.clock.Date(t) }
 
-// DateTime shows a time with hours and minutes (UTC).
-func (p *Page) DateTime(t any) string { return formatTime(p.lang, t, true) }
+// DateTime shows a time with hours, minutes and the zone, in the
+// organisation's time zone, in a <time> element.
+func (p *Page) DateTime(t any) template.HTML { return p.clock.DateTime(t) }
+
+// ZoneNote says which time zone the page's times are in.
+func (p *Page) ZoneNote() string { return p.clock.ZoneNote() }
 
 // Role is the signed-in user's role, or "".
 func (p *Page) Role() string {
@@ -109,30 +113,6 @@ func (p *Page) Languages() []Language {
 	return out
 }
 
-func formatTime(lang string, v any, withTime bool) string {
-	var t time.Time
-	switch x := v.(type) {
-	case time.Time:
-		t = x
-	case *time.Time:
-		if x == nil {
-			return ""
-		}
-		t = *x
-	default:
-		return ""
-	}
-	if t.IsZero() {
-		return ""
-	}
-	t = t.UTC()
-	// ISO dates read the same in every language, and in both directions.
-	if withTime {
-		return t.Format("2006-01-02 15:04 UTC")
-	}
-	return t.Format("2006-01-02")
-}
-
 // templateFuncs are the functions every template may call.
 func templateFuncs(a *assets) template.FuncMap {
 	return template.FuncMap{
@@ -142,6 +122,10 @@ func templateFuncs(a *assets) template.FuncMap {
 		"list": func(v ...any) []any { return v },
 		"join": strings.Join,
 		"add":  func(a, b int) int { return a + b },
+		// bdi isolates text a person typed for direction.
+		"bdi": Typed,
+		// langs names languages by their own names: "en" or ["en","fr"] → "English, français".
+		"langs": langNames,
 	}
 }
 

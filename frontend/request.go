@@ -36,6 +36,7 @@ const (
 // request is what every page knows of its request.
 type request struct {
 	*translator
+	clock  *clock     // dates in the language and the organisation's zone
 	User   *auth.User // a signed-in staff or body user
 	CaseID *uuid.UUID // the case of a signed-in complainant
 	CSRF   string     // the token forms carry
@@ -56,6 +57,7 @@ func (w *Web) begin(c *fiber.Ctx) error {
 	r.translator = w.i18n.translator(lang, func(id string) {
 		w.Log.ErrorContext(c.UserContext(), "frontend: missing message", "id", id, "lang", lang)
 	})
+	r.clock = newClock(r.translator, w.TimeZone)
 	if raw := c.Cookies(cookieStaff); raw != "" {
 		if id, _, err := w.Tokens.Verify(raw, auth.AudienceStaff); err == nil {
 			if u, err := w.Users.Get(c.UserContext(), id); err == nil {

@@ -1055,10 +1055,10 @@ func (p *Page) CwFactor(f string) string {
 }
 
 // CwAction is an entry of the case record in words ("cw.action.<action>"),
-// or its code when no catalogue names it.
+// or "a step was recorded" when no catalogue names it: never a code.
 func (p *Page) CwAction(action string) string {
 	if id := "cw.action." + action; p.Has(id) {
 		return p.T(id)
 	}
-	return action
+	return p.T("cw.action.other")
 }

@@ -110,7 +110,7 @@ func TestDashboardLinksToTheCases(t *testing.T) {
 	sam := signedIn(t, s, "supervisor@example.org")
 	general := queueID(t, s, "general")
 	href := "/queue?queue_id=" + general + "&amp;status=open#cases"
-	expect(t, "dashboard", sam.get("/dashboard"), 200, `<a href="`+href+`">General review</a>`)
+	expect(t, "dashboard", sam.get("/dashboard"), 200, `<a href="`+href+`"><bdi>General review</bdi></a>`)
 	expect(t, "the cases behind the bar", sam.get("/queue?queue_id="+general+"&status=open"), 200, f.Reference)
 	if err := s.Core.DB.Exec(`UPDATE cases SET status = 'withdrawn' WHERE id = ?`, f.ID).Error; err != nil {
 		t.Fatal(err)

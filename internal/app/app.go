@@ -21,6 +21,7 @@ import (
 	"github.com/redresshq/redress/frontend"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/notify"
@@ -54,6 +55,8 @@ type Core struct {
 	Stats     *stats.Service
 	// Escalation: independent bodies, referrals and the bodies' portal.
 	Escalation *escalation.Service
+	// Content: the register's and the bodies' words in other languages.
+	Content *content.Service
 }
 
 // NewCore opens the database and builds the services.
@@ -84,6 +87,7 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Clocks:    clk,
 		Systemic:  systemic.New(gdb),
 		Stats:     stats.New(gdb),
+		Content:   content.New(gdb),
 	}
 	c.UseNotifier(notify.New(c.NotifyOptions()))
 	return c
@@ -134,6 +138,8 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
+		TimeZone: c.Config.TimeZone, Content: c.Content,
+		PublicURL: c.Config.PublicURL,
 	})
 }
 
@@ -163,7 +169,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	return api.New(api.Deps{
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
-		Escalation: c.Escalation, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
+		Escalation: c.Escalation, Content: c.Content, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		BodyLimit: c.Config.BodyLimit, Checks: checks, Views: web.Views(), Mount: web.Mount, Uploads: uploads, SignInThrottle: signIns,
 	}), nil
 }

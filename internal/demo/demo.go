@@ -127,6 +127,9 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 		}
 		bodyIDs[in.Slug] = b.ID
 	}
+	if err := seedTranslations(ctx, gdb); err != nil {
+		return err
+	}
 	names := map[string]string{"admin": "Ada Admin", "supervisor": "Sam Supervisor", "reviewer": "Rita Reviewer",
 		"reviewer2": "Rui Reviewer", "regulator": "Regina Regulator",
 		"surveillance": "Sid Surveillance"}

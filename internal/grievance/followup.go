@@ -23,6 +23,10 @@ import (
 var ErrWrongPair = fault.New(fault.Unauthorized, "invalid_reference_or_receipt",
 	"The reference and receipt do not match a complaint. Check both and try again.")
 
+// ErrWrongCode is the one answer to every code that opens no case.
+var ErrWrongCode = fault.New(fault.Unauthorized, "invalid_code",
+	"The code does not match a complaint. Check it and try again.")
+
 // OpenSession checks a reference and receipt and returns the case they open.
 // Every failure — malformed, unknown reference, wrong receipt — costs one
 // indexed lookup and one constant-time comparison and returns ErrWrongPair.
@@ -50,6 +54,26 @@ func (s *Service) OpenSession(ctx context.Context, reference, receipt string) (u
 	match := subtle.ConstantTimeCompare(stored, given) == 1
 	if !match || refErr != nil || recErr != nil || row.ID == uuid.Nil {
 		return uuid.Nil, ErrWrongPair
+	}
+	return row.ID, nil
+}
+
+// OpenSessionByCode checks a complainant's one code and returns the case it
+// opens. The code's keyed hash is the lookup key, so a wrong code — malformed,
+// mistyped, from a case filed before codes, or made up — costs one indexed
+// lookup, as a right one does, and returns ErrWrongCode.
+func (s *Service) OpenSessionByCode(ctx context.Context, code string) (uuid.UUID, error) {
+	norm, err := auth.NormalizeCode(code)
+	if err != nil {
+		norm = code // never a canonical code: the lookup below runs and misses
+	}
+	var row struct{ ID uuid.UUID }
+	if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM cases WHERE code_hash = ?`,
+		auth.HashCode(s.receiptSecret, norm)).Scan(&row).Error; err != nil {
+		return uuid.Nil, fmt.Errorf("grievance: session lookup: %w", err)
+	}
+	if row.ID == uuid.Nil {
+		return uuid.Nil, ErrWrongCode
 	}
 	return row.ID, nil
 }

@@ -61,18 +61,21 @@ type Representative struct {
 	Mandate      string `json:"mandate"`
 }
 
-// Receipt is the answer to a filed case. The receipt is shown once: only its hash is kept.
+// Receipt is the answer to a filed case. The code and the receipt are shown
+// once: only their hashes are kept. The code alone opens the case; the
+// reference and receipt pair does too, as it did before codes existed.
 type Receipt struct {
 	CaseID        uuid.UUID `json:"-"`
 	Reference     string    `json:"reference"`
 	Receipt       string    `json:"receipt"`
+	Code          string    `json:"code"`
 	Status        string    `json:"status"`
 	AcknowledgeBy time.Time `json:"acknowledge_by"`
 	Notice        string    `json:"notice"`
 	Replayed      bool      `json:"-"`
 }
 
-const receiptNotice = "Keep your reference and receipt somewhere safe. You need both to follow your complaint, and the receipt cannot be recovered if lost."
+const receiptNotice = "Keep your code somewhere safe and secret: it is all you need to follow your complaint, and it cannot be recovered if lost."
 
 // Limits on free text, in characters.
 const (
@@ -314,10 +317,19 @@ func (s *Service) Submit(ctx context.Context, in *IntakeRequest, idempotencyKey 
 	if err != nil {
 		return nil, err
 	}
+	return s.file(ctx, n, now, idempotencyKey, &n.IntakeRequest, nil)
+}
+
+// file stores a validated case in one transaction: under an idempotency
+// key (claimed for keyed, what the key stands for; a replay answers the
+// first receipt), the case, then whatever with adds to it (the files
+// attached while filing), then the key bound to the case.
+func (s *Service) file(ctx context.Context, n *normalized, now time.Time, idempotencyKey string, keyed any,
+	with func(ctx context.Context, rec *Receipt) error) (*Receipt, error) {
 	var out *Receipt
-	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		if idempotencyKey != "" {
-			replay, err := s.claimIdempotencyKey(ctx, idempotencyKey, &n.IntakeRequest)
+			replay, err := s.claimIdempotencyKey(ctx, idempotencyKey, keyed)
 			if err != nil || replay != nil {
 				out = replay
 				return err
@@ -326,6 +338,11 @@ func (s *Service) Submit(ctx context.Context, in *IntakeRequest, idempotencyKey 
 		rec, err := s.insertCase(ctx, n, now, idempotencyKey)
 		if err != nil {
 			return err
+		}
+		if with != nil {
+			if err := with(ctx, rec); err != nil {
+				return err
+			}
 		}
 		if idempotencyKey != "" {
 			if err := s.bindIdempotencyKey(ctx, idempotencyKey, rec); err != nil {
@@ -397,18 +414,22 @@ func (s *Service) claimIdempotencyKey(ctx context.Context, key string, req any) 
 		return nil, fmt.Errorf("grievance: replay: %w", err)
 	}
 	return &Receipt{CaseID: *prior.CaseID, Reference: c.Reference, Receipt: auth.DeriveReceipt(s.receiptSecret, key, *prior.CaseID),
-		Status: c.Status, AcknowledgeBy: c.DueAt.UTC(), Notice: receiptNotice, Replayed: true}, nil
+		Code: auth.DeriveCode(s.receiptSecret, key, *prior.CaseID), Status: c.Status, AcknowledgeBy: c.DueAt.UTC(), Notice: receiptNotice, Replayed: true}, nil
 }
 
 func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, idempotencyKey string) (*Receipt, error) {
 	id := uuid.New()
 	sid := id.String()
-	receipt := ""
+	receipt, code := "", ""
 	if idempotencyKey != "" {
 		receipt = auth.DeriveReceipt(s.receiptSecret, idempotencyKey, id)
+		code = auth.DeriveCode(s.receiptSecret, idempotencyKey, id)
 	} else {
 		var err error
 		if receipt, err = auth.NewReceipt(); err != nil {
+			return nil, err
+		}
+		if code, err = auth.NewCode(); err != nil {
 			return nil, err
 		}
 	}
@@ -444,13 +465,13 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 			return nil, err
 		}
 		res := conn.Exec(`
-			INSERT INTO cases (id, reference, receipt_hash, kind, ai_system_id, ai_system_other, decision_reference,
+			INSERT INTO cases (id, reference, receipt_hash, code_hash, kind, ai_system_id, ai_system_other, decision_reference,
 			                   decision_date, informed_of_ai, description_enc, desired_outcome_enc, language, anonymous,
 			                   contact_enc, preferred_channel, representative_enc, related_case_id,
 			                   preliminary_severity, submitted_at, status_changed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (reference) DO NOTHING`,
-			id, candidate, auth.HashReceipt(s.receiptSecret, receipt), r.Kind, n.aiSystemID, nullable(r.AISystemOther),
+			id, candidate, auth.HashReceipt(s.receiptSecret, receipt), auth.HashCode(s.receiptSecret, code), r.Kind, n.aiSystemID, nullable(r.AISystemOther),
 			nullable(r.DecisionReference), n.decisionDate, r.InformedOfAI, description, desired, r.Language,
 			*r.Anonymous, contact, channel, representative, n.relatedCaseID, nullable(r.PreliminarySeverity), now, now)
 		if res.Error != nil {
@@ -497,7 +518,7 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	}); err != nil {
 		return nil, err
 	}
-	return &Receipt{CaseID: id, Reference: reference, Receipt: receipt, Status: StatusSubmitted,
+	return &Receipt{CaseID: id, Reference: reference, Receipt: receipt, Code: code, Status: StatusSubmitted,
 		AcknowledgeBy: ackBy, Notice: receiptNotice}, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/redresshq/redress/internal/audit"
-	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -79,36 +78,14 @@ func (s *Service) SubmitWithEvidence(ctx context.Context, in *IntakeRequest, ide
 		sealed = append(sealed, se)
 		attached = append(attached, attachedFile{SHA256: se.SHA256, Filename: se.Filename, Description: se.Description})
 	}
-	var out *Receipt
-	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if idempotencyKey != "" {
-			replay, err := s.claimIdempotencyKey(ctx, idempotencyKey, intakeWithFiles{&n.IntakeRequest, attached})
-			if err != nil || replay != nil {
-				out = replay
-				return err
-			}
-		}
-		rec, err := s.insertCase(ctx, n, now, idempotencyKey)
-		if err != nil {
-			return err
-		}
+	return s.file(ctx, n, now, idempotencyKey, intakeWithFiles{&n.IntakeRequest, attached}, func(ctx context.Context, rec *Receipt) error {
 		for _, se := range sealed {
 			if err := s.storeEvidence(ctx, rec.CaseID, by, se); err != nil {
 				return err
 			}
 		}
-		if idempotencyKey != "" {
-			if err := s.bindIdempotencyKey(ctx, idempotencyKey, rec); err != nil {
-				return err
-			}
-		}
-		out = rec
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // intakeWithFiles is what an idempotency key of a filing with files stands for.

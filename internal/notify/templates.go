@@ -40,7 +40,7 @@ type View struct {
 	Rule        string
 	Percent     int    // how much of a clock's time is used, for warnings (0 when not known)
 	CaseURL     string // the staff page of the case
-	FollowUpURL string // where a complainant signs in with reference and receipt
+	FollowUpURL string // where a complainant signs in with their code (or an older reference and receipt)
 	// A systemic alert: the AI system, how many cases opened within how many
 	// hours, and the threshold (Reference and CaseURL are those of the case
 	// that reached the threshold).

@@ -11,6 +11,10 @@ import (
 var Priorities = []string{"P0", "P1", "P2", "P3"}
 
 // Clocks are the clock names a policy may set, in the order people read them.
+// PolicySource is the Source of a rule set by the organisation's own SLA
+// policy rather than by a law.
+const PolicySource = "SLA policy"
+
 var Clocks = []string{Acknowledge, FirstResponse, Decision, Feedback, GDPRReply, Remedy, IncidentReport,
 	ProviderNotice, SuspensionDecision, Appeal}
 
@@ -77,7 +81,7 @@ func (w AppealWindow) Closes(from time.Time, cal *Calendar) time.Time {
 
 // DefaultAppealWindow: 30 days from the decision.
 var DefaultAppealWindow = AppealWindow{
-	Rule:   Rule{Code: "policy_appeal_window", Source: "SLA policy", Period: "30 days from the decision"},
+	Rule:   Rule{Code: "policy_appeal_window", Source: PolicySource, Period: "30 days from the decision"},
 	Budget: Budget{CalendarDays, 30},
 }
 
@@ -231,7 +235,7 @@ func Raise(p string) string {
 // statutory limits are not.
 func DefaultPolicy() Policy {
 	tier := func(ack, first, decision, remedy, appeal Budget) []TimeLimit {
-		r := func(code, period string) Rule { return Rule{Code: code, Source: "SLA policy", Period: period} }
+		r := func(code, period string) Rule { return Rule{Code: code, Source: PolicySource, Period: period} }
 		return []TimeLimit{
 			{Rule: r("policy_acknowledge", describe(ack)), Clock: Acknowledge, Budget: ack, From: FromSubmitted, Pausable: true},
 			{Rule: r("policy_first_response", describe(first)), Clock: FirstResponse, Budget: first, From: FromSubmitted, Pausable: true},

@@ -476,7 +476,7 @@ func TestAlertCaseIDsAreBounded(t *testing.T) {
 	// through intake would take minutes).
 	if err := s.Core.DB.Exec(`INSERT INTO cases SELECT (jsonb_populate_record(c, jsonb_build_object('id', gen_random_uuid(),
 		    'reference', 'RD-999-' || substr(lpad(g::text, 6, '0'), 1, 3) || '-' || substr(lpad(g::text, 6, '0'), 4, 3),
-		    'submitted_at', c.submitted_at - g * interval '1 millisecond'))).*
+		    'submitted_at', c.submitted_at - g * interval '1 millisecond', 'code_hash', null))).*
 		  FROM cases c, generate_series(1, ?) g WHERE c.id = ?`, systemic.MaxCases+1, first).Error; err != nil {
 		t.Fatal(err)
 	}

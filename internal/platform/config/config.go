@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // REDRESS_TIME_ZONE whatever the host has
 )
 
 // Config is the whole configuration of one redress process.
@@ -45,6 +46,9 @@ type Config struct {
 	SMTPURL   string
 	SMTPFrom  string // REDRESS_SMTP_FROM, the From header of every email
 	PublicURL string // REDRESS_PUBLIC_URL, the base of links in emails, without a trailing slash
+	// TimeZone is the organisation's (REDRESS_TIME_ZONE, an IANA name such
+	// as Europe/Paris; default UTC): the pages show every time in it.
+	TimeZone *time.Location
 	// PasswordHash is the argon2id cost of new password hashes
 	// (REDRESS_PASSWORD_HASH, "m=65536,t=3,p=2": KiB, passes, lanes).
 	// Production keeps the default; tests lower it.
@@ -91,6 +95,7 @@ func LoadFrom(env Env, need Need) (*Config, error) {
 		SMTPURL:             r.secret("REDRESS_SMTP_URL"),
 		SMTPFrom:            r.str("REDRESS_SMTP_FROM", "Redress <no-reply@localhost>"),
 		PublicURL:           strings.TrimRight(r.str("REDRESS_PUBLIC_URL", "http://127.0.0.1:8080"), "/"),
+		TimeZone:            r.zone("REDRESS_TIME_ZONE"),
 	}
 	c.PasswordHash = r.passwordHash("REDRESS_PASSWORD_HASH", PasswordHash{MemoryKiB: 64 * 1024, Time: 3, Threads: 2})
 	r.addr("REDRESS_ADDR", c.Addr)
@@ -237,6 +242,21 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// zone reads an IANA time zone name; unset is UTC.
+func (r *reader) zone(name string) *time.Location {
+	v := r.str(name, "UTC")
+	if v == "Local" {
+		r.fail(name, "must be an IANA zone name such as Europe/Paris, not Local")
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(v)
+	if err != nil {
+		r.fail(name, fmt.Sprintf("is not a known time zone (an IANA name such as Europe/Paris): %q", v))
+		return time.UTC
+	}
+	return loc
 }
 
 func (r *reader) oneOf(name, def string, allowed ...string) string {

@@ -421,6 +421,8 @@ func TestMailSettings(t *testing.T) {
 		{"REDRESS_PUBLIC_URL", "ftp://redress.example.org"},
 		{"REDRESS_PUBLIC_URL", "https://redress.example.org/?x=1"},
 		{"REDRESS_PUBLIC_URL", "https://u:p@redress.example.org"},
+		{"REDRESS_TIME_ZONE", "Mars/Olympus_Mons"},
+		{"REDRESS_TIME_ZONE", "Local"},
 	} {
 		c, err := LoadFrom(mapEnv(map[string]string{tc.name: tc.value}), Need{})
 		errs := errList(t, err)
@@ -431,5 +433,16 @@ func TestMailSettings(t *testing.T) {
 		if strings.Contains(err.Error(), password) {
 			t.Errorf("%s: error %q shows the password", tc.name, err)
 		}
+	}
+}
+
+func TestTimeZone(t *testing.T) {
+	c, err := LoadFrom(mapEnv(map[string]string{}), Need{})
+	if err != nil || c.TimeZone != time.UTC {
+		t.Errorf("default time zone: %v %v", c, err)
+	}
+	c, err = LoadFrom(mapEnv(map[string]string{"REDRESS_TIME_ZONE": "Europe/Paris"}), Need{})
+	if err != nil || c.TimeZone.String() != "Europe/Paris" {
+		t.Errorf("Europe/Paris: %v %v", c, err)
 	}
 }

@@ -264,6 +264,7 @@ type Filed struct {
 	ID        string
 	Reference string
 	Receipt   string
+	Code      string // the one code that opens the case alone
 }
 
 // File files body and fails the test unless it gets 201.
@@ -274,7 +275,8 @@ func (s *Stack) File(body map[string]any) Filed {
 		s.T.Fatalf("file case: %d %s", r.Status, r.Body)
 	}
 	m := r.JSON(s.T)
-	f := Filed{Reference: m["reference"].(string), Receipt: m["receipt"].(string)}
+	code, _ := m["code"].(string)
+	f := Filed{Reference: m["reference"].(string), Receipt: m["receipt"].(string), Code: code}
 	// The staff-side id, found by reference.
 	var id string
 	if err := s.Core.DB.Raw(`SELECT id::text FROM cases WHERE reference = ?`, f.Reference).Scan(&id).Error; err != nil {
