@@ -101,12 +101,7 @@ func TestBrowserComplaintToReferral(t *testing.T) {
 	browser.Fill(t, rev, `#f-move-reason`, "Reading the rota data.")
 	browser.Click(t, rev, `form[action$="/transition"] button`)
 	browser.Navigate(t, rev, base+"/cases/"+caseID+"/decision")
-	browser.Check(t, rev, `input[name=outcome][value=decision_overturned]`)
-	browser.Fill(t, rev, `#f-decision-rationale`, "The rota data show the cut followed the sick-leave flag, not demand.")
-	browser.Select(t, rev, `#f-decision-involvement-deployer`, "caused")
-	browser.Select(t, rev, `#f-decision-involvement-provider`, "contributed")
-	browser.Check(t, rev, `#f-decision-attestation-had-authority`)
-	browser.Check(t, rev, `#f-decision-attestation-not-a-model-rerun`)
+	fillDecision(t, rev, "decision_overturned", "The rota data show the cut followed the sick-leave flag, not demand.", "contributed")
 	browser.Click(t, rev, `#decide`)
 	if st := caseStatus(t, s, caseID); st == "pending_approval" {
 		sup := b.Tab(t)

@@ -297,12 +297,7 @@ func TestBrowserJourneys(t *testing.T) {
 			if overturned != "decision_overturned" {
 				t.Fatalf("the option reading %q records %s", cw("cw.outcome.decision_overturned"), overturned)
 			}
-			browser.Check(t, rev, `input[name=outcome][value=decision_overturned]`)
-			browser.Fill(t, rev, `#f-decision-rationale`, v.rationale)
-			browser.Select(t, rev, `#f-decision-involvement-deployer`, "caused")
-			browser.Select(t, rev, `#f-decision-involvement-provider`, "contributed")
-			browser.Check(t, rev, `#f-decision-attestation-had-authority`)
-			browser.Check(t, rev, `#f-decision-attestation-not-a-model-rerun`)
+			fillDecision(t, rev, overturned, v.rationale, "contributed")
 			browser.Click(t, rev, `#decide`)
 			journeyFlash(t, rev, "the reviewer", cw("cw.flash.decision_pending"))
 			journeyReads(t, rev, "the reviewer", "#decision article h3", cw("cw.outcome.decision_overturned"))

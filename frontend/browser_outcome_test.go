@@ -67,12 +67,7 @@ func TestBrowserOutcomeReadsTheSameToEveryone(t *testing.T) {
 		// The reviewer decides in the workspace, choosing by what the label says.
 		browser.Navigate(t, rev, base+"/cases/"+f.ID+"/decision")
 		value := radioByLabel(t, rev, "outcome", tc.choose)
-		browser.Check(t, rev, `input[name=outcome][value="`+value+`"]`)
-		browser.Fill(t, rev, `#f-decision-rationale`, tc.rationale)
-		browser.Select(t, rev, `#f-decision-involvement-deployer`, "caused")
-		browser.Select(t, rev, `#f-decision-involvement-provider`, "none")
-		browser.Check(t, rev, `#f-decision-attestation-had-authority`)
-		browser.Check(t, rev, `#f-decision-attestation-not-a-model-rerun`)
+		fillDecision(t, rev, value, tc.rationale, "none")
 		browser.Click(t, rev, `#decide`)
 		if st := caseStatus(t, s, f.ID); st != "decided" {
 			t.Fatalf("%s: after deciding the case is %s", tc.name, st)

@@ -119,3 +119,17 @@ func openInBrowser(t *testing.T, tab context.Context, base, code string) {
 		t.Fatalf("the case did not open: %s", browser.Text(t, tab, "main"))
 	}
 }
+
+// fillDecision fills the workspace's decision form as a reviewer does: the
+// outcome (the option with that value), the reasons, the deployer's
+// involvement (caused), the provider's, and both attestations. The caller
+// presses "Decide".
+func fillDecision(t *testing.T, tab context.Context, outcome, rationale, provider string) {
+	t.Helper()
+	browser.Check(t, tab, `input[name=outcome][value="`+outcome+`"]`)
+	browser.Fill(t, tab, `#f-decision-rationale`, rationale)
+	browser.Select(t, tab, `#f-decision-involvement-deployer`, "caused")
+	browser.Select(t, tab, `#f-decision-involvement-provider`, provider)
+	browser.Check(t, tab, `#f-decision-attestation-had-authority`)
+	browser.Check(t, tab, `#f-decision-attestation-not-a-model-rerun`)
+}

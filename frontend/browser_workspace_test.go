@@ -126,12 +126,7 @@ func TestBrowserWorkspaceAcrossSections(t *testing.T) {
 			act(`form[action$="/ai-decision"] button[type=submit]`, "/ai-decision", "cw.flash.ai_decision")
 
 			open("/decision")
-			browser.Check(t, rev, "#f-decision-outcome-1")
-			browser.Fill(t, rev, "#f-decision-rationale", "The rota data show the cut followed the sick-leave flag, not demand.")
-			browser.Select(t, rev, "#f-decision-involvement-deployer", "caused")
-			browser.Select(t, rev, "#f-decision-involvement-provider", "contributed")
-			browser.Check(t, rev, "#f-decision-attestation-had-authority")
-			browser.Check(t, rev, "#f-decision-attestation-not-a-model-rerun")
+			fillDecision(t, rev, "decision_overturned", "The rota data show the cut followed the sick-leave flag, not demand.", "contributed")
 			act("#decide", "/decision", "cw.flash.decided")
 
 			open("/remedies")

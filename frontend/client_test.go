@@ -52,17 +52,33 @@ func (c *client) do(method, path string, form url.Values) page {
 // and the file when filename is set; the action has no query.
 func (c *client) upload(path string, fields map[string]string, filename string, content []byte) page {
 	c.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
+	var parts [][2]string
 	if _, ok := fields["_csrf"]; !ok {
-		_ = mw.WriteField("_csrf", c.csrf())
+		parts = append(parts, [2]string{"_csrf", c.csrf()})
 	}
 	for k, v := range fields {
-		_ = mw.WriteField(k, v)
+		parts = append(parts, [2]string{k, v})
 	}
 	if filename != "" {
-		fw, _ := mw.CreateFormFile("file", filename)
-		_, _ = fw.Write(content)
+		parts = append(parts, [2]string{"file;" + filename, string(content)})
+	}
+	return c.multipart(path, parts...)
+}
+
+// multipart posts parts, in order, as multipart/form-data to path (which
+// may carry a query), with c's cookies: a form as a browser or a forger
+// would send it.
+func (c *client) multipart(path string, parts ...[2]string) page {
+	c.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, p := range parts {
+		if name, filename, ok := strings.Cut(p[0], ";"); ok {
+			fw, _ := mw.CreateFormFile(name, filename)
+			_, _ = fw.Write([]byte(p[1]))
+		} else {
+			_ = mw.WriteField(p[0], p[1])
+		}
 	}
 	_ = mw.Close()
 	req, err := http.NewRequest(http.MethodPost, c.base+path, &buf)

@@ -1,10 +1,8 @@
 package frontend_test
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,30 +11,6 @@ import (
 
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
-
-// rawUpload posts parts, in order, as multipart/form-data to path (which
-// may carry a query), with c's cookies: a form as a browser or a forger
-// would send it.
-func rawUpload(c *client, path string, parts ...[2]string) page {
-	c.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for _, p := range parts {
-		if name, filename, ok := strings.Cut(p[0], ";"); ok {
-			fw, _ := mw.CreateFormFile(name, filename)
-			_, _ = fw.Write([]byte(p[1]))
-		} else {
-			_ = mw.WriteField(p[0], p[1])
-		}
-	}
-	_ = mw.Close()
-	req, err := http.NewRequest(http.MethodPost, c.base+path, &buf)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return c.send(req)
-}
 
 // The evidence forms carry their CSRF token as every form does, in the
 // body: the pages check the _csrf part and the upload is read with it. A
@@ -70,9 +44,9 @@ func TestEvidenceFormsCheckTheCSRFPartOfTheBody(t *testing.T) {
 		file := [2]string{"file;rota.txt", "Week 45: 0 shifts."}
 		with := func(parts ...[2]string) [][2]string { return append(append(parts, form.more...), file) }
 		for name, p := range map[string]page{
-			"no token":      rawUpload(form.c, form.path, with()...),
-			"a wrong token": rawUpload(form.c, form.path, with([2]string{"_csrf", "x" + token})...),
-			"the token in the query only (the old forms)": rawUpload(form.c, form.path+"?_csrf="+url.QueryEscape(token), with()...),
+			"no token":      form.c.multipart(form.path, with()...),
+			"a wrong token": form.c.multipart(form.path, with([2]string{"_csrf", "x" + token})...),
+			"the token in the query only (the old forms)": form.c.multipart(form.path+"?_csrf="+url.QueryEscape(token), with()...),
 		} {
 			expect(t, form.who+", "+name, p, http.StatusForbidden, "This form has expired or did not come from this site.")
 		}
@@ -80,7 +54,7 @@ func TestEvidenceFormsCheckTheCSRFPartOfTheBody(t *testing.T) {
 			t.Fatalf("%s: refused uploads wrote %d files", form.who, n-before)
 		}
 		// As the browser sends it: _csrf first.
-		if p := rawUpload(form.c, form.path, with([2]string{"_csrf", token}, [2]string{"description", "Sent as Chromium sends it"})...); p.Status != http.StatusSeeOther {
+		if p := form.c.multipart(form.path, with([2]string{"_csrf", token}, [2]string{"description", "Sent as Chromium sends it"})...); p.Status != http.StatusSeeOther {
 			t.Fatalf("%s: the browser's upload: %d %s", form.who, p.Status, p.Body)
 		}
 	}
