@@ -551,3 +551,23 @@ func TestBodyWebhookSurvivesDowntime(t *testing.T) {
 		t.Errorf("%d organisation events went to a body's webhook", other)
 	}
 }
+
+// Someone who complained anonymously has no identity to share: the API
+// refuses identity_shared for their case, as the page does (one rule, in
+// the domain), and writes nothing.
+func TestAnonymousComplainantCannotShareAnIdentity(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	f := s.File(teststack.ValidCase())
+	me := s.ComplainantToken(f)
+	r := s.Do(req{Method: "POST", Path: "/api/v1/complainant/case/escalations", Token: me, Body: map[string]any{
+		"body_id": bodyID(t, s, "demo-dpa"), "consent_scope": "identity_shared"}})
+	if r.Status != 422 || !strings.Contains(string(r.Body), `"field":"consent_scope"`) ||
+		!strings.Contains(string(r.Body), `"code":"anonymous_case"`) {
+		t.Fatalf("identity_shared on an anonymous case: %d %s", r.Status, r.Body)
+	}
+	var n int64
+	if err := s.Core.DB.Raw(`SELECT count(*) FROM referrals WHERE case_id = ?`, f.ID).Scan(&n).Error; err != nil || n != 0 {
+		t.Fatalf("referrals written: %d %v", n, err)
+	}
+}

@@ -273,18 +273,6 @@ func (w *Web) followUpAppeal(c *fiber.Ctx) error {
 func (w *Web) followUpEscalation(c *fiber.Ctx) error {
 	req := escalation.ReferralRequest{BodyID: strings.Clone(c.FormValue("body_id")),
 		ConsentScope: strings.Clone(c.FormValue("consent_scope")), Reason: strings.Clone(c.FormValue("reason"))}
-	if req.ConsentScope == escalation.IdentityShared {
-		// The page does not offer it to an anonymous complainant: there is no identity to share.
-		v, err := w.Grievance.ForComplainant(c.UserContext(), *w.req(c).CaseID)
-		if err != nil {
-			return err
-		}
-		if v.Anonymous {
-			var f fault.Fields
-			f.Add("consent_scope", "anonymous_case", "you made your complaint anonymously: there is no identity to share")
-			return w.actionError(c, f.Err(), "escalation")
-		}
-	}
 	if _, err := w.Escalation.Refer(c.UserContext(), *w.req(c).CaseID,
 		escalation.Requester{Source: escalation.SourceComplainant}, req); err != nil {
 		return w.actionError(c, err, "escalation")

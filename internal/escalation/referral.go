@@ -144,12 +144,19 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 			return uuid.Nil, err
 		}
 	} else {
-		var n int64
-		if err := conn.Raw(`SELECT count(*) FROM (SELECT 1 FROM cases WHERE id = ? FOR UPDATE) c`, caseID).Scan(&n).Error; err != nil {
+		var anonymous []bool
+		if err := conn.Raw(`SELECT anonymous FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&anonymous).Error; err != nil {
 			return uuid.Nil, fmt.Errorf("escalation: lock case: %w", err)
 		}
-		if n == 0 {
+		if len(anonymous) == 0 {
 			return uuid.Nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+		}
+		// Someone who complained anonymously has no identity to share: the
+		// pages do not offer it, and no route may record it as consented.
+		if anonymous[0] && req.ConsentScope == IdentityShared {
+			var f fault.Fields
+			f.Add("consent_scope", "anonymous_case", "you made your complaint anonymously: there is no identity to share")
+			return uuid.Nil, f.Err()
 		}
 	}
 	body, err := s.Body(ctx, bodyID)
