@@ -17,6 +17,11 @@ import (
 // listBodies: GET /api/v1/bodies?type=&jurisdiction= — the public register
 // of independent bodies.
 func (a *API) listBodies(c *fiber.Ctx) error {
+	var f fault.Fields
+	lang := contentLanguage(c, &f)
+	if err := f.Err(); err != nil {
+		return err
+	}
 	all, err := a.Escalation.Bodies(c.UserContext(), false, strings.Clone(c.Query("type")), strings.Clone(c.Query("jurisdiction")))
 	if err != nil {
 		return err
@@ -25,7 +30,7 @@ func (a *API) listBodies(c *fiber.Ctx) error {
 	for i, b := range all {
 		items[i] = b.Public()
 	}
-	if err := a.Content.Bodies(c.UserContext(), contentLanguage(c), items); err != nil {
+	if err := a.Content.Bodies(c.UserContext(), lang, items); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=300")

@@ -27,6 +27,7 @@ func (a *API) listAISystems(c *fiber.Ctx) error {
 			f.Add("cursor", "invalid", "is not a cursor this API returned")
 		}
 	}
+	lang := contentLanguage(c, &f)
 	if err := f.Err(); err != nil {
 		return err
 	}
@@ -44,7 +45,6 @@ func (a *API) listAISystems(c *fiber.Ctx) error {
 	if items == nil {
 		items = []registry.AISystem{}
 	}
-	lang := contentLanguage(c)
 	if err := a.Content.Systems(c.UserContext(), lang, items); err != nil {
 		return err
 	}

@@ -54,8 +54,15 @@ func TestRegisterAndBodiesInTheReadersLanguage(t *testing.T) {
 	if got := list("/api/v1/bodies", "es-MX", "es")[body].Name; got != "Autoridad de protección de datos (demo)" {
 		t.Errorf("es body name: %q", got)
 	}
-	if got := list("/api/v1/bodies?lang=de", "", "en")[body].Name; got != "Data Protection Authority (demo)" {
+	if got := list("/api/v1/bodies", "de", "en")[body].Name; got != "Data Protection Authority (demo)" {
 		t.Errorf("a language the site does not speak: %q", got)
+	}
+	// ?lang= names one of the site's languages; anything else is a 422 on
+	// lang, never a silent fallback.
+	for _, path := range []string{"/api/v1/bodies?lang=de", "/api/v1/ai-systems?lang=%00", "/api/v1/ai-systems?lang=english"} {
+		if p := newClient(t, s.URL).get(path); p.Status != 422 || !strings.Contains(p.Body, `"field":"lang"`) {
+			t.Errorf("GET %s: %d %s", path, p.Status, p.Body)
+		}
 	}
 
 	// An admin gives the system's purpose in French, and no Spanish name.
