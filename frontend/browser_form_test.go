@@ -51,16 +51,6 @@ func catalogue(t *testing.T, lang string, files ...string) func(id string, args 
 	}
 }
 
-// fieldValue is the current value of a form field.
-func fieldValue(t *testing.T, tab context.Context, selector string) string {
-	t.Helper()
-	v, err := chromedp.Run(tab, chromedp.Evaluate[string](`document.querySelector(`+jsQuote(selector)+`).value`))
-	if err != nil {
-		t.Fatalf("read %s: %v", selector, err)
-	}
-	return v
-}
-
 // The complaint form as people use it: the shortest anonymous complaint on
 // a 320 px phone with JavaScript off, in English and in Arabic — at most
 // about 12 inputs, safety advice first, progress on every step, the

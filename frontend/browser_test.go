@@ -133,3 +133,20 @@ func fillDecision(t *testing.T, tab context.Context, outcome, rationale, provide
 	browser.Check(t, tab, `#f-decision-attestation-had-authority`)
 	browser.Check(t, tab, `#f-decision-attestation-not-a-model-rerun`)
 }
+
+// evaluate runs a JavaScript expression in the tab and returns its value.
+func evaluate[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+// fieldValue is the current value of a form field, or "(no such field)".
+func fieldValue(t *testing.T, tab context.Context, selector string) string {
+	t.Helper()
+	return evaluate[string](t, tab, `(() => { const el = document.querySelector(`+jsQuote(selector)+
+		`); return el ? el.value : "(no such field)"; })()`)
+}

@@ -103,7 +103,7 @@ func TestBrowserUploadsFromThePages(t *testing.T) {
 		if again := browser.Text(t, me, "#f-evidence-file-again"); !strings.Contains(again, "اختر الملف مرة أخرى") {
 			t.Errorf("the file field does not ask for the file again: %q", again)
 		}
-		if got := uploadsValue(t, me, "#f-evidence-description"); got != "رسالة الفصل" {
+		if got := fieldValue(t, me, "#f-evidence-description"); got != "رسالة الفصل" {
 			t.Errorf("the description after a refusal: %q", got)
 		}
 		audit(t, me, "follow-up, file refused, ar")
@@ -146,10 +146,10 @@ func TestBrowserUploadsFromThePages(t *testing.T) {
 		if again := browser.Text(t, rev, "#f-evidence-file-again"); !strings.Contains(again, "Choose the file again") {
 			t.Errorf("the file field does not ask for the file again: %q", again)
 		}
-		if got := uploadsValue(t, rev, "#f-evidence-description"); got != "The scheduler's export for weeks 44 and 45" {
+		if got := fieldValue(t, rev, "#f-evidence-description"); got != "The scheduler's export for weeks 44 and 45" {
 			t.Errorf("the description after a refusal: %q", got)
 		}
-		if got := uploadsValue(t, rev, "#f-evidence-source"); got != "deployer" {
+		if got := fieldValue(t, rev, "#f-evidence-source"); got != "deployer" {
 			t.Errorf("the source after a refusal: %q", got)
 		}
 		audit(t, rev, "workspace, file refused")
@@ -180,17 +180,6 @@ func uploadsAttr(t *testing.T, tab context.Context, selector, name string) strin
 		jsQuote(selector)+`); return el ? (el.getAttribute(`+jsQuote(name)+`) || "") : ""; })()`))
 	if err != nil || v == "" {
 		t.Fatalf("%s of %q: %q, %v", name, selector, v, err)
-	}
-	return v
-}
-
-// uploadsValue is the value of a form field.
-func uploadsValue(t *testing.T, tab context.Context, selector string) string {
-	t.Helper()
-	v, err := chromedp.Run(tab, chromedp.Evaluate[string](`(() => { const el = document.querySelector(`+
-		jsQuote(selector)+`); return el ? el.value : "(no such field)"; })()`))
-	if err != nil {
-		t.Fatalf("value of %q: %v", selector, err)
 	}
 	return v
 }

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/redresshq/redress/internal/testenv/browser"
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
@@ -191,15 +189,4 @@ func flashInView(t *testing.T, ctx context.Context, want string) {
 	if got != "in:"+want {
 		t.Errorf("the message after the action: got %q, want %q in the window", got, want)
 	}
-}
-
-// evaluate runs a JavaScript expression in the tab (with JavaScript off in
-// the page, the test's own evaluation still runs).
-func evaluate[T any](t *testing.T, ctx context.Context, expr string) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
-	if err != nil {
-		t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
 }
