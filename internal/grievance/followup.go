@@ -67,15 +67,15 @@ func (s *Service) OpenSessionByCode(ctx context.Context, code string) (uuid.UUID
 	if err != nil {
 		norm = code // never a canonical code: the lookup below runs and misses
 	}
-	var row struct{ ID uuid.UUID }
+	var ids []uuid.UUID
 	if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM cases WHERE code_hash = ?`,
-		auth.HashCode(s.receiptSecret, norm)).Scan(&row).Error; err != nil {
+		auth.HashCode(s.receiptSecret, norm)).Scan(&ids).Error; err != nil {
 		return uuid.Nil, fmt.Errorf("grievance: session lookup: %w", err)
 	}
-	if row.ID == uuid.Nil {
+	if len(ids) == 0 {
 		return uuid.Nil, ErrWrongCode
 	}
-	return row.ID, nil
+	return ids[0], nil
 }
 
 // DueDate is a clock as the complainant and the reviewer see it: when it is
