@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/redresshq/redress/api/middleware"
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
@@ -46,6 +47,7 @@ type Deps struct {
 	Stats               *stats.Service
 	Escalation          *escalation.Service // bodies, referrals, the bodies' portal
 	Content             *content.Service    // the register's and bodies' words in other languages
+	Access              *access.Service     // who may see a case (need to know), the access log
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
 	BodyLimit           int
@@ -118,6 +120,9 @@ func New(d Deps) *fiber.App {
 			chain = append(chain, middleware.Complainant(d.Tokens))
 		case staff:
 			chain = append(chain, middleware.Staff(d.Tokens, lookup, r.roles))
+			if caseScoped(r.path) {
+				chain = append(chain, middleware.CaseAccess(d.Access, r.method+" "+r.path, r.looks, "evidence_id"))
+			}
 		}
 		if r.throttle != nil {
 			chain = append(chain, r.throttle)

@@ -65,6 +65,7 @@ func (a *API) listCases(c *fiber.Ctx) error {
 func caseFilter(c *fiber.Ctx) (grievance.Filter, error) {
 	var f fault.Fields
 	filter := grievance.Filter{
+		Viewer:   middleware.Viewer(middleware.User(c)),
 		Kind:     strings.Clone(c.Query("kind")),
 		Priority: strings.Clone(c.Query("priority")),
 		Cursor:   strings.Clone(c.Query("cursor")),
@@ -119,6 +120,20 @@ func (a *API) getCase(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(d)
+}
+
+// caseIdentity: GET /api/v1/cases/{id}/identity — who complained, recorded
+// in the access log by the route's guard.
+func (a *API) caseIdentity(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	who, err := a.Grievance.IdentityOf(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(who)
 }
 
 // caseAudit: GET /api/v1/cases/{id}/audit — the case record and whether its chain verifies.

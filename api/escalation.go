@@ -123,7 +123,7 @@ func (a *API) escalateCase(c *fiber.Ctx) error {
 	}
 	u := middleware.User(c)
 	r, err := a.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, UserID: &u.ID,
-		Role: u.Role, Supervisor: anyCaseRole(u.Role)}, req)
+		Role: u.Role, Supervisor: middleware.Ground(c).MayWork()}, req)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,8 @@ func reviewerOf(u *auth.User) review.Reviewer {
 
 // listQueues: GET /api/v1/queues — every queue with open, unassigned, breaching and due-today counts.
 func (a *API) listQueues(c *fiber.Ctx) error {
-	qs, err := a.Review.Queues(c.UserContext(), time.Now().UTC())
+	v := middleware.Viewer(middleware.User(c))
+	qs, err := a.Review.Queues(c.UserContext(), time.Now().UTC(), &v)
 	if err != nil {
 		return err
 	}

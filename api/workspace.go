@@ -7,23 +7,19 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
-	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/download"
 )
 
 // The review workspace: the AI decision record, points of view and evidence.
 
-// staffWorker is the signed-in staff member and whether their role lets
-// them work on any case, not only those they hold (anyCaseRole).
+// staffWorker is the signed-in staff member and whether they may work on
+// the route's case though they do not hold it: a supervisor or admin of its
+// queue (access.Ground.MayWork). It fails closed: any other ground, one
+// added later included, works only on the cases it holds.
 func staffWorker(c *fiber.Ctx) (grievance.Author, bool) {
-	return staffAuthor(c), anyCaseRole(middleware.User(c).Role)
+	return staffAuthor(c), middleware.Ground(c).MayWork()
 }
-
-// anyCaseRole reports whether role may work on any case: supervisors and
-// admins only. It fails closed: any other role, one added later included,
-// works only on the cases it holds.
-func anyCaseRole(role string) bool { return role == auth.RoleSupervisor || role == auth.RoleAdmin }
 
 // getAIDecision: GET /api/v1/cases/{id}/ai-decision.
 func (a *API) getAIDecision(c *fiber.Ctx) error {

@@ -22,7 +22,7 @@ type AdmQueuePage struct {
 
 // admQueues: GET /admin/queues.
 func (w *Web) admQueues(c *fiber.Ctx) error {
-	qs, err := w.Review.Queues(c.UserContext(), time.Now())
+	qs, err := w.Review.Queues(c.UserContext(), time.Now(), nil)
 	if err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func (w *Web) admQueuePage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, e
 	if err != nil {
 		return nil, id, err
 	}
-	qs, err := w.Review.Queues(c.UserContext(), time.Now())
+	qs, err := w.Review.Queues(c.UserContext(), time.Now(), nil)
 	if err != nil {
 		return nil, id, err
 	}

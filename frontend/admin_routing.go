@@ -54,7 +54,7 @@ func (w *Web) ruleChoices(c *fiber.Ctx) (map[string][]AdmOpt, map[uuid.UUID]stri
 	for _, s := range systems {
 		ch["ai_system_ids"] = append(ch["ai_system_ids"], AdmOpt{Value: s.ID.String(), Label: s.Name})
 	}
-	qs, err := w.Review.Queues(c.UserContext(), time.Now())
+	qs, err := w.Review.Queues(c.UserContext(), time.Now(), nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -320,7 +320,7 @@ func (w *Web) policyPage(c *fiber.Ctx, p *clocks.StoredPolicy, form url.Values) 
 	for _, cal := range cals {
 		data.Choices["calendar"] = append(data.Choices["calendar"], AdmOpt{Value: cal.Slug, Label: cal.Name})
 	}
-	qs, err := w.Review.Queues(c.UserContext(), time.Now())
+	qs, err := w.Review.Queues(c.UserContext(), time.Now(), nil)
 	if err != nil {
 		return nil, err
 	}

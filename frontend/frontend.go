@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/template/html/v2"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
@@ -62,6 +63,8 @@ type Deps struct {
 	TimeZone *time.Location
 	// Content gives the register's and the bodies' words in the reader's language.
 	Content *content.Service
+	// Access decides who may see a case and records each look (need to know).
+	Access *access.Service
 	// PublicURL is the site's address as people reach it, printed on the
 	// code's PDF (empty: the request's own).
 	PublicURL string

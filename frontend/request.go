@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -39,9 +40,12 @@ type request struct {
 	clock  *clock     // dates in the language and the organisation's zone
 	User   *auth.User // a signed-in staff or body user
 	CaseID *uuid.UUID // the case of a signed-in complainant
-	CSRF   string     // the token forms carry
-	Flash  string     // a message id to show once
-	Path   string     // the page's own path and query
+	// Ground is why the user may see the page's case (internal/access),
+	// set by caseAccess on a case's pages.
+	Ground access.Ground
+	CSRF   string // the token forms carry
+	Flash  string // a message id to show once
+	Path   string // the page's own path and query
 }
 
 // req is the request's context, made by begin.

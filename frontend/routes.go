@@ -6,29 +6,40 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
-// access says who may open a page.
-type access int
+// who says who may open a page.
+type who int
 
 const (
-	public      access = iota // anyone
-	complainant               // a complainant signed in to their case (follow-up)
-	staff                     // a staff or body user whose role is in roles
+	public      who = iota // anyone
+	complainant            // a complainant signed in to their case (follow-up)
+	staff                  // a staff or body user whose role is in roles
 )
 
 type route struct {
 	method, path string
-	access       access
+	access       who
 	roles        []string
 	handler      fiber.Handler
 	throttle     fiber.Handler // optional, runs before the handler
 	// ownCSRF: the handler checks the CSRF token itself, from a body the
 	// middleware must not parse (a multipart upload read part by part).
 	ownCSRF bool
+	// looks are what a case page shows of the case (recorded in the access
+	// log when it is opened; see caseScoped).
+	looks []access.What
+}
+
+// caseScoped reports whether path names one case (/cases/:id…): its staff
+// are admitted only on a ground internal/access gives them, else 404.
+func caseScoped(path string) bool {
+	return path == "/cases/:id" || strings.HasPrefix(path, "/cases/:id/")
 }
 
 var (
@@ -67,6 +78,9 @@ func (w *Web) chain(r route) []fiber.Handler {
 		chain = append(chain, w.requireCase)
 	case staff:
 		chain = append(chain, w.requireUser(r.roles))
+		if caseScoped(r.path) {
+			chain = append(chain, w.htmlErrors(w.caseAccess(r.method+" "+r.path, r.looks)))
+		}
 	}
 	if r.throttle != nil {
 		chain = append(chain, w.htmlErrors(r.throttle))
@@ -97,6 +111,42 @@ func (w *Web) requireUser(roles []string) fiber.Handler {
 		}
 		return c.Next()
 	}
+}
+
+// caseAccess admits a staff user to the case named by :id only on a ground
+// internal/access gives them, recording the looks the page shows; else the
+// case does not exist for them (404).
+func (w *Web) caseAccess(route string, looks []access.What) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := uuid.Parse(c.Params("id"))
+		if err != nil {
+			return c.Next() // not a case id: the handler names the error
+		}
+		var ls []access.Look
+		for _, what := range looks {
+			l := access.Look{What: what}
+			if what == access.Evidence {
+				eid, err := uuid.Parse(c.Params("eid"))
+				if err != nil {
+					continue
+				}
+				l.EvidenceID = &eid
+			}
+			ls = append(ls, l)
+		}
+		g, err := w.Access.Open(c.UserContext(), w.staffViewer(c), id, route, ls...)
+		if err != nil {
+			return err
+		}
+		w.req(c).Ground = g
+		return c.Next()
+	}
+}
+
+// staffViewer is the signed-in staff user as internal/access sees them.
+func (w *Web) staffViewer(c *fiber.Ctx) access.Viewer {
+	u := w.req(c).User
+	return access.Viewer{ID: u.ID, Role: u.Role, Skills: u.Skills, Languages: u.Languages}
 }
 
 // requireCase admits a complainant signed in to their case.

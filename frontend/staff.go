@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -21,19 +22,20 @@ import (
 // Who may do what mirrors api/routes.go; the domain checks who holds a case.
 func (w *Web) staffRoutes() []route {
 	get, post := fiber.MethodGet, fiber.MethodPost
-	r := func(method, path string, roles []string, h fiber.Handler) route {
-		return route{method: method, path: path, access: staff, roles: roles, handler: h}
+	r := func(method, path string, roles []string, h fiber.Handler, looks ...access.What) route {
+		return route{method: method, path: path, access: staff, roles: roles, handler: h, looks: looks}
 	}
 	return []route{
 		r(get, "/queue", caseWorkers, w.queuePage),
 		r(post, "/queue/availability", claimers, w.queueAvailability),
 		r(post, "/queue/:id/claim", claimers, w.claimNext),
 
-		r(get, "/cases/:id", caseWorkers, w.cwPage),
-		r(get, "/cases/:id/:section", caseWorkers, w.cwPage),
-		r(get, "/cases/:id/evidence/:eid", caseWorkers, w.cwEvidenceFile),
-		r(get, "/cases/:id/referrals/:rid/dossier", caseWorkers, w.cwDossierFile),
-		r(get, "/cases/:id/referrals/:rid/dossier.pdf", caseWorkers, w.cwDossierFile),
+		r(get, "/cases/:id", caseWorkers, w.cwPage, access.Content),
+		r(get, "/cases/:id/:section", caseWorkers, w.cwPage, access.Content),
+		r(post, "/cases/:id/contact", caseWorkers, w.cwShowContact, access.Identity),
+		r(get, "/cases/:id/evidence/:eid", caseWorkers, w.cwEvidenceFile, access.Evidence),
+		r(get, "/cases/:id/referrals/:rid/dossier", caseWorkers, w.cwDossierFile, access.Content),
+		r(get, "/cases/:id/referrals/:rid/dossier.pdf", caseWorkers, w.cwDossierFile, access.Content),
 		r(post, "/cases/:id/acknowledge", caseWorkers, w.cwDo(cwSecStatus, w.cwAcknowledge)),
 		r(post, "/cases/:id/transition", caseWorkers, w.cwDo(cwSecMove, w.cwTransition)),
 		r(post, "/cases/:id/request-information", caseWorkers, w.cwDo(cwSecInfo, w.cwRequestInformation)),
@@ -152,7 +154,8 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { query.Add(string(k), string(v)) })
 	d := &queuePageData{Statuses: grievance.Statuses, Priorities: []string{"P0", "P1", "P2", "P3"},
 		CanClaim: slices.Contains(claimers, u.Role), QueueNames: map[uuid.UUID]string{}}
-	qs, err := w.Review.Queues(ctx, time.Now().UTC())
+	v := w.staffViewer(c)
+	qs, err := w.Review.Queues(ctx, time.Now().UTC(), &v)
 	if err != nil {
 		return err
 	}
@@ -169,7 +172,7 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 		}
 	}
 	me := u.ID
-	mine, err := w.Grievance.List(ctx, grievance.Filter{AssigneeID: &me, Limit: 100,
+	mine, err := w.Grievance.List(ctx, grievance.Filter{Viewer: w.staffViewer(c), AssigneeID: &me, Limit: 100,
 		Statuses: []string{grievance.StatusSubmitted, grievance.StatusAcknowledged, grievance.StatusInReview,
 			grievance.StatusAwaitingComplainant, grievance.StatusPendingApproval, grievance.StatusDecided,
 			grievance.StatusRemedyInProgress, grievance.StatusAppealed, grievance.StatusEscalated}})
@@ -195,6 +198,7 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 			d.Filtered = true
 		}
 	}
+	filter.Viewer = w.staffViewer(c)
 	list, err := w.Grievance.List(ctx, filter)
 	if err != nil {
 		return w.formError(c, err, "staff/queue", "queue.title", p)
@@ -219,7 +223,7 @@ func (w *Web) queueFind(c *fiber.Ctx, reference string) (uuid.UUID, bool, error)
 	if err != nil {
 		return uuid.Nil, false, nil
 	}
-	list, err := w.Grievance.List(c.UserContext(), grievance.Filter{Reference: ref, Limit: 1})
+	list, err := w.Grievance.List(c.UserContext(), grievance.Filter{Viewer: w.staffViewer(c), Reference: ref, Limit: 1})
 	if err != nil || len(list.Items) == 0 {
 		return uuid.Nil, false, err
 	}

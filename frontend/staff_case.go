@@ -109,6 +109,9 @@ const cwRemedyRows = 3
 // caseWorkspace is the data of the workspace page.
 type caseWorkspace struct {
 	Case *grievance.Detail
+	// Identity is the complainant's identity, opened by "show contact
+	// details" (nil until then: lists and the workspace keep it sealed).
+	Identity *grievance.Identity
 	// Section is the form a shown error belongs to ("" when none).
 	Section string
 	// Tab is the part of the workspace shown ("" is the summary).
@@ -339,14 +342,14 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	ws := &caseWorkspace{Case: d, Me: u.ID, Role: u.Role, AnyCase: cwAnyCase(u.Role),
+	ws := &caseWorkspace{Case: d, Me: u.ID, Role: u.Role, AnyCase: w.req(c).Ground.MayWork(),
 		Supervisor: slices.Contains(supervisors, u.Role), CanDecide: slices.Contains(claimers, u.Role),
 		Holder: d.AssigneeID != nil && *d.AssigneeID == u.ID, Vocab: cwVocab}
 	for i := 0; i < cwRemedyRows; i++ {
 		ws.RemedyRows = append(ws.RemedyRows, i)
 	}
 	if d.QueueID != nil {
-		if qs, err := w.Review.Queues(ctx, time.Now().UTC()); err == nil {
+		if qs, err := w.Review.Queues(ctx, time.Now().UTC(), nil); err == nil {
 			for _, q := range qs {
 				if q.ID == *d.QueueID {
 					ws.QueueName = q.Name
@@ -415,8 +418,6 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	return ws, nil
 }
 
-func cwAnyCase(role string) bool { return role == auth.RoleSupervisor || role == auth.RoleAdmin }
-
 // cwPage: GET /cases/:id — the case workspace's summary and what to do
 // next; GET /cases/:id/:section — one of its tabs.
 func (w *Web) cwPage(c *fiber.Ctx) error {
@@ -433,6 +434,24 @@ func (w *Web) cwPage(c *fiber.Ctx) error {
 		return errCwNotFound
 	}
 	ws.Tab = tab
+	return w.render(c, fiber.StatusOK, "staff/case", "cw.title", &Page{Data: ws})
+}
+
+// cwShowContact: POST /cases/:id/contact — the workspace's summary with the
+// complainant's contact details shown; the route's guard recorded the look.
+func (w *Web) cwShowContact(c *fiber.Ctx) error {
+	id, err := cwCaseParam(c)
+	if err != nil {
+		return err
+	}
+	ws, err := w.cwLoad(c, id)
+	if err != nil {
+		return err
+	}
+	if ws.Identity, err = w.Grievance.IdentityOf(c.UserContext(), id); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
 	return w.render(c, fiber.StatusOK, "staff/case", "cw.title", &Page{Data: ws})
 }
 
@@ -642,7 +661,7 @@ var (
 // author is the signed-in staff member, and whether they work any case.
 func (w *Web) cwAuthor(c *fiber.Ctx) (grievance.Author, bool) {
 	u := w.req(c).User
-	return grievance.Author{Kind: audit.ActorStaff, ID: &u.ID}, cwAnyCase(u.Role)
+	return grievance.Author{Kind: audit.ActorStaff, ID: &u.ID}, w.req(c).Ground.MayWork()
 }
 
 // lines splits a textarea into its non-empty lines.
@@ -906,7 +925,7 @@ func (w *Web) cwRelease(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, error
 		return "", err
 	}
 	u := w.req(c).User
-	return "cw.flash.released", w.Review.Release(c.UserContext(), id, u.ID, cwAnyCase(u.Role))
+	return "cw.flash.released", w.Review.Release(c.UserContext(), id, u.ID, w.req(c).Ground.MayWork())
 }
 
 func (w *Web) cwAssign(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
@@ -935,7 +954,7 @@ func (w *Web) cwClose(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, erro
 func (w *Web) cwEscalate(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	u := w.req(c).User
 	_, err := w.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, UserID: &u.ID,
-		Role: u.Role, Supervisor: cwAnyCase(u.Role)}, escalation.ReferralRequest{BodyID: form.Get("body_id"),
+		Role: u.Role, Supervisor: w.req(c).Ground.MayWork()}, escalation.ReferralRequest{BodyID: form.Get("body_id"),
 		ConsentScope: form.Get("consent_scope"), Reason: form.Get("reason"), LegalBasis: form.Get("legal_basis")})
 	return "cw.flash.referred", err
 }

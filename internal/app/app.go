@@ -19,6 +19,7 @@ import (
 	"github.com/redresshq/redress/api"
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/frontend"
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
@@ -57,6 +58,8 @@ type Core struct {
 	Escalation *escalation.Service
 	// Content: the register's and the bodies' words in other languages.
 	Content *content.Service
+	// Access: who may see a case, and the access log (need to know).
+	Access *access.Service
 }
 
 // NewCore opens the database and builds the services.
@@ -88,6 +91,7 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Systemic:  systemic.New(gdb),
 		Stats:     stats.New(gdb),
 		Content:   content.New(gdb),
+		Access:    access.New(gdb),
 	}
 	c.UseNotifier(notify.New(c.NotifyOptions()))
 	return c
@@ -138,7 +142,7 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
-		TimeZone: c.Config.TimeZone, Content: c.Content,
+		TimeZone: c.Config.TimeZone, Content: c.Content, Access: c.Access,
 		PublicURL: c.Config.PublicURL,
 	})
 }
@@ -169,7 +173,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	return api.New(api.Deps{
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
-		Escalation: c.Escalation, Content: c.Content, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
+		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		BodyLimit: c.Config.BodyLimit, Checks: checks, Views: web.Views(), Mount: web.Mount, Uploads: uploads, SignInThrottle: signIns,
 	}), nil
 }

@@ -159,6 +159,15 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 			return fmt.Errorf("demo: queue member %s: %w", m.Email, err)
 		}
 	}
+	// Every demo account of the staff also works every queue, without an
+	// email for each new case: in the demo one team handles everything, so
+	// need to know (internal/access) hides only what recusal and holding
+	// hide. Rui operates ShiftWise, so he never sees a case about it.
+	if err := db.Conn(ctx, gdb).Exec(`INSERT INTO queue_members (queue_id, user_id, notify_new_cases)
+		SELECT q.id, u.id, false FROM queues q, users u WHERE u.email IN ? ON CONFLICT DO NOTHING`,
+		[]string{"admin@example.org", "supervisor@example.org", "reviewer@example.org", "reviewer2@example.org"}).Error; err != nil {
+		return fmt.Errorf("demo: queue members: %w", err)
+	}
 	return nil
 }
 

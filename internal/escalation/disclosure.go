@@ -199,17 +199,21 @@ func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id,
 		if err != nil {
 			return err
 		}
+		who, err := s.cases.IdentityOf(ctx, caseID)
+		if err != nil {
+			return err
+		}
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		if now.Before(d.NoticeAt) { // the database's clock and ours: notice comes first whatever they say
 			now = d.NoticeAt.UTC()
 		}
 		add := Addendum{Schema: AddendumSchema, ReferralID: referralID.String(), Reference: c.Reference,
 			DisclosureID: id.String(), LegalBasis: d.LegalBasis, NoticeAt: d.NoticeAt.UTC(), ApprovedAt: now}
-		if k := c.Contact; k != nil {
+		if k := who.Contact; k != nil {
 			add.Complainant.Name, add.Complainant.Email, add.Complainant.Phone = k.Name, k.Email, k.Phone
 			add.Complainant.Address, add.Complainant.PreferredChannel = k.Address, k.PreferredChannel
 		}
-		if rp := c.Representative; rp != nil {
+		if rp := who.Representative; rp != nil {
 			add.Complainant.RepresentativeName, add.Complainant.RepresentativeOrg = rp.Name, rp.Organisation
 			add.Complainant.RepresentativeEmail, add.Complainant.RepresentativeMandate = rp.Email, rp.Mandate
 		}

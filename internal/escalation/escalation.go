@@ -24,6 +24,7 @@ import (
 // Cases is what escalation needs of the case service.
 type Cases interface {
 	Get(ctx context.Context, id uuid.UUID) (*grievance.Detail, error)
+	IdentityOf(ctx context.Context, id uuid.UUID) (*grievance.Identity, error)
 	CheckWorker(ctx context.Context, caseID uuid.UUID, by grievance.Author, supervisor bool) error
 }
 

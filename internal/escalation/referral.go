@@ -395,13 +395,17 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 		d.Evidence = append(d.Evidence, EvidenceFact{ID: e.ID.String(), SHA256: e.SHA256, SizeBytes: e.SizeBytes,
 			MediaType: e.MediaType, Source: e.Source, AddedAt: e.CreatedAt.UTC(), Filename: &name, Description: &desc})
 	}
-	if c.Contact != nil || c.Representative != nil {
+	who, err := s.cases.IdentityOf(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if who.Contact != nil || who.Representative != nil {
 		d.Complainant = &ComplainantFacts{}
-		if k := c.Contact; k != nil {
+		if k := who.Contact; k != nil {
 			d.Complainant.Name, d.Complainant.Email, d.Complainant.Phone = k.Name, k.Email, k.Phone
 			d.Complainant.Address, d.Complainant.PreferredChannel = k.Address, k.PreferredChannel
 		}
-		if r := c.Representative; r != nil {
+		if r := who.Representative; r != nil {
 			d.Complainant.RepresentativeName, d.Complainant.RepresentativeOrg = r.Name, r.Organisation
 			d.Complainant.RepresentativeEmail, d.Complainant.RepresentativeMandate = r.Email, r.Mandate
 		}

@@ -48,3 +48,47 @@ func (s *Service) ContactOf(ctx context.Context, caseID uuid.UUID) (*Reachable, 
 	}
 	return r, nil
 }
+
+// Identity is who complained: the contact details and representative of a
+// named case (both nil for an anonymous one) and the channel they chose.
+type Identity struct {
+	Anonymous        bool            `json:"anonymous"`
+	Contact          *Contact        `json:"contact"`
+	PreferredChannel *string         `json:"preferred_channel"`
+	Representative   *Representative `json:"representative"`
+}
+
+// IdentityOf opens a case's identity for a reader internal/access admitted
+// and recorded (GET /api/v1/cases/{id}/identity, the workspace's "show
+// contact details").
+func (s *Service) IdentityOf(ctx context.Context, caseID uuid.UUID) (*Identity, error) {
+	var row struct {
+		Anonymous         bool
+		ContactEnc        []byte
+		PreferredChannel  *string
+		RepresentativeEnc []byte
+		Language          string
+	}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT anonymous, contact_enc, preferred_channel, representative_enc, language
+		  FROM cases WHERE id = ?`, caseID).Scan(&row).Error; err != nil {
+		return nil, fmt.Errorf("grievance: identity: %w", err)
+	}
+	if row.Language == "" {
+		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+	}
+	sid := caseID.String()
+	id := &Identity{Anonymous: row.Anonymous, PreferredChannel: row.PreferredChannel}
+	if row.ContactEnc != nil {
+		id.Contact = &Contact{}
+		if err := s.openJSON(purposeContact(sid), row.ContactEnc, id.Contact); err != nil {
+			return nil, err
+		}
+	}
+	if row.RepresentativeEnc != nil {
+		id.Representative = &Representative{}
+		if err := s.openJSON(purposeRepresentative(sid), row.RepresentativeEnc, id.Representative); err != nil {
+			return nil, err
+		}
+	}
+	return id, nil
+}

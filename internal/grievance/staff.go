@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
@@ -22,6 +23,9 @@ import (
 
 // Filter selects cases for the staff list.
 type Filter struct {
+	// Viewer is who asks: the list holds only the cases they may see
+	// (internal/access). Required.
+	Viewer     access.Viewer
 	Statuses   []string
 	Kind       string
 	QueueID    *uuid.UUID
@@ -72,9 +76,13 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
 	if err := ValidateFilter(&f); err != nil {
 		return nil, err
 	}
-	where := []string{"true"}
+	if f.Viewer.ID == uuid.Nil {
+		return nil, fmt.Errorf("grievance: list: no viewer")
+	}
+	where := []string{}
 	args := []any{}
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	add(access.Visible(f.Viewer))
 	if len(f.Statuses) > 0 {
 		add("c.status IN ?", f.Statuses)
 	}
@@ -150,25 +158,28 @@ type Classification struct {
 // Detail is everything staff see of a case, opened.
 type Detail struct {
 	Summary
-	DecisionReference   *string         `json:"decision_reference"`
-	DecisionDate        *string         `json:"decision_date"`
-	InformedOfAI        string          `json:"informed_of_ai"`
-	Description         string          `json:"description"`
-	DesiredOutcome      string          `json:"desired_outcome"`
-	Contact             *Contact        `json:"contact"`
-	PreferredChannel    *string         `json:"preferred_channel"`
-	Representative      *Representative `json:"representative"`
-	RelatedCaseID       *uuid.UUID      `json:"related_case_id"`
-	PreliminarySeverity *string         `json:"preliminary_severity"`
-	AcknowledgedAt      *time.Time      `json:"acknowledged_at"`
-	ReceivedAt          *time.Time      `json:"received_by_worker_at"`
-	StatusReason        *string         `json:"status_reason"`
-	PendingPriority     *string         `json:"pending_priority"`
-	PendingPriorityBy   *uuid.UUID      `json:"pending_priority_by"`
-	Classification      Classification  `json:"classification"`
-	DueDates            []DueDate       `json:"due_dates"`
-	Messages            []Message       `json:"messages"`
-	Decisions           []DecisionView  `json:"decisions"`
+	DecisionReference *string `json:"decision_reference"`
+	DecisionDate      *string `json:"decision_date"`
+	InformedOfAI      string  `json:"informed_of_ai"`
+	Description       string  `json:"description"`
+	DesiredOutcome    string  `json:"desired_outcome"`
+	// The complainant's identity stays sealed in a case's detail: HasContact
+	// and Represented say whether there is one, and Identity opens it on
+	// request (GET …/identity), which the access log records.
+	HasContact          bool           `json:"has_contact"`
+	Represented         bool           `json:"represented"`
+	PreferredChannel    *string        `json:"preferred_channel"`
+	RelatedCaseID       *uuid.UUID     `json:"related_case_id"`
+	PreliminarySeverity *string        `json:"preliminary_severity"`
+	AcknowledgedAt      *time.Time     `json:"acknowledged_at"`
+	ReceivedAt          *time.Time     `json:"received_by_worker_at"`
+	StatusReason        *string        `json:"status_reason"`
+	PendingPriority     *string        `json:"pending_priority"`
+	PendingPriorityBy   *uuid.UUID     `json:"pending_priority_by"`
+	Classification      Classification `json:"classification"`
+	DueDates            []DueDate      `json:"due_dates"`
+	Messages            []Message      `json:"messages"`
+	Decisions           []DecisionView `json:"decisions"`
 	Resolution
 	AllowedTransitions []string      `json:"allowed_transitions"`
 	SystemicIssues     []SystemicRef `json:"systemic_issues"`
@@ -197,9 +208,9 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		InformedOfAI             string `gorm:"column:informed_of_ai"`
 		DescriptionEnc           []byte
 		DesiredOutcomeEnc        []byte
-		ContactEnc               []byte
+		HasContact               bool
 		PreferredChannel         *string
-		RepresentativeEnc        []byte
+		Represented              bool
 		RelatedCaseID            *uuid.UUID
 		PreliminarySeverity      *string
 		AcknowledgedAt           *time.Time
@@ -225,7 +236,8 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		SELECT c.id, c.reference, c.kind, c.status, c.priority, c.ai_system_id, s.name AS ai_system_name,
 		       c.ai_system_other, c.queue_id, c.assignee_id, c.language, c.anonymous, c.submitted_at,
 		       c.decision_reference, c.decision_date, c.informed_of_ai, c.description_enc, c.desired_outcome_enc,
-		       c.contact_enc, c.preferred_channel, c.representative_enc, c.related_case_id, c.preliminary_severity,
+		       c.contact_enc IS NOT NULL AS has_contact, c.preferred_channel,
+		       c.representative_enc IS NOT NULL AS represented, c.related_case_id, c.preliminary_severity,
 		       c.acknowledged_at, c.received_at, c.status_reason,
 		       k.rights, k.harm_types, k.mechanisms, k.harm_status, k.scale, k.scope, k.irremediability,
 		       k.rationale, k.source, k.scale_rationale, k.scope_rationale, k.irremediability_rationale,
@@ -264,18 +276,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	if d.DesiredOutcome, err = s.keys.OpenString(purposeDesiredOutcome(sid), row.DesiredOutcomeEnc); err != nil {
 		return nil, fmt.Errorf("grievance: open desired outcome: %w", err)
 	}
-	if row.ContactEnc != nil {
-		d.Contact = &Contact{}
-		if err := s.openJSON(purposeContact(sid), row.ContactEnc, d.Contact); err != nil {
-			return nil, err
-		}
-	}
-	if row.RepresentativeEnc != nil {
-		d.Representative = &Representative{}
-		if err := s.openJSON(purposeRepresentative(sid), row.RepresentativeEnc, d.Representative); err != nil {
-			return nil, err
-		}
-	}
+	d.HasContact, d.Represented = row.HasContact, row.Represented
 	if d.DueDates, err = s.dueDates(ctx, id); err != nil {
 		return nil, err
 	}

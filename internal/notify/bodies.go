@@ -97,6 +97,10 @@ func (n *Notifier) referralMail(ctx context.Context, env *events.Envelope, c *ca
 				return err
 			}
 		}
+		// Only staff who may see the case hear of it (internal/access).
+		if holders, err = n.access.Readers(ctx, env.CaseID, holders); err != nil {
+			return err
+		}
 	}
 	if bodyUsers != nil {
 		if err := db.Conn(ctx, n.db).Raw(`SELECT id FROM users WHERE body_id = ? AND role = 'body' AND active ORDER BY id`,

@@ -30,6 +30,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
@@ -130,13 +131,14 @@ type Notifier struct {
 	maxEventAge time.Duration
 	templates   *Templates
 	attachments func(ctx context.Context, referralID, document string) ([]Attachment, error)
+	access      *access.Service // who may hear of a case
 }
 
 // New returns a notifier.
 func New(o Options) *Notifier {
 	n := &Notifier{db: o.DB, keys: o.Keys, cases: o.Cases, mailer: o.Mailer, publicURL: o.PublicURL, log: o.Log,
 		backoff: o.Backoff, poll: o.Poll, http: o.HTTPClient, maxEventAge: o.MaxEventAge, templates: MustTemplates(),
-		attachments: o.Attachments}
+		attachments: o.Attachments, access: access.New(o.DB)}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
 	}
@@ -468,6 +470,11 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 	default:
 		return nil
 	}
+	// Only staff who may see the case hear of it (internal/access): the
+	// recused, and members of other queues, get no email naming it.
+	if recipients, err = n.access.Readers(ctx, env.CaseID, recipients); err != nil {
+		return err
+	}
 	seen := map[uuid.UUID]bool{}
 	for _, id := range recipients {
 		if seen[id] {
@@ -533,7 +540,7 @@ func (n *Notifier) queueMembers(ctx context.Context, queueID *uuid.UUID) ([]uuid
 	}
 	var ids []uuid.UUID
 	if err := db.Conn(ctx, n.db).Raw(`SELECT u.id FROM queue_members m JOIN users u ON u.id = m.user_id
-		 WHERE m.queue_id = ? AND u.active AND u.role <> 'body' ORDER BY u.id`, *queueID).Scan(&ids).Error; err != nil {
+		 WHERE m.queue_id = ? AND m.notify_new_cases AND u.active AND u.role <> 'body' ORDER BY u.id`, *queueID).Scan(&ids).Error; err != nil {
 		return nil, fmt.Errorf("notify: queue members: %w", err)
 	}
 	return ids, nil

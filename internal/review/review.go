@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
@@ -44,9 +45,15 @@ type Queue struct {
 }
 
 // Queues lists every queue with its open, unassigned, breaching and due-today counts.
-// Today ends at midnight UTC.
-func (s *Service) Queues(ctx context.Context, now time.Time) ([]Queue, error) {
+// Today ends at midnight UTC. With a viewer, the counts are of the cases they
+// may see (internal/access); without, they are the aggregate figures the
+// admin's and supervisor's pages show, which name no case.
+func (s *Service) Queues(ctx context.Context, now time.Time, viewer *access.Viewer) ([]Queue, error) {
 	endOfDay := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
+	visible, vargs := "true", []any(nil)
+	if viewer != nil {
+		visible, vargs = access.Visible(*viewer)
+	}
 	var out []Queue
 	err := db.Conn(ctx, s.db).Raw(`
 		SELECT q.id, q.slug, q.name, q.description, q.auto_assign, q.assign_cap,
@@ -55,8 +62,8 @@ func (s *Service) Queues(ctx context.Context, now time.Time) ([]Queue, error) {
 		       count(c.id) FILTER (WHERE c.next_due_at < ?) AS breaching,
 		       count(c.id) FILTER (WHERE c.next_due_at >= ? AND c.next_due_at < ?) AS due_today
 		  FROM queues q
-		  LEFT JOIN cases c ON c.queue_id = q.id AND c.status IN `+openStatuses+`
-		 GROUP BY q.id ORDER BY q.name`, now, now, endOfDay).Scan(&out).Error
+		  LEFT JOIN cases c ON c.queue_id = q.id AND c.status IN `+openStatuses+` AND `+visible+`
+		 GROUP BY q.id ORDER BY q.name`, append([]any{now, now, endOfDay}, vargs...)...).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("review: queues: %w", err)
 	}
@@ -82,17 +89,18 @@ type Reviewer struct {
 	Languages []string
 }
 
-// eligible is the SQL condition (on cases c) under which a reviewer ($1 = id,
-// $2 = skills, $3 = languages) may take a case: they have the skills and
-// languages it needs, they neither own, operate nor took part in the AI
-// system or the decision it is about, and they did not decide the case before
-// it was appealed.
+// eligible is the SQL condition (on cases c) under which a reviewer may take
+// a case: they are a member of its queue (internal/access: only members see
+// it), they have the skills and languages it needs, they neither own, operate
+// nor took part in the AI system or the decision it is about, and they did
+// not decide the case before it was appealed.
 const eligible = `c.required_skills <@ ?::text[] AND c.required_languages <@ ?::text[]
 	AND c.decision_taker_id IS DISTINCT FROM ? AND NOT ? = ANY (c.excluded_reviewers)
-	AND NOT EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)`
+	AND NOT EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)
+	AND EXISTS (SELECT 1 FROM queue_members m WHERE m.queue_id = c.queue_id AND m.user_id = ?)`
 
 func eligibleArgs(r Reviewer) []any {
-	return []any{db.TextArray(nz(r.Skills)), db.TextArray(nz(r.Languages)), r.ID, r.ID, r.ID}
+	return []any{db.TextArray(nz(r.Skills)), db.TextArray(nz(r.Languages)), r.ID, r.ID, r.ID, r.ID}
 }
 
 func nz(s []string) []string {
@@ -177,7 +185,7 @@ func (s *Service) Assign(ctx context.Context, caseID, by uuid.UUID, to Reviewer)
 		}
 		if res.RowsAffected == 0 {
 			return fault.New(fault.Conflict, "cannot_assign",
-				"That reviewer cannot take this case: it is closed, or they lack its skills or languages, or they are recused from its AI system or decision.")
+				"That reviewer cannot take this case: it is closed, they are not a member of its queue, they lack its skills or languages, or they are recused from its AI system or decision.")
 		}
 		return s.recordAssignment(ctx, caseID, "case.reassigned", &by, &to.ID)
 	})

@@ -1,0 +1,244 @@
+// Package access decides who on the staff may see a case, and records each
+// look at a complainant's identity or at a case's sealed content (issue 14,
+// docs/privacy.md "Who can read a complaint").
+//
+// The rule is one SQL expression over a case row (groundSQL): every route of
+// the API and the pages, every list, count, email, export and download asks
+// it, through Open (one case), Visible (a list's condition) or Readers (an
+// email's recipients). A staff member sees a case only on a ground:
+//
+//   - assignee: the case is assigned to them;
+//   - queue_member: a reviewer who is a member of the case's queue and may
+//     take it (it is open and unassigned, and they have its skills and
+//     languages);
+//   - supervisor: a supervisor or admin who is a member of the case's queue;
+//   - break_glass: an admin who opened it outside their reach, with a reason,
+//     for a limited time (breakglass.go).
+//
+// Whoever is recused — owns or operates the case's AI system, took the
+// contested decision, or decided the case before its appeal — has no ground,
+// whatever else holds. Without a ground a case does not exist for them: 404.
+package access
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"database/sql"
+	"errors"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// Ground is why a staff member may see a case.
+type Ground string
+
+// The grounds, in the order the rule tries them.
+const (
+	Assignee    Ground = "assignee"
+	QueueMember Ground = "queue_member"
+	Supervisor  Ground = "supervisor"
+	BreakGlass  Ground = "break_glass"
+)
+
+// Grounds lists every ground.
+var Grounds = []Ground{Assignee, QueueMember, Supervisor, BreakGlass}
+
+// MayWork reports whether g lets its holder act on a case they do not hold:
+// a supervisor or admin of its queue. (The assignee acts on their own case;
+// a reviewer who may take it, or an admin who broke the glass, only reads.)
+func (g Ground) MayWork() bool { return g == Supervisor }
+
+// What is what a look showed.
+type What string
+
+// What a look can show.
+const (
+	Content  What = "content"  // the description, messages, points of view, the dossier
+	Identity What = "identity" // name, email, phone, address, representative
+	Evidence What = "evidence" // one evidence file (Look.EvidenceID)
+)
+
+// Viewer is the staff member asking: their id, role, skills and languages
+// (the last two decide which open cases of their queue a reviewer may take).
+type Viewer struct {
+	ID        uuid.UUID
+	Role      string
+	Skills    []string
+	Languages []string
+}
+
+// Look is one thing a read shows, recorded in the access log.
+type Look struct {
+	What       What
+	EvidenceID *uuid.UUID // for Evidence
+}
+
+// ErrNotFound is the answer for a case outside the viewer's reach: the same
+// as for a case that does not exist, because a case's existence is itself
+// sensitive.
+var ErrNotFound = fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+
+// Service decides and records.
+type Service struct{ db *gorm.DB }
+
+// New returns the service.
+func New(gdb *gorm.DB) *Service { return &Service{db: gdb} }
+
+func textArray(s []string) db.TextArray {
+	if s == nil {
+		return db.TextArray{}
+	}
+	return db.TextArray(s)
+}
+
+// groundSQL is the rule: the ground on which viewer v may see the case c (a
+// row of cases aliased c), or NULL. Its arguments follow it.
+func groundSQL(v Viewer) (string, []any) {
+	const expr = `(CASE
+	WHEN c.decision_taker_id = $u OR $u = ANY (c.excluded_reviewers)
+	  OR EXISTS (SELECT 1 FROM ai_system_staff rx WHERE rx.ai_system_id = c.ai_system_id AND rx.user_id = $u)
+	  THEN NULL
+	WHEN c.assignee_id = $u THEN 'assignee'
+	WHEN $role IN ('supervisor', 'admin') AND EXISTS (SELECT 1 FROM queue_members mx
+	       WHERE mx.user_id = $u AND mx.queue_id = coalesce(c.queue_id,
+	             (SELECT dr.queue_id FROM routing_rules dr WHERE dr.is_default)))
+	  THEN 'supervisor'
+	WHEN $role = 'reviewer' AND c.assignee_id IS NULL
+	  AND c.status IN ('submitted', 'acknowledged', 'in_review', 'appealed')
+	  AND c.required_skills <@ $skills::text[] AND c.required_languages <@ $langs::text[]
+	  AND EXISTS (SELECT 1 FROM queue_members mx WHERE mx.user_id = $u AND mx.queue_id = coalesce(c.queue_id,
+	             (SELECT dr.queue_id FROM routing_rules dr WHERE dr.is_default)))
+	  THEN 'queue_member'
+	WHEN $role = 'admin' AND EXISTS (SELECT 1 FROM break_glass bx
+	       WHERE bx.case_id = c.id AND bx.user_id = $u AND bx.expires_at > now())
+	  THEN 'break_glass'
+	END)`
+	// Positional arguments, so the expression composes with other
+	// conditions: each $name becomes ? with its value, in order.
+	vals := map[string]any{"u": v.ID, "role": v.Role, "skills": textArray(v.Skills), "langs": textArray(v.Languages)}
+	var b strings.Builder
+	var args []any
+	parts := strings.Split(expr, "$")
+	b.WriteString(parts[0])
+	for _, p := range parts[1:] {
+		n := 0
+		for n < len(p) && p[n] >= 'a' && p[n] <= 'z' {
+			n++
+		}
+		val, ok := vals[p[:n]]
+		if !ok {
+			panic("access: unknown parameter $" + p[:n])
+		}
+		b.WriteString("?")
+		b.WriteString(p[n:])
+		args = append(args, val)
+	}
+	return b.String(), args
+}
+
+// Visible is the condition, over cases aliased c, that v may see the case:
+// for lists, searches and counts.
+func Visible(v Viewer) (string, []any) {
+	g, args := groundSQL(v)
+	return g + " IS NOT NULL", args
+}
+
+// Scope restricts a GORM query over cases aliased c to those v may see.
+func Scope(v Viewer) func(*gorm.DB) *gorm.DB {
+	return func(q *gorm.DB) *gorm.DB {
+		cond, args := Visible(v)
+		return q.Where(cond, args...)
+	}
+}
+
+// Open returns the ground on which v may see the case, or ErrNotFound, and
+// records looks in the same statement, so the access log costs no second
+// transaction: the decision and the record are one write. route names the
+// route that shows them ("GET /api/v1/cases/:id").
+func (s *Service) Open(ctx context.Context, v Viewer, caseID uuid.UUID, route string, looks ...Look) (Ground, error) {
+	g, args := groundSQL(v)
+	var ground *string
+	if len(looks) == 0 {
+		err := db.Conn(ctx, s.db).Raw(`SELECT `+g+` FROM cases c WHERE c.id = ?`, append(args, caseID)...).
+			Row().Scan(&ground)
+		if err != nil && !isNoRows(err) {
+			return "", fmt.Errorf("access: open: %w", err)
+		}
+	} else {
+		whats := make(db.TextArray, len(looks))
+		evidence := make(db.TextArray, len(looks)) // "" for none
+		for i, l := range looks {
+			whats[i] = string(l.What)
+			if l.EvidenceID != nil {
+				evidence[i] = l.EvidenceID.String()
+			}
+		}
+		err := db.Conn(ctx, s.db).Raw(`
+			WITH g AS (SELECT `+g+` AS ground FROM cases c WHERE c.id = ?),
+			     logged AS (
+				INSERT INTO access_log (case_id, user_id, role, what, evidence_id, route, ground)
+				SELECT ?, ?, ?, l.what, nullif(l.evidence_id, '')::uuid, ?, g.ground
+				  FROM g, unnest(?::text[], ?::text[]) AS l (what, evidence_id)
+				 WHERE g.ground IS NOT NULL)
+			SELECT ground FROM g`,
+			append(args, caseID, caseID, v.ID, v.Role, route, whats, evidence)...).Row().Scan(&ground)
+		if err != nil && !isNoRows(err) {
+			return "", fmt.Errorf("access: open: %w", err)
+		}
+	}
+	if ground == nil {
+		return "", ErrNotFound
+	}
+	return Ground(*ground), nil
+}
+
+// Record writes looks the reader made on a case they may see on ground g,
+// when what they see is known only after the read (Open records the rest).
+func (s *Service) Record(ctx context.Context, v Viewer, caseID uuid.UUID, g Ground, route string, looks ...Look) error {
+	for _, l := range looks {
+		if err := db.Conn(ctx, s.db).Exec(`INSERT INTO access_log (case_id, user_id, role, what, evidence_id, route, ground)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, caseID, v.ID, v.Role, string(l.What), l.EvidenceID, route, string(g)).Error; err != nil {
+			return fmt.Errorf("access: record: %w", err)
+		}
+	}
+	return nil
+}
+
+// Readers keeps, of the users ids, those who may see the case now: the
+// recipients of an email about it. Inactive users and body users are dropped.
+func (s *Service) Readers(ctx context.Context, caseID uuid.UUID, ids []uuid.UUID) ([]uuid.UUID, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var users []struct {
+		ID        uuid.UUID
+		Role      string
+		Skills    db.TextArray
+		Languages db.TextArray
+	}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT id, role, skills, languages FROM users
+		 WHERE id IN ? AND active AND role <> 'body' ORDER BY id`, ids).Scan(&users).Error; err != nil {
+		return nil, fmt.Errorf("access: readers: %w", err)
+	}
+	var out []uuid.UUID
+	for _, u := range users {
+		cond, args := Visible(Viewer{ID: u.ID, Role: u.Role, Skills: u.Skills, Languages: u.Languages})
+		var ok bool
+		if err := db.Conn(ctx, s.db).Raw(`SELECT EXISTS (SELECT 1 FROM cases c WHERE c.id = ? AND `+cond+`)`,
+			append([]any{caseID}, args...)...).Row().Scan(&ok); err != nil {
+			return nil, fmt.Errorf("access: readers: %w", err)
+		}
+		if ok {
+			out = append(out, u.ID)
+		}
+	}
+	return out, nil
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
