@@ -69,8 +69,9 @@ func TestDecisionWithReasonsReachesTheComplainant(t *testing.T) {
 	if n != 0 {
 		t.Fatal("a refused decision was written")
 	}
-	// Another reviewer cannot decide a case they do not hold.
-	if r := s.Do(req{Method: "POST", Path: path, Token: s.Login("reviewer2@example.org"), Body: teststack.Decision("decision_overturned")}); r.Status != 403 {
+	// Another reviewer cannot decide a case they do not hold: they do not
+	// even see it (need to know).
+	if r := s.Do(req{Method: "POST", Path: path, Token: s.Login("reviewer2@example.org"), Body: teststack.Decision("decision_overturned")}); r.Status != 404 {
 		t.Errorf("not the assignee: %d %s", r.Status, r.Body)
 	}
 	// The status machine cannot be used to skip the reasons.
@@ -194,7 +195,8 @@ func TestRecusedReviewerNeverDecides(t *testing.T) {
 	// Rita turns out to have taken the contested decision.
 	s.Core.DB.Exec(`UPDATE cases SET decision_taker_id = (SELECT id FROM users WHERE email = 'reviewer@example.org') WHERE id = ?`, f.ID)
 	r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita, Body: teststack.Decision("decision_confirmed")})
-	if r.Status != 403 || !strings.Contains(string(r.Body), "recused") {
+	// Recused, she no longer sees the case at all (need to know).
+	if r.Status != 404 || !strings.Contains(string(r.Body), "case_not_found") {
 		t.Errorf("recused reviewer decides: %d %s", r.Status, r.Body)
 	}
 }

@@ -316,9 +316,10 @@ func TestIncidentTaskRefusals(t *testing.T) {
 		}
 	}
 
-	// Who may: not another reviewer, nor an independent body; a supervisor may.
-	if r := s.Do(req{Method: "POST", Path: tasks + "provider_notice", Token: s.Login("reviewer2@example.org"), Body: note}); r.Status != 403 ||
-		!strings.Contains(string(r.Body), "not_your_case") {
+	// Who may: not another reviewer (the case someone holds does not exist
+	// for them: need to know), nor an independent body; a supervisor may.
+	if r := s.Do(req{Method: "POST", Path: tasks + "provider_notice", Token: s.Login("reviewer2@example.org"), Body: note}); r.Status != 404 ||
+		!strings.Contains(string(r.Body), "case_not_found") {
 		t.Errorf("another reviewer: %d %s", r.Status, r.Body)
 	}
 	if r := s.Do(req{Method: "POST", Path: tasks + "provider_notice", Token: s.Login("regulator@example.org"), Body: note}); r.Status != 403 {

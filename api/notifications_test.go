@@ -186,13 +186,35 @@ func TestQueueMembersAdmin(t *testing.T) {
 		}
 		return out
 	}
-	// The demo's members.
+	// The demo's members: every demo account of the staff works every
+	// queue; only the first ones are emailed of each new case.
+	notified := func(queue string) []string {
+		t.Helper()
+		var out []string
+		for _, it := range s.Do(req{Method: "GET", Path: "/api/v1/admin/queues/" + queue + "/members", Token: admin}).JSON(t)["items"].([]any) {
+			if m := it.(map[string]any); m["notify_new_cases"] == true {
+				out = append(out, m["email"].(string))
+			}
+		}
+		return out
+	}
+	const all = "[admin@example.org reviewer2@example.org reviewer@example.org supervisor@example.org]"
 	for slug, want := range map[string]string{"general": "[reviewer@example.org]", "employment": "[reviewer@example.org]",
 		"credit-and-benefits": "[reviewer2@example.org]", "supervisors": "[supervisor@example.org]", "incidents": "[]"} {
-		if got := fmt.Sprint(members(queues[slug])); got != want {
-			t.Errorf("%s members %s, want %s", slug, got, want)
+		if got := fmt.Sprint(members(queues[slug])); got != all {
+			t.Errorf("%s members %s, want %s", slug, got, all)
+		}
+		if got := fmt.Sprint(notified(queues[slug])); got != want {
+			t.Errorf("%s notified members %s, want %s", slug, got, want)
 		}
 	}
+	// The rest works on an empty queue of its own.
+	if err := s.Core.DB.Exec(`INSERT INTO queues (slug, name) VALUES ('empty', 'Empty')`).Error; err != nil {
+		t.Fatal(err)
+	}
+	var empty string
+	s.Core.DB.Raw(`SELECT id::text FROM queues WHERE slug = 'empty'`).Scan(&empty)
+	queues["incidents"] = empty
 
 	incidents := "/api/v1/admin/queues/" + queues["incidents"] + "/members/"
 	for _, b := range []struct {

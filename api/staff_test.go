@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -175,10 +176,21 @@ func TestStaffCaseDetailOpensSealedFields(t *testing.T) {
 	if d["description"] != teststack.ValidCase()["description"] || d["desired_outcome"] != teststack.ValidCase()["desired_outcome"] {
 		t.Errorf("description/desired outcome not opened: %v / %v", d["description"], d["desired_outcome"])
 	}
-	if c := d["contact"].(map[string]any); c["email"] != "amina@example.net" || d["preferred_channel"] != "email" {
+	// The identity stays sealed in the detail; …/identity opens it, and the
+	// access log records that.
+	if d["contact"] != nil || d["representative"] != nil || d["has_contact"] != true || d["represented"] != true ||
+		strings.Contains(string(r.Body), "amina@example.net") || strings.Contains(string(r.Body), "Lena Ortiz") {
+		t.Errorf("identity in the case's detail: %s", r.Body)
+	}
+	who := s.Do(req{Method: "GET", Path: "/api/v1/cases/" + f.ID + "/identity", Token: tok})
+	if who.Status != 200 {
+		t.Fatalf("identity: %d %s", who.Status, who.Body)
+	}
+	id := who.JSON(t)
+	if c := id["contact"].(map[string]any); c["email"] != "amina@example.net" || id["preferred_channel"] != "email" {
 		t.Errorf("contact %v", c)
 	}
-	if rep := d["representative"].(map[string]any); rep["mandate"] != "Signed authorisation" {
+	if rep := id["representative"].(map[string]any); rep["mandate"] != "Signed authorisation" {
 		t.Errorf("representative %v", rep)
 	}
 	cl := d["classification"].(map[string]any)

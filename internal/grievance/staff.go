@@ -82,7 +82,8 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
 	where := []string{}
 	args := []any{}
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
-	add(access.Visible(f.Viewer))
+	visible, vargs := access.Visible(f.Viewer)
+	add(visible, vargs...)
 	if len(f.Statuses) > 0 {
 		add("c.status IN ?", f.Statuses)
 	}

@@ -18,7 +18,9 @@ type Member struct {
 	Name      string    `json:"name"`
 	Role      string    `json:"role"`
 	Active    bool      `json:"active"`
-	CreatedAt time.Time `json:"created_at"` // when they joined the queue
+	// NotifyNewCases: they are emailed of every new case routed to the queue.
+	NotifyNewCases bool      `json:"notify_new_cases"`
+	CreatedAt      time.Time `json:"created_at"` // when they joined the queue
 }
 
 // Members lists a queue's members by email.
@@ -27,7 +29,7 @@ func (s *Service) Members(ctx context.Context, queueID uuid.UUID) ([]Member, err
 		return nil, err
 	}
 	out := []Member{}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT u.id AS user_id, u.email, u.name, u.role, u.active, m.created_at
+	if err := db.Conn(ctx, s.db).Raw(`SELECT u.id AS user_id, u.email, u.name, u.role, u.active, m.notify_new_cases, m.created_at
 		  FROM queue_members m JOIN users u ON u.id = m.user_id
 		 WHERE m.queue_id = ? ORDER BY u.email`, queueID).Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("review: queue members: %w", err)
