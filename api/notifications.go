@@ -129,7 +129,17 @@ func (a *API) putQueueMember(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Review.AddMember(c.UserContext(), queueID, userID); err != nil {
+	// An optional body {notify_new_cases}: emailed of every new case (default true).
+	var req struct {
+		NotifyNewCases *bool `json:"notify_new_cases"`
+	}
+	if len(c.Body()) > 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
+	}
+	notify := req.NotifyNewCases == nil || *req.NotifyNewCases
+	if err := a.Review.AddMember(c.UserContext(), queueID, userID, notify); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -40,9 +40,11 @@ func (s *Service) Members(ctx context.Context, queueID uuid.UUID) ([]Member, err
 	return out, nil
 }
 
-// AddMember makes an active reviewer, supervisor or admin hear of every
-// new case in a queue; adding a member twice changes nothing.
-func (s *Service) AddMember(ctx context.Context, queueID, userID uuid.UUID) error {
+// AddMember makes an active reviewer, supervisor or admin a member of a
+// queue — who may work its cases (internal/access) — emailed of every new
+// case in it when notify; adding a member again sets notify and changes
+// nothing else.
+func (s *Service) AddMember(ctx context.Context, queueID, userID uuid.UUID, notify bool) error {
 	if err := s.Exists(ctx, queueID); err != nil {
 		return err
 	}
@@ -59,14 +61,16 @@ func (s *Service) AddMember(ctx context.Context, queueID, userID uuid.UUID) erro
 		f.Add("user_id", "not_staff", "independent bodies cannot be members of a queue")
 		return f.Err()
 	}
-	if err := conn.Exec(`INSERT INTO queue_members (queue_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
-		queueID, userID).Error; err != nil {
+	if err := conn.Exec(`INSERT INTO queue_members (queue_id, user_id, notify_new_cases) VALUES (?, ?, ?)
+		ON CONFLICT (queue_id, user_id) DO UPDATE SET notify_new_cases = EXCLUDED.notify_new_cases`,
+		queueID, userID, notify).Error; err != nil {
 		return fmt.Errorf("review: add queue member: %w", err)
 	}
 	return nil
 }
 
-// RemoveMember stops a staff member hearing of new cases in a queue;
+// RemoveMember takes a staff member out of a queue: they no longer see its
+// cases (unless they hold one) nor hear of new ones;
 // removing someone who is not a member changes nothing.
 func (s *Service) RemoveMember(ctx context.Context, queueID, userID uuid.UUID) error {
 	if err := s.Exists(ctx, queueID); err != nil {
