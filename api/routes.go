@@ -13,6 +13,9 @@ const (
 	public      access = iota // anyone, no token
 	complainant               // a complainant token, bound to one case
 	staff                     // a staff or body token whose role is in roles
+	// enrolling is staff that also admits a user whose role requires a
+	// second factor not yet on: the routes that turn it on, and sign-out.
+	enrolling
 )
 
 type route struct {
@@ -51,6 +54,14 @@ func (a *API) routes() []route {
 
 		{fiber.MethodPost, "/api/v1/auth/token", public, nil, a.issueToken, a.signInThrottle},
 		{fiber.MethodGet, "/api/v1/me", staff, anyStaff, a.me, nil},
+		// Strong sign-in (signin.go, docs/sign-in.md): sessions and the second factor.
+		{fiber.MethodPost, "/api/v1/auth/sign-out", enrolling, anyStaff, a.signOut, nil},
+		{fiber.MethodGet, "/api/v1/me/sessions", staff, anyStaff, a.mySessions, nil},
+		{fiber.MethodPost, "/api/v1/me/sessions/revoke", enrolling, anyStaff, a.revokeMySessions, nil},
+		{fiber.MethodPost, "/api/v1/me/two-factor", enrolling, anyStaff, a.startTwoFactor, nil},
+		{fiber.MethodPost, "/api/v1/me/two-factor/confirm", enrolling, anyStaff, a.confirmTwoFactor, nil},
+		{fiber.MethodGet, "/api/v1/admin/sign-in-policy", staff, admins, a.signInPolicy, nil},
+		{fiber.MethodPut, "/api/v1/admin/sign-in-policy", staff, admins, a.putSignInPolicy, nil},
 
 		{fiber.MethodGet, "/api/v1/cases", staff, caseWorkers, a.listCases, nil},
 		{fiber.MethodGet, "/api/v1/cases/:id", staff, caseWorkers, a.getCase, nil},
