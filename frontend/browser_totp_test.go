@@ -19,10 +19,20 @@ import (
 // the session listed and signs out everywhere.
 func TestBrowserTOTPEnrolAndSignOutEverywhere(t *testing.T) {
 	s := teststack.New(t, teststack.Options{})
+	b := browser.New(t)
+
+	// The new pages in Arabic (right to left), before the requirement is
+	// on: enrolment, the sessions, the policy; then sign out.
+	ar := b.Tab(t, browser.AcceptLanguage("ar"))
+	signIn(t, ar, s.WebURL, "admin@example.org")
+	for _, p := range []string{"/account/two-factor", "/account/sessions", "/admin/sign-in"} {
+		visit(t, ar, s.WebURL, p, http.StatusOK, "ar "+p)
+	}
+	browser.Click(t, ar, "form.signout button")
+
 	if _, err := s.Core.SignIn.SetPolicies(context.Background(), map[string]bool{auth.RoleAdmin: true}); err != nil {
 		t.Fatal(err)
 	}
-	b := browser.New(t)
 	ctx := b.Tab(t, browser.NoJavaScript(), browser.Viewport(320, 640))
 	flash := func() string { return browser.Text(t, ctx, ".flash") }
 	signIn := func() {
