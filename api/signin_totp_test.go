@@ -273,6 +273,17 @@ func TestSessionEndsWhenAccountChanges(t *testing.T) {
 
 	// Sign-out ends this token's session alone.
 	a, b := s.Reviewer(), s.Reviewer()
+	// Last seen is noted, at most once a minute.
+	reviewerID := userIDOf(t, s, "reviewer@example.org")
+	s.Core.DB.Exec(`UPDATE staff_sessions SET last_seen_at = now() - interval '2 minutes' WHERE user_id = ?`, reviewerID)
+	me(a)
+	var stale, fresh int64
+	s.Core.DB.Raw(`SELECT count(*) FILTER (WHERE last_seen_at < now() - interval '1 minute'),
+		count(*) FILTER (WHERE last_seen_at > now() - interval '1 minute') FROM staff_sessions WHERE user_id = ?`, reviewerID).
+		Row().Scan(&stale, &fresh)
+	if stale != 1 || fresh != 1 {
+		t.Errorf("last seen: %d stale, %d fresh sessions; want the used one fresh", stale, fresh)
+	}
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/auth/sign-out", Token: a}); r.Status != 204 {
 		t.Fatalf("sign-out: %d %s", r.Status, r.Body)
 	}
@@ -280,7 +291,6 @@ func TestSessionEndsWhenAccountChanges(t *testing.T) {
 		t.Errorf("after sign-out: signed out %d, other %d", me(a), me(b))
 	}
 	// A token minted without a session (the JWT alone) is refused.
-	reviewerID := userIDOf(t, s, "reviewer@example.org")
 	bare, _, err := s.Core.Tokens.Issue(auth.AudienceStaff, reviewerID, auth.RoleReviewer, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -343,5 +353,66 @@ func TestSignInPolicyRequiresEnrolment(t *testing.T) {
 	}
 	if r := s.Do(req{Method: "GET", Path: "/api/v1/me", Token: admin}); r.Status != 200 {
 		t.Errorf("after enrolling: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestTOTPTurnOffAndNewRecoveryCodes: new recovery codes replace the old
+// ones; a role that does not require it may turn the factor off with a
+// current code, one that does may not.
+func TestTOTPTurnOffAndNewRecoveryCodes(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	ctx := context.Background()
+	s.StaffUser("rory@example.org", auth.RoleReviewer)
+	u, err := s.Core.Users.Get(ctx, userIDOf(t, s, "rory@example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	at := func(d time.Duration) *auth.SignIn { return s.Core.SignIn.WithClock(func() time.Time { return now.Add(d) }) }
+	e, err := at(0).StartEnrolment(ctx, u, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := at(0).Confirm(ctx, u, totpAt(t, e.Secret, now))
+	if err != nil || len(old) != 10 {
+		t.Fatalf("confirm: %v %d", err, len(old))
+	}
+	if _, err := at(0).StartEnrolment(ctx, u, true); err == nil {
+		t.Error("a second enrolment while on")
+	}
+	fresh, err := at(time.Minute).NewRecoveryCodes(ctx, u, totpAt(t, e.Secret, now.Add(time.Minute)))
+	if err != nil || len(fresh) != 10 {
+		t.Fatalf("new codes: %v", err)
+	}
+	if err := at(time.Minute).Verify(ctx, u.ID, old[0]); err == nil {
+		t.Error("an old recovery code still works")
+	}
+	if err := at(time.Minute).Verify(ctx, u.ID, fresh[0]); err != nil {
+		t.Errorf("a new recovery code: %v", err)
+	}
+	// Reviewers need no second factor: Rory may turn it off, with a code.
+	if err := at(2*time.Minute).Disable(ctx, u, "999999x"); err == nil {
+		t.Error("turned off without a right code")
+	}
+	if err := at(2*time.Minute).Disable(ctx, u, totpAt(t, e.Secret, now.Add(2*time.Minute))); err != nil {
+		t.Fatalf("turn off: %v", err)
+	}
+	if r := signInWith(s, "rory@example.org", ""); r.Status != 200 {
+		t.Errorf("after turning it off: %d %s", r.Status, r.Body)
+	}
+	// Once reviewers must use it, it cannot be turned off.
+	if _, err := s.Core.SignIn.SetPolicies(ctx, map[string]bool{auth.RoleReviewer: true}); err != nil {
+		t.Fatal(err)
+	}
+	e, err = at(3*time.Minute).StartEnrolment(ctx, u, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := at(3*time.Minute).Confirm(ctx, u, totpAt(t, e.Secret, now.Add(3*time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	if err := at(4*time.Minute).Disable(ctx, u, totpAt(t, e.Secret, now.Add(4*time.Minute))); !fault.Is(err, fault.Conflict) {
+		t.Errorf("turned off although required: %v", err)
 	}
 }
