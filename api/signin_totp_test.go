@@ -369,7 +369,9 @@ func TestTOTPTurnOffAndNewRecoveryCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	at := func(d time.Duration) *auth.SignIn { return s.Core.SignIn.WithClock(func() time.Time { return now.Add(d) }) }
+	at := func(d time.Duration) *auth.SignIn {
+		return s.Core.SignIn.WithClock(func() time.Time { return now.Add(d) })
+	}
 	e, err := at(0).StartEnrolment(ctx, u, true)
 	if err != nil {
 		t.Fatal(err)
