@@ -39,6 +39,7 @@ type Deps struct {
 	Registry            *registry.Registry
 	Users               *auth.Users
 	Tokens              *auth.Tokens
+	SignIn              *auth.SignIn // sessions, second factors, sign-in policies
 	Routing             *routing.Service
 	Review              *review.Service
 	Clocks              *clocks.Service
@@ -112,7 +113,9 @@ func New(d Deps) *fiber.App {
 	if a.signInThrottle == nil {
 		a.signInThrottle = middleware.SignInThrottle(10, 5*time.Minute)
 	}
-	lookup := func(c *fiber.Ctx, id uuid.UUID) (*auth.User, error) { return d.Users.Get(c.UserContext(), id) }
+	lookup := func(c *fiber.Ctx, sid, id uuid.UUID) (*auth.Live, error) {
+		return d.SignIn.Live(c.UserContext(), sid, id)
+	}
 	for _, r := range a.routes() {
 		var chain []fiber.Handler
 		switch r.access {
@@ -123,6 +126,8 @@ func New(d Deps) *fiber.App {
 			if caseScoped(r.path) {
 				chain = append(chain, middleware.CaseAccess(d.Access, r.method+" "+r.path, r.looks, "evidence_id"))
 			}
+		case enrolling:
+			chain = append(chain, middleware.Enrolling(d.Tokens, lookup, r.roles))
 		}
 		if r.throttle != nil {
 			chain = append(chain, r.throttle)

@@ -16,6 +16,9 @@ const (
 	public      who = iota // anyone, no token
 	complainant            // a complainant token, bound to one case
 	staff                  // a staff or body token whose role is in roles
+	// enrolling is staff that also admits a user whose role requires a
+	// second factor not yet on: the routes that turn it on, and sign-out.
+	enrolling
 )
 
 type route struct {
@@ -70,6 +73,14 @@ func (a *API) routes() []route {
 
 		{fiber.MethodPost, "/api/v1/auth/token", public, nil, a.issueToken, a.signInThrottle, nil},
 		{fiber.MethodGet, "/api/v1/me", staff, anyStaff, a.me, nil, nil},
+		// Strong sign-in (signin.go, docs/sign-in.md): sessions and the second factor.
+		{fiber.MethodPost, "/api/v1/auth/sign-out", enrolling, anyStaff, a.signOut, nil, nil},
+		{fiber.MethodGet, "/api/v1/me/sessions", staff, anyStaff, a.mySessions, nil, nil},
+		{fiber.MethodPost, "/api/v1/me/sessions/revoke", enrolling, anyStaff, a.revokeMySessions, nil, nil},
+		{fiber.MethodPost, "/api/v1/me/two-factor", enrolling, anyStaff, a.startTwoFactor, nil, nil},
+		{fiber.MethodPost, "/api/v1/me/two-factor/confirm", enrolling, anyStaff, a.confirmTwoFactor, nil, nil},
+		{fiber.MethodGet, "/api/v1/admin/sign-in-policy", staff, admins, a.signInPolicy, nil, nil},
+		{fiber.MethodPut, "/api/v1/admin/sign-in-policy", staff, admins, a.putSignInPolicy, nil, nil},
 
 		{fiber.MethodGet, "/api/v1/cases", staff, caseWorkers, a.listCases, nil, nil},
 		{fiber.MethodGet, "/api/v1/cases/:id", staff, caseWorkers, a.getCase, nil, showsContent},

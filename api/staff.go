@@ -1,6 +1,8 @@
 package api
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/redresshq/redress/api/middleware"
@@ -8,11 +10,14 @@ import (
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
-// issueToken: POST /api/v1/auth/token {email, password}.
+// issueToken: POST /api/v1/auth/token {email, password, code}. An account
+// with a second factor on also sends code (TOTP or a recovery code); one
+// whose role requires it and has none is refused until it turns it on.
 func (a *API) issueToken(c *fiber.Ctx) error {
 	var req struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
+		Code     string `json:"code"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -27,14 +32,37 @@ func (a *API) issueToken(c *fiber.Ctx) error {
 	if len(req.Password) > 1024 {
 		f.Add("password", "too_long", "must be at most 1024 bytes")
 	}
+	if len(req.Code) > 64 {
+		f.Add("code", "too_long", "must be at most 64 characters")
+	}
 	if err := f.Err(); err != nil {
 		return err
 	}
-	user, err := a.Users.Authenticate(c.UserContext(), req.Email, req.Password)
+	ctx := c.UserContext()
+	user, err := a.Users.Authenticate(ctx, req.Email, req.Password)
 	if err != nil {
 		return err
 	}
-	token, _, err := a.Tokens.Issue(auth.AudienceStaff, user.ID, user.Role, a.StaffTokenTTL)
+	step, err := a.SignIn.Next(ctx, user)
+	if err != nil {
+		return err
+	}
+	switch step {
+	case auth.StepEnrol:
+		return auth.ErrEnrolmentRequired
+	case auth.StepCode:
+		if strings.TrimSpace(req.Code) == "" {
+			return auth.ErrSecondFactorRequired
+		}
+		if err := a.SignIn.Verify(ctx, user.ID, req.Code); err != nil {
+			return err
+		}
+	}
+	session, err := a.SignIn.Open(ctx, user, auth.SessionAPI, c.Get(fiber.HeaderUserAgent), a.StaffTokenTTL)
+	if err != nil {
+		return err
+	}
+	token, _, err := a.Tokens.IssueSession(session, a.StaffTokenTTL)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,7 @@ type Deps struct {
 	Registry   *registry.Registry
 	Users      *auth.Users
 	Tokens     *auth.Tokens
+	SignIn     *auth.SignIn // sessions, second factors, sign-in policies
 	Routing    *routing.Service
 	Review     *review.Service
 	Clocks     *clocks.Service

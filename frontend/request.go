@@ -29,6 +29,7 @@ const (
 	cookieLang    = "redress_lang"    // a chosen language
 	cookieFlash   = "redress_flash"   // a message id shown once after a redirect
 	cookieReceipt = "redress_receipt" // the sealed reference and receipt, shown once
+	cookiePending = "redress_pending" // half signed in: right password, code still to come (5 min)
 
 	localRequest = "redress.web"
 	csrfField    = "_csrf"
@@ -37,9 +38,13 @@ const (
 // request is what every page knows of its request.
 type request struct {
 	*translator
-	clock  *clock     // dates in the language and the organisation's zone
-	User   *auth.User // a signed-in staff or body user
-	CaseID *uuid.UUID // the case of a signed-in complainant
+	clock *clock     // dates in the language and the organisation's zone
+	User  *auth.User // a signed-in staff or body user
+	// Session is the signed-in user's session; Restricted says it may
+	// only turn on the second factor the user's role requires, or sign out.
+	Session    uuid.UUID
+	Restricted bool
+	CaseID     *uuid.UUID // the case of a signed-in complainant
 	// Ground is why the user may see the page's case (internal/access),
 	// set by caseAccess on a case's pages.
 	Ground access.Ground
@@ -63,9 +68,11 @@ func (w *Web) begin(c *fiber.Ctx) error {
 	})
 	r.clock = newClock(r.translator, w.TimeZone)
 	if raw := c.Cookies(cookieStaff); raw != "" {
-		if id, _, err := w.Tokens.Verify(raw, auth.AudienceStaff); err == nil {
-			if u, err := w.Users.Get(c.UserContext(), id); err == nil {
-				r.User = u
+		if id, claims, err := w.Tokens.Verify(raw, auth.AudienceStaff); err == nil {
+			if sid, ok := claims.SessionID(); ok {
+				if live, err := w.SignIn.Live(c.UserContext(), sid, id); err == nil {
+					r.User, r.Session, r.Restricted = &live.User, sid, live.Restricted
+				}
 			}
 		}
 		if r.User == nil {

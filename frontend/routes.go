@@ -20,6 +20,9 @@ const (
 	public      who = iota // anyone
 	complainant            // a complainant signed in to their case (follow-up)
 	staff                  // a staff or body user whose role is in roles
+	// enrolling is staff that also admits a session restricted to turning
+	// on the second factor the user's role requires (the account pages).
+	enrolling
 )
 
 type route struct {
@@ -58,6 +61,7 @@ func (w *Web) routes() []route {
 		{method: fiber.MethodPost, path: "/login", access: public, handler: w.login, throttle: w.SignInThrottle},
 		{method: fiber.MethodPost, path: "/logout", access: public, handler: w.logout},
 	}
+	r = append(r, w.accountRoutes()...)
 	r = append(r, w.complainantRoutes()...)
 	r = append(r, w.staffRoutes()...)
 	r = append(r, w.dashboardRoutes()...)
@@ -77,10 +81,12 @@ func (w *Web) chain(r route) []fiber.Handler {
 	case complainant:
 		chain = append(chain, w.requireCase)
 	case staff:
-		chain = append(chain, w.requireUser(r.roles))
+		chain = append(chain, w.requireUser(r.roles, false))
 		if caseScoped(r.path) {
 			chain = append(chain, w.htmlErrors(w.caseAccess(r.method+" "+r.path, r.looks)))
 		}
+	case enrolling:
+		chain = append(chain, w.requireUser(r.roles, true))
 	}
 	if r.throttle != nil {
 		chain = append(chain, w.htmlErrors(r.throttle))
@@ -99,12 +105,17 @@ func (w *Web) htmlErrors(h fiber.Handler) fiber.Handler {
 }
 
 // requireUser admits a signed-in staff or body user holding one of roles; others
-// are sent to sign in, or shown 403.
-func (w *Web) requireUser(roles []string) fiber.Handler {
+// are sent to sign in, or shown 403. A session restricted to turning on the
+// second factor is sent to that page, unless enrolling.
+func (w *Web) requireUser(roles []string, enrolling bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		u := w.req(c).User
+		r := w.req(c)
+		u := r.User
 		if u == nil {
 			return c.Redirect("/login?next="+url.QueryEscape(safeNext(c.OriginalURL())), fiber.StatusSeeOther)
+		}
+		if r.Restricted && !enrolling {
+			return w.seeOther(c, auth.TwoFactorPage, "tf.required_first")
 		}
 		if !slices.Contains(roles, u.Role) {
 			return w.renderError(c, fault.New(fault.Forbidden, "forbidden", "Your role does not allow this."))

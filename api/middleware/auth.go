@@ -12,8 +12,9 @@ import (
 )
 
 const (
-	localUser   = "redress.user"
-	localCaseID = "redress.case_id"
+	localUser    = "redress.user"
+	localSession = "redress.session"
+	localCaseID  = "redress.case_id"
 )
 
 var (
@@ -32,31 +33,53 @@ func bearer(c *fiber.Ctx) (string, error) {
 	return strings.TrimSpace(token), nil
 }
 
-// UserLookup loads an active user by id.
-type UserLookup func(c *fiber.Ctx, id uuid.UUID) (*auth.User, error)
+// SessionLookup loads a live session of a user, with the user, in one
+// query (auth.SignIn.Live).
+type SessionLookup func(c *fiber.Ctx, sessionID, userID uuid.UUID) (*auth.Live, error)
 
-// Staff admits a staff or body token whose user is still active and holds one of roles.
-func Staff(tokens *auth.Tokens, lookup UserLookup, roles []string) fiber.Handler {
+// Staff admits a staff or body token whose session is live (not revoked, not
+// expired, its user active and still holding the session's role) and whose
+// user holds one of roles. A user whose role requires a second factor they
+// have not turned on is refused (403 second_factor_enrolment_required).
+func Staff(tokens *auth.Tokens, lookup SessionLookup, roles []string) fiber.Handler {
+	return staff(tokens, lookup, roles, false)
+}
+
+// Enrolling is Staff that also admits a user who must still turn on their
+// second factor: for the routes that do that, and sign-out.
+func Enrolling(tokens *auth.Tokens, lookup SessionLookup, roles []string) fiber.Handler {
+	return staff(tokens, lookup, roles, true)
+}
+
+func staff(tokens *auth.Tokens, lookup SessionLookup, roles []string, enrolling bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		raw, err := bearer(c)
 		if err != nil {
 			return err
 		}
-		id, _, err := tokens.Verify(raw, auth.AudienceStaff)
+		id, claims, err := tokens.Verify(raw, auth.AudienceStaff)
 		if err != nil {
 			return errBadToken
 		}
-		user, err := lookup(c, id)
+		sid, ok := claims.SessionID()
+		if !ok {
+			return errBadToken
+		}
+		live, err := lookup(c, sid, id)
 		if err != nil {
 			if fault.Is(err, fault.Unauthorized) {
 				return errBadToken
 			}
 			return err
 		}
-		if !slices.Contains(roles, user.Role) {
+		if live.Restricted && !enrolling {
+			return auth.ErrEnrolmentRequired
+		}
+		if !slices.Contains(roles, live.User.Role) {
 			return errRole
 		}
-		c.Locals(localUser, user)
+		c.Locals(localUser, &live.User)
+		c.Locals(localSession, sid)
 		return c.Next()
 	}
 }
@@ -81,6 +104,12 @@ func Complainant(tokens *auth.Tokens) fiber.Handler {
 func User(c *fiber.Ctx) *auth.User {
 	u, _ := c.Locals(localUser).(*auth.User)
 	return u
+}
+
+// Session returns the session the staff or body token names.
+func Session(c *fiber.Ctx) uuid.UUID {
+	id, _ := c.Locals(localSession).(uuid.UUID)
+	return id
 }
 
 // CaseID returns the case a complainant token is bound to.

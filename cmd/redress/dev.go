@@ -130,6 +130,11 @@ Demo logins (password: %s):
 		}
 		fmt.Fprintf(w, "  %-26s %s\n", l.Email, role)
 	}
+	fmt.Fprint(w, `
+  The demo signs in with the password alone: two-step sign-in (TOTP) is
+  required of no role here. Turn it on at /admin/sign-in; anyone can turn
+  it on for their own account at /account/two-factor.
+`)
 	fmt.Fprintf(w, `
 Try it:
   curl -s http://%s/api/v1/ai-systems

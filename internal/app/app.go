@@ -47,6 +47,7 @@ type Core struct {
 	Registry  *registry.Registry
 	Users     *auth.Users
 	Tokens    *auth.Tokens
+	SignIn    *auth.SignIn // sessions, second factors, sign-in policies
 	Grievance *grievance.Service
 	Routing   *routing.Service
 	Review    *review.Service
@@ -84,6 +85,7 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Users: auth.NewUsers(gdb, auth.PasswordCost{MemoryKiB: cfg.PasswordHash.MemoryKiB, Time: cfg.PasswordHash.Time,
 			Threads: cfg.PasswordHash.Threads}),
 		Tokens:    auth.NewTokens(cfg.JWTSecret),
+		SignIn:    auth.NewSignIn(gdb, keys, cfg.JWTSecret),
 		Grievance: grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk),
 		Routing:   routing.New(gdb, clk),
 		Review:    review.New(gdb),
@@ -138,7 +140,7 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 	m := hmac.New(sha256.New, c.Config.JWTSecret)
 	m.Write([]byte("redress web csrf key"))
 	return frontend.New(frontend.Deps{
-		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
+		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
@@ -171,7 +173,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 		}
 	}
 	return api.New(api.Deps{
-		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens,
+		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		BodyLimit: c.Config.BodyLimit, Checks: checks, Views: web.Views(), Mount: web.Mount, Uploads: uploads, SignInThrottle: signIns,

@@ -144,7 +144,10 @@ func (u *Users) change(ctx context.Context, id uuid.UUID, set string, stillAdmin
 		if slices.Contains(admins, id) && len(admins) == 1 && !stillAdmin(cur) {
 			return errLastAdmin
 		}
-		return conn.Exec(`UPDATE users SET `+set+`, updated_at = now() WHERE id = ?`, append(args, id)...).Error
+		if err := conn.Exec(`UPDATE users SET `+set+`, updated_at = now() WHERE id = ?`, append(args, id)...).Error; err != nil {
+			return err
+		}
+		return endStaleSessions(conn, id)
 	})
 	if err != nil {
 		return nil, err
@@ -152,7 +155,8 @@ func (u *Users) change(ctx context.Context, id uuid.UUID, set string, stillAdmin
 	return u.GetAny(ctx, id)
 }
 
-// SetRole changes a staff account's role. The last active admin keeps theirs.
+// SetRole changes a staff account's role, which ends the account's sessions.
+// The last active admin keeps theirs.
 func (u *Users) SetRole(ctx context.Context, id uuid.UUID, role string) (*User, error) {
 	var f fault.Fields
 	f.OneOf("role", role, StaffRoles, true)
@@ -163,8 +167,8 @@ func (u *Users) SetRole(ctx context.Context, id uuid.UUID, role string) (*User, 
 }
 
 // SetActive deactivates a staff account (it can no longer sign in, and
-// its sessions stop working, since every request reloads the active user)
-// or reactivates it. The last active admin stays active.
+// its sessions end: they are revoked, and every request checks the user is
+// active) or reactivates it. The last active admin stays active.
 func (u *Users) SetActive(ctx context.Context, id uuid.UUID, active bool) (*User, error) {
 	return u.change(ctx, id, "active = ?", func(*User) bool { return active }, active)
 }

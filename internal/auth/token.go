@@ -59,12 +59,22 @@ func NewTokens(secret []byte) *Tokens {
 
 // Issue signs a token for subject in audience, valid for ttl.
 func (t *Tokens) Issue(audience string, subject uuid.UUID, role string, ttl time.Duration) (string, time.Time, error) {
+	return t.issue(audience, subject, role, uuid.NewString(), ttl)
+}
+
+// IssueSession signs a staff or body token naming its session: the JWT id
+// is the session's id, which the Staff middleware checks is still live.
+func (t *Tokens) IssueSession(s *Session, ttl time.Duration) (string, time.Time, error) {
+	return t.issue(AudienceStaff, s.UserID, s.Role, s.ID.String(), ttl)
+}
+
+func (t *Tokens) issue(audience string, subject uuid.UUID, role, id string, ttl time.Duration) (string, time.Time, error) {
 	now := t.now().UTC()
 	exp := now.Add(ttl).Truncate(time.Second)
 	claims := Claims{Role: role, RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: issuer, Subject: subject.String(), Audience: jwt.ClaimStrings{audience},
 		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp),
-		ID: uuid.NewString(),
+		ID: id,
 	}}
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.secret)
 	if err != nil {
@@ -88,6 +98,12 @@ func (t *Tokens) Verify(token, audience string) (uuid.UUID, *Claims, error) {
 		return uuid.Nil, nil, ErrInvalidToken
 	}
 	return id, claims, nil
+}
+
+// SessionID is the session a staff token names (its JWT id).
+func (c *Claims) SessionID() (uuid.UUID, bool) {
+	id, err := uuid.Parse(c.ID)
+	return id, err == nil
 }
 
 // WithClock replaces the clock (tests of expiry).

@@ -89,7 +89,8 @@ type NewUser struct {
 	BodyID                      *uuid.UUID // required for role body: the body they work for
 }
 
-// Upsert adds a user, or updates the name, role and password of an existing one with that email.
+// Upsert adds a user, or updates the name, role and password of an existing
+// one with that email; a changed role ends the account's sessions.
 func (u *Users) Upsert(ctx context.Context, in NewUser) (*User, error) {
 	user, err := in.user(u.cost)
 	if err != nil {
@@ -106,6 +107,9 @@ func (u *Users) Upsert(ctx context.Context, in NewUser) (*User, error) {
 		Row().Scan(&user.ID, &user.CreatedAt, &user.UpdatedAt)
 	if err != nil {
 		return nil, fmt.Errorf("auth: upsert user: %w", err)
+	}
+	if err := endStaleSessions(db.Conn(ctx, u.db), user.ID); err != nil {
+		return nil, err
 	}
 	return user, nil
 }
@@ -184,4 +188,16 @@ func validRole(r string) bool {
 		}
 	}
 	return false
+}
+
+// endStaleSessions revokes the sessions of userID opened under another role
+// than the account's, or of an account no longer active (the middleware
+// refuses them anyway; this ends them for good).
+func endStaleSessions(conn *gorm.DB, userID uuid.UUID) error {
+	err := conn.Exec(`UPDATE staff_sessions s SET revoked_at = now() FROM users u
+		WHERE u.id = s.user_id AND s.user_id = ? AND s.revoked_at IS NULL AND (NOT u.active OR u.role <> s.role)`, userID).Error
+	if err != nil {
+		return fmt.Errorf("auth: end sessions: %w", err)
+	}
+	return nil
 }

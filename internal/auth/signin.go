@@ -1,0 +1,640 @@
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/seal"
+)
+
+// Strong staff sign-in (docs/sign-in.md): sessions a person can see and
+// end, a TOTP second factor with one-time recovery codes, and which roles
+// must use it.
+
+// Session kinds: the pages' cookie, or an API token.
+const (
+	SessionPage = "page"
+	SessionAPI  = "api"
+)
+
+// TwoFactorPage is where a person turns on their second factor.
+const TwoFactorPage = "/account/two-factor"
+
+// RecoveryCodeCount is how many recovery codes an account gets at once.
+const RecoveryCodeCount = 10
+
+// Throttle of wrong second-factor codes, per account, in the database (so
+// it holds across processes): at most maxFactorFailures in factorWindow.
+const (
+	maxFactorFailures = 5
+	factorWindow      = 5 * time.Minute
+)
+
+// Errors of sign-in.
+var (
+	ErrSecondFactorRequired = &fault.Error{Kind: fault.Unauthorized, Code: "second_factor_required",
+		Message: "This account signs in with a second factor: send the code from the authenticator app, or a recovery code.",
+		Fields:  []fault.FieldError{{Field: "code", Code: "required", Message: "is required"}}}
+	ErrInvalidSecondFactor = &fault.Error{Kind: fault.Unauthorized, Code: "invalid_second_factor",
+		Message: "The code is not right, or has been used already.",
+		Fields:  []fault.FieldError{{Field: "code", Code: "invalid", Message: "is not right, or has been used already"}}}
+	ErrEnrolmentRequired = fault.New(fault.Forbidden, "second_factor_enrolment_required",
+		"Your role signs in with a second factor: turn it on first at "+TwoFactorPage+", then sign in again.")
+	errFactorThrottled = fault.New(fault.TooMany, "too_many_attempts",
+		"Too many wrong codes for this account; wait a few minutes and try again.")
+	errFactorOn = fault.New(fault.Conflict, "second_factor_already_enabled",
+		"The second factor is already on; turn it off first to set up another app.")
+	errFactorOff = fault.New(fault.Conflict, "second_factor_not_enabled",
+		"The second factor is not on for this account.")
+	errNoEnrolment = fault.New(fault.Conflict, "second_factor_not_started",
+		"Start setting up the second factor first.")
+	errFactorRequired = fault.New(fault.Conflict, "second_factor_required_by_role",
+		"Your role must sign in with a second factor; it cannot be turned off.")
+	errSessionGone = fault.New(fault.Unauthorized, "invalid_token", "The session has ended; sign in again.")
+)
+
+// SignIn keeps the sessions, second factors and sign-in policies.
+type SignIn struct {
+	db      *gorm.DB
+	keys    *seal.Keyring
+	codeKey []byte
+	now     func() time.Time
+	// Issuer names Redress in authenticator apps.
+	Issuer string
+}
+
+// NewSignIn returns the sign-in store; secret keys the recovery codes' HMACs.
+func NewSignIn(gdb *gorm.DB, keys *seal.Keyring, secret []byte) *SignIn {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("redress recovery codes v1"))
+	return &SignIn{db: gdb, keys: keys, codeKey: m.Sum(nil), now: time.Now, Issuer: "Redress"}
+}
+
+// WithClock replaces the clock (tests of codes at other times).
+func (s *SignIn) WithClock(now func() time.Time) *SignIn {
+	c := *s
+	c.now = now
+	return &c
+}
+
+// Session is one signed-in browser or API client of an account.
+type Session struct {
+	ID         uuid.UUID  `json:"id"`
+	UserID     uuid.UUID  `json:"-"`
+	Role       string     `json:"role"`
+	Kind       string     `json:"kind"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastSeenAt time.Time  `json:"last_seen_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	RevokedAt  *time.Time `json:"-"`
+	UserAgent  string     `json:"user_agent"`
+	Current    bool       `json:"current" gorm:"-"`
+}
+
+// Open starts a session of u; its id is the token's JWT id.
+func (s *SignIn) Open(ctx context.Context, u *User, kind, userAgent string, ttl time.Duration) (*Session, error) {
+	out := &Session{UserID: u.ID, Role: u.Role, Kind: kind, UserAgent: DescribeUserAgent(userAgent)}
+	err := db.Conn(ctx, s.db).Raw(`INSERT INTO staff_sessions (user_id, role, kind, expires_at, user_agent)
+		VALUES (?, ?, ?, now() + make_interval(secs => ?), ?) RETURNING id, created_at, last_seen_at, expires_at`,
+		u.ID, u.Role, kind, ttl.Seconds(), out.UserAgent).Row().Scan(&out.ID, &out.CreatedAt, &out.LastSeenAt, &out.ExpiresAt)
+	if err != nil {
+		return nil, fmt.Errorf("auth: open session: %w", err)
+	}
+	return out, nil
+}
+
+// Live is a live session with its user.
+type Live struct {
+	User User
+	// Restricted: the user's role requires a second factor they have not
+	// turned on; such a session may only reach TwoFactorPage and sign out.
+	Restricted bool
+}
+
+// Live loads the session id of user userID if it is live: not revoked, not
+// expired, the user active and still holding the session's role. One
+// statement, which also notes the session was seen (at most once a minute).
+func (s *SignIn) Live(ctx context.Context, id, userID uuid.UUID) (*Live, error) {
+	var rows []struct {
+		User
+		Restricted bool
+	}
+	err := db.Conn(ctx, s.db).Raw(`
+		WITH live AS (
+			SELECT u.*, s.last_seen_at AS session_seen,
+			       (coalesce(p.second_factor_required, false) AND f.confirmed_at IS NULL) AS restricted
+			  FROM staff_sessions s
+			  JOIN users u ON u.id = s.user_id
+			  LEFT JOIN sign_in_policies p ON p.role = u.role
+			  LEFT JOIN user_second_factors f ON f.user_id = u.id
+			 WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > now()
+			   AND u.active AND u.role = s.role),
+		seen AS (
+			UPDATE staff_sessions SET last_seen_at = now()
+			 WHERE id = ? AND EXISTS (SELECT 1 FROM live WHERE session_seen < now() - interval '1 minute'))
+		SELECT * FROM live`, id, userID, id).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("auth: live session: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, errSessionGone
+	}
+	return &Live{User: rows[0].User, Restricted: rows[0].Restricted}, nil
+}
+
+// Revoke ends one session of userID.
+func (s *SignIn) Revoke(ctx context.Context, id, userID uuid.UUID) error {
+	err := db.Conn(ctx, s.db).Exec(`UPDATE staff_sessions SET revoked_at = now()
+		WHERE id = ? AND user_id = ? AND revoked_at IS NULL`, id, userID).Error
+	if err != nil {
+		return fmt.Errorf("auth: revoke session: %w", err)
+	}
+	return nil
+}
+
+// RevokeAll ends every session of userID and returns how many were live.
+func (s *SignIn) RevokeAll(ctx context.Context, userID uuid.UUID) (int64, error) {
+	return revokeAll(db.Conn(ctx, s.db), userID)
+}
+
+func revokeAll(conn *gorm.DB, userID uuid.UUID) (int64, error) {
+	res := conn.Exec(`UPDATE staff_sessions SET revoked_at = now() WHERE user_id = ? AND revoked_at IS NULL`, userID)
+	if res.Error != nil {
+		return 0, fmt.Errorf("auth: revoke sessions: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// Sessions lists the live sessions of userID, newest first; current marks one.
+func (s *SignIn) Sessions(ctx context.Context, userID, current uuid.UUID) ([]Session, error) {
+	out := []Session{}
+	err := db.Conn(ctx, s.db).Raw(`SELECT s.* FROM staff_sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > now() AND u.role = s.role
+		ORDER BY s.created_at DESC, s.id`, userID).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("auth: sessions: %w", err)
+	}
+	for i := range out {
+		out[i].Current = out[i].ID == current
+	}
+	return out, nil
+}
+
+// DescribeUserAgent shortens a User-Agent header to a browser and a system
+// ("Firefox on Linux"), which is all the sessions page shows.
+func DescribeUserAgent(ua string) string {
+	browser := ""
+	for _, b := range []struct{ token, name string }{
+		{"Edg/", "Edge"}, {"OPR/", "Opera"}, {"Firefox/", "Firefox"}, {"HeadlessChrome/", "Chromium"},
+		{"Chrome/", "Chrome"}, {"Chromium/", "Chromium"}, {"Safari/", "Safari"}, {"curl/", "curl"},
+		{"Go-http-client", "Go client"}, {"python", "Python client"},
+	} {
+		if strings.Contains(ua, b.token) {
+			browser = b.name
+			break
+		}
+	}
+	system := ""
+	for _, o := range []struct{ token, name string }{
+		{"Android", "Android"}, {"iPhone", "iOS"}, {"iPad", "iPadOS"}, {"Windows", "Windows"},
+		{"Mac OS X", "macOS"}, {"CrOS", "ChromeOS"}, {"Linux", "Linux"},
+	} {
+		if strings.Contains(ua, o.token) {
+			system = o.name
+			break
+		}
+	}
+	switch {
+	case browser != "" && system != "":
+		return browser + " on " + system
+	case browser != "":
+		return browser
+	case system != "":
+		return system
+	}
+	return ""
+}
+
+// Policy says whether a role must sign in with a second factor.
+type Policy struct {
+	Role                 string    `json:"role"`
+	SecondFactorRequired bool      `json:"second_factor_required"`
+	UpdatedAt            time.Time `json:"updated_at"`
+}
+
+// Policies lists the sign-in policy of every role, in Roles' order.
+func (s *SignIn) Policies(ctx context.Context) ([]Policy, error) {
+	var rows []Policy
+	if err := db.Conn(ctx, s.db).Raw(`SELECT role, second_factor_required, updated_at FROM sign_in_policies`).
+		Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("auth: policies: %w", err)
+	}
+	out := make([]Policy, 0, len(Roles))
+	for _, role := range Roles {
+		p := Policy{Role: role}
+		for _, r := range rows {
+			if r.Role == role {
+				p = r
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// SetPolicies sets whether each named role must use a second factor.
+func (s *SignIn) SetPolicies(ctx context.Context, required map[string]bool) ([]Policy, error) {
+	var f fault.Fields
+	for role := range required {
+		if !slices.Contains(Roles, role) {
+			f.Addf("role", "invalid", "must be one of %s", strings.Join(Roles, ", "))
+			break
+		}
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		for role, req := range required {
+			if err := db.Conn(ctx, s.db).Exec(`INSERT INTO sign_in_policies (role, second_factor_required) VALUES (?, ?)
+				ON CONFLICT (role) DO UPDATE SET second_factor_required = EXCLUDED.second_factor_required,
+					updated_at = CASE WHEN sign_in_policies.second_factor_required = EXCLUDED.second_factor_required
+					                  THEN sign_in_policies.updated_at ELSE now() END`, role, req).Error; err != nil {
+				return fmt.Errorf("auth: set policy: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Policies(ctx)
+}
+
+// Factor is an account's second factor as its owner sees it.
+type Factor struct {
+	Enabled       bool       `json:"enabled"`
+	Required      bool       `json:"required"` // by the account's role
+	EnabledAt     *time.Time `json:"enabled_at,omitempty"`
+	RecoveryCodes int        `json:"recovery_codes_left"`
+}
+
+// Factor reads u's second factor.
+func (s *SignIn) Factor(ctx context.Context, u *User) (*Factor, error) {
+	var row struct {
+		ConfirmedAt *time.Time
+		Required    bool
+		Left        int
+	}
+	err := db.Conn(ctx, s.db).Raw(`SELECT
+		(SELECT confirmed_at FROM user_second_factors WHERE user_id = ?) AS confirmed_at,
+		coalesce((SELECT second_factor_required FROM sign_in_policies WHERE role = ?), false) AS required,
+		(SELECT count(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL) AS left`,
+		u.ID, u.Role, u.ID).Scan(&row).Error
+	if err != nil {
+		return nil, fmt.Errorf("auth: factor: %w", err)
+	}
+	return &Factor{Enabled: row.ConfirmedAt != nil, Required: row.Required, EnabledAt: row.ConfirmedAt,
+		RecoveryCodes: row.Left}, nil
+}
+
+// Enrolment is a secret being set up in an authenticator app.
+type Enrolment struct {
+	Secret  string `json:"secret"`
+	Grouped string `json:"secret_grouped"`
+	URL     string `json:"otpauth_url"`
+	SVG     string `json:"qr_svg"`
+}
+
+func secretPurpose(userID uuid.UUID) string { return "user.totp_secret:" + userID.String() }
+
+// StartEnrolment makes a new secret for u, kept sealed until a first code
+// confirms it. fresh=false keeps a pending secret already made (a reload
+// of the page shows the same QR code).
+func (s *SignIn) StartEnrolment(ctx context.Context, u *User, fresh bool) (*Enrolment, error) {
+	var row struct {
+		SecretSealed  []byte
+		PendingSealed []byte
+	}
+	conn := db.Conn(ctx, s.db)
+	if err := conn.Raw(`SELECT secret_sealed, pending_sealed FROM user_second_factors WHERE user_id = ?`, u.ID).
+		Scan(&row).Error; err != nil {
+		return nil, fmt.Errorf("auth: enrolment: %w", err)
+	}
+	if row.SecretSealed != nil {
+		return nil, errFactorOn
+	}
+	secret := ""
+	if !fresh && row.PendingSealed != nil {
+		if b, err := s.keys.Open(secretPurpose(u.ID), row.PendingSealed); err == nil {
+			secret = string(b)
+		}
+	}
+	if secret == "" {
+		var err error
+		if secret, err = NewTOTPSecret(); err != nil {
+			return nil, err
+		}
+		sealed, err := s.keys.Seal(secretPurpose(u.ID), []byte(secret))
+		if err != nil {
+			return nil, err
+		}
+		if err := conn.Exec(`INSERT INTO user_second_factors (user_id, pending_sealed) VALUES (?, ?)
+			ON CONFLICT (user_id) DO UPDATE SET pending_sealed = EXCLUDED.pending_sealed, updated_at = now()`,
+			u.ID, sealed).Error; err != nil {
+			return nil, fmt.Errorf("auth: enrolment: %w", err)
+		}
+	}
+	url := OTPAuthURL(s.Issuer, u.Email, secret)
+	svg, err := QRCodeSVG(url, "QR code for "+s.Issuer+": "+u.Email)
+	if err != nil {
+		return nil, err
+	}
+	return &Enrolment{Secret: secret, Grouped: GroupSecret(secret), URL: url, SVG: svg}, nil
+}
+
+// factorRow is the second factor's row.
+type factorRow struct {
+	SecretSealed  []byte
+	PendingSealed []byte
+	LastStep      int64
+	Failures      int
+	FailuresSince time.Time
+}
+
+func (s *SignIn) factorRow(ctx context.Context, userID uuid.UUID) (*factorRow, error) {
+	var rows []factorRow
+	if err := db.Conn(ctx, s.db).Raw(`SELECT secret_sealed, pending_sealed, last_step, failures, failures_since
+		FROM user_second_factors WHERE user_id = ?`, userID).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("auth: second factor: %w", err)
+	}
+	if len(rows) == 0 {
+		return &factorRow{}, nil
+	}
+	return &rows[0], nil
+}
+
+// throttled refuses an account with too many recent wrong codes.
+func (s *SignIn) throttled(f *factorRow) error {
+	if f.Failures >= maxFactorFailures && s.now().Sub(f.FailuresSince) < factorWindow {
+		return errFactorThrottled
+	}
+	return nil
+}
+
+// failed counts a wrong code against userID.
+func (s *SignIn) failed(ctx context.Context, userID uuid.UUID) error {
+	err := db.Conn(ctx, s.db).Exec(`UPDATE user_second_factors SET
+		failures = CASE WHEN failures_since < ? THEN 1 ELSE failures + 1 END,
+		failures_since = CASE WHEN failures_since < ? THEN ? ELSE failures_since END
+		WHERE user_id = ?`, s.now().Add(-factorWindow), s.now().Add(-factorWindow), s.now(), userID).Error
+	if err != nil {
+		return fmt.Errorf("auth: count failure: %w", err)
+	}
+	return ErrInvalidSecondFactor
+}
+
+// acceptStep takes step as used, unless a step at or after it was: the
+// conditional UPDATE lets only one of two concurrent uses of a code pass.
+func (s *SignIn) acceptStep(ctx context.Context, userID uuid.UUID, step int64, confirm bool) (bool, error) {
+	set := "last_step = ?, failures = 0"
+	cond := "secret_sealed IS NOT NULL"
+	if confirm {
+		set = "last_step = ?, failures = 0, secret_sealed = pending_sealed, pending_sealed = NULL, confirmed_at = now()"
+		cond = "pending_sealed IS NOT NULL AND secret_sealed IS NULL"
+	}
+	res := db.Conn(ctx, s.db).Exec(`UPDATE user_second_factors SET `+set+`, updated_at = now()
+		WHERE user_id = ? AND last_step < ? AND `+cond, step, userID, step)
+	if res.Error != nil {
+		return false, fmt.Errorf("auth: accept code: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// normalCode keeps a code's letters and digits, upper-cased.
+func normalCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '0' && r <= '9', r >= 'A' && r <= 'Z':
+			return r
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		}
+		return -1
+	}, code)
+}
+
+func isTOTPShape(code string) bool {
+	if len(code) != TOTPDigits {
+		return false
+	}
+	for _, r := range code {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// checkTOTP checks a six-digit code against sealed and takes its step.
+func (s *SignIn) checkTOTP(ctx context.Context, userID uuid.UUID, sealed []byte, code string, confirm bool) (bool, error) {
+	secret, err := s.keys.Open(secretPurpose(userID), sealed)
+	if err != nil {
+		return false, fmt.Errorf("auth: open second factor: %w", err)
+	}
+	key, err := decodeTOTPSecret(string(secret))
+	if err != nil {
+		return false, fmt.Errorf("auth: second factor secret: %w", err)
+	}
+	step, ok := matchTOTP(key, code, s.now())
+	if !ok {
+		return false, nil
+	}
+	return s.acceptStep(ctx, userID, step, confirm)
+}
+
+// Enabled reports whether userID has turned the second factor on.
+func (s *SignIn) Enabled(ctx context.Context, userID uuid.UUID) (bool, error) {
+	f, err := s.factorRow(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	return f.SecretSealed != nil, nil
+}
+
+// Verify checks a second-factor code of userID: a TOTP code never used
+// before (a step after the last one accepted), or an unused recovery code,
+// which is then spent. Wrong codes count against the account's throttle.
+func (s *SignIn) Verify(ctx context.Context, userID uuid.UUID, code string) error {
+	f, err := s.factorRow(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if f.SecretSealed == nil {
+		return errFactorOff
+	}
+	if err := s.throttled(f); err != nil {
+		return err
+	}
+	code = normalCode(code)
+	if code == "" {
+		return ErrSecondFactorRequired
+	}
+	if isTOTPShape(code) {
+		ok, err := s.checkTOTP(ctx, userID, f.SecretSealed, code, false)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		return s.failed(ctx, userID)
+	}
+	res := db.Conn(ctx, s.db).Exec(`UPDATE recovery_codes SET used_at = now()
+		WHERE user_id = ? AND code_hash = ? AND used_at IS NULL`, userID, s.hashRecovery(userID, code))
+	if res.Error != nil {
+		return fmt.Errorf("auth: recovery code: %w", res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return nil
+	}
+	return s.failed(ctx, userID)
+}
+
+// Confirm turns u's pending secret on with a first code from the app, and
+// returns the new recovery codes, shown once.
+func (s *SignIn) Confirm(ctx context.Context, u *User, code string) ([]string, error) {
+	var codes []string
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		f, err := s.factorRow(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		if f.SecretSealed != nil {
+			return errFactorOn
+		}
+		if f.PendingSealed == nil {
+			return errNoEnrolment
+		}
+		if err := s.throttled(f); err != nil {
+			return err
+		}
+		code = normalCode(code)
+		if !isTOTPShape(code) {
+			return ErrInvalidSecondFactor
+		}
+		ok, err := s.checkTOTP(ctx, u.ID, f.PendingSealed, code, true)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrInvalidSecondFactor
+		}
+		codes, err = s.replaceRecovery(ctx, u.ID)
+		return err
+	})
+	if errors.Is(err, ErrInvalidSecondFactor) {
+		return nil, s.failed(ctx, u.ID)
+	}
+	return codes, err
+}
+
+// NewRecoveryCodes replaces u's recovery codes, after a current code.
+func (s *SignIn) NewRecoveryCodes(ctx context.Context, u *User, code string) ([]string, error) {
+	if err := s.Verify(ctx, u.ID, code); err != nil {
+		return nil, err
+	}
+	return s.replaceRecovery(ctx, u.ID)
+}
+
+// Disable turns u's second factor off, after a current code, unless u's role requires it.
+func (s *SignIn) Disable(ctx context.Context, u *User, code string) error {
+	f, err := s.Factor(ctx, u)
+	if err != nil {
+		return err
+	}
+	if f.Required {
+		return errFactorRequired
+	}
+	if err := s.Verify(ctx, u.ID, code); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		if err := conn.Exec(`DELETE FROM recovery_codes WHERE user_id = ?`, u.ID).Error; err != nil {
+			return fmt.Errorf("auth: disable: %w", err)
+		}
+		// The row stays, with its last step, so a code used before cannot
+		// be replayed after the factor is turned on again with the same app.
+		return conn.Exec(`UPDATE user_second_factors SET secret_sealed = NULL, pending_sealed = NULL,
+			confirmed_at = NULL, updated_at = now() WHERE user_id = ?`, u.ID).Error
+	})
+}
+
+// replaceRecovery makes RecoveryCodeCount fresh codes for userID and keeps only their HMACs.
+func (s *SignIn) replaceRecovery(ctx context.Context, userID uuid.UUID) ([]string, error) {
+	conn := db.Conn(ctx, s.db)
+	if err := conn.Exec(`DELETE FROM recovery_codes WHERE user_id = ?`, userID).Error; err != nil {
+		return nil, fmt.Errorf("auth: recovery codes: %w", err)
+	}
+	codes := make([]string, 0, RecoveryCodeCount)
+	for range RecoveryCodeCount {
+		b := make([]byte, 10)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		code := formatCode(b) // ten Crockford characters, 50 bits: XXXXX-XXXXX
+		if err := conn.Exec(`INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)`,
+			userID, s.hashRecovery(userID, normalCode(code))).Error; err != nil {
+			return nil, fmt.Errorf("auth: recovery codes: %w", err)
+		}
+		codes = append(codes, code)
+	}
+	return codes, nil
+}
+
+func (s *SignIn) hashRecovery(userID uuid.UUID, code string) []byte {
+	m := hmac.New(sha256.New, s.codeKey)
+	m.Write(userID[:])
+	m.Write([]byte(code))
+	return m.Sum(nil)
+}
+
+// SecondFactorStep says what a sign-in with a right password needs next:
+// nothing (no factor on, none required), a code (on), or enrolment first
+// (required by the role and not on).
+type SecondFactorStep int
+
+// The steps.
+const (
+	StepNone SecondFactorStep = iota
+	StepCode
+	StepEnrol
+)
+
+// Next says what u, who gave the right password, needs next.
+func (s *SignIn) Next(ctx context.Context, u *User) (SecondFactorStep, error) {
+	f, err := s.Factor(ctx, u)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case f.Enabled:
+		return StepCode, nil
+	case f.Required:
+		return StepEnrol, nil
+	}
+	return StepNone, nil
+}
