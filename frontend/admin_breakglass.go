@@ -54,7 +54,7 @@ func (w *Web) admBreakGlass(c *fiber.Ctx) error {
 	g, err := w.Access.BreakGlass(c.UserContext(), w.staffViewer(c), form.Get("reference"), form.Get("reason"))
 	if err != nil {
 		switch {
-		case errors.Is(err, access.ErrNotFound):
+		case errors.Is(err, access.ErrNoCase):
 			err = onReference(fault.NotFound, "break_glass_no_case", err)
 		case errors.Is(err, access.ErrWithinReach):
 			err = onReference(fault.Conflict, "within_reach", err)

@@ -54,6 +54,10 @@ type Grant struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
+// ErrNoCase answers a break-glass on a reference no case has and on a case
+// the admin is recused from alike (404 case_not_found, as ErrNotFound).
+var ErrNoCase = fault.New(fault.NotFound, "case_not_found", "No case you may open has that reference.")
+
 // ErrWithinReach answers a break-glass on a case the admin may already see
 // on another ground: there is nothing to break.
 var ErrWithinReach = fault.New(fault.Conflict, "within_reach",
@@ -92,7 +96,7 @@ func (s *Service) BreakGlass(ctx context.Context, v Viewer, reference, reason st
 			return fmt.Errorf("access: break-glass: case: %w", err)
 		}
 		if len(found) == 0 {
-			return ErrNotFound
+			return ErrNoCase
 		}
 		g.CaseID = found[0]
 		var row struct {
@@ -118,7 +122,7 @@ func (s *Service) BreakGlass(ctx context.Context, v Viewer, reference, reason st
 		}
 		switch {
 		case ground == nil:
-			return ErrNotFound
+			return ErrNoCase
 		case Ground(*ground) != BreakGlass:
 			return ErrWithinReach
 		}
