@@ -1,0 +1,82 @@
+package frontend_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/testenv/browser"
+	"github.com/redresshq/redress/internal/testenv/teststack"
+)
+
+// An admin outside every queue, at 320 px with JavaScript off, finds
+// break-glass in the administration, is told the reason is too short,
+// gives one, lands on the case and reads that they opened it by break-glass
+// until when, that its supervisors were told, and the entry in the case
+// record. Every page passes axe-core.
+func TestBrowserBreakGlass(t *testing.T) {
+	s := teststack.New(t, teststack.Options{})
+	b := browser.New(t)
+	base := s.WebURL
+	msg := messagesOf(t, "en", "admin.json", "staff.json", "common.json")
+	f := staffCase(t, s, "general", nil)
+	s.Outsider("bg-page-admin@example.org", auth.RoleAdmin)
+
+	tab := b.Tab(t, browser.Viewport(320, 640), browser.NoJavaScript())
+	signIn(t, tab, base, "bg-page-admin@example.org")
+	// Outside every queue, the case does not exist for them.
+	visit(t, tab, base, "/cases/"+f.ID, http.StatusNotFound, "the case before break-glass")
+
+	visit(t, tab, base, "/admin", http.StatusOK, "administration")
+	if got := browser.Click(t, tab, `main a[href="/admin/break-glass"]`); got != http.StatusOK {
+		t.Fatalf("the break-glass link: %d", got)
+	}
+	audit(t, tab, "break-glass form")
+	if got := browser.Text(t, tab, "h1"); got != msg["adm.bg.title"] {
+		t.Errorf("the form's heading reads %q", got)
+	}
+	if got := browser.Text(t, tab, "#f-reason-hint"); !strings.Contains(got, "At least 20 characters") {
+		t.Errorf("the reason's hint reads %q", got)
+	}
+
+	// Too short a reason: the form again, the reason named, the reference kept.
+	browser.Fill(t, tab, "#f-reference", f.Reference)
+	browser.Fill(t, tab, "#f-reason", "Need to check this")
+	if got := browser.Click(t, tab, `#form-break-glass button[type=submit]`); got != http.StatusUnprocessableEntity {
+		t.Fatalf("a short reason: %d", got)
+	}
+	audit(t, tab, "break-glass form, short reason")
+	if got := browser.Text(t, tab, "#error-summary"); !strings.Contains(got, msg["adm.bg.field.reason"]) {
+		t.Errorf("the error summary reads %q", got)
+	}
+	if got := browser.Text(t, tab, "#f-reason-error"); got != msg["error.code.too_short"] {
+		t.Errorf("the reason's error reads %q", got)
+	}
+
+	browser.Fill(t, tab, "#f-reason", "The regulator asked for this file today; its queue's staff are all away.")
+	if got := browser.Click(t, tab, `#form-break-glass button[type=submit]`); got != http.StatusOK {
+		t.Fatalf("break-glass: %d: %s", got, browser.Text(t, tab, "main"))
+	}
+	if loc := browser.Location(t, tab); !strings.HasSuffix(loc, "/cases/"+f.ID) {
+		t.Fatalf("break-glass landed on %s", loc)
+	}
+	audit(t, tab, "the case by break-glass")
+	if got := browser.Text(t, tab, "main .flash"); got != msg["adm.bg.opened"] {
+		t.Errorf("the message after break-glass reads %q", got)
+	}
+	banner := browser.Text(t, tab, "#break-glass")
+	before, after, _ := strings.Cut(msg["cw.break_glass.banner"], "{{.Until}}")
+	if !strings.HasPrefix(banner, before) || !strings.HasSuffix(banner, after) || len(banner) <= len(before)+len(after) {
+		t.Errorf("the banner reads %q", banner)
+	}
+	if !strings.Contains(banner, "GMT") && !strings.Contains(banner, "UTC") {
+		t.Errorf("the banner's time names no zone: %q", banner)
+	}
+
+	// The case record names the opening in words.
+	visit(t, tab, base, "/cases/"+f.ID+"/record", http.StatusOK, "the case record by break-glass")
+	if got := browser.Text(t, tab, "main"); !strings.Contains(got, msg["cw.action.case.break_glass"]) {
+		t.Errorf("the case record lacks %q", msg["cw.action.case.break_glass"])
+	}
+}
