@@ -40,6 +40,21 @@ func TestBrowserBreakGlass(t *testing.T) {
 		t.Errorf("the reason's hint reads %q", got)
 	}
 
+	// A reference no case has: the same answer as a case one is recused from.
+	unknown, err := auth.NewReference()
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser.Fill(t, tab, "#f-reference", unknown)
+	browser.Fill(t, tab, "#f-reason", "The regulator asked for this file today.")
+	if got := browser.Click(t, tab, `#form-break-glass button[type=submit]`); got != http.StatusNotFound {
+		t.Fatalf("an unknown reference: %d", got)
+	}
+	audit(t, tab, "break-glass form, unknown reference")
+	if got := browser.Text(t, tab, "#f-reference-error"); got != msg["error.code.break_glass_no_case"] {
+		t.Errorf("the reference's error reads %q", got)
+	}
+
 	// Too short a reason: the form again, the reason named, the reference kept.
 	browser.Fill(t, tab, "#f-reference", f.Reference)
 	browser.Fill(t, tab, "#f-reason", "Need to check this")
@@ -73,6 +88,17 @@ func TestBrowserBreakGlass(t *testing.T) {
 	if !strings.Contains(banner, "GMT") && !strings.Contains(banner, "UTC") {
 		t.Errorf("the banner's time names no zone: %q", banner)
 	}
+
+	// Break-glass only reads: a message is refused, and says why.
+	visit(t, tab, base, "/cases/"+f.ID+"/messages", http.StatusOK, "the messages by break-glass")
+	browser.Fill(t, tab, "#f-messages-body", "A note from the admin.")
+	if got := browser.Click(t, tab, `form[action$="/messages"] button[type=submit]`); got != http.StatusForbidden {
+		t.Errorf("a message by break-glass: %d", got)
+	}
+	if got := browser.Text(t, tab, "main"); !strings.Contains(got, msg["error.code.not_your_case"]) {
+		t.Errorf("the refusal reads %q", got)
+	}
+	audit(t, tab, "a message refused by break-glass")
 
 	// The case record names the opening in words.
 	visit(t, tab, base, "/cases/"+f.ID+"/record", http.StatusOK, "the case record by break-glass")
