@@ -2,6 +2,7 @@ package frontend_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -99,6 +100,29 @@ func TestBrowserBreakGlass(t *testing.T) {
 		t.Errorf("the refusal reads %q", got)
 	}
 	audit(t, tab, "a message refused by break-glass")
+
+	// Only admins, and only outside their reach: a supervisor is refused the
+	// page and its post; the demo admin, a member of every queue, is told
+	// to open the case without break-glass, and nothing is granted.
+	sup := signedIn(t, s, "supervisor@example.org")
+	if p := sup.get("/admin/break-glass"); p.Status != http.StatusForbidden {
+		t.Errorf("a supervisor opens the break-glass page: %d", p.Status)
+	}
+	form := func() url.Values {
+		return url.Values{"reference": {f.Reference}, "reason": {"The regulator asked for this file today."}}
+	}
+	if p := sup.post("/admin/break-glass", form()); p.Status != http.StatusForbidden {
+		t.Errorf("a supervisor posts a break-glass: %d", p.Status)
+	}
+	demo := signedIn(t, s, "admin@example.org")
+	demo.get("/admin/break-glass")
+	if p := demo.post("/admin/break-glass", form()); p.Status != http.StatusConflict ||
+		!strings.Contains(p.Body, msg["error.code.within_reach"]) {
+		t.Errorf("an admin of the case's queue breaks the glass: %d\n%s", p.Status, p.Body)
+	}
+	if n := countOf(t, s, `SELECT count(*) FROM break_glass`); n != 1 {
+		t.Errorf("%d grants, want the one", n)
+	}
 
 	// The case record names the opening in words.
 	visit(t, tab, base, "/cases/"+f.ID+"/record", http.StatusOK, "the case record by break-glass")
