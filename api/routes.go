@@ -154,6 +154,9 @@ func (a *API) routes() []route {
 		{fiber.MethodPut, "/api/v1/admin/sla/policies/:id", staff, admins, a.savePolicy, nil, nil},
 		{fiber.MethodGet, "/api/v1/admin/dead-letters", staff, admins, a.listDeadLetters, nil, nil},
 		{fiber.MethodPost, "/api/v1/admin/dead-letters/:id/replay", staff, admins, a.replayDeadLetter, nil, nil},
+		// Break-glass (breakglass.go): an admin opens a case outside their
+		// reach, with a reason, for an hour; read only.
+		{fiber.MethodPost, "/api/v1/break-glass", staff, admins, a.breakGlass, nil, nil},
 
 		{fiber.MethodGet, "/api/v1/admin/bodies", staff, admins, a.adminBodies, nil, nil},
 		{fiber.MethodPost, "/api/v1/admin/bodies", staff, admins, a.saveBody, nil, nil},

@@ -22,7 +22,7 @@ func (w *Web) adminRoutes() []route {
 	post := func(path string, h fiber.Handler) route {
 		return route{method: fiber.MethodPost, path: path, access: staff, roles: admins, handler: h}
 	}
-	return []route{
+	return append([]route{
 		get("/admin", w.adminIndex),
 
 		get("/admin/ai-systems", w.admSystems),
@@ -68,7 +68,7 @@ func (w *Web) adminRoutes() []route {
 		post("/admin/users", w.admUserCreate),
 		post("/admin/users/:id/role", w.admUserRole),
 		post("/admin/users/:id/active", w.admUserActive),
-	}
+	}, w.breakGlassRoutes()...)
 }
 
 // adminIndex: GET /admin — the sections.

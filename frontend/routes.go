@@ -126,8 +126,11 @@ func (w *Web) requireUser(roles []string, enrolling bool) fiber.Handler {
 
 // caseAccess admits a staff user to the case named by :id only on a ground
 // internal/access gives them, recording the looks the page shows; else the
-// case does not exist for them (404).
+// case does not exist for them (404). A page that writes (a POST that shows
+// nothing) is refused to whoever sees the case only by break-glass.
 func (w *Web) caseAccess(route string, looks []access.What) fiber.Handler {
+	method, _, _ := strings.Cut(route, " ")
+	reads := method == fiber.MethodGet || method == fiber.MethodHead || len(looks) > 0
 	return func(c *fiber.Ctx) error {
 		id, err := uuid.Parse(c.Params("id"))
 		if err != nil {
@@ -148,6 +151,9 @@ func (w *Web) caseAccess(route string, looks []access.What) fiber.Handler {
 		g, err := w.Access.Open(c.UserContext(), w.staffViewer(c), id, route, ls...)
 		if err != nil {
 			return err
+		}
+		if g.ReadOnly() && !reads {
+			return access.ErrReadOnly
 		}
 		w.req(c).Ground = g
 		return c.Next()

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/escalation"
@@ -131,6 +132,9 @@ type caseWorkspace struct {
 	Claimers     []auth.Person
 	RemedyRows   []int
 	Vocab        cwVocabulary
+	// BreakGlass is the user's running break-glass grant when that is the
+	// only ground on which they see the case (the banner says until when).
+	BreakGlass *access.Grant
 }
 
 // cwVocabulary are the codes the forms offer.
@@ -347,6 +351,11 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 		Holder: d.AssigneeID != nil && *d.AssigneeID == u.ID, Vocab: cwVocab}
 	for i := 0; i < cwRemedyRows; i++ {
 		ws.RemedyRows = append(ws.RemedyRows, i)
+	}
+	if w.req(c).Ground == access.BreakGlass {
+		if ws.BreakGlass, err = w.Access.ActiveGrant(ctx, id, u.ID); err != nil {
+			return nil, err
+		}
 	}
 	if d.QueueID != nil {
 		if qs, err := w.Review.Queues(ctx, time.Now().UTC(), nil); err == nil {

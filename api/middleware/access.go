@@ -1,6 +1,8 @@
 package middleware
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
@@ -19,8 +21,12 @@ func Viewer(u *auth.User) access.Viewer {
 // on a ground internal/access gives them, and records in the same statement
 // the looks the route shows (its evidence file named by evidenceParam). A
 // case outside their reach is 404, like a case that does not exist. route
-// names the route in the access log ("GET /api/v1/cases/:id").
+// names the route in the access log ("GET /api/v1/cases/:id"). A route that
+// writes (neither GET nor HEAD, and showing nothing) is refused to whoever
+// sees the case only by break-glass (access.ErrReadOnly).
 func CaseAccess(svc *access.Service, route string, looks []access.What, evidenceParam string) fiber.Handler {
+	method, _, _ := strings.Cut(route, " ")
+	reads := method == fiber.MethodGet || method == fiber.MethodHead || len(looks) > 0
 	return func(c *fiber.Ctx) error {
 		id, err := uuid.Parse(c.Params("id"))
 		if err != nil {
@@ -41,6 +47,9 @@ func CaseAccess(svc *access.Service, route string, looks []access.What, evidence
 		g, err := svc.Open(c.UserContext(), Viewer(User(c)), id, route, ls...)
 		if err != nil {
 			return err
+		}
+		if g.ReadOnly() && !reads {
+			return access.ErrReadOnly
 		}
 		c.Locals(localGround, g)
 		return c.Next()

@@ -59,7 +59,20 @@ const (
 	// data): a report to the market surveillance authority, the notice to
 	// the AI system's provider, or the decision whether to suspend it.
 	IncidentTaskDone = "redress.incident.task_done"
+	// CaseBreakGlass: an admin opened a case outside their reach, with a
+	// reason, for a limited time (BreakGlass data; issue 14). The reason
+	// stays in the case record: the event carries ids and times only.
+	CaseBreakGlass = "redress.case.break_glass"
 )
+
+// BreakGlass is the data of CaseBreakGlass: the grant, who holds it and
+// when it ends; never the reason.
+type BreakGlass struct {
+	GrantID   uuid.UUID `json:"grant_id"`
+	UserID    uuid.UUID `json:"user_id"`
+	OpenedAt  time.Time `json:"opened_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
 
 // Referral is the data of the referral events: ids and codes only.
 type Referral struct {

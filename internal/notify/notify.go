@@ -71,6 +71,9 @@ const (
 	// TemplateBodyReferral: to a body (its address and its users): a
 	// referral, an identity addendum, or a message from the organisation.
 	TemplateBodyReferral = "body_referral"
+	// TemplateStaffBreakGlass: an admin opened a case of the recipient's
+	// queue by break-glass (to the queue's supervisors, at once).
+	TemplateStaffBreakGlass = "staff_break_glass"
 )
 
 // ErrPoison marks an event no retry can fix (its data cannot be read, or its
@@ -182,7 +185,8 @@ func (n *Notifier) Consumers() []Consumer {
 		{Name: ConsumerStaff, Handle: n.HandleStaff,
 			Subjects: []string{events.CaseRouted, events.CaseAssigned, events.CaseMessageAdded, events.CaseEvidenceAdded,
 				events.SLAWarning, events.SLABreached, events.SystemicAlert, events.RemedyStatusChanged, events.RemedyOverdue,
-				events.ReferralMade, events.ReferralUpdated, events.ReferralMessage, events.ReferralIdentityDisclosed}},
+				events.ReferralMade, events.ReferralUpdated, events.ReferralMessage, events.ReferralIdentityDisclosed,
+				events.CaseBreakGlass}},
 		{Name: ConsumerWebhooks, Handle: n.HandleWebhooks, Subjects: []string{"redress.>"}},
 	}
 }
@@ -247,6 +251,12 @@ type mailData struct {
 	ReferralID string `json:"referral_id,omitempty"`
 	Document   string `json:"document,omitempty"`
 	Status     string `json:"status,omitempty"`
+	// A break-glass: the admin's name, the reason they gave and when the
+	// grant ends (the supervisors of the case's queue must be able to judge
+	// the reason).
+	Admin  string     `json:"admin,omitempty"`
+	Reason string     `json:"reason,omitempty"`
+	Until  *time.Time `json:"until,omitempty"`
 }
 
 // HandleComplainant owes the complainant an email when there is news they can
@@ -320,7 +330,8 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 // HandleStaff owes staff an email: a new case in a queue they belong to, a
 // warning or a breach on a case they hold (else on their queue's; breaches
 // also go to every supervisor), a complainant's reply or file on a case they
-// hold (else on their queue's).
+// hold (else on their queue's), an admin's break-glass on a case of a queue
+// they supervise.
 func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error {
 	if n.tooOld(env) {
 		return nil
@@ -467,6 +478,28 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		}
 	case events.ReferralMade, events.ReferralUpdated, events.ReferralMessage, events.ReferralIdentityDisclosed:
 		return n.referralMail(ctx, env, c, data)
+	case events.CaseBreakGlass:
+		// An admin opened the case outside their reach: its queue's
+		// supervisors hear of it at once, with who, why and until when.
+		var d events.BreakGlass
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		g, err := n.access.GrantByID(ctx, d.GrantID)
+		if err != nil {
+			return err
+		}
+		if g == nil || g.CaseID != env.CaseID {
+			return fmt.Errorf("%w: break-glass grant %s of case %s does not exist", ErrPoison, d.GrantID, env.CaseID)
+		}
+		if err := db.Conn(ctx, n.db).Raw(`SELECT name FROM users WHERE id = ?`, g.UserID).Scan(&data.Admin).Error; err != nil {
+			return fmt.Errorf("notify: admin: %w", err)
+		}
+		until := g.ExpiresAt
+		template, data.Reason, data.Until = TemplateStaffBreakGlass, g.Reason, &until
+		if recipients, err = n.queueSupervisors(ctx, env.CaseID); err != nil {
+			return err
+		}
 	default:
 		return nil
 	}
@@ -494,6 +527,20 @@ func (n *Notifier) supervisors(ctx context.Context) ([]uuid.UUID, error) {
 	if err := db.Conn(ctx, n.db).Raw(`SELECT id FROM users WHERE role = 'supervisor' AND active ORDER BY id`).
 		Scan(&ids).Error; err != nil {
 		return nil, fmt.Errorf("notify: supervisors: %w", err)
+	}
+	return ids, nil
+}
+
+// queueSupervisors are the active supervisors who are members of the
+// case's queue (its default rule's queue while it is not routed yet),
+// whether or not they asked to hear of new cases.
+func (n *Notifier) queueSupervisors(ctx context.Context, caseID uuid.UUID) ([]uuid.UUID, error) {
+	var ids []uuid.UUID
+	if err := db.Conn(ctx, n.db).Raw(`SELECT u.id FROM cases c
+		  JOIN queue_members m ON m.queue_id = coalesce(c.queue_id, (SELECT dr.queue_id FROM routing_rules dr WHERE dr.is_default))
+		  JOIN users u ON u.id = m.user_id
+		 WHERE c.id = ? AND u.role = 'supervisor' AND u.active ORDER BY u.id`, caseID).Scan(&ids).Error; err != nil {
+		return nil, fmt.Errorf("notify: queue supervisors: %w", err)
 	}
 	return ids, nil
 }

@@ -54,6 +54,11 @@ type View struct {
 	Document    string
 	Status      string
 	ReferralURL string
+	// A break-glass: the admin's name, their reason, and when the grant
+	// ends (in UTC).
+	Admin  string
+	Reason string
+	Until  string
 }
 
 // ParseTemplates parses every template in fsys (laid out as templates/<lang>/<name>.txt).
@@ -176,6 +181,10 @@ func (n *Notifier) view(caseID string, d mailData) View {
 		Body: d.Body, Document: d.Document, Status: d.Status, ReferralURL: n.publicURL + "/referrals/" + d.ReferralID}
 	if d.DueAt != nil {
 		v.Due = d.DueAt.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	v.Admin, v.Reason = d.Admin, d.Reason
+	if d.Until != nil {
+		v.Until = d.Until.UTC().Format("2006-01-02 15:04 UTC")
 	}
 	return v
 }

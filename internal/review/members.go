@@ -13,11 +13,11 @@ import (
 
 // Member is a staff member who hears of every new case routed to a queue.
 type Member struct {
-	UserID    uuid.UUID `json:"user_id"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Role      string    `json:"role"`
-	Active    bool      `json:"active"`
+	UserID uuid.UUID `json:"user_id"`
+	Email  string    `json:"email"`
+	Name   string    `json:"name"`
+	Role   string    `json:"role"`
+	Active bool      `json:"active"`
 	// NotifyNewCases: they are emailed of every new case routed to the queue.
 	NotifyNewCases bool      `json:"notify_new_cases"`
 	CreatedAt      time.Time `json:"created_at"` // when they joined the queue
