@@ -2,9 +2,9 @@ package frontend_test
 
 import (
 	"html"
-	"regexp"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
