@@ -82,6 +82,14 @@ func TestBrowserAccessLogSeen(t *testing.T) {
 		t.Errorf("the workspace's own reads of the complaint are not in the log: %q", got)
 	}
 	audit(t, sup, "workspace, access tab")
+	// The same tab in Arabic, 320 px wide, without JavaScript.
+	arStaff := messagesOf(t, "ar", "staff.json", "common.json")
+	supAr := b.Tab(t, browser.AcceptLanguage("ar"), browser.Viewport(320, 640), browser.NoJavaScript())
+	signIn(t, supAr, base, "supervisor@example.org")
+	visit(t, supAr, base, path+"/access", http.StatusOK, "workspace, access tab, ar 320 no-js")
+	if got := browser.Text(t, supAr, "#access-log tbody tr:first-child"); !strings.Contains(got, arStaff["access.ground.supervisor"]) {
+		t.Errorf("the newest look in Arabic reads %q", got)
+	}
 
 	// The complainant, on a small screen without JavaScript.
 	cp := messagesOf(t, "en", "complainant.json", "common.json")
@@ -103,6 +111,15 @@ func TestBrowserAccessLogSeen(t *testing.T) {
 		t.Errorf("the section is titled %q", got)
 	}
 	audit(t, me, "follow-up, who has opened your details")
+	// In Arabic, with JavaScript, at 1280 px: the same line in Arabic words.
+	cpAr := messagesOf(t, "ar", "complainant.json")
+	meAr := b.Tab(t, browser.AcceptLanguage("ar"), browser.Viewport(1280, 900))
+	openInBrowser(t, meAr, base, f.Code)
+	prefix, _, _ := strings.Cut(cpAr["followup.access.supervisor.identity"], "{{.Date}}")
+	if got := browser.Text(t, meAr, "#access-looks"); !strings.Contains(got, strings.TrimSpace(prefix)) {
+		t.Errorf("the Arabic page reads %q, without %q", got, prefix)
+	}
+	audit(t, meAr, "follow-up, who has opened your details, ar")
 
 	// An admin searches the log by the case's reference, typed loosely.
 	adm := messagesOf(t, "en", "admin.json", "common.json")
