@@ -49,6 +49,7 @@ type Deps struct {
 	Escalation          *escalation.Service // bodies, referrals, the bodies' portal
 	Content             *content.Service    // the register's and bodies' words in other languages
 	Access              *access.Service     // who may see a case (need to know), the access log
+	TimeZone            *time.Location      // the organisation's, for the access log's dates (nil: UTC)
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
 	BodyLimit           int

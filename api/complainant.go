@@ -5,6 +5,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/api/middleware"
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/escalation"
@@ -68,10 +69,16 @@ func (a *API) complainantCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Who opened the complainant's details: roles and days, never names.
+	looks, err := a.Access.ForComplainant(c.UserContext(), middleware.CaseID(c), a.TimeZone)
+	if err != nil {
+		return err
+	}
 	return c.JSON(struct {
 		*grievance.ComplainantView
 		Referrals []escalation.ComplainantReferral `json:"referrals"`
-	}{v, refs})
+		Access    []access.ComplainantLook         `json:"access"`
+	}{v, refs, looks})
 }
 
 // complainantMessage: POST /api/v1/complainant/case/messages {body}.

@@ -86,6 +86,8 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/cases/:id", staff, caseWorkers, a.getCase, nil, showsContent},
 		{fiber.MethodGet, "/api/v1/cases/:id/identity", staff, caseWorkers, a.caseIdentity, nil, showsIdentity},
 		{fiber.MethodGet, "/api/v1/cases/:id/audit", staff, caseWorkers, a.caseAudit, nil, nil},
+		// Who opened the case: supervisors and admins whose ground may work it (access_log.go).
+		{fiber.MethodGet, "/api/v1/cases/:id/access", staff, caseWorkers, a.caseAccessLog, nil, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/messages", staff, caseWorkers, a.staffMessage, nil, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/acknowledge", staff, caseWorkers, a.acknowledgeCase, nil, nil},
 		{fiber.MethodPost, "/api/v1/cases/:id/transitions", staff, caseWorkers, a.transitionCase, nil, nil},
@@ -153,6 +155,7 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/admin/sla/policies", staff, admins, a.savePolicy, nil, nil},
 		{fiber.MethodPut, "/api/v1/admin/sla/policies/:id", staff, admins, a.savePolicy, nil, nil},
 		{fiber.MethodGet, "/api/v1/admin/dead-letters", staff, admins, a.listDeadLetters, nil, nil},
+		{fiber.MethodGet, "/api/v1/admin/access-log", staff, admins, a.adminAccessLog, nil, nil},
 		{fiber.MethodPost, "/api/v1/admin/dead-letters/:id/replay", staff, admins, a.replayDeadLetter, nil, nil},
 		// Break-glass (breakglass.go): an admin opens a case outside their
 		// reach, with a reason, for an hour; read only.

@@ -68,6 +68,8 @@ func (w *Web) adminRoutes() []route {
 		post("/admin/users", w.admUserCreate),
 		post("/admin/users/:id/role", w.admUserRole),
 		post("/admin/users/:id/active", w.admUserActive),
+
+		get("/admin/access-log", w.admAccessLog),
 	}, w.breakGlassRoutes()...)
 }
 

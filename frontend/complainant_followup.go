@@ -43,6 +43,16 @@ type caseData struct {
 	// ShowAppeal: an appeal can be made now, or was made; ShowFeedback:
 	// the complainant may rate the process now, or did.
 	ShowAppeal, ShowFeedback bool
+	// Looks are who opened the complainant's details, by role and day
+	// (never names): the access log as GET /api/v1/complainant/case gives it.
+	Looks []lookRow
+}
+
+// lookRow is one line of "Who has opened your details": its message
+// ("followup.access.<role>.<what>", which takes the Date) and the day.
+type lookRow struct {
+	ID  string
+	Day time.Time
 }
 
 // dueRow is one clock: what we promise, by when, and the rule that set the date.
@@ -143,6 +153,10 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 	if err != nil {
 		return nil, err
 	}
+	looks, err := w.Access.ForComplainant(ctx, *r.CaseID, w.TimeZone)
+	if err != nil {
+		return nil, err
+	}
 	d := &caseData{View: v, Referrals: refs, Bodies: bodies, Satisfactions: []int{1, 2, 3, 4, 5},
 		Open: v.Status != grievance.StatusWithdrawn}
 	for _, scope := range escalation.ConsentScopes {
@@ -180,6 +194,9 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 			row.State = "due"
 		}
 		d.Dues = append(d.Dues, row)
+	}
+	for _, l := range looks {
+		d.Looks = append(d.Looks, lookRow{ID: "followup.access." + l.Role + "." + string(l.What), Day: l.Day.Time})
 	}
 	for _, e := range v.Timeline {
 		d.Timeline = append(d.Timeline, eventRow{At: e.At, Label: actionLabel(r, e.Action, e.Actor)})

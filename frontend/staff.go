@@ -31,6 +31,8 @@ func (w *Web) staffRoutes() []route {
 		r(post, "/queue/:id/claim", claimers, w.claimNext),
 
 		r(get, "/cases/:id", caseWorkers, w.cwPage, access.Content),
+		// Before /cases/:id/:section: the access log is not a look at the case.
+		r(get, "/cases/:id/access", caseWorkers, w.cwAccessPage),
 		r(get, "/cases/:id/:section", caseWorkers, w.cwPage, access.Content),
 		r(post, "/cases/:id/contact", caseWorkers, w.cwShowContact, access.Identity),
 		r(get, "/cases/:id/evidence/:eid", caseWorkers, w.cwEvidenceFile, access.Evidence),

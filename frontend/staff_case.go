@@ -73,14 +73,14 @@ var cwTabOf = map[string]string{
 // /cases/{id} (the summary) and /cases/{id}/{tab}; "incident" only for an
 // incident.
 var cwTabKeys = []string{"", "messages", "triage", "ai-decision", "points-of-view", "evidence", "decision",
-	"remedies", "escalation", "incident", "actions", "timeline", "record"}
+	"remedies", "escalation", "incident", "actions", "timeline", "record", "access"}
 
 // cwTabTitles are the tabs' names in the catalogues.
 var cwTabTitles = map[string]string{"": "cw.summary.title", "messages": "cw.messages.title", "triage": "cw.triage.title",
 	"ai-decision": "cw.ai.title", "points-of-view": "cw.pov.title", "evidence": "cw.evidence.title",
 	"decision": "cw.decision.title", "remedies": "cw.remedies.title", "escalation": "cw.escalation.title",
 	"incident": "cw.incident.title", "actions": "cw.actions.title", "timeline": "cw.timeline.title",
-	"record": "cw.record.title"}
+	"record": "cw.record.title", "access": "cw.access.title"}
 
 // cwTab is one link of the workspace's tab navigation.
 type cwTab struct {
@@ -96,7 +96,8 @@ func cwHref(id uuid.UUID, tab string) string {
 	return "/cases/" + id.String() + "/" + tab
 }
 
-// cwHasTab reports whether a case of kind has tab.
+// cwHasTab reports whether a case of kind has tab. (The "access" tab is
+// shown only to whoever may work the case: caseWorkspace.Tabs.)
 func cwHasTab(kind, tab string) bool {
 	if tab == "incident" {
 		return kind == "incident"
@@ -135,6 +136,8 @@ type caseWorkspace struct {
 	// BreakGlass is the user's running break-glass grant when that is the
 	// only ground on which they see the case (the banner says until when).
 	BreakGlass *access.Grant
+	// Access is a page of the case's access log (the "access" tab only).
+	Access *access.LogPage
 }
 
 // cwVocabulary are the codes the forms offer.
@@ -171,6 +174,9 @@ var cwVocab = func() cwVocabulary {
 func (d *caseWorkspace) Tabs() []cwTab {
 	var out []cwTab
 	for _, k := range cwTabKeys {
+		if k == "access" && !d.AnyCase {
+			continue // the access log is for a supervisor or admin of the case's queue
+		}
 		if cwHasTab(d.Case.Kind, k) {
 			out = append(out, cwTab{Key: k, Title: cwTabTitles[k], Href: cwHref(d.Case.ID, k), Current: k == d.Tab})
 		}
@@ -445,6 +451,35 @@ func (w *Web) cwPage(c *fiber.Ctx) error {
 	ws.Tab = tab
 	return w.render(c, fiber.StatusOK, "staff/case", "cw.title", &Page{Data: ws})
 }
+
+// cwAccessPage: GET /cases/:id/access — who opened the case, newest first,
+// a page at a time (?cursor=), for a supervisor or admin whose ground lets
+// them work it; anyone else who may see the case is refused (403). Reading
+// the log is not a look at the case: the route records none.
+func (w *Web) cwAccessPage(c *fiber.Ctx) error {
+	id, err := cwCaseParam(c)
+	if err != nil {
+		return err
+	}
+	if !w.req(c).Ground.MayWork() {
+		return errNotTheirLog
+	}
+	ws, err := w.cwLoad(c, id)
+	if err != nil {
+		return err
+	}
+	ws.Tab = "access"
+	if ws.Access, err = w.Access.CaseLog(c.UserContext(), id, c.Query("cursor"), access.DefaultLogLimit); err != nil {
+		if fault.Is(err, fault.Invalid) {
+			return errCwNotFound // a cursor no page gave: no such page
+		}
+		return err
+	}
+	return w.render(c, fiber.StatusOK, "staff/case", "cw.title", &Page{Data: ws})
+}
+
+var errNotTheirLog = fault.New(fault.Forbidden, "forbidden",
+	"Only a supervisor or admin of the case's queue may read who opened it.")
 
 // cwShowContact: POST /cases/:id/contact — the workspace's summary with the
 // complainant's contact details shown; the route's guard recorded the look.
