@@ -101,9 +101,11 @@ func textArray(s []string) db.TextArray {
 // row of cases aliased c), or NULL. Its arguments follow it.
 //
 // The branches that cannot apply to v's role are left out in Go rather than
-// tested in SQL: a shorter statement is cheaper to plan, and PostgreSQL plans
-// a list's statement on every call (it never finds the generic plan cheaper
-// for this condition). The grounds are the same as with every branch in.
+// tested in SQL; the grounds are the same. With the role as a parameter
+// PostgreSQL never found the prepared list statement's generic plan cheaper
+// and planned the long statement again on every call; without it, a
+// supervisor's list switches to the generic plan after five calls (BENCHMARKS.md, "Reads and
+// need to know").
 func groundSQL(v Viewer) (string, []any) {
 	const (
 		recused = `
