@@ -7,6 +7,8 @@
 //     router consumer) while intake runs at a fixed rate;
 //   - claim: POST /api/v1/queues/{id}/claim with 100 reviewers claiming at
 //     once until the queue is empty, checked for double claims;
+//   - reads: the supervisor's GET /api/v1/cases (first page) and
+//     GET /api/v1/cases/{id}, against pgbench's select-only transactions;
 //   - sweep: the SLA sweeper draining 1,000 due timers among 10,000 and
 //     among 1,000,000 open cases, with the due-timer query's plan;
 //   - stats: GET /api/v1/stats/ai-systems/{id} for a small and a big AI
@@ -65,10 +67,12 @@ type options struct {
 
 	statsCases int // cases in the statistics measurement's data set
 	statsCalls int // calls of each statistics request after the first
+
+	readsCases int // cases filed before the supervisor reads them
 }
 
 // measurements are what -only may name, in the order they run.
-var measurements = []string{"intake", "routing", "claim", "sweep", "stats"}
+var measurements = []string{"intake", "routing", "claim", "reads", "sweep", "stats"}
 
 func (o options) has(m string) bool { return o.only[m] }
 
@@ -89,10 +93,11 @@ func main() {
 	flag.IntVar(&o.sweepDue, "sweep-due", 1000, "sweep: timers due in each sweep run")
 	flag.IntVar(&o.statsCases, "stats-cases", 1000000, "stats: cases in the data set (a big AI system holds 60%, a small one 1,000)")
 	flag.IntVar(&o.statsCalls, "stats-calls", 20, "stats: calls of each request after the first (fewer once 30 s are spent, at least 3)")
+	flag.IntVar(&o.readsCases, "reads-cases", 2000, "reads: cases filed (identified and anonymous, as intake) before the supervisor reads them")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: redress-bench [flags]\n\n"+
-			"Measures intake, submit → routed latency, claim-next, the SLA sweep and the statistics, next to\n"+
-			"pgbench on the same PostgreSQL (see BENCHMARKS.md).\n"+
+			"Measures intake, submit → routed latency, claim-next, case reads, the SLA sweep and the statistics,\n"+
+			"next to pgbench on the same PostgreSQL (see BENCHMARKS.md).\n"+
 			"Results go to stdout as Markdown, progress to stderr.\n\n")
 		flag.PrintDefaults()
 	}
@@ -163,6 +168,9 @@ func (o options) check() error {
 		return fmt.Errorf("-sweep-due must be at least 1, -sweep-small at least -sweep-due, and -sweep-large at least -sweep-small + -sweep-due (at most 999,000,000)")
 	}
 	// References take the case's number in eight digits.
+	if o.readsCases < 50 {
+		return fmt.Errorf("-reads-cases must be at least 50, a full first page")
+	}
 	if o.statsCases < 10*statsSmall || o.statsCases > 99_999_999 || o.statsCalls < 1 {
 		return fmt.Errorf("-stats-cases must be from %d to 99,999,999 and -stats-calls at least 1", 10*statsSmall)
 	}
@@ -207,6 +215,7 @@ type results struct {
 	Created uint64  // 201 answers by then, warm-up included
 	Routing *routingResult
 	Claim   *claimResult
+	Reads   *readsResult
 	Sweep   *sweepResult
 	Stats   *statsResult
 }
@@ -263,7 +272,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	// An interrupted or failed run still reports what it measured.
 	var res results
 	runErr := b.measure(ctx, &res)
-	if errors.Is(runErr, context.Canceled) && res.Intake == nil && res.Routing == nil && res.Claim == nil && res.Sweep == nil &&
+	if errors.Is(runErr, context.Canceled) && res.Intake == nil && res.Routing == nil && res.Claim == nil && res.Reads == nil && res.Sweep == nil &&
 		res.Stats == nil {
 		return runErr
 	}
@@ -311,6 +320,13 @@ func (b *bench) measure(ctx context.Context, res *results) error {
 		res.Claim = c
 		if err != nil {
 			return fmt.Errorf("claim: %w", err)
+		}
+	}
+	if b.o.has("reads") {
+		rd, err := b.reads(ctx)
+		res.Reads = rd
+		if err != nil {
+			return fmt.Errorf("reads: %w", err)
 		}
 	}
 	if b.o.has("sweep") {

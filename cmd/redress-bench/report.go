@@ -110,6 +110,9 @@ func report(w io.Writer, e environment, o options, res results) {
 	if res.Claim != nil {
 		reportClaim(w, e, o, res.Claim)
 	}
+	if res.Reads != nil {
+		reportReads(w, e, o, res.Reads)
+	}
 	if res.Sweep != nil {
 		reportSweep(w, e, res.Sweep)
 	}

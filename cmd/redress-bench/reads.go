@@ -1,0 +1,372 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// readsListPath is the case list's first page, as the staff's case list asks
+// for it.
+const readsListPath = "/api/v1/cases?limit=50"
+
+// readsResult is the supervisor reading cases: the list's first page and
+// single cases by id, each next to pgbench's select-only transactions.
+type readsResult struct {
+	Filed   int           // cases filed for this measurement
+	Total   int64         // cases in the database when the reads began
+	Seed    time.Duration // filing them and letting the worker route them
+	Listed  int           // cases on the list's first page, as checked before the runs
+	Steps   []readsStep
+	Checks  []string
+	Gets    uint64 // GET /api/v1/cases/{id} answered 200, warm-up included
+	Lists   uint64 // GET /api/v1/cases answered 200, warm-up included
+	LogOK   bool   // access_log exists (need to know)
+	Logged  int64  // access_log rows written while the reads ran
+	LogGets int64  // … of them with the route GET /api/v1/cases/:id
+}
+
+// readsStep is one concurrency level: pgbench -S, then the list, then cases by id.
+type readsStep struct {
+	Concurrency int
+	PG          pgbenchResult
+	PGCPU       cpuUse
+	List, Get   readsRun
+}
+
+// readsRun is one run of GETs.
+type readsRun struct {
+	Requests uint64
+	OK       uint64         // answered 200
+	Rate     float64        // 200 answers a second
+	P50, P99 time.Duration  // latency of every request
+	Statuses map[int]int    // answers other than 200; 0 is a transport error
+	Samples  map[int]string // the first body (or transport error) of each
+	CPU      cpuUse
+}
+
+// Ratio is the 200 answers a second over pgbench's select-only transactions a second.
+func (r readsRun) Ratio(pg pgbenchResult) float64 {
+	if pg.TPS == 0 {
+		return 0
+	}
+	return r.Rate / pg.TPS
+}
+
+func (b *bench) reads(ctx context.Context) (*readsResult, error) {
+	r := &readsResult{Filed: b.o.readsCases}
+
+	// The cases, identified and anonymous mixed as intake files them.
+	systems, err := b.s.aiSystems(ctx)
+	if err != nil {
+		return r, err
+	}
+	b.progress("reads: filing %d cases and letting the worker route them", r.Filed)
+	start := time.Now()
+	refs, err := b.fileMixed(ctx, r.Filed, systems)
+	if err != nil {
+		return r, err
+	}
+	if left, err := b.waitRouted(ctx, nil); err != nil || left > 0 {
+		return r, fmt.Errorf("%d cases not routed within %s (%v)", left, routingDrainLimit, err)
+	}
+	r.Seed = time.Since(start)
+	var ids []string
+	if err := b.mon.QueryRow(ctx, `SELECT array_agg(id::text) FROM cases WHERE reference = ANY($1)`, refs).Scan(&ids); err != nil {
+		return r, err
+	}
+	if len(ids) != r.Filed {
+		return r, fmt.Errorf("%d cases filed, %d found by reference", r.Filed, len(ids))
+	}
+	if err := b.mon.QueryRow(ctx, `SELECT count(*) FROM cases`).Scan(&r.Total); err != nil {
+		return r, err
+	}
+	// Fresh statistics, as for the claim race: the figures should not depend
+	// on when autovacuum last came by after the filing.
+	if _, err := b.mon.Exec(ctx, `ANALYZE cases, case_clocks`); err != nil {
+		return r, err
+	}
+
+	// pgbench's own table for select-only: pgbench -i at scale 1 (100,000 accounts).
+	b.progress("reads: pgbench -i -s 1 for select-only")
+	if _, _, err := b.pgbench.initAccounts(ctx, 1); err != nil {
+		return r, err
+	}
+
+	client := localClient(30 * time.Second)
+	token, err := signIn(ctx, client, b.s.baseURL, "supervisor@example.org", b.s.demoPassword)
+	if err != nil {
+		return r, err
+	}
+	auth := http.Header{"Authorization": []string{"Bearer " + token}}
+	list := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: b.s.baseURL + readsListPath, Header: auth})
+	get := func(t *vegeta.Target) error {
+		*t = vegeta.Target{Method: http.MethodGet, URL: b.s.baseURL + "/api/v1/cases/" + ids[rand.IntN(len(ids))], Header: auth}
+		return nil
+	}
+
+	if err := b.mon.QueryRow(ctx, `SELECT to_regclass('access_log') IS NOT NULL`).Scan(&r.LogOK); err != nil {
+		return r, err
+	}
+	var logBefore, logGetsBefore int64
+	if r.LogOK {
+		if logBefore, logGetsBefore, err = b.accessLogCount(ctx); err != nil {
+			return r, err
+		}
+	}
+	// The access log's count is read once the reads are done, failed or not.
+	defer func() {
+		if !r.LogOK {
+			return
+		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if n, g, err := b.accessLogCount(cctx); err == nil {
+			r.Logged, r.LogGets = n-logBefore, g-logGetsBefore
+		}
+	}()
+
+	// The answers are what a supervisor should read: a full first page, and
+	// each filed case.
+	code, body, err := getJSON(ctx, client, b.s.baseURL+readsListPath, token)
+	if err != nil {
+		return r, err
+	}
+	var page struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	if code != http.StatusOK || json.Unmarshal(body, &page) != nil {
+		return r, fmt.Errorf("GET %s: %d %s", readsListPath, code, clip(string(body), 300))
+	}
+	if r.Listed = len(page.Items); r.Listed != 50 {
+		return r, fmt.Errorf("GET %s: %d cases on the first page, want 50", readsListPath, r.Listed)
+	}
+	code, body, err = getJSON(ctx, client, b.s.baseURL+"/api/v1/cases/"+ids[0], token)
+	if err != nil {
+		return r, err
+	}
+	var one struct {
+		ID string `json:"id"`
+	}
+	if code != http.StatusOK || json.Unmarshal(body, &one) != nil || one.ID != ids[0] {
+		return r, fmt.Errorf("GET /api/v1/cases/%s: %d %s", ids[0], code, clip(string(body), 300))
+	}
+	r.Gets, r.Lists = 1, 1 // counted from the access log's count before them
+	r.Checks = append(r.Checks, "the supervisor's first page holds 50 cases, and a filed case answers with its own id")
+
+	if b.o.warmup > 0 {
+		b.progress("reads: warm-up: %s of the list and %s of cases by id at concurrency 4", b.o.warmup, b.o.warmup)
+		w := readAttack(ctx, list, 4, b.o.warmup)
+		r.Lists += w.OK
+		w = readAttack(ctx, get, 4, b.o.warmup)
+		r.Gets += w.OK
+		if err := ctx.Err(); err != nil {
+			return r, err
+		}
+	}
+
+	seconds := int(b.o.duration / time.Second)
+	for _, c := range b.o.concurrency {
+		st := readsStep{Concurrency: c}
+		b.progress("reads: concurrency %d: pgbench select-only for %s", c, b.o.duration)
+		if err := checkpoint(ctx, b.mon); err != nil {
+			return r, err
+		}
+		meter := startCPU()
+		st.PG, err = b.pgbench.runScript(ctx, c, seconds, "-S")
+		st.PGCPU = meter.stop()
+		if err != nil {
+			return r, err
+		}
+		b.progress("reads: concurrency %d: GET %s for %s", c, readsListPath, b.o.duration)
+		if err := checkpoint(ctx, b.mon); err != nil {
+			return r, err
+		}
+		st.List = readAttack(ctx, list, c, b.o.duration)
+		r.Lists += st.List.OK
+		if err := ctx.Err(); err != nil {
+			return r, err
+		}
+		b.progress("reads: concurrency %d: GET /api/v1/cases/{id} for %s", c, b.o.duration)
+		if err := checkpoint(ctx, b.mon); err != nil {
+			return r, err
+		}
+		st.Get = readAttack(ctx, get, c, b.o.duration)
+		r.Gets += st.Get.OK
+		r.Steps = append(r.Steps, st)
+		if err := ctx.Err(); err != nil {
+			return r, err
+		}
+		b.progress("reads: concurrency %d: list %.0f/s, case %.0f/s, pgbench select-only %.0f tps", c, st.List.Rate, st.Get.Rate, st.PG.TPS)
+		if st.List.OK == 0 || st.Get.OK == 0 {
+			return r, fmt.Errorf("concurrency %d: no request answered 200: list %s %v, case %s %v", c,
+				otherAnswers(st.List.Statuses), st.List.Samples, otherAnswers(st.Get.Statuses), st.Get.Samples)
+		}
+	}
+	return r, nil
+}
+
+// accessLogCount counts access_log's rows, and those written by GET /api/v1/cases/{id}.
+func (b *bench) accessLogCount(ctx context.Context) (all, gets int64, err error) {
+	err = b.mon.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE route = 'GET /api/v1/cases/:id') FROM access_log`).
+		Scan(&all, &gets)
+	return all, gets, err
+}
+
+// fileMixed files n complaints through the API, fileWorkers at a time, as the
+// intake measurement's bodies (every fourth identified, with an AI system of
+// the register), and returns their references.
+func (b *bench) fileMixed(ctx context.Context, n int, systems []string) ([]string, error) {
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil,
+		MaxIdleConns: fileWorkers, MaxIdleConnsPerHost: fileWorkers}}
+	today := time.Now().UTC()
+	refs := make([]string, n)
+	var mu sync.Mutex
+	created := uint64(0)
+	err := parallel(ctx, n, fileWorkers, func(i int) error {
+		body, err := json.Marshal(caseBody(uint64(2_000_000+i), systems, today))
+		if err != nil {
+			return err
+		}
+		code, resp, err := post(ctx, client, b.s.baseURL+"/api/v1/cases", "", body)
+		if err != nil {
+			return err
+		}
+		var rec struct {
+			Reference string `json:"reference"`
+		}
+		if code != http.StatusCreated || json.Unmarshal(resp, &rec) != nil || rec.Reference == "" {
+			return fmt.Errorf("POST /api/v1/cases: %d %s", code, clip(string(resp), 300))
+		}
+		refs[i] = rec.Reference
+		mu.Lock()
+		created++
+		mu.Unlock()
+		return nil
+	})
+	b.created += created
+	return refs, err
+}
+
+// getJSON sends a GET with a bearer token.
+func getJSON(ctx context.Context, client *http.Client, url, token string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, out, err
+}
+
+// readAttack keeps exactly workers GETs in flight for d, as attack does for
+// intake, and counts the 200 answers.
+func readAttack(ctx context.Context, tr vegeta.Targeter, workers int, d time.Duration) readsRun {
+	atk := vegeta.NewAttacker(
+		vegeta.Workers(uint64(workers)),
+		vegeta.MaxWorkers(uint64(workers)),
+		vegeta.Connections(workers),
+		vegeta.KeepAlive(true),
+		vegeta.Timeout(30*time.Second),
+		vegeta.Redirects(vegeta.NoFollow),
+		vegeta.Proxy(nil),
+	)
+	stop := context.AfterFunc(ctx, func() { atk.Stop() })
+	defer stop()
+
+	res := readsRun{Statuses: map[int]int{}, Samples: map[int]string{}}
+	var m vegeta.Metrics
+	meter := startCPU()
+	for hit := range atk.Attack(tr, vegeta.Rate{Freq: 0}, d, "reads-"+strconv.Itoa(workers)) {
+		m.Add(hit)
+		if hit.Code == http.StatusOK {
+			res.OK++
+		} else {
+			code := int(hit.Code)
+			if res.Statuses[code]++; res.Statuses[code] == 1 {
+				res.Samples[code] = clip(hit.Error+" "+string(hit.Body), 300)
+			}
+		}
+	}
+	res.CPU = meter.stop()
+	m.Close()
+	res.Requests = m.Requests
+	if s := (m.Duration + m.Wait).Seconds(); s > 0 {
+		res.Rate = float64(res.OK) / s
+	}
+	res.P50, res.P99 = m.Latencies.P50, m.Latencies.P99
+	return res
+}
+
+func reportReads(w io.Writer, e environment, o options, r *readsResult) {
+	fmt.Fprintf(w, "\n### Reads: the supervisor's case list and cases by id, next to pgbench select-only\n\n")
+	fmt.Fprintf(w, "%d cases filed through the API (every fourth identified) and routed by the worker in %s; %d cases in the database. "+
+		"supervisor@example.org, signed in with a token, asks GET %s (the first page) and GET /api/v1/cases/{id} for one of the "+
+		"filed cases at random, each run with exactly C requests in flight for %s, after pgbench -S (select-only: one primary-key "+
+		"SELECT of pgbench_accounts, 100,000 rows) with C clients for as long; a CHECKPOINT before each run; warm-up %s. "+
+		"req/s counts 200 answers only; p50 and p99 cover every request.\n\n",
+		r.Filed, round(r.Seed), r.Total, readsListPath, o.duration, o.warmup)
+	rows := make([][]string, 0, len(r.Steps))
+	for _, s := range r.Steps {
+		other := "none"
+		if len(s.List.Statuses)+len(s.Get.Statuses) > 0 {
+			other = "list " + otherAnswers(s.List.Statuses) + "; case " + otherAnswers(s.Get.Statuses)
+		}
+		rows = append(rows, []string{
+			fmt.Sprint(s.Concurrency),
+			fmt.Sprintf("%.0f", s.PG.TPS),
+			fmt.Sprintf("%.0f", s.List.Rate), round(s.List.P50).String(), round(s.List.P99).String(),
+			fmt.Sprintf("%.4f", s.List.Ratio(s.PG)),
+			fmt.Sprintf("%.0f", s.Get.Rate), round(s.Get.P50).String(), round(s.Get.P99).String(),
+			fmt.Sprintf("%.4f", s.Get.Ratio(s.PG)),
+			other,
+		})
+	}
+	fmt.Fprint(w, markdownTable([]string{"concurrency", "pgbench -S tps", "list req/s", "list p50", "list p99", "list/pgbench",
+		"case req/s", "case p50", "case p99", "case/pgbench", "other answers"}, rows))
+	for _, s := range r.Steps {
+		for code, sample := range s.List.Samples {
+			fmt.Fprintf(w, "\n  concurrency %d, list, %d: %s\n", s.Concurrency, code, sample)
+		}
+		for code, sample := range s.Get.Samples {
+			fmt.Fprintf(w, "\n  concurrency %d, case, %d: %s\n", s.Concurrency, code, sample)
+		}
+	}
+	fmt.Fprintf(w, "\nCPU in cores out of %d (machine, and redress-bench's own process: API, worker, NATS, vegeta):\n\n", e.CPUs)
+	rows = rows[:0]
+	for _, s := range r.Steps {
+		rows = append(rows, []string{fmt.Sprint(s.Concurrency),
+			cores(s.PGCPU.Machine, s.PGCPU.MachineOK),
+			fmt.Sprintf("%s / %.2f", cores(s.List.CPU.Machine, s.List.CPU.MachineOK), s.List.CPU.Self),
+			fmt.Sprintf("%s / %.2f", cores(s.Get.CPU.Machine, s.Get.CPU.MachineOK), s.Get.CPU.Self)})
+	}
+	fmt.Fprint(w, markdownTable([]string{"concurrency", "pgbench run: machine", "list run: machine / redress-bench",
+		"case run: machine / redress-bench"}, rows))
+	fmt.Fprintln(w)
+	if r.LogOK {
+		fmt.Fprintf(w, "access_log: %d rows written while the reads ran, %d of them by GET /api/v1/cases/:id; "+
+			"the API answered that route 200 %d times (warm-up and checks included) and the list %d times.\n",
+			r.Logged, r.LogGets, r.Gets, r.Lists)
+	} else {
+		fmt.Fprintf(w, "access_log: no such table (this code has no need to know); GET /api/v1/cases/{id} answered 200 %d times "+
+			"and the list %d times (warm-up and checks included).\n", r.Gets, r.Lists)
+	}
+	for _, c := range r.Checks {
+		fmt.Fprintf(w, "- checked: %s\n", c)
+	}
+}
