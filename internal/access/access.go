@@ -183,6 +183,14 @@ func Scope(v Viewer) func(*gorm.DB) *gorm.DB {
 // records looks in the same statement, so the access log costs no second
 // transaction: the decision and the record are one write. route names the
 // route that shows them ("GET /api/v1/cases/:id").
+//
+// Outside a caller's transaction, that statement commits asynchronously
+// (synchronous_commit off for it alone): a read does not wait for a disk
+// flush, which cost 5–7 ms a read on the bench's disk (BENCHMARKS.md, "Reads
+// and need to know"). The entry is in the WAL before the answer leaves;
+// only a crash of PostgreSQL itself within the WAL writer's delay (at most
+// three times wal_writer_delay, 0.6 s by default) could lose it. Inside a
+// transaction (a write's), the entry commits with the write.
 func (s *Service) Open(ctx context.Context, v Viewer, caseID uuid.UUID, route string, looks ...Look) (Ground, error) {
 	g, args := groundSQL(v)
 	var ground *string
@@ -193,6 +201,12 @@ func (s *Service) Open(ctx context.Context, v Viewer, caseID uuid.UUID, route st
 			return "", fmt.Errorf("access: open: %w", err)
 		}
 	} else {
+		// set_config(…, true) lasts until the end of the transaction:
+		// this statement's own, when there is no outer one.
+		async := ` AND set_config('synchronous_commit', 'off', true) IS NOT NULL`
+		if db.InTxContext(ctx) {
+			async = ""
+		}
 		whats := make(db.TextArray, len(looks))
 		evidence := make(db.TextArray, len(looks)) // "" for none
 		for i, l := range looks {
@@ -207,7 +221,7 @@ func (s *Service) Open(ctx context.Context, v Viewer, caseID uuid.UUID, route st
 				INSERT INTO access_log (case_id, user_id, role, what, evidence_id, route, ground)
 				SELECT ?, ?, ?, l.what, nullif(l.evidence_id, '')::uuid, ?, g.ground
 				  FROM g, unnest(?::text[], ?::text[]) AS l (what, evidence_id)
-				 WHERE g.ground IS NOT NULL)
+				 WHERE g.ground IS NOT NULL`+async+`)
 			SELECT ground FROM g`,
 			append(args, caseID, caseID, v.ID, v.Role, route, whats, evidence)...).Row().Scan(&ground)
 		if err != nil && !isNoRows(err) {

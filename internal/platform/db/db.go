@@ -69,6 +69,12 @@ func Conn(ctx context.Context, gdb *gorm.DB) *gorm.DB {
 	return gdb.WithContext(ctx)
 }
 
+// InTxContext reports whether ctx carries a transaction (InTx's).
+func InTxContext(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(*gorm.DB)
+	return ok
+}
+
 // InTx runs fn in a transaction carried by the context it receives. If ctx
 // already carries one, fn joins it (savepoints are not used: the outer
 // transaction owns commit and rollback).
