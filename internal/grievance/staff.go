@@ -82,7 +82,10 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
 	where := []string{}
 	args := []any{}
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
-	add(access.Visible(f.Viewer))
+	// Spread the rule's arguments: add(access.Visible(v)) would pass them as
+	// one slice, which GORM expands into a list (a syntax error).
+	visible, vargs := access.Visible(f.Viewer)
+	add(visible, vargs...)
 	if len(f.Statuses) > 0 {
 		add("c.status IN ?", f.Statuses)
 	}
