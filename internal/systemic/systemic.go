@@ -23,6 +23,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
@@ -399,8 +400,10 @@ func (s *Service) record(ctx context.Context, caseID, by uuid.UUID, action, subj
 	return err
 }
 
-// Get returns an issue with its cases, most recently linked first.
-func (s *Service) Get(ctx context.Context, id uuid.UUID) (*IssueDetail, error) {
+// Get returns an issue with its cases, most recently linked first: those
+// viewer may see (internal/access; nil: every case, for the system's own
+// use). Its case_count counts them all: a figure names no case.
+func (s *Service) Get(ctx context.Context, id uuid.UUID, viewer *access.Viewer) (*IssueDetail, error) {
 	var rows []struct {
 		Issue
 		Description    string
@@ -419,9 +422,13 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*IssueDetail, error) {
 	d := &IssueDetail{Issue: r.Issue, Description: r.Description, ResolvedBy: r.ResolvedBy, ResolutionNote: r.ResolutionNote,
 		Cases: []LinkedCase{}}
 	d.utc()
+	visible, vargs := "true", []any(nil)
+	if viewer != nil {
+		visible, vargs = access.Visible(*viewer)
+	}
 	if err := db.Conn(ctx, s.db).Raw(`SELECT c.id, c.reference, c.status, c.priority, l.linked_by, l.linked_at
 		  FROM systemic_issue_cases l JOIN cases c ON c.id = l.case_id
-		 WHERE l.issue_id = ? ORDER BY l.linked_at DESC, c.id`, id).Scan(&d.Cases).Error; err != nil {
+		 WHERE l.issue_id = ? AND `+visible+` ORDER BY l.linked_at DESC, c.id`, append([]any{id}, vargs...)...).Scan(&d.Cases).Error; err != nil {
 		return nil, fmt.Errorf("systemic: linked cases: %w", err)
 	}
 	for i := range d.Cases {
