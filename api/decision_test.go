@@ -193,8 +193,15 @@ func TestRecusedReviewerNeverDecides(t *testing.T) {
 	f := claimed(t, s, teststack.ValidCase(), rita)
 	// Rita turns out to have taken the contested decision.
 	s.Core.DB.Exec(`UPDATE cases SET decision_taker_id = (SELECT id FROM users WHERE email = 'reviewer@example.org') WHERE id = ?`, f.ID)
+	// Recused, she has no ground on the case (issue 14, need to know): it
+	// does not exist for her, even though she holds it.
 	r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita, Body: teststack.Decision("decision_confirmed")})
-	if r.Status != 403 || !strings.Contains(string(r.Body), "recused") {
+	if r.Status != 404 || !strings.Contains(string(r.Body), "case_not_found") {
 		t.Errorf("recused reviewer decides: %d %s", r.Status, r.Body)
+	}
+	var status string
+	s.Core.DB.Raw(`SELECT status FROM cases WHERE id = ?`, f.ID).Scan(&status)
+	if status != "in_review" {
+		t.Errorf("the case is %s after a recused reviewer's decision", status)
 	}
 }

@@ -130,7 +130,7 @@ var accessMatrix = map[string]string{
 	"GET /api/v1/admin/webhooks":                                              "UUU FFFF FAAA FF",
 	"POST /api/v1/admin/webhooks":                                             "UUU FFFF FAAA FF",
 	"POST /api/v1/admin/webhooks/:id/active":                                  "UUU FFFF FAAA FF",
-	"GET /api/v1/admin/webhooks/:id/deliveries":                               "UUU FFFF FNNN FF", // no webhook: 404 for admins
+	"GET /api/v1/admin/webhooks/:id/deliveries":                               "UUU FFFF FAAA FF",
 	"GET /api/v1/ai-systems":                                                  "AAA AAAA AAAA AA",
 	"POST /api/v1/auth/token":                                                 "AAA AAAA AAAA AA",
 	"GET /api/v1/bodies":                                                      "AAA AAAA AAAA AA",
@@ -663,7 +663,11 @@ func matrixFixtures(t *testing.T, s *teststack.Stack) ([]*matrixActor, *matrixFi
 	fx.rule = one(`SELECT id::text FROM routing_rules WHERE NOT is_default ORDER BY position LIMIT 1`)
 	fx.calendar = one(`SELECT id::text FROM sla_calendars ORDER BY id LIMIT 1`)
 	fx.policy = one(`SELECT id::text FROM sla_policies ORDER BY id LIMIT 1`)
-	fx.webhook = one(`SELECT id::text FROM webhook_endpoints ORDER BY id LIMIT 1`)
+	hook, err := s.Core.Notify.CreateEndpoint(ctx, "https://hooks.example.org/redress", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fx.webhook = hook.ID.String()
 
 	staffTokens := map[string]string{}
 	staffUser := func(email, role string, member bool) string {
@@ -746,6 +750,10 @@ func matrixFixtures(t *testing.T, s *teststack.Stack) ([]*matrixActor, *matrixFi
 	o := file(false)
 	if q := one(`SELECT queue_id::text FROM cases WHERE id = ?`, o.ID); q != fx.queue {
 		t.Fatalf("the open case went to queue %s, not %s", q, fx.queue)
+	}
+	// The case held by the assignee does not exist for the other reviewers of its queue.
+	if r := s.Do(teststack.Request{Method: "GET", Path: cp, Token: staffTokens["matrix-queue@example.org"]}); r.Status != 404 {
+		t.Fatalf("a reviewer of the queue reads a case another holds: %d %s", r.Status, r.Body)
 	}
 	open := &caseIDs{Case: o.ID, Evidence: evidence("/api/v1/cases/"+o.ID+"/evidence", sup, true), Remedy: uuid.NewString(), Referral: uuid.NewString()}
 
