@@ -98,6 +98,18 @@ func TestRecusedOperatorNeverSeesTheCase(t *testing.T) {
 		return alerts == 1 && mails == 2
 	})
 
+	// Someone outside the queue who has the case's id can neither link it
+	// to an issue nor take it off one: to them it is no case.
+	olga := s.Outsider("outsider@example.org", "reviewer")
+	if r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/systemic-issues/" + issue + "/cases", Token: olga,
+		Body: map[string]any{"case_ids": []string{f2.ID}}}); r.Status != 422 || !strings.Contains(string(r.Body), `"not_found"`) {
+		t.Errorf("an outsider links a case they may not see: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(teststack.Request{Method: "DELETE", Path: "/api/v1/systemic-issues/" + issue + "/cases/" + f2.ID + "?reason=mine",
+		Token: olga}); r.Status != 404 || !strings.Contains(string(r.Body), "case_not_found") {
+		t.Errorf("an outsider unlinks a case they may not see: %d %s", r.Status, r.Body)
+	}
+
 	fx := &matrixFixture{}
 	p := s.Do(teststack.Request{Method: "GET", Path: "/login"})
 	for _, ck := range (&http.Response{Header: p.Header}).Cookies() {

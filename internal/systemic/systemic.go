@@ -156,7 +156,7 @@ func (s *Service) Create(ctx context.Context, by uuid.UUID, in CreateRequest) (u
 				f.Add("alert_id", "other_ai_system", "the alert is about another AI system")
 			}
 		}
-		cases, err := s.lockCases(ctx, &f, "case_ids", ids, systemID)
+		cases, err := s.lockCases(ctx, &f, "case_ids", ids, systemID, by)
 		if err != nil {
 			return err
 		}
@@ -194,7 +194,7 @@ func (s *Service) Link(ctx context.Context, issueID, by uuid.UUID, caseIDs []str
 		if err := s.notRecused(ctx, row.AISystemID, by); err != nil {
 			return err
 		}
-		cases, err := s.lockCases(ctx, &f, "case_ids", ids, row.AISystemID)
+		cases, err := s.lockCases(ctx, &f, "case_ids", ids, row.AISystemID, by)
 		if err != nil {
 			return err
 		}
@@ -230,8 +230,13 @@ func (s *Service) Unlink(ctx context.Context, issueID, caseID, by uuid.UUID, rea
 		if err := s.notRecused(ctx, issue.AISystemID, by); err != nil {
 			return err
 		}
+		visible, vargs, err := s.visibleTo(ctx, by)
+		if err != nil {
+			return err
+		}
 		var found []uuid.UUID
-		if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&found).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Raw(`SELECT c.id FROM cases c WHERE c.id = ? AND `+visible+` FOR UPDATE OF c`,
+			append([]any{caseID}, vargs...)...).Scan(&found).Error; err != nil {
 			return fmt.Errorf("systemic: lock case: %w", err)
 		}
 		if len(found) == 0 {
@@ -338,7 +343,7 @@ type caseRow struct {
 
 // lockCases locks the cases' rows in id order and names, in f, every id
 // that is no case or a case about another AI system.
-func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, ids []indexedID, systemID uuid.UUID) ([]caseRow, error) {
+func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, ids []indexedID, systemID, by uuid.UUID) ([]caseRow, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -346,9 +351,15 @@ func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, 
 	for i, id := range ids {
 		plain[i] = id.ID
 	}
+	// A case the linker may not see is no case to them (need to know):
+	// not_found, as for an id that names nothing.
+	visible, vargs, err := s.visibleTo(ctx, by)
+	if err != nil {
+		return nil, err
+	}
 	var rows []caseRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id, ai_system_id FROM cases WHERE id IN ? ORDER BY id FOR UPDATE`, plain).
-		Scan(&rows).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Raw(`SELECT c.id, c.ai_system_id FROM cases c WHERE c.id IN ? AND `+visible+`
+		 ORDER BY c.id FOR UPDATE OF c`, append([]any{plain}, vargs...)...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("systemic: lock cases: %w", err)
 	}
 	byID := make(map[uuid.UUID]caseRow, len(rows))
@@ -366,6 +377,21 @@ func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, 
 		}
 	}
 	return rows, nil
+}
+
+// visibleTo is the condition, over cases aliased c, that the user by may
+// see the case (internal/access).
+func (s *Service) visibleTo(ctx context.Context, by uuid.UUID) (string, []any, error) {
+	var u struct {
+		Role      string
+		Skills    db.TextArray
+		Languages db.TextArray
+	}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT role, skills, languages FROM users WHERE id = ?`, by).Scan(&u).Error; err != nil {
+		return "", nil, fmt.Errorf("systemic: user: %w", err)
+	}
+	cond, args := access.Visible(access.Viewer{ID: by, Role: u.Role, Skills: u.Skills, Languages: u.Languages})
+	return cond, args, nil
 }
 
 // link links cases (locked, in id order) to an issue; each new link lands in
