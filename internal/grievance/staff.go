@@ -82,8 +82,6 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
 	where := []string{}
 	args := []any{}
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
-	// Spread the rule's arguments: add(access.Visible(v)) would pass them as
-	// one slice, which GORM expands into a list (a syntax error).
 	visible, vargs := access.Visible(f.Viewer)
 	add(visible, vargs...)
 	if len(f.Statuses) > 0 {
