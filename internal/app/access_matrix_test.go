@@ -279,16 +279,19 @@ var sessionEnders = []string{"POST /logout"}
 
 // matrixActor is one column.
 type matrixActor struct {
-	name string
-	// staff is a staff or body user's token, sent as a bearer token and as
-	// the pages' session cookie; complainant is a complainant's, sent the
-	// same ways. Both empty: anonymous.
-	staff, complainant string
+	name  string
+	creds session
 	// fresh opens a new session of the same person (for sessionEnders).
-	fresh func() (staff, complainant string)
+	fresh func() session
 	// ids are the case's ids this person's requests name.
 	ids *caseIDs
 }
+
+// session is how one person is signed in: a staff or body user's API
+// token (bearer) and their pages' session (web, signed in through the
+// form), or a complainant's token (sent as a bearer token and as the
+// pages' case cookie). Empty: anonymous.
+type session struct{ bearer, web, complainant string }
 
 // caseIDs are a case and the things in it that routes name.
 type caseIDs struct{ Case, Evidence, Remedy, Referral string }
@@ -314,7 +317,7 @@ func TestAccessMatrix(t *testing.T) {
 
 	start := time.Now()
 	ask := func(r matrixRoute, a *matrixActor) byte {
-		return askRoute(t, s, fx, r, a, a.staff, a.complainant)
+		return askRoute(t, s, fx, r, a, a.creds)
 	}
 	var normal []matrixRoute
 	for _, r := range routes {
@@ -352,8 +355,7 @@ func TestAccessMatrix(t *testing.T) {
 		}
 		row := make([]byte, len(actors))
 		for i, a := range actors {
-			st, co := a.fresh()
-			row[i] = askRoute(t, s, fx, r, a, st, co)
+			row[i] = askRoute(t, s, fx, r, a, a.fresh())
 		}
 		got[r] = string(row)
 	}
@@ -492,7 +494,7 @@ var matrixClient = &http.Client{
 
 // askRoute sends one request of route r as actor a (with the given
 // sessions) and returns its letter.
-func askRoute(t *testing.T, s *teststack.Stack, fx *matrixFixture, r matrixRoute, a *matrixActor, staffTok, compTok string) byte {
+func askRoute(t *testing.T, s *teststack.Stack, fx *matrixFixture, r matrixRoute, a *matrixActor, c session) byte {
 	path := fx.fill(r.path, a.ids)
 	api := strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/.well-known/")
 	var body io.Reader
@@ -514,13 +516,15 @@ func askRoute(t *testing.T, s *teststack.Stack, fx *matrixFixture, r matrixRoute
 		req.Header.Set("Content-Type", ctype)
 	}
 	req.AddCookie(&http.Cookie{Name: "redress_csrf", Value: fx.csrfNonce})
-	if staffTok != "" {
-		req.Header.Set("Authorization", "Bearer "+staffTok)
-		req.AddCookie(&http.Cookie{Name: "redress_staff", Value: staffTok})
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
 	}
-	if compTok != "" {
-		req.Header.Set("Authorization", "Bearer "+compTok)
-		req.AddCookie(&http.Cookie{Name: "redress_case", Value: compTok})
+	if c.web != "" {
+		req.AddCookie(&http.Cookie{Name: "redress_staff", Value: c.web})
+	}
+	if c.complainant != "" {
+		req.Header.Set("Authorization", "Bearer "+c.complainant)
+		req.AddCookie(&http.Cookie{Name: "redress_case", Value: c.complainant})
 	}
 	resp, err := matrixClient.Do(req)
 	if err != nil {
@@ -787,15 +791,15 @@ func matrixFixtures(t *testing.T, s *teststack.Stack) ([]*matrixActor, *matrixFi
 	fx.resets = map[string]func(){"POST /api/v1/cases/:id/release": giveBack, "POST /cases/:id/release": giveBack}
 
 	staffActor := func(name, email string, ids *caseIDs) *matrixActor {
-		return &matrixActor{name: name, staff: staffTokens[email], ids: ids,
-			fresh: func() (string, string) { return s.Login(email), "" }}
+		return &matrixActor{name: name, creds: session{bearer: staffTokens[email], web: webSignIn(t, s, email)}, ids: ids,
+			fresh: func() session { return session{bearer: s.Login(email), web: webSignIn(t, s, email)} }}
 	}
 	compActor := func(name string, f teststack.Filed, tok string) *matrixActor {
-		return &matrixActor{name: name, complainant: tok, ids: main,
-			fresh: func() (string, string) { return "", s.ComplainantToken(f) }}
+		return &matrixActor{name: name, creds: session{complainant: tok}, ids: main,
+			fresh: func() session { return session{complainant: s.ComplainantToken(f)} }}
 	}
 	actors := []*matrixActor{
-		{name: "anonymous", ids: main, fresh: func() (string, string) { return "", "" }},
+		{name: "anonymous", ids: main, fresh: func() session { return session{} }},
 		compActor("complainant", c, comp),
 		compActor("other complainant", other, otherTok),
 		staffActor("assignee", "matrix-assignee@example.org", main),
@@ -833,4 +837,40 @@ func uploadEvidence(t *testing.T, s *teststack.Stack, path, tok string, staff bo
 		t.Fatalf("evidence: %d %s", r.Status, r.Body)
 	}
 	return r.JSON(t)["id"].(string)
+}
+
+// webSignIn signs email in through the pages' form, as a browser does, and
+// returns the pages' session cookie.
+func webSignIn(t *testing.T, s *teststack.Stack, email string) string {
+	t.Helper()
+	p := s.Do(teststack.Request{Method: "GET", Path: "/login"})
+	var nonce string
+	for _, ck := range (&http.Response{Header: p.Header}).Cookies() {
+		if ck.Name == "redress_csrf" {
+			nonce = ck.Value
+		}
+	}
+	m := csrfField.FindSubmatch(p.Body)
+	if nonce == "" || m == nil {
+		t.Fatalf("no CSRF nonce or token on /login: %s", p.Body)
+	}
+	form := url.Values{"email": {email}, "password": {teststack.DemoPassword}, "_csrf": {string(m[1])}}
+	req, err := http.NewRequest("POST", s.URL+"/login", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.AddCookie(&http.Cookie{Name: "redress_csrf", Value: nonce})
+	resp, err := matrixClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "redress_staff" && ck.Value != "" {
+			return ck.Value
+		}
+	}
+	t.Fatalf("sign in %s through the form: %d, no session cookie", email, resp.StatusCode)
+	return ""
 }

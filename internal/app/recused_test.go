@@ -121,13 +121,16 @@ func TestRecusedOperatorNeverSeesTheCase(t *testing.T) {
 		fx.csrfToken = string(m[1])
 	}
 	routes := appRoutes(s)
+	samWeb := webSignIn(t, s, "supervisor@example.org")
 	for _, v := range []struct {
-		name, id, token string
-		supervisor      bool
-	}{{"reviewer2 (operator)", ruiID, rui, false}, {"supervisor (owner)", veraID, vera, true}} {
+		name, id, token, web string
+		supervisor           bool
+	}{{"reviewer2 (operator)", ruiID, rui, webSignIn(t, s, "reviewer2@example.org"), false},
+		{"supervisor (owner)", veraID, vera, webSignIn(t, s, "recused-supervisor@example.org"), true}} {
 		t.Run(v.name, func(t *testing.T) {
-			a := &matrixActor{name: v.name, staff: v.token, ids: &ids}
-			nobody := &matrixActor{name: v.name, staff: v.token, ids: &caseIDs{Case: uuid.NewString(),
+			me := session{bearer: v.token, web: v.web}
+			a := &matrixActor{name: v.name, creds: me, ids: &ids}
+			nobody := &matrixActor{name: v.name, creds: me, ids: &caseIDs{Case: uuid.NewString(),
 				Evidence: uuid.NewString(), Remedy: uuid.NewString(), Referral: uuid.NewString()}}
 			// Every case route: 404, or the same 403 a case that does not
 			// exist gets (a route their role may not use at all).
@@ -135,11 +138,11 @@ func TestRecusedOperatorNeverSeesTheCase(t *testing.T) {
 				if !strings.HasPrefix(r.path, "/api/v1/cases/:id") && !strings.HasPrefix(r.path, "/cases/:id") {
 					continue
 				}
-				got := askRoute(t, s, fx, r, a, v.token, "")
+				got := askRoute(t, s, fx, r, a, me)
 				if got == 'N' {
 					continue
 				}
-				if none := askRoute(t, s, fx, r, nobody, v.token, ""); got != 'F' || none != 'F' || v.supervisor {
+				if none := askRoute(t, s, fx, r, nobody, me); got != 'F' || none != 'F' || v.supervisor {
 					t.Errorf("%s: %c for the case, %c for no case: want N", r, got, none)
 				}
 			}
@@ -147,7 +150,7 @@ func TestRecusedOperatorNeverSeesTheCase(t *testing.T) {
 			for _, tab := range []string{"messages", "triage", "ai-decision", "points-of-view", "evidence", "decision",
 				"remedies", "escalation", "incident", "actions", "timeline", "record"} {
 				if r := s.Do(teststack.Request{Method: "GET", Path: "/cases/" + f.ID + "/" + tab, Token: v.token,
-					Header: map[string]string{"Cookie": "redress_staff=" + v.token}}); r.Status != 404 {
+					Header: map[string]string{"Cookie": "redress_staff=" + v.web}}); r.Status != 404 {
 					t.Errorf("/cases/%s/%s: %d", f.ID, tab, r.Status)
 				}
 			}
@@ -158,7 +161,7 @@ func TestRecusedOperatorNeverSeesTheCase(t *testing.T) {
 			hides := func(what, path string, control bool) {
 				t.Helper()
 				r := s.Do(teststack.Request{Method: "GET", Path: path, Token: v.token,
-					Header: map[string]string{"Cookie": "redress_staff=" + v.token}})
+					Header: map[string]string{"Cookie": "redress_staff=" + v.web}})
 				if r.Status != 200 {
 					t.Errorf("%s (%s): %d %s", what, path, r.Status, r.Body)
 					return
@@ -172,7 +175,7 @@ func TestRecusedOperatorNeverSeesTheCase(t *testing.T) {
 					return
 				}
 				if sr := s.Do(teststack.Request{Method: "GET", Path: path, Token: sam,
-					Header: map[string]string{"Cookie": "redress_staff=" + sam}}); !strings.Contains(string(sr.Body), f.ID) {
+					Header: map[string]string{"Cookie": "redress_staff=" + samWeb}}); !strings.Contains(string(sr.Body), f.ID) {
 					t.Errorf("%s (%s): the supervisor who may see the case does not find it either: the check proves nothing", what, path)
 				}
 			}
