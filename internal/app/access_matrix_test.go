@@ -275,7 +275,11 @@ var slowRoutes = []string{"GET /metrics"}
 
 // sessionEnders are the routes that end the caller's sessions: they are
 // asked last, each with a session opened for that request.
-var sessionEnders = []string{"POST /logout"}
+// (Sign-out everywhere ends every session of the account: asked earlier,
+// it would sign the actor out of the rest of the matrix.) Routes named
+// here that the app does not have are ignored.
+var sessionEnders = []string{"POST /logout", "POST /api/v1/auth/sign-out", "POST /api/v1/me/sessions/revoke",
+	"POST /account/sessions/revoke"}
 
 // matrixActor is one column.
 type matrixActor struct {
