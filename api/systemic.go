@@ -37,7 +37,8 @@ func (a *API) createSystemicIssue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := a.Systemic.Get(c.UserContext(), id)
+	v := middleware.Viewer(middleware.User(c))
+	d, err := a.Systemic.Get(c.UserContext(), id, &v)
 	if err != nil {
 		return err
 	}
@@ -51,7 +52,8 @@ func (a *API) getSystemicIssue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := a.Systemic.Get(c.UserContext(), id)
+	v := middleware.Viewer(middleware.User(c))
+	d, err := a.Systemic.Get(c.UserContext(), id, &v)
 	if err != nil {
 		return err
 	}
@@ -139,6 +141,8 @@ func (a *API) listSystemicAlerts(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
+	v := middleware.Viewer(middleware.User(c))
+	filter.Viewer = &v
 	p, err := a.Systemic.Alerts(c.UserContext(), filter)
 	if err != nil {
 		return err
@@ -158,7 +162,7 @@ func (a *API) acknowledgeSystemicAlert(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	al, err := a.Systemic.Acknowledge(c.UserContext(), id, middleware.User(c).ID)
+	al, err := a.Systemic.Acknowledge(c.UserContext(), id, middleware.Viewer(middleware.User(c)))
 	if err != nil {
 		return err
 	}

@@ -113,7 +113,7 @@ func New(d Deps) (*Web, error) {
 }
 
 // Views is the template engine, for the Fiber app's configuration.
-func (w *Web) Views() fiber.Views { return w.views }
+func (w *Web) Views() fiber.Views { return &oneRender{Engine: w.views} }
 
 // Upload is a page's form that uploads evidence: it may send a body as
 // large as the API's uploads, plus Extra bytes, when the request carries

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
@@ -164,6 +165,9 @@ type AlertFilter struct {
 	Acknowledged *bool
 	Cursor       string
 	Limit        int
+	// Viewer, when set, keeps of each alert's case_ids those they may see
+	// (internal/access); case_count still counts them all.
+	Viewer *access.Viewer
 }
 
 // alertSelect reads alerts; case_ids is cut to alertCases even for an alert
@@ -249,6 +253,11 @@ func (s *Service) Alerts(ctx context.Context, f AlertFilter) (*grievance.Page[Al
 		if err != nil {
 			return nil, err
 		}
+		if f.Viewer != nil {
+			if a.CaseIDs, err = s.visibleCases(ctx, *f.Viewer, a.CaseIDs); err != nil {
+				return nil, err
+			}
+		}
 		items[i] = a
 	}
 	return grievance.NewPage(items, f.Limit, func(a Alert) (time.Time, uuid.UUID) { return a.RaisedAt, a.ID }), nil
@@ -270,10 +279,11 @@ func (s *Service) Alert(ctx context.Context, id uuid.UUID) (*Alert, error) {
 var errAlertNotFound = fault.New(fault.NotFound, "alert_not_found", "No systemic alert has that id.")
 
 // Acknowledge records that a supervisor has taken an alert in hand; an alert
-// is acknowledged once (Conflict after that).
-func (s *Service) Acknowledge(ctx context.Context, id, by uuid.UUID) (*Alert, error) {
+// is acknowledged once (Conflict after that). The alert returned names the
+// cases by may see.
+func (s *Service) Acknowledge(ctx context.Context, id uuid.UUID, by access.Viewer) (*Alert, error) {
 	res := db.Conn(ctx, s.db).Exec(`UPDATE systemic_alerts SET acknowledged_by = ?, acknowledged_at = now()
-		WHERE id = ? AND acknowledged_at IS NULL`, by, id)
+		WHERE id = ? AND acknowledged_at IS NULL`, by.ID, id)
 	if res.Error != nil {
 		return nil, fmt.Errorf("systemic: acknowledge: %w", res.Error)
 	}
@@ -284,7 +294,34 @@ func (s *Service) Acknowledge(ctx context.Context, id, by uuid.UUID) (*Alert, er
 	if res.RowsAffected == 0 {
 		return nil, fault.New(fault.Conflict, "alert_acknowledged", "The alert was already acknowledged.")
 	}
+	if a.CaseIDs, err = s.visibleCases(ctx, by, a.CaseIDs); err != nil {
+		return nil, err
+	}
 	return a, nil
+}
+
+// visibleCases keeps, of ids, those v may see (internal/access), in order.
+func (s *Service) visibleCases(ctx context.Context, v access.Viewer, ids []uuid.UUID) ([]uuid.UUID, error) {
+	out := []uuid.UUID{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	visible, vargs := access.Visible(v)
+	var rows []struct{ ID uuid.UUID }
+	if err := db.Conn(ctx, s.db).Raw(`SELECT c.id FROM cases c WHERE c.id IN ? AND `+visible, append([]any{ids}, vargs...)...).
+		Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("systemic: visible cases: %w", err)
+	}
+	seen := make(map[uuid.UUID]bool, len(rows))
+	for _, r := range rows {
+		seen[r.ID] = true
+	}
+	for _, id := range ids {
+		if seen[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // Alerting is when an AI system's cases raise an alert.

@@ -23,6 +23,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
@@ -155,7 +156,7 @@ func (s *Service) Create(ctx context.Context, by uuid.UUID, in CreateRequest) (u
 				f.Add("alert_id", "other_ai_system", "the alert is about another AI system")
 			}
 		}
-		cases, err := s.lockCases(ctx, &f, "case_ids", ids, systemID)
+		cases, err := s.lockCases(ctx, &f, "case_ids", ids, systemID, by)
 		if err != nil {
 			return err
 		}
@@ -193,7 +194,7 @@ func (s *Service) Link(ctx context.Context, issueID, by uuid.UUID, caseIDs []str
 		if err := s.notRecused(ctx, row.AISystemID, by); err != nil {
 			return err
 		}
-		cases, err := s.lockCases(ctx, &f, "case_ids", ids, row.AISystemID)
+		cases, err := s.lockCases(ctx, &f, "case_ids", ids, row.AISystemID, by)
 		if err != nil {
 			return err
 		}
@@ -229,8 +230,13 @@ func (s *Service) Unlink(ctx context.Context, issueID, caseID, by uuid.UUID, rea
 		if err := s.notRecused(ctx, issue.AISystemID, by); err != nil {
 			return err
 		}
+		visible, vargs, err := s.visibleTo(ctx, by)
+		if err != nil {
+			return err
+		}
 		var found []uuid.UUID
-		if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&found).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Raw(`SELECT c.id FROM cases c WHERE c.id = ? AND `+visible+` FOR UPDATE OF c`,
+			append([]any{caseID}, vargs...)...).Scan(&found).Error; err != nil {
 			return fmt.Errorf("systemic: lock case: %w", err)
 		}
 		if len(found) == 0 {
@@ -337,7 +343,7 @@ type caseRow struct {
 
 // lockCases locks the cases' rows in id order and names, in f, every id
 // that is no case or a case about another AI system.
-func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, ids []indexedID, systemID uuid.UUID) ([]caseRow, error) {
+func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, ids []indexedID, systemID, by uuid.UUID) ([]caseRow, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -345,9 +351,15 @@ func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, 
 	for i, id := range ids {
 		plain[i] = id.ID
 	}
+	// A case the linker may not see is no case to them (need to know):
+	// not_found, as for an id that names nothing.
+	visible, vargs, err := s.visibleTo(ctx, by)
+	if err != nil {
+		return nil, err
+	}
 	var rows []caseRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id, ai_system_id FROM cases WHERE id IN ? ORDER BY id FOR UPDATE`, plain).
-		Scan(&rows).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Raw(`SELECT c.id, c.ai_system_id FROM cases c WHERE c.id IN ? AND `+visible+`
+		 ORDER BY c.id FOR UPDATE OF c`, append([]any{plain}, vargs...)...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("systemic: lock cases: %w", err)
 	}
 	byID := make(map[uuid.UUID]caseRow, len(rows))
@@ -365,6 +377,21 @@ func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, 
 		}
 	}
 	return rows, nil
+}
+
+// visibleTo is the condition, over cases aliased c, that the user by may
+// see the case (internal/access).
+func (s *Service) visibleTo(ctx context.Context, by uuid.UUID) (string, []any, error) {
+	var u struct {
+		Role      string
+		Skills    db.TextArray
+		Languages db.TextArray
+	}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT role, skills, languages FROM users WHERE id = ?`, by).Scan(&u).Error; err != nil {
+		return "", nil, fmt.Errorf("systemic: user: %w", err)
+	}
+	cond, args := access.Visible(access.Viewer{ID: by, Role: u.Role, Skills: u.Skills, Languages: u.Languages})
+	return cond, args, nil
 }
 
 // link links cases (locked, in id order) to an issue; each new link lands in
@@ -399,8 +426,10 @@ func (s *Service) record(ctx context.Context, caseID, by uuid.UUID, action, subj
 	return err
 }
 
-// Get returns an issue with its cases, most recently linked first.
-func (s *Service) Get(ctx context.Context, id uuid.UUID) (*IssueDetail, error) {
+// Get returns an issue with its cases, most recently linked first: those
+// viewer may see (internal/access; nil: every case, for the system's own
+// use). Its case_count counts them all: a figure names no case.
+func (s *Service) Get(ctx context.Context, id uuid.UUID, viewer *access.Viewer) (*IssueDetail, error) {
 	var rows []struct {
 		Issue
 		Description    string
@@ -419,9 +448,13 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*IssueDetail, error) {
 	d := &IssueDetail{Issue: r.Issue, Description: r.Description, ResolvedBy: r.ResolvedBy, ResolutionNote: r.ResolutionNote,
 		Cases: []LinkedCase{}}
 	d.utc()
+	visible, vargs := "true", []any(nil)
+	if viewer != nil {
+		visible, vargs = access.Visible(*viewer)
+	}
 	if err := db.Conn(ctx, s.db).Raw(`SELECT c.id, c.reference, c.status, c.priority, l.linked_by, l.linked_at
 		  FROM systemic_issue_cases l JOIN cases c ON c.id = l.case_id
-		 WHERE l.issue_id = ? ORDER BY l.linked_at DESC, c.id`, id).Scan(&d.Cases).Error; err != nil {
+		 WHERE l.issue_id = ? AND `+visible+` ORDER BY l.linked_at DESC, c.id`, append([]any{id}, vargs...)...).Scan(&d.Cases).Error; err != nil {
 		return nil, fmt.Errorf("systemic: linked cases: %w", err)
 	}
 	for i := range d.Cases {

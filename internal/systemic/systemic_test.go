@@ -285,7 +285,7 @@ func TestIssueLinksAreCheckedAndRecorded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := s.Core.Systemic.Get(ctx, id)
+	d, err := s.Core.Systemic.Get(ctx, id, nil)
 	if err != nil || d.Title != "Sick leave cuts hours" || d.Status != "open" || len(d.Cases) != 2 || d.CaseCount != 2 ||
 		!strings.HasPrefix(d.Reference, "SI-") || d.AISystemName != "ShiftWise scheduling" {
 		t.Fatalf("issue %+v %v", d, err)
@@ -352,7 +352,7 @@ func TestIssueLinksAreCheckedAndRecorded(t *testing.T) {
 	if err := s.Core.Systemic.Resolve(ctx, uuid.New(), sup, "Note."); !fault.Is(err, fault.NotFound) {
 		t.Errorf("resolve no issue: %v", err)
 	}
-	d, _ = s.Core.Systemic.Get(ctx, id)
+	d, _ = s.Core.Systemic.Get(ctx, id, nil)
 	if d.Status != "resolved" || d.ResolvedAt == nil || d.ResolvedBy == nil || *d.ResolvedBy != sup || d.ResolutionNote == nil {
 		t.Errorf("resolved issue %+v", d)
 	}
