@@ -267,7 +267,13 @@ func (s *SignIn) SetPolicies(ctx context.Context, required map[string]bool) ([]P
 		return nil, err
 	}
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		for role, req := range required {
+		// In one order (Roles'), so two admins saving at once cannot
+		// deadlock on each other's rows.
+		for _, role := range Roles {
+			req, ok := required[role]
+			if !ok {
+				continue
+			}
 			if err := db.Conn(ctx, s.db).Exec(`INSERT INTO sign_in_policies (role, second_factor_required) VALUES (?, ?)
 				ON CONFLICT (role) DO UPDATE SET second_factor_required = EXCLUDED.second_factor_required,
 					updated_at = CASE WHEN sign_in_policies.second_factor_required = EXCLUDED.second_factor_required
