@@ -129,31 +129,16 @@ func (w *Web) requireUser(roles []string, enrolling bool) fiber.Handler {
 // case does not exist for them (404). A page that writes (a POST that shows
 // nothing) is refused to whoever sees the case only by break-glass.
 func (w *Web) caseAccess(route string, looks []access.What) fiber.Handler {
-	method, _, _ := strings.Cut(route, " ")
-	reads := method == fiber.MethodGet || method == fiber.MethodHead || len(looks) > 0
+	method, path, _ := strings.Cut(route, " ")
+	gate := access.NewGate(method, path, looks)
 	return func(c *fiber.Ctx) error {
 		id, err := uuid.Parse(c.Params("id"))
 		if err != nil {
 			return c.Next() // not a case id: the handler names the error
 		}
-		var ls []access.Look
-		for _, what := range looks {
-			l := access.Look{What: what}
-			if what == access.Evidence {
-				eid, err := uuid.Parse(c.Params("eid"))
-				if err != nil {
-					continue
-				}
-				l.EvidenceID = &eid
-			}
-			ls = append(ls, l)
-		}
-		g, err := w.Access.Open(c.UserContext(), w.staffViewer(c), id, route, ls...)
+		g, err := w.Access.Admit(c.UserContext(), w.staffViewer(c), gate, id, c.Params("eid"))
 		if err != nil {
 			return err
-		}
-		if g.ReadOnly() && !reads {
-			return access.ErrReadOnly
 		}
 		w.req(c).Ground = g
 		return c.Next()

@@ -25,31 +25,16 @@ func Viewer(u *auth.User) access.Viewer {
 // writes (neither GET nor HEAD, and showing nothing) is refused to whoever
 // sees the case only by break-glass (access.ErrReadOnly).
 func CaseAccess(svc *access.Service, route string, looks []access.What, evidenceParam string) fiber.Handler {
-	method, _, _ := strings.Cut(route, " ")
-	reads := method == fiber.MethodGet || method == fiber.MethodHead || len(looks) > 0
+	method, path, _ := strings.Cut(route, " ")
+	gate := access.NewGate(method, path, looks)
 	return func(c *fiber.Ctx) error {
 		id, err := uuid.Parse(c.Params("id"))
 		if err != nil {
 			return c.Next() // not a case id: the handler names the error
 		}
-		var ls []access.Look
-		for _, w := range looks {
-			l := access.Look{What: w}
-			if w == access.Evidence {
-				eid, err := uuid.Parse(c.Params(evidenceParam))
-				if err != nil {
-					continue
-				}
-				l.EvidenceID = &eid
-			}
-			ls = append(ls, l)
-		}
-		g, err := svc.Open(c.UserContext(), Viewer(User(c)), id, route, ls...)
+		g, err := svc.Admit(c.UserContext(), Viewer(User(c)), gate, id, c.Params(evidenceParam))
 		if err != nil {
 			return err
-		}
-		if g.ReadOnly() && !reads {
-			return access.ErrReadOnly
 		}
 		c.Locals(localGround, g)
 		return c.Next()

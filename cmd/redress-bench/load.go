@@ -136,15 +136,7 @@ func (r apiResult) OtherStatuses() string {
 // unbounded rate (Rate{Freq: 0}) and as many workers as it may ever use, so
 // each worker sends its next request as soon as the last one is answered.
 func attack(ctx context.Context, tr vegeta.Targeter, workers int, d time.Duration) apiResult {
-	atk := vegeta.NewAttacker(
-		vegeta.Workers(uint64(workers)),
-		vegeta.MaxWorkers(uint64(workers)),
-		vegeta.Connections(workers),
-		vegeta.KeepAlive(true),
-		vegeta.Timeout(30*time.Second),
-		vegeta.Redirects(vegeta.NoFollow),
-		vegeta.Proxy(nil), // straight to 127.0.0.1 whatever HTTP_PROXY says
-	)
+	atk := closedLoop(workers)
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
 	defer stop()
 
@@ -178,4 +170,19 @@ func clip(s string, n int) string {
 		return s[:n] + "…"
 	}
 	return s
+}
+
+// closedLoop is an attacker that keeps exactly workers requests in flight
+// (with an unbounded rate): each worker sends its next request as soon as
+// the last one is answered.
+func closedLoop(workers int) *vegeta.Attacker {
+	return vegeta.NewAttacker(
+		vegeta.Workers(uint64(workers)),
+		vegeta.MaxWorkers(uint64(workers)),
+		vegeta.Connections(workers),
+		vegeta.KeepAlive(true),
+		vegeta.Timeout(30*time.Second),
+		vegeta.Redirects(vegeta.NoFollow),
+		vegeta.Proxy(nil), // straight to 127.0.0.1 whatever HTTP_PROXY says
+	)
 }

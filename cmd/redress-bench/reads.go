@@ -108,7 +108,7 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 	}
 	auth := http.Header{"Authorization": []string{"Bearer " + token}}
 	list := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: b.s.baseURL + readsListPath, Header: auth})
-	get := func(t *vegeta.Target) error {
+	byID := func(t *vegeta.Target) error {
 		*t = vegeta.Target{Method: http.MethodGet, URL: b.s.baseURL + "/api/v1/cases/" + ids[rand.IntN(len(ids))], Header: auth}
 		return nil
 	}
@@ -136,7 +136,7 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 
 	// The answers are what a supervisor should read: a full first page, and
 	// each filed case.
-	code, body, err := getJSON(ctx, client, b.s.baseURL+readsListPath, token)
+	code, body, err := get(ctx, client, b.s.baseURL+readsListPath, token)
 	if err != nil {
 		return r, err
 	}
@@ -151,7 +151,7 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 	if r.Listed = len(page.Items); r.Listed != 50 {
 		return r, fmt.Errorf("GET %s: %d cases on the first page, want 50", readsListPath, r.Listed)
 	}
-	code, body, err = getJSON(ctx, client, b.s.baseURL+"/api/v1/cases/"+ids[0], token)
+	code, body, err = get(ctx, client, b.s.baseURL+"/api/v1/cases/"+ids[0], token)
 	if err != nil {
 		return r, err
 	}
@@ -168,7 +168,7 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 		b.progress("reads: warm-up: %s of the list and %s of cases by id at concurrency 4", b.o.warmup, b.o.warmup)
 		w := readAttack(ctx, list, 4, b.o.warmup)
 		r.Lists += w.OK
-		w = readAttack(ctx, get, 4, b.o.warmup)
+		w = readAttack(ctx, byID, 4, b.o.warmup)
 		r.Gets += w.OK
 		if err := ctx.Err(); err != nil {
 			return r, err
@@ -201,7 +201,7 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 		if err := checkpoint(ctx, b.mon); err != nil {
 			return r, err
 		}
-		st.Get = readAttack(ctx, get, c, b.o.duration)
+		st.Get = readAttack(ctx, byID, c, b.o.duration)
 		r.Gets += st.Get.OK
 		r.Steps = append(r.Steps, st)
 		if err := ctx.Err(); err != nil {
@@ -258,34 +258,10 @@ func (b *bench) fileMixed(ctx context.Context, n int, systems []string) ([]strin
 	return refs, err
 }
 
-// getJSON sends a GET with a bearer token.
-func getJSON(ctx context.Context, client *http.Client, url, token string) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return resp.StatusCode, out, err
-}
-
 // readAttack keeps exactly workers GETs in flight for d, as attack does for
 // intake, and counts the 200 answers.
 func readAttack(ctx context.Context, tr vegeta.Targeter, workers int, d time.Duration) readsRun {
-	atk := vegeta.NewAttacker(
-		vegeta.Workers(uint64(workers)),
-		vegeta.MaxWorkers(uint64(workers)),
-		vegeta.Connections(workers),
-		vegeta.KeepAlive(true),
-		vegeta.Timeout(30*time.Second),
-		vegeta.Redirects(vegeta.NoFollow),
-		vegeta.Proxy(nil),
-	)
+	atk := closedLoop(workers)
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
 	defer stop()
 
