@@ -433,14 +433,20 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	return ws, nil
 }
 
+// cwOpen loads the workspace of the route's case.
+func (w *Web) cwOpen(c *fiber.Ctx) (uuid.UUID, *caseWorkspace, error) {
+	id, err := cwCaseParam(c)
+	if err != nil {
+		return uuid.Nil, nil, err
+	}
+	ws, err := w.cwLoad(c, id)
+	return id, ws, err
+}
+
 // cwPage: GET /cases/:id — the case workspace's summary and what to do
 // next; GET /cases/:id/:section — one of its tabs.
 func (w *Web) cwPage(c *fiber.Ctx) error {
-	id, err := cwCaseParam(c)
-	if err != nil {
-		return err
-	}
-	ws, err := w.cwLoad(c, id)
+	_, ws, err := w.cwOpen(c)
 	if err != nil {
 		return err
 	}
@@ -457,14 +463,10 @@ func (w *Web) cwPage(c *fiber.Ctx) error {
 // them work it; anyone else who may see the case is refused (403). Reading
 // the log is not a look at the case: the route records none.
 func (w *Web) cwAccessPage(c *fiber.Ctx) error {
-	id, err := cwCaseParam(c)
-	if err != nil {
-		return err
-	}
 	if !w.req(c).Ground.MayWork() {
 		return errNotTheirLog
 	}
-	ws, err := w.cwLoad(c, id)
+	id, ws, err := w.cwOpen(c)
 	if err != nil {
 		return err
 	}
@@ -484,11 +486,7 @@ var errNotTheirLog = fault.New(fault.Forbidden, "forbidden",
 // cwShowContact: POST /cases/:id/contact — the workspace's summary with the
 // complainant's contact details shown; the route's guard recorded the look.
 func (w *Web) cwShowContact(c *fiber.Ctx) error {
-	id, err := cwCaseParam(c)
-	if err != nil {
-		return err
-	}
-	ws, err := w.cwLoad(c, id)
+	id, ws, err := w.cwOpen(c)
 	if err != nil {
 		return err
 	}

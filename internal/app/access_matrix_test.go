@@ -661,20 +661,8 @@ func (fx *matrixFixture) fill(path string, ids *caseIDs) string {
 func matrixFixtures(t *testing.T, s *teststack.Stack) ([]*matrixActor, *matrixFixture) {
 	t.Helper()
 	ctx := context.Background()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if err := s.Core.DB.WithContext(ctx).Exec(q, args...).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	one := func(q string, args ...any) string {
-		t.Helper()
-		var v string
-		if err := s.Core.DB.WithContext(ctx).Raw(q, args...).Scan(&v).Error; err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	exec := func(q string, args ...any) { t.Helper(); dbExec(t, s, q, args...) }
+	one := func(q string, args ...any) string { t.Helper(); return dbOne(t, s, q, args...) }
 	want := func(r *teststack.Response, status int, what string) map[string]any {
 		t.Helper()
 		if r.Status != status {

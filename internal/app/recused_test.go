@@ -24,21 +24,8 @@ import (
 // can fail.
 func TestRecusedOperatorNeverSeesTheCase(t *testing.T) {
 	s := teststack.New(t, teststack.Options{Worker: true})
-	ctx := context.Background()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if err := s.Core.DB.WithContext(ctx).Exec(q, args...).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	one := func(q string, args ...any) string {
-		t.Helper()
-		var v string
-		if err := s.Core.DB.WithContext(ctx).Raw(q, args...).Scan(&v).Error; err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	exec := func(q string, args ...any) { t.Helper(); dbExec(t, s, q, args...) }
+	one := func(q string, args ...any) string { t.Helper(); return dbOne(t, s, q, args...) }
 	want := func(r *teststack.Response, status int, what string) map[string]any {
 		t.Helper()
 		if r.Status != status {
@@ -219,4 +206,22 @@ func TestRecusedOperatorNeverSeesTheCase(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dbExec runs a statement for a test's fixtures.
+func dbExec(t *testing.T, s *teststack.Stack, q string, args ...any) {
+	t.Helper()
+	if err := s.Core.DB.WithContext(context.Background()).Exec(q, args...).Error; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dbOne reads one value as text.
+func dbOne(t *testing.T, s *teststack.Stack, q string, args ...any) string {
+	t.Helper()
+	var v string
+	if err := s.Core.DB.WithContext(context.Background()).Raw(q, args...).Scan(&v).Error; err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
