@@ -85,10 +85,13 @@ type Look struct {
 var ErrNotFound = fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 
 // Service decides and records.
-type Service struct{ db *gorm.DB }
+type Service struct {
+	db  *gorm.DB
+	log *recorder
+}
 
 // New returns the service.
-func New(gdb *gorm.DB) *Service { return &Service{db: gdb} }
+func New(gdb *gorm.DB) *Service { return &Service{db: gdb, log: newRecorder(gdb)} }
 
 func textArray(s []string) db.TextArray {
 	if s == nil {
@@ -180,68 +183,43 @@ func Scope(v Viewer) func(*gorm.DB) *gorm.DB {
 }
 
 // Open returns the ground on which v may see the case, or ErrNotFound, and
-// records looks in the same statement, so the access log costs no second
-// transaction: the decision and the record are one write. route names the
-// route that shows them ("GET /api/v1/cases/:id").
-//
-// Outside a caller's transaction, that statement commits asynchronously
-// (synchronous_commit off for it alone): a read does not wait for a disk
-// flush, which cost 5–7 ms a read on the bench's disk (BENCHMARKS.md, "Reads
-// and need to know"). The entry is in the WAL before the answer leaves;
-// only a crash of PostgreSQL itself within the WAL writer's delay (at most
-// three times wal_writer_delay, 0.6 s by default) could lose it. Inside a
-// transaction (a write's), the entry commits with the write.
+// records looks: in a caller's transaction (a write's), inserted in it; else
+// queued for the recorder (record.go), which writes the looks of concurrent
+// reads together in one durable transaction within milliseconds, so a read
+// costs neither a second transaction nor a wait for the disk. The readers of
+// the log flush the queue first (Flush). route names the route that shows
+// them ("GET /api/v1/cases/:id").
 func (s *Service) Open(ctx context.Context, v Viewer, caseID uuid.UUID, route string, looks ...Look) (Ground, error) {
 	g, args := groundSQL(v)
 	var ground *string
-	if len(looks) == 0 {
-		err := db.Conn(ctx, s.db).Raw(`SELECT `+g+` FROM cases c WHERE c.id = ?`, append(args, caseID)...).
-			Row().Scan(&ground)
-		if err != nil && !isNoRows(err) {
-			return "", fmt.Errorf("access: open: %w", err)
-		}
-	} else {
-		// set_config(…, true) lasts until the end of the transaction:
-		// this statement's own, when there is no outer one.
-		async := ` AND set_config('synchronous_commit', 'off', true) IS NOT NULL`
-		if db.InTxContext(ctx) {
-			async = ""
-		}
-		whats := make(db.TextArray, len(looks))
-		evidence := make(db.TextArray, len(looks)) // "" for none
-		for i, l := range looks {
-			whats[i] = string(l.What)
-			if l.EvidenceID != nil {
-				evidence[i] = l.EvidenceID.String()
-			}
-		}
-		err := db.Conn(ctx, s.db).Raw(`
-			WITH g AS (SELECT `+g+` AS ground FROM cases c WHERE c.id = ?),
-			     logged AS (
-				INSERT INTO access_log (case_id, user_id, role, what, evidence_id, route, ground)
-				SELECT ?, ?, ?, l.what, nullif(l.evidence_id, '')::uuid, ?, g.ground
-				  FROM g, unnest(?::text[], ?::text[]) AS l (what, evidence_id)
-				 WHERE g.ground IS NOT NULL`+async+`)
-			SELECT ground FROM g`,
-			append(args, caseID, caseID, v.ID, v.Role, route, whats, evidence)...).Row().Scan(&ground)
-		if err != nil && !isNoRows(err) {
-			return "", fmt.Errorf("access: open: %w", err)
-		}
+	err := db.Conn(ctx, s.db).Raw(`SELECT `+g+` FROM cases c WHERE c.id = ?`, append(args, caseID)...).
+		Row().Scan(&ground)
+	if err != nil && !isNoRows(err) {
+		return "", fmt.Errorf("access: open: %w", err)
 	}
 	if ground == nil {
 		return "", ErrNotFound
+	}
+	if len(looks) > 0 {
+		rows := entries(v, caseID, Ground(*ground), route, looks)
+		if db.InTxContext(ctx) {
+			if err := db.Conn(ctx, s.db).Create(&rows).Error; err != nil {
+				return "", fmt.Errorf("access: record: %w", err)
+			}
+		} else {
+			s.log.add(rows)
+		}
 	}
 	return Ground(*ground), nil
 }
 
 // Record writes looks the reader made on a case they may see on ground g,
-// when what they see is known only after the read (Open records the rest).
+// when what they see is known only after the read (Open records the rest),
+// in ctx's transaction.
 func (s *Service) Record(ctx context.Context, v Viewer, caseID uuid.UUID, g Ground, route string, looks ...Look) error {
-	for _, l := range looks {
-		if err := db.Conn(ctx, s.db).Exec(`INSERT INTO access_log (case_id, user_id, role, what, evidence_id, route, ground)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, caseID, v.ID, v.Role, string(l.What), l.EvidenceID, route, string(g)).Error; err != nil {
-			return fmt.Errorf("access: record: %w", err)
-		}
+	rows := entries(v, caseID, g, route, looks)
+	if err := db.Conn(ctx, s.db).Create(&rows).Error; err != nil {
+		return fmt.Errorf("access: record: %w", err)
 	}
 	return nil
 }

@@ -117,6 +117,9 @@ func (f *LogFilter) validate() (string, int64, *time.Time, *time.Time, error) {
 // Search reads the log newest first, filtered, a page at a time (keyset
 // pagination on the entry's id, which grows with every look).
 func (s *Service) Search(ctx context.Context, f LogFilter) (*LogPage, error) {
+	if err := s.Flush(ctx); err != nil {
+		return nil, err
+	}
 	ref, before, from, to, err := f.validate()
 	if err != nil {
 		return nil, err
@@ -172,6 +175,9 @@ func (s *Service) Search(ctx context.Context, f LogFilter) (*LogPage, error) {
 // the case's supervisors read in its workspace. Whether the reader may
 // read it is the caller's to ask (Ground.MayWork).
 func (s *Service) CaseLog(ctx context.Context, caseID uuid.UUID, cursor string, limit int) (*LogPage, error) {
+	if err := s.Flush(ctx); err != nil {
+		return nil, err
+	}
 	return s.Search(ctx, LogFilter{CaseID: &caseID, Cursor: cursor, Limit: limit})
 }
 
@@ -195,6 +201,9 @@ func (d Day) MarshalJSON() ([]byte, error) { return []byte(`"` + d.Format(time.D
 // day first: one row for however many looks a role made at a thing that day.
 // Days are counted in loc (nil: UTC).
 func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID, loc *time.Location) ([]ComplainantLook, error) {
+	if err := s.Flush(ctx); err != nil {
+		return nil, err
+	}
 	if loc == nil {
 		loc = time.UTC
 	}

@@ -188,4 +188,9 @@ func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
 }
 
 // Close closes the database.
-func (c *Core) Close() error { return db.Close(c.DB) }
+func (c *Core) Close() error {
+	if err := c.Access.Flush(context.Background()); err != nil {
+		c.Log.Error("the access log's last looks could not be written", "err", err)
+	}
+	return db.Close(c.DB)
+}

@@ -130,26 +130,30 @@ func (s *SignIn) Live(ctx context.Context, id, userID uuid.UUID) (*Live, error) 
 	var rows []struct {
 		User
 		Restricted bool
+		Stale      bool // last seen over a minute ago
 	}
+	// A plain read on every request; the write of "last seen" only once a
+	// minute per session.
 	err := db.Conn(ctx, s.db).Raw(`
-		WITH live AS (
-			SELECT u.*, s.last_seen_at AS session_seen,
+			SELECT u.*, s.last_seen_at < now() - interval '1 minute' AS stale,
 			       (coalesce(p.second_factor_required, false) AND f.confirmed_at IS NULL) AS restricted
 			  FROM staff_sessions s
 			  JOIN users u ON u.id = s.user_id
 			  LEFT JOIN sign_in_policies p ON p.role = u.role
 			  LEFT JOIN user_second_factors f ON f.user_id = u.id
 			 WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > now()
-			   AND u.active AND u.role = s.role),
-		seen AS (
-			UPDATE staff_sessions SET last_seen_at = now()
-			 WHERE id = ? AND EXISTS (SELECT 1 FROM live WHERE session_seen < now() - interval '1 minute'))
-		SELECT * FROM live`, id, userID, id).Scan(&rows).Error
+			   AND u.active AND u.role = s.role`, id, userID).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("auth: live session: %w", err)
 	}
 	if len(rows) == 0 {
 		return nil, errSessionGone
+	}
+	if rows[0].Stale {
+		if err := db.Conn(ctx, s.db).Exec(`UPDATE staff_sessions SET last_seen_at = now()
+			WHERE id = ? AND last_seen_at < now() - interval '1 minute'`, id).Error; err != nil {
+			return nil, fmt.Errorf("auth: session seen: %w", err)
+		}
 	}
 	return &Live{User: rows[0].User, Restricted: rows[0].Restricted}, nil
 }
