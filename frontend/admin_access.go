@@ -59,12 +59,7 @@ func (w *Web) admAccessLog(c *fiber.Ctx) error {
 	}
 	d.Log = log
 	if log.NextCursor != "" {
-		next := url.Values{}
-		for k, v := range form {
-			next[k] = v
-		}
-		next.Set("cursor", log.NextCursor)
-		d.Older = "/admin/access-log?" + next.Encode() + "#access-log"
+		d.Older = withCursor("/admin/access-log", form, log.NextCursor, "access-log")
 	}
 	return w.render(c, fiber.StatusOK, "admin/access_log", "adm.al.title", p)
 }

@@ -207,12 +207,7 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 	}
 	d.Cases = list.Items
 	if list.NextCursor != "" {
-		next := url.Values{}
-		for k, v := range query {
-			next[k] = v
-		}
-		next.Set("cursor", list.NextCursor)
-		d.NextHref = "/queue?" + next.Encode() + "#cases"
+		d.NextHref = withCursor("/queue", query, list.NextCursor, "cases")
 	}
 	return w.render(c, fiber.StatusOK, "staff/queue", "queue.title", p)
 }
@@ -262,4 +257,15 @@ func (w *Web) queueAvailability(c *fiber.Ctx) error {
 		return w.seeOther(c, "/queue", "queue.flash.availability.away")
 	}
 	return w.seeOther(c, "/queue", "queue.flash.availability.available")
+}
+
+// withCursor is the link to the next page of a list at path: the same
+// filters, the cursor, and the list's anchor.
+func withCursor(path string, filters url.Values, cursor, anchor string) string {
+	next := url.Values{}
+	for k, v := range filters {
+		next[k] = v
+	}
+	next.Set("cursor", cursor)
+	return path + "?" + next.Encode() + "#" + anchor
 }

@@ -782,15 +782,8 @@ func matrixFixtures(t *testing.T, s *teststack.Stack) ([]*matrixActor, *matrixFi
 	otherTok := s.ComplainantToken(other)
 
 	// The pages' CSRF nonce and token, and a static file's name.
-	p := s.Do(teststack.Request{Method: "GET", Path: "/login"})
-	for _, ck := range (&http.Response{Header: p.Header}).Cookies() {
-		if ck.Name == "redress_csrf" {
-			fx.csrfNonce = ck.Value
-		}
-	}
-	if m := csrfField.FindSubmatch(p.Body); m != nil {
-		fx.csrfToken = string(m[1])
-	}
+	var p *teststack.Response
+	fx.csrfNonce, fx.csrfToken, p = pagesCSRF(s)
 	if m := regexp.MustCompile(`/static/([^"?#]+)`).FindSubmatch(p.Body); m != nil {
 		fx.asset = string(m[1])
 	}
@@ -889,4 +882,19 @@ func webSignIn(t *testing.T, s *teststack.Stack, email string) string {
 	}
 	t.Fatalf("sign in %s through the form: %d, no session cookie", email, resp.StatusCode)
 	return ""
+}
+
+// pagesCSRF reads the pages' CSRF nonce (cookie) and token (form field) off
+// the sign-in page.
+func pagesCSRF(s *teststack.Stack) (nonce, token string, page *teststack.Response) {
+	p := s.Do(teststack.Request{Method: "GET", Path: "/login"})
+	for _, ck := range (&http.Response{Header: p.Header}).Cookies() {
+		if ck.Name == "redress_csrf" {
+			nonce = ck.Value
+		}
+	}
+	if m := csrfField.FindSubmatch(p.Body); m != nil {
+		token = string(m[1])
+	}
+	return nonce, token, p
 }

@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -98,15 +97,7 @@ func TestRecusedOperatorNeverSeesTheCase(t *testing.T) {
 	}
 
 	fx := &matrixFixture{}
-	p := s.Do(teststack.Request{Method: "GET", Path: "/login"})
-	for _, ck := range (&http.Response{Header: p.Header}).Cookies() {
-		if ck.Name == "redress_csrf" {
-			fx.csrfNonce = ck.Value
-		}
-	}
-	if m := csrfField.FindSubmatch(p.Body); m != nil {
-		fx.csrfToken = string(m[1])
-	}
+	fx.csrfNonce, fx.csrfToken, _ = pagesCSRF(s)
 	routes := appRoutes(s)
 	samWeb := webSignIn(t, s, "supervisor@example.org")
 	for _, v := range []struct {
