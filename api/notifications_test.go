@@ -255,8 +255,15 @@ func TestQueueMembersAdmin(t *testing.T) {
 			t.Errorf("add: %d %s", r.Status, r.Body)
 		}
 	}
-	if r := s.Do(req{Method: "PUT", Path: incidents + strings.ToUpper(users["admin@example.org"]), Token: admin}); r.Status != 204 {
-		t.Errorf("add admin: %d %s", r.Status, r.Body)
+	// An admin cannot add themselves (their id in upper case included):
+	// membership would open the queue's cases without break-glass.
+	if r := s.Do(req{Method: "PUT", Path: incidents + strings.ToUpper(users["admin@example.org"]), Token: admin}); r.Status != 403 ||
+		!strings.Contains(string(r.Body), "own_membership") {
+		t.Errorf("an admin adds themselves: %d %s", r.Status, r.Body)
+	}
+	other := s.Outsider("admin2@example.org", "admin")
+	if r := s.Do(req{Method: "PUT", Path: incidents + users["admin@example.org"], Token: other}); r.Status != 204 {
+		t.Errorf("another admin adds the admin: %d %s", r.Status, r.Body)
 	}
 	if got := fmt.Sprint(members(queues["incidents"])); got != "[admin@example.org supervisor@example.org]" {
 		t.Errorf("members %s", got)

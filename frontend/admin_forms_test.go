@@ -84,6 +84,16 @@ func TestAdminQueueForms(t *testing.T) {
 	n := members()
 	wantInvalid(t, "no member chosen", c.post("/admin/queues/"+queue+"/members", url.Values{"user_id": {""}}), "f-user-id")
 	wantInvalid(t, "a body's user", c.post("/admin/queues/"+queue+"/members", url.Values{"user_id": {regulator}}), "f-user-id")
+	// Nobody adds themselves: it would open the queue's cases without break-glass.
+	me := idOf(t, s, `SELECT id::text FROM users WHERE email = 'admin@example.org'`)
+	if err := s.Core.DB.Exec(`DELETE FROM queue_members WHERE queue_id = ? AND user_id = ?`, queue, me).Error; err != nil {
+		t.Fatal(err)
+	}
+	if p := c.post("/admin/queues/"+queue+"/members", url.Values{"user_id": {me}}); p.Status != 403 ||
+		!strings.Contains(p.Body, "cannot add yourself") {
+		t.Errorf("an admin adds themselves: %d", p.Status)
+	}
+	n = members()
 	wantRedirect(t, "add member", c.post("/admin/queues/"+queue+"/members", url.Values{"user_id": {rev2}}), "/admin/queues/"+queue)
 	if members() != n+1 {
 		t.Fatal("member not added")

@@ -101,7 +101,7 @@ func (w *Web) admQueueAddMember(c *fiber.Ctx) error {
 		f.Add("user_id", "required", "choose a member of staff")
 		return w.formError(c, f.Err(), "admin/queue", "adm.q.queue_title", p)
 	}
-	if err := w.Review.AddMember(c.UserContext(), id, user, form.Get("quiet") == ""); err != nil {
+	if err := w.Review.AddMember(c.UserContext(), id, user, w.req(c).User.ID, form.Get("quiet") == ""); err != nil {
 		if fault.Is(err, fault.NotFound) { // the user, since the queue exists
 			var f fault.Fields
 			f.Add("user_id", "not_found", "no active member of staff has that id")
