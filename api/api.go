@@ -114,8 +114,8 @@ func New(d Deps) *fiber.App {
 	if a.signInThrottle == nil {
 		a.signInThrottle = middleware.SignInThrottle(10, 5*time.Minute)
 	}
-	lookup := func(c *fiber.Ctx, sid, id uuid.UUID) (*auth.Live, error) {
-		return d.SignIn.Live(c.UserContext(), sid, id)
+	lookup := func(c *fiber.Ctx, sid, id uuid.UUID, extra *auth.Extra) (*auth.Live, error) {
+		return d.SignIn.Live(c.UserContext(), sid, id, extra)
 	}
 	for _, r := range a.routes() {
 		var chain []fiber.Handler
@@ -123,9 +123,11 @@ func New(d Deps) *fiber.App {
 		case complainant:
 			chain = append(chain, middleware.Complainant(d.Tokens))
 		case staff:
-			chain = append(chain, middleware.Staff(d.Tokens, lookup, r.roles))
 			if caseScoped(r.path) {
-				chain = append(chain, middleware.CaseAccess(d.Access, r.method+" "+r.path, r.looks, "evidence_id"))
+				chain = append(chain, middleware.StaffCase(d.Tokens, lookup, r.roles,
+					d.Access, r.method+" "+r.path, r.looks, "evidence_id"))
+			} else {
+				chain = append(chain, middleware.Staff(d.Tokens, lookup, r.roles))
 			}
 		case enrolling:
 			chain = append(chain, middleware.Enrolling(d.Tokens, lookup, r.roles))

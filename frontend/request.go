@@ -70,7 +70,7 @@ func (w *Web) begin(c *fiber.Ctx) error {
 	if raw := c.Cookies(cookieStaff); raw != "" {
 		if id, claims, err := w.Tokens.Verify(raw, auth.AudienceStaff); err == nil {
 			if sid, ok := claims.SessionID(); ok {
-				if live, err := w.SignIn.Live(c.UserContext(), sid, id); err == nil {
+				if live, err := w.SignIn.Live(c.UserContext(), sid, id, nil); err == nil {
 					r.User, r.Session, r.Restricted = &live.User, sid, live.Restricted
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -34,24 +35,24 @@ func bearer(c *fiber.Ctx) (string, error) {
 }
 
 // SessionLookup loads a live session of a user, with the user, in one
-// query (auth.SignIn.Live).
-type SessionLookup func(c *fiber.Ctx, sessionID, userID uuid.UUID) (*auth.Live, error)
+// query (auth.SignIn.Live), which also answers extra if given.
+type SessionLookup func(c *fiber.Ctx, sessionID, userID uuid.UUID, extra *auth.Extra) (*auth.Live, error)
 
 // Staff admits a staff or body token whose session is live (not revoked, not
 // expired, its user active and still holding the session's role) and whose
 // user holds one of roles. A user whose role requires a second factor they
 // have not turned on is refused (403 second_factor_enrolment_required).
 func Staff(tokens *auth.Tokens, lookup SessionLookup, roles []string) fiber.Handler {
-	return staff(tokens, lookup, roles, false)
+	return staff(tokens, lookup, roles, false, nil)
 }
 
 // Enrolling is Staff that also admits a user who must still turn on their
 // second factor: for the routes that do that, and sign-out.
 func Enrolling(tokens *auth.Tokens, lookup SessionLookup, roles []string) fiber.Handler {
-	return staff(tokens, lookup, roles, true)
+	return staff(tokens, lookup, roles, true, nil)
 }
 
-func staff(tokens *auth.Tokens, lookup SessionLookup, roles []string, enrolling bool) fiber.Handler {
+func staff(tokens *auth.Tokens, lookup SessionLookup, roles []string, enrolling bool, gate *caseGate) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		raw, err := bearer(c)
 		if err != nil {
@@ -65,7 +66,16 @@ func staff(tokens *auth.Tokens, lookup SessionLookup, roles []string, enrolling 
 		if !ok {
 			return errBadToken
 		}
-		live, err := lookup(c, sid, id)
+		var extra *auth.Extra
+		caseID, caseErr := uuid.Parse(c.Params("id"))
+		if gate != nil && caseErr == nil {
+			// The case's ground, in the statement that checks the session,
+			// for the role the token was issued to (the statement checks the
+			// session still has it).
+			col, args := access.GroundColumn(claims.Role, id, caseID)
+			extra = &auth.Extra{SQL: col, Args: args}
+		}
+		live, err := lookup(c, sid, id, extra)
 		if err != nil {
 			if fault.Is(err, fault.Unauthorized) {
 				return errBadToken
@@ -80,6 +90,17 @@ func staff(tokens *auth.Tokens, lookup SessionLookup, roles []string, enrolling 
 		}
 		c.Locals(localUser, &live.User)
 		c.Locals(localSession, sid)
+		if extra != nil {
+			if live.User.Role != claims.Role {
+				return errBadToken
+			}
+			g, err := gate.svc.Pass(c.UserContext(), Viewer(&live.User), gate.gate, caseID,
+				c.Params(gate.evidenceParam), live.Extra)
+			if err != nil {
+				return err
+			}
+			c.Locals(localGround, g)
+		}
 		return c.Next()
 	}
 }

@@ -102,31 +102,43 @@ func textArray(s []string) db.TextArray {
 
 // groundSQL is the rule: the ground on which viewer v may see the case c (a
 // row of cases aliased c), or NULL. Its arguments follow it.
+func groundSQL(v Viewer) (string, []any) {
+	return ruleSQL(v.Role, map[string]any{"u": v.ID, "skills": textArray(v.Skills), "langs": textArray(v.Languages)})
+}
+
+// column is an SQL expression standing for one of the viewer's values in
+// ruleSQL, where the statement reads the viewer's row itself.
+type column string
+
+// ruleSQL writes the rule for a viewer of role, whose id, skills and
+// languages are vals["u"], vals["skills"] and vals["langs"]: values, passed
+// as arguments, or columns of a users row in the same statement.
 //
-// The branches that cannot apply to v's role are left out in Go rather than
+// The branches that cannot apply to the role are left out in Go rather than
 // tested in SQL; the grounds are the same. With the role as a parameter
 // PostgreSQL never found the prepared list statement's generic plan cheaper
 // and planned the long statement again on every call; without it, a
-// supervisor's list switches to the generic plan after five calls (BENCHMARKS.md, "Reads and
-// need to know").
-func groundSQL(v Viewer) (string, []any) {
+// supervisor's list switches to the generic plan after five calls. The
+// viewer's queues and AI systems are each read once per statement (an
+// InitPlan), not once per case of a list (BENCHMARKS.md, "Reads and need to
+// know").
+func ruleSQL(role string, vals map[string]any) (string, []any) {
 	const (
 		recused = `
 	WHEN c.decision_taker_id = $u OR $u = ANY (c.excluded_reviewers)
-	  OR EXISTS (SELECT 1 FROM ai_system_staff rx WHERE rx.ai_system_id = c.ai_system_id AND rx.user_id = $u)
+	  OR c.ai_system_id = ANY (ARRAY(SELECT rx.ai_system_id FROM ai_system_staff rx WHERE rx.user_id = $u))
 	  THEN NULL
 	WHEN c.assignee_id = $u THEN 'assignee'`
+		member = `coalesce(c.queue_id, (SELECT dr.queue_id FROM routing_rules dr WHERE dr.is_default))
+	      = ANY (ARRAY(SELECT mx.queue_id FROM queue_members mx WHERE mx.user_id = $u))`
 		supervisor = `
-	WHEN EXISTS (SELECT 1 FROM queue_members mx
-	       WHERE mx.user_id = $u AND mx.queue_id = coalesce(c.queue_id,
-	             (SELECT dr.queue_id FROM routing_rules dr WHERE dr.is_default)))
+	WHEN ` + member + `
 	  THEN 'supervisor'`
 		queueMember = `
 	WHEN c.assignee_id IS NULL
 	  AND c.status IN ('submitted', 'acknowledged', 'in_review', 'appealed')
 	  AND c.required_skills <@ $skills::text[] AND c.required_languages <@ $langs::text[]
-	  AND EXISTS (SELECT 1 FROM queue_members mx WHERE mx.user_id = $u AND mx.queue_id = coalesce(c.queue_id,
-	             (SELECT dr.queue_id FROM routing_rules dr WHERE dr.is_default)))
+	  AND ` + member + `
 	  THEN 'queue_member'`
 		breakGlass = `
 	WHEN EXISTS (SELECT 1 FROM break_glass bx
@@ -134,7 +146,7 @@ func groundSQL(v Viewer) (string, []any) {
 	  THEN 'break_glass'`
 	)
 	expr := `(CASE` + recused
-	switch v.Role {
+	switch role {
 	case "supervisor":
 		expr += supervisor
 	case "admin":
@@ -145,8 +157,8 @@ func groundSQL(v Viewer) (string, []any) {
 	expr += `
 	END)`
 	// Positional arguments, so the expression composes with other
-	// conditions: each $name becomes ? with its value, in order.
-	vals := map[string]any{"u": v.ID, "skills": textArray(v.Skills), "langs": textArray(v.Languages)}
+	// conditions: each $name becomes ? with its value, in order, or the
+	// column it names.
 	var b strings.Builder
 	var args []any
 	parts := strings.Split(expr, "$")
@@ -160,11 +172,25 @@ func groundSQL(v Viewer) (string, []any) {
 		if !ok {
 			panic("access: unknown parameter $" + p[:n])
 		}
-		b.WriteString("?")
+		if col, ok := val.(column); ok {
+			b.WriteString(string(col))
+		} else {
+			b.WriteString("?")
+			args = append(args, val)
+		}
 		b.WriteString(p[n:])
-		args = append(args, val)
 	}
 	return b.String(), args
+}
+
+// GroundColumn is the rule as one scalar of another statement that reads
+// the viewer's users row as u: the ground on which user userID, of role,
+// may see the case caseID, or NULL. The staff middleware asks it in the
+// statement that checks the session, so a case route costs no round trip
+// more than any other (Pass takes its answer).
+func GroundColumn(role string, userID, caseID uuid.UUID) (string, []any) {
+	g, args := ruleSQL(role, map[string]any{"u": userID, "skills": column("u.skills"), "langs": column("u.languages")})
+	return `(SELECT ` + g + ` FROM cases c WHERE c.id = ?)`, append(args, caseID)
 }
 
 // Visible is the condition, over cases aliased c, that v may see the case:
@@ -197,6 +223,11 @@ func (s *Service) Open(ctx context.Context, v Viewer, caseID uuid.UUID, route st
 	if err != nil && !isNoRows(err) {
 		return "", fmt.Errorf("access: open: %w", err)
 	}
+	return s.found(ctx, v, caseID, ground, route, looks)
+}
+
+// found is Open once the rule has answered ground (nil: no ground).
+func (s *Service) found(ctx context.Context, v Viewer, caseID uuid.UUID, ground *string, route string, looks []Look) (Ground, error) {
 	if ground == nil {
 		return "", ErrNotFound
 	}
@@ -276,6 +307,20 @@ func NewGate(method, path string, looks []What) Gate {
 // file evidenceID (dropped when it is not an id: the handler names that
 // error), and a route that writes is refused to a read-only ground.
 func (s *Service) Admit(ctx context.Context, v Viewer, g Gate, caseID uuid.UUID, evidenceID string) (Ground, error) {
+	ground, err := s.Open(ctx, v, caseID, g.Route, g.looks(evidenceID)...)
+	return g.pass(ground, err)
+}
+
+// Pass is Admit for a statement that has already asked GroundColumn for v
+// on caseID and found ground (nil: none).
+func (s *Service) Pass(ctx context.Context, v Viewer, g Gate, caseID uuid.UUID, evidenceID string, ground *string) (Ground, error) {
+	got, err := s.found(ctx, v, caseID, ground, g.Route, g.looks(evidenceID))
+	return g.pass(got, err)
+}
+
+// looks is what a request through g shows: the evidence look names the file
+// evidenceID (dropped when it is not an id: the handler names that error).
+func (g Gate) looks(evidenceID string) []Look {
 	var looks []Look
 	for _, w := range g.Looks {
 		l := Look{What: w}
@@ -288,7 +333,11 @@ func (s *Service) Admit(ctx context.Context, v Viewer, g Gate, caseID uuid.UUID,
 		}
 		looks = append(looks, l)
 	}
-	ground, err := s.Open(ctx, v, caseID, g.Route, looks...)
+	return looks
+}
+
+// pass refuses a route that writes to a read-only ground.
+func (g Gate) pass(ground Ground, err error) (Ground, error) {
 	if err != nil {
 		return "", err
 	}

@@ -121,28 +121,46 @@ type Live struct {
 	// Restricted: the user's role requires a second factor they have not
 	// turned on; such a session may only reach TwoFactorPage and sign out.
 	Restricted bool
+	// Extra is the answer to the statement's Extra column (nil: NULL).
+	Extra *string
+}
+
+// Extra is one more column for the session read to answer in the same
+// statement: an SQL expression over the user's row, aliased u, with its
+// arguments. The staff middleware asks a case route's access ground so
+// (access.GroundColumn).
+type Extra struct {
+	SQL  string
+	Args []any
 }
 
 // Live loads the session id of user userID if it is live: not revoked, not
 // expired, the user active and still holding the session's role. One
-// statement, which also notes the session was seen (at most once a minute).
-func (s *SignIn) Live(ctx context.Context, id, userID uuid.UUID) (*Live, error) {
+// statement, which also notes the session was seen (at most once a minute)
+// and answers extra, if given.
+func (s *SignIn) Live(ctx context.Context, id, userID uuid.UUID, extra *Extra) (*Live, error) {
 	var rows []struct {
 		User
 		Restricted bool
 		Stale      bool // last seen over a minute ago
+		Extra      *string
+	}
+	col, args := `NULL::text`, []any{}
+	if extra != nil {
+		col, args = extra.SQL, extra.Args
 	}
 	// A plain read on every request; the write of "last seen" only once a
 	// minute per session.
 	err := db.Conn(ctx, s.db).Raw(`
 			SELECT u.*, s.last_seen_at < now() - interval '1 minute' AS stale,
-			       (coalesce(p.second_factor_required, false) AND f.confirmed_at IS NULL) AS restricted
+			       (coalesce(p.second_factor_required, false) AND f.confirmed_at IS NULL) AS restricted,
+			       `+col+` AS extra
 			  FROM staff_sessions s
 			  JOIN users u ON u.id = s.user_id
 			  LEFT JOIN sign_in_policies p ON p.role = u.role
 			  LEFT JOIN user_second_factors f ON f.user_id = u.id
 			 WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > now()
-			   AND u.active AND u.role = s.role`, id, userID).Scan(&rows).Error
+			   AND u.active AND u.role = s.role`, append(args, id, userID)...).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("auth: live session: %w", err)
 	}
@@ -155,7 +173,7 @@ func (s *SignIn) Live(ctx context.Context, id, userID uuid.UUID) (*Live, error) 
 			return nil, fmt.Errorf("auth: session seen: %w", err)
 		}
 	}
-	return &Live{User: rows[0].User, Restricted: rows[0].Restricted}, nil
+	return &Live{User: rows[0].User, Restricted: rows[0].Restricted, Extra: rows[0].Extra}, nil
 }
 
 // Revoke ends one session of userID.
