@@ -119,18 +119,20 @@ type column string
 // PostgreSQL never found the prepared list statement's generic plan cheaper
 // and planned the long statement again on every call; without it, a
 // supervisor's list switches to the generic plan after five calls. The
-// viewer's queues and AI systems are each read once per statement (an
-// InitPlan), not once per case of a list (BENCHMARKS.md, "Reads and need to
-// know").
+// membership tests stay EXISTS probes: as "= ANY (ARRAY(SELECT …))" they
+// are read once per statement, but PostgreSQL then misjudges how many cases
+// pass and sorts the whole table instead of walking the list's index
+// (BENCHMARKS.md, "Reads and need to know").
 func ruleSQL(role string, vals map[string]any) (string, []any) {
 	const (
 		recused = `
 	WHEN c.decision_taker_id = $u OR $u = ANY (c.excluded_reviewers)
-	  OR c.ai_system_id = ANY (ARRAY(SELECT rx.ai_system_id FROM ai_system_staff rx WHERE rx.user_id = $u))
+	  OR EXISTS (SELECT 1 FROM ai_system_staff rx WHERE rx.ai_system_id = c.ai_system_id AND rx.user_id = $u)
 	  THEN NULL
 	WHEN c.assignee_id = $u THEN 'assignee'`
-		member = `coalesce(c.queue_id, (SELECT dr.queue_id FROM routing_rules dr WHERE dr.is_default))
-	      = ANY (ARRAY(SELECT mx.queue_id FROM queue_members mx WHERE mx.user_id = $u))`
+		member = `EXISTS (SELECT 1 FROM queue_members mx
+	       WHERE mx.user_id = $u AND mx.queue_id = coalesce(c.queue_id,
+	             (SELECT dr.queue_id FROM routing_rules dr WHERE dr.is_default)))`
 		supervisor = `
 	WHEN ` + member + `
 	  THEN 'supervisor'`
