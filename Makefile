@@ -4,7 +4,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/redresshq/redress/internal/version.Version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: run test build lint bench fuzz compose-check clean
+.PHONY: run test build lint bench chaos fuzz compose-check clean
 
 ## run: start Redress with embedded defaults (private Postgres under ./.redress unless DATABASE_URL is set, embedded NATS, demo data)
 run:
@@ -28,6 +28,11 @@ lint:
 ## bench: load-test POST /api/v1/cases next to pgbench on the same database (see BENCHMARKS.md)
 bench:
 	$(GO) run ./cmd/redress-bench
+
+## chaos: file complaints against 2 APIs, 2 workers, a 3-node NATS cluster and PostgreSQL
+## while killing them, then check nothing was lost or done twice (RELIABILITY.md); CHAOSFLAGS=-duration 10m …
+chaos:
+	$(GO) run ./cmd/redress-chaos $(CHAOSFLAGS)
 
 ## fuzz: run each fuzz target for FUZZTIME
 fuzz:

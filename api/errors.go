@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
+	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/logx"
 )
@@ -54,6 +55,11 @@ func errorHandler(log *slog.Logger, uploads []Upload) fiber.ErrorHandler {
 			if fe.Code == fiber.StatusRequestEntityTooLarge {
 				p.Detail = tooLargeDetail(c, uploads)
 			}
+		} else if db.Unavailable(err) {
+			log.WarnContext(c.UserContext(), "request failed: the database is unreachable", "err", err, "route", c.Route().Path)
+			p.Status, p.Code = fiber.StatusServiceUnavailable, "unavailable"
+			p.Detail = "Redress cannot reach its database just now. Nothing was saved; please try again in a moment."
+			c.Set(fiber.HeaderRetryAfter, "2")
 		} else {
 			log.ErrorContext(c.UserContext(), "request failed", "err", err, "route", c.Route().Path)
 			p.Status, p.Code = fiber.StatusInternalServerError, "internal_error"

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/logx"
 )
@@ -208,6 +209,10 @@ func (w *Web) renderError(c *fiber.Ctx, err error) error {
 		}
 	} else if errors.As(err, &fe) {
 		ep.Status, ep.Code, ep.Message = fe.Code, fmt.Sprintf("http_%d", fe.Code), fe.Message
+	} else if db.Unavailable(err) {
+		w.Log.WarnContext(c.UserContext(), "page failed: the database is unreachable", "err", err, "route", c.Route().Path)
+		ep.Status, ep.Code, ep.Message = fiber.StatusServiceUnavailable, "unavailable", r.T("error.unavailable")
+		c.Set(fiber.HeaderRetryAfter, "2")
 	} else {
 		w.Log.ErrorContext(c.UserContext(), "page failed", "err", err, "route", c.Route().Path)
 		ep.Status, ep.Code, ep.Message = fiber.StatusInternalServerError, "internal_error", r.T("error.internal")
