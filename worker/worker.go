@@ -47,11 +47,14 @@ type Runner struct {
 	Review    *review.Service   // auto-assignment; nil assigns none
 	Systemic  *systemic.Service // systemic alerts; nil raises none
 	// Escalation refers cases by policy and delivers dossiers; nil does neither.
-	Escalation  *escalation.Service
-	SweepEvery  time.Duration // how often due SLA timers are looked for (default 5s)
-	Replicas    int
-	Concurrency int    // messages each consumer handles at once (default 8)
-	Addr        string // health and metrics; empty for none
+	Escalation *escalation.Service
+	SweepEvery time.Duration // how often due SLA timers are looked for (default 5s)
+	// ReconcileEvery is how often the reconciler looks for cases not routed
+	// within UnroutedAfter (defaults 30s and 2m; Reconciler).
+	ReconcileEvery, UnroutedAfter time.Duration
+	Replicas                      int
+	Concurrency                   int    // messages each consumer handles at once (default 8)
+	Addr                          string // health and metrics; empty for none
 }
 
 // Consumers are the durable consumers this worker runs.
@@ -193,7 +196,9 @@ func (w *Runner) Run(ctx context.Context) error {
 		n, _ := outbox.Pending(context.Background(), w.DB)
 		return float64(n)
 	})
-	metrics.MustRegister(published, pending, collectors.NewGoCollector())
+	reconciled := prometheus.NewCounter(prometheus.CounterOpts{Name: "redress_reconciled_total",
+		Help: "Cases found unrouted past the bound whose case.submitted the reconciler published again."})
+	metrics.MustRegister(published, pending, reconciled, collectors.NewGoCollector())
 	if nc := w.JS.Conn(); nc != nil {
 		metrics.MustRegister(natsx.ConnectedGauge(nc))
 	}
@@ -227,6 +232,13 @@ func (w *Runner) Run(ctx context.Context) error {
 	if w.Notify != nil {
 		start("notify", w.Notify.Run)
 	}
+	every := w.ReconcileEvery
+	if every <= 0 {
+		every = 30 * time.Second
+	}
+	rec := &Reconciler{DB: w.DB, Log: w.Log.With("part", "reconciler"), After: w.UnroutedAfter,
+		Reconciled: func(n int) { reconciled.Add(float64(n)) }}
+	start("reconciler", func(ctx context.Context) error { return w.runReconciler(ctx, rec, every) })
 	var runErr error
 	if stream := w.waitForStream(ctx); stream != nil {
 		relay := &Relay{DB: w.DB, JS: w.JS, Log: w.Log.With("part", "relay"),
