@@ -145,3 +145,22 @@ func TestServeTakesComplaintsWhileNATSIsDown(t *testing.T) {
 		return pending == 0
 	})
 }
+
+// NATS never comes: serve and work still stop cleanly on SIGTERM (startRedress
+// fails the test on a non-zero exit or one slower than 30 s).
+func TestServeAndWorkStopCleanlyWhenNATSNeverCame(t *testing.T) {
+	_, dbURL := testenv.DB(t)
+	cfg := testenv.Config(t)
+	addr, workAddr := freeAddr(t), freeAddr(t)
+	env := []string{"DATABASE_URL=" + dbURL, "NATS_URL=nats://" + freeAddr(t),
+		"REDRESS_JWT_SECRET=" + string(cfg.JWTSecret), "REDRESS_RECEIPT_SECRET=" + string(cfg.ReceiptSecret),
+		"REDRESS_ENCRYPTION_KEYS=k1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))),
+		"REDRESS_ADDR=" + addr}
+	startRedress(t, "serve", append(env, "REDRESS_WORKER_ADDR="+freeAddr(t)), "serve")
+	workLogs := startRedress(t, "work", append(env, "REDRESS_WORKER_ADDR="+workAddr), "work")
+	testenv.Eventually(t, 60*time.Second, "serve ready and work answering not ready", func() bool {
+		sc, _ := get("http://" + addr + "/readyz")
+		wc, _ := get("http://" + workAddr + "/readyz")
+		return sc == 200 && wc == 503 && strings.Contains(workLogs.String(), "waiting for JetStream")
+	})
+}
