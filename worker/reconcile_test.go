@@ -201,3 +201,47 @@ func TestReconcilerRoutesCasesWhoseEventWasLostOnce(t *testing.T) {
 		return json.Unmarshal(msg.Data, &env) == nil && env.CaseID.String() == again.ID
 	})
 }
+
+// Two workers reconcile at once: each lost case is republished once.
+func TestTwoReconcilersRepublishEachCaseOnce(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	ctx := context.Background()
+	const n = 12
+	for range n {
+		f := s.File(teststack.ValidCase())
+		if err := s.Core.DB.Exec(`DELETE FROM outbox WHERE payload ->> 'case_id' = ?`, f.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	later := time.Now().Add(3 * time.Minute)
+	counts := make(chan int, 2)
+	for range 2 {
+		go func() {
+			r := &worker.Reconciler{DB: s.Core.DB, Batch: n}
+			k, err := r.Once(ctx, later)
+			if err != nil {
+				t.Error(err)
+			}
+			counts <- k
+		}()
+	}
+	if total := <-counts + <-counts; total != n {
+		t.Errorf("the two reconcilers republished %d cases, want %d", total, n)
+	}
+	var rows []struct {
+		Subject string
+		Cases   int
+		Events  int
+	}
+	s.Core.DB.Raw(`SELECT subject, count(DISTINCT payload ->> 'case_id') AS cases, count(*) AS events FROM outbox
+		GROUP BY subject ORDER BY subject`).Scan(&rows)
+	if len(rows) != 2 {
+		t.Fatalf("outbox: %+v", rows)
+	}
+	for _, r := range rows {
+		if r.Cases != n || r.Events != n {
+			t.Errorf("%s: %d events for %d cases, want %d and %d", r.Subject, r.Events, r.Cases, n, n)
+		}
+	}
+}
