@@ -106,6 +106,9 @@ func TestServeTakesComplaintsWhileNATSIsDown(t *testing.T) {
 	if code, _ := get(workBase + "/livez"); code != 200 {
 		t.Errorf("work /livez without NATS: %d", code)
 	}
+	if _, m := get(workBase + "/metrics"); !strings.Contains(m, "\nredress_nats_connected 0\n") {
+		t.Errorf("work /metrics without NATS has no redress_nats_connected 0")
+	}
 	var pending int
 	g.Raw(`SELECT count(*) FROM outbox WHERE published_at IS NULL`).Scan(&pending)
 	if pending == 0 {
@@ -137,8 +140,9 @@ func TestServeTakesComplaintsWhileNATSIsDown(t *testing.T) {
 		sc, sb := get(base + "/readyz")
 		wc, wb := get(workBase + "/readyz")
 		_, m := get(base + "/metrics")
+		_, wm := get(workBase + "/metrics")
 		return sc == 200 && strings.Contains(sb, `"nats":"ok"`) && wc == 200 && strings.Contains(wb, `"nats":"ok"`) &&
-			strings.Contains(m, "\nredress_nats_connected 1\n")
+			strings.Contains(m, "\nredress_nats_connected 1\n") && strings.Contains(wm, "\nredress_nats_connected 1\n")
 	})
 	testenv.Eventually(t, 30*time.Second, "the outbox to drain", func() bool {
 		g.Raw(`SELECT count(*) FROM outbox WHERE published_at IS NULL`).Scan(&pending)
