@@ -53,8 +53,15 @@ type Deps struct {
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
 	BodyLimit           int
-	// Checks are run by /readyz (Postgres, NATS); each names itself.
+	// Checks are run by /readyz (Postgres); each names itself, and the API
+	// is ready only when every one passes.
 	Checks map[string]func(context.Context) error
+	// Details are run by /readyz too and reported ("down" when one fails),
+	// but readiness does not depend on them: NATS, which intake does not
+	// need (the outbox holds the events until the relay can publish them).
+	Details map[string]func(context.Context) error
+	// Collectors are more metrics /metrics serves (redress_nats_connected).
+	Collectors []prometheus.Collector
 	// SignInThrottle limits sign-ins per account; shared with the pages'
 	// sign-in form (nil: a throttle of the API's own).
 	SignInThrottle fiber.Handler
@@ -84,6 +91,7 @@ func New(d Deps) *fiber.App {
 		Buckets: prometheus.DefBuckets,
 	}, []string{"method", "route", "status"})
 	a.metrics.MustRegister(a.reqs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.metrics.MustRegister(d.Collectors...)
 
 	app := fiber.New(fiber.Config{
 		AppName:               "redress",
@@ -159,6 +167,13 @@ func (a *API) ready(c *fiber.Ctx) error {
 		if err := check(ctx); err != nil {
 			ok = false
 			out[name] = err.Error()
+		} else {
+			out[name] = "ok"
+		}
+	}
+	for name, check := range a.Details {
+		if err := check(ctx); err != nil {
+			out[name] = "down"
 		} else {
 			out[name] = "ok"
 		}

@@ -28,10 +28,18 @@ func TestOpsEndpoints(t *testing.T) {
 	if r := s.Do(req{Method: "GET", Path: "/api/v1/nowhere"}); r.Status != 404 || r.Header.Get("Content-Type") != "application/problem+json" {
 		t.Errorf("unknown route %d %s", r.Status, r.Header.Get("Content-Type"))
 	}
-	// NATS goes away: the API is no longer ready, and says which dependency is missing.
+	if r := s.Do(req{Method: "GET", Path: "/metrics"}); !strings.Contains(string(r.Body), "\nredress_nats_connected 1\n") {
+		t.Errorf("metrics: no redress_nats_connected 1 while connected")
+	}
+	// NATS goes away: the API stays ready (intake needs PostgreSQL only: the
+	// outbox keeps the events), says NATS is down, and still takes a case.
 	s.NATS.Shutdown()
 	r = s.Do(req{Method: "GET", Path: "/readyz"})
-	if r.Status != 503 || r.JSON(t)["checks"].(map[string]any)["nats"] == "ok" {
+	if m := r.JSON(t); r.Status != 200 || m["checks"].(map[string]any)["nats"] != "down" || m["checks"].(map[string]any)["postgres"] != "ok" {
 		t.Errorf("readyz without NATS: %d %s", r.Status, r.Body)
 	}
+	if r := s.Do(req{Method: "GET", Path: "/metrics"}); !strings.Contains(string(r.Body), "\nredress_nats_connected 0\n") {
+		t.Errorf("metrics: no redress_nats_connected 0 without NATS")
+	}
+	s.File(teststack.ValidCase())
 }

@@ -9,7 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -85,6 +87,9 @@ func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg j
 		if res.RowsAffected == 0 {
 			return nil // handled before: a redelivery or a duplicate publish
 		}
+		if err := caseExists(ctx, w.DB, env.CaseID); err != nil {
+			return err
+		}
 		return c.Handle(ctx, &env)
 	})
 	switch {
@@ -102,6 +107,24 @@ func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg j
 		log.Warn("handler failed; will retry", "event_id", env.ID, "err", err, "retry_in", delay)
 		_ = msg.NakWithDelay(delay)
 	}
+}
+
+// caseExists is the one rule every consumer follows for an event about a
+// case: a case that does not exist makes the event poison (dead-lettered,
+// never acknowledged in silence). An event about no case (a systemic
+// issue's remedy, an operations alert) carries the nil id and passes.
+func caseExists(ctx context.Context, gdb *gorm.DB, id uuid.UUID) error {
+	if id == uuid.Nil {
+		return nil
+	}
+	var found bool
+	if err := db.Conn(ctx, gdb).Raw(`SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?)`, id).Scan(&found).Error; err != nil {
+		return fmt.Errorf("worker: case %s: %w", id, err)
+	}
+	if !found {
+		return fmt.Errorf("%w: case %s does not exist", errPoison, id)
+	}
+	return nil
 }
 
 // deadLetter records a poison message and terminates it so it is not redelivered.

@@ -41,6 +41,16 @@ func (r *Relay) Run(ctx context.Context) error {
 	defer ticker.Stop()
 	backoff := 100 * time.Millisecond
 	for {
+		if nc := r.JS.Conn(); nc != nil && !nc.IsConnected() {
+			// NATS is away: the rows wait in the outbox (claiming them would
+			// only count failed attempts), and go when it is back.
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-ticker.C:
+			}
+			continue
+		}
 		n, err := r.RelayOnce(context.WithoutCancel(ctx))
 		switch {
 		case err != nil:

@@ -5,6 +5,7 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -46,11 +47,14 @@ type Runner struct {
 	Review    *review.Service   // auto-assignment; nil assigns none
 	Systemic  *systemic.Service // systemic alerts; nil raises none
 	// Escalation refers cases by policy and delivers dossiers; nil does neither.
-	Escalation  *escalation.Service
-	SweepEvery  time.Duration // how often due SLA timers are looked for (default 5s)
-	Replicas    int
-	Concurrency int    // messages each consumer handles at once (default 8)
-	Addr        string // health and metrics; empty for none
+	Escalation *escalation.Service
+	SweepEvery time.Duration // how often due SLA timers are looked for (default 5s)
+	// ReconcileEvery is how often the reconciler looks for cases not routed
+	// within UnroutedAfter (defaults 30s and 2m; Reconciler).
+	ReconcileEvery, UnroutedAfter time.Duration
+	Replicas                      int
+	Concurrency                   int    // messages each consumer handles at once (default 8)
+	Addr                          string // health and metrics; empty for none
 }
 
 // Consumers are the durable consumers this worker runs.
@@ -184,10 +188,6 @@ func (w *Runner) Run(ctx context.Context) error {
 	if w.Concurrency == 0 {
 		w.Concurrency = 8
 	}
-	stream, err := events.EnsureStream(ctx, w.JS, max(w.Replicas, 1))
-	if err != nil {
-		return err
-	}
 	metrics := prometheus.NewRegistry()
 	published := prometheus.NewCounter(prometheus.CounterOpts{Name: "redress_outbox_published_total",
 		Help: "Outbox rows published to JetStream."})
@@ -196,10 +196,12 @@ func (w *Runner) Run(ctx context.Context) error {
 		n, _ := outbox.Pending(context.Background(), w.DB)
 		return float64(n)
 	})
-	metrics.MustRegister(published, pending, collectors.NewGoCollector())
-
-	relay := &Relay{DB: w.DB, JS: w.JS, Log: w.Log.With("part", "relay"),
-		Published: func(n int) { published.Add(float64(n)) }}
+	reconciled := prometheus.NewCounter(prometheus.CounterOpts{Name: "redress_reconciled_total",
+		Help: "Cases found unrouted past the bound whose case.submitted the reconciler published again."})
+	metrics.MustRegister(published, pending, reconciled, collectors.NewGoCollector())
+	if nc := w.JS.Conn(); nc != nil {
+		metrics.MustRegister(natsx.ConnectedGauge(nc))
+	}
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 32) // room for every part to fail at once: a send never blocks shutdown
@@ -212,18 +214,8 @@ func (w *Runner) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	start("relay", relay.Run)
-	for _, c := range w.Consumers() {
-		start("consumer "+c.Name, func(ctx context.Context) error { return w.runConsumer(ctx, stream, c) })
-	}
-	start("dead letters", w.runDeadLetters)
-	start("housekeeping", w.housekeeping)
-	if w.Clocks != nil {
-		start("sla sweeper", w.runSweeper)
-	}
-	if w.Notify != nil {
-		start("notify", w.Notify.Run)
-	}
+	// Health first: while NATS is away the worker says so (503), and the
+	// parts that need only PostgreSQL already run.
 	var srv *http.Server
 	if w.Addr != "" {
 		srv = w.healthServer(metrics)
@@ -233,8 +225,31 @@ func (w *Runner) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	w.Log.Info("worker running", "consumers", len(w.Consumers()), "addr", w.Addr)
+	start("housekeeping", w.housekeeping)
+	if w.Clocks != nil {
+		start("sla sweeper", w.runSweeper)
+	}
+	if w.Notify != nil {
+		start("notify", w.Notify.Run)
+	}
+	every := w.ReconcileEvery
+	if every <= 0 {
+		every = 30 * time.Second
+	}
+	rec := &Reconciler{DB: w.DB, Log: w.Log.With("part", "reconciler"), After: w.UnroutedAfter,
+		Reconciled: func(n int) { reconciled.Add(float64(n)) }}
+	start("reconciler", func(ctx context.Context) error { return w.runReconciler(ctx, rec, every) })
 	var runErr error
+	if stream := w.waitForStream(ctx); stream != nil {
+		relay := &Relay{DB: w.DB, JS: w.JS, Log: w.Log.With("part", "relay"),
+			Published: func(n int) { published.Add(float64(n)) }}
+		start("relay", relay.Run)
+		for _, c := range w.Consumers() {
+			start("consumer "+c.Name, func(ctx context.Context) error { return w.runConsumer(ctx, stream, c) })
+		}
+		start("dead letters", w.runDeadLetters)
+		w.Log.Info("worker running", "consumers", len(w.Consumers()), "addr", w.Addr)
+	}
 	select {
 	case <-ctx.Done():
 	case runErr = <-errs:
@@ -248,21 +263,49 @@ func (w *Runner) Run(ctx context.Context) error {
 	return runErr
 }
 
+// waitForStream makes sure of the stream, trying again with a back-off while
+// NATS cannot be reached; nil when ctx ends first.
+func (w *Runner) waitForStream(ctx context.Context) jetstream.Stream {
+	for attempt := 1; ; attempt++ {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		stream, err := events.EnsureStream(actx, w.JS, max(w.Replicas, 1))
+		cancel()
+		if err == nil {
+			if attempt > 1 {
+				w.Log.Info("nats: the stream is there; relay and consumers start", "attempts", attempt)
+			}
+			return stream
+		}
+		if attempt == 1 || attempt%20 == 0 {
+			w.Log.Warn("nats: waiting for JetStream; relay and consumers start when it answers", "err", err, "attempts", attempt)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(natsx.Backoff(attempt)):
+		}
+	}
+}
+
+// healthServer serves /livez, /readyz (ready only with PostgreSQL and NATS:
+// a worker without NATS relays and consumes nothing) and /metrics.
 func (w *Runner) healthServer(metrics *prometheus.Registry) *http.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /livez", func(rw http.ResponseWriter, _ *http.Request) { _, _ = rw.Write([]byte(`{"status":"ok"}`)) })
 	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 		defer cancel()
+		checks := map[string]string{"postgres": "ok", "nats": "ok"}
+		status, code := "ok", http.StatusOK
 		if err := db.SQL(w.DB).PingContext(ctx); err != nil {
-			http.Error(rw, `{"status":"unavailable","postgres":"down"}`, http.StatusServiceUnavailable)
-			return
+			checks["postgres"], status, code = "down", "unavailable", http.StatusServiceUnavailable
 		}
-		if err := natsx.Ping(ctx, w.JS); err != nil {
-			http.Error(rw, `{"status":"unavailable","nats":"down"}`, http.StatusServiceUnavailable)
-			return
+		if nc := w.JS.Conn(); (nc != nil && !nc.IsConnected()) || natsx.Ping(ctx, w.JS) != nil {
+			checks["nats"], status, code = "down", "unavailable", http.StatusServiceUnavailable
 		}
-		_, _ = rw.Write([]byte(`{"status":"ok"}`))
+		rw.Header().Set("Content-Type", "application/json")
+		rw.WriteHeader(code)
+		_ = json.NewEncoder(rw).Encode(map[string]any{"status": status, "checks": checks})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
 	return &http.Server{Addr: w.Addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}

@@ -155,7 +155,8 @@ func (s *stack) serveHTTP(api *fiber.App) error {
 	return nil
 }
 
-// waitReady polls /readyz (Postgres and NATS checks) until it answers 200.
+// waitReady polls /readyz until it answers 200 (PostgreSQL answers; NATS,
+// started before, is only reported there).
 func (s *stack) waitReady(ctx context.Context, limit time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()

@@ -33,7 +33,8 @@ import (
 const usage = `redress — a grievance mechanism for decisions made with AI
 
 Usage:
-  redress serve            run the HTTP API and web pages (needs DATABASE_URL, NATS_URL, secrets)
+  redress serve            run the HTTP API and web pages (needs DATABASE_URL, NATS_URL, secrets;
+                           takes complaints while NATS is down, connecting in the background)
   redress work             run the worker: outbox relay and JetStream consumers
   redress migrate [status] apply the embedded SQL migrations, or show how far behind the schema is
   redress dev              everything in one process: private Postgres (unless DATABASE_URL is set),

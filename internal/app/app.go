@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/api"
@@ -149,8 +150,10 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 	})
 }
 
-// HTTP builds the Fiber app, the JSON API and the HTML pages; nc (may be
-// nil) is checked by /readyz.
+// HTTP builds the Fiber app, the JSON API and the HTML pages. Readiness
+// (/readyz) depends on PostgreSQL only: intake writes its events to the
+// outbox, which needs no NATS. nc (may be nil) is reported in /readyz's
+// detail and as the gauge redress_nats_connected.
 func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	signIns := middleware.SignInThrottle(10, 5*time.Minute)
 	web, err := c.Web(signIns)
@@ -164,19 +167,24 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	checks := map[string]func(context.Context) error{
 		"postgres": func(ctx context.Context) error { return db.SQL(c.DB).PingContext(ctx) },
 	}
+	details := map[string]func(context.Context) error{}
+	var collectors []prometheus.Collector
 	if js != nil {
-		checks["nats"] = func(ctx context.Context) error {
+		details["nats"] = func(ctx context.Context) error {
 			if nc != nil && !nc.IsConnected() {
 				return fmt.Errorf("not connected")
 			}
 			return natsx.Ping(ctx, js)
 		}
 	}
+	if nc != nil {
+		collectors = append(collectors, natsx.ConnectedGauge(nc))
+	}
 	return api.New(api.Deps{
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
-		BodyLimit: c.Config.BodyLimit, Checks: checks, Views: web.Views(), Mount: web.Mount, Uploads: uploads, SignInThrottle: signIns,
+		BodyLimit: c.Config.BodyLimit, Checks: checks, Details: details, Collectors: collectors, Views: web.Views(), Mount: web.Mount, Uploads: uploads, SignInThrottle: signIns,
 		TimeZone: c.Config.TimeZone,
 	}), nil
 }
@@ -184,7 +192,8 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 // Worker builds the worker runner.
 func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
 	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance, Routing: c.Routing,
-		Notify: c.Notify, Clocks: c.Clocks, Review: c.Review, Systemic: c.Systemic, Escalation: c.Escalation, SweepEvery: c.Config.SweepEvery, Replicas: c.Config.NATSReplicas, Addr: addr}
+		Notify: c.Notify, Clocks: c.Clocks, Review: c.Review, Systemic: c.Systemic, Escalation: c.Escalation, SweepEvery: c.Config.SweepEvery,
+		ReconcileEvery: c.Config.ReconcileEvery, UnroutedAfter: c.Config.UnroutedAfter, Replicas: c.Config.NATSReplicas, Addr: addr}
 }
 
 // Close closes the database.

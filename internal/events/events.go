@@ -63,7 +63,24 @@ const (
 	// reason, for a limited time (BreakGlass data; issue 14). The reason
 	// stays in the case record: the event carries ids and times only.
 	CaseBreakGlass = "redress.case.break_glass"
+	// OpsCaseUnrouted: an operations alert (CaseUnrouted data). A case was
+	// still not routed a bound after it was submitted, so the worker's
+	// reconciler put its case.submitted back through the outbox. Its
+	// event was lost, or the router cannot route it: someone should look.
+	OpsCaseUnrouted = "redress.ops.case_unrouted"
 )
+
+// CaseUnrouted is the data of OpsCaseUnrouted: ids, counts and times only.
+type CaseUnrouted struct {
+	Reference   string    `json:"reference"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	// Attempts counts the reconciler's republications of this case, this one included.
+	Attempts int `json:"attempts"`
+	// EventID is the case.submitted event put back: the original's id, or,
+	// when its outbox row was gone (OriginalLost), one the reconciler made.
+	EventID      uuid.UUID `json:"event_id"`
+	OriginalLost bool      `json:"original_lost"`
+}
 
 // BreakGlass is the data of CaseBreakGlass: the grant, who holds it and
 // when it ends; never the reason.

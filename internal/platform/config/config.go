@@ -41,6 +41,10 @@ type Config struct {
 	StaffTokenTTL       time.Duration // REDRESS_STAFF_TOKEN_TTL
 	BodyLimit           int           // REDRESS_BODY_LIMIT (bytes)
 	SweepEvery          time.Duration // REDRESS_SLA_SWEEP_EVERY: how often the worker fires due SLA timers
+	// ReconcileEvery (REDRESS_RECONCILE_EVERY) is how often the worker looks
+	// for cases not routed within UnroutedAfter (REDRESS_UNROUTED_AFTER) of
+	// their submission, and publishes their case.submitted again.
+	ReconcileEvery, UnroutedAfter time.Duration
 	// SMTPURL is smtp://user:pass@host:port or smtps://… (REDRESS_SMTP_URL);
 	// empty means emails are not sent, only logged as skipped.
 	SMTPURL   string
@@ -92,6 +96,8 @@ func LoadFrom(env Env, need Need) (*Config, error) {
 		StaffTokenTTL:       r.duration("REDRESS_STAFF_TOKEN_TTL", 8*time.Hour),
 		BodyLimit:           r.integer("REDRESS_BODY_LIMIT", 256<<10, 4<<10, 64<<20),
 		SweepEvery:          r.duration("REDRESS_SLA_SWEEP_EVERY", 5*time.Second),
+		ReconcileEvery:      r.duration("REDRESS_RECONCILE_EVERY", 30*time.Second),
+		UnroutedAfter:       r.duration("REDRESS_UNROUTED_AFTER", 2*time.Minute),
 		SMTPURL:             r.secret("REDRESS_SMTP_URL"),
 		SMTPFrom:            r.str("REDRESS_SMTP_FROM", "Redress <no-reply@localhost>"),
 		PublicURL:           strings.TrimRight(r.str("REDRESS_PUBLIC_URL", "http://127.0.0.1:8080"), "/"),

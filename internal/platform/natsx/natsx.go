@@ -6,19 +6,27 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Connect dials url with reconnects forever and logs connection changes.
+// Connect dials url and keeps reconnecting forever. When NATS cannot be
+// reached at start it does not fail: the connection keeps trying in the
+// background with an exponential back-off (Backoff) and logs when it comes
+// up, so `serve` takes complaints (the outbox does not need NATS) and `work`
+// waits. IsConnected tells whether it is up now.
 func Connect(url, name string, log *slog.Logger) (*nats.Conn, error) {
 	nc, err := nats.Connect(url,
 		nats.Name(name),
 		nats.MaxReconnects(-1),
-		nats.ReconnectWait(500*time.Millisecond),
+		nats.RetryOnFailedConnect(true),
+		nats.CustomReconnectDelay(Backoff),
+		nats.ConnectHandler(func(c *nats.Conn) { log.Info("nats connected", "url", c.ConnectedUrlRedacted()) }),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if err != nil {
 				log.Warn("nats disconnected", "err", err)
@@ -29,7 +37,22 @@ func Connect(url, name string, log *slog.Logger) (*nats.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("natsx: connect: %w", err)
 	}
+	if !nc.IsConnected() {
+		log.Warn("nats not reachable; connecting in the background", "url", url)
+	}
 	return nc, nil
+}
+
+// Backoff is the wait before reconnect attempt n (1, 2, …) once every server
+// of the list was tried: 250 ms doubling to 5 s, with up to a fifth of
+// jitter so that many pods do not knock at once.
+func Backoff(attempts int) time.Duration {
+	d := 250 * time.Millisecond
+	for i := 1; i < attempts && d < 5*time.Second; i++ {
+		d *= 2
+	}
+	d = min(d, 5*time.Second)
+	return d + rand.N(d/5+1)
 }
 
 // Embedded is an in-process nats-server with JetStream.
@@ -78,4 +101,16 @@ func Ping(ctx context.Context, js jetstream.JetStream) error {
 		return fmt.Errorf("natsx: jetstream: %w", err)
 	}
 	return nil
+}
+
+// ConnectedGauge is the gauge redress_nats_connected: 1 while nc is
+// connected to a NATS server, else 0.
+func ConnectedGauge(nc *nats.Conn) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "redress_nats_connected",
+		Help: "1 while the process is connected to NATS, else 0."}, func() float64 {
+		if nc.IsConnected() {
+			return 1
+		}
+		return 0
+	})
 }
