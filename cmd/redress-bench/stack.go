@@ -95,7 +95,7 @@ func startStack(ctx context.Context, dir string) (s *stack, err error) {
 		return s, err
 	}
 
-	nc, err := natsx.Connect(ns.URL(), "redress-bench", log)
+	nc, err := natsx.Connect(ns.URL(), "redress-bench", "", log)
 	if err != nil {
 		return s, err
 	}

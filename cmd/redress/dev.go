@@ -80,7 +80,7 @@ func dev(ctx context.Context, stdout io.Writer) error {
 	if err := demo.Seed(ctx, core.DB, core.Registry, core.Users, core.Escalation, password); err != nil {
 		return err
 	}
-	nc, js, err := connectNATS(cfg.NATSURL, "redress-dev", log)
+	nc, js, err := connectNATS(cfg, "redress-dev", log)
 	if err != nil {
 		return err
 	}

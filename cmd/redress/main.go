@@ -116,8 +116,8 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 }
 
 // connectNATS dials NATS and returns the connection and its JetStream handle.
-func connectNATS(url, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
-	nc, err := natsx.Connect(url, name, log)
+func connectNATS(cfg *config.Config, name string, log *slog.Logger) (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := natsx.Connect(cfg.NATSURL, name, cfg.NATSCAFile, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -143,7 +143,7 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	if err := db.RequireCurrent(ctx, core.DB); err != nil {
 		return err
 	}
-	nc, js, err := connectNATS(cfg.NATSURL, "redress-serve", log)
+	nc, js, err := connectNATS(cfg, "redress-serve", log)
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func work(ctx context.Context, stdout io.Writer) error {
 	if err := db.RequireCurrent(ctx, core.DB); err != nil {
 		return err
 	}
-	nc, js, err := connectNATS(cfg.NATSURL, "redress-work", log)
+	nc, js, err := connectNATS(cfg, "redress-work", log)
 	if err != nil {
 		return err
 	}

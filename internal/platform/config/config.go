@@ -25,7 +25,8 @@ type Config struct {
 	WorkerAddr    string // REDRESS_WORKER_ADDR
 	DatabaseURL   string // DATABASE_URL
 	DBMaxConns    int    // REDRESS_DB_MAX_CONNS
-	NATSURL       string // NATS_URL
+	NATSURL       string // NATS_URL, a secret when it holds a password (tls://user:password@host:4222)
+	NATSCAFile    string // NATS_CA_FILE: the CA of the NATS servers' certificates
 	NATSReplicas  int    // REDRESS_NATS_REPLICAS
 	LogLevel      string // REDRESS_LOG_LEVEL
 	LogFormat     string // REDRESS_LOG_FORMAT
@@ -86,7 +87,8 @@ func LoadFrom(env Env, need Need) (*Config, error) {
 		WorkerAddr:          r.str("REDRESS_WORKER_ADDR", "127.0.0.1:9090"),
 		DatabaseURL:         r.secret("DATABASE_URL"),
 		DBMaxConns:          r.integer("REDRESS_DB_MAX_CONNS", 20, 1, 1000),
-		NATSURL:             r.str("NATS_URL", ""),
+		NATSURL:             r.secret("NATS_URL"),
+		NATSCAFile:          r.str("NATS_CA_FILE", ""),
 		NATSReplicas:        r.integer("REDRESS_NATS_REPLICAS", 1, 1, 5),
 		LogLevel:            r.oneOf("REDRESS_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		LogFormat:           r.oneOf("REDRESS_LOG_FORMAT", "json", "json", "text"),
@@ -111,6 +113,11 @@ func LoadFrom(env Env, need Need) (*Config, error) {
 	r.publicURL("REDRESS_PUBLIC_URL", c.PublicURL)
 	if need.Database && c.DatabaseURL == "" {
 		r.fail("DATABASE_URL", "is required (for example postgres://redress:secret@localhost:5432/redress)")
+	}
+	if c.NATSCAFile != "" {
+		if _, err := os.ReadFile(c.NATSCAFile); err != nil {
+			r.fail("NATS_CA_FILE", fmt.Sprintf("cannot be read: %v", err))
+		}
 	}
 	if need.NATS && c.NATSURL == "" {
 		r.fail("NATS_URL", "is required (for example nats://localhost:4222)")

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	neturl "net/url"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -20,8 +22,11 @@ import (
 // background with an exponential back-off (Backoff) and logs when it comes
 // up, so `serve` takes complaints (the outbox does not need NATS) and `work`
 // waits. IsConnected tells whether it is up now.
-func Connect(url, name string, log *slog.Logger) (*nats.Conn, error) {
-	nc, err := nats.Connect(url,
+//
+// caFile, if set, is the CA that signed the servers' certificates (a
+// tls:// URL); a password in the URL is never logged.
+func Connect(url, name, caFile string, log *slog.Logger) (*nats.Conn, error) {
+	opts := []nats.Option{
 		nats.Name(name),
 		nats.MaxReconnects(-1),
 		nats.RetryOnFailedConnect(true),
@@ -33,14 +38,40 @@ func Connect(url, name string, log *slog.Logger) (*nats.Conn, error) {
 			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) { log.Info("nats reconnected", "url", c.ConnectedUrlRedacted()) }),
-	)
+	}
+	if caFile != "" {
+		opts = append(opts, nats.RootCAs(caFile))
+	}
+	nc, err := nats.Connect(url, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("natsx: connect: %w", err)
 	}
 	if !nc.IsConnected() {
-		log.Warn("nats not reachable; connecting in the background", "url", url)
+		log.Warn("nats not reachable; connecting in the background", "url", Redact(url))
 	}
 	return nc, nil
+}
+
+// Redact is a NATS URL list (comma-separated) without its passwords and
+// tokens, for logs.
+func Redact(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		u, err := neturl.Parse(strings.TrimSpace(p))
+		if err != nil {
+			parts[i] = "(unparsable URL)"
+			continue
+		}
+		if u.User != nil {
+			if _, hasPassword := u.User.Password(); hasPassword {
+				u.User = neturl.UserPassword(u.User.Username(), "xxxxx")
+			} else {
+				u.User = neturl.User("xxxxx") // a token
+			}
+		}
+		parts[i] = u.String()
+	}
+	return strings.Join(parts, ",")
 }
 
 // Backoff is the wait before reconnect attempt n (1, 2, …) once every server
