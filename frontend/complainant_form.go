@@ -431,6 +431,10 @@ func (w *Web) signInToCase(c *fiber.Ctx, caseID uuid.UUID) error {
 		return err
 	}
 	w.setCookie(c, cookieCase, token, "/", w.ComplainantTokenTTL)
+	if _, claims, err := w.Tokens.Verify(token, auth.AudienceComplainant); err == nil {
+		w.req(c).caseToken = claims.ID
+	}
+	w.rotateCSRF(c)
 	return nil
 }
 

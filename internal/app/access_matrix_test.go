@@ -328,6 +328,9 @@ type caseIDs struct{ Case, Evidence, Remedy, Referral string }
 type matrixFixture struct {
 	queue, claimQueue, system, body, spare, issue, rule, calendar, policy, webhook, asset string
 	csrfNonce, csrfToken                                                                  string
+	// sessionCSRF: the pages' CSRF token of each signed-in session (the
+	// token is bound to the session; csrfToken is the anonymous one).
+	sessionCSRF sync.Map
 	// resets are the routes that, allowed, change who sees the case: each
 	// request is followed by its reset (see matrixFixtures).
 	resets map[string]func()
@@ -531,7 +534,7 @@ func askRoute(t *testing.T, s *teststack.Stack, fx *matrixFixture, r matrixRoute
 			// Not a JSON object: every handler that reads a body refuses it (400).
 			body, ctype = strings.NewReader("[]"), "application/json"
 		} else {
-			body, ctype = strings.NewReader(url.Values{"_csrf": {fx.csrfToken}}.Encode()), "application/x-www-form-urlencoded"
+			body, ctype = strings.NewReader(url.Values{"_csrf": {fx.csrfFor(s, c)}}.Encode()), "application/x-www-form-urlencoded"
 		}
 	}
 	req, err := http.NewRequest(r.method, s.URL+path, body)
@@ -881,6 +884,43 @@ func webSignIn(t *testing.T, s *teststack.Stack, email string) string {
 	}
 	t.Fatalf("sign in %s through the form: %d, no session cookie", email, resp.StatusCode)
 	return ""
+}
+
+// csrfFor is the pages' CSRF token of session c with the fixture's nonce,
+// as its pages carry it (the sign-out form of every page).
+func (fx *matrixFixture) csrfFor(s *teststack.Stack, c session) string {
+	if c.web == "" && c.complainant == "" {
+		return fx.csrfToken
+	}
+	key := c.web + "|" + c.complainant
+	if tok, ok := fx.sessionCSRF.Load(key); ok {
+		return tok.(string)
+	}
+	req, err := http.NewRequest("GET", s.URL+"/procedure", nil)
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: "redress_csrf", Value: fx.csrfNonce})
+	if c.web != "" {
+		req.AddCookie(&http.Cookie{Name: "redress_staff", Value: c.web})
+	}
+	if c.complainant != "" {
+		req.AddCookie(&http.Cookie{Name: "redress_case", Value: c.complainant})
+	}
+	resp, err := matrixClient.Do(req)
+	if err != nil {
+		s.T.Error(err)
+		return ""
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfField.FindSubmatch(raw)
+	if m == nil {
+		// Not signed in after all (a session ended): the anonymous token.
+		return fx.csrfToken
+	}
+	fx.sessionCSRF.Store(key, string(m[1]))
+	return string(m[1])
 }
 
 // pagesCSRF reads the pages' CSRF nonce (cookie) and token (form field) off
