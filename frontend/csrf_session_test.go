@@ -156,10 +156,10 @@ func TestCSRFOriginAndFetchSite(t *testing.T) {
 
 	for _, h := range []map[string]string{
 		{"Origin": "https://evil.example"},
-		{"Origin": "null"},
-		{"Origin": "http://redress.example"},          // the public host, another scheme
-		{"Origin": "https://redress.example.evil.io"}, // a prefix is not the origin
-		{"Origin": "https://" + host},                 // the host, but not the scheme it came over
+		{"Origin": "null", "Sec-Fetch-Site": "cross-site"}, // a sandboxed frame elsewhere
+		{"Origin": "http://redress.example"},               // the public host, another scheme
+		{"Origin": "https://redress.example.evil.io"},      // a prefix is not the origin
+		{"Origin": "https://" + host},                      // the host, but not the scheme it came over
 		{"Sec-Fetch-Site": "cross-site"},
 		{"Sec-Fetch-Site": "same-site"},
 		{"Sec-Fetch-Site": "cross-site", "Origin": s.URL},
@@ -185,6 +185,9 @@ func TestCSRFOriginAndFetchSite(t *testing.T) {
 		{"Origin": "https://redress.example", "Sec-Fetch-Site": "same-origin"},
 		{"Origin": "https://" + host, "X-Forwarded-Proto": "https"}, // behind a TLS proxy
 		{"Sec-Fetch-Site": "none"},
+		// This site's own pages say Referrer-Policy: no-referrer, so
+		// Chromium sends Origin: null for their forms (and same-origin).
+		{"Origin": "null", "Sec-Fetch-Site": "same-origin"},
 	} {
 		tok := formToken(t, v, "/dashboard")
 		for k, val := range h {

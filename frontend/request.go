@@ -142,9 +142,11 @@ func (w *Web) csrf(c *fiber.Ctx) error {
 // same-origin or none (typed, bookmarked) — cross-site and same-site (a
 // sibling subdomain) are refused; Origin, when sent, must be this site's
 // own: the configured public URL's, or the one the request was made to
-// (its Host, with the scheme it came over). "null" (a sandboxed frame, a
-// redirect from elsewhere) is no origin of this site. A request with
-// neither header (not a browser, or an old one) is judged by its token.
+// (its Host, with the scheme it came over). An Origin of "null" names no
+// origin to compare: browsers send it for this site's own forms, whose
+// pages say Referrer-Policy: no-referrer (and for sandboxed frames, which
+// Sec-Fetch-Site and the token still refuse). A request with neither
+// header (not a browser, or an old one) is judged by its token alone.
 func (w *Web) sameOrigin(c *fiber.Ctx) bool {
 	switch c.Get("Sec-Fetch-Site") {
 	case "", "same-origin", "none":
@@ -152,7 +154,7 @@ func (w *Web) sameOrigin(c *fiber.Ctx) bool {
 		return false
 	}
 	origin := c.Get(fiber.HeaderOrigin)
-	if origin == "" {
+	if origin == "" || origin == "null" {
 		return true
 	}
 	if w.origin != "" && strings.EqualFold(origin, w.origin) {
