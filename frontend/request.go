@@ -223,6 +223,14 @@ func (w *Web) validCSRF(c *fiber.Ctx, token string) bool {
 	return r != nil && validNonce(r.nonce) && hmac.Equal([]byte(token), []byte(w.csrfToken(r.nonce, r.csrfBinding())))
 }
 
+// validAnonymousCSRF reports whether token is this browser's CSRF token of
+// when it was signed in with nothing (only the complaint form's last step
+// accepts it: see fileComplaint).
+func (w *Web) validAnonymousCSRF(c *fiber.Ctx, token string) bool {
+	r := w.req(c)
+	return r != nil && validNonce(r.nonce) && hmac.Equal([]byte(token), []byte(w.csrfToken(r.nonce, (&request{}).csrfBinding())))
+}
+
 // csrfBinding is what the request's CSRF token is bound to besides the
 // nonce: the staff session's id and the complainant token's id, those the
 // browser is signed in with (nothing when anonymous).
