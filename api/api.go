@@ -10,12 +10,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/access"
@@ -53,6 +51,10 @@ type Deps struct {
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
 	BodyLimit           int
+	// Metrics is the registry the app records its requests in; it is
+	// served on an operations port of its own (REDRESS_METRICS_ADDR), never
+	// on the app's (nil: a registry of the app's own, served nowhere).
+	Metrics *prometheus.Registry
 	// Checks are run by /readyz (Postgres); each names itself, and the API
 	// is ready only when every one passes.
 	Checks map[string]func(context.Context) error
@@ -84,7 +86,10 @@ type API struct {
 
 // New builds the Fiber app with every route of the route table.
 func New(d Deps) *fiber.App {
-	a := &API{Deps: d, metrics: prometheus.NewRegistry()}
+	a := &API{Deps: d, metrics: d.Metrics}
+	if a.metrics == nil {
+		a.metrics = prometheus.NewRegistry()
+	}
 	uploads := append(slices.Clone(uploadRoutes), d.Uploads...)
 	a.reqs = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "redress_http_request_duration_seconds", Help: "HTTP requests by route and status.",
@@ -115,7 +120,6 @@ func New(d Deps) *fiber.App {
 
 	app.Get("/livez", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
 	app.Get("/readyz", a.ready)
-	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{})))
 	app.Get("/api/openapi.yaml", a.openapi)
 
 	a.signInThrottle = d.SignInThrottle
@@ -155,7 +159,7 @@ func (a *API) observe(method, route string, status int, d time.Duration) {
 	a.reqs.WithLabelValues(method, route, strconv.Itoa(status)).Observe(d.Seconds())
 }
 
-// Metrics is the registry /metrics serves, for other parts to add to.
+// Metrics is the registry the app records in, for other parts to add to.
 func (a *API) Metrics() *prometheus.Registry { return a.metrics }
 
 func (a *API) ready(c *fiber.Ctx) error {

@@ -4,6 +4,7 @@ import (
 	"html/template"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -166,6 +167,8 @@ func (w *Web) revokeSessions(c *fiber.Ctx) error {
 		return err
 	}
 	w.clearCookie(c, cookieStaff, "/")
+	w.req(c).Session = uuid.Nil
+	w.rotateCSRF(c)
 	return w.seeOther(c, "/login", "sess.signed_out_everywhere")
 }
 

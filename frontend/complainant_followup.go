@@ -118,7 +118,7 @@ func (w *Web) openFollowUp(c *fiber.Ctx) error {
 	if err != nil {
 		return w.cpFormError(c, err, "complainant/followup", "followup.title", p, "")
 	}
-	if err := w.signInToCase(c, caseID); err != nil {
+	if err := w.signInToCase(c, caseID, true); err != nil {
 		return err
 	}
 	return w.seeOther(c, "/follow-up", "followup.opened")

@@ -273,7 +273,10 @@ func (w *Web) fileComplaint(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !w.validCSRF(c, form.Get(csrfField)) {
+	// The token of this browser's session, or (a double submit, sent
+	// again after the first signed the browser in to its new case) the
+	// anonymous one of the same nonce: a filing acts on no session.
+	if tok := form.Get(csrfField); !w.validCSRF(c, tok) && !w.validAnonymousCSRF(c, tok) {
 		return w.renderError(c, errCSRF)
 	}
 	description := form.Get(evidenceDescription)
@@ -303,7 +306,7 @@ func (w *Web) fileComplaint(c *fiber.Ctx) error {
 			Until: time.Now().Add(receiptShown)}, receiptShown); err != nil {
 		return err
 	}
-	if err := w.signInToCase(c, rec.CaseID); err != nil {
+	if err := w.signInToCase(c, rec.CaseID, false); err != nil {
 		return err
 	}
 	return w.seeOther(c, "/complaints/receipt", "")
@@ -424,13 +427,21 @@ func intakeFromForm(f url.Values, lang string) *grievance.IntakeRequest {
 }
 
 // signInToCase gives the browser the complainant's token for their case,
-// as POST /api/v1/complainant/session does.
-func (w *Web) signInToCase(c *fiber.Ctx, caseID uuid.UUID) error {
+// as POST /api/v1/complainant/session does; the forms' CSRF token is bound
+// to it from now on. rotate gives a new CSRF nonce too: at a sign-in with
+// the code (not after a filing, whose double submit must still file once).
+func (w *Web) signInToCase(c *fiber.Ctx, caseID uuid.UUID, rotate bool) error {
 	token, _, err := w.Tokens.Issue(auth.AudienceComplainant, caseID, "", w.ComplainantTokenTTL)
 	if err != nil {
 		return err
 	}
 	w.setCookie(c, cookieCase, token, "/", w.ComplainantTokenTTL)
+	if _, claims, err := w.Tokens.Verify(token, auth.AudienceComplainant); err == nil {
+		w.req(c).caseToken = claims.ID
+	}
+	if rotate {
+		w.rotateCSRF(c)
+	}
 	return nil
 }
 

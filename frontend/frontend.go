@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -74,9 +75,14 @@ type Deps struct {
 // Web holds the page handlers.
 type Web struct {
 	Deps
-	views  *html.Engine
-	i18n   *catalogues
-	assets *assets
+	// origin is the public URL's origin (scheme://host[:port]), which a
+	// form may be posted from; secureCookies: the public URL is https, and
+	// the cookies take the __Host- and __Secure- prefixes.
+	origin        string
+	secureCookies bool
+	views         *html.Engine
+	i18n          *catalogues
+	assets        *assets
 }
 
 // New loads the templates, the catalogues and the static files.
@@ -104,6 +110,14 @@ func New(d Deps) (*Web, error) {
 		return nil, err
 	}
 	w := &Web{Deps: d, i18n: cat, assets: as}
+	if d.PublicURL != "" {
+		u, err := url.Parse(d.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("frontend: the public URL %q is not an http(s) URL", d.PublicURL)
+		}
+		w.origin = strings.ToLower(u.Scheme + "://" + u.Host)
+		w.secureCookies = u.Scheme == "https"
+	}
 	w.views = html.NewFileSystem(http.FS(tpl), ".html")
 	w.views.AddFuncMap(templateFuncs(as))
 	if err := w.views.Load(); err != nil {
@@ -126,12 +140,12 @@ type Upload struct {
 // Uploads are the pages' upload routes, for the app's body limits.
 func (w *Web) Uploads() []Upload {
 	return []Upload{
-		{Method: fiber.MethodPost, Path: "/cases/:id/evidence", Cookie: cookieStaff},
-		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Cookie: cookieCase},
+		{Method: fiber.MethodPost, Path: "/cases/:id/evidence", Cookie: w.cookieName(cookieStaff)},
+		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Cookie: w.cookieName(cookieCase)},
 		// The complaint form's last step sends the files attached while
 		// filing; a filer has no session yet, only the CSRF cookie its form
 		// was signed for.
-		{Method: fiber.MethodPost, Path: "/complaints/send", Cookie: cookieCSRF, Extra: maxFilingText},
+		{Method: fiber.MethodPost, Path: "/complaints/send", Cookie: w.cookieName(cookieCSRF), Extra: maxFilingText},
 	}
 }
 

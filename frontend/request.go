@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,7 +22,9 @@ import (
 )
 
 // Cookies. Every one is HttpOnly, Secure and SameSite; none holds anything
-// about a complainant but the short-lived token of their own case.
+// about a complainant but the short-lived token of their own case. Served
+// over HTTPS (REDRESS_PUBLIC_URL https://…) their names take the __Host-
+// prefix (those of Path=/) or __Secure- (the others): see cookieName.
 const (
 	cookieStaff   = "redress_staff"   // a staff or body user's JWT
 	cookieCase    = "redress_case"    // a complainant's JWT for their one case
@@ -48,9 +51,13 @@ type request struct {
 	// Ground is why the user may see the page's case (internal/access),
 	// set by caseAccess on a case's pages.
 	Ground access.Ground
-	CSRF   string // the token forms carry
-	Flash  string // a message id to show once
-	Path   string // the page's own path and query
+	// caseToken is the id of the complainant's token (its JWT id), which
+	// the CSRF token is bound to, as to the staff Session.
+	caseToken string
+	nonce     string // this browser's CSRF nonce
+	CSRF      string // the token forms carry
+	Flash     string // a message id to show once
+	Path      string // the page's own path and query
 }
 
 // req is the request's context, made by begin.
@@ -61,13 +68,13 @@ func (w *Web) req(c *fiber.Ctx) *request {
 
 // begin reads the language, the sessions, the CSRF nonce and a flash.
 func (w *Web) begin(c *fiber.Ctx) error {
-	lang := w.i18n.negotiate(c.Cookies(cookieLang), c.Get(fiber.HeaderAcceptLanguage))
+	lang := w.i18n.negotiate(w.cookie(c, cookieLang), c.Get(fiber.HeaderAcceptLanguage))
 	r := &request{Path: safeNext(c.OriginalURL())}
 	r.translator = w.i18n.translator(lang, func(id string) {
 		w.Log.ErrorContext(c.UserContext(), "frontend: missing message", "id", id, "lang", lang)
 	})
 	r.clock = newClock(r.translator, w.TimeZone)
-	if raw := c.Cookies(cookieStaff); raw != "" {
+	if raw := w.cookie(c, cookieStaff); raw != "" {
 		if id, claims, err := w.Tokens.Verify(raw, auth.AudienceStaff); err == nil {
 			if sid, ok := claims.SessionID(); ok {
 				if live, err := w.SignIn.Live(c.UserContext(), sid, id, nil); err == nil {
@@ -79,20 +86,20 @@ func (w *Web) begin(c *fiber.Ctx) error {
 			w.clearCookie(c, cookieStaff, "/")
 		}
 	}
-	if raw := c.Cookies(cookieCase); raw != "" {
-		if id, _, err := w.Tokens.Verify(raw, auth.AudienceComplainant); err == nil {
-			r.CaseID = &id
+	if raw := w.cookie(c, cookieCase); raw != "" {
+		if id, claims, err := w.Tokens.Verify(raw, auth.AudienceComplainant); err == nil {
+			r.CaseID, r.caseToken = &id, claims.ID
 		} else {
 			w.clearCookie(c, cookieCase, "/")
 		}
 	}
-	nonce := c.Cookies(cookieCSRF)
-	if !validNonce(nonce) {
-		nonce = newNonce()
-		w.setCookie(c, cookieCSRF, nonce, "/", 0)
+	r.nonce = w.cookie(c, cookieCSRF)
+	if !validNonce(r.nonce) {
+		r.nonce = newNonce()
+		w.setCookie(c, cookieCSRF, r.nonce, "/", 0)
 	}
-	r.CSRF = w.csrfToken(nonce)
-	if f := c.Cookies(cookieFlash); f != "" {
+	r.CSRF = w.csrfToken(r.nonce, r.csrfBinding())
+	if f := w.cookie(c, cookieFlash); f != "" {
 		if r.Has(f) {
 			r.Flash = f
 		}
@@ -110,22 +117,51 @@ func (w *Web) begin(c *fiber.Ctx) error {
 // forgery from another site.
 var errCSRF = fault.New(fault.Forbidden, "csrf", "This form has expired or did not come from this site. Go back, reload the page and send it again.")
 
-// csrf checks every unsafe request: the form's token must be the HMAC of
-// this browser's nonce cookie (a signed double-submit cookie, which needs
-// no server state), and a browser that says the request is cross-site is
-// refused outright.
+// csrf checks every unsafe request: the browser must not say it comes from
+// another site (sameOrigin), and the form's token must be the HMAC of this
+// browser's nonce cookie and of the session it is signed in with (a signed
+// double-submit cookie bound to the session, which needs no server state
+// of its own): a token taken before a sign-in, or from another session, is
+// refused.
 func (w *Web) csrf(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
 	}
-	if site := c.Get("Sec-Fetch-Site"); site == "cross-site" {
+	if !w.sameOrigin(c) {
 		return w.renderError(c, errCSRF)
 	}
 	if !w.validCSRF(c, csrfFromBody(c)) {
 		return w.renderError(c, errCSRF)
 	}
 	return c.Next()
+}
+
+// sameOrigin reports whether an unsafe request may come from this site's
+// own pages, as the browser tells: Sec-Fetch-Site, when sent, must be
+// same-origin or none (typed, bookmarked) — cross-site and same-site (a
+// sibling subdomain) are refused; Origin, when sent, must be this site's
+// own: the configured public URL's, or the one the request was made to
+// (its Host, with the scheme it came over). An Origin of "null" names no
+// origin to compare: browsers send it for this site's own forms, whose
+// pages say Referrer-Policy: no-referrer (and for sandboxed frames, which
+// Sec-Fetch-Site and the token still refuse). A request with neither
+// header (not a browser, or an old one) is judged by its token alone.
+func (w *Web) sameOrigin(c *fiber.Ctx) bool {
+	switch c.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+	default:
+		return false
+	}
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin == "" || origin == "null" {
+		return true
+	}
+	if w.origin != "" && strings.EqualFold(origin, w.origin) {
+		return true
+	}
+	host := string(c.Request().Host())
+	return host != "" && strings.EqualFold(origin, c.Protocol()+"://"+host)
 }
 
 // maxCSRFScanParts bounds how many parts of a multipart form are passed
@@ -170,25 +206,55 @@ func csrfFromBody(c *fiber.Ctx) string {
 	return ""
 }
 
-// crossSite refuses a request the browser marks cross-site; the handler
-// checks the form's CSRF token itself (validCSRF), after reading a body
-// csrf must not parse (a multipart upload).
+// crossSite refuses a request not from this site's pages (sameOrigin);
+// the handler checks the form's CSRF token itself (validCSRF), after
+// reading a body csrf must not parse (a multipart upload).
 func (w *Web) crossSite(c *fiber.Ctx) error {
-	if c.Get("Sec-Fetch-Site") == "cross-site" {
+	if !w.sameOrigin(c) {
 		return w.renderError(c, errCSRF)
 	}
 	return c.Next()
 }
 
-// validCSRF reports whether token is this browser's CSRF token.
+// validCSRF reports whether token is this browser's CSRF token for the
+// session it is signed in with now.
 func (w *Web) validCSRF(c *fiber.Ctx, token string) bool {
-	nonce := c.Cookies(cookieCSRF)
-	return validNonce(nonce) && hmac.Equal([]byte(token), []byte(w.csrfToken(nonce)))
+	r := w.req(c)
+	return r != nil && validNonce(r.nonce) && hmac.Equal([]byte(token), []byte(w.csrfToken(r.nonce, r.csrfBinding())))
 }
 
-func (w *Web) csrfToken(nonce string) string {
+// validAnonymousCSRF reports whether token is this browser's CSRF token of
+// when it was signed in with nothing (only the complaint form's last step
+// accepts it: see fileComplaint).
+func (w *Web) validAnonymousCSRF(c *fiber.Ctx, token string) bool {
+	r := w.req(c)
+	return r != nil && validNonce(r.nonce) && hmac.Equal([]byte(token), []byte(w.csrfToken(r.nonce, (&request{}).csrfBinding())))
+}
+
+// csrfBinding is what the request's CSRF token is bound to besides the
+// nonce: the staff session's id and the complainant token's id, those the
+// browser is signed in with (nothing when anonymous).
+func (r *request) csrfBinding() string {
+	b := "staff:"
+	if r.Session != uuid.Nil {
+		b += r.Session.String()
+	}
+	return b + ";case:" + r.caseToken
+}
+
+// rotateCSRF gives the browser a new nonce, and the request the token for
+// it and the session it is now signed in with: at sign-in and sign-out,
+// so no token of before is good after.
+func (w *Web) rotateCSRF(c *fiber.Ctx) {
+	r := w.req(c)
+	r.nonce = newNonce()
+	w.setCookie(c, cookieCSRF, r.nonce, "/", 0)
+	r.CSRF = w.csrfToken(r.nonce, r.csrfBinding())
+}
+
+func (w *Web) csrfToken(nonce, binding string) string {
 	m := hmac.New(sha256.New, w.CSRFKey)
-	m.Write([]byte("redress-csrf:" + nonce))
+	m.Write([]byte("redress-csrf:" + nonce + "\x00" + binding))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
@@ -203,11 +269,33 @@ func validNonce(s string) bool {
 	return err == nil && len(b) == 32
 }
 
+// cookieName is a cookie's name on the wire. Served over HTTPS
+// (REDRESS_PUBLIC_URL https://…), a cookie of Path=/ is named __Host-…,
+// which the browser keeps only if it is Secure, of Path=/ and of no Domain
+// (no subdomain nor plain-http page can set or shadow it), and the others
+// __Secure-…; over plain http (make run) the names stay plain.
+func (w *Web) cookieName(name string) string {
+	if !w.secureCookies {
+		return name
+	}
+	switch name {
+	case cookiePending, cookieReceipt: // of a narrower path
+		return "__Secure-" + name
+	}
+	return "__Host-" + name
+}
+
+// cookie reads a cookie by its name in the code.
+func (w *Web) cookie(c *fiber.Ctx, name string) string {
+	return c.Cookies(w.cookieName(name))
+}
+
 // setCookie sets an HttpOnly, Secure, SameSite=Lax cookie; maxAge 0 lasts
 // the browser session. Lax, not Strict, so a link in an email opens the page
-// signed in; the CSRF token guards every form.
+// signed in; the CSRF token guards every form. No cookie names a Domain.
 func (w *Web) setCookie(c *fiber.Ctx, name, value, path string, maxAge time.Duration) {
-	ck := &fiber.Cookie{Name: name, Value: value, Path: path, Secure: true, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode}
+	ck := &fiber.Cookie{Name: w.cookieName(name), Value: value, Path: path, Secure: true, HTTPOnly: true,
+		SameSite: fiber.CookieSameSiteLaxMode}
 	if maxAge > 0 {
 		ck.MaxAge = int(maxAge.Seconds())
 		ck.Expires = time.Now().Add(maxAge)
@@ -218,7 +306,7 @@ func (w *Web) setCookie(c *fiber.Ctx, name, value, path string, maxAge time.Dura
 }
 
 func (w *Web) clearCookie(c *fiber.Ctx, name, path string) {
-	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: path, Secure: true, HTTPOnly: true,
+	c.Cookie(&fiber.Cookie{Name: w.cookieName(name), Value: "", Path: path, Secure: true, HTTPOnly: true,
 		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: -1, Expires: time.Unix(1, 0)})
 }
 
@@ -252,7 +340,7 @@ func (w *Web) setSealed(c *fiber.Ctx, name, path string, v any, ttl time.Duratio
 }
 
 func (w *Web) takeSealed(c *fiber.Ctx, name, path string, v any) bool {
-	if c.Cookies(name) == "" {
+	if w.cookie(c, name) == "" {
 		return false
 	}
 	w.clearCookie(c, name, path)
@@ -261,7 +349,7 @@ func (w *Web) takeSealed(c *fiber.Ctx, name, path string, v any) bool {
 
 // readSealed reads a sealed cookie and leaves it.
 func (w *Web) readSealed(c *fiber.Ctx, name string, v any) bool {
-	raw := c.Cookies(name)
+	raw := w.cookie(c, name)
 	if raw == "" {
 		return false
 	}

@@ -100,6 +100,8 @@ func (w *Web) openSession(c *fiber.Ctx, u *auth.User) error {
 		return err
 	}
 	w.setCookie(c, cookieStaff, token, "/", w.StaffTokenTTL)
+	w.req(c).Session = s.ID
+	w.rotateCSRF(c)
 	return nil
 }
 
@@ -165,6 +167,8 @@ func (w *Web) logout(c *fiber.Ctx) error {
 	w.clearCookie(c, cookiePending, "/login")
 	w.clearCookie(c, cookieCase, "/")
 	w.clearCookie(c, cookieReceipt, "/complaints/receipt")
+	r.Session, r.caseToken = uuid.Nil, ""
+	w.rotateCSRF(c)
 	if r.User != nil {
 		return w.seeOther(c, "/login", "login.signed_out")
 	}

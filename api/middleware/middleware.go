@@ -58,6 +58,16 @@ func AccessLog(log *slog.Logger, observe func(method, route string, status int, 
 	}
 }
 
+// PermissionsPolicy turns off every powerful browser feature for the API
+// and the pages alike: neither uses any of them. interest-cohort is the
+// older browsers' name of browsing-topics.
+const PermissionsPolicy = "accelerometer=(), ambient-light-sensor=(), autoplay=(), battery=(), bluetooth=(), " +
+	"browsing-topics=(), camera=(), display-capture=(), document-domain=(), encrypted-media=(), fullscreen=(), " +
+	"gamepad=(), geolocation=(), gyroscope=(), hid=(), identity-credentials-get=(), idle-detection=(), " +
+	"interest-cohort=(), local-fonts=(), magnetometer=(), microphone=(), midi=(), otp-credentials=(), payment=(), " +
+	"picture-in-picture=(), publickey-credentials-create=(), publickey-credentials-get=(), screen-wake-lock=(), " +
+	"serial=(), storage-access=(), usb=(), web-share=(), window-management=(), xr-spatial-tracking=()"
+
 // SecurityHeaders sets conservative headers on every response; API answers
 // are never cached unless a handler says otherwise.
 func SecurityHeaders() fiber.Handler {
@@ -66,6 +76,7 @@ func SecurityHeaders() fiber.Handler {
 		c.Set("Referrer-Policy", "no-referrer")
 		c.Set("X-Frame-Options", "DENY")
 		c.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		c.Set("Permissions-Policy", PermissionsPolicy)
 		c.Set(fiber.HeaderCacheControl, "no-store")
 		return c.Next()
 	}

@@ -102,7 +102,7 @@ func dev(ctx context.Context, stdout io.Writer) error {
 		workErr = core.Worker(js, cfg.WorkerAddr).Run(runCtx)
 		cancel()
 	}()
-	httpErr := listen(runCtx, app, cfg.Addr, log)
+	httpErr := listen(runCtx, app, cfg.Addr, core.MetricsHandler(), cfg.MetricsAddr, log)
 	cancel()
 	wg.Wait()
 	_ = nc.Drain()
@@ -116,13 +116,13 @@ func printBanner(w io.Writer, cfg *config.Config, password string) {
 	fmt.Fprintf(w, `
 Redress is running (dev mode).
   web and API   http://%s   (API at /api/v1, spec at /api/openapi.yaml)
-  worker        http://%s/metrics
+  metrics       http://%s/metrics   (web and API; worker: http://%s/metrics)
   postgres      %s
   nats          %s
   data          %s
 
 Demo logins (password: %s):
-`, cfg.Addr, cfg.WorkerAddr, redactURL(cfg.DatabaseURL), cfg.NATSURL, cfg.DataDir, password)
+`, cfg.Addr, cfg.MetricsAddr, cfg.WorkerAddr, redactURL(cfg.DatabaseURL), cfg.NATSURL, cfg.DataDir, password)
 	for _, l := range demo.Logins {
 		role := l.Role
 		if l.Body != "" {

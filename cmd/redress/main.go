@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -152,7 +153,7 @@ func serve(ctx context.Context, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return listen(ctx, app, cfg.Addr, log)
+	return listen(ctx, app, cfg.Addr, core.MetricsHandler(), cfg.MetricsAddr, log)
 }
 
 func work(ctx context.Context, stdout io.Writer) error {
@@ -179,18 +180,33 @@ func work(ctx context.Context, stdout io.Writer) error {
 }
 
 // listen serves HTTP until ctx ends, then stops accepting and waits for
-// requests in flight (bounded).
-func listen(ctx context.Context, app *fiber.App, addr string, log *slog.Logger) error {
-	errc := make(chan error, 1)
+// requests in flight (bounded). The app's metrics are served apart, on
+// metricsAddr: an operations port the public never reaches.
+func listen(ctx context.Context, app *fiber.App, addr string, metrics http.Handler, metricsAddr string, log *slog.Logger) error {
+	errc := make(chan error, 2)
 	go func() { errc <- app.Listen(addr) }()
-	log.Info("http listening", "addr", addr)
+	ops := &http.Server{Addr: metricsAddr, Handler: metrics, ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		if err := ops.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("metrics: %w", err)
+		}
+	}()
+	log.Info("http listening", "addr", addr, "metrics_addr", metricsAddr)
+	var err error
 	select {
-	case err := <-errc:
-		return fmt.Errorf("http: %w", err)
+	case err = <-errc:
+		err = fmt.Errorf("http: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("http shutting down")
-	return app.ShutdownWithTimeout(10 * time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = ops.Shutdown(sctx)
+	if serr := app.ShutdownWithTimeout(10 * time.Second); err == nil {
+		err = serr
+	}
+	return err
 }
 
 func deadLetters(ctx context.Context, args []string, stdout io.Writer) error {

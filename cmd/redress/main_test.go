@@ -90,6 +90,7 @@ func TestDevModeRunsEndToEnd(t *testing.T) {
 	t.Setenv("REDRESS_DATA_DIR", dir)
 	t.Setenv("REDRESS_ADDR", addr)
 	t.Setenv("REDRESS_WORKER_ADDR", freeAddr(t))
+	t.Setenv("REDRESS_METRICS_ADDR", freeAddr(t))
 	t.Setenv("REDRESS_DEMO_PASSWORD", "demo-password-for-the-test")
 	for _, k := range []string{"DATABASE_URL", "NATS_URL", "REDRESS_JWT_SECRET", "REDRESS_RECEIPT_SECRET", "REDRESS_ENCRYPTION_KEYS"} {
 		t.Setenv(k, "")

@@ -89,7 +89,7 @@ func TestTwoWorkProcessesNeverDoubleRouteOrDoubleFire(t *testing.T) {
 		"REDRESS_JWT_SECRET=" + string(cfg.JWTSecret), "REDRESS_RECEIPT_SECRET=" + string(cfg.ReceiptSecret),
 		"REDRESS_ENCRYPTION_KEYS=k1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))),
 		"REDRESS_SLA_SWEEP_EVERY=200ms", "REDRESS_ADDR=" + addr}
-	startRedress(t, "serve", append(env, "REDRESS_WORKER_ADDR="+freeAddr(t)), "serve")
+	startRedress(t, "serve", append(env, "REDRESS_WORKER_ADDR="+freeAddr(t), "REDRESS_METRICS_ADDR="+freeAddr(t)), "serve")
 	startRedress(t, "work 1", append(env, "REDRESS_WORKER_ADDR="+freeAddr(t)), "work")
 	startRedress(t, "work 2", append(env, "REDRESS_WORKER_ADDR="+freeAddr(t)), "work")
 	base := "http://" + addr

@@ -251,7 +251,6 @@ var accessMatrix = map[string]string{
 	"GET /login":                                                              "AAA AAAA AAAA AA",
 	"POST /login":                                                             "AAA AAAA AAAA AA",
 	"POST /logout":                                                            "AAA AAAA AAAA AA",
-	"GET /metrics":                                                            "AAA AAAA AAAA AA",
 	"GET /procedure":                                                          "AAA AAAA AAAA AA",
 	"GET /queue":                                                              "UUU AAAA AAAA FF",
 	"POST /queue/:id/claim":                                                   "UUU AAAA AFFF FF",
@@ -294,8 +293,9 @@ var accessMatrix = map[string]string{
 // changed (no request of the matrix changed who sees the case).
 var sentinels = []matrixRoute{{"GET", "/api/v1/cases/:id"}, {"GET", "/cases/:id"}}
 
-// slowRoutes are asked first, all at once.
-var slowRoutes = []string{"GET /metrics"}
+// slowRoutes are asked first, all at once. None now: GET /metrics, the
+// slow one, left the app for the operations port (REDRESS_METRICS_ADDR).
+var slowRoutes []string
 
 // sessionEnders are the routes that end the caller's sessions: they are
 // asked last, each with a session opened for that request.
@@ -328,6 +328,9 @@ type caseIDs struct{ Case, Evidence, Remedy, Referral string }
 type matrixFixture struct {
 	queue, claimQueue, system, body, spare, issue, rule, calendar, policy, webhook, asset string
 	csrfNonce, csrfToken                                                                  string
+	// sessionCSRF: the pages' CSRF token of each signed-in session (the
+	// token is bound to the session; csrfToken is the anonymous one).
+	sessionCSRF sync.Map
 	// resets are the routes that, allowed, change who sees the case: each
 	// request is followed by its reset (see matrixFixtures).
 	resets map[string]func()
@@ -475,8 +478,7 @@ func askAll(routes []matrixRoute, actors []*matrixActor, ask func(matrixRoute, *
 	}
 	jobs := make(chan job)
 	var wg sync.WaitGroup
-	// The slow routes (GET /metrics takes seconds under -race) start at
-	// once, beside the others.
+	// The slow routes start at once, beside the others.
 	for _, r := range routes {
 		if !slices.Contains(slowRoutes, r.String()) {
 			continue
@@ -532,7 +534,7 @@ func askRoute(t *testing.T, s *teststack.Stack, fx *matrixFixture, r matrixRoute
 			// Not a JSON object: every handler that reads a body refuses it (400).
 			body, ctype = strings.NewReader("[]"), "application/json"
 		} else {
-			body, ctype = strings.NewReader(url.Values{"_csrf": {fx.csrfToken}}.Encode()), "application/x-www-form-urlencoded"
+			body, ctype = strings.NewReader(url.Values{"_csrf": {fx.csrfFor(s, c)}}.Encode()), "application/x-www-form-urlencoded"
 		}
 	}
 	req, err := http.NewRequest(r.method, s.URL+path, body)
@@ -882,6 +884,43 @@ func webSignIn(t *testing.T, s *teststack.Stack, email string) string {
 	}
 	t.Fatalf("sign in %s through the form: %d, no session cookie", email, resp.StatusCode)
 	return ""
+}
+
+// csrfFor is the pages' CSRF token of session c with the fixture's nonce,
+// as its pages carry it (the sign-out form of every page).
+func (fx *matrixFixture) csrfFor(s *teststack.Stack, c session) string {
+	if c.web == "" && c.complainant == "" {
+		return fx.csrfToken
+	}
+	key := c.web + "|" + c.complainant
+	if tok, ok := fx.sessionCSRF.Load(key); ok {
+		return tok.(string)
+	}
+	req, err := http.NewRequest("GET", s.URL+"/procedure", nil)
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	req.AddCookie(&http.Cookie{Name: "redress_csrf", Value: fx.csrfNonce})
+	if c.web != "" {
+		req.AddCookie(&http.Cookie{Name: "redress_staff", Value: c.web})
+	}
+	if c.complainant != "" {
+		req.AddCookie(&http.Cookie{Name: "redress_case", Value: c.complainant})
+	}
+	resp, err := matrixClient.Do(req)
+	if err != nil {
+		s.T.Error(err)
+		return ""
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := csrfField.FindSubmatch(raw)
+	if m == nil {
+		// Not signed in after all (a session ended): the anonymous token.
+		return fx.csrfToken
+	}
+	fx.sessionCSRF.Store(key, string(m[1]))
+	return string(m[1])
 }
 
 // pagesCSRF reads the pages' CSRF nonce (cookie) and token (form field) off

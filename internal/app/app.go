@@ -9,12 +9,14 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/api"
@@ -62,6 +64,9 @@ type Core struct {
 	Content *content.Service
 	// Access: who may see a case, and the access log (need to know).
 	Access *access.Service
+	// Metrics is the registry of the last app HTTP built, which
+	// MetricsHandler serves on the operations port (REDRESS_METRICS_ADDR).
+	Metrics *prometheus.Registry
 }
 
 // NewCore opens the database and builds the services.
@@ -180,13 +185,22 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	if nc != nil {
 		collectors = append(collectors, natsx.ConnectedGauge(nc))
 	}
+	c.Metrics = prometheus.NewRegistry()
 	return api.New(api.Deps{
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		BodyLimit: c.Config.BodyLimit, Checks: checks, Details: details, Collectors: collectors, Views: web.Views(), Mount: web.Mount, Uploads: uploads, SignInThrottle: signIns,
-		TimeZone: c.Config.TimeZone,
+		TimeZone: c.Config.TimeZone, Metrics: c.Metrics,
 	}), nil
+}
+
+// MetricsHandler serves the metrics of the app HTTP built, at GET /metrics,
+// for the operations port: never the app's own, which the public reaches.
+func (c *Core) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(c.Metrics, promhttp.HandlerOpts{}))
+	return mux
 }
 
 // Worker builds the worker runner.

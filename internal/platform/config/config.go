@@ -23,6 +23,7 @@ import (
 type Config struct {
 	Addr          string // REDRESS_ADDR
 	WorkerAddr    string // REDRESS_WORKER_ADDR
+	MetricsAddr   string // REDRESS_METRICS_ADDR: serve's /metrics, off the public port
 	DatabaseURL   string // DATABASE_URL
 	DBMaxConns    int    // REDRESS_DB_MAX_CONNS
 	NATSURL       string // NATS_URL, a secret when it holds a password (tls://user:password@host:4222)
@@ -85,6 +86,7 @@ func LoadFrom(env Env, need Need) (*Config, error) {
 	c := &Config{
 		Addr:                r.str("REDRESS_ADDR", "127.0.0.1:8080"),
 		WorkerAddr:          r.str("REDRESS_WORKER_ADDR", "127.0.0.1:9090"),
+		MetricsAddr:         r.str("REDRESS_METRICS_ADDR", "127.0.0.1:9091"),
 		DatabaseURL:         r.secret("DATABASE_URL"),
 		DBMaxConns:          r.integer("REDRESS_DB_MAX_CONNS", 20, 1, 1000),
 		NATSURL:             r.secret("NATS_URL"),
@@ -108,6 +110,7 @@ func LoadFrom(env Env, need Need) (*Config, error) {
 	c.PasswordHash = r.passwordHash("REDRESS_PASSWORD_HASH", PasswordHash{MemoryKiB: 64 * 1024, Time: 3, Threads: 2})
 	r.addr("REDRESS_ADDR", c.Addr)
 	r.addr("REDRESS_WORKER_ADDR", c.WorkerAddr)
+	r.addr("REDRESS_METRICS_ADDR", c.MetricsAddr)
 	r.smtpURL("REDRESS_SMTP_URL", c.SMTPURL)
 	r.mailbox("REDRESS_SMTP_FROM", c.SMTPFrom)
 	r.publicURL("REDRESS_PUBLIC_URL", c.PublicURL)

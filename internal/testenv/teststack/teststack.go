@@ -23,6 +23,7 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/demo"
 	"github.com/redresshq/redress/internal/notify"
+	"github.com/redresshq/redress/internal/platform/config"
 	"github.com/redresshq/redress/internal/platform/natsx"
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/testenv"
@@ -50,6 +51,9 @@ type Options struct {
 	// Notify, when set, changes the notifier's options (a mailer, short
 	// back-offs) before the API and the worker are built.
 	Notify func(*notify.Options)
+	// Config, when set, changes the configuration before anything is built
+	// (e.g. an https REDRESS_PUBLIC_URL).
+	Config func(*config.Config)
 }
 
 // DemoPassword is the password of the seeded demo users.
@@ -61,6 +65,9 @@ func New(t testing.TB, opts Options) *Stack {
 	gdb, u := testenv.DB(t)
 	cfg := testenv.Config(t)
 	cfg.DatabaseURL = u
+	if opts.Config != nil {
+		opts.Config(cfg)
+	}
 	log, logs := testenv.Logger()
 	keys, err := seal.NewKeyring(cfg.EncryptionKeys, cfg.EncryptionKeyID)
 	if err != nil {
