@@ -55,9 +55,12 @@ type Deps struct {
 	BodyLimit           int
 	// Checks are run by /readyz (Postgres, NATS); each names itself.
 	Checks map[string]func(context.Context) error
-	// SignInThrottle limits sign-ins per account; shared with the pages'
-	// sign-in form (nil: a throttle of the API's own).
+	// SignInThrottle limits sign-ins per account and per source; shared
+	// with the pages' sign-in form (nil: a throttle of the API's own,
+	// counting in memory).
 	SignInThrottle fiber.Handler
+	// Collectors are more metrics for /metrics (the sign-in throttle's).
+	Collectors []prometheus.Collector
 	// Uploads are the pages' upload routes, which get the evidence body
 	// limit as the API's own do (see bodylimit.go).
 	Uploads []Upload
@@ -84,6 +87,7 @@ func New(d Deps) *fiber.App {
 		Buckets: prometheus.DefBuckets,
 	}, []string{"method", "route", "status"})
 	a.metrics.MustRegister(a.reqs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.metrics.MustRegister(d.Collectors...)
 
 	app := fiber.New(fiber.Config{
 		AppName:               "redress",
@@ -112,7 +116,7 @@ func New(d Deps) *fiber.App {
 
 	a.signInThrottle = d.SignInThrottle
 	if a.signInThrottle == nil {
-		a.signInThrottle = middleware.SignInThrottle(10, 5*time.Minute)
+		a.signInThrottle = middleware.NewSignInThrottle(middleware.ThrottleOptions{Log: d.Log}).Handler()
 	}
 	lookup := func(c *fiber.Ctx, sid, id uuid.UUID, extra *auth.Extra) (*auth.Live, error) {
 		return d.SignIn.Live(c.UserContext(), sid, id, extra)

@@ -9,7 +9,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go"
@@ -61,6 +60,9 @@ type Core struct {
 	Content *content.Service
 	// Access: who may see a case, and the access log (need to know).
 	Access *access.Service
+	// TuneThrottle, when set, changes the sign-in throttle's options
+	// before HTTP builds it (tests: a clock, a longer backoff).
+	TuneThrottle func(*middleware.ThrottleOptions)
 }
 
 // NewCore opens the database and builds the services.
@@ -152,8 +154,8 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 // HTTP builds the Fiber app, the JSON API and the HTML pages; nc (may be
 // nil) is checked by /readyz.
 func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
-	signIns := middleware.SignInThrottle(10, 5*time.Minute)
-	web, err := c.Web(signIns)
+	signIns := c.SignInThrottle(js)
+	web, err := c.Web(signIns.Handler())
 	if err != nil {
 		return nil, err
 	}
@@ -176,9 +178,25 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
-		BodyLimit: c.Config.BodyLimit, Checks: checks, Views: web.Views(), Mount: web.Mount, Uploads: uploads, SignInThrottle: signIns,
-		TimeZone: c.Config.TimeZone,
+		BodyLimit: c.Config.BodyLimit, Checks: checks, Views: web.Views(), Mount: web.Mount, Uploads: uploads, SignInThrottle: signIns.Handler(),
+		Collectors: signIns.Collectors(), TimeZone: c.Config.TimeZone,
 	}), nil
+}
+
+// SignInThrottle is the throttle of the API's and the pages' sign-ins,
+// counting in js's key-value bucket, shared by every replica (in memory
+// when js is nil, or while NATS cannot be reached).
+func (c *Core) SignInThrottle(js jetstream.JetStream) *middleware.SignInThrottle {
+	m := hmac.New(sha256.New, c.Config.JWTSecret)
+	m.Write([]byte("redress sign-in throttle key"))
+	o := middleware.ThrottleOptions{Secret: m.Sum(nil), Log: c.Log}
+	if js != nil {
+		o.Store = middleware.NewKVAttempts(js, c.Config.NATSReplicas)
+	}
+	if c.TuneThrottle != nil {
+		c.TuneThrottle(&o)
+	}
+	return middleware.NewSignInThrottle(o)
 }
 
 // Worker builds the worker runner.
