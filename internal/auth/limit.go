@@ -73,6 +73,9 @@ func errHashBusy() *fault.Error {
 // Cap is how many hashes may run at once.
 func (l *HashLimiter) Cap() int { return cap(l.slots) }
 
+// Running is how many hashes run now.
+func (l *HashLimiter) Running() int { return int(l.running.Load()) }
+
 // Peak is the most hashes that ran at once so far.
 func (l *HashLimiter) Peak() int { return int(l.peak.Load()) }
 
