@@ -74,6 +74,8 @@ type options struct {
 	statsCalls int // calls of each statistics request after the first
 
 	readsCases int // cases filed before the supervisor reads them
+
+	signinUncapped bool // signin: no cap on hashing, as before issue 15, for comparison
 }
 
 // measurements are what -only may name, in the order they run.
@@ -99,6 +101,7 @@ func main() {
 	flag.IntVar(&o.statsCases, "stats-cases", 1000000, "stats: cases in the data set (a big AI system holds 60%, a small one 1,000)")
 	flag.IntVar(&o.statsCalls, "stats-calls", 20, "stats: calls of each request after the first (fewer once 30 s are spent, at least 3)")
 	flag.IntVar(&o.readsCases, "reads-cases", 2000, "reads: cases filed (identified and anonymous, as intake) before the supervisor reads them")
+	flag.BoolVar(&o.signinUncapped, "signin-uncapped", false, "signin: lift the cap on concurrent password hashing (the behaviour before it, for comparison)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: redress-bench [flags]\n\n"+
 			"Measures intake, submit → routed latency, claim-next, case reads, the SLA sweep and the statistics,\n"+

@@ -34,11 +34,12 @@ func NewHashLimiter(n int, wait time.Duration) *HashLimiter {
 	return &HashLimiter{slots: make(chan struct{}, max(n, 1)), wait: wait}
 }
 
-// HashSlots is the cap for hashes of cost: the cores Go may use, and no
-// more hashes than a quarter of the memory limit (GOMEMLIMIT, or what
-// debug.SetMemoryLimit set) holds; at least one.
+// HashSlots is the cap for hashes of cost: the cores Go may use divided by
+// the lanes of one hash (each lane keeps a core busy), so hashing leaves
+// room for other requests, and no more hashes than a quarter of the memory
+// limit (GOMEMLIMIT, or what debug.SetMemoryLimit set) holds; at least one.
 func HashSlots(cost PasswordCost) int {
-	n := runtime.GOMAXPROCS(0)
+	n := runtime.GOMAXPROCS(0) / max(int(cost.Threads), 1)
 	if lim := debug.SetMemoryLimit(-1); lim > 0 && lim < math.MaxInt64 {
 		per := int64(cost.MemoryKiB) * 1024
 		if per <= 0 {

@@ -103,12 +103,14 @@ func TestHashLimiterStopsWaitingWhenTheClientGoesAway(t *testing.T) {
 }
 
 // The cap follows the memory limit: 1 GiB holds 4 hashes of 64 MiB, so
-// at most 4 run whatever the cores; without a limit, the cores decide.
+// at most 4 run whatever the cores; without a limit, the cores decide,
+// each hash taking as many as it has lanes (2 by default).
 func TestHashSlotsFromMemoryLimit(t *testing.T) {
 	old := debug.SetMemoryLimit(-1)
 	defer debug.SetMemoryLimit(old)
 	debug.SetMemoryLimit(1 << 30)
-	want := min(runtime.GOMAXPROCS(0), 4)
+	cores := max(runtime.GOMAXPROCS(0)/2, 1)
+	want := min(cores, 4)
 	if got := HashSlots(DefaultPasswordCost); got != want {
 		t.Fatalf("1 GiB limit: %d slots, want %d", got, want)
 	}
@@ -117,7 +119,11 @@ func TestHashSlotsFromMemoryLimit(t *testing.T) {
 		t.Fatalf("100 MiB limit: %d slots, want 1", got)
 	}
 	debug.SetMemoryLimit(1<<63 - 1)
-	if got := HashSlots(DefaultPasswordCost); got != runtime.GOMAXPROCS(0) {
-		t.Fatalf("no limit: %d slots, want GOMAXPROCS %d", got, runtime.GOMAXPROCS(0))
+	if got := HashSlots(DefaultPasswordCost); got != cores {
+		t.Fatalf("no limit: %d slots, want GOMAXPROCS/2 = %d", got, cores)
+	}
+	one := PasswordCost{MemoryKiB: 64 * 1024, Time: 3, Threads: 1}
+	if got := HashSlots(one); got != runtime.GOMAXPROCS(0) {
+		t.Fatalf("one lane, no limit: %d slots, want GOMAXPROCS %d", got, runtime.GOMAXPROCS(0))
 	}
 }
