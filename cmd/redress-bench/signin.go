@@ -34,6 +34,7 @@ const (
 	signinClients  = 32
 	signinDuration = 30 * time.Second
 	signinFileGap  = 100 * time.Millisecond
+	signinQuiet    = 10 * time.Second
 )
 
 type signinResult struct {
@@ -52,7 +53,9 @@ type signinResult struct {
 	Filings    int
 	FilingErrs map[int]int
 	P50, P99   time.Duration
-	Max        time.Duration
+	// QuietP50, QuietP99: filings alone, before the sign-ins start.
+	QuietP50, QuietP99 time.Duration
+	Max                time.Duration
 }
 
 // procStatus reads a kB field of /proc/self/status, in bytes.
@@ -92,6 +95,14 @@ func (b *bench) signin(ctx context.Context) (*signinResult, error) {
 	runtime.GC()
 	b.progress("signin: %d sign-ins at once with random addresses from random sources for %s, one filing every %s; hash cap %d",
 		signinClients, signinDuration, signinFileGap, lim.Cap())
+	b.progress("signin: first %s of filings alone, every %s, for the machine's own latency", signinQuiet, signinFileGap)
+	qctx, qcancel := context.WithTimeout(ctx, signinQuiet)
+	quiet, err := b.fileEvery(qctx, ctx, res.FilingErrs)
+	qcancel()
+	if err != nil {
+		return res, err
+	}
+	res.QuietP50, res.QuietP99 = percentiles(quiet)
 	refusedBefore := lim.Refused()
 	lctx, cancel := context.WithTimeout(ctx, signinDuration)
 	defer cancel()
@@ -142,16 +153,56 @@ func (b *bench) signin(ctx context.Context) (*signinResult, error) {
 		})
 	}
 
+	lat, err := b.fileEvery(lctx, ctx, res.FilingErrs)
+	if err != nil {
+		return res, err
+	}
+	stopped := time.Now()
+	wg.Wait()
+	<-sampled
+	// How long hashing goes on once the clients have gone.
+	for lim.Running() > 0 && time.Since(stopped) < 5*time.Minute {
+		time.Sleep(10 * time.Millisecond)
+	}
+	res.Drain = time.Since(stopped)
+	res.RSSPeak, res.HWM = peak.Load(), procStatus("VmHWM")
+	res.HashPeak, res.Refused = lim.Peak(), lim.Refused()-refusedBefore
+	res.Filings = len(lat)
+	res.P50, res.P99 = percentiles(lat)
+	if n := len(lat); n > 0 {
+		res.Max = lat[n-1]
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	_, err = waitDrained(ctx, b.mon, drainLimit)
+	return res, err
+}
+
+// percentiles sorts lat and returns its p50 and p99.
+func percentiles(lat []time.Duration) (p50, p99 time.Duration) {
+	slices.Sort(lat)
+	n := len(lat)
+	if n == 0 {
+		return 0, 0
+	}
+	return lat[n*50/100], lat[min(n-1, n*99/100)]
+}
+
+// fileEvery files a case every signinFileGap until until ends (each
+// request bounded by ctx) and returns the latencies; answers other than
+// 201 are counted in errs.
+func (b *bench) fileEvery(until, ctx context.Context, errs map[int]int) ([]time.Duration, error) {
 	var lat []time.Duration
 	tick := time.NewTicker(signinFileGap)
-	for lctx.Err() == nil {
+	defer tick.Stop()
+	for until.Err() == nil {
 		select {
-		case <-lctx.Done():
+		case <-until.Done():
 		case <-tick.C:
 			var t vegeta.Target
 			if err := b.targeter(&t); err != nil {
-				tick.Stop()
-				return res, err
+				return lat, err
 			}
 			start := time.Now()
 			status := 0
@@ -167,31 +218,11 @@ func (b *bench) signin(ctx context.Context) (*signinResult, error) {
 			if status == http.StatusCreated {
 				b.created++
 			} else {
-				res.FilingErrs[status]++
+				errs[status]++
 			}
 		}
 	}
-	tick.Stop()
-	stopped := time.Now()
-	wg.Wait()
-	<-sampled
-	// How long hashing goes on once the clients have gone.
-	for lim.Running() > 0 && time.Since(stopped) < 5*time.Minute {
-		time.Sleep(10 * time.Millisecond)
-	}
-	res.Drain = time.Since(stopped)
-	res.RSSPeak, res.HWM = peak.Load(), procStatus("VmHWM")
-	res.HashPeak, res.Refused = lim.Peak(), lim.Refused()-refusedBefore
-	slices.Sort(lat)
-	res.Filings = len(lat)
-	if n := len(lat); n > 0 {
-		res.P50, res.P99, res.Max = lat[n*50/100], lat[min(n-1, n*99/100)], lat[n-1]
-	}
-	if err := ctx.Err(); err != nil {
-		return res, err
-	}
-	_, err := waitDrained(ctx, b.mon, drainLimit)
-	return res, err
+	return lat, nil
 }
 
 func mib(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
@@ -226,7 +257,8 @@ func reportSignin(w io.Writer, r *signinResult) {
 		{"process VmHWM at the end (whole run)", mib(r.HWM)},
 		{"hashing still running after the clients stopped", round(r.Drain).String()},
 		{"filings", fmt.Sprintf("%d (other than 201: %v)", r.Filings, r.FilingErrs)},
-		{"filing p50 / p99 / max", fmt.Sprintf("%s / %s / %s", round(r.P50), round(r.P99), round(r.Max))},
+		{"filing p50 / p99 alone, before the sign-ins (the machine's own)", fmt.Sprintf("%s / %s", round(r.QuietP50), round(r.QuietP99))},
+		{"filing p50 / p99 / max under the sign-ins", fmt.Sprintf("%s / %s / %s", round(r.P50), round(r.P99), round(r.Max))},
 	}
 	if r.Uncapped {
 		rows[1][0] = "hash cap LIFTED (-signin-uncapped) / most at once / refused"
