@@ -93,8 +93,6 @@ func (b *bench) signin(ctx context.Context) (*signinResult, error) {
 		res.MemLimit = l
 	}
 	runtime.GC()
-	b.progress("signin: %d sign-ins at once with random addresses from random sources for %s, one filing every %s; hash cap %d",
-		signinClients, signinDuration, signinFileGap, lim.Cap())
 	b.progress("signin: first %s of filings alone, every %s, for the machine's own latency", signinQuiet, signinFileGap)
 	qctx, qcancel := context.WithTimeout(ctx, signinQuiet)
 	quiet, err := b.fileEvery(qctx, ctx, res.FilingErrs)
@@ -103,6 +101,8 @@ func (b *bench) signin(ctx context.Context) (*signinResult, error) {
 		return res, err
 	}
 	res.QuietP50, res.QuietP99 = percentiles(quiet)
+	b.progress("signin: %d sign-ins at once with random addresses from random sources for %s, one filing every %s; hash cap %d",
+		signinClients, signinDuration, signinFileGap, lim.Cap())
 	refusedBefore := lim.Refused()
 	lctx, cancel := context.WithTimeout(ctx, signinDuration)
 	defer cancel()
