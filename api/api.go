@@ -62,11 +62,13 @@ type Deps struct {
 	// but readiness does not depend on them: NATS, which intake does not
 	// need (the outbox holds the events until the relay can publish them).
 	Details map[string]func(context.Context) error
-	// Collectors are more metrics /metrics serves (redress_nats_connected).
-	Collectors []prometheus.Collector
-	// SignInThrottle limits sign-ins per account; shared with the pages'
-	// sign-in form (nil: a throttle of the API's own).
+	// SignInThrottle limits sign-ins per account and per source; shared
+	// with the pages' sign-in form (nil: a throttle of the API's own,
+	// counting in memory).
 	SignInThrottle fiber.Handler
+	// Collectors are more metrics for /metrics (redress_nats_connected,
+	// the sign-in throttle's).
+	Collectors []prometheus.Collector
 	// Uploads are the pages' upload routes, which get the evidence body
 	// limit as the API's own do (see bodylimit.go).
 	Uploads []Upload
@@ -124,7 +126,7 @@ func New(d Deps) *fiber.App {
 
 	a.signInThrottle = d.SignInThrottle
 	if a.signInThrottle == nil {
-		a.signInThrottle = middleware.SignInThrottle(10, 5*time.Minute)
+		a.signInThrottle = middleware.NewSignInThrottle(middleware.ThrottleOptions{Log: d.Log}).Handler()
 	}
 	lookup := func(c *fiber.Ctx, sid, id uuid.UUID, extra *auth.Extra) (*auth.Live, error) {
 		return d.SignIn.Live(c.UserContext(), sid, id, extra)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -49,6 +50,9 @@ func errorHandler(log *slog.Logger, uploads []Upload) fiber.ErrorHandler {
 		if de, ok := fault.As(err); ok {
 			p.Status = kindStatus[de.Kind]
 			p.Code, p.Detail, p.Errors = de.Code, de.Message, de.Fields
+			if de.Kind == fault.TooMany && de.RetryAfter > 0 {
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(de.RetrySeconds()))
+			}
 		} else if errors.As(err, &fe) {
 			p.Status, p.Detail = fe.Code, fe.Message
 			p.Code = strings.ToLower(strings.ReplaceAll(utils.StatusMessage(fe.Code), " ", "_"))

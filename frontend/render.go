@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -160,6 +161,7 @@ func (w *Web) formError(c *fiber.Ctx, err error, name, titleID string, p *Page) 
 	if !ok {
 		return w.renderError(c, err)
 	}
+	retryAfter(c, de)
 	r := w.req(c)
 	p.Errors = nil
 	for _, f := range de.Fields {
@@ -204,6 +206,7 @@ func (w *Web) renderError(c *fiber.Ctx, err error) error {
 	var fe *fiber.Error
 	if de, ok := fault.As(err); ok {
 		ep.Status, ep.Code, ep.Message = kindStatus(de.Kind), de.Code, de.Message
+		retryAfter(c, de)
 		if id := "error.code." + de.Code; r.Has(id) {
 			ep.Message = r.T(id)
 		}
@@ -222,6 +225,13 @@ func (w *Web) renderError(c *fiber.Ctx, err error) error {
 		title = fmt.Sprintf("error.title.%d", ep.Status)
 	}
 	return w.render(c, ep.Status, "pages/error", title, &Page{Data: ep})
+}
+
+// retryAfter sends Retry-After for a refusal that says when to come back.
+func retryAfter(c *fiber.Ctx, de *fault.Error) {
+	if de.Kind == fault.TooMany && de.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(de.RetrySeconds()))
+	}
 }
 
 func kindStatus(k fault.Kind) int {

@@ -58,7 +58,7 @@ func (w *Web) routes() []route {
 	r := []route{
 		{method: fiber.MethodGet, path: "/lang/:code", access: public, handler: w.switchLanguage},
 		{method: fiber.MethodGet, path: "/login", access: public, handler: w.loginPage},
-		{method: fiber.MethodPost, path: "/login", access: public, handler: w.login, throttle: w.SignInThrottle},
+		{method: fiber.MethodPost, path: "/login", access: public, handler: w.login, throttle: w.loginThrottle},
 		{method: fiber.MethodPost, path: "/logout", access: public, handler: w.logout},
 	}
 	r = append(r, w.accountRoutes()...)

@@ -19,6 +19,22 @@ func (w *Web) loginPage(c *fiber.Ctx) error {
 	return w.render(c, fiber.StatusOK, "pages/login", "login.title", p)
 }
 
+// loginThrottle runs the sign-in throttle before login; a refusal (the
+// source or the account backing off) is the sign-in form again, saying so,
+// with the email kept and Retry-After set.
+func (w *Web) loginThrottle(c *fiber.Ctx) error {
+	err := w.SignInThrottle(c)
+	if !fault.Is(err, fault.TooMany) {
+		return err
+	}
+	form, ferr := formValues(c)
+	if ferr != nil {
+		return ferr
+	}
+	form.Del("password")
+	return w.formError(c, err, "pages/login", "login.title", &Page{Form: form})
+}
+
 // login: POST /login {email, password, next} sets the session cookie.
 func (w *Web) login(c *fiber.Ctx) error {
 	form, err := formValues(c)

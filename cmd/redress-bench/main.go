@@ -13,7 +13,10 @@
 //     among 1,000,000 open cases, with the due-timer query's plan;
 //   - stats: GET /api/v1/stats/ai-systems/{id} for a small and a big AI
 //     system and GET /api/v1/stats/public among 1,000,000 cases, against
-//     pgbench's select-only and whole-table aggregate transactions.
+//     pgbench's select-only and whole-table aggregate transactions;
+//   - signin: 32 sign-ins at once with random addresses for 30 s while one
+//     client files a case every 100 ms: the process's memory and the
+//     filings' latency.
 //
 // It starts Redress as production runs it, in one process: a private
 // PostgreSQL with fsync and synchronous_commit on, an embedded NATS server
@@ -40,6 +43,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/redresshq/redress/internal/platform/memlimit"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -69,10 +74,12 @@ type options struct {
 	statsCalls int // calls of each statistics request after the first
 
 	readsCases int // cases filed before the supervisor reads them
+
+	signinUncapped bool // signin: no cap on hashing, as before issue 15, for comparison
 }
 
 // measurements are what -only may name, in the order they run.
-var measurements = []string{"intake", "routing", "claim", "reads", "sweep", "stats"}
+var measurements = []string{"intake", "routing", "claim", "reads", "sweep", "stats", "signin"}
 
 func (o options) has(m string) bool { return o.only[m] }
 
@@ -94,6 +101,7 @@ func main() {
 	flag.IntVar(&o.statsCases, "stats-cases", 1000000, "stats: cases in the data set (a big AI system holds 60%, a small one 1,000)")
 	flag.IntVar(&o.statsCalls, "stats-calls", 20, "stats: calls of each request after the first (fewer once 30 s are spent, at least 3)")
 	flag.IntVar(&o.readsCases, "reads-cases", 2000, "reads: cases filed (identified and anonymous, as intake) before the supervisor reads them")
+	flag.BoolVar(&o.signinUncapped, "signin-uncapped", false, "signin: lift the cap on concurrent password hashing (the behaviour before it, for comparison)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: redress-bench [flags]\n\n"+
 			"Measures intake, submit → routed latency, claim-next, case reads, the SLA sweep and the statistics,\n"+
@@ -218,6 +226,7 @@ type results struct {
 	Reads   *readsResult
 	Sweep   *sweepResult
 	Stats   *statsResult
+	Signin  *signinResult
 }
 
 func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
@@ -238,6 +247,9 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 		}
 	}()
 
+	// As serve and work do: Go's memory limit from the container's, before
+	// the password-hash cap is sized from it.
+	memlimit.Set()
 	progress("starting PostgreSQL, NATS, the API and the worker in %s", dir)
 	s, err := startStack(ctx, dir)
 	if err != nil {
@@ -273,7 +285,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	var res results
 	runErr := b.measure(ctx, &res)
 	if errors.Is(runErr, context.Canceled) && res.Intake == nil && res.Routing == nil && res.Claim == nil && res.Reads == nil && res.Sweep == nil &&
-		res.Stats == nil {
+		res.Stats == nil && res.Signin == nil {
 		return runErr
 	}
 	env.Elapsed = time.Since(started)
@@ -341,6 +353,13 @@ func (b *bench) measure(ctx context.Context, res *results) error {
 		res.Stats = st
 		if err != nil {
 			return fmt.Errorf("stats: %w", err)
+		}
+	}
+	if b.o.has("signin") {
+		si, err := b.signin(ctx)
+		res.Signin = si
+		if err != nil {
+			return fmt.Errorf("signin: %w", err)
 		}
 	}
 	return nil

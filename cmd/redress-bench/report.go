@@ -119,6 +119,9 @@ func report(w io.Writer, e environment, o options, res results) {
 	if res.Stats != nil {
 		reportStats(w, e, res.Stats)
 	}
+	if res.Signin != nil {
+		reportSignin(w, res.Signin)
+	}
 }
 
 func reportIntake(w io.Writer, e environment, o options, steps []step, final backlog, created uint64) {

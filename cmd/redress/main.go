@@ -27,6 +27,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/config"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/logx"
+	"github.com/redresshq/redress/internal/platform/memlimit"
 	"github.com/redresshq/redress/internal/platform/natsx"
 	"github.com/redresshq/redress/internal/version"
 )
@@ -87,9 +88,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return fmt.Errorf("unknown subcommand %q", args[0])
 }
 
+// logger makes the process's logger; serve, work and dev make it first, so
+// it also sets the memory limit from the container's before anything runs.
 func logger(cfg *config.Config, w io.Writer) *slog.Logger {
 	log := logx.New(w, cfg.LogFormat, cfg.LogLevel)
 	slog.SetDefault(log)
+	if n, from := memlimit.Set(); n > 0 {
+		log.Info("memory limit set from the container's", "gomemlimit_bytes", n, "from", from)
+	} else if from == "GOMEMLIMIT" {
+		log.Info("memory limit set by GOMEMLIMIT")
+	}
 	return log
 }
 

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go"
@@ -67,6 +66,9 @@ type Core struct {
 	// Metrics is the registry of the last app HTTP built, which
 	// MetricsHandler serves on the operations port (REDRESS_METRICS_ADDR).
 	Metrics *prometheus.Registry
+	// TuneThrottle, when set, changes the sign-in throttle's options
+	// before HTTP builds it (tests: a clock, a longer backoff).
+	TuneThrottle func(*middleware.ThrottleOptions)
 }
 
 // NewCore opens the database and builds the services.
@@ -160,8 +162,8 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 // outbox, which needs no NATS. nc (may be nil) is reported in /readyz's
 // detail and as the gauge redress_nats_connected.
 func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
-	signIns := middleware.SignInThrottle(10, 5*time.Minute)
-	web, err := c.Web(signIns)
+	signIns := c.SignInThrottle(js)
+	web, err := c.Web(signIns.Handler())
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +192,8 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
-		BodyLimit: c.Config.BodyLimit, Checks: checks, Details: details, Collectors: collectors, Views: web.Views(), Mount: web.Mount, Uploads: uploads, SignInThrottle: signIns,
+		BodyLimit: c.Config.BodyLimit, Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),
+		Views: web.Views(), Mount: web.Mount, Uploads: uploads, SignInThrottle: signIns.Handler(),
 		TimeZone: c.Config.TimeZone, Metrics: c.Metrics,
 	}), nil
 }
@@ -201,6 +204,22 @@ func (c *Core) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(c.Metrics, promhttp.HandlerOpts{}))
 	return mux
+}
+
+// SignInThrottle is the throttle of the API's and the pages' sign-ins,
+// counting in js's key-value bucket, shared by every replica (in memory
+// when js is nil, or while NATS cannot be reached).
+func (c *Core) SignInThrottle(js jetstream.JetStream) *middleware.SignInThrottle {
+	m := hmac.New(sha256.New, c.Config.JWTSecret)
+	m.Write([]byte("redress sign-in throttle key"))
+	o := middleware.ThrottleOptions{Secret: m.Sum(nil), Log: c.Log}
+	if js != nil {
+		o.Store = middleware.NewKVAttempts(js, c.Config.NATSReplicas)
+	}
+	if c.TuneThrottle != nil {
+		c.TuneThrottle(&o)
+	}
+	return middleware.NewSignInThrottle(o)
 }
 
 // Worker builds the worker runner.

@@ -74,7 +74,7 @@ func (u *Users) CreateStaff(ctx context.Context, in NewUser) (*User, error) {
 	if n > 0 {
 		return nil, errEmailTaken()
 	}
-	hash, err := HashPasswordCost(in.Password, u.cost)
+	hash, err := u.hash(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}

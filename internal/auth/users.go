@@ -35,6 +35,7 @@ type Users struct {
 	db        *gorm.DB
 	cost      PasswordCost
 	dummyHash string
+	limit     *HashLimiter
 }
 
 // NewUsers returns the user store; new passwords are hashed at cost (the
@@ -44,25 +45,62 @@ func NewUsers(gdb *gorm.DB, cost PasswordCost) *Users {
 		cost = DefaultPasswordCost
 	}
 	h, _ := HashPasswordCost("redress-timing-equaliser", cost)
-	return &Users{db: gdb, cost: cost, dummyHash: h}
+	return &Users{db: gdb, cost: cost, dummyHash: h, limit: ProcessHashLimiter()}
+}
+
+// SetHashLimiter replaces the process's hash limiter (tests measure their own).
+func (u *Users) SetHashLimiter(l *HashLimiter) { u.limit = l }
+
+// HashLimiter is the limiter every password hash of u runs under.
+func (u *Users) HashLimiter() *HashLimiter { return u.limit }
+
+// hash hashes password at u's cost within the process's cap.
+func (u *Users) hash(ctx context.Context, password string) (string, error) {
+	var (
+		h   string
+		err error
+	)
+	if lerr := u.limit.Do(ctx, func() { h, err = HashPasswordCost(password, u.cost) }); lerr != nil {
+		return "", lerr
+	}
+	return h, err
+}
+
+// check checks password against hash within the process's cap.
+func (u *Users) check(ctx context.Context, hash, password string) (bool, error) {
+	var (
+		ok  bool
+		err error
+	)
+	if lerr := u.limit.Do(ctx, func() { ok, err = CheckPassword(hash, password) }); lerr != nil {
+		return false, lerr
+	}
+	return ok, err
 }
 
 // ErrBadCredentials is returned for every failed sign-in alike.
 var ErrBadCredentials = fault.New(fault.Unauthorized, "invalid_credentials", "The email or password is not right.")
 
 // Authenticate checks email and password. An unknown email costs the same
-// password check as a known one, so timing does not tell which emails exist.
+// password check as a known one, so timing does not tell which emails
+// exist; both wait for a slot of the process's hash limiter, and an attempt
+// that finds none in time is a 429 (too_many_requests) before any check.
 func (u *Users) Authenticate(ctx context.Context, email, password string) (*User, error) {
 	var user User
 	err := db.Conn(ctx, u.db).Where("email = ? AND active", strings.ToLower(strings.TrimSpace(email))).Take(&user).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		_, _ = CheckPassword(u.dummyHash, password)
+		if _, err := u.check(ctx, u.dummyHash, password); fault.Is(err, fault.TooMany) {
+			return nil, err
+		}
 		return nil, ErrBadCredentials
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: find user: %w", err)
 	}
-	ok, err := CheckPassword(user.PasswordHash, password)
+	ok, err := u.check(ctx, user.PasswordHash, password)
+	if fault.Is(err, fault.TooMany) {
+		return nil, err
+	}
 	if err != nil || !ok {
 		return nil, ErrBadCredentials
 	}
@@ -92,7 +130,7 @@ type NewUser struct {
 // Upsert adds a user, or updates the name, role and password of an existing
 // one with that email; a changed role ends the account's sessions.
 func (u *Users) Upsert(ctx context.Context, in NewUser) (*User, error) {
-	user, err := in.user(u.cost)
+	user, err := in.user(ctx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +163,7 @@ var ErrEmailTaken = &fault.Error{Kind: fault.Conflict, Code: "email_taken",
 // race: such an address is ErrEmailTaken.
 func (u *Users) AddBodyUser(ctx context.Context, in NewUser) (*User, error) {
 	in.Role = RoleBody
-	user, err := in.user(u.cost)
+	user, err := in.user(ctx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -154,8 +192,8 @@ func (u *Users) AddBodyUser(ctx context.Context, in NewUser) (*User, error) {
 }
 
 // user checks in and makes the account it describes, its password hashed
-// at cost.
-func (in NewUser) user(cost PasswordCost) (*User, error) {
+// at u's cost.
+func (in NewUser) user(ctx context.Context, u *Users) (*User, error) {
 	var f fault.Fields
 	email := strings.ToLower(strings.TrimSpace(in.Email))
 	if !strings.Contains(email, "@") {
@@ -173,7 +211,7 @@ func (in NewUser) user(cost PasswordCost) (*User, error) {
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	hash, err := HashPasswordCost(in.Password, cost)
+	hash, err := u.hash(ctx, in.Password)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 )
 
 // Kind classifies an error for the edge.
@@ -35,6 +36,9 @@ type Error struct {
 	Code    string // a stable machine code, e.g. "illegal_transition"
 	Message string
 	Fields  []FieldError
+	// RetryAfter, for TooMany, is how long the client should wait; the
+	// edge sends it as Retry-After (whole seconds, at least 1).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -110,3 +114,9 @@ const Unsupported Kind = 100
 
 // TooLarge is content larger than its limit, such as an evidence file: 413.
 const TooLarge Kind = 101
+
+// RetrySeconds is RetryAfter in whole seconds, rounded up, at least 1.
+func (e *Error) RetrySeconds() int {
+	s := int((e.RetryAfter + time.Second - 1) / time.Second)
+	return max(s, 1)
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/app"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/demo"
@@ -54,6 +55,9 @@ type Options struct {
 	// Config, when set, changes the configuration before anything is built
 	// (e.g. an https REDRESS_PUBLIC_URL).
 	Config func(*config.Config)
+	// Throttle, when set, changes the sign-in throttle's options (a
+	// backoff long enough that a loaded machine cannot outwait it).
+	Throttle func(*middleware.ThrottleOptions)
 }
 
 // DemoPassword is the password of the seeded demo users.
@@ -87,6 +91,7 @@ func New(t testing.TB, opts Options) *Stack {
 	if opts.Worker {
 		s.StartWorker()
 	}
+	core.TuneThrottle = opts.Throttle
 	app, err := core.HTTP(s.NC, s.JS)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,118 @@
+package auth
+
+import (
+	"context"
+	"math"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// HashLimiter caps the argon2 work running at once in the process. Each
+// hash holds its cost's memory (64 MiB by default) for its whole run, so
+// without a cap a crowd of sign-ins with random addresses fills memory and
+// starves every other request of CPU. An attempt over the cap waits a
+// little for a slot, then is refused with ErrHashBusy (429, Retry-After).
+type HashLimiter struct {
+	slots chan struct{}
+	wait  time.Duration
+	// running and peak count the hashes in progress (tests and metrics).
+	running atomic.Int64
+	peak    atomic.Int64
+	refused atomic.Int64
+}
+
+// DefaultHashWait is how long an attempt waits for a slot before a 429.
+const DefaultHashWait = 2 * time.Second
+
+// NewHashLimiter lets n hashes run at once; others wait up to wait.
+func NewHashLimiter(n int, wait time.Duration) *HashLimiter {
+	return &HashLimiter{slots: make(chan struct{}, max(n, 1)), wait: wait}
+}
+
+// HashSlots is the cap for hashes of cost: the cores Go may use divided by
+// the lanes of one hash (each lane keeps a core busy), so hashing leaves
+// room for other requests, and no more hashes than a quarter of the memory
+// limit (GOMEMLIMIT, or what debug.SetMemoryLimit set) holds; at least one.
+func HashSlots(cost PasswordCost) int {
+	n := runtime.GOMAXPROCS(0) / max(int(cost.Threads), 1)
+	if lim := debug.SetMemoryLimit(-1); lim > 0 && lim < math.MaxInt64 {
+		per := int64(cost.MemoryKiB) * 1024
+		if per <= 0 {
+			per = int64(DefaultPasswordCost.MemoryKiB) * 1024
+		}
+		n = min(n, int(lim/(4*per)))
+	}
+	return max(n, 1)
+}
+
+var (
+	processOnce    sync.Once
+	processLimiter *HashLimiter
+)
+
+// ProcessHashLimiter is the one limiter of the process, sized at first use
+// by HashSlots of the default cost (cmd/redress sets the memory limit
+// before). Every user store of the process shares it.
+func ProcessHashLimiter() *HashLimiter {
+	processOnce.Do(func() {
+		processLimiter = NewHashLimiter(HashSlots(DefaultPasswordCost), DefaultHashWait)
+	})
+	return processLimiter
+}
+
+// ErrHashBusy refuses an attempt that found no free slot in time.
+func errHashBusy() *fault.Error {
+	return &fault.Error{Kind: fault.TooMany, Code: "too_many_requests", RetryAfter: time.Second,
+		Message: "The server is busy checking other sign-ins; try again in a moment."}
+}
+
+// Cap is how many hashes may run at once.
+func (l *HashLimiter) Cap() int { return cap(l.slots) }
+
+// Running is how many hashes run now.
+func (l *HashLimiter) Running() int { return int(l.running.Load()) }
+
+// Peak is the most hashes that ran at once so far.
+func (l *HashLimiter) Peak() int { return int(l.peak.Load()) }
+
+// Refused counts attempts refused for want of a slot.
+func (l *HashLimiter) Refused() int64 { return l.refused.Load() }
+
+// Do runs fn in a slot: at once if one is free, else after waiting up to
+// the limiter's wait. It returns a 429 error when the wait runs out or ctx
+// ends first (the client went away, or the request timed out); fn then
+// never runs.
+func (l *HashLimiter) Do(ctx context.Context, fn func()) error {
+	select {
+	case l.slots <- struct{}{}:
+	default:
+		t := time.NewTimer(l.wait)
+		select {
+		case l.slots <- struct{}{}:
+			t.Stop()
+		case <-t.C:
+			l.refused.Add(1)
+			return errHashBusy()
+		case <-ctx.Done():
+			t.Stop()
+			l.refused.Add(1)
+			return errHashBusy()
+		}
+	}
+	defer func() { <-l.slots }()
+	n := l.running.Add(1)
+	defer l.running.Add(-1)
+	for {
+		p := l.peak.Load()
+		if n <= p || l.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	fn()
+	return nil
+}
