@@ -404,6 +404,7 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 		if k := who.Contact; k != nil {
 			d.Complainant.Name, d.Complainant.Email, d.Complainant.Phone = k.Name, k.Email, k.Phone
 			d.Complainant.Address, d.Complainant.PreferredChannel = k.Address, k.PreferredChannel
+			d.Complainant.CustomerNumber = k.CustomerNumber
 		}
 		if r := who.Representative; r != nil {
 			d.Complainant.RepresentativeName, d.Complainant.RepresentativeOrg = r.Name, r.Organisation
