@@ -70,6 +70,11 @@ func TestWithheldReaderReadsNoIdentifier(t *testing.T) {
 		t.Fatalf("escalate: %d %s", r.Status, r.Body)
 	}
 	refID := r.JSON(t)["id"].(string)
+	// The organisation writes to the body with the number in yet another notation: the body reads it masked.
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/referrals/" + refID + "/messages", Token: rev,
+		Body: map[string]string{"body": "She is on 0033 612 345 678, badge Emp.004217, mail camille.durand@example.fr."}}); r.Status != 201 {
+		t.Fatalf("organisation message: %d %s", r.Status, r.Body)
+	}
 
 	regina := s.Login("regulator@example.org")
 	secrets := []string{"Camille", "Durand", "004217", "06.12", "0612345678", "6-12-34", "06 12 34", "FR76", "3000 6000",
@@ -109,6 +114,16 @@ func TestWithheldReaderReadsNoIdentifier(t *testing.T) {
 			if want := "My colleague " + escalation.MaskedEmail + " saw it; reach me on " + escalation.MaskedPhone + " or " +
 				escalation.MaskedPhone + "."; last != want {
 				t.Errorf("the body reads the message as %q, want %q", last, want)
+			}
+			var org []string
+			for _, m := range ref["messages"].([]any) {
+				if m := m.(map[string]any); m["author_kind"] == "organisation" {
+					org = append(org, m["body"].(string))
+				}
+			}
+			if want := "She is on " + escalation.MaskedPhone + ", badge " + escalation.MaskedNumber + ", mail " +
+				escalation.MaskedEmail + "."; len(org) != 1 || org[0] != want {
+				t.Errorf("the body reads the organisation's messages as %q, want %q", org, want)
 			}
 			if !strings.Contains(string(got.Body), `"field":"complainant.customer_number","action":"withheld"`) {
 				t.Errorf("the redaction log lacks the customer number: %v", ref["redaction_log"])
