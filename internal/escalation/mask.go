@@ -66,6 +66,33 @@ func regexMatcher(re *regexp.Regexp, with string) matcher {
 	}}
 }
 
+// literalMatcher finds w in any case. Where lower-casing keeps the text's
+// byte offsets (nearly always) it searches the lower-cased text, much
+// faster than a case-insensitive regex; else it falls back to one.
+func literalMatcher(w, with string) matcher {
+	lw := strings.ToLower(w)
+	// Intake keeps contact details valid UTF-8; a word that is not has no regex, and is found only as written.
+	re, _ := regexp.Compile(`(?i)` + regexp.QuoteMeta(w))
+	return matcher{with: with, find: func(s string) [][2]int {
+		ls := strings.ToLower(s)
+		if (len(ls) != len(s) || len(lw) != len(w)) && re != nil {
+			return regexMatcher(re, with).find(s)
+		}
+		if len(ls) != len(s) || len(lw) != len(w) {
+			ls, lw = s, w
+		}
+		var out [][2]int
+		for i := 0; ; {
+			j := strings.Index(ls[i:], lw)
+			if j < 0 || lw == "" {
+				return out
+			}
+			out = append(out, [2]int{i + j, i + j + len(lw)})
+			i += j + len(lw)
+		}
+	}}
+}
+
 // identifiers are the matchers a masked text goes through, in order: the
 // complainant's own email addresses, then anyone's, IBANs, the customer
 // number, names and address lines, street addresses, then phone numbers.
@@ -76,7 +103,7 @@ func identifiers(c *ComplainantFacts) []matcher {
 	var out []matcher
 	for _, e := range []string{c.Email, c.RepresentativeEmail} {
 		if e = strings.TrimSpace(e); e != "" {
-			out = append(out, regexMatcher(regexp.MustCompile(`(?i)`+regexp.QuoteMeta(e)), MaskedEmail))
+			out = append(out, literalMatcher(e, MaskedEmail))
 		}
 	}
 	out = append(out, regexMatcher(emailRE, MaskedEmail), matcher{with: MaskedIBAN, find: findIBANs})
@@ -116,13 +143,11 @@ func identifiers(c *ComplainantFacts) []matcher {
 	slices.SortStableFunc(words, func(a, b word) int { return len(b.w) - len(a.w) })
 	words = slices.CompactFunc(words, func(a, b word) bool { return strings.EqualFold(a.w, b.w) })
 	for _, w := range words {
-		// Intake keeps contact details valid UTF-8; anything else could not be written anyway.
-		if re, err := regexp.Compile(`(?i)` + regexp.QuoteMeta(w.w)); err == nil {
-			out = append(out, regexMatcher(re, w.with))
-		}
+		out = append(out, literalMatcher(w.w, w.with))
 	}
-	out = append(out, regexMatcher(streetEN, MaskedAddress), regexMatcher(streetFR, MaskedAddress),
-		regexMatcher(streetES, MaskedAddress))
+	for _, st := range streets {
+		out = append(out, anchoredMatcher(st[0], st[1], MaskedAddress))
+	}
 	contact := digitsOf(c.Phone)
 	out = append(out, matcher{with: MaskedPhone, find: func(s string) [][2]int { return findPhones(s, contact) }})
 	return out
@@ -188,6 +213,25 @@ func looseRE(id string) *regexp.Regexp {
 	return regexp.MustCompile(`(?i)` + strings.Join(parts, `[\s\-./]*`))
 }
 
+// anchoredMatcher finds where a small regex (anchor) matches, then tries
+// the full one from there, on a window long enough for an address: a large
+// regex run over a whole text would cost milliseconds per page.
+func anchoredMatcher(anchor, full *regexp.Regexp, with string) matcher {
+	return matcher{with: with, find: func(s string) [][2]int {
+		var out [][2]int
+		for _, l := range anchor.FindAllStringIndex(s, -1) {
+			if len(out) > 0 && l[0] < out[len(out)-1][1] {
+				continue
+			}
+			window := s[l[0]:min(len(s), l[0]+400)]
+			if m := full.FindStringIndex(window); m != nil {
+				out = append(out, [2]int{l[0], l[0] + m[1]})
+			}
+		}
+		return out
+	}}
+}
+
 // Street addresses: a number and a street word, in English, French and
 // Spanish, with the postal code (and town) that may follow.
 const (
@@ -198,16 +242,23 @@ const (
 )
 
 var (
-	streetEN = regexp.MustCompile(`\d{1,5}[A-Za-z]?,?\s+(?:` + streetName + `\s+){1,3}` +
+	streetEN = regexp.MustCompile(`^\d{1,5}[A-Za-z]?,?\s+(?:` + streetName + `\s+){1,3}` +
 		`(?i:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|square|sq|terrace|` +
 		`close|crescent|gardens|row|hill|highway|hwy|parade|grove|mews)\b\.?` + postTail)
-	streetFR = regexp.MustCompile(`\d{1,4}(?:\s?(?i:bis|ter))?,?\s+` +
+	streetFR = regexp.MustCompile(`^\d{1,4}(?:\s?(?i:bis|ter))?,?\s+` +
 		`(?i:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|square|passage|résidence|lotissement)` +
 		`\s+` + particle + `*` + streetName + `(?:\s+` + particle + `*` + streetName + `){0,3}` + postTail)
-	streetES = regexp.MustCompile(`(?i:calle|c/|avenida|avda\.|av\.|plaza|pza\.|paseo|camino|carretera|ronda|travesía|glorieta|pasaje)` +
+	streetES = regexp.MustCompile(`^(?i:calle|c/|avenida|avda\.|av\.|plaza|pza\.|paseo|camino|carretera|ronda|travesía|glorieta|pasaje)` +
 		`\s*` + particle + `*` + streetName + `(?:\s+` + particle + `*` + streetName + `){0,3}` +
 		`,?\s*(?:(?i:n[º°o]\.?|núm\.?|número)\s*)?\d{1,4}[A-Za-z]?(?:,?\s*\d{1,2}\s?[º°ª]\s?[A-Za-z]?)?` + postTail)
 )
+
+// streets pairs each street pattern with the anchor that finds where it may start.
+var streets = [][2]*regexp.Regexp{
+	{regexp.MustCompile(`\d{1,5}[A-Za-z]?,?\s+\p{Lu}`), streetEN},
+	{regexp.MustCompile(`\d{1,4}(?:\s?(?i:bis|ter))?,?\s+(?i:rue|av|bd|boulevard|place|chemin|allée|impasse|quai|route|cours|square|passage|résidence|lotissement)`), streetFR},
+	{regexp.MustCompile(`(?i:calle|c/|avenida|avda\.|av\.|plaza|pza\.|paseo|camino|carretera|ronda|travesía|glorieta|pasaje)`), streetES},
+}
 
 // ibanLengths is the length of an IBAN in each country that has them.
 var ibanLengths = map[string]int{
