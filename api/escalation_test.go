@@ -153,7 +153,7 @@ func TestComplainantEscalatesWithIdentityWithheld(t *testing.T) {
 		dossier["case"].(map[string]any)["reference"] != f.Reference {
 		t.Errorf("dossier: %v", dossier)
 	}
-	if !strings.Contains(dossier["case"].(map[string]any)["description"].(string), escalation.Masked) {
+	if !strings.Contains(dossier["case"].(map[string]any)["description"].(string), escalation.MaskedName) {
 		t.Errorf("the description is not masked: %v", dossier["case"])
 	}
 	raw, _ := json.Marshal(ref["redaction_log"])

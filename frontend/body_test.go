@@ -143,7 +143,7 @@ func TestRefPortalShowsTheReferralWithoutTheIdentity(t *testing.T) {
 		"The case", "The contested decision", "Classification and severity", "Chronology", "Deadlines",
 		"Internal handling and outcome", "Remedies", "Evidence", "Redaction log", "Case filed",
 		"Work", "Non-discrimination", "Withheld: the complainant did not agree to share their identity",
-		escalation.Masked, "<code>complainant.name</code>", "The complainant did not agree to share their identity.",
+		escalation.MaskedName, escalation.MaskedPhone, "<code>complainant.name</code>", "The complainant did not agree to share their identity.",
 		"EU Whistleblowing Directive 2019/1937 art. 9(1)(b)", "Referral made and the signed dossier sent",
 		`href="/referrals/` + id + `/dossier.json"`, `href="/referrals/` + id + `/dossier.pdf"`,
 		`id="ref-status-form"`, `id="ref-message-form"`, `name="_csrf"`} {

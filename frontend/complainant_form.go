@@ -39,9 +39,9 @@ var complaintSteps = []formStep{
 	{Name: "want", Fields: []string{"desired_outcome", "rights", "harm_types", "preliminary_severity", "related_reference"},
 		Check: []string{"desired_outcome", "rights", "harm_types", "preliminary_severity", "related_reference"}},
 	{Name: "who", Fields: []string{"anonymous", "contact.name", "contact.email", "contact.phone", "contact.address",
-		"contact.preferred_channel", "representative.name", "representative.organisation", "representative.mandate"},
+		"contact.customer_number", "contact.preferred_channel", "representative.name", "representative.organisation", "representative.mandate"},
 		Check: []string{"anonymous", "contact.name", "contact.preferred_channel", "contact.email", "contact.phone",
-			"contact.address", "contact", "representative.name", "representative.organisation",
+			"contact.address", "contact.customer_number", "contact", "representative.name", "representative.organisation",
 			"representative.mandate", "representative"}},
 	{Name: "send", Check: []string{"file", "description"}},
 }
@@ -380,7 +380,8 @@ func (w *Web) complaintSummary(c *fiber.Ctx, f url.Values, systems []registry.AI
 			summaryRow{label("contact.preferred_channel"), opt("cp.channel", f.Get("contact.preferred_channel"))},
 			summaryRow{label("contact.email"), val(f.Get("contact.email"))},
 			summaryRow{label("contact.phone"), val(f.Get("contact.phone"))},
-			summaryRow{label("contact.address"), val(f.Get("contact.address"))})
+			summaryRow{label("contact.address"), val(f.Get("contact.address"))},
+			summaryRow{label("contact.customer_number"), val(f.Get("contact.customer_number"))})
 		if f.Get("representative.name") != "" {
 			out[3].Rows = append(out[3].Rows,
 				summaryRow{label("representative.name"), val(f.Get("representative.name"))},
@@ -416,7 +417,7 @@ func intakeFromForm(f url.Values, lang string) *grievance.IntakeRequest {
 		in.Anonymous = &no
 		in.Contact = &grievance.Contact{Name: f.Get("contact.name"), Email: f.Get("contact.email"),
 			Phone: f.Get("contact.phone"), Address: f.Get("contact.address"),
-			PreferredChannel: f.Get("contact.preferred_channel")}
+			CustomerNumber: f.Get("contact.customer_number"), PreferredChannel: f.Get("contact.preferred_channel")}
 	}
 	rep := &grievance.Representative{Name: f.Get("representative.name"),
 		Organisation: f.Get("representative.organisation"), Mandate: f.Get("representative.mandate")}

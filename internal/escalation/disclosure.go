@@ -212,6 +212,7 @@ func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id,
 		if k := who.Contact; k != nil {
 			add.Complainant.Name, add.Complainant.Email, add.Complainant.Phone = k.Name, k.Email, k.Phone
 			add.Complainant.Address, add.Complainant.PreferredChannel = k.Address, k.PreferredChannel
+			add.Complainant.CustomerNumber = k.CustomerNumber
 		}
 		if rp := who.Representative; rp != nil {
 			add.Complainant.RepresentativeName, add.Complainant.RepresentativeOrg = rp.Name, rp.Organisation

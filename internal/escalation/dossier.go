@@ -218,6 +218,7 @@ type ComplainantFacts struct {
 	Email                 string `json:"email,omitempty"`
 	Phone                 string `json:"phone,omitempty"`
 	Address               string `json:"address,omitempty"`
+	CustomerNumber        string `json:"customer_number,omitempty"`
 	PreferredChannel      string `json:"preferred_channel,omitempty"`
 	RepresentativeName    string `json:"representative_name,omitempty"`
 	RepresentativeOrg     string `json:"representative_organisation,omitempty"`

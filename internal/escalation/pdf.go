@@ -293,6 +293,7 @@ func renderComplainant(l *layout, d *Dossier) {
 	l.field("Email", c.Email)
 	l.field("Phone", c.Phone)
 	l.field("Address", c.Address)
+	l.field("Employee or customer number", c.CustomerNumber)
 	l.field("Preferred channel", c.PreferredChannel)
 	l.field("Representative", c.RepresentativeName)
 	l.field("Representative organisation", c.RepresentativeOrg)

@@ -191,6 +191,19 @@ func (s *Service) Referral(ctx context.Context, id uuid.UUID, v *Viewer) (*Refer
 	if out.Messages, err = s.messages(ctx, id, staff); err != nil {
 		return nil, err
 	}
+	if !staff && out.ConsentScope != IdentityShared {
+		// The organisation's words to a body that may not know who the
+		// complainant is go through the same masking as the dossier's.
+		facts, err := s.complainantFacts(ctx, rows[0].CaseID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out.Messages {
+			if out.Messages[i].AuthorKind == "organisation" {
+				out.Messages[i].Body, _ = MaskText(facts, out.Messages[i].Body)
+			}
+		}
+	}
 	if out.Disclosures, err = s.disclosures(ctx, id, staff); err != nil {
 		return nil, err
 	}

@@ -1,14 +1,12 @@
 package escalation
 
 import (
-	"regexp"
 	"slices"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
-// Masked replaces identifying words in the dossier's free text.
+// Masked replaces the words of a message withheld whole (an anonymous
+// referral); the placeholders of mask.go replace what identifies the
+// complainant inside free text, each saying what was removed.
 const Masked = "[withheld]"
 
 // Redact applies a consent scope to a dossier built with everything, and
@@ -16,7 +14,9 @@ const Masked = "[withheld]"
 //   - always: internal notes stay inside, staff are named by role;
 //   - identity_withheld: the complainant's and representative's identity and
 //     contact details are withheld, and masked wherever they appear in free
-//     text (the description, messages, reasons...); evidence file names and
+//     text (the description, messages, reasons...), with every email
+//     address, phone-like number, street address and IBAN whoever's it is
+//     (MaskText); evidence file names and
 //     descriptions are withheld, and
 //     the decision reference is withheld (it points at the person in the
 //     organisation's records);
@@ -37,7 +37,7 @@ func Redact(d *Dossier, scope string) {
 	tokens := identifiers(d.Complainant)
 	if c := d.Complainant; c != nil {
 		for _, f := range []struct{ name, v string }{{"complainant.name", c.Name}, {"complainant.email", c.Email},
-			{"complainant.phone", c.Phone}, {"complainant.address", c.Address},
+			{"complainant.phone", c.Phone}, {"complainant.address", c.Address}, {"complainant.customer_number", c.CustomerNumber},
 			{"complainant.preferred_channel", c.PreferredChannel}, {"complainant.representative_name", c.RepresentativeName},
 			{"complainant.representative_organisation", c.RepresentativeOrg},
 			{"complainant.representative_email", c.RepresentativeEmail},
@@ -55,7 +55,7 @@ func Redact(d *Dossier, scope string) {
 		out, n := maskText(*s, tokens)
 		if n > 0 {
 			*s = out
-			add(field, "masked", "words that identify the complainant were replaced by "+Masked, n)
+			add(field, "masked", maskedWhy, n)
 		}
 	}
 	mask("case.description", &d.Case.Description)
@@ -125,103 +125,4 @@ func mergeLog(log *[]Redaction) {
 		merged = append(merged, r)
 	}
 	*log = merged
-}
-
-// identifiers are the words a masked text must not hold: names (whole and
-// each part of three letters or more), addresses, email addresses and
-// their local parts, and phone numbers whatever their separators, with or
-// without their country code.
-func identifiers(c *ComplainantFacts) []*regexp.Regexp {
-	if c == nil {
-		return nil
-	}
-	var words []string
-	for _, name := range []string{c.Name, c.RepresentativeName} {
-		name = strings.TrimSpace(name)
-		if name == "" {
-			continue
-		}
-		words = append(words, name)
-		for _, part := range strings.FieldsFunc(name, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' }) {
-			if utf8.RuneCountInString(part) >= 3 {
-				words = append(words, part)
-			}
-		}
-	}
-	for _, e := range []string{c.Email, c.RepresentativeEmail} {
-		if e = strings.TrimSpace(e); e != "" {
-			words = append(words, e)
-			if local, _, ok := strings.Cut(e, "@"); ok && utf8.RuneCountInString(local) >= 3 {
-				words = append(words, local)
-			}
-		}
-	}
-	if a := strings.TrimSpace(c.Address); a != "" {
-		words = append(words, a)
-	}
-	// Longest first, so a full name is masked whole before its parts.
-	slices.SortFunc(words, func(a, b string) int { return len(b) - len(a) })
-	var out []*regexp.Regexp
-	for _, w := range slices.Compact(words) {
-		// Intake keeps contact details valid UTF-8; anything else could not be written anyway.
-		if re, err := regexp.Compile(`(?i)` + regexp.QuoteMeta(w)); err == nil {
-			out = append(out, re)
-		}
-	}
-	var digits []string
-	for _, r := range c.Phone {
-		if r >= '0' && r <= '9' {
-			digits = append(digits, string(r))
-		}
-	}
-	sep := `[\s().\-/]*`
-	if len(digits) >= 6 {
-		out = append(out, regexp.MustCompile(`\+?`+strings.Join(digits, sep)))
-	}
-	// The number as written at home, without its country code: its last nine digits.
-	if len(digits) > 9 {
-		out = append(out, regexp.MustCompile(strings.Join(digits[len(digits)-9:], sep)))
-	}
-	return out
-}
-
-// maskText replaces each identifier found as a whole word in s (not inside
-// a longer word) and returns how many it replaced.
-func maskText(s string, ids []*regexp.Regexp) (string, int) {
-	total := 0
-	for _, re := range ids {
-		locs := re.FindAllStringIndex(s, -1)
-		if len(locs) == 0 {
-			continue
-		}
-		var b strings.Builder
-		last := 0
-		for _, l := range locs {
-			if !boundary(s, l[0], l[1]) {
-				continue
-			}
-			b.WriteString(s[last:l[0]])
-			b.WriteString(Masked)
-			last = l[1]
-			total++
-		}
-		b.WriteString(s[last:])
-		s = b.String()
-	}
-	return s, total
-}
-
-func boundary(s string, start, end int) bool {
-	word := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
-	if start > 0 {
-		if r, _ := utf8.DecodeLastRuneInString(s[:start]); word(r) {
-			return false
-		}
-	}
-	if end < len(s) {
-		if r, _ := utf8.DecodeRuneInString(s[end:]); word(r) {
-			return false
-		}
-	}
-	return true
 }

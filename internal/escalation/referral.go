@@ -395,23 +395,33 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 		d.Evidence = append(d.Evidence, EvidenceFact{ID: e.ID.String(), SHA256: e.SHA256, SizeBytes: e.SizeBytes,
 			MediaType: e.MediaType, Source: e.Source, AddedAt: e.CreatedAt.UTC(), Filename: &name, Description: &desc})
 	}
+	if d.Complainant, err = s.complainantFacts(ctx, caseID); err != nil {
+		return nil, err
+	}
+	Redact(d, ref.ConsentScope)
+	return d, nil
+}
+
+// complainantFacts is the identity a case's complainant gave (nil if none):
+// what the dossier carries with consent, and what MaskText looks for without.
+func (s *Service) complainantFacts(ctx context.Context, caseID uuid.UUID) (*ComplainantFacts, error) {
 	who, err := s.cases.IdentityOf(ctx, caseID)
 	if err != nil {
 		return nil, err
 	}
-	if who.Contact != nil || who.Representative != nil {
-		d.Complainant = &ComplainantFacts{}
-		if k := who.Contact; k != nil {
-			d.Complainant.Name, d.Complainant.Email, d.Complainant.Phone = k.Name, k.Email, k.Phone
-			d.Complainant.Address, d.Complainant.PreferredChannel = k.Address, k.PreferredChannel
-		}
-		if r := who.Representative; r != nil {
-			d.Complainant.RepresentativeName, d.Complainant.RepresentativeOrg = r.Name, r.Organisation
-			d.Complainant.RepresentativeEmail, d.Complainant.RepresentativeMandate = r.Email, r.Mandate
-		}
+	if who.Contact == nil && who.Representative == nil {
+		return nil, nil
 	}
-	Redact(d, ref.ConsentScope)
-	return d, nil
+	c := &ComplainantFacts{}
+	if k := who.Contact; k != nil {
+		c.Name, c.Email, c.Phone = k.Name, k.Email, k.Phone
+		c.Address, c.PreferredChannel, c.CustomerNumber = k.Address, k.PreferredChannel, k.CustomerNumber
+	}
+	if r := who.Representative; r != nil {
+		c.RepresentativeName, c.RepresentativeOrg = r.Name, r.Organisation
+		c.RepresentativeEmail, c.RepresentativeMandate = r.Email, r.Mandate
+	}
+	return c, nil
 }
 
 // actorRoles returns how the dossier names an entry's actor: by role, never by person.

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -46,10 +47,14 @@ type IntakeRequest struct {
 
 // Contact is how an identified complainant can be reached.
 type Contact struct {
-	Name             string `json:"name"`
-	Email            string `json:"email,omitempty"`
-	Phone            string `json:"phone,omitempty"`
-	Address          string `json:"address,omitempty"`
+	Name    string `json:"name"`
+	Email   string `json:"email,omitempty"`
+	Phone   string `json:"phone,omitempty"`
+	Address string `json:"address,omitempty"`
+	// CustomerNumber is the complainant's employee or customer number with
+	// the organisation: sealed like the rest, and masked in free text shown
+	// to a reader without identity consent.
+	CustomerNumber   string `json:"customer_number,omitempty"`
 	PreferredChannel string `json:"preferred_channel"`
 }
 
@@ -194,6 +199,22 @@ func (s *Service) validate(ctx context.Context, in *IntakeRequest, now time.Time
 func validateContact(f *fault.Fields, c *Contact) {
 	text(f, "contact.name", c.Name, 1, 200)
 	text(f, "contact.address", c.Address, 0, 1000)
+	text(f, "contact.customer_number", c.CustomerNumber, 0, 64)
+	if c.CustomerNumber != "" && utf8.RuneCountInString(c.CustomerNumber) <= 64 {
+		alnum := 0
+		for _, r := range c.CustomerNumber {
+			switch {
+			case unicode.IsLetter(r) || unicode.IsDigit(r):
+				alnum++
+			case strings.ContainsRune(" -./", r):
+			default:
+				alnum = -100
+			}
+		}
+		if alnum < 1 {
+			f.Add("contact.customer_number", "invalid", "must be letters and digits, with spaces, -, . or / between them")
+		}
+	}
 	if oneOf(f, "contact.preferred_channel", c.PreferredChannel, Channels, true) {
 		switch c.PreferredChannel {
 		case "email":
@@ -297,7 +318,7 @@ func trimAll(r *IntakeRequest) {
 		*p = strings.TrimSpace(*p)
 	}
 	if c := r.Contact; c != nil {
-		for _, p := range []*string{&c.Name, &c.Email, &c.Phone, &c.Address, &c.PreferredChannel} {
+		for _, p := range []*string{&c.Name, &c.Email, &c.Phone, &c.Address, &c.CustomerNumber, &c.PreferredChannel} {
 			*p = strings.TrimSpace(*p)
 		}
 	}
