@@ -99,6 +99,10 @@ func TestOpenAPIDeclaresEveryStatusARouteCanAnswer(t *testing.T) {
 			if op.Responses.Status(http.StatusInternalServerError) == nil && !slices.Contains([]string{"/livez", "/readyz", "/metrics", "/api/openapi.yaml"}, path) {
 				t.Errorf("%s %s does not declare 500", method, path)
 			}
+			// An id in the path: not a UUID is 422 naming it, none such 404.
+			if strings.Contains(path, "{") {
+				want(method, path, op, 404, 422)
+			}
 			if op.RequestBody != nil {
 				// Too large, not JSON (or not multipart), unreadable, and
 				// invalid: including text the input gate refuses.
