@@ -4,7 +4,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/redresshq/redress/internal/version.Version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: run test build lint bench chaos fuzz compose-check clean
+.PHONY: run test build lint lint-spec bench chaos fuzz compose-check clean
 
 ## run: start Redress with embedded defaults (private Postgres under ./.redress unless DATABASE_URL is set, embedded NATS, demo data)
 run:
@@ -12,7 +12,7 @@ run:
 
 ## test: lint, then every test with the race detector against real PostgreSQL and NATS
 ## (about 14 minutes on 2 cores, most of it the frontend's browser tests; the timeout leaves room for a busy machine)
-test: lint
+test: lint lint-spec
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 ## build: the redress binary in bin/
@@ -24,6 +24,18 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+
+## lint-spec: `redocly lint` of api/openapi.yaml with the pinned @redocly/cli of tools/redocly
+## (needs node and npm; installs into tools/redocly/node_modules on first use or when the lock changes)
+REDOCLY := tools/redocly/node_modules/.bin/redocly
+lint-spec: $(REDOCLY)
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true $(REDOCLY) lint --config tools/redocly/redocly.yaml api/openapi.yaml
+
+$(REDOCLY): tools/redocly/package.json tools/redocly/package-lock.json
+	@command -v node >/dev/null || { echo "make lint-spec: node is missing (apt-get install nodejs npm)" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "make lint-spec: npm is missing (apt-get install nodejs npm)" >&2; exit 1; }
+	npm ci --prefix tools/redocly --no-audit --no-fund
+	@touch $@
 
 ## bench: load-test POST /api/v1/cases next to pgbench on the same database (see BENCHMARKS.md)
 bench:

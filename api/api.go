@@ -151,6 +151,8 @@ func New(d Deps) *fiber.App {
 		}
 		app.Add(r.method, r.path, append(chain, r.handler)...)
 	}
+	// An API path no route took: 405 with Allow, or the API's 404 (methods.go).
+	app.Use(methodNotAllowed(app))
 	if d.Mount != nil {
 		d.Mount(app)
 	}

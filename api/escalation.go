@@ -108,6 +108,13 @@ func (a *API) addBodyUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Lists, never null, as every other answer with a user has them.
+	if u.Languages == nil {
+		u.Languages = []string{}
+	}
+	if u.Skills == nil {
+		u.Skills = []string{}
+	}
 	return c.Status(fiber.StatusCreated).JSON(u)
 }
 

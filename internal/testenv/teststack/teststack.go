@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -180,22 +179,32 @@ type Request struct {
 
 var client = &http.Client{Timeout: 30 * time.Second}
 
+// Contract, when set, checks every exchange Do makes (the request as sent,
+// its body, and the answer) and fails the test with what it returns. The
+// API's tests set it in TestMain to the OpenAPI contract check
+// (internal/testenv/contract), so each of them also tests api/openapi.yaml.
+var Contract func(req *http.Request, body []byte, resp *Response) error
+
 // Do sends req through the app and returns the answer.
 func (s *Stack) Do(req Request) *Response {
 	s.T.Helper()
 	var body io.Reader
+	var sent []byte
 	switch b := req.Body.(type) {
 	case nil:
 	case string:
-		body = strings.NewReader(b)
+		sent = []byte(b)
 	case []byte:
-		body = bytes.NewReader(b)
+		sent = b
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
 			s.T.Fatal(err)
 		}
-		body = bytes.NewReader(raw)
+		sent = raw
+	}
+	if req.Body != nil {
+		body = bytes.NewReader(sent)
 	}
 	r, err := http.NewRequest(req.Method, s.URL+req.Path, body)
 	if err != nil {
@@ -216,7 +225,13 @@ func (s *Stack) Do(req Request) *Response {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	if Contract != nil {
+		if err := Contract(r, sent, out); err != nil {
+			s.T.Errorf("contract (api/openapi.yaml): %s %s → %d: %v\n%.600s", req.Method, req.Path, out.Status, err, out.Body)
+		}
+	}
+	return out
 }
 
 // Login signs a demo user in and returns the access token.

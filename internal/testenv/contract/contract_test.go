@@ -1,0 +1,114 @@
+package contract
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+const spec = `openapi: 3.1.0
+info: {title: t, version: "1"}
+servers: [{url: /}]
+paths:
+  /api/v1/things/{id}:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string, format: uuid}}
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              additionalProperties: false
+              required: [name]
+              properties:
+                name: {type: string, minLength: 1}
+      responses:
+        "201":
+          description: made
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [id]
+                properties:
+                  id: {type: string}
+        "422":
+          description: invalid
+          content:
+            application/problem+json:
+              schema: {$ref: "#/components/schemas/Problem"}
+components:
+  schemas:
+    Problem:
+      type: object
+      required: [code, status]
+      properties:
+        code: {type: string}
+        status: {type: integer}
+`
+
+const (
+	id      = "7b0c4e4e-1111-4222-8333-944455556666"
+	problem = "application/problem+json"
+	jsonCT  = "application/json"
+)
+
+func hdr(ct string) http.Header {
+	h := http.Header{}
+	if ct != "" {
+		h.Set("Content-Type", ct)
+	}
+	return h
+}
+
+// The checker passes what the spec says and fails every kind of mismatch.
+func TestCheckFindsEveryKindOfMismatch(t *testing.T) {
+	c, err := New([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, method, path, reqBody string
+		status                      int
+		header                      http.Header
+		body                        string
+		wantErr                     string // "" when the exchange matches
+	}{
+		{"matches", "POST", "/api/v1/things/" + id, `{"name":"a"}`, 201, hdr(jsonCT), `{"id":"x"}`, ""},
+		{"undeclared status", "POST", "/api/v1/things/" + id, `{"name":"a"}`, 409, hdr(problem), `{"code":"c","status":409}`, "status is not supported"},
+		{"answer off schema", "POST", "/api/v1/things/" + id, `{"name":"a"}`, 201, hdr(jsonCT), `{"ident":"x"}`, "does not match the spec"},
+		{"answer of another type", "POST", "/api/v1/things/" + id, `{"name":"a"}`, 201, hdr("text/plain"), `x`, "does not match the spec"},
+		{"bad request accepted", "POST", "/api/v1/things/" + id, `{"nom":"a"}`, 201, hdr(jsonCT), `{"id":"x"}`, "the request does not match the spec"},
+		{"bad request refused", "POST", "/api/v1/things/" + id, `{"nom":"a"}`, 422, hdr(problem), `{"code":"validation_failed","status":422}`, ""},
+		{"spec looser than the decoder", "POST", "/api/v1/things/" + id, `{"name":"a"}`, 422, hdr(problem),
+			`{"code":"validation_failed","status":422,"errors":[{"field":"name","code":"wrong_type"}]}`, "looser than the decoder"},
+		{"405 with Allow", "GET", "/api/v1/things/" + id, "", 405, http.Header{"Content-Type": {problem}, "Allow": {"POST"}}, `{"code":"method_not_allowed","status":405}`, ""},
+		{"405 without Allow", "GET", "/api/v1/things/" + id, "", 405, hdr(problem), `{"code":"method_not_allowed","status":405}`, "promises 405 with Allow"},
+		{"wrong method as 404", "GET", "/api/v1/things/" + id, "", 404, hdr(problem), `{"code":"not_found","status":404}`, "promises 405"},
+		{"unknown path 404", "GET", "/api/v1/nothing", "", 404, hdr(problem), `{"code":"not_found","status":404}`, ""},
+		{"unknown path not 404", "GET", "/api/v1/nothing", "", 200, hdr(jsonCT), `{}`, "promises 404"},
+		{"unknown path as HTML", "GET", "/api/v1/nothing", "", 404, hdr("text/html"), `<p>no</p>`, "not application/problem+json"},
+		{"a page is not checked", "GET", "/queue", "", 200, hdr("text/html"), `<p>hi</p>`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, "http://127.0.0.1:1"+tc.path, strings.NewReader(tc.reqBody))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.reqBody != "" {
+				req.Header.Set("Content-Type", jsonCT)
+			}
+			err = c.Check(req, []byte(tc.reqBody), tc.status, tc.header, []byte(tc.body))
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Errorf("want a match, got %v", err)
+			case tc.wantErr != "" && err == nil:
+				t.Errorf("want a mismatch (%s), got none", tc.wantErr)
+			case tc.wantErr != "" && !strings.Contains(err.Error(), tc.wantErr):
+				t.Errorf("want %q, got %v", tc.wantErr, err)
+			}
+		})
+	}
+}
