@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
@@ -166,8 +167,8 @@ func (s *Service) recordAssignment(ctx context.Context, caseID uuid.UUID, action
 func (s *Service) Release(ctx context.Context, caseID, by uuid.UUID, asSupervisor bool) error {
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		var c struct{ AssigneeID *uuid.UUID }
-		if err := db.Conn(ctx, s.db).Raw(`SELECT assignee_id FROM cases WHERE id = ? FOR UPDATE`, caseID).
-			Scan(&c).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Table("cases").Select("assignee_id").Where("id = ?", caseID).
+			Clauses(clause.Locking{Strength: "UPDATE"}).Scan(&c).Error; err != nil {
 			return fmt.Errorf("review: release: %w", err)
 		}
 		switch {
@@ -176,8 +177,8 @@ func (s *Service) Release(ctx context.Context, caseID, by uuid.UUID, asSuperviso
 		case *c.AssigneeID != by && !asSupervisor:
 			return access.ErrNotYours
 		}
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE cases SET assignee_id = NULL, assigned_at = NULL WHERE id = ?`,
-			caseID).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Table("cases").Where("id = ?", caseID).
+			Updates(map[string]any{"assignee_id": nil, "assigned_at": nil}).Error; err != nil {
 			return fmt.Errorf("review: release: %w", err)
 		}
 		return s.recordAssignment(ctx, caseID, "case.released", &by, nil)
