@@ -138,8 +138,12 @@ func New(d Deps) *fiber.App {
 			chain = append(chain, middleware.Complainant(d.Tokens))
 		case staff:
 			if caseScoped(r.path) {
+				u := r.use
+				if u == nil {
+					u = &use{} // no kind: access.NewGate names the route and panics
+				}
 				chain = append(chain, middleware.StaffCase(d.Tokens, lookup, r.roles,
-					d.Access, r.method+" "+r.path, r.looks, "evidence_id"))
+					d.Access, r.method+" "+r.path, u.kind, u.looks, "evidence_id"))
 			} else {
 				chain = append(chain, middleware.Staff(d.Tokens, lookup, r.roles))
 			}

@@ -271,8 +271,10 @@ func TestStaffReferralAndIdentityDisclosure(t *testing.T) {
 		!strings.Contains(string(r.Body), "consent_required") {
 		t.Errorf("staff sharing an identity: %d %s", r.Status, r.Body)
 	}
-	if r := s.Do(req{Method: "POST", Path: path + "/escalations", Token: s.Reviewer(), Body: shared}); r.Status != 422 {
-		t.Errorf("a reviewer, shared: %d", r.Status)
+	// A reviewer who does not hold the case may not refer it at all (issue 15).
+	if r := s.Do(req{Method: "POST", Path: path + "/escalations", Token: s.Reviewer(), Body: shared}); r.Status != 403 ||
+		r.JSON(t)["code"] != "not_your_case" {
+		t.Errorf("a reviewer, shared: %d %s", r.Status, r.Body)
 	}
 	base["consent_scope"] = "identity_withheld"
 	if r := s.Do(req{Method: "POST", Path: path + "/escalations", Token: s.StaffUser("rex@example.org", "reviewer"), Body: base}); r.Status != 403 {

@@ -27,8 +27,17 @@ type route struct {
 	roles        []string
 	handler      fiber.Handler
 	throttle     fiber.Handler // optional, runs before the handler
-	// looks are what a case route shows of the case (recorded in the
-	// access log when it is opened; see caseScoped).
+	// use is what a case route does with the case — reads it or works on
+	// it (access.Kind: only the case's holder or a supervisor of its queue
+	// works on it) — and what it shows (recorded in the access log when it
+	// is opened; see caseScoped). Every case route declares it: New panics
+	// on one without (access.NewGate).
+	use *use
+}
+
+// use is a case route's kind and looks.
+type use struct {
+	kind  access.Kind
 	looks []access.What
 }
 
@@ -38,11 +47,15 @@ func caseScoped(path string) bool {
 	return path == "/api/v1/cases/:id" || strings.HasPrefix(path, "/api/v1/cases/:id/")
 }
 
-// What a read shows, for the access log.
+// What a case route does: reads (showing, for the access log, the
+// content, the identity or an evidence file, or nothing it records), or
+// works on the case.
 var (
-	showsContent  = []access.What{access.Content}
-	showsIdentity = []access.What{access.Identity}
-	showsEvidence = []access.What{access.Evidence}
+	reads         = &use{kind: access.Reads}
+	showsContent  = &use{kind: access.Reads, looks: []access.What{access.Content}}
+	showsIdentity = &use{kind: access.Reads, looks: []access.What{access.Identity}}
+	showsEvidence = &use{kind: access.Reads, looks: []access.What{access.Evidence}}
+	works         = &use{kind: access.Works}
 )
 
 var (
@@ -85,36 +98,36 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/cases", staff, caseWorkers, a.listCases, nil, nil},
 		{fiber.MethodGet, "/api/v1/cases/:id", staff, caseWorkers, a.getCase, nil, showsContent},
 		{fiber.MethodGet, "/api/v1/cases/:id/identity", staff, caseWorkers, a.caseIdentity, nil, showsIdentity},
-		{fiber.MethodGet, "/api/v1/cases/:id/audit", staff, caseWorkers, a.caseAudit, nil, nil},
+		{fiber.MethodGet, "/api/v1/cases/:id/audit", staff, caseWorkers, a.caseAudit, nil, reads},
 		// Who opened the case: supervisors and admins whose ground may work it (access_log.go).
-		{fiber.MethodGet, "/api/v1/cases/:id/access", staff, caseWorkers, a.caseAccessLog, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/messages", staff, caseWorkers, a.staffMessage, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/acknowledge", staff, caseWorkers, a.acknowledgeCase, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/transitions", staff, caseWorkers, a.transitionCase, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/triage", staff, caseWorkers, a.triageCase, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/priority/approve", staff, supervisors, a.approvePriority, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/release", staff, caseWorkers, a.releaseCase, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/assign", staff, supervisors, a.assignCase, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/clocks/:clock/extension", staff, caseWorkers, a.noticeExtension, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/incident", staff, caseWorkers, a.recordIncident, nil, nil},
+		{fiber.MethodGet, "/api/v1/cases/:id/access", staff, caseWorkers, a.caseAccessLog, nil, reads},
+		{fiber.MethodPost, "/api/v1/cases/:id/messages", staff, caseWorkers, a.staffMessage, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/acknowledge", staff, caseWorkers, a.acknowledgeCase, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/transitions", staff, caseWorkers, a.transitionCase, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/triage", staff, caseWorkers, a.triageCase, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/priority/approve", staff, supervisors, a.approvePriority, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/release", staff, caseWorkers, a.releaseCase, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/assign", staff, supervisors, a.assignCase, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/clocks/:clock/extension", staff, caseWorkers, a.noticeExtension, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/incident", staff, caseWorkers, a.recordIncident, nil, works},
 		// The holder, or a supervisor or admin (checked by the domain: incidents.go).
-		{fiber.MethodPost, "/api/v1/cases/:id/incident/tasks/:task", staff, caseWorkers, a.completeIncidentTask, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/decision", staff, claimers, a.decideCase, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/decision/approve", staff, supervisors, a.approveDecision, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/remedies", staff, caseWorkers, a.proposeRemedies, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/remedies/:rid/status", staff, caseWorkers, a.setRemedyStatus, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/remedies/:rid/reason", staff, caseWorkers, a.remedyReason, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/close", staff, caseWorkers, a.closeCase, nil, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/incident/tasks/:task", staff, caseWorkers, a.completeIncidentTask, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/decision", staff, claimers, a.decideCase, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/decision/approve", staff, supervisors, a.approveDecision, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/remedies", staff, caseWorkers, a.proposeRemedies, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/remedies/:rid/status", staff, caseWorkers, a.setRemedyStatus, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/remedies/:rid/reason", staff, caseWorkers, a.remedyReason, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/close", staff, caseWorkers, a.closeCase, nil, works},
 		// Escalation to independent bodies (escalation.go): a referral by the
 		// case's reviewer or a supervisor; disclosing an identity later takes
 		// two supervisors (checked by the domain) and notice to the complainant.
-		{fiber.MethodPost, "/api/v1/cases/:id/escalations", staff, caseWorkers, a.escalateCase, nil, nil},
-		{fiber.MethodGet, "/api/v1/cases/:id/referrals", staff, caseWorkers, a.caseReferrals, nil, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/escalations", staff, caseWorkers, a.escalateCase, nil, works},
+		{fiber.MethodGet, "/api/v1/cases/:id/referrals", staff, caseWorkers, a.caseReferrals, nil, reads},
 		{fiber.MethodGet, "/api/v1/cases/:id/referrals/:rid/dossier", staff, caseWorkers, a.caseReferralDossier, nil, showsContent},
 		{fiber.MethodGet, "/api/v1/cases/:id/referrals/:rid/dossier.pdf", staff, caseWorkers, a.caseReferralDossier, nil, showsContent},
-		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/messages", staff, caseWorkers, a.organisationMessage, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/identity-disclosures", staff, supervisors, a.requestDisclosure, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/identity-disclosures/:did/approve", staff, supervisors, a.approveDisclosure, nil, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/messages", staff, caseWorkers, a.organisationMessage, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/identity-disclosures", staff, supervisors, a.requestDisclosure, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/identity-disclosures/:did/approve", staff, supervisors, a.approveDisclosure, nil, works},
 		// The bodies' portal: a body's users see only their body's referrals.
 		{fiber.MethodGet, "/api/v1/referrals", staff, bodyUsers, a.listReferrals, nil, nil},
 		{fiber.MethodGet, "/api/v1/referrals/:id", staff, bodyUsers, a.getReferral, nil, nil},
@@ -131,11 +144,11 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/stats/ai-systems/:id", staff, caseWorkers, a.aiSystemStats, nil, nil},
 		// The review workspace (workspace.go): reads by any case worker; writes by the
 		// case's assignee or a supervisor or admin (checked by the domain).
-		{fiber.MethodGet, "/api/v1/cases/:id/ai-decision", staff, caseWorkers, a.getAIDecision, nil, nil},
-		{fiber.MethodPut, "/api/v1/cases/:id/ai-decision", staff, caseWorkers, a.putAIDecision, nil, nil},
-		{fiber.MethodPost, "/api/v1/cases/:id/points-of-view", staff, caseWorkers, a.postPointOfView, nil, nil},
+		{fiber.MethodGet, "/api/v1/cases/:id/ai-decision", staff, caseWorkers, a.getAIDecision, nil, reads},
+		{fiber.MethodPut, "/api/v1/cases/:id/ai-decision", staff, caseWorkers, a.putAIDecision, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/points-of-view", staff, caseWorkers, a.postPointOfView, nil, works},
 		{fiber.MethodGet, "/api/v1/cases/:id/evidence", staff, caseWorkers, a.listEvidence, nil, showsContent},
-		{fiber.MethodPost, "/api/v1/cases/:id/evidence", staff, caseWorkers, a.postEvidence, nil, nil},
+		{fiber.MethodPost, "/api/v1/cases/:id/evidence", staff, caseWorkers, a.postEvidence, nil, works},
 		{fiber.MethodGet, "/api/v1/cases/:id/evidence/:evidence_id", staff, caseWorkers, a.getEvidence, nil, showsEvidence},
 
 		{fiber.MethodGet, "/api/v1/queues", staff, caseWorkers, a.listQueues, nil, nil},

@@ -139,16 +139,17 @@ func TestGDPRExtensionOnlyWithTimelyNotice(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	f := s.File(teststack.ValidCase()) // contest_decision: a GDPR request
-	rita := s.Reviewer()
+	// Nobody holds the case: a supervisor of its queue acts on it (issue 15).
+	sam := s.Login("supervisor@example.org")
 	path := "/api/v1/cases/" + f.ID + "/clocks/"
 
-	if r := s.Do(req{Method: "POST", Path: path + "decision/extension", Token: rita, Body: map[string]string{"reasons": ""}}); r.Status != 422 ||
+	if r := s.Do(req{Method: "POST", Path: path + "decision/extension", Token: sam, Body: map[string]string{"reasons": ""}}); r.Status != 422 ||
 		!strings.Contains(string(r.Body), `"clock"`) || !strings.Contains(string(r.Body), `"reasons"`) {
 		t.Fatalf("bad extension: %d %s", r.Status, r.Body)
 	}
 	var before time.Time
 	s.Core.DB.Raw(`SELECT due_at FROM case_clocks WHERE case_id = ? AND clock = 'gdpr_reply'`, f.ID).Scan(&before)
-	r := s.Do(req{Method: "POST", Path: path + "gdpr_reply/extension", Token: rita,
+	r := s.Do(req{Method: "POST", Path: path + "gdpr_reply/extension", Token: sam,
 		Body: map[string]string{"reasons": "We must consult the system's provider about the inputs it used."}})
 	if r.Status != 200 {
 		t.Fatalf("extension: %d %s", r.Status, r.Body)
@@ -168,7 +169,7 @@ func TestGDPRExtensionOnlyWithTimelyNotice(t *testing.T) {
 		!strings.Contains(string(view.Body), "clock.extended") {
 		t.Errorf("complainant view: %s", view.Body)
 	}
-	if r := s.Do(req{Method: "POST", Path: path + "gdpr_reply/extension", Token: rita,
+	if r := s.Do(req{Method: "POST", Path: path + "gdpr_reply/extension", Token: sam,
 		Body: map[string]string{"reasons": "Again."}}); r.Status != 409 {
 		t.Errorf("second notice: %d %s", r.Status, r.Body)
 	}
@@ -179,7 +180,7 @@ func TestGDPRExtensionOnlyWithTimelyNotice(t *testing.T) {
 	if _, err := s.Core.Clocks.Recompute(context.Background(), uuid.MustParse(g.ID)); err != nil {
 		t.Fatal(err)
 	}
-	r = s.Do(req{Method: "POST", Path: "/api/v1/cases/" + g.ID + "/clocks/gdpr_reply/extension", Token: rita,
+	r = s.Do(req{Method: "POST", Path: "/api/v1/cases/" + g.ID + "/clocks/gdpr_reply/extension", Token: sam,
 		Body: map[string]string{"reasons": "Late."}})
 	if r.Status != 409 || !strings.Contains(string(r.Body), "notice_too_late") {
 		t.Errorf("late notice: %d %s", r.Status, r.Body)
@@ -193,7 +194,7 @@ func TestGDPRExtensionOnlyWithTimelyNotice(t *testing.T) {
 	c := teststack.ValidCase()
 	c["kind"] = "concern"
 	h := s.File(c)
-	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + h.ID + "/clocks/gdpr_reply/extension", Token: rita,
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + h.ID + "/clocks/gdpr_reply/extension", Token: sam,
 		Body: map[string]string{"reasons": "x"}}); r.Status != 409 {
 		t.Errorf("concern: %d %s", r.Status, r.Body)
 	}
@@ -222,7 +223,8 @@ func TestComplainantSeesDueDatesInPlainWords(t *testing.T) {
 func TestIncidentReportClockRunsFromAwareness(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
-	rita := s.Reviewer()
+	// Nobody holds the case: a supervisor of its queue acts on it (issue 15).
+	sam := s.Login("supervisor@example.org")
 	body := teststack.ValidCase()
 	body["kind"] = "incident"
 	f := s.File(body)
@@ -240,7 +242,7 @@ func TestIncidentReportClockRunsFromAwareness(t *testing.T) {
 	}
 	path := "/api/v1/cases/" + f.ID + "/incident"
 	aware := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Second)
-	if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: map[string]any{"aware_at": aware, "subtype": "death"}}); r.Status != 200 {
+	if r := s.Do(req{Method: "POST", Path: path, Token: sam, Body: map[string]any{"aware_at": aware, "subtype": "death"}}); r.Status != 200 {
 		t.Fatalf("record: %d %s", r.Status, r.Body)
 	}
 	due, rule = clock()
@@ -257,20 +259,20 @@ func TestIncidentReportClockRunsFromAwareness(t *testing.T) {
 		{map[string]any{"aware_at": aware, "subtype": "minor"}, 422, `"subtype"`},
 		{map[string]any{"aware_at": "yesterday", "subtype": "death"}, 422, `"aware_at"`},
 	} {
-		if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: tc.body}); r.Status != tc.status || !strings.Contains(string(r.Body), tc.want) {
+		if r := s.Do(req{Method: "POST", Path: path, Token: sam, Body: tc.body}); r.Status != tc.status || !strings.Contains(string(r.Body), tc.want) {
 			t.Errorf("%v: %d %s", tc.body, r.Status, r.Body)
 		}
 	}
 	// Earlier is allowed, and a widespread infringement gives 2 days.
 	earlier := aware.Add(-time.Hour)
-	if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: map[string]any{"aware_at": earlier, "subtype": "widespread"}}); r.Status != 200 {
+	if r := s.Do(req{Method: "POST", Path: path, Token: sam, Body: map[string]any{"aware_at": earlier, "subtype": "widespread"}}); r.Status != 200 {
 		t.Fatalf("earlier: %d %s", r.Status, r.Body)
 	}
 	if due, rule = clock(); !strings.Contains(rule, "ai_act_73_3") || !due.Equal(earlier.AddDate(0, 0, 2)) {
 		t.Errorf("widespread: %v %s", due, rule)
 	}
 	g := s.File(teststack.ValidCase())
-	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + g.ID + "/incident", Token: rita,
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + g.ID + "/incident", Token: sam,
 		Body: map[string]any{"aware_at": aware, "subtype": "death"}}); r.Status != 409 {
 		t.Errorf("not an incident: %d %s", r.Status, r.Body)
 	}

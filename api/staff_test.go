@@ -87,7 +87,8 @@ func TestStaffCaseList(t *testing.T) {
 		}
 		ids = append(ids, s.File(body).ID)
 	}
-	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + ids[0] + "/acknowledge", Token: tok}); r.Status != 200 {
+	// Nobody holds the case: a supervisor of its queue acknowledges it (issue 15).
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + ids[0] + "/acknowledge", Token: s.Login("supervisor@example.org")}); r.Status != 200 {
 		t.Fatalf("acknowledge: %d %s", r.Status, r.Body)
 	}
 

@@ -34,6 +34,10 @@ type route struct {
 	// ownCSRF: the handler checks the CSRF token itself, from a body the
 	// middleware must not parse (a multipart upload read part by part).
 	ownCSRF bool
+	// kind is what a case page does with the case: reads it, or works on
+	// it (only its holder or a supervisor of its queue may: access.Kind).
+	// Every case page declares it (access.NewGate panics on one without).
+	kind access.Kind
 	// looks are what a case page shows of the case (recorded in the access
 	// log when it is opened; see caseScoped).
 	looks []access.What
@@ -83,7 +87,7 @@ func (w *Web) chain(r route) []fiber.Handler {
 	case staff:
 		chain = append(chain, w.requireUser(r.roles, false))
 		if caseScoped(r.path) {
-			chain = append(chain, w.htmlErrors(w.caseAccess(r.method+" "+r.path, r.looks)))
+			chain = append(chain, w.htmlErrors(w.caseAccess(r.method+" "+r.path, r.kind, r.looks)))
 		}
 	case enrolling:
 		chain = append(chain, w.requireUser(r.roles, true))
@@ -126,11 +130,12 @@ func (w *Web) requireUser(roles []string, enrolling bool) fiber.Handler {
 
 // caseAccess admits a staff user to the case named by :id only on a ground
 // internal/access gives them, recording the looks the page shows; else the
-// case does not exist for them (404). A page that writes (a POST that shows
-// nothing) is refused to whoever sees the case only by break-glass.
-func (w *Web) caseAccess(route string, looks []access.What) fiber.Handler {
+// case does not exist for them (404). A page of kind access.Works is refused
+// (403 not_your_case) to whoever may see the case but not act on it: a
+// reviewer of its queue who has not taken it, an admin who broke the glass.
+func (w *Web) caseAccess(route string, kind access.Kind, looks []access.What) fiber.Handler {
 	method, path, _ := strings.Cut(route, " ")
-	gate := access.NewGate(method, path, looks)
+	gate := access.NewGate(method, path, kind, looks)
 	return func(c *fiber.Ctx) error {
 		id, err := uuid.Parse(c.Params("id"))
 		if err != nil {

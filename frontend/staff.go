@@ -25,40 +25,52 @@ func (w *Web) staffRoutes() []route {
 	r := func(method, path string, roles []string, h fiber.Handler, looks ...access.What) route {
 		return route{method: method, path: path, access: staff, roles: roles, handler: h, looks: looks}
 	}
+	// A case page reads the case (showing looks), or works on it: only
+	// its holder or a supervisor of its queue may (access.Works).
+	reads := func(method, path string, roles []string, h fiber.Handler, looks ...access.What) route {
+		x := r(method, path, roles, h, looks...)
+		x.kind = access.Reads
+		return x
+	}
+	works := func(path string, roles []string, h fiber.Handler) route {
+		x := r(post, path, roles, h)
+		x.kind = access.Works
+		return x
+	}
 	return []route{
 		r(get, "/queue", caseWorkers, w.queuePage),
 		r(post, "/queue/availability", claimers, w.queueAvailability),
 		r(post, "/queue/:id/claim", claimers, w.claimNext),
 
-		r(get, "/cases/:id", caseWorkers, w.cwPage, access.Content),
+		reads(get, "/cases/:id", caseWorkers, w.cwPage, access.Content),
 		// Before /cases/:id/:section: the access log is not a look at the case.
-		r(get, "/cases/:id/access", caseWorkers, w.cwAccessPage),
-		r(get, "/cases/:id/:section", caseWorkers, w.cwPage, access.Content),
-		r(post, "/cases/:id/contact", caseWorkers, w.cwShowContact, access.Identity),
-		r(get, "/cases/:id/evidence/:eid", caseWorkers, w.cwEvidenceFile, access.Evidence),
-		r(get, "/cases/:id/referrals/:rid/dossier", caseWorkers, w.cwDossierFile, access.Content),
-		r(get, "/cases/:id/referrals/:rid/dossier.pdf", caseWorkers, w.cwDossierFile, access.Content),
-		r(post, "/cases/:id/acknowledge", caseWorkers, w.cwDo(cwSecStatus, w.cwAcknowledge)),
-		r(post, "/cases/:id/transition", caseWorkers, w.cwDo(cwSecMove, w.cwTransition)),
-		r(post, "/cases/:id/request-information", caseWorkers, w.cwDo(cwSecInfo, w.cwRequestInformation)),
-		r(post, "/cases/:id/messages", caseWorkers, w.cwDo(cwSecMessages, w.cwMessage)),
-		r(post, "/cases/:id/triage", caseWorkers, w.cwDo(cwSecTriage, w.cwTriage)),
-		r(post, "/cases/:id/priority/approve", supervisors, w.cwDo(cwSecPriority, w.cwApprovePriority)),
-		r(post, "/cases/:id/clocks/extension", caseWorkers, w.cwDo(cwSecClocks, w.cwExtension)),
-		r(post, "/cases/:id/ai-decision", caseWorkers, w.cwDo(cwSecAIDecision, w.cwAIDecision)),
-		r(post, "/cases/:id/points-of-view", caseWorkers, w.cwDo(cwSecPointsOfView, w.cwPointOfView)),
-		r(post, "/cases/:id/evidence", caseWorkers, w.cwDo(cwSecEvidence, w.cwEvidence)),
-		r(post, "/cases/:id/decision", claimers, w.cwDo(cwSecDecision, w.cwDecide)),
-		r(post, "/cases/:id/decision/approve", supervisors, w.cwDo(cwSecApproval, w.cwApproveDecision)),
-		r(post, "/cases/:id/remedies", caseWorkers, w.cwDo(cwSecRemedies, w.cwProposeRemedies)),
-		r(post, "/cases/:id/remedies/:rid/status", caseWorkers, w.cwDo(cwSecRemedyStatus, w.cwRemedyStatus)),
-		r(post, "/cases/:id/release", caseWorkers, w.cwDo(cwSecHolder, w.cwRelease)),
-		r(post, "/cases/:id/assign", supervisors, w.cwDo(cwSecAssign, w.cwAssign)),
-		r(post, "/cases/:id/close", caseWorkers, w.cwDo(cwSecClose, w.cwClose)),
-		r(post, "/cases/:id/escalations", caseWorkers, w.cwDo(cwSecEscalate, w.cwEscalate)),
-		r(post, "/cases/:id/referrals/:rid/messages", caseWorkers, w.cwDo(cwSecReferralMsg, w.cwReferralMessage)),
-		r(post, "/cases/:id/incident", caseWorkers, w.cwDo(cwSecIncident, w.cwRecordIncident)),
-		r(post, "/cases/:id/incident/tasks/:task", caseWorkers, w.cwDo(cwSecIncidentTask, w.cwIncidentTask)),
+		reads(get, "/cases/:id/access", caseWorkers, w.cwAccessPage),
+		reads(get, "/cases/:id/:section", caseWorkers, w.cwPage, access.Content),
+		reads(post, "/cases/:id/contact", caseWorkers, w.cwShowContact, access.Identity),
+		reads(get, "/cases/:id/evidence/:eid", caseWorkers, w.cwEvidenceFile, access.Evidence),
+		reads(get, "/cases/:id/referrals/:rid/dossier", caseWorkers, w.cwDossierFile, access.Content),
+		reads(get, "/cases/:id/referrals/:rid/dossier.pdf", caseWorkers, w.cwDossierFile, access.Content),
+		works("/cases/:id/acknowledge", caseWorkers, w.cwDo(cwSecStatus, w.cwAcknowledge)),
+		works("/cases/:id/transition", caseWorkers, w.cwDo(cwSecMove, w.cwTransition)),
+		works("/cases/:id/request-information", caseWorkers, w.cwDo(cwSecInfo, w.cwRequestInformation)),
+		works("/cases/:id/messages", caseWorkers, w.cwDo(cwSecMessages, w.cwMessage)),
+		works("/cases/:id/triage", caseWorkers, w.cwDo(cwSecTriage, w.cwTriage)),
+		works("/cases/:id/priority/approve", supervisors, w.cwDo(cwSecPriority, w.cwApprovePriority)),
+		works("/cases/:id/clocks/extension", caseWorkers, w.cwDo(cwSecClocks, w.cwExtension)),
+		works("/cases/:id/ai-decision", caseWorkers, w.cwDo(cwSecAIDecision, w.cwAIDecision)),
+		works("/cases/:id/points-of-view", caseWorkers, w.cwDo(cwSecPointsOfView, w.cwPointOfView)),
+		works("/cases/:id/evidence", caseWorkers, w.cwDo(cwSecEvidence, w.cwEvidence)),
+		works("/cases/:id/decision", claimers, w.cwDo(cwSecDecision, w.cwDecide)),
+		works("/cases/:id/decision/approve", supervisors, w.cwDo(cwSecApproval, w.cwApproveDecision)),
+		works("/cases/:id/remedies", caseWorkers, w.cwDo(cwSecRemedies, w.cwProposeRemedies)),
+		works("/cases/:id/remedies/:rid/status", caseWorkers, w.cwDo(cwSecRemedyStatus, w.cwRemedyStatus)),
+		works("/cases/:id/release", caseWorkers, w.cwDo(cwSecHolder, w.cwRelease)),
+		works("/cases/:id/assign", supervisors, w.cwDo(cwSecAssign, w.cwAssign)),
+		works("/cases/:id/close", caseWorkers, w.cwDo(cwSecClose, w.cwClose)),
+		works("/cases/:id/escalations", caseWorkers, w.cwDo(cwSecEscalate, w.cwEscalate)),
+		works("/cases/:id/referrals/:rid/messages", caseWorkers, w.cwDo(cwSecReferralMsg, w.cwReferralMessage)),
+		works("/cases/:id/incident", caseWorkers, w.cwDo(cwSecIncident, w.cwRecordIncident)),
+		works("/cases/:id/incident/tasks/:task", caseWorkers, w.cwDo(cwSecIncidentTask, w.cwIncidentTask)),
 	}
 }
 

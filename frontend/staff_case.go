@@ -117,11 +117,16 @@ type caseWorkspace struct {
 	// Section is the form a shown error belongs to ("" when none).
 	Section string
 	// Tab is the part of the workspace shown ("" is the summary).
-	Tab          string
-	Me           uuid.UUID
-	Role         string
-	Holder       bool // the user holds the case
-	AnyCase      bool // supervisors and admins work on any case
+	Tab     string
+	Me      uuid.UUID
+	Role    string
+	Holder  bool // the user holds the case
+	AnyCase bool // supervisors and admins work on any case
+	// CanAct: the user may act on the case — its holder, or a supervisor
+	// or admin of its queue (access.Ground.MayAct) — so its forms are shown;
+	// a reviewer who may only take it, or an admin who broke the glass, sees
+	// none (the routes refuse them: access.Works).
+	CanAct       bool
 	CanDecide    bool // reviewers and supervisors decide (the holder only)
 	Supervisor   bool
 	Names        map[uuid.UUID]string
@@ -353,6 +358,7 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 		return nil, err
 	}
 	ws := &caseWorkspace{Case: d, Me: u.ID, Role: u.Role, AnyCase: w.req(c).Ground.MayWork(),
+		CanAct:     w.req(c).Ground.MayAct(),
 		Supervisor: slices.Contains(supervisors, u.Role), CanDecide: slices.Contains(claimers, u.Role),
 		Holder: d.AssigneeID != nil && *d.AssigneeID == u.ID, Vocab: cwVocab}
 	for i := 0; i < cwRemedyRows; i++ {

@@ -22,14 +22,15 @@ func Viewer(u *auth.User) access.Viewer {
 // its own), and records the looks the route shows (its evidence file named
 // by evidenceParam). A case outside their reach is 404, like a case that
 // does not exist. route names the route in the access log
-// ("GET /api/v1/cases/:id"). A route that writes (neither GET nor HEAD, and
-// showing nothing) is refused to whoever sees the case only by break-glass
+// ("GET /api/v1/cases/:id"). A route of kind access.Works is refused to
+// whoever may see the case but not act on it: a reviewer of its queue who
+// has not taken it (access.ErrNotYours), an admin who broke the glass
 // (access.ErrReadOnly). A :id that is not a case id is left to the handler,
 // which names the error.
 func StaffCase(tokens *auth.Tokens, lookup SessionLookup, roles []string,
-	svc *access.Service, route string, looks []access.What, evidenceParam string) fiber.Handler {
+	svc *access.Service, route string, kind access.Kind, looks []access.What, evidenceParam string) fiber.Handler {
 	method, path, _ := strings.Cut(route, " ")
-	return staff(tokens, lookup, roles, false, &caseGate{svc: svc, gate: access.NewGate(method, path, looks),
+	return staff(tokens, lookup, roles, false, &caseGate{svc: svc, gate: access.NewGate(method, path, kind, looks),
 		evidenceParam: evidenceParam})
 }
 

@@ -290,19 +290,56 @@ func (s *Service) Readers(ctx context.Context, caseID uuid.UUID, ids []uuid.UUID
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
+// Kind is what a case route does with the case, which decides the grounds
+// it admits. Every case route of both route tables declares one (NewGate
+// panics on a route without one, so a route added later without it fails
+// every test that builds the app).
+type Kind int
+
+// The kinds of case routes.
+const (
+	// Reads shows the case (a GET, or a POST that only reveals, such as the
+	// complainant's contact details): any ground.
+	Reads Kind = iota + 1
+	// Works writes to the case or acts on it — a message, a status move, a
+	// clock extension, a referral or a message to a body, a release, a
+	// decision…: only its holder (the assignee ground) or a supervisor or
+	// admin of its queue (the supervisor ground). A reviewer who may only
+	// take the case (queue_member) gets ErrNotYours, an admin who broke the
+	// glass ErrReadOnly. Taking a case is a queue's route (claim), not one
+	// of the case.
+	Works
+)
+
+// ErrNotYours answers a write on a case the writer may see but not act on:
+// a reviewer of its queue who has not taken it. (403, not 404: the case is
+// visible to them.)
+var ErrNotYours = fault.New(fault.Forbidden, "not_your_case",
+	"Only the reviewer who holds this case, or a supervisor of its queue, may act on it. Claim it from the queue first.")
+
+// MayAct reports whether g lets its holder act on the case (a Works
+// route): its assignee, or a supervisor or admin of its queue.
+func (g Ground) MayAct() bool { return g == Assignee || g == Supervisor }
+
 // Gate is one case route's check, for the route tables: the route's name
-// in the access log, what it shows, and whether it only reads (a GET, or a
-// route that shows something), which is all break-glass allows.
+// in the access log, what it shows, and its kind (Reads or Works).
 type Gate struct {
 	Route string
 	Looks []What
-	Reads bool
+	Kind  Kind
 }
 
-// NewGate is the gate of the route method path showing looks.
-func NewGate(method, path string, looks []What) Gate {
-	return Gate{Route: method + " " + path, Looks: looks,
-		Reads: method == "GET" || method == "HEAD" || len(looks) > 0}
+// NewGate is the gate of the route method path of kind, showing looks. A
+// route that shows something reads; a route without a kind, or a GET that
+// claims to work, is a mistake in the route table: NewGate panics.
+func NewGate(method, path string, kind Kind, looks []What) Gate {
+	switch {
+	case kind != Reads && kind != Works:
+		panic("access: the case route " + method + " " + path + " declares no kind (access.Reads or access.Works)")
+	case kind == Works && (method == "GET" || method == "HEAD" || len(looks) > 0):
+		panic("access: the case route " + method + " " + path + " shows the case, so it reads (access.Reads)")
+	}
+	return Gate{Route: method + " " + path, Looks: looks, Kind: kind}
 }
 
 // Admit is Open for a route through gate g: the evidence look names the
@@ -338,13 +375,21 @@ func (g Gate) looks(evidenceID string) []Look {
 	return looks
 }
 
-// pass refuses a route that writes to a read-only ground.
+// pass refuses a route that works on the case to a ground that may not act
+// on it: break-glass only reads (ErrReadOnly); a reviewer who may take the
+// case has not yet (ErrNotYours).
 func (g Gate) pass(ground Ground, err error) (Ground, error) {
 	if err != nil {
 		return "", err
 	}
-	if ground.ReadOnly() && !g.Reads {
+	if g.Kind == Reads {
+		return ground, nil
+	}
+	if ground.ReadOnly() {
 		return "", ErrReadOnly
+	}
+	if !ground.MayAct() {
+		return "", ErrNotYours
 	}
 	return ground, nil
 }

@@ -29,7 +29,9 @@ import (
 //	A  allowed: any answer but 401, 403 and 404 (a 400, 409 or 422 is allowed
 //	   too: the guard let the request through and the handler judged the body)
 //	N  404: the thing does not exist for them (a case outside their reach)
-//	F  403: forbidden to their role (or a complainant's session on a staff page's form)
+//	F  403: forbidden to their role (or a complainant's session on a staff page's form),
+//	   or not_your_case: a route that works on a case (access.Works) asked by
+//	   someone who may see it but not act on it (issue 15)
 //	U  401, or a page that sends them to sign in first (/login?next=…, or
 //	   /follow-up with "sign in first")
 //	E  a 5xx: never expected
@@ -49,7 +51,9 @@ import (
 // reviewers of its queue, so the "reviewer of the queue" column asks about an
 // open, unassigned case of the same queue they may take (with evidence of its
 // own, but no remedy nor referral: routes naming those answer 404 whatever
-// the guard says).
+// the guard says). They may read it and take it (claim), but every route
+// that works on it is theirs only once they hold it: F (issue 15: only the
+// holder, or a supervisor or admin of its queue, acts on a case).
 //
 // Requests that could change state are sent so that the handler refuses
 // them after the guard (a JSON body that is not an object, a form with only
@@ -137,37 +141,37 @@ var accessMatrix = map[string]string{
 	"GET /api/v1/cases":                                                       "UUU AAAA AAAA FF",
 	"POST /api/v1/cases":                                                      "AAA AAAA AAAA AA",
 	"GET /api/v1/cases/:id":                                                   "UUU AANN AANA FF",
-	"POST /api/v1/cases/:id/acknowledge":                                      "UUU AANN AANF FF",
+	"POST /api/v1/cases/:id/acknowledge":                                      "UUU AFNN AANF FF",
 	"GET /api/v1/cases/:id/ai-decision":                                       "UUU ANNN AANA FF",
-	"PUT /api/v1/cases/:id/ai-decision":                                       "UUU AANN AANF FF",
+	"PUT /api/v1/cases/:id/ai-decision":                                       "UUU AFNN AANF FF",
 	"POST /api/v1/cases/:id/assign":                                           "UUU FFFF AANF FF",
 	"GET /api/v1/cases/:id/audit":                                             "UUU AANN AANA FF",
-	"POST /api/v1/cases/:id/clocks/:clock/extension":                          "UUU AANN AANF FF",
-	"POST /api/v1/cases/:id/close":                                            "UUU AANN AANF FF",
-	"POST /api/v1/cases/:id/decision":                                         "UUU AANN AFFF FF",
+	"POST /api/v1/cases/:id/clocks/:clock/extension":                          "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/close":                                            "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/decision":                                         "UUU AFNN AFFF FF",
 	"POST /api/v1/cases/:id/decision/approve":                                 "UUU FFFF AANF FF",
-	"POST /api/v1/cases/:id/escalations":                                      "UUU AANN AANF FF",
+	"POST /api/v1/cases/:id/escalations":                                      "UUU AFNN AANF FF",
 	"GET /api/v1/cases/:id/evidence":                                          "UUU AANN AANA FF",
-	"POST /api/v1/cases/:id/evidence":                                         "UUU AANN AANF FF",
+	"POST /api/v1/cases/:id/evidence":                                         "UUU AFNN AANF FF",
 	"GET /api/v1/cases/:id/evidence/:evidence_id":                             "UUU AANN AANA FF",
 	"GET /api/v1/cases/:id/identity":                                          "UUU AANN AANA FF",
-	"POST /api/v1/cases/:id/incident":                                         "UUU AANN AANF FF",
-	"POST /api/v1/cases/:id/incident/tasks/:task":                             "UUU AANN AANF FF",
-	"POST /api/v1/cases/:id/messages":                                         "UUU AANN AANF FF",
-	"POST /api/v1/cases/:id/points-of-view":                                   "UUU AANN AANF FF",
+	"POST /api/v1/cases/:id/incident":                                         "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/incident/tasks/:task":                             "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/messages":                                         "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/points-of-view":                                   "UUU AFNN AANF FF",
 	"POST /api/v1/cases/:id/priority/approve":                                 "UUU FFFF AANF FF",
 	"GET /api/v1/cases/:id/referrals":                                         "UUU AANN AANA FF",
 	"GET /api/v1/cases/:id/referrals/:rid/dossier":                            "UUU ANNN AANA FF", // the queue reviewer's open case has no referral
 	"GET /api/v1/cases/:id/referrals/:rid/dossier.pdf":                        "UUU ANNN AANA FF",
 	"POST /api/v1/cases/:id/referrals/:rid/identity-disclosures":              "UUU FFFF AANF FF",
 	"POST /api/v1/cases/:id/referrals/:rid/identity-disclosures/:did/approve": "UUU FFFF NNNF FF", // no disclosure to approve: 404 for those the guard lets in (break-glass only reads: 403)
-	"POST /api/v1/cases/:id/referrals/:rid/messages":                          "UUU AANN AANF FF",
-	"POST /api/v1/cases/:id/release":                                          "UUU AANN AANF FF",
-	"POST /api/v1/cases/:id/remedies":                                         "UUU AANN AANF FF",
-	"POST /api/v1/cases/:id/remedies/:rid/reason":                             "UUU AANN AANF FF",
-	"POST /api/v1/cases/:id/remedies/:rid/status":                             "UUU AANN AANF FF",
-	"POST /api/v1/cases/:id/transitions":                                      "UUU AANN AANF FF",
-	"POST /api/v1/cases/:id/triage":                                           "UUU AANN AANF FF",
+	"POST /api/v1/cases/:id/referrals/:rid/messages":                          "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/release":                                          "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/remedies":                                         "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/remedies/:rid/reason":                             "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/remedies/:rid/status":                             "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/transitions":                                      "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/triage":                                           "UUU AFNN AANF FF",
 	"GET /api/v1/complainant/case":                                            "UAA UUUU UUUU UU",
 	"POST /api/v1/complainant/case/appeal":                                    "UAA UUUU UUUU UU",
 	"POST /api/v1/complainant/case/escalations":                               "UAA UUUU UUUU UU",
@@ -205,31 +209,31 @@ var accessMatrix = map[string]string{
 	"GET /bodies":                                                             "AAA AAAA AAAA AA",
 	"GET /cases/:id":                                                          "UUU AANN AANA FF",
 	"GET /cases/:id/:section":                                                 "UUU AANN AANA FF",
-	"POST /cases/:id/acknowledge":                                             "UUU AANN AANF FF",
-	"POST /cases/:id/ai-decision":                                             "UUU AANN AANF FF",
+	"POST /cases/:id/acknowledge":                                             "UUU AFNN AANF FF",
+	"POST /cases/:id/ai-decision":                                             "UUU AFNN AANF FF",
 	"POST /cases/:id/assign":                                                  "UUU FFFF AANF FF",
-	"POST /cases/:id/clocks/extension":                                        "UUU AANN AANF FF",
-	"POST /cases/:id/close":                                                   "UUU AANN AANF FF",
+	"POST /cases/:id/clocks/extension":                                        "UUU AFNN AANF FF",
+	"POST /cases/:id/close":                                                   "UUU AFNN AANF FF",
 	"POST /cases/:id/contact":                                                 "UUU AANN AANA FF",
 	"POST /cases/:id/decision":                                                "UUU AFNN FFFF FF", // the domain lets only the holder decide (403 after the guard)
 	"POST /cases/:id/decision/approve":                                        "UUU FFFF AANF FF",
-	"POST /cases/:id/escalations":                                             "UUU AANN AANF FF",
-	"POST /cases/:id/evidence":                                                "UUU AANN AANF FF",
+	"POST /cases/:id/escalations":                                             "UUU AFNN AANF FF",
+	"POST /cases/:id/evidence":                                                "UUU AFNN AANF FF",
 	"GET /cases/:id/evidence/:eid":                                            "UUU AANN AANA FF",
-	"POST /cases/:id/incident":                                                "UUU AANN AANF FF",
-	"POST /cases/:id/incident/tasks/:task":                                    "UUU AANN AANF FF",
-	"POST /cases/:id/messages":                                                "UUU AANN AANF FF",
-	"POST /cases/:id/points-of-view":                                          "UUU AANN AANF FF",
+	"POST /cases/:id/incident":                                                "UUU AFNN AANF FF",
+	"POST /cases/:id/incident/tasks/:task":                                    "UUU AFNN AANF FF",
+	"POST /cases/:id/messages":                                                "UUU AFNN AANF FF",
+	"POST /cases/:id/points-of-view":                                          "UUU AFNN AANF FF",
 	"POST /cases/:id/priority/approve":                                        "UUU FFFF AANF FF",
 	"GET /cases/:id/referrals/:rid/dossier":                                   "UUU ANNN AANA FF",
 	"GET /cases/:id/referrals/:rid/dossier.pdf":                               "UUU ANNN AANA FF",
-	"POST /cases/:id/referrals/:rid/messages":                                 "UUU AANN AANF FF",
-	"POST /cases/:id/release":                                                 "UUU AANN AANF FF",
+	"POST /cases/:id/referrals/:rid/messages":                                 "UUU AFNN AANF FF",
+	"POST /cases/:id/release":                                                 "UUU AFNN AANF FF",
 	"POST /cases/:id/remedies":                                                "UUU AFNN AANF FF", // the holder or a supervisor of the queue; break-glass only reads
-	"POST /cases/:id/remedies/:rid/status":                                    "UUU AANN AANF FF",
-	"POST /cases/:id/request-information":                                     "UUU AANN AANF FF",
-	"POST /cases/:id/transition":                                              "UUU AANN AANF FF",
-	"POST /cases/:id/triage":                                                  "UUU AANN AANF FF",
+	"POST /cases/:id/remedies/:rid/status":                                    "UUU AFNN AANF FF",
+	"POST /cases/:id/request-information":                                     "UUU AFNN AANF FF",
+	"POST /cases/:id/transition":                                              "UUU AFNN AANF FF",
+	"POST /cases/:id/triage":                                                  "UUU AFNN AANF FF",
 	"GET /complaints/new":                                                     "AAA AAAA AAAA AA",
 	"POST /complaints/new":                                                    "AAA AAAA AAAA AA",
 	"GET /complaints/receipt":                                                 "AAA AAAA AAAA AA",

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
@@ -121,7 +122,9 @@ func (s *Service) lockForWork(ctx context.Context, caseID uuid.UUID, by Author, 
 		return nil, fault.New(fault.Forbidden, "recused",
 			"You took, own or operate the decision or AI system this case contests, or decided it before its appeal.")
 	case !supervisor && (c.AssigneeID == nil || *c.AssigneeID != user):
-		return nil, fault.New(fault.Forbidden, "not_your_case", "Only the case's reviewer or a supervisor may do this.")
+		// The route's gate decides who may act (access.Works); under the
+		// row's lock this holds if the case changed hands since.
+		return nil, access.ErrNotYours
 	}
 	return &c, nil
 }

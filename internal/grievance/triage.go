@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
@@ -91,7 +92,9 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, by uuid.UUID, an
 		case !slices.Contains(triageable, c.Status):
 			return fault.New(fault.Conflict, "not_triageable", "A case that is "+c.Status+" is no longer triaged.")
 		case !anyAssignee && (c.AssigneeID == nil || *c.AssigneeID != by):
-			return fault.New(fault.Forbidden, "not_your_case", "Claim the case before you triage it.")
+			// The route's gate decides who may act (access.Works); under
+			// the row's lock this holds if the case changed hands since.
+			return access.ErrNotYours
 		}
 		prelim := ""
 		if c.PreliminarySeverity != nil {

@@ -116,7 +116,7 @@ func TestIdentifiedComplainantIsToldOfNewsWithoutCaseContent(t *testing.T) {
 		reply       = "Voici la lettre, envoyée le 3 novembre (réponse e6f7)."
 	)
 	f := s.File(identified(email, "email", "fr-BE", description))
-	reviewer := s.Reviewer()
+	reviewer := s.Login("supervisor@example.org") // nobody holds the cases: a supervisor of the queue acts (issue 15)
 	staffPost(t, s, reviewer, "/api/v1/cases/"+f.ID+"/acknowledge", nil)
 	staffPost(t, s, reviewer, "/api/v1/cases/"+f.ID+"/messages", map[string]string{"body": toHer, "visibility": "complainant"})
 	staffPost(t, s, reviewer, "/api/v1/cases/"+f.ID+"/messages", map[string]string{"body": internal, "visibility": "internal"})
@@ -171,7 +171,7 @@ func TestNoEmailToAnonymousComplainantsOrThoseWhoChoseAnotherChannel(t *testing.
 	t.Parallel()
 	sink := smtpsink.Start(t)
 	s := mailStack(t, sink)
-	reviewer := s.Reviewer()
+	reviewer := s.Login("supervisor@example.org") // nobody holds the cases: a supervisor of the queue acts (issue 15)
 	anon := s.File(teststack.ValidCase())
 	byPhone := s.File(identified("phone.person@example.net", "phone", "en", "By phone, please."))
 	onPage := s.File(identified("page.person@example.net", "follow_up_page", "en", "I will check the page."))
@@ -448,7 +448,7 @@ func TestRedeliveredEventMailsOnce(t *testing.T) {
 	ctx := context.Background()
 	const email = "once@example.net"
 	f := s.File(identified(email, "email", "en", "Only once, please."))
-	staffPost(t, s, s.Reviewer(), "/api/v1/cases/"+f.ID+"/acknowledge", nil)
+	staffPost(t, s, s.Login("supervisor@example.org"), "/api/v1/cases/"+f.ID+"/acknowledge", nil)
 	settle(t, s, f.ID)
 	if n := len(sink.To(email)); n != 1 {
 		t.Fatalf("%d emails after the acknowledgement, want 1", n)
@@ -530,7 +530,7 @@ func TestEmailRetriedWhileTheServerIsDownThenSent(t *testing.T) {
 	f := s.File(identified(email, "email", "en", "Down and up."))
 	settle(t, s, f.ID)
 	sink.Stop()
-	staffPost(t, s, s.Reviewer(), "/api/v1/cases/"+f.ID+"/acknowledge", nil)
+	staffPost(t, s, s.Login("supervisor@example.org"), "/api/v1/cases/"+f.ID+"/acknowledge", nil)
 	testenv.Eventually(t, time.Minute, "two failed attempts", func() bool {
 		o := emailOutcome(t, s, f.ID)
 		return o.Status == "failed" && o.Attempt >= 2
@@ -556,7 +556,7 @@ func TestEmailRetriedAfterEachBackoff(t *testing.T) {
 	f := s.File(identified(email, "email", "en", "Try later."))
 	settle(t, s, f.ID)
 	sink.Refuse(451, "Greylisted, try again later")
-	staffPost(t, s, s.Reviewer(), "/api/v1/cases/"+f.ID+"/acknowledge", nil)
+	staffPost(t, s, s.Login("supervisor@example.org"), "/api/v1/cases/"+f.ID+"/acknowledge", nil)
 	testenv.Eventually(t, time.Minute, "three refused attempts", func() bool { return len(sink.Tries(email)) >= 3 })
 	sink.Refuse(0, "")
 	testenv.Eventually(t, time.Minute, "the email to be sent", func() bool { return emailOutcome(t, s, f.ID).Status == "sent" })
@@ -580,7 +580,7 @@ func TestEmailGivenUp(t *testing.T) {
 	if got := s.Core.Notify.MaxAttempts(); got != 3 {
 		t.Fatalf("MaxAttempts = %d", got)
 	}
-	reviewer := s.Reviewer()
+	reviewer := s.Login("supervisor@example.org") // nobody holds the cases: a supervisor of the queue acts (issue 15)
 	down := s.File(identified("down@example.net", "email", "en", "Never delivered."))
 	settle(t, s, down.ID)
 	sink.Stop()
@@ -623,7 +623,7 @@ func TestEmailsSkippedWithoutSMTP(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{Worker: true})
 	f := s.File(identified("nosmtp@example.net", "email", "en", "No server."))
-	staffPost(t, s, s.Reviewer(), "/api/v1/cases/"+f.ID+"/acknowledge", nil)
+	staffPost(t, s, s.Login("supervisor@example.org"), "/api/v1/cases/"+f.ID+"/acknowledge", nil)
 	settle(t, s, f.ID)
 	var o outcome
 	s.Core.DB.Raw(`SELECT status, attempt, error FROM notifications_sent WHERE case_id = ? AND recipient_kind = 'complainant'`,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
@@ -159,16 +160,26 @@ func (s *Service) recordAssignment(ctx context.Context, caseID uuid.UUID, action
 	return err
 }
 
-// Release gives a case back to its queue. Only its assignee may, unless asSupervisor.
+// Release gives a case back to its queue. Only its assignee may, unless
+// asSupervisor (the routes admit no one else: access.Works; this check,
+// under the row's lock, holds if the case changed hands since): anyone
+// else gets 403 not_your_case, and a case nobody holds 409 not_assigned.
 func (s *Service) Release(ctx context.Context, caseID, by uuid.UUID, asSupervisor bool) error {
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		res := db.Conn(ctx, s.db).Exec(`UPDATE cases SET assignee_id = NULL, assigned_at = NULL
-			WHERE id = ? AND assignee_id IS NOT NULL AND (assignee_id = ? OR ?)`, caseID, by, asSupervisor)
-		if res.Error != nil {
-			return fmt.Errorf("review: release: %w", res.Error)
+		var c struct{ AssigneeID *uuid.UUID }
+		if err := db.Conn(ctx, s.db).Table("cases").Select("assignee_id").Where("id = ?", caseID).
+			Clauses(clause.Locking{Strength: "UPDATE"}).Scan(&c).Error; err != nil {
+			return fmt.Errorf("review: release: %w", err)
 		}
-		if res.RowsAffected == 0 {
-			return fault.New(fault.Conflict, "not_your_case", "The case is not assigned to you, so you cannot release it.")
+		switch {
+		case c.AssigneeID == nil:
+			return fault.New(fault.Conflict, "not_assigned", "Nobody holds the case, so there is nothing to release.")
+		case *c.AssigneeID != by && !asSupervisor:
+			return access.ErrNotYours
+		}
+		if err := db.Conn(ctx, s.db).Table("cases").Where("id = ?", caseID).
+			Updates(map[string]any{"assignee_id": nil, "assigned_at": nil}).Error; err != nil {
+			return fmt.Errorf("review: release: %w", err)
 		}
 		return s.recordAssignment(ctx, caseID, "case.released", &by, nil)
 	})
