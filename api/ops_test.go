@@ -1,6 +1,9 @@
 package api_test
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -24,7 +27,19 @@ func TestOpsEndpoints(t *testing.T) {
 	if r := s.Do(req{Method: "GET", Path: "/api/v1/nowhere"}); r.Status != 404 || r.Header.Get("Content-Type") != "application/problem+json" {
 		t.Errorf("unknown route %d %s", r.Status, r.Header.Get("Content-Type"))
 	}
-	if r := s.Do(req{Method: "GET", Path: "/metrics"}); !strings.Contains(string(r.Body), "\nredress_nats_connected 1\n") {
+	ops := httptest.NewServer(s.Core.MetricsHandler()) // the operations port
+	defer ops.Close()
+	metrics := func() string {
+		t.Helper()
+		r, err := http.Get(ops.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		b, _ := io.ReadAll(r.Body)
+		return string(b)
+	}
+	if !strings.Contains(metrics(), "\nredress_nats_connected 1\n") {
 		t.Errorf("metrics: no redress_nats_connected 1 while connected")
 	}
 	// NATS goes away: the API stays ready (intake needs PostgreSQL only: the
@@ -34,7 +49,7 @@ func TestOpsEndpoints(t *testing.T) {
 	if m := r.JSON(t); r.Status != 200 || m["checks"].(map[string]any)["nats"] != "down" || m["checks"].(map[string]any)["postgres"] != "ok" {
 		t.Errorf("readyz without NATS: %d %s", r.Status, r.Body)
 	}
-	if r := s.Do(req{Method: "GET", Path: "/metrics"}); !strings.Contains(string(r.Body), "\nredress_nats_connected 0\n") {
+	if !strings.Contains(metrics(), "\nredress_nats_connected 0\n") {
 		t.Errorf("metrics: no redress_nats_connected 0 without NATS")
 	}
 	s.File(teststack.ValidCase())

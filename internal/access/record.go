@@ -81,6 +81,15 @@ func (r *recorder) drain() {
 	time.Sleep(gatherDelay)
 	for {
 		if err := r.flush(context.Background()); err != nil {
+			if strings.Contains(err.Error(), "sql: database is closed") {
+				// The process is stopping: Core.Close flushed what it could
+				// before closing the pool; a look queued after that is lost.
+				r.mu.Lock()
+				slog.Error("access: the database is closed; looks not recorded", "looks", len(r.pending))
+				r.pending, r.running = nil, false
+				r.mu.Unlock()
+				return
+			}
 			slog.Error("access: the access log could not be written; trying again", "err", err)
 			time.Sleep(retryDelay)
 			continue
