@@ -132,6 +132,7 @@ func New(d Deps) *fiber.App {
 		case enrolling:
 			chain = append(chain, middleware.Enrolling(d.Tokens, lookup, r.roles))
 		}
+		chain = append(chain, textGate)
 		if r.throttle != nil {
 			chain = append(chain, r.throttle)
 		}

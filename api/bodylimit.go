@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,12 +49,14 @@ const (
 // Content-Length (413) before it is read.
 func headerReceived(routes []Upload) func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	return func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		uploadHeaders.Delete(h)
 		u := fasthttp.AcquireURI()
 		defer fasthttp.ReleaseURI(u)
 		if err := u.Parse(nil, h.RequestURI()); err != nil {
 			return fasthttp.RequestConfig{}
 		}
 		if r, ok := uploadRoute(routes, string(h.Method()), string(u.PathOriginal()), credentials(h)); ok {
+			uploadHeaders.Store(h, r)
 			return fasthttp.RequestConfig{MaxRequestBodySize: uploadBodyLimit + r.Extra, ReadTimeout: uploadReadTimeout}
 		}
 		return fasthttp.RequestConfig{}
@@ -121,17 +124,32 @@ func uploadRoute(routes []Upload, method, path string, has func(cookie string) b
 
 // tooLargeDetail names the limit a refused body broke.
 func tooLargeDetail(c *fiber.Ctx, routes []Upload) string {
+	if v, ok := uploadHeaders.Load(&c.Request().Header); ok {
+		// A chunked body over the limit: fasthttp has reset the request.
+		return uploadTooLarge(v.(Upload))
+	}
 	if r, ok := uploadRoute(routes, c.Method(), c.Path(), func(cookie string) bool {
 		if cookie == "" {
 			return hasBearer(c.Get(fiber.HeaderAuthorization))
 		}
 		return c.Cookies(cookie) != ""
 	}); ok {
-		return fmt.Sprintf("The request body is larger than %d bytes: an evidence file may be at most %s.",
-			uploadBodyLimit+r.Extra, byteSize(grievance.MaxEvidenceBytes))
+		return uploadTooLarge(r)
 	}
 	return fmt.Sprintf("The request body is larger than the limit of %s.", byteSize(c.App().Config().BodyLimit))
 }
+
+func uploadTooLarge(r Upload) string {
+	return fmt.Sprintf("The request body is larger than %d bytes: an evidence file may be at most %s.",
+		uploadBodyLimit+r.Extra, byteSize(grievance.MaxEvidenceBytes))
+}
+
+// uploadHeaders is the upload route each request header being read was
+// found to reach (keyed by the header, which fasthttp keeps in its pooled
+// request context: at most one entry per context), for the 413's detail:
+// fasthttp resets the request when a chunked body breaks the limit, so the
+// error handler can no longer read the route from it.
+var uploadHeaders sync.Map
 
 // byteSize writes n bytes for people: "25 MiB (26214400 bytes)".
 func byteSize(n int) string {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/logx"
+	"github.com/redresshq/redress/internal/platform/textcheck"
 )
 
 // Problem is an RFC 9457 problem document.
@@ -53,6 +54,10 @@ func errorHandler(log *slog.Logger, uploads []Upload) fiber.ErrorHandler {
 			p.Code = strings.ToLower(strings.ReplaceAll(utils.StatusMessage(fe.Code), " ", "_"))
 			if fe.Code == fiber.StatusRequestEntityTooLarge {
 				p.Detail = tooLargeDetail(c, uploads)
+				// The body was not read: let the client finish sending it
+				// and read this answer (linger.go).
+				lingerOnClose(c)
+				p.Code = "payload_too_large"
 			}
 		} else {
 			log.ErrorContext(c.UserContext(), "request failed", "err", err, "route", c.Route().Path)
@@ -93,6 +98,9 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	if body[0] != '{' {
 		return fault.New(fault.Malformed, "malformed_json", "The body must be a JSON object.")
 	}
+	if field, found := textcheck.JSON(body); found {
+		return invalidText(field)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -102,6 +110,24 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 		return fault.New(fault.Malformed, "malformed_json", "The body must hold exactly one JSON object.")
 	}
 	return nil
+}
+
+// textGate is the input gate of every route of the table, after its
+// credential is checked: a query parameter, a form field or a JSON string
+// holding a control character, a lone surrogate or a direction override is a
+// 422 invalid_text naming it (internal/platform/textcheck), before any
+// handler reads it.
+func textGate(c *fiber.Ctx) error {
+	if field, found := textcheck.Request(c.Request()); found {
+		return invalidText(field)
+	}
+	return c.Next()
+}
+
+func invalidText(field string) error {
+	var f fault.Fields
+	f.Add(field, textcheck.Code, textcheck.Message)
+	return f.Err()
 }
 
 func jsonError(err error) error {

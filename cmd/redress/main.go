@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/api"
 	"github.com/redresshq/redress/internal/app"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/config"
@@ -180,8 +182,14 @@ func work(ctx context.Context, stdout io.Writer) error {
 // listen serves HTTP until ctx ends, then stops accepting and waits for
 // requests in flight (bounded).
 func listen(ctx context.Context, app *fiber.App, addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- app.Listen(addr) }()
+	// A body refused for its size is read to its end before the
+	// connection closes, so the client reads the 413 (api/linger.go).
+	go func() { errc <- app.Listener(api.Listener(ln)) }()
 	log.Info("http listening", "addr", addr)
 	select {
 	case err := <-errc:
