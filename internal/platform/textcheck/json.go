@@ -210,8 +210,13 @@ func (s *scanner) str() (text string, ok, bad bool) {
 				return "", false, bad
 			}
 		case c < 0x20:
-			// Raw control characters are not JSON: the decoder says so.
-			return "", false, bad
+			// Raw control characters are not JSON (the decoder says so),
+			// but a refused one is named here, as its escape would be.
+			if Refused(rune(c)) {
+				bad = true
+			}
+			out = append(out, rune(c))
+			s.i++
 		case c < utf8.RuneSelf:
 			if c == 0x7f {
 				bad = true
