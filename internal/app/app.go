@@ -176,7 +176,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
-		BodyLimit: c.Config.BodyLimit, Checks: checks, Views: web.Views(), Mount: web.Mount, Uploads: uploads, SignInThrottle: signIns,
+		BodyLimit: c.Config.BodyLimit, Checks: checks, Views: web.Views(), Mount: web.Mount, PageError: web.ErrorPage, Uploads: uploads, SignInThrottle: signIns,
 		TimeZone: c.Config.TimeZone,
 	}), nil
 }
