@@ -55,7 +55,6 @@ func FuzzSignIn(f *testing.F) {
 	}
 	s := teststack.New(f, teststack.Options{})
 	f.Fuzz(func(t *testing.T, body []byte) {
-		// Each body from its own address: the throttle counts per account.
 		noServerError(t, s.With(t).Do(req{Method: "POST", Path: "/api/v1/auth/token", Body: body}))
 	})
 }
