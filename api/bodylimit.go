@@ -62,9 +62,13 @@ func headerReceived(routes []Upload) func(h *fasthttp.RequestHeader) fasthttp.Re
 				cookie: string(h.Peek(fiber.HeaderCookie))})
 			return fasthttp.RequestConfig{MaxRequestBodySize: uploadBodyLimit + r.Extra, ReadTimeout: uploadReadTimeout}
 		}
-		if page && !h.IsGet() && !h.IsHead() {
+		switch {
+		case h.IsGet() || h.IsHead():
+		case page:
 			readHeaders.Store(h, headerInfo{page: true, acceptLanguage: string(h.Peek(fiber.HeaderAcceptLanguage)),
 				cookie: string(h.Peek(fiber.HeaderCookie))})
+		default:
+			readHeaders.Store(h, headerInfo{}) // an API body: its 413 stays JSON
 		}
 		return fasthttp.RequestConfig{}
 	}
