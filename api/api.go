@@ -74,6 +74,9 @@ type Deps struct {
 	Uploads []Upload
 	// Views renders the HTML pages Mount adds (nil: no pages).
 	Views fiber.Views
+	// PageError answers an error that came before any page's handler ran
+	// (a form's body over its limit) as an HTML page (nil: as JSON).
+	PageError func(c *fiber.Ctx, err error) error
 	// Mount, when set, adds more routes (the HTML frontend) to the app.
 	Mount func(app *fiber.App)
 }
@@ -108,7 +111,7 @@ func New(d Deps) *fiber.App {
 		IdleTimeout:           60 * time.Second,
 		ReadBufferSize:        16 << 10,
 		DisableStartupMessage: true,
-		ErrorHandler:          errorHandler(d.Log, uploads),
+		ErrorHandler:          withPages(errorHandler(d.Log, uploads), d.PageError),
 		Views:                 d.Views,
 		// Multipart bodies stay raw in memory for the handler to read
 		// part by part: fasthttp's own parsing would spill large files,
@@ -150,6 +153,7 @@ func New(d Deps) *fiber.App {
 		case enrolling:
 			chain = append(chain, middleware.Enrolling(d.Tokens, lookup, r.roles))
 		}
+		chain = append(chain, textGate)
 		if r.throttle != nil {
 			chain = append(chain, r.throttle)
 		}

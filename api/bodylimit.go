@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,13 +49,26 @@ const (
 // Content-Length (413) before it is read.
 func headerReceived(routes []Upload) func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	return func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		readHeaders.Delete(h)
 		u := fasthttp.AcquireURI()
 		defer fasthttp.ReleaseURI(u)
 		if err := u.Parse(nil, h.RequestURI()); err != nil {
 			return fasthttp.RequestConfig{}
 		}
-		if r, ok := uploadRoute(routes, string(h.Method()), string(u.PathOriginal()), credentials(h)); ok {
+		path := string(u.PathOriginal())
+		page := !strings.HasPrefix(strings.ToLower(path), "/api/")
+		if r, ok := uploadRoute(routes, string(h.Method()), path, credentials(h)); ok {
+			readHeaders.Store(h, headerInfo{upload: &r, page: page, acceptLanguage: string(h.Peek(fiber.HeaderAcceptLanguage)),
+				cookie: string(h.Peek(fiber.HeaderCookie))})
 			return fasthttp.RequestConfig{MaxRequestBodySize: uploadBodyLimit + r.Extra, ReadTimeout: uploadReadTimeout}
+		}
+		switch {
+		case h.IsGet() || h.IsHead():
+		case page:
+			readHeaders.Store(h, headerInfo{page: true, acceptLanguage: string(h.Peek(fiber.HeaderAcceptLanguage)),
+				cookie: string(h.Peek(fiber.HeaderCookie))})
+		default:
+			readHeaders.Store(h, headerInfo{}) // an API body: its 413 stays JSON
 		}
 		return fasthttp.RequestConfig{}
 	}
@@ -121,16 +135,65 @@ func uploadRoute(routes []Upload, method, path string, has func(cookie string) b
 
 // tooLargeDetail names the limit a refused body broke.
 func tooLargeDetail(c *fiber.Ctx, routes []Upload) string {
+	if v, ok := readHeaders.Load(&c.Request().Header); ok && v.(headerInfo).upload != nil {
+		// A chunked body over the limit: fasthttp has reset the request.
+		return uploadTooLarge(*v.(headerInfo).upload)
+	}
 	if r, ok := uploadRoute(routes, c.Method(), c.Path(), func(cookie string) bool {
 		if cookie == "" {
 			return hasBearer(c.Get(fiber.HeaderAuthorization))
 		}
 		return c.Cookies(cookie) != ""
 	}); ok {
-		return fmt.Sprintf("The request body is larger than %d bytes: an evidence file may be at most %s.",
-			uploadBodyLimit+r.Extra, byteSize(grievance.MaxEvidenceBytes))
+		return uploadTooLarge(r)
 	}
 	return fmt.Sprintf("The request body is larger than the limit of %s.", byteSize(c.App().Config().BodyLimit))
+}
+
+func uploadTooLarge(r Upload) string {
+	return fmt.Sprintf("The request body is larger than %d bytes: an evidence file may be at most %s.",
+		uploadBodyLimit+r.Extra, byteSize(grievance.MaxEvidenceBytes))
+}
+
+// readHeaders is what headerReceived found of each request whose body is
+// being read — the upload route it reaches, whether it is a page's (keyed
+// by the header, which fasthttp keeps in its pooled request context: at
+// most one entry per context), for the 413's detail and form: fasthttp
+// resets the request when a chunked body breaks the limit, so the error
+// handler can no longer read them from it.
+var readHeaders sync.Map
+
+type headerInfo struct {
+	upload *Upload
+	page   bool
+	// The page's language and cookies, for its error page.
+	acceptLanguage, cookie string
+}
+
+// restorePage puts back the language and cookies of a page's request that
+// fasthttp reset (a chunked body over the limit), for its error page.
+func restorePage(c *fiber.Ctx) {
+	v, ok := readHeaders.Load(&c.Request().Header)
+	if !ok {
+		return
+	}
+	hi := v.(headerInfo)
+	h := &c.Request().Header
+	if len(h.Peek(fiber.HeaderAcceptLanguage)) == 0 && hi.acceptLanguage != "" {
+		h.Set(fiber.HeaderAcceptLanguage, hi.acceptLanguage)
+	}
+	if len(h.Peek(fiber.HeaderCookie)) == 0 && hi.cookie != "" {
+		h.Set(fiber.HeaderCookie, hi.cookie)
+	}
+}
+
+// isPage reports whether c is a request to a page (not /api/), also after
+// fasthttp reset it.
+func isPage(c *fiber.Ctx) bool {
+	if v, ok := readHeaders.Load(&c.Request().Header); ok {
+		return v.(headerInfo).page
+	}
+	return !strings.HasPrefix(strings.ToLower(c.Path()), "/api/")
 }
 
 // byteSize writes n bytes for people: "25 MiB (26214400 bytes)".

@@ -17,6 +17,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/logx"
+	"github.com/redresshq/redress/internal/platform/textcheck"
 )
 
 // Problem is an RFC 9457 problem document.
@@ -58,6 +59,10 @@ func errorHandler(log *slog.Logger, uploads []Upload) fiber.ErrorHandler {
 			p.Code = strings.ToLower(strings.ReplaceAll(utils.StatusMessage(fe.Code), " ", "_"))
 			if fe.Code == fiber.StatusRequestEntityTooLarge {
 				p.Detail = tooLargeDetail(c, uploads)
+				// The body was not read: let the client finish sending it
+				// and read this answer (linger.go).
+				lingerOnClose(c)
+				p.Code = "payload_too_large"
 			}
 		} else if db.Unavailable(err) {
 			log.WarnContext(c.UserContext(), "request failed: the database is unreachable", "err", err, "route", c.Route().Path)
@@ -83,6 +88,23 @@ func errorHandler(log *slog.Logger, uploads []Upload) fiber.ErrorHandler {
 	}
 }
 
+// withPages answers a body over its limit on a page's path (a web form) with
+// the pages' error page, in the person's language, instead of JSON.
+func withPages(h fiber.ErrorHandler, pages func(*fiber.Ctx, error) error) fiber.ErrorHandler {
+	if pages == nil {
+		return h
+	}
+	return func(c *fiber.Ctx, err error) error {
+		var fe *fiber.Error
+		if errors.As(err, &fe) && fe.Code == fiber.StatusRequestEntityTooLarge && isPage(c) {
+			lingerOnClose(c)
+			restorePage(c)
+			return pages(c, err)
+		}
+		return h(c, err)
+	}
+}
+
 // decodeJSON reads the body into v strictly: JSON only, one object, no
 // unknown fields; every failure names what is wrong.
 func decodeJSON(c *fiber.Ctx, v any) error {
@@ -103,6 +125,9 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	if body[0] != '{' {
 		return fault.New(fault.Malformed, "malformed_json", "The body must be a JSON object.")
 	}
+	if field, found := textcheck.JSON(body); found {
+		return invalidText(field)
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -112,6 +137,24 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 		return fault.New(fault.Malformed, "malformed_json", "The body must hold exactly one JSON object.")
 	}
 	return nil
+}
+
+// textGate is the input gate of every route of the table, after its
+// credential is checked: a query parameter, a form field or a JSON string
+// holding a control character, a lone surrogate or a direction override is a
+// 422 invalid_text naming it (internal/platform/textcheck), before any
+// handler reads it.
+func textGate(c *fiber.Ctx) error {
+	if field, found := textcheck.Request(c.Request()); found {
+		return invalidText(field)
+	}
+	return c.Next()
+}
+
+func invalidText(field string) error {
+	var f fault.Fields
+	f.Add(field, textcheck.Code, textcheck.Message)
+	return f.Err()
 }
 
 func jsonError(err error) error {

@@ -48,6 +48,9 @@ func FuzzIntake(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
+	for _, seed := range corpusSeeds("description", "ai_system_other", "decision_reference", "desired_outcome") {
+		f.Add([]byte(seed))
+	}
 	s := teststack.New(f, teststack.Options{})
 	f.Fuzz(func(t *testing.T, body []byte) {
 		writesOnlyWhenCreated(t, s, "cases", func() *teststack.Response {

@@ -125,7 +125,7 @@ func TestIntakeValidation(t *testing.T) {
 		{"description missing", with(func(m map[string]any) { delete(m, "description") }), "description", "required"},
 		{"description too short", with(func(m map[string]any) { m["description"] = "bad" }), "description", "too_short"},
 		{"description too long", with(func(m map[string]any) { m["description"] = long }), "description", "too_long"},
-		{"description with NUL", with(func(m map[string]any) { m["description"] = "ten chars and \x00 a nul" }), "description", "control_character"},
+		{"description with NUL", with(func(m map[string]any) { m["description"] = "ten chars and \x00 a nul" }), "description", "invalid_text"}, // the input gate (issue 15) answers first
 		{"no rights", with(func(m map[string]any) { m["rights"] = []string{} }), "rights", "required"},
 		{"unknown right", with(func(m map[string]any) { m["rights"] = []string{"work", "happiness"} }), "rights[1]", "invalid"},
 		{"duplicate right", with(func(m map[string]any) { m["rights"] = []string{"work", "work"} }), "rights[1]", "duplicate"},

@@ -212,6 +212,9 @@ func (w *Web) renderError(c *fiber.Ctx, err error) error {
 		}
 	} else if errors.As(err, &fe) {
 		ep.Status, ep.Code, ep.Message = fe.Code, fmt.Sprintf("http_%d", fe.Code), fe.Message
+		if fe.Code == fiber.StatusRequestEntityTooLarge {
+			ep.Code, ep.Message = "payload_too_large", r.T("error.code.payload_too_large")
+		}
 	} else if db.Unavailable(err) {
 		w.Log.WarnContext(c.UserContext(), "page failed: the database is unreachable", "err", err, "route", c.Route().Path)
 		ep.Status, ep.Code, ep.Message = fiber.StatusServiceUnavailable, "unavailable", r.T("error.unavailable")

@@ -68,6 +68,12 @@ func (w *Web) req(c *fiber.Ctx) *request {
 
 // begin reads the language, the sessions, the CSRF nonce and a flash.
 func (w *Web) begin(c *fiber.Ctx) error {
+	w.setup(c)
+	return c.Next()
+}
+
+// setup is begin without going on: the request's context, made once.
+func (w *Web) setup(c *fiber.Ctx) {
 	lang := w.i18n.negotiate(w.cookie(c, cookieLang), c.Get(fiber.HeaderAcceptLanguage))
 	r := &request{Path: safeNext(c.OriginalURL())}
 	r.translator = w.i18n.translator(lang, func(id string) {
@@ -110,7 +116,6 @@ func (w *Web) begin(c *fiber.Ctx) error {
 		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	c.Vary(fiber.HeaderAcceptLanguage, fiber.HeaderCookie)
-	return c.Next()
 }
 
 // errCSRF is a form posted without this site's token: a stale page, or a

@@ -11,6 +11,8 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/logx"
+	"github.com/redresshq/redress/internal/platform/textcheck"
 )
 
 // who says who may open a page.
@@ -92,10 +94,40 @@ func (w *Web) chain(r route) []fiber.Handler {
 	case enrolling:
 		chain = append(chain, w.requireUser(r.roles, true))
 	}
+	chain = append(chain, w.textGate)
 	if r.throttle != nil {
 		chain = append(chain, w.htmlErrors(r.throttle))
 	}
 	return append(chain, w.htmlErrors(r.handler))
+}
+
+// textGate is the pages' input gate (internal/platform/textcheck, as the
+// API's): a query parameter or form field holding a control character, a
+// direction override or bytes that are not UTF-8 is answered 422 with a page
+// naming the field, before any handler reads it.
+func (w *Web) textGate(c *fiber.Ctx) error {
+	field, found := textcheck.Request(c.Request())
+	if !found {
+		return c.Next()
+	}
+	r := w.req(c)
+	label := field
+	if id := "field." + field; r.Has(id) {
+		label = r.T(id)
+	}
+	ep := ErrorPage{Status: fiber.StatusUnprocessableEntity, Code: textcheck.Code,
+		Message: r.T("error.invalid_text.page", "Field", label), RequestID: logx.RequestID(c.UserContext())}
+	return w.render(c, ep.Status, "pages/error", "error.title.422", &Page{Data: ep})
+}
+
+// ErrorPage answers err as an HTML page when it came before any page's
+// handler ran (a body over its limit: 413): the app's error handler calls
+// it for the pages' paths.
+func (w *Web) ErrorPage(c *fiber.Ctx, err error) error {
+	if w.req(c) == nil {
+		w.setup(c)
+	}
+	return w.renderError(c, err)
 }
 
 // htmlErrors answers an error from h as an HTML page, never as JSON.

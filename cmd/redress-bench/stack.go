@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go/jetstream"
 
+	redressapi "github.com/redresshq/redress/api"
 	"github.com/redresshq/redress/internal/app"
 	"github.com/redresshq/redress/internal/demo"
 	"github.com/redresshq/redress/internal/platform/config"
@@ -139,7 +140,7 @@ func (s *stack) serveHTTP(api *fiber.App) error {
 	}
 	s.baseURL = "http://" + ln.Addr().String()
 	served := make(chan error, 1)
-	go func() { served <- api.Listener(ln) }()
+	go func() { served <- api.Listener(redressapi.Listener(ln)) }()
 	s.onClose(func() error {
 		err := api.ShutdownWithTimeout(10 * time.Second)
 		select {

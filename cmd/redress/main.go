@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -22,6 +23,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/api"
 	"github.com/redresshq/redress/internal/app"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/config"
@@ -191,8 +193,14 @@ func work(ctx context.Context, stdout io.Writer) error {
 // requests in flight (bounded). The app's metrics are served apart, on
 // metricsAddr: an operations port the public never reaches.
 func listen(ctx context.Context, app *fiber.App, addr string, metrics http.Handler, metricsAddr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("http: %w", err)
+	}
 	errc := make(chan error, 2)
-	go func() { errc <- app.Listen(addr) }()
+	// A body refused for its size is read to its end before the
+	// connection closes, so the client reads the 413 (api/linger.go).
+	go func() { errc <- app.Listener(api.Listener(ln)) }()
 	ops := &http.Server{Addr: metricsAddr, Handler: metrics, ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 	go func() {
@@ -201,7 +209,6 @@ func listen(ctx context.Context, app *fiber.App, addr string, metrics http.Handl
 		}
 	}()
 	log.Info("http listening", "addr", addr, "metrics_addr", metricsAddr)
-	var err error
 	select {
 	case err = <-errc:
 		err = fmt.Errorf("http: %w", err)

@@ -193,7 +193,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		BodyLimit: c.Config.BodyLimit, Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),
-		Views: web.Views(), Mount: web.Mount, Uploads: uploads, SignInThrottle: signIns.Handler(),
+		Views: web.Views(), Mount: web.Mount, PageError: web.ErrorPage, Uploads: uploads, SignInThrottle: signIns.Handler(),
 		TimeZone: c.Config.TimeZone, Metrics: c.Metrics,
 	}), nil
 }

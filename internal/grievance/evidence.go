@@ -13,8 +13,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -23,6 +21,7 @@ import (
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/textcheck"
 )
 
 // Evidence: a file sealed at rest (content_enc), its filename and
@@ -40,7 +39,6 @@ const MaxComplainantEvidence = 20
 
 const (
 	maxEvidenceDescription = 2000
-	maxFilename            = 255
 )
 
 // EvidenceSources say where a piece of evidence came from.
@@ -126,18 +124,10 @@ type evidenceMeta struct {
 	Description string `json:"description,omitempty"`
 }
 
-// cleanFilename keeps the last element of a path (either separator) and
-// trims it; an empty name becomes "evidence".
-func cleanFilename(name string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.TrimSpace(name)
-	if name == "" || name == "." || name == ".." {
-		return "evidence"
-	}
-	return name
-}
+// cleanFilename is the name an uploaded file is stored and downloaded
+// under: textcheck.FileName (the last element of a path, NFC, no control or
+// bidirectional characters, bounded; "evidence" when nothing is left).
+func cleanFilename(name string) string { return textcheck.FileName(name) }
 
 func (in *EvidenceInput) validate() error {
 	var f fault.Fields
@@ -148,14 +138,6 @@ func (in *EvidenceInput) validate() error {
 		f.Add("file", "empty", "the file is empty: attach a file with content")
 	}
 	in.Filename = cleanFilename(in.Filename)
-	switch {
-	case !utf8.ValidString(in.Filename):
-		f.Add("file", "invalid_filename", "the file's name must be valid UTF-8")
-	case strings.ContainsFunc(in.Filename, unicode.IsControl):
-		f.Add("file", "invalid_filename", "the file's name must not contain control characters")
-	case utf8.RuneCountInString(in.Filename) > maxFilename:
-		f.Addf("file", "invalid_filename", "the file's name must be at most %d characters", maxFilename)
-	}
 	in.Description = strings.TrimSpace(in.Description)
 	text(&f, "description", in.Description, 0, maxEvidenceDescription)
 	oneOf(&f, "source", in.Source, EvidenceSources, true)

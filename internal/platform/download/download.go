@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+
+	"github.com/redresshq/redress/internal/platform/textcheck"
 )
 
 // Header is one response header.
@@ -51,8 +53,11 @@ func ReprDigest(sha256Hex string) string {
 }
 
 // Attachment is a Content-Disposition that downloads the file under its
-// name: an ASCII fallback, and the exact name as RFC 8187 UTF-8.
+// name, normalised (textcheck.FileName: no control or bidirectional
+// characters, no path): an ASCII fallback, and the name as RFC 8187 UTF-8
+// (RFC 6266 filename*).
 func Attachment(name string) string {
+	name = textcheck.FileName(name)
 	var ascii, ext strings.Builder
 	for _, r := range name {
 		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {

@@ -8,11 +8,15 @@ import (
 
 func TestAttachmentDisposition(t *testing.T) {
 	for name, want := range map[string]string{
-		"rota.pdf":         `attachment; filename="rota.pdf"; filename*=UTF-8''rota.pdf`,
-		`a "b"\c.txt`:      `attachment; filename="a _b__c.txt"; filename*=UTF-8''a%20%22b%22%5Cc.txt`,
-		"Лист 1;x=y.xlsx":  `attachment; filename="____ 1;x=y.xlsx"; filename*=UTF-8''%D0%9B%D0%B8%D1%81%D1%82%201%3Bx%3Dy.xlsx`,
-		"100%.png":         `attachment; filename="100_.png"; filename*=UTF-8''100%25.png`,
-		"x\r\nSet-Cookie:": `attachment; filename="x__Set-Cookie:"; filename*=UTF-8''x%0D%0ASet-Cookie%3A`,
+		"rota.pdf":    `attachment; filename="rota.pdf"; filename*=UTF-8''rota.pdf`,
+		`a "b" c.txt`: `attachment; filename="a _b_ c.txt"; filename*=UTF-8''a%20%22b%22%20c.txt`,
+		// The name is normalised first (textcheck.FileName): no path, no
+		// controls, no direction overrides.
+		`dir\a.txt`:            `attachment; filename="a.txt"; filename*=UTF-8''a.txt`,
+		"invoice\u202efdp.exe": `attachment; filename="invoicefdp.exe"; filename*=UTF-8''invoicefdp.exe`,
+		"Лист 1;x=y.xlsx":      `attachment; filename="____ 1;x=y.xlsx"; filename*=UTF-8''%D0%9B%D0%B8%D1%81%D1%82%201%3Bx%3Dy.xlsx`,
+		"100%.png":             `attachment; filename="100_.png"; filename*=UTF-8''100%25.png`,
+		"x\r\nSet-Cookie:":     `attachment; filename="xSet-Cookie:"; filename*=UTF-8''xSet-Cookie%3A`,
 	} {
 		if got := Attachment(name); got != want {
 			t.Errorf("%q:\n got %s\nwant %s", name, got, want)

@@ -18,6 +18,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/redresshq/redress/api"
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/app"
 	"github.com/redresshq/redress/internal/auth"
@@ -102,7 +103,7 @@ func New(t testing.TB, opts Options) *Stack {
 	}
 	s.URL = "http://" + ln.Addr().String()
 	s.WebURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	go func() { _ = s.App.Listener(ln) }()
+	go func() { _ = s.App.Listener(api.Listener(ln)) }()
 	t.Cleanup(func() {
 		_ = s.App.ShutdownWithTimeout(5 * time.Second)
 		if t.Failed() {
