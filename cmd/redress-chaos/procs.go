@@ -198,10 +198,14 @@ func newFleet(dir, redress, self, dbURL string) (*fleet, error) {
 		if err != nil {
 			return nil, err
 		}
+		maddr, err := freePort()
+		if err != nil {
+			return nil, err
+		}
 		name := fmt.Sprintf("api-%d", i+1)
 		f.apis = append(f.apis, &proc{kind: "api", name: name, path: redress, args: []string{"serve"},
 			env: append(append([]string{}, env...), fmt.Sprintf("REDRESS_ADDR=127.0.0.1:%d", addr),
-				fmt.Sprintf("REDRESS_WORKER_ADDR=127.0.0.1:%d", waddr)),
+				fmt.Sprintf("REDRESS_WORKER_ADDR=127.0.0.1:%d", waddr), fmt.Sprintf("REDRESS_METRICS_ADDR=127.0.0.1:%d", maddr)),
 			logPath: filepath.Join(dir, name+".log"), ready: fmt.Sprintf("http://127.0.0.1:%d/readyz", addr)})
 	}
 	for i := range 2 {

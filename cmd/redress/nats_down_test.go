@@ -61,8 +61,9 @@ func TestServeTakesComplaintsWhileNATSIsDown(t *testing.T) {
 		"REDRESS_JWT_SECRET=" + string(cfg.JWTSecret), "REDRESS_RECEIPT_SECRET=" + string(cfg.ReceiptSecret),
 		"REDRESS_ENCRYPTION_KEYS=k1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32))),
 		"REDRESS_ADDR=" + addr}
-	serveLogs := startRedress(t, "serve", append(env, "REDRESS_WORKER_ADDR="+freeAddr(t)), "serve")
-	startRedress(t, "work", append(env, "REDRESS_WORKER_ADDR="+workAddr), "work")
+	metricsAddr := freeAddr(t) // serve's operations port
+	serveLogs := startRedress(t, "serve", append(env, "REDRESS_WORKER_ADDR="+freeAddr(t), "REDRESS_METRICS_ADDR="+metricsAddr), "serve")
+	startRedress(t, "work", append(env, "REDRESS_WORKER_ADDR="+workAddr, "REDRESS_METRICS_ADDR="+freeAddr(t)), "work")
 	base, workBase := "http://"+addr, "http://"+workAddr
 
 	var ready string
@@ -79,7 +80,7 @@ func TestServeTakesComplaintsWhileNATSIsDown(t *testing.T) {
 		rz.Checks["nats"] != "down" {
 		t.Errorf("serve /readyz without NATS: %s", ready)
 	}
-	if _, m := get(base + "/metrics"); !strings.Contains(m, "\nredress_nats_connected 0\n") {
+	if _, m := get("http://" + metricsAddr + "/metrics"); !strings.Contains(m, "\nredress_nats_connected 0\n") {
 		t.Errorf("serve /metrics without NATS has no redress_nats_connected 0")
 	}
 	if !strings.Contains(serveLogs.String(), "connecting in the background") {
@@ -139,7 +140,7 @@ func TestServeTakesComplaintsWhileNATSIsDown(t *testing.T) {
 	testenv.Eventually(t, 30*time.Second, "both ready, NATS ok", func() bool {
 		sc, sb := get(base + "/readyz")
 		wc, wb := get(workBase + "/readyz")
-		_, m := get(base + "/metrics")
+		_, m := get("http://" + metricsAddr + "/metrics")
 		_, wm := get(workBase + "/metrics")
 		return sc == 200 && strings.Contains(sb, `"nats":"ok"`) && wc == 200 && strings.Contains(wb, `"nats":"ok"`) &&
 			strings.Contains(m, "\nredress_nats_connected 1\n") && strings.Contains(wm, "\nredress_nats_connected 1\n")
