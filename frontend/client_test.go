@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -17,6 +18,7 @@ import (
 type client struct {
 	t       testing.TB
 	base    string
+	mu      sync.Mutex // cookies, when one client sends from several goroutines
 	cookies map[string]*http.Cookie
 	header  http.Header
 }
@@ -96,9 +98,11 @@ func (c *client) send(req *http.Request) page {
 	for k, v := range c.header {
 		req.Header[k] = v
 	}
+	c.mu.Lock()
 	for _, ck := range c.cookies {
 		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
 	}
+	c.mu.Unlock()
 	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -106,6 +110,7 @@ func (c *client) send(req *http.Request) page {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	c.mu.Lock()
 	for _, ck := range resp.Cookies() {
 		if ck.MaxAge < 0 || ck.Value == "" {
 			delete(c.cookies, ck.Name)
@@ -113,6 +118,7 @@ func (c *client) send(req *http.Request) page {
 			c.cookies[ck.Name] = ck
 		}
 	}
+	c.mu.Unlock()
 	return page{Status: resp.StatusCode, Header: resp.Header, Body: string(raw)}
 }
 

@@ -82,8 +82,7 @@ func TestCSRFBoundToTheSession(t *testing.T) {
 			path = "/login"
 		}
 		xTok := formToken(t, x, path)
-		planted := *v
-		planted.cookies = map[string]*http.Cookie{}
+		planted := &client{t: v.t, base: v.base, header: v.header, cookies: map[string]*http.Cookie{}}
 		for k, ck := range v.cookies {
 			planted.cookies[k] = ck
 		}
