@@ -124,6 +124,19 @@ func (p *proc) waitReady(ctx context.Context, limit time.Duration) error {
 	return fmt.Errorf("%s not ready within %s (log: %s)", p.name, limit, p.logPath)
 }
 
+// freePorts picks n free loopback ports.
+func freePorts(n int) ([]int, error) {
+	var out []int
+	for range n {
+		p, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -154,17 +167,13 @@ func (f *fleet) all() []*proc {
 // newFleet lays out three NATS nodes, two APIs and two workers in dir.
 func newFleet(dir, redress, self, dbURL string) (*fleet, error) {
 	f := &fleet{}
-	var clientPorts, routePorts []int
-	for range 3 {
-		cp, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		rp, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		clientPorts, routePorts = append(clientPorts, cp), append(routePorts, rp)
+	clientPorts, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	routePorts, err := freePorts(3)
+	if err != nil {
+		return nil, err
 	}
 	var routes, urls []string
 	for i := range 3 {
@@ -189,39 +198,32 @@ func newFleet(dir, redress, self, dbURL string) (*fleet, error) {
 		"REDRESS_JWT_SECRET=" + secret(), "REDRESS_RECEIPT_SECRET=" + secret(),
 		"REDRESS_ENCRYPTION_KEYS=k1:" + secret(), "REDRESS_LOG_FORMAT=text", "REDRESS_LOG_LEVEL=warn",
 		"REDRESS_DB_MAX_CONNS=10"}
-	for i := range 2 {
-		addr, err := freePort()
+	// serve and work: each gets its own app, worker and metrics ports.
+	redressProc := func(kind, cmd string, i int) (*proc, error) {
+		ports, err := freePorts(3)
 		if err != nil {
 			return nil, err
 		}
-		waddr, err := freePort()
-		if err != nil {
-			return nil, err
+		ready := ports[0] // serve's /readyz is on the app's port, work's on the worker's
+		if kind == "worker" {
+			ready = ports[1]
 		}
-		maddr, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		name := fmt.Sprintf("api-%d", i+1)
-		f.apis = append(f.apis, &proc{kind: "api", name: name, path: redress, args: []string{"serve"},
-			env: append(append([]string{}, env...), fmt.Sprintf("REDRESS_ADDR=127.0.0.1:%d", addr),
-				fmt.Sprintf("REDRESS_WORKER_ADDR=127.0.0.1:%d", waddr), fmt.Sprintf("REDRESS_METRICS_ADDR=127.0.0.1:%d", maddr)),
-			logPath: filepath.Join(dir, name+".log"), ready: fmt.Sprintf("http://127.0.0.1:%d/readyz", addr)})
+		name := fmt.Sprintf("%s-%d", kind, i+1)
+		return &proc{kind: kind, name: name, path: redress, args: []string{cmd},
+			env: append(append([]string{}, env...), fmt.Sprintf("REDRESS_ADDR=127.0.0.1:%d", ports[0]),
+				fmt.Sprintf("REDRESS_WORKER_ADDR=127.0.0.1:%d", ports[1]), fmt.Sprintf("REDRESS_METRICS_ADDR=127.0.0.1:%d", ports[2])),
+			logPath: filepath.Join(dir, name+".log"), ready: fmt.Sprintf("http://127.0.0.1:%d/readyz", ready)}, nil
 	}
 	for i := range 2 {
-		addr, err := freePort()
+		api, err := redressProc("api", "serve", i)
 		if err != nil {
 			return nil, err
 		}
-		waddr, err := freePort()
+		worker, err := redressProc("worker", "work", i)
 		if err != nil {
 			return nil, err
 		}
-		name := fmt.Sprintf("worker-%d", i+1)
-		f.workers = append(f.workers, &proc{kind: "worker", name: name, path: redress, args: []string{"work"},
-			env: append(append([]string{}, env...), fmt.Sprintf("REDRESS_ADDR=127.0.0.1:%d", addr),
-				fmt.Sprintf("REDRESS_WORKER_ADDR=127.0.0.1:%d", waddr)),
-			logPath: filepath.Join(dir, name+".log"), ready: fmt.Sprintf("http://127.0.0.1:%d/readyz", waddr)})
+		f.apis, f.workers = append(f.apis, api), append(f.workers, worker)
 	}
 	return f, nil
 }

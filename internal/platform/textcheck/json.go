@@ -42,6 +42,24 @@ func (s *scanner) ws() {
 
 func (s *scanner) fail() (string, bool) { s.broken = true; return "", false }
 
+// next reads what follows a member or an element: a comma (more to come)
+// or the container's closing byte (done); anything else is not ok.
+func (s *scanner) next(closing byte) (done, ok bool) {
+	s.ws()
+	if s.i >= len(s.b) {
+		return false, false
+	}
+	switch s.b[s.i] {
+	case ',':
+		s.i++
+		return false, true
+	case closing:
+		s.i++
+		return true, true
+	}
+	return false, false
+}
+
 // value reads one value at path; it stops at the first refused string.
 func (s *scanner) value(path string) (string, bool) {
 	if s.i >= len(s.b) {
@@ -80,18 +98,10 @@ func (s *scanner) value(path string) (string, bool) {
 			if p, found := s.value(child); found || s.broken {
 				return p, found
 			}
-			s.ws()
-			if s.i >= len(s.b) {
+			if done, ok := s.next('}'); !ok {
 				return s.fail()
-			}
-			switch s.b[s.i] {
-			case ',':
-				s.i++
-			case '}':
-				s.i++
+			} else if done {
 				return "", false
-			default:
-				return s.fail()
 			}
 		}
 	case '[':
@@ -106,18 +116,10 @@ func (s *scanner) value(path string) (string, bool) {
 			if p, found := s.value(path + "[" + strconv.Itoa(n) + "]"); found || s.broken {
 				return p, found
 			}
-			s.ws()
-			if s.i >= len(s.b) {
+			if done, ok := s.next(']'); !ok {
 				return s.fail()
-			}
-			switch s.b[s.i] {
-			case ',':
-				s.i++
-			case ']':
-				s.i++
+			} else if done {
 				return "", false
-			default:
-				return s.fail()
 			}
 		}
 	case '"':
