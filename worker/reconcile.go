@@ -69,15 +69,17 @@ func (r *Reconciler) Once(ctx context.Context, now time.Time) (int, error) {
 		batch = 100
 	}
 	n := 0
-	for n < batch {
-		done, err := r.one(ctx, now, after)
+	for tries := 0; n < batch && tries < 2*batch; tries++ {
+		found, republished, err := r.one(ctx, now, after)
 		if err != nil {
 			return n, err
 		}
-		if !done {
+		if !found {
 			break
 		}
-		n++
+		if republished {
+			n++
+		}
 	}
 	if n > 0 && r.Reconciled != nil {
 		r.Reconciled(n)
@@ -85,19 +87,25 @@ func (r *Reconciler) Once(ctx context.Context, now time.Time) (int, error) {
 	return n, nil
 }
 
-// one reconciles the oldest due case, if any.
-func (r *Reconciler) one(ctx context.Context, now time.Time, after time.Duration) (bool, error) {
-	found := false
-	err := db.InTx(ctx, r.DB, func(ctx context.Context) error {
+// due narrows a query over cases aliased c to those due for reconciling at
+// now: not routed after the bound, not put off by an earlier attempt, and
+// whose case.submitted is not still waiting in the outbox (the relay will
+// publish it: nothing is lost).
+func due(q *gorm.DB, now time.Time, after time.Duration) *gorm.DB {
+	return q.Joins("LEFT JOIN case_reconciliations r ON r.case_id = c.id").
+		Where("c.routed_at IS NULL AND c.submitted_at < ?", now.Add(-after)).
+		Where("r.next_at IS NULL OR r.next_at <= ?", now).
+		Where(`NOT EXISTS (SELECT 1 FROM outbox o WHERE o.subject = ? AND o.payload ->> 'case_id' = c.id::text
+			AND o.published_at IS NULL)`, events.CaseSubmitted)
+}
+
+// one reconciles the oldest due case, if any (found), and says whether it
+// republished it: another reconciler may have done so first.
+func (r *Reconciler) one(ctx context.Context, now time.Time, after time.Duration) (found, republished bool, err error) {
+	err = db.InTx(ctx, r.DB, func(ctx context.Context) error {
 		conn := db.Conn(ctx, r.DB)
 		var cs []unrouted
-		if err := conn.Table("cases AS c").Select("c.id, c.reference, c.submitted_at").
-			Joins("LEFT JOIN case_reconciliations r ON r.case_id = c.id").
-			Where("c.routed_at IS NULL AND c.submitted_at < ?", now.Add(-after)).
-			Where("r.next_at IS NULL OR r.next_at <= ?", now).
-			// Still in the outbox: the relay will publish it, nothing is lost.
-			Where(`NOT EXISTS (SELECT 1 FROM outbox o WHERE o.subject = ? AND o.payload ->> 'case_id' = c.id::text
-				AND o.published_at IS NULL)`, events.CaseSubmitted).
+		if err := due(conn.Table("cases AS c").Select("c.id, c.reference, c.submitted_at"), now, after).
 			Order("c.submitted_at").Limit(1).
 			Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "c"}, Options: "SKIP LOCKED"}).
 			Scan(&cs).Error; err != nil {
@@ -107,9 +115,22 @@ func (r *Reconciler) one(ctx context.Context, now time.Time, after time.Duration
 			return nil
 		}
 		found = true
+		// The SELECT saw the outbox and the reconciliations as they were
+		// when it began. Another reconciler may have republished this case
+		// and committed while this one waited for the row's lock; it changes
+		// no column of the case, so PostgreSQL did not look again. Now that
+		// the lock is held, a new statement sees that commit.
+		var still int64
+		if err := due(conn.Table("cases AS c"), now, after).Where("c.id = ?", cs[0].ID).Count(&still).Error; err != nil {
+			return fmt.Errorf("worker: reconcile: check again: %w", err)
+		}
+		if still == 0 {
+			return nil
+		}
+		republished = true
 		return r.republish(ctx, conn, cs[0], now, after)
 	})
-	return found, err
+	return found, republished, err
 }
 
 func (r *Reconciler) republish(ctx context.Context, conn *gorm.DB, c unrouted, now time.Time, after time.Duration) error {
