@@ -52,6 +52,9 @@ type ThrottleOptions struct {
 	CleanBelow int // a source with fewer failures is clean (3)
 	Log        *slog.Logger
 	Now        func() time.Time
+	// Proxies are the reverse proxies whose X-Forwarded-For names the
+	// client (REDRESS_TRUSTED_PROXIES); without them a source is the peer.
+	Proxies Proxies
 }
 
 // SignInThrottle is the sign-in throttle the API's token route and the
@@ -217,7 +220,7 @@ func (t *SignInThrottle) Handler() fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		ctx := c.UserContext()
 		now := t.o.Now()
-		source, account := t.key("s", c.IP()), t.key("a", SignInEmail(c))
+		source, account := t.key("s", t.o.Proxies.ClientIP(c)), t.key("a", SignInEmail(c))
 		src := t.get(ctx, source)
 		if wait := t.Backoff(src, now); wait > 0 {
 			t.refused.WithLabelValues("source").Inc()

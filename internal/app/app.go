@@ -212,7 +212,7 @@ func (c *Core) MetricsHandler() http.Handler {
 func (c *Core) SignInThrottle(js jetstream.JetStream) *middleware.SignInThrottle {
 	m := hmac.New(sha256.New, c.Config.JWTSecret)
 	m.Write([]byte("redress sign-in throttle key"))
-	o := middleware.ThrottleOptions{Secret: m.Sum(nil), Log: c.Log}
+	o := middleware.ThrottleOptions{Secret: m.Sum(nil), Log: c.Log, Proxies: c.Config.TrustedProxies}
 	if js != nil {
 		o.Store = middleware.NewKVAttempts(js, c.Config.NATSReplicas)
 	}

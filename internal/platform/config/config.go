@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -59,6 +60,10 @@ type Config struct {
 	// (REDRESS_PASSWORD_HASH, "m=65536,t=3,p=2": KiB, passes, lanes).
 	// Production keeps the default; tests lower it.
 	PasswordHash PasswordHash
+	// TrustedProxies are the reverse proxies in front of serve
+	// (REDRESS_TRUSTED_PROXIES: addresses or CIDR ranges, comma-separated);
+	// their X-Forwarded-For names the client to the sign-in throttle.
+	TrustedProxies []netip.Prefix
 }
 
 // PasswordHash is an argon2id cost: memory in KiB, passes and lanes.
@@ -108,6 +113,7 @@ func LoadFrom(env Env, need Need) (*Config, error) {
 		TimeZone:            r.zone("REDRESS_TIME_ZONE"),
 	}
 	c.PasswordHash = r.passwordHash("REDRESS_PASSWORD_HASH", PasswordHash{MemoryKiB: 64 * 1024, Time: 3, Threads: 2})
+	c.TrustedProxies = r.prefixes("REDRESS_TRUSTED_PROXIES")
 	r.addr("REDRESS_ADDR", c.Addr)
 	r.addr("REDRESS_WORKER_ADDR", c.WorkerAddr)
 	r.addr("REDRESS_METRICS_ADDR", c.MetricsAddr)
@@ -187,6 +193,26 @@ type reader struct {
 
 func (r *reader) fail(name, msg string) {
 	r.errs = append(r.errs, fmt.Errorf("config: %s %s", name, msg))
+}
+
+// prefixes reads a comma-separated list of addresses and CIDR ranges; an
+// address alone is a range of one.
+func (r *reader) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, part := range strings.Split(r.str(name, ""), ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(part); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		} else {
+			r.fail(name, fmt.Sprintf("has %q, which is neither an address nor a CIDR range (10.0.0.0/8)", part))
+		}
+	}
+	return out
 }
 
 func (r *reader) str(name, def string) string {

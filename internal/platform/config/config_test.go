@@ -141,6 +141,8 @@ func TestBadVariables(t *testing.T) {
 		{name: "REDRESS_PASSWORD_HASH", set: map[string]string{"REDRESS_PASSWORD_HASH": "m=65536,t=3"}},
 		{name: "REDRESS_PASSWORD_HASH", set: map[string]string{"REDRESS_PASSWORD_HASH": "m=65536,t=3,p=2,x=1"}},
 		{name: "REDRESS_PASSWORD_HASH", set: map[string]string{"REDRESS_PASSWORD_HASH": "m=9999999,t=3,p=2"}},
+		{name: "REDRESS_TRUSTED_PROXIES", set: map[string]string{"REDRESS_TRUSTED_PROXIES": "10.0.0.0/8, ingress"}},
+		{name: "REDRESS_TRUSTED_PROXIES", set: map[string]string{"REDRESS_TRUSTED_PROXIES": "10.0.0.0/33"}},
 		{name: "REDRESS_LOG_LEVEL", set: map[string]string{"REDRESS_LOG_LEVEL": "verbose"}},
 		{name: "REDRESS_LOG_LEVEL", set: map[string]string{"REDRESS_LOG_LEVEL": "INFO"}},
 		{name: "REDRESS_LOG_FORMAT", set: map[string]string{"REDRESS_LOG_FORMAT": "xml"}},
@@ -444,5 +446,22 @@ func TestTimeZone(t *testing.T) {
 	c, err = LoadFrom(mapEnv(map[string]string{"REDRESS_TIME_ZONE": "Europe/Paris"}), Need{})
 	if err != nil || c.TimeZone.String() != "Europe/Paris" {
 		t.Errorf("Europe/Paris: %v %v", c, err)
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := LoadFrom(mapEnv(map[string]string{"REDRESS_TRUSTED_PROXIES": " 10.0.0.0/8, 192.168.1.7 ,2001:db8::/32,,"}), Need{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if want := "10.0.0.0/8 192.168.1.7/32 2001:db8::/32"; strings.Join(got, " ") != want {
+		t.Errorf("TrustedProxies = %v, want %s", got, want)
+	}
+	if c, _ := LoadFrom(mapEnv(nil), Need{}); len(c.TrustedProxies) != 0 {
+		t.Errorf("default TrustedProxies = %v, want none", c.TrustedProxies)
 	}
 }
