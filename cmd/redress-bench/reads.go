@@ -7,6 +7,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -201,7 +203,12 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 		if err := checkpoint(ctx, b.mon); err != nil {
 			return r, err
 		}
+		stopProfile, err := b.profile(c)
+		if err != nil {
+			return r, err
+		}
 		st.Get = readAttack(ctx, byID, c, b.o.duration)
+		stopProfile()
 		r.Gets += st.Get.OK
 		r.Steps = append(r.Steps, st)
 		if err := ctx.Err(); err != nil {
@@ -214,6 +221,23 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 		}
 	}
 	return r, nil
+}
+
+// profile starts a CPU profile of the process into -cpuprofile.cC, when
+// asked; the function it returns stops it.
+func (b *bench) profile(c int) (func(), error) {
+	if b.o.cpuProfile == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(fmt.Sprintf("%s.c%d", b.o.cpuProfile, c))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // accessLogCount counts access_log's rows, and those written by GET /api/v1/cases/{id}.
