@@ -56,12 +56,13 @@ const maxConcurrency = 250
 const drainLimit = 30 * time.Second
 
 type options struct {
-	cpuProfile  string // reads: profile each step's case reads into cpuProfile.cC
-	duration    time.Duration
-	warmup      time.Duration
-	concurrency []int
-	keep        bool
-	only        map[string]bool
+	topStatements int    // reads: list the statements that touched most buffers
+	cpuProfile    string // reads: profile each step's case reads into cpuProfile.cC
+	duration      time.Duration
+	warmup        time.Duration
+	concurrency   []int
+	keep          bool
+	only          map[string]bool
 
 	routingRate     int           // cases a second filed while submit → routed is measured
 	routingDuration time.Duration // how long they are filed for
@@ -103,6 +104,7 @@ func main() {
 	flag.IntVar(&o.statsCalls, "stats-calls", 20, "stats: calls of each request after the first (fewer once 30 s are spent, at least 3)")
 	flag.IntVar(&o.readsCases, "reads-cases", 2000, "reads: cases filed (identified and anonymous, as intake) before the supervisor reads them")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "reads: write a CPU profile of each step's case reads (GET /api/v1/cases/{id}) to FILE.cC, C the step's concurrency")
+	flag.IntVar(&o.topStatements, "top-statements", 0, "reads: list the N statements that touched most buffers in each run")
 	flag.BoolVar(&o.signinUncapped, "signin-uncapped", false, "signin: lift the cap on concurrent password hashing (the behaviour before it, for comparison)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: redress-bench [flags]\n\n"+

@@ -53,6 +53,7 @@ type readsRun struct {
 	Statuses map[int]int    // answers other than 200; 0 is a transport error
 	Samples  map[int]string // the first body (or transport error) of each
 	CPU      cpuUse
+	Work     work // per 200 answer
 }
 
 // Ratio is the 200 answers a second over pgbench's select-only transactions a second.
@@ -194,7 +195,9 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 		if err := checkpoint(ctx, b.mon); err != nil {
 			return r, err
 		}
+		wm := startWork(ctx, b.mon)
 		st.List = readAttack(ctx, list, c, b.o.duration)
+		st.List.Work = wm.stop(ctx, b.mon, st.List.OK, b.o.topStatements)
 		r.Lists += st.List.OK
 		if err := ctx.Err(); err != nil {
 			return r, err
@@ -207,8 +210,10 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 		if err != nil {
 			return r, err
 		}
+		wm = startWork(ctx, b.mon)
 		st.Get = readAttack(ctx, byID, c, b.o.duration)
 		stopProfile()
+		st.Get.Work = wm.stop(ctx, b.mon, st.Get.OK, b.o.topStatements)
 		r.Gets += st.Get.OK
 		r.Steps = append(r.Steps, st)
 		if err := ctx.Err(); err != nil {
@@ -357,6 +362,33 @@ func reportReads(w io.Writer, e environment, o options, r *readsResult) {
 	}
 	fmt.Fprint(w, markdownTable([]string{"concurrency", "pgbench run: machine", "list run: machine / redress-bench",
 		"case run: machine / redress-bench"}, rows))
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "\nWork per request answered, counted (not timed, so runs on a busy machine compare): statements of "+
+		"every backend (pg_stat_statements; the access log's writer included), shared buffers they touched, the "+
+		"database's execution time, and Go allocations of the whole process (API, worker, NATS, vegeta):\n\n")
+	rows = rows[:0]
+	for _, s := range r.Steps {
+		for _, run := range []struct {
+			name string
+			r    readsRun
+		}{{"list", s.List}, {"case", s.Get}} {
+			rows = append(rows, append([]string{fmt.Sprint(s.Concurrency), run.name}, run.r.Work.cells()...))
+		}
+	}
+	fmt.Fprint(w, markdownTable([]string{"concurrency", "request", "statements", "buffers", "db exec ms", "Go allocs", "Go KiB"}, rows))
+	for _, s := range r.Steps {
+		for _, run := range []struct {
+			name string
+			r    readsRun
+		}{{"list", s.List}, {"case", s.Get}} {
+			if len(run.r.Work.Top) > 0 {
+				fmt.Fprintf(w, "\nConcurrency %d, %s: the statements that touched most buffers:\n\n", s.Concurrency, run.name)
+				for _, t := range run.r.Work.Top {
+					fmt.Fprintf(w, "- %s\n", t)
+				}
+			}
+		}
+	}
 	fmt.Fprintln(w)
 	if r.LogOK {
 		fmt.Fprintf(w, "access_log: %d rows written while the reads ran, %d of them by GET /api/v1/cases/:id; "+

@@ -57,7 +57,10 @@ func startStack(ctx context.Context, dir string) (s *stack, err error) {
 		}
 	}()
 
-	pg, err := devpg.Start(ctx, filepath.Join(dir, "pg"), devpg.Options{})
+	pg, err := devpg.Start(ctx, filepath.Join(dir, "pg"), devpg.Options{
+		// What each request costs the database (reads.go, work.go).
+		Settings: []string{"shared_preload_libraries=pg_stat_statements"},
+	})
 	if err != nil {
 		return s, err
 	}

@@ -32,6 +32,9 @@ type Options struct {
 	Fast bool
 	// Logf receives progress lines; nil discards them.
 	Logf func(format string, args ...any)
+	// Settings are more server settings, name=value each (for example
+	// shared_preload_libraries=pg_stat_statements).
+	Settings []string
 }
 
 // Cluster is a running private PostgreSQL cluster.
@@ -101,6 +104,9 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	}
 	if opts.Fast {
 		settings = append(settings, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	for _, kv := range opts.Settings {
+		settings = append(settings, "-c", kv)
 	}
 	logFile := filepath.Join(c.Dir, "postgres.log")
 	if out, err := c.run(ctx, "pg_ctl", "start", "-D", c.dataDir(), "-w", "-t", "60", "-l", logFile,

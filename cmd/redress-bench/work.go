@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// work is what requests cost, counted rather than timed, so that two runs on
+// a busy machine still compare: the statements they ran (pg_stat_statements,
+// every backend of the database, the access log's writer included), the
+// buffers those touched, the database's execution time (which a busy
+// machine inflates), and the Go heap allocations of the bench's process
+// (API, worker and vegeta alike).
+type work struct {
+	OK                  bool
+	Statements, Buffers float64  // per request
+	ExecMs              float64  // per request
+	Allocs, AllocKiB    float64  // per request
+	Top                 []string // the statements that touched most buffers (-top-statements)
+}
+
+type workMeter struct {
+	ok     bool
+	allocs uint64
+	bytes  uint64
+}
+
+// startWork resets pg_stat_statements (when the server loaded it) and notes
+// the process's allocations so far.
+func startWork(ctx context.Context, mon *pgxpool.Pool) workMeter {
+	var m workMeter
+	if _, err := mon.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err == nil {
+		_, err = mon.Exec(ctx, `SELECT pg_stat_statements_reset()`)
+		m.ok = err == nil
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	m.allocs, m.bytes = ms.Mallocs, ms.TotalAlloc
+	return m
+}
+
+// stop divides what was done since start by n requests; the bench's own
+// statements (pg_stat_statements' and the monitor's) are left out.
+func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top int) work {
+	var w work
+	if n == 0 {
+		return w
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	w.Allocs = float64(ms.Mallocs-m.allocs) / float64(n)
+	w.AllocKiB = float64(ms.TotalAlloc-m.bytes) / 1024 / float64(n)
+	if !m.ok {
+		return w
+	}
+	var calls, buffers int64
+	var exec float64
+	err := mon.QueryRow(ctx, `SELECT coalesce(sum(calls), 0)::bigint, coalesce(sum(shared_blks_hit + shared_blks_read), 0)::bigint,
+		       coalesce(sum(total_exec_time), 0)::float8
+		  FROM pg_stat_statements
+		 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT'`).Scan(&calls, &buffers, &exec)
+	if err != nil {
+		return w
+	}
+	w.OK = true
+	w.Statements, w.Buffers, w.ExecMs = float64(calls)/float64(n), float64(buffers)/float64(n), exec/float64(n)
+	if top > 0 {
+		rows, err := mon.Query(ctx, `SELECT calls, shared_blks_hit + shared_blks_read, total_exec_time,
+			       regexp_replace(query, '\s+', ' ', 'g')
+			  FROM pg_stat_statements
+			 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+			   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT'
+			 ORDER BY 2 DESC LIMIT $1`, top)
+		if err != nil {
+			return w
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c, b int64
+			var t float64
+			var q string
+			if rows.Scan(&c, &b, &t, &q) == nil {
+				w.Top = append(w.Top, fmt.Sprintf("%.3f calls, %.1f buffers, %.3f ms per request: %s",
+					float64(c)/float64(n), float64(b)/float64(n), t/float64(n), clip(q, 400)))
+			}
+		}
+	}
+	return w
+}
+
+func (w work) cells() []string {
+	if !w.OK {
+		return []string{"–", "–", "–", fmt.Sprintf("%.0f", w.Allocs), fmt.Sprintf("%.1f", w.AllocKiB)}
+	}
+	return []string{fmt.Sprintf("%.2f", w.Statements), fmt.Sprintf("%.1f", w.Buffers), fmt.Sprintf("%.3f", w.ExecMs),
+		fmt.Sprintf("%.0f", w.Allocs), fmt.Sprintf("%.1f", w.AllocKiB)}
+}
