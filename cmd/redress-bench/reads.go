@@ -242,7 +242,16 @@ func (b *bench) profile(c int) (func(), error) {
 		f.Close()
 		return nil, err
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	// And the heap's allocations before and after (go tool pprof
+	// -sample_index=alloc_objects -base FILE.cC.heap0 FILE.cC.heap1).
+	heap := func(suffix string) {
+		if h, err := os.Create(fmt.Sprintf("%s.c%d.%s", b.o.cpuProfile, c, suffix)); err == nil {
+			_ = pprof.Lookup("allocs").WriteTo(h, 0)
+			h.Close()
+		}
+	}
+	heap("heap0")
+	return func() { pprof.StopCPUProfile(); f.Close(); heap("heap1") }, nil
 }
 
 // accessLogCount counts access_log's rows, and those written by GET /api/v1/cases/{id}.
@@ -365,7 +374,7 @@ func reportReads(w io.Writer, e environment, o options, r *readsResult) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "\nWork per request answered, counted (not timed, so runs on a busy machine compare): statements of "+
 		"every backend (pg_stat_statements; the access log's writer included), shared buffers they touched, the "+
-		"database's execution time, and Go allocations of the whole process (API, worker, NATS, vegeta):\n\n")
+		"database's time planning and executing them, and Go allocations of the whole process (API, worker, NATS, vegeta):\n\n")
 	rows = rows[:0]
 	for _, s := range r.Steps {
 		for _, run := range []struct {
@@ -375,7 +384,7 @@ func reportReads(w io.Writer, e environment, o options, r *readsResult) {
 			rows = append(rows, append([]string{fmt.Sprint(s.Concurrency), run.name}, run.r.Work.cells()...))
 		}
 	}
-	fmt.Fprint(w, markdownTable([]string{"concurrency", "request", "statements", "buffers", "db exec ms", "Go allocs", "Go KiB"}, rows))
+	fmt.Fprint(w, markdownTable([]string{"concurrency", "request", "statements", "buffers", "db plan+exec ms", "Go allocs", "Go KiB"}, rows))
 	for _, s := range r.Steps {
 		for _, run := range []struct {
 			name string

@@ -59,7 +59,7 @@ func startStack(ctx context.Context, dir string) (s *stack, err error) {
 
 	pg, err := devpg.Start(ctx, filepath.Join(dir, "pg"), devpg.Options{
 		// What each request costs the database (reads.go, work.go).
-		Settings: []string{"shared_preload_libraries=pg_stat_statements"},
+		Settings: []string{"shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track_planning=on"},
 	})
 	if err != nil {
 		return s, err

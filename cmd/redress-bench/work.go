@@ -11,7 +11,7 @@ import (
 // work is what requests cost, counted rather than timed, so that two runs on
 // a busy machine still compare: the statements they ran (pg_stat_statements,
 // every backend of the database, the access log's writer included), the
-// buffers those touched, the database's execution time (which a busy
+// buffers those touched, the database's time planning and executing them (which a busy
 // machine inflates), and the Go heap allocations of the bench's process
 // (API, worker and vegeta alike).
 type work struct {
@@ -59,7 +59,7 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 	var calls, buffers int64
 	var exec float64
 	err := mon.QueryRow(ctx, `SELECT coalesce(sum(calls), 0)::bigint, coalesce(sum(shared_blks_hit + shared_blks_read), 0)::bigint,
-		       coalesce(sum(total_exec_time), 0)::float8
+		       coalesce(sum(total_exec_time + total_plan_time), 0)::float8
 		  FROM pg_stat_statements
 		 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
 		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT'`).Scan(&calls, &buffers, &exec)
@@ -69,7 +69,7 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 	w.OK = true
 	w.Statements, w.Buffers, w.ExecMs = float64(calls)/float64(n), float64(buffers)/float64(n), exec/float64(n)
 	if top > 0 {
-		rows, err := mon.Query(ctx, `SELECT calls, shared_blks_hit + shared_blks_read, total_exec_time,
+		rows, err := mon.Query(ctx, `SELECT calls, shared_blks_hit + shared_blks_read, total_exec_time, total_plan_time, plans,
 			       regexp_replace(query, '\s+', ' ', 'g')
 			  FROM pg_stat_statements
 			 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -80,12 +80,12 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var c, b int64
-			var t float64
+			var c, b, plans int64
+			var t, pt float64
 			var q string
-			if rows.Scan(&c, &b, &t, &q) == nil {
-				w.Top = append(w.Top, fmt.Sprintf("%.3f calls, %.1f buffers, %.3f ms per request: %s",
-					float64(c)/float64(n), float64(b)/float64(n), t/float64(n), clip(q, 400)))
+			if rows.Scan(&c, &b, &t, &pt, &plans, &q) == nil {
+				w.Top = append(w.Top, fmt.Sprintf("%.3f calls, %.1f buffers, %.3f ms executing, %.3f planning (%d plans) per request: %s",
+					float64(c)/float64(n), float64(b)/float64(n), t/float64(n), pt/float64(n), plans, clip(q, 400)))
 			}
 		}
 	}

@@ -130,9 +130,13 @@ func ruleSQL(role string, vals map[string]any) (string, []any) {
 	  OR EXISTS (SELECT 1 FROM ai_system_staff rx WHERE rx.ai_system_id = c.ai_system_id AND rx.user_id = $u)
 	  THEN NULL
 	WHEN c.assignee_id = $u THEN 'assignee'`
-		member = `EXISTS (SELECT 1 FROM queue_members mx
-	       WHERE mx.user_id = $u AND mx.queue_id = coalesce(c.queue_id,
-	             (SELECT dr.queue_id FROM routing_rules dr WHERE dr.is_default)))`
+		// A case not yet routed counts as the default rule's queue's. The
+		// routed case's test is a plain equality with the outer row, which
+		// PostgreSQL turns into one hashed look at the user's memberships
+		// for a whole list, not an index probe per case.
+		member = `(EXISTS (SELECT 1 FROM queue_members mx WHERE mx.user_id = $u AND mx.queue_id = c.queue_id)
+	       OR c.queue_id IS NULL AND EXISTS (SELECT 1 FROM queue_members mx
+	          JOIN routing_rules dr ON dr.queue_id = mx.queue_id AND dr.is_default WHERE mx.user_id = $u))`
 		supervisor = `
 	WHEN ` + member + `
 	  THEN 'supervisor'`

@@ -15,8 +15,9 @@ import (
 )
 
 // entry is one row of access_log as it is written.
+// It has no primary key field: nothing reads the id back, and GORM would
+// ask for it (RETURNING) at every insert.
 type entry struct {
-	ID         int64 `gorm:"primaryKey;->"`
 	At         time.Time
 	CaseID     uuid.UUID
 	UserID     uuid.UUID
@@ -58,7 +59,7 @@ type recorder struct {
 }
 
 const (
-	gatherDelay = 5 * time.Millisecond
+	gatherDelay = 20 * time.Millisecond
 	retryDelay  = time.Second
 	batchSize   = 1000
 )
