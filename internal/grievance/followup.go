@@ -236,7 +236,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	if len(ds) > 0 {
 		v.Decision = &ds[0]
 	}
-	res, err := s.resolution(ctx, caseID, c.Status, false)
+	res, err := s.resolution(ctx, caseID, c.Status, false, nil)
 	if err != nil {
 		return nil, err
 	}

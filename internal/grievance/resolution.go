@@ -46,31 +46,41 @@ type Resolution struct {
 	Feedback  FeedbackView      `json:"feedback"`
 }
 
-// resolution loads a case's resolution; forStaff adds what only staff see
-// (proposed remedies, who acted, the excluded reviewers).
-func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status string, forStaff bool) (*Resolution, error) {
-	var row struct {
-		AppealBy          *time.Time
-		AppealWindowRule  *string
-		AppealedAt        *time.Time
-		AppealState       *string
-		AppealReasonEnc   []byte
-		ExcludedReviewers string
-		RootCause         *string
-		ClosedAt          *time.Time
-		Satisfaction      *int
-		CommentEnc        []byte
-		GivenAt           *time.Time
-		SLAPolicyID       *uuid.UUID
-		DecidedAt         *time.Time
-		StatusChangedAt   time.Time
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT c.appeal_by, c.appeal_window_rule::text AS appeal_window_rule, c.appealed_at,
+// resolutionRow is what a case's resolution is read from: the case's row
+// and its feedback. Get reads it in the case's own statement.
+type resolutionRow struct {
+	AppealBy          *time.Time
+	AppealWindowRule  *string
+	AppealedAt        *time.Time
+	AppealState       *string
+	AppealReasonEnc   []byte
+	ExcludedReviewers string
+	RootCause         *string
+	ClosedAt          *time.Time
+	Satisfaction      *int
+	CommentEnc        []byte
+	GivenAt           *time.Time
+	SLAPolicyID       *uuid.UUID
+	DecidedAt         *time.Time
+	StatusChangedAt   time.Time
+}
+
+// resolutionColumns select a resolutionRow over cases c LEFT JOIN case_feedback f.
+const resolutionColumns = `c.appeal_by, c.appeal_window_rule::text AS appeal_window_rule, c.appealed_at,
 		       c.sla_policy_id, c.decided_at, c.status_changed_at,
 		       c.appeal_state, c.appeal_reason_enc, array_to_json(c.excluded_reviewers)::text AS excluded_reviewers,
-		       c.root_cause, c.closed_at, f.satisfaction, f.comment_enc, f.created_at AS given_at
-		  FROM cases c LEFT JOIN case_feedback f ON f.case_id = c.id WHERE c.id = ?`, caseID).Scan(&row).Error; err != nil {
-		return nil, fmt.Errorf("grievance: resolution: %w", err)
+		       c.root_cause, c.closed_at, f.satisfaction, f.comment_enc, f.created_at AS given_at`
+
+// resolution loads a case's resolution; forStaff adds what only staff see
+// (proposed remedies, who acted, the excluded reviewers). row, when given,
+// is the case's resolution row already read.
+func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status string, forStaff bool, row *resolutionRow) (*Resolution, error) {
+	if row == nil {
+		row = &resolutionRow{}
+		if err := db.Conn(ctx, s.db).Raw(`SELECT `+resolutionColumns+`
+			  FROM cases c LEFT JOIN case_feedback f ON f.case_id = c.id WHERE c.id = ?`, caseID).Scan(row).Error; err != nil {
+			return nil, fmt.Errorf("grievance: resolution: %w", err)
+		}
 	}
 	r := &Resolution{RootCause: row.RootCause, ClosedAt: utcPtr(row.ClosedAt)}
 	var err error

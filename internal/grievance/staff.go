@@ -237,6 +237,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		PriorityReasons          string
 		PendingPriority          *string
 		PendingPriorityBy        *uuid.UUID
+		Resolution               resolutionRow `gorm:"embedded"`
 	}
 	err := db.Conn(ctx, s.db).Raw(`
 		SELECT c.id, c.reference, c.kind, c.status, c.priority, c.ai_system_id, s.name AS ai_system_name,
@@ -247,10 +248,12 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		       c.acknowledged_at, c.received_at, c.status_reason,
 		       k.rights, k.harm_types, k.mechanisms, k.harm_status, k.scale, k.scope, k.irremediability,
 		       k.rationale, k.source, k.scale_rationale, k.scope_rationale, k.irremediability_rationale,
-		       k.priority_reasons::text AS priority_reasons, c.pending_priority, c.pending_priority_by
+		       k.priority_reasons::text AS priority_reasons, c.pending_priority, c.pending_priority_by,
+		       `+resolutionColumns+`
 		  FROM cases c
 		  LEFT JOIN ai_systems s ON s.id = c.ai_system_id
 		  JOIN case_classifications k ON k.case_id = c.id
+		  LEFT JOIN case_feedback f ON f.case_id = c.id
 		 WHERE c.id = ?`, id).Scan(&row).Error
 	if err != nil {
 		return nil, fmt.Errorf("grievance: get: %w", err)
@@ -292,7 +295,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	if d.Decisions, err = s.decisions(ctx, id, false); err != nil {
 		return nil, err
 	}
-	res, err := s.resolution(ctx, id, d.Status, true)
+	res, err := s.resolution(ctx, id, d.Status, true, &row.Resolution)
 	if err != nil {
 		return nil, err
 	}
