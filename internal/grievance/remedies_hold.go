@@ -122,11 +122,11 @@ func (s *Service) ApproveRemedyWithdrawal(ctx context.Context, caseID, component
 				Action: "remedy.withdrawal_refused", Data: map[string]any{"component_id": k.ID, "reason": strings.TrimSpace(note)}})
 			return err
 		}
-		var enc []byte
-		if err := conn.Raw(`SELECT pending_reason_enc FROM remedy_components WHERE id = ?`, k.ID).Scan(&enc).Error; err != nil {
+		var row struct{ PendingReasonEnc []byte }
+		if err := conn.Raw(`SELECT pending_reason_enc FROM remedy_components WHERE id = ?`, k.ID).Scan(&row).Error; err != nil {
 			return fmt.Errorf("grievance: withdrawal: %w", err)
 		}
-		reason, err := s.keys.OpenString(purposeRemedy("pending_reason", k.ID), enc)
+		reason, err := s.keys.OpenString(purposeRemedy("pending_reason", k.ID), row.PendingReasonEnc)
 		if err != nil {
 			return fmt.Errorf("grievance: open withdrawal: %w", err)
 		}
