@@ -91,6 +91,12 @@ func TestRemedyGuards(t *testing.T) {
 		Body: map[string]string{"reason": "The site manager has left; the apology will come from the director instead."}}); r.Status != 200 {
 		t.Fatalf("reason: %d %s", r.Status, r.Body)
 	}
+	// The complainant has seen the offer: its withdrawal holds once a second
+	// person approves it (issue 16).
+	if r := s.Do(req{Method: "POST", Path: path + "/remedies/" + ids[2] + "/withdrawal/approve", Token: sam,
+		Body: map[string]any{"approve": true}}); r.Status != 200 {
+		t.Fatalf("approve the withdrawal: %d %s", r.Status, r.Body)
+	}
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/complainant/case/remedies/" + ids[2] + "/response", Token: me,
 		Body: map[string]any{"accept": true}}); r.Status != 409 || r.JSON(t)["code"] != "offer_withdrawn" {
 		t.Errorf("accepting a reasoned offer: %d %s", r.Status, r.Body)

@@ -89,6 +89,7 @@ type DueDate struct {
 	BreachedAt  *time.Time      `json:"breached_at,omitempty"`
 	Rule        json.RawMessage `json:"rule"`
 	Summary     string          `json:"summary"`
+	offeredOnly bool            // the remedy clock after an outcome that owes no restitution
 }
 
 // clockPromise says in plain words what each clock promises.
@@ -117,6 +118,9 @@ func (d *DueDate) summary() string {
 		why += ", " + r.Period
 	}
 	promise := clockPromise[d.Clock]
+	if d.Clock == sla.Remedy && d.offeredOnly {
+		promise = remedyOfferedPromise
+	}
 	switch {
 	case d.SatisfiedAt != nil:
 		return fmt.Sprintf("%s: done on %s.", promise, d.SatisfiedAt.Format(layout))
@@ -235,6 +239,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	}
 	if len(ds) > 0 {
 		v.Decision = &ds[0]
+		FollowOutcome(v.DueDates, v.Decision.Outcome)
 	}
 	res, err := s.resolution(ctx, caseID, c.Status, false)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/sla"
 )
 
 // Remedies that hold (issue 16): conditions approved by a second person
@@ -205,6 +206,34 @@ func (s *Service) anyWithdrawn(ctx context.Context, caseID uuid.UUID) (bool, err
 		return false, fmt.Errorf("grievance: withdrawn remedies: %w", err)
 	}
 	return n > 0, nil
+}
+
+// remedyOfferedPromise is the remedy clock's promise after an outcome that
+// changed nothing in the AI's decision: only what was offered is owed.
+const remedyOfferedPromise = "We will carry out what we offered you"
+
+// FollowOutcome makes the remedy clock's words follow the decision's
+// outcome: "We will put things right" only when the decision overturned or
+// modified the AI's decision (texts follow the outcome, issue 16).
+func FollowOutcome(dues []DueDate, outcome string) {
+	if OwesRestitution(outcome) {
+		return
+	}
+	for i := range dues {
+		if dues[i].Clock == sla.Remedy {
+			dues[i].offeredOnly = true
+			dues[i].Summary = dues[i].summary()
+		}
+	}
+}
+
+// RemedyPromiseKey is the catalogue key of the remedy clock's promise after
+// outcome (the pages' FollowOutcome).
+func RemedyPromiseKey(outcome string) string {
+	if outcome == "" || OwesRestitution(outcome) {
+		return "cp.clock.remedy"
+	}
+	return "followup.remedy_promise_offered"
 }
 
 // OwesRestitution reports whether an outcome changes the AI's decision, so
