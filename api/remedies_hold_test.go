@@ -80,6 +80,11 @@ func TestWithdrawnOfferIsNoRemedy(t *testing.T) {
 	if mine["withdrawn"] != true || mine["reason"] != reason || mine["reason_approved_by"] != nil {
 		t.Errorf("the complainant's view of the withdrawn offer: %v", mine)
 	}
+	// The remedy date is not done: the complainant reads so.
+	mineView := s.Do(req{Method: "GET", Path: "/api/v1/complainant/case", Token: me}).JSON(t)
+	if d := dueDate(mineView, "remedy"); d == nil || d["unmet"] != true || !strings.Contains(d["summary"].(string), "not done") {
+		t.Errorf("the remedy date after the withdrawal: %v", d)
+	}
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/complainant/case/remedies/" + offer + "/response", Token: me,
 		Body: map[string]any{"accept": true}}); r.Status != 409 || code(t, r) != "offer_withdrawn" {
 		t.Errorf("accepting a withdrawn offer: %d %s", r.Status, r.Body)
@@ -195,5 +200,27 @@ func TestOfferConditionsNeedASecondPerson(t *testing.T) {
 	if len(conds) != 1 || conds[0] != "Send us your bank details so we can pay you." || mine["conditions_approved_by"] != nil ||
 		strings.Contains(mine["description"].(string), "bank") {
 		t.Errorf("the complainant's offer: %v", mine)
+	}
+}
+
+// Issue 16, item 2: texts follow the outcome. A confirmed decision does not
+// promise to put things right; an overturned one does.
+func TestRemedyPromiseFollowsTheOutcome(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	rita := s.Reviewer()
+	for outcome, want := range map[string]string{
+		"decision_confirmed":  "We will carry out what we offered you by ",
+		"decision_overturned": "We will put things right by ",
+	} {
+		f := claimed(t, s, teststack.ValidCase(), rita)
+		if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita,
+			Body: teststack.Decision(outcome)}); r.Status != 200 {
+			t.Fatalf("decide %s: %d %s", outcome, r.Status, r.Body)
+		}
+		d := dueDate(s.Do(req{Method: "GET", Path: "/api/v1/complainant/case", Token: s.ComplainantToken(f)}).JSON(t), "remedy")
+		if d == nil || !strings.HasPrefix(d["summary"].(string), want) {
+			t.Errorf("%s: the remedy date reads %v, want %q…", outcome, d, want)
+		}
 	}
 }

@@ -63,6 +63,9 @@ func TestBrowserRemedyHold(t *testing.T) {
 		"Pay the wages lost")
 	journeyReads(t, me, "the complainant", "#remedy-"+shifts, rights, msg("followup.remedy_withdrawn"),
 		msg("followup.remedy_withdrawn_reason"), withdrawal)
+	// Not every offer is settled yet (the payment is open), so the remedy
+	// date still runs; the overturned decision's promise is to put things right.
+	journeyReads(t, me, "the complainant", "#dates", msg("cp.clock.remedy"))
 	if browser.Exists(t, me, `form[action="/follow-up/remedies/`+shifts+`/response"]`) {
 		t.Errorf("the withdrawn offer can still be answered")
 	}

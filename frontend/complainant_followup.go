@@ -188,6 +188,8 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 			row.Promise = r.T(grievance.RemedyPromiseKey(v.Decision.Outcome))
 		}
 		switch {
+		case due.Unmet:
+			row.State = "missed" // ended, but an offer was withdrawn: not done
 		case due.SatisfiedAt != nil:
 			row.State = "done"
 		case due.DueAt == nil:
