@@ -190,6 +190,16 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 		if err != nil {
 			return err
 		}
+		var f fault.Fields
+		for i, c := range comps {
+			if len(c.Conditions) > 0 {
+				f.Addf(fmt.Sprintf("components[%d].conditions", i), "not_allowed",
+					"a guarantee of non-repetition is owed to everyone and asks nothing of anyone")
+			}
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
 		if ids, err = s.insertBundle(ctx, nil, &issueID, nil, by, comps, r.Offer); err != nil {
 			return err
 		}
