@@ -174,25 +174,37 @@ func hasInside(w string, stems []string) bool {
 // with a negation or restriction, or "" when there is none.
 func Restraint(text string) string {
 	for _, sentence := range sentenceEnd.Split(fold(text), -1) {
+		// The keeping words are taken out only of a sentence that would be
+		// refused without them (the regular expressions cost more than the
+		// word scan).
+		if !restrains(sentence) {
+			continue
+		}
 		s := sentence
 		for _, k := range keeping {
 			s = k.ReplaceAllString(s, " ")
 		}
-		var forum, restrained bool
-		for _, w := range words(s) {
-			if isArabic(w) {
-				forum = forum || hasInside(w, arabicForums)
-				restrained = restrained || restraints[w] || hasInside(w, arabicRestraints)
-				continue
-			}
-			forum = forum || forumWords[w] || hasPrefix(w, forumStems)
-			restrained = restrained || restraints[w] || hasPrefix(w, restraintStems)
-		}
-		if forum && restrained {
+		if restrains(s) {
 			return strings.TrimSpace(sentence)
 		}
 	}
 	return ""
+}
+
+// restrains reports whether a folded sentence names a forum and a
+// negation or restriction.
+func restrains(sentence string) bool {
+	var forum, restrained bool
+	for _, w := range words(sentence) {
+		if isArabic(w) {
+			forum = forum || hasInside(w, arabicForums)
+			restrained = restrained || restraints[w] || hasInside(w, arabicRestraints)
+			continue
+		}
+		forum = forum || forumWords[w] || hasPrefix(w, forumStems)
+		restrained = restrained || restraints[w] || hasPrefix(w, restraintStems)
+	}
+	return forum && restrained
 }
 
 // CheckOffer refuses, for field, offer text that waives a right (the phrase
