@@ -306,11 +306,12 @@ func TestSystemicRemedyAppliesToEveryLinkedCase(t *testing.T) {
 		}
 	}
 	// The first case, decided, cannot close while the guarantee is unverified.
+	// Confirmed: an overturned decision would also owe restitution (issue 16).
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + first.ID + "/decision", Token: rita,
-		Body: teststack.Decision("decision_overturned")}); r.Status != 200 {
+		Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
-	closeBody := map[string]string{"root_cause": "model", "reason": "Decision overturned; the screener is being retrained."}
+	closeBody := map[string]string{"root_cause": "model", "reason": "Decision confirmed; the screener is being retrained."}
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + first.ID + "/close", Token: rita, Body: closeBody}); r.Status != 409 ||
 		!strings.Contains(string(r.Body), gid) {
 		t.Fatalf("close before the guarantee is verified: %d %s", r.Status, r.Body)

@@ -91,6 +91,12 @@ func TestRemedyGuards(t *testing.T) {
 		Body: map[string]string{"reason": "The site manager has left; the apology will come from the director instead."}}); r.Status != 200 {
 		t.Fatalf("reason: %d %s", r.Status, r.Body)
 	}
+	// The complainant has seen the offer: its withdrawal holds once a second
+	// person approves it (issue 16).
+	if r := s.Do(req{Method: "POST", Path: path + "/remedies/" + ids[2] + "/withdrawal/approve", Token: sam,
+		Body: map[string]any{"approve": true}}); r.Status != 200 {
+		t.Fatalf("approve the withdrawal: %d %s", r.Status, r.Body)
+	}
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/complainant/case/remedies/" + ids[2] + "/response", Token: me,
 		Body: map[string]any{"accept": true}}); r.Status != 409 || r.JSON(t)["code"] != "offer_withdrawn" {
 		t.Errorf("accepting a reasoned offer: %d %s", r.Status, r.Body)
@@ -153,10 +159,11 @@ func TestSystemicRemedyReasonLetsLinkedCasesClose(t *testing.T) {
 	gid := itemIDs(t, s.Do(req{Method: "POST", Path: "/api/v1/systemic-issues/" + issue + "/remedies", Token: sam,
 		Body: map[string]any{"offer": true, "components": []map[string]any{{"form": "non_repetition", "subtype": "retrained",
 			"responsible": "provider", "due_at": due, "description": "Retrain the screener on mapped foreign degrees."}}}}))[0]
-	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita, Body: teststack.Decision("decision_overturned")}); r.Status != 200 {
+	// Confirmed: an overturned decision would also owe restitution (issue 16).
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita, Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
-	closeBody := map[string]string{"root_cause": "model", "reason": "Decision overturned for this person."}
+	closeBody := map[string]string{"root_cause": "model", "reason": "Decision confirmed for this person."}
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/close", Token: rita, Body: closeBody}); r.Status != 409 {
 		t.Fatalf("close with the guarantee open: %d %s", r.Status, r.Body)
 	}
@@ -185,7 +192,12 @@ func TestAppealOfClosedAndOfUnroutedCases(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	rita := s.Reviewer()
-	f := decided(t, s, rita)
+	// Confirmed, so nothing is owed (an overturned decision owes restitution: issue 16).
+	f := claimed(t, s, teststack.ValidCase(), rita)
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita,
+		Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
+		t.Fatalf("decide: %d %s", r.Status, r.Body)
+	}
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/close", Token: rita,
 		Body: map[string]string{"root_cause": "none", "reason": "Decision confirmed; nothing to put right."}}); r.Status != 200 {
 		t.Fatalf("close: %d %s", r.Status, r.Body)

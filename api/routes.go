@@ -117,6 +117,11 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/cases/:id/remedies", staff, caseWorkers, a.proposeRemedies, nil, works},
 		{fiber.MethodPost, "/api/v1/cases/:id/remedies/:rid/status", staff, caseWorkers, a.setRemedyStatus, nil, works},
 		{fiber.MethodPost, "/api/v1/cases/:id/remedies/:rid/reason", staff, caseWorkers, a.remedyReason, nil, works},
+		// A second person's approvals (remedies_hold.go): not the requester (checked by the domain).
+		{fiber.MethodPost, "/api/v1/cases/:id/remedies/:rid/withdrawal/approve", staff, caseWorkers, a.approveRemedyWithdrawal, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/remedies/:rid/conditions/approve", staff, caseWorkers, a.approveRemedyConditions, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/restitution-exemption", staff, caseWorkers, a.requestRestitutionExemption, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/restitution-exemption/approve", staff, caseWorkers, a.approveRestitutionExemption, nil, works},
 		{fiber.MethodPost, "/api/v1/cases/:id/close", staff, caseWorkers, a.closeCase, nil, works},
 		// Escalation to independent bodies (escalation.go): a referral by the
 		// case's reviewer or a supervisor; disclosing an identity later takes

@@ -183,7 +183,13 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 		_ = json.Unmarshal(due.Rule, &rule)
 		row := dueRow{Clock: due.Clock, Promise: r.optionLabel("cp.clock", due.Clock), DueAt: due.DueAt, Done: due.SatisfiedAt,
 			Rule: idx.text(r, rule)}
+		if due.Clock == sla.Remedy && v.Decision != nil {
+			// The words follow the outcome: nothing to put right after a confirmed decision.
+			row.Promise = r.T(grievance.RemedyPromiseKey(v.Decision.Outcome))
+		}
 		switch {
+		case due.Unmet:
+			row.State = "missed" // ended, but an offer was withdrawn: not done
 		case due.SatisfiedAt != nil:
 			row.State = "done"
 		case due.DueAt == nil:

@@ -911,7 +911,8 @@ func (w *Web) cwApproveDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 }
 
 // cwComponentFields are a remedy row's fields.
-var cwComponentFields = []string{"form", "subtype", "description", "responsible", "responsible_name", "amount", "currency", "due_at"}
+var cwComponentFields = []string{"form", "subtype", "description", "responsible", "responsible_name", "amount", "currency", "due_at",
+	"conditions"}
 
 func (w *Web) cwProposeRemedies(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by, anyCase := w.cwAuthor(c)
@@ -929,9 +930,17 @@ func (w *Web) cwProposeRemedies(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 			continue
 		}
 		rows = append(rows, i)
+		// Conditions, one a line, are kept apart from what will be done.
+		var conds []string
+		for _, line := range strings.Split(get("conditions"), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				conds = append(conds, line)
+			}
+		}
 		req.Components = append(req.Components, remedy.ComponentInput{Form: get("form"), Subtype: get("subtype"),
 			Description: get("description"), Responsible: get("responsible"), ResponsibleName: get("responsible_name"),
-			Amount: remedy.Decimal(get("amount")), Currency: strings.ToUpper(get("currency")), DueAt: get("due_at")})
+			Amount: remedy.Decimal(get("amount")), Currency: strings.ToUpper(get("currency")), DueAt: get("due_at"),
+			Conditions: conds})
 	}
 	_, err := w.Grievance.ProposeRemedies(c.UserContext(), id, by, anyCase, req)
 	if err != nil {
@@ -939,7 +948,11 @@ func (w *Web) cwProposeRemedies(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 			if m := cwRowIndex.FindStringSubmatch(field); m != nil {
 				n, _ := strconv.Atoi(m[1])
 				if n < len(rows) {
-					return fmt.Sprintf("components[%d]", rows[n]) + field[len(m[0]):]
+					rest := field[len(m[0]):]
+					if strings.HasPrefix(rest, ".conditions[") {
+						rest = ".conditions" // one textarea holds them all
+					}
+					return fmt.Sprintf("components[%d]", rows[n]) + rest
 				}
 			}
 			if field == "components" {

@@ -179,9 +179,10 @@ func TestClocksFollowTheCase(t *testing.T) {
 		t.Errorf("decision after resuming: paused %v, moved by %v", c[sla.Decision].Paused, moved)
 	}
 
-	// The decision ends what it answers and starts the remedy clock.
+	// The decision ends what it answers and starts the remedy clock
+	// (confirmed: an overturned one would owe restitution before closing).
 	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: rita,
-		Body: teststack.Decision("decision_overturned")}); r.Status != 200 {
+		Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
 	c = clocksOf(t, s, f.ID)

@@ -89,6 +89,10 @@ type DueDate struct {
 	BreachedAt  *time.Time      `json:"breached_at,omitempty"`
 	Rule        json.RawMessage `json:"rule"`
 	Summary     string          `json:"summary"`
+	// Unmet: the remedy clock ended with every component settled but an
+	// offer the complainant saw withdrawn (sla.Unremedied): not done.
+	Unmet       bool `json:"unmet,omitempty"`
+	offeredOnly bool // the remedy clock after an outcome that owes no restitution
 }
 
 // clockPromise says in plain words what each clock promises.
@@ -117,7 +121,13 @@ func (d *DueDate) summary() string {
 		why += ", " + r.Period
 	}
 	promise := clockPromise[d.Clock]
+	if d.Clock == sla.Remedy && d.offeredOnly {
+		promise = remedyOfferedPromise
+	}
 	switch {
+	case d.Unmet:
+		return fmt.Sprintf("%s: not done; an offer was withdrawn on %s (its reason is shown with it). "+
+			"You may ask for your case to go to an independent body.", promise, d.SatisfiedAt.Format(layout))
 	case d.SatisfiedAt != nil:
 		return fmt.Sprintf("%s: done on %s.", promise, d.SatisfiedAt.Format(layout))
 	case d.DueAt == nil:
@@ -235,6 +245,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	}
 	if len(ds) > 0 {
 		v.Decision = &ds[0]
+		FollowOutcome(v.DueDates, v.Decision.Outcome)
 	}
 	res, err := s.resolution(ctx, caseID, c.Status, false, nil)
 	if err != nil {
@@ -279,9 +290,11 @@ func (s *Service) dueDates(ctx context.Context, caseID uuid.UUID) ([]DueDate, er
 		Paused      bool
 		BreachedAt  *time.Time
 		Rule        string
+		Unmet       *bool
 	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT clock, due_at, started_at, satisfied_at, paused, breached_at, rule
-		FROM case_clocks WHERE case_id = ? ORDER BY due_at NULLS LAST, clock`, caseID).Scan(&rows).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Raw(`SELECT clock, due_at, started_at, satisfied_at, paused, breached_at, rule,
+		       satisfied_by = ? AS unmet
+		FROM case_clocks WHERE case_id = ? ORDER BY due_at NULLS LAST, clock`, sla.Unremedied, caseID).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("grievance: clocks: %w", err)
 	}
 	utc := func(t *time.Time) *time.Time {
@@ -294,7 +307,7 @@ func (s *Service) dueDates(ctx context.Context, caseID uuid.UUID) ([]DueDate, er
 	out := make([]DueDate, 0, len(rows))
 	for _, r := range rows {
 		d := DueDate{Clock: r.Clock, DueAt: utc(r.DueAt), StartedAt: r.StartedAt.UTC(), SatisfiedAt: utc(r.SatisfiedAt),
-			Paused: r.Paused, BreachedAt: utc(r.BreachedAt), Rule: json.RawMessage(r.Rule)}
+			Paused: r.Paused, BreachedAt: utc(r.BreachedAt), Rule: json.RawMessage(r.Rule), Unmet: r.Unmet != nil && *r.Unmet}
 		d.Summary = d.summary()
 		out = append(out, d)
 	}

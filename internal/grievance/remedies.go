@@ -69,7 +69,17 @@ type RemedyComponent struct {
 	Evidence        []EvidenceNote `json:"evidence"`
 	Reason          string         `json:"reason,omitempty"` // why it will not be verified
 	ReasonAt        *time.Time     `json:"reason_at,omitempty"`
-	OverdueAt       *time.Time     `json:"overdue_at,omitempty"`
+	// Conditions are what the complainant is asked to do; a second person
+	// approves them before the component is offered.
+	Conditions           []string   `json:"conditions"`
+	ConditionsApprovedBy *uuid.UUID `json:"conditions_approved_by,omitempty"`
+	ConditionsApprovedAt *time.Time `json:"conditions_approved_at,omitempty"`
+	// Withdrawn: reasoned away after the complainant saw it, approved by a
+	// second person (ReasonApprovedBy); it never counts as a remedy met.
+	Withdrawn         bool               `json:"withdrawn"`
+	ReasonApprovedBy  *uuid.UUID         `json:"reason_approved_by,omitempty"`
+	PendingWithdrawal *PendingWithdrawal `json:"pending_withdrawal,omitempty"`
+	OverdueAt         *time.Time         `json:"overdue_at,omitempty"`
 	// Settled: verified, or a reason is recorded; closing need not wait for it.
 	Settled bool `json:"settled"`
 }
@@ -180,6 +190,16 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 		if err != nil {
 			return err
 		}
+		var f fault.Fields
+		for i, c := range comps {
+			if len(c.Conditions) > 0 {
+				f.Addf(fmt.Sprintf("components[%d].conditions", i), "not_allowed",
+					"a guarantee of non-repetition is owed to everyone and asks nothing of anyone")
+			}
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
 		if ids, err = s.insertBundle(ctx, nil, &issueID, nil, by, comps, r.Offer); err != nil {
 			return err
 		}
@@ -277,14 +297,24 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 		if err != nil {
 			return nil, err
 		}
+		var conds []byte
+		if len(c.Conditions) > 0 {
+			if offer {
+				return nil, conditionsUnapproved(i)
+			}
+			raw, _ := json.Marshal(c.Conditions)
+			if conds, err = s.keys.Seal(purposeRemedy("conditions", ids[i]), raw); err != nil {
+				return nil, err
+			}
+		}
 		if err := conn.Exec(`INSERT INTO remedy_components (id, bundle_id, position, form, subtype, description_enc,
-			responsible, responsible_name, amount, currency, due_at, status, offered_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::numeric, ?, ?, ?, ?)`, ids[i], bundle, i, c.Form, c.Subtype, desc,
-			c.Responsible, c.ResponsibleName, c.Amount, c.Currency, c.DueAt, status, offeredAt).Error; err != nil {
+			responsible, responsible_name, amount, currency, due_at, status, offered_at, conditions_enc)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::numeric, ?, ?, ?, ?, ?)`, ids[i], bundle, i, c.Form, c.Subtype, desc,
+			c.Responsible, c.ResponsibleName, c.Amount, c.Currency, c.DueAt, status, offeredAt, conds).Error; err != nil {
 			return nil, fmt.Errorf("grievance: insert remedy component: %w", err)
 		}
 		summary[i] = map[string]any{"id": ids[i], "form": c.Form, "subtype": c.Subtype, "responsible": c.Responsible,
-			"amount": c.Amount, "currency": c.Currency, "due_at": c.DueAt}
+			"amount": c.Amount, "currency": c.Currency, "due_at": c.DueAt, "conditions": len(c.Conditions)}
 	}
 	if caseID != nil {
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: *caseID, ActorKind: by.Kind, ActorID: by.ID,
@@ -371,12 +401,17 @@ type component struct {
 	ImplementedBy   *uuid.UUID
 	EvidenceEnc     []byte
 	ReasonAt        *time.Time
+	ProposedBy      uuid.UUID
+	HasConditions   bool
+	ConditionsOK    bool
+	PendingReasonBy *uuid.UUID
 }
 
 func (s *Service) lockComponent(ctx context.Context, id uuid.UUID) (*component, error) {
 	var c component
 	if err := db.Conn(ctx, s.db).Raw(`SELECT k.id, k.form, k.status, b.case_id, b.systemic_issue_id, k.implemented_by,
-		       k.evidence_enc, k.reason_at
+		       k.evidence_enc, k.reason_at, b.proposed_by, k.conditions_enc IS NOT NULL AS has_conditions,
+		       k.conditions_approved_by IS NOT NULL AS conditions_ok, k.pending_reason_by
 		  FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
 		 WHERE k.id = ? FOR UPDATE OF k`, id).Scan(&c).Error; err != nil {
 		return nil, fmt.Errorf("grievance: lock remedy: %w", err)
@@ -466,6 +501,10 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r 
 	if k.ReasonAt != nil {
 		return fault.New(fault.Conflict, "remedy_reasoned", "A reason was recorded why this component will not be done.")
 	}
+	if r.Status == remedy.Offered && k.HasConditions && !k.ConditionsOK {
+		return fault.New(fault.Conflict, "conditions_unapproved", "The component asks the complainant to do something "+
+			"(conditions); a second person must approve them (POST …/remedies/{rid}/conditions/approve) before it is offered.")
+	}
 	if r.Status == remedy.Verified && k.ImplementedBy != nil && *k.ImplementedBy == *by.ID {
 		return fault.New(fault.Forbidden, "four_eyes",
 			"Someone other than the person who recorded the implementation must verify it.")
@@ -554,6 +593,9 @@ func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uu
 		}
 		if k.CaseID == nil || *k.CaseID != caseID {
 			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+		}
+		if seen(k) {
+			return s.requestWithdrawal(ctx, caseID, k, by, reason)
 		}
 		return s.reasonComponent(ctx, k, by, reason, []uuid.UUID{caseID})
 	})
@@ -703,7 +745,7 @@ func (s *Service) outstanding(ctx context.Context, caseID uuid.UUID) ([]outstand
 // because every remedy was settled and a new one has come.
 func (s *Service) reopenRemedyClock(ctx context.Context, caseID uuid.UUID) error {
 	res := db.Conn(ctx, s.db).Exec(`UPDATE case_clocks SET satisfied_at = NULL, satisfied_by = NULL
-		WHERE case_id = ? AND clock = ? AND satisfied_by = 'remedied'`, caseID, sla.Remedy)
+		WHERE case_id = ? AND clock = ? AND satisfied_by IN ('remedied', ?)`, caseID, sla.Remedy, sla.Unremedied)
 	if res.Error != nil {
 		return fmt.Errorf("grievance: reopen remedy clock: %w", res.Error)
 	}
@@ -720,6 +762,14 @@ func (s *Service) endRemedyClockIfSettled(ctx context.Context, caseID uuid.UUID)
 	left, err := s.outstanding(ctx, caseID)
 	if err != nil || len(left) > 0 {
 		return err
+	}
+	withdrawn, err := s.anyWithdrawn(ctx, caseID)
+	if err != nil {
+		return err
+	}
+	if withdrawn {
+		// Settled, but not remedied: the remedy figures never count it met.
+		return s.clocks.End(ctx, caseID, sla.Unremedied, sla.Remedy)
 	}
 	return s.clocks.End(ctx, caseID, "remedied", sla.Remedy)
 }
@@ -747,7 +797,8 @@ func (s *Service) SystemicRemedies(ctx context.Context, issueID uuid.UUID) ([]Re
 const componentSelect = `SELECT k.id, k.bundle_id, b.systemic_issue_id, k.form, k.subtype, k.description_enc, k.responsible,
 	       k.responsible_name, k.amount::text AS amount, k.currency, k.due_at, k.status, k.offered_at, k.responded_at,
 	       k.response_enc, k.implemented_at, k.implemented_by, k.verified_at, k.verified_by, k.evidence_enc,
-	       k.reason_enc, k.reason_at, k.overdue_at
+	       k.reason_enc, k.reason_at, k.overdue_at, k.conditions_enc, k.conditions_approved_by, k.conditions_approved_at,
+	       k.withdrawn, k.reason_approved_by, k.pending_reason_enc, k.pending_reason_by, k.pending_reason_at
 	  FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id`
 
 func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]RemedyComponent, error) {
@@ -763,6 +814,12 @@ func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]
 		ImplementedBy, VerifiedBy          *uuid.UUID
 		DescriptionEnc, ResponseEnc        []byte
 		EvidenceEnc, ReasonEnc             []byte
+		ConditionsEnc, PendingReasonEnc    []byte
+		ConditionsApprovedBy               *uuid.UUID
+		ConditionsApprovedAt               *time.Time
+		Withdrawn                          bool
+		ReasonApprovedBy, PendingReasonBy  *uuid.UUID
+		PendingReasonAt                    *time.Time
 	}
 	if err := db.Conn(ctx, s.db).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("grievance: remedies: %w", err)
@@ -774,7 +831,9 @@ func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]
 			Currency: r.Currency, DueAt: r.DueAt.UTC(), Status: r.Status, OfferedAt: utcPtr(r.OfferedAt),
 			RespondedAt: utcPtr(r.RespondedAt), ImplementedAt: utcPtr(r.ImplementedAt), ImplementedBy: r.ImplementedBy,
 			VerifiedAt: utcPtr(r.VerifiedAt), VerifiedBy: r.VerifiedBy, ReasonAt: utcPtr(r.ReasonAt),
-			OverdueAt: utcPtr(r.OverdueAt), Evidence: []EvidenceNote{}}
+			OverdueAt: utcPtr(r.OverdueAt), Evidence: []EvidenceNote{}, Conditions: []string{},
+			ConditionsApprovedBy: r.ConditionsApprovedBy, ConditionsApprovedAt: utcPtr(r.ConditionsApprovedAt),
+			Withdrawn: r.Withdrawn, ReasonApprovedBy: r.ReasonApprovedBy}
 		var err error
 		if c.Description, err = s.keys.OpenString(purposeRemedy("description", c.ID), r.DescriptionEnc); err != nil {
 			return nil, fmt.Errorf("grievance: open remedy: %w", err)
@@ -793,6 +852,18 @@ func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]
 			if err := s.openJSON(purposeRemedy("evidence", c.ID), r.EvidenceEnc, &c.Evidence); err != nil {
 				return nil, err
 			}
+		}
+		if r.ConditionsEnc != nil {
+			if err := s.openJSON(purposeRemedy("conditions", c.ID), r.ConditionsEnc, &c.Conditions); err != nil {
+				return nil, err
+			}
+		}
+		if r.PendingReasonEnc != nil {
+			p := PendingWithdrawal{By: *r.PendingReasonBy, At: r.PendingReasonAt.UTC()}
+			if p.Reason, err = s.keys.OpenString(purposeRemedy("pending_reason", c.ID), r.PendingReasonEnc); err != nil {
+				return nil, fmt.Errorf("grievance: open remedy withdrawal: %w", err)
+			}
+			c.PendingWithdrawal = &p
 		}
 		c.Settled = c.Status == remedy.Verified || c.ReasonAt != nil
 		out = append(out, c)

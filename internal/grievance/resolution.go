@@ -44,6 +44,8 @@ type Resolution struct {
 	RootCause *string           `json:"root_cause,omitempty"`
 	ClosedAt  *time.Time        `json:"closed_at,omitempty"`
 	Feedback  FeedbackView      `json:"feedback"`
+	// Restitution is what an overturned or modified decision owes (staff only).
+	Restitution *RestitutionView `json:"restitution,omitempty"`
 }
 
 // resolutionRow is what a case's resolution is read from: the case's row
@@ -121,12 +123,16 @@ func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status strin
 		if err := json.Unmarshal([]byte(row.ExcludedReviewers), &a.ExcludedReviewers); err != nil {
 			return nil, fmt.Errorf("grievance: excluded reviewers: %w", err)
 		}
+		if r.Restitution, err = s.restitution(ctx, caseID); err != nil {
+			return nil, err
+		}
 		return r, nil
 	}
 	// Staff identities stay with the organisation.
 	for i := range r.Remedies {
 		c := &r.Remedies[i]
 		c.ImplementedBy, c.VerifiedBy = nil, nil
+		c.ConditionsApprovedBy, c.ReasonApprovedBy, c.PendingWithdrawal = nil, nil, nil
 		for j := range c.Evidence {
 			c.Evidence[j].By = uuid.Nil
 		}

@@ -80,6 +80,8 @@ const (
 	MaxComponents  = 20
 	MaxDescription = 5000
 	MaxDueAhead    = 5 * 366 * 24 * time.Hour
+	MaxConditions  = 10
+	MaxCondition   = 1000
 )
 
 // ComponentInput is one component of POST …/remedies.
@@ -92,6 +94,10 @@ type ComponentInput struct {
 	Amount          Decimal `json:"amount"` // e.g. "1250.00" or 1250
 	Currency        string  `json:"currency"`
 	DueAt           string  `json:"due_at"` // RFC 3339, or a date meaning the end of that day (UTC)
+	// Conditions are what the complainant is asked to do, kept apart from
+	// what the organisation will do (Description); a second person approves
+	// them before the offer reaches the complainant.
+	Conditions []string `json:"conditions"`
 }
 
 // Component is a validated ComponentInput.
@@ -100,6 +106,7 @@ type Component struct {
 	ResponsibleName                         *string
 	Amount, Currency                        *string
 	DueAt                                   time.Time
+	Conditions                              []string
 }
 
 // Decimal is an amount given as a JSON number (1250.5) or string ("1250.50"),
@@ -158,7 +165,21 @@ func Validate(in []ComponentInput, now time.Time, onlyForms ...string) ([]Compon
 		v.Description = strings.TrimSpace(c.Description)
 		f.Text(at("description"), c.Description, 10, MaxDescription)
 		if !f.Has(at("description")) {
-			CheckWaiver(&f, at("description"), v.Description)
+			CheckOffer(&f, at("description"), v.Description)
+		}
+		if len(c.Conditions) > MaxConditions {
+			f.Addf(at("conditions"), "too_many", "at most %d conditions", MaxConditions)
+		}
+		for j, cond := range c.Conditions {
+			if j >= MaxConditions {
+				break
+			}
+			field := fmt.Sprintf("%s[%d]", at("conditions"), j)
+			f.Text(field, cond, 10, MaxCondition)
+			if !f.Has(field) {
+				CheckOffer(&f, field, cond)
+				v.Conditions = append(v.Conditions, strings.TrimSpace(cond))
+			}
 		}
 		v.Responsible = c.Responsible
 		if !slices.Contains(Responsible, c.Responsible) {

@@ -36,7 +36,8 @@ type DecisionCounts struct {
 	ByOutcome map[string]Count `json:"by_outcome"`
 }
 
-// RemedyCounts are remedy components by form and their total.
+// RemedyCounts are remedy components by form and their total; a component
+// given up with a recorded reason (a withdrawn offer) is never counted.
 type RemedyCounts struct {
 	Total  Count            `json:"total"`
 	ByForm map[string]Count `json:"by_form"`
@@ -105,11 +106,13 @@ func publicQueries() []query {
 			          FROM remedy_components rc
 			          JOIN remedy_bundles b ON b.id = rc.bundle_id
 			          JOIN cases c ON c.id = b.case_id
+			         WHERE rc.reason_at IS NULL
 			        UNION ALL
 			        SELECT si.ai_system_id, rc.form
 			          FROM remedy_components rc
 			          JOIN remedy_bundles b ON b.id = rc.bundle_id
-			          JOIN systemic_issues si ON si.id = b.systemic_issue_id) x ` + on("x.system") + `
+			          JOIN systemic_issues si ON si.id = b.systemic_issue_id
+			         WHERE rc.reason_at IS NULL) x ` + on("x.system") + `
 			 GROUP BY 1, 2`, nil},
 		{"time_to_decision", `
 			SELECT GROUPING(s.id) AS g, s.id AS system_id, count(*) AS n,

@@ -204,8 +204,11 @@ const finalAt = `COALESCE(d.final_at, d.reviewed_at, d.created_at)`
 
 // SLA clock states (on case_clocks k): each clock is in exactly one.
 const (
-	clockLate    = `(k.breached_at IS NOT NULL OR k.satisfied_at > k.due_at)`
-	clockOnTime  = `(k.satisfied_at IS NOT NULL AND k.breached_at IS NULL AND (k.due_at IS NULL OR k.satisfied_at <= k.due_at))`
+	// A remedy clock ended "unremedied" (every component settled, but one
+	// the complainant had seen was withdrawn) was not met: it counts late.
+	clockLate   = `(k.breached_at IS NOT NULL OR k.satisfied_at > k.due_at OR k.satisfied_by = 'unremedied')`
+	clockOnTime = `(k.satisfied_at IS NOT NULL AND k.breached_at IS NULL AND (k.due_at IS NULL OR k.satisfied_at <= k.due_at)
+		AND k.satisfied_by IS DISTINCT FROM 'unremedied')`
 	clockOverdue = `(k.satisfied_at IS NULL AND k.breached_at IS NULL AND k.due_at < now())`
 	clockRunning = `(k.satisfied_at IS NULL AND k.breached_at IS NULL AND (k.due_at IS NULL OR k.due_at >= now()))`
 )

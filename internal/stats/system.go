@@ -91,6 +91,9 @@ type RemedyTally struct {
 	ByForm       map[string]int64 `json:"by_form"`
 	ByStatus     map[string]int64 `json:"by_status"`
 	VerifiedRate *float64         `json:"verified_rate"`
+	// ReasonedAway are components given up with a recorded reason (a
+	// withdrawn offer among them): never a remedy met.
+	ReasonedAway int64 `json:"reasoned_away"`
 }
 
 // RemedyStats are every component (the cases' and the system's systemic
@@ -174,14 +177,15 @@ func systemQueries(id uuid.UUID, r Range) []query {
 			SELECT GROUPING(x.systemic) AS g_systemic, GROUPING(x.form) AS g_form, GROUPING(x.status) AS g_status,
 			       x.systemic, x.form, x.status, count(*) AS n,
 			       count(*) FILTER (WHERE x.status = 'verified') AS verified,
-			       count(*) FILTER (WHERE x.status <> 'declined') AS not_declined
-			  FROM (SELECT false AS systemic, rc.form, rc.status
+			       count(*) FILTER (WHERE x.status <> 'declined') AS not_declined,
+			       count(*) FILTER (WHERE x.reasoned) AS reasoned_away
+			  FROM (SELECT false AS systemic, rc.form, rc.status, rc.reason_at IS NOT NULL AS reasoned
 			          FROM cases c
 			          JOIN remedy_bundles b ON b.case_id = c.id
 			          JOIN remedy_components rc ON rc.bundle_id = b.id
 			         WHERE ` + scope + `
 			        UNION ALL
-			        SELECT true, rc.form, rc.status
+			        SELECT true, rc.form, rc.status, rc.reason_at IS NOT NULL
 			          FROM systemic_issues si
 			          JOIN remedy_bundles b ON b.systemic_issue_id = si.id
 			          JOIN remedy_components rc ON rc.bundle_id = b.id
@@ -355,6 +359,7 @@ func (o *SystemStats) foldRemedies(conn *gorm.DB, q query) error {
 		Systemic                  *bool
 		Form, Status              *string
 		N, Verified, NotDeclined  int64
+		ReasonedAway              int64
 	}
 	if err := conn.Raw(q.sql, q.args...).Scan(&rows).Error; err != nil {
 		return err
@@ -379,7 +384,7 @@ func (o *SystemStats) foldRemedies(conn *gorm.DB, q query) error {
 		case r.GStatus == 0:
 			t.ByStatus[*r.Status] = r.N
 		default:
-			t.Components, t.VerifiedRate = r.N, ratio(r.Verified, r.NotDeclined)
+			t.Components, t.VerifiedRate, t.ReasonedAway = r.N, ratio(r.Verified, r.NotDeclined), r.ReasonedAway
 		}
 	}
 	return nil

@@ -1,0 +1,77 @@
+package api
+
+import (
+	"github.com/gofiber/fiber/v2"
+)
+
+// Remedies that hold (issue 16): the second person's approvals.
+
+// approveRemedyWithdrawal: POST /api/v1/cases/{id}/remedies/{rid}/withdrawal/approve {approve, reason}.
+func (a *API) approveRemedyWithdrawal(c *fiber.Ctx) error {
+	id, rid, err := caseAndRemedy(c)
+	if err != nil {
+		return err
+	}
+	approve, reason, err := decodeApproval(c, "true withdraws the offer with the reason asked for; false keeps it (give a reason)")
+	if err != nil {
+		return err
+	}
+	by, anyCase := staffWorker(c)
+	if err := a.Grievance.ApproveRemedyWithdrawal(c.UserContext(), id, rid, by, anyCase, approve, reason); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}
+
+// approveRemedyConditions: POST /api/v1/cases/{id}/remedies/{rid}/conditions/approve {approve, reason}.
+func (a *API) approveRemedyConditions(c *fiber.Ctx) error {
+	id, rid, err := caseAndRemedy(c)
+	if err != nil {
+		return err
+	}
+	approve, reason, err := decodeApproval(c, "true lets the component be offered with its conditions; false refuses them (give a reason)")
+	if err != nil {
+		return err
+	}
+	by, anyCase := staffWorker(c)
+	if err := a.Grievance.ApproveRemedyConditions(c.UserContext(), id, rid, by, anyCase, approve, reason); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}
+
+// requestRestitutionExemption: POST /api/v1/cases/{id}/restitution-exemption {reason}.
+func (a *API) requestRestitutionExemption(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	by, anyCase := staffWorker(c)
+	if err := a.Grievance.RequestRestitutionExemption(c.UserContext(), id, by, anyCase, req.Reason); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}
+
+// approveRestitutionExemption: POST /api/v1/cases/{id}/restitution-exemption/approve {approve, reason}.
+func (a *API) approveRestitutionExemption(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	approve, reason, err := decodeApproval(c, "true approves the exemption from restitution; false refuses it (give a reason)")
+	if err != nil {
+		return err
+	}
+	by, anyCase := staffWorker(c)
+	if err := a.Grievance.ApproveRestitutionExemption(c.UserContext(), id, by, anyCase, approve, reason); err != nil {
+		return err
+	}
+	return a.getCase(c)
+}

@@ -1,0 +1,403 @@
+package grievance
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/sla"
+)
+
+// Remedies that hold (issue 16): conditions approved by a second person
+// before an offer reaches the complainant, a seen offer withdrawn only with a
+// second person's approval, and restitution owed by an overturned or
+// modified decision unless a second person approves an exemption.
+
+// PendingWithdrawal is a request to withdraw a component the complainant has
+// seen, waiting for a second person (staff only).
+type PendingWithdrawal struct {
+	Reason string    `json:"reason"`
+	By     uuid.UUID `json:"requested_by"`
+	At     time.Time `json:"requested_at"`
+}
+
+// RestitutionView says whether the case's final decision owes restitution
+// and how it is met: a restitution component verified or declined by the
+// complainant, or an exemption approved by a second person.
+type RestitutionView struct {
+	Owed      bool                  `json:"owed"`
+	Met       bool                  `json:"met"`
+	Exemption *RestitutionExemption `json:"exemption,omitempty"`
+}
+
+// RestitutionExemption is why a decision that changed the AI's decision owes
+// no restitution, asked for by one person and approved by another.
+type RestitutionExemption struct {
+	Reason      string     `json:"reason"`
+	RequestedBy uuid.UUID  `json:"requested_by"`
+	RequestedAt time.Time  `json:"requested_at"`
+	ApprovedBy  *uuid.UUID `json:"approved_by,omitempty"`
+	ApprovedAt  *time.Time `json:"approved_at,omitempty"`
+}
+
+func purposeExemption(id uuid.UUID) string { return "restitution_exemption.reason:" + id.String() }
+
+func conditionsUnapproved(i int) error {
+	e := fault.New(fault.Conflict, "conditions_unapproved", "A component with conditions cannot be offered at once: "+
+		"a second person must approve its conditions first (POST …/remedies/{rid}/conditions/approve); propose it without offer.")
+	e.Fields = append(e.Fields, fault.FieldError{Field: fmt.Sprintf("components[%d].conditions", i), Code: "unapproved",
+		Message: "needs a second person's approval before the offer reaches the complainant"})
+	return e
+}
+
+// seen reports whether the complainant has seen the component: withdrawing
+// it then needs a second person.
+func seen(k *component) bool {
+	return k.Status == remedy.Offered || k.Status == remedy.Accepted || k.Status == remedy.Implemented
+}
+
+// requestWithdrawal records a request to withdraw a seen component; it
+// takes effect when another person approves it (ApproveRemedyWithdrawal).
+func (s *Service) requestWithdrawal(ctx context.Context, caseID uuid.UUID, k *component, by Author, reason string) error {
+	switch {
+	case k.ReasonAt != nil:
+		return fault.New(fault.Conflict, "remedy_reasoned", "A reason is already recorded for this component.")
+	case k.PendingReasonBy != nil:
+		return fault.New(fault.Conflict, "withdrawal_pending", "A withdrawal of this component already waits for approval.")
+	}
+	sealed, err := s.keys.Seal(purposeRemedy("pending_reason", k.ID), []byte(strings.TrimSpace(reason)))
+	if err != nil {
+		return err
+	}
+	if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET pending_reason_enc = ?, pending_reason_by = ?,
+		pending_reason_at = now() WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
+		return fmt.Errorf("grievance: request withdrawal: %w", err)
+	}
+	_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		Action: "remedy.withdrawal_requested", Data: map[string]any{"component_id": k.ID, "status": k.Status}})
+	return err
+}
+
+// ApproveRemedyWithdrawal is a second person approving the withdrawal of a
+// component the complainant has seen: the reason becomes the component's,
+// shown to the complainant, who is told there is news.
+// approve false refuses it, with a reason: the component stays as it was.
+func (s *Service) ApproveRemedyWithdrawal(ctx context.Context, caseID, componentID uuid.UUID, by Author, supervisor,
+	approve bool, note string) error {
+	if err := refusalReason(approve, note); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		if err := s.lockOpen(ctx, caseID, by, supervisor); err != nil {
+			return err
+		}
+		k, err := s.lockComponent(ctx, componentID)
+		if err != nil {
+			return err
+		}
+		if k.CaseID == nil || *k.CaseID != caseID {
+			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+		}
+		switch {
+		case k.PendingReasonBy == nil:
+			return fault.New(fault.Conflict, "no_withdrawal_pending", "No withdrawal of this component waits for approval.")
+		case *k.PendingReasonBy == *by.ID:
+			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who asked to withdraw it must approve.")
+		}
+		conn := db.Conn(ctx, s.db)
+		if !approve {
+			if err := conn.Exec(`UPDATE remedy_components SET pending_reason_enc = NULL, pending_reason_by = NULL,
+				pending_reason_at = NULL WHERE id = ?`, k.ID).Error; err != nil {
+				return fmt.Errorf("grievance: refuse withdrawal: %w", err)
+			}
+			_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+				Action: "remedy.withdrawal_refused", Data: map[string]any{"component_id": k.ID, "reason": strings.TrimSpace(note)}})
+			return err
+		}
+		var row struct{ PendingReasonEnc []byte }
+		if err := conn.Raw(`SELECT pending_reason_enc FROM remedy_components WHERE id = ?`, k.ID).Scan(&row).Error; err != nil {
+			return fmt.Errorf("grievance: withdrawal: %w", err)
+		}
+		reason, err := s.keys.OpenString(purposeRemedy("pending_reason", k.ID), row.PendingReasonEnc)
+		if err != nil {
+			return fmt.Errorf("grievance: open withdrawal: %w", err)
+		}
+		sealed, err := s.keys.Seal(purposeRemedy("reason", k.ID), []byte(reason))
+		if err != nil {
+			return err
+		}
+		if err := conn.Exec(`UPDATE remedy_components SET reason_enc = ?, reason_by = pending_reason_by, reason_at = now(),
+			reason_approved_by = ?, withdrawn = true, pending_reason_enc = NULL, pending_reason_by = NULL,
+			pending_reason_at = NULL WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
+			return fmt.Errorf("grievance: withdraw remedy: %w", err)
+		}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: "remedy.withdrawn", Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
+				"status": k.Status, "requested_by": k.PendingReasonBy}}); err != nil {
+			return err
+		}
+		if _, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID, events.Remedy{
+			ComponentIDs: []uuid.UUID{k.ID}, Status: "withdrawn"}); err != nil {
+			return err
+		}
+		return s.endRemedyClockIfSettled(ctx, caseID)
+	})
+}
+
+// ApproveRemedyConditions is a second person (not who proposed the bundle)
+// approving a proposed component's conditions, so it may be offered.
+// approve false refuses them, with a reason: the component cannot be offered
+// as it stands (propose it again without them).
+func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, componentID uuid.UUID, by Author, supervisor,
+	approve bool, note string) error {
+	if err := refusalReason(approve, note); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		if err := s.lockOpen(ctx, caseID, by, supervisor); err != nil {
+			return err
+		}
+		k, err := s.lockComponent(ctx, componentID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case k.CaseID == nil || *k.CaseID != caseID:
+			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+		case !k.HasConditions:
+			return fault.New(fault.Conflict, "no_conditions", "This component asks nothing of the complainant; there is nothing to approve.")
+		case k.ConditionsOK:
+			return fault.New(fault.Conflict, "conditions_approved", "Its conditions are already approved.")
+		case k.Status != remedy.Proposed:
+			return fault.New(fault.Conflict, "not_proposed", "Conditions are approved before the component is offered.")
+		case k.ProposedBy == *by.ID:
+			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who proposed it must approve its conditions.")
+		}
+		if !approve {
+			_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+				Action: "remedy.conditions_refused", Data: map[string]any{"component_id": k.ID, "reason": strings.TrimSpace(note)}})
+			return err
+		}
+		if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET conditions_approved_by = ?, conditions_approved_at = now()
+			WHERE id = ?`, *by.ID, k.ID).Error; err != nil {
+			return fmt.Errorf("grievance: approve conditions: %w", err)
+		}
+		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: "remedy.conditions_approved", Data: map[string]any{"component_id": k.ID, "proposed_by": k.ProposedBy}})
+		return err
+	})
+}
+
+// anyWithdrawn reports whether a component of the case (its own) was
+// withdrawn after the complainant saw it.
+func (s *Service) anyWithdrawn(ctx context.Context, caseID uuid.UUID) (bool, error) {
+	var n int64
+	if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
+		WHERE b.case_id = ? AND k.withdrawn`, caseID).Scan(&n).Error; err != nil {
+		return false, fmt.Errorf("grievance: withdrawn remedies: %w", err)
+	}
+	return n > 0, nil
+}
+
+// remedyOfferedPromise is the remedy clock's promise after an outcome that
+// changed nothing in the AI's decision: only what was offered is owed.
+const remedyOfferedPromise = "We will carry out what we offered you"
+
+// FollowOutcome makes the remedy clock's words follow the decision's
+// outcome: "We will put things right" only when the decision overturned or
+// modified the AI's decision (texts follow the outcome, issue 16).
+func FollowOutcome(dues []DueDate, outcome string) {
+	if OwesRestitution(outcome) {
+		return
+	}
+	for i := range dues {
+		if dues[i].Clock == sla.Remedy {
+			dues[i].offeredOnly = true
+			dues[i].Summary = dues[i].summary()
+		}
+	}
+}
+
+// RemedyPromiseKey is the catalogue key of the remedy clock's promise after
+// outcome (the pages' FollowOutcome).
+func RemedyPromiseKey(outcome string) string {
+	if outcome == "" || OwesRestitution(outcome) {
+		return "cp.clock.remedy"
+	}
+	return "followup.remedy_promise_offered"
+}
+
+// OwesRestitution reports whether an outcome changes the AI's decision, so
+// that restitution is owed.
+func OwesRestitution(outcome string) bool {
+	o := CurrentOutcome(outcome)
+	return o == OutcomeOverturned || o == OutcomeModified
+}
+
+// restitutionRow is the case's latest final decision, with what meets its
+// restitution.
+type restitutionRow struct {
+	DecisionID              uuid.UUID
+	Outcome                 string
+	Delivered               bool
+	ExemptionID             *uuid.UUID
+	ReasonEnc               []byte
+	RequestedBy, ApprovedBy *uuid.UUID
+	RequestedAt, ApprovedAt *time.Time
+}
+
+func (s *Service) restitutionRow(ctx context.Context, caseID uuid.UUID) (*restitutionRow, error) {
+	var r restitutionRow
+	if err := db.Conn(ctx, s.db).Raw(`SELECT d.id AS decision_id, d.outcome,
+		       EXISTS (SELECT 1 FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
+		                WHERE b.case_id = d.case_id AND k.form = 'restitution' AND NOT k.withdrawn
+		                  AND k.status IN ('verified', 'declined')) AS delivered,
+		       x.id AS exemption_id, x.reason_enc, x.requested_by, x.requested_at, x.approved_by, x.approved_at
+		  FROM decisions d LEFT JOIN restitution_exemptions x ON x.decision_id = d.id
+		 WHERE d.case_id = ? AND d.status = 'final'
+		 ORDER BY d.final_at DESC NULLS LAST, d.created_at DESC LIMIT 1`, caseID).Scan(&r).Error; err != nil {
+		return nil, fmt.Errorf("grievance: restitution: %w", err)
+	}
+	if r.DecisionID == uuid.Nil {
+		return nil, nil
+	}
+	return &r, nil
+}
+
+func (s *Service) restitution(ctx context.Context, caseID uuid.UUID) (*RestitutionView, error) {
+	r, err := s.restitutionRow(ctx, caseID)
+	if err != nil || r == nil || !OwesRestitution(r.Outcome) {
+		return nil, err
+	}
+	v := &RestitutionView{Owed: true, Met: r.Delivered}
+	if r.ExemptionID != nil {
+		x := &RestitutionExemption{RequestedBy: *r.RequestedBy, RequestedAt: r.RequestedAt.UTC(), ApprovedBy: r.ApprovedBy,
+			ApprovedAt: utcPtr(r.ApprovedAt)}
+		if x.Reason, err = s.keys.OpenString(purposeExemption(*r.ExemptionID), r.ReasonEnc); err != nil {
+			return nil, fmt.Errorf("grievance: open exemption: %w", err)
+		}
+		v.Exemption = x
+		v.Met = v.Met || x.ApprovedBy != nil
+	}
+	return v, nil
+}
+
+// checkRestitution refuses to close a case whose final decision overturned
+// or modified the AI's decision until restitution is delivered (a
+// restitution component verified, or declined by the complainant) or an
+// exemption is approved by a second person.
+func (s *Service) checkRestitution(ctx context.Context, caseID uuid.UUID) error {
+	r, err := s.restitutionRow(ctx, caseID)
+	if err != nil || r == nil || !OwesRestitution(r.Outcome) || r.Delivered || r.ApprovedBy != nil {
+		return err
+	}
+	e := fault.New(fault.Conflict, "restitution_missing", fmt.Sprintf("The decision is %s, so restitution is owed: "+
+		"a restitution component verified (or declined by the complainant), or an exemption with a reason approved by "+
+		"a second person (POST /api/v1/cases/{id}/restitution-exemption, then …/approve).", CurrentOutcome(r.Outcome)))
+	code, msg := "required", "no restitution component is verified or declined"
+	if r.ExemptionID != nil {
+		code, msg = "exemption_unapproved", "the exemption waits for a second person's approval"
+	}
+	e.Fields = append(e.Fields, fault.FieldError{Field: "restitution", Code: code, Message: msg})
+	return e
+}
+
+// RequestRestitutionExemption records why the case's final decision owes no
+// restitution; it holds once another person approves it.
+func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, reason string) error {
+	var f fault.Fields
+	text(&f, "reason", reason, 20, maxLongText)
+	remedy.CheckWaiver(&f, "reason", reason)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		if err := s.lockOpen(ctx, caseID, by, supervisor); err != nil {
+			return err
+		}
+		r, err := s.restitutionRow(ctx, caseID)
+		switch {
+		case err != nil:
+			return err
+		case r == nil || !OwesRestitution(r.Outcome):
+			return fault.New(fault.Conflict, "restitution_not_owed",
+				"Only a final decision that overturned or modified the AI's decision owes restitution.")
+		case r.ExemptionID != nil:
+			return fault.New(fault.Conflict, "exemption_exists", "An exemption is already recorded for this decision.")
+		}
+		id := uuid.New()
+		sealed, err := s.keys.Seal(purposeExemption(id), []byte(strings.TrimSpace(reason)))
+		if err != nil {
+			return err
+		}
+		if err := db.Conn(ctx, s.db).Exec(`INSERT INTO restitution_exemptions (id, case_id, decision_id, reason_enc, requested_by)
+			VALUES (?, ?, ?, ?, ?)`, id, caseID, r.DecisionID, sealed, *by.ID).Error; err != nil {
+			return fmt.Errorf("grievance: exemption: %w", err)
+		}
+		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: "restitution.exemption_requested", Data: map[string]any{"decision_id": r.DecisionID}})
+		return err
+	})
+}
+
+// ApproveRestitutionExemption is a second person approving the exemption.
+// approve false refuses it, with a reason: the request is removed.
+func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.UUID, by Author, supervisor, approve bool,
+	note string) error {
+	if err := refusalReason(approve, note); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		if err := s.lockOpen(ctx, caseID, by, supervisor); err != nil {
+			return err
+		}
+		r, err := s.restitutionRow(ctx, caseID)
+		switch {
+		case err != nil:
+			return err
+		case r == nil || r.ExemptionID == nil:
+			return fault.New(fault.Conflict, "no_exemption", "No restitution exemption waits for approval on this case.")
+		case r.ApprovedBy != nil:
+			return fault.New(fault.Conflict, "exemption_approved", "The exemption is already approved.")
+		case *r.RequestedBy == *by.ID:
+			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who asked for the exemption must approve it.")
+		}
+		if !approve {
+			if err := db.Conn(ctx, s.db).Exec(`DELETE FROM restitution_exemptions WHERE id = ?`, *r.ExemptionID).Error; err != nil {
+				return fmt.Errorf("grievance: refuse exemption: %w", err)
+			}
+			_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+				Action: "restitution.exemption_refused", Data: map[string]any{"decision_id": r.DecisionID,
+					"reason": strings.TrimSpace(note)}})
+			return err
+		}
+		if err := db.Conn(ctx, s.db).Exec(`UPDATE restitution_exemptions SET approved_by = ?, approved_at = now() WHERE id = ?`,
+			*by.ID, *r.ExemptionID).Error; err != nil {
+			return fmt.Errorf("grievance: approve exemption: %w", err)
+		}
+		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: "restitution.exemption_approved", Data: map[string]any{"decision_id": r.DecisionID,
+				"requested_by": r.RequestedBy}})
+		return err
+	})
+}
+
+// refusalReason asks a refusal for its reason (10 characters or more).
+func refusalReason(approve bool, note string) error {
+	var f fault.Fields
+	if approve {
+		text(&f, "reason", note, 0, maxLongText)
+	} else {
+		text(&f, "reason", note, 10, maxLongText)
+	}
+	return f.Err()
+}
