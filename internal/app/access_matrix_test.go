@@ -256,6 +256,8 @@ var accessMatrix = map[string]string{
 	"POST /follow-up/feedback":                                                "UAA UUUU UUUU UU",
 	"POST /follow-up/messages":                                                "UAA UUUU UUUU UU",
 	"POST /follow-up/remedies/:rid/response":                                  "UAA UUUU UUUU UU",
+	"POST /follow-up/measures/:mid/consent":                                   "UAA UUUU UUUU UU",
+	"POST /follow-up/checkins/:cid":                                           "UAA UUUU UUUU UU",
 	"GET /lang/:code":                                                         "AAA AAAA AAAA AA",
 	"GET /livez":                                                              "AAA AAAA AAAA AA",
 	"GET /login":                                                              "AAA AAAA AAAA AA",
