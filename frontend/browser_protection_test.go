@@ -3,6 +3,7 @@ package frontend_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -107,4 +108,64 @@ func TestBrowserProtectionConsentAndCheckin(t *testing.T) {
 			t.Errorf("the protection section lacks %q: %q", want, got)
 		}
 	}
+
+	// The supervisor's protection tab, with JavaScript: the measure, the
+	// check-in's answer and the linked case.
+	sam := b.Tab(t)
+	signIn(t, sam, base, "supervisor@example.org")
+	visit(t, sam, base, "/cases/"+f.ID+"/protection", http.StatusOK, "workspace, protection")
+	got = browser.Text(t, sam, "#protection")
+	for _, want := range []string{"Consented, not in place", "Mark as in place", "After 30 days",
+		"something happened; retaliation case opened", newRef, "Propose a measure"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the workspace's protection tab lacks %q: %q", want, got)
+		}
+	}
+}
+
+// The workspace's protection tab: a supervisor proposes a measure (a bad
+// form names each field), the complainant consents, the supervisor marks it
+// in place; the page says so at each step.
+func TestWorkspaceProtectionForms(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	body := teststack.ValidCase()
+	body["kind"] = "retaliation"
+	f := s.File(body)
+	if _, err := s.Core.Routing.Route(context.Background(), uuid.MustParse(f.ID)); err != nil {
+		t.Fatal(err)
+	}
+	c := signedIn(t, s, "supervisor@example.org")
+	tab := "/cases/" + f.ID + "/protection"
+	expect(t, "protection tab", c.get(tab), http.StatusOK, "Propose a measure", "No measure has been proposed.",
+		"Check-ins are scheduled when the case closes")
+	bad := c.post("/cases/"+f.ID+"/measures", url.Values{"description": {"x"}, "due_at": {"2001-01-01"}})
+	if bad.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("a bad measure: %d\n%s", bad.Status, bad.Body)
+	}
+	for _, id := range []string{"f-measure-kind", "f-measure-description", "f-measure-due-at"} {
+		if !strings.Contains(bad.Body, `href="#`+id+`"`) {
+			t.Errorf("the bad measure's errors do not name %s", id)
+		}
+	}
+	const text = "Your shifts are set by another manager until the case is decided."
+	due := time.Now().AddDate(0, 0, 5).Format(time.DateOnly)
+	wantRedirect(t, "propose", c.post("/cases/"+f.ID+"/measures", url.Values{"kind": {"change_line_manager"},
+		"description": {text}, "due_at": {due}}), tab)
+	expect(t, "after proposing", c.get(tab), http.StatusOK, "Change of line manager", text, "Waiting for consent")
+	var mid string
+	s.Core.DB.Raw(`SELECT id::text FROM protective_measures WHERE case_id = ?`, f.ID).Scan(&mid)
+	if r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/complainant/case/measures/" + mid + "/consent",
+		Token: s.ComplainantToken(f), Body: map[string]any{"consent": true}}); r.Status != 200 {
+		t.Fatalf("consent: %d %s", r.Status, r.Body)
+	}
+	expect(t, "after consent", c.get(tab), http.StatusOK, "Consented, not in place", "Mark as in place")
+	wantRedirect(t, "in place", c.post("/cases/"+f.ID+"/measures/"+mid+"/in-place", url.Values{}), tab)
+	p := c.get(tab)
+	expect(t, "in place", p, http.StatusOK, "In place since")
+	if strings.Contains(p.Body, "Mark as in place") {
+		t.Error("a measure in place is offered to be put in place again")
+	}
+	expect(t, "timeline", c.get("/cases/"+f.ID+"/timeline"), http.StatusOK, "Measure proposed",
+		"Complainant consented to a measure", "Measure in place")
 }

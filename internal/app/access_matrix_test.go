@@ -228,6 +228,8 @@ var accessMatrix = map[string]string{
 	"GET /cases/:id/evidence/:eid":                                            "UUU AANN AANA FF",
 	"POST /cases/:id/incident":                                                "UUU AFNN AANF FF",
 	"POST /cases/:id/incident/tasks/:task":                                    "UUU AFNN AANF FF",
+	"POST /cases/:id/measures":                                                "UUU AFNN AANF FF",
+	"POST /cases/:id/measures/:mid/in-place":                                  "UUU AFNN AANF FF",
 	"POST /cases/:id/messages":                                                "UUU AFNN AANF FF",
 	"POST /cases/:id/points-of-view":                                          "UUU AFNN AANF FF",
 	"POST /cases/:id/priority/approve":                                        "UUU FFFF AANF FF",
