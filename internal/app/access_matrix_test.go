@@ -229,7 +229,7 @@ var accessMatrix = map[string]string{
 	"POST /cases/:id/incident":                                                "UUU AFNN AANF FF",
 	"POST /cases/:id/incident/tasks/:task":                                    "UUU AFNN AANF FF",
 	"POST /cases/:id/measures":                                                "UUU AFNN AANF FF",
-	"POST /cases/:id/measures/:mid/in-place":                                  "UUU AFNN AANF FF",
+	"POST /cases/:id/measures/:mid/in-place":                                  "UUU NFNN NNNF FF", // the case has no measure: 404 for those the guard lets in
 	"POST /cases/:id/messages":                                                "UUU AFNN AANF FF",
 	"POST /cases/:id/points-of-view":                                          "UUU AFNN AANF FF",
 	"POST /cases/:id/priority/approve":                                        "UUU FFFF AANF FF",
