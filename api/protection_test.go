@@ -134,6 +134,11 @@ func TestInterimMeasureWithConsentAndClock(t *testing.T) {
 		OR subject = 'redress.sla.breached' AND payload->>'clock' = 'protective_measure'`); n != 1 {
 		t.Errorf("%d breach events for the measure's clock", n)
 	}
+	// The staff hear of the breach as of any clock's: the supervisors by email.
+	testenv.Eventually(t, 20*time.Second, "the breach email to the supervisors", func() bool {
+		return countOfSQL(t, s, `SELECT count(*) FROM notifications_sent WHERE case_id = ? AND template = 'staff_sla_breached'
+			AND data->>'clock' = 'protective_measure'`, f.ID) >= 1
+	})
 	for _, action := range []string{"measure.proposed", "measure.consented", "measure.declined", "measure.warning", "measure.breached"} {
 		if n := countOfSQL(t, s, `SELECT count(*) FROM audit_entries WHERE case_id = ? AND action = ?`, f.ID, action); n < 1 {
 			t.Errorf("no %s in the case record", action)
