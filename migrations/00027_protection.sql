@@ -10,10 +10,21 @@ ON CONFLICT (slug) DO NOTHING;
 -- Make room at the top (two steps: positions are unique row by row).
 UPDATE routing_rules SET position = position + 1000000 WHERE NOT is_default;
 UPDATE routing_rules SET position = position - 1000000 + 2 WHERE NOT is_default;
+-- A rule kept from an earlier run of this migration (its Down keeps them) moves back to the top.
+UPDATE routing_rules SET position = 0
+ WHERE id = (SELECT id FROM routing_rules WHERE NOT is_default AND kinds = '{retaliation}'
+               AND name = 'Retaliation against a complainant' ORDER BY position LIMIT 1);
 INSERT INTO routing_rules (position, name, kinds, queue_id, priority)
-SELECT 0, 'Retaliation against a complainant', '{retaliation}', id, 'P1' FROM queues WHERE slug = 'supervisors';
+SELECT 0, 'Retaliation against a complainant', '{retaliation}', id, 'P1' FROM queues
+ WHERE slug = 'supervisors' AND NOT EXISTS (SELECT 1 FROM routing_rules WHERE position = 0 AND NOT is_default);
+-- An install that ran the demo data already has the imminent-loss rule: it moves to the top
+-- instead of being written twice.
+UPDATE routing_rules SET position = 1
+ WHERE id = (SELECT id FROM routing_rules WHERE NOT is_default AND severities = '{imminent_loss}'
+               AND name = 'Someone is about to lose a job, benefit or home' ORDER BY position LIMIT 1);
 INSERT INTO routing_rules (position, name, severities, queue_id, priority)
-SELECT 1, 'Someone is about to lose a job, benefit or home', '{imminent_loss}', id, 'P1' FROM queues WHERE slug = 'supervisors';
+SELECT 1, 'Someone is about to lose a job, benefit or home', '{imminent_loss}', id, 'P1' FROM queues
+ WHERE slug = 'supervisors' AND NOT EXISTS (SELECT 1 FROM routing_rules WHERE position = 1 AND NOT is_default);
 
 -- 2. Interim and protective measures. Staff propose one; the complainant
 -- consents or declines on their follow-up page; only a consented measure is
