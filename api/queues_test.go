@@ -247,10 +247,11 @@ func TestRoutingRulesAdmin(t *testing.T) {
 		t.Errorf("reviewer reading rules: %d", r.Status)
 	}
 	rules := s.Do(req{Method: "GET", Path: path, Token: admin}).JSON(t)["items"].([]any)
-	if len(rules) != 6 || rules[5].(map[string]any)["is_default"] != true {
+	// Two rules every install has (retaliation, imminent loss), four of the demo's, the default.
+	if len(rules) != 7 || rules[6].(map[string]any)["is_default"] != true {
 		t.Fatalf("%d rules, the default not last: %v", len(rules), rules)
 	}
-	def := rules[5].(map[string]any)["id"].(string)
+	def := rules[6].(map[string]any)["id"].(string)
 
 	bad := []struct {
 		body  map[string]any
@@ -270,7 +271,7 @@ func TestRoutingRulesAdmin(t *testing.T) {
 	}
 	r := s.Do(req{Method: "POST", Path: path, Token: admin, Body: map[string]any{"name": "Privacy cases", "rights": []string{"privacy"},
 		"queue_id": queues["supervisors"], "priority": "P2", "required_skills": []string{"data_protection"}}})
-	if r.Status != 201 || r.JSON(t)["position"].(float64) != 5 {
+	if r.Status != 201 || r.JSON(t)["position"].(float64) != 6 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
 	created := r.JSON(t)["id"].(string)

@@ -83,6 +83,10 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/complainant/case/evidence", complainant, nil, a.complainantEvidenceList, nil, nil},
 		{fiber.MethodPost, "/api/v1/complainant/case/escalations", complainant, nil, a.complainantEscalation, nil, nil},
 		{fiber.MethodPost, "/api/v1/complainant/case/evidence", complainant, nil, a.complainantEvidence, nil, nil},
+		// Protection (protection.go): measures proposed for consent, check-ins after closure.
+		{fiber.MethodGet, "/api/v1/complainant/case/protection", complainant, nil, a.complainantProtection, nil, nil},
+		{fiber.MethodPost, "/api/v1/complainant/case/measures/:mid/consent", complainant, nil, a.answerMeasure, nil, nil},
+		{fiber.MethodPost, "/api/v1/complainant/case/checkins/:cid", complainant, nil, a.answerCheckin, nil, nil},
 
 		{fiber.MethodPost, "/api/v1/auth/token", public, nil, a.issueToken, a.signInThrottle, nil},
 		{fiber.MethodGet, "/api/v1/me", staff, anyStaff, a.me, nil, nil},
@@ -112,6 +116,10 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/cases/:id/incident", staff, caseWorkers, a.recordIncident, nil, works},
 		// The holder, or a supervisor or admin (checked by the domain: incidents.go).
 		{fiber.MethodPost, "/api/v1/cases/:id/incident/tasks/:task", staff, caseWorkers, a.completeIncidentTask, nil, works},
+		// Interim and protective measures (protection.go): the holder, or a supervisor or admin.
+		{fiber.MethodGet, "/api/v1/cases/:id/protection", staff, caseWorkers, a.caseProtection, nil, showsContent},
+		{fiber.MethodPost, "/api/v1/cases/:id/measures", staff, caseWorkers, a.proposeMeasure, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/measures/:mid/in-place", staff, caseWorkers, a.measureInPlace, nil, works},
 		{fiber.MethodPost, "/api/v1/cases/:id/decision", staff, claimers, a.decideCase, nil, works},
 		{fiber.MethodPost, "/api/v1/cases/:id/decision/approve", staff, supervisors, a.approveDecision, nil, works},
 		{fiber.MethodPost, "/api/v1/cases/:id/remedies", staff, caseWorkers, a.proposeRemedies, nil, works},

@@ -31,6 +31,8 @@ func (w *Web) complainantRoutes() []route {
 		{method: fiber.MethodPost, path: "/follow-up", access: public, handler: w.openFollowUp},
 		{method: fiber.MethodPost, path: "/follow-up/messages", access: complainant, handler: w.followUpMessage},
 		{method: fiber.MethodPost, path: "/follow-up/remedies/:rid/response", access: complainant, handler: w.followUpRemedy},
+		{method: fiber.MethodPost, path: "/follow-up/measures/:mid/consent", access: complainant, handler: w.followUpMeasure},
+		{method: fiber.MethodPost, path: "/follow-up/checkins/:cid", access: complainant, handler: w.followUpCheckin},
 		{method: fiber.MethodPost, path: "/follow-up/appeal", access: complainant, handler: w.followUpAppeal},
 		{method: fiber.MethodPost, path: "/follow-up/escalations", access: complainant, handler: w.followUpEscalation},
 		{method: fiber.MethodPost, path: "/follow-up/feedback", access: complainant, handler: w.followUpFeedback},

@@ -46,6 +46,8 @@ type caseData struct {
 	// Looks are who opened the complainant's details, by role and day
 	// (never names): the access log as GET /api/v1/complainant/case gives it.
 	Looks []lookRow
+	// Protection: measures for their consent, check-ins, linked cases (complainant_protection.go).
+	Protection *protectionData
 }
 
 // lookRow is one line of "Who has opened your details": its message
@@ -159,6 +161,11 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 	}
 	d := &caseData{View: v, Referrals: refs, Bodies: bodies, Satisfactions: []int{1, 2, 3, 4, 5},
 		Open: v.Status != grievance.StatusWithdrawn}
+	prot, err := w.Grievance.ProtectionOf(ctx, *r.CaseID, true)
+	if err != nil {
+		return nil, err
+	}
+	d.Protection = newProtectionData(prot)
 	for _, scope := range escalation.ConsentScopes {
 		if !(v.Anonymous && scope == escalation.IdentityShared) {
 			d.Scopes = append(d.Scopes, scope)

@@ -71,6 +71,8 @@ func (w *Web) staffRoutes() []route {
 		works("/cases/:id/referrals/:rid/messages", caseWorkers, w.cwDo(cwSecReferralMsg, w.cwReferralMessage)),
 		works("/cases/:id/incident", caseWorkers, w.cwDo(cwSecIncident, w.cwRecordIncident)),
 		works("/cases/:id/incident/tasks/:task", caseWorkers, w.cwDo(cwSecIncidentTask, w.cwIncidentTask)),
+		works("/cases/:id/measures", caseWorkers, w.cwDo(cwSecMeasure, w.cwProposeMeasure)),
+		works("/cases/:id/measures/:mid/in-place", caseWorkers, w.cwDo(cwSecMeasureDone, w.cwMeasureInPlace)),
 	}
 }
 

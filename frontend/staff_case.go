@@ -56,6 +56,8 @@ const (
 	cwSecReferralMsg  = "referral" // + "-<referral id>"
 	cwSecIncident     = "incident"
 	cwSecIncidentTask = "task" // + "-<task>"
+	cwSecMeasure      = "measure"
+	cwSecMeasureDone  = "in-place" // + "-<measure id>"
 )
 
 // cwTabOf is the workspace tab each form's section belongs to: after an
@@ -67,19 +69,20 @@ var cwTabOf = map[string]string{
 	cwSecEvidence: "evidence", cwSecDecision: "decision", cwSecApproval: "decision", cwSecRemedies: "remedies",
 	cwSecRemedyStatus: "remedies", cwSecHolder: "", cwSecAssign: "", cwSecClose: "actions", cwSecEscalate: "escalation",
 	cwSecReferralMsg: "escalation", cwSecIncident: "incident", cwSecIncidentTask: "incident",
+	cwSecMeasure: "protection", cwSecMeasureDone: "protection",
 }
 
 // cwTabKeys are the workspace's tabs in order, each a page of its own:
 // /cases/{id} (the summary) and /cases/{id}/{tab}; "incident" only for an
 // incident.
 var cwTabKeys = []string{"", "messages", "triage", "ai-decision", "points-of-view", "evidence", "decision",
-	"remedies", "escalation", "incident", "actions", "timeline", "record", "access"}
+	"remedies", "escalation", "incident", "protection", "actions", "timeline", "record", "access"}
 
 // cwTabTitles are the tabs' names in the catalogues.
 var cwTabTitles = map[string]string{"": "cw.summary.title", "messages": "cw.messages.title", "triage": "cw.triage.title",
 	"ai-decision": "cw.ai.title", "points-of-view": "cw.pov.title", "evidence": "cw.evidence.title",
 	"decision": "cw.decision.title", "remedies": "cw.remedies.title", "escalation": "cw.escalation.title",
-	"incident": "cw.incident.title", "actions": "cw.actions.title", "timeline": "cw.timeline.title",
+	"incident": "cw.incident.title", "protection": "cw.protection.title", "actions": "cw.actions.title", "timeline": "cw.timeline.title",
 	"record": "cw.record.title", "access": "cw.access.title"}
 
 // cwTab is one link of the workspace's tab navigation.
@@ -143,6 +146,8 @@ type caseWorkspace struct {
 	BreakGlass *access.Grant
 	// Access is a page of the case's access log (the "access" tab only).
 	Access *access.LogPage
+	// Protection: measures, check-ins, linked cases (the "protection" tab; staff_protection.go).
+	Protection *grievance.Protection
 }
 
 // cwVocabulary are the codes the forms offer.
@@ -150,6 +155,7 @@ type cwVocabulary struct {
 	Statuses, Rights, HarmTypes, Mechanisms, HarmStatuses, Outcomes, AIRoles, Involvements []string
 	Forms, Responsible, RemedyMoves, HumanOversight, PersonInformed, HeardVia, Sources     []string
 	ConsentScopes, IncidentSubtypes, SuspensionOutcomes, Visibilities, Levels, Subtypes    []string
+	MeasureKinds                                                                           []string
 }
 
 var cwVocab = func() cwVocabulary {
@@ -162,7 +168,8 @@ var cwVocab = func() cwVocabulary {
 		// Staff refer without the identity: only the complainant shares it.
 		ConsentScopes:    []string{escalation.IdentityWithheld, escalation.Anonymous},
 		IncidentSubtypes: grievance.IncidentSubtypes, SuspensionOutcomes: grievance.SuspensionOutcomes,
-		Visibilities: grievance.Visibilities, Levels: []string{"1", "2", "3", "4"}}
+		Visibilities: grievance.Visibilities, Levels: []string{"1", "2", "3", "4"},
+		MeasureKinds: grievance.MeasureKinds}
 	seen := map[string]bool{}
 	for _, f := range remedy.Forms {
 		for _, s := range remedy.Subtypes[f] {
@@ -384,6 +391,9 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 		return nil, err
 	}
 	ws.Verification = audit.Verify(id, ws.Record)
+	if ws.Protection, err = w.Grievance.ProtectionOf(ctx, id, false); err != nil {
+		return nil, err
+	}
 	if ws.Referrals, err = w.Escalation.CaseReferrals(ctx, id); err != nil {
 		return nil, err
 	}
@@ -539,6 +549,8 @@ func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
 			key += "-" + c.Params("rid")
 		case cwSecIncidentTask:
 			key += "-" + c.Params("task")
+		case cwSecMeasureDone:
+			key += "-" + c.Params("mid")
 		}
 		flash, err := act(c, id, form)
 		if err != nil {

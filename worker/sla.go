@@ -39,6 +39,20 @@ func (w *Runner) runSweeper(ctx context.Context) error {
 				w.Log.Info("remedy sweep", "overdue", n)
 			}
 		}
+		if w.Grievance != nil && ctx.Err() == nil {
+			// Protection (docs/protection.md): the interim measures' own
+			// clocks, and the check-ins due after closure.
+			if n, err := w.Grievance.SweepMeasures(ctx, sweepBatch); err != nil && ctx.Err() == nil {
+				w.Log.Warn("measure sweep", "err", err)
+			} else if n > 0 {
+				w.Log.Info("measure sweep", "fired", n)
+			}
+			if n, err := w.Grievance.SweepCheckins(ctx, sweepBatch); err != nil && ctx.Err() == nil {
+				w.Log.Warn("check-in sweep", "err", err)
+			} else if n > 0 {
+				w.Log.Info("check-in sweep", "asked", n)
+			}
+		}
 		if w.Review != nil && ctx.Err() == nil {
 			// Cases no member could take when routed (all away, or at their cap) get another chance.
 			if n, err := w.Review.AutoAssign(ctx, sweepBatch); err != nil && ctx.Err() == nil {

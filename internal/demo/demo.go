@@ -187,23 +187,28 @@ var QueueMembers = []struct{ Queue, Email string }{
 	{"supervisors", "supervisor@example.org"},
 }
 
-// seedRules adds the demo routing rules once, before the default rule.
+// seedRules adds the demo routing rules once, after the rules every install
+// has (migrations: retaliation and imminent loss go to the supervisors at
+// P1) and before the default rule.
 func seedRules(ctx context.Context, gdb *gorm.DB) error {
-	var n int
-	if err := db.Conn(ctx, gdb).Raw(`SELECT count(*) FROM routing_rules WHERE NOT is_default`).Scan(&n).Error; err != nil {
+	var n, next int
+	if err := db.Conn(ctx, gdb).Raw(`SELECT count(*) FROM routing_rules WHERE name = 'Possible serious incidents'`).Scan(&n).Error; err != nil {
 		return err
 	}
 	if n > 0 {
 		return nil
 	}
+	if err := db.Conn(ctx, gdb).Raw(`SELECT COALESCE(max(position) + 1, 0) FROM routing_rules WHERE NOT is_default`).Scan(&next).Error; err != nil {
+		return err
+	}
 	rules := []struct{ name, cond, queue, priority, langs string }{
 		{"Possible serious incidents", `kinds = '{incident}'`, "incidents", "P1", "{}"},
-		{"Someone is about to lose a job, benefit or home", `severities = '{imminent_loss}'`, "supervisors", "P1", "{}"},
 		{"Hiring and scheduling systems", `ai_system_ids = ARRAY(SELECT id FROM ai_systems WHERE slug IN ('hiring-screener', 'shift-scheduler'))`, "employment", "P2", "{}"},
 		{"Credit and benefits systems", `ai_system_ids = ARRAY(SELECT id FROM ai_systems WHERE slug IN ('credit-scorer', 'benefits-fraud-detector'))`, "credit-and-benefits", "P2", "{}"},
 		{"Complaints in Arabic", `languages = '{ar}'`, "general", "P3", "{ar}"},
 	}
-	for i, r := range rules {
+	for j, r := range rules {
+		i := next + j
 		if err := db.Conn(ctx, gdb).Exec(`INSERT INTO routing_rules (position, name, queue_id, priority, required_languages)
 			SELECT ?, ?, id, ?, ?::text[] FROM queues WHERE slug = ?`, i, r.name, r.priority, r.langs, r.queue).Error; err != nil {
 			return fmt.Errorf("demo: rule %q: %w", r.name, err)

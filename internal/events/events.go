@@ -68,6 +68,14 @@ const (
 	// reconciler put its case.submitted back through the outbox. Its
 	// event was lost, or the router cannot route it: someone should look.
 	OpsCaseUnrouted = "redress.ops.case_unrouted"
+	// Protection of the complainant (issue 16; docs/protection.md): an
+	// interim or protective measure proposed for their consent
+	// {measure_id, kind, due_at}; a check-in after closure asked of them
+	// {checkin_id, after_days}, and answered {checkin_id, happened,
+	// retaliation_case_id}. The complainant hears of the first two.
+	MeasureProposed = "redress.measure.proposed"
+	CheckinAsked    = "redress.checkin.asked"
+	CheckinAnswered = "redress.checkin.answered"
 )
 
 // CaseUnrouted is the data of OpsCaseUnrouted: ids, counts and times only.

@@ -36,6 +36,7 @@ var levels = []string{"P0", "P1", "P2", "P3"}
 //   - children's rights affected → P1
 //   - a possible serious incident (AI Act art. 3(49)) → P1
 //   - the complainant says they are about to lose a job, benefit or home → P1
+//   - retaliation against someone for complaining → P1
 func Priority(s Severity, f Factors) (string, []Reason) {
 	worst := max(s.Scale, s.Scope, s.Irremediability)
 	reasons := []Reason{{fmt.Sprintf("severity: scale %d, scope %d, irremediability %d", s.Scale, s.Scope, s.Irremediability),
@@ -50,6 +51,7 @@ func Priority(s Severity, f Factors) (string, []Reason) {
 	add(slices.Contains(f.Rights, "children"), "children's rights are affected", "P1")
 	add(f.Kind == "incident", "possible serious incident", "P1")
 	add(f.PreliminarySeverity == "imminent_loss", "the complainant is about to lose a job, benefit or home", "P1")
+	add(f.Kind == "retaliation", "retaliation against the complainant", "P1")
 	best := "P3"
 	for _, r := range reasons {
 		if r.Priority < best {

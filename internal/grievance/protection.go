@@ -1,0 +1,338 @@
+package grievance
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/remedy"
+)
+
+// Protection of the complainant (issue 16, item 6; docs/protection.md):
+// interim and protective measures, with their own clock and the
+// complainant's consent, and the check-ins after closure whose "yes" opens a
+// linked retaliation case.
+
+// MeasureKinds are the interim and protective measures staff can propose.
+var MeasureKinds = []string{"pause_decision", "suspend_enforcement", "protection_note", "change_line_manager"}
+
+// Measure statuses: proposed → consented | declined; consented → in_place.
+const (
+	MeasureProposed  = "proposed"
+	MeasureConsented = "consented"
+	MeasureDeclined  = "declined"
+	MeasureInPlace   = "in_place"
+)
+
+// MeasureWarnFraction is the share of a measure's time after which its clock
+// warns (the default SLA policy's last warning).
+const MeasureWarnFraction = 0.75
+
+// ClockMeasure names a measure's clock in SLA events and emails.
+const ClockMeasure = "protective_measure"
+
+// Measure is one interim or protective measure on a case.
+type Measure struct {
+	ID          uuid.UUID  `json:"id"`
+	Kind        string     `json:"kind"`
+	Description string     `json:"description"`
+	Status      string     `json:"status"`
+	ProposedAt  time.Time  `json:"proposed_at"`
+	DueAt       time.Time  `json:"due_at"`
+	WarnedAt    *time.Time `json:"warned_at"`
+	BreachedAt  *time.Time `json:"breached_at"`
+	AnsweredAt  *time.Time `json:"answered_at"`
+	InPlaceAt   *time.Time `json:"in_place_at"`
+	// Overdue: its clock ran out and it is still not in place (nor declined).
+	Overdue bool `json:"overdue"`
+}
+
+// MeasureRequest is the body of POST /api/v1/cases/{id}/measures.
+type MeasureRequest struct {
+	Kind        string `json:"kind"`
+	Description string `json:"description"`
+	DueAt       string `json:"due_at"` // RFC 3339, or a date meaning the end of that day (UTC)
+}
+
+func purposeMeasure(id string) string { return "measure.description:" + id }
+func purposeCheckin(id string) string { return "checkin.text:" + id }
+
+// ProposeMeasure records a measure proposed to the complainant, whose clock
+// runs from now until it is in place. By the case's holder, or a supervisor.
+func (s *Service) ProposeMeasure(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, r MeasureRequest) (*Measure, error) {
+	var f fault.Fields
+	f.OneOf("kind", r.Kind, MeasureKinds, true)
+	f.Text("description", r.Description, 10, maxLongText)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	due, err := remedy.ParseDue(r.DueAt)
+	switch {
+	case r.DueAt == "":
+		f.Add("due_at", "required", "when the measure must be in place, e.g. 2027-01-31 or 2027-01-31T17:00:00Z")
+	case err != nil:
+		f.Add("due_at", "invalid", "a date (2027-01-31) or date and time (2027-01-31T17:00:00Z)")
+	case !due.After(now):
+		f.Add("due_at", "in_the_past", "must be in the future")
+	case due.After(now.AddDate(1, 0, 0)):
+		f.Add("due_at", "too_far", "an interim measure is due within a year")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	id := uuid.New()
+	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
+		c, err := s.lockForWork(ctx, caseID, by, supervisor)
+		if err != nil {
+			return err
+		}
+		if c.Status == StatusWithdrawn || c.Status == StatusRejected {
+			return fault.New(fault.Conflict, "case_ended", fmt.Sprintf("The case is %s: no measure can be proposed on it.", c.Status))
+		}
+		sealed, err := s.keys.SealString(purposeMeasure(id.String()), r.Description)
+		if err != nil {
+			return err
+		}
+		warn := now.Add(time.Duration(float64(due.Sub(now)) * MeasureWarnFraction))
+		if err := db.Conn(ctx, s.db).Exec(`INSERT INTO protective_measures (id, case_id, kind, description_enc, proposed_by,
+			proposed_at, due_at, warn_at, next_fire_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, caseID, r.Kind, sealed, by.ID, now, due, warn, warn).Error; err != nil {
+			return fmt.Errorf("grievance: propose measure: %w", err)
+		}
+		data := map[string]any{"measure_id": id, "kind": r.Kind, "due_at": due}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: "measure.proposed", Public: true, Data: data}); err != nil {
+			return err
+		}
+		_, err = outbox.Add(ctx, s.db, events.MeasureProposed, caseID, data)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.measure(ctx, caseID, id)
+}
+
+// AnswerMeasure records the complainant's consent to a proposed measure, or
+// their refusal (which ends its clock: nothing is put in place without it).
+func (s *Service) AnswerMeasure(ctx context.Context, caseID, measureID uuid.UUID, consent *bool) (*Measure, error) {
+	if consent == nil {
+		var f fault.Fields
+		f.Add("consent", "required", "true to agree to the measure, false to decline it")
+		return nil, f.Err()
+	}
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		if _, err := s.lockForWork(ctx, caseID, Author{Kind: audit.ActorComplainant}, false); err != nil {
+			return err
+		}
+		to, action := MeasureDeclined, "measure.declined"
+		if *consent {
+			to, action = MeasureConsented, "measure.consented"
+		}
+		res := db.Conn(ctx, s.db).Exec(`UPDATE protective_measures SET status = ?, answered_at = now(),
+			next_fire_at = CASE WHEN ? THEN next_fire_at END
+			WHERE id = ? AND case_id = ? AND status = 'proposed'`, to, *consent, measureID, caseID)
+		if res.Error != nil {
+			return fmt.Errorf("grievance: answer measure: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return s.measureMissing(ctx, caseID, measureID, "You have already answered about this measure.")
+		}
+		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant, Action: action,
+			Public: true, Data: map[string]any{"measure_id": measureID}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.measure(ctx, caseID, measureID)
+}
+
+// MeasureInPlace records that a consented measure is in place, which ends
+// its clock. By the case's holder, or a supervisor.
+func (s *Service) MeasureInPlace(ctx context.Context, caseID, measureID uuid.UUID, by Author, supervisor bool) (*Measure, error) {
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		if _, err := s.lockForWork(ctx, caseID, by, supervisor); err != nil {
+			return err
+		}
+		var status string
+		if err := db.Conn(ctx, s.db).Raw(`SELECT status FROM protective_measures WHERE id = ? AND case_id = ? FOR UPDATE`,
+			measureID, caseID).Scan(&status).Error; err != nil {
+			return fmt.Errorf("grievance: measure: %w", err)
+		}
+		switch status {
+		case "":
+			return fault.New(fault.NotFound, "measure_not_found", "This case has no measure with that id.")
+		case MeasureProposed:
+			return fault.New(fault.Conflict, "consent_needed",
+				"The complainant has not consented to this measure yet: it cannot be put in place without their consent.")
+		case MeasureDeclined:
+			return fault.New(fault.Conflict, "declined", "The complainant declined this measure: it cannot be put in place.")
+		case MeasureInPlace:
+			return fault.New(fault.Conflict, "already_in_place", "This measure is already in place.")
+		}
+		if err := db.Conn(ctx, s.db).Exec(`UPDATE protective_measures SET status = 'in_place', in_place_at = now(),
+			in_place_by = ?, next_fire_at = NULL WHERE id = ?`, by.ID, measureID).Error; err != nil {
+			return fmt.Errorf("grievance: measure in place: %w", err)
+		}
+		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: "measure.in_place", Public: true, Data: map[string]any{"measure_id": measureID}})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.measure(ctx, caseID, measureID)
+}
+
+func (s *Service) measureMissing(ctx context.Context, caseID, measureID uuid.UUID, answered string) error {
+	var n int64
+	if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM protective_measures WHERE id = ? AND case_id = ?`,
+		measureID, caseID).Scan(&n).Error; err != nil {
+		return fmt.Errorf("grievance: measure: %w", err)
+	}
+	if n == 0 {
+		return fault.New(fault.NotFound, "measure_not_found", "This case has no measure with that id.")
+	}
+	return fault.New(fault.Conflict, "already_answered", answered)
+}
+
+type measureRow struct {
+	ID             uuid.UUID
+	Kind, Status   string
+	DescriptionEnc []byte
+	ProposedAt     time.Time
+	DueAt          time.Time
+	WarnedAt       *time.Time
+	BreachedAt     *time.Time
+	AnsweredAt     *time.Time
+	InPlaceAt      *time.Time
+}
+
+const measureColumns = `id, kind, status, description_enc, proposed_at, due_at, warned_at, breached_at, answered_at, in_place_at`
+
+func (s *Service) openMeasure(r measureRow) (Measure, error) {
+	text, err := s.keys.OpenString(purposeMeasure(r.ID.String()), r.DescriptionEnc)
+	if err != nil {
+		return Measure{}, err
+	}
+	return Measure{ID: r.ID, Kind: r.Kind, Description: text, Status: r.Status, ProposedAt: r.ProposedAt.UTC(),
+		DueAt: r.DueAt.UTC(), WarnedAt: r.WarnedAt, BreachedAt: r.BreachedAt, AnsweredAt: r.AnsweredAt,
+		InPlaceAt: r.InPlaceAt, Overdue: r.BreachedAt != nil && (r.Status == MeasureProposed || r.Status == MeasureConsented)}, nil
+}
+
+// Measures returns a case's measures, oldest first.
+func (s *Service) Measures(ctx context.Context, caseID uuid.UUID) ([]Measure, error) {
+	var rows []measureRow
+	if err := db.Conn(ctx, s.db).Raw(`SELECT `+measureColumns+` FROM protective_measures WHERE case_id = ?
+		ORDER BY proposed_at, id`, caseID).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("grievance: measures: %w", err)
+	}
+	out := make([]Measure, 0, len(rows))
+	for _, r := range rows {
+		m, err := s.openMeasure(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (s *Service) measure(ctx context.Context, caseID, id uuid.UUID) (*Measure, error) {
+	var r measureRow
+	if err := db.Conn(ctx, s.db).Raw(`SELECT `+measureColumns+` FROM protective_measures WHERE id = ? AND case_id = ?`,
+		id, caseID).Scan(&r).Error; err != nil {
+		return nil, fmt.Errorf("grievance: measure: %w", err)
+	}
+	if r.ID == uuid.Nil {
+		return nil, fault.New(fault.NotFound, "measure_not_found", "This case has no measure with that id.")
+	}
+	m, err := s.openMeasure(r)
+	return &m, err
+}
+
+// SweepMeasures fires the measures' clocks that are due: a warning when
+// MeasureWarnFraction of the time is used, a breach when the due date
+// passes before the measure is in place. Each is an entry in the case
+// record and an SLA event (clock "protective_measure"), as any clock's.
+// Each measure is handled in its own transaction that locks its case first
+// (SKIP LOCKED, as the SLA sweep does) and then the measure, so N workers
+// never fire one twice.
+func (s *Service) SweepMeasures(ctx context.Context, limit int) (int, error) {
+	var due []struct{ ID, CaseID uuid.UUID }
+	if err := db.Conn(ctx, s.db).Raw(`SELECT id, case_id FROM protective_measures
+		WHERE next_fire_at IS NOT NULL AND next_fire_at <= now() ORDER BY next_fire_at LIMIT ?`, limit).Scan(&due).Error; err != nil {
+		return 0, fmt.Errorf("grievance: due measures: %w", err)
+	}
+	n := 0
+	for _, d := range due {
+		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+			conn := db.Conn(ctx, s.db)
+			var c struct {
+				ID       uuid.UUID
+				Priority *string
+			}
+			if err := conn.Raw(`SELECT id, priority FROM cases WHERE id = ? FOR UPDATE SKIP LOCKED`, d.CaseID).Scan(&c).Error; err != nil {
+				return fmt.Errorf("grievance: lock case: %w", err)
+			}
+			if c.ID == uuid.Nil {
+				return nil // someone is working on it: the next sweep looks again
+			}
+			var m struct {
+				ID           uuid.UUID
+				Kind, Status string
+				DueAt, Now   time.Time
+			}
+			if err := conn.Raw(`SELECT id, kind, status, due_at, now() AS now
+				FROM protective_measures WHERE id = ? AND next_fire_at IS NOT NULL AND next_fire_at <= now() FOR UPDATE`,
+				d.ID).Scan(&m).Error; err != nil {
+				return fmt.Errorf("grievance: due measure: %w", err)
+			}
+			if m.ID == uuid.Nil {
+				return nil // another sweeper fired it, or it was settled meanwhile
+			}
+			priority := ""
+			if c.Priority != nil {
+				priority = *c.Priority
+			}
+			rule, _ := json.Marshal(map[string]string{"code": "protective_measure",
+				"source": "Interim measure (" + m.Kind + ")", "period": "in place by " + m.DueAt.UTC().Format(time.RFC3339)})
+			data := events.SLA{Clock: ClockMeasure, DueAt: m.DueAt.UTC(), Rule: rule, Priority: priority, Notify: true}
+			action, subject := "measure.warning", events.SLAWarning
+			if !m.DueAt.After(m.Now) {
+				action, subject = "measure.breached", events.SLABreached
+				if err := conn.Exec(`UPDATE protective_measures SET breached_at = now(), warned_at = COALESCE(warned_at, now()),
+					next_fire_at = NULL WHERE id = ?`, m.ID).Error; err != nil {
+					return fmt.Errorf("grievance: measure breach: %w", err)
+				}
+			} else {
+				data.Fraction = MeasureWarnFraction
+				if err := conn.Exec(`UPDATE protective_measures SET warned_at = now(), next_fire_at = due_at WHERE id = ?`,
+					m.ID).Error; err != nil {
+					return fmt.Errorf("grievance: measure warning: %w", err)
+				}
+			}
+			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: d.CaseID, ActorKind: audit.ActorSystem, Action: action,
+				Public: subject == events.SLABreached, Data: map[string]any{"measure_id": m.ID, "kind": m.Kind,
+					"due_at": m.DueAt.UTC(), "status": m.Status}}); err != nil {
+				return err
+			}
+			if _, err := outbox.Add(ctx, s.db, subject, d.CaseID, data); err != nil {
+				return err
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
