@@ -154,6 +154,7 @@ var accessMatrix = map[string]string{
 	"GET /api/v1/cases/:id/evidence":                                          "UUU AANN AANA FF",
 	"POST /api/v1/cases/:id/evidence":                                         "UUU AFNN AANF FF",
 	"GET /api/v1/cases/:id/evidence/:evidence_id":                             "UUU AANN AANA FF",
+	"POST /api/v1/cases/:id/evidence/:evidence_id/disclosure":                 "UUU AFNN AANF FF",
 	"GET /api/v1/cases/:id/identity":                                          "UUU AANN AANA FF",
 	"POST /api/v1/cases/:id/incident":                                         "UUU AFNN AANF FF",
 	"POST /api/v1/cases/:id/incident/tasks/:task":                             "UUU AFNN AANF FF",

@@ -180,6 +180,7 @@ func TestClocksFollowTheCase(t *testing.T) {
 	}
 
 	// The decision ends what it answers and starts the remedy clock.
+	s.RecordAIDecision(rita, f.ID)
 	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: rita,
 		Body: teststack.Decision("decision_overturned")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
