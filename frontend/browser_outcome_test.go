@@ -63,6 +63,7 @@ func TestBrowserOutcomeReadsTheSameToEveryone(t *testing.T) {
 				t.Fatalf("%s: %s: %d %s", tc.name, r.Path, resp.Status, resp.Body)
 			}
 		}
+		s.RecordAIDecision(rita, f.ID)
 
 		// The reviewer decides in the workspace, choosing by what the label says.
 		browser.Navigate(t, rev, base+"/cases/"+f.ID+"/decision")

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -678,6 +679,9 @@ func (p *Page) CwSubtypeChosen(row, form, subtype string) bool {
 // CwLabel is a field's label in the error summary.
 func (p *Page) CwLabel(field string) string {
 	base := cwListIndex.ReplaceAllString(field, "")
+	if cwAnswerField.MatchString(field) {
+		base = "answers"
+	}
 	if id := "cw.field." + base; p.Has(id) {
 		if m := cwRowIndex.FindStringSubmatch(field); m != nil {
 			n, _ := strconv.Atoi(m[1])
@@ -700,8 +704,12 @@ func (p *Page) CwNotice() string {
 }
 
 var (
-	cwListIndex = regexp.MustCompile(`\[\d+\]`)
-	cwRowIndex  = regexp.MustCompile(`^components\[(\d+)\]`)
+	// cwAnswerField is a decision's answer to a point of view;
+	// cwAnswerIndex the domain's name for the n-th answer sent.
+	cwAnswerField = regexp.MustCompile(`^answers\[([0-9a-f-]{36})\]$`)
+	cwAnswerIndex = regexp.MustCompile(`^answers\[(\d+)\]`)
+	cwListIndex   = regexp.MustCompile(`\[\d+\]`)
+	cwRowIndex    = regexp.MustCompile(`^components\[(\d+)\]`)
 )
 
 // --- Reading forms ---
@@ -885,9 +893,35 @@ func (w *Web) cwDecide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, err
 	if e.AIRole != "" || len(e.MainFactors) > 0 || len(e.Inputs) > 0 || e.HowToContest != "" {
 		req.Explanation = &e
 	}
+	// answers[<point of view id>]: one textarea per point heard.
+	var answered []string // the form field of each answer sent
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		m := cwAnswerField.FindStringSubmatch(k)
+		if m == nil || strings.TrimSpace(form.Get(k)) == "" {
+			continue
+		}
+		pid, _ := uuid.Parse(m[1])
+		req.Answers = append(req.Answers, grievance.PointAnswer{PointID: pid, Answer: form.Get(k)})
+		answered = append(answered, k)
+	}
 	status, err := w.Grievance.Decide(c.UserContext(), id, by, req)
 	if err != nil {
-		return "", cwRenameFields(err, cwListField)
+		return "", cwRenameFields(err, func(field string) string {
+			if strings.HasPrefix(field, "ai_decision") {
+				return "ai_decision" // one line: the record is made on its own tab
+			}
+			if m := cwAnswerIndex.FindStringSubmatch(field); m != nil {
+				if n, _ := strconv.Atoi(m[1]); n < len(answered) {
+					return answered[n]
+				}
+			}
+			return cwListField(field)
+		})
 	}
 	if status == grievance.StatusPendingApproval {
 		return "cw.flash.decision_pending", nil
