@@ -46,6 +46,7 @@ const (
 	cwSecAIDecision   = "ai-decision"
 	cwSecPointsOfView = "points-of-view"
 	cwSecEvidence     = "evidence"
+	cwSecDisclose     = "disclose" // + "-<evidence id>"
 	cwSecDecision     = "decision"
 	cwSecApproval     = "approval"
 	cwSecRemedies     = "remedies"
@@ -65,7 +66,7 @@ const (
 var cwTabOf = map[string]string{
 	cwSecStatus: "", cwSecInfo: "messages", cwSecMove: "actions", cwSecMessages: "messages", cwSecTriage: "triage",
 	cwSecPriority: "triage", cwSecClocks: "", cwSecAIDecision: "ai-decision", cwSecPointsOfView: "points-of-view",
-	cwSecEvidence: "evidence", cwSecDecision: "decision", cwSecApproval: "decision", cwSecRemedies: "remedies",
+	cwSecEvidence: "evidence", cwSecDisclose: "evidence", cwSecDecision: "decision", cwSecApproval: "decision", cwSecRemedies: "remedies",
 	cwSecRemedyStatus: "remedies", cwSecHolder: "", cwSecAssign: "", cwSecClose: "actions", cwSecEscalate: "escalation",
 	cwSecReferralMsg: "escalation", cwSecIncident: "incident", cwSecIncidentTask: "incident",
 }
@@ -138,7 +139,9 @@ type caseWorkspace struct {
 	Bodies       []escalation.Body
 	Claimers     []auth.Person
 	RemedyRows   []int
-	Vocab        cwVocabulary
+	// RedactionRows are the disclosure form's redaction rows.
+	RedactionRows []int
+	Vocab         cwVocabulary
 	// BreakGlass is the user's running break-glass grant when that is the
 	// only ground on which they see the case (the banner says until when).
 	BreakGlass *access.Grant
@@ -365,6 +368,9 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	for i := 0; i < cwRemedyRows; i++ {
 		ws.RemedyRows = append(ws.RemedyRows, i)
 	}
+	for i := 0; i < cwRedactionRows; i++ {
+		ws.RedactionRows = append(ws.RedactionRows, i)
+	}
 	if w.req(c).Ground == access.BreakGlass {
 		if ws.BreakGlass, err = w.Access.ActiveGrant(ctx, id, u.ID); err != nil {
 			return nil, err
@@ -416,6 +422,9 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	}
 	for _, p := range d.PointsOfView {
 		ids = append(ids, p.RecordedBy)
+	}
+	for _, x := range d.Disclosures {
+		ids = append(ids, x.DisclosedBy)
 	}
 	if d.AIDecision != nil {
 		ids = append(ids, d.AIDecision.RecordedBy)
@@ -540,6 +549,8 @@ func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
 			key += "-" + c.Params("rid")
 		case cwSecIncidentTask:
 			key += "-" + c.Params("task")
+		case cwSecDisclose:
+			key += "-" + c.Params("eid")
 		}
 		flash, err := act(c, id, form)
 		if err != nil {

@@ -220,6 +220,7 @@ var accessMatrix = map[string]string{
 	"POST /cases/:id/decision/approve":                                        "UUU FFFF AANF FF",
 	"POST /cases/:id/escalations":                                             "UUU AFNN AANF FF",
 	"POST /cases/:id/evidence":                                                "UUU AFNN AANF FF",
+	"POST /cases/:id/evidence/:eid/disclosure":                                "UUU AFNN AANF FF",
 	"GET /cases/:id/evidence/:eid":                                            "UUU AANN AANA FF",
 	"POST /cases/:id/incident":                                                "UUU AFNN AANF FF",
 	"POST /cases/:id/incident/tasks/:task":                                    "UUU AFNN AANF FF",

@@ -80,7 +80,7 @@ func redact(f *fault.Fields, text string, rs []Redaction) string {
 	for i, r := range rs {
 		if r.Text == "" || !strings.Contains(text, r.Text) {
 			if !f.Has(fmt.Sprintf("redactions[%d].text", i)) {
-				f.Add(fmt.Sprintf("redactions[%d].text", i), "not_found",
+				f.Add(fmt.Sprintf("redactions[%d].text", i), "passage_not_found",
 					"is not in the text: copy the passage exactly, or nothing would be redacted")
 			}
 			continue
@@ -230,6 +230,40 @@ func (s *Service) disclosedEvidence(ctx context.Context, caseID uuid.UUID) ([]Di
 		for j := i; j > 0 && pos[out[j].EvidenceID] < pos[out[j-1].EvidenceID]; j-- {
 			out[j], out[j-1] = out[j-1], out[j]
 		}
+	}
+	return out, nil
+}
+
+// disclosures lists every disclosure of a case for staff, newest first,
+// with the passages redacted.
+func (s *Service) disclosures(ctx context.Context, caseID uuid.UUID) ([]Disclosure, error) {
+	var rows []struct {
+		ID            uuid.UUID
+		EvidenceID    uuid.UUID
+		TextEnc       []byte
+		RedactionsEnc []byte
+		DisclosedBy   uuid.UUID
+		DisclosedAt   time.Time
+	}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT id, evidence_id, text_enc, redactions_enc, disclosed_by, disclosed_at
+		  FROM evidence_disclosures WHERE case_id = ? ORDER BY disclosed_at DESC, id`, caseID).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("grievance: disclosures: %w", err)
+	}
+	out := make([]Disclosure, 0, len(rows))
+	for _, r := range rows {
+		sid := r.ID.String()
+		d := Disclosure{ID: r.ID, EvidenceID: r.EvidenceID, DisclosedBy: r.DisclosedBy, DisclosedAt: r.DisclosedAt.UTC()}
+		var err error
+		if d.Text, err = s.keys.OpenString(purposeDisclosure("text", sid), r.TextEnc); err != nil {
+			return nil, fmt.Errorf("grievance: open disclosure %s: %w", r.ID, err)
+		}
+		if err := s.openJSON(purposeDisclosure("redactions", sid), r.RedactionsEnc, &d.Redactions); err != nil {
+			return nil, err
+		}
+		if d.Redactions == nil {
+			d.Redactions = []Redaction{}
+		}
+		out = append(out, d)
 	}
 	return out, nil
 }
