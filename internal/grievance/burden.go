@@ -17,8 +17,7 @@ import (
 // decided, whatever the outcome, until the AI decision record is complete
 // and a structured explanation is given; a decision confirming the AI's
 // decision must also answer each point of view the complainant raised.
-// BurdenOfProof is the one rule; Decide (API and pages) and the staff page's
-// checklist both call it.
+// BurdenOfProof is the one rule; Decide calls it for the API and the pages.
 
 // BurdenKinds are the case kinds that carry the burden of proof.
 var BurdenKinds = []string{"contest_decision", "explanation_request"}
@@ -151,29 +150,6 @@ func validateAnswers(f *fault.Fields, answers []PointAnswer, points []PointOfVie
 		a.Answer = strings.TrimSpace(a.Answer)
 		text(f, field+".answer", a.Answer, minPointAnswer, maxLongText)
 	}
-}
-
-// DecisionGaps is what a decision with outcome on the case would still lack
-// before any answer or explanation is written: the staff page's checklist.
-func (s *Service) DecisionGaps(ctx context.Context, caseID uuid.UUID, kind, outcome string) ([]fault.FieldError, error) {
-	if !isBurdenKind(kind) {
-		return nil, nil
-	}
-	rec, err := s.aiDecision(ctx, caseID)
-	if err != nil {
-		return nil, err
-	}
-	points, err := s.pointsOfView(ctx, caseID)
-	if err != nil {
-		return nil, err
-	}
-	var gaps []fault.FieldError
-	for _, g := range BurdenOfProof(kind, outcome, rec, nil, points, nil) {
-		if !strings.HasPrefix(g.Field, "explanation.") {
-			gaps = append(gaps, g)
-		}
-	}
-	return gaps, nil
 }
 
 // DecisionAnswer is an answer to a point of view as a decision shows it.
