@@ -52,6 +52,7 @@ func TestAppealLandsWithADifferentReviewer(t *testing.T) {
 		Body: map[string]string{"to": "in_review", "reason": "Reading the screening record."}}); r.Status != 200 {
 		t.Fatalf("in review: %d %s", r.Status, r.Body)
 	}
+	s.RecordAIDecision(rita, f.ID)
 	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: rita, Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
@@ -151,6 +152,7 @@ func TestAppealOutOfTime(t *testing.T) {
 	s := teststack.New(t, teststack.Options{})
 	rita := s.Reviewer()
 	f := claimed(t, s, teststack.ValidCase(), rita)
+	s.RecordAIDecision(rita, f.ID)
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita,
 		Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)

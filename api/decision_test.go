@@ -34,6 +34,7 @@ func TestDecisionWithReasonsReachesTheComplainant(t *testing.T) {
 	s := teststack.New(t, teststack.Options{})
 	rita := s.Reviewer()
 	f := claimed(t, s, teststack.ValidCase(), rita) // P3 by the default rule
+	s.RecordAIDecision(rita, f.ID)
 	path := "/api/v1/cases/" + f.ID + "/decision"
 
 	// Every missing piece is named, and nothing is written.
@@ -109,9 +110,14 @@ func TestExplanationRequestIsOwedAnExplanation(t *testing.T) {
 	body := teststack.ValidCase()
 	body["kind"] = "explanation_request"
 	f := claimed(t, s, body, rita)
+	s.RecordAIDecision(rita, f.ID)
 	path := "/api/v1/cases/" + f.ID + "/decision"
-	if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: teststack.Decision("decision_confirmed")}); r.Status != 422 ||
-		!strings.Contains(string(r.Body), `"explanation"`) {
+	// Issue 16 (the burden of proof): a missing explanation is now a 409
+	// naming each missing part, no longer a 422 on "explanation".
+	bare := teststack.Decision("decision_confirmed")
+	delete(bare, "explanation")
+	if r := s.Do(req{Method: "POST", Path: path, Token: rita, Body: bare}); r.Status != 409 ||
+		!strings.Contains(string(r.Body), `"explanation.how_to_contest"`) {
 		t.Fatalf("no explanation: %d %s", r.Status, r.Body)
 	}
 	dec := teststack.Decision("decision_confirmed")
@@ -133,6 +139,7 @@ func TestHighPriorityDecisionsNeedASecondPerson(t *testing.T) {
 	s := teststack.New(t, teststack.Options{})
 	sup := s.Login("supervisor@example.org")
 	f := claimed(t, s, teststack.ValidCase(), sup) // a supervisor holds and decides it
+	s.RecordAIDecision(sup, f.ID)
 	s.Core.DB.Exec(`UPDATE cases SET priority = 'P1' WHERE id = ?`, f.ID)
 	path := "/api/v1/cases/" + f.ID + "/decision"
 	r := s.Do(req{Method: "POST", Path: path, Token: sup, Body: teststack.Decision("decision_overturned")})

@@ -14,6 +14,7 @@ import (
 func decided(t *testing.T, s *teststack.Stack, rita string) teststack.Filed {
 	t.Helper()
 	f := claimed(t, s, teststack.ValidCase(), rita)
+	s.RecordAIDecision(rita, f.ID)
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita,
 		Body: teststack.Decision("decision_overturned")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
@@ -307,6 +308,7 @@ func TestSystemicRemedyAppliesToEveryLinkedCase(t *testing.T) {
 	}
 	// The first case, decided, cannot close while the guarantee is unverified.
 	// Confirmed: an overturned decision would also owe restitution (issue 16).
+	s.RecordAIDecision(rita, first.ID)
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + first.ID + "/decision", Token: rita,
 		Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)

@@ -31,6 +31,7 @@ func TestTransitionsAreTheHoldersAndOnlyPlainMoves(t *testing.T) {
 		}
 	}
 	// Decided: remedy_in_progress comes with an offer, not a bare move.
+	s.RecordAIDecision(rita, f.ID)
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita, Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
@@ -159,6 +160,7 @@ func TestSystemicRemedyReasonLetsLinkedCasesClose(t *testing.T) {
 	gid := itemIDs(t, s.Do(req{Method: "POST", Path: "/api/v1/systemic-issues/" + issue + "/remedies", Token: sam,
 		Body: map[string]any{"offer": true, "components": []map[string]any{{"form": "non_repetition", "subtype": "retrained",
 			"responsible": "provider", "due_at": due, "description": "Retrain the screener on mapped foreign degrees."}}}}))[0]
+	s.RecordAIDecision(rita, f.ID)
 	// Confirmed: an overturned decision would also owe restitution (issue 16).
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita, Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)

@@ -148,6 +148,7 @@ func TestCaseFromIntakeToClosure(t *testing.T) {
 	}
 
 	// Four eyes: a P1 decision waits for a supervisor other than its author.
+	s.RecordAIDecision(rita, f.ID)
 	r = s.Do(req{Method: "POST", Path: path + "/decision", Token: rita, Body: teststack.Decision("decision_overturned")})
 	if r.Status != 200 || r.JSON(t)["status"] != "pending_approval" {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)

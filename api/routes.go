@@ -163,6 +163,7 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/cases/:id/evidence", staff, caseWorkers, a.listEvidence, nil, showsContent},
 		{fiber.MethodPost, "/api/v1/cases/:id/evidence", staff, caseWorkers, a.postEvidence, nil, works},
 		{fiber.MethodGet, "/api/v1/cases/:id/evidence/:evidence_id", staff, caseWorkers, a.getEvidence, nil, showsEvidence},
+		{fiber.MethodPost, "/api/v1/cases/:id/evidence/:evidence_id/disclosure", staff, caseWorkers, a.discloseEvidence, nil, works},
 
 		{fiber.MethodGet, "/api/v1/queues", staff, caseWorkers, a.listQueues, nil, nil},
 		{fiber.MethodGet, "/api/v1/queues/:id/cases", staff, caseWorkers, a.queueCases, nil, nil},

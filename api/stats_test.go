@@ -26,6 +26,7 @@ func onSystem(id, kind string, rights ...string) map[string]any {
 // decide has tok decide the case it holds.
 func decide(t *testing.T, s *teststack.Stack, tok, id string, body map[string]any) {
 	t.Helper()
+	s.RecordAIDecision(tok, id) // the burden of proof: a contested case needs its AI decision record
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + id + "/decision", Token: tok, Body: body}); r.Status != 200 {
 		t.Fatalf("decide %s: %d %s", id, r.Status, r.Body)
 	}

@@ -88,6 +88,30 @@ func (a *API) postEvidence(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(e)
 }
 
+// discloseEvidence: POST /api/v1/cases/{id}/evidence/{evidence_id}/disclosure
+// {text, redactions: [{text, reason}]} — the organisation's evidence, redacted
+// of third parties' data by the caller, disclosed to the complainant.
+func (a *API) discloseEvidence(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	eid, err := namedParam(c, "evidence_id", "evidence")
+	if err != nil {
+		return err
+	}
+	var req grievance.DisclosureRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	by, anyCase := staffWorker(c)
+	d, err := a.Grievance.DiscloseEvidence(c.UserContext(), id, eid, by, anyCase, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(d)
+}
+
 // listEvidence: GET /api/v1/cases/{id}/evidence — without content.
 func (a *API) listEvidence(c *fiber.Ctx) error {
 	id, err := pathID(c)

@@ -100,6 +100,7 @@ func TestBrowserComplaintToReferral(t *testing.T) {
 	browser.Select(t, rev, `#f-move-to`, "in_review")
 	browser.Fill(t, rev, `#f-move-reason`, "Reading the rota data.")
 	browser.Click(t, rev, `form[action$="/transition"] button`)
+	s.RecordAIDecision(s.Reviewer(), caseID)
 	browser.Navigate(t, rev, base+"/cases/"+caseID+"/decision")
 	fillDecision(t, rev, "decision_overturned", "The rota data show the cut followed the sick-leave flag, not demand.", "contributed")
 	browser.Click(t, rev, `#decide`)

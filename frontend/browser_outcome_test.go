@@ -63,6 +63,7 @@ func TestBrowserOutcomeReadsTheSameToEveryone(t *testing.T) {
 				t.Fatalf("%s: %s: %d %s", tc.name, r.Path, resp.Status, resp.Body)
 			}
 		}
+		s.RecordAIDecision(rita, f.ID)
 
 		// The reviewer decides in the workspace, choosing by what the label says.
 		browser.Navigate(t, rev, base+"/cases/"+f.ID+"/decision")
@@ -208,6 +209,7 @@ func TestRefPortalShowsAnOldDossiersOutcomeByItsCurrentName(t *testing.T) {
 	for _, r := range []teststack.Request{
 		{Method: "POST", Path: "/api/v1/queues/" + queueID(t, s, "general") + "/claim"},
 		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/transitions", Body: map[string]string{"to": "in_review", "reason": "Reading the rota data."}},
+		{Method: "PUT", Path: "/api/v1/cases/" + f.ID + "/ai-decision", Body: teststack.AIDecisionRecord()},
 		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Body: teststack.Decision(grievance.OutcomeConfirmed)},
 	} {
 		r.Token = rita

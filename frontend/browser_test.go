@@ -132,6 +132,12 @@ func fillDecision(t *testing.T, tab context.Context, outcome, rationale, provide
 	browser.Select(t, tab, `#f-decision-involvement-provider`, provider)
 	browser.Check(t, tab, `#f-decision-attestation-had-authority`)
 	browser.Check(t, tab, `#f-decision-attestation-not-a-model-rerun`)
+	// The explanation: a contested AI decision is never decided without it
+	// (the burden of proof, issue 16).
+	browser.Select(t, tab, `#f-decision-explanation-ai-role`, "decisive")
+	browser.Fill(t, tab, `#f-decision-explanation-main-factors`, "sick-leave days in the last 90 days\nshift coverage forecast")
+	browser.Fill(t, tab, `#f-decision-explanation-inputs`, "attendance records\nshift history")
+	browser.Fill(t, tab, `#f-decision-explanation-how-to-contest`, "Appeal within 30 days on the follow-up page, or go to the labour inspectorate.")
 }
 
 // evaluate runs a JavaScript expression in the tab and returns its value.

@@ -443,6 +443,7 @@ func cpDecided(t *testing.T, s *teststack.Stack) (teststack.Filed, []string) {
 	steps := []teststack.Request{
 		{Method: "POST", Path: "/api/v1/queues/" + queue + "/claim"},
 		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/transitions", Body: map[string]string{"to": "in_review", "reason": "Looking at the rota data."}},
+		{Method: "PUT", Path: "/api/v1/cases/" + f.ID + "/ai-decision", Body: teststack.AIDecisionRecord()},
 		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Body: teststack.Decision("decision_overturned")},
 	}
 	for _, r := range steps {

@@ -60,6 +60,7 @@ func (w *Web) staffRoutes() []route {
 		works("/cases/:id/ai-decision", caseWorkers, w.cwDo(cwSecAIDecision, w.cwAIDecision)),
 		works("/cases/:id/points-of-view", caseWorkers, w.cwDo(cwSecPointsOfView, w.cwPointOfView)),
 		works("/cases/:id/evidence", caseWorkers, w.cwDo(cwSecEvidence, w.cwEvidence)),
+		works("/cases/:id/evidence/:eid/disclosure", caseWorkers, w.cwDo(cwSecDisclose, w.cwDisclose)),
 		works("/cases/:id/decision", claimers, w.cwDo(cwSecDecision, w.cwDecide)),
 		works("/cases/:id/decision/approve", supervisors, w.cwDo(cwSecApproval, w.cwApproveDecision)),
 		works("/cases/:id/remedies", caseWorkers, w.cwDo(cwSecRemedies, w.cwProposeRemedies)),

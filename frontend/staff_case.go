@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,7 @@ const (
 	cwSecAIDecision   = "ai-decision"
 	cwSecPointsOfView = "points-of-view"
 	cwSecEvidence     = "evidence"
+	cwSecDisclose     = "disclose" // + "-<evidence id>"
 	cwSecDecision     = "decision"
 	cwSecApproval     = "approval"
 	cwSecRemedies     = "remedies"
@@ -66,7 +68,7 @@ const (
 var cwTabOf = map[string]string{
 	cwSecStatus: "", cwSecInfo: "messages", cwSecMove: "actions", cwSecMessages: "messages", cwSecTriage: "triage",
 	cwSecPriority: "triage", cwSecClocks: "", cwSecAIDecision: "ai-decision", cwSecPointsOfView: "points-of-view",
-	cwSecEvidence: "evidence", cwSecDecision: "decision", cwSecApproval: "decision", cwSecRemedies: "remedies",
+	cwSecEvidence: "evidence", cwSecDisclose: "evidence", cwSecDecision: "decision", cwSecApproval: "decision", cwSecRemedies: "remedies",
 	cwSecRemedyStatus: "remedies", cwSecHolder: "", cwSecAssign: "", cwSecClose: "actions", cwSecEscalate: "escalation",
 	cwSecReferralMsg: "escalation", cwSecIncident: "incident", cwSecIncidentTask: "incident",
 	cwSecMeasure: "protection", cwSecMeasureDone: "protection",
@@ -140,7 +142,9 @@ type caseWorkspace struct {
 	Bodies       []escalation.Body
 	Claimers     []auth.Person
 	RemedyRows   []int
-	Vocab        cwVocabulary
+	// RedactionRows are the disclosure form's redaction rows.
+	RedactionRows []int
+	Vocab         cwVocabulary
 	// BreakGlass is the user's running break-glass grant when that is the
 	// only ground on which they see the case (the banner says until when).
 	BreakGlass *access.Grant
@@ -371,6 +375,9 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	for i := 0; i < cwRemedyRows; i++ {
 		ws.RemedyRows = append(ws.RemedyRows, i)
 	}
+	for i := 0; i < cwRedactionRows; i++ {
+		ws.RedactionRows = append(ws.RedactionRows, i)
+	}
 	if w.req(c).Ground == access.BreakGlass {
 		if ws.BreakGlass, err = w.Access.ActiveGrant(ctx, id, u.ID); err != nil {
 			return nil, err
@@ -425,6 +432,9 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	}
 	for _, p := range d.PointsOfView {
 		ids = append(ids, p.RecordedBy)
+	}
+	for _, x := range d.Disclosures {
+		ids = append(ids, x.DisclosedBy)
 	}
 	if d.AIDecision != nil {
 		ids = append(ids, d.AIDecision.RecordedBy)
@@ -551,6 +561,8 @@ func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
 			key += "-" + c.Params("task")
 		case cwSecMeasureDone:
 			key += "-" + c.Params("mid")
+		case cwSecDisclose:
+			key += "-" + c.Params("eid")
 		}
 		flash, err := act(c, id, form)
 		if err != nil {
@@ -690,6 +702,9 @@ func (p *Page) CwSubtypeChosen(row, form, subtype string) bool {
 // CwLabel is a field's label in the error summary.
 func (p *Page) CwLabel(field string) string {
 	base := cwListIndex.ReplaceAllString(field, "")
+	if cwAnswerField.MatchString(field) {
+		base = "answers"
+	}
 	if id := "cw.field." + base; p.Has(id) {
 		if m := cwRowIndex.FindStringSubmatch(field); m != nil {
 			n, _ := strconv.Atoi(m[1])
@@ -712,8 +727,12 @@ func (p *Page) CwNotice() string {
 }
 
 var (
-	cwListIndex = regexp.MustCompile(`\[\d+\]`)
-	cwRowIndex  = regexp.MustCompile(`^components\[(\d+)\]`)
+	// cwAnswerField is a decision's answer to a point of view;
+	// cwAnswerIndex the domain's name for the n-th answer sent.
+	cwAnswerField = regexp.MustCompile(`^answers\[([0-9a-f-]{36})\]$`)
+	cwAnswerIndex = regexp.MustCompile(`^answers\[(\d+)\]`)
+	cwListIndex   = regexp.MustCompile(`\[\d+\]`)
+	cwRowIndex    = regexp.MustCompile(`^components\[(\d+)\]`)
 )
 
 // --- Reading forms ---
@@ -897,9 +916,35 @@ func (w *Web) cwDecide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, err
 	if e.AIRole != "" || len(e.MainFactors) > 0 || len(e.Inputs) > 0 || e.HowToContest != "" {
 		req.Explanation = &e
 	}
+	// answers[<point of view id>]: one textarea per point heard.
+	var answered []string // the form field of each answer sent
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		m := cwAnswerField.FindStringSubmatch(k)
+		if m == nil || strings.TrimSpace(form.Get(k)) == "" {
+			continue
+		}
+		pid, _ := uuid.Parse(m[1])
+		req.Answers = append(req.Answers, grievance.PointAnswer{PointID: pid, Answer: form.Get(k)})
+		answered = append(answered, k)
+	}
 	status, err := w.Grievance.Decide(c.UserContext(), id, by, req)
 	if err != nil {
-		return "", cwRenameFields(err, cwListField)
+		return "", cwRenameFields(err, func(field string) string {
+			if strings.HasPrefix(field, "ai_decision") {
+				return "ai_decision" // one line: the record is made on its own tab
+			}
+			if m := cwAnswerIndex.FindStringSubmatch(field); m != nil {
+				if n, _ := strconv.Atoi(m[1]); n < len(answered) {
+					return answered[n]
+				}
+			}
+			return cwListField(field)
+		})
 	}
 	if status == grievance.StatusPendingApproval {
 		return "cw.flash.decision_pending", nil

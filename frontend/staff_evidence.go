@@ -1,8 +1,12 @@
 package frontend
 
 import (
+	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
@@ -54,3 +58,41 @@ func uploadRefusal(err error, fields ...string) error {
 	}
 	return &out
 }
+
+// cwRedactionRows is how many passages the disclosure form offers to redact.
+const cwRedactionRows = 3
+
+// cwDisclose: POST /cases/:id/evidence/:eid/disclosure {_csrf, text,
+// redactions[i].text, redactions[i].reason} — a piece of the organisation's
+// evidence, redacted by the person, disclosed to the complainant.
+func (w *Web) cwDisclose(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	eid, err := uuid.Parse(c.Params("eid"))
+	if err != nil {
+		return "", errCwNotFound
+	}
+	by, anyCase := w.cwAuthor(c)
+	req := grievance.DisclosureRequest{Text: form.Get("text")}
+	var rows []int // the form row of each redaction sent
+	for i := 0; i < cwRedactionRows; i++ {
+		text, reason := form.Get(fmt.Sprintf("redactions[%d].text", i)), form.Get(fmt.Sprintf("redactions[%d].reason", i))
+		if strings.TrimSpace(text) == "" && strings.TrimSpace(reason) == "" {
+			continue
+		}
+		rows = append(rows, i)
+		req.Redactions = append(req.Redactions, grievance.Redaction{Text: text, Reason: reason})
+	}
+	_, err = w.Grievance.DiscloseEvidence(c.UserContext(), id, eid, by, anyCase, req)
+	return "cw.flash.disclosed", cwRenameFields(err, func(field string) string {
+		if m := cwRedactionIndex.FindStringSubmatch(field); m != nil {
+			if n, _ := strconv.Atoi(m[1]); n < len(rows) {
+				return fmt.Sprintf("redactions[%d]", rows[n]) + field[len(m[0]):]
+			}
+		}
+		if field == "redactions" {
+			return "redactions[0].text"
+		}
+		return field
+	})
+}
+
+var cwRedactionIndex = regexp.MustCompile(`^redactions\[(\d+)\]`)

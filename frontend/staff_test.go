@@ -235,7 +235,9 @@ func TestStaffReviewPathFromClaimToRemedy(t *testing.T) {
 
 	// The decision: refused without attestation, then a P1 decision waits for a supervisor.
 	decision := url.Values{"outcome": {"decision_overturned"}, "rationale": {"The rota data show the cut followed the sick-leave flag."},
-		"involvement.deployer": {"caused"}, "involvement.provider": {"contributed"}}
+		"involvement.deployer": {"caused"}, "involvement.provider": {"contributed"}, "explanation.ai_role": {"decisive"},
+		"explanation.main_factors": {"sick-leave flag"}, "explanation.inputs": {"attendance records"},
+		"explanation.how_to_contest": {"Appeal within 30 days, or go to the labour inspectorate."}}
 	p = rita.post(path+"/decision", decision)
 	expect(t, "decision without attestation", p, 422, `href="#f-decision-attestation-had-authority"`, `href="#f-decision-attestation-not-a-model-rerun"`)
 	if st := caseStatus(t, s, f.ID); st != "in_review" {

@@ -181,6 +181,7 @@ func TestClocksFollowTheCase(t *testing.T) {
 
 	// The decision ends what it answers and starts the remedy clock
 	// (confirmed: an overturned one would owe restitution before closing).
+	s.RecordAIDecision(rita, f.ID)
 	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: rita,
 		Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)

@@ -84,6 +84,10 @@ type DecisionRequest struct {
 	Rationale   string       `json:"rationale"`
 	Explanation *Explanation `json:"explanation"`
 	Signposting string       `json:"signposting"`
+	// Answers answer the complainant's points of view (burden.go): each
+	// one, when the decision confirms the AI's decision on a case that
+	// carries the burden of proof.
+	Answers     []PointAnswer `json:"answers"`
 	Attestation struct {
 		HadAuthority   bool `json:"had_authority"`
 		NotAModelRerun bool `json:"not_a_model_rerun"`
@@ -101,6 +105,8 @@ type DecisionView struct {
 	Rationale   string       `json:"rationale"`
 	Explanation *Explanation `json:"explanation,omitempty"`
 	Signposting string       `json:"signposting,omitempty"`
+	// Answers are the decision's answers to the complainant's points of view.
+	Answers     []DecisionAnswer `json:"answers"`
 	Involvement struct {
 		Deployer string `json:"deployer"`
 		Provider string `json:"provider"`
@@ -163,9 +169,9 @@ func (r *DecisionRequest) validate(kind string, appeal bool) error {
 		list("explanation.main_factors", e.MainFactors)
 		list("explanation.inputs", e.Inputs)
 		text(&f, "explanation.how_to_contest", e.HowToContest, 10, maxLongText)
-	} else if kind == "explanation_request" {
-		f.Add("explanation", "required", "an explanation request is owed an explanation: ai_role, main_factors, inputs, how_to_contest")
 	}
+	// A missing explanation on a case that carries the burden of proof is a
+	// 409 naming each missing part (BurdenOfProof), not a field error.
 	return f.Err()
 }
 
@@ -193,8 +199,15 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r Dec
 		if err := r.validate(c.Kind, appeal); err != nil {
 			return err
 		}
+		if err := s.burdenCheck(ctx, caseID, c.Kind, &r); err != nil {
+			return err
+		}
 		id := uuid.New()
 		sid := id.String()
+		answers, err := s.sealAnswers(sid, r.Answers)
+		if err != nil {
+			return err
+		}
 		rationale, err := s.keys.Seal(purposeDecision("rationale", sid), []byte(r.Rationale))
 		if err != nil {
 			return err
@@ -221,10 +234,10 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r Dec
 		if appeal {
 			stage = "appeal"
 		}
-		if err := conn.Exec(`INSERT INTO decisions (id, case_id, outcome, rationale_enc, explanation_enc, signposting_enc,
+		if err := conn.Exec(`INSERT INTO decisions (id, case_id, outcome, rationale_enc, explanation_enc, signposting_enc, answers_enc,
 			had_authority, not_a_model_rerun, deployer_involvement, provider_involvement, decided_by, status, stage, final_at)
-			VALUES (?, ?, ?, ?, ?, ?, true, true, ?, ?, ?, ?, ?, CASE WHEN ? = 'final' THEN now() END)`, id, caseID, r.Outcome,
-			rationale, explanation, signposting, r.Involvement.Deployer, r.Involvement.Provider, *by.ID, dstatus, stage,
+			VALUES (?, ?, ?, ?, ?, ?, ?, true, true, ?, ?, ?, ?, ?, CASE WHEN ? = 'final' THEN now() END)`, id, caseID, r.Outcome,
+			rationale, explanation, signposting, answers, r.Involvement.Deployer, r.Involvement.Provider, *by.ID, dstatus, stage,
 			dstatus).Error; err != nil {
 			return fmt.Errorf("grievance: decide: %w", err)
 		}
@@ -237,7 +250,8 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r Dec
 			action, public = "decision.proposed", false
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID, Action: action,
-			Public: public, Data: map[string]any{"decision_id": id, "outcome": r.Outcome,
+			Public: public, Data: map[string]any{"decision_id": id, "outcome": r.Outcome, "answers": len(r.Answers),
+				"explanation": r.Explanation != nil,
 				"involvement": r.Involvement, "attestation": r.Attestation, "needs_approval": needsApproval}}); err != nil {
 			return err
 		}
@@ -327,6 +341,7 @@ func (s *Service) decisions(ctx context.Context, caseID uuid.UUID, finalOnly boo
 		FinalAt                        *time.Time
 		RationaleEnc                   []byte
 		ExplanationEnc, SignpostingEnc []byte
+		AnswersEnc                     []byte
 		DeployerInvolvement            string
 		ProviderInvolvement            string
 		DecidedBy                      uuid.UUID
@@ -334,7 +349,7 @@ func (s *Service) decisions(ctx context.Context, caseID uuid.UUID, finalOnly boo
 		CreatedAt                      time.Time
 		ReviewedAt                     *time.Time
 	}
-	q := `SELECT id, outcome, status, stage, final_at, rationale_enc, explanation_enc, signposting_enc, deployer_involvement,
+	q := `SELECT id, outcome, status, stage, final_at, rationale_enc, explanation_enc, signposting_enc, answers_enc, deployer_involvement,
 		provider_involvement, decided_by, approved_by, created_at, reviewed_at FROM decisions WHERE case_id = ?`
 	if finalOnly {
 		q += ` AND status = 'final'`
@@ -360,6 +375,9 @@ func (s *Service) decisions(ctx context.Context, caseID uuid.UUID, finalOnly boo
 			if err := s.openJSON(purposeDecision("explanation", sid), r.ExplanationEnc, v.Explanation); err != nil {
 				return nil, err
 			}
+		}
+		if v.Answers, err = s.openAnswers(sid, r.AnswersEnc); err != nil {
+			return nil, fmt.Errorf("grievance: open answers: %w", err)
 		}
 		if r.SignpostingEnc != nil {
 			if v.Signposting, err = s.keys.OpenString(purposeDecision("signposting", sid), r.SignpostingEnc); err != nil {

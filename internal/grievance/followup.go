@@ -190,6 +190,27 @@ type ComplainantView struct {
 	NextSteps []Step `json:"next_steps"`
 	// Evidence is the files the complainant added (evidence.go).
 	Evidence []ComplainantEvidence `json:"evidence"`
+	// AIDecision is the AI decision record the organisation made of the
+	// contested decision, once made (burden.go); null before.
+	AIDecision *ComplainantAIDecision `json:"ai_decision"`
+	// DisclosedEvidence is the organisation's evidence disclosed to the
+	// complainant, redacted of third parties' data by a person (disclosure.go).
+	DisclosedEvidence []DisclosedEvidence `json:"disclosed_evidence"`
+}
+
+// ComplainantAIDecision is the AI decision record as the complainant reads
+// it: what the system was, relied on and output, the human oversight there
+// was and whether they were told; never who recorded it.
+type ComplainantAIDecision struct {
+	SystemVersion     string   `json:"system_version"`
+	Inputs            []string `json:"inputs"`
+	Output            string   `json:"output"`
+	SolelyAutomated   bool     `json:"solely_automated"`
+	HumanOversight    string   `json:"human_oversight"`
+	OversightDetail   string   `json:"oversight_detail"`
+	PersonInformed    string   `json:"person_informed"`
+	DecisionReference *string  `json:"decision_reference"`
+	DecisionDate      *string  `json:"decision_date"`
 }
 
 // ForComplainant returns the complainant's view of a case.
@@ -259,6 +280,18 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	v.Resolution, v.RightsNotice = *res, RightsNotice
 	v.NextSteps = nextSteps(c.Status, res, c.Anonymous, referred > 0)
 	if v.Evidence, err = s.ComplainantEvidenceList(ctx, caseID); err != nil {
+		return nil, err
+	}
+	rec, err := s.aiDecision(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	if rec != nil {
+		v.AIDecision = &ComplainantAIDecision{SystemVersion: rec.SystemVersion, Inputs: rec.Inputs, Output: rec.Output,
+			SolelyAutomated: rec.SolelyAutomated, HumanOversight: rec.HumanOversight, OversightDetail: rec.OversightDetail,
+			PersonInformed: rec.PersonInformed, DecisionReference: rec.DecisionReference, DecisionDate: rec.DecisionDate}
+	}
+	if v.DisclosedEvidence, err = s.disclosedEvidence(ctx, caseID); err != nil {
 		return nil, err
 	}
 	// Staff identities stay with the organisation: the complainant sees roles, not people.

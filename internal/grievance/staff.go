@@ -193,6 +193,9 @@ type Detail struct {
 	AIDecision   *AIDecisionRecord `json:"ai_decision"`
 	PointsOfView []PointOfView     `json:"points_of_view"`
 	Evidence     []Evidence        `json:"evidence"`
+	// Disclosures are the organisation's evidence disclosed to the
+	// complainant, redacted (disclosure.go), newest first.
+	Disclosures []Disclosure `json:"disclosures"`
 	// Incident is the awareness, subtype and tasks of an incident case
 	// (incident_tasks.go); null for other kinds.
 	Incident *Incident `json:"incident"`
@@ -313,6 +316,9 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		return nil, err
 	}
 	if d.Evidence, err = s.evidence(ctx, id, false); err != nil {
+		return nil, err
+	}
+	if d.Disclosures, err = s.disclosures(ctx, id); err != nil {
 		return nil, err
 	}
 	if d.Incident, err = s.incident(ctx, id, d.Kind); err != nil {

@@ -233,6 +233,7 @@ func TestComplainantIsToldOfStageChangesOnly(t *testing.T) {
 	// A P1 case's decision waits for a supervisor.
 	s.Core.DB.Exec(`UPDATE cases SET priority = 'P1', assignee_id = (SELECT id FROM users WHERE email = 'reviewer@example.org')
 		WHERE id = ?`, f.ID)
+	s.RecordAIDecision(s.Reviewer(), f.ID)
 	staffPost(t, s, s.Reviewer(), "/api/v1/cases/"+f.ID+"/decision", teststack.Decision("decision_confirmed"))
 	settle(t, s, f.ID)
 	var after int

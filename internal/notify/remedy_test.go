@@ -29,6 +29,7 @@ func TestRemedyOffersAnswersAndMissedDatesAreMailed(t *testing.T) {
 	rita := s.Reviewer()
 	staffPost(t, s, rita, "/api/v1/queues/"+general+"/claim", nil)
 	staffPost(t, s, rita, "/api/v1/cases/"+f.ID+"/transitions", map[string]string{"to": "in_review", "reason": "Reading the rota."})
+	s.RecordAIDecision(rita, f.ID)
 	staffPost(t, s, rita, "/api/v1/cases/"+f.ID+"/decision", teststack.Decision("decision_overturned"))
 	settle(t, s, f.ID)
 	before := len(sink.To(email))

@@ -284,6 +284,34 @@ func Decision(outcome string) map[string]any {
 		"rationale":   "The rota data show the cut followed the sick-leave flag, not demand; the rule is unlawful here.",
 		"attestation": map[string]bool{"had_authority": true, "not_a_model_rerun": true},
 		"involvement": map[string]string{"deployer": "caused", "provider": "contributed"},
+		"explanation": Explanation(),
+	}
+}
+
+// Explanation returns a complete structured explanation: a case that
+// contests an AI decision cannot be decided without one (the burden of proof).
+func Explanation() map[string]any {
+	return map[string]any{"ai_role": "decisive",
+		"main_factors":   []string{"sick-leave days in the last 90 days", "shift coverage forecast"},
+		"inputs":         []string{"attendance records", "shift history"},
+		"how_to_contest": "Appeal within 30 days on the follow-up page, or go to the labour inspectorate."}
+}
+
+// AIDecisionRecord returns a complete AI decision record (PUT …/ai-decision).
+func AIDecisionRecord() map[string]any {
+	return map[string]any{"system_version": "ShiftPlanner 4.2.1",
+		"inputs":           []string{"attendance records of the last 90 days", "shift history"},
+		"output":           "Weekly hours set to zero from 2026-11-02.",
+		"solely_automated": true, "human_oversight": "none", "person_informed": "no"}
+}
+
+// RecordAIDecision has tok (who must be able to work on the case) record a
+// complete AI decision record on case id, as a contested case needs before
+// it can be decided (the burden of proof).
+func (s *Stack) RecordAIDecision(tok, id string) {
+	s.T.Helper()
+	if r := s.Do(Request{Method: "PUT", Path: "/api/v1/cases/" + id + "/ai-decision", Token: tok, Body: AIDecisionRecord()}); r.Status != 200 {
+		s.T.Fatalf("record AI decision: %d %s", r.Status, r.Body)
 	}
 }
 
