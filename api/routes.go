@@ -126,6 +126,10 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/cases/:id/referrals/:rid/dossier", staff, caseWorkers, a.caseReferralDossier, nil, showsContent},
 		{fiber.MethodGet, "/api/v1/cases/:id/referrals/:rid/dossier.pdf", staff, caseWorkers, a.caseReferralDossier, nil, showsContent},
 		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/messages", staff, caseWorkers, a.organisationMessage, nil, works},
+		// A body's orders and recommendations: compliance recorded by who works
+		// the case, verified by a second person (outcomes.go).
+		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/items/:item/compliance", staff, caseWorkers, a.recordCompliance, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/items/:item/verify", staff, supervisors, a.verifyCompliance, nil, works},
 		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/identity-disclosures", staff, supervisors, a.requestDisclosure, nil, works},
 		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/identity-disclosures/:did/approve", staff, supervisors, a.approveDisclosure, nil, works},
 		// The bodies' portal: a body's users see only their body's referrals.
@@ -135,6 +139,7 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/referrals/:id/dossier.pdf", staff, bodyUsers, a.referralDossier, nil, nil},
 		{fiber.MethodPost, "/api/v1/referrals/:id/status", staff, bodyUsers, a.referralStatus, nil, nil},
 		{fiber.MethodPost, "/api/v1/referrals/:id/messages", staff, bodyUsers, a.bodyMessage, nil, nil},
+		{fiber.MethodPost, "/api/v1/referrals/:id/items/:item/settle", staff, bodyUsers, a.settleItem, nil, nil},
 		{fiber.MethodGet, "/api/v1/systemic-issues/:id/remedies", staff, caseWorkers, a.systemicRemedies, nil, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies", staff, supervisors, a.proposeSystemicRemedies, nil, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies/:rid/status", staff, supervisors, a.setSystemicRemedyStatus, nil, nil},

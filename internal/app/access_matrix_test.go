@@ -166,6 +166,8 @@ var accessMatrix = map[string]string{
 	"POST /api/v1/cases/:id/referrals/:rid/identity-disclosures":              "UUU FFFF AANF FF",
 	"POST /api/v1/cases/:id/referrals/:rid/identity-disclosures/:did/approve": "UUU FFFF NNNF FF", // no disclosure to approve: 404 for those the guard lets in (break-glass only reads: 403)
 	"POST /api/v1/cases/:id/referrals/:rid/messages":                          "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/referrals/:rid/items/:item/compliance":            "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/referrals/:rid/items/:item/verify":                "UUU FFFF NNNF FF", // no such item: 404 for those the guard lets in
 	"POST /api/v1/cases/:id/release":                                          "UUU AFNN AANF FF",
 	"POST /api/v1/cases/:id/remedies":                                         "UUU AFNN AANF FF",
 	"POST /api/v1/cases/:id/remedies/:rid/reason":                             "UUU AFNN AANF FF",
@@ -191,6 +193,7 @@ var accessMatrix = map[string]string{
 	"GET /api/v1/referrals/:id/dossier":                                       "UUU FFFF FFFF AN",
 	"GET /api/v1/referrals/:id/dossier.pdf":                                   "UUU FFFF FFFF AN",
 	"POST /api/v1/referrals/:id/messages":                                     "UUU FFFF FFFF AA",
+	"POST /api/v1/referrals/:id/items/:item/settle":                           "UUU FFFF FFFF AA",
 	"POST /api/v1/referrals/:id/status":                                       "UUU FFFF FFFF AA",
 	"GET /api/v1/stats/ai-systems/:id":                                        "UUU AAAA AAAA FF",
 	"GET /api/v1/stats/public":                                                "AAA AAAA AAAA AA",

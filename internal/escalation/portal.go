@@ -59,7 +59,9 @@ type Referral struct {
 	PDFSignature     Signature       `json:"pdf_signature"`
 	Redactions       json.RawMessage `json:"redaction_log"`
 	Messages         []Message       `json:"messages"`
-	Disclosures      []Disclosure    `json:"identity_disclosures"`
+	// Items: the body's findings, orders and recommendations, once it closed the referral.
+	Items       []OutcomeItem `json:"items"`
+	Disclosures []Disclosure  `json:"identity_disclosures"`
 	// Deliveries: how the dossier reached the body (staff only).
 	Deliveries []Delivery `json:"deliveries,omitempty"`
 }
@@ -134,7 +136,7 @@ func (s *Service) view(r referralRow, forStaff bool) (*Referral, error) {
 		AllowedStatuses:  append([]string{}, Transitions[r.Status]...),
 		DossierSignature: signature(r.KeyID, r.DossierSignature, r.DossierSHA256),
 		PDFSignature:     signature(r.KeyID, r.PDFSignature, r.PDFSHA256), Redactions: json.RawMessage(r.Redactions),
-		Messages: []Message{}, Disclosures: []Disclosure{}}
+		Messages: []Message{}, Items: []OutcomeItem{}, Disclosures: []Disclosure{}}
 	if forStaff {
 		out.RequestedBy = r.RequestedBy
 	}
@@ -205,6 +207,9 @@ func (s *Service) Referral(ctx context.Context, id uuid.UUID, v *Viewer) (*Refer
 		}
 	}
 	if out.Disclosures, err = s.disclosures(ctx, id, staff); err != nil {
+		return nil, err
+	}
+	if out.Items, err = s.items(ctx, id, true); err != nil {
 		return nil, err
 	}
 	if staff {
@@ -361,6 +366,9 @@ func (s *Service) CaseReferrals(ctx context.Context, caseID uuid.UUID) ([]Referr
 		if v.Disclosures, err = s.disclosures(ctx, r.ID, true); err != nil {
 			return nil, err
 		}
+		if v.Items, err = s.items(ctx, r.ID, true); err != nil {
+			return nil, err
+		}
 		if v.Deliveries, err = s.deliveries(ctx, r.ID); err != nil {
 			return nil, err
 		}
@@ -373,6 +381,8 @@ func (s *Service) CaseReferrals(ctx context.Context, caseID uuid.UUID) ([]Referr
 type StatusRequest struct {
 	Status  string `json:"status"`
 	Outcome string `json:"outcome"`
+	// Items: the outcome's findings, orders and recommendations (closed only).
+	Items []OutcomeItemInput `json:"items"`
 }
 
 // SetStatus records a body's status for a referral (and, when it closes
@@ -386,6 +396,7 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUI
 	} else {
 		f.Text("outcome", req.Outcome, 0, 4000)
 	}
+	checkItems(&f, req.Status, req.Items, time.Now())
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -414,6 +425,9 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUI
 		if err := conn.Exec(`UPDATE referrals SET status = ?, status_at = now(),
 			closed_at = CASE WHEN ? = 'closed' THEN now() END WHERE id = ?`, req.Status, req.Status, id).Error; err != nil {
 			return fmt.Errorf("escalation: status: %w", err)
+		}
+		if err := s.addItems(ctx, r, bodyUser, req.Items); err != nil {
+			return err
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
 			Action: "referral." + req.Status, Public: true, Data: map[string]any{"referral_id": id, "body": r.BodyName,
@@ -570,6 +584,8 @@ type ComplainantReferral struct {
 	StatusAt     time.Time  `json:"status_at"`
 	CreatedAt    time.Time  `json:"created_at"`
 	ClosedAt     *time.Time `json:"closed_at"`
+	// Items: the body's findings, orders and recommendations, and how each stands.
+	Items []OutcomeItem `json:"items"`
 	// IdentityDisclosures: legal basis, when they were told, and whether it was made.
 	IdentityDisclosures []ComplainantDisclosure `json:"identity_disclosures"`
 }
@@ -601,6 +617,9 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) ([]Compl
 		cr := ComplainantReferral{ID: v.ID, Body: v.Body, Source: v.Source, LegalBasis: v.LegalBasis,
 			ConsentScope: v.ConsentScope, Status: v.Status, Outcome: v.Outcome, StatusAt: v.StatusAt, CreatedAt: v.CreatedAt,
 			ClosedAt: v.ClosedAt, IdentityDisclosures: []ComplainantDisclosure{}}
+		if cr.Items, err = s.items(ctx, r.ID, false); err != nil {
+			return nil, err
+		}
 		for _, d := range ds {
 			cr.IdentityDisclosures = append(cr.IdentityDisclosures, ComplainantDisclosure{LegalBasis: d.LegalBasis,
 				NoticeAt: d.NoticeAt, Status: d.Status, DisclosedAt: d.ApprovedAt})
