@@ -177,3 +177,46 @@ func TestBodyOrderBlocksClosureUntilVerified(t *testing.T) {
 		t.Errorf("the body's view of the items: %s", got.Body)
 	}
 }
+
+// TestSignpostOnlyBodyIsNotAReferralTarget: courts, legal aid and trade
+// unions are in the register as places to signpost: no channel needed, shown
+// to the public with signpost_only, and a referral to one is refused.
+func TestSignpostOnlyBodyIsNotAReferralTarget(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	ada := s.Login("admin@example.org")
+	r := s.Do(req{Method: "POST", Path: "/api/v1/admin/bodies", Token: ada, Body: map[string]any{
+		"slug": "legal-aid-es", "name": "Servicio de Orientación Jurídica (demo)", "type": "legal_aid",
+		"jurisdiction": "ES", "legal_bases": []string{"Ley 1/1996 de asistencia jurídica gratuita"},
+		"website": "https://example.org/legal-aid"}})
+	if r.Status != 201 || r.JSON(t)["signpost_only"] != true {
+		t.Fatalf("a legal aid body without a channel: %d %s", r.Status, r.Body)
+	}
+	// Another type without a channel still needs one, unless it is signpost only.
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/admin/bodies", Token: ada, Body: map[string]any{
+		"slug": "ombuds-x", "name": "Ombudsman X", "type": "ombudsman", "jurisdiction": "ES",
+		"legal_bases": []string{"Ley 3/1981"}}}); r.Status != 422 || !strings.Contains(string(r.Body), "no_channel") {
+		t.Errorf("an ombudsman without a channel: %d %s", r.Status, r.Body)
+	}
+	aid := bodyID(t, s, "legal-aid-es")
+	for _, b := range s.Do(req{Method: "GET", Path: "/api/v1/bodies"}).JSON(t)["items"].([]any) {
+		if m := b.(map[string]any); m["id"] == aid && (m["signpost_only"] != true || len(m["receives"].([]any)) != 0) {
+			t.Errorf("the register's entry: %v", m)
+		}
+	}
+	f := s.File(teststack.NamedCase())
+	r = s.Do(req{Method: "POST", Path: "/api/v1/complainant/case/escalations", Token: s.ComplainantToken(f), Body: map[string]any{
+		"body_id": aid, "consent_scope": "identity_withheld"}})
+	if r.Status != 409 || r.JSON(t)["code"] != "signpost_only" || !strings.Contains(r.JSON(t)["detail"].(string), "Servicio de Orientación") {
+		t.Errorf("a referral to a signpost-only body: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/escalations", Token: s.Login("supervisor@example.org"),
+		Body: map[string]any{"body_id": aid, "consent_scope": "anonymous", "reason": "Legal help.", "legal_basis": "none"}}); r.Status != 409 {
+		t.Errorf("staff referral to a signpost-only body: %d %s", r.Status, r.Body)
+	}
+	var n int64
+	s.Core.DB.Raw(`SELECT count(*) FROM referrals WHERE body_id = ?`, aid).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d referrals written to a signpost-only body", n)
+	}
+}

@@ -171,7 +171,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 		}
 	}
 	for _, b := range bodies {
-		if !with[b.ID] {
+		if !with[b.ID] && !b.SignpostOnly { // a court, legal aid, a union: a place to go, not to refer to
 			d.EscalationBodies = append(d.EscalationBodies, b)
 		}
 	}
