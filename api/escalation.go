@@ -389,3 +389,21 @@ func (a *API) settleItem(c *fiber.Ctx) error {
 	}
 	return c.JSON(it)
 }
+
+// complainantReferralMessage: POST /api/v1/complainant/case/referrals/{rid}/messages {body} —
+// the complainant answers a body that wrote to them.
+func (a *API) complainantReferralMessage(c *fiber.Ctx) error {
+	rid, err := namedParam(c, "rid", "referral")
+	if err != nil {
+		return err
+	}
+	var req escalation.MessageRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	m, err := a.Escalation.ComplainantAnswer(c.UserContext(), middleware.CaseID(c), rid, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(m)
+}

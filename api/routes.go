@@ -82,6 +82,7 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/complainant/case/feedback", complainant, nil, a.giveFeedback, nil, nil},
 		{fiber.MethodGet, "/api/v1/complainant/case/evidence", complainant, nil, a.complainantEvidenceList, nil, nil},
 		{fiber.MethodPost, "/api/v1/complainant/case/escalations", complainant, nil, a.complainantEscalation, nil, nil},
+		{fiber.MethodPost, "/api/v1/complainant/case/referrals/:rid/messages", complainant, nil, a.complainantReferralMessage, nil, nil},
 		{fiber.MethodPost, "/api/v1/complainant/case/evidence", complainant, nil, a.complainantEvidence, nil, nil},
 
 		{fiber.MethodPost, "/api/v1/auth/token", public, nil, a.issueToken, a.signInThrottle, nil},

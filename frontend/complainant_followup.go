@@ -297,6 +297,20 @@ func (w *Web) followUpEscalation(c *fiber.Ctx) error {
 	return w.seeOther(c, "/follow-up#escalation", "followup.escalated")
 }
 
+// followUpReferralAnswer: POST /follow-up/referrals/:rid/messages {body} — the
+// complainant answers a body that wrote to them.
+func (w *Web) followUpReferralAnswer(c *fiber.Ctx) error {
+	rid, err := uuid.Parse(c.Params("rid"))
+	if err != nil {
+		return fault.New(fault.NotFound, "referral_not_found", "There is no such referral.")
+	}
+	if _, err := w.Escalation.ComplainantAnswer(c.UserContext(), *w.req(c).CaseID, rid,
+		escalation.MessageRequest{Body: strings.Clone(c.FormValue("body"))}); err != nil {
+		return w.actionError(c, err, "answer."+rid.String())
+	}
+	return w.seeOther(c, "/follow-up#referral-"+rid.String(), "followup.answer_sent")
+}
+
 // followUpFeedback: POST /follow-up/feedback {satisfaction, comment}.
 func (w *Web) followUpFeedback(c *fiber.Ctx) error {
 	var satisfaction *int

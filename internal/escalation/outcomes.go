@@ -10,7 +10,9 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/sla"
@@ -399,4 +401,65 @@ func (s *Service) reread(ctx context.Context, itemID uuid.UUID) (*OutcomeItem, e
 		return nil, fmt.Errorf("escalation: outcome item: %w", err)
 	}
 	return s.itemView(rows[0], true)
+}
+
+// ComplainantMessage is a message the complainant reads on their follow-up
+// page: a body's, addressed to them, or their own answer (From "complainant").
+type ComplainantMessage struct {
+	ID        uuid.UUID `json:"id"`
+	From      string    `json:"from"` // body or complainant
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ComplainantAnswer records the complainant's answer to a body that wrote to
+// them, on the referral of their own case: the body reads it (masked as its
+// dossier is, unless they shared their identity).
+func (s *Service) ComplainantAnswer(ctx context.Context, caseID, referralID uuid.UUID, req MessageRequest) (*ComplainantMessage, error) {
+	var f fault.Fields
+	req.Body = strings.TrimSpace(req.Body)
+	f.Text("body", req.Body, 1, 10000)
+	if req.ToComplainant {
+		f.Add("to_complainant", "not_allowed", "only a body addresses a message to the complainant")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	msg := &ComplainantMessage{ID: uuid.New(), From: "complainant", Body: req.Body}
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		r, err := s.lockReferral(ctx, referralID, &Viewer{CaseID: &caseID})
+		if err != nil {
+			return err
+		}
+		var wrote int64
+		if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM referral_messages WHERE referral_id = ? AND to_complainant`,
+			referralID).Scan(&wrote).Error; err != nil {
+			return fmt.Errorf("escalation: messages to the complainant: %w", err)
+		}
+		if wrote == 0 {
+			return fault.New(fault.Conflict, "body_has_not_written",
+				"You can answer a body once it writes to you; to add to your complaint, write to the organisation.")
+		}
+		sealed, err := s.keys.SealString(purposeMessage(msg.ID), req.Body)
+		if err != nil {
+			return err
+		}
+		if err := db.Conn(ctx, s.db).Raw(`INSERT INTO referral_messages (id, referral_id, author_kind, author_id, body_enc)
+			VALUES (?, ?, 'complainant', NULL, ?) RETURNING created_at`, msg.ID, referralID, sealed).Scan(&msg.CreatedAt).Error; err != nil {
+			return fmt.Errorf("escalation: complainant's answer: %w", err)
+		}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
+			Action: "referral.message", Public: true, Data: map[string]any{"referral_id": referralID, "body": r.BodyName,
+				"author": "complainant"}}); err != nil {
+			return err
+		}
+		_, err = outbox.Add(ctx, s.db, events.ReferralMessage, caseID, events.Referral{ReferralID: referralID, BodyID: r.BodyID,
+			Author: "complainant"})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	msg.CreatedAt = msg.CreatedAt.UTC()
+	return msg, nil
 }

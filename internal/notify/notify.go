@@ -181,7 +181,8 @@ func (n *Notifier) Consumers() []Consumer {
 	return []Consumer{
 		{Name: ConsumerComplainant, Handle: n.HandleComplainant,
 			Subjects: []string{events.CaseAcknowledged, events.CaseStatusChanged, events.CaseMessageAdded,
-				events.RemedyStatusChanged, events.RemedyOverdue, events.ReferralUpdated, events.ReferralIdentityRequested}},
+				events.RemedyStatusChanged, events.RemedyOverdue, events.ReferralUpdated, events.ReferralIdentityRequested,
+				events.ReferralMessage}},
 		{Name: ConsumerStaff, Handle: n.HandleStaff,
 			Subjects: []string{events.CaseRouted, events.CaseAssigned, events.CaseMessageAdded, events.CaseEvidenceAdded,
 				events.SLAWarning, events.SLABreached, events.SystemicAlert, events.RemedyStatusChanged, events.RemedyOverdue,
@@ -302,6 +303,15 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 	case events.ReferralUpdated, events.ReferralIdentityRequested:
 		// A body's status for their referral, or notice that their identity
 		// may be disclosed to a body: news on their page.
+	case events.ReferralMessage:
+		// A body wrote to them: they read it in full on their page.
+		var d events.Referral
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		if !d.ToComplainant {
+			return nil
+		}
 	default:
 		return nil
 	}
