@@ -220,3 +220,76 @@ func TestSignpostOnlyBodyIsNotAReferralTarget(t *testing.T) {
 		t.Errorf("%d referrals written to a signpost-only body", n)
 	}
 }
+
+// TestSystemicIssueReferredAsAWhole: a systemic issue goes to a body with
+// its cases' summary, which names no one (no reference, no complainant's
+// words, dates to the month); only that body's users read it; a second
+// referral to the same body, or one to a signpost-only body, is refused.
+func TestSystemicIssueReferredAsAWhole(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	sam := s.Login("supervisor@example.org")
+	sched := systemIDs(t, s)["shift-scheduler"]
+	var ids []string
+	var refs []string
+	for i := range 3 {
+		f := fileAbout(t, s, sched, i)
+		ids, refs = append(ids, f.ID), append(refs, f.Reference)
+	}
+	r := s.Do(req{Method: "POST", Path: "/api/v1/systemic-issues", Token: sam, Body: map[string]any{"ai_system_id": sched,
+		"mechanism": "biased_output", "title": "Sick leave read as low availability", "case_ids": ids}})
+	if r.Status != 201 {
+		t.Fatalf("issue: %d %s", r.Status, r.Body)
+	}
+	issue := r.JSON(t)["id"].(string)
+	path := "/api/v1/systemic-issues/" + issue + "/referrals"
+	dpa := bodyID(t, s, "demo-dpa")
+	if r := s.Do(req{Method: "POST", Path: path, Token: sam, Body: map[string]any{"body_id": dpa}}); r.Status != 422 ||
+		!strings.Contains(string(r.Body), `"field":"reason"`) || !strings.Contains(string(r.Body), `"field":"legal_basis"`) {
+		t.Errorf("without a reason and legal basis: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(req{Method: "POST", Path: path, Token: s.Reviewer(), Body: map[string]any{"body_id": dpa, "reason": "x",
+		"legal_basis": "GDPR art. 77"}}); r.Status != 403 {
+		t.Errorf("a reviewer refers an issue: %d", r.Status)
+	}
+	body := map[string]any{"body_id": dpa, "reason": "Three workers' hours were cut after sick leave by the same model.",
+		"legal_basis": "GDPR art. 57(1)(f)"}
+	r = s.Do(req{Method: "POST", Path: path, Token: sam, Body: body})
+	if r.Status != 201 {
+		t.Fatalf("refer the issue: %d %s", r.Status, r.Body)
+	}
+	id := r.JSON(t)["id"].(string)
+	if r := s.Do(req{Method: "POST", Path: path, Token: sam, Body: body}); r.Status != 409 || r.JSON(t)["code"] != "already_referred" {
+		t.Errorf("referred twice: %d %s", r.Status, r.Body)
+	}
+	regina := s.Login("regulator@example.org")
+	got := s.Do(req{Method: "GET", Path: "/api/v1/systemic-referrals/" + id, Token: regina})
+	if got.Status != 200 {
+		t.Fatalf("the body reads it: %d %s", got.Status, got.Body)
+	}
+	sum := got.JSON(t)["summary"].(map[string]any)
+	if cases := sum["cases"].([]any); len(cases) != 3 || sum["ai_system"] == "" || got.JSON(t)["case_count"] != float64(3) {
+		t.Errorf("the summary: %s", got.Body)
+	}
+	for _, secret := range append(refs, "rota cut my hours", "Maria", ids[0]) {
+		if strings.Contains(string(got.Body), secret) {
+			t.Errorf("the body's summary holds %q: %s", secret, got.Body)
+		}
+	}
+	if !strings.Contains(string(got.Body), `"filed_in":"`+time.Now().UTC().Format("2006-01")+`"`) {
+		t.Errorf("dates are not to the month: %s", got.Body)
+	}
+	if list := s.Do(req{Method: "GET", Path: "/api/v1/systemic-referrals", Token: regina}).JSON(t)["items"].([]any); len(list) != 1 {
+		t.Errorf("the body's list: %v", list)
+	}
+	other := s.Login("surveillance@example.org")
+	if r := s.Do(req{Method: "GET", Path: "/api/v1/systemic-referrals/" + id, Token: other}); r.Status != 404 {
+		t.Errorf("another body reads it: %d", r.Status)
+	}
+	// Each case's record notes it.
+	var n int64
+	s.Core.DB.Raw(`SELECT count(*) FROM audit_entries WHERE action = 'systemic.referred' AND case_id::text IN ?`, ids).Scan(&n)
+	if n != 3 {
+		t.Errorf("%d case records note the systemic referral, want 3", n)
+	}
+}

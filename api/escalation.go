@@ -407,3 +407,42 @@ func (a *API) complainantReferralMessage(c *fiber.Ctx) error {
 	}
 	return c.Status(fiber.StatusCreated).JSON(m)
 }
+
+// referSystemicIssue: POST /api/v1/systemic-issues/{id}/referrals {body_id, reason, legal_basis}.
+func (a *API) referSystemicIssue(c *fiber.Ctx) error {
+	id, err := uuidParam(c, "systemic issue")
+	if err != nil {
+		return err
+	}
+	var req escalation.SystemicReferralRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	r, err := a.Escalation.ReferSystemic(c.UserContext(), id, middleware.User(c).ID, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+// listSystemicReferrals: GET /api/v1/systemic-referrals — the body's systemic referrals.
+func (a *API) listSystemicReferrals(c *fiber.Ctx) error {
+	items, err := a.Escalation.SystemicReferrals(c.UserContext(), middleware.User(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// getSystemicReferral: GET /api/v1/systemic-referrals/{id}.
+func (a *API) getSystemicReferral(c *fiber.Ctx) error {
+	id, err := uuidParam(c, "referral")
+	if err != nil {
+		return err
+	}
+	r, err := a.Escalation.SystemicReferral(c.UserContext(), id, middleware.User(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}

@@ -141,6 +141,8 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/referrals/:id/status", staff, bodyUsers, a.referralStatus, nil, nil},
 		{fiber.MethodPost, "/api/v1/referrals/:id/messages", staff, bodyUsers, a.bodyMessage, nil, nil},
 		{fiber.MethodPost, "/api/v1/referrals/:id/items/:item/settle", staff, bodyUsers, a.settleItem, nil, nil},
+		{fiber.MethodGet, "/api/v1/systemic-referrals", staff, bodyUsers, a.listSystemicReferrals, nil, nil},
+		{fiber.MethodGet, "/api/v1/systemic-referrals/:id", staff, bodyUsers, a.getSystemicReferral, nil, nil},
 		{fiber.MethodGet, "/api/v1/systemic-issues/:id/remedies", staff, caseWorkers, a.systemicRemedies, nil, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies", staff, supervisors, a.proposeSystemicRemedies, nil, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies/:rid/status", staff, supervisors, a.setSystemicRemedyStatus, nil, nil},
@@ -198,6 +200,8 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/cases", staff, caseWorkers, a.linkSystemicCases, nil, nil},
 		{fiber.MethodDelete, "/api/v1/systemic-issues/:id/cases/:case_id", staff, caseWorkers, a.unlinkSystemicCase, nil, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/resolve", staff, supervisors, a.resolveSystemicIssue, nil, nil},
+		// A systemic issue referred to a body as a whole (escalation/systemic.go).
+		{fiber.MethodPost, "/api/v1/systemic-issues/:id/referrals", staff, supervisors, a.referSystemicIssue, nil, nil},
 		{fiber.MethodGet, "/api/v1/systemic-alerts", staff, supervisors, a.listSystemicAlerts, nil, nil},
 		{fiber.MethodPost, "/api/v1/systemic-alerts/:id/acknowledge", staff, supervisors, a.acknowledgeSystemicAlert, nil, nil},
 		{fiber.MethodGet, "/api/v1/admin/ai-systems/:id/alerting", staff, admins, a.getAlerting, nil, nil},

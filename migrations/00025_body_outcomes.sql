@@ -67,7 +67,26 @@ ALTER TABLE bodies DROP CONSTRAINT bodies_type_check,
     ADD COLUMN signpost_only boolean NOT NULL DEFAULT false,
     ADD CONSTRAINT bodies_signpost_types CHECK (signpost_only OR type NOT IN ('court', 'legal_aid', 'trade_union'));
 
+-- A systemic issue referred to a body as a whole: the issue and its cases'
+-- non-identifying summary (no references, no words of the complainants),
+-- sealed ("systemic_referral.summary:<id>", ".reason").
+CREATE TABLE systemic_referrals (
+    id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    systemic_issue_id  uuid NOT NULL REFERENCES systemic_issues (id),
+    body_id            uuid NOT NULL REFERENCES bodies (id),
+    requested_by       uuid NOT NULL REFERENCES users (id),
+    legal_basis        text NOT NULL CHECK (length(legal_basis) BETWEEN 1 AND 500),
+    reason_enc         bytea NOT NULL,
+    summary_enc        bytea NOT NULL,
+    case_count         integer NOT NULL CHECK (case_count >= 0),
+    first_opened_at    timestamptz,
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (systemic_issue_id, body_id)
+);
+CREATE INDEX systemic_referrals_body_idx ON systemic_referrals (body_id, created_at DESC, id DESC);
+
 -- +goose Down
+DROP TABLE systemic_referrals;
 ALTER TABLE bodies DROP CONSTRAINT bodies_signpost_types, DROP COLUMN signpost_only;
 DELETE FROM bodies WHERE type IN ('court', 'legal_aid', 'trade_union');
 ALTER TABLE bodies DROP CONSTRAINT bodies_type_check,
