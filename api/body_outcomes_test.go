@@ -7,6 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/notify"
+	"github.com/redresshq/redress/internal/testenv"
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
 
@@ -291,5 +296,56 @@ func TestSystemicIssueReferredAsAWhole(t *testing.T) {
 	s.Core.DB.Raw(`SELECT count(*) FROM audit_entries WHERE action = 'systemic.referred' AND case_id::text IN ?`, ids).Scan(&n)
 	if n != 3 {
 		t.Errorf("%d case records note the systemic referral, want 3", n)
+	}
+}
+
+// TestBodyMessageToComplainantEmailsThem: a complainant who chose email is
+// told of a body's message addressed to them (the email says there is news;
+// the words stay behind their sign-in), and of no other message of the body.
+func TestBodyMessageToComplainantEmailsThem(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{Worker: true})
+	f := s.File(teststack.NamedCase()) // preferred_channel: email
+	r := s.Do(req{Method: "POST", Path: "/api/v1/complainant/case/escalations", Token: s.ComplainantToken(f),
+		Body: map[string]any{"body_id": bodyID(t, s, "demo-dpa"), "consent_scope": "identity_withheld"}})
+	if r.Status != 201 {
+		t.Fatalf("escalate: %d %s", r.Status, r.Body)
+	}
+	ref := r.JSON(t)["id"].(string)
+	regina := s.Login("regulator@example.org")
+	const words = "Please tell us when your hours were restored."
+	for _, m := range []map[string]any{{"body": "For the organisation only."}, {"body": words, "to_complainant": true}} {
+		if r := s.Do(req{Method: "POST", Path: "/api/v1/referrals/" + ref + "/messages", Token: regina, Body: m}); r.Status != 201 {
+			t.Fatalf("body message: %d %s", r.Status, r.Body)
+		}
+	}
+	type ev struct {
+		ID uuid.UUID
+		To bool
+	}
+	var evs []ev
+	s.Core.DB.Raw(`SELECT id, coalesce((payload->'data'->>'to_complainant')::boolean, false) AS "to" FROM outbox
+		WHERE subject = ? AND payload->>'case_id' = ?`, events.ReferralMessage, f.ID).Scan(&evs)
+	if len(evs) != 2 {
+		t.Fatalf("referral message events: %v", evs)
+	}
+	testenv.Eventually(t, 30*time.Second, "the complainant's consumer handles both messages", func() bool {
+		var n int
+		s.Core.DB.Raw(`SELECT count(*) FROM processed_events WHERE consumer = ? AND event_id IN ?`, notify.ConsumerComplainant,
+			[]uuid.UUID{evs[0].ID, evs[1].ID}).Scan(&n)
+		return n == 2
+	})
+	for _, e := range evs {
+		var rows []struct{ Data string }
+		s.Core.DB.Raw(`SELECT data::text AS data FROM notifications_sent WHERE event_id = ? AND recipient_kind = 'complainant'`, e.ID).
+			Scan(&rows)
+		switch {
+		case e.To && len(rows) != 1:
+			t.Errorf("the message to the complainant owes them %d emails, want 1", len(rows))
+		case !e.To && len(rows) != 0:
+			t.Errorf("a message to the organisation only emails the complainant: %v", rows)
+		case len(rows) == 1 && strings.Contains(rows[0].Data, "hours were restored"):
+			t.Errorf("the email carries the body's words: %s", rows[0].Data)
+		}
 	}
 }
