@@ -294,7 +294,8 @@ func (s *Service) RecordCompliance(ctx context.Context, caseID, referralID, item
 func (s *Service) VerifyCompliance(ctx context.Context, caseID, referralID, itemID, by uuid.UUID) (*OutcomeItem, error) {
 	var out *OutcomeItem
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockCase(ctx, caseID); err != nil {
+		// A supervisor or admin of the case's reach (the route's gate), never one recused from it.
+		if err := s.cases.CheckWorker(ctx, caseID, grievance.Author{Kind: audit.ActorStaff, ID: &by}, true); err != nil {
 			return err
 		}
 		it, err := s.caseItem(ctx, caseID, referralID, itemID)

@@ -208,4 +208,7 @@ const (
 	clockOnTime  = `(k.satisfied_at IS NOT NULL AND k.breached_at IS NULL AND (k.due_at IS NULL OR k.satisfied_at <= k.due_at))`
 	clockOverdue = `(k.satisfied_at IS NULL AND k.breached_at IS NULL AND k.due_at < now())`
 	clockRunning = `(k.satisfied_at IS NULL AND k.breached_at IS NULL AND (k.due_at IS NULL OR k.due_at >= now()))`
+	// clockKind counts every independent body's order as one clock,
+	// body_item (each has its own, "body_item:<id>": internal/clocks/tasks.go).
+	clockKind = `(CASE WHEN k.clock LIKE 'body_item:%' THEN 'body_item' ELSE k.clock END)`
 )
