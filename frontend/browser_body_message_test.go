@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redresshq/redress/internal/testenv/browser"
 	"github.com/redresshq/redress/internal/testenv/teststack"
@@ -85,5 +86,53 @@ func TestBrowserBodyMessageReachesComplainant(t *testing.T) {
 	if r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/referrals/" + ref + "/messages",
 		Token: s.Login("supervisor@example.org"), Body: map[string]any{"body": "Hello", "to_complainant": true}}); r.Status != 422 {
 		t.Errorf("staff addressing a body's message to the complainant: %d %s", r.Status, r.Body)
+	}
+}
+
+// The body's orders are on the complainant's page and the workspace, with
+// their deadline and where each stands (the evidence for staff only).
+func TestBodyItemsOnTheCasePages(t *testing.T) {
+	s := teststack.New(t, teststack.Options{})
+	f := s.File(teststack.NamedCase())
+	var dpa string
+	s.Core.DB.Raw(`SELECT id::text FROM bodies WHERE slug = 'demo-dpa'`).Scan(&dpa)
+	r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/complainant/case/escalations", Token: s.ComplainantToken(f),
+		Body: map[string]any{"body_id": dpa, "consent_scope": "identity_withheld"}})
+	if r.Status != 201 {
+		t.Fatalf("escalate: %d %s", r.Status, r.Body)
+	}
+	ref := r.JSON(t)["id"].(string)
+	due := time.Now().Add(30 * 24 * time.Hour).UTC()
+	r = s.Do(teststack.Request{Method: "POST", Path: "/api/v1/referrals/" + ref + "/status", Token: s.Login("regulator@example.org"),
+		Body: map[string]any{"status": "closed", "outcome": "We order the organisation to reinstate hours.", "items": []any{
+			map[string]any{"kind": "order", "text": "Reinstate the worker's hours.", "due_at": due}}}})
+	if r.Status != 200 {
+		t.Fatalf("close: %d %s", r.Status, r.Body)
+	}
+	item := r.JSON(t)["items"].([]any)[0].(map[string]any)["id"].(string)
+	sam := s.Login("supervisor@example.org")
+	if r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/referrals/" + ref + "/items/" + item + "/compliance",
+		Token: sam, Body: map[string]any{"evidence": "Payroll record HR-77 shows the hours restored."}}); r.Status != 200 {
+		t.Fatalf("compliance: %d %s", r.Status, r.Body)
+	}
+	me := openFollowUp(t, s, f).get("/follow-up")
+	for _, want := range []string{"Reinstate the worker&#39;s hours.", "done, being checked"} {
+		if !strings.Contains(me.Body, want) {
+			t.Errorf("the follow-up page lacks %q", want)
+		}
+	}
+	if strings.Contains(me.Body, "HR-77") || strings.Contains(me.Body, "⟦") {
+		t.Error("the complainant's page shows the evidence, or a missing message")
+	}
+	c := newClient(t, s.URL)
+	c.signIn("supervisor@example.org", teststack.DemoPassword)
+	ws := c.get("/cases/" + f.ID + "/escalation")
+	for _, want := range []string{"Reinstate the worker&#39;s hours.", "awaiting verification", "HR-77"} {
+		if !strings.Contains(ws.Body, want) {
+			t.Errorf("the workspace (%d) lacks %q", ws.Status, want)
+		}
+	}
+	if strings.Contains(ws.Body, "⟦") {
+		t.Error("the workspace shows a missing message")
 	}
 }
