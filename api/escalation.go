@@ -327,3 +327,122 @@ func (a *API) bodyMessage(c *fiber.Ctx) error {
 	}
 	return c.Status(fiber.StatusCreated).JSON(m)
 }
+
+// referralItem reads {id}, {rid} and {item}.
+func referralItem(c *fiber.Ctx) (uuid.UUID, uuid.UUID, uuid.UUID, error) {
+	id, rid, err := caseAndReferral(c)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, uuid.Nil, err
+	}
+	item, err := namedParam(c, "item", "outcome item")
+	return id, rid, item, err
+}
+
+// recordCompliance: POST /api/v1/cases/{id}/referrals/{rid}/items/{item}/compliance {evidence, evidence_reference}.
+func (a *API) recordCompliance(c *fiber.Ctx) error {
+	id, rid, item, err := referralItem(c)
+	if err != nil {
+		return err
+	}
+	var req escalation.ComplianceRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	it, err := a.Escalation.RecordCompliance(c.UserContext(), id, rid, item, middleware.User(c).ID,
+		middleware.Ground(c).MayWork(), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(it)
+}
+
+// verifyCompliance: POST /api/v1/cases/{id}/referrals/{rid}/items/{item}/verify — a second person.
+func (a *API) verifyCompliance(c *fiber.Ctx) error {
+	id, rid, item, err := referralItem(c)
+	if err != nil {
+		return err
+	}
+	it, err := a.Escalation.VerifyCompliance(c.UserContext(), id, rid, item, middleware.User(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(it)
+}
+
+// settleItem: POST /api/v1/referrals/{id}/items/{item}/settle {note} — the body.
+func (a *API) settleItem(c *fiber.Ctx) error {
+	id, err := uuidParam(c, "referral")
+	if err != nil {
+		return err
+	}
+	item, err := namedParam(c, "item", "outcome item")
+	if err != nil {
+		return err
+	}
+	var req escalation.SettleRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	it, err := a.Escalation.Settle(c.UserContext(), id, item, middleware.User(c).ID, req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(it)
+}
+
+// complainantReferralMessage: POST /api/v1/complainant/case/referrals/{rid}/messages {body} —
+// the complainant answers a body that wrote to them.
+func (a *API) complainantReferralMessage(c *fiber.Ctx) error {
+	rid, err := namedParam(c, "rid", "referral")
+	if err != nil {
+		return err
+	}
+	var req escalation.MessageRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	m, err := a.Escalation.ComplainantAnswer(c.UserContext(), middleware.CaseID(c), rid, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(m)
+}
+
+// referSystemicIssue: POST /api/v1/systemic-issues/{id}/referrals {body_id, reason, legal_basis}.
+func (a *API) referSystemicIssue(c *fiber.Ctx) error {
+	id, err := uuidParam(c, "systemic issue")
+	if err != nil {
+		return err
+	}
+	var req escalation.SystemicReferralRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	r, err := a.Escalation.ReferSystemic(c.UserContext(), id, middleware.User(c).ID, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+// listSystemicReferrals: GET /api/v1/systemic-referrals — the body's systemic referrals.
+func (a *API) listSystemicReferrals(c *fiber.Ctx) error {
+	items, err := a.Escalation.SystemicReferrals(c.UserContext(), middleware.User(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// getSystemicReferral: GET /api/v1/systemic-referrals/{id}.
+func (a *API) getSystemicReferral(c *fiber.Ctx) error {
+	id, err := uuidParam(c, "referral")
+	if err != nil {
+		return err
+	}
+	r, err := a.Escalation.SystemicReferral(c.UserContext(), id, middleware.User(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}

@@ -82,6 +82,7 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/complainant/case/feedback", complainant, nil, a.giveFeedback, nil, nil},
 		{fiber.MethodGet, "/api/v1/complainant/case/evidence", complainant, nil, a.complainantEvidenceList, nil, nil},
 		{fiber.MethodPost, "/api/v1/complainant/case/escalations", complainant, nil, a.complainantEscalation, nil, nil},
+		{fiber.MethodPost, "/api/v1/complainant/case/referrals/:rid/messages", complainant, nil, a.complainantReferralMessage, nil, nil},
 		{fiber.MethodPost, "/api/v1/complainant/case/evidence", complainant, nil, a.complainantEvidence, nil, nil},
 		// Protection (protection.go): measures proposed for consent, check-ins after closure.
 		{fiber.MethodGet, "/api/v1/complainant/case/protection", complainant, nil, a.complainantProtection, nil, nil},
@@ -139,6 +140,10 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/cases/:id/referrals/:rid/dossier", staff, caseWorkers, a.caseReferralDossier, nil, showsContent},
 		{fiber.MethodGet, "/api/v1/cases/:id/referrals/:rid/dossier.pdf", staff, caseWorkers, a.caseReferralDossier, nil, showsContent},
 		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/messages", staff, caseWorkers, a.organisationMessage, nil, works},
+		// A body's orders and recommendations: compliance recorded by who works
+		// the case, verified by a second person (outcomes.go).
+		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/items/:item/compliance", staff, caseWorkers, a.recordCompliance, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/items/:item/verify", staff, supervisors, a.verifyCompliance, nil, works},
 		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/identity-disclosures", staff, supervisors, a.requestDisclosure, nil, works},
 		{fiber.MethodPost, "/api/v1/cases/:id/referrals/:rid/identity-disclosures/:did/approve", staff, supervisors, a.approveDisclosure, nil, works},
 		// The bodies' portal: a body's users see only their body's referrals.
@@ -148,6 +153,9 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/referrals/:id/dossier.pdf", staff, bodyUsers, a.referralDossier, nil, nil},
 		{fiber.MethodPost, "/api/v1/referrals/:id/status", staff, bodyUsers, a.referralStatus, nil, nil},
 		{fiber.MethodPost, "/api/v1/referrals/:id/messages", staff, bodyUsers, a.bodyMessage, nil, nil},
+		{fiber.MethodPost, "/api/v1/referrals/:id/items/:item/settle", staff, bodyUsers, a.settleItem, nil, nil},
+		{fiber.MethodGet, "/api/v1/systemic-referrals", staff, bodyUsers, a.listSystemicReferrals, nil, nil},
+		{fiber.MethodGet, "/api/v1/systemic-referrals/:id", staff, bodyUsers, a.getSystemicReferral, nil, nil},
 		{fiber.MethodGet, "/api/v1/systemic-issues/:id/remedies", staff, caseWorkers, a.systemicRemedies, nil, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies", staff, supervisors, a.proposeSystemicRemedies, nil, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies/:rid/status", staff, supervisors, a.setSystemicRemedyStatus, nil, nil},
@@ -206,6 +214,8 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/cases", staff, caseWorkers, a.linkSystemicCases, nil, nil},
 		{fiber.MethodDelete, "/api/v1/systemic-issues/:id/cases/:case_id", staff, caseWorkers, a.unlinkSystemicCase, nil, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/resolve", staff, supervisors, a.resolveSystemicIssue, nil, nil},
+		// A systemic issue referred to a body as a whole (escalation/systemic.go).
+		{fiber.MethodPost, "/api/v1/systemic-issues/:id/referrals", staff, supervisors, a.referSystemicIssue, nil, nil},
 		{fiber.MethodGet, "/api/v1/systemic-alerts", staff, supervisors, a.listSystemicAlerts, nil, nil},
 		{fiber.MethodPost, "/api/v1/systemic-alerts/:id/acknowledge", staff, supervisors, a.acknowledgeSystemicAlert, nil, nil},
 		{fiber.MethodGet, "/api/v1/admin/ai-systems/:id/alerting", staff, admins, a.getAlerting, nil, nil},

@@ -288,7 +288,7 @@ func (w *Web) referralMessage(c *fiber.Ctx) error {
 		return err
 	}
 	_, err = w.Escalation.AddMessage(c.UserContext(), id, nil, w.req(c).User.ID, true,
-		escalation.MessageRequest{Body: form.Get("body")})
+		escalation.MessageRequest{Body: form.Get("body"), ToComplainant: form.Get("to_complainant") == "true"})
 	if err != nil {
 		return w.referralFormError(c, id, "message", form, err)
 	}

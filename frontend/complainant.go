@@ -35,6 +35,7 @@ func (w *Web) complainantRoutes() []route {
 		{method: fiber.MethodPost, path: "/follow-up/checkins/:cid", access: complainant, handler: w.followUpCheckin},
 		{method: fiber.MethodPost, path: "/follow-up/appeal", access: complainant, handler: w.followUpAppeal},
 		{method: fiber.MethodPost, path: "/follow-up/escalations", access: complainant, handler: w.followUpEscalation},
+		{method: fiber.MethodPost, path: "/follow-up/referrals/:rid/messages", access: complainant, handler: w.followUpReferralAnswer},
 		{method: fiber.MethodPost, path: "/follow-up/feedback", access: complainant, handler: w.followUpFeedback},
 		{method: fiber.MethodPost, path: "/follow-up/evidence", access: complainant, handler: w.followUpEvidence},
 		{method: fiber.MethodGet, path: "/follow-up/evidence/:eid", access: complainant, handler: w.followUpEvidenceFile},
@@ -402,9 +403,11 @@ func (p *Page) CpFailed(prefix string) bool {
 // CpFieldLabel is a field's label in the complainant's error summary:
 // "cp.field.<name>", with a remedy offer's id left out.
 func (p *Page) CpFieldLabel(field string) string {
-	if rest, ok := strings.CutPrefix(field, "remedy."); ok {
-		if _, tail, ok := strings.Cut(rest, "."); ok {
-			field = "remedy." + tail
+	for _, per := range []string{"remedy.", "answer."} { // one form per offer, per referral
+		if rest, ok := strings.CutPrefix(field, per); ok {
+			if _, tail, ok := strings.Cut(rest, "."); ok {
+				field = per + tail
+			}
 		}
 	}
 	if id := "cp.field." + field; p.Has(id) {

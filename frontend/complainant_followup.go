@@ -178,7 +178,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 		}
 	}
 	for _, b := range bodies {
-		if !with[b.ID] {
+		if !with[b.ID] && !b.SignpostOnly { // a court, legal aid, a union: a place to go, not to refer to
 			d.EscalationBodies = append(d.EscalationBodies, b)
 		}
 	}
@@ -308,6 +308,20 @@ func (w *Web) followUpEscalation(c *fiber.Ctx) error {
 		return w.actionError(c, err, "escalation")
 	}
 	return w.seeOther(c, "/follow-up#escalation", "followup.escalated")
+}
+
+// followUpReferralAnswer: POST /follow-up/referrals/:rid/messages {body} — the
+// complainant answers a body that wrote to them.
+func (w *Web) followUpReferralAnswer(c *fiber.Ctx) error {
+	rid, err := uuid.Parse(c.Params("rid"))
+	if err != nil {
+		return fault.New(fault.NotFound, "referral_not_found", "There is no such referral.")
+	}
+	if _, err := w.Escalation.ComplainantAnswer(c.UserContext(), *w.req(c).CaseID, rid,
+		escalation.MessageRequest{Body: strings.Clone(c.FormValue("body"))}); err != nil {
+		return w.actionError(c, err, "answer."+rid.String())
+	}
+	return w.seeOther(c, "/follow-up#referral-"+rid.String(), "followup.answer_sent")
 }
 
 // followUpFeedback: POST /follow-up/feedback {satisfaction, comment}.

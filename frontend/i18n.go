@@ -162,5 +162,9 @@ func (t *translator) dir() string {
 
 // optionLabel translates an enumerated value: "<prefix>.<value>".
 func (t *translator) optionLabel(prefix, value string) string {
+	// A task's clock ("body_item:<id>", internal/clocks/tasks.go) is named by its kind.
+	if kind, _, ok := strings.Cut(value, ":"); ok {
+		value = kind
+	}
 	return t.T(prefix + "." + strings.ReplaceAll(value, " ", "_"))
 }

@@ -407,6 +407,8 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	if ws.Bodies, err = w.Escalation.Bodies(ctx, false, "", ""); err != nil {
 		return nil, err
 	}
+	// A signpost-only body is a place to go, not a referral's target.
+	ws.Bodies = slices.DeleteFunc(ws.Bodies, func(b escalation.Body) bool { return b.SignpostOnly })
 	if ws.Supervisor {
 		if ws.Claimers, err = w.Users.Claimers(ctx); err != nil {
 			return nil, err

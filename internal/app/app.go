@@ -112,7 +112,7 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 func (c *Core) UseNotifier(n *notify.Notifier) {
 	c.Notify = n
 	c.Escalation = escalation.New(escalation.Options{DB: c.DB, Keys: c.Keys, Cases: c.Grievance, Endpoints: n,
-		Webhooks: n, PublicURL: c.Config.PublicURL, Log: c.Log})
+		Webhooks: n, Clocks: c.Clocks, PublicURL: c.Config.PublicURL, Log: c.Log})
 }
 
 // NotifyOptions are the notifier's options from the configuration: an SMTP

@@ -299,7 +299,8 @@ func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sl
 			                           ELSE LEAST(EXCLUDED.warn_at[k.warned + 1], EXCLUDED.due_at) END
 			 WHERE k.satisfied_at IS NULL
 			RETURNING k.due_at)
-			UPDATE cases SET next_due_at = (SELECT min(due_at) FROM up) WHERE id = ?`, append(args, caseID)...).Error; err != nil {
+			UPDATE cases SET next_due_at = LEAST((SELECT min(due_at) FROM up), (SELECT min(due_at) FROM case_clocks
+			        WHERE case_id = cases.id AND satisfied_at IS NULL AND NOT (TRUE`+taskClocksSQL+`))) WHERE id = ?`, append(args, caseID)...).Error; err != nil {
 			return fmt.Errorf("clocks: store: %w", err)
 		}
 	}
@@ -309,7 +310,8 @@ func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sl
 	// Drop the running clocks the policy no longer sets (a priority whose tier
 	// lacks them), except a breached one: the case record of a missed date
 	// stays. The case's next_due_at is then read again, without the dropped.
-	q := `WITH dropped AS (DELETE FROM case_clocks WHERE case_id = ? AND satisfied_at IS NULL AND breached_at IS NULL`
+	// A task's clock is not the policy's (tasks.go): it stays.
+	q := `WITH dropped AS (DELETE FROM case_clocks WHERE case_id = ? AND satisfied_at IS NULL AND breached_at IS NULL` + taskClocksSQL
 	dargs := []any{caseID}
 	if len(names) > 0 {
 		q += ` AND clock NOT IN ?`

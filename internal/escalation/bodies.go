@@ -27,11 +27,19 @@ const (
 	ConsumerADR           = "consumer_adr_body"                 // Directive 2013/11
 	SectoralRegulator     = "sectoral_regulator"                // e.g. financial supervision
 	WhistleblowingChannel = "external_whistleblowing_channel"   // Directive 2019/1937 art. 10–11
+	// Places to signpost, never to deliver to (signpost only).
+	Court      = "court"
+	LegalAid   = "legal_aid"
+	TradeUnion = "trade_union"
 )
+
+// SignpostTypes are always signpost only: the register names them as places
+// a person can go, and a referral to one is refused.
+var SignpostTypes = []string{Court, LegalAid, TradeUnion}
 
 // BodyTypes lists the types in the order the register shows them.
 var BodyTypes = []string{MarketSurveillance, DataProtection, EqualityBody, LabourInspectorate, Ombudsman,
-	HumanRightsInstitute, OECDContactPoint, ConsumerADR, SectoralRegulator, WhistleblowingChannel}
+	HumanRightsInstitute, OECDContactPoint, ConsumerADR, SectoralRegulator, WhistleblowingChannel, Court, LegalAid, TradeUnion}
 
 // Channels a body receives referrals on.
 const (
@@ -53,9 +61,12 @@ type Body struct {
 	Website      *string   `json:"website"`
 	Languages    []string  `json:"languages"`
 	// Receives: how it takes referrals (portal, webhook, email).
-	Receives  []string  `json:"receives"`
-	Active    bool      `json:"active"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Receives []string `json:"receives"`
+	// SignpostOnly: a place to signpost (a court, legal aid, a trade union),
+	// never a referral's target.
+	SignpostOnly bool      `json:"signpost_only"`
+	Active       bool      `json:"active"`
+	UpdatedAt    time.Time `json:"updated_at"`
 	// Admin only: the address and the webhook endpoint.
 	Email             *string    `json:"email,omitempty"`
 	WebhookEndpointID *uuid.UUID `json:"webhook_endpoint_id,omitempty"`
@@ -88,6 +99,9 @@ type BodyInput struct {
 	WebhookURL    string `json:"webhook_url"`
 	WebhookSecret string `json:"webhook_secret"`
 	Active        *bool  `json:"active"`
+	// SignpostOnly lists the body as a place to signpost, not to refer to;
+	// always so for a court, legal aid and a trade union.
+	SignpostOnly bool `json:"signpost_only"`
 }
 
 var (
@@ -137,7 +151,10 @@ func (in *BodyInput) validate(hasWebhook bool) error {
 		strings.HasSuffix(in.Email, "@") || len(in.Email) > 320 || strings.ContainsAny(in.Email, " \t\r\n<>,;")) {
 		f.Add("email", "invalid", "must be an email address")
 	}
-	if !in.Portal && in.Email == "" && in.WebhookURL == "" && !hasWebhook {
+	if slices.Contains(SignpostTypes, in.Type) {
+		in.SignpostOnly = true
+	}
+	if !in.SignpostOnly && !in.Portal && in.Email == "" && in.WebhookURL == "" && !hasWebhook {
 		f.Add("portal", "no_channel", "a body must receive referrals somehow: its portal, a webhook_url or an email")
 	}
 	return f.Err()
@@ -186,14 +203,14 @@ func (s *Service) bodies(ctx context.Context, where string, args ...any) ([]Body
 		Requirements, Description      string
 		Website                        *string
 		Languages                      db.TextArray
-		Portal, Active                 bool
+		Portal, Active, SignpostOnly   bool
 		Email                          *string
 		EndpointID                     *uuid.UUID
 		EndpointURL                    *string
 		UpdatedAt                      time.Time
 	}
 	if err := db.Conn(ctx, s.db).Raw(`SELECT b.id, b.slug, b.name, b.type, b.jurisdiction, b.legal_bases, b.requirements,
-		       b.description, b.website, b.languages, b.portal, b.active, b.email, e.id AS endpoint_id,
+		       b.description, b.website, b.languages, b.portal, b.active, b.signpost_only, b.email, e.id AS endpoint_id,
 		       e.url AS endpoint_url, b.updated_at
 		  FROM bodies b LEFT JOIN webhook_endpoints e ON e.body_id = b.id
 		 WHERE `+where+` ORDER BY array_position(?::text[], b.type), b.jurisdiction, b.name, b.id`,
@@ -204,7 +221,7 @@ func (s *Service) bodies(ctx context.Context, where string, args ...any) ([]Body
 	for i, r := range rows {
 		b := Body{ID: r.ID, Slug: r.Slug, Name: r.Name, Type: r.Type, Jurisdiction: r.Jurisdiction,
 			LegalBases: r.LegalBases, Requirements: r.Requirements, Description: r.Description, Website: r.Website,
-			Languages: append([]string{}, r.Languages...), Active: r.Active, UpdatedAt: r.UpdatedAt.UTC(),
+			Languages: append([]string{}, r.Languages...), Active: r.Active, SignpostOnly: r.SignpostOnly, UpdatedAt: r.UpdatedAt.UTC(),
 			Email: r.Email, WebhookEndpointID: r.EndpointID, WebhookURL: r.EndpointURL, Receives: []string{}}
 		if r.Portal {
 			b.Receives = append(b.Receives, ChannelPortal)
@@ -254,17 +271,17 @@ func (s *Service) SaveBody(ctx context.Context, id *uuid.UUID, in BodyInput) (*B
 		if id == nil {
 			var row struct{ ID uuid.UUID }
 			err = conn.Raw(`INSERT INTO bodies (slug, name, type, jurisdiction, legal_bases, requirements, description,
-				website, languages, portal, email, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				website, languages, portal, email, active, signpost_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				in.Slug, in.Name, in.Type, in.Jurisdiction, db.TextArray(in.LegalBases), in.Requirements, in.Description,
-				website, db.TextArray(langs), in.Portal, email, active).Scan(&row).Error
+				website, db.TextArray(langs), in.Portal, email, active, in.SignpostOnly).Scan(&row).Error
 			bodyID = row.ID
 		} else {
 			bodyID = *id
 			err = conn.Exec(`UPDATE bodies SET slug = ?, name = ?, type = ?, jurisdiction = ?, legal_bases = ?,
 				requirements = ?, description = ?, website = ?, languages = ?, portal = ?, email = ?, active = ?,
-				updated_at = now() WHERE id = ?`,
+				signpost_only = ?, updated_at = now() WHERE id = ?`,
 				in.Slug, in.Name, in.Type, in.Jurisdiction, db.TextArray(in.LegalBases), in.Requirements, in.Description,
-				website, db.TextArray(langs), in.Portal, email, active, bodyID).Error
+				website, db.TextArray(langs), in.Portal, email, active, in.SignpostOnly, bodyID).Error
 		}
 		if db.IsUniqueViolation(err) {
 			var f fault.Fields
@@ -306,8 +323,12 @@ func (s *Service) SaveBody(ctx context.Context, id *uuid.UUID, in BodyInput) (*B
 // jurisdiction, else the EU, else any; nil when none is registered.
 func (s *Service) bodyFor(ctx context.Context, typ, jurisdiction string) (*Body, error) {
 	all, err := s.Bodies(ctx, false, typ, "")
-	if err != nil || len(all) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	all = slices.DeleteFunc(all, func(b Body) bool { return b.SignpostOnly })
+	if len(all) == 0 {
+		return nil, nil
 	}
 	for _, want := range []string{jurisdiction, "EU"} {
 		if i := slices.IndexFunc(all, func(b Body) bool { return b.Jurisdiction == want }); i >= 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/seal"
 )
@@ -37,6 +38,8 @@ type Options struct {
 	Endpoints Endpoints
 	// Webhooks owes bodies' webhooks their documents; nil sends none.
 	Webhooks Webhooks
+	// Clocks starts the clocks of a body's orders and recommendations.
+	Clocks *clocks.Service
 	// PublicURL is the base of the portal links sent to bodies.
 	PublicURL string
 	// Organisation names who runs the mechanism, in every dossier.
@@ -54,6 +57,7 @@ type Service struct {
 	cases        Cases
 	endpoints    Endpoints
 	webhooks     Webhooks
+	clocks       *clocks.Service
 	publicURL    string
 	organisation string
 	jurisdiction string
@@ -65,7 +69,7 @@ type Service struct {
 
 // New returns the service.
 func New(o Options) *Service {
-	s := &Service{db: o.DB, keys: o.Keys, cases: o.Cases, endpoints: o.Endpoints, webhooks: o.Webhooks,
+	s := &Service{db: o.DB, keys: o.Keys, cases: o.Cases, endpoints: o.Endpoints, webhooks: o.Webhooks, clocks: o.Clocks,
 		publicURL: o.PublicURL, organisation: o.Organisation,
 		jurisdiction: o.Jurisdiction, log: o.Log}
 	if s.log == nil {

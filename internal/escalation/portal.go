@@ -59,7 +59,9 @@ type Referral struct {
 	PDFSignature     Signature       `json:"pdf_signature"`
 	Redactions       json.RawMessage `json:"redaction_log"`
 	Messages         []Message       `json:"messages"`
-	Disclosures      []Disclosure    `json:"identity_disclosures"`
+	// Items: the body's findings, orders and recommendations, once it closed the referral.
+	Items       []OutcomeItem `json:"items"`
+	Disclosures []Disclosure  `json:"identity_disclosures"`
 	// Deliveries: how the dossier reached the body (staff only).
 	Deliveries []Delivery `json:"deliveries,omitempty"`
 }
@@ -67,10 +69,13 @@ type Referral struct {
 // Message is a message between a body and the organisation.
 type Message struct {
 	ID         uuid.UUID  `json:"id"`
-	AuthorKind string     `json:"author_kind"` // body or organisation
+	AuthorKind string     `json:"author_kind"` // body, organisation or complainant
 	AuthorID   *uuid.UUID `json:"author_id,omitempty"`
 	Body       string     `json:"body"`
-	CreatedAt  time.Time  `json:"created_at"`
+	// ToComplainant: a body's message addressed to the complainant, who
+	// reads it in full on their follow-up page and may answer.
+	ToComplainant bool      `json:"to_complainant"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 type referralRow struct {
@@ -134,7 +139,7 @@ func (s *Service) view(r referralRow, forStaff bool) (*Referral, error) {
 		AllowedStatuses:  append([]string{}, Transitions[r.Status]...),
 		DossierSignature: signature(r.KeyID, r.DossierSignature, r.DossierSHA256),
 		PDFSignature:     signature(r.KeyID, r.PDFSignature, r.PDFSHA256), Redactions: json.RawMessage(r.Redactions),
-		Messages: []Message{}, Disclosures: []Disclosure{}}
+		Messages: []Message{}, Items: []OutcomeItem{}, Disclosures: []Disclosure{}}
 	if forStaff {
 		out.RequestedBy = r.RequestedBy
 	}
@@ -199,12 +204,15 @@ func (s *Service) Referral(ctx context.Context, id uuid.UUID, v *Viewer) (*Refer
 			return nil, err
 		}
 		for i := range out.Messages {
-			if out.Messages[i].AuthorKind == "organisation" {
+			if out.Messages[i].AuthorKind == "organisation" || out.Messages[i].AuthorKind == "complainant" {
 				out.Messages[i].Body, _ = MaskText(facts, out.Messages[i].Body)
 			}
 		}
 	}
 	if out.Disclosures, err = s.disclosures(ctx, id, staff); err != nil {
+		return nil, err
+	}
+	if out.Items, err = s.items(ctx, id, true); err != nil {
 		return nil, err
 	}
 	if staff {
@@ -361,6 +369,9 @@ func (s *Service) CaseReferrals(ctx context.Context, caseID uuid.UUID) ([]Referr
 		if v.Disclosures, err = s.disclosures(ctx, r.ID, true); err != nil {
 			return nil, err
 		}
+		if v.Items, err = s.items(ctx, r.ID, true); err != nil {
+			return nil, err
+		}
 		if v.Deliveries, err = s.deliveries(ctx, r.ID); err != nil {
 			return nil, err
 		}
@@ -373,6 +384,8 @@ func (s *Service) CaseReferrals(ctx context.Context, caseID uuid.UUID) ([]Referr
 type StatusRequest struct {
 	Status  string `json:"status"`
 	Outcome string `json:"outcome"`
+	// Items: the outcome's findings, orders and recommendations (closed only).
+	Items []OutcomeItemInput `json:"items"`
 }
 
 // SetStatus records a body's status for a referral (and, when it closes
@@ -386,6 +399,7 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUI
 	} else {
 		f.Text("outcome", req.Outcome, 0, 4000)
 	}
+	checkItems(&f, req.Status, req.Items, time.Now())
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -414,6 +428,9 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUI
 		if err := conn.Exec(`UPDATE referrals SET status = ?, status_at = now(),
 			closed_at = CASE WHEN ? = 'closed' THEN now() END WHERE id = ?`, req.Status, req.Status, id).Error; err != nil {
 			return fmt.Errorf("escalation: status: %w", err)
+		}
+		if err := s.addItems(ctx, r, bodyUser, req.Items); err != nil {
+			return err
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
 			Action: "referral." + req.Status, Public: true, Data: map[string]any{"referral_id": id, "body": r.BodyName,
@@ -476,6 +493,8 @@ func (s *Service) lockReferral(ctx context.Context, id uuid.UUID, v *Viewer) (*r
 // MessageRequest is a message about a referral.
 type MessageRequest struct {
 	Body string `json:"body"`
+	// ToComplainant addresses a body's message to the complainant too.
+	ToComplainant bool `json:"to_complainant"`
 }
 
 // AddMessage records a message between the body and the organisation:
@@ -485,6 +504,9 @@ func (s *Service) AddMessage(ctx context.Context, id uuid.UUID, caseID *uuid.UUI
 	var f fault.Fields
 	req.Body = strings.TrimSpace(req.Body)
 	f.Text("body", req.Body, 1, 10000)
+	if req.ToComplainant && !fromBody {
+		f.Add("to_complainant", "not_allowed", "the organisation writes to the complainant on the case itself: POST /api/v1/cases/{id}/messages")
+	}
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
@@ -493,7 +515,7 @@ func (s *Service) AddMessage(ctx context.Context, id uuid.UUID, caseID *uuid.UUI
 	if fromBody {
 		v, kind, actor = &Viewer{BodyUser: &user}, "body", audit.ActorBody
 	}
-	msg := &Message{ID: uuid.New(), AuthorKind: kind, AuthorID: &user, Body: req.Body}
+	msg := &Message{ID: uuid.New(), AuthorKind: kind, AuthorID: &user, Body: req.Body, ToComplainant: req.ToComplainant}
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		r, err := s.lockReferral(ctx, id, v)
 		if err != nil {
@@ -506,19 +528,19 @@ func (s *Service) AddMessage(ctx context.Context, id uuid.UUID, caseID *uuid.UUI
 		if err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Raw(`INSERT INTO referral_messages (id, referral_id, author_kind, author_id, body_enc)
-			VALUES (?, ?, ?, ?, ?) RETURNING created_at`, msg.ID, id, kind, user, sealed).Scan(&msg.CreatedAt).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Raw(`INSERT INTO referral_messages (id, referral_id, author_kind, author_id, body_enc, to_complainant)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING created_at`, msg.ID, id, kind, user, sealed, req.ToComplainant).Scan(&msg.CreatedAt).Error; err != nil {
 			return fmt.Errorf("escalation: message: %w", err)
 		}
 		// What a body does is on the complainant's timeline; the
 		// organisation's answers are in the case record.
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: r.CaseID, ActorKind: actor, ActorID: &user,
 			Action: "referral.message", Public: fromBody, Data: map[string]any{"referral_id": id, "body": r.BodyName,
-				"author": kind}}); err != nil {
+				"author": kind, "to_complainant": req.ToComplainant}}); err != nil {
 			return err
 		}
 		_, err = outbox.Add(ctx, s.db, events.ReferralMessage, r.CaseID, events.Referral{ReferralID: id, BodyID: r.BodyID,
-			Author: kind})
+			Author: kind, ToComplainant: req.ToComplainant})
 		return err
 	})
 	if err != nil {
@@ -530,13 +552,14 @@ func (s *Service) AddMessage(ctx context.Context, id uuid.UUID, caseID *uuid.UUI
 
 func (s *Service) messages(ctx context.Context, id uuid.UUID, forStaff bool) ([]Message, error) {
 	var rows []struct {
-		ID         uuid.UUID
-		AuthorKind string
-		AuthorID   uuid.UUID
-		BodyEnc    []byte
-		CreatedAt  time.Time
+		ID            uuid.UUID
+		AuthorKind    string
+		AuthorID      *uuid.UUID
+		BodyEnc       []byte
+		ToComplainant bool
+		CreatedAt     time.Time
 	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id, author_kind, author_id, body_enc, created_at FROM referral_messages
+	if err := db.Conn(ctx, s.db).Raw(`SELECT id, author_kind, author_id, body_enc, to_complainant, created_at FROM referral_messages
 		WHERE referral_id = ? ORDER BY created_at, id`, id).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("escalation: messages: %w", err)
 	}
@@ -546,11 +569,10 @@ func (s *Service) messages(ctx context.Context, id uuid.UUID, forStaff bool) ([]
 		if err != nil {
 			return nil, fmt.Errorf("escalation: open message: %w", err)
 		}
-		out[i] = Message{ID: r.ID, AuthorKind: r.AuthorKind, Body: body, CreatedAt: r.CreatedAt.UTC()}
-		// A body sees its own people, and the organisation as such.
+		out[i] = Message{ID: r.ID, AuthorKind: r.AuthorKind, Body: body, ToComplainant: r.ToComplainant, CreatedAt: r.CreatedAt.UTC()}
+		// A body sees its own people, and the organisation (and the complainant) as such.
 		if forStaff || r.AuthorKind == "body" {
-			id := r.AuthorID
-			out[i].AuthorID = &id
+			out[i].AuthorID = r.AuthorID
 		}
 	}
 	return out, nil
@@ -570,6 +592,11 @@ type ComplainantReferral struct {
 	StatusAt     time.Time  `json:"status_at"`
 	CreatedAt    time.Time  `json:"created_at"`
 	ClosedAt     *time.Time `json:"closed_at"`
+	// Items: the body's findings, orders and recommendations, and how each stands.
+	Items []OutcomeItem `json:"items"`
+	// Messages: the body's messages addressed to the complainant, in full,
+	// and the complainant's answers.
+	Messages []ComplainantMessage `json:"messages"`
 	// IdentityDisclosures: legal basis, when they were told, and whether it was made.
 	IdentityDisclosures []ComplainantDisclosure `json:"identity_disclosures"`
 }
@@ -601,6 +628,19 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) ([]Compl
 		cr := ComplainantReferral{ID: v.ID, Body: v.Body, Source: v.Source, LegalBasis: v.LegalBasis,
 			ConsentScope: v.ConsentScope, Status: v.Status, Outcome: v.Outcome, StatusAt: v.StatusAt, CreatedAt: v.CreatedAt,
 			ClosedAt: v.ClosedAt, IdentityDisclosures: []ComplainantDisclosure{}}
+		if cr.Items, err = s.items(ctx, r.ID, false); err != nil {
+			return nil, err
+		}
+		ms, err := s.messages(ctx, r.ID, false)
+		if err != nil {
+			return nil, err
+		}
+		cr.Messages = []ComplainantMessage{}
+		for _, m := range ms {
+			if m.ToComplainant || m.AuthorKind == "complainant" {
+				cr.Messages = append(cr.Messages, ComplainantMessage{ID: m.ID, From: m.AuthorKind, Body: m.Body, CreatedAt: m.CreatedAt})
+			}
+		}
 		for _, d := range ds {
 			cr.IdentityDisclosures = append(cr.IdentityDisclosures, ComplainantDisclosure{LegalBasis: d.LegalBasis,
 				NoticeAt: d.NoticeAt, Status: d.Status, DisclosedAt: d.ApprovedAt})

@@ -168,6 +168,11 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 	if err != nil {
 		return uuid.Nil, err
 	}
+	if body.SignpostOnly {
+		return uuid.Nil, fault.New(fault.Conflict, "signpost_only", fmt.Sprintf(
+			"%s is listed as a place to go, not one Redress delivers to: the complainant can contact it directly "+
+				"(see its website and requirements in GET /api/v1/bodies).", body.Name))
+	}
 	var open int64
 	if err := conn.Raw(`SELECT count(*) FROM referrals WHERE case_id = ? AND body_id = ? AND status <> 'closed'`,
 		caseID, bodyID).Scan(&open).Error; err != nil {

@@ -101,13 +101,15 @@ type BreakGlass struct {
 
 // Referral is the data of the referral events: ids and codes only.
 type Referral struct {
-	ReferralID   uuid.UUID  `json:"referral_id"`
-	BodyID       uuid.UUID  `json:"body_id"`
-	Source       string     `json:"source,omitempty"`
-	ConsentScope string     `json:"consent_scope,omitempty"`
-	Status       string     `json:"status,omitempty"`
-	Author       string     `json:"author,omitempty"` // body or organisation, for messages
-	DisclosureID *uuid.UUID `json:"disclosure_id,omitempty"`
+	ReferralID   uuid.UUID `json:"referral_id"`
+	BodyID       uuid.UUID `json:"body_id"`
+	Source       string    `json:"source,omitempty"`
+	ConsentScope string    `json:"consent_scope,omitempty"`
+	Status       string    `json:"status,omitempty"`
+	Author       string    `json:"author,omitempty"` // body, organisation or complainant, for messages
+	// ToComplainant: a body's message addressed to the complainant.
+	ToComplainant bool       `json:"to_complainant,omitempty"`
+	DisclosureID  *uuid.UUID `json:"disclosure_id,omitempty"`
 }
 
 // IncidentTask is the data of IncidentTaskDone: codes and times only, never

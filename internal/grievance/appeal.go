@@ -158,6 +158,9 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by Author, superv
 		if err := s.checkRestitution(ctx, caseID); err != nil {
 			return err
 		}
+		if err := s.bodyItemsOutstanding(ctx, caseID); err != nil {
+			return err
+		}
 		from, err := s.move(ctx, caseID, StatusClosed, "root_cause = ?, closed_at = now(), status_reason = ?",
 			rootCause, strings.TrimSpace(reason))
 		if err != nil {

@@ -80,7 +80,7 @@ func (n *Notifier) referralMail(ctx context.Context, env *events.Envelope, c *ca
 			}
 		}
 		bodyUsers = []uuid.UUID{}
-	case env.Type == events.ReferralMessage && d.Author == "organisation":
+	case env.Type == events.ReferralMessage && (d.Author == "organisation" || d.Author == "complainant"):
 		data.Document = "message"
 		bodyUsers = []uuid.UUID{}
 	default: // the body's status or message

@@ -182,7 +182,7 @@ func (n *Notifier) Consumers() []Consumer {
 		{Name: ConsumerComplainant, Handle: n.HandleComplainant,
 			Subjects: []string{events.CaseAcknowledged, events.CaseStatusChanged, events.CaseMessageAdded,
 				events.RemedyStatusChanged, events.RemedyOverdue, events.ReferralUpdated, events.ReferralIdentityRequested,
-				events.MeasureProposed, events.CheckinAsked}},
+				events.MeasureProposed, events.CheckinAsked, events.ReferralMessage}},
 		{Name: ConsumerStaff, Handle: n.HandleStaff,
 			Subjects: []string{events.CaseRouted, events.CaseAssigned, events.CaseMessageAdded, events.CaseEvidenceAdded,
 				events.SLAWarning, events.SLABreached, events.SystemicAlert, events.RemedyStatusChanged, events.RemedyOverdue,
@@ -307,6 +307,15 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		// A protective measure waiting for their consent, or the question
 		// whether anything has happened to them since the case closed: news
 		// on their page, where they answer (docs/protection.md).
+	case events.ReferralMessage:
+		// A body wrote to them: they read it in full on their page.
+		var d events.Referral
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		if !d.ToComplainant {
+			return nil
+		}
 	default:
 		return nil
 	}

@@ -355,11 +355,11 @@ func (o *Dashboard) sla(conn *gorm.DB, now time.Time) error {
 		OnTime int64
 	}
 	if err := conn.Raw(`
-		SELECT k.clock, count(*) AS ended, count(*) FILTER (WHERE `+clockOnTime+`) AS on_time
+		SELECT `+clockKind+` AS clock, count(*) AS ended, count(*) FILTER (WHERE `+clockOnTime+`) AS on_time
 		  FROM case_clocks k
 		  JOIN cases c ON c.id = k.case_id
 		 WHERE k.satisfied_at >= ? AND k.satisfied_at < ? AND `+cond+`
-		 GROUP BY k.clock`, append([]any{o.From, now}, args...)...).Scan(&rows).Error; err != nil {
+		 GROUP BY 1`, append([]any{o.From, now}, args...)...).Scan(&rows).Error; err != nil {
 		return err
 	}
 	by := map[string]ClockCompliance{}

@@ -211,4 +211,7 @@ const (
 		AND k.satisfied_by IS DISTINCT FROM 'unremedied')`
 	clockOverdue = `(k.satisfied_at IS NULL AND k.breached_at IS NULL AND k.due_at < now())`
 	clockRunning = `(k.satisfied_at IS NULL AND k.breached_at IS NULL AND (k.due_at IS NULL OR k.due_at >= now()))`
+	// clockKind counts every independent body's order as one clock,
+	// body_item (each has its own, "body_item:<id>": internal/clocks/tasks.go).
+	clockKind = `(CASE WHEN k.clock LIKE 'body_item:%' THEN 'body_item' ELSE k.clock END)`
 )

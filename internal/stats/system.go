@@ -162,7 +162,7 @@ func systemQueries(id uuid.UUID, r Range) []query {
 			         WHERE ` + scope + `
 			         GROUP BY c.id) t`, sargs},
 		{"sla", `
-			SELECT GROUPING(k.clock) AS g_clock, k.clock,
+			SELECT GROUPING(` + clockKind + `) AS g_clock, ` + clockKind + ` AS clock,
 			       count(*) FILTER (WHERE ` + clockOnTime + `) AS on_time,
 			       count(*) FILTER (WHERE ` + clockLate + `) AS late,
 			       count(*) FILTER (WHERE ` + clockOverdue + `) AS running_overdue,
@@ -170,7 +170,7 @@ func systemQueries(id uuid.UUID, r Range) []query {
 			  FROM cases c
 			  JOIN case_clocks k ON k.case_id = c.id
 			 WHERE ` + scope + `
-			 GROUP BY ROLLUP (k.clock)`, sargs},
+			 GROUP BY ROLLUP (` + clockKind + `)`, sargs},
 		// A systemic issue's bundle is counted once, by the issue's AI system
 		// and when the issue was opened, however many cases it links.
 		{"remedies", `

@@ -1,0 +1,227 @@
+package escalation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// A systemic issue referred to a body as a whole (issue 16, item 4): the
+// body gets the issue — its AI system, the failure, its title — and a
+// summary of its cases that names no one: each case's kind, the month it
+// was filed, where it stands and the decision's outcome. No reference, no
+// complainant's words. Each linked case's record notes the referral.
+
+// SystemicReferralRequest is POST /api/v1/systemic-issues/{id}/referrals.
+type SystemicReferralRequest struct {
+	BodyID     string `json:"body_id"`
+	Reason     string `json:"reason"`
+	LegalBasis string `json:"legal_basis"`
+}
+
+// SystemicCase is one case of a systemic referral's summary.
+type SystemicCase struct {
+	Kind      string  `json:"kind"`
+	FiledIn   string  `json:"filed_in"` // YYYY-MM
+	Status    string  `json:"status"`
+	Outcome   *string `json:"decision_outcome"`
+	Anonymous bool    `json:"filed_anonymously"`
+}
+
+// SystemicSummary is what a body receives about a systemic issue.
+type SystemicSummary struct {
+	Reference string         `json:"issue_reference"`
+	AISystem  string         `json:"ai_system"`
+	Mechanism string         `json:"mechanism"`
+	Title     string         `json:"title"`
+	Status    string         `json:"issue_status"`
+	Cases     []SystemicCase `json:"cases"`
+}
+
+// SystemicReferral is a systemic issue's referral as its body and staff see it.
+type SystemicReferral struct {
+	ID            uuid.UUID       `json:"id"`
+	IssueID       uuid.UUID       `json:"systemic_issue_id"`
+	Body          BodyRef         `json:"body"`
+	LegalBasis    string          `json:"legal_basis"`
+	Reason        string          `json:"reason"`
+	CaseCount     int             `json:"case_count"`
+	Summary       SystemicSummary `json:"summary"`
+	CreatedAt     time.Time       `json:"created_at"`
+	FirstOpenedAt *time.Time      `json:"first_opened_at"`
+}
+
+func purposeSystemicSummary(id uuid.UUID) string { return "systemic_referral.summary:" + id.String() }
+func purposeSystemicReason(id uuid.UUID) string  { return "systemic_referral.reason:" + id.String() }
+
+// ReferSystemic refers a systemic issue as a whole to a body, by a supervisor.
+func (s *Service) ReferSystemic(ctx context.Context, issueID, by uuid.UUID, req SystemicReferralRequest) (*SystemicReferral, error) {
+	var f fault.Fields
+	var bodyID uuid.UUID
+	if id, err := uuid.Parse(strings.TrimSpace(req.BodyID)); err != nil {
+		f.Add("body_id", "invalid", "must be the id of a body from GET /api/v1/bodies")
+	} else {
+		bodyID = id
+	}
+	req.Reason, req.LegalBasis = strings.TrimSpace(req.Reason), strings.TrimSpace(req.LegalBasis)
+	f.Text("reason", req.Reason, 1, 4000)
+	f.Text("legal_basis", req.LegalBasis, 1, 500)
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	id := uuid.New()
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		conn := db.Conn(ctx, s.db)
+		var issue struct {
+			ID                                    uuid.UUID
+			Reference, AISystem, Mechanism, Title string
+			Status                                string
+		}
+		if err := conn.Raw(`SELECT i.id, i.reference, a.name AS ai_system, i.mechanism, i.title, i.status
+			  FROM systemic_issues i JOIN ai_systems a ON a.id = i.ai_system_id WHERE i.id = ? FOR UPDATE OF i`, issueID).
+			Scan(&issue).Error; err != nil {
+			return fmt.Errorf("escalation: systemic issue: %w", err)
+		}
+		if issue.ID == uuid.Nil {
+			return fault.New(fault.NotFound, "issue_not_found", "No systemic issue has that id.")
+		}
+		body, err := s.Body(ctx, bodyID)
+		if fault.Is(err, fault.NotFound) || (err == nil && !body.Active) {
+			var f fault.Fields
+			f.Add("body_id", "unknown", "no active body has that id: see GET /api/v1/bodies")
+			return f.Err()
+		}
+		if err != nil {
+			return err
+		}
+		if body.SignpostOnly {
+			return fault.New(fault.Conflict, "signpost_only", fmt.Sprintf(
+				"%s is listed as a place to go, not one Redress delivers to.", body.Name))
+		}
+		var cases []struct {
+			ID uuid.UUID
+			SystemicCase
+		}
+		if err := conn.Raw(`SELECT c.id, c.kind, to_char(c.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM') AS filed_in, c.status,
+			       (SELECT d.outcome FROM decisions d WHERE d.case_id = c.id ORDER BY d.created_at DESC LIMIT 1) AS outcome,
+			       c.anonymous
+			  FROM systemic_issue_cases l JOIN cases c ON c.id = l.case_id
+			 WHERE l.issue_id = ? ORDER BY c.submitted_at, c.id FOR UPDATE OF c`, issueID).Scan(&cases).Error; err != nil {
+			return fmt.Errorf("escalation: systemic cases: %w", err)
+		}
+		sum := SystemicSummary{Reference: issue.Reference, AISystem: issue.AISystem, Mechanism: issue.Mechanism,
+			Title: issue.Title, Status: issue.Status, Cases: make([]SystemicCase, len(cases))}
+		for i, c := range cases {
+			sum.Cases[i] = c.SystemicCase
+		}
+		raw, _ := json.Marshal(sum)
+		summary, err := s.keys.Seal(purposeSystemicSummary(id), raw)
+		if err != nil {
+			return err
+		}
+		reason, err := s.keys.SealString(purposeSystemicReason(id), req.Reason)
+		if err != nil {
+			return err
+		}
+		res := conn.Exec(`INSERT INTO systemic_referrals (id, systemic_issue_id, body_id, requested_by, legal_basis, reason_enc,
+			summary_enc, case_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (systemic_issue_id, body_id) DO NOTHING`,
+			id, issueID, bodyID, by, req.LegalBasis, reason, summary, len(cases))
+		if res.Error != nil {
+			return fmt.Errorf("escalation: systemic referral: %w", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fault.New(fault.Conflict, "already_referred", fmt.Sprintf("The issue is already with %s.", body.Name))
+		}
+		for _, c := range cases {
+			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: c.ID, ActorKind: audit.ActorStaff, ActorID: &by,
+				Action: "systemic.referred", Data: map[string]any{"systemic_issue_id": issueID, "systemic_referral_id": id,
+					"body": body.Name}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.systemicReferral(ctx, id, nil)
+}
+
+// SystemicReferrals lists the systemic referrals to a body's user's body, newest first.
+func (s *Service) SystemicReferrals(ctx context.Context, bodyUser uuid.UUID) ([]SystemicReferral, error) {
+	var ids []uuid.UUID
+	if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM systemic_referrals
+		WHERE body_id = (SELECT body_id FROM users WHERE id = ? AND role = 'body' AND active)
+		ORDER BY created_at DESC, id DESC LIMIT 200`, bodyUser).Scan(&ids).Error; err != nil {
+		return nil, fmt.Errorf("escalation: systemic referrals: %w", err)
+	}
+	out := make([]SystemicReferral, 0, len(ids))
+	for _, id := range ids {
+		r, err := s.systemicReferral(ctx, id, &bodyUser)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *r)
+	}
+	return out, nil
+}
+
+// SystemicReferral returns one systemic referral to a body's user's body;
+// the first opening is recorded.
+func (s *Service) SystemicReferral(ctx context.Context, id, bodyUser uuid.UUID) (*SystemicReferral, error) {
+	r, err := s.systemicReferral(ctx, id, &bodyUser)
+	if err != nil {
+		return nil, err
+	}
+	if r.FirstOpenedAt == nil {
+		if err := db.Conn(ctx, s.db).Exec(`UPDATE systemic_referrals SET first_opened_at = now() WHERE id = ? AND first_opened_at IS NULL`,
+			id).Error; err != nil {
+			return nil, fmt.Errorf("escalation: systemic referral opened: %w", err)
+		}
+	}
+	return r, nil
+}
+
+func (s *Service) systemicReferral(ctx context.Context, id uuid.UUID, bodyUser *uuid.UUID) (*SystemicReferral, error) {
+	var row struct {
+		ID, SystemicIssueID, BodyID uuid.UUID
+		BodyName, BodyType          string
+		LegalBasis                  string
+		ReasonEnc, SummaryEnc       []byte
+		CaseCount                   int
+		CreatedAt                   time.Time
+		FirstOpenedAt               *time.Time
+	}
+	if err := db.Conn(ctx, s.db).Raw(`SELECT r.id, r.systemic_issue_id, r.body_id, b.name AS body_name, b.type AS body_type,
+		       r.legal_basis, r.reason_enc, r.summary_enc, r.case_count, r.created_at, r.first_opened_at
+		  FROM systemic_referrals r JOIN bodies b ON b.id = r.body_id
+		 WHERE r.id = ? AND (?::uuid IS NULL OR r.body_id = (SELECT body_id FROM users WHERE id = ? AND role = 'body' AND active))`,
+		id, bodyUser, bodyUser).Scan(&row).Error; err != nil {
+		return nil, fmt.Errorf("escalation: systemic referral: %w", err)
+	}
+	if row.ID == uuid.Nil {
+		return nil, fault.New(fault.NotFound, "referral_not_found", "No systemic referral with that id was made to you.")
+	}
+	out := &SystemicReferral{ID: row.ID, IssueID: row.SystemicIssueID, Body: BodyRef{row.BodyID, row.BodyName, row.BodyType},
+		LegalBasis: row.LegalBasis, CaseCount: row.CaseCount, CreatedAt: row.CreatedAt.UTC(), FirstOpenedAt: utc(row.FirstOpenedAt)}
+	var err error
+	if out.Reason, err = s.keys.OpenString(purposeSystemicReason(row.ID), row.ReasonEnc); err != nil {
+		return nil, fmt.Errorf("escalation: open systemic reason: %w", err)
+	}
+	raw, err := s.keys.Open(purposeSystemicSummary(row.ID), row.SummaryEnc)
+	if err != nil {
+		return nil, fmt.Errorf("escalation: open systemic summary: %w", err)
+	}
+	if err := json.Unmarshal(raw, &out.Summary); err != nil {
+		return nil, fmt.Errorf("escalation: systemic summary: %w", err)
+	}
+	return out, nil
+}
