@@ -2,6 +2,7 @@ package escalation
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -14,9 +15,6 @@ import (
 
 	"github.com/signintech/gopdf"
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/gomono"
-	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 
@@ -26,7 +24,7 @@ import (
 // RenderPDF renders the dossier as a PDF for the body to read and print:
 // A4 pages, the sections in the order of the dossier's JSON, and a footer
 // with the case reference and "Page N of M" on every page. It reads nothing
-// from disk (the Go fonts are compiled in) and the same dossier gives the
+// from disk (the DejaVu fonts are compiled in) and the same dossier gives the
 // same bytes: the document's creation date is d.GeneratedAt.
 func RenderPDF(d *Dossier) ([]byte, error) {
 	return renderPDF(d, false)
@@ -532,8 +530,20 @@ const (
 	mono
 )
 
-var faceNames = [...]string{"goregular", "gobold", "gomono"}
-var faceTTF = [...][]byte{goregular.TTF, gobold.TTF, gomono.TTF}
+// The DejaVu fonts (Bitstream Vera licence, fonts/LICENSE) cover Latin,
+// Greek, Cyrillic, Arabic with its presentation forms, and Hebrew: every
+// language the forms are in (en, fr, es, ar) draws as written.
+var (
+	//go:embed fonts/DejaVuSans.ttf
+	dejavuSans []byte
+	//go:embed fonts/DejaVuSans-Bold.ttf
+	dejavuSansBold []byte
+	//go:embed fonts/DejaVuSansMono.ttf
+	dejavuSansMono []byte
+)
+
+var faceNames = [...]string{"DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"}
+var faceTTF = [...][]byte{dejavuSans, dejavuSansBold, dejavuSansMono}
 
 // sfntFonts are the fonts parsed once, for glyph coverage and advance
 // widths; sfnt.Font is safe for concurrent use with one Buffer per caller.
@@ -651,7 +661,7 @@ func (l *layout) text(s style, x, y float64, line string) {
 	l.fail(l.pdf.SetFont(faceNames[s.face], "", s.size))
 	l.pdf.SetTextColor(0, 0, 0)
 	l.pdf.SetXY(x, y)
-	l.fail(l.pdf.Cell(nil, line))
+	l.fail(l.pdf.Cell(nil, visual(line)))
 }
 
 func (l *layout) rule(y float64, gray float64, width float64) {
@@ -826,12 +836,13 @@ func (l *layout) footers(text string) {
 
 // clean makes text safe to draw: control characters other than newline
 // and tab are dropped (a tab becomes spaces, \r\n becomes \n), and a rune
-// none of the fonts can draw becomes '?'. The Go fonts cover Latin, Greek
-// and Cyrillic; Arabic, Hebrew, CJK and the like come out as '?' — the
-// JSON dossier carries the text itself. No shaping or bidi reordering is
-// done, so right-to-left text in a font that had the glyphs would still
-// be drawn left to right.
+// none of the fonts can draw becomes '?'. Arabic letters take their
+// contextual forms (shape.go); each line is put in visual order only when
+// drawn, as order does not change its width. The fonts cover Latin, Greek,
+// Cyrillic, Arabic and Hebrew; CJK and the like come out as '?' — the
+// JSON dossier carries the text itself.
 func clean(s string) string {
+	s = shapeArabic(s)
 	fonts, err := sfntFonts()
 	if err != nil {
 		return s

@@ -16,6 +16,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"golang.org/x/text/unicode/norm"
 )
 
 func init() {
@@ -142,7 +143,7 @@ func checkEnvelope(t *testing.T, out []byte) {
 type textRun struct {
 	x, y float64
 	font string // the font's resource name, F1…
-	face face   // which of the Go fonts that is
+	face face   // which of the dossier's fonts that is
 	size float64
 	text string
 }
@@ -219,7 +220,7 @@ func utf16Hex(s string) string {
 }
 
 // pageFonts reads the ToUnicode map of each font in a page's resources,
-// and which of the Go fonts it is.
+// and which of the dossier's fonts it is.
 func pageFonts(t *testing.T, ctx *model.Context, res types.Dict) (map[string]map[string]rune, map[string]face) {
 	t.Helper()
 	fonts, err := ctx.DereferenceDict(res["Font"])
@@ -235,7 +236,7 @@ func pageFonts(t *testing.T, ctx *model.Context, res types.Dict) (map[string]map
 		base := fd.NameEntry("BaseFont")
 		i := slices.Index(faceNames[:], strings.TrimPrefix(deref(base), "/"))
 		if i < 0 {
-			t.Fatalf("font %s is %v, not one of the Go fonts", name, deref(base))
+			t.Fatalf("font %s is %v, not one of the dossier's fonts", name, deref(base))
 		}
 		faces[name] = face(i)
 		sd, _, err := ctx.DereferenceStreamDict(fd["ToUnicode"])
@@ -332,10 +333,13 @@ func TestRenderPDFFull(t *testing.T) {
 	if strings.Contains(text, "\a") || strings.Contains(text, "\r") {
 		t.Error("control characters reached the PDF")
 	}
-	// Arabic and Chinese have no glyphs in the Go fonts: '?' in their place,
-	// the Latin around them intact.
-	if !strings.Contains(text, "?????: ") || !strings.Contains(text, "??????????") {
-		t.Errorf("glyphs missing from the fonts are not '?':\n%s", grep(text, "?"))
+	// Arabic is drawn, shaped and in visual order: read back, it gives the
+	// words. Chinese has no glyphs in the fonts: '?' in its place.
+	if got := logicalText(pages); !strings.Contains(got, "بالعربية: تم رفض طلبي دون مراجعة بشرية") {
+		t.Errorf("the Arabic line is not in the PDF:\n%s", got)
+	}
+	if strings.Contains(text, "?????: ") || !strings.Contains(text, "??????????") {
+		t.Errorf("glyphs missing from the fonts are not '?', or Arabic is:\n%s", grep(text, "?"))
 	}
 	// The 5,000-character word is broken over lines, none of it lost.
 	if n := strings.Count(text, "x"); n < 5000 {
@@ -502,5 +506,69 @@ func TestJSONText(t *testing.T) {
 	}
 	if got := ruleText(json.RawMessage(`{"code":"c","source":"GDPR art. 12(3)","period":"1 month"}`)); got != "GDPR art. 12(3)\n1 month" {
 		t.Errorf("ruleText = %q", got)
+	}
+}
+
+// logicalText is every run read back in logical order: a run with
+// right-to-left letters is reversed, its brackets turned back (the PDF
+// draws it in visual order),
+// and NFKC turns Arabic presentation forms back into letters.
+func logicalText(pages [][]textRun) string {
+	var b strings.Builder
+	for _, runs := range pages {
+		for _, r := range runs {
+			b.WriteString(logicalLine(r.text))
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func logicalLine(s string) string {
+	rtlLine := false
+	for _, r := range s {
+		if c := classOf(r); c != neutral {
+			rtlLine = c == rtl
+			break
+		}
+	}
+	if !rtlLine {
+		return norm.NFKC.String(s)
+	}
+	rs := []rune(s)
+	slices.Reverse(rs)
+	for i, r := range rs {
+		if m, ok := mirrored[r]; ok {
+			rs[i] = m
+		}
+	}
+	return norm.NFKC.String(string(rs))
+}
+
+// TestShapeArabic: letters join as they should, lam-alef is one glyph, and
+// the drawn order read backwards and normalised is the text itself.
+func TestShapeArabic(t *testing.T) {
+	for _, tc := range []struct{ in, shaped string }{
+		{"بشرية", "\uFE91\uFEB8\uFEAE\uFEF3\uFE94"},
+		{"لا", "\uFEFB"},
+		{"السلام", "\uFE8D\uFEDF\uFEB4\uFEFC\uFEE1"},
+		{"abc", "abc"},
+	} {
+		if got := shapeArabic(tc.in); got != tc.shaped {
+			t.Errorf("shapeArabic(%q) = %q, want %q", tc.in, got, tc.shaped)
+		}
+	}
+	for _, line := range []string{"تم رفض طلبي (مرتين) دون مراجعة", "تم رفض طلبي"} {
+		if got := logicalLine(visual(shapeArabic(line))); got != line {
+			t.Errorf("read back %q, want %q", got, line)
+		}
+	}
+	// Latin in an Arabic line keeps its own order; Arabic in a Latin line
+	// turns round.
+	if got := visual("رقم ABC-12"); got != "ABC-12 مقر" {
+		t.Errorf("visual = %q", got)
+	}
+	if got := visual("Name: سلام here"); got != "Name: مالس here" {
+		t.Errorf("visual = %q", got)
 	}
 }
