@@ -18,6 +18,10 @@ type Dossier struct {
 	Schema      string    `json:"schema"`
 	ReferralID  string    `json:"referral_id"`
 	GeneratedAt time.Time `json:"generated_at"`
+	// DatePrecision is "second", or "month" for an anonymous referral:
+	// then every timestamp is the first of its month at 00:00 UTC, and the
+	// decision date is YYYY-MM.
+	DatePrecision string `json:"date_precision"`
 	// Organisation is who runs the mechanism (config: REDRESS_ORGANISATION).
 	Organisation string       `json:"organisation"`
 	Body         DossierBody  `json:"body"`
@@ -60,12 +64,14 @@ type ReferralFact struct {
 
 // CaseFacts identifies the case and where it stands.
 type CaseFacts struct {
+	// Reference is the referral's own in an anonymous referral (A-…).
 	Reference      string     `json:"reference"`
 	Kind           string     `json:"kind"`
 	Status         string     `json:"status"`
 	Priority       *string    `json:"priority"`
 	Language       string     `json:"language"`
-	FiledAnonymous bool       `json:"filed_anonymously"`
+	// FiledAnonymous is left out of an anonymous referral (see anonymise.go).
+	FiledAnonymous *bool      `json:"filed_anonymously,omitempty"`
 	SubmittedAt    time.Time  `json:"submitted_at"`
 	AcknowledgedAt *time.Time `json:"acknowledged_at"`
 	Description    string     `json:"description"`

@@ -47,6 +47,7 @@ func renderPDF(d *Dossier, uncompressed bool) ([]byte, error) {
 		Creator:      "Redress",
 		CreationDate: d.GeneratedAt.UTC(),
 	})
+	l.month = d.DatePrecision == PrecisionMonth
 	l.newPage()
 	renderTitle(l, d)
 	for i, s := range sections {
@@ -89,7 +90,7 @@ func renderTitle(l *layout, d *Dossier) {
 	l.field("Addressed to", joinNonEmpty(", ", d.Body.Name, d.Body.Type, d.Body.Jurisdiction))
 	l.field("Body id", d.Body.ID)
 	l.field("Organisation", d.Organisation)
-	l.field("Generated at", stamp(d.GeneratedAt))
+	l.field("Generated at", l.stamp(d.GeneratedAt))
 	l.field("Schema", d.Schema)
 	l.field("Referral id", d.ReferralID)
 	l.gap(4)
@@ -114,11 +115,13 @@ func renderCase(l *layout, d *Dossier) {
 	l.field("Status", c.Status)
 	l.field("Priority", optStr(c.Priority))
 	l.field("Language", c.Language)
-	l.field("Filed anonymously", yesNo(c.FiledAnonymous))
-	l.field("Submitted", stamp(c.SubmittedAt))
-	l.field("Acknowledged", optStamp(c.AcknowledgedAt))
+	if c.FiledAnonymous != nil {
+		l.field("Filed anonymously", yesNo(*c.FiledAnonymous))
+	}
+	l.field("Submitted", l.stamp(c.SubmittedAt))
+	l.field("Acknowledged", l.optStamp(c.AcknowledgedAt))
 	if c.IncidentAwareAt != nil {
-		l.field("Incident awareness", optStamp(c.IncidentAwareAt))
+		l.field("Incident awareness", l.optStamp(c.IncidentAwareAt))
 	}
 	if c.IncidentSubtype != nil {
 		l.field("Incident subtype", optStr(c.IncidentSubtype))
@@ -187,7 +190,7 @@ func renderDeadlines(l *layout, d *Dossier) {
 		col{"State", 95, regular}, col{"Rule", 0, regular})
 	rows := make([][]string, len(d.Deadlines))
 	for i, dl := range d.Deadlines {
-		rows[i] = []string{dl.Clock, stamp(dl.StartedAt), optStamp(dl.DueAt), deadlineState(dl), ruleText(dl.Rule)}
+		rows[i] = []string{dl.Clock, l.stamp(dl.StartedAt), l.optStamp(dl.DueAt), deadlineState(l, dl), ruleText(dl.Rule)}
 	}
 	t.rows(rows)
 }
@@ -197,7 +200,7 @@ func renderChronology(l *layout, d *Dossier) {
 		col{"Action", 0, regular})
 	rows := make([][]string, len(d.Chronology))
 	for i, e := range d.Chronology {
-		rows[i] = []string{strconv.Itoa(e.Seq), stamp(e.At), e.Actor, e.Action}
+		rows[i] = []string{strconv.Itoa(e.Seq), l.stamp(e.At), e.Actor, e.Action}
 	}
 	t.rows(rows)
 }
@@ -212,8 +215,8 @@ func renderHandling(l *layout, d *Dossier) {
 		l.subheading(fmt.Sprintf("Decision %d — stage: %s", i+1, orDash(dec.Stage)))
 		l.field("Outcome", outcomeText(dec.Outcome))
 		l.field("Status", dec.Status)
-		l.field("Decided", stamp(dec.DecidedAt))
-		l.field("Final", optStamp(dec.FinalAt))
+		l.field("Decided", l.stamp(dec.DecidedAt))
+		l.field("Final", l.optStamp(dec.FinalAt))
 		l.field("Rationale", dec.Rationale)
 		if len(dec.Explanation) > 0 {
 			l.field("Explanation", jsonText(dec.Explanation))
@@ -226,17 +229,17 @@ func renderHandling(l *layout, d *Dossier) {
 	if h.Appeal == nil {
 		l.paragraph("None", body)
 	} else {
-		l.field("Appealed at", optStamp(h.Appeal.AppealedAt))
+		l.field("Appealed at", l.optStamp(h.Appeal.AppealedAt))
 		l.field("State", optStr(h.Appeal.State))
 	}
 	l.subheading("Root cause and closure")
 	l.field("Root cause", optStr(h.RootCause))
-	l.field("Closed at", optStamp(h.ClosedAt))
+	l.field("Closed at", l.optStamp(h.ClosedAt))
 	l.subheading("Messages with the complainant")
 	t := l.table(col{"Time", 100, regular}, col{"Author", 75, regular}, col{"Message", 0, regular})
 	rows := make([][]string, len(h.Messages))
 	for i, m := range h.Messages {
-		rows[i] = []string{stamp(m.At), m.Author, m.Body}
+		rows[i] = []string{l.stamp(m.At), m.Author, m.Body}
 	}
 	t.rows(rows)
 }
@@ -253,11 +256,11 @@ func renderRemedies(l *layout, d *Dossier) {
 		l.field("Responsible", r.Responsible)
 		l.field("Amount", amount(r.Amount, r.Currency))
 		l.field("Status", r.Status)
-		l.field("Due", stamp(r.DueAt))
-		l.field("Offered", optStamp(r.OfferedAt))
-		l.field("Responded", optStamp(r.RespondedAt))
-		l.field("Implemented", optStamp(r.ImplementedAt))
-		l.field("Verified", optStamp(r.VerifiedAt))
+		l.field("Due", l.stamp(r.DueAt))
+		l.field("Offered", l.optStamp(r.OfferedAt))
+		l.field("Responded", l.optStamp(r.RespondedAt))
+		l.field("Implemented", l.optStamp(r.ImplementedAt))
+		l.field("Verified", l.optStamp(r.VerifiedAt))
 		l.field("Reason", r.Reason)
 		l.field("Systemic", yesNo(r.Systemic))
 	}
@@ -274,7 +277,7 @@ func renderEvidence(l *layout, d *Dossier) {
 		l.field("Size", fmt.Sprintf("%d bytes", e.SizeBytes))
 		l.field("Media type", e.MediaType)
 		l.field("Source", e.Source)
-		l.field("Added", stamp(e.AddedAt))
+		l.field("Added", l.stamp(e.AddedAt))
 		l.field("Filename", withheld(e.Filename))
 		l.field("Description", withheld(e.Description))
 	}
@@ -344,18 +347,21 @@ func optStr(s *string) string {
 	return *s
 }
 
-func stamp(t time.Time) string {
+func (l *layout) stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
+	}
+	if l.month {
+		return t.UTC().Format("2006-01") // an anonymous referral's dates: to the month
 	}
 	return t.UTC().Format(time.RFC3339)
 }
 
-func optStamp(t *time.Time) string {
+func (l *layout) optStamp(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return stamp(*t)
+	return l.stamp(*t)
 }
 
 func yesNo(b bool) string {
@@ -417,7 +423,7 @@ func joinNonEmpty(sep string, parts ...string) string {
 	return strings.Join(keep, sep)
 }
 
-func deadlineState(d DeadlineFact) string {
+func deadlineState(l *layout, d DeadlineFact) string {
 	s := orDash(d.State)
 	if d.Paused && d.State != "paused" {
 		s += ", paused"
@@ -431,9 +437,9 @@ func deadlineState(d DeadlineFact) string {
 		switch {
 		case t.at == nil:
 		case t.what == d.State || (t.what == "satisfied" && d.State == "met"):
-			s += "\n" + optStamp(t.at)
+			s += "\n" + l.optStamp(t.at)
 		default:
-			s += "\n" + t.what + " " + optStamp(t.at)
+			s += "\n" + t.what + " " + l.optStamp(t.at)
 		}
 	}
 	return s
@@ -603,6 +609,7 @@ type layout struct {
 	fonts  [3]*sfnt.Font
 	buf    sfnt.Buffer
 	widths map[glyphKey]float64 // advance per em
+	month  bool                 // dates to the month (an anonymous referral)
 	y      float64
 	err    error
 }

@@ -114,7 +114,7 @@ func emptyDossier() *Dossier {
 		Schema: Schema, ReferralID: "r-2", GeneratedAt: time.Date(2025, 4, 2, 0, 0, 0, 0, time.UTC),
 		Body:      DossierBody{Name: "Ombudsman"},
 		Referral:  ReferralFact{Source: "staff", RequestedBy: "supervisor", ConsentScope: "anonymous"},
-		Case:      CaseFacts{Reference: "RD-2025-0001", Kind: "complaint", Status: "escalated", FiledAnonymous: true},
+		Case:      CaseFacts{Reference: "RD-2025-0001", Kind: "complaint", Status: "escalated", FiledAnonymous: ptr(true)},
 		Contested: ContestedDecision{SystemOther: ptr("A chatbot"), InformedOfAI: "unknown"},
 		Evidence:  []EvidenceFact{{ID: "e-9", SHA256: testSHA, Source: "complainant"}},
 	}
