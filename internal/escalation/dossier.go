@@ -65,11 +65,11 @@ type ReferralFact struct {
 // CaseFacts identifies the case and where it stands.
 type CaseFacts struct {
 	// Reference is the referral's own in an anonymous referral (A-…).
-	Reference      string     `json:"reference"`
-	Kind           string     `json:"kind"`
-	Status         string     `json:"status"`
-	Priority       *string    `json:"priority"`
-	Language       string     `json:"language"`
+	Reference string  `json:"reference"`
+	Kind      string  `json:"kind"`
+	Status    string  `json:"status"`
+	Priority  *string `json:"priority"`
+	Language  string  `json:"language"`
 	// FiledAnonymous is left out of an anonymous referral (see anonymise.go).
 	FiledAnonymous *bool      `json:"filed_anonymously,omitempty"`
 	SubmittedAt    time.Time  `json:"submitted_at"`
