@@ -3,6 +3,8 @@ package escalation
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/redresshq/redress/internal/organisation"
 )
 
 // Schema names the version of the dossier's JSON; a change that is not an
@@ -22,12 +24,15 @@ type Dossier struct {
 	// then every timestamp is the first of its month at 00:00 UTC, and the
 	// decision date is YYYY-MM.
 	DatePrecision string `json:"date_precision"`
-	// Organisation is who runs the mechanism (config: REDRESS_ORGANISATION).
-	Organisation string       `json:"organisation"`
-	Body         DossierBody  `json:"body"`
-	Referral     ReferralFact `json:"referral"`
-	Case         CaseFacts    `json:"case"`
-	AISystem     *SystemFacts `json:"ai_system"`
+	// Organisation is the legal name of who runs the mechanism
+	// (internal/organisation: REDRESS_ORGANISATION_NAME, or an admin's
+	// setting); OrganisationDetails is all of its profile.
+	Organisation        string             `json:"organisation"`
+	OrganisationDetails *OrganisationFacts `json:"organisation_details,omitempty"`
+	Body                DossierBody        `json:"body"`
+	Referral            ReferralFact       `json:"referral"`
+	Case                CaseFacts          `json:"case"`
+	AISystem            *SystemFacts       `json:"ai_system"`
 	// Contested is the AI decision complained about.
 	Contested      ContestedDecision  `json:"contested_decision"`
 	Classification ClassificationFact `json:"classification"`
@@ -42,6 +47,20 @@ type Dossier struct {
 	Complainant *ComplainantFacts `json:"complainant"`
 	// Redactions says what was withheld or masked, and why.
 	Redactions []Redaction `json:"redaction_log"`
+}
+
+// OrganisationFacts is the organisation that runs the mechanism and makes
+// the referral: its legal name, postal address, jurisdiction (ISO 3166-1
+// alpha-2, or EU) and contact point.
+type OrganisationFacts struct {
+	LegalName    string `json:"legal_name"`
+	Address      string `json:"address"`
+	Jurisdiction string `json:"jurisdiction"`
+	Contact      string `json:"contact"`
+}
+
+func organisationFacts(p organisation.Profile) *OrganisationFacts {
+	return &OrganisationFacts{LegalName: p.LegalName, Address: p.Address, Jurisdiction: p.Jurisdiction, Contact: p.Contact}
 }
 
 // DossierBody is the body the dossier is addressed to.

@@ -90,13 +90,25 @@ func renderTitle(l *layout, d *Dossier) {
 	l.field("Addressed to", joinNonEmpty(", ", d.Body.Name, d.Body.Type, d.Body.Jurisdiction))
 	l.field("Body id", d.Body.ID)
 	l.field("Organisation", d.Organisation)
+	if o := d.OrganisationDetails; o != nil {
+		l.field("Organisation's address", o.Address)
+		l.field("Jurisdiction", o.Jurisdiction)
+		l.field("Contact point", o.Contact)
+	}
 	l.field("Generated at", l.stamp(d.GeneratedAt))
 	l.field("Schema", d.Schema)
 	l.field("Referral id", d.ReferralID)
 	l.gap(4)
 	l.paragraph("This dossier is the case as the organisation handled it. Identity and contact details "+
 		"appear only as the complainant's consent allows; the redaction log at the end says what was "+
-		"withheld or masked, and why. Times are UTC.", small)
+		"withheld or masked, and why. Times are UTC."+monthNote(d), small)
+}
+
+func monthNote(d *Dossier) string {
+	if d.DatePrecision == PrecisionMonth {
+		return " This referral is anonymous: every date is given to the month only."
+	}
+	return ""
 }
 
 func renderReferral(l *layout, d *Dossier) {

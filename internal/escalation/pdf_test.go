@@ -52,7 +52,9 @@ func fullDossier() *Dossier {
 		ReferralID:   "5b0f3c1e-8f6a-4c59-9a53-1d2f0e7a6b10",
 		GeneratedAt:  time.Date(2025, 4, 2, 14, 30, 0, 0, time.UTC),
 		Organisation: "Acme Logistics Ltd",
-		Body:         DossierBody{ID: "b-1", Name: "Data Protection Commission", Type: "dpa", Jurisdiction: "IE"},
+		OrganisationDetails: &OrganisationFacts{LegalName: "Acme Logistics Ltd", Address: "1 Dock Road, Dublin",
+			Jurisdiction: "IE", Contact: "complaints@acme.example"},
+		Body: DossierBody{ID: "b-1", Name: "Data Protection Commission", Type: "dpa", Jurisdiction: "IE"},
 		Referral: ReferralFact{Source: "complainant", RequestedBy: "complainant",
 			Reason:     "The organisation upheld the automated decision without looking at my answers.\nI want an independent view.",
 			LegalBasis: "GDPR art. 77", ConsentScope: "identity_shared"},
@@ -317,7 +319,7 @@ func TestRenderPDFFull(t *testing.T) {
 		"6. Deadlines", "7. Chronology", "8. Internal handling", "9. Remedies", "10. Evidence",
 		"11. Complainant", "12. Redaction log",
 		testSHA, // the whole hash, on one line of the monospace font
-		"GDPR art. 77", "HireScreen", "EU-DB-000123", "3 of 4",
+		"GDPR art. 77", "HireScreen", "1 Dock Road, Dublin", "complaints@acme.example", "EU-DB-000123", "3 of 4",
 		"factor: scale, priority: P1",                               // priority reasons, compact
 		"EU Whistleblowing Directive", "GDPR art. 12(3)", "1 month", // rule sources and periods
 		"case.step_79 recorded", "Could you send the rejection email?", // last chronology entry, a message
