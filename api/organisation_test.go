@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/platform/config"
 	"github.com/redresshq/redress/internal/testenv/teststack"
@@ -128,4 +130,55 @@ func utf16HexOf(s string) string {
 		fmt.Fprintf(&b, "%04X", r)
 	}
 	return b.String()
+}
+
+// TestCountryShapesBodySuggestions (issue 16, item 5): the complainant's
+// country, optional on intake, puts that country's bodies first, then the
+// organisation's jurisdiction's, then the EU's; a code that is not a
+// country is refused, naming the field.
+func TestCountryShapesBodySuggestions(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	ada := s.Login("admin@example.org")
+	for _, b := range []map[string]any{
+		{"slug": "es-aepd", "name": "Agencia Española de Protección de Datos", "jurisdiction": "ES"},
+		{"slug": "fr-cnil", "name": "Commission nationale de l'informatique et des libertés", "jurisdiction": "FR"},
+		{"slug": "de-by-dpa", "name": "Bayerisches Landesamt für Datenschutzaufsicht", "jurisdiction": "DE-BY"},
+	} {
+		b["type"], b["legal_bases"], b["portal"] = "data_protection_authority", []string{"GDPR art. 77"}, true
+		if r := s.Do(req{Method: "POST", Path: "/api/v1/admin/bodies", Token: ada, Body: b}); r.Status != 201 {
+			t.Fatalf("body %v: %d %s", b["slug"], r.Status, r.Body)
+		}
+	}
+	bad := teststack.ValidCase()
+	bad["country"] = "Spain"
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases", Body: bad}); r.Status != 422 || !strings.Contains(string(r.Body), `"field":"country"`) {
+		t.Errorf("a country that is not a code: %d %s", r.Status, r.Body)
+	}
+	first := func(country any) []string {
+		body := teststack.ValidCase()
+		if country != nil {
+			body["country"] = country
+		}
+		f := s.File(body)
+		list, err := s.Core.Escalation.CaseBodies(t.Context(), uuid.MustParse(f.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := []string{}
+		for _, b := range list[:3] {
+			out = append(out, b.Jurisdiction)
+		}
+		return out
+	}
+	// The demo organisation is in France.
+	if got := first("es"); got[0] != "ES" || got[1] != "FR" || got[2] != "EU" {
+		t.Errorf("a complainant in Spain is offered %v first", got)
+	}
+	if got := first("DE"); got[0] != "DE-BY" || got[1] != "FR" {
+		t.Errorf("a complainant in Germany is offered %v first", got)
+	}
+	if got := first(nil); got[0] != "FR" || got[1] != "EU" {
+		t.Errorf("no country: %v first", got)
+	}
 }

@@ -24,6 +24,10 @@ CREATE TABLE organisation_changes (
     after       jsonb NOT NULL
 );
 
+-- The complainant's country (optional, on the complaint form): the bodies of
+-- that country are suggested to them first, then the organisation's.
+ALTER TABLE cases ADD COLUMN complainant_country text CHECK (complainant_country ~ '^[A-Z]{2}$');
+
 -- +goose StatementBegin
 CREATE FUNCTION organisation_changes_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -35,6 +39,7 @@ CREATE TRIGGER organisation_changes_append_only BEFORE UPDATE OR DELETE ON organ
     FOR EACH ROW EXECUTE FUNCTION organisation_changes_append_only();
 
 -- +goose Down
+ALTER TABLE cases DROP COLUMN complainant_country;
 DROP TRIGGER organisation_changes_append_only ON organisation_changes;
 DROP FUNCTION organisation_changes_append_only();
 DROP TABLE organisation_changes;

@@ -83,6 +83,10 @@ func ValidJurisdiction(code string) bool {
 	return err == nil && r.IsCountry() && r.String() == code
 }
 
+// ValidCountry reports whether code is an ISO 3166-1 alpha-2 country code
+// (upper case).
+func ValidCountry(code string) bool { return code != "EU" && ValidJurisdiction(code) }
+
 // CheckDefaults names what is wrong with the configuration's settings: a
 // jurisdiction that is not a country code (the other fields are free text).
 func CheckDefaults(d Defaults) error {
