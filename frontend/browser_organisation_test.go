@@ -64,3 +64,50 @@ func TestBrowserOrganisationRunsTheMechanism(t *testing.T) {
 		t.Errorf("after the change: %q", got)
 	}
 }
+
+// TestComplaintFormAsksTheCountry (issue 16, item 5): the form's "who" step
+// asks the country (optional), in the reader's language; a bad one is named
+// on that step; the one chosen is kept with the case, shown in the summary,
+// and the complainant's follow-up page offers that country's bodies first.
+func TestComplaintFormAsksTheCountry(t *testing.T) {
+	s := teststack.New(t, teststack.Options{})
+	if err := s.Core.DB.Exec(`INSERT INTO bodies (slug, name, type, jurisdiction, legal_bases, portal)
+		VALUES ('es-aepd', 'Agencia Española de Protección de Datos', 'data_protection_authority', 'ES', '{"GDPR art. 77"}', true)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s.URL)
+	p := c.get("/complaints/new")
+	key := cpIdemKey.FindStringSubmatch(p.Body)[1]
+	answers := cpForm(key)
+	p = cpStep(c, 3, "next", answers)
+	if p.Status != 200 || !strings.Contains(p.Body, `<select id="f-country" name="country" autocomplete="country"`) ||
+		!strings.Contains(p.Body, `<option value="ES">Spain</option>`) {
+		t.Fatalf("step 4 does not ask the country: %d %s", p.Status, p.Body)
+	}
+	answers.Set("country", "XX")
+	if p := cpStep(c, 4, "next", answers); p.Status != 422 || !strings.Contains(p.Body, `href="#f-country"`) {
+		t.Errorf("a bad country: %d", p.Status)
+	}
+	answers.Set("country", "ES")
+	if p := cpStep(c, 4, "next", answers); p.Status != 200 || !strings.Contains(p.Body, "Spain") {
+		t.Errorf("the summary lacks the country: %d", p.Status)
+	}
+	if p := cpSend(c, c.csrf(), answers, nil); p.Status != 303 {
+		t.Fatalf("send: %d %s", p.Status, p.Body)
+	}
+	var country string
+	if err := s.Core.DB.Raw(`SELECT complainant_country FROM cases`).Scan(&country).Error; err != nil || country != "ES" {
+		t.Fatalf("the case's country: %q %v", country, err)
+	}
+	p = c.get("/follow-up")
+	spain, eu := strings.Index(p.Body, "Agencia Española de Protección de Datos"), strings.Index(p.Body, "Data Protection Authority (demo)")
+	if p.Status != 200 || spain < 0 || eu < 0 || spain > eu {
+		t.Errorf("the follow-up page's bodies: Spain's at %d, the EU's at %d", spain, eu)
+	}
+	// In French, the countries are named in French.
+	fr := newClient(t, s.URL)
+	fr.get("/lang/fr")
+	if p := cpStep(fr, 3, "next", cpForm(key)); !strings.Contains(p.Body, `<option value="ES">Espagne</option>`) {
+		t.Errorf("the countries in French: %d", p.Status)
+	}
+}
