@@ -78,9 +78,9 @@ type complaintData struct {
 	Channels    []string
 	Severities  []string
 	Countries   []CountryOpt // the "who" step's select, in the page's language
-	OtherSystem string // the select's value for a system not in the register
-	ShowContact bool   // the "who" step asks for contact details
-	ShowRelated bool   // the "want" step asks for the earlier complaint
+	OtherSystem string       // the select's value for a system not in the register
+	ShowContact bool         // the "who" step asks for contact details
+	ShowRelated bool         // the "want" step asks for the earlier complaint
 	Summary     []summarySection
 	MaxFiles    int
 	MaxFileMiB  int
