@@ -87,15 +87,6 @@ func ValidJurisdiction(code string) bool {
 // (upper case).
 func ValidCountry(code string) bool { return code != "EU" && ValidJurisdiction(code) }
 
-// CheckDefaults names what is wrong with the configuration's settings: a
-// jurisdiction that is not a country code (the other fields are free text).
-func CheckDefaults(d Defaults) error {
-	if j := strings.ToUpper(strings.TrimSpace(d.Jurisdiction)); j != "" && !ValidJurisdiction(j) {
-		return fmt.Errorf("REDRESS_ORGANISATION_JURISDICTION: %q is not an ISO 3166-1 alpha-2 country code or EU", d.Jurisdiction)
-	}
-	return nil
-}
-
 type row struct {
 	LegalName    string
 	Address      string

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // REDRESS_TIME_ZONE whatever the host has
+
+	"golang.org/x/text/language"
 )
 
 // Config is the whole configuration of one redress process.
@@ -116,8 +118,8 @@ func LoadFrom(env Env, need Need) (*Config, error) {
 			Contact:      r.str("REDRESS_ORGANISATION_CONTACT", ""),
 		},
 	}
-	if j := c.Organisation.Jurisdiction; j != "" && !(len(j) == 2 && j[0] >= 'A' && j[0] <= 'Z' && j[1] >= 'A' && j[1] <= 'Z') {
-		r.fail("REDRESS_ORGANISATION_JURISDICTION", "must be a two-letter country code (ISO 3166-1 alpha-2, such as FR), or EU")
+	if j := c.Organisation.Jurisdiction; j != "" && !countryOrEU(j) {
+		r.fail("REDRESS_ORGANISATION_JURISDICTION", "must be a country code (ISO 3166-1 alpha-2, such as FR), or EU")
 	}
 	c.PasswordHash = r.passwordHash("REDRESS_PASSWORD_HASH", PasswordHash{MemoryKiB: 64 * 1024, Time: 3, Threads: 2})
 	r.addr("REDRESS_ADDR", c.Addr)
@@ -402,4 +404,14 @@ type Organisation struct {
 	Address      string // REDRESS_ORGANISATION_ADDRESS: its postal address
 	Jurisdiction string // REDRESS_ORGANISATION_JURISDICTION: ISO 3166-1 alpha-2 country code, or EU (default EU)
 	Contact      string // REDRESS_ORGANISATION_CONTACT: its contact point (an email address, a URL, a phone number)
+}
+
+// countryOrEU reports whether code is an ISO 3166-1 alpha-2 country code
+// (upper case) or EU (as organisation.ValidJurisdiction).
+func countryOrEU(code string) bool {
+	if code == "EU" {
+		return true
+	}
+	r, err := language.ParseRegion(code)
+	return err == nil && len(code) == 2 && r.IsCountry() && r.String() == code
 }
