@@ -23,6 +23,7 @@ import (
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/notify"
+	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
@@ -44,10 +45,11 @@ type Deps struct {
 	Notify              *notify.Notifier // webhook endpoints and their delivery log
 	Systemic            *systemic.Service
 	Stats               *stats.Service
-	Escalation          *escalation.Service // bodies, referrals, the bodies' portal
-	Content             *content.Service    // the register's and bodies' words in other languages
-	Access              *access.Service     // who may see a case (need to know), the access log
-	TimeZone            *time.Location      // the organisation's, for the access log's dates (nil: UTC)
+	Escalation          *escalation.Service   // bodies, referrals, the bodies' portal
+	Content             *content.Service      // the register's and bodies' words in other languages
+	Access              *access.Service       // who may see a case (need to know), the access log
+	Organisation        *organisation.Service // who runs the mechanism
+	TimeZone            *time.Location        // the organisation's, for the access log's dates (nil: UTC)
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
 	BodyLimit           int

@@ -97,6 +97,9 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/me/sessions/revoke", enrolling, anyStaff, a.revokeMySessions, nil, nil},
 		{fiber.MethodPost, "/api/v1/me/two-factor", enrolling, anyStaff, a.startTwoFactor, nil, nil},
 		{fiber.MethodPost, "/api/v1/me/two-factor/confirm", enrolling, anyStaff, a.confirmTwoFactor, nil, nil},
+		{fiber.MethodGet, "/api/v1/organisation", public, nil, a.organisationProfile, nil, nil},
+		{fiber.MethodGet, "/api/v1/admin/organisation", staff, admins, a.adminOrganisation, nil, nil},
+		{fiber.MethodPut, "/api/v1/admin/organisation", staff, admins, a.putOrganisation, nil, nil},
 		{fiber.MethodGet, "/api/v1/admin/sign-in-policy", staff, admins, a.signInPolicy, nil, nil},
 		{fiber.MethodPut, "/api/v1/admin/sign-in-policy", staff, admins, a.putSignInPolicy, nil, nil},
 

@@ -70,7 +70,7 @@ func (w *Web) adminRoutes() []route {
 		post("/admin/users/:id/active", w.admUserActive),
 
 		get("/admin/access-log", w.admAccessLog),
-	}, w.breakGlassRoutes()...)
+	}, append(w.breakGlassRoutes(), w.organisationRoutes()...)...)
 }
 
 // adminIndex: GET /admin — the sections.

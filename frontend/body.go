@@ -143,6 +143,12 @@ func redactionReason(t *translator, r escalation.Redaction) string {
 		key = "anon_inputs"
 	case r.Field == "handling.messages.body":
 		key = "anon_messages"
+	case r.Field == "dates":
+		key = "anon_dates"
+	case r.Field == "case.reference":
+		key = "anon_reference"
+	case r.Field == "case.filed_anonymously":
+		key = "anon_flag"
 	}
 	if id := "ref.redaction." + key; key != "" && t.Has(id) {
 		return t.T(id)

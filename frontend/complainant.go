@@ -120,6 +120,23 @@ func (w *Web) publicBodies(c *fiber.Ctx) ([]escalation.Body, error) {
 	if err != nil {
 		return nil, err
 	}
+	return w.shownBodies(c, all)
+}
+
+// caseBodies are publicBodies in the order suggested to a case's
+// complainant: their country's first, then the organisation's
+// (escalation.RankBodies).
+func (w *Web) caseBodies(c *fiber.Ctx, caseID uuid.UUID) ([]escalation.Body, error) {
+	all, err := w.Escalation.CaseBodies(c.UserContext(), caseID)
+	if err != nil {
+		return nil, err
+	}
+	return w.shownBodies(c, all)
+}
+
+// shownBodies are the active ones of all, with only what the public may see,
+// in the reader's language.
+func (w *Web) shownBodies(c *fiber.Ctx, all []escalation.Body) ([]escalation.Body, error) {
 	out := make([]escalation.Body, 0, len(all))
 	for _, b := range all {
 		if b.Active {

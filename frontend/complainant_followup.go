@@ -147,7 +147,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 	if err != nil {
 		return nil, err
 	}
-	bodies, err := w.publicBodies(c)
+	bodies, err := w.caseBodies(c, *r.CaseID)
 	if err != nil {
 		return nil, err
 	}

@@ -38,9 +38,9 @@ var complaintSteps = []formStep{
 		Check: []string{"ai_system_id", "ai_system_other", "informed_of_ai"}},
 	{Name: "want", Fields: []string{"desired_outcome", "rights", "harm_types", "preliminary_severity", "related_reference"},
 		Check: []string{"desired_outcome", "rights", "harm_types", "preliminary_severity", "related_reference"}},
-	{Name: "who", Fields: []string{"anonymous", "contact.name", "contact.email", "contact.phone", "contact.address",
+	{Name: "who", Fields: []string{"country", "anonymous", "contact.name", "contact.email", "contact.phone", "contact.address",
 		"contact.customer_number", "contact.preferred_channel", "representative.name", "representative.organisation", "representative.mandate"},
-		Check: []string{"anonymous", "contact.name", "contact.preferred_channel", "contact.email", "contact.phone",
+		Check: []string{"country", "anonymous", "contact.name", "contact.preferred_channel", "contact.email", "contact.phone",
 			"contact.address", "contact.customer_number", "contact", "representative.name", "representative.organisation",
 			"representative.mandate", "representative"}},
 	{Name: "send", Check: []string{"file", "description"}},
@@ -77,9 +77,10 @@ type complaintData struct {
 	HarmTypes   []string
 	Channels    []string
 	Severities  []string
-	OtherSystem string // the select's value for a system not in the register
-	ShowContact bool   // the "who" step asks for contact details
-	ShowRelated bool   // the "want" step asks for the earlier complaint
+	Countries   []CountryOpt // the "who" step's select, in the page's language
+	OtherSystem string       // the select's value for a system not in the register
+	ShowContact bool         // the "who" step asks for contact details
+	ShowRelated bool         // the "want" step asks for the earlier complaint
 	Summary     []summarySection
 	MaxFiles    int
 	MaxFileMiB  int
@@ -134,7 +135,7 @@ func (w *Web) stepPage(c *fiber.Ctx, n int, form url.Values) (*Page, error) {
 	step := complaintSteps[n-1]
 	d := complaintData{Step: n, Total: len(complaintSteps), StepName: step.Name, Kinds: grievance.Kinds, Systems: systems,
 		Informed: grievance.InformedOfAI, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes, Channels: grievance.Channels,
-		Severities: grievance.PreliminarySeverity, OtherSystem: otherSystem,
+		Severities: grievance.PreliminarySeverity, OtherSystem: otherSystem, Countries: countries(w.req(c).lang),
 		ShowContact: form.Get("anonymous") == "false", ShowRelated: form.Get("kind") == "retaliation" || form.Get("related_reference") != "",
 		MaxFiles: grievance.MaxComplainantEvidence, MaxFileMiB: grievance.MaxEvidenceBytes >> 20}
 	for i, s := range complaintSteps {
@@ -365,7 +366,8 @@ func (w *Web) complaintSummary(c *fiber.Ctx, f url.Values, systems []registry.AI
 			{label("harm_types"), opts("cp.harm", f["harm_types"])},
 			{label("preliminary_severity"), opt("cp.severity", f.Get("preliminary_severity"))},
 		}},
-		{Step: 4, Name: "who", Rows: []summaryRow{{label("anonymous"), opt("cp.anonymous", f.Get("anonymous"))}}},
+		{Step: 4, Name: "who", Rows: []summaryRow{{label("country"), val(countryName(r.lang, f.Get("country")))},
+			{label("anonymous"), opt("cp.anonymous", f.Get("anonymous"))}}},
 	}
 	if f.Get("ai_system") == otherSystem || f.Get("ai_system_other") != "" {
 		out[1].Rows = append(out[1].Rows, summaryRow{label("ai_system_other"), val(f.Get("ai_system_other"))})
@@ -401,6 +403,7 @@ func intakeFromForm(f url.Values, lang string) *grievance.IntakeRequest {
 		InformedOfAI: f.Get("informed_of_ai"), Description: f.Get("description"), Rights: f["rights"],
 		HarmTypes: f["harm_types"], DesiredOutcome: f.Get("desired_outcome"), Language: lang,
 		RelatedReference: f.Get("related_reference"), PreliminarySeverity: f.Get("preliminary_severity"),
+		Country: f.Get("country"),
 	}
 	switch sys := f.Get("ai_system"); sys {
 	case "", otherSystem:

@@ -24,6 +24,7 @@ import (
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/notify"
+	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/registry"
@@ -70,6 +71,8 @@ type Deps struct {
 	// PublicURL is the site's address as people reach it, printed on the
 	// code's PDF (empty: the request's own).
 	PublicURL string
+	// Organisation is who runs the mechanism: the public pages say so.
+	Organisation *organisation.Service
 }
 
 // Web holds the page handlers.

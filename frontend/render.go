@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/logx"
@@ -86,6 +87,15 @@ func (p *Page) DateTime(t any) template.HTML { return p.clock.DateTime(t) }
 
 // ZoneNote says which time zone the page's times are in.
 func (p *Page) ZoneNote() string { return p.clock.ZoneNote() }
+
+// Org is who runs the mechanism (internal/organisation), for the footer's
+// "This mechanism is run by …".
+func (p *Page) Org() organisation.Profile {
+	if p.request == nil || p.orgOf == nil {
+		return organisation.Profile{Source: organisation.SourceUnset}
+	}
+	return p.orgOf()
+}
 
 // Role is the signed-in user's role, or "".
 func (p *Page) Role() string {

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -58,6 +60,8 @@ type request struct {
 	CSRF      string // the token forms carry
 	Flash     string // a message id to show once
 	Path      string // the page's own path and query
+	// orgOf reads who runs the mechanism, once, for the page's footer.
+	orgOf func() organisation.Profile
 }
 
 // req is the request's context, made by begin.
@@ -80,6 +84,17 @@ func (w *Web) setup(c *fiber.Ctx) {
 		w.Log.ErrorContext(c.UserContext(), "frontend: missing message", "id", id, "lang", lang)
 	})
 	r.clock = newClock(r.translator, w.TimeZone)
+	r.orgOf = sync.OnceValue(func() organisation.Profile {
+		if w.Organisation == nil {
+			return organisation.Profile{Source: organisation.SourceUnset}
+		}
+		p, err := w.Organisation.Get(c.UserContext())
+		if err != nil {
+			w.Log.ErrorContext(c.UserContext(), "frontend: organisation", "err", err)
+			return organisation.Profile{Source: organisation.SourceUnset}
+		}
+		return p
+	})
 	if raw := w.cookie(c, cookieStaff); raw != "" {
 		if id, claims, err := w.Tokens.Verify(raw, auth.AudienceStaff); err == nil {
 			if sid, ok := claims.SessionID(); ok {

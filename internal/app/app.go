@@ -28,6 +28,7 @@ import (
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/notify"
+	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/platform/config"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/natsx"
@@ -63,6 +64,8 @@ type Core struct {
 	Content *content.Service
 	// Access: who may see a case, and the access log (need to know).
 	Access *access.Service
+	// Organisation: who runs the mechanism (config defaults, an admin's settings).
+	Organisation *organisation.Service
 	// Metrics is the registry of the last app HTTP built, which
 	// MetricsHandler serves on the operations port (REDRESS_METRICS_ADDR).
 	Metrics *prometheus.Registry
@@ -102,6 +105,8 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Stats:     stats.New(gdb),
 		Content:   content.New(gdb),
 		Access:    access.New(gdb),
+		Organisation: organisation.New(gdb, organisation.Defaults{LegalName: cfg.Organisation.LegalName,
+			Address: cfg.Organisation.Address, Jurisdiction: cfg.Organisation.Jurisdiction, Contact: cfg.Organisation.Contact}),
 	}
 	c.UseNotifier(notify.New(c.NotifyOptions()))
 	return c
@@ -112,7 +117,7 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 func (c *Core) UseNotifier(n *notify.Notifier) {
 	c.Notify = n
 	c.Escalation = escalation.New(escalation.Options{DB: c.DB, Keys: c.Keys, Cases: c.Grievance, Endpoints: n,
-		Webhooks: n, Clocks: c.Clocks, PublicURL: c.Config.PublicURL, Log: c.Log})
+		Webhooks: n, Clocks: c.Clocks, PublicURL: c.Config.PublicURL, Organisation: c.Organisation, Log: c.Log})
 }
 
 // NotifyOptions are the notifier's options from the configuration: an SMTP
@@ -153,7 +158,7 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		TimeZone: c.Config.TimeZone, Content: c.Content, Access: c.Access,
-		PublicURL: c.Config.PublicURL,
+		PublicURL: c.Config.PublicURL, Organisation: c.Organisation,
 	})
 }
 
@@ -194,7 +199,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		BodyLimit: c.Config.BodyLimit, Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),
 		Views: web.Views(), Mount: web.Mount, PageError: web.ErrorPage, Uploads: uploads, SignInThrottle: signIns.Handler(),
-		TimeZone: c.Config.TimeZone, Metrics: c.Metrics,
+		TimeZone: c.Config.TimeZone, Metrics: c.Metrics, Organisation: c.Organisation,
 	}), nil
 }
 

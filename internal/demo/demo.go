@@ -92,6 +92,12 @@ var Queues = []struct{ Slug, Name, Description string }{
 	{"supervisors", "Supervisor review", "Breaches, escalations and four-eyes approvals."},
 }
 
+// Organisation is the demo's organisation (internal/organisation).
+var Organisation = struct{ LegalName, Address, Jurisdiction, Contact string }{
+	LegalName: "Northwind Logistics SAS", Address: "12 rue des Docks, 69002 Lyon, France",
+	Jurisdiction: "FR", Contact: "grievances@northwind.example",
+}
+
 // Seed writes the demo data; it is idempotent, resets the demo passwords and
 // turns the two-step sign-in requirement off for every role.
 func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth.Users, bodies *escalation.Service, password string) error {
@@ -130,6 +136,13 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 	}
 	if err := seedTranslations(ctx, gdb); err != nil {
 		return err
+	}
+	// The demo organisation, unless an admin already set one (kept across
+	// restarts).
+	if err := db.Conn(ctx, gdb).Exec(`INSERT INTO organisation_profile (legal_name, address, jurisdiction, contact, updated_at)
+		VALUES (?, ?, ?, ?, now()) ON CONFLICT (id) DO NOTHING`,
+		Organisation.LegalName, Organisation.Address, Organisation.Jurisdiction, Organisation.Contact).Error; err != nil {
+		return fmt.Errorf("demo: organisation: %w", err)
 	}
 	names := map[string]string{"admin": "Ada Admin", "supervisor": "Sam Supervisor", "reviewer": "Rita Reviewer",
 		"reviewer2": "Rui Reviewer", "regulator": "Regina Regulator",

@@ -337,3 +337,53 @@ func (s *Service) bodyFor(ctx context.Context, typ, jurisdiction string) (*Body,
 	}
 	return &all[0], nil
 }
+
+// RankBodies orders bodies as they are suggested to a complainant: those of
+// the complainant's country first (a subdivision of it too: DE-BY for DE),
+// then those of the organisation's jurisdiction, then the EU's, then
+// international ones, then the rest; within each rank, as given (by type,
+// jurisdiction and name). country may be "" (not given).
+func RankBodies(bodies []Body, country, jurisdiction string) []Body {
+	rank := func(b Body) int {
+		in := func(code string) bool {
+			return code != "" && (b.Jurisdiction == code || strings.HasPrefix(b.Jurisdiction, code+"-"))
+		}
+		switch {
+		case in(country):
+			return 0
+		case in(jurisdiction):
+			return 1
+		case b.Jurisdiction == "EU":
+			return 2
+		case b.Jurisdiction == "INT":
+			return 3
+		}
+		return 4
+	}
+	out := slices.Clone(bodies)
+	slices.SortStableFunc(out, func(a, b Body) int { return rank(a) - rank(b) })
+	return out
+}
+
+// CaseBodies are the active bodies in the order they are suggested to a
+// case's complainant: by the country they gave on the form and the
+// organisation's jurisdiction (RankBodies).
+func (s *Service) CaseBodies(ctx context.Context, caseID uuid.UUID) ([]Body, error) {
+	var country *string
+	if err := db.Conn(ctx, s.db).Raw(`SELECT complainant_country FROM cases WHERE id = ?`, caseID).Scan(&country).Error; err != nil {
+		return nil, fmt.Errorf("escalation: case country: %w", err)
+	}
+	org, err := s.organisation.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.Bodies(ctx, false, "", "")
+	if err != nil {
+		return nil, err
+	}
+	c := ""
+	if country != nil {
+		c = *country
+	}
+	return RankBodies(all, c, org.Jurisdiction), nil
+}

@@ -294,7 +294,11 @@ func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
 			return nil
 		}
 	}
-	body, err := s.bodyFor(ctx, typ, s.jurisdiction)
+	org, err := s.organisation.Get(ctx)
+	if err != nil {
+		return err
+	}
+	body, err := s.bodyFor(ctx, typ, org.Jurisdiction)
 	if err != nil {
 		return err
 	}

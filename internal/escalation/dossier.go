@@ -3,6 +3,8 @@ package escalation
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/redresshq/redress/internal/organisation"
 )
 
 // Schema names the version of the dossier's JSON; a change that is not an
@@ -18,12 +20,19 @@ type Dossier struct {
 	Schema      string    `json:"schema"`
 	ReferralID  string    `json:"referral_id"`
 	GeneratedAt time.Time `json:"generated_at"`
-	// Organisation is who runs the mechanism (config: REDRESS_ORGANISATION).
-	Organisation string       `json:"organisation"`
-	Body         DossierBody  `json:"body"`
-	Referral     ReferralFact `json:"referral"`
-	Case         CaseFacts    `json:"case"`
-	AISystem     *SystemFacts `json:"ai_system"`
+	// DatePrecision is "second", or "month" for an anonymous referral:
+	// then every timestamp is the first of its month at 00:00 UTC, and the
+	// decision date is YYYY-MM.
+	DatePrecision string `json:"date_precision"`
+	// Organisation is the legal name of who runs the mechanism
+	// (internal/organisation: REDRESS_ORGANISATION_NAME, or an admin's
+	// setting); OrganisationDetails is all of its profile.
+	Organisation        string             `json:"organisation"`
+	OrganisationDetails *OrganisationFacts `json:"organisation_details,omitempty"`
+	Body                DossierBody        `json:"body"`
+	Referral            ReferralFact       `json:"referral"`
+	Case                CaseFacts          `json:"case"`
+	AISystem            *SystemFacts       `json:"ai_system"`
 	// Contested is the AI decision complained about.
 	Contested      ContestedDecision  `json:"contested_decision"`
 	Classification ClassificationFact `json:"classification"`
@@ -38,6 +47,20 @@ type Dossier struct {
 	Complainant *ComplainantFacts `json:"complainant"`
 	// Redactions says what was withheld or masked, and why.
 	Redactions []Redaction `json:"redaction_log"`
+}
+
+// OrganisationFacts is the organisation that runs the mechanism and makes
+// the referral: its legal name, postal address, jurisdiction (ISO 3166-1
+// alpha-2, or EU) and contact point.
+type OrganisationFacts struct {
+	LegalName    string `json:"legal_name"`
+	Address      string `json:"address"`
+	Jurisdiction string `json:"jurisdiction"`
+	Contact      string `json:"contact"`
+}
+
+func organisationFacts(p organisation.Profile) *OrganisationFacts {
+	return &OrganisationFacts{LegalName: p.LegalName, Address: p.Address, Jurisdiction: p.Jurisdiction, Contact: p.Contact}
 }
 
 // DossierBody is the body the dossier is addressed to.
@@ -60,12 +83,14 @@ type ReferralFact struct {
 
 // CaseFacts identifies the case and where it stands.
 type CaseFacts struct {
-	Reference      string     `json:"reference"`
-	Kind           string     `json:"kind"`
-	Status         string     `json:"status"`
-	Priority       *string    `json:"priority"`
-	Language       string     `json:"language"`
-	FiledAnonymous bool       `json:"filed_anonymously"`
+	// Reference is the referral's own in an anonymous referral (A-…).
+	Reference string  `json:"reference"`
+	Kind      string  `json:"kind"`
+	Status    string  `json:"status"`
+	Priority  *string `json:"priority"`
+	Language  string  `json:"language"`
+	// FiledAnonymous is left out of an anonymous referral (see anonymise.go).
+	FiledAnonymous *bool      `json:"filed_anonymously,omitempty"`
 	SubmittedAt    time.Time  `json:"submitted_at"`
 	AcknowledgedAt *time.Time `json:"acknowledged_at"`
 	Description    string     `json:"description"`

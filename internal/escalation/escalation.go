@@ -19,6 +19,7 @@ import (
 
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/platform/seal"
 )
 
@@ -42,12 +43,24 @@ type Options struct {
 	Clocks *clocks.Service
 	// PublicURL is the base of the portal links sent to bodies.
 	PublicURL string
-	// Organisation names who runs the mechanism, in every dossier.
-	Organisation string
-	// Jurisdiction is where the organisation is: a body of the same
-	// jurisdiction is preferred for referrals made by policy.
-	Jurisdiction string
+	// Organisation is who runs the mechanism (its legal name, address,
+	// jurisdiction and contact point), in every dossier; its jurisdiction
+	// is preferred for referrals made by policy. Nil: an unnamed
+	// organisation in the EU.
+	Organisation Profiles
 	Log          *slog.Logger
+}
+
+// Profiles gives the organisation's profile in force (internal/organisation).
+type Profiles interface {
+	Get(ctx context.Context) (organisation.Profile, error)
+}
+
+// noProfile is the organisation when none is configured.
+type noProfile struct{}
+
+func (noProfile) Get(context.Context) (organisation.Profile, error) {
+	return organisation.Profile{LegalName: "Unnamed organisation", Jurisdiction: "EU", Source: organisation.SourceUnset}, nil
 }
 
 // Service is the escalation service.
@@ -59,8 +72,7 @@ type Service struct {
 	webhooks     Webhooks
 	clocks       *clocks.Service
 	publicURL    string
-	organisation string
-	jurisdiction string
+	organisation Profiles
 	log          *slog.Logger
 
 	keyMu sync.Mutex
@@ -70,16 +82,12 @@ type Service struct {
 // New returns the service.
 func New(o Options) *Service {
 	s := &Service{db: o.DB, keys: o.Keys, cases: o.Cases, endpoints: o.Endpoints, webhooks: o.Webhooks, clocks: o.Clocks,
-		publicURL: o.PublicURL, organisation: o.Organisation,
-		jurisdiction: o.Jurisdiction, log: o.Log}
+		publicURL: o.PublicURL, organisation: o.Organisation, log: o.Log}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.organisation == "" {
-		s.organisation = "The organisation running this Redress instance"
-	}
-	if s.jurisdiction == "" {
-		s.jurisdiction = "EU"
+	if s.organisation == nil {
+		s.organisation = noProfile{}
 	}
 	if s.publicURL == "" {
 		s.publicURL = "http://127.0.0.1:8080"

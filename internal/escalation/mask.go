@@ -20,6 +20,9 @@ const (
 	MaskedAddress = "[address removed]"
 	MaskedIBAN    = "[IBAN removed]"
 	MaskedNumber  = "[customer number removed]"
+	MaskedCode    = "[code removed]"
+	MaskedRef     = "[reference removed]"
+	MaskedDate    = "[date removed]"
 )
 
 const maskedWhy = "names, email and street addresses, phone numbers, IBANs and customer numbers that could identify " +
@@ -54,6 +57,8 @@ func MaskText(c *ComplainantFacts, s string) (string, int) {
 type matcher struct {
 	with string
 	find func(s string) [][2]int
+	// replace, when set, gives the replacement of each match instead of with.
+	replace func(match string) string
 }
 
 func regexMatcher(re *regexp.Regexp, with string) matcher {
@@ -106,7 +111,8 @@ func identifiers(c *ComplainantFacts) []matcher {
 			out = append(out, literalMatcher(e, MaskedEmail))
 		}
 	}
-	out = append(out, regexMatcher(emailRE, MaskedEmail), matcher{with: MaskedIBAN, find: findIBANs})
+	out = append(out, regexMatcher(emailRE, MaskedEmail), matcher{with: MaskedIBAN, find: findIBANs},
+		regexMatcher(codeRE, MaskedCode))
 	if re := looseRE(c.CustomerNumber); re != nil {
 		out = append(out, regexMatcher(re, MaskedNumber))
 	}
@@ -169,7 +175,11 @@ func maskText(s string, ids []matcher) (string, int) {
 				continue
 			}
 			b.WriteString(s[last:l[0]])
-			b.WriteString(m.with)
+			if m.replace != nil {
+				b.WriteString(m.replace(s[l[0]:l[1]]))
+			} else {
+				b.WriteString(m.with)
+			}
 			last = l[1]
 			total++
 		}
@@ -194,6 +204,11 @@ func boundary(s string, start, end int) bool {
 }
 
 func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// codeRE is a complainant's follow-up code (auth.NewCode: four groups of
+// five Crockford base32 characters), however it is separated: it opens the
+// case, so it never leaves in a masked text.
+var codeRE = regexp.MustCompile(`(?i)[0-9A-HJKMNP-TV-Z]{5}(?:[\s\-.]?[0-9A-HJKMNP-TV-Z]{5}){3}`)
 
 var emailRE = regexp.MustCompile(`[\p{L}\p{N}._%+\-]+@[\p{L}\p{N}\-]+(?:\.[\p{L}\p{N}\-]+)+`)
 

@@ -2,6 +2,7 @@ package escalation
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -14,9 +15,6 @@ import (
 
 	"github.com/signintech/gopdf"
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/gomono"
-	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 
@@ -26,7 +24,7 @@ import (
 // RenderPDF renders the dossier as a PDF for the body to read and print:
 // A4 pages, the sections in the order of the dossier's JSON, and a footer
 // with the case reference and "Page N of M" on every page. It reads nothing
-// from disk (the Go fonts are compiled in) and the same dossier gives the
+// from disk (the DejaVu fonts are compiled in) and the same dossier gives the
 // same bytes: the document's creation date is d.GeneratedAt.
 func RenderPDF(d *Dossier) ([]byte, error) {
 	return renderPDF(d, false)
@@ -49,6 +47,7 @@ func renderPDF(d *Dossier, uncompressed bool) ([]byte, error) {
 		Creator:      "Redress",
 		CreationDate: d.GeneratedAt.UTC(),
 	})
+	l.month = d.DatePrecision == PrecisionMonth
 	l.newPage()
 	renderTitle(l, d)
 	for i, s := range sections {
@@ -91,13 +90,25 @@ func renderTitle(l *layout, d *Dossier) {
 	l.field("Addressed to", joinNonEmpty(", ", d.Body.Name, d.Body.Type, d.Body.Jurisdiction))
 	l.field("Body id", d.Body.ID)
 	l.field("Organisation", d.Organisation)
-	l.field("Generated at", stamp(d.GeneratedAt))
+	if o := d.OrganisationDetails; o != nil {
+		l.field("Organisation's address", o.Address)
+		l.field("Jurisdiction", o.Jurisdiction)
+		l.field("Contact point", o.Contact)
+	}
+	l.field("Generated at", l.stamp(d.GeneratedAt))
 	l.field("Schema", d.Schema)
 	l.field("Referral id", d.ReferralID)
 	l.gap(4)
 	l.paragraph("This dossier is the case as the organisation handled it. Identity and contact details "+
 		"appear only as the complainant's consent allows; the redaction log at the end says what was "+
-		"withheld or masked, and why. Times are UTC.", small)
+		"withheld or masked, and why. Times are UTC."+monthNote(d), small)
+}
+
+func monthNote(d *Dossier) string {
+	if d.DatePrecision == PrecisionMonth {
+		return " This referral is anonymous: every date is given to the month only."
+	}
+	return ""
 }
 
 func renderReferral(l *layout, d *Dossier) {
@@ -116,11 +127,13 @@ func renderCase(l *layout, d *Dossier) {
 	l.field("Status", c.Status)
 	l.field("Priority", optStr(c.Priority))
 	l.field("Language", c.Language)
-	l.field("Filed anonymously", yesNo(c.FiledAnonymous))
-	l.field("Submitted", stamp(c.SubmittedAt))
-	l.field("Acknowledged", optStamp(c.AcknowledgedAt))
+	if c.FiledAnonymous != nil {
+		l.field("Filed anonymously", yesNo(*c.FiledAnonymous))
+	}
+	l.field("Submitted", l.stamp(c.SubmittedAt))
+	l.field("Acknowledged", l.optStamp(c.AcknowledgedAt))
 	if c.IncidentAwareAt != nil {
-		l.field("Incident awareness", optStamp(c.IncidentAwareAt))
+		l.field("Incident awareness", l.optStamp(c.IncidentAwareAt))
 	}
 	if c.IncidentSubtype != nil {
 		l.field("Incident subtype", optStr(c.IncidentSubtype))
@@ -189,7 +202,7 @@ func renderDeadlines(l *layout, d *Dossier) {
 		col{"State", 95, regular}, col{"Rule", 0, regular})
 	rows := make([][]string, len(d.Deadlines))
 	for i, dl := range d.Deadlines {
-		rows[i] = []string{dl.Clock, stamp(dl.StartedAt), optStamp(dl.DueAt), deadlineState(dl), ruleText(dl.Rule)}
+		rows[i] = []string{dl.Clock, l.stamp(dl.StartedAt), l.optStamp(dl.DueAt), deadlineState(l, dl), ruleText(dl.Rule)}
 	}
 	t.rows(rows)
 }
@@ -199,7 +212,7 @@ func renderChronology(l *layout, d *Dossier) {
 		col{"Action", 0, regular})
 	rows := make([][]string, len(d.Chronology))
 	for i, e := range d.Chronology {
-		rows[i] = []string{strconv.Itoa(e.Seq), stamp(e.At), e.Actor, e.Action}
+		rows[i] = []string{strconv.Itoa(e.Seq), l.stamp(e.At), e.Actor, e.Action}
 	}
 	t.rows(rows)
 }
@@ -214,8 +227,8 @@ func renderHandling(l *layout, d *Dossier) {
 		l.subheading(fmt.Sprintf("Decision %d — stage: %s", i+1, orDash(dec.Stage)))
 		l.field("Outcome", outcomeText(dec.Outcome))
 		l.field("Status", dec.Status)
-		l.field("Decided", stamp(dec.DecidedAt))
-		l.field("Final", optStamp(dec.FinalAt))
+		l.field("Decided", l.stamp(dec.DecidedAt))
+		l.field("Final", l.optStamp(dec.FinalAt))
 		l.field("Rationale", dec.Rationale)
 		if len(dec.Explanation) > 0 {
 			l.field("Explanation", jsonText(dec.Explanation))
@@ -228,17 +241,17 @@ func renderHandling(l *layout, d *Dossier) {
 	if h.Appeal == nil {
 		l.paragraph("None", body)
 	} else {
-		l.field("Appealed at", optStamp(h.Appeal.AppealedAt))
+		l.field("Appealed at", l.optStamp(h.Appeal.AppealedAt))
 		l.field("State", optStr(h.Appeal.State))
 	}
 	l.subheading("Root cause and closure")
 	l.field("Root cause", optStr(h.RootCause))
-	l.field("Closed at", optStamp(h.ClosedAt))
+	l.field("Closed at", l.optStamp(h.ClosedAt))
 	l.subheading("Messages with the complainant")
 	t := l.table(col{"Time", 100, regular}, col{"Author", 75, regular}, col{"Message", 0, regular})
 	rows := make([][]string, len(h.Messages))
 	for i, m := range h.Messages {
-		rows[i] = []string{stamp(m.At), m.Author, m.Body}
+		rows[i] = []string{l.stamp(m.At), m.Author, m.Body}
 	}
 	t.rows(rows)
 }
@@ -255,11 +268,11 @@ func renderRemedies(l *layout, d *Dossier) {
 		l.field("Responsible", r.Responsible)
 		l.field("Amount", amount(r.Amount, r.Currency))
 		l.field("Status", r.Status)
-		l.field("Due", stamp(r.DueAt))
-		l.field("Offered", optStamp(r.OfferedAt))
-		l.field("Responded", optStamp(r.RespondedAt))
-		l.field("Implemented", optStamp(r.ImplementedAt))
-		l.field("Verified", optStamp(r.VerifiedAt))
+		l.field("Due", l.stamp(r.DueAt))
+		l.field("Offered", l.optStamp(r.OfferedAt))
+		l.field("Responded", l.optStamp(r.RespondedAt))
+		l.field("Implemented", l.optStamp(r.ImplementedAt))
+		l.field("Verified", l.optStamp(r.VerifiedAt))
 		l.field("Reason", r.Reason)
 		l.field("Systemic", yesNo(r.Systemic))
 	}
@@ -276,7 +289,7 @@ func renderEvidence(l *layout, d *Dossier) {
 		l.field("Size", fmt.Sprintf("%d bytes", e.SizeBytes))
 		l.field("Media type", e.MediaType)
 		l.field("Source", e.Source)
-		l.field("Added", stamp(e.AddedAt))
+		l.field("Added", l.stamp(e.AddedAt))
 		l.field("Filename", withheld(e.Filename))
 		l.field("Description", withheld(e.Description))
 	}
@@ -346,18 +359,21 @@ func optStr(s *string) string {
 	return *s
 }
 
-func stamp(t time.Time) string {
+func (l *layout) stamp(t time.Time) string {
 	if t.IsZero() {
 		return ""
+	}
+	if l.month {
+		return t.UTC().Format("2006-01") // an anonymous referral's dates: to the month
 	}
 	return t.UTC().Format(time.RFC3339)
 }
 
-func optStamp(t *time.Time) string {
+func (l *layout) optStamp(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return stamp(*t)
+	return l.stamp(*t)
 }
 
 func yesNo(b bool) string {
@@ -419,7 +435,7 @@ func joinNonEmpty(sep string, parts ...string) string {
 	return strings.Join(keep, sep)
 }
 
-func deadlineState(d DeadlineFact) string {
+func deadlineState(l *layout, d DeadlineFact) string {
 	s := orDash(d.State)
 	if d.Paused && d.State != "paused" {
 		s += ", paused"
@@ -433,9 +449,9 @@ func deadlineState(d DeadlineFact) string {
 		switch {
 		case t.at == nil:
 		case t.what == d.State || (t.what == "satisfied" && d.State == "met"):
-			s += "\n" + optStamp(t.at)
+			s += "\n" + l.optStamp(t.at)
 		default:
-			s += "\n" + t.what + " " + optStamp(t.at)
+			s += "\n" + t.what + " " + l.optStamp(t.at)
 		}
 	}
 	return s
@@ -532,8 +548,20 @@ const (
 	mono
 )
 
-var faceNames = [...]string{"goregular", "gobold", "gomono"}
-var faceTTF = [...][]byte{goregular.TTF, gobold.TTF, gomono.TTF}
+// The DejaVu fonts (Bitstream Vera licence, fonts/LICENSE) cover Latin,
+// Greek, Cyrillic, Arabic with its presentation forms, and Hebrew: every
+// language the forms are in (en, fr, es, ar) draws as written.
+var (
+	//go:embed fonts/DejaVuSans.ttf
+	dejavuSans []byte
+	//go:embed fonts/DejaVuSans-Bold.ttf
+	dejavuSansBold []byte
+	//go:embed fonts/DejaVuSansMono.ttf
+	dejavuSansMono []byte
+)
+
+var faceNames = [...]string{"DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"}
+var faceTTF = [...][]byte{dejavuSans, dejavuSansBold, dejavuSansMono}
 
 // sfntFonts are the fonts parsed once, for glyph coverage and advance
 // widths; sfnt.Font is safe for concurrent use with one Buffer per caller.
@@ -593,6 +621,7 @@ type layout struct {
 	fonts  [3]*sfnt.Font
 	buf    sfnt.Buffer
 	widths map[glyphKey]float64 // advance per em
+	month  bool                 // dates to the month (an anonymous referral)
 	y      float64
 	err    error
 }
@@ -651,7 +680,7 @@ func (l *layout) text(s style, x, y float64, line string) {
 	l.fail(l.pdf.SetFont(faceNames[s.face], "", s.size))
 	l.pdf.SetTextColor(0, 0, 0)
 	l.pdf.SetXY(x, y)
-	l.fail(l.pdf.Cell(nil, line))
+	l.fail(l.pdf.Cell(nil, visual(line)))
 }
 
 func (l *layout) rule(y float64, gray float64, width float64) {
@@ -826,12 +855,13 @@ func (l *layout) footers(text string) {
 
 // clean makes text safe to draw: control characters other than newline
 // and tab are dropped (a tab becomes spaces, \r\n becomes \n), and a rune
-// none of the fonts can draw becomes '?'. The Go fonts cover Latin, Greek
-// and Cyrillic; Arabic, Hebrew, CJK and the like come out as '?' — the
-// JSON dossier carries the text itself. No shaping or bidi reordering is
-// done, so right-to-left text in a font that had the glyphs would still
-// be drawn left to right.
+// none of the fonts can draw becomes '?'. Arabic letters take their
+// contextual forms (shape.go); each line is put in visual order only when
+// drawn, as order does not change its width. The fonts cover Latin, Greek,
+// Cyrillic, Arabic and Hebrew; CJK and the like come out as '?' — the
+// JSON dossier carries the text itself.
 func clean(s string) string {
+	s = shapeArabic(s)
 	fonts, err := sfntFonts()
 	if err != nil {
 		return s

@@ -16,6 +16,7 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
+	"golang.org/x/text/unicode/norm"
 )
 
 func init() {
@@ -51,7 +52,9 @@ func fullDossier() *Dossier {
 		ReferralID:   "5b0f3c1e-8f6a-4c59-9a53-1d2f0e7a6b10",
 		GeneratedAt:  time.Date(2025, 4, 2, 14, 30, 0, 0, time.UTC),
 		Organisation: "Acme Logistics Ltd",
-		Body:         DossierBody{ID: "b-1", Name: "Data Protection Commission", Type: "dpa", Jurisdiction: "IE"},
+		OrganisationDetails: &OrganisationFacts{LegalName: "Acme Logistics Ltd", Address: "1 Dock Road, Dublin",
+			Jurisdiction: "IE", Contact: "complaints@acme.example"},
+		Body: DossierBody{ID: "b-1", Name: "Data Protection Commission", Type: "dpa", Jurisdiction: "IE"},
 		Referral: ReferralFact{Source: "complainant", RequestedBy: "complainant",
 			Reason:     "The organisation upheld the automated decision without looking at my answers.\nI want an independent view.",
 			LegalBasis: "GDPR art. 77", ConsentScope: "identity_shared"},
@@ -113,7 +116,7 @@ func emptyDossier() *Dossier {
 		Schema: Schema, ReferralID: "r-2", GeneratedAt: time.Date(2025, 4, 2, 0, 0, 0, 0, time.UTC),
 		Body:      DossierBody{Name: "Ombudsman"},
 		Referral:  ReferralFact{Source: "staff", RequestedBy: "supervisor", ConsentScope: "anonymous"},
-		Case:      CaseFacts{Reference: "RD-2025-0001", Kind: "complaint", Status: "escalated", FiledAnonymous: true},
+		Case:      CaseFacts{Reference: "RD-2025-0001", Kind: "complaint", Status: "escalated", FiledAnonymous: ptr(true)},
 		Contested: ContestedDecision{SystemOther: ptr("A chatbot"), InformedOfAI: "unknown"},
 		Evidence:  []EvidenceFact{{ID: "e-9", SHA256: testSHA, Source: "complainant"}},
 	}
@@ -142,7 +145,7 @@ func checkEnvelope(t *testing.T, out []byte) {
 type textRun struct {
 	x, y float64
 	font string // the font's resource name, F1…
-	face face   // which of the Go fonts that is
+	face face   // which of the dossier's fonts that is
 	size float64
 	text string
 }
@@ -219,7 +222,7 @@ func utf16Hex(s string) string {
 }
 
 // pageFonts reads the ToUnicode map of each font in a page's resources,
-// and which of the Go fonts it is.
+// and which of the dossier's fonts it is.
 func pageFonts(t *testing.T, ctx *model.Context, res types.Dict) (map[string]map[string]rune, map[string]face) {
 	t.Helper()
 	fonts, err := ctx.DereferenceDict(res["Font"])
@@ -235,7 +238,7 @@ func pageFonts(t *testing.T, ctx *model.Context, res types.Dict) (map[string]map
 		base := fd.NameEntry("BaseFont")
 		i := slices.Index(faceNames[:], strings.TrimPrefix(deref(base), "/"))
 		if i < 0 {
-			t.Fatalf("font %s is %v, not one of the Go fonts", name, deref(base))
+			t.Fatalf("font %s is %v, not one of the dossier's fonts", name, deref(base))
 		}
 		faces[name] = face(i)
 		sd, _, err := ctx.DereferenceStreamDict(fd["ToUnicode"])
@@ -316,7 +319,7 @@ func TestRenderPDFFull(t *testing.T) {
 		"6. Deadlines", "7. Chronology", "8. Internal handling", "9. Remedies", "10. Evidence",
 		"11. Complainant", "12. Redaction log",
 		testSHA, // the whole hash, on one line of the monospace font
-		"GDPR art. 77", "HireScreen", "EU-DB-000123", "3 of 4",
+		"GDPR art. 77", "HireScreen", "1 Dock Road, Dublin", "complaints@acme.example", "EU-DB-000123", "3 of 4",
 		"factor: scale, priority: P1",                               // priority reasons, compact
 		"EU Whistleblowing Directive", "GDPR art. 12(3)", "1 month", // rule sources and periods
 		"case.step_79 recorded", "Could you send the rejection email?", // last chronology entry, a message
@@ -332,10 +335,13 @@ func TestRenderPDFFull(t *testing.T) {
 	if strings.Contains(text, "\a") || strings.Contains(text, "\r") {
 		t.Error("control characters reached the PDF")
 	}
-	// Arabic and Chinese have no glyphs in the Go fonts: '?' in their place,
-	// the Latin around them intact.
-	if !strings.Contains(text, "?????: ") || !strings.Contains(text, "??????????") {
-		t.Errorf("glyphs missing from the fonts are not '?':\n%s", grep(text, "?"))
+	// Arabic is drawn, shaped and in visual order: read back, it gives the
+	// words. Chinese has no glyphs in the fonts: '?' in its place.
+	if got := logicalText(pages); !strings.Contains(got, "بالعربية: تم رفض طلبي دون مراجعة بشرية") {
+		t.Errorf("the Arabic line is not in the PDF:\n%s", got)
+	}
+	if strings.Contains(text, "?????: ") || !strings.Contains(text, "??????????") {
+		t.Errorf("glyphs missing from the fonts are not '?', or Arabic is:\n%s", grep(text, "?"))
 	}
 	// The 5,000-character word is broken over lines, none of it lost.
 	if n := strings.Count(text, "x"); n < 5000 {
@@ -502,5 +508,69 @@ func TestJSONText(t *testing.T) {
 	}
 	if got := ruleText(json.RawMessage(`{"code":"c","source":"GDPR art. 12(3)","period":"1 month"}`)); got != "GDPR art. 12(3)\n1 month" {
 		t.Errorf("ruleText = %q", got)
+	}
+}
+
+// logicalText is every run read back in logical order: a run with
+// right-to-left letters is reversed, its brackets turned back (the PDF
+// draws it in visual order),
+// and NFKC turns Arabic presentation forms back into letters.
+func logicalText(pages [][]textRun) string {
+	var b strings.Builder
+	for _, runs := range pages {
+		for _, r := range runs {
+			b.WriteString(logicalLine(r.text))
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func logicalLine(s string) string {
+	rtlLine := false
+	for _, r := range s {
+		if c := classOf(r); c != neutral {
+			rtlLine = c == rtl
+			break
+		}
+	}
+	if !rtlLine {
+		return norm.NFKC.String(s)
+	}
+	rs := []rune(s)
+	slices.Reverse(rs)
+	for i, r := range rs {
+		if m, ok := mirrored[r]; ok {
+			rs[i] = m
+		}
+	}
+	return norm.NFKC.String(string(rs))
+}
+
+// TestShapeArabic: letters join as they should, lam-alef is one glyph, and
+// the drawn order read backwards and normalised is the text itself.
+func TestShapeArabic(t *testing.T) {
+	for _, tc := range []struct{ in, shaped string }{
+		{"بشرية", "\uFE91\uFEB8\uFEAE\uFEF3\uFE94"},
+		{"لا", "\uFEFB"},
+		{"السلام", "\uFE8D\uFEDF\uFEB4\uFEFC\uFEE1"},
+		{"abc", "abc"},
+	} {
+		if got := shapeArabic(tc.in); got != tc.shaped {
+			t.Errorf("shapeArabic(%q) = %q, want %q", tc.in, got, tc.shaped)
+		}
+	}
+	for _, line := range []string{"تم رفض طلبي (مرتين) دون مراجعة", "تم رفض طلبي"} {
+		if got := logicalLine(visual(shapeArabic(line))); got != line {
+			t.Errorf("read back %q, want %q", got, line)
+		}
+	}
+	// Latin in an Arabic line keeps its own order; Arabic in a Latin line
+	// turns round.
+	if got := visual("رقم ABC-12"); got != "ABC-12 مقر" {
+		t.Errorf("visual = %q", got)
+	}
+	if got := visual("Name: سلام here"); got != "Name: مالس here" {
+		t.Errorf("visual = %q", got)
 	}
 }

@@ -104,11 +104,16 @@ type referralRow struct {
 	Redactions       string
 }
 
-const referralColumns = `r.id, r.case_id, c.reference, r.body_id, b.name AS body_name, b.type AS body_type, r.source,
+const referralColumns = `r.id, r.case_id, ` + referenceColumn + ` AS reference, r.body_id, b.name AS body_name, b.type AS body_type, r.source,
 	r.requested_by, r.reason_enc, r.legal_basis, r.consent_scope, r.status, r.outcome_enc, r.status_at, r.created_at,
 	r.closed_at, r.first_opened_at, r.key_id, r.dossier_sha256, r.dossier_signature, r.pdf_sha256, r.pdf_signature,
 	r.redactions::text AS redactions
 	FROM referrals r JOIN cases c ON c.id = r.case_id JOIN bodies b ON b.id = r.body_id`
+
+// referenceColumn is the case reference a referral shows: an anonymous
+// referral's is its own, A- and the first 8 hex digits of its id
+// (anonymousReference), as the case's would point back at the person.
+const referenceColumn = `CASE WHEN r.consent_scope = 'anonymous' THEN 'A-' || upper(left(r.id::text, 8)) ELSE c.reference END`
 
 // visible is the SQL that limits a body's user to their body's referrals.
 const visible = `(?::uuid IS NULL OR r.body_id = (SELECT body_id FROM users WHERE id = ? AND role = 'body' AND active))
@@ -318,7 +323,7 @@ func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status stri
 		ReferralSummary
 		OutcomeEnc []byte
 	}
-	q := `SELECT r.id, c.reference, c.kind, r.source, r.legal_basis, r.consent_scope, r.status, r.status_at, r.created_at,
+	q := `SELECT r.id, ` + referenceColumn + ` AS reference, c.kind, r.source, r.legal_basis, r.consent_scope, r.status, r.status_at, r.created_at,
 	             r.first_opened_at IS NOT NULL AS opened, coalesce(a.name, '') AS ai_system,
 	             CASE WHEN r.consent_scope = 'identity_shared' THEN coalesce(c.ai_system_other, '') ELSE '' END AS ai_system_other,
 	             r.outcome_enc

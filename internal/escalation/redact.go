@@ -20,8 +20,9 @@ const Masked = "[withheld]"
 //     descriptions are withheld, and
 //     the decision reference is withheld (it points at the person in the
 //     organisation's records);
-//   - anonymous: also the AI decision's inputs and output, and the words of
-//     the messages (a writing style can identify).
+//   - anonymous: also the AI decision's inputs and output, the words of
+//     the messages (a writing style can identify), the case reference and
+//     filed_anonymously, and every date to the month (anonymise.go).
 func Redact(d *Dossier, scope string) {
 	log := &d.Redactions
 	defer mergeLog(log)
@@ -35,6 +36,9 @@ func Redact(d *Dossier, scope string) {
 	}
 	const why = "the complainant did not consent to sharing their identity"
 	tokens := identifiers(d.Complainant)
+	if scope == Anonymous {
+		tokens = append(anonymousMatchers(d.Case.Reference), tokens...) // first: a reference can look like a phone number
+	}
 	if c := d.Complainant; c != nil {
 		for _, f := range []struct{ name, v string }{{"complainant.name", c.Name}, {"complainant.email", c.Email},
 			{"complainant.phone", c.Phone}, {"complainant.address", c.Address}, {"complainant.customer_number", c.CustomerNumber},
@@ -110,7 +114,19 @@ func Redact(d *Dossier, scope string) {
 		for i := range d.Handling.Messages {
 			d.Handling.Messages[i].Body = Masked
 		}
-		add("handling.messages.body", "withheld", anon+" (the words of a message can identify its writer); dates kept", n)
+		add("handling.messages.body", "withheld", anon+" (the words of a message can identify its writer)", n)
+	}
+	coarsenDates(d)
+	add("dates", "coarsened", anon+" (an exact date can point at the person): every date is given to the month, "+
+		"each timestamp as the first of its month at 00:00 UTC (date_precision: month), and dates in free text lose their day", 0)
+	if d.Case.Reference != "" {
+		d.Case.Reference = anonymousReference(d.ReferralID)
+		add("case.reference", "withheld", anon+" (the complainant knows the case by it): the referral's own reference stands in", 0)
+	}
+	if d.Case.FiledAnonymous != nil {
+		d.Case.FiledAnonymous = nil
+		add("case.filed_anonymously", "withheld", anon+" (the consent scope says what the body gets; whether the organisation "+
+			"knows the person is not the body's to read)", 0)
 	}
 }
 

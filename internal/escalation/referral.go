@@ -292,12 +292,17 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 	if err != nil {
 		return nil, err
 	}
+	org, err := s.organisation.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := time.Now().UTC().Truncate(time.Second)
-	d := &Dossier{Schema: Schema, ReferralID: referralID.String(), GeneratedAt: now, Organisation: s.organisation,
+	d := &Dossier{Schema: Schema, ReferralID: referralID.String(), GeneratedAt: now, DatePrecision: PrecisionSecond,
+		Organisation: org.LegalName, OrganisationDetails: organisationFacts(org),
 		Body:     DossierBody{ID: body.ID.String(), Name: body.Name, Type: body.Type, Jurisdiction: body.Jurisdiction},
 		Referral: ref,
 		Case: CaseFacts{Reference: c.Reference, Kind: c.Kind, Status: c.Status, Priority: c.Priority, Language: c.Language,
-			FiledAnonymous: c.Anonymous, SubmittedAt: c.SubmittedAt, AcknowledgedAt: c.AcknowledgedAt,
+			FiledAnonymous: &c.Anonymous, SubmittedAt: c.SubmittedAt, AcknowledgedAt: c.AcknowledgedAt,
 			Description: c.Description, DesiredOutcome: c.DesiredOutcome},
 		Contested: ContestedDecision{SystemOther: c.AISystemOther, DecisionReference: c.DecisionReference,
 			DecisionDate: c.DecisionDate, InformedOfAI: c.InformedOfAI},

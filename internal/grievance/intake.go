@@ -19,6 +19,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -27,17 +28,21 @@ import (
 
 // IntakeRequest is the body of POST /api/v1/cases.
 type IntakeRequest struct {
-	Kind                string          `json:"kind"`
-	AISystemID          string          `json:"ai_system_id,omitempty"`
-	AISystemOther       string          `json:"ai_system_other,omitempty"`
-	DecisionReference   string          `json:"decision_reference,omitempty"`
-	DecisionDate        string          `json:"decision_date,omitempty"`
-	InformedOfAI        string          `json:"informed_of_ai"`
-	Description         string          `json:"description"`
-	Rights              []string        `json:"rights"`
-	HarmTypes           []string        `json:"harm_types,omitempty"`
-	DesiredOutcome      string          `json:"desired_outcome,omitempty"`
-	Language            string          `json:"language,omitempty"`
+	Kind              string   `json:"kind"`
+	AISystemID        string   `json:"ai_system_id,omitempty"`
+	AISystemOther     string   `json:"ai_system_other,omitempty"`
+	DecisionReference string   `json:"decision_reference,omitempty"`
+	DecisionDate      string   `json:"decision_date,omitempty"`
+	InformedOfAI      string   `json:"informed_of_ai"`
+	Description       string   `json:"description"`
+	Rights            []string `json:"rights"`
+	HarmTypes         []string `json:"harm_types,omitempty"`
+	DesiredOutcome    string   `json:"desired_outcome,omitempty"`
+	Language          string   `json:"language,omitempty"`
+	// Country is where the complainant lives or the decision hit them
+	// (optional; ISO 3166-1 alpha-2): the independent bodies of that
+	// country are suggested to them first (escalation.RankBodies).
+	Country             string          `json:"country,omitempty"`
 	Anonymous           *bool           `json:"anonymous"`
 	Contact             *Contact        `json:"contact,omitempty"`
 	Representative      *Representative `json:"representative,omitempty"`
@@ -152,6 +157,9 @@ func (s *Service) validate(ctx context.Context, in *IntakeRequest, now time.Time
 		r.Language = "en"
 	} else if !validLanguage(r.Language) {
 		f.Add("language", "invalid", "must be a language tag such as en, fr or pt-BR")
+	}
+	if r.Country = strings.ToUpper(r.Country); r.Country != "" && !organisation.ValidCountry(r.Country) {
+		f.Add("country", "invalid", "must be a country code (ISO 3166-1 alpha-2, such as FR), or left out")
 	}
 
 	switch {
@@ -314,7 +322,7 @@ func clip(s string, n int) string {
 
 func trimAll(r *IntakeRequest) {
 	for _, p := range []*string{&r.Kind, &r.AISystemID, &r.AISystemOther, &r.DecisionReference, &r.DecisionDate,
-		&r.InformedOfAI, &r.Description, &r.DesiredOutcome, &r.Language, &r.RelatedReference, &r.PreliminarySeverity} {
+		&r.InformedOfAI, &r.Description, &r.DesiredOutcome, &r.Language, &r.RelatedReference, &r.PreliminarySeverity, &r.Country} {
 		*p = strings.TrimSpace(*p)
 	}
 	if c := r.Contact; c != nil {
@@ -489,12 +497,13 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 			INSERT INTO cases (id, reference, receipt_hash, code_hash, kind, ai_system_id, ai_system_other, decision_reference,
 			                   decision_date, informed_of_ai, description_enc, desired_outcome_enc, language, anonymous,
 			                   contact_enc, preferred_channel, representative_enc, related_case_id,
-			                   preliminary_severity, submitted_at, status_changed_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			                   preliminary_severity, submitted_at, status_changed_at, complainant_country)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (reference) DO NOTHING`,
 			id, candidate, auth.HashReceipt(s.receiptSecret, receipt), auth.HashCode(s.receiptSecret, code), r.Kind, n.aiSystemID, nullable(r.AISystemOther),
 			nullable(r.DecisionReference), n.decisionDate, r.InformedOfAI, description, desired, r.Language,
-			*r.Anonymous, contact, channel, representative, n.relatedCaseID, nullable(r.PreliminarySeverity), now, now)
+			*r.Anonymous, contact, channel, representative, n.relatedCaseID, nullable(r.PreliminarySeverity), now, now,
+			nullable(r.Country))
 		if res.Error != nil {
 			return nil, fmt.Errorf("grievance: insert case: %w", res.Error)
 		}

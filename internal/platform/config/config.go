@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // REDRESS_TIME_ZONE whatever the host has
+
+	"golang.org/x/text/language"
 )
 
 // Config is the whole configuration of one redress process.
@@ -56,6 +58,9 @@ type Config struct {
 	// TimeZone is the organisation's (REDRESS_TIME_ZONE, an IANA name such
 	// as Europe/Paris; default UTC): the pages show every time in it.
 	TimeZone *time.Location
+	// Organisation is who runs the mechanism, as the public pages and every
+	// dossier name it, until an admin sets it (internal/organisation).
+	Organisation Organisation
 	// PasswordHash is the argon2id cost of new password hashes
 	// (REDRESS_PASSWORD_HASH, "m=65536,t=3,p=2": KiB, passes, lanes).
 	// Production keeps the default; tests lower it.
@@ -111,6 +116,15 @@ func LoadFrom(env Env, need Need) (*Config, error) {
 		SMTPFrom:            r.str("REDRESS_SMTP_FROM", "Redress <no-reply@localhost>"),
 		PublicURL:           strings.TrimRight(r.str("REDRESS_PUBLIC_URL", "http://127.0.0.1:8080"), "/"),
 		TimeZone:            r.zone("REDRESS_TIME_ZONE"),
+		Organisation: Organisation{
+			LegalName:    r.str("REDRESS_ORGANISATION_NAME", ""),
+			Address:      r.str("REDRESS_ORGANISATION_ADDRESS", ""),
+			Jurisdiction: strings.ToUpper(strings.TrimSpace(r.str("REDRESS_ORGANISATION_JURISDICTION", ""))),
+			Contact:      r.str("REDRESS_ORGANISATION_CONTACT", ""),
+		},
+	}
+	if j := c.Organisation.Jurisdiction; j != "" && !countryOrEU(j) {
+		r.fail("REDRESS_ORGANISATION_JURISDICTION", "must be a country code (ISO 3166-1 alpha-2, such as FR), or EU")
 	}
 	c.PasswordHash = r.passwordHash("REDRESS_PASSWORD_HASH", PasswordHash{MemoryKiB: 64 * 1024, Time: 3, Threads: 2})
 	c.TrustedProxies = r.prefixes("REDRESS_TRUSTED_PROXIES")
@@ -406,4 +420,24 @@ func (r *reader) publicURL(name, v string) {
 		u.RawQuery != "" || u.Fragment != "" {
 		r.fail(name, fmt.Sprintf("must be an http:// or https:// URL such as https://redress.example.org, got %q", v))
 	}
+}
+
+// Organisation is the REDRESS_ORGANISATION_* settings: the defaults of the
+// organisation's profile (internal/organisation), which an admin may
+// override.
+type Organisation struct {
+	LegalName    string // REDRESS_ORGANISATION_NAME: its legal name
+	Address      string // REDRESS_ORGANISATION_ADDRESS: its postal address
+	Jurisdiction string // REDRESS_ORGANISATION_JURISDICTION: ISO 3166-1 alpha-2 country code, or EU (default EU)
+	Contact      string // REDRESS_ORGANISATION_CONTACT: its contact point (an email address, a URL, a phone number)
+}
+
+// countryOrEU reports whether code is an ISO 3166-1 alpha-2 country code
+// (upper case) or EU (as organisation.ValidJurisdiction).
+func countryOrEU(code string) bool {
+	if code == "EU" {
+		return true
+	}
+	r, err := language.ParseRegion(code)
+	return err == nil && len(code) == 2 && r.IsCountry() && r.String() == code
 }
