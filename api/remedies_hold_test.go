@@ -30,6 +30,7 @@ func TestWithdrawnOfferIsNoRemedy(t *testing.T) {
 	body := aboutSystem(t, s, "hiring-screener")
 	f := claimed(t, s, body, rita)
 	path := "/api/v1/cases/" + f.ID
+	s.RecordAIDecision(rita, f.ID)
 	if r := s.Do(req{Method: "POST", Path: path + "/decision", Token: rita,
 		Body: teststack.Decision("decision_overturned")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
@@ -214,6 +215,7 @@ func TestRemedyPromiseFollowsTheOutcome(t *testing.T) {
 		"decision_overturned": "We will put things right by ",
 	} {
 		f := claimed(t, s, teststack.ValidCase(), rita)
+		s.RecordAIDecision(rita, f.ID)
 		if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita,
 			Body: teststack.Decision(outcome)}); r.Status != 200 {
 			t.Fatalf("decide %s: %d %s", outcome, r.Status, r.Body)

@@ -196,6 +196,7 @@ func TestAppealOfClosedAndOfUnroutedCases(t *testing.T) {
 	rita := s.Reviewer()
 	// Confirmed, so nothing is owed (an overturned decision owes restitution: issue 16).
 	f := claimed(t, s, teststack.ValidCase(), rita)
+	s.RecordAIDecision(rita, f.ID)
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita,
 		Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
