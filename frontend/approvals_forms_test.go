@@ -16,7 +16,7 @@ import (
 func TestStaffSecondPersonForms(t *testing.T) {
 	s := teststack.New(t, teststack.Options{})
 	f, ids := cpDecided(t, s) // overturned; restitution and compensation offered
-	restitution, pay := ids[0], ids[1]
+	pay := ids[1]             // ids[0] is the restitution
 	msg := catalogue(t, "en", "staff.json")
 	rita := signedIn(t, s, "reviewer@example.org")
 	sam := signedIn(t, s, "supervisor@example.org")
@@ -72,7 +72,6 @@ func TestStaffSecondPersonForms(t *testing.T) {
 		t.Fatalf("after the exemption: %v", r)
 	}
 	expect(t, "restitution met", rita.get(path+"/remedies"), 200, msg("cw.hold.restitution_met"))
-	_ = restitution
 
 	// An offer's conditions.
 	due := time.Now().AddDate(0, 1, 0).UTC().Format(time.DateOnly)
