@@ -441,6 +441,17 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	if d.AIDecision != nil {
 		ids = append(ids, d.AIDecision.RecordedBy)
 	}
+	for _, r := range d.Remedies {
+		add(r.ConditionsApprovedBy)
+		add(r.ReasonApprovedBy)
+		if r.PendingWithdrawal != nil {
+			ids = append(ids, r.PendingWithdrawal.By)
+		}
+	}
+	if x := d.Restitution; x != nil && x.Exemption != nil {
+		ids = append(ids, x.Exemption.RequestedBy)
+		add(x.Exemption.ApprovedBy)
+	}
 	for _, e := range ws.Record {
 		add(e.ActorID)
 	}
@@ -556,15 +567,8 @@ func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
 			}
 		}
 		key := section
-		switch section {
-		case cwSecRemedyStatus, cwSecReferralMsg:
-			key += "-" + c.Params("rid")
-		case cwSecIncidentTask:
-			key += "-" + c.Params("task")
-		case cwSecMeasureDone:
-			key += "-" + c.Params("mid")
-		case cwSecDisclose:
-			key += "-" + c.Params("eid")
+		if param := cwSectionParam(section); param != "" {
+			key += "-" + c.Params(param)
 		}
 		flash, err := act(c, id, form)
 		if err != nil {
@@ -721,6 +725,10 @@ func (p *Page) CwLabel(field string) string {
 func (p *Page) CwNotice() string {
 	if p.Notice == nil {
 		return ""
+	}
+	// A code may read differently at one form (four_eyes at a withdrawal).
+	if id := "cw.error." + p.Notice.Code + "." + cwSectionBase(p.cwSection()); p.Has(id) {
+		return p.T(id)
 	}
 	if id := "cw.error." + p.Notice.Code; p.Has(id) {
 		return p.T(id)

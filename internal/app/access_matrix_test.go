@@ -320,6 +320,15 @@ var accessMatrix = map[string]string{
 	"POST /api/v1/me/two-factor/confirm":        "UUU AAAA AAAA AA",
 	"GET /login/code":                           "AAA AAAA AAAA AA",
 	"POST /login/code":                          "AAA AAAA AAAA AA",
+
+	// The second person's approvals in the pages (issue 16, part G); four eyes is the domain's, after the guard.
+	"POST /cases/:id/remedies/:rid/reason":                  "UUU AFNN AANF FF",
+	"POST /cases/:id/remedies/:rid/withdrawal/approve":      "UUU AFNN AANF FF",
+	"POST /cases/:id/remedies/:rid/conditions/approve":      "UUU AFNN AANF FF",
+	"POST /cases/:id/restitution-exemption":                 "UUU AFNN AANF FF",
+	"POST /cases/:id/restitution-exemption/approve":         "UUU AFNN AANF FF",
+	"POST /cases/:id/referrals/:rid/items/:item/compliance": "UUU AFNN AANF FF",
+	"POST /cases/:id/referrals/:rid/items/:item/verify":     "UUU FFFF NNNF FF", // no such item: 404 for those the guard lets in
 }
 
 // sentinels are asked again after the matrix: the answers must not have
