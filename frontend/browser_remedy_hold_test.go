@@ -35,6 +35,7 @@ func TestBrowserRemedyHold(t *testing.T) {
 	do(rita, "/api/v1/queues/"+queue+"/claim", nil, 200)
 	path := "/api/v1/cases/" + f.ID
 	do(rita, path+"/transitions", map[string]string{"to": "in_review", "reason": "Looking at the rota data."}, 200)
+	s.RecordAIDecision(rita, f.ID)
 	do(rita, path+"/decision", teststack.Decision("decision_overturned"), 200)
 	due := time.Now().AddDate(0, 1, 0).UTC().Format(time.DateOnly)
 	condition := "Tell us which bank account the wages should be paid into."
