@@ -170,16 +170,16 @@ func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID u
 		if err := s.lockOpen(ctx, caseID, by, anyCase); err != nil {
 			return err
 		}
-		var answered []*time.Time
+		var answered []struct{ Answered bool }
 		conn := db.Conn(ctx, s.db)
-		if err := conn.Raw(`SELECT answered_at FROM provider_requests WHERE id = ? AND case_id = ? FOR UPDATE`,
+		if err := conn.Raw(`SELECT answered_at IS NOT NULL AS answered FROM provider_requests WHERE id = ? AND case_id = ? FOR UPDATE`,
 			requestID, caseID).Scan(&answered).Error; err != nil {
 			return fmt.Errorf("grievance: provider request: %w", err)
 		}
 		switch {
 		case len(answered) == 0:
 			return fault.New(fault.NotFound, "provider_request_not_found", "This case has no request for information with that id.")
-		case answered[0] != nil:
+		case answered[0].Answered:
 			return fault.New(fault.Conflict, "already_answered", "The provider's answer to this request is already recorded.")
 		}
 		if err := conn.Exec(`UPDATE provider_requests SET answer_enc = ?, answered_by = ?, answered_at = now() WHERE id = ?`,
