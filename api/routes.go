@@ -171,6 +171,10 @@ func (a *API) routes() []route {
 		{fiber.MethodGet, "/api/v1/cases/:id/ai-decision", staff, caseWorkers, a.getAIDecision, nil, reads},
 		{fiber.MethodPut, "/api/v1/cases/:id/ai-decision", staff, caseWorkers, a.putAIDecision, nil, works},
 		{fiber.MethodPost, "/api/v1/cases/:id/points-of-view", staff, caseWorkers, a.postPointOfView, nil, works},
+		// Requests for information to the AI system's provider: staff only.
+		{fiber.MethodGet, "/api/v1/cases/:id/provider-requests", staff, caseWorkers, a.listProviderRequests, nil, reads},
+		{fiber.MethodPost, "/api/v1/cases/:id/provider-requests", staff, caseWorkers, a.postProviderRequest, nil, works},
+		{fiber.MethodPost, "/api/v1/cases/:id/provider-requests/:rid/answer", staff, caseWorkers, a.answerProviderRequest, nil, works},
 		{fiber.MethodGet, "/api/v1/cases/:id/evidence", staff, caseWorkers, a.listEvidence, nil, showsContent},
 		{fiber.MethodPost, "/api/v1/cases/:id/evidence", staff, caseWorkers, a.postEvidence, nil, works},
 		{fiber.MethodGet, "/api/v1/cases/:id/evidence/:evidence_id", staff, caseWorkers, a.getEvidence, nil, showsEvidence},

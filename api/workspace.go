@@ -178,3 +178,62 @@ func (a *API) complainantEvidenceList(c *fiber.Ctx) error {
 func readEvidenceForm(c *fiber.Ctx, complainant bool) (grievance.EvidenceInput, error) {
 	return grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding), c.Request().Body(), complainant)
 }
+
+// listProviderRequests: GET /api/v1/cases/{id}/provider-requests — the
+// case's requests for information to its AI system's provider.
+func (a *API) listProviderRequests(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	items, err := a.Grievance.ProviderRequests(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// postProviderRequest: POST /api/v1/cases/{id}/provider-requests
+// {questions, due_at | due_days} — sent to the provider's contact, with its
+// own clock on the case.
+func (a *API) postProviderRequest(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	var req grievance.ProviderRequestInput
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	by, anyCase := staffWorker(c)
+	r, err := a.Grievance.SendProviderRequest(c.UserContext(), id, by, anyCase, req)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(r)
+}
+
+// answerProviderRequest: POST /api/v1/cases/{id}/provider-requests/{rid}/answer
+// {answer} — records the provider's answer, which ends the request's clock.
+func (a *API) answerProviderRequest(c *fiber.Ctx) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	rid, err := namedParam(c, "rid", "request for information")
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Answer string `json:"answer"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	by, anyCase := staffWorker(c)
+	r, err := a.Grievance.AnswerProviderRequest(c.UserContext(), id, rid, by, anyCase, req.Answer)
+	if err != nil {
+		return err
+	}
+	return c.JSON(r)
+}

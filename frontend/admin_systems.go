@@ -39,7 +39,7 @@ func (w *Web) admSystemNew(c *fiber.Ctx) error {
 func systemInput(form url.Values) registry.SystemInput {
 	active := form.Get("active") != ""
 	return registry.SystemInput{Slug: form.Get("slug"), Name: form.Get("name"), Provider: form.Get("provider"),
-		Version: form.Get("version"), Purpose: form.Get("purpose"), RiskArea: form.Get("risk_area"),
+		ProviderEmail: form.Get("provider_email"), Version: form.Get("version"), Purpose: form.Get("purpose"), RiskArea: form.Get("risk_area"),
 		EUDatabaseID: form.Get("eu_database_id"), FRIAReference: form.Get("fria_reference"),
 		DPIAReference: form.Get("dpia_reference"), DeployedSince: form.Get("deployed_since"), Active: &active}
 }
@@ -76,7 +76,7 @@ func (w *Web) systemPage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, err
 	if s.DeployedSince != nil {
 		since = s.DeployedSince.Format("2006-01-02")
 	}
-	form := values(map[string]string{"slug": s.Slug, "name": s.Name, "provider": s.Provider, "version": s.Version,
+	form := values(map[string]string{"slug": s.Slug, "name": s.Name, "provider": s.Provider, "provider_email": strOr(s.ProviderEmail), "version": s.Version,
 		"purpose": s.Purpose, "risk_area": s.RiskArea, "eu_database_id": s.EUDatabaseID, "fria_reference": s.FRIAReference,
 		"dpia_reference": s.DPIAReference, "deployed_since": since, "active": checked(s.Active),
 		"threshold": strconv.Itoa(al.Threshold), "window_hours": strconv.Itoa(al.WindowHours)})
@@ -178,4 +178,12 @@ func (w *Web) admSystemLift(c *fiber.Ctx) error {
 		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
 	}
 	return w.seeOther(c, "/admin/ai-systems/"+id.String(), "adm.sys.lifted")
+}
+
+// strOr is *p, or "" for nil.
+func strOr(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }

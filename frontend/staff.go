@@ -59,6 +59,8 @@ func (w *Web) staffRoutes() []route {
 		works("/cases/:id/clocks/extension", caseWorkers, w.cwDo(cwSecClocks, w.cwExtension)),
 		works("/cases/:id/ai-decision", caseWorkers, w.cwDo(cwSecAIDecision, w.cwAIDecision)),
 		works("/cases/:id/points-of-view", caseWorkers, w.cwDo(cwSecPointsOfView, w.cwPointOfView)),
+		works("/cases/:id/provider-requests", caseWorkers, w.cwDo(cwSecProviderReq, w.cwProviderRequest)),
+		works("/cases/:id/provider-requests/:rid/answer", caseWorkers, w.cwDo(cwSecProviderAns, w.cwProviderAnswer)),
 		works("/cases/:id/evidence", caseWorkers, w.cwDo(cwSecEvidence, w.cwEvidence)),
 		works("/cases/:id/evidence/:eid/disclosure", caseWorkers, w.cwDo(cwSecDisclose, w.cwDisclose)),
 		works("/cases/:id/decision", claimers, w.cwDo(cwSecDecision, w.cwDecide)),

@@ -41,7 +41,7 @@ func init() {
 // its siblings on the page ("" when there is one form).
 func cwSectionParam(section string) string {
 	switch section {
-	case cwSecRemedyStatus, cwSecReferralMsg, cwSecWithdraw, cwSecWithdrawal, cwSecConditions:
+	case cwSecRemedyStatus, cwSecReferralMsg, cwSecProviderAns, cwSecWithdraw, cwSecWithdrawal, cwSecConditions:
 		return cwSecSuffixRemedy
 	case cwSecIncidentTask:
 		return "task"

@@ -45,6 +45,8 @@ const (
 	cwSecClocks       = "clocks"
 	cwSecAIDecision   = "ai-decision"
 	cwSecPointsOfView = "points-of-view"
+	cwSecProviderReq  = "provider-request"
+	cwSecProviderAns  = "provider-answer" // + "-<request id>"
 	cwSecEvidence     = "evidence"
 	cwSecDisclose     = "disclose" // + "-<evidence id>"
 	cwSecDecision     = "decision"
@@ -68,6 +70,7 @@ const (
 var cwTabOf = map[string]string{
 	cwSecStatus: "", cwSecInfo: "messages", cwSecMove: "actions", cwSecMessages: "messages", cwSecTriage: "triage",
 	cwSecPriority: "triage", cwSecClocks: "", cwSecAIDecision: "ai-decision", cwSecPointsOfView: "points-of-view",
+	cwSecProviderReq: "ai-decision", cwSecProviderAns: "ai-decision",
 	cwSecEvidence: "evidence", cwSecDisclose: "evidence", cwSecDecision: "decision", cwSecApproval: "decision", cwSecRemedies: "remedies",
 	cwSecRemedyStatus: "remedies", cwSecHolder: "", cwSecAssign: "", cwSecClose: "actions", cwSecEscalate: "escalation",
 	cwSecReferralMsg: "escalation", cwSecIncident: "incident", cwSecIncidentTask: "incident",
@@ -152,6 +155,9 @@ type caseWorkspace struct {
 	Access *access.LogPage
 	// Protection: measures, check-ins, linked cases (the "protection" tab; staff_protection.go).
 	Protection *grievance.Protection
+	// ProviderRequests are the requests for information to the AI system's
+	// provider (the "ai-decision" tab).
+	ProviderRequests []grievance.ProviderRequest
 }
 
 // cwVocabulary are the codes the forms offer.
@@ -399,6 +405,9 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	}
 	ws.Verification = audit.Verify(id, ws.Record)
 	if ws.Protection, err = w.Grievance.ProtectionOf(ctx, id, false); err != nil {
+		return nil, err
+	}
+	if ws.ProviderRequests, err = w.Grievance.ProviderRequests(ctx, id); err != nil {
 		return nil, err
 	}
 	if ws.Referrals, err = w.Escalation.CaseReferrals(ctx, id); err != nil {
@@ -903,6 +912,35 @@ func (w *Web) cwAIDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (string,
 	}
 	_, err := w.Grievance.RecordAIDecision(c.UserContext(), id, by, anyCase, req)
 	return "cw.flash.ai_decision", cwRenameFields(err, cwListField)
+}
+
+// cwProviderRequest sends the AI system's provider a request for
+// information, due in due_days days.
+func (w *Web) cwProviderRequest(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	by, anyCase := w.cwAuthor(c)
+	in := grievance.ProviderRequestInput{Questions: form.Get("questions")}
+	if v := strings.TrimSpace(form.Get("due_days")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			var f fault.Fields
+			f.Add("due_days", "invalid", "must be a whole number of days")
+			return "", f.Err()
+		}
+		in.DueDays = &n
+	}
+	_, err := w.Grievance.SendProviderRequest(c.UserContext(), id, by, anyCase, in)
+	return "cw.flash.provider_request", err
+}
+
+// cwProviderAnswer records the provider's answer to a request.
+func (w *Web) cwProviderAnswer(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	by, anyCase := w.cwAuthor(c)
+	rid, err := uuid.Parse(c.Params("rid"))
+	if err != nil {
+		return "", errCwNotFound
+	}
+	_, err = w.Grievance.AnswerProviderRequest(c.UserContext(), id, rid, by, anyCase, form.Get("answer"))
+	return "cw.flash.provider_answer", err
 }
 
 func (w *Web) cwPointOfView(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {

@@ -147,6 +147,9 @@ var accessMatrix = map[string]string{
 	"POST /api/v1/cases/:id/acknowledge":                                      "UUU AFNN AANF FF",
 	"GET /api/v1/cases/:id/ai-decision":                                       "UUU ANNN AANA FF",
 	"PUT /api/v1/cases/:id/ai-decision":                                       "UUU AFNN AANF FF",
+	"GET /api/v1/cases/:id/provider-requests":                                 "UUU AANN AANA FF",
+	"POST /api/v1/cases/:id/provider-requests":                                "UUU AFNN AANF FF",
+	"POST /api/v1/cases/:id/provider-requests/:rid/answer":                    "UUU AFNN AANF FF",
 	"POST /api/v1/cases/:id/assign":                                           "UUU FFFF AANF FF",
 	"GET /api/v1/cases/:id/audit":                                             "UUU AANN AANA FF",
 	"POST /api/v1/cases/:id/clocks/:clock/extension":                          "UUU AFNN AANF FF",
@@ -329,6 +332,9 @@ var accessMatrix = map[string]string{
 	"POST /cases/:id/restitution-exemption/approve":         "UUU AFNN AANF FF",
 	"POST /cases/:id/referrals/:rid/items/:item/compliance": "UUU AFNN AANF FF",
 	"POST /cases/:id/referrals/:rid/items/:item/verify":     "UUU FFFF NNNF FF", // no such item: 404 for those the guard lets in
+	// Requests for information to the AI system's provider (issue 16).
+	"POST /cases/:id/provider-requests":             "UUU AFNN AANF FF",
+	"POST /cases/:id/provider-requests/:rid/answer": "UUU AFNN AANF FF",
 }
 
 // sentinels are asked again after the matrix: the answers must not have

@@ -18,10 +18,14 @@ import (
 // task, "<prefix><task id>". Recompute leaves them alone; they warn, breach
 // and take the policy's breach actions like any other clock, and end when
 // their task is done (End with their name) or the case closes.
-var TaskPrefixes = []string{BodyItemPrefix}
+var TaskPrefixes = []string{BodyItemPrefix, ProviderRequestPrefix}
 
 // BodyItemPrefix names the clock of a body's order or recommendation.
 const BodyItemPrefix = "body_item:"
+
+// ProviderRequestPrefix names the clock of a request for information to an
+// AI system's provider (grievance.SendProviderRequest).
+const ProviderRequestPrefix = "provider_request:"
 
 // IsTask says whether a clock is a task's.
 func IsTask(clock string) bool {
@@ -34,7 +38,7 @@ func IsTask(clock string) bool {
 }
 
 // taskClocksSQL leaves the task clocks out of a query on case_clocks.
-const taskClocksSQL = ` AND clock NOT LIKE 'body_item:%'`
+const taskClocksSQL = ` AND clock NOT LIKE 'body_item:%' AND clock NOT LIKE 'provider_request:%'`
 
 // SetTask starts a task's clock on a case, inside the caller's transaction
 // (after it locked the case): due at due, with the warnings of the case's

@@ -63,6 +63,10 @@ const (
 	// reason, for a limited time (BreakGlass data; issue 14). The reason
 	// stays in the case record: the event carries ids and times only.
 	CaseBreakGlass = "redress.case.break_glass"
+	// ProviderRequested: staff sent the case's AI system's provider a
+	// request for information (ProviderRequest data: ids only; the notifier
+	// emails the provider the questions).
+	ProviderRequested = "redress.provider.requested"
 	// OpsCaseUnrouted: an operations alert (CaseUnrouted data). A case was
 	// still not routed a bound after it was submitted, so the worker's
 	// reconciler put its case.submitted back through the outbox. Its
@@ -97,6 +101,12 @@ type BreakGlass struct {
 	UserID    uuid.UUID `json:"user_id"`
 	OpenedAt  time.Time `json:"opened_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// ProviderRequest is the data of ProviderRequested.
+type ProviderRequest struct {
+	RequestID  uuid.UUID `json:"request_id"`
+	AISystemID uuid.UUID `json:"ai_system_id"`
 }
 
 // Referral is the data of the referral events: ids and codes only.

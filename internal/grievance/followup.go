@@ -12,6 +12,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -242,6 +243,15 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	if v.DueDates, err = s.dueDates(ctx, caseID); err != nil {
 		return nil, err
 	}
+	// A request for information to the AI system's provider is staff's
+	// task: the complainant's page does not show its clock.
+	kept := v.DueDates[:0]
+	for _, d := range v.DueDates {
+		if !strings.HasPrefix(d.Clock, clocks.ProviderRequestPrefix) {
+			kept = append(kept, d)
+		}
+	}
+	v.DueDates = kept
 	entries, err := audit.Entries(ctx, s.db, caseID)
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	gomail "github.com/wneessen/go-mail"
 
+	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -184,7 +185,11 @@ func (n *Notifier) sendOne(ctx context.Context, e Email) {
 		n.finishEmail(ctx, e, "skipped", "SMTP is not configured", 0)
 		return
 	}
+	var letter *grievance.ProviderLetter
 	to, lang, why, err := n.address(ctx, e)
+	if err == nil && e.RecipientKind == RecipientProvider {
+		to, lang, why, letter, err = n.providerAddress(ctx, e)
+	}
 	if err != nil {
 		log.Warn("email: recipient lookup failed", "err", err)
 		n.retryEmail(ctx, log, e, "recipient lookup failed")
@@ -201,7 +206,12 @@ func (n *Notifier) sendOne(ctx context.Context, e Email) {
 		n.finishEmail(ctx, e, "gave_up", "unreadable template data", 0)
 		return
 	}
-	used, subject, body, err := n.templates.Render(lang, e.Template, n.view(e.CaseID.String(), d))
+	v := n.view(e.CaseID.String(), d)
+	if letter != nil {
+		v.AISystem, v.Questions, v.Due = letter.AISystem, letter.Questions, letter.DueAt.Format("2006-01-02 15:04 UTC")
+		v.RequestID = d.ProviderRequestID
+	}
+	used, subject, body, err := n.templates.Render(lang, e.Template, v)
 	if err != nil {
 		log.Error("email: render", "err", err)
 		n.finishEmail(ctx, e, "gave_up", truncate(err.Error()), 0)
@@ -263,6 +273,9 @@ func (n *Notifier) address(ctx context.Context, e Email) (to, lang, why string, 
 		}
 		return d.Contact.Email, n.templates.Pick(d.Language), "", nil
 	}
+	if e.RecipientKind == RecipientProvider {
+		return "", "", "", nil // providerAddress
+	}
 	id, err := uuid.Parse(e.RecipientRef)
 	if err != nil {
 		return "", "", "not a user or body id", nil
@@ -293,6 +306,24 @@ func (n *Notifier) address(ctx context.Context, e Email) (to, lang, why string, 
 		return "", "", "the user is disabled or gone", nil
 	}
 	return u.Email, n.templates.Pick(strings.Split(u.Languages, ",")...), "", nil
+}
+
+// providerAddress opens a request for information to an AI system's
+// provider: the address it was sent to and the questions, in English (the
+// register keeps no language for providers).
+func (n *Notifier) providerAddress(ctx context.Context, e Email) (to, lang, why string, l *grievance.ProviderLetter, err error) {
+	id, err := uuid.Parse(e.RecipientRef)
+	if err != nil {
+		return "", "", "not a request id", nil, nil
+	}
+	l, err = n.cases.ProviderLetterOf(ctx, id)
+	if fault.Is(err, fault.NotFound) {
+		return "", "", "the request for information does not exist", nil, nil
+	}
+	if err != nil {
+		return "", "", "", nil, err
+	}
+	return l.To, FallbackLanguage, "", l, nil
 }
 
 // finishEmail records an attempt's outcome; wait schedules the next attempt.

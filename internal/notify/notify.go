@@ -51,6 +51,9 @@ const (
 	RecipientComplainant = "complainant"
 	RecipientStaff       = "staff"
 	RecipientBody        = "body" // a body's own address (recipient_ref: its id)
+	// RecipientProvider is an AI system's provider, written to about a
+	// request for information (recipient_ref: the request's id).
+	RecipientProvider = "provider"
 )
 
 // Email templates (templates/<language>/<name>.txt).
@@ -74,6 +77,9 @@ const (
 	// TemplateStaffBreakGlass: an admin opened a case of the recipient's
 	// queue by break-glass (to the queue's supervisors, at once).
 	TemplateStaffBreakGlass = "staff_break_glass"
+	// TemplateProviderRequest: staff's request for information to an AI
+	// system's provider (to the provider's contact from the register).
+	TemplateProviderRequest = "provider_request"
 )
 
 // ErrPoison marks an event no retry can fix (its data cannot be read, or its
@@ -89,6 +95,9 @@ var DefaultBackoff = []time.Duration{10 * time.Second, 30 * time.Second, 2 * tim
 type Cases interface {
 	// ContactOf opens a case's contact details only (not its content).
 	ContactOf(ctx context.Context, id uuid.UUID) (*grievance.Reachable, error)
+	// ProviderLetterOf opens a request for information to an AI system's
+	// provider: the address and the questions.
+	ProviderLetterOf(ctx context.Context, requestID uuid.UUID) (*grievance.ProviderLetter, error)
 }
 
 // Options configure a Notifier.
@@ -187,7 +196,7 @@ func (n *Notifier) Consumers() []Consumer {
 			Subjects: []string{events.CaseRouted, events.CaseAssigned, events.CaseMessageAdded, events.CaseEvidenceAdded,
 				events.SLAWarning, events.SLABreached, events.SystemicAlert, events.RemedyStatusChanged, events.RemedyOverdue,
 				events.ReferralMade, events.ReferralUpdated, events.ReferralMessage, events.ReferralIdentityDisclosed,
-				events.CaseBreakGlass}},
+				events.CaseBreakGlass, events.ProviderRequested}},
 		{Name: ConsumerWebhooks, Handle: n.HandleWebhooks, Subjects: []string{"redress.>"}},
 	}
 }
@@ -258,6 +267,9 @@ type mailData struct {
 	Admin  string     `json:"admin,omitempty"`
 	Reason string     `json:"reason,omitempty"`
 	Until  *time.Time `json:"until,omitempty"`
+	// A request for information to an AI system's provider: its id (the
+	// questions are opened when the email is sent, never stored here).
+	ProviderRequestID string `json:"provider_request_id,omitempty"`
 }
 
 // HandleComplainant owes the complainant an email when there is news they can
@@ -492,6 +504,15 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		}
 	case events.ReferralMade, events.ReferralUpdated, events.ReferralMessage, events.ReferralIdentityDisclosed:
 		return n.referralMail(ctx, env, c, data)
+	case events.ProviderRequested:
+		// Staff asked the AI system's provider for information: the
+		// provider's contact gets the questions (opened when it is sent).
+		var d events.ProviderRequest
+		if err := decode(env, &d); err != nil {
+			return err
+		}
+		return n.owe(ctx, env, RecipientProvider, d.RequestID.String(), TemplateProviderRequest,
+			mailData{Reference: c.Reference, ProviderRequestID: d.RequestID.String()})
 	case events.CaseBreakGlass:
 		// An admin opened the case outside their reach: its queue's
 		// supervisors hear of it at once, with who, why and until when.

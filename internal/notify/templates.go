@@ -59,6 +59,10 @@ type View struct {
 	Admin  string
 	Reason string
 	Until  string
+	// A request for information to an AI system's provider: its id and
+	// the questions (AISystem and Due are the system and the deadline).
+	RequestID string
+	Questions string
 }
 
 // ParseTemplates parses every template in fsys (laid out as templates/<lang>/<name>.txt).

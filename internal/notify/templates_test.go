@@ -119,6 +119,16 @@ func TestTemplatesRenderInEveryLanguage(t *testing.T) {
 				if !strings.Contains(body, "/referrals/") || strings.Contains(body, v.CaseURL) {
 					t.Errorf("%s/%s: a body gets the portal link, never the staff page:\n%s", lang, name, body)
 				}
+			case TemplateProviderRequest:
+				// An AI system's provider is outside the organisation: no link into it, nothing of the case but its reference.
+				if strings.Contains(body, v.CaseURL) || strings.Contains(body, "redress.example.org") {
+					t.Errorf("%s/%s: the provider gets no link into the organisation:\n%s", lang, name, body)
+				}
+				for _, staffOnly := range []string{v.Queue, v.Kind, v.Priority} {
+					if strings.Contains(body, staffOnly) {
+						t.Errorf("%s/%s shows %q to the provider", lang, name, staffOnly)
+					}
+				}
 			default:
 				if !strings.Contains(body, "https://redress.example.org/cases/8d0e6f7a-1b2c-4d3e-9f80-1a2b3c4d5e6f") {
 					t.Errorf("%s/%s lacks the case link:\n%s", lang, name, body)

@@ -18,9 +18,11 @@ import (
 
 // SystemInput is what an admin writes about an AI system.
 type SystemInput struct {
-	Slug          string `json:"slug"`
-	Name          string `json:"name"`
-	Provider      string `json:"provider"`
+	Slug     string `json:"slug"`
+	Name     string `json:"name"`
+	Provider string `json:"provider"`
+	// ProviderEmail is the provider's contact for requests for information, or "".
+	ProviderEmail string `json:"provider_email"`
 	Version       string `json:"version"`
 	Purpose       string `json:"purpose"`
 	RiskArea      string `json:"risk_area"`
@@ -34,13 +36,15 @@ type SystemInput struct {
 	Active *bool `json:"active"`
 }
 
+var emailPattern = regexp.MustCompile(`^[^@\s<>,;"]{1,64}@[^@\s<>,;"]+\.[^@\s<>,;"]+$`)
+
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
 
 // validate trims and checks in against the table's rules, naming every
 // field at fault, and returns the deployment date.
 func (in *SystemInput) validate() (*time.Time, error) {
 	var f fault.Fields
-	for _, p := range []*string{&in.Slug, &in.Name, &in.Provider, &in.Version, &in.Purpose, &in.RiskArea,
+	for _, p := range []*string{&in.Slug, &in.Name, &in.Provider, &in.ProviderEmail, &in.Version, &in.Purpose, &in.RiskArea,
 		&in.EUDatabaseID, &in.FRIAReference, &in.DPIAReference, &in.DeployedSince} {
 		*p = strings.TrimSpace(*p)
 	}
@@ -50,6 +54,9 @@ func (in *SystemInput) validate() (*time.Time, error) {
 	f.Text("name", in.Name, 1, 200)
 	f.Text("provider", in.Provider, 1, 200)
 	f.Text("version", in.Version, 0, 200)
+	if in.ProviderEmail != "" && !emailPattern.MatchString(in.ProviderEmail) {
+		f.Add("provider_email", "invalid", "must be an email address such as ai-support@provider.example")
+	}
 	f.Text("purpose", in.Purpose, 1, 2000)
 	f.Text("risk_area", in.RiskArea, 0, 200)
 	f.Text("eu_database_id", in.EUDatabaseID, 0, 200)
@@ -110,10 +117,10 @@ func (r *Registry) Create(ctx context.Context, in SystemInput) (*AISystem, error
 	active := in.Active == nil || *in.Active
 	var id uuid.UUID
 	err = db.Conn(ctx, r.db).Raw(`
-		INSERT INTO ai_systems (slug, name, provider, version, purpose, risk_area, eu_database_id,
+		INSERT INTO ai_systems (slug, name, provider, provider_email, version, purpose, risk_area, eu_database_id,
 		                        fria_reference, dpia_reference, deployed_since, active)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		in.Slug, in.Name, in.Provider, in.Version, in.Purpose, in.RiskArea, in.EUDatabaseID, in.FRIAReference,
+		VALUES (?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		in.Slug, in.Name, in.Provider, in.ProviderEmail, in.Version, in.Purpose, in.RiskArea, in.EUDatabaseID, in.FRIAReference,
 		in.DPIAReference, since, active).Row().Scan(&id)
 	if db.IsUniqueViolation(err) {
 		return nil, errSlugTaken()
@@ -132,11 +139,11 @@ func (r *Registry) Update(ctx context.Context, id uuid.UUID, in SystemInput) (*A
 	}
 	var got []uuid.UUID
 	err = db.Conn(ctx, r.db).Raw(`
-		UPDATE ai_systems SET slug = ?, name = ?, provider = ?, version = ?, purpose = ?, risk_area = ?,
+		UPDATE ai_systems SET slug = ?, name = ?, provider = ?, provider_email = NULLIF(?, ''), version = ?, purpose = ?, risk_area = ?,
 		       eu_database_id = ?, fria_reference = ?, dpia_reference = ?, deployed_since = ?,
 		       active = COALESCE(?, active), updated_at = now()
 		 WHERE id = ? RETURNING id`,
-		in.Slug, in.Name, in.Provider, in.Version, in.Purpose, in.RiskArea, in.EUDatabaseID, in.FRIAReference,
+		in.Slug, in.Name, in.Provider, in.ProviderEmail, in.Version, in.Purpose, in.RiskArea, in.EUDatabaseID, in.FRIAReference,
 		in.DPIAReference, since, in.Active, id).Scan(&got).Error
 	if db.IsUniqueViolation(err) {
 		return nil, errSlugTaken()

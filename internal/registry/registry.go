@@ -16,10 +16,13 @@ import (
 
 // AISystem is one entry of the register.
 type AISystem struct {
-	ID            uuid.UUID  `gorm:"type:uuid;primaryKey;default:gen_random_uuid()" json:"id"`
-	Slug          string     `json:"slug"`
-	Name          string     `json:"name"`
-	Provider      string     `json:"provider"`
+	ID       uuid.UUID `gorm:"type:uuid;primaryKey;default:gen_random_uuid()" json:"id"`
+	Slug     string    `json:"slug"`
+	Name     string    `json:"name"`
+	Provider string    `json:"provider"`
+	// ProviderEmail is where a request for information reaches the provider
+	// (staff and admins only: never in the public register).
+	ProviderEmail *string    `gorm:"column:provider_email" json:"-"`
 	Version       string     `json:"version"`
 	Purpose       string     `json:"purpose"`
 	RiskArea      string     `json:"risk_area"`

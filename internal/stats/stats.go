@@ -213,5 +213,7 @@ const (
 	clockRunning = `(k.satisfied_at IS NULL AND k.breached_at IS NULL AND (k.due_at IS NULL OR k.due_at >= now()))`
 	// clockKind counts every independent body's order as one clock,
 	// body_item (each has its own, "body_item:<id>": internal/clocks/tasks.go).
-	clockKind = `(CASE WHEN k.clock LIKE 'body_item:%' THEN 'body_item' ELSE k.clock END)`
+	// Likewise every request for information to a provider, provider_request.
+	clockKind = `(CASE WHEN k.clock LIKE 'body_item:%' THEN 'body_item'
+		WHEN k.clock LIKE 'provider_request:%' THEN 'provider_request' ELSE k.clock END)`
 )
