@@ -392,18 +392,24 @@ func TestRefPortalStatusAndMessages(t *testing.T) {
 func TestRefPortalPagesAndDisclosure(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
-	older, _ := refEscalate(t, s, "demo-dpa", "anonymous")
+	older, olderID := refEscalate(t, s, "demo-dpa", "anonymous")
 	newer, id := refEscalate(t, s, "demo-dpa", "identity_withheld")
+	// An anonymous referral goes by its own reference, never the case's
+	// (issue 16, item 7).
+	olderRef := "A-" + strings.ToUpper(olderID[:8])
 	c := newClient(t, s.URL)
 	c.signIn("regulator@example.org", teststack.DemoPassword)
 
 	first := c.get("/referrals?limit=1")
 	m := regexp.MustCompile(`href="(/referrals\?[^"]*cursor=[^"]+)"`).FindStringSubmatch(first.Body)
-	if first.Status != 200 || !strings.Contains(first.Body, newer.Reference) || strings.Contains(first.Body, older.Reference) || m == nil {
+	if first.Status != 200 || !strings.Contains(first.Body, newer.Reference) || strings.Contains(first.Body, olderRef) || m == nil {
 		t.Fatalf("first page: %d %s", first.Status, first.Body)
 	}
 	second := c.get(strings.ReplaceAll(m[1], "&amp;", "&"))
-	if second.Status != 200 || !strings.Contains(second.Body, older.Reference) || strings.Contains(second.Body, newer.Reference) ||
+	if strings.Contains(first.Body+second.Body, older.Reference) {
+		t.Error("the anonymous referral's case reference reached the body")
+	}
+	if second.Status != 200 || !strings.Contains(second.Body, olderRef) || strings.Contains(second.Body, newer.Reference) ||
 		strings.Contains(second.Body, `id="ref-next"`) || !strings.Contains(second.Body, "First page") {
 		t.Errorf("second page: %d %s", second.Status, second.Body)
 	}
