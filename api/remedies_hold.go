@@ -23,6 +23,22 @@ func (a *API) approveRemedyWithdrawal(c *fiber.Ctx) error {
 	return a.getCase(c)
 }
 
+// approveSystemicRemedyWithdrawal: POST /api/v1/systemic-issues/{id}/remedies/{rid}/withdrawal/approve {approve, reason}.
+func (a *API) approveSystemicRemedyWithdrawal(c *fiber.Ctx) error {
+	id, rid, err := ownerAndRemedy(c, "systemic issue")
+	if err != nil {
+		return err
+	}
+	approve, reason, err := decodeApproval(c, "true withdraws the guarantee with the reason asked for; false keeps it (give a reason)")
+	if err != nil {
+		return err
+	}
+	if err := a.Grievance.ApproveSystemicRemedyWithdrawal(c.UserContext(), id, rid, staffAuthor(c), approve, reason); err != nil {
+		return err
+	}
+	return a.systemicRemedies(c)
+}
+
 // approveRemedyConditions: POST /api/v1/cases/{id}/remedies/{rid}/conditions/approve {approve, reason}.
 func (a *API) approveRemedyConditions(c *fiber.Ctx) error {
 	id, rid, err := caseAndRemedy(c)

@@ -178,11 +178,17 @@ func TestSystemicRemedyReasonLetsLinkedCasesClose(t *testing.T) {
 		Body: map[string]string{"reason": "The provider withdrew the screener from the market."}}); r.Status != 200 {
 		t.Fatalf("systemic reason: %d %s", r.Status, r.Body)
 	}
+	// The guarantee was offered: the reason is a withdrawal waiting for a
+	// second person (issue 16), approved here by an admin.
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/systemic-issues/" + issue + "/remedies/" + gid + "/withdrawal/approve",
+		Token: s.Login("admin@example.org"), Body: map[string]any{"approve": true}}); r.Status != 200 {
+		t.Fatalf("approve the withdrawal: %d %s", r.Status, r.Body)
+	}
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/close", Token: rita, Body: closeBody}); r.Status != 200 {
 		t.Fatalf("close: %d %s", r.Status, r.Body)
 	}
 	var entries int
-	s.Core.DB.Raw(`SELECT count(*) FROM audit_entries WHERE case_id = ? AND action = 'remedy.reasoned'`, f.ID).Scan(&entries)
+	s.Core.DB.Raw(`SELECT count(*) FROM audit_entries WHERE case_id = ? AND action = 'remedy.withdrawn'`, f.ID).Scan(&entries)
 	if entries != 1 {
 		t.Errorf("reason entries on the linked case: %d", entries)
 	}

@@ -163,6 +163,7 @@ func (a *API) routes() []route {
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies", staff, supervisors, a.proposeSystemicRemedies, nil, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies/:rid/status", staff, supervisors, a.setSystemicRemedyStatus, nil, nil},
 		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies/:rid/reason", staff, supervisors, a.systemicRemedyReason, nil, nil},
+		{fiber.MethodPost, "/api/v1/systemic-issues/:id/remedies/:rid/withdrawal/approve", staff, supervisors, a.approveSystemicRemedyWithdrawal, nil, nil},
 
 		{fiber.MethodGet, "/api/v1/stats/public", public, nil, a.publicStats, nil, nil},
 		{fiber.MethodGet, "/api/v1/stats/ai-systems/:id", staff, caseWorkers, a.aiSystemStats, nil, nil},

@@ -226,6 +226,7 @@ var accessMatrix = map[string]string{
 	"POST /api/v1/systemic-issues/:id/remedies":                               "UUU FFFF AAAA FF",
 	"POST /api/v1/systemic-issues/:id/remedies/:rid/reason":                   "UUU FFFF AAAA FF",
 	"POST /api/v1/systemic-issues/:id/remedies/:rid/status":                   "UUU FFFF AAAA FF",
+	"POST /api/v1/systemic-issues/:id/remedies/:rid/withdrawal/approve":       "UUU FFFF AAAA FF",
 	"POST /api/v1/systemic-issues/:id/resolve":                                "UUU FFFF AAAA FF",
 	"GET /api/v1/admin/organisation":                                          "UUU FFFF FAAA FF",
 	"PUT /api/v1/admin/organisation":                                          "UUU FFFF FAAA FF",

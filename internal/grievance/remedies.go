@@ -595,7 +595,7 @@ func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uu
 			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
 		}
 		if seen(k) {
-			return s.requestWithdrawal(ctx, caseID, k, by, reason)
+			return s.requestWithdrawal(ctx, k, by, reason, []uuid.UUID{caseID})
 		}
 		return s.reasonComponent(ctx, k, by, reason, []uuid.UUID{caseID})
 	})
@@ -603,7 +603,9 @@ func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uu
 
 // RecordSystemicRemedyReason records why a systemic issue's component will
 // not be verified, on every linked case's record; linked cases may then
-// close without it. It is allowed on a resolved issue too.
+// close without it. It is allowed on a resolved issue too. On a guarantee the
+// complainants have seen it is a request to withdraw it, as for a case's
+// component (requestWithdrawal).
 func (s *Service) RecordSystemicRemedyReason(ctx context.Context, issueID, componentID uuid.UUID, by Author, reason string) error {
 	if err := validReason(reason); err != nil {
 		return err
@@ -619,6 +621,9 @@ func (s *Service) RecordSystemicRemedyReason(ctx context.Context, issueID, compo
 		}
 		if k.SystemicIssueID == nil || *k.SystemicIssueID != issueID {
 			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+		}
+		if seen(k) { // the complainants saw it: a second person must approve (ApproveSystemicRemedyWithdrawal)
+			return s.requestWithdrawal(ctx, k, by, reason, cases)
 		}
 		return s.reasonComponent(ctx, k, by, reason, cases)
 	})

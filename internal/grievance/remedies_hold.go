@@ -65,9 +65,11 @@ func seen(k *component) bool {
 	return k.Status == remedy.Offered || k.Status == remedy.Accepted || k.Status == remedy.Implemented
 }
 
-// requestWithdrawal records a request to withdraw a seen component; it
-// takes effect when another person approves it (ApproveRemedyWithdrawal).
-func (s *Service) requestWithdrawal(ctx context.Context, caseID uuid.UUID, k *component, by Author, reason string) error {
+// requestWithdrawal records a request to withdraw a seen component, on the
+// record of each case it concerns; it takes effect when another person
+// approves it (decideWithdrawal). The one rule for a case's components and a
+// systemic issue's guarantees alike.
+func (s *Service) requestWithdrawal(ctx context.Context, k *component, by Author, reason string, cases []uuid.UUID) error {
 	switch {
 	case k.ReasonAt != nil:
 		return fault.New(fault.Conflict, "remedy_reasoned", "A reason is already recorded for this component.")
@@ -82,9 +84,14 @@ func (s *Service) requestWithdrawal(ctx context.Context, caseID uuid.UUID, k *co
 		pending_reason_at = now() WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
 		return fmt.Errorf("grievance: request withdrawal: %w", err)
 	}
-	_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
-		Action: "remedy.withdrawal_requested", Data: map[string]any{"component_id": k.ID, "status": k.Status}})
-	return err
+	for _, caseID := range cases {
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: "remedy.withdrawal_requested", Data: map[string]any{"component_id": k.ID, "status": k.Status,
+				"systemic_issue_id": k.SystemicIssueID}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ApproveRemedyWithdrawal is a second person approving the withdrawal of a
@@ -107,50 +114,99 @@ func (s *Service) ApproveRemedyWithdrawal(ctx context.Context, caseID, component
 		if k.CaseID == nil || *k.CaseID != caseID {
 			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
 		}
-		switch {
-		case k.PendingReasonBy == nil:
-			return fault.New(fault.Conflict, "no_withdrawal_pending", "No withdrawal of this component waits for approval.")
-		case *k.PendingReasonBy == *by.ID:
-			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who asked to withdraw it must approve.")
+		return s.decideWithdrawal(ctx, k, by, approve, note, []uuid.UUID{caseID})
+	})
+}
+
+// ApproveSystemicRemedyWithdrawal is ApproveRemedyWithdrawal for a systemic
+// issue's guarantee: the withdrawal lands in every linked case's record and
+// each linked case's complainant is told there is news.
+func (s *Service) ApproveSystemicRemedyWithdrawal(ctx context.Context, issueID, componentID uuid.UUID, by Author,
+	approve bool, note string) error {
+	if err := refusalReason(approve, note); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		cases, err := s.lockIssue(ctx, issueID, by, true)
+		if err != nil {
+			return err
 		}
-		conn := db.Conn(ctx, s.db)
-		if !approve {
-			if err := conn.Exec(`UPDATE remedy_components SET pending_reason_enc = NULL, pending_reason_by = NULL,
-				pending_reason_at = NULL WHERE id = ?`, k.ID).Error; err != nil {
-				return fmt.Errorf("grievance: refuse withdrawal: %w", err)
+		k, err := s.lockComponent(ctx, componentID)
+		if err != nil {
+			return err
+		}
+		if k.SystemicIssueID == nil || *k.SystemicIssueID != issueID {
+			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+		}
+		return s.decideWithdrawal(ctx, k, by, approve, note, cases)
+	})
+}
+
+// decideWithdrawal is the second person's decision on a pending withdrawal,
+// recorded on each case the component concerns (the component and those
+// cases are locked by the caller).
+func (s *Service) decideWithdrawal(ctx context.Context, k *component, by Author, approve bool, note string, cases []uuid.UUID) error {
+	switch {
+	case k.PendingReasonBy == nil:
+		return fault.New(fault.Conflict, "no_withdrawal_pending", "No withdrawal of this component waits for approval.")
+	case *k.PendingReasonBy == *by.ID:
+		return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who asked to withdraw it must approve.")
+	}
+	conn := db.Conn(ctx, s.db)
+	if !approve {
+		if err := conn.Exec(`UPDATE remedy_components SET pending_reason_enc = NULL, pending_reason_by = NULL,
+			pending_reason_at = NULL WHERE id = ?`, k.ID).Error; err != nil {
+			return fmt.Errorf("grievance: refuse withdrawal: %w", err)
+		}
+		for _, caseID := range cases {
+			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+				Action: "remedy.withdrawal_refused", Data: map[string]any{"component_id": k.ID, "reason": strings.TrimSpace(note),
+					"systemic_issue_id": k.SystemicIssueID}}); err != nil {
+				return err
 			}
-			_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
-				Action: "remedy.withdrawal_refused", Data: map[string]any{"component_id": k.ID, "reason": strings.TrimSpace(note)}})
-			return err
 		}
-		var row struct{ PendingReasonEnc []byte }
-		if err := conn.Raw(`SELECT pending_reason_enc FROM remedy_components WHERE id = ?`, k.ID).Scan(&row).Error; err != nil {
-			return fmt.Errorf("grievance: withdrawal: %w", err)
-		}
-		reason, err := s.keys.OpenString(purposeRemedy("pending_reason", k.ID), row.PendingReasonEnc)
-		if err != nil {
-			return fmt.Errorf("grievance: open withdrawal: %w", err)
-		}
-		sealed, err := s.keys.Seal(purposeRemedy("reason", k.ID), []byte(reason))
-		if err != nil {
-			return err
-		}
-		if err := conn.Exec(`UPDATE remedy_components SET reason_enc = ?, reason_by = pending_reason_by, reason_at = now(),
-			reason_approved_by = ?, withdrawn = true, pending_reason_enc = NULL, pending_reason_by = NULL,
-			pending_reason_at = NULL WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
-			return fmt.Errorf("grievance: withdraw remedy: %w", err)
-		}
+		return nil
+	}
+	var row struct{ PendingReasonEnc []byte }
+	if err := conn.Raw(`SELECT pending_reason_enc FROM remedy_components WHERE id = ?`, k.ID).Scan(&row).Error; err != nil {
+		return fmt.Errorf("grievance: withdrawal: %w", err)
+	}
+	reason, err := s.keys.OpenString(purposeRemedy("pending_reason", k.ID), row.PendingReasonEnc)
+	if err != nil {
+		return fmt.Errorf("grievance: open withdrawal: %w", err)
+	}
+	sealed, err := s.keys.Seal(purposeRemedy("reason", k.ID), []byte(reason))
+	if err != nil {
+		return err
+	}
+	if err := conn.Exec(`UPDATE remedy_components SET reason_enc = ?, reason_by = pending_reason_by, reason_at = now(),
+		reason_approved_by = ?, withdrawn = true, pending_reason_enc = NULL, pending_reason_by = NULL,
+		pending_reason_at = NULL WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
+		return fmt.Errorf("grievance: withdraw remedy: %w", err)
+	}
+	for _, caseID := range cases {
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.withdrawn", Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
-				"status": k.Status, "requested_by": k.PendingReasonBy}}); err != nil {
+				"status": k.Status, "requested_by": k.PendingReasonBy, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
 			return err
 		}
-		if _, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID, events.Remedy{
-			ComponentIDs: []uuid.UUID{k.ID}, Status: "withdrawn"}); err != nil {
+	}
+	// A case's own component names its case; a systemic guarantee's event
+	// names the issue and reaches every linked case's complainant.
+	ref := uuid.Nil
+	if k.CaseID != nil {
+		ref = *k.CaseID
+	}
+	if _, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, ref, events.Remedy{
+		ComponentIDs: []uuid.UUID{k.ID}, SystemicIssueID: k.SystemicIssueID, Status: "withdrawn"}); err != nil {
+		return err
+	}
+	for _, caseID := range cases {
+		if err := s.endRemedyClockIfSettled(ctx, caseID); err != nil {
 			return err
 		}
-		return s.endRemedyClockIfSettled(ctx, caseID)
-	})
+	}
+	return nil
 }
 
 // ApproveRemedyConditions is a second person (not who proposed the bundle)
@@ -197,12 +253,14 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 	})
 }
 
-// anyWithdrawn reports whether a component of the case (its own) was
+// anyWithdrawn reports whether a component of the case (its own, or a
+// guarantee of a systemic issue it is linked to) was
 // withdrawn after the complainant saw it.
 func (s *Service) anyWithdrawn(ctx context.Context, caseID uuid.UUID) (bool, error) {
 	var n int64
 	if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
-		WHERE b.case_id = ? AND k.withdrawn`, caseID).Scan(&n).Error; err != nil {
+		WHERE (b.case_id = ? OR b.systemic_issue_id IN (SELECT issue_id FROM systemic_issue_cases WHERE case_id = ?))
+		  AND k.withdrawn`, caseID, caseID).Scan(&n).Error; err != nil {
 		return false, fmt.Errorf("grievance: withdrawn remedies: %w", err)
 	}
 	return n > 0, nil
