@@ -90,9 +90,10 @@ func TestSystemicGuaranteeWithdrawalNeedsSecondPerson(t *testing.T) {
 	}
 	var news int
 	s.Core.DB.Raw(`SELECT count(*) FROM outbox WHERE subject = 'redress.remedy.status_changed'
-		AND payload -> 'data' ->> 'systemic_issue_id' = ? AND payload -> 'data' ->> 'status' = 'withdrawn'`, issue).Scan(&news)
+		AND payload ->> 'case_id' = ? AND payload -> 'data' ->> 'systemic_issue_id' = ?
+		AND payload -> 'data' ->> 'status' = 'withdrawn'`, f.ID, issue).Scan(&news)
 	if news != 1 {
-		t.Errorf("the complainants' news of the withdrawal: %d events", news)
+		t.Errorf("the linked complainant's news of the withdrawal: %d events", news)
 	}
 	var entries []string
 	s.Core.DB.Raw(`SELECT action FROM audit_entries WHERE case_id = ? AND action LIKE 'remedy.withdraw%' ORDER BY seq`, f.ID).Scan(&entries)

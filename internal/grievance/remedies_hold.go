@@ -191,17 +191,13 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *component, by Author,
 			return err
 		}
 	}
-	// A case's own component names its case; a systemic guarantee's event
-	// names the issue and reaches every linked case's complainant.
-	ref := uuid.Nil
-	if k.CaseID != nil {
-		ref = *k.CaseID
-	}
-	if _, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, ref, events.Remedy{
-		ComponentIDs: []uuid.UUID{k.ID}, SystemicIssueID: k.SystemicIssueID, Status: "withdrawn"}); err != nil {
-		return err
-	}
+	// One event per case concerned, naming it: each complainant is told
+	// (a systemic guarantee's withdrawal reaches every linked complainant).
 	for _, caseID := range cases {
+		if _, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID, events.Remedy{
+			ComponentIDs: []uuid.UUID{k.ID}, SystemicIssueID: k.SystemicIssueID, Status: "withdrawn"}); err != nil {
+			return err
+		}
 		if err := s.endRemedyClockIfSettled(ctx, caseID); err != nil {
 			return err
 		}
