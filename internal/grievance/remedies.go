@@ -422,6 +422,22 @@ func (s *Service) lockComponent(ctx context.Context, id uuid.UUID) (*component, 
 	return &c, nil
 }
 
+// lockCaseComponent locks the open case caseID for by's work, then its own
+// component componentID (a systemic issue's, or another case's, is not found).
+func (s *Service) lockCaseComponent(ctx context.Context, caseID, componentID uuid.UUID, by Author, supervisor bool) (*component, error) {
+	if err := s.lockOpen(ctx, caseID, by, supervisor); err != nil {
+		return nil, err
+	}
+	k, err := s.lockComponent(ctx, componentID)
+	if err != nil {
+		return nil, err
+	}
+	if k.CaseID == nil || *k.CaseID != caseID {
+		return nil, fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+	}
+	return k, nil
+}
+
 // SetRemedyStatus moves one of a case's own components: offered,
 // implemented (with evidence), verified (with evidence, by someone other than
 // who recorded the implementation).
@@ -584,15 +600,9 @@ func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uu
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by, supervisor); err != nil {
-			return err
-		}
-		k, err := s.lockComponent(ctx, componentID)
+		k, err := s.lockCaseComponent(ctx, caseID, componentID, by, supervisor)
 		if err != nil {
 			return err
-		}
-		if k.CaseID == nil || *k.CaseID != caseID {
-			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
 		}
 		if seen(k) {
 			return s.requestWithdrawal(ctx, k, by, reason, []uuid.UUID{caseID})

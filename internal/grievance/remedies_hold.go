@@ -104,15 +104,9 @@ func (s *Service) ApproveRemedyWithdrawal(ctx context.Context, caseID, component
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by, supervisor); err != nil {
-			return err
-		}
-		k, err := s.lockComponent(ctx, componentID)
+		k, err := s.lockCaseComponent(ctx, caseID, componentID, by, supervisor)
 		if err != nil {
 			return err
-		}
-		if k.CaseID == nil || *k.CaseID != caseID {
-			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
 		}
 		return s.decideWithdrawal(ctx, k, by, approve, note, []uuid.UUID{caseID})
 	})
@@ -215,16 +209,11 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by, supervisor); err != nil {
-			return err
-		}
-		k, err := s.lockComponent(ctx, componentID)
+		k, err := s.lockCaseComponent(ctx, caseID, componentID, by, supervisor)
 		if err != nil {
 			return err
 		}
 		switch {
-		case k.CaseID == nil || *k.CaseID != caseID:
-			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
 		case !k.HasConditions:
 			return fault.New(fault.Conflict, "no_conditions", "This component asks nothing of the complainant; there is nothing to approve.")
 		case k.ConditionsOK:

@@ -41,8 +41,19 @@ type SchemaStatus struct {
 	Pending         []string
 }
 
-// Status reports how far the schema is behind the embedded migrations.
+// Status reports how far the schema is behind the embedded migrations. A
+// pooled connection the server has closed (a restart, a failover: goose asks
+// on one dedicated connection, which database/sql does not try again) is
+// tried again on another, so that a process does not refuse to start for it.
 func Status(ctx context.Context, gdb *gorm.DB) (SchemaStatus, error) {
+	st, err := status(ctx, gdb)
+	for try := 1; try < 3 && err != nil && Unavailable(err); try++ {
+		st, err = status(ctx, gdb)
+	}
+	return st, err
+}
+
+func status(ctx context.Context, gdb *gorm.DB) (SchemaStatus, error) {
 	p, err := provider(gdb)
 	if err != nil {
 		return SchemaStatus{}, err
