@@ -14,7 +14,7 @@ func TestEveryLanguageHasEveryTemplate(t *testing.T) {
 	want := tpl.Names(FallbackLanguage)
 	all := []string{TemplateComplainantNews, TemplateStaffNewCase, TemplateStaffAssigned, TemplateStaffReply, TemplateStaffSLAWarning,
 		TemplateStaffSLABreach, TemplateSystemicAlert, TemplateStaffRemedyAnswered, TemplateStaffEvidence,
-		TemplateStaffReferral, TemplateBodyReferral, TemplateStaffBreakGlass}
+		TemplateStaffReferral, TemplateBodyReferral, TemplateStaffBreakGlass, TemplateProviderRequest}
 	slices.Sort(all)
 	if !slices.Equal(want, all) {
 		t.Fatalf("English templates %v, want %v", want, all)
