@@ -438,6 +438,25 @@ func (s *Service) lockCaseComponent(ctx context.Context, caseID, componentID uui
 	return k, nil
 }
 
+// lockIssueComponent locks the systemic issue issueID for by (resolvedToo:
+// a resolved issue too) and returns its linked cases, then locks its own
+// component componentID (a case's, or another issue's, is not found).
+func (s *Service) lockIssueComponent(ctx context.Context, issueID, componentID uuid.UUID, by Author,
+	resolvedToo bool) ([]uuid.UUID, *component, error) {
+	cases, err := s.lockIssue(ctx, issueID, by, resolvedToo)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := s.lockComponent(ctx, componentID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if k.SystemicIssueID == nil || *k.SystemicIssueID != issueID {
+		return nil, nil, fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+	}
+	return cases, k, nil
+}
+
 // SetRemedyStatus moves one of a case's own components: offered,
 // implemented (with evidence), verified (with evidence, by someone other than
 // who recorded the implementation).
@@ -481,16 +500,9 @@ func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componen
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		cases, err := s.lockIssue(ctx, issueID, by, false)
+		cases, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, false)
 		if err != nil {
 			return err
-		}
-		k, err := s.lockComponent(ctx, componentID)
-		if err != nil {
-			return err
-		}
-		if k.SystemicIssueID == nil || *k.SystemicIssueID != issueID {
-			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
 		}
 		if err := s.moveComponent(ctx, k, by, r, cases); err != nil {
 			return err
@@ -621,16 +633,9 @@ func (s *Service) RecordSystemicRemedyReason(ctx context.Context, issueID, compo
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		cases, err := s.lockIssue(ctx, issueID, by, true)
+		cases, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, true)
 		if err != nil {
 			return err
-		}
-		k, err := s.lockComponent(ctx, componentID)
-		if err != nil {
-			return err
-		}
-		if k.SystemicIssueID == nil || *k.SystemicIssueID != issueID {
-			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
 		}
 		if seen(k) { // the complainants saw it: a second person must approve (ApproveSystemicRemedyWithdrawal)
 			return s.requestWithdrawal(ctx, k, by, reason, cases)

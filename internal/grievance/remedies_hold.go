@@ -121,16 +121,9 @@ func (s *Service) ApproveSystemicRemedyWithdrawal(ctx context.Context, issueID, 
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		cases, err := s.lockIssue(ctx, issueID, by, true)
+		cases, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, true)
 		if err != nil {
 			return err
-		}
-		k, err := s.lockComponent(ctx, componentID)
-		if err != nil {
-			return err
-		}
-		if k.SystemicIssueID == nil || *k.SystemicIssueID != issueID {
-			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
 		}
 		return s.decideWithdrawal(ctx, k, by, approve, note, cases)
 	})
