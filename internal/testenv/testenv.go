@@ -18,6 +18,8 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -286,4 +288,42 @@ func Dump(t testing.TB, dbURL string) string {
 		b.WriteString("-- " + tbl + "\n" + text + "\n")
 	}
 	return b.String()
+}
+
+// CheckValues is the list of values a CHECK constraint of table allows in
+// column (a constraint written "column IN ('a', 'b')", which PostgreSQL
+// keeps as "column = ANY (ARRAY['a'::text, 'b'::text])"), sorted. It fails
+// t when no such constraint exists, so a test that compares Go's named
+// values with the database's cannot pass by finding nothing.
+func CheckValues(t testing.TB, gdb *gorm.DB, table, column string) []string {
+	t.Helper()
+	var defs []string
+	if err := gdb.Raw(`SELECT pg_get_constraintdef(oid) FROM pg_constraint
+		WHERE conrelid = to_regclass(?) AND contype = 'c'`, table).Scan(&defs).Error; err != nil {
+		t.Fatal(err)
+	}
+	// The whole constraint is the membership test: a compound rule naming
+	// the column among others ("status IN (…) OR acknowledged_at …") is not
+	// its list of values.
+	in := regexp.MustCompile(`^CHECK \(\(\(?` + regexp.QuoteMeta(column) + `\)?(?:::text)? = ANY \(\(?ARRAY\[([^\]]*)\]\)?(?:::text\[\])?\)\)\)$`)
+	item := regexp.MustCompile(`'((?:[^']|'')*)'`)
+	var values []string
+	for _, d := range defs {
+		m := in.FindStringSubmatch(d)
+		if m == nil {
+			continue
+		}
+		if values != nil {
+			t.Fatalf("%s.%s: more than one CHECK lists its values", table, column)
+		}
+		values = []string{}
+		for _, v := range item.FindAllStringSubmatch(m[1], -1) {
+			values = append(values, strings.ReplaceAll(v[1], "''", "'"))
+		}
+	}
+	if values == nil {
+		t.Fatalf("%s.%s: no CHECK constraint lists its values", table, column)
+	}
+	slices.Sort(values)
+	return values
 }
