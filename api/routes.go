@@ -24,7 +24,7 @@ const (
 type route struct {
 	method, path string
 	access       who
-	roles        []string
+	roles        []auth.Role
 	handler      fiber.Handler
 	throttle     fiber.Handler // optional, runs before the handler
 	// use is what a case route does with the case — reads it or works on

@@ -77,7 +77,7 @@ func (a *API) putSignInPolicy(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	set := map[string]bool{}
+	set := map[auth.Role]bool{}
 	for _, p := range req.Policies {
 		set[p.Role] = p.SecondFactorRequired
 	}

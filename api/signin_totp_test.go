@@ -404,7 +404,7 @@ func TestTOTPTurnOffAndNewRecoveryCodes(t *testing.T) {
 		t.Errorf("after turning it off: %d %s", r.Status, r.Body)
 	}
 	// Once reviewers must use it, it cannot be turned off.
-	if _, err := s.Core.SignIn.SetPolicies(ctx, map[string]bool{auth.RoleReviewer: true}); err != nil {
+	if _, err := s.Core.SignIn.SetPolicies(ctx, map[auth.Role]bool{auth.RoleReviewer: true}); err != nil {
 		t.Fatal(err)
 	}
 	e, err = at(3*time.Minute).StartEnrolment(ctx, u, true)

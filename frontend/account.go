@@ -187,12 +187,12 @@ func (w *Web) admSignInSave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	set := map[string]bool{}
+	set := map[auth.Role]bool{}
 	for _, role := range auth.Roles {
 		set[role] = false
 	}
 	for _, role := range form["required"] {
-		set[role] = true
+		set[auth.Role(role)] = true
 	}
 	if _, err := w.SignIn.SetPolicies(c.UserContext(), set); err != nil {
 		list, lerr := w.SignIn.Policies(c.UserContext())

@@ -203,10 +203,10 @@ func (f AdmField) Describedby() string {
 }
 
 // options translates codes as "<prefix>.<code>".
-func options(r *request, prefix string, codes []string) []AdmOpt {
+func options[T ~string](r *request, prefix string, codes []T) []AdmOpt {
 	out := make([]AdmOpt, len(codes))
 	for i, c := range codes {
-		out[i] = AdmOpt{Value: c, Label: r.optionLabel(prefix, c)}
+		out[i] = AdmOpt{Value: string(c), Label: r.optionLabel(prefix, string(c))}
 	}
 	return out
 }

@@ -63,7 +63,7 @@ func (w *Web) admQueuePage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, e
 	for _, u := range staff {
 		if u.Active && !member[u.ID] {
 			data.Candidates = append(data.Candidates, AdmOpt{Value: u.ID.String(),
-				Label: u.Name + " (" + u.Email + ", " + r.optionLabel("role", u.Role) + ")"})
+				Label: u.Name + " (" + u.Email + ", " + r.optionLabel("role", string(u.Role)) + ")"})
 		}
 	}
 	form := values(map[string]string{"auto_assign": checked(data.Queue.AutoAssign), "cap": strconv.Itoa(data.Queue.AssignCap)})

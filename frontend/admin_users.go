@@ -38,7 +38,7 @@ func (w *Web) admUsers(c *fiber.Ctx) error {
 
 // admUserNew: GET /admin/users/new.
 func (w *Web) admUserNew(c *fiber.Ctx) error {
-	p, err := w.usersPage(c, url.Values{"role": {auth.RoleReviewer}})
+	p, err := w.usersPage(c, url.Values{"role": {string(auth.RoleReviewer)}})
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (w *Web) admUserCreate(c *fiber.Ctx) error {
 	password := form.Get("password")
 	form.Del("password")
 	_, err = w.Users.CreateStaff(c.UserContext(), auth.NewUser{Name: form.Get("name"), Email: form.Get("email"),
-		Role: form.Get("role"), Password: password, Languages: splitList(form.Get("languages")),
+		Role: auth.Role(form.Get("role")), Password: password, Languages: splitList(form.Get("languages")),
 		Skills: splitList(form.Get("skills"))})
 	if err != nil {
 		p, perr := w.usersPage(c, form)
@@ -76,7 +76,7 @@ func (w *Web) admUserRole(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.Users.SetRole(c.UserContext(), id, form.Get("role")); err != nil {
+	if _, err := w.Users.SetRole(c.UserContext(), id, auth.Role(form.Get("role"))); err != nil {
 		p, perr := w.usersPage(c, url.Values{})
 		if perr != nil {
 			return perr

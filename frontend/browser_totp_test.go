@@ -30,7 +30,7 @@ func TestBrowserTOTPEnrolAndSignOutEverywhere(t *testing.T) {
 	}
 	browser.Click(t, ar, "form.signout button")
 
-	if _, err := s.Core.SignIn.SetPolicies(context.Background(), map[string]bool{auth.RoleAdmin: true}); err != nil {
+	if _, err := s.Core.SignIn.SetPolicies(context.Background(), map[auth.Role]bool{auth.RoleAdmin: true}); err != nil {
 		t.Fatal(err)
 	}
 	ctx := b.Tab(t, browser.NoJavaScript(), browser.Viewport(320, 640))

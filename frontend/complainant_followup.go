@@ -209,7 +209,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 		d.Dues = append(d.Dues, row)
 	}
 	for _, l := range looks {
-		d.Looks = append(d.Looks, lookRow{ID: "followup.access." + l.Role + "." + string(l.What), Day: l.Day.Time})
+		d.Looks = append(d.Looks, lookRow{ID: "followup.access." + string(l.Role) + "." + string(l.What), Day: l.Day.Time})
 	}
 	for _, e := range v.Timeline {
 		d.Timeline = append(d.Timeline, eventRow{At: e.At, Label: actionLabel(r, e.Action, e.Actor)})

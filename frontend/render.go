@@ -98,7 +98,7 @@ func (p *Page) Org() organisation.Profile {
 }
 
 // Role is the signed-in user's role, or "".
-func (p *Page) Role() string {
+func (p *Page) Role() auth.Role {
 	if p.User == nil {
 		return ""
 	}

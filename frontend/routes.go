@@ -30,7 +30,7 @@ const (
 type route struct {
 	method, path string
 	access       who
-	roles        []string
+	roles        []auth.Role
 	handler      fiber.Handler
 	throttle     fiber.Handler // optional, runs before the handler
 	// ownCSRF: the handler checks the CSRF token itself, from a body the
@@ -143,7 +143,7 @@ func (w *Web) htmlErrors(h fiber.Handler) fiber.Handler {
 // requireUser admits a signed-in staff or body user holding one of roles; others
 // are sent to sign in, or shown 403. A session restricted to turning on the
 // second factor is sent to that page, unless enrolling.
-func (w *Web) requireUser(roles []string, enrolling bool) fiber.Handler {
+func (w *Web) requireUser(roles []auth.Role, enrolling bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		r := w.req(c)
 		u := r.User

@@ -22,17 +22,17 @@ import (
 // Who may do what mirrors api/routes.go; the domain checks who holds a case.
 func (w *Web) staffRoutes() []route {
 	get, post := fiber.MethodGet, fiber.MethodPost
-	r := func(method, path string, roles []string, h fiber.Handler, looks ...access.What) route {
+	r := func(method, path string, roles []auth.Role, h fiber.Handler, looks ...access.What) route {
 		return route{method: method, path: path, access: staff, roles: roles, handler: h, looks: looks}
 	}
 	// A case page reads the case (showing looks), or works on it: only
 	// its holder or a supervisor of its queue may (access.Works).
-	reads := func(method, path string, roles []string, h fiber.Handler, looks ...access.What) route {
+	reads := func(method, path string, roles []auth.Role, h fiber.Handler, looks ...access.What) route {
 		x := r(method, path, roles, h, looks...)
 		x.kind = access.Reads
 		return x
 	}
-	works := func(path string, roles []string, h fiber.Handler) route {
+	works := func(path string, roles []auth.Role, h fiber.Handler) route {
 		x := r(post, path, roles, h)
 		x.kind = access.Works
 		return x

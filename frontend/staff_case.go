@@ -127,7 +127,7 @@ type caseWorkspace struct {
 	// Tab is the part of the workspace shown ("" is the summary).
 	Tab     string
 	Me      uuid.UUID
-	Role    string
+	Role    auth.Role
 	Holder  bool // the user holds the case
 	AnyCase bool // supervisors and admins work on any case
 	// CanAct: the user may act on the case — its holder, or a supervisor

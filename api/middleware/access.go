@@ -27,7 +27,7 @@ func Viewer(u *auth.User) access.Viewer {
 // has not taken it (access.ErrNotYours), an admin who broke the glass
 // (access.ErrReadOnly). A :id that is not a case id is left to the handler,
 // which names the error.
-func StaffCase(tokens *auth.Tokens, lookup SessionLookup, roles []string,
+func StaffCase(tokens *auth.Tokens, lookup SessionLookup, roles []auth.Role,
 	svc *access.Service, route string, kind access.Kind, looks []access.What, evidenceParam string) fiber.Handler {
 	method, path, _ := strings.Cut(route, " ")
 	return staff(tokens, lookup, roles, false, &caseGate{svc: svc, gate: access.NewGate(method, path, kind, looks),

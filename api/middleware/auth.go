@@ -42,17 +42,17 @@ type SessionLookup func(c *fiber.Ctx, sessionID, userID uuid.UUID, extra *auth.E
 // expired, its user active and still holding the session's role) and whose
 // user holds one of roles. A user whose role requires a second factor they
 // have not turned on is refused (403 second_factor_enrolment_required).
-func Staff(tokens *auth.Tokens, lookup SessionLookup, roles []string) fiber.Handler {
+func Staff(tokens *auth.Tokens, lookup SessionLookup, roles []auth.Role) fiber.Handler {
 	return staff(tokens, lookup, roles, false, nil)
 }
 
 // Enrolling is Staff that also admits a user who must still turn on their
 // second factor: for the routes that do that, and sign-out.
-func Enrolling(tokens *auth.Tokens, lookup SessionLookup, roles []string) fiber.Handler {
+func Enrolling(tokens *auth.Tokens, lookup SessionLookup, roles []auth.Role) fiber.Handler {
 	return staff(tokens, lookup, roles, true, nil)
 }
 
-func staff(tokens *auth.Tokens, lookup SessionLookup, roles []string, enrolling bool, gate *caseGate) fiber.Handler {
+func staff(tokens *auth.Tokens, lookup SessionLookup, roles []auth.Role, enrolling bool, gate *caseGate) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		raw, err := bearer(c)
 		if err != nil {

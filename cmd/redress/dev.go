@@ -124,7 +124,7 @@ Redress is running (dev mode).
 Demo logins (password: %s):
 `, cfg.Addr, cfg.MetricsAddr, cfg.WorkerAddr, redactURL(cfg.DatabaseURL), cfg.NATSURL, cfg.DataDir, password)
 	for _, l := range demo.Logins {
-		role := l.Role
+		role := string(l.Role)
 		if l.Body != "" {
 			role += " (" + l.Body + ")"
 		}

@@ -31,6 +31,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -68,7 +69,7 @@ const (
 // (the last two decide which open cases of their queue a reviewer may take).
 type Viewer struct {
 	ID        uuid.UUID
-	Role      string
+	Role      auth.Role
 	Skills    []string
 	Languages []string
 }
@@ -123,7 +124,7 @@ type column string
 // are read once per statement, but PostgreSQL then misjudges how many cases
 // pass and sorts the whole table instead of walking the list's index
 // (BENCHMARKS.md, "Reads and need to know").
-func ruleSQL(role string, vals map[string]any) (string, []any) {
+func ruleSQL(role auth.Role, vals map[string]any) (string, []any) {
 	const (
 		recused = `
 	WHEN c.decision_taker_id = $u OR $u = ANY (c.excluded_reviewers)
@@ -194,7 +195,7 @@ func ruleSQL(role string, vals map[string]any) (string, []any) {
 // may see the case caseID, or NULL. The staff middleware asks it in the
 // statement that checks the session, so a case route costs no round trip
 // more than any other (Pass takes its answer).
-func GroundColumn(role string, userID, caseID uuid.UUID) (string, []any) {
+func GroundColumn(role auth.Role, userID, caseID uuid.UUID) (string, []any) {
 	g, args := ruleSQL(role, map[string]any{"u": userID, "skills": column("u.skills"), "langs": column("u.languages")})
 	return `(SELECT ` + g + ` FROM cases c WHERE c.id = ?)`, append(args, caseID)
 }
@@ -269,7 +270,7 @@ func (s *Service) Readers(ctx context.Context, caseID uuid.UUID, ids []uuid.UUID
 	}
 	var users []struct {
 		ID        uuid.UUID
-		Role      string
+		Role      auth.Role
 		Skills    db.TextArray
 		Languages db.TextArray
 	}

@@ -43,7 +43,7 @@ func TestAccessLogForComplainantByRoleAndDay(t *testing.T) {
 	line := func(ls []access.ComplainantLook) string {
 		var out []string
 		for _, l := range ls {
-			out = append(out, l.Day.Format(time.DateOnly)+" "+l.Role+" "+string(l.What))
+			out = append(out, l.Day.Format(time.DateOnly)+" "+string(l.Role)+" "+string(l.What))
 		}
 		return strings.Join(out, "; ")
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/redresshq/redress/internal/auth"
 	"gorm.io/gorm"
 )
 
@@ -21,7 +22,7 @@ type entry struct {
 	At         time.Time
 	CaseID     uuid.UUID
 	UserID     uuid.UUID
-	Role       string
+	Role       auth.Role
 	What       string
 	EvidenceID *uuid.UUID
 	Route      string

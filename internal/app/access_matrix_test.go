@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
 
@@ -741,7 +742,7 @@ func matrixFixtures(t *testing.T, s *teststack.Stack) ([]*matrixActor, *matrixFi
 	fx.webhook = hook.ID.String()
 
 	staffTokens := map[string]string{}
-	staffUser := func(email, role string, member bool) string {
+	staffUser := func(email string, role auth.Role, member bool) string {
 		if member {
 			staffTokens[email] = s.StaffUser(email, role)
 		} else {

@@ -23,13 +23,20 @@ import (
 	"github.com/redresshq/redress/internal/platform/db"
 )
 
+// ActorKind is who made an entry of the case record: the audit_log's CHECK
+// lists the same values (TestActorKindsMatchDatabase).
+type ActorKind string
+
 // Actor kinds.
 const (
-	ActorComplainant = "complainant"
-	ActorStaff       = "staff"
-	ActorBody        = "body"
-	ActorSystem      = "system"
+	ActorComplainant ActorKind = "complainant"
+	ActorStaff       ActorKind = "staff"
+	ActorBody        ActorKind = "body"
+	ActorSystem      ActorKind = "system"
 )
+
+// ActorKinds lists every actor kind.
+var ActorKinds = []ActorKind{ActorComplainant, ActorStaff, ActorBody, ActorSystem}
 
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
@@ -39,7 +46,7 @@ type Entry struct {
 	CaseID    uuid.UUID       `json:"case_id"`
 	Seq       int             `json:"seq"`
 	At        time.Time       `json:"at"`
-	ActorKind string          `json:"actor_kind"`
+	ActorKind ActorKind       `json:"actor_kind"`
 	ActorID   *uuid.UUID      `json:"actor_id,omitempty"`
 	Action    string          `json:"action"`
 	Public    bool            `json:"public"`
@@ -51,7 +58,7 @@ type Entry struct {
 // Event is what a caller appends.
 type Event struct {
 	CaseID    uuid.UUID
-	ActorKind string
+	ActorKind ActorKind
 	ActorID   *uuid.UUID
 	Action    string
 	// Public entries appear on the complainant's timeline; their data must be
@@ -75,7 +82,7 @@ func Hash(e *Entry) []byte {
 	}
 	for _, f := range []string{
 		"redress-audit-v1", e.CaseID.String(), strconv.Itoa(e.Seq), e.At.UTC().Format(timeLayout),
-		e.ActorKind, actor, e.Action, strconv.FormatBool(e.Public), hex.EncodeToString(e.PrevHash),
+		string(e.ActorKind), actor, e.Action, strconv.FormatBool(e.Public), hex.EncodeToString(e.PrevHash),
 	} {
 		h.Write([]byte(strconv.Itoa(len(f))))
 		h.Write([]byte{':'})

@@ -15,7 +15,7 @@ import (
 
 // StaffRoles are the roles of staff accounts (body users belong to their
 // body and are added there).
-var StaffRoles = []string{RoleReviewer, RoleSupervisor, RoleAdmin}
+var StaffRoles = []Role{RoleReviewer, RoleSupervisor, RoleAdmin}
 
 var (
 	languageTag = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
@@ -56,7 +56,7 @@ func (u *Users) CreateStaff(ctx context.Context, in NewUser) (*User, error) {
 		strings.ContainsAny(in.Email, " \t\r\n<>,;\"") {
 		f.Add("email", "invalid", "must be an email address")
 	}
-	f.OneOf("role", in.Role, StaffRoles, true)
+	fault.OneOf(&f, "role", in.Role, StaffRoles, true)
 	if len(in.Password) < 12 {
 		f.Add("password", "too_short", "must be at least 12 characters")
 	} else if len(in.Password) > 1024 {
@@ -157,9 +157,9 @@ func (u *Users) change(ctx context.Context, id uuid.UUID, set string, stillAdmin
 
 // SetRole changes a staff account's role, which ends the account's sessions.
 // The last active admin keeps theirs.
-func (u *Users) SetRole(ctx context.Context, id uuid.UUID, role string) (*User, error) {
+func (u *Users) SetRole(ctx context.Context, id uuid.UUID, role Role) (*User, error) {
 	var f fault.Fields
-	f.OneOf("role", role, StaffRoles, true)
+	fault.OneOf(&f, "role", role, StaffRoles, true)
 	if err := f.Err(); err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 type Person struct {
 	ID   uuid.UUID `json:"id"`
 	Name string    `json:"name"`
-	Role string    `json:"role"`
+	Role Role      `json:"role"`
 }
 
 // Names returns the names of the users with ids (inactive ones too, so a
@@ -38,7 +38,7 @@ func (u *Users) Names(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]strin
 func (u *Users) Claimers(ctx context.Context) ([]Person, error) {
 	out := []Person{}
 	if err := db.Conn(ctx, u.db).Raw(`SELECT id, name, role FROM users WHERE active AND role IN ? ORDER BY name, id`,
-		[]string{RoleReviewer, RoleSupervisor}).Scan(&out).Error; err != nil {
+		[]Role{RoleReviewer, RoleSupervisor}).Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("auth: claimers: %w", err)
 	}
 	return out, nil

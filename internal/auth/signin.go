@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -93,7 +92,7 @@ func (s *SignIn) WithClock(now func() time.Time) *SignIn {
 type Session struct {
 	ID         uuid.UUID  `json:"id"`
 	UserID     uuid.UUID  `json:"-"`
-	Role       string     `json:"role"`
+	Role       Role       `json:"role"`
 	Kind       string     `json:"kind"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastSeenAt time.Time  `json:"last_seen_at"`
@@ -251,7 +250,7 @@ func DescribeUserAgent(ua string) string {
 
 // Policy says whether a role must sign in with a second factor.
 type Policy struct {
-	Role                 string    `json:"role"`
+	Role                 Role      `json:"role"`
 	SecondFactorRequired bool      `json:"second_factor_required"`
 	UpdatedAt            time.Time `json:"updated_at"`
 }
@@ -277,11 +276,10 @@ func (s *SignIn) Policies(ctx context.Context) ([]Policy, error) {
 }
 
 // SetPolicies sets whether each named role must use a second factor.
-func (s *SignIn) SetPolicies(ctx context.Context, required map[string]bool) ([]Policy, error) {
+func (s *SignIn) SetPolicies(ctx context.Context, required map[Role]bool) ([]Policy, error) {
 	var f fault.Fields
 	for role := range required {
-		if !slices.Contains(Roles, role) {
-			f.Addf("role", "invalid", "must be one of %s", strings.Join(Roles, ", "))
+		if !fault.OneOf(&f, "role", role, Roles, true) {
 			break
 		}
 	}

@@ -9,26 +9,30 @@ import (
 	"github.com/google/uuid"
 )
 
+// Role is what a staff or body user is: the roles table's CHECK lists the
+// same values (TestRolesMatchDatabase).
+type Role string
+
 // Roles of staff and body users.
 const (
-	RoleReviewer   = "reviewer"
-	RoleSupervisor = "supervisor"
-	RoleAdmin      = "admin"
-	RoleBody       = "body"
+	RoleReviewer   Role = "reviewer"
+	RoleSupervisor Role = "supervisor"
+	RoleAdmin      Role = "admin"
+	RoleBody       Role = "body"
 )
 
 // Who may do what: the roles of the API's and the pages' route tables.
 var (
-	CaseWorkers = []string{RoleReviewer, RoleSupervisor, RoleAdmin}
-	AnyUser     = []string{RoleReviewer, RoleSupervisor, RoleAdmin, RoleBody}
-	Claimers    = []string{RoleReviewer, RoleSupervisor}
-	Supervisors = []string{RoleSupervisor, RoleAdmin}
-	Admins      = []string{RoleAdmin}
-	BodyUsers   = []string{RoleBody}
+	CaseWorkers = []Role{RoleReviewer, RoleSupervisor, RoleAdmin}
+	AnyUser     = []Role{RoleReviewer, RoleSupervisor, RoleAdmin, RoleBody}
+	Claimers    = []Role{RoleReviewer, RoleSupervisor}
+	Supervisors = []Role{RoleSupervisor, RoleAdmin}
+	Admins      = []Role{RoleAdmin}
+	BodyUsers   = []Role{RoleBody}
 )
 
 // Roles lists every role.
-var Roles = []string{RoleReviewer, RoleSupervisor, RoleAdmin, RoleBody}
+var Roles = []Role{RoleReviewer, RoleSupervisor, RoleAdmin, RoleBody}
 
 // Token audiences keep a complainant token from ever passing as a staff token.
 const (
@@ -42,7 +46,7 @@ var ErrInvalidToken = errors.New("auth: invalid token")
 
 // Claims are the JWT claims Redress issues.
 type Claims struct {
-	Role string `json:"role,omitempty"`
+	Role Role `json:"role,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -58,7 +62,7 @@ func NewTokens(secret []byte) *Tokens {
 }
 
 // Issue signs a token for subject in audience, valid for ttl.
-func (t *Tokens) Issue(audience string, subject uuid.UUID, role string, ttl time.Duration) (string, time.Time, error) {
+func (t *Tokens) Issue(audience string, subject uuid.UUID, role Role, ttl time.Duration) (string, time.Time, error) {
 	return t.issue(audience, subject, role, uuid.NewString(), ttl)
 }
 
@@ -68,7 +72,7 @@ func (t *Tokens) IssueSession(s *Session, ttl time.Duration) (string, time.Time,
 	return t.issue(AudienceStaff, s.UserID, s.Role, s.ID.String(), ttl)
 }
 
-func (t *Tokens) issue(audience string, subject uuid.UUID, role, id string, ttl time.Duration) (string, time.Time, error) {
+func (t *Tokens) issue(audience string, subject uuid.UUID, role Role, id string, ttl time.Duration) (string, time.Time, error) {
 	now := t.now().UTC()
 	exp := now.Add(ttl).Truncate(time.Second)
 	claims := Claims{Role: role, RegisteredClaims: jwt.RegisteredClaims{

@@ -52,8 +52,9 @@ func wantInvalid(t *testing.T, tk *Tokens, token, audience, why string) {
 func TestIssueVerifyRoundTrip(t *testing.T) {
 	tk := tokensAt(tokNow)
 	for _, tc := range []struct {
-		aud, role string
-		ttl       time.Duration
+		aud  string
+		role Role
+		ttl  time.Duration
 	}{
 		{AudienceStaff, RoleSupervisor, 8 * time.Hour},
 		{AudienceComplainant, "", 30 * time.Minute},

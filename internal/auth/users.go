@@ -19,7 +19,7 @@ type User struct {
 	ID           uuid.UUID    `gorm:"type:uuid;primaryKey;default:gen_random_uuid()" json:"id"`
 	Email        string       `json:"email"`
 	Name         string       `json:"name"`
-	Role         string       `json:"role"`
+	Role         Role         `json:"role"`
 	PasswordHash string       `json:"-"`
 	Languages    db.TextArray `gorm:"type:text[]" json:"languages"`
 	Skills       db.TextArray `gorm:"type:text[]" json:"skills"`
@@ -122,9 +122,10 @@ func (u *Users) Get(ctx context.Context, id uuid.UUID) (*User, error) {
 
 // NewUser is the input to Create.
 type NewUser struct {
-	Email, Name, Role, Password string
-	Languages, Skills           []string
-	BodyID                      *uuid.UUID // required for role body: the body they work for
+	Email, Name, Password string
+	Role                  Role
+	Languages, Skills     []string
+	BodyID                *uuid.UUID // required for role body: the body they work for
 }
 
 // Upsert adds a user, or updates the name, role and password of an existing
@@ -199,9 +200,7 @@ func (in NewUser) user(ctx context.Context, u *Users) (*User, error) {
 	if !strings.Contains(email, "@") {
 		f.Add("email", "invalid", "must be an email address")
 	}
-	if !validRole(in.Role) {
-		f.Addf("role", "invalid", "must be one of %s", strings.Join(Roles, ", "))
-	}
+	fault.OneOf(&f, "role", in.Role, Roles, true)
 	if (in.Role == RoleBody) != (in.BodyID != nil) {
 		f.Add("body_id", "invalid", "is required for a user of an independent body, and only for one")
 	}
@@ -217,15 +216,6 @@ func (in NewUser) user(ctx context.Context, u *Users) (*User, error) {
 	}
 	return &User{Email: email, Name: in.Name, Role: in.Role, PasswordHash: hash,
 		Languages: in.Languages, Skills: in.Skills, Active: true, BodyID: in.BodyID}, nil
-}
-
-func validRole(r string) bool {
-	for _, x := range Roles {
-		if r == x {
-			return true
-		}
-	}
-	return false
 }
 
 // endStaleSessions revokes the sessions of userID opened under another role

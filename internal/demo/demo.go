@@ -18,7 +18,11 @@ import (
 )
 
 // Login is a seeded account; a body's user names their body's slug.
-type Login struct{ Email, Role, Body string }
+type Login struct {
+	Email string
+	Role  auth.Role
+	Body  string
+}
 
 // Logins are the demo accounts, all with the demo password.
 var Logins = []Login{

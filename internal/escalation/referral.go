@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
@@ -71,7 +72,7 @@ type ReferralRequest struct {
 type Requester struct {
 	Source     string
 	UserID     *uuid.UUID // staff
-	Role       string     // staff role
+	Role       auth.Role  // staff role
 	Supervisor bool       // may act on any case
 	// RequestID is the escalation request (by policy) this referral answers.
 	RequestID *uuid.UUID
@@ -262,7 +263,7 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 func requestedBy(by Requester) string {
 	switch by.Source {
 	case SourceStaff:
-		return by.Role
+		return string(by.Role)
 	case SourceComplainant:
 		return "complainant"
 	}
@@ -276,7 +277,7 @@ func staffID(by Requester) *uuid.UUID {
 	return nil
 }
 
-func actorKind(by Requester) string {
+func actorKind(by Requester) audit.ActorKind {
 	switch by.Source {
 	case SourceStaff:
 		return audit.ActorStaff
@@ -446,20 +447,20 @@ func (s *Service) actorRoles(ctx context.Context, entries []audit.Entry) (func(a
 	if len(ids) > 0 {
 		var rows []struct {
 			ID   uuid.UUID
-			Role string
+			Role auth.Role
 		}
 		if err := db.Conn(ctx, s.db).Raw(`SELECT id, role FROM users WHERE id IN ?`, ids).Scan(&rows).Error; err != nil {
 			return nil, fmt.Errorf("escalation: actor roles: %w", err)
 		}
 		for _, r := range rows {
-			role[r.ID] = r.Role
+			role[r.ID] = string(r.Role)
 		}
 	}
 	return func(e audit.Entry) string {
 		if e.ActorID != nil && role[*e.ActorID] != "" {
 			return role[*e.ActorID]
 		}
-		return e.ActorKind
+		return string(e.ActorKind)
 	}, nil
 }
 

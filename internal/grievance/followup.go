@@ -149,12 +149,12 @@ type TimelineItem struct {
 
 // Message is a message on a case.
 type Message struct {
-	ID         uuid.UUID  `json:"id"`
-	AuthorKind string     `json:"author_kind"`
-	AuthorID   *uuid.UUID `json:"author_id,omitempty"`
-	Visibility string     `json:"visibility"`
-	Body       string     `json:"body"`
-	CreatedAt  time.Time  `json:"created_at"`
+	ID         uuid.UUID       `json:"id"`
+	AuthorKind audit.ActorKind `json:"author_kind"`
+	AuthorID   *uuid.UUID      `json:"author_id,omitempty"`
+	Visibility string          `json:"visibility"`
+	Body       string          `json:"body"`
+	CreatedAt  time.Time       `json:"created_at"`
 }
 
 // Question is what the organisation asked the complainant and waits for
@@ -311,7 +311,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	return v, nil
 }
 
-func publicActor(kind string) string {
+func publicActor(kind audit.ActorKind) string {
 	switch kind {
 	case audit.ActorComplainant:
 		return "you"
@@ -386,7 +386,7 @@ func (s *Service) messages(ctx context.Context, caseID uuid.UUID, includeInterna
 
 // Author is who writes a message or acts on a case.
 type Author struct {
-	Kind string     // audit.Actor*
+	Kind audit.ActorKind
 	ID   *uuid.UUID // the user, for staff and bodies
 }
 
@@ -428,7 +428,7 @@ func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by Author, v
 			return err
 		}
 		if _, err := outbox.Add(ctx, s.db, events.CaseMessageAdded, caseID,
-			events.MessageAdded{MessageID: msg.ID, AuthorKind: by.Kind, Visibility: visibility}); err != nil {
+			events.MessageAdded{MessageID: msg.ID, AuthorKind: string(by.Kind), Visibility: visibility}); err != nil {
 			return err
 		}
 		return s.messageClocks(ctx, caseID, by, visibility, status)

@@ -284,7 +284,7 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		if err := decode(env, &d); err != nil {
 			return err
 		}
-		if d.Actor == audit.ActorComplainant {
+		if d.Actor == string(audit.ActorComplainant) {
 			return nil // they know: they did it
 		}
 		if env.Type == events.CaseStatusChanged && grievance.StageOf(d.From) == grievance.StageOf(d.To) {
@@ -301,7 +301,7 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		if err := decode(env, &d); err != nil {
 			return err
 		}
-		if d.Actor == audit.ActorComplainant || env.CaseID == uuid.Nil {
+		if d.Actor == string(audit.ActorComplainant) || env.CaseID == uuid.Nil {
 			return nil
 		}
 	case events.CaseMessageAdded:
@@ -309,7 +309,7 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		if err := decode(env, &d); err != nil {
 			return err
 		}
-		if d.AuthorKind == audit.ActorComplainant || d.Visibility != "complainant" {
+		if d.AuthorKind == string(audit.ActorComplainant) || d.Visibility != "complainant" {
 			return nil
 		}
 	case events.ReferralUpdated, events.ReferralIdentityRequested:
@@ -407,7 +407,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if err := decode(env, &d); err != nil {
 			return err
 		}
-		if d.AuthorKind != audit.ActorComplainant {
+		if d.AuthorKind != string(audit.ActorComplainant) {
 			return nil
 		}
 		template = TemplateStaffReply
@@ -421,7 +421,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if err := decode(env, &d); err != nil {
 			return err
 		}
-		if d.AuthorKind != audit.ActorComplainant {
+		if d.AuthorKind != string(audit.ActorComplainant) {
 			return nil
 		}
 		template = TemplateStaffEvidence
@@ -433,7 +433,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if err := decode(env, &d); err != nil {
 			return err
 		}
-		if d.Actor != audit.ActorComplainant {
+		if d.Actor != string(audit.ActorComplainant) {
 			return nil
 		}
 		template = TemplateStaffRemedyAnswered

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -16,7 +17,7 @@ type Member struct {
 	UserID uuid.UUID `json:"user_id"`
 	Email  string    `json:"email"`
 	Name   string    `json:"name"`
-	Role   string    `json:"role"`
+	Role   auth.Role `json:"role"`
 	Active bool      `json:"active"`
 	// NotifyNewCases: they are emailed of every new case routed to the queue.
 	NotifyNewCases bool      `json:"notify_new_cases"`

@@ -25,6 +25,7 @@ import (
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
@@ -383,7 +384,7 @@ func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, 
 // see the case (internal/access).
 func (s *Service) visibleTo(ctx context.Context, by uuid.UUID) (string, []any, error) {
 	var u struct {
-		Role      string
+		Role      auth.Role
 		Skills    db.TextArray
 		Languages db.TextArray
 	}

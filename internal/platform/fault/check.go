@@ -37,15 +37,28 @@ func (f *Fields) Text(field, v string, min, max int) {
 // OneOf checks that v is one of allowed ("" is refused only when required)
 // and reports whether it is.
 func (f *Fields) OneOf(field, v string, allowed []string, required bool) bool {
+	return OneOf(f, field, v, allowed, required)
+}
+
+// OneOf is Fields.OneOf for a named vocabulary (a role, a status).
+func OneOf[T ~string](f *Fields, field string, v T, allowed []T, required bool) bool {
 	if v == "" {
 		if required {
-			f.Addf(field, "required", "is required: one of %s", strings.Join(allowed, ", "))
+			f.Addf(field, "required", "is required: one of %s", join(allowed))
 		}
 		return false
 	}
 	if !slices.Contains(allowed, v) {
-		f.Addf(field, "invalid", "must be one of %s", strings.Join(allowed, ", "))
+		f.Addf(field, "invalid", "must be one of %s", join(allowed))
 		return false
 	}
 	return true
+}
+
+func join[T ~string](values []T) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
 }

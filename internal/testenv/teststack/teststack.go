@@ -355,7 +355,7 @@ func (s *Stack) ComplainantToken(f Filed) string {
 
 // StaffUser makes a user with role, a member of every queue (as the demo's
 // staff are, without emails of new cases), and returns its token.
-func (s *Stack) StaffUser(email, role string) string {
+func (s *Stack) StaffUser(email string, role auth.Role) string {
 	s.T.Helper()
 	token := s.Outsider(email, role)
 	if err := s.Core.DB.Exec(`INSERT INTO queue_members (queue_id, user_id, notify_new_cases)
@@ -367,7 +367,7 @@ func (s *Stack) StaffUser(email, role string) string {
 
 // Outsider makes a user with role who is a member of no queue, and returns
 // its token: need to know hides every case from them until one is theirs.
-func (s *Stack) Outsider(email, role string) string {
+func (s *Stack) Outsider(email string, role auth.Role) string {
 	s.T.Helper()
 	if _, err := s.Core.Users.Upsert(context.Background(), auth.NewUser{Email: email, Name: email, Role: role,
 		Password: DemoPassword}); err != nil {
