@@ -29,7 +29,7 @@ type Entry struct {
 	UserID        uuid.UUID  `json:"user_id"`
 	UserName      string     `json:"user_name"`
 	UserEmail     string     `json:"user_email"`
-	Role          auth.Role     `json:"role"`
+	Role          auth.Role  `json:"role"`
 	What          What       `json:"what"`
 	EvidenceID    *uuid.UUID `json:"evidence_id,omitempty"`
 	Route         string     `json:"route"`
@@ -185,7 +185,7 @@ func (s *Service) CaseLog(ctx context.Context, caseID uuid.UUID, cursor string, 
 // which role saw what, on which day; never who.
 type ComplainantLook struct {
 	Role auth.Role `json:"role"`
-	What What   `json:"what"`
+	What What      `json:"what"`
 	// Day is the day in the organisation's time zone, as midnight UTC
 	// (a calendar date); its JSON is "2027-03-05".
 	Day Day `json:"date"`
