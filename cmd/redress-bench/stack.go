@@ -66,6 +66,7 @@ func startStack(ctx context.Context, dir string) (s *stack, err error) {
 	}
 	s.pg = pg
 	s.onClose(pg.Stop)
+	postmasterPID = readPostmasterPID(filepath.Join(pg.Dir, "data"))
 	for _, name := range []string{appDB, pgbenchDB} {
 		if err := pg.CreateDatabase(ctx, name, ""); err != nil {
 			return s, err

@@ -3,7 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -16,16 +21,24 @@ import (
 // (API, worker and vegeta alike).
 type work struct {
 	OK                  bool
-	Statements, Buffers float64  // per request
-	ExecMs              float64  // per request
-	Allocs, AllocKiB    float64  // per request
-	Top                 []string // the statements that touched most buffers (-top-statements)
+	Statements, Buffers float64 // per request
+	ExecMs              float64 // per request
+	Allocs, AllocKiB    float64 // per request
+	// CPU per request, in ms: the bench's process (API, worker, NATS and the
+	// load generator, which is the same code old and new) and PostgreSQL's
+	// processes (the postmaster and every backend). Less sensitive to a busy
+	// machine than requests a second, since time waiting for a CPU is not
+	// counted; cache and frequency effects of other work still are.
+	SelfCPUMs, PGCPUMs float64
+	Top                []string // the statements that touched most buffers (-top-statements)
 }
 
 type workMeter struct {
-	ok     bool
-	allocs uint64
-	bytes  uint64
+	ok       bool
+	allocs   uint64
+	bytes    uint64
+	self, pg time.Duration
+	pgOK     bool
 }
 
 // startWork resets pg_stat_statements (when the server loaded it) and notes
@@ -39,6 +52,8 @@ func startWork(ctx context.Context, mon *pgxpool.Pool) workMeter {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	m.allocs, m.bytes = ms.Mallocs, ms.TotalAlloc
+	m.self = selfCPU()
+	m.pg, m.pgOK = serverCPU(postmasterPID)
 	return m
 }
 
@@ -53,6 +68,10 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 	runtime.ReadMemStats(&ms)
 	w.Allocs = float64(ms.Mallocs-m.allocs) / float64(n)
 	w.AllocKiB = float64(ms.TotalAlloc-m.bytes) / 1024 / float64(n)
+	w.SelfCPUMs = float64(selfCPU()-m.self) / float64(time.Millisecond) / float64(n)
+	if pg, ok := serverCPU(postmasterPID); ok && m.pgOK {
+		w.PGCPUMs = float64(pg-m.pg) / float64(time.Millisecond) / float64(n)
+	}
 	if !m.ok {
 		return w
 	}
@@ -93,9 +112,76 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 }
 
 func (w work) cells() []string {
+	cpu := []string{fmt.Sprintf("%.3f", w.SelfCPUMs), fmt.Sprintf("%.3f", w.PGCPUMs)}
 	if !w.OK {
-		return []string{"–", "–", "–", fmt.Sprintf("%.0f", w.Allocs), fmt.Sprintf("%.1f", w.AllocKiB)}
+		return append([]string{"–", "–", "–", fmt.Sprintf("%.0f", w.Allocs), fmt.Sprintf("%.1f", w.AllocKiB)}, cpu...)
 	}
-	return []string{fmt.Sprintf("%.2f", w.Statements), fmt.Sprintf("%.1f", w.Buffers), fmt.Sprintf("%.3f", w.ExecMs),
-		fmt.Sprintf("%.0f", w.Allocs), fmt.Sprintf("%.1f", w.AllocKiB)}
+	return append([]string{fmt.Sprintf("%.2f", w.Statements), fmt.Sprintf("%.1f", w.Buffers), fmt.Sprintf("%.3f", w.ExecMs),
+		fmt.Sprintf("%.0f", w.Allocs), fmt.Sprintf("%.1f", w.AllocKiB)}, cpu...)
+}
+
+// postmasterPID is the private cluster's postmaster, read when the stack
+// starts (0: unknown, and serverCPU reports nothing).
+var postmasterPID int
+
+// readPostmasterPID reads the first line of the cluster's postmaster.pid.
+func readPostmasterPID(dataDir string) int {
+	b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	return pid
+}
+
+// serverCPU is the CPU time of PostgreSQL's processes so far: the
+// postmaster's own and its reaped children's (backends that ended), and
+// each live child's (Linux /proc; clock ticks of 10 ms).
+func serverCPU(pid int) (time.Duration, bool) {
+	if pid == 0 {
+		return 0, false
+	}
+	const tick = 10 * time.Millisecond
+	stat := func(p string) (ppid int, f []string, ok bool) {
+		b, err := os.ReadFile(filepath.Join("/proc", p, "stat"))
+		if err != nil {
+			return 0, nil, false
+		}
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			return 0, nil, false
+		}
+		// After the command: state ppid … utime(14) stime(15) cutime(16) cstime(17), counted from 1.
+		f = strings.Fields(string(b[i+1:]))
+		if len(f) < 15 {
+			return 0, nil, false
+		}
+		ppid, _ = strconv.Atoi(f[1])
+		return ppid, f, true
+	}
+	ticks := func(f []string, idx ...int) (n int64) {
+		for _, i := range idx {
+			v, _ := strconv.ParseInt(f[i-3], 10, 64)
+			n += v
+		}
+		return n
+	}
+	_, own, ok := stat(strconv.Itoa(pid))
+	if !ok {
+		return 0, false
+	}
+	total := ticks(own, 14, 15, 16, 17)
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, false
+	}
+	for _, e := range entries {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		if ppid, f, ok := stat(e.Name()); ok && ppid == pid {
+			total += ticks(f, 14, 15)
+		}
+	}
+	return time.Duration(total) * tick, true
 }
