@@ -87,20 +87,35 @@ func ValidJurisdiction(code string) bool {
 // (upper case).
 func ValidCountry(code string) bool { return code != "EU" && ValidJurisdiction(code) }
 
-type row struct {
+// profileRow is the one row of organisation_profile: the admin's settings.
+type profileRow struct {
+	ID           bool `gorm:"primaryKey;default:true"`
 	LegalName    string
 	Address      string
 	Jurisdiction string
 	Contact      string
 	UpdatedAt    time.Time
+	UpdatedBy    uuid.UUID
 }
+
+func (profileRow) TableName() string { return "organisation_profile" }
+
+// changeRow is an entry of organisation_changes (append-only).
+type changeRow struct {
+	ID        int64 `gorm:"primaryKey"`
+	ChangedAt time.Time
+	ChangedBy *uuid.UUID
+	Before    json.RawMessage // null: the configuration's defaults were in force
+	After     json.RawMessage
+}
+
+func (changeRow) TableName() string { return "organisation_changes" }
 
 // Get returns the profile in force: the admin's settings if any, else the
 // configuration's; a missing jurisdiction is EU.
 func (s *Service) Get(ctx context.Context) (Profile, error) {
-	var rows []row
-	if err := db.Conn(ctx, s.db).Raw(`SELECT legal_name, address, jurisdiction, contact, updated_at
-		FROM organisation_profile`).Scan(&rows).Error; err != nil {
+	var rows []profileRow
+	if err := db.Conn(ctx, s.db).Limit(1).Find(&rows).Error; err != nil {
 		return Profile{}, fmt.Errorf("organisation: %w", err)
 	}
 	if len(rows) > 0 {
@@ -153,17 +168,16 @@ func (s *Service) Set(ctx context.Context, by uuid.UUID, in Input) (Profile, err
 		return Profile{}, err
 	}
 	err := db.Conn(ctx, s.db).Transaction(func(tx *gorm.DB) error {
-		var before []row
-		if err := tx.Raw(`SELECT legal_name, address, jurisdiction, contact, updated_at FROM organisation_profile FOR UPDATE`).
-			Scan(&before).Error; err != nil {
+		var before []profileRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Find(&before).Error; err != nil {
 			return err
 		}
 		now := time.Now().UTC()
-		values := map[string]any{"id": true, "legal_name": in.LegalName, "address": in.Address,
-			"jurisdiction": in.Jurisdiction, "contact": in.Contact, "updated_at": now, "updated_by": by}
-		if err := tx.Table("organisation_profile").Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}},
+		next := profileRow{ID: true, LegalName: in.LegalName, Address: in.Address, Jurisdiction: in.Jurisdiction,
+			Contact: in.Contact, UpdatedAt: now, UpdatedBy: by}
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "id"}},
 			DoUpdates: clause.AssignmentColumns([]string{"legal_name", "address", "jurisdiction", "contact", "updated_at", "updated_by"})}).
-			Create(values).Error; err != nil {
+			Create(&next).Error; err != nil {
 			return err
 		}
 		var prev any
@@ -178,8 +192,7 @@ func (s *Service) Set(ctx context.Context, by uuid.UUID, in Input) (Profile, err
 		if err != nil {
 			return err
 		}
-		return tx.Exec(`INSERT INTO organisation_changes (changed_at, changed_by, before, after) VALUES (?, ?, ?::jsonb, ?::jsonb)`,
-			now, by, string(b), string(a)).Error
+		return tx.Create(&changeRow{ChangedAt: now, ChangedBy: &by, Before: b, After: a}).Error
 	})
 	if err != nil {
 		return Profile{}, fmt.Errorf("organisation: set: %w", err)
@@ -197,19 +210,17 @@ type Change struct {
 
 // Changes lists the settings' log, newest first.
 func (s *Service) Changes(ctx context.Context, limit int) ([]Change, error) {
-	var rows []struct {
-		ChangedAt time.Time
-		ChangedBy *uuid.UUID
-		Before    string
-		After     string
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT changed_at, changed_by, coalesce(before::text, 'null') AS before, after::text AS after
-		FROM organisation_changes ORDER BY id DESC LIMIT ?`, limit).Scan(&rows).Error; err != nil {
+	var rows []changeRow
+	if err := db.Conn(ctx, s.db).Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("organisation: changes: %w", err)
 	}
 	out := make([]Change, len(rows))
 	for i, r := range rows {
-		out[i] = Change{At: r.ChangedAt.UTC(), By: r.ChangedBy, Before: json.RawMessage(r.Before), After: json.RawMessage(r.After)}
+		before := r.Before
+		if before == nil {
+			before = json.RawMessage("null")
+		}
+		out[i] = Change{At: r.ChangedAt.UTC(), By: r.ChangedBy, Before: before, After: r.After}
 	}
 	return out, nil
 }
