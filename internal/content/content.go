@@ -48,18 +48,21 @@ type Service struct{ db *gorm.DB }
 // New returns the service.
 func New(gdb *gorm.DB) *Service { return &Service{db: gdb} }
 
-type row struct {
-	EntityID uuid.UUID
-	Field    string
-	Lang     string
+// translation is a row of the translations table, which this package owns.
+type translation struct {
+	Entity   string    `gorm:"primaryKey"`
+	EntityID uuid.UUID `gorm:"primaryKey"`
+	Lang     string    `gorm:"primaryKey"`
+	Field    string    `gorm:"primaryKey"`
 	Text     string
 }
 
+func (translation) TableName() string { return "translations" }
+
 // Of returns every translation of one entity.
 func (s *Service) Of(ctx context.Context, entity string, id uuid.UUID) (Texts, error) {
-	var rows []row
-	if err := db.Conn(ctx, s.db).Raw(`SELECT entity_id, field, lang, text FROM translations
-		WHERE entity = ? AND entity_id = ?`, entity, id).Scan(&rows).Error; err != nil {
+	var rows []translation
+	if err := db.Conn(ctx, s.db).Where("entity = ? AND entity_id = ?", entity, id).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("content: read %s %s: %w", entity, id, err)
 	}
 	out := Texts{}
@@ -78,9 +81,8 @@ func (s *Service) in(ctx context.Context, entity, lang string, ids []uuid.UUID) 
 	if len(ids) == 0 || !slices.Contains(Languages, lang) {
 		return out, nil
 	}
-	var rows []row
-	if err := db.Conn(ctx, s.db).Raw(`SELECT entity_id, field, lang, text FROM translations
-		WHERE entity = ? AND lang = ? AND entity_id IN ?`, entity, lang, ids).Scan(&rows).Error; err != nil {
+	var rows []translation
+	if err := db.Conn(ctx, s.db).Where("entity = ? AND lang = ? AND entity_id IN ?", entity, lang, ids).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("content: read %s in %s: %w", entity, lang, err)
 	}
 	for _, r := range rows {
@@ -132,16 +134,20 @@ func (s *Service) Save(ctx context.Context, entity string, id uuid.UUID, t Texts
 		return err
 	}
 	return db.Conn(ctx, s.db).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`DELETE FROM translations WHERE entity = ? AND entity_id = ?`, entity, id).Error; err != nil {
+		if err := tx.Where("entity = ? AND entity_id = ?", entity, id).Delete(&translation{}).Error; err != nil {
 			return fmt.Errorf("content: save %s %s: %w", entity, id, err)
 		}
+		var rows []translation
 		for lang, fields := range t {
 			for field, text := range fields {
-				if err := tx.Exec(`INSERT INTO translations (entity, entity_id, field, lang, text) VALUES (?, ?, ?, ?, ?)`,
-					entity, id, field, lang, text).Error; err != nil {
-					return fmt.Errorf("content: save %s %s: %w", entity, id, err)
-				}
+				rows = append(rows, translation{Entity: entity, EntityID: id, Lang: lang, Field: field, Text: text})
 			}
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		if err := tx.Create(&rows).Error; err != nil {
+			return fmt.Errorf("content: save %s %s: %w", entity, id, err)
 		}
 		return nil
 	})
