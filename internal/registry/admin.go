@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -115,20 +116,29 @@ func (r *Registry) Create(ctx context.Context, in SystemInput) (*AISystem, error
 		return nil, err
 	}
 	active := in.Active == nil || *in.Active
-	var id uuid.UUID
-	err = db.Conn(ctx, r.db).Raw(`
-		INSERT INTO ai_systems (slug, name, provider, provider_email, version, purpose, risk_area, eu_database_id,
-		                        fria_reference, dpia_reference, deployed_since, active)
-		VALUES (?, ?, ?, NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		in.Slug, in.Name, in.Provider, in.ProviderEmail, in.Version, in.Purpose, in.RiskArea, in.EUDatabaseID, in.FRIAReference,
-		in.DPIAReference, since, active).Row().Scan(&id)
+	row := in.row(since)
+	row.Active = active
+	err = db.Conn(ctx, r.db).Omit("ID", "CreatedAt", "UpdatedAt").Clauses(clause.Returning{Columns: []clause.Column{{Name: "id"}}}).
+		Create(&row).Error
 	if db.IsUniqueViolation(err) {
 		return nil, errSlugTaken()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("registry: create %s: %w", in.Slug, err)
 	}
-	return r.GetAny(ctx, id)
+	return r.GetAny(ctx, row.ID)
+}
+
+// row is what in says of a system, as the register's columns hold it (an
+// empty provider email is none).
+func (in SystemInput) row(since *time.Time) AISystem {
+	s := AISystem{Slug: in.Slug, Name: in.Name, Provider: in.Provider, Version: in.Version, Purpose: in.Purpose,
+		RiskArea: in.RiskArea, EUDatabaseID: in.EUDatabaseID, FRIAReference: in.FRIAReference,
+		DPIAReference: in.DPIAReference, DeployedSince: since}
+	if in.ProviderEmail != "" {
+		s.ProviderEmail = &in.ProviderEmail
+	}
+	return s
 }
 
 // Update replaces what the register says of a system.
@@ -137,21 +147,21 @@ func (r *Registry) Update(ctx context.Context, id uuid.UUID, in SystemInput) (*A
 	if err != nil {
 		return nil, err
 	}
-	var got []uuid.UUID
-	err = db.Conn(ctx, r.db).Raw(`
-		UPDATE ai_systems SET slug = ?, name = ?, provider = ?, provider_email = NULLIF(?, ''), version = ?, purpose = ?, risk_area = ?,
-		       eu_database_id = ?, fria_reference = ?, dpia_reference = ?, deployed_since = ?,
-		       active = COALESCE(?, active), updated_at = now()
-		 WHERE id = ? RETURNING id`,
-		in.Slug, in.Name, in.Provider, in.ProviderEmail, in.Version, in.Purpose, in.RiskArea, in.EUDatabaseID, in.FRIAReference,
-		in.DPIAReference, since, in.Active, id).Scan(&got).Error
-	if db.IsUniqueViolation(err) {
+	row := in.row(since)
+	cols := []string{"Slug", "Name", "Provider", "ProviderEmail", "Version", "Purpose", "RiskArea", "EUDatabaseID",
+		"FRIAReference", "DPIAReference", "DeployedSince", "UpdatedAt"}
+	if in.Active != nil {
+		row.Active = *in.Active
+		cols = append(cols, "Active")
+	}
+	res := db.Conn(ctx, r.db).Model(&AISystem{ID: id}).Select(cols).Updates(&row)
+	if db.IsUniqueViolation(res.Error) {
 		return nil, errSlugTaken()
 	}
-	if err != nil {
-		return nil, fmt.Errorf("registry: update: %w", err)
+	if res.Error != nil {
+		return nil, fmt.Errorf("registry: update: %w", res.Error)
 	}
-	if len(got) == 0 {
+	if res.RowsAffected == 0 {
 		return nil, errNotFound
 	}
 	return r.GetAny(ctx, id)
@@ -169,13 +179,10 @@ func (r *Registry) LiftSuspension(ctx context.Context, id, by uuid.UUID, reason 
 		return nil, err
 	}
 	err := db.InTx(ctx, r.db, func(ctx context.Context) error {
-		var rows []struct {
-			SuspendedByCase *uuid.UUID
-			SuspendedAt     time.Time
-		}
+		var rows []AISystem
 		conn := db.Conn(ctx, r.db)
-		if err := conn.Raw(`SELECT suspended_by_case, suspended_at FROM ai_systems WHERE id = ? AND suspended_at IS NOT NULL
-			FOR UPDATE`, id).Scan(&rows).Error; err != nil {
+		if err := conn.Select("id", "suspended_by_case", "suspended_at").Where("id = ? AND suspended_at IS NOT NULL", id).
+			Clauses(clause.Locking{Strength: "UPDATE"}).Find(&rows).Error; err != nil {
 			return fmt.Errorf("registry: lift suspension: %w", err)
 		}
 		if len(rows) == 0 {
@@ -184,14 +191,16 @@ func (r *Registry) LiftSuspension(ctx context.Context, id, by uuid.UUID, reason 
 			}
 			return fault.New(fault.Conflict, "not_suspended", "This AI system is not suspended.")
 		}
-		if err := conn.Exec(`UPDATE ai_systems SET suspended_at = NULL, suspended_by_case = NULL, updated_at = now()
-			WHERE id = ?`, id).Error; err != nil {
+		// The suspension's columns are read-only in the model (only an
+		// incident's task sets them, and only this clears them).
+		if err := conn.Table(AISystem{}.TableName()).Where("id = ?", id).Updates(map[string]any{"suspended_at": nil, "suspended_by_case": nil,
+			"updated_at": gorm.Expr("now()")}).Error; err != nil {
 			return fmt.Errorf("registry: lift suspension: %w", err)
 		}
 		if c := rows[0].SuspendedByCase; c != nil {
 			if _, err := audit.Append(ctx, r.db, audit.Event{CaseID: *c, ActorKind: audit.ActorStaff, ActorID: &by,
 				Action: "ai_system.suspension_lifted", Data: map[string]any{"ai_system_id": id, "reason": reason,
-					"suspended_since": rows[0].SuspendedAt.UTC()}}); err != nil {
+					"suspended_since": rows[0].SuspendedSince.UTC()}}); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -83,18 +84,13 @@ func (r *Registry) Get(ctx context.Context, id uuid.UUID) (*AISystem, error) {
 
 // Upsert adds or updates a system by slug (demo data and the admin API).
 func (r *Registry) Upsert(ctx context.Context, s *AISystem) error {
-	err := db.Conn(ctx, r.db).Raw(`
-		INSERT INTO ai_systems (slug, name, provider, version, purpose, risk_area, eu_database_id,
-		                        fria_reference, dpia_reference, deployed_since, active)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true)
-		ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, provider = EXCLUDED.provider,
-			version = EXCLUDED.version, purpose = EXCLUDED.purpose, risk_area = EXCLUDED.risk_area,
-			eu_database_id = EXCLUDED.eu_database_id, fria_reference = EXCLUDED.fria_reference,
-			dpia_reference = EXCLUDED.dpia_reference, deployed_since = EXCLUDED.deployed_since,
-			active = true, updated_at = now()
-		RETURNING id, active, updated_at`,
-		s.Slug, s.Name, s.Provider, s.Version, s.Purpose, s.RiskArea, s.EUDatabaseID, s.FRIAReference,
-		s.DPIAReference, s.DeployedSince).Row().Scan(&s.ID, &s.Active, &s.UpdatedAt)
+	s.Active = true
+	err := db.Conn(ctx, r.db).Omit("ID", "ProviderEmail", "CreatedAt", "UpdatedAt").Clauses(
+		clause.OnConflict{Columns: []clause.Column{{Name: "slug"}}, DoUpdates: append(clause.AssignmentColumns([]string{
+			"name", "provider", "version", "purpose", "risk_area", "eu_database_id", "fria_reference", "dpia_reference",
+			"deployed_since", "active"}), clause.Assignment{Column: clause.Column{Name: "updated_at"}, Value: gorm.Expr("now()")})},
+		clause.Returning{Columns: []clause.Column{{Name: "id"}, {Name: "active"}, {Name: "updated_at"}}}).
+		Create(s).Error
 	if err != nil {
 		return fmt.Errorf("registry: upsert %s: %w", s.Slug, err)
 	}
