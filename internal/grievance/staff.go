@@ -241,6 +241,8 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		PendingPriority          *string
 		PendingPriorityBy        *uuid.UUID
 		Resolution               resolutionRow `gorm:"embedded"`
+		AIDecision               aiDecisionRow `gorm:"embedded"`
+		SystemicIssues           []byte        // JSON: [{id, reference, title}]
 	}
 	err := db.Conn(ctx, s.db).Raw(`
 		SELECT c.id, c.reference, c.kind, c.status, c.priority, c.ai_system_id, s.name AS ai_system_name,
@@ -252,11 +254,16 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		       k.rights, k.harm_types, k.mechanisms, k.harm_status, k.scale, k.scope, k.irremediability,
 		       k.rationale, k.source, k.scale_rationale, k.scope_rationale, k.irremediability_rationale,
 		       k.priority_reasons::text AS priority_reasons, c.pending_priority, c.pending_priority_by,
-		       `+resolutionColumns+`
+		       `+resolutionColumns+`, `+aiDecisionColumns+`,
+		       (SELECT coalesce(json_agg(json_build_object('id', i.id, 'reference', i.reference, 'title', i.title)
+		                                 ORDER BY i.created_at, i.id), '[]')
+		          FROM systemic_issue_cases l JOIN systemic_issues i ON i.id = l.issue_id
+		         WHERE l.case_id = c.id) AS systemic_issues
 		  FROM cases c
 		  LEFT JOIN ai_systems s ON s.id = c.ai_system_id
 		  JOIN case_classifications k ON k.case_id = c.id
 		  LEFT JOIN case_feedback f ON f.case_id = c.id
+		  LEFT JOIN ai_decision_records r ON r.case_id = c.id
 		 WHERE c.id = ?`, id).Scan(&row).Error
 	if err != nil {
 		return nil, fmt.Errorf("grievance: get: %w", err)
@@ -304,12 +311,10 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	}
 	d.Resolution = *res
 	d.SystemicIssues = []SystemicRef{}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT i.id, i.reference, i.title FROM systemic_issue_cases l
-		  JOIN systemic_issues i ON i.id = l.issue_id WHERE l.case_id = ? ORDER BY i.created_at, i.id`, id).
-		Scan(&d.SystemicIssues).Error; err != nil {
+	if err := json.Unmarshal(row.SystemicIssues, &d.SystemicIssues); err != nil {
 		return nil, fmt.Errorf("grievance: systemic issues: %w", err)
 	}
-	if d.AIDecision, err = s.aiDecision(ctx, id); err != nil {
+	if d.AIDecision, err = s.openAIDecision(id, row.AIDecision); err != nil {
 		return nil, err
 	}
 	if d.PointsOfView, err = s.pointsOfView(ctx, id); err != nil {

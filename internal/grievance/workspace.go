@@ -227,35 +227,51 @@ func (s *Service) AIDecision(ctx context.Context, caseID uuid.UUID) (*AIDecision
 	return rec, err
 }
 
+// aiDecisionRow is a row of ai_decision_records as read: alone by
+// aiDecision, or by Get in the case's own statement (aiDecisionColumns, with
+// the record joined as r).
+type aiDecisionRow struct {
+	SystemVersion     *string    `gorm:"column:ai_system_version"`
+	RecordEnc         []byte     `gorm:"column:ai_record_enc"`
+	SolelyAutomated   bool       `gorm:"column:ai_solely_automated"`
+	HumanOversight    string     `gorm:"column:ai_human_oversight"`
+	PersonInformed    string     `gorm:"column:ai_person_informed"`
+	DecisionReference *string    `gorm:"column:ai_decision_reference"`
+	DecisionDate      *time.Time `gorm:"column:ai_decision_date"`
+	RecordedBy        *uuid.UUID `gorm:"column:ai_recorded_by"`
+	RecordedAt        *time.Time `gorm:"column:ai_recorded_at"`
+}
+
+// aiDecisionColumns select an aiDecisionRow from ai_decision_records r
+// (all NULL when the case has no record: r is LEFT JOINed).
+const aiDecisionColumns = `r.system_version AS ai_system_version, r.record_enc AS ai_record_enc,
+		       coalesce(r.solely_automated, false) AS ai_solely_automated,
+		       coalesce(r.human_oversight, '') AS ai_human_oversight, coalesce(r.person_informed, '') AS ai_person_informed,
+		       r.decision_reference AS ai_decision_reference, r.decision_date AS ai_decision_date,
+		       r.recorded_by AS ai_recorded_by, r.recorded_at AS ai_recorded_at`
+
 // aiDecision loads and opens the case's AI decision record, nil when there is none.
 func (s *Service) aiDecision(ctx context.Context, caseID uuid.UUID) (*AIDecisionRecord, error) {
-	var rows []struct {
-		SystemVersion     string
-		RecordEnc         []byte
-		SolelyAutomated   bool
-		HumanOversight    string
-		PersonInformed    string
-		DecisionReference *string
-		DecisionDate      *time.Time
-		RecordedBy        uuid.UUID
-		RecordedAt        time.Time
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT system_version, record_enc, solely_automated, human_oversight, person_informed,
-		decision_reference, decision_date, recorded_by, recorded_at FROM ai_decision_records WHERE case_id = ?`, caseID).
-		Scan(&rows).Error; err != nil {
+	var row aiDecisionRow
+	if err := db.Conn(ctx, s.db).Raw(`SELECT `+aiDecisionColumns+` FROM ai_decision_records r WHERE r.case_id = ?`, caseID).
+		Scan(&row).Error; err != nil {
 		return nil, fmt.Errorf("grievance: ai decision record: %w", err)
 	}
-	if len(rows) == 0 {
+	return s.openAIDecision(caseID, row)
+}
+
+// openAIDecision opens a record read as row, nil when there is none.
+func (s *Service) openAIDecision(caseID uuid.UUID, row aiDecisionRow) (*AIDecisionRecord, error) {
+	if row.SystemVersion == nil {
 		return nil, nil
 	}
-	row := rows[0]
 	var sealed aiSealed
 	if err := s.openJSON(purposeAIDecision(caseID.String()), row.RecordEnc, &sealed); err != nil {
 		return nil, err
 	}
-	rec := &AIDecisionRecord{SystemVersion: row.SystemVersion, Inputs: nonNil(sealed.Inputs), Output: sealed.Output,
+	rec := &AIDecisionRecord{SystemVersion: *row.SystemVersion, Inputs: nonNil(sealed.Inputs), Output: sealed.Output,
 		SolelyAutomated: row.SolelyAutomated, HumanOversight: row.HumanOversight, OversightDetail: sealed.OversightDetail,
-		PersonInformed: row.PersonInformed, DecisionReference: row.DecisionReference, RecordedBy: row.RecordedBy,
+		PersonInformed: row.PersonInformed, DecisionReference: row.DecisionReference, RecordedBy: *row.RecordedBy,
 		RecordedAt: row.RecordedAt.UTC()}
 	if row.DecisionDate != nil {
 		d := row.DecisionDate.Format(time.DateOnly)
