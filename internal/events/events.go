@@ -1,6 +1,13 @@
 // Package events defines the JetStream stream, the subjects and the payloads
 // Redress publishes. Payloads carry ids and codes only: never a description,
 // a contact detail or a message body, so nothing personal sits in the stream.
+//
+// Each subject has exactly one payload type (payloads.go): a named struct
+// that implements Data, used by the producer (outbox.Add checks it against
+// the subject) and by every consumer (Decode). A type may serve a family of
+// subjects (StatusChanged, SLA, Remedy, Referral, SystemicLink, Checkin).
+// Its JSON field names are the wire format, and the stream keeps old events:
+// events_payload_test.go holds their golden JSON.
 package events
 
 import (
@@ -23,17 +30,19 @@ const (
 	CaseAcknowledged  = "redress.case.acknowledged"
 	CaseStatusChanged = "redress.case.status_changed"
 	CaseMessageAdded  = "redress.case.message_added"
-	CaseRouted        = "redress.case.routed"
-	CaseAssigned      = "redress.case.assigned"
-	CaseTriaged       = "redress.case.triaged"
-	CaseDecided       = "redress.case.decided" // a decision became final: {decision_id, outcome}
-	SLAWarning        = "redress.sla.warning"  // a share of a clock's budget is used (SLA data)
-	SLABreached       = "redress.sla.breached" // a clock ran out unsatisfied (SLA data)
-	// EscalationRequested: a case should go to an independent body (issue #5 acts on it).
+	CaseRouted        = "redress.case.routed"   // Routed data
+	CaseAssigned      = "redress.case.assigned" // Assigned data
+	CaseTriaged       = "redress.case.triaged"  // Triaged data
+	CaseDecided       = "redress.case.decided"  // a decision became final (Decided data)
+	SLAWarning        = "redress.sla.warning"   // a share of a clock's budget is used (SLA data)
+	SLABreached       = "redress.sla.breached"  // a clock ran out unsatisfied (SLA data)
+	// EscalationRequested: a case should go to an independent body (issue
+	// #5 acts on it; EscalationRequest data).
 	EscalationRequested = "redress.escalation.requested"
-	// CaseAppealed: the complainant appealed; a different reviewer must take it.
+	// CaseAppealed: the complainant appealed; a different reviewer must
+	// take it (Appealed data).
 	CaseAppealed = "redress.case.appealed"
-	// CaseFeedback: the complainant rated the process {satisfaction}.
+	// CaseFeedback: the complainant rated the process (Feedback data).
 	CaseFeedback = "redress.case.feedback"
 	// RemedyProposed, RemedyStatusChanged, RemedyOverdue: remedy components
 	// (Remedy data). A systemic issue's components carry a nil case id.
@@ -73,10 +82,9 @@ const (
 	// event was lost, or the router cannot route it: someone should look.
 	OpsCaseUnrouted = "redress.ops.case_unrouted"
 	// Protection of the complainant (issue 16; docs/protection.md): an
-	// interim or protective measure proposed for their consent
-	// {measure_id, kind, due_at}; a check-in after closure asked of them
-	// {checkin_id, after_days}, and answered {checkin_id, happened,
-	// retaliation_case_id}. The complainant hears of the first two.
+	// interim or protective measure proposed for their consent (Measure
+	// data); a check-in after closure asked of them, and answered (Checkin
+	// data). The complainant hears of the first two.
 	MeasureProposed = "redress.measure.proposed"
 	CheckinAsked    = "redress.checkin.asked"
 	CheckinAnswered = "redress.checkin.answered"
