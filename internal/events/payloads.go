@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/sla"
 )
 
@@ -157,12 +158,12 @@ type IncidentTask struct {
 
 // Remedy is the data of the remedy events.
 type Remedy struct {
-	BundleID        uuid.UUID   `json:"bundle_id,omitempty"`
-	ComponentIDs    []uuid.UUID `json:"component_ids"`
-	SystemicIssueID *uuid.UUID  `json:"systemic_issue_id,omitempty"`
-	Status          string      `json:"status"`
-	Actor           string      `json:"actor,omitempty"`
-	DueAt           *time.Time  `json:"due_at,omitempty"`
+	BundleID        uuid.UUID       `json:"bundle_id,omitempty"`
+	ComponentIDs    []uuid.UUID     `json:"component_ids"`
+	SystemicIssueID *uuid.UUID      `json:"systemic_issue_id,omitempty"`
+	Status          string          `json:"status"`
+	Actor           audit.ActorKind `json:"actor,omitempty"`
+	DueAt           *time.Time      `json:"due_at,omitempty"`
 }
 
 // Submitted is the data of CaseSubmitted.
@@ -181,29 +182,29 @@ type Submitted struct {
 
 // StatusChanged is the data of CaseStatusChanged and CaseAcknowledged.
 type StatusChanged struct {
-	From   string     `json:"from"`
-	To     string     `json:"to"`
-	Actor  string     `json:"actor"`
-	UserID *uuid.UUID `json:"user_id,omitempty"`
+	From   string          `json:"from"`
+	To     string          `json:"to"`
+	Actor  audit.ActorKind `json:"actor"`
+	UserID *uuid.UUID      `json:"user_id,omitempty"`
 }
 
 // MessageAdded is the data of CaseMessageAdded.
 type MessageAdded struct {
-	MessageID  uuid.UUID `json:"message_id"`
-	AuthorKind string    `json:"author_kind"`
-	Visibility string    `json:"visibility"`
+	MessageID  uuid.UUID       `json:"message_id"`
+	AuthorKind audit.ActorKind `json:"author_kind"`
+	Visibility string          `json:"visibility"`
 }
 
 // EvidenceAdded is the data of CaseEvidenceAdded (and of the evidence.added
 // entry in the case record): the file's hash, size and sniffed type, never
 // its name, description or content.
 type EvidenceAdded struct {
-	EvidenceID uuid.UUID `json:"evidence_id"`
-	SHA256     string    `json:"sha256"`
-	SizeBytes  int64     `json:"size_bytes"`
-	MediaType  string    `json:"media_type"`
-	Source     string    `json:"source"`
-	AuthorKind string    `json:"author_kind"`
+	EvidenceID uuid.UUID       `json:"evidence_id"`
+	SHA256     string          `json:"sha256"`
+	SizeBytes  int64           `json:"size_bytes"`
+	MediaType  string          `json:"media_type"`
+	Source     string          `json:"source"`
+	AuthorKind audit.ActorKind `json:"author_kind"`
 }
 
 // SLA is the data of SLAWarning and SLABreached: which clock, when it is

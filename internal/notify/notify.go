@@ -283,7 +283,7 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		if err != nil {
 			return err
 		}
-		if d.Actor == string(audit.ActorComplainant) {
+		if d.Actor == audit.ActorComplainant {
 			return nil // they know: they did it
 		}
 		if env.Type == events.CaseStatusChanged && grievance.StageOf(d.From) == grievance.StageOf(d.To) {
@@ -300,7 +300,7 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		if err != nil {
 			return err
 		}
-		if d.Actor == string(audit.ActorComplainant) || env.CaseID == uuid.Nil {
+		if d.Actor == audit.ActorComplainant || env.CaseID == uuid.Nil {
 			return nil
 		}
 	case events.CaseMessageAdded:
@@ -308,7 +308,7 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		if err != nil {
 			return err
 		}
-		if d.AuthorKind == string(audit.ActorComplainant) || d.Visibility != "complainant" {
+		if d.AuthorKind == audit.ActorComplainant || d.Visibility != "complainant" {
 			return nil
 		}
 	case events.ReferralUpdated, events.ReferralIdentityRequested:
@@ -400,7 +400,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if err != nil {
 			return err
 		}
-		if d.AuthorKind != string(audit.ActorComplainant) {
+		if d.AuthorKind != audit.ActorComplainant {
 			return nil
 		}
 		template = TemplateStaffReply
@@ -414,7 +414,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if err != nil {
 			return err
 		}
-		if d.AuthorKind != string(audit.ActorComplainant) {
+		if d.AuthorKind != audit.ActorComplainant {
 			return nil
 		}
 		template = TemplateStaffEvidence
@@ -426,7 +426,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if err != nil {
 			return err
 		}
-		if d.Actor != string(audit.ActorComplainant) {
+		if d.Actor != audit.ActorComplainant {
 			return nil
 		}
 		template = TemplateStaffRemedyAnswered
