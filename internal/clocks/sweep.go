@@ -112,8 +112,9 @@ func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time
 		for reached < len(warnAt) && !warnAt[reached].After(now) {
 			reached++
 		}
-		data := events.SLA{Clock: k.Clock, Rule: json.RawMessage(k.Rule), Priority: priority,
-			Statutory: statutory(p, k.Rule), Notify: p.Breach.Notify}
+		rule := k.rule()
+		data := events.SLA{Clock: k.Clock, Rule: rule, Priority: priority,
+			Statutory: statutory(p, rule), Notify: p.Breach.Notify}
 		if k.DueAt != nil {
 			data.DueAt = k.DueAt.UTC()
 		}
@@ -166,10 +167,19 @@ func (s *Service) announce(ctx context.Context, caseID uuid.UUID, subject, actio
 	return err
 }
 
-// statutory says whether the rule (stored JSON) is one the law sets in p.
-func statutory(p *Policy, rule string) bool {
+// rule is the clock's rule, read from its stored JSON (the zero rule when
+// it does not read).
+func (k *dueClock) rule() sla.Rule {
 	var r sla.Rule
-	if json.Unmarshal([]byte(rule), &r) != nil {
+	if json.Unmarshal([]byte(k.Rule), &r) != nil {
+		return sla.Rule{}
+	}
+	return r
+}
+
+// statutory says whether the rule is one the law sets in p.
+func statutory(p *Policy, r sla.Rule) bool {
+	if r == (sla.Rule{}) {
 		return false
 	}
 	return slices.ContainsFunc(p.Statutory, func(l sla.StatutoryLimit) bool {
@@ -200,7 +210,7 @@ func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority 
 			return err
 		}
 		if _, err := outbox.Add(ctx, s.db, events.CaseTriaged, caseID,
-			map[string]any{"priority": to, "priority_change": "raised", "reason": "sla_breach"}); err != nil {
+			events.Triaged{Priority: to, PriorityChange: "raised", Reason: "sla_breach"}); err != nil {
 			return err
 		}
 		if _, err := s.Recompute(ctx, caseID); err != nil {
@@ -230,7 +240,8 @@ func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority 
 		return nil
 	}
 	for _, k := range breached {
-		if !statutory(p, k.Rule) {
+		rule := k.rule()
+		if !statutory(p, rule) {
 			continue
 		}
 		var req struct{ ID uuid.UUID }
@@ -242,8 +253,7 @@ func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority 
 		if req.ID == uuid.Nil {
 			continue // already asked for
 		}
-		data := map[string]any{"escalation_request_id": req.ID, "source": "sla_breach", "clock": k.Clock,
-			"rule": json.RawMessage(k.Rule)}
+		data := events.EscalationRequest{RequestID: req.ID, Source: "sla_breach", Clock: k.Clock, Rule: rule}
 		if err := system("escalation.requested", data); err != nil {
 			return err
 		}

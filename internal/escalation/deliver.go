@@ -50,8 +50,8 @@ func (s *Service) HandleDelivery(ctx context.Context, env *events.Envelope) erro
 	if s.webhooks == nil {
 		return nil
 	}
-	var d events.Referral
-	if err := json.Unmarshal(env.Data, &d); err != nil {
+	d, err := events.Decode[events.Referral](env)
+	if err != nil {
 		return fmt.Errorf("%w: %v", ErrPoison, err)
 	}
 	rows, err := s.referralRows(ctx, `r.id = ?`, d.ReferralID)
@@ -204,10 +204,8 @@ func (s *Service) HandleRequest(ctx context.Context, env *events.Envelope) error
 	var reqID uuid.UUID
 	switch env.Type {
 	case events.EscalationRequested:
-		var d struct {
-			RequestID uuid.UUID `json:"escalation_request_id"`
-		}
-		if err := json.Unmarshal(env.Data, &d); err != nil || d.RequestID == uuid.Nil {
+		d, err := events.Decode[events.EscalationRequest](env)
+		if err != nil || d.RequestID == uuid.Nil {
 			return fmt.Errorf("%w: no escalation request id", ErrPoison)
 		}
 		reqID = d.RequestID

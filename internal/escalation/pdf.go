@@ -19,6 +19,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/sla"
 )
 
 // RenderPDF renders the dossier as a PDF for the body to read and print:
@@ -460,10 +461,7 @@ func deadlineState(l *layout, d DeadlineFact) string {
 // ruleText is the rule's source and period, or the rule as compact JSON
 // when it has neither.
 func ruleText(raw json.RawMessage) string {
-	var r struct {
-		Source string `json:"source"`
-		Period string `json:"period"`
-	}
+	var r sla.Rule
 	if json.Unmarshal(raw, &r) == nil && (r.Source != "" || r.Period != "") {
 		return joinNonEmpty("\n", r.Source, r.Period)
 	}

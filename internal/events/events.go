@@ -1,6 +1,13 @@
 // Package events defines the JetStream stream, the subjects and the payloads
 // Redress publishes. Payloads carry ids and codes only: never a description,
 // a contact detail or a message body, so nothing personal sits in the stream.
+//
+// Each subject has exactly one payload type (payloads.go): a named struct
+// that implements Data, used by the producer (outbox.Add checks it against
+// the subject) and by every consumer (Decode). A type may serve a family of
+// subjects (StatusChanged, SLA, Remedy, Referral, SystemicLink, Checkin).
+// Its JSON field names are the wire format, and the stream keeps old events:
+// events_payload_test.go holds their golden JSON.
 package events
 
 import (
@@ -23,17 +30,19 @@ const (
 	CaseAcknowledged  = "redress.case.acknowledged"
 	CaseStatusChanged = "redress.case.status_changed"
 	CaseMessageAdded  = "redress.case.message_added"
-	CaseRouted        = "redress.case.routed"
-	CaseAssigned      = "redress.case.assigned"
-	CaseTriaged       = "redress.case.triaged"
-	CaseDecided       = "redress.case.decided" // a decision became final: {decision_id, outcome}
-	SLAWarning        = "redress.sla.warning"  // a share of a clock's budget is used (SLA data)
-	SLABreached       = "redress.sla.breached" // a clock ran out unsatisfied (SLA data)
-	// EscalationRequested: a case should go to an independent body (issue #5 acts on it).
+	CaseRouted        = "redress.case.routed"   // Routed data
+	CaseAssigned      = "redress.case.assigned" // Assigned data
+	CaseTriaged       = "redress.case.triaged"  // Triaged data
+	CaseDecided       = "redress.case.decided"  // a decision became final (Decided data)
+	SLAWarning        = "redress.sla.warning"   // a share of a clock's budget is used (SLA data)
+	SLABreached       = "redress.sla.breached"  // a clock ran out unsatisfied (SLA data)
+	// EscalationRequested: a case should go to an independent body (issue
+	// #5 acts on it; EscalationRequest data).
 	EscalationRequested = "redress.escalation.requested"
-	// CaseAppealed: the complainant appealed; a different reviewer must take it.
+	// CaseAppealed: the complainant appealed; a different reviewer must
+	// take it (Appealed data).
 	CaseAppealed = "redress.case.appealed"
-	// CaseFeedback: the complainant rated the process {satisfaction}.
+	// CaseFeedback: the complainant rated the process (Feedback data).
 	CaseFeedback = "redress.case.feedback"
 	// RemedyProposed, RemedyStatusChanged, RemedyOverdue: remedy components
 	// (Remedy data). A systemic issue's components carry a nil case id.
@@ -73,74 +82,16 @@ const (
 	// event was lost, or the router cannot route it: someone should look.
 	OpsCaseUnrouted = "redress.ops.case_unrouted"
 	// Protection of the complainant (issue 16; docs/protection.md): an
-	// interim or protective measure proposed for their consent
-	// {measure_id, kind, due_at}; a check-in after closure asked of them
-	// {checkin_id, after_days}, and answered {checkin_id, happened,
-	// retaliation_case_id}. The complainant hears of the first two.
+	// interim or protective measure proposed for their consent (Measure
+	// data); a check-in after closure asked of them, and answered (Checkin
+	// data). The complainant hears of the first two.
 	MeasureProposed = "redress.measure.proposed"
 	CheckinAsked    = "redress.checkin.asked"
 	CheckinAnswered = "redress.checkin.answered"
 )
 
-// CaseUnrouted is the data of OpsCaseUnrouted: ids, counts and times only.
-type CaseUnrouted struct {
-	Reference   string    `json:"reference"`
-	SubmittedAt time.Time `json:"submitted_at"`
-	// Attempts counts the reconciler's republications of this case, this one included.
-	Attempts int `json:"attempts"`
-	// EventID is the case.submitted event put back: the original's id, or,
-	// when its outbox row was gone (OriginalLost), one the reconciler made.
-	EventID      uuid.UUID `json:"event_id"`
-	OriginalLost bool      `json:"original_lost"`
-}
-
-// BreakGlass is the data of CaseBreakGlass: the grant, who holds it and
-// when it ends; never the reason.
-type BreakGlass struct {
-	GrantID   uuid.UUID `json:"grant_id"`
-	UserID    uuid.UUID `json:"user_id"`
-	OpenedAt  time.Time `json:"opened_at"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
-// ProviderRequest is the data of ProviderRequested.
-type ProviderRequest struct {
-	RequestID  uuid.UUID `json:"request_id"`
-	AISystemID uuid.UUID `json:"ai_system_id"`
-}
-
-// Referral is the data of the referral events: ids and codes only.
-type Referral struct {
-	ReferralID   uuid.UUID `json:"referral_id"`
-	BodyID       uuid.UUID `json:"body_id"`
-	Source       string    `json:"source,omitempty"`
-	ConsentScope string    `json:"consent_scope,omitempty"`
-	Status       string    `json:"status,omitempty"`
-	Author       string    `json:"author,omitempty"` // body, organisation or complainant, for messages
-	// ToComplainant: a body's message addressed to the complainant.
-	ToComplainant bool       `json:"to_complainant,omitempty"`
-	DisclosureID  *uuid.UUID `json:"disclosure_id,omitempty"`
-}
-
-// IncidentTask is the data of IncidentTaskDone: codes and times only, never
-// the note.
-type IncidentTask struct {
-	Task       string     `json:"task"`
-	Clock      string     `json:"clock,omitempty"`
-	DoneAt     time.Time  `json:"done_at"`
-	Outcome    string     `json:"outcome,omitempty"` // suspension_decision: suspend or continue
-	AISystemID *uuid.UUID `json:"ai_system_id,omitempty"`
-}
-
-// Remedy is the data of the remedy events.
-type Remedy struct {
-	BundleID        uuid.UUID   `json:"bundle_id,omitempty"`
-	ComponentIDs    []uuid.UUID `json:"component_ids"`
-	SystemicIssueID *uuid.UUID  `json:"systemic_issue_id,omitempty"`
-	Status          string      `json:"status"`
-	Actor           string      `json:"actor,omitempty"`
-	DueAt           *time.Time  `json:"due_at,omitempty"`
-}
+// CaseEvidenceAdded: staff or the complainant added evidence to a case (EvidenceAdded).
+const CaseEvidenceAdded = "redress.case.evidence_added"
 
 // Envelope is the JSON body of every event.
 type Envelope struct {
@@ -149,85 +100,6 @@ type Envelope struct {
 	OccurredAt time.Time       `json:"occurred_at"`
 	CaseID     uuid.UUID       `json:"case_id"`
 	Data       json.RawMessage `json:"data"`
-}
-
-// Submitted is the data of CaseSubmitted.
-type Submitted struct {
-	Reference     string     `json:"reference"`
-	Kind          string     `json:"kind"`
-	AISystemID    *uuid.UUID `json:"ai_system_id,omitempty"`
-	Rights        []string   `json:"rights"`
-	HarmTypes     []string   `json:"harm_types"`
-	Language      string     `json:"language"`
-	Anonymous     bool       `json:"anonymous"`
-	Channel       string     `json:"channel,omitempty"`
-	Severity      string     `json:"preliminary_severity,omitempty"`
-	AcknowledgeBy time.Time  `json:"acknowledge_by"`
-}
-
-// StatusChanged is the data of CaseStatusChanged and CaseAcknowledged.
-type StatusChanged struct {
-	From   string     `json:"from"`
-	To     string     `json:"to"`
-	Actor  string     `json:"actor"`
-	UserID *uuid.UUID `json:"user_id,omitempty"`
-}
-
-// MessageAdded is the data of CaseMessageAdded.
-type MessageAdded struct {
-	MessageID  uuid.UUID `json:"message_id"`
-	AuthorKind string    `json:"author_kind"`
-	Visibility string    `json:"visibility"`
-}
-
-// CaseEvidenceAdded: staff or the complainant added evidence to a case (EvidenceAdded).
-const CaseEvidenceAdded = "redress.case.evidence_added"
-
-// EvidenceAdded is the data of CaseEvidenceAdded (and of the evidence.added
-// entry in the case record): the file's hash, size and sniffed type, never
-// its name, description or content.
-type EvidenceAdded struct {
-	EvidenceID uuid.UUID `json:"evidence_id"`
-	SHA256     string    `json:"sha256"`
-	SizeBytes  int64     `json:"size_bytes"`
-	MediaType  string    `json:"media_type"`
-	Source     string    `json:"source"`
-	AuthorKind string    `json:"author_kind"`
-}
-
-// SLA is the data of SLAWarning and SLABreached: which clock, when it is
-// due, the rule that set the date, and for a warning the share of the budget
-// used (0.75, 0.9).
-type SLA struct {
-	Clock     string          `json:"clock"`
-	DueAt     time.Time       `json:"due_at"`
-	Rule      json.RawMessage `json:"rule"` // sla.Rule: {code, source, period}
-	Statutory bool            `json:"statutory"`
-	Fraction  float64         `json:"fraction,omitempty"`
-	Priority  string          `json:"priority,omitempty"`
-	// Notify says whether people are to be emailed (a breach, where the
-	// policy's breach actions say so; every warning).
-	Notify bool `json:"notify"`
-}
-
-// SystemicLink is the data of SystemicLinked and SystemicUnlinked.
-type SystemicLink struct {
-	IssueID    uuid.UUID `json:"issue_id"`
-	Reference  string    `json:"reference"` // SI-00001
-	AISystemID uuid.UUID `json:"ai_system_id"`
-	Mechanism  string    `json:"mechanism"`
-}
-
-// SystemicAlertData is the data of SystemicAlert: ids and counts only (the
-// alert itself lists the cases: GET /api/v1/systemic-alerts).
-type SystemicAlertData struct {
-	AlertID     uuid.UUID `json:"alert_id"`
-	AISystemID  uuid.UUID `json:"ai_system_id"`
-	CaseCount   int       `json:"case_count"`
-	Threshold   int       `json:"threshold"`
-	WindowHours int       `json:"window_hours"`
-	WindowFrom  time.Time `json:"window_from"`
-	WindowTo    time.Time `json:"window_to"`
 }
 
 // StreamConfig is the stream definition; replicas is 1 for one server, 3 in a cluster.

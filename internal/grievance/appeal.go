@@ -114,7 +114,7 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 			map[string]any{"appeal_by": by.UTC(), "excluded_reviewers": len(excluded)}, events.CaseStatusChanged); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.CaseAppealed, caseID, map[string]any{"excluded_reviewers": excluded})
+		_, err = outbox.Add(ctx, s.db, events.CaseAppealed, caseID, events.Appealed{ExcludedReviewers: excluded})
 		return err
 	})
 }
@@ -218,7 +218,7 @@ func (s *Service) Feedback(ctx context.Context, caseID uuid.UUID, satisfaction *
 			Action: "feedback.given", Public: true, Data: map[string]any{"satisfaction": *satisfaction}}); err != nil {
 			return err
 		}
-		_, err := outbox.Add(ctx, s.db, events.CaseFeedback, caseID, map[string]any{"satisfaction": *satisfaction})
+		_, err := outbox.Add(ctx, s.db, events.CaseFeedback, caseID, events.Feedback{Satisfaction: *satisfaction})
 		return err
 	})
 }

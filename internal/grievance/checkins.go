@@ -131,7 +131,7 @@ func (s *Service) SweepCheckins(ctx context.Context, limit int) (int, error) {
 			if k.ID == uuid.Nil {
 				return nil // another sweeper asked it
 			}
-			data := map[string]any{"checkin_id": k.ID, "after_days": k.AfterDays}
+			data := events.Checkin{CheckinID: k.ID, AfterDays: k.AfterDays}
 			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: d.CaseID, ActorKind: audit.ActorSystem,
 				Action: "checkin.asked", Public: true, Data: data}); err != nil {
 				return err
@@ -222,9 +222,9 @@ func (s *Service) AnswerCheckin(ctx context.Context, caseID, checkinID uuid.UUID
 			WHERE id = ?`, *in.Happened, sealed, opened, k.ID).Error; err != nil {
 			return fmt.Errorf("grievance: answer check-in: %w", err)
 		}
-		data := map[string]any{"checkin_id": k.ID, "after_days": k.AfterDays, "happened": *in.Happened}
+		data := events.Checkin{CheckinID: k.ID, AfterDays: k.AfterDays, Happened: in.Happened}
 		if opened != nil {
-			data["retaliation_case_id"], data["retaliation_reference"] = *opened, openedRef
+			data.RetaliationCaseID, data.RetaliationReference = opened, openedRef
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
 			Action: "checkin.answered", Public: true, Data: data}); err != nil {

@@ -259,7 +259,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r Dec
 			return err
 		}
 		if !needsApproval {
-			_, err = outbox.Add(ctx, s.db, events.CaseDecided, caseID, map[string]any{"decision_id": id, "outcome": r.Outcome})
+			_, err = outbox.Add(ctx, s.db, events.CaseDecided, caseID, events.Decided{DecisionID: id, Outcome: r.Outcome})
 		}
 		return err
 	})
@@ -327,7 +327,7 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by Auth
 			return err
 		}
 		if approve {
-			_, err = outbox.Add(ctx, s.db, events.CaseDecided, caseID, map[string]any{"decision_id": d.ID, "outcome": d.Outcome})
+			_, err = outbox.Add(ctx, s.db, events.CaseDecided, caseID, events.Decided{DecisionID: d.ID, Outcome: d.Outcome})
 		}
 		return err
 	})

@@ -241,7 +241,7 @@ func (s *Service) storeEvidence(ctx context.Context, caseID uuid.UUID, by Author
 	}
 	e.CreatedAt = e.CreatedAt.UTC()
 	data := events.EvidenceAdded{EvidenceID: e.ID, SHA256: e.SHA256, SizeBytes: e.SizeBytes, MediaType: e.MediaType,
-		Source: e.Source, AuthorKind: string(by.Kind)}
+		Source: e.Source, AuthorKind: by.Kind}
 	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 		Action: "evidence.added", Public: true, Data: data}); err != nil {
 		return err

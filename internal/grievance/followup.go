@@ -428,7 +428,7 @@ func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by Author, v
 			return err
 		}
 		if _, err := outbox.Add(ctx, s.db, events.CaseMessageAdded, caseID,
-			events.MessageAdded{MessageID: msg.ID, AuthorKind: string(by.Kind), Visibility: visibility}); err != nil {
+			events.MessageAdded{MessageID: msg.ID, AuthorKind: by.Kind, Visibility: visibility}); err != nil {
 			return err
 		}
 		return s.messageClocks(ctx, caseID, by, visibility, status)

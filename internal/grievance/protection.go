@@ -2,7 +2,6 @@ package grievance
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/sla"
 )
 
 // Protection of the complainant (issue 16, item 6; docs/protection.md):
@@ -105,7 +105,7 @@ func (s *Service) ProposeMeasure(ctx context.Context, caseID uuid.UUID, by Autho
 			id, caseID, r.Kind, sealed, by.ID, now, due, warn, warn).Error; err != nil {
 			return fmt.Errorf("grievance: propose measure: %w", err)
 		}
-		data := map[string]any{"measure_id": id, "kind": r.Kind, "due_at": due}
+		data := events.Measure{MeasureID: id, Kind: r.Kind, DueAt: due}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "measure.proposed", Public: true, Data: data}); err != nil {
 			return err
@@ -302,8 +302,8 @@ func (s *Service) SweepMeasures(ctx context.Context, limit int) (int, error) {
 			if c.Priority != nil {
 				priority = *c.Priority
 			}
-			rule, _ := json.Marshal(map[string]string{"code": "protective_measure",
-				"source": "Interim measure (" + m.Kind + ")", "period": "in place by " + m.DueAt.UTC().Format(time.RFC3339)})
+			rule := sla.Rule{Code: "protective_measure",
+				Source: "Interim measure (" + m.Kind + ")", Period: "in place by " + m.DueAt.UTC().Format(time.RFC3339)}
 			data := events.SLA{Clock: ClockMeasure, DueAt: m.DueAt.UTC(), Rule: rule, Priority: priority, Notify: true}
 			action, subject := "measure.warning", events.SLAWarning
 			if !m.DueAt.After(m.Now) {

@@ -736,7 +736,7 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 			return err
 		}
 		_, err = outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
-			Status: to, Actor: string(audit.ActorComplainant)})
+			Status: to, Actor: audit.ActorComplainant})
 		return err
 	})
 }

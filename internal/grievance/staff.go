@@ -560,7 +560,7 @@ func (s *Service) recordMove(ctx context.Context, caseID uuid.UUID, by Author, f
 		Action: action, Public: true, Data: data}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(ctx, s.db, subject, caseID, events.StatusChanged{From: from, To: to, Actor: string(by.Kind), UserID: by.ID})
+	_, err := outbox.Add(ctx, s.db, subject, caseID, events.StatusChanged{From: from, To: to, Actor: by.Kind, UserID: by.ID})
 	return err
 }
 

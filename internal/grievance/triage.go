@@ -135,7 +135,7 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, by uuid.UUID, an
 			return err
 		}
 		if _, err := outbox.Add(ctx, s.db, events.CaseTriaged, caseID,
-			map[string]any{"priority": p, "priority_change": out.Change}); err != nil {
+			events.Triaged{Priority: p, PriorityChange: out.Change}); err != nil {
 			return err
 		}
 		if out.Change == "raised" {
@@ -189,8 +189,8 @@ func (s *Service) ApprovePriority(ctx context.Context, caseID, approver uuid.UUI
 			return err
 		}
 		if approve {
-			if _, err := outbox.Add(ctx, s.db, events.CaseTriaged, caseID, map[string]any{"priority": *c.PendingPriority,
-				"priority_change": "lowered"}); err != nil {
+			if _, err := outbox.Add(ctx, s.db, events.CaseTriaged, caseID, events.Triaged{Priority: *c.PendingPriority,
+				PriorityChange: "lowered"}); err != nil {
 				return err
 			}
 			_, err := s.clocks.Recompute(ctx, caseID)

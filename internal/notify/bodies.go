@@ -55,8 +55,8 @@ func (n *Notifier) OweBodyWebhook(ctx context.Context, bodyID, referralID, event
 // body did. Emails carry the reference, the body's name and the status,
 // never the dossier's content (only the body's own copy, attached).
 func (n *Notifier) referralMail(ctx context.Context, env *events.Envelope, c *caseInfo, data mailData) error {
-	var d events.Referral
-	if err := decode(env, &d); err != nil {
+	d, err := decode[events.Referral](env)
+	if err != nil {
 		return err
 	}
 	var b struct {

@@ -377,7 +377,6 @@ func TestSLAWarningsAndBreachesMailWhoHoldsTheCase(t *testing.T) {
 	}
 
 	due := time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
-	rule, _ := json.Marshal(sla.RuleAcknowledge)
 	emit := func(caseID, subject string, d events.SLA) {
 		t.Helper()
 		if err := db.InTx(ctx, s.Core.DB, func(ctx context.Context) error {
@@ -387,8 +386,8 @@ func TestSLAWarningsAndBreachesMailWhoHoldsTheCase(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	warning := events.SLA{Clock: sla.Acknowledge, DueAt: due, Rule: rule, Statutory: true, Fraction: 0.75, Notify: true}
-	breach := events.SLA{Clock: sla.Acknowledge, DueAt: due, Rule: rule, Statutory: true, Priority: "P1", Notify: true}
+	warning := events.SLA{Clock: sla.Acknowledge, DueAt: due, Rule: sla.RuleAcknowledge, Statutory: true, Fraction: 0.75, Notify: true}
+	breach := events.SLA{Clock: sla.Acknowledge, DueAt: due, Rule: sla.RuleAcknowledge, Statutory: true, Priority: "P1", Notify: true}
 	emit(assigned.ID, events.SLAWarning, warning)
 	emit(assigned.ID, events.SLABreached, breach)
 	emit(unassigned.ID, events.SLAWarning, warning)

@@ -36,7 +36,6 @@ import (
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/seal"
-	"github.com/redresshq/redress/internal/sla"
 )
 
 // Consumer names: each is a durable JetStream consumer of its own.
@@ -280,11 +279,11 @@ type mailData struct {
 func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) error {
 	switch env.Type {
 	case events.CaseAcknowledged, events.CaseStatusChanged:
-		var d events.StatusChanged
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.StatusChanged](env)
+		if err != nil {
 			return err
 		}
-		if d.Actor == string(audit.ActorComplainant) {
+		if d.Actor == audit.ActorComplainant {
 			return nil // they know: they did it
 		}
 		if env.Type == events.CaseStatusChanged && grievance.StageOf(d.From) == grievance.StageOf(d.To) {
@@ -297,19 +296,19 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		// An offer, a remedy done or verified, a remedy date missed: news on
 		// their page. Their own answers are not; a systemic issue's moves
 		// (no case) reach each case's record, not an email each.
-		var d events.Remedy
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.Remedy](env)
+		if err != nil {
 			return err
 		}
-		if d.Actor == string(audit.ActorComplainant) || env.CaseID == uuid.Nil {
+		if d.Actor == audit.ActorComplainant || env.CaseID == uuid.Nil {
 			return nil
 		}
 	case events.CaseMessageAdded:
-		var d events.MessageAdded
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.MessageAdded](env)
+		if err != nil {
 			return err
 		}
-		if d.AuthorKind == string(audit.ActorComplainant) || d.Visibility != "complainant" {
+		if d.AuthorKind == audit.ActorComplainant || d.Visibility != "complainant" {
 			return nil
 		}
 	case events.ReferralUpdated, events.ReferralIdentityRequested:
@@ -321,8 +320,8 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		// on their page, where they answer (docs/protection.md).
 	case events.ReferralMessage:
 		// A body wrote to them: they read it in full on their page.
-		var d events.Referral
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.Referral](env)
+		if err != nil {
 			return err
 		}
 		if !d.ToComplainant {
@@ -374,11 +373,8 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 	data := mailData{Reference: c.Reference, Kind: c.Kind, Priority: deref(c.Priority), Queue: deref(c.QueueName)}
 	switch env.Type {
 	case events.CaseRouted:
-		var d struct {
-			QueueID  uuid.UUID `json:"queue_id"`
-			Priority string    `json:"priority"`
-		}
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.Routed](env)
+		if err != nil {
 			return err
 		}
 		template, data.Priority = TemplateStaffNewCase, d.Priority
@@ -391,11 +387,8 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 	case events.CaseAssigned:
 		// A case someone else gave them: a supervisor's reassignment or
 		// auto-assignment. Claiming it oneself, or a release, mails nobody.
-		var d struct {
-			AssigneeID *uuid.UUID `json:"assignee_id"`
-			Action     string     `json:"action"`
-		}
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.Assigned](env)
+		if err != nil {
 			return err
 		}
 		if d.AssigneeID == nil || (d.Action != "case.reassigned" && d.Action != "case.auto_assigned") {
@@ -403,11 +396,11 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		}
 		template, recipients = TemplateStaffAssigned, []uuid.UUID{*d.AssigneeID}
 	case events.CaseMessageAdded:
-		var d events.MessageAdded
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.MessageAdded](env)
+		if err != nil {
 			return err
 		}
-		if d.AuthorKind != string(audit.ActorComplainant) {
+		if d.AuthorKind != audit.ActorComplainant {
 			return nil
 		}
 		template = TemplateStaffReply
@@ -417,11 +410,11 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 	case events.CaseEvidenceAdded:
 		// A file from the complainant, perhaps the answer the case waited
 		// for; what staff add themselves mails nobody.
-		var d events.EvidenceAdded
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.EvidenceAdded](env)
+		if err != nil {
 			return err
 		}
-		if d.AuthorKind != string(audit.ActorComplainant) {
+		if d.AuthorKind != audit.ActorComplainant {
 			return nil
 		}
 		template = TemplateStaffEvidence
@@ -429,11 +422,11 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 			return err
 		}
 	case events.RemedyStatusChanged:
-		var d events.Remedy
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.Remedy](env)
+		if err != nil {
 			return err
 		}
-		if d.Actor != string(audit.ActorComplainant) {
+		if d.Actor != audit.ActorComplainant {
 			return nil
 		}
 		template = TemplateStaffRemedyAnswered
@@ -443,8 +436,8 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 	case events.RemedyOverdue:
 		// A component's own date passed: told like a missed deadline, to
 		// who holds the case and to every supervisor.
-		var d events.Remedy
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.Remedy](env)
+		if err != nil {
 			return err
 		}
 		data.Clock, data.DueAt, data.Rule = "remedy", d.DueAt, "the due date of a remedy component (status "+d.Status+")"
@@ -458,15 +451,15 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		}
 		recipients = append(recipients, sup...)
 	case events.SLAWarning, events.SLABreached:
-		var d events.SLA
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.SLA](env)
+		if err != nil {
 			return err
 		}
 		if !d.Notify {
 			return nil // the policy's breach actions do not include notifying
 		}
 		due := d.DueAt
-		data.Clock, data.DueAt, data.Rule = d.Clock, &due, ruleText(d.Rule)
+		data.Clock, data.DueAt, data.Rule = d.Clock, &due, d.Rule.String()
 		if d.Priority != "" {
 			data.Priority = d.Priority
 		}
@@ -489,8 +482,8 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 	case events.SystemicAlert:
 		// Enough cases about one AI system opened within its window: every
 		// active supervisor hears of it, with counts and the system's name only.
-		var d events.SystemicAlertData
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.SystemicAlertData](env)
+		if err != nil {
 			return err
 		}
 		if err := db.Conn(ctx, n.db).Raw(`SELECT name FROM ai_systems WHERE id = ?`, d.AISystemID).
@@ -507,8 +500,8 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 	case events.ProviderRequested:
 		// Staff asked the AI system's provider for information: the
 		// provider's contact gets the questions (opened when it is sent).
-		var d events.ProviderRequest
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.ProviderRequest](env)
+		if err != nil {
 			return err
 		}
 		return n.owe(ctx, env, RecipientProvider, d.RequestID.String(), TemplateProviderRequest,
@@ -516,8 +509,8 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 	case events.CaseBreakGlass:
 		// An admin opened the case outside their reach: its queue's
 		// supervisors hear of it at once, with who, why and until when.
-		var d events.BreakGlass
-		if err := decode(env, &d); err != nil {
+		d, err := decode[events.BreakGlass](env)
+		if err != nil {
 			return err
 		}
 		g, err := n.access.GrantByID(ctx, d.GrantID)
@@ -649,27 +642,13 @@ func (n *Notifier) tooOld(env *events.Envelope) bool {
 	return false
 }
 
-func decode(env *events.Envelope, v any) error {
-	if err := json.Unmarshal(env.Data, v); err != nil {
-		return fmt.Errorf("%w: %s data: %v", ErrPoison, env.Type, err)
+// decode reads env's data as its payload type; data that does not read is poison.
+func decode[T events.Data](env *events.Envelope) (T, error) {
+	d, err := events.Decode[T](env)
+	if err != nil {
+		err = fmt.Errorf("%w: %v", ErrPoison, err)
 	}
-	return nil
-}
-
-// ruleText reads the rule behind a due date (sla.Rule) as "source, period".
-func ruleText(raw json.RawMessage) string {
-	var r sla.Rule
-	if len(raw) == 0 || json.Unmarshal(raw, &r) != nil {
-		return ""
-	}
-	switch {
-	case r.Source != "" && r.Period != "":
-		return r.Source + ", " + r.Period
-	case r.Source != "":
-		return r.Source
-	default:
-		return r.Code
-	}
+	return d, err
 }
 
 // percent turns a warning's share of the budget used (0.75) into a whole

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/sla"
 )
 
@@ -156,16 +157,27 @@ func TestEndpointURLs(t *testing.T) {
 }
 
 func TestRuleAndPercent(t *testing.T) {
+	// The rule of an SLA event, as the notifier reads it (sla.Rule.String).
+	ruleText := func(rule string) (string, error) {
+		d, err := decode[events.SLA](&events.Envelope{Type: events.SLAWarning, Data: json.RawMessage(`{"clock":"acknowledge"` + rule + `}`)})
+		return d.Rule.String(), err
+	}
 	raw, _ := json.Marshal(sla.RuleAcknowledge)
-	if got := ruleText(raw); got != "EU Whistleblowing Directive 2019/1937 art. 9(1)(b), 7 days" {
-		t.Errorf("ruleText = %q", got)
+	if got, err := ruleText(`,"rule":` + string(raw)); err != nil || got != "EU Whistleblowing Directive 2019/1937 art. 9(1)(b), 7 days" {
+		t.Errorf("ruleText = %q, %v", got, err)
 	}
-	if got := ruleText(json.RawMessage(`{"code":"policy_p1_triage"}`)); got != "policy_p1_triage" {
-		t.Errorf("ruleText(code only) = %q", got)
+	if got, err := ruleText(`,"rule":{"code":"policy_p1_triage"}`); err != nil || got != "policy_p1_triage" {
+		t.Errorf("ruleText(code only) = %q, %v", got, err)
 	}
-	for _, raw := range []string{``, `null`, `"text"`, `[1]`} {
-		if got := ruleText(json.RawMessage(raw)); got != "" {
-			t.Errorf("ruleText(%s) = %q", raw, got)
+	for _, rule := range []string{``, `,"rule":null`} {
+		if got, err := ruleText(rule); err != nil || got != "" {
+			t.Errorf("ruleText(%s) = %q, %v", rule, got, err)
+		}
+	}
+	// A rule that is not one is unreadable data: the event is poison.
+	for _, rule := range []string{`,"rule":"text"`, `,"rule":[1]`} {
+		if got, err := ruleText(rule); !errors.Is(err, ErrPoison) {
+			t.Errorf("ruleText(%s) = %q, %v", rule, got, err)
 		}
 	}
 	for f, want := range map[float64]int{0.75: 75, 0.9: 90, 1: 100, 0.004: 0, 0: 0, -1: 0, 75: 0} {

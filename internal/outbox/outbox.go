@@ -15,8 +15,13 @@ import (
 	"github.com/redresshq/redress/internal/platform/db"
 )
 
-// Add writes an event for caseID to the outbox inside the transaction carried by ctx.
-func Add(ctx context.Context, gdb *gorm.DB, subject string, caseID uuid.UUID, data any) (uuid.UUID, error) {
+// Add writes an event for caseID to the outbox inside the transaction
+// carried by ctx. data must be subject's payload type (events.Check): any
+// other fails, and the transaction with it.
+func Add(ctx context.Context, gdb *gorm.DB, subject string, caseID uuid.UUID, data events.Data) (uuid.UUID, error) {
+	if err := events.Check(subject, data); err != nil {
+		return uuid.Nil, fmt.Errorf("outbox: %w", err)
+	}
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("outbox: marshal %s: %w", subject, err)

@@ -106,7 +106,7 @@ func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUI
 				return err
 			}
 			if _, err := outbox.Add(ctx, s.db, events.CaseAssigned, id,
-				map[string]any{"assignee_id": to[0], "action": "case.auto_assigned"}); err != nil {
+				events.Assigned{AssigneeID: &to[0], Action: "case.auto_assigned"}); err != nil {
 				return err
 			}
 			assigned++

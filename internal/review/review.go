@@ -156,7 +156,7 @@ func (s *Service) recordAssignment(ctx context.Context, caseID uuid.UUID, action
 		Action: action, Data: map[string]any{"assignee_id": assignee}}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(ctx, s.db, events.CaseAssigned, caseID, map[string]any{"assignee_id": assignee, "action": action})
+	_, err := outbox.Add(ctx, s.db, events.CaseAssigned, caseID, events.Assigned{AssigneeID: assignee, Action: action})
 	return err
 }
 

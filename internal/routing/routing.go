@@ -192,7 +192,7 @@ func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*Routed, error) 
 				"sla_policy": rule.SLAPolicy, "required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.CaseRouted, caseID, out)
+		_, err = outbox.Add(ctx, s.db, events.CaseRouted, caseID, events.Routed(*out))
 		return err
 	})
 	return out, err

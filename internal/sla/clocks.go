@@ -19,6 +19,19 @@ type Rule struct {
 	Period string `json:"period"`
 }
 
+// String is the rule as people read it behind a due date: "source,
+// period", the source alone without a period, the code without a source.
+func (r Rule) String() string {
+	switch {
+	case r.Source != "" && r.Period != "":
+		return r.Source + ", " + r.Period
+	case r.Source != "":
+		return r.Source
+	default:
+		return r.Code
+	}
+}
+
 // Rules known at intake. Issue #3 turns them into per-jurisdiction data.
 var (
 	RuleAcknowledge = Rule{"eu_whistleblowing_ack", "EU Whistleblowing Directive 2019/1937 art. 9(1)(b)", "7 days"}
