@@ -10,6 +10,7 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -155,9 +156,14 @@ func (a *API) caseAudit(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"items": entries, "verification": audit.Verify(id, entries)})
 }
 
-func staffAuthor(c *fiber.Ctx) grievance.Author {
+// staffActor is the signed-in staff member as the domain sees them: who,
+// their role, and whether they may work on the route's case though they do
+// not hold it — a supervisor or admin of its queue (access.Ground.MayWork).
+// It fails closed: any other ground, one added later included, works only
+// on the cases it holds; outside a case's route it is never set.
+func staffActor(c *fiber.Ctx) cases.Actor {
 	u := middleware.User(c)
-	return grievance.Author{Kind: audit.ActorStaff, ID: &u.ID}
+	return cases.Staff(u.ID, u.Role, middleware.Ground(c).MayWork())
 }
 
 // staffMessage: POST /api/v1/cases/{id}/messages {body, visibility}.
@@ -173,7 +179,7 @@ func (a *API) staffMessage(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	msg, err := a.Grievance.AddMessage(c.UserContext(), id, staffAuthor(c), req.Visibility, req.Body)
+	msg, err := a.Grievance.AddMessage(c.UserContext(), id, staffActor(c), req.Visibility, req.Body)
 	if err != nil {
 		return err
 	}
@@ -192,7 +198,7 @@ func (a *API) acknowledgeCase(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if err := a.Grievance.Acknowledge(c.UserContext(), id, staffAuthor(c)); err != nil {
+	if err := a.Grievance.Acknowledge(c.UserContext(), id, staffActor(c)); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -211,8 +217,8 @@ func (a *API) transitionCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	if _, err := a.Grievance.Transition(c.UserContext(), id, by, anyCase, req.To, req.Reason); err != nil {
+	by := staffActor(c)
+	if _, err := a.Grievance.Transition(c.UserContext(), id, by, req.To, req.Reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -229,8 +235,8 @@ func (a *API) triageCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	res, err := a.Grievance.Triage(c.UserContext(), id, *by.ID, anyCase, req)
+	by := staffActor(c)
+	res, err := a.Grievance.Triage(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
 	}
@@ -269,7 +275,7 @@ func (a *API) noticeExtension(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.NoticeExtension(c.UserContext(), id, staffAuthor(c), strings.Clone(c.Params("clock")), req.Reasons); err != nil {
+	if err := a.Grievance.NoticeExtension(c.UserContext(), id, staffActor(c), strings.Clone(c.Params("clock")), req.Reasons); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -296,7 +302,7 @@ func (a *API) recordIncident(c *fiber.Ctx) error {
 			return f.Err()
 		}
 	}
-	if err := a.Grievance.RecordIncident(c.UserContext(), id, staffAuthor(c), aware, req.Subtype); err != nil {
+	if err := a.Grievance.RecordIncident(c.UserContext(), id, staffActor(c), aware, req.Subtype); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -312,7 +318,7 @@ func (a *API) decideCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if _, err := a.Grievance.Decide(c.UserContext(), id, staffAuthor(c), req); err != nil {
+	if _, err := a.Grievance.Decide(c.UserContext(), id, staffActor(c), req); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -328,7 +334,7 @@ func (a *API) approveDecision(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Grievance.ApproveDecision(c.UserContext(), id, staffAuthor(c), approve, reason); err != nil {
+	if err := a.Grievance.ApproveDecision(c.UserContext(), id, staffActor(c), approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)

@@ -128,9 +128,7 @@ func (a *API) escalateCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	u := middleware.User(c)
-	r, err := a.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, UserID: &u.ID,
-		Role: u.Role, Supervisor: middleware.Ground(c).MayWork()}, req)
+	r, err := a.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, Actor: staffActor(c)}, req)
 	if err != nil {
 		return err
 	}
@@ -348,8 +346,7 @@ func (a *API) recordCompliance(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	it, err := a.Escalation.RecordCompliance(c.UserContext(), id, rid, item, middleware.User(c).ID,
-		middleware.Ground(c).MayWork(), req)
+	it, err := a.Escalation.RecordCompliance(c.UserContext(), id, rid, item, staffActor(c), req)
 	if err != nil {
 		return err
 	}

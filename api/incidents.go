@@ -23,8 +23,8 @@ func (a *API) completeIncidentTask(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	if err := a.Grievance.CompleteIncidentTask(c.UserContext(), id, by, anyCase, strings.Clone(c.Params("task")), req); err != nil {
+	by := staffActor(c)
+	if err := a.Grievance.CompleteIncidentTask(c.UserContext(), id, by, strings.Clone(c.Params("task")), req); err != nil {
 		return err
 	}
 	return a.getCase(c)

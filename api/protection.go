@@ -36,8 +36,8 @@ func (a *API) proposeMeasure(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	m, err := a.Grievance.ProposeMeasure(c.UserContext(), id, by, anyCase, req)
+	by := staffActor(c)
+	m, err := a.Grievance.ProposeMeasure(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
 	}
@@ -59,8 +59,8 @@ func (a *API) measureInPlace(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	m, err := a.Grievance.MeasureInPlace(c.UserContext(), id, mid, by, anyCase)
+	by := staffActor(c)
+	m, err := a.Grievance.MeasureInPlace(c.UserContext(), id, mid, by)
 	if err != nil {
 		return err
 	}

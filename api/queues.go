@@ -83,8 +83,8 @@ func (a *API) releaseCase(c *fiber.Ctx) error {
 	if _, err := a.Grievance.Status(c.UserContext(), id); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	if err := a.Review.Release(c.UserContext(), id, *by.ID, anyCase); err != nil {
+	by := staffActor(c)
+	if err := a.Review.Release(c.UserContext(), id, by); err != nil {
 		return err
 	}
 	return a.getCase(c)

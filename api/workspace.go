@@ -7,19 +7,12 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/download"
 )
 
 // The review workspace: the AI decision record, points of view and evidence.
-
-// staffWorker is the signed-in staff member and whether they may work on
-// the route's case though they do not hold it: a supervisor or admin of its
-// queue (access.Ground.MayWork). It fails closed: any other ground, one
-// added later included, works only on the cases it holds.
-func staffWorker(c *fiber.Ctx) (grievance.Author, bool) {
-	return staffAuthor(c), middleware.Ground(c).MayWork()
-}
 
 // getAIDecision: GET /api/v1/cases/{id}/ai-decision.
 func (a *API) getAIDecision(c *fiber.Ctx) error {
@@ -44,8 +37,8 @@ func (a *API) putAIDecision(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	rec, err := a.Grievance.RecordAIDecision(c.UserContext(), id, by, anyCase, req)
+	by := staffActor(c)
+	rec, err := a.Grievance.RecordAIDecision(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
 	}
@@ -62,8 +55,8 @@ func (a *API) postPointOfView(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	p, err := a.Grievance.RecordPointOfView(c.UserContext(), id, by, anyCase, req)
+	by := staffActor(c)
+	p, err := a.Grievance.RecordPointOfView(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
 	}
@@ -80,8 +73,8 @@ func (a *API) postEvidence(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	e, err := a.Grievance.AddEvidence(c.UserContext(), id, by, anyCase, in)
+	by := staffActor(c)
+	e, err := a.Grievance.AddEvidence(c.UserContext(), id, by, in)
 	if err != nil {
 		return err
 	}
@@ -104,8 +97,8 @@ func (a *API) discloseEvidence(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	d, err := a.Grievance.DiscloseEvidence(c.UserContext(), id, eid, by, anyCase, req)
+	by := staffActor(c)
+	d, err := a.Grievance.DiscloseEvidence(c.UserContext(), id, eid, by, req)
 	if err != nil {
 		return err
 	}
@@ -156,7 +149,7 @@ func (a *API) complainantEvidence(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	e, err := a.Grievance.AddEvidence(c.UserContext(), middleware.CaseID(c), grievance.Author{Kind: audit.ActorComplainant}, false, in)
+	e, err := a.Grievance.AddEvidence(c.UserContext(), middleware.CaseID(c), cases.Actor{Kind: audit.ActorComplainant}, in)
 	if err != nil {
 		return err
 	}
@@ -205,8 +198,8 @@ func (a *API) postProviderRequest(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	r, err := a.Grievance.SendProviderRequest(c.UserContext(), id, by, anyCase, req)
+	by := staffActor(c)
+	r, err := a.Grievance.SendProviderRequest(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
 	}
@@ -230,8 +223,8 @@ func (a *API) answerProviderRequest(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	r, err := a.Grievance.AnswerProviderRequest(c.UserContext(), id, rid, by, anyCase, req.Answer)
+	by := staffActor(c)
+	r, err := a.Grievance.AnswerProviderRequest(c.UserContext(), id, rid, by, req.Answer)
 	if err != nil {
 		return err
 	}

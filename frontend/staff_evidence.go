@@ -30,8 +30,8 @@ func (w *Web) cwEvidence(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, e
 	if err != nil {
 		return "", uploadRefusal(err, "file", "description", "source")
 	}
-	by, anyCase := w.cwAuthor(c)
-	_, err = w.Grievance.AddEvidence(c.UserContext(), id, by, anyCase, in)
+	by := w.actor(c)
+	_, err = w.Grievance.AddEvidence(c.UserContext(), id, by, in)
 	return "cw.flash.evidence", err
 }
 
@@ -70,7 +70,7 @@ func (w *Web) cwDisclose(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, e
 	if err != nil {
 		return "", errCwNotFound
 	}
-	by, anyCase := w.cwAuthor(c)
+	by := w.actor(c)
 	req := grievance.DisclosureRequest{Text: form.Get("text")}
 	var rows []int // the form row of each redaction sent
 	for i := 0; i < cwRedactionRows; i++ {
@@ -81,7 +81,7 @@ func (w *Web) cwDisclose(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, e
 		rows = append(rows, i)
 		req.Redactions = append(req.Redactions, grievance.Redaction{Text: text, Reason: reason})
 	}
-	_, err = w.Grievance.DiscloseEvidence(c.UserContext(), id, eid, by, anyCase, req)
+	_, err = w.Grievance.DiscloseEvidence(c.UserContext(), id, eid, by, req)
 	return "cw.flash.disclosed", cwRenameFields(err, func(field string) string {
 		if m := cwRedactionIndex.FindStringSubmatch(field); m != nil {
 			if n, _ := strconv.Atoi(m[1]); n < len(rows) {
