@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/access"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -23,7 +24,7 @@ func (a *API) caseAccessLog(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !staffActor(c).MayWorkAnyCase() {
+	if !httpkit.Actor(c).MayWorkAnyCase() {
 		return errNotTheirLog
 	}
 	var f fault.Fields

@@ -10,8 +10,8 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
-	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -66,7 +66,7 @@ func (a *API) listCases(c *fiber.Ctx) error {
 func caseFilter(c *fiber.Ctx) (grievance.Filter, error) {
 	var f fault.Fields
 	filter := grievance.Filter{
-		Viewer:   middleware.Viewer(middleware.User(c)),
+		Viewer:   middleware.Viewer(httpkit.User(c)),
 		Kind:     strings.Clone(c.Query("kind")),
 		Priority: strings.Clone(c.Query("priority")),
 		Cursor:   strings.Clone(c.Query("cursor")),
@@ -79,7 +79,7 @@ func caseFilter(c *fiber.Ctx) (grievance.Filter, error) {
 	filter.QueueID = queryUUID(c, &f, "queue_id")
 	filter.AISystemID = queryUUID(c, &f, "ai_system_id")
 	if c.Query("assignee_id") == "me" {
-		id := middleware.User(c).ID
+		id := httpkit.User(c).ID
 		filter.AssigneeID = &id
 	} else {
 		filter.AssigneeID = queryUUID(c, &f, "assignee_id")
@@ -156,16 +156,6 @@ func (a *API) caseAudit(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"items": entries, "verification": audit.Verify(id, entries)})
 }
 
-// staffActor is the signed-in staff member as the domain sees them: who,
-// their role, and whether they may work on the route's case though they do
-// not hold it — a supervisor or admin of its queue (access.Ground.MayWork).
-// It fails closed: any other ground, one added later included, works only
-// on the cases it holds; outside a case's route it is never set.
-func staffActor(c *fiber.Ctx) cases.Actor {
-	u := middleware.User(c)
-	return cases.Staff(u.ID, u.Role, middleware.Ground(c).MayWork())
-}
-
 // staffMessage: POST /api/v1/cases/{id}/messages {body, visibility}.
 func (a *API) staffMessage(c *fiber.Ctx) error {
 	id, err := pathID(c)
@@ -179,7 +169,7 @@ func (a *API) staffMessage(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	msg, err := a.Grievance.AddMessage(c.UserContext(), id, staffActor(c), req.Visibility, req.Body)
+	msg, err := a.Grievance.AddMessage(c.UserContext(), id, httpkit.Actor(c), req.Visibility, req.Body)
 	if err != nil {
 		return err
 	}
@@ -198,7 +188,7 @@ func (a *API) acknowledgeCase(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if err := a.Grievance.Acknowledge(c.UserContext(), id, staffActor(c)); err != nil {
+	if err := a.Grievance.Acknowledge(c.UserContext(), id, httpkit.Actor(c)); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -217,7 +207,7 @@ func (a *API) transitionCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	if _, err := a.Grievance.Transition(c.UserContext(), id, by, req.To, req.Reason); err != nil {
 		return err
 	}
@@ -235,7 +225,7 @@ func (a *API) triageCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	res, err := a.Grievance.Triage(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
@@ -257,7 +247,7 @@ func (a *API) approvePriority(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Grievance.ApprovePriority(c.UserContext(), id, middleware.User(c).ID, approve, reason); err != nil {
+	if err := a.Grievance.ApprovePriority(c.UserContext(), id, httpkit.User(c).ID, approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -275,7 +265,7 @@ func (a *API) noticeExtension(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.NoticeExtension(c.UserContext(), id, staffActor(c), strings.Clone(c.Params("clock")), req.Reasons); err != nil {
+	if err := a.Grievance.NoticeExtension(c.UserContext(), id, httpkit.Actor(c), strings.Clone(c.Params("clock")), req.Reasons); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -302,7 +292,7 @@ func (a *API) recordIncident(c *fiber.Ctx) error {
 			return f.Err()
 		}
 	}
-	if err := a.Grievance.RecordIncident(c.UserContext(), id, staffActor(c), aware, req.Subtype); err != nil {
+	if err := a.Grievance.RecordIncident(c.UserContext(), id, httpkit.Actor(c), aware, req.Subtype); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -318,7 +308,7 @@ func (a *API) decideCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if _, err := a.Grievance.Decide(c.UserContext(), id, staffActor(c), req); err != nil {
+	if _, err := a.Grievance.Decide(c.UserContext(), id, httpkit.Actor(c), req); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -334,7 +324,7 @@ func (a *API) approveDecision(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Grievance.ApproveDecision(c.UserContext(), id, staffActor(c), approve, reason); err != nil {
+	if err := a.Grievance.ApproveDecision(c.UserContext(), id, httpkit.Actor(c), approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 )
 
 // Protection of the complainant (docs/protection.md): interim and protective
@@ -36,7 +37,7 @@ func (a *API) proposeMeasure(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	m, err := a.Grievance.ProposeMeasure(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
@@ -59,7 +60,7 @@ func (a *API) measureInPlace(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	m, err := a.Grievance.MeasureInPlace(c.UserContext(), id, mid, by)
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/redresshq/redress/internal/httpkit"
 )
 
 // Remedies that hold (issue 16): the second person's approvals.
@@ -16,7 +17,7 @@ func (a *API) approveRemedyWithdrawal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	if err := a.Grievance.ApproveRemedyWithdrawal(c.UserContext(), id, rid, by, approve, reason); err != nil {
 		return err
 	}
@@ -33,7 +34,7 @@ func (a *API) approveSystemicRemedyWithdrawal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Grievance.ApproveSystemicRemedyWithdrawal(c.UserContext(), id, rid, staffActor(c), approve, reason); err != nil {
+	if err := a.Grievance.ApproveSystemicRemedyWithdrawal(c.UserContext(), id, rid, httpkit.Actor(c), approve, reason); err != nil {
 		return err
 	}
 	return a.systemicRemedies(c)
@@ -49,7 +50,7 @@ func (a *API) approveRemedyConditions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	if err := a.Grievance.ApproveRemedyConditions(c.UserContext(), id, rid, by, approve, reason); err != nil {
 		return err
 	}
@@ -68,7 +69,7 @@ func (a *API) requestRestitutionExemption(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	if err := a.Grievance.RequestRestitutionExemption(c.UserContext(), id, by, req.Reason); err != nil {
 		return err
 	}
@@ -85,7 +86,7 @@ func (a *API) approveRestitutionExemption(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	if err := a.Grievance.ApproveRestitutionExemption(c.UserContext(), id, by, approve, reason); err != nil {
 		return err
 	}

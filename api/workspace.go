@@ -9,6 +9,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/download"
 )
 
@@ -37,7 +38,7 @@ func (a *API) putAIDecision(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	rec, err := a.Grievance.RecordAIDecision(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
@@ -55,7 +56,7 @@ func (a *API) postPointOfView(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	p, err := a.Grievance.RecordPointOfView(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
@@ -73,7 +74,7 @@ func (a *API) postEvidence(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	e, err := a.Grievance.AddEvidence(c.UserContext(), id, by, in)
 	if err != nil {
 		return err
@@ -97,7 +98,7 @@ func (a *API) discloseEvidence(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	d, err := a.Grievance.DiscloseEvidence(c.UserContext(), id, eid, by, req)
 	if err != nil {
 		return err
@@ -198,7 +199,7 @@ func (a *API) postProviderRequest(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	r, err := a.Grievance.SendProviderRequest(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
@@ -223,7 +224,7 @@ func (a *API) answerProviderRequest(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by := staffActor(c)
+	by := httpkit.Actor(c)
 	r, err := a.Grievance.AnswerProviderRequest(c.UserContext(), id, rid, by, req.Answer)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/sla"
@@ -353,7 +354,7 @@ func (w *Web) cpFormError(c *fiber.Ctx, err error, name, titleID string, p *Page
 		}
 	}
 	cpErrors(r, p, de, de.Fields, prefix)
-	return w.render(c, kindStatus(de.Kind), name, titleID, p)
+	return w.render(c, httpkit.Status(de.Kind), name, titleID, p)
 }
 
 // cpErrors puts de's field errors on p in the order of fields, one per

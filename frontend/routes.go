@@ -10,6 +10,7 @@ import (
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/logx"
 	"github.com/redresshq/redress/internal/platform/textcheck"
@@ -177,7 +178,7 @@ func (w *Web) caseAccess(route string, kind access.Kind, looks []access.What) fi
 		if err != nil {
 			return err
 		}
-		w.req(c).Ground = g
+		httpkit.SetGround(c, g)
 		return c.Next()
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/httpkit"
 )
 
 // The second person's approvals in the pages (issue 16): asking to withdraw
@@ -82,7 +83,7 @@ func (w *Web) cwRemedyReason(c *fiber.Ctx, id uuid.UUID, form url.Values) (strin
 	if err != nil {
 		return "", err
 	}
-	by := w.actor(c)
+	by := httpkit.Actor(c)
 	if err := w.Grievance.RecordRemedyReason(c.UserContext(), id, rid, by, form.Get("reason")); err != nil {
 		return "", err
 	}
@@ -98,7 +99,7 @@ func (w *Web) cwApproveWithdrawal(c *fiber.Ctx, id uuid.UUID, form url.Values) (
 	if err != nil {
 		return "", err
 	}
-	by := w.actor(c)
+	by := httpkit.Actor(c)
 	if err := w.Grievance.ApproveRemedyWithdrawal(c.UserContext(), id, rid, by, ok, form.Get("reason")); err != nil {
 		return "", err
 	}
@@ -117,7 +118,7 @@ func (w *Web) cwApproveConditions(c *fiber.Ctx, id uuid.UUID, form url.Values) (
 	if err != nil {
 		return "", err
 	}
-	by := w.actor(c)
+	by := httpkit.Actor(c)
 	if err := w.Grievance.ApproveRemedyConditions(c.UserContext(), id, rid, by, ok, form.Get("reason")); err != nil {
 		return "", err
 	}
@@ -128,7 +129,7 @@ func (w *Web) cwApproveConditions(c *fiber.Ctx, id uuid.UUID, form url.Values) (
 }
 
 func (w *Web) cwRequestExemption(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by := w.actor(c)
+	by := httpkit.Actor(c)
 	if err := w.Grievance.RequestRestitutionExemption(c.UserContext(), id, by, form.Get("reason")); err != nil {
 		return "", err
 	}
@@ -140,7 +141,7 @@ func (w *Web) cwApproveExemption(c *fiber.Ctx, id uuid.UUID, form url.Values) (s
 	if err != nil {
 		return "", err
 	}
-	by := w.actor(c)
+	by := httpkit.Actor(c)
 	if err := w.Grievance.ApproveRestitutionExemption(c.UserContext(), id, by, ok, form.Get("reason")); err != nil {
 		return "", err
 	}
@@ -168,7 +169,7 @@ func (w *Web) cwRecordCompliance(c *fiber.Ctx, id uuid.UUID, form url.Values) (s
 	if err != nil {
 		return "", err
 	}
-	_, err = w.Escalation.RecordCompliance(c.UserContext(), id, rid, item, w.actor(c),
+	_, err = w.Escalation.RecordCompliance(c.UserContext(), id, rid, item, httpkit.Actor(c),
 		escalation.ComplianceRequest{Evidence: form.Get("evidence"), EvidenceReference: form.Get("evidence_reference")})
 	return "cw.flash.compliance_recorded", err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -30,7 +31,7 @@ func (w *Web) cwEvidence(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, e
 	if err != nil {
 		return "", uploadRefusal(err, "file", "description", "source")
 	}
-	by := w.actor(c)
+	by := httpkit.Actor(c)
 	_, err = w.Grievance.AddEvidence(c.UserContext(), id, by, in)
 	return "cw.flash.evidence", err
 }
@@ -70,7 +71,7 @@ func (w *Web) cwDisclose(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, e
 	if err != nil {
 		return "", errCwNotFound
 	}
-	by := w.actor(c)
+	by := httpkit.Actor(c)
 	req := grievance.DisclosureRequest{Text: form.Get("text")}
 	var rows []int // the form row of each redaction sent
 	for i := 0; i < cwRedactionRows; i++ {
