@@ -22,6 +22,7 @@ import (
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/registry"
@@ -72,8 +73,8 @@ type Deps struct {
 	// the sign-in throttle's).
 	Collectors []prometheus.Collector
 	// Uploads are the pages' upload routes, which get the evidence body
-	// limit as the API's own do (see bodylimit.go).
-	Uploads []Upload
+	// limit as the API's own do (internal/httpkit/bodylimit.go).
+	Uploads []httpkit.Upload
 	// Views renders the HTML pages Mount adds (nil: no pages).
 	Views fiber.Views
 	// PageError answers an error that came before any page's handler ran
@@ -81,6 +82,12 @@ type Deps struct {
 	PageError func(c *fiber.Ctx, err error) error
 	// Mount, when set, adds more routes (the HTML frontend) to the app.
 	Mount func(app *fiber.App)
+}
+
+// uploadRoutes are the API's own upload routes.
+var uploadRoutes = []httpkit.Upload{
+	{Method: fiber.MethodPost, Path: "/api/v1/cases/:id/evidence"},
+	{Method: fiber.MethodPost, Path: "/api/v1/complainant/case/evidence"},
 }
 
 // API holds the handlers.
@@ -120,8 +127,8 @@ func New(d Deps) *fiber.App {
 		// unencrypted, into temporary files.
 		DisablePreParseMultipartForm: true,
 	})
-	// Upload routes alone may send bodies over BodyLimit (bodylimit.go).
-	app.Server().HeaderReceived = headerReceived(uploads)
+	// Upload routes alone may send bodies over BodyLimit (internal/httpkit/bodylimit.go).
+	app.Server().HeaderReceived = httpkit.HeaderReceived(uploads)
 	app.Use(middleware.RequestID(), middleware.AccessLog(d.Log, a.observe),
 		recover.New(), middleware.SecurityHeaders())
 

@@ -31,7 +31,7 @@ type Problem struct {
 }
 
 // errorHandler is the one place where errors become HTTP responses.
-func errorHandler(log *slog.Logger, uploads []Upload) fiber.ErrorHandler {
+func errorHandler(log *slog.Logger, uploads []httpkit.Upload) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		p := Problem{RequestID: logx.RequestID(c.UserContext())}
 		f := httpkit.Explain(c, log, "request", err)
@@ -43,10 +43,10 @@ func errorHandler(log *slog.Logger, uploads []Upload) fiber.ErrorHandler {
 			p.Detail = f.HTTP.Message
 			p.Code = strings.ToLower(strings.ReplaceAll(utils.StatusMessage(f.HTTP.Code), " ", "_"))
 			if f.HTTP.Code == fiber.StatusRequestEntityTooLarge {
-				p.Detail = tooLargeDetail(c, uploads)
+				p.Detail = httpkit.TooLargeDetail(c, uploads)
 				// The body was not read: let the client finish sending it
-				// and read this answer (linger.go).
-				lingerOnClose(c)
+				// and read this answer (internal/httpkit/linger.go).
+				httpkit.LingerOnClose(c)
 				p.Code = "payload_too_large"
 			}
 		case httpkit.Unavailable:
@@ -78,9 +78,9 @@ func withPages(h fiber.ErrorHandler, pages func(*fiber.Ctx, error) error) fiber.
 	}
 	return func(c *fiber.Ctx, err error) error {
 		var fe *fiber.Error
-		if errors.As(err, &fe) && fe.Code == fiber.StatusRequestEntityTooLarge && isPage(c) {
-			lingerOnClose(c)
-			restorePage(c)
+		if errors.As(err, &fe) && fe.Code == fiber.StatusRequestEntityTooLarge && httpkit.IsPage(c) {
+			httpkit.LingerOnClose(c)
+			httpkit.RestorePage(c)
 			return pages(c, err)
 		}
 		return h(c, err)

@@ -172,10 +172,6 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	var uploads []api.Upload
-	for _, u := range web.Uploads() {
-		uploads = append(uploads, api.Upload{Method: u.Method, Path: u.Path, Cookie: u.Cookie, Extra: u.Extra})
-	}
 	checks := map[string]func(context.Context) error{
 		"postgres": func(ctx context.Context) error { return db.SQL(c.DB).PingContext(ctx) },
 	}
@@ -198,7 +194,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		BodyLimit: c.Config.BodyLimit, Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),
-		Views: web.Views(), Mount: web.Mount, PageError: web.ErrorPage, Uploads: uploads, SignInThrottle: signIns.Handler(),
+		Views: web.Views(), Mount: web.Mount, PageError: web.ErrorPage, Uploads: web.Uploads(), SignInThrottle: signIns.Handler(),
 		TimeZone: c.Config.TimeZone, Metrics: c.Metrics, Organisation: c.Organisation,
 	}), nil
 }
