@@ -145,28 +145,25 @@ func New(d Deps) *fiber.App {
 	}
 	for _, r := range a.routes() {
 		var chain []fiber.Handler
-		switch r.access {
-		case complainant:
+		switch r.Access {
+		case httpkit.Complainant:
 			chain = append(chain, middleware.Complainant(d.Tokens))
-		case staff:
-			if caseScoped(r.path) {
-				u := r.use
-				if u == nil {
-					u = &use{} // no kind: access.NewGate names the route and panics
-				}
-				chain = append(chain, middleware.StaffCase(d.Tokens, lookup, r.roles,
-					d.Access, r.method+" "+r.path, u.kind, u.looks, "evidence_id"))
+		case httpkit.Staff:
+			if caseScoped(r.Path) {
+				// A route without its Use has no kind: access.NewGate names it and panics.
+				chain = append(chain, middleware.StaffCase(d.Tokens, lookup, r.Roles,
+					d.Access, r.Method+" "+r.Path, r.Case.Kind, r.Case.Looks, "evidence_id"))
 			} else {
-				chain = append(chain, middleware.Staff(d.Tokens, lookup, r.roles))
+				chain = append(chain, middleware.Staff(d.Tokens, lookup, r.Roles))
 			}
-		case enrolling:
-			chain = append(chain, middleware.Enrolling(d.Tokens, lookup, r.roles))
+		case httpkit.Enrolling:
+			chain = append(chain, middleware.Enrolling(d.Tokens, lookup, r.Roles))
 		}
 		chain = append(chain, textGate)
-		if r.throttle != nil {
-			chain = append(chain, r.throttle)
+		if r.Throttle != nil {
+			chain = append(chain, r.Throttle)
 		}
-		app.Add(r.method, r.path, append(chain, r.handler)...)
+		app.Add(r.Method, r.Path, append(chain, r.Handler)...)
 	}
 	// An API path no route took: 405 with Allow, or the API's 404 (methods.go).
 	app.Use(methodNotAllowed(app))

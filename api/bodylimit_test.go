@@ -15,7 +15,7 @@ import (
 func TestUploadRoutesGetTheUploadLimit(t *testing.T) {
 	var routed []string
 	for _, r := range (&API{}).routes() {
-		routed = append(routed, r.method+" "+r.path)
+		routed = append(routed, r.Method+" "+r.Path)
 	}
 	for _, r := range uploadRoutes {
 		if !slices.Contains(routed, r.Method+" "+r.Path) {

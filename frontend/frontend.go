@@ -151,7 +151,7 @@ func (w *Web) Uploads() []httpkit.Upload {
 func (w *Web) Mount(app *fiber.App) {
 	app.Get("/static/:file", w.assets.serve)
 	for _, r := range w.routes() {
-		app.Add(r.method, r.path, w.chain(r)...)
+		app.Add(r.Method, r.Path, w.chain(r)...)
 	}
 	// Last: a page nothing answered is an HTML 404, but for the API's paths.
 	app.Use(func(c *fiber.Ctx) error {

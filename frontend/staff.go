@@ -13,6 +13,7 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/review"
@@ -20,24 +21,24 @@ import (
 
 // staffRoutes are the reviewers' pages: the queue and the case workspace.
 // Who may do what mirrors api/routes.go; the domain checks who holds a case.
-func (w *Web) staffRoutes() []route {
+func (w *Web) staffRoutes() []httpkit.Route {
 	get, post := fiber.MethodGet, fiber.MethodPost
-	r := func(method, path string, roles []auth.Role, h fiber.Handler, looks ...access.What) route {
-		return route{method: method, path: path, access: staff, roles: roles, handler: h, looks: looks}
+	r := func(method, path string, roles []auth.Role, h fiber.Handler, looks ...access.What) httpkit.Route {
+		return httpkit.Route{Method: method, Path: path, Access: httpkit.Staff, Roles: roles, Handler: h, Case: httpkit.Use{Looks: looks}}
 	}
 	// A case page reads the case (showing looks), or works on it: only
 	// its holder or a supervisor of its queue may (access.Works).
-	reads := func(method, path string, roles []auth.Role, h fiber.Handler, looks ...access.What) route {
+	reads := func(method, path string, roles []auth.Role, h fiber.Handler, looks ...access.What) httpkit.Route {
 		x := r(method, path, roles, h, looks...)
-		x.kind = access.Reads
+		x.Case.Kind = access.Reads
 		return x
 	}
-	works := func(path string, roles []auth.Role, h fiber.Handler) route {
+	works := func(path string, roles []auth.Role, h fiber.Handler) httpkit.Route {
 		x := r(post, path, roles, h)
-		x.kind = access.Works
+		x.Case.Kind = access.Works
 		return x
 	}
-	return []route{
+	return []httpkit.Route{
 		r(get, "/queue", caseWorkers, w.queuePage),
 		r(post, "/queue/availability", claimers, w.queueAvailability),
 		r(post, "/queue/:id/claim", claimers, w.claimNext),
