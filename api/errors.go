@@ -70,23 +70,6 @@ func errorHandler(log *slog.Logger, uploads []httpkit.Upload) fiber.ErrorHandler
 	}
 }
 
-// withPages answers a body over its limit on a page's path (a web form) with
-// the pages' error page, in the person's language, instead of JSON.
-func withPages(h fiber.ErrorHandler, pages func(*fiber.Ctx, error) error) fiber.ErrorHandler {
-	if pages == nil {
-		return h
-	}
-	return func(c *fiber.Ctx, err error) error {
-		var fe *fiber.Error
-		if errors.As(err, &fe) && fe.Code == fiber.StatusRequestEntityTooLarge && httpkit.IsPage(c) {
-			httpkit.LingerOnClose(c)
-			httpkit.RestorePage(c)
-			return pages(c, err)
-		}
-		return h(c, err)
-	}
-}
-
 // decodeJSON reads the body into v strictly: JSON only, one object, no
 // unknown fields; every failure names what is wrong.
 func decodeJSON(c *fiber.Ctx, v any) error {
