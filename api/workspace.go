@@ -70,7 +70,7 @@ func (a *API) postEvidence(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in, err := readEvidenceForm(c, false)
+	in, err := httpkit.EvidenceForm(c, false)
 	if err != nil {
 		return err
 	}
@@ -146,7 +146,7 @@ func (a *API) getEvidence(c *fiber.Ctx) error {
 
 // complainantEvidence: POST /api/v1/complainant/case/evidence, multipart/form-data {file, description}.
 func (a *API) complainantEvidence(c *fiber.Ctx) error {
-	in, err := readEvidenceForm(c, true)
+	in, err := httpkit.EvidenceForm(c, true)
 	if err != nil {
 		return err
 	}
@@ -165,12 +165,6 @@ func (a *API) complainantEvidenceList(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"items": items})
-}
-
-// readEvidenceForm reads an evidence upload from the request's raw body
-// (c.Body() would decode a Content-Encoding).
-func readEvidenceForm(c *fiber.Ctx, complainant bool) (grievance.EvidenceInput, error) {
-	return grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding), c.Request().Body(), complainant)
 }
 
 // listProviderRequests: GET /api/v1/cases/{id}/provider-requests — the

@@ -15,6 +15,7 @@ import (
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
@@ -344,8 +345,7 @@ func (w *Web) followUpFeedback(c *fiber.Ctx) error {
 // shows the page again with what was typed; the file must be chosen again
 // (a browser never keeps it), and the form says so.
 func (w *Web) followUpEvidence(c *fiber.Ctx) error {
-	in, err := grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding),
-		c.Request().Body(), true, csrfField)
+	in, err := httpkit.EvidenceForm(c, true, csrfField)
 	err = uploadRefusal(err, "file", "description")
 	if err == nil {
 		_, err = w.Grievance.AddEvidence(c.UserContext(), *w.req(c).CaseID, cases.Actor{Kind: audit.ActorComplainant}, in)

@@ -191,7 +191,7 @@ const maxCSRFScanParts = 256
 // pages sends it: the _csrf field of a urlencoded form, or the _csrf part
 // of a multipart one (an upload). A multipart body is read part by part
 // from the raw bytes, never parsed into a form nor spilled to disk; the
-// upload's handler reads it again with grievance.ParseEvidenceForm, naming
+// upload's handler reads it again with httpkit.EvidenceForm, naming
 // _csrf as the pages' own part. A token in the query is not read: a URL
 // ends up in logs, history and Referer headers.
 func csrfFromBody(c *fiber.Ctx) string {

@@ -22,8 +22,7 @@ import (
 // it goes, and keeps nothing on disk. form (empty for an upload) gets the
 // description and source back, so a refused upload shows them again.
 func (w *Web) cwEvidence(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	in, err := grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding),
-		c.Request().Body(), false, csrfField)
+	in, err := httpkit.EvidenceForm(c, false, csrfField)
 	if form != nil {
 		form.Set("description", in.Description)
 		form.Set("source", in.Source)

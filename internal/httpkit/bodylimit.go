@@ -202,3 +202,12 @@ func byteSize(n int) string {
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
+
+// EvidenceForm reads an upload route's evidence form from the request's raw
+// body (c.Body() would decode a Content-Encoding), part by part
+// (grievance.ParseEvidenceForm): the one way both front ends parse an
+// upload. extra are the form's other fields a page sends (its CSRF token).
+func EvidenceForm(c *fiber.Ctx, complainant bool, extra ...string) (grievance.EvidenceInput, error) {
+	return grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding),
+		c.Request().Body(), complainant, extra...)
+}
