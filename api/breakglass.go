@@ -3,7 +3,6 @@ package api
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/httpkit"
 )
 
@@ -20,7 +19,7 @@ func (a *API) breakGlass(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	g, err := a.Access.BreakGlass(c.UserContext(), middleware.Viewer(httpkit.User(c)), req.Reference, req.Reason)
+	g, err := a.Access.BreakGlass(c.UserContext(), httpkit.Viewer(c), req.Reference, req.Reason)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
@@ -66,7 +65,7 @@ func (a *API) listCases(c *fiber.Ctx) error {
 func caseFilter(c *fiber.Ctx) (grievance.Filter, error) {
 	var f fault.Fields
 	filter := grievance.Filter{
-		Viewer:   middleware.Viewer(httpkit.User(c)),
+		Viewer:   httpkit.Viewer(c),
 		Kind:     strings.Clone(c.Query("kind")),
 		Priority: strings.Clone(c.Query("priority")),
 		Cursor:   strings.Clone(c.Query("cursor")),

@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
@@ -23,7 +22,7 @@ func reviewerOf(u *auth.User) review.Reviewer {
 
 // listQueues: GET /api/v1/queues — every queue with open, unassigned, breaching and due-today counts.
 func (a *API) listQueues(c *fiber.Ctx) error {
-	v := middleware.Viewer(httpkit.User(c))
+	v := httpkit.Viewer(c)
 	qs, err := a.Review.Queues(c.UserContext(), time.Now().UTC(), &v)
 	if err != nil {
 		return err

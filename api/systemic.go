@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/systemic"
@@ -38,7 +37,7 @@ func (a *API) createSystemicIssue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := middleware.Viewer(httpkit.User(c))
+	v := httpkit.Viewer(c)
 	d, err := a.Systemic.Get(c.UserContext(), id, &v)
 	if err != nil {
 		return err
@@ -53,7 +52,7 @@ func (a *API) getSystemicIssue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := middleware.Viewer(httpkit.User(c))
+	v := httpkit.Viewer(c)
 	d, err := a.Systemic.Get(c.UserContext(), id, &v)
 	if err != nil {
 		return err
@@ -142,7 +141,7 @@ func (a *API) listSystemicAlerts(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	v := middleware.Viewer(httpkit.User(c))
+	v := httpkit.Viewer(c)
 	filter.Viewer = &v
 	p, err := a.Systemic.Alerts(c.UserContext(), filter)
 	if err != nil {
@@ -163,7 +162,7 @@ func (a *API) acknowledgeSystemicAlert(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	al, err := a.Systemic.Acknowledge(c.UserContext(), id, middleware.Viewer(httpkit.User(c)))
+	al, err := a.Systemic.Acknowledge(c.UserContext(), id, httpkit.Viewer(c))
 	if err != nil {
 		return err
 	}

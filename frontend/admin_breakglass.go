@@ -52,7 +52,7 @@ func (w *Web) admBreakGlass(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	g, err := w.Access.BreakGlass(c.UserContext(), w.staffViewer(c), form.Get("reference"), form.Get("reason"))
+	g, err := w.Access.BreakGlass(c.UserContext(), httpkit.Viewer(c), form.Get("reference"), form.Get("reason"))
 	if err != nil {
 		switch {
 		case errors.Is(err, access.ErrNoCase):

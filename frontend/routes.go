@@ -142,19 +142,13 @@ func (w *Web) caseAccess(route string, kind access.Kind, looks []access.What) fi
 		if err != nil {
 			return c.Next() // not a case id: the handler names the error
 		}
-		g, err := w.Access.Admit(c.UserContext(), w.staffViewer(c), gate, id, c.Params("eid"))
+		g, err := w.Access.Admit(c.UserContext(), httpkit.Viewer(c), gate, id, c.Params("eid"))
 		if err != nil {
 			return err
 		}
 		httpkit.SetGround(c, g)
 		return c.Next()
 	}
-}
-
-// staffViewer is the signed-in staff user as internal/access sees them.
-func (w *Web) staffViewer(c *fiber.Ctx) access.Viewer {
-	u := w.req(c).User
-	return access.Viewer{ID: u.ID, Role: u.Role, Skills: u.Skills, Languages: u.Languages}
 }
 
 // requireCase admits a complainant signed in to their case.

@@ -181,7 +181,7 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { query.Add(string(k), string(v)) })
 	d := &queuePageData{Statuses: grievance.Statuses, Priorities: []string{"P0", "P1", "P2", "P3"},
 		CanClaim: slices.Contains(claimers, u.Role), QueueNames: map[uuid.UUID]string{}}
-	v := w.staffViewer(c)
+	v := httpkit.Viewer(c)
 	qs, err := w.Review.Queues(ctx, time.Now().UTC(), &v)
 	if err != nil {
 		return err
@@ -199,7 +199,7 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 		}
 	}
 	me := u.ID
-	mine, err := w.Grievance.List(ctx, grievance.Filter{Viewer: w.staffViewer(c), AssigneeID: &me, Limit: 100,
+	mine, err := w.Grievance.List(ctx, grievance.Filter{Viewer: httpkit.Viewer(c), AssigneeID: &me, Limit: 100,
 		Statuses: []string{grievance.StatusSubmitted, grievance.StatusAcknowledged, grievance.StatusInReview,
 			grievance.StatusAwaitingComplainant, grievance.StatusPendingApproval, grievance.StatusDecided,
 			grievance.StatusRemedyInProgress, grievance.StatusAppealed, grievance.StatusEscalated}})
@@ -225,7 +225,7 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 			d.Filtered = true
 		}
 	}
-	filter.Viewer = w.staffViewer(c)
+	filter.Viewer = httpkit.Viewer(c)
 	list, err := w.Grievance.List(ctx, filter)
 	if err != nil {
 		return w.formError(c, err, "staff/queue", "queue.title", p)
@@ -245,7 +245,7 @@ func (w *Web) queueFind(c *fiber.Ctx, reference string) (uuid.UUID, bool, error)
 	if err != nil {
 		return uuid.Nil, false, nil
 	}
-	list, err := w.Grievance.List(c.UserContext(), grievance.Filter{Viewer: w.staffViewer(c), Reference: ref, Limit: 1})
+	list, err := w.Grievance.List(c.UserContext(), grievance.Filter{Viewer: httpkit.Viewer(c), Reference: ref, Limit: 1})
 	if err != nil || len(list.Items) == 0 {
 		return uuid.Nil, false, err
 	}

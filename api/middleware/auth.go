@@ -94,7 +94,7 @@ func staff(tokens *auth.Tokens, lookup SessionLookup, roles []auth.Role, enrolli
 			if live.User.Role != claims.Role {
 				return errBadToken
 			}
-			g, err := gate.svc.Pass(c.UserContext(), Viewer(&live.User), gate.gate, caseID,
+			g, err := gate.svc.Pass(c.UserContext(), httpkit.ViewerOf(&live.User), gate.gate, caseID,
 				c.Params(gate.evidenceParam), live.Extra)
 			if err != nil {
 				return err

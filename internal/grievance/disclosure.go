@@ -93,7 +93,7 @@ func redact(f *fault.Fields, text string, rs []Redaction) string {
 
 // DiscloseEvidence records the disclosure of a piece of the organisation's
 // evidence to the complainant, redacted by by. Staff must hold the case
-// unless anyCase; the complainant's own files are theirs already and are
+// unless by.MayWorkAnyCase; the complainant's own files are theirs already and are
 // not disclosed.
 func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.UUID, by cases.Actor, r DisclosureRequest) (*Disclosure, error) {
 	if err := staffOnly(by); err != nil {

@@ -147,7 +147,7 @@ func (in *EvidenceInput) validate() error {
 
 // AddEvidence seals and stores a piece of evidence, with its entry in the
 // case record (public: the complainant's timeline shows it) and an event, in
-// one transaction. Staff must hold the case unless anyCase; a complainant's
+// one transaction. Staff must hold the case unless by.MayWorkAnyCase; a complainant's
 // evidence is always source complainant, with no user behind it, and at
 // most MaxComplainantEvidence files per case; added while the case awaits
 // the complainant, it resumes the case as their reply would. Nothing about

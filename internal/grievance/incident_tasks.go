@@ -143,7 +143,7 @@ func (s *Service) ensureIncidentTasks(ctx context.Context, caseID uuid.UUID) err
 }
 
 // CompleteIncidentTask records that a task of an incident was done, by the
-// case's holder or a supervisor or admin (anyCase): the task's clock ends at
+// case's holder or a supervisor or admin of its queue (by.MayWorkAnyCase): the task's clock ends at
 // done_at, a suspension to suspend marks the case's AI system suspended in
 // the register, and each report adds a public incident.reported entry to the
 // complainant's timeline. The whole lands in one transaction, with its entry

@@ -44,3 +44,11 @@ func Actor(c *fiber.Ctx) cases.Actor {
 	u := User(c)
 	return cases.Staff(u.ID, u.Role, Ground(c).MayWork())
 }
+
+// ViewerOf is staff user u as internal/access sees them.
+func ViewerOf(u *auth.User) access.Viewer {
+	return access.Viewer{ID: u.ID, Role: u.Role, Skills: u.Skills, Languages: u.Languages}
+}
+
+// Viewer is the signed-in staff user as internal/access sees them.
+func Viewer(c *fiber.Ctx) access.Viewer { return ViewerOf(User(c)) }
