@@ -6,8 +6,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/access"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -24,7 +24,7 @@ func (a *API) caseAccessLog(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if !middleware.Ground(c).MayWork() {
+	if !httpkit.Actor(c).MayWorkAnyCase() {
 		return errNotTheirLog
 	}
 	var f fault.Fields

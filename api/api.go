@@ -22,6 +22,7 @@ import (
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/registry"
@@ -52,7 +53,6 @@ type Deps struct {
 	TimeZone            *time.Location        // the organisation's, for the access log's dates (nil: UTC)
 	ComplainantTokenTTL time.Duration
 	StaffTokenTTL       time.Duration
-	BodyLimit           int
 	// Metrics is the registry the app records its requests in; it is
 	// served on an operations port of its own (REDRESS_METRICS_ADDR), never
 	// on the app's (nil: a registry of the app's own, served nowhere).
@@ -71,16 +71,12 @@ type Deps struct {
 	// Collectors are more metrics for /metrics (redress_nats_connected,
 	// the sign-in throttle's).
 	Collectors []prometheus.Collector
-	// Uploads are the pages' upload routes, which get the evidence body
-	// limit as the API's own do (see bodylimit.go).
-	Uploads []Upload
-	// Views renders the HTML pages Mount adds (nil: no pages).
-	Views fiber.Views
-	// PageError answers an error that came before any page's handler ran
-	// (a form's body over its limit) as an HTML page (nil: as JSON).
-	PageError func(c *fiber.Ctx, err error) error
-	// Mount, when set, adds more routes (the HTML frontend) to the app.
-	Mount func(app *fiber.App)
+}
+
+// uploadRoutes are the API's own upload routes.
+var uploadRoutes = []httpkit.Upload{
+	{Method: fiber.MethodPost, Path: "/api/v1/cases/:id/evidence"},
+	{Method: fiber.MethodPost, Path: "/api/v1/complainant/case/evidence"},
 }
 
 // API holds the handlers.
@@ -91,82 +87,78 @@ type API struct {
 	signInThrottle fiber.Handler
 }
 
-// New builds the Fiber app with every route of the route table.
-func New(d Deps) *fiber.App {
+// New makes the API's handlers on d's services. internal/app builds the one
+// server and registers them on it (Register), beside the pages.
+func New(d Deps) *API {
 	a := &API{Deps: d, metrics: d.Metrics}
 	if a.metrics == nil {
 		a.metrics = prometheus.NewRegistry()
 	}
-	uploads := append(slices.Clone(uploadRoutes), d.Uploads...)
 	a.reqs = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "redress_http_request_duration_seconds", Help: "HTTP requests by route and status.",
 		Buckets: prometheus.DefBuckets,
 	}, []string{"method", "route", "status"})
 	a.metrics.MustRegister(a.reqs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	a.metrics.MustRegister(d.Collectors...)
-
-	app := fiber.New(fiber.Config{
-		AppName:               "redress",
-		BodyLimit:             d.BodyLimit,
-		ReadTimeout:           15 * time.Second,
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           60 * time.Second,
-		ReadBufferSize:        16 << 10,
-		DisableStartupMessage: true,
-		ErrorHandler:          withPages(errorHandler(d.Log, uploads), d.PageError),
-		Views:                 d.Views,
-		// Multipart bodies stay raw in memory for the handler to read
-		// part by part: fasthttp's own parsing would spill large files,
-		// unencrypted, into temporary files.
-		DisablePreParseMultipartForm: true,
-	})
-	// Upload routes alone may send bodies over BodyLimit (bodylimit.go).
-	app.Server().HeaderReceived = headerReceived(uploads)
-	app.Use(middleware.RequestID(), middleware.AccessLog(d.Log, a.observe),
-		recover.New(), middleware.SecurityHeaders())
-
-	app.Get("/livez", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
-	app.Get("/readyz", a.ready)
-	app.Get("/api/openapi.yaml", a.openapi)
-
 	a.signInThrottle = d.SignInThrottle
 	if a.signInThrottle == nil {
 		a.signInThrottle = middleware.NewSignInThrottle(middleware.ThrottleOptions{Log: d.Log}).Handler()
 	}
+	return a
+}
+
+// Uploads are the API's upload routes, for the server's body limits.
+func Uploads() []httpkit.Upload { return slices.Clone(uploadRoutes) }
+
+// ErrorHandler answers an error as problem+json (errors.go); uploads are
+// every upload route of the server, for a 413's detail.
+func (a *API) ErrorHandler(uploads []httpkit.Upload) fiber.ErrorHandler {
+	return errorHandler(a.Log, uploads)
+}
+
+// Middleware is what every request of the server passes first: its request
+// id, the access log and the request metrics, panic recovery, and the
+// security headers.
+func (a *API) Middleware() []any {
+	return []any{middleware.RequestID(), middleware.AccessLog(a.Log, a.observe),
+		recover.New(), middleware.SecurityHeaders()}
+}
+
+// Register adds to app the health checks, the spec, every route of the
+// route table, and last the API's catch-all: an API path no route took is
+// 405 with Allow, or the API's 404 (methods.go).
+func (a *API) Register(app *fiber.App) {
+	app.Get("/livez", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/readyz", a.ready)
+	app.Get("/api/openapi.yaml", a.openapi)
+
+	d := a.Deps
 	lookup := func(c *fiber.Ctx, sid, id uuid.UUID, extra *auth.Extra) (*auth.Live, error) {
 		return d.SignIn.Live(c.UserContext(), sid, id, extra)
 	}
 	for _, r := range a.routes() {
 		var chain []fiber.Handler
-		switch r.access {
-		case complainant:
+		switch r.Access {
+		case httpkit.Complainant:
 			chain = append(chain, middleware.Complainant(d.Tokens))
-		case staff:
-			if caseScoped(r.path) {
-				u := r.use
-				if u == nil {
-					u = &use{} // no kind: access.NewGate names the route and panics
-				}
-				chain = append(chain, middleware.StaffCase(d.Tokens, lookup, r.roles,
-					d.Access, r.method+" "+r.path, u.kind, u.looks, "evidence_id"))
+		case httpkit.Staff:
+			if caseScoped(r.Path) {
+				// A route without its Use has no kind: access.NewGate names it and panics.
+				chain = append(chain, middleware.StaffCase(d.Tokens, lookup, r.Roles,
+					d.Access, r.Method+" "+r.Path, r.Case.Kind, r.Case.Looks, "evidence_id"))
 			} else {
-				chain = append(chain, middleware.Staff(d.Tokens, lookup, r.roles))
+				chain = append(chain, middleware.Staff(d.Tokens, lookup, r.Roles))
 			}
-		case enrolling:
-			chain = append(chain, middleware.Enrolling(d.Tokens, lookup, r.roles))
+		case httpkit.Enrolling:
+			chain = append(chain, middleware.Enrolling(d.Tokens, lookup, r.Roles))
 		}
 		chain = append(chain, textGate)
-		if r.throttle != nil {
-			chain = append(chain, r.throttle)
+		if r.Throttle != nil {
+			chain = append(chain, r.Throttle)
 		}
-		app.Add(r.method, r.path, append(chain, r.handler)...)
+		app.Add(r.Method, r.Path, append(chain, r.Handler)...)
 	}
-	// An API path no route took: 405 with Allow, or the API's 404 (methods.go).
 	app.Use(methodNotAllowed(app))
-	if d.Mount != nil {
-		d.Mount(app)
-	}
-	return app
 }
 
 func (a *API) observe(method, route string, status int, d time.Duration) {

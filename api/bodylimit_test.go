@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/valyala/fasthttp"
 )
 
@@ -14,7 +15,7 @@ import (
 func TestUploadRoutesGetTheUploadLimit(t *testing.T) {
 	var routed []string
 	for _, r := range (&API{}).routes() {
-		routed = append(routed, r.method+" "+r.path)
+		routed = append(routed, r.Method+" "+r.Path)
 	}
 	for _, r := range uploadRoutes {
 		if !slices.Contains(routed, r.Method+" "+r.Path) {
@@ -40,7 +41,7 @@ func TestUploadRoutesGetTheUploadLimit(t *testing.T) {
 		{"POST", "/", false},
 		{"POST", "", false},
 	} {
-		if got := isUploadRoute(uploadRoutes, tc.method, tc.path, bearer); got != tc.upload {
+		if got := httpkit.IsUploadRoute(uploadRoutes, tc.method, tc.path, bearer); got != tc.upload {
 			t.Errorf("%s %s: upload %v, want %v", tc.method, tc.path, got, tc.upload)
 		}
 	}
@@ -69,8 +70,8 @@ func TestUploadBodyLimitNeedsABearerToken(t *testing.T) {
 		if tc.authorization != "" {
 			h.Set(fiber.HeaderAuthorization, tc.authorization)
 		}
-		cfg := headerReceived(uploadRoutes)(&h)
-		if got := cfg.MaxRequestBodySize == uploadBodyLimit && cfg.ReadTimeout == uploadReadTimeout; got != tc.upload {
+		cfg := httpkit.HeaderReceived(uploadRoutes)(&h)
+		if got := cfg.MaxRequestBodySize == httpkit.UploadBodyLimit && cfg.ReadTimeout == httpkit.UploadReadTimeout; got != tc.upload {
 			t.Errorf("Authorization %q: upload limit %v (%+v), want %v", tc.authorization, got, cfg, tc.upload)
 		}
 		if !tc.upload && cfg != (fasthttp.RequestConfig{}) {
@@ -94,7 +95,7 @@ func TestUploadBodyLimitNeedsABearerToken(t *testing.T) {
 		if tc.authorization != "" {
 			c.Request().Header.Set(fiber.HeaderAuthorization, tc.authorization)
 		}
-		if got := tooLargeDetail(c, uploadRoutes); !strings.Contains(got, tc.want) {
+		if got := httpkit.TooLargeDetail(c, uploadRoutes); !strings.Contains(got, tc.want) {
 			t.Errorf("Authorization %q: detail %q, want %s", tc.authorization, got, tc.want)
 		}
 		app.ReleaseCtx(c)
@@ -104,7 +105,7 @@ func TestUploadBodyLimitNeedsABearerToken(t *testing.T) {
 // A web page's upload form gets the upload limit only with its session
 // cookie; the same path without it, or with another cookie, keeps the default.
 func TestUploadBodyLimitForPagesNeedsTheirCookie(t *testing.T) {
-	routes := append(slices.Clone(uploadRoutes), Upload{Method: fiber.MethodPost, Path: "/cases/:id/evidence", Cookie: "redress_staff"})
+	routes := append(slices.Clone(uploadRoutes), httpkit.Upload{Method: fiber.MethodPost, Path: "/cases/:id/evidence", Cookie: "redress_staff"})
 	for _, tc := range []struct {
 		cookie, bearer string
 		upload         bool
@@ -124,8 +125,8 @@ func TestUploadBodyLimitForPagesNeedsTheirCookie(t *testing.T) {
 		if tc.bearer != "" {
 			h.Set(fiber.HeaderAuthorization, tc.bearer)
 		}
-		cfg := headerReceived(routes)(&h)
-		if got := cfg.MaxRequestBodySize == uploadBodyLimit; got != tc.upload {
+		cfg := httpkit.HeaderReceived(routes)(&h)
+		if got := cfg.MaxRequestBodySize == httpkit.UploadBodyLimit; got != tc.upload {
 			t.Errorf("cookie %q, authorization %q: upload limit %v, want %v", tc.cookie, tc.bearer, got, tc.upload)
 		}
 	}
@@ -134,12 +135,12 @@ func TestUploadBodyLimitForPagesNeedsTheirCookie(t *testing.T) {
 // A page whose form sends answers with its files (the complaint form's last
 // step) gets the upload limit plus its Extra, with its cookie only.
 func TestUploadBodyLimitExtraForAFormWithAnswers(t *testing.T) {
-	routes := []Upload{{Method: fiber.MethodPost, Path: "/complaints/send", Cookie: "redress_csrf", Extra: 192 << 10}}
+	routes := []httpkit.Upload{{Method: fiber.MethodPost, Path: "/complaints/send", Cookie: "redress_csrf", Extra: 192 << 10}}
 	for _, tc := range []struct {
 		cookie string
 		want   int
 	}{
-		{"redress_csrf=abc", uploadBodyLimit + 192<<10},
+		{"redress_csrf=abc", httpkit.UploadBodyLimit + 192<<10},
 		{"", 0},
 	} {
 		var h fasthttp.RequestHeader
@@ -148,7 +149,7 @@ func TestUploadBodyLimitExtraForAFormWithAnswers(t *testing.T) {
 		if tc.cookie != "" {
 			h.Set(fiber.HeaderCookie, tc.cookie)
 		}
-		if got := headerReceived(routes)(&h).MaxRequestBodySize; got != tc.want {
+		if got := httpkit.HeaderReceived(routes)(&h).MaxRequestBodySize; got != tc.want {
 			t.Errorf("cookie %q: limit %d, want %d", tc.cookie, got, tc.want)
 		}
 	}

@@ -3,7 +3,7 @@ package api
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/redresshq/redress/api/middleware"
+	"github.com/redresshq/redress/internal/httpkit"
 )
 
 // breakGlass: POST /api/v1/break-glass {reference, reason} — an admin opens a
@@ -19,7 +19,7 @@ func (a *API) breakGlass(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	g, err := a.Access.BreakGlass(c.UserContext(), middleware.Viewer(middleware.User(c)), req.Reference, req.Reason)
+	g, err := a.Access.BreakGlass(c.UserContext(), httpkit.Viewer(c), req.Reference, req.Reason)
 	if err != nil {
 		return err
 	}

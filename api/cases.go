@@ -8,9 +8,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -65,7 +65,7 @@ func (a *API) listCases(c *fiber.Ctx) error {
 func caseFilter(c *fiber.Ctx) (grievance.Filter, error) {
 	var f fault.Fields
 	filter := grievance.Filter{
-		Viewer:   middleware.Viewer(middleware.User(c)),
+		Viewer:   httpkit.Viewer(c),
 		Kind:     strings.Clone(c.Query("kind")),
 		Priority: strings.Clone(c.Query("priority")),
 		Cursor:   strings.Clone(c.Query("cursor")),
@@ -78,7 +78,7 @@ func caseFilter(c *fiber.Ctx) (grievance.Filter, error) {
 	filter.QueueID = queryUUID(c, &f, "queue_id")
 	filter.AISystemID = queryUUID(c, &f, "ai_system_id")
 	if c.Query("assignee_id") == "me" {
-		id := middleware.User(c).ID
+		id := httpkit.User(c).ID
 		filter.AssigneeID = &id
 	} else {
 		filter.AssigneeID = queryUUID(c, &f, "assignee_id")
@@ -155,11 +155,6 @@ func (a *API) caseAudit(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"items": entries, "verification": audit.Verify(id, entries)})
 }
 
-func staffAuthor(c *fiber.Ctx) grievance.Author {
-	u := middleware.User(c)
-	return grievance.Author{Kind: audit.ActorStaff, ID: &u.ID}
-}
-
 // staffMessage: POST /api/v1/cases/{id}/messages {body, visibility}.
 func (a *API) staffMessage(c *fiber.Ctx) error {
 	id, err := pathID(c)
@@ -173,7 +168,7 @@ func (a *API) staffMessage(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	msg, err := a.Grievance.AddMessage(c.UserContext(), id, staffAuthor(c), req.Visibility, req.Body)
+	msg, err := a.Grievance.AddMessage(c.UserContext(), id, httpkit.Actor(c), req.Visibility, req.Body)
 	if err != nil {
 		return err
 	}
@@ -192,7 +187,7 @@ func (a *API) acknowledgeCase(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if err := a.Grievance.Acknowledge(c.UserContext(), id, staffAuthor(c)); err != nil {
+	if err := a.Grievance.Acknowledge(c.UserContext(), id, httpkit.Actor(c)); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -211,8 +206,8 @@ func (a *API) transitionCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	if _, err := a.Grievance.Transition(c.UserContext(), id, by, anyCase, req.To, req.Reason); err != nil {
+	by := httpkit.Actor(c)
+	if _, err := a.Grievance.Transition(c.UserContext(), id, by, req.To, req.Reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -229,8 +224,8 @@ func (a *API) triageCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	res, err := a.Grievance.Triage(c.UserContext(), id, *by.ID, anyCase, req)
+	by := httpkit.Actor(c)
+	res, err := a.Grievance.Triage(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
 	}
@@ -251,7 +246,7 @@ func (a *API) approvePriority(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Grievance.ApprovePriority(c.UserContext(), id, middleware.User(c).ID, approve, reason); err != nil {
+	if err := a.Grievance.ApprovePriority(c.UserContext(), id, httpkit.User(c).ID, approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -269,7 +264,7 @@ func (a *API) noticeExtension(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.NoticeExtension(c.UserContext(), id, staffAuthor(c), strings.Clone(c.Params("clock")), req.Reasons); err != nil {
+	if err := a.Grievance.NoticeExtension(c.UserContext(), id, httpkit.Actor(c), strings.Clone(c.Params("clock")), req.Reasons); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -296,7 +291,7 @@ func (a *API) recordIncident(c *fiber.Ctx) error {
 			return f.Err()
 		}
 	}
-	if err := a.Grievance.RecordIncident(c.UserContext(), id, staffAuthor(c), aware, req.Subtype); err != nil {
+	if err := a.Grievance.RecordIncident(c.UserContext(), id, httpkit.Actor(c), aware, req.Subtype); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -312,7 +307,7 @@ func (a *API) decideCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if _, err := a.Grievance.Decide(c.UserContext(), id, staffAuthor(c), req); err != nil {
+	if _, err := a.Grievance.Decide(c.UserContext(), id, httpkit.Actor(c), req); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -328,7 +323,7 @@ func (a *API) approveDecision(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Grievance.ApproveDecision(c.UserContext(), id, staffAuthor(c), approve, reason); err != nil {
+	if err := a.Grievance.ApproveDecision(c.UserContext(), id, httpkit.Actor(c), approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)

@@ -8,6 +8,7 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -90,7 +91,7 @@ func (a *API) complainantMessage(c *fiber.Ctx) error {
 		return err
 	}
 	msg, err := a.Grievance.AddMessage(c.UserContext(), middleware.CaseID(c),
-		grievance.Author{Kind: audit.ActorComplainant}, "complainant", req.Body)
+		cases.Actor{Kind: audit.ActorComplainant}, "complainant", req.Body)
 	if err != nil {
 		return err
 	}

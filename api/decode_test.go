@@ -13,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -210,13 +211,13 @@ func TestJSONErrorKinds(t *testing.T) {
 			t.Errorf("jsonError(%v) = %v, not a *fault.Error", err, jsonError(err))
 			continue
 		}
-		if st := kindStatus[de.Kind]; st < 400 || st > 499 || de.Code == "" || de.Message == "" {
+		if st := httpkit.Status(de.Kind); st < 400 || st > 499 || de.Code == "" || de.Message == "" {
 			t.Errorf("jsonError(%v) = %+v maps to status %d, want 4xx with a code and message", err, de, st)
 		}
 	}
 	// Errors a decoder never returns still become a 400, not a 500.
 	de, ok := fault.As(jsonError(errors.New("something else")))
-	if !ok || kindStatus[de.Kind] != http.StatusBadRequest || de.Code != "malformed_json" {
+	if !ok || httpkit.Status(de.Kind) != http.StatusBadRequest || de.Code != "malformed_json" {
 		t.Errorf("jsonError(other) = %+v, %v; want malformed_json 400", de, ok)
 	}
 }

@@ -8,13 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
-	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/logx"
 	"github.com/redresshq/redress/internal/platform/textcheck"
@@ -31,47 +30,30 @@ type Problem struct {
 	RequestID string             `json:"request_id,omitempty"`
 }
 
-var kindStatus = map[fault.Kind]int{
-	fault.Invalid:      fiber.StatusUnprocessableEntity,
-	fault.Malformed:    fiber.StatusBadRequest,
-	fault.NotFound:     fiber.StatusNotFound,
-	fault.Conflict:     fiber.StatusConflict,
-	fault.Unauthorized: fiber.StatusUnauthorized,
-	fault.Forbidden:    fiber.StatusForbidden,
-	fault.TooMany:      fiber.StatusTooManyRequests,
-	fault.Unsupported:  fiber.StatusUnsupportedMediaType,
-	fault.TooLarge:     fiber.StatusRequestEntityTooLarge,
-}
-
 // errorHandler is the one place where errors become HTTP responses.
-func errorHandler(log *slog.Logger, uploads []Upload) fiber.ErrorHandler {
+func errorHandler(log *slog.Logger, uploads []httpkit.Upload) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		p := Problem{RequestID: logx.RequestID(c.UserContext())}
-		var fe *fiber.Error
-		if de, ok := fault.As(err); ok {
-			p.Status = kindStatus[de.Kind]
-			p.Code, p.Detail, p.Errors = de.Code, de.Message, de.Fields
-			if de.Kind == fault.TooMany && de.RetryAfter > 0 {
-				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(de.RetrySeconds()))
-			}
-		} else if errors.As(err, &fe) {
-			p.Status, p.Detail = fe.Code, fe.Message
-			p.Code = strings.ToLower(strings.ReplaceAll(utils.StatusMessage(fe.Code), " ", "_"))
-			if fe.Code == fiber.StatusRequestEntityTooLarge {
-				p.Detail = tooLargeDetail(c, uploads)
+		f := httpkit.Explain(c, log, "request", err)
+		p.Status = f.Status
+		switch f.Cause {
+		case httpkit.Domain:
+			p.Code, p.Detail, p.Errors = f.Fault.Code, f.Fault.Message, f.Fault.Fields
+		case httpkit.HTTP:
+			p.Detail = f.HTTP.Message
+			p.Code = strings.ToLower(strings.ReplaceAll(utils.StatusMessage(f.HTTP.Code), " ", "_"))
+			if f.HTTP.Code == fiber.StatusRequestEntityTooLarge {
+				p.Detail = httpkit.TooLargeDetail(c, uploads)
 				// The body was not read: let the client finish sending it
-				// and read this answer (linger.go).
-				lingerOnClose(c)
+				// and read this answer (internal/httpkit/linger.go).
+				httpkit.LingerOnClose(c)
 				p.Code = "payload_too_large"
 			}
-		} else if db.Unavailable(err) {
-			log.WarnContext(c.UserContext(), "request failed: the database is unreachable", "err", err, "route", c.Route().Path)
-			p.Status, p.Code = fiber.StatusServiceUnavailable, "unavailable"
+		case httpkit.Unavailable:
+			p.Code = "unavailable"
 			p.Detail = "Redress cannot reach its database just now. Nothing was saved; please try again in a moment."
-			c.Set(fiber.HeaderRetryAfter, "2")
-		} else {
-			log.ErrorContext(c.UserContext(), "request failed", "err", err, "route", c.Route().Path)
-			p.Status, p.Code = fiber.StatusInternalServerError, "internal_error"
+		default:
+			p.Code = "internal_error"
 			p.Detail = "Something went wrong on our side. Nothing was saved; please try again."
 		}
 		if p.Status == 0 {
@@ -85,23 +67,6 @@ func errorHandler(log *slog.Logger, uploads []Upload) fiber.ErrorHandler {
 		body, _ := json.Marshal(p)
 		c.Set(fiber.HeaderContentType, "application/problem+json")
 		return c.Status(p.Status).Send(body)
-	}
-}
-
-// withPages answers a body over its limit on a page's path (a web form) with
-// the pages' error page, in the person's language, instead of JSON.
-func withPages(h fiber.ErrorHandler, pages func(*fiber.Ctx, error) error) fiber.ErrorHandler {
-	if pages == nil {
-		return h
-	}
-	return func(c *fiber.Ctx, err error) error {
-		var fe *fiber.Error
-		if errors.As(err, &fe) && fe.Code == fiber.StatusRequestEntityTooLarge && isPage(c) {
-			lingerOnClose(c)
-			restorePage(c)
-			return pages(c, err)
-		}
-		return h(c, err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -128,9 +129,7 @@ func (a *API) escalateCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	u := middleware.User(c)
-	r, err := a.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, UserID: &u.ID,
-		Role: u.Role, Supervisor: middleware.Ground(c).MayWork()}, req)
+	r, err := a.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, Actor: httpkit.Actor(c)}, req)
 	if err != nil {
 		return err
 	}
@@ -188,7 +187,7 @@ func (a *API) organisationMessage(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	m, err := a.Escalation.AddMessage(c.UserContext(), rid, &id, middleware.User(c).ID, false, req)
+	m, err := a.Escalation.AddMessage(c.UserContext(), rid, &id, httpkit.User(c).ID, false, req)
 	if err != nil {
 		return err
 	}
@@ -205,7 +204,7 @@ func (a *API) requestDisclosure(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	d, err := a.Escalation.RequestDisclosure(c.UserContext(), id, rid, middleware.User(c).ID, req)
+	d, err := a.Escalation.RequestDisclosure(c.UserContext(), id, rid, httpkit.User(c).ID, req)
 	if err != nil {
 		return err
 	}
@@ -222,7 +221,7 @@ func (a *API) approveDisclosure(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d, err := a.Escalation.ApproveDisclosure(c.UserContext(), id, rid, did, middleware.User(c).ID)
+	d, err := a.Escalation.ApproveDisclosure(c.UserContext(), id, rid, did, httpkit.User(c).ID)
 	if err != nil {
 		return err
 	}
@@ -231,7 +230,7 @@ func (a *API) approveDisclosure(c *fiber.Ctx) error {
 
 // bodyViewer is the signed-in body user.
 func bodyViewer(c *fiber.Ctx) *escalation.Viewer {
-	id := middleware.User(c).ID
+	id := httpkit.User(c).ID
 	return &escalation.Viewer{BodyUser: &id}
 }
 
@@ -243,7 +242,7 @@ func (a *API) listReferrals(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	page, err := a.Escalation.Referrals(c.UserContext(), middleware.User(c).ID, strings.Clone(c.Query("status")), cursor, limit)
+	page, err := a.Escalation.Referrals(c.UserContext(), httpkit.User(c).ID, strings.Clone(c.Query("status")), cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -304,7 +303,7 @@ func (a *API) referralStatus(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	r, err := a.Escalation.SetStatus(c.UserContext(), id, middleware.User(c).ID, req)
+	r, err := a.Escalation.SetStatus(c.UserContext(), id, httpkit.User(c).ID, req)
 	if err != nil {
 		return err
 	}
@@ -321,7 +320,7 @@ func (a *API) bodyMessage(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	m, err := a.Escalation.AddMessage(c.UserContext(), id, nil, middleware.User(c).ID, true, req)
+	m, err := a.Escalation.AddMessage(c.UserContext(), id, nil, httpkit.User(c).ID, true, req)
 	if err != nil {
 		return err
 	}
@@ -348,8 +347,7 @@ func (a *API) recordCompliance(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	it, err := a.Escalation.RecordCompliance(c.UserContext(), id, rid, item, middleware.User(c).ID,
-		middleware.Ground(c).MayWork(), req)
+	it, err := a.Escalation.RecordCompliance(c.UserContext(), id, rid, item, httpkit.Actor(c), req)
 	if err != nil {
 		return err
 	}
@@ -362,7 +360,7 @@ func (a *API) verifyCompliance(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	it, err := a.Escalation.VerifyCompliance(c.UserContext(), id, rid, item, middleware.User(c).ID)
+	it, err := a.Escalation.VerifyCompliance(c.UserContext(), id, rid, item, httpkit.User(c).ID)
 	if err != nil {
 		return err
 	}
@@ -383,7 +381,7 @@ func (a *API) settleItem(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	it, err := a.Escalation.Settle(c.UserContext(), id, item, middleware.User(c).ID, req)
+	it, err := a.Escalation.Settle(c.UserContext(), id, item, httpkit.User(c).ID, req)
 	if err != nil {
 		return err
 	}
@@ -418,7 +416,7 @@ func (a *API) referSystemicIssue(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	r, err := a.Escalation.ReferSystemic(c.UserContext(), id, middleware.User(c).ID, req)
+	r, err := a.Escalation.ReferSystemic(c.UserContext(), id, httpkit.User(c).ID, req)
 	if err != nil {
 		return err
 	}
@@ -427,7 +425,7 @@ func (a *API) referSystemicIssue(c *fiber.Ctx) error {
 
 // listSystemicReferrals: GET /api/v1/systemic-referrals — the body's systemic referrals.
 func (a *API) listSystemicReferrals(c *fiber.Ctx) error {
-	items, err := a.Escalation.SystemicReferrals(c.UserContext(), middleware.User(c).ID)
+	items, err := a.Escalation.SystemicReferrals(c.UserContext(), httpkit.User(c).ID)
 	if err != nil {
 		return err
 	}
@@ -440,7 +438,7 @@ func (a *API) getSystemicReferral(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	r, err := a.Escalation.SystemicReferral(c.UserContext(), id, middleware.User(c).ID)
+	r, err := a.Escalation.SystemicReferral(c.UserContext(), id, httpkit.User(c).ID)
 	if err != nil {
 		return err
 	}

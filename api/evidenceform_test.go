@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -20,7 +21,7 @@ func FuzzEvidenceForm(f *testing.F) {
 			in, err := grievance.ParseEvidenceForm("multipart/form-data; boundary="+boundary, "", body, complainant)
 			if err != nil {
 				fe, ok := fault.As(err)
-				if !ok || kindStatus[fe.Kind] < 400 || kindStatus[fe.Kind] >= 500 {
+				if !ok || httpkit.Status(fe.Kind) < 400 || httpkit.Status(fe.Kind) >= 500 {
 					t.Fatalf("not a 4xx fault: %v", err)
 				}
 				continue

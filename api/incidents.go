@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 )
 
 // Serious incidents: the tasks an incident case owes (docs/incidents.md).
@@ -23,8 +24,8 @@ func (a *API) completeIncidentTask(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	if err := a.Grievance.CompleteIncidentTask(c.UserContext(), id, by, anyCase, strings.Clone(c.Params("task")), req); err != nil {
+	by := httpkit.Actor(c)
+	if err := a.Grievance.CompleteIncidentTask(c.UserContext(), id, by, strings.Clone(c.Params("task")), req); err != nil {
 		return err
 	}
 	return a.getCase(c)

@@ -6,8 +6,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -140,7 +140,7 @@ func (a *API) putQueueMember(c *fiber.Ctx) error {
 		}
 	}
 	notify := req.NotifyNewCases == nil || *req.NotifyNewCases
-	if err := a.Review.AddMember(c.UserContext(), queueID, userID, middleware.User(c).ID, notify); err != nil {
+	if err := a.Review.AddMember(c.UserContext(), queueID, userID, httpkit.User(c).ID, notify); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

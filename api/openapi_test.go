@@ -30,7 +30,7 @@ func TestOpenAPICoversTheRouteTable(t *testing.T) {
 	}
 	var routed []string
 	for _, r := range (&API{}).routes() {
-		routed = append(routed, r.method+" "+r.path)
+		routed = append(routed, r.Method+" "+r.Path)
 	}
 	for _, r := range routed {
 		if !slices.Contains(documented, r) {

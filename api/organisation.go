@@ -3,7 +3,7 @@ package api
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/redresshq/redress/api/middleware"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/organisation"
 )
 
@@ -39,7 +39,7 @@ func (a *API) putOrganisation(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	p, err := a.Organisation.Set(c.UserContext(), middleware.User(c).ID, in)
+	p, err := a.Organisation.Set(c.UserContext(), httpkit.User(c).ID, in)
 	if err != nil {
 		return err
 	}

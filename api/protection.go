@@ -5,6 +5,7 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 )
 
 // Protection of the complainant (docs/protection.md): interim and protective
@@ -36,8 +37,8 @@ func (a *API) proposeMeasure(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	m, err := a.Grievance.ProposeMeasure(c.UserContext(), id, by, anyCase, req)
+	by := httpkit.Actor(c)
+	m, err := a.Grievance.ProposeMeasure(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
 	}
@@ -59,8 +60,8 @@ func (a *API) measureInPlace(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	m, err := a.Grievance.MeasureInPlace(c.UserContext(), id, mid, by, anyCase)
+	by := httpkit.Actor(c)
+	m, err := a.Grievance.MeasureInPlace(c.UserContext(), id, mid, by)
 	if err != nil {
 		return err
 	}

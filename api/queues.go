@@ -8,9 +8,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
@@ -22,7 +22,7 @@ func reviewerOf(u *auth.User) review.Reviewer {
 
 // listQueues: GET /api/v1/queues — every queue with open, unassigned, breaching and due-today counts.
 func (a *API) listQueues(c *fiber.Ctx) error {
-	v := middleware.Viewer(middleware.User(c))
+	v := httpkit.Viewer(c)
 	qs, err := a.Review.Queues(c.UserContext(), time.Now().UTC(), &v)
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func (a *API) claimNext(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	caseID, err := a.Review.Claim(c.UserContext(), id, reviewerOf(middleware.User(c)))
+	caseID, err := a.Review.Claim(c.UserContext(), id, reviewerOf(httpkit.User(c)))
 	if err != nil {
 		return err
 	}
@@ -83,8 +83,8 @@ func (a *API) releaseCase(c *fiber.Ctx) error {
 	if _, err := a.Grievance.Status(c.UserContext(), id); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	if err := a.Review.Release(c.UserContext(), id, *by.ID, anyCase); err != nil {
+	by := httpkit.Actor(c)
+	if err := a.Review.Release(c.UserContext(), id, by); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -116,7 +116,7 @@ func (a *API) assignCase(c *fiber.Ctx) error {
 		f.Add("user_id", "not_a_reviewer", "no active reviewer or supervisor has that id")
 		return f.Err()
 	}
-	if err := a.Review.Assign(c.UserContext(), id, middleware.User(c).ID, reviewerOf(target)); err != nil {
+	if err := a.Review.Assign(c.UserContext(), id, httpkit.User(c).ID, reviewerOf(target)); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -190,7 +190,7 @@ func (a *API) setAvailability(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Review.SetAvailability(c.UserContext(), middleware.User(c).ID, req.Availability); err != nil {
+	if err := a.Review.SetAvailability(c.UserContext(), httpkit.User(c).ID, req.Availability); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"availability": req.Availability})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 )
 
 // caseAndRemedy reads {id} and {rid}.
@@ -31,8 +32,8 @@ func (a *API) proposeRemedies(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	comps, err := a.Grievance.ProposeRemedies(c.UserContext(), id, by, anyCase, req)
+	by := httpkit.Actor(c)
+	comps, err := a.Grievance.ProposeRemedies(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
 	}
@@ -49,8 +50,8 @@ func (a *API) setRemedyStatus(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	if err := a.Grievance.SetRemedyStatus(c.UserContext(), id, rid, by, anyCase, req); err != nil {
+	by := httpkit.Actor(c)
+	if err := a.Grievance.SetRemedyStatus(c.UserContext(), id, rid, by, req); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -68,8 +69,8 @@ func (a *API) remedyReason(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	if err := a.Grievance.RecordRemedyReason(c.UserContext(), id, rid, by, anyCase, req.Reason); err != nil {
+	by := httpkit.Actor(c)
+	if err := a.Grievance.RecordRemedyReason(c.UserContext(), id, rid, by, req.Reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -88,8 +89,8 @@ func (a *API) closeCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	if err := a.Grievance.Close(c.UserContext(), id, by, anyCase, req.RootCause, req.Reason); err != nil {
+	by := httpkit.Actor(c)
+	if err := a.Grievance.Close(c.UserContext(), id, by, req.RootCause, req.Reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -118,7 +119,7 @@ func (a *API) proposeSystemicRemedies(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	comps, err := a.Grievance.ProposeSystemicRemedies(c.UserContext(), id, staffAuthor(c), req)
+	comps, err := a.Grievance.ProposeSystemicRemedies(c.UserContext(), id, httpkit.Actor(c), req)
 	if err != nil {
 		return err
 	}
@@ -135,7 +136,7 @@ func (a *API) setSystemicRemedyStatus(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.SetSystemicRemedyStatus(c.UserContext(), id, rid, staffAuthor(c), req); err != nil {
+	if err := a.Grievance.SetSystemicRemedyStatus(c.UserContext(), id, rid, httpkit.Actor(c), req); err != nil {
 		return err
 	}
 	return a.systemicRemedies(c)
@@ -153,7 +154,7 @@ func (a *API) systemicRemedyReason(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.RecordSystemicRemedyReason(c.UserContext(), id, rid, staffAuthor(c), req.Reason); err != nil {
+	if err := a.Grievance.RecordSystemicRemedyReason(c.UserContext(), id, rid, httpkit.Actor(c), req.Reason); err != nil {
 		return err
 	}
 	return a.systemicRemedies(c)

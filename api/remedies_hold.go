@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/gofiber/fiber/v2"
+	"github.com/redresshq/redress/internal/httpkit"
 )
 
 // Remedies that hold (issue 16): the second person's approvals.
@@ -16,8 +17,8 @@ func (a *API) approveRemedyWithdrawal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	if err := a.Grievance.ApproveRemedyWithdrawal(c.UserContext(), id, rid, by, anyCase, approve, reason); err != nil {
+	by := httpkit.Actor(c)
+	if err := a.Grievance.ApproveRemedyWithdrawal(c.UserContext(), id, rid, by, approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -33,7 +34,7 @@ func (a *API) approveSystemicRemedyWithdrawal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Grievance.ApproveSystemicRemedyWithdrawal(c.UserContext(), id, rid, staffAuthor(c), approve, reason); err != nil {
+	if err := a.Grievance.ApproveSystemicRemedyWithdrawal(c.UserContext(), id, rid, httpkit.Actor(c), approve, reason); err != nil {
 		return err
 	}
 	return a.systemicRemedies(c)
@@ -49,8 +50,8 @@ func (a *API) approveRemedyConditions(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	if err := a.Grievance.ApproveRemedyConditions(c.UserContext(), id, rid, by, anyCase, approve, reason); err != nil {
+	by := httpkit.Actor(c)
+	if err := a.Grievance.ApproveRemedyConditions(c.UserContext(), id, rid, by, approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -68,8 +69,8 @@ func (a *API) requestRestitutionExemption(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	if err := a.Grievance.RequestRestitutionExemption(c.UserContext(), id, by, anyCase, req.Reason); err != nil {
+	by := httpkit.Actor(c)
+	if err := a.Grievance.RequestRestitutionExemption(c.UserContext(), id, by, req.Reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -85,8 +86,8 @@ func (a *API) approveRestitutionExemption(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	if err := a.Grievance.ApproveRestitutionExemption(c.UserContext(), id, by, anyCase, approve, reason); err != nil {
+	by := httpkit.Actor(c)
+	if err := a.Grievance.ApproveRestitutionExemption(c.UserContext(), id, by, approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)

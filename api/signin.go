@@ -5,11 +5,12 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/httpkit"
 )
 
 // signOut: POST /api/v1/auth/sign-out — ends the token's session.
 func (a *API) signOut(c *fiber.Ctx) error {
-	if err := a.SignIn.Revoke(c.UserContext(), middleware.Session(c), middleware.User(c).ID); err != nil {
+	if err := a.SignIn.Revoke(c.UserContext(), middleware.Session(c), httpkit.User(c).ID); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -17,7 +18,7 @@ func (a *API) signOut(c *fiber.Ctx) error {
 
 // mySessions: GET /api/v1/me/sessions — the account's live sessions.
 func (a *API) mySessions(c *fiber.Ctx) error {
-	list, err := a.SignIn.Sessions(c.UserContext(), middleware.User(c).ID, middleware.Session(c))
+	list, err := a.SignIn.Sessions(c.UserContext(), httpkit.User(c).ID, middleware.Session(c))
 	if err != nil {
 		return err
 	}
@@ -27,7 +28,7 @@ func (a *API) mySessions(c *fiber.Ctx) error {
 // revokeMySessions: POST /api/v1/me/sessions/revoke — signs the account out
 // everywhere, this token's session too.
 func (a *API) revokeMySessions(c *fiber.Ctx) error {
-	n, err := a.SignIn.RevokeAll(c.UserContext(), middleware.User(c).ID)
+	n, err := a.SignIn.RevokeAll(c.UserContext(), httpkit.User(c).ID)
 	if err != nil {
 		return err
 	}
@@ -37,7 +38,7 @@ func (a *API) revokeMySessions(c *fiber.Ctx) error {
 // startTwoFactor: POST /api/v1/me/two-factor — a new secret to set up in an
 // authenticator app, with its otpauth URL and QR code; on once confirmed.
 func (a *API) startTwoFactor(c *fiber.Ctx) error {
-	e, err := a.SignIn.StartEnrolment(c.UserContext(), middleware.User(c), true)
+	e, err := a.SignIn.StartEnrolment(c.UserContext(), httpkit.User(c), true)
 	if err != nil {
 		return err
 	}
@@ -53,7 +54,7 @@ func (a *API) confirmTwoFactor(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	codes, err := a.SignIn.Confirm(c.UserContext(), middleware.User(c), req.Code)
+	codes, err := a.SignIn.Confirm(c.UserContext(), httpkit.User(c), req.Code)
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -71,4 +71,4 @@ func (a *API) issueToken(c *fiber.Ctx) error {
 }
 
 // me: GET /api/v1/me — the signed-in user.
-func (a *API) me(c *fiber.Ctx) error { return c.JSON(middleware.User(c)) }
+func (a *API) me(c *fiber.Ctx) error { return c.JSON(httpkit.User(c)) }

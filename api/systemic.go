@@ -6,7 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/redresshq/redress/api/middleware"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/systemic"
 )
@@ -33,11 +33,11 @@ func (a *API) createSystemicIssue(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	id, err := a.Systemic.Create(c.UserContext(), middleware.User(c).ID, in)
+	id, err := a.Systemic.Create(c.UserContext(), httpkit.User(c).ID, in)
 	if err != nil {
 		return err
 	}
-	v := middleware.Viewer(middleware.User(c))
+	v := httpkit.Viewer(c)
 	d, err := a.Systemic.Get(c.UserContext(), id, &v)
 	if err != nil {
 		return err
@@ -52,7 +52,7 @@ func (a *API) getSystemicIssue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := middleware.Viewer(middleware.User(c))
+	v := httpkit.Viewer(c)
 	d, err := a.Systemic.Get(c.UserContext(), id, &v)
 	if err != nil {
 		return err
@@ -72,7 +72,7 @@ func (a *API) linkSystemicCases(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if _, err := a.Systemic.Link(c.UserContext(), id, middleware.User(c).ID, req.CaseIDs); err != nil {
+	if _, err := a.Systemic.Link(c.UserContext(), id, httpkit.User(c).ID, req.CaseIDs); err != nil {
 		return err
 	}
 	return a.getSystemicIssue(c)
@@ -101,7 +101,7 @@ func (a *API) unlinkSystemicCase(c *fiber.Ctx) error {
 			reason = req.Reason
 		}
 	}
-	if err := a.Systemic.Unlink(c.UserContext(), id, caseID, middleware.User(c).ID, reason); err != nil {
+	if err := a.Systemic.Unlink(c.UserContext(), id, caseID, httpkit.User(c).ID, reason); err != nil {
 		return err
 	}
 	return a.getSystemicIssue(c)
@@ -119,7 +119,7 @@ func (a *API) resolveSystemicIssue(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Systemic.Resolve(c.UserContext(), id, middleware.User(c).ID, req.Note); err != nil {
+	if err := a.Systemic.Resolve(c.UserContext(), id, httpkit.User(c).ID, req.Note); err != nil {
 		return err
 	}
 	return a.getSystemicIssue(c)
@@ -141,7 +141,7 @@ func (a *API) listSystemicAlerts(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	v := middleware.Viewer(middleware.User(c))
+	v := httpkit.Viewer(c)
 	filter.Viewer = &v
 	p, err := a.Systemic.Alerts(c.UserContext(), filter)
 	if err != nil {
@@ -162,7 +162,7 @@ func (a *API) acknowledgeSystemicAlert(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	al, err := a.Systemic.Acknowledge(c.UserContext(), id, middleware.Viewer(middleware.User(c)))
+	al, err := a.Systemic.Acknowledge(c.UserContext(), id, httpkit.Viewer(c))
 	if err != nil {
 		return err
 	}

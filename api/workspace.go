@@ -7,19 +7,13 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/download"
 )
 
 // The review workspace: the AI decision record, points of view and evidence.
-
-// staffWorker is the signed-in staff member and whether they may work on
-// the route's case though they do not hold it: a supervisor or admin of its
-// queue (access.Ground.MayWork). It fails closed: any other ground, one
-// added later included, works only on the cases it holds.
-func staffWorker(c *fiber.Ctx) (grievance.Author, bool) {
-	return staffAuthor(c), middleware.Ground(c).MayWork()
-}
 
 // getAIDecision: GET /api/v1/cases/{id}/ai-decision.
 func (a *API) getAIDecision(c *fiber.Ctx) error {
@@ -44,8 +38,8 @@ func (a *API) putAIDecision(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	rec, err := a.Grievance.RecordAIDecision(c.UserContext(), id, by, anyCase, req)
+	by := httpkit.Actor(c)
+	rec, err := a.Grievance.RecordAIDecision(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
 	}
@@ -62,8 +56,8 @@ func (a *API) postPointOfView(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	p, err := a.Grievance.RecordPointOfView(c.UserContext(), id, by, anyCase, req)
+	by := httpkit.Actor(c)
+	p, err := a.Grievance.RecordPointOfView(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
 	}
@@ -76,12 +70,12 @@ func (a *API) postEvidence(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in, err := readEvidenceForm(c, false)
+	in, err := httpkit.EvidenceForm(c, false)
 	if err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	e, err := a.Grievance.AddEvidence(c.UserContext(), id, by, anyCase, in)
+	by := httpkit.Actor(c)
+	e, err := a.Grievance.AddEvidence(c.UserContext(), id, by, in)
 	if err != nil {
 		return err
 	}
@@ -104,8 +98,8 @@ func (a *API) discloseEvidence(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	d, err := a.Grievance.DiscloseEvidence(c.UserContext(), id, eid, by, anyCase, req)
+	by := httpkit.Actor(c)
+	d, err := a.Grievance.DiscloseEvidence(c.UserContext(), id, eid, by, req)
 	if err != nil {
 		return err
 	}
@@ -152,11 +146,11 @@ func (a *API) getEvidence(c *fiber.Ctx) error {
 
 // complainantEvidence: POST /api/v1/complainant/case/evidence, multipart/form-data {file, description}.
 func (a *API) complainantEvidence(c *fiber.Ctx) error {
-	in, err := readEvidenceForm(c, true)
+	in, err := httpkit.EvidenceForm(c, true)
 	if err != nil {
 		return err
 	}
-	e, err := a.Grievance.AddEvidence(c.UserContext(), middleware.CaseID(c), grievance.Author{Kind: audit.ActorComplainant}, false, in)
+	e, err := a.Grievance.AddEvidence(c.UserContext(), middleware.CaseID(c), cases.Actor{Kind: audit.ActorComplainant}, in)
 	if err != nil {
 		return err
 	}
@@ -171,12 +165,6 @@ func (a *API) complainantEvidenceList(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"items": items})
-}
-
-// readEvidenceForm reads an evidence upload from the request's raw body
-// (c.Body() would decode a Content-Encoding).
-func readEvidenceForm(c *fiber.Ctx, complainant bool) (grievance.EvidenceInput, error) {
-	return grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding), c.Request().Body(), complainant)
 }
 
 // listProviderRequests: GET /api/v1/cases/{id}/provider-requests — the
@@ -205,8 +193,8 @@ func (a *API) postProviderRequest(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	r, err := a.Grievance.SendProviderRequest(c.UserContext(), id, by, anyCase, req)
+	by := httpkit.Actor(c)
+	r, err := a.Grievance.SendProviderRequest(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
 	}
@@ -230,8 +218,8 @@ func (a *API) answerProviderRequest(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	by, anyCase := staffWorker(c)
-	r, err := a.Grievance.AnswerProviderRequest(c.UserContext(), id, rid, by, anyCase, req.Answer)
+	by := httpkit.Actor(c)
+	r, err := a.Grievance.AnswerProviderRequest(c.UserContext(), id, rid, by, req.Answer)
 	if err != nil {
 		return err
 	}

@@ -7,25 +7,26 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
 // accountRoutes are a signed-in person's own sign-in: the second step of
 // signing in, the second factor, the sessions; and the administrators'
 // sign-in policy (docs/sign-in.md).
-func (w *Web) accountRoutes() []route {
+func (w *Web) accountRoutes() []httpkit.Route {
 	anyUser := auth.AnyUser
-	return []route{
-		{method: fiber.MethodGet, path: "/login/code", access: public, handler: w.loginCodePage},
-		{method: fiber.MethodPost, path: "/login/code", access: public, handler: w.loginCode},
-		{method: fiber.MethodGet, path: auth.TwoFactorPage, access: enrolling, roles: anyUser, handler: w.twoFactorPage},
-		{method: fiber.MethodPost, path: auth.TwoFactorPage + "/confirm", access: enrolling, roles: anyUser, handler: w.twoFactorConfirm},
-		{method: fiber.MethodPost, path: auth.TwoFactorPage + "/recovery-codes", access: staff, roles: anyUser, handler: w.twoFactorRecovery},
-		{method: fiber.MethodPost, path: auth.TwoFactorPage + "/disable", access: staff, roles: anyUser, handler: w.twoFactorDisable},
-		{method: fiber.MethodGet, path: "/account/sessions", access: staff, roles: anyUser, handler: w.sessionsPage},
-		{method: fiber.MethodPost, path: "/account/sessions/revoke", access: enrolling, roles: anyUser, handler: w.revokeSessions},
-		{method: fiber.MethodGet, path: "/admin/sign-in", access: staff, roles: admins, handler: w.admSignIn},
-		{method: fiber.MethodPost, path: "/admin/sign-in", access: staff, roles: admins, handler: w.admSignInSave},
+	return []httpkit.Route{
+		{Method: fiber.MethodGet, Path: "/login/code", Access: httpkit.Public, Handler: w.loginCodePage},
+		{Method: fiber.MethodPost, Path: "/login/code", Access: httpkit.Public, Handler: w.loginCode},
+		{Method: fiber.MethodGet, Path: auth.TwoFactorPage, Access: httpkit.Enrolling, Roles: anyUser, Handler: w.twoFactorPage},
+		{Method: fiber.MethodPost, Path: auth.TwoFactorPage + "/confirm", Access: httpkit.Enrolling, Roles: anyUser, Handler: w.twoFactorConfirm},
+		{Method: fiber.MethodPost, Path: auth.TwoFactorPage + "/recovery-codes", Access: httpkit.Staff, Roles: anyUser, Handler: w.twoFactorRecovery},
+		{Method: fiber.MethodPost, Path: auth.TwoFactorPage + "/disable", Access: httpkit.Staff, Roles: anyUser, Handler: w.twoFactorDisable},
+		{Method: fiber.MethodGet, Path: "/account/sessions", Access: httpkit.Staff, Roles: anyUser, Handler: w.sessionsPage},
+		{Method: fiber.MethodPost, Path: "/account/sessions/revoke", Access: httpkit.Enrolling, Roles: anyUser, Handler: w.revokeSessions},
+		{Method: fiber.MethodGet, Path: "/admin/sign-in", Access: httpkit.Staff, Roles: admins, Handler: w.admSignIn},
+		{Method: fiber.MethodPost, Path: "/admin/sign-in", Access: httpkit.Staff, Roles: admins, Handler: w.admSignInSave},
 	}
 }
 

@@ -9,20 +9,21 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
 // adminRoutes are the administrators' pages. Every form posts, redirects on
 // success (with a flash), and on bad input shows the form again with 422
 // and the fields named; a conflict is a 409 shown above the form.
-func (w *Web) adminRoutes() []route {
-	get := func(path string, h fiber.Handler) route {
-		return route{method: fiber.MethodGet, path: path, access: staff, roles: admins, handler: h}
+func (w *Web) adminRoutes() []httpkit.Route {
+	get := func(path string, h fiber.Handler) httpkit.Route {
+		return httpkit.Route{Method: fiber.MethodGet, Path: path, Access: httpkit.Staff, Roles: admins, Handler: h}
 	}
-	post := func(path string, h fiber.Handler) route {
-		return route{method: fiber.MethodPost, path: path, access: staff, roles: admins, handler: h}
+	post := func(path string, h fiber.Handler) httpkit.Route {
+		return httpkit.Route{Method: fiber.MethodPost, Path: path, Access: httpkit.Staff, Roles: admins, Handler: h}
 	}
-	return append([]route{
+	return append([]httpkit.Route{
 		get("/admin", w.adminIndex),
 
 		get("/admin/ai-systems", w.admSystems),

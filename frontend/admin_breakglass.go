@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/redresshq/redress/internal/access"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -14,10 +15,10 @@ import (
 // posts and redirects to the case's workspace, whose banner says until when.
 
 // breakGlassRoutes are the break-glass form and its post.
-func (w *Web) breakGlassRoutes() []route {
-	return []route{
-		{method: fiber.MethodGet, path: "/admin/break-glass", access: staff, roles: admins, handler: w.admBreakGlassForm},
-		{method: fiber.MethodPost, path: "/admin/break-glass", access: staff, roles: admins, handler: w.admBreakGlass},
+func (w *Web) breakGlassRoutes() []httpkit.Route {
+	return []httpkit.Route{
+		{Method: fiber.MethodGet, Path: "/admin/break-glass", Access: httpkit.Staff, Roles: admins, Handler: w.admBreakGlassForm},
+		{Method: fiber.MethodPost, Path: "/admin/break-glass", Access: httpkit.Staff, Roles: admins, Handler: w.admBreakGlass},
 	}
 }
 
@@ -51,7 +52,7 @@ func (w *Web) admBreakGlass(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	g, err := w.Access.BreakGlass(c.UserContext(), w.staffViewer(c), form.Get("reference"), form.Get("reason"))
+	g, err := w.Access.BreakGlass(c.UserContext(), httpkit.Viewer(c), form.Get("reference"), form.Get("reason"))
 	if err != nil {
 		switch {
 		case errors.Is(err, access.ErrNoCase):

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/organisation"
 )
 
@@ -14,10 +15,10 @@ import (
 // take their place, each change logged (internal/organisation).
 
 // organisationRoutes are the form and its post.
-func (w *Web) organisationRoutes() []route {
-	return []route{
-		{method: fiber.MethodGet, path: "/admin/organisation", access: staff, roles: admins, handler: w.admOrganisation},
-		{method: fiber.MethodPost, path: "/admin/organisation", access: staff, roles: admins, handler: w.admOrganisationSave},
+func (w *Web) organisationRoutes() []httpkit.Route {
+	return []httpkit.Route{
+		{Method: fiber.MethodGet, Path: "/admin/organisation", Access: httpkit.Staff, Roles: admins, Handler: w.admOrganisation},
+		{Method: fiber.MethodPost, Path: "/admin/organisation", Access: httpkit.Staff, Roles: admins, Handler: w.admOrganisationSave},
 	}
 }
 

@@ -12,20 +12,21 @@ import (
 
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
 // bodyRoutes are the independent bodies' portal: a body's user sees the
 // referrals made to their body, and nothing else.
-func (w *Web) bodyRoutes() []route {
-	return []route{
-		{method: fiber.MethodGet, path: "/referrals", access: staff, roles: bodyUsers, handler: w.referralsPage},
-		{method: fiber.MethodGet, path: "/referrals/:id", access: staff, roles: bodyUsers, handler: w.referralPage},
-		{method: fiber.MethodGet, path: "/referrals/:id/dossier.json", access: staff, roles: bodyUsers, handler: w.referralDossier(false)},
-		{method: fiber.MethodGet, path: "/referrals/:id/dossier.pdf", access: staff, roles: bodyUsers, handler: w.referralDossier(true)},
-		{method: fiber.MethodPost, path: "/referrals/:id/status", access: staff, roles: bodyUsers, handler: w.referralStatus},
-		{method: fiber.MethodPost, path: "/referrals/:id/messages", access: staff, roles: bodyUsers, handler: w.referralMessage},
+func (w *Web) bodyRoutes() []httpkit.Route {
+	return []httpkit.Route{
+		{Method: fiber.MethodGet, Path: "/referrals", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralsPage},
+		{Method: fiber.MethodGet, Path: "/referrals/:id", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralPage},
+		{Method: fiber.MethodGet, Path: "/referrals/:id/dossier.json", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralDossier(false)},
+		{Method: fiber.MethodGet, Path: "/referrals/:id/dossier.pdf", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralDossier(true)},
+		{Method: fiber.MethodPost, Path: "/referrals/:id/status", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralStatus},
+		{Method: fiber.MethodPost, Path: "/referrals/:id/messages", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralMessage},
 	}
 }
 

@@ -9,36 +9,37 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/sla"
 )
 
 // complainantRoutes are the complainant's pages: the start page, the register, the procedure, the bodies, the complaint form and receipt, and the follow-up page.
-func (w *Web) complainantRoutes() []route {
-	return []route{
-		{method: fiber.MethodGet, path: "/", access: public, handler: w.homePage},
-		{method: fiber.MethodGet, path: "/ai-systems", access: public, handler: w.aiSystemsPage},
-		{method: fiber.MethodGet, path: "/procedure", access: public, handler: w.procedurePage},
-		{method: fiber.MethodGet, path: "/bodies", access: public, handler: w.bodiesPage},
-		{method: fiber.MethodGet, path: "/complaints/new", access: public, handler: w.complaintForm},
-		{method: fiber.MethodPost, path: "/complaints/new", access: public, handler: w.complaintStep},
-		{method: fiber.MethodPost, path: "/complaints/send", access: public, handler: w.fileComplaint, ownCSRF: true},
-		{method: fiber.MethodGet, path: "/complaints/receipt", access: public, handler: w.receiptPage},
-		{method: fiber.MethodGet, path: "/complaints/receipt/code.pdf", access: public, handler: w.receiptPDF},
-		{method: fiber.MethodPost, path: "/complaints/receipt/done", access: public, handler: w.receiptDone},
-		{method: fiber.MethodGet, path: "/follow-up", access: public, handler: w.followUpPage},
-		{method: fiber.MethodPost, path: "/follow-up", access: public, handler: w.openFollowUp},
-		{method: fiber.MethodPost, path: "/follow-up/messages", access: complainant, handler: w.followUpMessage},
-		{method: fiber.MethodPost, path: "/follow-up/remedies/:rid/response", access: complainant, handler: w.followUpRemedy},
-		{method: fiber.MethodPost, path: "/follow-up/measures/:mid/consent", access: complainant, handler: w.followUpMeasure},
-		{method: fiber.MethodPost, path: "/follow-up/checkins/:cid", access: complainant, handler: w.followUpCheckin},
-		{method: fiber.MethodPost, path: "/follow-up/appeal", access: complainant, handler: w.followUpAppeal},
-		{method: fiber.MethodPost, path: "/follow-up/escalations", access: complainant, handler: w.followUpEscalation},
-		{method: fiber.MethodPost, path: "/follow-up/referrals/:rid/messages", access: complainant, handler: w.followUpReferralAnswer},
-		{method: fiber.MethodPost, path: "/follow-up/feedback", access: complainant, handler: w.followUpFeedback},
-		{method: fiber.MethodPost, path: "/follow-up/evidence", access: complainant, handler: w.followUpEvidence},
-		{method: fiber.MethodGet, path: "/follow-up/evidence/:eid", access: complainant, handler: w.followUpEvidenceFile},
+func (w *Web) complainantRoutes() []httpkit.Route {
+	return []httpkit.Route{
+		{Method: fiber.MethodGet, Path: "/", Access: httpkit.Public, Handler: w.homePage},
+		{Method: fiber.MethodGet, Path: "/ai-systems", Access: httpkit.Public, Handler: w.aiSystemsPage},
+		{Method: fiber.MethodGet, Path: "/procedure", Access: httpkit.Public, Handler: w.procedurePage},
+		{Method: fiber.MethodGet, Path: "/bodies", Access: httpkit.Public, Handler: w.bodiesPage},
+		{Method: fiber.MethodGet, Path: "/complaints/new", Access: httpkit.Public, Handler: w.complaintForm},
+		{Method: fiber.MethodPost, Path: "/complaints/new", Access: httpkit.Public, Handler: w.complaintStep},
+		{Method: fiber.MethodPost, Path: "/complaints/send", Access: httpkit.Public, Handler: w.fileComplaint, OwnCSRF: true},
+		{Method: fiber.MethodGet, Path: "/complaints/receipt", Access: httpkit.Public, Handler: w.receiptPage},
+		{Method: fiber.MethodGet, Path: "/complaints/receipt/code.pdf", Access: httpkit.Public, Handler: w.receiptPDF},
+		{Method: fiber.MethodPost, Path: "/complaints/receipt/done", Access: httpkit.Public, Handler: w.receiptDone},
+		{Method: fiber.MethodGet, Path: "/follow-up", Access: httpkit.Public, Handler: w.followUpPage},
+		{Method: fiber.MethodPost, Path: "/follow-up", Access: httpkit.Public, Handler: w.openFollowUp},
+		{Method: fiber.MethodPost, Path: "/follow-up/messages", Access: httpkit.Complainant, Handler: w.followUpMessage},
+		{Method: fiber.MethodPost, Path: "/follow-up/remedies/:rid/response", Access: httpkit.Complainant, Handler: w.followUpRemedy},
+		{Method: fiber.MethodPost, Path: "/follow-up/measures/:mid/consent", Access: httpkit.Complainant, Handler: w.followUpMeasure},
+		{Method: fiber.MethodPost, Path: "/follow-up/checkins/:cid", Access: httpkit.Complainant, Handler: w.followUpCheckin},
+		{Method: fiber.MethodPost, Path: "/follow-up/appeal", Access: httpkit.Complainant, Handler: w.followUpAppeal},
+		{Method: fiber.MethodPost, Path: "/follow-up/escalations", Access: httpkit.Complainant, Handler: w.followUpEscalation},
+		{Method: fiber.MethodPost, Path: "/follow-up/referrals/:rid/messages", Access: httpkit.Complainant, Handler: w.followUpReferralAnswer},
+		{Method: fiber.MethodPost, Path: "/follow-up/feedback", Access: httpkit.Complainant, Handler: w.followUpFeedback},
+		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Access: httpkit.Complainant, Handler: w.followUpEvidence},
+		{Method: fiber.MethodGet, Path: "/follow-up/evidence/:eid", Access: httpkit.Complainant, Handler: w.followUpEvidenceFile},
 	}
 }
 
@@ -353,7 +354,7 @@ func (w *Web) cpFormError(c *fiber.Ctx, err error, name, titleID string, p *Page
 		}
 	}
 	cpErrors(r, p, de, de.Fields, prefix)
-	return w.render(c, kindStatus(de.Kind), name, titleID, p)
+	return w.render(c, httpkit.Status(de.Kind), name, titleID, p)
 }
 
 // cpErrors puts de's field errors on p in the order of fields, one per

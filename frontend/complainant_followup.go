@@ -12,8 +12,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
@@ -258,7 +260,7 @@ func (w *Web) actionError(c *fiber.Ctx, err error, prefix string) error {
 // followUpMessage: POST /follow-up/messages {body}.
 func (w *Web) followUpMessage(c *fiber.Ctx) error {
 	body := strings.TrimSpace(c.FormValue("body"))
-	if _, err := w.Grievance.AddMessage(c.UserContext(), *w.req(c).CaseID, grievance.Author{Kind: audit.ActorComplainant},
+	if _, err := w.Grievance.AddMessage(c.UserContext(), *w.req(c).CaseID, cases.Actor{Kind: audit.ActorComplainant},
 		"complainant", body); err != nil {
 		return w.actionError(c, err, "message")
 	}
@@ -343,11 +345,10 @@ func (w *Web) followUpFeedback(c *fiber.Ctx) error {
 // shows the page again with what was typed; the file must be chosen again
 // (a browser never keeps it), and the form says so.
 func (w *Web) followUpEvidence(c *fiber.Ctx) error {
-	in, err := grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding),
-		c.Request().Body(), true, csrfField)
+	in, err := httpkit.EvidenceForm(c, true, csrfField)
 	err = uploadRefusal(err, "file", "description")
 	if err == nil {
-		_, err = w.Grievance.AddEvidence(c.UserContext(), *w.req(c).CaseID, grievance.Author{Kind: audit.ActorComplainant}, false, in)
+		_, err = w.Grievance.AddEvidence(c.UserContext(), *w.req(c).CaseID, cases.Actor{Kind: audit.ActorComplainant}, in)
 	}
 	if err != nil {
 		d, derr := w.caseData(c)

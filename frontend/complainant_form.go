@@ -14,6 +14,7 @@ import (
 
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
 )
@@ -175,7 +176,7 @@ func (w *Web) renderStep(c *fiber.Ctx, status, n int, form url.Values, err error
 			prefix = "evidence"
 		}
 		cpErrors(r, p, de, fields, prefix)
-		status = kindStatus(de.Kind)
+		status = httpkit.Status(de.Kind)
 	}
 	return w.render(c, status, "complainant/new", "complaint.title", p)
 }

@@ -9,15 +9,16 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/stats"
 )
 
 // dashboardRoutes are the supervisors' dashboard.
-func (w *Web) dashboardRoutes() []route {
-	return []route{
-		{method: fiber.MethodGet, path: "/dashboard", access: staff, roles: supervisors, handler: w.dashboard},
+func (w *Web) dashboardRoutes() []httpkit.Route {
+	return []httpkit.Route{
+		{Method: fiber.MethodGet, Path: "/dashboard", Access: httpkit.Staff, Roles: supervisors, Handler: w.dashboard},
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -132,17 +133,11 @@ func New(d Deps) (*Web, error) {
 // Views is the template engine, for the Fiber app's configuration.
 func (w *Web) Views() fiber.Views { return &oneRender{Engine: w.views} }
 
-// Upload is a page's form that uploads evidence: it may send a body as
-// large as the API's uploads, plus Extra bytes, when the request carries
-// Cookie, its session.
-type Upload struct {
-	Method, Path, Cookie string
-	Extra                int
-}
-
-// Uploads are the pages' upload routes, for the app's body limits.
-func (w *Web) Uploads() []Upload {
-	return []Upload{
+// Uploads are the pages' upload routes, for the app's body limits: a page's
+// form that uploads evidence may send a body as large as the API's uploads,
+// plus Extra bytes, when the request carries Cookie, its session.
+func (w *Web) Uploads() []httpkit.Upload {
+	return []httpkit.Upload{
 		{Method: fiber.MethodPost, Path: "/cases/:id/evidence", Cookie: w.cookieName(cookieStaff)},
 		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Cookie: w.cookieName(cookieCase)},
 		// The complaint form's last step sends the files attached while
@@ -156,7 +151,7 @@ func (w *Web) Uploads() []Upload {
 func (w *Web) Mount(app *fiber.App) {
 	app.Get("/static/:file", w.assets.serve)
 	for _, r := range w.routes() {
-		app.Add(r.method, r.path, w.chain(r)...)
+		app.Add(r.Method, r.Path, w.chain(r)...)
 	}
 	// Last: a page nothing answered is an HTML 404, but for the API's paths.
 	app.Use(func(c *fiber.Ctx) error {

@@ -1,18 +1,16 @@
 package frontend
 
 import (
-	"errors"
 	"fmt"
 	"html/template"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/organisation"
-	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/logx"
 )
@@ -175,7 +173,7 @@ func (w *Web) formError(c *fiber.Ctx, err error, name, titleID string, p *Page) 
 	if !ok {
 		return w.renderError(c, err)
 	}
-	retryAfter(c, de)
+	httpkit.RetryAfter(c, de)
 	r := w.req(c)
 	p.Errors = nil
 	for _, f := range de.Fields {
@@ -188,7 +186,7 @@ func (w *Web) formError(c *fiber.Ctx, err error, name, titleID string, p *Page) 
 		form, _ := formValues(c)
 		p.Form = form
 	}
-	return w.render(c, kindStatus(de.Kind), name, titleID, p)
+	return w.render(c, httpkit.Status(de.Kind), name, titleID, p)
 }
 
 // fieldMessage translates a field error by its code; a code the catalogues do
@@ -217,62 +215,29 @@ type ErrorPage struct {
 func (w *Web) renderError(c *fiber.Ctx, err error) error {
 	r := w.req(c)
 	ep := ErrorPage{RequestID: logx.RequestID(c.UserContext())}
-	var fe *fiber.Error
-	if de, ok := fault.As(err); ok {
-		ep.Status, ep.Code, ep.Message = kindStatus(de.Kind), de.Code, de.Message
-		retryAfter(c, de)
-		if id := "error.code." + de.Code; r.Has(id) {
+	f := httpkit.Explain(c, w.Log, "page", err)
+	ep.Status = f.Status
+	switch f.Cause {
+	case httpkit.Domain:
+		ep.Code, ep.Message = f.Fault.Code, f.Fault.Message
+		if id := "error.code." + f.Fault.Code; r.Has(id) {
 			ep.Message = r.T(id)
 		}
-	} else if errors.As(err, &fe) {
-		ep.Status, ep.Code, ep.Message = fe.Code, fmt.Sprintf("http_%d", fe.Code), fe.Message
-		if fe.Code == fiber.StatusRequestEntityTooLarge {
+	case httpkit.HTTP:
+		ep.Code, ep.Message = fmt.Sprintf("http_%d", f.HTTP.Code), f.HTTP.Message
+		if f.HTTP.Code == fiber.StatusRequestEntityTooLarge {
 			ep.Code, ep.Message = "payload_too_large", r.T("error.code.payload_too_large")
 		}
-	} else if db.Unavailable(err) {
-		w.Log.WarnContext(c.UserContext(), "page failed: the database is unreachable", "err", err, "route", c.Route().Path)
-		ep.Status, ep.Code, ep.Message = fiber.StatusServiceUnavailable, "unavailable", r.T("error.unavailable")
-		c.Set(fiber.HeaderRetryAfter, "2")
-	} else {
-		w.Log.ErrorContext(c.UserContext(), "page failed", "err", err, "route", c.Route().Path)
-		ep.Status, ep.Code, ep.Message = fiber.StatusInternalServerError, "internal_error", r.T("error.internal")
+	case httpkit.Unavailable:
+		ep.Code, ep.Message = "unavailable", r.T("error.unavailable")
+	default:
+		ep.Code, ep.Message = "internal_error", r.T("error.internal")
 	}
 	title := "error.title"
 	if r.Has(fmt.Sprintf("error.title.%d", ep.Status)) {
 		title = fmt.Sprintf("error.title.%d", ep.Status)
 	}
 	return w.render(c, ep.Status, "pages/error", title, &Page{Data: ep})
-}
-
-// retryAfter sends Retry-After for a refusal that says when to come back.
-func retryAfter(c *fiber.Ctx, de *fault.Error) {
-	if de.Kind == fault.TooMany && de.RetryAfter > 0 {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(de.RetrySeconds()))
-	}
-}
-
-func kindStatus(k fault.Kind) int {
-	switch k {
-	case fault.Invalid:
-		return fiber.StatusUnprocessableEntity
-	case fault.Malformed:
-		return fiber.StatusBadRequest
-	case fault.NotFound:
-		return fiber.StatusNotFound
-	case fault.Conflict:
-		return fiber.StatusConflict
-	case fault.Unauthorized:
-		return fiber.StatusUnauthorized
-	case fault.Forbidden:
-		return fiber.StatusForbidden
-	case fault.TooMany:
-		return fiber.StatusTooManyRequests
-	case fault.Unsupported:
-		return fiber.StatusUnsupportedMediaType
-	case fault.TooLarge:
-		return fiber.StatusRequestEntityTooLarge
-	}
-	return fiber.StatusInternalServerError
 }
 
 // formValues are a posted form's values (urlencoded or multipart).

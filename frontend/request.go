@@ -17,8 +17,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -50,9 +50,6 @@ type request struct {
 	Session    uuid.UUID
 	Restricted bool
 	CaseID     *uuid.UUID // the case of a signed-in complainant
-	// Ground is why the user may see the page's case (internal/access),
-	// set by caseAccess on a case's pages.
-	Ground access.Ground
 	// caseToken is the id of the complainant's token (its JWT id), which
 	// the CSRF token is bound to, as to the staff Session.
 	caseToken string
@@ -100,6 +97,7 @@ func (w *Web) setup(c *fiber.Ctx) {
 			if sid, ok := claims.SessionID(); ok {
 				if live, err := w.SignIn.Live(c.UserContext(), sid, id, nil); err == nil {
 					r.User, r.Session, r.Restricted = &live.User, sid, live.Restricted
+					httpkit.SetUser(c, r.User)
 				}
 			}
 		}
@@ -193,7 +191,7 @@ const maxCSRFScanParts = 256
 // pages sends it: the _csrf field of a urlencoded form, or the _csrf part
 // of a multipart one (an upload). A multipart body is read part by part
 // from the raw bytes, never parsed into a form nor spilled to disk; the
-// upload's handler reads it again with grievance.ParseEvidenceForm, naming
+// upload's handler reads it again with httpkit.EvidenceForm, naming
 // _csrf as the pages' own part. A token in the query is not read: a URL
 // ends up in logs, history and Referer headers.
 func csrfFromBody(c *fiber.Ctx) string {

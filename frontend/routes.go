@@ -10,46 +10,15 @@ import (
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/logx"
 	"github.com/redresshq/redress/internal/platform/textcheck"
 )
 
-// who says who may open a page.
-type who int
-
-const (
-	public      who = iota // anyone
-	complainant            // a complainant signed in to their case (follow-up)
-	staff                  // a staff or body user whose role is in roles
-	// enrolling is staff that also admits a session restricted to turning
-	// on the second factor the user's role requires (the account pages).
-	enrolling
-)
-
-type route struct {
-	method, path string
-	access       who
-	roles        []auth.Role
-	handler      fiber.Handler
-	throttle     fiber.Handler // optional, runs before the handler
-	// ownCSRF: the handler checks the CSRF token itself, from a body the
-	// middleware must not parse (a multipart upload read part by part).
-	ownCSRF bool
-	// kind is what a case page does with the case: reads it, or works on
-	// it (only its holder or a supervisor of its queue may: access.Kind).
-	// Every case page declares it (access.NewGate panics on one without).
-	kind access.Kind
-	// looks are what a case page shows of the case (recorded in the access
-	// log when it is opened; see caseScoped).
-	looks []access.What
-}
-
 // caseScoped reports whether path names one case (/cases/:id…): its staff
 // are admitted only on a ground internal/access gives them, else 404.
-func caseScoped(path string) bool {
-	return path == "/cases/:id" || strings.HasPrefix(path, "/cases/:id/")
-}
+func caseScoped(path string) bool { return httpkit.CaseScoped("/cases/:id", path) }
 
 var (
 	caseWorkers = auth.CaseWorkers
@@ -60,12 +29,12 @@ var (
 )
 
 // routes is the one table of pages; each part of the site adds its own.
-func (w *Web) routes() []route {
-	r := []route{
-		{method: fiber.MethodGet, path: "/lang/:code", access: public, handler: w.switchLanguage},
-		{method: fiber.MethodGet, path: "/login", access: public, handler: w.loginPage},
-		{method: fiber.MethodPost, path: "/login", access: public, handler: w.login, throttle: w.loginThrottle},
-		{method: fiber.MethodPost, path: "/logout", access: public, handler: w.logout},
+func (w *Web) routes() []httpkit.Route {
+	r := []httpkit.Route{
+		{Method: fiber.MethodGet, Path: "/lang/:code", Access: httpkit.Public, Handler: w.switchLanguage},
+		{Method: fiber.MethodGet, Path: "/login", Access: httpkit.Public, Handler: w.loginPage},
+		{Method: fiber.MethodPost, Path: "/login", Access: httpkit.Public, Handler: w.login, Throttle: w.loginThrottle},
+		{Method: fiber.MethodPost, Path: "/logout", Access: httpkit.Public, Handler: w.logout},
 	}
 	r = append(r, w.accountRoutes()...)
 	r = append(r, w.complainantRoutes()...)
@@ -78,27 +47,27 @@ func (w *Web) routes() []route {
 
 // chain is a route's handlers: the request's language and CSRF check, who
 // may see it, then the handler, whose errors become HTML pages.
-func (w *Web) chain(r route) []fiber.Handler {
+func (w *Web) chain(r httpkit.Route) []fiber.Handler {
 	chain := []fiber.Handler{w.begin, w.csrf}
-	if r.ownCSRF {
+	if r.OwnCSRF {
 		chain[1] = w.crossSite
 	}
-	switch r.access {
-	case complainant:
+	switch r.Access {
+	case httpkit.Complainant:
 		chain = append(chain, w.requireCase)
-	case staff:
-		chain = append(chain, w.requireUser(r.roles, false))
-		if caseScoped(r.path) {
-			chain = append(chain, w.htmlErrors(w.caseAccess(r.method+" "+r.path, r.kind, r.looks)))
+	case httpkit.Staff:
+		chain = append(chain, w.requireUser(r.Roles, false))
+		if caseScoped(r.Path) {
+			chain = append(chain, w.htmlErrors(w.caseAccess(r.Method+" "+r.Path, r.Case.Kind, r.Case.Looks)))
 		}
-	case enrolling:
-		chain = append(chain, w.requireUser(r.roles, true))
+	case httpkit.Enrolling:
+		chain = append(chain, w.requireUser(r.Roles, true))
 	}
 	chain = append(chain, w.textGate)
-	if r.throttle != nil {
-		chain = append(chain, w.htmlErrors(r.throttle))
+	if r.Throttle != nil {
+		chain = append(chain, w.htmlErrors(r.Throttle))
 	}
-	return append(chain, w.htmlErrors(r.handler))
+	return append(chain, w.htmlErrors(r.Handler))
 }
 
 // textGate is the pages' input gate (internal/platform/textcheck, as the
@@ -173,19 +142,13 @@ func (w *Web) caseAccess(route string, kind access.Kind, looks []access.What) fi
 		if err != nil {
 			return c.Next() // not a case id: the handler names the error
 		}
-		g, err := w.Access.Admit(c.UserContext(), w.staffViewer(c), gate, id, c.Params("eid"))
+		g, err := w.Access.Admit(c.UserContext(), httpkit.Viewer(c), gate, id, c.Params("eid"))
 		if err != nil {
 			return err
 		}
-		w.req(c).Ground = g
+		httpkit.SetGround(c, g)
 		return c.Next()
 	}
-}
-
-// staffViewer is the signed-in staff user as internal/access sees them.
-func (w *Web) staffViewer(c *fiber.Ctx) access.Viewer {
-	u := w.req(c).User
-	return access.Viewer{ID: u.ID, Role: u.Role, Skills: u.Skills, Languages: u.Languages}
 }
 
 // requireCase admits a complainant signed in to their case.

@@ -13,6 +13,7 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/review"
@@ -20,24 +21,24 @@ import (
 
 // staffRoutes are the reviewers' pages: the queue and the case workspace.
 // Who may do what mirrors api/routes.go; the domain checks who holds a case.
-func (w *Web) staffRoutes() []route {
+func (w *Web) staffRoutes() []httpkit.Route {
 	get, post := fiber.MethodGet, fiber.MethodPost
-	r := func(method, path string, roles []auth.Role, h fiber.Handler, looks ...access.What) route {
-		return route{method: method, path: path, access: staff, roles: roles, handler: h, looks: looks}
+	r := func(method, path string, roles []auth.Role, h fiber.Handler, looks ...access.What) httpkit.Route {
+		return httpkit.Route{Method: method, Path: path, Access: httpkit.Staff, Roles: roles, Handler: h, Case: httpkit.Use{Looks: looks}}
 	}
 	// A case page reads the case (showing looks), or works on it: only
 	// its holder or a supervisor of its queue may (access.Works).
-	reads := func(method, path string, roles []auth.Role, h fiber.Handler, looks ...access.What) route {
+	reads := func(method, path string, roles []auth.Role, h fiber.Handler, looks ...access.What) httpkit.Route {
 		x := r(method, path, roles, h, looks...)
-		x.kind = access.Reads
+		x.Case.Kind = access.Reads
 		return x
 	}
-	works := func(path string, roles []auth.Role, h fiber.Handler) route {
+	works := func(path string, roles []auth.Role, h fiber.Handler) httpkit.Route {
 		x := r(post, path, roles, h)
-		x.kind = access.Works
+		x.Case.Kind = access.Works
 		return x
 	}
-	return []route{
+	return []httpkit.Route{
 		r(get, "/queue", caseWorkers, w.queuePage),
 		r(post, "/queue/availability", claimers, w.queueAvailability),
 		r(post, "/queue/:id/claim", claimers, w.claimNext),
@@ -180,7 +181,7 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { query.Add(string(k), string(v)) })
 	d := &queuePageData{Statuses: grievance.Statuses, Priorities: []string{"P0", "P1", "P2", "P3"},
 		CanClaim: slices.Contains(claimers, u.Role), QueueNames: map[uuid.UUID]string{}}
-	v := w.staffViewer(c)
+	v := httpkit.Viewer(c)
 	qs, err := w.Review.Queues(ctx, time.Now().UTC(), &v)
 	if err != nil {
 		return err
@@ -198,7 +199,7 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 		}
 	}
 	me := u.ID
-	mine, err := w.Grievance.List(ctx, grievance.Filter{Viewer: w.staffViewer(c), AssigneeID: &me, Limit: 100,
+	mine, err := w.Grievance.List(ctx, grievance.Filter{Viewer: httpkit.Viewer(c), AssigneeID: &me, Limit: 100,
 		Statuses: []string{grievance.StatusSubmitted, grievance.StatusAcknowledged, grievance.StatusInReview,
 			grievance.StatusAwaitingComplainant, grievance.StatusPendingApproval, grievance.StatusDecided,
 			grievance.StatusRemedyInProgress, grievance.StatusAppealed, grievance.StatusEscalated}})
@@ -224,7 +225,7 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 			d.Filtered = true
 		}
 	}
-	filter.Viewer = w.staffViewer(c)
+	filter.Viewer = httpkit.Viewer(c)
 	list, err := w.Grievance.List(ctx, filter)
 	if err != nil {
 		return w.formError(c, err, "staff/queue", "queue.title", p)
@@ -244,7 +245,7 @@ func (w *Web) queueFind(c *fiber.Ctx, reference string) (uuid.UUID, bool, error)
 	if err != nil {
 		return uuid.Nil, false, nil
 	}
-	list, err := w.Grievance.List(c.UserContext(), grievance.Filter{Viewer: w.staffViewer(c), Reference: ref, Limit: 1})
+	list, err := w.Grievance.List(c.UserContext(), grievance.Filter{Viewer: httpkit.Viewer(c), Reference: ref, Limit: 1})
 	if err != nil || len(list.Items) == 0 {
 		return uuid.Nil, false, err
 	}

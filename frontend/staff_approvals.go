@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/httpkit"
 )
 
 // The second person's approvals in the pages (issue 16): asking to withdraw
@@ -82,8 +83,8 @@ func (w *Web) cwRemedyReason(c *fiber.Ctx, id uuid.UUID, form url.Values) (strin
 	if err != nil {
 		return "", err
 	}
-	by, anyCase := w.cwAuthor(c)
-	if err := w.Grievance.RecordRemedyReason(c.UserContext(), id, rid, by, anyCase, form.Get("reason")); err != nil {
+	by := httpkit.Actor(c)
+	if err := w.Grievance.RecordRemedyReason(c.UserContext(), id, rid, by, form.Get("reason")); err != nil {
 		return "", err
 	}
 	return "cw.flash.remedy_reason", nil
@@ -98,8 +99,8 @@ func (w *Web) cwApproveWithdrawal(c *fiber.Ctx, id uuid.UUID, form url.Values) (
 	if err != nil {
 		return "", err
 	}
-	by, anyCase := w.cwAuthor(c)
-	if err := w.Grievance.ApproveRemedyWithdrawal(c.UserContext(), id, rid, by, anyCase, ok, form.Get("reason")); err != nil {
+	by := httpkit.Actor(c)
+	if err := w.Grievance.ApproveRemedyWithdrawal(c.UserContext(), id, rid, by, ok, form.Get("reason")); err != nil {
 		return "", err
 	}
 	if ok {
@@ -117,8 +118,8 @@ func (w *Web) cwApproveConditions(c *fiber.Ctx, id uuid.UUID, form url.Values) (
 	if err != nil {
 		return "", err
 	}
-	by, anyCase := w.cwAuthor(c)
-	if err := w.Grievance.ApproveRemedyConditions(c.UserContext(), id, rid, by, anyCase, ok, form.Get("reason")); err != nil {
+	by := httpkit.Actor(c)
+	if err := w.Grievance.ApproveRemedyConditions(c.UserContext(), id, rid, by, ok, form.Get("reason")); err != nil {
 		return "", err
 	}
 	if ok {
@@ -128,8 +129,8 @@ func (w *Web) cwApproveConditions(c *fiber.Ctx, id uuid.UUID, form url.Values) (
 }
 
 func (w *Web) cwRequestExemption(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, anyCase := w.cwAuthor(c)
-	if err := w.Grievance.RequestRestitutionExemption(c.UserContext(), id, by, anyCase, form.Get("reason")); err != nil {
+	by := httpkit.Actor(c)
+	if err := w.Grievance.RequestRestitutionExemption(c.UserContext(), id, by, form.Get("reason")); err != nil {
 		return "", err
 	}
 	return "cw.flash.exemption_requested", nil
@@ -140,8 +141,8 @@ func (w *Web) cwApproveExemption(c *fiber.Ctx, id uuid.UUID, form url.Values) (s
 	if err != nil {
 		return "", err
 	}
-	by, anyCase := w.cwAuthor(c)
-	if err := w.Grievance.ApproveRestitutionExemption(c.UserContext(), id, by, anyCase, ok, form.Get("reason")); err != nil {
+	by := httpkit.Actor(c)
+	if err := w.Grievance.ApproveRestitutionExemption(c.UserContext(), id, by, ok, form.Get("reason")); err != nil {
 		return "", err
 	}
 	if ok {
@@ -168,8 +169,7 @@ func (w *Web) cwRecordCompliance(c *fiber.Ctx, id uuid.UUID, form url.Values) (s
 	if err != nil {
 		return "", err
 	}
-	r := w.req(c)
-	_, err = w.Escalation.RecordCompliance(c.UserContext(), id, rid, item, r.User.ID, r.Ground.MayWork(),
+	_, err = w.Escalation.RecordCompliance(c.UserContext(), id, rid, item, httpkit.Actor(c),
 		escalation.ComplianceRequest{Evidence: form.Get("evidence"), EvidenceReference: form.Get("evidence_reference")})
 	return "cw.flash.compliance_recorded", err
 }

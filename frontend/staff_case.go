@@ -21,6 +21,7 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
@@ -374,8 +375,8 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	ws := &caseWorkspace{Case: d, Me: u.ID, Role: u.Role, AnyCase: w.req(c).Ground.MayWork(),
-		CanAct:     w.req(c).Ground.MayAct(),
+	ws := &caseWorkspace{Case: d, Me: u.ID, Role: u.Role, AnyCase: httpkit.Actor(c).MayWorkAnyCase(),
+		CanAct:     httpkit.Ground(c).MayAct(),
 		Supervisor: slices.Contains(supervisors, u.Role), CanDecide: slices.Contains(claimers, u.Role),
 		Holder: d.AssigneeID != nil && *d.AssigneeID == u.ID, Vocab: cwVocab}
 	for i := 0; i < cwRemedyRows; i++ {
@@ -384,7 +385,7 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	for i := 0; i < cwRedactionRows; i++ {
 		ws.RedactionRows = append(ws.RedactionRows, i)
 	}
-	if w.req(c).Ground == access.BreakGlass {
+	if httpkit.Ground(c) == access.BreakGlass {
 		if ws.BreakGlass, err = w.Access.ActiveGrant(ctx, id, u.ID); err != nil {
 			return nil, err
 		}
@@ -511,7 +512,7 @@ func (w *Web) cwPage(c *fiber.Ctx) error {
 // them work it; anyone else who may see the case is refused (403). Reading
 // the log is not a look at the case: the route records none.
 func (w *Web) cwAccessPage(c *fiber.Ctx) error {
-	if !w.req(c).Ground.MayWork() {
+	if !httpkit.Actor(c).MayWorkAnyCase() {
 		return errNotTheirLog
 	}
 	id, ws, err := w.cwOpen(c)
@@ -618,7 +619,7 @@ func (w *Web) cwError(c *fiber.Ctx, id uuid.UUID, section, tab string, form url.
 	if len(p.Errors) == 0 {
 		p.Notice = de
 	}
-	return w.render(c, kindStatus(de.Kind), "staff/case", "cw.title", p)
+	return w.render(c, httpkit.Status(de.Kind), "staff/case", "cw.title", p)
 }
 
 // --- Section-scoped form helpers for the templates ---
@@ -756,12 +757,6 @@ var (
 
 // --- Reading forms ---
 
-// author is the signed-in staff member, and whether they work any case.
-func (w *Web) cwAuthor(c *fiber.Ctx) (grievance.Author, bool) {
-	u := w.req(c).User
-	return grievance.Author{Kind: audit.ActorStaff, ID: &u.ID}, w.req(c).Ground.MayWork()
-}
-
 // lines splits a textarea into its non-empty lines.
 func cwLines(s string) []string {
 	var out []string
@@ -823,24 +818,24 @@ func cwApproval(form url.Values) (bool, error) {
 // --- The actions ---
 
 func (w *Web) cwAcknowledge(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, error) {
-	by, _ := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	return "cw.flash.acknowledged", w.Grievance.Acknowledge(c.UserContext(), id, by)
 }
 
 func (w *Web) cwTransition(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, anyCase := w.cwAuthor(c)
-	_, err := w.Grievance.Transition(c.UserContext(), id, by, anyCase, form.Get("to"), form.Get("reason"))
+	by := httpkit.Actor(c)
+	_, err := w.Grievance.Transition(c.UserContext(), id, by, form.Get("to"), form.Get("reason"))
 	return "cw.flash.moved", err
 }
 
 func (w *Web) cwRequestInformation(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, anyCase := w.cwAuthor(c)
-	_, err := w.Grievance.Transition(c.UserContext(), id, by, anyCase, grievance.StatusAwaitingComplainant, form.Get("reason"))
+	by := httpkit.Actor(c)
+	_, err := w.Grievance.Transition(c.UserContext(), id, by, grievance.StatusAwaitingComplainant, form.Get("reason"))
 	return "cw.flash.information_requested", err
 }
 
 func (w *Web) cwMessage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, _ := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	_, err := w.Grievance.AddMessage(c.UserContext(), id, by, form.Get("visibility"), form.Get("body"))
 	if form.Get("visibility") == "internal" {
 		return "cw.flash.note_added", err
@@ -858,13 +853,13 @@ func cwLevel(s string) int {
 }
 
 func (w *Web) cwTriage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, anyCase := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	req := grievance.TriageRequest{Scale: cwLevel(form.Get("scale")), ScaleRationale: form.Get("scale_rationale"),
 		Scope: cwLevel(form.Get("scope")), ScopeRationale: form.Get("scope_rationale"),
 		Irremediability: cwLevel(form.Get("irremediability")), IrremediabilityRationale: form.Get("irremediability_rationale"),
 		Rationale: form.Get("rationale"), Rights: form["rights"], HarmTypes: form["harm_types"],
 		Mechanisms: form["mechanisms"], HarmStatus: form.Get("harm_status")}
-	res, err := w.Grievance.Triage(c.UserContext(), id, *by.ID, anyCase, req)
+	res, err := w.Grievance.Triage(c.UserContext(), id, by, req)
 	if err != nil {
 		return "", cwRenameFields(err, cwListField)
 	}
@@ -892,12 +887,12 @@ func (w *Web) cwApprovePriority(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 }
 
 func (w *Web) cwExtension(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, _ := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	return "cw.flash.extended", w.Grievance.NoticeExtension(c.UserContext(), id, by, "gdpr_reply", form.Get("reasons"))
 }
 
 func (w *Web) cwAIDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, anyCase := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	req := grievance.AIDecisionRequest{SystemVersion: form.Get("system_version"), Inputs: cwLines(form.Get("inputs")),
 		Output: form.Get("output"), HumanOversight: form.Get("human_oversight"), OversightDetail: form.Get("oversight_detail"),
 		PersonInformed: form.Get("person_informed"), DecisionReference: form.Get("decision_reference"),
@@ -910,14 +905,14 @@ func (w *Web) cwAIDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (string,
 		f := false
 		req.SolelyAutomated = &f
 	}
-	_, err := w.Grievance.RecordAIDecision(c.UserContext(), id, by, anyCase, req)
+	_, err := w.Grievance.RecordAIDecision(c.UserContext(), id, by, req)
 	return "cw.flash.ai_decision", cwRenameFields(err, cwListField)
 }
 
 // cwProviderRequest sends the AI system's provider a request for
 // information, due in due_days days.
 func (w *Web) cwProviderRequest(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, anyCase := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	in := grievance.ProviderRequestInput{Questions: form.Get("questions")}
 	if v := strings.TrimSpace(form.Get("due_days")); v != "" {
 		n, err := strconv.Atoi(v)
@@ -928,31 +923,31 @@ func (w *Web) cwProviderRequest(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 		}
 		in.DueDays = &n
 	}
-	_, err := w.Grievance.SendProviderRequest(c.UserContext(), id, by, anyCase, in)
+	_, err := w.Grievance.SendProviderRequest(c.UserContext(), id, by, in)
 	return "cw.flash.provider_request", err
 }
 
 // cwProviderAnswer records the provider's answer to a request.
 func (w *Web) cwProviderAnswer(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, anyCase := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	rid, err := uuid.Parse(c.Params("rid"))
 	if err != nil {
 		return "", errCwNotFound
 	}
-	_, err = w.Grievance.AnswerProviderRequest(c.UserContext(), id, rid, by, anyCase, form.Get("answer"))
+	_, err = w.Grievance.AnswerProviderRequest(c.UserContext(), id, rid, by, form.Get("answer"))
 	return "cw.flash.provider_answer", err
 }
 
 func (w *Web) cwPointOfView(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, anyCase := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	req := grievance.PointOfViewRequest{HeardVia: form.Get("heard_via"), HeardAt: cwLocalTime(form.Get("heard_at")),
 		Summary: form.Get("summary")}
-	_, err := w.Grievance.RecordPointOfView(c.UserContext(), id, by, anyCase, req)
+	_, err := w.Grievance.RecordPointOfView(c.UserContext(), id, by, req)
 	return "cw.flash.point_of_view", err
 }
 
 func (w *Web) cwDecide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, _ := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	req := grievance.DecisionRequest{Outcome: form.Get("outcome"), Rationale: form.Get("rationale"),
 		Signposting: strings.TrimSpace(form.Get("signposting"))}
 	req.Attestation.HadAuthority = form.Get("attestation.had_authority") == "true"
@@ -1005,7 +1000,7 @@ func (w *Web) cwApproveDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 	if err != nil {
 		return "", err
 	}
-	by, _ := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	if err := w.Grievance.ApproveDecision(c.UserContext(), id, by, ok, form.Get("reason")); err != nil {
 		return "", err
 	}
@@ -1020,7 +1015,7 @@ var cwComponentFields = []string{"form", "subtype", "description", "responsible"
 	"conditions"}
 
 func (w *Web) cwProposeRemedies(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, anyCase := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	req := grievance.RemedyRequest{Offer: form.Get("offer") == "true"}
 	var rows []int // the form row of each component sent
 	for i := 0; i < cwRemedyRows; i++ {
@@ -1047,7 +1042,7 @@ func (w *Web) cwProposeRemedies(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 			Amount: remedy.Decimal(get("amount")), Currency: strings.ToUpper(get("currency")), DueAt: get("due_at"),
 			Conditions: conds})
 	}
-	_, err := w.Grievance.ProposeRemedies(c.UserContext(), id, by, anyCase, req)
+	_, err := w.Grievance.ProposeRemedies(c.UserContext(), id, by, req)
 	if err != nil {
 		return "", cwRenameFields(err, func(field string) string {
 			if m := cwRowIndex.FindStringSubmatch(field); m != nil {
@@ -1077,12 +1072,12 @@ func (w *Web) cwRemedyStatus(c *fiber.Ctx, id uuid.UUID, form url.Values) (strin
 	if err != nil {
 		return "", errCwNotFound
 	}
-	by, anyCase := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	var req grievance.RemedyStatus
 	req.Status = form.Get("status")
 	req.Evidence.Note = strings.TrimSpace(form.Get("evidence.note"))
 	req.Evidence.EvidenceIDs = form["evidence.evidence_ids"]
-	err = w.Grievance.SetRemedyStatus(c.UserContext(), id, rid, by, anyCase, req)
+	err = w.Grievance.SetRemedyStatus(c.UserContext(), id, rid, by, req)
 	return "cw.flash.remedy_status", cwRenameFields(err, cwListField)
 }
 
@@ -1090,8 +1085,7 @@ func (w *Web) cwRelease(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, error
 	if _, err := w.Grievance.Status(c.UserContext(), id); err != nil {
 		return "", err
 	}
-	u := w.req(c).User
-	return "cw.flash.released", w.Review.Release(c.UserContext(), id, u.ID, w.req(c).Ground.MayWork())
+	return "cw.flash.released", w.Review.Release(c.UserContext(), id, httpkit.Actor(c))
 }
 
 func (w *Web) cwAssign(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
@@ -1113,15 +1107,14 @@ func (w *Web) cwAssign(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, err
 }
 
 func (w *Web) cwClose(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, anyCase := w.cwAuthor(c)
-	return "cw.flash.closed", w.Grievance.Close(c.UserContext(), id, by, anyCase, form.Get("root_cause"), form.Get("reason"))
+	by := httpkit.Actor(c)
+	return "cw.flash.closed", w.Grievance.Close(c.UserContext(), id, by, form.Get("root_cause"), form.Get("reason"))
 }
 
 func (w *Web) cwEscalate(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	u := w.req(c).User
-	_, err := w.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, UserID: &u.ID,
-		Role: u.Role, Supervisor: w.req(c).Ground.MayWork()}, escalation.ReferralRequest{BodyID: form.Get("body_id"),
-		ConsentScope: form.Get("consent_scope"), Reason: form.Get("reason"), LegalBasis: form.Get("legal_basis")})
+	_, err := w.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, Actor: httpkit.Actor(c)},
+		escalation.ReferralRequest{BodyID: form.Get("body_id"),
+			ConsentScope: form.Get("consent_scope"), Reason: form.Get("reason"), LegalBasis: form.Get("legal_basis")})
 	return "cw.flash.referred", err
 }
 
@@ -1146,18 +1139,18 @@ func (w *Web) cwRecordIncident(c *fiber.Ctx, id uuid.UUID, form url.Values) (str
 		}
 		aware = t
 	}
-	by, _ := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	return "cw.flash.incident", w.Grievance.RecordIncident(c.UserContext(), id, by, aware, form.Get("subtype"))
 }
 
 func (w *Web) cwIncidentTask(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, anyCase := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	req := grievance.IncidentTaskRequest{Note: form.Get("note"), Outcome: form.Get("outcome"),
 		AuthorityReference: form.Get("authority_reference")}
 	if v := strings.TrimSpace(form.Get("done_at")); v != "" {
 		req.DoneAt = cwLocalTime(v)
 	}
-	return "cw.flash.task_done", w.Grievance.CompleteIncidentTask(c.UserContext(), id, by, anyCase, c.Params("task"), req)
+	return "cw.flash.task_done", w.Grievance.CompleteIncidentTask(c.UserContext(), id, by, c.Params("task"), req)
 }
 
 // --- Files ---

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -21,8 +22,7 @@ import (
 // it goes, and keeps nothing on disk. form (empty for an upload) gets the
 // description and source back, so a refused upload shows them again.
 func (w *Web) cwEvidence(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	in, err := grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding),
-		c.Request().Body(), false, csrfField)
+	in, err := httpkit.EvidenceForm(c, false, csrfField)
 	if form != nil {
 		form.Set("description", in.Description)
 		form.Set("source", in.Source)
@@ -30,8 +30,8 @@ func (w *Web) cwEvidence(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, e
 	if err != nil {
 		return "", uploadRefusal(err, "file", "description", "source")
 	}
-	by, anyCase := w.cwAuthor(c)
-	_, err = w.Grievance.AddEvidence(c.UserContext(), id, by, anyCase, in)
+	by := httpkit.Actor(c)
+	_, err = w.Grievance.AddEvidence(c.UserContext(), id, by, in)
 	return "cw.flash.evidence", err
 }
 
@@ -70,7 +70,7 @@ func (w *Web) cwDisclose(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, e
 	if err != nil {
 		return "", errCwNotFound
 	}
-	by, anyCase := w.cwAuthor(c)
+	by := httpkit.Actor(c)
 	req := grievance.DisclosureRequest{Text: form.Get("text")}
 	var rows []int // the form row of each redaction sent
 	for i := 0; i < cwRedactionRows; i++ {
@@ -81,7 +81,7 @@ func (w *Web) cwDisclose(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, e
 		rows = append(rows, i)
 		req.Redactions = append(req.Redactions, grievance.Redaction{Text: text, Reason: reason})
 	}
-	_, err = w.Grievance.DiscloseEvidence(c.UserContext(), id, eid, by, anyCase, req)
+	_, err = w.Grievance.DiscloseEvidence(c.UserContext(), id, eid, by, req)
 	return "cw.flash.disclosed", cwRenameFields(err, func(field string) string {
 		if m := cwRedactionIndex.FindStringSubmatch(field); m != nil {
 			if n, _ := strconv.Atoi(m[1]); n < len(rows) {

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -16,8 +17,8 @@ import (
 
 // cwProposeMeasure: POST /cases/:id/measures {kind, description, due_at}.
 func (w *Web) cwProposeMeasure(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	by, anyCase := w.cwAuthor(c)
-	_, err := w.Grievance.ProposeMeasure(c.UserContext(), id, by, anyCase, grievance.MeasureRequest{
+	by := httpkit.Actor(c)
+	_, err := w.Grievance.ProposeMeasure(c.UserContext(), id, by, grievance.MeasureRequest{
 		Kind: form.Get("kind"), Description: form.Get("description"), DueAt: form.Get("due_at")})
 	return "cw.flash.measure_proposed", err
 }
@@ -28,7 +29,7 @@ func (w *Web) cwMeasureInPlace(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string
 	if err != nil {
 		return "", fault.New(fault.NotFound, "measure_not_found", "This case has no measure with that id.")
 	}
-	by, anyCase := w.cwAuthor(c)
-	_, err = w.Grievance.MeasureInPlace(c.UserContext(), id, mid, by, anyCase)
+	by := httpkit.Actor(c)
+	_, err = w.Grievance.MeasureInPlace(c.UserContext(), id, mid, by)
 	return "cw.flash.measure_in_place", err
 }

@@ -9,13 +9,6 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 )
 
-const localGround = "redress.ground"
-
-// Viewer is the signed-in staff user as internal/access sees them.
-func Viewer(u *auth.User) access.Viewer {
-	return access.Viewer{ID: u.ID, Role: u.Role, Skills: u.Skills, Languages: u.Languages}
-}
-
 // StaffCase is Staff for a route of one case, named by the route's :id: it
 // also admits the user to the case only on a ground internal/access gives
 // them, asked in the statement that checks the session (no round trip of
@@ -38,10 +31,4 @@ type caseGate struct {
 	svc           *access.Service
 	gate          access.Gate
 	evidenceParam string
-}
-
-// Ground is the ground CaseAccess admitted the request on ("" outside a case route).
-func Ground(c *fiber.Ctx) access.Ground {
-	g, _ := c.Locals(localGround).(access.Ground)
-	return g
 }

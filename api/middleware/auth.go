@@ -9,11 +9,11 @@ import (
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
 const (
-	localUser    = "redress.user"
 	localSession = "redress.session"
 	localCaseID  = "redress.case_id"
 )
@@ -88,18 +88,18 @@ func staff(tokens *auth.Tokens, lookup SessionLookup, roles []auth.Role, enrolli
 		if !slices.Contains(roles, live.User.Role) {
 			return errRole
 		}
-		c.Locals(localUser, &live.User)
+		httpkit.SetUser(c, &live.User)
 		c.Locals(localSession, sid)
 		if extra != nil {
 			if live.User.Role != claims.Role {
 				return errBadToken
 			}
-			g, err := gate.svc.Pass(c.UserContext(), Viewer(&live.User), gate.gate, caseID,
+			g, err := gate.svc.Pass(c.UserContext(), httpkit.ViewerOf(&live.User), gate.gate, caseID,
 				c.Params(gate.evidenceParam), live.Extra)
 			if err != nil {
 				return err
 			}
-			c.Locals(localGround, g)
+			httpkit.SetGround(c, g)
 		}
 		return c.Next()
 	}
@@ -119,12 +119,6 @@ func Complainant(tokens *auth.Tokens) fiber.Handler {
 		c.Locals(localCaseID, caseID)
 		return c.Next()
 	}
-}
-
-// User returns the signed-in staff or body user.
-func User(c *fiber.Ctx) *auth.User {
-	u, _ := c.Locals(localUser).(*auth.User)
-	return u
 }
 
 // Session returns the session the staff or body token names.

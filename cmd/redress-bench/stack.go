@@ -17,9 +17,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go/jetstream"
 
-	redressapi "github.com/redresshq/redress/api"
 	"github.com/redresshq/redress/internal/app"
 	"github.com/redresshq/redress/internal/demo"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/config"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/devpg"
@@ -144,7 +144,7 @@ func (s *stack) serveHTTP(api *fiber.App) error {
 	}
 	s.baseURL = "http://" + ln.Addr().String()
 	served := make(chan error, 1)
-	go func() { served <- api.Listener(redressapi.Listener(ln)) }()
+	go func() { served <- api.Listener(httpkit.Listener(ln)) }()
 	s.onClose(func() error {
 		err := api.ShutdownWithTimeout(10 * time.Second)
 		select {

@@ -23,8 +23,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"gorm.io/gorm"
 
-	"github.com/redresshq/redress/api"
 	"github.com/redresshq/redress/internal/app"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/config"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -199,8 +199,8 @@ func listen(ctx context.Context, app *fiber.App, addr string, metrics http.Handl
 	}
 	errc := make(chan error, 2)
 	// A body refused for its size is read to its end before the
-	// connection closes, so the client reads the 413 (api/linger.go).
-	go func() { errc <- app.Listener(api.Listener(ln)) }()
+	// connection closes, so the client reads the 413 (internal/httpkit/linger.go).
+	go func() { errc <- app.Listener(httpkit.Listener(ln)) }()
 	ops := &http.Server{Addr: metricsAddr, Handler: metrics, ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 	go func() {

@@ -7,9 +7,11 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go"
@@ -27,6 +29,7 @@ import (
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/platform/config"
@@ -172,10 +175,6 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	var uploads []api.Upload
-	for _, u := range web.Uploads() {
-		uploads = append(uploads, api.Upload{Method: u.Method, Path: u.Path, Cookie: u.Cookie, Extra: u.Extra})
-	}
 	checks := map[string]func(context.Context) error{
 		"postgres": func(ctx context.Context) error { return db.SQL(c.DB).PingContext(ctx) },
 	}
@@ -193,14 +192,58 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 		collectors = append(collectors, natsx.ConnectedGauge(nc))
 	}
 	c.Metrics = prometheus.NewRegistry()
-	return api.New(api.Deps{
+	a := api.New(api.Deps{
 		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
-		BodyLimit: c.Config.BodyLimit, Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),
-		Views: web.Views(), Mount: web.Mount, PageError: web.ErrorPage, Uploads: uploads, SignInThrottle: signIns.Handler(),
-		TimeZone: c.Config.TimeZone, Metrics: c.Metrics, Organisation: c.Organisation,
-	}), nil
+		Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),
+		SignInThrottle: signIns.Handler(), TimeZone: c.Config.TimeZone, Metrics: c.Metrics, Organisation: c.Organisation,
+	})
+	return server(a, web, c.Config.BodyLimit), nil
+}
+
+// server is the one Fiber app: the API's routes and the pages' side by
+// side, on the body limits of both front ends' upload routes, with one
+// error handler composed of theirs (withPages).
+func server(a *api.API, web *frontend.Web, bodyLimit int) *fiber.App {
+	uploads := append(api.Uploads(), web.Uploads()...)
+	app := fiber.New(fiber.Config{
+		AppName:               "redress",
+		BodyLimit:             bodyLimit,
+		ReadTimeout:           15 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           60 * time.Second,
+		ReadBufferSize:        16 << 10,
+		DisableStartupMessage: true,
+		ErrorHandler:          withPages(a.ErrorHandler(uploads), web.ErrorPage),
+		Views:                 web.Views(),
+		// Multipart bodies stay raw in memory for the handler to read
+		// part by part: fasthttp's own parsing would spill large files,
+		// unencrypted, into temporary files.
+		DisablePreParseMultipartForm: true,
+	})
+	// Upload routes alone may send bodies over BodyLimit (internal/httpkit/bodylimit.go).
+	app.Server().HeaderReceived = httpkit.HeaderReceived(uploads)
+	app.Use(a.Middleware()...)
+	// The API first: its catch-all answers an API path no route took
+	// (405 or the API's 404); the pages answer every other.
+	a.Register(app)
+	web.Mount(app)
+	return app
+}
+
+// withPages answers a body over its limit on a page's path (a web form) with
+// the pages' error page, in the person's language, instead of JSON.
+func withPages(h fiber.ErrorHandler, pages func(*fiber.Ctx, error) error) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		var fe *fiber.Error
+		if errors.As(err, &fe) && fe.Code == fiber.StatusRequestEntityTooLarge && httpkit.IsPage(c) {
+			httpkit.LingerOnClose(c)
+			httpkit.RestorePage(c)
+			return pages(c, err)
+		}
+		return h(c, err)
+	}
 }
 
 // MetricsHandler serves the metrics of the app HTTP built, at GET /metrics,

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/organisation"
@@ -27,7 +28,8 @@ import (
 type Cases interface {
 	Get(ctx context.Context, id uuid.UUID) (*grievance.Detail, error)
 	IdentityOf(ctx context.Context, id uuid.UUID) (*grievance.Identity, error)
-	CheckWorker(ctx context.Context, caseID uuid.UUID, by grievance.Author, supervisor bool) error
+	CheckWorker(ctx context.Context, caseID uuid.UUID, by cases.Actor) error
+	CheckNotRecused(ctx context.Context, caseID uuid.UUID, by cases.Actor) error
 }
 
 // Options configure the service.

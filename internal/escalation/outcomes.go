@@ -9,9 +9,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/events"
-	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -245,7 +245,7 @@ type ComplianceRequest struct {
 // RecordCompliance records, by staff who may work the case, that an order
 // or recommendation was complied with, with the evidence; it then awaits a
 // second person's verification.
-func (s *Service) RecordCompliance(ctx context.Context, caseID, referralID, itemID, by uuid.UUID, supervisor bool, req ComplianceRequest) (*OutcomeItem, error) {
+func (s *Service) RecordCompliance(ctx context.Context, caseID, referralID, itemID uuid.UUID, actor cases.Actor, req ComplianceRequest) (*OutcomeItem, error) {
 	var f fault.Fields
 	req.Evidence, req.EvidenceReference = strings.TrimSpace(req.Evidence), strings.TrimSpace(req.EvidenceReference)
 	f.Text("evidence", req.Evidence, 10, 4000)
@@ -253,9 +253,10 @@ func (s *Service) RecordCompliance(ctx context.Context, caseID, referralID, item
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
+	by := *actor.ID
 	var out *OutcomeItem
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.cases.CheckWorker(ctx, caseID, grievance.Author{Kind: audit.ActorStaff, ID: &by}, supervisor); err != nil {
+		if err := s.cases.CheckWorker(ctx, caseID, actor); err != nil {
 			return err
 		}
 		it, err := s.caseItem(ctx, caseID, referralID, itemID)
@@ -295,7 +296,7 @@ func (s *Service) VerifyCompliance(ctx context.Context, caseID, referralID, item
 	var out *OutcomeItem
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		// A supervisor or admin of the case's reach (the route's gate), never one recused from it.
-		if err := s.cases.CheckWorker(ctx, caseID, grievance.Author{Kind: audit.ActorStaff, ID: &by}, true); err != nil {
+		if err := s.cases.CheckNotRecused(ctx, caseID, cases.Actor{Kind: audit.ActorStaff, ID: &by}); err != nil {
 			return err
 		}
 		it, err := s.caseItem(ctx, caseID, referralID, itemID)

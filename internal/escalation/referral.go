@@ -12,6 +12,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
@@ -70,10 +71,8 @@ type ReferralRequest struct {
 
 // Requester is who asks: the complainant, a staff member, or the system.
 type Requester struct {
-	Source     string
-	UserID     *uuid.UUID // staff
-	Role       auth.Role  // staff role
-	Supervisor bool       // may act on any case
+	Source string
+	Actor  cases.Actor // staff: who, their role, whether they may work any case
 	// RequestID is the escalation request (by policy) this referral answers.
 	RequestID *uuid.UUID
 }
@@ -141,7 +140,7 @@ func (s *Service) Refer(ctx context.Context, caseID uuid.UUID, by Requester, req
 func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Requester, req ReferralRequest) (uuid.UUID, error) {
 	conn := db.Conn(ctx, s.db)
 	if by.Source == SourceStaff {
-		if err := s.cases.CheckWorker(ctx, caseID, grievance.Author{Kind: audit.ActorStaff, ID: by.UserID}, by.Supervisor); err != nil {
+		if err := s.cases.CheckWorker(ctx, caseID, by.Actor); err != nil {
 			return uuid.Nil, err
 		}
 	} else {
@@ -263,7 +262,7 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 func requestedBy(by Requester) string {
 	switch by.Source {
 	case SourceStaff:
-		return string(by.Role)
+		return string(by.Actor.Role)
 	case SourceComplainant:
 		return "complainant"
 	}
@@ -272,7 +271,7 @@ func requestedBy(by Requester) string {
 
 func staffID(by Requester) *uuid.UUID {
 	if by.Source == SourceStaff {
-		return by.UserID
+		return by.Actor.ID
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -110,7 +111,7 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 		if err != nil {
 			return err
 		}
-		if err := s.recordMove(ctx, caseID, Author{Kind: audit.ActorComplainant}, from, StatusAppealed,
+		if err := s.recordMove(ctx, caseID, cases.Actor{Kind: audit.ActorComplainant}, from, StatusAppealed,
 			map[string]any{"appeal_by": by.UTC(), "excluded_reviewers": len(excluded)}, events.CaseStatusChanged); err != nil {
 			return err
 		}
@@ -124,7 +125,7 @@ var RootCauses = []string{"data", "model", "threshold", "process", "human_error"
 
 // Close closes a case once every remedy component that concerns it is
 // verified or has a recorded reason, with the root cause and the reason.
-func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, rootCause, reason string) error {
+func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, rootCause, reason string) error {
 	var f fault.Fields
 	oneOf(&f, "root_cause", rootCause, RootCauses, true)
 	text(&f, "reason", reason, 10, maxLongText)
@@ -133,7 +134,7 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by Author, superv
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by, supervisor)
+		c, err := s.lockForWork(ctx, caseID, by)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -180,11 +181,11 @@ func (r *DecisionRequest) validate(kind string, appeal bool) error {
 // contested decision. A P0 or P1 case, or one with a priority downgrade
 // pending, waits in pending_approval for a supervisor (ApproveDecision);
 // any other becomes decided at once.
-func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r DecisionRequest) (string, error) {
+func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, r DecisionRequest) (string, error) {
 	var status string
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		c, err := s.lockForWork(ctx, caseID, by, true) // even a supervisor decides only a case they hold
+		c, err := s.lockUnlessRecused(ctx, caseID, by) // even a supervisor decides only a case they hold
 		if err != nil {
 			return err
 		}
@@ -269,7 +270,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r Dec
 // ApproveDecision is the second pair of eyes on a pending decision: a
 // supervisor other than its author, not recused, makes it final (the case is
 // decided) or refuses it with a reason (the case goes back to review).
-func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by Author, approve bool, reason string) error {
+func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by cases.Actor, approve bool, reason string) error {
 	var f fault.Fields
 	if !approve {
 		text(&f, "reason", reason, 1, maxLongText)

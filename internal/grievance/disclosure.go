@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -92,9 +93,9 @@ func redact(f *fault.Fields, text string, rs []Redaction) string {
 
 // DiscloseEvidence records the disclosure of a piece of the organisation's
 // evidence to the complainant, redacted by by. Staff must hold the case
-// unless anyCase; the complainant's own files are theirs already and are
+// unless by.MayWorkAnyCase; the complainant's own files are theirs already and are
 // not disclosed.
-func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.UUID, by Author, anyCase bool, r DisclosureRequest) (*Disclosure, error) {
+func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.UUID, by cases.Actor, r DisclosureRequest) (*Disclosure, error) {
 	if err := staffOnly(by); err != nil {
 		return nil, err
 	}
@@ -152,7 +153,7 @@ func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.
 		return nil, err
 	}
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by, anyCase); err != nil {
+		if err := s.lockOpen(ctx, caseID, by); err != nil {
 			return err
 		}
 		if err := db.Conn(ctx, s.db).Raw(`INSERT INTO evidence_disclosures (id, case_id, evidence_id, text_enc, redactions_enc,

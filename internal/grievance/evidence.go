@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -146,12 +147,12 @@ func (in *EvidenceInput) validate() error {
 
 // AddEvidence seals and stores a piece of evidence, with its entry in the
 // case record (public: the complainant's timeline shows it) and an event, in
-// one transaction. Staff must hold the case unless anyCase; a complainant's
+// one transaction. Staff must hold the case unless by.MayWorkAnyCase; a complainant's
 // evidence is always source complainant, with no user behind it, and at
 // most MaxComplainantEvidence files per case; added while the case awaits
 // the complainant, it resumes the case as their reply would. Nothing about
 // the uploader's device is kept.
-func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by Author, anyCase bool, in EvidenceInput) (*Evidence, error) {
+func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by cases.Actor, in EvidenceInput) (*Evidence, error) {
 	var addedBy *uuid.UUID
 	switch by.Kind {
 	case audit.ActorComplainant:
@@ -173,7 +174,7 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by Author, 
 	}
 	e := &sealed.Evidence
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockOpenCase(ctx, caseID, by, anyCase)
+		c, err := s.lockOpenCase(ctx, caseID, by)
 		if err != nil {
 			return err
 		}
@@ -233,7 +234,7 @@ func (s *Service) sealEvidence(in EvidenceInput, addedBy *uuid.UUID) (*sealedEvi
 
 // storeEvidence inserts sealed evidence with its entry in the case record
 // (public) and its event, in the transaction of ctx.
-func (s *Service) storeEvidence(ctx context.Context, caseID uuid.UUID, by Author, e *sealedEvidence) error {
+func (s *Service) storeEvidence(ctx context.Context, caseID uuid.UUID, by cases.Actor, e *sealedEvidence) error {
 	if err := db.Conn(ctx, s.db).Raw(`INSERT INTO evidence (id, case_id, sha256, size_bytes, media_type, meta_enc, content_enc, source, added_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING created_at`, e.ID, caseID, e.sum[:], e.SizeBytes, e.MediaType,
 		e.metaEnc, e.contentEnc, e.Source, e.AddedBy).Scan(&e.CreatedAt).Error; err != nil {

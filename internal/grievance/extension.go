@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/sla"
@@ -18,7 +19,7 @@ import (
 // message, and the gdpr_reply clock takes its extended period. The law allows
 // this only inside the first period, so a notice after the original due date
 // is refused, and only one notice is given.
-func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by Author, clock, reasons string) error {
+func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by cases.Actor, clock, reasons string) error {
 	var f fault.Fields
 	if clock != sla.GDPRReply {
 		f.Add("clock", "not_extendable", "only the gdpr_reply clock can be extended (GDPR art. 12(3))")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
@@ -384,15 +385,9 @@ func (s *Service) messages(ctx context.Context, caseID uuid.UUID, includeInterna
 	return out, rows.Err()
 }
 
-// Author is who writes a message or acts on a case.
-type Author struct {
-	Kind audit.ActorKind
-	ID   *uuid.UUID // the user, for staff and bodies
-}
-
 // AddMessage stores a sealed message, appends it to the case record and
 // announces it, in one transaction.
-func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by Author, visibility, body string) (*Message, error) {
+func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by cases.Actor, visibility, body string) (*Message, error) {
 	var f fault.Fields
 	text(&f, "body", body, 1, maxMessage)
 	oneOf(&f, "visibility", visibility, Visibilities, true)
@@ -459,7 +454,7 @@ func (s *Service) insertMessage(ctx context.Context, caseID uuid.UUID, msg *Mess
 // message to the complainant, so that it reaches their page and the API in
 // full, sealed like every message; the move to awaiting_complainant that
 // asks it names it (message_id) on the case record and announces it.
-func (s *Service) askComplainant(ctx context.Context, caseID uuid.UUID, by Author, question string) (uuid.UUID, error) {
+func (s *Service) askComplainant(ctx context.Context, caseID uuid.UUID, by cases.Actor, question string) (uuid.UUID, error) {
 	msg := &Message{ID: uuid.New(), AuthorKind: by.Kind, AuthorID: by.ID, Visibility: "complainant",
 		Body: strings.TrimSpace(question)}
 	if err := s.insertMessage(ctx, caseID, msg); err != nil {
@@ -503,7 +498,7 @@ func (s *Service) question(ctx context.Context, caseID uuid.UUID, entries []audi
 // messageClocks: a staff message the complainant can read is the first
 // human response; the complainant's answer to a request for information
 // puts the case back in review, which resumes its clocks.
-func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by Author, visibility, status string) error {
+func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by cases.Actor, visibility, status string) error {
 	switch {
 	case by.Kind == audit.ActorStaff && visibility == "complainant":
 		return s.clocks.End(ctx, caseID, "responded", sla.FirstResponse)

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -22,7 +23,7 @@ var IncidentSubtypes = []string{"widespread", "death", "other"}
 // provider_notice, suspension_decision) run from that moment, and its tasks
 // are set (incident_tasks.go). Awareness may be moved earlier as facts come to light, never later:
 // a later date would quietly buy time the law does not give.
-func (s *Service) RecordIncident(ctx context.Context, caseID uuid.UUID, by Author, awareAt time.Time, subtype string) error {
+func (s *Service) RecordIncident(ctx context.Context, caseID uuid.UUID, by cases.Actor, awareAt time.Time, subtype string) error {
 	var f fault.Fields
 	oneOf(&f, "subtype", subtype, IncidentSubtypes, true)
 	if awareAt.IsZero() {

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -142,12 +143,12 @@ func (s *Service) ensureIncidentTasks(ctx context.Context, caseID uuid.UUID) err
 }
 
 // CompleteIncidentTask records that a task of an incident was done, by the
-// case's holder or a supervisor or admin (anyCase): the task's clock ends at
+// case's holder or a supervisor or admin of its queue (by.MayWorkAnyCase): the task's clock ends at
 // done_at, a suspension to suspend marks the case's AI system suspended in
 // the register, and each report adds a public incident.reported entry to the
 // complainant's timeline. The whole lands in one transaction, with its entry
 // in the case record and a redress.incident.task_done event.
-func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by Author, anyCase bool, task string, r IncidentTaskRequest) error {
+func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by cases.Actor, task string, r IncidentTaskRequest) error {
 	if err := staffOnly(by); err != nil {
 		return err
 	}
@@ -160,7 +161,7 @@ func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockOpenCase(ctx, caseID, by, anyCase)
+		c, err := s.lockOpenCase(ctx, caseID, by)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -63,7 +64,7 @@ func (s *Service) SubmitWithEvidence(ctx context.Context, in *IntakeRequest, ide
 		f.Addf("file", "too_many", "a complaint can hold at most %d files from you", MaxComplainantEvidence)
 		return nil, f.Err()
 	}
-	by := Author{Kind: audit.ActorComplainant}
+	by := cases.Actor{Kind: audit.ActorComplainant}
 	sealed := make([]*sealedEvidence, 0, len(files))
 	attached := make([]attachedFile, 0, len(files))
 	for _, ev := range files {

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -67,7 +68,7 @@ func purposeCheckin(id string) string { return "checkin.text:" + id }
 
 // ProposeMeasure records a measure proposed to the complainant, whose clock
 // runs from now until it is in place. By the case's holder, or a supervisor.
-func (s *Service) ProposeMeasure(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, r MeasureRequest) (*Measure, error) {
+func (s *Service) ProposeMeasure(ctx context.Context, caseID uuid.UUID, by cases.Actor, r MeasureRequest) (*Measure, error) {
 	var f fault.Fields
 	f.OneOf("kind", r.Kind, MeasureKinds, true)
 	f.Text("description", r.Description, 10, maxLongText)
@@ -88,7 +89,7 @@ func (s *Service) ProposeMeasure(ctx context.Context, caseID uuid.UUID, by Autho
 	}
 	id := uuid.New()
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by, supervisor)
+		c, err := s.lockForWork(ctx, caseID, by)
 		if err != nil {
 			return err
 		}
@@ -128,7 +129,7 @@ func (s *Service) AnswerMeasure(ctx context.Context, caseID, measureID uuid.UUID
 		return nil, f.Err()
 	}
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if _, err := s.lockForWork(ctx, caseID, Author{Kind: audit.ActorComplainant}, false); err != nil {
+		if _, err := s.lockForWork(ctx, caseID, cases.Actor{Kind: audit.ActorComplainant}); err != nil {
 			return err
 		}
 		to, action := MeasureDeclined, "measure.declined"
@@ -156,9 +157,9 @@ func (s *Service) AnswerMeasure(ctx context.Context, caseID, measureID uuid.UUID
 
 // MeasureInPlace records that a consented measure is in place, which ends
 // its clock. By the case's holder, or a supervisor.
-func (s *Service) MeasureInPlace(ctx context.Context, caseID, measureID uuid.UUID, by Author, supervisor bool) (*Measure, error) {
+func (s *Service) MeasureInPlace(ctx context.Context, caseID, measureID uuid.UUID, by cases.Actor) (*Measure, error) {
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if _, err := s.lockForWork(ctx, caseID, by, supervisor); err != nil {
+		if _, err := s.lockForWork(ctx, caseID, by); err != nil {
 			return err
 		}
 		var status string

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
@@ -66,7 +67,7 @@ func ProviderRequestClock(id uuid.UUID) string { return clocks.ProviderRequestPr
 // the case's AI system and starts its clock. A case with no AI system from
 // the register, or whose system has no provider contact, is a 409 naming
 // what is missing.
-func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by Author, anyCase bool, in ProviderRequestInput) (*ProviderRequest, error) {
+func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by cases.Actor, in ProviderRequestInput) (*ProviderRequest, error) {
 	if err := staffOnly(by); err != nil {
 		return nil, err
 	}
@@ -103,7 +104,7 @@ func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by 
 		return nil, err
 	}
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by, anyCase); err != nil {
+		if err := s.lockOpen(ctx, caseID, by); err != nil {
 			return err
 		}
 		var sys struct {
@@ -152,7 +153,7 @@ func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by 
 
 // AnswerProviderRequest records the provider's answer to a request, which
 // ends its clock. A request already answered is a 409.
-func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID uuid.UUID, by Author, anyCase bool, answer string) (*ProviderRequest, error) {
+func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID uuid.UUID, by cases.Actor, answer string) (*ProviderRequest, error) {
 	if err := staffOnly(by); err != nil {
 		return nil, err
 	}
@@ -167,7 +168,7 @@ func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID u
 		return nil, err
 	}
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by, anyCase); err != nil {
+		if err := s.lockOpen(ctx, caseID, by); err != nil {
 			return err
 		}
 		var answered []struct{ Answered bool }

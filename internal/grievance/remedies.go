@@ -13,6 +13,7 @@ import (
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -106,11 +107,27 @@ const recusedSQL = `(c.decision_taker_id = ? OR ? = ANY (c.excluded_reviewers)
 	OR EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?))`
 
 // lockForWork locks a case for work on it by by. Staff act only on a case
-// they hold, unless supervisor, and never on one they are recused from (they
-// took, own or operate the contested decision or AI system, or decided the
-// case before its appeal). A complainant, bound to the case by their token,
-// passes both checks.
-func (s *Service) lockForWork(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool) (*workCase, error) {
+// they hold, unless they may work any case (cases.Actor.MayWorkAnyCase), and
+// never on one they are recused from (they took, own or operate the
+// contested decision or AI system, or decided the case before its appeal). A
+// complainant, bound to the case by their token, passes both checks.
+func (s *Service) lockForWork(ctx context.Context, caseID uuid.UUID, by cases.Actor) (*workCase, error) {
+	c, err := s.lockUnlessRecused(ctx, caseID, by)
+	if err != nil {
+		return nil, err
+	}
+	if by.Kind == audit.ActorStaff && !by.MayWork(c.AssigneeID) {
+		// The route's gate decides who may act (access.Works); under the
+		// row's lock this holds if the case changed hands since.
+		return nil, access.ErrNotYours
+	}
+	return c, nil
+}
+
+// lockUnlessRecused locks a case for work on it by by, held or not: staff
+// never act on one they are recused from. A complainant, bound to the case
+// by their token, passes.
+func (s *Service) lockUnlessRecused(ctx context.Context, caseID uuid.UUID, by cases.Actor) (*workCase, error) {
 	var c workCase
 	var user uuid.UUID // nil for a complainant: never recused
 	if by.ID != nil {
@@ -124,17 +141,9 @@ func (s *Service) lockForWork(ctx context.Context, caseID uuid.UUID, by Author, 
 	if c.Kind == "" {
 		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 	}
-	if by.Kind != audit.ActorStaff {
-		return &c, nil
-	}
-	switch {
-	case c.Recused:
+	if by.Kind == audit.ActorStaff && c.Recused {
 		return nil, fault.New(fault.Forbidden, "recused",
 			"You took, own or operate the decision or AI system this case contests, or decided it before its appeal.")
-	case !supervisor && (c.AssigneeID == nil || *c.AssigneeID != user):
-		// The route's gate decides who may act (access.Works); under the
-		// row's lock this holds if the case changed hands since.
-		return nil, access.ErrNotYours
 	}
 	return &c, nil
 }
@@ -142,10 +151,10 @@ func (s *Service) lockForWork(ctx context.Context, caseID uuid.UUID, by Author, 
 // ProposeRemedies adds a remedy bundle to a decided case: its components
 // proposed, or offered at once when r.Offer. Offering moves a decided case
 // to remedy_in_progress.
-func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, r RemedyRequest) ([]RemedyComponent, error) {
+func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by cases.Actor, r RemedyRequest) ([]RemedyComponent, error) {
 	var ids []uuid.UUID
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by, supervisor)
+		c, err := s.lockForWork(ctx, caseID, by)
 		if err != nil {
 			return err
 		}
@@ -179,7 +188,7 @@ func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by Auth
 
 // ProposeSystemicRemedies adds guarantees of non-repetition to a systemic
 // issue: they apply to every case linked to it, now or later.
-func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID, by Author, r RemedyRequest) ([]RemedyComponent, error) {
+func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID, by cases.Actor, r RemedyRequest) ([]RemedyComponent, error) {
 	var ids []uuid.UUID
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		cases, err := s.lockIssue(ctx, issueID, by, false)
@@ -228,7 +237,7 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 // everywhere) and the issue, and returns the cases. by may not be recused
 // from the issue's AI system. A resolved issue is refused unless
 // resolvedToo (a reason may still be recorded on it).
-func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by Author, resolvedToo bool) ([]uuid.UUID, error) {
+func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by cases.Actor, resolvedToo bool) ([]uuid.UUID, error) {
 	conn := db.Conn(ctx, s.db)
 	lockLinked := func(known []uuid.UUID) ([]uuid.UUID, error) {
 		q := `SELECT c.id FROM cases c JOIN systemic_issue_cases l ON l.case_id = c.id WHERE l.issue_id = ?`
@@ -273,7 +282,7 @@ func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by Author, r
 	return append(cases, more...), nil
 }
 
-func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID *uuid.UUID, by Author,
+func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID *uuid.UUID, by cases.Actor,
 	comps []remedy.Component, offer bool) ([]uuid.UUID, error) {
 	conn := db.Conn(ctx, s.db)
 	bundle := uuid.New()
@@ -336,7 +345,7 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 
 // offered records that components were put before the complainant, and
 // moves a decided case to remedy_in_progress.
-func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by Author, status string, ids []uuid.UUID) error {
+func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by cases.Actor, status string, ids []uuid.UUID) error {
 	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 		Action: "remedy.offered", Public: true, Data: map[string]any{"component_ids": ids}}); err != nil {
 		return err
@@ -424,8 +433,8 @@ func (s *Service) lockComponent(ctx context.Context, id uuid.UUID) (*component, 
 
 // lockCaseComponent locks the open case caseID for by's work, then its own
 // component componentID (a systemic issue's, or another case's, is not found).
-func (s *Service) lockCaseComponent(ctx context.Context, caseID, componentID uuid.UUID, by Author, supervisor bool) (*component, error) {
-	if err := s.lockOpen(ctx, caseID, by, supervisor); err != nil {
+func (s *Service) lockCaseComponent(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor) (*component, error) {
+	if err := s.lockOpen(ctx, caseID, by); err != nil {
 		return nil, err
 	}
 	k, err := s.lockComponent(ctx, componentID)
@@ -441,7 +450,7 @@ func (s *Service) lockCaseComponent(ctx context.Context, caseID, componentID uui
 // lockIssueComponent locks the systemic issue issueID for by (resolvedToo:
 // a resolved issue too) and returns its linked cases, then locks its own
 // component componentID (a case's, or another issue's, is not found).
-func (s *Service) lockIssueComponent(ctx context.Context, issueID, componentID uuid.UUID, by Author,
+func (s *Service) lockIssueComponent(ctx context.Context, issueID, componentID uuid.UUID, by cases.Actor,
 	resolvedToo bool) ([]uuid.UUID, *component, error) {
 	cases, err := s.lockIssue(ctx, issueID, by, resolvedToo)
 	if err != nil {
@@ -460,12 +469,12 @@ func (s *Service) lockIssueComponent(ctx context.Context, issueID, componentID u
 // SetRemedyStatus moves one of a case's own components: offered,
 // implemented (with evidence), verified (with evidence, by someone other than
 // who recorded the implementation).
-func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.UUID, by Author, supervisor bool, r RemedyStatus) error {
+func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor, r RemedyStatus) error {
 	if err := r.validate(); err != nil {
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by, supervisor)
+		c, err := s.lockForWork(ctx, caseID, by)
 		if err != nil {
 			return err
 		}
@@ -495,7 +504,7 @@ func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.
 
 // SetSystemicRemedyStatus moves a component of a systemic issue; the move
 // lands in the record of every linked case.
-func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componentID uuid.UUID, by Author, r RemedyStatus) error {
+func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componentID uuid.UUID, by cases.Actor, r RemedyStatus) error {
 	if err := r.validate(); err != nil {
 		return err
 	}
@@ -518,7 +527,7 @@ func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componen
 
 // moveComponent makes the move, records the evidence, and writes the move to
 // the record of each case it concerns.
-func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r RemedyStatus, cases []uuid.UUID) error {
+func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Actor, r RemedyStatus, cases []uuid.UUID) error {
 	if !remedy.CanMove(k.Form, k.Status, r.Status) {
 		msg := fmt.Sprintf("A component that is %s cannot become %s.", k.Status, r.Status)
 		if k.Status == remedy.Offered && r.Status == remedy.Implemented {
@@ -607,12 +616,12 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r 
 
 // RecordRemedyReason records why a component will not be verified (declined,
 // impossible, superseded …), so the case may close without it.
-func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uuid.UUID, by Author, supervisor bool, reason string) error {
+func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor, reason string) error {
 	if err := validReason(reason); err != nil {
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		k, err := s.lockCaseComponent(ctx, caseID, componentID, by, supervisor)
+		k, err := s.lockCaseComponent(ctx, caseID, componentID, by)
 		if err != nil {
 			return err
 		}
@@ -628,7 +637,7 @@ func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uu
 // close without it. It is allowed on a resolved issue too. On a guarantee the
 // complainants have seen it is a request to withdraw it, as for a case's
 // component (requestWithdrawal).
-func (s *Service) RecordSystemicRemedyReason(ctx context.Context, issueID, componentID uuid.UUID, by Author, reason string) error {
+func (s *Service) RecordSystemicRemedyReason(ctx context.Context, issueID, componentID uuid.UUID, by cases.Actor, reason string) error {
 	if err := validReason(reason); err != nil {
 		return err
 	}
@@ -653,7 +662,7 @@ func validReason(reason string) error {
 
 // reasonComponent records the reason, on the record of each case it concerns,
 // and ends their remedy clocks once everything is settled.
-func (s *Service) reasonComponent(ctx context.Context, k *component, by Author, reason string, cases []uuid.UUID) error {
+func (s *Service) reasonComponent(ctx context.Context, k *component, by cases.Actor, reason string, cases []uuid.UUID) error {
 	switch {
 	case k.Status == remedy.Verified:
 		return fault.New(fault.Conflict, "remedy_verified", "The component is verified; it needs no reason.")
@@ -969,7 +978,16 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 // CheckWorker locks the case and checks that by may work on it: its
 // reviewer, or a supervisor, and never someone recused from it (for work
 // other packages do on a case, such as a referral to an independent body).
-func (s *Service) CheckWorker(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool) error {
-	_, err := s.lockForWork(ctx, caseID, by, supervisor)
+func (s *Service) CheckWorker(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
+	_, err := s.lockForWork(ctx, caseID, by)
+	return err
+}
+
+// CheckNotRecused locks the case and checks that by, held or not, is not
+// recused from it (for work other packages do on a case whose route's gate
+// already decided who may act, such as verifying a body's order was complied
+// with).
+func (s *Service) CheckNotRecused(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
+	_, err := s.lockUnlessRecused(ctx, caseID, by)
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -69,7 +70,7 @@ func seen(k *component) bool {
 // record of each case it concerns; it takes effect when another person
 // approves it (decideWithdrawal). The one rule for a case's components and a
 // systemic issue's guarantees alike.
-func (s *Service) requestWithdrawal(ctx context.Context, k *component, by Author, reason string, cases []uuid.UUID) error {
+func (s *Service) requestWithdrawal(ctx context.Context, k *component, by cases.Actor, reason string, cases []uuid.UUID) error {
 	switch {
 	case k.ReasonAt != nil:
 		return fault.New(fault.Conflict, "remedy_reasoned", "A reason is already recorded for this component.")
@@ -98,13 +99,13 @@ func (s *Service) requestWithdrawal(ctx context.Context, k *component, by Author
 // component the complainant has seen: the reason becomes the component's,
 // shown to the complainant, who is told there is news.
 // approve false refuses it, with a reason: the component stays as it was.
-func (s *Service) ApproveRemedyWithdrawal(ctx context.Context, caseID, componentID uuid.UUID, by Author, supervisor,
+func (s *Service) ApproveRemedyWithdrawal(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor,
 	approve bool, note string) error {
 	if err := refusalReason(approve, note); err != nil {
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		k, err := s.lockCaseComponent(ctx, caseID, componentID, by, supervisor)
+		k, err := s.lockCaseComponent(ctx, caseID, componentID, by)
 		if err != nil {
 			return err
 		}
@@ -115,7 +116,7 @@ func (s *Service) ApproveRemedyWithdrawal(ctx context.Context, caseID, component
 // ApproveSystemicRemedyWithdrawal is ApproveRemedyWithdrawal for a systemic
 // issue's guarantee: the withdrawal lands in every linked case's record and
 // each linked case's complainant is told there is news.
-func (s *Service) ApproveSystemicRemedyWithdrawal(ctx context.Context, issueID, componentID uuid.UUID, by Author,
+func (s *Service) ApproveSystemicRemedyWithdrawal(ctx context.Context, issueID, componentID uuid.UUID, by cases.Actor,
 	approve bool, note string) error {
 	if err := refusalReason(approve, note); err != nil {
 		return err
@@ -132,7 +133,7 @@ func (s *Service) ApproveSystemicRemedyWithdrawal(ctx context.Context, issueID, 
 // decideWithdrawal is the second person's decision on a pending withdrawal,
 // recorded on each case the component concerns (the component and those
 // cases are locked by the caller).
-func (s *Service) decideWithdrawal(ctx context.Context, k *component, by Author, approve bool, note string, cases []uuid.UUID) error {
+func (s *Service) decideWithdrawal(ctx context.Context, k *component, by cases.Actor, approve bool, note string, cases []uuid.UUID) error {
 	switch {
 	case k.PendingReasonBy == nil:
 		return fault.New(fault.Conflict, "no_withdrawal_pending", "No withdrawal of this component waits for approval.")
@@ -196,13 +197,13 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *component, by Author,
 // approving a proposed component's conditions, so it may be offered.
 // approve false refuses them, with a reason: the component cannot be offered
 // as it stands (propose it again without them).
-func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, componentID uuid.UUID, by Author, supervisor,
+func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor,
 	approve bool, note string) error {
 	if err := refusalReason(approve, note); err != nil {
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		k, err := s.lockCaseComponent(ctx, caseID, componentID, by, supervisor)
+		k, err := s.lockCaseComponent(ctx, caseID, componentID, by)
 		if err != nil {
 			return err
 		}
@@ -349,7 +350,7 @@ func (s *Service) checkRestitution(ctx context.Context, caseID uuid.UUID) error 
 
 // RequestRestitutionExemption records why the case's final decision owes no
 // restitution; it holds once another person approves it.
-func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, reason string) error {
+func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.UUID, by cases.Actor, reason string) error {
 	var f fault.Fields
 	text(&f, "reason", reason, 20, maxLongText)
 	remedy.CheckWaiver(&f, "reason", reason)
@@ -357,7 +358,7 @@ func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.U
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by, supervisor); err != nil {
+		if err := s.lockOpen(ctx, caseID, by); err != nil {
 			return err
 		}
 		r, err := s.restitutionRow(ctx, caseID)
@@ -387,13 +388,13 @@ func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.U
 
 // ApproveRestitutionExemption is a second person approving the exemption.
 // approve false refuses it, with a reason: the request is removed.
-func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.UUID, by Author, supervisor, approve bool,
+func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.UUID, by cases.Actor, approve bool,
 	note string) error {
 	if err := refusalReason(approve, note); err != nil {
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by, supervisor); err != nil {
+		if err := s.lockOpen(ctx, caseID, by); err != nil {
 			return err
 		}
 		r, err := s.restitutionRow(ctx, caseID)

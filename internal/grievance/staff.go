@@ -15,6 +15,7 @@ import (
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -356,7 +357,7 @@ func utcPtr(t *time.Time) *time.Time {
 // recused from it. Moves that carry more than a reason have their own
 // endpoints: a decision, closing, an appeal, and offering a remedy (which
 // starts remedy_in_progress); a case under appeal is decided on, not rejected.
-func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, to, reason string) (string, error) {
+func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Actor, to, reason string) (string, error) {
 	var f fault.Fields
 	if oneOf(&f, "to", to, Statuses, true) && to == StatusAcknowledged {
 		f.Add("to", "use_acknowledge", "acknowledge a case with POST /api/v1/cases/{id}/acknowledge")
@@ -377,7 +378,7 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, s
 	}
 	var from string
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by, supervisor)
+		c, err := s.lockForWork(ctx, caseID, by)
 		if err != nil {
 			return err
 		}
@@ -432,7 +433,7 @@ func transitionsFrom(status string) []string {
 
 // Acknowledge moves a submitted case to acknowledged, ends the acknowledge
 // clock and restarts the feedback clock from now.
-func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by Author) error {
+func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		from, err := s.move(ctx, caseID, StatusAcknowledged, "")
 		if err != nil {
@@ -550,7 +551,7 @@ func (s *Service) move(ctx context.Context, caseID uuid.UUID, to string, set str
 			strings.Join(Transitions[current], ", "))}
 }
 
-func (s *Service) recordMove(ctx context.Context, caseID uuid.UUID, by Author, from, to string, extra map[string]any, subject string) error {
+func (s *Service) recordMove(ctx context.Context, caseID uuid.UUID, by cases.Actor, from, to string, extra map[string]any, subject string) error {
 	data := map[string]any{"from": from, "to": to}
 	for k, v := range extra {
 		data[k] = v

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -67,12 +68,14 @@ func (r *TriageRequest) validate() error {
 // Triage classifies a case and sets its priority by the maximum rule. A
 // priority that rises applies at once; one that would fall waits for a
 // supervisor other than the person who asked (ApprovePriority). A reviewer
-// may triage only a case assigned to them; anyAssignee lets supervisors and
-// admins triage any case.
-func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, by uuid.UUID, anyAssignee bool, r TriageRequest) (*TriageResult, error) {
+// may triage only a case assigned to them; one who may work any case
+// (cases.Actor.MayWorkAnyCase: a supervisor or admin of its queue) triages
+// any. by is staff.
+func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Actor, r TriageRequest) (*TriageResult, error) {
 	if err := r.validate(); err != nil {
 		return nil, err
 	}
+	by := *actor.ID
 	var out *TriageResult
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
@@ -91,7 +94,7 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, by uuid.UUID, an
 			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 		case !slices.Contains(triageable, c.Status):
 			return fault.New(fault.Conflict, "not_triageable", "A case that is "+c.Status+" is no longer triaged.")
-		case !anyAssignee && (c.AssigneeID == nil || *c.AssigneeID != by):
+		case !actor.MayWork(c.AssigneeID):
 			// The route's gate decides who may act (access.Works); under
 			// the row's lock this holds if the case changed hands since.
 			return access.ErrNotYours

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -43,14 +44,14 @@ func purposePointOfView(id string) string    { return "point_of_view.summary:" +
 
 // lockOpen locks a case for by's work on its record (lockForWork) and
 // refuses it once the case is closed or withdrawn.
-func (s *Service) lockOpen(ctx context.Context, caseID uuid.UUID, by Author, anyCase bool) error {
-	_, err := s.lockOpenCase(ctx, caseID, by, anyCase)
+func (s *Service) lockOpen(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
+	_, err := s.lockOpenCase(ctx, caseID, by)
 	return err
 }
 
 // lockOpenCase is lockOpen returning the locked case.
-func (s *Service) lockOpenCase(ctx context.Context, caseID uuid.UUID, by Author, anyCase bool) (*workCase, error) {
-	c, err := s.lockForWork(ctx, caseID, by, anyCase)
+func (s *Service) lockOpenCase(ctx context.Context, caseID uuid.UUID, by cases.Actor) (*workCase, error) {
+	c, err := s.lockForWork(ctx, caseID, by)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +70,7 @@ func stillOpen(status string) error {
 }
 
 // staffOnly refuses anyone but a signed-in staff member.
-func staffOnly(by Author) error {
+func staffOnly(by cases.Actor) error {
 	if by.Kind != audit.ActorStaff || by.ID == nil {
 		return fault.New(fault.Forbidden, "forbidden", "Only staff may do this.")
 	}
@@ -168,7 +169,7 @@ func (r *AIDecisionRequest) validate(now time.Time) (*time.Time, error) {
 // RecordAIDecision replaces the case's AI decision record. Every save lands
 // in the case record (ai_decision.recorded, with codes and the version, never
 // the sealed text), so the case record keeps its history.
-func (s *Service) RecordAIDecision(ctx context.Context, caseID uuid.UUID, by Author, anyCase bool, r AIDecisionRequest) (*AIDecisionRecord, error) {
+func (s *Service) RecordAIDecision(ctx context.Context, caseID uuid.UUID, by cases.Actor, r AIDecisionRequest) (*AIDecisionRecord, error) {
 	if err := staffOnly(by); err != nil {
 		return nil, err
 	}
@@ -183,7 +184,7 @@ func (s *Service) RecordAIDecision(ctx context.Context, caseID uuid.UUID, by Aut
 	}
 	var rec *AIDecisionRecord
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by, anyCase); err != nil {
+		if err := s.lockOpen(ctx, caseID, by); err != nil {
 			return err
 		}
 		var revision int
@@ -325,7 +326,7 @@ func (r *PointOfViewRequest) validate(now time.Time) (time.Time, error) {
 // RecordPointOfView records the complainant's point of view, sealed. The
 // entry in the case record is public: the complainant's timeline shows they
 // were heard.
-func (s *Service) RecordPointOfView(ctx context.Context, caseID uuid.UUID, by Author, anyCase bool, r PointOfViewRequest) (*PointOfView, error) {
+func (s *Service) RecordPointOfView(ctx context.Context, caseID uuid.UUID, by cases.Actor, r PointOfViewRequest) (*PointOfView, error) {
 	if err := staffOnly(by); err != nil {
 		return nil, err
 	}
@@ -339,7 +340,7 @@ func (s *Service) RecordPointOfView(ctx context.Context, caseID uuid.UUID, by Au
 		return nil, err
 	}
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by, anyCase); err != nil {
+		if err := s.lockOpen(ctx, caseID, by); err != nil {
 			return err
 		}
 		if err := db.Conn(ctx, s.db).Raw(`INSERT INTO points_of_view (id, case_id, heard_via, heard_at, summary_enc, recorded_by)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -160,11 +161,13 @@ func (s *Service) recordAssignment(ctx context.Context, caseID uuid.UUID, action
 	return err
 }
 
-// Release gives a case back to its queue. Only its assignee may, unless
-// asSupervisor (the routes admit no one else: access.Works; this check,
-// under the row's lock, holds if the case changed hands since): anyone
-// else gets 403 not_your_case, and a case nobody holds 409 not_assigned.
-func (s *Service) Release(ctx context.Context, caseID, by uuid.UUID, asSupervisor bool) error {
+// Release gives a case back to its queue. Only its assignee may, or one who
+// may work any case (cases.Actor.MayWorkAnyCase; the routes admit no one
+// else: access.Works; this check, under the row's lock, holds if the case
+// changed hands since): anyone else gets 403 not_your_case, and a case
+// nobody holds 409 not_assigned. actor is staff.
+func (s *Service) Release(ctx context.Context, caseID uuid.UUID, actor cases.Actor) error {
+	by := *actor.ID
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		var c struct{ AssigneeID *uuid.UUID }
 		if err := db.Conn(ctx, s.db).Table("cases").Select("assignee_id").Where("id = ?", caseID).
@@ -174,7 +177,7 @@ func (s *Service) Release(ctx context.Context, caseID, by uuid.UUID, asSuperviso
 		switch {
 		case c.AssigneeID == nil:
 			return fault.New(fault.Conflict, "not_assigned", "Nobody holds the case, so there is nothing to release.")
-		case *c.AssigneeID != by && !asSupervisor:
+		case !actor.MayWork(c.AssigneeID):
 			return access.ErrNotYours
 		}
 		if err := db.Conn(ctx, s.db).Table("cases").Where("id = ?", caseID).

@@ -18,11 +18,11 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/redresshq/redress/api"
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/app"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/demo"
+	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/platform/config"
 	"github.com/redresshq/redress/internal/platform/natsx"
@@ -103,7 +103,7 @@ func New(t testing.TB, opts Options) *Stack {
 	}
 	s.URL = "http://" + ln.Addr().String()
 	s.WebURL = "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	go func() { _ = s.App.Listener(api.Listener(ln)) }()
+	go func() { _ = s.App.Listener(httpkit.Listener(ln)) }()
 	t.Cleanup(func() {
 		_ = s.App.ShutdownWithTimeout(5 * time.Second)
 		if t.Failed() {

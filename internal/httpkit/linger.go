@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 import (
 	"io"
@@ -25,7 +25,7 @@ const (
 )
 
 // Listener wraps ln so that connections refused for a body over the limit
-// are closed lingering (see above). Serve the app on it: app.Listener(api.Listener(ln)).
+// are closed lingering (see above). Serve the app on it: app.Listener(httpkit.Listener(ln)).
 func Listener(ln net.Listener) net.Listener { return &lingerListener{ln} }
 
 type lingerListener struct{ net.Listener }
@@ -56,9 +56,9 @@ func (c *lingerConn) Close() error {
 	return c.Conn.Close()
 }
 
-// lingerOnClose marks the request's connection for a lingering close, when
+// LingerOnClose marks the request's connection for a lingering close, when
 // it was accepted by Listener.
-func lingerOnClose(c *fiber.Ctx) {
+func LingerOnClose(c *fiber.Ctx) {
 	if lc, ok := c.Context().Conn().(interface{ Linger() }); ok {
 		lc.Linger()
 	}

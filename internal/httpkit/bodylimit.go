@@ -1,4 +1,4 @@
-package api
+package httpkit
 
 import (
 	"fmt"
@@ -12,11 +12,13 @@ import (
 	"github.com/redresshq/redress/internal/grievance"
 )
 
-// Upload is a route that takes multipart evidence uploads: its bodies may be
-// larger than the JSON routes' limit (REDRESS_BODY_LIMIT), up to
-// uploadBodyLimit, when the request carries its credential: a bearer token,
-// or (for a web page's form) the named session cookie. Every other route
-// keeps the configured limit, so a JSON route never reads more than it.
+// Upload is a route that takes multipart evidence uploads, of the API or of
+// the pages: its bodies may be larger than the JSON routes' limit
+// (REDRESS_BODY_LIMIT), up to UploadBodyLimit, when the request carries its
+// credential: a bearer token, or (for a web page's form) the named session
+// cookie. Every other route keeps the configured limit, so a JSON route
+// never reads more than it. The one type both front ends declare their
+// upload routes with.
 type Upload struct {
 	Method, Path string
 	Cookie       string // "" for a bearer token
@@ -25,29 +27,23 @@ type Upload struct {
 	Extra int
 }
 
-// uploadRoutes are the API's own upload routes.
-var uploadRoutes = []Upload{
-	{Method: fiber.MethodPost, Path: "/api/v1/cases/:id/evidence"},
-	{Method: fiber.MethodPost, Path: "/api/v1/complainant/case/evidence"},
-}
-
 const (
-	// uploadBodyLimit is one evidence file at its largest plus the
+	// UploadBodyLimit is one evidence file at its largest plus the
 	// multipart envelope around it (boundaries, part headers, the source
 	// and a description).
-	uploadBodyLimit = grievance.MaxEvidenceBytes + 64<<10
-	// uploadReadTimeout replaces the server's read timeout for an upload: 25 MiB takes a while on a slow line.
-	uploadReadTimeout = 2 * time.Minute
+	UploadBodyLimit = grievance.MaxEvidenceBytes + 64<<10
+	// UploadReadTimeout replaces the server's read timeout for an upload: 25 MiB takes a while on a slow line.
+	UploadReadTimeout = 2 * time.Minute
 )
 
-// headerReceived runs once a request's header is read, before its body: an
+// HeaderReceived runs once a request's header is read, before its body: an
 // upload route called with its credential (a bearer token, or a page's
 // session cookie) gets the upload limit and a longer read timeout; anything
 // else keeps the server's defaults (a zero config), so nobody without one
 // makes the server read 25 MiB (the credential itself is checked later, by
 // the route's middleware). A body over the limit is refused from its
 // Content-Length (413) before it is read.
-func headerReceived(routes []Upload) func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+func HeaderReceived(routes []Upload) func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 	return func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 		readHeaders.Delete(h)
 		u := fasthttp.AcquireURI()
@@ -60,7 +56,7 @@ func headerReceived(routes []Upload) func(h *fasthttp.RequestHeader) fasthttp.Re
 		if r, ok := uploadRoute(routes, string(h.Method()), path, credentials(h)); ok {
 			readHeaders.Store(h, headerInfo{upload: &r, page: page, acceptLanguage: string(h.Peek(fiber.HeaderAcceptLanguage)),
 				cookie: string(h.Peek(fiber.HeaderCookie))})
-			return fasthttp.RequestConfig{MaxRequestBodySize: uploadBodyLimit + r.Extra, ReadTimeout: uploadReadTimeout}
+			return fasthttp.RequestConfig{MaxRequestBodySize: UploadBodyLimit + r.Extra, ReadTimeout: UploadReadTimeout}
 		}
 		switch {
 		case h.IsGet() || h.IsHead():
@@ -92,16 +88,16 @@ func hasBearer(v string) bool {
 	return ok && strings.EqualFold(scheme, "Bearer") && strings.TrimSpace(token) != ""
 }
 
-// isUploadRoute reports whether method and path reach one of routes with its
+// IsUploadRoute reports whether method and path reach one of routes with its
 // credential, matching as the router does: case-insensitively, a trailing
 // slash ignored, a :param standing for one non-empty segment.
-func isUploadRoute(routes []Upload, method, path string, has func(cookie string) bool) bool {
+func IsUploadRoute(routes []Upload, method, path string, has func(cookie string) bool) bool {
 	_, ok := uploadRoute(routes, method, path, has)
 	return ok
 }
 
 // uploadRoute is the route of routes that method and path reach with its
-// credential, as isUploadRoute matches it.
+// credential, as IsUploadRoute matches it.
 func uploadRoute(routes []Upload, method, path string, has func(cookie string) bool) (Upload, bool) {
 	if method != fiber.MethodPost {
 		return Upload{}, false
@@ -133,8 +129,8 @@ func uploadRoute(routes []Upload, method, path string, has func(cookie string) b
 	return Upload{}, false
 }
 
-// tooLargeDetail names the limit a refused body broke.
-func tooLargeDetail(c *fiber.Ctx, routes []Upload) string {
+// TooLargeDetail names the limit a refused body broke.
+func TooLargeDetail(c *fiber.Ctx, routes []Upload) string {
 	if v, ok := readHeaders.Load(&c.Request().Header); ok && v.(headerInfo).upload != nil {
 		// A chunked body over the limit: fasthttp has reset the request.
 		return uploadTooLarge(*v.(headerInfo).upload)
@@ -152,10 +148,10 @@ func tooLargeDetail(c *fiber.Ctx, routes []Upload) string {
 
 func uploadTooLarge(r Upload) string {
 	return fmt.Sprintf("The request body is larger than %d bytes: an evidence file may be at most %s.",
-		uploadBodyLimit+r.Extra, byteSize(grievance.MaxEvidenceBytes))
+		UploadBodyLimit+r.Extra, byteSize(grievance.MaxEvidenceBytes))
 }
 
-// readHeaders is what headerReceived found of each request whose body is
+// readHeaders is what HeaderReceived found of each request whose body is
 // being read — the upload route it reaches, whether it is a page's (keyed
 // by the header, which fasthttp keeps in its pooled request context: at
 // most one entry per context), for the 413's detail and form: fasthttp
@@ -170,9 +166,9 @@ type headerInfo struct {
 	acceptLanguage, cookie string
 }
 
-// restorePage puts back the language and cookies of a page's request that
+// RestorePage puts back the language and cookies of a page's request that
 // fasthttp reset (a chunked body over the limit), for its error page.
-func restorePage(c *fiber.Ctx) {
+func RestorePage(c *fiber.Ctx) {
 	v, ok := readHeaders.Load(&c.Request().Header)
 	if !ok {
 		return
@@ -187,9 +183,9 @@ func restorePage(c *fiber.Ctx) {
 	}
 }
 
-// isPage reports whether c is a request to a page (not /api/), also after
+// IsPage reports whether c is a request to a page (not /api/), also after
 // fasthttp reset it.
-func isPage(c *fiber.Ctx) bool {
+func IsPage(c *fiber.Ctx) bool {
 	if v, ok := readHeaders.Load(&c.Request().Header); ok {
 		return v.(headerInfo).page
 	}
@@ -205,4 +201,13 @@ func byteSize(n int) string {
 		return fmt.Sprintf("%d KiB (%d bytes)", n>>10, n)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// EvidenceForm reads an upload route's evidence form from the request's raw
+// body (c.Body() would decode a Content-Encoding), part by part
+// (grievance.ParseEvidenceForm): the one way both front ends parse an
+// upload. extra are the form's other fields a page sends (its CSRF token).
+func EvidenceForm(c *fiber.Ctx, complainant bool, extra ...string) (grievance.EvidenceInput, error) {
+	return grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding),
+		c.Request().Body(), complainant, extra...)
 }
