@@ -225,9 +225,9 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		AcknowledgedAt           *time.Time
 		ReceivedAt               *time.Time
 		StatusReason             *string
-		Rights                   db.TextArray
-		HarmTypes                db.TextArray
-		Mechanisms               db.TextArray
+		Rights                   db.TextSlice
+		HarmTypes                db.TextSlice
+		Mechanisms               db.TextSlice
 		HarmStatus               *string
 		Scale                    *int
 		Scope                    *int
