@@ -74,8 +74,10 @@ func (p *Page) Checked(field, value string) bool {
 	return false
 }
 
-// Opt translates an enumerated value: the message "<prefix>.<value>".
-func (p *Page) Opt(prefix, value string) string { return p.optionLabel(prefix, value) }
+// Opt translates an enumerated value: the message "<prefix>.<value>". The
+// value is a string or a named vocabulary's value (a remedy's form, a
+// referral's status).
+func (p *Page) Opt(prefix string, value any) string { return p.optionLabel(prefix, fmt.Sprint(value)) }
 
 // Date shows a time as a date in the page's language ("5 March 2027"),
 // in a <time> element; see dates.go.

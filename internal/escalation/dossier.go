@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/redresshq/redress/internal/organisation"
+	"github.com/redresshq/redress/internal/remedy"
 )
 
 // Schema names the version of the dossier's JSON; a change that is not an
@@ -206,20 +207,20 @@ type MessageFact struct {
 
 // RemedyFact is a remedy component and what became of it.
 type RemedyFact struct {
-	Form          string     `json:"form"`
-	Subtype       string     `json:"subtype"`
-	Description   string     `json:"description"`
-	Responsible   string     `json:"responsible"`
-	Amount        *string    `json:"amount,omitempty"`
-	Currency      *string    `json:"currency,omitempty"`
-	Status        string     `json:"status"`
-	DueAt         time.Time  `json:"due_at"`
-	OfferedAt     *time.Time `json:"offered_at,omitempty"`
-	RespondedAt   *time.Time `json:"responded_at,omitempty"`
-	ImplementedAt *time.Time `json:"implemented_at,omitempty"`
-	VerifiedAt    *time.Time `json:"verified_at,omitempty"`
-	Reason        string     `json:"reason,omitempty"`
-	Systemic      bool       `json:"systemic"`
+	Form          remedy.Form   `json:"form"`
+	Subtype       string        `json:"subtype"`
+	Description   string        `json:"description"`
+	Responsible   string        `json:"responsible"`
+	Amount        *string       `json:"amount,omitempty"`
+	Currency      *string       `json:"currency,omitempty"`
+	Status        remedy.Status `json:"status"`
+	DueAt         time.Time     `json:"due_at"`
+	OfferedAt     *time.Time    `json:"offered_at,omitempty"`
+	RespondedAt   *time.Time    `json:"responded_at,omitempty"`
+	ImplementedAt *time.Time    `json:"implemented_at,omitempty"`
+	VerifiedAt    *time.Time    `json:"verified_at,omitempty"`
+	Reason        string        `json:"reason,omitempty"`
+	Systemic      bool          `json:"systemic"`
 }
 
 // EvidenceFact is a file on the case, named by its hash: the body can ask

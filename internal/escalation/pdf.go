@@ -261,13 +261,13 @@ func renderRemedies(l *layout, d *Dossier) {
 		l.paragraph("None", body)
 	}
 	for i, r := range d.Remedies {
-		l.subheading(fmt.Sprintf("Remedy %d: %s", i+1, joinNonEmpty(" / ", r.Form, r.Subtype)))
-		l.field("Form", r.Form)
+		l.subheading(fmt.Sprintf("Remedy %d: %s", i+1, joinNonEmpty(" / ", string(r.Form), r.Subtype)))
+		l.field("Form", string(r.Form))
 		l.field("Subtype", r.Subtype)
 		l.field("Description", r.Description)
 		l.field("Responsible", r.Responsible)
 		l.field("Amount", amount(r.Amount, r.Currency))
-		l.field("Status", r.Status)
+		l.field("Status", string(r.Status))
 		l.field("Due", l.stamp(r.DueAt))
 		l.field("Offered", l.optStamp(r.OfferedAt))
 		l.field("Responded", l.optStamp(r.RespondedAt))

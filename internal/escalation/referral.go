@@ -17,6 +17,7 @@ import (
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/remedy"
 )
 
 // Consent scopes: what of the complainant's identity a referral carries.
@@ -37,21 +38,29 @@ const (
 	SourceIncident    = "incident"
 )
 
+// ReferralStatus is where a referral stands, as its body says
+// (referrals.status).
+type ReferralStatus string
+
 // Referral statuses, set by the body.
 const (
-	StatusSent                 = "sent"
-	StatusReceived             = "received"
-	StatusInvestigating        = "investigating"
-	StatusInformationRequested = "information_requested"
-	StatusClosed               = "closed"
+	StatusSent                 ReferralStatus = "sent"
+	StatusReceived             ReferralStatus = "received"
+	StatusInvestigating        ReferralStatus = "investigating"
+	StatusInformationRequested ReferralStatus = "information_requested"
+	StatusClosed               ReferralStatus = "closed"
 )
 
+// ReferralStatuses lists every status; they are the values referrals.status
+// allows (a test checks).
+var ReferralStatuses = []ReferralStatus{StatusSent, StatusReceived, StatusInvestigating, StatusInformationRequested, StatusClosed}
+
 // Statuses a body may set.
-var BodyStatuses = []string{StatusReceived, StatusInvestigating, StatusInformationRequested, StatusClosed}
+var BodyStatuses = []ReferralStatus{StatusReceived, StatusInvestigating, StatusInformationRequested, StatusClosed}
 
 // Transitions a body may make; the database's referral_transitions holds
 // the same (a test checks).
-var Transitions = map[string][]string{
+var Transitions = map[ReferralStatus][]ReferralStatus{
 	StatusSent:                 {StatusReceived, StatusInvestigating, StatusInformationRequested, StatusClosed},
 	StatusReceived:             {StatusInvestigating, StatusInformationRequested, StatusClosed},
 	StatusInvestigating:        {StatusInformationRequested, StatusClosed},
@@ -393,7 +402,7 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 		h.Messages = append(h.Messages, MessageFact{At: m.CreatedAt.UTC(), Author: author, Body: m.Body})
 	}
 	for _, r := range c.Remedies {
-		if r.Status == "proposed" {
+		if r.Status == remedy.Proposed {
 			continue // a draft the complainant never saw
 		}
 		d.Remedies = append(d.Remedies, RemedyFact{Form: r.Form, Subtype: r.Subtype, Description: r.Description,

@@ -37,9 +37,18 @@ var (
 	Stages         = []string{"first", "appeal"}
 	Clocks         = sla.Clocks
 	RootCauses     = grievance.RootCauses
-	RemedyForms    = remedy.Forms
-	RemedyStatuses = remedy.Statuses
+	RemedyForms    = codesOf(remedy.Forms)
+	RemedyStatuses = codesOf(remedy.Statuses)
 )
+
+// codesOf lists a named vocabulary's values as the codes figures are keyed by.
+func codesOf[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}
 
 // Service computes the statistics.
 type Service struct {
