@@ -176,7 +176,7 @@ var cwVocab = func() cwVocabulary {
 		HumanOversight: grievance.HumanOversight, PersonInformed: grievance.PersonInformed, HeardVia: grievance.HeardVia,
 		Sources: slices.DeleteFunc(slices.Clone(grievance.EvidenceSources), func(s string) bool { return s == "complainant" }),
 		// Staff refer without the identity: only the complainant shares it.
-		ConsentScopes:    []string{escalation.IdentityWithheld, escalation.Anonymous},
+		ConsentScopes:    codes([]escalation.ConsentScope{escalation.IdentityWithheld, escalation.Anonymous}),
 		IncidentSubtypes: grievance.IncidentSubtypes, SuspensionOutcomes: grievance.SuspensionOutcomes,
 		Visibilities: grievance.Visibilities, Levels: []string{"1", "2", "3", "4"},
 		MeasureKinds: grievance.MeasureKinds}
@@ -1130,7 +1130,7 @@ func (w *Web) cwEscalate(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, e
 	u := w.req(c).User
 	_, err := w.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, UserID: &u.ID,
 		Role: u.Role, Supervisor: w.req(c).Ground.MayWork()}, escalation.ReferralRequest{BodyID: form.Get("body_id"),
-		ConsentScope: form.Get("consent_scope"), Reason: form.Get("reason"), LegalBasis: form.Get("legal_basis")})
+		ConsentScope: escalation.ConsentScope(form.Get("consent_scope")), Reason: form.Get("reason"), LegalBasis: form.Get("legal_basis")})
 	return "cw.flash.referred", err
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/sla"
 )
 
 // Schema names the version of the dossier's JSON; a change that is not an
@@ -75,11 +76,11 @@ type DossierBody struct {
 // ReferralFact is who asked for the referral, why, under what legal basis
 // and with what consent.
 type ReferralFact struct {
-	Source       string `json:"source"`       // complainant, staff, sla_breach, incident
-	RequestedBy  string `json:"requested_by"` // complainant, a staff role, or system
-	Reason       string `json:"reason"`
-	LegalBasis   string `json:"legal_basis"`
-	ConsentScope string `json:"consent_scope"` // identity_shared, identity_withheld, anonymous
+	Source       string       `json:"source"`       // complainant, staff, sla_breach, incident
+	RequestedBy  string       `json:"requested_by"` // complainant, a staff role, or system
+	Reason       string       `json:"reason"`
+	LegalBasis   string       `json:"legal_basis"`
+	ConsentScope ConsentScope `json:"consent_scope"` // identity_shared, identity_withheld, anonymous
 }
 
 // CaseFacts identifies the case and where it stands.
@@ -157,7 +158,7 @@ type ChronologyEntry struct {
 // DeadlineFact is a clock of the case: its due date, the rule behind it,
 // and whether it was met.
 type DeadlineFact struct {
-	Clock       string          `json:"clock"`
+	Clock       sla.ClockName   `json:"clock"`
 	StartedAt   time.Time       `json:"started_at"`
 	DueAt       *time.Time      `json:"due_at"`
 	SatisfiedAt *time.Time      `json:"satisfied_at"`

@@ -76,13 +76,13 @@ type OutcomeItem struct {
 	DueAt    *time.Time `json:"due_at"`
 	Status   ItemStatus `json:"status"`
 	// Clock is the name of the item's clock on the case (orders and recommendations).
-	Clock       *string    `json:"clock,omitempty"`
-	Evidence    *string    `json:"evidence,omitempty"`
-	EvidenceRef *string    `json:"evidence_reference,omitempty"`
-	CompliedAt  *time.Time `json:"complied_at"`
-	VerifiedAt  *time.Time `json:"verified_at"`
-	SettledAt   *time.Time `json:"settled_at"`
-	SettledNote *string    `json:"settled_note,omitempty"`
+	Clock       *sla.ClockName `json:"clock,omitempty"`
+	Evidence    *string        `json:"evidence,omitempty"`
+	EvidenceRef *string        `json:"evidence_reference,omitempty"`
+	CompliedAt  *time.Time     `json:"complied_at"`
+	VerifiedAt  *time.Time     `json:"verified_at"`
+	SettledAt   *time.Time     `json:"settled_at"`
+	SettledNote *string        `json:"settled_note,omitempty"`
 }
 
 func purposeItem(id uuid.UUID) string     { return "referral.item:" + id.String() }
@@ -90,7 +90,7 @@ func purposeEvidence(id uuid.UUID) string { return "referral.item.evidence:" + i
 func purposeSettled(id uuid.UUID) string  { return "referral.item.settled:" + id.String() }
 
 // ItemClock is the name of an item's clock.
-func ItemClock(id uuid.UUID) string { return clocks.BodyItemPrefix + id.String() }
+func ItemClock(id uuid.UUID) sla.ClockName { return clocks.BodyItemClock(id) }
 
 // checkItems validates the items of an outcome; they come only with a closing.
 func checkItems(f *fault.Fields, status ReferralStatus, items []OutcomeItemInput, now time.Time) {

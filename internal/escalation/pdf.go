@@ -117,7 +117,7 @@ func renderReferral(l *layout, d *Dossier) {
 	l.field("Requested by", r.RequestedBy)
 	l.field("Reason", r.Reason)
 	l.field("Legal basis", r.LegalBasis)
-	l.field("Consent scope", r.ConsentScope)
+	l.field("Consent scope", string(r.ConsentScope))
 }
 
 func renderCase(l *layout, d *Dossier) {
@@ -202,7 +202,7 @@ func renderDeadlines(l *layout, d *Dossier) {
 		col{"State", 95, regular}, col{"Rule", 0, regular})
 	rows := make([][]string, len(d.Deadlines))
 	for i, dl := range d.Deadlines {
-		rows[i] = []string{dl.Clock, l.stamp(dl.StartedAt), l.optStamp(dl.DueAt), deadlineState(l, dl), ruleText(dl.Rule)}
+		rows[i] = []string{string(dl.Clock), l.stamp(dl.StartedAt), l.optStamp(dl.DueAt), deadlineState(l, dl), ruleText(dl.Rule)}
 	}
 	t.rows(rows)
 }
@@ -299,7 +299,7 @@ func renderComplainant(l *layout, d *Dossier) {
 	c := d.Complainant
 	if c == nil {
 		l.paragraph(fmt.Sprintf("Identity and contact details withheld (consent: %s)",
-			orDash(d.Referral.ConsentScope)), body)
+			orDash(string(d.Referral.ConsentScope))), body)
 		return
 	}
 	l.field("Name", c.Name)

@@ -43,7 +43,7 @@ type Referral struct {
 	RequestedBy   *uuid.UUID     `json:"requested_by,omitempty"` // staff only
 	Reason        string         `json:"reason"`
 	LegalBasis    string         `json:"legal_basis"`
-	ConsentScope  string         `json:"consent_scope"`
+	ConsentScope  ConsentScope   `json:"consent_scope"`
 	Status        ReferralStatus `json:"status"`
 	Outcome       *string        `json:"outcome"`
 	StatusAt      time.Time      `json:"status_at"`
@@ -89,7 +89,7 @@ type referralRow struct {
 	RequestedBy      *uuid.UUID
 	ReasonEnc        []byte
 	LegalBasis       string
-	ConsentScope     string
+	ConsentScope     ConsentScope
 	Status           ReferralStatus
 	OutcomeEnc       []byte
 	StatusAt         time.Time
@@ -294,7 +294,7 @@ type ReferralSummary struct {
 	Kind         string         `json:"kind"`
 	Source       string         `json:"source"`
 	LegalBasis   string         `json:"legal_basis"`
-	ConsentScope string         `json:"consent_scope"`
+	ConsentScope ConsentScope   `json:"consent_scope"`
 	Status       ReferralStatus `json:"status"`
 	StatusAt     time.Time      `json:"status_at"`
 	CreatedAt    time.Time      `json:"created_at"`
@@ -595,7 +595,7 @@ type ComplainantReferral struct {
 	Body         BodyRef        `json:"body"`
 	Source       string         `json:"source"`
 	LegalBasis   string         `json:"legal_basis"`
-	ConsentScope string         `json:"consent_scope"`
+	ConsentScope ConsentScope   `json:"consent_scope"`
 	Status       ReferralStatus `json:"status"`
 	Outcome      *string        `json:"outcome"`
 	StatusAt     time.Time      `json:"status_at"`

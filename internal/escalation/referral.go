@@ -20,15 +20,20 @@ import (
 	"github.com/redresshq/redress/internal/remedy"
 )
 
-// Consent scopes: what of the complainant's identity a referral carries.
+// ConsentScope is what of the complainant's identity a referral carries
+// (referrals.consent_scope).
+type ConsentScope string
+
+// Consent scopes.
 const (
-	IdentityShared   = "identity_shared"   // name and contact details go to the body
-	IdentityWithheld = "identity_withheld" // no identity; the body writes through the organisation
-	Anonymous        = "anonymous"         // and nothing that could point back at the person
+	IdentityShared   ConsentScope = "identity_shared"   // name and contact details go to the body
+	IdentityWithheld ConsentScope = "identity_withheld" // no identity; the body writes through the organisation
+	Anonymous        ConsentScope = "anonymous"         // and nothing that could point back at the person
 )
 
-// ConsentScopes in order of what they share.
-var ConsentScopes = []string{IdentityShared, IdentityWithheld, Anonymous}
+// ConsentScopes in order of what they share; they are the values
+// referrals.consent_scope allows (a test checks).
+var ConsentScopes = []ConsentScope{IdentityShared, IdentityWithheld, Anonymous}
 
 // Sources of a referral.
 const (
@@ -71,10 +76,10 @@ var Transitions = map[ReferralStatus][]ReferralStatus{
 // (staff) and POST /api/v1/complainant/case/escalations (the complainant,
 // whose legal basis is the body's own).
 type ReferralRequest struct {
-	BodyID       string `json:"body_id"`
-	ConsentScope string `json:"consent_scope"`
-	Reason       string `json:"reason"`
-	LegalBasis   string `json:"legal_basis"`
+	BodyID       string       `json:"body_id"`
+	ConsentScope ConsentScope `json:"consent_scope"`
+	Reason       string       `json:"reason"`
+	LegalBasis   string       `json:"legal_basis"`
 }
 
 // Requester is who asks: the complainant, a staff member, or the system.
@@ -104,7 +109,7 @@ func (r *ReferralRequest) validate(by Requester) (uuid.UUID, error) {
 	} else {
 		bodyID = id
 	}
-	f.OneOf("consent_scope", r.ConsentScope, ConsentScopes, true)
+	fault.OneOf(&f, "consent_scope", r.ConsentScope, ConsentScopes, true)
 	r.Reason, r.LegalBasis = strings.TrimSpace(r.Reason), strings.TrimSpace(r.LegalBasis)
 	switch by.Source {
 	case SourceComplainant:
@@ -263,7 +268,7 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 		return uuid.Nil, err
 	}
 	if _, err := outbox.Add(ctx, s.db, events.ReferralMade, caseID, events.Referral{ReferralID: id, BodyID: bodyID,
-		Source: by.Source, ConsentScope: req.ConsentScope}); err != nil {
+		Source: by.Source, ConsentScope: string(req.ConsentScope)}); err != nil {
 		return uuid.Nil, err
 	}
 	return id, nil

@@ -8,8 +8,8 @@ import (
 	"github.com/redresshq/redress/internal/testenv"
 )
 
-// The referral statuses and the outcome items' kinds and statuses Go names
-// are the ones the database accepts.
+// The referral statuses and consent scopes and the outcome items' kinds and
+// statuses Go names are the ones the database accepts.
 func TestVocabularyMatchesDatabase(t *testing.T) {
 	gdb, _ := testenv.DB(t)
 	for _, tc := range []struct {
@@ -17,6 +17,7 @@ func TestVocabularyMatchesDatabase(t *testing.T) {
 		want          []string
 	}{
 		{"referrals", "status", values(escalation.ReferralStatuses)},
+		{"referrals", "consent_scope", values(escalation.ConsentScopes)},
 		{"referral_outcome_items", "kind", values(escalation.ItemKinds)},
 		{"referral_outcome_items", "status", values(escalation.ItemStatuses)},
 	} {

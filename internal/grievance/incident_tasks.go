@@ -39,7 +39,10 @@ var SuspensionOutcomes = []string{"suspend", "continue"}
 // incidentTaskClock is the clock each task ends, and what the clock records
 // as having ended it (case_clocks.satisfied_by). The complete report has no
 // clock: the law sets it no period.
-var incidentTaskClock = map[string]struct{ clock, by string }{
+var incidentTaskClock = map[string]struct {
+	clock sla.ClockName
+	by    string
+}{
 	TaskInitialReport:      {sla.IncidentReport, "reported"},
 	TaskProviderNotice:     {sla.ProviderNotice, "provider_notified"},
 	TaskSuspensionDecision: {sla.SuspensionDecision, "suspension_decided"},
@@ -244,7 +247,7 @@ func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by
 		data := map[string]any{"task": task, "done_at": doneAt}
 		ev := events.IncidentTask{Task: task, DoneAt: doneAt, Outcome: r.Outcome, AISystemID: inc.AISystemID}
 		if hasClock {
-			data["clock"], ev.Clock = ends.clock, ends.clock
+			data["clock"], ev.Clock = ends.clock, string(ends.clock)
 		}
 		if r.Outcome != "" {
 			data["outcome"] = r.Outcome

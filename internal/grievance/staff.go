@@ -447,7 +447,7 @@ func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by Author) 
 }
 
 // clocksEndedBy are the clocks that entering a status ends; nil ends them all.
-var clocksEndedBy = map[string][]string{
+var clocksEndedBy = map[string][]sla.ClockName{
 	StatusDecided:   {sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
 	StatusRejected:  {sla.Acknowledge, sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
 	StatusClosed:    nil,

@@ -387,8 +387,8 @@ func TestSLAWarningsAndBreachesMailWhoHoldsTheCase(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	warning := events.SLA{Clock: sla.Acknowledge, DueAt: due, Rule: rule, Statutory: true, Fraction: 0.75, Notify: true}
-	breach := events.SLA{Clock: sla.Acknowledge, DueAt: due, Rule: rule, Statutory: true, Priority: "P1", Notify: true}
+	warning := events.SLA{Clock: string(sla.Acknowledge), DueAt: due, Rule: rule, Statutory: true, Fraction: 0.75, Notify: true}
+	breach := events.SLA{Clock: string(sla.Acknowledge), DueAt: due, Rule: rule, Statutory: true, Priority: "P1", Notify: true}
 	emit(assigned.ID, events.SLAWarning, warning)
 	emit(assigned.ID, events.SLABreached, breach)
 	emit(unassigned.ID, events.SLAWarning, warning)

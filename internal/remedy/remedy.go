@@ -2,7 +2,9 @@
 // reparation (UN Basic Principles on the Right to a Remedy and Reparation,
 // principles 19–23) and their components, the moves a component may make, and
 // the check that no offer asks the complainant to give up a right.
-// Persistence lives with the case aggregate (internal/grievance).
+// Persistence lives with the case aggregate (internal/grievance). The forms
+// and statuses are named types (Form, Status) whose lists equal the CHECKs of
+// remedy_components, a case's and a systemic issue's alike (a test checks).
 package remedy
 
 import (

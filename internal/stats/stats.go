@@ -35,7 +35,7 @@ var (
 	Statuses       = grievance.Statuses
 	Outcomes       = grievance.Outcomes
 	Stages         = []string{"first", "appeal"}
-	Clocks         = sla.Clocks
+	Clocks         = codesOf(sla.Clocks)
 	RootCauses     = grievance.RootCauses
 	RemedyForms    = codesOf(remedy.Forms)
 	RemedyStatuses = codesOf(remedy.Statuses)
