@@ -76,7 +76,7 @@ type DossierBody struct {
 // ReferralFact is who asked for the referral, why, under what legal basis
 // and with what consent.
 type ReferralFact struct {
-	Source       string       `json:"source"`       // complainant, staff, sla_breach, incident
+	Source       Source       `json:"source"`       // complainant, staff, sla_breach, incident
 	RequestedBy  string       `json:"requested_by"` // complainant, a staff role, or system
 	Reason       string       `json:"reason"`
 	LegalBasis   string       `json:"legal_basis"`

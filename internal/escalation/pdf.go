@@ -113,7 +113,7 @@ func monthNote(d *Dossier) string {
 
 func renderReferral(l *layout, d *Dossier) {
 	r := d.Referral
-	l.field("Source", r.Source)
+	l.field("Source", string(r.Source))
 	l.field("Requested by", r.RequestedBy)
 	l.field("Reason", r.Reason)
 	l.field("Legal basis", r.LegalBasis)

@@ -39,7 +39,7 @@ type Referral struct {
 	CaseID        uuid.UUID      `json:"case_id"`
 	Reference     string         `json:"reference"`
 	Body          BodyRef        `json:"body"`
-	Source        string         `json:"source"`
+	Source        Source         `json:"source"`
 	RequestedBy   *uuid.UUID     `json:"requested_by,omitempty"` // staff only
 	Reason        string         `json:"reason"`
 	LegalBasis    string         `json:"legal_basis"`
@@ -85,7 +85,7 @@ type referralRow struct {
 	BodyID           uuid.UUID
 	BodyName         string
 	BodyType         string
-	Source           string
+	Source           Source
 	RequestedBy      *uuid.UUID
 	ReasonEnc        []byte
 	LegalBasis       string
@@ -292,7 +292,7 @@ type ReferralSummary struct {
 	ID           uuid.UUID      `json:"id"`
 	Reference    string         `json:"reference"`
 	Kind         string         `json:"kind"`
-	Source       string         `json:"source"`
+	Source       Source         `json:"source"`
 	LegalBasis   string         `json:"legal_basis"`
 	ConsentScope ConsentScope   `json:"consent_scope"`
 	Status       ReferralStatus `json:"status"`
@@ -593,7 +593,7 @@ func (s *Service) messages(ctx context.Context, id uuid.UUID, forStaff bool) ([]
 type ComplainantReferral struct {
 	ID           uuid.UUID      `json:"id"`
 	Body         BodyRef        `json:"body"`
-	Source       string         `json:"source"`
+	Source       Source         `json:"source"`
 	LegalBasis   string         `json:"legal_basis"`
 	ConsentScope ConsentScope   `json:"consent_scope"`
 	Status       ReferralStatus `json:"status"`

@@ -35,13 +35,21 @@ const (
 // referrals.consent_scope allows (a test checks).
 var ConsentScopes = []ConsentScope{IdentityShared, IdentityWithheld, Anonymous}
 
+// Source is who or what asked for a referral (referrals.source, and
+// escalation_requests.source for a request that may lead to one).
+type Source string
+
 // Sources of a referral.
 const (
-	SourceComplainant = "complainant"
-	SourceStaff       = "staff"
-	SourceSLABreach   = "sla_breach"
-	SourceIncident    = "incident"
+	SourceComplainant Source = "complainant"
+	SourceStaff       Source = "staff"
+	SourceSLABreach   Source = "sla_breach"
+	SourceIncident    Source = "incident"
 )
+
+// Sources lists every source; they are the values referrals.source and
+// escalation_requests.source allow (a test checks).
+var Sources = []Source{SourceComplainant, SourceStaff, SourceSLABreach, SourceIncident}
 
 // ReferralStatus is where a referral stands, as its body says
 // (referrals.status).
@@ -84,7 +92,7 @@ type ReferralRequest struct {
 
 // Requester is who asks: the complainant, a staff member, or the system.
 type Requester struct {
-	Source     string
+	Source     Source
 	UserID     *uuid.UUID // staff
 	Role       auth.Role  // staff role
 	Supervisor bool       // may act on any case
@@ -268,7 +276,7 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 		return uuid.Nil, err
 	}
 	if _, err := outbox.Add(ctx, s.db, events.ReferralMade, caseID, events.Referral{ReferralID: id, BodyID: bodyID,
-		Source: by.Source, ConsentScope: string(req.ConsentScope)}); err != nil {
+		Source: string(by.Source), ConsentScope: string(req.ConsentScope)}); err != nil {
 		return uuid.Nil, err
 	}
 	return id, nil

@@ -8,8 +8,9 @@ import (
 	"github.com/redresshq/redress/internal/testenv"
 )
 
-// The referral statuses and consent scopes and the outcome items' kinds and
-// statuses Go names are the ones the database accepts.
+// The referral statuses, consent scopes and sources (a referral's and an
+// escalation request's) and the outcome items' kinds and statuses Go names
+// are the ones the database accepts.
 func TestVocabularyMatchesDatabase(t *testing.T) {
 	gdb, _ := testenv.DB(t)
 	for _, tc := range []struct {
@@ -18,6 +19,8 @@ func TestVocabularyMatchesDatabase(t *testing.T) {
 	}{
 		{"referrals", "status", values(escalation.ReferralStatuses)},
 		{"referrals", "consent_scope", values(escalation.ConsentScopes)},
+		{"referrals", "source", values(escalation.Sources)},
+		{"escalation_requests", "source", values(escalation.Sources)},
 		{"referral_outcome_items", "kind", values(escalation.ItemKinds)},
 		{"referral_outcome_items", "status", values(escalation.ItemStatuses)},
 	} {
