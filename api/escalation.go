@@ -242,7 +242,7 @@ func (a *API) listReferrals(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	page, err := a.Escalation.Referrals(c.UserContext(), httpkit.User(c).ID, strings.Clone(c.Query("status")), cursor, limit)
+	page, err := a.Escalation.Referrals(c.UserContext(), httpkit.User(c).ID, escalation.ReferralStatus(strings.Clone(c.Query("status"))), cursor, limit)
 	if err != nil {
 		return err
 	}

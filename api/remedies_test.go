@@ -185,7 +185,7 @@ func TestRemedyRefusedMovesAndReasons(t *testing.T) {
 func TestRemedyTransitionsMatchDatabase(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
-	var rows []struct{ FromStatus, ToStatus string }
+	var rows []struct{ FromStatus, ToStatus remedy.Status }
 	if err := s.Core.DB.Raw(`SELECT from_status, to_status FROM remedy_transitions`).Scan(&rows).Error; err != nil {
 		t.Fatal(err)
 	}

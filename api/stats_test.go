@@ -43,7 +43,10 @@ func exec(t *testing.T, s *teststack.Stack, q string, args ...any) {
 // into the table has a form and subtype the remedy API would refuse.
 func validSubtypes(t *testing.T, s *teststack.Stack) {
 	t.Helper()
-	var rows []struct{ Form, Subtype string }
+	var rows []struct {
+		Form    remedy.Form
+		Subtype string
+	}
 	if err := s.Core.DB.Raw(`SELECT DISTINCT form, subtype FROM remedy_components`).Scan(&rows).Error; err != nil {
 		t.Fatal(err)
 	}

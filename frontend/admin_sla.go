@@ -275,7 +275,7 @@ func policyForm(p *clocks.StoredPolicy) url.Values {
 	for _, prio := range sla.Priorities {
 		for k, l := range p.Tiers[prio] {
 			row := fmt.Sprintf("tiers.%s[%d].", prio, k)
-			f.Set(row+"clock", l.Clock)
+			f.Set(row+"clock", string(l.Clock))
 			f.Set(row+"amount", strconv.Itoa(l.Amount))
 			f.Set(row+"unit", string(l.Unit))
 			f.Set(row+"from", string(l.From))
@@ -381,7 +381,7 @@ func policyInput(form url.Values, choices []sla.StatutoryLimit, f *fault.Fields)
 			from := sla.Anchor(form.Get(row + "from"))
 			in.Tiers[prio] = append(in.Tiers[prio], sla.TimeLimit{
 				Rule:  sla.Rule{Code: "policy_" + clock, Source: "SLA policy", Period: tierPeriod(b, from)},
-				Clock: clock, Budget: b, From: from, Pausable: true})
+				Clock: sla.ClockName(clock), Budget: b, From: from, Pausable: true})
 			rows[prio] = append(rows[prio], k)
 		}
 		if len(in.Tiers[prio]) == 0 {

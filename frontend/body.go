@@ -31,7 +31,7 @@ func (w *Web) bodyRoutes() []httpkit.Route {
 }
 
 // referralStatuses are the statuses a referral can be in, for the list's filter.
-var referralStatuses = append([]string{escalation.StatusSent}, escalation.BodyStatuses...)
+var referralStatuses = codes(escalation.ReferralStatuses)
 
 // ReferralList is the data of /referrals.
 type ReferralList struct {
@@ -58,7 +58,7 @@ func (w *Web) referralsPage(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	page, err := w.Escalation.Referrals(c.UserContext(), w.req(c).User.ID, status, cursor, limit)
+	page, err := w.Escalation.Referrals(c.UserContext(), w.req(c).User.ID, escalation.ReferralStatus(status), cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -277,7 +277,7 @@ func (w *Web) referralStatus(c *fiber.Ctx) error {
 		return err
 	}
 	_, err = w.Escalation.SetStatus(c.UserContext(), id, w.req(c).User.ID,
-		escalation.StatusRequest{Status: form.Get("status"), Outcome: form.Get("outcome")})
+		escalation.StatusRequest{Status: escalation.ReferralStatus(form.Get("status")), Outcome: form.Get("outcome")})
 	if err != nil {
 		return w.referralFormError(c, id, "status", form, err)
 	}
@@ -322,11 +322,11 @@ func (w *Web) referralFormError(c *fiber.Ctx, id uuid.UUID, which string, form u
 		r := w.req(c)
 		allowed := make([]string, 0, len(v.Ref.AllowedStatuses))
 		for _, s := range v.Ref.AllowedStatuses {
-			allowed = append(allowed, r.optionLabel("ref.status", s))
+			allowed = append(allowed, r.optionLabel("ref.status", string(s)))
 		}
-		msg := r.T("ref.refused.closed", "From", r.optionLabel("ref.status", v.Ref.Status))
+		msg := r.T("ref.refused.closed", "From", r.optionLabel("ref.status", string(v.Ref.Status)))
 		if len(allowed) > 0 {
-			msg = r.T("ref.refused.move", "From", r.optionLabel("ref.status", v.Ref.Status),
+			msg = r.T("ref.refused.move", "From", r.optionLabel("ref.status", string(v.Ref.Status)),
 				"To", r.optionLabel("ref.status", refKnownStatus(form.Get("status"))), "Allowed", strings.Join(allowed, " · "))
 		}
 		err = fault.New(fault.Conflict, "ref_illegal_transition", msg)

@@ -210,16 +210,16 @@ func (w *Web) timeframes(c *fiber.Ctx, r *request) (*timeframes, error) {
 		if fast == nil {
 			continue
 		}
-		label := r.optionLabel("cp.clock_name", clock)
-		tf.Tiers = append(tf.Tiers, tierRow{Clock: clock, Label: label, Cells: cells})
+		label := r.optionLabel("cp.clock_name", string(clock))
+		tf.Tiers = append(tf.Tiers, tierRow{Clock: string(clock), Label: label, Cells: cells})
 		text := periodText(r, fast.Budget, fast.From)
 		if approx(fast.Budget) != approx(slow.Budget) {
 			text = r.T("cp.tf.range", "Fast", budgetText(r, fast.Budget), "Slow", periodText(r, slow.Budget, slow.From))
 		}
-		tf.Promises = append(tf.Promises, promiseRow{Clock: clock, Label: label, Text: text})
+		tf.Promises = append(tf.Promises, promiseRow{Clock: string(clock), Label: label, Text: text})
 	}
 	for _, l := range p.Statutory {
-		row := statutoryRow{Clock: l.Clock, Label: r.optionLabel("cp.clock_name", l.Clock), Source: l.Source,
+		row := statutoryRow{Clock: string(l.Clock), Label: r.optionLabel("cp.clock_name", string(l.Clock)), Source: l.Source,
 			Period: limitText(r, l)}
 		if len(l.Kinds) > 0 {
 			kinds := make([]string, len(l.Kinds))

@@ -170,7 +170,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 	d.Protection = newProtectionData(prot)
 	for _, scope := range escalation.ConsentScopes {
 		if !(v.Anonymous && scope == escalation.IdentityShared) {
-			d.Scopes = append(d.Scopes, scope)
+			d.Scopes = append(d.Scopes, string(scope))
 		}
 	}
 	with := map[uuid.UUID]bool{}
@@ -190,7 +190,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 	for _, due := range v.DueDates {
 		var rule sla.Rule
 		_ = json.Unmarshal(due.Rule, &rule)
-		row := dueRow{Clock: due.Clock, Promise: r.optionLabel("cp.clock", due.Clock), DueAt: due.DueAt, Done: due.SatisfiedAt,
+		row := dueRow{Clock: string(due.Clock), Promise: r.optionLabel("cp.clock", string(due.Clock)), DueAt: due.DueAt, Done: due.SatisfiedAt,
 			Rule: idx.text(r, rule)}
 		if due.Clock == sla.Remedy && v.Decision != nil {
 			// The words follow the outcome: nothing to put right after a confirmed decision.
@@ -304,7 +304,7 @@ func (w *Web) followUpAppeal(c *fiber.Ctx) error {
 // followUpEscalation: POST /follow-up/escalations {body_id, consent_scope, reason}.
 func (w *Web) followUpEscalation(c *fiber.Ctx) error {
 	req := escalation.ReferralRequest{BodyID: strings.Clone(c.FormValue("body_id")),
-		ConsentScope: strings.Clone(c.FormValue("consent_scope")), Reason: strings.Clone(c.FormValue("reason"))}
+		ConsentScope: escalation.ConsentScope(strings.Clone(c.FormValue("consent_scope"))), Reason: strings.Clone(c.FormValue("reason"))}
 	if _, err := w.Escalation.Refer(c.UserContext(), *w.req(c).CaseID,
 		escalation.Requester{Source: escalation.SourceComplainant}, req); err != nil {
 		return w.actionError(c, err, "escalation")

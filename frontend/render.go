@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
+	"reflect"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -63,9 +64,10 @@ func (p *Page) Val(field string) string { return p.Form.Get(field) }
 func (p *Page) Vals(field string) []string { return p.Form[field] }
 
 // Checked reports whether the form had value among field's values.
-func (p *Page) Checked(field, value string) bool {
+func (p *Page) Checked(field string, value any) bool {
+	want := vocabValue(value)
 	for _, v := range p.Form[field] {
-		if v == value {
+		if v == want {
 			return true
 		}
 	}
@@ -73,10 +75,26 @@ func (p *Page) Checked(field, value string) bool {
 }
 
 // Opt translates an enumerated value: the message "<prefix>.<value>". The
-// value is any string-kinded vocabulary (auth.Role, a status): templates do
-// not convert a named string type to string.
-func (p *Page) Opt(prefix string, value any) string {
-	return p.optionLabel(prefix, fmt.Sprint(value))
+// value is a string or a named vocabulary's value (a remedy's form, a
+// referral's status), or a pointer to one.
+func (p *Page) Opt(prefix string, value any) string { return p.optionLabel(prefix, vocabValue(value)) }
+
+// vocabValue is a template argument that is a string, a named vocabulary's
+// value (type X string) or a pointer to either, as its string: what
+// text/template did for a string parameter (it follows a pointer, and stops
+// the page at a nil one).
+func vocabValue(value any) string {
+	v := reflect.ValueOf(value)
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			panic("frontend: a nil pointer where a value is shown")
+		}
+		v = v.Elem()
+	}
+	if v.Kind() == reflect.String {
+		return v.String()
+	}
+	return fmt.Sprint(value)
 }
 
 // Date shows a time as a date in the page's language ("5 March 2027"),

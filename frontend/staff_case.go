@@ -172,12 +172,12 @@ type cwVocabulary struct {
 var cwVocab = func() cwVocabulary {
 	v := cwVocabulary{Statuses: grievance.Statuses, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
 		Mechanisms: grievance.Mechanisms, HarmStatuses: grievance.HarmStatuses, Outcomes: grievance.Outcomes,
-		AIRoles: grievance.AIRoles, Involvements: grievance.Involvements, Forms: remedy.Forms,
-		Responsible: remedy.Responsible, RemedyMoves: []string{remedy.Offered, remedy.Implemented, remedy.Verified},
+		AIRoles: grievance.AIRoles, Involvements: grievance.Involvements, Forms: codes(remedy.Forms),
+		Responsible: remedy.Responsible, RemedyMoves: codes([]remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}),
 		HumanOversight: grievance.HumanOversight, PersonInformed: grievance.PersonInformed, HeardVia: grievance.HeardVia,
 		Sources: slices.DeleteFunc(slices.Clone(grievance.EvidenceSources), func(s string) bool { return s == "complainant" }),
 		// Staff refer without the identity: only the complainant shares it.
-		ConsentScopes:    []string{escalation.IdentityWithheld, escalation.Anonymous},
+		ConsentScopes:    codes([]escalation.ConsentScope{escalation.IdentityWithheld, escalation.Anonymous}),
 		IncidentSubtypes: grievance.IncidentSubtypes, SuspensionOutcomes: grievance.SuspensionOutcomes,
 		Visibilities: grievance.Visibilities, Levels: []string{"1", "2", "3", "4"},
 		MeasureKinds: grievance.MeasureKinds}
@@ -317,7 +317,16 @@ func (d *caseWorkspace) GDPRClock() bool {
 }
 
 // Subtypes of a remedy form.
-func (d *caseWorkspace) SubtypesOf(form string) []string { return remedy.Subtypes[form] }
+// codes lists a named vocabulary's values for a form's options.
+func codes[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}
+
+func (d *caseWorkspace) SubtypesOf(form string) []string { return remedy.Subtypes[remedy.Form(form)] }
 
 // Rule is a clock's rule, read from its JSON.
 func (d *caseWorkspace) Rule(k grievance.DueDate) map[string]string {
@@ -704,12 +713,12 @@ func (p *Page) CwSubtypeChosen(row, form, subtype string) bool {
 	if p.cwSection() != cwSecRemedies || p.Val(row+".subtype") != subtype {
 		return false
 	}
-	if chosen := p.Val(row + ".form"); slices.Contains(remedy.Subtypes[chosen], subtype) {
+	if chosen := p.Val(row + ".form"); slices.Contains(remedy.Subtypes[remedy.Form(chosen)], subtype) {
 		return chosen == form
 	}
 	for _, f := range remedy.Forms {
 		if slices.Contains(remedy.Subtypes[f], subtype) {
-			return f == form
+			return string(f) == form
 		}
 	}
 	return false
@@ -1037,7 +1046,7 @@ func (w *Web) cwProposeRemedies(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 				conds = append(conds, line)
 			}
 		}
-		req.Components = append(req.Components, remedy.ComponentInput{Form: get("form"), Subtype: get("subtype"),
+		req.Components = append(req.Components, remedy.ComponentInput{Form: remedy.Form(get("form")), Subtype: get("subtype"),
 			Description: get("description"), Responsible: get("responsible"), ResponsibleName: get("responsible_name"),
 			Amount: remedy.Decimal(get("amount")), Currency: strings.ToUpper(get("currency")), DueAt: get("due_at"),
 			Conditions: conds})
@@ -1074,7 +1083,7 @@ func (w *Web) cwRemedyStatus(c *fiber.Ctx, id uuid.UUID, form url.Values) (strin
 	}
 	by := httpkit.Actor(c)
 	var req grievance.RemedyStatus
-	req.Status = form.Get("status")
+	req.Status = remedy.Status(form.Get("status"))
 	req.Evidence.Note = strings.TrimSpace(form.Get("evidence.note"))
 	req.Evidence.EvidenceIDs = form["evidence.evidence_ids"]
 	err = w.Grievance.SetRemedyStatus(c.UserContext(), id, rid, by, req)
@@ -1114,7 +1123,7 @@ func (w *Web) cwClose(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, erro
 func (w *Web) cwEscalate(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	_, err := w.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, Actor: httpkit.Actor(c)},
 		escalation.ReferralRequest{BodyID: form.Get("body_id"),
-			ConsentScope: form.Get("consent_scope"), Reason: form.Get("reason"), LegalBasis: form.Get("legal_basis")})
+			ConsentScope: escalation.ConsentScope(form.Get("consent_scope")), Reason: form.Get("reason"), LegalBasis: form.Get("legal_basis")})
 	return "cw.flash.referred", err
 }
 

@@ -207,7 +207,7 @@ func (r *Reconciler) rebuild(ctx context.Context, conn *gorm.DB, c unrouted, id 
 		Anonymous           bool
 		PreferredChannel    *string
 		PreliminarySeverity *string
-		Rights, HarmTypes   db.TextArray
+		Rights, HarmTypes   db.TextSlice
 	}
 	if err := conn.Table("cases AS c").Select(`c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
 		c.preliminary_severity, k.rights, k.harm_types`).

@@ -94,11 +94,11 @@ type Service struct {
 // New returns the service.
 func New(gdb *gorm.DB) *Service { return &Service{db: gdb, log: newRecorder(gdb)} }
 
-func textArray(s []string) db.TextArray {
+func textArray(s []string) db.TextSlice {
 	if s == nil {
-		return db.TextArray{}
+		return db.TextSlice{}
 	}
-	return db.TextArray(s)
+	return db.TextSlice(s)
 }
 
 // groundSQL is the rule: the ground on which viewer v may see the case c (a
@@ -271,8 +271,8 @@ func (s *Service) Readers(ctx context.Context, caseID uuid.UUID, ids []uuid.UUID
 	var users []struct {
 		ID        uuid.UUID
 		Role      auth.Role
-		Skills    db.TextArray
-		Languages db.TextArray
+		Skills    db.TextSlice
+		Languages db.TextSlice
 	}
 	if err := db.Conn(ctx, s.db).Raw(`SELECT id, role, skills, languages FROM users
 		 WHERE id IN ? AND active AND role <> 'body' ORDER BY id`, ids).Scan(&users).Error; err != nil {

@@ -81,7 +81,7 @@ func (u *Users) CreateStaff(ctx context.Context, in NewUser) (*User, error) {
 	var id uuid.UUID
 	err = db.Conn(ctx, u.db).Raw(`INSERT INTO users (email, name, role, password_hash, languages, skills, active)
 		VALUES (?, ?, ?, ?, ?, ?, true) RETURNING id`, in.Email, in.Name, in.Role, hash,
-		db.TextArray(in.Languages), db.TextArray(in.Skills)).Row().Scan(&id)
+		db.TextSlice(in.Languages), db.TextSlice(in.Skills)).Row().Scan(&id)
 	if db.IsUniqueViolation(err) {
 		return nil, errEmailTaken()
 	}

@@ -21,8 +21,8 @@ type User struct {
 	Name         string       `json:"name"`
 	Role         Role         `json:"role"`
 	PasswordHash string       `json:"-"`
-	Languages    db.TextArray `gorm:"type:text[]" json:"languages"`
-	Skills       db.TextArray `gorm:"type:text[]" json:"skills"`
+	Languages    db.TextSlice `gorm:"type:text[]" json:"languages"`
+	Skills       db.TextSlice `gorm:"type:text[]" json:"skills"`
 	Active       bool         `json:"active"`
 	// BodyID is the independent body a user of role body works for.
 	BodyID    *uuid.UUID `json:"body_id,omitempty"`

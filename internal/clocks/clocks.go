@@ -3,6 +3,11 @@
 // the case waits on the complainant, ends them when what they wait for
 // happens, and fires warnings and breaches when they fall due (Sweep).
 //
+// It owns the case_clocks table. A clock's name is an sla.ClockName: one of
+// sla.Clocks, or a task's clock named after its task (BodyItemClock,
+// ProviderRequestClock); TestClockNamesMatchDatabase checks both against the
+// table's CHECK.
+//
 // Every change runs inside the caller's transaction (db.InTx), after the
 // caller has locked the case row, so a clock never disagrees with the case it
 // belongs to. Locks are always taken case row first, clock rows second —
@@ -251,7 +256,7 @@ func (s *Service) Recompute(ctx context.Context, caseID uuid.UUID) ([]sla.Clock,
 // (none for a fresh case).
 func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sla.Clock, fresh bool) error {
 	conn := db.Conn(ctx, s.db)
-	names := make([]string, 0, len(cs))
+	names := make([]sla.ClockName, 0, len(cs))
 	values := make([]string, 0, len(cs))
 	args := make([]any, 0, 9*len(cs))
 	for _, c := range cs {
@@ -337,14 +342,14 @@ type candidate struct {
 // End ends the named clocks of a case (all of them when names is empty)
 // that are still running, recording what ended them (acknowledged,
 // responded, decided, withdrawn …).
-func (s *Service) End(ctx context.Context, caseID uuid.UUID, by string, names ...string) error {
+func (s *Service) End(ctx context.Context, caseID uuid.UUID, by string, names ...sla.ClockName) error {
 	return s.EndAt(ctx, caseID, by, time.Time{}, names...)
 }
 
 // EndAt is End with the moment the clocks were satisfied, when that was
 // earlier than now: a serious incident's provider was told yesterday and
 // the task recorded today (grievance.CompleteIncidentTask). A zero at is now.
-func (s *Service) EndAt(ctx context.Context, caseID uuid.UUID, by string, at time.Time, names ...string) error {
+func (s *Service) EndAt(ctx context.Context, caseID uuid.UUID, by string, at time.Time, names ...sla.ClockName) error {
 	which := ``
 	var when any
 	if !at.IsZero() {

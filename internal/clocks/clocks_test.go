@@ -23,7 +23,7 @@ type req = teststack.Request
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
 type clockRow struct {
-	Clock       string
+	Clock       sla.ClockName
 	DueAt       *time.Time
 	StartedAt   time.Time
 	SatisfiedAt *time.Time
@@ -35,7 +35,7 @@ type clockRow struct {
 	NextFireAt  *time.Time
 }
 
-func clocksOf(t *testing.T, s *teststack.Stack, id string) map[string]clockRow {
+func clocksOf(t *testing.T, s *teststack.Stack, id string) map[sla.ClockName]clockRow {
 	t.Helper()
 	// The case's next_due_at (claim-next's index) is always its earliest running due date.
 	var off int
@@ -49,7 +49,7 @@ func clocksOf(t *testing.T, s *teststack.Stack, id string) map[string]clockRow {
 		next_fire_at FROM case_clocks WHERE case_id = ?`, id).Scan(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]clockRow{}
+	out := map[sla.ClockName]clockRow{}
 	for _, r := range rows {
 		out[r.Clock] = r
 	}
@@ -105,7 +105,7 @@ func TestClocksFollowTheCase(t *testing.T) {
 	// Routed (default rule, P3): the policy's tiers join.
 	route(t, s, f.ID)
 	c = clocksOf(t, s, f.ID)
-	for _, name := range []string{sla.Acknowledge, sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply} {
+	for _, name := range []sla.ClockName{sla.Acknowledge, sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply} {
 		if _, ok := c[name]; !ok {
 			t.Fatalf("after routing, no %s clock: %+v", name, c)
 		}
@@ -187,7 +187,7 @@ func TestClocksFollowTheCase(t *testing.T) {
 		t.Fatalf("decide: %d %s", r.Status, r.Body)
 	}
 	c = clocksOf(t, s, f.ID)
-	for _, name := range []string{sla.Decision, sla.Feedback, sla.GDPRReply} {
+	for _, name := range []sla.ClockName{sla.Decision, sla.Feedback, sla.GDPRReply} {
 		if c[name].SatisfiedAt == nil || *c[name].SatisfiedBy != "decided" {
 			t.Errorf("%s not ended by the decision: %+v", name, c[name])
 		}
@@ -268,7 +268,7 @@ func TestSweepWarnsThenBreachesAndActs(t *testing.T) {
 	}
 	var esc []struct{ Source, Clock, Status string }
 	s.Core.DB.Raw(`SELECT source, clock, status FROM escalation_requests WHERE case_id = ?`, f.ID).Scan(&esc)
-	if len(esc) != 1 || esc[0].Source != "sla_breach" || esc[0].Clock != sla.Acknowledge || esc[0].Status != "open" {
+	if len(esc) != 1 || esc[0].Source != "sla_breach" || esc[0].Clock != string(sla.Acknowledge) || esc[0].Status != "open" {
 		t.Errorf("escalation requests %+v", esc)
 	}
 	if n := outboxCount(t, s, "redress.escalation.requested", f.ID); n != 1 {

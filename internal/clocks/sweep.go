@@ -60,7 +60,7 @@ func (s *Service) Sweep(ctx context.Context, limit int) (Fired, error) {
 }
 
 type dueClock struct {
-	Clock      string
+	Clock      sla.ClockName
 	DueAt      *time.Time
 	WarnAt     string
 	Warned     int
@@ -193,7 +193,7 @@ func statutory(p *Policy, r sla.Rule) bool {
 func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority string, queueID *uuid.UUID,
 	p *Policy, breached []dueClock) error {
 	conn := db.Conn(ctx, s.db)
-	clocks := make([]string, 0, len(breached))
+	clocks := make([]sla.ClockName, 0, len(breached))
 	for _, k := range breached {
 		clocks = append(clocks, k.Clock)
 	}

@@ -27,10 +27,26 @@ const BodyItemPrefix = "body_item:"
 // AI system's provider (grievance.SendProviderRequest).
 const ProviderRequestPrefix = "provider_request:"
 
+// BodyItemClock is the clock of a body's order or recommendation.
+func BodyItemClock(item uuid.UUID) sla.ClockName {
+	return sla.ClockName(BodyItemPrefix + item.String())
+}
+
+// ProviderRequestClock is the clock of a request for information to an AI
+// system's provider.
+func ProviderRequestClock(request uuid.UUID) sla.ClockName {
+	return sla.ClockName(ProviderRequestPrefix + request.String())
+}
+
+// IsProviderRequest says whether a clock is a provider request's.
+func IsProviderRequest(clock sla.ClockName) bool {
+	return strings.HasPrefix(string(clock), ProviderRequestPrefix)
+}
+
 // IsTask says whether a clock is a task's.
-func IsTask(clock string) bool {
+func IsTask(clock sla.ClockName) bool {
 	for _, p := range TaskPrefixes {
-		if strings.HasPrefix(clock, p) {
+		if strings.HasPrefix(string(clock), p) {
 			return true
 		}
 	}
@@ -38,13 +54,13 @@ func IsTask(clock string) bool {
 }
 
 // taskClocksSQL leaves the task clocks out of a query on case_clocks.
-const taskClocksSQL = ` AND clock NOT LIKE 'body_item:%' AND clock NOT LIKE 'provider_request:%'`
+const taskClocksSQL = ` AND clock NOT LIKE '` + BodyItemPrefix + `%' AND clock NOT LIKE '` + ProviderRequestPrefix + `%'`
 
 // SetTask starts a task's clock on a case, inside the caller's transaction
 // (after it locked the case): due at due, with the warnings of the case's
 // policy at its fractions of the span from now to due. A clock of that name
 // already running is left as it is.
-func (s *Service) SetTask(ctx context.Context, caseID uuid.UUID, clock string, due time.Time, rule sla.Rule) error {
+func (s *Service) SetTask(ctx context.Context, caseID uuid.UUID, clock sla.ClockName, due time.Time, rule sla.Rule) error {
 	if !IsTask(clock) {
 		return fmt.Errorf("clocks: %q is not a task's clock", clock)
 	}

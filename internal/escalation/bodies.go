@@ -199,10 +199,10 @@ func (s *Service) bodies(ctx context.Context, where string, args ...any) ([]Body
 	var rows []struct {
 		ID                             uuid.UUID
 		Slug, Name, Type, Jurisdiction string
-		LegalBases                     db.TextArray
+		LegalBases                     db.TextSlice
 		Requirements, Description      string
 		Website                        *string
-		Languages                      db.TextArray
+		Languages                      db.TextSlice
 		Portal, Active, SignpostOnly   bool
 		Email                          *string
 		EndpointID                     *uuid.UUID
@@ -214,7 +214,7 @@ func (s *Service) bodies(ctx context.Context, where string, args ...any) ([]Body
 		       e.url AS endpoint_url, b.updated_at
 		  FROM bodies b LEFT JOIN webhook_endpoints e ON e.body_id = b.id
 		 WHERE `+where+` ORDER BY array_position(?::text[], b.type), b.jurisdiction, b.name, b.id`,
-		append(args, db.TextArray(BodyTypes))...).Scan(&rows).Error; err != nil {
+		append(args, db.TextSlice(BodyTypes))...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("escalation: bodies: %w", err)
 	}
 	out := make([]Body, len(rows))
@@ -272,16 +272,16 @@ func (s *Service) SaveBody(ctx context.Context, id *uuid.UUID, in BodyInput) (*B
 			var row struct{ ID uuid.UUID }
 			err = conn.Raw(`INSERT INTO bodies (slug, name, type, jurisdiction, legal_bases, requirements, description,
 				website, languages, portal, email, active, signpost_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-				in.Slug, in.Name, in.Type, in.Jurisdiction, db.TextArray(in.LegalBases), in.Requirements, in.Description,
-				website, db.TextArray(langs), in.Portal, email, active, in.SignpostOnly).Scan(&row).Error
+				in.Slug, in.Name, in.Type, in.Jurisdiction, db.TextSlice(in.LegalBases), in.Requirements, in.Description,
+				website, db.TextSlice(langs), in.Portal, email, active, in.SignpostOnly).Scan(&row).Error
 			bodyID = row.ID
 		} else {
 			bodyID = *id
 			err = conn.Exec(`UPDATE bodies SET slug = ?, name = ?, type = ?, jurisdiction = ?, legal_bases = ?,
 				requirements = ?, description = ?, website = ?, languages = ?, portal = ?, email = ?, active = ?,
 				signpost_only = ?, updated_at = now() WHERE id = ?`,
-				in.Slug, in.Name, in.Type, in.Jurisdiction, db.TextArray(in.LegalBases), in.Requirements, in.Description,
-				website, db.TextArray(langs), in.Portal, email, active, in.SignpostOnly, bodyID).Error
+				in.Slug, in.Name, in.Type, in.Jurisdiction, db.TextSlice(in.LegalBases), in.Requirements, in.Description,
+				website, db.TextSlice(langs), in.Portal, email, active, in.SignpostOnly, bodyID).Error
 		}
 		if db.IsUniqueViolation(err) {
 			var f fault.Fields

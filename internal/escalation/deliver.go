@@ -259,7 +259,7 @@ func (s *Service) incidentRequest(ctx context.Context, env *events.Envelope) (uu
 func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
 	var r struct {
 		CaseID     uuid.UUID
-		Source     string
+		Source     Source
 		Clock      *string
 		Rule       *string
 		Reason     string

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/redresshq/redress/internal/organisation"
+	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/sla"
 )
 
 // Schema names the version of the dossier's JSON; a change that is not an
@@ -74,11 +76,11 @@ type DossierBody struct {
 // ReferralFact is who asked for the referral, why, under what legal basis
 // and with what consent.
 type ReferralFact struct {
-	Source       string `json:"source"`       // complainant, staff, sla_breach, incident
-	RequestedBy  string `json:"requested_by"` // complainant, a staff role, or system
-	Reason       string `json:"reason"`
-	LegalBasis   string `json:"legal_basis"`
-	ConsentScope string `json:"consent_scope"` // identity_shared, identity_withheld, anonymous
+	Source       Source       `json:"source"`       // complainant, staff, sla_breach, incident
+	RequestedBy  string       `json:"requested_by"` // complainant, a staff role, or system
+	Reason       string       `json:"reason"`
+	LegalBasis   string       `json:"legal_basis"`
+	ConsentScope ConsentScope `json:"consent_scope"` // identity_shared, identity_withheld, anonymous
 }
 
 // CaseFacts identifies the case and where it stands.
@@ -156,7 +158,7 @@ type ChronologyEntry struct {
 // DeadlineFact is a clock of the case: its due date, the rule behind it,
 // and whether it was met.
 type DeadlineFact struct {
-	Clock       string          `json:"clock"`
+	Clock       sla.ClockName   `json:"clock"`
 	StartedAt   time.Time       `json:"started_at"`
 	DueAt       *time.Time      `json:"due_at"`
 	SatisfiedAt *time.Time      `json:"satisfied_at"`
@@ -206,20 +208,20 @@ type MessageFact struct {
 
 // RemedyFact is a remedy component and what became of it.
 type RemedyFact struct {
-	Form          string     `json:"form"`
-	Subtype       string     `json:"subtype"`
-	Description   string     `json:"description"`
-	Responsible   string     `json:"responsible"`
-	Amount        *string    `json:"amount,omitempty"`
-	Currency      *string    `json:"currency,omitempty"`
-	Status        string     `json:"status"`
-	DueAt         time.Time  `json:"due_at"`
-	OfferedAt     *time.Time `json:"offered_at,omitempty"`
-	RespondedAt   *time.Time `json:"responded_at,omitempty"`
-	ImplementedAt *time.Time `json:"implemented_at,omitempty"`
-	VerifiedAt    *time.Time `json:"verified_at,omitempty"`
-	Reason        string     `json:"reason,omitempty"`
-	Systemic      bool       `json:"systemic"`
+	Form          remedy.Form   `json:"form"`
+	Subtype       string        `json:"subtype"`
+	Description   string        `json:"description"`
+	Responsible   string        `json:"responsible"`
+	Amount        *string       `json:"amount,omitempty"`
+	Currency      *string       `json:"currency,omitempty"`
+	Status        remedy.Status `json:"status"`
+	DueAt         time.Time     `json:"due_at"`
+	OfferedAt     *time.Time    `json:"offered_at,omitempty"`
+	RespondedAt   *time.Time    `json:"responded_at,omitempty"`
+	ImplementedAt *time.Time    `json:"implemented_at,omitempty"`
+	VerifiedAt    *time.Time    `json:"verified_at,omitempty"`
+	Reason        string        `json:"reason,omitempty"`
+	Systemic      bool          `json:"systemic"`
 }
 
 // EvidenceFact is a file on the case, named by its hash: the body can ask

@@ -7,6 +7,10 @@
 // allows, signed with Ed25519 (JSON and PDF), sealed at rest, and an
 // outbox event asks the worker to deliver it. Nothing is sent from a
 // handler.
+//
+// A referral's status (ReferralStatus) and its outcome items' kinds and
+// statuses (ItemKind, ItemStatus) are named types whose lists equal the
+// CHECKs of referrals and referral_outcome_items (a test checks).
 package escalation
 
 import (

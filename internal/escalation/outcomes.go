@@ -24,24 +24,36 @@ import (
 // open (grievance.Close) until staff record compliance with evidence and a
 // second person verifies it, or the body records that it is settled.
 
+// ItemKind is what a body's outcome item is (referral_outcome_items.kind).
+type ItemKind string
+
 // Outcome item kinds.
 const (
-	ItemFinding        = "finding"
-	ItemOrder          = "order"
-	ItemRecommendation = "recommendation"
+	ItemFinding        ItemKind = "finding"
+	ItemOrder          ItemKind = "order"
+	ItemRecommendation ItemKind = "recommendation"
 )
 
-// ItemKinds are the kinds of a body's outcome items.
-var ItemKinds = []string{ItemFinding, ItemOrder, ItemRecommendation}
+// ItemKinds are the kinds of a body's outcome items; they are the values
+// referral_outcome_items.kind allows (a test checks).
+var ItemKinds = []ItemKind{ItemFinding, ItemOrder, ItemRecommendation}
+
+// ItemStatus is where an outcome item stands
+// (referral_outcome_items.status).
+type ItemStatus string
 
 // Outcome item statuses.
 const (
-	ItemNoted                = "noted" // a finding
-	ItemOpen                 = "open"
-	ItemAwaitingVerification = "awaiting_verification"
-	ItemComplied             = "complied"
-	ItemSettled              = "settled"
+	ItemNoted                ItemStatus = "noted" // a finding
+	ItemOpen                 ItemStatus = "open"
+	ItemAwaitingVerification ItemStatus = "awaiting_verification"
+	ItemComplied             ItemStatus = "complied"
+	ItemSettled              ItemStatus = "settled"
 )
+
+// ItemStatuses lists every item status; they are the values
+// referral_outcome_items.status allows (a test checks).
+var ItemStatuses = []ItemStatus{ItemNoted, ItemOpen, ItemAwaitingVerification, ItemComplied, ItemSettled}
 
 // MaxItems is how many items one outcome may hold.
 const MaxItems = 50
@@ -49,7 +61,7 @@ const MaxItems = 50
 // OutcomeItemInput is one item of a body's outcome, sent when it closes a
 // referral (StatusRequest.Items).
 type OutcomeItemInput struct {
-	Kind  string     `json:"kind"`
+	Kind  ItemKind   `json:"kind"`
 	Text  string     `json:"text"`
 	DueAt *time.Time `json:"due_at"`
 }
@@ -59,18 +71,18 @@ type OutcomeItemInput struct {
 type OutcomeItem struct {
 	ID       uuid.UUID  `json:"id"`
 	Position int        `json:"position"`
-	Kind     string     `json:"kind"`
+	Kind     ItemKind   `json:"kind"`
 	Text     string     `json:"text"`
 	DueAt    *time.Time `json:"due_at"`
-	Status   string     `json:"status"`
+	Status   ItemStatus `json:"status"`
 	// Clock is the name of the item's clock on the case (orders and recommendations).
-	Clock       *string    `json:"clock,omitempty"`
-	Evidence    *string    `json:"evidence,omitempty"`
-	EvidenceRef *string    `json:"evidence_reference,omitempty"`
-	CompliedAt  *time.Time `json:"complied_at"`
-	VerifiedAt  *time.Time `json:"verified_at"`
-	SettledAt   *time.Time `json:"settled_at"`
-	SettledNote *string    `json:"settled_note,omitempty"`
+	Clock       *sla.ClockName `json:"clock,omitempty"`
+	Evidence    *string        `json:"evidence,omitempty"`
+	EvidenceRef *string        `json:"evidence_reference,omitempty"`
+	CompliedAt  *time.Time     `json:"complied_at"`
+	VerifiedAt  *time.Time     `json:"verified_at"`
+	SettledAt   *time.Time     `json:"settled_at"`
+	SettledNote *string        `json:"settled_note,omitempty"`
 }
 
 func purposeItem(id uuid.UUID) string     { return "referral.item:" + id.String() }
@@ -78,10 +90,10 @@ func purposeEvidence(id uuid.UUID) string { return "referral.item.evidence:" + i
 func purposeSettled(id uuid.UUID) string  { return "referral.item.settled:" + id.String() }
 
 // ItemClock is the name of an item's clock.
-func ItemClock(id uuid.UUID) string { return clocks.BodyItemPrefix + id.String() }
+func ItemClock(id uuid.UUID) sla.ClockName { return clocks.BodyItemClock(id) }
 
 // checkItems validates the items of an outcome; they come only with a closing.
-func checkItems(f *fault.Fields, status string, items []OutcomeItemInput, now time.Time) {
+func checkItems(f *fault.Fields, status ReferralStatus, items []OutcomeItemInput, now time.Time) {
 	if len(items) == 0 {
 		return
 	}
@@ -96,7 +108,7 @@ func checkItems(f *fault.Fields, status string, items []OutcomeItemInput, now ti
 	for i := range items {
 		it := &items[i]
 		field := fmt.Sprintf("items[%d]", i)
-		f.OneOf(field+".kind", it.Kind, ItemKinds, true)
+		fault.OneOf(f, field+".kind", it.Kind, ItemKinds, true)
 		it.Text = strings.TrimSpace(it.Text)
 		f.Text(field+".text", it.Text, 1, 4000)
 		switch {
@@ -142,7 +154,7 @@ func (s *Service) addItems(ctx context.Context, r *referralRow, bodyUser uuid.UU
 		if s.clocks == nil {
 			return fmt.Errorf("escalation: no clock service for a body's %s", it.Kind)
 		}
-		if err := s.clocks.SetTask(ctx, r.CaseID, ItemClock(id), *it.DueAt, sla.Rule{Code: "body_" + it.Kind,
+		if err := s.clocks.SetTask(ctx, r.CaseID, ItemClock(id), *it.DueAt, sla.Rule{Code: "body_" + string(it.Kind),
 			Source: r.BodyName, Period: "set by the body when it closed its referral"}); err != nil {
 			return err
 		}
@@ -159,10 +171,10 @@ type itemRow struct {
 	ReferralID  uuid.UUID
 	CaseID      uuid.UUID
 	Position    int
-	Kind        string
+	Kind        ItemKind
 	TextEnc     []byte
 	DueAt       *time.Time
-	Status      string
+	Status      ItemStatus
 	EvidenceEnc []byte
 	EvidenceRef *string
 	CompliedBy  *uuid.UUID

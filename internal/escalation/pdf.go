@@ -114,11 +114,11 @@ func monthNote(d *Dossier) string {
 
 func renderReferral(l *layout, d *Dossier) {
 	r := d.Referral
-	l.field("Source", r.Source)
+	l.field("Source", string(r.Source))
 	l.field("Requested by", r.RequestedBy)
 	l.field("Reason", r.Reason)
 	l.field("Legal basis", r.LegalBasis)
-	l.field("Consent scope", r.ConsentScope)
+	l.field("Consent scope", string(r.ConsentScope))
 }
 
 func renderCase(l *layout, d *Dossier) {
@@ -203,7 +203,7 @@ func renderDeadlines(l *layout, d *Dossier) {
 		col{"State", 95, regular}, col{"Rule", 0, regular})
 	rows := make([][]string, len(d.Deadlines))
 	for i, dl := range d.Deadlines {
-		rows[i] = []string{dl.Clock, l.stamp(dl.StartedAt), l.optStamp(dl.DueAt), deadlineState(l, dl), ruleText(dl.Rule)}
+		rows[i] = []string{string(dl.Clock), l.stamp(dl.StartedAt), l.optStamp(dl.DueAt), deadlineState(l, dl), ruleText(dl.Rule)}
 	}
 	t.rows(rows)
 }
@@ -262,13 +262,13 @@ func renderRemedies(l *layout, d *Dossier) {
 		l.paragraph("None", body)
 	}
 	for i, r := range d.Remedies {
-		l.subheading(fmt.Sprintf("Remedy %d: %s", i+1, joinNonEmpty(" / ", r.Form, r.Subtype)))
-		l.field("Form", r.Form)
+		l.subheading(fmt.Sprintf("Remedy %d: %s", i+1, joinNonEmpty(" / ", string(r.Form), r.Subtype)))
+		l.field("Form", string(r.Form))
 		l.field("Subtype", r.Subtype)
 		l.field("Description", r.Description)
 		l.field("Responsible", r.Responsible)
 		l.field("Amount", amount(r.Amount, r.Currency))
-		l.field("Status", r.Status)
+		l.field("Status", string(r.Status))
 		l.field("Due", l.stamp(r.DueAt))
 		l.field("Offered", l.optStamp(r.OfferedAt))
 		l.field("Responded", l.optStamp(r.RespondedAt))
@@ -300,7 +300,7 @@ func renderComplainant(l *layout, d *Dossier) {
 	c := d.Complainant
 	if c == nil {
 		l.paragraph(fmt.Sprintf("Identity and contact details withheld (consent: %s)",
-			orDash(d.Referral.ConsentScope)), body)
+			orDash(string(d.Referral.ConsentScope))), body)
 		return
 	}
 	l.field("Name", c.Name)

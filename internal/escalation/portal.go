@@ -35,23 +35,23 @@ type BodyRef struct {
 
 // Referral is a referral as its body and staff see it.
 type Referral struct {
-	ID            uuid.UUID  `json:"id"`
-	CaseID        uuid.UUID  `json:"case_id"`
-	Reference     string     `json:"reference"`
-	Body          BodyRef    `json:"body"`
-	Source        string     `json:"source"`
-	RequestedBy   *uuid.UUID `json:"requested_by,omitempty"` // staff only
-	Reason        string     `json:"reason"`
-	LegalBasis    string     `json:"legal_basis"`
-	ConsentScope  string     `json:"consent_scope"`
-	Status        string     `json:"status"`
-	Outcome       *string    `json:"outcome"`
-	StatusAt      time.Time  `json:"status_at"`
-	CreatedAt     time.Time  `json:"created_at"`
-	ClosedAt      *time.Time `json:"closed_at"`
-	FirstOpenedAt *time.Time `json:"first_opened_at"`
+	ID            uuid.UUID      `json:"id"`
+	CaseID        uuid.UUID      `json:"case_id"`
+	Reference     string         `json:"reference"`
+	Body          BodyRef        `json:"body"`
+	Source        Source         `json:"source"`
+	RequestedBy   *uuid.UUID     `json:"requested_by,omitempty"` // staff only
+	Reason        string         `json:"reason"`
+	LegalBasis    string         `json:"legal_basis"`
+	ConsentScope  ConsentScope   `json:"consent_scope"`
+	Status        ReferralStatus `json:"status"`
+	Outcome       *string        `json:"outcome"`
+	StatusAt      time.Time      `json:"status_at"`
+	CreatedAt     time.Time      `json:"created_at"`
+	ClosedAt      *time.Time     `json:"closed_at"`
+	FirstOpenedAt *time.Time     `json:"first_opened_at"`
 	// AllowedStatuses are the statuses the body may set next.
-	AllowedStatuses []string `json:"allowed_statuses"`
+	AllowedStatuses []ReferralStatus `json:"allowed_statuses"`
 	// The dossier as signed (verify its bytes from …/dossier), the PDF's
 	// signature, and the redaction log.
 	Dossier          json.RawMessage `json:"dossier,omitempty"`
@@ -85,12 +85,12 @@ type referralRow struct {
 	BodyID           uuid.UUID
 	BodyName         string
 	BodyType         string
-	Source           string
+	Source           Source
 	RequestedBy      *uuid.UUID
 	ReasonEnc        []byte
 	LegalBasis       string
-	ConsentScope     string
-	Status           string
+	ConsentScope     ConsentScope
+	Status           ReferralStatus
 	OutcomeEnc       []byte
 	StatusAt         time.Time
 	CreatedAt        time.Time
@@ -141,7 +141,7 @@ func (s *Service) view(r referralRow, forStaff bool) (*Referral, error) {
 	out := &Referral{ID: r.ID, CaseID: r.CaseID, Reference: r.Reference, Body: BodyRef{r.BodyID, r.BodyName, r.BodyType},
 		Source: r.Source, LegalBasis: r.LegalBasis, ConsentScope: r.ConsentScope, Status: r.Status,
 		StatusAt: r.StatusAt.UTC(), CreatedAt: r.CreatedAt.UTC(), ClosedAt: utc(r.ClosedAt), FirstOpenedAt: utc(r.FirstOpenedAt),
-		AllowedStatuses:  append([]string{}, Transitions[r.Status]...),
+		AllowedStatuses:  append([]ReferralStatus{}, Transitions[r.Status]...),
 		DossierSignature: signature(r.KeyID, r.DossierSignature, r.DossierSHA256),
 		PDFSignature:     signature(r.KeyID, r.PDFSignature, r.PDFSHA256), Redactions: json.RawMessage(r.Redactions),
 		Messages: []Message{}, Items: []OutcomeItem{}, Disclosures: []Disclosure{}}
@@ -289,16 +289,16 @@ func (s *Service) DossierFile(ctx context.Context, id uuid.UUID, v *Viewer, pdf 
 
 // ReferralSummary is a referral in a body's list.
 type ReferralSummary struct {
-	ID           uuid.UUID `json:"id"`
-	Reference    string    `json:"reference"`
-	Kind         string    `json:"kind"`
-	Source       string    `json:"source"`
-	LegalBasis   string    `json:"legal_basis"`
-	ConsentScope string    `json:"consent_scope"`
-	Status       string    `json:"status"`
-	StatusAt     time.Time `json:"status_at"`
-	CreatedAt    time.Time `json:"created_at"`
-	Opened       bool      `json:"opened"`
+	ID           uuid.UUID      `json:"id"`
+	Reference    string         `json:"reference"`
+	Kind         string         `json:"kind"`
+	Source       Source         `json:"source"`
+	LegalBasis   string         `json:"legal_basis"`
+	ConsentScope ConsentScope   `json:"consent_scope"`
+	Status       ReferralStatus `json:"status"`
+	StatusAt     time.Time      `json:"status_at"`
+	CreatedAt    time.Time      `json:"created_at"`
+	Opened       bool           `json:"opened"`
 	// AISystem is the register's name of the system, when the case names one.
 	AISystem string `json:"ai_system,omitempty"`
 	// AISystemOther is the system as the complainant named it, when it is not
@@ -312,10 +312,10 @@ type ReferralSummary struct {
 // Referrals lists the referrals to a body's user's body, newest first,
 // optionally of one status, keyset-paginated, with each one's AI system and
 // outcome.
-func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status string, cursor *grievance.Cursor, limit int) (*grievance.Page[ReferralSummary], error) {
+func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status ReferralStatus, cursor *grievance.Cursor, limit int) (*grievance.Page[ReferralSummary], error) {
 	if status != "" {
 		var f fault.Fields
-		if !f.OneOf("status", status, append([]string{StatusSent}, BodyStatuses...), false) {
+		if !fault.OneOf(&f, "status", status, ReferralStatuses, false) {
 			return nil, f.Err()
 		}
 	}
@@ -387,8 +387,8 @@ func (s *Service) CaseReferrals(ctx context.Context, caseID uuid.UUID) ([]Referr
 
 // StatusRequest is POST /api/v1/referrals/{id}/status.
 type StatusRequest struct {
-	Status  string `json:"status"`
-	Outcome string `json:"outcome"`
+	Status  ReferralStatus `json:"status"`
+	Outcome string         `json:"outcome"`
 	// Items: the outcome's findings, orders and recommendations (closed only).
 	Items []OutcomeItemInput `json:"items"`
 }
@@ -397,7 +397,7 @@ type StatusRequest struct {
 // it, its outcome): on the case's record and the complainant's timeline.
 func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUID, req StatusRequest) (*Referral, error) {
 	var f fault.Fields
-	f.OneOf("status", req.Status, BodyStatuses, true)
+	fault.OneOf(&f, "status", req.Status, BodyStatuses, true)
 	req.Outcome = strings.TrimSpace(req.Outcome)
 	if req.Status == StatusClosed {
 		f.Text("outcome", req.Outcome, 1, 4000)
@@ -438,12 +438,12 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUI
 			return err
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
-			Action: "referral." + req.Status, Public: true, Data: map[string]any{"referral_id": id, "body": r.BodyName,
+			Action: "referral." + string(req.Status), Public: true, Data: map[string]any{"referral_id": id, "body": r.BodyName,
 				"status": req.Status, "from": r.Status}}); err != nil {
 			return err
 		}
 		_, err = outbox.Add(ctx, s.db, events.ReferralUpdated, r.CaseID, events.Referral{ReferralID: id, BodyID: r.BodyID,
-			Status: req.Status})
+			Status: string(req.Status)})
 		return err
 	})
 	if err != nil {
@@ -452,11 +452,15 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUI
 	return s.Referral(ctx, id, v)
 }
 
-func orNothing(s []string) string {
+func orNothing(s []ReferralStatus) string {
 	if len(s) == 0 {
 		return "nothing (it is closed)"
 	}
-	return strings.Join(s, ", ")
+	names := make([]string, len(s))
+	for i, v := range s {
+		names[i] = string(v)
+	}
+	return strings.Join(names, ", ")
 }
 
 // lockCase locks a case's row: every write to a case's record takes it first.
@@ -587,16 +591,16 @@ func (s *Service) messages(ctx context.Context, id uuid.UUID, forStaff bool) ([]
 // case went, with what consent, what the body has done, and any disclosure
 // of their identity (they are told before it happens).
 type ComplainantReferral struct {
-	ID           uuid.UUID  `json:"id"`
-	Body         BodyRef    `json:"body"`
-	Source       string     `json:"source"`
-	LegalBasis   string     `json:"legal_basis"`
-	ConsentScope string     `json:"consent_scope"`
-	Status       string     `json:"status"`
-	Outcome      *string    `json:"outcome"`
-	StatusAt     time.Time  `json:"status_at"`
-	CreatedAt    time.Time  `json:"created_at"`
-	ClosedAt     *time.Time `json:"closed_at"`
+	ID           uuid.UUID      `json:"id"`
+	Body         BodyRef        `json:"body"`
+	Source       Source         `json:"source"`
+	LegalBasis   string         `json:"legal_basis"`
+	ConsentScope ConsentScope   `json:"consent_scope"`
+	Status       ReferralStatus `json:"status"`
+	Outcome      *string        `json:"outcome"`
+	StatusAt     time.Time      `json:"status_at"`
+	CreatedAt    time.Time      `json:"created_at"`
+	ClosedAt     *time.Time     `json:"closed_at"`
 	// Items: the body's findings, orders and recommendations, and how each stands.
 	Items []OutcomeItem `json:"items"`
 	// Messages: the body's messages addressed to the complainant, in full,

@@ -43,7 +43,7 @@ func (s *Service) ReferralHistory(ctx context.Context, id uuid.UUID, v *Viewer) 
 	}
 	actions := []string{"referral.made", "referral.opened", "identity.disclosed"}
 	for _, st := range BodyStatuses {
-		actions = append(actions, "referral."+st)
+		actions = append(actions, "referral."+string(st))
 	}
 	if err := db.Conn(ctx, s.db).Raw(`SELECT at, actor_kind, action, data::text AS data FROM audit_entries
 		WHERE case_id = ? AND action IN ? AND data::jsonb->>'referral_id' = ? ORDER BY seq`,

@@ -23,7 +23,7 @@ const Masked = "[withheld]"
 //   - anonymous: also the AI decision's inputs and output, the words of
 //     the messages (a writing style can identify), the case reference and
 //     filed_anonymously, and every date to the month (anonymise.go).
-func Redact(d *Dossier, scope string) {
+func Redact(d *Dossier, scope ConsentScope) {
 	log := &d.Redactions
 	defer mergeLog(log)
 	add := func(field, action, reason string, n int) {

@@ -18,41 +18,63 @@ import (
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/remedy"
 )
 
-// Consent scopes: what of the complainant's identity a referral carries.
+// ConsentScope is what of the complainant's identity a referral carries
+// (referrals.consent_scope).
+type ConsentScope string
+
+// Consent scopes.
 const (
-	IdentityShared   = "identity_shared"   // name and contact details go to the body
-	IdentityWithheld = "identity_withheld" // no identity; the body writes through the organisation
-	Anonymous        = "anonymous"         // and nothing that could point back at the person
+	IdentityShared   ConsentScope = "identity_shared"   // name and contact details go to the body
+	IdentityWithheld ConsentScope = "identity_withheld" // no identity; the body writes through the organisation
+	Anonymous        ConsentScope = "anonymous"         // and nothing that could point back at the person
 )
 
-// ConsentScopes in order of what they share.
-var ConsentScopes = []string{IdentityShared, IdentityWithheld, Anonymous}
+// ConsentScopes in order of what they share; they are the values
+// referrals.consent_scope allows (a test checks).
+var ConsentScopes = []ConsentScope{IdentityShared, IdentityWithheld, Anonymous}
+
+// Source is who or what asked for a referral (referrals.source, and
+// escalation_requests.source for a request that may lead to one).
+type Source string
 
 // Sources of a referral.
 const (
-	SourceComplainant = "complainant"
-	SourceStaff       = "staff"
-	SourceSLABreach   = "sla_breach"
-	SourceIncident    = "incident"
+	SourceComplainant Source = "complainant"
+	SourceStaff       Source = "staff"
+	SourceSLABreach   Source = "sla_breach"
+	SourceIncident    Source = "incident"
 )
+
+// Sources lists every source; they are the values referrals.source and
+// escalation_requests.source allow (a test checks).
+var Sources = []Source{SourceComplainant, SourceStaff, SourceSLABreach, SourceIncident}
+
+// ReferralStatus is where a referral stands, as its body says
+// (referrals.status).
+type ReferralStatus string
 
 // Referral statuses, set by the body.
 const (
-	StatusSent                 = "sent"
-	StatusReceived             = "received"
-	StatusInvestigating        = "investigating"
-	StatusInformationRequested = "information_requested"
-	StatusClosed               = "closed"
+	StatusSent                 ReferralStatus = "sent"
+	StatusReceived             ReferralStatus = "received"
+	StatusInvestigating        ReferralStatus = "investigating"
+	StatusInformationRequested ReferralStatus = "information_requested"
+	StatusClosed               ReferralStatus = "closed"
 )
 
+// ReferralStatuses lists every status; they are the values referrals.status
+// allows (a test checks).
+var ReferralStatuses = []ReferralStatus{StatusSent, StatusReceived, StatusInvestigating, StatusInformationRequested, StatusClosed}
+
 // Statuses a body may set.
-var BodyStatuses = []string{StatusReceived, StatusInvestigating, StatusInformationRequested, StatusClosed}
+var BodyStatuses = []ReferralStatus{StatusReceived, StatusInvestigating, StatusInformationRequested, StatusClosed}
 
 // Transitions a body may make; the database's referral_transitions holds
 // the same (a test checks).
-var Transitions = map[string][]string{
+var Transitions = map[ReferralStatus][]ReferralStatus{
 	StatusSent:                 {StatusReceived, StatusInvestigating, StatusInformationRequested, StatusClosed},
 	StatusReceived:             {StatusInvestigating, StatusInformationRequested, StatusClosed},
 	StatusInvestigating:        {StatusInformationRequested, StatusClosed},
@@ -63,15 +85,15 @@ var Transitions = map[string][]string{
 // (staff) and POST /api/v1/complainant/case/escalations (the complainant,
 // whose legal basis is the body's own).
 type ReferralRequest struct {
-	BodyID       string `json:"body_id"`
-	ConsentScope string `json:"consent_scope"`
-	Reason       string `json:"reason"`
-	LegalBasis   string `json:"legal_basis"`
+	BodyID       string       `json:"body_id"`
+	ConsentScope ConsentScope `json:"consent_scope"`
+	Reason       string       `json:"reason"`
+	LegalBasis   string       `json:"legal_basis"`
 }
 
 // Requester is who asks: the complainant, a staff member, or the system.
 type Requester struct {
-	Source string
+	Source Source
 	Actor  cases.Actor // staff: who, their role, whether they may work any case
 	// RequestID is the escalation request (by policy) this referral answers.
 	RequestID *uuid.UUID
@@ -94,7 +116,7 @@ func (r *ReferralRequest) validate(by Requester) (uuid.UUID, error) {
 	} else {
 		bodyID = id
 	}
-	f.OneOf("consent_scope", r.ConsentScope, ConsentScopes, true)
+	fault.OneOf(&f, "consent_scope", r.ConsentScope, ConsentScopes, true)
 	r.Reason, r.LegalBasis = strings.TrimSpace(r.Reason), strings.TrimSpace(r.LegalBasis)
 	switch by.Source {
 	case SourceComplainant:
@@ -253,7 +275,7 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 		return uuid.Nil, err
 	}
 	if _, err := outbox.Add(ctx, s.db, events.ReferralMade, caseID, events.Referral{ReferralID: id, BodyID: bodyID,
-		Source: by.Source, ConsentScope: req.ConsentScope}); err != nil {
+		Source: string(by.Source), ConsentScope: string(req.ConsentScope)}); err != nil {
 		return uuid.Nil, err
 	}
 	return id, nil
@@ -392,7 +414,7 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 		h.Messages = append(h.Messages, MessageFact{At: m.CreatedAt.UTC(), Author: author, Body: m.Body})
 	}
 	for _, r := range c.Remedies {
-		if r.Status == "proposed" {
+		if r.Status == remedy.Proposed {
 			continue // a draft the complainant never saw
 		}
 		d.Remedies = append(d.Remedies, RemedyFact{Form: r.Form, Subtype: r.Subtype, Description: r.Description,

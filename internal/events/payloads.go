@@ -149,11 +149,11 @@ type Referral struct {
 // IncidentTask is the data of IncidentTaskDone: codes and times only, never
 // the note.
 type IncidentTask struct {
-	Task       string     `json:"task"`
-	Clock      string     `json:"clock,omitempty"`
-	DoneAt     time.Time  `json:"done_at"`
-	Outcome    string     `json:"outcome,omitempty"` // suspension_decision: suspend or continue
-	AISystemID *uuid.UUID `json:"ai_system_id,omitempty"`
+	Task       string        `json:"task"`
+	Clock      sla.ClockName `json:"clock,omitempty"`
+	DoneAt     time.Time     `json:"done_at"`
+	Outcome    string        `json:"outcome,omitempty"` // suspension_decision: suspend or continue
+	AISystemID *uuid.UUID    `json:"ai_system_id,omitempty"`
 }
 
 // Remedy is the data of the remedy events.
@@ -211,12 +211,12 @@ type EvidenceAdded struct {
 // due, the rule that set the date, and for a warning the share of the budget
 // used (0.75, 0.9).
 type SLA struct {
-	Clock     string    `json:"clock"`
-	DueAt     time.Time `json:"due_at"`
-	Rule      sla.Rule  `json:"rule"`
-	Statutory bool      `json:"statutory"`
-	Fraction  float64   `json:"fraction,omitempty"`
-	Priority  string    `json:"priority,omitempty"`
+	Clock     sla.ClockName `json:"clock"`
+	DueAt     time.Time     `json:"due_at"`
+	Rule      sla.Rule      `json:"rule"`
+	Statutory bool          `json:"statutory"`
+	Fraction  float64       `json:"fraction,omitempty"`
+	Priority  string        `json:"priority,omitempty"`
 	// Notify says whether people are to be emailed (a breach, where the
 	// policy's breach actions say so; every warning).
 	Notify bool `json:"notify"`
@@ -290,10 +290,10 @@ type Feedback struct {
 // escalation.requested entry in the case record): the request, why it was
 // opened, and for a missed deadline the clock and its rule.
 type EscalationRequest struct {
-	RequestID uuid.UUID `json:"escalation_request_id"`
-	Source    string    `json:"source"`
-	Clock     string    `json:"clock"`
-	Rule      sla.Rule  `json:"rule"`
+	RequestID uuid.UUID     `json:"escalation_request_id"`
+	Source    string        `json:"source"`
+	Clock     sla.ClockName `json:"clock"`
+	Rule      sla.Rule      `json:"rule"`
 }
 
 // Measure is the data of MeasureProposed (and of the measure.proposed

@@ -151,8 +151,8 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, r
 				"%d remedy component(s) are neither verified nor have a recorded reason; verify them or record why they will not be.",
 				len(left)))
 			for _, o := range left {
-				e.Fields = append(e.Fields, fault.FieldError{Field: "remedies[" + o.ID.String() + "]", Code: o.Status,
-					Message: "is " + o.Status + ", not verified"})
+				e.Fields = append(e.Fields, fault.FieldError{Field: "remedies[" + o.ID.String() + "]", Code: string(o.Status),
+					Message: "is " + string(o.Status) + ", not verified"})
 			}
 			return e
 		}

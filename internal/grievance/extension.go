@@ -21,7 +21,7 @@ import (
 // is refused, and only one notice is given.
 func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by cases.Actor, clock, reasons string) error {
 	var f fault.Fields
-	if clock != sla.GDPRReply {
+	if sla.ClockName(clock) != sla.GDPRReply {
 		f.Add("clock", "not_extendable", "only the gdpr_reply clock can be extended (GDPR art. 12(3))")
 	}
 	text(&f, "reasons", reasons, 1, maxLongText)
@@ -69,7 +69,7 @@ func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by case
 		}
 		data := map[string]any{"clock": clock, "message_id": msg.ID, "previous_due": c.DueAt.UTC()}
 		for _, k := range set {
-			if k.Clock == clock {
+			if k.Clock == sla.ClockName(clock) {
 				data["due"], data["rule"] = k.DueAt.UTC(), k.Rule
 			}
 		}

@@ -83,7 +83,7 @@ func (s *Service) OpenSessionByCode(ctx context.Context, code string) (uuid.UUID
 // DueDate is a clock as the complainant and the reviewer see it: when it is
 // due, the rule that set the date, and the same in plain words.
 type DueDate struct {
-	Clock       string          `json:"clock"`
+	Clock       sla.ClockName   `json:"clock"`
 	DueAt       *time.Time      `json:"due_at"` // null while it stands still, waiting on the complainant
 	StartedAt   time.Time       `json:"started_at"`
 	SatisfiedAt *time.Time      `json:"satisfied_at,omitempty"`
@@ -98,7 +98,7 @@ type DueDate struct {
 }
 
 // clockPromise says in plain words what each clock promises.
-var clockPromise = map[string]string{
+var clockPromise = map[sla.ClockName]string{
 	sla.Acknowledge:        "We will acknowledge your complaint",
 	sla.FirstResponse:      "A person will reply to you",
 	sla.Decision:           "We will decide on your complaint",
@@ -248,7 +248,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	// task: the complainant's page does not show its clock.
 	kept := v.DueDates[:0]
 	for _, d := range v.DueDates {
-		if !strings.HasPrefix(d.Clock, clocks.ProviderRequestPrefix) {
+		if !clocks.IsProviderRequest(d.Clock) {
 			kept = append(kept, d)
 		}
 	}
@@ -327,7 +327,7 @@ func publicActor(kind audit.ActorKind) string {
 
 func (s *Service) dueDates(ctx context.Context, caseID uuid.UUID) ([]DueDate, error) {
 	var rows []struct {
-		Clock       string
+		Clock       sla.ClockName
 		DueAt       *time.Time
 		StartedAt   time.Time
 		SatisfiedAt *time.Time

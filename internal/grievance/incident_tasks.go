@@ -40,7 +40,10 @@ var SuspensionOutcomes = []string{"suspend", "continue"}
 // incidentTaskClock is the clock each task ends, and what the clock records
 // as having ended it (case_clocks.satisfied_by). The complete report has no
 // clock: the law sets it no period.
-var incidentTaskClock = map[string]struct{ clock, by string }{
+var incidentTaskClock = map[string]struct {
+	clock sla.ClockName
+	by    string
+}{
 	TaskInitialReport:      {sla.IncidentReport, "reported"},
 	TaskProviderNotice:     {sla.ProviderNotice, "provider_notified"},
 	TaskSuspensionDecision: {sla.SuspensionDecision, "suspension_decided"},

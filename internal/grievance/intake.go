@@ -515,7 +515,7 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 		return nil, fmt.Errorf("grievance: no free reference after 8 attempts")
 	}
 	if err := conn.Exec(`INSERT INTO case_classifications (case_id, rights, harm_types, source) VALUES (?, ?, ?, 'complainant')`,
-		id, db.TextArray(r.Rights), db.TextArray(nonNil(r.HarmTypes))).Error; err != nil {
+		id, db.TextSlice(r.Rights), db.TextSlice(nonNil(r.HarmTypes))).Error; err != nil {
 		return nil, fmt.Errorf("grievance: classification: %w", err)
 	}
 	set, err := s.clocks.Start(ctx, id, r.Kind, now)

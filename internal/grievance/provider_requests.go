@@ -44,15 +44,15 @@ type ProviderRequestInput struct {
 
 // ProviderRequest is a request for information as staff see it.
 type ProviderRequest struct {
-	ID         uuid.UUID  `json:"id"`
-	AISystemID uuid.UUID  `json:"ai_system_id"`
-	SentTo     string     `json:"sent_to"`
-	Questions  string     `json:"questions"`
-	DueAt      time.Time  `json:"due_at"`
-	Clock      string     `json:"clock"`
-	CreatedAt  time.Time  `json:"created_at"`
-	Answer     *string    `json:"answer"`
-	AnsweredAt *time.Time `json:"answered_at"`
+	ID         uuid.UUID     `json:"id"`
+	AISystemID uuid.UUID     `json:"ai_system_id"`
+	SentTo     string        `json:"sent_to"`
+	Questions  string        `json:"questions"`
+	DueAt      time.Time     `json:"due_at"`
+	Clock      sla.ClockName `json:"clock"`
+	CreatedAt  time.Time     `json:"created_at"`
+	Answer     *string       `json:"answer"`
+	AnsweredAt *time.Time    `json:"answered_at"`
 }
 
 func purposeProviderQuestions(id uuid.UUID) string {
@@ -61,7 +61,7 @@ func purposeProviderQuestions(id uuid.UUID) string {
 func purposeProviderAnswer(id uuid.UUID) string { return "provider_request.answer:" + id.String() }
 
 // ProviderRequestClock is the name of a request's clock on its case.
-func ProviderRequestClock(id uuid.UUID) string { return clocks.ProviderRequestPrefix + id.String() }
+func ProviderRequestClock(id uuid.UUID) sla.ClockName { return clocks.ProviderRequestClock(id) }
 
 // SendProviderRequest records a request for information to the provider of
 // the case's AI system and starts its clock. A case with no AI system from

@@ -39,11 +39,11 @@ type RemedyRequest struct {
 // EvidenceNote is what was recorded when a component was implemented or
 // verified: how, and the evidence files that show it.
 type EvidenceNote struct {
-	Status      string      `json:"status"`
-	Note        string      `json:"note"`
-	EvidenceIDs []uuid.UUID `json:"evidence_ids"`
-	By          uuid.UUID   `json:"by"`
-	At          time.Time   `json:"at"`
+	Status      remedy.Status `json:"status"`
+	Note        string        `json:"note"`
+	EvidenceIDs []uuid.UUID   `json:"evidence_ids"`
+	By          uuid.UUID     `json:"by"`
+	At          time.Time     `json:"at"`
 }
 
 // RemedyComponent is one component of a remedy bundle.
@@ -51,7 +51,7 @@ type RemedyComponent struct {
 	ID              uuid.UUID      `json:"id"`
 	BundleID        uuid.UUID      `json:"bundle_id"`
 	SystemicIssueID *uuid.UUID     `json:"systemic_issue_id,omitempty"`
-	Form            string         `json:"form"`
+	Form            remedy.Form    `json:"form"`
 	Subtype         string         `json:"subtype"`
 	Description     string         `json:"description"`
 	Responsible     string         `json:"responsible"`
@@ -59,7 +59,7 @@ type RemedyComponent struct {
 	Amount          *string        `json:"amount,omitempty"`
 	Currency        *string        `json:"currency,omitempty"`
 	DueAt           time.Time      `json:"due_at"`
-	Status          string         `json:"status"`
+	Status          remedy.Status  `json:"status"`
 	OfferedAt       *time.Time     `json:"offered_at,omitempty"`
 	RespondedAt     *time.Time     `json:"responded_at,omitempty"`
 	Comment         string         `json:"complainant_comment,omitempty"`
@@ -339,7 +339,7 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 		ref = *caseID
 	}
 	_, err := outbox.Add(ctx, s.db, events.RemedyProposed, ref, events.Remedy{BundleID: bundle, ComponentIDs: ids,
-		SystemicIssueID: issueID, Status: status})
+		SystemicIssueID: issueID, Status: string(status)})
 	return ids, err
 }
 
@@ -351,7 +351,7 @@ func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by cases.Actor,
 		return err
 	}
 	if _, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID,
-		events.Remedy{ComponentIDs: ids, Status: remedy.Offered}); err != nil {
+		events.Remedy{ComponentIDs: ids, Status: string(remedy.Offered)}); err != nil {
 		return err
 	}
 	if status != StatusDecided {
@@ -367,7 +367,7 @@ func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by cases.Actor,
 
 // RemedyStatus is POST …/remedies/{rid}/status: the organisation's moves.
 type RemedyStatus struct {
-	Status   string `json:"status"` // offered, implemented or verified
+	Status   remedy.Status `json:"status"` // offered, implemented or verified
 	Evidence struct {
 		Note        string   `json:"note"`
 		EvidenceIDs []string `json:"evidence_ids"` // read as text so a bad one is named
@@ -377,7 +377,7 @@ type RemedyStatus struct {
 
 func (r *RemedyStatus) validate() error {
 	var f fault.Fields
-	oneOf(&f, "status", r.Status, []string{remedy.Offered, remedy.Implemented, remedy.Verified}, true)
+	fault.OneOf(&f, "status", r.Status, []remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}, true)
 	switch {
 	case r.Status != remedy.Implemented && r.Status != remedy.Verified:
 		if r.Evidence.Note != "" || len(r.Evidence.EvidenceIDs) > 0 {
@@ -403,8 +403,8 @@ func (r *RemedyStatus) validate() error {
 // component is a component row locked for a move.
 type component struct {
 	ID              uuid.UUID
-	Form            string
-	Status          string
+	Form            remedy.Form
+	Status          remedy.Status
 	CaseID          *uuid.UUID
 	SystemicIssueID *uuid.UUID
 	ImplementedBy   *uuid.UUID
@@ -588,7 +588,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Acto
 	if r.Status != remedy.Offered { // offered is recorded by offered(), once for the move and the case
 		for _, id := range cases {
 			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
-				Action: "remedy." + r.Status, Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
+				Action: "remedy." + string(r.Status), Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
 					"evidence_ids": r.evidence, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
 				return err
 			}
@@ -610,7 +610,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Acto
 		return nil // offered() announces it
 	}
 	_, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
-		SystemicIssueID: k.SystemicIssueID, Status: r.Status})
+		SystemicIssueID: k.SystemicIssueID, Status: string(r.Status)})
 	return err
 }
 
@@ -741,11 +741,11 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 			return fmt.Errorf("grievance: respond to remedy: %w", err)
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
-			Action: "remedy." + to, Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form}}); err != nil {
+			Action: "remedy." + string(to), Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form}}); err != nil {
 			return err
 		}
 		_, err = outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
-			Status: to, Actor: audit.ActorComplainant})
+			Status: string(to), Actor: audit.ActorComplainant})
 		return err
 	})
 }
@@ -759,7 +759,7 @@ const outstandingQuery = `SELECT k.id, k.status FROM remedy_components k JOIN re
 
 type outstanding struct {
 	ID     uuid.UUID
-	Status string
+	Status remedy.Status
 }
 
 func (s *Service) outstanding(ctx context.Context, caseID uuid.UUID) ([]outstanding, error) {
@@ -832,23 +832,25 @@ const componentSelect = `SELECT k.id, k.bundle_id, b.systemic_issue_id, k.form, 
 
 func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]RemedyComponent, error) {
 	var rows []struct {
-		ID, BundleID                       uuid.UUID
-		SystemicIssueID                    *uuid.UUID
-		Form, Subtype, Responsible, Status string
-		ResponsibleName, Amount, Currency  *string
-		DueAt                              time.Time
-		OfferedAt, RespondedAt             *time.Time
-		ImplementedAt, VerifiedAt          *time.Time
-		ReasonAt, OverdueAt                *time.Time
-		ImplementedBy, VerifiedBy          *uuid.UUID
-		DescriptionEnc, ResponseEnc        []byte
-		EvidenceEnc, ReasonEnc             []byte
-		ConditionsEnc, PendingReasonEnc    []byte
-		ConditionsApprovedBy               *uuid.UUID
-		ConditionsApprovedAt               *time.Time
-		Withdrawn                          bool
-		ReasonApprovedBy, PendingReasonBy  *uuid.UUID
-		PendingReasonAt                    *time.Time
+		ID, BundleID                      uuid.UUID
+		SystemicIssueID                   *uuid.UUID
+		Subtype, Responsible              string
+		Form                              remedy.Form
+		Status                            remedy.Status
+		ResponsibleName, Amount, Currency *string
+		DueAt                             time.Time
+		OfferedAt, RespondedAt            *time.Time
+		ImplementedAt, VerifiedAt         *time.Time
+		ReasonAt, OverdueAt               *time.Time
+		ImplementedBy, VerifiedBy         *uuid.UUID
+		DescriptionEnc, ResponseEnc       []byte
+		EvidenceEnc, ReasonEnc            []byte
+		ConditionsEnc, PendingReasonEnc   []byte
+		ConditionsApprovedBy              *uuid.UUID
+		ConditionsApprovedAt              *time.Time
+		Withdrawn                         bool
+		ReasonApprovedBy, PendingReasonBy *uuid.UUID
+		PendingReasonAt                   *time.Time
 	}
 	if err := db.Conn(ctx, s.db).Raw(q, args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("grievance: remedies: %w", err)
@@ -935,7 +937,8 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 			var k struct {
 				ID              uuid.UUID
 				DueAt           time.Time
-				Form, Status    string
+				Form            remedy.Form
+				Status          remedy.Status
 				CaseID          *uuid.UUID
 				SystemicIssueID *uuid.UUID
 			}
@@ -962,7 +965,7 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 				ref = *k.CaseID
 			}
 			if _, err := outbox.Add(ctx, s.db, events.RemedyOverdue, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
-				SystemicIssueID: k.SystemicIssueID, Status: k.Status, DueAt: &due}); err != nil {
+				SystemicIssueID: k.SystemicIssueID, Status: string(k.Status), DueAt: &due}); err != nil {
 				return err
 			}
 			n++

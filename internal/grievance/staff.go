@@ -226,9 +226,9 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		AcknowledgedAt           *time.Time
 		ReceivedAt               *time.Time
 		StatusReason             *string
-		Rights                   db.TextArray
-		HarmTypes                db.TextArray
-		Mechanisms               db.TextArray
+		Rights                   db.TextSlice
+		HarmTypes                db.TextSlice
+		Mechanisms               db.TextSlice
 		HarmStatus               *string
 		Scale                    *int
 		Scope                    *int
@@ -453,7 +453,7 @@ func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by cases.Ac
 }
 
 // clocksEndedBy are the clocks that entering a status ends; nil ends them all.
-var clocksEndedBy = map[string][]string{
+var clocksEndedBy = map[string][]sla.ClockName{
 	StatusDecided:   {sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
 	StatusRejected:  {sla.Acknowledge, sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
 	StatusClosed:    nil,

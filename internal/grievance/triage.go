@@ -111,7 +111,7 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 			scale = ?, scale_rationale = ?, scope = ?, scope_rationale = ?, irremediability = ?,
 			irremediability_rationale = ?, rationale = ?, priority_reasons = ?, source = 'triage', classified_by = ?,
 			updated_at = now() WHERE case_id = ?`,
-			db.TextArray(r.Rights), db.TextArray(nonNil(r.HarmTypes)), db.TextArray(nonNil(r.Mechanisms)), r.HarmStatus,
+			db.TextSlice(r.Rights), db.TextSlice(nonNil(r.HarmTypes)), db.TextSlice(nonNil(r.Mechanisms)), r.HarmStatus,
 			r.Scale, r.ScaleRationale, r.Scope, r.ScopeRationale, r.Irremediability, r.IrremediabilityRationale,
 			nullable(r.Rationale), string(reasonsJSON), by, caseID).Error; err != nil {
 			return fmt.Errorf("grievance: triage: %w", err)

@@ -459,7 +459,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 			return nil // the policy's breach actions do not include notifying
 		}
 		due := d.DueAt
-		data.Clock, data.DueAt, data.Rule = d.Clock, &due, d.Rule.String()
+		data.Clock, data.DueAt, data.Rule = string(d.Clock), &due, d.Rule.String()
 		if d.Priority != "" {
 			data.Priority = d.Priority
 		}

@@ -99,7 +99,7 @@ func (n *Notifier) CreateEndpoint(ctx context.Context, rawURL, secret string, su
 		return nil, err
 	}
 	if err := db.Conn(ctx, n.db).Raw(`INSERT INTO webhook_endpoints (id, url, secret_enc, events) VALUES (?, ?, ?, ?)
-		RETURNING created_at`, e.ID, e.URL, sealed, db.TextArray(clean)).Scan(&e.CreatedAt).Error; err != nil {
+		RETURNING created_at`, e.ID, e.URL, sealed, db.TextSlice(clean)).Scan(&e.CreatedAt).Error; err != nil {
 		return nil, fmt.Errorf("notify: create endpoint: %w", err)
 	}
 	e.CreatedAt = e.CreatedAt.UTC()
@@ -130,7 +130,7 @@ func (n *Notifier) endpoints(ctx context.Context, id *uuid.UUID) ([]Endpoint, er
 	var rows []struct {
 		ID        uuid.UUID
 		URL       string
-		Events    db.TextArray
+		Events    db.TextSlice
 		Active    bool
 		CreatedAt time.Time
 	}
@@ -184,7 +184,7 @@ func (n *Notifier) HandleWebhooks(ctx context.Context, env *events.Envelope) err
 	conn := db.Conn(ctx, n.db)
 	var endpoints []struct {
 		ID     uuid.UUID
-		Events db.TextArray
+		Events db.TextSlice
 	}
 	// A body's endpoint gets its referrals only (OweBodyWebhook), never the organisation's events.
 	if err := conn.Raw(`SELECT id, events FROM webhook_endpoints WHERE active AND body_id IS NULL`).Scan(&endpoints).Error; err != nil {

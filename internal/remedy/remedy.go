@@ -2,7 +2,9 @@
 // reparation (UN Basic Principles on the Right to a Remedy and Reparation,
 // principles 19–23) and their components, the moves a component may make, and
 // the check that no offer asks the complainant to give up a right.
-// Persistence lives with the case aggregate (internal/grievance).
+// Persistence lives with the case aggregate (internal/grievance). The forms
+// and statuses are named types (Form, Status) whose lists equal the CHECKs of
+// remedy_components, a case's and a systemic issue's alike (a test checks).
 package remedy
 
 import (
@@ -19,20 +21,24 @@ import (
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
+// Form is a form of reparation (remedy_components.form).
+type Form string
+
 // Forms of reparation.
 const (
-	Restitution    = "restitution"
-	Compensation   = "compensation"
-	Rehabilitation = "rehabilitation"
-	Satisfaction   = "satisfaction"
-	NonRepetition  = "non_repetition"
+	Restitution    Form = "restitution"
+	Compensation   Form = "compensation"
+	Rehabilitation Form = "rehabilitation"
+	Satisfaction   Form = "satisfaction"
+	NonRepetition  Form = "non_repetition"
 )
 
-// Forms lists them in the order of the Basic Principles.
-var Forms = []string{Restitution, Compensation, Rehabilitation, Satisfaction, NonRepetition}
+// Forms lists them in the order of the Basic Principles; they are the values
+// remedy_components.form allows (a test checks).
+var Forms = []Form{Restitution, Compensation, Rehabilitation, Satisfaction, NonRepetition}
 
 // Subtypes are the kinds of component each form has; "other" is always allowed.
-var Subtypes = map[string][]string{
+var Subtypes = map[Form][]string{
 	Restitution:    {"decision_reversed", "benefit_reinstated", "back_pay", "data_corrected", "access_restored", "other"},
 	Compensation:   {"financial_loss", "non_material_harm", "costs", "other"},
 	Rehabilitation: {"counselling", "medical_care", "legal_support", "social_support", "training_support", "other"},
@@ -43,24 +49,28 @@ var Subtypes = map[string][]string{
 // Responsible parties.
 var Responsible = []string{"deployer", "provider", "other"}
 
+// Status is where a component stands (remedy_components.status).
+type Status string
+
 // Component statuses.
 const (
-	Proposed    = "proposed"
-	Offered     = "offered"
-	Accepted    = "accepted"
-	Declined    = "declined"
-	Implemented = "implemented"
-	Verified    = "verified"
+	Proposed    Status = "proposed"
+	Offered     Status = "offered"
+	Accepted    Status = "accepted"
+	Declined    Status = "declined"
+	Implemented Status = "implemented"
+	Verified    Status = "verified"
 )
 
-// Statuses lists every component status.
-var Statuses = []string{Proposed, Offered, Accepted, Declined, Implemented, Verified}
+// Statuses lists every component status; they are the values
+// remedy_components.status allows (a test checks).
+var Statuses = []Status{Proposed, Offered, Accepted, Declined, Implemented, Verified}
 
 // Transitions are a component's legal moves; they must equal the
 // remedy_transitions table of migrations/00010_review.sql (a test checks).
 // A guarantee of non-repetition may go from offered to implemented without
 // the complainant's acceptance (see MayImplement).
-var Transitions = map[string][]string{
+var Transitions = map[Status][]Status{
 	Proposed:    {Offered},
 	Offered:     {Accepted, Declined, Implemented},
 	Accepted:    {Implemented},
@@ -68,7 +78,7 @@ var Transitions = map[string][]string{
 }
 
 // CanMove reports whether a component of form may move from → to.
-func CanMove(form, from, to string) bool {
+func CanMove(form Form, from, to Status) bool {
 	if !slices.Contains(Transitions[from], to) {
 		return false
 	}
@@ -86,7 +96,7 @@ const (
 
 // ComponentInput is one component of POST …/remedies.
 type ComponentInput struct {
-	Form            string  `json:"form"`
+	Form            Form    `json:"form"`
 	Subtype         string  `json:"subtype"`
 	Description     string  `json:"description"`
 	Responsible     string  `json:"responsible"`
@@ -102,11 +112,12 @@ type ComponentInput struct {
 
 // Component is a validated ComponentInput.
 type Component struct {
-	Form, Subtype, Description, Responsible string
-	ResponsibleName                         *string
-	Amount, Currency                        *string
-	DueAt                                   time.Time
-	Conditions                              []string
+	Form                              Form
+	Subtype, Description, Responsible string
+	ResponsibleName                   *string
+	Amount, Currency                  *string
+	DueAt                             time.Time
+	Conditions                        []string
 }
 
 // Decimal is an amount given as a JSON number (1250.5) or string ("1250.50"),
@@ -142,7 +153,7 @@ var amountPattern = regexp.MustCompile(`^[0-9]{1,12}(\.[0-9]{1,2})?$`)
 // Validate checks a bundle's components at now, naming each field at fault
 // (components[2].currency), and returns them cleaned. onlyForms, when given,
 // restricts the forms allowed (a systemic issue takes only non-repetition).
-func Validate(in []ComponentInput, now time.Time, onlyForms ...string) ([]Component, error) {
+func Validate(in []ComponentInput, now time.Time, onlyForms ...Form) ([]Component, error) {
 	var f fault.Fields
 	if len(in) == 0 || len(in) > MaxComponents {
 		f.Addf("components", "required", "give 1 to %d components", MaxComponents)
@@ -155,9 +166,9 @@ func Validate(in []ComponentInput, now time.Time, onlyForms ...string) ([]Compon
 		v.Form = c.Form
 		switch {
 		case !slices.Contains(Forms, c.Form):
-			f.Addf(at("form"), "invalid", "must be one of %s", strings.Join(Forms, ", "))
+			f.Addf(at("form"), "invalid", "must be one of %s", join(Forms))
 		case len(onlyForms) > 0 && !slices.Contains(onlyForms, c.Form):
-			f.Addf(at("form"), "not_allowed_here", "only %s components can be given here", strings.Join(onlyForms, ", "))
+			f.Addf(at("form"), "not_allowed_here", "only %s components can be given here", join(onlyForms))
 		case !slices.Contains(Subtypes[c.Form], c.Subtype):
 			f.Addf(at("subtype"), "invalid", "for %s, one of %s", c.Form, strings.Join(Subtypes[c.Form], ", "))
 		}
@@ -231,6 +242,15 @@ func Validate(in []ComponentInput, now time.Time, onlyForms ...string) ([]Compon
 		out = append(out, v)
 	}
 	return out, f.Err()
+}
+
+// join lists named values for a message.
+func join[T ~string](values []T) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
 }
 
 // ParseDue reads an RFC 3339 date-time, or a date meaning the end of that

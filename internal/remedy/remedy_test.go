@@ -65,8 +65,9 @@ func FuzzWaiver(f *testing.F) {
 
 func TestCanMove(t *testing.T) {
 	cases := []struct {
-		form, from, to string
-		ok             bool
+		form     Form
+		from, to Status
+		ok       bool
 	}{
 		{Restitution, Proposed, Offered, true},
 		{Restitution, Offered, Accepted, true},

@@ -102,7 +102,7 @@ const eligible = `c.required_skills <@ ?::text[] AND c.required_languages <@ ?::
 	AND EXISTS (SELECT 1 FROM queue_members m WHERE m.queue_id = c.queue_id AND m.user_id = ?)`
 
 func eligibleArgs(r Reviewer) []any {
-	return []any{db.TextArray(nz(r.Skills)), db.TextArray(nz(r.Languages)), r.ID, r.ID, r.ID, r.ID}
+	return []any{db.TextSlice(nz(r.Skills)), db.TextSlice(nz(r.Languages)), r.ID, r.ID, r.ID, r.ID}
 }
 
 func nz(s []string) []string {

@@ -110,11 +110,11 @@ func (s *Service) validate(ctx context.Context, in *RuleInput, tax Taxonomies, i
 	return f.Err()
 }
 
-func nz(s []string) db.TextArray {
+func nz(s []string) db.TextSlice {
 	if s == nil {
-		return db.TextArray{}
+		return db.TextSlice{}
 	}
-	return db.TextArray(s)
+	return db.TextSlice(s)
 }
 
 // Create adds a rule just before the default rule.

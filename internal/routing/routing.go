@@ -29,18 +29,18 @@ type Rule struct {
 	Name              string       `json:"name"`
 	Enabled           bool         `json:"enabled"`
 	IsDefault         bool         `json:"is_default"`
-	Kinds             db.TextArray `json:"kinds"`
-	AISystemIDs       db.TextArray `json:"ai_system_ids"`
-	Rights            db.TextArray `json:"rights"`
-	HarmTypes         db.TextArray `json:"harm_types"`
-	Languages         db.TextArray `json:"languages"`
-	Channels          db.TextArray `json:"channels"`
-	Severities        db.TextArray `json:"severities"`
+	Kinds             db.TextSlice `json:"kinds"`
+	AISystemIDs       db.TextSlice `json:"ai_system_ids"`
+	Rights            db.TextSlice `json:"rights"`
+	HarmTypes         db.TextSlice `json:"harm_types"`
+	Languages         db.TextSlice `json:"languages"`
+	Channels          db.TextSlice `json:"channels"`
+	Severities        db.TextSlice `json:"severities"`
 	QueueID           uuid.UUID    `json:"queue_id"`
 	Priority          string       `json:"priority"`
 	SLAPolicy         *string      `json:"sla_policy"`
-	RequiredSkills    db.TextArray `json:"required_skills"`
-	RequiredLanguages db.TextArray `json:"required_languages"`
+	RequiredSkills    db.TextSlice `json:"required_skills"`
+	RequiredLanguages db.TextSlice `json:"required_languages"`
 	UpdatedAt         time.Time    `json:"updated_at"`
 }
 
@@ -146,8 +146,8 @@ func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*Routed, error) 
 			PreferredChannel    *string
 			PreliminarySeverity *string
 			RoutedAt            *time.Time
-			Rights              db.TextArray
-			HarmTypes           db.TextArray
+			Rights              db.TextSlice
+			HarmTypes           db.TextSlice
 		}
 		if err := conn.Raw(`SELECT c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
 			       c.preliminary_severity, c.routed_at, k.rights, k.harm_types

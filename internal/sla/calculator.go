@@ -227,7 +227,7 @@ type Deadline struct {
 // paused or not yet started clock, or no policy tier) takes no part; ok is
 // false when none is left. On a tie the statutory rule wins, the first listed
 // among statutory ones, so the date is explained by the law.
-func Earliest(clock string, policy Due, statutory []Due) (d Deadline, ok bool) {
+func Earliest(clock ClockName, policy Due, statutory []Due) (d Deadline, ok bool) {
 	for _, s := range statutory {
 		if !s.DueAt.IsZero() {
 			d.Candidates = append(d.Candidates, s)

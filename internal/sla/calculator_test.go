@@ -221,7 +221,7 @@ func TestEarliest(t *testing.T) {
 
 	for _, tc := range []struct {
 		name      string
-		clock     string
+		clock     ClockName
 		policy    Due
 		statutory []Due
 		want      Due   // zero when there is no deadline

@@ -5,11 +5,16 @@ package sla
 
 import "time"
 
+// ClockName names a case's clock (case_clocks.clock, owned by
+// internal/clocks): one of Clocks, or a task's clock, which internal/clocks
+// names after its task (BodyItemClock, ProviderRequestClock).
+type ClockName string
+
 // Clock names.
 const (
-	Acknowledge = "acknowledge"
-	Feedback    = "feedback"
-	GDPRReply   = "gdpr_reply"
+	Acknowledge ClockName = "acknowledge"
+	Feedback    ClockName = "feedback"
+	GDPRReply   ClockName = "gdpr_reply"
 )
 
 // Rule is a statutory or policy rule behind a due date.
@@ -41,7 +46,7 @@ var (
 
 // Due is one clock's due date and its rule.
 type Due struct {
-	Clock   string
+	Clock   ClockName
 	Started time.Time
 	DueAt   time.Time
 	Rule    Rule

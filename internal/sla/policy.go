@@ -15,7 +15,7 @@ var Priorities = []string{"P0", "P1", "P2", "P3"}
 // policy rather than by a law.
 const PolicySource = "SLA policy"
 
-var Clocks = []string{Acknowledge, FirstResponse, Decision, Feedback, GDPRReply, Remedy, IncidentReport,
+var Clocks = []ClockName{Acknowledge, FirstResponse, Decision, Feedback, GDPRReply, Remedy, IncidentReport,
 	ProviderNotice, SuspensionDecision, Appeal}
 
 // StatutoryLimit is a time limit the law sets, with the cases it applies to:
@@ -94,7 +94,7 @@ func (p *Policy) Validate() error {
 			errs = append(errs, fmt.Errorf("tiers.%s: unknown priority (use P0, P1, P2 or P3)", prio))
 			continue
 		}
-		seen := map[string]bool{}
+		seen := map[ClockName]bool{}
 		for i, l := range limits {
 			if err := validLimit(l); err != nil {
 				errs = append(errs, fmt.Errorf("tiers.%s[%d]: %w", prio, i, err))
@@ -163,7 +163,7 @@ type Clock struct {
 // that applies. A clock that has not started (its anchor has not happened)
 // is left out. cal is the policy's business calendar.
 func (p *Policy) Clocks(f Facts, cal *Calendar) []Clock {
-	tier := map[string]TimeLimit{}
+	tier := map[ClockName]TimeLimit{}
 	for _, l := range p.Tiers[f.Priority] {
 		tier[l.Clock] = l
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-func clockByName(cs []Clock, name string) (Clock, bool) {
+func clockByName(cs []Clock, name ClockName) (Clock, bool) {
 	for _, c := range cs {
 		if c.Clock == name {
 			return c, true
@@ -20,7 +20,7 @@ func TestPolicyClocks(t *testing.T) {
 	p := DefaultPolicy()
 	thu := paris(2025, 3, 6, 10, 0) // Thursday; office has Friday 7 and Monday 10 March open
 	type want struct {
-		clock     string
+		clock     ClockName
 		due       time.Time // zero: paused with no date
 		code      string
 		statutory bool
@@ -30,7 +30,7 @@ func TestPolicyClocks(t *testing.T) {
 		name   string
 		facts  Facts
 		want   []want
-		absent []string
+		absent []ClockName
 	}{
 		{
 			name:  "before routing only the law's clocks run",
@@ -39,7 +39,7 @@ func TestPolicyClocks(t *testing.T) {
 				{Acknowledge, paris(2025, 3, 13, 10, 0), "eu_whistleblowing_ack", true, false},
 				{Feedback, paris(2025, 6, 13, 10, 0), "eu_whistleblowing_feedback", true, false},
 			},
-			absent: []string{FirstResponse, Decision, GDPRReply, Remedy, IncidentReport, ProviderNotice, SuspensionDecision},
+			absent: []ClockName{FirstResponse, Decision, GDPRReply, Remedy, IncidentReport, ProviderNotice, SuspensionDecision},
 		},
 		{
 			name:  "P1: two business days beat the directive's seven",
@@ -50,7 +50,7 @@ func TestPolicyClocks(t *testing.T) {
 				{GDPRReply, paris(2025, 4, 6, 10, 0), "gdpr_12_3", true, false},
 				{Decision, paris(2025, 4, 5, 10, 0), "policy_decision", false, false},
 			},
-			absent: []string{Remedy, IncidentReport},
+			absent: []ClockName{Remedy, IncidentReport},
 		},
 		{
 			name:  "P3: a tie with the law is explained by the law",

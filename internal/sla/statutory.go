@@ -9,16 +9,16 @@ import (
 // More clock names; the database's case_clocks.clock takes these and the
 // ones in clocks.go.
 const (
-	FirstResponse  = "first_response"
-	Decision       = "decision"
-	Remedy         = "remedy"
-	IncidentReport = "incident_report"
-	Appeal         = "appeal" // deciding an appeal
+	FirstResponse  ClockName = "first_response"
+	Decision       ClockName = "decision"
+	Remedy         ClockName = "remedy"
+	IncidentReport ClockName = "incident_report"
+	Appeal         ClockName = "appeal" // deciding an appeal
 	// ProviderNotice and SuspensionDecision are a deployer's duties on a
 	// serious incident (AI Act art. 26(5)): tell the AI system's provider,
 	// and decide whether to stop using the system.
-	ProviderNotice     = "provider_notice"
-	SuspensionDecision = "suspension_decision"
+	ProviderNotice     ClockName = "provider_notice"
+	SuspensionDecision ClockName = "suspension_decision"
 )
 
 // Anchor names the event a clock runs from.
@@ -92,7 +92,7 @@ type Extension struct {
 // period sets Pausable on that limit.
 type TimeLimit struct {
 	Rule
-	Clock string `json:"clock"` // the case clock it bounds, e.g. Acknowledge
+	Clock ClockName `json:"clock"` // the case clock it bounds, e.g. Acknowledge
 	Budget
 	From      Anchor     `json:"from"`
 	Fallback  *Fallback  `json:"fallback,omitempty"`

@@ -35,11 +35,20 @@ var (
 	Statuses       = grievance.Statuses
 	Outcomes       = grievance.Outcomes
 	Stages         = []string{"first", "appeal"}
-	Clocks         = sla.Clocks
+	Clocks         = codesOf(sla.Clocks)
 	RootCauses     = grievance.RootCauses
-	RemedyForms    = remedy.Forms
-	RemedyStatuses = remedy.Statuses
+	RemedyForms    = codesOf(remedy.Forms)
+	RemedyStatuses = codesOf(remedy.Statuses)
 )
+
+// codesOf lists a named vocabulary's values as the codes figures are keyed by.
+func codesOf[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}
 
 // Service computes the statistics.
 type Service struct {

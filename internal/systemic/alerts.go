@@ -136,7 +136,7 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 				return fmt.Errorf("systemic: the case that reached the threshold: %w", err)
 			}
 		}
-		strs := make(db.TextArray, len(ids))
+		strs := make(db.TextSlice, len(ids))
 		for i, id := range ids {
 			strs[i] = id.String()
 		}
@@ -187,8 +187,8 @@ type alertRow struct {
 	WindowHours    int
 	WindowFrom     time.Time
 	WindowTo       time.Time
-	CaseIDs        db.TextArray
-	IssueIDs       db.TextArray
+	CaseIDs        db.TextSlice
+	IssueIDs       db.TextSlice
 	RaisedAt       time.Time
 	AcknowledgedBy *uuid.UUID
 	AcknowledgedAt *time.Time

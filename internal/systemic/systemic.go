@@ -385,8 +385,8 @@ func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, 
 func (s *Service) visibleTo(ctx context.Context, by uuid.UUID) (string, []any, error) {
 	var u struct {
 		Role      auth.Role
-		Skills    db.TextArray
-		Languages db.TextArray
+		Skills    db.TextSlice
+		Languages db.TextSlice
 	}
 	if err := db.Conn(ctx, s.db).Raw(`SELECT role, skills, languages FROM users WHERE id = ?`, by).Scan(&u).Error; err != nil {
 		return "", nil, fmt.Errorf("systemic: user: %w", err)

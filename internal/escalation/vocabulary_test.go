@@ -1,0 +1,45 @@
+package escalation_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/testenv"
+)
+
+// The referral statuses, consent scopes and sources (a referral's and an
+// escalation request's) and the outcome items' kinds and statuses Go names
+// are the ones the database accepts.
+func TestVocabularyMatchesDatabase(t *testing.T) {
+	gdb, _ := testenv.DB(t)
+	for _, tc := range []struct {
+		table, column string
+		want          []string
+	}{
+		{"referrals", "status", values(escalation.ReferralStatuses)},
+		{"referrals", "consent_scope", values(escalation.ConsentScopes)},
+		{"referrals", "source", values(escalation.Sources)},
+		{"escalation_requests", "source", values(escalation.Sources)},
+		{"referral_outcome_items", "kind", values(escalation.ItemKinds)},
+		{"referral_outcome_items", "status", values(escalation.ItemStatuses)},
+	} {
+		if got := testenv.CheckValues(t, gdb, tc.table, tc.column); !slices.Equal(got, tc.want) {
+			t.Errorf("%s.%s allows %q, Go names %q", tc.table, tc.column, got, tc.want)
+		}
+	}
+	// A body sets every status but the first.
+	if !slices.Equal(escalation.BodyStatuses, escalation.ReferralStatuses[1:]) {
+		t.Errorf("a body sets %q of %q", escalation.BodyStatuses, escalation.ReferralStatuses)
+	}
+}
+
+// values is a vocabulary's values, sorted as CheckValues returns them.
+func values[T ~string](list []T) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = string(v)
+	}
+	slices.Sort(out)
+	return out
+}
