@@ -74,8 +74,12 @@ func (p *Page) Checked(field, value string) bool {
 	return false
 }
 
-// Opt translates an enumerated value: the message "<prefix>.<value>".
-func (p *Page) Opt(prefix, value string) string { return p.optionLabel(prefix, value) }
+// Opt translates an enumerated value: the message "<prefix>.<value>". The
+// value is any string-kinded vocabulary (auth.Role, a status): templates do
+// not convert a named string type to string.
+func (p *Page) Opt(prefix string, value any) string {
+	return p.optionLabel(prefix, fmt.Sprint(value))
+}
 
 // Date shows a time as a date in the page's language ("5 March 2027"),
 // in a <time> element; see dates.go.
