@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -103,10 +105,10 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 		for i, id := range excluded {
 			list[i] = id.String()
 		}
-		from, err := s.move(ctx, caseID, StatusAppealed, `appealed_at = now(), appeal_state = 'open', appeal_reason_enc = ?,
-			excluded_reviewers = ?::uuid[], assignee_id = NULL, assigned_at = NULL, status_reason = NULL,
-			closed_at = NULL, root_cause = NULL`,
-			sealed, "{"+strings.Join(list, ",")+"}")
+		from, err := s.move(ctx, caseID, StatusAppealed, map[string]any{
+			"appealed_at": gorm.Expr("now()"), "appeal_state": cases.AppealOpen, "appeal_reason_enc": sealed,
+			"excluded_reviewers": gorm.Expr("?::uuid[]", "{"+strings.Join(list, ",")+"}"), "assignee_id": nil,
+			"assigned_at": nil, "status_reason": nil, "closed_at": nil, "root_cause": nil})
 		if err != nil {
 			return err
 		}
@@ -161,8 +163,8 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by Author, superv
 		if err := s.bodyItemsOutstanding(ctx, caseID); err != nil {
 			return err
 		}
-		from, err := s.move(ctx, caseID, StatusClosed, "root_cause = ?, closed_at = now(), status_reason = ?",
-			rootCause, strings.TrimSpace(reason))
+		from, err := s.move(ctx, caseID, StatusClosed, map[string]any{"root_cause": rootCause,
+			"closed_at": gorm.Expr("now()"), "status_reason": strings.TrimSpace(reason)})
 		if err != nil {
 			return err
 		}
@@ -235,8 +237,7 @@ func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to str
 		return fmt.Errorf("grievance: appeal window: %w", err)
 	}
 	if c.AppealState != nil {
-		return conn.Exec(`UPDATE cases SET appeal_state = 'decided',
-			decided_at = CASE WHEN ? = 'decided' THEN now() ELSE decided_at END WHERE id = ?`, to, caseID).Error
+		return cases.DecideAppeal(conn, caseID, cases.Status(to))
 	}
 	now := time.Now()
 	by, rule, err := s.clocks.AppealBy(ctx, c.SLAPolicyID, now)
@@ -244,12 +245,7 @@ func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to str
 		return err
 	}
 	raw, _ := json.Marshal(rule)
-	if err := conn.Exec(`UPDATE cases SET appeal_by = ?, appeal_window_rule = ?,
-		decided_at = CASE WHEN ? = 'decided' THEN now() ELSE decided_at END WHERE id = ?`,
-		by, string(raw), to, caseID).Error; err != nil {
-		return fmt.Errorf("grievance: appeal window: %w", err)
-	}
-	return nil
+	return cases.OpenAppealWindow(conn, caseID, cases.Status(to), by, string(raw))
 }
 
 // appealWindow is when the window to appeal closes and the rule behind it:

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -295,9 +296,8 @@ func (s *Service) openRetaliationCase(ctx context.Context, earlier uuid.UUID, ea
 	}
 	// The complainant's receipt opens the new case too (with its own
 	// reference); its fresh receipt and code are never shown, so they go.
-	if err := conn.Exec(`UPDATE cases SET receipt_hash = (SELECT receipt_hash FROM cases WHERE id = ?), code_hash = NULL
-		WHERE id = ?`, earlier, rec.CaseID).Error; err != nil {
-		return uuid.Nil, "", fmt.Errorf("grievance: link receipt: %w", err)
+	if err := cases.ShareReceipt(conn, rec.CaseID, earlier); err != nil {
+		return uuid.Nil, "", err
 	}
 	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: rec.CaseID, ActorKind: audit.ActorSystem,
 		Action: "case.opened_from_checkin", Public: true, Data: map[string]any{"earlier_case_id": earlier,

@@ -241,7 +241,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r Dec
 			dstatus).Error; err != nil {
 			return fmt.Errorf("grievance: decide: %w", err)
 		}
-		from, err := s.move(ctx, caseID, status, "status_reason = NULL")
+		from, err := s.move(ctx, caseID, status, map[string]any{"status_reason": nil})
 		if err != nil {
 			return err
 		}
@@ -314,7 +314,7 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by Auth
 			final_at = CASE WHEN ? = 'final' THEN now() END WHERE id = ?`, dstatus, *by.ID, dstatus, d.ID).Error; err != nil {
 			return fmt.Errorf("grievance: approve decision: %w", err)
 		}
-		from, err := s.move(ctx, caseID, to, "status_reason = ?", nullable(strings.TrimSpace(reason)))
+		from, err := s.move(ctx, caseID, to, map[string]any{"status_reason": nullable(strings.TrimSpace(reason))})
 		if err != nil {
 			return err
 		}

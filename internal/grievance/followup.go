@@ -508,7 +508,7 @@ func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by Author
 	case by.Kind == audit.ActorStaff && visibility == "complainant":
 		return s.clocks.End(ctx, caseID, "responded", sla.FirstResponse)
 	case by.Kind == audit.ActorComplainant && status == StatusAwaitingComplainant:
-		from, err := s.move(ctx, caseID, StatusInReview, "status_reason = ?", "the complainant answered")
+		from, err := s.move(ctx, caseID, StatusInReview, map[string]any{"status_reason": "the complainant answered"})
 		if err != nil {
 			return err
 		}

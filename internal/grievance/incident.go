@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -53,9 +54,8 @@ func (s *Service) RecordIncident(ctx context.Context, caseID uuid.UUID, by Autho
 			return fault.New(fault.Conflict, "awareness_later", fmt.Sprintf(
 				"Awareness was recorded at %s; it may move earlier, never later.", c.IncidentAwareAt.UTC().Format(time.RFC3339)))
 		}
-		if err := conn.Exec(`UPDATE cases SET incident_aware_at = ?, incident_subtype = ? WHERE id = ?`,
-			awareAt.UTC(), subtype, caseID).Error; err != nil {
-			return fmt.Errorf("grievance: incident: %w", err)
+		if err := cases.SetIncident(conn, caseID, awareAt.UTC(), cases.IncidentSubtype(subtype)); err != nil {
+			return err
 		}
 		if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
 			return err

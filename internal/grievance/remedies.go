@@ -348,7 +348,7 @@ func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by Author, stat
 	if status != StatusDecided {
 		return nil
 	}
-	from, err := s.move(ctx, caseID, StatusRemedyInProgress, "")
+	from, err := s.move(ctx, caseID, StatusRemedyInProgress, nil)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package grievance
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,10 +10,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -392,7 +391,7 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, s
 					"A case is escalated once it is referred to a body: POST /api/v1/cases/{id}/escalations first.")
 			}
 		}
-		if from, err = s.move(ctx, caseID, to, "status_reason = ?", strings.TrimSpace(reason)); err != nil {
+		if from, err = s.move(ctx, caseID, to, map[string]any{"status_reason": strings.TrimSpace(reason)}); err != nil {
 			return err
 		}
 		extra := map[string]any{"reason": reason}
@@ -429,7 +428,7 @@ func transitionsFrom(status string) []string {
 // clock and restarts the feedback clock from now.
 func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by Author) error {
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		from, err := s.move(ctx, caseID, StatusAcknowledged, "")
+		from, err := s.move(ctx, caseID, StatusAcknowledged, nil)
 		if err != nil {
 			return err
 		}
@@ -484,9 +483,8 @@ func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to stri
 	case StatusClosed, StatusWithdrawn:
 		// An appeal still open when the case ends (after an escalation, or
 		// withdrawn) ends with it, so it can never block a new one forever.
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE cases SET appeal_state = 'decided'
-			WHERE id = ? AND appeal_state = 'open'`, caseID).Error; err != nil {
-			return fmt.Errorf("grievance: end appeal: %w", err)
+		if err := cases.EndOpenAppeal(db.Conn(ctx, s.db), caseID); err != nil {
+			return err
 		}
 	}
 	if names, ends := clocksEndedBy[to]; ends {
@@ -501,48 +499,15 @@ func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to stri
 	return err
 }
 
-// move is the one conditional status UPDATE. It returns the status moved
-// from, NotFound when the case does not exist, and Conflict when the move is
-// not allowed from the current status.
-func (s *Service) move(ctx context.Context, caseID uuid.UUID, to string, set string, args ...any) (string, error) {
-	conn := db.Conn(ctx, s.db)
-	var from string
-	if set != "" {
-		set += ","
+// move moves the case to status to, setting the given columns too
+// (cases.Move), and does what the move entails (afterMove). It returns the
+// status moved from.
+func (s *Service) move(ctx context.Context, caseID uuid.UUID, to string, columns map[string]any) (string, error) {
+	from, err := cases.Move(db.Conn(ctx, s.db), caseID, cases.Status(to), columns)
+	if err != nil {
+		return "", err
 	}
-	// The old status is read in the same statement, from the row version the UPDATE replaced.
-	// Leaving "submitted" for active work counts as acknowledging the case.
-	q := `WITH prev AS (SELECT id, status FROM cases WHERE id = ? FOR UPDATE)
-		UPDATE cases c SET status = ?, ` + set + `
-		       acknowledged_at = CASE WHEN c.acknowledged_at IS NULL
-		                               AND ? NOT IN ('rejected', 'withdrawn', 'escalated') THEN now()
-		                              ELSE c.acknowledged_at END
-		  FROM prev
-		 WHERE c.id = prev.id
-		   AND prev.status IN (SELECT from_status FROM case_transitions WHERE to_status = ?)
-		RETURNING prev.status`
-	all := append([]any{caseID, to}, args...)
-	all = append(all, to, to)
-	if err := conn.Raw(q, all...).Scan(&from).Error; err != nil {
-		if errors.Is(err, gorm.ErrCheckConstraintViolated) {
-			return "", fault.New(fault.Conflict, "illegal_transition",
-				fmt.Sprintf("The case cannot move to %s in its present state.", to))
-		}
-		return "", fmt.Errorf("grievance: move to %s: %w", to, err)
-	}
-	if from != "" {
-		return from, s.afterMove(ctx, caseID, from, to)
-	}
-	var current string
-	if err := conn.Raw(`SELECT status FROM cases WHERE id = ?`, caseID).Scan(&current).Error; err != nil {
-		return "", fmt.Errorf("grievance: move to %s: %w", to, err)
-	}
-	if current == "" {
-		return "", fault.New(fault.NotFound, "case_not_found", "No case has that id.")
-	}
-	return "", &fault.Error{Kind: fault.Conflict, Code: "illegal_transition",
-		Message: fmt.Sprintf("A case that is %s cannot move to %s. Allowed from %s: %s.", current, to, current,
-			strings.Join(Transitions[current], ", "))}
+	return string(from), s.afterMove(ctx, caseID, string(from), to)
 }
 
 func (s *Service) recordMove(ctx context.Context, caseID uuid.UUID, by Author, from, to string, extra map[string]any, subject string) error {
@@ -562,11 +527,7 @@ func (s *Service) recordMove(ctx context.Context, caseID uuid.UUID, by Author, f
 // MarkReceived records that the worker received the case's submitted event.
 // It is idempotent: a second call changes nothing and returns false.
 func (s *Service) MarkReceived(ctx context.Context, caseID uuid.UUID) (bool, error) {
-	res := db.Conn(ctx, s.db).Exec(`UPDATE cases SET received_at = now() WHERE id = ? AND received_at IS NULL`, caseID)
-	if res.Error != nil {
-		return false, fmt.Errorf("grievance: mark received: %w", res.Error)
-	}
-	return res.RowsAffected == 1, nil
+	return cases.MarkReceived(db.Conn(ctx, s.db), caseID)
 }
 
 // Status returns a case's status, or NotFound.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -116,14 +117,12 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, by uuid.UUID, an
 		switch {
 		case MoreUrgent(p, c.Priority):
 			out.Change = "raised"
-			if err := conn.Exec(`UPDATE cases SET priority = ?, pending_priority = NULL, pending_priority_by = NULL,
-				pending_priority_reason = NULL WHERE id = ?`, p, caseID).Error; err != nil {
+			if err := cases.RaisePriority(conn, caseID, cases.Priority(p)); err != nil {
 				return err
 			}
 		case p != *c.Priority:
 			out.Change = "pending_approval"
-			if err := conn.Exec(`UPDATE cases SET pending_priority = ?, pending_priority_by = ?, pending_priority_reason = ?
-				WHERE id = ?`, p, by, "triage: "+reasons[0].Factor, caseID).Error; err != nil {
+			if err := cases.RequestPriority(conn, caseID, cases.Priority(p), by, "triage: "+reasons[0].Factor); err != nil {
 				return err
 			}
 		}
@@ -175,12 +174,11 @@ func (s *Service) ApprovePriority(ctx context.Context, caseID, approver uuid.UUI
 		case *c.PendingPriorityBy == approver:
 			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who asked for the downgrade must decide it.")
 		}
-		set, action := `priority = pending_priority, `, "priority.downgrade_approved"
+		action := "priority.downgrade_approved"
 		if !approve {
-			set, action = ``, "priority.downgrade_refused"
+			action = "priority.downgrade_refused"
 		}
-		if err := conn.Exec(`UPDATE cases SET `+set+`pending_priority = NULL, pending_priority_by = NULL,
-			pending_priority_reason = NULL WHERE id = ?`, caseID).Error; err != nil {
+		if err := cases.DecidePendingPriority(conn, caseID, approve); err != nil {
 			return err
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &approver,

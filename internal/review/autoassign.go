@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -24,7 +25,7 @@ const (
 // the queue's), allowed to take it (skills, languages, recusal), and assigned
 // longest ago — round-robin. Their row is locked, so two workers never push
 // one member past the cap.
-const nextMember = `
+var nextMember = `
 	SELECT u.id FROM cases c
 	  JOIN queues q ON q.id = c.queue_id
 	  JOIN queue_members m ON m.queue_id = q.id
@@ -45,7 +46,7 @@ const mayTake = `c.required_skills <@ u.skills AND c.required_languages <@ u.lan
 // nextAppealReviewer picks, for an appealed case whose queue has no member
 // who may take it, any available reviewer or supervisor who may, in turn: an
 // appeal must reach a different person even when the queue is small.
-const nextAppealReviewer = `
+var nextAppealReviewer = `
 	SELECT u.id FROM cases c, users u
 	 WHERE c.id = ? AND u.active AND u.role IN ('reviewer', 'supervisor') AND u.availability = 'available'
 	   AND ` + mayTake + `
@@ -95,7 +96,7 @@ func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUI
 			if len(to) == 0 {
 				continue
 			}
-			if err := conn.Exec(`UPDATE cases SET assignee_id = ?, assigned_at = now() WHERE id = ?`, to[0], id).Error; err != nil {
+			if err := cases.Assign(conn, id, to[0]); err != nil {
 				return fmt.Errorf("review: auto-assign: %w", err)
 			}
 			if err := conn.Exec(`UPDATE users SET last_assigned_at = clock_timestamp() WHERE id = ?`, to[0]).Error; err != nil {
