@@ -10,6 +10,7 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -212,7 +213,7 @@ func (a *API) transitionCase(c *fiber.Ctx) error {
 		return err
 	}
 	by, anyCase := staffWorker(c)
-	if _, err := a.Grievance.Transition(c.UserContext(), id, by, anyCase, req.To, req.Reason); err != nil {
+	if _, err := a.Grievance.Transition(c.UserContext(), id, by, anyCase, cases.Status(req.To), req.Reason); err != nil {
 		return err
 	}
 	return a.getCase(c)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/review"
@@ -122,7 +123,7 @@ func (a *API) assignCase(c *fiber.Ctx) error {
 	return a.getCase(c)
 }
 
-var taxonomies = routing.Taxonomies{Kinds: grievance.Kinds, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
+var taxonomies = routing.Taxonomies{Kinds: cases.Strings(grievance.Kinds), Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
 	Channels: grievance.Channels, Severities: grievance.PreliminarySeverity}
 
 // listRoutingRules: GET /api/v1/admin/routing-rules — in evaluation order, the default last.

@@ -9,11 +9,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/routing"
 )
 
-var admTaxonomies = routing.Taxonomies{Kinds: grievance.Kinds, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
+var admTaxonomies = routing.Taxonomies{Kinds: cases.Strings(grievance.Kinds), Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
 	Channels: grievance.Channels, Severities: grievance.PreliminarySeverity}
 
 // Conditions and their choices, in the form's order.

@@ -19,6 +19,7 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/download"
@@ -169,7 +170,7 @@ type cwVocabulary struct {
 }
 
 var cwVocab = func() cwVocabulary {
-	v := cwVocabulary{Statuses: grievance.Statuses, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
+	v := cwVocabulary{Statuses: cases.Strings(grievance.Statuses), Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
 		Mechanisms: grievance.Mechanisms, HarmStatuses: grievance.HarmStatuses, Outcomes: grievance.Outcomes,
 		AIRoles: grievance.AIRoles, Involvements: grievance.Involvements, Forms: remedy.Forms,
 		Responsible: remedy.Responsible, RemedyMoves: []string{remedy.Offered, remedy.Implemented, remedy.Verified},
@@ -260,7 +261,7 @@ func (d *caseWorkspace) Allowed(status string) bool {
 // for information, which has its own form.
 func (d *caseWorkspace) OtherTransitions() []string {
 	return slices.DeleteFunc(slices.Clone(d.Case.AllowedTransitions), func(s string) bool {
-		return s == grievance.StatusAwaitingComplainant
+		return s == string(grievance.StatusAwaitingComplainant)
 	})
 }
 
@@ -829,7 +830,7 @@ func (w *Web) cwAcknowledge(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, e
 
 func (w *Web) cwTransition(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by, anyCase := w.cwAuthor(c)
-	_, err := w.Grievance.Transition(c.UserContext(), id, by, anyCase, form.Get("to"), form.Get("reason"))
+	_, err := w.Grievance.Transition(c.UserContext(), id, by, anyCase, cases.Status(form.Get("to")), form.Get("reason"))
 	return "cw.flash.moved", err
 }
 

@@ -190,3 +190,13 @@ type Case struct {
 
 // TableName is the table Case maps.
 func (Case) TableName() string { return "cases" }
+
+// Strings are a named vocabulary's values as plain strings (for views and
+// filters that carry codes).
+func Strings[T ~string](list []T) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = string(v)
+	}
+	return out
+}

@@ -302,7 +302,7 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 		Organisation: org.LegalName, OrganisationDetails: organisationFacts(org),
 		Body:     DossierBody{ID: body.ID.String(), Name: body.Name, Type: body.Type, Jurisdiction: body.Jurisdiction},
 		Referral: ref,
-		Case: CaseFacts{Reference: c.Reference, Kind: c.Kind, Status: c.Status, Priority: c.Priority, Language: c.Language,
+		Case: CaseFacts{Reference: c.Reference, Kind: c.Kind, Status: string(c.Status), Priority: c.Priority, Language: c.Language,
 			FiledAnonymous: &c.Anonymous, SubmittedAt: c.SubmittedAt, AcknowledgedAt: c.AcknowledgedAt,
 			Description: c.Description, DesiredOutcome: c.DesiredOutcome},
 		Contested: ContestedDecision{SystemOther: c.AISystemOther, DecisionReference: c.DecisionReference,

@@ -29,7 +29,7 @@ const (
 
 // appealable are the statuses a complainant may appeal from: a decision, or
 // a refusal to take the case forward.
-var appealable = []string{StatusDecided, StatusRemedyInProgress, StatusClosed, StatusRejected}
+var appealable = []cases.Status{StatusDecided, StatusRemedyInProgress, StatusClosed, StatusRejected}
 
 const maxAppealReason = 20000
 
@@ -47,7 +47,7 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
 		var c struct {
-			Status          string
+			Status          cases.Status
 			AppealState     *string
 			AppealBy        *time.Time
 			AppealRule      *string `gorm:"column:appeal_window_rule"`
@@ -174,7 +174,7 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by Author, superv
 }
 
 // feedbackAfter are the statuses in which the complainant may rate the process.
-var feedbackAfter = []string{StatusDecided, StatusRemedyInProgress, StatusClosed, StatusRejected, StatusWithdrawn, StatusEscalated}
+var feedbackAfter = []cases.Status{StatusDecided, StatusRemedyInProgress, StatusClosed, StatusRejected, StatusWithdrawn, StatusEscalated}
 
 func purposeFeedback(caseID uuid.UUID) string { return "case.feedback:" + caseID.String() }
 
@@ -191,8 +191,8 @@ func (s *Service) Feedback(ctx context.Context, caseID uuid.UUID, satisfaction *
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var status string
-		if err := conn.Raw(`SELECT status FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&status).Error; err != nil {
+		var status cases.Status
+		if err := cases.Locked(conn, caseID, "status").Scan(&status).Error; err != nil {
 			return fmt.Errorf("grievance: feedback: %w", err)
 		}
 		if status == "" {
@@ -227,7 +227,7 @@ func (s *Service) Feedback(ctx context.Context, caseID uuid.UUID, satisfaction *
 
 // openAppealWindow records a decision (decided_at) or a refusal, and opens
 // the window for appealing it; a decision on appeal closes the appeal.
-func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to string) error {
+func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to cases.Status) error {
 	conn := db.Conn(ctx, s.db)
 	var c struct {
 		SLAPolicyID *uuid.UUID
@@ -237,7 +237,7 @@ func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to str
 		return fmt.Errorf("grievance: appeal window: %w", err)
 	}
 	if c.AppealState != nil {
-		return cases.DecideAppeal(conn, caseID, cases.Status(to))
+		return cases.DecideAppeal(conn, caseID, to)
 	}
 	now := time.Now()
 	by, rule, err := s.clocks.AppealBy(ctx, c.SLAPolicyID, now)
@@ -245,7 +245,7 @@ func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to str
 		return err
 	}
 	raw, _ := json.Marshal(rule)
-	return cases.OpenAppealWindow(conn, caseID, cases.Status(to), by, string(raw))
+	return cases.OpenAppealWindow(conn, caseID, to, by, string(raw))
 }
 
 // appealWindow is when the window to appeal closes and the rule behind it:

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -180,8 +181,8 @@ func (r *DecisionRequest) validate(kind string, appeal bool) error {
 // contested decision. A P0 or P1 case, or one with a priority downgrade
 // pending, waits in pending_approval for a supervisor (ApproveDecision);
 // any other becomes decided at once.
-func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r DecisionRequest) (string, error) {
-	var status string
+func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r DecisionRequest) (cases.Status, error) {
+	var status cases.Status
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
 		c, err := s.lockForWork(ctx, caseID, by, true) // even a supervisor decides only a case they hold
@@ -390,6 +391,6 @@ func (s *Service) decisions(ctx context.Context, caseID uuid.UUID, finalOnly boo
 }
 
 // decisionMoves are the statuses only a decision enters.
-var decisionMoves = []string{StatusDecided, StatusPendingApproval}
+var decisionMoves = []cases.Status{StatusDecided, StatusPendingApproval}
 
-func isDecisionMove(to string) bool { return slices.Contains(decisionMoves, to) }
+func isDecisionMove(to cases.Status) bool { return slices.Contains(decisionMoves, to) }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
@@ -169,7 +170,7 @@ type Question struct {
 type ComplainantView struct {
 	Reference   string         `json:"reference"`
 	Kind        string         `json:"kind"`
-	Status      string         `json:"status"`
+	Status      cases.Status   `json:"status"`
 	Stage       Stage          `json:"stage"`
 	SubmittedAt time.Time      `json:"submitted_at"`
 	AISystem    string         `json:"ai_system"`
@@ -217,11 +218,12 @@ type ComplainantAIDecision struct {
 // ForComplainant returns the complainant's view of a case.
 func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*ComplainantView, error) {
 	var c struct {
-		Reference, Kind, Status string
-		SubmittedAt             time.Time
-		Anonymous               bool
-		SystemName              *string
-		AISystemOther           *string
+		Reference, Kind string
+		Status          cases.Status
+		SubmittedAt     time.Time
+		Anonymous       bool
+		SystemName      *string
+		AISystemOther   *string
 	}
 	conn := db.Conn(ctx, s.db)
 	if err := conn.Raw(`SELECT c.reference, c.kind, c.status, c.submitted_at, c.anonymous,
@@ -405,8 +407,8 @@ func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by Author, v
 	msg := &Message{ID: uuid.New(), AuthorKind: by.Kind, AuthorID: by.ID, Visibility: visibility, Body: body}
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var status string
-		if err := conn.Raw(`SELECT status FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&status).Error; err != nil {
+		var status cases.Status
+		if err := cases.Locked(conn, caseID, "status").Scan(&status).Error; err != nil {
 			return fmt.Errorf("grievance: lock case: %w", err)
 		}
 		if status == "" {
@@ -474,7 +476,7 @@ func (s *Service) askComplainant(ctx context.Context, caseID uuid.UUID, by Autho
 func (s *Service) question(ctx context.Context, caseID uuid.UUID, entries []audit.Entry, msgs []Message) (*Question, error) {
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		if e.Action != "case."+StatusAwaitingComplainant {
+		if e.Action != "case."+string(StatusAwaitingComplainant) {
 			continue
 		}
 		var data struct {
@@ -503,7 +505,7 @@ func (s *Service) question(ctx context.Context, caseID uuid.UUID, entries []audi
 // messageClocks: a staff message the complainant can read is the first
 // human response; the complainant's answer to a request for information
 // puts the case back in review, which resumes its clocks.
-func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by Author, visibility, status string) error {
+func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by Author, visibility string, status cases.Status) error {
 	switch {
 	case by.Kind == audit.ActorStaff && visibility == "complainant":
 		return s.clocks.End(ctx, caseID, "responded", sla.FirstResponse)

@@ -6,50 +6,54 @@
 // cases table refuses any other move, whoever issues it.
 package grievance
 
-import "slices"
+import "github.com/redresshq/redress/internal/cases"
 
-// Kinds of case.
-var Kinds = []string{"contest_decision", "explanation_request", "concern", "incident", "retaliation"}
+// The case's vocabulary and status machine live in internal/cases; these
+// names are kept until every caller says cases.X (core-rename.sh).
+var Kinds = cases.Kinds
 
 // Statuses.
 const (
-	StatusSubmitted           = "submitted"
-	StatusAcknowledged        = "acknowledged"
-	StatusInReview            = "in_review"
-	StatusAwaitingComplainant = "awaiting_complainant"
-	StatusPendingApproval     = "pending_approval"
-	StatusDecided             = "decided"
-	StatusRemedyInProgress    = "remedy_in_progress"
-	StatusClosed              = "closed"
-	StatusAppealed            = "appealed"
-	StatusEscalated           = "escalated"
-	StatusWithdrawn           = "withdrawn"
-	StatusRejected            = "rejected"
+	StatusSubmitted           = cases.StatusSubmitted
+	StatusAcknowledged        = cases.StatusAcknowledged
+	StatusInReview            = cases.StatusInReview
+	StatusAwaitingComplainant = cases.StatusAwaitingComplainant
+	StatusPendingApproval     = cases.StatusPendingApproval
+	StatusDecided             = cases.StatusDecided
+	StatusRemedyInProgress    = cases.StatusRemedyInProgress
+	StatusClosed              = cases.StatusClosed
+	StatusAppealed            = cases.StatusAppealed
+	StatusEscalated           = cases.StatusEscalated
+	StatusWithdrawn           = cases.StatusWithdrawn
+	StatusRejected            = cases.StatusRejected
 )
 
 // Statuses lists every status.
-var Statuses = []string{StatusSubmitted, StatusAcknowledged, StatusInReview, StatusAwaitingComplainant,
-	StatusPendingApproval, StatusDecided, StatusRemedyInProgress, StatusClosed, StatusAppealed, StatusEscalated,
-	StatusWithdrawn, StatusRejected}
+var Statuses = cases.Statuses
 
-// Transitions are the legal moves; they must equal the case_transitions table
-// of migrations/00001_foundation.sql (TestTransitionsMatchDatabase checks).
-var Transitions = map[string][]string{
-	StatusSubmitted:           {StatusAcknowledged, StatusInReview, StatusRejected, StatusWithdrawn, StatusEscalated},
-	StatusAcknowledged:        {StatusInReview, StatusAwaitingComplainant, StatusRejected, StatusWithdrawn, StatusEscalated},
-	StatusInReview:            {StatusAwaitingComplainant, StatusPendingApproval, StatusDecided, StatusRejected, StatusWithdrawn, StatusEscalated},
-	StatusAwaitingComplainant: {StatusInReview, StatusRejected, StatusWithdrawn, StatusEscalated},
-	StatusPendingApproval:     {StatusDecided, StatusInReview},
-	StatusDecided:             {StatusRemedyInProgress, StatusAppealed, StatusEscalated, StatusClosed},
-	StatusRemedyInProgress:    {StatusClosed, StatusAppealed, StatusEscalated},
-	StatusAppealed:            {StatusInReview, StatusEscalated, StatusWithdrawn},
-	StatusRejected:            {StatusAppealed, StatusEscalated},
-	StatusEscalated:           {StatusInReview, StatusClosed},
-	StatusClosed:              {StatusAppealed, StatusEscalated},
+// names are statuses as strings.
+func names(list []cases.Status) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = string(s)
+	}
+	return out
 }
 
+// statusNames are Statuses as strings.
+var statusNames = func() []string {
+	out := make([]string, len(cases.Statuses))
+	for i, s := range cases.Statuses {
+		out[i] = string(s)
+	}
+	return out
+}()
+
+// Transitions are the legal moves (cases.Transitions).
+var Transitions = cases.Transitions
+
 // CanTransition reports whether from → to is a legal move.
-func CanTransition(from, to string) bool { return slices.Contains(Transitions[from], to) }
+var CanTransition = cases.CanTransition
 
 // Taxonomy codes (DESIGN.md); labels are translated by the frontend.
 var (
@@ -68,7 +72,7 @@ var (
 )
 
 // stages turn statuses into the plain words a complainant sees.
-var stages = map[string]struct{ Code, Label string }{
+var stages = map[cases.Status]struct{ Code, Label string }{
 	StatusSubmitted:           {"received", "We have received your complaint."},
 	StatusAcknowledged:        {"acknowledged", "We have acknowledged your complaint and will review it."},
 	StatusInReview:            {"in_review", "A person is reviewing your complaint."},
@@ -90,7 +94,7 @@ type Stage struct {
 }
 
 // StageOf returns the stage shown to the complainant for status.
-func StageOf(status string) Stage {
+func StageOf(status cases.Status) Stage {
 	s := stages[status]
 	return Stage{Code: s.Code, Label: s.Label}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -89,7 +90,7 @@ func purposeRemedy(field string, id uuid.UUID) string { return "remedy." + field
 // workCase is a case locked for work on it, with what decides who may act.
 type workCase struct {
 	Kind            string
-	Status          string
+	Status          cases.Status
 	Priority        *string
 	PendingPriority *string
 	AssigneeID      *uuid.UUID
@@ -336,7 +337,7 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 
 // offered records that components were put before the complainant, and
 // moves a decided case to remedy_in_progress.
-func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by Author, status string, ids []uuid.UUID) error {
+func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by Author, status cases.Status, ids []uuid.UUID) error {
 	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 		Action: "remedy.offered", Public: true, Data: map[string]any{"component_ids": ids}}); err != nil {
 		return err
@@ -692,8 +693,8 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		var status string
-		if err := db.Conn(ctx, s.db).Raw(`SELECT status FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&status).Error; err != nil {
+		var status cases.Status
+		if err := cases.Locked(db.Conn(ctx, s.db), caseID, "status").Scan(&status).Error; err != nil {
 			return fmt.Errorf("grievance: lock case: %w", err)
 		}
 		k, err := s.lockComponent(ctx, componentID)

@@ -40,32 +40,32 @@ type Filter struct {
 
 // Summary is a case in a list.
 type Summary struct {
-	ID            uuid.UUID  `json:"id"`
-	Reference     string     `json:"reference"`
-	Kind          string     `json:"kind"`
-	Status        string     `json:"status"`
-	Priority      *string    `json:"priority"`
-	AISystemID    *uuid.UUID `json:"ai_system_id"`
-	AISystemName  *string    `json:"ai_system_name"`
-	AISystemOther *string    `json:"ai_system_other,omitempty"`
-	QueueID       *uuid.UUID `json:"queue_id"`
-	AssigneeID    *uuid.UUID `json:"assignee_id"`
-	Language      string     `json:"language"`
-	Anonymous     bool       `json:"anonymous"`
-	SubmittedAt   time.Time  `json:"submitted_at"`
-	NextDueAt     *time.Time `json:"next_due_at"`
-	NextDueClock  *string    `json:"next_due_clock"`
+	ID            uuid.UUID    `json:"id"`
+	Reference     string       `json:"reference"`
+	Kind          string       `json:"kind"`
+	Status        cases.Status `json:"status"`
+	Priority      *string      `json:"priority"`
+	AISystemID    *uuid.UUID   `json:"ai_system_id"`
+	AISystemName  *string      `json:"ai_system_name"`
+	AISystemOther *string      `json:"ai_system_other,omitempty"`
+	QueueID       *uuid.UUID   `json:"queue_id"`
+	AssigneeID    *uuid.UUID   `json:"assignee_id"`
+	Language      string       `json:"language"`
+	Anonymous     bool         `json:"anonymous"`
+	SubmittedAt   time.Time    `json:"submitted_at"`
+	NextDueAt     *time.Time   `json:"next_due_at"`
+	NextDueClock  *string      `json:"next_due_clock"`
 }
 
 // ValidateFilter checks a filter's values; the edge parses, the domain judges.
 func ValidateFilter(f *Filter) error {
 	var fs fault.Fields
 	for i, st := range f.Statuses {
-		if !slices.Contains(Statuses, st) {
-			fs.Addf(fmt.Sprintf("status[%d]", i), "invalid", "must be one of %s", strings.Join(Statuses, ", "))
+		if !slices.Contains(Statuses, cases.Status(st)) {
+			fs.Addf(fmt.Sprintf("status[%d]", i), "invalid", "must be one of %s", strings.Join(statusNames, ", "))
 		}
 	}
-	oneOf(&fs, "kind", f.Kind, Kinds, false)
+	fault.OneOf(&fs, "kind", cases.Kind(f.Kind), Kinds, false)
 	oneOf(&fs, "priority", f.Priority, []string{"P0", "P1", "P2", "P3"}, false)
 	PageArgs(&fs, &f.Limit, f.Cursor)
 	return fs.Err()
@@ -274,7 +274,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 			ScopeRationale: row.ScopeRationale, IrremediabilityRationale: row.IrremediabilityRationale,
 			PriorityReasons: json.RawMessage(row.PriorityReasons)},
 		PendingPriority: row.PendingPriority, PendingPriorityBy: row.PendingPriorityBy,
-		AllowedTransitions: transitionsFrom(row.Status),
+		AllowedTransitions: names(transitionsFrom(cases.Status(row.Status))),
 	}
 	d.SubmittedAt = d.SubmittedAt.UTC()
 	if row.DecisionDate != nil {
@@ -350,9 +350,9 @@ func utcPtr(t *time.Time) *time.Time {
 // recused from it. Moves that carry more than a reason have their own
 // endpoints: a decision, closing, an appeal, and offering a remedy (which
 // starts remedy_in_progress); a case under appeal is decided on, not rejected.
-func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, to, reason string) (string, error) {
+func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, to cases.Status, reason string) (cases.Status, error) {
 	var f fault.Fields
-	if oneOf(&f, "to", to, Statuses, true) && to == StatusAcknowledged {
+	if fault.OneOf(&f, "to", to, Statuses, true) && to == StatusAcknowledged {
 		f.Add("to", "use_acknowledge", "acknowledge a case with POST /api/v1/cases/{id}/acknowledge")
 	}
 	switch {
@@ -369,7 +369,7 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, s
 	if err := f.Err(); err != nil {
 		return "", err
 	}
-	var from string
+	var from cases.Status
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		c, err := s.lockForWork(ctx, caseID, by, supervisor)
 		if err != nil {
@@ -410,12 +410,12 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, s
 
 // ownEndpoint are the statuses reached only through their own endpoint, not
 // POST …/transitions.
-var ownEndpoint = []string{StatusAcknowledged, StatusPendingApproval, StatusDecided, StatusClosed, StatusAppealed,
+var ownEndpoint = []cases.Status{StatusAcknowledged, StatusPendingApproval, StatusDecided, StatusClosed, StatusAppealed,
 	StatusRemedyInProgress}
 
 // transitionsFrom are the moves POST …/transitions makes from status.
-func transitionsFrom(status string) []string {
-	out := []string{}
+func transitionsFrom(status cases.Status) []cases.Status {
+	out := []cases.Status{}
 	for _, to := range Transitions[status] {
 		if !slices.Contains(ownEndpoint, to) {
 			out = append(out, to)
@@ -446,7 +446,7 @@ func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by Author) 
 }
 
 // clocksEndedBy are the clocks that entering a status ends; nil ends them all.
-var clocksEndedBy = map[string][]string{
+var clocksEndedBy = map[cases.Status][]string{
 	StatusDecided:   {sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
 	StatusRejected:  {sla.Acknowledge, sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
 	StatusClosed:    nil,
@@ -459,7 +459,7 @@ var clocksEndedBy = map[string][]string{
 // acknowledges, waiting on the complainant pauses and an answer resumes, a
 // decision ends the clocks it answers and starts the remedy clock, closing or
 // withdrawing ends them all.
-func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to string) error {
+func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to cases.Status) error {
 	if from == StatusSubmitted {
 		if err := s.clocks.End(ctx, caseID, "acknowledged", sla.Acknowledge); err != nil {
 			return err
@@ -488,7 +488,7 @@ func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to stri
 		}
 	}
 	if names, ends := clocksEndedBy[to]; ends {
-		if err := s.clocks.End(ctx, caseID, to, names...); err != nil {
+		if err := s.clocks.End(ctx, caseID, string(to), names...); err != nil {
 			return err
 		}
 		if names == nil {
@@ -502,25 +502,25 @@ func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to stri
 // move moves the case to status to, setting the given columns too
 // (cases.Move), and does what the move entails (afterMove). It returns the
 // status moved from.
-func (s *Service) move(ctx context.Context, caseID uuid.UUID, to string, columns map[string]any) (string, error) {
-	from, err := cases.Move(db.Conn(ctx, s.db), caseID, cases.Status(to), columns)
+func (s *Service) move(ctx context.Context, caseID uuid.UUID, to cases.Status, columns map[string]any) (cases.Status, error) {
+	from, err := cases.Move(db.Conn(ctx, s.db), caseID, to, columns)
 	if err != nil {
 		return "", err
 	}
-	return string(from), s.afterMove(ctx, caseID, string(from), to)
+	return from, s.afterMove(ctx, caseID, from, to)
 }
 
-func (s *Service) recordMove(ctx context.Context, caseID uuid.UUID, by Author, from, to string, extra map[string]any, subject string) error {
+func (s *Service) recordMove(ctx context.Context, caseID uuid.UUID, by Author, from, to cases.Status, extra map[string]any, subject string) error {
 	data := map[string]any{"from": from, "to": to}
 	for k, v := range extra {
 		data[k] = v
 	}
-	action := "case." + to
+	action := "case." + string(to)
 	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 		Action: action, Public: true, Data: data}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(ctx, s.db, subject, caseID, events.StatusChanged{From: from, To: to, Actor: string(by.Kind), UserID: by.ID})
+	_, err := outbox.Add(ctx, s.db, subject, caseID, events.StatusChanged{From: string(from), To: string(to), Actor: string(by.Kind), UserID: by.ID})
 	return err
 }
 

@@ -41,7 +41,7 @@ type TriageResult struct {
 }
 
 // triageable statuses: the case is still being handled.
-var triageable = []string{StatusSubmitted, StatusAcknowledged, StatusInReview, StatusAwaitingComplainant,
+var triageable = []cases.Status{StatusSubmitted, StatusAcknowledged, StatusInReview, StatusAwaitingComplainant,
 	StatusAppealed, StatusEscalated}
 
 func (r *TriageRequest) validate() error {
@@ -78,7 +78,8 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, by uuid.UUID, an
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
 		var c struct {
-			Status, Kind        string
+			Status              cases.Status
+			Kind                string
 			Priority            *string
 			AssigneeID          *uuid.UUID
 			PreliminarySeverity *string
@@ -91,7 +92,7 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, by uuid.UUID, an
 		case c.Status == "":
 			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 		case !slices.Contains(triageable, c.Status):
-			return fault.New(fault.Conflict, "not_triageable", "A case that is "+c.Status+" is no longer triaged.")
+			return fault.New(fault.Conflict, "not_triageable", "A case that is "+string(c.Status)+" is no longer triaged.")
 		case !anyAssignee && (c.AssigneeID == nil || *c.AssigneeID != by):
 			// The route's gate decides who may act (access.Works); under
 			// the row's lock this holds if the case changed hands since.

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -58,7 +59,7 @@ func (s *Service) lockOpenCase(ctx context.Context, caseID uuid.UUID, by Author,
 }
 
 // stillOpen refuses additions to the record of a closed or withdrawn case.
-func stillOpen(status string) error {
+func stillOpen(status cases.Status) error {
 	switch status {
 	case StatusClosed:
 		return fault.New(fault.Conflict, "case_closed", "The case is closed; its record can no longer be added to.")

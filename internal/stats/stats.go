@@ -30,9 +30,9 @@ const Threshold = 5
 // Codes the figures are broken down by; each must equal the CHECK of its
 // column (migrations 00001, 00009, 00010; TestCodesMatchTheSchema checks).
 var (
-	Kinds          = grievance.Kinds
+	Kinds          = codes(grievance.Kinds)
 	Rights         = grievance.Rights
-	Statuses       = grievance.Statuses
+	Statuses       = codes(grievance.Statuses)
 	Outcomes       = grievance.Outcomes
 	Stages         = []string{"first", "appeal"}
 	Clocks         = sla.Clocks
@@ -40,6 +40,15 @@ var (
 	RemedyForms    = remedy.Forms
 	RemedyStatuses = remedy.Statuses
 )
+
+// codes are a named vocabulary's values as the codes the figures use.
+func codes[T ~string](list []T) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = string(v)
+	}
+	return out
+}
 
 // Service computes the statistics.
 type Service struct {
