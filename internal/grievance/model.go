@@ -8,8 +8,9 @@ package grievance
 
 import "github.com/redresshq/redress/internal/cases"
 
-// The case's vocabulary and status machine live in internal/cases; these
-// names are kept until every caller says cases.X (core-rename.sh).
+// CORE-ALIASES begin: the case's vocabulary and status machine live in
+// internal/cases; these names are kept until every caller says cases.X
+// (core-rename.sh deletes them).
 var Kinds = cases.Kinds
 
 // Statuses.
@@ -31,29 +32,16 @@ const (
 // Statuses lists every status.
 var Statuses = cases.Statuses
 
-// names are statuses as strings.
-func names(list []cases.Status) []string {
-	out := make([]string, len(list))
-	for i, s := range list {
-		out[i] = string(s)
-	}
-	return out
-}
-
-// statusNames are Statuses as strings.
-var statusNames = func() []string {
-	out := make([]string, len(cases.Statuses))
-	for i, s := range cases.Statuses {
-		out[i] = string(s)
-	}
-	return out
-}()
-
 // Transitions are the legal moves (cases.Transitions).
 var Transitions = cases.Transitions
 
 // CanTransition reports whether from → to is a legal move.
 var CanTransition = cases.CanTransition
+
+// CORE-ALIASES end
+
+// statusNames are the statuses as strings.
+var statusNames = cases.Strings(cases.Statuses)
 
 // Taxonomy codes (DESIGN.md); labels are translated by the frontend.
 var (

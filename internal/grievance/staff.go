@@ -274,7 +274,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 			ScopeRationale: row.ScopeRationale, IrremediabilityRationale: row.IrremediabilityRationale,
 			PriorityReasons: json.RawMessage(row.PriorityReasons)},
 		PendingPriority: row.PendingPriority, PendingPriorityBy: row.PendingPriorityBy,
-		AllowedTransitions: names(transitionsFrom(cases.Status(row.Status))),
+		AllowedTransitions: cases.Strings(transitionsFrom(cases.Status(row.Status))),
 	}
 	d.SubmittedAt = d.SubmittedAt.UTC()
 	if row.DecisionDate != nil {
