@@ -123,7 +123,7 @@ func (a *API) assignCase(c *fiber.Ctx) error {
 	return a.getCase(c)
 }
 
-var taxonomies = routing.Taxonomies{Kinds: cases.Strings(grievance.Kinds), Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
+var taxonomies = routing.Taxonomies{Kinds: cases.Strings(cases.Kinds), Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
 	Channels: grievance.Channels, Severities: grievance.PreliminarySeverity}
 
 // listRoutingRules: GET /api/v1/admin/routing-rules — in evaluation order, the default last.

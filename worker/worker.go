@@ -162,7 +162,7 @@ func (w *Runner) assignAppeal(ctx context.Context, env *events.Envelope) error {
 	switch {
 	case len(cs) == 0:
 		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
-	case cs[0].Status == grievance.StatusAppealed && cs[0].AssigneeID == nil:
+	case cs[0].Status == cases.StatusAppealed && cs[0].AssigneeID == nil:
 		w.Log.Info("appeal waits for a reviewer who may take it", "case_id", env.CaseID)
 	}
 	return nil

@@ -109,7 +109,7 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 		return r, fmt.Errorf("queue %s already holds %d unassigned cases", claimQueueSlug, unassigned)
 	}
 	if _, err := core.Routing.Create(ctx, routing.RuleInput{Name: "Bench: complaints in German", Languages: []string{claimLanguage},
-		QueueID: queue.String(), Priority: "P3"}, routing.Taxonomies{Kinds: cases.Strings(grievance.Kinds), Rights: grievance.Rights,
+		QueueID: queue.String(), Priority: "P3"}, routing.Taxonomies{Kinds: cases.Strings(cases.Kinds), Rights: grievance.Rights,
 		HarmTypes: grievance.HarmTypes, Channels: grievance.Channels, Severities: grievance.PreliminarySeverity}); err != nil {
 		return r, fmt.Errorf("routing rule: %w", err)
 	}

@@ -29,7 +29,7 @@ const (
 
 // appealable are the statuses a complainant may appeal from: a decision, or
 // a refusal to take the case forward.
-var appealable = []cases.Status{StatusDecided, StatusRemedyInProgress, StatusClosed, StatusRejected}
+var appealable = []cases.Status{cases.StatusDecided, cases.StatusRemedyInProgress, cases.StatusClosed, cases.StatusRejected}
 
 const maxAppealReason = 20000
 
@@ -105,14 +105,14 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 		for i, id := range excluded {
 			list[i] = id.String()
 		}
-		from, err := s.move(ctx, caseID, StatusAppealed, map[string]any{
+		from, err := s.move(ctx, caseID, cases.StatusAppealed, map[string]any{
 			"appealed_at": gorm.Expr("now()"), "appeal_state": cases.AppealOpen, "appeal_reason_enc": sealed,
 			"excluded_reviewers": gorm.Expr("?::uuid[]", "{"+strings.Join(list, ",")+"}"), "assignee_id": nil,
 			"assigned_at": nil, "status_reason": nil, "closed_at": nil, "root_cause": nil})
 		if err != nil {
 			return err
 		}
-		if err := s.recordMove(ctx, caseID, Author{Kind: audit.ActorComplainant}, from, StatusAppealed,
+		if err := s.recordMove(ctx, caseID, Author{Kind: audit.ActorComplainant}, from, cases.StatusAppealed,
 			map[string]any{"appeal_by": by.UTC(), "excluded_reviewers": len(excluded)}, events.CaseStatusChanged); err != nil {
 			return err
 		}
@@ -139,7 +139,7 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by Author, superv
 		if err != nil {
 			return err
 		}
-		if !CanTransition(c.Status, StatusClosed) {
+		if !cases.CanTransition(c.Status, cases.StatusClosed) {
 			return fault.New(fault.Conflict, "illegal_transition", fmt.Sprintf(
 				"A case that is %s cannot be closed; it closes after its decision (and remedies), or after escalation.", c.Status))
 		}
@@ -163,18 +163,18 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by Author, superv
 		if err := s.bodyItemsOutstanding(ctx, caseID); err != nil {
 			return err
 		}
-		from, err := s.move(ctx, caseID, StatusClosed, map[string]any{"root_cause": rootCause,
+		from, err := s.move(ctx, caseID, cases.StatusClosed, map[string]any{"root_cause": rootCause,
 			"closed_at": gorm.Expr("now()"), "status_reason": strings.TrimSpace(reason)})
 		if err != nil {
 			return err
 		}
-		return s.recordMove(ctx, caseID, by, from, StatusClosed, map[string]any{"root_cause": rootCause, "reason": reason},
+		return s.recordMove(ctx, caseID, by, from, cases.StatusClosed, map[string]any{"root_cause": rootCause, "reason": reason},
 			events.CaseStatusChanged)
 	})
 }
 
 // feedbackAfter are the statuses in which the complainant may rate the process.
-var feedbackAfter = []cases.Status{StatusDecided, StatusRemedyInProgress, StatusClosed, StatusRejected, StatusWithdrawn, StatusEscalated}
+var feedbackAfter = []cases.Status{cases.StatusDecided, cases.StatusRemedyInProgress, cases.StatusClosed, cases.StatusRejected, cases.StatusWithdrawn, cases.StatusEscalated}
 
 func purposeFeedback(caseID uuid.UUID) string { return "case.feedback:" + caseID.String() }
 

@@ -192,7 +192,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r Dec
 		switch {
 		case c.AssigneeID == nil || *c.AssigneeID != *by.ID:
 			return fault.New(fault.Forbidden, "not_your_case", "Only the reviewer the case is assigned to may decide it.")
-		case c.Status != StatusInReview:
+		case c.Status != cases.StatusInReview:
 			return fault.New(fault.Conflict, "not_in_review", fmt.Sprintf(
 				"A case is decided while in review; this one is %s.", c.Status))
 		}
@@ -226,10 +226,10 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by Author, r Dec
 			}
 		}
 		needsApproval := c.PendingPriority != nil || (c.Priority != nil && (*c.Priority == "P0" || *c.Priority == "P1"))
-		status = StatusDecided
+		status = cases.StatusDecided
 		dstatus := "final"
 		if needsApproval {
-			status, dstatus = StatusPendingApproval, "pending_approval"
+			status, dstatus = cases.StatusPendingApproval, "pending_approval"
 		}
 		stage := "first"
 		if appeal {
@@ -307,9 +307,9 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by Auth
 			return fault.New(fault.Forbidden, "recused",
 				"You took, own or operate the decision or AI system this case contests, or decided it before its appeal.")
 		}
-		dstatus, to, action := "final", StatusDecided, "decision.approved"
+		dstatus, to, action := "final", cases.StatusDecided, "decision.approved"
 		if !approve {
-			dstatus, to, action = "refused", StatusInReview, "decision.refused"
+			dstatus, to, action = "refused", cases.StatusInReview, "decision.refused"
 		}
 		if err := conn.Exec(`UPDATE decisions SET status = ?, approved_by = ?, reviewed_at = now(),
 			final_at = CASE WHEN ? = 'final' THEN now() END WHERE id = ?`, dstatus, *by.ID, dstatus, d.ID).Error; err != nil {
@@ -391,6 +391,6 @@ func (s *Service) decisions(ctx context.Context, caseID uuid.UUID, finalOnly boo
 }
 
 // decisionMoves are the statuses only a decision enters.
-var decisionMoves = []cases.Status{StatusDecided, StatusPendingApproval}
+var decisionMoves = []cases.Status{cases.StatusDecided, cases.StatusPendingApproval}
 
 func isDecisionMove(to cases.Status) bool { return slices.Contains(decisionMoves, to) }

@@ -267,7 +267,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	if v.Messages, err = s.messages(ctx, caseID, false); err != nil {
 		return nil, err
 	}
-	if c.Status == StatusAwaitingComplainant {
+	if c.Status == cases.StatusAwaitingComplainant {
 		if v.Question, err = s.question(ctx, caseID, entries, v.Messages); err != nil {
 			return nil, err
 		}
@@ -414,7 +414,7 @@ func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by Author, v
 		if status == "" {
 			return fault.New(fault.NotFound, "case_not_found", "The case does not exist.")
 		}
-		if status == StatusWithdrawn {
+		if status == cases.StatusWithdrawn {
 			return fault.New(fault.Conflict, "case_withdrawn", "The case was withdrawn; no more messages can be added.")
 		}
 		if err := s.insertMessage(ctx, caseID, msg); err != nil {
@@ -476,7 +476,7 @@ func (s *Service) askComplainant(ctx context.Context, caseID uuid.UUID, by Autho
 func (s *Service) question(ctx context.Context, caseID uuid.UUID, entries []audit.Entry, msgs []Message) (*Question, error) {
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		if e.Action != "case."+string(StatusAwaitingComplainant) {
+		if e.Action != "case."+string(cases.StatusAwaitingComplainant) {
 			continue
 		}
 		var data struct {
@@ -509,12 +509,12 @@ func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by Author
 	switch {
 	case by.Kind == audit.ActorStaff && visibility == "complainant":
 		return s.clocks.End(ctx, caseID, "responded", sla.FirstResponse)
-	case by.Kind == audit.ActorComplainant && status == StatusAwaitingComplainant:
-		from, err := s.move(ctx, caseID, StatusInReview, map[string]any{"status_reason": "the complainant answered"})
+	case by.Kind == audit.ActorComplainant && status == cases.StatusAwaitingComplainant:
+		from, err := s.move(ctx, caseID, cases.StatusInReview, map[string]any{"status_reason": "the complainant answered"})
 		if err != nil {
 			return err
 		}
-		return s.recordMove(ctx, caseID, by, from, StatusInReview, map[string]any{"reason": "complainant_answered"},
+		return s.recordMove(ctx, caseID, by, from, cases.StatusInReview, map[string]any{"reason": "complainant_answered"},
 			events.CaseStatusChanged)
 	}
 	return nil

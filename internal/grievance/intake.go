@@ -112,7 +112,7 @@ func (s *Service) validate(ctx context.Context, in *IntakeRequest, now time.Time
 	r := &n.IntakeRequest
 	trimAll(r)
 
-	fault.OneOf(&f, "kind", cases.Kind(r.Kind), Kinds, true)
+	fault.OneOf(&f, "kind", cases.Kind(r.Kind), cases.Kinds, true)
 	oneOf(&f, "informed_of_ai", r.InformedOfAI, InformedOfAI, true)
 	oneOf(&f, "preliminary_severity", r.PreliminarySeverity, PreliminarySeverity, false)
 
@@ -549,7 +549,7 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	}); err != nil {
 		return nil, err
 	}
-	return &Receipt{CaseID: id, Reference: reference, Receipt: receipt, Code: code, Status: string(StatusSubmitted),
+	return &Receipt{CaseID: id, Reference: reference, Receipt: receipt, Code: code, Status: string(cases.StatusSubmitted),
 		AcknowledgeBy: ackBy, Notice: receiptNotice}, nil
 }
 

@@ -8,38 +8,6 @@ package grievance
 
 import "github.com/redresshq/redress/internal/cases"
 
-// CORE-ALIASES begin: the case's vocabulary and status machine live in
-// internal/cases; these names are kept until every caller says cases.X
-// (core-rename.sh deletes them).
-var Kinds = cases.Kinds
-
-// Statuses.
-const (
-	StatusSubmitted           = cases.StatusSubmitted
-	StatusAcknowledged        = cases.StatusAcknowledged
-	StatusInReview            = cases.StatusInReview
-	StatusAwaitingComplainant = cases.StatusAwaitingComplainant
-	StatusPendingApproval     = cases.StatusPendingApproval
-	StatusDecided             = cases.StatusDecided
-	StatusRemedyInProgress    = cases.StatusRemedyInProgress
-	StatusClosed              = cases.StatusClosed
-	StatusAppealed            = cases.StatusAppealed
-	StatusEscalated           = cases.StatusEscalated
-	StatusWithdrawn           = cases.StatusWithdrawn
-	StatusRejected            = cases.StatusRejected
-)
-
-// Statuses lists every status.
-var Statuses = cases.Statuses
-
-// Transitions are the legal moves (cases.Transitions).
-var Transitions = cases.Transitions
-
-// CanTransition reports whether from → to is a legal move.
-var CanTransition = cases.CanTransition
-
-// CORE-ALIASES end
-
 // statusNames are the statuses as strings.
 var statusNames = cases.Strings(cases.Statuses)
 
@@ -61,18 +29,18 @@ var (
 
 // stages turn statuses into the plain words a complainant sees.
 var stages = map[cases.Status]struct{ Code, Label string }{
-	StatusSubmitted:           {"received", "We have received your complaint."},
-	StatusAcknowledged:        {"acknowledged", "We have acknowledged your complaint and will review it."},
-	StatusInReview:            {"in_review", "A person is reviewing your complaint."},
-	StatusAwaitingComplainant: {"waiting_for_you", "We need more information from you."},
-	StatusPendingApproval:     {"in_review", "A person is reviewing your complaint."},
-	StatusDecided:             {"decided", "A decision has been made."},
-	StatusRemedyInProgress:    {"putting_right", "We are putting things right."},
-	StatusClosed:              {"closed", "Your complaint is closed."},
-	StatusAppealed:            {"appeal", "Your appeal is being reviewed by a different person."},
-	StatusEscalated:           {"escalated", "Your complaint has been referred to an independent body."},
-	StatusWithdrawn:           {"withdrawn", "The complaint was withdrawn."},
-	StatusRejected:            {"not_taken_forward", "We could not take your complaint forward; see the reasons and where else you can go."},
+	cases.StatusSubmitted:           {"received", "We have received your complaint."},
+	cases.StatusAcknowledged:        {"acknowledged", "We have acknowledged your complaint and will review it."},
+	cases.StatusInReview:            {"in_review", "A person is reviewing your complaint."},
+	cases.StatusAwaitingComplainant: {"waiting_for_you", "We need more information from you."},
+	cases.StatusPendingApproval:     {"in_review", "A person is reviewing your complaint."},
+	cases.StatusDecided:             {"decided", "A decision has been made."},
+	cases.StatusRemedyInProgress:    {"putting_right", "We are putting things right."},
+	cases.StatusClosed:              {"closed", "Your complaint is closed."},
+	cases.StatusAppealed:            {"appeal", "Your appeal is being reviewed by a different person."},
+	cases.StatusEscalated:           {"escalated", "Your complaint has been referred to an independent body."},
+	cases.StatusWithdrawn:           {"withdrawn", "The complaint was withdrawn."},
+	cases.StatusRejected:            {"not_taken_forward", "We could not take your complaint forward; see the reasons and where else you can go."},
 }
 
 // Stage is a status in the complainant's words.

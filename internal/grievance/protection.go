@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/redresshq/redress/internal/cases"
+
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
@@ -92,7 +94,7 @@ func (s *Service) ProposeMeasure(ctx context.Context, caseID uuid.UUID, by Autho
 		if err != nil {
 			return err
 		}
-		if c.Status == StatusWithdrawn || c.Status == StatusRejected {
+		if c.Status == cases.StatusWithdrawn || c.Status == cases.StatusRejected {
 			return fault.New(fault.Conflict, "case_ended", fmt.Sprintf("The case is %s: no measure can be proposed on it.", c.Status))
 		}
 		sealed, err := s.keys.SealString(purposeMeasure(id.String()), r.Description)

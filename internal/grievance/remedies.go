@@ -150,7 +150,7 @@ func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by Auth
 		if err != nil {
 			return err
 		}
-		if c.Status != StatusDecided && c.Status != StatusRemedyInProgress {
+		if c.Status != cases.StatusDecided && c.Status != cases.StatusRemedyInProgress {
 			return fault.New(fault.Conflict, "not_decided", fmt.Sprintf(
 				"Remedies follow a final decision; this case is %s.", c.Status))
 		}
@@ -183,7 +183,7 @@ func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by Auth
 func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID, by Author, r RemedyRequest) ([]RemedyComponent, error) {
 	var ids []uuid.UUID
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		cases, err := s.lockIssue(ctx, issueID, by, false)
+		linked, err := s.lockIssue(ctx, issueID, by, false)
 		if err != nil {
 			return err
 		}
@@ -208,7 +208,7 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 		if r.Offer {
 			action = "remedy.offered"
 		}
-		for _, caseID := range cases {
+		for _, caseID := range linked {
 			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: action, Public: r.Offer, Data: map[string]any{"component_ids": ids, "systemic_issue_id": issueID}}); err != nil {
 				return err
@@ -244,7 +244,7 @@ func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by Author, r
 		}
 		return ids, nil
 	}
-	cases, err := lockLinked(nil)
+	linked, err := lockLinked(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -267,11 +267,11 @@ func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by Author, r
 	}
 	// A link committed while this waited for the issue is locked too: its
 	// transaction has ended, so nothing it held is waited for.
-	more, err := lockLinked(cases)
+	more, err := lockLinked(linked)
 	if err != nil {
 		return nil, err
 	}
-	return append(cases, more...), nil
+	return append(linked, more...), nil
 }
 
 func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID *uuid.UUID, by Author,
@@ -346,14 +346,14 @@ func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by Author, stat
 		events.Remedy{ComponentIDs: ids, Status: remedy.Offered}); err != nil {
 		return err
 	}
-	if status != StatusDecided {
+	if status != cases.StatusDecided {
 		return nil
 	}
-	from, err := s.move(ctx, caseID, StatusRemedyInProgress, nil)
+	from, err := s.move(ctx, caseID, cases.StatusRemedyInProgress, nil)
 	if err != nil {
 		return err
 	}
-	return s.recordMove(ctx, caseID, by, from, StatusRemedyInProgress, map[string]any{"component_ids": ids},
+	return s.recordMove(ctx, caseID, by, from, cases.StatusRemedyInProgress, map[string]any{"component_ids": ids},
 		events.CaseStatusChanged)
 }
 
@@ -444,7 +444,7 @@ func (s *Service) lockCaseComponent(ctx context.Context, caseID, componentID uui
 // component componentID (a case's, or another issue's, is not found).
 func (s *Service) lockIssueComponent(ctx context.Context, issueID, componentID uuid.UUID, by Author,
 	resolvedToo bool) ([]uuid.UUID, *component, error) {
-	cases, err := s.lockIssue(ctx, issueID, by, resolvedToo)
+	linked, err := s.lockIssue(ctx, issueID, by, resolvedToo)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -455,7 +455,7 @@ func (s *Service) lockIssueComponent(ctx context.Context, issueID, componentID u
 	if k.SystemicIssueID == nil || *k.SystemicIssueID != issueID {
 		return nil, nil, fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
 	}
-	return cases, k, nil
+	return linked, k, nil
 }
 
 // SetRemedyStatus moves one of a case's own components: offered,
@@ -480,7 +480,7 @@ func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.
 		if err := stillOpen(c.Status); err != nil {
 			return err
 		}
-		if r.Status == remedy.Offered && c.Status != StatusDecided && c.Status != StatusRemedyInProgress {
+		if r.Status == remedy.Offered && c.Status != cases.StatusDecided && c.Status != cases.StatusRemedyInProgress {
 			return fault.New(fault.Conflict, "not_decided", fmt.Sprintf(
 				"Remedies are offered once the decision is final; this case is %s.", c.Status))
 		}
@@ -501,14 +501,14 @@ func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componen
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		cases, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, false)
+		linked, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, false)
 		if err != nil {
 			return err
 		}
-		if err := s.moveComponent(ctx, k, by, r, cases); err != nil {
+		if err := s.moveComponent(ctx, k, by, r, linked); err != nil {
 			return err
 		}
-		for _, id := range cases {
+		for _, id := range linked {
 			if err := s.endRemedyClockIfSettled(ctx, id); err != nil {
 				return err
 			}
@@ -519,7 +519,7 @@ func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componen
 
 // moveComponent makes the move, records the evidence, and writes the move to
 // the record of each case it concerns.
-func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r RemedyStatus, cases []uuid.UUID) error {
+func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r RemedyStatus, linked []uuid.UUID) error {
 	if !remedy.CanMove(k.Form, k.Status, r.Status) {
 		msg := fmt.Sprintf("A component that is %s cannot become %s.", k.Status, r.Status)
 		if k.Status == remedy.Offered && r.Status == remedy.Implemented {
@@ -543,7 +543,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r 
 	if r.Status == remedy.Offered {
 		set += ", offered_at = now()"
 	} else {
-		if err := s.evidenceOf(ctx, cases, "evidence.evidence_ids", r.evidence); err != nil {
+		if err := s.evidenceOf(ctx, linked, "evidence.evidence_ids", r.evidence); err != nil {
 			return err
 		}
 		var notes []EvidenceNote
@@ -578,7 +578,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r 
 		return fmt.Errorf("grievance: move remedy: %w", err)
 	}
 	if r.Status != remedy.Offered { // offered is recorded by offered(), once for the move and the case
-		for _, id := range cases {
+		for _, id := range linked {
 			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy." + r.Status, Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
 					"evidence_ids": r.evidence, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
@@ -586,7 +586,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by Author, r 
 			}
 		}
 	} else if k.SystemicIssueID != nil {
-		for _, id := range cases {
+		for _, id := range linked {
 			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy.offered", Public: true, Data: map[string]any{"component_ids": []uuid.UUID{k.ID},
 					"systemic_issue_id": k.SystemicIssueID}}); err != nil {
@@ -634,14 +634,14 @@ func (s *Service) RecordSystemicRemedyReason(ctx context.Context, issueID, compo
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		cases, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, true)
+		linked, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, true)
 		if err != nil {
 			return err
 		}
 		if seen(k) { // the complainants saw it: a second person must approve (ApproveSystemicRemedyWithdrawal)
-			return s.requestWithdrawal(ctx, k, by, reason, cases)
+			return s.requestWithdrawal(ctx, k, by, reason, linked)
 		}
-		return s.reasonComponent(ctx, k, by, reason, cases)
+		return s.reasonComponent(ctx, k, by, reason, linked)
 	})
 }
 
@@ -654,7 +654,7 @@ func validReason(reason string) error {
 
 // reasonComponent records the reason, on the record of each case it concerns,
 // and ends their remedy clocks once everything is settled.
-func (s *Service) reasonComponent(ctx context.Context, k *component, by Author, reason string, cases []uuid.UUID) error {
+func (s *Service) reasonComponent(ctx context.Context, k *component, by Author, reason string, linked []uuid.UUID) error {
 	switch {
 	case k.Status == remedy.Verified:
 		return fault.New(fault.Conflict, "remedy_verified", "The component is verified; it needs no reason.")
@@ -669,7 +669,7 @@ func (s *Service) reasonComponent(ctx context.Context, k *component, by Author, 
 		WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
 		return fmt.Errorf("grievance: remedy reason: %w", err)
 	}
-	for _, caseID := range cases {
+	for _, caseID := range linked {
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.reasoned", Public: true, Data: map[string]any{"component_id": k.ID, "status": k.Status,
 				"systemic_issue_id": k.SystemicIssueID}}); err != nil {
@@ -704,7 +704,7 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 		if k.CaseID == nil || *k.CaseID != caseID {
 			return fault.New(fault.NotFound, "remedy_not_found", "Your case has no offer with this id.")
 		}
-		if status != StatusDecided && status != StatusRemedyInProgress {
+		if status != cases.StatusDecided && status != cases.StatusRemedyInProgress {
 			return fault.New(fault.Conflict, "not_answerable", fmt.Sprintf(
 				"Offers are answered while the organisation is putting things right; your case is %s.", status))
 		}
@@ -916,12 +916,12 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 	for _, id := range ids {
 		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 			conn := db.Conn(ctx, s.db)
-			var cases []uuid.UUID
+			var linked []uuid.UUID
 			if err := conn.Raw(`SELECT c.id FROM cases c WHERE c.id IN (
 				    SELECT b.case_id FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id WHERE k.id = ?
 				    UNION SELECT l.case_id FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
 				      JOIN systemic_issue_cases l ON l.issue_id = b.systemic_issue_id WHERE k.id = ?)
-				  ORDER BY c.id FOR UPDATE OF c`, id, id).Scan(&cases).Error; err != nil {
+				  ORDER BY c.id FOR UPDATE OF c`, id, id).Scan(&linked).Error; err != nil {
 				return fmt.Errorf("grievance: overdue remedy: %w", err)
 			}
 			var k struct {
@@ -942,7 +942,7 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 				return nil // another sweeper marked it, or it was settled meanwhile
 			}
 			due := k.DueAt.UTC()
-			for _, caseID := range cases {
+			for _, caseID := range linked {
 				if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem,
 					Action: "remedy.overdue", Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
 						"status": k.Status, "due_at": due, "systemic_issue_id": k.SystemicIssueID}}); err != nil {

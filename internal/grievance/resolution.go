@@ -154,7 +154,7 @@ type Step struct {
 // not offered to share an identity they never gave.
 func nextSteps(status cases.Status, r *Resolution, anonymous, referred bool) []Step {
 	var out []Step
-	if status == StatusAwaitingComplainant {
+	if status == cases.StatusAwaitingComplainant {
 		out = append(out, Step{Code: "answer", Label: "We need more information from you: please answer our question, shown in full in question and among the messages."})
 	}
 	for _, c := range r.Remedies {

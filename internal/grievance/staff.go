@@ -61,11 +61,11 @@ type Summary struct {
 func ValidateFilter(f *Filter) error {
 	var fs fault.Fields
 	for i, st := range f.Statuses {
-		if !slices.Contains(Statuses, cases.Status(st)) {
+		if !slices.Contains(cases.Statuses, cases.Status(st)) {
 			fs.Addf(fmt.Sprintf("status[%d]", i), "invalid", "must be one of %s", strings.Join(statusNames, ", "))
 		}
 	}
-	fault.OneOf(&fs, "kind", cases.Kind(f.Kind), Kinds, false)
+	fault.OneOf(&fs, "kind", cases.Kind(f.Kind), cases.Kinds, false)
 	oneOf(&fs, "priority", f.Priority, []string{"P0", "P1", "P2", "P3"}, false)
 	PageArgs(&fs, &f.Limit, f.Cursor)
 	return fs.Err()
@@ -352,17 +352,17 @@ func utcPtr(t *time.Time) *time.Time {
 // starts remedy_in_progress); a case under appeal is decided on, not rejected.
 func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, supervisor bool, to cases.Status, reason string) (cases.Status, error) {
 	var f fault.Fields
-	if fault.OneOf(&f, "to", to, Statuses, true) && to == StatusAcknowledged {
+	if fault.OneOf(&f, "to", to, cases.Statuses, true) && to == cases.StatusAcknowledged {
 		f.Add("to", "use_acknowledge", "acknowledge a case with POST /api/v1/cases/{id}/acknowledge")
 	}
 	switch {
 	case isDecisionMove(to):
 		f.Add("to", "use_decision", "decide a case with POST /api/v1/cases/{id}/decision, which records the reasons")
-	case to == StatusClosed:
+	case to == cases.StatusClosed:
 		f.Add("to", "use_close", "close a case with POST /api/v1/cases/{id}/close, which checks its remedies and records the root cause")
-	case to == StatusAppealed:
+	case to == cases.StatusAppealed:
 		f.Add("to", "use_appeal", "only the complainant appeals, with POST /api/v1/complainant/case/appeal")
-	case to == StatusRemedyInProgress:
+	case to == cases.StatusRemedyInProgress:
 		f.Add("to", "use_remedies", "a case is putting things right once a remedy is offered: POST /api/v1/cases/{id}/remedies")
 	}
 	text(&f, "reason", reason, 1, maxLongText)
@@ -375,11 +375,11 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, s
 		if err != nil {
 			return err
 		}
-		if to == StatusRejected && c.AppealState != nil && *c.AppealState == AppealOpen {
+		if to == cases.StatusRejected && c.AppealState != nil && *c.AppealState == AppealOpen {
 			return fault.New(fault.Conflict, "appeal_open",
 				"The case is under appeal: decide the appeal, with its reasons, with POST /api/v1/cases/{id}/decision.")
 		}
-		if to == StatusEscalated {
+		if to == cases.StatusEscalated {
 			// The case is in an independent body's hands only once it has gone there.
 			var n int64
 			if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM referrals WHERE case_id = ? AND status <> 'closed'`,
@@ -395,7 +395,7 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, s
 			return err
 		}
 		extra := map[string]any{"reason": reason}
-		if to == StatusAwaitingComplainant {
+		if to == cases.StatusAwaitingComplainant {
 			// The reason is the question: it goes to the complainant as a message.
 			id, err := s.askComplainant(ctx, caseID, by, reason)
 			if err != nil {
@@ -410,13 +410,13 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by Author, s
 
 // ownEndpoint are the statuses reached only through their own endpoint, not
 // POST …/transitions.
-var ownEndpoint = []cases.Status{StatusAcknowledged, StatusPendingApproval, StatusDecided, StatusClosed, StatusAppealed,
-	StatusRemedyInProgress}
+var ownEndpoint = []cases.Status{cases.StatusAcknowledged, cases.StatusPendingApproval, cases.StatusDecided, cases.StatusClosed, cases.StatusAppealed,
+	cases.StatusRemedyInProgress}
 
 // transitionsFrom are the moves POST …/transitions makes from status.
 func transitionsFrom(status cases.Status) []cases.Status {
 	out := []cases.Status{}
-	for _, to := range Transitions[status] {
+	for _, to := range cases.Transitions[status] {
 		if !slices.Contains(ownEndpoint, to) {
 			out = append(out, to)
 		}
@@ -428,7 +428,7 @@ func transitionsFrom(status cases.Status) []cases.Status {
 // clock and restarts the feedback clock from now.
 func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by Author) error {
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		from, err := s.move(ctx, caseID, StatusAcknowledged, nil)
+		from, err := s.move(ctx, caseID, cases.StatusAcknowledged, nil)
 		if err != nil {
 			return err
 		}
@@ -441,18 +441,18 @@ func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by Author) 
 		if due != nil {
 			extra["feedback_due"] = due.UTC()
 		}
-		return s.recordMove(ctx, caseID, by, from, StatusAcknowledged, extra, events.CaseAcknowledged)
+		return s.recordMove(ctx, caseID, by, from, cases.StatusAcknowledged, extra, events.CaseAcknowledged)
 	})
 }
 
 // clocksEndedBy are the clocks that entering a status ends; nil ends them all.
 var clocksEndedBy = map[cases.Status][]string{
-	StatusDecided:   {sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
-	StatusRejected:  {sla.Acknowledge, sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
-	StatusClosed:    nil,
-	StatusWithdrawn: nil,
+	cases.StatusDecided:   {sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
+	cases.StatusRejected:  {sla.Acknowledge, sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
+	cases.StatusClosed:    nil,
+	cases.StatusWithdrawn: nil,
 	// An escalated case's appeal is in an independent body's hands.
-	StatusEscalated: {sla.Appeal},
+	cases.StatusEscalated: {sla.Appeal},
 }
 
 // afterMove keeps the clocks true to a status change: leaving "submitted"
@@ -460,27 +460,27 @@ var clocksEndedBy = map[cases.Status][]string{
 // decision ends the clocks it answers and starts the remedy clock, closing or
 // withdrawing ends them all.
 func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to cases.Status) error {
-	if from == StatusSubmitted {
+	if from == cases.StatusSubmitted {
 		if err := s.clocks.End(ctx, caseID, "acknowledged", sla.Acknowledge); err != nil {
 			return err
 		}
 	}
 	switch {
-	case to == StatusAwaitingComplainant:
+	case to == cases.StatusAwaitingComplainant:
 		if err := s.clocks.Pause(ctx, caseID); err != nil {
 			return err
 		}
-	case from == StatusAwaitingComplainant:
+	case from == cases.StatusAwaitingComplainant:
 		if err := s.clocks.Resume(ctx, caseID); err != nil {
 			return err
 		}
 	}
 	switch to {
-	case StatusDecided, StatusRejected:
+	case cases.StatusDecided, cases.StatusRejected:
 		if err := s.openAppealWindow(ctx, caseID, to); err != nil {
 			return err
 		}
-	case StatusClosed, StatusWithdrawn:
+	case cases.StatusClosed, cases.StatusWithdrawn:
 		// An appeal still open when the case ends (after an escalation, or
 		// withdrawn) ends with it, so it can never block a new one forever.
 		if err := cases.EndOpenAppeal(db.Conn(ctx, s.db), caseID); err != nil {

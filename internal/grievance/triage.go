@@ -41,8 +41,8 @@ type TriageResult struct {
 }
 
 // triageable statuses: the case is still being handled.
-var triageable = []cases.Status{StatusSubmitted, StatusAcknowledged, StatusInReview, StatusAwaitingComplainant,
-	StatusAppealed, StatusEscalated}
+var triageable = []cases.Status{cases.StatusSubmitted, cases.StatusAcknowledged, cases.StatusInReview, cases.StatusAwaitingComplainant,
+	cases.StatusAppealed, cases.StatusEscalated}
 
 func (r *TriageRequest) validate() error {
 	var f fault.Fields

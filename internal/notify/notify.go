@@ -291,7 +291,7 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		if env.Type == events.CaseStatusChanged && grievance.StageOf(cases.Status(d.From)) == grievance.StageOf(cases.Status(d.To)) {
 			return nil // nothing new on their page (in_review ⇄ pending_approval)
 		}
-		if cases.Status(d.To) == grievance.StatusRemedyInProgress {
+		if cases.Status(d.To) == cases.StatusRemedyInProgress {
 			return nil // the offer that moved it is the news (below)
 		}
 	case events.RemedyStatusChanged, events.RemedyOverdue:
