@@ -146,7 +146,7 @@ func (a *API) caseAudit(c *fiber.Ctx) error {
 	if _, err := a.Grievance.Status(c.UserContext(), id); err != nil {
 		return err
 	}
-	entries, err := audit.Entries(c.UserContext(), a.Grievance.DB(), id)
+	entries, err := a.Audit.Entries(c.UserContext(), id)
 	if err != nil {
 		return err
 	}

@@ -401,7 +401,7 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 			return nil, err
 		}
 	}
-	if ws.Record, err = audit.Entries(ctx, w.Grievance.DB(), id); err != nil {
+	if ws.Record, err = w.Audit.Entries(ctx, id); err != nil {
 		return nil, err
 	}
 	ws.Verification = audit.Verify(id, ws.Record)
