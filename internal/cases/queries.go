@@ -33,6 +33,13 @@ var ClaimableSQL = SQLList(Claimable)
 // OpenSQL is Open as a SQL list.
 var OpenSQL = SQLList(Open)
 
+// Ended are the statuses of a case whose work is over: nothing more is owed
+// on it.
+var Ended = []Status{StatusClosed, StatusWithdrawn, StatusRejected}
+
+// EndedSQL is Ended as a SQL list.
+var EndedSQL = SQLList(Ended)
+
 // Open are the statuses of a case still being worked on, which a
 // supervisor can give to a reviewer.
 var Open = []Status{StatusSubmitted, StatusAcknowledged, StatusInReview, StatusAwaitingComplainant,

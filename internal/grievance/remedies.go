@@ -895,11 +895,11 @@ func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]
 // overdueCandidates finds components offered and not yet verified, declined
 // or reasoned whose own due date has passed, on cases still open
 // (remedy_components_due_idx). A draft is never overdue: nobody saw it.
-const overdueCandidates = `SELECT k.id FROM remedy_components k
+var overdueCandidates = `SELECT k.id FROM remedy_components k
 	 WHERE k.overdue_at IS NULL AND k.reason_at IS NULL AND k.status NOT IN ('proposed', 'verified', 'declined')
 	   AND k.due_at <= now()
 	   AND NOT EXISTS (SELECT 1 FROM remedy_bundles b JOIN cases c ON c.id = b.case_id
-	                    WHERE b.id = k.bundle_id AND c.status IN ('closed', 'withdrawn', 'rejected'))
+	                    WHERE b.id = k.bundle_id AND c.status IN ` + cases.EndedSQL + `)
 	 ORDER BY k.due_at LIMIT ?`
 
 // SweepOverdueRemedies marks each component whose own clock ran out as
@@ -934,7 +934,7 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 			if err := conn.Raw(`UPDATE remedy_components k SET overdue_at = now() FROM remedy_bundles b
 				WHERE k.id = ? AND b.id = k.bundle_id AND k.overdue_at IS NULL AND k.reason_at IS NULL
 				  AND k.status NOT IN ('proposed', 'verified', 'declined') AND k.due_at <= now()
-				  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = b.case_id AND c.status IN ('closed', 'withdrawn', 'rejected'))
+				  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = b.case_id AND c.status IN `+cases.EndedSQL+`)
 				RETURNING k.id, k.due_at, k.form, k.status, b.case_id, b.systemic_issue_id`, id).Scan(&k).Error; err != nil {
 				return fmt.Errorf("grievance: overdue remedy: %w", err)
 			}

@@ -68,7 +68,7 @@ func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUI
 		// Appeals are always assigned: they must land with a different person.
 		// An appeal of a case never routed (rejected at once) has no queue.
 		q := `SELECT c.id, c.status FROM cases c LEFT JOIN queues q ON q.id = c.queue_id
-			 WHERE (q.auto_assign OR c.status = 'appealed') AND c.assignee_id IS NULL AND c.status IN ` + claimable
+			 WHERE (q.auto_assign OR c.status IN ` + cases.SQLList([]cases.Status{cases.StatusAppealed}) + `) AND c.assignee_id IS NULL AND c.status IN ` + claimable
 		args := []any{}
 		if len(caseIDs) > 0 {
 			q += ` AND c.id IN ?`
@@ -77,7 +77,7 @@ func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUI
 		q += ` ORDER BY c.priority NULLS LAST, c.submitted_at LIMIT ? FOR UPDATE OF c SKIP LOCKED`
 		var waiting []struct {
 			ID     uuid.UUID
-			Status string
+			Status cases.Status
 		}
 		if err := conn.Raw(q, append(args, limit)...).Scan(&waiting).Error; err != nil {
 			return fmt.Errorf("review: auto-assign: %w", err)
@@ -88,7 +88,7 @@ func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUI
 			if err := conn.Raw(nextMember, id).Scan(&to).Error; err != nil {
 				return fmt.Errorf("review: auto-assign: next member: %w", err)
 			}
-			if len(to) == 0 && c.Status == "appealed" {
+			if len(to) == 0 && c.Status == cases.StatusAppealed {
 				if err := conn.Raw(nextAppealReviewer, id).Scan(&to).Error; err != nil {
 					return fmt.Errorf("review: auto-assign: appeal reviewer: %w", err)
 				}
