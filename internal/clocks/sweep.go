@@ -79,8 +79,7 @@ func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time
 		QueueID     *uuid.UUID
 		SLAPolicyID *uuid.UUID
 	}
-	if err := conn.Raw(`SELECT id, priority, queue_id, sla_policy_id FROM cases WHERE id = ? FOR UPDATE SKIP LOCKED`,
-		caseID).Scan(&c).Error; err != nil {
+	if err := cases.LockedOrSkip(conn, caseID, "id", "priority", "queue_id", "sla_policy_id").Scan(&c).Error; err != nil {
 		return fired, fmt.Errorf("clocks: lock case: %w", err)
 	}
 	if c.ID == uuid.Nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
@@ -146,7 +147,7 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 		}
 	} else {
 		var anonymous []bool
-		if err := conn.Raw(`SELECT anonymous FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&anonymous).Error; err != nil {
+		if err := cases.Locked(conn, caseID, "anonymous").Scan(&anonymous).Error; err != nil {
 			return uuid.Nil, fmt.Errorf("escalation: lock case: %w", err)
 		}
 		if len(anonymous) == 0 {

@@ -56,8 +56,7 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 			StatusChangedAt time.Time
 			AssigneeID      *uuid.UUID
 		}
-		if err := conn.Raw(`SELECT status, appeal_state, appeal_by, appeal_window_rule, sla_policy_id, decided_at,
-			status_changed_at, assignee_id FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&c).Error; err != nil {
+		if err := cases.Locked(conn, caseID, "status", "appeal_state", "appeal_by", "appeal_window_rule", "sla_policy_id", "decided_at", "status_changed_at", "assignee_id").Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: appeal: %w", err)
 		}
 		switch {

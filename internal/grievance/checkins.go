@@ -115,7 +115,7 @@ func (s *Service) SweepCheckins(ctx context.Context, limit int) (int, error) {
 		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 			conn := db.Conn(ctx, s.db)
 			var locked []uuid.UUID
-			if err := conn.Raw(`SELECT id FROM cases WHERE id = ? FOR UPDATE SKIP LOCKED`, d.CaseID).Scan(&locked).Error; err != nil {
+			if err := cases.LockedOrSkip(conn, d.CaseID, "id").Scan(&locked).Error; err != nil {
 				return fmt.Errorf("grievance: lock case: %w", err)
 			}
 			if len(locked) == 0 {
@@ -178,7 +178,7 @@ func (s *Service) AnswerCheckin(ctx context.Context, caseID, checkinID uuid.UUID
 			ID                      uuid.UUID
 			Reference, Kind, Status string
 		}
-		if err := conn.Raw(`SELECT id, reference, kind, status FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&c).Error; err != nil {
+		if err := cases.Locked(conn, caseID, "id", "reference", "kind", "status").Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: lock case: %w", err)
 		}
 		if c.ID == uuid.Nil {

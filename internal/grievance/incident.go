@@ -41,7 +41,7 @@ func (s *Service) RecordIncident(ctx context.Context, caseID uuid.UUID, by Autho
 			IncidentAwareAt *time.Time
 			IncidentSubtype *string
 		}
-		if err := conn.Raw(`SELECT kind, incident_aware_at, incident_subtype FROM cases WHERE id = ? FOR UPDATE`, caseID).
+		if err := cases.Locked(conn, caseID, "kind", "incident_aware_at", "incident_subtype").
 			Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: incident: %w", err)
 		}

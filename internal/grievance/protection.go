@@ -281,7 +281,7 @@ func (s *Service) SweepMeasures(ctx context.Context, limit int) (int, error) {
 				ID       uuid.UUID
 				Priority *string
 			}
-			if err := conn.Raw(`SELECT id, priority FROM cases WHERE id = ? FOR UPDATE SKIP LOCKED`, d.CaseID).Scan(&c).Error; err != nil {
+			if err := cases.LockedOrSkip(conn, d.CaseID, "id", "priority").Scan(&c).Error; err != nil {
 				return fmt.Errorf("grievance: lock case: %w", err)
 			}
 			if c.ID == uuid.Nil {

@@ -84,8 +84,7 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, by uuid.UUID, an
 			AssigneeID          *uuid.UUID
 			PreliminarySeverity *string
 		}
-		if err := conn.Raw(`SELECT status, kind, priority, assignee_id, preliminary_severity FROM cases WHERE id = ? FOR UPDATE`,
-			caseID).Scan(&c).Error; err != nil {
+		if err := cases.Locked(conn, caseID, "status", "kind", "priority", "assignee_id", "preliminary_severity").Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: triage: %w", err)
 		}
 		switch {
@@ -163,8 +162,7 @@ func (s *Service) ApprovePriority(ctx context.Context, caseID, approver uuid.UUI
 			PendingPriority   *string
 			PendingPriorityBy *uuid.UUID
 		}
-		if err := conn.Raw(`SELECT status, priority, pending_priority, pending_priority_by FROM cases WHERE id = ? FOR UPDATE`,
-			caseID).Scan(&c).Error; err != nil {
+		if err := cases.Locked(conn, caseID, "status", "priority", "pending_priority", "pending_priority_by").Scan(&c).Error; err != nil {
 			return err
 		}
 		switch {
