@@ -1,9 +1,9 @@
-// Package grievance is the case aggregate: kinds, the status machine, intake,
-// messages, the complainant's view and the staff's basic work on a case.
-//
-// Status changes are single conditional UPDATEs whose WHERE clause allows
-// only the moves listed in the case_transitions table, and a trigger on the
-// cases table refuses any other move, whoever issues it.
+// Package grievance is the work on a case: intake, messages, triage,
+// decisions and appeals, evidence, incidents, remedies, the complainant's
+// view and the staff's. The case itself — the cases table, its vocabulary,
+// the status machine and every write to the table — is internal/cases;
+// grievance moves a case through cases.Move and does what a move entails
+// (clocks, appeal window, audit entry and event).
 package grievance
 
 import "github.com/redresshq/redress/internal/cases"
