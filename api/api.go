@@ -17,6 +17,7 @@ import (
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/access"
+	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
@@ -25,6 +26,7 @@ import (
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/organisation"
+	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
@@ -36,6 +38,8 @@ import (
 type Deps struct {
 	Log                 *slog.Logger
 	Grievance           *grievance.Service
+	Audit               *audit.Log      // the case records
+	Outbox              *outbox.Service // dead letters
 	Registry            *registry.Registry
 	Users               *auth.Users
 	Tokens              *auth.Tokens

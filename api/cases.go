@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -145,7 +146,7 @@ func (a *API) caseAudit(c *fiber.Ctx) error {
 	if _, err := a.Grievance.Status(c.UserContext(), id); err != nil {
 		return err
 	}
-	entries, err := audit.Entries(c.UserContext(), a.Grievance.DB(), id)
+	entries, err := a.Audit.Entries(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -207,7 +208,7 @@ func (a *API) transitionCase(c *fiber.Ctx) error {
 		return err
 	}
 	by := httpkit.Actor(c)
-	if _, err := a.Grievance.Transition(c.UserContext(), id, by, req.To, req.Reason); err != nil {
+	if _, err := a.Grievance.Transition(c.UserContext(), id, by, cases.Status(req.To), req.Reason); err != nil {
 		return err
 	}
 	return a.getCase(c)

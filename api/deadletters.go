@@ -13,7 +13,7 @@ import (
 func (a *API) listDeadLetters(c *fiber.Ctx) error {
 	return seqList(c, func(d outbox.DeadLetter) int64 { return d.ID },
 		func(before int64, limit int) ([]outbox.DeadLetter, error) {
-			return outbox.DeadLetters(c.UserContext(), a.Grievance.DB(), before, limit)
+			return a.Outbox.DeadLetters(c.UserContext(), before, limit)
 		})
 }
 
@@ -25,7 +25,7 @@ func (a *API) replayDeadLetter(c *fiber.Ctx) error {
 		f.Add("id", "invalid", "the dead letter id in the path must be a positive whole number")
 		return f.Err()
 	}
-	outboxID, err := outbox.Replay(c.UserContext(), a.Grievance.DB(), id)
+	outboxID, err := a.Outbox.Replay(c.UserContext(), id)
 	if err != nil {
 		return err
 	}

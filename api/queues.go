@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -122,7 +123,7 @@ func (a *API) assignCase(c *fiber.Ctx) error {
 	return a.getCase(c)
 }
 
-var taxonomies = routing.Taxonomies{Kinds: grievance.Kinds, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
+var taxonomies = routing.Taxonomies{Kinds: cases.Strings(cases.Kinds), Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
 	Channels: grievance.Channels, Severities: grievance.PreliminarySeverity}
 
 // listRoutingRules: GET /api/v1/admin/routing-rules — in evaluation order, the default last.

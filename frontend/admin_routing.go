@@ -9,11 +9,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/routing"
 )
 
-var admTaxonomies = routing.Taxonomies{Kinds: grievance.Kinds, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
+var admTaxonomies = routing.Taxonomies{Kinds: cases.Strings(cases.Kinds), Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
 	Channels: grievance.Channels, Severities: grievance.PreliminarySeverity}
 
 // Conditions and their choices, in the form's order.
@@ -43,7 +44,7 @@ type AdmRulePage struct {
 func (w *Web) ruleChoices(c *fiber.Ctx) (map[string][]AdmOpt, map[uuid.UUID]string, error) {
 	r := w.req(c)
 	ch := map[string][]AdmOpt{
-		"kinds": options(r, "adm.kind", grievance.Kinds), "rights": options(r, "adm.right", grievance.Rights),
+		"kinds": options(r, "adm.kind", cases.Kinds), "rights": options(r, "adm.right", grievance.Rights),
 		"harm_types": options(r, "adm.harm", grievance.HarmTypes), "channels": options(r, "adm.channel", ruleChannels),
 		"severities": options(r, "adm.severity", ruleSeverities), "priority": options(r, "adm.priority", rulePriorities),
 	}

@@ -162,7 +162,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 		return nil, err
 	}
 	d := &caseData{View: v, Referrals: refs, Bodies: bodies, Satisfactions: []int{1, 2, 3, 4, 5},
-		Open: v.Status != grievance.StatusWithdrawn}
+		Open: v.Status != cases.StatusWithdrawn}
 	prot, err := w.Grievance.ProtectionOf(ctx, *r.CaseID, true)
 	if err != nil {
 		return nil, err
@@ -186,7 +186,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 	}
 	d.ShowAppeal = v.Appeal.CanAppeal || v.Appeal.State != nil
 	d.ShowFeedback = v.Feedback.Asked || v.Feedback.Given
-	d.CanEvidence = d.Open && v.Status != grievance.StatusClosed && len(v.Evidence) < grievance.MaxComplainantEvidence
+	d.CanEvidence = d.Open && v.Status != cases.StatusClosed && len(v.Evidence) < grievance.MaxComplainantEvidence
 	for _, due := range v.DueDates {
 		var rule sla.Rule
 		_ = json.Unmarshal(due.Rule, &rule)

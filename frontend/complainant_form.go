@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -134,7 +135,7 @@ func (w *Web) stepPage(c *fiber.Ctx, n int, form url.Values) (*Page, error) {
 		form.Set("idempotency_key", newIdempotencyKey())
 	}
 	step := complaintSteps[n-1]
-	d := complaintData{Step: n, Total: len(complaintSteps), StepName: step.Name, Kinds: grievance.Kinds, Systems: systems,
+	d := complaintData{Step: n, Total: len(complaintSteps), StepName: step.Name, Kinds: cases.Strings(cases.Kinds), Systems: systems,
 		Informed: grievance.InformedOfAI, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes, Channels: grievance.Channels,
 		Severities: grievance.PreliminarySeverity, OtherSystem: otherSystem, Countries: countries(w.req(c).lang),
 		ShowContact: form.Get("anonymous") == "false", ShowRelated: form.Get("kind") == "retaliation" || form.Get("related_reference") != "",

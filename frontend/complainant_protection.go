@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -36,7 +37,7 @@ func newProtectionData(p *grievance.Protection) *protectionData {
 		d.Checkins = append(d.Checkins, checkinRow{Checkin: k, Yes: k.Happened != nil && *k.Happened})
 	}
 	for _, l := range p.Linked {
-		d.Linked = append(d.Linked, linkedRow{ProtectionLinkedCase: l, Stage: grievance.StageOf(l.Status).Code})
+		d.Linked = append(d.Linked, linkedRow{ProtectionLinkedCase: l, Stage: grievance.StageOf(cases.Status(l.Status)).Code})
 	}
 	return d
 }

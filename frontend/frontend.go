@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/template/html/v2"
 
 	"github.com/redresshq/redress/internal/access"
+	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
@@ -42,6 +43,7 @@ var files embed.FS
 type Deps struct {
 	Log        *slog.Logger
 	Grievance  *grievance.Service
+	Audit      *audit.Log // the case records
 	Registry   *registry.Registry
 	Users      *auth.Users
 	Tokens     *auth.Tokens

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -122,8 +123,8 @@ func (d *queuePageData) QueueName(id *uuid.UUID) string {
 // for, or under, review (the dashboard's backlog, stats.dashboardOpen).
 const queueOpen = "open"
 
-var queueOpenStatuses = []string{grievance.StatusSubmitted, grievance.StatusAcknowledged, grievance.StatusInReview,
-	grievance.StatusAwaitingComplainant, grievance.StatusPendingApproval, grievance.StatusAppealed}
+var queueOpenStatuses = cases.Strings([]cases.Status{cases.StatusSubmitted, cases.StatusAcknowledged, cases.StatusInReview,
+	cases.StatusAwaitingComplainant, cases.StatusPendingApproval, cases.StatusAppealed})
 
 // queueFilter reads the case list's filters, as GET /api/v1/cases does.
 func queueFilter(q url.Values) (grievance.Filter, error) {
@@ -179,7 +180,7 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 	u := w.req(c).User
 	query := url.Values{}
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { query.Add(string(k), string(v)) })
-	d := &queuePageData{Statuses: grievance.Statuses, Priorities: []string{"P0", "P1", "P2", "P3"},
+	d := &queuePageData{Statuses: cases.Strings(cases.Statuses), Priorities: []string{"P0", "P1", "P2", "P3"},
 		CanClaim: slices.Contains(claimers, u.Role), QueueNames: map[uuid.UUID]string{}}
 	v := httpkit.Viewer(c)
 	qs, err := w.Review.Queues(ctx, time.Now().UTC(), &v)
@@ -200,9 +201,9 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 	}
 	me := u.ID
 	mine, err := w.Grievance.List(ctx, grievance.Filter{Viewer: httpkit.Viewer(c), AssigneeID: &me, Limit: 100,
-		Statuses: []string{grievance.StatusSubmitted, grievance.StatusAcknowledged, grievance.StatusInReview,
-			grievance.StatusAwaitingComplainant, grievance.StatusPendingApproval, grievance.StatusDecided,
-			grievance.StatusRemedyInProgress, grievance.StatusAppealed, grievance.StatusEscalated}})
+		Statuses: cases.Strings([]cases.Status{cases.StatusSubmitted, cases.StatusAcknowledged, cases.StatusInReview,
+			cases.StatusAwaitingComplainant, cases.StatusPendingApproval, cases.StatusDecided,
+			cases.StatusRemedyInProgress, cases.StatusAppealed, cases.StatusEscalated})})
 	if err != nil {
 		return err
 	}

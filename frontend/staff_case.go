@@ -19,6 +19,7 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
@@ -170,7 +171,7 @@ type cwVocabulary struct {
 }
 
 var cwVocab = func() cwVocabulary {
-	v := cwVocabulary{Statuses: grievance.Statuses, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
+	v := cwVocabulary{Statuses: cases.Strings(cases.Statuses), Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
 		Mechanisms: grievance.Mechanisms, HarmStatuses: grievance.HarmStatuses, Outcomes: grievance.Outcomes,
 		AIRoles: grievance.AIRoles, Involvements: grievance.Involvements, Forms: codes(remedy.Forms),
 		Responsible: remedy.Responsible, RemedyMoves: codes([]remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}),
@@ -225,17 +226,17 @@ func (d *caseWorkspace) TabHref(tab string) string { return cwHref(d.Case.ID, ta
 // NextTab is the tab where the case's next step is done.
 func (d *caseWorkspace) NextTab() string {
 	switch d.Case.Status {
-	case grievance.StatusAcknowledged:
+	case cases.StatusAcknowledged:
 		return "triage"
-	case grievance.StatusInReview, grievance.StatusPendingApproval, grievance.StatusAppealed:
+	case cases.StatusInReview, cases.StatusPendingApproval, cases.StatusAppealed:
 		return "decision"
-	case grievance.StatusAwaitingComplainant:
+	case cases.StatusAwaitingComplainant:
 		return "messages"
-	case grievance.StatusDecided, grievance.StatusRemedyInProgress:
+	case cases.StatusDecided, cases.StatusRemedyInProgress:
 		return "remedies"
-	case grievance.StatusEscalated:
+	case cases.StatusEscalated:
 		return "escalation"
-	case grievance.StatusClosed, grievance.StatusWithdrawn, grievance.StatusRejected:
+	case cases.StatusClosed, cases.StatusWithdrawn, cases.StatusRejected:
 		return "record"
 	}
 	return ""
@@ -261,7 +262,7 @@ func (d *caseWorkspace) Allowed(status string) bool {
 // for information, which has its own form.
 func (d *caseWorkspace) OtherTransitions() []string {
 	return slices.DeleteFunc(slices.Clone(d.Case.AllowedTransitions), func(s string) bool {
-		return s == grievance.StatusAwaitingComplainant
+		return s == string(cases.StatusAwaitingComplainant)
 	})
 }
 
@@ -277,12 +278,12 @@ func (d *caseWorkspace) PendingDecision() *grievance.DecisionView {
 
 // Decidable reports whether a decision may be recorded now.
 func (d *caseWorkspace) Decidable() bool {
-	return d.CanDecide && d.Holder && d.Case.Status == grievance.StatusInReview
+	return d.CanDecide && d.Holder && d.Case.Status == cases.StatusInReview
 }
 
 // Open reports whether the case's record may still be added to.
 func (d *caseWorkspace) Open() bool {
-	return d.Case.Status != grievance.StatusClosed && d.Case.Status != grievance.StatusWithdrawn
+	return d.Case.Status != cases.StatusClosed && d.Case.Status != cases.StatusWithdrawn
 }
 
 // Decided reports whether a final decision exists (remedies may follow).
@@ -410,7 +411,7 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 			return nil, err
 		}
 	}
-	if ws.Record, err = audit.Entries(ctx, w.Grievance.DB(), id); err != nil {
+	if ws.Record, err = w.Audit.Entries(ctx, id); err != nil {
 		return nil, err
 	}
 	ws.Verification = audit.Verify(id, ws.Record)
@@ -833,13 +834,13 @@ func (w *Web) cwAcknowledge(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, e
 
 func (w *Web) cwTransition(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	_, err := w.Grievance.Transition(c.UserContext(), id, by, form.Get("to"), form.Get("reason"))
+	_, err := w.Grievance.Transition(c.UserContext(), id, by, cases.Status(form.Get("to")), form.Get("reason"))
 	return "cw.flash.moved", err
 }
 
 func (w *Web) cwRequestInformation(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	_, err := w.Grievance.Transition(c.UserContext(), id, by, grievance.StatusAwaitingComplainant, form.Get("reason"))
+	_, err := w.Grievance.Transition(c.UserContext(), id, by, cases.StatusAwaitingComplainant, form.Get("reason"))
 	return "cw.flash.information_requested", err
 }
 
@@ -998,7 +999,7 @@ func (w *Web) cwDecide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, err
 			return cwListField(field)
 		})
 	}
-	if status == grievance.StatusPendingApproval {
+	if status == cases.StatusPendingApproval {
 		return "cw.flash.decision_pending", nil
 	}
 	return "cw.flash.decided", nil

@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/events"
@@ -152,7 +153,7 @@ func (w *Runner) assignAppeal(ctx context.Context, env *events.Envelope) error {
 		return err
 	}
 	var cs []struct {
-		Status     string
+		Status     cases.Status
 		AssigneeID *uuid.UUID
 	}
 	if err := db.Conn(ctx, w.DB).Raw(`SELECT status, assignee_id FROM cases WHERE id = ?`, env.CaseID).Scan(&cs).Error; err != nil {
@@ -161,7 +162,7 @@ func (w *Runner) assignAppeal(ctx context.Context, env *events.Envelope) error {
 	switch {
 	case len(cs) == 0:
 		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
-	case cs[0].Status == grievance.StatusAppealed && cs[0].AssigneeID == nil:
+	case cs[0].Status == cases.StatusAppealed && cs[0].AssigneeID == nil:
 		w.Log.Info("appeal waits for a reviewer who may take it", "case_id", env.CaseID)
 	}
 	return nil

@@ -20,6 +20,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/routing"
 )
@@ -108,7 +109,7 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 		return r, fmt.Errorf("queue %s already holds %d unassigned cases", claimQueueSlug, unassigned)
 	}
 	if _, err := core.Routing.Create(ctx, routing.RuleInput{Name: "Bench: complaints in German", Languages: []string{claimLanguage},
-		QueueID: queue.String(), Priority: "P3"}, routing.Taxonomies{Kinds: grievance.Kinds, Rights: grievance.Rights,
+		QueueID: queue.String(), Priority: "P3"}, routing.Taxonomies{Kinds: cases.Strings(cases.Kinds), Rights: grievance.Rights,
 		HarmTypes: grievance.HarmTypes, Channels: grievance.Channels, Severities: grievance.PreliminarySeverity}); err != nil {
 		return r, fmt.Errorf("routing rule: %w", err)
 	}
@@ -398,22 +399,13 @@ func (b *bench) claimPlan(ctx context.Context, queue, reviewer uuid.UUID) (strin
 		return "", 0, err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	// A copy of the statement internal/review's Claim runs (keep the two
-	// alike), with its arguments bound as Claim binds them.
-	rows, err := tx.Query(ctx, `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
-		WITH next AS (
-			SELECT c.id FROM cases c
-			 WHERE c.queue_id = $1 AND c.assignee_id IS NULL AND c.status IN ('submitted', 'acknowledged', 'in_review', 'appealed')
-			   AND c.required_skills <@ $2::text[] AND c.required_languages <@ $3::text[]
-			   AND c.decision_taker_id IS DISTINCT FROM $4
-			   AND NOT EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = $4)
-			 ORDER BY c.priority NULLS LAST,
-			          c.next_due_at NULLS LAST,
-			          c.submitted_at
-			 LIMIT 1
-			 FOR UPDATE OF c SKIP LOCKED)
-		UPDATE cases SET assignee_id = $4, assigned_at = now() FROM next WHERE cases.id = next.id
-		RETURNING cases.id`, queue, []string{}, []string{"en", claimLanguage}, reviewer)
+	// The statement internal/cases.ClaimNext runs (review's Claim), with the
+	// bench's reviewer's eligibility, its arguments bound as Claim binds them.
+	rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)"+dollarParams(cases.ClaimStatement(
+		`c.required_skills <@ ?::text[] AND c.required_languages <@ ?::text[]
+			   AND c.decision_taker_id IS DISTINCT FROM ?
+			   AND NOT EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)`)),
+		queue, []string{}, []string{"en", claimLanguage}, reviewer, reviewer, reviewer)
 	if err != nil {
 		return "", 0, fmt.Errorf("explain claim: %w", err)
 	}
@@ -539,4 +531,19 @@ func signIn(ctx context.Context, client *http.Client, base, email, password stri
 		return "", fmt.Errorf("sign in %s: %d %s", email, code, clip(string(resp), 200))
 	}
 	return tok.AccessToken, nil
+}
+
+// dollarParams numbers a statement's ? placeholders $1, $2, … for pgx.
+func dollarParams(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/platform/db"
 )
@@ -183,7 +184,7 @@ func (sw *sweeper) run(ctx context.Context, pass, open, due int) (sweepRun, erro
 		return r, fmt.Errorf("%d cases meant to be due, %d loaded, %d timers due", due, len(ids), dueNow)
 	}
 	var open64 int64
-	if err := sw.pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE status NOT IN ('closed', 'withdrawn', 'rejected')`).Scan(&open64); err != nil {
+	if err := sw.pool.QueryRow(ctx, `SELECT count(*) FROM cases WHERE status NOT IN `+cases.EndedSQL).Scan(&open64); err != nil {
 		return r, err
 	}
 	if open64 != int64(open) {

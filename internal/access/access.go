@@ -32,6 +32,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -125,7 +126,7 @@ type column string
 // pass and sorts the whole table instead of walking the list's index
 // (BENCHMARKS.md, "Reads and need to know").
 func ruleSQL(role auth.Role, vals map[string]any) (string, []any) {
-	const (
+	var (
 		recused = `
 	WHEN c.decision_taker_id = $u OR $u = ANY (c.excluded_reviewers)
 	  OR EXISTS (SELECT 1 FROM ai_system_staff rx WHERE rx.ai_system_id = c.ai_system_id AND rx.user_id = $u)
@@ -143,7 +144,7 @@ func ruleSQL(role auth.Role, vals map[string]any) (string, []any) {
 	  THEN 'supervisor'`
 		queueMember = `
 	WHEN c.assignee_id IS NULL
-	  AND c.status IN ('submitted', 'acknowledged', 'in_review', 'appealed')
+	  AND c.status IN ` + cases.ClaimableSQL + `
 	  AND c.required_skills <@ $skills::text[] AND c.required_languages <@ $langs::text[]
 	  AND ` + member + `
 	  THEN 'queue_member'`

@@ -24,6 +24,7 @@ import (
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/frontend"
 	"github.com/redresshq/redress/internal/access"
+	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
@@ -32,6 +33,7 @@ import (
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/organisation"
+	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/config"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/natsx"
@@ -69,6 +71,10 @@ type Core struct {
 	Access *access.Service
 	// Organisation: who runs the mechanism (config defaults, an admin's settings).
 	Organisation *organisation.Service
+	// Audit: the case records, as the edges read them.
+	Audit *audit.Log
+	// Outbox: the dead letters, as admins list and replay them.
+	Outbox *outbox.Service
 	// Metrics is the registry of the last app HTTP built, which
 	// MetricsHandler serves on the operations port (REDRESS_METRICS_ADDR).
 	Metrics *prometheus.Registry
@@ -108,6 +114,8 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Stats:     stats.New(gdb),
 		Content:   content.New(gdb),
 		Access:    access.New(gdb),
+		Audit:     audit.NewLog(gdb),
+		Outbox:    outbox.New(gdb),
 		Organisation: organisation.New(gdb, organisation.Defaults{LegalName: cfg.Organisation.LegalName,
 			Address: cfg.Organisation.Address, Jurisdiction: cfg.Organisation.Jurisdiction, Contact: cfg.Organisation.Contact}),
 	}
@@ -156,7 +164,7 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 	m := hmac.New(sha256.New, c.Config.JWTSecret)
 	m.Write([]byte("redress web csrf key"))
 	return frontend.New(frontend.Deps{
-		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
+		Log: c.Log, Grievance: c.Grievance, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
@@ -193,7 +201,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	}
 	c.Metrics = prometheus.NewRegistry()
 	a := api.New(api.Deps{
-		Log: c.Log, Grievance: c.Grievance, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
+		Outbox: c.Outbox, Log: c.Log, Grievance: c.Grievance, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),

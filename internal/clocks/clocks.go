@@ -26,6 +26,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/sla"
 )
@@ -291,11 +292,11 @@ func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sl
 		// claim-next's index): the rows this upsert returns are exactly the
 		// running clocks that remain, since unended ones it does not set are
 		// dropped below.
-		if err := conn.Exec(`WITH up AS (
+		if err := cases.NextDueWith(conn, caseID, cases.ClockWrite{SQL: `
 			INSERT INTO case_clocks AS k (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at, next_fire_at)
 			SELECT v.case_id, v.clock, COALESCE(v.started_at, now()), v.due_at, v.rule, v.policy_id, v.candidates, v.paused, v.warn_at,
 			       LEAST(v.warn_at[1], v.due_at)
-			  FROM (VALUES `+strings.Join(values, ", ")+`) AS v (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at)
+			  FROM (VALUES ` + strings.Join(values, ", ") + `) AS v (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at)
 			ON CONFLICT (case_id, clock) DO UPDATE SET
 			       started_at = CASE WHEN EXCLUDED.due_at IS NULL THEN k.started_at ELSE EXCLUDED.started_at END, due_at = EXCLUDED.due_at, rule = EXCLUDED.rule,
 			       policy_id = EXCLUDED.policy_id, candidates = EXCLUDED.candidates, paused = EXCLUDED.paused,
@@ -303,9 +304,7 @@ func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sl
 			       next_fire_at = CASE WHEN k.breached_at IS NOT NULL OR EXCLUDED.due_at IS NULL THEN NULL
 			                           ELSE LEAST(EXCLUDED.warn_at[k.warned + 1], EXCLUDED.due_at) END
 			 WHERE k.satisfied_at IS NULL
-			RETURNING k.due_at)
-			UPDATE cases SET next_due_at = LEAST((SELECT min(due_at) FROM up), (SELECT min(due_at) FROM case_clocks
-			        WHERE case_id = cases.id AND satisfied_at IS NULL AND NOT (TRUE`+taskClocksSQL+`))) WHERE id = ?`, append(args, caseID)...).Error; err != nil {
+			RETURNING k.due_at`, Args: args}, `NOT (TRUE`+taskClocksSQL+`)`); err != nil {
 			return fmt.Errorf("clocks: store: %w", err)
 		}
 	}
@@ -316,17 +315,14 @@ func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sl
 	// lacks them), except a breached one: the case record of a missed date
 	// stays. The case's next_due_at is then read again, without the dropped.
 	// A task's clock is not the policy's (tasks.go): it stays.
-	q := `WITH dropped AS (DELETE FROM case_clocks WHERE case_id = ? AND satisfied_at IS NULL AND breached_at IS NULL` + taskClocksSQL
+	q := `DELETE FROM case_clocks WHERE case_id = ? AND satisfied_at IS NULL AND breached_at IS NULL` + taskClocksSQL
 	dargs := []any{caseID}
 	if len(names) > 0 {
 		q += ` AND clock NOT IN ?`
 		dargs = append(dargs, names)
 	}
-	q += ` RETURNING clock)
-		UPDATE cases SET next_due_at = (SELECT min(k.due_at) FROM case_clocks k WHERE k.case_id = cases.id
-		        AND k.satisfied_at IS NULL AND k.clock NOT IN (SELECT clock FROM dropped))
-		 WHERE id = ?`
-	if err := conn.Exec(q, append(dargs, caseID)...).Error; err != nil {
+	q += ` RETURNING clock`
+	if err := cases.NextDueWithout(conn, caseID, cases.ClockWrite{SQL: q, Args: dargs}); err != nil {
 		return fmt.Errorf("clocks: drop: %w", err)
 	}
 	return nil
@@ -360,14 +356,10 @@ func (s *Service) EndAt(ctx context.Context, caseID uuid.UUID, by string, at tim
 		which = ` AND clock IN ?`
 		args = append(args, names)
 	}
-	// The subquery sees the clocks as they were before this statement, so
-	// the ones it ends are left out by name.
-	if err := db.Conn(ctx, s.db).Exec(`WITH ended AS (
+	// The case's next_due_at leaves out the clocks this ends (cases.NextDueWithout).
+	if err := cases.NextDueWithout(db.Conn(ctx, s.db), caseID, cases.ClockWrite{SQL: `
 		UPDATE case_clocks SET satisfied_at = COALESCE(?::timestamptz, now()), satisfied_by = ?, next_fire_at = NULL
-		 WHERE case_id = ? AND satisfied_at IS NULL`+which+` RETURNING clock)
-		UPDATE cases SET next_due_at = (SELECT min(k.due_at) FROM case_clocks k WHERE k.case_id = cases.id
-		        AND k.satisfied_at IS NULL AND k.clock NOT IN (SELECT clock FROM ended))
-		 WHERE id = ?`, append(args, caseID)...).Error; err != nil {
+		 WHERE case_id = ? AND satisfied_at IS NULL` + which + ` RETURNING clock`, Args: args}); err != nil {
 		return fmt.Errorf("clocks: end %v: %w", names, err)
 	}
 	return nil

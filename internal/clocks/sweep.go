@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -78,8 +79,7 @@ func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time
 		QueueID     *uuid.UUID
 		SLAPolicyID *uuid.UUID
 	}
-	if err := conn.Raw(`SELECT id, priority, queue_id, sla_policy_id FROM cases WHERE id = ? FOR UPDATE SKIP LOCKED`,
-		caseID).Scan(&c).Error; err != nil {
+	if err := cases.LockedOrSkip(conn, caseID, "id", "priority", "queue_id", "sla_policy_id").Scan(&c).Error; err != nil {
 		return fired, fmt.Errorf("clocks: lock case: %w", err)
 	}
 	if c.ID == uuid.Nil {
@@ -203,8 +203,8 @@ func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority 
 	}
 	if p.Breach.RaisePriority && priority != "" && sla.Raise(priority) != priority {
 		to := sla.Raise(priority)
-		if err := conn.Exec(`UPDATE cases SET priority = ? WHERE id = ?`, to, caseID).Error; err != nil {
-			return fmt.Errorf("clocks: raise priority: %w", err)
+		if err := cases.SetPriority(conn, caseID, cases.Priority(to)); err != nil {
+			return err
 		}
 		if err := system("priority.raised", map[string]any{"from": priority, "to": to, "reason": "sla_breach", "clocks": clocks}); err != nil {
 			return err
@@ -227,8 +227,8 @@ func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority 
 		case to == uuid.Nil:
 			s.log.Warn("breach action names a queue that does not exist", "policy", p.Slug, "queue", slug)
 		case queueID == nil || *queueID != to:
-			if err := conn.Exec(`UPDATE cases SET queue_id = ? WHERE id = ?`, to, caseID).Error; err != nil {
-				return fmt.Errorf("clocks: move case: %w", err)
+			if err := cases.MoveToQueue(conn, caseID, to); err != nil {
+				return err
 			}
 			if err := system("case.moved", map[string]any{"from_queue": queueID, "to_queue": to, "reason": "sla_breach",
 				"clocks": clocks}); err != nil {

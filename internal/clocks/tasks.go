@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/sla"
 )
@@ -82,13 +83,12 @@ func (s *Service) SetTask(ctx context.Context, caseID uuid.UUID, clock sla.Clock
 		}
 	}
 	r, _ := json.Marshal(rule)
-	if err := conn.Exec(`WITH up AS (
+	if err := cases.NextDueNoLaterThan(conn, caseID, cases.ClockWrite{SQL: `
 		INSERT INTO case_clocks (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at, next_fire_at)
 		VALUES (?, ?, ?, ?, ?, ?, '[]', false, ?::timestamptz[], LEAST((?::timestamptz[])[1], ?::timestamptz))
-		ON CONFLICT (case_id, clock) DO NOTHING RETURNING due_at)
-		UPDATE cases SET next_due_at = LEAST(next_due_at, (SELECT due_at FROM up)) WHERE id = ?`,
-		caseID, clock, now, due, string(r), p.ID, "{"+strings.Join(warn, ",")+"}", "{"+strings.Join(warn, ",")+"}", due,
-		caseID).Error; err != nil {
+		ON CONFLICT (case_id, clock) DO NOTHING RETURNING due_at`,
+		Args: []any{caseID, clock, now, due, string(r), p.ID, "{" + strings.Join(warn, ",") + "}",
+			"{" + strings.Join(warn, ",") + "}", due}}); err != nil {
 		return fmt.Errorf("clocks: set task %s: %w", clock, err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
@@ -465,7 +466,8 @@ func orNothing(s []ReferralStatus) string {
 
 // lockCase locks a case's row: every write to a case's record takes it first.
 func (s *Service) lockCase(ctx context.Context, caseID uuid.UUID) error {
-	if err := db.Conn(ctx, s.db).Exec(`SELECT 1 FROM cases WHERE id = ? FOR UPDATE`, caseID).Error; err != nil {
+	var locked []uuid.UUID
+	if err := cases.Locked(db.Conn(ctx, s.db), caseID, "id").Scan(&locked).Error; err != nil {
 		return fmt.Errorf("escalation: lock case: %w", err)
 	}
 	return nil

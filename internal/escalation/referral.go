@@ -167,7 +167,7 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 		}
 	} else {
 		var anonymous []bool
-		if err := conn.Raw(`SELECT anonymous FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&anonymous).Error; err != nil {
+		if err := cases.Locked(conn, caseID, "anonymous").Scan(&anonymous).Error; err != nil {
 			return uuid.Nil, fmt.Errorf("escalation: lock case: %w", err)
 		}
 		if len(anonymous) == 0 {
@@ -323,7 +323,7 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 		Organisation: org.LegalName, OrganisationDetails: organisationFacts(org),
 		Body:     DossierBody{ID: body.ID.String(), Name: body.Name, Type: body.Type, Jurisdiction: body.Jurisdiction},
 		Referral: ref,
-		Case: CaseFacts{Reference: c.Reference, Kind: c.Kind, Status: c.Status, Priority: c.Priority, Language: c.Language,
+		Case: CaseFacts{Reference: c.Reference, Kind: c.Kind, Status: string(c.Status), Priority: c.Priority, Language: c.Language,
 			FiledAnonymous: &c.Anonymous, SubmittedAt: c.SubmittedAt, AcknowledgedAt: c.AcknowledgedAt,
 			Description: c.Description, DesiredOutcome: c.DesiredOutcome},
 		Contested: ContestedDecision{SystemOther: c.AISystemOther, DecisionReference: c.DecisionReference,

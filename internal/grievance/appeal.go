@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -28,7 +29,7 @@ const (
 
 // appealable are the statuses a complainant may appeal from: a decision, or
 // a refusal to take the case forward.
-var appealable = []string{StatusDecided, StatusRemedyInProgress, StatusClosed, StatusRejected}
+var appealable = []cases.Status{cases.StatusDecided, cases.StatusRemedyInProgress, cases.StatusClosed, cases.StatusRejected}
 
 const maxAppealReason = 20000
 
@@ -46,7 +47,7 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
 		var c struct {
-			Status          string
+			Status          cases.Status
 			AppealState     *string
 			AppealBy        *time.Time
 			AppealRule      *string `gorm:"column:appeal_window_rule"`
@@ -55,8 +56,7 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 			StatusChangedAt time.Time
 			AssigneeID      *uuid.UUID
 		}
-		if err := conn.Raw(`SELECT status, appeal_state, appeal_by, appeal_window_rule, sla_policy_id, decided_at,
-			status_changed_at, assignee_id FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&c).Error; err != nil {
+		if err := cases.Locked(conn, caseID, "status", "appeal_state", "appeal_by", "appeal_window_rule", "sla_policy_id", "decided_at", "status_changed_at", "assignee_id").Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: appeal: %w", err)
 		}
 		switch {
@@ -104,14 +104,14 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 		for i, id := range excluded {
 			list[i] = id.String()
 		}
-		from, err := s.move(ctx, caseID, StatusAppealed, `appealed_at = now(), appeal_state = 'open', appeal_reason_enc = ?,
-			excluded_reviewers = ?::uuid[], assignee_id = NULL, assigned_at = NULL, status_reason = NULL,
-			closed_at = NULL, root_cause = NULL`,
-			sealed, "{"+strings.Join(list, ",")+"}")
+		from, err := s.move(ctx, caseID, cases.StatusAppealed, map[string]any{
+			"appealed_at": gorm.Expr("now()"), "appeal_state": cases.AppealOpen, "appeal_reason_enc": sealed,
+			"excluded_reviewers": gorm.Expr("?::uuid[]", "{"+strings.Join(list, ",")+"}"), "assignee_id": nil,
+			"assigned_at": nil, "status_reason": nil, "closed_at": nil, "root_cause": nil})
 		if err != nil {
 			return err
 		}
-		if err := s.recordMove(ctx, caseID, cases.Actor{Kind: audit.ActorComplainant}, from, StatusAppealed,
+		if err := s.recordMove(ctx, caseID, cases.Actor{Kind: audit.ActorComplainant}, from, cases.StatusAppealed,
 			map[string]any{"appeal_by": by.UTC(), "excluded_reviewers": len(excluded)}, events.CaseStatusChanged); err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, r
 		if err != nil {
 			return err
 		}
-		if !CanTransition(c.Status, StatusClosed) {
+		if !cases.CanTransition(c.Status, cases.StatusClosed) {
 			return fault.New(fault.Conflict, "illegal_transition", fmt.Sprintf(
 				"A case that is %s cannot be closed; it closes after its decision (and remedies), or after escalation.", c.Status))
 		}
@@ -162,18 +162,18 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, r
 		if err := s.bodyItemsOutstanding(ctx, caseID); err != nil {
 			return err
 		}
-		from, err := s.move(ctx, caseID, StatusClosed, "root_cause = ?, closed_at = now(), status_reason = ?",
-			rootCause, strings.TrimSpace(reason))
+		from, err := s.move(ctx, caseID, cases.StatusClosed, map[string]any{"root_cause": rootCause,
+			"closed_at": gorm.Expr("now()"), "status_reason": strings.TrimSpace(reason)})
 		if err != nil {
 			return err
 		}
-		return s.recordMove(ctx, caseID, by, from, StatusClosed, map[string]any{"root_cause": rootCause, "reason": reason},
+		return s.recordMove(ctx, caseID, by, from, cases.StatusClosed, map[string]any{"root_cause": rootCause, "reason": reason},
 			events.CaseStatusChanged)
 	})
 }
 
 // feedbackAfter are the statuses in which the complainant may rate the process.
-var feedbackAfter = []string{StatusDecided, StatusRemedyInProgress, StatusClosed, StatusRejected, StatusWithdrawn, StatusEscalated}
+var feedbackAfter = []cases.Status{cases.StatusDecided, cases.StatusRemedyInProgress, cases.StatusClosed, cases.StatusRejected, cases.StatusWithdrawn, cases.StatusEscalated}
 
 func purposeFeedback(caseID uuid.UUID) string { return "case.feedback:" + caseID.String() }
 
@@ -190,8 +190,8 @@ func (s *Service) Feedback(ctx context.Context, caseID uuid.UUID, satisfaction *
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var status string
-		if err := conn.Raw(`SELECT status FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&status).Error; err != nil {
+		var status cases.Status
+		if err := cases.Locked(conn, caseID, "status").Scan(&status).Error; err != nil {
 			return fmt.Errorf("grievance: feedback: %w", err)
 		}
 		if status == "" {
@@ -226,7 +226,7 @@ func (s *Service) Feedback(ctx context.Context, caseID uuid.UUID, satisfaction *
 
 // openAppealWindow records a decision (decided_at) or a refusal, and opens
 // the window for appealing it; a decision on appeal closes the appeal.
-func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to string) error {
+func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to cases.Status) error {
 	conn := db.Conn(ctx, s.db)
 	var c struct {
 		SLAPolicyID *uuid.UUID
@@ -236,8 +236,7 @@ func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to str
 		return fmt.Errorf("grievance: appeal window: %w", err)
 	}
 	if c.AppealState != nil {
-		return conn.Exec(`UPDATE cases SET appeal_state = 'decided',
-			decided_at = CASE WHEN ? = 'decided' THEN now() ELSE decided_at END WHERE id = ?`, to, caseID).Error
+		return cases.DecideAppeal(conn, caseID, to)
 	}
 	now := time.Now()
 	by, rule, err := s.clocks.AppealBy(ctx, c.SLAPolicyID, now)
@@ -245,12 +244,7 @@ func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to str
 		return err
 	}
 	raw, _ := json.Marshal(rule)
-	if err := conn.Exec(`UPDATE cases SET appeal_by = ?, appeal_window_rule = ?,
-		decided_at = CASE WHEN ? = 'decided' THEN now() ELSE decided_at END WHERE id = ?`,
-		by, string(raw), to, caseID).Error; err != nil {
-		return fmt.Errorf("grievance: appeal window: %w", err)
-	}
-	return nil
+	return cases.OpenAppealWindow(conn, caseID, to, by, string(raw))
 }
 
 // appealWindow is when the window to appeal closes and the rule behind it:

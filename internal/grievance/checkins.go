@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -114,7 +115,7 @@ func (s *Service) SweepCheckins(ctx context.Context, limit int) (int, error) {
 		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 			conn := db.Conn(ctx, s.db)
 			var locked []uuid.UUID
-			if err := conn.Raw(`SELECT id FROM cases WHERE id = ? FOR UPDATE SKIP LOCKED`, d.CaseID).Scan(&locked).Error; err != nil {
+			if err := cases.LockedOrSkip(conn, d.CaseID, "id").Scan(&locked).Error; err != nil {
 				return fmt.Errorf("grievance: lock case: %w", err)
 			}
 			if len(locked) == 0 {
@@ -177,7 +178,7 @@ func (s *Service) AnswerCheckin(ctx context.Context, caseID, checkinID uuid.UUID
 			ID                      uuid.UUID
 			Reference, Kind, Status string
 		}
-		if err := conn.Raw(`SELECT id, reference, kind, status FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&c).Error; err != nil {
+		if err := cases.Locked(conn, caseID, "id", "reference", "kind", "status").Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: lock case: %w", err)
 		}
 		if c.ID == uuid.Nil {
@@ -295,9 +296,8 @@ func (s *Service) openRetaliationCase(ctx context.Context, earlier uuid.UUID, ea
 	}
 	// The complainant's receipt opens the new case too (with its own
 	// reference); its fresh receipt and code are never shown, so they go.
-	if err := conn.Exec(`UPDATE cases SET receipt_hash = (SELECT receipt_hash FROM cases WHERE id = ?), code_hash = NULL
-		WHERE id = ?`, earlier, rec.CaseID).Error; err != nil {
-		return uuid.Nil, "", fmt.Errorf("grievance: link receipt: %w", err)
+	if err := cases.ShareReceipt(conn, rec.CaseID, earlier); err != nil {
+		return uuid.Nil, "", err
 	}
 	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: rec.CaseID, ActorKind: audit.ActorSystem,
 		Action: "case.opened_from_checkin", Public: true, Data: map[string]any{"earlier_case_id": earlier,

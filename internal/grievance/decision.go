@@ -181,8 +181,8 @@ func (r *DecisionRequest) validate(kind string, appeal bool) error {
 // contested decision. A P0 or P1 case, or one with a priority downgrade
 // pending, waits in pending_approval for a supervisor (ApproveDecision);
 // any other becomes decided at once.
-func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, r DecisionRequest) (string, error) {
-	var status string
+func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, r DecisionRequest) (cases.Status, error) {
+	var status cases.Status
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
 		c, err := s.lockUnlessRecused(ctx, caseID, by) // even a supervisor decides only a case they hold
@@ -192,7 +192,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 		switch {
 		case c.AssigneeID == nil || *c.AssigneeID != *by.ID:
 			return fault.New(fault.Forbidden, "not_your_case", "Only the reviewer the case is assigned to may decide it.")
-		case c.Status != StatusInReview:
+		case c.Status != cases.StatusInReview:
 			return fault.New(fault.Conflict, "not_in_review", fmt.Sprintf(
 				"A case is decided while in review; this one is %s.", c.Status))
 		}
@@ -226,10 +226,10 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 			}
 		}
 		needsApproval := c.PendingPriority != nil || (c.Priority != nil && (*c.Priority == "P0" || *c.Priority == "P1"))
-		status = StatusDecided
+		status = cases.StatusDecided
 		dstatus := "final"
 		if needsApproval {
-			status, dstatus = StatusPendingApproval, "pending_approval"
+			status, dstatus = cases.StatusPendingApproval, "pending_approval"
 		}
 		stage := "first"
 		if appeal {
@@ -242,7 +242,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 			dstatus).Error; err != nil {
 			return fmt.Errorf("grievance: decide: %w", err)
 		}
-		from, err := s.move(ctx, caseID, status, "status_reason = NULL")
+		from, err := s.move(ctx, caseID, status, map[string]any{"status_reason": nil})
 		if err != nil {
 			return err
 		}
@@ -307,15 +307,15 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 			return fault.New(fault.Forbidden, "recused",
 				"You took, own or operate the decision or AI system this case contests, or decided it before its appeal.")
 		}
-		dstatus, to, action := "final", StatusDecided, "decision.approved"
+		dstatus, to, action := "final", cases.StatusDecided, "decision.approved"
 		if !approve {
-			dstatus, to, action = "refused", StatusInReview, "decision.refused"
+			dstatus, to, action = "refused", cases.StatusInReview, "decision.refused"
 		}
 		if err := conn.Exec(`UPDATE decisions SET status = ?, approved_by = ?, reviewed_at = now(),
 			final_at = CASE WHEN ? = 'final' THEN now() END WHERE id = ?`, dstatus, *by.ID, dstatus, d.ID).Error; err != nil {
 			return fmt.Errorf("grievance: approve decision: %w", err)
 		}
-		from, err := s.move(ctx, caseID, to, "status_reason = ?", nullable(strings.TrimSpace(reason)))
+		from, err := s.move(ctx, caseID, to, map[string]any{"status_reason": nullable(strings.TrimSpace(reason))})
 		if err != nil {
 			return err
 		}
@@ -391,6 +391,6 @@ func (s *Service) decisions(ctx context.Context, caseID uuid.UUID, finalOnly boo
 }
 
 // decisionMoves are the statuses only a decision enters.
-var decisionMoves = []string{StatusDecided, StatusPendingApproval}
+var decisionMoves = []cases.Status{cases.StatusDecided, cases.StatusPendingApproval}
 
-func isDecisionMove(to string) bool { return slices.Contains(decisionMoves, to) }
+func isDecisionMove(to cases.Status) bool { return slices.Contains(decisionMoves, to) }

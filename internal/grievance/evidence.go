@@ -373,12 +373,12 @@ func (s *Service) EvidenceBelongs(ctx context.Context, caseID uuid.UUID, field s
 
 // evidenceOf is EvidenceBelongs for evidence of any of cases (a systemic
 // issue's remedy may cite evidence from any linked case).
-func (s *Service) evidenceOf(ctx context.Context, cases []uuid.UUID, field string, ids []uuid.UUID) error {
+func (s *Service) evidenceOf(ctx context.Context, linked []uuid.UUID, field string, ids []uuid.UUID) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	var found []uuid.UUID
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM evidence WHERE case_id IN ? AND id IN ?`, cases, ids).
+	if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM evidence WHERE case_id IN ? AND id IN ?`, linked, ids).
 		Scan(&found).Error; err != nil {
 		return fmt.Errorf("grievance: evidence belongs: %w", err)
 	}

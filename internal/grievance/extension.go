@@ -56,8 +56,8 @@ func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by case
 				"The first month ended on %s; GDPR art. 12(3) allows an extension only with notice inside it.",
 				c.DueAt.UTC().Format("2 January 2006, 15:04 UTC")))
 		}
-		if err := conn.Exec(`UPDATE cases SET extension_notice_at = now() WHERE id = ?`, caseID).Error; err != nil {
-			return fmt.Errorf("grievance: extension: %w", err)
+		if err := cases.NoteExtension(conn, caseID); err != nil {
+			return err
 		}
 		msg, err := s.AddMessage(ctx, caseID, by, "complainant", reasons)
 		if err != nil {

@@ -170,7 +170,7 @@ type Question struct {
 type ComplainantView struct {
 	Reference   string         `json:"reference"`
 	Kind        string         `json:"kind"`
-	Status      string         `json:"status"`
+	Status      cases.Status   `json:"status"`
 	Stage       Stage          `json:"stage"`
 	SubmittedAt time.Time      `json:"submitted_at"`
 	AISystem    string         `json:"ai_system"`
@@ -218,11 +218,12 @@ type ComplainantAIDecision struct {
 // ForComplainant returns the complainant's view of a case.
 func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*ComplainantView, error) {
 	var c struct {
-		Reference, Kind, Status string
-		SubmittedAt             time.Time
-		Anonymous               bool
-		SystemName              *string
-		AISystemOther           *string
+		Reference, Kind string
+		Status          cases.Status
+		SubmittedAt     time.Time
+		Anonymous       bool
+		SystemName      *string
+		AISystemOther   *string
 	}
 	conn := db.Conn(ctx, s.db)
 	if err := conn.Raw(`SELECT c.reference, c.kind, c.status, c.submitted_at, c.anonymous,
@@ -266,7 +267,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	if v.Messages, err = s.messages(ctx, caseID, false); err != nil {
 		return nil, err
 	}
-	if c.Status == StatusAwaitingComplainant {
+	if c.Status == cases.StatusAwaitingComplainant {
 		if v.Question, err = s.question(ctx, caseID, entries, v.Messages); err != nil {
 			return nil, err
 		}
@@ -400,14 +401,14 @@ func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by cases.Act
 	msg := &Message{ID: uuid.New(), AuthorKind: by.Kind, AuthorID: by.ID, Visibility: visibility, Body: body}
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var status string
-		if err := conn.Raw(`SELECT status FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&status).Error; err != nil {
+		var status cases.Status
+		if err := cases.Locked(conn, caseID, "status").Scan(&status).Error; err != nil {
 			return fmt.Errorf("grievance: lock case: %w", err)
 		}
 		if status == "" {
 			return fault.New(fault.NotFound, "case_not_found", "The case does not exist.")
 		}
-		if status == StatusWithdrawn {
+		if status == cases.StatusWithdrawn {
 			return fault.New(fault.Conflict, "case_withdrawn", "The case was withdrawn; no more messages can be added.")
 		}
 		if err := s.insertMessage(ctx, caseID, msg); err != nil {
@@ -469,7 +470,7 @@ func (s *Service) askComplainant(ctx context.Context, caseID uuid.UUID, by cases
 func (s *Service) question(ctx context.Context, caseID uuid.UUID, entries []audit.Entry, msgs []Message) (*Question, error) {
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		if e.Action != "case."+StatusAwaitingComplainant {
+		if e.Action != "case."+string(cases.StatusAwaitingComplainant) {
 			continue
 		}
 		var data struct {
@@ -498,16 +499,16 @@ func (s *Service) question(ctx context.Context, caseID uuid.UUID, entries []audi
 // messageClocks: a staff message the complainant can read is the first
 // human response; the complainant's answer to a request for information
 // puts the case back in review, which resumes its clocks.
-func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by cases.Actor, visibility, status string) error {
+func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by cases.Actor, visibility string, status cases.Status) error {
 	switch {
 	case by.Kind == audit.ActorStaff && visibility == "complainant":
 		return s.clocks.End(ctx, caseID, "responded", sla.FirstResponse)
-	case by.Kind == audit.ActorComplainant && status == StatusAwaitingComplainant:
-		from, err := s.move(ctx, caseID, StatusInReview, "status_reason = ?", "the complainant answered")
+	case by.Kind == audit.ActorComplainant && status == cases.StatusAwaitingComplainant:
+		from, err := s.move(ctx, caseID, cases.StatusInReview, map[string]any{"status_reason": "the complainant answered"})
 		if err != nil {
 			return err
 		}
-		return s.recordMove(ctx, caseID, by, from, StatusInReview, map[string]any{"reason": "complainant_answered"},
+		return s.recordMove(ctx, caseID, by, from, cases.StatusInReview, map[string]any{"reason": "complainant_answered"},
 			events.CaseStatusChanged)
 	}
 	return nil

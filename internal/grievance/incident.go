@@ -41,7 +41,7 @@ func (s *Service) RecordIncident(ctx context.Context, caseID uuid.UUID, by cases
 			IncidentAwareAt *time.Time
 			IncidentSubtype *string
 		}
-		if err := conn.Raw(`SELECT kind, incident_aware_at, incident_subtype FROM cases WHERE id = ? FOR UPDATE`, caseID).
+		if err := cases.Locked(conn, caseID, "kind", "incident_aware_at", "incident_subtype").
 			Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: incident: %w", err)
 		}
@@ -54,9 +54,8 @@ func (s *Service) RecordIncident(ctx context.Context, caseID uuid.UUID, by cases
 			return fault.New(fault.Conflict, "awareness_later", fmt.Sprintf(
 				"Awareness was recorded at %s; it may move earlier, never later.", c.IncidentAwareAt.UTC().Format(time.RFC3339)))
 		}
-		if err := conn.Exec(`UPDATE cases SET incident_aware_at = ?, incident_subtype = ? WHERE id = ?`,
-			awareAt.UTC(), subtype, caseID).Error; err != nil {
-			return fmt.Errorf("grievance: incident: %w", err)
+		if err := cases.SetIncident(conn, caseID, awareAt.UTC(), cases.IncidentSubtype(subtype)); err != nil {
+			return err
 		}
 		if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
 			return err

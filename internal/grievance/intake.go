@@ -18,6 +18,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/outbox"
@@ -111,7 +112,7 @@ func (s *Service) validate(ctx context.Context, in *IntakeRequest, now time.Time
 	r := &n.IntakeRequest
 	trimAll(r)
 
-	oneOf(&f, "kind", r.Kind, Kinds, true)
+	fault.OneOf(&f, "kind", cases.Kind(r.Kind), cases.Kinds, true)
 	oneOf(&f, "informed_of_ai", r.InformedOfAI, InformedOfAI, true)
 	oneOf(&f, "preliminary_severity", r.PreliminarySeverity, PreliminarySeverity, false)
 
@@ -548,7 +549,7 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	}); err != nil {
 		return nil, err
 	}
-	return &Receipt{CaseID: id, Reference: reference, Receipt: receipt, Code: code, Status: StatusSubmitted,
+	return &Receipt{CaseID: id, Reference: reference, Receipt: receipt, Code: code, Status: string(cases.StatusSubmitted),
 		AcknowledgeBy: ackBy, Notice: receiptNotice}, nil
 }
 

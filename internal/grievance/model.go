@@ -1,55 +1,15 @@
-// Package grievance is the case aggregate: kinds, the status machine, intake,
-// messages, the complainant's view and the staff's basic work on a case.
-//
-// Status changes are single conditional UPDATEs whose WHERE clause allows
-// only the moves listed in the case_transitions table, and a trigger on the
-// cases table refuses any other move, whoever issues it.
+// Package grievance is the work on a case: intake, messages, triage,
+// decisions and appeals, evidence, incidents, remedies, the complainant's
+// view and the staff's. The case itself — the cases table, its vocabulary,
+// the status machine and every write to the table — is internal/cases;
+// grievance moves a case through cases.Move and does what a move entails
+// (clocks, appeal window, audit entry and event).
 package grievance
 
-import "slices"
+import "github.com/redresshq/redress/internal/cases"
 
-// Kinds of case.
-var Kinds = []string{"contest_decision", "explanation_request", "concern", "incident", "retaliation"}
-
-// Statuses.
-const (
-	StatusSubmitted           = "submitted"
-	StatusAcknowledged        = "acknowledged"
-	StatusInReview            = "in_review"
-	StatusAwaitingComplainant = "awaiting_complainant"
-	StatusPendingApproval     = "pending_approval"
-	StatusDecided             = "decided"
-	StatusRemedyInProgress    = "remedy_in_progress"
-	StatusClosed              = "closed"
-	StatusAppealed            = "appealed"
-	StatusEscalated           = "escalated"
-	StatusWithdrawn           = "withdrawn"
-	StatusRejected            = "rejected"
-)
-
-// Statuses lists every status.
-var Statuses = []string{StatusSubmitted, StatusAcknowledged, StatusInReview, StatusAwaitingComplainant,
-	StatusPendingApproval, StatusDecided, StatusRemedyInProgress, StatusClosed, StatusAppealed, StatusEscalated,
-	StatusWithdrawn, StatusRejected}
-
-// Transitions are the legal moves; they must equal the case_transitions table
-// of migrations/00001_foundation.sql (TestTransitionsMatchDatabase checks).
-var Transitions = map[string][]string{
-	StatusSubmitted:           {StatusAcknowledged, StatusInReview, StatusRejected, StatusWithdrawn, StatusEscalated},
-	StatusAcknowledged:        {StatusInReview, StatusAwaitingComplainant, StatusRejected, StatusWithdrawn, StatusEscalated},
-	StatusInReview:            {StatusAwaitingComplainant, StatusPendingApproval, StatusDecided, StatusRejected, StatusWithdrawn, StatusEscalated},
-	StatusAwaitingComplainant: {StatusInReview, StatusRejected, StatusWithdrawn, StatusEscalated},
-	StatusPendingApproval:     {StatusDecided, StatusInReview},
-	StatusDecided:             {StatusRemedyInProgress, StatusAppealed, StatusEscalated, StatusClosed},
-	StatusRemedyInProgress:    {StatusClosed, StatusAppealed, StatusEscalated},
-	StatusAppealed:            {StatusInReview, StatusEscalated, StatusWithdrawn},
-	StatusRejected:            {StatusAppealed, StatusEscalated},
-	StatusEscalated:           {StatusInReview, StatusClosed},
-	StatusClosed:              {StatusAppealed, StatusEscalated},
-}
-
-// CanTransition reports whether from → to is a legal move.
-func CanTransition(from, to string) bool { return slices.Contains(Transitions[from], to) }
+// statusNames are the statuses as strings.
+var statusNames = cases.Strings(cases.Statuses)
 
 // Taxonomy codes (DESIGN.md); labels are translated by the frontend.
 var (
@@ -68,19 +28,19 @@ var (
 )
 
 // stages turn statuses into the plain words a complainant sees.
-var stages = map[string]struct{ Code, Label string }{
-	StatusSubmitted:           {"received", "We have received your complaint."},
-	StatusAcknowledged:        {"acknowledged", "We have acknowledged your complaint and will review it."},
-	StatusInReview:            {"in_review", "A person is reviewing your complaint."},
-	StatusAwaitingComplainant: {"waiting_for_you", "We need more information from you."},
-	StatusPendingApproval:     {"in_review", "A person is reviewing your complaint."},
-	StatusDecided:             {"decided", "A decision has been made."},
-	StatusRemedyInProgress:    {"putting_right", "We are putting things right."},
-	StatusClosed:              {"closed", "Your complaint is closed."},
-	StatusAppealed:            {"appeal", "Your appeal is being reviewed by a different person."},
-	StatusEscalated:           {"escalated", "Your complaint has been referred to an independent body."},
-	StatusWithdrawn:           {"withdrawn", "The complaint was withdrawn."},
-	StatusRejected:            {"not_taken_forward", "We could not take your complaint forward; see the reasons and where else you can go."},
+var stages = map[cases.Status]struct{ Code, Label string }{
+	cases.StatusSubmitted:           {"received", "We have received your complaint."},
+	cases.StatusAcknowledged:        {"acknowledged", "We have acknowledged your complaint and will review it."},
+	cases.StatusInReview:            {"in_review", "A person is reviewing your complaint."},
+	cases.StatusAwaitingComplainant: {"waiting_for_you", "We need more information from you."},
+	cases.StatusPendingApproval:     {"in_review", "A person is reviewing your complaint."},
+	cases.StatusDecided:             {"decided", "A decision has been made."},
+	cases.StatusRemedyInProgress:    {"putting_right", "We are putting things right."},
+	cases.StatusClosed:              {"closed", "Your complaint is closed."},
+	cases.StatusAppealed:            {"appeal", "Your appeal is being reviewed by a different person."},
+	cases.StatusEscalated:           {"escalated", "Your complaint has been referred to an independent body."},
+	cases.StatusWithdrawn:           {"withdrawn", "The complaint was withdrawn."},
+	cases.StatusRejected:            {"not_taken_forward", "We could not take your complaint forward; see the reasons and where else you can go."},
 }
 
 // Stage is a status in the complainant's words.
@@ -90,7 +50,7 @@ type Stage struct {
 }
 
 // StageOf returns the stage shown to the complainant for status.
-func StageOf(status string) Stage {
+func StageOf(status cases.Status) Stage {
 	s := stages[status]
 	return Stage{Code: s.Code, Label: s.Label}
 }

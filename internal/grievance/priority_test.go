@@ -7,7 +7,7 @@ import (
 )
 
 func TestPriorityTakesTheMaximum(t *testing.T) {
-	cases := []struct {
+	linked := []struct {
 		name    string
 		s       grievance.Severity
 		f       grievance.Factors
@@ -26,7 +26,7 @@ func TestPriorityTakesTheMaximum(t *testing.T) {
 		{"about to lose a job", grievance.Severity{1, 1, 1}, grievance.Factors{PreliminarySeverity: "imminent_loss"}, "P1", 2},
 		{"several factors, still the maximum", grievance.Severity{4, 1, 1}, grievance.Factors{Kind: "incident", HarmStatus: "imminent"}, "P0", 3},
 	}
-	for _, tc := range cases {
+	for _, tc := range linked {
 		got, reasons := grievance.Priority(tc.s, tc.f)
 		if got != tc.want || len(reasons) != tc.reasons {
 			t.Errorf("%s: %s with %d reasons %v, want %s with %d", tc.name, got, len(reasons), reasons, tc.want, tc.reasons)

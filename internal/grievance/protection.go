@@ -93,7 +93,7 @@ func (s *Service) ProposeMeasure(ctx context.Context, caseID uuid.UUID, by cases
 		if err != nil {
 			return err
 		}
-		if c.Status == StatusWithdrawn || c.Status == StatusRejected {
+		if c.Status == cases.StatusWithdrawn || c.Status == cases.StatusRejected {
 			return fault.New(fault.Conflict, "case_ended", fmt.Sprintf("The case is %s: no measure can be proposed on it.", c.Status))
 		}
 		sealed, err := s.keys.SealString(purposeMeasure(id.String()), r.Description)
@@ -280,7 +280,7 @@ func (s *Service) SweepMeasures(ctx context.Context, limit int) (int, error) {
 				ID       uuid.UUID
 				Priority *string
 			}
-			if err := conn.Raw(`SELECT id, priority FROM cases WHERE id = ? FOR UPDATE SKIP LOCKED`, d.CaseID).Scan(&c).Error; err != nil {
+			if err := cases.LockedOrSkip(conn, d.CaseID, "id", "priority").Scan(&c).Error; err != nil {
 				return fmt.Errorf("grievance: lock case: %w", err)
 			}
 			if c.ID == uuid.Nil {

@@ -90,7 +90,7 @@ func purposeRemedy(field string, id uuid.UUID) string { return "remedy." + field
 // workCase is a case locked for work on it, with what decides who may act.
 type workCase struct {
 	Kind            string
-	Status          string
+	Status          cases.Status
 	Priority        *string
 	PendingPriority *string
 	AssigneeID      *uuid.UUID
@@ -158,7 +158,7 @@ func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by case
 		if err != nil {
 			return err
 		}
-		if c.Status != StatusDecided && c.Status != StatusRemedyInProgress {
+		if c.Status != cases.StatusDecided && c.Status != cases.StatusRemedyInProgress {
 			return fault.New(fault.Conflict, "not_decided", fmt.Sprintf(
 				"Remedies follow a final decision; this case is %s.", c.Status))
 		}
@@ -191,7 +191,7 @@ func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by case
 func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID, by cases.Actor, r RemedyRequest) ([]RemedyComponent, error) {
 	var ids []uuid.UUID
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		cases, err := s.lockIssue(ctx, issueID, by, false)
+		linked, err := s.lockIssue(ctx, issueID, by, false)
 		if err != nil {
 			return err
 		}
@@ -216,7 +216,7 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 		if r.Offer {
 			action = "remedy.offered"
 		}
-		for _, caseID := range cases {
+		for _, caseID := range linked {
 			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: action, Public: r.Offer, Data: map[string]any{"component_ids": ids, "systemic_issue_id": issueID}}); err != nil {
 				return err
@@ -252,7 +252,7 @@ func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by cases.Act
 		}
 		return ids, nil
 	}
-	cases, err := lockLinked(nil)
+	linked, err := lockLinked(nil)
 	if err != nil {
 		return nil, err
 	}
@@ -275,11 +275,11 @@ func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by cases.Act
 	}
 	// A link committed while this waited for the issue is locked too: its
 	// transaction has ended, so nothing it held is waited for.
-	more, err := lockLinked(cases)
+	more, err := lockLinked(linked)
 	if err != nil {
 		return nil, err
 	}
-	return append(cases, more...), nil
+	return append(linked, more...), nil
 }
 
 func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID *uuid.UUID, by cases.Actor,
@@ -345,7 +345,7 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 
 // offered records that components were put before the complainant, and
 // moves a decided case to remedy_in_progress.
-func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by cases.Actor, status string, ids []uuid.UUID) error {
+func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by cases.Actor, status cases.Status, ids []uuid.UUID) error {
 	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 		Action: "remedy.offered", Public: true, Data: map[string]any{"component_ids": ids}}); err != nil {
 		return err
@@ -354,14 +354,14 @@ func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by cases.Actor,
 		events.Remedy{ComponentIDs: ids, Status: string(remedy.Offered)}); err != nil {
 		return err
 	}
-	if status != StatusDecided {
+	if status != cases.StatusDecided {
 		return nil
 	}
-	from, err := s.move(ctx, caseID, StatusRemedyInProgress, "")
+	from, err := s.move(ctx, caseID, cases.StatusRemedyInProgress, nil)
 	if err != nil {
 		return err
 	}
-	return s.recordMove(ctx, caseID, by, from, StatusRemedyInProgress, map[string]any{"component_ids": ids},
+	return s.recordMove(ctx, caseID, by, from, cases.StatusRemedyInProgress, map[string]any{"component_ids": ids},
 		events.CaseStatusChanged)
 }
 
@@ -452,7 +452,7 @@ func (s *Service) lockCaseComponent(ctx context.Context, caseID, componentID uui
 // component componentID (a case's, or another issue's, is not found).
 func (s *Service) lockIssueComponent(ctx context.Context, issueID, componentID uuid.UUID, by cases.Actor,
 	resolvedToo bool) ([]uuid.UUID, *component, error) {
-	cases, err := s.lockIssue(ctx, issueID, by, resolvedToo)
+	linked, err := s.lockIssue(ctx, issueID, by, resolvedToo)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -463,7 +463,7 @@ func (s *Service) lockIssueComponent(ctx context.Context, issueID, componentID u
 	if k.SystemicIssueID == nil || *k.SystemicIssueID != issueID {
 		return nil, nil, fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
 	}
-	return cases, k, nil
+	return linked, k, nil
 }
 
 // SetRemedyStatus moves one of a case's own components: offered,
@@ -488,7 +488,7 @@ func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.
 		if err := stillOpen(c.Status); err != nil {
 			return err
 		}
-		if r.Status == remedy.Offered && c.Status != StatusDecided && c.Status != StatusRemedyInProgress {
+		if r.Status == remedy.Offered && c.Status != cases.StatusDecided && c.Status != cases.StatusRemedyInProgress {
 			return fault.New(fault.Conflict, "not_decided", fmt.Sprintf(
 				"Remedies are offered once the decision is final; this case is %s.", c.Status))
 		}
@@ -509,14 +509,14 @@ func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componen
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		cases, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, false)
+		linked, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, false)
 		if err != nil {
 			return err
 		}
-		if err := s.moveComponent(ctx, k, by, r, cases); err != nil {
+		if err := s.moveComponent(ctx, k, by, r, linked); err != nil {
 			return err
 		}
-		for _, id := range cases {
+		for _, id := range linked {
 			if err := s.endRemedyClockIfSettled(ctx, id); err != nil {
 				return err
 			}
@@ -527,7 +527,7 @@ func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componen
 
 // moveComponent makes the move, records the evidence, and writes the move to
 // the record of each case it concerns.
-func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Actor, r RemedyStatus, cases []uuid.UUID) error {
+func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Actor, r RemedyStatus, linked []uuid.UUID) error {
 	if !remedy.CanMove(k.Form, k.Status, r.Status) {
 		msg := fmt.Sprintf("A component that is %s cannot become %s.", k.Status, r.Status)
 		if k.Status == remedy.Offered && r.Status == remedy.Implemented {
@@ -551,7 +551,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Acto
 	if r.Status == remedy.Offered {
 		set += ", offered_at = now()"
 	} else {
-		if err := s.evidenceOf(ctx, cases, "evidence.evidence_ids", r.evidence); err != nil {
+		if err := s.evidenceOf(ctx, linked, "evidence.evidence_ids", r.evidence); err != nil {
 			return err
 		}
 		var notes []EvidenceNote
@@ -586,7 +586,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Acto
 		return fmt.Errorf("grievance: move remedy: %w", err)
 	}
 	if r.Status != remedy.Offered { // offered is recorded by offered(), once for the move and the case
-		for _, id := range cases {
+		for _, id := range linked {
 			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy." + string(r.Status), Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
 					"evidence_ids": r.evidence, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
@@ -594,7 +594,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Acto
 			}
 		}
 	} else if k.SystemicIssueID != nil {
-		for _, id := range cases {
+		for _, id := range linked {
 			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy.offered", Public: true, Data: map[string]any{"component_ids": []uuid.UUID{k.ID},
 					"systemic_issue_id": k.SystemicIssueID}}); err != nil {
@@ -642,14 +642,14 @@ func (s *Service) RecordSystemicRemedyReason(ctx context.Context, issueID, compo
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		cases, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, true)
+		linked, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, true)
 		if err != nil {
 			return err
 		}
 		if seen(k) { // the complainants saw it: a second person must approve (ApproveSystemicRemedyWithdrawal)
-			return s.requestWithdrawal(ctx, k, by, reason, cases)
+			return s.requestWithdrawal(ctx, k, by, reason, linked)
 		}
-		return s.reasonComponent(ctx, k, by, reason, cases)
+		return s.reasonComponent(ctx, k, by, reason, linked)
 	})
 }
 
@@ -662,7 +662,7 @@ func validReason(reason string) error {
 
 // reasonComponent records the reason, on the record of each case it concerns,
 // and ends their remedy clocks once everything is settled.
-func (s *Service) reasonComponent(ctx context.Context, k *component, by cases.Actor, reason string, cases []uuid.UUID) error {
+func (s *Service) reasonComponent(ctx context.Context, k *component, by cases.Actor, reason string, linked []uuid.UUID) error {
 	switch {
 	case k.Status == remedy.Verified:
 		return fault.New(fault.Conflict, "remedy_verified", "The component is verified; it needs no reason.")
@@ -677,7 +677,7 @@ func (s *Service) reasonComponent(ctx context.Context, k *component, by cases.Ac
 		WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
 		return fmt.Errorf("grievance: remedy reason: %w", err)
 	}
-	for _, caseID := range cases {
+	for _, caseID := range linked {
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.reasoned", Public: true, Data: map[string]any{"component_id": k.ID, "status": k.Status,
 				"systemic_issue_id": k.SystemicIssueID}}); err != nil {
@@ -701,8 +701,8 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		var status string
-		if err := db.Conn(ctx, s.db).Raw(`SELECT status FROM cases WHERE id = ? FOR UPDATE`, caseID).Scan(&status).Error; err != nil {
+		var status cases.Status
+		if err := cases.Locked(db.Conn(ctx, s.db), caseID, "status").Scan(&status).Error; err != nil {
 			return fmt.Errorf("grievance: lock case: %w", err)
 		}
 		k, err := s.lockComponent(ctx, componentID)
@@ -712,7 +712,7 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 		if k.CaseID == nil || *k.CaseID != caseID {
 			return fault.New(fault.NotFound, "remedy_not_found", "Your case has no offer with this id.")
 		}
-		if status != StatusDecided && status != StatusRemedyInProgress {
+		if status != cases.StatusDecided && status != cases.StatusRemedyInProgress {
 			return fault.New(fault.Conflict, "not_answerable", fmt.Sprintf(
 				"Offers are answered while the organisation is putting things right; your case is %s.", status))
 		}
@@ -905,11 +905,11 @@ func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]
 // overdueCandidates finds components offered and not yet verified, declined
 // or reasoned whose own due date has passed, on cases still open
 // (remedy_components_due_idx). A draft is never overdue: nobody saw it.
-const overdueCandidates = `SELECT k.id FROM remedy_components k
+var overdueCandidates = `SELECT k.id FROM remedy_components k
 	 WHERE k.overdue_at IS NULL AND k.reason_at IS NULL AND k.status NOT IN ('proposed', 'verified', 'declined')
 	   AND k.due_at <= now()
 	   AND NOT EXISTS (SELECT 1 FROM remedy_bundles b JOIN cases c ON c.id = b.case_id
-	                    WHERE b.id = k.bundle_id AND c.status IN ('closed', 'withdrawn', 'rejected'))
+	                    WHERE b.id = k.bundle_id AND c.status IN ` + cases.EndedSQL + `)
 	 ORDER BY k.due_at LIMIT ?`
 
 // SweepOverdueRemedies marks each component whose own clock ran out as
@@ -926,12 +926,12 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 	for _, id := range ids {
 		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 			conn := db.Conn(ctx, s.db)
-			var cases []uuid.UUID
+			var linked []uuid.UUID
 			if err := conn.Raw(`SELECT c.id FROM cases c WHERE c.id IN (
 				    SELECT b.case_id FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id WHERE k.id = ?
 				    UNION SELECT l.case_id FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
 				      JOIN systemic_issue_cases l ON l.issue_id = b.systemic_issue_id WHERE k.id = ?)
-				  ORDER BY c.id FOR UPDATE OF c`, id, id).Scan(&cases).Error; err != nil {
+				  ORDER BY c.id FOR UPDATE OF c`, id, id).Scan(&linked).Error; err != nil {
 				return fmt.Errorf("grievance: overdue remedy: %w", err)
 			}
 			var k struct {
@@ -945,7 +945,7 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 			if err := conn.Raw(`UPDATE remedy_components k SET overdue_at = now() FROM remedy_bundles b
 				WHERE k.id = ? AND b.id = k.bundle_id AND k.overdue_at IS NULL AND k.reason_at IS NULL
 				  AND k.status NOT IN ('proposed', 'verified', 'declined') AND k.due_at <= now()
-				  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = b.case_id AND c.status IN ('closed', 'withdrawn', 'rejected'))
+				  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = b.case_id AND c.status IN `+cases.EndedSQL+`)
 				RETURNING k.id, k.due_at, k.form, k.status, b.case_id, b.systemic_issue_id`, id).Scan(&k).Error; err != nil {
 				return fmt.Errorf("grievance: overdue remedy: %w", err)
 			}
@@ -953,7 +953,7 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 				return nil // another sweeper marked it, or it was settled meanwhile
 			}
 			due := k.DueAt.UTC()
-			for _, caseID := range cases {
+			for _, caseID := range linked {
 				if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem,
 					Action: "remedy.overdue", Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
 						"status": k.Status, "due_at": due, "systemic_issue_id": k.SystemicIssueID}}); err != nil {

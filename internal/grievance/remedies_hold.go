@@ -70,7 +70,7 @@ func seen(k *component) bool {
 // record of each case it concerns; it takes effect when another person
 // approves it (decideWithdrawal). The one rule for a case's components and a
 // systemic issue's guarantees alike.
-func (s *Service) requestWithdrawal(ctx context.Context, k *component, by cases.Actor, reason string, cases []uuid.UUID) error {
+func (s *Service) requestWithdrawal(ctx context.Context, k *component, by cases.Actor, reason string, linked []uuid.UUID) error {
 	switch {
 	case k.ReasonAt != nil:
 		return fault.New(fault.Conflict, "remedy_reasoned", "A reason is already recorded for this component.")
@@ -85,7 +85,7 @@ func (s *Service) requestWithdrawal(ctx context.Context, k *component, by cases.
 		pending_reason_at = now() WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
 		return fmt.Errorf("grievance: request withdrawal: %w", err)
 	}
-	for _, caseID := range cases {
+	for _, caseID := range linked {
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.withdrawal_requested", Data: map[string]any{"component_id": k.ID, "status": k.Status,
 				"systemic_issue_id": k.SystemicIssueID}}); err != nil {
@@ -122,18 +122,18 @@ func (s *Service) ApproveSystemicRemedyWithdrawal(ctx context.Context, issueID, 
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		cases, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, true)
+		linked, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, true)
 		if err != nil {
 			return err
 		}
-		return s.decideWithdrawal(ctx, k, by, approve, note, cases)
+		return s.decideWithdrawal(ctx, k, by, approve, note, linked)
 	})
 }
 
 // decideWithdrawal is the second person's decision on a pending withdrawal,
 // recorded on each case the component concerns (the component and those
 // cases are locked by the caller).
-func (s *Service) decideWithdrawal(ctx context.Context, k *component, by cases.Actor, approve bool, note string, cases []uuid.UUID) error {
+func (s *Service) decideWithdrawal(ctx context.Context, k *component, by cases.Actor, approve bool, note string, linked []uuid.UUID) error {
 	switch {
 	case k.PendingReasonBy == nil:
 		return fault.New(fault.Conflict, "no_withdrawal_pending", "No withdrawal of this component waits for approval.")
@@ -146,7 +146,7 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *component, by cases.A
 			pending_reason_at = NULL WHERE id = ?`, k.ID).Error; err != nil {
 			return fmt.Errorf("grievance: refuse withdrawal: %w", err)
 		}
-		for _, caseID := range cases {
+		for _, caseID := range linked {
 			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy.withdrawal_refused", Data: map[string]any{"component_id": k.ID, "reason": strings.TrimSpace(note),
 					"systemic_issue_id": k.SystemicIssueID}}); err != nil {
@@ -172,7 +172,7 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *component, by cases.A
 		pending_reason_at = NULL WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
 		return fmt.Errorf("grievance: withdraw remedy: %w", err)
 	}
-	for _, caseID := range cases {
+	for _, caseID := range linked {
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.withdrawn", Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
 				"status": k.Status, "requested_by": k.PendingReasonBy, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
@@ -181,7 +181,7 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *component, by cases.A
 	}
 	// One event per case concerned, naming it: each complainant is told
 	// (a systemic guarantee's withdrawal reaches every linked complainant).
-	for _, caseID := range cases {
+	for _, caseID := range linked {
 		if _, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID, events.Remedy{
 			ComponentIDs: []uuid.UUID{k.ID}, SystemicIssueID: k.SystemicIssueID, Status: "withdrawn"}); err != nil {
 			return err

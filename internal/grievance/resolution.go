@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/sla"
@@ -76,7 +77,7 @@ const resolutionColumns = `c.appeal_by, c.appeal_window_rule::text AS appeal_win
 // resolution loads a case's resolution; forStaff adds what only staff see
 // (proposed remedies, who acted, the excluded reviewers). row, when given,
 // is the case's resolution row already read.
-func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status string, forStaff bool, row *resolutionRow) (*Resolution, error) {
+func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status cases.Status, forStaff bool, row *resolutionRow) (*Resolution, error) {
 	if row == nil {
 		row = &resolutionRow{}
 		if err := db.Conn(ctx, s.db).Raw(`SELECT `+resolutionColumns+`
@@ -151,9 +152,9 @@ type Step struct {
 // an independent body is always among them; once the case is with one
 // (referred), following that referral is, and an anonymous complainant is
 // not offered to share an identity they never gave.
-func nextSteps(status string, r *Resolution, anonymous, referred bool) []Step {
+func nextSteps(status cases.Status, r *Resolution, anonymous, referred bool) []Step {
 	var out []Step
-	if status == StatusAwaitingComplainant {
+	if status == cases.StatusAwaitingComplainant {
 		out = append(out, Step{Code: "answer", Label: "We need more information from you: please answer our question, shown in full in question and among the messages."})
 	}
 	for _, c := range r.Remedies {

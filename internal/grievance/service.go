@@ -32,6 +32,3 @@ func purposeDesiredOutcome(id string) string { return "case.desired_outcome:" + 
 func purposeContact(id string) string        { return "case.contact:" + id }
 func purposeRepresentative(id string) string { return "case.representative:" + id }
 func purposeMessage(id string) string        { return "message.body:" + id }
-
-// DB is the database the service works on (for the case record reader).
-func (s *Service) DB() *gorm.DB { return s.db }

@@ -3,7 +3,6 @@ package grievance
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
@@ -42,32 +40,32 @@ type Filter struct {
 
 // Summary is a case in a list.
 type Summary struct {
-	ID            uuid.UUID  `json:"id"`
-	Reference     string     `json:"reference"`
-	Kind          string     `json:"kind"`
-	Status        string     `json:"status"`
-	Priority      *string    `json:"priority"`
-	AISystemID    *uuid.UUID `json:"ai_system_id"`
-	AISystemName  *string    `json:"ai_system_name"`
-	AISystemOther *string    `json:"ai_system_other,omitempty"`
-	QueueID       *uuid.UUID `json:"queue_id"`
-	AssigneeID    *uuid.UUID `json:"assignee_id"`
-	Language      string     `json:"language"`
-	Anonymous     bool       `json:"anonymous"`
-	SubmittedAt   time.Time  `json:"submitted_at"`
-	NextDueAt     *time.Time `json:"next_due_at"`
-	NextDueClock  *string    `json:"next_due_clock"`
+	ID            uuid.UUID    `json:"id"`
+	Reference     string       `json:"reference"`
+	Kind          string       `json:"kind"`
+	Status        cases.Status `json:"status"`
+	Priority      *string      `json:"priority"`
+	AISystemID    *uuid.UUID   `json:"ai_system_id"`
+	AISystemName  *string      `json:"ai_system_name"`
+	AISystemOther *string      `json:"ai_system_other,omitempty"`
+	QueueID       *uuid.UUID   `json:"queue_id"`
+	AssigneeID    *uuid.UUID   `json:"assignee_id"`
+	Language      string       `json:"language"`
+	Anonymous     bool         `json:"anonymous"`
+	SubmittedAt   time.Time    `json:"submitted_at"`
+	NextDueAt     *time.Time   `json:"next_due_at"`
+	NextDueClock  *string      `json:"next_due_clock"`
 }
 
 // ValidateFilter checks a filter's values; the edge parses, the domain judges.
 func ValidateFilter(f *Filter) error {
 	var fs fault.Fields
 	for i, st := range f.Statuses {
-		if !slices.Contains(Statuses, st) {
-			fs.Addf(fmt.Sprintf("status[%d]", i), "invalid", "must be one of %s", strings.Join(Statuses, ", "))
+		if !slices.Contains(cases.Statuses, cases.Status(st)) {
+			fs.Addf(fmt.Sprintf("status[%d]", i), "invalid", "must be one of %s", strings.Join(statusNames, ", "))
 		}
 	}
-	oneOf(&fs, "kind", f.Kind, Kinds, false)
+	fault.OneOf(&fs, "kind", cases.Kind(f.Kind), cases.Kinds, false)
 	oneOf(&fs, "priority", f.Priority, []string{"P0", "P1", "P2", "P3"}, false)
 	PageArgs(&fs, &f.Limit, f.Cursor)
 	return fs.Err()
@@ -283,7 +281,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 			ScopeRationale: row.ScopeRationale, IrremediabilityRationale: row.IrremediabilityRationale,
 			PriorityReasons: json.RawMessage(row.PriorityReasons)},
 		PendingPriority: row.PendingPriority, PendingPriorityBy: row.PendingPriorityBy,
-		AllowedTransitions: transitionsFrom(row.Status),
+		AllowedTransitions: cases.Strings(transitionsFrom(cases.Status(row.Status))),
 	}
 	d.SubmittedAt = d.SubmittedAt.UTC()
 	if row.DecisionDate != nil {
@@ -357,36 +355,36 @@ func utcPtr(t *time.Time) *time.Time {
 // recused from it. Moves that carry more than a reason have their own
 // endpoints: a decision, closing, an appeal, and offering a remedy (which
 // starts remedy_in_progress); a case under appeal is decided on, not rejected.
-func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Actor, to, reason string) (string, error) {
+func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Actor, to cases.Status, reason string) (cases.Status, error) {
 	var f fault.Fields
-	if oneOf(&f, "to", to, Statuses, true) && to == StatusAcknowledged {
+	if fault.OneOf(&f, "to", to, cases.Statuses, true) && to == cases.StatusAcknowledged {
 		f.Add("to", "use_acknowledge", "acknowledge a case with POST /api/v1/cases/{id}/acknowledge")
 	}
 	switch {
 	case isDecisionMove(to):
 		f.Add("to", "use_decision", "decide a case with POST /api/v1/cases/{id}/decision, which records the reasons")
-	case to == StatusClosed:
+	case to == cases.StatusClosed:
 		f.Add("to", "use_close", "close a case with POST /api/v1/cases/{id}/close, which checks its remedies and records the root cause")
-	case to == StatusAppealed:
+	case to == cases.StatusAppealed:
 		f.Add("to", "use_appeal", "only the complainant appeals, with POST /api/v1/complainant/case/appeal")
-	case to == StatusRemedyInProgress:
+	case to == cases.StatusRemedyInProgress:
 		f.Add("to", "use_remedies", "a case is putting things right once a remedy is offered: POST /api/v1/cases/{id}/remedies")
 	}
 	text(&f, "reason", reason, 1, maxLongText)
 	if err := f.Err(); err != nil {
 		return "", err
 	}
-	var from string
+	var from cases.Status
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		c, err := s.lockForWork(ctx, caseID, by)
 		if err != nil {
 			return err
 		}
-		if to == StatusRejected && c.AppealState != nil && *c.AppealState == AppealOpen {
+		if to == cases.StatusRejected && c.AppealState != nil && *c.AppealState == AppealOpen {
 			return fault.New(fault.Conflict, "appeal_open",
 				"The case is under appeal: decide the appeal, with its reasons, with POST /api/v1/cases/{id}/decision.")
 		}
-		if to == StatusEscalated {
+		if to == cases.StatusEscalated {
 			// The case is in an independent body's hands only once it has gone there.
 			var n int64
 			if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM referrals WHERE case_id = ? AND status <> 'closed'`,
@@ -398,11 +396,11 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 					"A case is escalated once it is referred to a body: POST /api/v1/cases/{id}/escalations first.")
 			}
 		}
-		if from, err = s.move(ctx, caseID, to, "status_reason = ?", strings.TrimSpace(reason)); err != nil {
+		if from, err = s.move(ctx, caseID, to, map[string]any{"status_reason": strings.TrimSpace(reason)}); err != nil {
 			return err
 		}
 		extra := map[string]any{"reason": reason}
-		if to == StatusAwaitingComplainant {
+		if to == cases.StatusAwaitingComplainant {
 			// The reason is the question: it goes to the complainant as a message.
 			id, err := s.askComplainant(ctx, caseID, by, reason)
 			if err != nil {
@@ -417,13 +415,13 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 
 // ownEndpoint are the statuses reached only through their own endpoint, not
 // POST …/transitions.
-var ownEndpoint = []string{StatusAcknowledged, StatusPendingApproval, StatusDecided, StatusClosed, StatusAppealed,
-	StatusRemedyInProgress}
+var ownEndpoint = []cases.Status{cases.StatusAcknowledged, cases.StatusPendingApproval, cases.StatusDecided, cases.StatusClosed, cases.StatusAppealed,
+	cases.StatusRemedyInProgress}
 
 // transitionsFrom are the moves POST …/transitions makes from status.
-func transitionsFrom(status string) []string {
-	out := []string{}
-	for _, to := range Transitions[status] {
+func transitionsFrom(status cases.Status) []cases.Status {
+	out := []cases.Status{}
+	for _, to := range cases.Transitions[status] {
 		if !slices.Contains(ownEndpoint, to) {
 			out = append(out, to)
 		}
@@ -435,7 +433,7 @@ func transitionsFrom(status string) []string {
 // clock and restarts the feedback clock from now.
 func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		from, err := s.move(ctx, caseID, StatusAcknowledged, "")
+		from, err := s.move(ctx, caseID, cases.StatusAcknowledged, nil)
 		if err != nil {
 			return err
 		}
@@ -448,55 +446,54 @@ func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by cases.Ac
 		if due != nil {
 			extra["feedback_due"] = due.UTC()
 		}
-		return s.recordMove(ctx, caseID, by, from, StatusAcknowledged, extra, events.CaseAcknowledged)
+		return s.recordMove(ctx, caseID, by, from, cases.StatusAcknowledged, extra, events.CaseAcknowledged)
 	})
 }
 
 // clocksEndedBy are the clocks that entering a status ends; nil ends them all.
-var clocksEndedBy = map[string][]sla.ClockName{
-	StatusDecided:   {sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
-	StatusRejected:  {sla.Acknowledge, sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
-	StatusClosed:    nil,
-	StatusWithdrawn: nil,
+var clocksEndedBy = map[cases.Status][]sla.ClockName{
+	cases.StatusDecided:   {sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
+	cases.StatusRejected:  {sla.Acknowledge, sla.FirstResponse, sla.Decision, sla.Feedback, sla.GDPRReply, sla.Appeal},
+	cases.StatusClosed:    nil,
+	cases.StatusWithdrawn: nil,
 	// An escalated case's appeal is in an independent body's hands.
-	StatusEscalated: {sla.Appeal},
+	cases.StatusEscalated: {sla.Appeal},
 }
 
 // afterMove keeps the clocks true to a status change: leaving "submitted"
 // acknowledges, waiting on the complainant pauses and an answer resumes, a
 // decision ends the clocks it answers and starts the remedy clock, closing or
 // withdrawing ends them all.
-func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to string) error {
-	if from == StatusSubmitted {
+func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to cases.Status) error {
+	if from == cases.StatusSubmitted {
 		if err := s.clocks.End(ctx, caseID, "acknowledged", sla.Acknowledge); err != nil {
 			return err
 		}
 	}
 	switch {
-	case to == StatusAwaitingComplainant:
+	case to == cases.StatusAwaitingComplainant:
 		if err := s.clocks.Pause(ctx, caseID); err != nil {
 			return err
 		}
-	case from == StatusAwaitingComplainant:
+	case from == cases.StatusAwaitingComplainant:
 		if err := s.clocks.Resume(ctx, caseID); err != nil {
 			return err
 		}
 	}
 	switch to {
-	case StatusDecided, StatusRejected:
+	case cases.StatusDecided, cases.StatusRejected:
 		if err := s.openAppealWindow(ctx, caseID, to); err != nil {
 			return err
 		}
-	case StatusClosed, StatusWithdrawn:
+	case cases.StatusClosed, cases.StatusWithdrawn:
 		// An appeal still open when the case ends (after an escalation, or
 		// withdrawn) ends with it, so it can never block a new one forever.
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE cases SET appeal_state = 'decided'
-			WHERE id = ? AND appeal_state = 'open'`, caseID).Error; err != nil {
-			return fmt.Errorf("grievance: end appeal: %w", err)
+		if err := cases.EndOpenAppeal(db.Conn(ctx, s.db), caseID); err != nil {
+			return err
 		}
 	}
 	if names, ends := clocksEndedBy[to]; ends {
-		if err := s.clocks.End(ctx, caseID, to, names...); err != nil {
+		if err := s.clocks.End(ctx, caseID, string(to), names...); err != nil {
 			return err
 		}
 		if names == nil {
@@ -507,72 +504,35 @@ func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to stri
 	return err
 }
 
-// move is the one conditional status UPDATE. It returns the status moved
-// from, NotFound when the case does not exist, and Conflict when the move is
-// not allowed from the current status.
-func (s *Service) move(ctx context.Context, caseID uuid.UUID, to string, set string, args ...any) (string, error) {
-	conn := db.Conn(ctx, s.db)
-	var from string
-	if set != "" {
-		set += ","
+// move moves the case to status to, setting the given columns too
+// (cases.Move), and does what the move entails (afterMove). It returns the
+// status moved from.
+func (s *Service) move(ctx context.Context, caseID uuid.UUID, to cases.Status, columns map[string]any) (cases.Status, error) {
+	from, err := cases.Move(db.Conn(ctx, s.db), caseID, to, columns)
+	if err != nil {
+		return "", err
 	}
-	// The old status is read in the same statement, from the row version the UPDATE replaced.
-	// Leaving "submitted" for active work counts as acknowledging the case.
-	q := `WITH prev AS (SELECT id, status FROM cases WHERE id = ? FOR UPDATE)
-		UPDATE cases c SET status = ?, ` + set + `
-		       acknowledged_at = CASE WHEN c.acknowledged_at IS NULL
-		                               AND ? NOT IN ('rejected', 'withdrawn', 'escalated') THEN now()
-		                              ELSE c.acknowledged_at END
-		  FROM prev
-		 WHERE c.id = prev.id
-		   AND prev.status IN (SELECT from_status FROM case_transitions WHERE to_status = ?)
-		RETURNING prev.status`
-	all := append([]any{caseID, to}, args...)
-	all = append(all, to, to)
-	if err := conn.Raw(q, all...).Scan(&from).Error; err != nil {
-		if errors.Is(err, gorm.ErrCheckConstraintViolated) {
-			return "", fault.New(fault.Conflict, "illegal_transition",
-				fmt.Sprintf("The case cannot move to %s in its present state.", to))
-		}
-		return "", fmt.Errorf("grievance: move to %s: %w", to, err)
-	}
-	if from != "" {
-		return from, s.afterMove(ctx, caseID, from, to)
-	}
-	var current string
-	if err := conn.Raw(`SELECT status FROM cases WHERE id = ?`, caseID).Scan(&current).Error; err != nil {
-		return "", fmt.Errorf("grievance: move to %s: %w", to, err)
-	}
-	if current == "" {
-		return "", fault.New(fault.NotFound, "case_not_found", "No case has that id.")
-	}
-	return "", &fault.Error{Kind: fault.Conflict, Code: "illegal_transition",
-		Message: fmt.Sprintf("A case that is %s cannot move to %s. Allowed from %s: %s.", current, to, current,
-			strings.Join(Transitions[current], ", "))}
+	return from, s.afterMove(ctx, caseID, from, to)
 }
 
-func (s *Service) recordMove(ctx context.Context, caseID uuid.UUID, by cases.Actor, from, to string, extra map[string]any, subject string) error {
+func (s *Service) recordMove(ctx context.Context, caseID uuid.UUID, by cases.Actor, from, to cases.Status, extra map[string]any, subject string) error {
 	data := map[string]any{"from": from, "to": to}
 	for k, v := range extra {
 		data[k] = v
 	}
-	action := "case." + to
+	action := "case." + string(to)
 	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 		Action: action, Public: true, Data: data}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(ctx, s.db, subject, caseID, events.StatusChanged{From: from, To: to, Actor: by.Kind, UserID: by.ID})
+	_, err := outbox.Add(ctx, s.db, subject, caseID, events.StatusChanged{From: string(from), To: string(to), Actor: by.Kind, UserID: by.ID})
 	return err
 }
 
 // MarkReceived records that the worker received the case's submitted event.
 // It is idempotent: a second call changes nothing and returns false.
 func (s *Service) MarkReceived(ctx context.Context, caseID uuid.UUID) (bool, error) {
-	res := db.Conn(ctx, s.db).Exec(`UPDATE cases SET received_at = now() WHERE id = ? AND received_at IS NULL`, caseID)
-	if res.Error != nil {
-		return false, fmt.Errorf("grievance: mark received: %w", res.Error)
-	}
-	return res.RowsAffected == 1, nil
+	return cases.MarkReceived(db.Conn(ctx, s.db), caseID)
 }
 
 // Status returns a case's status, or NotFound.

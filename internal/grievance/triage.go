@@ -41,8 +41,8 @@ type TriageResult struct {
 }
 
 // triageable statuses: the case is still being handled.
-var triageable = []string{StatusSubmitted, StatusAcknowledged, StatusInReview, StatusAwaitingComplainant,
-	StatusAppealed, StatusEscalated}
+var triageable = []cases.Status{cases.StatusSubmitted, cases.StatusAcknowledged, cases.StatusInReview, cases.StatusAwaitingComplainant,
+	cases.StatusAppealed, cases.StatusEscalated}
 
 func (r *TriageRequest) validate() error {
 	var f fault.Fields
@@ -80,20 +80,20 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
 		var c struct {
-			Status, Kind        string
+			Status              cases.Status
+			Kind                string
 			Priority            *string
 			AssigneeID          *uuid.UUID
 			PreliminarySeverity *string
 		}
-		if err := conn.Raw(`SELECT status, kind, priority, assignee_id, preliminary_severity FROM cases WHERE id = ? FOR UPDATE`,
-			caseID).Scan(&c).Error; err != nil {
+		if err := cases.Locked(conn, caseID, "status", "kind", "priority", "assignee_id", "preliminary_severity").Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: triage: %w", err)
 		}
 		switch {
 		case c.Status == "":
 			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 		case !slices.Contains(triageable, c.Status):
-			return fault.New(fault.Conflict, "not_triageable", "A case that is "+c.Status+" is no longer triaged.")
+			return fault.New(fault.Conflict, "not_triageable", "A case that is "+string(c.Status)+" is no longer triaged.")
 		case !actor.MayWork(c.AssigneeID):
 			// The route's gate decides who may act (access.Works); under
 			// the row's lock this holds if the case changed hands since.
@@ -119,14 +119,12 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 		switch {
 		case MoreUrgent(p, c.Priority):
 			out.Change = "raised"
-			if err := conn.Exec(`UPDATE cases SET priority = ?, pending_priority = NULL, pending_priority_by = NULL,
-				pending_priority_reason = NULL WHERE id = ?`, p, caseID).Error; err != nil {
+			if err := cases.RaisePriority(conn, caseID, cases.Priority(p)); err != nil {
 				return err
 			}
 		case p != *c.Priority:
 			out.Change = "pending_approval"
-			if err := conn.Exec(`UPDATE cases SET pending_priority = ?, pending_priority_by = ?, pending_priority_reason = ?
-				WHERE id = ?`, p, by, "triage: "+reasons[0].Factor, caseID).Error; err != nil {
+			if err := cases.RequestPriority(conn, caseID, cases.Priority(p), by, "triage: "+reasons[0].Factor); err != nil {
 				return err
 			}
 		}
@@ -166,8 +164,7 @@ func (s *Service) ApprovePriority(ctx context.Context, caseID, approver uuid.UUI
 			PendingPriority   *string
 			PendingPriorityBy *uuid.UUID
 		}
-		if err := conn.Raw(`SELECT status, priority, pending_priority, pending_priority_by FROM cases WHERE id = ? FOR UPDATE`,
-			caseID).Scan(&c).Error; err != nil {
+		if err := cases.Locked(conn, caseID, "status", "priority", "pending_priority", "pending_priority_by").Scan(&c).Error; err != nil {
 			return err
 		}
 		switch {
@@ -178,12 +175,11 @@ func (s *Service) ApprovePriority(ctx context.Context, caseID, approver uuid.UUI
 		case *c.PendingPriorityBy == approver:
 			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who asked for the downgrade must decide it.")
 		}
-		set, action := `priority = pending_priority, `, "priority.downgrade_approved"
+		action := "priority.downgrade_approved"
 		if !approve {
-			set, action = ``, "priority.downgrade_refused"
+			action = "priority.downgrade_refused"
 		}
-		if err := conn.Exec(`UPDATE cases SET `+set+`pending_priority = NULL, pending_priority_by = NULL,
-			pending_priority_reason = NULL WHERE id = ?`, caseID).Error; err != nil {
+		if err := cases.DecidePendingPriority(conn, caseID, approve); err != nil {
 			return err
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &approver,

@@ -59,11 +59,11 @@ func (s *Service) lockOpenCase(ctx context.Context, caseID uuid.UUID, by cases.A
 }
 
 // stillOpen refuses additions to the record of a closed or withdrawn case.
-func stillOpen(status string) error {
+func stillOpen(status cases.Status) error {
 	switch status {
-	case StatusClosed:
+	case cases.StatusClosed:
 		return fault.New(fault.Conflict, "case_closed", "The case is closed; its record can no longer be added to.")
-	case StatusWithdrawn:
+	case cases.StatusWithdrawn:
 		return fault.New(fault.Conflict, "case_withdrawn", "The case was withdrawn; its record can no longer be added to.")
 	}
 	return nil

@@ -32,6 +32,7 @@ import (
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -286,10 +287,10 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		if d.Actor == audit.ActorComplainant {
 			return nil // they know: they did it
 		}
-		if env.Type == events.CaseStatusChanged && grievance.StageOf(d.From) == grievance.StageOf(d.To) {
+		if env.Type == events.CaseStatusChanged && grievance.StageOf(cases.Status(d.From)) == grievance.StageOf(cases.Status(d.To)) {
 			return nil // nothing new on their page (in_review ⇄ pending_approval)
 		}
-		if d.To == grievance.StatusRemedyInProgress {
+		if cases.Status(d.To) == cases.StatusRemedyInProgress {
 			return nil // the offer that moved it is the news (below)
 		}
 	case events.RemedyStatusChanged, events.RemedyOverdue:

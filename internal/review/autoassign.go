@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -24,7 +25,7 @@ const (
 // the queue's), allowed to take it (skills, languages, recusal), and assigned
 // longest ago — round-robin. Their row is locked, so two workers never push
 // one member past the cap.
-const nextMember = `
+var nextMember = `
 	SELECT u.id FROM cases c
 	  JOIN queues q ON q.id = c.queue_id
 	  JOIN queue_members m ON m.queue_id = q.id
@@ -45,7 +46,7 @@ const mayTake = `c.required_skills <@ u.skills AND c.required_languages <@ u.lan
 // nextAppealReviewer picks, for an appealed case whose queue has no member
 // who may take it, any available reviewer or supervisor who may, in turn: an
 // appeal must reach a different person even when the queue is small.
-const nextAppealReviewer = `
+var nextAppealReviewer = `
 	SELECT u.id FROM cases c, users u
 	 WHERE c.id = ? AND u.active AND u.role IN ('reviewer', 'supervisor') AND u.availability = 'available'
 	   AND ` + mayTake + `
@@ -67,7 +68,7 @@ func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUI
 		// Appeals are always assigned: they must land with a different person.
 		// An appeal of a case never routed (rejected at once) has no queue.
 		q := `SELECT c.id, c.status FROM cases c LEFT JOIN queues q ON q.id = c.queue_id
-			 WHERE (q.auto_assign OR c.status = 'appealed') AND c.assignee_id IS NULL AND c.status IN ` + claimable
+			 WHERE (q.auto_assign OR c.status IN ` + cases.SQLList([]cases.Status{cases.StatusAppealed}) + `) AND c.assignee_id IS NULL AND c.status IN ` + claimable
 		args := []any{}
 		if len(caseIDs) > 0 {
 			q += ` AND c.id IN ?`
@@ -76,7 +77,7 @@ func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUI
 		q += ` ORDER BY c.priority NULLS LAST, c.submitted_at LIMIT ? FOR UPDATE OF c SKIP LOCKED`
 		var waiting []struct {
 			ID     uuid.UUID
-			Status string
+			Status cases.Status
 		}
 		if err := conn.Raw(q, append(args, limit)...).Scan(&waiting).Error; err != nil {
 			return fmt.Errorf("review: auto-assign: %w", err)
@@ -87,7 +88,7 @@ func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUI
 			if err := conn.Raw(nextMember, id).Scan(&to).Error; err != nil {
 				return fmt.Errorf("review: auto-assign: next member: %w", err)
 			}
-			if len(to) == 0 && c.Status == "appealed" {
+			if len(to) == 0 && c.Status == cases.StatusAppealed {
 				if err := conn.Raw(nextAppealReviewer, id).Scan(&to).Error; err != nil {
 					return fmt.Errorf("review: auto-assign: appeal reviewer: %w", err)
 				}
@@ -95,7 +96,7 @@ func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUI
 			if len(to) == 0 {
 				continue
 			}
-			if err := conn.Exec(`UPDATE cases SET assignee_id = ?, assigned_at = now() WHERE id = ?`, to[0], id).Error; err != nil {
+			if err := cases.Assign(conn, id, to[0]); err != nil {
 				return fmt.Errorf("review: auto-assign: %w", err)
 			}
 			if err := conn.Exec(`UPDATE users SET last_assigned_at = clock_timestamp() WHERE id = ?`, to[0]).Error; err != nil {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
@@ -27,10 +26,10 @@ type Service struct{ db *gorm.DB }
 func New(gdb *gorm.DB) *Service { return &Service{db: gdb} }
 
 // openStatuses are the statuses in which a case waits for, or is under, review.
-const openStatuses = `('submitted', 'acknowledged', 'in_review', 'awaiting_complainant', 'pending_approval', 'appealed')`
+var openStatuses = cases.OpenSQL
 
 // claimable statuses: a reviewer can pick these up.
-const claimable = `('submitted', 'acknowledged', 'in_review', 'appealed')`
+var claimable = cases.ClaimableSQL
 
 // Queue is a queue with its counts.
 type Queue struct {
@@ -122,29 +121,9 @@ func (s *Service) Claim(ctx context.Context, queueID uuid.UUID, r Reviewer) (uui
 	}
 	var id uuid.UUID
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
-		args := append([]any{queueID}, eligibleArgs(r)...)
-		rows, err := conn.Raw(`
-			WITH next AS (
-				SELECT c.id FROM cases c
-				 WHERE c.queue_id = ? AND c.assignee_id IS NULL AND c.status IN `+claimable+`
-				   AND `+eligible+`
-				 ORDER BY c.priority NULLS LAST,
-				          c.next_due_at NULLS LAST,
-				          c.submitted_at
-				 LIMIT 1
-				 FOR UPDATE OF c SKIP LOCKED)
-			UPDATE cases SET assignee_id = ?, assigned_at = now() FROM next WHERE cases.id = next.id
-			RETURNING cases.id`, append(args, r.ID)...).Rows()
-		if err != nil {
-			return fmt.Errorf("review: claim: %w", err)
-		}
-		found := rows.Next()
-		if found {
-			err = rows.Scan(&id)
-		}
-		rows.Close()
-		if err != nil || !found {
+		var err error
+		id, err = cases.ClaimNext(db.Conn(ctx, s.db), queueID, r.ID, cases.Condition{SQL: eligible, Args: eligibleArgs(r)})
+		if err != nil || id == uuid.Nil {
 			return err
 		}
 		return s.recordAssignment(ctx, id, "case.claimed", &r.ID, &r.ID)
@@ -170,8 +149,7 @@ func (s *Service) Release(ctx context.Context, caseID uuid.UUID, actor cases.Act
 	by := *actor.ID
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		var c struct{ AssigneeID *uuid.UUID }
-		if err := db.Conn(ctx, s.db).Table("cases").Select("assignee_id").Where("id = ?", caseID).
-			Clauses(clause.Locking{Strength: "UPDATE"}).Scan(&c).Error; err != nil {
+		if err := cases.Locked(db.Conn(ctx, s.db), caseID, "assignee_id").Scan(&c).Error; err != nil {
 			return fmt.Errorf("review: release: %w", err)
 		}
 		switch {
@@ -180,8 +158,7 @@ func (s *Service) Release(ctx context.Context, caseID uuid.UUID, actor cases.Act
 		case !actor.MayWork(c.AssigneeID):
 			return access.ErrNotYours
 		}
-		if err := db.Conn(ctx, s.db).Table("cases").Where("id = ?", caseID).
-			Updates(map[string]any{"assignee_id": nil, "assigned_at": nil}).Error; err != nil {
+		if err := cases.Unassign(db.Conn(ctx, s.db), caseID); err != nil {
 			return fmt.Errorf("review: release: %w", err)
 		}
 		return s.recordAssignment(ctx, caseID, "case.released", &by, nil)
@@ -191,13 +168,11 @@ func (s *Service) Release(ctx context.Context, caseID uuid.UUID, actor cases.Act
 // Assign gives a case to a reviewer (a supervisor's reassignment), if they may take it.
 func (s *Service) Assign(ctx context.Context, caseID, by uuid.UUID, to Reviewer) error {
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		args := append([]any{to.ID, caseID}, eligibleArgs(to)...)
-		res := db.Conn(ctx, s.db).Exec(`UPDATE cases c SET assignee_id = ?, assigned_at = now()
-			WHERE c.id = ? AND c.status IN `+openStatuses+` AND `+eligible, args...)
-		if res.Error != nil {
-			return fmt.Errorf("review: assign: %w", res.Error)
+		ok, err := cases.AssignIfEligible(db.Conn(ctx, s.db), caseID, to.ID, cases.Condition{SQL: eligible, Args: eligibleArgs(to)})
+		if err != nil {
+			return fmt.Errorf("review: assign: %w", err)
 		}
-		if res.RowsAffected == 0 {
+		if !ok {
 			return fault.New(fault.Conflict, "cannot_assign",
 				"That reviewer cannot take this case: it is closed, they are not a member of its queue, they lack its skills or languages, or they are recused from its AI system or decision.")
 		}

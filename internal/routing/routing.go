@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
@@ -177,10 +178,9 @@ func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*Routed, error) 
 		if !ok {
 			return ErrNoDefaultRule
 		}
-		if err := conn.Exec(`UPDATE cases SET queue_id = ?, priority = ?, routing_rule_id = ?, routed_at = now(),
-			required_skills = ?, required_languages = ?,
-			sla_policy_id = (SELECT id FROM sla_policies WHERE slug = ?) WHERE id = ?`,
-			rule.QueueID, rule.Priority, rule.ID, rule.RequiredSkills, rule.RequiredLanguages, rule.SLAPolicy, caseID).Error; err != nil {
+		if err := cases.Route(conn, caseID, cases.Routing{QueueID: rule.QueueID, Priority: cases.Priority(rule.Priority),
+			RuleID: rule.ID, RequiredSkills: rule.RequiredSkills, RequiredLanguages: rule.RequiredLanguages,
+			SLAPolicy: rule.SLAPolicy}); err != nil {
 			return fmt.Errorf("routing: route: %w", err)
 		}
 		if _, err := s.clocks.Recompute(ctx, caseID); err != nil {

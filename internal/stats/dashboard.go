@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -128,7 +129,7 @@ type Dashboard struct {
 
 // dashboardOpen are the statuses of a case still waiting for, or under,
 // review (review's open statuses).
-const dashboardOpen = `('submitted', 'acknowledged', 'in_review', 'awaiting_complainant', 'pending_approval', 'appealed')`
+var dashboardOpen = cases.OpenSQL
 
 // bucketStart is the start of t's bucket in UTC.
 func bucketStart(t time.Time, bucket string) time.Time {

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redresshq/redress/internal/cases"
+
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/grievance"
@@ -30,9 +32,9 @@ const Threshold = 5
 // Codes the figures are broken down by; each must equal the CHECK of its
 // column (migrations 00001, 00009, 00010; TestCodesMatchTheSchema checks).
 var (
-	Kinds          = grievance.Kinds
+	Kinds          = codesOf(cases.Kinds)
 	Rights         = grievance.Rights
-	Statuses       = grievance.Statuses
+	Statuses       = codesOf(cases.Statuses)
 	Outcomes       = grievance.Outcomes
 	Stages         = []string{"first", "appeal"}
 	Clocks         = codesOf(sla.Clocks)

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -135,7 +136,7 @@ func systemQueries(id uuid.UUID, r Range) []query {
 		{"cases", `
 			SELECT GROUPING(c.kind) AS g_kind, GROUPING(c.status) AS g_status, GROUPING(c.root_cause) AS g_root,
 			       c.kind, c.status, c.root_cause,
-			       count(*) AS n, count(*) FILTER (WHERE c.status = 'closed') AS closed
+			       count(*) AS n, count(*) FILTER (WHERE c.status IN ` + cases.SQLList([]cases.Status{cases.StatusClosed}) + `) AS closed
 			  FROM cases c
 			 WHERE ` + scope + `
 			 GROUP BY GROUPING SETS ((c.kind), (c.status), (c.root_cause), ())`, sargs},

@@ -1,0 +1,204 @@
+package cases
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/redresshq/redress/internal/platform/fault"
+)
+
+// The statements on cases that need SQL's full power.
+
+// SQLList is a SQL list of constant values, ('a', 'b'), built from a typed
+// list: for statements whose plan must match a partial index written with
+// the same list, and which add no parameter.
+func SQLList[T ~string](values []T) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = "'" + strings.ReplaceAll(string(v), "'", "''") + "'"
+	}
+	return "(" + strings.Join(quoted, ", ") + ")"
+}
+
+// ClaimableSQL is Claimable as a SQL list: the list of the partial index
+// cases_claim_idx, which the claim's plan uses.
+var ClaimableSQL = SQLList(Claimable)
+
+// OpenSQL is Open as a SQL list.
+var OpenSQL = SQLList(Open)
+
+// Ended are the statuses of a case whose work is over: nothing more is owed
+// on it.
+var Ended = []Status{StatusClosed, StatusWithdrawn, StatusRejected}
+
+// EndedSQL is Ended as a SQL list.
+var EndedSQL = SQLList(Ended)
+
+// Open are the statuses of a case still being worked on, which a
+// supervisor can give to a reviewer.
+var Open = []Status{StatusSubmitted, StatusAcknowledged, StatusInReview, StatusAwaitingComplainant,
+	StatusPendingApproval, StatusAppealed}
+
+// Condition is a SQL condition on the row c of cases, with its arguments.
+type Condition struct {
+	SQL  string
+	Args []any
+}
+
+// ClaimStatement is the claim-next statement: its arguments are the queue's
+// id, eligible's arguments and the assignee's id. It returns the claimed
+// case's id, or no row.
+func ClaimStatement(eligible string) string {
+	return `
+		WITH next AS (
+			SELECT c.id FROM cases c
+			 WHERE c.queue_id = ? AND c.assignee_id IS NULL AND c.status IN ` + ClaimableSQL + `
+			   AND ` + eligible + `
+			 ORDER BY c.priority NULLS LAST,
+			          c.next_due_at NULLS LAST,
+			          c.submitted_at
+			 LIMIT 1
+			 FOR UPDATE OF c SKIP LOCKED)
+		UPDATE cases SET assignee_id = ?, assigned_at = now() FROM next WHERE cases.id = next.id
+		RETURNING cases.id`
+}
+
+// ClaimNext assigns to assignee the most urgent claimable case of the queue
+// for which eligible holds — by priority, then earliest due date, then age —
+// in one statement that skips rows other claimers hold, so concurrent
+// claimers never get the same case. It returns uuid.Nil when there is none.
+func ClaimNext(tx *gorm.DB, queueID, assignee uuid.UUID, eligible Condition) (uuid.UUID, error) {
+	args := append(append([]any{queueID}, eligible.Args...), assignee)
+	rows, err := tx.Raw(ClaimStatement(eligible.SQL), args...).Rows()
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("cases: claim: %w", err)
+	}
+	defer rows.Close()
+	var id uuid.UUID
+	if rows.Next() {
+		if err := rows.Scan(&id); err != nil {
+			return uuid.Nil, fmt.Errorf("cases: claim: %w", err)
+		}
+	}
+	return id, rows.Err()
+}
+
+// AssignIfEligible gives case id to assignee when it is open and eligible
+// holds, and reports whether it did.
+func AssignIfEligible(tx *gorm.DB, id, assignee uuid.UUID, eligible Condition) (bool, error) {
+	args := append([]any{assignee, id}, eligible.Args...)
+	res := tx.Exec(`UPDATE cases c SET assignee_id = ?, assigned_at = now()
+			WHERE c.id = ? AND c.status IN `+OpenSQL+` AND `+eligible.SQL, args...)
+	if res.Error != nil {
+		return false, fmt.Errorf("cases: assign: %w", res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
+
+// acknowledging are the statuses a case moves to without counting as
+// acknowledged: leaving submitted for anything else acknowledges it.
+var notAcknowledging = []Status{StatusRejected, StatusWithdrawn, StatusEscalated}
+
+// Move is the one conditional status UPDATE: it moves case id to status to
+// and sets the given columns too (a value, or gorm.Expr), in one statement
+// whose WHERE clause allows only the moves of case_transitions. It returns
+// the status moved from, NotFound when the case does not exist, and
+// Conflict when the move is not allowed from the current status.
+func Move(tx *gorm.DB, id uuid.UUID, to Status, columns map[string]any) (Status, error) {
+	set, args := "", []any{}
+	names := make([]string, 0, len(columns))
+	for k := range columns {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		if e, ok := columns[k].(clause.Expr); ok {
+			set += k + " = " + e.SQL + ", "
+			args = append(args, e.Vars...)
+			continue
+		}
+		set += k + " = ?, "
+		args = append(args, columns[k])
+	}
+	// The old status is read in the same statement, from the row version the UPDATE replaced.
+	q := `WITH prev AS (SELECT id, status FROM cases WHERE id = ? FOR UPDATE)
+		UPDATE cases c SET status = ?, ` + set + `
+		       acknowledged_at = CASE WHEN c.acknowledged_at IS NULL AND ? THEN now()
+		                              ELSE c.acknowledged_at END
+		  FROM prev
+		 WHERE c.id = prev.id
+		   AND prev.status IN (SELECT from_status FROM case_transitions WHERE to_status = ?)
+		RETURNING prev.status`
+	all := append([]any{id, to}, args...)
+	all = append(all, !slices.Contains(notAcknowledging, to), to)
+	var from Status
+	if err := tx.Raw(q, all...).Scan(&from).Error; err != nil {
+		if errors.Is(err, gorm.ErrCheckConstraintViolated) {
+			return "", fault.New(fault.Conflict, "illegal_transition",
+				fmt.Sprintf("The case cannot move to %s in its present state.", to))
+		}
+		return "", fmt.Errorf("cases: move to %s: %w", to, err)
+	}
+	if from != "" {
+		return from, nil
+	}
+	var current Status
+	if err := tx.Model(&Case{}).Select("status").Where("id = ?", id).Scan(&current).Error; err != nil {
+		return "", fmt.Errorf("cases: move to %s: %w", to, err)
+	}
+	if current == "" {
+		return "", fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+	}
+	allowed := make([]string, len(Transitions[current]))
+	for i, s := range Transitions[current] {
+		allowed[i] = string(s)
+	}
+	return "", &fault.Error{Kind: fault.Conflict, Code: "illegal_transition",
+		Message: fmt.Sprintf("A case that is %s cannot move to %s. Allowed from %s: %s.", current, to, current,
+			strings.Join(allowed, ", "))}
+}
+
+// ClockWrite is a data-modifying statement on the case_clocks rows of one
+// case, run as the common table expression "w" of the update of the case's
+// next_due_at (cases keeps the earliest due date of its running clocks, for
+// claim-next's index), so the two are one statement.
+type ClockWrite struct {
+	SQL  string
+	Args []any
+}
+
+// NextDueWithout runs w, which returns (RETURNING clock) the clocks it
+// ended or dropped, and sets next_due_at to the earliest due date of the
+// other running clocks. The subquery sees the clocks as they were before
+// the statement, so the ones w returns are left out by name.
+func NextDueWithout(tx *gorm.DB, id uuid.UUID, w ClockWrite) error {
+	return tx.Exec(`WITH w AS (`+w.SQL+`)
+		UPDATE cases SET next_due_at = (SELECT min(k.due_at) FROM case_clocks k WHERE k.case_id = cases.id
+		        AND k.satisfied_at IS NULL AND k.clock NOT IN (SELECT clock FROM w))
+		 WHERE id = ?`, append(slices.Clone(w.Args), id)...).Error
+}
+
+// NextDueWith runs w, which returns (RETURNING due_at) the running clocks
+// it wrote, and sets next_due_at to the earliest of their due dates and
+// those of the running clocks for which others (a condition on case_clocks)
+// holds.
+func NextDueWith(tx *gorm.DB, id uuid.UUID, w ClockWrite, others string) error {
+	return tx.Exec(`WITH w AS (`+w.SQL+`)
+		UPDATE cases SET next_due_at = LEAST((SELECT min(due_at) FROM w), (SELECT min(due_at) FROM case_clocks
+		        WHERE case_id = cases.id AND satisfied_at IS NULL AND `+others+`)) WHERE id = ?`,
+		append(slices.Clone(w.Args), id)...).Error
+}
+
+// NextDueNoLaterThan runs w, which returns (RETURNING due_at) the clock it
+// started, if any, and moves next_due_at earlier to its due date.
+func NextDueNoLaterThan(tx *gorm.DB, id uuid.UUID, w ClockWrite) error {
+	return tx.Exec(`WITH w AS (`+w.SQL+`)
+		UPDATE cases SET next_due_at = LEAST(next_due_at, (SELECT due_at FROM w)) WHERE id = ?`,
+		append(slices.Clone(w.Args), id)...).Error
+}

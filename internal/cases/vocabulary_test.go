@@ -1,0 +1,58 @@
+package cases_test
+
+import (
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/testenv"
+)
+
+func strs[T ~string](list []T) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = string(v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// The values Go names for the cases table's enum-like columns are the
+// values its CHECK constraints allow.
+func TestVocabularyMatchesDatabase(t *testing.T) {
+	gdb, _ := testenv.DB(t)
+	for _, tc := range []struct {
+		column string
+		want   []string
+	}{
+		{"status", strs(cases.Statuses)},
+		{"kind", strs(cases.Kinds)},
+		{"priority", strs(cases.Priorities)},
+		{"pending_priority", strs(cases.Priorities)},
+		{"appeal_state", strs(cases.AppealStates)},
+		{"incident_subtype", strs(cases.IncidentSubtypes)},
+		{"root_cause", strs(cases.RootCauses)},
+	} {
+		if got := testenv.CheckValues(t, gdb, "cases", tc.column); !slices.Equal(got, tc.want) {
+			t.Errorf("cases.%s allows %q, Go names %q", tc.column, got, tc.want)
+		}
+	}
+	// The claim's partial index lists the claimable statuses.
+	var def string
+	if err := gdb.Raw(`SELECT pg_get_indexdef('cases_claim_idx'::regclass)`).Scan(&def).Error; err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`status = ANY \(ARRAY\[([^\]]*)\]\)`).FindStringSubmatch(def)
+	if m == nil {
+		t.Fatalf("cases_claim_idx names no statuses: %s", def)
+	}
+	var inIndex []string
+	for _, v := range regexp.MustCompile(`'([^']*)'`).FindAllStringSubmatch(m[1], -1) {
+		inIndex = append(inIndex, v[1])
+	}
+	slices.Sort(inIndex)
+	if want := strs(cases.Claimable); !slices.Equal(inIndex, want) {
+		t.Errorf("cases_claim_idx covers %q, Go claims from %q", inIndex, want)
+	}
+}
