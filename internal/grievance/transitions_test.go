@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/redresshq/redress/internal/cases"
-
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/testenv"
 )

@@ -14,10 +14,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redresshq/redress/internal/cases"
-
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
