@@ -91,7 +91,7 @@ func main() {
 	flag.StringVar(&only, "only", strings.Join(measurements, ","), "comma-separated measurements to run: "+strings.Join(measurements, ", "))
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each measured run, API and pgbench alike (whole seconds)")
 	flag.StringVar(&steps, "concurrency", "1,4,16,64", "comma-separated steps: requests in flight against the API, and pgbench clients")
-	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load on both before the first step (0 for none)")
+	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load before the first step (intake), or before each measured run at its concurrency (reads) (0 for none)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (PostgreSQL cluster and log, NATS store) for inspection")
 	flag.IntVar(&o.routingRate, "routing-rate", 50, "routing: cases a second filed at a fixed rate while submit → routed is measured")
 	flag.DurationVar(&o.routingDuration, "routing-duration", 20*time.Second, "routing: how long cases are filed at -routing-rate")
