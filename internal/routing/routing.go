@@ -120,23 +120,15 @@ func (s *Service) Rules(ctx context.Context) ([]Rule, error) {
 	return rules, nil
 }
 
-// Routed is the outcome of routing one case.
-type Routed struct {
-	CaseID   uuid.UUID `json:"case_id"`
-	RuleID   uuid.UUID `json:"rule_id"`
-	RuleName string    `json:"rule"`
-	QueueID  uuid.UUID `json:"queue_id"`
-	Priority string    `json:"priority"`
-}
-
 // ErrNoDefaultRule means the rules are broken: the default rule is missing.
 var ErrNoDefaultRule = errors.New("routing: no rule matched and no default rule exists")
 
 // Route applies the rules to a case not yet routed, inside the transaction
 // carried by ctx, and records the result and the rule behind it in the case
-// record. A case already routed is left alone: Route returns nil, nil.
-func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*Routed, error) {
-	var out *Routed
+// record; the outcome it returns is the case.routed event's data. A case
+// already routed is left alone: Route returns nil, nil.
+func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*events.Routed, error) {
+	var out *events.Routed
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
 		var row struct {
@@ -186,13 +178,13 @@ func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*Routed, error) 
 		if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
 			return err
 		}
-		out = &Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority}
+		out = &events.Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: "case.routed",
 			Data: map[string]any{"rule_id": rule.ID, "rule": rule.Name, "queue_id": rule.QueueID, "priority": rule.Priority,
 				"sla_policy": rule.SLAPolicy, "required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.CaseRouted, caseID, events.Routed(*out))
+		_, err = outbox.Add(ctx, s.db, events.CaseRouted, caseID, *out)
 		return err
 	})
 	return out, err
