@@ -1,12 +1,14 @@
 package frontend
 
 import (
+	"context"
 	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/httpkit"
 )
@@ -58,10 +60,8 @@ func cwSectionParam(section string) string {
 
 // cwSectionBase is a section without its "-<id>".
 func cwSectionBase(section string) string {
-	for _, s := range []string{cwSecExemptionOK} {
-		if section == s {
-			return s
-		}
+	if section == cwSecExemptionOK { // the one section whose name holds a "-"
+		return section
 	}
 	base, _, _ := strings.Cut(section, "-")
 	return base
@@ -91,25 +91,20 @@ func (w *Web) cwRemedyReason(c *fiber.Ctx, id uuid.UUID, form url.Values) (strin
 }
 
 func (w *Web) cwApproveWithdrawal(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	rid, err := cwRemedyParam(c)
-	if err != nil {
-		return "", err
-	}
-	ok, err := cwApproval(form)
-	if err != nil {
-		return "", err
-	}
-	by := httpkit.Actor(c)
-	if err := w.Grievance.ApproveRemedyWithdrawal(c.UserContext(), id, rid, by, ok, form.Get("reason")); err != nil {
-		return "", err
-	}
-	if ok {
-		return "cw.flash.withdrawal_approved", nil
-	}
-	return "cw.flash.withdrawal_refused", nil
+	return cwRemedyApproval(c, id, form, w.Grievance.ApproveRemedyWithdrawal,
+		"cw.flash.withdrawal_approved", "cw.flash.withdrawal_refused")
 }
 
 func (w *Web) cwApproveConditions(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	return cwRemedyApproval(c, id, form, w.Grievance.ApproveRemedyConditions,
+		"cw.flash.conditions_approved", "cw.flash.conditions_refused")
+}
+
+// cwRemedyApproval is a second person's answer about one remedy component
+// (a withdrawal, an offer's conditions): the domain's approve decides, and
+// the flash says which way it went.
+func cwRemedyApproval(c *fiber.Ctx, id uuid.UUID, form url.Values,
+	approve func(context.Context, uuid.UUID, uuid.UUID, cases.Actor, bool, string) error, approved, refused string) (string, error) {
 	rid, err := cwRemedyParam(c)
 	if err != nil {
 		return "", err
@@ -118,14 +113,13 @@ func (w *Web) cwApproveConditions(c *fiber.Ctx, id uuid.UUID, form url.Values) (
 	if err != nil {
 		return "", err
 	}
-	by := httpkit.Actor(c)
-	if err := w.Grievance.ApproveRemedyConditions(c.UserContext(), id, rid, by, ok, form.Get("reason")); err != nil {
+	if err := approve(c.UserContext(), id, rid, httpkit.Actor(c), ok, form.Get("reason")); err != nil {
 		return "", err
 	}
 	if ok {
-		return "cw.flash.conditions_approved", nil
+		return approved, nil
 	}
-	return "cw.flash.conditions_refused", nil
+	return refused, nil
 }
 
 func (w *Web) cwRequestExemption(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
