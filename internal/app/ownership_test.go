@@ -3,6 +3,7 @@ package app_test
 import (
 	"io/fs"
 	"os"
+	pathpkg "path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -115,15 +116,12 @@ func schemaTables(t *testing.T, dir string) []string {
 }
 
 // tableWriters finds, per table, the packages (folders below root) whose
-// non-test Go code writes it: an INSERT INTO, UPDATE or DELETE FROM naming
-// it, or a GORM model of it (a TableName method returning its name, or
-// .Table("name")). Tools under cmd/ that are not the product (the bench and
-// the chaos harness, which set up data) count like any package.
+// non-test Go code writes it (see writes). Tools under cmd/ that are not
+// the product (the bench and the chaos harness, which set up data) count
+// like any package.
 func tableWriters(t *testing.T, root string, tables []string) map[string][]string {
 	t.Helper()
-	write := regexp.MustCompile(`(?i)\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?`)
-	model := regexp.MustCompile(`(?:TableName\(\) string \{\s*return|\.Table\()\s*"(\w+)"`)
-	found := map[string]map[string]bool{}
+	sources := map[string]string{} // package folder → its non-test Go code
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -143,21 +141,56 @@ func tableWriters(t *testing.T, root string, tables []string) map[string][]strin
 		if strings.HasPrefix(pkg, "internal/testenv") {
 			return nil // test fixtures set up data as a test would
 		}
-		for _, re := range []*regexp.Regexp{write, model} {
-			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
-				name := strings.ToLower(m[1])
-				if slices.Contains(tables, name) {
-					if found[name] == nil {
-						found[name] = map[string]bool{}
-					}
-					found[name][pkg] = true
-				}
-			}
-		}
+		sources[pkg] += string(b) + "\n"
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	return writes(sources, tables)
+}
+
+// writes maps each table to the packages whose code writes it:
+//   - SQL text: INSERT INTO, UPDATE or DELETE FROM naming it;
+//   - a GORM model of it declared in the package (a TableName method
+//     returning its name), or .Table("name");
+//   - another package's exported model used to write: Create, Save or
+//     Delete of &pkg.Model{…}, or Model(&pkg.Model{…}) followed on the same
+//     line by Update, Updates or UpdateColumn(s).
+func writes(sources map[string]string, tables []string) map[string][]string {
+	sqlWrite := regexp.MustCompile(`(?i)\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?`)
+	model := regexp.MustCompile(`(?:TableName\(\) string \{\s*return|\.Table\()\s*"(\w+)"`)
+	exported := regexp.MustCompile(`func \(\*?([A-Z]\w*)\) TableName\(\) string \{\s*return "(\w+)"`)
+	foreign := regexp.MustCompile(`(?:\.(?:Create|Save|Delete)\(&(\w+)\.([A-Z]\w*)\b|\.Model\(&(\w+)\.([A-Z]\w*)\{[^\n]*\.Update(?:s|Column|Columns)?\()`)
+	models := map[string]string{} // "cases.Case" → "cases"
+	for pkg, src := range sources {
+		for _, m := range exported.FindAllStringSubmatch(src, -1) {
+			models[pathpkg.Base(pkg)+"."+m[1]] = m[2]
+		}
+	}
+	found := map[string]map[string]bool{}
+	add := func(table, pkg string) {
+		table = strings.ToLower(table)
+		if !slices.Contains(tables, table) {
+			return
+		}
+		if found[table] == nil {
+			found[table] = map[string]bool{}
+		}
+		found[table][pkg] = true
+	}
+	for pkg, src := range sources {
+		for _, re := range []*regexp.Regexp{sqlWrite, model} {
+			for _, m := range re.FindAllStringSubmatch(src, -1) {
+				add(m[1], pkg)
+			}
+		}
+		for _, m := range foreign.FindAllStringSubmatch(src, -1) {
+			alias, typ := m[1]+m[3], m[2]+m[4]
+			if table, ok := models[alias+"."+typ]; ok {
+				add(table, pkg)
+			}
+		}
 	}
 	out := map[string][]string{}
 	for table, pkgs := range found {
@@ -167,4 +200,29 @@ func tableWriters(t *testing.T, root string, tables []string) map[string][]strin
 		sort.Strings(out[table])
 	}
 	return out
+}
+
+// The detector sees each way of writing a table, so the map cannot be
+// passed by writing another package's table through its exported model.
+func TestOwnershipDetectorSeesEveryWrite(t *testing.T) {
+	sources := map[string]string{
+		"internal/cases": "func (Case) TableName() string { return \"cases\" }\n" +
+			"func (s *S) Read() { tx.Model(&Case{}).Find(&x) }",
+		"internal/sqlwriter":   "q := `UPDATE cases SET status = ?`",
+		"internal/creator":     "tx.Create(&cases.Case{ID: id})",
+		"internal/updater":     "tx.Model(&cases.Case{ID: id}).Where(\"x\").Updates(m)",
+		"internal/deleter":     "tx.Delete(&cases.Case{}, id)",
+		"internal/tabler":      `tx.Table("cases").Updates(m)`,
+		"internal/reader":      "tx.Model(&cases.Case{}).Where(\"id = ?\", id).Find(&c)",
+		"internal/lockreader":  "tx.Clauses(clause.Locking{Strength: \"UPDATE\"}).Find(&c)",
+		"internal/otherwrites": "q := `INSERT INTO messages (id) VALUES (?)`",
+	}
+	got := writes(sources, []string{"cases", "messages"})
+	want := []string{"internal/cases", "internal/creator", "internal/deleter", "internal/sqlwriter", "internal/tabler", "internal/updater"}
+	if !slices.Equal(got["cases"], want) {
+		t.Errorf("writers of cases: %q, want %q", got["cases"], want)
+	}
+	if !slices.Equal(got["messages"], []string{"internal/otherwrites"}) {
+		t.Errorf("writers of messages: %q", got["messages"])
+	}
 }
