@@ -20,12 +20,7 @@ func TestRolesMatchDatabase(t *testing.T) {
 		{"sign_in_policies", auth.Roles},
 		{"access_log", auth.StaffRoles},
 	} {
-		got := testenv.CheckValues(t, gdb, tc.table, "role")
-		want := make([]string, len(tc.want))
-		for i, r := range tc.want {
-			want[i] = string(r)
-		}
-		slices.Sort(want)
+		got, want := testenv.CheckValues(t, gdb, tc.table, "role"), testenv.Sorted(tc.want)
 		if !slices.Equal(got, want) {
 			t.Errorf("%s.role allows %q, Go names %q", tc.table, got, want)
 		}

@@ -9,15 +9,6 @@ import (
 	"github.com/redresshq/redress/internal/testenv"
 )
 
-func strs[T ~string](list []T) []string {
-	out := make([]string, len(list))
-	for i, v := range list {
-		out[i] = string(v)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // The values Go names for the cases table's enum-like columns are the
 // values its CHECK constraints allow.
 func TestVocabularyMatchesDatabase(t *testing.T) {
@@ -26,13 +17,13 @@ func TestVocabularyMatchesDatabase(t *testing.T) {
 		column string
 		want   []string
 	}{
-		{"status", strs(cases.Statuses)},
-		{"kind", strs(cases.Kinds)},
-		{"priority", strs(cases.Priorities)},
-		{"pending_priority", strs(cases.Priorities)},
-		{"appeal_state", strs(cases.AppealStates)},
-		{"incident_subtype", strs(cases.IncidentSubtypes)},
-		{"root_cause", strs(cases.RootCauses)},
+		{"status", testenv.Sorted(cases.Statuses)},
+		{"kind", testenv.Sorted(cases.Kinds)},
+		{"priority", testenv.Sorted(cases.Priorities)},
+		{"pending_priority", testenv.Sorted(cases.Priorities)},
+		{"appeal_state", testenv.Sorted(cases.AppealStates)},
+		{"incident_subtype", testenv.Sorted(cases.IncidentSubtypes)},
+		{"root_cause", testenv.Sorted(cases.RootCauses)},
 	} {
 		if got := testenv.CheckValues(t, gdb, "cases", tc.column); !slices.Equal(got, tc.want) {
 			t.Errorf("cases.%s allows %q, Go names %q", tc.column, got, tc.want)
@@ -52,7 +43,7 @@ func TestVocabularyMatchesDatabase(t *testing.T) {
 		inIndex = append(inIndex, v[1])
 	}
 	slices.Sort(inIndex)
-	if want := strs(cases.Claimable); !slices.Equal(inIndex, want) {
+	if want := testenv.Sorted(cases.Claimable); !slices.Equal(inIndex, want) {
 		t.Errorf("cases_claim_idx covers %q, Go claims from %q", inIndex, want)
 	}
 }

@@ -19,8 +19,8 @@ func TestVocabularyMatchesDatabase(t *testing.T) {
 		column string
 		want   []string
 	}{
-		{"form", values(remedy.Forms)},
-		{"status", values(remedy.Statuses)},
+		{"form", testenv.Sorted(remedy.Forms)},
+		{"status", testenv.Sorted(remedy.Statuses)},
 	} {
 		if got := testenv.CheckValues(t, gdb, "remedy_components", tc.column); !slices.Equal(got, tc.want) {
 			t.Errorf("remedy_components.%s allows %q, Go names %q", tc.column, got, tc.want)
@@ -32,14 +32,4 @@ func TestVocabularyMatchesDatabase(t *testing.T) {
 			t.Errorf("form %s has no subtypes", f)
 		}
 	}
-}
-
-// values is a vocabulary's values, sorted as CheckValues returns them.
-func values[T ~string](list []T) []string {
-	out := make([]string, len(list))
-	for i, v := range list {
-		out[i] = string(v)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -290,6 +290,17 @@ func Dump(t testing.TB, dbURL string) string {
 	return b.String()
 }
 
+// Sorted is a named vocabulary's values as strings, sorted as CheckValues
+// returns them, for comparing the two.
+func Sorted[T ~string](list []T) []string {
+	out := make([]string, len(list))
+	for i, v := range list {
+		out[i] = string(v)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // CheckValues is the list of values a CHECK constraint of table allows in
 // column (a constraint written "column IN ('a', 'b')", which PostgreSQL
 // keeps as "column = ANY (ARRAY['a'::text, 'b'::text])"), sorted. It fails
