@@ -53,7 +53,8 @@ type readsRun struct {
 	Statuses map[int]int    // answers other than 200; 0 is a transport error
 	Samples  map[int]string // the first body (or transport error) of each
 	CPU      cpuUse
-	Work     work // per 200 answer
+	Work     work        // per 200 answer
+	Waits    waitProfile // what the application's backends were doing, sampled
 }
 
 // Ratio is the 200 answers a second over pgbench's select-only transactions a second.
@@ -198,8 +199,9 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 			return r, err
 		}
 		r.Lists += warm("the list", list, c)
-		wm := startWork(ctx, b.mon)
+		wm, stopWaits := startWork(ctx, b.mon), sampleWaits(ctx, b.mon, appDB, 50*time.Millisecond)
 		st.List = readAttack(ctx, list, c, b.o.duration)
+		st.List.Waits = stopWaits()
 		st.List.Work = wm.stop(ctx, b.mon, st.List.OK, b.o.topStatements)
 		r.Lists += st.List.OK
 		if err := ctx.Err(); err != nil {
@@ -214,8 +216,9 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 		if err != nil {
 			return r, err
 		}
-		wm = startWork(ctx, b.mon)
+		wm, stopWaits = startWork(ctx, b.mon), sampleWaits(ctx, b.mon, appDB, 50*time.Millisecond)
 		st.Get = readAttack(ctx, byID, c, b.o.duration)
+		st.Get.Waits = stopWaits()
 		stopProfile()
 		st.Get.Work = wm.stop(ctx, b.mon, st.Get.OK, b.o.topStatements)
 		r.Gets += st.Get.OK
@@ -375,6 +378,10 @@ func reportReads(w io.Writer, e environment, o options, r *readsResult) {
 	}
 	fmt.Fprint(w, markdownTable([]string{"concurrency", "pgbench run: machine", "list run: machine / redress-bench",
 		"case run: machine / redress-bench"}, rows))
+	fmt.Fprintf(w, "\nWhat the application's backends were doing (pg_stat_activity every 50 ms; 'idle in transaction' waits on the application):\n\n")
+	for _, s := range r.Steps {
+		fmt.Fprintf(w, "- concurrency %d: list: %s; case: %s\n", s.Concurrency, s.List.Waits, s.Get.Waits)
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "\nWork per request answered, counted (not timed, so runs on a busy machine compare): statements of "+
 		"every backend (pg_stat_statements; the access log's writer included), shared buffers they touched, the "+
