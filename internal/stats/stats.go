@@ -4,6 +4,9 @@
 //
 // Every figure is an SQL aggregate (GROUP BY, FILTER, percentile_cont); Go
 // only folds the few grouped rows into the answer. See docs/stats.md.
+//
+// It owns no table and publishes no event: it only reads. Its statements,
+// and the named rows they return, are in queries.go.
 package stats
 
 import (

@@ -29,7 +29,7 @@ type issueRecord struct {
 	Mechanism      string
 	Title          string
 	Description    string
-	Status         string
+	Status         IssueStatus
 	AlertID        *uuid.UUID
 	CreatedBy      uuid.UUID
 	CreatedAt      time.Time `gorm:"->"`

@@ -12,6 +12,14 @@
 // issue row. The alert check locks only its AI system's row (FOR NO KEY
 // UPDATE: checks for one system run one at a time, while intake, which takes
 // a key-share lock on the row through its foreign key, is never held up).
+//
+// It owns the tables systemic_issues, systemic_issue_cases and
+// systemic_alerts (their GORM models, and the statements that need SQL's
+// full power, are in queries.go), and publishes redress.systemic.linked,
+// redress.systemic.unlinked and redress.systemic.alert. It still writes an
+// AI system's alerting (ai_systems.alert_threshold and alert_window_hours,
+// SetAlerting), a table internal/registry owns. A systemic issue's remedies
+// live with the other remedies, not here.
 package systemic
 
 import (
@@ -27,6 +35,7 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
@@ -41,14 +50,17 @@ type Service struct{ db *gorm.DB }
 // New returns the service.
 func New(gdb *gorm.DB) *Service { return &Service{db: gdb} }
 
+// IssueStatus is a systemic issue's status (systemic_issues.status).
+type IssueStatus string
+
 // Issue statuses.
 const (
-	StatusOpen     = "open"
-	StatusResolved = "resolved"
+	StatusOpen     IssueStatus = "open"
+	StatusResolved IssueStatus = "resolved"
 )
 
 // Statuses lists every issue status.
-var Statuses = []string{StatusOpen, StatusResolved}
+var Statuses = []IssueStatus{StatusOpen, StatusResolved}
 
 // Limits of what staff write.
 const (
@@ -68,18 +80,18 @@ const (
 
 // Issue is a systemic issue in a list.
 type Issue struct {
-	ID           uuid.UUID  `json:"id"`
-	Reference    string     `json:"reference"`
-	AISystemID   uuid.UUID  `json:"ai_system_id"`
-	AISystemName string     `json:"ai_system_name"`
-	Mechanism    string     `json:"mechanism"`
-	Title        string     `json:"title"`
-	Status       string     `json:"status"`
-	AlertID      *uuid.UUID `json:"alert_id"`
-	CaseCount    int        `json:"case_count"`
-	CreatedBy    uuid.UUID  `json:"created_by"`
-	CreatedAt    time.Time  `json:"created_at"`
-	ResolvedAt   *time.Time `json:"resolved_at"`
+	ID           uuid.UUID   `json:"id"`
+	Reference    string      `json:"reference"`
+	AISystemID   uuid.UUID   `json:"ai_system_id"`
+	AISystemName string      `json:"ai_system_name"`
+	Mechanism    string      `json:"mechanism"`
+	Title        string      `json:"title"`
+	Status       IssueStatus `json:"status"`
+	AlertID      *uuid.UUID  `json:"alert_id"`
+	CaseCount    int         `json:"case_count"`
+	CreatedBy    uuid.UUID   `json:"created_by"`
+	CreatedAt    time.Time   `json:"created_at"`
+	ResolvedAt   *time.Time  `json:"resolved_at"`
 }
 
 // IssueDetail is one systemic issue with its cases.
@@ -93,12 +105,12 @@ type IssueDetail struct {
 
 // LinkedCase is a case linked to an issue.
 type LinkedCase struct {
-	ID        uuid.UUID `json:"id"`
-	Reference string    `json:"reference"`
-	Status    string    `json:"status"`
-	Priority  *string   `json:"priority"`
-	LinkedBy  uuid.UUID `json:"linked_by"`
-	LinkedAt  time.Time `json:"linked_at"`
+	ID        uuid.UUID       `json:"id"`
+	Reference string          `json:"reference"`
+	Status    cases.Status    `json:"status"`
+	Priority  *cases.Priority `json:"priority"`
+	LinkedBy  uuid.UUID       `json:"linked_by"`
+	LinkedAt  time.Time       `json:"linked_at"`
 }
 
 // CreateRequest is a new systemic issue. Ids are strings so that a bad one
@@ -471,7 +483,7 @@ type Filter struct {
 func (s *Service) List(ctx context.Context, f Filter) (*grievance.Page[Issue], error) {
 	var fs fault.Fields
 	if f.Status != "" {
-		fs.OneOf("status", f.Status, Statuses, true)
+		fault.OneOf(&fs, "status", IssueStatus(f.Status), Statuses, true)
 	}
 	cur := grievance.PageArgs(&fs, &f.Limit, f.Cursor)
 	if err := fs.Err(); err != nil {
