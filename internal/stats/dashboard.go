@@ -11,6 +11,7 @@ import (
 
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
 )
 
 // The supervisors' dashboard: backlog and SLA risk per queue, cases per AI
@@ -157,7 +158,8 @@ func (s *Service) Dashboard(ctx context.Context, q DashboardQuery) (*Dashboard, 
 	err := s.snapshot(ctx, func(conn *gorm.DB) error {
 		now := q.Now
 		if now.IsZero() {
-			if err := conn.Raw(`SELECT now()`).Row().Scan(&now); err != nil {
+			var err error
+			if now, err = dbNow(conn); err != nil {
 				return err
 			}
 		}
@@ -169,7 +171,7 @@ func (s *Service) Dashboard(ctx context.Context, q DashboardQuery) (*Dashboard, 
 		}
 		if q.AISystemID != nil {
 			var n int64
-			if err := conn.Raw(`SELECT count(*) FROM ai_systems WHERE id = ?`, *q.AISystemID).Scan(&n).Error; err != nil {
+			if err := conn.Model(&registry.AISystem{}).Where("id = ?", *q.AISystemID).Count(&n).Error; err != nil {
 				return err
 			}
 			if n == 0 {
@@ -194,65 +196,31 @@ func (s *Service) Dashboard(ctx context.Context, q DashboardQuery) (*Dashboard, 
 	return out, nil
 }
 
-// system is the SQL condition and arguments of the AI system filter on c.
-func (o *Dashboard) system() (string, []any) {
-	if o.Query.AISystemID == nil {
-		return "true", nil
-	}
-	return "c.ai_system_id = ?", []any{*o.Query.AISystemID}
-}
-
 func (o *Dashboard) backlog(conn *gorm.DB, now time.Time) error {
-	cond, args := o.system()
 	riskUntil := now.Add(time.Duration(o.Query.RiskDays) * 24 * time.Hour)
-	all := append([]any{now, riskUntil, now}, args...)
 	o.Backlog = []QueueBacklog{}
-	return conn.Raw(`
-		SELECT q.id AS queue_id, q.slug, q.name,
-		       count(c.id) AS open,
-		       count(c.id) FILTER (WHERE c.next_due_at >= ? AND c.next_due_at < ?) AS at_risk,
-		       count(c.id) FILTER (WHERE c.next_due_at < ?) AS breached
-		  FROM queues q
-		  LEFT JOIN cases c ON c.queue_id = q.id AND c.status IN `+dashboardOpen+` AND `+cond+`
-		 GROUP BY q.id ORDER BY q.name, q.id`, all...).Scan(&o.Backlog).Error
-}
-
-// systemRow is a register entry a figure is grouped by.
-type systemRow struct {
-	ID   uuid.UUID
-	Name string
+	return o.backlogQuery(now, riskUntil).scan(conn, &o.Backlog)
 }
 
 // systems are the register's systems a series is drawn for: the chosen one,
-// or the active ones and any other that has figures in the period.
-func (o *Dashboard) systems(conn *gorm.DB, withFigures string, args ...any) ([]systemRow, error) {
+// or the active ones and any other that has figures in the period
+// (withFigures).
+func (o *Dashboard) systems(conn *gorm.DB, withFigures query) ([]systemRow, error) {
 	var rows []systemRow
 	if o.Query.AISystemID != nil {
-		err := conn.Raw(`SELECT id, name FROM ai_systems WHERE id = ?`, *o.Query.AISystemID).Scan(&rows).Error
+		err := conn.Model(&registry.AISystem{}).Select("id, name").Where("id = ?", *o.Query.AISystemID).Find(&rows).Error
 		return rows, err
 	}
-	err := conn.Raw(`SELECT id, name FROM ai_systems s WHERE s.active OR s.id IN (`+withFigures+`)
-		ORDER BY name, id`, args...).Scan(&rows).Error
+	err := withFigures.scan(conn, &rows)
 	return rows, err
 }
 
 func (o *Dashboard) cases(conn *gorm.DB, now time.Time) error {
-	cond, args := o.system()
-	rangeArgs := []any{o.From, now}
-	var rows []struct {
-		SystemID *uuid.UUID
-		Bucket   time.Time
-		N        int64
-	}
-	if err := conn.Raw(`
-		SELECT c.ai_system_id AS system_id, date_trunc(?, c.submitted_at, 'UTC') AS bucket, count(*) AS n
-		  FROM cases c
-		 WHERE c.submitted_at >= ? AND c.submitted_at < ? AND `+cond+`
-		 GROUP BY 1, 2`, append(append([]any{o.Query.Bucket}, rangeArgs...), args...)...).Scan(&rows).Error; err != nil {
+	var rows []seriesCount
+	if err := o.casesQuery(now).scan(conn, &rows); err != nil {
 		return err
 	}
-	systems, err := o.systems(conn, `SELECT c.ai_system_id FROM cases c WHERE c.submitted_at >= ? AND c.submitted_at < ?
-		AND c.ai_system_id IS NOT NULL`, rangeArgs...)
+	systems, err := o.systems(conn, o.casesSystems(now))
 	if err != nil {
 		return err
 	}
@@ -292,25 +260,11 @@ func (o *Dashboard) cases(conn *gorm.DB, now time.Time) error {
 }
 
 func (o *Dashboard) overturn(conn *gorm.DB, now time.Time) error {
-	cond, args := o.system()
-	var rows []struct {
-		SystemID    *uuid.UUID
-		Decisions   int64
-		WithinScope int64
-		Changed     int64
-	}
-	if err := conn.Raw(`
-		SELECT c.ai_system_id AS system_id, count(*) AS decisions,
-		       count(*) FILTER (WHERE d.outcome <> 'not_within_scope') AS within_scope,
-		       count(*) FILTER (WHERE d.outcome IN ('decision_overturned', 'decision_modified')) AS changed
-		  FROM decisions d
-		  JOIN cases c ON c.id = d.case_id
-		 WHERE d.status = 'final' AND `+finalAt+` >= ? AND `+finalAt+` < ? AND `+cond+`
-		 GROUP BY 1`, append([]any{o.From, now}, args...)...).Scan(&rows).Error; err != nil {
+	var rows []overturnCount
+	if err := o.overturnQuery(now).scan(conn, &rows); err != nil {
 		return err
 	}
-	systems, err := o.systems(conn, `SELECT c.ai_system_id FROM decisions d JOIN cases c ON c.id = d.case_id
-		WHERE d.status = 'final' AND `+finalAt+` >= ? AND `+finalAt+` < ? AND c.ai_system_id IS NOT NULL`, o.From, now)
+	systems, err := o.systems(conn, o.overturnSystems(now))
 	if err != nil {
 		return err
 	}
@@ -349,18 +303,8 @@ func (o *Dashboard) overturn(conn *gorm.DB, now time.Time) error {
 }
 
 func (o *Dashboard) sla(conn *gorm.DB, now time.Time) error {
-	cond, args := o.system()
-	var rows []struct {
-		Clock  string
-		Ended  int64
-		OnTime int64
-	}
-	if err := conn.Raw(`
-		SELECT `+clockKind+` AS clock, count(*) AS ended, count(*) FILTER (WHERE `+clockOnTime+`) AS on_time
-		  FROM case_clocks k
-		  JOIN cases c ON c.id = k.case_id
-		 WHERE k.satisfied_at >= ? AND k.satisfied_at < ? AND `+cond+`
-		 GROUP BY 1`, append([]any{o.From, now}, args...)...).Scan(&rows).Error; err != nil {
+	var rows []clockEnds
+	if err := o.slaQuery(now).scan(conn, &rows); err != nil {
 		return err
 	}
 	by := map[string]ClockCompliance{}

@@ -81,63 +81,6 @@ func rowKey(systemID *uuid.UUID) uuid.UUID {
 	return *systemID
 }
 
-// bySystem joins a row to its active AI system, if it has one: the
-// system_id of the others is NULL.
-const bySystem = `LEFT JOIN ai_systems s ON s.id = %s AND s.active`
-
-// publicQueries are the statements Public runs (a test EXPLAINs each).
-func publicQueries() []query {
-	on := func(col string) string { return fmt.Sprintf(bySystem, col) }
-	return []query{
-		{"systems", `SELECT id, slug, name, provider FROM ai_systems WHERE active ORDER BY name, id`, nil},
-		{"cases", `
-			SELECT s.id AS system_id, c.kind AS code, count(*) AS n
-			  FROM cases c ` + on("c.ai_system_id") + `
-			 GROUP BY 1, 2`, nil},
-		{"decisions", `
-			SELECT s.id AS system_id, d.outcome AS code, count(*) AS n
-			  FROM decisions d
-			  JOIN cases c ON c.id = d.case_id ` + on("c.ai_system_id") + `
-			 WHERE d.status = 'final'
-			 GROUP BY 1, 2`, nil},
-		{"remedies", `
-			SELECT s.id AS system_id, x.form AS code, count(*) AS n
-			  FROM (SELECT c.ai_system_id AS system, rc.form
-			          FROM remedy_components rc
-			          JOIN remedy_bundles b ON b.id = rc.bundle_id
-			          JOIN cases c ON c.id = b.case_id
-			         WHERE rc.reason_at IS NULL
-			        UNION ALL
-			        SELECT si.ai_system_id, rc.form
-			          FROM remedy_components rc
-			          JOIN remedy_bundles b ON b.id = rc.bundle_id
-			          JOIN systemic_issues si ON si.id = b.systemic_issue_id
-			         WHERE rc.reason_at IS NULL) x ` + on("x.system") + `
-			 GROUP BY 1, 2`, nil},
-		{"time_to_decision", `
-			SELECT GROUPING(s.id) AS g, s.id AS system_id, count(*) AS n,
-			       percentile_cont(0.5) WITHIN GROUP (ORDER BY t.days) AS value
-			  FROM (SELECT c.ai_system_id, (extract(epoch FROM min(` + finalAt + `) - c.submitted_at) / 86400)::float8 AS days
-			          FROM cases c
-			          JOIN decisions d ON d.case_id = c.id AND d.status = 'final'
-			         GROUP BY c.id) t ` + on("t.ai_system_id") + `
-			 GROUP BY GROUPING SETS ((s.id), ())`, nil},
-		{"sla", `
-			SELECT GROUPING(s.id) AS g, s.id AS system_id,
-			       count(*) FILTER (WHERE ` + clockOnTime + ` OR ` + clockLate + ` OR ` + clockOverdue + `) AS n,
-			       (count(*) FILTER (WHERE ` + clockOnTime + `))::float8
-			         / NULLIF(count(*) FILTER (WHERE ` + clockOnTime + ` OR ` + clockLate + ` OR ` + clockOverdue + `), 0) AS value
-			  FROM case_clocks k
-			  JOIN cases c ON c.id = k.case_id ` + on("c.ai_system_id") + `
-			 GROUP BY GROUPING SETS ((s.id), ())`, nil},
-		{"feedback", `
-			SELECT GROUPING(s.id) AS g, s.id AS system_id, count(*) AS n, avg(f.satisfaction)::float8 AS value
-			  FROM case_feedback f
-			  JOIN cases c ON c.id = f.case_id ` + on("c.ai_system_id") + `
-			 GROUP BY GROUPING SETS ((s.id), ())`, nil},
-	}
-}
-
 // Public returns the public statistics. Each process computes them at most
 // once per cache period (PublicTTL): one caller computes while the others
 // wait for the first result, or, once there is one, get the last one
@@ -175,21 +118,6 @@ func (s *Service) Public(ctx context.Context) (*Public, error) {
 	return p, nil
 }
 
-// counted is a grouped count of a public table.
-type counted struct {
-	SystemID *uuid.UUID
-	Code     string
-	N        int64
-}
-
-// measured is a rate, median or mean of a row (g = 1: of all cases) over n.
-type measured struct {
-	SystemID *uuid.UUID
-	G        int
-	N        int64
-	Value    *float64
-}
-
 func (s *Service) computePublic(ctx context.Context) (*Public, error) {
 	qs := publicQueries()
 	var systems []SystemRef
@@ -197,21 +125,22 @@ func (s *Service) computePublic(ctx context.Context) (*Public, error) {
 	measures := map[string][]measured{}
 	var at time.Time
 	err := s.snapshot(ctx, func(conn *gorm.DB) error {
-		if err := conn.Raw(`SELECT now()`).Row().Scan(&at); err != nil {
+		var err error
+		if at, err = dbNow(conn); err != nil {
 			return fmt.Errorf("stats: public: %w", err)
 		}
 		for _, q := range qs {
 			var err error
 			switch q.name {
 			case "systems":
-				err = conn.Raw(q.sql).Scan(&systems).Error
+				err = q.scan(conn, &systems)
 			case "cases", "decisions", "remedies":
 				var rows []counted
-				err = conn.Raw(q.sql).Scan(&rows).Error
+				err = q.scan(conn, &rows)
 				counts[q.name] = rows
 			default:
 				var rows []measured
-				err = conn.Raw(q.sql).Scan(&rows).Error
+				err = q.scan(conn, &rows)
 				measures[q.name] = rows
 			}
 			if err != nil {

@@ -4,11 +4,12 @@
 //
 // Every figure is an SQL aggregate (GROUP BY, FILTER, percentile_cont); Go
 // only folds the few grouped rows into the answer. See docs/stats.md.
+//
+// It owns no table and publishes no event: it only reads. Its statements,
+// and the named rows they return, are in queries.go.
 package stats
 
 import (
-	"context"
-	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -18,7 +19,6 @@ import (
 
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
-	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/sla"
@@ -75,18 +75,6 @@ func (s *Service) SetPublicCacheTTL(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.publicTTL, s.public = d, nil
-}
-
-// snapshot runs fn in one read-only REPEATABLE READ transaction, so every
-// figure of an answer is counted on the same state of the database.
-func (s *Service) snapshot(ctx context.Context, fn func(conn *gorm.DB) error) error {
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
-		if err := conn.Exec(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`).Error; err != nil {
-			return fmt.Errorf("stats: snapshot: %w", err)
-		}
-		return fn(conn)
-	})
 }
 
 // Range is the span of submission times a per-system answer covers:
@@ -151,18 +139,6 @@ func parseInstant(f *fault.Fields, field, s string) (t time.Time, isDate, ok boo
 	return t, isDate, ok
 }
 
-// where is the SQL condition that col lies in the range, with its arguments.
-func (r Range) where(col string) (string, []any) {
-	conds, args := []string{"true"}, []any{}
-	if r.From != nil {
-		conds, args = append(conds, col+" >= ?"), append(args, *r.From)
-	}
-	if r.Until != nil {
-		conds, args = append(conds, col+" < ?"), append(args, *r.Until)
-	}
-	return strings.Join(conds, " AND "), args
-}
-
 // zeros returns a map with every code at 0.
 func zeros(codes []string) map[string]int64 {
 	m := make(map[string]int64, len(codes))
@@ -206,24 +182,3 @@ func overturned(byOutcome map[string]int64) (changed, within int64) {
 	}
 	return byOutcome[grievance.OutcomeOverturned] + byOutcome[grievance.OutcomeModified], within
 }
-
-// finalAt is the SQL for when a final decision (d) became final: final_at,
-// or, where that was not recorded, when it was approved or made — the rule
-// migration 00010 filled final_at in with.
-const finalAt = `COALESCE(d.final_at, d.reviewed_at, d.created_at)`
-
-// SLA clock states (on case_clocks k): each clock is in exactly one.
-const (
-	// A remedy clock ended "unremedied" (every component settled, but one
-	// the complainant had seen was withdrawn) was not met: it counts late.
-	clockLate   = `(k.breached_at IS NOT NULL OR k.satisfied_at > k.due_at OR k.satisfied_by = 'unremedied')`
-	clockOnTime = `(k.satisfied_at IS NOT NULL AND k.breached_at IS NULL AND (k.due_at IS NULL OR k.satisfied_at <= k.due_at)
-		AND k.satisfied_by IS DISTINCT FROM 'unremedied')`
-	clockOverdue = `(k.satisfied_at IS NULL AND k.breached_at IS NULL AND k.due_at < now())`
-	clockRunning = `(k.satisfied_at IS NULL AND k.breached_at IS NULL AND (k.due_at IS NULL OR k.due_at >= now()))`
-	// clockKind counts every independent body's order as one clock,
-	// body_item (each has its own, "body_item:<id>": internal/clocks/tasks.go).
-	// Likewise every request for information to a provider, provider_request.
-	clockKind = `(CASE WHEN k.clock LIKE 'body_item:%' THEN 'body_item'
-		WHEN k.clock LIKE 'provider_request:%' THEN 'provider_request' ELSE k.clock END)`
-)

@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
 )
 
 // SystemRef names an AI system of the register.
@@ -117,96 +117,12 @@ type RootCauseStats struct {
 	Unrecorded  int64            `json:"unrecorded"`
 }
 
-// query is one aggregate of a per-system answer: its SQL and arguments.
-type query struct {
-	name string
-	sql  string
-	args []any
-}
-
-// systemQueries are the statements AISystem runs, in order (a test
-// EXPLAINs each). Cases are picked by (ai_system_id, submitted_at), the
-// order of cases_ai_system_idx; every join follows a key or an index.
-func systemQueries(id uuid.UUID, r Range) []query {
-	rng, rargs := r.where("c.submitted_at")
-	scope := `c.ai_system_id = ? AND ` + rng
-	sargs := append([]any{id}, rargs...)
-	srng, srargs := r.where("si.created_at")
-	return []query{
-		{"cases", `
-			SELECT GROUPING(c.kind) AS g_kind, GROUPING(c.status) AS g_status, GROUPING(c.root_cause) AS g_root,
-			       c.kind, c.status, c.root_cause,
-			       count(*) AS n, count(*) FILTER (WHERE c.status IN ` + cases.SQLList([]cases.Status{cases.StatusClosed}) + `) AS closed
-			  FROM cases c
-			 WHERE ` + scope + `
-			 GROUP BY GROUPING SETS ((c.kind), (c.status), (c.root_cause), ())`, sargs},
-		{"rights", `
-			SELECT r.code, count(*) AS n
-			  FROM cases c
-			  JOIN case_classifications cc ON cc.case_id = c.id
-			 CROSS JOIN LATERAL unnest(cc.rights) AS r (code)
-			 WHERE ` + scope + `
-			 GROUP BY r.code`, sargs},
-		{"decisions", `
-			SELECT GROUPING(d.stage) AS g_stage, GROUPING(d.outcome) AS g_outcome, d.stage, d.outcome, count(*) AS n
-			  FROM cases c
-			  JOIN decisions d ON d.case_id = c.id AND d.status = 'final'
-			 WHERE ` + scope + `
-			 GROUP BY GROUPING SETS ((d.stage, d.outcome), (d.stage), (d.outcome), ())`, sargs},
-		{"time_to_decision", `
-			SELECT count(*) AS n,
-			       percentile_cont(0.5) WITHIN GROUP (ORDER BY t.hours) AS median,
-			       percentile_cont(0.9) WITHIN GROUP (ORDER BY t.hours) AS p90
-			  FROM (SELECT (extract(epoch FROM min(` + finalAt + `) - c.submitted_at) / 3600)::float8 AS hours
-			          FROM cases c
-			          JOIN decisions d ON d.case_id = c.id AND d.status = 'final'
-			         WHERE ` + scope + `
-			         GROUP BY c.id) t`, sargs},
-		{"sla", `
-			SELECT GROUPING(` + clockKind + `) AS g_clock, ` + clockKind + ` AS clock,
-			       count(*) FILTER (WHERE ` + clockOnTime + `) AS on_time,
-			       count(*) FILTER (WHERE ` + clockLate + `) AS late,
-			       count(*) FILTER (WHERE ` + clockOverdue + `) AS running_overdue,
-			       count(*) FILTER (WHERE ` + clockRunning + `) AS running
-			  FROM cases c
-			  JOIN case_clocks k ON k.case_id = c.id
-			 WHERE ` + scope + `
-			 GROUP BY ROLLUP (` + clockKind + `)`, sargs},
-		// A systemic issue's bundle is counted once, by the issue's AI system
-		// and when the issue was opened, however many cases it links.
-		{"remedies", `
-			SELECT GROUPING(x.systemic) AS g_systemic, GROUPING(x.form) AS g_form, GROUPING(x.status) AS g_status,
-			       x.systemic, x.form, x.status, count(*) AS n,
-			       count(*) FILTER (WHERE x.status = 'verified') AS verified,
-			       count(*) FILTER (WHERE x.status <> 'declined') AS not_declined,
-			       count(*) FILTER (WHERE x.reasoned) AS reasoned_away
-			  FROM (SELECT false AS systemic, rc.form, rc.status, rc.reason_at IS NOT NULL AS reasoned
-			          FROM cases c
-			          JOIN remedy_bundles b ON b.case_id = c.id
-			          JOIN remedy_components rc ON rc.bundle_id = b.id
-			         WHERE ` + scope + `
-			        UNION ALL
-			        SELECT true, rc.form, rc.status, rc.reason_at IS NOT NULL
-			          FROM systemic_issues si
-			          JOIN remedy_bundles b ON b.systemic_issue_id = si.id
-			          JOIN remedy_components rc ON rc.bundle_id = b.id
-			         WHERE si.ai_system_id = ? AND ` + srng + `) x
-			 GROUP BY GROUPING SETS ((x.form), (x.status), (), (x.systemic, x.form), (x.systemic, x.status), (x.systemic))`,
-			append(append(append([]any{}, sargs...), id), srargs...)},
-		{"feedback", `
-			SELECT count(*) AS n, avg(f.satisfaction)::float8 AS mean
-			  FROM cases c
-			  JOIN case_feedback f ON f.case_id = c.id
-			 WHERE ` + scope, sargs},
-	}
-}
-
 // AISystem computes the statistics of one AI system (active or not) over
 // the cases about it submitted in r, on one snapshot of the database.
 func (s *Service) AISystem(ctx context.Context, id uuid.UUID, r Range) (*SystemStats, error) {
 	out := &SystemStats{Range: r}
 	err := s.snapshot(ctx, func(conn *gorm.DB) error {
-		err := conn.Raw(`SELECT id, slug, name, provider, active, now() AS at FROM ai_systems WHERE id = ?`, id).
+		err := conn.Model(&registry.AISystem{}).Select("id, slug, name, provider, active, now() AS at").Where("id = ?", id).
 			Row().Scan(&out.AISystem.ID, &out.AISystem.Slug, &out.AISystem.Name, &out.AISystem.Provider,
 			&out.AISystem.Active, &out.GeneratedAt)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -235,13 +151,8 @@ func (s *Service) AISystem(ctx context.Context, id uuid.UUID, r Range) (*SystemS
 }
 
 func (o *SystemStats) foldCases(conn *gorm.DB, q query) error {
-	var rows []struct {
-		GKind, GStatus, GRoot int
-		Kind, Status          *string
-		RootCause             *string
-		N, Closed             int64
-	}
-	if err := conn.Raw(q.sql, q.args...).Scan(&rows).Error; err != nil {
+	var rows []caseGroup
+	if err := q.scan(conn, &rows); err != nil {
 		return err
 	}
 	o.Cases = CaseTally{ByKind: zeros(Kinds), ByRight: zeros(Rights), ByStatus: zeros(Statuses)}
@@ -264,11 +175,8 @@ func (o *SystemStats) foldCases(conn *gorm.DB, q query) error {
 }
 
 func (o *SystemStats) foldRights(conn *gorm.DB, q query) error {
-	var rows []struct {
-		Code string
-		N    int64
-	}
-	if err := conn.Raw(q.sql, q.args...).Scan(&rows).Error; err != nil {
+	var rows []rightCount
+	if err := q.scan(conn, &rows); err != nil {
 		return err
 	}
 	for _, r := range rows {
@@ -278,12 +186,8 @@ func (o *SystemStats) foldRights(conn *gorm.DB, q query) error {
 }
 
 func (o *SystemStats) foldDecisions(conn *gorm.DB, q query) error {
-	var rows []struct {
-		GStage, GOutcome int
-		Stage, Outcome   *string
-		N                int64
-	}
-	if err := conn.Raw(q.sql, q.args...).Scan(&rows).Error; err != nil {
+	var rows []decisionGroup
+	if err := q.scan(conn, &rows); err != nil {
 		return err
 	}
 	tally := func() DecisionTally { return DecisionTally{ByOutcome: zeros(Outcomes)} }
@@ -318,11 +222,8 @@ func (o *SystemStats) foldDecisions(conn *gorm.DB, q query) error {
 }
 
 func (o *SystemStats) foldTimeToDecision(conn *gorm.DB, q query) error {
-	var r struct {
-		N           int64
-		Median, P90 *float64
-	}
-	if err := conn.Raw(q.sql, q.args...).Scan(&r).Error; err != nil {
+	var r timeToDecisionRow
+	if err := q.scan(conn, &r); err != nil {
 		return err
 	}
 	o.TimeToDecision = TimeToDecision{N: r.N, MedianHours: roundPtr(r.Median, 2), P90Hours: roundPtr(r.P90, 2)}
@@ -330,12 +231,8 @@ func (o *SystemStats) foldTimeToDecision(conn *gorm.DB, q query) error {
 }
 
 func (o *SystemStats) foldSLA(conn *gorm.DB, q query) error {
-	var rows []struct {
-		GClock                                int
-		Clock                                 *string
-		OnTime, Late, RunningOverdue, Running int64
-	}
-	if err := conn.Raw(q.sql, q.args...).Scan(&rows).Error; err != nil {
+	var rows []clockGroup
+	if err := q.scan(conn, &rows); err != nil {
 		return err
 	}
 	o.SLA = SLAStats{ByClock: map[string]ClockTally{}, All: ClockTally{}}
@@ -355,14 +252,8 @@ func (o *SystemStats) foldSLA(conn *gorm.DB, q query) error {
 }
 
 func (o *SystemStats) foldRemedies(conn *gorm.DB, q query) error {
-	var rows []struct {
-		GSystemic, GForm, GStatus int
-		Systemic                  *bool
-		Form, Status              *string
-		N, Verified, NotDeclined  int64
-		ReasonedAway              int64
-	}
-	if err := conn.Raw(q.sql, q.args...).Scan(&rows).Error; err != nil {
+	var rows []remedyGroup
+	if err := q.scan(conn, &rows); err != nil {
 		return err
 	}
 	tally := func() RemedyTally {
@@ -392,11 +283,8 @@ func (o *SystemStats) foldRemedies(conn *gorm.DB, q query) error {
 }
 
 func (o *SystemStats) foldFeedback(conn *gorm.DB, q query) error {
-	var r struct {
-		N    int64
-		Mean *float64
-	}
-	if err := conn.Raw(q.sql, q.args...).Scan(&r).Error; err != nil {
+	var r feedbackRow
+	if err := q.scan(conn, &r); err != nil {
 		return err
 	}
 	o.Feedback = FeedbackStats{Count: r.N, MeanSatisfaction: roundPtr(r.Mean, 2)}

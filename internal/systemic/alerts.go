@@ -3,18 +3,20 @@ package systemic
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/access"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
 )
 
 // Bounds of an AI system's alerting (the CHECKs of migrations/00010_review.sql).
@@ -62,11 +64,8 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 	var raised *Alert
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var cs []struct {
-			AISystemID  *uuid.UUID
-			SubmittedAt time.Time
-		}
-		if err := conn.Raw(`SELECT ai_system_id, submitted_at FROM cases WHERE id = ?`, caseID).Scan(&cs).Error; err != nil {
+		var cs []cases.Case
+		if err := conn.Select("ai_system_id, submitted_at").Where("id = ?", caseID).Find(&cs).Error; err != nil {
 			return fmt.Errorf("systemic: case: %w", err)
 		}
 		if len(cs) == 0 {
@@ -76,12 +75,9 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 			return nil
 		}
 		systemID := *cs[0].AISystemID
-		var sys []struct {
-			Threshold   int
-			WindowHours int
-		}
-		if err := conn.Raw(`SELECT alert_threshold AS threshold, alert_window_hours AS window_hours
-			  FROM ai_systems WHERE id = ? FOR NO KEY UPDATE`, systemID).Scan(&sys).Error; err != nil {
+		var sys []Alerting
+		if err := conn.Model(&registry.AISystem{}).Select("alert_threshold AS threshold, alert_window_hours AS window_hours").
+			Where("id = ?", systemID).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Find(&sys).Error; err != nil {
 			return fmt.Errorf("systemic: lock ai system: %w", err)
 		}
 		if len(sys) == 0 {
@@ -89,8 +85,8 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 		}
 		// The window ends now, read after the lock: a check that waited sees
 		// the cases and the alert committed meanwhile.
-		var to time.Time
-		if err := conn.Raw(`SELECT clock_timestamp()`).Scan(&to).Error; err != nil {
+		to, err := clockTimestamp(conn)
+		if err != nil {
 			return err
 		}
 		to = to.UTC()
@@ -98,20 +94,23 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 		if !cs[0].SubmittedAt.After(from) {
 			return nil
 		}
-		var recent int
-		if err := conn.Raw(`SELECT count(*) FROM systemic_alerts WHERE ai_system_id = ? AND window_to > ?`,
-			systemID, from).Scan(&recent).Error; err != nil {
+		var recent int64
+		if err := conn.Model(&alertRecord{}).Where("ai_system_id = ? AND window_to > ?", systemID, from).
+			Count(&recent).Error; err != nil {
 			return fmt.Errorf("systemic: recent alerts: %w", err)
 		}
 		if recent > 0 {
 			return nil
 		}
-		var n int
-		if err := conn.Raw(`SELECT count(*) FROM cases WHERE ai_system_id = ? AND submitted_at > ? AND submitted_at <= ?`,
-			systemID, from, to).Scan(&n).Error; err != nil {
+		inWindow := func() *gorm.DB {
+			return conn.Model(&cases.Case{}).Where("ai_system_id = ? AND submitted_at > ? AND submitted_at <= ?",
+				systemID, from, to)
+		}
+		var n int64
+		if err := inWindow().Count(&n).Error; err != nil {
 			return fmt.Errorf("systemic: count cases: %w", err)
 		}
-		if n < sys[0].Threshold {
+		if n < int64(sys[0].Threshold) {
 			return nil
 		}
 		// The alert names the window's first cases, oldest first: as many as
@@ -119,8 +118,7 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 		// counts them all.
 		keep := alertCases(sys[0].Threshold)
 		var ids []uuid.UUID
-		if err := conn.Raw(`SELECT id FROM cases WHERE ai_system_id = ? AND submitted_at > ? AND submitted_at <= ?
-			 ORDER BY submitted_at, id LIMIT ?`, systemID, from, to, keep).Scan(&ids).Error; err != nil {
+		if err := inWindow().Order("submitted_at, id").Limit(keep).Pluck("id", &ids).Error; err != nil {
 			return fmt.Errorf("systemic: cases in window: %w", err)
 		}
 		if len(ids) < keep {
@@ -130,8 +128,7 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 		// threshold-th of the window's cases, whichever case's check ran.
 		reached := ids[len(ids)-1]
 		if keep < sys[0].Threshold {
-			if err := conn.Raw(`SELECT id FROM cases WHERE ai_system_id = ? AND submitted_at > ? AND submitted_at <= ?
-				 ORDER BY submitted_at, id OFFSET ? LIMIT 1`, systemID, from, to, sys[0].Threshold-1).
+			if err := inWindow().Select("id").Order("submitted_at, id").Offset(sys[0].Threshold - 1).Limit(1).
 				Row().Scan(&reached); err != nil {
 				return fmt.Errorf("systemic: the case that reached the threshold: %w", err)
 			}
@@ -140,13 +137,16 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 		for i, id := range ids {
 			strs[i] = id.String()
 		}
-		a := &Alert{AISystemID: systemID, CaseCount: n, Threshold: sys[0].Threshold,
+		a := &Alert{AISystemID: systemID, CaseCount: int(n), Threshold: sys[0].Threshold,
 			WindowHours: sys[0].WindowHours, WindowFrom: from, WindowTo: to, CaseIDs: ids, IssueIDs: []uuid.UUID{}}
-		if err := conn.Raw(`INSERT INTO systemic_alerts (ai_system_id, case_count, threshold, window_hours, window_from,
-			window_to, case_ids, raised_at) VALUES (?, ?, ?, ?, ?, ?, ?::uuid[], ?) RETURNING id`,
-			systemID, a.CaseCount, a.Threshold, a.WindowHours, from, to, strs, to).Row().Scan(&a.ID); err != nil {
+		rec := alertRecord{AISystemID: systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
+			WindowFrom: from, WindowTo: to, CaseIDs: strs, RaisedAt: to}
+		if err := conn.Select("ai_system_id", "case_count", "threshold", "window_hours", "window_from", "window_to",
+			"case_ids", "raised_at").Clauses(clause.Returning{Columns: []clause.Column{{Name: "id"}}}).
+			Create(&rec).Error; err != nil {
 			return fmt.Errorf("systemic: raise alert: %w", err)
 		}
+		a.ID = rec.ID
 		a.RaisedAt = to
 		if _, err := outbox.Add(ctx, s.db, events.SystemicAlert, reached, events.SystemicAlertData{AlertID: a.ID,
 			AISystemID: systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
@@ -168,30 +168,6 @@ type AlertFilter struct {
 	// Viewer, when set, keeps of each alert's case_ids those they may see
 	// (internal/access); case_count still counts them all.
 	Viewer *access.Viewer
-}
-
-// alertSelect reads alerts; case_ids is cut to alertCases even for an alert
-// stored before the ids were bounded.
-var alertSelect = `SELECT al.id, al.ai_system_id, a.name AS ai_system_name, al.case_count, al.threshold, al.window_hours,
-		       al.window_from, al.window_to, al.case_ids[1:LEAST(al.threshold, ` + strconv.Itoa(MaxCases) + `)]::text[] AS case_ids,
-		       ARRAY(SELECT i.id::text FROM systemic_issues i WHERE i.alert_id = al.id ORDER BY i.created_at, i.id) AS issue_ids,
-		       al.raised_at, al.acknowledged_by, al.acknowledged_at
-		  FROM systemic_alerts al JOIN ai_systems a ON a.id = al.ai_system_id`
-
-type alertRow struct {
-	ID             uuid.UUID
-	AISystemID     uuid.UUID
-	AISystemName   string
-	CaseCount      int
-	Threshold      int
-	WindowHours    int
-	WindowFrom     time.Time
-	WindowTo       time.Time
-	CaseIDs        db.TextSlice
-	IssueIDs       db.TextSlice
-	RaisedAt       time.Time
-	AcknowledgedBy *uuid.UUID
-	AcknowledgedAt *time.Time
 }
 
 func (r *alertRow) alert() (Alert, error) {
@@ -231,20 +207,8 @@ func (s *Service) Alerts(ctx context.Context, f AlertFilter) (*grievance.Page[Al
 	if err := fs.Err(); err != nil {
 		return nil, err
 	}
-	where, args := []string{"true"}, []any{}
-	if f.AISystemID != nil {
-		where, args = append(where, "al.ai_system_id = ?"), append(args, *f.AISystemID)
-	}
-	if f.Acknowledged != nil {
-		where, args = append(where, "(al.acknowledged_at IS NOT NULL) = ?"), append(args, *f.Acknowledged)
-	}
-	if cur != nil {
-		where, args = append(where, "(al.raised_at, al.id) < (?, ?)"), append(args, cur.At, cur.ID)
-	}
-	var rows []alertRow
-	if err := db.Conn(ctx, s.db).Raw(alertSelect+`
-		 WHERE `+strings.Join(where, " AND ")+`
-		 ORDER BY al.raised_at DESC, al.id DESC LIMIT ?`, append(args, f.Limit+1)...).Scan(&rows).Error; err != nil {
+	rows, err := listAlerts(db.Conn(ctx, s.db), f, cur)
+	if err != nil {
 		return nil, fmt.Errorf("systemic: alerts: %w", err)
 	}
 	items := make([]Alert, len(rows))
@@ -265,8 +229,8 @@ func (s *Service) Alerts(ctx context.Context, f AlertFilter) (*grievance.Page[Al
 
 // Alert returns one alert.
 func (s *Service) Alert(ctx context.Context, id uuid.UUID) (*Alert, error) {
-	var rows []alertRow
-	if err := db.Conn(ctx, s.db).Raw(alertSelect+` WHERE al.id = ?`, id).Scan(&rows).Error; err != nil {
+	rows, err := alertByID(db.Conn(ctx, s.db), id)
+	if err != nil {
 		return nil, fmt.Errorf("systemic: alert: %w", err)
 	}
 	if len(rows) == 0 {
@@ -282,8 +246,8 @@ var errAlertNotFound = fault.New(fault.NotFound, "alert_not_found", "No systemic
 // is acknowledged once (Conflict after that). The alert returned names the
 // cases by may see.
 func (s *Service) Acknowledge(ctx context.Context, id uuid.UUID, by access.Viewer) (*Alert, error) {
-	res := db.Conn(ctx, s.db).Exec(`UPDATE systemic_alerts SET acknowledged_by = ?, acknowledged_at = now()
-		WHERE id = ? AND acknowledged_at IS NULL`, by.ID, id)
+	res := db.Conn(ctx, s.db).Model(&alertRecord{}).Where("id = ? AND acknowledged_at IS NULL", id).
+		Updates(map[string]any{"acknowledged_by": by.ID, "acknowledged_at": gorm.Expr("now()")})
 	if res.Error != nil {
 		return nil, fmt.Errorf("systemic: acknowledge: %w", res.Error)
 	}
@@ -307,14 +271,13 @@ func (s *Service) visibleCases(ctx context.Context, v access.Viewer, ids []uuid.
 		return out, nil
 	}
 	visible, vargs := access.Visible(v)
-	var rows []struct{ ID uuid.UUID }
-	if err := db.Conn(ctx, s.db).Raw(`SELECT c.id FROM cases c WHERE c.id IN ? AND `+visible, append([]any{ids}, vargs...)...).
-		Scan(&rows).Error; err != nil {
+	rows, err := visibleCaseIDs(db.Conn(ctx, s.db), ids, visible, vargs)
+	if err != nil {
 		return nil, fmt.Errorf("systemic: visible cases: %w", err)
 	}
 	seen := make(map[uuid.UUID]bool, len(rows))
-	for _, r := range rows {
-		seen[r.ID] = true
+	for _, id := range rows {
+		seen[id] = true
 	}
 	for _, id := range ids {
 		if seen[id] {
@@ -347,11 +310,9 @@ func (s *Service) SetAlerting(ctx context.Context, systemID uuid.UUID, in Alerti
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	var out []Alerting
-	if err := db.Conn(ctx, s.db).Raw(`UPDATE ai_systems SET alert_threshold = ?, alert_window_hours = ?, updated_at = now()
-		WHERE id = ? RETURNING id AS ai_system_id, alert_threshold AS threshold, alert_window_hours AS window_hours`,
-		*in.Threshold, *in.WindowHours, systemID).Scan(&out).Error; err != nil {
-		return nil, fmt.Errorf("systemic: set alerting: %w", err)
+	out, err := setAlerting(db.Conn(ctx, s.db), systemID, *in.Threshold, *in.WindowHours)
+	if err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, errSystemNotFound
@@ -362,8 +323,9 @@ func (s *Service) SetAlerting(ctx context.Context, systemID uuid.UUID, in Alerti
 // AlertingOf returns an AI system's alerting.
 func (s *Service) AlertingOf(ctx context.Context, systemID uuid.UUID) (*Alerting, error) {
 	var out []Alerting
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id AS ai_system_id, alert_threshold AS threshold, alert_window_hours AS window_hours
-		  FROM ai_systems WHERE id = ?`, systemID).Scan(&out).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Model(&registry.AISystem{}).
+		Select("id AS ai_system_id, alert_threshold AS threshold, alert_window_hours AS window_hours").
+		Where("id = ?", systemID).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("systemic: alerting: %w", err)
 	}
 	if len(out) == 0 {

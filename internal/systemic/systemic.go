@@ -12,6 +12,14 @@
 // issue row. The alert check locks only its AI system's row (FOR NO KEY
 // UPDATE: checks for one system run one at a time, while intake, which takes
 // a key-share lock on the row through its foreign key, is never held up).
+//
+// It owns the tables systemic_issues, systemic_issue_cases and
+// systemic_alerts (their GORM models, and the statements that need SQL's
+// full power, are in queries.go), and publishes redress.systemic.linked,
+// redress.systemic.unlinked and redress.systemic.alert. It still writes an
+// AI system's alerting (ai_systems.alert_threshold and alert_window_hours,
+// SetAlerting), a table internal/registry owns. A systemic issue's remedies
+// live with the other remedies, not here.
 package systemic
 
 import (
@@ -22,15 +30,18 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
 )
 
 // Service is systemic issues and alerts.
@@ -39,14 +50,17 @@ type Service struct{ db *gorm.DB }
 // New returns the service.
 func New(gdb *gorm.DB) *Service { return &Service{db: gdb} }
 
+// IssueStatus is a systemic issue's status (systemic_issues.status).
+type IssueStatus string
+
 // Issue statuses.
 const (
-	StatusOpen     = "open"
-	StatusResolved = "resolved"
+	StatusOpen     IssueStatus = "open"
+	StatusResolved IssueStatus = "resolved"
 )
 
 // Statuses lists every issue status.
-var Statuses = []string{StatusOpen, StatusResolved}
+var Statuses = []IssueStatus{StatusOpen, StatusResolved}
 
 // Limits of what staff write.
 const (
@@ -66,18 +80,18 @@ const (
 
 // Issue is a systemic issue in a list.
 type Issue struct {
-	ID           uuid.UUID  `json:"id"`
-	Reference    string     `json:"reference"`
-	AISystemID   uuid.UUID  `json:"ai_system_id"`
-	AISystemName string     `json:"ai_system_name"`
-	Mechanism    string     `json:"mechanism"`
-	Title        string     `json:"title"`
-	Status       string     `json:"status"`
-	AlertID      *uuid.UUID `json:"alert_id"`
-	CaseCount    int        `json:"case_count"`
-	CreatedBy    uuid.UUID  `json:"created_by"`
-	CreatedAt    time.Time  `json:"created_at"`
-	ResolvedAt   *time.Time `json:"resolved_at"`
+	ID           uuid.UUID   `json:"id"`
+	Reference    string      `json:"reference"`
+	AISystemID   uuid.UUID   `json:"ai_system_id"`
+	AISystemName string      `json:"ai_system_name"`
+	Mechanism    string      `json:"mechanism"`
+	Title        string      `json:"title"`
+	Status       IssueStatus `json:"status"`
+	AlertID      *uuid.UUID  `json:"alert_id"`
+	CaseCount    int         `json:"case_count"`
+	CreatedBy    uuid.UUID   `json:"created_by"`
+	CreatedAt    time.Time   `json:"created_at"`
+	ResolvedAt   *time.Time  `json:"resolved_at"`
 }
 
 // IssueDetail is one systemic issue with its cases.
@@ -86,17 +100,17 @@ type IssueDetail struct {
 	Description    string       `json:"description"`
 	ResolvedBy     *uuid.UUID   `json:"resolved_by"`
 	ResolutionNote *string      `json:"resolution_note"`
-	Cases          []LinkedCase `json:"cases"`
+	Cases          []LinkedCase `json:"cases" gorm:"-"`
 }
 
 // LinkedCase is a case linked to an issue.
 type LinkedCase struct {
-	ID        uuid.UUID `json:"id"`
-	Reference string    `json:"reference"`
-	Status    string    `json:"status"`
-	Priority  *string   `json:"priority"`
-	LinkedBy  uuid.UUID `json:"linked_by"`
-	LinkedAt  time.Time `json:"linked_at"`
+	ID        uuid.UUID       `json:"id"`
+	Reference string          `json:"reference"`
+	Status    cases.Status    `json:"status"`
+	Priority  *cases.Priority `json:"priority"`
+	LinkedBy  uuid.UUID       `json:"linked_by"`
+	LinkedAt  time.Time       `json:"linked_at"`
 }
 
 // CreateRequest is a new systemic issue. Ids are strings so that a bad one
@@ -134,8 +148,8 @@ func (s *Service) Create(ctx context.Context, by uuid.UUID, in CreateRequest) (u
 	var issueID uuid.UUID
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var sys int
-		if err := conn.Raw(`SELECT count(*) FROM ai_systems WHERE id = ?`, systemID).Scan(&sys).Error; err != nil {
+		var sys int64
+		if err := conn.Model(&registry.AISystem{}).Where("id = ?", systemID).Count(&sys).Error; err != nil {
 			return fmt.Errorf("systemic: ai system: %w", err)
 		}
 		if sys == 0 {
@@ -147,7 +161,7 @@ func (s *Service) Create(ctx context.Context, by uuid.UUID, in CreateRequest) (u
 		}
 		if alertID != nil {
 			var alertSystem []uuid.UUID
-			if err := conn.Raw(`SELECT ai_system_id FROM systemic_alerts WHERE id = ?`, *alertID).Scan(&alertSystem).Error; err != nil {
+			if err := conn.Model(&alertRecord{}).Where("id = ?", *alertID).Pluck("ai_system_id", &alertSystem).Error; err != nil {
 				return fmt.Errorf("systemic: alert: %w", err)
 			}
 			switch {
@@ -164,10 +178,11 @@ func (s *Service) Create(ctx context.Context, by uuid.UUID, in CreateRequest) (u
 		if err := f.Err(); err != nil {
 			return err
 		}
-		var row issueRow
-		if err := conn.Raw(`INSERT INTO systemic_issues (ai_system_id, mechanism, title, description, alert_id, created_by)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id, reference, ai_system_id, mechanism, status`,
-			systemID, in.Mechanism, title, description, alertID, by).Scan(&row).Error; err != nil {
+		row := issueRecord{AISystemID: systemID, Mechanism: in.Mechanism, Title: title, Description: description,
+			AlertID: alertID, CreatedBy: by}
+		if err := conn.Select("ai_system_id", "mechanism", "title", "description", "alert_id", "created_by").
+			Clauses(clause.Returning{Columns: []clause.Column{{Name: "id"}, {Name: "reference"}, {Name: "ai_system_id"},
+				{Name: "mechanism"}, {Name: "status"}}}).Create(&row).Error; err != nil {
 			return fmt.Errorf("systemic: create issue: %w", err)
 		}
 		issueID = row.ID
@@ -235,9 +250,8 @@ func (s *Service) Unlink(ctx context.Context, issueID, caseID, by uuid.UUID, rea
 		if err != nil {
 			return err
 		}
-		var found []uuid.UUID
-		if err := db.Conn(ctx, s.db).Raw(`SELECT c.id FROM cases c WHERE c.id = ? AND `+visible+` FOR UPDATE OF c`,
-			append([]any{caseID}, vargs...)...).Scan(&found).Error; err != nil {
+		found, err := lockVisibleCase(db.Conn(ctx, s.db), caseID, visible, vargs)
+		if err != nil {
 			return fmt.Errorf("systemic: lock case: %w", err)
 		}
 		if len(found) == 0 {
@@ -250,7 +264,7 @@ func (s *Service) Unlink(ctx context.Context, issueID, caseID, by uuid.UUID, rea
 		if row.Status != StatusOpen {
 			return errResolved
 		}
-		res := db.Conn(ctx, s.db).Exec(`DELETE FROM systemic_issue_cases WHERE issue_id = ? AND case_id = ?`, issueID, caseID)
+		res := db.Conn(ctx, s.db).Where("issue_id = ? AND case_id = ?", issueID, caseID).Delete(&issueCase{})
 		if res.Error != nil {
 			return fmt.Errorf("systemic: unlink: %w", res.Error)
 		}
@@ -277,9 +291,9 @@ func (s *Service) Resolve(ctx context.Context, issueID, by uuid.UUID, note strin
 	if err := s.notRecused(ctx, issue.AISystemID, by); err != nil {
 		return err // nor declare its failure put right
 	}
-	res := db.Conn(ctx, s.db).Exec(`UPDATE systemic_issues
-		   SET status = 'resolved', resolved_at = now(), resolved_by = ?, resolution_note = ?
-		 WHERE id = ? AND status = 'open'`, by, note, issueID)
+	res := db.Conn(ctx, s.db).Model(&issueRecord{}).Where("id = ? AND status = ?", issueID, StatusOpen).
+		Updates(map[string]any{"status": StatusResolved, "resolved_at": gorm.Expr("now()"), "resolved_by": by,
+			"resolution_note": note})
 	if res.Error != nil {
 		return fmt.Errorf("systemic: resolve: %w", res.Error)
 	}
@@ -294,9 +308,8 @@ func (s *Service) Resolve(ctx context.Context, issueID, by uuid.UUID, note strin
 // keeps them off its cases keeps them off the systemic issues about it:
 // they may not open one, nor choose which cases it links.
 func (s *Service) notRecused(ctx context.Context, systemID, by uuid.UUID) error {
-	var n int
-	if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM ai_system_staff WHERE ai_system_id = ? AND user_id = ?`,
-		systemID, by).Scan(&n).Error; err != nil {
+	n, err := staffCount(db.Conn(ctx, s.db), systemID, by)
+	if err != nil {
 		return fmt.Errorf("systemic: recusal: %w", err)
 	}
 	if n > 0 {
@@ -310,23 +323,15 @@ var errRecused = fault.New(fault.Forbidden, "recused",
 
 var errResolved = fault.New(fault.Conflict, "issue_resolved", "The systemic issue is resolved: it takes no more changes.")
 
-type issueRow struct {
-	ID         uuid.UUID
-	Reference  string
-	AISystemID uuid.UUID
-	Mechanism  string
-	Status     string
-}
-
 // issueRow reads an issue, share-locking it when lock is set (a concurrent
 // resolve waits, and so does this for a resolve in flight).
-func (s *Service) issueRow(ctx context.Context, id uuid.UUID, lock bool) (*issueRow, error) {
-	q := `SELECT id, reference, ai_system_id, mechanism, status FROM systemic_issues WHERE id = ?`
+func (s *Service) issueRow(ctx context.Context, id uuid.UUID, lock bool) (*issueRecord, error) {
+	q := db.Conn(ctx, s.db).Select("id, reference, ai_system_id, mechanism, status").Where("id = ?", id)
 	if lock {
-		q += ` FOR SHARE`
+		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthShare})
 	}
-	var rows []issueRow
-	if err := db.Conn(ctx, s.db).Raw(q, id).Scan(&rows).Error; err != nil {
+	var rows []issueRecord
+	if err := q.Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("systemic: issue: %w", err)
 	}
 	if len(rows) == 0 {
@@ -336,11 +341,6 @@ func (s *Service) issueRow(ctx context.Context, id uuid.UUID, lock bool) (*issue
 }
 
 var errIssueNotFound = fault.New(fault.NotFound, "systemic_issue_not_found", "No systemic issue has that id.")
-
-type caseRow struct {
-	ID         uuid.UUID
-	AISystemID *uuid.UUID
-}
 
 // lockCases locks the cases' rows in id order and names, in f, every id
 // that is no case or a case about another AI system.
@@ -358,9 +358,8 @@ func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, 
 	if err != nil {
 		return nil, err
 	}
-	var rows []caseRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT c.id, c.ai_system_id FROM cases c WHERE c.id IN ? AND `+visible+`
-		 ORDER BY c.id FOR UPDATE OF c`, append([]any{plain}, vargs...)...).Scan(&rows).Error; err != nil {
+	rows, err := lockVisibleCases(db.Conn(ctx, s.db), plain, visible, vargs)
+	if err != nil {
 		return nil, fmt.Errorf("systemic: lock cases: %w", err)
 	}
 	byID := make(map[uuid.UUID]caseRow, len(rows))
@@ -383,12 +382,8 @@ func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, 
 // visibleTo is the condition, over cases aliased c, that the user by may
 // see the case (internal/access).
 func (s *Service) visibleTo(ctx context.Context, by uuid.UUID) (string, []any, error) {
-	var u struct {
-		Role      auth.Role
-		Skills    db.TextSlice
-		Languages db.TextSlice
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT role, skills, languages FROM users WHERE id = ?`, by).Scan(&u).Error; err != nil {
+	var u auth.User
+	if err := db.Conn(ctx, s.db).Select("role, skills, languages").Where("id = ?", by).Find(&u).Error; err != nil {
 		return "", nil, fmt.Errorf("systemic: user: %w", err)
 	}
 	cond, args := access.Visible(access.Viewer{ID: by, Role: u.Role, Skills: u.Skills, Languages: u.Languages})
@@ -397,11 +392,11 @@ func (s *Service) visibleTo(ctx context.Context, by uuid.UUID) (string, []any, e
 
 // link links cases (locked, in id order) to an issue; each new link lands in
 // the case's record with an event.
-func (s *Service) link(ctx context.Context, issue issueRow, cases []caseRow, by uuid.UUID) (int, error) {
+func (s *Service) link(ctx context.Context, issue issueRecord, cases []caseRow, by uuid.UUID) (int, error) {
 	n := 0
 	for _, c := range cases {
-		res := db.Conn(ctx, s.db).Exec(`INSERT INTO systemic_issue_cases (issue_id, case_id, linked_by) VALUES (?, ?, ?)
-			ON CONFLICT DO NOTHING`, issue.ID, c.ID, by)
+		res := db.Conn(ctx, s.db).Clauses(clause.OnConflict{DoNothing: true}).
+			Create(&issueCase{IssueID: issue.ID, CaseID: c.ID, LinkedBy: by})
 		if res.Error != nil {
 			return n, fmt.Errorf("systemic: link: %w", res.Error)
 		}
@@ -417,7 +412,7 @@ func (s *Service) link(ctx context.Context, issue issueRow, cases []caseRow, by 
 	return n, nil
 }
 
-func (s *Service) record(ctx context.Context, caseID, by uuid.UUID, action, subject string, issue issueRow, data map[string]any) error {
+func (s *Service) record(ctx context.Context, caseID, by uuid.UUID, action, subject string, issue issueRecord, data map[string]any) error {
 	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
 		Action: action, Data: data}); err != nil {
 		return err
@@ -431,31 +426,21 @@ func (s *Service) record(ctx context.Context, caseID, by uuid.UUID, action, subj
 // viewer may see (internal/access; nil: every case, for the system's own
 // use). Its case_count counts them all: a figure names no case.
 func (s *Service) Get(ctx context.Context, id uuid.UUID, viewer *access.Viewer) (*IssueDetail, error) {
-	var rows []struct {
-		Issue
-		Description    string
-		ResolvedBy     *uuid.UUID
-		ResolutionNote *string
-	}
-	if err := db.Conn(ctx, s.db).Raw(issueSelect+`, i.description, i.resolved_by, i.resolution_note
-		  FROM systemic_issues i JOIN ai_systems a ON a.id = i.ai_system_id
-		 WHERE i.id = ?`, id).Scan(&rows).Error; err != nil {
+	rows, err := issueDetail(db.Conn(ctx, s.db), id)
+	if err != nil {
 		return nil, fmt.Errorf("systemic: get: %w", err)
 	}
 	if len(rows) == 0 {
 		return nil, errIssueNotFound
 	}
-	r := rows[0]
-	d := &IssueDetail{Issue: r.Issue, Description: r.Description, ResolvedBy: r.ResolvedBy, ResolutionNote: r.ResolutionNote,
-		Cases: []LinkedCase{}}
+	d := &rows[0]
+	d.Cases = []LinkedCase{}
 	d.utc()
 	visible, vargs := "true", []any(nil)
 	if viewer != nil {
 		visible, vargs = access.Visible(*viewer)
 	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT c.id, c.reference, c.status, c.priority, l.linked_by, l.linked_at
-		  FROM systemic_issue_cases l JOIN cases c ON c.id = l.case_id
-		 WHERE l.issue_id = ? AND `+visible+` ORDER BY l.linked_at DESC, c.id`, append([]any{id}, vargs...)...).Scan(&d.Cases).Error; err != nil {
+	if err := linkedCases(db.Conn(ctx, s.db), &d.Cases, id, visible, vargs); err != nil {
 		return nil, fmt.Errorf("systemic: linked cases: %w", err)
 	}
 	for i := range d.Cases {
@@ -471,16 +456,12 @@ func (s *Service) CaseIDs(ctx context.Context, issueID uuid.UUID) ([]uuid.UUID, 
 		return nil, err
 	}
 	ids := []uuid.UUID{}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT case_id FROM systemic_issue_cases WHERE issue_id = ? ORDER BY case_id`, issueID).
-		Scan(&ids).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Model(&issueCase{}).Where("issue_id = ?", issueID).Order("case_id").
+		Pluck("case_id", &ids).Error; err != nil {
 		return nil, fmt.Errorf("systemic: case ids: %w", err)
 	}
 	return ids, nil
 }
-
-const issueSelect = `SELECT i.id, i.reference, i.ai_system_id, a.name AS ai_system_name, i.mechanism, i.title, i.status,
-		       i.alert_id, (SELECT count(*) FROM systemic_issue_cases l WHERE l.issue_id = i.id) AS case_count,
-		       i.created_by, i.created_at, i.resolved_at`
 
 func (i *Issue) utc() {
 	i.CreatedAt = i.CreatedAt.UTC()
@@ -502,27 +483,14 @@ type Filter struct {
 func (s *Service) List(ctx context.Context, f Filter) (*grievance.Page[Issue], error) {
 	var fs fault.Fields
 	if f.Status != "" {
-		fs.OneOf("status", f.Status, Statuses, true)
+		fault.OneOf(&fs, "status", IssueStatus(f.Status), Statuses, true)
 	}
 	cur := grievance.PageArgs(&fs, &f.Limit, f.Cursor)
 	if err := fs.Err(); err != nil {
 		return nil, err
 	}
-	where, args := []string{"true"}, []any{}
-	if f.AISystemID != nil {
-		where, args = append(where, "i.ai_system_id = ?"), append(args, *f.AISystemID)
-	}
-	if f.Status != "" {
-		where, args = append(where, "i.status = ?"), append(args, f.Status)
-	}
-	if cur != nil {
-		where, args = append(where, "(i.created_at, i.id) < (?, ?)"), append(args, cur.At, cur.ID)
-	}
-	var items []Issue
-	if err := db.Conn(ctx, s.db).Raw(issueSelect+`
-		  FROM systemic_issues i JOIN ai_systems a ON a.id = i.ai_system_id
-		 WHERE `+strings.Join(where, " AND ")+`
-		 ORDER BY i.created_at DESC, i.id DESC LIMIT ?`, append(args, f.Limit+1)...).Scan(&items).Error; err != nil {
+	items, err := listIssues(db.Conn(ctx, s.db), f, cur)
+	if err != nil {
 		return nil, fmt.Errorf("systemic: list: %w", err)
 	}
 	for i := range items {
