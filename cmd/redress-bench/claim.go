@@ -97,8 +97,7 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 
 	// The queue and its rule.
 	var queue uuid.UUID
-	if err := b.mon.QueryRow(ctx, `INSERT INTO queues (slug, name, description) VALUES ($1, 'Bench: claim-next', 'Filled by redress-bench.')
-		ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id`, claimQueueSlug).Scan(&queue); err != nil {
+	if err := b.mon.QueryRow(ctx, claimQueue, claimQueueSlug).Scan(&queue); err != nil {
 		return r, fmt.Errorf("queue: %w", err)
 	}
 	var unassigned int
@@ -169,7 +168,7 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 		return r, err
 	}
 	r.StaleExec, r.StaleDueIdx = planExec(stale), strings.Contains(stale, "case_clocks_due_idx")
-	if _, err := b.mon.Exec(ctx, `ANALYZE cases, case_clocks`); err != nil {
+	if _, err := b.mon.Exec(ctx, analyzeCases); err != nil {
 		return r, err
 	}
 	if r.QueuePlan, r.SortedRows, err = b.claimPlan(ctx, queue, ids[0]); err != nil {
