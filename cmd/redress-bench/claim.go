@@ -22,6 +22,7 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 )
 
@@ -96,8 +97,8 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 	core := b.s.core
 
 	// The queue and its rule.
-	var queue uuid.UUID
-	if err := b.mon.QueryRow(ctx, claimQueue, claimQueueSlug).Scan(&queue); err != nil {
+	queue, err := review.SaveQueue(core.DB.WithContext(ctx), claimQueueSlug, "Bench: claim-next", "Filled by redress-bench.")
+	if err != nil {
 		return r, fmt.Errorf("queue: %w", err)
 	}
 	var unassigned int
@@ -139,7 +140,7 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil,
 		MaxIdleConns: 2 * r.Claimers, MaxIdleConnsPerHost: 2 * r.Claimers}}
 	// argon2id takes 64 MiB a hash: one at a time per CPU, whether hashing or checking.
-	err := parallel(ctx, r.Claimers, runtime.NumCPU(), func(i int) error {
+	err = parallel(ctx, r.Claimers, runtime.NumCPU(), func(i int) error {
 		email := fmt.Sprintf("bench-reviewer-%03d@example.org", i+1)
 		u, err := core.Users.Upsert(ctx, auth.NewUser{Email: email, Name: fmt.Sprintf("Bench Reviewer %d", i+1),
 			Role: auth.RoleReviewer, Password: password, Languages: []string{"en", claimLanguage}})

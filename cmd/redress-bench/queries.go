@@ -10,11 +10,6 @@ import (
 // one case at a time), and the statements that steady the database between
 // runs. What the application runs is measured through its own packages.
 
-// claimQueue adds (or keeps) the claim race's queue, $1 its slug, and
-// returns its id.
-const claimQueue = `INSERT INTO queues (slug, name, description) VALUES ($1, 'Bench: claim-next', 'Filled by redress-bench.')
-		ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id`
-
 // analyzeCases gives the planner fresh statistics of the cases and their
 // clocks before a measurement.
 const analyzeCases = `ANALYZE cases, case_clocks`

@@ -117,7 +117,7 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 		}
 	}
 	for _, q := range Queues {
-		if err := review.SaveQueue(db.Conn(ctx, gdb), q.Slug, q.Name, q.Description); err != nil {
+		if _, err := review.SaveQueue(db.Conn(ctx, gdb), q.Slug, q.Name, q.Description); err != nil {
 			return fmt.Errorf("demo: queue %s: %w", q.Slug, err)
 		}
 	}
