@@ -12,8 +12,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 )
 
@@ -79,8 +81,8 @@ func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg j
 		return
 	}
 	err := db.InTx(hctx, w.DB, func(ctx context.Context) error {
-		res := db.Conn(ctx, w.DB).Exec(`INSERT INTO processed_events (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
-			c.Name, env.ID)
+		res := db.Conn(ctx, w.DB).Clauses(clause.OnConflict{DoNothing: true}).
+			Create(&processedEvent{Consumer: c.Name, EventID: env.ID})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -117,8 +119,8 @@ func caseExists(ctx context.Context, gdb *gorm.DB, id uuid.UUID) error {
 	if id == uuid.Nil {
 		return nil
 	}
-	var found bool
-	if err := db.Conn(ctx, gdb).Raw(`SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?)`, id).Scan(&found).Error; err != nil {
+	found, err := caseFound(db.Conn(ctx, gdb), id)
+	if err != nil {
 		return fmt.Errorf("worker: case %s: %w", id, err)
 	}
 	if !found {
@@ -135,8 +137,8 @@ func (w *Runner) deadLetter(ctx context.Context, log *slog.Logger, c Consumer, m
 		seq, delivered = meta.Sequence.Stream, meta.NumDelivered
 	}
 	eventID := msg.Headers().Get(jetstream.MsgIDHeader)
-	if err := db.Conn(ctx, w.DB).Exec(`INSERT INTO dead_letters (consumer, subject, event_id, stream_seq, deliveries, reason, payload)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (consumer, stream_seq) WHERE stream_seq IS NOT NULL DO NOTHING`, c.Name, msg.Subject(), eventID, seq, delivered, reason.Error(), msg.Data()).Error; err != nil {
+	if err := outbox.RecordDeadLetter(db.Conn(ctx, w.DB), outbox.Letter{Consumer: c.Name, Subject: msg.Subject(), EventID: eventID,
+		StreamSeq: seq, Deliveries: delivered, Reason: reason.Error(), Payload: msg.Data()}); err != nil {
 		log.Error("dead letter not recorded; will retry", "err", err)
 		_ = msg.NakWithDelay(5 * time.Second)
 		return

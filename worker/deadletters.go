@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 )
 
@@ -65,8 +66,7 @@ func (w *Runner) recordMaxDeliveries(ctx context.Context, stream jetstream.Strea
 		subject, payload = msg.Subject, msg.Data
 		eventID = msg.Header.Get(jetstream.MsgIDHeader)
 	}
-	return db.Conn(ctx, w.DB).Exec(`INSERT INTO dead_letters (consumer, subject, event_id, stream_seq, deliveries, reason, payload)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (consumer, stream_seq) WHERE stream_seq IS NOT NULL DO NOTHING`,
-		a.Consumer, subject, eventID, a.StreamSeq, a.Deliveries,
-		fmt.Sprintf("gave up after %d deliveries", a.Deliveries), payload).Error
+	return outbox.RecordDeadLetter(db.Conn(ctx, w.DB), outbox.Letter{Consumer: a.Consumer, Subject: subject, EventID: eventID,
+		StreamSeq: a.StreamSeq, Deliveries: a.Deliveries, Reason: fmt.Sprintf("gave up after %d deliveries", a.Deliveries),
+		Payload: payload})
 }

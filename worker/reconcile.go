@@ -11,9 +11,12 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/routing"
+	"github.com/redresshq/redress/internal/sla"
 )
 
 // Reconciler catches lost events: a case submitted more than After ago and
@@ -148,15 +151,13 @@ func (r *Reconciler) republish(ctx context.Context, conn *gorm.DB, c unrouted, n
 
 	// The original event, when the outbox still has it; else the one made
 	// at an earlier attempt; else a new one, built from the case.
-	var originals []struct{ Payload string }
-	if err := conn.Table("outbox").Select("payload::text AS payload").
-		Where("subject = ? AND payload ->> 'case_id' = ?", events.CaseSubmitted, c.ID.String()).
-		Order("seq").Limit(1).Scan(&originals).Error; err != nil {
+	originals, err := outbox.Payloads(conn, events.CaseSubmitted, c.ID)
+	if err != nil {
 		return fmt.Errorf("worker: reconcile: original event: %w", err)
 	}
 	var env events.Envelope
 	if len(originals) == 1 {
-		if err := json.Unmarshal([]byte(originals[0].Payload), &env); err != nil {
+		if err := json.Unmarshal([]byte(originals[0]), &env); err != nil {
 			return fmt.Errorf("worker: reconcile: original event of %s: %w", c.Reference, err)
 		}
 		rec.OriginalLost = false
@@ -178,8 +179,7 @@ func (r *Reconciler) republish(ctx context.Context, conn *gorm.DB, c unrouted, n
 	}
 	// A new row (its id is the Nats-Msg-Id, so the stream takes it even
 	// within its duplicate window), carrying the event under its own id.
-	if err := conn.Exec(`INSERT INTO outbox (id, subject, payload) VALUES (?, ?, ?)`,
-		rowID, events.CaseSubmitted, string(raw)).Error; err != nil {
+	if err := outbox.Put(conn, rowID, events.CaseSubmitted, string(raw)); err != nil {
 		return fmt.Errorf("worker: reconcile: republish: %w", err)
 	}
 	if err := conn.Clauses(clause.OnConflict{UpdateAll: true}).Create(&rec).Error; err != nil {
@@ -200,24 +200,15 @@ func (r *Reconciler) republish(ctx context.Context, conn *gorm.DB, c unrouted, n
 // rebuild makes a case.submitted event for a case whose original row is
 // gone, from the case itself, under id (a new one when id is nil).
 func (r *Reconciler) rebuild(ctx context.Context, conn *gorm.DB, c unrouted, id uuid.UUID) (*events.Envelope, error) {
-	var row struct {
-		Kind                string
-		AISystemID          *uuid.UUID
-		Language            string
-		Anonymous           bool
-		PreferredChannel    *string
-		PreliminarySeverity *string
-		Rights, HarmTypes   db.TextSlice
-	}
+	var row routing.CaseFacts
 	if err := conn.Table("cases AS c").Select(`c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
 		c.preliminary_severity, k.rights, k.harm_types`).
 		Joins("JOIN case_classifications k ON k.case_id = c.id").Where("c.id = ?", c.ID).
 		Scan(&row).Error; err != nil {
 		return nil, fmt.Errorf("worker: reconcile: case %s: %w", c.Reference, err)
 	}
-	var ackBy []time.Time
-	if err := conn.Table("case_clocks").Where("case_id = ? AND clock = 'acknowledge'", c.ID).
-		Order("due_at").Limit(1).Pluck("due_at", &ackBy).Error; err != nil {
+	ackBy, err := clocks.DueAt(conn, c.ID, sla.Acknowledge)
+	if err != nil {
 		return nil, fmt.Errorf("worker: reconcile: clocks of %s: %w", c.Reference, err)
 	}
 	data := events.Submitted{Reference: c.Reference, Kind: row.Kind, AISystemID: row.AISystemID, Rights: row.Rights,

@@ -1,6 +1,9 @@
 // Package worker runs Redress's background work: the outbox relay and the
 // JetStream consumers. Run N workers against one Postgres and one NATS: the
 // relay claims rows with SKIP LOCKED and the consumers are durable and shared.
+// It owns the ledger of handled events (processed_events) and the
+// reconciler's case_reconciliations, and publishes ops.case_unrouted; dead
+// letters and republished events go through internal/outbox.
 package worker
 
 import (
@@ -13,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -152,11 +154,9 @@ func (w *Runner) assignAppeal(ctx context.Context, env *events.Envelope) error {
 	if err != nil || n > 0 {
 		return err
 	}
-	var cs []struct {
-		Status     cases.Status
-		AssigneeID *uuid.UUID
-	}
-	if err := db.Conn(ctx, w.DB).Raw(`SELECT status, assignee_id FROM cases WHERE id = ?`, env.CaseID).Scan(&cs).Error; err != nil {
+	var cs []cases.Case
+	if err := db.Conn(ctx, w.DB).Model(&cases.Case{}).Select("status, assignee_id").Where("id = ?", env.CaseID).
+		Find(&cs).Error; err != nil {
 		return fmt.Errorf("worker: appealed case: %w", err)
 	}
 	switch {
@@ -320,7 +320,7 @@ func (w *Runner) housekeeping(ctx context.Context) error {
 		if _, err := outbox.Prune(ctx, w.DB, time.Now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
 			w.Log.Warn("prune outbox", "err", err)
 		}
-		if err := db.Conn(ctx, w.DB).Exec(`DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`).Error; err != nil && ctx.Err() == nil {
+		if err := grievance.PruneIdempotencyKeys(db.Conn(ctx, w.DB)); err != nil && ctx.Err() == nil {
 			w.Log.Warn("prune idempotency keys", "err", err)
 		}
 		select {

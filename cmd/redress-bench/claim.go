@@ -22,6 +22,7 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 )
 
@@ -96,9 +97,8 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 	core := b.s.core
 
 	// The queue and its rule.
-	var queue uuid.UUID
-	if err := b.mon.QueryRow(ctx, `INSERT INTO queues (slug, name, description) VALUES ($1, 'Bench: claim-next', 'Filled by redress-bench.')
-		ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name RETURNING id`, claimQueueSlug).Scan(&queue); err != nil {
+	queue, err := review.SaveQueue(core.DB.WithContext(ctx), claimQueueSlug, "Bench: claim-next", "Filled by redress-bench.")
+	if err != nil {
 		return r, fmt.Errorf("queue: %w", err)
 	}
 	var unassigned int
@@ -140,7 +140,7 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{Proxy: nil,
 		MaxIdleConns: 2 * r.Claimers, MaxIdleConnsPerHost: 2 * r.Claimers}}
 	// argon2id takes 64 MiB a hash: one at a time per CPU, whether hashing or checking.
-	err := parallel(ctx, r.Claimers, runtime.NumCPU(), func(i int) error {
+	err = parallel(ctx, r.Claimers, runtime.NumCPU(), func(i int) error {
 		email := fmt.Sprintf("bench-reviewer-%03d@example.org", i+1)
 		u, err := core.Users.Upsert(ctx, auth.NewUser{Email: email, Name: fmt.Sprintf("Bench Reviewer %d", i+1),
 			Role: auth.RoleReviewer, Password: password, Languages: []string{"en", claimLanguage}})
@@ -169,7 +169,7 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 		return r, err
 	}
 	r.StaleExec, r.StaleDueIdx = planExec(stale), strings.Contains(stale, "case_clocks_due_idx")
-	if _, err := b.mon.Exec(ctx, `ANALYZE cases, case_clocks`); err != nil {
+	if _, err := b.mon.Exec(ctx, analyzeCases); err != nil {
 		return r, err
 	}
 	if r.QueuePlan, r.SortedRows, err = b.claimPlan(ctx, queue, ids[0]); err != nil {

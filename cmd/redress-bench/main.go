@@ -439,7 +439,7 @@ func (b *bench) step(ctx context.Context, c int) (step, error) {
 // checkpoint flushes dirty buffers before a run, so neither side is charged
 // for the other's writes.
 func checkpoint(ctx context.Context, pool *pgxpool.Pool) error {
-	if _, err := pool.Exec(ctx, "CHECKPOINT"); err != nil {
+	if _, err := pool.Exec(ctx, checkpointSQL); err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil

@@ -15,19 +15,6 @@ import (
 	"github.com/redresshq/redress/internal/platform/devpg"
 )
 
-// insertScript is pgbench's transaction: one row with a 1 KB payload that
-// differs per row, built from core functions (pgcrypto is not needed). At
-// 1 KB the row stays below the TOAST threshold, so it is written inline and
-// uncompressed, as the case row is.
-const insertScript = `INSERT INTO bench_insert (payload) VALUES (decode(repeat(md5(random()::text), 64), 'hex'));
-`
-
-const insertTable = `CREATE TABLE IF NOT EXISTS bench_insert (
-    id         bigserial PRIMARY KEY,
-    payload    bytea NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
-)`
-
 // pgbench runs the single-row INSERT baseline on the same server as Redress.
 type pgbench struct {
 	pg     *devpg.Cluster

@@ -95,7 +95,7 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 	}
 	// Fresh statistics, as for the claim race: the figures should not depend
 	// on when autovacuum last came by after the filing.
-	if _, err := b.mon.Exec(ctx, `ANALYZE cases, case_clocks`); err != nil {
+	if _, err := b.mon.Exec(ctx, analyzeCases); err != nil {
 		return r, err
 	}
 

@@ -339,8 +339,7 @@ func explainStats(ctx context.Context, dbURL, name string, fn func(*stats.Servic
 	}
 	cfg.RuntimeParams["application_name"] = "redress-bench-explain"
 	sqlDB := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
-		_, err := c.Exec(ctx, `LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on;
-			SET auto_explain.log_buffers = on; SET auto_explain.log_level = notice; SET client_min_messages = notice`)
+		_, err := c.Exec(ctx, autoExplain)
 		return err
 	}))
 	defer sqlDB.Close()

@@ -168,7 +168,7 @@ func (sw *sweeper) run(ctx context.Context, pass, open, due int) (sweepRun, erro
 	b.progress("sweep %d: clocks of the due cases set, %s", pass, round(time.Since(start)))
 	// VACUUM as well as ANALYZE: autovacuum would otherwise start on the
 	// freshly loaded tables in the middle of the timed sweep.
-	if _, err := sw.pool.Exec(ctx, `VACUUM (ANALYZE) cases, case_clocks, audit_entries`); err != nil {
+	if _, err := sw.pool.Exec(ctx, vacuumAnalyze("cases", "case_clocks", "audit_entries")); err != nil {
 		return r, fmt.Errorf("vacuum analyze: %w", err)
 	}
 	r.Load = time.Since(start)
@@ -289,27 +289,7 @@ func (sw *sweeper) load(ctx context.Context, from, to, due int, marker string) (
 		pf, pt := from+n*p/parts, from+n*(p+1)/parts-1
 		pd := due*(p+1)/parts - due*p/parts
 		every := (pt - pf + 1) / pd
-		if _, err := sw.pool.Exec(ctx, `
-			WITH c AS (
-				INSERT INTO cases (id, reference, receipt_hash, kind, informed_of_ai, description_enc, language, anonymous,
-				                   ai_system_other, queue_id, priority, routed_at, submitted_at, status_changed_at, updated_at,
-				                   decision_reference)
-				SELECT gen_random_uuid(),
-				       'RD-' || lpad((i / 1000000)::text, 3, '0') || '-' || lpad((i / 1000 % 1000)::text, 3, '0') || '-' ||
-				       lpad((i % 1000)::text, 3, '0'),
-				       decode(md5(i::text) || md5(i::text), 'hex'),
-				       (ARRAY['contest_decision', 'explanation_request', 'concern'])[1 + i % 3], 'no', '\x00'::bytea, 'en', true,
-				       'a system', $3::uuid, 'P3', t.at, t.at, t.at, t.at, CASE WHEN d.due THEN $5::text END
-				  FROM generate_series($1::int, $2::int) i
-				 CROSS JOIN LATERAL (SELECT (i - $1) % $4 = $4 - 1 AND (i - $1) / $4 < $6 AS due) d
-				 CROSS JOIN LATERAL (SELECT CASE WHEN d.due THEN now() - interval '8 days'
-				                                ELSE now() - ((i::bigint * 7919) % 432000) * interval '1 second' END AS at) t
-				RETURNING id, submitted_at, decision_reference)
-			INSERT INTO case_clocks (case_id, clock, started_at, due_at, rule, policy_id, warn_at, next_fire_at)
-			SELECT id, 'decision', submitted_at, submitted_at + interval '90 days',
-			       '{"code":"policy_decision","source":"SLA policy","period":"90 days"}', $7::uuid,
-			       ARRAY[submitted_at + interval '67.5 days', submitted_at + interval '81 days'], submitted_at + interval '67.5 days'
-			  FROM c WHERE decision_reference IS NULL`,
+		if _, err := sw.pool.Exec(ctx, sweepLoad,
 			pf, pt, sw.queue, every, marker, pd, sw.policy); err != nil {
 			return fmt.Errorf("load: %w", err)
 		}
@@ -344,7 +324,7 @@ func dropIndexes(ctx context.Context, pool *pgxpool.Pool, tables []string, keep 
 		return nil, err
 	}
 	for i, name := range names {
-		if _, err := pool.Exec(ctx, `DROP INDEX `+pgxIdent(name)); err != nil {
+		if _, err := pool.Exec(ctx, dropIndex(name)); err != nil {
 			return defs[:i], err
 		}
 	}
@@ -404,11 +384,11 @@ func (sw *sweeper) explain(ctx context.Context, now time.Time, limit int, generi
 	var stmt string
 	var args []any
 	if generic {
-		if _, err := conn.Exec(ctx, `SET plan_cache_mode = force_generic_plan`); err != nil {
+		if _, err := conn.Exec(ctx, genericPlans); err != nil {
 			return p, err
 		}
-		defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), `RESET plan_cache_mode; DEALLOCATE bench_due`) }()
-		if _, err := conn.Exec(ctx, `PREPARE bench_due (timestamptz, int) AS `+q); err != nil {
+		defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), forgetDue) }()
+		if _, err := conn.Exec(ctx, prepareDue(q)); err != nil {
 			return p, fmt.Errorf("prepare: %w", err)
 		}
 		stmt = `EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_due ('` + now.UTC().Format(time.RFC3339Nano) + `', ` + strconv.Itoa(limit) + `)`

@@ -45,8 +45,8 @@ type workMeter struct {
 // the process's allocations so far.
 func startWork(ctx context.Context, mon *pgxpool.Pool) workMeter {
 	var m workMeter
-	if _, err := mon.Exec(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err == nil {
-		_, err = mon.Exec(ctx, `SELECT pg_stat_statements_reset()`)
+	if _, err := mon.Exec(ctx, statStatements); err == nil {
+		_, err = mon.Exec(ctx, resetStatStatements)
 		m.ok = err == nil
 	}
 	var ms runtime.MemStats

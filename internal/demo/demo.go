@@ -1,5 +1,7 @@
 // Package demo seeds the data `redress dev` starts with: a register of five AI
-// systems, review queues and one user per role.
+// systems, review queues and one user per role. It owns no table: it writes
+// through each table's owner (registry, review, routing, escalation, auth,
+// organisation, content).
 package demo
 
 import (
@@ -9,12 +11,15 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/registry"
-	"gorm.io/gorm"
+	"github.com/redresshq/redress/internal/review"
+	"github.com/redresshq/redress/internal/routing"
 )
 
 // Login is a seeded account; a body's user names their body's slug.
@@ -97,7 +102,7 @@ var Queues = []struct{ Slug, Name, Description string }{
 }
 
 // Organisation is the demo's organisation (internal/organisation).
-var Organisation = struct{ LegalName, Address, Jurisdiction, Contact string }{
+var Organisation = organisation.Input{
 	LegalName: "Northwind Logistics SAS", Address: "12 rue des Docks, 69002 Lyon, France",
 	Jurisdiction: "FR", Contact: "grievances@northwind.example",
 }
@@ -112,19 +117,17 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 		}
 	}
 	for _, q := range Queues {
-		if err := db.Conn(ctx, gdb).Exec(`INSERT INTO queues (slug, name, description) VALUES (?, ?, ?)
-			ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description`,
-			q.Slug, q.Name, q.Description).Error; err != nil {
+		if _, err := review.SaveQueue(db.Conn(ctx, gdb), q.Slug, q.Name, q.Description); err != nil {
 			return fmt.Errorf("demo: queue %s: %w", q.Slug, err)
 		}
 	}
-	if err := seedRules(ctx, gdb); err != nil {
+	if err := routing.SeedRules(db.Conn(ctx, gdb), Rules); err != nil {
 		return err
 	}
 	bodyIDs := map[string]uuid.UUID{}
 	for _, in := range Bodies {
-		var existing []uuid.UUID
-		if err := db.Conn(ctx, gdb).Raw(`SELECT id FROM bodies WHERE slug = ?`, in.Slug).Scan(&existing).Error; err != nil {
+		existing, err := idsBySlug(db.Conn(ctx, gdb), "bodies", in.Slug)
+		if err != nil {
 			return fmt.Errorf("demo: body %s: %w", in.Slug, err)
 		}
 		var id *uuid.UUID
@@ -143,9 +146,7 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 	}
 	// The demo organisation, unless an admin already set one (kept across
 	// restarts).
-	if err := db.Conn(ctx, gdb).Exec(`INSERT INTO organisation_profile (legal_name, address, jurisdiction, contact, updated_at)
-		VALUES (?, ?, ?, ?, now()) ON CONFLICT (id) DO NOTHING`,
-		Organisation.LegalName, Organisation.Address, Organisation.Jurisdiction, Organisation.Contact).Error; err != nil {
+	if err := organisation.Seed(db.Conn(ctx, gdb), Organisation); err != nil {
 		return fmt.Errorf("demo: organisation: %w", err)
 	}
 	names := map[string]string{"admin": "Ada Admin", "supervisor": "Sam Supervisor", "reviewer": "Rita Reviewer",
@@ -167,20 +168,15 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 	// The demo signs in with a password alone: no role requires a second
 	// factor here (the migration requires it of admins, supervisors and
 	// bodies; /admin/sign-in turns it back on). The banner says so.
-	if err := db.Conn(ctx, gdb).Exec(`UPDATE sign_in_policies SET second_factor_required = false, updated_at = now()
-		WHERE second_factor_required`).Error; err != nil {
+	if err := auth.NoSecondFactorRequired(db.Conn(ctx, gdb)); err != nil {
 		return fmt.Errorf("demo: sign-in policy: %w", err)
 	}
 	// Rui operates the shift scheduler: he is never assigned cases about it.
-	if err := db.Conn(ctx, gdb).Exec(`INSERT INTO ai_system_staff (ai_system_id, user_id, role)
-		SELECT s.id, u.id, 'operator' FROM ai_systems s, users u
-		 WHERE s.slug = 'shift-scheduler' AND u.email = 'reviewer2@example.org' ON CONFLICT DO NOTHING`).Error; err != nil {
+	if err := registry.SeedStaff(db.Conn(ctx, gdb), "shift-scheduler", "reviewer2@example.org", "operator"); err != nil {
 		return fmt.Errorf("demo: recusal: %w", err)
 	}
 	for _, m := range QueueMembers {
-		if err := db.Conn(ctx, gdb).Exec(`INSERT INTO queue_members (queue_id, user_id)
-			SELECT q.id, u.id FROM queues q, users u WHERE q.slug = ? AND u.email = ? ON CONFLICT DO NOTHING`,
-			m.Queue, m.Email).Error; err != nil {
+		if err := review.SeedMember(db.Conn(ctx, gdb), m.Queue, m.Email); err != nil {
 			return fmt.Errorf("demo: queue member %s: %w", m.Email, err)
 		}
 	}
@@ -188,9 +184,8 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 	// email for each new case: in the demo one team handles everything, so
 	// need to know (internal/access) hides only what recusal and holding
 	// hide. Rui operates ShiftWise, so he never sees a case about it.
-	if err := db.Conn(ctx, gdb).Exec(`INSERT INTO queue_members (queue_id, user_id, notify_new_cases)
-		SELECT q.id, u.id, false FROM queues q, users u WHERE u.email IN ? ON CONFLICT DO NOTHING`,
-		[]string{"admin@example.org", "supervisor@example.org", "reviewer@example.org", "reviewer2@example.org"}).Error; err != nil {
+	if err := review.JoinEveryQueue(db.Conn(ctx, gdb),
+		[]string{"admin@example.org", "supervisor@example.org", "reviewer@example.org", "reviewer2@example.org"}, false); err != nil {
 		return fmt.Errorf("demo: queue members: %w", err)
 	}
 	return nil
@@ -204,35 +199,12 @@ var QueueMembers = []struct{ Queue, Email string }{
 	{"supervisors", "supervisor@example.org"},
 }
 
-// seedRules adds the demo routing rules once, after the rules every install
-// has (migrations: retaliation and imminent loss go to the supervisors at
-// P1) and before the default rule.
-func seedRules(ctx context.Context, gdb *gorm.DB) error {
-	var n, next int
-	if err := db.Conn(ctx, gdb).Raw(`SELECT count(*) FROM routing_rules WHERE name = 'Possible serious incidents'`).Scan(&n).Error; err != nil {
-		return err
-	}
-	if n > 0 {
-		return nil
-	}
-	if err := db.Conn(ctx, gdb).Raw(`SELECT COALESCE(max(position) + 1, 0) FROM routing_rules WHERE NOT is_default`).Scan(&next).Error; err != nil {
-		return err
-	}
-	rules := []struct{ name, cond, queue, priority, langs string }{
-		{"Possible serious incidents", `kinds = '{incident}'`, "incidents", "P1", "{}"},
-		{"Hiring and scheduling systems", `ai_system_ids = ARRAY(SELECT id FROM ai_systems WHERE slug IN ('hiring-screener', 'shift-scheduler'))`, "employment", "P2", "{}"},
-		{"Credit and benefits systems", `ai_system_ids = ARRAY(SELECT id FROM ai_systems WHERE slug IN ('credit-scorer', 'benefits-fraud-detector'))`, "credit-and-benefits", "P2", "{}"},
-		{"Complaints in Arabic", `languages = '{ar}'`, "general", "P3", "{ar}"},
-	}
-	for j, r := range rules {
-		i := next + j
-		if err := db.Conn(ctx, gdb).Exec(`INSERT INTO routing_rules (position, name, queue_id, priority, required_languages)
-			SELECT ?, ?, id, ?, ?::text[] FROM queues WHERE slug = ?`, i, r.name, r.priority, r.langs, r.queue).Error; err != nil {
-			return fmt.Errorf("demo: rule %q: %w", r.name, err)
-		}
-		if err := db.Conn(ctx, gdb).Exec(`UPDATE routing_rules SET `+r.cond+` WHERE position = ? AND NOT is_default`, i).Error; err != nil {
-			return fmt.Errorf("demo: rule %q: %w", r.name, err)
-		}
-	}
-	return nil
+// Rules are the demo's routing rules, added once, after the rules every
+// install has (migrations: retaliation and imminent loss go to the
+// supervisors at P1) and before the default rule.
+var Rules = []routing.SeedRule{
+	{Name: "Possible serious incidents", Kinds: []string{"incident"}, Queue: "incidents", Priority: "P1"},
+	{Name: "Hiring and scheduling systems", AISystems: []string{"hiring-screener", "shift-scheduler"}, Queue: "employment", Priority: "P2"},
+	{Name: "Credit and benefits systems", AISystems: []string{"credit-scorer", "benefits-fraud-detector"}, Queue: "credit-and-benefits", Priority: "P2"},
+	{Name: "Complaints in Arabic", Languages: []string{"ar"}, Queue: "general", Priority: "P3", RequiredLanguages: []string{"ar"}},
 }

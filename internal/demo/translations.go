@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/content"
@@ -72,8 +71,8 @@ func seedTranslations(ctx context.Context, gdb *gorm.DB) error {
 	tables := map[string]string{content.AISystem: "ai_systems", content.Body: "bodies"}
 	for entity, bySlug := range Translations {
 		for slug, texts := range bySlug {
-			var ids []uuid.UUID
-			if err := db.Conn(ctx, gdb).Raw(`SELECT id FROM `+tables[entity]+` WHERE slug = ?`, slug).Scan(&ids).Error; err != nil {
+			ids, err := idsBySlug(db.Conn(ctx, gdb), tables[entity], slug)
+			if err != nil {
 				return fmt.Errorf("demo: translations of %s: %w", slug, err)
 			}
 			if len(ids) == 0 {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -29,10 +30,8 @@ func (s *Service) Members(ctx context.Context, queueID uuid.UUID) ([]Member, err
 	if err := s.Exists(ctx, queueID); err != nil {
 		return nil, err
 	}
-	out := []Member{}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT u.id AS user_id, u.email, u.name, u.role, u.active, m.notify_new_cases, m.created_at
-		  FROM queue_members m JOIN users u ON u.id = m.user_id
-		 WHERE m.queue_id = ? ORDER BY u.email`, queueID).Scan(&out).Error; err != nil {
+	out, err := members(db.Conn(ctx, s.db), queueID)
+	if err != nil {
 		return nil, fmt.Errorf("review: queue members: %w", err)
 	}
 	for i := range out {
@@ -58,8 +57,8 @@ func (s *Service) AddMember(ctx context.Context, queueID, userID, by uuid.UUID, 
 		return ErrOwnMembership
 	}
 	conn := db.Conn(ctx, s.db)
-	var role string
-	if err := conn.Raw(`SELECT role FROM users WHERE id = ? AND active`, userID).Scan(&role).Error; err != nil {
+	role, err := activeRole(conn, userID)
+	if err != nil {
 		return fmt.Errorf("review: user: %w", err)
 	}
 	if role == "" {
@@ -70,9 +69,9 @@ func (s *Service) AddMember(ctx context.Context, queueID, userID, by uuid.UUID, 
 		f.Add("user_id", "not_staff", "independent bodies cannot be members of a queue")
 		return f.Err()
 	}
-	if err := conn.Exec(`INSERT INTO queue_members (queue_id, user_id, notify_new_cases) VALUES (?, ?, ?)
-		ON CONFLICT (queue_id, user_id) DO UPDATE SET notify_new_cases = EXCLUDED.notify_new_cases`,
-		queueID, userID, notify).Error; err != nil {
+	if err := conn.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "queue_id"}, {Name: "user_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"notify_new_cases"})}).
+		Create(&memberRow{QueueID: queueID, UserID: userID, NotifyNewCases: notify}).Error; err != nil {
 		return fmt.Errorf("review: add queue member: %w", err)
 	}
 	return nil
@@ -85,7 +84,7 @@ func (s *Service) RemoveMember(ctx context.Context, queueID, userID uuid.UUID) e
 	if err := s.Exists(ctx, queueID); err != nil {
 		return err
 	}
-	if err := db.Conn(ctx, s.db).Exec(`DELETE FROM queue_members WHERE queue_id = ? AND user_id = ?`, queueID, userID).
+	if err := db.Conn(ctx, s.db).Where("queue_id = ? AND user_id = ?", queueID, userID).Delete(&memberRow{}).
 		Error; err != nil {
 		return fmt.Errorf("review: remove queue member: %w", err)
 	}

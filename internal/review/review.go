@@ -1,5 +1,7 @@
 // Package review holds the review queues: their counts, claiming the next
-// case atomically, releasing and reassigning.
+// case atomically, releasing and reassigning, auto-assignment. It owns the
+// tables queues and queue_members, and publishes case.assigned; its
+// statements that need SQL's full power are in queries.go.
 package review
 
 import (
@@ -55,16 +57,7 @@ func (s *Service) Queues(ctx context.Context, now time.Time, viewer *access.View
 	if viewer != nil {
 		visible, vargs = access.Visible(*viewer)
 	}
-	var out []Queue
-	err := db.Conn(ctx, s.db).Raw(`
-		SELECT q.id, q.slug, q.name, q.description, q.auto_assign, q.assign_cap,
-		       count(c.id) AS open,
-		       count(c.id) FILTER (WHERE c.assignee_id IS NULL) AS unassigned,
-		       count(c.id) FILTER (WHERE c.next_due_at < ?) AS breaching,
-		       count(c.id) FILTER (WHERE c.next_due_at >= ? AND c.next_due_at < ?) AS due_today
-		  FROM queues q
-		  LEFT JOIN cases c ON c.queue_id = q.id AND c.status IN `+openStatuses+` AND `+visible+`
-		 GROUP BY q.id ORDER BY q.name`, append([]any{now, now, endOfDay}, vargs...)...).Scan(&out).Error
+	out, err := queuesWithCounts(db.Conn(ctx, s.db), now, endOfDay, visible, vargs)
 	if err != nil {
 		return nil, fmt.Errorf("review: queues: %w", err)
 	}
@@ -73,8 +66,8 @@ func (s *Service) Queues(ctx context.Context, now time.Time, viewer *access.View
 
 // Exists reports NotFound for an unknown queue.
 func (s *Service) Exists(ctx context.Context, id uuid.UUID) error {
-	var n int
-	if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM queues WHERE id = ?`, id).Scan(&n).Error; err != nil {
+	var n int64
+	if err := db.Conn(ctx, s.db).Model(&queueRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
 		return err
 	}
 	if n == 0 {
@@ -89,16 +82,6 @@ type Reviewer struct {
 	Skills    []string
 	Languages []string
 }
-
-// eligible is the SQL condition (on cases c) under which a reviewer may take
-// a case: they are a member of its queue (internal/access: only members see
-// it), they have the skills and languages it needs, they neither own, operate
-// nor took part in the AI system or the decision it is about, and they did
-// not decide the case before it was appealed.
-const eligible = `c.required_skills <@ ?::text[] AND c.required_languages <@ ?::text[]
-	AND c.decision_taker_id IS DISTINCT FROM ? AND NOT ? = ANY (c.excluded_reviewers)
-	AND NOT EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)
-	AND EXISTS (SELECT 1 FROM queue_members m WHERE m.queue_id = c.queue_id AND m.user_id = ?)`
 
 func eligibleArgs(r Reviewer) []any {
 	return []any{db.TextSlice(nz(r.Skills)), db.TextSlice(nz(r.Languages)), r.ID, r.ID, r.ID, r.ID}
@@ -148,7 +131,7 @@ func (s *Service) recordAssignment(ctx context.Context, caseID uuid.UUID, action
 func (s *Service) Release(ctx context.Context, caseID uuid.UUID, actor cases.Actor) error {
 	by := *actor.ID
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		var c struct{ AssigneeID *uuid.UUID }
+		var c cases.Case
 		if err := cases.Locked(db.Conn(ctx, s.db), caseID, "assignee_id").Scan(&c).Error; err != nil {
 			return fmt.Errorf("review: release: %w", err)
 		}

@@ -7,9 +7,11 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
 )
 
 // Taxonomies the rules are checked against; the grievance package owns them
@@ -66,9 +68,9 @@ func (s *Service) validate(ctx context.Context, in *RuleInput, tax Taxonomies, i
 	}
 	for i, id := range in.AISystemIDs {
 		uid, err := uuid.Parse(id)
-		var n int
+		var n int64
 		if err == nil {
-			err = db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM ai_systems WHERE id = ?`, uid).Scan(&n).Error
+			err = db.Conn(ctx, s.db).Model(&registry.AISystem{}).Where("id = ?", uid).Count(&n).Error
 		}
 		if err != nil || n == 0 {
 			f.Addf(fmt.Sprintf("ai_system_ids[%d]", i), "not_found", "%q is not the id of a system in the register", id)
@@ -77,8 +79,8 @@ func (s *Service) validate(ctx context.Context, in *RuleInput, tax Taxonomies, i
 	if qid, err := uuid.Parse(in.QueueID); err != nil {
 		f.Add("queue_id", "invalid", "must be the id of a queue")
 	} else {
-		var n int
-		if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM queues WHERE id = ?`, qid).Scan(&n).Error; err != nil {
+		n, err := countQueue(db.Conn(ctx, s.db), qid)
+		if err != nil {
 			return err
 		}
 		if n == 0 {
@@ -86,8 +88,8 @@ func (s *Service) validate(ctx context.Context, in *RuleInput, tax Taxonomies, i
 		}
 	}
 	if in.SLAPolicy != nil {
-		var n int
-		if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM sla_policies WHERE slug = ?`, *in.SLAPolicy).Scan(&n).Error; err != nil {
+		n, err := countPolicy(db.Conn(ctx, s.db), *in.SLAPolicy)
+		if err != nil {
 			return err
 		}
 		if n == 0 {
@@ -126,16 +128,12 @@ func (s *Service) Create(ctx context.Context, in RuleInput, tax Taxonomies) (*Ru
 	var id uuid.UUID
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		if err := conn.Exec(`LOCK TABLE routing_rules IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
+		if err := lockRules(conn); err != nil {
 			return err
 		}
-		return conn.Raw(`INSERT INTO routing_rules (position, name, enabled, kinds, ai_system_ids, rights, harm_types,
-			languages, channels, severities, queue_id, priority, sla_policy, required_skills, required_languages)
-			VALUES ((SELECT coalesce(max(position) + 1, 0) FROM routing_rules WHERE NOT is_default),
-			        ?, ?, ?, ?::uuid[], ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			in.Name, enabled, nz(in.Kinds), nz(in.AISystemIDs), nz(in.Rights), nz(in.HarmTypes), nz(in.Languages),
-			nz(in.Channels), nz(in.Severities), in.QueueID, in.Priority, in.SLAPolicy, nz(in.RequiredSkills),
-			nz(in.RequiredLanguages)).Row().Scan(&id)
+		var err error
+		id, err = insertRule(conn, in, enabled)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("routing: create rule: %w", err)
@@ -146,7 +144,7 @@ func (s *Service) Create(ctx context.Context, in RuleInput, tax Taxonomies) (*Ru
 // Rule returns one rule.
 func (s *Service) Rule(ctx context.Context, id uuid.UUID) (*Rule, error) {
 	var r Rule
-	if err := db.Conn(ctx, s.db).Raw(`SELECT `+ruleColumns+` FROM routing_rules WHERE id = ?`, id).Scan(&r).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Select(ruleColumns).Where("id = ?", id).Find(&r).Error; err != nil {
 		return nil, fmt.Errorf("routing: rule: %w", err)
 	}
 	if r.ID == uuid.Nil {
@@ -168,12 +166,12 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, in RuleInput, tax Ta
 	if in.Enabled != nil {
 		enabled = *in.Enabled
 	}
-	if err := db.Conn(ctx, s.db).Exec(`UPDATE routing_rules SET name = ?, enabled = ?, kinds = ?, ai_system_ids = ?::uuid[],
-		rights = ?, harm_types = ?, languages = ?, channels = ?, severities = ?, queue_id = ?, priority = ?,
-		sla_policy = ?, required_skills = ?, required_languages = ?, updated_at = now() WHERE id = ?`,
-		in.Name, enabled, nz(in.Kinds), nz(in.AISystemIDs), nz(in.Rights), nz(in.HarmTypes), nz(in.Languages),
-		nz(in.Channels), nz(in.Severities), in.QueueID, in.Priority, in.SLAPolicy, nz(in.RequiredSkills),
-		nz(in.RequiredLanguages), id).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Model(&Rule{}).Where("id = ?", id).Updates(map[string]any{
+		"name": in.Name, "enabled": enabled, "kinds": nz(in.Kinds), "ai_system_ids": gorm.Expr("?::uuid[]", nz(in.AISystemIDs)),
+		"rights": nz(in.Rights), "harm_types": nz(in.HarmTypes), "languages": nz(in.Languages), "channels": nz(in.Channels),
+		"severities": nz(in.Severities), "queue_id": in.QueueID, "priority": in.Priority, "sla_policy": in.SLAPolicy,
+		"required_skills": nz(in.RequiredSkills), "required_languages": nz(in.RequiredLanguages),
+		"updated_at": gorm.Expr("now()")}).Error; err != nil {
 		return nil, fmt.Errorf("routing: update rule: %w", err)
 	}
 	return s.Rule(ctx, id)
@@ -184,11 +182,11 @@ func (s *Service) Reorder(ctx context.Context, ids []string) ([]Rule, error) {
 	var f fault.Fields
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		if err := conn.Exec(`LOCK TABLE routing_rules IN SHARE ROW EXCLUSIVE MODE`).Error; err != nil {
+		if err := lockRules(conn); err != nil {
 			return err
 		}
 		var current []string
-		if err := conn.Raw(`SELECT id::text FROM routing_rules WHERE NOT is_default`).Scan(&current).Error; err != nil {
+		if err := conn.Model(&Rule{}).Where("NOT is_default").Pluck("id::text", &current).Error; err != nil {
 			return err
 		}
 		sorted := slices.Clone(ids)
@@ -199,11 +197,12 @@ func (s *Service) Reorder(ctx context.Context, ids []string) ([]Rule, error) {
 			return f.Err()
 		}
 		// Move every rule out of the way, then into place: positions are unique.
-		if err := conn.Exec(`UPDATE routing_rules SET position = position + 1000000 WHERE NOT is_default`).Error; err != nil {
+		if err := conn.Model(&Rule{}).Where("NOT is_default").UpdateColumn("position", gorm.Expr("position + 1000000")).Error; err != nil {
 			return err
 		}
 		for i, id := range ids {
-			if err := conn.Exec(`UPDATE routing_rules SET position = ?, updated_at = now() WHERE id = ?`, i, id).Error; err != nil {
+			if err := conn.Model(&Rule{}).Where("id = ?", id).
+				UpdateColumns(map[string]any{"position": i, "updated_at": gorm.Expr("now()")}).Error; err != nil {
 				return err
 			}
 		}

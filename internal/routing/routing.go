@@ -1,6 +1,8 @@
 // Package routing sends each submitted case to a review queue. Rules are data,
 // kept in order; the first enabled rule whose conditions all hold wins, and a
-// default rule that matches everything always exists.
+// default rule that matches everything always exists. It owns the table
+// routing_rules (model Rule) and publishes case.routed; its statements that
+// need SQL's full power are in queries.go.
 package routing
 
 import (
@@ -107,14 +109,10 @@ type Service struct {
 // priority and SLA policy.
 func New(gdb *gorm.DB, clk *clocks.Service) *Service { return &Service{db: gdb, clocks: clk} }
 
-const ruleColumns = `id, position, name, enabled, is_default, kinds, ai_system_ids::text[] AS ai_system_ids, rights,
-	harm_types, languages, channels, severities, queue_id, priority, sla_policy, required_skills, required_languages, updated_at`
-
 // Rules returns every rule in evaluation order, the default last.
 func (s *Service) Rules(ctx context.Context) ([]Rule, error) {
 	var rules []Rule
-	if err := db.Conn(ctx, s.db).Raw(`SELECT ` + ruleColumns + ` FROM routing_rules
-		ORDER BY is_default, position`).Scan(&rules).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Select(ruleColumns).Order("is_default, position").Find(&rules).Error; err != nil {
 		return nil, fmt.Errorf("routing: rules: %w", err)
 	}
 	return rules, nil
@@ -131,21 +129,8 @@ func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*events.Routed, 
 	var out *events.Routed
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var row struct {
-			Kind                string
-			AISystemID          *uuid.UUID
-			Language            string
-			Anonymous           bool
-			PreferredChannel    *string
-			PreliminarySeverity *string
-			RoutedAt            *time.Time
-			Rights              db.TextSlice
-			HarmTypes           db.TextSlice
-		}
-		if err := conn.Raw(`SELECT c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
-			       c.preliminary_severity, c.routed_at, k.rights, k.harm_types
-			  FROM cases c JOIN case_classifications k ON k.case_id = c.id
-			 WHERE c.id = ? FOR UPDATE OF c`, caseID).Scan(&row).Error; err != nil {
+		row, err := lockedCaseFacts(conn, caseID)
+		if err != nil {
 			return fmt.Errorf("routing: load case: %w", err)
 		}
 		if row.Kind == "" {

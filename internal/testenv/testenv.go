@@ -308,9 +308,8 @@ func Sorted[T ~string](list []T) []string {
 // values with the database's cannot pass by finding nothing.
 func CheckValues(t testing.TB, gdb *gorm.DB, table, column string) []string {
 	t.Helper()
-	var defs []string
-	if err := gdb.Raw(`SELECT pg_get_constraintdef(oid) FROM pg_constraint
-		WHERE conrelid = to_regclass(?) AND contype = 'c'`, table).Scan(&defs).Error; err != nil {
+	defs, err := checkConstraints(gdb, table)
+	if err != nil {
 		t.Fatal(err)
 	}
 	// The whole constraint is the membership test: a compound rule naming

@@ -21,12 +21,14 @@ import (
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/app"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/demo"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/platform/config"
 	"github.com/redresshq/redress/internal/platform/natsx"
 	"github.com/redresshq/redress/internal/platform/seal"
+	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/testenv"
 )
 
@@ -335,7 +337,7 @@ func (s *Stack) File(body map[string]any) Filed {
 	f := Filed{Reference: m["reference"].(string), Receipt: m["receipt"].(string), Code: code}
 	// The staff-side id, found by reference.
 	var id string
-	if err := s.Core.DB.Raw(`SELECT id::text FROM cases WHERE reference = ?`, f.Reference).Scan(&id).Error; err != nil {
+	if err := s.Core.DB.Model(&cases.Case{}).Select("id::text").Where("reference = ?", f.Reference).Scan(&id).Error; err != nil {
 		s.T.Fatal(err)
 	}
 	f.ID = id
@@ -358,8 +360,7 @@ func (s *Stack) ComplainantToken(f Filed) string {
 func (s *Stack) StaffUser(email string, role auth.Role) string {
 	s.T.Helper()
 	token := s.Outsider(email, role)
-	if err := s.Core.DB.Exec(`INSERT INTO queue_members (queue_id, user_id, notify_new_cases)
-		SELECT q.id, u.id, false FROM queues q, users u WHERE u.email = ? ON CONFLICT DO NOTHING`, email).Error; err != nil {
+	if err := review.JoinEveryQueue(s.Core.DB, []string{email}, false); err != nil {
 		s.T.Fatal(err)
 	}
 	return token

@@ -1,0 +1,112 @@
+package routing
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/platform/db"
+)
+
+// The statements on routing_rules (and the case facts routing reads) that
+// need SQL's full power.
+
+// TableName names the table a Rule is a row of.
+func (Rule) TableName() string { return "routing_rules" }
+
+// ruleColumns are a Rule's columns (ai_system_ids read as text[]).
+const ruleColumns = `id, position, name, enabled, is_default, kinds, ai_system_ids::text[] AS ai_system_ids, rights,
+	harm_types, languages, channels, severities, queue_id, priority, sla_policy, required_skills, required_languages, updated_at`
+
+// CaseFacts is what routing looks at of a case: its row and classification
+// (the case.submitted event carries them; the worker's reconciler rebuilds
+// a lost one from them).
+type CaseFacts struct {
+	Kind                string
+	AISystemID          *uuid.UUID
+	Language            string
+	Anonymous           bool
+	PreferredChannel    *string
+	PreliminarySeverity *string
+	RoutedAt            *time.Time
+	Rights              db.TextSlice
+	HarmTypes           db.TextSlice
+}
+
+// lockedCaseFacts reads a case's facts and locks its row (no row: Kind is
+// empty).
+func lockedCaseFacts(conn *gorm.DB, caseID uuid.UUID) (CaseFacts, error) {
+	var row CaseFacts
+	err := conn.Raw(`SELECT c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
+			       c.preliminary_severity, c.routed_at, k.rights, k.harm_types
+			  FROM cases c JOIN case_classifications k ON k.case_id = c.id
+			 WHERE c.id = ? FOR UPDATE OF c`, caseID).Scan(&row).Error
+	return row, err
+}
+
+// lockRules keeps other writers of the rules' positions out until the
+// transaction ends.
+func lockRules(conn *gorm.DB) error {
+	return conn.Exec(`LOCK TABLE routing_rules IN SHARE ROW EXCLUSIVE MODE`).Error
+}
+
+// insertRule adds a rule just before the default one (the caller holds
+// lockRules) and returns its id.
+func insertRule(conn *gorm.DB, in RuleInput, enabled bool) (uuid.UUID, error) {
+	var id uuid.UUID
+	err := conn.Raw(`INSERT INTO routing_rules (position, name, enabled, kinds, ai_system_ids, rights, harm_types,
+			languages, channels, severities, queue_id, priority, sla_policy, required_skills, required_languages)
+			VALUES ((SELECT coalesce(max(position) + 1, 0) FROM routing_rules WHERE NOT is_default),
+			        ?, ?, ?, ?::uuid[], ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		in.Name, enabled, nz(in.Kinds), nz(in.AISystemIDs), nz(in.Rights), nz(in.HarmTypes), nz(in.Languages),
+		nz(in.Channels), nz(in.Severities), in.QueueID, in.Priority, in.SLAPolicy, nz(in.RequiredSkills),
+		nz(in.RequiredLanguages)).Row().Scan(&id)
+	return id, err
+}
+
+// countQueue and countPolicy count the queues with an id and the SLA
+// policies with a slug: the references validate checks (tables of review
+// and clocks, read here).
+func countQueue(conn *gorm.DB, id uuid.UUID) (n int, err error) {
+	err = conn.Raw(`SELECT count(*) FROM queues WHERE id = ?`, id).Scan(&n).Error
+	return n, err
+}
+
+func countPolicy(conn *gorm.DB, slug string) (n int, err error) {
+	err = conn.Raw(`SELECT count(*) FROM sla_policies WHERE slug = ?`, slug).Scan(&n).Error
+	return n, err
+}
+
+// SeedRule is a rule the demo seeds, naming its queue and AI systems by slug.
+type SeedRule struct {
+	Name, Queue, Priority                          string
+	Kinds, AISystems, Languages, RequiredLanguages []string
+}
+
+// SeedRules adds rules, in order, just before the default rule, unless a
+// rule with the first one's name exists (the demo's data).
+func SeedRules(tx *gorm.DB, rules []SeedRule) error {
+	if len(rules) == 0 {
+		return nil
+	}
+	var n int64
+	if err := tx.Model(&Rule{}).Where("name = ?", rules[0].Name).Count(&n).Error; err != nil || n > 0 {
+		return err
+	}
+	var next int
+	if err := tx.Model(&Rule{}).Where("NOT is_default").Select("COALESCE(max(position) + 1, 0)").Scan(&next).Error; err != nil {
+		return err
+	}
+	for j, r := range rules {
+		if err := tx.Exec(`INSERT INTO routing_rules (position, name, queue_id, priority, kinds, ai_system_ids, languages,
+				required_languages)
+			SELECT ?, ?, q.id, ?, ?, ARRAY(SELECT s.id FROM ai_systems s WHERE s.slug = ANY (?::text[])), ?, ?
+			  FROM queues q WHERE q.slug = ?`, next+j, r.Name, r.Priority, nz(r.Kinds), nz(r.AISystems),
+			nz(r.Languages), nz(r.RequiredLanguages), r.Queue).Error; err != nil {
+			return fmt.Errorf("routing: rule %q: %w", r.Name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,12 @@
+package testenv
+
+import "gorm.io/gorm"
+
+// checkConstraints returns the definitions of table's CHECK constraints, as
+// PostgreSQL keeps them.
+func checkConstraints(gdb *gorm.DB, table string) ([]string, error) {
+	var defs []string
+	err := gdb.Raw(`SELECT pg_get_constraintdef(oid) FROM pg_constraint
+		WHERE conrelid = to_regclass(?) AND contype = 'c'`, table).Scan(&defs).Error
+	return defs, err
+}
