@@ -3,7 +3,13 @@
 // the case waits on the complainant, ends them when what they wait for
 // happens, and fires warnings and breaches when they fall due (Sweep).
 //
-// It owns the case_clocks table. A clock's name is an sla.ClockName: one of
+// It owns the case_clocks, case_pauses, sla_policies and sla_calendars
+// tables, and publishes sla.warning, sla.breached, case.triaged (a priority
+// a breach raised) and escalation.requested. The statements that need SQL's
+// full power (the sweep's DueCasesQuery among them) are in queries.go;
+// simple ones use GORM's builder. It still writes escalation_requests,
+// internal/escalation's table, when a statutory date is missed
+// (insertEscalationRequest). A clock's name is an sla.ClockName: one of
 // sla.Clocks, or a task's clock named after its task (BodyItemClock,
 // ProviderRequestClock); TestClockNamesMatchDatabase checks both against the
 // table's CHECK.

@@ -11,6 +11,12 @@
 // never holds a database transaction open and N workers never send one row
 // twice.
 //
+// It owns notifications_sent and the webhook tables (webhook_endpoints,
+// webhook_deliveries, webhook_attempts) and publishes no event. The
+// statements that need SQL's full power (the claims, the outcomes, the reads
+// that join a case with its people) are in queries.go; simple ones use
+// GORM's builder.
+//
 // Emails never carry case content: a complainant is told only that there is
 // news on their reference, and staff get the reference, codes, the queue and
 // due dates. Addresses are looked up, and a complainant's decrypted, only at
