@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -68,7 +70,7 @@ func (u *Users) CreateStaff(ctx context.Context, in NewUser) (*User, error) {
 		return nil, err
 	}
 	var n int64
-	if err := db.Conn(ctx, u.db).Raw(`SELECT count(*) FROM users WHERE email = ?`, in.Email).Scan(&n).Error; err != nil {
+	if err := db.Conn(ctx, u.db).Model(&User{}).Where("email = ?", in.Email).Count(&n).Error; err != nil {
 		return nil, fmt.Errorf("auth: create: %w", err)
 	}
 	if n > 0 {
@@ -78,17 +80,16 @@ func (u *Users) CreateStaff(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	var id uuid.UUID
-	err = db.Conn(ctx, u.db).Raw(`INSERT INTO users (email, name, role, password_hash, languages, skills, active)
-		VALUES (?, ?, ?, ?, ?, ?, true) RETURNING id`, in.Email, in.Name, in.Role, hash,
-		db.TextSlice(in.Languages), db.TextSlice(in.Skills)).Row().Scan(&id)
+	user := User{Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: hash,
+		Languages: db.TextSlice(in.Languages), Skills: db.TextSlice(in.Skills)}
+	err = insertStaff(db.Conn(ctx, u.db), &user)
 	if db.IsUniqueViolation(err) {
 		return nil, errEmailTaken()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: create: %w", err)
 	}
-	return u.GetAny(ctx, id)
+	return u.GetAny(ctx, user.ID)
 }
 
 func errEmailTaken() error {
@@ -126,12 +127,12 @@ var errLastAdmin = fault.New(fault.Conflict, "last_admin",
 // change updates one staff account in a transaction that first locks every
 // active admin's row, so two admins demoting or deactivating each other at
 // once cannot both succeed: the second sees the first's change.
-func (u *Users) change(ctx context.Context, id uuid.UUID, set string, stillAdmin func(*User) bool, args ...any) (*User, error) {
+func (u *Users) change(ctx context.Context, id uuid.UUID, column string, value any, stillAdmin func(*User) bool) (*User, error) {
 	err := db.InTx(ctx, u.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, u.db)
 		var admins []uuid.UUID
-		if err := conn.Raw(`SELECT id FROM users WHERE role = 'admin' AND active ORDER BY id FOR UPDATE`).
-			Scan(&admins).Error; err != nil {
+		if err := conn.Model(&User{}).Select("id").Where("role = ? AND active", RoleAdmin).Order("id").
+			Clauses(clause.Locking{Strength: "UPDATE"}).Scan(&admins).Error; err != nil {
 			return fmt.Errorf("auth: lock admins: %w", err)
 		}
 		cur, err := u.GetAny(ctx, id)
@@ -144,7 +145,8 @@ func (u *Users) change(ctx context.Context, id uuid.UUID, set string, stillAdmin
 		if slices.Contains(admins, id) && len(admins) == 1 && !stillAdmin(cur) {
 			return errLastAdmin
 		}
-		if err := conn.Exec(`UPDATE users SET `+set+`, updated_at = now() WHERE id = ?`, append(args, id)...).Error; err != nil {
+		if err := conn.Model(&User{}).Where("id = ?", id).
+			Updates(map[string]any{column: value, "updated_at": gorm.Expr("now()")}).Error; err != nil {
 			return err
 		}
 		return endStaleSessions(conn, id)
@@ -163,14 +165,14 @@ func (u *Users) SetRole(ctx context.Context, id uuid.UUID, role Role) (*User, er
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	return u.change(ctx, id, "role = ?", func(*User) bool { return role == RoleAdmin }, role)
+	return u.change(ctx, id, "role", role, func(*User) bool { return role == RoleAdmin })
 }
 
 // SetActive deactivates a staff account (it can no longer sign in, and
 // its sessions end: they are revoked, and every request checks the user is
 // active) or reactivates it. The last active admin stays active.
 func (u *Users) SetActive(ctx context.Context, id uuid.UUID, active bool) (*User, error) {
-	return u.change(ctx, id, "active = ?", func(*User) bool { return active }, active)
+	return u.change(ctx, id, "active", active, func(*User) bool { return active })
 }
 
 // BodyUsers lists the accounts of an independent body, by email.

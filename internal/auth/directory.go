@@ -24,7 +24,8 @@ func (u *Users) Names(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]strin
 		return out, nil
 	}
 	var rows []Person
-	if err := db.Conn(ctx, u.db).Raw(`SELECT id, name, role FROM users WHERE id IN ?`, ids).Scan(&rows).Error; err != nil {
+	if err := db.Conn(ctx, u.db).Model(&User{}).Select("id", "name", "role").Where("id IN ?", ids).
+		Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("auth: names: %w", err)
 	}
 	for _, r := range rows {
@@ -37,8 +38,8 @@ func (u *Users) Names(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]strin
 // by name.
 func (u *Users) Claimers(ctx context.Context) ([]Person, error) {
 	out := []Person{}
-	if err := db.Conn(ctx, u.db).Raw(`SELECT id, name, role FROM users WHERE active AND role IN ? ORDER BY name, id`,
-		[]Role{RoleReviewer, RoleSupervisor}).Scan(&out).Error; err != nil {
+	if err := db.Conn(ctx, u.db).Model(&User{}).Select("id", "name", "role").
+		Where("active AND role IN ?", []Role{RoleReviewer, RoleSupervisor}).Order("name, id").Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("auth: claimers: %w", err)
 	}
 	return out, nil

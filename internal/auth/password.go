@@ -1,4 +1,12 @@
 // Package auth holds passwords, tokens, receipts, references and roles.
+//
+// It owns the staff and body accounts (users, model User), their sessions
+// (staff_sessions, model Session), second factors (user_second_factors),
+// recovery codes (recovery_codes) and the sign-in policies
+// (sign_in_policies, model Policy). It publishes no event. The statements
+// that need SQL's full power — among them the session check every request
+// makes, in one statement — are in queries.go; simple ones use GORM's
+// builder.
 package auth
 
 import (

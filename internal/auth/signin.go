@@ -102,13 +102,13 @@ type Session struct {
 	Current    bool       `json:"current" gorm:"-"`
 }
 
+// TableName is the table Session maps.
+func (Session) TableName() string { return "staff_sessions" }
+
 // Open starts a session of u; its id is the token's JWT id.
 func (s *SignIn) Open(ctx context.Context, u *User, kind, userAgent string, ttl time.Duration) (*Session, error) {
 	out := &Session{UserID: u.ID, Role: u.Role, Kind: kind, UserAgent: DescribeUserAgent(userAgent)}
-	err := db.Conn(ctx, s.db).Raw(`INSERT INTO staff_sessions (user_id, role, kind, expires_at, user_agent)
-		VALUES (?, ?, ?, now() + make_interval(secs => ?), ?) RETURNING id, created_at, last_seen_at, expires_at`,
-		u.ID, u.Role, kind, ttl.Seconds(), out.UserAgent).Row().Scan(&out.ID, &out.CreatedAt, &out.LastSeenAt, &out.ExpiresAt)
-	if err != nil {
+	if err := openSession(db.Conn(ctx, s.db), out, ttl); err != nil {
 		return nil, fmt.Errorf("auth: open session: %w", err)
 	}
 	return out, nil
@@ -138,28 +138,13 @@ type Extra struct {
 // statement, which also notes the session was seen (at most once a minute)
 // and answers extra, if given.
 func (s *SignIn) Live(ctx context.Context, id, userID uuid.UUID, extra *Extra) (*Live, error) {
-	var rows []struct {
-		User
-		Restricted bool
-		Stale      bool // last seen over a minute ago
-		Extra      *string
-	}
 	col, args := `NULL::text`, []any{}
 	if extra != nil {
 		col, args = extra.SQL, extra.Args
 	}
 	// A plain read on every request; the write of "last seen" only once a
 	// minute per session.
-	err := db.Conn(ctx, s.db).Raw(`
-			SELECT u.*, s.last_seen_at < now() - interval '1 minute' AS stale,
-			       (coalesce(p.second_factor_required, false) AND f.confirmed_at IS NULL) AS restricted,
-			       `+col+` AS extra
-			  FROM staff_sessions s
-			  JOIN users u ON u.id = s.user_id
-			  LEFT JOIN sign_in_policies p ON p.role = u.role
-			  LEFT JOIN user_second_factors f ON f.user_id = u.id
-			 WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > now()
-			   AND u.active AND u.role = s.role`, append(args, id, userID)...).Scan(&rows).Error
+	rows, err := lookUpLive(db.Conn(ctx, s.db), id, userID, col, args)
 	if err != nil {
 		return nil, fmt.Errorf("auth: live session: %w", err)
 	}
@@ -167,8 +152,8 @@ func (s *SignIn) Live(ctx context.Context, id, userID uuid.UUID, extra *Extra) (
 		return nil, errSessionGone
 	}
 	if rows[0].Stale {
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE staff_sessions SET last_seen_at = now()
-			WHERE id = ? AND last_seen_at < now() - interval '1 minute'`, id).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Model(&Session{}).Where("id = ? AND last_seen_at < now() - interval '1 minute'", id).
+			Update("last_seen_at", gorm.Expr("now()")).Error; err != nil {
 			return nil, fmt.Errorf("auth: session seen: %w", err)
 		}
 	}
@@ -177,8 +162,8 @@ func (s *SignIn) Live(ctx context.Context, id, userID uuid.UUID, extra *Extra) (
 
 // Revoke ends one session of userID.
 func (s *SignIn) Revoke(ctx context.Context, id, userID uuid.UUID) error {
-	err := db.Conn(ctx, s.db).Exec(`UPDATE staff_sessions SET revoked_at = now()
-		WHERE id = ? AND user_id = ? AND revoked_at IS NULL`, id, userID).Error
+	err := db.Conn(ctx, s.db).Model(&Session{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", id, userID).
+		Update("revoked_at", gorm.Expr("now()")).Error
 	if err != nil {
 		return fmt.Errorf("auth: revoke session: %w", err)
 	}
@@ -191,7 +176,7 @@ func (s *SignIn) RevokeAll(ctx context.Context, userID uuid.UUID) (int64, error)
 }
 
 func revokeAll(conn *gorm.DB, userID uuid.UUID) (int64, error) {
-	res := conn.Exec(`UPDATE staff_sessions SET revoked_at = now() WHERE user_id = ? AND revoked_at IS NULL`, userID)
+	res := conn.Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", gorm.Expr("now()"))
 	if res.Error != nil {
 		return 0, fmt.Errorf("auth: revoke sessions: %w", res.Error)
 	}
@@ -200,10 +185,7 @@ func revokeAll(conn *gorm.DB, userID uuid.UUID) (int64, error) {
 
 // Sessions lists the live sessions of userID, newest first; current marks one.
 func (s *SignIn) Sessions(ctx context.Context, userID, current uuid.UUID) ([]Session, error) {
-	out := []Session{}
-	err := db.Conn(ctx, s.db).Raw(`SELECT s.* FROM staff_sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > now() AND u.role = s.role
-		ORDER BY s.created_at DESC, s.id`, userID).Scan(&out).Error
+	out, err := liveSessions(db.Conn(ctx, s.db), userID)
 	if err != nil {
 		return nil, fmt.Errorf("auth: sessions: %w", err)
 	}
@@ -255,10 +237,13 @@ type Policy struct {
 	UpdatedAt            time.Time `json:"updated_at"`
 }
 
+// TableName is the table Policy maps.
+func (Policy) TableName() string { return "sign_in_policies" }
+
 // Policies lists the sign-in policy of every role, in Roles' order.
 func (s *SignIn) Policies(ctx context.Context) ([]Policy, error) {
 	var rows []Policy
-	if err := db.Conn(ctx, s.db).Raw(`SELECT role, second_factor_required, updated_at FROM sign_in_policies`).
+	if err := db.Conn(ctx, s.db).Model(&Policy{}).Select("role", "second_factor_required", "updated_at").
 		Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("auth: policies: %w", err)
 	}
@@ -294,10 +279,7 @@ func (s *SignIn) SetPolicies(ctx context.Context, required map[Role]bool) ([]Pol
 			if !ok {
 				continue
 			}
-			if err := db.Conn(ctx, s.db).Exec(`INSERT INTO sign_in_policies (role, second_factor_required) VALUES (?, ?)
-				ON CONFLICT (role) DO UPDATE SET second_factor_required = EXCLUDED.second_factor_required,
-					updated_at = CASE WHEN sign_in_policies.second_factor_required = EXCLUDED.second_factor_required
-					                  THEN sign_in_policies.updated_at ELSE now() END`, role, req).Error; err != nil {
+			if err := setPolicy(db.Conn(ctx, s.db), role, req); err != nil {
 				return fmt.Errorf("auth: set policy: %w", err)
 			}
 		}
@@ -319,16 +301,7 @@ type Factor struct {
 
 // Factor reads u's second factor.
 func (s *SignIn) Factor(ctx context.Context, u *User) (*Factor, error) {
-	var row struct {
-		ConfirmedAt *time.Time
-		Required    bool
-		Left        int
-	}
-	err := db.Conn(ctx, s.db).Raw(`SELECT
-		(SELECT confirmed_at FROM user_second_factors WHERE user_id = ?) AS confirmed_at,
-		coalesce((SELECT second_factor_required FROM sign_in_policies WHERE role = ?), false) AS required,
-		(SELECT count(*) FROM recovery_codes WHERE user_id = ? AND used_at IS NULL) AS left`,
-		u.ID, u.Role, u.ID).Scan(&row).Error
+	row, err := factorStateOf(db.Conn(ctx, s.db), u.ID, u.Role)
 	if err != nil {
 		return nil, fmt.Errorf("auth: factor: %w", err)
 	}
@@ -350,12 +323,9 @@ func secretPurpose(userID uuid.UUID) string { return "user.totp_secret:" + userI
 // confirms it. fresh=false keeps a pending secret already made (a reload
 // of the page shows the same QR code).
 func (s *SignIn) StartEnrolment(ctx context.Context, u *User, fresh bool) (*Enrolment, error) {
-	var row struct {
-		SecretSealed  []byte
-		PendingSealed []byte
-	}
+	var row factorRow
 	conn := db.Conn(ctx, s.db)
-	if err := conn.Raw(`SELECT secret_sealed, pending_sealed FROM user_second_factors WHERE user_id = ?`, u.ID).
+	if err := conn.Model(&factorRow{}).Select("secret_sealed", "pending_sealed").Where("user_id = ?", u.ID).
 		Scan(&row).Error; err != nil {
 		return nil, fmt.Errorf("auth: enrolment: %w", err)
 	}
@@ -377,9 +347,7 @@ func (s *SignIn) StartEnrolment(ctx context.Context, u *User, fresh bool) (*Enro
 		if err != nil {
 			return nil, err
 		}
-		if err := conn.Exec(`INSERT INTO user_second_factors (user_id, pending_sealed) VALUES (?, ?)
-			ON CONFLICT (user_id) DO UPDATE SET pending_sealed = EXCLUDED.pending_sealed, updated_at = now()`,
-			u.ID, sealed).Error; err != nil {
+		if err := setPending(conn, u.ID, sealed); err != nil {
 			return nil, fmt.Errorf("auth: enrolment: %w", err)
 		}
 	}
@@ -391,7 +359,7 @@ func (s *SignIn) StartEnrolment(ctx context.Context, u *User, fresh bool) (*Enro
 	return &Enrolment{Secret: secret, Grouped: GroupSecret(secret), URL: url, SVG: svg}, nil
 }
 
-// factorRow is the second factor's row.
+// factorRow is the second factor's row (user_second_factors).
 type factorRow struct {
 	SecretSealed  []byte
 	PendingSealed []byte
@@ -400,10 +368,24 @@ type factorRow struct {
 	FailuresSince time.Time
 }
 
+// TableName is the table factorRow maps.
+func (factorRow) TableName() string { return "user_second_factors" }
+
+// recoveryCode is a row of recovery_codes: the HMAC of an account's code.
+type recoveryCode struct {
+	UserID   uuid.UUID
+	CodeHash []byte
+	UsedAt   *time.Time
+}
+
+// TableName is the table recoveryCode maps.
+func (recoveryCode) TableName() string { return "recovery_codes" }
+
 func (s *SignIn) factorRow(ctx context.Context, userID uuid.UUID) (*factorRow, error) {
 	var rows []factorRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT secret_sealed, pending_sealed, last_step, failures, failures_since
-		FROM user_second_factors WHERE user_id = ?`, userID).Scan(&rows).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Model(&factorRow{}).
+		Select("secret_sealed", "pending_sealed", "last_step", "failures", "failures_since").
+		Where("user_id = ?", userID).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("auth: second factor: %w", err)
 	}
 	if len(rows) == 0 {
@@ -422,11 +404,7 @@ func (s *SignIn) throttled(f *factorRow) error {
 
 // failed counts a wrong code against userID.
 func (s *SignIn) failed(ctx context.Context, userID uuid.UUID) error {
-	err := db.Conn(ctx, s.db).Exec(`UPDATE user_second_factors SET
-		failures = CASE WHEN failures_since < ? THEN 1 ELSE failures + 1 END,
-		failures_since = CASE WHEN failures_since < ? THEN ? ELSE failures_since END
-		WHERE user_id = ?`, s.now().Add(-factorWindow), s.now().Add(-factorWindow), s.now(), userID).Error
-	if err != nil {
+	if err := countFailure(db.Conn(ctx, s.db), userID, s.now(), s.now().Add(-factorWindow)); err != nil {
 		return fmt.Errorf("auth: count failure: %w", err)
 	}
 	return ErrInvalidSecondFactor
@@ -435,18 +413,11 @@ func (s *SignIn) failed(ctx context.Context, userID uuid.UUID) error {
 // acceptStep takes step as used, unless a step at or after it was: the
 // conditional UPDATE lets only one of two concurrent uses of a code pass.
 func (s *SignIn) acceptStep(ctx context.Context, userID uuid.UUID, step int64, confirm bool) (bool, error) {
-	set := "last_step = ?, failures = 0"
-	cond := "secret_sealed IS NOT NULL"
-	if confirm {
-		set = "last_step = ?, failures = 0, secret_sealed = pending_sealed, pending_sealed = NULL, confirmed_at = now()"
-		cond = "pending_sealed IS NOT NULL AND secret_sealed IS NULL"
+	changed, err := takeStep(db.Conn(ctx, s.db), userID, step, confirm)
+	if err != nil {
+		return false, fmt.Errorf("auth: accept code: %w", err)
 	}
-	res := db.Conn(ctx, s.db).Exec(`UPDATE user_second_factors SET `+set+`, updated_at = now()
-		WHERE user_id = ? AND last_step < ? AND `+cond, step, userID, step)
-	if res.Error != nil {
-		return false, fmt.Errorf("auth: accept code: %w", res.Error)
-	}
-	return res.RowsAffected == 1, nil
+	return changed == 1, nil
 }
 
 // normalCode keeps a code's letters and digits, upper-cased.
@@ -528,8 +499,9 @@ func (s *SignIn) Verify(ctx context.Context, userID uuid.UUID, code string) erro
 		}
 		return s.failed(ctx, userID)
 	}
-	res := db.Conn(ctx, s.db).Exec(`UPDATE recovery_codes SET used_at = now()
-		WHERE user_id = ? AND code_hash = ? AND used_at IS NULL`, userID, s.hashRecovery(userID, code))
+	res := db.Conn(ctx, s.db).Model(&recoveryCode{}).
+		Where("user_id = ? AND code_hash = ? AND used_at IS NULL", userID, s.hashRecovery(userID, code)).
+		Update("used_at", gorm.Expr("now()"))
 	if res.Error != nil {
 		return fmt.Errorf("auth: recovery code: %w", res.Error)
 	}
@@ -599,20 +571,20 @@ func (s *SignIn) Disable(ctx context.Context, u *User, code string) error {
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		if err := conn.Exec(`DELETE FROM recovery_codes WHERE user_id = ?`, u.ID).Error; err != nil {
+		if err := conn.Where("user_id = ?", u.ID).Delete(&recoveryCode{}).Error; err != nil {
 			return fmt.Errorf("auth: disable: %w", err)
 		}
 		// The row stays, with its last step, so a code used before cannot
 		// be replayed after the factor is turned on again with the same app.
-		return conn.Exec(`UPDATE user_second_factors SET secret_sealed = NULL, pending_sealed = NULL,
-			confirmed_at = NULL, updated_at = now() WHERE user_id = ?`, u.ID).Error
+		return conn.Model(&factorRow{}).Where("user_id = ?", u.ID).Updates(map[string]any{"secret_sealed": nil,
+			"pending_sealed": nil, "confirmed_at": nil, "updated_at": gorm.Expr("now()")}).Error
 	})
 }
 
 // replaceRecovery makes RecoveryCodeCount fresh codes for userID and keeps only their HMACs.
 func (s *SignIn) replaceRecovery(ctx context.Context, userID uuid.UUID) ([]string, error) {
 	conn := db.Conn(ctx, s.db)
-	if err := conn.Exec(`DELETE FROM recovery_codes WHERE user_id = ?`, userID).Error; err != nil {
+	if err := conn.Where("user_id = ?", userID).Delete(&recoveryCode{}).Error; err != nil {
 		return nil, fmt.Errorf("auth: recovery codes: %w", err)
 	}
 	codes := make([]string, 0, RecoveryCodeCount)
@@ -622,8 +594,8 @@ func (s *SignIn) replaceRecovery(ctx context.Context, userID uuid.UUID) ([]strin
 			return nil, err
 		}
 		code := formatCode(b) // ten Crockford characters, 50 bits: XXXXX-XXXXX
-		if err := conn.Exec(`INSERT INTO recovery_codes (user_id, code_hash) VALUES (?, ?)`,
-			userID, s.hashRecovery(userID, normalCode(code))).Error; err != nil {
+		if err := conn.Select("user_id", "code_hash").
+			Create(&recoveryCode{UserID: userID, CodeHash: s.hashRecovery(userID, normalCode(code))}).Error; err != nil {
 			return nil, fmt.Errorf("auth: recovery codes: %w", err)
 		}
 		codes = append(codes, code)

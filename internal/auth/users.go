@@ -135,16 +135,7 @@ func (u *Users) Upsert(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = db.Conn(ctx, u.db).Raw(`
-		INSERT INTO users (email, name, role, password_hash, languages, skills, active, body_id)
-		VALUES (?, ?, ?, ?, ?, ?, true, ?)
-		ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role,
-			password_hash = EXCLUDED.password_hash, languages = EXCLUDED.languages,
-			skills = EXCLUDED.skills, active = true, body_id = EXCLUDED.body_id, updated_at = now()
-		RETURNING id, created_at, updated_at`,
-		user.Email, user.Name, user.Role, user.PasswordHash, user.Languages, user.Skills, user.BodyID).
-		Row().Scan(&user.ID, &user.CreatedAt, &user.UpdatedAt)
-	if err != nil {
+	if err := upsertUser(db.Conn(ctx, u.db), user); err != nil {
 		return nil, fmt.Errorf("auth: upsert user: %w", err)
 	}
 	if err := endStaleSessions(db.Conn(ctx, u.db), user.ID); err != nil {
@@ -168,26 +159,12 @@ func (u *Users) AddBodyUser(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Conn(ctx, u.db).Raw(`
-		INSERT INTO users (email, name, role, password_hash, languages, skills, active, body_id)
-		VALUES (?, ?, 'body', ?, ?, ?, true, ?)
-		ON CONFLICT (email) DO UPDATE SET name = EXCLUDED.name, password_hash = EXCLUDED.password_hash,
-			languages = EXCLUDED.languages, active = true, updated_at = now()
-		 WHERE users.role = 'body' AND users.body_id = EXCLUDED.body_id
-		RETURNING id, created_at, updated_at`,
-		user.Email, user.Name, user.PasswordHash, user.Languages, user.Skills, user.BodyID).Rows()
+	added, err := upsertBodyUser(db.Conn(ctx, u.db), user)
 	if err != nil {
 		return nil, fmt.Errorf("auth: add body user: %w", err)
 	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("auth: add body user: %w", err)
-		}
+	if !added {
 		return nil, ErrEmailTaken
-	}
-	if err := rows.Scan(&user.ID, &user.CreatedAt, &user.UpdatedAt); err != nil {
-		return nil, fmt.Errorf("auth: add body user: %w", err)
 	}
 	return user, nil
 }
@@ -222,9 +199,7 @@ func (in NewUser) user(ctx context.Context, u *Users) (*User, error) {
 // than the account's, or of an account no longer active (the middleware
 // refuses them anyway; this ends them for good).
 func endStaleSessions(conn *gorm.DB, userID uuid.UUID) error {
-	err := conn.Exec(`UPDATE staff_sessions s SET revoked_at = now() FROM users u
-		WHERE u.id = s.user_id AND s.user_id = ? AND s.revoked_at IS NULL AND (NOT u.active OR u.role <> s.role)`, userID).Error
-	if err != nil {
+	if err := endStaleSessionsOf(conn, userID); err != nil {
 		return fmt.Errorf("auth: end sessions: %w", err)
 	}
 	return nil

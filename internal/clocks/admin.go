@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -26,6 +28,18 @@ type Calendar struct {
 	Spec      sla.CalendarSpec `json:"spec"`
 	UpdatedAt time.Time        `json:"updated_at"`
 }
+
+// calendarRow is a row of sla_calendars.
+type calendarRow struct {
+	ID        uuid.UUID `gorm:"primaryKey;default:gen_random_uuid()"`
+	Slug      string
+	Name      string
+	Spec      string    // jsonb: sla.CalendarSpec
+	UpdatedAt time.Time `gorm:"autoUpdateTime:false"` // set by the statements that change the row
+}
+
+// TableName is the table calendarRow maps.
+func (calendarRow) TableName() string { return "sla_calendars" }
 
 // CalendarInput creates or replaces a calendar.
 type CalendarInput struct {
@@ -71,18 +85,12 @@ func (s *Service) Calendars(ctx context.Context) ([]Calendar, error) {
 }
 
 func (s *Service) calendars(ctx context.Context, where string, args ...any) ([]Calendar, error) {
-	var rows []struct {
-		ID        uuid.UUID
-		Slug      string
-		Name      string
-		Spec      string
-		UpdatedAt time.Time
-	}
-	q := `SELECT id, slug, name, spec, updated_at FROM sla_calendars`
+	var rows []calendarRow
+	q := db.Conn(ctx, s.db).Model(&calendarRow{}).Select("id", "slug", "name", "spec", "updated_at")
 	if where != "" {
-		q += " WHERE " + where
+		q = q.Where(where, args...)
 	}
-	if err := db.Conn(ctx, s.db).Raw(q+` ORDER BY slug`, args...).Scan(&rows).Error; err != nil {
+	if err := q.Order("slug").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("clocks: calendars: %w", err)
 	}
 	out := make([]Calendar, 0, len(rows))
@@ -115,14 +123,16 @@ func (s *Service) SaveCalendar(ctx context.Context, id *uuid.UUID, in CalendarIn
 	if err != nil {
 		return nil, err
 	}
-	var saved struct{ ID uuid.UUID }
+	saved := calendarRow{Slug: in.Slug, Name: strings.TrimSpace(in.Name), Spec: string(spec)}
 	conn := db.Conn(ctx, s.db)
 	if id == nil {
-		err = conn.Raw(`INSERT INTO sla_calendars (slug, name, spec) VALUES (?, ?, ?) RETURNING id`,
-			in.Slug, strings.TrimSpace(in.Name), string(spec)).Scan(&saved).Error
+		err = conn.Select("slug", "name", "spec").Create(&saved).Error
 	} else {
-		err = conn.Raw(`UPDATE sla_calendars SET slug = ?, name = ?, spec = ?, updated_at = now() WHERE id = ? RETURNING id`,
-			in.Slug, strings.TrimSpace(in.Name), string(spec), *id).Scan(&saved).Error
+		res := conn.Model(&calendarRow{}).Where("id = ?", *id).Updates(map[string]any{"slug": saved.Slug,
+			"name": saved.Name, "spec": saved.Spec, "updated_at": gorm.Expr("now()")})
+		if err = res.Error; err == nil && res.RowsAffected == 1 {
+			saved.ID = *id
+		}
 	}
 	if db.IsUniqueViolation(err) {
 		return nil, invalid("slug", "taken", "another calendar has this slug")
@@ -147,39 +157,21 @@ func (s *Service) Policies(ctx context.Context) ([]StoredPolicy, error) {
 }
 
 func (s *Service) storedPolicies(ctx context.Context, where string, args ...any) ([]StoredPolicy, error) {
-	var rows []struct {
-		ID            uuid.UUID
-		Slug          string
-		Name          string
-		Jurisdiction  string
-		Calendar      string
-		IsDefault     bool
-		Tiers         string
-		Statutory     string
-		WarnFractions string
-		BreachActions string
-		AppealWindow  string
-		UpdatedAt     time.Time
-	}
-	q := `SELECT p.id, p.slug, p.name, p.jurisdiction, c.slug AS calendar, p.is_default, p.tiers, p.statutory,
-		p.warn_fractions::text AS warn_fractions, p.breach_actions, p.appeal_window, p.updated_at
-		FROM sla_policies p JOIN sla_calendars c ON c.id = p.calendar_id`
-	if where != "" {
-		q += " WHERE " + where
-	}
-	if err := db.Conn(ctx, s.db).Raw(q+` ORDER BY p.is_default DESC, p.slug`, args...).Scan(&rows).Error; err != nil {
+	rows, err := storedPolicyRows(db.Conn(ctx, s.db), where, args...)
+	if err != nil {
 		return nil, fmt.Errorf("clocks: policies: %w", err)
 	}
 	out := make([]StoredPolicy, 0, len(rows))
 	for _, r := range rows {
 		p := StoredPolicy{ID: r.ID, Slug: r.Slug, Name: r.Name, Jurisdiction: r.Jurisdiction, Calendar: r.Calendar,
 			IsDefault: r.IsDefault, UpdatedAt: r.UpdatedAt.UTC()}
-		if err := errors.Join(json.Unmarshal([]byte(r.Tiers), &p.Tiers), json.Unmarshal([]byte(r.Statutory), &p.Statutory),
-			json.Unmarshal([]byte(r.BreachActions), &p.Breach), json.Unmarshal([]byte(r.AppealWindow), &p.AppealWindow)); err != nil {
+		d := r.Docs
+		if err := errors.Join(json.Unmarshal([]byte(d.Tiers), &p.Tiers), json.Unmarshal([]byte(d.Statutory), &p.Statutory),
+			json.Unmarshal([]byte(d.BreachActions), &p.Breach), json.Unmarshal([]byte(d.AppealWindow), &p.AppealWindow)); err != nil {
 			return nil, fmt.Errorf("clocks: policy %s: %w", r.Slug, err)
 		}
 		var err error
-		if p.WarnFractions, err = parseFloats(r.WarnFractions); err != nil {
+		if p.WarnFractions, err = parseFloats(d.WarnFractions); err != nil {
 			return nil, fmt.Errorf("clocks: policy %s: %w", r.Slug, err)
 		}
 		out = append(out, p)
@@ -198,8 +190,8 @@ func (s *Service) validPolicy(ctx context.Context, in *PolicyInput) (calendarID 
 	if len(in.Jurisdiction) > 64 {
 		f.Add("jurisdiction", "invalid", "at most 64 characters, such as EU or FR")
 	}
-	var cal struct{ ID uuid.UUID }
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM sla_calendars WHERE slug = ?`, in.Calendar).Scan(&cal).Error; err != nil {
+	var cal calendarRow
+	if err := db.Conn(ctx, s.db).Model(&calendarRow{}).Select("id").Where("slug = ?", in.Calendar).Scan(&cal).Error; err != nil {
 		return uuid.Nil, err
 	}
 	if cal.ID == uuid.Nil {
@@ -218,11 +210,11 @@ func (s *Service) validPolicy(ctx context.Context, in *PolicyInput) (calendarID 
 		}
 	}
 	if q := in.Breach.MoveToQueue; q != "" {
-		var n int
-		if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM queues WHERE slug = ?`, q).Scan(&n).Error; err != nil {
+		id, err := queueBySlug(db.Conn(ctx, s.db), q)
+		if err != nil {
 			return uuid.Nil, err
 		}
-		if n == 0 {
+		if id == uuid.Nil {
 			f.Add("breach_actions.move_to_queue", "not_found", "no queue has that slug")
 		}
 	}
@@ -239,7 +231,7 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 	if in.AppealWindow == (sla.AppealWindow{}) {
 		in.AppealWindow = sla.DefaultAppealWindow
 	}
-	var saved struct{ ID uuid.UUID }
+	var saved uuid.UUID
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		calID, err := s.validPolicy(ctx, &in)
 		if err != nil {
@@ -259,8 +251,9 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 		}
 		arr := "{" + strings.Join(fractions, ",") + "}"
 		if id != nil {
-			var cur struct{ IsDefault bool }
-			if err := conn.Raw(`SELECT is_default FROM sla_policies WHERE id = ? FOR UPDATE`, *id).Scan(&cur).Error; err != nil {
+			var cur storedPolicyRow
+			if err := conn.Table("sla_policies").Select("is_default").Where("id = ?", *id).
+				Clauses(clause.Locking{Strength: "UPDATE"}).Scan(&cur).Error; err != nil {
 				return err
 			}
 			if cur.IsDefault && !in.IsDefault {
@@ -268,20 +261,18 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 			}
 		}
 		if in.IsDefault {
-			if err := conn.Exec(`UPDATE sla_policies SET is_default = false WHERE is_default AND id IS DISTINCT FROM ?`, id).Error; err != nil {
+			if err := conn.Table("sla_policies").Where("is_default AND id IS DISTINCT FROM ?", id).
+				Update("is_default", false).Error; err != nil {
 				return err
 			}
 		}
+		cols := policyColumns{Slug: in.Slug, Name: strings.TrimSpace(in.Name), Jurisdiction: in.Jurisdiction,
+			CalendarID: calID, Tiers: string(tiers), Statutory: string(statutory), WarnFractions: arr,
+			Breach: string(breach), AppealWindow: string(appeal), IsDefault: in.IsDefault}
 		if id == nil {
-			err = conn.Raw(`INSERT INTO sla_policies (slug, name, jurisdiction, calendar_id, tiers, statutory, warn_fractions,
-				breach_actions, appeal_window, is_default) VALUES (?, ?, ?, ?, ?, ?, ?::float8[], ?, ?, ?) RETURNING id`,
-				in.Slug, strings.TrimSpace(in.Name), in.Jurisdiction, calID, string(tiers), string(statutory), arr,
-				string(breach), string(appeal), in.IsDefault).Scan(&saved).Error
+			saved, err = insertPolicy(conn, cols)
 		} else {
-			err = conn.Raw(`UPDATE sla_policies SET slug = ?, name = ?, jurisdiction = ?, calendar_id = ?, tiers = ?,
-				statutory = ?, warn_fractions = ?::float8[], breach_actions = ?, appeal_window = ?, is_default = ?,
-				updated_at = now() WHERE id = ? RETURNING id`, in.Slug, strings.TrimSpace(in.Name), in.Jurisdiction, calID,
-				string(tiers), string(statutory), arr, string(breach), string(appeal), in.IsDefault, *id).Scan(&saved).Error
+			saved, err = updatePolicy(conn, *id, cols)
 		}
 		if db.IsUniqueViolation(err) {
 			return invalid("slug", "taken", "another policy has this slug")
@@ -289,7 +280,7 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 		if err != nil {
 			return fmt.Errorf("clocks: save policy: %w", err)
 		}
-		if saved.ID == uuid.Nil {
+		if saved == uuid.Nil {
 			return fault.New(fault.NotFound, "policy_not_found", "No SLA policy has that id.")
 		}
 		return nil
@@ -298,7 +289,7 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 		return nil, err
 	}
 	s.Invalidate()
-	ps, err := s.storedPolicies(ctx, "p.id = ?", saved.ID)
+	ps, err := s.storedPolicies(ctx, "p.id = ?", saved)
 	if err != nil || len(ps) == 0 {
 		return nil, err
 	}

@@ -3,7 +3,13 @@
 // the case waits on the complainant, ends them when what they wait for
 // happens, and fires warnings and breaches when they fall due (Sweep).
 //
-// It owns the case_clocks table. A clock's name is an sla.ClockName: one of
+// It owns the case_clocks, case_pauses, sla_policies and sla_calendars
+// tables, and publishes sla.warning, sla.breached, case.triaged (a priority
+// a breach raised) and escalation.requested. The statements that need SQL's
+// full power (the sweep's DueCasesQuery among them) are in queries.go;
+// simple ones use GORM's builder. It still writes escalation_requests,
+// internal/escalation's table, when a statutory date is missed
+// (insertEscalationRequest). A clock's name is an sla.ClockName: one of
 // sla.Clocks, or a task's clock named after its task (BodyItemClock,
 // ProviderRequestClock); TestClockNamesMatchDatabase checks both against the
 // table's CHECK.
@@ -25,6 +31,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -82,27 +89,8 @@ func (s *Service) policy(ctx context.Context, id *uuid.UUID) (*Policy, error) {
 	if p != nil && time.Since(p.loaded) < PolicyTTL {
 		return p, nil
 	}
-	var row struct {
-		ID            uuid.UUID
-		Slug          string
-		CalendarSlug  string
-		Spec          string
-		Tiers         string
-		Statutory     string
-		WarnFractions string
-		BreachActions string
-		AppealWindow  string
-	}
-	q := `SELECT p.id, p.slug, c.slug AS calendar_slug, c.spec, p.tiers, p.statutory, p.warn_fractions::text AS warn_fractions,
-		p.breach_actions, p.appeal_window FROM sla_policies p JOIN sla_calendars c ON c.id = p.calendar_id WHERE `
-	args := []any{}
-	if id == nil {
-		q += `p.is_default`
-	} else {
-		q += `p.id = ?`
-		args = append(args, *id)
-	}
-	if err := db.Conn(ctx, s.db).Raw(q, args...).Scan(&row).Error; err != nil {
+	row, err := loadPolicy(db.Conn(ctx, s.db), id)
+	if err != nil {
 		return nil, fmt.Errorf("clocks: load policy: %w", err)
 	}
 	if row.ID == uuid.Nil {
@@ -111,7 +99,7 @@ func (s *Service) policy(ctx context.Context, id *uuid.UUID) (*Policy, error) {
 		}
 		return s.policy(ctx, nil) // the case's policy was replaced: fall back to the default
 	}
-	p, err := parsePolicy(row.ID, row.Slug, row.CalendarSlug, row.Spec, row.Tiers, row.Statutory, row.WarnFractions, row.BreachActions, row.AppealWindow)
+	p, err = parsePolicy(row.ID, row.Slug, row.CalendarSlug, row.Spec, row.Docs)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +109,7 @@ func (s *Service) policy(ctx context.Context, id *uuid.UUID) (*Policy, error) {
 	return p, nil
 }
 
-func parsePolicy(id uuid.UUID, slug, calSlug, spec, tiers, statutory, fractions, breach, appeal string) (*Policy, error) {
+func parsePolicy(id uuid.UUID, slug, calSlug, spec string, d policyDocs) (*Policy, error) {
 	var cs sla.CalendarSpec
 	if err := json.Unmarshal([]byte(spec), &cs); err != nil {
 		return nil, fmt.Errorf("clocks: calendar %s: %w", calSlug, err)
@@ -131,19 +119,19 @@ func parsePolicy(id uuid.UUID, slug, calSlug, spec, tiers, statutory, fractions,
 		return nil, fmt.Errorf("clocks: calendar %s: %w", calSlug, err)
 	}
 	p := &Policy{ID: id, Slug: slug, Calendar: cal, CalendarSlug: calSlug, loaded: time.Now()}
-	if err := json.Unmarshal([]byte(tiers), &p.Tiers); err != nil {
+	if err := json.Unmarshal([]byte(d.Tiers), &p.Tiers); err != nil {
 		return nil, fmt.Errorf("clocks: policy %s tiers: %w", slug, err)
 	}
-	if err := json.Unmarshal([]byte(statutory), &p.Statutory); err != nil {
+	if err := json.Unmarshal([]byte(d.Statutory), &p.Statutory); err != nil {
 		return nil, fmt.Errorf("clocks: policy %s statutory: %w", slug, err)
 	}
-	if err := json.Unmarshal([]byte(breach), &p.Breach); err != nil {
+	if err := json.Unmarshal([]byte(d.BreachActions), &p.Breach); err != nil {
 		return nil, fmt.Errorf("clocks: policy %s breach actions: %w", slug, err)
 	}
-	if err := json.Unmarshal([]byte(appeal), &p.AppealWindow); err != nil {
+	if err := json.Unmarshal([]byte(d.AppealWindow), &p.AppealWindow); err != nil {
 		return nil, fmt.Errorf("clocks: policy %s appeal window: %w", slug, err)
 	}
-	if p.WarnFractions, err = parseFloats(fractions); err != nil {
+	if p.WarnFractions, err = parseFloats(d.WarnFractions); err != nil {
 		return nil, fmt.Errorf("clocks: policy %s warn fractions: %w", slug, err)
 	}
 	return p, nil
@@ -225,12 +213,8 @@ func (s *Service) Recompute(ctx context.Context, caseID uuid.UUID) ([]sla.Clock,
 	var out []sla.Clock
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var f facts
-		if err := conn.Raw(`SELECT kind, status, priority, sla_policy_id, submitted_at, acknowledged_at, decided_at,
-			       appealed_at, extension_notice_at, incident_aware_at, incident_subtype,
-			       COALESCE((SELECT json_agg(json_build_array(paused_at, resumed_at) ORDER BY paused_at)
-			                   FROM case_pauses WHERE case_id = c.id), '[]') AS pauses
-			  FROM cases c WHERE id = ? FOR UPDATE`, caseID).Scan(&f).Error; err != nil {
+		f, err := lockFacts(conn, caseID)
+		if err != nil {
 			return fmt.Errorf("clocks: load case: %w", err)
 		}
 		if f.Kind == "" {
@@ -281,30 +265,16 @@ func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sl
 				warn = append(warn, w.UTC().Format(time.RFC3339Nano))
 			}
 		}
-		values = append(values, "(?::uuid, ?, ?::timestamptz, ?::timestamptz, ?, ?::uuid, ?::jsonb, ?::boolean, ?::timestamptz[])")
+		values = append(values, storedValues)
 		args = append(args, caseID, c.Clock, started, due, string(rule), policyID, string(candJSON), c.Paused,
 			"{"+strings.Join(warn, ",")+"}")
 	}
 	if len(values) > 0 {
-		// next_fire_at: the first warning not yet fired, else the due date;
-		// nothing once breached or while the clock stands still.
 		// The case keeps its earliest running due date (cases.next_due_at, for
 		// claim-next's index): the rows this upsert returns are exactly the
 		// running clocks that remain, since unended ones it does not set are
 		// dropped below.
-		if err := cases.NextDueWith(conn, caseID, cases.ClockWrite{SQL: `
-			INSERT INTO case_clocks AS k (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at, next_fire_at)
-			SELECT v.case_id, v.clock, COALESCE(v.started_at, now()), v.due_at, v.rule, v.policy_id, v.candidates, v.paused, v.warn_at,
-			       LEAST(v.warn_at[1], v.due_at)
-			  FROM (VALUES ` + strings.Join(values, ", ") + `) AS v (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at)
-			ON CONFLICT (case_id, clock) DO UPDATE SET
-			       started_at = CASE WHEN EXCLUDED.due_at IS NULL THEN k.started_at ELSE EXCLUDED.started_at END, due_at = EXCLUDED.due_at, rule = EXCLUDED.rule,
-			       policy_id = EXCLUDED.policy_id, candidates = EXCLUDED.candidates, paused = EXCLUDED.paused,
-			       warn_at = EXCLUDED.warn_at,
-			       next_fire_at = CASE WHEN k.breached_at IS NOT NULL OR EXCLUDED.due_at IS NULL THEN NULL
-			                           ELSE LEAST(EXCLUDED.warn_at[k.warned + 1], EXCLUDED.due_at) END
-			 WHERE k.satisfied_at IS NULL
-			RETURNING k.due_at`, Args: args}, `NOT (TRUE`+taskClocksSQL+`)`); err != nil {
+		if err := cases.NextDueWith(conn, caseID, storeClocks(values, args), notTaskClocksSQL); err != nil {
 			return fmt.Errorf("clocks: store: %w", err)
 		}
 	}
@@ -315,14 +285,7 @@ func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sl
 	// lacks them), except a breached one: the case record of a missed date
 	// stays. The case's next_due_at is then read again, without the dropped.
 	// A task's clock is not the policy's (tasks.go): it stays.
-	q := `DELETE FROM case_clocks WHERE case_id = ? AND satisfied_at IS NULL AND breached_at IS NULL` + taskClocksSQL
-	dargs := []any{caseID}
-	if len(names) > 0 {
-		q += ` AND clock NOT IN ?`
-		dargs = append(dargs, names)
-	}
-	q += ` RETURNING clock`
-	if err := cases.NextDueWithout(conn, caseID, cases.ClockWrite{SQL: q, Args: dargs}); err != nil {
+	if err := cases.NextDueWithout(conn, caseID, dropClocks(caseID, names)); err != nil {
 		return fmt.Errorf("clocks: drop: %w", err)
 	}
 	return nil
@@ -346,20 +309,12 @@ func (s *Service) End(ctx context.Context, caseID uuid.UUID, by string, names ..
 // earlier than now: a serious incident's provider was told yesterday and
 // the task recorded today (grievance.CompleteIncidentTask). A zero at is now.
 func (s *Service) EndAt(ctx context.Context, caseID uuid.UUID, by string, at time.Time, names ...sla.ClockName) error {
-	which := ``
 	var when any
 	if !at.IsZero() {
 		when = at.UTC()
 	}
-	args := []any{when, by, caseID}
-	if len(names) > 0 {
-		which = ` AND clock IN ?`
-		args = append(args, names)
-	}
 	// The case's next_due_at leaves out the clocks this ends (cases.NextDueWithout).
-	if err := cases.NextDueWithout(db.Conn(ctx, s.db), caseID, cases.ClockWrite{SQL: `
-		UPDATE case_clocks SET satisfied_at = COALESCE(?::timestamptz, now()), satisfied_by = ?, next_fire_at = NULL
-		 WHERE case_id = ? AND satisfied_at IS NULL` + which + ` RETURNING clock`, Args: args}); err != nil {
+	if err := cases.NextDueWithout(db.Conn(ctx, s.db), caseID, endClocks(caseID, when, by, names)); err != nil {
 		return fmt.Errorf("clocks: end %v: %w", names, err)
 	}
 	return nil
@@ -381,8 +336,8 @@ func (s *Service) Start(ctx context.Context, caseID uuid.UUID, kind string, subm
 // Pause starts a span in which pausable clocks stand still (the case waits
 // on the complainant). A pause already open is kept.
 func (s *Service) Pause(ctx context.Context, caseID uuid.UUID) error {
-	if err := db.Conn(ctx, s.db).Exec(`INSERT INTO case_pauses (case_id, paused_at) VALUES (?, now())
-		ON CONFLICT DO NOTHING`, caseID).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Table("case_pauses").Clauses(clause.OnConflict{DoNothing: true}).
+		Create(map[string]any{"case_id": caseID, "paused_at": gorm.Expr("now()")}).Error; err != nil {
 		return fmt.Errorf("clocks: pause: %w", err)
 	}
 	return nil
@@ -390,8 +345,8 @@ func (s *Service) Pause(ctx context.Context, caseID uuid.UUID) error {
 
 // Resume closes the open pause, if any.
 func (s *Service) Resume(ctx context.Context, caseID uuid.UUID) error {
-	if err := db.Conn(ctx, s.db).Exec(`UPDATE case_pauses SET resumed_at = now()
-		WHERE case_id = ? AND resumed_at IS NULL`, caseID).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Table("case_pauses").Where("case_id = ? AND resumed_at IS NULL", caseID).
+		Update("resumed_at", gorm.Expr("now()")).Error; err != nil {
 		return fmt.Errorf("clocks: resume: %w", err)
 	}
 	return nil

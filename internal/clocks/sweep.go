@@ -17,15 +17,6 @@ import (
 	"github.com/redresshq/redress/internal/sla"
 )
 
-// DueCasesQuery finds the cases with a timer due. It reads only the partial
-// index on next_fire_at, so a sweep costs in proportion to the timers due,
-// not to the open cases (see TestSweepQueryUsesTheIndex and BENCHMARKS.md).
-const DueCasesQuery = `SELECT case_id FROM (
-	SELECT case_id, next_fire_at FROM case_clocks
-	 WHERE next_fire_at IS NOT NULL AND next_fire_at <= ?
-	 ORDER BY next_fire_at LIMIT ?) due
-	GROUP BY case_id ORDER BY min(next_fire_at)`
-
 // Fired is what one sweep did.
 type Fired struct {
 	Warnings, Breaches int
@@ -40,8 +31,8 @@ type Fired struct {
 func (s *Service) Sweep(ctx context.Context, limit int) (Fired, error) {
 	var total Fired
 	now := s.now()
-	var ids []uuid.UUID
-	if err := db.Conn(ctx, s.db).Raw(DueCasesQuery, now, limit).Scan(&ids).Error; err != nil {
+	ids, err := dueCases(db.Conn(ctx, s.db), now, limit)
+	if err != nil {
 		return total, fmt.Errorf("clocks: due timers: %w", err)
 	}
 	for _, id := range ids {
@@ -60,35 +51,18 @@ func (s *Service) Sweep(ctx context.Context, limit int) (Fired, error) {
 	return total, nil
 }
 
-type dueClock struct {
-	Clock      sla.ClockName
-	DueAt      *time.Time
-	WarnAt     string
-	Warned     int
-	Rule       string
-	PolicyID   *uuid.UUID
-	BreachedAt *time.Time
-}
-
 func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time) (Fired, error) {
 	var fired Fired
 	conn := db.Conn(ctx, s.db)
-	var c struct {
-		ID          uuid.UUID
-		Priority    *string
-		QueueID     *uuid.UUID
-		SLAPolicyID *uuid.UUID
-	}
+	var c cases.Case
 	if err := cases.LockedOrSkip(conn, caseID, "id", "priority", "queue_id", "sla_policy_id").Scan(&c).Error; err != nil {
 		return fired, fmt.Errorf("clocks: lock case: %w", err)
 	}
 	if c.ID == uuid.Nil {
 		return fired, nil // someone else holds it; the next sweep looks again
 	}
-	var due []dueClock
-	if err := conn.Raw(`SELECT clock, due_at, to_json(warn_at) AS warn_at, warned, rule, policy_id, breached_at FROM case_clocks
-		WHERE case_id = ? AND next_fire_at <= ? AND satisfied_at IS NULL ORDER BY clock FOR UPDATE`, caseID, now).
-		Scan(&due).Error; err != nil {
+	due, err := lockDueClocks(conn, caseID, now)
+	if err != nil {
 		return fired, fmt.Errorf("clocks: due clocks: %w", err)
 	}
 	if len(due) == 0 {
@@ -100,7 +74,7 @@ func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time
 	}
 	priority := ""
 	if c.Priority != nil {
-		priority = *c.Priority
+		priority = string(*c.Priority)
 	}
 	var breached []dueClock
 	for _, k := range due {
@@ -120,8 +94,8 @@ func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time
 		}
 		switch {
 		case k.DueAt != nil && !k.DueAt.After(now) && k.BreachedAt == nil:
-			if err := conn.Exec(`UPDATE case_clocks SET breached_at = ?, warned = ?, next_fire_at = NULL
-				WHERE case_id = ? AND clock = ?`, now, len(warnAt), caseID, k.Clock).Error; err != nil {
+			if err := conn.Table("case_clocks").Where("case_id = ? AND clock = ?", caseID, k.Clock).
+				Updates(map[string]any{"breached_at": now, "warned": len(warnAt), "next_fire_at": nil}).Error; err != nil {
 				return fired, fmt.Errorf("clocks: breach: %w", err)
 			}
 			if err := s.announce(ctx, caseID, events.SLABreached, "sla.breached", true, data); err != nil {
@@ -130,8 +104,7 @@ func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time
 			breached = append(breached, k)
 			fired.Breaches++
 		case reached > k.Warned:
-			if err := conn.Exec(`UPDATE case_clocks SET warned = ?, next_fire_at = LEAST(warn_at[?], due_at)
-				WHERE case_id = ? AND clock = ?`, reached, reached+1, caseID, k.Clock).Error; err != nil {
+			if err := markWarned(conn, caseID, k.Clock, reached); err != nil {
 				return fired, fmt.Errorf("clocks: warning: %w", err)
 			}
 			if reached-1 < len(p.WarnFractions) {
@@ -143,8 +116,7 @@ func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time
 			}
 			fired.Warnings++
 		default: // nothing to fire (the timer moved): look again when it is next due
-			if err := conn.Exec(`UPDATE case_clocks SET next_fire_at = CASE WHEN breached_at IS NULL
-				THEN LEAST(warn_at[warned + 1], due_at) END WHERE case_id = ? AND clock = ?`, caseID, k.Clock).Error; err != nil {
+			if err := reschedule(conn, caseID, k.Clock); err != nil {
 				return fired, fmt.Errorf("clocks: reschedule: %w", err)
 			}
 		}
@@ -218,11 +190,10 @@ func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority 
 		}
 	}
 	if slug := p.Breach.MoveToQueue; slug != "" {
-		var q struct{ ID uuid.UUID }
-		if err := conn.Raw(`SELECT id FROM queues WHERE slug = ?`, slug).Scan(&q).Error; err != nil {
+		to, err := queueBySlug(conn, slug)
+		if err != nil {
 			return fmt.Errorf("clocks: breach queue: %w", err)
 		}
-		to := q.ID
 		switch {
 		case to == uuid.Nil:
 			s.log.Warn("breach action names a queue that does not exist", "policy", p.Slug, "queue", slug)
@@ -244,16 +215,14 @@ func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority 
 		if !statutory(p, rule) {
 			continue
 		}
-		var req struct{ ID uuid.UUID }
-		if err := conn.Raw(`INSERT INTO escalation_requests (case_id, source, clock, rule, reason)
-			VALUES (?, 'sla_breach', ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`, caseID, k.Clock, k.Rule,
-			"statutory deadline missed: "+k.Clock).Scan(&req).Error; err != nil {
+		reqID, err := insertEscalationRequest(conn, caseID, k.Clock, k.Rule, "statutory deadline missed: "+string(k.Clock))
+		if err != nil {
 			return fmt.Errorf("clocks: escalation request: %w", err)
 		}
-		if req.ID == uuid.Nil {
+		if reqID == uuid.Nil {
 			continue // already asked for
 		}
-		data := events.EscalationRequest{RequestID: req.ID, Source: "sla_breach", Clock: k.Clock, Rule: rule}
+		data := events.EscalationRequest{RequestID: reqID, Source: "sla_breach", Clock: k.Clock, Rule: rule}
 		if err := system("escalation.requested", data); err != nil {
 			return err
 		}

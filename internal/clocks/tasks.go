@@ -54,9 +54,6 @@ func IsTask(clock sla.ClockName) bool {
 	return false
 }
 
-// taskClocksSQL leaves the task clocks out of a query on case_clocks.
-const taskClocksSQL = ` AND clock NOT LIKE '` + BodyItemPrefix + `%' AND clock NOT LIKE '` + ProviderRequestPrefix + `%'`
-
 // SetTask starts a task's clock on a case, inside the caller's transaction
 // (after it locked the case): due at due, with the warnings of the case's
 // policy at its fractions of the span from now to due. A clock of that name
@@ -65,9 +62,9 @@ func (s *Service) SetTask(ctx context.Context, caseID uuid.UUID, clock sla.Clock
 	if !IsTask(clock) {
 		return fmt.Errorf("clocks: %q is not a task's clock", clock)
 	}
-	var c struct{ SLAPolicyID *uuid.UUID }
+	var c cases.Case
 	conn := db.Conn(ctx, s.db)
-	if err := conn.Raw(`SELECT sla_policy_id FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
+	if err := conn.Model(&cases.Case{}).Select("sla_policy_id").Where("id = ?", caseID).Scan(&c).Error; err != nil {
 		return fmt.Errorf("clocks: task's case: %w", err)
 	}
 	p, err := s.policy(ctx, c.SLAPolicyID)
@@ -83,12 +80,8 @@ func (s *Service) SetTask(ctx context.Context, caseID uuid.UUID, clock sla.Clock
 		}
 	}
 	r, _ := json.Marshal(rule)
-	if err := cases.NextDueNoLaterThan(conn, caseID, cases.ClockWrite{SQL: `
-		INSERT INTO case_clocks (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at, next_fire_at)
-		VALUES (?, ?, ?, ?, ?, ?, '[]', false, ?::timestamptz[], LEAST((?::timestamptz[])[1], ?::timestamptz))
-		ON CONFLICT (case_id, clock) DO NOTHING RETURNING due_at`,
-		Args: []any{caseID, clock, now, due, string(r), p.ID, "{" + strings.Join(warn, ",") + "}",
-			"{" + strings.Join(warn, ",") + "}", due}}); err != nil {
+	warnAt := "{" + strings.Join(warn, ",") + "}"
+	if err := cases.NextDueNoLaterThan(conn, caseID, startTask(caseID, clock, now, due, string(r), p.ID, warnAt)); err != nil {
 		return fmt.Errorf("clocks: set task %s: %w", clock, err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/platform/db"
 )
@@ -19,7 +20,7 @@ func (n *Notifier) CreateBodyEndpoint(ctx context.Context, bodyID uuid.UUID, raw
 	if err != nil {
 		return uuid.Nil, "", err
 	}
-	if err := db.Conn(ctx, n.db).Exec(`UPDATE webhook_endpoints SET body_id = ? WHERE id = ?`, bodyID, e.ID).Error; err != nil {
+	if err := db.Conn(ctx, n.db).Model(&endpointRow{}).Where("id = ?", e.ID).Update("body_id", bodyID).Error; err != nil {
 		return uuid.Nil, "", fmt.Errorf("notify: body endpoint: %w", err)
 	}
 	return e.ID, e.Secret, nil
@@ -28,8 +29,8 @@ func (n *Notifier) CreateBodyEndpoint(ctx context.Context, bodyID uuid.UUID, raw
 // DetachBodyEndpoint switches a body's endpoint off and frees the body for
 // a new one; its delivery log stays.
 func (n *Notifier) DetachBodyEndpoint(ctx context.Context, bodyID uuid.UUID) error {
-	if err := db.Conn(ctx, n.db).Exec(`UPDATE webhook_endpoints SET body_id = NULL, active = false WHERE body_id = ?`,
-		bodyID).Error; err != nil {
+	if err := db.Conn(ctx, n.db).Model(&endpointRow{}).Where("body_id = ?", bodyID).
+		Updates(map[string]any{"body_id": nil, "active": false}).Error; err != nil {
 		return fmt.Errorf("notify: detach body endpoint: %w", err)
 	}
 	return nil
@@ -39,13 +40,11 @@ func (n *Notifier) DetachBodyEndpoint(ctx context.Context, bodyID uuid.UUID) err
 // of payload for a referral's event; it is sent, retried and logged like
 // every webhook. It reports whether one was owed.
 func (n *Notifier) OweBodyWebhook(ctx context.Context, bodyID, referralID, eventID uuid.UUID, subject string, payload []byte) (bool, error) {
-	res := db.Conn(ctx, n.db).Exec(`INSERT INTO webhook_deliveries (endpoint_id, event_id, subject, payload, referral_id)
-		SELECT id, ?, ?, ?, ? FROM webhook_endpoints WHERE body_id = ? AND active
-		ON CONFLICT (endpoint_id, event_id) DO NOTHING`, eventID, subject, payload, referralID, bodyID)
-	if res.Error != nil {
-		return false, fmt.Errorf("notify: owe body delivery: %w", res.Error)
+	added, err := oweBodyDelivery(db.Conn(ctx, n.db), bodyID, referralID, eventID, subject, payload)
+	if err != nil {
+		return false, fmt.Errorf("notify: owe body delivery: %w", err)
 	}
-	return res.RowsAffected > 0, nil
+	return added > 0, nil
 }
 
 // referralMail owes the emails of a referral's events: the body's own
@@ -59,11 +58,8 @@ func (n *Notifier) referralMail(ctx context.Context, env *events.Envelope, c *ca
 	if err != nil {
 		return err
 	}
-	var b struct {
-		Name  string
-		Email *string
-	}
-	if err := db.Conn(ctx, n.db).Raw(`SELECT name, email FROM bodies WHERE id = ?`, d.BodyID).Scan(&b).Error; err != nil {
+	b, err := bodyOf(db.Conn(ctx, n.db), d.BodyID)
+	if err != nil {
 		return fmt.Errorf("notify: body: %w", err)
 	}
 	data.Body, data.ReferralID, data.Status = b.Name, d.ReferralID.String(), d.Status
@@ -103,8 +99,8 @@ func (n *Notifier) referralMail(ctx context.Context, env *events.Envelope, c *ca
 		}
 	}
 	if bodyUsers != nil {
-		if err := db.Conn(ctx, n.db).Raw(`SELECT id FROM users WHERE body_id = ? AND role = 'body' AND active ORDER BY id`,
-			d.BodyID).Scan(&bodyUsers).Error; err != nil {
+		if err := db.Conn(ctx, n.db).Model(&auth.User{}).Select("id").
+			Where("body_id = ? AND role = ? AND active", d.BodyID, auth.RoleBody).Order("id").Scan(&bodyUsers).Error; err != nil {
 			return fmt.Errorf("notify: body users: %w", err)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	gomail "github.com/wneessen/go-mail"
 
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -157,19 +158,8 @@ type Email struct {
 // next attempt five minutes on, so a worker that dies mid-send leaves the row
 // to be tried again then; no transaction is held while mail is sent.
 func (n *Notifier) SendDueEmails(ctx context.Context) (int, error) {
-	var rows []Email
-	if err := n.db.WithContext(ctx).Raw(`
-		WITH due AS (
-			SELECT event_id, recipient_kind, recipient_ref FROM notifications_sent
-			 WHERE status IN ('pending', 'failed') AND next_attempt_at <= now()
-			 ORDER BY next_attempt_at
-			 LIMIT ?
-			 FOR UPDATE SKIP LOCKED)
-		UPDATE notifications_sent s SET attempt = s.attempt + 1, next_attempt_at = now() + interval '5 minutes'
-		  FROM due
-		 WHERE s.event_id = due.event_id AND s.recipient_kind = due.recipient_kind AND s.recipient_ref = due.recipient_ref
-		RETURNING s.event_id, s.recipient_kind, s.recipient_ref, s.case_id, s.template, s.data::text AS data, s.attempt`,
-		batchSize).Scan(&rows).Error; err != nil {
+	rows, err := claimEmails(n.db.WithContext(ctx), batchSize)
+	if err != nil {
 		return 0, fmt.Errorf("notify: claim emails: %w", err)
 	}
 	for _, e := range rows {
@@ -281,12 +271,8 @@ func (n *Notifier) address(ctx context.Context, e Email) (to, lang, why string, 
 		return "", "", "not a user or body id", nil
 	}
 	if e.RecipientKind == RecipientBody {
-		var b struct {
-			Email     *string
-			Languages string
-		}
-		if err := n.db.WithContext(ctx).Raw(`SELECT email, array_to_string(languages, ',') AS languages
-			FROM bodies WHERE id = ? AND active`, id).Scan(&b).Error; err != nil {
+		b, err := activeBodyContact(n.db.WithContext(ctx), id)
+		if err != nil {
 			return "", "", "", err
 		}
 		if b.Email == nil {
@@ -294,18 +280,15 @@ func (n *Notifier) address(ctx context.Context, e Email) (to, lang, why string, 
 		}
 		return *b.Email, n.templates.Pick(strings.Split(b.Languages, ",")...), "", nil
 	}
-	var u struct {
-		Email     string
-		Languages string
-	}
-	if err := n.db.WithContext(ctx).Raw(`SELECT email, array_to_string(languages, ',') AS languages
-		FROM users WHERE id = ? AND active`, id).Scan(&u).Error; err != nil {
+	var u contactRow
+	if err := n.db.WithContext(ctx).Model(&auth.User{}).Select(contactColumns).Where("id = ? AND active", id).
+		Scan(&u).Error; err != nil {
 		return "", "", "", err
 	}
-	if u.Email == "" {
+	if u.Email == nil || *u.Email == "" {
 		return "", "", "the user is disabled or gone", nil
 	}
-	return u.Email, n.templates.Pick(strings.Split(u.Languages, ",")...), "", nil
+	return *u.Email, n.templates.Pick(strings.Split(u.Languages, ",")...), "", nil
 }
 
 // providerAddress opens a request for information to an AI system's
@@ -333,11 +316,7 @@ func (n *Notifier) finishEmail(ctx context.Context, e Email, status, msg string,
 	if msg != "" {
 		errText = &msg
 	}
-	if err := n.db.WithContext(ctx).Exec(`UPDATE notifications_sent
-		   SET status = ?, error = ?, next_attempt_at = now() + make_interval(secs => ?),
-		       sent_at = CASE WHEN ? = 'sent' THEN now() END
-		 WHERE event_id = ? AND recipient_kind = ? AND recipient_ref = ? AND attempt = ?`,
-		status, errText, wait.Seconds(), status, e.EventID, e.RecipientKind, e.RecipientRef, e.Attempt).Error; err != nil {
+	if err := recordEmail(n.db.WithContext(ctx), e, status, errText, wait); err != nil {
 		n.log.Error("email outcome not recorded", "event_id", e.EventID, "err", err)
 	}
 }

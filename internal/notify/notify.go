@@ -11,6 +11,12 @@
 // never holds a database transaction open and N workers never send one row
 // twice.
 //
+// It owns notifications_sent and the webhook tables (webhook_endpoints,
+// webhook_deliveries, webhook_attempts) and publishes no event. The
+// statements that need SQL's full power (the claims, the outcomes, the reads
+// that join a case with its people) are in queries.go; simple ones use
+// GORM's builder.
+//
 // Emails never carry case content: a complainant is told only that there is
 // news on their reference, and staff get the reference, codes, the queue and
 // due dates. Addresses are looked up, and a complainant's decrypted, only at
@@ -29,9 +35,11 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
@@ -334,13 +342,9 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 	if n.tooOld(env) {
 		return nil
 	}
-	var c struct {
-		Reference        string
-		Anonymous        bool
-		PreferredChannel *string
-	}
-	if err := db.Conn(ctx, n.db).Raw(`SELECT reference, anonymous, preferred_channel FROM cases WHERE id = ?`,
-		env.CaseID).Scan(&c).Error; err != nil {
+	var c cases.Case
+	if err := db.Conn(ctx, n.db).Model(&cases.Case{}).Select("reference", "anonymous", "preferred_channel").
+		Where("id = ?", env.CaseID).Scan(&c).Error; err != nil {
 		return fmt.Errorf("notify: load case: %w", err)
 	}
 	if c.Reference == "" {
@@ -379,7 +383,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 			return err
 		}
 		template, data.Priority = TemplateStaffNewCase, d.Priority
-		if err := db.Conn(ctx, n.db).Raw(`SELECT name FROM queues WHERE id = ?`, d.QueueID).Scan(&data.Queue).Error; err != nil {
+		if data.Queue, err = queueName(db.Conn(ctx, n.db), d.QueueID); err != nil {
 			return fmt.Errorf("notify: queue: %w", err)
 		}
 		if recipients, err = n.queueMembers(ctx, &d.QueueID); err != nil {
@@ -487,8 +491,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, n.db).Raw(`SELECT name FROM ai_systems WHERE id = ?`, d.AISystemID).
-			Scan(&data.AISystem).Error; err != nil {
+		if data.AISystem, err = aiSystemName(db.Conn(ctx, n.db), d.AISystemID); err != nil {
 			return fmt.Errorf("notify: ai system: %w", err)
 		}
 		template = TemplateSystemicAlert
@@ -521,7 +524,8 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if g == nil || g.CaseID != env.CaseID {
 			return fmt.Errorf("%w: break-glass grant %s of case %s does not exist", ErrPoison, d.GrantID, env.CaseID)
 		}
-		if err := db.Conn(ctx, n.db).Raw(`SELECT name FROM users WHERE id = ?`, g.UserID).Scan(&data.Admin).Error; err != nil {
+		if err := db.Conn(ctx, n.db).Model(&auth.User{}).Select("name").Where("id = ?", g.UserID).
+			Scan(&data.Admin).Error; err != nil {
 			return fmt.Errorf("notify: admin: %w", err)
 		}
 		until := g.ExpiresAt
@@ -553,8 +557,8 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 // supervisors are the active supervisors.
 func (n *Notifier) supervisors(ctx context.Context) ([]uuid.UUID, error) {
 	var ids []uuid.UUID
-	if err := db.Conn(ctx, n.db).Raw(`SELECT id FROM users WHERE role = 'supervisor' AND active ORDER BY id`).
-		Scan(&ids).Error; err != nil {
+	if err := db.Conn(ctx, n.db).Model(&auth.User{}).Select("id").Where("role = ? AND active", auth.RoleSupervisor).
+		Order("id").Scan(&ids).Error; err != nil {
 		return nil, fmt.Errorf("notify: supervisors: %w", err)
 	}
 	return ids, nil
@@ -564,29 +568,16 @@ func (n *Notifier) supervisors(ctx context.Context) ([]uuid.UUID, error) {
 // case's queue (its default rule's queue while it is not routed yet),
 // whether or not they asked to hear of new cases.
 func (n *Notifier) queueSupervisors(ctx context.Context, caseID uuid.UUID) ([]uuid.UUID, error) {
-	var ids []uuid.UUID
-	if err := db.Conn(ctx, n.db).Raw(`SELECT u.id FROM cases c
-		  JOIN queue_members m ON m.queue_id = coalesce(c.queue_id, (SELECT dr.queue_id FROM routing_rules dr WHERE dr.is_default))
-		  JOIN users u ON u.id = m.user_id
-		 WHERE c.id = ? AND u.role = 'supervisor' AND u.active ORDER BY u.id`, caseID).Scan(&ids).Error; err != nil {
+	ids, err := queueSupervisorIDs(db.Conn(ctx, n.db), caseID)
+	if err != nil {
 		return nil, fmt.Errorf("notify: queue supervisors: %w", err)
 	}
 	return ids, nil
 }
 
-type caseInfo struct {
-	Reference  string
-	Kind       string
-	Priority   *string
-	QueueID    *uuid.UUID
-	QueueName  *string
-	AssigneeID *uuid.UUID
-}
-
 func (n *Notifier) caseInfo(ctx context.Context, id uuid.UUID) (*caseInfo, error) {
-	var c caseInfo
-	if err := db.Conn(ctx, n.db).Raw(`SELECT c.reference, c.kind, c.priority, c.queue_id, q.name AS queue_name, c.assignee_id
-		  FROM cases c LEFT JOIN queues q ON q.id = c.queue_id WHERE c.id = ?`, id).Scan(&c).Error; err != nil {
+	c, err := loadCaseInfo(db.Conn(ctx, n.db), id)
+	if err != nil {
 		return nil, fmt.Errorf("notify: load case: %w", err)
 	}
 	if c.Reference == "" {
@@ -599,7 +590,7 @@ func (n *Notifier) caseInfo(ctx context.Context, id uuid.UUID) (*caseInfo, error
 func (n *Notifier) holders(ctx context.Context, c *caseInfo) ([]uuid.UUID, error) {
 	if c.AssigneeID != nil {
 		var ids []uuid.UUID
-		if err := db.Conn(ctx, n.db).Raw(`SELECT id FROM users WHERE id = ? AND active`, *c.AssigneeID).
+		if err := db.Conn(ctx, n.db).Model(&auth.User{}).Select("id").Where("id = ? AND active", *c.AssigneeID).
 			Scan(&ids).Error; err != nil {
 			return nil, fmt.Errorf("notify: assignee: %w", err)
 		}
@@ -614,9 +605,8 @@ func (n *Notifier) queueMembers(ctx context.Context, queueID *uuid.UUID) ([]uuid
 	if queueID == nil {
 		return nil, nil
 	}
-	var ids []uuid.UUID
-	if err := db.Conn(ctx, n.db).Raw(`SELECT u.id FROM queue_members m JOIN users u ON u.id = m.user_id
-		 WHERE m.queue_id = ? AND m.notify_new_cases AND u.active AND u.role <> 'body' ORDER BY u.id`, *queueID).Scan(&ids).Error; err != nil {
+	ids, err := newCaseListeners(db.Conn(ctx, n.db), *queueID)
+	if err != nil {
 		return nil, fmt.Errorf("notify: queue members: %w", err)
 	}
 	return ids, nil
@@ -628,8 +618,9 @@ func (n *Notifier) owe(ctx context.Context, env *events.Envelope, kind, ref, tem
 	if err != nil {
 		return err
 	}
-	if err := db.Conn(ctx, n.db).Exec(`INSERT INTO notifications_sent (event_id, recipient_kind, recipient_ref, case_id, template, data)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, env.ID, kind, ref, env.CaseID, template, string(raw)).Error; err != nil {
+	if err := db.Conn(ctx, n.db).Table("notifications_sent").Clauses(clause.OnConflict{DoNothing: true}).
+		Create(map[string]any{"event_id": env.ID, "recipient_kind": kind, "recipient_ref": ref, "case_id": env.CaseID,
+			"template": template, "data": string(raw)}).Error; err != nil {
 		return fmt.Errorf("notify: owe email: %w", err)
 	}
 	return nil

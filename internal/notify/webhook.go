@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -46,6 +47,20 @@ type Endpoint struct {
 	Secret    string    `json:"secret,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 }
+
+// endpointRow is a row of webhook_endpoints (without body_id, which
+// CreateBodyEndpoint and DetachBodyEndpoint set).
+type endpointRow struct {
+	ID        uuid.UUID `gorm:"primaryKey"`
+	URL       string
+	SecretEnc []byte
+	Events    db.TextSlice
+	Active    bool
+	CreatedAt time.Time `gorm:"autoCreateTime:false;default:now()"` // the database sets it
+}
+
+// TableName is the table endpointRow maps.
+func (endpointRow) TableName() string { return "webhook_endpoints" }
 
 // MaxEndpointEvents is how many subjects or patterns one endpoint may filter on.
 const MaxEndpointEvents = 50
@@ -98,11 +113,11 @@ func (n *Notifier) CreateEndpoint(ctx context.Context, rawURL, secret string, su
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Conn(ctx, n.db).Raw(`INSERT INTO webhook_endpoints (id, url, secret_enc, events) VALUES (?, ?, ?, ?)
-		RETURNING created_at`, e.ID, e.URL, sealed, db.TextSlice(clean)).Scan(&e.CreatedAt).Error; err != nil {
+	row := endpointRow{ID: e.ID, URL: e.URL, SecretEnc: sealed, Events: db.TextSlice(clean)}
+	if err := db.Conn(ctx, n.db).Select("id", "url", "secret_enc", "events").Create(&row).Error; err != nil {
 		return nil, fmt.Errorf("notify: create endpoint: %w", err)
 	}
-	e.CreatedAt = e.CreatedAt.UTC()
+	e.CreatedAt = row.CreatedAt.UTC()
 	if generated {
 		e.Secret = secret
 	}
@@ -127,15 +142,12 @@ func (n *Notifier) Endpoint(ctx context.Context, id uuid.UUID) (*Endpoint, error
 }
 
 func (n *Notifier) endpoints(ctx context.Context, id *uuid.UUID) ([]Endpoint, error) {
-	var rows []struct {
-		ID        uuid.UUID
-		URL       string
-		Events    db.TextSlice
-		Active    bool
-		CreatedAt time.Time
+	var rows []endpointRow
+	q := db.Conn(ctx, n.db).Model(&endpointRow{}).Select("id", "url", "events", "active", "created_at")
+	if id != nil {
+		q = q.Where("id = ?", *id)
 	}
-	if err := db.Conn(ctx, n.db).Raw(`SELECT id, url, events, active, created_at FROM webhook_endpoints
-		 WHERE ?::uuid IS NULL OR id = ? ORDER BY created_at, id`, id, id).Scan(&rows).Error; err != nil {
+	if err := q.Order("created_at, id").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("notify: endpoints: %w", err)
 	}
 	out := make([]Endpoint, len(rows))
@@ -168,7 +180,7 @@ func checkEndpointURL(raw string) string {
 // SetEndpointActive turns deliveries to an endpoint on or off and returns it.
 // Deliveries owed to an inactive endpoint wait; none are owed to it for new events.
 func (n *Notifier) SetEndpointActive(ctx context.Context, id uuid.UUID, active bool) (*Endpoint, error) {
-	res := db.Conn(ctx, n.db).Exec(`UPDATE webhook_endpoints SET active = ? WHERE id = ?`, active, id)
+	res := db.Conn(ctx, n.db).Model(&endpointRow{}).Where("id = ?", id).Update("active", active)
 	if res.Error != nil {
 		return nil, fmt.Errorf("notify: endpoint: %w", res.Error)
 	}
@@ -182,12 +194,10 @@ func (n *Notifier) SetEndpointActive(ctx context.Context, id uuid.UUID, active b
 // delivery of it.
 func (n *Notifier) HandleWebhooks(ctx context.Context, env *events.Envelope) error {
 	conn := db.Conn(ctx, n.db)
-	var endpoints []struct {
-		ID     uuid.UUID
-		Events db.TextSlice
-	}
+	var endpoints []endpointRow
 	// A body's endpoint gets its referrals only (OweBodyWebhook), never the organisation's events.
-	if err := conn.Raw(`SELECT id, events FROM webhook_endpoints WHERE active AND body_id IS NULL`).Scan(&endpoints).Error; err != nil {
+	if err := conn.Model(&endpointRow{}).Select("id", "events").Where("active AND body_id IS NULL").
+		Scan(&endpoints).Error; err != nil {
 		return fmt.Errorf("notify: endpoints: %w", err)
 	}
 	var payload []byte
@@ -201,8 +211,10 @@ func (n *Notifier) HandleWebhooks(ctx context.Context, env *events.Envelope) err
 				return fmt.Errorf("%w: %v", ErrPoison, err)
 			}
 		}
-		if err := conn.Exec(`INSERT INTO webhook_deliveries (endpoint_id, event_id, subject, payload) VALUES (?, ?, ?, ?)
-			ON CONFLICT (endpoint_id, event_id) DO NOTHING`, e.ID, env.ID, env.Type, payload).Error; err != nil {
+		if err := conn.Table("webhook_deliveries").
+			Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "endpoint_id"}, {Name: "event_id"}}, DoNothing: true}).
+			Create(map[string]any{"endpoint_id": e.ID, "event_id": env.ID, "subject": env.Type, "payload": payload}).
+			Error; err != nil {
 			return fmt.Errorf("notify: owe delivery: %w", err)
 		}
 	}
@@ -270,12 +282,8 @@ func (n *Notifier) Deliveries(ctx context.Context, endpointID uuid.UUID, before 
 		return nil, err
 	}
 	conn := db.Conn(ctx, n.db)
-	var out []Delivery
-	if err := conn.Raw(`SELECT id, endpoint_id, event_id, subject, attempt, status, response_code, error,
-		       CASE WHEN status IN ('pending', 'failed') THEN next_attempt_at END AS next_attempt_at,
-		       created_at, delivered_at
-		  FROM webhook_deliveries WHERE endpoint_id = ? AND (?::bigint = 0 OR id < ?) ORDER BY id DESC LIMIT ?`,
-		endpointID, before, before, max(limit, 1)).Scan(&out).Error; err != nil {
+	out, err := deliveryRows(conn, endpointID, before, max(limit, 1))
+	if err != nil {
 		return nil, fmt.Errorf("notify: deliveries: %w", err)
 	}
 	if len(out) == 0 {
@@ -289,8 +297,9 @@ func (n *Notifier) Deliveries(ctx context.Context, endpointID uuid.UUID, before 
 		out[i].CreatedAt = out[i].CreatedAt.UTC()
 	}
 	var attempts []Attempt
-	if err := conn.Raw(`SELECT delivery_id, attempt, attempted_at, duration_ms, response_code, error
-		  FROM webhook_attempts WHERE delivery_id IN ? ORDER BY delivery_id, attempt`, ids).Scan(&attempts).Error; err != nil {
+	if err := conn.Table("webhook_attempts").
+		Select("delivery_id", "attempt", "attempted_at", "duration_ms", "response_code", "error").
+		Where("delivery_id IN ?", ids).Order("delivery_id, attempt").Scan(&attempts).Error; err != nil {
 		return nil, fmt.Errorf("notify: attempts: %w", err)
 	}
 	for _, a := range attempts {
@@ -301,35 +310,13 @@ func (n *Notifier) Deliveries(ctx context.Context, endpointID uuid.UUID, before 
 	return out, nil
 }
 
-type claimedDelivery struct {
-	ID         int64
-	EndpointID uuid.UUID
-	EventID    uuid.UUID
-	Subject    string
-	Payload    []byte
-	Attempt    int
-	URL        string
-	SecretEnc  []byte
-}
-
 // DeliverDueWebhooks claims up to a batch of due deliveries to active
 // endpoints, posts them at once and records every attempt, returning how many
 // it claimed. The claim moves each row's next attempt two minutes on, so a
 // worker that dies mid-request leaves it to be tried again then.
 func (n *Notifier) DeliverDueWebhooks(ctx context.Context) (int, error) {
-	var rows []claimedDelivery
-	if err := n.db.WithContext(ctx).Raw(`
-		WITH due AS (
-			SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-			 WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= now() AND e.active
-			 ORDER BY d.next_attempt_at
-			 LIMIT ?
-			 FOR UPDATE OF d SKIP LOCKED)
-		UPDATE webhook_deliveries d SET attempt = d.attempt + 1, next_attempt_at = now() + interval '2 minutes'
-		  FROM due, webhook_endpoints e
-		 WHERE d.id = due.id AND e.id = d.endpoint_id
-		RETURNING d.id, d.endpoint_id, d.event_id, d.subject, d.payload, d.attempt, e.url, e.secret_enc`,
-		batchSize).Scan(&rows).Error; err != nil {
+	rows, err := claimDeliveries(n.db.WithContext(ctx), batchSize)
+	if err != nil {
 		return 0, fmt.Errorf("notify: claim deliveries: %w", err)
 	}
 	var wg sync.WaitGroup
@@ -370,19 +357,16 @@ func (n *Notifier) deliver(ctx context.Context, d claimedDelivery) {
 	}
 	err = db.InTx(ctx, n.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, n.db)
-		res := conn.Exec(`UPDATE webhook_deliveries
-			   SET status = ?, response_code = ?, error = ?, next_attempt_at = now() + make_interval(secs => ?),
-			       delivered_at = CASE WHEN ? = 'delivered' THEN now() END
-			 WHERE id = ? AND attempt = ?`,
-			status, codePtr, errText, wait.Seconds(), status, d.ID, d.Attempt)
-		if res.Error != nil {
-			return res.Error
+		changed, err := recordDelivery(conn, d, status, codePtr, errText, wait)
+		if err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
+		if changed == 0 {
 			return nil // another worker claimed it after our claim expired: its record stands
 		}
-		return conn.Exec(`INSERT INTO webhook_attempts (delivery_id, attempt, duration_ms, response_code, error)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, d.ID, d.Attempt, elapsed.Milliseconds(), codePtr, errText).Error
+		return conn.Table("webhook_attempts").Clauses(clause.OnConflict{DoNothing: true}).
+			Create(map[string]any{"delivery_id": d.ID, "attempt": d.Attempt, "duration_ms": elapsed.Milliseconds(),
+				"response_code": codePtr, "error": errText}).Error
 	})
 	if err != nil {
 		log.Error("webhook outcome not recorded", "err", err)
