@@ -16,6 +16,7 @@ import (
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/sla"
 )
 
 // Webhooks owes a body's webhook endpoint a delivery (notify.Notifier): it
@@ -287,10 +288,7 @@ func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
 	}
 	legal, reason := body.LegalBases[0], r.Reason
 	if r.Rule != nil {
-		var rule struct {
-			Source string `json:"source"`
-			Period string `json:"period"`
-		}
+		var rule sla.Rule
 		if json.Unmarshal([]byte(*r.Rule), &rule) == nil && rule.Source != "" {
 			legal = rule.Source
 			reason = fmt.Sprintf("The organisation missed a deadline the law sets (%s: %s), and its policy refers such cases to an independent body.",
