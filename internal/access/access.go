@@ -18,6 +18,10 @@
 // Whoever is recused — owns or operates the case's AI system, took the
 // contested decision, or decided the case before its appeal — has no ground,
 // whatever else holds. Without a ground a case does not exist for them: 404.
+//
+// It owns the tables access_log and break_glass, and publishes
+// redress.case.break_glass; its statements that need SQL's full power are in
+// queries.go.
 package access
 
 import (
@@ -224,10 +228,7 @@ func Scope(v Viewer) func(*gorm.DB) *gorm.DB {
 // the log flush the queue first (Flush). route names the route that shows
 // them ("GET /api/v1/cases/:id").
 func (s *Service) Open(ctx context.Context, v Viewer, caseID uuid.UUID, route string, looks ...Look) (Ground, error) {
-	g, args := groundSQL(v)
-	var ground *string
-	err := db.Conn(ctx, s.db).Raw(`SELECT `+g+` FROM cases c WHERE c.id = ?`, append(args, caseID)...).
-		Row().Scan(&ground)
+	ground, err := groundOf(db.Conn(ctx, s.db), v, caseID)
 	if err != nil && !isNoRows(err) {
 		return "", fmt.Errorf("access: open: %w", err)
 	}
@@ -269,22 +270,14 @@ func (s *Service) Readers(ctx context.Context, caseID uuid.UUID, ids []uuid.UUID
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	var users []struct {
-		ID        uuid.UUID
-		Role      auth.Role
-		Skills    db.TextSlice
-		Languages db.TextSlice
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id, role, skills, languages FROM users
-		 WHERE id IN ? AND active AND role <> 'body' ORDER BY id`, ids).Scan(&users).Error; err != nil {
+	users, err := activeStaff(db.Conn(ctx, s.db), ids)
+	if err != nil {
 		return nil, fmt.Errorf("access: readers: %w", err)
 	}
 	var out []uuid.UUID
 	for _, u := range users {
-		cond, args := Visible(Viewer{ID: u.ID, Role: u.Role, Skills: u.Skills, Languages: u.Languages})
-		var ok bool
-		if err := db.Conn(ctx, s.db).Raw(`SELECT EXISTS (SELECT 1 FROM cases c WHERE c.id = ? AND `+cond+`)`,
-			append([]any{caseID}, args...)...).Row().Scan(&ok); err != nil {
+		ok, err := sees(db.Conn(ctx, s.db), Viewer{ID: u.ID, Role: u.Role, Skills: u.Skills, Languages: u.Languages}, caseID)
+		if err != nil {
 			return nil, fmt.Errorf("access: readers: %w", err)
 		}
 		if ok {

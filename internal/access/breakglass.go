@@ -10,6 +10,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -92,21 +93,15 @@ func (s *Service) BreakGlass(ctx context.Context, v Viewer, reference, reason st
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
 		var found []uuid.UUID
-		if err := conn.Raw(`SELECT id FROM cases WHERE reference = ?`, ref).Scan(&found).Error; err != nil {
+		if err := conn.Model(&cases.Case{}).Where("reference = ?", ref).Pluck("id", &found).Error; err != nil {
 			return fmt.Errorf("access: break-glass: case: %w", err)
 		}
 		if len(found) == 0 {
 			return ErrNoCase
 		}
 		g.CaseID = found[0]
-		var row struct {
-			ID        uuid.UUID
-			OpenedAt  time.Time
-			ExpiresAt time.Time
-		}
-		if err := conn.Raw(`INSERT INTO break_glass (case_id, user_id, reason, expires_at)
-			VALUES (?, ?, ?, now() + make_interval(secs => ?)) RETURNING id, opened_at, expires_at`,
-			g.CaseID, v.ID, g.Reason, BreakGlassFor.Seconds()).Scan(&row).Error; err != nil {
+		row, err := insertGrant(conn, g, BreakGlassFor)
+		if err != nil {
 			return fmt.Errorf("access: break-glass: grant: %w", err)
 		}
 		g.ID, g.OpenedAt, g.ExpiresAt = row.ID, row.OpenedAt.UTC(), row.ExpiresAt.UTC()
@@ -114,10 +109,8 @@ func (s *Service) BreakGlass(ctx context.Context, v Viewer, reference, reason st
 		// ground whatever they hold, and a ground the rule tries before
 		// break_glass means the admin had reach already. Either way the
 		// transaction is rolled back, the grant with it.
-		expr, args := groundSQL(v)
-		var ground *string
-		if err := conn.Raw(`SELECT `+expr+` FROM cases c WHERE c.id = ?`, append(args, g.CaseID)...).
-			Row().Scan(&ground); err != nil {
+		ground, err := groundOf(conn, v, g.CaseID)
+		if err != nil {
 			return fmt.Errorf("access: break-glass: ground: %w", err)
 		}
 		switch {
@@ -131,7 +124,7 @@ func (s *Service) BreakGlass(ctx context.Context, v Viewer, reference, reason st
 				"expires_at": g.ExpiresAt}}); err != nil {
 			return err
 		}
-		_, err := outbox.Add(ctx, s.db, events.CaseBreakGlass, g.CaseID, events.BreakGlass{GrantID: g.ID,
+		_, err = outbox.Add(ctx, s.db, events.CaseBreakGlass, g.CaseID, events.BreakGlass{GrantID: g.ID,
 			UserID: v.ID, OpenedAt: g.OpenedAt, ExpiresAt: g.ExpiresAt})
 		return err
 	})
@@ -144,11 +137,8 @@ func (s *Service) BreakGlass(ctx context.Context, v Viewer, reference, reason st
 // ActiveGrant is user's running break-glass grant on the case that lasts
 // longest, or nil.
 func (s *Service) ActiveGrant(ctx context.Context, caseID, userID uuid.UUID) (*Grant, error) {
-	var rows []Grant
-	if err := db.Conn(ctx, s.db).Raw(`SELECT b.id, b.case_id, c.reference, b.user_id, b.reason, b.opened_at, b.expires_at
-		  FROM break_glass b JOIN cases c ON c.id = b.case_id
-		 WHERE b.case_id = ? AND b.user_id = ? AND b.expires_at > now()
-		 ORDER BY b.expires_at DESC LIMIT 1`, caseID, userID).Scan(&rows).Error; err != nil {
+	rows, err := activeGrants(db.Conn(ctx, s.db), caseID, userID)
+	if err != nil {
 		return nil, fmt.Errorf("access: active grant: %w", err)
 	}
 	if len(rows) == 0 {
@@ -161,9 +151,8 @@ func (s *Service) ActiveGrant(ctx context.Context, caseID, userID uuid.UUID) (*G
 
 // GrantByID reads a grant (for the email that tells of it).
 func (s *Service) GrantByID(ctx context.Context, id uuid.UUID) (*Grant, error) {
-	var rows []Grant
-	if err := db.Conn(ctx, s.db).Raw(`SELECT b.id, b.case_id, c.reference, b.user_id, b.reason, b.opened_at, b.expires_at
-		  FROM break_glass b JOIN cases c ON c.id = b.case_id WHERE b.id = ?`, id).Scan(&rows).Error; err != nil {
+	rows, err := grantByID(db.Conn(ctx, s.db), id)
+	if err != nil {
 		return nil, fmt.Errorf("access: grant: %w", err)
 	}
 	if len(rows) == 0 {

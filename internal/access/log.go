@@ -207,17 +207,8 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID, loc *tim
 	if loc == nil {
 		loc = time.UTC
 	}
-	var rows []struct {
-		Role auth.Role
-		What string
-		Day  time.Time
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT role, what, (at AT TIME ZONE ?)::date AS day
-		  FROM access_log WHERE case_id = ?
-		 GROUP BY 1, 2, 3
-		 ORDER BY day DESC, array_position(ARRAY['identity', 'content', 'evidence'], what),
-		          array_position(ARRAY['admin', 'supervisor', 'reviewer'], role)`,
-		loc.String(), caseID).Scan(&rows).Error; err != nil {
+	rows, err := looksByDay(db.Conn(ctx, s.db), caseID, loc)
+	if err != nil {
 		return nil, fmt.Errorf("access: the complainant's log: %w", err)
 	}
 	out := make([]ComplainantLook, 0, len(rows))

@@ -1,4 +1,6 @@
-// Package audit keeps the case record: append-only, hash-chained entries.
+// Package audit keeps the case record: append-only, hash-chained entries. It
+// owns the table audit_entries (model Entry); the one statement that needs
+// SQL (the chain's head, read under the case's lock) is in queries.go.
 //
 // Each entry's hash is SHA-256 over its own fields and the previous entry's
 // hash, starting from a genesis hash derived from the case id. The table
@@ -54,6 +56,9 @@ type Entry struct {
 	PrevHash  []byte          `json:"prev_hash"`
 	Hash      []byte          `json:"hash"`
 }
+
+// TableName is the case record's table.
+func (Entry) TableName() string { return "audit_entries" }
 
 // Event is what a caller appends.
 type Event struct {
@@ -115,17 +120,8 @@ func Append(ctx context.Context, gdb *gorm.DB, ev Event) (*Entry, error) {
 	}
 	var entry *Entry
 	err = db.InTx(ctx, gdb, func(ctx context.Context) error {
-		// One statement locks the case row and reads the head of its chain.
-		var last struct {
-			ID   *uuid.UUID
-			Seq  int
-			Hash []byte
-		}
-		if err := db.Conn(ctx, gdb).Raw(`
-			SELECT c.id, coalesce(h.seq, 0) AS seq, h.hash FROM cases c
-			  LEFT JOIN LATERAL (SELECT seq, hash FROM audit_entries
-			                      WHERE case_id = c.id ORDER BY seq DESC LIMIT 1) h ON true
-			 WHERE c.id = ? FOR UPDATE OF c`, ev.CaseID).Scan(&last).Error; err != nil {
+		last, err := chainHead(db.Conn(ctx, gdb), ev.CaseID)
+		if err != nil {
 			return fmt.Errorf("audit: chain head: %w", err)
 		}
 		if last.ID == nil {
@@ -163,11 +159,7 @@ func newEntry(ev Event, seq int, prev, data []byte) *Entry {
 }
 
 func insert(ctx context.Context, gdb *gorm.DB, e *Entry) error {
-	if err := db.Conn(ctx, gdb).Raw(`
-		INSERT INTO audit_entries (case_id, seq, at, actor_kind, actor_id, action, public, data, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		e.CaseID, e.Seq, e.At, e.ActorKind, e.ActorID, e.Action, e.Public,
-		string(e.Data), e.PrevHash, e.Hash).Scan(&e.ID).Error; err != nil {
+	if err := db.Conn(ctx, gdb).Create(e).Error; err != nil {
 		return fmt.Errorf("audit: append %s: %w", e.Action, err)
 	}
 	return nil
@@ -183,9 +175,9 @@ type Verification struct {
 
 // Entries loads a case's record in order.
 func Entries(ctx context.Context, gdb *gorm.DB, caseID uuid.UUID) ([]Entry, error) {
-	rows, err := db.Conn(ctx, gdb).Raw(`
-		SELECT id, case_id, seq, at, actor_kind, actor_id, action, public, data::text, prev_hash, hash
-		  FROM audit_entries WHERE case_id = ? ORDER BY seq`, caseID).Rows()
+	rows, err := db.Conn(ctx, gdb).Model(&Entry{}).
+		Select("id, case_id, seq, at, actor_kind, actor_id, action, public, data::text, prev_hash, hash").
+		Where("case_id = ?", caseID).Order("seq").Rows()
 	if err != nil {
 		return nil, fmt.Errorf("audit: entries: %w", err)
 	}

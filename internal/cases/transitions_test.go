@@ -11,11 +11,14 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
+// transition is a row of case_transitions: a move the trigger allows.
+type transition struct{ FromStatus, ToStatus cases.Status }
+
 // Go's transition map and the case_transitions table the trigger enforces are the same.
 func TestTransitionsMatchDatabase(t *testing.T) {
 	gdb, _ := testenv.DB(t)
-	var rows []struct{ FromStatus, ToStatus cases.Status }
-	if err := gdb.Raw(`SELECT from_status, to_status FROM case_transitions`).Scan(&rows).Error; err != nil {
+	var rows []transition
+	if err := gdb.Table("case_transitions").Select("from_status, to_status").Find(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
 	inDB := map[[2]cases.Status]bool{}

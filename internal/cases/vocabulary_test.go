@@ -30,10 +30,7 @@ func TestVocabularyMatchesDatabase(t *testing.T) {
 		}
 	}
 	// The claim's partial index lists the claimable statuses.
-	var def string
-	if err := gdb.Raw(`SELECT pg_get_indexdef('cases_claim_idx'::regclass)`).Scan(&def).Error; err != nil {
-		t.Fatal(err)
-	}
+	def := testenv.IndexDef(t, gdb, "cases_claim_idx")
 	m := regexp.MustCompile(`status = ANY \(ARRAY\[([^\]]*)\]\)`).FindStringSubmatch(def)
 	if m == nil {
 		t.Fatalf("cases_claim_idx names no statuses: %s", def)

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -196,25 +198,8 @@ func (s *Service) Body(ctx context.Context, id uuid.UUID) (*Body, error) {
 }
 
 func (s *Service) bodies(ctx context.Context, where string, args ...any) ([]Body, error) {
-	var rows []struct {
-		ID                             uuid.UUID
-		Slug, Name, Type, Jurisdiction string
-		LegalBases                     db.TextSlice
-		Requirements, Description      string
-		Website                        *string
-		Languages                      db.TextSlice
-		Portal, Active, SignpostOnly   bool
-		Email                          *string
-		EndpointID                     *uuid.UUID
-		EndpointURL                    *string
-		UpdatedAt                      time.Time
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT b.id, b.slug, b.name, b.type, b.jurisdiction, b.legal_bases, b.requirements,
-		       b.description, b.website, b.languages, b.portal, b.active, b.signpost_only, b.email, e.id AS endpoint_id,
-		       e.url AS endpoint_url, b.updated_at
-		  FROM bodies b LEFT JOIN webhook_endpoints e ON e.body_id = b.id
-		 WHERE `+where+` ORDER BY array_position(?::text[], b.type), b.jurisdiction, b.name, b.id`,
-		append(args, db.TextSlice(BodyTypes))...).Scan(&rows).Error; err != nil {
+	rows, err := bodyRows(db.Conn(ctx, s.db), where, args...)
+	if err != nil {
 		return nil, fmt.Errorf("escalation: bodies: %w", err)
 	}
 	out := make([]Body, len(rows))
@@ -269,19 +254,20 @@ func (s *Service) SaveBody(ctx context.Context, id *uuid.UUID, in BodyInput) (*B
 		conn := db.Conn(ctx, s.db)
 		var err error
 		if id == nil {
-			var row struct{ ID uuid.UUID }
-			err = conn.Raw(`INSERT INTO bodies (slug, name, type, jurisdiction, legal_bases, requirements, description,
-				website, languages, portal, email, active, signpost_only) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-				in.Slug, in.Name, in.Type, in.Jurisdiction, db.TextSlice(in.LegalBases), in.Requirements, in.Description,
-				website, db.TextSlice(langs), in.Portal, email, active, in.SignpostOnly).Scan(&row).Error
+			row := bodyRow{Slug: in.Slug, Name: in.Name, Type: in.Type, Jurisdiction: in.Jurisdiction,
+				LegalBases: db.TextSlice(in.LegalBases), Requirements: in.Requirements, Description: in.Description,
+				Website: website, Languages: db.TextSlice(langs), Portal: in.Portal, Email: email, Active: active,
+				SignpostOnly: in.SignpostOnly}
+			err = conn.Create(&row).Error
 			bodyID = row.ID
 		} else {
 			bodyID = *id
-			err = conn.Exec(`UPDATE bodies SET slug = ?, name = ?, type = ?, jurisdiction = ?, legal_bases = ?,
-				requirements = ?, description = ?, website = ?, languages = ?, portal = ?, email = ?, active = ?,
-				signpost_only = ?, updated_at = now() WHERE id = ?`,
-				in.Slug, in.Name, in.Type, in.Jurisdiction, db.TextSlice(in.LegalBases), in.Requirements, in.Description,
-				website, db.TextSlice(langs), in.Portal, email, active, in.SignpostOnly, bodyID).Error
+			err = conn.Model(&bodyRow{}).Where("id = ?", bodyID).Updates(map[string]any{
+				"slug": in.Slug, "name": in.Name, "type": in.Type, "jurisdiction": in.Jurisdiction,
+				"legal_bases": db.TextSlice(in.LegalBases), "requirements": in.Requirements, "description": in.Description,
+				"website": website, "languages": db.TextSlice(langs), "portal": in.Portal, "email": email, "active": active,
+				"signpost_only": in.SignpostOnly, "updated_at": gorm.Expr("now()"),
+			}).Error
 		}
 		if db.IsUniqueViolation(err) {
 			var f fault.Fields
@@ -369,10 +355,11 @@ func RankBodies(bodies []Body, country, jurisdiction string) []Body {
 // case's complainant: by the country they gave on the form and the
 // organisation's jurisdiction (RankBodies).
 func (s *Service) CaseBodies(ctx context.Context, caseID uuid.UUID) ([]Body, error) {
-	var country *string
-	if err := db.Conn(ctx, s.db).Raw(`SELECT complainant_country FROM cases WHERE id = ?`, caseID).Scan(&country).Error; err != nil {
+	var row cases.Case
+	if err := db.Conn(ctx, s.db).Select("complainant_country").Where("id = ?", caseID).Find(&row).Error; err != nil {
 		return nil, fmt.Errorf("escalation: case country: %w", err)
 	}
+	country := row.ComplainantCountry
 	org, err := s.organisation.Get(ctx)
 	if err != nil {
 		return nil, err

@@ -11,10 +11,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/sla"
 )
 
 // Webhooks owes a body's webhook endpoint a delivery (notify.Notifier): it
@@ -161,18 +163,8 @@ type Delivery struct {
 }
 
 func (s *Service) deliveries(ctx context.Context, referralID uuid.UUID) ([]Delivery, error) {
-	var out []Delivery
-	if err := db.Conn(ctx, s.db).Raw(`
-		SELECT 'webhook' AS channel, CASE WHEN subject = ? THEN 'identity_addendum' ELSE 'dossier' END AS document,
-		       status, attempt AS attempts, response_code, error,
-		       CASE WHEN status IN ('pending', 'failed') THEN next_attempt_at END AS next_attempt, delivered_at AS done_at
-		  FROM webhook_deliveries WHERE referral_id = ?
-		UNION ALL
-		SELECT 'email', data->>'document', status, attempt, NULL, error,
-		       CASE WHEN status IN ('pending', 'failed') THEN next_attempt_at END, sent_at
-		  FROM notifications_sent
-		 WHERE case_id = (SELECT case_id FROM referrals WHERE id = ?) AND recipient_kind = 'body' AND data->>'referral_id' = ?
-		 ORDER BY 1, 2`, events.ReferralIdentityDisclosed, referralID, referralID, referralID.String()).Scan(&out).Error; err != nil {
+	out, err := deliveries(db.Conn(ctx, s.db), referralID)
+	if err != nil {
 		return nil, fmt.Errorf("escalation: deliveries: %w", err)
 	}
 	for i := range out {
@@ -223,52 +215,38 @@ func (s *Service) HandleRequest(ctx context.Context, env *events.Envelope) error
 
 // incidentRequest opens the escalation request of an incident case now P0.
 func (s *Service) incidentRequest(ctx context.Context, env *events.Envelope) (uuid.UUID, error) {
-	var c struct {
-		Kind     string
-		Priority *string
-	}
+	var c cases.Case
 	conn := db.Conn(ctx, s.db)
-	if err := conn.Raw(`SELECT kind, priority FROM cases WHERE id = ?`, env.CaseID).Scan(&c).Error; err != nil {
+	if err := conn.Select("kind, priority").Where("id = ?", env.CaseID).Find(&c).Error; err != nil {
 		return uuid.Nil, fmt.Errorf("escalation: case: %w", err)
 	}
 	if c.Kind == "" {
 		return uuid.Nil, fmt.Errorf("%w: case %s does not exist", ErrPoison, env.CaseID)
 	}
-	if c.Kind != "incident" || c.Priority == nil || *c.Priority != "P0" {
+	if c.Kind != cases.KindIncident || c.Priority == nil || *c.Priority != cases.P0 {
 		return uuid.Nil, nil
 	}
 	if err := s.lockCase(ctx, env.CaseID); err != nil {
 		return uuid.Nil, err
 	}
-	var row struct{ ID uuid.UUID }
-	if err := conn.Raw(`INSERT INTO escalation_requests (case_id, source, clock, reason)
-		VALUES (?, 'incident', 'incident_report', 'a possible serious incident was triaged P0')
-		ON CONFLICT DO NOTHING RETURNING id`, env.CaseID).Scan(&row).Error; err != nil {
+	id, err := insertIncidentRequest(conn, env.CaseID)
+	if err != nil {
 		return uuid.Nil, fmt.Errorf("escalation: incident request: %w", err)
 	}
-	id := row.ID
 	if id == uuid.Nil {
 		return uuid.Nil, nil // asked for already
 	}
-	_, err := audit.Append(ctx, s.db, audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
+	_, err = audit.Append(ctx, s.db, audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
 		Action: "escalation.requested", Data: map[string]any{"escalation_request_id": id, "source": SourceIncident,
 			"clock": "incident_report"}})
 	return id, err
 }
 
 func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
-	var r struct {
-		CaseID     uuid.UUID
-		Source     Source
-		Clock      *string
-		Rule       *string
-		Reason     string
-		Status     string
-		ReferralID *uuid.UUID
-	}
+	var r escalationRequest
 	conn := db.Conn(ctx, s.db)
-	if err := conn.Raw(`SELECT case_id, source, clock, rule::text AS rule, reason, status, referral_id
-		FROM escalation_requests WHERE id = ?`, reqID).Scan(&r).Error; err != nil {
+	if err := conn.Select("case_id, source, clock, rule::text AS rule, reason, status, referral_id").
+		Where("id = ?", reqID).Find(&r).Error; err != nil {
 		return fmt.Errorf("escalation: request: %w", err)
 	}
 	if r.CaseID == uuid.Nil {
@@ -301,7 +279,7 @@ func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
 		return err
 	}
 	if body == nil {
-		if err := conn.Exec(`UPDATE escalation_requests SET body_type = ? WHERE id = ?`, typ, reqID).Error; err != nil {
+		if err := conn.Model(&escalationRequest{}).Where("id = ?", reqID).Update("body_type", typ).Error; err != nil {
 			return fmt.Errorf("escalation: request: %w", err)
 		}
 		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorSystem,
@@ -310,10 +288,7 @@ func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
 	}
 	legal, reason := body.LegalBases[0], r.Reason
 	if r.Rule != nil {
-		var rule struct {
-			Source string `json:"source"`
-			Period string `json:"period"`
-		}
+		var rule sla.Rule
 		if json.Unmarshal([]byte(*r.Rule), &rule) == nil && rule.Source != "" {
 			legal = rule.Source
 			reason = fmt.Sprintf("The organisation missed a deadline the law sets (%s: %s), and its policy refers such cases to an independent body.",
@@ -328,8 +303,7 @@ func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
 		ReferralRequest{BodyID: body.ID.String(), ConsentScope: Anonymous, Reason: reason, LegalBasis: legal})
 	if fault.Is(err, fault.Conflict) {
 		// Already with that body (a complainant or staff referral): this request is answered by it.
-		return conn.Exec(`UPDATE escalation_requests SET status = 'referred', referral_id = (SELECT id FROM referrals
-			WHERE case_id = ? AND body_id = ? AND status <> 'closed') WHERE id = ?`, r.CaseID, body.ID, reqID).Error
+		return answeredByOpenReferral(conn, reqID, r.CaseID, body.ID)
 	}
 	return err
 }

@@ -10,8 +10,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -46,22 +49,10 @@ type DisclosureRequest struct {
 }
 
 func (s *Service) disclosures(ctx context.Context, referralID uuid.UUID, forStaff bool) ([]Disclosure, error) {
-	var rows []struct {
-		ID                uuid.UUID
-		LegalBasis        string
-		ReasonEnc         []byte
-		RequestedBy       uuid.UUID
-		RequestedAt       time.Time
-		NoticeAt          time.Time
-		ApprovedBy        *uuid.UUID
-		ApprovedAt        *time.Time
-		KeyID             *string
-		AddendumEnc       []byte
-		AddendumSignature []byte
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id, legal_basis, reason_enc, requested_by, requested_at, notice_at, approved_by,
-		approved_at, key_id, addendum_enc, addendum_signature FROM identity_disclosures WHERE referral_id = ?
-		ORDER BY requested_at`, referralID).Scan(&rows).Error; err != nil {
+	var rows []identityDisclosure
+	if err := db.Conn(ctx, s.db).Select("id, legal_basis, reason_enc, requested_by, requested_at, notice_at, approved_by, "+
+		"approved_at, key_id, addendum_enc, addendum_signature").Where("referral_id = ?", referralID).
+		Order("requested_at").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("escalation: disclosures: %w", err)
 	}
 	out := []Disclosure{}
@@ -117,20 +108,20 @@ func (s *Service) RequestDisclosure(ctx context.Context, caseID, referralID, by 
 		if r.ConsentScope == IdentityShared {
 			return fault.New(fault.Conflict, "identity_shared", "The complainant already shared their identity with this body.")
 		}
-		var has struct{ Identity bool }
-		if err := db.Conn(ctx, s.db).Raw(`SELECT contact_enc IS NOT NULL OR representative_enc IS NOT NULL AS identity
-			FROM cases WHERE id = ?`, caseID).Scan(&has).Error; err != nil {
+		var has []bool
+		if err := db.Conn(ctx, s.db).Model(&cases.Case{}).Where("id = ?", caseID).
+			Pluck("contact_enc IS NOT NULL OR representative_enc IS NOT NULL AS identity", &has).Error; err != nil {
 			return fmt.Errorf("escalation: identity: %w", err)
 		}
-		if !has.Identity {
+		if len(has) == 0 || !has[0] {
 			return fault.New(fault.Conflict, "nothing_to_disclose", "The complainant filed anonymously: there is no identity to disclose.")
 		}
 		sealed, err := s.keys.SealString(purposeReason(id), req.Reason)
 		if err != nil {
 			return err
 		}
-		err = db.Conn(ctx, s.db).Exec(`INSERT INTO identity_disclosures (id, referral_id, legal_basis, reason_enc, requested_by, notice_at)
-			VALUES (?, ?, ?, ?, ?, now())`, id, referralID, req.LegalBasis, sealed, by).Error
+		err = db.Conn(ctx, s.db).Model(&identityDisclosure{}).Create(map[string]any{"id": id, "referral_id": referralID,
+			"legal_basis": req.LegalBasis, "reason_enc": sealed, "requested_by": by, "notice_at": gorm.Expr("now()")}).Error
 		if db.IsUniqueViolation(err) {
 			return fault.New(fault.Conflict, "disclosure_exists", "A disclosure to this body was already asked for.")
 		}
@@ -177,14 +168,10 @@ func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id,
 		if r.CaseID != caseID {
 			return errReferralNotFound
 		}
-		var d struct {
-			RequestedBy uuid.UUID
-			LegalBasis  string
-			NoticeAt    time.Time
-			ApprovedAt  *time.Time
-		}
-		if err := db.Conn(ctx, s.db).Raw(`SELECT requested_by, legal_basis, notice_at, approved_at FROM identity_disclosures
-			WHERE id = ? AND referral_id = ? FOR UPDATE`, id, referralID).Scan(&d).Error; err != nil {
+		var d identityDisclosure
+		if err := db.Conn(ctx, s.db).Select("requested_by, legal_basis, notice_at, approved_at").
+			Where("id = ? AND referral_id = ?", id, referralID).Clauses(clause.Locking{Strength: "UPDATE"}).
+			Find(&d).Error; err != nil {
 			return fmt.Errorf("escalation: disclosure: %w", err)
 		}
 		switch {
@@ -230,8 +217,9 @@ func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id,
 		if err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE identity_disclosures SET approved_by = ?, approved_at = ?, key_id = ?,
-			addendum_enc = ?, addendum_signature = ? WHERE id = ?`, by, now, kid, sealed, sig, id).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Model(&identityDisclosure{}).Where("id = ?", id).Updates(map[string]any{
+			"approved_by": by, "approved_at": now, "key_id": kid, "addendum_enc": sealed, "addendum_signature": sig,
+		}).Error; err != nil {
 			return fmt.Errorf("escalation: approve disclosure: %w", err)
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,

@@ -11,6 +11,12 @@
 // A referral's status (ReferralStatus) and its outcome items' kinds and
 // statuses (ItemKind, ItemStatus) are named types whose lists equal the
 // CHECKs of referrals and referral_outcome_items (a test checks).
+//
+// It owns the tables bodies, referrals, referral_messages,
+// referral_outcome_items, referral_transitions, identity_disclosures,
+// signing_keys, systemic_referrals and escalation_requests, and publishes
+// redress.referral.*. Simple statements use GORM's builder on the models in
+// queries.go; the statements that need SQL's full power are there too.
 package escalation
 
 import (

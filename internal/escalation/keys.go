@@ -58,12 +58,9 @@ func (s *Service) signer(ctx context.Context) (*signingKey, error) {
 		return s.key, nil
 	}
 	conn := db.Conn(ctx, s.db)
-	var row struct {
-		ID            string
-		PrivateKeyEnc []byte
-	}
+	var row signingKeyRow
 	read := func() error {
-		return conn.Raw(`SELECT id, private_key_enc FROM signing_keys WHERE retired_at IS NULL`).Scan(&row).Error
+		return conn.Select("id, private_key_enc").Where("retired_at IS NULL").Find(&row).Error
 	}
 	if err := read(); err != nil {
 		return nil, fmt.Errorf("escalation: signing key: %w", err)
@@ -78,8 +75,7 @@ func (s *Service) signer(ctx context.Context) (*signingKey, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := conn.Exec(`INSERT INTO signing_keys (id, public_key, private_key_enc) VALUES (?, ?, ?)
-			ON CONFLICT ((true)) WHERE retired_at IS NULL DO NOTHING`, kid, []byte(pub), sealed).Error; err != nil {
+		if err := insertSigningKey(conn, kid, pub, sealed); err != nil {
 			return nil, fmt.Errorf("escalation: new signing key: %w", err)
 		}
 		if err := read(); err != nil {
@@ -112,14 +108,9 @@ func (s *Service) PublicKeys(ctx context.Context) ([]PublicKey, error) {
 	if _, err := s.signer(ctx); err != nil {
 		return nil, err
 	}
-	var rows []struct {
-		ID        string
-		PublicKey []byte
-		CreatedAt time.Time
-		RetiredAt *time.Time
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id, public_key, created_at, retired_at FROM signing_keys
-		ORDER BY retired_at DESC NULLS FIRST, created_at DESC`).Scan(&rows).Error; err != nil {
+	var rows []signingKeyRow
+	if err := db.Conn(ctx, s.db).Select("id, public_key, created_at, retired_at").
+		Order("retired_at DESC NULLS FIRST, created_at DESC").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("escalation: public keys: %w", err)
 	}
 	out := make([]PublicKey, len(rows))

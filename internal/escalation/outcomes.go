@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -140,12 +142,14 @@ func (s *Service) addItems(ctx context.Context, r *referralRow, bodyUser uuid.UU
 		if it.Kind == ItemFinding {
 			status = ItemNoted
 		}
-		var due any
+		var due *time.Time
 		if it.DueAt != nil {
-			due = it.DueAt.UTC()
+			t := it.DueAt.UTC()
+			due = &t
 		}
-		if err := conn.Exec(`INSERT INTO referral_outcome_items (id, referral_id, case_id, position, kind, text_enc, due_at, status)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, r.ID, r.CaseID, i+1, it.Kind, sealed, due, status).Error; err != nil {
+		if err := conn.Select("id", "referral_id", "case_id", "position", "kind", "text_enc", "due_at", "status").
+			Create(&itemRow{ID: id, ReferralID: r.ID, CaseID: r.CaseID, Position: i + 1, Kind: it.Kind, TextEnc: sealed,
+				DueAt: due, Status: status}).Error; err != nil {
 			return fmt.Errorf("escalation: outcome item: %w", err)
 		}
 		if it.DueAt == nil {
@@ -184,14 +188,17 @@ type itemRow struct {
 	SettledEnc  []byte
 }
 
+// TableName is the outcome items' table.
+func (itemRow) TableName() string { return "referral_outcome_items" }
+
 const itemColumns = `id, referral_id, case_id, position, kind, text_enc, due_at, status, evidence_enc, evidence_ref,
-	complied_by, complied_at, verified_at, settled_at, settled_enc FROM referral_outcome_items`
+	complied_by, complied_at, verified_at, settled_at, settled_enc`
 
 // items lists a referral's outcome items; withEvidence for staff and the body.
 func (s *Service) items(ctx context.Context, referralID uuid.UUID, withEvidence bool) ([]OutcomeItem, error) {
 	var rows []itemRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT `+itemColumns+` WHERE referral_id = ? ORDER BY position`, referralID).
-		Scan(&rows).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Select(itemColumns).Where("referral_id = ?", referralID).Order("position").
+		Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("escalation: outcome items: %w", err)
 	}
 	out := make([]OutcomeItem, 0, len(rows))
@@ -238,8 +245,8 @@ var errItemNotFound = fault.New(fault.NotFound, "item_not_found", "That referral
 // lockedItem reads an item of a referral (its case already locked).
 func (s *Service) lockedItem(ctx context.Context, referralID, itemID uuid.UUID) (*itemRow, error) {
 	var rows []itemRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT `+itemColumns+` WHERE id = ? AND referral_id = ? FOR UPDATE`, itemID, referralID).
-		Scan(&rows).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Select(itemColumns).Where("id = ? AND referral_id = ?", itemID, referralID).
+		Clauses(clause.Locking{Strength: "UPDATE"}).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("escalation: outcome item: %w", err)
 	}
 	if len(rows) == 0 {
@@ -287,8 +294,10 @@ func (s *Service) RecordCompliance(ctx context.Context, caseID, referralID, item
 		if req.EvidenceReference != "" {
 			ref = req.EvidenceReference
 		}
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE referral_outcome_items SET status = 'awaiting_verification', evidence_enc = ?,
-			evidence_ref = ?, complied_by = ?, complied_at = now() WHERE id = ?`, sealed, ref, by, itemID).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Model(&itemRow{}).Where("id = ?", itemID).Updates(map[string]any{
+			"status": ItemAwaitingVerification, "evidence_enc": sealed, "evidence_ref": ref, "complied_by": by,
+			"complied_at": gorm.Expr("now()"),
+		}).Error; err != nil {
 			return fmt.Errorf("escalation: compliance: %w", err)
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
@@ -322,8 +331,9 @@ func (s *Service) VerifyCompliance(ctx context.Context, caseID, referralID, item
 		if it.CompliedBy != nil && *it.CompliedBy == by {
 			return fault.New(fault.Forbidden, "four_eyes", "A second person verifies compliance: you recorded it.")
 		}
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE referral_outcome_items SET status = 'complied', verified_by = ?, verified_at = now()
-			WHERE id = ?`, by, itemID).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Model(&itemRow{}).Where("id = ?", itemID).Updates(map[string]any{
+			"status": ItemComplied, "verified_by": by, "verified_at": gorm.Expr("now()"),
+		}).Error; err != nil {
 			return fmt.Errorf("escalation: verify: %w", err)
 		}
 		if err := s.endItemClock(ctx, caseID, itemID, "complied"); err != nil {
@@ -372,8 +382,9 @@ func (s *Service) Settle(ctx context.Context, referralID, itemID, bodyUser uuid.
 		if err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE referral_outcome_items SET status = 'settled', settled_by = ?, settled_at = now(),
-			settled_enc = ? WHERE id = ?`, bodyUser, sealed, itemID).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Model(&itemRow{}).Where("id = ?", itemID).Updates(map[string]any{
+			"status": ItemSettled, "settled_by": bodyUser, "settled_at": gorm.Expr("now()"), "settled_enc": sealed,
+		}).Error; err != nil {
 			return fmt.Errorf("escalation: settle: %w", err)
 		}
 		if err := s.endItemClock(ctx, r.CaseID, itemID, "settled"); err != nil {
@@ -411,7 +422,7 @@ func (s *Service) endItemClock(ctx context.Context, caseID, itemID uuid.UUID, by
 
 func (s *Service) reread(ctx context.Context, itemID uuid.UUID) (*OutcomeItem, error) {
 	var rows []itemRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT `+itemColumns+` WHERE id = ?`, itemID).Scan(&rows).Error; err != nil || len(rows) == 0 {
+	if err := db.Conn(ctx, s.db).Select(itemColumns).Where("id = ?", itemID).Find(&rows).Error; err != nil || len(rows) == 0 {
 		return nil, fmt.Errorf("escalation: outcome item: %w", err)
 	}
 	return s.itemView(rows[0], true)
@@ -446,8 +457,8 @@ func (s *Service) ComplainantAnswer(ctx context.Context, caseID, referralID uuid
 			return err
 		}
 		var wrote int64
-		if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM referral_messages WHERE referral_id = ? AND to_complainant`,
-			referralID).Scan(&wrote).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Model(&referralMessage{}).Where("referral_id = ? AND to_complainant", referralID).
+			Count(&wrote).Error; err != nil {
 			return fmt.Errorf("escalation: messages to the complainant: %w", err)
 		}
 		if wrote == 0 {
@@ -458,8 +469,7 @@ func (s *Service) ComplainantAnswer(ctx context.Context, caseID, referralID uuid
 		if err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Raw(`INSERT INTO referral_messages (id, referral_id, author_kind, author_id, body_enc)
-			VALUES (?, ?, 'complainant', NULL, ?) RETURNING created_at`, msg.ID, referralID, sealed).Scan(&msg.CreatedAt).Error; err != nil {
+		if msg.CreatedAt, err = insertComplainantMessage(db.Conn(ctx, s.db), msg.ID, referralID, sealed); err != nil {
 			return fmt.Errorf("escalation: complainant's answer: %w", err)
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,

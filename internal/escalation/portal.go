@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -130,9 +131,8 @@ func viewerArgs(v *Viewer) []any {
 var errReferralNotFound = fault.New(fault.NotFound, "referral_not_found", "No referral with that id was made to you.")
 
 func (s *Service) referralRows(ctx context.Context, where string, args ...any) ([]referralRow, error) {
-	var rows []referralRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT `+referralColumns+` WHERE `+where+` ORDER BY r.created_at, r.id`, args...).
-		Scan(&rows).Error; err != nil {
+	rows, err := referralRows(db.Conn(ctx, s.db), where, args...)
+	if err != nil {
 		return nil, fmt.Errorf("escalation: referrals: %w", err)
 	}
 	return rows, nil
@@ -230,7 +230,8 @@ func (s *Service) Referral(ctx context.Context, id uuid.UUID, v *Viewer) (*Refer
 			if err := s.lockCase(ctx, rows[0].CaseID); err != nil {
 				return err
 			}
-			res := db.Conn(ctx, s.db).Exec(`UPDATE referrals SET first_opened_at = now() WHERE id = ? AND first_opened_at IS NULL`, id)
+			res := db.Conn(ctx, s.db).Model(&referralRecord{}).Where("id = ? AND first_opened_at IS NULL", id).
+				Update("first_opened_at", gorm.Expr("now()"))
 			if res.Error != nil || res.RowsAffected == 0 {
 				return res.Error
 			}
@@ -246,11 +247,9 @@ func (s *Service) Referral(ctx context.Context, id uuid.UUID, v *Viewer) (*Refer
 
 // document opens a sealed document of a referral.
 func (s *Service) document(ctx context.Context, id uuid.UUID, purpose func(uuid.UUID) string, column string) ([]byte, string, error) {
-	var row struct {
-		Doc   []byte
-		KeyID string
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT `+column+` AS doc, key_id FROM referrals WHERE id = ?`, id).Scan(&row).Error; err != nil {
+	var row sealedDocument
+	if err := db.Conn(ctx, s.db).Model(&referralRecord{}).Select(column+" AS doc, key_id").Where("id = ?", id).
+		Scan(&row).Error; err != nil {
 		return nil, "", fmt.Errorf("escalation: document: %w", err)
 	}
 	b, err := s.keys.Open(purpose(id), row.Doc)
@@ -320,25 +319,8 @@ func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status Refe
 			return nil, f.Err()
 		}
 	}
-	var rows []struct {
-		ReferralSummary
-		OutcomeEnc []byte
-	}
-	q := `SELECT r.id, ` + referenceColumn + ` AS reference, c.kind, r.source, r.legal_basis, r.consent_scope, r.status, r.status_at, r.created_at,
-	             r.first_opened_at IS NOT NULL AS opened, coalesce(a.name, '') AS ai_system,
-	             CASE WHEN r.consent_scope = 'identity_shared' THEN coalesce(c.ai_system_other, '') ELSE '' END AS ai_system_other,
-	             r.outcome_enc
-	        FROM referrals r JOIN cases c ON c.id = r.case_id LEFT JOIN ai_systems a ON a.id = c.ai_system_id
-	       WHERE r.body_id = (SELECT body_id FROM users WHERE id = ? AND role = 'body' AND active)
-	         AND (? = '' OR r.status = ?)`
-	args := []any{bodyUser, status, status}
-	if cursor != nil {
-		q += ` AND (r.created_at, r.id) < (?, ?)`
-		args = append(args, cursor.At, cursor.ID)
-	}
-	q += ` ORDER BY r.created_at DESC, r.id DESC LIMIT ?`
-	args = append(args, limit+1)
-	if err := db.Conn(ctx, s.db).Raw(q, args...).Scan(&rows).Error; err != nil {
+	rows, err := referralSummaries(db.Conn(ctx, s.db), bodyUser, status, cursor, limit+1)
+	if err != nil {
 		return nil, fmt.Errorf("escalation: list referrals: %w", err)
 	}
 	items := make([]ReferralSummary, len(rows))
@@ -427,12 +409,14 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUI
 		}
 		conn := db.Conn(ctx, s.db)
 		if outcome != nil { // first: a closed referral has an outcome (CHECK)
-			if err := conn.Exec(`UPDATE referrals SET outcome_enc = ? WHERE id = ?`, outcome, id).Error; err != nil {
+			if err := conn.Model(&referralRecord{}).Where("id = ?", id).Update("outcome_enc", outcome).Error; err != nil {
 				return fmt.Errorf("escalation: outcome: %w", err)
 			}
 		}
-		if err := conn.Exec(`UPDATE referrals SET status = ?, status_at = now(),
-			closed_at = CASE WHEN ? = 'closed' THEN now() END WHERE id = ?`, req.Status, req.Status, id).Error; err != nil {
+		if err := conn.Model(&referralRecord{}).Where("id = ?", id).Updates(map[string]any{
+			"status": req.Status, "status_at": gorm.Expr("now()"),
+			"closed_at": gorm.Expr("CASE WHEN ? = 'closed' THEN now() END", req.Status),
+		}).Error; err != nil {
 			return fmt.Errorf("escalation: status: %w", err)
 		}
 		if err := s.addItems(ctx, r, bodyUser, req.Items); err != nil {
@@ -476,9 +460,9 @@ func (s *Service) lockCase(ctx context.Context, caseID uuid.UUID) error {
 // lockReferral locks the referral's case, then reads the referral, as
 // every write on a case does (case rows first).
 func (s *Service) lockReferral(ctx context.Context, id uuid.UUID, v *Viewer) (*referralRow, error) {
-	var row struct{ CaseID uuid.UUID }
+	var row referralRecord
 	conn := db.Conn(ctx, s.db)
-	if err := conn.Raw(`SELECT case_id FROM referrals WHERE id = ?`, id).Scan(&row).Error; err != nil {
+	if err := conn.Select("case_id").Where("id = ?", id).Find(&row).Error; err != nil {
 		return nil, fmt.Errorf("escalation: referral: %w", err)
 	}
 	caseID := row.CaseID
@@ -488,7 +472,7 @@ func (s *Service) lockReferral(ctx context.Context, id uuid.UUID, v *Viewer) (*r
 	if err := s.lockCase(ctx, caseID); err != nil {
 		return nil, err
 	}
-	if err := conn.Exec(`SELECT 1 FROM referrals WHERE id = ? FOR UPDATE`, id).Error; err != nil {
+	if err := lockReferralRow(conn, id); err != nil {
 		return nil, fmt.Errorf("escalation: lock referral: %w", err)
 	}
 	rows, err := s.referralRows(ctx, `r.id = ? AND `+visible, append([]any{id}, viewerArgs(v)...)...)
@@ -539,8 +523,7 @@ func (s *Service) AddMessage(ctx context.Context, id uuid.UUID, caseID *uuid.UUI
 		if err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Raw(`INSERT INTO referral_messages (id, referral_id, author_kind, author_id, body_enc, to_complainant)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING created_at`, msg.ID, id, kind, user, sealed, req.ToComplainant).Scan(&msg.CreatedAt).Error; err != nil {
+		if msg.CreatedAt, err = insertMessage(db.Conn(ctx, s.db), msg.ID, id, kind, user, sealed, req.ToComplainant); err != nil {
 			return fmt.Errorf("escalation: message: %w", err)
 		}
 		// What a body does is on the complainant's timeline; the
@@ -562,16 +545,9 @@ func (s *Service) AddMessage(ctx context.Context, id uuid.UUID, caseID *uuid.UUI
 }
 
 func (s *Service) messages(ctx context.Context, id uuid.UUID, forStaff bool) ([]Message, error) {
-	var rows []struct {
-		ID            uuid.UUID
-		AuthorKind    string
-		AuthorID      *uuid.UUID
-		BodyEnc       []byte
-		ToComplainant bool
-		CreatedAt     time.Time
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id, author_kind, author_id, body_enc, to_complainant, created_at FROM referral_messages
-		WHERE referral_id = ? ORDER BY created_at, id`, id).Scan(&rows).Error; err != nil {
+	var rows []referralMessage
+	if err := db.Conn(ctx, s.db).Select("id, author_kind, author_id, body_enc, to_complainant, created_at").
+		Where("referral_id = ?", id).Order("created_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("escalation: messages: %w", err)
 	}
 	out := make([]Message, len(rows))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/platform/db"
 )
 
@@ -35,19 +36,14 @@ func (s *Service) ReferralHistory(ctx context.Context, id uuid.UUID, v *Viewer) 
 	if len(rows) == 0 {
 		return nil, errReferralNotFound
 	}
-	var entries []struct {
-		At        time.Time
-		ActorKind string
-		Action    string
-		Data      string
-	}
+	var entries []historyRow
 	actions := []string{"referral.made", "referral.opened", "identity.disclosed"}
 	for _, st := range BodyStatuses {
 		actions = append(actions, "referral."+string(st))
 	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT at, actor_kind, action, data::text AS data FROM audit_entries
-		WHERE case_id = ? AND action IN ? AND data::jsonb->>'referral_id' = ? ORDER BY seq`,
-		rows[0].CaseID, actions, id.String()).Scan(&entries).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Model(&audit.Entry{}).Select("at, actor_kind, action, data::text AS data").
+		Where("case_id = ? AND action IN ? AND data::jsonb->>'referral_id' = ?", rows[0].CaseID, actions, id.String()).
+		Order("seq").Scan(&entries).Error; err != nil {
 		return nil, fmt.Errorf("escalation: referral history: %w", err)
 	}
 	out := make([]HistoryEntry, 0, len(entries))

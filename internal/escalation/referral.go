@@ -11,13 +11,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
-	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/remedy"
 )
 
@@ -196,8 +196,8 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 				"(see its website and requirements in GET /api/v1/bodies).", body.Name))
 	}
 	var open int64
-	if err := conn.Raw(`SELECT count(*) FROM referrals WHERE case_id = ? AND body_id = ? AND status <> 'closed'`,
-		caseID, bodyID).Scan(&open).Error; err != nil {
+	if err := conn.Model(&referralRecord{}).Where("case_id = ? AND body_id = ? AND status <> 'closed'", caseID, bodyID).
+		Count(&open).Error; err != nil {
 		return uuid.Nil, fmt.Errorf("escalation: open referrals: %w", err)
 	}
 	if open > 0 {
@@ -251,11 +251,10 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 	if err != nil {
 		return uuid.Nil, err
 	}
-	err = conn.Exec(`INSERT INTO referrals (id, case_id, body_id, source, requested_by, reason_enc, legal_basis,
-		consent_scope, key_id, dossier_enc, dossier_sha256, dossier_signature, pdf_enc, pdf_sha256, pdf_signature, redactions)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, caseID, bodyID, by.Source, staffID(by), sealedReason, legal, req.ConsentScope, kid, sealedDoc, docSum[:],
-		docSig, sealedPDF, pdfSum[:], pdfSig, string(redactions)).Error
+	err = conn.Create(&referralRecord{ID: id, CaseID: caseID, BodyID: bodyID, Source: by.Source, RequestedBy: staffID(by),
+		ReasonEnc: sealedReason, LegalBasis: legal, ConsentScope: req.ConsentScope, KeyID: kid, DossierEnc: sealedDoc,
+		DossierSHA256: docSum[:], DossierSignature: docSig, PDFEnc: sealedPDF, PDFSHA256: pdfSum[:], PDFSignature: pdfSig,
+		Redactions: string(redactions)}).Error
 	if db.IsUniqueViolation(err) {
 		return uuid.Nil, fault.New(fault.Conflict, "already_referred", "The case is already with that body.")
 	}
@@ -263,8 +262,8 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 		return uuid.Nil, fmt.Errorf("escalation: referral: %w", err)
 	}
 	if by.RequestID != nil {
-		if err := conn.Exec(`UPDATE escalation_requests SET referral_id = ?, status = 'referred' WHERE id = ?`,
-			id, *by.RequestID).Error; err != nil {
+		if err := conn.Model(&escalationRequest{}).Where("id = ?", *by.RequestID).
+			Updates(map[string]any{"referral_id": id, "status": "referred"}).Error; err != nil {
 			return uuid.Nil, fmt.Errorf("escalation: request referred: %w", err)
 		}
 	}
@@ -340,22 +339,20 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 	if len(d.Classification.PriorityReasons) == 0 {
 		d.Classification.PriorityReasons = json.RawMessage("[]")
 	}
-	var inc struct {
-		IncidentAwareAt *time.Time
-		IncidentSubtype *string
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT incident_aware_at, incident_subtype FROM cases WHERE id = ?`, caseID).
-		Scan(&inc).Error; err != nil {
+	var inc cases.Case
+	if err := db.Conn(ctx, s.db).Select("incident_aware_at, incident_subtype").Where("id = ?", caseID).
+		Find(&inc).Error; err != nil {
 		return nil, fmt.Errorf("escalation: incident: %w", err)
 	}
 	if inc.IncidentAwareAt != nil {
 		t := inc.IncidentAwareAt.UTC()
-		d.Case.IncidentAwareAt, d.Case.IncidentSubtype = &t, inc.IncidentSubtype
+		d.Case.IncidentAwareAt, d.Case.IncidentSubtype = &t, (*string)(inc.IncidentSubtype)
 	}
 	if c.AISystemID != nil {
 		var sys SystemFacts
-		if err := db.Conn(ctx, s.db).Raw(`SELECT name, provider, version, purpose, risk_area, eu_database_id AS eu_database_id
-			FROM ai_systems WHERE id = ?`, *c.AISystemID).Scan(&sys).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Model(&registry.AISystem{}).
+			Select("name, provider, version, purpose, risk_area, eu_database_id AS eu_database_id").
+			Where("id = ?", *c.AISystemID).Scan(&sys).Error; err != nil {
 			return nil, fmt.Errorf("escalation: ai system: %w", err)
 		}
 		d.AISystem = &sys
@@ -466,11 +463,8 @@ func (s *Service) actorRoles(ctx context.Context, entries []audit.Entry) (func(a
 	}
 	role := map[uuid.UUID]string{}
 	if len(ids) > 0 {
-		var rows []struct {
-			ID   uuid.UUID
-			Role auth.Role
-		}
-		if err := db.Conn(ctx, s.db).Raw(`SELECT id, role FROM users WHERE id IN ?`, ids).Scan(&rows).Error; err != nil {
+		rows, err := userRoles(db.Conn(ctx, s.db), ids)
+		if err != nil {
 			return nil, fmt.Errorf("escalation: actor roles: %w", err)
 		}
 		for _, r := range rows {

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -80,14 +82,8 @@ func (s *Service) ReferSystemic(ctx context.Context, issueID, by uuid.UUID, req 
 	id := uuid.New()
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var issue struct {
-			ID                                    uuid.UUID
-			Reference, AISystem, Mechanism, Title string
-			Status                                string
-		}
-		if err := conn.Raw(`SELECT i.id, i.reference, a.name AS ai_system, i.mechanism, i.title, i.status
-			  FROM systemic_issues i JOIN ai_systems a ON a.id = i.ai_system_id WHERE i.id = ? FOR UPDATE OF i`, issueID).
-			Scan(&issue).Error; err != nil {
+		issue, err := lockedIssue(conn, issueID)
+		if err != nil {
 			return fmt.Errorf("escalation: systemic issue: %w", err)
 		}
 		if issue.ID == uuid.Nil {
@@ -106,15 +102,8 @@ func (s *Service) ReferSystemic(ctx context.Context, issueID, by uuid.UUID, req 
 			return fault.New(fault.Conflict, "signpost_only", fmt.Sprintf(
 				"%s is listed as a place to go, not one Redress delivers to.", body.Name))
 		}
-		var cases []struct {
-			ID uuid.UUID
-			SystemicCase
-		}
-		if err := conn.Raw(`SELECT c.id, c.kind, to_char(c.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM') AS filed_in, c.status,
-			       (SELECT d.outcome FROM decisions d WHERE d.case_id = c.id ORDER BY d.created_at DESC LIMIT 1) AS outcome,
-			       c.anonymous
-			  FROM systemic_issue_cases l JOIN cases c ON c.id = l.case_id
-			 WHERE l.issue_id = ? ORDER BY c.submitted_at, c.id FOR UPDATE OF c`, issueID).Scan(&cases).Error; err != nil {
+		cases, err := lockedIssueCases(conn, issueID)
+		if err != nil {
 			return fmt.Errorf("escalation: systemic cases: %w", err)
 		}
 		sum := SystemicSummary{Reference: issue.Reference, AISystem: issue.AISystem, Mechanism: issue.Mechanism,
@@ -131,9 +120,9 @@ func (s *Service) ReferSystemic(ctx context.Context, issueID, by uuid.UUID, req 
 		if err != nil {
 			return err
 		}
-		res := conn.Exec(`INSERT INTO systemic_referrals (id, systemic_issue_id, body_id, requested_by, legal_basis, reason_enc,
-			summary_enc, case_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (systemic_issue_id, body_id) DO NOTHING`,
-			id, issueID, bodyID, by, req.LegalBasis, reason, summary, len(cases))
+		res := conn.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "systemic_issue_id"}, {Name: "body_id"}}, DoNothing: true}).
+			Create(&systemicReferralRow{ID: id, SystemicIssueID: issueID, BodyID: bodyID, RequestedBy: by,
+				LegalBasis: req.LegalBasis, ReasonEnc: reason, SummaryEnc: summary, CaseCount: len(cases)})
 		if res.Error != nil {
 			return fmt.Errorf("escalation: systemic referral: %w", res.Error)
 		}
@@ -157,10 +146,8 @@ func (s *Service) ReferSystemic(ctx context.Context, issueID, by uuid.UUID, req 
 
 // SystemicReferrals lists the systemic referrals to a body's user's body, newest first.
 func (s *Service) SystemicReferrals(ctx context.Context, bodyUser uuid.UUID) ([]SystemicReferral, error) {
-	var ids []uuid.UUID
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM systemic_referrals
-		WHERE body_id = (SELECT body_id FROM users WHERE id = ? AND role = 'body' AND active)
-		ORDER BY created_at DESC, id DESC LIMIT 200`, bodyUser).Scan(&ids).Error; err != nil {
+	ids, err := systemicReferralIDs(db.Conn(ctx, s.db), bodyUser)
+	if err != nil {
 		return nil, fmt.Errorf("escalation: systemic referrals: %w", err)
 	}
 	out := make([]SystemicReferral, 0, len(ids))
@@ -182,8 +169,8 @@ func (s *Service) SystemicReferral(ctx context.Context, id, bodyUser uuid.UUID) 
 		return nil, err
 	}
 	if r.FirstOpenedAt == nil {
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE systemic_referrals SET first_opened_at = now() WHERE id = ? AND first_opened_at IS NULL`,
-			id).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Model(&systemicReferralRow{}).Where("id = ? AND first_opened_at IS NULL", id).
+			Update("first_opened_at", gorm.Expr("now()")).Error; err != nil {
 			return nil, fmt.Errorf("escalation: systemic referral opened: %w", err)
 		}
 	}
@@ -191,20 +178,8 @@ func (s *Service) SystemicReferral(ctx context.Context, id, bodyUser uuid.UUID) 
 }
 
 func (s *Service) systemicReferral(ctx context.Context, id uuid.UUID, bodyUser *uuid.UUID) (*SystemicReferral, error) {
-	var row struct {
-		ID, SystemicIssueID, BodyID uuid.UUID
-		BodyName, BodyType          string
-		LegalBasis                  string
-		ReasonEnc, SummaryEnc       []byte
-		CaseCount                   int
-		CreatedAt                   time.Time
-		FirstOpenedAt               *time.Time
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT r.id, r.systemic_issue_id, r.body_id, b.name AS body_name, b.type AS body_type,
-		       r.legal_basis, r.reason_enc, r.summary_enc, r.case_count, r.created_at, r.first_opened_at
-		  FROM systemic_referrals r JOIN bodies b ON b.id = r.body_id
-		 WHERE r.id = ? AND (?::uuid IS NULL OR r.body_id = (SELECT body_id FROM users WHERE id = ? AND role = 'body' AND active))`,
-		id, bodyUser, bodyUser).Scan(&row).Error; err != nil {
+	row, err := systemicReferral(db.Conn(ctx, s.db), id, bodyUser)
+	if err != nil {
 		return nil, fmt.Errorf("escalation: systemic referral: %w", err)
 	}
 	if row.ID == uuid.Nil {
@@ -212,7 +187,6 @@ func (s *Service) systemicReferral(ctx context.Context, id uuid.UUID, bodyUser *
 	}
 	out := &SystemicReferral{ID: row.ID, IssueID: row.SystemicIssueID, Body: BodyRef{row.BodyID, row.BodyName, row.BodyType},
 		LegalBasis: row.LegalBasis, CaseCount: row.CaseCount, CreatedAt: row.CreatedAt.UTC(), FirstOpenedAt: utc(row.FirstOpenedAt)}
-	var err error
 	if out.Reason, err = s.keys.OpenString(purposeSystemicReason(row.ID), row.ReasonEnc); err != nil {
 		return nil, fmt.Errorf("escalation: open systemic reason: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -26,12 +27,18 @@ type DeadLetter struct {
 	CreatedAt  time.Time  `json:"created_at"`
 	ReplayedAt *time.Time `json:"replayed_at"`
 	ReplayedAs *string    `json:"replayed_as"`
+	// Payload is the message as received (nil when it had left the stream
+	// before it was recorded); read by Replay only.
+	Payload []byte `json:"-"`
 }
+
+// TableName is the dead letters' table.
+func (DeadLetter) TableName() string { return "dead_letters" }
 
 // DeadLetters lists dead letters newest first, with ids below beforeID (0: from the newest).
 func DeadLetters(ctx context.Context, gdb *gorm.DB, beforeID int64, limit int) ([]DeadLetter, error) {
 	out := []DeadLetter{}
-	q := db.Conn(ctx, gdb).Table("dead_letters").
+	q := db.Conn(ctx, gdb).Model(&DeadLetter{}).
 		Select("id, consumer, subject, event_id, stream_seq, deliveries, reason, created_at, replayed_at, replayed_as")
 	if beforeID > 0 {
 		q = q.Where("id < ?", beforeID)
@@ -53,11 +60,9 @@ func Replay(ctx context.Context, gdb *gorm.DB, id int64) (uuid.UUID, error) {
 	}
 	err = db.InTx(ctx, gdb, func(ctx context.Context) error {
 		conn := db.Conn(ctx, gdb)
-		var dl struct {
-			Subject string
-			Payload []byte
-		}
-		if err := conn.Raw(`SELECT subject, payload FROM dead_letters WHERE id = ? FOR UPDATE`, id).Scan(&dl).Error; err != nil {
+		var dl DeadLetter
+		if err := conn.Select("subject, payload").Where("id = ?", id).
+			Clauses(clause.Locking{Strength: "UPDATE"}).Find(&dl).Error; err != nil {
 			return err
 		}
 		if dl.Subject == "" {
@@ -69,11 +74,12 @@ func Replay(ctx context.Context, gdb *gorm.DB, id int64) (uuid.UUID, error) {
 		if !json.Valid(dl.Payload) {
 			return fault.New(fault.Conflict, "not_replayable", "The message is not a JSON event, so it cannot go back through the outbox.")
 		}
-		if err := conn.Exec(`INSERT INTO outbox (id, subject, payload) VALUES (?, ?, ?)`,
-			newID, dl.Subject, string(dl.Payload)).Error; err != nil {
+		if err := conn.Create(&Row{ID: newID, Subject: dl.Subject, Payload: dl.Payload}).Error; err != nil {
 			return fmt.Errorf("outbox: replay %d: %w", id, err)
 		}
-		return conn.Exec(`UPDATE dead_letters SET replayed_at = now(), replayed_as = ? WHERE id = ?`, newID.String(), id).Error
+		return conn.Model(&DeadLetter{}).Where("id = ?", id).Updates(map[string]any{
+			"replayed_at": gorm.Expr("now()"), "replayed_as": newID.String(),
+		}).Error
 	})
 	return newID, err
 }

@@ -1,5 +1,6 @@
 // Package outbox writes events in the same transaction as the change they
-// announce, and lets the relay claim and mark them.
+// announce, and lets the relay claim and mark them. It owns the tables
+// outbox (model Row) and dead_letters (model DeadLetter).
 package outbox
 
 import (
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -35,20 +37,22 @@ func Add(ctx context.Context, gdb *gorm.DB, subject string, caseID uuid.UUID, da
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("outbox: marshal envelope: %w", err)
 	}
-	if err := db.Conn(ctx, gdb).Exec(
-		`INSERT INTO outbox (id, subject, payload) VALUES (?, ?, ?)`, id, subject, string(payload),
-	).Error; err != nil {
+	if err := db.Conn(ctx, gdb).Create(&Row{ID: id, Subject: subject, Payload: payload}).Error; err != nil {
 		return uuid.Nil, fmt.Errorf("outbox: add %s: %w", subject, err)
 	}
 	return id, nil
 }
 
-// Row is an outbox row claimed by the relay.
+// Row is an outbox row as it is added and claimed by the relay: its event's
+// id, subject and envelope (JSON).
 type Row struct {
 	ID      uuid.UUID
 	Subject string
 	Payload []byte
 }
+
+// TableName is the outbox's table.
+func (Row) TableName() string { return "outbox" }
 
 // ClaimBatch locks up to limit unpublished rows, oldest first, skipping rows
 // another relay holds, and hands them to publish inside the transaction.
@@ -61,12 +65,9 @@ func ClaimBatch(ctx context.Context, gdb *gorm.DB, limit int,
 	n := 0
 	err := db.InTx(ctx, gdb, func(ctx context.Context) error {
 		var rows []Row
-		if err := db.Conn(ctx, gdb).Raw(`
-			SELECT id, subject, payload::text::bytea AS payload FROM outbox
-			 WHERE published_at IS NULL
-			 ORDER BY seq
-			 LIMIT ?
-			 FOR UPDATE SKIP LOCKED`, limit).Scan(&rows).Error; err != nil {
+		if err := db.Conn(ctx, gdb).Select("id, subject, payload::text::bytea AS payload").
+			Where("published_at IS NULL").Order("seq").Limit(limit).
+			Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).Find(&rows).Error; err != nil {
 			return fmt.Errorf("outbox: claim: %w", err)
 		}
 		if len(rows) == 0 {
@@ -78,16 +79,16 @@ func ClaimBatch(ctx context.Context, gdb *gorm.DB, limit int,
 		}
 		n = len(sent)
 		if len(sent) > 0 {
-			if err := db.Conn(ctx, gdb).Exec(
-				`UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id IN ?`, sent,
-			).Error; err != nil {
+			if err := db.Conn(ctx, gdb).Model(&Row{}).Where("id IN ?", sent).Updates(map[string]any{
+				"published_at": gorm.Expr("now()"), "attempts": gorm.Expr("attempts + 1"), "last_error": nil,
+			}).Error; err != nil {
 				return fmt.Errorf("outbox: mark sent: %w", err)
 			}
 		}
 		for id, perr := range failed {
-			if err := db.Conn(ctx, gdb).Exec(
-				`UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?`, truncate(perr.Error(), 500), id,
-			).Error; err != nil {
+			if err := db.Conn(ctx, gdb).Model(&Row{}).Where("id = ?", id).Updates(map[string]any{
+				"attempts": gorm.Expr("attempts + 1"), "last_error": truncate(perr.Error(), 500),
+			}).Error; err != nil {
 				return fmt.Errorf("outbox: mark failed: %w", err)
 			}
 		}
@@ -98,14 +99,14 @@ func ClaimBatch(ctx context.Context, gdb *gorm.DB, limit int,
 
 // Prune deletes rows published before cutoff.
 func Prune(ctx context.Context, gdb *gorm.DB, before time.Time) (int64, error) {
-	res := db.Conn(ctx, gdb).Exec(`DELETE FROM outbox WHERE published_at < ?`, before)
+	res := db.Conn(ctx, gdb).Where("published_at < ?", before).Delete(&Row{})
 	return res.RowsAffected, res.Error
 }
 
 // Pending counts unpublished rows (a readiness and metrics figure).
 func Pending(ctx context.Context, gdb *gorm.DB) (int64, error) {
 	var n int64
-	err := db.Conn(ctx, gdb).Raw(`SELECT count(*) FROM outbox WHERE published_at IS NULL`).Scan(&n).Error
+	err := db.Conn(ctx, gdb).Model(&Row{}).Where("published_at IS NULL").Count(&n).Error
 	return n, err
 }
 

@@ -1,0 +1,18 @@
+package testenv
+
+import (
+	"testing"
+
+	"gorm.io/gorm"
+)
+
+// IndexDef is the definition PostgreSQL keeps of an index (its CREATE INDEX
+// statement), for a test that compares a partial index's list with Go's.
+func IndexDef(t testing.TB, gdb *gorm.DB, index string) string {
+	t.Helper()
+	var def string
+	if err := gdb.Raw(`SELECT pg_get_indexdef(?::regclass)`, index).Scan(&def).Error; err != nil {
+		t.Fatal(err)
+	}
+	return def
+}
