@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redresshq/redress/internal/platform/paging"
+
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/access"
@@ -67,12 +69,12 @@ func ValidateFilter(f *Filter) error {
 	}
 	fault.OneOf(&fs, "kind", cases.Kind(f.Kind), cases.Kinds, false)
 	oneOf(&fs, "priority", f.Priority, []string{"P0", "P1", "P2", "P3"}, false)
-	PageArgs(&fs, &f.Limit, f.Cursor)
+	paging.PageArgs(&fs, &f.Limit, f.Cursor)
 	return fs.Err()
 }
 
 // List returns cases newest first, keyset-paginated on (submitted_at, id).
-func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
+func (s *Service) List(ctx context.Context, f Filter) (*paging.Page[Summary], error) {
 	if err := ValidateFilter(&f); err != nil {
 		return nil, err
 	}
@@ -113,7 +115,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
 		add(cond)
 	}
 	if f.Cursor != "" {
-		cur, _ := DecodeCursor(f.Cursor)
+		cur, _ := paging.DecodeCursor(f.Cursor)
 		add("(c.submitted_at, c.id) < (?, ?)", cur.At, cur.ID)
 	}
 	// The limit is written into the statement, not passed: with LIMIT $n
@@ -139,7 +141,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
 	for i := range items {
 		items[i].SubmittedAt = items[i].SubmittedAt.UTC()
 	}
-	return NewPage(items, f.Limit, func(c Summary) (time.Time, uuid.UUID) { return c.SubmittedAt, c.ID }), nil
+	return paging.NewPage(items, f.Limit, func(c Summary) (time.Time, uuid.UUID) { return c.SubmittedAt, c.ID }), nil
 }
 
 // Classification is how a case is classified.
