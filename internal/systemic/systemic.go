@@ -31,6 +31,7 @@ import (
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/paging"
 )
 
 // Service is systemic issues and alerts.
@@ -499,12 +500,12 @@ type Filter struct {
 }
 
 // List returns issues newest first, keyset-paginated on (created_at, id).
-func (s *Service) List(ctx context.Context, f Filter) (*grievance.Page[Issue], error) {
+func (s *Service) List(ctx context.Context, f Filter) (*paging.Page[Issue], error) {
 	var fs fault.Fields
 	if f.Status != "" {
 		fs.OneOf("status", f.Status, Statuses, true)
 	}
-	cur := grievance.PageArgs(&fs, &f.Limit, f.Cursor)
+	cur := paging.PageArgs(&fs, &f.Limit, f.Cursor)
 	if err := fs.Err(); err != nil {
 		return nil, err
 	}
@@ -528,7 +529,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*grievance.Page[Issue], e
 	for i := range items {
 		items[i].utc()
 	}
-	return grievance.NewPage(items, f.Limit, func(i Issue) (time.Time, uuid.UUID) { return i.CreatedAt, i.ID }), nil
+	return paging.NewPage(items, f.Limit, func(i Issue) (time.Time, uuid.UUID) { return i.CreatedAt, i.ID }), nil
 }
 
 // ---- shared helpers ---------------------------------------------------------
