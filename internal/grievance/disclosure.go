@@ -12,6 +12,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -96,7 +97,7 @@ func redact(f *fault.Fields, text string, rs []Redaction) string {
 // unless by.MayWorkAnyCase; the complainant's own files are theirs already and are
 // not disclosed.
 func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.UUID, by cases.Actor, r DisclosureRequest) (*Disclosure, error) {
-	if err := staffOnly(by); err != nil {
+	if err := casework.StaffOnly(by); err != nil {
 		return nil, err
 	}
 	e, content, err := s.OpenEvidence(ctx, caseID, evidenceID)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -159,7 +160,7 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by cases.Ac
 		in.Source, by.ID = "complainant", nil
 	case audit.ActorStaff:
 		if by.ID == nil {
-			return nil, staffOnly(by)
+			return nil, casework.StaffOnly(by)
 		}
 		addedBy = by.ID
 	default:
@@ -174,7 +175,7 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by cases.Ac
 	}
 	e := &sealed.Evidence
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockOpenCase(ctx, caseID, by)
+		c, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by)
 		if err != nil {
 			return err
 		}

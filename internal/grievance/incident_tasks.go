@@ -10,6 +10,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -118,7 +119,7 @@ func (r *IncidentTaskRequest) validate(task string, now time.Time) (time.Time, e
 		switch {
 		case err != nil:
 			f.Add("done_at", "invalid", "must be a date and time in RFC 3339, such as 2026-11-20T14:30:00Z")
-		case t.After(now.Add(clockSkew)):
+		case t.After(now.Add(casework.ClockSkew)):
 			f.Add("done_at", "in_future", "cannot be in the future")
 		default:
 			at = t.UTC()
@@ -152,7 +153,7 @@ func (s *Service) ensureIncidentTasks(ctx context.Context, caseID uuid.UUID) err
 // complainant's timeline. The whole lands in one transaction, with its entry
 // in the case record and a redress.incident.task_done event.
 func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by cases.Actor, task string, r IncidentTaskRequest) error {
-	if err := staffOnly(by); err != nil {
+	if err := casework.StaffOnly(by); err != nil {
 		return err
 	}
 	doneAt, err := r.validate(task, time.Now())
@@ -164,7 +165,7 @@ func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockOpenCase(ctx, caseID, by)
+		c, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by)
 		if err != nil {
 			return err
 		}
@@ -226,7 +227,7 @@ func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by
 		}
 		if err := conn.Exec(`UPDATE incident_tasks SET done_at = ?, done_by = ?, note_enc = ?, outcome = ?, authority_reference = ?
 			WHERE case_id = ? AND task = ? AND done_at IS NULL`,
-			doneAt, *by.ID, sealed, nullable(r.Outcome), nullable(r.AuthorityReference), caseID, task).Error; err != nil {
+			doneAt, *by.ID, sealed, casework.Nullable(r.Outcome), casework.Nullable(r.AuthorityReference), caseID, task).Error; err != nil {
 			return fmt.Errorf("grievance: incident task: %w", err)
 		}
 		ends, hasClock := incidentTaskClock[task]
@@ -289,7 +290,7 @@ func (s *Service) incident(ctx context.Context, caseID uuid.UUID, kind string) (
 	if err := conn.Raw(`SELECT incident_aware_at, incident_subtype FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
 		return nil, fmt.Errorf("grievance: incident: %w", err)
 	}
-	out.AwareAt, out.Subtype = utcPtr(c.IncidentAwareAt), c.IncidentSubtype
+	out.AwareAt, out.Subtype = casework.UTC(c.IncidentAwareAt), c.IncidentSubtype
 	var rows []struct {
 		IncidentTask
 		NoteEnc []byte
@@ -306,7 +307,7 @@ func (s *Service) incident(ctx context.Context, caseID uuid.UUID, kind string) (
 	}
 	for _, row := range rows {
 		t := row.IncidentTask
-		t.DueAt, t.DoneAt = utcPtr(t.DueAt), utcPtr(t.DoneAt)
+		t.DueAt, t.DoneAt = casework.UTC(t.DueAt), casework.UTC(t.DoneAt)
 		if row.NoteEnc != nil {
 			note, err := s.keys.OpenString(purposeIncidentNote(caseID.String(), t.Task), row.NoteEnc)
 			if err != nil {

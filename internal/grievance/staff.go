@@ -16,6 +16,7 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -275,8 +276,8 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	sid := id.String()
 	d := &Detail{Summary: row.Summary, DecisionReference: row.DecisionReference, InformedOfAI: row.InformedOfAI,
 		PreferredChannel: row.PreferredChannel, RelatedCaseID: row.RelatedCaseID,
-		PreliminarySeverity: row.PreliminarySeverity, AcknowledgedAt: utcPtr(row.AcknowledgedAt),
-		ReceivedAt: utcPtr(row.ReceivedAt), StatusReason: row.StatusReason,
+		PreliminarySeverity: row.PreliminarySeverity, AcknowledgedAt: casework.UTC(row.AcknowledgedAt),
+		ReceivedAt: casework.UTC(row.ReceivedAt), StatusReason: row.StatusReason,
 		Classification: Classification{Rights: row.Rights, HarmTypes: row.HarmTypes, Mechanisms: row.Mechanisms,
 			HarmStatus: row.HarmStatus, Scale: row.Scale, Scope: row.Scope, Irremediability: row.Irremediability,
 			Rationale: row.Rationale, Source: row.Source, ScaleRationale: row.ScaleRationale,
@@ -341,14 +342,6 @@ func (s *Service) openJSON(purpose string, sealed []byte, v any) error {
 	return json.Unmarshal(b, v)
 }
 
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
 // Transition moves a case to status to with one conditional UPDATE; the
 // WHERE clause admits only the moves in case_transitions. The audit entry
 // and the event are written in the same transaction.
@@ -378,7 +371,7 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 	}
 	var from cases.Status
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by)
+		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
 		if err != nil {
 			return err
 		}
