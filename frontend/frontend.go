@@ -25,6 +25,7 @@ import (
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
+	"github.com/redresshq/redress/internal/incident"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -43,7 +44,8 @@ var files embed.FS
 type Deps struct {
 	Log        *slog.Logger
 	Grievance  *grievance.Service
-	Audit      *audit.Log // the case records
+	Incident   *incident.Service // serious incidents and their tasks
+	Audit      *audit.Log        // the case records
 	Registry   *registry.Registry
 	Users      *auth.Users
 	Tokens     *auth.Tokens

@@ -18,6 +18,7 @@ import (
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/incident"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -200,7 +201,7 @@ type Detail struct {
 	Disclosures []Disclosure `json:"disclosures"`
 	// Incident is the awareness, subtype and tasks of an incident case
 	// (incident_tasks.go); null for other kinds.
-	Incident *Incident `json:"incident"`
+	Incident *incident.Incident `json:"incident"`
 }
 
 // SystemicRef is a systemic issue a case is linked to (internal/systemic).
@@ -328,7 +329,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	if d.Disclosures, err = s.disclosures(ctx, id); err != nil {
 		return nil, err
 	}
-	if d.Incident, err = s.incident(ctx, id, d.Kind); err != nil {
+	if d.Incident, err = s.incidents.Of(ctx, id, d.Kind); err != nil {
 		return nil, err
 	}
 	return d, nil
