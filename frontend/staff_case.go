@@ -23,6 +23,7 @@ import (
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
+	"github.com/redresshq/redress/internal/incident"
 	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
@@ -179,7 +180,7 @@ var cwVocab = func() cwVocabulary {
 		Sources: slices.DeleteFunc(slices.Clone(grievance.EvidenceSources), func(s string) bool { return s == "complainant" }),
 		// Staff refer without the identity: only the complainant shares it.
 		ConsentScopes:    codes([]escalation.ConsentScope{escalation.IdentityWithheld, escalation.Anonymous}),
-		IncidentSubtypes: grievance.IncidentSubtypes, SuspensionOutcomes: grievance.SuspensionOutcomes,
+		IncidentSubtypes: incident.Subtypes, SuspensionOutcomes: incident.SuspensionOutcomes,
 		Visibilities: grievance.Visibilities, Levels: []string{"1", "2", "3", "4"},
 		MeasureKinds: grievance.MeasureKinds}
 	seen := map[string]bool{}
@@ -1150,17 +1151,17 @@ func (w *Web) cwRecordIncident(c *fiber.Ctx, id uuid.UUID, form url.Values) (str
 		aware = t
 	}
 	by := httpkit.Actor(c)
-	return "cw.flash.incident", w.Grievance.RecordIncident(c.UserContext(), id, by, aware, form.Get("subtype"))
+	return "cw.flash.incident", w.Incident.Record(c.UserContext(), id, by, aware, form.Get("subtype"))
 }
 
 func (w *Web) cwIncidentTask(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	req := grievance.IncidentTaskRequest{Note: form.Get("note"), Outcome: form.Get("outcome"),
+	req := incident.TaskRequest{Note: form.Get("note"), Outcome: form.Get("outcome"),
 		AuthorityReference: form.Get("authority_reference")}
 	if v := strings.TrimSpace(form.Get("done_at")); v != "" {
 		req.DoneAt = cwLocalTime(v)
 	}
-	return "cw.flash.task_done", w.Grievance.CompleteIncidentTask(c.UserContext(), id, by, c.Params("task"), req)
+	return "cw.flash.task_done", w.Incident.CompleteTask(c.UserContext(), id, by, c.Params("task"), req)
 }
 
 // --- Files ---
