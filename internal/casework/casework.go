@@ -7,7 +7,11 @@
 package casework
 
 import (
+	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -16,6 +20,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/seal"
 )
 
 // MaxLongText bounds a long free text (a note, a reason).
@@ -109,4 +114,33 @@ func UTC(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// Status is case id's status; a case that does not exist is NotFound.
+func Status(tx *gorm.DB, id uuid.UUID) (string, error) {
+	var status string
+	if err := tx.Model(&cases.Case{}).Select("status").Where("id = ?", id).Scan(&status).Error; err != nil {
+		return "", fmt.Errorf("grievance: status: %w", err)
+	}
+	if status == "" {
+		return "", fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+	}
+	return status, nil
+}
+
+// OpenJSON opens a value keys sealed for purpose into v.
+func OpenJSON(keys *seal.Keyring, purpose string, sealed []byte, v any) error {
+	b, err := keys.Open(purpose, sealed)
+	if err != nil {
+		return fmt.Errorf("grievance: open %s: %w", strings.SplitN(purpose, ":", 2)[0], err)
+	}
+	return json.Unmarshal(b, v)
+}
+
+// Clip cuts s to n characters, marking the cut with an ellipsis.
+func Clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
 }

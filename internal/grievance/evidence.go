@@ -76,7 +76,7 @@ func ReadEvidence(r io.Reader) (*EvidenceFile, error) {
 	var buf bytes.Buffer
 	n, err := io.Copy(io.MultiWriter(&buf, h), io.LimitReader(r, MaxEvidenceBytes+1))
 	if err != nil {
-		return nil, fault.New(fault.Malformed, "malformed_multipart", "The file could not be read from the body: "+clip(err.Error(), 120)+".")
+		return nil, fault.New(fault.Malformed, "malformed_multipart", "The file could not be read from the body: "+casework.Clip(err.Error(), 120)+".")
 	}
 	if n > MaxEvidenceBytes {
 		return nil, &fault.Error{Kind: fault.TooLarge, Code: "file_too_large",

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -47,7 +48,7 @@ func ParseEvidenceForm(contentType, contentEncoding string, body []byte, complai
 	seen := map[string]bool{}
 	malformed := func(err error) error {
 		return fault.New(fault.Malformed, "malformed_multipart",
-			"The body is not a readable multipart/form-data body ("+clip(err.Error(), 120)+").")
+			"The body is not a readable multipart/form-data body ("+casework.Clip(err.Error(), 120)+").")
 	}
 	for n := 0; ; n++ {
 		p, err := mr.NextPart()
@@ -105,7 +106,7 @@ func ParseEvidenceForm(contentType, contentEncoding string, body []byte, complai
 				}
 				continue
 			}
-			f.Add(clip(name, 60), "unknown_field", "is not a field of this request: send file, description and source")
+			f.Add(casework.Clip(name, 60), "unknown_field", "is not a field of this request: send file, description and source")
 		}
 	}
 	if complainant {

@@ -282,7 +282,7 @@ func codes(f *fault.Fields, field string, vs, allowed []string, min int) {
 		name := fmt.Sprintf("%s[%d]", field, i)
 		switch {
 		case !slices.Contains(allowed, v):
-			f.Addf(name, "invalid", "%q is not one of %s", clip(v, 40), strings.Join(allowed, ", "))
+			f.Addf(name, "invalid", "%q is not one of %s", casework.Clip(v, 40), strings.Join(allowed, ", "))
 		case seen[v]:
 			f.Addf(name, "duplicate", "%q is listed twice", v)
 		}
@@ -313,13 +313,6 @@ func validLanguage(tag string) bool {
 		}
 	}
 	return true
-}
-
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }
 
 func trimAll(r *IntakeRequest) {

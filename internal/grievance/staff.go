@@ -336,11 +336,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 }
 
 func (s *Service) openJSON(purpose string, sealed []byte, v any) error {
-	b, err := s.keys.Open(purpose, sealed)
-	if err != nil {
-		return fmt.Errorf("grievance: open %s: %w", strings.SplitN(purpose, ":", 2)[0], err)
-	}
-	return json.Unmarshal(b, v)
+	return casework.OpenJSON(s.keys, purpose, sealed, v)
 }
 
 // Transition moves a case to status to with one conditional UPDATE; the
@@ -533,12 +529,5 @@ func (s *Service) MarkReceived(ctx context.Context, caseID uuid.UUID) (bool, err
 
 // Status returns a case's status, or NotFound.
 func (s *Service) Status(ctx context.Context, id uuid.UUID) (string, error) {
-	var status string
-	if err := db.Conn(ctx, s.db).Raw(`SELECT status FROM cases WHERE id = ?`, id).Scan(&status).Error; err != nil {
-		return "", fmt.Errorf("grievance: status: %w", err)
-	}
-	if status == "" {
-		return "", fault.New(fault.NotFound, "case_not_found", "No case has that id.")
-	}
-	return status, nil
+	return casework.Status(db.Conn(ctx, s.db), id)
 }
