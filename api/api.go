@@ -22,6 +22,7 @@ import (
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/incident"
@@ -40,6 +41,7 @@ type Deps struct {
 	Log                 *slog.Logger
 	Grievance           *grievance.Service
 	Incident            *incident.Service // serious incidents and their tasks
+	Evidence            *evidence.Service // the cases' files
 	Audit               *audit.Log        // the case records
 	Outbox              *outbox.Service   // dead letters
 	Registry            *registry.Registry

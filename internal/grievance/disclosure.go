@@ -13,6 +13,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -100,7 +101,7 @@ func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.
 	if err := casework.StaffOnly(by); err != nil {
 		return nil, err
 	}
-	e, content, err := s.OpenEvidence(ctx, caseID, evidenceID)
+	e, content, err := s.ev.Open(ctx, caseID, evidenceID)
 	if err != nil {
 		return nil, err
 	}
@@ -196,11 +197,11 @@ func (s *Service) disclosedEvidence(ctx context.Context, caseID uuid.UUID) ([]Di
 	if len(rows) == 0 {
 		return []DisclosedEvidence{}, nil
 	}
-	all, err := s.evidence(ctx, caseID, false)
+	all, err := s.ev.Of(ctx, caseID, false)
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[uuid.UUID]Evidence, len(all))
+	byID := make(map[uuid.UUID]evidence.Evidence, len(all))
 	for _, e := range all {
 		byID[e.ID] = e
 	}

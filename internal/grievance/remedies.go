@@ -490,7 +490,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Acto
 	if r.Status == remedy.Offered {
 		set += ", offered_at = now()"
 	} else {
-		if err := s.evidenceOf(ctx, linked, "evidence.evidence_ids", r.evidence); err != nil {
+		if err := s.ev.BelongsToAny(ctx, linked, "evidence.evidence_ids", r.evidence); err != nil {
 			return err
 		}
 		var notes []EvidenceNote

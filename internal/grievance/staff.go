@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/platform/paging"
 
 	"github.com/google/uuid"
@@ -193,9 +194,9 @@ type Detail struct {
 	AllowedTransitions []string      `json:"allowed_transitions"`
 	SystemicIssues     []SystemicRef `json:"systemic_issues"`
 	// The review workspace (workspace.go, evidence.go).
-	AIDecision   *AIDecisionRecord `json:"ai_decision"`
-	PointsOfView []PointOfView     `json:"points_of_view"`
-	Evidence     []Evidence        `json:"evidence"`
+	AIDecision   *AIDecisionRecord   `json:"ai_decision"`
+	PointsOfView []PointOfView       `json:"points_of_view"`
+	Evidence     []evidence.Evidence `json:"evidence"`
 	// Disclosures are the organisation's evidence disclosed to the
 	// complainant, redacted (disclosure.go), newest first.
 	Disclosures []Disclosure `json:"disclosures"`
@@ -323,7 +324,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	if d.PointsOfView, err = s.pointsOfView(ctx, id); err != nil {
 		return nil, err
 	}
-	if d.Evidence, err = s.evidence(ctx, id, false); err != nil {
+	if d.Evidence, err = s.ev.Of(ctx, id, false); err != nil {
 		return nil, err
 	}
 	if d.Disclosures, err = s.disclosures(ctx, id); err != nil {
