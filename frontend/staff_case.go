@@ -21,6 +21,7 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/incident"
@@ -177,7 +178,7 @@ var cwVocab = func() cwVocabulary {
 		AIRoles: grievance.AIRoles, Involvements: grievance.Involvements, Forms: codes(remedy.Forms),
 		Responsible: remedy.Responsible, RemedyMoves: codes([]remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}),
 		HumanOversight: grievance.HumanOversight, PersonInformed: grievance.PersonInformed, HeardVia: grievance.HeardVia,
-		Sources: slices.DeleteFunc(slices.Clone(grievance.EvidenceSources), func(s string) bool { return s == "complainant" }),
+		Sources: slices.DeleteFunc(slices.Clone(evidence.Sources), func(s string) bool { return s == "complainant" }),
 		// Staff refer without the identity: only the complainant shares it.
 		ConsentScopes:    codes([]escalation.ConsentScope{escalation.IdentityWithheld, escalation.Anonymous}),
 		IncidentSubtypes: incident.Subtypes, SuspensionOutcomes: incident.SuspensionOutcomes,
@@ -1177,9 +1178,9 @@ func (w *Web) cwEvidenceFile(c *fiber.Ctx) error {
 	if err != nil {
 		return errCwNotFound
 	}
-	e, content, err := w.Grievance.OpenEvidence(c.UserContext(), id, eid)
+	e, content, err := w.Evidence.Open(c.UserContext(), id, eid)
 	if err != nil {
-		if errors.Is(err, grievance.ErrEvidenceTampered) {
+		if errors.Is(err, evidence.ErrTampered) {
 			w.Log.ErrorContext(c.UserContext(), "evidence tampering suspected: not served",
 				"case_id", id, "evidence_id", eid, "err", err)
 		}
