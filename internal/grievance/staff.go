@@ -309,8 +309,8 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 		if to == cases.StatusEscalated {
 			// The case is in an independent body's hands only once it has gone there.
 			var n int64
-			if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM referrals WHERE case_id = ? AND status <> 'closed'`,
-				caseID).Scan(&n).Error; err != nil {
+			if err := db.Conn(ctx, s.db).Table("referrals").Where("case_id = ? AND status <> 'closed'", caseID).
+				Count(&n).Error; err != nil {
 				return fmt.Errorf("grievance: referrals: %w", err)
 			}
 			if n == 0 {
@@ -361,8 +361,8 @@ func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by cases.Ac
 		}
 		extra := map[string]any{}
 		var due *time.Time
-		if err := db.Conn(ctx, s.db).Raw(`SELECT due_at FROM case_clocks WHERE case_id = ? AND clock = ?`,
-			caseID, sla.Feedback).Scan(&due).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Table("case_clocks").Select("due_at").
+			Where("case_id = ? AND clock = ?", caseID, sla.Feedback).Scan(&due).Error; err != nil {
 			return fmt.Errorf("grievance: feedback clock: %w", err)
 		}
 		if due != nil {
