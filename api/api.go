@@ -22,8 +22,10 @@ import (
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
+	"github.com/redresshq/redress/internal/incident"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/outbox"
@@ -38,8 +40,10 @@ import (
 type Deps struct {
 	Log                 *slog.Logger
 	Grievance           *grievance.Service
-	Audit               *audit.Log      // the case records
-	Outbox              *outbox.Service // dead letters
+	Incident            *incident.Service // serious incidents and their tasks
+	Evidence            *evidence.Service // the cases' files
+	Audit               *audit.Log        // the case records
+	Outbox              *outbox.Service   // dead letters
 	Registry            *registry.Registry
 	Users               *auth.Users
 	Tokens              *auth.Tokens

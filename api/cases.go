@@ -292,7 +292,7 @@ func (a *API) recordIncident(c *fiber.Ctx) error {
 			return f.Err()
 		}
 	}
-	if err := a.Grievance.RecordIncident(c.UserContext(), id, httpkit.Actor(c), aware, req.Subtype); err != nil {
+	if err := a.Incident.Record(c.UserContext(), id, httpkit.Actor(c), aware, req.Subtype); err != nil {
 		return err
 	}
 	return a.getCase(c)

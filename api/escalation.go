@@ -9,10 +9,10 @@ import (
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/escalation"
-	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/paging"
 )
 
 // listBodies: GET /api/v1/bodies?type=&jurisdiction= — the public register
@@ -238,7 +238,7 @@ func bodyViewer(c *fiber.Ctx) *escalation.Viewer {
 func (a *API) listReferrals(c *fiber.Ctx) error {
 	var f fault.Fields
 	limit := queryLimit(c, &f, 0)
-	cursor := grievance.PageArgs(&f, &limit, c.Query("cursor"))
+	cursor := paging.PageArgs(&f, &limit, c.Query("cursor"))
 	if err := f.Err(); err != nil {
 		return err
 	}

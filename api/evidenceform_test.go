@@ -3,7 +3,7 @@ package api
 import (
 	"testing"
 
-	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -18,7 +18,7 @@ func FuzzEvidenceForm(f *testing.F) {
 	f.Add("\"a b\"", []byte("--a b\r\n\r\n--a b--"))
 	f.Fuzz(func(t *testing.T, boundary string, body []byte) {
 		for _, complainant := range []bool{false, true} {
-			in, err := grievance.ParseEvidenceForm("multipart/form-data; boundary="+boundary, "", body, complainant)
+			in, err := evidence.ParseForm("multipart/form-data; boundary="+boundary, "", body, complainant)
 			if err != nil {
 				fe, ok := fault.As(err)
 				if !ok || httpkit.Status(fe.Kind) < 400 || httpkit.Status(fe.Kind) >= 500 {

@@ -5,8 +5,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
+	"github.com/redresshq/redress/internal/incident"
 )
 
 // Serious incidents: the tasks an incident case owes (docs/incidents.md).
@@ -20,12 +20,12 @@ func (a *API) completeIncidentTask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var req grievance.IncidentTaskRequest
+	var req incident.TaskRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)
-	if err := a.Grievance.CompleteIncidentTask(c.UserContext(), id, by, strings.Clone(c.Params("task")), req); err != nil {
+	if err := a.Incident.CompleteTask(c.UserContext(), id, by, strings.Clone(c.Params("task")), req); err != nil {
 		return err
 	}
 	return a.getCase(c)

@@ -6,10 +6,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/paging"
 )
 
 // listWebhooks: GET /api/v1/admin/webhooks — every endpoint, oldest first, without secrets.
@@ -100,7 +100,7 @@ func seqList[T any](c *fiber.Ctx, id func(T) int64, fetch func(before int64, lim
 // returned; the page holds lower ids) for lists ordered by a serial id.
 func seqPage(c *fiber.Ctx) (limit int, before int64, err error) {
 	var f fault.Fields
-	limit = queryLimit(c, &f, grievance.DefaultLimit)
+	limit = queryLimit(c, &f, paging.DefaultLimit)
 	if v := c.Query("cursor"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {

@@ -6,8 +6,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
-	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/paging"
 )
 
 // Reading path and query parameters: each bad one is a 422 naming it.
@@ -35,7 +35,7 @@ func pathUUID(c *fiber.Ctx, f *fault.Fields, name, what string) uuid.UUID {
 }
 
 // queryLimit reads ?limit=, a page size: a whole number from 1 to
-// grievance.MaxLimit, else limit is named in f. Absent (or bad), it is def;
+// paging.MaxLimit, else limit is named in f. Absent (or bad), it is def;
 // 0 leaves the default to the service.
 func queryLimit(c *fiber.Ctx, f *fault.Fields, def int) int {
 	v := c.Query("limit")
@@ -43,8 +43,8 @@ func queryLimit(c *fiber.Ctx, f *fault.Fields, def int) int {
 		return def
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > grievance.MaxLimit {
-		f.Addf("limit", "out_of_range", "must be a whole number from 1 to %d", grievance.MaxLimit)
+	if err != nil || n < 1 || n > paging.MaxLimit {
+		f.Addf("limit", "out_of_range", "must be a whole number from 1 to %d", paging.MaxLimit)
 		return def
 	}
 	return n

@@ -8,6 +8,7 @@ import (
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/download"
@@ -112,7 +113,7 @@ func (a *API) listEvidence(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	items, err := a.Grievance.ListEvidence(c.UserContext(), id)
+	items, err := a.Evidence.List(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -130,9 +131,9 @@ func (a *API) getEvidence(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	e, content, err := a.Grievance.OpenEvidence(c.UserContext(), id, eid)
+	e, content, err := a.Evidence.Open(c.UserContext(), id, eid)
 	if err != nil {
-		if errors.Is(err, grievance.ErrEvidenceTampered) {
+		if errors.Is(err, evidence.ErrTampered) {
 			a.Log.ErrorContext(c.UserContext(), "evidence tampering suspected: not served",
 				"case_id", id, "evidence_id", eid, "err", err)
 		}
@@ -154,13 +155,13 @@ func (a *API) complainantEvidence(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(grievance.ComplainantEvidence{ID: e.ID, SHA256: e.SHA256, SizeBytes: e.SizeBytes,
+	return c.Status(fiber.StatusCreated).JSON(evidence.ComplainantEvidence{ID: e.ID, SHA256: e.SHA256, SizeBytes: e.SizeBytes,
 		MediaType: e.MediaType, Filename: e.Filename, Description: e.Description, CreatedAt: e.CreatedAt})
 }
 
 // complainantEvidenceList: GET /api/v1/complainant/case/evidence — the files the complainant added.
 func (a *API) complainantEvidenceList(c *fiber.Ctx) error {
-	items, err := a.Grievance.ComplainantEvidenceList(c.UserContext(), middleware.CaseID(c))
+	items, err := a.Evidence.ComplainantList(c.UserContext(), middleware.CaseID(c))
 	if err != nil {
 		return err
 	}

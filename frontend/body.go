@@ -15,6 +15,7 @@ import (
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/paging"
 )
 
 // bodyRoutes are the independent bodies' portal: a body's user sees the
@@ -49,12 +50,12 @@ func (w *Web) referralsPage(c *fiber.Ctx) error {
 	limit := 0
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > grievance.MaxLimit {
-			f.Addf("limit", "out_of_range", "must be a whole number from 1 to %d", grievance.MaxLimit)
+		if err != nil || n < 1 || n > paging.MaxLimit {
+			f.Addf("limit", "out_of_range", "must be a whole number from 1 to %d", paging.MaxLimit)
 		}
 		limit = n
 	}
-	cursor := grievance.PageArgs(&f, &limit, strings.Clone(c.Query("cursor")))
+	cursor := paging.PageArgs(&f, &limit, strings.Clone(c.Query("cursor")))
 	if err := f.Err(); err != nil {
 		return err
 	}

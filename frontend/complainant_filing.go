@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -28,9 +29,9 @@ var errFilingForm = fault.New(fault.Malformed, "malformed_form", "The form could
 // multipart/form-data body, part by part from memory (never spilled to
 // disk): the answers and the CSRF token as text parts, each file (part
 // "file", empty when none was chosen) read and hashed by
-// grievance.ReadEvidence with its limits. Parts the form does not have are
+// evidence.Read with its limits. Parts the form does not have are
 // refused, as are more files than a complaint may hold.
-func parseFilingForm(contentType, contentEncoding string, body []byte) (url.Values, []grievance.EvidenceInput, error) {
+func parseFilingForm(contentType, contentEncoding string, body []byte) (url.Values, []evidence.Input, error) {
 	form := url.Values{}
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
@@ -40,8 +41,8 @@ func parseFilingForm(contentType, contentEncoding string, body []byte) (url.Valu
 		return nil, nil, errFilingForm
 	}
 	known := append(answerFields(), csrfField, evidenceDescription, "step")
-	maxParts := len(known) + len(grievance.Rights) + len(grievance.HarmTypes) + grievance.MaxComplainantEvidence
-	var files []grievance.EvidenceInput
+	maxParts := len(known) + len(grievance.Rights) + len(grievance.HarmTypes) + evidence.MaxComplainant
+	var files []evidence.Input
 	text := 0
 	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	for n := 0; ; n++ {
@@ -55,17 +56,17 @@ func parseFilingForm(contentType, contentEncoding string, body []byte) (url.Valu
 		name := p.FormName()
 		switch {
 		case name == "file":
-			f, err := grievance.ReadEvidence(p)
+			f, err := evidence.Read(p)
 			if err != nil {
 				return nil, nil, err
 			}
 			if p.FileName() == "" && f.Size() == 0 {
 				continue // the file input left empty
 			}
-			files = append(files, grievance.EvidenceInput{File: f, Filename: p.FileName(), Source: "complainant"})
-			if len(files) > grievance.MaxComplainantEvidence {
+			files = append(files, evidence.Input{File: f, Filename: p.FileName(), Source: "complainant"})
+			if len(files) > evidence.MaxComplainant {
 				var f fault.Fields
-				f.Addf("file", "too_many", "a complaint can hold at most %d files from you", grievance.MaxComplainantEvidence)
+				f.Addf("file", "too_many", "a complaint can hold at most %d files from you", evidence.MaxComplainant)
 				return nil, nil, f.Err()
 			}
 		case slices.Contains(known, name):

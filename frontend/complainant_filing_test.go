@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -55,7 +55,7 @@ func TestParseFilingForm(t *testing.T) {
 	}
 
 	many := []part{{"_csrf", "", "token"}}
-	for i := 0; i <= grievance.MaxComplainantEvidence; i++ {
+	for i := 0; i <= evidence.MaxComplainant; i++ {
 		many = append(many, part{"file", "f.txt", "x"})
 	}
 	for name, tc := range map[string]struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/download"
@@ -186,7 +187,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 	}
 	d.ShowAppeal = v.Appeal.CanAppeal || v.Appeal.State != nil
 	d.ShowFeedback = v.Feedback.Asked || v.Feedback.Given
-	d.CanEvidence = d.Open && v.Status != cases.StatusClosed && len(v.Evidence) < grievance.MaxComplainantEvidence
+	d.CanEvidence = d.Open && v.Status != cases.StatusClosed && len(v.Evidence) < evidence.MaxComplainant
 	for _, due := range v.DueDates {
 		var rule sla.Rule
 		_ = json.Unmarshal(due.Rule, &rule)
@@ -371,9 +372,9 @@ func (w *Web) followUpEvidenceFile(c *fiber.Ctx) error {
 	if err != nil {
 		return fault.New(fault.NotFound, "not_found", "There is nothing here.")
 	}
-	e, content, err := w.Grievance.OpenComplainantEvidence(c.UserContext(), *w.req(c).CaseID, eid)
+	e, content, err := w.Evidence.OpenComplainant(c.UserContext(), *w.req(c).CaseID, eid)
 	if err != nil {
-		if errors.Is(err, grievance.ErrEvidenceTampered) {
+		if errors.Is(err, evidence.ErrTampered) {
 			w.Log.ErrorContext(c.UserContext(), "evidence tampering suspected: not served",
 				"case_id", *w.req(c).CaseID, "evidence_id", eid, "err", err)
 		}

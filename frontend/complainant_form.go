@@ -14,6 +14,7 @@ import (
 
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -139,7 +140,7 @@ func (w *Web) stepPage(c *fiber.Ctx, n int, form url.Values) (*Page, error) {
 		Informed: grievance.InformedOfAI, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes, Channels: grievance.Channels,
 		Severities: grievance.PreliminarySeverity, OtherSystem: otherSystem, Countries: countries(w.req(c).lang),
 		ShowContact: form.Get("anonymous") == "false", ShowRelated: form.Get("kind") == "retaliation" || form.Get("related_reference") != "",
-		MaxFiles: grievance.MaxComplainantEvidence, MaxFileMiB: grievance.MaxEvidenceBytes >> 20}
+		MaxFiles: evidence.MaxComplainant, MaxFileMiB: evidence.MaxBytes >> 20}
 	for i, s := range complaintSteps {
 		d.Steps = append(d.Steps, stepLink{N: i + 1, Name: s.Name, Current: i+1 == n, Done: i+1 < n})
 	}

@@ -23,8 +23,10 @@ import (
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
+	"github.com/redresshq/redress/internal/incident"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -43,7 +45,9 @@ var files embed.FS
 type Deps struct {
 	Log        *slog.Logger
 	Grievance  *grievance.Service
-	Audit      *audit.Log // the case records
+	Incident   *incident.Service // serious incidents and their tasks
+	Evidence   *evidence.Service // the cases' files
+	Audit      *audit.Log        // the case records
 	Registry   *registry.Registry
 	Users      *auth.Users
 	Tokens     *auth.Tokens

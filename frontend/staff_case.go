@@ -21,8 +21,10 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
+	"github.com/redresshq/redress/internal/incident"
 	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
@@ -176,10 +178,10 @@ var cwVocab = func() cwVocabulary {
 		AIRoles: grievance.AIRoles, Involvements: grievance.Involvements, Forms: codes(remedy.Forms),
 		Responsible: remedy.Responsible, RemedyMoves: codes([]remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}),
 		HumanOversight: grievance.HumanOversight, PersonInformed: grievance.PersonInformed, HeardVia: grievance.HeardVia,
-		Sources: slices.DeleteFunc(slices.Clone(grievance.EvidenceSources), func(s string) bool { return s == "complainant" }),
+		Sources: slices.DeleteFunc(slices.Clone(evidence.Sources), func(s string) bool { return s == "complainant" }),
 		// Staff refer without the identity: only the complainant shares it.
 		ConsentScopes:    codes([]escalation.ConsentScope{escalation.IdentityWithheld, escalation.Anonymous}),
-		IncidentSubtypes: grievance.IncidentSubtypes, SuspensionOutcomes: grievance.SuspensionOutcomes,
+		IncidentSubtypes: incident.Subtypes, SuspensionOutcomes: incident.SuspensionOutcomes,
 		Visibilities: grievance.Visibilities, Levels: []string{"1", "2", "3", "4"},
 		MeasureKinds: grievance.MeasureKinds}
 	seen := map[string]bool{}
@@ -1150,17 +1152,17 @@ func (w *Web) cwRecordIncident(c *fiber.Ctx, id uuid.UUID, form url.Values) (str
 		aware = t
 	}
 	by := httpkit.Actor(c)
-	return "cw.flash.incident", w.Grievance.RecordIncident(c.UserContext(), id, by, aware, form.Get("subtype"))
+	return "cw.flash.incident", w.Incident.Record(c.UserContext(), id, by, aware, form.Get("subtype"))
 }
 
 func (w *Web) cwIncidentTask(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	req := grievance.IncidentTaskRequest{Note: form.Get("note"), Outcome: form.Get("outcome"),
+	req := incident.TaskRequest{Note: form.Get("note"), Outcome: form.Get("outcome"),
 		AuthorityReference: form.Get("authority_reference")}
 	if v := strings.TrimSpace(form.Get("done_at")); v != "" {
 		req.DoneAt = cwLocalTime(v)
 	}
-	return "cw.flash.task_done", w.Grievance.CompleteIncidentTask(c.UserContext(), id, by, c.Params("task"), req)
+	return "cw.flash.task_done", w.Incident.CompleteTask(c.UserContext(), id, by, c.Params("task"), req)
 }
 
 // --- Files ---
@@ -1176,9 +1178,9 @@ func (w *Web) cwEvidenceFile(c *fiber.Ctx) error {
 	if err != nil {
 		return errCwNotFound
 	}
-	e, content, err := w.Grievance.OpenEvidence(c.UserContext(), id, eid)
+	e, content, err := w.Evidence.Open(c.UserContext(), id, eid)
 	if err != nil {
-		if errors.Is(err, grievance.ErrEvidenceTampered) {
+		if errors.Is(err, evidence.ErrTampered) {
 			w.Log.ErrorContext(c.UserContext(), "evidence tampering suspected: not served",
 				"case_id", id, "evidence_id", eid, "err", err)
 		}

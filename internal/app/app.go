@@ -29,8 +29,10 @@ import (
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
+	"github.com/redresshq/redress/internal/incident"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/outbox"
@@ -57,12 +59,16 @@ type Core struct {
 	Tokens    *auth.Tokens
 	SignIn    *auth.SignIn // sessions, second factors, sign-in policies
 	Grievance *grievance.Service
-	Routing   *routing.Service
-	Review    *review.Service
-	Clocks    *clocks.Service
-	Notify    *notify.Notifier
-	Systemic  *systemic.Service
-	Stats     *stats.Service
+	// Incident: serious incidents and their tasks.
+	Incident *incident.Service
+	// Evidence: the cases' files.
+	Evidence *evidence.Service
+	Routing  *routing.Service
+	Review   *review.Service
+	Clocks   *clocks.Service
+	Notify   *notify.Notifier
+	Systemic *systemic.Service
+	Stats    *stats.Service
 	// Escalation: independent bodies, referrals and the bodies' portal.
 	Escalation *escalation.Service
 	// Content: the register's and the bodies' words in other languages.
@@ -100,13 +106,17 @@ func NewCore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Core, 
 func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyring) *Core {
 	reg := registry.New(gdb)
 	clk := clocks.New(gdb, log)
+	inc := incident.NewService(gdb, keys, clk)
+	ev := evidence.NewService(gdb, keys)
 	c := &Core{
 		Config: cfg, Log: log, DB: gdb, Keys: keys, Registry: reg,
 		Users: auth.NewUsers(gdb, auth.PasswordCost{MemoryKiB: cfg.PasswordHash.MemoryKiB, Time: cfg.PasswordHash.Time,
 			Threads: cfg.PasswordHash.Threads}),
 		Tokens:    auth.NewTokens(cfg.JWTSecret),
 		SignIn:    auth.NewSignIn(gdb, keys, cfg.JWTSecret),
-		Grievance: grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk),
+		Grievance: grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev),
+		Evidence:  ev,
+		Incident:  inc,
 		Routing:   routing.New(gdb, clk),
 		Review:    review.New(gdb),
 		Clocks:    clk,
@@ -164,7 +174,7 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 	m := hmac.New(sha256.New, c.Config.JWTSecret)
 	m.Write([]byte("redress web csrf key"))
 	return frontend.New(frontend.Deps{
-		Log: c.Log, Grievance: c.Grievance, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
+		Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
@@ -201,7 +211,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	}
 	c.Metrics = prometheus.NewRegistry()
 	a := api.New(api.Deps{
-		Outbox: c.Outbox, Log: c.Log, Grievance: c.Grievance, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
+		Outbox: c.Outbox, Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),

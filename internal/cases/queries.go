@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -201,4 +202,36 @@ func NextDueNoLaterThan(tx *gorm.DB, id uuid.UUID, w ClockWrite) error {
 	return tx.Exec(`WITH w AS (`+w.SQL+`)
 		UPDATE cases SET next_due_at = LEAST(next_due_at, (SELECT due_at FROM w)) WHERE id = ?`,
 		append(slices.Clone(w.Args), id)...).Error
+}
+
+// RecusedSQL is true when user (its three ? are the same user id) may not
+// work on case c: they took the contested decision, own or operate its AI
+// system, or decided the case before its appeal.
+const RecusedSQL = `(c.decision_taker_id = ? OR ? = ANY (c.excluded_reviewers)
+	OR EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?))`
+
+// WorkRow is a case locked for work on it, with what decides who may act.
+type WorkRow struct {
+	Kind            string
+	Status          Status
+	Priority        *string
+	PendingPriority *string
+	AssigneeID      *uuid.UUID
+	Recused         bool
+	SLAPolicyID     *uuid.UUID
+	AppealState     *string
+	AppealBy        *time.Time
+}
+
+// LockForWork locks case id (FOR UPDATE) and reads what decides who may
+// work on it; Recused is whether user (uuid.Nil for a complainant: never)
+// is recused from it. A case that does not exist reads a zero row (Kind "").
+func LockForWork(tx *gorm.DB, id, user uuid.UUID) (*WorkRow, error) {
+	var c WorkRow
+	if err := tx.Raw(`SELECT c.kind, c.status, c.priority, c.pending_priority, c.assignee_id,
+		       c.sla_policy_id, c.appeal_state, c.appeal_by, `+RecusedSQL+` AS recused
+		  FROM cases c WHERE c.id = ? FOR UPDATE`, user, user, user, id).Scan(&c).Error; err != nil {
+		return nil, fmt.Errorf("grievance: lock case: %w", err)
+	}
+	return &c, nil
 }

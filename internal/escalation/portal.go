@@ -14,10 +14,10 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
-	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/paging"
 )
 
 // Viewer is who reads a referral: a body's user sees only their body's
@@ -312,7 +312,7 @@ type ReferralSummary struct {
 // Referrals lists the referrals to a body's user's body, newest first,
 // optionally of one status, keyset-paginated, with each one's AI system and
 // outcome.
-func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status ReferralStatus, cursor *grievance.Cursor, limit int) (*grievance.Page[ReferralSummary], error) {
+func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status ReferralStatus, cursor *paging.Cursor, limit int) (*paging.Page[ReferralSummary], error) {
 	if status != "" {
 		var f fault.Fields
 		if !fault.OneOf(&f, "status", status, ReferralStatuses, false) {
@@ -336,7 +336,7 @@ func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status Refe
 		}
 		items[i] = it
 	}
-	return grievance.NewPage(items, limit, func(r ReferralSummary) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID }), nil
+	return paging.NewPage(items, limit, func(r ReferralSummary) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID }), nil
 }
 
 // CaseReferrals lists a case's referrals for staff, oldest first, without dossiers.

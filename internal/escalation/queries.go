@@ -9,8 +9,8 @@ import (
 
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/events"
-	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/paging"
 )
 
 // The models of the tables escalation owns that its builder statements
@@ -319,7 +319,7 @@ type referralSummaryRow struct {
 
 // referralSummaries lists up to limit referrals to the body user's body,
 // newest first, of status ("": any), after cursor (nil: from the newest).
-func referralSummaries(tx *gorm.DB, bodyUser uuid.UUID, status ReferralStatus, cursor *grievance.Cursor, limit int) ([]referralSummaryRow, error) {
+func referralSummaries(tx *gorm.DB, bodyUser uuid.UUID, status ReferralStatus, cursor *paging.Cursor, limit int) ([]referralSummaryRow, error) {
 	q := `SELECT r.id, ` + referenceColumn + ` AS reference, c.kind, r.source, r.legal_basis, r.consent_scope, r.status, r.status_at, r.created_at,
 	             r.first_opened_at IS NOT NULL AS opened, coalesce(a.name, '') AS ai_system,
 	             CASE WHEN r.consent_scope = 'identity_shared' THEN coalesce(c.ai_system_other, '') ELSE '' END AS ai_system_other,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -134,7 +135,7 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, r
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by)
+		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -185,7 +186,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 	var status cases.Status
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		c, err := s.lockUnlessRecused(ctx, caseID, by) // even a supervisor decides only a case they hold
+		c, err := casework.LockUnlessRecused(db.Conn(ctx, s.db), caseID, by) // even a supervisor decides only a case they hold
 		if err != nil {
 			return err
 		}
@@ -288,7 +289,7 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 			DecidedBy uuid.UUID
 			Recused   bool
 		}
-		if err := conn.Raw(`SELECT d.id, d.outcome, d.decided_by, `+recusedSQL+` AS recused
+		if err := conn.Raw(`SELECT d.id, d.outcome, d.decided_by, `+cases.RecusedSQL+` AS recused
 			  FROM cases c JOIN decisions d ON d.case_id = c.id AND d.status = 'pending_approval'
 			 WHERE c.id = ? FOR UPDATE OF c, d`, by.ID, by.ID, by.ID, caseID).Scan(&d).Error; err != nil {
 			return fmt.Errorf("grievance: approve decision: %w", err)
@@ -315,7 +316,7 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 			final_at = CASE WHEN ? = 'final' THEN now() END WHERE id = ?`, dstatus, *by.ID, dstatus, d.ID).Error; err != nil {
 			return fmt.Errorf("grievance: approve decision: %w", err)
 		}
-		from, err := s.move(ctx, caseID, to, map[string]any{"status_reason": nullable(strings.TrimSpace(reason))})
+		from, err := s.move(ctx, caseID, to, map[string]any{"status_reason": casework.Nullable(strings.TrimSpace(reason))})
 		if err != nil {
 			return err
 		}
@@ -361,7 +362,7 @@ func (s *Service) decisions(ctx context.Context, caseID uuid.UUID, finalOnly boo
 	out := make([]DecisionView, 0, len(rows))
 	for _, r := range rows {
 		sid := r.ID.String()
-		v := DecisionView{ID: r.ID, Outcome: r.Outcome, Status: r.Status, Stage: r.Stage, FinalAt: utcPtr(r.FinalAt),
+		v := DecisionView{ID: r.ID, Outcome: r.Outcome, Status: r.Status, Stage: r.Stage, FinalAt: casework.UTC(r.FinalAt),
 			CreatedAt: r.CreatedAt.UTC(), ReviewedAt: r.ReviewedAt}
 		v.Involvement.Deployer, v.Involvement.Provider = r.DeployerInvolvement, r.ProviderInvolvement
 		if !finalOnly {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -96,10 +98,10 @@ func redact(f *fault.Fields, text string, rs []Redaction) string {
 // unless by.MayWorkAnyCase; the complainant's own files are theirs already and are
 // not disclosed.
 func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.UUID, by cases.Actor, r DisclosureRequest) (*Disclosure, error) {
-	if err := staffOnly(by); err != nil {
+	if err := casework.StaffOnly(by); err != nil {
 		return nil, err
 	}
-	e, content, err := s.OpenEvidence(ctx, caseID, evidenceID)
+	e, content, err := s.ev.Open(ctx, caseID, evidenceID)
 	if err != nil {
 		return nil, err
 	}
@@ -195,11 +197,11 @@ func (s *Service) disclosedEvidence(ctx context.Context, caseID uuid.UUID) ([]Di
 	if len(rows) == 0 {
 		return []DisclosedEvidence{}, nil
 	}
-	all, err := s.evidence(ctx, caseID, false)
+	all, err := s.ev.Of(ctx, caseID, false)
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[uuid.UUID]Evidence, len(all))
+	byID := make(map[uuid.UUID]evidence.Evidence, len(all))
 	for _, e := range all {
 		byID[e.ID] = e
 	}

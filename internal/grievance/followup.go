@@ -15,6 +15,7 @@ import (
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -190,8 +191,8 @@ type ComplainantView struct {
 	RightsNotice string `json:"rights_notice"`
 	// NextSteps: what the complainant can do now and where else to go.
 	NextSteps []Step `json:"next_steps"`
-	// Evidence is the files the complainant added (evidence.go).
-	Evidence []ComplainantEvidence `json:"evidence"`
+	// Evidence is the files the complainant added (internal/evidence).
+	Evidence []evidence.ComplainantEvidence `json:"evidence"`
 	// AIDecision is the AI decision record the organisation made of the
 	// contested decision, once made (burden.go); null before.
 	AIDecision *ComplainantAIDecision `json:"ai_decision"`
@@ -291,7 +292,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	}
 	v.Resolution, v.RightsNotice = *res, RightsNotice
 	v.NextSteps = nextSteps(c.Status, res, c.Anonymous, referred > 0)
-	if v.Evidence, err = s.ComplainantEvidenceList(ctx, caseID); err != nil {
+	if v.Evidence, err = s.ev.ComplainantList(ctx, caseID); err != nil {
 		return nil, err
 	}
 	rec, err := s.aiDecision(ctx, caseID)

@@ -19,6 +19,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/outbox"
@@ -93,7 +94,7 @@ const (
 	maxDescription = 20000
 	minDescription = 10
 	maxShortText   = 500
-	maxLongText    = 5000
+	maxLongText    = casework.MaxLongText
 	maxMessage     = 10000
 )
 
@@ -281,7 +282,7 @@ func codes(f *fault.Fields, field string, vs, allowed []string, min int) {
 		name := fmt.Sprintf("%s[%d]", field, i)
 		switch {
 		case !slices.Contains(allowed, v):
-			f.Addf(name, "invalid", "%q is not one of %s", clip(v, 40), strings.Join(allowed, ", "))
+			f.Addf(name, "invalid", "%q is not one of %s", casework.Clip(v, 40), strings.Join(allowed, ", "))
 		case seen[v]:
 			f.Addf(name, "duplicate", "%q is listed twice", v)
 		}
@@ -312,13 +313,6 @@ func validLanguage(tag string) bool {
 		}
 	}
 	return true
-}
-
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }
 
 func trimAll(r *IntakeRequest) {
@@ -501,10 +495,10 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 			                   preliminary_severity, submitted_at, status_changed_at, complainant_country)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (reference) DO NOTHING`,
-			id, candidate, auth.HashReceipt(s.receiptSecret, receipt), auth.HashCode(s.receiptSecret, code), r.Kind, n.aiSystemID, nullable(r.AISystemOther),
-			nullable(r.DecisionReference), n.decisionDate, r.InformedOfAI, description, desired, r.Language,
-			*r.Anonymous, contact, channel, representative, n.relatedCaseID, nullable(r.PreliminarySeverity), now, now,
-			nullable(r.Country))
+			id, candidate, auth.HashReceipt(s.receiptSecret, receipt), auth.HashCode(s.receiptSecret, code), r.Kind, n.aiSystemID, casework.Nullable(r.AISystemOther),
+			casework.Nullable(r.DecisionReference), n.decisionDate, r.InformedOfAI, description, desired, r.Language,
+			*r.Anonymous, contact, channel, representative, n.relatedCaseID, casework.Nullable(r.PreliminarySeverity), now, now,
+			casework.Nullable(r.Country))
 		if res.Error != nil {
 			return nil, fmt.Errorf("grievance: insert case: %w", res.Error)
 		}
@@ -551,13 +545,6 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	}
 	return &Receipt{CaseID: id, Reference: reference, Receipt: receipt, Code: code, Status: string(cases.StatusSubmitted),
 		AcknowledgeBy: ackBy, Notice: receiptNotice}, nil
-}
-
-func nullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
 
 func nonNil(s []string) []string {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -45,12 +46,12 @@ func (s *Service) ValidateIntakeFields(ctx context.Context, in *IntakeRequest, f
 // SubmitWithEvidence files a case and the files the complainant attached
 // while filing, in one transaction: either the case and every file are
 // stored, or nothing is. Each file is validated as AddEvidence validates a
-// complainant's file (at most MaxComplainantEvidence; its errors name the
+// complainant's file (at most evidence.MaxComplainant; its errors name the
 // field file, or description), and is the complainant's (source
 // complainant, no user). The idempotency key covers the files too: sending
 // the same complaint with the same files again answers the first receipt;
 // other answers or other files under the same key are refused.
-func (s *Service) SubmitWithEvidence(ctx context.Context, in *IntakeRequest, idempotencyKey string, files []EvidenceInput) (*Receipt, error) {
+func (s *Service) SubmitWithEvidence(ctx context.Context, in *IntakeRequest, idempotencyKey string, files []evidence.Input) (*Receipt, error) {
 	if len(files) == 0 {
 		return s.Submit(ctx, in, idempotencyKey)
 	}
@@ -59,20 +60,20 @@ func (s *Service) SubmitWithEvidence(ctx context.Context, in *IntakeRequest, ide
 	if err != nil {
 		return nil, err
 	}
-	if len(files) > MaxComplainantEvidence {
+	if len(files) > evidence.MaxComplainant {
 		var f fault.Fields
-		f.Addf("file", "too_many", "a complaint can hold at most %d files from you", MaxComplainantEvidence)
+		f.Addf("file", "too_many", "a complaint can hold at most %d files from you", evidence.MaxComplainant)
 		return nil, f.Err()
 	}
 	by := cases.Actor{Kind: audit.ActorComplainant}
-	sealed := make([]*sealedEvidence, 0, len(files))
+	sealed := make([]*evidence.Sealed, 0, len(files))
 	attached := make([]attachedFile, 0, len(files))
 	for _, ev := range files {
 		ev.Source = "complainant"
-		if err := ev.validate(); err != nil {
+		if err := ev.Validate(); err != nil {
 			return nil, err
 		}
-		se, err := s.sealEvidence(ev, nil)
+		se, err := s.ev.Seal(ev, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -81,7 +82,7 @@ func (s *Service) SubmitWithEvidence(ctx context.Context, in *IntakeRequest, ide
 	}
 	return s.file(ctx, n, now, idempotencyKey, intakeWithFiles{&n.IntakeRequest, attached}, func(ctx context.Context, rec *Receipt) error {
 		for _, se := range sealed {
-			if err := s.storeEvidence(ctx, rec.CaseID, by, se); err != nil {
+			if err := s.ev.Store(ctx, rec.CaseID, by, se); err != nil {
 				return err
 			}
 		}

@@ -1,9 +1,12 @@
 // Package grievance is the work on a case: intake, messages, triage,
-// decisions and appeals, evidence, incidents, remedies, the complainant's
-// view and the staff's. The case itself — the cases table, its vocabulary,
-// the status machine and every write to the table — is internal/cases;
-// grievance moves a case through cases.Move and does what a move entails
-// (clocks, appeal window, audit entry and event).
+// decisions and appeals, remedies, the complainant's view and the staff's,
+// and adding evidence to a case (AddEvidence: its files are internal/evidence).
+// Incidents and their tasks are internal/incident; the lock a case is worked
+// under is internal/casework; paging is internal/platform/paging. The case
+// itself — the cases table, its vocabulary, the status machine and every
+// write to the table — is internal/cases; grievance moves a case through
+// cases.Move and does what a move entails (clocks, appeal window, audit
+// entry and event).
 package grievance
 
 import "github.com/redresshq/redress/internal/cases"

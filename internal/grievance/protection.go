@@ -9,6 +9,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -89,7 +90,7 @@ func (s *Service) ProposeMeasure(ctx context.Context, caseID uuid.UUID, by cases
 	}
 	id := uuid.New()
 	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by)
+		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
 		if err != nil {
 			return err
 		}
@@ -129,7 +130,7 @@ func (s *Service) AnswerMeasure(ctx context.Context, caseID, measureID uuid.UUID
 		return nil, f.Err()
 	}
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if _, err := s.lockForWork(ctx, caseID, cases.Actor{Kind: audit.ActorComplainant}); err != nil {
+		if _, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, cases.Actor{Kind: audit.ActorComplainant}); err != nil {
 			return err
 		}
 		to, action := MeasureDeclined, "measure.declined"
@@ -159,7 +160,7 @@ func (s *Service) AnswerMeasure(ctx context.Context, caseID, measureID uuid.UUID
 // its clock. By the case's holder, or a supervisor.
 func (s *Service) MeasureInPlace(ctx context.Context, caseID, measureID uuid.UUID, by cases.Actor) (*Measure, error) {
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if _, err := s.lockForWork(ctx, caseID, by); err != nil {
+		if _, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by); err != nil {
 			return err
 		}
 		var status string

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
@@ -68,7 +69,7 @@ func ProviderRequestClock(id uuid.UUID) sla.ClockName { return clocks.ProviderRe
 // the register, or whose system has no provider contact, is a 409 naming
 // what is missing.
 func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by cases.Actor, in ProviderRequestInput) (*ProviderRequest, error) {
-	if err := staffOnly(by); err != nil {
+	if err := casework.StaffOnly(by); err != nil {
 		return nil, err
 	}
 	now := time.Now().UTC()
@@ -154,7 +155,7 @@ func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by 
 // AnswerProviderRequest records the provider's answer to a request, which
 // ends its clock. A request already answered is a 409.
 func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID uuid.UUID, by cases.Actor, answer string) (*ProviderRequest, error) {
-	if err := staffOnly(by); err != nil {
+	if err := casework.StaffOnly(by); err != nil {
 		return nil, err
 	}
 	var f fault.Fields

@@ -11,9 +11,9 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -87,74 +87,13 @@ type RemedyComponent struct {
 
 func purposeRemedy(field string, id uuid.UUID) string { return "remedy." + field + ":" + id.String() }
 
-// workCase is a case locked for work on it, with what decides who may act.
-type workCase struct {
-	Kind            string
-	Status          cases.Status
-	Priority        *string
-	PendingPriority *string
-	AssigneeID      *uuid.UUID
-	Recused         bool
-	SLAPolicyID     *uuid.UUID
-	AppealState     *string
-	AppealBy        *time.Time
-}
-
-// recusedSQL is true when user (its three ? are the same user id) may not
-// work on case c: they took the contested decision, own or operate its AI
-// system, or decided the case before its appeal.
-const recusedSQL = `(c.decision_taker_id = ? OR ? = ANY (c.excluded_reviewers)
-	OR EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?))`
-
-// lockForWork locks a case for work on it by by. Staff act only on a case
-// they hold, unless they may work any case (cases.Actor.MayWorkAnyCase), and
-// never on one they are recused from (they took, own or operate the
-// contested decision or AI system, or decided the case before its appeal). A
-// complainant, bound to the case by their token, passes both checks.
-func (s *Service) lockForWork(ctx context.Context, caseID uuid.UUID, by cases.Actor) (*workCase, error) {
-	c, err := s.lockUnlessRecused(ctx, caseID, by)
-	if err != nil {
-		return nil, err
-	}
-	if by.Kind == audit.ActorStaff && !by.MayWork(c.AssigneeID) {
-		// The route's gate decides who may act (access.Works); under the
-		// row's lock this holds if the case changed hands since.
-		return nil, access.ErrNotYours
-	}
-	return c, nil
-}
-
-// lockUnlessRecused locks a case for work on it by by, held or not: staff
-// never act on one they are recused from. A complainant, bound to the case
-// by their token, passes.
-func (s *Service) lockUnlessRecused(ctx context.Context, caseID uuid.UUID, by cases.Actor) (*workCase, error) {
-	var c workCase
-	var user uuid.UUID // nil for a complainant: never recused
-	if by.ID != nil {
-		user = *by.ID
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT c.kind, c.status, c.priority, c.pending_priority, c.assignee_id,
-		       c.sla_policy_id, c.appeal_state, c.appeal_by, `+recusedSQL+` AS recused
-		  FROM cases c WHERE c.id = ? FOR UPDATE`, user, user, user, caseID).Scan(&c).Error; err != nil {
-		return nil, fmt.Errorf("grievance: lock case: %w", err)
-	}
-	if c.Kind == "" {
-		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
-	}
-	if by.Kind == audit.ActorStaff && c.Recused {
-		return nil, fault.New(fault.Forbidden, "recused",
-			"You took, own or operate the decision or AI system this case contests, or decided it before its appeal.")
-	}
-	return &c, nil
-}
-
 // ProposeRemedies adds a remedy bundle to a decided case: its components
 // proposed, or offered at once when r.Offer. Offering moves a decided case
 // to remedy_in_progress.
 func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by cases.Actor, r RemedyRequest) ([]RemedyComponent, error) {
 	var ids []uuid.UUID
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by)
+		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
 		if err != nil {
 			return err
 		}
@@ -474,7 +413,7 @@ func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by)
+		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
 		if err != nil {
 			return err
 		}
@@ -485,7 +424,7 @@ func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.
 		if k.CaseID == nil || *k.CaseID != caseID {
 			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
 		}
-		if err := stillOpen(c.Status); err != nil {
+		if err := casework.StillOpen(c.Status); err != nil {
 			return err
 		}
 		if r.Status == remedy.Offered && c.Status != cases.StatusDecided && c.Status != cases.StatusRemedyInProgress {
@@ -551,7 +490,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Acto
 	if r.Status == remedy.Offered {
 		set += ", offered_at = now()"
 	} else {
-		if err := s.evidenceOf(ctx, linked, "evidence.evidence_ids", r.evidence); err != nil {
+		if err := s.ev.BelongsToAny(ctx, linked, "evidence.evidence_ids", r.evidence); err != nil {
 			return err
 		}
 		var notes []EvidenceNote
@@ -859,11 +798,11 @@ func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]
 	for _, r := range rows {
 		c := RemedyComponent{ID: r.ID, BundleID: r.BundleID, SystemicIssueID: r.SystemicIssueID, Form: r.Form,
 			Subtype: r.Subtype, Responsible: r.Responsible, ResponsibleName: r.ResponsibleName, Amount: r.Amount,
-			Currency: r.Currency, DueAt: r.DueAt.UTC(), Status: r.Status, OfferedAt: utcPtr(r.OfferedAt),
-			RespondedAt: utcPtr(r.RespondedAt), ImplementedAt: utcPtr(r.ImplementedAt), ImplementedBy: r.ImplementedBy,
-			VerifiedAt: utcPtr(r.VerifiedAt), VerifiedBy: r.VerifiedBy, ReasonAt: utcPtr(r.ReasonAt),
-			OverdueAt: utcPtr(r.OverdueAt), Evidence: []EvidenceNote{}, Conditions: []string{},
-			ConditionsApprovedBy: r.ConditionsApprovedBy, ConditionsApprovedAt: utcPtr(r.ConditionsApprovedAt),
+			Currency: r.Currency, DueAt: r.DueAt.UTC(), Status: r.Status, OfferedAt: casework.UTC(r.OfferedAt),
+			RespondedAt: casework.UTC(r.RespondedAt), ImplementedAt: casework.UTC(r.ImplementedAt), ImplementedBy: r.ImplementedBy,
+			VerifiedAt: casework.UTC(r.VerifiedAt), VerifiedBy: r.VerifiedBy, ReasonAt: casework.UTC(r.ReasonAt),
+			OverdueAt: casework.UTC(r.OverdueAt), Evidence: []EvidenceNote{}, Conditions: []string{},
+			ConditionsApprovedBy: r.ConditionsApprovedBy, ConditionsApprovedAt: casework.UTC(r.ConditionsApprovedAt),
 			Withdrawn: r.Withdrawn, ReasonApprovedBy: r.ReasonApprovedBy}
 		var err error
 		if c.Description, err = s.keys.OpenString(purposeRemedy("description", c.ID), r.DescriptionEnc); err != nil {
@@ -982,7 +921,7 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 // reviewer, or a supervisor, and never someone recused from it (for work
 // other packages do on a case, such as a referral to an independent body).
 func (s *Service) CheckWorker(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
-	_, err := s.lockForWork(ctx, caseID, by)
+	_, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
 	return err
 }
 
@@ -991,6 +930,6 @@ func (s *Service) CheckWorker(ctx context.Context, caseID uuid.UUID, by cases.Ac
 // already decided who may act, such as verifying a body's order was complied
 // with).
 func (s *Service) CheckNotRecused(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
-	_, err := s.lockUnlessRecused(ctx, caseID, by)
+	_, err := casework.LockUnlessRecused(db.Conn(ctx, s.db), caseID, by)
 	return err
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -318,7 +319,7 @@ func (s *Service) restitution(ctx context.Context, caseID uuid.UUID) (*Restituti
 	v := &RestitutionView{Owed: true, Met: r.Delivered}
 	if r.ExemptionID != nil {
 		x := &RestitutionExemption{RequestedBy: *r.RequestedBy, RequestedAt: r.RequestedAt.UTC(), ApprovedBy: r.ApprovedBy,
-			ApprovedAt: utcPtr(r.ApprovedAt)}
+			ApprovedAt: casework.UTC(r.ApprovedAt)}
 		if x.Reason, err = s.keys.OpenString(purposeExemption(*r.ExemptionID), r.ReasonEnc); err != nil {
 			return nil, fmt.Errorf("grievance: open exemption: %w", err)
 		}

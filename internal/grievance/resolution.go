@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/sla"
@@ -85,13 +86,13 @@ func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status cases
 			return nil, fmt.Errorf("grievance: resolution: %w", err)
 		}
 	}
-	r := &Resolution{RootCause: row.RootCause, ClosedAt: utcPtr(row.ClosedAt)}
+	r := &Resolution{RootCause: row.RootCause, ClosedAt: casework.UTC(row.ClosedAt)}
 	var err error
 	if r.Remedies, err = s.remedies(ctx, caseID, !forStaff); err != nil {
 		return nil, err
 	}
 	a := &r.Appeal
-	a.AppealedAt, a.State = utcPtr(row.AppealedAt), row.AppealState
+	a.AppealedAt, a.State = casework.UTC(row.AppealedAt), row.AppealState
 	if row.AppealState == nil && slices.Contains(appealable, status) {
 		by, rule, err := s.appealWindow(ctx, row.AppealBy, row.AppealWindowRule, row.SLAPolicyID, row.DecidedAt,
 			row.StatusChangedAt)
@@ -101,7 +102,7 @@ func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status cases
 		by = by.UTC()
 		a.AppealBy, a.Rule, a.CanAppeal = &by, &rule, time.Now().Before(by)
 	} else if row.AppealBy != nil {
-		a.AppealBy = utcPtr(row.AppealBy)
+		a.AppealBy = casework.UTC(row.AppealBy)
 		if row.AppealWindowRule != nil {
 			a.Rule = &sla.Rule{}
 			_ = json.Unmarshal([]byte(*row.AppealWindowRule), a.Rule)
@@ -114,7 +115,7 @@ func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status cases
 	}
 	fb := &r.Feedback
 	fb.Asked = slices.Contains(feedbackAfter, status)
-	fb.Given, fb.Satisfaction, fb.GivenAt = row.Satisfaction != nil, row.Satisfaction, utcPtr(row.GivenAt)
+	fb.Given, fb.Satisfaction, fb.GivenAt = row.Satisfaction != nil, row.Satisfaction, casework.UTC(row.GivenAt)
 	if row.CommentEnc != nil {
 		if fb.Comment, err = s.keys.OpenString(purposeFeedback(caseID), row.CommentEnc); err != nil {
 			return nil, fmt.Errorf("grievance: open feedback: %w", err)

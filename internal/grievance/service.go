@@ -4,6 +4,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/evidence"
+	"github.com/redresshq/redress/internal/incident"
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/registry"
 )
@@ -16,14 +18,18 @@ type Service struct {
 	registry      *registry.Registry
 	dummyHash     []byte
 	clocks        *clocks.Service
+	incidents     *incident.Service
+	ev            *evidence.Service
 }
 
 // NewService returns the grievance service. receiptSecret keys the receipt
 // HMACs; keys seal descriptions, contact details and messages; clk keeps the
-// cases' SLA clocks.
-func NewService(gdb *gorm.DB, keys *seal.Keyring, receiptSecret []byte, reg *registry.Registry, clk *clocks.Service) *Service {
+// cases' SLA clocks; inc gives a case's staff view its incident part; ev
+// keeps the cases' evidence.
+func NewService(gdb *gorm.DB, keys *seal.Keyring, receiptSecret []byte, reg *registry.Registry, clk *clocks.Service,
+	inc *incident.Service, ev *evidence.Service) *Service {
 	return &Service{db: gdb, keys: keys, receiptSecret: receiptSecret, registry: reg,
-		dummyHash: make([]byte, 32), clocks: clk}
+		dummyHash: make([]byte, 32), clocks: clk, incidents: inc, ev: ev}
 }
 
 // Purposes bind each sealed value to its column and row.

@@ -5,16 +5,20 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/redresshq/redress/internal/evidence"
+	"github.com/redresshq/redress/internal/platform/paging"
 
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/incident"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -67,12 +71,12 @@ func ValidateFilter(f *Filter) error {
 	}
 	fault.OneOf(&fs, "kind", cases.Kind(f.Kind), cases.Kinds, false)
 	oneOf(&fs, "priority", f.Priority, []string{"P0", "P1", "P2", "P3"}, false)
-	PageArgs(&fs, &f.Limit, f.Cursor)
+	paging.PageArgs(&fs, &f.Limit, f.Cursor)
 	return fs.Err()
 }
 
 // List returns cases newest first, keyset-paginated on (submitted_at, id).
-func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
+func (s *Service) List(ctx context.Context, f Filter) (*paging.Page[Summary], error) {
 	if err := ValidateFilter(&f); err != nil {
 		return nil, err
 	}
@@ -113,33 +117,17 @@ func (s *Service) List(ctx context.Context, f Filter) (*Page[Summary], error) {
 		add(cond)
 	}
 	if f.Cursor != "" {
-		cur, _ := DecodeCursor(f.Cursor)
+		cur, _ := paging.DecodeCursor(f.Cursor)
 		add("(c.submitted_at, c.id) < (?, ?)", cur.At, cur.ID)
 	}
-	// The limit is written into the statement, not passed: with LIMIT $n
-	// PostgreSQL's generic plan guesses a tenth of the table and loses to a
-	// custom plan every time, so each call was planned again (about as long
-	// as running it); with the number in the text the prepared statement's
-	// generic plan serves every call of one page size.
-	var items []Summary
-	err := db.Conn(ctx, s.db).Raw(`
-		SELECT c.id, c.reference, c.kind, c.status, c.priority, c.ai_system_id, s.name AS ai_system_name,
-		       c.ai_system_other, c.queue_id, c.assignee_id, c.language, c.anonymous, c.submitted_at,
-		       d.due_at AS next_due_at, d.clock AS next_due_clock
-		  FROM cases c
-		  LEFT JOIN ai_systems s ON s.id = c.ai_system_id
-		  LEFT JOIN LATERAL (SELECT due_at, clock FROM case_clocks k
-		                      WHERE k.case_id = c.id AND k.satisfied_at IS NULL ORDER BY due_at LIMIT 1) d ON true
-		 WHERE `+strings.Join(where, " AND ")+`
-		 ORDER BY c.submitted_at DESC, c.id DESC
-		 LIMIT `+strconv.Itoa(f.Limit+1), args...).Scan(&items).Error
+	items, err := caseList(db.Conn(ctx, s.db), strings.Join(where, " AND "), args, f.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("grievance: list: %w", err)
 	}
 	for i := range items {
 		items[i].SubmittedAt = items[i].SubmittedAt.UTC()
 	}
-	return NewPage(items, f.Limit, func(c Summary) (time.Time, uuid.UUID) { return c.SubmittedAt, c.ID }), nil
+	return paging.NewPage(items, f.Limit, func(c Summary) (time.Time, uuid.UUID) { return c.SubmittedAt, c.ID }), nil
 }
 
 // Classification is how a case is classified.
@@ -189,15 +177,15 @@ type Detail struct {
 	AllowedTransitions []string      `json:"allowed_transitions"`
 	SystemicIssues     []SystemicRef `json:"systemic_issues"`
 	// The review workspace (workspace.go, evidence.go).
-	AIDecision   *AIDecisionRecord `json:"ai_decision"`
-	PointsOfView []PointOfView     `json:"points_of_view"`
-	Evidence     []Evidence        `json:"evidence"`
+	AIDecision   *AIDecisionRecord   `json:"ai_decision"`
+	PointsOfView []PointOfView       `json:"points_of_view"`
+	Evidence     []evidence.Evidence `json:"evidence"`
 	// Disclosures are the organisation's evidence disclosed to the
 	// complainant, redacted (disclosure.go), newest first.
 	Disclosures []Disclosure `json:"disclosures"`
 	// Incident is the awareness, subtype and tasks of an incident case
 	// (incident_tasks.go); null for other kinds.
-	Incident *Incident `json:"incident"`
+	Incident *incident.Incident `json:"incident"`
 }
 
 // SystemicRef is a systemic issue a case is linked to (internal/systemic).
@@ -209,61 +197,7 @@ type SystemicRef struct {
 
 // Get returns a case with its sensitive fields opened.
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
-	var row struct {
-		Summary
-		DecisionReference        *string
-		DecisionDate             *time.Time
-		InformedOfAI             string `gorm:"column:informed_of_ai"`
-		DescriptionEnc           []byte
-		DesiredOutcomeEnc        []byte
-		HasContact               bool
-		PreferredChannel         *string
-		Represented              bool
-		RelatedCaseID            *uuid.UUID
-		PreliminarySeverity      *string
-		AcknowledgedAt           *time.Time
-		ReceivedAt               *time.Time
-		StatusReason             *string
-		Rights                   db.TextSlice
-		HarmTypes                db.TextSlice
-		Mechanisms               db.TextSlice
-		HarmStatus               *string
-		Scale                    *int
-		Scope                    *int
-		Irremediability          *int
-		Rationale                *string
-		Source                   string
-		ScaleRationale           *string
-		ScopeRationale           *string
-		IrremediabilityRationale *string
-		PriorityReasons          string
-		PendingPriority          *string
-		PendingPriorityBy        *uuid.UUID
-		Resolution               resolutionRow `gorm:"embedded"`
-		AIDecision               aiDecisionRow `gorm:"embedded"`
-		SystemicIssues           []byte        // JSON: [{id, reference, title}]
-	}
-	err := db.Conn(ctx, s.db).Raw(`
-		SELECT c.id, c.reference, c.kind, c.status, c.priority, c.ai_system_id, s.name AS ai_system_name,
-		       c.ai_system_other, c.queue_id, c.assignee_id, c.language, c.anonymous, c.submitted_at,
-		       c.decision_reference, c.decision_date, c.informed_of_ai, c.description_enc, c.desired_outcome_enc,
-		       c.contact_enc IS NOT NULL AS has_contact, c.preferred_channel,
-		       c.representative_enc IS NOT NULL AS represented, c.related_case_id, c.preliminary_severity,
-		       c.acknowledged_at, c.received_at, c.status_reason,
-		       k.rights, k.harm_types, k.mechanisms, k.harm_status, k.scale, k.scope, k.irremediability,
-		       k.rationale, k.source, k.scale_rationale, k.scope_rationale, k.irremediability_rationale,
-		       k.priority_reasons::text AS priority_reasons, c.pending_priority, c.pending_priority_by,
-		       `+resolutionColumns+`, `+aiDecisionColumns+`,
-		       (SELECT coalesce(json_agg(json_build_object('id', i.id, 'reference', i.reference, 'title', i.title)
-		                                 ORDER BY i.created_at, i.id), '[]')
-		          FROM systemic_issue_cases l JOIN systemic_issues i ON i.id = l.issue_id
-		         WHERE l.case_id = c.id) AS systemic_issues
-		  FROM cases c
-		  LEFT JOIN ai_systems s ON s.id = c.ai_system_id
-		  JOIN case_classifications k ON k.case_id = c.id
-		  LEFT JOIN case_feedback f ON f.case_id = c.id
-		  LEFT JOIN ai_decision_records r ON r.case_id = c.id
-		 WHERE c.id = ?`, id).Scan(&row).Error
+	row, err := caseDetail(db.Conn(ctx, s.db), id)
 	if err != nil {
 		return nil, fmt.Errorf("grievance: get: %w", err)
 	}
@@ -273,8 +207,8 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	sid := id.String()
 	d := &Detail{Summary: row.Summary, DecisionReference: row.DecisionReference, InformedOfAI: row.InformedOfAI,
 		PreferredChannel: row.PreferredChannel, RelatedCaseID: row.RelatedCaseID,
-		PreliminarySeverity: row.PreliminarySeverity, AcknowledgedAt: utcPtr(row.AcknowledgedAt),
-		ReceivedAt: utcPtr(row.ReceivedAt), StatusReason: row.StatusReason,
+		PreliminarySeverity: row.PreliminarySeverity, AcknowledgedAt: casework.UTC(row.AcknowledgedAt),
+		ReceivedAt: casework.UTC(row.ReceivedAt), StatusReason: row.StatusReason,
 		Classification: Classification{Rights: row.Rights, HarmTypes: row.HarmTypes, Mechanisms: row.Mechanisms,
 			HarmStatus: row.HarmStatus, Scale: row.Scale, Scope: row.Scope, Irremediability: row.Irremediability,
 			Rationale: row.Rationale, Source: row.Source, ScaleRationale: row.ScaleRationale,
@@ -319,32 +253,20 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	if d.PointsOfView, err = s.pointsOfView(ctx, id); err != nil {
 		return nil, err
 	}
-	if d.Evidence, err = s.evidence(ctx, id, false); err != nil {
+	if d.Evidence, err = s.ev.Of(ctx, id, false); err != nil {
 		return nil, err
 	}
 	if d.Disclosures, err = s.disclosures(ctx, id); err != nil {
 		return nil, err
 	}
-	if d.Incident, err = s.incident(ctx, id, d.Kind); err != nil {
+	if d.Incident, err = s.incidents.Of(ctx, id, d.Kind); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
 func (s *Service) openJSON(purpose string, sealed []byte, v any) error {
-	b, err := s.keys.Open(purpose, sealed)
-	if err != nil {
-		return fmt.Errorf("grievance: open %s: %w", strings.SplitN(purpose, ":", 2)[0], err)
-	}
-	return json.Unmarshal(b, v)
-}
-
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
+	return casework.OpenJSON(s.keys, purpose, sealed, v)
 }
 
 // Transition moves a case to status to with one conditional UPDATE; the
@@ -376,7 +298,7 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 	}
 	var from cases.Status
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockForWork(ctx, caseID, by)
+		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
 		if err != nil {
 			return err
 		}
@@ -387,8 +309,8 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 		if to == cases.StatusEscalated {
 			// The case is in an independent body's hands only once it has gone there.
 			var n int64
-			if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM referrals WHERE case_id = ? AND status <> 'closed'`,
-				caseID).Scan(&n).Error; err != nil {
+			if err := db.Conn(ctx, s.db).Table("referrals").Where("case_id = ? AND status <> 'closed'", caseID).
+				Count(&n).Error; err != nil {
 				return fmt.Errorf("grievance: referrals: %w", err)
 			}
 			if n == 0 {
@@ -439,8 +361,8 @@ func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by cases.Ac
 		}
 		extra := map[string]any{}
 		var due *time.Time
-		if err := db.Conn(ctx, s.db).Raw(`SELECT due_at FROM case_clocks WHERE case_id = ? AND clock = ?`,
-			caseID, sla.Feedback).Scan(&due).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Table("case_clocks").Select("due_at").
+			Where("case_id = ? AND clock = ?", caseID, sla.Feedback).Scan(&due).Error; err != nil {
 			return fmt.Errorf("grievance: feedback clock: %w", err)
 		}
 		if due != nil {
@@ -537,12 +459,5 @@ func (s *Service) MarkReceived(ctx context.Context, caseID uuid.UUID) (bool, err
 
 // Status returns a case's status, or NotFound.
 func (s *Service) Status(ctx context.Context, id uuid.UUID) (string, error) {
-	var status string
-	if err := db.Conn(ctx, s.db).Raw(`SELECT status FROM cases WHERE id = ?`, id).Scan(&status).Error; err != nil {
-		return "", fmt.Errorf("grievance: status: %w", err)
-	}
-	if status == "" {
-		return "", fault.New(fault.NotFound, "case_not_found", "No case has that id.")
-	}
-	return status, nil
+	return casework.Status(db.Conn(ctx, s.db), id)
 }

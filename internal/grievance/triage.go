@@ -11,6 +11,7 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -113,7 +114,7 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 			updated_at = now() WHERE case_id = ?`,
 			db.TextSlice(r.Rights), db.TextSlice(nonNil(r.HarmTypes)), db.TextSlice(nonNil(r.Mechanisms)), r.HarmStatus,
 			r.Scale, r.ScaleRationale, r.Scope, r.ScopeRationale, r.Irremediability, r.IrremediabilityRationale,
-			nullable(r.Rationale), string(reasonsJSON), by, caseID).Error; err != nil {
+			casework.Nullable(r.Rationale), string(reasonsJSON), by, caseID).Error; err != nil {
 			return fmt.Errorf("grievance: triage: %w", err)
 		}
 		switch {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -45,36 +46,8 @@ func purposePointOfView(id string) string    { return "point_of_view.summary:" +
 // lockOpen locks a case for by's work on its record (lockForWork) and
 // refuses it once the case is closed or withdrawn.
 func (s *Service) lockOpen(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
-	_, err := s.lockOpenCase(ctx, caseID, by)
+	_, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by)
 	return err
-}
-
-// lockOpenCase is lockOpen returning the locked case.
-func (s *Service) lockOpenCase(ctx context.Context, caseID uuid.UUID, by cases.Actor) (*workCase, error) {
-	c, err := s.lockForWork(ctx, caseID, by)
-	if err != nil {
-		return nil, err
-	}
-	return c, stillOpen(c.Status)
-}
-
-// stillOpen refuses additions to the record of a closed or withdrawn case.
-func stillOpen(status cases.Status) error {
-	switch status {
-	case cases.StatusClosed:
-		return fault.New(fault.Conflict, "case_closed", "The case is closed; its record can no longer be added to.")
-	case cases.StatusWithdrawn:
-		return fault.New(fault.Conflict, "case_withdrawn", "The case was withdrawn; its record can no longer be added to.")
-	}
-	return nil
-}
-
-// staffOnly refuses anyone but a signed-in staff member.
-func staffOnly(by cases.Actor) error {
-	if by.Kind != audit.ActorStaff || by.ID == nil {
-		return fault.New(fault.Forbidden, "forbidden", "Only staff may do this.")
-	}
-	return nil
 }
 
 // AIDecisionRequest is PUT /api/v1/cases/{id}/ai-decision: the contested AI
@@ -170,7 +143,7 @@ func (r *AIDecisionRequest) validate(now time.Time) (*time.Time, error) {
 // in the case record (ai_decision.recorded, with codes and the version, never
 // the sealed text), so the case record keeps its history.
 func (s *Service) RecordAIDecision(ctx context.Context, caseID uuid.UUID, by cases.Actor, r AIDecisionRequest) (*AIDecisionRecord, error) {
-	if err := staffOnly(by); err != nil {
+	if err := casework.StaffOnly(by); err != nil {
 		return nil, err
 	}
 	date, err := r.validate(time.Now())
@@ -200,13 +173,13 @@ func (s *Service) RecordAIDecision(ctx context.Context, caseID uuid.UUID, by cas
 			    person_informed = EXCLUDED.person_informed, decision_reference = EXCLUDED.decision_reference,
 			    decision_date = EXCLUDED.decision_date, recorded_by = EXCLUDED.recorded_by, recorded_at = EXCLUDED.recorded_at`,
 			caseID, r.SystemVersion, sealed, *r.SolelyAutomated, r.HumanOversight, r.PersonInformed,
-			nullable(r.DecisionReference), date, *by.ID).Error; err != nil {
+			casework.Nullable(r.DecisionReference), date, *by.ID).Error; err != nil {
 			return fmt.Errorf("grievance: save ai decision record: %w", err)
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "ai_decision.recorded", Data: map[string]any{"revision": revision, "system_version": r.SystemVersion,
 				"solely_automated": *r.SolelyAutomated, "human_oversight": r.HumanOversight,
-				"person_informed": r.PersonInformed, "inputs": len(r.Inputs), "decision_date": nullable(r.DecisionDate)}}); err != nil {
+				"person_informed": r.PersonInformed, "inputs": len(r.Inputs), "decision_date": casework.Nullable(r.DecisionDate)}}); err != nil {
 			return err
 		}
 		rec, err = s.aiDecision(ctx, caseID)
@@ -299,9 +272,8 @@ type PointOfView struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-// clockSkew is how far ahead of the server's clock a given time may be and
+// casework.ClockSkew is how far ahead of the server's clock a given time may be and
 // still count as now.
-const clockSkew = 5 * time.Minute
 
 func (r *PointOfViewRequest) validate(now time.Time) (time.Time, error) {
 	var f fault.Fields
@@ -311,7 +283,7 @@ func (r *PointOfViewRequest) validate(now time.Time) (time.Time, error) {
 		f.Add("heard_at", "required", "is required: when the complainant was heard, in RFC 3339 such as 2026-11-20T14:30:00Z")
 	} else if t, err := time.Parse(time.RFC3339, r.HeardAt); err != nil {
 		f.Add("heard_at", "invalid", "must be a date and time in RFC 3339, such as 2026-11-20T14:30:00Z")
-	} else if t.After(now.Add(clockSkew)) {
+	} else if t.After(now.Add(casework.ClockSkew)) {
 		f.Add("heard_at", "in_future", "cannot be in the future")
 	} else if t.Year() < 1970 {
 		f.Add("heard_at", "too_early", "must be 1970 or later")
@@ -327,7 +299,7 @@ func (r *PointOfViewRequest) validate(now time.Time) (time.Time, error) {
 // entry in the case record is public: the complainant's timeline shows they
 // were heard.
 func (s *Service) RecordPointOfView(ctx context.Context, caseID uuid.UUID, by cases.Actor, r PointOfViewRequest) (*PointOfView, error) {
-	if err := staffOnly(by); err != nil {
+	if err := casework.StaffOnly(by); err != nil {
 		return nil, err
 	}
 	at, err := r.validate(time.Now())

@@ -9,7 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
-	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/evidence"
 )
 
 // Upload is a route that takes multipart evidence uploads, of the API or of
@@ -31,7 +31,7 @@ const (
 	// UploadBodyLimit is one evidence file at its largest plus the
 	// multipart envelope around it (boundaries, part headers, the source
 	// and a description).
-	UploadBodyLimit = grievance.MaxEvidenceBytes + 64<<10
+	UploadBodyLimit = evidence.MaxBytes + 64<<10
 	// UploadReadTimeout replaces the server's read timeout for an upload: 25 MiB takes a while on a slow line.
 	UploadReadTimeout = 2 * time.Minute
 )
@@ -148,7 +148,7 @@ func TooLargeDetail(c *fiber.Ctx, routes []Upload) string {
 
 func uploadTooLarge(r Upload) string {
 	return fmt.Sprintf("The request body is larger than %d bytes: an evidence file may be at most %s.",
-		UploadBodyLimit+r.Extra, byteSize(grievance.MaxEvidenceBytes))
+		UploadBodyLimit+r.Extra, byteSize(evidence.MaxBytes))
 }
 
 // readHeaders is what HeaderReceived found of each request whose body is
@@ -205,9 +205,9 @@ func byteSize(n int) string {
 
 // EvidenceForm reads an upload route's evidence form from the request's raw
 // body (c.Body() would decode a Content-Encoding), part by part
-// (grievance.ParseEvidenceForm): the one way both front ends parse an
+// (evidence.ParseForm): the one way both front ends parse an
 // upload. extra are the form's other fields a page sends (its CSRF token).
-func EvidenceForm(c *fiber.Ctx, complainant bool, extra ...string) (grievance.EvidenceInput, error) {
-	return grievance.ParseEvidenceForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding),
+func EvidenceForm(c *fiber.Ctx, complainant bool, extra ...string) (evidence.Input, error) {
+	return evidence.ParseForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding),
 		c.Request().Body(), complainant, extra...)
 }

@@ -211,3 +211,16 @@ func (r *Registry) LiftSuspension(ctx context.Context, id, by uuid.UUID, reason 
 	}
 	return r.GetAny(ctx, id)
 }
+
+// Suspend records, in tx, that the incident of case caseID decided at at to
+// suspend AI system id; the earliest suspension stands (an already suspended
+// system is left as it is), and the system stays in the register. It reports
+// whether this call suspended it.
+func Suspend(tx *gorm.DB, id uuid.UUID, at time.Time, caseID uuid.UUID) (bool, error) {
+	res := tx.Table(AISystem{}.TableName()).Where("id = ? AND suspended_at IS NULL", id).
+		Updates(map[string]any{"suspended_at": at, "suspended_by_case": caseID, "updated_at": gorm.Expr("now()")})
+	if res.Error != nil {
+		return false, fmt.Errorf("registry: suspend ai system: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}

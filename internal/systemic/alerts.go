@@ -12,10 +12,10 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
-	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/paging"
 	"github.com/redresshq/redress/internal/registry"
 )
 
@@ -201,9 +201,9 @@ func uuids(ss []string) ([]uuid.UUID, error) {
 }
 
 // Alerts lists alerts newest first, keyset-paginated on (raised_at, id).
-func (s *Service) Alerts(ctx context.Context, f AlertFilter) (*grievance.Page[Alert], error) {
+func (s *Service) Alerts(ctx context.Context, f AlertFilter) (*paging.Page[Alert], error) {
 	var fs fault.Fields
-	cur := grievance.PageArgs(&fs, &f.Limit, f.Cursor)
+	cur := paging.PageArgs(&fs, &f.Limit, f.Cursor)
 	if err := fs.Err(); err != nil {
 		return nil, err
 	}
@@ -224,7 +224,7 @@ func (s *Service) Alerts(ctx context.Context, f AlertFilter) (*grievance.Page[Al
 		}
 		items[i] = a
 	}
-	return grievance.NewPage(items, f.Limit, func(a Alert) (time.Time, uuid.UUID) { return a.RaisedAt, a.ID }), nil
+	return paging.NewPage(items, f.Limit, func(a Alert) (time.Time, uuid.UUID) { return a.RaisedAt, a.ID }), nil
 }
 
 // Alert returns one alert.

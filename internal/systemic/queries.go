@@ -9,8 +9,8 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/paging"
 )
 
 // The package's tables as GORM models (simple reads and writes use the
@@ -135,7 +135,7 @@ func linkedCases(conn *gorm.DB, out *[]LinkedCase, issueID uuid.UUID, visible st
 
 // listIssues reads the issues f selects after cur, newest first: up to limit+1
 // of them.
-func listIssues(conn *gorm.DB, f Filter, cur *grievance.Cursor) ([]Issue, error) {
+func listIssues(conn *gorm.DB, f Filter, cur *paging.Cursor) ([]Issue, error) {
 	where, args := []string{"true"}, []any{}
 	if f.AISystemID != nil {
 		where, args = append(where, "i.ai_system_id = ?"), append(args, *f.AISystemID)
@@ -189,7 +189,7 @@ type alertRow struct {
 
 // listAlerts reads the alerts f selects after cur, newest first: up to
 // limit+1 of them.
-func listAlerts(conn *gorm.DB, f AlertFilter, cur *grievance.Cursor) ([]alertRow, error) {
+func listAlerts(conn *gorm.DB, f AlertFilter, cur *paging.Cursor) ([]alertRow, error) {
 	where, args := []string{"true"}, []any{}
 	if f.AISystemID != nil {
 		where, args = append(where, "al.ai_system_id = ?"), append(args, *f.AISystemID)

@@ -41,6 +41,7 @@ import (
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/paging"
 	"github.com/redresshq/redress/internal/registry"
 )
 
@@ -480,12 +481,12 @@ type Filter struct {
 }
 
 // List returns issues newest first, keyset-paginated on (created_at, id).
-func (s *Service) List(ctx context.Context, f Filter) (*grievance.Page[Issue], error) {
+func (s *Service) List(ctx context.Context, f Filter) (*paging.Page[Issue], error) {
 	var fs fault.Fields
 	if f.Status != "" {
 		fault.OneOf(&fs, "status", IssueStatus(f.Status), Statuses, true)
 	}
-	cur := grievance.PageArgs(&fs, &f.Limit, f.Cursor)
+	cur := paging.PageArgs(&fs, &f.Limit, f.Cursor)
 	if err := fs.Err(); err != nil {
 		return nil, err
 	}
@@ -496,7 +497,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*grievance.Page[Issue], e
 	for i := range items {
 		items[i].utc()
 	}
-	return grievance.NewPage(items, f.Limit, func(i Issue) (time.Time, uuid.UUID) { return i.CreatedAt, i.ID }), nil
+	return paging.NewPage(items, f.Limit, func(i Issue) (time.Time, uuid.UUID) { return i.CreatedAt, i.ID }), nil
 }
 
 // ---- shared helpers ---------------------------------------------------------

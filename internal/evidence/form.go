@@ -1,4 +1,4 @@
-package grievance
+package evidence
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -19,7 +20,7 @@ const (
 var errNotMultipart = fault.New(fault.Unsupported, "unsupported_media_type",
 	"Send evidence as multipart/form-data, the file in a part named file.")
 
-// ParseEvidenceForm reads a multipart/form-data upload part by part,
+// ParseForm reads a multipart/form-data upload part by part,
 // hashing the file as it is read. Parts: file (required), description, and
 // source (staff only; a complainant may send only complainant). Unknown and
 // repeated parts are refused by name. The file's own Content-Type is
@@ -32,8 +33,8 @@ var errNotMultipart = fault.New(fault.Unsupported, "unsupported_media_type",
 // accepted once, at most maxFormField long, and otherwise ignored (the
 // caller checks it). The JSON API names none, so it refuses every part it
 // does not know.
-func ParseEvidenceForm(contentType, contentEncoding string, body []byte, complainant bool, extra ...string) (EvidenceInput, error) {
-	var in EvidenceInput
+func ParseForm(contentType, contentEncoding string, body []byte, complainant bool, extra ...string) (Input, error) {
+	var in Input
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return in, errNotMultipart
@@ -47,7 +48,7 @@ func ParseEvidenceForm(contentType, contentEncoding string, body []byte, complai
 	seen := map[string]bool{}
 	malformed := func(err error) error {
 		return fault.New(fault.Malformed, "malformed_multipart",
-			"The body is not a readable multipart/form-data body ("+clip(err.Error(), 120)+").")
+			"The body is not a readable multipart/form-data body ("+casework.Clip(err.Error(), 120)+").")
 	}
 	for n := 0; ; n++ {
 		p, err := mr.NextPart()
@@ -74,7 +75,7 @@ func ParseEvidenceForm(contentType, contentEncoding string, body []byte, complai
 		switch name {
 		case "file":
 			in.Filename = p.FileName()
-			if in.File, err = ReadEvidence(p); err != nil {
+			if in.File, err = Read(p); err != nil {
 				return in, err
 			}
 			if in.Filename == "" && len(in.File.content) == 0 {
@@ -105,7 +106,7 @@ func ParseEvidenceForm(contentType, contentEncoding string, body []byte, complai
 				}
 				continue
 			}
-			f.Add(clip(name, 60), "unknown_field", "is not a field of this request: send file, description and source")
+			f.Add(casework.Clip(name, 60), "unknown_field", "is not a field of this request: send file, description and source")
 		}
 	}
 	if complainant {

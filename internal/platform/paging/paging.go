@@ -1,4 +1,8 @@
-package grievance
+// Package paging is the keyset pagination shared by the lists newest first
+// on (a time, an id): the case list (internal/grievance), systemic issues and
+// alerts (internal/systemic), a body's referrals (internal/escalation). It
+// owns no table.
+package paging
 
 import (
 	"encoding/base64"
@@ -10,9 +14,6 @@ import (
 
 	"github.com/redresshq/redress/internal/platform/fault"
 )
-
-// Keyset pagination shared by the lists newest first on (a time, an id):
-// the case list here, systemic issues and alerts (internal/systemic).
 
 // Page is a page of a keyset-paginated list.
 type Page[T any] struct {

@@ -1,4 +1,11 @@
-package grievance
+// Package incident is the work a serious incident case owes (docs/incidents.md):
+// when the organisation became aware of it and its subtype (the case's
+// incident_aware_at and incident_subtype, written through internal/cases),
+// and its tasks — reports to the authority, telling the provider, deciding
+// whether to suspend the AI system. It owns the incident_tasks table and
+// publishes incident.task_done; a suspension is written to the register
+// through registry.Suspend.
+package incident
 
 import (
 	"context"
@@ -6,26 +13,42 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/seal"
 )
 
-// IncidentSubtypes pick the AI Act art. 73 reporting period: 2 days for a
+// Service records incidents and their tasks.
+type Service struct {
+	db     *gorm.DB
+	keys   *seal.Keyring
+	clocks *clocks.Service
+}
+
+// NewService returns the incident service: keys seal the tasks' notes, clk
+// keeps the incident's clocks.
+func NewService(gdb *gorm.DB, keys *seal.Keyring, clk *clocks.Service) *Service {
+	return &Service{db: gdb, keys: keys, clocks: clk}
+}
+
+// Subtypes pick the AI Act art. 73 reporting period: 2 days for a
 // widespread infringement or a serious disruption of critical
 // infrastructure, 10 for a death, 15 for any other serious incident.
-var IncidentSubtypes = []string{"widespread", "death", "other"}
+var Subtypes = []string{"widespread", "death", "other"}
 
-// RecordIncident records when the organisation became aware of a serious
+// Record records when the organisation became aware of a serious
 // incident and what kind it is; its three clocks (incident_report,
 // provider_notice, suspension_decision) run from that moment, and its tasks
 // are set (incident_tasks.go). Awareness may be moved earlier as facts come to light, never later:
 // a later date would quietly buy time the law does not give.
-func (s *Service) RecordIncident(ctx context.Context, caseID uuid.UUID, by cases.Actor, awareAt time.Time, subtype string) error {
+func (s *Service) Record(ctx context.Context, caseID uuid.UUID, by cases.Actor, awareAt time.Time, subtype string) error {
 	var f fault.Fields
-	oneOf(&f, "subtype", subtype, IncidentSubtypes, true)
+	f.OneOf("subtype", subtype, Subtypes, true)
 	if awareAt.IsZero() {
 		f.Add("aware_at", "required", "when the organisation became aware of the incident (RFC 3339)")
 	} else if awareAt.After(time.Now().Add(time.Minute)) {
@@ -36,14 +59,10 @@ func (s *Service) RecordIncident(ctx context.Context, caseID uuid.UUID, by cases
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var c struct {
-			Kind            string
-			IncidentAwareAt *time.Time
-			IncidentSubtype *string
-		}
+		var c caseIncident
 		if err := cases.Locked(conn, caseID, "kind", "incident_aware_at", "incident_subtype").
 			Scan(&c).Error; err != nil {
-			return fmt.Errorf("grievance: incident: %w", err)
+			return fmt.Errorf("incident: %w", err)
 		}
 		switch {
 		case c.Kind == "":
@@ -60,7 +79,7 @@ func (s *Service) RecordIncident(ctx context.Context, caseID uuid.UUID, by cases
 		if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
 			return err
 		}
-		if err := s.ensureIncidentTasks(ctx, caseID); err != nil {
+		if err := ensureTasks(conn, caseID); err != nil {
 			return err
 		}
 		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,

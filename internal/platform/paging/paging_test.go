@@ -1,4 +1,4 @@
-package grievance
+package paging
 
 import (
 	"slices"

@@ -1,4 +1,4 @@
-package grievance
+package incident
 
 import (
 	"context"
@@ -7,13 +7,16 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/sla"
 )
 
@@ -31,16 +34,16 @@ const (
 	TaskSuspensionDecision = "suspension_decision"
 )
 
-// IncidentTasks are the tasks of every incident, in the order people read them.
-var IncidentTasks = []string{TaskInitialReport, TaskCompleteReport, TaskProviderNotice, TaskSuspensionDecision}
+// Tasks are the tasks of every incident, in the order people read them.
+var Tasks = []string{TaskInitialReport, TaskCompleteReport, TaskProviderNotice, TaskSuspensionDecision}
 
 // SuspensionOutcomes are what a suspension decision decides.
 var SuspensionOutcomes = []string{"suspend", "continue"}
 
-// incidentTaskClock is the clock each task ends, and what the clock records
+// taskClock is the clock each task ends, and what the clock records
 // as having ended it (case_clocks.satisfied_by). The complete report has no
 // clock: the law sets it no period.
-var incidentTaskClock = map[string]struct {
+var taskClock = map[string]struct {
 	clock sla.ClockName
 	by    string
 }{
@@ -51,19 +54,19 @@ var incidentTaskClock = map[string]struct {
 
 const maxAuthorityReference = 200
 
-func purposeIncidentNote(caseID, task string) string { return "incident.note:" + caseID + ":" + task }
+func purposeNote(caseID, task string) string { return "incident.note:" + caseID + ":" + task }
 
 // Incident is what staff see of an incident case: when the organisation
 // became aware of it, its subtype, and its tasks.
 type Incident struct {
-	AwareAt *time.Time     `json:"aware_at"`
-	Subtype *string        `json:"subtype"`
-	Tasks   []IncidentTask `json:"tasks"`
+	AwareAt *time.Time `json:"aware_at"`
+	Subtype *string    `json:"subtype"`
+	Tasks   []Task     `json:"tasks"`
 }
 
-// IncidentTask is one task of an incident. DueAt follows the task's clock;
+// Task is one task of an incident. DueAt follows the task's clock;
 // the complete report has none.
-type IncidentTask struct {
+type Task struct {
 	Task               string     `json:"task"`
 	Clock              *string    `json:"clock"`
 	DueAt              *time.Time `json:"due_at"`
@@ -74,8 +77,8 @@ type IncidentTask struct {
 	AuthorityReference *string    `json:"authority_reference"`
 }
 
-// IncidentTaskRequest is POST /api/v1/cases/{id}/incident/tasks/{task}.
-type IncidentTaskRequest struct {
+// TaskRequest is POST /api/v1/cases/{id}/incident/tasks/{task}.
+type TaskRequest struct {
 	// Note says what was done: what was sent, to whom, how; for a
 	// suspension decision, the reasons for it. Sealed at rest.
 	Note string `json:"note"`
@@ -88,20 +91,20 @@ type IncidentTaskRequest struct {
 }
 
 // validate checks r for task and returns the given done_at (zero for now).
-func (r *IncidentTaskRequest) validate(task string, now time.Time) (time.Time, error) {
+func (r *TaskRequest) validate(task string, now time.Time) (time.Time, error) {
 	var f fault.Fields
-	known := oneOf(&f, "task", task, IncidentTasks, true)
+	known := f.OneOf("task", task, Tasks, true)
 	r.Note = strings.TrimSpace(r.Note)
 	r.AuthorityReference = strings.TrimSpace(r.AuthorityReference)
 	if known && task == TaskSuspensionDecision && r.Note == "" {
 		f.Add("note", "required", "is required: the reasons for suspending the AI system or continuing to use it")
 	} else {
-		text(&f, "note", r.Note, 1, maxLongText)
+		f.Text("note", r.Note, 1, casework.MaxLongText)
 	}
 	switch {
 	case !known:
 	case task == TaskSuspensionDecision:
-		oneOf(&f, "outcome", r.Outcome, SuspensionOutcomes, true)
+		f.OneOf("outcome", r.Outcome, SuspensionOutcomes, true)
 	case r.Outcome != "":
 		f.Add("outcome", "not_allowed", "only a suspension_decision has an outcome")
 	}
@@ -109,7 +112,7 @@ func (r *IncidentTaskRequest) validate(task string, now time.Time) (time.Time, e
 		if known && task != TaskInitialReport && task != TaskCompleteReport {
 			f.Add("authority_reference", "not_allowed", "only a report to the authority has the authority's reference")
 		} else {
-			text(&f, "authority_reference", r.AuthorityReference, 1, maxAuthorityReference)
+			f.Text("authority_reference", r.AuthorityReference, 1, maxAuthorityReference)
 		}
 	}
 	var at time.Time
@@ -118,7 +121,7 @@ func (r *IncidentTaskRequest) validate(task string, now time.Time) (time.Time, e
 		switch {
 		case err != nil:
 			f.Add("done_at", "invalid", "must be a date and time in RFC 3339, such as 2026-11-20T14:30:00Z")
-		case t.After(now.Add(clockSkew)):
+		case t.After(now.Add(casework.ClockSkew)):
 			f.Add("done_at", "in_future", "cannot be in the future")
 		default:
 			at = t.UTC()
@@ -127,44 +130,26 @@ func (r *IncidentTaskRequest) validate(task string, now time.Time) (time.Time, e
 	return at, f.Err()
 }
 
-// ensureIncidentTasks gives an incident whose awareness is recorded its four
-// tasks (once), and sets the due dates of the first three from their clocks
-// as they stand: when awareness moves earlier, they follow.
-func (s *Service) ensureIncidentTasks(ctx context.Context, caseID uuid.UUID) error {
-	conn := db.Conn(ctx, s.db)
-	if err := conn.Exec(`INSERT INTO incident_tasks (case_id, task, clock) VALUES
-		(?, 'initial_report', 'incident_report'), (?, 'complete_report', NULL),
-		(?, 'provider_notice', 'provider_notice'), (?, 'suspension_decision', 'suspension_decision')
-		ON CONFLICT (case_id, task) DO NOTHING`, caseID, caseID, caseID, caseID).Error; err != nil {
-		return fmt.Errorf("grievance: incident tasks: %w", err)
-	}
-	if err := conn.Exec(`UPDATE incident_tasks t SET due_at = k.due_at FROM case_clocks k
-		WHERE t.case_id = ? AND k.case_id = t.case_id AND k.clock = t.clock AND k.due_at IS NOT NULL`, caseID).Error; err != nil {
-		return fmt.Errorf("grievance: incident task due dates: %w", err)
-	}
-	return nil
-}
-
-// CompleteIncidentTask records that a task of an incident was done, by the
+// CompleteTask records that a task of an incident was done, by the
 // case's holder or a supervisor or admin of its queue (by.MayWorkAnyCase): the task's clock ends at
 // done_at, a suspension to suspend marks the case's AI system suspended in
 // the register, and each report adds a public incident.reported entry to the
 // complainant's timeline. The whole lands in one transaction, with its entry
 // in the case record and a redress.incident.task_done event.
-func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by cases.Actor, task string, r IncidentTaskRequest) error {
-	if err := staffOnly(by); err != nil {
+func (s *Service) CompleteTask(ctx context.Context, caseID uuid.UUID, by cases.Actor, task string, r TaskRequest) error {
+	if err := casework.StaffOnly(by); err != nil {
 		return err
 	}
 	doneAt, err := r.validate(task, time.Now())
 	if err != nil {
 		return err
 	}
-	sealed, err := s.keys.SealString(purposeIncidentNote(caseID.String(), task), r.Note)
+	sealed, err := s.keys.SealString(purposeNote(caseID.String(), task), r.Note)
 	if err != nil {
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := s.lockOpenCase(ctx, caseID, by)
+		c, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by)
 		if err != nil {
 			return err
 		}
@@ -172,14 +157,10 @@ func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by
 			return fault.New(fault.Conflict, "not_an_incident", "Only incident cases have incident tasks.")
 		}
 		conn := db.Conn(ctx, s.db)
-		var inc struct {
-			IncidentAwareAt *time.Time
-			AISystemID      *uuid.UUID
-			Now             time.Time
-		}
-		if err := conn.Raw(`SELECT incident_aware_at, ai_system_id, now() AS now FROM cases WHERE id = ?`, caseID).
+		var inc caseIncident
+		if err := conn.Model(&cases.Case{}).Select("incident_aware_at, ai_system_id, now() AS now").Where("id = ?", caseID).
 			Scan(&inc).Error; err != nil {
-			return fmt.Errorf("grievance: incident: %w", err)
+			return fmt.Errorf("incident: %w", err)
 		}
 		if inc.IncidentAwareAt == nil {
 			return fault.New(fault.Conflict, "awareness_first",
@@ -188,16 +169,13 @@ func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by
 		if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
 			return err
 		}
-		if err := s.ensureIncidentTasks(ctx, caseID); err != nil {
+		if err := ensureTasks(conn, caseID); err != nil {
 			return err
 		}
-		var rows []struct {
-			Task   string
-			DoneAt *time.Time
-		}
-		if err := conn.Raw(`SELECT task, done_at FROM incident_tasks WHERE case_id = ? FOR UPDATE`, caseID).
-			Scan(&rows).Error; err != nil {
-			return fmt.Errorf("grievance: incident tasks: %w", err)
+		var rows []taskDone
+		if err := conn.Table(tasksTable).Select("task, done_at").Where("case_id = ?", caseID).
+			Clauses(clause.Locking{Strength: "UPDATE"}).Scan(&rows).Error; err != nil {
+			return fmt.Errorf("incident: tasks: %w", err)
 		}
 		done := map[string]*time.Time{}
 		for _, row := range rows {
@@ -224,12 +202,12 @@ func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by
 		if err := f.Err(); err != nil {
 			return err
 		}
-		if err := conn.Exec(`UPDATE incident_tasks SET done_at = ?, done_by = ?, note_enc = ?, outcome = ?, authority_reference = ?
-			WHERE case_id = ? AND task = ? AND done_at IS NULL`,
-			doneAt, *by.ID, sealed, nullable(r.Outcome), nullable(r.AuthorityReference), caseID, task).Error; err != nil {
-			return fmt.Errorf("grievance: incident task: %w", err)
+		if err := conn.Table(tasksTable).Where("case_id = ? AND task = ? AND done_at IS NULL", caseID, task).
+			Updates(map[string]any{"done_at": doneAt, "done_by": *by.ID, "note_enc": sealed,
+				"outcome": casework.Nullable(r.Outcome), "authority_reference": casework.Nullable(r.AuthorityReference)}).Error; err != nil {
+			return fmt.Errorf("incident: task: %w", err)
 		}
-		ends, hasClock := incidentTaskClock[task]
+		ends, hasClock := taskClock[task]
 		if hasClock {
 			if err := s.clocks.EndAt(ctx, caseID, ends.by, doneAt, ends.clock); err != nil {
 				return err
@@ -238,12 +216,9 @@ func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by
 		suspended := false
 		if r.Outcome == "suspend" && inc.AISystemID != nil {
 			// The earliest suspension stands; the system stays in the register.
-			res := conn.Exec(`UPDATE ai_systems SET suspended_at = ?, suspended_by_case = ?, updated_at = now()
-				WHERE id = ? AND suspended_at IS NULL`, doneAt, caseID, *inc.AISystemID)
-			if res.Error != nil {
-				return fmt.Errorf("grievance: suspend ai system: %w", res.Error)
+			if suspended, err = registry.Suspend(conn, *inc.AISystemID, doneAt, caseID); err != nil {
+				return err
 			}
-			suspended = res.RowsAffected == 1
 		}
 		data := map[string]any{"task": task, "done_at": doneAt}
 		ev := events.IncidentTask{Task: task, DoneAt: doneAt, Outcome: r.Outcome, AISystemID: inc.AISystemID}
@@ -274,43 +249,31 @@ func (s *Service) CompleteIncidentTask(ctx context.Context, caseID uuid.UUID, by
 	})
 }
 
-// incident is the incident part of a case's staff view: nil unless the case
-// is an incident.
-func (s *Service) incident(ctx context.Context, caseID uuid.UUID, kind string) (*Incident, error) {
+// Of is the incident part of a case's staff view: nil unless the case
+// (of kind) is an incident.
+func (s *Service) Of(ctx context.Context, caseID uuid.UUID, kind string) (*Incident, error) {
 	if kind != "incident" {
 		return nil, nil
 	}
 	conn := db.Conn(ctx, s.db)
-	out := &Incident{Tasks: []IncidentTask{}}
-	var c struct {
-		IncidentAwareAt *time.Time
-		IncidentSubtype *string
+	out := &Incident{Tasks: []Task{}}
+	var c caseIncident
+	if err := conn.Model(&cases.Case{}).Select("incident_aware_at, incident_subtype").Where("id = ?", caseID).
+		Scan(&c).Error; err != nil {
+		return nil, fmt.Errorf("incident: %w", err)
 	}
-	if err := conn.Raw(`SELECT incident_aware_at, incident_subtype FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
-		return nil, fmt.Errorf("grievance: incident: %w", err)
-	}
-	out.AwareAt, out.Subtype = utcPtr(c.IncidentAwareAt), c.IncidentSubtype
-	var rows []struct {
-		IncidentTask
-		NoteEnc []byte
-	}
-	// A task's due date is its clock's as it stands, else the one stored
-	// (a clock a policy no longer sets, or the complete report's).
-	if err := conn.Raw(`SELECT t.task, t.clock, COALESCE(k.due_at, t.due_at) AS due_at, t.done_at, t.done_by, t.note_enc,
-		       t.outcome, t.authority_reference
-		  FROM incident_tasks t LEFT JOIN case_clocks k ON k.case_id = t.case_id AND k.clock = t.clock
-		 WHERE t.case_id = ?
-		 ORDER BY array_position(ARRAY['initial_report', 'complete_report', 'provider_notice', 'suspension_decision'], t.task)`,
-		caseID).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("grievance: incident tasks: %w", err)
+	out.AwareAt, out.Subtype = casework.UTC(c.IncidentAwareAt), c.IncidentSubtype
+	rows, err := taskRows(conn, caseID)
+	if err != nil {
+		return nil, err
 	}
 	for _, row := range rows {
-		t := row.IncidentTask
-		t.DueAt, t.DoneAt = utcPtr(t.DueAt), utcPtr(t.DoneAt)
+		t := row.Task
+		t.DueAt, t.DoneAt = casework.UTC(t.DueAt), casework.UTC(t.DoneAt)
 		if row.NoteEnc != nil {
-			note, err := s.keys.OpenString(purposeIncidentNote(caseID.String(), t.Task), row.NoteEnc)
+			note, err := s.keys.OpenString(purposeNote(caseID.String(), t.Task), row.NoteEnc)
 			if err != nil {
-				return nil, fmt.Errorf("grievance: open incident note: %w", err)
+				return nil, fmt.Errorf("incident: open note: %w", err)
 			}
 			t.Note = &note
 		}

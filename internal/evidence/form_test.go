@@ -1,4 +1,4 @@
-package grievance
+package evidence
 
 import (
 	"crypto/sha256"
@@ -51,7 +51,7 @@ func TestParseEvidenceFormAcceptsThePagesCSRFPartOnlyWhenNamed(t *testing.T) {
 
 	// The complainant's form: _csrf, file, description.
 	ct, body := chromiumBody([2]string{"_csrf", token}, [2]string{"file;rota.txt", content}, [2]string{"description", "My rota"})
-	in, err := ParseEvidenceForm(ct, "", body, true, "_csrf")
+	in, err := ParseForm(ct, "", body, true, "_csrf")
 	if err != nil {
 		t.Fatalf("the complainant's form with its _csrf part: %v", err)
 	}
@@ -62,33 +62,33 @@ func TestParseEvidenceFormAcceptsThePagesCSRFPartOnlyWhenNamed(t *testing.T) {
 	// The staff form: _csrf, file, source, description.
 	ct, body = chromiumBody([2]string{"_csrf", token}, [2]string{"file;export.csv", content},
 		[2]string{"source", "deployer"}, [2]string{"description", "The export"})
-	if in, err := ParseEvidenceForm(ct, "", body, false, "_csrf"); err != nil || in.Source != "deployer" ||
+	if in, err := ParseForm(ct, "", body, false, "_csrf"); err != nil || in.Source != "deployer" ||
 		in.File.SHA256() != hex.EncodeToString(sum[:]) {
 		t.Fatalf("the staff form with its _csrf part: %+v %v", in, err)
 	}
 
 	// Without the caller naming it (the JSON API), _csrf is an unknown part.
 	ct, body = chromiumBody([2]string{"_csrf", token}, [2]string{"file;rota.txt", content})
-	if _, err := ParseEvidenceForm(ct, "", body, true); fieldCodes(err) != "_csrf:unknown_field" {
+	if _, err := ParseForm(ct, "", body, true); fieldCodes(err) != "_csrf:unknown_field" {
 		t.Errorf("the API's reading of a _csrf part: %v", err)
 	}
 	// Naming _csrf lets nothing else through.
 	ct, body = chromiumBody([2]string{"_csrf", token}, [2]string{"owner", "x"}, [2]string{"file;rota.txt", content})
-	if _, err := ParseEvidenceForm(ct, "", body, true, "_csrf"); fieldCodes(err) != "owner:unknown_field" {
+	if _, err := ParseForm(ct, "", body, true, "_csrf"); fieldCodes(err) != "owner:unknown_field" {
 		t.Errorf("an unknown part beside _csrf: %v", err)
 	}
 	// Twice, or overlong, is refused by name.
 	ct, body = chromiumBody([2]string{"_csrf", token}, [2]string{"_csrf", token}, [2]string{"file;rota.txt", content})
-	if _, err := ParseEvidenceForm(ct, "", body, true, "_csrf"); fieldCodes(err) != "_csrf:duplicate" {
+	if _, err := ParseForm(ct, "", body, true, "_csrf"); fieldCodes(err) != "_csrf:duplicate" {
 		t.Errorf("two _csrf parts: %v", err)
 	}
 	ct, body = chromiumBody([2]string{"_csrf", strings.Repeat("x", maxFormField+1)}, [2]string{"file;rota.txt", content})
-	if _, err := ParseEvidenceForm(ct, "", body, true, "_csrf"); fieldCodes(err) != "_csrf:too_long" {
+	if _, err := ParseForm(ct, "", body, true, "_csrf"); fieldCodes(err) != "_csrf:too_long" {
 		t.Errorf("an overlong _csrf part: %v", err)
 	}
 	// A form sent with its file input left empty: no file, the token accepted.
 	ct, body = chromiumBody([2]string{"_csrf", token}, [2]string{"file;", ""}, [2]string{"description", "no file"})
-	if in, err := ParseEvidenceForm(ct, "", body, true, "_csrf"); err != nil || in.File != nil || in.Description != "no file" {
+	if in, err := ParseForm(ct, "", body, true, "_csrf"); err != nil || in.File != nil || in.Description != "no file" {
 		t.Errorf("an empty file input: %+v %v", in, err)
 	}
 }
