@@ -79,6 +79,41 @@ func (w *Web) adminIndex(c *fiber.Ctx) error {
 	return w.render(c, fiber.StatusOK, "admin/index", "adm.title", &Page{})
 }
 
+// adminForm is the page an admin form's POST shows again on a fault: its
+// template and title, and the page itself, built only then (page) unless
+// the handler built it already (shown).
+type adminForm struct {
+	name, title string
+	page        func() (*Page, error)
+}
+
+// shown is an adminForm's page the handler built before saving.
+func shown(p *Page) func() (*Page, error) { return func() (*Page, error) { return p, nil } }
+
+// saveOrRerender is every admin form's POST: save, then done (a redirect
+// with a flash: post/redirect/get); on a fault, the form's page again with
+// the posted values and the errors beside their fields (formError). save
+// returns its errors with the fields named as the form names its inputs.
+func saveOrRerender[T any](w *Web, c *fiber.Ctx, f adminForm, save func() (T, error), done func(T) error) error {
+	v, err := save()
+	if err != nil {
+		p, perr := f.page()
+		if perr != nil {
+			return perr
+		}
+		return w.formError(c, err, f.name, f.title, p)
+	}
+	return done(v)
+}
+
+// nothing is a save that returns only its error, for saveOrRerender.
+func nothing(err error) (struct{}, error) { return struct{}{}, err }
+
+// redirect is a saveOrRerender's done that goes to one address with one flash.
+func redirect[T any](w *Web, c *fiber.Ctx, to, flash string) func(T) error {
+	return func(T) error { return w.seeOther(c, to, flash) }
+}
+
 // idParam is the :name path parameter as a UUID; anything else is a 404,
 // since no page has that address.
 func idParam(c *fiber.Ctx, name string) (uuid.UUID, error) {

@@ -141,30 +141,29 @@ func (w *Web) admBodySave(c *fiber.Ctx) error {
 	if cur != nil {
 		id, title = &cur.ID, "adm.b.edit_title"
 	}
-	// A body's translations (on its edit page) are checked before anything is written.
-	tr := translationsInput(content.Body, form)
-	_, err = content.Validate(content.Body, tr)
-	var b *escalation.Body
-	if err == nil {
-		b, err = w.Escalation.SaveBody(c.UserContext(), id, bodyInput(form))
-	}
-	if err == nil && cur != nil {
-		err = w.Content.Save(c.UserContext(), content.Body, cur.ID, tr)
-	}
-	if err != nil {
+	page := func() (*Page, error) {
 		form.Del("webhook_secret")
-		p, perr := w.bodyPage(c, cur, form)
-		if perr != nil {
-			return perr
-		}
-		return w.formError(c, renameFields(err, listField), "admin/body", title, p)
+		return w.bodyPage(c, cur, form)
 	}
-	if b.WebhookSecret != "" {
-		if err := w.setSealed(c, cookieWebhookSecret, "/admin/bodies", b.WebhookSecret, 10*time.Minute); err != nil {
-			return err
+	return saveOrRerender(w, c, adminForm{"admin/body", title, page}, func() (*escalation.Body, error) {
+		// A body's translations (on its edit page) are checked before anything is written.
+		tr := translationsInput(content.Body, form)
+		if _, err := content.Validate(content.Body, tr); err != nil {
+			return nil, renameFields(err, listField)
 		}
-	}
-	return w.seeOther(c, "/admin/bodies/"+b.ID.String(), "adm.b.saved")
+		b, err := w.Escalation.SaveBody(c.UserContext(), id, bodyInput(form))
+		if err == nil && cur != nil {
+			err = w.Content.Save(c.UserContext(), content.Body, cur.ID, tr)
+		}
+		return b, renameFields(err, listField)
+	}, func(b *escalation.Body) error {
+		if b.WebhookSecret != "" {
+			if err := w.setSealed(c, cookieWebhookSecret, "/admin/bodies", b.WebhookSecret, 10*time.Minute); err != nil {
+				return err
+			}
+		}
+		return w.seeOther(c, "/admin/bodies/"+b.ID.String(), "adm.b.saved")
+	})
 }
 
 // admBodyAddUser: POST /admin/bodies/{id}/users {name, email, password} —
@@ -194,17 +193,17 @@ func (w *Web) admBodyAddUser(c *fiber.Ctx) error {
 	prefixed := func(err error) error {
 		return renameFields(err, func(n string) string { return "user." + n })
 	}
-	var f fault.Fields
-	name := strings.TrimSpace(form.Get("user.name"))
-	f.Text("name", name, 1, 200)
-	if err := f.Err(); err != nil {
-		return w.formError(c, prefixed(err), "admin/body", "adm.b.edit_title", p)
-	}
-	if _, err := w.Users.AddBodyUser(c.UserContext(), auth.NewUser{Email: form.Get("user.email"), Name: name,
-		Password: password, Languages: splitList(form.Get("user.languages")), BodyID: &b.ID}); err != nil {
-		return w.formError(c, prefixed(err), "admin/body", "adm.b.edit_title", p)
-	}
-	return w.seeOther(c, "/admin/bodies/"+b.ID.String(), "adm.b.user_added")
+	return saveOrRerender(w, c, adminForm{"admin/body", "adm.b.edit_title", shown(p)}, func() (*auth.User, error) {
+		var f fault.Fields
+		name := strings.TrimSpace(form.Get("user.name"))
+		f.Text("name", name, 1, 200)
+		if err := f.Err(); err != nil {
+			return nil, prefixed(err)
+		}
+		u, err := w.Users.AddBodyUser(c.UserContext(), auth.NewUser{Email: form.Get("user.email"), Name: name,
+			Password: password, Languages: splitList(form.Get("user.languages")), BodyID: &b.ID})
+		return u, prefixed(err)
+	}, redirect[*auth.User](w, c, "/admin/bodies/"+b.ID.String(), "adm.b.user_added"))
 }
 
 // bodyFormWithTranslations is a body's form values with its translations.

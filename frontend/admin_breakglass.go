@@ -52,17 +52,17 @@ func (w *Web) admBreakGlass(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	g, err := w.Access.BreakGlass(c.UserContext(), httpkit.Viewer(c), form.Get("reference"), form.Get("reason"))
-	if err != nil {
-		switch {
-		case errors.Is(err, access.ErrNoCase):
-			err = onReference(fault.NotFound, "break_glass_no_case", err)
-		case errors.Is(err, access.ErrWithinReach):
-			err = onReference(fault.Conflict, "within_reach", err)
-		}
-		return w.formError(c, err, "admin/break_glass", "adm.bg.title", &Page{Labeler: bgLabel, Form: form})
-	}
-	return w.seeOther(c, "/cases/"+g.CaseID.String(), "adm.bg.opened")
+	return saveOrRerender(w, c, adminForm{"admin/break_glass", "adm.bg.title", shown(&Page{Labeler: bgLabel, Form: form})},
+		func() (*access.Grant, error) {
+			g, err := w.Access.BreakGlass(c.UserContext(), httpkit.Viewer(c), form.Get("reference"), form.Get("reason"))
+			switch {
+			case errors.Is(err, access.ErrNoCase):
+				err = onReference(fault.NotFound, "break_glass_no_case", err)
+			case errors.Is(err, access.ErrWithinReach):
+				err = onReference(fault.Conflict, "within_reach", err)
+			}
+			return g, err
+		}, func(g *access.Grant) error { return w.seeOther(c, "/cases/"+g.CaseID.String(), "adm.bg.opened") })
 }
 
 // onReference is err as an error of the form's reference field, keeping

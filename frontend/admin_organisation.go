@@ -82,12 +82,7 @@ func (w *Web) admOrganisationSave(c *fiber.Ctx) error {
 	}
 	in := organisation.Input{LegalName: form.Get("legal_name"), Address: form.Get("address"),
 		Jurisdiction: form.Get("jurisdiction"), Contact: form.Get("contact")}
-	if _, err := w.Organisation.Set(c.UserContext(), w.req(c).User.ID, in); err != nil {
-		p, perr := w.orgPage(c, form)
-		if perr != nil {
-			return perr
-		}
-		return w.formError(c, err, "admin/organisation", "adm.org.title", p)
-	}
-	return w.seeOther(c, "/admin/organisation", "adm.org.saved")
+	return saveOrRerender(w, c, adminForm{"admin/organisation", "adm.org.title", func() (*Page, error) { return w.orgPage(c, form) }},
+		func() (organisation.Profile, error) { return w.Organisation.Set(c.UserContext(), w.req(c).User.ID, in) },
+		redirect[organisation.Profile](w, c, "/admin/organisation", "adm.org.saved"))
 }

@@ -95,22 +95,25 @@ func (w *Web) admQueueAddMember(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	user, perr := uuid.Parse(form.Get("user_id"))
-	if perr != nil {
-		var f fault.Fields
-		f.Add("user_id", "required", "choose a member of staff")
-		return w.formError(c, f.Err(), "admin/queue", "adm.q.queue_title", p)
-	}
-	if err := w.Review.AddMember(c.UserContext(), id, user, w.req(c).User.ID, form.Get("quiet") == ""); err != nil {
+	return saveOrRerender(w, c, queueForm(p), func() (struct{}, error) {
+		user, perr := uuid.Parse(form.Get("user_id"))
+		if perr != nil {
+			var f fault.Fields
+			f.Add("user_id", "required", "choose a member of staff")
+			return struct{}{}, f.Err()
+		}
+		err := w.Review.AddMember(c.UserContext(), id, user, w.req(c).User.ID, form.Get("quiet") == "")
 		if fault.Is(err, fault.NotFound) { // the user, since the queue exists
 			var f fault.Fields
 			f.Add("user_id", "not_found", "no active member of staff has that id")
 			err = f.Err()
 		}
-		return w.formError(c, err, "admin/queue", "adm.q.queue_title", p)
-	}
-	return w.seeOther(c, "/admin/queues/"+id.String(), "adm.q.member_added")
+		return nothing(err)
+	}, redirect[struct{}](w, c, "/admin/queues/"+id.String(), "adm.q.member_added"))
 }
+
+// queueForm is a queue's page, shown again on a fault.
+func queueForm(p *Page) adminForm { return adminForm{"admin/queue", "adm.q.queue_title", shown(p)} }
 
 // admQueueRemoveMember: POST /admin/queues/{id}/members/{user_id}/remove.
 func (w *Web) admQueueRemoveMember(c *fiber.Ctx) error {
@@ -143,8 +146,7 @@ func (w *Web) admQueueAutoAssign(c *fiber.Ctx) error {
 	if n, err := strconv.Atoi(form.Get("cap")); err == nil {
 		in.Cap = n
 	}
-	if err := w.Review.SetAutoAssignment(c.UserContext(), id, in); err != nil {
-		return w.formError(c, err, "admin/queue", "adm.q.queue_title", p)
-	}
-	return w.seeOther(c, "/admin/queues/"+id.String(), "adm.q.auto_saved")
+	return saveOrRerender(w, c, queueForm(p), func() (struct{}, error) {
+		return nothing(w.Review.SetAutoAssignment(c.UserContext(), id, in))
+	}, redirect[struct{}](w, c, "/admin/queues/"+id.String(), "adm.q.auto_saved"))
 }

@@ -186,14 +186,11 @@ func (w *Web) admRuleCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.Routing.Create(c.UserContext(), ruleInput(form), admTaxonomies); err != nil {
-		p, perr := w.rulePage(c, nil, form)
-		if perr != nil {
-			return perr
-		}
-		return w.formError(c, renameFields(err, listField), "admin/rule", "adm.rr.new_title", p)
-	}
-	return w.seeOther(c, "/admin/routing-rules", "adm.rr.created")
+	return saveOrRerender(w, c, adminForm{"admin/rule", "adm.rr.new_title", func() (*Page, error) { return w.rulePage(c, nil, form) }},
+		func() (*routing.Rule, error) {
+			r, err := w.Routing.Create(c.UserContext(), ruleInput(form), admTaxonomies)
+			return r, renameFields(err, listField)
+		}, redirect[*routing.Rule](w, c, "/admin/routing-rules", "adm.rr.created"))
 }
 
 // admRuleEdit: GET /admin/routing-rules/{id}.
@@ -233,14 +230,11 @@ func (w *Web) admRuleUpdate(c *fiber.Ctx) error {
 		// no conditions to send.
 		in.Enabled = nil
 	}
-	if _, err := w.Routing.Update(c.UserContext(), id, in, admTaxonomies); err != nil {
-		p, perr := w.rulePage(c, rule, form)
-		if perr != nil {
-			return perr
-		}
-		return w.formError(c, renameFields(err, listField), "admin/rule", "adm.rr.edit_title", p)
-	}
-	return w.seeOther(c, "/admin/routing-rules", "adm.rr.saved")
+	return saveOrRerender(w, c, adminForm{"admin/rule", "adm.rr.edit_title", func() (*Page, error) { return w.rulePage(c, rule, form) }},
+		func() (*routing.Rule, error) {
+			r, err := w.Routing.Update(c.UserContext(), id, in, admTaxonomies)
+			return r, renameFields(err, listField)
+		}, redirect[*routing.Rule](w, c, "/admin/routing-rules", "adm.rr.saved"))
 }
 
 // admRulesReorder: POST /admin/routing-rules/order {ids…} — every rule but

@@ -229,16 +229,17 @@ func (w *Web) admCalendarSave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in, shown := calendarInput(form)
+	in, rows := calendarInput(form)
 	var id *uuid.UUID
 	title := "adm.cal.new_title"
 	if cal != nil {
 		id, title = &cal.ID, "adm.cal.edit_title"
 	}
-	if _, err := w.Clocks.SaveCalendar(c.UserContext(), id, in); err != nil {
-		return w.formError(c, calendarFields(err), "admin/calendar", title, w.calendarPage(c, cal, shown))
-	}
-	return w.seeOther(c, "/admin/sla", "adm.cal.saved")
+	return saveOrRerender(w, c, adminForm{"admin/calendar", title, func() (*Page, error) { return w.calendarPage(c, cal, rows), nil }},
+		func() (*clocks.Calendar, error) {
+			saved, err := w.Clocks.SaveCalendar(c.UserContext(), id, in)
+			return saved, calendarFields(err)
+		}, redirect[*clocks.Calendar](w, c, "/admin/sla", "adm.cal.saved"))
 }
 
 // ---- Policies ----
@@ -510,13 +511,13 @@ func (w *Web) admPolicySave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var f fault.Fields
-	in, rows := policyInput(form, statutoryChoices(pol), &f)
-	if err := f.Err(); err != nil {
-		return w.formError(c, err, "admin/policy", title, p)
-	}
-	if _, err := w.Clocks.SavePolicy(c.UserContext(), id, in); err != nil {
-		return w.formError(c, policyFields(err, rows), "admin/policy", title, p)
-	}
-	return w.seeOther(c, "/admin/sla", "adm.pol.saved")
+	return saveOrRerender(w, c, adminForm{"admin/policy", title, shown(p)}, func() (*clocks.StoredPolicy, error) {
+		var f fault.Fields
+		in, rows := policyInput(form, statutoryChoices(pol), &f)
+		if err := f.Err(); err != nil {
+			return nil, err
+		}
+		saved, err := w.Clocks.SavePolicy(c.UserContext(), id, in)
+		return saved, policyFields(err, rows)
+	}, redirect[*clocks.StoredPolicy](w, c, "/admin/sla", "adm.pol.saved"))
 }

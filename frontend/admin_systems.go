@@ -50,11 +50,11 @@ func (w *Web) admSystemCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	s, err := w.Registry.Create(c.UserContext(), systemInput(form))
-	if err != nil {
-		return w.formError(c, err, "admin/system_new", "adm.sys.new_title", &Page{Labeler: admLabel, Data: &AdmSystemPage{}, Form: form})
-	}
-	return w.seeOther(c, "/admin/ai-systems/"+s.ID.String(), "adm.sys.created")
+	return saveOrRerender(w, c, adminForm{"admin/system_new", "adm.sys.new_title", shown(&Page{Labeler: admLabel, Data: &AdmSystemPage{}, Form: form})},
+		func() (*registry.AISystem, error) { return w.Registry.Create(c.UserContext(), systemInput(form)) },
+		func(s *registry.AISystem) error {
+			return w.seeOther(c, "/admin/ai-systems/"+s.ID.String(), "adm.sys.created")
+		})
 }
 
 // systemPage is a system's edit page: its register entry (the form's
@@ -113,18 +113,22 @@ func (w *Web) admSystemUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// The translations are checked before anything is written.
-	tr := translationsInput(content.AISystem, form)
-	if _, err := content.Validate(content.AISystem, tr); err != nil {
-		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
-	}
-	if _, err := w.Registry.Update(c.UserContext(), id, systemInput(form)); err != nil {
-		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
-	}
-	if err := w.Content.Save(c.UserContext(), content.AISystem, id, tr); err != nil {
-		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
-	}
-	return w.seeOther(c, "/admin/ai-systems/"+id.String(), "adm.sys.saved")
+	return saveOrRerender(w, c, systemForm(p), func() (struct{}, error) {
+		// The translations are checked before anything is written.
+		tr := translationsInput(content.AISystem, form)
+		if _, err := content.Validate(content.AISystem, tr); err != nil {
+			return struct{}{}, err
+		}
+		if _, err := w.Registry.Update(c.UserContext(), id, systemInput(form)); err != nil {
+			return struct{}{}, err
+		}
+		return nothing(w.Content.Save(c.UserContext(), content.AISystem, id, tr))
+	}, redirect[struct{}](w, c, "/admin/ai-systems/"+id.String(), "adm.sys.saved"))
+}
+
+// systemForm is a system's edit page, shown again on a fault.
+func systemForm(p *Page) adminForm {
+	return adminForm{"admin/system_edit", "adm.sys.edit_title", shown(p)}
 }
 
 // admSystemAlerting: POST /admin/ai-systems/{id}/alerting {threshold, window_hours}.
@@ -137,6 +141,17 @@ func (w *Web) admSystemAlerting(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return saveOrRerender(w, c, systemForm(p), func() (*systemic.Alerting, error) {
+		in, err := alertingInput(form)
+		if err != nil {
+			return nil, err
+		}
+		return w.Systemic.SetAlerting(c.UserContext(), id, in)
+	}, redirect[*systemic.Alerting](w, c, "/admin/ai-systems/"+id.String(), "adm.sys.alerting_saved"))
+}
+
+// alertingInput reads the alerting form, each number within its bounds.
+func alertingInput(form url.Values) (systemic.AlertingInput, error) {
 	var f fault.Fields
 	in := systemic.AlertingInput{}
 	for _, x := range []struct {
@@ -155,13 +170,7 @@ func (w *Web) admSystemAlerting(c *fiber.Ctx) error {
 			*x.dst = &n
 		}
 	}
-	if err := f.Err(); err != nil {
-		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
-	}
-	if _, err := w.Systemic.SetAlerting(c.UserContext(), id, in); err != nil {
-		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
-	}
-	return w.seeOther(c, "/admin/ai-systems/"+id.String(), "adm.sys.alerting_saved")
+	return in, f.Err()
 }
 
 // admSystemLift: POST /admin/ai-systems/{id}/lift-suspension {reason}.
@@ -174,10 +183,9 @@ func (w *Web) admSystemLift(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.Registry.LiftSuspension(c.UserContext(), id, w.req(c).User.ID, form.Get("reason")); err != nil {
-		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
-	}
-	return w.seeOther(c, "/admin/ai-systems/"+id.String(), "adm.sys.lifted")
+	return saveOrRerender(w, c, systemForm(p), func() (*registry.AISystem, error) {
+		return w.Registry.LiftSuspension(c.UserContext(), id, w.req(c).User.ID, form.Get("reason"))
+	}, redirect[*registry.AISystem](w, c, "/admin/ai-systems/"+id.String(), "adm.sys.lifted"))
 }
 
 // strOr is *p, or "" for nil.

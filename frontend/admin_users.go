@@ -53,17 +53,12 @@ func (w *Web) admUserCreate(c *fiber.Ctx) error {
 	}
 	password := form.Get("password")
 	form.Del("password")
-	_, err = w.Users.CreateStaff(c.UserContext(), auth.NewUser{Name: form.Get("name"), Email: form.Get("email"),
-		Role: auth.Role(form.Get("role")), Password: password, Languages: splitList(form.Get("languages")),
-		Skills: splitList(form.Get("skills"))})
-	if err != nil {
-		p, perr := w.usersPage(c, form)
-		if perr != nil {
-			return perr
-		}
-		return w.formError(c, err, "admin/user_new", "adm.u.new_title", p)
-	}
-	return w.seeOther(c, "/admin/users", "adm.u.created")
+	return saveOrRerender(w, c, adminForm{"admin/user_new", "adm.u.new_title", func() (*Page, error) { return w.usersPage(c, form) }},
+		func() (*auth.User, error) {
+			return w.Users.CreateStaff(c.UserContext(), auth.NewUser{Name: form.Get("name"), Email: form.Get("email"),
+				Role: auth.Role(form.Get("role")), Password: password, Languages: splitList(form.Get("languages")),
+				Skills: splitList(form.Get("skills"))})
+		}, redirect[*auth.User](w, c, "/admin/users", "adm.u.created"))
 }
 
 // admUserRole: POST /admin/users/{id}/role {role}.
@@ -76,16 +71,12 @@ func (w *Web) admUserRole(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.Users.SetRole(c.UserContext(), id, auth.Role(form.Get("role"))); err != nil {
-		p, perr := w.usersPage(c, url.Values{})
-		if perr != nil {
-			return perr
-		}
-		// The row's select: role_<id>.
-		err = renameFields(err, func(n string) string { return n + "_" + id.String() })
-		return w.formError(c, err, "admin/users", "adm.u.title", p)
-	}
-	return w.seeOther(c, "/admin/users", "adm.u.role_changed")
+	return saveOrRerender(w, c, adminForm{"admin/users", "adm.u.title", func() (*Page, error) { return w.usersPage(c, url.Values{}) }},
+		func() (*auth.User, error) {
+			u, err := w.Users.SetRole(c.UserContext(), id, auth.Role(form.Get("role")))
+			// The row's select: role_<id>.
+			return u, renameFields(err, func(n string) string { return n + "_" + id.String() })
+		}, redirect[*auth.User](w, c, "/admin/users", "adm.u.role_changed"))
 }
 
 // admUserActive: POST /admin/users/{id}/active {active: true|false}.
@@ -98,23 +89,18 @@ func (w *Web) admUserActive(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	active, err := strconv.ParseBool(form.Get("active"))
-	if err == nil {
-		_, err = w.Users.SetActive(c.UserContext(), id, active)
-	} else {
-		var f fault.Fields
-		f.Add("active", "invalid", "must be true or false")
-		err = f.Err()
-	}
-	if err != nil {
-		p, perr := w.usersPage(c, url.Values{})
-		if perr != nil {
-			return perr
-		}
-		return w.formError(c, err, "admin/users", "adm.u.title", p)
-	}
+	active, perr := strconv.ParseBool(form.Get("active"))
+	flash := "adm.u.deactivated"
 	if active {
-		return w.seeOther(c, "/admin/users", "adm.u.reactivated")
+		flash = "adm.u.reactivated"
 	}
-	return w.seeOther(c, "/admin/users", "adm.u.deactivated")
+	return saveOrRerender(w, c, adminForm{"admin/users", "adm.u.title", func() (*Page, error) { return w.usersPage(c, url.Values{}) }},
+		func() (*auth.User, error) {
+			if perr != nil {
+				var f fault.Fields
+				f.Add("active", "invalid", "must be true or false")
+				return nil, f.Err()
+			}
+			return w.Users.SetActive(c.UserContext(), id, active)
+		}, redirect[*auth.User](w, c, "/admin/users", flash))
 }
