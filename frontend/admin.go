@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -76,7 +77,7 @@ func (w *Web) adminRoutes() []httpkit.Route {
 
 // adminIndex: GET /admin — the sections.
 func (w *Web) adminIndex(c *fiber.Ctx) error {
-	return w.render(c, fiber.StatusOK, "admin/index", "adm.title", &Page{})
+	return w.Render(c, fiber.StatusOK, "admin/index", "adm.title", &kit.Page{})
 }
 
 // adminForm is the page an admin form's POST shows again on a fault: its
@@ -84,11 +85,11 @@ func (w *Web) adminIndex(c *fiber.Ctx) error {
 // the handler built it already (shown).
 type adminForm struct {
 	name, title string
-	page        func() (*Page, error)
+	page        func() (*kit.Page, error)
 }
 
 // shown is an adminForm's page the handler built before saving.
-func shown(p *Page) func() (*Page, error) { return func() (*Page, error) { return p, nil } }
+func shown(p *kit.Page) func() (*kit.Page, error) { return func() (*kit.Page, error) { return p, nil } }
 
 // saveOrRerender is every admin form's POST: save, then done (a redirect
 // with a flash: post/redirect/get); on a fault, the form's page again with
@@ -101,7 +102,7 @@ func saveOrRerender[T any](w *Web, c *fiber.Ctx, f adminForm, save func() (T, er
 		if perr != nil {
 			return perr
 		}
-		return w.formError(c, err, f.name, f.title, p)
+		return w.FormError(c, err, f.name, f.title, p)
 	}
 	return done(v)
 }
@@ -111,7 +112,7 @@ func nothing(err error) (struct{}, error) { return struct{}{}, err }
 
 // redirect is a saveOrRerender's done that goes to one address with one flash.
 func redirect[T any](w *Web, c *fiber.Ctx, to, flash string) func(T) error {
-	return func(T) error { return w.seeOther(c, to, flash) }
+	return func(T) error { return w.SeeOther(c, to, flash) }
 }
 
 // idParam is the :name path parameter as a UUID; anything else is a 404,
@@ -181,8 +182,8 @@ type AdmField struct {
 // AdmF describes the form control for field, labelled by the message label.
 // opts are "type=email", "hint=<message id>", "auto=<autocomplete>", "req",
 // "extra=<attributes text>" (min, max, inputmode).
-func (p *Page) AdmF(field, label string, opts ...string) AdmField {
-	f := AdmField{Name: field, ID: fieldID(field), Label: p.T(label), Type: "text", Value: p.Val(field), Error: p.Err(field)}
+func (p *admPage) AdmF(field, label string, opts ...string) AdmField {
+	f := AdmField{Name: field, ID: kit.FieldID(field), Label: p.T(label), Type: "text", Value: p.Val(field), Error: p.Err(field)}
 	for _, o := range opts {
 		k, v, _ := strings.Cut(o, "=")
 		switch k {
@@ -203,14 +204,14 @@ func (p *Page) AdmF(field, label string, opts ...string) AdmField {
 }
 
 // AdmSel is AdmF for a select of options.
-func (p *Page) AdmSel(field, label string, options []AdmOpt, opts ...string) AdmField {
+func (p *admPage) AdmSel(field, label string, options []AdmOpt, opts ...string) AdmField {
 	f := p.AdmF(field, label, opts...)
 	f.Options = options
 	return f
 }
 
 // AdmChecks is AdmF for a group of checkboxes.
-func (p *Page) AdmChecks(field, label string, options []AdmOpt, opts ...string) AdmField {
+func (p *admPage) AdmChecks(field, label string, options []AdmOpt, opts ...string) AdmField {
 	f := p.AdmSel(field, label, options, opts...)
 	f.Values = p.Vals(field)
 	return f
@@ -239,10 +240,10 @@ func (f AdmField) Describedby() string {
 }
 
 // options translates codes as "<prefix>.<code>".
-func options[T ~string](r *request, prefix string, codes []T) []AdmOpt {
+func options[T ~string](r *kit.Request, prefix string, codes []T) []AdmOpt {
 	out := make([]AdmOpt, len(codes))
 	for i, c := range codes {
-		out[i] = AdmOpt{Value: string(c), Label: r.optionLabel(prefix, string(c))}
+		out[i] = AdmOpt{Value: string(c), Label: r.OptionLabel(prefix, string(c))}
 	}
 	return out
 }
@@ -274,7 +275,7 @@ var (
 // admLabel is an admin form's field label in the error summary: its own
 // message "adm.field.<field>", a policy row's or a weekday's, or its
 // group's; "" leaves it to the common labels.
-func admLabel(p *Page, field string) string {
+func admLabel(p *kit.Page, field string) string {
 	if l := translationLabel(p, field); l != "" {
 		return l
 	}
@@ -286,10 +287,10 @@ func admLabel(p *Page, field string) string {
 		return p.T("adm.pol.tier_row", "Priority", m[1], "Row", row+1)
 	}
 	if day, ok := strings.CutPrefix(field, "hours."); ok {
-		return p.optionLabel("adm.weekday", day)
+		return p.OptionLabel("adm.weekday", day)
 	}
 	if base := rowSuffix.ReplaceAllString(field, ""); base != field && p.Has("adm.field."+base) {
-		return p.optionLabel("adm.field", base)
+		return p.OptionLabel("adm.field", base)
 	}
 	return ""
 }

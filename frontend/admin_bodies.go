@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
@@ -35,7 +36,7 @@ func (w *Web) admBodies(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/bodies", "adm.b.title", &Page{Labeler: admLabel, Data: &AdmBodyPage{Bodies: all}})
+	return w.Render(c, fiber.StatusOK, "admin/bodies", "adm.b.title", &kit.Page{Labeler: admLabel, Data: &AdmBodyPage{Bodies: all}})
 }
 
 func bodyForm(b *escalation.Body) url.Values {
@@ -73,8 +74,8 @@ func splitLines(s string) []string {
 	return out
 }
 
-func (w *Web) bodyPage(c *fiber.Ctx, b *escalation.Body, form url.Values) (*Page, error) {
-	data := &AdmBodyPage{Body: b, Types: options(w.req(c), "adm.btype", escalation.BodyTypes)}
+func (w *Web) bodyPage(c *fiber.Ctx, b *escalation.Body, form url.Values) (*kit.Page, error) {
+	data := &AdmBodyPage{Body: b, Types: options(w.Req(c), "adm.btype", escalation.BodyTypes)}
 	if b != nil {
 		users, err := w.Users.BodyUsers(c.UserContext(), b.ID)
 		if err != nil {
@@ -82,7 +83,7 @@ func (w *Web) bodyPage(c *fiber.Ctx, b *escalation.Body, form url.Values) (*Page
 		}
 		data.Users = users
 	}
-	return &Page{Labeler: admLabel, Data: data, Form: form}, nil
+	return &kit.Page{Labeler: admLabel, Data: data, Form: form}, nil
 }
 
 func (w *Web) bodyByID(c *fiber.Ctx) (*escalation.Body, error) {
@@ -102,7 +103,7 @@ func (w *Web) admBodyNew(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/body", "adm.b.new_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/body", "adm.b.new_title", p)
 }
 
 // admBodyEdit: GET /admin/bodies/{id}.
@@ -120,10 +121,10 @@ func (w *Web) admBodyEdit(c *fiber.Ctx) error {
 		return err
 	}
 	var secret string
-	if w.takeSealed(c, cookieWebhookSecret, "/admin/bodies", &secret) {
+	if w.TakeSealed(c, cookieWebhookSecret, "/admin/bodies", &secret) {
 		p.Data.(*AdmBodyPage).Secret = secret
 	}
-	return w.render(c, fiber.StatusOK, "admin/body", "adm.b.edit_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/body", "adm.b.edit_title", p)
 }
 
 // admBodySave: POST /admin/bodies and POST /admin/bodies/{id}.
@@ -132,7 +133,7 @@ func (w *Web) admBodySave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -141,7 +142,7 @@ func (w *Web) admBodySave(c *fiber.Ctx) error {
 	if cur != nil {
 		id, title = &cur.ID, "adm.b.edit_title"
 	}
-	page := func() (*Page, error) {
+	page := func() (*kit.Page, error) {
 		form.Del("webhook_secret")
 		return w.bodyPage(c, cur, form)
 	}
@@ -158,11 +159,11 @@ func (w *Web) admBodySave(c *fiber.Ctx) error {
 		return b, renameFields(err, listField)
 	}, func(b *escalation.Body) error {
 		if b.WebhookSecret != "" {
-			if err := w.setSealed(c, cookieWebhookSecret, "/admin/bodies", b.WebhookSecret, 10*time.Minute); err != nil {
+			if err := w.SetSealed(c, cookieWebhookSecret, "/admin/bodies", b.WebhookSecret, 10*time.Minute); err != nil {
 				return err
 			}
 		}
-		return w.seeOther(c, "/admin/bodies/"+b.ID.String(), "adm.b.saved")
+		return w.SeeOther(c, "/admin/bodies/"+b.ID.String(), "adm.b.saved")
 	})
 }
 
@@ -173,7 +174,7 @@ func (w *Web) admBodyAddUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -23,7 +24,7 @@ func (w *Web) breakGlassRoutes() []httpkit.Route {
 }
 
 // bgLabel names the form's fields in the error summary.
-func bgLabel(p *Page, field string) string {
+func bgLabel(p *kit.Page, field string) string {
 	if id := "adm.bg.field." + field; p.Has(id) {
 		return p.T(id)
 	}
@@ -32,7 +33,7 @@ func bgLabel(p *Page, field string) string {
 
 // BgField is the break-glass form's control for field, its hint saying the
 // rule (the reason's minimum length).
-func (p *Page) BgField(field string) AdmField {
+func (p *admPage) BgField(field string) AdmField {
 	f := p.AdmF(field, "adm.bg.field."+field, "req")
 	hint := "adm.bg.hint." + field
 	f.Hint, f.HintID = p.T(hint, "Min", access.BreakGlassMinReason), f.ID+"-hint"
@@ -41,18 +42,18 @@ func (p *Page) BgField(field string) AdmField {
 
 // admBreakGlassForm: GET /admin/break-glass — the form.
 func (w *Web) admBreakGlassForm(c *fiber.Ctx) error {
-	return w.render(c, fiber.StatusOK, "admin/break_glass", "adm.bg.title", &Page{Labeler: bgLabel})
+	return w.Render(c, fiber.StatusOK, "admin/break_glass", "adm.bg.title", &kit.Page{Labeler: bgLabel})
 }
 
 // admBreakGlass: POST /admin/break-glass {reference, reason} — opens the
 // case and shows its workspace; a reference no case has, or a case the
 // admin is recused from, is one and the same answer beside the reference.
 func (w *Web) admBreakGlass(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	return saveOrRerender(w, c, adminForm{"admin/break_glass", "adm.bg.title", shown(&Page{Labeler: bgLabel, Form: form})},
+	return saveOrRerender(w, c, adminForm{"admin/break_glass", "adm.bg.title", shown(&kit.Page{Labeler: bgLabel, Form: form})},
 		func() (*access.Grant, error) {
 			g, err := w.Access.BreakGlass(c.UserContext(), httpkit.Viewer(c), form.Get("reference"), form.Get("reason"))
 			switch {
@@ -62,7 +63,7 @@ func (w *Web) admBreakGlass(c *fiber.Ctx) error {
 				err = onReference(fault.Conflict, "within_reach", err)
 			}
 			return g, err
-		}, func(g *access.Grant) error { return w.seeOther(c, "/cases/"+g.CaseID.String(), "adm.bg.opened") })
+		}, func(g *access.Grant) error { return w.SeeOther(c, "/cases/"+g.CaseID.String(), "adm.bg.opened") })
 }
 
 // onReference is err as an error of the form's reference field, keeping

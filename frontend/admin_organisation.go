@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/organisation"
 )
@@ -29,7 +30,7 @@ type AdmOrgData struct {
 }
 
 // orgLabel names the form's fields in the error summary.
-func orgLabel(p *Page, field string) string {
+func orgLabel(p *kit.Page, field string) string {
 	if id := "adm.org.field." + field; p.Has(id) {
 		return p.T(id)
 	}
@@ -37,11 +38,11 @@ func orgLabel(p *Page, field string) string {
 }
 
 // OrgField is the form's control for field.
-func (p *Page) OrgField(field string, opts ...string) AdmField {
+func (p *admPage) OrgField(field string, opts ...string) AdmField {
 	return p.AdmF(field, "adm.org.field."+field, append(opts, "hint=adm.org.hint."+field)...)
 }
 
-func (w *Web) orgPage(c *fiber.Ctx, form url.Values) (*Page, error) {
+func (w *Web) orgPage(c *fiber.Ctx, form url.Values) (*kit.Page, error) {
 	ctx := c.UserContext()
 	prof, err := w.Organisation.Get(ctx)
 	if err != nil {
@@ -60,7 +61,7 @@ func (w *Web) orgPage(c *fiber.Ctx, form url.Values) (*Page, error) {
 		form.Set("jurisdiction", prof.Jurisdiction)
 		form.Set("contact", prof.Contact)
 	}
-	return &Page{Labeler: orgLabel, Form: form, Data: AdmOrgData{Profile: prof, Changes: changes}}, nil
+	return &kit.Page{Labeler: orgLabel, Form: form, Data: AdmOrgData{Profile: prof, Changes: changes}}, nil
 }
 
 // admOrganisation: GET /admin/organisation — the profile in force, where it
@@ -70,19 +71,19 @@ func (w *Web) admOrganisation(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/organisation", "adm.org.title", p)
+	return w.Render(c, fiber.StatusOK, "admin/organisation", "adm.org.title", p)
 }
 
 // admOrganisationSave: POST /admin/organisation {legal_name, address,
 // jurisdiction, contact}.
 func (w *Web) admOrganisationSave(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
 	in := organisation.Input{LegalName: form.Get("legal_name"), Address: form.Get("address"),
 		Jurisdiction: form.Get("jurisdiction"), Contact: form.Get("contact")}
-	return saveOrRerender(w, c, adminForm{"admin/organisation", "adm.org.title", func() (*Page, error) { return w.orgPage(c, form) }},
-		func() (organisation.Profile, error) { return w.Organisation.Set(c.UserContext(), w.req(c).User.ID, in) },
+	return saveOrRerender(w, c, adminForm{"admin/organisation", "adm.org.title", func() (*kit.Page, error) { return w.orgPage(c, form) }},
+		func() (organisation.Profile, error) { return w.Organisation.Set(c.UserContext(), w.Req(c).User.ID, in) },
 		redirect[organisation.Profile](w, c, "/admin/organisation", "adm.org.saved"))
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/review"
 )
@@ -26,10 +27,10 @@ func (w *Web) admQueues(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/queues", "adm.q.title", &Page{Labeler: admLabel, Data: &AdmQueuePage{Queues: qs}})
+	return w.Render(c, fiber.StatusOK, "admin/queues", "adm.q.title", &kit.Page{Labeler: admLabel, Data: &AdmQueuePage{Queues: qs}})
 }
 
-func (w *Web) admQueuePage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, error) {
+func (w *Web) admQueuePage(c *fiber.Ctx, posted url.Values) (*kit.Page, uuid.UUID, error) {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return nil, id, err
@@ -58,12 +59,12 @@ func (w *Web) admQueuePage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, e
 	for _, m := range data.Members {
 		member[m.UserID] = true
 	}
-	r := w.req(c)
+	r := w.Req(c)
 	data.Candidates = []AdmOpt{{Value: "", Label: r.T("adm.q.choose_member")}}
 	for _, u := range staff {
 		if u.Active && !member[u.ID] {
 			data.Candidates = append(data.Candidates, AdmOpt{Value: u.ID.String(),
-				Label: u.Name + " (" + u.Email + ", " + r.optionLabel("role", string(u.Role)) + ")"})
+				Label: u.Name + " (" + u.Email + ", " + r.OptionLabel("role", string(u.Role)) + ")"})
 		}
 	}
 	form := values(map[string]string{"auto_assign": checked(data.Queue.AutoAssign), "cap": strconv.Itoa(data.Queue.AssignCap)})
@@ -73,7 +74,7 @@ func (w *Web) admQueuePage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, e
 	if posted != nil && posted.Has("cap") && posted.Get("auto_assign") == "" {
 		form.Del("auto_assign")
 	}
-	return &Page{Labeler: admLabel, Data: data, Form: form}, id, nil
+	return &kit.Page{Labeler: admLabel, Data: data, Form: form}, id, nil
 }
 
 // admQueue: GET /admin/queues/{id}.
@@ -82,12 +83,12 @@ func (w *Web) admQueue(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/queue", "adm.q.queue_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/queue", "adm.q.queue_title", p)
 }
 
 // admQueueAddMember: POST /admin/queues/{id}/members {user_id}.
 func (w *Web) admQueueAddMember(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func (w *Web) admQueueAddMember(c *fiber.Ctx) error {
 			f.Add("user_id", "required", "choose a member of staff")
 			return struct{}{}, f.Err()
 		}
-		err := w.Review.AddMember(c.UserContext(), id, user, w.req(c).User.ID, form.Get("quiet") == "")
+		err := w.Review.AddMember(c.UserContext(), id, user, w.Req(c).User.ID, form.Get("quiet") == "")
 		if fault.Is(err, fault.NotFound) { // the user, since the queue exists
 			var f fault.Fields
 			f.Add("user_id", "not_found", "no active member of staff has that id")
@@ -113,7 +114,7 @@ func (w *Web) admQueueAddMember(c *fiber.Ctx) error {
 }
 
 // queueForm is a queue's page, shown again on a fault.
-func queueForm(p *Page) adminForm { return adminForm{"admin/queue", "adm.q.queue_title", shown(p)} }
+func queueForm(p *kit.Page) adminForm { return adminForm{"admin/queue", "adm.q.queue_title", shown(p)} }
 
 // admQueueRemoveMember: POST /admin/queues/{id}/members/{user_id}/remove.
 func (w *Web) admQueueRemoveMember(c *fiber.Ctx) error {
@@ -128,12 +129,12 @@ func (w *Web) admQueueRemoveMember(c *fiber.Ctx) error {
 	if err := w.Review.RemoveMember(c.UserContext(), id, user); err != nil {
 		return err
 	}
-	return w.seeOther(c, "/admin/queues/"+id.String(), "adm.q.member_removed")
+	return w.SeeOther(c, "/admin/queues/"+id.String(), "adm.q.member_removed")
 }
 
 // admQueueAutoAssign: POST /admin/queues/{id}/auto-assignment {auto_assign, cap}.
 func (w *Web) admQueueAutoAssign(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}

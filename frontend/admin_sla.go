@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/sla"
@@ -59,14 +60,14 @@ type AdmTier struct {
 
 // AdmFRow is AdmF for row of a repeated group: the label (a message with a
 // {{.Row}}) says which row.
-func (p *Page) AdmFRow(field, label string, row int, opts ...string) AdmField {
+func (p *admPage) AdmFRow(field, label string, row int, opts ...string) AdmField {
 	f := p.AdmF(field, "adm.field.name", opts...)
 	f.Label = p.T(label, "Row", row+1)
 	return f
 }
 
 // AdmSelRow is AdmSel for a row.
-func (p *Page) AdmSelRow(field, label string, row int, options []AdmOpt) AdmField {
+func (p *admPage) AdmSelRow(field, label string, row int, options []AdmOpt) AdmField {
 	f := p.AdmFRow(field, label, row)
 	f.Options = options
 	return f
@@ -82,7 +83,7 @@ func (w *Web) admSLA(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/sla", "adm.sla.title", &Page{Labeler: admLabel, Data: &AdmSLAPage{Calendars: cals, Policies: ps}})
+	return w.Render(c, fiber.StatusOK, "admin/sla", "adm.sla.title", &kit.Page{Labeler: admLabel, Data: &AdmSLAPage{Calendars: cals, Policies: ps}})
 }
 
 // ---- Calendars ----
@@ -96,14 +97,14 @@ func calendarForm(cal *clocks.Calendar) url.Values {
 	return f
 }
 
-func (w *Web) calendarPage(c *fiber.Ctx, cal *clocks.Calendar, form url.Values) *Page {
-	r := w.req(c)
+func (w *Web) calendarPage(c *fiber.Ctx, cal *clocks.Calendar, form url.Values) *kit.Page {
+	r := w.Req(c)
 	data := &AdmSLAPage{}
 	if cal != nil {
 		data.Editing, data.ID, data.Name = true, cal.ID, cal.Name
 	}
 	for _, d := range admWeekdays {
-		data.Weekdays = append(data.Weekdays, AdmOpt{Value: fmt.Sprintf("hours.%d", int(d)), Label: r.optionLabel("adm.weekday", strconv.Itoa(int(d)))})
+		data.Weekdays = append(data.Weekdays, AdmOpt{Value: fmt.Sprintf("hours.%d", int(d)), Label: r.OptionLabel("adm.weekday", strconv.Itoa(int(d)))})
 	}
 	// Holidays are rows holidays[0], holidays[1]…: the form's values spread over them.
 	hs := form["holidays"]
@@ -115,7 +116,7 @@ func (w *Web) calendarPage(c *fiber.Ctx, cal *clocks.Calendar, form url.Values) 
 			form.Set(fmt.Sprintf("holidays[%d]", i), hs[i])
 		}
 	}
-	return &Page{Labeler: admLabel, Data: data, Form: form}
+	return &kit.Page{Labeler: admLabel, Data: data, Form: form}
 }
 
 // calendarInput reads the form: spans per weekday, non-empty holiday rows.
@@ -187,7 +188,7 @@ func (w *Web) admCalendarNew(c *fiber.Ctx) error {
 	for _, d := range admWeekdays[:5] {
 		form.Set(fmt.Sprintf("hours.%d", int(d)), "09:00-17:00")
 	}
-	return w.render(c, fiber.StatusOK, "admin/calendar", "adm.cal.new_title", w.calendarPage(c, nil, form))
+	return w.Render(c, fiber.StatusOK, "admin/calendar", "adm.cal.new_title", w.calendarPage(c, nil, form))
 }
 
 func (w *Web) calendarByID(c *fiber.Ctx) (*clocks.Calendar, error) {
@@ -216,7 +217,7 @@ func (w *Web) admCalendarEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/calendar", "adm.cal.edit_title", w.calendarPage(c, cal, calendarForm(cal)))
+	return w.Render(c, fiber.StatusOK, "admin/calendar", "adm.cal.edit_title", w.calendarPage(c, cal, calendarForm(cal)))
 }
 
 // admCalendarSave: POST /admin/sla/calendars and POST /admin/sla/calendars/{id}.
@@ -225,7 +226,7 @@ func (w *Web) admCalendarSave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -235,7 +236,7 @@ func (w *Web) admCalendarSave(c *fiber.Ctx) error {
 	if cal != nil {
 		id, title = &cal.ID, "adm.cal.edit_title"
 	}
-	return saveOrRerender(w, c, adminForm{"admin/calendar", title, func() (*Page, error) { return w.calendarPage(c, cal, rows), nil }},
+	return saveOrRerender(w, c, adminForm{"admin/calendar", title, func() (*kit.Page, error) { return w.calendarPage(c, cal, rows), nil }},
 		func() (*clocks.Calendar, error) {
 			saved, err := w.Clocks.SaveCalendar(c.UserContext(), id, in)
 			return saved, calendarFields(err)
@@ -308,8 +309,8 @@ func statutoryChoices(p *clocks.StoredPolicy) []sla.StatutoryLimit {
 	return out
 }
 
-func (w *Web) policyPage(c *fiber.Ctx, p *clocks.StoredPolicy, form url.Values) (*Page, error) {
-	r := w.req(c)
+func (w *Web) policyPage(c *fiber.Ctx, p *clocks.StoredPolicy, form url.Values) (*kit.Page, error) {
+	r := w.Req(c)
 	data := &AdmSLAPage{Statutory: statutoryChoices(p), Choices: map[string][]AdmOpt{}}
 	if p != nil {
 		data.Editing, data.ID, data.Name = true, p.ID, p.Name
@@ -346,7 +347,7 @@ func (w *Web) policyPage(c *fiber.Ctx, p *clocks.StoredPolicy, form url.Values) 
 		}
 		data.Tiers = append(data.Tiers, t)
 	}
-	return &Page{Labeler: admLabel, Data: data, Form: form}, nil
+	return &kit.Page{Labeler: admLabel, Data: data, Form: form}, nil
 }
 
 // policyInput reads the form into a policy, adding to f what cannot be read
@@ -456,7 +457,7 @@ func (w *Web) admPolicyNew(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/policy", "adm.pol.new_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/policy", "adm.pol.new_title", p)
 }
 
 func (w *Web) policyByID(c *fiber.Ctx) (*clocks.StoredPolicy, error) {
@@ -489,7 +490,7 @@ func (w *Web) admPolicyEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/policy", "adm.pol.edit_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/policy", "adm.pol.edit_title", p)
 }
 
 // admPolicySave: POST /admin/sla/policies and POST /admin/sla/policies/{id}.
@@ -498,7 +499,7 @@ func (w *Web) admPolicySave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
@@ -27,13 +28,13 @@ func (w *Web) admSystems(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/systems", "adm.sys.title", &Page{Labeler: admLabel, Data: &AdmSystemPage{Systems: all}})
+	return w.Render(c, fiber.StatusOK, "admin/systems", "adm.sys.title", &kit.Page{Labeler: admLabel, Data: &AdmSystemPage{Systems: all}})
 }
 
 // admSystemNew: GET /admin/ai-systems/new.
 func (w *Web) admSystemNew(c *fiber.Ctx) error {
-	return w.render(c, fiber.StatusOK, "admin/system_new", "adm.sys.new_title",
-		&Page{Labeler: admLabel, Data: &AdmSystemPage{}, Form: url.Values{"active": {"on"}}})
+	return w.Render(c, fiber.StatusOK, "admin/system_new", "adm.sys.new_title",
+		&kit.Page{Labeler: admLabel, Data: &AdmSystemPage{}, Form: url.Values{"active": {"on"}}})
 }
 
 func systemInput(form url.Values) registry.SystemInput {
@@ -46,20 +47,20 @@ func systemInput(form url.Values) registry.SystemInput {
 
 // admSystemCreate: POST /admin/ai-systems.
 func (w *Web) admSystemCreate(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	return saveOrRerender(w, c, adminForm{"admin/system_new", "adm.sys.new_title", shown(&Page{Labeler: admLabel, Data: &AdmSystemPage{}, Form: form})},
+	return saveOrRerender(w, c, adminForm{"admin/system_new", "adm.sys.new_title", shown(&kit.Page{Labeler: admLabel, Data: &AdmSystemPage{}, Form: form})},
 		func() (*registry.AISystem, error) { return w.Registry.Create(c.UserContext(), systemInput(form)) },
 		func(s *registry.AISystem) error {
-			return w.seeOther(c, "/admin/ai-systems/"+s.ID.String(), "adm.sys.created")
+			return w.SeeOther(c, "/admin/ai-systems/"+s.ID.String(), "adm.sys.created")
 		})
 }
 
 // systemPage is a system's edit page: its register entry (the form's
 // values, overlaid by posted ones), its alerting and its suspension.
-func (w *Web) systemPage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, error) {
+func (w *Web) systemPage(c *fiber.Ctx, posted url.Values) (*kit.Page, uuid.UUID, error) {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return nil, id, err
@@ -91,7 +92,7 @@ func (w *Web) systemPage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, err
 	if posted != nil && posted.Get("active") == "" && posted.Has("slug") {
 		form.Del("active")
 	}
-	return &Page{Labeler: admLabel, Data: &AdmSystemPage{System: s, Alerting: al}, Form: form}, id, nil
+	return &kit.Page{Labeler: admLabel, Data: &AdmSystemPage{System: s, Alerting: al}, Form: form}, id, nil
 }
 
 // admSystemEdit: GET /admin/ai-systems/{id}.
@@ -100,12 +101,12 @@ func (w *Web) admSystemEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/system_edit", "adm.sys.edit_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/system_edit", "adm.sys.edit_title", p)
 }
 
 // admSystemUpdate: POST /admin/ai-systems/{id}.
 func (w *Web) admSystemUpdate(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -127,13 +128,13 @@ func (w *Web) admSystemUpdate(c *fiber.Ctx) error {
 }
 
 // systemForm is a system's edit page, shown again on a fault.
-func systemForm(p *Page) adminForm {
+func systemForm(p *kit.Page) adminForm {
 	return adminForm{"admin/system_edit", "adm.sys.edit_title", shown(p)}
 }
 
 // admSystemAlerting: POST /admin/ai-systems/{id}/alerting {threshold, window_hours}.
 func (w *Web) admSystemAlerting(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -175,7 +176,7 @@ func alertingInput(form url.Values) (systemic.AlertingInput, error) {
 
 // admSystemLift: POST /admin/ai-systems/{id}/lift-suspension {reason}.
 func (w *Web) admSystemLift(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -184,7 +185,7 @@ func (w *Web) admSystemLift(c *fiber.Ctx) error {
 		return err
 	}
 	return saveOrRerender(w, c, systemForm(p), func() (*registry.AISystem, error) {
-		return w.Registry.LiftSuspension(c.UserContext(), id, w.req(c).User.ID, form.Get("reason"))
+		return w.Registry.LiftSuspension(c.UserContext(), id, w.Req(c).User.ID, form.Get("reason"))
 	}, redirect[*registry.AISystem](w, c, "/admin/ai-systems/"+id.String(), "adm.sys.lifted"))
 }
 

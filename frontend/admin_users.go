@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -17,13 +18,13 @@ type AdmUserPage struct {
 	Me    string // the signed-in admin's id
 }
 
-func (w *Web) usersPage(c *fiber.Ctx, form url.Values) (*Page, error) {
-	r := w.req(c)
+func (w *Web) usersPage(c *fiber.Ctx, form url.Values) (*kit.Page, error) {
+	r := w.Req(c)
 	users, err := w.Users.Staff(c.UserContext())
 	if err != nil {
 		return nil, err
 	}
-	return &Page{Labeler: admLabel, Data: &AdmUserPage{Users: users, Roles: options(r, "role", auth.StaffRoles), Me: r.User.ID.String()},
+	return &kit.Page{Labeler: admLabel, Data: &AdmUserPage{Users: users, Roles: options(r, "role", auth.StaffRoles), Me: r.User.ID.String()},
 		Form: form}, nil
 }
 
@@ -33,7 +34,7 @@ func (w *Web) admUsers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/users", "adm.u.title", p)
+	return w.Render(c, fiber.StatusOK, "admin/users", "adm.u.title", p)
 }
 
 // admUserNew: GET /admin/users/new.
@@ -42,18 +43,18 @@ func (w *Web) admUserNew(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/user_new", "adm.u.new_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/user_new", "adm.u.new_title", p)
 }
 
 // admUserCreate: POST /admin/users {name, email, role, languages, skills, password}.
 func (w *Web) admUserCreate(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
 	password := form.Get("password")
 	form.Del("password")
-	return saveOrRerender(w, c, adminForm{"admin/user_new", "adm.u.new_title", func() (*Page, error) { return w.usersPage(c, form) }},
+	return saveOrRerender(w, c, adminForm{"admin/user_new", "adm.u.new_title", func() (*kit.Page, error) { return w.usersPage(c, form) }},
 		func() (*auth.User, error) {
 			return w.Users.CreateStaff(c.UserContext(), auth.NewUser{Name: form.Get("name"), Email: form.Get("email"),
 				Role: auth.Role(form.Get("role")), Password: password, Languages: splitList(form.Get("languages")),
@@ -67,11 +68,11 @@ func (w *Web) admUserRole(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	return saveOrRerender(w, c, adminForm{"admin/users", "adm.u.title", func() (*Page, error) { return w.usersPage(c, url.Values{}) }},
+	return saveOrRerender(w, c, adminForm{"admin/users", "adm.u.title", func() (*kit.Page, error) { return w.usersPage(c, url.Values{}) }},
 		func() (*auth.User, error) {
 			u, err := w.Users.SetRole(c.UserContext(), id, auth.Role(form.Get("role")))
 			// The row's select: role_<id>.
@@ -85,7 +86,7 @@ func (w *Web) admUserActive(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func (w *Web) admUserActive(c *fiber.Ctx) error {
 	if active {
 		flash = "adm.u.reactivated"
 	}
-	return saveOrRerender(w, c, adminForm{"admin/users", "adm.u.title", func() (*Page, error) { return w.usersPage(c, url.Values{}) }},
+	return saveOrRerender(w, c, adminForm{"admin/users", "adm.u.title", func() (*kit.Page, error) { return w.usersPage(c, url.Values{}) }},
 		func() (*auth.User, error) {
 			if perr != nil {
 				var f fault.Fields

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
@@ -58,7 +59,7 @@ func (w *Web) referralsPage(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	page, err := w.Escalation.Referrals(c.UserContext(), w.req(c).User.ID, escalation.ReferralStatus(status), cursor, limit)
+	page, err := w.Escalation.Referrals(c.UserContext(), w.Req(c).User.ID, escalation.ReferralStatus(status), cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -73,7 +74,7 @@ func (w *Web) referralsPage(c *fiber.Ctx) error {
 		}
 		d.Next = "/referrals?" + q.Encode()
 	}
-	return w.render(c, fiber.StatusOK, "body/referrals", "ref.list.title", &Page{Data: d})
+	return w.Render(c, fiber.StatusOK, "body/referrals", "ref.list.title", &kit.Page{Data: d})
 }
 
 // ReferralView is the data of /referrals/:id.
@@ -125,7 +126,7 @@ type RefRedaction struct {
 // redactionReason says why a field was withheld or masked, in the page's
 // language where the reason is one the redaction rules give; else as the
 // dossier says it.
-func redactionReason(t *translator, r escalation.Redaction) string {
+func redactionReason(t *kit.Translator, r escalation.Redaction) string {
 	key := ""
 	switch {
 	case r.Field == "handling.messages" && r.Action == "withheld":
@@ -171,7 +172,7 @@ func referralID(c *fiber.Ctx) (uuid.UUID, error) {
 
 // viewer is the signed-in body user, as the escalation service knows them.
 func (w *Web) viewer(c *fiber.Ctx) *escalation.Viewer {
-	id := w.req(c).User.ID
+	id := w.Req(c).User.ID
 	return &escalation.Viewer{BodyUser: &id}
 }
 
@@ -213,7 +214,7 @@ func (w *Web) referralView(c *fiber.Ctx, id uuid.UUID) (*ReferralView, error) {
 	}
 	_ = json.Unmarshal(out.Dossier.Classification.PriorityReasons, &out.Reasons)
 	for _, x := range out.Dossier.Redactions {
-		out.Redactions = append(out.Redactions, RefRedaction{Redaction: x, Why: redactionReason(w.req(c).translator, x)})
+		out.Redactions = append(out.Redactions, RefRedaction{Redaction: x, Why: redactionReason(w.Req(c).Translator, x)})
 	}
 	for _, d := range r.Disclosures {
 		rd := RefDisclosure{Disclosure: d}
@@ -239,7 +240,7 @@ func (w *Web) referralPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "body/referral", "ref.detail.title", &Page{Data: v})
+	return w.Render(c, fiber.StatusOK, "body/referral", "ref.detail.title", &kit.Page{Data: v})
 }
 
 // referralDossier: GET /referrals/:id/dossier.json and …/dossier.pdf — the
@@ -272,16 +273,16 @@ func (w *Web) referralStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	_, err = w.Escalation.SetStatus(c.UserContext(), id, w.req(c).User.ID,
+	_, err = w.Escalation.SetStatus(c.UserContext(), id, w.Req(c).User.ID,
 		escalation.StatusRequest{Status: escalation.ReferralStatus(form.Get("status")), Outcome: form.Get("outcome")})
 	if err != nil {
 		return w.referralFormError(c, id, "status", form, err)
 	}
-	return w.seeOther(c, "/referrals/"+id.String()+"#status", "ref.flash.status")
+	return w.SeeOther(c, "/referrals/"+id.String()+"#status", "ref.flash.status")
 }
 
 // referralMessage: POST /referrals/:id/messages {body} — to the organisation.
@@ -290,16 +291,16 @@ func (w *Web) referralMessage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	_, err = w.Escalation.AddMessage(c.UserContext(), id, nil, w.req(c).User.ID, true,
+	_, err = w.Escalation.AddMessage(c.UserContext(), id, nil, w.Req(c).User.ID, true,
 		escalation.MessageRequest{Body: form.Get("body"), ToComplainant: form.Get("to_complainant") == "true"})
 	if err != nil {
 		return w.referralFormError(c, id, "message", form, err)
 	}
-	return w.seeOther(c, "/referrals/"+id.String()+"#messages", "ref.flash.message")
+	return w.SeeOther(c, "/referrals/"+id.String()+"#messages", "ref.flash.message")
 }
 
 // referralFormError shows the referral page again with a form's error: its
@@ -319,19 +320,19 @@ func (w *Web) referralFormError(c *fiber.Ctx, id uuid.UUID, which string, form u
 	}
 	v.Failed = which
 	if de.Code == "illegal_transition" {
-		r := w.req(c)
+		r := w.Req(c)
 		allowed := make([]string, 0, len(v.Ref.AllowedStatuses))
 		for _, s := range v.Ref.AllowedStatuses {
-			allowed = append(allowed, r.optionLabel("ref.status", string(s)))
+			allowed = append(allowed, r.OptionLabel("ref.status", string(s)))
 		}
-		msg := r.T("ref.refused.closed", "From", r.optionLabel("ref.status", string(v.Ref.Status)))
+		msg := r.T("ref.refused.closed", "From", r.OptionLabel("ref.status", string(v.Ref.Status)))
 		if len(allowed) > 0 {
-			msg = r.T("ref.refused.move", "From", r.optionLabel("ref.status", string(v.Ref.Status)),
-				"To", r.optionLabel("ref.status", refKnownStatus(form.Get("status"))), "Allowed", strings.Join(allowed, " · "))
+			msg = r.T("ref.refused.move", "From", r.OptionLabel("ref.status", string(v.Ref.Status)),
+				"To", r.OptionLabel("ref.status", refKnownStatus(form.Get("status"))), "Allowed", strings.Join(allowed, " · "))
 		}
 		err = fault.New(fault.Conflict, "ref_illegal_transition", msg)
 	}
-	return w.formError(c, err, "body/referral", "ref.detail.title", &Page{Data: v, Form: form, Labels: "ref"})
+	return w.FormError(c, err, "body/referral", "ref.detail.title", &kit.Page{Data: v, Form: form, Labels: "ref"})
 }
 
 // refKnownStatus is s when it is a status, else "unknown" (never a raw value in a message id).

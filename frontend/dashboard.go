@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
@@ -71,7 +72,7 @@ func (DashboardPage) Pct(r *float64) string {
 
 // dashboard: GET /dashboard?weeks=12&bucket=week&ai_system=…&risk_days=7.
 func (w *Web) dashboard(c *fiber.Ctx) error {
-	r := w.req(c)
+	r := w.Req(c)
 	form := url.Values{}
 	for _, k := range []string{"weeks", "bucket", "ai_system", "risk_days"} {
 		if v := strings.Clone(c.Query(k)); v != "" {
@@ -92,7 +93,7 @@ func (w *Web) dashboard(c *fiber.Ctx) error {
 		return err
 	}
 	data := &DashboardPage{Systems: systems, Weeks: stats.DashboardWeeks}
-	p := &Page{Labeler: admLabel, Data: data, Form: form}
+	p := &kit.Page{Labeler: admLabel, Data: data, Form: form}
 
 	var f fault.Fields
 	q := stats.DashboardQuery{Bucket: form.Get("bucket")}
@@ -121,11 +122,11 @@ func (w *Web) dashboard(c *fiber.Ctx) error {
 		}
 	}
 	if err := f.Err(); err != nil {
-		return w.formError(c, err, "dashboard/index", "dash.title", p)
+		return w.FormError(c, err, "dashboard/index", "dash.title", p)
 	}
 	d, err := w.Stats.Dashboard(c.UserContext(), q)
 	if err != nil {
-		return w.formError(c, err, "dashboard/index", "dash.title", p)
+		return w.FormError(c, err, "dashboard/index", "dash.title", p)
 	}
 	data.D = d
 	for _, s := range systems {
@@ -135,22 +136,22 @@ func (w *Web) dashboard(c *fiber.Ctx) error {
 	}
 	for _, t := range d.Periods {
 		month := d.Query.Bucket == stats.BucketMonth
-		data.Periods = append(data.Periods, r.clock.periodText(t, month, false))
-		data.AxisPeriods = append(data.AxisPeriods, r.clock.periodText(t, month, true))
+		data.Periods = append(data.Periods, r.Clock.PeriodText(t, month, false))
+		data.AxisPeriods = append(data.AxisPeriods, r.Clock.PeriodText(t, month, true))
 	}
 	w.dashboardCharts(r, data)
-	return w.render(c, fiber.StatusOK, "dashboard/index", "dash.title", p)
+	return w.Render(c, fiber.StatusOK, "dashboard/index", "dash.title", p)
 }
 
 // otherName is how the cases about systems outside the register are named.
-func otherName(r *request, name string, id *uuid.UUID) string {
+func otherName(r *kit.Request, name string, id *uuid.UUID) string {
 	if id == nil {
 		return r.T("dash.other_systems")
 	}
 	return name
 }
 
-func (w *Web) dashboardCharts(r *request, data *DashboardPage) {
+func (w *Web) dashboardCharts(r *kit.Request, data *DashboardPage) {
 	d := data.D
 	// (a) Backlog and SLA risk per queue.
 	var groups []HGroup
@@ -192,7 +193,7 @@ func (w *Web) dashboardCharts(r *request, data *DashboardPage) {
 		if k.Ended == 0 {
 			continue
 		}
-		groups = append(groups, HGroup{Label: r.optionLabel("dash.clock", k.Clock), Bars: []HBar{{0, rateValue(k.Rate),
+		groups = append(groups, HGroup{Label: r.OptionLabel("dash.clock", k.Clock), Bars: []HBar{{0, rateValue(k.Rate),
 			r.T("dash.sla.bar", "Rate", data.Pct(k.Rate), "OnTime", k.OnTime, "Ended", k.Ended)}}})
 	}
 	groups = append(groups, HGroup{Label: r.T("dash.all_clocks"), Bars: []HBar{{0, rateValue(d.SLAAll.Rate),
