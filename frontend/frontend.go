@@ -1,7 +1,13 @@
 // Package frontend is Redress's web: server-rendered HTML pages for
 // complainants, staff and independent bodies, on the same Fiber app and the
 // same domain services as the JSON API. Templates, catalogues and static
-// files are embedded; every page works with JavaScript off.
+// files are embedded here, once, and handed to the page kit (frontend/kit);
+// every page works with JavaScript off. The administrators' pages, the
+// dashboard and the bodies' portal are packages of their own
+// (frontend/admin, frontend/dashboard, frontend/portal); this package keeps
+// the complainant's pages, the staff's queue and case workspace, sign-in and
+// the account pages, and joins every part's route table (Mount). It owns no
+// table and no event.
 package frontend
 
 import (
@@ -13,7 +19,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/redresshq/redress/frontend/admin"
+	"github.com/redresshq/redress/frontend/dashboard"
 	"github.com/redresshq/redress/frontend/kit"
+	"github.com/redresshq/redress/frontend/portal"
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
@@ -79,6 +88,9 @@ type Deps struct {
 type Web struct {
 	Deps
 	*kit.Kit
+	admin     *admin.Pages
+	dashboard *dashboard.Pages
+	portal    *portal.Pages
 }
 
 // New loads the templates, the catalogues and the static files.
@@ -91,7 +103,10 @@ func New(d Deps) (*Web, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Web{Deps: d, Kit: k}, nil
+	adm := admin.New(admin.Deps{Users: d.Users, Registry: d.Registry, Systemic: d.Systemic, Content: d.Content,
+		Review: d.Review, Clocks: d.Clocks, Escalation: d.Escalation, Routing: d.Routing, Access: d.Access}, k)
+	return &Web{Deps: d, Kit: k, admin: adm, dashboard: dashboard.New(d.Registry, d.Stats, k),
+		portal: portal.New(d.Escalation, k)}, nil
 }
 
 // Views is the template engine, for the Fiber app's configuration.

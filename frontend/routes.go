@@ -26,7 +26,6 @@ var (
 	claimers    = auth.Claimers
 	supervisors = auth.Supervisors
 	admins      = auth.Admins
-	bodyUsers   = auth.BodyUsers
 )
 
 // routes is the one table of pages; each part of the site adds its own.
@@ -40,9 +39,9 @@ func (w *Web) routes() []httpkit.Route {
 	r = append(r, w.accountRoutes()...)
 	r = append(r, w.complainantRoutes()...)
 	r = append(r, w.staffRoutes()...)
-	r = append(r, w.dashboardRoutes()...)
-	r = append(r, w.adminRoutes()...)
-	r = append(r, w.bodyRoutes()...)
+	r = append(r, w.dashboard.Routes()...)
+	r = append(r, w.admin.Routes()...)
+	r = append(r, w.portal.Routes()...)
 	return r
 }
 

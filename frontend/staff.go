@@ -120,10 +120,6 @@ func (d *queuePageData) QueueName(id *uuid.UUID) string {
 	return d.QueueNames[*id]
 }
 
-// queueOpen is the case list's status filter for every open case: waiting
-// for, or under, review (the dashboard's backlog, stats.dashboardOpen).
-const queueOpen = "open"
-
 var queueOpenStatuses = cases.Strings([]cases.Status{cases.StatusSubmitted, cases.StatusAcknowledged, cases.StatusInReview,
 	cases.StatusAwaitingComplainant, cases.StatusPendingApproval, cases.StatusAppealed})
 
@@ -134,7 +130,7 @@ func queueFilter(q url.Values) (grievance.Filter, error) {
 	for _, s := range q["status"] {
 		switch s = strings.TrimSpace(s); s {
 		case "":
-		case queueOpen:
+		case kit.QueueOpen:
 			filter.Statuses = append(filter.Statuses, queueOpenStatuses...)
 		default:
 			filter.Statuses = append(filter.Statuses, s)
@@ -234,7 +230,7 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 	}
 	d.Cases = list.Items
 	if list.NextCursor != "" {
-		d.NextHref = withCursor("/queue", query, list.NextCursor, "cases")
+		d.NextHref = kit.WithCursor("/queue", query, list.NextCursor, "cases")
 	}
 	return w.Render(c, fiber.StatusOK, "staff/queue", "queue.title", p)
 }
@@ -284,15 +280,4 @@ func (w *Web) queueAvailability(c *fiber.Ctx) error {
 		return w.SeeOther(c, "/queue", "queue.flash.availability.away")
 	}
 	return w.SeeOther(c, "/queue", "queue.flash.availability.available")
-}
-
-// withCursor is the link to the next page of a list at path: the same
-// filters, the cursor, and the list's anchor.
-func withCursor(path string, filters url.Values, cursor, anchor string) string {
-	next := url.Values{}
-	for k, v := range filters {
-		next[k] = v
-	}
-	next.Set("cursor", cursor)
-	return path + "?" + next.Encode() + "#" + anchor
 }

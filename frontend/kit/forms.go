@@ -27,3 +27,19 @@ func FormValues(c *fiber.Ctx) (url.Values, error) {
 	})
 	return out, nil
 }
+
+// WithCursor is the link to the next page of a list at path: the same
+// filters, the cursor, and the list's anchor.
+func WithCursor(path string, filters url.Values, cursor, anchor string) string {
+	next := url.Values{}
+	for k, v := range filters {
+		next[k] = v
+	}
+	next.Set("cursor", cursor)
+	return path + "?" + next.Encode() + "#" + anchor
+}
+
+// QueueOpen is the staff case list's (/queue) status filter for every open
+// case: waiting for, or under, review (the dashboard's backlog, which links
+// to it; stats.dashboardOpen).
+const QueueOpen = "open"

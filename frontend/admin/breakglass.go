@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/access"
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -16,10 +17,10 @@ import (
 // posts and redirects to the case's workspace, whose banner says until when.
 
 // breakGlassRoutes are the break-glass form and its post.
-func (w *Web) breakGlassRoutes() []httpkit.Route {
+func (w *Pages) breakGlassRoutes() []httpkit.Route {
 	return []httpkit.Route{
-		{Method: fiber.MethodGet, Path: "/admin/break-glass", Access: httpkit.Staff, Roles: admins, Handler: w.admBreakGlassForm},
-		{Method: fiber.MethodPost, Path: "/admin/break-glass", Access: httpkit.Staff, Roles: admins, Handler: w.admBreakGlass},
+		{Method: fiber.MethodGet, Path: "/admin/break-glass", Access: httpkit.Staff, Roles: auth.Admins, Handler: w.admBreakGlassForm},
+		{Method: fiber.MethodPost, Path: "/admin/break-glass", Access: httpkit.Staff, Roles: auth.Admins, Handler: w.admBreakGlass},
 	}
 }
 
@@ -41,14 +42,14 @@ func (p *admPage) BgField(field string) AdmField {
 }
 
 // admBreakGlassForm: GET /admin/break-glass — the form.
-func (w *Web) admBreakGlassForm(c *fiber.Ctx) error {
+func (w *Pages) admBreakGlassForm(c *fiber.Ctx) error {
 	return w.Render(c, fiber.StatusOK, "admin/break_glass", "adm.bg.title", &kit.Page{Labeler: bgLabel})
 }
 
 // admBreakGlass: POST /admin/break-glass {reference, reason} — opens the
 // case and shows its workspace; a reference no case has, or a case the
 // admin is recused from, is one and the same answer beside the reference.
-func (w *Web) admBreakGlass(c *fiber.Ctx) error {
+func (w *Pages) admBreakGlass(c *fiber.Ctx) error {
 	form, err := kit.FormValues(c)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"net/url"
@@ -31,12 +31,12 @@ type AdmBodyPage struct {
 }
 
 // admBodies: GET /admin/bodies — every body, inactive ones too.
-func (w *Web) admBodies(c *fiber.Ctx) error {
+func (w *Pages) admBodies(c *fiber.Ctx) error {
 	all, err := w.Escalation.Bodies(c.UserContext(), true, "", "")
 	if err != nil {
 		return err
 	}
-	return w.Render(c, fiber.StatusOK, "admin/bodies", "adm.b.title", &kit.Page{Labeler: admLabel, Data: &AdmBodyPage{Bodies: all}})
+	return w.Render(c, fiber.StatusOK, "admin/bodies", "adm.b.title", &kit.Page{Labeler: Label, Data: &AdmBodyPage{Bodies: all}})
 }
 
 func bodyForm(b *escalation.Body) url.Values {
@@ -74,7 +74,7 @@ func splitLines(s string) []string {
 	return out
 }
 
-func (w *Web) bodyPage(c *fiber.Ctx, b *escalation.Body, form url.Values) (*kit.Page, error) {
+func (w *Pages) bodyPage(c *fiber.Ctx, b *escalation.Body, form url.Values) (*kit.Page, error) {
 	data := &AdmBodyPage{Body: b, Types: options(w.Req(c), "adm.btype", escalation.BodyTypes)}
 	if b != nil {
 		users, err := w.Users.BodyUsers(c.UserContext(), b.ID)
@@ -83,10 +83,10 @@ func (w *Web) bodyPage(c *fiber.Ctx, b *escalation.Body, form url.Values) (*kit.
 		}
 		data.Users = users
 	}
-	return &kit.Page{Labeler: admLabel, Data: data, Form: form}, nil
+	return &kit.Page{Labeler: Label, Data: data, Form: form}, nil
 }
 
-func (w *Web) bodyByID(c *fiber.Ctx) (*escalation.Body, error) {
+func (w *Pages) bodyByID(c *fiber.Ctx) (*escalation.Body, error) {
 	if c.Params("id") == "" {
 		return nil, nil
 	}
@@ -98,7 +98,7 @@ func (w *Web) bodyByID(c *fiber.Ctx) (*escalation.Body, error) {
 }
 
 // admBodyNew: GET /admin/bodies/new.
-func (w *Web) admBodyNew(c *fiber.Ctx) error {
+func (w *Pages) admBodyNew(c *fiber.Ctx) error {
 	p, err := w.bodyPage(c, nil, url.Values{"active": {"on"}, "portal": {"on"}})
 	if err != nil {
 		return err
@@ -107,7 +107,7 @@ func (w *Web) admBodyNew(c *fiber.Ctx) error {
 }
 
 // admBodyEdit: GET /admin/bodies/{id}.
-func (w *Web) admBodyEdit(c *fiber.Ctx) error {
+func (w *Pages) admBodyEdit(c *fiber.Ctx) error {
 	b, err := w.bodyByID(c)
 	if err != nil {
 		return err
@@ -128,7 +128,7 @@ func (w *Web) admBodyEdit(c *fiber.Ctx) error {
 }
 
 // admBodySave: POST /admin/bodies and POST /admin/bodies/{id}.
-func (w *Web) admBodySave(c *fiber.Ctx) error {
+func (w *Pages) admBodySave(c *fiber.Ctx) error {
 	cur, err := w.bodyByID(c)
 	if err != nil {
 		return err
@@ -169,7 +169,7 @@ func (w *Web) admBodySave(c *fiber.Ctx) error {
 
 // admBodyAddUser: POST /admin/bodies/{id}/users {name, email, password} —
 // an account in the bodies' portal, seeing only this body's referrals.
-func (w *Web) admBodyAddUser(c *fiber.Ctx) error {
+func (w *Pages) admBodyAddUser(c *fiber.Ctx) error {
 	b, err := w.bodyByID(c)
 	if err != nil {
 		return err
@@ -208,7 +208,7 @@ func (w *Web) admBodyAddUser(c *fiber.Ctx) error {
 }
 
 // bodyFormWithTranslations is a body's form values with its translations.
-func (w *Web) bodyFormWithTranslations(c *fiber.Ctx, b *escalation.Body) (url.Values, error) {
+func (w *Pages) bodyFormWithTranslations(c *fiber.Ctx, b *escalation.Body) (url.Values, error) {
 	form := bodyForm(b)
 	tr, err := w.Content.Of(c.UserContext(), content.Body, b.ID)
 	if err != nil {

@@ -1,4 +1,9 @@
-package frontend
+// Package dashboard is the supervisors' dashboard (/dashboard): the backlog,
+// the cases, the overturn rate and the time limits met, by week or month,
+// queue and AI system, drawn as charts that work without JavaScript, each
+// bar a link to the cases behind it. It owns no table and no event: the
+// figures are internal/stats'; frontend.Mount registers its route table.
+package dashboard
 
 import (
 	"fmt"
@@ -9,17 +14,31 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/admin"
 	"github.com/redresshq/redress/frontend/kit"
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/stats"
 )
 
-// dashboardRoutes are the supervisors' dashboard.
-func (w *Web) dashboardRoutes() []httpkit.Route {
+// Pages are the dashboard's page, on the page kit.
+type Pages struct {
+	Registry *registry.Registry
+	Stats    *stats.Service
+	*kit.Kit
+}
+
+// New gives the dashboard its services and the kit.
+func New(reg *registry.Registry, st *stats.Service, k *kit.Kit) *Pages {
+	return &Pages{Registry: reg, Stats: st, Kit: k}
+}
+
+// Routes are the supervisors' dashboard.
+func (w *Pages) Routes() []httpkit.Route {
 	return []httpkit.Route{
-		{Method: fiber.MethodGet, Path: "/dashboard", Access: httpkit.Staff, Roles: supervisors, Handler: w.dashboard},
+		{Method: fiber.MethodGet, Path: "/dashboard", Access: httpkit.Staff, Roles: auth.Supervisors, Handler: w.dashboard},
 	}
 }
 
@@ -43,7 +62,7 @@ type DashboardPage struct {
 // cases (the dashboard's "open"), only the breached ones if breached, about
 // the chosen AI system if one is. The list shows only what the user may see.
 func (d DashboardPage) QueueHref(queue uuid.UUID, breached bool) string {
-	q := url.Values{"queue_id": {queue.String()}, "status": {queueOpen}}
+	q := url.Values{"queue_id": {queue.String()}, "status": {kit.QueueOpen}}
 	if breached {
 		q.Set("breached", "true")
 	}
@@ -71,7 +90,7 @@ func (DashboardPage) Pct(r *float64) string {
 }
 
 // dashboard: GET /dashboard?weeks=12&bucket=week&ai_system=…&risk_days=7.
-func (w *Web) dashboard(c *fiber.Ctx) error {
+func (w *Pages) dashboard(c *fiber.Ctx) error {
 	r := w.Req(c)
 	form := url.Values{}
 	for _, k := range []string{"weeks", "bucket", "ai_system", "risk_days"} {
@@ -93,7 +112,7 @@ func (w *Web) dashboard(c *fiber.Ctx) error {
 		return err
 	}
 	data := &DashboardPage{Systems: systems, Weeks: stats.DashboardWeeks}
-	p := &kit.Page{Labeler: admLabel, Data: data, Form: form}
+	p := &kit.Page{Labeler: admin.Label, Data: data, Form: form}
 
 	var f fault.Fields
 	q := stats.DashboardQuery{Bucket: form.Get("bucket")}
@@ -151,7 +170,7 @@ func otherName(r *kit.Request, name string, id *uuid.UUID) string {
 	return name
 }
 
-func (w *Web) dashboardCharts(r *kit.Request, data *DashboardPage) {
+func (w *Pages) dashboardCharts(r *kit.Request, data *DashboardPage) {
 	d := data.D
 	// (a) Backlog and SLA risk per queue.
 	var groups []HGroup

@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"net/url"
@@ -18,18 +18,18 @@ type AdmUserPage struct {
 	Me    string // the signed-in admin's id
 }
 
-func (w *Web) usersPage(c *fiber.Ctx, form url.Values) (*kit.Page, error) {
+func (w *Pages) usersPage(c *fiber.Ctx, form url.Values) (*kit.Page, error) {
 	r := w.Req(c)
 	users, err := w.Users.Staff(c.UserContext())
 	if err != nil {
 		return nil, err
 	}
-	return &kit.Page{Labeler: admLabel, Data: &AdmUserPage{Users: users, Roles: options(r, "role", auth.StaffRoles), Me: r.User.ID.String()},
+	return &kit.Page{Labeler: Label, Data: &AdmUserPage{Users: users, Roles: options(r, "role", auth.StaffRoles), Me: r.User.ID.String()},
 		Form: form}, nil
 }
 
 // admUsers: GET /admin/users — staff accounts, inactive ones too.
-func (w *Web) admUsers(c *fiber.Ctx) error {
+func (w *Pages) admUsers(c *fiber.Ctx) error {
 	p, err := w.usersPage(c, nil)
 	if err != nil {
 		return err
@@ -38,7 +38,7 @@ func (w *Web) admUsers(c *fiber.Ctx) error {
 }
 
 // admUserNew: GET /admin/users/new.
-func (w *Web) admUserNew(c *fiber.Ctx) error {
+func (w *Pages) admUserNew(c *fiber.Ctx) error {
 	p, err := w.usersPage(c, url.Values{"role": {string(auth.RoleReviewer)}})
 	if err != nil {
 		return err
@@ -47,7 +47,7 @@ func (w *Web) admUserNew(c *fiber.Ctx) error {
 }
 
 // admUserCreate: POST /admin/users {name, email, role, languages, skills, password}.
-func (w *Web) admUserCreate(c *fiber.Ctx) error {
+func (w *Pages) admUserCreate(c *fiber.Ctx) error {
 	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
@@ -63,7 +63,7 @@ func (w *Web) admUserCreate(c *fiber.Ctx) error {
 }
 
 // admUserRole: POST /admin/users/{id}/role {role}.
-func (w *Web) admUserRole(c *fiber.Ctx) error {
+func (w *Pages) admUserRole(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
@@ -81,7 +81,7 @@ func (w *Web) admUserRole(c *fiber.Ctx) error {
 }
 
 // admUserActive: POST /admin/users/{id}/active {active: true|false}.
-func (w *Web) admUserActive(c *fiber.Ctx) error {
+func (w *Pages) admUserActive(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err

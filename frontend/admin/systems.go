@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"net/url"
@@ -23,18 +23,18 @@ type AdmSystemPage struct {
 }
 
 // admSystems: GET /admin/ai-systems — the register, inactive systems too.
-func (w *Web) admSystems(c *fiber.Ctx) error {
+func (w *Pages) admSystems(c *fiber.Ctx) error {
 	all, err := w.Registry.All(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return w.Render(c, fiber.StatusOK, "admin/systems", "adm.sys.title", &kit.Page{Labeler: admLabel, Data: &AdmSystemPage{Systems: all}})
+	return w.Render(c, fiber.StatusOK, "admin/systems", "adm.sys.title", &kit.Page{Labeler: Label, Data: &AdmSystemPage{Systems: all}})
 }
 
 // admSystemNew: GET /admin/ai-systems/new.
-func (w *Web) admSystemNew(c *fiber.Ctx) error {
+func (w *Pages) admSystemNew(c *fiber.Ctx) error {
 	return w.Render(c, fiber.StatusOK, "admin/system_new", "adm.sys.new_title",
-		&kit.Page{Labeler: admLabel, Data: &AdmSystemPage{}, Form: url.Values{"active": {"on"}}})
+		&kit.Page{Labeler: Label, Data: &AdmSystemPage{}, Form: url.Values{"active": {"on"}}})
 }
 
 func systemInput(form url.Values) registry.SystemInput {
@@ -46,12 +46,12 @@ func systemInput(form url.Values) registry.SystemInput {
 }
 
 // admSystemCreate: POST /admin/ai-systems.
-func (w *Web) admSystemCreate(c *fiber.Ctx) error {
+func (w *Pages) admSystemCreate(c *fiber.Ctx) error {
 	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	return saveOrRerender(w, c, adminForm{"admin/system_new", "adm.sys.new_title", shown(&kit.Page{Labeler: admLabel, Data: &AdmSystemPage{}, Form: form})},
+	return saveOrRerender(w, c, adminForm{"admin/system_new", "adm.sys.new_title", shown(&kit.Page{Labeler: Label, Data: &AdmSystemPage{}, Form: form})},
 		func() (*registry.AISystem, error) { return w.Registry.Create(c.UserContext(), systemInput(form)) },
 		func(s *registry.AISystem) error {
 			return w.SeeOther(c, "/admin/ai-systems/"+s.ID.String(), "adm.sys.created")
@@ -60,7 +60,7 @@ func (w *Web) admSystemCreate(c *fiber.Ctx) error {
 
 // systemPage is a system's edit page: its register entry (the form's
 // values, overlaid by posted ones), its alerting and its suspension.
-func (w *Web) systemPage(c *fiber.Ctx, posted url.Values) (*kit.Page, uuid.UUID, error) {
+func (w *Pages) systemPage(c *fiber.Ctx, posted url.Values) (*kit.Page, uuid.UUID, error) {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return nil, id, err
@@ -92,11 +92,11 @@ func (w *Web) systemPage(c *fiber.Ctx, posted url.Values) (*kit.Page, uuid.UUID,
 	if posted != nil && posted.Get("active") == "" && posted.Has("slug") {
 		form.Del("active")
 	}
-	return &kit.Page{Labeler: admLabel, Data: &AdmSystemPage{System: s, Alerting: al}, Form: form}, id, nil
+	return &kit.Page{Labeler: Label, Data: &AdmSystemPage{System: s, Alerting: al}, Form: form}, id, nil
 }
 
 // admSystemEdit: GET /admin/ai-systems/{id}.
-func (w *Web) admSystemEdit(c *fiber.Ctx) error {
+func (w *Pages) admSystemEdit(c *fiber.Ctx) error {
 	p, _, err := w.systemPage(c, nil)
 	if err != nil {
 		return err
@@ -105,7 +105,7 @@ func (w *Web) admSystemEdit(c *fiber.Ctx) error {
 }
 
 // admSystemUpdate: POST /admin/ai-systems/{id}.
-func (w *Web) admSystemUpdate(c *fiber.Ctx) error {
+func (w *Pages) admSystemUpdate(c *fiber.Ctx) error {
 	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ func systemForm(p *kit.Page) adminForm {
 }
 
 // admSystemAlerting: POST /admin/ai-systems/{id}/alerting {threshold, window_hours}.
-func (w *Web) admSystemAlerting(c *fiber.Ctx) error {
+func (w *Pages) admSystemAlerting(c *fiber.Ctx) error {
 	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
@@ -175,7 +175,7 @@ func alertingInput(form url.Values) (systemic.AlertingInput, error) {
 }
 
 // admSystemLift: POST /admin/ai-systems/{id}/lift-suspension {reason}.
-func (w *Web) admSystemLift(c *fiber.Ctx) error {
+func (w *Pages) admSystemLift(c *fiber.Ctx) error {
 	form, err := kit.FormValues(c)
 	if err != nil {
 		return err

@@ -1,4 +1,11 @@
-package frontend
+// Package admin is the administrators' pages (/admin/…): the register of AI
+// systems, the queues and their members, the routing rules, the SLA
+// calendars and policies, the independent bodies and their users, staff
+// accounts, the access log, break-glass and the organisation's profile.
+// Every form posts, redirects on success with a flash, and on a fault shows
+// the form again (saveOrRerender). It owns no table and no event: it calls
+// the services that do; frontend.Mount registers its route table.
+package admin
 
 import (
 	"net/url"
@@ -10,19 +17,51 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/frontend/kit"
+	"github.com/redresshq/redress/internal/access"
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/content"
+	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/review"
+	"github.com/redresshq/redress/internal/routing"
+	"github.com/redresshq/redress/internal/systemic"
 )
 
-// adminRoutes are the administrators' pages. Every form posts, redirects on
+// Pages are the administrators' pages, on the page kit.
+type Pages struct {
+	Deps
+	*kit.Kit
+}
+
+// Deps are the services the admin pages use (the organisation's profile and
+// the time zone are the kit's).
+type Deps struct {
+	Users      *auth.Users
+	Registry   *registry.Registry
+	Systemic   *systemic.Service
+	Content    *content.Service
+	Review     *review.Service
+	Clocks     *clocks.Service
+	Escalation *escalation.Service
+	Routing    *routing.Service
+	Access     *access.Service
+}
+
+// New gives the admin pages their services and the kit.
+func New(d Deps, k *kit.Kit) *Pages { return &Pages{Deps: d, Kit: k} }
+
+// Routes are the administrators' pages. Every form posts, redirects on
 // success (with a flash), and on bad input shows the form again with 422
 // and the fields named; a conflict is a 409 shown above the form.
-func (w *Web) adminRoutes() []httpkit.Route {
+func (w *Pages) Routes() []httpkit.Route {
 	get := func(path string, h fiber.Handler) httpkit.Route {
-		return httpkit.Route{Method: fiber.MethodGet, Path: path, Access: httpkit.Staff, Roles: admins, Handler: h}
+		return httpkit.Route{Method: fiber.MethodGet, Path: path, Access: httpkit.Staff, Roles: auth.Admins, Handler: h}
 	}
 	post := func(path string, h fiber.Handler) httpkit.Route {
-		return httpkit.Route{Method: fiber.MethodPost, Path: path, Access: httpkit.Staff, Roles: admins, Handler: h}
+		return httpkit.Route{Method: fiber.MethodPost, Path: path, Access: httpkit.Staff, Roles: auth.Admins, Handler: h}
 	}
 	return append([]httpkit.Route{
 		get("/admin", w.adminIndex),
@@ -76,7 +115,7 @@ func (w *Web) adminRoutes() []httpkit.Route {
 }
 
 // adminIndex: GET /admin — the sections.
-func (w *Web) adminIndex(c *fiber.Ctx) error {
+func (w *Pages) adminIndex(c *fiber.Ctx) error {
 	return w.Render(c, fiber.StatusOK, "admin/index", "adm.title", &kit.Page{})
 }
 
@@ -95,7 +134,7 @@ func shown(p *kit.Page) func() (*kit.Page, error) { return func() (*kit.Page, er
 // with a flash: post/redirect/get); on a fault, the form's page again with
 // the posted values and the errors beside their fields (formError). save
 // returns its errors with the fields named as the form names its inputs.
-func saveOrRerender[T any](w *Web, c *fiber.Ctx, f adminForm, save func() (T, error), done func(T) error) error {
+func saveOrRerender[T any](w *Pages, c *fiber.Ctx, f adminForm, save func() (T, error), done func(T) error) error {
 	v, err := save()
 	if err != nil {
 		p, perr := f.page()
@@ -111,7 +150,7 @@ func saveOrRerender[T any](w *Web, c *fiber.Ctx, f adminForm, save func() (T, er
 func nothing(err error) (struct{}, error) { return struct{}{}, err }
 
 // redirect is a saveOrRerender's done that goes to one address with one flash.
-func redirect[T any](w *Web, c *fiber.Ctx, to, flash string) func(T) error {
+func redirect[T any](w *Pages, c *fiber.Ctx, to, flash string) func(T) error {
 	return func(T) error { return w.SeeOther(c, to, flash) }
 }
 
@@ -272,10 +311,10 @@ var (
 	rowSuffix    = regexp.MustCompile(`(\[\d+\]|_[0-9a-f-]{36})$`)
 )
 
-// admLabel is an admin form's field label in the error summary: its own
+// Label is an admin form's field label in the error summary: its own
 // message "adm.field.<field>", a policy row's or a weekday's, or its
 // group's; "" leaves it to the common labels.
-func admLabel(p *kit.Page, field string) string {
+func Label(p *kit.Page, field string) string {
 	if l := translationLabel(p, field); l != "" {
 		return l
 	}
@@ -294,3 +333,9 @@ func admLabel(p *kit.Page, field string) string {
 	}
 	return ""
 }
+
+// admPage is an admin page: a kit.Page with the adm-* form controls.
+type admPage struct{ *kit.Page }
+
+// Root is an admin template's dot (kit.Config.Roots["admin"]).
+func Root(p *kit.Page) any { return &admPage{p} }

@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"fmt"
@@ -74,7 +74,7 @@ func (p *admPage) AdmSelRow(field, label string, row int, options []AdmOpt) AdmF
 }
 
 // admSLA: GET /admin/sla — the calendars and the policies.
-func (w *Web) admSLA(c *fiber.Ctx) error {
+func (w *Pages) admSLA(c *fiber.Ctx) error {
 	cals, err := w.Clocks.Calendars(c.UserContext())
 	if err != nil {
 		return err
@@ -83,7 +83,7 @@ func (w *Web) admSLA(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.Render(c, fiber.StatusOK, "admin/sla", "adm.sla.title", &kit.Page{Labeler: admLabel, Data: &AdmSLAPage{Calendars: cals, Policies: ps}})
+	return w.Render(c, fiber.StatusOK, "admin/sla", "adm.sla.title", &kit.Page{Labeler: Label, Data: &AdmSLAPage{Calendars: cals, Policies: ps}})
 }
 
 // ---- Calendars ----
@@ -97,7 +97,7 @@ func calendarForm(cal *clocks.Calendar) url.Values {
 	return f
 }
 
-func (w *Web) calendarPage(c *fiber.Ctx, cal *clocks.Calendar, form url.Values) *kit.Page {
+func (w *Pages) calendarPage(c *fiber.Ctx, cal *clocks.Calendar, form url.Values) *kit.Page {
 	r := w.Req(c)
 	data := &AdmSLAPage{}
 	if cal != nil {
@@ -116,7 +116,7 @@ func (w *Web) calendarPage(c *fiber.Ctx, cal *clocks.Calendar, form url.Values) 
 			form.Set(fmt.Sprintf("holidays[%d]", i), hs[i])
 		}
 	}
-	return &kit.Page{Labeler: admLabel, Data: data, Form: form}
+	return &kit.Page{Labeler: Label, Data: data, Form: form}
 }
 
 // calendarInput reads the form: spans per weekday, non-empty holiday rows.
@@ -183,7 +183,7 @@ func calendarFields(err error) error {
 }
 
 // admCalendarNew: GET /admin/sla/calendars/new.
-func (w *Web) admCalendarNew(c *fiber.Ctx) error {
+func (w *Pages) admCalendarNew(c *fiber.Ctx) error {
 	form := url.Values{"time_zone": {"Europe/Brussels"}}
 	for _, d := range admWeekdays[:5] {
 		form.Set(fmt.Sprintf("hours.%d", int(d)), "09:00-17:00")
@@ -191,7 +191,7 @@ func (w *Web) admCalendarNew(c *fiber.Ctx) error {
 	return w.Render(c, fiber.StatusOK, "admin/calendar", "adm.cal.new_title", w.calendarPage(c, nil, form))
 }
 
-func (w *Web) calendarByID(c *fiber.Ctx) (*clocks.Calendar, error) {
+func (w *Pages) calendarByID(c *fiber.Ctx) (*clocks.Calendar, error) {
 	if c.Params("id") == "" {
 		return nil, nil
 	}
@@ -212,7 +212,7 @@ func (w *Web) calendarByID(c *fiber.Ctx) (*clocks.Calendar, error) {
 }
 
 // admCalendarEdit: GET /admin/sla/calendars/{id}.
-func (w *Web) admCalendarEdit(c *fiber.Ctx) error {
+func (w *Pages) admCalendarEdit(c *fiber.Ctx) error {
 	cal, err := w.calendarByID(c)
 	if err != nil {
 		return err
@@ -221,7 +221,7 @@ func (w *Web) admCalendarEdit(c *fiber.Ctx) error {
 }
 
 // admCalendarSave: POST /admin/sla/calendars and POST /admin/sla/calendars/{id}.
-func (w *Web) admCalendarSave(c *fiber.Ctx) error {
+func (w *Pages) admCalendarSave(c *fiber.Ctx) error {
 	cal, err := w.calendarByID(c)
 	if err != nil {
 		return err
@@ -309,7 +309,7 @@ func statutoryChoices(p *clocks.StoredPolicy) []sla.StatutoryLimit {
 	return out
 }
 
-func (w *Web) policyPage(c *fiber.Ctx, p *clocks.StoredPolicy, form url.Values) (*kit.Page, error) {
+func (w *Pages) policyPage(c *fiber.Ctx, p *clocks.StoredPolicy, form url.Values) (*kit.Page, error) {
 	r := w.Req(c)
 	data := &AdmSLAPage{Statutory: statutoryChoices(p), Choices: map[string][]AdmOpt{}}
 	if p != nil {
@@ -347,7 +347,7 @@ func (w *Web) policyPage(c *fiber.Ctx, p *clocks.StoredPolicy, form url.Values) 
 		}
 		data.Tiers = append(data.Tiers, t)
 	}
-	return &kit.Page{Labeler: admLabel, Data: data, Form: form}, nil
+	return &kit.Page{Labeler: Label, Data: data, Form: form}, nil
 }
 
 // policyInput reads the form into a policy, adding to f what cannot be read
@@ -448,7 +448,7 @@ func policyFields(err error, rows map[string][]int) error {
 }
 
 // admPolicyNew: GET /admin/sla/policies/new — the default policy's values to start from.
-func (w *Web) admPolicyNew(c *fiber.Ctx) error {
+func (w *Pages) admPolicyNew(c *fiber.Ctx) error {
 	def := &clocks.StoredPolicy{Jurisdiction: "EU", Policy: sla.DefaultPolicy()}
 	if cals, err := w.Clocks.Calendars(c.UserContext()); err == nil && len(cals) > 0 {
 		def.Calendar = cals[0].Slug
@@ -460,7 +460,7 @@ func (w *Web) admPolicyNew(c *fiber.Ctx) error {
 	return w.Render(c, fiber.StatusOK, "admin/policy", "adm.pol.new_title", p)
 }
 
-func (w *Web) policyByID(c *fiber.Ctx) (*clocks.StoredPolicy, error) {
+func (w *Pages) policyByID(c *fiber.Ctx) (*clocks.StoredPolicy, error) {
 	if c.Params("id") == "" {
 		return nil, nil
 	}
@@ -481,7 +481,7 @@ func (w *Web) policyByID(c *fiber.Ctx) (*clocks.StoredPolicy, error) {
 }
 
 // admPolicyEdit: GET /admin/sla/policies/{id}.
-func (w *Web) admPolicyEdit(c *fiber.Ctx) error {
+func (w *Pages) admPolicyEdit(c *fiber.Ctx) error {
 	pol, err := w.policyByID(c)
 	if err != nil {
 		return err
@@ -494,7 +494,7 @@ func (w *Web) admPolicyEdit(c *fiber.Ctx) error {
 }
 
 // admPolicySave: POST /admin/sla/policies and POST /admin/sla/policies/{id}.
-func (w *Web) admPolicySave(c *fiber.Ctx) error {
+func (w *Pages) admPolicySave(c *fiber.Ctx) error {
 	pol, err := w.policyByID(c)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"net/url"
@@ -22,15 +22,15 @@ type AdmQueuePage struct {
 }
 
 // admQueues: GET /admin/queues.
-func (w *Web) admQueues(c *fiber.Ctx) error {
+func (w *Pages) admQueues(c *fiber.Ctx) error {
 	qs, err := w.Review.Queues(c.UserContext(), time.Now(), nil)
 	if err != nil {
 		return err
 	}
-	return w.Render(c, fiber.StatusOK, "admin/queues", "adm.q.title", &kit.Page{Labeler: admLabel, Data: &AdmQueuePage{Queues: qs}})
+	return w.Render(c, fiber.StatusOK, "admin/queues", "adm.q.title", &kit.Page{Labeler: Label, Data: &AdmQueuePage{Queues: qs}})
 }
 
-func (w *Web) admQueuePage(c *fiber.Ctx, posted url.Values) (*kit.Page, uuid.UUID, error) {
+func (w *Pages) admQueuePage(c *fiber.Ctx, posted url.Values) (*kit.Page, uuid.UUID, error) {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return nil, id, err
@@ -74,11 +74,11 @@ func (w *Web) admQueuePage(c *fiber.Ctx, posted url.Values) (*kit.Page, uuid.UUI
 	if posted != nil && posted.Has("cap") && posted.Get("auto_assign") == "" {
 		form.Del("auto_assign")
 	}
-	return &kit.Page{Labeler: admLabel, Data: data, Form: form}, id, nil
+	return &kit.Page{Labeler: Label, Data: data, Form: form}, id, nil
 }
 
 // admQueue: GET /admin/queues/{id}.
-func (w *Web) admQueue(c *fiber.Ctx) error {
+func (w *Pages) admQueue(c *fiber.Ctx) error {
 	p, _, err := w.admQueuePage(c, nil)
 	if err != nil {
 		return err
@@ -87,7 +87,7 @@ func (w *Web) admQueue(c *fiber.Ctx) error {
 }
 
 // admQueueAddMember: POST /admin/queues/{id}/members {user_id}.
-func (w *Web) admQueueAddMember(c *fiber.Ctx) error {
+func (w *Pages) admQueueAddMember(c *fiber.Ctx) error {
 	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
@@ -117,7 +117,7 @@ func (w *Web) admQueueAddMember(c *fiber.Ctx) error {
 func queueForm(p *kit.Page) adminForm { return adminForm{"admin/queue", "adm.q.queue_title", shown(p)} }
 
 // admQueueRemoveMember: POST /admin/queues/{id}/members/{user_id}/remove.
-func (w *Web) admQueueRemoveMember(c *fiber.Ctx) error {
+func (w *Pages) admQueueRemoveMember(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ func (w *Web) admQueueRemoveMember(c *fiber.Ctx) error {
 }
 
 // admQueueAutoAssign: POST /admin/queues/{id}/auto-assignment {auto_assign, cap}.
-func (w *Web) admQueueAutoAssign(c *fiber.Ctx) error {
+func (w *Pages) admQueueAutoAssign(c *fiber.Ctx) error {
 	form, err := kit.FormValues(c)
 	if err != nil {
 		return err

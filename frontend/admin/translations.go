@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"net/url"

@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"net/url"
@@ -28,7 +28,7 @@ var accessLogFields = []string{"user_email", "case_reference", "ground", "what",
 // what=&from=&to=&cursor= — every look at a complainant's identity, a
 // case's content or a file, newest first, a page at a time; bad filters are
 // named beside their fields (422).
-func (w *Web) admAccessLog(c *fiber.Ctx) error {
+func (w *Pages) admAccessLog(c *fiber.Ctx) error {
 	r := w.Req(c)
 	q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
 	if err != nil {
@@ -51,7 +51,7 @@ func (w *Web) admAccessLog(c *fiber.Ctx) error {
 		whats = append(whats, string(x))
 	}
 	d := &AdmAccessPage{Grounds: withAny("access.ground", grounds), Whats: withAny("access.what", whats), Filtered: len(form) > 0}
-	p := &kit.Page{Labeler: admLabel, Data: d, Form: form}
+	p := &kit.Page{Labeler: Label, Data: d, Form: form}
 	log, err := w.Access.Search(c.UserContext(), access.LogFilter{UserEmail: form.Get("user_email"),
 		CaseReference: form.Get("case_reference"), Ground: form.Get("ground"), What: form.Get("what"),
 		From: form.Get("from"), To: form.Get("to"), Zone: w.TimeZone, Cursor: q.Get("cursor"), Limit: access.DefaultLogLimit})
@@ -60,7 +60,7 @@ func (w *Web) admAccessLog(c *fiber.Ctx) error {
 	}
 	d.Log = log
 	if log.NextCursor != "" {
-		d.Older = withCursor("/admin/access-log", form, log.NextCursor, "access-log")
+		d.Older = kit.WithCursor("/admin/access-log", form, log.NextCursor, "access-log")
 	}
 	return w.Render(c, fiber.StatusOK, "admin/access_log", "adm.al.title", p)
 }

@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"net/url"
@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/redresshq/redress/frontend/kit"
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/organisation"
 )
@@ -16,10 +17,10 @@ import (
 // take their place, each change logged (internal/organisation).
 
 // organisationRoutes are the form and its post.
-func (w *Web) organisationRoutes() []httpkit.Route {
+func (w *Pages) organisationRoutes() []httpkit.Route {
 	return []httpkit.Route{
-		{Method: fiber.MethodGet, Path: "/admin/organisation", Access: httpkit.Staff, Roles: admins, Handler: w.admOrganisation},
-		{Method: fiber.MethodPost, Path: "/admin/organisation", Access: httpkit.Staff, Roles: admins, Handler: w.admOrganisationSave},
+		{Method: fiber.MethodGet, Path: "/admin/organisation", Access: httpkit.Staff, Roles: auth.Admins, Handler: w.admOrganisation},
+		{Method: fiber.MethodPost, Path: "/admin/organisation", Access: httpkit.Staff, Roles: auth.Admins, Handler: w.admOrganisationSave},
 	}
 }
 
@@ -42,7 +43,7 @@ func (p *admPage) OrgField(field string, opts ...string) AdmField {
 	return p.AdmF(field, "adm.org.field."+field, append(opts, "hint=adm.org.hint."+field)...)
 }
 
-func (w *Web) orgPage(c *fiber.Ctx, form url.Values) (*kit.Page, error) {
+func (w *Pages) orgPage(c *fiber.Ctx, form url.Values) (*kit.Page, error) {
 	ctx := c.UserContext()
 	prof, err := w.Organisation.Get(ctx)
 	if err != nil {
@@ -66,7 +67,7 @@ func (w *Web) orgPage(c *fiber.Ctx, form url.Values) (*kit.Page, error) {
 
 // admOrganisation: GET /admin/organisation — the profile in force, where it
 // comes from, the form and the log.
-func (w *Web) admOrganisation(c *fiber.Ctx) error {
+func (w *Pages) admOrganisation(c *fiber.Ctx) error {
 	p, err := w.orgPage(c, nil)
 	if err != nil {
 		return err
@@ -76,7 +77,7 @@ func (w *Web) admOrganisation(c *fiber.Ctx) error {
 
 // admOrganisationSave: POST /admin/organisation {legal_name, address,
 // jurisdiction, contact}.
-func (w *Web) admOrganisationSave(c *fiber.Ctx) error {
+func (w *Pages) admOrganisationSave(c *fiber.Ctx) error {
 	form, err := kit.FormValues(c)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"net/url"
@@ -42,7 +42,7 @@ type AdmRulePage struct {
 }
 
 // ruleChoices are the options of a rule's form.
-func (w *Web) ruleChoices(c *fiber.Ctx) (map[string][]AdmOpt, map[uuid.UUID]string, error) {
+func (w *Pages) ruleChoices(c *fiber.Ctx) (map[string][]AdmOpt, map[uuid.UUID]string, error) {
 	r := w.Req(c)
 	ch := map[string][]AdmOpt{
 		"kinds": options(r, "adm.kind", cases.Kinds), "rights": options(r, "adm.right", grievance.Rights),
@@ -78,7 +78,7 @@ func (w *Web) ruleChoices(c *fiber.Ctx) (map[string][]AdmOpt, map[uuid.UUID]stri
 }
 
 // admRules: GET /admin/routing-rules — in evaluation order, the default last.
-func (w *Web) admRules(c *fiber.Ctx) error {
+func (w *Pages) admRules(c *fiber.Ctx) error {
 	rules, err := w.Routing.Rules(c.UserContext())
 	if err != nil {
 		return err
@@ -134,7 +134,7 @@ func (w *Web) admRules(c *fiber.Ctx) error {
 		}
 		rows[i] = row
 	}
-	return w.Render(c, fiber.StatusOK, "admin/rules", "adm.rr.title", &kit.Page{Labeler: admLabel, Data: &AdmRulePage{Rules: rows}})
+	return w.Render(c, fiber.StatusOK, "admin/rules", "adm.rr.title", &kit.Page{Labeler: Label, Data: &AdmRulePage{Rules: rows}})
 }
 
 // ruleForm is a rule's form values.
@@ -163,17 +163,17 @@ func ruleInput(form url.Values) routing.RuleInput {
 	return in
 }
 
-func (w *Web) rulePage(c *fiber.Ctx, rule *routing.Rule, form url.Values) (*kit.Page, error) {
+func (w *Pages) rulePage(c *fiber.Ctx, rule *routing.Rule, form url.Values) (*kit.Page, error) {
 	ch, _, err := w.ruleChoices(c)
 	if err != nil {
 		return nil, err
 	}
 	data := &AdmRulePage{Rule: rule, Choices: ch, IsDefault: rule != nil && rule.IsDefault}
-	return &kit.Page{Labeler: admLabel, Data: data, Form: form}, nil
+	return &kit.Page{Labeler: Label, Data: data, Form: form}, nil
 }
 
 // admRuleNew: GET /admin/routing-rules/new.
-func (w *Web) admRuleNew(c *fiber.Ctx) error {
+func (w *Pages) admRuleNew(c *fiber.Ctx) error {
 	p, err := w.rulePage(c, nil, url.Values{"enabled": {"on"}, "priority": {"P2"}})
 	if err != nil {
 		return err
@@ -182,7 +182,7 @@ func (w *Web) admRuleNew(c *fiber.Ctx) error {
 }
 
 // admRuleCreate: POST /admin/routing-rules — added just before the default rule.
-func (w *Web) admRuleCreate(c *fiber.Ctx) error {
+func (w *Pages) admRuleCreate(c *fiber.Ctx) error {
 	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
@@ -195,7 +195,7 @@ func (w *Web) admRuleCreate(c *fiber.Ctx) error {
 }
 
 // admRuleEdit: GET /admin/routing-rules/{id}.
-func (w *Web) admRuleEdit(c *fiber.Ctx) error {
+func (w *Pages) admRuleEdit(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
@@ -212,7 +212,7 @@ func (w *Web) admRuleEdit(c *fiber.Ctx) error {
 }
 
 // admRuleUpdate: POST /admin/routing-rules/{id}.
-func (w *Web) admRuleUpdate(c *fiber.Ctx) error {
+func (w *Pages) admRuleUpdate(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
@@ -240,7 +240,7 @@ func (w *Web) admRuleUpdate(c *fiber.Ctx) error {
 
 // admRulesReorder: POST /admin/routing-rules/order {ids…} — every rule but
 // the default, in the new order (the list's move buttons send it).
-func (w *Web) admRulesReorder(c *fiber.Ctx) error {
+func (w *Pages) admRulesReorder(c *fiber.Ctx) error {
 	form, err := kit.FormValues(c)
 	if err != nil {
 		return err

@@ -1,4 +1,9 @@
-package frontend
+// Package portal is the independent bodies' portal (/referrals…): a body's
+// user sees the referrals made to their body, and nothing else — each
+// referral's dossier (JSON or signed PDF), its status and messages with the
+// mechanism. It owns no table and no event: the referrals are
+// internal/escalation's; frontend.Mount registers its route table.
+package portal
 
 import (
 	"encoding/json"
@@ -11,6 +16,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/frontend/kit"
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
@@ -18,21 +25,30 @@ import (
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
-// bodyRoutes are the independent bodies' portal: a body's user sees the
+// Pages are the bodies' portal, on the page kit.
+type Pages struct {
+	Escalation *escalation.Service
+	*kit.Kit
+}
+
+// New gives the portal its service and the kit.
+func New(esc *escalation.Service, k *kit.Kit) *Pages { return &Pages{Escalation: esc, Kit: k} }
+
+// Routes are the independent bodies' portal: a body's user sees the
 // referrals made to their body, and nothing else.
-func (w *Web) bodyRoutes() []httpkit.Route {
+func (w *Pages) Routes() []httpkit.Route {
 	return []httpkit.Route{
-		{Method: fiber.MethodGet, Path: "/referrals", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralsPage},
-		{Method: fiber.MethodGet, Path: "/referrals/:id", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralPage},
-		{Method: fiber.MethodGet, Path: "/referrals/:id/dossier.json", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralDossier(false)},
-		{Method: fiber.MethodGet, Path: "/referrals/:id/dossier.pdf", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralDossier(true)},
-		{Method: fiber.MethodPost, Path: "/referrals/:id/status", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralStatus},
-		{Method: fiber.MethodPost, Path: "/referrals/:id/messages", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralMessage},
+		{Method: fiber.MethodGet, Path: "/referrals", Access: httpkit.Staff, Roles: auth.BodyUsers, Handler: w.referralsPage},
+		{Method: fiber.MethodGet, Path: "/referrals/:id", Access: httpkit.Staff, Roles: auth.BodyUsers, Handler: w.referralPage},
+		{Method: fiber.MethodGet, Path: "/referrals/:id/dossier.json", Access: httpkit.Staff, Roles: auth.BodyUsers, Handler: w.referralDossier(false)},
+		{Method: fiber.MethodGet, Path: "/referrals/:id/dossier.pdf", Access: httpkit.Staff, Roles: auth.BodyUsers, Handler: w.referralDossier(true)},
+		{Method: fiber.MethodPost, Path: "/referrals/:id/status", Access: httpkit.Staff, Roles: auth.BodyUsers, Handler: w.referralStatus},
+		{Method: fiber.MethodPost, Path: "/referrals/:id/messages", Access: httpkit.Staff, Roles: auth.BodyUsers, Handler: w.referralMessage},
 	}
 }
 
 // referralStatuses are the statuses a referral can be in, for the list's filter.
-var referralStatuses = codes(escalation.ReferralStatuses)
+var referralStatuses = cases.Strings(escalation.ReferralStatuses)
 
 // ReferralList is the data of /referrals.
 type ReferralList struct {
@@ -44,7 +60,7 @@ type ReferralList struct {
 }
 
 // referralsPage: GET /referrals?status=&cursor=&limit= — the body's referrals, newest first.
-func (w *Web) referralsPage(c *fiber.Ctx) error {
+func (w *Pages) referralsPage(c *fiber.Ctx) error {
 	status := strings.Clone(c.Query("status"))
 	var f fault.Fields
 	limit := 0
@@ -171,13 +187,13 @@ func referralID(c *fiber.Ctx) (uuid.UUID, error) {
 }
 
 // viewer is the signed-in body user, as the escalation service knows them.
-func (w *Web) viewer(c *fiber.Ctx) *escalation.Viewer {
+func (w *Pages) viewer(c *fiber.Ctx) *escalation.Viewer {
 	id := w.Req(c).User.ID
 	return &escalation.Viewer{BodyUser: &id}
 }
 
 // referralView reads everything the referral page shows.
-func (w *Web) referralView(c *fiber.Ctx, id uuid.UUID) (*ReferralView, error) {
+func (w *Pages) referralView(c *fiber.Ctx, id uuid.UUID) (*ReferralView, error) {
 	ctx, v := c.UserContext(), w.viewer(c)
 	r, err := w.Escalation.Referral(ctx, id, v)
 	if fault.Is(err, fault.NotFound) {
@@ -231,7 +247,7 @@ func (w *Web) referralView(c *fiber.Ctx, id uuid.UUID) (*ReferralView, error) {
 
 // referralPage: GET /referrals/:id — the referral, its dossier, its messages
 // and the forms to act on it. Another body's referral is not found.
-func (w *Web) referralPage(c *fiber.Ctx) error {
+func (w *Pages) referralPage(c *fiber.Ctx) error {
 	id, err := referralID(c)
 	if err != nil {
 		return err
@@ -245,7 +261,7 @@ func (w *Web) referralPage(c *fiber.Ctx) error {
 
 // referralDossier: GET /referrals/:id/dossier.json and …/dossier.pdf — the
 // exact signed bytes, with the headers GET /api/v1/referrals/{id}/dossier sets.
-func (w *Web) referralDossier(pdf bool) fiber.Handler {
+func (w *Pages) referralDossier(pdf bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := referralID(c)
 		if err != nil {
@@ -268,7 +284,7 @@ func (w *Web) referralDossier(pdf bool) fiber.Handler {
 // referralStatus: POST /referrals/:id/status {status, outcome} — the body's
 // own status of the referral; a move the referral's status does not allow
 // is refused (409) with the moves it does.
-func (w *Web) referralStatus(c *fiber.Ctx) error {
+func (w *Pages) referralStatus(c *fiber.Ctx) error {
 	id, err := referralID(c)
 	if err != nil {
 		return err
@@ -286,7 +302,7 @@ func (w *Web) referralStatus(c *fiber.Ctx) error {
 }
 
 // referralMessage: POST /referrals/:id/messages {body} — to the organisation.
-func (w *Web) referralMessage(c *fiber.Ctx) error {
+func (w *Pages) referralMessage(c *fiber.Ctx) error {
 	id, err := referralID(c)
 	if err != nil {
 		return err
@@ -306,7 +322,7 @@ func (w *Web) referralMessage(c *fiber.Ctx) error {
 // referralFormError shows the referral page again with a form's error: its
 // field errors (422), or a refusal (409) saying which moves the referral
 // allows now. A referral that is not this body's is not found.
-func (w *Web) referralFormError(c *fiber.Ctx, id uuid.UUID, which string, form url.Values, err error) error {
+func (w *Pages) referralFormError(c *fiber.Ctx, id uuid.UUID, which string, form url.Values, err error) error {
 	de, ok := fault.As(err)
 	if !ok || de.Kind == fault.NotFound {
 		if ok {
