@@ -146,6 +146,17 @@ func saveOrRerender[T any](w *Pages, c *fiber.Ctx, f adminForm, save func() (T, 
 	return done(v)
 }
 
+// posted reads a POST's form and builds the page it came from with the
+// posted values (page), for a form of a page about one thing (its id).
+func posted(c *fiber.Ctx, page func(*fiber.Ctx, url.Values) (*kit.Page, uuid.UUID, error)) (url.Values, *kit.Page, uuid.UUID, error) {
+	form, err := kit.FormValues(c)
+	if err != nil {
+		return nil, nil, uuid.Nil, err
+	}
+	p, id, err := page(c, form)
+	return form, p, id, err
+}
+
 // nothing is a save that returns only its error, for saveOrRerender.
 func nothing(err error) (struct{}, error) { return struct{}{}, err }
 

@@ -88,11 +88,7 @@ func (w *Pages) admQueue(c *fiber.Ctx) error {
 
 // admQueueAddMember: POST /admin/queues/{id}/members {user_id}.
 func (w *Pages) admQueueAddMember(c *fiber.Ctx) error {
-	form, err := kit.FormValues(c)
-	if err != nil {
-		return err
-	}
-	p, id, err := w.admQueuePage(c, form)
+	form, p, id, err := posted(c, w.admQueuePage)
 	if err != nil {
 		return err
 	}
@@ -134,11 +130,7 @@ func (w *Pages) admQueueRemoveMember(c *fiber.Ctx) error {
 
 // admQueueAutoAssign: POST /admin/queues/{id}/auto-assignment {auto_assign, cap}.
 func (w *Pages) admQueueAutoAssign(c *fiber.Ctx) error {
-	form, err := kit.FormValues(c)
-	if err != nil {
-		return err
-	}
-	p, id, err := w.admQueuePage(c, form)
+	form, p, id, err := posted(c, w.admQueuePage)
 	if err != nil {
 		return err
 	}

@@ -106,11 +106,7 @@ func (w *Pages) admSystemEdit(c *fiber.Ctx) error {
 
 // admSystemUpdate: POST /admin/ai-systems/{id}.
 func (w *Pages) admSystemUpdate(c *fiber.Ctx) error {
-	form, err := kit.FormValues(c)
-	if err != nil {
-		return err
-	}
-	p, id, err := w.systemPage(c, form)
+	form, p, id, err := posted(c, w.systemPage)
 	if err != nil {
 		return err
 	}
@@ -134,11 +130,7 @@ func systemForm(p *kit.Page) adminForm {
 
 // admSystemAlerting: POST /admin/ai-systems/{id}/alerting {threshold, window_hours}.
 func (w *Pages) admSystemAlerting(c *fiber.Ctx) error {
-	form, err := kit.FormValues(c)
-	if err != nil {
-		return err
-	}
-	p, id, err := w.systemPage(c, form)
+	form, p, id, err := posted(c, w.systemPage)
 	if err != nil {
 		return err
 	}
@@ -176,11 +168,7 @@ func alertingInput(form url.Values) (systemic.AlertingInput, error) {
 
 // admSystemLift: POST /admin/ai-systems/{id}/lift-suspension {reason}.
 func (w *Pages) admSystemLift(c *fiber.Ctx) error {
-	form, err := kit.FormValues(c)
-	if err != nil {
-		return err
-	}
-	p, id, err := w.systemPage(c, form)
+	form, p, id, err := posted(c, w.systemPage)
 	if err != nil {
 		return err
 	}
