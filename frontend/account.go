@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -41,7 +42,7 @@ type TwoFactorView struct {
 }
 
 func (w *Web) twoFactorView(c *fiber.Ctx) (*TwoFactorView, error) {
-	u := w.req(c).User
+	u := w.Req(c).User
 	f, err := w.SignIn.Factor(c.UserContext(), u)
 	if err != nil {
 		return nil, err
@@ -64,13 +65,13 @@ func (w *Web) twoFactorPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "account/two_factor", "tf.title", &Page{Data: v})
+	return w.Render(c, fiber.StatusOK, "account/two_factor", "tf.title", &kit.Page{Data: v})
 }
 
 // twoFactorForm reads a form's code, then calls do; on a domain error the
 // page is shown again with it.
 func (w *Web) twoFactorForm(c *fiber.Ctx, do func(code string) error) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func (w *Web) twoFactorForm(c *fiber.Ctx, do func(code string) error) error {
 		if verr != nil {
 			return verr
 		}
-		return w.formError(c, err, "account/two_factor", "tf.title", &Page{Data: v, Form: form})
+		return w.FormError(c, err, "account/two_factor", "tf.title", &kit.Page{Data: v, Form: form})
 	}
 	return nil
 }
@@ -101,7 +102,7 @@ func (w *Web) twoFactorForm(c *fiber.Ctx, do func(code string) error) error {
 func (w *Web) twoFactorConfirm(c *fiber.Ctx) error {
 	var codes []string
 	if err := w.twoFactorForm(c, func(code string) (err error) {
-		codes, err = w.SignIn.Confirm(c.UserContext(), w.req(c).User, code)
+		codes, err = w.SignIn.Confirm(c.UserContext(), w.Req(c).User, code)
 		return err
 	}); err != nil || codes == nil {
 		return err
@@ -114,7 +115,7 @@ func (w *Web) twoFactorConfirm(c *fiber.Ctx) error {
 func (w *Web) twoFactorRecovery(c *fiber.Ctx) error {
 	var codes []string
 	if err := w.twoFactorForm(c, func(code string) (err error) {
-		codes, err = w.SignIn.NewRecoveryCodes(c.UserContext(), w.req(c).User, code)
+		codes, err = w.SignIn.NewRecoveryCodes(c.UserContext(), w.Req(c).User, code)
 		return err
 	}); err != nil || codes == nil {
 		return err
@@ -128,24 +129,24 @@ func (w *Web) showRecoveryCodes(c *fiber.Ctx, codes []string, flash string) erro
 		return err
 	}
 	v.RecoveryCodes = codes
-	r := w.req(c)
+	r := w.Req(c)
 	r.Flash = flash
 	// The session was restricted until now: the page's links may open.
 	r.Restricted = false
-	return w.render(c, fiber.StatusOK, "account/two_factor", "tf.title", &Page{Data: v})
+	return w.Render(c, fiber.StatusOK, "account/two_factor", "tf.title", &kit.Page{Data: v})
 }
 
 // twoFactorDisable: POST /account/two-factor/disable {code}.
 func (w *Web) twoFactorDisable(c *fiber.Ctx) error {
 	done := false
 	if err := w.twoFactorForm(c, func(code string) error {
-		err := w.SignIn.Disable(c.UserContext(), w.req(c).User, code)
+		err := w.SignIn.Disable(c.UserContext(), w.Req(c).User, code)
 		done = err == nil
 		return err
 	}); err != nil || !done {
 		return err
 	}
-	return w.seeOther(c, auth.TwoFactorPage, "tf.disabled")
+	return w.SeeOther(c, auth.TwoFactorPage, "tf.disabled")
 }
 
 // SessionsView is the sessions page.
@@ -153,24 +154,24 @@ type SessionsView struct{ Sessions []auth.Session }
 
 // sessionsPage: GET /account/sessions — where the account is signed in.
 func (w *Web) sessionsPage(c *fiber.Ctx) error {
-	r := w.req(c)
+	r := w.Req(c)
 	list, err := w.SignIn.Sessions(c.UserContext(), r.User.ID, r.Session)
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "account/sessions", "sess.title", &Page{Data: &SessionsView{Sessions: list}})
+	return w.Render(c, fiber.StatusOK, "account/sessions", "sess.title", &kit.Page{Data: &SessionsView{Sessions: list}})
 }
 
 // revokeSessions: POST /account/sessions/revoke — signs out everywhere,
 // here too.
 func (w *Web) revokeSessions(c *fiber.Ctx) error {
-	if _, err := w.SignIn.RevokeAll(c.UserContext(), w.req(c).User.ID); err != nil {
+	if _, err := w.SignIn.RevokeAll(c.UserContext(), w.Req(c).User.ID); err != nil {
 		return err
 	}
-	w.clearCookie(c, cookieStaff, "/")
-	w.req(c).Session = uuid.Nil
-	w.rotateCSRF(c)
-	return w.seeOther(c, "/login", "sess.signed_out_everywhere")
+	w.ClearCookie(c, kit.CookieStaff, "/")
+	w.Req(c).Session = uuid.Nil
+	w.RotateCSRF(c)
+	return w.SeeOther(c, "/login", "sess.signed_out_everywhere")
 }
 
 // admSignIn: GET /admin/sign-in — which roles must use a second factor.
@@ -179,12 +180,12 @@ func (w *Web) admSignIn(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/sign_in", "adm.si.title", &Page{Data: list})
+	return w.Render(c, fiber.StatusOK, "admin/sign_in", "adm.si.title", &kit.Page{Data: list})
 }
 
 // admSignInSave: POST /admin/sign-in {required: roles…}.
 func (w *Web) admSignInSave(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -200,7 +201,7 @@ func (w *Web) admSignInSave(c *fiber.Ctx) error {
 		if lerr != nil {
 			return lerr
 		}
-		return w.formError(c, err, "admin/sign_in", "adm.si.title", &Page{Data: list, Form: form})
+		return w.FormError(c, err, "admin/sign_in", "adm.si.title", &kit.Page{Data: list, Form: form})
 	}
-	return w.seeOther(c, "/admin/sign-in", "adm.si.saved")
+	return w.SeeOther(c, "/admin/sign-in", "adm.si.saved")
 }

@@ -5,22 +5,24 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/redresshq/redress/frontend/kit"
 )
 
 // TestCataloguesAreComplete fails when a message is missing from any
 // language, or when a template or handler names a message English lacks.
 func TestCataloguesAreComplete(t *testing.T) {
-	cat, err := loadCatalogues(files)
+	cat, err := kit.LoadCatalogues(files)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for lang, ids := range cat.missing() {
+	for lang, ids := range cat.Missing() {
 		if len(ids) > 0 {
 			t.Errorf("%s lacks %d messages: %s", lang, len(ids), strings.Join(ids, ", "))
 		}
 	}
 	en := map[string]bool{}
-	for _, id := range cat.keys["en"] {
+	for _, id := range cat.IDs("en") {
 		en[id] = true
 	}
 	used := usedMessageIDs(t)
@@ -40,7 +42,7 @@ func TestCataloguesAreComplete(t *testing.T) {
 // "id" values of flash and title arguments in Go.
 var (
 	templateID = regexp.MustCompile(`\.TH? "([a-z0-9_.]+)"`)
-	goID       = regexp.MustCompile(`(?:\.TH?\(|flash\(c, |seeOther\([^,]+, [^,]+, |render\(c, [^,]+, [^,]+, |formError\(c, [^,]+, [^,]+, )"([a-z0-9_]+\.[a-z0-9_.]+)"`)
+	goID       = regexp.MustCompile(`(?:\.TH?\(|[fF]lash\(c, |[sS]eeOther\([^,]+, [^,]+, |[rR]ender\(c, [^,]+, [^,]+, |[fF]ormError\(c, [^,]+, [^,]+, )"([a-z0-9_]+\.[a-z0-9_.]+)"`)
 )
 
 func usedMessageIDs(t *testing.T) map[string][]string {
@@ -62,6 +64,11 @@ func usedMessageIDs(t *testing.T) map[string][]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	kitFiles, err := fs.Glob(osDir{}, "*/*.go") // the page kit and the parts in their own packages, once in this folder
+	if err != nil {
+		t.Fatal(err)
+	}
+	goFiles = append(goFiles, kitFiles...)
 	for _, p := range goFiles {
 		if strings.HasSuffix(p, "_test.go") {
 			continue

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -54,7 +55,7 @@ type homeData struct {
 // homePage: GET / — what this is, how it works, the time frames, who runs
 // it, and where else to go.
 func (w *Web) homePage(c *fiber.Ctx) error {
-	r := w.req(c)
+	r := w.Req(c)
 	tf, err := w.timeframes(c, r)
 	if err != nil {
 		return err
@@ -63,7 +64,7 @@ func (w *Web) homePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "complainant/home", "home.title", &Page{Data: homeData{Times: tf, Bodies: bodies}})
+	return w.Render(c, fiber.StatusOK, "complainant/home", "home.title", &kit.Page{Data: homeData{Times: tf, Bodies: bodies}})
 }
 
 // aiSystemsPage: GET /ai-systems — the public register.
@@ -72,16 +73,16 @@ func (w *Web) aiSystemsPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "complainant/ai_systems", "register.title", &Page{Data: systems})
+	return w.Render(c, fiber.StatusOK, "complainant/ai_systems", "register.title", &kit.Page{Data: systems})
 }
 
 // procedurePage: GET /procedure — the published procedure and its time frames.
 func (w *Web) procedurePage(c *fiber.Ctx) error {
-	tf, err := w.timeframes(c, w.req(c))
+	tf, err := w.timeframes(c, w.Req(c))
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "complainant/procedure", "procedure.title", &Page{Data: tf})
+	return w.Render(c, fiber.StatusOK, "complainant/procedure", "procedure.title", &kit.Page{Data: tf})
 }
 
 // bodiesPage: GET /bodies — the independent bodies (their public fields).
@@ -90,7 +91,7 @@ func (w *Web) bodiesPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "complainant/bodies", "bodies.title", &Page{Data: bodies})
+	return w.Render(c, fiber.StatusOK, "complainant/bodies", "bodies.title", &kit.Page{Data: bodies})
 }
 
 // allSystems reads the whole register, page by page.
@@ -105,7 +106,7 @@ func (w *Web) allSystems(c *fiber.Ctx) ([]registry.AISystem, error) {
 		out = append(out, page...)
 		if len(page) < 200 {
 			// In the reader's language where an admin translated them.
-			if err := w.Content.Systems(c.UserContext(), w.req(c).lang, out); err != nil {
+			if err := w.Content.Systems(c.UserContext(), w.Req(c).Lang(), out); err != nil {
 				return nil, err
 			}
 			return out, nil
@@ -145,7 +146,7 @@ func (w *Web) shownBodies(c *fiber.Ctx, all []escalation.Body) ([]escalation.Bod
 		}
 	}
 	// In the reader's language where an admin translated them.
-	if err := w.Content.Bodies(c.UserContext(), w.req(c).lang, out); err != nil {
+	if err := w.Content.Bodies(c.UserContext(), w.Req(c).Lang(), out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -174,7 +175,7 @@ type tierRow struct {
 
 // timeframes reads the default policy (the first one Policies returns).
 // With no policy at all it returns nil, and the pages say so.
-func (w *Web) timeframes(c *fiber.Ctx, r *request) (*timeframes, error) {
+func (w *Web) timeframes(c *fiber.Ctx, r *kit.Request) (*timeframes, error) {
 	policies, err := w.Clocks.Policies(c.UserContext())
 	if err != nil {
 		return nil, err
@@ -185,7 +186,7 @@ func (w *Web) timeframes(c *fiber.Ctx, r *request) (*timeframes, error) {
 	p := policies[0]
 	tf := &timeframes{Policy: p.Name}
 	for _, prio := range sla.Priorities {
-		tf.Priorities = append(tf.Priorities, r.optionLabel("cp.priority", prio))
+		tf.Priorities = append(tf.Priorities, r.OptionLabel("cp.priority", prio))
 	}
 	for _, clock := range sla.Clocks {
 		var cells []string
@@ -210,7 +211,7 @@ func (w *Web) timeframes(c *fiber.Ctx, r *request) (*timeframes, error) {
 		if fast == nil {
 			continue
 		}
-		label := r.optionLabel("cp.clock_name", string(clock))
+		label := r.OptionLabel("cp.clock_name", string(clock))
 		tf.Tiers = append(tf.Tiers, tierRow{Clock: string(clock), Label: label, Cells: cells})
 		text := periodText(r, fast.Budget, fast.From)
 		if approx(fast.Budget) != approx(slow.Budget) {
@@ -219,12 +220,12 @@ func (w *Web) timeframes(c *fiber.Ctx, r *request) (*timeframes, error) {
 		tf.Promises = append(tf.Promises, promiseRow{Clock: string(clock), Label: label, Text: text})
 	}
 	for _, l := range p.Statutory {
-		row := statutoryRow{Clock: string(l.Clock), Label: r.optionLabel("cp.clock_name", string(l.Clock)), Source: l.Source,
+		row := statutoryRow{Clock: string(l.Clock), Label: r.OptionLabel("cp.clock_name", string(l.Clock)), Source: l.Source,
 			Period: limitText(r, l)}
 		if len(l.Kinds) > 0 {
 			kinds := make([]string, len(l.Kinds))
 			for i, k := range l.Kinds {
-				kinds[i] = r.optionLabel("cp.kind", k)
+				kinds[i] = r.OptionLabel("cp.kind", k)
 			}
 			row.Applies = r.T("cp.tf.only_for", "Kinds", strings.Join(kinds, ", "))
 		}
@@ -235,27 +236,27 @@ func (w *Web) timeframes(c *fiber.Ctx, r *request) (*timeframes, error) {
 }
 
 // budgetText is "7 days", "24 hours", "3 months" in the page's language.
-func budgetText(r *request, b sla.Budget) string {
+func budgetText(r *kit.Request, b sla.Budget) string {
 	id := "cp.unit." + string(b.Unit)
 	return r.T(id, "Count", b.Amount)
 }
 
 // periodText is "7 days from when we receive your complaint".
-func periodText(r *request, b sla.Budget, from sla.Anchor) string {
+func periodText(r *kit.Request, b sla.Budget, from sla.Anchor) string {
 	if from == "" {
 		return budgetText(r, b)
 	}
-	return r.T("cp.period", "Budget", budgetText(r, b), "From", r.optionLabel("cp.from", string(from)))
+	return r.T("cp.period", "Budget", budgetText(r, b), "From", r.OptionLabel("cp.from", string(from)))
 }
 
 // limitText is a statutory limit's period, with the incidents it is for
 // ("10 days from when we learn of the incident (a death)").
-func limitText(r *request, l sla.StatutoryLimit) string {
+func limitText(r *kit.Request, l sla.StatutoryLimit) string {
 	text := periodText(r, l.Budget, l.From)
 	if len(l.Subtypes) > 0 {
 		subs := make([]string, len(l.Subtypes))
 		for i, sub := range l.Subtypes {
-			subs[i] = r.optionLabel("cp.subtype", sub)
+			subs[i] = r.OptionLabel("cp.subtype", sub)
 		}
 		text = r.T("cp.tf.subtypes", "Period", text, "Subtypes", strings.Join(subs, ", "))
 	}
@@ -313,7 +314,7 @@ func (w *Web) ruleIndex(c *fiber.Ctx) (ruleIndex, error) {
 // shown as stored (in English).
 type ruleText struct{ Source, Period, Lang string }
 
-func (idx ruleIndex) text(r *request, rule sla.Rule) ruleText {
+func (idx ruleIndex) text(r *kit.Request, rule sla.Rule) ruleText {
 	if rule.Source == sla.PolicySource {
 		// Our own service levels, not a law: said in the reader's words.
 		rule.Source = r.T("followup.source_policy")
@@ -325,7 +326,7 @@ func (idx ruleIndex) text(r *request, rule sla.Rule) ruleText {
 		return ruleText{Source: rule.Source, Period: periodText(r, l.Budget, l.From)}
 	}
 	t := ruleText{Source: rule.Source, Period: rule.Period}
-	if r.lang != "en" && rule.Period != "" {
+	if r.Lang() != "en" && rule.Period != "" {
 		t.Lang = "en"
 	}
 	return t
@@ -337,14 +338,14 @@ func (idx ruleIndex) text(r *request, rule sla.Rule) ruleText {
 // with the messages of this area's catalogue and, when prefix is set, every
 // field and value named "<prefix>.<field>" so that several forms on one
 // page keep their errors apart.
-func (w *Web) cpFormError(c *fiber.Ctx, err error, name, titleID string, p *Page, prefix string) error {
+func (w *Web) cpFormError(c *fiber.Ctx, err error, name, titleID string, p *kit.Page, prefix string) error {
 	de, ok := fault.As(err)
 	if !ok {
-		return w.renderError(c, err)
+		return w.RenderError(c, err)
 	}
-	r := w.req(c)
+	r := w.Req(c)
 	if p.Form == nil {
-		p.Form, _ = formValues(c)
+		p.Form, _ = kit.FormValues(c)
 	}
 	if prefix != "" {
 		form := p.Form
@@ -354,13 +355,13 @@ func (w *Web) cpFormError(c *fiber.Ctx, err error, name, titleID string, p *Page
 		}
 	}
 	cpErrors(r, p, de, de.Fields, prefix)
-	return w.render(c, httpkit.Status(de.Kind), name, titleID, p)
+	return w.Render(c, httpkit.Status(de.Kind), name, titleID, p)
 }
 
 // cpErrors puts de's field errors on p in the order of fields, one per
 // field, in this area's words, each field named "<prefix>.<field>" when
 // prefix is set; an error that names no field becomes the page's notice.
-func cpErrors(r *request, p *Page, de *fault.Error, fields []fault.FieldError, prefix string) {
+func cpErrors(r *kit.Request, p *kit.Page, de *fault.Error, fields []fault.FieldError, prefix string) {
 	p.Errors, p.Notice = nil, nil
 	for _, f := range fields {
 		field := f.Field
@@ -373,7 +374,7 @@ func cpErrors(r *request, p *Page, de *fault.Error, fields []fault.FieldError, p
 		if p.Err(field) != "" {
 			continue
 		}
-		p.Errors = append(p.Errors, FieldMsg{Field: field, ID: fieldID(field), Message: cpFieldMessage(r, f)})
+		p.Errors = append(p.Errors, kit.FieldMsg{Field: field, ID: kit.FieldID(field), Message: cpFieldMessage(r, f)})
 	}
 	if len(p.Errors) == 0 {
 		n := *de
@@ -386,7 +387,7 @@ func cpErrors(r *request, p *Page, de *fault.Error, fields []fault.FieldError, p
 
 // cpFieldMessage translates a field's error: this area's message for the
 // field and code, then for the code, then the common ones.
-func cpFieldMessage(r *request, f fault.FieldError) string {
+func cpFieldMessage(r *kit.Request, f fault.FieldError) string {
 	field := f.Field
 	if i := strings.IndexByte(field, '['); i > 0 {
 		field = field[:i]
@@ -396,13 +397,13 @@ func cpFieldMessage(r *request, f fault.FieldError) string {
 			return r.T(id)
 		}
 	}
-	return fieldMessage(r.translator, f)
+	return kit.FieldMessage(r.Translator, f)
 }
 
 // CpFailed reports whether the error shown belongs to the follow-up
 // page's form whose fields are named prefix.* (its fields' errors, or a
 // notice with that form's values kept).
-func (p *Page) CpFailed(prefix string) bool {
+func (p *cpPage) CpFailed(prefix string) bool {
 	for _, e := range p.Errors {
 		if strings.HasPrefix(e.Field, prefix+".") {
 			return true
@@ -420,7 +421,7 @@ func (p *Page) CpFailed(prefix string) bool {
 
 // CpFieldLabel is a field's label in the complainant's error summary:
 // "cp.field.<name>", with a remedy offer's id left out.
-func (p *Page) CpFieldLabel(field string) string {
+func (p *cpPage) CpFieldLabel(field string) string {
 	for _, per := range []string{"remedy.", "answer."} { // one form per offer, per referral
 		if rest, ok := strings.CutPrefix(field, per); ok {
 			if _, tail, ok := strings.Cut(rest, "."); ok {
@@ -435,7 +436,7 @@ func (p *Page) CpFieldLabel(field string) string {
 }
 
 // CpOpt translates value under prefix when the catalogue has it, else fallback.
-func (p *Page) CpOpt(prefix, value, fallback string) string {
+func (p *cpPage) CpOpt(prefix, value, fallback string) string {
 	if id := prefix + "." + strings.ReplaceAll(value, ".", "_"); p.Has(id) {
 		return p.T(id)
 	}
@@ -443,7 +444,7 @@ func (p *Page) CpOpt(prefix, value, fallback string) string {
 }
 
 // CpStr is *s, or "".
-func (p *Page) CpStr(s *string) string {
+func (p *cpPage) CpStr(s *string) string {
 	if s == nil {
 		return ""
 	}
@@ -451,7 +452,7 @@ func (p *Page) CpStr(s *string) string {
 }
 
 // CpInt is *n, or 0.
-func (p *Page) CpInt(n *int) int {
+func (p *cpPage) CpInt(n *int) int {
 	if n == nil {
 		return 0
 	}
@@ -459,4 +460,4 @@ func (p *Page) CpInt(n *int) int {
 }
 
 // CpKiB is a size in kibibytes, at least 1.
-func (p *Page) CpKiB(n int64) int64 { return max(1, (n+1023)/1024) }
+func (p *cpPage) CpKiB(n int64) int64 { return max(1, (n+1023)/1024) }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -40,7 +41,7 @@ func parseFilingForm(contentType, contentEncoding string, body []byte) (url.Valu
 	if enc := strings.TrimSpace(contentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
 		return nil, nil, errFilingForm
 	}
-	known := append(answerFields(), csrfField, evidenceDescription, "step")
+	known := append(answerFields(), kit.CSRFField, evidenceDescription, "step")
 	maxParts := len(known) + len(grievance.Rights) + len(grievance.HarmTypes) + evidence.MaxComplainant
 	var files []evidence.Input
 	text := 0

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/escalation"
@@ -76,10 +77,10 @@ type eventRow struct {
 
 // followUpPage: GET /follow-up — the sign-in form, or the case.
 func (w *Web) followUpPage(c *fiber.Ctx) error {
-	if w.req(c).CaseID == nil {
-		return w.render(c, fiber.StatusOK, "complainant/followup", "followup.title", &Page{})
+	if w.Req(c).CaseID == nil {
+		return w.Render(c, fiber.StatusOK, "complainant/followup", "followup.title", &kit.Page{})
 	}
-	return w.renderCase(c, fiber.StatusOK, &Page{})
+	return w.renderCase(c, fiber.StatusOK, &kit.Page{})
 }
 
 // openFollowUp: POST /follow-up {code} — or, for a complaint filed before
@@ -87,12 +88,12 @@ func (w *Web) followUpPage(c *fiber.Ctx) error {
 // /api/v1/complainant/session does; every wrong code gets one answer, and
 // every wrong pair another.
 func (w *Web) openFollowUp(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	delete(form, csrfField)
-	p := &Page{Form: form}
+	delete(form, kit.CSRFField)
+	p := &kit.Page{Form: form}
 	code := strings.TrimSpace(form.Get("code"))
 	reference, receipt := strings.TrimSpace(form.Get("reference")), strings.TrimSpace(form.Get("receipt"))
 	form.Del("code")    // never shown again
@@ -126,21 +127,21 @@ func (w *Web) openFollowUp(c *fiber.Ctx) error {
 	if err := w.signInToCase(c, caseID, true); err != nil {
 		return err
 	}
-	return w.seeOther(c, "/follow-up", "followup.opened")
+	return w.SeeOther(c, "/follow-up", "followup.opened")
 }
 
 // renderCase renders the case page with status (and p's form errors).
-func (w *Web) renderCase(c *fiber.Ctx, status int, p *Page) error {
+func (w *Web) renderCase(c *fiber.Ctx, status int, p *kit.Page) error {
 	d, err := w.caseData(c)
 	if err != nil {
 		return err
 	}
 	p.Data = d
-	return w.render(c, status, "complainant/case", "followup.case_title", p)
+	return w.Render(c, status, "complainant/case", "followup.case_title", p)
 }
 
 func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
-	r := w.req(c)
+	r := w.Req(c)
 	ctx := c.UserContext()
 	v, err := w.Grievance.ForComplainant(ctx, *r.CaseID)
 	if err != nil {
@@ -191,7 +192,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 	for _, due := range v.DueDates {
 		var rule sla.Rule
 		_ = json.Unmarshal(due.Rule, &rule)
-		row := dueRow{Clock: string(due.Clock), Promise: r.optionLabel("cp.clock", string(due.Clock)), DueAt: due.DueAt, Done: due.SatisfiedAt,
+		row := dueRow{Clock: string(due.Clock), Promise: r.OptionLabel("cp.clock", string(due.Clock)), DueAt: due.DueAt, Done: due.SatisfiedAt,
 			Rule: idx.text(r, rule)}
 		if due.Clock == sla.Remedy && v.Decision != nil {
 			// The words follow the outcome: nothing to put right after a confirmed decision.
@@ -232,7 +233,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 // it matters ("cp.action.<action>.<actor>": "You sent a message", "The
 // reviewer sent you a message"), else the action's own words; an action
 // this page has no words for is "an update".
-func actionLabel(r *request, action, actor string) string {
+func actionLabel(r *kit.Request, action, actor string) string {
 	id := "cp.action." + strings.ReplaceAll(action, ".", "_")
 	if by := id + "." + actor; r.Has(by) {
 		return r.T(by)
@@ -255,17 +256,17 @@ func (w *Web) actionError(c *fiber.Ctx, err error, prefix string) error {
 	if derr != nil {
 		return derr
 	}
-	return w.cpFormError(c, err, "complainant/case", "followup.case_title", &Page{Data: d}, prefix)
+	return w.cpFormError(c, err, "complainant/case", "followup.case_title", &kit.Page{Data: d}, prefix)
 }
 
 // followUpMessage: POST /follow-up/messages {body}.
 func (w *Web) followUpMessage(c *fiber.Ctx) error {
 	body := strings.TrimSpace(c.FormValue("body"))
-	if _, err := w.Grievance.AddMessage(c.UserContext(), *w.req(c).CaseID, cases.Actor{Kind: audit.ActorComplainant},
+	if _, err := w.Grievance.AddMessage(c.UserContext(), *w.Req(c).CaseID, cases.Actor{Kind: audit.ActorComplainant},
 		"complainant", body); err != nil {
 		return w.actionError(c, err, "message")
 	}
-	return w.seeOther(c, "/follow-up#messages", "followup.message_sent")
+	return w.SeeOther(c, "/follow-up#messages", "followup.message_sent")
 }
 
 // followUpRemedy: POST /follow-up/remedies/:rid/response {accept, comment}.
@@ -283,7 +284,7 @@ func (w *Web) followUpRemedy(c *fiber.Ctx) error {
 		no := false
 		accept = &no
 	}
-	if err := w.Grievance.RespondToRemedy(c.UserContext(), *w.req(c).CaseID, rid, accept,
+	if err := w.Grievance.RespondToRemedy(c.UserContext(), *w.Req(c).CaseID, rid, accept,
 		strings.TrimSpace(c.FormValue("comment"))); err != nil {
 		return w.actionError(c, err, "remedy."+rid.String())
 	}
@@ -291,26 +292,26 @@ func (w *Web) followUpRemedy(c *fiber.Ctx) error {
 	if *accept {
 		flash = "followup.remedy_accepted"
 	}
-	return w.seeOther(c, "/follow-up#remedies", flash)
+	return w.SeeOther(c, "/follow-up#remedies", flash)
 }
 
 // followUpAppeal: POST /follow-up/appeal {reason}.
 func (w *Web) followUpAppeal(c *fiber.Ctx) error {
-	if err := w.Grievance.Appeal(c.UserContext(), *w.req(c).CaseID, c.FormValue("reason")); err != nil {
+	if err := w.Grievance.Appeal(c.UserContext(), *w.Req(c).CaseID, c.FormValue("reason")); err != nil {
 		return w.actionError(c, err, "appeal")
 	}
-	return w.seeOther(c, "/follow-up#appeal", "followup.appealed")
+	return w.SeeOther(c, "/follow-up#appeal", "followup.appealed")
 }
 
 // followUpEscalation: POST /follow-up/escalations {body_id, consent_scope, reason}.
 func (w *Web) followUpEscalation(c *fiber.Ctx) error {
 	req := escalation.ReferralRequest{BodyID: strings.Clone(c.FormValue("body_id")),
 		ConsentScope: escalation.ConsentScope(strings.Clone(c.FormValue("consent_scope"))), Reason: strings.Clone(c.FormValue("reason"))}
-	if _, err := w.Escalation.Refer(c.UserContext(), *w.req(c).CaseID,
+	if _, err := w.Escalation.Refer(c.UserContext(), *w.Req(c).CaseID,
 		escalation.Requester{Source: escalation.SourceComplainant}, req); err != nil {
 		return w.actionError(c, err, "escalation")
 	}
-	return w.seeOther(c, "/follow-up#escalation", "followup.escalated")
+	return w.SeeOther(c, "/follow-up#escalation", "followup.escalated")
 }
 
 // followUpReferralAnswer: POST /follow-up/referrals/:rid/messages {body} — the
@@ -320,11 +321,11 @@ func (w *Web) followUpReferralAnswer(c *fiber.Ctx) error {
 	if err != nil {
 		return fault.New(fault.NotFound, "referral_not_found", "There is no such referral.")
 	}
-	if _, err := w.Escalation.ComplainantAnswer(c.UserContext(), *w.req(c).CaseID, rid,
+	if _, err := w.Escalation.ComplainantAnswer(c.UserContext(), *w.Req(c).CaseID, rid,
 		escalation.MessageRequest{Body: strings.Clone(c.FormValue("body"))}); err != nil {
 		return w.actionError(c, err, "answer."+rid.String())
 	}
-	return w.seeOther(c, "/follow-up#referral-"+rid.String(), "followup.answer_sent")
+	return w.SeeOther(c, "/follow-up#referral-"+rid.String(), "followup.answer_sent")
 }
 
 // followUpFeedback: POST /follow-up/feedback {satisfaction, comment}.
@@ -333,10 +334,10 @@ func (w *Web) followUpFeedback(c *fiber.Ctx) error {
 	if n, err := strconv.Atoi(c.FormValue("satisfaction")); err == nil {
 		satisfaction = &n
 	}
-	if err := w.Grievance.Feedback(c.UserContext(), *w.req(c).CaseID, satisfaction, c.FormValue("comment")); err != nil {
+	if err := w.Grievance.Feedback(c.UserContext(), *w.Req(c).CaseID, satisfaction, c.FormValue("comment")); err != nil {
 		return w.actionError(c, err, "feedback")
 	}
-	return w.seeOther(c, "/follow-up#feedback", "followup.feedback_given")
+	return w.SeeOther(c, "/follow-up#feedback", "followup.feedback_given")
 }
 
 // followUpEvidence: POST /follow-up/evidence (multipart: _csrf, file,
@@ -346,10 +347,10 @@ func (w *Web) followUpFeedback(c *fiber.Ctx) error {
 // shows the page again with what was typed; the file must be chosen again
 // (a browser never keeps it), and the form says so.
 func (w *Web) followUpEvidence(c *fiber.Ctx) error {
-	in, err := httpkit.EvidenceForm(c, true, csrfField)
+	in, err := httpkit.EvidenceForm(c, true, kit.CSRFField)
 	err = uploadRefusal(err, "file", "description")
 	if err == nil {
-		_, err = w.Grievance.AddEvidence(c.UserContext(), *w.req(c).CaseID, cases.Actor{Kind: audit.ActorComplainant}, in)
+		_, err = w.Grievance.AddEvidence(c.UserContext(), *w.Req(c).CaseID, cases.Actor{Kind: audit.ActorComplainant}, in)
 	}
 	if err != nil {
 		d, derr := w.caseData(c)
@@ -359,9 +360,9 @@ func (w *Web) followUpEvidence(c *fiber.Ctx) error {
 		// The form's values from the parsed upload, not from a second
 		// parse of the body (which would spill a large file to disk).
 		form := url.Values{"description": {in.Description}}
-		return w.cpFormError(c, err, "complainant/case", "followup.case_title", &Page{Data: d, Form: form}, "evidence")
+		return w.cpFormError(c, err, "complainant/case", "followup.case_title", &kit.Page{Data: d, Form: form}, "evidence")
 	}
-	return w.seeOther(c, "/follow-up#evidence", "followup.evidence_added")
+	return w.SeeOther(c, "/follow-up#evidence", "followup.evidence_added")
 }
 
 // followUpEvidenceFile: GET /follow-up/evidence/:eid — a file the
@@ -372,11 +373,11 @@ func (w *Web) followUpEvidenceFile(c *fiber.Ctx) error {
 	if err != nil {
 		return fault.New(fault.NotFound, "not_found", "There is nothing here.")
 	}
-	e, content, err := w.Evidence.OpenComplainant(c.UserContext(), *w.req(c).CaseID, eid)
+	e, content, err := w.Evidence.OpenComplainant(c.UserContext(), *w.Req(c).CaseID, eid)
 	if err != nil {
 		if errors.Is(err, evidence.ErrTampered) {
 			w.Log.ErrorContext(c.UserContext(), "evidence tampering suspected: not served",
-				"case_id", *w.req(c).CaseID, "evidence_id", eid, "err", err)
+				"case_id", *w.Req(c).CaseID, "evidence_id", eid, "err", err)
 		}
 		return err
 	}

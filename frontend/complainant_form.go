@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/evidence"
@@ -127,7 +128,7 @@ const receiptShown = 15 * time.Minute
 func (rc receiptCookie) CodeGroups() []string { return strings.SplitAfter(rc.Code, "-") }
 
 // stepPage is step n of the form, with the answers in form.
-func (w *Web) stepPage(c *fiber.Ctx, n int, form url.Values) (*Page, error) {
+func (w *Web) stepPage(c *fiber.Ctx, n int, form url.Values) (*kit.Page, error) {
 	systems, err := w.allSystems(c)
 	if err != nil {
 		return nil, err
@@ -138,7 +139,7 @@ func (w *Web) stepPage(c *fiber.Ctx, n int, form url.Values) (*Page, error) {
 	step := complaintSteps[n-1]
 	d := complaintData{Step: n, Total: len(complaintSteps), StepName: step.Name, Kinds: cases.Strings(cases.Kinds), Systems: systems,
 		Informed: grievance.InformedOfAI, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes, Channels: grievance.Channels,
-		Severities: grievance.PreliminarySeverity, OtherSystem: otherSystem, Countries: countries(w.req(c).lang),
+		Severities: grievance.PreliminarySeverity, OtherSystem: otherSystem, Countries: countries(w.Req(c).Lang()),
 		ShowContact: form.Get("anonymous") == "false", ShowRelated: form.Get("kind") == "retaliation" || form.Get("related_reference") != "",
 		MaxFiles: evidence.MaxComplainant, MaxFileMiB: evidence.MaxBytes >> 20}
 	for i, s := range complaintSteps {
@@ -155,7 +156,7 @@ func (w *Web) stepPage(c *fiber.Ctx, n int, form url.Values) (*Page, error) {
 	if n == stepSend {
 		d.Summary = w.complaintSummary(c, form, systems)
 	}
-	return &Page{Form: form, Data: d}, nil
+	return &kit.Page{Form: form, Data: d}, nil
 }
 
 // renderStep shows a step with status, its errors (if err) in form order.
@@ -167,9 +168,9 @@ func (w *Web) renderStep(c *fiber.Ctx, status, n int, form url.Values, err error
 	if err != nil {
 		de, ok := fault.As(err)
 		if !ok {
-			return w.renderError(c, err)
+			return w.RenderError(c, err)
 		}
-		r := w.req(c)
+		r := w.Req(c)
 		order := complaintSteps[n-1].Check
 		fields := slices.Clone(de.Fields)
 		slices.SortStableFunc(fields, func(a, b fault.FieldError) int { return fieldRank(order, a.Field) - fieldRank(order, b.Field) })
@@ -180,7 +181,7 @@ func (w *Web) renderStep(c *fiber.Ctx, status, n int, form url.Values, err error
 		cpErrors(r, p, de, fields, prefix)
 		status = httpkit.Status(de.Kind)
 	}
-	return w.render(c, status, "complainant/new", "complaint.title", p)
+	return w.Render(c, status, "complainant/new", "complaint.title", p)
 }
 
 // fieldRank is a field's place in a step's form order: contact.email sorts
@@ -210,7 +211,7 @@ func (w *Web) complaintForm(c *fiber.Ctx) error {
 // are checked first, by the intake's rules for those fields), back, or
 // step-N (a "change" button on the last step). Nothing is stored.
 func (w *Web) complaintStep(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -239,7 +240,7 @@ func (w *Web) complaintStep(c *fiber.Ctx) error {
 
 // checkStep validates step n's answers by the intake's rules for its fields.
 func (w *Web) checkStep(c *fiber.Ctx, n int, form url.Values) error {
-	return w.Grievance.ValidateIntakeFields(c.UserContext(), intakeFromForm(form, w.req(c).lang), complaintSteps[n-1].Check...)
+	return w.Grievance.ValidateIntakeFields(c.UserContext(), intakeFromForm(form, w.Req(c).Lang()), complaintSteps[n-1].Check...)
 }
 
 // keepAnswers keeps the answers of a posted step and drops the rest
@@ -280,8 +281,8 @@ func (w *Web) fileComplaint(c *fiber.Ctx) error {
 	// The token of this browser's session, or (a double submit, sent
 	// again after the first signed the browser in to its new case) the
 	// anonymous one of the same nonce: a filing acts on no session.
-	if tok := form.Get(csrfField); !w.validCSRF(c, tok) && !w.validAnonymousCSRF(c, tok) {
-		return w.renderError(c, errCSRF)
+	if tok := form.Get(kit.CSRFField); !w.ValidCSRF(c, tok) && !w.ValidAnonymousCSRF(c, tok) {
+		return w.RenderError(c, kit.ErrCSRF)
 	}
 	description := form.Get(evidenceDescription)
 	form = keepAnswers(form)
@@ -293,7 +294,7 @@ func (w *Web) fileComplaint(c *fiber.Ctx) error {
 	for i := range files {
 		files[i].Description = description
 	}
-	in := intakeFromForm(form, w.req(c).lang)
+	in := intakeFromForm(form, w.Req(c).Lang())
 	rec, err := w.Grievance.SubmitWithEvidence(c.UserContext(), in, form.Get("idempotency_key"), files)
 	if err != nil {
 		if de, ok := fault.As(err); ok && de.Code == "idempotency_key_reused" {
@@ -305,7 +306,7 @@ func (w *Web) fileComplaint(c *fiber.Ctx) error {
 		return w.renderStep(c, fiber.StatusOK, stepSend, form, err)
 	}
 	emails := in.Contact != nil && in.Anonymous != nil && !*in.Anonymous && in.Contact.PreferredChannel == "email"
-	if err := w.setSealed(c, cookieReceipt, "/complaints/receipt",
+	if err := w.SetSealed(c, kit.CookieReceipt, "/complaints/receipt",
 		receiptCookie{Reference: rec.Reference, Code: rec.Code, AcknowledgeBy: rec.AcknowledgeBy, Emails: emails,
 			Until: time.Now().Add(receiptShown)}, receiptShown); err != nil {
 		return err
@@ -313,12 +314,12 @@ func (w *Web) fileComplaint(c *fiber.Ctx) error {
 	if err := w.signInToCase(c, rec.CaseID, false); err != nil {
 		return err
 	}
-	return w.seeOther(c, "/complaints/receipt", "")
+	return w.SeeOther(c, "/complaints/receipt", "")
 }
 
 // complaintSummary is every answer, by step, in the page's language.
 func (w *Web) complaintSummary(c *fiber.Ctx, f url.Values, systems []registry.AISystem) []summarySection {
-	r := w.req(c)
+	r := w.Req(c)
 	none := r.T("complaint.summary.none")
 	val := func(v string) string {
 		if strings.TrimSpace(v) == "" {
@@ -330,7 +331,7 @@ func (w *Web) complaintSummary(c *fiber.Ctx, f url.Values, systems []registry.AI
 		if v == "" {
 			return none
 		}
-		return r.optionLabel(prefix, v)
+		return r.OptionLabel(prefix, v)
 	}
 	opts := func(prefix string, vs []string) string {
 		if len(vs) == 0 {
@@ -338,11 +339,11 @@ func (w *Web) complaintSummary(c *fiber.Ctx, f url.Values, systems []registry.AI
 		}
 		out := make([]string, len(vs))
 		for i, v := range vs {
-			out[i] = r.optionLabel(prefix, v)
+			out[i] = r.OptionLabel(prefix, v)
 		}
 		return strings.Join(out, r.T("complaint.summary.separator"))
 	}
-	label := (&Page{request: r}).CpFieldLabel
+	label := (&cpPage{&kit.Page{Request: r}}).CpFieldLabel
 	system := none
 	switch id := f.Get("ai_system"); id {
 	case "":
@@ -369,7 +370,7 @@ func (w *Web) complaintSummary(c *fiber.Ctx, f url.Values, systems []registry.AI
 			{label("harm_types"), opts("cp.harm", f["harm_types"])},
 			{label("preliminary_severity"), opt("cp.severity", f.Get("preliminary_severity"))},
 		}},
-		{Step: 4, Name: "who", Rows: []summaryRow{{label("country"), val(countryName(r.lang, f.Get("country")))},
+		{Step: 4, Name: "who", Rows: []summaryRow{{label("country"), val(countryName(r.Lang(), f.Get("country")))},
 			{label("anonymous"), opt("cp.anonymous", f.Get("anonymous"))}}},
 	}
 	if f.Get("ai_system") == otherSystem || f.Get("ai_system_other") != "" {
@@ -442,12 +443,12 @@ func (w *Web) signInToCase(c *fiber.Ctx, caseID uuid.UUID, rotate bool) error {
 	if err != nil {
 		return err
 	}
-	w.setCookie(c, cookieCase, token, "/", w.ComplainantTokenTTL)
+	w.SetCookie(c, kit.CookieCase, token, "/", w.ComplainantTokenTTL)
 	if _, claims, err := w.Tokens.Verify(token, auth.AudienceComplainant); err == nil {
-		w.req(c).caseToken = claims.ID
+		w.Req(c).CaseToken = claims.ID
 	}
 	if rotate {
-		w.rotateCSRF(c)
+		w.RotateCSRF(c)
 	}
 	return nil
 }
@@ -459,15 +460,15 @@ func (w *Web) signInToCase(c *fiber.Ctx, caseID uuid.UUID, rotate bool) error {
 func (w *Web) receiptPage(c *fiber.Ctx) error {
 	rc, ok := w.receipt(c)
 	if !ok {
-		return w.render(c, fiber.StatusOK, "complainant/receipt_gone", "receipt.gone_title", &Page{})
+		return w.Render(c, fiber.StatusOK, "complainant/receipt_gone", "receipt.gone_title", &kit.Page{})
 	}
-	return w.render(c, fiber.StatusOK, "complainant/receipt", "receipt.title", &Page{Data: rc})
+	return w.Render(c, fiber.StatusOK, "complainant/receipt", "receipt.title", &kit.Page{Data: rc})
 }
 
 // receipt reads the sealed receipt while it may still be shown.
 func (w *Web) receipt(c *fiber.Ctx) (receiptCookie, bool) {
 	var rc receiptCookie
-	if !w.readSealed(c, cookieReceipt, &rc) || rc.Code == "" || time.Now().After(rc.Until) {
+	if !w.ReadSealed(c, kit.CookieReceipt, &rc) || rc.Code == "" || time.Now().After(rc.Until) {
 		return receiptCookie{}, false
 	}
 	return rc, true
@@ -479,12 +480,12 @@ func (w *Web) receipt(c *fiber.Ctx) (receiptCookie, bool) {
 func (w *Web) receiptPDF(c *fiber.Ctx) error {
 	rc, ok := w.receipt(c)
 	if !ok {
-		return w.render(c, fiber.StatusNotFound, "complainant/receipt_gone", "receipt.gone_title", &Page{})
+		return w.Render(c, fiber.StatusNotFound, "complainant/receipt_gone", "receipt.gone_title", &kit.Page{})
 	}
-	r := w.req(c)
-	t, lang := r.translator, r.lang
-	if rtl[lang] { // the PDF's fonts have no Arabic script
-		t, lang = w.i18n.translator("en", nil), "en"
+	r := w.Req(c)
+	t, lang := r.Translator, r.Lang()
+	if kit.RTL(lang) { // the PDF's fonts have no Arabic script
+		t, lang = w.I18n.Translator("en", nil), "en"
 	}
 	base := strings.TrimRight(w.PublicURL, "/")
 	if base == "" {
@@ -495,7 +496,7 @@ func (w *Web) receiptPDF(c *fiber.Ctx) error {
 		URL: base + "/follow-up", Reference: t.T("receipt.pdf_reference", "Reference", rc.Reference),
 		Lost: t.T("receipt.pdf_lost"), Created: time.Now()}
 	if !rc.AcknowledgeBy.IsZero() {
-		sheet.AckBy = t.T("receipt.ack_by", "Date", newClock(t, w.TimeZone).dateTimeText(rc.AcknowledgeBy))
+		sheet.AckBy = t.T("receipt.ack_by", "Date", kit.NewClock(t, w.TimeZone).DateTimeText(rc.AcknowledgeBy))
 	}
 	pdf, err := renderCodeSheet(sheet)
 	if err != nil {
@@ -509,8 +510,8 @@ func (w *Web) receiptPDF(c *fiber.Ctx) error {
 
 // receiptDone: POST /complaints/receipt/done clears the receipt from this browser.
 func (w *Web) receiptDone(c *fiber.Ctx) error {
-	w.clearCookie(c, cookieReceipt, "/complaints/receipt")
-	return w.seeOther(c, "/follow-up", "receipt.cleared")
+	w.ClearCookie(c, kit.CookieReceipt, "/complaints/receipt")
+	return w.SeeOther(c, "/follow-up", "receipt.cleared")
 }
 
 func newIdempotencyKey() string {

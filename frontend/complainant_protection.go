@@ -68,14 +68,14 @@ func (w *Web) followUpMeasure(c *fiber.Ctx) error {
 		return fault.New(fault.NotFound, "measure_not_found", "There is no such measure.")
 	}
 	consent := boolField(c, "consent")
-	if _, err := w.Grievance.AnswerMeasure(c.UserContext(), *w.req(c).CaseID, mid, consent); err != nil {
+	if _, err := w.Grievance.AnswerMeasure(c.UserContext(), *w.Req(c).CaseID, mid, consent); err != nil {
 		return w.actionError(c, err, "measure."+mid.String())
 	}
 	flash := "followup.measure_declined"
 	if *consent {
 		flash = "followup.measure_consented"
 	}
-	return w.seeOther(c, "/follow-up#protection", flash)
+	return w.SeeOther(c, "/follow-up#protection", flash)
 }
 
 // followUpCheckin: POST /follow-up/checkins/:cid {happened, text}.
@@ -84,7 +84,7 @@ func (w *Web) followUpCheckin(c *fiber.Ctx) error {
 	if err != nil {
 		return fault.New(fault.NotFound, "checkin_not_found", "There is no such check-in.")
 	}
-	k, err := w.Grievance.AnswerCheckin(c.UserContext(), *w.req(c).CaseID, cid, grievance.CheckinAnswer{
+	k, err := w.Grievance.AnswerCheckin(c.UserContext(), *w.Req(c).CaseID, cid, grievance.CheckinAnswer{
 		Happened: boolField(c, "happened"), Text: strings.Clone(c.FormValue("text"))})
 	if err != nil {
 		return w.actionError(c, err, "checkin."+cid.String())
@@ -93,5 +93,5 @@ func (w *Web) followUpCheckin(c *fiber.Ctx) error {
 	if k.RetaliationReference != nil {
 		flash = "followup.checkin_thanks_yes"
 	}
-	return w.seeOther(c, "/follow-up#protection", flash)
+	return w.SeeOther(c, "/follow-up#protection", flash)
 }

@@ -1,22 +1,28 @@
 // Package frontend is Redress's web: server-rendered HTML pages for
 // complainants, staff and independent bodies, on the same Fiber app and the
 // same domain services as the JSON API. Templates, catalogues and static
-// files are embedded; every page works with JavaScript off.
+// files are embedded here, once, and handed to the page kit (frontend/kit);
+// every page works with JavaScript off. The administrators' pages, the
+// dashboard and the bodies' portal are packages of their own
+// (frontend/admin, frontend/dashboard, frontend/portal); this package keeps
+// the complainant's pages, the staff's queue and case workspace, sign-in and
+// the account pages, and joins every part's route table (Mount). It owns no
+// table and no event.
 package frontend
 
 import (
 	"embed"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/template/html/v2"
 
+	"github.com/redresshq/redress/frontend/admin"
+	"github.com/redresshq/redress/frontend/dashboard"
+	"github.com/redresshq/redress/frontend/kit"
+	"github.com/redresshq/redress/frontend/portal"
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
@@ -82,17 +88,13 @@ type Deps struct {
 	Organisation *organisation.Service
 }
 
-// Web holds the page handlers.
+// Web holds the page handlers, on the shared page kit.
 type Web struct {
 	Deps
-	// origin is the public URL's origin (scheme://host[:port]), which a
-	// form may be posted from; secureCookies: the public URL is https, and
-	// the cookies take the __Host- and __Secure- prefixes.
-	origin        string
-	secureCookies bool
-	views         *html.Engine
-	i18n          *catalogues
-	assets        *assets
+	*kit.Kit
+	admin     *admin.Pages
+	dashboard *dashboard.Pages
+	portal    *portal.Pages
 }
 
 // New loads the templates, the catalogues and the static files.
@@ -100,62 +102,37 @@ func New(d Deps) (*Web, error) {
 	if d.SignInThrottle == nil {
 		return nil, fmt.Errorf("frontend: a sign-in throttle is required")
 	}
-	if len(d.CSRFKey) < 32 {
-		return nil, fmt.Errorf("frontend: the CSRF key must have at least 32 bytes")
-	}
-	cat, err := loadCatalogues(files)
+	k, err := kit.New(kit.Config{Log: d.Log, Files: files, Tokens: d.Tokens, SignIn: d.SignIn, Keys: d.Keys,
+		CSRFKey: d.CSRFKey, TimeZone: d.TimeZone, Organisation: d.Organisation, PublicURL: d.PublicURL, Roots: roots})
 	if err != nil {
 		return nil, err
 	}
-	static, err := fs.Sub(files, "static")
-	if err != nil {
-		return nil, err
-	}
-	as, err := loadAssets(static)
-	if err != nil {
-		return nil, err
-	}
-	tpl, err := fs.Sub(files, "templates")
-	if err != nil {
-		return nil, err
-	}
-	w := &Web{Deps: d, i18n: cat, assets: as}
-	if d.PublicURL != "" {
-		u, err := url.Parse(d.PublicURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("frontend: the public URL %q is not an http(s) URL", d.PublicURL)
-		}
-		w.origin = strings.ToLower(u.Scheme + "://" + u.Host)
-		w.secureCookies = u.Scheme == "https"
-	}
-	w.views = html.NewFileSystem(http.FS(tpl), ".html")
-	w.views.AddFuncMap(templateFuncs(as))
-	if err := w.views.Load(); err != nil {
-		return nil, fmt.Errorf("frontend: templates: %w", err)
-	}
-	return w, nil
+	adm := admin.New(admin.Deps{Users: d.Users, Registry: d.Registry, Systemic: d.Systemic, Content: d.Content,
+		Review: d.Review, Clocks: d.Clocks, Escalation: d.Escalation, Routing: d.Routing, Access: d.Access}, k)
+	return &Web{Deps: d, Kit: k, admin: adm, dashboard: dashboard.New(d.Registry, d.Stats, k),
+		portal: portal.New(d.Escalation, k)}, nil
 }
 
 // Views is the template engine, for the Fiber app's configuration.
-func (w *Web) Views() fiber.Views { return &oneRender{Engine: w.views} }
+func (w *Web) Views() fiber.Views { return w.Engine() }
 
 // Uploads are the pages' upload routes, for the app's body limits: a page's
 // form that uploads evidence may send a body as large as the API's uploads,
 // plus Extra bytes, when the request carries Cookie, its session.
 func (w *Web) Uploads() []httpkit.Upload {
 	return []httpkit.Upload{
-		{Method: fiber.MethodPost, Path: "/cases/:id/evidence", Cookie: w.cookieName(cookieStaff)},
-		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Cookie: w.cookieName(cookieCase)},
+		{Method: fiber.MethodPost, Path: "/cases/:id/evidence", Cookie: w.CookieName(kit.CookieStaff)},
+		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Cookie: w.CookieName(kit.CookieCase)},
 		// The complaint form's last step sends the files attached while
 		// filing; a filer has no session yet, only the CSRF cookie its form
 		// was signed for.
-		{Method: fiber.MethodPost, Path: "/complaints/send", Cookie: w.cookieName(cookieCSRF), Extra: maxFilingText},
+		{Method: fiber.MethodPost, Path: "/complaints/send", Cookie: w.CookieName(kit.CookieCSRF), Extra: maxFilingText},
 	}
 }
 
 // Mount adds every page's route to app.
 func (w *Web) Mount(app *fiber.App) {
-	app.Get("/static/:file", w.assets.serve)
+	app.Get("/static/:file", w.Assets.Serve)
 	for _, r := range w.routes() {
 		app.Add(r.Method, r.Path, w.chain(r)...)
 	}
@@ -165,7 +142,7 @@ func (w *Web) Mount(app *fiber.App) {
 			return fiber.ErrNotFound
 		}
 		return c.Next()
-	}, w.begin, func(c *fiber.Ctx) error {
-		return w.renderError(c, fault.New(fault.NotFound, "not_found", "There is nothing here."))
+	}, w.Begin, func(c *fiber.Ctx) error {
+		return w.RenderError(c, fault.New(fault.NotFound, "not_found", "There is nothing here."))
 	})
 }

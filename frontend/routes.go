@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/httpkit"
@@ -25,13 +26,12 @@ var (
 	claimers    = auth.Claimers
 	supervisors = auth.Supervisors
 	admins      = auth.Admins
-	bodyUsers   = auth.BodyUsers
 )
 
 // routes is the one table of pages; each part of the site adds its own.
 func (w *Web) routes() []httpkit.Route {
 	r := []httpkit.Route{
-		{Method: fiber.MethodGet, Path: "/lang/:code", Access: httpkit.Public, Handler: w.switchLanguage},
+		{Method: fiber.MethodGet, Path: "/lang/:code", Access: httpkit.Public, Handler: w.SwitchLanguage},
 		{Method: fiber.MethodGet, Path: "/login", Access: httpkit.Public, Handler: w.loginPage},
 		{Method: fiber.MethodPost, Path: "/login", Access: httpkit.Public, Handler: w.login, Throttle: w.loginThrottle},
 		{Method: fiber.MethodPost, Path: "/logout", Access: httpkit.Public, Handler: w.logout},
@@ -39,18 +39,18 @@ func (w *Web) routes() []httpkit.Route {
 	r = append(r, w.accountRoutes()...)
 	r = append(r, w.complainantRoutes()...)
 	r = append(r, w.staffRoutes()...)
-	r = append(r, w.dashboardRoutes()...)
-	r = append(r, w.adminRoutes()...)
-	r = append(r, w.bodyRoutes()...)
+	r = append(r, w.dashboard.Routes()...)
+	r = append(r, w.admin.Routes()...)
+	r = append(r, w.portal.Routes()...)
 	return r
 }
 
 // chain is a route's handlers: the request's language and CSRF check, who
 // may see it, then the handler, whose errors become HTML pages.
 func (w *Web) chain(r httpkit.Route) []fiber.Handler {
-	chain := []fiber.Handler{w.begin, w.csrf}
+	chain := []fiber.Handler{w.Begin, w.CheckCSRF}
 	if r.OwnCSRF {
-		chain[1] = w.crossSite
+		chain[1] = w.CrossSite
 	}
 	switch r.Access {
 	case httpkit.Complainant:
@@ -79,31 +79,31 @@ func (w *Web) textGate(c *fiber.Ctx) error {
 	if !found {
 		return c.Next()
 	}
-	r := w.req(c)
+	r := w.Req(c)
 	label := field
 	if id := "field." + field; r.Has(id) {
 		label = r.T(id)
 	}
-	ep := ErrorPage{Status: fiber.StatusUnprocessableEntity, Code: textcheck.Code,
+	ep := kit.ErrorPage{Status: fiber.StatusUnprocessableEntity, Code: textcheck.Code,
 		Message: r.T("error.invalid_text.page", "Field", label), RequestID: logx.RequestID(c.UserContext())}
-	return w.render(c, ep.Status, "pages/error", "error.title.422", &Page{Data: ep})
+	return w.Render(c, ep.Status, "pages/error", "error.title.422", &kit.Page{Data: ep})
 }
 
 // ErrorPage answers err as an HTML page when it came before any page's
 // handler ran (a body over its limit: 413): the app's error handler calls
 // it for the pages' paths.
 func (w *Web) ErrorPage(c *fiber.Ctx, err error) error {
-	if w.req(c) == nil {
-		w.setup(c)
+	if w.Req(c) == nil {
+		w.Setup(c)
 	}
-	return w.renderError(c, err)
+	return w.RenderError(c, err)
 }
 
 // htmlErrors answers an error from h as an HTML page, never as JSON.
 func (w *Web) htmlErrors(h fiber.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if err := h(c); err != nil {
-			return w.renderError(c, err)
+			return w.RenderError(c, err)
 		}
 		return nil
 	}
@@ -114,16 +114,16 @@ func (w *Web) htmlErrors(h fiber.Handler) fiber.Handler {
 // second factor is sent to that page, unless enrolling.
 func (w *Web) requireUser(roles []auth.Role, enrolling bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		r := w.req(c)
+		r := w.Req(c)
 		u := r.User
 		if u == nil {
-			return c.Redirect("/login?next="+url.QueryEscape(safeNext(c.OriginalURL())), fiber.StatusSeeOther)
+			return c.Redirect("/login?next="+url.QueryEscape(kit.SafeNext(c.OriginalURL())), fiber.StatusSeeOther)
 		}
 		if r.Restricted && !enrolling {
-			return w.seeOther(c, auth.TwoFactorPage, "tf.required_first")
+			return w.SeeOther(c, auth.TwoFactorPage, "tf.required_first")
 		}
 		if !slices.Contains(roles, u.Role) {
-			return w.renderError(c, fault.New(fault.Forbidden, "forbidden", "Your role does not allow this."))
+			return w.RenderError(c, fault.New(fault.Forbidden, "forbidden", "Your role does not allow this."))
 		}
 		return c.Next()
 	}
@@ -153,21 +153,9 @@ func (w *Web) caseAccess(route string, kind access.Kind, looks []access.What) fi
 
 // requireCase admits a complainant signed in to their case.
 func (w *Web) requireCase(c *fiber.Ctx) error {
-	if w.req(c).CaseID == nil {
-		w.flash(c, "followup.signin_first")
+	if w.Req(c).CaseID == nil {
+		w.Flash(c, "followup.signin_first")
 		return c.Redirect("/follow-up", fiber.StatusSeeOther)
 	}
 	return c.Next()
-}
-
-// safeNext keeps a redirect target on this site: a path, never a scheme or
-// another host.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	if u, err := url.Parse(next); err != nil || u.Host != "" || u.Scheme != "" {
-		return "/"
-	}
-	return next
 }

@@ -6,17 +6,18 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
 // loginPage: GET /login — staff and bodies sign in.
 func (w *Web) loginPage(c *fiber.Ctx) error {
-	if u := w.req(c).User; u != nil {
+	if u := w.Req(c).User; u != nil {
 		return c.Redirect(homeOf(u), fiber.StatusSeeOther)
 	}
-	p := &Page{Form: map[string][]string{"next": {safeNext(c.Query("next", ""))}}}
-	return w.render(c, fiber.StatusOK, "pages/login", "login.title", p)
+	p := &kit.Page{Form: map[string][]string{"next": {kit.SafeNext(c.Query("next", ""))}}}
+	return w.Render(c, fiber.StatusOK, "pages/login", "login.title", p)
 }
 
 // loginThrottle runs the sign-in throttle before login; a refusal (the
@@ -27,21 +28,21 @@ func (w *Web) loginThrottle(c *fiber.Ctx) error {
 	if !fault.Is(err, fault.TooMany) {
 		return err
 	}
-	form, ferr := formValues(c)
+	form, ferr := kit.FormValues(c)
 	if ferr != nil {
 		return ferr
 	}
 	form.Del("password")
-	return w.formError(c, err, "pages/login", "login.title", &Page{Form: form})
+	return w.FormError(c, err, "pages/login", "login.title", &kit.Page{Form: form})
 }
 
 // login: POST /login {email, password, next} sets the session cookie.
 func (w *Web) login(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	p := &Page{Form: form}
+	p := &kit.Page{Form: form}
 	form.Del("password")
 	var f fault.Fields
 	email, password := c.FormValue("email"), c.FormValue("password")
@@ -54,20 +55,20 @@ func (w *Web) login(c *fiber.Ctx) error {
 		f.Add("password", "too_long", "must be at most 1024 bytes")
 	}
 	if err := f.Err(); err != nil {
-		return w.formError(c, err, "pages/login", "login.title", p)
+		return w.FormError(c, err, "pages/login", "login.title", p)
 	}
 	u, err := w.Users.Authenticate(c.UserContext(), email, password)
 	if err != nil {
-		return w.formError(c, err, "pages/login", "login.title", p)
+		return w.FormError(c, err, "pages/login", "login.title", p)
 	}
 	step, err := w.SignIn.Next(c.UserContext(), u)
 	if err != nil {
 		return err
 	}
-	next := safeNext(form.Get("next"))
+	next := kit.SafeNext(form.Get("next"))
 	if step == auth.StepCode {
 		// Half signed in: the code comes on the next page, within five minutes.
-		if err := w.setSealed(c, cookiePending, "/login", pendingSignIn{UserID: u.ID, Next: next,
+		if err := w.SetSealed(c, kit.CookiePending, "/login", pendingSignIn{UserID: u.ID, Next: next,
 			Until: time.Now().Add(pendingTTL)}, pendingTTL); err != nil {
 			return err
 		}
@@ -78,12 +79,12 @@ func (w *Web) login(c *fiber.Ctx) error {
 	}
 	if step == auth.StepEnrol {
 		// The role requires a second factor: a session that can only turn it on.
-		return w.seeOther(c, auth.TwoFactorPage, "tf.required_first")
+		return w.SeeOther(c, auth.TwoFactorPage, "tf.required_first")
 	}
 	if next == "/" {
 		next = homeOf(u)
 	}
-	return w.seeOther(c, next, "login.welcome")
+	return w.SeeOther(c, next, "login.welcome")
 }
 
 // pendingTTL is how long a right password waits for its second factor.
@@ -99,7 +100,7 @@ type pendingSignIn struct {
 // pending reads the half-signed-in state, if it has not expired.
 func (w *Web) pending(c *fiber.Ctx) (*pendingSignIn, bool) {
 	var p pendingSignIn
-	if !w.readSealed(c, cookiePending, &p) || time.Now().After(p.Until) {
+	if !w.ReadSealed(c, kit.CookiePending, &p) || time.Now().After(p.Until) {
 		return nil, false
 	}
 	return &p, true
@@ -115,18 +116,18 @@ func (w *Web) openSession(c *fiber.Ctx, u *auth.User) error {
 	if err != nil {
 		return err
 	}
-	w.setCookie(c, cookieStaff, token, "/", w.StaffTokenTTL)
-	w.req(c).Session = s.ID
-	w.rotateCSRF(c)
+	w.SetCookie(c, kit.CookieStaff, token, "/", w.StaffTokenTTL)
+	w.Req(c).Session = s.ID
+	w.RotateCSRF(c)
 	return nil
 }
 
 // loginCodePage: GET /login/code — the second step of signing in.
 func (w *Web) loginCodePage(c *fiber.Ctx) error {
 	if _, ok := w.pending(c); !ok {
-		return w.seeOther(c, "/login", "login.code_expired")
+		return w.SeeOther(c, "/login", "login.code_expired")
 	}
-	return w.render(c, fiber.StatusOK, "pages/login_code", "login.code_title", &Page{})
+	return w.Render(c, fiber.StatusOK, "pages/login_code", "login.code_title", &kit.Page{})
 }
 
 // loginCode: POST /login/code {code} — a TOTP or recovery code finishes
@@ -134,15 +135,15 @@ func (w *Web) loginCodePage(c *fiber.Ctx) error {
 func (w *Web) loginCode(c *fiber.Ctx) error {
 	pend, ok := w.pending(c)
 	if !ok {
-		return w.seeOther(c, "/login", "login.code_expired")
+		return w.SeeOther(c, "/login", "login.code_expired")
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
 	code := form.Get("code")
 	form.Del("code")
-	p := &Page{Form: form}
+	p := &kit.Page{Form: form}
 	var f fault.Fields
 	if code == "" {
 		f.Add("code", "required", "is required")
@@ -150,17 +151,17 @@ func (w *Web) loginCode(c *fiber.Ctx) error {
 		f.Add("code", "too_long", "must be at most 64 characters")
 	}
 	if err := f.Err(); err != nil {
-		return w.formError(c, err, "pages/login_code", "login.code_title", p)
+		return w.FormError(c, err, "pages/login_code", "login.code_title", p)
 	}
 	if err := w.SignIn.Verify(c.UserContext(), pend.UserID, code); err != nil {
-		return w.formError(c, err, "pages/login_code", "login.code_title", p)
+		return w.FormError(c, err, "pages/login_code", "login.code_title", p)
 	}
 	u, err := w.Users.Get(c.UserContext(), pend.UserID)
 	if err != nil {
-		w.clearCookie(c, cookiePending, "/login")
-		return w.seeOther(c, "/login", "login.code_expired")
+		w.ClearCookie(c, kit.CookiePending, "/login")
+		return w.SeeOther(c, "/login", "login.code_expired")
 	}
-	w.clearCookie(c, cookiePending, "/login")
+	w.ClearCookie(c, kit.CookiePending, "/login")
 	if err := w.openSession(c, u); err != nil {
 		return err
 	}
@@ -168,27 +169,27 @@ func (w *Web) loginCode(c *fiber.Ctx) error {
 	if next == "/" {
 		next = homeOf(u)
 	}
-	return w.seeOther(c, next, "login.welcome")
+	return w.SeeOther(c, next, "login.welcome")
 }
 
 // logout: POST /logout ends the staff session (revoked for good), or the complainant's.
 func (w *Web) logout(c *fiber.Ctx) error {
-	r := w.req(c)
+	r := w.Req(c)
 	if r.User != nil {
 		if err := w.SignIn.Revoke(c.UserContext(), r.Session, r.User.ID); err != nil {
 			return err
 		}
 	}
-	w.clearCookie(c, cookieStaff, "/")
-	w.clearCookie(c, cookiePending, "/login")
-	w.clearCookie(c, cookieCase, "/")
-	w.clearCookie(c, cookieReceipt, "/complaints/receipt")
-	r.Session, r.caseToken = uuid.Nil, ""
-	w.rotateCSRF(c)
+	w.ClearCookie(c, kit.CookieStaff, "/")
+	w.ClearCookie(c, kit.CookiePending, "/login")
+	w.ClearCookie(c, kit.CookieCase, "/")
+	w.ClearCookie(c, kit.CookieReceipt, "/complaints/receipt")
+	r.Session, r.CaseToken = uuid.Nil, ""
+	w.RotateCSRF(c)
 	if r.User != nil {
-		return w.seeOther(c, "/login", "login.signed_out")
+		return w.SeeOther(c, "/login", "login.signed_out")
 	}
-	return w.seeOther(c, "/follow-up", "followup.signed_out")
+	return w.SeeOther(c, "/follow-up", "followup.signed_out")
 }
 
 // homeOf is where a user lands after signing in: bodies on their referrals,

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
@@ -119,10 +120,6 @@ func (d *queuePageData) QueueName(id *uuid.UUID) string {
 	return d.QueueNames[*id]
 }
 
-// queueOpen is the case list's status filter for every open case: waiting
-// for, or under, review (the dashboard's backlog, stats.dashboardOpen).
-const queueOpen = "open"
-
 var queueOpenStatuses = cases.Strings([]cases.Status{cases.StatusSubmitted, cases.StatusAcknowledged, cases.StatusInReview,
 	cases.StatusAwaitingComplainant, cases.StatusPendingApproval, cases.StatusAppealed})
 
@@ -133,7 +130,7 @@ func queueFilter(q url.Values) (grievance.Filter, error) {
 	for _, s := range q["status"] {
 		switch s = strings.TrimSpace(s); s {
 		case "":
-		case queueOpen:
+		case kit.QueueOpen:
 			filter.Statuses = append(filter.Statuses, queueOpenStatuses...)
 		default:
 			filter.Statuses = append(filter.Statuses, s)
@@ -177,7 +174,7 @@ func queueFilter(q url.Values) (grievance.Filter, error) {
 // user's own cases, and the filterable case list.
 func (w *Web) queuePage(c *fiber.Ctx) error {
 	ctx := c.UserContext()
-	u := w.req(c).User
+	u := w.Req(c).User
 	query := url.Values{}
 	c.Request().URI().QueryArgs().VisitAll(func(k, v []byte) { query.Add(string(k), string(v)) })
 	d := &queuePageData{Statuses: cases.Strings(cases.Statuses), Priorities: []string{"P0", "P1", "P2", "P3"},
@@ -208,18 +205,18 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 		return err
 	}
 	d.Mine = mine.Items
-	p := &Page{Data: d, Form: query}
+	p := &kit.Page{Data: d, Form: query}
 	if ref := strings.TrimSpace(query.Get("reference")); ref != "" {
 		if id, ok, err := w.queueFind(c, ref); err != nil {
 			return err
 		} else if ok {
-			return w.seeOther(c, cwHref(id, ""), "")
+			return w.SeeOther(c, cwHref(id, ""), "")
 		}
 		d.NoSuchReference = ref
 	}
 	filter, ferr := queueFilter(query)
 	if ferr != nil {
-		return w.formError(c, ferr, "staff/queue", "queue.title", p)
+		return w.FormError(c, ferr, "staff/queue", "queue.title", p)
 	}
 	for _, k := range []string{"status", "queue_id", "ai_system_id", "priority", "breached"} {
 		if query.Get(k) != "" {
@@ -229,13 +226,13 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 	filter.Viewer = httpkit.Viewer(c)
 	list, err := w.Grievance.List(ctx, filter)
 	if err != nil {
-		return w.formError(c, err, "staff/queue", "queue.title", p)
+		return w.FormError(c, err, "staff/queue", "queue.title", p)
 	}
 	d.Cases = list.Items
 	if list.NextCursor != "" {
-		d.NextHref = withCursor("/queue", query, list.NextCursor, "cases")
+		d.NextHref = kit.WithCursor("/queue", query, list.NextCursor, "cases")
 	}
-	return w.render(c, fiber.StatusOK, "staff/queue", "queue.title", p)
+	return w.Render(c, fiber.StatusOK, "staff/queue", "queue.title", p)
 }
 
 // queueFind finds the case with reference among the cases the case list
@@ -260,38 +257,27 @@ func (w *Web) claimNext(c *fiber.Ctx) error {
 	if err != nil {
 		return fault.New(fault.NotFound, "not_found", "There is nothing here.")
 	}
-	caseID, err := w.Review.Claim(c.UserContext(), id, cwReviewer(w.req(c).User))
+	caseID, err := w.Review.Claim(c.UserContext(), id, cwReviewer(w.Req(c).User))
 	if err != nil {
 		return err
 	}
 	if caseID == uuid.Nil {
-		return w.seeOther(c, "/queue", "queue.flash.empty")
+		return w.SeeOther(c, "/queue", "queue.flash.empty")
 	}
-	return w.seeOther(c, "/cases/"+caseID.String(), "queue.flash.claimed")
+	return w.SeeOther(c, "/cases/"+caseID.String(), "queue.flash.claimed")
 }
 
 // queueAvailability: POST /queue/availability {availability: available|away}.
 func (w *Web) queueAvailability(c *fiber.Ctx) error {
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	if err := w.Review.SetAvailability(c.UserContext(), w.req(c).User.ID, form.Get("availability")); err != nil {
+	if err := w.Review.SetAvailability(c.UserContext(), w.Req(c).User.ID, form.Get("availability")); err != nil {
 		return err
 	}
 	if form.Get("availability") == review.Away {
-		return w.seeOther(c, "/queue", "queue.flash.availability.away")
+		return w.SeeOther(c, "/queue", "queue.flash.availability.away")
 	}
-	return w.seeOther(c, "/queue", "queue.flash.availability.available")
-}
-
-// withCursor is the link to the next page of a list at path: the same
-// filters, the cursor, and the list's anchor.
-func withCursor(path string, filters url.Values, cursor, anchor string) string {
-	next := url.Values{}
-	for k, v := range filters {
-		next[k] = v
-	}
-	next.Set("cursor", cursor)
-	return path + "?" + next.Encode() + "#" + anchor
+	return w.SeeOther(c, "/queue", "queue.flash.availability.available")
 }

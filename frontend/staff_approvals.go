@@ -173,6 +173,6 @@ func (w *Web) cwVerifyCompliance(c *fiber.Ctx, id uuid.UUID, _ url.Values) (stri
 	if err != nil {
 		return "", err
 	}
-	_, err = w.Escalation.VerifyCompliance(c.UserContext(), id, rid, item, w.req(c).User.ID)
+	_, err = w.Escalation.VerifyCompliance(c.UserContext(), id, rid, item, w.Req(c).User.ID)
 	return "cw.flash.compliance_verified", err
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
@@ -215,7 +216,7 @@ func (d *caseWorkspace) TabTitle() string { return cwTabTitles[d.Tab] }
 
 // PageTitle names the shown tab and the case ("Triage – Case RD-…"), so
 // that each tab's title tells it apart.
-func (d *caseWorkspace) PageTitle(p *Page) string {
+func (d *caseWorkspace) PageTitle(p *kit.Page) string {
 	return p.T(cwTabTitles[d.Tab]) + " – " + p.T("cw.heading", "Reference", d.Case.Reference)
 }
 
@@ -382,7 +383,7 @@ func (d *caseWorkspace) Has(list []string, v string) bool { return slices.Contai
 // cwLoad reads everything the workspace shows.
 func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	ctx := c.UserContext()
-	u := w.req(c).User
+	u := w.Req(c).User
 	d, err := w.Grievance.Get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -516,7 +517,7 @@ func (w *Web) cwPage(c *fiber.Ctx) error {
 		return errCwNotFound
 	}
 	ws.Tab = tab
-	return w.render(c, fiber.StatusOK, "staff/case", "cw.title", &Page{Data: ws})
+	return w.Render(c, fiber.StatusOK, "staff/case", "cw.title", &kit.Page{Data: ws})
 }
 
 // cwAccessPage: GET /cases/:id/access — who opened the case, newest first,
@@ -538,7 +539,7 @@ func (w *Web) cwAccessPage(c *fiber.Ctx) error {
 		}
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "staff/case", "cw.title", &Page{Data: ws})
+	return w.Render(c, fiber.StatusOK, "staff/case", "cw.title", &kit.Page{Data: ws})
 }
 
 var errNotTheirLog = fault.New(fault.Forbidden, "forbidden",
@@ -555,7 +556,7 @@ func (w *Web) cwShowContact(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return w.render(c, fiber.StatusOK, "staff/case", "cw.title", &Page{Data: ws})
+	return w.Render(c, fiber.StatusOK, "staff/case", "cw.title", &kit.Page{Data: ws})
 }
 
 var errCwNotFound = fault.New(fault.NotFound, "not_found", "There is nothing here.")
@@ -584,7 +585,7 @@ func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
 		// here) and puts what the form had back in form.
 		form := url.Values{}
 		if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
-			if form, err = formValues(c); err != nil {
+			if form, err = kit.FormValues(c); err != nil {
 				return err
 			}
 		}
@@ -596,7 +597,7 @@ func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
 		if err != nil {
 			return w.cwError(c, id, key, cwTabOf[section], form, err)
 		}
-		return w.seeOther(c, cwHref(id, cwTabOf[section]), flash)
+		return w.SeeOther(c, cwHref(id, cwTabOf[section]), flash)
 	}
 }
 
@@ -606,37 +607,37 @@ func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
 func (w *Web) cwError(c *fiber.Ctx, id uuid.UUID, section, tab string, form url.Values, err error) error {
 	de, ok := fault.As(err)
 	if !ok {
-		return w.renderError(c, err)
+		return w.RenderError(c, err)
 	}
 	ws, lerr := w.cwLoad(c, id)
 	if lerr != nil {
-		return w.renderError(c, lerr)
+		return w.RenderError(c, lerr)
 	}
 	ws.Section = section
 	if cwHasTab(ws.Case.Kind, tab) {
 		ws.Tab = tab
 	}
-	r := w.req(c)
-	p := &Page{Data: ws, Form: form}
+	r := w.Req(c)
+	p := &kit.Page{Data: ws, Form: form}
 	if p.Form == nil {
 		p.Form = url.Values{}
 	}
 	for _, f := range de.Fields {
-		msg := fieldMessage(r.translator, f)
+		msg := kit.FieldMessage(r.Translator, f)
 		if id := "cw.error." + f.Code; r.Has(id) {
 			msg = r.T(id)
 		}
-		p.Errors = append(p.Errors, FieldMsg{Field: f.Field, ID: fieldID(section + "." + f.Field), Message: msg})
+		p.Errors = append(p.Errors, kit.FieldMsg{Field: f.Field, ID: kit.FieldID(section + "." + f.Field), Message: msg})
 	}
 	if len(p.Errors) == 0 {
 		p.Notice = de
 	}
-	return w.render(c, httpkit.Status(de.Kind), "staff/case", "cw.title", p)
+	return w.Render(c, httpkit.Status(de.Kind), "staff/case", "cw.title", p)
 }
 
 // --- Section-scoped form helpers for the templates ---
 
-func (p *Page) cwSection() string {
+func (p *cwPage) cwSection() string {
 	if ws, ok := p.Data.(*caseWorkspace); ok {
 		return ws.Section
 	}
@@ -644,12 +645,12 @@ func (p *Page) cwSection() string {
 }
 
 // CwFailed reports whether the shown error belongs to section's form.
-func (p *Page) CwFailed(section string) bool {
+func (p *cwPage) CwFailed(section string) bool {
 	return section != "" && p.cwSection() == section && (len(p.Errors) > 0 || p.Notice != nil)
 }
 
 // CwErr is field's error in section's form, or "".
-func (p *Page) CwErr(section, field string) string {
+func (p *cwPage) CwErr(section, field string) string {
 	if p.cwSection() != section {
 		return ""
 	}
@@ -657,7 +658,7 @@ func (p *Page) CwErr(section, field string) string {
 }
 
 // CwVal is what section's form had for field after an error, else def.
-func (p *Page) CwVal(section, field string, def any) string {
+func (p *cwPage) CwVal(section, field string, def any) string {
 	if p.cwSection() == section {
 		return p.Val(field)
 	}
@@ -682,7 +683,7 @@ func (p *Page) CwVal(section, field string, def any) string {
 
 // CwChecked reports whether value is chosen for field: as posted after an
 // error in section's form, else among defs.
-func (p *Page) CwChecked(section, field, value string, defs ...any) bool {
+func (p *cwPage) CwChecked(section, field, value string, defs ...any) bool {
 	if p.cwSection() == section {
 		return p.Checked(field, value)
 	}
@@ -712,7 +713,7 @@ func (p *Page) CwChecked(section, field, value string, defs ...any) bool {
 // CwSubtypeChosen reports whether subtype, offered under form, is the kind
 // remedy row chose in a form that came back: a kind several forms share
 // ("other") is chosen under the row's form only.
-func (p *Page) CwSubtypeChosen(row, form, subtype string) bool {
+func (p *cwPage) CwSubtypeChosen(row, form, subtype string) bool {
 	if p.cwSection() != cwSecRemedies || p.Val(row+".subtype") != subtype {
 		return false
 	}
@@ -728,7 +729,7 @@ func (p *Page) CwSubtypeChosen(row, form, subtype string) bool {
 }
 
 // CwLabel is a field's label in the error summary.
-func (p *Page) CwLabel(field string) string {
+func (p *cwPage) CwLabel(field string) string {
 	base := cwListIndex.ReplaceAllString(field, "")
 	if cwAnswerField.MatchString(field) {
 		base = "answers"
@@ -744,7 +745,7 @@ func (p *Page) CwLabel(field string) string {
 }
 
 // CwNotice is the text of a form-wide error.
-func (p *Page) CwNotice() string {
+func (p *cwPage) CwNotice() string {
 	if p.Notice == nil {
 		return ""
 	}
@@ -889,7 +890,7 @@ func (w *Web) cwApprovePriority(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 	if err != nil {
 		return "", err
 	}
-	if err := w.Grievance.ApprovePriority(c.UserContext(), id, w.req(c).User.ID, ok, form.Get("reason")); err != nil {
+	if err := w.Grievance.ApprovePriority(c.UserContext(), id, w.Req(c).User.ID, ok, form.Get("reason")); err != nil {
 		return "", err
 	}
 	if ok {
@@ -1115,7 +1116,7 @@ func (w *Web) cwAssign(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, err
 		f.Add("user_id", "not_a_reviewer", "no active reviewer or supervisor has that id")
 		return "", f.Err()
 	}
-	return "cw.flash.assigned", w.Review.Assign(c.UserContext(), id, w.req(c).User.ID, cwReviewer(target))
+	return "cw.flash.assigned", w.Review.Assign(c.UserContext(), id, w.Req(c).User.ID, cwReviewer(target))
 }
 
 func (w *Web) cwClose(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
@@ -1135,7 +1136,7 @@ func (w *Web) cwReferralMessage(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 	if err != nil {
 		return "", errCwNotFound
 	}
-	_, err = w.Escalation.AddMessage(c.UserContext(), rid, &id, w.req(c).User.ID, false,
+	_, err = w.Escalation.AddMessage(c.UserContext(), rid, &id, w.Req(c).User.ID, false,
 		escalation.MessageRequest{Body: form.Get("body")})
 	return "cw.flash.referral_message", err
 }
@@ -1215,7 +1216,7 @@ func (w *Web) cwDossierFile(c *fiber.Ctx) error {
 }
 
 // CwStr is *s, or "".
-func (p *Page) CwStr(s *string) string {
+func (p *cwPage) CwStr(s *string) string {
 	if s == nil {
 		return ""
 	}
@@ -1234,7 +1235,7 @@ var cwFactors = map[string]string{
 }
 
 // CwFactor is a priority factor in words.
-func (p *Page) CwFactor(f string) string {
+func (p *cwPage) CwFactor(f string) string {
 	if m := cwSeverityFactor.FindStringSubmatch(f); m != nil {
 		return p.T("cw.factor.severity", "Scale", m[1], "Scope", m[2], "Irremediability", m[3])
 	}
@@ -1246,7 +1247,7 @@ func (p *Page) CwFactor(f string) string {
 
 // CwAction is an entry of the case record in words ("cw.action.<action>"),
 // or "a step was recorded" when no catalogue names it: never a code.
-func (p *Page) CwAction(action string) string {
+func (p *cwPage) CwAction(action string) string {
 	if id := "cw.action." + action; p.Has(id) {
 		return p.T(id)
 	}

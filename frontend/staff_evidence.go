@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -22,7 +23,7 @@ import (
 // it goes, and keeps nothing on disk. form (empty for an upload) gets the
 // description and source back, so a refused upload shows them again.
 func (w *Web) cwEvidence(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	in, err := httpkit.EvidenceForm(c, false, csrfField)
+	in, err := httpkit.EvidenceForm(c, false, kit.CSRFField)
 	if form != nil {
 		form.Set("description", in.Description)
 		form.Set("source", in.Source)

@@ -1,4 +1,4 @@
-package frontend
+package kit
 
 import (
 	"crypto/sha256"
@@ -12,10 +12,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// assets are the static files, each served under a name that carries a hash
+// Assets are the static files, each served under a name that carries a hash
 // of its content (app.3f2a9c1b7d.css), so browsers may keep them for a year
 // and a new release is never hidden by a cache.
-type assets struct {
+type Assets struct {
 	byName   map[string]string // app.css → /static/app.3f2a9c1b7d.css
 	byHashed map[string]asset  // app.3f2a9c1b7d.css → the file
 }
@@ -25,8 +25,8 @@ type asset struct {
 	contentType string
 }
 
-func loadAssets(fsys fs.FS) (*assets, error) {
-	a := &assets{byName: map[string]string{}, byHashed: map[string]asset{}}
+func LoadAssets(fsys fs.FS) (*Assets, error) {
+	a := &Assets{byName: map[string]string{}, byHashed: map[string]asset{}}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -52,9 +52,9 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 	return a, err
 }
 
-// url is the hashed address of a static file; an unknown name is a
+// URL is the hashed address of a static file; an unknown name is a
 // template's mistake and panics at render time, caught by the tests.
-func (a *assets) url(name string) (string, error) {
+func (a *Assets) URL(name string) (string, error) {
 	u, ok := a.byName[name]
 	if !ok {
 		return "", fmt.Errorf("no static file %q", name)
@@ -62,8 +62,8 @@ func (a *assets) url(name string) (string, error) {
 	return u, nil
 }
 
-// serve answers GET /static/:file.
-func (a *assets) serve(c *fiber.Ctx) error {
+// Serve answers GET /static/:file.
+func (a *Assets) Serve(c *fiber.Ctx) error {
 	f, ok := a.byHashed[c.Params("file")]
 	if !ok {
 		return c.Status(fiber.StatusNotFound).SendString("Not found")

@@ -1,4 +1,4 @@
-package frontend
+package kit
 
 import (
 	"encoding/json"
@@ -14,28 +14,31 @@ import (
 
 // Languages the site speaks, the first being the fallback. Each has a folder
 // of catalogues under locales/ with the same keys as every other.
-var languages = []language.Tag{language.English, language.French, language.Spanish, language.Arabic}
+var Languages = []language.Tag{language.English, language.French, language.Spanish, language.Arabic}
 
-// languageNames are the languages' own names, for the switcher.
-var languageNames = map[string]string{"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
+// LanguageNames are the languages' own names, for the switcher.
+var LanguageNames = map[string]string{"en": "English", "fr": "Français", "es": "Español", "ar": "العربية"}
 
 // rtl are the languages written right to left.
 var rtl = map[string]bool{"ar": true}
 
-// catalogues are the loaded message catalogues.
-type catalogues struct {
+// RTL reports whether lang is written right to left.
+func RTL(lang string) bool { return rtl[lang] }
+
+// Catalogues are the loaded message catalogues.
+type Catalogues struct {
 	bundle  *i18n.Bundle
 	matcher language.Matcher
 	// keys lists each language's message ids, for the completeness check.
 	keys map[string][]string
 }
 
-// loadCatalogues reads locales/<lang>/*.json from fsys: flat objects of
+// LoadCatalogues reads locales/<lang>/*.json from fsys: flat objects of
 // message id to text, or to plural forms ({"one": …, "other": …}).
-func loadCatalogues(fsys fs.FS) (*catalogues, error) {
-	c := &catalogues{bundle: i18n.NewBundle(language.English), matcher: language.NewMatcher(languages),
+func LoadCatalogues(fsys fs.FS) (*Catalogues, error) {
+	c := &Catalogues{bundle: i18n.NewBundle(language.English), matcher: language.NewMatcher(Languages),
 		keys: map[string][]string{}}
-	for _, tag := range languages {
+	for _, tag := range Languages {
 		lang := tag.String()
 		paths, err := fs.Glob(fsys, path.Join("locales", lang, "*.json"))
 		if err != nil {
@@ -70,9 +73,9 @@ func loadCatalogues(fsys fs.FS) (*catalogues, error) {
 	return c, nil
 }
 
-// missing lists, per language, the message ids some other catalogue has and
+// Missing lists, per language, the message ids some other catalogue has and
 // it lacks.
-func (c *catalogues) missing() map[string][]string {
+func (c *Catalogues) Missing() map[string][]string {
 	all := map[string]bool{}
 	for _, ids := range c.keys {
 		for _, id := range ids {
@@ -80,7 +83,7 @@ func (c *catalogues) missing() map[string][]string {
 		}
 	}
 	out := map[string][]string{}
-	for _, tag := range languages {
+	for _, tag := range Languages {
 		have := map[string]bool{}
 		for _, id := range c.keys[tag.String()] {
 			have[id] = true
@@ -95,35 +98,41 @@ func (c *catalogues) missing() map[string][]string {
 	return out
 }
 
-// negotiate picks the language from a preference (a cookie's value) or an
+// Negotiate picks the language from a preference (a cookie's value) or an
 // Accept-Language header.
-func (c *catalogues) negotiate(pref, acceptLanguage string) string {
-	if _, ok := languageNames[pref]; ok {
+func (c *Catalogues) Negotiate(pref, acceptLanguage string) string {
+	if _, ok := LanguageNames[pref]; ok {
 		return pref
 	}
 	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(tags) == 0 {
-		return languages[0].String()
+		return Languages[0].String()
 	}
 	_, i, _ := c.matcher.Match(tags...)
-	return languages[i].String()
+	return Languages[i].String()
 }
 
-// translator speaks one language.
-type translator struct {
+// IDs are lang's message ids, sorted, for the completeness check.
+func (c *Catalogues) IDs(lang string) []string { return c.keys[lang] }
+
+// Translator speaks one language.
+type Translator struct {
 	lang string
 	loc  *i18n.Localizer
 	// onMissing is told of a message id no catalogue has (the page shows the id).
 	onMissing func(id string)
 }
 
-func (c *catalogues) translator(lang string, onMissing func(string)) *translator {
-	return &translator{lang: lang, loc: i18n.NewLocalizer(c.bundle, lang), onMissing: onMissing}
+func (c *Catalogues) Translator(lang string, onMissing func(string)) *Translator {
+	return &Translator{lang: lang, loc: i18n.NewLocalizer(c.bundle, lang), onMissing: onMissing}
 }
+
+// Lang is the language's code.
+func (t *Translator) Lang() string { return t.lang }
 
 // T translates id; args are name, value pairs for the message's template,
 // and a pair named "Count" chooses the plural form.
-func (t *translator) T(id string, args ...any) string {
+func (t *Translator) T(id string, args ...any) string {
 	cfg := &i18n.LocalizeConfig{MessageID: id}
 	if len(args) > 0 {
 		data := make(map[string]any, len(args)/2)
@@ -147,21 +156,21 @@ func (t *translator) T(id string, args ...any) string {
 }
 
 // Has reports whether a catalogue has id.
-func (t *translator) Has(id string) bool {
+func (t *Translator) Has(id string) bool {
 	_, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id})
 	return err == nil
 }
 
-// dir is the writing direction of the language.
-func (t *translator) dir() string {
-	if rtl[t.lang] {
+// Dir is the writing direction of the language.
+func (t *Translator) Dir() string {
+	if RTL(t.lang) {
 		return "rtl"
 	}
 	return "ltr"
 }
 
-// optionLabel translates an enumerated value: "<prefix>.<value>".
-func (t *translator) optionLabel(prefix, value string) string {
+// OptionLabel translates an enumerated value: "<prefix>.<value>".
+func (t *Translator) OptionLabel(prefix, value string) string {
 	// A task's clock ("body_item:<id>", internal/clocks/tasks.go) is named by its kind.
 	if kind, _, ok := strings.Cut(value, ":"); ok {
 		value = kind

@@ -1,4 +1,4 @@
-package frontend
+package kit
 
 import (
 	"io"
@@ -7,19 +7,19 @@ import (
 	"github.com/gofiber/template/html/v2"
 )
 
-// oneRender renders one page at a time. The engine (gofiber/template html
+// OneRender renders one page at a time. The engine (gofiber/template html
 // v2.1.3) already holds its lock for the whole render of a page with a
 // layout — every page here — but copies the page's template before taking
 // it, while the render holding it writes that template's escaping state: a
 // data race whenever two pages render at once. Taking a lock before the
 // engine does costs nothing the engine did not already serialise.
-type oneRender struct {
+type OneRender struct {
 	mu sync.Mutex
 	*html.Engine
 }
 
 // Render renders name as the engine does, one render at a time.
-func (v *oneRender) Render(out io.Writer, name string, binding any, layout ...string) error {
+func (v *OneRender) Render(out io.Writer, name string, binding any, layout ...string) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.Engine.Render(out, name, binding, layout...)

@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"net/url"
@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
@@ -30,12 +31,12 @@ type AdmBodyPage struct {
 }
 
 // admBodies: GET /admin/bodies — every body, inactive ones too.
-func (w *Web) admBodies(c *fiber.Ctx) error {
+func (w *Pages) admBodies(c *fiber.Ctx) error {
 	all, err := w.Escalation.Bodies(c.UserContext(), true, "", "")
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/bodies", "adm.b.title", &Page{Labeler: admLabel, Data: &AdmBodyPage{Bodies: all}})
+	return w.Render(c, fiber.StatusOK, "admin/bodies", "adm.b.title", &kit.Page{Labeler: Label, Data: &AdmBodyPage{Bodies: all}})
 }
 
 func bodyForm(b *escalation.Body) url.Values {
@@ -73,8 +74,8 @@ func splitLines(s string) []string {
 	return out
 }
 
-func (w *Web) bodyPage(c *fiber.Ctx, b *escalation.Body, form url.Values) (*Page, error) {
-	data := &AdmBodyPage{Body: b, Types: options(w.req(c), "adm.btype", escalation.BodyTypes)}
+func (w *Pages) bodyPage(c *fiber.Ctx, b *escalation.Body, form url.Values) (*kit.Page, error) {
+	data := &AdmBodyPage{Body: b, Types: options(w.Req(c), "adm.btype", escalation.BodyTypes)}
 	if b != nil {
 		users, err := w.Users.BodyUsers(c.UserContext(), b.ID)
 		if err != nil {
@@ -82,10 +83,10 @@ func (w *Web) bodyPage(c *fiber.Ctx, b *escalation.Body, form url.Values) (*Page
 		}
 		data.Users = users
 	}
-	return &Page{Labeler: admLabel, Data: data, Form: form}, nil
+	return &kit.Page{Labeler: Label, Data: data, Form: form}, nil
 }
 
-func (w *Web) bodyByID(c *fiber.Ctx) (*escalation.Body, error) {
+func (w *Pages) bodyByID(c *fiber.Ctx) (*escalation.Body, error) {
 	if c.Params("id") == "" {
 		return nil, nil
 	}
@@ -97,16 +98,16 @@ func (w *Web) bodyByID(c *fiber.Ctx) (*escalation.Body, error) {
 }
 
 // admBodyNew: GET /admin/bodies/new.
-func (w *Web) admBodyNew(c *fiber.Ctx) error {
+func (w *Pages) admBodyNew(c *fiber.Ctx) error {
 	p, err := w.bodyPage(c, nil, url.Values{"active": {"on"}, "portal": {"on"}})
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/body", "adm.b.new_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/body", "adm.b.new_title", p)
 }
 
 // admBodyEdit: GET /admin/bodies/{id}.
-func (w *Web) admBodyEdit(c *fiber.Ctx) error {
+func (w *Pages) admBodyEdit(c *fiber.Ctx) error {
 	b, err := w.bodyByID(c)
 	if err != nil {
 		return err
@@ -120,19 +121,19 @@ func (w *Web) admBodyEdit(c *fiber.Ctx) error {
 		return err
 	}
 	var secret string
-	if w.takeSealed(c, cookieWebhookSecret, "/admin/bodies", &secret) {
+	if w.TakeSealed(c, cookieWebhookSecret, "/admin/bodies", &secret) {
 		p.Data.(*AdmBodyPage).Secret = secret
 	}
-	return w.render(c, fiber.StatusOK, "admin/body", "adm.b.edit_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/body", "adm.b.edit_title", p)
 }
 
 // admBodySave: POST /admin/bodies and POST /admin/bodies/{id}.
-func (w *Web) admBodySave(c *fiber.Ctx) error {
+func (w *Pages) admBodySave(c *fiber.Ctx) error {
 	cur, err := w.bodyByID(c)
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -141,40 +142,39 @@ func (w *Web) admBodySave(c *fiber.Ctx) error {
 	if cur != nil {
 		id, title = &cur.ID, "adm.b.edit_title"
 	}
-	// A body's translations (on its edit page) are checked before anything is written.
-	tr := translationsInput(content.Body, form)
-	_, err = content.Validate(content.Body, tr)
-	var b *escalation.Body
-	if err == nil {
-		b, err = w.Escalation.SaveBody(c.UserContext(), id, bodyInput(form))
-	}
-	if err == nil && cur != nil {
-		err = w.Content.Save(c.UserContext(), content.Body, cur.ID, tr)
-	}
-	if err != nil {
+	page := func() (*kit.Page, error) {
 		form.Del("webhook_secret")
-		p, perr := w.bodyPage(c, cur, form)
-		if perr != nil {
-			return perr
-		}
-		return w.formError(c, renameFields(err, listField), "admin/body", title, p)
+		return w.bodyPage(c, cur, form)
 	}
-	if b.WebhookSecret != "" {
-		if err := w.setSealed(c, cookieWebhookSecret, "/admin/bodies", b.WebhookSecret, 10*time.Minute); err != nil {
-			return err
+	return saveOrRerender(w, c, adminForm{"admin/body", title, page}, func() (*escalation.Body, error) {
+		// A body's translations (on its edit page) are checked before anything is written.
+		tr := translationsInput(content.Body, form)
+		if _, err := content.Validate(content.Body, tr); err != nil {
+			return nil, renameFields(err, listField)
 		}
-	}
-	return w.seeOther(c, "/admin/bodies/"+b.ID.String(), "adm.b.saved")
+		b, err := w.Escalation.SaveBody(c.UserContext(), id, bodyInput(form))
+		if err == nil && cur != nil {
+			err = w.Content.Save(c.UserContext(), content.Body, cur.ID, tr)
+		}
+		return b, renameFields(err, listField)
+	}, func(b *escalation.Body) error {
+		if b.WebhookSecret != "" {
+			if err := w.SetSealed(c, cookieWebhookSecret, "/admin/bodies", b.WebhookSecret, 10*time.Minute); err != nil {
+				return err
+			}
+		}
+		return w.SeeOther(c, "/admin/bodies/"+b.ID.String(), "adm.b.saved")
+	})
 }
 
 // admBodyAddUser: POST /admin/bodies/{id}/users {name, email, password} —
 // an account in the bodies' portal, seeing only this body's referrals.
-func (w *Web) admBodyAddUser(c *fiber.Ctx) error {
+func (w *Pages) admBodyAddUser(c *fiber.Ctx) error {
 	b, err := w.bodyByID(c)
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -194,21 +194,21 @@ func (w *Web) admBodyAddUser(c *fiber.Ctx) error {
 	prefixed := func(err error) error {
 		return renameFields(err, func(n string) string { return "user." + n })
 	}
-	var f fault.Fields
-	name := strings.TrimSpace(form.Get("user.name"))
-	f.Text("name", name, 1, 200)
-	if err := f.Err(); err != nil {
-		return w.formError(c, prefixed(err), "admin/body", "adm.b.edit_title", p)
-	}
-	if _, err := w.Users.AddBodyUser(c.UserContext(), auth.NewUser{Email: form.Get("user.email"), Name: name,
-		Password: password, Languages: splitList(form.Get("user.languages")), BodyID: &b.ID}); err != nil {
-		return w.formError(c, prefixed(err), "admin/body", "adm.b.edit_title", p)
-	}
-	return w.seeOther(c, "/admin/bodies/"+b.ID.String(), "adm.b.user_added")
+	return saveOrRerender(w, c, adminForm{"admin/body", "adm.b.edit_title", shown(p)}, func() (*auth.User, error) {
+		var f fault.Fields
+		name := strings.TrimSpace(form.Get("user.name"))
+		f.Text("name", name, 1, 200)
+		if err := f.Err(); err != nil {
+			return nil, prefixed(err)
+		}
+		u, err := w.Users.AddBodyUser(c.UserContext(), auth.NewUser{Email: form.Get("user.email"), Name: name,
+			Password: password, Languages: splitList(form.Get("user.languages")), BodyID: &b.ID})
+		return u, prefixed(err)
+	}, redirect[*auth.User](w, c, "/admin/bodies/"+b.ID.String(), "adm.b.user_added"))
 }
 
 // bodyFormWithTranslations is a body's form values with its translations.
-func (w *Web) bodyFormWithTranslations(c *fiber.Ctx, b *escalation.Body) (url.Values, error) {
+func (w *Pages) bodyFormWithTranslations(c *fiber.Ctx, b *escalation.Body) (url.Values, error) {
 	form := bodyForm(b)
 	tr, err := w.Content.Of(c.UserContext(), content.Body, b.ID)
 	if err != nil {

@@ -1,4 +1,9 @@
-package frontend
+// Package dashboard is the supervisors' dashboard (/dashboard): the backlog,
+// the cases, the overturn rate and the time limits met, by week or month,
+// queue and AI system, drawn as charts that work without JavaScript, each
+// bar a link to the cases behind it. It owns no table and no event: the
+// figures are internal/stats'; frontend.Mount registers its route table.
+package dashboard
 
 import (
 	"fmt"
@@ -9,16 +14,31 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/admin"
+	"github.com/redresshq/redress/frontend/kit"
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/stats"
 )
 
-// dashboardRoutes are the supervisors' dashboard.
-func (w *Web) dashboardRoutes() []httpkit.Route {
+// Pages are the dashboard's page, on the page kit.
+type Pages struct {
+	Registry *registry.Registry
+	Stats    *stats.Service
+	*kit.Kit
+}
+
+// New gives the dashboard its services and the kit.
+func New(reg *registry.Registry, st *stats.Service, k *kit.Kit) *Pages {
+	return &Pages{Registry: reg, Stats: st, Kit: k}
+}
+
+// Routes are the supervisors' dashboard.
+func (w *Pages) Routes() []httpkit.Route {
 	return []httpkit.Route{
-		{Method: fiber.MethodGet, Path: "/dashboard", Access: httpkit.Staff, Roles: supervisors, Handler: w.dashboard},
+		{Method: fiber.MethodGet, Path: "/dashboard", Access: httpkit.Staff, Roles: auth.Supervisors, Handler: w.dashboard},
 	}
 }
 
@@ -42,7 +62,7 @@ type DashboardPage struct {
 // cases (the dashboard's "open"), only the breached ones if breached, about
 // the chosen AI system if one is. The list shows only what the user may see.
 func (d DashboardPage) QueueHref(queue uuid.UUID, breached bool) string {
-	q := url.Values{"queue_id": {queue.String()}, "status": {queueOpen}}
+	q := url.Values{"queue_id": {queue.String()}, "status": {kit.QueueOpen}}
 	if breached {
 		q.Set("breached", "true")
 	}
@@ -70,8 +90,8 @@ func (DashboardPage) Pct(r *float64) string {
 }
 
 // dashboard: GET /dashboard?weeks=12&bucket=week&ai_system=…&risk_days=7.
-func (w *Web) dashboard(c *fiber.Ctx) error {
-	r := w.req(c)
+func (w *Pages) dashboard(c *fiber.Ctx) error {
+	r := w.Req(c)
 	form := url.Values{}
 	for _, k := range []string{"weeks", "bucket", "ai_system", "risk_days"} {
 		if v := strings.Clone(c.Query(k)); v != "" {
@@ -92,7 +112,7 @@ func (w *Web) dashboard(c *fiber.Ctx) error {
 		return err
 	}
 	data := &DashboardPage{Systems: systems, Weeks: stats.DashboardWeeks}
-	p := &Page{Labeler: admLabel, Data: data, Form: form}
+	p := &kit.Page{Labeler: admin.Label, Data: data, Form: form}
 
 	var f fault.Fields
 	q := stats.DashboardQuery{Bucket: form.Get("bucket")}
@@ -121,11 +141,11 @@ func (w *Web) dashboard(c *fiber.Ctx) error {
 		}
 	}
 	if err := f.Err(); err != nil {
-		return w.formError(c, err, "dashboard/index", "dash.title", p)
+		return w.FormError(c, err, "dashboard/index", "dash.title", p)
 	}
 	d, err := w.Stats.Dashboard(c.UserContext(), q)
 	if err != nil {
-		return w.formError(c, err, "dashboard/index", "dash.title", p)
+		return w.FormError(c, err, "dashboard/index", "dash.title", p)
 	}
 	data.D = d
 	for _, s := range systems {
@@ -135,22 +155,22 @@ func (w *Web) dashboard(c *fiber.Ctx) error {
 	}
 	for _, t := range d.Periods {
 		month := d.Query.Bucket == stats.BucketMonth
-		data.Periods = append(data.Periods, r.clock.periodText(t, month, false))
-		data.AxisPeriods = append(data.AxisPeriods, r.clock.periodText(t, month, true))
+		data.Periods = append(data.Periods, r.Clock.PeriodText(t, month, false))
+		data.AxisPeriods = append(data.AxisPeriods, r.Clock.PeriodText(t, month, true))
 	}
 	w.dashboardCharts(r, data)
-	return w.render(c, fiber.StatusOK, "dashboard/index", "dash.title", p)
+	return w.Render(c, fiber.StatusOK, "dashboard/index", "dash.title", p)
 }
 
 // otherName is how the cases about systems outside the register are named.
-func otherName(r *request, name string, id *uuid.UUID) string {
+func otherName(r *kit.Request, name string, id *uuid.UUID) string {
 	if id == nil {
 		return r.T("dash.other_systems")
 	}
 	return name
 }
 
-func (w *Web) dashboardCharts(r *request, data *DashboardPage) {
+func (w *Pages) dashboardCharts(r *kit.Request, data *DashboardPage) {
 	d := data.D
 	// (a) Backlog and SLA risk per queue.
 	var groups []HGroup
@@ -192,7 +212,7 @@ func (w *Web) dashboardCharts(r *request, data *DashboardPage) {
 		if k.Ended == 0 {
 			continue
 		}
-		groups = append(groups, HGroup{Label: r.optionLabel("dash.clock", k.Clock), Bars: []HBar{{0, rateValue(k.Rate),
+		groups = append(groups, HGroup{Label: r.OptionLabel("dash.clock", k.Clock), Bars: []HBar{{0, rateValue(k.Rate),
 			r.T("dash.sla.bar", "Rate", data.Pct(k.Rate), "OnTime", k.OnTime, "Ended", k.Ended)}}})
 	}
 	groups = append(groups, HGroup{Label: r.T("dash.all_clocks"), Bars: []HBar{{0, rateValue(d.SLAAll.Rate),

@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/sla"
@@ -59,21 +60,21 @@ type AdmTier struct {
 
 // AdmFRow is AdmF for row of a repeated group: the label (a message with a
 // {{.Row}}) says which row.
-func (p *Page) AdmFRow(field, label string, row int, opts ...string) AdmField {
+func (p *admPage) AdmFRow(field, label string, row int, opts ...string) AdmField {
 	f := p.AdmF(field, "adm.field.name", opts...)
 	f.Label = p.T(label, "Row", row+1)
 	return f
 }
 
 // AdmSelRow is AdmSel for a row.
-func (p *Page) AdmSelRow(field, label string, row int, options []AdmOpt) AdmField {
+func (p *admPage) AdmSelRow(field, label string, row int, options []AdmOpt) AdmField {
 	f := p.AdmFRow(field, label, row)
 	f.Options = options
 	return f
 }
 
 // admSLA: GET /admin/sla — the calendars and the policies.
-func (w *Web) admSLA(c *fiber.Ctx) error {
+func (w *Pages) admSLA(c *fiber.Ctx) error {
 	cals, err := w.Clocks.Calendars(c.UserContext())
 	if err != nil {
 		return err
@@ -82,7 +83,7 @@ func (w *Web) admSLA(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/sla", "adm.sla.title", &Page{Labeler: admLabel, Data: &AdmSLAPage{Calendars: cals, Policies: ps}})
+	return w.Render(c, fiber.StatusOK, "admin/sla", "adm.sla.title", &kit.Page{Labeler: Label, Data: &AdmSLAPage{Calendars: cals, Policies: ps}})
 }
 
 // ---- Calendars ----
@@ -96,14 +97,14 @@ func calendarForm(cal *clocks.Calendar) url.Values {
 	return f
 }
 
-func (w *Web) calendarPage(c *fiber.Ctx, cal *clocks.Calendar, form url.Values) *Page {
-	r := w.req(c)
+func (w *Pages) calendarPage(c *fiber.Ctx, cal *clocks.Calendar, form url.Values) *kit.Page {
+	r := w.Req(c)
 	data := &AdmSLAPage{}
 	if cal != nil {
 		data.Editing, data.ID, data.Name = true, cal.ID, cal.Name
 	}
 	for _, d := range admWeekdays {
-		data.Weekdays = append(data.Weekdays, AdmOpt{Value: fmt.Sprintf("hours.%d", int(d)), Label: r.optionLabel("adm.weekday", strconv.Itoa(int(d)))})
+		data.Weekdays = append(data.Weekdays, AdmOpt{Value: fmt.Sprintf("hours.%d", int(d)), Label: r.OptionLabel("adm.weekday", strconv.Itoa(int(d)))})
 	}
 	// Holidays are rows holidays[0], holidays[1]…: the form's values spread over them.
 	hs := form["holidays"]
@@ -115,7 +116,7 @@ func (w *Web) calendarPage(c *fiber.Ctx, cal *clocks.Calendar, form url.Values) 
 			form.Set(fmt.Sprintf("holidays[%d]", i), hs[i])
 		}
 	}
-	return &Page{Labeler: admLabel, Data: data, Form: form}
+	return &kit.Page{Labeler: Label, Data: data, Form: form}
 }
 
 // calendarInput reads the form: spans per weekday, non-empty holiday rows.
@@ -182,15 +183,15 @@ func calendarFields(err error) error {
 }
 
 // admCalendarNew: GET /admin/sla/calendars/new.
-func (w *Web) admCalendarNew(c *fiber.Ctx) error {
+func (w *Pages) admCalendarNew(c *fiber.Ctx) error {
 	form := url.Values{"time_zone": {"Europe/Brussels"}}
 	for _, d := range admWeekdays[:5] {
 		form.Set(fmt.Sprintf("hours.%d", int(d)), "09:00-17:00")
 	}
-	return w.render(c, fiber.StatusOK, "admin/calendar", "adm.cal.new_title", w.calendarPage(c, nil, form))
+	return w.Render(c, fiber.StatusOK, "admin/calendar", "adm.cal.new_title", w.calendarPage(c, nil, form))
 }
 
-func (w *Web) calendarByID(c *fiber.Ctx) (*clocks.Calendar, error) {
+func (w *Pages) calendarByID(c *fiber.Ctx) (*clocks.Calendar, error) {
 	if c.Params("id") == "" {
 		return nil, nil
 	}
@@ -211,34 +212,35 @@ func (w *Web) calendarByID(c *fiber.Ctx) (*clocks.Calendar, error) {
 }
 
 // admCalendarEdit: GET /admin/sla/calendars/{id}.
-func (w *Web) admCalendarEdit(c *fiber.Ctx) error {
+func (w *Pages) admCalendarEdit(c *fiber.Ctx) error {
 	cal, err := w.calendarByID(c)
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/calendar", "adm.cal.edit_title", w.calendarPage(c, cal, calendarForm(cal)))
+	return w.Render(c, fiber.StatusOK, "admin/calendar", "adm.cal.edit_title", w.calendarPage(c, cal, calendarForm(cal)))
 }
 
 // admCalendarSave: POST /admin/sla/calendars and POST /admin/sla/calendars/{id}.
-func (w *Web) admCalendarSave(c *fiber.Ctx) error {
+func (w *Pages) admCalendarSave(c *fiber.Ctx) error {
 	cal, err := w.calendarByID(c)
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	in, shown := calendarInput(form)
+	in, rows := calendarInput(form)
 	var id *uuid.UUID
 	title := "adm.cal.new_title"
 	if cal != nil {
 		id, title = &cal.ID, "adm.cal.edit_title"
 	}
-	if _, err := w.Clocks.SaveCalendar(c.UserContext(), id, in); err != nil {
-		return w.formError(c, calendarFields(err), "admin/calendar", title, w.calendarPage(c, cal, shown))
-	}
-	return w.seeOther(c, "/admin/sla", "adm.cal.saved")
+	return saveOrRerender(w, c, adminForm{"admin/calendar", title, func() (*kit.Page, error) { return w.calendarPage(c, cal, rows), nil }},
+		func() (*clocks.Calendar, error) {
+			saved, err := w.Clocks.SaveCalendar(c.UserContext(), id, in)
+			return saved, calendarFields(err)
+		}, redirect[*clocks.Calendar](w, c, "/admin/sla", "adm.cal.saved"))
 }
 
 // ---- Policies ----
@@ -307,8 +309,8 @@ func statutoryChoices(p *clocks.StoredPolicy) []sla.StatutoryLimit {
 	return out
 }
 
-func (w *Web) policyPage(c *fiber.Ctx, p *clocks.StoredPolicy, form url.Values) (*Page, error) {
-	r := w.req(c)
+func (w *Pages) policyPage(c *fiber.Ctx, p *clocks.StoredPolicy, form url.Values) (*kit.Page, error) {
+	r := w.Req(c)
 	data := &AdmSLAPage{Statutory: statutoryChoices(p), Choices: map[string][]AdmOpt{}}
 	if p != nil {
 		data.Editing, data.ID, data.Name = true, p.ID, p.Name
@@ -345,7 +347,7 @@ func (w *Web) policyPage(c *fiber.Ctx, p *clocks.StoredPolicy, form url.Values) 
 		}
 		data.Tiers = append(data.Tiers, t)
 	}
-	return &Page{Labeler: admLabel, Data: data, Form: form}, nil
+	return &kit.Page{Labeler: Label, Data: data, Form: form}, nil
 }
 
 // policyInput reads the form into a policy, adding to f what cannot be read
@@ -446,7 +448,7 @@ func policyFields(err error, rows map[string][]int) error {
 }
 
 // admPolicyNew: GET /admin/sla/policies/new — the default policy's values to start from.
-func (w *Web) admPolicyNew(c *fiber.Ctx) error {
+func (w *Pages) admPolicyNew(c *fiber.Ctx) error {
 	def := &clocks.StoredPolicy{Jurisdiction: "EU", Policy: sla.DefaultPolicy()}
 	if cals, err := w.Clocks.Calendars(c.UserContext()); err == nil && len(cals) > 0 {
 		def.Calendar = cals[0].Slug
@@ -455,10 +457,10 @@ func (w *Web) admPolicyNew(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/policy", "adm.pol.new_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/policy", "adm.pol.new_title", p)
 }
 
-func (w *Web) policyByID(c *fiber.Ctx) (*clocks.StoredPolicy, error) {
+func (w *Pages) policyByID(c *fiber.Ctx) (*clocks.StoredPolicy, error) {
 	if c.Params("id") == "" {
 		return nil, nil
 	}
@@ -479,7 +481,7 @@ func (w *Web) policyByID(c *fiber.Ctx) (*clocks.StoredPolicy, error) {
 }
 
 // admPolicyEdit: GET /admin/sla/policies/{id}.
-func (w *Web) admPolicyEdit(c *fiber.Ctx) error {
+func (w *Pages) admPolicyEdit(c *fiber.Ctx) error {
 	pol, err := w.policyByID(c)
 	if err != nil {
 		return err
@@ -488,16 +490,16 @@ func (w *Web) admPolicyEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/policy", "adm.pol.edit_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/policy", "adm.pol.edit_title", p)
 }
 
 // admPolicySave: POST /admin/sla/policies and POST /admin/sla/policies/{id}.
-func (w *Web) admPolicySave(c *fiber.Ctx) error {
+func (w *Pages) admPolicySave(c *fiber.Ctx) error {
 	pol, err := w.policyByID(c)
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -510,13 +512,13 @@ func (w *Web) admPolicySave(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var f fault.Fields
-	in, rows := policyInput(form, statutoryChoices(pol), &f)
-	if err := f.Err(); err != nil {
-		return w.formError(c, err, "admin/policy", title, p)
-	}
-	if _, err := w.Clocks.SavePolicy(c.UserContext(), id, in); err != nil {
-		return w.formError(c, policyFields(err, rows), "admin/policy", title, p)
-	}
-	return w.seeOther(c, "/admin/sla", "adm.pol.saved")
+	return saveOrRerender(w, c, adminForm{"admin/policy", title, shown(p)}, func() (*clocks.StoredPolicy, error) {
+		var f fault.Fields
+		in, rows := policyInput(form, statutoryChoices(pol), &f)
+		if err := f.Err(); err != nil {
+			return nil, err
+		}
+		saved, err := w.Clocks.SavePolicy(c.UserContext(), id, in)
+		return saved, policyFields(err, rows)
+	}, redirect[*clocks.StoredPolicy](w, c, "/admin/sla", "adm.pol.saved"))
 }

@@ -1,6 +1,7 @@
-package frontend
+package kit
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -9,7 +10,7 @@ import (
 // TestDatesInTheReadersLanguage: a date and a time read as CLDR writes them
 // in each language, in the organisation's zone, inside <time datetime>.
 func TestDatesInTheReadersLanguage(t *testing.T) {
-	cat, err := loadCatalogues(files)
+	cat, err := LoadCatalogues(os.DirFS(".."))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +26,7 @@ func TestDatesInTheReadersLanguage(t *testing.T) {
 		{"es", "5 de marzo de 2027", "5 de marzo de 2027, 15:49 (GMT+1)", "12 de diciembre de 2026"},
 		{"ar", "٥ مارس ٢٠٢٧", "٥ مارس ٢٠٢٧ في ٣:٤٩ م غرينتش+١", "١٢ ديسمبر ٢٠٢٦"},
 	} {
-		c := newClock(cat.translator(tc.lang, func(id string) { t.Errorf("missing %s", id) }), paris)
+		c := NewClock(cat.Translator(tc.lang, func(id string) { t.Errorf("missing %s", id) }), paris)
 		if got, want := string(c.Date(at)), `<time datetime="2027-03-05">`+tc.date+`</time>`; got != want {
 			t.Errorf("%s: Date = %s, want %s", tc.lang, got, want)
 		}
@@ -33,17 +34,17 @@ func TestDatesInTheReadersLanguage(t *testing.T) {
 			t.Errorf("%s: DateTime = %s, want %s", tc.lang, got, want)
 		}
 		// A calendar date stays its day whatever the zone.
-		west := newClock(cat.translator(tc.lang, nil), time.FixedZone("W", -5*3600))
+		west := NewClock(cat.Translator(tc.lang, nil), time.FixedZone("W", -5*3600))
 		if got := string(west.Date(day)); !strings.Contains(got, ">"+tc.civil+"<") {
 			t.Errorf("%s: civil date = %s, want %s", tc.lang, got, tc.civil)
 		}
 	}
 	var none *time.Time
-	c := newClock(cat.translator("en", nil), nil)
+	c := NewClock(cat.Translator("en", nil), nil)
 	if c.Date(none) != "" || c.DateTime(time.Time{}) != "" {
 		t.Error("a missing time should show nothing")
 	}
-	tr := cat.translator("en", nil)
+	tr := cat.Translator("en", nil)
 	if got := string(tr.TH("register.suspended_since", "Date", c.Date(day))); !strings.Contains(got, `<time datetime="2026-12-12">12 December 2026</time>`) {
 		t.Errorf("TH kept no markup: %s", got)
 	}

@@ -1,4 +1,9 @@
-package frontend
+// Package portal is the independent bodies' portal (/referrals…): a body's
+// user sees the referrals made to their body, and nothing else — each
+// referral's dossier (JSON or signed PDF), its status and messages with the
+// mechanism. It owns no table and no event: the referrals are
+// internal/escalation's; frontend.Mount registers its route table.
+package portal
 
 import (
 	"encoding/json"
@@ -10,6 +15,9 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
@@ -18,21 +26,30 @@ import (
 	"github.com/redresshq/redress/internal/platform/paging"
 )
 
-// bodyRoutes are the independent bodies' portal: a body's user sees the
+// Pages are the bodies' portal, on the page kit.
+type Pages struct {
+	Escalation *escalation.Service
+	*kit.Kit
+}
+
+// New gives the portal its service and the kit.
+func New(esc *escalation.Service, k *kit.Kit) *Pages { return &Pages{Escalation: esc, Kit: k} }
+
+// Routes are the independent bodies' portal: a body's user sees the
 // referrals made to their body, and nothing else.
-func (w *Web) bodyRoutes() []httpkit.Route {
+func (w *Pages) Routes() []httpkit.Route {
 	return []httpkit.Route{
-		{Method: fiber.MethodGet, Path: "/referrals", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralsPage},
-		{Method: fiber.MethodGet, Path: "/referrals/:id", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralPage},
-		{Method: fiber.MethodGet, Path: "/referrals/:id/dossier.json", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralDossier(false)},
-		{Method: fiber.MethodGet, Path: "/referrals/:id/dossier.pdf", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralDossier(true)},
-		{Method: fiber.MethodPost, Path: "/referrals/:id/status", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralStatus},
-		{Method: fiber.MethodPost, Path: "/referrals/:id/messages", Access: httpkit.Staff, Roles: bodyUsers, Handler: w.referralMessage},
+		{Method: fiber.MethodGet, Path: "/referrals", Access: httpkit.Staff, Roles: auth.BodyUsers, Handler: w.referralsPage},
+		{Method: fiber.MethodGet, Path: "/referrals/:id", Access: httpkit.Staff, Roles: auth.BodyUsers, Handler: w.referralPage},
+		{Method: fiber.MethodGet, Path: "/referrals/:id/dossier.json", Access: httpkit.Staff, Roles: auth.BodyUsers, Handler: w.referralDossier(false)},
+		{Method: fiber.MethodGet, Path: "/referrals/:id/dossier.pdf", Access: httpkit.Staff, Roles: auth.BodyUsers, Handler: w.referralDossier(true)},
+		{Method: fiber.MethodPost, Path: "/referrals/:id/status", Access: httpkit.Staff, Roles: auth.BodyUsers, Handler: w.referralStatus},
+		{Method: fiber.MethodPost, Path: "/referrals/:id/messages", Access: httpkit.Staff, Roles: auth.BodyUsers, Handler: w.referralMessage},
 	}
 }
 
 // referralStatuses are the statuses a referral can be in, for the list's filter.
-var referralStatuses = codes(escalation.ReferralStatuses)
+var referralStatuses = cases.Strings(escalation.ReferralStatuses)
 
 // ReferralList is the data of /referrals.
 type ReferralList struct {
@@ -44,7 +61,7 @@ type ReferralList struct {
 }
 
 // referralsPage: GET /referrals?status=&cursor=&limit= — the body's referrals, newest first.
-func (w *Web) referralsPage(c *fiber.Ctx) error {
+func (w *Pages) referralsPage(c *fiber.Ctx) error {
 	status := strings.Clone(c.Query("status"))
 	var f fault.Fields
 	limit := 0
@@ -59,7 +76,7 @@ func (w *Web) referralsPage(c *fiber.Ctx) error {
 	if err := f.Err(); err != nil {
 		return err
 	}
-	page, err := w.Escalation.Referrals(c.UserContext(), w.req(c).User.ID, escalation.ReferralStatus(status), cursor, limit)
+	page, err := w.Escalation.Referrals(c.UserContext(), w.Req(c).User.ID, escalation.ReferralStatus(status), cursor, limit)
 	if err != nil {
 		return err
 	}
@@ -74,7 +91,7 @@ func (w *Web) referralsPage(c *fiber.Ctx) error {
 		}
 		d.Next = "/referrals?" + q.Encode()
 	}
-	return w.render(c, fiber.StatusOK, "body/referrals", "ref.list.title", &Page{Data: d})
+	return w.Render(c, fiber.StatusOK, "body/referrals", "ref.list.title", &kit.Page{Data: d})
 }
 
 // ReferralView is the data of /referrals/:id.
@@ -126,7 +143,7 @@ type RefRedaction struct {
 // redactionReason says why a field was withheld or masked, in the page's
 // language where the reason is one the redaction rules give; else as the
 // dossier says it.
-func redactionReason(t *translator, r escalation.Redaction) string {
+func redactionReason(t *kit.Translator, r escalation.Redaction) string {
 	key := ""
 	switch {
 	case r.Field == "handling.messages" && r.Action == "withheld":
@@ -171,13 +188,13 @@ func referralID(c *fiber.Ctx) (uuid.UUID, error) {
 }
 
 // viewer is the signed-in body user, as the escalation service knows them.
-func (w *Web) viewer(c *fiber.Ctx) *escalation.Viewer {
-	id := w.req(c).User.ID
+func (w *Pages) viewer(c *fiber.Ctx) *escalation.Viewer {
+	id := w.Req(c).User.ID
 	return &escalation.Viewer{BodyUser: &id}
 }
 
 // referralView reads everything the referral page shows.
-func (w *Web) referralView(c *fiber.Ctx, id uuid.UUID) (*ReferralView, error) {
+func (w *Pages) referralView(c *fiber.Ctx, id uuid.UUID) (*ReferralView, error) {
 	ctx, v := c.UserContext(), w.viewer(c)
 	r, err := w.Escalation.Referral(ctx, id, v)
 	if fault.Is(err, fault.NotFound) {
@@ -214,7 +231,7 @@ func (w *Web) referralView(c *fiber.Ctx, id uuid.UUID) (*ReferralView, error) {
 	}
 	_ = json.Unmarshal(out.Dossier.Classification.PriorityReasons, &out.Reasons)
 	for _, x := range out.Dossier.Redactions {
-		out.Redactions = append(out.Redactions, RefRedaction{Redaction: x, Why: redactionReason(w.req(c).translator, x)})
+		out.Redactions = append(out.Redactions, RefRedaction{Redaction: x, Why: redactionReason(w.Req(c).Translator, x)})
 	}
 	for _, d := range r.Disclosures {
 		rd := RefDisclosure{Disclosure: d}
@@ -231,7 +248,7 @@ func (w *Web) referralView(c *fiber.Ctx, id uuid.UUID) (*ReferralView, error) {
 
 // referralPage: GET /referrals/:id — the referral, its dossier, its messages
 // and the forms to act on it. Another body's referral is not found.
-func (w *Web) referralPage(c *fiber.Ctx) error {
+func (w *Pages) referralPage(c *fiber.Ctx) error {
 	id, err := referralID(c)
 	if err != nil {
 		return err
@@ -240,12 +257,12 @@ func (w *Web) referralPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "body/referral", "ref.detail.title", &Page{Data: v})
+	return w.Render(c, fiber.StatusOK, "body/referral", "ref.detail.title", &kit.Page{Data: v})
 }
 
 // referralDossier: GET /referrals/:id/dossier.json and …/dossier.pdf — the
 // exact signed bytes, with the headers GET /api/v1/referrals/{id}/dossier sets.
-func (w *Web) referralDossier(pdf bool) fiber.Handler {
+func (w *Pages) referralDossier(pdf bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := referralID(c)
 		if err != nil {
@@ -268,45 +285,45 @@ func (w *Web) referralDossier(pdf bool) fiber.Handler {
 // referralStatus: POST /referrals/:id/status {status, outcome} — the body's
 // own status of the referral; a move the referral's status does not allow
 // is refused (409) with the moves it does.
-func (w *Web) referralStatus(c *fiber.Ctx) error {
+func (w *Pages) referralStatus(c *fiber.Ctx) error {
 	id, err := referralID(c)
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	_, err = w.Escalation.SetStatus(c.UserContext(), id, w.req(c).User.ID,
+	_, err = w.Escalation.SetStatus(c.UserContext(), id, w.Req(c).User.ID,
 		escalation.StatusRequest{Status: escalation.ReferralStatus(form.Get("status")), Outcome: form.Get("outcome")})
 	if err != nil {
 		return w.referralFormError(c, id, "status", form, err)
 	}
-	return w.seeOther(c, "/referrals/"+id.String()+"#status", "ref.flash.status")
+	return w.SeeOther(c, "/referrals/"+id.String()+"#status", "ref.flash.status")
 }
 
 // referralMessage: POST /referrals/:id/messages {body} — to the organisation.
-func (w *Web) referralMessage(c *fiber.Ctx) error {
+func (w *Pages) referralMessage(c *fiber.Ctx) error {
 	id, err := referralID(c)
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	_, err = w.Escalation.AddMessage(c.UserContext(), id, nil, w.req(c).User.ID, true,
+	_, err = w.Escalation.AddMessage(c.UserContext(), id, nil, w.Req(c).User.ID, true,
 		escalation.MessageRequest{Body: form.Get("body"), ToComplainant: form.Get("to_complainant") == "true"})
 	if err != nil {
 		return w.referralFormError(c, id, "message", form, err)
 	}
-	return w.seeOther(c, "/referrals/"+id.String()+"#messages", "ref.flash.message")
+	return w.SeeOther(c, "/referrals/"+id.String()+"#messages", "ref.flash.message")
 }
 
 // referralFormError shows the referral page again with a form's error: its
 // field errors (422), or a refusal (409) saying which moves the referral
 // allows now. A referral that is not this body's is not found.
-func (w *Web) referralFormError(c *fiber.Ctx, id uuid.UUID, which string, form url.Values, err error) error {
+func (w *Pages) referralFormError(c *fiber.Ctx, id uuid.UUID, which string, form url.Values, err error) error {
 	de, ok := fault.As(err)
 	if !ok || de.Kind == fault.NotFound {
 		if ok {
@@ -320,19 +337,19 @@ func (w *Web) referralFormError(c *fiber.Ctx, id uuid.UUID, which string, form u
 	}
 	v.Failed = which
 	if de.Code == "illegal_transition" {
-		r := w.req(c)
+		r := w.Req(c)
 		allowed := make([]string, 0, len(v.Ref.AllowedStatuses))
 		for _, s := range v.Ref.AllowedStatuses {
-			allowed = append(allowed, r.optionLabel("ref.status", string(s)))
+			allowed = append(allowed, r.OptionLabel("ref.status", string(s)))
 		}
-		msg := r.T("ref.refused.closed", "From", r.optionLabel("ref.status", string(v.Ref.Status)))
+		msg := r.T("ref.refused.closed", "From", r.OptionLabel("ref.status", string(v.Ref.Status)))
 		if len(allowed) > 0 {
-			msg = r.T("ref.refused.move", "From", r.optionLabel("ref.status", string(v.Ref.Status)),
-				"To", r.optionLabel("ref.status", refKnownStatus(form.Get("status"))), "Allowed", strings.Join(allowed, " · "))
+			msg = r.T("ref.refused.move", "From", r.OptionLabel("ref.status", string(v.Ref.Status)),
+				"To", r.OptionLabel("ref.status", refKnownStatus(form.Get("status"))), "Allowed", strings.Join(allowed, " · "))
 		}
 		err = fault.New(fault.Conflict, "ref_illegal_transition", msg)
 	}
-	return w.formError(c, err, "body/referral", "ref.detail.title", &Page{Data: v, Form: form, Labels: "ref"})
+	return w.FormError(c, err, "body/referral", "ref.detail.title", &kit.Page{Data: v, Form: form, Labels: "ref"})
 }
 
 // refKnownStatus is s when it is a status, else "unknown" (never a raw value in a message id).

@@ -1,4 +1,4 @@
-package frontend
+package kit
 
 import (
 	"fmt"
@@ -19,22 +19,22 @@ import (
 // "GMT+1" form) are CLDR's, kept in the catalogues (date.*); the digits are
 // golang.org/x/text's for the language (Arabic-Indic for ar).
 
-// clock formats times for one language and zone.
-type clock struct {
-	t   *translator
+// Clock formats times for one language and zone.
+type Clock struct {
+	t   *Translator
 	loc *time.Location
 	p   *message.Printer
 }
 
-func newClock(t *translator, loc *time.Location) *clock {
+func NewClock(t *Translator, loc *time.Location) *Clock {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &clock{t: t, loc: loc, p: message.NewPrinter(language.Make(t.lang))}
+	return &Clock{t: t, loc: loc, p: message.NewPrinter(language.Make(t.lang))}
 }
 
 // num writes n with the language's digits, at least width of them.
-func (c *clock) num(n, width int) string {
+func (c *Clock) num(n, width int) string {
 	opts := []number.Option{number.NoSeparator()}
 	if width > 1 {
 		opts = append(opts, number.MinIntegerDigits(width))
@@ -80,13 +80,13 @@ func civil(t time.Time) bool {
 }
 
 // dateText is t's day in words: "5 March 2027", "5 mars 2027", "٥ مارس ٢٠٢٧".
-func (c *clock) dateText(t time.Time) string {
+func (c *Clock) dateText(t time.Time) string {
 	return c.t.T("date.long", "Day", c.num(t.Day(), 1), "Month", c.t.T(fmt.Sprintf("date.month.%d", int(t.Month()))),
 		"Year", c.num(t.Year(), 1))
 }
 
 // zoneText is the zone's offset in the language's GMT form: "GMT+1", "UTC+5:30".
-func (c *clock) zoneText(t time.Time) string {
+func (c *Clock) zoneText(t time.Time) string {
 	_, off := t.Zone()
 	if off == 0 {
 		return c.t.T("date.gmt_zero")
@@ -104,7 +104,7 @@ func (c *clock) zoneText(t time.Time) string {
 }
 
 // timeText is t's hour and minute: "15:49", "3:49 م".
-func (c *clock) timeText(t time.Time) string {
+func (c *Clock) timeText(t time.Time) string {
 	h12 := t.Hour() % 12
 	if h12 == 0 {
 		h12 = 12
@@ -118,7 +118,7 @@ func (c *clock) timeText(t time.Time) string {
 }
 
 // Date is v's day in words, in a <time> element.
-func (c *clock) Date(v any) template.HTML {
+func (c *Clock) Date(v any) template.HTML {
 	t, ok := asTime(v)
 	if !ok {
 		return ""
@@ -132,22 +132,22 @@ func (c *clock) Date(v any) template.HTML {
 }
 
 // DateTime is v's day, hour and zone in words, in a <time> element.
-func (c *clock) DateTime(v any) template.HTML {
+func (c *Clock) DateTime(v any) template.HTML {
 	t, ok := asTime(v)
 	if !ok {
 		return ""
 	}
-	return timeElement(t.In(c.loc).Format(time.RFC3339), c.dateTimeText(t))
+	return timeElement(t.In(c.loc).Format(time.RFC3339), c.DateTimeText(t))
 }
 
-// dateTimeText is t's day, hour and zone in words, as plain text (a PDF's).
-func (c *clock) dateTimeText(t time.Time) string {
+// DateTimeText is t's day, hour and zone in words, as plain text (a PDF's).
+func (c *Clock) DateTimeText(t time.Time) string {
 	t = t.In(c.loc)
 	return c.t.T("date.datetime", "Date", c.dateText(t), "Time", c.timeText(t), "Zone", c.zoneText(t))
 }
 
 // ZoneNote says on the page which zone times are in.
-func (c *clock) ZoneNote() string {
+func (c *Clock) ZoneNote() string {
 	return c.t.T("date.zone_note", "Zone", c.zoneText(time.Now().In(c.loc)))
 }
 
@@ -160,7 +160,7 @@ func timeElement(machine, text string) template.HTML {
 // arguments (a <time>, a <bdi>): arguments of type template.HTML are kept as
 // they are, everything else (the message and the other arguments) is
 // escaped.
-func (t *translator) TH(id string, args ...any) template.HTML {
+func (t *Translator) TH(id string, args ...any) template.HTML {
 	var marks []template.HTML
 	plain := make([]any, len(args))
 	copy(plain, args)
@@ -194,10 +194,10 @@ func Typed(v any) template.HTML {
 	return template.HTML("<bdi>" + template.HTMLEscapeString(s) + "</bdi>")
 }
 
-// periodText names a chart's period: a month ("March 2027") or the week
+// PeriodText names a chart's period: a month ("March 2027") or the week
 // starting on a day ("5 March 2027"); short abbreviates the month ("Mar
 // 2027", "5 Mar") for a chart's axis.
-func (c *clock) periodText(t time.Time, month, short bool) string {
+func (c *Clock) PeriodText(t time.Time, month, short bool) string {
 	t = t.UTC()
 	name := c.t.T(fmt.Sprintf("date.month.%d", int(t.Month())))
 	if short {
@@ -212,10 +212,10 @@ func (c *clock) periodText(t time.Time, month, short bool) string {
 	return c.dateText(t)
 }
 
-// langNames are languages by their own names ("English, français"),
+// LangNames are languages by their own names ("English, français"),
 // from CLDR (golang.org/x/text/language/display); a code CLDR does not
 // know is shown as it is.
-func langNames(v any) string {
+func LangNames(v any) string {
 	var codes []string
 	switch x := v.(type) {
 	case string:

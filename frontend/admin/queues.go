@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"net/url"
@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/review"
 )
@@ -21,15 +22,15 @@ type AdmQueuePage struct {
 }
 
 // admQueues: GET /admin/queues.
-func (w *Web) admQueues(c *fiber.Ctx) error {
+func (w *Pages) admQueues(c *fiber.Ctx) error {
 	qs, err := w.Review.Queues(c.UserContext(), time.Now(), nil)
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/queues", "adm.q.title", &Page{Labeler: admLabel, Data: &AdmQueuePage{Queues: qs}})
+	return w.Render(c, fiber.StatusOK, "admin/queues", "adm.q.title", &kit.Page{Labeler: Label, Data: &AdmQueuePage{Queues: qs}})
 }
 
-func (w *Web) admQueuePage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, error) {
+func (w *Pages) admQueuePage(c *fiber.Ctx, posted url.Values) (*kit.Page, uuid.UUID, error) {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return nil, id, err
@@ -58,12 +59,12 @@ func (w *Web) admQueuePage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, e
 	for _, m := range data.Members {
 		member[m.UserID] = true
 	}
-	r := w.req(c)
+	r := w.Req(c)
 	data.Candidates = []AdmOpt{{Value: "", Label: r.T("adm.q.choose_member")}}
 	for _, u := range staff {
 		if u.Active && !member[u.ID] {
 			data.Candidates = append(data.Candidates, AdmOpt{Value: u.ID.String(),
-				Label: u.Name + " (" + u.Email + ", " + r.optionLabel("role", string(u.Role)) + ")"})
+				Label: u.Name + " (" + u.Email + ", " + r.OptionLabel("role", string(u.Role)) + ")"})
 		}
 	}
 	form := values(map[string]string{"auto_assign": checked(data.Queue.AutoAssign), "cap": strconv.Itoa(data.Queue.AssignCap)})
@@ -73,47 +74,46 @@ func (w *Web) admQueuePage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, e
 	if posted != nil && posted.Has("cap") && posted.Get("auto_assign") == "" {
 		form.Del("auto_assign")
 	}
-	return &Page{Labeler: admLabel, Data: data, Form: form}, id, nil
+	return &kit.Page{Labeler: Label, Data: data, Form: form}, id, nil
 }
 
 // admQueue: GET /admin/queues/{id}.
-func (w *Web) admQueue(c *fiber.Ctx) error {
+func (w *Pages) admQueue(c *fiber.Ctx) error {
 	p, _, err := w.admQueuePage(c, nil)
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/queue", "adm.q.queue_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/queue", "adm.q.queue_title", p)
 }
 
 // admQueueAddMember: POST /admin/queues/{id}/members {user_id}.
-func (w *Web) admQueueAddMember(c *fiber.Ctx) error {
-	form, err := formValues(c)
+func (w *Pages) admQueueAddMember(c *fiber.Ctx) error {
+	form, p, id, err := posted(c, w.admQueuePage)
 	if err != nil {
 		return err
 	}
-	p, id, err := w.admQueuePage(c, form)
-	if err != nil {
-		return err
-	}
-	user, perr := uuid.Parse(form.Get("user_id"))
-	if perr != nil {
-		var f fault.Fields
-		f.Add("user_id", "required", "choose a member of staff")
-		return w.formError(c, f.Err(), "admin/queue", "adm.q.queue_title", p)
-	}
-	if err := w.Review.AddMember(c.UserContext(), id, user, w.req(c).User.ID, form.Get("quiet") == ""); err != nil {
+	return saveOrRerender(w, c, queueForm(p), func() (struct{}, error) {
+		user, perr := uuid.Parse(form.Get("user_id"))
+		if perr != nil {
+			var f fault.Fields
+			f.Add("user_id", "required", "choose a member of staff")
+			return struct{}{}, f.Err()
+		}
+		err := w.Review.AddMember(c.UserContext(), id, user, w.Req(c).User.ID, form.Get("quiet") == "")
 		if fault.Is(err, fault.NotFound) { // the user, since the queue exists
 			var f fault.Fields
 			f.Add("user_id", "not_found", "no active member of staff has that id")
 			err = f.Err()
 		}
-		return w.formError(c, err, "admin/queue", "adm.q.queue_title", p)
-	}
-	return w.seeOther(c, "/admin/queues/"+id.String(), "adm.q.member_added")
+		return nothing(err)
+	}, redirect[struct{}](w, c, "/admin/queues/"+id.String(), "adm.q.member_added"))
 }
 
+// queueForm is a queue's page, shown again on a fault.
+func queueForm(p *kit.Page) adminForm { return adminForm{"admin/queue", "adm.q.queue_title", shown(p)} }
+
 // admQueueRemoveMember: POST /admin/queues/{id}/members/{user_id}/remove.
-func (w *Web) admQueueRemoveMember(c *fiber.Ctx) error {
+func (w *Pages) admQueueRemoveMember(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
@@ -125,16 +125,12 @@ func (w *Web) admQueueRemoveMember(c *fiber.Ctx) error {
 	if err := w.Review.RemoveMember(c.UserContext(), id, user); err != nil {
 		return err
 	}
-	return w.seeOther(c, "/admin/queues/"+id.String(), "adm.q.member_removed")
+	return w.SeeOther(c, "/admin/queues/"+id.String(), "adm.q.member_removed")
 }
 
 // admQueueAutoAssign: POST /admin/queues/{id}/auto-assignment {auto_assign, cap}.
-func (w *Web) admQueueAutoAssign(c *fiber.Ctx) error {
-	form, err := formValues(c)
-	if err != nil {
-		return err
-	}
-	p, id, err := w.admQueuePage(c, form)
+func (w *Pages) admQueueAutoAssign(c *fiber.Ctx) error {
+	form, p, id, err := posted(c, w.admQueuePage)
 	if err != nil {
 		return err
 	}
@@ -143,8 +139,7 @@ func (w *Web) admQueueAutoAssign(c *fiber.Ctx) error {
 	if n, err := strconv.Atoi(form.Get("cap")); err == nil {
 		in.Cap = n
 	}
-	if err := w.Review.SetAutoAssignment(c.UserContext(), id, in); err != nil {
-		return w.formError(c, err, "admin/queue", "adm.q.queue_title", p)
-	}
-	return w.seeOther(c, "/admin/queues/"+id.String(), "adm.q.auto_saved")
+	return saveOrRerender(w, c, queueForm(p), func() (struct{}, error) {
+		return nothing(w.Review.SetAutoAssignment(c.UserContext(), id, in))
+	}, redirect[struct{}](w, c, "/admin/queues/"+id.String(), "adm.q.auto_saved"))
 }

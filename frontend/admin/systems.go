@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"net/url"
@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
@@ -22,18 +23,18 @@ type AdmSystemPage struct {
 }
 
 // admSystems: GET /admin/ai-systems — the register, inactive systems too.
-func (w *Web) admSystems(c *fiber.Ctx) error {
+func (w *Pages) admSystems(c *fiber.Ctx) error {
 	all, err := w.Registry.All(c.UserContext())
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/systems", "adm.sys.title", &Page{Labeler: admLabel, Data: &AdmSystemPage{Systems: all}})
+	return w.Render(c, fiber.StatusOK, "admin/systems", "adm.sys.title", &kit.Page{Labeler: Label, Data: &AdmSystemPage{Systems: all}})
 }
 
 // admSystemNew: GET /admin/ai-systems/new.
-func (w *Web) admSystemNew(c *fiber.Ctx) error {
-	return w.render(c, fiber.StatusOK, "admin/system_new", "adm.sys.new_title",
-		&Page{Labeler: admLabel, Data: &AdmSystemPage{}, Form: url.Values{"active": {"on"}}})
+func (w *Pages) admSystemNew(c *fiber.Ctx) error {
+	return w.Render(c, fiber.StatusOK, "admin/system_new", "adm.sys.new_title",
+		&kit.Page{Labeler: Label, Data: &AdmSystemPage{}, Form: url.Values{"active": {"on"}}})
 }
 
 func systemInput(form url.Values) registry.SystemInput {
@@ -45,21 +46,21 @@ func systemInput(form url.Values) registry.SystemInput {
 }
 
 // admSystemCreate: POST /admin/ai-systems.
-func (w *Web) admSystemCreate(c *fiber.Ctx) error {
-	form, err := formValues(c)
+func (w *Pages) admSystemCreate(c *fiber.Ctx) error {
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	s, err := w.Registry.Create(c.UserContext(), systemInput(form))
-	if err != nil {
-		return w.formError(c, err, "admin/system_new", "adm.sys.new_title", &Page{Labeler: admLabel, Data: &AdmSystemPage{}, Form: form})
-	}
-	return w.seeOther(c, "/admin/ai-systems/"+s.ID.String(), "adm.sys.created")
+	return saveOrRerender(w, c, adminForm{"admin/system_new", "adm.sys.new_title", shown(&kit.Page{Labeler: Label, Data: &AdmSystemPage{}, Form: form})},
+		func() (*registry.AISystem, error) { return w.Registry.Create(c.UserContext(), systemInput(form)) },
+		func(s *registry.AISystem) error {
+			return w.SeeOther(c, "/admin/ai-systems/"+s.ID.String(), "adm.sys.created")
+		})
 }
 
 // systemPage is a system's edit page: its register entry (the form's
 // values, overlaid by posted ones), its alerting and its suspension.
-func (w *Web) systemPage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, error) {
+func (w *Pages) systemPage(c *fiber.Ctx, posted url.Values) (*kit.Page, uuid.UUID, error) {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return nil, id, err
@@ -91,52 +92,59 @@ func (w *Web) systemPage(c *fiber.Ctx, posted url.Values) (*Page, uuid.UUID, err
 	if posted != nil && posted.Get("active") == "" && posted.Has("slug") {
 		form.Del("active")
 	}
-	return &Page{Labeler: admLabel, Data: &AdmSystemPage{System: s, Alerting: al}, Form: form}, id, nil
+	return &kit.Page{Labeler: Label, Data: &AdmSystemPage{System: s, Alerting: al}, Form: form}, id, nil
 }
 
 // admSystemEdit: GET /admin/ai-systems/{id}.
-func (w *Web) admSystemEdit(c *fiber.Ctx) error {
+func (w *Pages) admSystemEdit(c *fiber.Ctx) error {
 	p, _, err := w.systemPage(c, nil)
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/system_edit", "adm.sys.edit_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/system_edit", "adm.sys.edit_title", p)
 }
 
 // admSystemUpdate: POST /admin/ai-systems/{id}.
-func (w *Web) admSystemUpdate(c *fiber.Ctx) error {
-	form, err := formValues(c)
+func (w *Pages) admSystemUpdate(c *fiber.Ctx) error {
+	form, p, id, err := posted(c, w.systemPage)
 	if err != nil {
 		return err
 	}
-	p, id, err := w.systemPage(c, form)
-	if err != nil {
-		return err
-	}
-	// The translations are checked before anything is written.
-	tr := translationsInput(content.AISystem, form)
-	if _, err := content.Validate(content.AISystem, tr); err != nil {
-		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
-	}
-	if _, err := w.Registry.Update(c.UserContext(), id, systemInput(form)); err != nil {
-		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
-	}
-	if err := w.Content.Save(c.UserContext(), content.AISystem, id, tr); err != nil {
-		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
-	}
-	return w.seeOther(c, "/admin/ai-systems/"+id.String(), "adm.sys.saved")
+	return saveOrRerender(w, c, systemForm(p), func() (struct{}, error) {
+		// The translations are checked before anything is written.
+		tr := translationsInput(content.AISystem, form)
+		if _, err := content.Validate(content.AISystem, tr); err != nil {
+			return struct{}{}, err
+		}
+		if _, err := w.Registry.Update(c.UserContext(), id, systemInput(form)); err != nil {
+			return struct{}{}, err
+		}
+		return nothing(w.Content.Save(c.UserContext(), content.AISystem, id, tr))
+	}, redirect[struct{}](w, c, "/admin/ai-systems/"+id.String(), "adm.sys.saved"))
+}
+
+// systemForm is a system's edit page, shown again on a fault.
+func systemForm(p *kit.Page) adminForm {
+	return adminForm{"admin/system_edit", "adm.sys.edit_title", shown(p)}
 }
 
 // admSystemAlerting: POST /admin/ai-systems/{id}/alerting {threshold, window_hours}.
-func (w *Web) admSystemAlerting(c *fiber.Ctx) error {
-	form, err := formValues(c)
+func (w *Pages) admSystemAlerting(c *fiber.Ctx) error {
+	form, p, id, err := posted(c, w.systemPage)
 	if err != nil {
 		return err
 	}
-	p, id, err := w.systemPage(c, form)
-	if err != nil {
-		return err
-	}
+	return saveOrRerender(w, c, systemForm(p), func() (*systemic.Alerting, error) {
+		in, err := alertingInput(form)
+		if err != nil {
+			return nil, err
+		}
+		return w.Systemic.SetAlerting(c.UserContext(), id, in)
+	}, redirect[*systemic.Alerting](w, c, "/admin/ai-systems/"+id.String(), "adm.sys.alerting_saved"))
+}
+
+// alertingInput reads the alerting form, each number within its bounds.
+func alertingInput(form url.Values) (systemic.AlertingInput, error) {
 	var f fault.Fields
 	in := systemic.AlertingInput{}
 	for _, x := range []struct {
@@ -155,29 +163,18 @@ func (w *Web) admSystemAlerting(c *fiber.Ctx) error {
 			*x.dst = &n
 		}
 	}
-	if err := f.Err(); err != nil {
-		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
-	}
-	if _, err := w.Systemic.SetAlerting(c.UserContext(), id, in); err != nil {
-		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
-	}
-	return w.seeOther(c, "/admin/ai-systems/"+id.String(), "adm.sys.alerting_saved")
+	return in, f.Err()
 }
 
 // admSystemLift: POST /admin/ai-systems/{id}/lift-suspension {reason}.
-func (w *Web) admSystemLift(c *fiber.Ctx) error {
-	form, err := formValues(c)
+func (w *Pages) admSystemLift(c *fiber.Ctx) error {
+	form, p, id, err := posted(c, w.systemPage)
 	if err != nil {
 		return err
 	}
-	p, id, err := w.systemPage(c, form)
-	if err != nil {
-		return err
-	}
-	if _, err := w.Registry.LiftSuspension(c.UserContext(), id, w.req(c).User.ID, form.Get("reason")); err != nil {
-		return w.formError(c, err, "admin/system_edit", "adm.sys.edit_title", p)
-	}
-	return w.seeOther(c, "/admin/ai-systems/"+id.String(), "adm.sys.lifted")
+	return saveOrRerender(w, c, systemForm(p), func() (*registry.AISystem, error) {
+		return w.Registry.LiftSuspension(c.UserContext(), id, w.Req(c).User.ID, form.Get("reason"))
+	}, redirect[*registry.AISystem](w, c, "/admin/ai-systems/"+id.String(), "adm.sys.lifted"))
 }
 
 // strOr is *p, or "" for nil.

@@ -1,9 +1,10 @@
-package frontend
+package admin
 
 import (
 	"net/url"
 	"strings"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/content"
 )
 
@@ -32,10 +33,10 @@ var longFields = map[string]bool{"purpose": true, "description": true, "requirem
 // AdmTr describes the translation fieldsets of entity (content.AISystem or
 // content.Body), one per language, from the form's values
 // "translations.<lang>.<field>".
-func (p *Page) AdmTr(entity string) AdmTrs {
+func (p *admPage) AdmTr(entity string) AdmTrs {
 	out := AdmTrs{Title: p.T("adm.tr.title"), Explain: p.T("adm.tr.explain")}
 	for _, lang := range content.Languages {
-		l := AdmTrLang{Code: lang, Name: languageNames[lang]}
+		l := AdmTrLang{Code: lang, Name: kit.LanguageNames[lang]}
 		for _, field := range content.Fields[entity] {
 			f := p.AdmF("translations."+lang+"."+field, "adm.field."+field)
 			f.Lang = lang
@@ -73,11 +74,11 @@ func translationsInput(entity string, form url.Values) content.Texts {
 
 // translationLabel names a translation field in the error summary:
 // "Français: Purpose".
-func translationLabel(p *Page, field string) string {
+func translationLabel(p *kit.Page, field string) string {
 	rest, ok := strings.CutPrefix(field, "translations.")
 	if !ok {
 		return ""
 	}
 	lang, name, _ := strings.Cut(rest, ".")
-	return p.T("adm.tr.field", "Language", languageNames[lang], "Field", p.optionLabel("adm.field", name))
+	return p.T("adm.tr.field", "Language", kit.LanguageNames[lang], "Field", p.OptionLabel("adm.field", name))
 }

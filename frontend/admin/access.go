@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"net/url"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/access"
 )
 
@@ -27,8 +28,8 @@ var accessLogFields = []string{"user_email", "case_reference", "ground", "what",
 // what=&from=&to=&cursor= — every look at a complainant's identity, a
 // case's content or a file, newest first, a page at a time; bad filters are
 // named beside their fields (422).
-func (w *Web) admAccessLog(c *fiber.Ctx) error {
-	r := w.req(c)
+func (w *Pages) admAccessLog(c *fiber.Ctx) error {
+	r := w.Req(c)
 	q, err := url.ParseQuery(string(c.Request().URI().QueryString()))
 	if err != nil {
 		q = url.Values{}
@@ -50,16 +51,16 @@ func (w *Web) admAccessLog(c *fiber.Ctx) error {
 		whats = append(whats, string(x))
 	}
 	d := &AdmAccessPage{Grounds: withAny("access.ground", grounds), Whats: withAny("access.what", whats), Filtered: len(form) > 0}
-	p := &Page{Labeler: admLabel, Data: d, Form: form}
+	p := &kit.Page{Labeler: Label, Data: d, Form: form}
 	log, err := w.Access.Search(c.UserContext(), access.LogFilter{UserEmail: form.Get("user_email"),
 		CaseReference: form.Get("case_reference"), Ground: form.Get("ground"), What: form.Get("what"),
 		From: form.Get("from"), To: form.Get("to"), Zone: w.TimeZone, Cursor: q.Get("cursor"), Limit: access.DefaultLogLimit})
 	if err != nil {
-		return w.formError(c, err, "admin/access_log", "adm.al.title", p)
+		return w.FormError(c, err, "admin/access_log", "adm.al.title", p)
 	}
 	d.Log = log
 	if log.NextCursor != "" {
-		d.Older = withCursor("/admin/access-log", form, log.NextCursor, "access-log")
+		d.Older = kit.WithCursor("/admin/access-log", form, log.NextCursor, "access-log")
 	}
-	return w.render(c, fiber.StatusOK, "admin/access_log", "adm.al.title", p)
+	return w.Render(c, fiber.StatusOK, "admin/access_log", "adm.al.title", p)
 }

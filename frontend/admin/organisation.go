@@ -1,10 +1,12 @@
-package frontend
+package admin
 
 import (
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/redresshq/redress/frontend/kit"
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/organisation"
 )
@@ -15,10 +17,10 @@ import (
 // take their place, each change logged (internal/organisation).
 
 // organisationRoutes are the form and its post.
-func (w *Web) organisationRoutes() []httpkit.Route {
+func (w *Pages) organisationRoutes() []httpkit.Route {
 	return []httpkit.Route{
-		{Method: fiber.MethodGet, Path: "/admin/organisation", Access: httpkit.Staff, Roles: admins, Handler: w.admOrganisation},
-		{Method: fiber.MethodPost, Path: "/admin/organisation", Access: httpkit.Staff, Roles: admins, Handler: w.admOrganisationSave},
+		{Method: fiber.MethodGet, Path: "/admin/organisation", Access: httpkit.Staff, Roles: auth.Admins, Handler: w.admOrganisation},
+		{Method: fiber.MethodPost, Path: "/admin/organisation", Access: httpkit.Staff, Roles: auth.Admins, Handler: w.admOrganisationSave},
 	}
 }
 
@@ -29,7 +31,7 @@ type AdmOrgData struct {
 }
 
 // orgLabel names the form's fields in the error summary.
-func orgLabel(p *Page, field string) string {
+func orgLabel(p *kit.Page, field string) string {
 	if id := "adm.org.field." + field; p.Has(id) {
 		return p.T(id)
 	}
@@ -37,11 +39,11 @@ func orgLabel(p *Page, field string) string {
 }
 
 // OrgField is the form's control for field.
-func (p *Page) OrgField(field string, opts ...string) AdmField {
+func (p *admPage) OrgField(field string, opts ...string) AdmField {
 	return p.AdmF(field, "adm.org.field."+field, append(opts, "hint=adm.org.hint."+field)...)
 }
 
-func (w *Web) orgPage(c *fiber.Ctx, form url.Values) (*Page, error) {
+func (w *Pages) orgPage(c *fiber.Ctx, form url.Values) (*kit.Page, error) {
 	ctx := c.UserContext()
 	prof, err := w.Organisation.Get(ctx)
 	if err != nil {
@@ -60,34 +62,29 @@ func (w *Web) orgPage(c *fiber.Ctx, form url.Values) (*Page, error) {
 		form.Set("jurisdiction", prof.Jurisdiction)
 		form.Set("contact", prof.Contact)
 	}
-	return &Page{Labeler: orgLabel, Form: form, Data: AdmOrgData{Profile: prof, Changes: changes}}, nil
+	return &kit.Page{Labeler: orgLabel, Form: form, Data: AdmOrgData{Profile: prof, Changes: changes}}, nil
 }
 
 // admOrganisation: GET /admin/organisation — the profile in force, where it
 // comes from, the form and the log.
-func (w *Web) admOrganisation(c *fiber.Ctx) error {
+func (w *Pages) admOrganisation(c *fiber.Ctx) error {
 	p, err := w.orgPage(c, nil)
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/organisation", "adm.org.title", p)
+	return w.Render(c, fiber.StatusOK, "admin/organisation", "adm.org.title", p)
 }
 
 // admOrganisationSave: POST /admin/organisation {legal_name, address,
 // jurisdiction, contact}.
-func (w *Web) admOrganisationSave(c *fiber.Ctx) error {
-	form, err := formValues(c)
+func (w *Pages) admOrganisationSave(c *fiber.Ctx) error {
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
 	in := organisation.Input{LegalName: form.Get("legal_name"), Address: form.Get("address"),
 		Jurisdiction: form.Get("jurisdiction"), Contact: form.Get("contact")}
-	if _, err := w.Organisation.Set(c.UserContext(), w.req(c).User.ID, in); err != nil {
-		p, perr := w.orgPage(c, form)
-		if perr != nil {
-			return perr
-		}
-		return w.formError(c, err, "admin/organisation", "adm.org.title", p)
-	}
-	return w.seeOther(c, "/admin/organisation", "adm.org.saved")
+	return saveOrRerender(w, c, adminForm{"admin/organisation", "adm.org.title", func() (*kit.Page, error) { return w.orgPage(c, form) }},
+		func() (organisation.Profile, error) { return w.Organisation.Set(c.UserContext(), w.Req(c).User.ID, in) },
+		redirect[organisation.Profile](w, c, "/admin/organisation", "adm.org.saved"))
 }

@@ -1,4 +1,11 @@
-package frontend
+// Package admin is the administrators' pages (/admin/…): the register of AI
+// systems, the queues and their members, the routing rules, the SLA
+// calendars and policies, the independent bodies and their users, staff
+// accounts, the access log, break-glass and the organisation's profile.
+// Every form posts, redirects on success with a flash, and on a fault shows
+// the form again (saveOrRerender). It owns no table and no event: it calls
+// the services that do; frontend.Mount registers its route table.
+package admin
 
 import (
 	"net/url"
@@ -9,19 +16,52 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
+	"github.com/redresshq/redress/internal/access"
+	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/content"
+	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/review"
+	"github.com/redresshq/redress/internal/routing"
+	"github.com/redresshq/redress/internal/systemic"
 )
 
-// adminRoutes are the administrators' pages. Every form posts, redirects on
+// Pages are the administrators' pages, on the page kit.
+type Pages struct {
+	Deps
+	*kit.Kit
+}
+
+// Deps are the services the admin pages use (the organisation's profile and
+// the time zone are the kit's).
+type Deps struct {
+	Users      *auth.Users
+	Registry   *registry.Registry
+	Systemic   *systemic.Service
+	Content    *content.Service
+	Review     *review.Service
+	Clocks     *clocks.Service
+	Escalation *escalation.Service
+	Routing    *routing.Service
+	Access     *access.Service
+}
+
+// New gives the admin pages their services and the kit.
+func New(d Deps, k *kit.Kit) *Pages { return &Pages{Deps: d, Kit: k} }
+
+// Routes are the administrators' pages. Every form posts, redirects on
 // success (with a flash), and on bad input shows the form again with 422
 // and the fields named; a conflict is a 409 shown above the form.
-func (w *Web) adminRoutes() []httpkit.Route {
+func (w *Pages) Routes() []httpkit.Route {
 	get := func(path string, h fiber.Handler) httpkit.Route {
-		return httpkit.Route{Method: fiber.MethodGet, Path: path, Access: httpkit.Staff, Roles: admins, Handler: h}
+		return httpkit.Route{Method: fiber.MethodGet, Path: path, Access: httpkit.Staff, Roles: auth.Admins, Handler: h}
 	}
 	post := func(path string, h fiber.Handler) httpkit.Route {
-		return httpkit.Route{Method: fiber.MethodPost, Path: path, Access: httpkit.Staff, Roles: admins, Handler: h}
+		return httpkit.Route{Method: fiber.MethodPost, Path: path, Access: httpkit.Staff, Roles: auth.Admins, Handler: h}
 	}
 	return append([]httpkit.Route{
 		get("/admin", w.adminIndex),
@@ -75,8 +115,54 @@ func (w *Web) adminRoutes() []httpkit.Route {
 }
 
 // adminIndex: GET /admin — the sections.
-func (w *Web) adminIndex(c *fiber.Ctx) error {
-	return w.render(c, fiber.StatusOK, "admin/index", "adm.title", &Page{})
+func (w *Pages) adminIndex(c *fiber.Ctx) error {
+	return w.Render(c, fiber.StatusOK, "admin/index", "adm.title", &kit.Page{})
+}
+
+// adminForm is the page an admin form's POST shows again on a fault: its
+// template and title, and the page itself, built only then (page) unless
+// the handler built it already (shown).
+type adminForm struct {
+	name, title string
+	page        func() (*kit.Page, error)
+}
+
+// shown is an adminForm's page the handler built before saving.
+func shown(p *kit.Page) func() (*kit.Page, error) { return func() (*kit.Page, error) { return p, nil } }
+
+// saveOrRerender is every admin form's POST: save, then done (a redirect
+// with a flash: post/redirect/get); on a fault, the form's page again with
+// the posted values and the errors beside their fields (formError). save
+// returns its errors with the fields named as the form names its inputs.
+func saveOrRerender[T any](w *Pages, c *fiber.Ctx, f adminForm, save func() (T, error), done func(T) error) error {
+	v, err := save()
+	if err != nil {
+		p, perr := f.page()
+		if perr != nil {
+			return perr
+		}
+		return w.FormError(c, err, f.name, f.title, p)
+	}
+	return done(v)
+}
+
+// posted reads a POST's form and builds the page it came from with the
+// posted values (page), for a form of a page about one thing (its id).
+func posted(c *fiber.Ctx, page func(*fiber.Ctx, url.Values) (*kit.Page, uuid.UUID, error)) (url.Values, *kit.Page, uuid.UUID, error) {
+	form, err := kit.FormValues(c)
+	if err != nil {
+		return nil, nil, uuid.Nil, err
+	}
+	p, id, err := page(c, form)
+	return form, p, id, err
+}
+
+// nothing is a save that returns only its error, for saveOrRerender.
+func nothing(err error) (struct{}, error) { return struct{}{}, err }
+
+// redirect is a saveOrRerender's done that goes to one address with one flash.
+func redirect[T any](w *Pages, c *fiber.Ctx, to, flash string) func(T) error {
+	return func(T) error { return w.SeeOther(c, to, flash) }
 }
 
 // idParam is the :name path parameter as a UUID; anything else is a 404,
@@ -146,8 +232,8 @@ type AdmField struct {
 // AdmF describes the form control for field, labelled by the message label.
 // opts are "type=email", "hint=<message id>", "auto=<autocomplete>", "req",
 // "extra=<attributes text>" (min, max, inputmode).
-func (p *Page) AdmF(field, label string, opts ...string) AdmField {
-	f := AdmField{Name: field, ID: fieldID(field), Label: p.T(label), Type: "text", Value: p.Val(field), Error: p.Err(field)}
+func (p *admPage) AdmF(field, label string, opts ...string) AdmField {
+	f := AdmField{Name: field, ID: kit.FieldID(field), Label: p.T(label), Type: "text", Value: p.Val(field), Error: p.Err(field)}
 	for _, o := range opts {
 		k, v, _ := strings.Cut(o, "=")
 		switch k {
@@ -168,14 +254,14 @@ func (p *Page) AdmF(field, label string, opts ...string) AdmField {
 }
 
 // AdmSel is AdmF for a select of options.
-func (p *Page) AdmSel(field, label string, options []AdmOpt, opts ...string) AdmField {
+func (p *admPage) AdmSel(field, label string, options []AdmOpt, opts ...string) AdmField {
 	f := p.AdmF(field, label, opts...)
 	f.Options = options
 	return f
 }
 
 // AdmChecks is AdmF for a group of checkboxes.
-func (p *Page) AdmChecks(field, label string, options []AdmOpt, opts ...string) AdmField {
+func (p *admPage) AdmChecks(field, label string, options []AdmOpt, opts ...string) AdmField {
 	f := p.AdmSel(field, label, options, opts...)
 	f.Values = p.Vals(field)
 	return f
@@ -204,10 +290,10 @@ func (f AdmField) Describedby() string {
 }
 
 // options translates codes as "<prefix>.<code>".
-func options[T ~string](r *request, prefix string, codes []T) []AdmOpt {
+func options[T ~string](r *kit.Request, prefix string, codes []T) []AdmOpt {
 	out := make([]AdmOpt, len(codes))
 	for i, c := range codes {
-		out[i] = AdmOpt{Value: string(c), Label: r.optionLabel(prefix, string(c))}
+		out[i] = AdmOpt{Value: string(c), Label: r.OptionLabel(prefix, string(c))}
 	}
 	return out
 }
@@ -236,10 +322,10 @@ var (
 	rowSuffix    = regexp.MustCompile(`(\[\d+\]|_[0-9a-f-]{36})$`)
 )
 
-// admLabel is an admin form's field label in the error summary: its own
+// Label is an admin form's field label in the error summary: its own
 // message "adm.field.<field>", a policy row's or a weekday's, or its
 // group's; "" leaves it to the common labels.
-func admLabel(p *Page, field string) string {
+func Label(p *kit.Page, field string) string {
 	if l := translationLabel(p, field); l != "" {
 		return l
 	}
@@ -251,10 +337,16 @@ func admLabel(p *Page, field string) string {
 		return p.T("adm.pol.tier_row", "Priority", m[1], "Row", row+1)
 	}
 	if day, ok := strings.CutPrefix(field, "hours."); ok {
-		return p.optionLabel("adm.weekday", day)
+		return p.OptionLabel("adm.weekday", day)
 	}
 	if base := rowSuffix.ReplaceAllString(field, ""); base != field && p.Has("adm.field."+base) {
-		return p.optionLabel("adm.field", base)
+		return p.OptionLabel("adm.field", base)
 	}
 	return ""
 }
+
+// admPage is an admin page: a kit.Page with the adm-* form controls.
+type admPage struct{ *kit.Page }
+
+// Root is an admin template's dot (kit.Config.Roots["admin"]).
+func Root(p *kit.Page) any { return &admPage{p} }

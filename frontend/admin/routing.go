@@ -1,4 +1,4 @@
-package frontend
+package admin
 
 import (
 	"net/url"
@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/routing"
@@ -41,8 +42,8 @@ type AdmRulePage struct {
 }
 
 // ruleChoices are the options of a rule's form.
-func (w *Web) ruleChoices(c *fiber.Ctx) (map[string][]AdmOpt, map[uuid.UUID]string, error) {
-	r := w.req(c)
+func (w *Pages) ruleChoices(c *fiber.Ctx) (map[string][]AdmOpt, map[uuid.UUID]string, error) {
+	r := w.Req(c)
 	ch := map[string][]AdmOpt{
 		"kinds": options(r, "adm.kind", cases.Kinds), "rights": options(r, "adm.right", grievance.Rights),
 		"harm_types": options(r, "adm.harm", grievance.HarmTypes), "channels": options(r, "adm.channel", ruleChannels),
@@ -77,7 +78,7 @@ func (w *Web) ruleChoices(c *fiber.Ctx) (map[string][]AdmOpt, map[uuid.UUID]stri
 }
 
 // admRules: GET /admin/routing-rules — in evaluation order, the default last.
-func (w *Web) admRules(c *fiber.Ctx) error {
+func (w *Pages) admRules(c *fiber.Ctx) error {
 	rules, err := w.Routing.Rules(c.UserContext())
 	if err != nil {
 		return err
@@ -94,7 +95,7 @@ func (w *Web) admRules(c *fiber.Ctx) error {
 		}
 		return v
 	}
-	r := w.req(c)
+	r := w.Req(c)
 	var order []string
 	for _, rule := range rules {
 		if !rule.IsDefault {
@@ -116,10 +117,10 @@ func (w *Web) admRules(c *fiber.Ctx) error {
 			for j, v := range g.vals {
 				labels[j] = label(g.group, v)
 			}
-			row.Conditions = append(row.Conditions, r.optionLabel("adm.field", g.group)+": "+strings.Join(labels, ", "))
+			row.Conditions = append(row.Conditions, r.OptionLabel("adm.field", g.group)+": "+strings.Join(labels, ", "))
 		}
 		if len(rule.Languages) > 0 {
-			row.Conditions = append(row.Conditions, r.T("adm.field.languages")+": "+langNames(rule.Languages))
+			row.Conditions = append(row.Conditions, r.T("adm.field.languages")+": "+kit.LangNames(rule.Languages))
 		}
 		if !rule.IsDefault {
 			if i > 0 {
@@ -133,7 +134,7 @@ func (w *Web) admRules(c *fiber.Ctx) error {
 		}
 		rows[i] = row
 	}
-	return w.render(c, fiber.StatusOK, "admin/rules", "adm.rr.title", &Page{Labeler: admLabel, Data: &AdmRulePage{Rules: rows}})
+	return w.Render(c, fiber.StatusOK, "admin/rules", "adm.rr.title", &kit.Page{Labeler: Label, Data: &AdmRulePage{Rules: rows}})
 }
 
 // ruleForm is a rule's form values.
@@ -162,42 +163,39 @@ func ruleInput(form url.Values) routing.RuleInput {
 	return in
 }
 
-func (w *Web) rulePage(c *fiber.Ctx, rule *routing.Rule, form url.Values) (*Page, error) {
+func (w *Pages) rulePage(c *fiber.Ctx, rule *routing.Rule, form url.Values) (*kit.Page, error) {
 	ch, _, err := w.ruleChoices(c)
 	if err != nil {
 		return nil, err
 	}
 	data := &AdmRulePage{Rule: rule, Choices: ch, IsDefault: rule != nil && rule.IsDefault}
-	return &Page{Labeler: admLabel, Data: data, Form: form}, nil
+	return &kit.Page{Labeler: Label, Data: data, Form: form}, nil
 }
 
 // admRuleNew: GET /admin/routing-rules/new.
-func (w *Web) admRuleNew(c *fiber.Ctx) error {
+func (w *Pages) admRuleNew(c *fiber.Ctx) error {
 	p, err := w.rulePage(c, nil, url.Values{"enabled": {"on"}, "priority": {"P2"}})
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/rule", "adm.rr.new_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/rule", "adm.rr.new_title", p)
 }
 
 // admRuleCreate: POST /admin/routing-rules — added just before the default rule.
-func (w *Web) admRuleCreate(c *fiber.Ctx) error {
-	form, err := formValues(c)
+func (w *Pages) admRuleCreate(c *fiber.Ctx) error {
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
-	if _, err := w.Routing.Create(c.UserContext(), ruleInput(form), admTaxonomies); err != nil {
-		p, perr := w.rulePage(c, nil, form)
-		if perr != nil {
-			return perr
-		}
-		return w.formError(c, renameFields(err, listField), "admin/rule", "adm.rr.new_title", p)
-	}
-	return w.seeOther(c, "/admin/routing-rules", "adm.rr.created")
+	return saveOrRerender(w, c, adminForm{"admin/rule", "adm.rr.new_title", func() (*kit.Page, error) { return w.rulePage(c, nil, form) }},
+		func() (*routing.Rule, error) {
+			r, err := w.Routing.Create(c.UserContext(), ruleInput(form), admTaxonomies)
+			return r, renameFields(err, listField)
+		}, redirect[*routing.Rule](w, c, "/admin/routing-rules", "adm.rr.created"))
 }
 
 // admRuleEdit: GET /admin/routing-rules/{id}.
-func (w *Web) admRuleEdit(c *fiber.Ctx) error {
+func (w *Pages) admRuleEdit(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
@@ -210,11 +208,11 @@ func (w *Web) admRuleEdit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, fiber.StatusOK, "admin/rule", "adm.rr.edit_title", p)
+	return w.Render(c, fiber.StatusOK, "admin/rule", "adm.rr.edit_title", p)
 }
 
 // admRuleUpdate: POST /admin/routing-rules/{id}.
-func (w *Web) admRuleUpdate(c *fiber.Ctx) error {
+func (w *Pages) admRuleUpdate(c *fiber.Ctx) error {
 	id, err := idParam(c, "id")
 	if err != nil {
 		return err
@@ -223,7 +221,7 @@ func (w *Web) admRuleUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	form, err := formValues(c)
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -233,20 +231,17 @@ func (w *Web) admRuleUpdate(c *fiber.Ctx) error {
 		// no conditions to send.
 		in.Enabled = nil
 	}
-	if _, err := w.Routing.Update(c.UserContext(), id, in, admTaxonomies); err != nil {
-		p, perr := w.rulePage(c, rule, form)
-		if perr != nil {
-			return perr
-		}
-		return w.formError(c, renameFields(err, listField), "admin/rule", "adm.rr.edit_title", p)
-	}
-	return w.seeOther(c, "/admin/routing-rules", "adm.rr.saved")
+	return saveOrRerender(w, c, adminForm{"admin/rule", "adm.rr.edit_title", func() (*kit.Page, error) { return w.rulePage(c, rule, form) }},
+		func() (*routing.Rule, error) {
+			r, err := w.Routing.Update(c.UserContext(), id, in, admTaxonomies)
+			return r, renameFields(err, listField)
+		}, redirect[*routing.Rule](w, c, "/admin/routing-rules", "adm.rr.saved"))
 }
 
 // admRulesReorder: POST /admin/routing-rules/order {ids…} — every rule but
 // the default, in the new order (the list's move buttons send it).
-func (w *Web) admRulesReorder(c *fiber.Ctx) error {
-	form, err := formValues(c)
+func (w *Pages) admRulesReorder(c *fiber.Ctx) error {
+	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
 	}
@@ -257,5 +252,5 @@ func (w *Web) admRulesReorder(c *fiber.Ctx) error {
 	if _, err := w.Routing.Reorder(c.UserContext(), ids); err != nil {
 		return err // a stale list: a 422 page that says to reload
 	}
-	return w.seeOther(c, "/admin/routing-rules", "adm.rr.reordered")
+	return w.SeeOther(c, "/admin/routing-rules", "adm.rr.reordered")
 }

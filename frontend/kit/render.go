@@ -1,4 +1,4 @@
-package frontend
+package kit
 
 import (
 	"fmt"
@@ -20,7 +20,7 @@ import (
 // token, flash), the page's title, a form's values and errors, and the
 // page's own data.
 type Page struct {
-	*request
+	*Request
 	Title  string
 	Errors []FieldMsg   // a form's errors, for the summary and the fields
 	Form   url.Values   // a form's values, to show it again
@@ -40,12 +40,6 @@ type FieldMsg struct {
 	ID      string // the input's id, e.g. f-contact-email
 	Message string
 }
-
-// Dir is the writing direction, for <html dir>.
-func (p *Page) Dir() string { return p.dir() }
-
-// Lang is the page's language.
-func (p *Page) Lang() string { return p.lang }
 
 // Err is field's error message, or "".
 func (p *Page) Err(field string) string {
@@ -77,7 +71,7 @@ func (p *Page) Checked(field string, value any) bool {
 // Opt translates an enumerated value: the message "<prefix>.<value>". The
 // value is a string or a named vocabulary's value (a remedy's form, a
 // referral's status), or a pointer to one.
-func (p *Page) Opt(prefix string, value any) string { return p.optionLabel(prefix, vocabValue(value)) }
+func (p *Page) Opt(prefix string, value any) string { return p.OptionLabel(prefix, vocabValue(value)) }
 
 // vocabValue is a template argument that is a string, a named vocabulary's
 // value (type X string) or a pointer to either, as its string: what
@@ -99,19 +93,19 @@ func vocabValue(value any) string {
 
 // Date shows a time as a date in the page's language ("5 March 2027"),
 // in a <time> element; see dates.go.
-func (p *Page) Date(t any) template.HTML { return p.clock.Date(t) }
+func (p *Page) Date(t any) template.HTML { return p.Clock.Date(t) }
 
 // DateTime shows a time with hours, minutes and the zone, in the
 // organisation's time zone, in a <time> element.
-func (p *Page) DateTime(t any) template.HTML { return p.clock.DateTime(t) }
+func (p *Page) DateTime(t any) template.HTML { return p.Clock.DateTime(t) }
 
 // ZoneNote says which time zone the page's times are in.
-func (p *Page) ZoneNote() string { return p.clock.ZoneNote() }
+func (p *Page) ZoneNote() string { return p.Clock.ZoneNote() }
 
 // Org is who runs the mechanism (internal/organisation), for the footer's
 // "This mechanism is run by …".
 func (p *Page) Org() organisation.Profile {
-	if p.request == nil || p.orgOf == nil {
+	if p.Request == nil || p.orgOf == nil {
 		return organisation.Profile{Source: organisation.SourceUnset}
 	}
 	return p.orgOf()
@@ -136,80 +130,64 @@ type Language struct{ Code, Name, Href string }
 
 // Languages are the switcher's entries, each returning to this page.
 func (p *Page) Languages() []Language {
-	out := make([]Language, 0, len(languages))
-	for _, t := range languages {
+	out := make([]Language, 0, len(Languages))
+	for _, t := range Languages {
 		code := t.String()
-		out = append(out, Language{Code: code, Name: languageNames[code],
+		out = append(out, Language{Code: code, Name: LanguageNames[code],
 			Href: "/lang/" + code + "?next=" + url.QueryEscape(p.Path)})
 	}
 	return out
-}
-
-// templateFuncs are the functions every template may call.
-func templateFuncs(a *assets) template.FuncMap {
-	return template.FuncMap{
-		"asset": a.url,
-		// fid is a field's input id: contact.email → f-contact-email.
-		"fid":  fieldID,
-		"list": func(v ...any) []any { return v },
-		"join": strings.Join,
-		"add":  func(a, b int) int { return a + b },
-		// bdi isolates text a person typed for direction.
-		"bdi": Typed,
-		// langs names languages by their own names: "en" or ["en","fr"] → "English, français".
-		"langs": langNames,
-	}
-}
-
-func fieldID(field string) string {
-	return "f-" + strings.NewReplacer(".", "-", "[", "-", "]", "", "_", "-").Replace(field)
 }
 
 // pageTitler is a page's data that names the page itself (a part of a
 // larger whole, such as a tab of the case workspace).
 type pageTitler interface{ PageTitle(p *Page) string }
 
-// render renders page name in the main layout with status.
-func (w *Web) render(c *fiber.Ctx, status int, name, titleID string, p *Page) error {
+// Render renders page name in the main layout with status.
+func (k *Kit) Render(c *fiber.Ctx, status int, name, titleID string, p *Page) error {
 	if p == nil {
 		p = &Page{}
 	}
-	p.request = w.req(c)
+	p.Request = k.Req(c)
 	p.Title = p.T(titleID)
 	if t, ok := p.Data.(pageTitler); ok {
 		p.Title = t.PageTitle(p)
 	}
 	c.Status(status)
-	return c.Render(name, p, "layouts/main")
+	var root any = p
+	if folder, _, ok := strings.Cut(name, "/"); ok && k.Roots[folder] != nil {
+		root = k.Roots[folder](p)
+	}
+	return c.Render(name, root, "layouts/main")
 }
 
-// formError re-renders a form with a domain error: field errors beside
+// FormError re-renders a form with a domain error: field errors beside
 // their fields and in a summary (422), any other error above the form with
 // its own status. Errors that are not the domain's go to renderError.
-func (w *Web) formError(c *fiber.Ctx, err error, name, titleID string, p *Page) error {
+func (k *Kit) FormError(c *fiber.Ctx, err error, name, titleID string, p *Page) error {
 	de, ok := fault.As(err)
 	if !ok {
-		return w.renderError(c, err)
+		return k.RenderError(c, err)
 	}
 	httpkit.RetryAfter(c, de)
-	r := w.req(c)
+	r := k.Req(c)
 	p.Errors = nil
 	for _, f := range de.Fields {
-		p.Errors = append(p.Errors, FieldMsg{Field: f.Field, ID: fieldID(f.Field), Message: fieldMessage(r.translator, f)})
+		p.Errors = append(p.Errors, FieldMsg{Field: f.Field, ID: FieldID(f.Field), Message: FieldMessage(r.Translator, f)})
 	}
 	if len(p.Errors) == 0 {
 		p.Notice = de
 	}
 	if p.Form == nil {
-		form, _ := formValues(c)
+		form, _ := FormValues(c)
 		p.Form = form
 	}
-	return w.render(c, httpkit.Status(de.Kind), name, titleID, p)
+	return k.Render(c, httpkit.Status(de.Kind), name, titleID, p)
 }
 
-// fieldMessage translates a field error by its code; a code the catalogues do
+// FieldMessage translates a field error by its code; a code the catalogues do
 // not know keeps the domain's own (English) message.
-func fieldMessage(t *translator, f fault.FieldError) string {
+func FieldMessage(t *Translator, f fault.FieldError) string {
 	if id := "error.field." + f.Field + "." + f.Code; t.Has(id) {
 		return t.T(id)
 	}
@@ -227,13 +205,13 @@ type ErrorPage struct {
 	RequestID string
 }
 
-// renderError answers err as an HTML page with the right status; a domain
+// RenderError answers err as an HTML page with the right status; a domain
 // error shows its (translated where known) message, anything else a 500
 // that says nothing was saved.
-func (w *Web) renderError(c *fiber.Ctx, err error) error {
-	r := w.req(c)
+func (k *Kit) RenderError(c *fiber.Ctx, err error) error {
+	r := k.Req(c)
 	ep := ErrorPage{RequestID: logx.RequestID(c.UserContext())}
-	f := httpkit.Explain(c, w.Log, "page", err)
+	f := httpkit.Explain(c, k.Log, "page", err)
 	ep.Status = f.Status
 	switch f.Cause {
 	case httpkit.Domain:
@@ -255,26 +233,7 @@ func (w *Web) renderError(c *fiber.Ctx, err error) error {
 	if r.Has(fmt.Sprintf("error.title.%d", ep.Status)) {
 		title = fmt.Sprintf("error.title.%d", ep.Status)
 	}
-	return w.render(c, ep.Status, "pages/error", title, &Page{Data: ep})
-}
-
-// formValues are a posted form's values (urlencoded or multipart).
-func formValues(c *fiber.Ctx) (url.Values, error) {
-	out := url.Values{}
-	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEMultipartForm) {
-		mf, err := c.MultipartForm()
-		if err != nil {
-			return out, fault.New(fault.Malformed, "malformed_form", "The form could not be read.")
-		}
-		for k, v := range mf.Value {
-			out[k] = v
-		}
-		return out, nil
-	}
-	c.Request().PostArgs().VisitAll(func(k, v []byte) {
-		out.Add(string(k), string(v))
-	})
-	return out, nil
+	return k.Render(c, ep.Status, "pages/error", title, &Page{Data: ep})
 }
 
 // FieldLabel is a field's label for the error summary ("<Labels>.field.<name>"
