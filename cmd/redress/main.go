@@ -140,52 +140,62 @@ func connectNATS(cfg *config.Config, name string, log *slog.Logger) (*nats.Conn,
 	return nc, js, nil
 }
 
-func serve(ctx context.Context, stdout io.Writer) error {
+// process is what serve and work both start from: the configuration, the
+// core on a database whose schema is current, and a NATS connection.
+type process struct {
+	cfg  *config.Config
+	log  *slog.Logger
+	core *app.Core
+	nc   *nats.Conn
+	js   jetstream.JetStream
+}
+
+// start loads the configuration, opens the core and connects to NATS as
+// name; on an error it closes what it opened. The caller closes the core.
+func start(ctx context.Context, stdout io.Writer, name string) (*process, error) {
 	cfg, err := config.Load(config.Need{Database: true, NATS: true, Secrets: true})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	log := logger(cfg, stdout)
 	core, err := app.NewCore(ctx, cfg, log)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer core.Close()
 	if err := db.RequireCurrent(ctx, core.DB); err != nil {
-		return err
+		core.Close()
+		return nil, err
 	}
-	nc, js, err := connectNATS(cfg, "redress-serve", log)
+	nc, js, err := connectNATS(cfg, name, log)
+	if err != nil {
+		core.Close()
+		return nil, err
+	}
+	return &process{cfg: cfg, log: log, core: core, nc: nc, js: js}, nil
+}
+
+func serve(ctx context.Context, stdout io.Writer) error {
+	p, err := start(ctx, stdout, "redress-serve")
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
-	app, err := core.HTTP(nc, js)
+	defer p.core.Close()
+	defer p.nc.Close()
+	app, err := p.core.HTTP(p.nc, p.js)
 	if err != nil {
 		return err
 	}
-	return listen(ctx, app, cfg.Addr, core.MetricsHandler(), cfg.MetricsAddr, log)
+	return listen(ctx, app, p.cfg.Addr, p.core.MetricsHandler(), p.cfg.MetricsAddr, p.log)
 }
 
 func work(ctx context.Context, stdout io.Writer) error {
-	cfg, err := config.Load(config.Need{Database: true, NATS: true, Secrets: true})
+	p, err := start(ctx, stdout, "redress-work")
 	if err != nil {
 		return err
 	}
-	log := logger(cfg, stdout)
-	core, err := app.NewCore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer core.Close()
-	if err := db.RequireCurrent(ctx, core.DB); err != nil {
-		return err
-	}
-	nc, js, err := connectNATS(cfg, "redress-work", log)
-	if err != nil {
-		return err
-	}
-	err = core.Worker(js, cfg.WorkerAddr).Run(ctx)
-	_ = nc.Drain()
+	defer p.core.Close()
+	err = p.core.Worker(p.js, p.cfg.WorkerAddr).Run(ctx)
+	_ = p.nc.Drain()
 	return err
 }
 
