@@ -10,8 +10,8 @@ import (
 // statement), for a test that compares a partial index's list with Go's.
 func IndexDef(t testing.TB, gdb *gorm.DB, index string) string {
 	t.Helper()
-	var def string
-	if err := gdb.Raw(`SELECT pg_get_indexdef(?::regclass)`, index).Scan(&def).Error; err != nil {
+	def, err := indexDef(gdb, index)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return def
