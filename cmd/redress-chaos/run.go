@@ -199,21 +199,29 @@ func kill(ctx context.Context, f *fleet, pg *devpg.Cluster, kind string, downFor
 	return p.waitReady(ctx, 2*time.Minute)
 }
 
+// filedCase is a case the run filed, as verify reads it.
+type filedCase struct {
+	ID        uuid.UUID
+	Reference string
+	RoutedAt  *time.Time
+}
+
+// actionCount is how often a case's record holds one action.
+type actionCount struct {
+	Action string
+	N      int
+}
+
 // verify counts what was lost or done twice.
 func verify(ctx context.Context, gdb *gorm.DB, rep *report) error {
 	q := gdb.WithContext(ctx)
-	type row struct {
-		ID        uuid.UUID
-		Reference string
-		RoutedAt  *time.Time
-	}
-	var cases []row
+	var cases []filedCase
 	if err := q.Table("cases").Select("id, reference, routed_at").Where("submitted_at >= ?", rep.started).
 		Find(&cases).Error; err != nil {
 		return fmt.Errorf("verify: cases: %w", err)
 	}
 	rep.cases = len(cases)
-	byRef := map[string]row{}
+	byRef := map[string]filedCase{}
 	for _, c := range cases {
 		byRef[c.Reference] = c
 		if c.RoutedAt == nil {
@@ -244,10 +252,7 @@ func verify(ctx context.Context, gdb *gorm.DB, rep *report) error {
 	}
 	rep.withoutKey = int(withoutKey)
 
-	var twice []struct {
-		Action string
-		N      int
-	}
+	var twice []actionCount
 	if err := q.Table("audit_entries a").Select("a.action, count(*) AS n").
 		Joins("JOIN cases c ON c.id = a.case_id").
 		Where("c.submitted_at >= ? AND a.action IN ?", rep.started, onceActions).
