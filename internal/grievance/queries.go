@@ -1,11 +1,14 @@
 package grievance
 
 import (
+	"database/sql"
 	"strconv"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/sla"
 	"gorm.io/gorm"
 )
 
@@ -97,4 +100,156 @@ func caseDetail(tx *gorm.DB, id uuid.UUID) (detailRow, error) {
 		  LEFT JOIN ai_decision_records r ON r.case_id = c.id
 		 WHERE c.id = ?`, id).Scan(&row).Error
 	return row, err
+}
+
+// checkins.go
+
+// checkinsTable is the table of the check-ins asked after a case closed.
+const checkinsTable = "case_checkins"
+
+// checkinRow is a check-in as read: with, when it was answered "yes", the
+// reference of the retaliation case it opened.
+type checkinRow struct {
+	ID                   uuid.UUID
+	AfterDays            int
+	DueAt                time.Time
+	AskedAt, AnsweredAt  *time.Time
+	Happened             *bool
+	RetaliationReference *string
+}
+
+// dueRow is a row a sweep has to look at, and its case.
+type dueRow struct{ ID, CaseID uuid.UUID }
+
+// earlierCase is what a retaliation case opened from a check-in takes from
+// the case it follows.
+type earlierCase struct {
+	AISystemID    *uuid.UUID
+	AISystemOther *string
+	InformedOfAI  string
+	Language      string
+	Anonymous     bool
+	Rights        string
+}
+
+// checkinsOf reads a case's check-ins by their day; asked keeps only those
+// already asked.
+func checkinsOf(tx *gorm.DB, caseID uuid.UUID, asked bool) ([]checkinRow, error) {
+	var rows []checkinRow
+	q := `SELECT k.id, k.after_days, k.due_at, k.asked_at, k.answered_at, k.happened, r.reference AS retaliation_reference
+		FROM case_checkins k LEFT JOIN cases r ON r.id = k.retaliation_case_id WHERE k.case_id = ?`
+	if asked {
+		q += ` AND k.asked_at IS NOT NULL`
+	}
+	err := tx.Raw(q+` ORDER BY k.after_days`, caseID).Scan(&rows).Error
+	return rows, err
+}
+
+// linkedCasesStatement reads the cases linked to case ? (given twice): the
+// retaliation cases its check-ins opened and, for a retaliation case, the
+// case it was opened from; scanned into ProtectionLinkedCase.
+const linkedCasesStatement = `SELECT r.reference, r.kind, r.status, 'retaliation_case' AS relation
+		  FROM case_checkins k JOIN cases r ON r.id = k.retaliation_case_id WHERE k.case_id = ?
+		UNION ALL
+		SELECT e.reference, e.kind, e.status, 'earlier_case' FROM cases c JOIN cases e ON e.id = c.related_case_id
+		 WHERE c.id = ? AND c.kind = 'retaliation'
+		ORDER BY 1`
+
+// dueCheckins reads at most limit check-ins due to be asked, earliest first.
+func dueCheckins(tx *gorm.DB, limit int) ([]dueRow, error) {
+	var due []dueRow
+	err := tx.Table(checkinsTable).Select("id", "case_id").Where("asked_at IS NULL AND due_at <= now()").
+		Order("due_at").Limit(limit).Find(&due).Error
+	return due, err
+}
+
+// askCheckin marks check-in id asked unless it already is; it reads a zero
+// row when another sweeper asked it.
+func askCheckin(tx *gorm.DB, id uuid.UUID) (checkinRow, error) {
+	var k checkinRow
+	err := tx.Raw(`UPDATE case_checkins SET asked_at = now() WHERE id = ? AND asked_at IS NULL
+				RETURNING id, after_days`, id).Scan(&k).Error
+	return k, err
+}
+
+// earlierCaseOf reads what a retaliation case takes from case id.
+func earlierCaseOf(tx *gorm.DB, id uuid.UUID) (earlierCase, error) {
+	var o earlierCase
+	err := tx.Raw(`SELECT c.ai_system_id, c.ai_system_other, c.informed_of_ai, c.language, c.anonymous,
+		       array_to_string(k.rights, ',') AS rights
+		  FROM cases c JOIN case_classifications k ON k.case_id = c.id WHERE c.id = ?`, id).Scan(&o).Error
+	return o, err
+}
+
+// followup.go
+
+// complainantCaseRow is a case as its complainant's page heads it.
+type complainantCaseRow struct {
+	Reference, Kind string
+	Status          cases.Status
+	SubmittedAt     time.Time
+	Anonymous       bool
+	SystemName      *string
+	AISystemOther   *string
+}
+
+// complainantCase reads case id for its complainant's page; a case that
+// does not exist reads a zero row.
+func complainantCase(tx *gorm.DB, id uuid.UUID) (complainantCaseRow, error) {
+	var c complainantCaseRow
+	err := tx.Raw(`SELECT c.reference, c.kind, c.status, c.submitted_at, c.anonymous,
+		s.name AS system_name, c.ai_system_other FROM cases c LEFT JOIN ai_systems s ON s.id = c.ai_system_id
+		WHERE c.id = ?`, id).Scan(&c).Error
+	return c, err
+}
+
+// openReferrals counts a case's referrals to an independent body that are
+// not closed (referrals belong to internal/escalation).
+func openReferrals(tx *gorm.DB, caseID uuid.UUID) (int64, error) {
+	var n int64
+	err := tx.Raw(`SELECT count(*) FROM referrals WHERE case_id = ? AND status <> 'closed'`, caseID).Scan(&n).Error
+	return n, err
+}
+
+// clockRow is a clock of a case as its due dates show it (case_clocks
+// belongs to internal/clocks); Unmet says it ended unremedied.
+type clockRow struct {
+	Clock       sla.ClockName
+	DueAt       *time.Time
+	StartedAt   time.Time
+	SatisfiedAt *time.Time
+	Paused      bool
+	BreachedAt  *time.Time
+	Rule        string
+	Unmet       *bool
+}
+
+// clocksOf reads a case's clocks, the soonest due first.
+func clocksOf(tx *gorm.DB, caseID uuid.UUID) ([]clockRow, error) {
+	var rows []clockRow
+	err := tx.Raw(`SELECT clock, due_at, started_at, satisfied_at, paused, breached_at, rule,
+		       satisfied_by = ? AS unmet
+		FROM case_clocks WHERE case_id = ? ORDER BY due_at NULLS LAST, clock`, sla.Unremedied, caseID).Scan(&rows).Error
+	return rows, err
+}
+
+// messagesOf reads a case's messages in order, as rows of (id, author_kind,
+// author_id, visibility, body_enc, created_at); internal ones only when
+// includeInternal.
+func messagesOf(tx *gorm.DB, caseID uuid.UUID, includeInternal bool) (*sql.Rows, error) {
+	q := `SELECT id, author_kind, author_id, visibility, body_enc, created_at FROM messages WHERE case_id = ?`
+	if !includeInternal {
+		q += ` AND visibility = 'complainant'`
+	}
+	return tx.Raw(q+` ORDER BY created_at, id`, caseID).Rows()
+}
+
+// insertMessage stores msg on case caseID with its sealed body and returns
+// when it was stored.
+func insertMessage(tx *gorm.DB, caseID uuid.UUID, msg *Message, sealed []byte) (time.Time, error) {
+	var at time.Time
+	err := tx.Raw(`INSERT INTO messages (id, case_id, author_kind, author_id, visibility, body_enc)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING created_at`, msg.ID, caseID, msg.AuthorKind, msg.AuthorID, msg.Visibility, sealed).
+		Scan(&at).Error
+	return at, err
 }
