@@ -253,3 +253,58 @@ func insertMessage(tx *gorm.DB, caseID uuid.UUID, msg *Message, sealed []byte) (
 		Scan(&at).Error
 	return at, err
 }
+
+// protection.go
+
+// measureRow is a row of protective_measures as a measure shows it.
+type measureRow struct {
+	ID             uuid.UUID
+	Kind, Status   string
+	DescriptionEnc []byte
+	ProposedAt     time.Time
+	DueAt          time.Time
+	WarnedAt       *time.Time
+	BreachedAt     *time.Time
+	AnsweredAt     *time.Time
+	InPlaceAt      *time.Time
+}
+
+// TableName is the table measureRow maps.
+func (measureRow) TableName() string { return "protective_measures" }
+
+// measureColumns are the columns of measureRow.
+const measureColumns = `id, kind, status, description_enc, proposed_at, due_at, warned_at, breached_at, answered_at, in_place_at`
+
+// dueMeasureRow is a measure whose clock fires, read under its lock with the
+// database's now.
+type dueMeasureRow struct {
+	ID           uuid.UUID
+	Kind, Status string
+	DueAt, Now   time.Time
+}
+
+// insertMeasure stores a proposed measure, its clock first firing at warn.
+func insertMeasure(tx *gorm.DB, id, caseID uuid.UUID, kind string, sealed []byte, by *uuid.UUID, now, due, warn time.Time) error {
+	return tx.Exec(`INSERT INTO protective_measures (id, case_id, kind, description_enc, proposed_by,
+			proposed_at, due_at, warn_at, next_fire_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		id, caseID, kind, sealed, by, now, due, warn, warn).Error
+}
+
+// answerMeasure records the complainant's answer to a proposed measure
+// (status to); a refusal stops its clock. RowsAffected is 0 when the case
+// has no such proposed measure.
+func answerMeasure(tx *gorm.DB, caseID, measureID uuid.UUID, to string, consent bool) *gorm.DB {
+	return tx.Exec(`UPDATE protective_measures SET status = ?, answered_at = now(),
+			next_fire_at = CASE WHEN ? THEN next_fire_at END
+			WHERE id = ? AND case_id = ? AND status = 'proposed'`, to, consent, measureID, caseID)
+}
+
+// dueMeasure locks measure id if its clock is due; a zero row when another
+// sweeper fired it or it was settled meanwhile.
+func dueMeasure(tx *gorm.DB, id uuid.UUID) (dueMeasureRow, error) {
+	var m dueMeasureRow
+	err := tx.Raw(`SELECT id, kind, status, due_at, now() AS now
+				FROM protective_measures WHERE id = ? AND next_fire_at IS NOT NULL AND next_fire_at <= now() FOR UPDATE`,
+		id).Scan(&m).Error
+	return m, err
+}
