@@ -308,3 +308,76 @@ func dueMeasure(tx *gorm.DB, id uuid.UUID) (dueMeasureRow, error) {
 		id).Scan(&m).Error
 	return m, err
 }
+
+// provider_requests.go
+
+// providerRequestRow is a row of provider_requests as a request shows it.
+type providerRequestRow struct {
+	ID           uuid.UUID
+	AISystemID   uuid.UUID
+	SentTo       string
+	QuestionsEnc []byte
+	DueAt        time.Time
+	CreatedAt    time.Time
+	AnswerEnc    []byte
+	AnsweredAt   *time.Time
+}
+
+// TableName is the table providerRequestRow maps.
+func (providerRequestRow) TableName() string { return "provider_requests" }
+
+// providerContact is the AI system a case names from the register and the
+// email of its provider (all nil when it names none).
+type providerContact struct {
+	ID            *uuid.UUID
+	Name          *string
+	ProviderEmail *string
+}
+
+// providerOf reads the AI system case caseID names, and its provider's
+// email.
+func providerOf(tx *gorm.DB, caseID uuid.UUID) (providerContact, error) {
+	var sys providerContact
+	err := tx.Raw(`SELECT a.id, a.name, a.provider_email FROM cases c LEFT JOIN ai_systems a ON a.id = c.ai_system_id
+			WHERE c.id = ?`, caseID).Scan(&sys).Error
+	return sys, err
+}
+
+// insertProviderRequest stores request r of case caseID with its sealed
+// questions and returns when it was stored.
+func insertProviderRequest(tx *gorm.DB, caseID uuid.UUID, r *ProviderRequest, sealed []byte, by uuid.UUID) (time.Time, error) {
+	var at time.Time
+	err := tx.Raw(`INSERT INTO provider_requests (id, case_id, ai_system_id, sent_to, questions_enc, due_at, requested_by)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING created_at`, r.ID, caseID, r.AISystemID, r.SentTo, sealed, r.DueAt, by).
+		Scan(&at).Error
+	return at, err
+}
+
+// answeredRow says whether a request for information has its answer.
+type answeredRow struct{ Answered bool }
+
+// providerRequestAnswered locks request id of case caseID and says whether
+// it is answered: no row when the case has no such request.
+func providerRequestAnswered(tx *gorm.DB, caseID, id uuid.UUID) ([]answeredRow, error) {
+	var answered []answeredRow
+	err := tx.Raw(`SELECT answered_at IS NOT NULL AS answered FROM provider_requests WHERE id = ? AND case_id = ? FOR UPDATE`,
+		id, caseID).Scan(&answered).Error
+	return answered, err
+}
+
+// providerLetterRow is a request for information as its email needs it.
+type providerLetterRow struct {
+	SentTo       string
+	Name         string
+	QuestionsEnc []byte
+	DueAt        time.Time
+}
+
+// providerLetter reads request id for its email; a zero row when there is
+// none.
+func providerLetter(tx *gorm.DB, id uuid.UUID) (providerLetterRow, error) {
+	var row providerLetterRow
+	err := tx.Raw(`SELECT r.sent_to, a.name, r.questions_enc, r.due_at FROM provider_requests r
+		JOIN ai_systems a ON a.id = r.ai_system_id WHERE r.id = ?`, id).Scan(&row).Error
+	return row, err
+}
