@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/sla"
 	"gorm.io/gorm"
@@ -380,4 +381,116 @@ func providerLetter(tx *gorm.DB, id uuid.UUID) (providerLetterRow, error) {
 	err := tx.Raw(`SELECT r.sent_to, a.name, r.questions_enc, r.due_at FROM provider_requests r
 		JOIN ai_systems a ON a.id = r.ai_system_id WHERE r.id = ?`, id).Scan(&row).Error
 	return row, err
+}
+
+// disclosure.go
+
+// disclosureRow is a row of evidence_disclosures as the disclosures show
+// it (the complainant's read leaves DisclosedBy zero).
+type disclosureRow struct {
+	ID            uuid.UUID
+	EvidenceID    uuid.UUID
+	TextEnc       []byte
+	RedactionsEnc []byte
+	DisclosedBy   uuid.UUID
+	DisclosedAt   time.Time
+}
+
+// insertDisclosure stores a disclosure of a piece of evidence and returns
+// when it was made.
+func insertDisclosure(tx *gorm.DB, id, caseID, evidenceID uuid.UUID, textEnc, redEnc []byte, redactions int,
+	by uuid.UUID) (time.Time, error) {
+	var at time.Time
+	err := tx.Raw(`INSERT INTO evidence_disclosures (id, case_id, evidence_id, text_enc, redactions_enc,
+			redactions, disclosed_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING disclosed_at`, id, caseID, evidenceID, textEnc, redEnc,
+		redactions, by).Scan(&at).Error
+	return at, err
+}
+
+// latestDisclosures reads the latest disclosure of each piece of a case's
+// evidence.
+func latestDisclosures(tx *gorm.DB, caseID uuid.UUID) ([]disclosureRow, error) {
+	var rows []disclosureRow
+	err := tx.Raw(`SELECT DISTINCT ON (evidence_id) id, evidence_id, text_enc, redactions_enc, disclosed_at
+		  FROM evidence_disclosures WHERE case_id = ? ORDER BY evidence_id, disclosed_at DESC, id`, caseID).
+		Scan(&rows).Error
+	return rows, err
+}
+
+// disclosuresOf reads every disclosure of a case, newest first.
+func disclosuresOf(tx *gorm.DB, caseID uuid.UUID) ([]disclosureRow, error) {
+	var rows []disclosureRow
+	err := tx.Raw(`SELECT id, evidence_id, text_enc, redactions_enc, disclosed_by, disclosed_at
+		  FROM evidence_disclosures WHERE case_id = ? ORDER BY disclosed_at DESC, id`, caseID).Scan(&rows).Error
+	return rows, err
+}
+
+// workspace.go
+
+// saveAIDecision stores a case's AI decision record, replacing the one it
+// had.
+func saveAIDecision(tx *gorm.DB, caseID uuid.UUID, r AIDecisionRequest, sealed []byte, date *time.Time, by uuid.UUID) error {
+	return tx.Exec(`INSERT INTO ai_decision_records (case_id, system_version, record_enc, solely_automated,
+			    human_oversight, person_informed, decision_reference, decision_date, recorded_by, recorded_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now())
+			ON CONFLICT (case_id) DO UPDATE SET system_version = EXCLUDED.system_version, record_enc = EXCLUDED.record_enc,
+			    solely_automated = EXCLUDED.solely_automated, human_oversight = EXCLUDED.human_oversight,
+			    person_informed = EXCLUDED.person_informed, decision_reference = EXCLUDED.decision_reference,
+			    decision_date = EXCLUDED.decision_date, recorded_by = EXCLUDED.recorded_by, recorded_at = EXCLUDED.recorded_at`,
+		caseID, r.SystemVersion, sealed, *r.SolelyAutomated, r.HumanOversight, r.PersonInformed,
+		casework.Nullable(r.DecisionReference), date, by).Error
+}
+
+// aiDecisionStatement reads the aiDecisionRow of case ?.
+const aiDecisionStatement = `SELECT ` + aiDecisionColumns + ` FROM ai_decision_records r WHERE r.case_id = ?`
+
+// pointOfViewRow is a row of points_of_view.
+type pointOfViewRow struct {
+	ID         uuid.UUID
+	HeardVia   string
+	HeardAt    time.Time
+	SummaryEnc []byte
+	RecordedBy uuid.UUID
+	CreatedAt  time.Time
+}
+
+// insertPointOfView stores point of view p of case caseID with its sealed
+// summary and returns when it was stored.
+func insertPointOfView(tx *gorm.DB, caseID uuid.UUID, p *PointOfView, sealed []byte) (time.Time, error) {
+	var at time.Time
+	err := tx.Raw(`INSERT INTO points_of_view (id, case_id, heard_via, heard_at, summary_enc, recorded_by)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING created_at`, p.ID, caseID, p.HeardVia, p.HeardAt, sealed, p.RecordedBy).
+		Scan(&at).Error
+	return at, err
+}
+
+// pointsOfViewOf reads a case's points of view in the order they were heard.
+func pointsOfViewOf(tx *gorm.DB, caseID uuid.UUID) ([]pointOfViewRow, error) {
+	var rows []pointOfViewRow
+	err := tx.Raw(`SELECT id, heard_via, heard_at, summary_enc, recorded_by, created_at
+		FROM points_of_view WHERE case_id = ? ORDER BY heard_at, created_at, id`, caseID).Scan(&rows).Error
+	return rows, err
+}
+
+// body_items.go
+
+// openBodyItem is an independent body's order or recommendation that still
+// holds its case open (internal/escalation/outcomes.go records them).
+type openBodyItem struct {
+	ID       uuid.UUID
+	Kind     string
+	Status   string
+	DueAt    time.Time
+	BodyName string
+}
+
+// openBodyItems reads the orders and recommendations of bodies that still
+// hold a case open, the soonest due first.
+func openBodyItems(tx *gorm.DB, caseID uuid.UUID) ([]openBodyItem, error) {
+	var left []openBodyItem
+	err := tx.Raw(`SELECT i.id, i.kind, i.status, i.due_at, b.name AS body_name
+		  FROM referral_outcome_items i JOIN referrals r ON r.id = i.referral_id JOIN bodies b ON b.id = r.body_id
+		 WHERE i.case_id = ? AND i.status IN ('open', 'awaiting_verification') ORDER BY i.due_at, i.id`, caseID).
+		Scan(&left).Error
+	return left, err
 }
