@@ -494,3 +494,86 @@ func openBodyItems(tx *gorm.DB, caseID uuid.UUID) ([]openBodyItem, error) {
 		Scan(&left).Error
 	return left, err
 }
+
+// intake.go
+
+// idempotencyKeyRow is a claimed Idempotency-Key of POST /api/v1/cases:
+// the hash of the request it stands for, and the case it filed once bound.
+type idempotencyKeyRow struct {
+	RequestHash []byte
+	CaseID      *uuid.UUID
+}
+
+// replayRow is what a replayed filing answers again.
+type replayRow struct {
+	Reference string
+	Status    string
+	DueAt     time.Time
+}
+
+// claimIdempotencyKey stores a key of cases.create for the request hashed
+// reqHash; RowsAffected is 0 when it was claimed before.
+func claimIdempotencyKey(tx *gorm.DB, keyHash, reqHash []byte) *gorm.DB {
+	return tx.Exec(`INSERT INTO idempotency_keys (scope, key_hash, request_hash) VALUES ('cases.create', ?, ?)
+		ON CONFLICT DO NOTHING`, keyHash, reqHash)
+}
+
+// bindIdempotencyKey records the case a claimed key filed.
+func bindIdempotencyKey(tx *gorm.DB, keyHash []byte, caseID uuid.UUID) error {
+	return tx.Exec(`UPDATE idempotency_keys SET case_id = ? WHERE scope = 'cases.create' AND key_hash = ?`,
+		caseID, keyHash).Error
+}
+
+// idempotencyKeyOf reads a claimed key of cases.create.
+func idempotencyKeyOf(tx *gorm.DB, keyHash []byte) (idempotencyKeyRow, error) {
+	var prior idempotencyKeyRow
+	err := tx.Raw(`SELECT request_hash, case_id FROM idempotency_keys WHERE scope = 'cases.create' AND key_hash = ?`,
+		keyHash).Scan(&prior).Error
+	return prior, err
+}
+
+// replayedReceipt reads what the receipt of case id says again.
+func replayedReceipt(tx *gorm.DB, id uuid.UUID) (replayRow, error) {
+	var c replayRow
+	err := tx.Raw(`SELECT c.reference, c.status, k.due_at FROM cases c
+		JOIN case_clocks k ON k.case_id = c.id AND k.clock = 'acknowledge' WHERE c.id = ?`, id).Scan(&c).Error
+	return c, err
+}
+
+// caseInsert is a filed case as its row is first written: the request
+// (normalized) and what intake sealed and derived from it.
+type caseInsert struct {
+	id                    uuid.UUID
+	reference             string
+	receiptHash, codeHash []byte
+	n                     *normalized
+	description, desired  []byte
+	contact               []byte
+	channel               *string
+	representative        []byte
+	now                   time.Time
+}
+
+// insertCaseRow writes a filed case's row unless its reference is taken
+// (RowsAffected 0: draw another).
+func insertCaseRow(tx *gorm.DB, c caseInsert) *gorm.DB {
+	r := &c.n.IntakeRequest
+	return tx.Exec(`
+			INSERT INTO cases (id, reference, receipt_hash, code_hash, kind, ai_system_id, ai_system_other, decision_reference,
+			                   decision_date, informed_of_ai, description_enc, desired_outcome_enc, language, anonymous,
+			                   contact_enc, preferred_channel, representative_enc, related_case_id,
+			                   preliminary_severity, submitted_at, status_changed_at, complainant_country)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (reference) DO NOTHING`,
+		c.id, c.reference, c.receiptHash, c.codeHash, r.Kind, c.n.aiSystemID, casework.Nullable(r.AISystemOther),
+		casework.Nullable(r.DecisionReference), c.n.decisionDate, r.InformedOfAI, c.description, c.desired, r.Language,
+		*r.Anonymous, c.contact, c.channel, c.representative, c.n.relatedCaseID, casework.Nullable(r.PreliminarySeverity), c.now, c.now,
+		casework.Nullable(r.Country))
+}
+
+// insertClassification writes the complainant's classification of a filed
+// case.
+func insertClassification(tx *gorm.DB, caseID uuid.UUID, rights, harmTypes []string) error {
+	return tx.Exec(`INSERT INTO case_classifications (case_id, rights, harm_types, source) VALUES (?, ?, ?, 'complainant')`,
+		caseID, db.TextSlice(rights), db.TextSlice(harmTypes)).Error
+}
