@@ -77,7 +77,7 @@ func (s *Service) ProtectionOf(ctx context.Context, caseID uuid.UUID, asked bool
 		p.Checkins = append(p.Checkins, Checkin{ID: r.ID, AfterDays: r.AfterDays, DueAt: r.DueAt.UTC(), AskedAt: r.AskedAt,
 			AnsweredAt: r.AnsweredAt, Happened: r.Happened, RetaliationReference: r.RetaliationReference})
 	}
-	if err := db.Conn(ctx, s.db).Raw(linkedCasesStatement, caseID, caseID).Scan(&p.Linked).Error; err != nil {
+	if p.Linked, err = linkedCasesOf(db.Conn(ctx, s.db), caseID); err != nil {
 		return nil, fmt.Errorf("grievance: linked cases: %w", err)
 	}
 	return p, nil

@@ -146,15 +146,18 @@ func checkinsOf(tx *gorm.DB, caseID uuid.UUID, asked bool) ([]checkinRow, error)
 	return rows, err
 }
 
-// linkedCasesStatement reads the cases linked to case ? (given twice): the
-// retaliation cases its check-ins opened and, for a retaliation case, the
-// case it was opened from; scanned into ProtectionLinkedCase.
-const linkedCasesStatement = `SELECT r.reference, r.kind, r.status, 'retaliation_case' AS relation
+// linkedCasesOf reads the cases linked to a case: the retaliation cases its
+// check-ins opened and, for a retaliation case, the case it was opened from.
+func linkedCasesOf(tx *gorm.DB, caseID uuid.UUID) ([]ProtectionLinkedCase, error) {
+	linked := []ProtectionLinkedCase{}
+	err := tx.Raw(`SELECT r.reference, r.kind, r.status, 'retaliation_case' AS relation
 		  FROM case_checkins k JOIN cases r ON r.id = k.retaliation_case_id WHERE k.case_id = ?
 		UNION ALL
 		SELECT e.reference, e.kind, e.status, 'earlier_case' FROM cases c JOIN cases e ON e.id = c.related_case_id
 		 WHERE c.id = ? AND c.kind = 'retaliation'
-		ORDER BY 1`
+		ORDER BY 1`, caseID, caseID).Scan(&linked).Error
+	return linked, err
+}
 
 // dueCheckins reads at most limit check-ins due to be asked, earliest first.
 func dueCheckins(tx *gorm.DB, limit int) ([]dueRow, error) {
@@ -441,8 +444,13 @@ func saveAIDecision(tx *gorm.DB, caseID uuid.UUID, r AIDecisionRequest, sealed [
 		casework.Nullable(r.DecisionReference), date, by).Error
 }
 
-// aiDecisionStatement reads the aiDecisionRow of case ?.
-const aiDecisionStatement = `SELECT ` + aiDecisionColumns + ` FROM ai_decision_records r WHERE r.case_id = ?`
+// aiDecisionOf reads a case's AI decision record; a zero row when it has
+// none.
+func aiDecisionOf(tx *gorm.DB, caseID uuid.UUID) (aiDecisionRow, error) {
+	var row aiDecisionRow
+	err := tx.Raw(`SELECT `+aiDecisionColumns+` FROM ai_decision_records r WHERE r.case_id = ?`, caseID).Scan(&row).Error
+	return row, err
+}
 
 // pointOfViewRow is a row of points_of_view.
 type pointOfViewRow struct {

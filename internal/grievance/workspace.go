@@ -219,8 +219,8 @@ const aiDecisionColumns = `r.system_version AS ai_system_version, r.record_enc A
 
 // aiDecision loads and opens the case's AI decision record, nil when there is none.
 func (s *Service) aiDecision(ctx context.Context, caseID uuid.UUID) (*AIDecisionRecord, error) {
-	var row aiDecisionRow
-	if err := db.Conn(ctx, s.db).Raw(aiDecisionStatement, caseID).Scan(&row).Error; err != nil {
+	row, err := aiDecisionOf(db.Conn(ctx, s.db), caseID)
+	if err != nil {
 		return nil, fmt.Errorf("grievance: ai decision record: %w", err)
 	}
 	return s.openAIDecision(caseID, row)
