@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -56,7 +58,7 @@ type Protection struct {
 // those already asked (the complainant's view).
 func (s *Service) ProtectionOf(ctx context.Context, caseID uuid.UUID, asked bool) (*Protection, error) {
 	var exists int64
-	if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM cases WHERE id = ?`, caseID).Scan(&exists).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Model(&cases.Case{}).Where("id = ?", caseID).Count(&exists).Error; err != nil {
 		return nil, fmt.Errorf("grievance: protection: %w", err)
 	}
 	if exists == 0 {
@@ -67,32 +69,15 @@ func (s *Service) ProtectionOf(ctx context.Context, caseID uuid.UUID, asked bool
 	if p.Measures, err = s.Measures(ctx, caseID); err != nil {
 		return nil, err
 	}
-	var rows []struct {
-		ID                   uuid.UUID
-		AfterDays            int
-		DueAt                time.Time
-		AskedAt, AnsweredAt  *time.Time
-		Happened             *bool
-		RetaliationReference *string
-	}
-	q := `SELECT k.id, k.after_days, k.due_at, k.asked_at, k.answered_at, k.happened, r.reference AS retaliation_reference
-		FROM case_checkins k LEFT JOIN cases r ON r.id = k.retaliation_case_id WHERE k.case_id = ?`
-	if asked {
-		q += ` AND k.asked_at IS NOT NULL`
-	}
-	if err := db.Conn(ctx, s.db).Raw(q+` ORDER BY k.after_days`, caseID).Scan(&rows).Error; err != nil {
+	rows, err := checkinsOf(db.Conn(ctx, s.db), caseID, asked)
+	if err != nil {
 		return nil, fmt.Errorf("grievance: check-ins: %w", err)
 	}
 	for _, r := range rows {
 		p.Checkins = append(p.Checkins, Checkin{ID: r.ID, AfterDays: r.AfterDays, DueAt: r.DueAt.UTC(), AskedAt: r.AskedAt,
 			AnsweredAt: r.AnsweredAt, Happened: r.Happened, RetaliationReference: r.RetaliationReference})
 	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT r.reference, r.kind, r.status, 'retaliation_case' AS relation
-		  FROM case_checkins k JOIN cases r ON r.id = k.retaliation_case_id WHERE k.case_id = ?
-		UNION ALL
-		SELECT e.reference, e.kind, e.status, 'earlier_case' FROM cases c JOIN cases e ON e.id = c.related_case_id
-		 WHERE c.id = ? AND c.kind = 'retaliation'
-		ORDER BY 1`, caseID, caseID).Scan(&p.Linked).Error; err != nil {
+	if p.Linked, err = linkedCasesOf(db.Conn(ctx, s.db), caseID); err != nil {
 		return nil, fmt.Errorf("grievance: linked cases: %w", err)
 	}
 	return p, nil
@@ -105,9 +90,8 @@ func (s *Service) ProtectionOf(ctx context.Context, caseID uuid.UUID, asked bool
 // check-in only if no other sweeper has, so N workers never ask twice and a
 // restart loses nothing: what is due stays due until asked.
 func (s *Service) SweepCheckins(ctx context.Context, limit int) (int, error) {
-	var due []struct{ ID, CaseID uuid.UUID }
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id, case_id FROM case_checkins WHERE asked_at IS NULL AND due_at <= now()
-		ORDER BY due_at LIMIT ?`, limit).Scan(&due).Error; err != nil {
+	due, err := dueCheckins(db.Conn(ctx, s.db), limit)
+	if err != nil {
 		return 0, fmt.Errorf("grievance: due check-ins: %w", err)
 	}
 	n := 0
@@ -121,12 +105,8 @@ func (s *Service) SweepCheckins(ctx context.Context, limit int) (int, error) {
 			if len(locked) == 0 {
 				return nil // someone is working on it: the next sweep looks again
 			}
-			var k struct {
-				ID        uuid.UUID
-				AfterDays int
-			}
-			if err := conn.Raw(`UPDATE case_checkins SET asked_at = now() WHERE id = ? AND asked_at IS NULL
-				RETURNING id, after_days`, d.ID).Scan(&k).Error; err != nil {
+			k, err := askCheckin(conn, d.ID)
+			if err != nil {
 				return fmt.Errorf("grievance: ask check-in: %w", err)
 			}
 			if k.ID == uuid.Nil {
@@ -174,24 +154,17 @@ func (s *Service) AnswerCheckin(ctx context.Context, caseID, checkinID uuid.UUID
 	}
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var c struct {
-			ID                      uuid.UUID
-			Reference, Kind, Status string
-		}
+		var c cases.Case
 		if err := cases.Locked(conn, caseID, "id", "reference", "kind", "status").Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: lock case: %w", err)
 		}
 		if c.ID == uuid.Nil {
 			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 		}
-		var k struct {
-			ID         uuid.UUID
-			AfterDays  int
-			AskedAt    *time.Time
-			AnsweredAt *time.Time
-		}
-		if err := conn.Raw(`SELECT id, after_days, asked_at, answered_at FROM case_checkins WHERE id = ? AND case_id = ? FOR UPDATE`,
-			checkinID, caseID).Scan(&k).Error; err != nil {
+		var k checkinRow
+		if err := conn.Table(checkinsTable).Select("id", "after_days", "asked_at", "answered_at").
+			Where("id = ? AND case_id = ?", checkinID, caseID).Clauses(clause.Locking{Strength: "UPDATE"}).
+			Find(&k).Error; err != nil {
 			return fmt.Errorf("grievance: check-in: %w", err)
 		}
 		switch {
@@ -219,8 +192,8 @@ func (s *Service) AnswerCheckin(ctx context.Context, caseID, checkinID uuid.UUID
 			}
 			opened, openedRef = &id, ref
 		}
-		if err := conn.Exec(`UPDATE case_checkins SET answered_at = now(), happened = ?, text_enc = ?, retaliation_case_id = ?
-			WHERE id = ?`, *in.Happened, sealed, opened, k.ID).Error; err != nil {
+		if err := conn.Table(checkinsTable).Where("id = ?", k.ID).Updates(map[string]any{"answered_at": gorm.Expr("now()"),
+			"happened": *in.Happened, "text_enc": sealed, "retaliation_case_id": opened}).Error; err != nil {
 			return fmt.Errorf("grievance: answer check-in: %w", err)
 		}
 		data := events.Checkin{CheckinID: k.ID, AfterDays: k.AfterDays, Happened: in.Happened}
@@ -254,17 +227,8 @@ func (s *Service) AnswerCheckin(ctx context.Context, caseID, checkinID uuid.UUID
 // as any filing (clocks, case record, case.submitted for the router).
 func (s *Service) openRetaliationCase(ctx context.Context, earlier uuid.UUID, earlierRef string, afterDays int, text string) (uuid.UUID, string, error) {
 	conn := db.Conn(ctx, s.db)
-	var o struct {
-		AISystemID    *uuid.UUID
-		AISystemOther *string
-		InformedOfAI  string
-		Language      string
-		Anonymous     bool
-		Rights        string
-	}
-	if err := conn.Raw(`SELECT c.ai_system_id, c.ai_system_other, c.informed_of_ai, c.language, c.anonymous,
-		       array_to_string(k.rights, ',') AS rights
-		  FROM cases c JOIN case_classifications k ON k.case_id = c.id WHERE c.id = ?`, earlier).Scan(&o).Error; err != nil {
+	o, err := earlierCaseOf(conn, earlier)
+	if err != nil {
 		return uuid.Nil, "", fmt.Errorf("grievance: earlier case: %w", err)
 	}
 	reach, err := s.ContactOf(ctx, earlier)

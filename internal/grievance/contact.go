@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -23,14 +24,9 @@ type Reachable struct {
 // desired outcome or messages — for the moment a notice is sent. Callers
 // must not keep or log them.
 func (s *Service) ContactOf(ctx context.Context, caseID uuid.UUID) (*Reachable, error) {
-	var row struct {
-		Anonymous        bool
-		ContactEnc       []byte
-		PreferredChannel *string
-		Language         string
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT anonymous, contact_enc, preferred_channel, language FROM cases WHERE id = ?`,
-		caseID).Scan(&row).Error; err != nil {
+	var row cases.Case
+	if err := db.Conn(ctx, s.db).Select("anonymous", "contact_enc", "preferred_channel", "language").
+		Where("id = ?", caseID).Find(&row).Error; err != nil {
 		return nil, fmt.Errorf("grievance: contact: %w", err)
 	}
 	if row.Language == "" {
@@ -62,15 +58,9 @@ type Identity struct {
 // and recorded (GET /api/v1/cases/{id}/identity, the workspace's "show
 // contact details").
 func (s *Service) IdentityOf(ctx context.Context, caseID uuid.UUID) (*Identity, error) {
-	var row struct {
-		Anonymous         bool
-		ContactEnc        []byte
-		PreferredChannel  *string
-		RepresentativeEnc []byte
-		Language          string
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT anonymous, contact_enc, preferred_channel, representative_enc, language
-		  FROM cases WHERE id = ?`, caseID).Scan(&row).Error; err != nil {
+	var row cases.Case
+	if err := db.Conn(ctx, s.db).Select("anonymous", "contact_enc", "preferred_channel", "representative_enc", "language").
+		Where("id = ?", caseID).Find(&row).Error; err != nil {
 		return nil, fmt.Errorf("grievance: identity: %w", err)
 	}
 	if row.Language == "" {

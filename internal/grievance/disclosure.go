@@ -158,9 +158,9 @@ func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.
 		if err := s.lockOpen(ctx, caseID, by); err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Raw(`INSERT INTO evidence_disclosures (id, case_id, evidence_id, text_enc, redactions_enc,
-			redactions, disclosed_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING disclosed_at`, d.ID, caseID, evidenceID, textEnc, redEnc,
-			len(d.Redactions), *by.ID).Scan(&d.DisclosedAt).Error; err != nil {
+		var err error
+		if d.DisclosedAt, err = insertDisclosure(db.Conn(ctx, s.db), d.ID, caseID, evidenceID, textEnc, redEnc,
+			len(d.Redactions), *by.ID); err != nil {
 			return fmt.Errorf("grievance: insert disclosure: %w", err)
 		}
 		d.DisclosedAt = d.DisclosedAt.UTC()
@@ -168,7 +168,7 @@ func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.
 		for _, x := range d.Redactions {
 			reasons = append(reasons, x.Reason)
 		}
-		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "evidence.disclosed", Public: true, Data: map[string]any{"disclosure_id": d.ID, "evidence_id": evidenceID,
 				"sha256": e.SHA256, "redactions": len(d.Redactions), "redaction_reasons": reasons}})
 		return err
@@ -182,16 +182,8 @@ func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.
 // disclosedEvidence is what the complainant reads of the organisation's
 // evidence: the latest disclosure of each piece, oldest piece first.
 func (s *Service) disclosedEvidence(ctx context.Context, caseID uuid.UUID) ([]DisclosedEvidence, error) {
-	var rows []struct {
-		ID            uuid.UUID
-		EvidenceID    uuid.UUID
-		TextEnc       []byte
-		RedactionsEnc []byte
-		DisclosedAt   time.Time
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT DISTINCT ON (evidence_id) id, evidence_id, text_enc, redactions_enc, disclosed_at
-		  FROM evidence_disclosures WHERE case_id = ? ORDER BY evidence_id, disclosed_at DESC, id`, caseID).
-		Scan(&rows).Error; err != nil {
+	rows, err := latestDisclosures(db.Conn(ctx, s.db), caseID)
+	if err != nil {
 		return nil, fmt.Errorf("grievance: disclosures: %w", err)
 	}
 	if len(rows) == 0 {
@@ -240,16 +232,8 @@ func (s *Service) disclosedEvidence(ctx context.Context, caseID uuid.UUID) ([]Di
 // disclosures lists every disclosure of a case for staff, newest first,
 // with the passages redacted.
 func (s *Service) disclosures(ctx context.Context, caseID uuid.UUID) ([]Disclosure, error) {
-	var rows []struct {
-		ID            uuid.UUID
-		EvidenceID    uuid.UUID
-		TextEnc       []byte
-		RedactionsEnc []byte
-		DisclosedBy   uuid.UUID
-		DisclosedAt   time.Time
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id, evidence_id, text_enc, redactions_enc, disclosed_by, disclosed_at
-		  FROM evidence_disclosures WHERE case_id = ? ORDER BY disclosed_at DESC, id`, caseID).Scan(&rows).Error; err != nil {
+	rows, err := disclosuresOf(db.Conn(ctx, s.db), caseID)
+	if err != nil {
 		return nil, fmt.Errorf("grievance: disclosures: %w", err)
 	}
 	out := make([]Disclosure, 0, len(rows))

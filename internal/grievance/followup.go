@@ -43,11 +43,8 @@ func (s *Service) OpenSession(ctx context.Context, reference, receipt string) (u
 		rec = receipt
 	}
 	given := auth.HashReceipt(s.receiptSecret, rec)
-	var row struct {
-		ID          uuid.UUID
-		ReceiptHash []byte
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id, receipt_hash FROM cases WHERE reference = ?`, ref).Scan(&row).Error; err != nil {
+	var row cases.Case
+	if err := db.Conn(ctx, s.db).Select("id", "receipt_hash").Where("reference = ?", ref).Find(&row).Error; err != nil {
 		return uuid.Nil, fmt.Errorf("grievance: session lookup: %w", err)
 	}
 	stored := row.ReceiptHash
@@ -71,8 +68,8 @@ func (s *Service) OpenSessionByCode(ctx context.Context, code string) (uuid.UUID
 		norm = code // never a canonical code: the lookup below runs and misses
 	}
 	var ids []uuid.UUID
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM cases WHERE code_hash = ?`,
-		auth.HashCode(s.receiptSecret, norm)).Scan(&ids).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Model(&cases.Case{}).Where("code_hash = ?", auth.HashCode(s.receiptSecret, norm)).
+		Pluck("id", &ids).Error; err != nil {
 		return uuid.Nil, fmt.Errorf("grievance: session lookup: %w", err)
 	}
 	if len(ids) == 0 {
@@ -218,18 +215,9 @@ type ComplainantAIDecision struct {
 
 // ForComplainant returns the complainant's view of a case.
 func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*ComplainantView, error) {
-	var c struct {
-		Reference, Kind string
-		Status          cases.Status
-		SubmittedAt     time.Time
-		Anonymous       bool
-		SystemName      *string
-		AISystemOther   *string
-	}
 	conn := db.Conn(ctx, s.db)
-	if err := conn.Raw(`SELECT c.reference, c.kind, c.status, c.submitted_at, c.anonymous,
-		s.name AS system_name, c.ai_system_other FROM cases c LEFT JOIN ai_systems s ON s.id = c.ai_system_id
-		WHERE c.id = ?`, caseID).Scan(&c).Error; err != nil {
+	c, err := complainantCase(conn, caseID)
+	if err != nil {
 		return nil, fmt.Errorf("grievance: complainant view: %w", err)
 	}
 	if c.Reference == "" {
@@ -242,7 +230,6 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	} else if c.AISystemOther != nil {
 		v.AISystem = *c.AISystemOther
 	}
-	var err error
 	if v.DueDates, err = s.dueDates(ctx, caseID); err != nil {
 		return nil, err
 	}
@@ -285,9 +272,8 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	if err != nil {
 		return nil, err
 	}
-	var referred int64
-	if err := conn.Raw(`SELECT count(*) FROM referrals WHERE case_id = ? AND status <> 'closed'`, caseID).
-		Scan(&referred).Error; err != nil {
+	referred, err := openReferrals(conn, caseID)
+	if err != nil {
 		return nil, fmt.Errorf("grievance: referrals: %w", err)
 	}
 	v.Resolution, v.RightsNotice = *res, RightsNotice
@@ -328,19 +314,8 @@ func publicActor(kind audit.ActorKind) string {
 }
 
 func (s *Service) dueDates(ctx context.Context, caseID uuid.UUID) ([]DueDate, error) {
-	var rows []struct {
-		Clock       sla.ClockName
-		DueAt       *time.Time
-		StartedAt   time.Time
-		SatisfiedAt *time.Time
-		Paused      bool
-		BreachedAt  *time.Time
-		Rule        string
-		Unmet       *bool
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT clock, due_at, started_at, satisfied_at, paused, breached_at, rule,
-		       satisfied_by = ? AS unmet
-		FROM case_clocks WHERE case_id = ? ORDER BY due_at NULLS LAST, clock`, sla.Unremedied, caseID).Scan(&rows).Error; err != nil {
+	rows, err := clocksOf(db.Conn(ctx, s.db), caseID)
+	if err != nil {
 		return nil, fmt.Errorf("grievance: clocks: %w", err)
 	}
 	utc := func(t *time.Time) *time.Time {
@@ -362,11 +337,7 @@ func (s *Service) dueDates(ctx context.Context, caseID uuid.UUID) ([]DueDate, er
 
 // messages loads and opens a case's messages; internal ones only for staff.
 func (s *Service) messages(ctx context.Context, caseID uuid.UUID, includeInternal bool) ([]Message, error) {
-	q := `SELECT id, author_kind, author_id, visibility, body_enc, created_at FROM messages WHERE case_id = ?`
-	if !includeInternal {
-		q += ` AND visibility = 'complainant'`
-	}
-	rows, err := db.Conn(ctx, s.db).Raw(q+` ORDER BY created_at, id`, caseID).Rows()
+	rows, err := messagesOf(db.Conn(ctx, s.db), caseID, includeInternal)
 	if err != nil {
 		return nil, fmt.Errorf("grievance: messages: %w", err)
 	}
@@ -443,9 +414,7 @@ func (s *Service) insertMessage(ctx context.Context, caseID uuid.UUID, msg *Mess
 	if err != nil {
 		return err
 	}
-	if err := db.Conn(ctx, s.db).Raw(`INSERT INTO messages (id, case_id, author_kind, author_id, visibility, body_enc)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING created_at`, msg.ID, caseID, msg.AuthorKind, msg.AuthorID, msg.Visibility, sealed).
-		Scan(&msg.CreatedAt).Error; err != nil {
+	if msg.CreatedAt, err = insertMessage(db.Conn(ctx, s.db), caseID, msg, sealed); err != nil {
 		return fmt.Errorf("grievance: insert message: %w", err)
 	}
 	msg.CreatedAt = msg.CreatedAt.UTC()
@@ -485,10 +454,11 @@ func (s *Service) question(ctx context.Context, caseID uuid.UUID, entries []audi
 				}
 			}
 		}
-		var reason *string
-		if err := db.Conn(ctx, s.db).Raw(`SELECT status_reason FROM cases WHERE id = ?`, caseID).Scan(&reason).Error; err != nil {
+		var c cases.Case
+		if err := db.Conn(ctx, s.db).Select("status_reason").Where("id = ?", caseID).Find(&c).Error; err != nil {
 			return nil, fmt.Errorf("grievance: question: %w", err)
 		}
+		reason := c.StatusReason
 		if reason == nil || strings.TrimSpace(*reason) == "" {
 			return nil, nil
 		}

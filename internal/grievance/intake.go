@@ -3,9 +3,7 @@ package grievance
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/mail"
 	"slices"
@@ -187,12 +185,11 @@ func (s *Service) validate(ctx context.Context, in *IntakeRequest, now time.Time
 		if err != nil {
 			f.Add("related_reference", "invalid", "must be a case reference such as RD-123-456-789")
 		} else {
-			var id uuid.UUID
-			err := db.Conn(ctx, s.db).Raw(`SELECT id FROM cases WHERE reference = ?`, ref).Row().Scan(&id)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			var related cases.Case
+			if err := db.Conn(ctx, s.db).Select("id").Where("reference = ?", ref).Find(&related).Error; err != nil {
 				return nil, fmt.Errorf("grievance: related case: %w", err)
 			}
-			if id == uuid.Nil {
+			if id := related.ID; id == uuid.Nil {
 				f.Add("related_reference", "not_found", "no case has that reference")
 			} else {
 				n.relatedCaseID = &id
@@ -384,8 +381,7 @@ func (s *Service) file(ctx context.Context, n *normalized, now time.Time, idempo
 
 // bindIdempotencyKey records the case a claimed key filed.
 func (s *Service) bindIdempotencyKey(ctx context.Context, key string, rec *Receipt) error {
-	if err := db.Conn(ctx, s.db).Exec(`UPDATE idempotency_keys SET case_id = ? WHERE scope = 'cases.create' AND key_hash = ?`,
-		rec.CaseID, s.keyHash(key)).Error; err != nil {
+	if err := bindIdempotencyKey(db.Conn(ctx, s.db), s.keyHash(key), rec.CaseID); err != nil {
 		return fmt.Errorf("grievance: idempotency key: %w", err)
 	}
 	return nil
@@ -408,33 +404,23 @@ func (s *Service) claimIdempotencyKey(ctx context.Context, key string, req any) 
 	}
 	reqHash := sha256.Sum256(canonical)
 	conn := db.Conn(ctx, s.db)
-	res := conn.Exec(`INSERT INTO idempotency_keys (scope, key_hash, request_hash) VALUES ('cases.create', ?, ?)
-		ON CONFLICT DO NOTHING`, s.keyHash(key), reqHash[:])
+	res := claimIdempotencyKey(conn, s.keyHash(key), reqHash[:])
 	if res.Error != nil {
 		return nil, fmt.Errorf("grievance: idempotency key: %w", res.Error)
 	}
 	if res.RowsAffected == 1 {
 		return nil, nil
 	}
-	var prior struct {
-		RequestHash []byte
-		CaseID      *uuid.UUID
-	}
-	if err := conn.Raw(`SELECT request_hash, case_id FROM idempotency_keys WHERE scope = 'cases.create' AND key_hash = ?`,
-		s.keyHash(key)).Scan(&prior).Error; err != nil {
+	prior, err := idempotencyKeyOf(conn, s.keyHash(key))
+	if err != nil {
 		return nil, fmt.Errorf("grievance: idempotency key: %w", err)
 	}
 	if string(prior.RequestHash) != string(reqHash[:]) || prior.CaseID == nil {
 		return nil, fault.New(fault.Conflict, "idempotency_key_reused",
 			"This Idempotency-Key was already used for a different request; use a new key for a new complaint.")
 	}
-	var c struct {
-		Reference string
-		Status    string
-		DueAt     time.Time
-	}
-	if err := conn.Raw(`SELECT c.reference, c.status, k.due_at FROM cases c
-		JOIN case_clocks k ON k.case_id = c.id AND k.clock = 'acknowledge' WHERE c.id = ?`, *prior.CaseID).Scan(&c).Error; err != nil {
+	c, err := replayedReceipt(conn, *prior.CaseID)
+	if err != nil {
 		return nil, fmt.Errorf("grievance: replay: %w", err)
 	}
 	return &Receipt{CaseID: *prior.CaseID, Reference: c.Reference, Receipt: auth.DeriveReceipt(s.receiptSecret, key, *prior.CaseID),
@@ -488,17 +474,10 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 		if err != nil {
 			return nil, err
 		}
-		res := conn.Exec(`
-			INSERT INTO cases (id, reference, receipt_hash, code_hash, kind, ai_system_id, ai_system_other, decision_reference,
-			                   decision_date, informed_of_ai, description_enc, desired_outcome_enc, language, anonymous,
-			                   contact_enc, preferred_channel, representative_enc, related_case_id,
-			                   preliminary_severity, submitted_at, status_changed_at, complainant_country)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (reference) DO NOTHING`,
-			id, candidate, auth.HashReceipt(s.receiptSecret, receipt), auth.HashCode(s.receiptSecret, code), r.Kind, n.aiSystemID, casework.Nullable(r.AISystemOther),
-			casework.Nullable(r.DecisionReference), n.decisionDate, r.InformedOfAI, description, desired, r.Language,
-			*r.Anonymous, contact, channel, representative, n.relatedCaseID, casework.Nullable(r.PreliminarySeverity), now, now,
-			casework.Nullable(r.Country))
+		res := insertCaseRow(conn, caseInsert{id: id, reference: candidate,
+			receiptHash: auth.HashReceipt(s.receiptSecret, receipt), codeHash: auth.HashCode(s.receiptSecret, code),
+			n: n, description: description, desired: desired, contact: contact, channel: channel,
+			representative: representative, now: now})
 		if res.Error != nil {
 			return nil, fmt.Errorf("grievance: insert case: %w", res.Error)
 		}
@@ -509,8 +488,7 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	if reference == "" {
 		return nil, fmt.Errorf("grievance: no free reference after 8 attempts")
 	}
-	if err := conn.Exec(`INSERT INTO case_classifications (case_id, rights, harm_types, source) VALUES (?, ?, ?, 'complainant')`,
-		id, db.TextSlice(r.Rights), db.TextSlice(nonNil(r.HarmTypes))).Error; err != nil {
+	if err := insertClassification(conn, id, r.Rights, nonNil(r.HarmTypes)); err != nil {
 		return nil, fmt.Errorf("grievance: classification: %w", err)
 	}
 	set, err := s.clocks.Start(ctx, id, r.Kind, now)

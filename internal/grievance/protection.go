@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -102,9 +104,7 @@ func (s *Service) ProposeMeasure(ctx context.Context, caseID uuid.UUID, by cases
 			return err
 		}
 		warn := now.Add(time.Duration(float64(due.Sub(now)) * MeasureWarnFraction))
-		if err := db.Conn(ctx, s.db).Exec(`INSERT INTO protective_measures (id, case_id, kind, description_enc, proposed_by,
-			proposed_at, due_at, warn_at, next_fire_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, caseID, r.Kind, sealed, by.ID, now, due, warn, warn).Error; err != nil {
+		if err := insertMeasure(db.Conn(ctx, s.db), id, caseID, r.Kind, sealed, by.ID, now, due, warn); err != nil {
 			return fmt.Errorf("grievance: propose measure: %w", err)
 		}
 		data := events.Measure{MeasureID: id, Kind: r.Kind, DueAt: due}
@@ -137,9 +137,7 @@ func (s *Service) AnswerMeasure(ctx context.Context, caseID, measureID uuid.UUID
 		if *consent {
 			to, action = MeasureConsented, "measure.consented"
 		}
-		res := db.Conn(ctx, s.db).Exec(`UPDATE protective_measures SET status = ?, answered_at = now(),
-			next_fire_at = CASE WHEN ? THEN next_fire_at END
-			WHERE id = ? AND case_id = ? AND status = 'proposed'`, to, *consent, measureID, caseID)
+		res := answerMeasure(db.Conn(ctx, s.db), caseID, measureID, to, *consent)
 		if res.Error != nil {
 			return fmt.Errorf("grievance: answer measure: %w", res.Error)
 		}
@@ -163,12 +161,12 @@ func (s *Service) MeasureInPlace(ctx context.Context, caseID, measureID uuid.UUI
 		if _, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by); err != nil {
 			return err
 		}
-		var status string
-		if err := db.Conn(ctx, s.db).Raw(`SELECT status FROM protective_measures WHERE id = ? AND case_id = ? FOR UPDATE`,
-			measureID, caseID).Scan(&status).Error; err != nil {
+		var m measureRow
+		if err := db.Conn(ctx, s.db).Select("status").Where("id = ? AND case_id = ?", measureID, caseID).
+			Clauses(clause.Locking{Strength: "UPDATE"}).Find(&m).Error; err != nil {
 			return fmt.Errorf("grievance: measure: %w", err)
 		}
-		switch status {
+		switch m.Status {
 		case "":
 			return fault.New(fault.NotFound, "measure_not_found", "This case has no measure with that id.")
 		case MeasureProposed:
@@ -179,8 +177,8 @@ func (s *Service) MeasureInPlace(ctx context.Context, caseID, measureID uuid.UUI
 		case MeasureInPlace:
 			return fault.New(fault.Conflict, "already_in_place", "This measure is already in place.")
 		}
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE protective_measures SET status = 'in_place', in_place_at = now(),
-			in_place_by = ?, next_fire_at = NULL WHERE id = ?`, by.ID, measureID).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Model(&measureRow{}).Where("id = ?", measureID).Updates(map[string]any{
+			"status": MeasureInPlace, "in_place_at": gorm.Expr("now()"), "in_place_by": by.ID, "next_fire_at": nil}).Error; err != nil {
 			return fmt.Errorf("grievance: measure in place: %w", err)
 		}
 		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
@@ -195,8 +193,8 @@ func (s *Service) MeasureInPlace(ctx context.Context, caseID, measureID uuid.UUI
 
 func (s *Service) measureMissing(ctx context.Context, caseID, measureID uuid.UUID, answered string) error {
 	var n int64
-	if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM protective_measures WHERE id = ? AND case_id = ?`,
-		measureID, caseID).Scan(&n).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Model(&measureRow{}).Where("id = ? AND case_id = ?", measureID, caseID).
+		Count(&n).Error; err != nil {
 		return fmt.Errorf("grievance: measure: %w", err)
 	}
 	if n == 0 {
@@ -204,20 +202,6 @@ func (s *Service) measureMissing(ctx context.Context, caseID, measureID uuid.UUI
 	}
 	return fault.New(fault.Conflict, "already_answered", answered)
 }
-
-type measureRow struct {
-	ID             uuid.UUID
-	Kind, Status   string
-	DescriptionEnc []byte
-	ProposedAt     time.Time
-	DueAt          time.Time
-	WarnedAt       *time.Time
-	BreachedAt     *time.Time
-	AnsweredAt     *time.Time
-	InPlaceAt      *time.Time
-}
-
-const measureColumns = `id, kind, status, description_enc, proposed_at, due_at, warned_at, breached_at, answered_at, in_place_at`
 
 func (s *Service) openMeasure(r measureRow) (Measure, error) {
 	text, err := s.keys.OpenString(purposeMeasure(r.ID.String()), r.DescriptionEnc)
@@ -232,8 +216,8 @@ func (s *Service) openMeasure(r measureRow) (Measure, error) {
 // Measures returns a case's measures, oldest first.
 func (s *Service) Measures(ctx context.Context, caseID uuid.UUID) ([]Measure, error) {
 	var rows []measureRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT `+measureColumns+` FROM protective_measures WHERE case_id = ?
-		ORDER BY proposed_at, id`, caseID).Scan(&rows).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Select(measureColumns).Where("case_id = ?", caseID).Order("proposed_at, id").
+		Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("grievance: measures: %w", err)
 	}
 	out := make([]Measure, 0, len(rows))
@@ -249,8 +233,8 @@ func (s *Service) Measures(ctx context.Context, caseID uuid.UUID) ([]Measure, er
 
 func (s *Service) measure(ctx context.Context, caseID, id uuid.UUID) (*Measure, error) {
 	var r measureRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT `+measureColumns+` FROM protective_measures WHERE id = ? AND case_id = ?`,
-		id, caseID).Scan(&r).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Select(measureColumns).Where("id = ? AND case_id = ?", id, caseID).
+		Find(&r).Error; err != nil {
 		return nil, fmt.Errorf("grievance: measure: %w", err)
 	}
 	if r.ID == uuid.Nil {
@@ -268,33 +252,25 @@ func (s *Service) measure(ctx context.Context, caseID, id uuid.UUID) (*Measure, 
 // (SKIP LOCKED, as the SLA sweep does) and then the measure, so N workers
 // never fire one twice.
 func (s *Service) SweepMeasures(ctx context.Context, limit int) (int, error) {
-	var due []struct{ ID, CaseID uuid.UUID }
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id, case_id FROM protective_measures
-		WHERE next_fire_at IS NOT NULL AND next_fire_at <= now() ORDER BY next_fire_at LIMIT ?`, limit).Scan(&due).Error; err != nil {
+	var due []dueRow
+	if err := db.Conn(ctx, s.db).Model(&measureRow{}).Select("id", "case_id").
+		Where("next_fire_at IS NOT NULL AND next_fire_at <= now()").Order("next_fire_at").Limit(limit).
+		Find(&due).Error; err != nil {
 		return 0, fmt.Errorf("grievance: due measures: %w", err)
 	}
 	n := 0
 	for _, d := range due {
 		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 			conn := db.Conn(ctx, s.db)
-			var c struct {
-				ID       uuid.UUID
-				Priority *string
-			}
+			var c cases.Case
 			if err := cases.LockedOrSkip(conn, d.CaseID, "id", "priority").Scan(&c).Error; err != nil {
 				return fmt.Errorf("grievance: lock case: %w", err)
 			}
 			if c.ID == uuid.Nil {
 				return nil // someone is working on it: the next sweep looks again
 			}
-			var m struct {
-				ID           uuid.UUID
-				Kind, Status string
-				DueAt, Now   time.Time
-			}
-			if err := conn.Raw(`SELECT id, kind, status, due_at, now() AS now
-				FROM protective_measures WHERE id = ? AND next_fire_at IS NOT NULL AND next_fire_at <= now() FOR UPDATE`,
-				d.ID).Scan(&m).Error; err != nil {
+			m, err := dueMeasure(conn, d.ID)
+			if err != nil {
 				return fmt.Errorf("grievance: due measure: %w", err)
 			}
 			if m.ID == uuid.Nil {
@@ -302,7 +278,7 @@ func (s *Service) SweepMeasures(ctx context.Context, limit int) (int, error) {
 			}
 			priority := ""
 			if c.Priority != nil {
-				priority = *c.Priority
+				priority = string(*c.Priority)
 			}
 			rule := sla.Rule{Code: "protective_measure",
 				Source: "Interim measure (" + m.Kind + ")", Period: "in place by " + m.DueAt.UTC().Format(time.RFC3339)}
@@ -310,14 +286,14 @@ func (s *Service) SweepMeasures(ctx context.Context, limit int) (int, error) {
 			action, subject := "measure.warning", events.SLAWarning
 			if !m.DueAt.After(m.Now) {
 				action, subject = "measure.breached", events.SLABreached
-				if err := conn.Exec(`UPDATE protective_measures SET breached_at = now(), warned_at = COALESCE(warned_at, now()),
-					next_fire_at = NULL WHERE id = ?`, m.ID).Error; err != nil {
+				if err := conn.Model(&measureRow{}).Where("id = ?", m.ID).Updates(map[string]any{"breached_at": gorm.Expr("now()"),
+					"warned_at": gorm.Expr("COALESCE(warned_at, now())"), "next_fire_at": nil}).Error; err != nil {
 					return fmt.Errorf("grievance: measure breach: %w", err)
 				}
 			} else {
 				data.Fraction = MeasureWarnFraction
-				if err := conn.Exec(`UPDATE protective_measures SET warned_at = now(), next_fire_at = due_at WHERE id = ?`,
-					m.ID).Error; err != nil {
+				if err := conn.Model(&measureRow{}).Where("id = ?", m.ID).Updates(map[string]any{"warned_at": gorm.Expr("now()"),
+					"next_fire_at": gorm.Expr("due_at")}).Error; err != nil {
 					return fmt.Errorf("grievance: measure warning: %w", err)
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -108,14 +109,9 @@ func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by 
 		if err := s.lockOpen(ctx, caseID, by); err != nil {
 			return err
 		}
-		var sys struct {
-			ID            *uuid.UUID
-			Name          *string
-			ProviderEmail *string
-		}
 		conn := db.Conn(ctx, s.db)
-		if err := conn.Raw(`SELECT a.id, a.name, a.provider_email FROM cases c LEFT JOIN ai_systems a ON a.id = c.ai_system_id
-			WHERE c.id = ?`, caseID).Scan(&sys).Error; err != nil {
+		sys, err := providerOf(conn, caseID)
+		if err != nil {
 			return fmt.Errorf("grievance: provider request: %w", err)
 		}
 		if sys.ID == nil {
@@ -128,9 +124,7 @@ func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by 
 				*sys.Name))
 		}
 		r.AISystemID, r.SentTo = *sys.ID, *sys.ProviderEmail
-		if err := conn.Raw(`INSERT INTO provider_requests (id, case_id, ai_system_id, sent_to, questions_enc, due_at, requested_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING created_at`, r.ID, caseID, r.AISystemID, r.SentTo, sealed, r.DueAt, *by.ID).
-			Scan(&r.CreatedAt).Error; err != nil {
+		if r.CreatedAt, err = insertProviderRequest(conn, caseID, r, sealed, *by.ID); err != nil {
 			return fmt.Errorf("grievance: insert provider request: %w", err)
 		}
 		r.CreatedAt = r.CreatedAt.UTC()
@@ -143,7 +137,7 @@ func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by 
 				"due_at": r.DueAt}}); err != nil {
 			return err
 		}
-		_, err := outbox.Add(ctx, s.db, events.ProviderRequested, caseID, events.ProviderRequest{RequestID: r.ID, AISystemID: r.AISystemID})
+		_, err = outbox.Add(ctx, s.db, events.ProviderRequested, caseID, events.ProviderRequest{RequestID: r.ID, AISystemID: r.AISystemID})
 		return err
 	})
 	if err != nil {
@@ -172,10 +166,9 @@ func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID u
 		if err := s.lockOpen(ctx, caseID, by); err != nil {
 			return err
 		}
-		var answered []struct{ Answered bool }
 		conn := db.Conn(ctx, s.db)
-		if err := conn.Raw(`SELECT answered_at IS NOT NULL AS answered FROM provider_requests WHERE id = ? AND case_id = ? FOR UPDATE`,
-			requestID, caseID).Scan(&answered).Error; err != nil {
+		answered, err := providerRequestAnswered(conn, caseID, requestID)
+		if err != nil {
 			return fmt.Errorf("grievance: provider request: %w", err)
 		}
 		switch {
@@ -184,14 +177,14 @@ func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID u
 		case answered[0].Answered:
 			return fault.New(fault.Conflict, "already_answered", "The provider's answer to this request is already recorded.")
 		}
-		if err := conn.Exec(`UPDATE provider_requests SET answer_enc = ?, answered_by = ?, answered_at = now() WHERE id = ?`,
-			sealed, *by.ID, requestID).Error; err != nil {
+		if err := conn.Model(&providerRequestRow{}).Where("id = ?", requestID).Updates(map[string]any{
+			"answer_enc": sealed, "answered_by": *by.ID, "answered_at": gorm.Expr("now()")}).Error; err != nil {
 			return fmt.Errorf("grievance: answer provider request: %w", err)
 		}
 		if err := s.clocks.End(ctx, caseID, "answered", ProviderRequestClock(requestID)); err != nil {
 			return err
 		}
-		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "provider_request.answered", Data: map[string]any{"request_id": requestID}})
 		return err
 	})
@@ -210,22 +203,11 @@ func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID u
 	return nil, fmt.Errorf("grievance: provider request %s vanished", requestID)
 }
 
-type providerRequestRow struct {
-	ID           uuid.UUID
-	AISystemID   uuid.UUID
-	SentTo       string
-	QuestionsEnc []byte
-	DueAt        time.Time
-	CreatedAt    time.Time
-	AnswerEnc    []byte
-	AnsweredAt   *time.Time
-}
-
 // ProviderRequests lists a case's requests for information, oldest first.
 func (s *Service) ProviderRequests(ctx context.Context, caseID uuid.UUID) ([]ProviderRequest, error) {
 	var rows []providerRequestRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id, ai_system_id, sent_to, questions_enc, due_at, created_at, answer_enc, answered_at
-		FROM provider_requests WHERE case_id = ? ORDER BY created_at, id`, caseID).Scan(&rows).Error; err != nil {
+	if err := db.Conn(ctx, s.db).Select("id, ai_system_id, sent_to, questions_enc, due_at, created_at, answer_enc, answered_at").
+		Where("case_id = ?", caseID).Order("created_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("grievance: provider requests: %w", err)
 	}
 	out := make([]ProviderRequest, 0, len(rows))
@@ -261,14 +243,8 @@ type ProviderLetter struct {
 
 // ProviderLetterOf opens a request for information for its email.
 func (s *Service) ProviderLetterOf(ctx context.Context, requestID uuid.UUID) (*ProviderLetter, error) {
-	var row struct {
-		SentTo       string
-		Name         string
-		QuestionsEnc []byte
-		DueAt        time.Time
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT r.sent_to, a.name, r.questions_enc, r.due_at FROM provider_requests r
-		JOIN ai_systems a ON a.id = r.ai_system_id WHERE r.id = ?`, requestID).Scan(&row).Error; err != nil {
+	row, err := providerLetter(db.Conn(ctx, s.db), requestID)
+	if err != nil {
 		return nil, fmt.Errorf("grievance: provider letter: %w", err)
 	}
 	if row.SentTo == "" {

@@ -308,9 +308,8 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 		}
 		if to == cases.StatusEscalated {
 			// The case is in an independent body's hands only once it has gone there.
-			var n int64
-			if err := db.Conn(ctx, s.db).Table("referrals").Where("case_id = ? AND status <> 'closed'", caseID).
-				Count(&n).Error; err != nil {
+			n, err := openReferrals(db.Conn(ctx, s.db), caseID)
+			if err != nil {
 				return fmt.Errorf("grievance: referrals: %w", err)
 			}
 			if n == 0 {

@@ -160,20 +160,13 @@ func (s *Service) RecordAIDecision(ctx context.Context, caseID uuid.UUID, by cas
 		if err := s.lockOpen(ctx, caseID, by); err != nil {
 			return err
 		}
-		var revision int
-		if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) + 1 FROM audit_entries WHERE case_id = ? AND action = 'ai_decision.recorded'`,
-			caseID).Scan(&revision).Error; err != nil {
+		var recorded int64
+		if err := db.Conn(ctx, s.db).Model(&audit.Entry{}).Where("case_id = ? AND action = ?", caseID, "ai_decision.recorded").
+			Count(&recorded).Error; err != nil {
 			return fmt.Errorf("grievance: ai decision revision: %w", err)
 		}
-		if err := db.Conn(ctx, s.db).Exec(`INSERT INTO ai_decision_records (case_id, system_version, record_enc, solely_automated,
-			    human_oversight, person_informed, decision_reference, decision_date, recorded_by, recorded_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now())
-			ON CONFLICT (case_id) DO UPDATE SET system_version = EXCLUDED.system_version, record_enc = EXCLUDED.record_enc,
-			    solely_automated = EXCLUDED.solely_automated, human_oversight = EXCLUDED.human_oversight,
-			    person_informed = EXCLUDED.person_informed, decision_reference = EXCLUDED.decision_reference,
-			    decision_date = EXCLUDED.decision_date, recorded_by = EXCLUDED.recorded_by, recorded_at = EXCLUDED.recorded_at`,
-			caseID, r.SystemVersion, sealed, *r.SolelyAutomated, r.HumanOversight, r.PersonInformed,
-			casework.Nullable(r.DecisionReference), date, *by.ID).Error; err != nil {
+		revision := int(recorded) + 1
+		if err := saveAIDecision(db.Conn(ctx, s.db), caseID, r, sealed, date, *by.ID); err != nil {
 			return fmt.Errorf("grievance: save ai decision record: %w", err)
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
@@ -226,9 +219,8 @@ const aiDecisionColumns = `r.system_version AS ai_system_version, r.record_enc A
 
 // aiDecision loads and opens the case's AI decision record, nil when there is none.
 func (s *Service) aiDecision(ctx context.Context, caseID uuid.UUID) (*AIDecisionRecord, error) {
-	var row aiDecisionRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT `+aiDecisionColumns+` FROM ai_decision_records r WHERE r.case_id = ?`, caseID).
-		Scan(&row).Error; err != nil {
+	row, err := aiDecisionOf(db.Conn(ctx, s.db), caseID)
+	if err != nil {
 		return nil, fmt.Errorf("grievance: ai decision record: %w", err)
 	}
 	return s.openAIDecision(caseID, row)
@@ -315,9 +307,7 @@ func (s *Service) RecordPointOfView(ctx context.Context, caseID uuid.UUID, by ca
 		if err := s.lockOpen(ctx, caseID, by); err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Raw(`INSERT INTO points_of_view (id, case_id, heard_via, heard_at, summary_enc, recorded_by)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING created_at`, p.ID, caseID, p.HeardVia, p.HeardAt, sealed, *by.ID).
-			Scan(&p.CreatedAt).Error; err != nil {
+		if p.CreatedAt, err = insertPointOfView(db.Conn(ctx, s.db), caseID, p, sealed); err != nil {
 			return fmt.Errorf("grievance: insert point of view: %w", err)
 		}
 		p.CreatedAt = p.CreatedAt.UTC()
@@ -334,16 +324,8 @@ func (s *Service) RecordPointOfView(ctx context.Context, caseID uuid.UUID, by ca
 
 // pointsOfView loads and opens a case's points of view, in the order they were heard.
 func (s *Service) pointsOfView(ctx context.Context, caseID uuid.UUID) ([]PointOfView, error) {
-	var rows []struct {
-		ID         uuid.UUID
-		HeardVia   string
-		HeardAt    time.Time
-		SummaryEnc []byte
-		RecordedBy uuid.UUID
-		CreatedAt  time.Time
-	}
-	if err := db.Conn(ctx, s.db).Raw(`SELECT id, heard_via, heard_at, summary_enc, recorded_by, created_at
-		FROM points_of_view WHERE case_id = ? ORDER BY heard_at, created_at, id`, caseID).Scan(&rows).Error; err != nil {
+	rows, err := pointsOfViewOf(db.Conn(ctx, s.db), caseID)
+	if err != nil {
 		return nil, fmt.Errorf("grievance: points of view: %w", err)
 	}
 	out := make([]PointOfView, 0, len(rows))
