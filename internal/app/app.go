@@ -28,6 +28,7 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
@@ -61,6 +62,8 @@ type Core struct {
 	Grievance *grievance.Service
 	// Incident: serious incidents and their tasks.
 	Incident *incident.Service
+	// Decision: triage.
+	Decision *decision.Service
 	// Evidence: the cases' files.
 	Evidence *evidence.Service
 	Routing  *routing.Service
@@ -117,6 +120,7 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Grievance: grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev),
 		Evidence:  ev,
 		Incident:  inc,
+		Decision:  decision.NewService(gdb, clk),
 		Routing:   routing.New(gdb, clk),
 		Review:    review.New(gdb),
 		Clocks:    clk,
@@ -174,7 +178,7 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 	m := hmac.New(sha256.New, c.Config.JWTSecret)
 	m.Write([]byte("redress web csrf key"))
 	return frontend.New(frontend.Deps{
-		Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
+		Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Decision: c.Decision, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
@@ -211,7 +215,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	}
 	c.Metrics = prometheus.NewRegistry()
 	a := api.New(api.Deps{
-		Outbox: c.Outbox, Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
+		Outbox: c.Outbox, Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Decision: c.Decision, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),
