@@ -18,6 +18,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
@@ -32,7 +33,7 @@ const Threshold = 5
 // column (migrations 00001, 00009, 00010; TestCodesMatchTheSchema checks).
 var (
 	Kinds          = codesOf(cases.Kinds)
-	Rights         = grievance.Rights
+	Rights         = decision.Rights
 	Statuses       = codesOf(cases.Statuses)
 	Outcomes       = grievance.Outcomes
 	Stages         = []string{"first", "appeal"}
