@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,7 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/decision"
@@ -111,16 +113,17 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 	clk := clocks.New(gdb, log)
 	inc := incident.NewService(gdb, keys, clk)
 	ev := evidence.NewService(gdb, keys)
+	g := grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev)
 	c := &Core{
 		Config: cfg, Log: log, DB: gdb, Keys: keys, Registry: reg,
 		Users: auth.NewUsers(gdb, auth.PasswordCost{MemoryKiB: cfg.PasswordHash.MemoryKiB, Time: cfg.PasswordHash.Time,
 			Threads: cfg.PasswordHash.Threads}),
 		Tokens:    auth.NewTokens(cfg.JWTSecret),
 		SignIn:    auth.NewSignIn(gdb, keys, cfg.JWTSecret),
-		Grievance: grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev),
+		Grievance: g,
+		Decision:  decision.NewService(gdb, clk, tellComplainant(g)),
 		Evidence:  ev,
 		Incident:  inc,
-		Decision:  decision.NewService(gdb, clk),
 		Routing:   routing.New(gdb, clk),
 		Review:    review.New(gdb),
 		Clocks:    clk,
@@ -305,4 +308,16 @@ func (c *Core) Close() error {
 		c.Log.Error("the access log's last looks could not be written", "err", err)
 	}
 	return db.Close(c.DB)
+}
+
+// tellComplainant writes decision's messages to the complainant as
+// grievance's messages.
+func tellComplainant(g *grievance.Service) decision.Teller {
+	return func(ctx context.Context, caseID uuid.UUID, by cases.Actor, body string) (uuid.UUID, error) {
+		m, err := g.AddMessage(ctx, caseID, by, "complainant", body)
+		if err != nil {
+			return uuid.Nil, err
+		}
+		return m.ID, nil
+	}
 }

@@ -1,7 +1,10 @@
 package decision
 
 import (
+	"time"
+
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/cases"
 )
@@ -22,4 +25,24 @@ type pendingPriorityRow struct {
 	Priority          *string
 	PendingPriority   *string
 	PendingPriorityBy *uuid.UUID
+}
+
+// extensionRow is a case's status and extension notice with one of its
+// clocks (none: nil due and satisfied), and the database's now.
+type extensionRow struct {
+	Status            string
+	ExtensionNoticeAt *time.Time
+	DueAt             *time.Time
+	SatisfiedAt       *time.Time
+	Now               time.Time
+}
+
+// lockForExtension locks a case (not its clock) and reads what an extension
+// notice on its clock needs; a missing case has an empty status.
+func lockForExtension(tx *gorm.DB, caseID uuid.UUID, clock string) (extensionRow, error) {
+	var c extensionRow
+	err := tx.Raw(`SELECT c.status, c.extension_notice_at, k.due_at, k.satisfied_at, now() AS now
+			  FROM cases c LEFT JOIN case_clocks k ON k.case_id = c.id AND k.clock = ?
+			 WHERE c.id = ? FOR UPDATE OF c`, clock, caseID).Scan(&c).Error
+	return c, err
 }
