@@ -266,7 +266,7 @@ func (a *API) noticeExtension(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.NoticeExtension(c.UserContext(), id, httpkit.Actor(c), strings.Clone(c.Params("clock")), req.Reasons); err != nil {
+	if err := a.Decision.NoticeExtension(c.UserContext(), id, httpkit.Actor(c), strings.Clone(c.Params("clock")), req.Reasons); err != nil {
 		return err
 	}
 	return a.getCase(c)

@@ -902,7 +902,7 @@ func (w *Web) cwApprovePriority(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 
 func (w *Web) cwExtension(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	return "cw.flash.extended", w.Grievance.NoticeExtension(c.UserContext(), id, by, "gdpr_reply", form.Get("reasons"))
+	return "cw.flash.extended", w.Decision.NoticeExtension(c.UserContext(), id, by, "gdpr_reply", form.Get("reasons"))
 }
 
 func (w *Web) cwAIDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
