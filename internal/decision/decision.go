@@ -1,7 +1,9 @@
 // Package decision is the judgement on a case: triage (its classification
 // and the priority the maximum rule gives, a downgrade waiting for a second
 // supervisor), the classification's taxonomy, and the notice that a
-// GDPR reply will take longer (NoticeExtension). It owns the
+// GDPR reply will take longer (NoticeExtension), and the decision's
+// vocabulary (its outcomes, the AI's role, involvement). Deciding, approving
+// and appealing are still internal/grievance's. It owns the
 // case_classifications table's triage (intake's first classification is
 // still written by internal/grievance) and publishes case.triaged; the
 // priority itself is written through internal/cases.
