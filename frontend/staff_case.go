@@ -176,8 +176,8 @@ type cwVocabulary struct {
 
 var cwVocab = func() cwVocabulary {
 	v := cwVocabulary{Statuses: cases.Strings(cases.Statuses), Rights: decision.Rights, HarmTypes: decision.HarmTypes,
-		Mechanisms: decision.Mechanisms, HarmStatuses: decision.HarmStatuses, Outcomes: grievance.Outcomes,
-		AIRoles: grievance.AIRoles, Involvements: grievance.Involvements, Forms: codes(remedy.Forms),
+		Mechanisms: decision.Mechanisms, HarmStatuses: decision.HarmStatuses, Outcomes: decision.Outcomes,
+		AIRoles: decision.AIRoles, Involvements: decision.Involvements, Forms: codes(remedy.Forms),
 		Responsible: remedy.Responsible, RemedyMoves: codes([]remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}),
 		HumanOversight: grievance.HumanOversight, PersonInformed: grievance.PersonInformed, HeardVia: grievance.HeardVia,
 		Sources: slices.DeleteFunc(slices.Clone(evidence.Sources), func(s string) bool { return s == "complainant" }),

@@ -35,7 +35,7 @@ var (
 	Kinds          = codesOf(cases.Kinds)
 	Rights         = decision.Rights
 	Statuses       = codesOf(cases.Statuses)
-	Outcomes       = grievance.Outcomes
+	Outcomes       = decision.Outcomes
 	Stages         = []string{"first", "appeal"}
 	Clocks         = codesOf(sla.Clocks)
 	RootCauses     = grievance.RootCauses
@@ -177,9 +177,9 @@ func roundPtr(v *float64, places int) *float64 {
 // and of how many that were within scope.
 func overturned(byOutcome map[string]int64) (changed, within int64) {
 	for o, n := range byOutcome {
-		if o != grievance.OutcomeNotWithinScope {
+		if o != decision.OutcomeNotWithinScope {
 			within += n
 		}
 	}
-	return byOutcome[grievance.OutcomeOverturned] + byOutcome[grievance.OutcomeModified], within
+	return byOutcome[decision.OutcomeOverturned] + byOutcome[decision.OutcomeModified], within
 }
