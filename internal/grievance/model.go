@@ -1,6 +1,7 @@
-// Package grievance is the work on a case: intake, messages, triage,
-// decisions and appeals, remedies, the complainant's view and the staff's,
-// and adding evidence to a case (AddEvidence: its files are internal/evidence).
+// Package grievance is the work on a case: intake, messages, decisions and
+// appeals, remedies, the complainant's view and the staff's, and adding
+// evidence to a case (AddEvidence: its files are internal/evidence). Triage,
+// the extension notice and the decision's vocabulary are internal/decision.
 // Incidents and their tasks are internal/incident; the lock a case is worked
 // under is internal/casework; paging is internal/platform/paging. The case
 // itself — the cases table, its vocabulary, the status machine and every
