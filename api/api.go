@@ -21,6 +21,7 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
@@ -41,6 +42,7 @@ type Deps struct {
 	Log                 *slog.Logger
 	Grievance           *grievance.Service
 	Incident            *incident.Service // serious incidents and their tasks
+	Decision            *decision.Service // triage
 	Evidence            *evidence.Service // the cases' files
 	Audit               *audit.Log        // the case records
 	Outbox              *outbox.Service   // dead letters

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -221,12 +222,12 @@ func (a *API) triageCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var req grievance.TriageRequest
+	var req decision.TriageRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)
-	res, err := a.Grievance.Triage(c.UserContext(), id, by, req)
+	res, err := a.Decision.Triage(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
 	}
@@ -247,7 +248,7 @@ func (a *API) approvePriority(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Grievance.ApprovePriority(c.UserContext(), id, httpkit.User(c).ID, approve, reason); err != nil {
+	if err := a.Decision.ApprovePriority(c.UserContext(), id, httpkit.User(c).ID, approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -265,7 +266,7 @@ func (a *API) noticeExtension(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.NoticeExtension(c.UserContext(), id, httpkit.Actor(c), strings.Clone(c.Params("clock")), req.Reasons); err != nil {
+	if err := a.Decision.NoticeExtension(c.UserContext(), id, httpkit.Actor(c), strings.Clone(c.Params("clock")), req.Reasons); err != nil {
 		return err
 	}
 	return a.getCase(c)

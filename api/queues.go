@@ -10,6 +10,7 @@ import (
 
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -123,7 +124,7 @@ func (a *API) assignCase(c *fiber.Ctx) error {
 	return a.getCase(c)
 }
 
-var taxonomies = routing.Taxonomies{Kinds: cases.Strings(cases.Kinds), Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
+var taxonomies = routing.Taxonomies{Kinds: cases.Strings(cases.Kinds), Rights: decision.Rights, HarmTypes: decision.HarmTypes,
 	Channels: grievance.Channels, Severities: grievance.PreliminarySeverity}
 
 // listRoutingRules: GET /api/v1/admin/routing-rules — in evaluation order, the default last.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/testenv/browser"
 	"github.com/redresshq/redress/internal/testenv/teststack"
@@ -163,10 +163,10 @@ func TestOutcomeLabelsAgree(t *testing.T) {
 				}
 			}
 		}
-		if len(want) != len(grievance.Outcomes) {
-			t.Fatalf("%s: %d outcomes have words, Go has %v", lang, len(want), grievance.Outcomes)
+		if len(want) != len(decision.Outcomes) {
+			t.Fatalf("%s: %d outcomes have words, Go has %v", lang, len(want), decision.Outcomes)
 		}
-		for _, o := range grievance.Outcomes {
+		for _, o := range decision.Outcomes {
 			for _, prefix := range []string{"cw.outcome.", "cp.outcome.", "ref.decision_outcome."} {
 				label, ok := cat[prefix+o]
 				if !ok {
@@ -210,7 +210,7 @@ func TestRefPortalShowsAnOldDossiersOutcomeByItsCurrentName(t *testing.T) {
 		{Method: "POST", Path: "/api/v1/queues/" + queueID(t, s, "general") + "/claim"},
 		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/transitions", Body: map[string]string{"to": "in_review", "reason": "Reading the rota data."}},
 		{Method: "PUT", Path: "/api/v1/cases/" + f.ID + "/ai-decision", Body: teststack.AIDecisionRecord()},
-		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Body: teststack.Decision(grievance.OutcomeConfirmed)},
+		{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Body: teststack.Decision(decision.OutcomeConfirmed)},
 	} {
 		r.Token = rita
 		if resp := s.Do(r); resp.Status != 200 {
@@ -235,7 +235,7 @@ func TestRefPortalShowsAnOldDossiersOutcomeByItsCurrentName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := `"outcome":"` + grievance.OutcomeConfirmed + `"`
+	now := `"outcome":"` + decision.OutcomeConfirmed + `"`
 	if strings.Count(string(doc), now) != 1 {
 		t.Fatalf("the dossier does not hold one %s: %s", now, doc)
 	}

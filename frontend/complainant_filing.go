@@ -11,8 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/redresshq/redress/frontend/kit"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/evidence"
-	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -42,7 +42,7 @@ func parseFilingForm(contentType, contentEncoding string, body []byte) (url.Valu
 		return nil, nil, errFilingForm
 	}
 	known := append(answerFields(), kit.CSRFField, evidenceDescription, "step")
-	maxParts := len(known) + len(grievance.Rights) + len(grievance.HarmTypes) + evidence.MaxComplainant
+	maxParts := len(known) + len(decision.Rights) + len(decision.HarmTypes) + evidence.MaxComplainant
 	var files []evidence.Input
 	text := 0
 	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])

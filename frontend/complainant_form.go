@@ -15,6 +15,7 @@ import (
 	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
@@ -138,7 +139,7 @@ func (w *Web) stepPage(c *fiber.Ctx, n int, form url.Values) (*kit.Page, error) 
 	}
 	step := complaintSteps[n-1]
 	d := complaintData{Step: n, Total: len(complaintSteps), StepName: step.Name, Kinds: cases.Strings(cases.Kinds), Systems: systems,
-		Informed: grievance.InformedOfAI, Rights: grievance.Rights, HarmTypes: grievance.HarmTypes, Channels: grievance.Channels,
+		Informed: grievance.InformedOfAI, Rights: decision.Rights, HarmTypes: decision.HarmTypes, Channels: grievance.Channels,
 		Severities: grievance.PreliminarySeverity, OtherSystem: otherSystem, Countries: countries(w.Req(c).Lang()),
 		ShowContact: form.Get("anonymous") == "false", ShowRelated: form.Get("kind") == "retaliation" || form.Get("related_reference") != "",
 		MaxFiles: evidence.MaxComplainant, MaxFileMiB: evidence.MaxBytes >> 20}

@@ -21,6 +21,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
@@ -174,9 +175,9 @@ type cwVocabulary struct {
 }
 
 var cwVocab = func() cwVocabulary {
-	v := cwVocabulary{Statuses: cases.Strings(cases.Statuses), Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
-		Mechanisms: grievance.Mechanisms, HarmStatuses: grievance.HarmStatuses, Outcomes: grievance.Outcomes,
-		AIRoles: grievance.AIRoles, Involvements: grievance.Involvements, Forms: codes(remedy.Forms),
+	v := cwVocabulary{Statuses: cases.Strings(cases.Statuses), Rights: decision.Rights, HarmTypes: decision.HarmTypes,
+		Mechanisms: decision.Mechanisms, HarmStatuses: decision.HarmStatuses, Outcomes: decision.Outcomes,
+		AIRoles: decision.AIRoles, Involvements: decision.Involvements, Forms: codes(remedy.Forms),
 		Responsible: remedy.Responsible, RemedyMoves: codes([]remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}),
 		HumanOversight: grievance.HumanOversight, PersonInformed: grievance.PersonInformed, HeardVia: grievance.HeardVia,
 		Sources: slices.DeleteFunc(slices.Clone(evidence.Sources), func(s string) bool { return s == "complainant" }),
@@ -867,12 +868,12 @@ func cwLevel(s string) int {
 
 func (w *Web) cwTriage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	req := grievance.TriageRequest{Scale: cwLevel(form.Get("scale")), ScaleRationale: form.Get("scale_rationale"),
+	req := decision.TriageRequest{Scale: cwLevel(form.Get("scale")), ScaleRationale: form.Get("scale_rationale"),
 		Scope: cwLevel(form.Get("scope")), ScopeRationale: form.Get("scope_rationale"),
 		Irremediability: cwLevel(form.Get("irremediability")), IrremediabilityRationale: form.Get("irremediability_rationale"),
 		Rationale: form.Get("rationale"), Rights: form["rights"], HarmTypes: form["harm_types"],
 		Mechanisms: form["mechanisms"], HarmStatus: form.Get("harm_status")}
-	res, err := w.Grievance.Triage(c.UserContext(), id, by, req)
+	res, err := w.Decision.Triage(c.UserContext(), id, by, req)
 	if err != nil {
 		return "", cwRenameFields(err, cwListField)
 	}
@@ -890,7 +891,7 @@ func (w *Web) cwApprovePriority(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 	if err != nil {
 		return "", err
 	}
-	if err := w.Grievance.ApprovePriority(c.UserContext(), id, w.Req(c).User.ID, ok, form.Get("reason")); err != nil {
+	if err := w.Decision.ApprovePriority(c.UserContext(), id, w.Req(c).User.ID, ok, form.Get("reason")); err != nil {
 		return "", err
 	}
 	if ok {
@@ -901,7 +902,7 @@ func (w *Web) cwApprovePriority(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 
 func (w *Web) cwExtension(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	return "cw.flash.extended", w.Grievance.NoticeExtension(c.UserContext(), id, by, "gdpr_reply", form.Get("reasons"))
+	return "cw.flash.extended", w.Decision.NoticeExtension(c.UserContext(), id, by, "gdpr_reply", form.Get("reasons"))
 }
 
 func (w *Web) cwAIDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
@@ -1225,7 +1226,7 @@ func (p *cwPage) CwStr(s *string) string {
 
 var cwSeverityFactor = regexp.MustCompile(`^severity: scale (\d), scope (\d), irremediability (\d)$`)
 
-// cwFactors are the priority rule's factors (grievance.Priority), by message.
+// cwFactors are the priority rule's factors (decision.Priority), by message.
 var cwFactors = map[string]string{
 	"harm is imminent":               "cw.factor.imminent",
 	"harm is ongoing":                "cw.factor.ongoing",

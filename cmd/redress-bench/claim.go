@@ -21,6 +21,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
@@ -109,8 +110,8 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 		return r, fmt.Errorf("queue %s already holds %d unassigned cases", claimQueueSlug, unassigned)
 	}
 	if _, err := core.Routing.Create(ctx, routing.RuleInput{Name: "Bench: complaints in German", Languages: []string{claimLanguage},
-		QueueID: queue.String(), Priority: "P3"}, routing.Taxonomies{Kinds: cases.Strings(cases.Kinds), Rights: grievance.Rights,
-		HarmTypes: grievance.HarmTypes, Channels: grievance.Channels, Severities: grievance.PreliminarySeverity}); err != nil {
+		QueueID: queue.String(), Priority: "P3"}, routing.Taxonomies{Kinds: cases.Strings(cases.Kinds), Rights: decision.Rights,
+		HarmTypes: decision.HarmTypes, Channels: grievance.Channels, Severities: grievance.PreliminarySeverity}); err != nil {
 		return r, fmt.Errorf("routing rule: %w", err)
 	}
 

@@ -11,11 +11,12 @@ import (
 
 	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/routing"
 )
 
-var admTaxonomies = routing.Taxonomies{Kinds: cases.Strings(cases.Kinds), Rights: grievance.Rights, HarmTypes: grievance.HarmTypes,
+var admTaxonomies = routing.Taxonomies{Kinds: cases.Strings(cases.Kinds), Rights: decision.Rights, HarmTypes: decision.HarmTypes,
 	Channels: grievance.Channels, Severities: grievance.PreliminarySeverity}
 
 // Conditions and their choices, in the form's order.
@@ -45,8 +46,8 @@ type AdmRulePage struct {
 func (w *Pages) ruleChoices(c *fiber.Ctx) (map[string][]AdmOpt, map[uuid.UUID]string, error) {
 	r := w.Req(c)
 	ch := map[string][]AdmOpt{
-		"kinds": options(r, "adm.kind", cases.Kinds), "rights": options(r, "adm.right", grievance.Rights),
-		"harm_types": options(r, "adm.harm", grievance.HarmTypes), "channels": options(r, "adm.channel", ruleChannels),
+		"kinds": options(r, "adm.kind", cases.Kinds), "rights": options(r, "adm.right", decision.Rights),
+		"harm_types": options(r, "adm.harm", decision.HarmTypes), "channels": options(r, "adm.channel", ruleChannels),
 		"severities": options(r, "adm.severity", ruleSeverities), "priority": options(r, "adm.priority", rulePriorities),
 	}
 	systems, err := w.Registry.All(c.UserContext())

@@ -18,6 +18,7 @@ import (
 	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
@@ -214,7 +215,7 @@ func (w *Pages) referralView(c *fiber.Ctx, id uuid.UUID) (*ReferralView, error) 
 		rd := RefDecision{DecisionFact: d}
 		// A dossier signed before the outcomes were renamed keeps the old
 		// names (it never changes); the body reads the current label.
-		rd.Outcome = grievance.CurrentOutcome(d.Outcome)
+		rd.Outcome = decision.CurrentOutcome(d.Outcome)
 		if len(d.Explanation) > 0 && string(d.Explanation) != "null" {
 			var e grievance.Explanation
 			if json.Unmarshal(d.Explanation, &e) == nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,8 +27,10 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
@@ -61,6 +64,8 @@ type Core struct {
 	Grievance *grievance.Service
 	// Incident: serious incidents and their tasks.
 	Incident *incident.Service
+	// Decision: triage.
+	Decision *decision.Service
 	// Evidence: the cases' files.
 	Evidence *evidence.Service
 	Routing  *routing.Service
@@ -108,13 +113,15 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 	clk := clocks.New(gdb, log)
 	inc := incident.NewService(gdb, keys, clk)
 	ev := evidence.NewService(gdb, keys)
+	g := grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev)
 	c := &Core{
 		Config: cfg, Log: log, DB: gdb, Keys: keys, Registry: reg,
 		Users: auth.NewUsers(gdb, auth.PasswordCost{MemoryKiB: cfg.PasswordHash.MemoryKiB, Time: cfg.PasswordHash.Time,
 			Threads: cfg.PasswordHash.Threads}),
 		Tokens:    auth.NewTokens(cfg.JWTSecret),
 		SignIn:    auth.NewSignIn(gdb, keys, cfg.JWTSecret),
-		Grievance: grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev),
+		Grievance: g,
+		Decision:  decision.NewService(gdb, clk, tellComplainant(g)),
 		Evidence:  ev,
 		Incident:  inc,
 		Routing:   routing.New(gdb, clk),
@@ -174,7 +181,7 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 	m := hmac.New(sha256.New, c.Config.JWTSecret)
 	m.Write([]byte("redress web csrf key"))
 	return frontend.New(frontend.Deps{
-		Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
+		Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Decision: c.Decision, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
@@ -211,7 +218,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	}
 	c.Metrics = prometheus.NewRegistry()
 	a := api.New(api.Deps{
-		Outbox: c.Outbox, Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
+		Outbox: c.Outbox, Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Decision: c.Decision, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),
@@ -301,4 +308,16 @@ func (c *Core) Close() error {
 		c.Log.Error("the access log's last looks could not be written", "err", err)
 	}
 	return db.Close(c.DB)
+}
+
+// tellComplainant writes decision's messages to the complainant as
+// grievance's messages.
+func tellComplainant(g *grievance.Service) decision.Teller {
+	return func(ctx context.Context, caseID uuid.UUID, by cases.Actor, body string) (uuid.UUID, error) {
+		m, err := g.AddMessage(ctx, caseID, by, "complainant", body)
+		if err != nil {
+			return uuid.Nil, err
+		}
+		return m.ID, nil
+	}
 }

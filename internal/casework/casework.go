@@ -9,6 +9,7 @@ package casework
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -143,4 +144,32 @@ func Clip(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n]) + "…"
+}
+
+// Codes checks a list of codes: at least min of them, each one of allowed,
+// none twice.
+func Codes(f *fault.Fields, field string, vs, allowed []string, min int) {
+	if len(vs) < min {
+		f.Addf(field, "required", "choose at least %d of %s", min, strings.Join(allowed, ", "))
+		return
+	}
+	seen := map[string]bool{}
+	for i, v := range vs {
+		name := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case !slices.Contains(allowed, v):
+			f.Addf(name, "invalid", "%q is not one of %s", Clip(v, 40), strings.Join(allowed, ", "))
+		case seen[v]:
+			f.Addf(name, "duplicate", "%q is listed twice", v)
+		}
+		seen[v] = true
+	}
+}
+
+// NonNil is s, or an empty list for nil (a text[] column that is NOT NULL).
+func NonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

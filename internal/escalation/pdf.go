@@ -18,7 +18,7 @@ import (
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 
-	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/sla"
 )
 
@@ -340,7 +340,7 @@ const dash = "—"
 // outcomeText is a decision's outcome code and what it did to the AI's
 // decision, so that no reader takes the code the wrong way round.
 func outcomeText(code string) string {
-	if m, ok := grievance.OutcomeMeanings[grievance.CurrentOutcome(code)]; ok {
+	if m, ok := decision.OutcomeMeanings[decision.CurrentOutcome(code)]; ok {
 		return code + " (" + m + ")"
 	}
 	return orDash(code)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -87,7 +88,7 @@ func BurdenOfProof(kind, outcome string, record *AIDecisionRecord, e *Explanatio
 	if strings.TrimSpace(e.HowToContest) == "" {
 		miss("explanation.how_to_contest", "how the person can contest the decision")
 	}
-	if CurrentOutcome(outcome) == OutcomeConfirmed {
+	if decision.CurrentOutcome(outcome) == decision.OutcomeConfirmed {
 		answered := make(map[uuid.UUID]bool, len(answers))
 		for _, a := range answers {
 			if strings.TrimSpace(a.Answer) != "" {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/grievance"
 )
 
@@ -34,22 +35,22 @@ func TestBurdenOfProofNamesWhatIsMissing(t *testing.T) {
 		answers             []grievance.PointAnswer
 		want                []string
 	}{
-		{"a concern carries no burden", "concern", grievance.OutcomeConfirmed, nil, nil, nil, nil},
-		{"a retaliation case carries none", "retaliation", grievance.OutcomeOverturned, nil, nil, nil, nil},
-		{"overturned with nothing", "contest_decision", grievance.OutcomeOverturned, nil, nil, nil, []string{"ai_decision",
+		{"a concern carries no burden", "concern", decision.OutcomeConfirmed, nil, nil, nil, nil},
+		{"a retaliation case carries none", "retaliation", decision.OutcomeOverturned, nil, nil, nil, nil},
+		{"overturned with nothing", "contest_decision", decision.OutcomeOverturned, nil, nil, nil, []string{"ai_decision",
 			"ai_decision.system_version", "ai_decision.inputs", "ai_decision.output", "ai_decision.human_oversight",
 			"ai_decision.person_informed", "explanation.ai_role", "explanation.main_factors", "explanation.inputs",
 			"explanation.how_to_contest"}},
-		{"an explanation request, not within scope, without an explanation", "explanation_request", grievance.OutcomeNotWithinScope,
+		{"an explanation request, not within scope, without an explanation", "explanation_request", decision.OutcomeNotWithinScope,
 			rec, nil, nil, []string{"explanation.ai_role", "explanation.main_factors", "explanation.inputs", "explanation.how_to_contest"}},
-		{"a partial explanation", "contest_decision", grievance.OutcomeModified, rec, &grievance.Explanation{AIRole: "sole"}, nil,
+		{"a partial explanation", "contest_decision", decision.OutcomeModified, rec, &grievance.Explanation{AIRole: "sole"}, nil,
 			[]string{"explanation.main_factors", "explanation.inputs", "explanation.how_to_contest"}},
-		{"overturned needs no answers", "contest_decision", grievance.OutcomeOverturned, rec, exp, nil, nil},
-		{"confirmed: a blank answer is no answer", "contest_decision", grievance.OutcomeConfirmed, rec, exp, answers,
+		{"overturned needs no answers", "contest_decision", decision.OutcomeOverturned, rec, exp, nil, nil},
+		{"confirmed: a blank answer is no answer", "contest_decision", decision.OutcomeConfirmed, rec, exp, answers,
 			[]string{"answers[" + p2.ID.String() + "]"}},
 		{"the old name upheld is read as confirmed", "contest_decision", "upheld", rec, exp, answers[:1],
 			[]string{"answers[" + p2.ID.String() + "]"}},
-		{"confirmed with every point answered", "explanation_request", grievance.OutcomeConfirmed, rec, exp,
+		{"confirmed with every point answered", "explanation_request", decision.OutcomeConfirmed, rec, exp,
 			[]grievance.PointAnswer{answers[0], {PointID: p2.ID, Answer: "The rota shows the same cut for all."}}, nil},
 	} {
 		if got := fields(tc.kind, tc.outcome, tc.rec, tc.exp, tc.answers); !slices.Equal(got, tc.want) {

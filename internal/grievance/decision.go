@@ -13,63 +13,13 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
 )
-
-// Decision outcomes say what happened to the AI's decision, so that no
-// reader can take them the wrong way round ("upheld" means the complaint is
-// right to an ombudsman and the decision stands to a court). Issue 13 renamed
-// them; migration 00016 rewrote the stored decisions.
-const (
-	// OutcomeConfirmed: the AI's decision stands; the complaint is not upheld.
-	OutcomeConfirmed = "decision_confirmed"
-	// OutcomeOverturned: the AI's decision is reversed; the complaint is right.
-	OutcomeOverturned = "decision_overturned"
-	// OutcomeModified: the AI's decision is changed in part.
-	OutcomeModified = "decision_modified"
-	// OutcomeNotWithinScope: the mechanism cannot decide the complaint; it
-	// signposts where the person can go.
-	OutcomeNotWithinScope = "not_within_scope"
-)
-
-// Decision vocabularies (DESIGN.md, "The work on a case").
-var (
-	Outcomes     = []string{OutcomeConfirmed, OutcomeOverturned, OutcomeModified, OutcomeNotWithinScope}
-	AIRoles      = []string{"sole", "decisive", "advisory"}
-	Involvements = []string{"caused", "contributed", "directly_linked", "none"}
-)
-
-// OutcomeMeanings say what each outcome did to the AI's decision, in plain
-// English, for the documents that are English only (the dossier's PDF) and
-// for the API's refusals. The pages use the catalogues.
-var OutcomeMeanings = map[string]string{
-	OutcomeConfirmed:      "the AI's decision stands: the reviewer did not find the complaint right",
-	OutcomeOverturned:     "the AI's decision is reversed: the complaint is right",
-	OutcomeModified:       "the AI's decision is changed in part: the complaint is partly right",
-	OutcomeNotWithinScope: "outside the mechanism's scope: not decided here; the person is told where to go",
-}
-
-// RenamedOutcomes maps the outcome names used before issue 13 to the current
-// ones. The API refuses the old names (a 422 naming the new one); they remain
-// only in what can never be rewritten: hashed case-record entries and signed
-// dossiers, whose readers map them with CurrentOutcome.
-var RenamedOutcomes = map[string]string{
-	"upheld":     OutcomeConfirmed,
-	"overturned": OutcomeOverturned,
-	"modified":   OutcomeModified,
-}
-
-// CurrentOutcome is the current name of an outcome, old or new.
-func CurrentOutcome(o string) string {
-	if n, ok := RenamedOutcomes[o]; ok {
-		return n
-	}
-	return o
-}
 
 // Explanation is what an explanation_request is owed: the AI's role, the
 // main factors and inputs it relied on, and how to contest.
@@ -127,11 +77,11 @@ func purposeDecision(field, id string) string { return "decision." + field + ":"
 
 func (r *DecisionRequest) validate(kind string, appeal bool) error {
 	var f fault.Fields
-	if renamed, ok := RenamedOutcomes[r.Outcome]; ok {
+	if renamed, ok := decision.RenamedOutcomes[r.Outcome]; ok {
 		f.Addf("outcome", "renamed", "%q was renamed %s; the outcomes are %s (%s: the AI's decision stands)",
-			r.Outcome, renamed, strings.Join(Outcomes, ", "), OutcomeConfirmed)
+			r.Outcome, renamed, strings.Join(decision.Outcomes, ", "), decision.OutcomeConfirmed)
 	} else {
-		oneOf(&f, "outcome", r.Outcome, Outcomes, true)
+		oneOf(&f, "outcome", r.Outcome, decision.Outcomes, true)
 	}
 	text(&f, "rationale", r.Rationale, 20, maxLongText)
 	if !r.Attestation.HadAuthority {
@@ -142,10 +92,10 @@ func (r *DecisionRequest) validate(kind string, appeal bool) error {
 		f.Add("attestation.not_a_model_rerun", "must_attest",
 			"must be true: a human review is more than running the model again")
 	}
-	oneOf(&f, "involvement.deployer", r.Involvement.Deployer, Involvements, true)
-	oneOf(&f, "involvement.provider", r.Involvement.Provider, Involvements, true)
+	oneOf(&f, "involvement.deployer", r.Involvement.Deployer, decision.Involvements, true)
+	oneOf(&f, "involvement.provider", r.Involvement.Provider, decision.Involvements, true)
 	switch {
-	case r.Outcome == OutcomeNotWithinScope:
+	case r.Outcome == decision.OutcomeNotWithinScope:
 		text(&f, "signposting", r.Signposting, 10, maxLongText)
 	case appeal && r.Signposting == "":
 		f.Add("signposting", "required", "a decision on appeal is final here, so it must say which independent bodies "+
@@ -158,7 +108,7 @@ func (r *DecisionRequest) validate(kind string, appeal bool) error {
 	remedy.CheckWaiver(&f, "rationale", r.Rationale)
 	remedy.CheckWaiver(&f, "signposting", r.Signposting)
 	if e := r.Explanation; e != nil {
-		oneOf(&f, "explanation.ai_role", e.AIRole, AIRoles, true)
+		oneOf(&f, "explanation.ai_role", e.AIRole, decision.AIRoles, true)
 		list := func(field string, items []string) {
 			if len(items) == 0 || len(items) > 50 {
 				f.Add(field, "required", "give 1 to 50 items")

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/mail"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -18,6 +17,7 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/outbox"
@@ -150,8 +150,8 @@ func (s *Service) validate(ctx context.Context, in *IntakeRequest, now time.Time
 		}
 	}
 	text(&f, "description", r.Description, minDescription, maxDescription)
-	codes(&f, "rights", r.Rights, Rights, 1)
-	codes(&f, "harm_types", r.HarmTypes, HarmTypes, 0)
+	casework.Codes(&f, "rights", r.Rights, decision.Rights, 1)
+	casework.Codes(&f, "harm_types", r.HarmTypes, decision.HarmTypes, 0)
 	text(&f, "desired_outcome", r.DesiredOutcome, 0, maxLongText)
 	if r.Language == "" {
 		r.Language = "en"
@@ -267,24 +267,6 @@ func email(f *fault.Fields, field, v string) {
 
 func oneOf(f *fault.Fields, field, v string, allowed []string, required bool) bool {
 	return f.OneOf(field, v, allowed, required)
-}
-
-func codes(f *fault.Fields, field string, vs, allowed []string, min int) {
-	if len(vs) < min {
-		f.Addf(field, "required", "choose at least %d of %s", min, strings.Join(allowed, ", "))
-		return
-	}
-	seen := map[string]bool{}
-	for i, v := range vs {
-		name := fmt.Sprintf("%s[%d]", field, i)
-		switch {
-		case !slices.Contains(allowed, v):
-			f.Addf(name, "invalid", "%q is not one of %s", casework.Clip(v, 40), strings.Join(allowed, ", "))
-		case seen[v]:
-			f.Addf(name, "duplicate", "%q is listed twice", v)
-		}
-		seen[v] = true
-	}
 }
 
 // text checks length in characters and refuses invalid UTF-8 and control characters.
@@ -488,7 +470,7 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	if reference == "" {
 		return nil, fmt.Errorf("grievance: no free reference after 8 attempts")
 	}
-	if err := insertClassification(conn, id, r.Rights, nonNil(r.HarmTypes)); err != nil {
+	if err := insertClassification(conn, id, r.Rights, casework.NonNil(r.HarmTypes)); err != nil {
 		return nil, fmt.Errorf("grievance: classification: %w", err)
 	}
 	set, err := s.clocks.Start(ctx, id, r.Kind, now)
@@ -508,14 +490,14 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	if _, err := audit.Start(ctx, s.db, audit.Event{CaseID: id, ActorKind: audit.ActorComplainant, Action: "case.submitted",
 		Public: true, Data: map[string]any{
 			"kind": r.Kind, "ai_system_id": n.aiSystemID, "ai_system_listed": n.aiSystemID != nil,
-			"rights": r.Rights, "harm_types": nonNil(r.HarmTypes), "anonymous": *r.Anonymous,
+			"rights": r.Rights, "harm_types": casework.NonNil(r.HarmTypes), "anonymous": *r.Anonymous,
 			"represented": r.Representative != nil, "channel": channelCode, "language": r.Language,
 			"acknowledge_by": ackBy,
 		}}); err != nil {
 		return nil, err
 	}
 	if _, err := outbox.Add(ctx, s.db, events.CaseSubmitted, id, events.Submitted{
-		Reference: reference, Kind: r.Kind, AISystemID: n.aiSystemID, Rights: r.Rights, HarmTypes: nonNil(r.HarmTypes),
+		Reference: reference, Kind: r.Kind, AISystemID: n.aiSystemID, Rights: r.Rights, HarmTypes: casework.NonNil(r.HarmTypes),
 		Language: r.Language, Anonymous: *r.Anonymous, Channel: channelCode, Severity: r.PreliminarySeverity,
 		AcknowledgeBy: ackBy,
 	}); err != nil {
@@ -523,11 +505,4 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	}
 	return &Receipt{CaseID: id, Reference: reference, Receipt: receipt, Code: code, Status: string(cases.StatusSubmitted),
 		AcknowledgeBy: ackBy, Notice: receiptNotice}, nil
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

@@ -1,6 +1,7 @@
-// Package grievance is the work on a case: intake, messages, triage,
-// decisions and appeals, remedies, the complainant's view and the staff's,
-// and adding evidence to a case (AddEvidence: its files are internal/evidence).
+// Package grievance is the work on a case: intake, messages, decisions and
+// appeals, remedies, the complainant's view and the staff's, and adding
+// evidence to a case (AddEvidence: its files are internal/evidence). Triage,
+// the extension notice and the decision's vocabulary are internal/decision.
 // Incidents and their tasks are internal/incident; the lock a case is worked
 // under is internal/casework; paging is internal/platform/paging. The case
 // itself — the cases table, its vocabulary, the status machine and every
@@ -14,16 +15,10 @@ import "github.com/redresshq/redress/internal/cases"
 // statusNames are the statuses as strings.
 var statusNames = cases.Strings(cases.Statuses)
 
-// Taxonomy codes (DESIGN.md); labels are translated by the frontend.
+// Intake's codes (DESIGN.md); labels are translated by the frontend. The
+// classification's taxonomy (rights, harm types, mechanisms, harm status) is
+// internal/decision's.
 var (
-	Rights = []string{"non_discrimination", "privacy", "work", "social_security", "credit_and_essential_services",
-		"education", "health", "expression", "assembly_and_association", "due_process", "movement_and_asylum",
-		"children", "property_and_consumer", "other"}
-	HarmTypes = []string{"physical", "psychological", "financial", "loss_of_opportunity", "reputational",
-		"privacy_intrusion", "discriminatory_treatment", "procedural", "collective", "property_or_environment"}
-	Mechanisms = []string{"erroneous_output", "biased_output", "no_explanation", "no_human_oversight", "not_informed",
-		"data_error", "outside_intended_purpose", "surveillance", "manipulation", "security_breach", "retaliation"}
-	HarmStatuses        = []string{"occurred", "ongoing", "imminent", "potential"}
 	InformedOfAI        = []string{"yes", "no", "unsure"}
 	Channels            = []string{"email", "phone", "post", "follow_up_page"}
 	PreliminarySeverity = []string{"imminent_loss", "serious", "none"}

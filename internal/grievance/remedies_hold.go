@@ -11,6 +11,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -277,8 +278,8 @@ func RemedyPromiseKey(outcome string) string {
 // OwesRestitution reports whether an outcome changes the AI's decision, so
 // that restitution is owed.
 func OwesRestitution(outcome string) bool {
-	o := CurrentOutcome(outcome)
-	return o == OutcomeOverturned || o == OutcomeModified
+	o := decision.CurrentOutcome(outcome)
+	return o == decision.OutcomeOverturned || o == decision.OutcomeModified
 }
 
 // restitutionRow is the case's latest final decision, with what meets its
@@ -340,7 +341,7 @@ func (s *Service) checkRestitution(ctx context.Context, caseID uuid.UUID) error 
 	}
 	e := fault.New(fault.Conflict, "restitution_missing", fmt.Sprintf("The decision is %s, so restitution is owed: "+
 		"a restitution component verified (or declined by the complainant), or an exemption with a reason approved by "+
-		"a second person (POST /api/v1/cases/{id}/restitution-exemption, then …/approve).", CurrentOutcome(r.Outcome)))
+		"a second person (POST /api/v1/cases/{id}/restitution-exemption, then …/approve).", decision.CurrentOutcome(r.Outcome)))
 	code, msg := "required", "no restitution component is verified or declined"
 	if r.ExemptionID != nil {
 		code, msg = "exemption_unapproved", "the exemption waits for a second person's approval"

@@ -235,7 +235,7 @@ func (s *Service) openAIDecision(caseID uuid.UUID, row aiDecisionRow) (*AIDecisi
 	if err := s.openJSON(purposeAIDecision(caseID.String()), row.RecordEnc, &sealed); err != nil {
 		return nil, err
 	}
-	rec := &AIDecisionRecord{SystemVersion: *row.SystemVersion, Inputs: nonNil(sealed.Inputs), Output: sealed.Output,
+	rec := &AIDecisionRecord{SystemVersion: *row.SystemVersion, Inputs: casework.NonNil(sealed.Inputs), Output: sealed.Output,
 		SolelyAutomated: row.SolelyAutomated, HumanOversight: row.HumanOversight, OversightDetail: sealed.OversightDetail,
 		PersonInformed: row.PersonInformed, DecisionReference: row.DecisionReference, RecordedBy: *row.RecordedBy,
 		RecordedAt: row.RecordedAt.UTC()}

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
-	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/decision"
 )
 
 // Count is a published count: its value, or null when suppressed.
@@ -269,13 +269,13 @@ func overturnRate(g Grid, i int) Measure {
 		}
 	}
 	total := g.Values[i][len(Outcomes)]
-	within := total - g.Values[i][col[grievance.OutcomeNotWithinScope]]
+	within := total - g.Values[i][col[decision.OutcomeNotWithinScope]]
 	switch {
 	case within == 0:
 		return Measure{}
 	case within < Threshold:
 		return Measure{Suppressed: true}
 	}
-	changed := g.Values[i][col[grievance.OutcomeOverturned]] + g.Values[i][col[grievance.OutcomeModified]]
+	changed := g.Values[i][col[decision.OutcomeOverturned]] + g.Values[i][col[decision.OutcomeModified]]
 	return Measure{Value: round(float64(changed)/float64(within), 2)}
 }

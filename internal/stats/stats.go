@@ -18,6 +18,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
@@ -32,9 +33,9 @@ const Threshold = 5
 // column (migrations 00001, 00009, 00010; TestCodesMatchTheSchema checks).
 var (
 	Kinds          = codesOf(cases.Kinds)
-	Rights         = grievance.Rights
+	Rights         = decision.Rights
 	Statuses       = codesOf(cases.Statuses)
-	Outcomes       = grievance.Outcomes
+	Outcomes       = decision.Outcomes
 	Stages         = []string{"first", "appeal"}
 	Clocks         = codesOf(sla.Clocks)
 	RootCauses     = grievance.RootCauses
@@ -176,9 +177,9 @@ func roundPtr(v *float64, places int) *float64 {
 // and of how many that were within scope.
 func overturned(byOutcome map[string]int64) (changed, within int64) {
 	for o, n := range byOutcome {
-		if o != grievance.OutcomeNotWithinScope {
+		if o != decision.OutcomeNotWithinScope {
 			within += n
 		}
 	}
-	return byOutcome[grievance.OutcomeOverturned] + byOutcome[grievance.OutcomeModified], within
+	return byOutcome[decision.OutcomeOverturned] + byOutcome[decision.OutcomeModified], within
 }

@@ -36,8 +36,8 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/events"
-	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -132,7 +132,7 @@ type CreateRequest struct {
 func (s *Service) Create(ctx context.Context, by uuid.UUID, in CreateRequest) (uuid.UUID, error) {
 	var f fault.Fields
 	systemID := parseID(&f, "ai_system_id", in.AISystemID, true)
-	f.OneOf("mechanism", in.Mechanism, grievance.Mechanisms, true)
+	f.OneOf("mechanism", in.Mechanism, decision.Mechanisms, true)
 	title := strings.TrimSpace(in.Title)
 	f.Text("title", title, minTitle, maxTitle)
 	description := strings.TrimSpace(in.Description)

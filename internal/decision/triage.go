@@ -1,4 +1,4 @@
-package grievance
+package decision
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
@@ -56,13 +57,13 @@ func (r *TriageRequest) validate() error {
 		if d.v < 1 || d.v > 4 {
 			f.Addf(d.name, "out_of_range", "must be 1 (low) to 4 (grave)")
 		}
-		text(&f, d.name+"_rationale", d.rationale, 1, maxLongText)
+		f.Text(d.name+"_rationale", d.rationale, 1, casework.MaxLongText)
 	}
-	text(&f, "rationale", r.Rationale, 0, maxLongText)
-	codes(&f, "rights", r.Rights, Rights, 1)
-	codes(&f, "harm_types", r.HarmTypes, HarmTypes, 0)
-	codes(&f, "mechanisms", r.Mechanisms, Mechanisms, 0)
-	oneOf(&f, "harm_status", r.HarmStatus, HarmStatuses, true)
+	f.Text("rationale", r.Rationale, 0, casework.MaxLongText)
+	casework.Codes(&f, "rights", r.Rights, Rights, 1)
+	casework.Codes(&f, "harm_types", r.HarmTypes, HarmTypes, 0)
+	casework.Codes(&f, "mechanisms", r.Mechanisms, Mechanisms, 0)
+	f.OneOf("harm_status", r.HarmStatus, HarmStatuses, true)
 	return f.Err()
 }
 
@@ -80,15 +81,9 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 	var out *TriageResult
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var c struct {
-			Status              cases.Status
-			Kind                string
-			Priority            *string
-			AssigneeID          *uuid.UUID
-			PreliminarySeverity *string
-		}
+		var c triageRow
 		if err := cases.Locked(conn, caseID, "status", "kind", "priority", "assignee_id", "preliminary_severity").Scan(&c).Error; err != nil {
-			return fmt.Errorf("grievance: triage: %w", err)
+			return fmt.Errorf("decision: triage: %w", err)
 		}
 		switch {
 		case c.Status == "":
@@ -108,14 +103,14 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 			Factors{Kind: c.Kind, HarmStatus: r.HarmStatus, Rights: r.Rights, PreliminarySeverity: prelim})
 		out = &TriageResult{Computed: p, Reasons: reasons, Change: "unchanged"}
 		reasonsJSON, _ := json.Marshal(reasons)
-		if err := conn.Exec(`UPDATE case_classifications SET rights = ?, harm_types = ?, mechanisms = ?, harm_status = ?,
-			scale = ?, scale_rationale = ?, scope = ?, scope_rationale = ?, irremediability = ?,
-			irremediability_rationale = ?, rationale = ?, priority_reasons = ?, source = 'triage', classified_by = ?,
-			updated_at = now() WHERE case_id = ?`,
-			db.TextSlice(r.Rights), db.TextSlice(nonNil(r.HarmTypes)), db.TextSlice(nonNil(r.Mechanisms)), r.HarmStatus,
-			r.Scale, r.ScaleRationale, r.Scope, r.ScopeRationale, r.Irremediability, r.IrremediabilityRationale,
-			casework.Nullable(r.Rationale), string(reasonsJSON), by, caseID).Error; err != nil {
-			return fmt.Errorf("grievance: triage: %w", err)
+		if err := conn.Table("case_classifications").Where("case_id = ?", caseID).Updates(map[string]any{
+			"rights": db.TextSlice(r.Rights), "harm_types": db.TextSlice(casework.NonNil(r.HarmTypes)),
+			"mechanisms": db.TextSlice(casework.NonNil(r.Mechanisms)), "harm_status": r.HarmStatus,
+			"scale": r.Scale, "scale_rationale": r.ScaleRationale, "scope": r.Scope, "scope_rationale": r.ScopeRationale,
+			"irremediability": r.Irremediability, "irremediability_rationale": r.IrremediabilityRationale,
+			"rationale": casework.Nullable(r.Rationale), "priority_reasons": string(reasonsJSON), "source": "triage",
+			"classified_by": by, "updated_at": gorm.Expr("now()")}).Error; err != nil {
+			return fmt.Errorf("decision: triage: %w", err)
 		}
 		switch {
 		case MoreUrgent(p, c.Priority):
@@ -153,18 +148,13 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 // person than the one who asked for it: four eyes.
 func (s *Service) ApprovePriority(ctx context.Context, caseID, approver uuid.UUID, approve bool, reason string) error {
 	var f fault.Fields
-	text(&f, "reason", reason, 1, maxLongText)
+	f.Text("reason", reason, 1, casework.MaxLongText)
 	if err := f.Err(); err != nil {
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var c struct {
-			Status            string
-			Priority          *string
-			PendingPriority   *string
-			PendingPriorityBy *uuid.UUID
-		}
+		var c pendingPriorityRow
 		if err := cases.Locked(conn, caseID, "status", "priority", "pending_priority", "pending_priority_by").Scan(&c).Error; err != nil {
 			return err
 		}

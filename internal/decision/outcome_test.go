@@ -1,4 +1,4 @@
-package grievance_test
+package decision_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/pressly/goose/v3"
 
-	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/testenv"
 	"github.com/redresshq/redress/migrations"
@@ -32,23 +32,23 @@ func TestOutcomesMatchDatabase(t *testing.T) {
 	for _, m := range regexp.MustCompile(`'([a-z_]+)'`).FindAllStringSubmatch(def("decisions_outcome_check"), -1) {
 		inDB = append(inDB, m[1])
 	}
-	if got, want := slices.Sorted(slices.Values(inDB)), slices.Sorted(slices.Values(grievance.Outcomes)); !slices.Equal(got, want) {
+	if got, want := slices.Sorted(slices.Values(inDB)), slices.Sorted(slices.Values(decision.Outcomes)); !slices.Equal(got, want) {
 		t.Errorf("the database allows the outcomes %v, Go %v", got, want)
 	}
-	if d := def("decisions_signposted"); !strings.Contains(d, "'"+grievance.OutcomeNotWithinScope+"'") {
-		t.Errorf("decisions_signposted is %s, not about %s", d, grievance.OutcomeNotWithinScope)
+	if d := def("decisions_signposted"); !strings.Contains(d, "'"+decision.OutcomeNotWithinScope+"'") {
+		t.Errorf("decisions_signposted is %s, not about %s", d, decision.OutcomeNotWithinScope)
 	}
-	for _, o := range grievance.Outcomes {
-		if grievance.OutcomeMeanings[o] == "" {
+	for _, o := range decision.Outcomes {
+		if decision.OutcomeMeanings[o] == "" {
 			t.Errorf("%s has no meaning in words", o)
 		}
 	}
-	for old, renamed := range grievance.RenamedOutcomes {
-		if slices.Contains(grievance.Outcomes, old) || !slices.Contains(grievance.Outcomes, renamed) {
+	for old, renamed := range decision.RenamedOutcomes {
+		if slices.Contains(decision.Outcomes, old) || !slices.Contains(decision.Outcomes, renamed) {
 			t.Errorf("%s renamed %s: the old name is still allowed, or the new one is not", old, renamed)
 		}
-		if grievance.CurrentOutcome(old) != renamed || grievance.CurrentOutcome(renamed) != renamed {
-			t.Errorf("CurrentOutcome(%s) = %s", old, grievance.CurrentOutcome(old))
+		if decision.CurrentOutcome(old) != renamed || decision.CurrentOutcome(renamed) != renamed {
+			t.Errorf("CurrentOutcome(%s) = %s", old, decision.CurrentOutcome(old))
 		}
 	}
 }
@@ -118,11 +118,11 @@ func TestOutcomeMigrationRenamesStoredDecisions(t *testing.T) {
 		return o
 	}
 	for id, o := range old {
-		if got, want := outcomeOf(id), grievance.CurrentOutcome(o); got != want {
+		if got, want := outcomeOf(id), decision.CurrentOutcome(o); got != want {
 			t.Errorf("%s became %s, want %s", o, got, want)
 		}
 	}
-	if got := eventOutcome(pending); got != grievance.OutcomeConfirmed {
+	if got := eventOutcome(pending); got != decision.OutcomeConfirmed {
 		t.Errorf("an event not yet published says %s", got)
 	}
 	if got := eventOutcome(sent); got != "overturned" {

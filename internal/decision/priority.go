@@ -1,4 +1,4 @@
-package grievance
+package decision
 
 import (
 	"fmt"

@@ -1,14 +1,14 @@
-package grievance
+package decision
 
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/sla"
@@ -24,23 +24,15 @@ func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by case
 	if sla.ClockName(clock) != sla.GDPRReply {
 		f.Add("clock", "not_extendable", "only the gdpr_reply clock can be extended (GDPR art. 12(3))")
 	}
-	text(&f, "reasons", reasons, 1, maxLongText)
+	f.Text("reasons", reasons, 1, casework.MaxLongText)
 	if err := f.Err(); err != nil {
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var c struct {
-			Status            string
-			ExtensionNoticeAt *time.Time
-			DueAt             *time.Time
-			SatisfiedAt       *time.Time
-			Now               time.Time
-		}
-		if err := conn.Raw(`SELECT c.status, c.extension_notice_at, k.due_at, k.satisfied_at, now() AS now
-			  FROM cases c LEFT JOIN case_clocks k ON k.case_id = c.id AND k.clock = ?
-			 WHERE c.id = ? FOR UPDATE OF c`, clock, caseID).Scan(&c).Error; err != nil {
-			return fmt.Errorf("grievance: extension: %w", err)
+		c, err := lockForExtension(conn, caseID, clock)
+		if err != nil {
+			return fmt.Errorf("decision: extension: %w", err)
 		}
 		switch {
 		case c.Status == "":
@@ -59,7 +51,7 @@ func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by case
 		if err := cases.NoteExtension(conn, caseID); err != nil {
 			return err
 		}
-		msg, err := s.AddMessage(ctx, caseID, by, "complainant", reasons)
+		msgID, err := s.tell(ctx, caseID, by, reasons)
 		if err != nil {
 			return err
 		}
@@ -67,7 +59,7 @@ func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by case
 		if err != nil {
 			return err
 		}
-		data := map[string]any{"clock": clock, "message_id": msg.ID, "previous_due": c.DueAt.UTC()}
+		data := map[string]any{"clock": clock, "message_id": msgID, "previous_due": c.DueAt.UTC()}
 		for _, k := range set {
 			if k.Clock == sla.ClockName(clock) {
 				data["due"], data["rule"] = k.DueAt.UTC(), k.Rule

@@ -1,0 +1,52 @@
+// Package decision is the judgement on a case: triage (its classification
+// and the priority the maximum rule gives, a downgrade waiting for a second
+// supervisor), the classification's taxonomy, and the notice that a
+// GDPR reply will take longer (NoticeExtension), and the decision's
+// vocabulary (its outcomes, the AI's role, involvement). Deciding, approving
+// and appealing are still internal/grievance's. It owns the
+// case_classifications table's triage (intake's first classification is
+// still written by internal/grievance) and publishes case.triaged; the
+// priority itself is written through internal/cases.
+package decision
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/clocks"
+)
+
+// Service triages cases and extends their deadlines.
+type Service struct {
+	db     *gorm.DB
+	clocks *clocks.Service
+	tell   Teller
+}
+
+// Teller writes a message from by to a case's complainant, in the
+// transaction ctx carries, and returns its id (the messages are
+// internal/grievance's).
+type Teller func(ctx context.Context, caseID uuid.UUID, by cases.Actor, body string) (uuid.UUID, error)
+
+// NewService returns the decision service: clk keeps the cases' SLA clocks
+// (a raised priority changes their tier), tell writes to the complainant
+// (an extension's reasons).
+func NewService(gdb *gorm.DB, clk *clocks.Service, tell Teller) *Service {
+	return &Service{db: gdb, clocks: clk, tell: tell}
+}
+
+// The classification's taxonomy (DESIGN.md); labels are translated by the
+// frontend.
+var (
+	Rights = []string{"non_discrimination", "privacy", "work", "social_security", "credit_and_essential_services",
+		"education", "health", "expression", "assembly_and_association", "due_process", "movement_and_asylum",
+		"children", "property_and_consumer", "other"}
+	HarmTypes = []string{"physical", "psychological", "financial", "loss_of_opportunity", "reputational",
+		"privacy_intrusion", "discriminatory_treatment", "procedural", "collective", "property_or_environment"}
+	Mechanisms = []string{"erroneous_output", "biased_output", "no_explanation", "no_human_oversight", "not_informed",
+		"data_error", "outside_intended_purpose", "surveillance", "manipulation", "security_breach", "retaliation"}
+	HarmStatuses = []string{"occurred", "ongoing", "imminent", "potential"}
+)
