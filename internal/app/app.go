@@ -41,6 +41,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/natsx"
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 	"github.com/redresshq/redress/internal/stats"
@@ -63,6 +64,8 @@ type Core struct {
 	Incident *incident.Service
 	// Evidence: the cases' files.
 	Evidence *evidence.Service
+	// Remedy: remedies of a case or a systemic issue, restitution exemptions.
+	Remedy   *remedy.Service
 	Routing  *routing.Service
 	Review   *review.Service
 	Clocks   *clocks.Service
@@ -108,13 +111,15 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 	clk := clocks.New(gdb, log)
 	inc := incident.NewService(gdb, keys, clk)
 	ev := evidence.NewService(gdb, keys)
+	rem := remedy.NewService(gdb, keys, clk, ev)
 	c := &Core{
 		Config: cfg, Log: log, DB: gdb, Keys: keys, Registry: reg,
 		Users: auth.NewUsers(gdb, auth.PasswordCost{MemoryKiB: cfg.PasswordHash.MemoryKiB, Time: cfg.PasswordHash.Time,
 			Threads: cfg.PasswordHash.Threads}),
 		Tokens:    auth.NewTokens(cfg.JWTSecret),
 		SignIn:    auth.NewSignIn(gdb, keys, cfg.JWTSecret),
-		Grievance: grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev),
+		Grievance: grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev, rem),
+		Remedy:    rem,
 		Evidence:  ev,
 		Incident:  inc,
 		Routing:   routing.New(gdb, clk),

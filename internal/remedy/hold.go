@@ -1,4 +1,4 @@
-package grievance
+package remedy
 
 import (
 	"context"
@@ -15,8 +15,6 @@ import (
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
-	"github.com/redresshq/redress/internal/remedy"
-	"github.com/redresshq/redress/internal/sla"
 )
 
 // Remedies that hold (issue 16): conditions approved by a second person
@@ -63,15 +61,15 @@ func conditionsUnapproved(i int) error {
 
 // seen reports whether the complainant has seen the component: withdrawing
 // it then needs a second person.
-func seen(k *component) bool {
-	return k.Status == remedy.Offered || k.Status == remedy.Accepted || k.Status == remedy.Implemented
+func seen(k *lockedComponent) bool {
+	return k.Status == Offered || k.Status == Accepted || k.Status == Implemented
 }
 
 // requestWithdrawal records a request to withdraw a seen component, on the
 // record of each case it concerns; it takes effect when another person
 // approves it (decideWithdrawal). The one rule for a case's components and a
 // systemic issue's guarantees alike.
-func (s *Service) requestWithdrawal(ctx context.Context, k *component, by cases.Actor, reason string, linked []uuid.UUID) error {
+func (s *Service) requestWithdrawal(ctx context.Context, k *lockedComponent, by cases.Actor, reason string, linked []uuid.UUID) error {
 	switch {
 	case k.ReasonAt != nil:
 		return fault.New(fault.Conflict, "remedy_reasoned", "A reason is already recorded for this component.")
@@ -84,7 +82,7 @@ func (s *Service) requestWithdrawal(ctx context.Context, k *component, by cases.
 	}
 	if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET pending_reason_enc = ?, pending_reason_by = ?,
 		pending_reason_at = now() WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
-		return fmt.Errorf("grievance: request withdrawal: %w", err)
+		return fmt.Errorf("remedy: request withdrawal: %w", err)
 	}
 	for _, caseID := range linked {
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
@@ -134,7 +132,7 @@ func (s *Service) ApproveSystemicRemedyWithdrawal(ctx context.Context, issueID, 
 // decideWithdrawal is the second person's decision on a pending withdrawal,
 // recorded on each case the component concerns (the component and those
 // cases are locked by the caller).
-func (s *Service) decideWithdrawal(ctx context.Context, k *component, by cases.Actor, approve bool, note string, linked []uuid.UUID) error {
+func (s *Service) decideWithdrawal(ctx context.Context, k *lockedComponent, by cases.Actor, approve bool, note string, linked []uuid.UUID) error {
 	switch {
 	case k.PendingReasonBy == nil:
 		return fault.New(fault.Conflict, "no_withdrawal_pending", "No withdrawal of this component waits for approval.")
@@ -145,7 +143,7 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *component, by cases.A
 	if !approve {
 		if err := conn.Exec(`UPDATE remedy_components SET pending_reason_enc = NULL, pending_reason_by = NULL,
 			pending_reason_at = NULL WHERE id = ?`, k.ID).Error; err != nil {
-			return fmt.Errorf("grievance: refuse withdrawal: %w", err)
+			return fmt.Errorf("remedy: refuse withdrawal: %w", err)
 		}
 		for _, caseID := range linked {
 			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
@@ -158,11 +156,11 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *component, by cases.A
 	}
 	var row struct{ PendingReasonEnc []byte }
 	if err := conn.Raw(`SELECT pending_reason_enc FROM remedy_components WHERE id = ?`, k.ID).Scan(&row).Error; err != nil {
-		return fmt.Errorf("grievance: withdrawal: %w", err)
+		return fmt.Errorf("remedy: withdrawal: %w", err)
 	}
 	reason, err := s.keys.OpenString(purposeRemedy("pending_reason", k.ID), row.PendingReasonEnc)
 	if err != nil {
-		return fmt.Errorf("grievance: open withdrawal: %w", err)
+		return fmt.Errorf("remedy: open withdrawal: %w", err)
 	}
 	sealed, err := s.keys.Seal(purposeRemedy("reason", k.ID), []byte(reason))
 	if err != nil {
@@ -171,7 +169,7 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *component, by cases.A
 	if err := conn.Exec(`UPDATE remedy_components SET reason_enc = ?, reason_by = pending_reason_by, reason_at = now(),
 		reason_approved_by = ?, withdrawn = true, pending_reason_enc = NULL, pending_reason_by = NULL,
 		pending_reason_at = NULL WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
-		return fmt.Errorf("grievance: withdraw remedy: %w", err)
+		return fmt.Errorf("remedy: withdraw remedy: %w", err)
 	}
 	for _, caseID := range linked {
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
@@ -213,7 +211,7 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 			return fault.New(fault.Conflict, "no_conditions", "This component asks nothing of the complainant; there is nothing to approve.")
 		case k.ConditionsOK:
 			return fault.New(fault.Conflict, "conditions_approved", "Its conditions are already approved.")
-		case k.Status != remedy.Proposed:
+		case k.Status != Proposed:
 			return fault.New(fault.Conflict, "not_proposed", "Conditions are approved before the component is offered.")
 		case k.ProposedBy == *by.ID:
 			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who proposed it must approve its conditions.")
@@ -225,7 +223,7 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 		}
 		if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET conditions_approved_by = ?, conditions_approved_at = now()
 			WHERE id = ?`, *by.ID, k.ID).Error; err != nil {
-			return fmt.Errorf("grievance: approve conditions: %w", err)
+			return fmt.Errorf("remedy: approve conditions: %w", err)
 		}
 		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.conditions_approved", Data: map[string]any{"component_id": k.ID, "proposed_by": k.ProposedBy}})
@@ -241,33 +239,14 @@ func (s *Service) anyWithdrawn(ctx context.Context, caseID uuid.UUID) (bool, err
 	if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
 		WHERE (b.case_id = ? OR b.systemic_issue_id IN (SELECT issue_id FROM systemic_issue_cases WHERE case_id = ?))
 		  AND k.withdrawn`, caseID, caseID).Scan(&n).Error; err != nil {
-		return false, fmt.Errorf("grievance: withdrawn remedies: %w", err)
+		return false, fmt.Errorf("remedy: withdrawn remedies: %w", err)
 	}
 	return n > 0, nil
 }
 
-// remedyOfferedPromise is the remedy clock's promise after an outcome that
-// changed nothing in the AI's decision: only what was offered is owed.
-const remedyOfferedPromise = "We will carry out what we offered you"
-
-// FollowOutcome makes the remedy clock's words follow the decision's
-// outcome: "We will put things right" only when the decision overturned or
-// modified the AI's decision (texts follow the outcome, issue 16).
-func FollowOutcome(dues []DueDate, outcome string) {
-	if OwesRestitution(outcome) {
-		return
-	}
-	for i := range dues {
-		if dues[i].Clock == sla.Remedy {
-			dues[i].offeredOnly = true
-			dues[i].Summary = dues[i].summary()
-		}
-	}
-}
-
-// RemedyPromiseKey is the catalogue key of the remedy clock's promise after
-// outcome (the pages' FollowOutcome).
-func RemedyPromiseKey(outcome string) string {
+// PromiseKey is the catalogue key of the remedy clock's promise after
+// outcome (the pages' grievance.FollowOutcome).
+func PromiseKey(outcome string) string {
 	if outcome == "" || OwesRestitution(outcome) {
 		return "cp.clock.remedy"
 	}
@@ -277,8 +256,26 @@ func RemedyPromiseKey(outcome string) string {
 // OwesRestitution reports whether an outcome changes the AI's decision, so
 // that restitution is owed.
 func OwesRestitution(outcome string) bool {
-	o := CurrentOutcome(outcome)
-	return o == OutcomeOverturned || o == OutcomeModified
+	o := currentOutcome(outcome)
+	return o == outcomeOverturned || o == outcomeModified
+}
+
+// The decision outcomes that change the AI's decision (the decision's
+// OutcomeOverturned and OutcomeModified), and their names before issue 13,
+// which remain in hashed records (the decision's RenamedOutcomes). A test in
+// internal/grievance checks they agree with the decision's vocabulary.
+const (
+	outcomeOverturned = "decision_overturned"
+	outcomeModified   = "decision_modified"
+)
+
+var renamedOutcomes = map[string]string{"overturned": outcomeOverturned, "modified": outcomeModified}
+
+func currentOutcome(o string) string {
+	if n, ok := renamedOutcomes[o]; ok {
+		return n
+	}
+	return o
 }
 
 // restitutionRow is the case's latest final decision, with what meets its
@@ -303,7 +300,7 @@ func (s *Service) restitutionRow(ctx context.Context, caseID uuid.UUID) (*restit
 		  FROM decisions d LEFT JOIN restitution_exemptions x ON x.decision_id = d.id
 		 WHERE d.case_id = ? AND d.status = 'final'
 		 ORDER BY d.final_at DESC NULLS LAST, d.created_at DESC LIMIT 1`, caseID).Scan(&r).Error; err != nil {
-		return nil, fmt.Errorf("grievance: restitution: %w", err)
+		return nil, fmt.Errorf("remedy: restitution: %w", err)
 	}
 	if r.DecisionID == uuid.Nil {
 		return nil, nil
@@ -311,7 +308,7 @@ func (s *Service) restitutionRow(ctx context.Context, caseID uuid.UUID) (*restit
 	return &r, nil
 }
 
-func (s *Service) restitution(ctx context.Context, caseID uuid.UUID) (*RestitutionView, error) {
+func (s *Service) Restitution(ctx context.Context, caseID uuid.UUID) (*RestitutionView, error) {
 	r, err := s.restitutionRow(ctx, caseID)
 	if err != nil || r == nil || !OwesRestitution(r.Outcome) {
 		return nil, err
@@ -321,7 +318,7 @@ func (s *Service) restitution(ctx context.Context, caseID uuid.UUID) (*Restituti
 		x := &RestitutionExemption{RequestedBy: *r.RequestedBy, RequestedAt: r.RequestedAt.UTC(), ApprovedBy: r.ApprovedBy,
 			ApprovedAt: casework.UTC(r.ApprovedAt)}
 		if x.Reason, err = s.keys.OpenString(purposeExemption(*r.ExemptionID), r.ReasonEnc); err != nil {
-			return nil, fmt.Errorf("grievance: open exemption: %w", err)
+			return nil, fmt.Errorf("remedy: open exemption: %w", err)
 		}
 		v.Exemption = x
 		v.Met = v.Met || x.ApprovedBy != nil
@@ -333,14 +330,14 @@ func (s *Service) restitution(ctx context.Context, caseID uuid.UUID) (*Restituti
 // or modified the AI's decision until restitution is delivered (a
 // restitution component verified, or declined by the complainant) or an
 // exemption is approved by a second person.
-func (s *Service) checkRestitution(ctx context.Context, caseID uuid.UUID) error {
+func (s *Service) CheckRestitution(ctx context.Context, caseID uuid.UUID) error {
 	r, err := s.restitutionRow(ctx, caseID)
 	if err != nil || r == nil || !OwesRestitution(r.Outcome) || r.Delivered || r.ApprovedBy != nil {
 		return err
 	}
 	e := fault.New(fault.Conflict, "restitution_missing", fmt.Sprintf("The decision is %s, so restitution is owed: "+
 		"a restitution component verified (or declined by the complainant), or an exemption with a reason approved by "+
-		"a second person (POST /api/v1/cases/{id}/restitution-exemption, then …/approve).", CurrentOutcome(r.Outcome)))
+		"a second person (POST /api/v1/cases/{id}/restitution-exemption, then …/approve).", currentOutcome(r.Outcome)))
 	code, msg := "required", "no restitution component is verified or declined"
 	if r.ExemptionID != nil {
 		code, msg = "exemption_unapproved", "the exemption waits for a second person's approval"
@@ -353,13 +350,13 @@ func (s *Service) checkRestitution(ctx context.Context, caseID uuid.UUID) error 
 // restitution; it holds once another person approves it.
 func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.UUID, by cases.Actor, reason string) error {
 	var f fault.Fields
-	text(&f, "reason", reason, 20, maxLongText)
-	remedy.CheckWaiver(&f, "reason", reason)
+	f.Text("reason", reason, 20, casework.MaxLongText)
+	CheckWaiver(&f, "reason", reason)
 	if err := f.Err(); err != nil {
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by); err != nil {
+		if _, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by); err != nil {
 			return err
 		}
 		r, err := s.restitutionRow(ctx, caseID)
@@ -379,7 +376,7 @@ func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.U
 		}
 		if err := db.Conn(ctx, s.db).Exec(`INSERT INTO restitution_exemptions (id, case_id, decision_id, reason_enc, requested_by)
 			VALUES (?, ?, ?, ?, ?)`, id, caseID, r.DecisionID, sealed, *by.ID).Error; err != nil {
-			return fmt.Errorf("grievance: exemption: %w", err)
+			return fmt.Errorf("remedy: exemption: %w", err)
 		}
 		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "restitution.exemption_requested", Data: map[string]any{"decision_id": r.DecisionID}})
@@ -395,7 +392,7 @@ func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.U
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by); err != nil {
+		if _, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by); err != nil {
 			return err
 		}
 		r, err := s.restitutionRow(ctx, caseID)
@@ -411,7 +408,7 @@ func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.U
 		}
 		if !approve {
 			if err := db.Conn(ctx, s.db).Exec(`DELETE FROM restitution_exemptions WHERE id = ?`, *r.ExemptionID).Error; err != nil {
-				return fmt.Errorf("grievance: refuse exemption: %w", err)
+				return fmt.Errorf("remedy: refuse exemption: %w", err)
 			}
 			_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "restitution.exemption_refused", Data: map[string]any{"decision_id": r.DecisionID,
@@ -420,7 +417,7 @@ func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.U
 		}
 		if err := db.Conn(ctx, s.db).Exec(`UPDATE restitution_exemptions SET approved_by = ?, approved_at = now() WHERE id = ?`,
 			*by.ID, *r.ExemptionID).Error; err != nil {
-			return fmt.Errorf("grievance: approve exemption: %w", err)
+			return fmt.Errorf("remedy: approve exemption: %w", err)
 		}
 		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "restitution.exemption_approved", Data: map[string]any{"decision_id": r.DecisionID,
@@ -433,9 +430,9 @@ func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.U
 func refusalReason(approve bool, note string) error {
 	var f fault.Fields
 	if approve {
-		text(&f, "reason", note, 0, maxLongText)
+		f.Text("reason", note, 0, casework.MaxLongText)
 	} else {
-		text(&f, "reason", note, 10, maxLongText)
+		f.Text("reason", note, 10, casework.MaxLongText)
 	}
 	return f.Err()
 }

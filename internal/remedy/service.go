@@ -1,0 +1,946 @@
+package remedy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/evidence"
+	"github.com/redresshq/redress/internal/outbox"
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/platform/seal"
+	"github.com/redresshq/redress/internal/sla"
+)
+
+// Service keeps remedies: bundles and their components for a case or a
+// systemic issue, their moves, and restitution exemptions.
+type Service struct {
+	db     *gorm.DB
+	keys   *seal.Keyring
+	clocks *clocks.Service
+	ev     *evidence.Service
+}
+
+// NewService returns the remedy service: keys seal the components' texts,
+// clk keeps the remedy clock, ev checks the evidence a move cites.
+func NewService(gdb *gorm.DB, keys *seal.Keyring, clk *clocks.Service, ev *evidence.Service) *Service {
+	return &Service{db: gdb, keys: keys, clocks: clk, ev: ev}
+}
+
+// RightsNotice is shown with every remedy offer: nothing offered, accepted or
+// paid takes away the right to go elsewhere (Waiver keeps offers
+// from saying otherwise).
+const RightsNotice = "Accepting an offer never takes away your right to go to a court, a regulator, " +
+	"an independent body or a union, before, during or after this process."
+
+// Request is POST /api/v1/cases/{id}/remedies.
+type Request struct {
+	Components []ComponentInput `json:"components"`
+	// Offer puts every component before the complainant at once; otherwise
+	// they stay proposed until each is offered.
+	Offer bool `json:"offer"`
+}
+
+// EvidenceNote is what was recorded when a component was implemented or
+// verified: how, and the evidence files that show it.
+type EvidenceNote struct {
+	Status      Status      `json:"status"`
+	Note        string      `json:"note"`
+	EvidenceIDs []uuid.UUID `json:"evidence_ids"`
+	By          uuid.UUID   `json:"by"`
+	At          time.Time   `json:"at"`
+}
+
+// ComponentView is one component of a remedy bundle.
+type ComponentView struct {
+	ID              uuid.UUID      `json:"id"`
+	BundleID        uuid.UUID      `json:"bundle_id"`
+	SystemicIssueID *uuid.UUID     `json:"systemic_issue_id,omitempty"`
+	Form            Form           `json:"form"`
+	Subtype         string         `json:"subtype"`
+	Description     string         `json:"description"`
+	Responsible     string         `json:"responsible"`
+	ResponsibleName *string        `json:"responsible_name,omitempty"`
+	Amount          *string        `json:"amount,omitempty"`
+	Currency        *string        `json:"currency,omitempty"`
+	DueAt           time.Time      `json:"due_at"`
+	Status          Status         `json:"status"`
+	OfferedAt       *time.Time     `json:"offered_at,omitempty"`
+	RespondedAt     *time.Time     `json:"responded_at,omitempty"`
+	Comment         string         `json:"complainant_comment,omitempty"`
+	ImplementedAt   *time.Time     `json:"implemented_at,omitempty"`
+	ImplementedBy   *uuid.UUID     `json:"implemented_by,omitempty"`
+	VerifiedAt      *time.Time     `json:"verified_at,omitempty"`
+	VerifiedBy      *uuid.UUID     `json:"verified_by,omitempty"`
+	Evidence        []EvidenceNote `json:"evidence"`
+	Reason          string         `json:"reason,omitempty"` // why it will not be verified
+	ReasonAt        *time.Time     `json:"reason_at,omitempty"`
+	// Conditions are what the complainant is asked to do; a second person
+	// approves them before the component is offered.
+	Conditions           []string   `json:"conditions"`
+	ConditionsApprovedBy *uuid.UUID `json:"conditions_approved_by,omitempty"`
+	ConditionsApprovedAt *time.Time `json:"conditions_approved_at,omitempty"`
+	// Withdrawn: reasoned away after the complainant saw it, approved by a
+	// second person (ReasonApprovedBy); it never counts as a remedy met.
+	Withdrawn         bool               `json:"withdrawn"`
+	ReasonApprovedBy  *uuid.UUID         `json:"reason_approved_by,omitempty"`
+	PendingWithdrawal *PendingWithdrawal `json:"pending_withdrawal,omitempty"`
+	OverdueAt         *time.Time         `json:"overdue_at,omitempty"`
+	// Settled: verified, or a reason is recorded; closing need not wait for it.
+	Settled bool `json:"settled"`
+}
+
+func purposeRemedy(field string, id uuid.UUID) string { return "remedy." + field + ":" + id.String() }
+
+// ProposeRemedies adds a remedy bundle to a decided case: its components
+// proposed, or offered at once when r.Offer. Offering moves a decided case
+// to remedy_in_progress.
+func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by cases.Actor, r Request) ([]ComponentView, error) {
+	var ids []uuid.UUID
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
+		if err != nil {
+			return err
+		}
+		if c.Status != cases.StatusDecided && c.Status != cases.StatusRemedyInProgress {
+			return fault.New(fault.Conflict, "not_decided", fmt.Sprintf(
+				"Remedies follow a final decision; this case is %s.", c.Status))
+		}
+		comps, err := Validate(r.Components, time.Now())
+		if err != nil {
+			return err
+		}
+		var decision struct{ ID uuid.UUID }
+		if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM decisions WHERE case_id = ? AND status = 'final'
+			ORDER BY final_at DESC LIMIT 1`, caseID).Scan(&decision).Error; err != nil {
+			return fmt.Errorf("remedy: remedies: %w", err)
+		}
+		ids, err = s.insertBundle(ctx, &caseID, nil, &decision.ID, by, comps, r.Offer)
+		if err != nil {
+			return err
+		}
+		if r.Offer {
+			return s.offered(ctx, caseID, by, c.Status, ids)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.componentsByID(ctx, ids)
+}
+
+// ProposeSystemicRemedies adds guarantees of non-repetition to a systemic
+// issue: they apply to every case linked to it, now or later.
+func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID, by cases.Actor, r Request) ([]ComponentView, error) {
+	var ids []uuid.UUID
+	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		linked, err := s.lockIssue(ctx, issueID, by, false)
+		if err != nil {
+			return err
+		}
+		comps, err := Validate(r.Components, time.Now(), NonRepetition)
+		if err != nil {
+			return err
+		}
+		var f fault.Fields
+		for i, c := range comps {
+			if len(c.Conditions) > 0 {
+				f.Addf(fmt.Sprintf("components[%d].conditions", i), "not_allowed",
+					"a guarantee of non-repetition is owed to everyone and asks nothing of anyone")
+			}
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		if ids, err = s.insertBundle(ctx, nil, &issueID, nil, by, comps, r.Offer); err != nil {
+			return err
+		}
+		action := "remedy.proposed"
+		if r.Offer {
+			action = "remedy.offered"
+		}
+		for _, caseID := range linked {
+			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+				Action: action, Public: r.Offer, Data: map[string]any{"component_ids": ids, "systemic_issue_id": issueID}}); err != nil {
+				return err
+			}
+			if err := s.reopenRemedyClock(ctx, caseID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.componentsByID(ctx, ids)
+}
+
+// lockIssue locks a systemic issue's linked cases (case rows first, as
+// everywhere) and the issue, and returns the cases. by may not be recused
+// from the issue's AI system. A resolved issue is refused unless
+// resolvedToo (a reason may still be recorded on it).
+func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by cases.Actor, resolvedToo bool) ([]uuid.UUID, error) {
+	conn := db.Conn(ctx, s.db)
+	lockLinked := func(known []uuid.UUID) ([]uuid.UUID, error) {
+		q := `SELECT c.id FROM cases c JOIN systemic_issue_cases l ON l.case_id = c.id WHERE l.issue_id = ?`
+		args := []any{issueID}
+		if len(known) > 0 {
+			q += ` AND c.id NOT IN ?`
+			args = append(args, known)
+		}
+		var ids []uuid.UUID
+		if err := conn.Raw(q+` ORDER BY c.id FOR UPDATE OF c`, args...).Scan(&ids).Error; err != nil {
+			return nil, fmt.Errorf("remedy: lock issue cases: %w", err)
+		}
+		return ids, nil
+	}
+	linked, err := lockLinked(nil)
+	if err != nil {
+		return nil, err
+	}
+	var issue struct {
+		Status  string
+		Recused bool
+	}
+	if err := conn.Raw(`SELECT i.status, EXISTS (SELECT 1 FROM ai_system_staff r
+		        WHERE r.ai_system_id = i.ai_system_id AND r.user_id = ?) AS recused
+		  FROM systemic_issues i WHERE i.id = ? FOR UPDATE OF i`, by.ID, issueID).Scan(&issue).Error; err != nil {
+		return nil, fmt.Errorf("remedy: lock issue: %w", err)
+	}
+	switch {
+	case issue.Status == "":
+		return nil, fault.New(fault.NotFound, "systemic_issue_not_found", "No systemic issue has that id.")
+	case issue.Recused:
+		return nil, fault.New(fault.Forbidden, "recused", "You own or operate the AI system this issue is about.")
+	case issue.Status == "resolved" && !resolvedToo:
+		return nil, fault.New(fault.Conflict, "issue_resolved", "The systemic issue is resolved; reopen work on a new one.")
+	}
+	// A link committed while this waited for the issue is locked too: its
+	// transaction has ended, so nothing it held is waited for.
+	more, err := lockLinked(linked)
+	if err != nil {
+		return nil, err
+	}
+	return append(linked, more...), nil
+}
+
+func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID *uuid.UUID, by cases.Actor,
+	comps []Component, offer bool) ([]uuid.UUID, error) {
+	conn := db.Conn(ctx, s.db)
+	bundle := uuid.New()
+	if decisionID != nil && *decisionID == uuid.Nil {
+		decisionID = nil
+	}
+	if err := conn.Exec(`INSERT INTO remedy_bundles (id, case_id, systemic_issue_id, decision_id, proposed_by)
+		VALUES (?, ?, ?, ?, ?)`, bundle, caseID, issueID, decisionID, *by.ID).Error; err != nil {
+		return nil, fmt.Errorf("remedy: insert bundle: %w", err)
+	}
+	status := Proposed
+	var offeredAt any
+	if offer {
+		status, offeredAt = Offered, time.Now()
+	}
+	ids := make([]uuid.UUID, len(comps))
+	summary := make([]map[string]any, len(comps))
+	for i, c := range comps {
+		ids[i] = uuid.New()
+		desc, err := s.keys.Seal(purposeRemedy("description", ids[i]), []byte(c.Description))
+		if err != nil {
+			return nil, err
+		}
+		var conds []byte
+		if len(c.Conditions) > 0 {
+			if offer {
+				return nil, conditionsUnapproved(i)
+			}
+			raw, _ := json.Marshal(c.Conditions)
+			if conds, err = s.keys.Seal(purposeRemedy("conditions", ids[i]), raw); err != nil {
+				return nil, err
+			}
+		}
+		if err := conn.Exec(`INSERT INTO remedy_components (id, bundle_id, position, form, subtype, description_enc,
+			responsible, responsible_name, amount, currency, due_at, status, offered_at, conditions_enc)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::numeric, ?, ?, ?, ?, ?)`, ids[i], bundle, i, c.Form, c.Subtype, desc,
+			c.Responsible, c.ResponsibleName, c.Amount, c.Currency, c.DueAt, status, offeredAt, conds).Error; err != nil {
+			return nil, fmt.Errorf("remedy: insert remedy component: %w", err)
+		}
+		summary[i] = map[string]any{"id": ids[i], "form": c.Form, "subtype": c.Subtype, "responsible": c.Responsible,
+			"amount": c.Amount, "currency": c.Currency, "due_at": c.DueAt, "conditions": len(c.Conditions)}
+	}
+	if caseID != nil {
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: *caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: "remedy.proposed", Data: map[string]any{"bundle_id": bundle, "components": summary}}); err != nil {
+			return nil, err
+		}
+		if err := s.reopenRemedyClock(ctx, *caseID); err != nil {
+			return nil, err
+		}
+	}
+	ref := uuid.Nil
+	if caseID != nil {
+		ref = *caseID
+	}
+	_, err := outbox.Add(ctx, s.db, events.RemedyProposed, ref, events.Remedy{BundleID: bundle, ComponentIDs: ids,
+		SystemicIssueID: issueID, Status: string(status)})
+	return ids, err
+}
+
+// offered records that components were put before the complainant, and
+// moves a decided case to remedy_in_progress.
+func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by cases.Actor, status cases.Status, ids []uuid.UUID) error {
+	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		Action: "remedy.offered", Public: true, Data: map[string]any{"component_ids": ids}}); err != nil {
+		return err
+	}
+	if _, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID,
+		events.Remedy{ComponentIDs: ids, Status: string(Offered)}); err != nil {
+		return err
+	}
+	if status != cases.StatusDecided {
+		return nil
+	}
+	// The move and what it entails: entering remedy_in_progress from decided
+	// ends no clock, so the clocks are recomputed (grievance's afterMove).
+	to := cases.StatusRemedyInProgress
+	from, err := cases.Move(db.Conn(ctx, s.db), caseID, to, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
+		return err
+	}
+	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		Action: "case." + string(to), Public: true, Data: map[string]any{"from": from, "to": to, "component_ids": ids}}); err != nil {
+		return err
+	}
+	_, err = outbox.Add(ctx, s.db, events.CaseStatusChanged, caseID, events.StatusChanged{From: string(from), To: string(to),
+		Actor: by.Kind, UserID: by.ID})
+	return err
+}
+
+// StatusChange is POST …/remedies/{rid}/status: the organisation's moves.
+type StatusChange struct {
+	Status   Status `json:"status"` // offered, implemented or verified
+	Evidence struct {
+		Note        string   `json:"note"`
+		EvidenceIDs []string `json:"evidence_ids"` // read as text so a bad one is named
+	} `json:"evidence"`
+	evidence []uuid.UUID // EvidenceIDs, parsed by validate
+}
+
+func (r *StatusChange) validate() error {
+	var f fault.Fields
+	fault.OneOf(&f, "status", r.Status, []Status{Offered, Implemented, Verified}, true)
+	switch {
+	case r.Status != Implemented && r.Status != Verified:
+		if r.Evidence.Note != "" || len(r.Evidence.EvidenceIDs) > 0 {
+			f.Add("evidence", "not_allowed", "evidence is recorded when a component is implemented or verified")
+		}
+	case len(r.Evidence.EvidenceIDs) > 50:
+		f.Add("evidence.evidence_ids", "too_many", "at most 50 evidence files")
+	default:
+		f.Text("evidence.note", r.Evidence.Note, 10, casework.MaxLongText)
+		r.evidence = make([]uuid.UUID, 0, len(r.Evidence.EvidenceIDs))
+		for i, raw := range r.Evidence.EvidenceIDs {
+			id, err := uuid.Parse(raw)
+			if err != nil {
+				f.Addf(fmt.Sprintf("evidence.evidence_ids[%d]", i), "invalid", "must be the id of an evidence file (a UUID)")
+				continue
+			}
+			r.evidence = append(r.evidence, id)
+		}
+	}
+	return f.Err()
+}
+
+// component is a component row locked for a move.
+type lockedComponent struct {
+	ID              uuid.UUID
+	Form            Form
+	Status          Status
+	CaseID          *uuid.UUID
+	SystemicIssueID *uuid.UUID
+	ImplementedBy   *uuid.UUID
+	EvidenceEnc     []byte
+	ReasonAt        *time.Time
+	ProposedBy      uuid.UUID
+	HasConditions   bool
+	ConditionsOK    bool
+	PendingReasonBy *uuid.UUID
+}
+
+func (s *Service) lockComponent(ctx context.Context, id uuid.UUID) (*lockedComponent, error) {
+	var c lockedComponent
+	if err := db.Conn(ctx, s.db).Raw(`SELECT k.id, k.form, k.status, b.case_id, b.systemic_issue_id, k.implemented_by,
+		       k.evidence_enc, k.reason_at, b.proposed_by, k.conditions_enc IS NOT NULL AS has_conditions,
+		       k.conditions_approved_by IS NOT NULL AS conditions_ok, k.pending_reason_by
+		  FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
+		 WHERE k.id = ? FOR UPDATE OF k`, id).Scan(&c).Error; err != nil {
+		return nil, fmt.Errorf("remedy: lock remedy: %w", err)
+	}
+	if c.ID == uuid.Nil {
+		return nil, fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+	}
+	return &c, nil
+}
+
+// lockCaseComponent locks the open case caseID for by's work, then its own
+// component componentID (a systemic issue's, or another case's, is not found).
+func (s *Service) lockCaseComponent(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor) (*lockedComponent, error) {
+	if _, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by); err != nil {
+		return nil, err
+	}
+	k, err := s.lockComponent(ctx, componentID)
+	if err != nil {
+		return nil, err
+	}
+	if k.CaseID == nil || *k.CaseID != caseID {
+		return nil, fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+	}
+	return k, nil
+}
+
+// lockIssueComponent locks the systemic issue issueID for by (resolvedToo:
+// a resolved issue too) and returns its linked cases, then locks its own
+// component componentID (a case's, or another issue's, is not found).
+func (s *Service) lockIssueComponent(ctx context.Context, issueID, componentID uuid.UUID, by cases.Actor,
+	resolvedToo bool) ([]uuid.UUID, *lockedComponent, error) {
+	linked, err := s.lockIssue(ctx, issueID, by, resolvedToo)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := s.lockComponent(ctx, componentID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if k.SystemicIssueID == nil || *k.SystemicIssueID != issueID {
+		return nil, nil, fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+	}
+	return linked, k, nil
+}
+
+// SetRemedyStatus moves one of a case's own components: offered,
+// implemented (with evidence), verified (with evidence, by someone other than
+// who recorded the implementation).
+func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor, r StatusChange) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
+		if err != nil {
+			return err
+		}
+		k, err := s.lockComponent(ctx, componentID)
+		if err != nil {
+			return err
+		}
+		if k.CaseID == nil || *k.CaseID != caseID {
+			return fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
+		}
+		if err := casework.StillOpen(c.Status); err != nil {
+			return err
+		}
+		if r.Status == Offered && c.Status != cases.StatusDecided && c.Status != cases.StatusRemedyInProgress {
+			return fault.New(fault.Conflict, "not_decided", fmt.Sprintf(
+				"Remedies are offered once the decision is final; this case is %s.", c.Status))
+		}
+		if err := s.moveComponent(ctx, k, by, r, []uuid.UUID{caseID}); err != nil {
+			return err
+		}
+		if r.Status == Offered {
+			return s.offered(ctx, caseID, by, c.Status, []uuid.UUID{componentID})
+		}
+		return s.endRemedyClockIfSettled(ctx, caseID)
+	})
+}
+
+// SetSystemicRemedyStatus moves a component of a systemic issue; the move
+// lands in the record of every linked case.
+func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componentID uuid.UUID, by cases.Actor, r StatusChange) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		linked, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, false)
+		if err != nil {
+			return err
+		}
+		if err := s.moveComponent(ctx, k, by, r, linked); err != nil {
+			return err
+		}
+		for _, id := range linked {
+			if err := s.endRemedyClockIfSettled(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// moveComponent makes the move, records the evidence, and writes the move to
+// the record of each case it concerns.
+func (s *Service) moveComponent(ctx context.Context, k *lockedComponent, by cases.Actor, r StatusChange, linked []uuid.UUID) error {
+	if !CanMove(k.Form, k.Status, r.Status) {
+		msg := fmt.Sprintf("A component that is %s cannot become %s.", k.Status, r.Status)
+		if k.Status == Offered && r.Status == Implemented {
+			msg += " It waits for the complainant to accept it; only a guarantee of non-repetition goes ahead without."
+		}
+		return fault.New(fault.Conflict, "illegal_remedy_move", msg)
+	}
+	if k.ReasonAt != nil {
+		return fault.New(fault.Conflict, "remedy_reasoned", "A reason was recorded why this component will not be done.")
+	}
+	if r.Status == Offered && k.HasConditions && !k.ConditionsOK {
+		return fault.New(fault.Conflict, "conditions_unapproved", "The component asks the complainant to do something "+
+			"(conditions); a second person must approve them (POST …/remedies/{rid}/conditions/approve) before it is offered.")
+	}
+	if r.Status == Verified && k.ImplementedBy != nil && *k.ImplementedBy == *by.ID {
+		return fault.New(fault.Forbidden, "four_eyes",
+			"Someone other than the person who recorded the implementation must verify it.")
+	}
+	set := "status = ?"
+	args := []any{r.Status}
+	if r.Status == Offered {
+		set += ", offered_at = now()"
+	} else {
+		if err := s.ev.BelongsToAny(ctx, linked, "evidence.evidence_ids", r.evidence); err != nil {
+			return err
+		}
+		var notes []EvidenceNote
+		if k.EvidenceEnc != nil {
+			if err := casework.OpenJSON(s.keys, purposeRemedy("evidence", k.ID), k.EvidenceEnc, &notes); err != nil {
+				return err
+			}
+		}
+		ids := r.evidence
+		notes = append(notes, EvidenceNote{Status: r.Status, Note: strings.TrimSpace(r.Evidence.Note), EvidenceIDs: ids,
+			By: *by.ID, At: time.Now().UTC()})
+		raw, _ := json.Marshal(notes)
+		sealed, err := s.keys.Seal(purposeRemedy("evidence", k.ID), raw)
+		if err != nil {
+			return err
+		}
+		set += ", evidence_enc = ?"
+		args = append(args, sealed)
+		if r.Status == Implemented {
+			set += ", implemented_at = now(), implemented_by = ?"
+		} else {
+			set += ", verified_at = now(), verified_by = ?"
+		}
+		args = append(args, *by.ID)
+	}
+	if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET `+set+` WHERE id = ?`,
+		append(args, k.ID)...).Error; err != nil {
+		if errors.Is(err, gorm.ErrCheckConstraintViolated) {
+			return fault.New(fault.Conflict, "illegal_remedy_move", fmt.Sprintf(
+				"A component that is %s cannot become %s.", k.Status, r.Status))
+		}
+		return fmt.Errorf("remedy: move remedy: %w", err)
+	}
+	if r.Status != Offered { // offered is recorded by offered(), once for the move and the case
+		for _, id := range linked {
+			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
+				Action: "remedy." + string(r.Status), Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
+					"evidence_ids": r.evidence, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
+				return err
+			}
+		}
+	} else if k.SystemicIssueID != nil {
+		for _, id := range linked {
+			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
+				Action: "remedy.offered", Public: true, Data: map[string]any{"component_ids": []uuid.UUID{k.ID},
+					"systemic_issue_id": k.SystemicIssueID}}); err != nil {
+				return err
+			}
+		}
+	}
+	ref := uuid.Nil
+	if k.CaseID != nil {
+		ref = *k.CaseID
+	}
+	if r.Status == Offered && k.CaseID != nil {
+		return nil // offered() announces it
+	}
+	_, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
+		SystemicIssueID: k.SystemicIssueID, Status: string(r.Status)})
+	return err
+}
+
+// RecordRemedyReason records why a component will not be verified (declined,
+// impossible, superseded …), so the case may close without it.
+func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor, reason string) error {
+	if err := validReason(reason); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		k, err := s.lockCaseComponent(ctx, caseID, componentID, by)
+		if err != nil {
+			return err
+		}
+		if seen(k) {
+			return s.requestWithdrawal(ctx, k, by, reason, []uuid.UUID{caseID})
+		}
+		return s.reasonComponent(ctx, k, by, reason, []uuid.UUID{caseID})
+	})
+}
+
+// RecordSystemicRemedyReason records why a systemic issue's component will
+// not be verified, on every linked case's record; linked cases may then
+// close without it. It is allowed on a resolved issue too. On a guarantee the
+// complainants have seen it is a request to withdraw it, as for a case's
+// component (requestWithdrawal).
+func (s *Service) RecordSystemicRemedyReason(ctx context.Context, issueID, componentID uuid.UUID, by cases.Actor, reason string) error {
+	if err := validReason(reason); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		linked, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, true)
+		if err != nil {
+			return err
+		}
+		if seen(k) { // the complainants saw it: a second person must approve (ApproveSystemicRemedyWithdrawal)
+			return s.requestWithdrawal(ctx, k, by, reason, linked)
+		}
+		return s.reasonComponent(ctx, k, by, reason, linked)
+	})
+}
+
+func validReason(reason string) error {
+	var f fault.Fields
+	f.Text("reason", reason, 10, casework.MaxLongText)
+	CheckWaiver(&f, "reason", reason)
+	return f.Err()
+}
+
+// reasonComponent records the reason, on the record of each case it concerns,
+// and ends their remedy clocks once everything is settled.
+func (s *Service) reasonComponent(ctx context.Context, k *lockedComponent, by cases.Actor, reason string, linked []uuid.UUID) error {
+	switch {
+	case k.Status == Verified:
+		return fault.New(fault.Conflict, "remedy_verified", "The component is verified; it needs no reason.")
+	case k.ReasonAt != nil:
+		return fault.New(fault.Conflict, "remedy_reasoned", "A reason is already recorded for this component.")
+	}
+	sealed, err := s.keys.Seal(purposeRemedy("reason", k.ID), []byte(strings.TrimSpace(reason)))
+	if err != nil {
+		return err
+	}
+	if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET reason_enc = ?, reason_by = ?, reason_at = now()
+		WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
+		return fmt.Errorf("remedy: remedy reason: %w", err)
+	}
+	for _, caseID := range linked {
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			Action: "remedy.reasoned", Public: true, Data: map[string]any{"component_id": k.ID, "status": k.Status,
+				"systemic_issue_id": k.SystemicIssueID}}); err != nil {
+			return err
+		}
+		if err := s.endRemedyClockIfSettled(ctx, caseID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RespondToRemedy is the complainant accepting or declining an offer.
+func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.UUID, accept *bool, comment string) error {
+	var f fault.Fields
+	if accept == nil {
+		f.Add("accept", "required", "true accepts the offer, false declines it")
+	}
+	f.Text("comment", comment, 0, casework.MaxLongText)
+	if err := f.Err(); err != nil {
+		return err
+	}
+	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+		var status cases.Status
+		if err := cases.Locked(db.Conn(ctx, s.db), caseID, "status").Scan(&status).Error; err != nil {
+			return fmt.Errorf("remedy: lock case: %w", err)
+		}
+		k, err := s.lockComponent(ctx, componentID)
+		if err != nil {
+			return err
+		}
+		if k.CaseID == nil || *k.CaseID != caseID {
+			return fault.New(fault.NotFound, "remedy_not_found", "Your case has no offer with this id.")
+		}
+		if status != cases.StatusDecided && status != cases.StatusRemedyInProgress {
+			return fault.New(fault.Conflict, "not_answerable", fmt.Sprintf(
+				"Offers are answered while the organisation is putting things right; your case is %s.", status))
+		}
+		if k.ReasonAt != nil {
+			return fault.New(fault.Conflict, "offer_withdrawn",
+				"This offer will not go ahead; the reason is shown with it. You can still tell us what you think in a message.")
+		}
+		if k.Status != Offered {
+			if k.Status == Proposed {
+				return fault.New(fault.NotFound, "remedy_not_found", "Your case has no offer with this id.")
+			}
+			return fault.New(fault.Conflict, "already_answered", fmt.Sprintf("This offer is %s; it cannot be answered now.", k.Status))
+		}
+		to := Declined
+		if *accept {
+			to = Accepted
+		}
+		var sealed []byte
+		if c := strings.TrimSpace(comment); c != "" {
+			if sealed, err = s.keys.Seal(purposeRemedy("response", k.ID), []byte(c)); err != nil {
+				return err
+			}
+		}
+		if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET status = ?, responded_at = now(), response_enc = ?
+			WHERE id = ?`, to, sealed, k.ID).Error; err != nil {
+			return fmt.Errorf("remedy: respond to remedy: %w", err)
+		}
+		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
+			Action: "remedy." + string(to), Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form}}); err != nil {
+			return err
+		}
+		_, err = outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
+			Status: string(to), Actor: audit.ActorComplainant})
+		return err
+	})
+}
+
+// outstandingQuery selects a case's components (its own, and its systemic
+// issues') that are neither verified nor reasoned.
+const outstandingQuery = `SELECT k.id, k.status FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
+	 WHERE (b.case_id = ? OR b.systemic_issue_id IN (SELECT issue_id FROM systemic_issue_cases WHERE case_id = ?))
+	   AND k.status <> 'verified' AND k.reason_at IS NULL
+	 ORDER BY k.due_at, k.id`
+
+type Outstanding struct {
+	ID     uuid.UUID
+	Status Status
+}
+
+func (s *Service) Outstanding(ctx context.Context, caseID uuid.UUID) ([]Outstanding, error) {
+	var out []Outstanding
+	if err := db.Conn(ctx, s.db).Raw(outstandingQuery, caseID, caseID).Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("remedy: outstanding remedies: %w", err)
+	}
+	return out, nil
+}
+
+// reopenRemedyClock runs the case's remedy clock again when it had ended
+// because every remedy was settled and a new one has come.
+func (s *Service) reopenRemedyClock(ctx context.Context, caseID uuid.UUID) error {
+	res := db.Conn(ctx, s.db).Exec(`UPDATE case_clocks SET satisfied_at = NULL, satisfied_by = NULL
+		WHERE case_id = ? AND clock = ? AND satisfied_by IN ('remedied', ?)`, caseID, sla.Remedy, sla.Unremedied)
+	if res.Error != nil {
+		return fmt.Errorf("remedy: reopen remedy clock: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil
+	}
+	_, err := s.clocks.Recompute(ctx, caseID)
+	return err
+}
+
+// endRemedyClockIfSettled ends the case's remedy clock once it has remedies
+// and every one is verified or reasoned.
+func (s *Service) endRemedyClockIfSettled(ctx context.Context, caseID uuid.UUID) error {
+	left, err := s.Outstanding(ctx, caseID)
+	if err != nil || len(left) > 0 {
+		return err
+	}
+	withdrawn, err := s.anyWithdrawn(ctx, caseID)
+	if err != nil {
+		return err
+	}
+	if withdrawn {
+		// Settled, but not remedied: the remedy figures never count it met.
+		return s.clocks.End(ctx, caseID, sla.Unremedied, sla.Remedy)
+	}
+	return s.clocks.End(ctx, caseID, "remedied", sla.Remedy)
+}
+
+// remedies loads the components that concern a case — its own and its
+// systemic issues' — opened; offeredOnly for the complainant, who never sees
+// what is only proposed.
+func (s *Service) Remedies(ctx context.Context, caseID uuid.UUID, offeredOnly bool) ([]ComponentView, error) {
+	q := componentSelect + ` WHERE (b.case_id = ? OR b.systemic_issue_id IN (SELECT issue_id FROM systemic_issue_cases WHERE case_id = ?))`
+	if offeredOnly {
+		q += ` AND k.status <> 'proposed'`
+	}
+	return s.loadComponents(ctx, q+` ORDER BY b.created_at, k.position`, caseID, caseID)
+}
+
+func (s *Service) componentsByID(ctx context.Context, ids []uuid.UUID) ([]ComponentView, error) {
+	return s.loadComponents(ctx, componentSelect+` WHERE k.id IN ? ORDER BY b.created_at, k.position`, ids)
+}
+
+// SystemicRemedies are the components of a systemic issue.
+func (s *Service) SystemicRemedies(ctx context.Context, issueID uuid.UUID) ([]ComponentView, error) {
+	return s.loadComponents(ctx, componentSelect+` WHERE b.systemic_issue_id = ? ORDER BY b.created_at, k.position`, issueID)
+}
+
+const componentSelect = `SELECT k.id, k.bundle_id, b.systemic_issue_id, k.form, k.subtype, k.description_enc, k.responsible,
+	       k.responsible_name, k.amount::text AS amount, k.currency, k.due_at, k.status, k.offered_at, k.responded_at,
+	       k.response_enc, k.implemented_at, k.implemented_by, k.verified_at, k.verified_by, k.evidence_enc,
+	       k.reason_enc, k.reason_at, k.overdue_at, k.conditions_enc, k.conditions_approved_by, k.conditions_approved_at,
+	       k.withdrawn, k.reason_approved_by, k.pending_reason_enc, k.pending_reason_by, k.pending_reason_at
+	  FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id`
+
+func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]ComponentView, error) {
+	var rows []struct {
+		ID, BundleID                      uuid.UUID
+		SystemicIssueID                   *uuid.UUID
+		Subtype, Responsible              string
+		Form                              Form
+		Status                            Status
+		ResponsibleName, Amount, Currency *string
+		DueAt                             time.Time
+		OfferedAt, RespondedAt            *time.Time
+		ImplementedAt, VerifiedAt         *time.Time
+		ReasonAt, OverdueAt               *time.Time
+		ImplementedBy, VerifiedBy         *uuid.UUID
+		DescriptionEnc, ResponseEnc       []byte
+		EvidenceEnc, ReasonEnc            []byte
+		ConditionsEnc, PendingReasonEnc   []byte
+		ConditionsApprovedBy              *uuid.UUID
+		ConditionsApprovedAt              *time.Time
+		Withdrawn                         bool
+		ReasonApprovedBy, PendingReasonBy *uuid.UUID
+		PendingReasonAt                   *time.Time
+	}
+	if err := db.Conn(ctx, s.db).Raw(q, args...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("remedy: remedies: %w", err)
+	}
+	out := make([]ComponentView, 0, len(rows))
+	for _, r := range rows {
+		c := ComponentView{ID: r.ID, BundleID: r.BundleID, SystemicIssueID: r.SystemicIssueID, Form: r.Form,
+			Subtype: r.Subtype, Responsible: r.Responsible, ResponsibleName: r.ResponsibleName, Amount: r.Amount,
+			Currency: r.Currency, DueAt: r.DueAt.UTC(), Status: r.Status, OfferedAt: casework.UTC(r.OfferedAt),
+			RespondedAt: casework.UTC(r.RespondedAt), ImplementedAt: casework.UTC(r.ImplementedAt), ImplementedBy: r.ImplementedBy,
+			VerifiedAt: casework.UTC(r.VerifiedAt), VerifiedBy: r.VerifiedBy, ReasonAt: casework.UTC(r.ReasonAt),
+			OverdueAt: casework.UTC(r.OverdueAt), Evidence: []EvidenceNote{}, Conditions: []string{},
+			ConditionsApprovedBy: r.ConditionsApprovedBy, ConditionsApprovedAt: casework.UTC(r.ConditionsApprovedAt),
+			Withdrawn: r.Withdrawn, ReasonApprovedBy: r.ReasonApprovedBy}
+		var err error
+		if c.Description, err = s.keys.OpenString(purposeRemedy("description", c.ID), r.DescriptionEnc); err != nil {
+			return nil, fmt.Errorf("remedy: open remedy: %w", err)
+		}
+		if r.ResponseEnc != nil {
+			if c.Comment, err = s.keys.OpenString(purposeRemedy("response", c.ID), r.ResponseEnc); err != nil {
+				return nil, fmt.Errorf("remedy: open remedy response: %w", err)
+			}
+		}
+		if r.ReasonEnc != nil {
+			if c.Reason, err = s.keys.OpenString(purposeRemedy("reason", c.ID), r.ReasonEnc); err != nil {
+				return nil, fmt.Errorf("remedy: open remedy reason: %w", err)
+			}
+		}
+		if r.EvidenceEnc != nil {
+			if err := casework.OpenJSON(s.keys, purposeRemedy("evidence", c.ID), r.EvidenceEnc, &c.Evidence); err != nil {
+				return nil, err
+			}
+		}
+		if r.ConditionsEnc != nil {
+			if err := casework.OpenJSON(s.keys, purposeRemedy("conditions", c.ID), r.ConditionsEnc, &c.Conditions); err != nil {
+				return nil, err
+			}
+		}
+		if r.PendingReasonEnc != nil {
+			p := PendingWithdrawal{By: *r.PendingReasonBy, At: r.PendingReasonAt.UTC()}
+			if p.Reason, err = s.keys.OpenString(purposeRemedy("pending_reason", c.ID), r.PendingReasonEnc); err != nil {
+				return nil, fmt.Errorf("remedy: open remedy withdrawal: %w", err)
+			}
+			c.PendingWithdrawal = &p
+		}
+		c.Settled = c.Status == Verified || c.ReasonAt != nil
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// overdueCandidates finds components offered and not yet verified, declined
+// or reasoned whose own due date has passed, on cases still open
+// (remedy_components_due_idx). A draft is never overdue: nobody saw it.
+var overdueCandidates = `SELECT k.id FROM remedy_components k
+	 WHERE k.overdue_at IS NULL AND k.reason_at IS NULL AND k.status NOT IN ('proposed', 'verified', 'declined')
+	   AND k.due_at <= now()
+	   AND NOT EXISTS (SELECT 1 FROM remedy_bundles b JOIN cases c ON c.id = b.case_id
+	                    WHERE b.id = k.bundle_id AND c.status IN ` + cases.EndedSQL + `)
+	 ORDER BY k.due_at LIMIT ?`
+
+// SweepOverdueRemedies marks each component whose own clock ran out as
+// overdue, once, with an entry in the record of every case it concerns and a
+// redress.remedy.overdue event. Each component is handled in a transaction
+// that locks its cases first (as every path does) and then marks it only if
+// no other sweeper has, so N workers never mark one twice.
+func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, error) {
+	var ids []uuid.UUID
+	if err := db.Conn(ctx, s.db).Raw(overdueCandidates, limit).Scan(&ids).Error; err != nil {
+		return 0, fmt.Errorf("remedy: overdue remedies: %w", err)
+	}
+	n := 0
+	for _, id := range ids {
+		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+			conn := db.Conn(ctx, s.db)
+			var linked []uuid.UUID
+			if err := conn.Raw(`SELECT c.id FROM cases c WHERE c.id IN (
+				    SELECT b.case_id FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id WHERE k.id = ?
+				    UNION SELECT l.case_id FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
+				      JOIN systemic_issue_cases l ON l.issue_id = b.systemic_issue_id WHERE k.id = ?)
+				  ORDER BY c.id FOR UPDATE OF c`, id, id).Scan(&linked).Error; err != nil {
+				return fmt.Errorf("remedy: overdue remedy: %w", err)
+			}
+			var k struct {
+				ID              uuid.UUID
+				DueAt           time.Time
+				Form            Form
+				Status          Status
+				CaseID          *uuid.UUID
+				SystemicIssueID *uuid.UUID
+			}
+			if err := conn.Raw(`UPDATE remedy_components k SET overdue_at = now() FROM remedy_bundles b
+				WHERE k.id = ? AND b.id = k.bundle_id AND k.overdue_at IS NULL AND k.reason_at IS NULL
+				  AND k.status NOT IN ('proposed', 'verified', 'declined') AND k.due_at <= now()
+				  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = b.case_id AND c.status IN `+cases.EndedSQL+`)
+				RETURNING k.id, k.due_at, k.form, k.status, b.case_id, b.systemic_issue_id`, id).Scan(&k).Error; err != nil {
+				return fmt.Errorf("remedy: overdue remedy: %w", err)
+			}
+			if k.ID == uuid.Nil {
+				return nil // another sweeper marked it, or it was settled meanwhile
+			}
+			due := k.DueAt.UTC()
+			for _, caseID := range linked {
+				if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem,
+					Action: "remedy.overdue", Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
+						"status": k.Status, "due_at": due, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
+					return err
+				}
+			}
+			ref := uuid.Nil
+			if k.CaseID != nil {
+				ref = *k.CaseID
+			}
+			if _, err := outbox.Add(ctx, s.db, events.RemedyOverdue, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
+				SystemicIssueID: k.SystemicIssueID, Status: string(k.Status), DueAt: &due}); err != nil {
+				return err
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
