@@ -38,6 +38,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 	"github.com/redresshq/redress/internal/stats"
@@ -51,6 +52,7 @@ var files embed.FS
 type Deps struct {
 	Log        *slog.Logger
 	Grievance  *grievance.Service
+	Remedy     *remedy.Service   // remedies of a case or a systemic issue
 	Incident   *incident.Service // serious incidents and their tasks
 	Evidence   *evidence.Service // the cases' files
 	Audit      *audit.Log        // the case records

@@ -179,7 +179,7 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 	m := hmac.New(sha256.New, c.Config.JWTSecret)
 	m.Write([]byte("redress web csrf key"))
 	return frontend.New(frontend.Deps{
-		Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
+		Log: c.Log, Grievance: c.Grievance, Remedy: c.Remedy, Incident: c.Incident, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
@@ -216,7 +216,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	}
 	c.Metrics = prometheus.NewRegistry()
 	a := api.New(api.Deps{
-		Outbox: c.Outbox, Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
+		Outbox: c.Outbox, Log: c.Log, Grievance: c.Grievance, Remedy: c.Remedy, Incident: c.Incident, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),
@@ -295,7 +295,7 @@ func (c *Core) SignInThrottle(js jetstream.JetStream) *middleware.SignInThrottle
 
 // Worker builds the worker runner.
 func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
-	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance, Routing: c.Routing,
+	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance, Remedy: c.Remedy, Routing: c.Routing,
 		Notify: c.Notify, Clocks: c.Clocks, Review: c.Review, Systemic: c.Systemic, Escalation: c.Escalation, SweepEvery: c.Config.SweepEvery,
 		ReconcileEvery: c.Config.ReconcileEvery, UnroutedAfter: c.Config.UnroutedAfter, Replicas: c.Config.NATSReplicas, Addr: addr}
 }
