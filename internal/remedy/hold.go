@@ -154,8 +154,9 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *lockedComponent, by c
 		}
 		return nil
 	}
-	var row struct{ PendingReasonEnc []byte }
-	if err := conn.Raw(`SELECT pending_reason_enc FROM remedy_components WHERE id = ?`, k.ID).Scan(&row).Error; err != nil {
+	var row pendingReasonRow
+	if err := conn.Table("remedy_components").Select("pending_reason_enc").Where("id = ?", k.ID).
+		Scan(&row).Error; err != nil {
 		return fmt.Errorf("remedy: withdrawal: %w", err)
 	}
 	reason, err := s.keys.OpenString(purposeRemedy("pending_reason", k.ID), row.PendingReasonEnc)
@@ -235,13 +236,8 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 // guarantee of a systemic issue it is linked to) was
 // withdrawn after the complainant saw it.
 func (s *Service) anyWithdrawn(ctx context.Context, caseID uuid.UUID) (bool, error) {
-	var n int64
-	if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
-		WHERE (b.case_id = ? OR b.systemic_issue_id IN (SELECT issue_id FROM systemic_issue_cases WHERE case_id = ?))
-		  AND k.withdrawn`, caseID, caseID).Scan(&n).Error; err != nil {
-		return false, fmt.Errorf("remedy: withdrawn remedies: %w", err)
-	}
-	return n > 0, nil
+	n, err := countWithdrawn(db.Conn(ctx, s.db), caseID)
+	return n > 0, err
 }
 
 // PromiseKey is the catalogue key of the remedy clock's promise after
@@ -278,29 +274,10 @@ func currentOutcome(o string) string {
 	return o
 }
 
-// restitutionRow is the case's latest final decision, with what meets its
-// restitution.
-type restitutionRow struct {
-	DecisionID              uuid.UUID
-	Outcome                 string
-	Delivered               bool
-	ExemptionID             *uuid.UUID
-	ReasonEnc               []byte
-	RequestedBy, ApprovedBy *uuid.UUID
-	RequestedAt, ApprovedAt *time.Time
-}
-
 func (s *Service) restitutionRow(ctx context.Context, caseID uuid.UUID) (*restitutionRow, error) {
-	var r restitutionRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT d.id AS decision_id, d.outcome,
-		       EXISTS (SELECT 1 FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
-		                WHERE b.case_id = d.case_id AND k.form = 'restitution' AND NOT k.withdrawn
-		                  AND k.status IN ('verified', 'declined')) AS delivered,
-		       x.id AS exemption_id, x.reason_enc, x.requested_by, x.requested_at, x.approved_by, x.approved_at
-		  FROM decisions d LEFT JOIN restitution_exemptions x ON x.decision_id = d.id
-		 WHERE d.case_id = ? AND d.status = 'final'
-		 ORDER BY d.final_at DESC NULLS LAST, d.created_at DESC LIMIT 1`, caseID).Scan(&r).Error; err != nil {
-		return nil, fmt.Errorf("remedy: restitution: %w", err)
+	r, err := loadRestitution(db.Conn(ctx, s.db), caseID)
+	if err != nil {
+		return nil, err
 	}
 	if r.DecisionID == uuid.Nil {
 		return nil, nil
@@ -308,6 +285,8 @@ func (s *Service) restitutionRow(ctx context.Context, caseID uuid.UUID) (*restit
 	return &r, nil
 }
 
+// Restitution says whether the case's final decision owes restitution and
+// how it is met (nil when it owes none).
 func (s *Service) Restitution(ctx context.Context, caseID uuid.UUID) (*RestitutionView, error) {
 	r, err := s.restitutionRow(ctx, caseID)
 	if err != nil || r == nil || !OwesRestitution(r.Outcome) {
@@ -326,7 +305,7 @@ func (s *Service) Restitution(ctx context.Context, caseID uuid.UUID) (*Restituti
 	return v, nil
 }
 
-// checkRestitution refuses to close a case whose final decision overturned
+// CheckRestitution refuses to close a case whose final decision overturned
 // or modified the AI's decision until restitution is delivered (a
 // restitution component verified, or declined by the complainant) or an
 // exemption is approved by a second person.

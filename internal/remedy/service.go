@@ -122,12 +122,11 @@ func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by case
 		if err != nil {
 			return err
 		}
-		var decision struct{ ID uuid.UUID }
-		if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM decisions WHERE case_id = ? AND status = 'final'
-			ORDER BY final_at DESC LIMIT 1`, caseID).Scan(&decision).Error; err != nil {
-			return fmt.Errorf("remedy: remedies: %w", err)
+		decisionID, err := finalDecision(db.Conn(ctx, s.db), caseID)
+		if err != nil {
+			return err
 		}
-		ids, err = s.insertBundle(ctx, &caseID, nil, &decision.ID, by, comps, r.Offer)
+		ids, err = s.insertBundle(ctx, &caseID, nil, &decisionID, by, comps, r.Offer)
 		if err != nil {
 			return err
 		}
@@ -195,31 +194,13 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 // resolvedToo (a reason may still be recorded on it).
 func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by cases.Actor, resolvedToo bool) ([]uuid.UUID, error) {
 	conn := db.Conn(ctx, s.db)
-	lockLinked := func(known []uuid.UUID) ([]uuid.UUID, error) {
-		q := `SELECT c.id FROM cases c JOIN systemic_issue_cases l ON l.case_id = c.id WHERE l.issue_id = ?`
-		args := []any{issueID}
-		if len(known) > 0 {
-			q += ` AND c.id NOT IN ?`
-			args = append(args, known)
-		}
-		var ids []uuid.UUID
-		if err := conn.Raw(q+` ORDER BY c.id FOR UPDATE OF c`, args...).Scan(&ids).Error; err != nil {
-			return nil, fmt.Errorf("remedy: lock issue cases: %w", err)
-		}
-		return ids, nil
-	}
-	linked, err := lockLinked(nil)
+	linked, err := lockIssueCases(conn, issueID, nil)
 	if err != nil {
 		return nil, err
 	}
-	var issue struct {
-		Status  string
-		Recused bool
-	}
-	if err := conn.Raw(`SELECT i.status, EXISTS (SELECT 1 FROM ai_system_staff r
-		        WHERE r.ai_system_id = i.ai_system_id AND r.user_id = ?) AS recused
-		  FROM systemic_issues i WHERE i.id = ? FOR UPDATE OF i`, by.ID, issueID).Scan(&issue).Error; err != nil {
-		return nil, fmt.Errorf("remedy: lock issue: %w", err)
+	issue, err := lockIssueRow(conn, issueID, by.ID)
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case issue.Status == "":
@@ -231,7 +212,7 @@ func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by cases.Act
 	}
 	// A link committed while this waited for the issue is locked too: its
 	// transaction has ended, so nothing it held is waited for.
-	more, err := lockLinked(linked)
+	more, err := lockIssueCases(conn, issueID, linked)
 	if err != nil {
 		return nil, err
 	}
@@ -384,13 +365,9 @@ type lockedComponent struct {
 }
 
 func (s *Service) lockComponent(ctx context.Context, id uuid.UUID) (*lockedComponent, error) {
-	var c lockedComponent
-	if err := db.Conn(ctx, s.db).Raw(`SELECT k.id, k.form, k.status, b.case_id, b.systemic_issue_id, k.implemented_by,
-		       k.evidence_enc, k.reason_at, b.proposed_by, k.conditions_enc IS NOT NULL AS has_conditions,
-		       k.conditions_approved_by IS NOT NULL AS conditions_ok, k.pending_reason_by
-		  FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
-		 WHERE k.id = ? FOR UPDATE OF k`, id).Scan(&c).Error; err != nil {
-		return nil, fmt.Errorf("remedy: lock remedy: %w", err)
+	c, err := lockComponentRow(db.Conn(ctx, s.db), id)
+	if err != nil {
+		return nil, err
 	}
 	if c.ID == uuid.Nil {
 		return nil, fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
@@ -717,24 +694,17 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 	})
 }
 
-// outstandingQuery selects a case's components (its own, and its systemic
-// issues') that are neither verified nor reasoned.
-const outstandingQuery = `SELECT k.id, k.status FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
-	 WHERE (b.case_id = ? OR b.systemic_issue_id IN (SELECT issue_id FROM systemic_issue_cases WHERE case_id = ?))
-	   AND k.status <> 'verified' AND k.reason_at IS NULL
-	 ORDER BY k.due_at, k.id`
-
+// Outstanding is a component of a case that is neither verified nor
+// reasoned: closing the case waits for it.
 type Outstanding struct {
 	ID     uuid.UUID
 	Status Status
 }
 
+// Outstanding lists the case's components (its own, and its systemic
+// issues') that are neither verified nor reasoned.
 func (s *Service) Outstanding(ctx context.Context, caseID uuid.UUID) ([]Outstanding, error) {
-	var out []Outstanding
-	if err := db.Conn(ctx, s.db).Raw(outstandingQuery, caseID, caseID).Scan(&out).Error; err != nil {
-		return nil, fmt.Errorf("remedy: outstanding remedies: %w", err)
-	}
-	return out, nil
+	return outstanding(db.Conn(ctx, s.db), caseID)
 }
 
 // reopenRemedyClock runs the case's remedy clock again when it had ended
@@ -770,7 +740,7 @@ func (s *Service) endRemedyClockIfSettled(ctx context.Context, caseID uuid.UUID)
 	return s.clocks.End(ctx, caseID, "remedied", sla.Remedy)
 }
 
-// remedies loads the components that concern a case — its own and its
+// Remedies loads the components that concern a case — its own and its
 // systemic issues' — opened; offeredOnly for the complainant, who never sees
 // what is only proposed.
 func (s *Service) Remedies(ctx context.Context, caseID uuid.UUID, offeredOnly bool) ([]ComponentView, error) {
@@ -790,37 +760,10 @@ func (s *Service) SystemicRemedies(ctx context.Context, issueID uuid.UUID) ([]Co
 	return s.loadComponents(ctx, componentSelect+` WHERE b.systemic_issue_id = ? ORDER BY b.created_at, k.position`, issueID)
 }
 
-const componentSelect = `SELECT k.id, k.bundle_id, b.systemic_issue_id, k.form, k.subtype, k.description_enc, k.responsible,
-	       k.responsible_name, k.amount::text AS amount, k.currency, k.due_at, k.status, k.offered_at, k.responded_at,
-	       k.response_enc, k.implemented_at, k.implemented_by, k.verified_at, k.verified_by, k.evidence_enc,
-	       k.reason_enc, k.reason_at, k.overdue_at, k.conditions_enc, k.conditions_approved_by, k.conditions_approved_at,
-	       k.withdrawn, k.reason_approved_by, k.pending_reason_enc, k.pending_reason_by, k.pending_reason_at
-	  FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id`
-
 func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]ComponentView, error) {
-	var rows []struct {
-		ID, BundleID                      uuid.UUID
-		SystemicIssueID                   *uuid.UUID
-		Subtype, Responsible              string
-		Form                              Form
-		Status                            Status
-		ResponsibleName, Amount, Currency *string
-		DueAt                             time.Time
-		OfferedAt, RespondedAt            *time.Time
-		ImplementedAt, VerifiedAt         *time.Time
-		ReasonAt, OverdueAt               *time.Time
-		ImplementedBy, VerifiedBy         *uuid.UUID
-		DescriptionEnc, ResponseEnc       []byte
-		EvidenceEnc, ReasonEnc            []byte
-		ConditionsEnc, PendingReasonEnc   []byte
-		ConditionsApprovedBy              *uuid.UUID
-		ConditionsApprovedAt              *time.Time
-		Withdrawn                         bool
-		ReasonApprovedBy, PendingReasonBy *uuid.UUID
-		PendingReasonAt                   *time.Time
-	}
-	if err := db.Conn(ctx, s.db).Raw(q, args...).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("remedy: remedies: %w", err)
+	rows, err := componentRows(db.Conn(ctx, s.db), q, args...)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]ComponentView, 0, len(rows))
 	for _, r := range rows {
@@ -869,52 +812,27 @@ func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]
 	return out, nil
 }
 
-// overdueCandidates finds components offered and not yet verified, declined
-// or reasoned whose own due date has passed, on cases still open
-// (remedy_components_due_idx). A draft is never overdue: nobody saw it.
-var overdueCandidates = `SELECT k.id FROM remedy_components k
-	 WHERE k.overdue_at IS NULL AND k.reason_at IS NULL AND k.status NOT IN ('proposed', 'verified', 'declined')
-	   AND k.due_at <= now()
-	   AND NOT EXISTS (SELECT 1 FROM remedy_bundles b JOIN cases c ON c.id = b.case_id
-	                    WHERE b.id = k.bundle_id AND c.status IN ` + cases.EndedSQL + `)
-	 ORDER BY k.due_at LIMIT ?`
-
 // SweepOverdueRemedies marks each component whose own clock ran out as
 // overdue, once, with an entry in the record of every case it concerns and a
 // redress.remedy.overdue event. Each component is handled in a transaction
 // that locks its cases first (as every path does) and then marks it only if
 // no other sweeper has, so N workers never mark one twice.
 func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, error) {
-	var ids []uuid.UUID
-	if err := db.Conn(ctx, s.db).Raw(overdueCandidates, limit).Scan(&ids).Error; err != nil {
-		return 0, fmt.Errorf("remedy: overdue remedies: %w", err)
+	ids, err := overdueComponents(db.Conn(ctx, s.db), limit)
+	if err != nil {
+		return 0, err
 	}
 	n := 0
 	for _, id := range ids {
 		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 			conn := db.Conn(ctx, s.db)
-			var linked []uuid.UUID
-			if err := conn.Raw(`SELECT c.id FROM cases c WHERE c.id IN (
-				    SELECT b.case_id FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id WHERE k.id = ?
-				    UNION SELECT l.case_id FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
-				      JOIN systemic_issue_cases l ON l.issue_id = b.systemic_issue_id WHERE k.id = ?)
-				  ORDER BY c.id FOR UPDATE OF c`, id, id).Scan(&linked).Error; err != nil {
-				return fmt.Errorf("remedy: overdue remedy: %w", err)
+			linked, err := lockComponentCases(conn, id)
+			if err != nil {
+				return err
 			}
-			var k struct {
-				ID              uuid.UUID
-				DueAt           time.Time
-				Form            Form
-				Status          Status
-				CaseID          *uuid.UUID
-				SystemicIssueID *uuid.UUID
-			}
-			if err := conn.Raw(`UPDATE remedy_components k SET overdue_at = now() FROM remedy_bundles b
-				WHERE k.id = ? AND b.id = k.bundle_id AND k.overdue_at IS NULL AND k.reason_at IS NULL
-				  AND k.status NOT IN ('proposed', 'verified', 'declined') AND k.due_at <= now()
-				  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = b.case_id AND c.status IN `+cases.EndedSQL+`)
-				RETURNING k.id, k.due_at, k.form, k.status, b.case_id, b.systemic_issue_id`, id).Scan(&k).Error; err != nil {
-				return fmt.Errorf("remedy: overdue remedy: %w", err)
+			k, err := markOverdue(conn, id)
+			if err != nil {
+				return err
 			}
 			if k.ID == uuid.Nil {
 				return nil // another sweeper marked it, or it was settled meanwhile
