@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -80,8 +81,8 @@ func (s *Service) requestWithdrawal(ctx context.Context, k *lockedComponent, by 
 	if err != nil {
 		return err
 	}
-	if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET pending_reason_enc = ?, pending_reason_by = ?,
-		pending_reason_at = now() WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
+	if err := components(db.Conn(ctx, s.db), k.ID).Updates(map[string]any{"pending_reason_enc": sealed,
+		"pending_reason_by": *by.ID, "pending_reason_at": gorm.Expr("now()")}).Error; err != nil {
 		return fmt.Errorf("remedy: request withdrawal: %w", err)
 	}
 	for _, caseID := range linked {
@@ -141,8 +142,8 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *lockedComponent, by c
 	}
 	conn := db.Conn(ctx, s.db)
 	if !approve {
-		if err := conn.Exec(`UPDATE remedy_components SET pending_reason_enc = NULL, pending_reason_by = NULL,
-			pending_reason_at = NULL WHERE id = ?`, k.ID).Error; err != nil {
+		if err := components(conn, k.ID).Updates(map[string]any{"pending_reason_enc": nil, "pending_reason_by": nil,
+			"pending_reason_at": nil}).Error; err != nil {
 			return fmt.Errorf("remedy: refuse withdrawal: %w", err)
 		}
 		for _, caseID := range linked {
@@ -167,9 +168,9 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *lockedComponent, by c
 	if err != nil {
 		return err
 	}
-	if err := conn.Exec(`UPDATE remedy_components SET reason_enc = ?, reason_by = pending_reason_by, reason_at = now(),
-		reason_approved_by = ?, withdrawn = true, pending_reason_enc = NULL, pending_reason_by = NULL,
-		pending_reason_at = NULL WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
+	if err := components(conn, k.ID).Updates(map[string]any{"reason_enc": sealed,
+		"reason_by": gorm.Expr("pending_reason_by"), "reason_at": gorm.Expr("now()"), "reason_approved_by": *by.ID,
+		"withdrawn": true, "pending_reason_enc": nil, "pending_reason_by": nil, "pending_reason_at": nil}).Error; err != nil {
 		return fmt.Errorf("remedy: withdraw remedy: %w", err)
 	}
 	for _, caseID := range linked {
@@ -222,8 +223,8 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 				Action: "remedy.conditions_refused", Data: map[string]any{"component_id": k.ID, "reason": strings.TrimSpace(note)}})
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET conditions_approved_by = ?, conditions_approved_at = now()
-			WHERE id = ?`, *by.ID, k.ID).Error; err != nil {
+		if err := components(db.Conn(ctx, s.db), k.ID).Updates(map[string]any{"conditions_approved_by": *by.ID,
+			"conditions_approved_at": gorm.Expr("now()")}).Error; err != nil {
 			return fmt.Errorf("remedy: approve conditions: %w", err)
 		}
 		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
@@ -353,8 +354,8 @@ func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.U
 		if err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Exec(`INSERT INTO restitution_exemptions (id, case_id, decision_id, reason_enc, requested_by)
-			VALUES (?, ?, ?, ?, ?)`, id, caseID, r.DecisionID, sealed, *by.ID).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Table("restitution_exemptions").Create(map[string]any{"id": id, "case_id": caseID,
+			"decision_id": r.DecisionID, "reason_enc": sealed, "requested_by": *by.ID}).Error; err != nil {
 			return fmt.Errorf("remedy: exemption: %w", err)
 		}
 		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
@@ -386,7 +387,7 @@ func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.U
 			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who asked for the exemption must approve it.")
 		}
 		if !approve {
-			if err := db.Conn(ctx, s.db).Exec(`DELETE FROM restitution_exemptions WHERE id = ?`, *r.ExemptionID).Error; err != nil {
+			if err := deleteExemption(db.Conn(ctx, s.db), *r.ExemptionID); err != nil {
 				return fmt.Errorf("remedy: refuse exemption: %w", err)
 			}
 			_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
@@ -394,8 +395,8 @@ func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.U
 					"reason": strings.TrimSpace(note)}})
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE restitution_exemptions SET approved_by = ?, approved_at = now() WHERE id = ?`,
-			*by.ID, *r.ExemptionID).Error; err != nil {
+		if err := db.Conn(ctx, s.db).Table("restitution_exemptions").Where("id = ?", *r.ExemptionID).
+			Updates(map[string]any{"approved_by": *by.ID, "approved_at": gorm.Expr("now()")}).Error; err != nil {
 			return fmt.Errorf("remedy: approve exemption: %w", err)
 		}
 		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,

@@ -218,3 +218,23 @@ func loadRestitution(conn *gorm.DB, caseID uuid.UUID) (restitutionRow, error) {
 	}
 	return r, nil
 }
+
+// insertComponent inserts a bundle's component at position; its amount is
+// text cast to numeric.
+func insertComponent(conn *gorm.DB, id, bundle uuid.UUID, position int, c Component, desc []byte, status Status,
+	offeredAt any, conds []byte) error {
+	return conn.Exec(`INSERT INTO remedy_components (id, bundle_id, position, form, subtype, description_enc,
+			responsible, responsible_name, amount, currency, due_at, status, offered_at, conditions_enc)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::numeric, ?, ?, ?, ?, ?)`, id, bundle, position, c.Form, c.Subtype, desc,
+		c.Responsible, c.ResponsibleName, c.Amount, c.Currency, c.DueAt, status, offeredAt, conds).Error
+}
+
+// deleteExemption removes a restitution exemption refused by a second person.
+func deleteExemption(conn *gorm.DB, id uuid.UUID) error {
+	return conn.Exec(`DELETE FROM restitution_exemptions WHERE id = ?`, id).Error
+}
+
+// components is the remedy component id, for an update on the builder.
+func components(conn *gorm.DB, id uuid.UUID) *gorm.DB {
+	return conn.Table("remedy_components").Where("id = ?", id)
+}

@@ -226,8 +226,8 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 	if decisionID != nil && *decisionID == uuid.Nil {
 		decisionID = nil
 	}
-	if err := conn.Exec(`INSERT INTO remedy_bundles (id, case_id, systemic_issue_id, decision_id, proposed_by)
-		VALUES (?, ?, ?, ?, ?)`, bundle, caseID, issueID, decisionID, *by.ID).Error; err != nil {
+	if err := conn.Table("remedy_bundles").Create(map[string]any{"id": bundle, "case_id": caseID,
+		"systemic_issue_id": issueID, "decision_id": decisionID, "proposed_by": *by.ID}).Error; err != nil {
 		return nil, fmt.Errorf("remedy: insert bundle: %w", err)
 	}
 	status := Proposed
@@ -253,10 +253,7 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 				return nil, err
 			}
 		}
-		if err := conn.Exec(`INSERT INTO remedy_components (id, bundle_id, position, form, subtype, description_enc,
-			responsible, responsible_name, amount, currency, due_at, status, offered_at, conditions_enc)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::numeric, ?, ?, ?, ?, ?)`, ids[i], bundle, i, c.Form, c.Subtype, desc,
-			c.Responsible, c.ResponsibleName, c.Amount, c.Currency, c.DueAt, status, offeredAt, conds).Error; err != nil {
+		if err := insertComponent(conn, ids[i], bundle, i, c, desc, status, offeredAt, conds); err != nil {
 			return nil, fmt.Errorf("remedy: insert remedy component: %w", err)
 		}
 		summary[i] = map[string]any{"id": ids[i], "form": c.Form, "subtype": c.Subtype, "responsible": c.Responsible,
@@ -490,10 +487,9 @@ func (s *Service) moveComponent(ctx context.Context, k *lockedComponent, by case
 		return fault.New(fault.Forbidden, "four_eyes",
 			"Someone other than the person who recorded the implementation must verify it.")
 	}
-	set := "status = ?"
-	args := []any{r.Status}
+	set := map[string]any{"status": r.Status}
 	if r.Status == Offered {
-		set += ", offered_at = now()"
+		set["offered_at"] = gorm.Expr("now()")
 	} else {
 		if err := s.ev.BelongsToAny(ctx, linked, "evidence.evidence_ids", r.evidence); err != nil {
 			return err
@@ -512,17 +508,14 @@ func (s *Service) moveComponent(ctx context.Context, k *lockedComponent, by case
 		if err != nil {
 			return err
 		}
-		set += ", evidence_enc = ?"
-		args = append(args, sealed)
+		set["evidence_enc"] = sealed
 		if r.Status == Implemented {
-			set += ", implemented_at = now(), implemented_by = ?"
+			set["implemented_at"], set["implemented_by"] = gorm.Expr("now()"), *by.ID
 		} else {
-			set += ", verified_at = now(), verified_by = ?"
+			set["verified_at"], set["verified_by"] = gorm.Expr("now()"), *by.ID
 		}
-		args = append(args, *by.ID)
 	}
-	if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET `+set+` WHERE id = ?`,
-		append(args, k.ID)...).Error; err != nil {
+	if err := components(db.Conn(ctx, s.db), k.ID).Updates(set).Error; err != nil {
 		if errors.Is(err, gorm.ErrCheckConstraintViolated) {
 			return fault.New(fault.Conflict, "illegal_remedy_move", fmt.Sprintf(
 				"A component that is %s cannot become %s.", k.Status, r.Status))
@@ -617,8 +610,8 @@ func (s *Service) reasonComponent(ctx context.Context, k *lockedComponent, by ca
 	if err != nil {
 		return err
 	}
-	if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET reason_enc = ?, reason_by = ?, reason_at = now()
-		WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
+	if err := components(db.Conn(ctx, s.db), k.ID).Updates(map[string]any{"reason_enc": sealed, "reason_by": *by.ID,
+		"reason_at": gorm.Expr("now()")}).Error; err != nil {
 		return fmt.Errorf("remedy: remedy reason: %w", err)
 	}
 	for _, caseID := range linked {
@@ -680,8 +673,8 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 				return err
 			}
 		}
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET status = ?, responded_at = now(), response_enc = ?
-			WHERE id = ?`, to, sealed, k.ID).Error; err != nil {
+		if err := components(db.Conn(ctx, s.db), k.ID).Updates(map[string]any{"status": to,
+			"responded_at": gorm.Expr("now()"), "response_enc": sealed}).Error; err != nil {
 			return fmt.Errorf("remedy: respond to remedy: %w", err)
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
@@ -710,8 +703,9 @@ func (s *Service) Outstanding(ctx context.Context, caseID uuid.UUID) ([]Outstand
 // reopenRemedyClock runs the case's remedy clock again when it had ended
 // because every remedy was settled and a new one has come.
 func (s *Service) reopenRemedyClock(ctx context.Context, caseID uuid.UUID) error {
-	res := db.Conn(ctx, s.db).Exec(`UPDATE case_clocks SET satisfied_at = NULL, satisfied_by = NULL
-		WHERE case_id = ? AND clock = ? AND satisfied_by IN ('remedied', ?)`, caseID, sla.Remedy, sla.Unremedied)
+	res := db.Conn(ctx, s.db).Table("case_clocks").
+		Where("case_id = ? AND clock = ? AND satisfied_by IN ('remedied', ?)", caseID, sla.Remedy, sla.Unremedied).
+		Updates(map[string]any{"satisfied_at": nil, "satisfied_by": nil})
 	if res.Error != nil {
 		return fmt.Errorf("remedy: reopen remedy clock: %w", res.Error)
 	}
