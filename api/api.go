@@ -31,6 +31,7 @@ import (
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 	"github.com/redresshq/redress/internal/stats"
@@ -41,6 +42,7 @@ import (
 type Deps struct {
 	Log                 *slog.Logger
 	Grievance           *grievance.Service
+	Remedy              *remedy.Service   // remedies of a case or a systemic issue
 	Incident            *incident.Service // serious incidents and their tasks
 	Decision            *decision.Service // triage
 	Evidence            *evidence.Service // the cases' files

@@ -5,8 +5,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/api/middleware"
-	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
+	"github.com/redresshq/redress/internal/remedy"
 )
 
 // caseAndRemedy reads {id} and {rid}.
@@ -28,12 +28,12 @@ func (a *API) proposeRemedies(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var req grievance.RemedyRequest
+	var req remedy.Request
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)
-	comps, err := a.Grievance.ProposeRemedies(c.UserContext(), id, by, req)
+	comps, err := a.Remedy.ProposeRemedies(c.UserContext(), id, by, req)
 	if err != nil {
 		return err
 	}
@@ -46,12 +46,12 @@ func (a *API) setRemedyStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var req grievance.RemedyStatus
+	var req remedy.StatusChange
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)
-	if err := a.Grievance.SetRemedyStatus(c.UserContext(), id, rid, by, req); err != nil {
+	if err := a.Remedy.SetRemedyStatus(c.UserContext(), id, rid, by, req); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -70,7 +70,7 @@ func (a *API) remedyReason(c *fiber.Ctx) error {
 		return err
 	}
 	by := httpkit.Actor(c)
-	if err := a.Grievance.RecordRemedyReason(c.UserContext(), id, rid, by, req.Reason); err != nil {
+	if err := a.Remedy.RecordRemedyReason(c.UserContext(), id, rid, by, req.Reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -102,7 +102,7 @@ func (a *API) systemicRemedies(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	comps, err := a.Grievance.SystemicRemedies(c.UserContext(), id)
+	comps, err := a.Remedy.SystemicRemedies(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -115,11 +115,11 @@ func (a *API) proposeSystemicRemedies(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var req grievance.RemedyRequest
+	var req remedy.Request
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	comps, err := a.Grievance.ProposeSystemicRemedies(c.UserContext(), id, httpkit.Actor(c), req)
+	comps, err := a.Remedy.ProposeSystemicRemedies(c.UserContext(), id, httpkit.Actor(c), req)
 	if err != nil {
 		return err
 	}
@@ -132,11 +132,11 @@ func (a *API) setSystemicRemedyStatus(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var req grievance.RemedyStatus
+	var req remedy.StatusChange
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.SetSystemicRemedyStatus(c.UserContext(), id, rid, httpkit.Actor(c), req); err != nil {
+	if err := a.Remedy.SetSystemicRemedyStatus(c.UserContext(), id, rid, httpkit.Actor(c), req); err != nil {
 		return err
 	}
 	return a.systemicRemedies(c)
@@ -154,7 +154,7 @@ func (a *API) systemicRemedyReason(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.RecordSystemicRemedyReason(c.UserContext(), id, rid, httpkit.Actor(c), req.Reason); err != nil {
+	if err := a.Remedy.RecordSystemicRemedyReason(c.UserContext(), id, rid, httpkit.Actor(c), req.Reason); err != nil {
 		return err
 	}
 	return a.systemicRemedies(c)
@@ -173,7 +173,7 @@ func (a *API) respondToRemedy(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.RespondToRemedy(c.UserContext(), middleware.CaseID(c), rid, req.Accept, req.Comment); err != nil {
+	if err := a.Remedy.RespondToRemedy(c.UserContext(), middleware.CaseID(c), rid, req.Accept, req.Comment); err != nil {
 		return err
 	}
 	return a.complainantCase(c)

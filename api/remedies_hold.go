@@ -18,7 +18,7 @@ func (a *API) approveRemedyWithdrawal(c *fiber.Ctx) error {
 		return err
 	}
 	by := httpkit.Actor(c)
-	if err := a.Grievance.ApproveRemedyWithdrawal(c.UserContext(), id, rid, by, approve, reason); err != nil {
+	if err := a.Remedy.ApproveRemedyWithdrawal(c.UserContext(), id, rid, by, approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -34,7 +34,7 @@ func (a *API) approveSystemicRemedyWithdrawal(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Grievance.ApproveSystemicRemedyWithdrawal(c.UserContext(), id, rid, httpkit.Actor(c), approve, reason); err != nil {
+	if err := a.Remedy.ApproveSystemicRemedyWithdrawal(c.UserContext(), id, rid, httpkit.Actor(c), approve, reason); err != nil {
 		return err
 	}
 	return a.systemicRemedies(c)
@@ -51,7 +51,7 @@ func (a *API) approveRemedyConditions(c *fiber.Ctx) error {
 		return err
 	}
 	by := httpkit.Actor(c)
-	if err := a.Grievance.ApproveRemedyConditions(c.UserContext(), id, rid, by, approve, reason); err != nil {
+	if err := a.Remedy.ApproveRemedyConditions(c.UserContext(), id, rid, by, approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -70,7 +70,7 @@ func (a *API) requestRestitutionExemption(c *fiber.Ctx) error {
 		return err
 	}
 	by := httpkit.Actor(c)
-	if err := a.Grievance.RequestRestitutionExemption(c.UserContext(), id, by, req.Reason); err != nil {
+	if err := a.Remedy.RequestRestitutionExemption(c.UserContext(), id, by, req.Reason); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -87,7 +87,7 @@ func (a *API) approveRestitutionExemption(c *fiber.Ctx) error {
 		return err
 	}
 	by := httpkit.Actor(c)
-	if err := a.Grievance.ApproveRestitutionExemption(c.UserContext(), id, by, approve, reason); err != nil {
+	if err := a.Remedy.ApproveRestitutionExemption(c.UserContext(), id, by, approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)

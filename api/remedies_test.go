@@ -231,7 +231,7 @@ func TestOverdueRemedyIsMarkedOnce(t *testing.T) {
 	counts := make(chan int, 4)
 	for range 4 { // four sweepers at once
 		go func() {
-			n, err := s.Core.Grievance.SweepOverdueRemedies(ctx, 100)
+			n, err := s.Core.Remedy.SweepOverdueRemedies(ctx, 100)
 			counts <- n
 			errs <- err
 		}()
@@ -255,7 +255,7 @@ func TestOverdueRemedyIsMarkedOnce(t *testing.T) {
 	if c := components(t, view)[1]; c["overdue_at"] == nil {
 		t.Errorf("the complainant does not see the missed date: %v", c)
 	}
-	if n, err := s.Core.Grievance.SweepOverdueRemedies(ctx, 100); err != nil || n != 0 {
+	if n, err := s.Core.Remedy.SweepOverdueRemedies(ctx, 100); err != nil || n != 0 {
 		t.Errorf("second sweep: %d %v", n, err)
 	}
 }

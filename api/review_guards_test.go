@@ -137,7 +137,7 @@ func TestRemedyGuards(t *testing.T) {
 		t.Errorf("remedy clock after a new bundle: %v", d)
 	}
 	s.Core.DB.Exec(`UPDATE remedy_components SET due_at = now() - interval '1 day' WHERE id IN ?`, more)
-	if n, err := s.Core.Grievance.SweepOverdueRemedies(context.Background(), 100); err != nil || n != 0 {
+	if n, err := s.Core.Remedy.SweepOverdueRemedies(context.Background(), 100); err != nil || n != 0 {
 		t.Errorf("drafts marked overdue: %d %v", n, err)
 	}
 }

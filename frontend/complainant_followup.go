@@ -31,7 +31,7 @@ type caseData struct {
 	Referrals []escalation.ComplainantReferral
 	Dues      []dueRow
 	Timeline  []eventRow
-	Remedies  []grievance.RemedyComponent
+	Remedies  []remedy.ComponentView
 	Bodies    []escalation.Body
 	Appeal    ruleText
 	// EscalationBodies are the bodies the complainant may still ask for:
@@ -196,7 +196,7 @@ func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
 			Rule: idx.text(r, rule)}
 		if due.Clock == sla.Remedy && v.Decision != nil {
 			// The words follow the outcome: nothing to put right after a confirmed decision.
-			row.Promise = r.T(grievance.RemedyPromiseKey(v.Decision.Outcome))
+			row.Promise = r.T(remedy.PromiseKey(v.Decision.Outcome))
 		}
 		switch {
 		case due.Unmet:
@@ -245,7 +245,7 @@ func actionLabel(r *kit.Request, action, actor string) string {
 }
 
 // CanRespond says whether the complainant may accept or decline an offer.
-func (d *caseData) CanRespond(rc grievance.RemedyComponent) bool {
+func (d *caseData) CanRespond(rc remedy.ComponentView) bool {
 	return rc.Status == remedy.Offered && rc.SystemicIssueID == nil && rc.ReasonAt == nil
 }
 
@@ -284,7 +284,7 @@ func (w *Web) followUpRemedy(c *fiber.Ctx) error {
 		no := false
 		accept = &no
 	}
-	if err := w.Grievance.RespondToRemedy(c.UserContext(), *w.Req(c).CaseID, rid, accept,
+	if err := w.Remedy.RespondToRemedy(c.UserContext(), *w.Req(c).CaseID, rid, accept,
 		strings.TrimSpace(c.FormValue("comment"))); err != nil {
 		return w.actionError(c, err, "remedy."+rid.String())
 	}

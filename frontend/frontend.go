@@ -39,6 +39,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 	"github.com/redresshq/redress/internal/stats"
@@ -52,6 +53,7 @@ var files embed.FS
 type Deps struct {
 	Log        *slog.Logger
 	Grievance  *grievance.Service
+	Remedy     *remedy.Service   // remedies of a case or a systemic issue
 	Incident   *incident.Service // serious incidents and their tasks
 	Decision   *decision.Service // triage
 	Evidence   *evidence.Service // the cases' files

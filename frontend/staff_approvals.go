@@ -84,19 +84,19 @@ func (w *Web) cwRemedyReason(c *fiber.Ctx, id uuid.UUID, form url.Values) (strin
 		return "", err
 	}
 	by := httpkit.Actor(c)
-	if err := w.Grievance.RecordRemedyReason(c.UserContext(), id, rid, by, form.Get("reason")); err != nil {
+	if err := w.Remedy.RecordRemedyReason(c.UserContext(), id, rid, by, form.Get("reason")); err != nil {
 		return "", err
 	}
 	return "cw.flash.remedy_reason", nil
 }
 
 func (w *Web) cwApproveWithdrawal(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	return cwRemedyApproval(c, id, form, w.Grievance.ApproveRemedyWithdrawal,
+	return cwRemedyApproval(c, id, form, w.Remedy.ApproveRemedyWithdrawal,
 		"cw.flash.withdrawal_approved", "cw.flash.withdrawal_refused")
 }
 
 func (w *Web) cwApproveConditions(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	return cwRemedyApproval(c, id, form, w.Grievance.ApproveRemedyConditions,
+	return cwRemedyApproval(c, id, form, w.Remedy.ApproveRemedyConditions,
 		"cw.flash.conditions_approved", "cw.flash.conditions_refused")
 }
 
@@ -124,7 +124,7 @@ func cwRemedyApproval(c *fiber.Ctx, id uuid.UUID, form url.Values,
 
 func (w *Web) cwRequestExemption(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	if err := w.Grievance.RequestRestitutionExemption(c.UserContext(), id, by, form.Get("reason")); err != nil {
+	if err := w.Remedy.RequestRestitutionExemption(c.UserContext(), id, by, form.Get("reason")); err != nil {
 		return "", err
 	}
 	return "cw.flash.exemption_requested", nil
@@ -136,7 +136,7 @@ func (w *Web) cwApproveExemption(c *fiber.Ctx, id uuid.UUID, form url.Values) (s
 		return "", err
 	}
 	by := httpkit.Actor(c)
-	if err := w.Grievance.ApproveRestitutionExemption(c.UserContext(), id, by, ok, form.Get("reason")); err != nil {
+	if err := w.Remedy.ApproveRestitutionExemption(c.UserContext(), id, by, ok, form.Get("reason")); err != nil {
 		return "", err
 	}
 	if ok {

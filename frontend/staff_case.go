@@ -1030,7 +1030,7 @@ var cwComponentFields = []string{"form", "subtype", "description", "responsible"
 
 func (w *Web) cwProposeRemedies(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	req := grievance.RemedyRequest{Offer: form.Get("offer") == "true"}
+	req := remedy.Request{Offer: form.Get("offer") == "true"}
 	var rows []int // the form row of each component sent
 	for i := 0; i < cwRemedyRows; i++ {
 		get := func(f string) string { return strings.TrimSpace(form.Get(fmt.Sprintf("components[%d].%s", i, f))) }
@@ -1056,7 +1056,7 @@ func (w *Web) cwProposeRemedies(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 			Amount: remedy.Decimal(get("amount")), Currency: strings.ToUpper(get("currency")), DueAt: get("due_at"),
 			Conditions: conds})
 	}
-	_, err := w.Grievance.ProposeRemedies(c.UserContext(), id, by, req)
+	_, err := w.Remedy.ProposeRemedies(c.UserContext(), id, by, req)
 	if err != nil {
 		return "", cwRenameFields(err, func(field string) string {
 			if m := cwRowIndex.FindStringSubmatch(field); m != nil {
@@ -1087,11 +1087,11 @@ func (w *Web) cwRemedyStatus(c *fiber.Ctx, id uuid.UUID, form url.Values) (strin
 		return "", errCwNotFound
 	}
 	by := httpkit.Actor(c)
-	var req grievance.RemedyStatus
+	var req remedy.StatusChange
 	req.Status = remedy.Status(form.Get("status"))
 	req.Evidence.Note = strings.TrimSpace(form.Get("evidence.note"))
 	req.Evidence.EvidenceIDs = form["evidence.evidence_ids"]
-	err = w.Grievance.SetRemedyStatus(c.UserContext(), id, rid, by, req)
+	err = w.Remedy.SetRemedyStatus(c.UserContext(), id, rid, by, req)
 	return "cw.flash.remedy_status", cwRenameFields(err, cwListField)
 }
 

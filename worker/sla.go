@@ -31,9 +31,9 @@ func (w *Runner) runSweeper(ctx context.Context) error {
 				continue
 			}
 		}
-		if w.Grievance != nil && ctx.Err() == nil {
+		if w.Remedy != nil && ctx.Err() == nil {
 			// Remedy components have their own due dates.
-			if n, err := w.Grievance.SweepOverdueRemedies(ctx, sweepBatch); err != nil && ctx.Err() == nil {
+			if n, err := w.Remedy.SweepOverdueRemedies(ctx, sweepBatch); err != nil && ctx.Err() == nil {
 				w.Log.Warn("remedy sweep", "err", err)
 			} else if n > 0 {
 				w.Log.Info("remedy sweep", "overdue", n)

@@ -33,6 +33,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/natsx"
+	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 	"github.com/redresshq/redress/internal/systemic"
@@ -44,6 +45,7 @@ type Runner struct {
 	JS        jetstream.JetStream
 	Log       *slog.Logger
 	Grievance *grievance.Service
+	Remedy    *remedy.Service // remedies of a case or a systemic issue
 	Routing   *routing.Service
 	Notify    *notify.Notifier  // emails and webhooks; nil for none
 	Clocks    *clocks.Service   // SLA timers; nil sweeps none

@@ -44,6 +44,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/natsx"
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 	"github.com/redresshq/redress/internal/stats"
@@ -68,6 +69,8 @@ type Core struct {
 	Decision *decision.Service
 	// Evidence: the cases' files.
 	Evidence *evidence.Service
+	// Remedy: remedies of a case or a systemic issue, restitution exemptions.
+	Remedy   *remedy.Service
 	Routing  *routing.Service
 	Review   *review.Service
 	Clocks   *clocks.Service
@@ -113,7 +116,8 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 	clk := clocks.New(gdb, log)
 	inc := incident.NewService(gdb, keys, clk)
 	ev := evidence.NewService(gdb, keys)
-	g := grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev)
+	rem := remedy.NewService(gdb, keys, clk, ev)
+	g := grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev, rem)
 	c := &Core{
 		Config: cfg, Log: log, DB: gdb, Keys: keys, Registry: reg,
 		Users: auth.NewUsers(gdb, auth.PasswordCost{MemoryKiB: cfg.PasswordHash.MemoryKiB, Time: cfg.PasswordHash.Time,
@@ -122,6 +126,7 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		SignIn:    auth.NewSignIn(gdb, keys, cfg.JWTSecret),
 		Grievance: g,
 		Decision:  decision.NewService(gdb, clk, tellComplainant(g)),
+		Remedy:    rem,
 		Evidence:  ev,
 		Incident:  inc,
 		Routing:   routing.New(gdb, clk),
@@ -181,7 +186,7 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 	m := hmac.New(sha256.New, c.Config.JWTSecret)
 	m.Write([]byte("redress web csrf key"))
 	return frontend.New(frontend.Deps{
-		Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Decision: c.Decision, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
+		Log: c.Log, Grievance: c.Grievance, Remedy: c.Remedy, Incident: c.Incident, Decision: c.Decision, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
@@ -218,7 +223,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	}
 	c.Metrics = prometheus.NewRegistry()
 	a := api.New(api.Deps{
-		Outbox: c.Outbox, Log: c.Log, Grievance: c.Grievance, Incident: c.Incident, Decision: c.Decision, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
+		Outbox: c.Outbox, Log: c.Log, Grievance: c.Grievance, Remedy: c.Remedy, Incident: c.Incident, Decision: c.Decision, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),
@@ -297,7 +302,7 @@ func (c *Core) SignInThrottle(js jetstream.JetStream) *middleware.SignInThrottle
 
 // Worker builds the worker runner.
 func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
-	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance, Routing: c.Routing,
+	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance, Remedy: c.Remedy, Routing: c.Routing,
 		Notify: c.Notify, Clocks: c.Clocks, Review: c.Review, Systemic: c.Systemic, Escalation: c.Escalation, SweepEvery: c.Config.SweepEvery,
 		ReconcileEvery: c.Config.ReconcileEvery, UnroutedAfter: c.Config.UnroutedAfter, Replicas: c.Config.NATSReplicas, Addr: addr}
 }

@@ -143,7 +143,7 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, r
 			return fault.New(fault.Conflict, "illegal_transition", fmt.Sprintf(
 				"A case that is %s cannot be closed; it closes after its decision (and remedies), or after escalation.", c.Status))
 		}
-		left, err := s.outstanding(ctx, caseID)
+		left, err := s.remedies.Outstanding(ctx, caseID)
 		if err != nil {
 			return err
 		}
@@ -157,7 +157,7 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, r
 			}
 			return e
 		}
-		if err := s.checkRestitution(ctx, caseID); err != nil {
+		if err := s.remedies.CheckRestitution(ctx, caseID); err != nil {
 			return err
 		}
 		if err := s.bodyItemsOutstanding(ctx, caseID); err != nil {

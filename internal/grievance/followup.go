@@ -19,6 +19,7 @@ import (
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
+	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/sla"
 )
 
@@ -276,7 +277,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	if err != nil {
 		return nil, fmt.Errorf("grievance: referrals: %w", err)
 	}
-	v.Resolution, v.RightsNotice = *res, RightsNotice
+	v.Resolution, v.RightsNotice = *res, remedy.RightsNotice
 	v.NextSteps = nextSteps(c.Status, res, c.Anonymous, referred > 0)
 	if v.Evidence, err = s.ev.ComplainantList(ctx, caseID); err != nil {
 		return nil, err
@@ -483,4 +484,23 @@ func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by cases.
 			events.CaseStatusChanged)
 	}
 	return nil
+}
+
+// remedyOfferedPromise is the remedy clock's promise after an outcome that
+// changed nothing in the AI's decision: only what was offered is owed.
+const remedyOfferedPromise = "We will carry out what we offered you"
+
+// FollowOutcome makes the remedy clock's words follow the decision's
+// outcome: "We will put things right" only when the decision overturned or
+// modified the AI's decision (texts follow the outcome, issue 16).
+func FollowOutcome(dues []DueDate, outcome string) {
+	if remedy.OwesRestitution(outcome) {
+		return
+	}
+	for i := range dues {
+		if dues[i].Clock == sla.Remedy {
+			dues[i].offeredOnly = true
+			dues[i].Summary = dues[i].summary()
+		}
+	}
 }

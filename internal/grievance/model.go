@@ -1,8 +1,10 @@
 // Package grievance is the work on a case: intake, messages, decisions and
-// appeals, remedies, the complainant's view and the staff's, and adding
-// evidence to a case (AddEvidence: its files are internal/evidence). Triage,
-// the extension notice and the decision's vocabulary are internal/decision.
-// Incidents and their tasks are internal/incident; the lock a case is worked
+// appeals, the complainant's view and the staff's, and adding evidence to a
+// case (AddEvidence: its files are internal/evidence). Triage, the
+// extension notice and the decision's vocabulary are internal/decision.
+// Remedies are internal/remedy (a case's resolution reads them, and closing
+// checks them, through remedy.Service); incidents and their tasks are
+// internal/incident; the lock a case is worked
 // under is internal/casework; paging is internal/platform/paging. The case
 // itself — the cases table, its vocabulary, the status machine and every
 // write to the table — is internal/cases; grievance moves a case through

@@ -41,13 +41,13 @@ type FeedbackView struct {
 // Resolution is what follows a decision: remedies, the appeal, closure and
 // the complainant's rating.
 type Resolution struct {
-	Remedies  []RemedyComponent `json:"remedies"`
-	Appeal    AppealView        `json:"appeal"`
-	RootCause *string           `json:"root_cause,omitempty"`
-	ClosedAt  *time.Time        `json:"closed_at,omitempty"`
-	Feedback  FeedbackView      `json:"feedback"`
+	Remedies  []remedy.ComponentView `json:"remedies"`
+	Appeal    AppealView             `json:"appeal"`
+	RootCause *string                `json:"root_cause,omitempty"`
+	ClosedAt  *time.Time             `json:"closed_at,omitempty"`
+	Feedback  FeedbackView           `json:"feedback"`
 	// Restitution is what an overturned or modified decision owes (staff only).
-	Restitution *RestitutionView `json:"restitution,omitempty"`
+	Restitution *remedy.RestitutionView `json:"restitution,omitempty"`
 }
 
 // resolutionRow is what a case's resolution is read from: the case's row
@@ -88,7 +88,7 @@ func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status cases
 	}
 	r := &Resolution{RootCause: row.RootCause, ClosedAt: casework.UTC(row.ClosedAt)}
 	var err error
-	if r.Remedies, err = s.remedies(ctx, caseID, !forStaff); err != nil {
+	if r.Remedies, err = s.remedies.Remedies(ctx, caseID, !forStaff); err != nil {
 		return nil, err
 	}
 	a := &r.Appeal
@@ -125,7 +125,7 @@ func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status cases
 		if err := json.Unmarshal([]byte(row.ExcludedReviewers), &a.ExcludedReviewers); err != nil {
 			return nil, fmt.Errorf("grievance: excluded reviewers: %w", err)
 		}
-		if r.Restitution, err = s.restitution(ctx, caseID); err != nil {
+		if r.Restitution, err = s.remedies.Restitution(ctx, caseID); err != nil {
 			return nil, err
 		}
 		return r, nil
@@ -178,7 +178,7 @@ func nextSteps(status cases.Status, r *Resolution, anonymous, referred bool) []S
 	if referred {
 		return append(out, Step{Code: "follow_referral",
 			Label: "Your complaint is with an independent body: its status is in referrals. You can still take it to " +
-				"another body or to a court. " + RightsNotice})
+				"another body or to a court. " + remedy.RightsNotice})
 	}
 	choice := "choose whether they may know who you are (identity_shared), not know it (identity_withheld), or " +
 		"receive nothing that could point back at you (anonymous)"
@@ -189,5 +189,5 @@ func nextSteps(status cases.Status, r *Resolution, anonymous, referred bool) []S
 	return append(out, Step{Code: "independent_body",
 		Label: "At any time you can take your complaint to an independent body, such as a regulator, an ombudsman, " +
 			"a data protection authority or a court. The bodies listed at /api/v1/bodies can receive it from us: ask, " +
-			"and " + choice + ". " + RightsNotice})
+			"and " + choice + ". " + remedy.RightsNotice})
 }

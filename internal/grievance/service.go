@@ -8,6 +8,7 @@ import (
 	"github.com/redresshq/redress/internal/incident"
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/remedy"
 )
 
 // Service is the case aggregate's entry point.
@@ -20,16 +21,18 @@ type Service struct {
 	clocks        *clocks.Service
 	incidents     *incident.Service
 	ev            *evidence.Service
+	remedies      *remedy.Service
 }
 
 // NewService returns the grievance service. receiptSecret keys the receipt
 // HMACs; keys seal descriptions, contact details and messages; clk keeps the
 // cases' SLA clocks; inc gives a case's staff view its incident part; ev
-// keeps the cases' evidence.
+// keeps the cases' evidence; rem gives a case's resolution its remedies and
+// checks them before the case closes.
 func NewService(gdb *gorm.DB, keys *seal.Keyring, receiptSecret []byte, reg *registry.Registry, clk *clocks.Service,
-	inc *incident.Service, ev *evidence.Service) *Service {
+	inc *incident.Service, ev *evidence.Service, rem *remedy.Service) *Service {
 	return &Service{db: gdb, keys: keys, receiptSecret: receiptSecret, registry: reg,
-		dummyHash: make([]byte, 32), clocks: clk, incidents: inc, ev: ev}
+		dummyHash: make([]byte, 32), clocks: clk, incidents: inc, ev: ev, remedies: rem}
 }
 
 // Purposes bind each sealed value to its column and row.

@@ -339,3 +339,20 @@ func (s *Service) pointsOfView(ctx context.Context, caseID uuid.UUID) ([]PointOf
 	}
 	return out, nil
 }
+
+// CheckWorker locks the case and checks that by may work on it: its
+// reviewer, or a supervisor, and never someone recused from it (for work
+// other packages do on a case, such as a referral to an independent body).
+func (s *Service) CheckWorker(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
+	_, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
+	return err
+}
+
+// CheckNotRecused locks the case and checks that by, held or not, is not
+// recused from it (for work other packages do on a case whose route's gate
+// already decided who may act, such as verifying a body's order was complied
+// with).
+func (s *Service) CheckNotRecused(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
+	_, err := casework.LockUnlessRecused(db.Conn(ctx, s.db), caseID, by)
+	return err
+}

@@ -66,7 +66,7 @@ func TestRemedyOffersAnswersAndMissedDatesAreMailed(t *testing.T) {
 
 	// Its own date passes: the sweeper marks it, and the holders and supervisors hear.
 	s.Core.DB.Exec(`UPDATE remedy_components SET due_at = now() - interval '1 minute' WHERE id = ?`, id)
-	if n, err := s.Core.Grievance.SweepOverdueRemedies(t.Context(), 10); err != nil || n != 1 {
+	if n, err := s.Core.Remedy.SweepOverdueRemedies(t.Context(), 10); err != nil || n != 1 {
 		t.Fatalf("sweep: %d %v", n, err)
 	}
 	settle(t, s, f.ID)

@@ -1,8 +1,12 @@
 // Package remedy holds the rules of remedy bundles: the five forms of
 // reparation (UN Basic Principles on the Right to a Remedy and Reparation,
 // principles 19–23) and their components, the moves a component may make, and
-// the check that no offer asks the complainant to give up a right.
-// Persistence lives with the case aggregate (internal/grievance). The forms
+// the check that no offer asks the complainant to give up a right — and the
+// remedies themselves (Service): it owns remedy_bundles, remedy_components
+// (remedy_transitions holds their allowed moves) and restitution_exemptions,
+// and publishes redress.remedy.proposed, .status_changed and .overdue (and
+// case.status_changed when an offer moves a decided case to
+// remedy_in_progress). The forms
 // and statuses are named types (Form, Status) whose lists equal the CHECKs of
 // remedy_components, a case's and a systemic issue's alike (a test checks).
 package remedy

@@ -1,4 +1,4 @@
-package grievance
+package remedy
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -16,8 +17,6 @@ import (
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
-	"github.com/redresshq/redress/internal/remedy"
-	"github.com/redresshq/redress/internal/sla"
 )
 
 // Remedies that hold (issue 16): conditions approved by a second person
@@ -64,15 +63,15 @@ func conditionsUnapproved(i int) error {
 
 // seen reports whether the complainant has seen the component: withdrawing
 // it then needs a second person.
-func seen(k *component) bool {
-	return k.Status == remedy.Offered || k.Status == remedy.Accepted || k.Status == remedy.Implemented
+func seen(k *lockedComponent) bool {
+	return k.Status == Offered || k.Status == Accepted || k.Status == Implemented
 }
 
 // requestWithdrawal records a request to withdraw a seen component, on the
 // record of each case it concerns; it takes effect when another person
 // approves it (decideWithdrawal). The one rule for a case's components and a
 // systemic issue's guarantees alike.
-func (s *Service) requestWithdrawal(ctx context.Context, k *component, by cases.Actor, reason string, linked []uuid.UUID) error {
+func (s *Service) requestWithdrawal(ctx context.Context, k *lockedComponent, by cases.Actor, reason string, linked []uuid.UUID) error {
 	switch {
 	case k.ReasonAt != nil:
 		return fault.New(fault.Conflict, "remedy_reasoned", "A reason is already recorded for this component.")
@@ -83,9 +82,9 @@ func (s *Service) requestWithdrawal(ctx context.Context, k *component, by cases.
 	if err != nil {
 		return err
 	}
-	if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET pending_reason_enc = ?, pending_reason_by = ?,
-		pending_reason_at = now() WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
-		return fmt.Errorf("grievance: request withdrawal: %w", err)
+	if err := components(db.Conn(ctx, s.db), k.ID).Updates(map[string]any{"pending_reason_enc": sealed,
+		"pending_reason_by": *by.ID, "pending_reason_at": gorm.Expr("now()")}).Error; err != nil {
+		return fmt.Errorf("remedy: request withdrawal: %w", err)
 	}
 	for _, caseID := range linked {
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
@@ -135,7 +134,7 @@ func (s *Service) ApproveSystemicRemedyWithdrawal(ctx context.Context, issueID, 
 // decideWithdrawal is the second person's decision on a pending withdrawal,
 // recorded on each case the component concerns (the component and those
 // cases are locked by the caller).
-func (s *Service) decideWithdrawal(ctx context.Context, k *component, by cases.Actor, approve bool, note string, linked []uuid.UUID) error {
+func (s *Service) decideWithdrawal(ctx context.Context, k *lockedComponent, by cases.Actor, approve bool, note string, linked []uuid.UUID) error {
 	switch {
 	case k.PendingReasonBy == nil:
 		return fault.New(fault.Conflict, "no_withdrawal_pending", "No withdrawal of this component waits for approval.")
@@ -144,9 +143,9 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *component, by cases.A
 	}
 	conn := db.Conn(ctx, s.db)
 	if !approve {
-		if err := conn.Exec(`UPDATE remedy_components SET pending_reason_enc = NULL, pending_reason_by = NULL,
-			pending_reason_at = NULL WHERE id = ?`, k.ID).Error; err != nil {
-			return fmt.Errorf("grievance: refuse withdrawal: %w", err)
+		if err := components(conn, k.ID).Updates(map[string]any{"pending_reason_enc": nil, "pending_reason_by": nil,
+			"pending_reason_at": nil}).Error; err != nil {
+			return fmt.Errorf("remedy: refuse withdrawal: %w", err)
 		}
 		for _, caseID := range linked {
 			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
@@ -157,22 +156,23 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *component, by cases.A
 		}
 		return nil
 	}
-	var row struct{ PendingReasonEnc []byte }
-	if err := conn.Raw(`SELECT pending_reason_enc FROM remedy_components WHERE id = ?`, k.ID).Scan(&row).Error; err != nil {
-		return fmt.Errorf("grievance: withdrawal: %w", err)
+	var row pendingReasonRow
+	if err := conn.Table("remedy_components").Select("pending_reason_enc").Where("id = ?", k.ID).
+		Scan(&row).Error; err != nil {
+		return fmt.Errorf("remedy: withdrawal: %w", err)
 	}
 	reason, err := s.keys.OpenString(purposeRemedy("pending_reason", k.ID), row.PendingReasonEnc)
 	if err != nil {
-		return fmt.Errorf("grievance: open withdrawal: %w", err)
+		return fmt.Errorf("remedy: open withdrawal: %w", err)
 	}
 	sealed, err := s.keys.Seal(purposeRemedy("reason", k.ID), []byte(reason))
 	if err != nil {
 		return err
 	}
-	if err := conn.Exec(`UPDATE remedy_components SET reason_enc = ?, reason_by = pending_reason_by, reason_at = now(),
-		reason_approved_by = ?, withdrawn = true, pending_reason_enc = NULL, pending_reason_by = NULL,
-		pending_reason_at = NULL WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
-		return fmt.Errorf("grievance: withdraw remedy: %w", err)
+	if err := components(conn, k.ID).Updates(map[string]any{"reason_enc": sealed,
+		"reason_by": gorm.Expr("pending_reason_by"), "reason_at": gorm.Expr("now()"), "reason_approved_by": *by.ID,
+		"withdrawn": true, "pending_reason_enc": nil, "pending_reason_by": nil, "pending_reason_at": nil}).Error; err != nil {
+		return fmt.Errorf("remedy: withdraw remedy: %w", err)
 	}
 	for _, caseID := range linked {
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
@@ -214,7 +214,7 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 			return fault.New(fault.Conflict, "no_conditions", "This component asks nothing of the complainant; there is nothing to approve.")
 		case k.ConditionsOK:
 			return fault.New(fault.Conflict, "conditions_approved", "Its conditions are already approved.")
-		case k.Status != remedy.Proposed:
+		case k.Status != Proposed:
 			return fault.New(fault.Conflict, "not_proposed", "Conditions are approved before the component is offered.")
 		case k.ProposedBy == *by.ID:
 			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who proposed it must approve its conditions.")
@@ -224,9 +224,9 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 				Action: "remedy.conditions_refused", Data: map[string]any{"component_id": k.ID, "reason": strings.TrimSpace(note)}})
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET conditions_approved_by = ?, conditions_approved_at = now()
-			WHERE id = ?`, *by.ID, k.ID).Error; err != nil {
-			return fmt.Errorf("grievance: approve conditions: %w", err)
+		if err := components(db.Conn(ctx, s.db), k.ID).Updates(map[string]any{"conditions_approved_by": *by.ID,
+			"conditions_approved_at": gorm.Expr("now()")}).Error; err != nil {
+			return fmt.Errorf("remedy: approve conditions: %w", err)
 		}
 		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.conditions_approved", Data: map[string]any{"component_id": k.ID, "proposed_by": k.ProposedBy}})
@@ -238,37 +238,13 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 // guarantee of a systemic issue it is linked to) was
 // withdrawn after the complainant saw it.
 func (s *Service) anyWithdrawn(ctx context.Context, caseID uuid.UUID) (bool, error) {
-	var n int64
-	if err := db.Conn(ctx, s.db).Raw(`SELECT count(*) FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
-		WHERE (b.case_id = ? OR b.systemic_issue_id IN (SELECT issue_id FROM systemic_issue_cases WHERE case_id = ?))
-		  AND k.withdrawn`, caseID, caseID).Scan(&n).Error; err != nil {
-		return false, fmt.Errorf("grievance: withdrawn remedies: %w", err)
-	}
-	return n > 0, nil
+	n, err := countWithdrawn(db.Conn(ctx, s.db), caseID)
+	return n > 0, err
 }
 
-// remedyOfferedPromise is the remedy clock's promise after an outcome that
-// changed nothing in the AI's decision: only what was offered is owed.
-const remedyOfferedPromise = "We will carry out what we offered you"
-
-// FollowOutcome makes the remedy clock's words follow the decision's
-// outcome: "We will put things right" only when the decision overturned or
-// modified the AI's decision (texts follow the outcome, issue 16).
-func FollowOutcome(dues []DueDate, outcome string) {
-	if OwesRestitution(outcome) {
-		return
-	}
-	for i := range dues {
-		if dues[i].Clock == sla.Remedy {
-			dues[i].offeredOnly = true
-			dues[i].Summary = dues[i].summary()
-		}
-	}
-}
-
-// RemedyPromiseKey is the catalogue key of the remedy clock's promise after
-// outcome (the pages' FollowOutcome).
-func RemedyPromiseKey(outcome string) string {
+// PromiseKey is the catalogue key of the remedy clock's promise after
+// outcome (the pages' grievance.FollowOutcome).
+func PromiseKey(outcome string) string {
 	if outcome == "" || OwesRestitution(outcome) {
 		return "cp.clock.remedy"
 	}
@@ -282,29 +258,10 @@ func OwesRestitution(outcome string) bool {
 	return o == decision.OutcomeOverturned || o == decision.OutcomeModified
 }
 
-// restitutionRow is the case's latest final decision, with what meets its
-// restitution.
-type restitutionRow struct {
-	DecisionID              uuid.UUID
-	Outcome                 string
-	Delivered               bool
-	ExemptionID             *uuid.UUID
-	ReasonEnc               []byte
-	RequestedBy, ApprovedBy *uuid.UUID
-	RequestedAt, ApprovedAt *time.Time
-}
-
 func (s *Service) restitutionRow(ctx context.Context, caseID uuid.UUID) (*restitutionRow, error) {
-	var r restitutionRow
-	if err := db.Conn(ctx, s.db).Raw(`SELECT d.id AS decision_id, d.outcome,
-		       EXISTS (SELECT 1 FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
-		                WHERE b.case_id = d.case_id AND k.form = 'restitution' AND NOT k.withdrawn
-		                  AND k.status IN ('verified', 'declined')) AS delivered,
-		       x.id AS exemption_id, x.reason_enc, x.requested_by, x.requested_at, x.approved_by, x.approved_at
-		  FROM decisions d LEFT JOIN restitution_exemptions x ON x.decision_id = d.id
-		 WHERE d.case_id = ? AND d.status = 'final'
-		 ORDER BY d.final_at DESC NULLS LAST, d.created_at DESC LIMIT 1`, caseID).Scan(&r).Error; err != nil {
-		return nil, fmt.Errorf("grievance: restitution: %w", err)
+	r, err := loadRestitution(db.Conn(ctx, s.db), caseID)
+	if err != nil {
+		return nil, err
 	}
 	if r.DecisionID == uuid.Nil {
 		return nil, nil
@@ -312,7 +269,9 @@ func (s *Service) restitutionRow(ctx context.Context, caseID uuid.UUID) (*restit
 	return &r, nil
 }
 
-func (s *Service) restitution(ctx context.Context, caseID uuid.UUID) (*RestitutionView, error) {
+// Restitution says whether the case's final decision owes restitution and
+// how it is met (nil when it owes none).
+func (s *Service) Restitution(ctx context.Context, caseID uuid.UUID) (*RestitutionView, error) {
 	r, err := s.restitutionRow(ctx, caseID)
 	if err != nil || r == nil || !OwesRestitution(r.Outcome) {
 		return nil, err
@@ -322,7 +281,7 @@ func (s *Service) restitution(ctx context.Context, caseID uuid.UUID) (*Restituti
 		x := &RestitutionExemption{RequestedBy: *r.RequestedBy, RequestedAt: r.RequestedAt.UTC(), ApprovedBy: r.ApprovedBy,
 			ApprovedAt: casework.UTC(r.ApprovedAt)}
 		if x.Reason, err = s.keys.OpenString(purposeExemption(*r.ExemptionID), r.ReasonEnc); err != nil {
-			return nil, fmt.Errorf("grievance: open exemption: %w", err)
+			return nil, fmt.Errorf("remedy: open exemption: %w", err)
 		}
 		v.Exemption = x
 		v.Met = v.Met || x.ApprovedBy != nil
@@ -330,11 +289,11 @@ func (s *Service) restitution(ctx context.Context, caseID uuid.UUID) (*Restituti
 	return v, nil
 }
 
-// checkRestitution refuses to close a case whose final decision overturned
+// CheckRestitution refuses to close a case whose final decision overturned
 // or modified the AI's decision until restitution is delivered (a
 // restitution component verified, or declined by the complainant) or an
 // exemption is approved by a second person.
-func (s *Service) checkRestitution(ctx context.Context, caseID uuid.UUID) error {
+func (s *Service) CheckRestitution(ctx context.Context, caseID uuid.UUID) error {
 	r, err := s.restitutionRow(ctx, caseID)
 	if err != nil || r == nil || !OwesRestitution(r.Outcome) || r.Delivered || r.ApprovedBy != nil {
 		return err
@@ -354,13 +313,13 @@ func (s *Service) checkRestitution(ctx context.Context, caseID uuid.UUID) error 
 // restitution; it holds once another person approves it.
 func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.UUID, by cases.Actor, reason string) error {
 	var f fault.Fields
-	text(&f, "reason", reason, 20, maxLongText)
-	remedy.CheckWaiver(&f, "reason", reason)
+	f.Text("reason", reason, 20, casework.MaxLongText)
+	CheckWaiver(&f, "reason", reason)
 	if err := f.Err(); err != nil {
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by); err != nil {
+		if _, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by); err != nil {
 			return err
 		}
 		r, err := s.restitutionRow(ctx, caseID)
@@ -378,9 +337,9 @@ func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.U
 		if err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Exec(`INSERT INTO restitution_exemptions (id, case_id, decision_id, reason_enc, requested_by)
-			VALUES (?, ?, ?, ?, ?)`, id, caseID, r.DecisionID, sealed, *by.ID).Error; err != nil {
-			return fmt.Errorf("grievance: exemption: %w", err)
+		if err := db.Conn(ctx, s.db).Table("restitution_exemptions").Create(map[string]any{"id": id, "case_id": caseID,
+			"decision_id": r.DecisionID, "reason_enc": sealed, "requested_by": *by.ID}).Error; err != nil {
+			return fmt.Errorf("remedy: exemption: %w", err)
 		}
 		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "restitution.exemption_requested", Data: map[string]any{"decision_id": r.DecisionID}})
@@ -396,7 +355,7 @@ func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.U
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by); err != nil {
+		if _, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by); err != nil {
 			return err
 		}
 		r, err := s.restitutionRow(ctx, caseID)
@@ -411,17 +370,17 @@ func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.U
 			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who asked for the exemption must approve it.")
 		}
 		if !approve {
-			if err := db.Conn(ctx, s.db).Exec(`DELETE FROM restitution_exemptions WHERE id = ?`, *r.ExemptionID).Error; err != nil {
-				return fmt.Errorf("grievance: refuse exemption: %w", err)
+			if err := deleteExemption(db.Conn(ctx, s.db), *r.ExemptionID); err != nil {
+				return fmt.Errorf("remedy: refuse exemption: %w", err)
 			}
 			_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "restitution.exemption_refused", Data: map[string]any{"decision_id": r.DecisionID,
 					"reason": strings.TrimSpace(note)}})
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE restitution_exemptions SET approved_by = ?, approved_at = now() WHERE id = ?`,
-			*by.ID, *r.ExemptionID).Error; err != nil {
-			return fmt.Errorf("grievance: approve exemption: %w", err)
+		if err := db.Conn(ctx, s.db).Table("restitution_exemptions").Where("id = ?", *r.ExemptionID).
+			Updates(map[string]any{"approved_by": *by.ID, "approved_at": gorm.Expr("now()")}).Error; err != nil {
+			return fmt.Errorf("remedy: approve exemption: %w", err)
 		}
 		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "restitution.exemption_approved", Data: map[string]any{"decision_id": r.DecisionID,
@@ -434,9 +393,9 @@ func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.U
 func refusalReason(approve bool, note string) error {
 	var f fault.Fields
 	if approve {
-		text(&f, "reason", note, 0, maxLongText)
+		f.Text("reason", note, 0, casework.MaxLongText)
 	} else {
-		text(&f, "reason", note, 10, maxLongText)
+		f.Text("reason", note, 10, casework.MaxLongText)
 	}
 	return f.Err()
 }

@@ -1,4 +1,4 @@
-package grievance
+package remedy
 
 import (
 	"context"
@@ -14,23 +14,40 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
-	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/sla"
 )
 
+// Service keeps remedies: bundles and their components for a case or a
+// systemic issue, their moves, and restitution exemptions.
+type Service struct {
+	db     *gorm.DB
+	keys   *seal.Keyring
+	clocks *clocks.Service
+	ev     *evidence.Service
+}
+
+// NewService returns the remedy service: keys seal the components' texts,
+// clk keeps the remedy clock, ev checks the evidence a move cites.
+func NewService(gdb *gorm.DB, keys *seal.Keyring, clk *clocks.Service, ev *evidence.Service) *Service {
+	return &Service{db: gdb, keys: keys, clocks: clk, ev: ev}
+}
+
 // RightsNotice is shown with every remedy offer: nothing offered, accepted or
-// paid takes away the right to go elsewhere (remedy.Waiver keeps offers
+// paid takes away the right to go elsewhere (Waiver keeps offers
 // from saying otherwise).
 const RightsNotice = "Accepting an offer never takes away your right to go to a court, a regulator, " +
 	"an independent body or a union, before, during or after this process."
 
-// RemedyRequest is POST /api/v1/cases/{id}/remedies.
-type RemedyRequest struct {
-	Components []remedy.ComponentInput `json:"components"`
+// Request is POST /api/v1/cases/{id}/remedies.
+type Request struct {
+	Components []ComponentInput `json:"components"`
 	// Offer puts every component before the complainant at once; otherwise
 	// they stay proposed until each is offered.
 	Offer bool `json:"offer"`
@@ -39,19 +56,19 @@ type RemedyRequest struct {
 // EvidenceNote is what was recorded when a component was implemented or
 // verified: how, and the evidence files that show it.
 type EvidenceNote struct {
-	Status      remedy.Status `json:"status"`
-	Note        string        `json:"note"`
-	EvidenceIDs []uuid.UUID   `json:"evidence_ids"`
-	By          uuid.UUID     `json:"by"`
-	At          time.Time     `json:"at"`
+	Status      Status      `json:"status"`
+	Note        string      `json:"note"`
+	EvidenceIDs []uuid.UUID `json:"evidence_ids"`
+	By          uuid.UUID   `json:"by"`
+	At          time.Time   `json:"at"`
 }
 
-// RemedyComponent is one component of a remedy bundle.
-type RemedyComponent struct {
+// ComponentView is one component of a remedy bundle.
+type ComponentView struct {
 	ID              uuid.UUID      `json:"id"`
 	BundleID        uuid.UUID      `json:"bundle_id"`
 	SystemicIssueID *uuid.UUID     `json:"systemic_issue_id,omitempty"`
-	Form            remedy.Form    `json:"form"`
+	Form            Form           `json:"form"`
 	Subtype         string         `json:"subtype"`
 	Description     string         `json:"description"`
 	Responsible     string         `json:"responsible"`
@@ -59,7 +76,7 @@ type RemedyComponent struct {
 	Amount          *string        `json:"amount,omitempty"`
 	Currency        *string        `json:"currency,omitempty"`
 	DueAt           time.Time      `json:"due_at"`
-	Status          remedy.Status  `json:"status"`
+	Status          Status         `json:"status"`
 	OfferedAt       *time.Time     `json:"offered_at,omitempty"`
 	RespondedAt     *time.Time     `json:"responded_at,omitempty"`
 	Comment         string         `json:"complainant_comment,omitempty"`
@@ -90,7 +107,7 @@ func purposeRemedy(field string, id uuid.UUID) string { return "remedy." + field
 // ProposeRemedies adds a remedy bundle to a decided case: its components
 // proposed, or offered at once when r.Offer. Offering moves a decided case
 // to remedy_in_progress.
-func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by cases.Actor, r RemedyRequest) ([]RemedyComponent, error) {
+func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by cases.Actor, r Request) ([]ComponentView, error) {
 	var ids []uuid.UUID
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
@@ -101,16 +118,15 @@ func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by case
 			return fault.New(fault.Conflict, "not_decided", fmt.Sprintf(
 				"Remedies follow a final decision; this case is %s.", c.Status))
 		}
-		comps, err := remedy.Validate(r.Components, time.Now())
+		comps, err := Validate(r.Components, time.Now())
 		if err != nil {
 			return err
 		}
-		var decision struct{ ID uuid.UUID }
-		if err := db.Conn(ctx, s.db).Raw(`SELECT id FROM decisions WHERE case_id = ? AND status = 'final'
-			ORDER BY final_at DESC LIMIT 1`, caseID).Scan(&decision).Error; err != nil {
-			return fmt.Errorf("grievance: remedies: %w", err)
+		decisionID, err := finalDecision(db.Conn(ctx, s.db), caseID)
+		if err != nil {
+			return err
 		}
-		ids, err = s.insertBundle(ctx, &caseID, nil, &decision.ID, by, comps, r.Offer)
+		ids, err = s.insertBundle(ctx, &caseID, nil, &decisionID, by, comps, r.Offer)
 		if err != nil {
 			return err
 		}
@@ -127,14 +143,14 @@ func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by case
 
 // ProposeSystemicRemedies adds guarantees of non-repetition to a systemic
 // issue: they apply to every case linked to it, now or later.
-func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID, by cases.Actor, r RemedyRequest) ([]RemedyComponent, error) {
+func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID, by cases.Actor, r Request) ([]ComponentView, error) {
 	var ids []uuid.UUID
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		linked, err := s.lockIssue(ctx, issueID, by, false)
 		if err != nil {
 			return err
 		}
-		comps, err := remedy.Validate(r.Components, time.Now(), remedy.NonRepetition)
+		comps, err := Validate(r.Components, time.Now(), NonRepetition)
 		if err != nil {
 			return err
 		}
@@ -178,31 +194,13 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 // resolvedToo (a reason may still be recorded on it).
 func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by cases.Actor, resolvedToo bool) ([]uuid.UUID, error) {
 	conn := db.Conn(ctx, s.db)
-	lockLinked := func(known []uuid.UUID) ([]uuid.UUID, error) {
-		q := `SELECT c.id FROM cases c JOIN systemic_issue_cases l ON l.case_id = c.id WHERE l.issue_id = ?`
-		args := []any{issueID}
-		if len(known) > 0 {
-			q += ` AND c.id NOT IN ?`
-			args = append(args, known)
-		}
-		var ids []uuid.UUID
-		if err := conn.Raw(q+` ORDER BY c.id FOR UPDATE OF c`, args...).Scan(&ids).Error; err != nil {
-			return nil, fmt.Errorf("grievance: lock issue cases: %w", err)
-		}
-		return ids, nil
-	}
-	linked, err := lockLinked(nil)
+	linked, err := lockIssueCases(conn, issueID, nil)
 	if err != nil {
 		return nil, err
 	}
-	var issue struct {
-		Status  string
-		Recused bool
-	}
-	if err := conn.Raw(`SELECT i.status, EXISTS (SELECT 1 FROM ai_system_staff r
-		        WHERE r.ai_system_id = i.ai_system_id AND r.user_id = ?) AS recused
-		  FROM systemic_issues i WHERE i.id = ? FOR UPDATE OF i`, by.ID, issueID).Scan(&issue).Error; err != nil {
-		return nil, fmt.Errorf("grievance: lock issue: %w", err)
+	issue, err := lockIssueRow(conn, issueID, by.ID)
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case issue.Status == "":
@@ -214,7 +212,7 @@ func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by cases.Act
 	}
 	// A link committed while this waited for the issue is locked too: its
 	// transaction has ended, so nothing it held is waited for.
-	more, err := lockLinked(linked)
+	more, err := lockIssueCases(conn, issueID, linked)
 	if err != nil {
 		return nil, err
 	}
@@ -222,20 +220,20 @@ func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by cases.Act
 }
 
 func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID *uuid.UUID, by cases.Actor,
-	comps []remedy.Component, offer bool) ([]uuid.UUID, error) {
+	comps []Component, offer bool) ([]uuid.UUID, error) {
 	conn := db.Conn(ctx, s.db)
 	bundle := uuid.New()
 	if decisionID != nil && *decisionID == uuid.Nil {
 		decisionID = nil
 	}
-	if err := conn.Exec(`INSERT INTO remedy_bundles (id, case_id, systemic_issue_id, decision_id, proposed_by)
-		VALUES (?, ?, ?, ?, ?)`, bundle, caseID, issueID, decisionID, *by.ID).Error; err != nil {
-		return nil, fmt.Errorf("grievance: insert bundle: %w", err)
+	if err := conn.Table("remedy_bundles").Create(map[string]any{"id": bundle, "case_id": caseID,
+		"systemic_issue_id": issueID, "decision_id": decisionID, "proposed_by": *by.ID}).Error; err != nil {
+		return nil, fmt.Errorf("remedy: insert bundle: %w", err)
 	}
-	status := remedy.Proposed
+	status := Proposed
 	var offeredAt any
 	if offer {
-		status, offeredAt = remedy.Offered, time.Now()
+		status, offeredAt = Offered, time.Now()
 	}
 	ids := make([]uuid.UUID, len(comps))
 	summary := make([]map[string]any, len(comps))
@@ -255,11 +253,8 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 				return nil, err
 			}
 		}
-		if err := conn.Exec(`INSERT INTO remedy_components (id, bundle_id, position, form, subtype, description_enc,
-			responsible, responsible_name, amount, currency, due_at, status, offered_at, conditions_enc)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::numeric, ?, ?, ?, ?, ?)`, ids[i], bundle, i, c.Form, c.Subtype, desc,
-			c.Responsible, c.ResponsibleName, c.Amount, c.Currency, c.DueAt, status, offeredAt, conds).Error; err != nil {
-			return nil, fmt.Errorf("grievance: insert remedy component: %w", err)
+		if err := insertComponent(conn, ids[i], bundle, i, c, desc, status, offeredAt, conds); err != nil {
+			return nil, fmt.Errorf("remedy: insert remedy component: %w", err)
 		}
 		summary[i] = map[string]any{"id": ids[i], "form": c.Form, "subtype": c.Subtype, "responsible": c.Responsible,
 			"amount": c.Amount, "currency": c.Currency, "due_at": c.DueAt, "conditions": len(c.Conditions)}
@@ -290,23 +285,34 @@ func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by cases.Actor,
 		return err
 	}
 	if _, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID,
-		events.Remedy{ComponentIDs: ids, Status: string(remedy.Offered)}); err != nil {
+		events.Remedy{ComponentIDs: ids, Status: string(Offered)}); err != nil {
 		return err
 	}
 	if status != cases.StatusDecided {
 		return nil
 	}
-	from, err := s.move(ctx, caseID, cases.StatusRemedyInProgress, nil)
+	// The move and what it entails: entering remedy_in_progress from decided
+	// ends no clock, so the clocks are recomputed (grievance's afterMove).
+	to := cases.StatusRemedyInProgress
+	from, err := cases.Move(db.Conn(ctx, s.db), caseID, to, nil)
 	if err != nil {
 		return err
 	}
-	return s.recordMove(ctx, caseID, by, from, cases.StatusRemedyInProgress, map[string]any{"component_ids": ids},
-		events.CaseStatusChanged)
+	if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
+		return err
+	}
+	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		Action: "case." + string(to), Public: true, Data: map[string]any{"from": from, "to": to, "component_ids": ids}}); err != nil {
+		return err
+	}
+	_, err = outbox.Add(ctx, s.db, events.CaseStatusChanged, caseID, events.StatusChanged{From: string(from), To: string(to),
+		Actor: by.Kind, UserID: by.ID})
+	return err
 }
 
-// RemedyStatus is POST …/remedies/{rid}/status: the organisation's moves.
-type RemedyStatus struct {
-	Status   remedy.Status `json:"status"` // offered, implemented or verified
+// StatusChange is POST …/remedies/{rid}/status: the organisation's moves.
+type StatusChange struct {
+	Status   Status `json:"status"` // offered, implemented or verified
 	Evidence struct {
 		Note        string   `json:"note"`
 		EvidenceIDs []string `json:"evidence_ids"` // read as text so a bad one is named
@@ -314,18 +320,18 @@ type RemedyStatus struct {
 	evidence []uuid.UUID // EvidenceIDs, parsed by validate
 }
 
-func (r *RemedyStatus) validate() error {
+func (r *StatusChange) validate() error {
 	var f fault.Fields
-	fault.OneOf(&f, "status", r.Status, []remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}, true)
+	fault.OneOf(&f, "status", r.Status, []Status{Offered, Implemented, Verified}, true)
 	switch {
-	case r.Status != remedy.Implemented && r.Status != remedy.Verified:
+	case r.Status != Implemented && r.Status != Verified:
 		if r.Evidence.Note != "" || len(r.Evidence.EvidenceIDs) > 0 {
 			f.Add("evidence", "not_allowed", "evidence is recorded when a component is implemented or verified")
 		}
 	case len(r.Evidence.EvidenceIDs) > 50:
 		f.Add("evidence.evidence_ids", "too_many", "at most 50 evidence files")
 	default:
-		text(&f, "evidence.note", r.Evidence.Note, 10, maxLongText)
+		f.Text("evidence.note", r.Evidence.Note, 10, casework.MaxLongText)
 		r.evidence = make([]uuid.UUID, 0, len(r.Evidence.EvidenceIDs))
 		for i, raw := range r.Evidence.EvidenceIDs {
 			id, err := uuid.Parse(raw)
@@ -340,10 +346,10 @@ func (r *RemedyStatus) validate() error {
 }
 
 // component is a component row locked for a move.
-type component struct {
+type lockedComponent struct {
 	ID              uuid.UUID
-	Form            remedy.Form
-	Status          remedy.Status
+	Form            Form
+	Status          Status
 	CaseID          *uuid.UUID
 	SystemicIssueID *uuid.UUID
 	ImplementedBy   *uuid.UUID
@@ -355,14 +361,10 @@ type component struct {
 	PendingReasonBy *uuid.UUID
 }
 
-func (s *Service) lockComponent(ctx context.Context, id uuid.UUID) (*component, error) {
-	var c component
-	if err := db.Conn(ctx, s.db).Raw(`SELECT k.id, k.form, k.status, b.case_id, b.systemic_issue_id, k.implemented_by,
-		       k.evidence_enc, k.reason_at, b.proposed_by, k.conditions_enc IS NOT NULL AS has_conditions,
-		       k.conditions_approved_by IS NOT NULL AS conditions_ok, k.pending_reason_by
-		  FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
-		 WHERE k.id = ? FOR UPDATE OF k`, id).Scan(&c).Error; err != nil {
-		return nil, fmt.Errorf("grievance: lock remedy: %w", err)
+func (s *Service) lockComponent(ctx context.Context, id uuid.UUID) (*lockedComponent, error) {
+	c, err := lockComponentRow(db.Conn(ctx, s.db), id)
+	if err != nil {
+		return nil, err
 	}
 	if c.ID == uuid.Nil {
 		return nil, fault.New(fault.NotFound, "remedy_not_found", "No remedy component has that id here.")
@@ -372,8 +374,8 @@ func (s *Service) lockComponent(ctx context.Context, id uuid.UUID) (*component, 
 
 // lockCaseComponent locks the open case caseID for by's work, then its own
 // component componentID (a systemic issue's, or another case's, is not found).
-func (s *Service) lockCaseComponent(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor) (*component, error) {
-	if err := s.lockOpen(ctx, caseID, by); err != nil {
+func (s *Service) lockCaseComponent(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor) (*lockedComponent, error) {
+	if _, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by); err != nil {
 		return nil, err
 	}
 	k, err := s.lockComponent(ctx, componentID)
@@ -390,7 +392,7 @@ func (s *Service) lockCaseComponent(ctx context.Context, caseID, componentID uui
 // a resolved issue too) and returns its linked cases, then locks its own
 // component componentID (a case's, or another issue's, is not found).
 func (s *Service) lockIssueComponent(ctx context.Context, issueID, componentID uuid.UUID, by cases.Actor,
-	resolvedToo bool) ([]uuid.UUID, *component, error) {
+	resolvedToo bool) ([]uuid.UUID, *lockedComponent, error) {
 	linked, err := s.lockIssue(ctx, issueID, by, resolvedToo)
 	if err != nil {
 		return nil, nil, err
@@ -408,7 +410,7 @@ func (s *Service) lockIssueComponent(ctx context.Context, issueID, componentID u
 // SetRemedyStatus moves one of a case's own components: offered,
 // implemented (with evidence), verified (with evidence, by someone other than
 // who recorded the implementation).
-func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor, r RemedyStatus) error {
+func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor, r StatusChange) error {
 	if err := r.validate(); err != nil {
 		return err
 	}
@@ -427,14 +429,14 @@ func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.
 		if err := casework.StillOpen(c.Status); err != nil {
 			return err
 		}
-		if r.Status == remedy.Offered && c.Status != cases.StatusDecided && c.Status != cases.StatusRemedyInProgress {
+		if r.Status == Offered && c.Status != cases.StatusDecided && c.Status != cases.StatusRemedyInProgress {
 			return fault.New(fault.Conflict, "not_decided", fmt.Sprintf(
 				"Remedies are offered once the decision is final; this case is %s.", c.Status))
 		}
 		if err := s.moveComponent(ctx, k, by, r, []uuid.UUID{caseID}); err != nil {
 			return err
 		}
-		if r.Status == remedy.Offered {
+		if r.Status == Offered {
 			return s.offered(ctx, caseID, by, c.Status, []uuid.UUID{componentID})
 		}
 		return s.endRemedyClockIfSettled(ctx, caseID)
@@ -443,7 +445,7 @@ func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.
 
 // SetSystemicRemedyStatus moves a component of a systemic issue; the move
 // lands in the record of every linked case.
-func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componentID uuid.UUID, by cases.Actor, r RemedyStatus) error {
+func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componentID uuid.UUID, by cases.Actor, r StatusChange) error {
 	if err := r.validate(); err != nil {
 		return err
 	}
@@ -466,10 +468,10 @@ func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componen
 
 // moveComponent makes the move, records the evidence, and writes the move to
 // the record of each case it concerns.
-func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Actor, r RemedyStatus, linked []uuid.UUID) error {
-	if !remedy.CanMove(k.Form, k.Status, r.Status) {
+func (s *Service) moveComponent(ctx context.Context, k *lockedComponent, by cases.Actor, r StatusChange, linked []uuid.UUID) error {
+	if !CanMove(k.Form, k.Status, r.Status) {
 		msg := fmt.Sprintf("A component that is %s cannot become %s.", k.Status, r.Status)
-		if k.Status == remedy.Offered && r.Status == remedy.Implemented {
+		if k.Status == Offered && r.Status == Implemented {
 			msg += " It waits for the complainant to accept it; only a guarantee of non-repetition goes ahead without."
 		}
 		return fault.New(fault.Conflict, "illegal_remedy_move", msg)
@@ -477,25 +479,24 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Acto
 	if k.ReasonAt != nil {
 		return fault.New(fault.Conflict, "remedy_reasoned", "A reason was recorded why this component will not be done.")
 	}
-	if r.Status == remedy.Offered && k.HasConditions && !k.ConditionsOK {
+	if r.Status == Offered && k.HasConditions && !k.ConditionsOK {
 		return fault.New(fault.Conflict, "conditions_unapproved", "The component asks the complainant to do something "+
 			"(conditions); a second person must approve them (POST …/remedies/{rid}/conditions/approve) before it is offered.")
 	}
-	if r.Status == remedy.Verified && k.ImplementedBy != nil && *k.ImplementedBy == *by.ID {
+	if r.Status == Verified && k.ImplementedBy != nil && *k.ImplementedBy == *by.ID {
 		return fault.New(fault.Forbidden, "four_eyes",
 			"Someone other than the person who recorded the implementation must verify it.")
 	}
-	set := "status = ?"
-	args := []any{r.Status}
-	if r.Status == remedy.Offered {
-		set += ", offered_at = now()"
+	set := map[string]any{"status": r.Status}
+	if r.Status == Offered {
+		set["offered_at"] = gorm.Expr("now()")
 	} else {
 		if err := s.ev.BelongsToAny(ctx, linked, "evidence.evidence_ids", r.evidence); err != nil {
 			return err
 		}
 		var notes []EvidenceNote
 		if k.EvidenceEnc != nil {
-			if err := s.openJSON(purposeRemedy("evidence", k.ID), k.EvidenceEnc, &notes); err != nil {
+			if err := casework.OpenJSON(s.keys, purposeRemedy("evidence", k.ID), k.EvidenceEnc, &notes); err != nil {
 				return err
 			}
 		}
@@ -507,24 +508,21 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Acto
 		if err != nil {
 			return err
 		}
-		set += ", evidence_enc = ?"
-		args = append(args, sealed)
-		if r.Status == remedy.Implemented {
-			set += ", implemented_at = now(), implemented_by = ?"
+		set["evidence_enc"] = sealed
+		if r.Status == Implemented {
+			set["implemented_at"], set["implemented_by"] = gorm.Expr("now()"), *by.ID
 		} else {
-			set += ", verified_at = now(), verified_by = ?"
+			set["verified_at"], set["verified_by"] = gorm.Expr("now()"), *by.ID
 		}
-		args = append(args, *by.ID)
 	}
-	if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET `+set+` WHERE id = ?`,
-		append(args, k.ID)...).Error; err != nil {
+	if err := components(db.Conn(ctx, s.db), k.ID).Updates(set).Error; err != nil {
 		if errors.Is(err, gorm.ErrCheckConstraintViolated) {
 			return fault.New(fault.Conflict, "illegal_remedy_move", fmt.Sprintf(
 				"A component that is %s cannot become %s.", k.Status, r.Status))
 		}
-		return fmt.Errorf("grievance: move remedy: %w", err)
+		return fmt.Errorf("remedy: move remedy: %w", err)
 	}
-	if r.Status != remedy.Offered { // offered is recorded by offered(), once for the move and the case
+	if r.Status != Offered { // offered is recorded by offered(), once for the move and the case
 		for _, id := range linked {
 			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy." + string(r.Status), Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
@@ -545,7 +543,7 @@ func (s *Service) moveComponent(ctx context.Context, k *component, by cases.Acto
 	if k.CaseID != nil {
 		ref = *k.CaseID
 	}
-	if r.Status == remedy.Offered && k.CaseID != nil {
+	if r.Status == Offered && k.CaseID != nil {
 		return nil // offered() announces it
 	}
 	_, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
@@ -594,16 +592,16 @@ func (s *Service) RecordSystemicRemedyReason(ctx context.Context, issueID, compo
 
 func validReason(reason string) error {
 	var f fault.Fields
-	text(&f, "reason", reason, 10, maxLongText)
-	remedy.CheckWaiver(&f, "reason", reason)
+	f.Text("reason", reason, 10, casework.MaxLongText)
+	CheckWaiver(&f, "reason", reason)
 	return f.Err()
 }
 
 // reasonComponent records the reason, on the record of each case it concerns,
 // and ends their remedy clocks once everything is settled.
-func (s *Service) reasonComponent(ctx context.Context, k *component, by cases.Actor, reason string, linked []uuid.UUID) error {
+func (s *Service) reasonComponent(ctx context.Context, k *lockedComponent, by cases.Actor, reason string, linked []uuid.UUID) error {
 	switch {
-	case k.Status == remedy.Verified:
+	case k.Status == Verified:
 		return fault.New(fault.Conflict, "remedy_verified", "The component is verified; it needs no reason.")
 	case k.ReasonAt != nil:
 		return fault.New(fault.Conflict, "remedy_reasoned", "A reason is already recorded for this component.")
@@ -612,9 +610,9 @@ func (s *Service) reasonComponent(ctx context.Context, k *component, by cases.Ac
 	if err != nil {
 		return err
 	}
-	if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET reason_enc = ?, reason_by = ?, reason_at = now()
-		WHERE id = ?`, sealed, *by.ID, k.ID).Error; err != nil {
-		return fmt.Errorf("grievance: remedy reason: %w", err)
+	if err := components(db.Conn(ctx, s.db), k.ID).Updates(map[string]any{"reason_enc": sealed, "reason_by": *by.ID,
+		"reason_at": gorm.Expr("now()")}).Error; err != nil {
+		return fmt.Errorf("remedy: remedy reason: %w", err)
 	}
 	for _, caseID := range linked {
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
@@ -635,14 +633,14 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 	if accept == nil {
 		f.Add("accept", "required", "true accepts the offer, false declines it")
 	}
-	text(&f, "comment", comment, 0, maxLongText)
+	f.Text("comment", comment, 0, casework.MaxLongText)
 	if err := f.Err(); err != nil {
 		return err
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		var status cases.Status
 		if err := cases.Locked(db.Conn(ctx, s.db), caseID, "status").Scan(&status).Error; err != nil {
-			return fmt.Errorf("grievance: lock case: %w", err)
+			return fmt.Errorf("remedy: lock case: %w", err)
 		}
 		k, err := s.lockComponent(ctx, componentID)
 		if err != nil {
@@ -659,15 +657,15 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 			return fault.New(fault.Conflict, "offer_withdrawn",
 				"This offer will not go ahead; the reason is shown with it. You can still tell us what you think in a message.")
 		}
-		if k.Status != remedy.Offered {
-			if k.Status == remedy.Proposed {
+		if k.Status != Offered {
+			if k.Status == Proposed {
 				return fault.New(fault.NotFound, "remedy_not_found", "Your case has no offer with this id.")
 			}
 			return fault.New(fault.Conflict, "already_answered", fmt.Sprintf("This offer is %s; it cannot be answered now.", k.Status))
 		}
-		to := remedy.Declined
+		to := Declined
 		if *accept {
-			to = remedy.Accepted
+			to = Accepted
 		}
 		var sealed []byte
 		if c := strings.TrimSpace(comment); c != "" {
@@ -675,9 +673,9 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 				return err
 			}
 		}
-		if err := db.Conn(ctx, s.db).Exec(`UPDATE remedy_components SET status = ?, responded_at = now(), response_enc = ?
-			WHERE id = ?`, to, sealed, k.ID).Error; err != nil {
-			return fmt.Errorf("grievance: respond to remedy: %w", err)
+		if err := components(db.Conn(ctx, s.db), k.ID).Updates(map[string]any{"status": to,
+			"responded_at": gorm.Expr("now()"), "response_enc": sealed}).Error; err != nil {
+			return fmt.Errorf("remedy: respond to remedy: %w", err)
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
 			Action: "remedy." + string(to), Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form}}); err != nil {
@@ -689,33 +687,27 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 	})
 }
 
-// outstandingQuery selects a case's components (its own, and its systemic
-// issues') that are neither verified nor reasoned.
-const outstandingQuery = `SELECT k.id, k.status FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
-	 WHERE (b.case_id = ? OR b.systemic_issue_id IN (SELECT issue_id FROM systemic_issue_cases WHERE case_id = ?))
-	   AND k.status <> 'verified' AND k.reason_at IS NULL
-	 ORDER BY k.due_at, k.id`
-
-type outstanding struct {
+// Outstanding is a component of a case that is neither verified nor
+// reasoned: closing the case waits for it.
+type Outstanding struct {
 	ID     uuid.UUID
-	Status remedy.Status
+	Status Status
 }
 
-func (s *Service) outstanding(ctx context.Context, caseID uuid.UUID) ([]outstanding, error) {
-	var out []outstanding
-	if err := db.Conn(ctx, s.db).Raw(outstandingQuery, caseID, caseID).Scan(&out).Error; err != nil {
-		return nil, fmt.Errorf("grievance: outstanding remedies: %w", err)
-	}
-	return out, nil
+// Outstanding lists the case's components (its own, and its systemic
+// issues') that are neither verified nor reasoned.
+func (s *Service) Outstanding(ctx context.Context, caseID uuid.UUID) ([]Outstanding, error) {
+	return outstanding(db.Conn(ctx, s.db), caseID)
 }
 
 // reopenRemedyClock runs the case's remedy clock again when it had ended
 // because every remedy was settled and a new one has come.
 func (s *Service) reopenRemedyClock(ctx context.Context, caseID uuid.UUID) error {
-	res := db.Conn(ctx, s.db).Exec(`UPDATE case_clocks SET satisfied_at = NULL, satisfied_by = NULL
-		WHERE case_id = ? AND clock = ? AND satisfied_by IN ('remedied', ?)`, caseID, sla.Remedy, sla.Unremedied)
+	res := db.Conn(ctx, s.db).Table("case_clocks").
+		Where("case_id = ? AND clock = ? AND satisfied_by IN ('remedied', ?)", caseID, sla.Remedy, sla.Unremedied).
+		Updates(map[string]any{"satisfied_at": nil, "satisfied_by": nil})
 	if res.Error != nil {
-		return fmt.Errorf("grievance: reopen remedy clock: %w", res.Error)
+		return fmt.Errorf("remedy: reopen remedy clock: %w", res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return nil
@@ -727,7 +719,7 @@ func (s *Service) reopenRemedyClock(ctx context.Context, caseID uuid.UUID) error
 // endRemedyClockIfSettled ends the case's remedy clock once it has remedies
 // and every one is verified or reasoned.
 func (s *Service) endRemedyClockIfSettled(ctx context.Context, caseID uuid.UUID) error {
-	left, err := s.outstanding(ctx, caseID)
+	left, err := s.Outstanding(ctx, caseID)
 	if err != nil || len(left) > 0 {
 		return err
 	}
@@ -742,10 +734,10 @@ func (s *Service) endRemedyClockIfSettled(ctx context.Context, caseID uuid.UUID)
 	return s.clocks.End(ctx, caseID, "remedied", sla.Remedy)
 }
 
-// remedies loads the components that concern a case — its own and its
+// Remedies loads the components that concern a case — its own and its
 // systemic issues' — opened; offeredOnly for the complainant, who never sees
 // what is only proposed.
-func (s *Service) remedies(ctx context.Context, caseID uuid.UUID, offeredOnly bool) ([]RemedyComponent, error) {
+func (s *Service) Remedies(ctx context.Context, caseID uuid.UUID, offeredOnly bool) ([]ComponentView, error) {
 	q := componentSelect + ` WHERE (b.case_id = ? OR b.systemic_issue_id IN (SELECT issue_id FROM systemic_issue_cases WHERE case_id = ?))`
 	if offeredOnly {
 		q += ` AND k.status <> 'proposed'`
@@ -753,50 +745,23 @@ func (s *Service) remedies(ctx context.Context, caseID uuid.UUID, offeredOnly bo
 	return s.loadComponents(ctx, q+` ORDER BY b.created_at, k.position`, caseID, caseID)
 }
 
-func (s *Service) componentsByID(ctx context.Context, ids []uuid.UUID) ([]RemedyComponent, error) {
+func (s *Service) componentsByID(ctx context.Context, ids []uuid.UUID) ([]ComponentView, error) {
 	return s.loadComponents(ctx, componentSelect+` WHERE k.id IN ? ORDER BY b.created_at, k.position`, ids)
 }
 
 // SystemicRemedies are the components of a systemic issue.
-func (s *Service) SystemicRemedies(ctx context.Context, issueID uuid.UUID) ([]RemedyComponent, error) {
+func (s *Service) SystemicRemedies(ctx context.Context, issueID uuid.UUID) ([]ComponentView, error) {
 	return s.loadComponents(ctx, componentSelect+` WHERE b.systemic_issue_id = ? ORDER BY b.created_at, k.position`, issueID)
 }
 
-const componentSelect = `SELECT k.id, k.bundle_id, b.systemic_issue_id, k.form, k.subtype, k.description_enc, k.responsible,
-	       k.responsible_name, k.amount::text AS amount, k.currency, k.due_at, k.status, k.offered_at, k.responded_at,
-	       k.response_enc, k.implemented_at, k.implemented_by, k.verified_at, k.verified_by, k.evidence_enc,
-	       k.reason_enc, k.reason_at, k.overdue_at, k.conditions_enc, k.conditions_approved_by, k.conditions_approved_at,
-	       k.withdrawn, k.reason_approved_by, k.pending_reason_enc, k.pending_reason_by, k.pending_reason_at
-	  FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id`
-
-func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]RemedyComponent, error) {
-	var rows []struct {
-		ID, BundleID                      uuid.UUID
-		SystemicIssueID                   *uuid.UUID
-		Subtype, Responsible              string
-		Form                              remedy.Form
-		Status                            remedy.Status
-		ResponsibleName, Amount, Currency *string
-		DueAt                             time.Time
-		OfferedAt, RespondedAt            *time.Time
-		ImplementedAt, VerifiedAt         *time.Time
-		ReasonAt, OverdueAt               *time.Time
-		ImplementedBy, VerifiedBy         *uuid.UUID
-		DescriptionEnc, ResponseEnc       []byte
-		EvidenceEnc, ReasonEnc            []byte
-		ConditionsEnc, PendingReasonEnc   []byte
-		ConditionsApprovedBy              *uuid.UUID
-		ConditionsApprovedAt              *time.Time
-		Withdrawn                         bool
-		ReasonApprovedBy, PendingReasonBy *uuid.UUID
-		PendingReasonAt                   *time.Time
+func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]ComponentView, error) {
+	rows, err := componentRows(db.Conn(ctx, s.db), q, args...)
+	if err != nil {
+		return nil, err
 	}
-	if err := db.Conn(ctx, s.db).Raw(q, args...).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("grievance: remedies: %w", err)
-	}
-	out := make([]RemedyComponent, 0, len(rows))
+	out := make([]ComponentView, 0, len(rows))
 	for _, r := range rows {
-		c := RemedyComponent{ID: r.ID, BundleID: r.BundleID, SystemicIssueID: r.SystemicIssueID, Form: r.Form,
+		c := ComponentView{ID: r.ID, BundleID: r.BundleID, SystemicIssueID: r.SystemicIssueID, Form: r.Form,
 			Subtype: r.Subtype, Responsible: r.Responsible, ResponsibleName: r.ResponsibleName, Amount: r.Amount,
 			Currency: r.Currency, DueAt: r.DueAt.UTC(), Status: r.Status, OfferedAt: casework.UTC(r.OfferedAt),
 			RespondedAt: casework.UTC(r.RespondedAt), ImplementedAt: casework.UTC(r.ImplementedAt), ImplementedBy: r.ImplementedBy,
@@ -806,50 +771,40 @@ func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]
 			Withdrawn: r.Withdrawn, ReasonApprovedBy: r.ReasonApprovedBy}
 		var err error
 		if c.Description, err = s.keys.OpenString(purposeRemedy("description", c.ID), r.DescriptionEnc); err != nil {
-			return nil, fmt.Errorf("grievance: open remedy: %w", err)
+			return nil, fmt.Errorf("remedy: open remedy: %w", err)
 		}
 		if r.ResponseEnc != nil {
 			if c.Comment, err = s.keys.OpenString(purposeRemedy("response", c.ID), r.ResponseEnc); err != nil {
-				return nil, fmt.Errorf("grievance: open remedy response: %w", err)
+				return nil, fmt.Errorf("remedy: open remedy response: %w", err)
 			}
 		}
 		if r.ReasonEnc != nil {
 			if c.Reason, err = s.keys.OpenString(purposeRemedy("reason", c.ID), r.ReasonEnc); err != nil {
-				return nil, fmt.Errorf("grievance: open remedy reason: %w", err)
+				return nil, fmt.Errorf("remedy: open remedy reason: %w", err)
 			}
 		}
 		if r.EvidenceEnc != nil {
-			if err := s.openJSON(purposeRemedy("evidence", c.ID), r.EvidenceEnc, &c.Evidence); err != nil {
+			if err := casework.OpenJSON(s.keys, purposeRemedy("evidence", c.ID), r.EvidenceEnc, &c.Evidence); err != nil {
 				return nil, err
 			}
 		}
 		if r.ConditionsEnc != nil {
-			if err := s.openJSON(purposeRemedy("conditions", c.ID), r.ConditionsEnc, &c.Conditions); err != nil {
+			if err := casework.OpenJSON(s.keys, purposeRemedy("conditions", c.ID), r.ConditionsEnc, &c.Conditions); err != nil {
 				return nil, err
 			}
 		}
 		if r.PendingReasonEnc != nil {
 			p := PendingWithdrawal{By: *r.PendingReasonBy, At: r.PendingReasonAt.UTC()}
 			if p.Reason, err = s.keys.OpenString(purposeRemedy("pending_reason", c.ID), r.PendingReasonEnc); err != nil {
-				return nil, fmt.Errorf("grievance: open remedy withdrawal: %w", err)
+				return nil, fmt.Errorf("remedy: open remedy withdrawal: %w", err)
 			}
 			c.PendingWithdrawal = &p
 		}
-		c.Settled = c.Status == remedy.Verified || c.ReasonAt != nil
+		c.Settled = c.Status == Verified || c.ReasonAt != nil
 		out = append(out, c)
 	}
 	return out, nil
 }
-
-// overdueCandidates finds components offered and not yet verified, declined
-// or reasoned whose own due date has passed, on cases still open
-// (remedy_components_due_idx). A draft is never overdue: nobody saw it.
-var overdueCandidates = `SELECT k.id FROM remedy_components k
-	 WHERE k.overdue_at IS NULL AND k.reason_at IS NULL AND k.status NOT IN ('proposed', 'verified', 'declined')
-	   AND k.due_at <= now()
-	   AND NOT EXISTS (SELECT 1 FROM remedy_bundles b JOIN cases c ON c.id = b.case_id
-	                    WHERE b.id = k.bundle_id AND c.status IN ` + cases.EndedSQL + `)
-	 ORDER BY k.due_at LIMIT ?`
 
 // SweepOverdueRemedies marks each component whose own clock ran out as
 // overdue, once, with an entry in the record of every case it concerns and a
@@ -857,36 +812,21 @@ var overdueCandidates = `SELECT k.id FROM remedy_components k
 // that locks its cases first (as every path does) and then marks it only if
 // no other sweeper has, so N workers never mark one twice.
 func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, error) {
-	var ids []uuid.UUID
-	if err := db.Conn(ctx, s.db).Raw(overdueCandidates, limit).Scan(&ids).Error; err != nil {
-		return 0, fmt.Errorf("grievance: overdue remedies: %w", err)
+	ids, err := overdueComponents(db.Conn(ctx, s.db), limit)
+	if err != nil {
+		return 0, err
 	}
 	n := 0
 	for _, id := range ids {
 		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 			conn := db.Conn(ctx, s.db)
-			var linked []uuid.UUID
-			if err := conn.Raw(`SELECT c.id FROM cases c WHERE c.id IN (
-				    SELECT b.case_id FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id WHERE k.id = ?
-				    UNION SELECT l.case_id FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
-				      JOIN systemic_issue_cases l ON l.issue_id = b.systemic_issue_id WHERE k.id = ?)
-				  ORDER BY c.id FOR UPDATE OF c`, id, id).Scan(&linked).Error; err != nil {
-				return fmt.Errorf("grievance: overdue remedy: %w", err)
+			linked, err := lockComponentCases(conn, id)
+			if err != nil {
+				return err
 			}
-			var k struct {
-				ID              uuid.UUID
-				DueAt           time.Time
-				Form            remedy.Form
-				Status          remedy.Status
-				CaseID          *uuid.UUID
-				SystemicIssueID *uuid.UUID
-			}
-			if err := conn.Raw(`UPDATE remedy_components k SET overdue_at = now() FROM remedy_bundles b
-				WHERE k.id = ? AND b.id = k.bundle_id AND k.overdue_at IS NULL AND k.reason_at IS NULL
-				  AND k.status NOT IN ('proposed', 'verified', 'declined') AND k.due_at <= now()
-				  AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = b.case_id AND c.status IN `+cases.EndedSQL+`)
-				RETURNING k.id, k.due_at, k.form, k.status, b.case_id, b.systemic_issue_id`, id).Scan(&k).Error; err != nil {
-				return fmt.Errorf("grievance: overdue remedy: %w", err)
+			k, err := markOverdue(conn, id)
+			if err != nil {
+				return err
 			}
 			if k.ID == uuid.Nil {
 				return nil // another sweeper marked it, or it was settled meanwhile
@@ -915,21 +855,4 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 		}
 	}
 	return n, nil
-}
-
-// CheckWorker locks the case and checks that by may work on it: its
-// reviewer, or a supervisor, and never someone recused from it (for work
-// other packages do on a case, such as a referral to an independent body).
-func (s *Service) CheckWorker(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
-	_, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
-	return err
-}
-
-// CheckNotRecused locks the case and checks that by, held or not, is not
-// recused from it (for work other packages do on a case whose route's gate
-// already decided who may act, such as verifying a body's order was complied
-// with).
-func (s *Service) CheckNotRecused(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
-	_, err := casework.LockUnlessRecused(db.Conn(ctx, s.db), caseID, by)
-	return err
 }
