@@ -13,7 +13,7 @@ run:
 ## test: lint, then every test with the race detector against real PostgreSQL and NATS
 ## (about 17 minutes on 2 cores, most of it the frontend's browser tests; the timeout leaves room for a busy machine)
 test: lint lint-spec
-	$(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -race -count=1 -timeout 60m ./...
 
 ## build: the redress binary in bin/
 build:
