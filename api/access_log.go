@@ -33,10 +33,7 @@ func (a *API) caseAccessLog(c *fiber.Ctx) error {
 		return err
 	}
 	page, err := a.Access.CaseLog(c.UserContext(), id, strings.Clone(c.Query("cursor")), limit)
-	if err != nil {
-		return err
-	}
-	return c.JSON(page)
+	return answer(c, fiber.StatusOK, page, err)
 }
 
 // adminAccessLog: GET /api/v1/admin/access-log?user_email=&user_id=&
@@ -69,8 +66,5 @@ func (a *API) adminAccessLog(c *fiber.Ctx) error {
 		return f.Err()
 	}
 	page, err := a.Access.Search(c.UserContext(), filter)
-	if err != nil {
-		return err
-	}
-	return c.JSON(page)
+	return answer(c, fiber.StatusOK, page, err)
 }

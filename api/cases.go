@@ -57,10 +57,7 @@ func (a *API) listCases(c *fiber.Ctx) error {
 		return err
 	}
 	page, err := a.Grievance.List(c.UserContext(), filter)
-	if err != nil {
-		return err
-	}
-	return c.JSON(page)
+	return answer(c, fiber.StatusOK, page, err)
 }
 
 // caseFilter reads the case-list filters from the query string.
@@ -118,10 +115,7 @@ func (a *API) getCase(c *fiber.Ctx) error {
 		return err
 	}
 	d, err := a.Grievance.Get(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
+	return answer(c, fiber.StatusOK, d, err)
 }
 
 // caseIdentity: GET /api/v1/cases/{id}/identity — who complained, recorded
@@ -132,10 +126,7 @@ func (a *API) caseIdentity(c *fiber.Ctx) error {
 		return err
 	}
 	who, err := a.Grievance.IdentityOf(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(who)
+	return answer(c, fiber.StatusOK, who, err)
 }
 
 // caseAudit: GET /api/v1/cases/{id}/audit — the case record and whether its chain verifies.
@@ -171,10 +162,7 @@ func (a *API) staffMessage(c *fiber.Ctx) error {
 		return err
 	}
 	msg, err := a.Grievance.AddMessage(c.UserContext(), id, httpkit.Actor(c), req.Visibility, req.Body)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(msg)
+	return answer(c, fiber.StatusCreated, msg, err)
 }
 
 // acknowledgeCase: POST /api/v1/cases/{id}/acknowledge.

@@ -70,6 +70,15 @@ func errorHandler(log *slog.Logger, uploads []httpkit.Upload) fiber.ErrorHandler
 	}
 }
 
+// answer ends a handler that called one service: its error as is, else v
+// as JSON with status.
+func answer(c *fiber.Ctx, status int, v any, err error) error {
+	if err != nil {
+		return err
+	}
+	return c.Status(status).JSON(v)
+}
+
 // decodeJSON reads the body into v strictly: JSON only, one object, no
 // unknown fields; every failure names what is wrong.
 func decodeJSON(c *fiber.Ctx, v any) error {

@@ -130,10 +130,7 @@ func (a *API) escalateCase(c *fiber.Ctx) error {
 		return err
 	}
 	r, err := a.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, Actor: httpkit.Actor(c)}, req)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(r)
+	return answer(c, fiber.StatusCreated, r, err)
 }
 
 // complainantEscalation: POST /api/v1/complainant/case/escalations {body_id, consent_scope, reason}.
@@ -188,10 +185,7 @@ func (a *API) organisationMessage(c *fiber.Ctx) error {
 		return err
 	}
 	m, err := a.Escalation.AddMessage(c.UserContext(), rid, &id, httpkit.User(c).ID, false, req)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(m)
+	return answer(c, fiber.StatusCreated, m, err)
 }
 
 // requestDisclosure: POST /api/v1/cases/{id}/referrals/{rid}/identity-disclosures {legal_basis, reason}.
@@ -205,10 +199,7 @@ func (a *API) requestDisclosure(c *fiber.Ctx) error {
 		return err
 	}
 	d, err := a.Escalation.RequestDisclosure(c.UserContext(), id, rid, httpkit.User(c).ID, req)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(d)
+	return answer(c, fiber.StatusCreated, d, err)
 }
 
 // approveDisclosure: POST /api/v1/cases/{id}/referrals/{rid}/identity-disclosures/{did}/approve.
@@ -222,10 +213,7 @@ func (a *API) approveDisclosure(c *fiber.Ctx) error {
 		return err
 	}
 	d, err := a.Escalation.ApproveDisclosure(c.UserContext(), id, rid, did, httpkit.User(c).ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
+	return answer(c, fiber.StatusOK, d, err)
 }
 
 // bodyViewer is the signed-in body user.
@@ -243,10 +231,7 @@ func (a *API) listReferrals(c *fiber.Ctx) error {
 		return err
 	}
 	page, err := a.Escalation.Referrals(c.UserContext(), httpkit.User(c).ID, escalation.ReferralStatus(strings.Clone(c.Query("status"))), cursor, limit)
-	if err != nil {
-		return err
-	}
-	return c.JSON(page)
+	return answer(c, fiber.StatusOK, page, err)
 }
 
 // getReferral: GET /api/v1/referrals/{id} — the referral with its dossier.
@@ -256,10 +241,7 @@ func (a *API) getReferral(c *fiber.Ctx) error {
 		return err
 	}
 	r, err := a.Escalation.Referral(c.UserContext(), id, bodyViewer(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(r)
+	return answer(c, fiber.StatusOK, r, err)
 }
 
 // referralDossier: GET /api/v1/referrals/{id}/dossier (the exact signed
@@ -304,10 +286,7 @@ func (a *API) referralStatus(c *fiber.Ctx) error {
 		return err
 	}
 	r, err := a.Escalation.SetStatus(c.UserContext(), id, httpkit.User(c).ID, req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(r)
+	return answer(c, fiber.StatusOK, r, err)
 }
 
 // bodyMessage: POST /api/v1/referrals/{id}/messages {body} — to the organisation.
@@ -321,10 +300,7 @@ func (a *API) bodyMessage(c *fiber.Ctx) error {
 		return err
 	}
 	m, err := a.Escalation.AddMessage(c.UserContext(), id, nil, httpkit.User(c).ID, true, req)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(m)
+	return answer(c, fiber.StatusCreated, m, err)
 }
 
 // referralItem reads {id}, {rid} and {item}.
@@ -348,10 +324,7 @@ func (a *API) recordCompliance(c *fiber.Ctx) error {
 		return err
 	}
 	it, err := a.Escalation.RecordCompliance(c.UserContext(), id, rid, item, httpkit.Actor(c), req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(it)
+	return answer(c, fiber.StatusOK, it, err)
 }
 
 // verifyCompliance: POST /api/v1/cases/{id}/referrals/{rid}/items/{item}/verify — a second person.
@@ -361,10 +334,7 @@ func (a *API) verifyCompliance(c *fiber.Ctx) error {
 		return err
 	}
 	it, err := a.Escalation.VerifyCompliance(c.UserContext(), id, rid, item, httpkit.User(c).ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(it)
+	return answer(c, fiber.StatusOK, it, err)
 }
 
 // settleItem: POST /api/v1/referrals/{id}/items/{item}/settle {note} — the body.
@@ -382,10 +352,7 @@ func (a *API) settleItem(c *fiber.Ctx) error {
 		return err
 	}
 	it, err := a.Escalation.Settle(c.UserContext(), id, item, httpkit.User(c).ID, req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(it)
+	return answer(c, fiber.StatusOK, it, err)
 }
 
 // complainantReferralMessage: POST /api/v1/complainant/case/referrals/{rid}/messages {body} —
@@ -400,10 +367,7 @@ func (a *API) complainantReferralMessage(c *fiber.Ctx) error {
 		return err
 	}
 	m, err := a.Escalation.ComplainantAnswer(c.UserContext(), middleware.CaseID(c), rid, req)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(m)
+	return answer(c, fiber.StatusCreated, m, err)
 }
 
 // referSystemicIssue: POST /api/v1/systemic-issues/{id}/referrals {body_id, reason, legal_basis}.
@@ -417,10 +381,7 @@ func (a *API) referSystemicIssue(c *fiber.Ctx) error {
 		return err
 	}
 	r, err := a.Escalation.ReferSystemic(c.UserContext(), id, httpkit.User(c).ID, req)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(r)
+	return answer(c, fiber.StatusCreated, r, err)
 }
 
 // listSystemicReferrals: GET /api/v1/systemic-referrals — the body's systemic referrals.
@@ -439,8 +400,5 @@ func (a *API) getSystemicReferral(c *fiber.Ctx) error {
 		return err
 	}
 	r, err := a.Escalation.SystemicReferral(c.UserContext(), id, httpkit.User(c).ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(r)
+	return answer(c, fiber.StatusOK, r, err)
 }

@@ -58,10 +58,7 @@ func (a *API) setWebhookActive(c *fiber.Ctx) error {
 		return f.Err()
 	}
 	e, err := a.Notify.SetEndpointActive(c.UserContext(), id, *req.Active)
-	if err != nil {
-		return err
-	}
-	return c.JSON(e)
+	return answer(c, fiber.StatusOK, e, err)
 }
 
 // webhookDeliveries: GET /api/v1/admin/webhooks/{id}/deliveries?cursor=&limit= —

@@ -11,10 +11,7 @@ import (
 // (public: the public pages say it too).
 func (a *API) organisationProfile(c *fiber.Ctx) error {
 	p, err := a.Organisation.Get(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(p)
+	return answer(c, fiber.StatusOK, p, err)
 }
 
 // adminOrganisation: GET /api/v1/admin/organisation — the profile in force
@@ -40,8 +37,5 @@ func (a *API) putOrganisation(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := a.Organisation.Set(c.UserContext(), httpkit.User(c).ID, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(p)
+	return answer(c, fiber.StatusOK, p, err)
 }

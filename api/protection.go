@@ -20,10 +20,7 @@ func (a *API) caseProtection(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := a.Grievance.ProtectionOf(c.UserContext(), id, false)
-	if err != nil {
-		return err
-	}
-	return c.JSON(p)
+	return answer(c, fiber.StatusOK, p, err)
 }
 
 // proposeMeasure: POST /api/v1/cases/{id}/measures {kind, description, due_at}
@@ -39,10 +36,7 @@ func (a *API) proposeMeasure(c *fiber.Ctx) error {
 	}
 	by := httpkit.Actor(c)
 	m, err := a.Grievance.ProposeMeasure(c.UserContext(), id, by, req)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(m)
+	return answer(c, fiber.StatusCreated, m, err)
 }
 
 // measureInPlace: POST /api/v1/cases/{id}/measures/{mid}/in-place {} — only
@@ -62,20 +56,14 @@ func (a *API) measureInPlace(c *fiber.Ctx) error {
 	}
 	by := httpkit.Actor(c)
 	m, err := a.Grievance.MeasureInPlace(c.UserContext(), id, mid, by)
-	if err != nil {
-		return err
-	}
-	return c.JSON(m)
+	return answer(c, fiber.StatusOK, m, err)
 }
 
 // complainantProtection: GET /api/v1/complainant/case/protection — the
 // measures proposed to them, the check-ins asked of them, linked cases.
 func (a *API) complainantProtection(c *fiber.Ctx) error {
 	p, err := a.Grievance.ProtectionOf(c.UserContext(), middleware.CaseID(c), true)
-	if err != nil {
-		return err
-	}
-	return c.JSON(p)
+	return answer(c, fiber.StatusOK, p, err)
 }
 
 // answerMeasure: POST /api/v1/complainant/case/measures/{mid}/consent {consent}.
@@ -91,10 +79,7 @@ func (a *API) answerMeasure(c *fiber.Ctx) error {
 		return err
 	}
 	m, err := a.Grievance.AnswerMeasure(c.UserContext(), middleware.CaseID(c), mid, req.Consent)
-	if err != nil {
-		return err
-	}
-	return c.JSON(m)
+	return answer(c, fiber.StatusOK, m, err)
 }
 
 // answerCheckin: POST /api/v1/complainant/case/checkins/{cid} {happened, text}.
@@ -108,8 +93,5 @@ func (a *API) answerCheckin(c *fiber.Ctx) error {
 		return err
 	}
 	k, err := a.Grievance.AnswerCheckin(c.UserContext(), middleware.CaseID(c), cid, req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(k)
+	return answer(c, fiber.StatusOK, k, err)
 }

@@ -50,10 +50,7 @@ func (a *API) queueCases(c *fiber.Ctx) error {
 	}
 	filter.QueueID = &id
 	page, err := a.Grievance.List(c.UserContext(), filter)
-	if err != nil {
-		return err
-	}
-	return c.JSON(page)
+	return answer(c, fiber.StatusOK, page, err)
 }
 
 // claimNext: POST /api/v1/queues/{id}/claim — 200 with the claimed case, or 204 when there is nothing you may take.
@@ -70,10 +67,7 @@ func (a *API) claimNext(c *fiber.Ctx) error {
 		return c.SendStatus(fiber.StatusNoContent)
 	}
 	d, err := a.Grievance.Get(c.UserContext(), caseID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
+	return answer(c, fiber.StatusOK, d, err)
 }
 
 // releaseCase: POST /api/v1/cases/{id}/release — give a case back to its queue.
@@ -143,10 +137,7 @@ func (a *API) createRoutingRule(c *fiber.Ctx) error {
 		return err
 	}
 	r, err := a.Routing.Create(c.UserContext(), in, taxonomies)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(r)
+	return answer(c, fiber.StatusCreated, r, err)
 }
 
 // updateRoutingRule: PUT /api/v1/admin/routing-rules/{id}.
@@ -160,10 +151,7 @@ func (a *API) updateRoutingRule(c *fiber.Ctx) error {
 		return err
 	}
 	r, err := a.Routing.Update(c.UserContext(), id, in, taxonomies)
-	if err != nil {
-		return err
-	}
-	return c.JSON(r)
+	return answer(c, fiber.StatusOK, r, err)
 }
 
 // reorderRoutingRules: POST /api/v1/admin/routing-rules/order {ids: [...]}.

@@ -39,10 +39,7 @@ func (a *API) revokeMySessions(c *fiber.Ctx) error {
 // authenticator app, with its otpauth URL and QR code; on once confirmed.
 func (a *API) startTwoFactor(c *fiber.Ctx) error {
 	e, err := a.SignIn.StartEnrolment(c.UserContext(), httpkit.User(c), true)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(e)
+	return answer(c, fiber.StatusCreated, e, err)
 }
 
 // confirmTwoFactor: POST /api/v1/me/two-factor/confirm {code} — turns the

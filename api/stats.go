@@ -16,10 +16,7 @@ func (a *API) aiSystemStats(c *fiber.Ctx) error {
 		return err
 	}
 	out, err := a.Stats.AISystem(c.UserContext(), id, r)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	return answer(c, fiber.StatusOK, out, err)
 }
 
 // publicStats: GET /api/v1/stats/public — aggregates for everyone, counts under 5 suppressed.

@@ -21,10 +21,7 @@ func (a *API) listSystemicIssues(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := a.Systemic.List(c.UserContext(), filter)
-	if err != nil {
-		return err
-	}
-	return c.JSON(p)
+	return answer(c, fiber.StatusOK, p, err)
 }
 
 // createSystemicIssue: POST /api/v1/systemic-issues {ai_system_id, mechanism, title, description, case_ids, alert_id}.
@@ -54,10 +51,7 @@ func (a *API) getSystemicIssue(c *fiber.Ctx) error {
 	}
 	v := httpkit.Viewer(c)
 	d, err := a.Systemic.Get(c.UserContext(), id, &v)
-	if err != nil {
-		return err
-	}
-	return c.JSON(d)
+	return answer(c, fiber.StatusOK, d, err)
 }
 
 // linkSystemicCases: POST /api/v1/systemic-issues/{id}/cases {case_ids}.
@@ -144,10 +138,7 @@ func (a *API) listSystemicAlerts(c *fiber.Ctx) error {
 	v := httpkit.Viewer(c)
 	filter.Viewer = &v
 	p, err := a.Systemic.Alerts(c.UserContext(), filter)
-	if err != nil {
-		return err
-	}
-	return c.JSON(p)
+	return answer(c, fiber.StatusOK, p, err)
 }
 
 // acknowledgeSystemicAlert: POST /api/v1/systemic-alerts/{id}/acknowledge.
@@ -163,10 +154,7 @@ func (a *API) acknowledgeSystemicAlert(c *fiber.Ctx) error {
 		}
 	}
 	al, err := a.Systemic.Acknowledge(c.UserContext(), id, httpkit.Viewer(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(al)
+	return answer(c, fiber.StatusOK, al, err)
 }
 
 // getAlerting: GET /api/v1/admin/ai-systems/{id}/alerting.
@@ -176,10 +164,7 @@ func (a *API) getAlerting(c *fiber.Ctx) error {
 		return err
 	}
 	out, err := a.Systemic.AlertingOf(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	return answer(c, fiber.StatusOK, out, err)
 }
 
 // putAlerting: PUT /api/v1/admin/ai-systems/{id}/alerting {threshold, window_hours}.
@@ -193,8 +178,5 @@ func (a *API) putAlerting(c *fiber.Ctx) error {
 		return err
 	}
 	out, err := a.Systemic.SetAlerting(c.UserContext(), id, in)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
+	return answer(c, fiber.StatusOK, out, err)
 }

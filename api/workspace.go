@@ -23,10 +23,7 @@ func (a *API) getAIDecision(c *fiber.Ctx) error {
 		return err
 	}
 	rec, err := a.Grievance.AIDecision(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(rec)
+	return answer(c, fiber.StatusOK, rec, err)
 }
 
 // putAIDecision: PUT /api/v1/cases/{id}/ai-decision — replaces the record.
@@ -41,10 +38,7 @@ func (a *API) putAIDecision(c *fiber.Ctx) error {
 	}
 	by := httpkit.Actor(c)
 	rec, err := a.Grievance.RecordAIDecision(c.UserContext(), id, by, req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(rec)
+	return answer(c, fiber.StatusOK, rec, err)
 }
 
 // postPointOfView: POST /api/v1/cases/{id}/points-of-view.
@@ -59,10 +53,7 @@ func (a *API) postPointOfView(c *fiber.Ctx) error {
 	}
 	by := httpkit.Actor(c)
 	p, err := a.Grievance.RecordPointOfView(c.UserContext(), id, by, req)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(p)
+	return answer(c, fiber.StatusCreated, p, err)
 }
 
 // postEvidence: POST /api/v1/cases/{id}/evidence, multipart/form-data {file, description, source}.
@@ -77,10 +68,7 @@ func (a *API) postEvidence(c *fiber.Ctx) error {
 	}
 	by := httpkit.Actor(c)
 	e, err := a.Grievance.AddEvidence(c.UserContext(), id, by, in)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(e)
+	return answer(c, fiber.StatusCreated, e, err)
 }
 
 // discloseEvidence: POST /api/v1/cases/{id}/evidence/{evidence_id}/disclosure
@@ -101,10 +89,7 @@ func (a *API) discloseEvidence(c *fiber.Ctx) error {
 	}
 	by := httpkit.Actor(c)
 	d, err := a.Grievance.DiscloseEvidence(c.UserContext(), id, eid, by, req)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(d)
+	return answer(c, fiber.StatusCreated, d, err)
 }
 
 // listEvidence: GET /api/v1/cases/{id}/evidence — without content.
@@ -196,10 +181,7 @@ func (a *API) postProviderRequest(c *fiber.Ctx) error {
 	}
 	by := httpkit.Actor(c)
 	r, err := a.Grievance.SendProviderRequest(c.UserContext(), id, by, req)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(r)
+	return answer(c, fiber.StatusCreated, r, err)
 }
 
 // answerProviderRequest: POST /api/v1/cases/{id}/provider-requests/{rid}/answer
@@ -221,8 +203,5 @@ func (a *API) answerProviderRequest(c *fiber.Ctx) error {
 	}
 	by := httpkit.Actor(c)
 	r, err := a.Grievance.AnswerProviderRequest(c.UserContext(), id, rid, by, req.Answer)
-	if err != nil {
-		return err
-	}
-	return c.JSON(r)
+	return answer(c, fiber.StatusOK, r, err)
 }
