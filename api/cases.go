@@ -206,12 +206,8 @@ func (a *API) transitionCase(c *fiber.Ctx) error {
 // triageCase: POST /api/v1/cases/{id}/triage — classification and severity;
 // the priority follows by the maximum rule, and a downgrade waits for approval.
 func (a *API) triageCase(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, req, err := caseRequest[decision.TriageRequest](c)
 	if err != nil {
-		return err
-	}
-	var req decision.TriageRequest
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)
@@ -289,12 +285,8 @@ func (a *API) recordIncident(c *fiber.Ctx) error {
 
 // decideCase: POST /api/v1/cases/{id}/decision — the reviewer's reasoned decision.
 func (a *API) decideCase(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, req, err := caseRequest[grievance.DecisionRequest](c)
 	if err != nil {
-		return err
-	}
-	var req grievance.DecisionRequest
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	if _, err := a.Grievance.Decide(c.UserContext(), id, httpkit.Actor(c), req); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -77,6 +78,21 @@ func answer(c *fiber.Ctx, status int, v any, err error) error {
 		return err
 	}
 	return c.Status(status).JSON(v)
+}
+
+// caseRequest reads the case's id from the path, then the JSON body into a T.
+func caseRequest[T any](c *fiber.Ctx) (uuid.UUID, T, error) {
+	var req T
+	id, err := pathID(c)
+	if err == nil {
+		err = decodeJSON(c, &req)
+	}
+	return id, req, err
+}
+
+// reasonBody is a request whose body is only a reason.
+type reasonBody struct {
+	Reason string `json:"reason"`
 }
 
 // decodeJSON reads the body into v strictly: JSON only, one object, no

@@ -121,12 +121,8 @@ func (a *API) addBodyUser(c *fiber.Ctx) error {
 
 // escalateCase: POST /api/v1/cases/{id}/escalations {body_id, consent_scope, reason, legal_basis}.
 func (a *API) escalateCase(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, req, err := caseRequest[escalation.ReferralRequest](c)
 	if err != nil {
-		return err
-	}
-	var req escalation.ReferralRequest
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	r, err := a.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, Actor: httpkit.Actor(c)}, req)

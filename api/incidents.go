@@ -16,12 +16,8 @@ import (
 // {note, outcome?, authority_reference?, done_at?} — by the case's holder,
 // or a supervisor or admin (checked by the domain). Answers with the case.
 func (a *API) completeIncidentTask(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, req, err := caseRequest[incident.TaskRequest](c)
 	if err != nil {
-		return err
-	}
-	var req incident.TaskRequest
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)

@@ -26,12 +26,8 @@ func (a *API) caseProtection(c *fiber.Ctx) error {
 // proposeMeasure: POST /api/v1/cases/{id}/measures {kind, description, due_at}
 // — by the case's holder, or a supervisor or admin. 201 with the measure.
 func (a *API) proposeMeasure(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, req, err := caseRequest[grievance.MeasureRequest](c)
 	if err != nil {
-		return err
-	}
-	var req grievance.MeasureRequest
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)

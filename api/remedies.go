@@ -24,12 +24,8 @@ func ownerAndRemedy(c *fiber.Ctx, what string) (uuid.UUID, uuid.UUID, error) {
 
 // proposeRemedies: POST /api/v1/cases/{id}/remedies {components, offer}.
 func (a *API) proposeRemedies(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, req, err := caseRequest[remedy.Request](c)
 	if err != nil {
-		return err
-	}
-	var req remedy.Request
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)
@@ -63,9 +59,7 @@ func (a *API) remedyReason(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Reason string `json:"reason"`
-	}
+	var req reasonBody
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
@@ -148,9 +142,7 @@ func (a *API) systemicRemedyReason(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var req struct {
-		Reason string `json:"reason"`
-	}
+	var req reasonBody
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
@@ -181,9 +173,7 @@ func (a *API) respondToRemedy(c *fiber.Ctx) error {
 
 // appealCase: POST /api/v1/complainant/case/appeal {reason}.
 func (a *API) appealCase(c *fiber.Ctx) error {
-	var req struct {
-		Reason string `json:"reason"`
-	}
+	var req reasonBody
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}

@@ -59,14 +59,8 @@ func (a *API) approveRemedyConditions(c *fiber.Ctx) error {
 
 // requestRestitutionExemption: POST /api/v1/cases/{id}/restitution-exemption {reason}.
 func (a *API) requestRestitutionExemption(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, req, err := caseRequest[reasonBody](c)
 	if err != nil {
-		return err
-	}
-	var req struct {
-		Reason string `json:"reason"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)

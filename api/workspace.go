@@ -28,12 +28,8 @@ func (a *API) getAIDecision(c *fiber.Ctx) error {
 
 // putAIDecision: PUT /api/v1/cases/{id}/ai-decision — replaces the record.
 func (a *API) putAIDecision(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, req, err := caseRequest[grievance.AIDecisionRequest](c)
 	if err != nil {
-		return err
-	}
-	var req grievance.AIDecisionRequest
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)
@@ -43,12 +39,8 @@ func (a *API) putAIDecision(c *fiber.Ctx) error {
 
 // postPointOfView: POST /api/v1/cases/{id}/points-of-view.
 func (a *API) postPointOfView(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, req, err := caseRequest[grievance.PointOfViewRequest](c)
 	if err != nil {
-		return err
-	}
-	var req grievance.PointOfViewRequest
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)
@@ -171,12 +163,8 @@ func (a *API) listProviderRequests(c *fiber.Ctx) error {
 // {questions, due_at | due_days} — sent to the provider's contact, with its
 // own clock on the case.
 func (a *API) postProviderRequest(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, req, err := caseRequest[grievance.ProviderRequestInput](c)
 	if err != nil {
-		return err
-	}
-	var req grievance.ProviderRequestInput
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)
