@@ -1,7 +1,6 @@
 package api
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -82,13 +81,7 @@ func caseFilter(c *fiber.Ctx) (grievance.Filter, error) {
 	} else {
 		filter.AssigneeID = queryUUID(c, &f, "assignee_id")
 	}
-	if v := c.Query("breached"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			f.Add("breached", "invalid", "must be true or false")
-		}
-		filter.Breached = &b
-	}
+	filter.Breached = queryBool(c, &f, "breached")
 	filter.Limit = queryLimit(c, &f, 0)
 	return filter, f.Err()
 }

@@ -49,3 +49,17 @@ func queryLimit(c *fiber.Ctx, f *fault.Fields, def int) int {
 	}
 	return n
 }
+
+// queryBool reads ?name= as true or false, else name is named in f;
+// absent, it is nil.
+func queryBool(c *fiber.Ctx, f *fault.Fields, name string) *bool {
+	v := c.Query(name)
+	if v == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		f.Add(name, "invalid", "must be true or false")
+	}
+	return &b
+}

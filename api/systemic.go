@@ -1,7 +1,6 @@
 package api
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -124,13 +123,7 @@ func (a *API) listSystemicAlerts(c *fiber.Ctx) error {
 	var f fault.Fields
 	filter := systemic.AlertFilter{Cursor: strings.Clone(c.Query("cursor"))}
 	filter.AISystemID = queryUUID(c, &f, "ai_system_id")
-	if v := c.Query("acknowledged"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			f.Add("acknowledged", "invalid", "must be true or false")
-		}
-		filter.Acknowledged = &b
-	}
+	filter.Acknowledged = queryBool(c, &f, "acknowledged")
 	filter.Limit = queryLimit(c, &f, 0)
 	if err := f.Err(); err != nil {
 		return err
