@@ -86,19 +86,6 @@ func caseFilter(c *fiber.Ctx) (grievance.Filter, error) {
 	return filter, f.Err()
 }
 
-func queryUUID(c *fiber.Ctx, f *fault.Fields, name string) *uuid.UUID {
-	v := c.Query(name)
-	if v == "" {
-		return nil
-	}
-	id, err := uuid.Parse(v)
-	if err != nil {
-		f.Add(name, "invalid", "must be a UUID")
-		return nil
-	}
-	return &id
-}
-
 func pathID(c *fiber.Ctx) (uuid.UUID, error) { return uuidParam(c, "case") }
 
 // getCase: GET /api/v1/cases/{id}.

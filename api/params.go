@@ -50,16 +50,27 @@ func queryLimit(c *fiber.Ctx, f *fault.Fields, def int) int {
 	return n
 }
 
-// queryBool reads ?name= as true or false, else name is named in f;
-// absent, it is nil.
+// queryUUID reads ?name= as a UUID; absent, it is nil; else name is named in f.
+func queryUUID(c *fiber.Ctx, f *fault.Fields, name string) *uuid.UUID {
+	return queryValue(c, f, name, "must be a UUID", uuid.Parse)
+}
+
+// queryBool reads ?name= as true or false; absent, it is nil; else name is named in f.
 func queryBool(c *fiber.Ctx, f *fault.Fields, name string) *bool {
+	return queryValue(c, f, name, "must be true or false", strconv.ParseBool)
+}
+
+// queryValue reads ?name= with parse: nil when absent or when parse
+// refuses it, which names it in f with want.
+func queryValue[T any](c *fiber.Ctx, f *fault.Fields, name, want string, parse func(string) (T, error)) *T {
 	v := c.Query(name)
 	if v == "" {
 		return nil
 	}
-	b, err := strconv.ParseBool(v)
+	x, err := parse(v)
 	if err != nil {
-		f.Add(name, "invalid", "must be true or false")
+		f.Add(name, "invalid", want)
+		return nil
 	}
-	return &b
+	return &x
 }
