@@ -81,15 +81,13 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 				"The time to appeal ended on %s (%s, %s). You can still take your complaint to an independent body.",
 				by.UTC().Format("2 January 2006, 15:04 UTC"), rule.Source, rule.Period))
 		}
-		var excluded []uuid.UUID
-		if err := conn.Raw(`SELECT DISTINCT u FROM decisions d, LATERAL (VALUES (d.decided_by), (d.approved_by)) v (u)
-			WHERE d.case_id = ? AND u IS NOT NULL`, caseID).Scan(&excluded).Error; err != nil {
+		excluded, err := decidersOf(conn, caseID)
+		if err != nil {
 			return fmt.Errorf("grievance: appeal: deciders: %w", err)
 		}
 		// Who rejected the case decided it too (the case record names them).
-		var rejecters []uuid.UUID
-		if err := conn.Raw(`SELECT DISTINCT actor_id FROM audit_entries
-			WHERE case_id = ? AND action = 'case.rejected' AND actor_id IS NOT NULL`, caseID).Scan(&rejecters).Error; err != nil {
+		rejecters, err := rejectersOf(conn, caseID)
+		if err != nil {
 			return fmt.Errorf("grievance: appeal: rejecters: %w", err)
 		}
 		for _, id := range append(rejecters, derefs(c.AssigneeID)...) {
@@ -208,8 +206,7 @@ func (s *Service) Feedback(ctx context.Context, caseID uuid.UUID, satisfaction *
 				return err
 			}
 		}
-		res := conn.Exec(`INSERT INTO case_feedback (case_id, satisfaction, comment_enc) VALUES (?, ?, ?)
-			ON CONFLICT (case_id) DO NOTHING`, caseID, *satisfaction, sealed)
+		res := insertFeedback(conn, caseID, *satisfaction, sealed)
 		if res.Error != nil {
 			return fmt.Errorf("grievance: feedback: %w", res.Error)
 		}
@@ -229,11 +226,8 @@ func (s *Service) Feedback(ctx context.Context, caseID uuid.UUID, satisfaction *
 // the window for appealing it; a decision on appeal closes the appeal.
 func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to cases.Status) error {
 	conn := db.Conn(ctx, s.db)
-	var c struct {
-		SLAPolicyID *uuid.UUID
-		AppealState *string
-	}
-	if err := conn.Raw(`SELECT sla_policy_id, appeal_state FROM cases WHERE id = ?`, caseID).Scan(&c).Error; err != nil {
+	c, err := appealStateOf(conn, caseID)
+	if err != nil {
 		return fmt.Errorf("grievance: appeal window: %w", err)
 	}
 	if c.AppealState != nil {

@@ -186,11 +186,9 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 		if appeal {
 			stage = "appeal"
 		}
-		if err := conn.Exec(`INSERT INTO decisions (id, case_id, outcome, rationale_enc, explanation_enc, signposting_enc, answers_enc,
-			had_authority, not_a_model_rerun, deployer_involvement, provider_involvement, decided_by, status, stage, final_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, true, true, ?, ?, ?, ?, ?, CASE WHEN ? = 'final' THEN now() END)`, id, caseID, r.Outcome,
-			rationale, explanation, signposting, answers, r.Involvement.Deployer, r.Involvement.Provider, *by.ID, dstatus, stage,
-			dstatus).Error; err != nil {
+		if err := insertDecision(conn, decisionInsert{id: id, caseID: caseID, outcome: r.Outcome, rationale: rationale,
+			explanation: explanation, signposting: signposting, answers: answers, deployer: r.Involvement.Deployer,
+			provider: r.Involvement.Provider, by: *by.ID, status: dstatus, stage: stage}); err != nil {
 			return fmt.Errorf("grievance: decide: %w", err)
 		}
 		from, err := s.move(ctx, caseID, status, map[string]any{"status_reason": nil})
@@ -233,21 +231,14 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var d struct {
-			ID        uuid.UUID
-			Outcome   string
-			DecidedBy uuid.UUID
-			Recused   bool
-		}
-		if err := conn.Raw(`SELECT d.id, d.outcome, d.decided_by, `+cases.RecusedSQL+` AS recused
-			  FROM cases c JOIN decisions d ON d.case_id = c.id AND d.status = 'pending_approval'
-			 WHERE c.id = ? FOR UPDATE OF c, d`, by.ID, by.ID, by.ID, caseID).Scan(&d).Error; err != nil {
+		d, err := lockPendingDecision(conn, caseID, by.ID)
+		if err != nil {
 			return fmt.Errorf("grievance: approve decision: %w", err)
 		}
 		switch {
 		case d.ID == uuid.Nil:
-			var n int
-			conn.Raw(`SELECT count(*) FROM cases WHERE id = ?`, caseID).Scan(&n)
+			var n int64
+			conn.Model(&cases.Case{}).Where("id = ?", caseID).Count(&n)
 			if n == 0 {
 				return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 			}
@@ -262,8 +253,7 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 		if !approve {
 			dstatus, to, action = "refused", cases.StatusInReview, "decision.refused"
 		}
-		if err := conn.Exec(`UPDATE decisions SET status = ?, approved_by = ?, reviewed_at = now(),
-			final_at = CASE WHEN ? = 'final' THEN now() END WHERE id = ?`, dstatus, *by.ID, dstatus, d.ID).Error; err != nil {
+		if err := reviewDecision(conn, d.ID, dstatus, *by.ID); err != nil {
 			return fmt.Errorf("grievance: approve decision: %w", err)
 		}
 		from, err := s.move(ctx, caseID, to, map[string]any{"status_reason": casework.Nullable(strings.TrimSpace(reason))})
@@ -287,26 +277,8 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 
 // decisions opens a case's decisions, newest first; finalOnly for the complainant.
 func (s *Service) decisions(ctx context.Context, caseID uuid.UUID, finalOnly bool) ([]DecisionView, error) {
-	var rows []struct {
-		ID                             uuid.UUID
-		Outcome, Status, Stage         string
-		FinalAt                        *time.Time
-		RationaleEnc                   []byte
-		ExplanationEnc, SignpostingEnc []byte
-		AnswersEnc                     []byte
-		DeployerInvolvement            string
-		ProviderInvolvement            string
-		DecidedBy                      uuid.UUID
-		ApprovedBy                     *uuid.UUID
-		CreatedAt                      time.Time
-		ReviewedAt                     *time.Time
-	}
-	q := `SELECT id, outcome, status, stage, final_at, rationale_enc, explanation_enc, signposting_enc, answers_enc, deployer_involvement,
-		provider_involvement, decided_by, approved_by, created_at, reviewed_at FROM decisions WHERE case_id = ?`
-	if finalOnly {
-		q += ` AND status = 'final'`
-	}
-	if err := db.Conn(ctx, s.db).Raw(q+` ORDER BY created_at DESC, id`, caseID).Scan(&rows).Error; err != nil {
+	rows, err := decisionsOf(db.Conn(ctx, s.db), caseID, finalOnly)
+	if err != nil {
 		return nil, fmt.Errorf("grievance: decisions: %w", err)
 	}
 	out := make([]DecisionView, 0, len(rows))

@@ -81,8 +81,7 @@ const resolutionColumns = `c.appeal_by, c.appeal_window_rule::text AS appeal_win
 func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status cases.Status, forStaff bool, row *resolutionRow) (*Resolution, error) {
 	if row == nil {
 		row = &resolutionRow{}
-		if err := db.Conn(ctx, s.db).Raw(`SELECT `+resolutionColumns+`
-			  FROM cases c LEFT JOIN case_feedback f ON f.case_id = c.id WHERE c.id = ?`, caseID).Scan(row).Error; err != nil {
+		if err := resolutionOf(db.Conn(ctx, s.db), caseID, row); err != nil {
 			return nil, fmt.Errorf("grievance: resolution: %w", err)
 		}
 	}

@@ -2,8 +2,8 @@ package registry
 
 import "gorm.io/gorm"
 
-// Writes to the register's tables other packages need (issue 17: one owner
-// per table).
+// The register's statements that need SQL (issue 17: one owner per table,
+// its SQL in queries.go).
 
 // SeedStaff records that the user with email has role (owner, operator, …)
 // for the system with slug, unless it is recorded already (the demo's data):
