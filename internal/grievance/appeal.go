@@ -47,16 +47,7 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 	}
 	return db.InTx(ctx, s.db, func(ctx context.Context) error {
 		conn := db.Conn(ctx, s.db)
-		var c struct {
-			Status          cases.Status
-			AppealState     *string
-			AppealBy        *time.Time
-			AppealRule      *string `gorm:"column:appeal_window_rule"`
-			SLAPolicyID     *uuid.UUID
-			DecidedAt       *time.Time
-			StatusChangedAt time.Time
-			AssigneeID      *uuid.UUID
-		}
+		var c appealFacts
 		if err := cases.Locked(conn, caseID, "status", "appeal_state", "appeal_by", "appeal_window_rule", "sla_policy_id", "decided_at", "status_changed_at", "assignee_id").Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: appeal: %w", err)
 		}

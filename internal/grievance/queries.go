@@ -663,6 +663,18 @@ func decisionsOf(tx *gorm.DB, caseID uuid.UUID, finalOnly bool) ([]decisionRow, 
 
 // appeal.go
 
+// appealFacts is what an appeal reads of its case, locked.
+type appealFacts struct {
+	Status          cases.Status
+	AppealState     *string
+	AppealBy        *time.Time
+	AppealRule      *string `gorm:"column:appeal_window_rule"`
+	SLAPolicyID     *uuid.UUID
+	DecidedAt       *time.Time
+	StatusChangedAt time.Time
+	AssigneeID      *uuid.UUID
+}
+
 // decidersOf is everyone who decided or approved a decision of a case.
 func decidersOf(tx *gorm.DB, caseID uuid.UUID) ([]uuid.UUID, error) {
 	var ids []uuid.UUID
