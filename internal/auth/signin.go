@@ -636,3 +636,10 @@ func (s *SignIn) Next(ctx context.Context, u *User) (SecondFactorStep, error) {
 	}
 	return StepNone, nil
 }
+
+// NoSecondFactorRequired turns the two-step sign-in requirement off for
+// every role (the demo signs in with a password alone).
+func NoSecondFactorRequired(tx *gorm.DB) error {
+	return tx.Table("sign_in_policies").Where("second_factor_required").
+		Updates(map[string]any{"second_factor_required": false, "updated_at": gorm.Expr("now()")}).Error
+}

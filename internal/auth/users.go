@@ -204,3 +204,17 @@ func endStaleSessions(conn *gorm.DB, userID uuid.UUID) error {
 	}
 	return nil
 }
+
+// Writes to users that internal/review's auto-assignment needs.
+
+// MarkAssigned notes that user was just given a case: auto-assignment's
+// round robin takes the member assigned longest ago.
+func MarkAssigned(tx *gorm.DB, userID uuid.UUID) error {
+	return tx.Table("users").Where("id = ?", userID).Update("last_assigned_at", gorm.Expr("clock_timestamp()")).Error
+}
+
+// SetAvailability marks a user available for auto-assignment or away
+// (internal/review checks the value).
+func SetAvailability(tx *gorm.DB, userID uuid.UUID, status string) error {
+	return tx.Table("users").Where("id = ?", userID).Update("availability", status).Error
+}

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
@@ -505,4 +506,10 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	}
 	return &Receipt{CaseID: id, Reference: reference, Receipt: receipt, Code: code, Status: string(cases.StatusSubmitted),
 		AcknowledgeBy: ackBy, Notice: receiptNotice}, nil
+}
+
+// PruneIdempotencyKeys deletes the idempotency keys older than a day (the
+// worker's housekeeping): a retry of a filing comes within minutes.
+func PruneIdempotencyKeys(tx *gorm.DB) error {
+	return tx.Table("idempotency_keys").Where("created_at < now() - interval '24 hours'").Delete(map[string]any{}).Error
 }

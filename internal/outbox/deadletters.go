@@ -83,3 +83,22 @@ func Replay(ctx context.Context, gdb *gorm.DB, id int64) (uuid.UUID, error) {
 	})
 	return newID, err
 }
+
+// Letter is a message a consumer gives up on, as the worker records it.
+type Letter struct {
+	Consumer, Subject, EventID string
+	StreamSeq, Deliveries      uint64
+	Reason                     string
+	Payload                    []byte
+}
+
+// RecordDeadLetter records a dead letter, once per consumer and stream
+// sequence.
+func RecordDeadLetter(tx *gorm.DB, l Letter) error {
+	return tx.Table("dead_letters").Clauses(clause.OnConflict{
+		Columns:     []clause.Column{{Name: "consumer"}, {Name: "stream_seq"}},
+		TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "stream_seq IS NOT NULL"}}},
+		DoNothing:   true,
+	}).Create(map[string]any{"consumer": l.Consumer, "subject": l.Subject, "event_id": l.EventID,
+		"stream_seq": l.StreamSeq, "deliveries": l.Deliveries, "reason": l.Reason, "payload": l.Payload}).Error
+}

@@ -116,3 +116,19 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
+
+// Put writes a ready envelope (payload, JSON) to the outbox under row id: the
+// reconciler's republished case.submitted, which keeps its event's own id.
+func Put(tx *gorm.DB, id uuid.UUID, subject, payload string) error {
+	return tx.Table("outbox").Create(map[string]any{"id": id, "subject": subject, "payload": payload}).Error
+}
+
+// Payloads returns the payload (JSON text) of the oldest outbox row with
+// subject about caseID, or none: the original event, while the outbox keeps
+// it.
+func Payloads(tx *gorm.DB, subject string, caseID uuid.UUID) ([]string, error) {
+	var out []string
+	err := tx.Table("outbox").Where("subject = ? AND payload ->> 'case_id' = ?", subject, caseID.String()).
+		Order("seq").Limit(1).Pluck("payload::text", &out).Error
+	return out, err
+}
