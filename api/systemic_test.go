@@ -236,6 +236,15 @@ func TestLinksFiveCasesIntoASystemicIssueAndSeesTheAlert(t *testing.T) {
 	if got := listAlerts(t, s, sup, "?acknowledged=false"); len(got) != 0 {
 		t.Errorf("unacknowledged alerts: %+v", got)
 	}
+	// A filter that is not one is a 422 naming it, not an unfiltered list.
+	for _, b := range []struct{ query, field string }{
+		{"?acknowledged=maybe", "acknowledged"}, {"?ai_system_id=7", "ai_system_id"}, {"?limit=0", "limit"},
+	} {
+		r := s.Do(req{Method: "GET", Path: "/api/v1/systemic-alerts" + b.query, Token: sup})
+		if r.Status != 422 || !strings.Contains(string(r.Body), `"field":"`+b.field+`"`) {
+			t.Errorf("alerts%s: %d %s", b.query, r.Status, r.Body)
+		}
+	}
 
 	// The sixth case joins; a case about another system is refused, naming it.
 	path := "/api/v1/systemic-issues/" + issue.ID
