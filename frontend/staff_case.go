@@ -177,12 +177,12 @@ type cwVocabulary struct {
 var cwVocab = func() cwVocabulary {
 	v := cwVocabulary{Statuses: cases.Strings(cases.Statuses), Rights: decision.Rights, HarmTypes: decision.HarmTypes,
 		Mechanisms: decision.Mechanisms, HarmStatuses: decision.HarmStatuses, Outcomes: decision.Outcomes,
-		AIRoles: decision.AIRoles, Involvements: decision.Involvements, Forms: codes(remedy.Forms),
-		Responsible: remedy.Responsible, RemedyMoves: codes([]remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}),
+		AIRoles: decision.AIRoles, Involvements: decision.Involvements, Forms: cases.Strings(remedy.Forms),
+		Responsible: remedy.Responsible, RemedyMoves: cases.Strings([]remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}),
 		HumanOversight: grievance.HumanOversight, PersonInformed: grievance.PersonInformed, HeardVia: grievance.HeardVia,
 		Sources: slices.DeleteFunc(slices.Clone(evidence.Sources), func(s string) bool { return s == "complainant" }),
 		// Staff refer without the identity: only the complainant shares it.
-		ConsentScopes:    codes([]escalation.ConsentScope{escalation.IdentityWithheld, escalation.Anonymous}),
+		ConsentScopes:    cases.Strings([]escalation.ConsentScope{escalation.IdentityWithheld, escalation.Anonymous}),
 		IncidentSubtypes: incident.Subtypes, SuspensionOutcomes: incident.SuspensionOutcomes,
 		Visibilities: grievance.Visibilities, Levels: []string{"1", "2", "3", "4"},
 		MeasureKinds: grievance.MeasureKinds}
@@ -323,13 +323,6 @@ func (d *caseWorkspace) GDPRClock() bool {
 
 // Subtypes of a remedy form.
 // codes lists a named vocabulary's values for a form's options.
-func codes[T ~string](values []T) []string {
-	out := make([]string, len(values))
-	for i, v := range values {
-		out[i] = string(v)
-	}
-	return out
-}
 
 func (d *caseWorkspace) SubtypesOf(form string) []string { return remedy.Subtypes[remedy.Form(form)] }
 

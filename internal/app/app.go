@@ -116,8 +116,13 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 	clk := clocks.New(gdb, log)
 	inc := incident.NewService(gdb, keys, clk)
 	ev := evidence.NewService(gdb, keys)
-	rem := remedy.NewService(gdb, keys, clk, ev)
-	g := grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev, rem)
+	// remedy moves a case through grievance, which is built with remedy.
+	var g *grievance.Service
+	rem := remedy.NewService(gdb, keys, clk, ev, func(ctx context.Context, caseID uuid.UUID, by cases.Actor,
+		to cases.Status, extra map[string]any) error {
+		return g.MoveCase(ctx, caseID, by, to, extra)
+	})
+	g = grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev, rem)
 	c := &Core{
 		Config: cfg, Log: log, DB: gdb, Keys: keys, Registry: reg,
 		Users: auth.NewUsers(gdb, auth.PasswordCost{MemoryKiB: cfg.PasswordHash.MemoryKiB, Time: cfg.PasswordHash.Time,

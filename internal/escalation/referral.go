@@ -12,6 +12,7 @@ import (
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/outbox"
@@ -327,8 +328,8 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 			Description: c.Description, DesiredOutcome: c.DesiredOutcome},
 		Contested: ContestedDecision{SystemOther: c.AISystemOther, DecisionReference: c.DecisionReference,
 			DecisionDate: c.DecisionDate, InformedOfAI: c.InformedOfAI},
-		Classification: ClassificationFact{Rights: nonNil(c.Classification.Rights), HarmTypes: nonNil(c.Classification.HarmTypes),
-			Mechanisms: nonNil(c.Classification.Mechanisms), HarmStatus: c.Classification.HarmStatus,
+		Classification: ClassificationFact{Rights: casework.NonNil(c.Classification.Rights), HarmTypes: casework.NonNil(c.Classification.HarmTypes),
+			Mechanisms: casework.NonNil(c.Classification.Mechanisms), HarmStatus: c.Classification.HarmStatus,
 			Scale: c.Classification.Scale, Scope: c.Classification.Scope, Irremediability: c.Classification.Irremediability,
 			Rationale: c.Classification.Rationale, ScaleRationale: c.Classification.ScaleRationale,
 			ScopeRationale: c.Classification.ScopeRationale, IrremediabilityRationale: c.Classification.IrremediabilityRationale,
@@ -491,11 +492,4 @@ func clockState(k grievance.DueDate) string {
 		return "paused"
 	}
 	return "running"
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

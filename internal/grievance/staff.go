@@ -450,6 +450,17 @@ func (s *Service) recordMove(ctx context.Context, caseID uuid.UUID, by cases.Act
 	return err
 }
 
+// MoveCase moves a case to status to inside the caller's transaction and
+// does all a move entails (move, recordMove): the sibling packages' way to
+// move a case (remedy.Mover). It checks no permission: the caller's step has.
+func (s *Service) MoveCase(ctx context.Context, caseID uuid.UUID, by cases.Actor, to cases.Status, extra map[string]any) error {
+	from, err := s.move(ctx, caseID, to, nil)
+	if err != nil {
+		return err
+	}
+	return s.recordMove(ctx, caseID, by, from, to, extra, events.CaseStatusChanged)
+}
+
 // MarkReceived records that the worker received the case's submitted event.
 // It is idempotent: a second call changes nothing and returns false.
 func (s *Service) MarkReceived(ctx context.Context, caseID uuid.UUID) (bool, error) {

@@ -4,9 +4,9 @@
 // the check that no offer asks the complainant to give up a right — and the
 // remedies themselves (Service): it owns remedy_bundles, remedy_components
 // (remedy_transitions holds their allowed moves) and restitution_exemptions,
-// and publishes redress.remedy.proposed, .status_changed and .overdue (and
-// case.status_changed when an offer moves a decided case to
-// remedy_in_progress). The forms
+// and publishes redress.remedy.proposed, .status_changed and .overdue. An
+// offer that moves a decided case to remedy_in_progress does so through the
+// Mover it is given (grievance's one move of a case). The forms
 // and statuses are named types (Form, Status) whose lists equal the CHECKs of
 // remedy_components, a case's and a systemic issue's alike (a test checks).
 package remedy

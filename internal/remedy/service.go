@@ -31,13 +31,20 @@ type Service struct {
 	keys   *seal.Keyring
 	clocks *clocks.Service
 	ev     *evidence.Service
+	move   Mover
 }
 
 // NewService returns the remedy service: keys seal the components' texts,
 // clk keeps the remedy clock, ev checks the evidence a move cites.
-func NewService(gdb *gorm.DB, keys *seal.Keyring, clk *clocks.Service, ev *evidence.Service) *Service {
-	return &Service{db: gdb, keys: keys, clocks: clk, ev: ev}
+func NewService(gdb *gorm.DB, keys *seal.Keyring, clk *clocks.Service, ev *evidence.Service, move Mover) *Service {
+	return &Service{db: gdb, keys: keys, clocks: clk, ev: ev, move: move}
 }
+
+// Mover moves a case to status to inside the caller's transaction, with all
+// a move entails (clocks, appeal window, the case record's entry with extra,
+// the case.status_changed event): the case work's one way to move a case
+// (internal/grievance), which remedy cannot import.
+type Mover func(ctx context.Context, caseID uuid.UUID, by cases.Actor, to cases.Status, extra map[string]any) error
 
 // RightsNotice is shown with every remedy offer: nothing offered, accepted or
 // paid takes away the right to go elsewhere (Waiver keeps offers
@@ -291,23 +298,7 @@ func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by cases.Actor,
 	if status != cases.StatusDecided {
 		return nil
 	}
-	// The move and what it entails: entering remedy_in_progress from decided
-	// ends no clock, so the clocks are recomputed (grievance's afterMove).
-	to := cases.StatusRemedyInProgress
-	from, err := cases.Move(db.Conn(ctx, s.db), caseID, to, nil)
-	if err != nil {
-		return err
-	}
-	if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
-		return err
-	}
-	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
-		Action: "case." + string(to), Public: true, Data: map[string]any{"from": from, "to": to, "component_ids": ids}}); err != nil {
-		return err
-	}
-	_, err = outbox.Add(ctx, s.db, events.CaseStatusChanged, caseID, events.StatusChanged{From: string(from), To: string(to),
-		Actor: by.Kind, UserID: by.ID})
-	return err
+	return s.move(ctx, caseID, by, cases.StatusRemedyInProgress, map[string]any{"component_ids": ids})
 }
 
 // StatusChange is POST …/remedies/{rid}/status: the organisation's moves.

@@ -32,25 +32,16 @@ const Threshold = 5
 // Codes the figures are broken down by; each must equal the CHECK of its
 // column (migrations 00001, 00009, 00010; TestCodesMatchTheSchema checks).
 var (
-	Kinds          = codesOf(cases.Kinds)
+	Kinds          = cases.Strings(cases.Kinds)
 	Rights         = decision.Rights
-	Statuses       = codesOf(cases.Statuses)
+	Statuses       = cases.Strings(cases.Statuses)
 	Outcomes       = decision.Outcomes
 	Stages         = []string{"first", "appeal"}
-	Clocks         = codesOf(sla.Clocks)
+	Clocks         = cases.Strings(sla.Clocks)
 	RootCauses     = grievance.RootCauses
-	RemedyForms    = codesOf(remedy.Forms)
-	RemedyStatuses = codesOf(remedy.Statuses)
+	RemedyForms    = cases.Strings(remedy.Forms)
+	RemedyStatuses = cases.Strings(remedy.Statuses)
 )
-
-// codesOf lists a named vocabulary's values as the codes figures are keyed by.
-func codesOf[T ~string](values []T) []string {
-	out := make([]string, len(values))
-	for i, v := range values {
-		out[i] = string(v)
-	}
-	return out
-}
 
 // Service computes the statistics.
 type Service struct {
