@@ -104,8 +104,8 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 		out = &TriageResult{Computed: p, Reasons: reasons, Change: "unchanged"}
 		reasonsJSON, _ := json.Marshal(reasons)
 		if err := conn.Table("case_classifications").Where("case_id = ?", caseID).Updates(map[string]any{
-			"rights": db.TextSlice(r.Rights), "harm_types": db.TextSlice(casework.NonNil(r.HarmTypes)),
-			"mechanisms": db.TextSlice(casework.NonNil(r.Mechanisms)), "harm_status": r.HarmStatus,
+			"rights": db.TextSlice(r.Rights), "harm_types": db.TextSlice(r.HarmTypes),
+			"mechanisms": db.TextSlice(r.Mechanisms), "harm_status": r.HarmStatus,
 			"scale": r.Scale, "scale_rationale": r.ScaleRationale, "scope": r.Scope, "scope_rationale": r.ScopeRationale,
 			"irremediability": r.Irremediability, "irremediability_rationale": r.IrremediabilityRationale,
 			"rationale": casework.Nullable(r.Rationale), "priority_reasons": string(reasonsJSON), "source": "triage",

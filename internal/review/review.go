@@ -84,14 +84,7 @@ type Reviewer struct {
 }
 
 func eligibleArgs(r Reviewer) []any {
-	return []any{db.TextSlice(nz(r.Skills)), db.TextSlice(nz(r.Languages)), r.ID, r.ID, r.ID, r.ID}
-}
-
-func nz(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
+	return []any{db.TextSlice(r.Skills), db.TextSlice(r.Languages), r.ID, r.ID, r.ID, r.ID}
 }
 
 // Claim assigns to r the most urgent case in the queue r may take — by
