@@ -2,10 +2,12 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
@@ -111,6 +113,27 @@ func TestRemedyRefusedMovesAndReasons(t *testing.T) {
 	s.Core.DB.Raw(`SELECT status FROM cases WHERE id = ?`, f.ID).Scan(&status)
 	if status != "remedy_in_progress" {
 		t.Errorf("offering left the case %s", status)
+	}
+	// The move is the case work's one move: its entry in the case record names
+	// where it came from and the components, and the event tells the others.
+	var moved []string
+	s.Core.DB.Raw(`SELECT data::text FROM audit_entries WHERE case_id = ? AND action = 'case.remedy_in_progress'`, f.ID).
+		Scan(&moved)
+	var entry struct {
+		From         string   `json:"from"`
+		ComponentIDs []string `json:"component_ids"`
+	}
+	if len(moved) == 1 {
+		_ = json.Unmarshal([]byte(moved[0]), &entry)
+	}
+	if len(moved) != 1 || entry.From != "decided" || len(entry.ComponentIDs) != 1 || entry.ComponentIDs[0] != ids[0] {
+		t.Errorf("the move's record entries: %v", moved)
+	}
+	var told int64
+	s.Core.DB.Raw(`SELECT count(*) FROM outbox WHERE subject = ? AND payload->>'case_id' = ? AND payload->'data'->>'to' = 'remedy_in_progress'`,
+		events.CaseStatusChanged, f.ID).Scan(&told)
+	if told != 1 {
+		t.Errorf("case.status_changed events for the move: %d", told)
 	}
 	// The complainant accepts two and declines the apology.
 	for i, id := range ids {
