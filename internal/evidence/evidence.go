@@ -234,24 +234,35 @@ func (s *Service) openEvidence(r evidenceRow) (Evidence, error) {
 // Of lists a case's evidence, oldest first, without content;
 // complainantOnly keeps what the complainant added.
 func (s *Service) Of(ctx context.Context, caseID uuid.UUID, complainantOnly bool) ([]Evidence, error) {
-	q := db.Conn(ctx, s.db).Table(table).Select("id, sha256, size_bytes, media_type, meta_enc, source, added_by, created_at").
-		Where("case_id = ?", caseID)
-	if complainantOnly {
-		q = q.Where(fromComplainant)
-	}
+	var out []Evidence
+	rd := db.NewReads(ctx, s.db)
+	s.QueueOf(rd, caseID, complainantOnly, &out)
+	return out, rd.Run()
+}
+
+// QueueOf queues the read of a case's evidence into out, opened, oldest
+// first; complainantOnly, the files the complainant added.
+func (s *Service) QueueOf(rd *db.Reads, caseID uuid.UUID, complainantOnly bool, out *[]Evidence) {
 	var rows []evidenceRow
-	if err := q.Order("created_at, id").Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("grievance: evidence: %w", err)
-	}
-	out := make([]Evidence, 0, len(rows))
-	for _, r := range rows {
-		e, err := s.openEvidence(r)
-		if err != nil {
-			return nil, err
+	rd.Find(&rows, func(q *gorm.DB) *gorm.DB {
+		q = q.Table(table).Select("id, sha256, size_bytes, media_type, meta_enc, source, added_by, created_at").
+			Where("case_id = ?", caseID)
+		if complainantOnly {
+			q = q.Where(fromComplainant)
 		}
-		out = append(out, e)
-	}
-	return out, nil
+		return q.Order("created_at, id")
+	})
+	rd.Then(func() error {
+		*out = make([]Evidence, 0, len(rows))
+		for _, r := range rows {
+			e, err := s.openEvidence(r)
+			if err != nil {
+				return err
+			}
+			*out = append(*out, e)
+		}
+		return nil
+	})
 }
 
 // List lists a case's evidence for staff (NotFound for no case).

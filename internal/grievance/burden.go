@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/redresshq/redress/internal/platform/db"
+
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/decision"
@@ -184,8 +186,10 @@ func (s *Service) sealAnswers(decisionID string, answers []PointAnswer) ([]byte,
 // it: a 422 for answers that name unknown points, a 409 naming what is
 // missing.
 func (s *Service) burdenCheck(ctx context.Context, caseID uuid.UUID, kind string, r *DecisionRequest) error {
-	points, err := s.pointsOfView(ctx, caseID)
-	if err != nil {
+	var points []PointOfView
+	rd := db.NewReads(ctx, s.db)
+	s.pointsOfView(rd, caseID, &points)
+	if err := rd.Run(); err != nil {
 		return err
 	}
 	var f fault.Fields

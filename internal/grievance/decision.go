@@ -275,12 +275,18 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 	})
 }
 
-// decisions opens a case's decisions, newest first; finalOnly for the complainant.
-func (s *Service) decisions(ctx context.Context, caseID uuid.UUID, finalOnly bool) ([]DecisionView, error) {
-	rows, err := decisionsOf(db.Conn(ctx, s.db), caseID, finalOnly)
-	if err != nil {
-		return nil, fmt.Errorf("grievance: decisions: %w", err)
-	}
+// decisions queues the read of a case's decisions into out, opened, newest
+// first; finalOnly for the complainant.
+func (s *Service) decisions(rd *db.Reads, caseID uuid.UUID, finalOnly bool, out *[]DecisionView) {
+	var rows []decisionRow
+	decisionsOf(rd, caseID, finalOnly, &rows)
+	rd.Then(func() (err error) {
+		*out, err = s.openDecisions(rows, finalOnly)
+		return err
+	})
+}
+
+func (s *Service) openDecisions(rows []decisionRow, finalOnly bool) ([]DecisionView, error) {
 	out := make([]DecisionView, 0, len(rows))
 	for _, r := range rows {
 		sid := r.ID.String()

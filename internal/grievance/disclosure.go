@@ -231,26 +231,26 @@ func (s *Service) disclosedEvidence(ctx context.Context, caseID uuid.UUID) ([]Di
 
 // disclosures lists every disclosure of a case for staff, newest first,
 // with the passages redacted.
-func (s *Service) disclosures(ctx context.Context, caseID uuid.UUID) ([]Disclosure, error) {
-	rows, err := disclosuresOf(db.Conn(ctx, s.db), caseID)
-	if err != nil {
-		return nil, fmt.Errorf("grievance: disclosures: %w", err)
-	}
-	out := make([]Disclosure, 0, len(rows))
-	for _, r := range rows {
-		sid := r.ID.String()
-		d := Disclosure{ID: r.ID, EvidenceID: r.EvidenceID, DisclosedBy: r.DisclosedBy, DisclosedAt: r.DisclosedAt.UTC()}
-		var err error
-		if d.Text, err = s.keys.OpenString(purposeDisclosure("text", sid), r.TextEnc); err != nil {
-			return nil, fmt.Errorf("grievance: open disclosure %s: %w", r.ID, err)
+func (s *Service) disclosures(rd *db.Reads, caseID uuid.UUID, out *[]Disclosure) {
+	var rows []disclosureRow
+	disclosuresOf(rd, caseID, &rows)
+	rd.Then(func() error {
+		*out = make([]Disclosure, 0, len(rows))
+		for _, r := range rows {
+			sid := r.ID.String()
+			d := Disclosure{ID: r.ID, EvidenceID: r.EvidenceID, DisclosedBy: r.DisclosedBy, DisclosedAt: r.DisclosedAt.UTC()}
+			var err error
+			if d.Text, err = s.keys.OpenString(purposeDisclosure("text", sid), r.TextEnc); err != nil {
+				return fmt.Errorf("grievance: open disclosure %s: %w", r.ID, err)
+			}
+			if err := s.openJSON(purposeDisclosure("redactions", sid), r.RedactionsEnc, &d.Redactions); err != nil {
+				return err
+			}
+			if d.Redactions == nil {
+				d.Redactions = []Redaction{}
+			}
+			*out = append(*out, d)
 		}
-		if err := s.openJSON(purposeDisclosure("redactions", sid), r.RedactionsEnc, &d.Redactions); err != nil {
-			return nil, err
-		}
-		if d.Redactions == nil {
-			d.Redactions = []Redaction{}
-		}
-		out = append(out, d)
-	}
-	return out, nil
+		return nil
+	})
 }

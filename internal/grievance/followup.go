@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redresshq/redress/internal/casework"
+
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
@@ -231,8 +233,17 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	} else if c.AISystemOther != nil {
 		v.AISystem = *c.AISystemOther
 	}
-	if v.DueDates, err = s.dueDates(ctx, caseID); err != nil {
-		return nil, err
+	// The case's due dates, messages, final decisions and resolution, in one
+	// round trip (db.Reads).
+	var ds []DecisionView
+	res := &Resolution{}
+	rd := db.NewReads(ctx, s.db)
+	s.dueDates(rd, caseID, &v.DueDates)
+	s.messages(rd, caseID, false, &v.Messages)
+	s.decisions(rd, caseID, true, &ds)
+	s.resolution(ctx, rd, caseID, &c.Status, false, nil, res)
+	if err := rd.Run(); err != nil {
+		return nil, fmt.Errorf("grievance: complainant view: %w", err)
 	}
 	// A request for information to the AI system's provider is staff's
 	// task: the complainant's page does not show its clock.
@@ -253,25 +264,14 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 			v.Timeline = append(v.Timeline, TimelineItem{At: e.At, Action: e.Action, Actor: publicActor(e.ActorKind)})
 		}
 	}
-	if v.Messages, err = s.messages(ctx, caseID, false); err != nil {
-		return nil, err
-	}
 	if c.Status == cases.StatusAwaitingComplainant {
 		if v.Question, err = s.question(ctx, caseID, entries, v.Messages); err != nil {
 			return nil, err
 		}
 	}
-	ds, err := s.decisions(ctx, caseID, true)
-	if err != nil {
-		return nil, err
-	}
 	if len(ds) > 0 {
 		v.Decision = &ds[0]
 		FollowOutcome(v.DueDates, v.Decision.Outcome)
-	}
-	res, err := s.resolution(ctx, caseID, c.Status, false, nil)
-	if err != nil {
-		return nil, err
 	}
 	referred, err := openReferrals(conn, caseID)
 	if err != nil {
@@ -314,49 +314,41 @@ func publicActor(kind audit.ActorKind) string {
 	}
 }
 
-func (s *Service) dueDates(ctx context.Context, caseID uuid.UUID) ([]DueDate, error) {
-	rows, err := clocksOf(db.Conn(ctx, s.db), caseID)
-	if err != nil {
-		return nil, fmt.Errorf("grievance: clocks: %w", err)
-	}
-	utc := func(t *time.Time) *time.Time {
-		if t == nil {
-			return nil
+// dueDates queues the read of a case's due dates into out.
+func (s *Service) dueDates(r *db.Reads, caseID uuid.UUID, out *[]DueDate) {
+	var rows []clockRow
+	clocksOf(r, caseID, &rows)
+	r.Then(func() error {
+		*out = make([]DueDate, 0, len(rows))
+		for _, r := range rows {
+			d := DueDate{Clock: r.Clock, DueAt: casework.UTC(r.DueAt), StartedAt: r.StartedAt.UTC(),
+				SatisfiedAt: casework.UTC(r.SatisfiedAt), Paused: r.Paused, BreachedAt: casework.UTC(r.BreachedAt),
+				Rule: json.RawMessage(r.Rule), Unmet: r.Unmet != nil && *r.Unmet}
+			d.Summary = d.summary()
+			*out = append(*out, d)
 		}
-		u := t.UTC()
-		return &u
-	}
-	out := make([]DueDate, 0, len(rows))
-	for _, r := range rows {
-		d := DueDate{Clock: r.Clock, DueAt: utc(r.DueAt), StartedAt: r.StartedAt.UTC(), SatisfiedAt: utc(r.SatisfiedAt),
-			Paused: r.Paused, BreachedAt: utc(r.BreachedAt), Rule: json.RawMessage(r.Rule), Unmet: r.Unmet != nil && *r.Unmet}
-		d.Summary = d.summary()
-		out = append(out, d)
-	}
-	return out, nil
+		return nil
+	})
 }
 
-// messages loads and opens a case's messages; internal ones only for staff.
-func (s *Service) messages(ctx context.Context, caseID uuid.UUID, includeInternal bool) ([]Message, error) {
-	rows, err := messagesOf(db.Conn(ctx, s.db), caseID, includeInternal)
-	if err != nil {
-		return nil, fmt.Errorf("grievance: messages: %w", err)
-	}
-	defer rows.Close()
-	out := []Message{}
-	for rows.Next() {
-		var m Message
-		var sealed []byte
-		if err := rows.Scan(&m.ID, &m.AuthorKind, &m.AuthorID, &m.Visibility, &sealed, &m.CreatedAt); err != nil {
-			return nil, err
+// messages queues the read of a case's messages into out, opened; internal
+// ones only for staff.
+func (s *Service) messages(r *db.Reads, caseID uuid.UUID, includeInternal bool, out *[]Message) {
+	var rows []messageRow
+	messagesOf(r, caseID, includeInternal, &rows)
+	r.Then(func() error {
+		*out = make([]Message, 0, len(rows))
+		for _, r := range rows {
+			m := Message{ID: r.ID, AuthorKind: r.AuthorKind, AuthorID: r.AuthorID, Visibility: r.Visibility,
+				CreatedAt: r.CreatedAt.UTC()}
+			var err error
+			if m.Body, err = s.keys.OpenString(purposeMessage(m.ID.String()), r.BodyEnc); err != nil {
+				return fmt.Errorf("grievance: open message %s: %w", m.ID, err)
+			}
+			*out = append(*out, m)
 		}
-		if m.Body, err = s.keys.OpenString(purposeMessage(m.ID.String()), sealed); err != nil {
-			return nil, fmt.Errorf("grievance: open message %s: %w", m.ID, err)
-		}
-		m.CreatedAt = m.CreatedAt.UTC()
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // AddMessage stores a sealed message, appends it to the case record and

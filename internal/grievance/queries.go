@@ -1,9 +1,10 @@
 package grievance
 
 import (
-	"database/sql"
 	"strconv"
 	"time"
+
+	"github.com/redresshq/redress/internal/audit"
 
 	"github.com/google/uuid"
 	"github.com/redresshq/redress/internal/cases"
@@ -75,11 +76,10 @@ func caseList(tx *gorm.DB, where string, args []any, limit int) ([]Summary, erro
 	return items, err
 }
 
-// caseDetail reads case id as Get shows it; a case that does not exist
-// reads a zero row.
-func caseDetail(tx *gorm.DB, id uuid.UUID) (detailRow, error) {
-	var row detailRow
-	err := tx.Raw(`
+// caseDetail queues the read of case id as Get shows it into row; a case
+// that does not exist leaves it zero.
+func caseDetail(r *db.Reads, id uuid.UUID, row *detailRow) {
+	r.Raw(row, `
 		SELECT c.id, c.reference, c.kind, c.status, c.priority, c.ai_system_id, s.name AS ai_system_name,
 		       c.ai_system_other, c.queue_id, c.assignee_id, c.language, c.anonymous, c.submitted_at,
 		       c.decision_reference, c.decision_date, c.informed_of_ai, c.description_enc, c.desired_outcome_enc,
@@ -99,8 +99,7 @@ func caseDetail(tx *gorm.DB, id uuid.UUID) (detailRow, error) {
 		  JOIN case_classifications k ON k.case_id = c.id
 		  LEFT JOIN case_feedback f ON f.case_id = c.id
 		  LEFT JOIN ai_decision_records r ON r.case_id = c.id
-		 WHERE c.id = ?`, id).Scan(&row).Error
-	return row, err
+		 WHERE c.id = ?`, id)
 }
 
 // checkins.go
@@ -228,24 +227,31 @@ type clockRow struct {
 	Unmet       *bool
 }
 
-// clocksOf reads a case's clocks, the soonest due first.
-func clocksOf(tx *gorm.DB, caseID uuid.UUID) ([]clockRow, error) {
-	var rows []clockRow
-	err := tx.Raw(`SELECT clock, due_at, started_at, satisfied_at, paused, breached_at, rule,
+// clocksOf queues the read of a case's clocks, the soonest due first.
+func clocksOf(r *db.Reads, caseID uuid.UUID, rows *[]clockRow) {
+	r.Raw(rows, `SELECT clock, due_at, started_at, satisfied_at, paused, breached_at, rule,
 		       satisfied_by = ? AS unmet
-		FROM case_clocks WHERE case_id = ? ORDER BY due_at NULLS LAST, clock`, sla.Unremedied, caseID).Scan(&rows).Error
-	return rows, err
+		FROM case_clocks WHERE case_id = ? ORDER BY due_at NULLS LAST, clock`, sla.Unremedied, caseID)
 }
 
-// messagesOf reads a case's messages in order, as rows of (id, author_kind,
-// author_id, visibility, body_enc, created_at); internal ones only when
-// includeInternal.
-func messagesOf(tx *gorm.DB, caseID uuid.UUID, includeInternal bool) (*sql.Rows, error) {
+// messageRow is a message as it is stored, sealed.
+type messageRow struct {
+	ID         uuid.UUID
+	AuthorKind audit.ActorKind
+	AuthorID   *uuid.UUID
+	Visibility string
+	BodyEnc    []byte
+	CreatedAt  time.Time
+}
+
+// messagesOf queues the read of a case's messages in order; internal ones
+// only when includeInternal.
+func messagesOf(r *db.Reads, caseID uuid.UUID, includeInternal bool, rows *[]messageRow) {
 	q := `SELECT id, author_kind, author_id, visibility, body_enc, created_at FROM messages WHERE case_id = ?`
 	if !includeInternal {
 		q += ` AND visibility = 'complainant'`
 	}
-	return tx.Raw(q+` ORDER BY created_at, id`, caseID).Rows()
+	r.Raw(rows, q+` ORDER BY created_at, id`, caseID)
 }
 
 // insertMessage stores msg on case caseID with its sealed body and returns
@@ -420,12 +426,10 @@ func latestDisclosures(tx *gorm.DB, caseID uuid.UUID) ([]disclosureRow, error) {
 	return rows, err
 }
 
-// disclosuresOf reads every disclosure of a case, newest first.
-func disclosuresOf(tx *gorm.DB, caseID uuid.UUID) ([]disclosureRow, error) {
-	var rows []disclosureRow
-	err := tx.Raw(`SELECT id, evidence_id, text_enc, redactions_enc, disclosed_by, disclosed_at
-		  FROM evidence_disclosures WHERE case_id = ? ORDER BY disclosed_at DESC, id`, caseID).Scan(&rows).Error
-	return rows, err
+// disclosuresOf queues the read of every disclosure of a case, newest first.
+func disclosuresOf(r *db.Reads, caseID uuid.UUID, rows *[]disclosureRow) {
+	r.Raw(rows, `SELECT id, evidence_id, text_enc, redactions_enc, disclosed_by, disclosed_at
+		  FROM evidence_disclosures WHERE case_id = ? ORDER BY disclosed_at DESC, id`, caseID)
 }
 
 // workspace.go
@@ -472,12 +476,11 @@ func insertPointOfView(tx *gorm.DB, caseID uuid.UUID, p *PointOfView, sealed []b
 	return at, err
 }
 
-// pointsOfViewOf reads a case's points of view in the order they were heard.
-func pointsOfViewOf(tx *gorm.DB, caseID uuid.UUID) ([]pointOfViewRow, error) {
-	var rows []pointOfViewRow
-	err := tx.Raw(`SELECT id, heard_via, heard_at, summary_enc, recorded_by, created_at
-		FROM points_of_view WHERE case_id = ? ORDER BY heard_at, created_at, id`, caseID).Scan(&rows).Error
-	return rows, err
+// pointsOfViewOf queues the read of a case's points of view in the order
+// they were heard.
+func pointsOfViewOf(r *db.Reads, caseID uuid.UUID, rows *[]pointOfViewRow) {
+	r.Raw(rows, `SELECT id, heard_via, heard_at, summary_enc, recorded_by, created_at
+		FROM points_of_view WHERE case_id = ? ORDER BY heard_at, created_at, id`, caseID)
 }
 
 // body_items.go
@@ -650,15 +653,13 @@ type decisionRow struct {
 }
 
 // decisionsOf reads a case's decisions, newest first; finalOnly, the final ones.
-func decisionsOf(tx *gorm.DB, caseID uuid.UUID, finalOnly bool) ([]decisionRow, error) {
+func decisionsOf(r *db.Reads, caseID uuid.UUID, finalOnly bool, rows *[]decisionRow) {
 	q := `SELECT id, outcome, status, stage, final_at, rationale_enc, explanation_enc, signposting_enc, answers_enc, deployer_involvement,
 		provider_involvement, decided_by, approved_by, created_at, reviewed_at FROM decisions WHERE case_id = ?`
 	if finalOnly {
 		q += ` AND status = 'final'`
 	}
-	var rows []decisionRow
-	err := tx.Raw(q+` ORDER BY created_at DESC, id`, caseID).Scan(&rows).Error
-	return rows, err
+	r.Raw(rows, q+` ORDER BY created_at DESC, id`, caseID)
 }
 
 // appeal.go
@@ -711,8 +712,8 @@ func appealStateOf(tx *gorm.DB, caseID uuid.UUID) (appealState, error) {
 
 // resolution.go
 
-// resolutionOf reads a case's resolution row into row.
-func resolutionOf(tx *gorm.DB, caseID uuid.UUID, row *resolutionRow) error {
-	return tx.Raw(`SELECT `+resolutionColumns+`
-			  FROM cases c LEFT JOIN case_feedback f ON f.case_id = c.id WHERE c.id = ?`, caseID).Scan(row).Error
+// resolutionOf queues the read of a case's resolution row into row.
+func resolutionOf(r *db.Reads, caseID uuid.UUID, row *resolutionRow) {
+	r.Raw(row, `SELECT `+resolutionColumns+`
+			  FROM cases c LEFT JOIN case_feedback f ON f.case_id = c.id WHERE c.id = ?`, caseID)
 }

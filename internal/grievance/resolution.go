@@ -75,28 +75,35 @@ const resolutionColumns = `c.appeal_by, c.appeal_window_rule::text AS appeal_win
 		       c.appeal_state, c.appeal_reason_enc, array_to_json(c.excluded_reviewers)::text AS excluded_reviewers,
 		       c.root_cause, c.closed_at, f.satisfaction, f.comment_enc, f.created_at AS given_at`
 
-// resolution loads a case's resolution; forStaff adds what only staff see
-// (proposed remedies, who acted, the excluded reviewers). row, when given,
-// is the case's resolution row already read.
-func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status cases.Status, forStaff bool, row *resolutionRow) (*Resolution, error) {
+// resolution queues the read of a case's resolution into out; forStaff adds
+// what only staff see (proposed remedies, who acted, the excluded
+// reviewers). row, when given, is the case's resolution row, read in the same
+// set; status is read once the reads have run.
+func (s *Service) resolution(ctx context.Context, rd *db.Reads, caseID uuid.UUID, status *cases.Status, forStaff bool,
+	row *resolutionRow, out *Resolution) {
 	if row == nil {
 		row = &resolutionRow{}
-		if err := resolutionOf(db.Conn(ctx, s.db), caseID, row); err != nil {
-			return nil, fmt.Errorf("grievance: resolution: %w", err)
-		}
+		resolutionOf(rd, caseID, row)
 	}
-	r := &Resolution{RootCause: row.RootCause, ClosedAt: casework.UTC(row.ClosedAt)}
+	s.remedies.QueueRemedies(rd, caseID, !forStaff, &out.Remedies)
+	if forStaff {
+		s.remedies.QueueRestitution(rd, caseID, &out.Restitution)
+	}
+	rd.Then(func() error { return s.resolve(ctx, caseID, *status, forStaff, row, out) })
+}
+
+// resolve fills out from the case's resolution row and its remedies, read.
+func (s *Service) resolve(ctx context.Context, caseID uuid.UUID, status cases.Status, forStaff bool, row *resolutionRow,
+	r *Resolution) error {
+	r.RootCause, r.ClosedAt = row.RootCause, casework.UTC(row.ClosedAt)
 	var err error
-	if r.Remedies, err = s.remedies.Remedies(ctx, caseID, !forStaff); err != nil {
-		return nil, err
-	}
 	a := &r.Appeal
 	a.AppealedAt, a.State = casework.UTC(row.AppealedAt), row.AppealState
 	if row.AppealState == nil && slices.Contains(appealable, status) {
 		by, rule, err := s.appealWindow(ctx, row.AppealBy, row.AppealWindowRule, row.SLAPolicyID, row.DecidedAt,
 			row.StatusChangedAt)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		by = by.UTC()
 		a.AppealBy, a.Rule, a.CanAppeal = &by, &rule, time.Now().Before(by)
@@ -109,7 +116,7 @@ func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status cases
 	}
 	if row.AppealReasonEnc != nil {
 		if a.Reason, err = s.keys.OpenString(purposeAppeal(caseID), row.AppealReasonEnc); err != nil {
-			return nil, fmt.Errorf("grievance: open appeal reason: %w", err)
+			return fmt.Errorf("grievance: open appeal reason: %w", err)
 		}
 	}
 	fb := &r.Feedback
@@ -117,17 +124,14 @@ func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status cases
 	fb.Given, fb.Satisfaction, fb.GivenAt = row.Satisfaction != nil, row.Satisfaction, casework.UTC(row.GivenAt)
 	if row.CommentEnc != nil {
 		if fb.Comment, err = s.keys.OpenString(purposeFeedback(caseID), row.CommentEnc); err != nil {
-			return nil, fmt.Errorf("grievance: open feedback: %w", err)
+			return fmt.Errorf("grievance: open feedback: %w", err)
 		}
 	}
 	if forStaff {
 		if err := json.Unmarshal([]byte(row.ExcludedReviewers), &a.ExcludedReviewers); err != nil {
-			return nil, fmt.Errorf("grievance: excluded reviewers: %w", err)
+			return fmt.Errorf("grievance: excluded reviewers: %w", err)
 		}
-		if r.Restitution, err = s.remedies.Restitution(ctx, caseID); err != nil {
-			return nil, err
-		}
-		return r, nil
+		return nil
 	}
 	// Staff identities stay with the organisation.
 	for i := range r.Remedies {
@@ -138,7 +142,7 @@ func (s *Service) resolution(ctx context.Context, caseID uuid.UUID, status cases
 			c.Evidence[j].By = uuid.Nil
 		}
 	}
-	return r, nil
+	return nil
 }
 
 // Step is something the complainant can do next, or where they can go.

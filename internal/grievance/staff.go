@@ -195,74 +195,72 @@ type SystemicRef struct {
 	Title     string    `json:"title"`
 }
 
-// Get returns a case with its sensitive fields opened.
+// Get returns a case with its sensitive fields opened. The case and what
+// hangs off it (clocks, messages, decisions, remedies, points of view,
+// evidence, disclosures) are read in one round trip (db.Reads).
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
-	row, err := caseDetail(db.Conn(ctx, s.db), id)
-	if err != nil {
+	var row detailRow
+	d := &Detail{}
+	rd := db.NewReads(ctx, s.db)
+	caseDetail(rd, id, &row)
+	// Steps run in the order they are queued: the case's own first, so that
+	// the others see its status, and none runs for a case that does not exist.
+	rd.Then(func() error {
+		if row.ID == uuid.Nil {
+			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+		}
+		return s.detail(&row, d)
+	})
+	s.dueDates(rd, id, &d.DueDates)
+	s.messages(rd, id, true, &d.Messages)
+	s.decisions(rd, id, false, &d.Decisions)
+	s.resolution(ctx, rd, id, &d.Status, true, &row.Resolution, &d.Resolution)
+	s.pointsOfView(rd, id, &d.PointsOfView)
+	s.ev.QueueOf(rd, id, false, &d.Evidence)
+	s.disclosures(rd, id, &d.Disclosures)
+	if err := rd.Run(); err != nil {
 		return nil, fmt.Errorf("grievance: get: %w", err)
 	}
-	if row.ID == uuid.Nil {
-		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+	var err error
+	if d.Incident, err = s.incidents.Of(ctx, id, d.Kind); err != nil {
+		return nil, err
 	}
-	sid := id.String()
-	d := &Detail{Summary: row.Summary, DecisionReference: row.DecisionReference, InformedOfAI: row.InformedOfAI,
-		PreferredChannel: row.PreferredChannel, RelatedCaseID: row.RelatedCaseID,
-		PreliminarySeverity: row.PreliminarySeverity, AcknowledgedAt: casework.UTC(row.AcknowledgedAt),
-		ReceivedAt: casework.UTC(row.ReceivedAt), StatusReason: row.StatusReason,
-		Classification: Classification{Rights: row.Rights, HarmTypes: row.HarmTypes, Mechanisms: row.Mechanisms,
-			HarmStatus: row.HarmStatus, Scale: row.Scale, Scope: row.Scope, Irremediability: row.Irremediability,
-			Rationale: row.Rationale, Source: row.Source, ScaleRationale: row.ScaleRationale,
-			ScopeRationale: row.ScopeRationale, IrremediabilityRationale: row.IrremediabilityRationale,
-			PriorityReasons: json.RawMessage(row.PriorityReasons)},
-		PendingPriority: row.PendingPriority, PendingPriorityBy: row.PendingPriorityBy,
-		AllowedTransitions: cases.Strings(transitionsFrom(cases.Status(row.Status))),
-	}
+	return d, nil
+}
+
+// detail fills d with the case's own row.
+func (s *Service) detail(row *detailRow, d *Detail) (err error) {
+	sid := row.ID.String()
+	d.Summary, d.DecisionReference, d.InformedOfAI = row.Summary, row.DecisionReference, row.InformedOfAI
+	d.PreferredChannel, d.RelatedCaseID, d.PreliminarySeverity = row.PreferredChannel, row.RelatedCaseID, row.PreliminarySeverity
+	d.AcknowledgedAt, d.ReceivedAt, d.StatusReason = casework.UTC(row.AcknowledgedAt), casework.UTC(row.ReceivedAt), row.StatusReason
+	d.Classification = Classification{Rights: row.Rights, HarmTypes: row.HarmTypes, Mechanisms: row.Mechanisms,
+		HarmStatus: row.HarmStatus, Scale: row.Scale, Scope: row.Scope, Irremediability: row.Irremediability,
+		Rationale: row.Rationale, Source: row.Source, ScaleRationale: row.ScaleRationale,
+		ScopeRationale: row.ScopeRationale, IrremediabilityRationale: row.IrremediabilityRationale,
+		PriorityReasons: json.RawMessage(row.PriorityReasons)}
+	d.PendingPriority, d.PendingPriorityBy = row.PendingPriority, row.PendingPriorityBy
+	d.AllowedTransitions = cases.Strings(transitionsFrom(cases.Status(row.Status)))
 	d.SubmittedAt = d.SubmittedAt.UTC()
 	if row.DecisionDate != nil {
 		s := row.DecisionDate.Format(time.DateOnly)
 		d.DecisionDate = &s
 	}
 	if d.Description, err = s.keys.OpenString(purposeDescription(sid), row.DescriptionEnc); err != nil {
-		return nil, fmt.Errorf("grievance: open description: %w", err)
+		return fmt.Errorf("grievance: open description: %w", err)
 	}
 	if d.DesiredOutcome, err = s.keys.OpenString(purposeDesiredOutcome(sid), row.DesiredOutcomeEnc); err != nil {
-		return nil, fmt.Errorf("grievance: open desired outcome: %w", err)
+		return fmt.Errorf("grievance: open desired outcome: %w", err)
 	}
 	d.HasContact, d.Represented = row.HasContact, row.Represented
-	if d.DueDates, err = s.dueDates(ctx, id); err != nil {
-		return nil, err
-	}
-	if d.Messages, err = s.messages(ctx, id, true); err != nil {
-		return nil, err
-	}
-	if d.Decisions, err = s.decisions(ctx, id, false); err != nil {
-		return nil, err
-	}
-	res, err := s.resolution(ctx, id, d.Status, true, &row.Resolution)
-	if err != nil {
-		return nil, err
-	}
-	d.Resolution = *res
 	d.SystemicIssues = []SystemicRef{}
 	if err := json.Unmarshal(row.SystemicIssues, &d.SystemicIssues); err != nil {
-		return nil, fmt.Errorf("grievance: systemic issues: %w", err)
+		return fmt.Errorf("grievance: systemic issues: %w", err)
 	}
-	if d.AIDecision, err = s.openAIDecision(id, row.AIDecision); err != nil {
-		return nil, err
+	if d.AIDecision, err = s.openAIDecision(row.ID, row.AIDecision); err != nil {
+		return err
 	}
-	if d.PointsOfView, err = s.pointsOfView(ctx, id); err != nil {
-		return nil, err
-	}
-	if d.Evidence, err = s.ev.Of(ctx, id, false); err != nil {
-		return nil, err
-	}
-	if d.Disclosures, err = s.disclosures(ctx, id); err != nil {
-		return nil, err
-	}
-	if d.Incident, err = s.incidents.Of(ctx, id, d.Kind); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return nil
 }
 
 func (s *Service) openJSON(purpose string, sealed []byte, v any) error {

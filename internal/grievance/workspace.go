@@ -323,21 +323,21 @@ func (s *Service) RecordPointOfView(ctx context.Context, caseID uuid.UUID, by ca
 }
 
 // pointsOfView loads and opens a case's points of view, in the order they were heard.
-func (s *Service) pointsOfView(ctx context.Context, caseID uuid.UUID) ([]PointOfView, error) {
-	rows, err := pointsOfViewOf(db.Conn(ctx, s.db), caseID)
-	if err != nil {
-		return nil, fmt.Errorf("grievance: points of view: %w", err)
-	}
-	out := make([]PointOfView, 0, len(rows))
-	for _, r := range rows {
-		summary, err := s.keys.OpenString(purposePointOfView(r.ID.String()), r.SummaryEnc)
-		if err != nil {
-			return nil, fmt.Errorf("grievance: open point of view %s: %w", r.ID, err)
+func (s *Service) pointsOfView(rd *db.Reads, caseID uuid.UUID, out *[]PointOfView) {
+	var rows []pointOfViewRow
+	pointsOfViewOf(rd, caseID, &rows)
+	rd.Then(func() error {
+		*out = make([]PointOfView, 0, len(rows))
+		for _, r := range rows {
+			summary, err := s.keys.OpenString(purposePointOfView(r.ID.String()), r.SummaryEnc)
+			if err != nil {
+				return fmt.Errorf("grievance: open point of view %s: %w", r.ID, err)
+			}
+			*out = append(*out, PointOfView{ID: r.ID, HeardVia: r.HeardVia, HeardAt: r.HeardAt.UTC(), Summary: summary,
+				RecordedBy: r.RecordedBy, CreatedAt: r.CreatedAt.UTC()})
 		}
-		out = append(out, PointOfView{ID: r.ID, HeardVia: r.HeardVia, HeardAt: r.HeardAt.UTC(), Summary: summary,
-			RecordedBy: r.RecordedBy, CreatedAt: r.CreatedAt.UTC()})
-	}
-	return out, nil
+		return nil
+	})
 }
 
 // CheckWorker locks the case and checks that by may work on it: its

@@ -259,9 +259,11 @@ func OwesRestitution(outcome string) bool {
 }
 
 func (s *Service) restitutionRow(ctx context.Context, caseID uuid.UUID) (*restitutionRow, error) {
-	r, err := loadRestitution(db.Conn(ctx, s.db), caseID)
-	if err != nil {
-		return nil, err
+	var r restitutionRow
+	rd := db.NewReads(ctx, s.db)
+	loadRestitution(rd, caseID, &r)
+	if err := rd.Run(); err != nil {
+		return nil, fmt.Errorf("remedy: restitution: %w", err)
 	}
 	if r.DecisionID == uuid.Nil {
 		return nil, nil
@@ -269,24 +271,38 @@ func (s *Service) restitutionRow(ctx context.Context, caseID uuid.UUID) (*restit
 	return &r, nil
 }
 
-// Restitution says whether the case's final decision owes restitution and
-// how it is met (nil when it owes none).
-func (s *Service) Restitution(ctx context.Context, caseID uuid.UUID) (*RestitutionView, error) {
-	r, err := s.restitutionRow(ctx, caseID)
-	if err != nil || r == nil || !OwesRestitution(r.Outcome) {
-		return nil, err
-	}
-	v := &RestitutionView{Owed: true, Met: r.Delivered}
-	if r.ExemptionID != nil {
-		x := &RestitutionExemption{RequestedBy: *r.RequestedBy, RequestedAt: r.RequestedAt.UTC(), ApprovedBy: r.ApprovedBy,
-			ApprovedAt: casework.UTC(r.ApprovedAt)}
-		if x.Reason, err = s.keys.OpenString(purposeExemption(*r.ExemptionID), r.ReasonEnc); err != nil {
-			return nil, fmt.Errorf("remedy: open exemption: %w", err)
+// QueueRestitution queues the read of whether the case's final decision owes
+// restitution and how it is met into out (nil when it owes none).
+func (s *Service) QueueRestitution(rd *db.Reads, caseID uuid.UUID, out **RestitutionView) {
+	var r restitutionRow
+	loadRestitution(rd, caseID, &r)
+	rd.Then(func() (err error) {
+		*out = nil
+		if r.DecisionID == uuid.Nil || !OwesRestitution(r.Outcome) {
+			return nil
 		}
-		v.Exemption = x
-		v.Met = v.Met || x.ApprovedBy != nil
-	}
-	return v, nil
+		v := &RestitutionView{Owed: true, Met: r.Delivered}
+		if r.ExemptionID != nil {
+			x := &RestitutionExemption{RequestedBy: *r.RequestedBy, RequestedAt: r.RequestedAt.UTC(), ApprovedBy: r.ApprovedBy,
+				ApprovedAt: casework.UTC(r.ApprovedAt)}
+			if x.Reason, err = s.keys.OpenString(purposeExemption(*r.ExemptionID), r.ReasonEnc); err != nil {
+				return fmt.Errorf("remedy: open exemption: %w", err)
+			}
+			v.Exemption = x
+			v.Met = v.Met || x.ApprovedBy != nil
+		}
+		*out = v
+		return nil
+	})
+}
+
+// Restitution reads whether the case's final decision owes restitution and
+// how it is met (QueueRestitution).
+func (s *Service) Restitution(ctx context.Context, caseID uuid.UUID) (*RestitutionView, error) {
+	var v *RestitutionView
+	rd := db.NewReads(ctx, s.db)
+	s.QueueRestitution(rd, caseID, &v)
+	return v, rd.Run()
 }
 
 // CheckRestitution refuses to close a case whose final decision overturned

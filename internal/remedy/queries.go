@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/platform/db"
 	"gorm.io/gorm"
 )
 
@@ -113,6 +114,12 @@ type componentRow struct {
 	PendingReasonAt                   *time.Time
 }
 
+// queueComponents queues the read of the components q (componentSelect and
+// its conditions) selects into rows.
+func queueComponents(rd *db.Reads, rows *[]componentRow, q string, args ...any) {
+	rd.Raw(rows, q, args...)
+}
+
 func componentRows(conn *gorm.DB, q string, args ...any) ([]componentRow, error) {
 	var rows []componentRow
 	if err := conn.Raw(q, args...).Scan(&rows).Error; err != nil {
@@ -204,19 +211,17 @@ type restitutionRow struct {
 	RequestedAt, ApprovedAt *time.Time
 }
 
-func loadRestitution(conn *gorm.DB, caseID uuid.UUID) (restitutionRow, error) {
-	var r restitutionRow
-	if err := conn.Raw(`SELECT d.id AS decision_id, d.outcome,
+// loadRestitution queues the read of a case's final decision and how the
+// restitution it may owe is met into r; no final decision leaves it zero.
+func loadRestitution(rd *db.Reads, caseID uuid.UUID, r *restitutionRow) {
+	rd.Raw(r, `SELECT d.id AS decision_id, d.outcome,
 		       EXISTS (SELECT 1 FROM remedy_components k JOIN remedy_bundles b ON b.id = k.bundle_id
 		                WHERE b.case_id = d.case_id AND k.form = 'restitution' AND NOT k.withdrawn
 		                  AND k.status IN ('verified', 'declined')) AS delivered,
 		       x.id AS exemption_id, x.reason_enc, x.requested_by, x.requested_at, x.approved_by, x.approved_at
 		  FROM decisions d LEFT JOIN restitution_exemptions x ON x.decision_id = d.id
 		 WHERE d.case_id = ? AND d.status = 'final'
-		 ORDER BY d.final_at DESC NULLS LAST, d.created_at DESC LIMIT 1`, caseID).Scan(&r).Error; err != nil {
-		return r, fmt.Errorf("remedy: restitution: %w", err)
-	}
-	return r, nil
+		 ORDER BY d.final_at DESC NULLS LAST, d.created_at DESC LIMIT 1`, caseID)
 }
 
 // insertComponent inserts a bundle's component at position; its amount is

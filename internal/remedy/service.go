@@ -725,15 +725,28 @@ func (s *Service) endRemedyClockIfSettled(ctx context.Context, caseID uuid.UUID)
 	return s.clocks.End(ctx, caseID, "remedied", sla.Remedy)
 }
 
-// Remedies loads the components that concern a case — its own and its
-// systemic issues' — opened; offeredOnly for the complainant, who never sees
-// what is only proposed.
-func (s *Service) Remedies(ctx context.Context, caseID uuid.UUID, offeredOnly bool) ([]ComponentView, error) {
+// QueueRemedies queues the read of the components that concern a case —
+// its own and its systemic issues' — into out, opened; offeredOnly for the
+// complainant, who never sees what is only proposed.
+func (s *Service) QueueRemedies(rd *db.Reads, caseID uuid.UUID, offeredOnly bool, out *[]ComponentView) {
 	q := componentSelect + ` WHERE (b.case_id = ? OR b.systemic_issue_id IN (SELECT issue_id FROM systemic_issue_cases WHERE case_id = ?))`
 	if offeredOnly {
 		q += ` AND k.status <> 'proposed'`
 	}
-	return s.loadComponents(ctx, q+` ORDER BY b.created_at, k.position`, caseID, caseID)
+	var rows []componentRow
+	queueComponents(rd, &rows, q+` ORDER BY b.created_at, k.position`, caseID, caseID)
+	rd.Then(func() (err error) {
+		*out, err = s.openComponents(rows)
+		return err
+	})
+}
+
+// Remedies reads the components that concern a case (QueueRemedies).
+func (s *Service) Remedies(ctx context.Context, caseID uuid.UUID, offeredOnly bool) ([]ComponentView, error) {
+	var out []ComponentView
+	rd := db.NewReads(ctx, s.db)
+	s.QueueRemedies(rd, caseID, offeredOnly, &out)
+	return out, rd.Run()
 }
 
 func (s *Service) componentsByID(ctx context.Context, ids []uuid.UUID) ([]ComponentView, error) {
@@ -750,6 +763,11 @@ func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]
 	if err != nil {
 		return nil, err
 	}
+	return s.openComponents(rows)
+}
+
+// openComponents opens components as they were read.
+func (s *Service) openComponents(rows []componentRow) ([]ComponentView, error) {
 	out := make([]ComponentView, 0, len(rows))
 	for _, r := range rows {
 		c := ComponentView{ID: r.ID, BundleID: r.BundleID, SystemicIssueID: r.SystemicIssueID, Form: r.Form,

@@ -32,7 +32,8 @@ func (a TextSlice) Value() (driver.Value, error) {
 // safe for concurrent use, so each Scan borrows one.
 var typeMaps = sync.Pool{New: func() any { return pgtype.NewMap() }}
 
-// Scan decodes a text[] value with pgx's array codec; on error the value is
+// Scan decodes a text[] value, in the text format (database/sql) or the
+// binary one (pgx's scan), with pgx's array codec; on error the value is
 // left as it was.
 func (a *TextSlice) Scan(src any) error {
 	if src == nil {
@@ -47,7 +48,16 @@ func (a *TextSlice) Scan(src any) error {
 	m := typeMaps.Get().(*pgtype.Map)
 	defer typeMaps.Put(m)
 	var elems []pgtype.Text
-	if err := m.SQLScanner(&elems).Scan(src); err != nil {
+	var err error
+	if b, ok := src.([]byte); ok && len(b) > 0 && b[0] == 0 {
+		// pgx's own scan (Reads' batches) hands the binary format over as
+		// is; it starts with the dimension count, a text literal never with
+		// a zero byte.
+		err = m.Scan(pgtype.TextArrayOID, pgtype.BinaryFormatCode, b, &elems)
+	} else {
+		err = m.SQLScanner(&elems).Scan(src)
+	}
+	if err != nil {
 		return fmt.Errorf("db: text[]: %w", err)
 	}
 	out := make([]string, len(elems))

@@ -1,6 +1,7 @@
 package db_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -11,7 +12,7 @@ import (
 // What Go writes to a text[] column is what it reads back, through PostgreSQL.
 func TestTextSliceRoundTrip(t *testing.T) {
 	gdb, _ := testenv.DB(t)
-	for _, in := range [][]string{
+	inputs := [][]string{
 		{},
 		{""},
 		{"", ""},
@@ -25,7 +26,23 @@ func TestTextSliceRoundTrip(t *testing.T) {
 		{"ünïcödé", "日本語", "emoji 🙂", "\u200b", "\uFFFD"},
 		{"tab\there", "new\nline", "cr\r", "\x01\x7f"},
 		{`mix "of" \all\ {the,} things NULL`},
-	} {
+	}
+	// database/sql hands Scan the text format; pgx's own scan, which Reads'
+	// batches use, the binary one.
+	batch := db.NewReads(context.Background(), gdb)
+	batched := make([]struct{ V db.TextSlice }, len(inputs))
+	for i, in := range inputs {
+		batch.Raw(&batched[i], `SELECT ?::text[] AS v`, db.TextSlice(in))
+	}
+	if err := batch.Run(); err != nil {
+		t.Fatal(err)
+	}
+	for i, in := range inputs {
+		if got := batched[i].V; got == nil || !slices.Equal([]string(got), in) {
+			t.Errorf("%q came back from a batch as %q", in, got)
+		}
+	}
+	for _, in := range inputs {
 		var got db.TextSlice
 		if err := gdb.Raw(`SELECT ?::text[]`, db.TextSlice(in)).Row().Scan(&got); err != nil {
 			t.Errorf("%q: %v", in, err)

@@ -1,0 +1,189 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
+)
+
+// Reads are SELECTs that do not depend on one another, gathered from the
+// packages that own their tables and sent to PostgreSQL together: on the
+// pool, in one round trip (pgx's batch, which pipelines them); in a
+// transaction, one after the other on it. Each is scanned into its
+// destination by GORM's scanner, as Raw(…).Scan or Find would scan it;
+// then the steps registered with Then run, in order (opening sealed
+// columns, shaping views).
+//
+// A read of a case's page is a dozen short statements whose cost is the
+// round trip, not the work: the client's and the server's system calls and
+// the switch between them on a loaded machine (BENCHMARKS.md, "Reads").
+type Reads struct {
+	conn  *gorm.DB
+	reads []read
+	then  []func() error
+}
+
+type read struct {
+	sql  string
+	vars []any
+	dest any
+	err  error // building it
+}
+
+// NewReads starts a set of reads on the transaction ctx carries, or on
+// gdb's pool.
+func NewReads(ctx context.Context, gdb *gorm.DB) *Reads { return &Reads{conn: Conn(ctx, gdb)} }
+
+// Raw queues a statement written in SQL, with GORM's placeholders, to be
+// scanned into dest as Raw(query, args…).Scan(dest) scans it: every row
+// into a slice, the first into a struct (left as it is when there is none).
+func (r *Reads) Raw(dest any, query string, args ...any) {
+	st := r.conn.Session(&gorm.Session{NewDB: true}).Raw(query, args...).Statement
+	r.reads = append(r.reads, read{sql: st.SQL.String(), vars: st.Vars, dest: dest})
+}
+
+// Find queues the statement q.Find(dest) would run; q builds it on the
+// handle it is given with GORM's builder (Model or Table, Where, Order, …).
+func (r *Reads) Find(dest any, q func(*gorm.DB) *gorm.DB) {
+	tx := q(r.conn.Session(&gorm.Session{NewDB: true, DryRun: true})).Find(dest)
+	r.reads = append(r.reads, read{sql: tx.Statement.SQL.String(), vars: tx.Statement.Vars, dest: dest, err: tx.Error})
+}
+
+// Then registers fn to run after every read is scanned, after the steps
+// registered before it.
+func (r *Reads) Then(fn func() error) { r.then = append(r.then, fn) }
+
+// Run runs the reads queued, then the steps, and empties r. The first error
+// stops it.
+func (r *Reads) Run() error {
+	reads, then := r.reads, r.then
+	r.reads, r.then = nil, nil
+	for _, rd := range reads {
+		if rd.err != nil {
+			return fmt.Errorf("db: build read: %w", rd.err)
+		}
+	}
+	var err error
+	if pool, ok := r.conn.Statement.ConnPool.(*sql.DB); ok && len(reads) > 1 {
+		err = r.batch(pool, reads)
+	} else {
+		err = r.oneByOne(reads)
+	}
+	if err != nil {
+		return err
+	}
+	for _, fn := range then {
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// oneByOne runs the reads on r's handle (a transaction's connection), each
+// in its own round trip.
+func (r *Reads) oneByOne(reads []read) error {
+	ctx := r.conn.Statement.Context
+	for _, rd := range reads {
+		rows, err := r.conn.Statement.ConnPool.QueryContext(ctx, rd.sql, rd.vars...)
+		if err != nil {
+			return r.translate(err)
+		}
+		err = r.scan(rows, rd.dest)
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batch sends the reads in one round trip on one of pool's connections.
+func (r *Reads) batch(pool *sql.DB, reads []read) error {
+	ctx := r.conn.Statement.Context
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(driverConn any) error {
+		dc, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("db: reads need pgx's stdlib driver, not %T", driverConn)
+		}
+		b := &pgx.Batch{}
+		for _, rd := range reads {
+			b.Queue(rd.sql, rd.vars...)
+		}
+		res := dc.Conn().SendBatch(ctx, b)
+		for _, rd := range reads {
+			rows, err := res.Query()
+			if err == nil {
+				err = r.scan(pgxRows{rows}, rd.dest)
+				rows.Close()
+				if err == nil {
+					err = rows.Err()
+				}
+			}
+			if err != nil {
+				_ = res.Close()
+				return r.translate(err)
+			}
+		}
+		return res.Close()
+	})
+}
+
+// scan scans rows into dest with GORM's scanner, as ScanRows sets it up.
+func (r *Reads) scan(rows gorm.Rows, dest any) error {
+	tx := r.conn.Session(&gorm.Session{NewDB: true, Initialized: true})
+	if err := tx.Statement.Parse(dest); err != nil && !errors.Is(err, schema.ErrUnsupportedDataType) {
+		return err
+	}
+	tx.Statement.Dest = dest
+	tx.Statement.ReflectValue = reflect.ValueOf(dest)
+	for tx.Statement.ReflectValue.Kind() == reflect.Ptr {
+		tx.Statement.ReflectValue = tx.Statement.ReflectValue.Elem()
+	}
+	gorm.Scan(rows, tx, 0)
+	return tx.Error
+}
+
+// translate maps a driver's error as GORM's callbacks do (TranslateError).
+func (r *Reads) translate(err error) error {
+	if t, ok := r.conn.Dialector.(gorm.ErrorTranslator); ok && r.conn.TranslateError {
+		return t.Translate(err)
+	}
+	return err
+}
+
+// pgxRows are pgx's rows as GORM's scanner reads them.
+type pgxRows struct{ pgx.Rows }
+
+func (p pgxRows) Columns() ([]string, error) {
+	fds := p.FieldDescriptions()
+	names := make([]string, len(fds))
+	for i, fd := range fds {
+		names[i] = fd.Name
+	}
+	return names, nil
+}
+
+// ColumnTypes is asked only for scans into maps, which reads do not make.
+func (p pgxRows) ColumnTypes() ([]*sql.ColumnType, error) {
+	return nil, errors.New("db: reads scan into structs, slices and values, not maps")
+}
+
+func (p pgxRows) Close() error {
+	p.Rows.Close()
+	return p.Rows.Err()
+}
