@@ -45,6 +45,20 @@ func TestCaseRecordVerifiesAndShowsTampering(t *testing.T) {
 	if strings.Join(actions, ",") != "case.submitted,case.acknowledged,message.sent,case.in_review" {
 		t.Errorf("actions %v", actions)
 	}
+	// The acknowledgement records when the feedback clock, restarted by it, is due.
+	ack := rec["items"].([]any)[1].(map[string]any)["data"].(map[string]any)
+	var feedbackDue string
+	for _, d := range s.Do(req{Method: "GET", Path: path, Token: tok}).JSON(t)["due_dates"].([]any) {
+		if d := d.(map[string]any); d["clock"] == "feedback" {
+			feedbackDue, _ = d["due_at"].(string)
+		}
+	}
+	recorded, _ := ack["feedback_due"].(string)
+	a, errA := time.Parse(time.RFC3339Nano, recorded)
+	b, errB := time.Parse(time.RFC3339Nano, feedbackDue)
+	if errA != nil || errB != nil || !a.Equal(b) {
+		t.Errorf("the acknowledgement records feedback_due %q; the feedback clock is due %q", recorded, feedbackDue)
+	}
 
 	// The application's own connection cannot rewrite or delete history.
 	if err := s.Core.DB.Exec(`UPDATE audit_entries SET action = 'case.closed' WHERE case_id = ?`, f.ID).Error; err == nil {

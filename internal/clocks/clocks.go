@@ -363,11 +363,25 @@ func (s *Service) AppealBy(ctx context.Context, policyID *uuid.UUID, from time.T
 	return p.AppealWindow.Closes(from, p.Calendar), p.AppealWindow.Rule, nil
 }
 
+// Reopen runs a case's clock again that had ended for one of the reasons
+// endedBy (remedied, unremedied …); it reports whether it did. The caller
+// recomputes the case's clocks after it.
+func (s *Service) Reopen(ctx context.Context, caseID uuid.UUID, clock sla.ClockName, endedBy ...string) (bool, error) {
+	res := db.Conn(ctx, s.db).Table("case_clocks").
+		Where("case_id = ? AND clock = ? AND satisfied_by IN ?", caseID, clock, endedBy).
+		Updates(map[string]any{"satisfied_at": nil, "satisfied_by": nil})
+	if res.Error != nil {
+		return false, fmt.Errorf("clocks: reopen %s: %w", clock, res.Error)
+	}
+	return res.RowsAffected > 0, nil
+}
+
 // DueAt returns when a case's clock is due (the earliest, if several), or
-// none: the worker's reconciler rebuilds a lost case.submitted with it.
+// none (no such clock, or one without a due date): the worker's reconciler
+// rebuilds a lost case.submitted with it.
 func DueAt(tx *gorm.DB, caseID uuid.UUID, clock sla.ClockName) ([]time.Time, error) {
 	var out []time.Time
-	err := tx.Table("case_clocks").Where("case_id = ? AND clock = ?", caseID, clock).
+	err := tx.Table("case_clocks").Where("case_id = ? AND clock = ? AND due_at IS NOT NULL", caseID, clock).
 		Order("due_at").Limit(1).Pluck("due_at", &out).Error
 	return out, err
 }

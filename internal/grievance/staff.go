@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/platform/paging"
 
@@ -357,13 +358,12 @@ func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by cases.Ac
 			return err
 		}
 		extra := map[string]any{}
-		var due *time.Time
-		if err := db.Conn(ctx, s.db).Table("case_clocks").Select("due_at").
-			Where("case_id = ? AND clock = ?", caseID, sla.Feedback).Scan(&due).Error; err != nil {
+		due, err := clocks.DueAt(db.Conn(ctx, s.db), caseID, sla.Feedback)
+		if err != nil {
 			return fmt.Errorf("grievance: feedback clock: %w", err)
 		}
-		if due != nil {
-			extra["feedback_due"] = due.UTC()
+		if len(due) > 0 {
+			extra["feedback_due"] = due[0].UTC()
 		}
 		return s.recordMove(ctx, caseID, by, from, cases.StatusAcknowledged, extra, events.CaseAcknowledged)
 	})

@@ -212,6 +212,18 @@ func (r *Registry) LiftSuspension(ctx context.Context, id, by uuid.UUID, reason 
 	return r.GetAny(ctx, id)
 }
 
+// SetAlerting writes, in tx, how many cases about AI system id filed within
+// windowHours raise an alert (internal/systemic's rule). It reports whether
+// the system exists.
+func SetAlerting(tx *gorm.DB, id uuid.UUID, threshold, windowHours int) (bool, error) {
+	res := tx.Table(AISystem{}.TableName()).Where("id = ?", id).
+		Updates(map[string]any{"alert_threshold": threshold, "alert_window_hours": windowHours, "updated_at": gorm.Expr("now()")})
+	if res.Error != nil {
+		return false, fmt.Errorf("registry: set alerting: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
 // Suspend records, in tx, that the incident of case caseID decided at at to
 // suspend AI system id; the earliest suspension stands (an already suspended
 // system is left as it is), and the system stays in the register. It reports

@@ -694,16 +694,11 @@ func (s *Service) Outstanding(ctx context.Context, caseID uuid.UUID) ([]Outstand
 // reopenRemedyClock runs the case's remedy clock again when it had ended
 // because every remedy was settled and a new one has come.
 func (s *Service) reopenRemedyClock(ctx context.Context, caseID uuid.UUID) error {
-	res := db.Conn(ctx, s.db).Table("case_clocks").
-		Where("case_id = ? AND clock = ? AND satisfied_by IN ('remedied', ?)", caseID, sla.Remedy, sla.Unremedied).
-		Updates(map[string]any{"satisfied_at": nil, "satisfied_by": nil})
-	if res.Error != nil {
-		return fmt.Errorf("remedy: reopen remedy clock: %w", res.Error)
+	reopened, err := s.clocks.Reopen(ctx, caseID, sla.Remedy, "remedied", sla.Unremedied)
+	if err != nil || !reopened {
+		return err
 	}
-	if res.RowsAffected == 0 {
-		return nil
-	}
-	_, err := s.clocks.Recompute(ctx, caseID)
+	_, err = s.clocks.Recompute(ctx, caseID)
 	return err
 }
 

@@ -310,14 +310,14 @@ func (s *Service) SetAlerting(ctx context.Context, systemID uuid.UUID, in Alerti
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	out, err := setAlerting(db.Conn(ctx, s.db), systemID, *in.Threshold, *in.WindowHours)
+	found, err := registry.SetAlerting(db.Conn(ctx, s.db), systemID, *in.Threshold, *in.WindowHours)
 	if err != nil {
 		return nil, err
 	}
-	if len(out) == 0 {
+	if !found {
 		return nil, errSystemNotFound
 	}
-	return &out[0], nil
+	return &Alerting{AISystemID: systemID, Threshold: *in.Threshold, WindowHours: *in.WindowHours}, nil
 }
 
 // AlertingOf returns an AI system's alerting.

@@ -1,7 +1,6 @@
 package systemic
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -16,9 +15,7 @@ import (
 // The package's tables as GORM models (simple reads and writes use the
 // builder on them), and the statements that need SQL's full power: joins
 // with the register, the need-to-know condition over cases aliased c
-// (internal/access), row locks on cases, arrays, and the one write of
-// another package's table still made here (SetAlerting: ai_systems,
-// internal/registry's).
+// (internal/access), row locks on cases and arrays.
 
 // issueRecord is a row of systemic_issues. The columns the database fills
 // in (id, reference, status, created_at) are written only by it.
@@ -212,17 +209,4 @@ func alertByID(conn *gorm.DB, id uuid.UUID) ([]alertRow, error) {
 	var rows []alertRow
 	err := conn.Raw(alertSelect+` WHERE al.id = ?`, id).Scan(&rows).Error
 	return rows, err
-}
-
-// setAlerting writes an AI system's alerting (ai_systems is
-// internal/registry's: this write is to move there) and returns it (none:
-// no such system).
-func setAlerting(conn *gorm.DB, systemID uuid.UUID, threshold, windowHours int) ([]Alerting, error) {
-	var out []Alerting
-	if err := conn.Raw(`UPDATE ai_systems SET alert_threshold = ?, alert_window_hours = ?, updated_at = now()
-		WHERE id = ? RETURNING id AS ai_system_id, alert_threshold AS threshold, alert_window_hours AS window_hours`,
-		threshold, windowHours, systemID).Scan(&out).Error; err != nil {
-		return nil, fmt.Errorf("systemic: set alerting: %w", err)
-	}
-	return out, nil
 }

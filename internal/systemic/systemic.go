@@ -16,9 +16,9 @@
 // It owns the tables systemic_issues, systemic_issue_cases and
 // systemic_alerts (their GORM models, and the statements that need SQL's
 // full power, are in queries.go), and publishes redress.systemic.linked,
-// redress.systemic.unlinked and redress.systemic.alert. It still writes an
-// AI system's alerting (ai_systems.alert_threshold and alert_window_hours,
-// SetAlerting), a table internal/registry owns. A systemic issue's remedies
+// redress.systemic.unlinked and redress.systemic.alert. An AI system's
+// alerting (ai_systems.alert_threshold and alert_window_hours) is its rule,
+// written through internal/registry, which owns the register. A systemic issue's remedies
 // live with the other remedies, not here.
 package systemic
 
