@@ -235,3 +235,48 @@ func LockForWork(tx *gorm.DB, id, user uuid.UUID) (*WorkRow, error) {
 	}
 	return &c, nil
 }
+
+// Filed is a filed case's row as intake first writes it: what the
+// complainant sent, normalized, and what intake sealed and derived from it.
+type Filed struct {
+	ID                    uuid.UUID
+	Reference             string
+	ReceiptHash, CodeHash []byte
+	Kind                  Kind
+	AISystemID            *uuid.UUID
+	AISystemOther         *string
+	DecisionReference     *string
+	DecisionDate          *time.Time
+	InformedOfAI          string
+	DescriptionEnc        []byte
+	DesiredOutcomeEnc     []byte
+	Language              string
+	Anonymous             bool
+	ContactEnc            []byte
+	PreferredChannel      *string
+	RepresentativeEnc     []byte
+	RelatedCaseID         *uuid.UUID
+	PreliminarySeverity   *string
+	SubmittedAt           time.Time
+	Country               *string
+}
+
+// Insert writes a filed case's row unless its reference is taken, which it
+// reports as false (intake draws another).
+func Insert(tx *gorm.DB, c Filed) (bool, error) {
+	res := tx.Exec(`
+			INSERT INTO cases (id, reference, receipt_hash, code_hash, kind, ai_system_id, ai_system_other, decision_reference,
+			                   decision_date, informed_of_ai, description_enc, desired_outcome_enc, language, anonymous,
+			                   contact_enc, preferred_channel, representative_enc, related_case_id,
+			                   preliminary_severity, submitted_at, status_changed_at, complainant_country)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (reference) DO NOTHING`,
+		c.ID, c.Reference, c.ReceiptHash, c.CodeHash, c.Kind, c.AISystemID, c.AISystemOther, c.DecisionReference,
+		c.DecisionDate, c.InformedOfAI, c.DescriptionEnc, c.DesiredOutcomeEnc, c.Language, c.Anonymous,
+		c.ContactEnc, c.PreferredChannel, c.RepresentativeEnc, c.RelatedCaseID, c.PreliminarySeverity,
+		c.SubmittedAt, c.SubmittedAt, c.Country)
+	if res.Error != nil {
+		return false, fmt.Errorf("cases: insert: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}

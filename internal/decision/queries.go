@@ -1,12 +1,14 @@
 package decision
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/platform/db"
 )
 
 // triageRow is what triage reads of a case under its lock.
@@ -45,4 +47,14 @@ func lockForExtension(tx *gorm.DB, caseID uuid.UUID, clock string) (extensionRow
 			  FROM cases c LEFT JOIN case_clocks k ON k.case_id = c.id AND k.clock = ?
 			 WHERE c.id = ? FOR UPDATE OF c`, clock, caseID).Scan(&c).Error
 	return c, err
+}
+
+// FirstClassification writes the complainant's classification of a case
+// just filed (source complainant), which triage later revises.
+func FirstClassification(tx *gorm.DB, caseID uuid.UUID, rights, harmTypes []string) error {
+	if err := tx.Exec(`INSERT INTO case_classifications (case_id, rights, harm_types, source) VALUES (?, ?, ?, 'complainant')`,
+		caseID, db.TextSlice(rights), db.TextSlice(harmTypes)).Error; err != nil {
+		return fmt.Errorf("decision: classification: %w", err)
+	}
+	return nil
 }

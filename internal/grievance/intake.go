@@ -457,22 +457,26 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 		if err != nil {
 			return nil, err
 		}
-		res := insertCaseRow(conn, caseInsert{id: id, reference: candidate,
-			receiptHash: auth.HashReceipt(s.receiptSecret, receipt), codeHash: auth.HashCode(s.receiptSecret, code),
-			n: n, description: description, desired: desired, contact: contact, channel: channel,
-			representative: representative, now: now})
-		if res.Error != nil {
-			return nil, fmt.Errorf("grievance: insert case: %w", res.Error)
+		inserted, err := cases.Insert(conn, cases.Filed{ID: id, Reference: candidate,
+			ReceiptHash: auth.HashReceipt(s.receiptSecret, receipt), CodeHash: auth.HashCode(s.receiptSecret, code),
+			Kind: cases.Kind(r.Kind), AISystemID: n.aiSystemID, AISystemOther: casework.Nullable(r.AISystemOther),
+			DecisionReference: casework.Nullable(r.DecisionReference), DecisionDate: n.decisionDate,
+			InformedOfAI: r.InformedOfAI, DescriptionEnc: description, DesiredOutcomeEnc: desired, Language: r.Language,
+			Anonymous: *r.Anonymous, ContactEnc: contact, PreferredChannel: channel, RepresentativeEnc: representative,
+			RelatedCaseID: n.relatedCaseID, PreliminarySeverity: casework.Nullable(r.PreliminarySeverity),
+			SubmittedAt: now, Country: casework.Nullable(r.Country)})
+		if err != nil {
+			return nil, fmt.Errorf("grievance: %w", err)
 		}
-		if res.RowsAffected == 1 {
+		if inserted {
 			reference = candidate
 		}
 	}
 	if reference == "" {
 		return nil, fmt.Errorf("grievance: no free reference after 8 attempts")
 	}
-	if err := insertClassification(conn, id, r.Rights, casework.NonNil(r.HarmTypes)); err != nil {
-		return nil, fmt.Errorf("grievance: classification: %w", err)
+	if err := decision.FirstClassification(conn, id, r.Rights, casework.NonNil(r.HarmTypes)); err != nil {
+		return nil, err
 	}
 	set, err := s.clocks.Start(ctx, id, r.Kind, now)
 	if err != nil {

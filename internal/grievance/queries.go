@@ -551,44 +551,6 @@ func replayedReceipt(tx *gorm.DB, id uuid.UUID) (replayRow, error) {
 	return c, err
 }
 
-// caseInsert is a filed case as its row is first written: the request
-// (normalized) and what intake sealed and derived from it.
-type caseInsert struct {
-	id                    uuid.UUID
-	reference             string
-	receiptHash, codeHash []byte
-	n                     *normalized
-	description, desired  []byte
-	contact               []byte
-	channel               *string
-	representative        []byte
-	now                   time.Time
-}
-
-// insertCaseRow writes a filed case's row unless its reference is taken
-// (RowsAffected 0: draw another).
-func insertCaseRow(tx *gorm.DB, c caseInsert) *gorm.DB {
-	r := &c.n.IntakeRequest
-	return tx.Exec(`
-			INSERT INTO cases (id, reference, receipt_hash, code_hash, kind, ai_system_id, ai_system_other, decision_reference,
-			                   decision_date, informed_of_ai, description_enc, desired_outcome_enc, language, anonymous,
-			                   contact_enc, preferred_channel, representative_enc, related_case_id,
-			                   preliminary_severity, submitted_at, status_changed_at, complainant_country)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (reference) DO NOTHING`,
-		c.id, c.reference, c.receiptHash, c.codeHash, r.Kind, c.n.aiSystemID, casework.Nullable(r.AISystemOther),
-		casework.Nullable(r.DecisionReference), c.n.decisionDate, r.InformedOfAI, c.description, c.desired, r.Language,
-		*r.Anonymous, c.contact, c.channel, c.representative, c.n.relatedCaseID, casework.Nullable(r.PreliminarySeverity), c.now, c.now,
-		casework.Nullable(r.Country))
-}
-
-// insertClassification writes the complainant's classification of a filed
-// case.
-func insertClassification(tx *gorm.DB, caseID uuid.UUID, rights, harmTypes []string) error {
-	return tx.Exec(`INSERT INTO case_classifications (case_id, rights, harm_types, source) VALUES (?, ?, ?, 'complainant')`,
-		caseID, db.TextSlice(rights), db.TextSlice(harmTypes)).Error
-}
-
 // decision.go
 
 // decisionInsert is a decision as Decide writes it; status "final" also
