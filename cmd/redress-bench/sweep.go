@@ -19,6 +19,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/platform/db"
 )
 
@@ -98,7 +99,7 @@ func (b *bench) sweep(ctx context.Context) (*sweepResult, error) {
 		return res, err
 	}
 	defer pool.Close()
-	sw := &sweeper{b: b, gdb: gdb, pool: pool, clk: clocks.New(gdb, nil)}
+	sw := &sweeper{b: b, gdb: gdb, pool: pool, clk: clocks.New(gdb, nil, escalation.RequestOnBreach)}
 	if err := pool.QueryRow(ctx, `SELECT (SELECT id FROM queues WHERE slug = 'general'),
 		(SELECT id FROM sla_policies WHERE is_default)`).Scan(&sw.queue, &sw.policy); err != nil {
 		return res, fmt.Errorf("general queue and default policy: %w", err)

@@ -76,7 +76,7 @@ func TestTwoWorkProcessesNeverDoubleRouteOrDoubleFire(t *testing.T) {
 		WarnFractions: []float64{0.5},
 		Breach:        sla.BreachActions{Notify: true, RaisePriority: true, MoveToQueue: "supervisors", EscalateStatutory: true},
 	}}
-	if _, err := clocks.New(g, nil).SavePolicy(ctx, nil, drill); err != nil {
+	if _, err := clocks.New(g, nil, nil).SavePolicy(ctx, nil, drill); err != nil {
 		t.Fatal(err)
 	}
 	if err := g.Exec(`UPDATE routing_rules SET sla_policy = 'drill'`).Error; err != nil {

@@ -113,7 +113,7 @@ func NewCore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Core, 
 // FromDB builds the services on an open database.
 func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyring) *Core {
 	reg := registry.New(gdb)
-	clk := clocks.New(gdb, log)
+	clk := clocks.New(gdb, log, escalation.RequestOnBreach)
 	inc := incident.NewService(gdb, keys, clk)
 	ev := evidence.NewService(gdb, keys)
 	// remedy moves a case through grievance, which is built with remedy.

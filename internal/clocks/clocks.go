@@ -7,9 +7,10 @@
 // tables, and publishes sla.warning, sla.breached, case.triaged (a priority
 // a breach raised) and escalation.requested. The statements that need SQL's
 // full power (the sweep's DueCasesQuery among them) are in queries.go;
-// simple ones use GORM's builder. It still writes escalation_requests,
-// internal/escalation's table, when a statutory date is missed
-// (insertEscalationRequest). A clock's name is an sla.ClockName: one of
+// simple ones use GORM's builder. When a statutory date is missed it opens
+// an escalation request through the EscalationRequests it is given
+// (escalation.RequestOnBreach: internal/escalation owns the table). A
+// clock's name is an sla.ClockName: one of
 // sla.Clocks, or a task's clock named after its task (BodyItemClock,
 // ProviderRequestClock); TestClockNamesMatchDatabase checks both against the
 // table's CHECK.
@@ -48,16 +49,27 @@ type Service struct {
 	log *slog.Logger
 	now func() time.Time
 
+	requests EscalationRequests
+
 	mu       sync.Mutex
 	policies map[uuid.UUID]*Policy // by id; uuid.Nil is the default
 }
 
-// New returns the clock service.
-func New(gdb *gorm.DB, log *slog.Logger) *Service {
+// EscalationRequests opens, in tx, the request to take a case to an
+// independent body because its statutory clock was breached, and returns its
+// id, or uuid.Nil when one is already open. escalation_requests belongs to
+// internal/escalation (escalation.RequestOnBreach), which imports this
+// package, so the function is handed to New.
+type EscalationRequests func(tx *gorm.DB, caseID uuid.UUID, clock sla.ClockName, rule, reason string) (uuid.UUID, error)
+
+// New returns the clock service; requests records the escalation requests
+// of statutory breaches (nil only where nothing sweeps).
+func New(gdb *gorm.DB, log *slog.Logger, requests EscalationRequests) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{db: gdb, log: log.With("part", "clocks"), now: time.Now, policies: map[uuid.UUID]*Policy{}}
+	return &Service{db: gdb, log: log.With("part", "clocks"), now: time.Now, policies: map[uuid.UUID]*Policy{},
+		requests: requests}
 }
 
 // Policy is a stored policy with its calendar, ready to compute with.

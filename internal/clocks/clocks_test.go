@@ -388,7 +388,7 @@ func TestSweepQueryUsesTheIndex(t *testing.T) {
 func TestMigratedDefaultPolicyIsTheDesignOne(t *testing.T) {
 	t.Parallel()
 	gdb, _ := testenv.DB(t)
-	ps, err := clocks.New(gdb, nil).Policies(context.Background())
+	ps, err := clocks.New(gdb, nil, nil).Policies(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

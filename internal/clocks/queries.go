@@ -181,18 +181,6 @@ func lockFacts(tx *gorm.DB, caseID uuid.UUID) (facts, error) {
 	return f, err
 }
 
-// insertEscalationRequest opens the escalation request of a missed
-// statutory date and returns its id, or uuid.Nil when one is already open.
-// escalation_requests is internal/escalation's table: this statement is to
-// move there (docs/architecture.md, "Who owns what").
-func insertEscalationRequest(tx *gorm.DB, caseID uuid.UUID, clock sla.ClockName, rule, reason string) (uuid.UUID, error) {
-	var req idRow
-	err := tx.Raw(`INSERT INTO escalation_requests (case_id, source, clock, rule, reason)
-			VALUES (?, 'sla_breach', ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`, caseID, clock, rule, reason).
-		Scan(&req).Error
-	return req.ID, err
-}
-
 // taskClocksSQL leaves the task clocks out of a query on case_clocks.
 const taskClocksSQL = ` AND clock NOT LIKE '` + BodyItemPrefix + `%' AND clock NOT LIKE '` + ProviderRequestPrefix + `%'`
 

@@ -3,6 +3,7 @@ package clocks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -215,7 +216,10 @@ func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority 
 		if !statutory(p, rule) {
 			continue
 		}
-		reqID, err := insertEscalationRequest(conn, caseID, k.Clock, k.Rule, "statutory deadline missed: "+string(k.Clock))
+		if s.requests == nil {
+			return errors.New("clocks: a statutory clock was breached and nothing records escalation requests (clocks.New)")
+		}
+		reqID, err := s.requests(conn, caseID, k.Clock, k.Rule, "statutory deadline missed: "+string(k.Clock))
 		if err != nil {
 			return fmt.Errorf("clocks: escalation request: %w", err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/paging"
+	"github.com/redresshq/redress/internal/sla"
 )
 
 // The models of the tables escalation owns that its builder statements
@@ -50,6 +51,18 @@ type escalationRequest struct {
 
 // TableName is the escalation requests' table.
 func (escalationRequest) TableName() string { return "escalation_requests" }
+
+// RequestOnBreach opens, in tx, the request to take case caseID to an
+// independent body because its statutory clock was breached (the sweep of
+// internal/clocks calls it), and returns its id, or uuid.Nil when one is
+// already open.
+func RequestOnBreach(tx *gorm.DB, caseID uuid.UUID, clock sla.ClockName, rule, reason string) (uuid.UUID, error) {
+	var row escalationRequest
+	err := tx.Raw(`INSERT INTO escalation_requests (case_id, source, clock, rule, reason)
+			VALUES (?, 'sla_breach', ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`, caseID, clock, rule, reason).
+		Scan(&row).Error
+	return row.ID, err
+}
 
 // insertIncidentRequest opens the escalation request of an incident case
 // triaged P0, and returns its id (nil when the case has one already).
