@@ -348,7 +348,7 @@ func (w *Web) followUpFeedback(c *fiber.Ctx) error {
 // (a browser never keeps it), and the form says so.
 func (w *Web) followUpEvidence(c *fiber.Ctx) error {
 	in, err := httpkit.EvidenceForm(c, true, kit.CSRFField)
-	err = uploadRefusal(err, "file", "description")
+	err = kit.UploadRefusal(err, "file", "description")
 	if err == nil {
 		_, err = w.Grievance.AddEvidence(c.UserContext(), *w.Req(c).CaseID, cases.Actor{Kind: audit.ActorComplainant}, in)
 	}

@@ -3,7 +3,7 @@
 // the request (Request: language, signed-in user or case, CSRF token,
 // flash), made once per request (request.go); rendering a page, a form
 // again with its errors, and an error page (render.go); reading a posted
-// form (forms.go); CSRF, cookies, sealed cookies and flashes (request.go);
+// form and a refused upload as a page shows it (forms.go); CSRF, cookies, sealed cookies and flashes (request.go);
 // the message catalogues and the translator (i18n.go); dates in the
 // reader's language and the organisation's zone (dates.go); the static
 // files under hashed names (assets.go); the one template FuncMap
