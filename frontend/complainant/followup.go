@@ -275,15 +275,7 @@ func (w *Pages) followUpRemedy(c *fiber.Ctx) error {
 	if err != nil {
 		return fault.New(fault.NotFound, "remedy_not_found", "There is no such offer.")
 	}
-	var accept *bool
-	switch c.FormValue("accept") {
-	case "true":
-		yes := true
-		accept = &yes
-	case "false":
-		no := false
-		accept = &no
-	}
+	accept := boolField(c, "accept")
 	if err := w.Remedy.RespondToRemedy(c.UserContext(), *w.Req(c).CaseID, rid, accept,
 		strings.TrimSpace(c.FormValue("comment"))); err != nil {
 		return w.actionError(c, err, "remedy."+rid.String())
