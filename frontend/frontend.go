@@ -3,11 +3,11 @@
 // same domain services as the JSON API. Templates, catalogues and static
 // files are embedded here, once, and handed to the page kit (frontend/kit);
 // every page works with JavaScript off. The administrators' pages, the
-// dashboard and the bodies' portal are packages of their own
-// (frontend/admin, frontend/dashboard, frontend/portal); this package keeps
-// the complainant's pages, the staff's queue and case workspace, sign-in and
-// the account pages, and joins every part's route table (Mount). It owns no
-// table and no event.
+// dashboard, the bodies' portal and the complainant's pages are packages of
+// their own (frontend/admin, frontend/dashboard, frontend/portal,
+// frontend/complainant); this package keeps the staff's queue and case
+// workspace, sign-in and the account pages, and joins every part's route
+// table (Mount). It owns no table and no event.
 package frontend
 
 import (
@@ -20,6 +20,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/redresshq/redress/frontend/admin"
+	"github.com/redresshq/redress/frontend/complainant"
 	"github.com/redresshq/redress/frontend/dashboard"
 	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/frontend/portal"
@@ -96,9 +97,10 @@ type Deps struct {
 type Web struct {
 	Deps
 	*kit.Kit
-	admin     *admin.Pages
-	dashboard *dashboard.Pages
-	portal    *portal.Pages
+	admin       *admin.Pages
+	dashboard   *dashboard.Pages
+	portal      *portal.Pages
+	complainant *complainant.Pages
 }
 
 // New loads the templates, the catalogues and the static files.
@@ -113,8 +115,11 @@ func New(d Deps) (*Web, error) {
 	}
 	adm := admin.New(admin.Deps{Users: d.Users, Registry: d.Registry, Systemic: d.Systemic, Content: d.Content,
 		Review: d.Review, Clocks: d.Clocks, Escalation: d.Escalation, Routing: d.Routing, Access: d.Access}, k)
+	cp := complainant.New(complainant.Deps{Grievance: d.Grievance, Remedy: d.Remedy, Evidence: d.Evidence,
+		Registry: d.Registry, Clocks: d.Clocks, Escalation: d.Escalation, Content: d.Content, Access: d.Access,
+		ComplainantTokenTTL: d.ComplainantTokenTTL}, k)
 	return &Web{Deps: d, Kit: k, admin: adm, dashboard: dashboard.New(d.Registry, d.Stats, k),
-		portal: portal.New(d.Escalation, k)}, nil
+		portal: portal.New(d.Escalation, k), complainant: cp}, nil
 }
 
 // Views is the template engine, for the Fiber app's configuration.
@@ -124,14 +129,9 @@ func (w *Web) Views() fiber.Views { return w.Engine() }
 // form that uploads evidence may send a body as large as the API's uploads,
 // plus Extra bytes, when the request carries Cookie, its session.
 func (w *Web) Uploads() []httpkit.Upload {
-	return []httpkit.Upload{
+	return append([]httpkit.Upload{
 		{Method: fiber.MethodPost, Path: "/cases/:id/evidence", Cookie: w.CookieName(kit.CookieStaff)},
-		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Cookie: w.CookieName(kit.CookieCase)},
-		// The complaint form's last step sends the files attached while
-		// filing; a filer has no session yet, only the CSRF cookie its form
-		// was signed for.
-		{Method: fiber.MethodPost, Path: "/complaints/send", Cookie: w.CookieName(kit.CookieCSRF), Extra: maxFilingText},
-	}
+	}, w.complainant.Uploads()...)
 }
 
 // Mount adds every page's route to app.

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"github.com/redresshq/redress/frontend/admin"
+	"github.com/redresshq/redress/frontend/complainant"
 	"github.com/redresshq/redress/frontend/kit"
 )
 
@@ -11,13 +12,11 @@ import (
 type (
 	// cwPage is a staff page: the case workspace's section-scoped forms (staff_case.go).
 	cwPage struct{ *kit.Page }
-	// cpPage is a complainant's page: the follow-up page's forms (complainant.go).
-	cpPage struct{ *kit.Page }
 )
 
 // roots are the areas' page types by their templates' folder (kit.Config.Roots).
 var roots = map[string]func(p *kit.Page) any{
 	"admin":       admin.Root,
 	"staff":       func(p *kit.Page) any { return &cwPage{p} },
-	"complainant": func(p *kit.Page) any { return &cpPage{p} },
+	"complainant": complainant.Root,
 }

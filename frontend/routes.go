@@ -37,7 +37,7 @@ func (w *Web) routes() []httpkit.Route {
 		{Method: fiber.MethodPost, Path: "/logout", Access: httpkit.Public, Handler: w.logout},
 	}
 	r = append(r, w.accountRoutes()...)
-	r = append(r, w.complainantRoutes()...)
+	r = append(r, w.complainant.Routes()...)
 	r = append(r, w.staffRoutes()...)
 	r = append(r, w.dashboard.Routes()...)
 	r = append(r, w.admin.Routes()...)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
-	"github.com/redresshq/redress/internal/platform/fault"
 )
 
 // cwEvidence: POST /cases/:id/evidence, multipart/form-data {_csrf, file,
@@ -29,35 +27,11 @@ func (w *Web) cwEvidence(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, e
 		form.Set("source", in.Source)
 	}
 	if err != nil {
-		return "", uploadRefusal(err, "file", "description", "source")
+		return "", kit.UploadRefusal(err, "file", "description", "source")
 	}
 	by := httpkit.Actor(c)
 	_, err = w.Grievance.AddEvidence(c.UserContext(), id, by, in)
 	return "cw.flash.evidence", err
-}
-
-// uploadRefusal is a refused upload as a page shows it: errors of the
-// form's own fields stay as they are; a part the form does not have (a
-// stale or altered page) becomes one error at the file field, which a
-// person can act on, instead of a field name they never saw.
-func uploadRefusal(err error, fields ...string) error {
-	de, ok := fault.As(err)
-	if !ok || len(de.Fields) == 0 {
-		return err
-	}
-	out := *de
-	out.Fields = nil
-	unknown := false
-	for _, f := range de.Fields {
-		if slices.Contains(fields, f.Field) {
-			out.Fields = append(out.Fields, f)
-		} else if !unknown {
-			unknown = true
-			out.Fields = append(out.Fields, fault.FieldError{Field: "file", Code: "unknown_field",
-				Message: "the form sent a part this page does not have: reload the page and choose the file again"})
-		}
-	}
-	return &out
 }
 
 // cwRedactionRows is how many passages the disclosure form offers to redact.

@@ -2,6 +2,7 @@ package kit
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -43,3 +44,27 @@ func WithCursor(path string, filters url.Values, cursor, anchor string) string {
 // case: waiting for, or under, review (the dashboard's backlog, which links
 // to it; stats.dashboardOpen).
 const QueueOpen = "open"
+
+// UploadRefusal is a refused upload as a page shows it: errors of the
+// form's own fields stay as they are; a part the form does not have (a
+// stale or altered page) becomes one error at the file field, which a
+// person can act on, instead of a field name they never saw.
+func UploadRefusal(err error, fields ...string) error {
+	de, ok := fault.As(err)
+	if !ok || len(de.Fields) == 0 {
+		return err
+	}
+	out := *de
+	out.Fields = nil
+	unknown := false
+	for _, f := range de.Fields {
+		if slices.Contains(fields, f.Field) {
+			out.Fields = append(out.Fields, f)
+		} else if !unknown {
+			unknown = true
+			out.Fields = append(out.Fields, fault.FieldError{Field: "file", Code: "unknown_field",
+				Message: "the form sent a part this page does not have: reload the page and choose the file again"})
+		}
+	}
+	return &out
+}

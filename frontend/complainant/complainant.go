@@ -1,4 +1,13 @@
-package frontend
+// Package complainant is the complainant's pages: the start page, the
+// public register of AI systems, the procedure and its time frames, the
+// independent bodies, the complaint form (asked in steps, filed with its
+// files in one multipart body), the receipt with the one code and its PDF,
+// and the follow-up page where a complainant signed in with their code
+// writes, answers offers, measures and check-ins, appeals, asks for a
+// referral, rates the process and adds evidence. It owns no table and no
+// event: it calls the services that do (internal/grievance, remedy,
+// escalation, evidence…); frontend.Mount registers its route table.
+package complainant
 
 import (
 	"sort"
@@ -9,15 +18,65 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/frontend/kit"
+	"github.com/redresshq/redress/internal/access"
+	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/evidence"
+	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/sla"
 )
 
-// complainantRoutes are the complainant's pages: the start page, the register, the procedure, the bodies, the complaint form and receipt, and the follow-up page.
-func (w *Web) complainantRoutes() []httpkit.Route {
+// Pages are the complainant's pages, on the page kit.
+type Pages struct {
+	Deps
+	*kit.Kit
+}
+
+// Deps are the services the complainant's pages use (the log, the tokens,
+// the sealing keys, the time zone and the public URL are the kit's).
+type Deps struct {
+	Grievance  *grievance.Service
+	Remedy     *remedy.Service     // the offers the complainant answers
+	Evidence   *evidence.Service   // the files they added
+	Registry   *registry.Registry  // the public register
+	Clocks     *clocks.Service     // the SLA policies: the promised time frames
+	Escalation *escalation.Service // the bodies and the referrals
+	Content    *content.Service    // the register's and the bodies' words in the reader's language
+	Access     *access.Service     // who opened the complainant's details
+	// ComplainantTokenTTL is how long a complainant's sign-in to their case lasts.
+	ComplainantTokenTTL time.Duration
+}
+
+// New gives the complainant's pages their services and the kit.
+func New(d Deps, k *kit.Kit) *Pages { return &Pages{Deps: d, Kit: k} }
+
+// Root is the complainant's page type (kit.Config.Roots), with the
+// template helpers of the follow-up page's forms.
+func Root(p *kit.Page) any { return &page{p} }
+
+// page is a complainant's page: a kit.Page with the follow-up page's forms' helpers.
+type page struct{ *kit.Page }
+
+// Uploads are the complainant's upload routes, for the app's body limits
+// (frontend's Web.Uploads).
+func (w *Pages) Uploads() []httpkit.Upload {
+	return []httpkit.Upload{
+		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Cookie: w.CookieName(kit.CookieCase)},
+		// The complaint form's last step sends the files attached while
+		// filing; a filer has no session yet, only the CSRF cookie its form
+		// was signed for.
+		{Method: fiber.MethodPost, Path: "/complaints/send", Cookie: w.CookieName(kit.CookieCSRF), Extra: maxFilingText},
+	}
+}
+
+// Routes are the complainant's pages: the start page, the register, the
+// procedure, the bodies, the complaint form and receipt, and the follow-up page.
+func (w *Pages) Routes() []httpkit.Route {
 	return []httpkit.Route{
 		{Method: fiber.MethodGet, Path: "/", Access: httpkit.Public, Handler: w.homePage},
 		{Method: fiber.MethodGet, Path: "/ai-systems", Access: httpkit.Public, Handler: w.aiSystemsPage},
@@ -54,7 +113,7 @@ type homeData struct {
 
 // homePage: GET / — what this is, how it works, the time frames, who runs
 // it, and where else to go.
-func (w *Web) homePage(c *fiber.Ctx) error {
+func (w *Pages) homePage(c *fiber.Ctx) error {
 	r := w.Req(c)
 	tf, err := w.timeframes(c, r)
 	if err != nil {
@@ -68,7 +127,7 @@ func (w *Web) homePage(c *fiber.Ctx) error {
 }
 
 // aiSystemsPage: GET /ai-systems — the public register.
-func (w *Web) aiSystemsPage(c *fiber.Ctx) error {
+func (w *Pages) aiSystemsPage(c *fiber.Ctx) error {
 	systems, err := w.allSystems(c)
 	if err != nil {
 		return err
@@ -77,7 +136,7 @@ func (w *Web) aiSystemsPage(c *fiber.Ctx) error {
 }
 
 // procedurePage: GET /procedure — the published procedure and its time frames.
-func (w *Web) procedurePage(c *fiber.Ctx) error {
+func (w *Pages) procedurePage(c *fiber.Ctx) error {
 	tf, err := w.timeframes(c, w.Req(c))
 	if err != nil {
 		return err
@@ -86,7 +145,7 @@ func (w *Web) procedurePage(c *fiber.Ctx) error {
 }
 
 // bodiesPage: GET /bodies — the independent bodies (their public fields).
-func (w *Web) bodiesPage(c *fiber.Ctx) error {
+func (w *Pages) bodiesPage(c *fiber.Ctx) error {
 	bodies, err := w.publicBodies(c)
 	if err != nil {
 		return err
@@ -95,7 +154,7 @@ func (w *Web) bodiesPage(c *fiber.Ctx) error {
 }
 
 // allSystems reads the whole register, page by page.
-func (w *Web) allSystems(c *fiber.Ctx) ([]registry.AISystem, error) {
+func (w *Pages) allSystems(c *fiber.Ctx) ([]registry.AISystem, error) {
 	var out []registry.AISystem
 	name, id := "", uuid.Nil
 	for {
@@ -117,7 +176,7 @@ func (w *Web) allSystems(c *fiber.Ctx) ([]registry.AISystem, error) {
 }
 
 // publicBodies are the active bodies, with only what the public may see.
-func (w *Web) publicBodies(c *fiber.Ctx) ([]escalation.Body, error) {
+func (w *Pages) publicBodies(c *fiber.Ctx) ([]escalation.Body, error) {
 	all, err := w.Escalation.Bodies(c.UserContext(), false, "", "")
 	if err != nil {
 		return nil, err
@@ -128,7 +187,7 @@ func (w *Web) publicBodies(c *fiber.Ctx) ([]escalation.Body, error) {
 // caseBodies are publicBodies in the order suggested to a case's
 // complainant: their country's first, then the organisation's
 // (escalation.RankBodies).
-func (w *Web) caseBodies(c *fiber.Ctx, caseID uuid.UUID) ([]escalation.Body, error) {
+func (w *Pages) caseBodies(c *fiber.Ctx, caseID uuid.UUID) ([]escalation.Body, error) {
 	all, err := w.Escalation.CaseBodies(c.UserContext(), caseID)
 	if err != nil {
 		return nil, err
@@ -138,7 +197,7 @@ func (w *Web) caseBodies(c *fiber.Ctx, caseID uuid.UUID) ([]escalation.Body, err
 
 // shownBodies are the active ones of all, with only what the public may see,
 // in the reader's language.
-func (w *Web) shownBodies(c *fiber.Ctx, all []escalation.Body) ([]escalation.Body, error) {
+func (w *Pages) shownBodies(c *fiber.Ctx, all []escalation.Body) ([]escalation.Body, error) {
 	out := make([]escalation.Body, 0, len(all))
 	for _, b := range all {
 		if b.Active {
@@ -175,7 +234,7 @@ type tierRow struct {
 
 // timeframes reads the default policy (the first one Policies returns).
 // With no policy at all it returns nil, and the pages say so.
-func (w *Web) timeframes(c *fiber.Ctx, r *kit.Request) (*timeframes, error) {
+func (w *Pages) timeframes(c *fiber.Ctx, r *kit.Request) (*timeframes, error) {
 	policies, err := w.Clocks.Policies(c.UserContext())
 	if err != nil {
 		return nil, err
@@ -278,7 +337,7 @@ type ruleIndex struct {
 	subtypes map[string]sla.StatutoryLimit // statutory limits by code, for their incident subtypes
 }
 
-func (w *Web) ruleIndex(c *fiber.Ctx) (ruleIndex, error) {
+func (w *Pages) ruleIndex(c *fiber.Ctx) (ruleIndex, error) {
 	policies, err := w.Clocks.Policies(c.UserContext())
 	if err != nil {
 		return ruleIndex{}, err
@@ -334,11 +393,11 @@ func (idx ruleIndex) text(r *kit.Request, rule sla.Rule) ruleText {
 
 // ---- Forms: errors in the complainant's words ----
 
-// cpFormError re-renders a page after a domain error, like formError, but
-// with the messages of this area's catalogue and, when prefix is set, every
+// formError re-renders a page after a domain error, like kit.FormError,
+// but with the messages of this area's catalogue and, when prefix is set, every
 // field and value named "<prefix>.<field>" so that several forms on one
 // page keep their errors apart.
-func (w *Web) cpFormError(c *fiber.Ctx, err error, name, titleID string, p *kit.Page, prefix string) error {
+func (w *Pages) formError(c *fiber.Ctx, err error, name, titleID string, p *kit.Page, prefix string) error {
 	de, ok := fault.As(err)
 	if !ok {
 		return w.RenderError(c, err)
@@ -354,14 +413,14 @@ func (w *Web) cpFormError(c *fiber.Ctx, err error, name, titleID string, p *kit.
 			p.Form[prefix+"."+k] = v
 		}
 	}
-	cpErrors(r, p, de, de.Fields, prefix)
+	setErrors(r, p, de, de.Fields, prefix)
 	return w.Render(c, httpkit.Status(de.Kind), name, titleID, p)
 }
 
-// cpErrors puts de's field errors on p in the order of fields, one per
+// setErrors puts de's field errors on p in the order of fields, one per
 // field, in this area's words, each field named "<prefix>.<field>" when
 // prefix is set; an error that names no field becomes the page's notice.
-func cpErrors(r *kit.Request, p *kit.Page, de *fault.Error, fields []fault.FieldError, prefix string) {
+func setErrors(r *kit.Request, p *kit.Page, de *fault.Error, fields []fault.FieldError, prefix string) {
 	p.Errors, p.Notice = nil, nil
 	for _, f := range fields {
 		field := f.Field
@@ -374,7 +433,7 @@ func cpErrors(r *kit.Request, p *kit.Page, de *fault.Error, fields []fault.Field
 		if p.Err(field) != "" {
 			continue
 		}
-		p.Errors = append(p.Errors, kit.FieldMsg{Field: field, ID: kit.FieldID(field), Message: cpFieldMessage(r, f)})
+		p.Errors = append(p.Errors, kit.FieldMsg{Field: field, ID: kit.FieldID(field), Message: fieldMessage(r, f)})
 	}
 	if len(p.Errors) == 0 {
 		n := *de
@@ -385,9 +444,9 @@ func cpErrors(r *kit.Request, p *kit.Page, de *fault.Error, fields []fault.Field
 	}
 }
 
-// cpFieldMessage translates a field's error: this area's message for the
+// fieldMessage translates a field's error: this area's message for the
 // field and code, then for the code, then the common ones.
-func cpFieldMessage(r *kit.Request, f fault.FieldError) string {
+func fieldMessage(r *kit.Request, f fault.FieldError) string {
 	field := f.Field
 	if i := strings.IndexByte(field, '['); i > 0 {
 		field = field[:i]
@@ -403,7 +462,7 @@ func cpFieldMessage(r *kit.Request, f fault.FieldError) string {
 // CpFailed reports whether the error shown belongs to the follow-up
 // page's form whose fields are named prefix.* (its fields' errors, or a
 // notice with that form's values kept).
-func (p *cpPage) CpFailed(prefix string) bool {
+func (p *page) CpFailed(prefix string) bool {
 	for _, e := range p.Errors {
 		if strings.HasPrefix(e.Field, prefix+".") {
 			return true
@@ -421,7 +480,7 @@ func (p *cpPage) CpFailed(prefix string) bool {
 
 // CpFieldLabel is a field's label in the complainant's error summary:
 // "cp.field.<name>", with a remedy offer's id left out.
-func (p *cpPage) CpFieldLabel(field string) string {
+func (p *page) CpFieldLabel(field string) string {
 	for _, per := range []string{"remedy.", "answer."} { // one form per offer, per referral
 		if rest, ok := strings.CutPrefix(field, per); ok {
 			if _, tail, ok := strings.Cut(rest, "."); ok {
@@ -436,7 +495,7 @@ func (p *cpPage) CpFieldLabel(field string) string {
 }
 
 // CpOpt translates value under prefix when the catalogue has it, else fallback.
-func (p *cpPage) CpOpt(prefix, value, fallback string) string {
+func (p *page) CpOpt(prefix, value, fallback string) string {
 	if id := prefix + "." + strings.ReplaceAll(value, ".", "_"); p.Has(id) {
 		return p.T(id)
 	}
@@ -444,7 +503,7 @@ func (p *cpPage) CpOpt(prefix, value, fallback string) string {
 }
 
 // CpStr is *s, or "".
-func (p *cpPage) CpStr(s *string) string {
+func (p *page) CpStr(s *string) string {
 	if s == nil {
 		return ""
 	}
@@ -452,7 +511,7 @@ func (p *cpPage) CpStr(s *string) string {
 }
 
 // CpInt is *n, or 0.
-func (p *cpPage) CpInt(n *int) int {
+func (p *page) CpInt(n *int) int {
 	if n == nil {
 		return 0
 	}
@@ -460,4 +519,4 @@ func (p *cpPage) CpInt(n *int) int {
 }
 
 // CpKiB is a size in kibibytes, at least 1.
-func (p *cpPage) CpKiB(n int64) int64 { return max(1, (n+1023)/1024) }
+func (p *page) CpKiB(n int64) int64 { return max(1, (n+1023)/1024) }

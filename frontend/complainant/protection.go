@@ -1,4 +1,4 @@
-package frontend
+package complainant
 
 import (
 	"strings"
@@ -62,7 +62,7 @@ func boolField(c *fiber.Ctx, name string) *bool {
 }
 
 // followUpMeasure: POST /follow-up/measures/:mid/consent {consent}.
-func (w *Web) followUpMeasure(c *fiber.Ctx) error {
+func (w *Pages) followUpMeasure(c *fiber.Ctx) error {
 	mid, err := uuid.Parse(c.Params("mid"))
 	if err != nil {
 		return fault.New(fault.NotFound, "measure_not_found", "There is no such measure.")
@@ -79,7 +79,7 @@ func (w *Web) followUpMeasure(c *fiber.Ctx) error {
 }
 
 // followUpCheckin: POST /follow-up/checkins/:cid {happened, text}.
-func (w *Web) followUpCheckin(c *fiber.Ctx) error {
+func (w *Pages) followUpCheckin(c *fiber.Ctx) error {
 	cid, err := uuid.Parse(c.Params("cid"))
 	if err != nil {
 		return fault.New(fault.NotFound, "checkin_not_found", "There is no such check-in.")

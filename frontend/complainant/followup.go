@@ -1,4 +1,4 @@
-package frontend
+package complainant
 
 import (
 	"encoding/json"
@@ -50,7 +50,7 @@ type caseData struct {
 	// Looks are who opened the complainant's details, by role and day
 	// (never names): the access log as GET /api/v1/complainant/case gives it.
 	Looks []lookRow
-	// Protection: measures for their consent, check-ins, linked cases (complainant_protection.go).
+	// Protection: measures for their consent, check-ins, linked cases (protection.go).
 	Protection *protectionData
 }
 
@@ -76,7 +76,7 @@ type eventRow struct {
 }
 
 // followUpPage: GET /follow-up — the sign-in form, or the case.
-func (w *Web) followUpPage(c *fiber.Ctx) error {
+func (w *Pages) followUpPage(c *fiber.Ctx) error {
 	if w.Req(c).CaseID == nil {
 		return w.Render(c, fiber.StatusOK, "complainant/followup", "followup.title", &kit.Page{})
 	}
@@ -87,7 +87,7 @@ func (w *Web) followUpPage(c *fiber.Ctx) error {
 // codes, {reference, receipt} — opens the case, as POST
 // /api/v1/complainant/session does; every wrong code gets one answer, and
 // every wrong pair another.
-func (w *Web) openFollowUp(c *fiber.Ctx) error {
+func (w *Pages) openFollowUp(c *fiber.Ctx) error {
 	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
@@ -112,7 +112,7 @@ func (w *Web) openFollowUp(c *fiber.Ctx) error {
 		}
 	}
 	if err := f.Err(); err != nil {
-		return w.cpFormError(c, err, "complainant/followup", "followup.title", p, "")
+		return w.formError(c, err, "complainant/followup", "followup.title", p, "")
 	}
 	var caseID uuid.UUID
 	if code != "" {
@@ -122,7 +122,7 @@ func (w *Web) openFollowUp(c *fiber.Ctx) error {
 		caseID, err = w.Grievance.OpenSession(c.UserContext(), reference, receipt)
 	}
 	if err != nil {
-		return w.cpFormError(c, err, "complainant/followup", "followup.title", p, "")
+		return w.formError(c, err, "complainant/followup", "followup.title", p, "")
 	}
 	if err := w.signInToCase(c, caseID, true); err != nil {
 		return err
@@ -131,7 +131,7 @@ func (w *Web) openFollowUp(c *fiber.Ctx) error {
 }
 
 // renderCase renders the case page with status (and p's form errors).
-func (w *Web) renderCase(c *fiber.Ctx, status int, p *kit.Page) error {
+func (w *Pages) renderCase(c *fiber.Ctx, status int, p *kit.Page) error {
 	d, err := w.caseData(c)
 	if err != nil {
 		return err
@@ -140,7 +140,7 @@ func (w *Web) renderCase(c *fiber.Ctx, status int, p *kit.Page) error {
 	return w.Render(c, status, "complainant/case", "followup.case_title", p)
 }
 
-func (w *Web) caseData(c *fiber.Ctx) (*caseData, error) {
+func (w *Pages) caseData(c *fiber.Ctx) (*caseData, error) {
 	r := w.Req(c)
 	ctx := c.UserContext()
 	v, err := w.Grievance.ForComplainant(ctx, *r.CaseID)
@@ -251,16 +251,16 @@ func (d *caseData) CanRespond(rc remedy.ComponentView) bool {
 
 // actionError re-renders the case page with the action's errors, its fields
 // named "<prefix>.<field>".
-func (w *Web) actionError(c *fiber.Ctx, err error, prefix string) error {
+func (w *Pages) actionError(c *fiber.Ctx, err error, prefix string) error {
 	d, derr := w.caseData(c)
 	if derr != nil {
 		return derr
 	}
-	return w.cpFormError(c, err, "complainant/case", "followup.case_title", &kit.Page{Data: d}, prefix)
+	return w.formError(c, err, "complainant/case", "followup.case_title", &kit.Page{Data: d}, prefix)
 }
 
 // followUpMessage: POST /follow-up/messages {body}.
-func (w *Web) followUpMessage(c *fiber.Ctx) error {
+func (w *Pages) followUpMessage(c *fiber.Ctx) error {
 	body := strings.TrimSpace(c.FormValue("body"))
 	if _, err := w.Grievance.AddMessage(c.UserContext(), *w.Req(c).CaseID, cases.Actor{Kind: audit.ActorComplainant},
 		"complainant", body); err != nil {
@@ -270,20 +270,12 @@ func (w *Web) followUpMessage(c *fiber.Ctx) error {
 }
 
 // followUpRemedy: POST /follow-up/remedies/:rid/response {accept, comment}.
-func (w *Web) followUpRemedy(c *fiber.Ctx) error {
+func (w *Pages) followUpRemedy(c *fiber.Ctx) error {
 	rid, err := uuid.Parse(c.Params("rid"))
 	if err != nil {
 		return fault.New(fault.NotFound, "remedy_not_found", "There is no such offer.")
 	}
-	var accept *bool
-	switch c.FormValue("accept") {
-	case "true":
-		yes := true
-		accept = &yes
-	case "false":
-		no := false
-		accept = &no
-	}
+	accept := boolField(c, "accept")
 	if err := w.Remedy.RespondToRemedy(c.UserContext(), *w.Req(c).CaseID, rid, accept,
 		strings.TrimSpace(c.FormValue("comment"))); err != nil {
 		return w.actionError(c, err, "remedy."+rid.String())
@@ -296,7 +288,7 @@ func (w *Web) followUpRemedy(c *fiber.Ctx) error {
 }
 
 // followUpAppeal: POST /follow-up/appeal {reason}.
-func (w *Web) followUpAppeal(c *fiber.Ctx) error {
+func (w *Pages) followUpAppeal(c *fiber.Ctx) error {
 	if err := w.Grievance.Appeal(c.UserContext(), *w.Req(c).CaseID, c.FormValue("reason")); err != nil {
 		return w.actionError(c, err, "appeal")
 	}
@@ -304,7 +296,7 @@ func (w *Web) followUpAppeal(c *fiber.Ctx) error {
 }
 
 // followUpEscalation: POST /follow-up/escalations {body_id, consent_scope, reason}.
-func (w *Web) followUpEscalation(c *fiber.Ctx) error {
+func (w *Pages) followUpEscalation(c *fiber.Ctx) error {
 	req := escalation.ReferralRequest{BodyID: strings.Clone(c.FormValue("body_id")),
 		ConsentScope: escalation.ConsentScope(strings.Clone(c.FormValue("consent_scope"))), Reason: strings.Clone(c.FormValue("reason"))}
 	if _, err := w.Escalation.Refer(c.UserContext(), *w.Req(c).CaseID,
@@ -316,7 +308,7 @@ func (w *Web) followUpEscalation(c *fiber.Ctx) error {
 
 // followUpReferralAnswer: POST /follow-up/referrals/:rid/messages {body} — the
 // complainant answers a body that wrote to them.
-func (w *Web) followUpReferralAnswer(c *fiber.Ctx) error {
+func (w *Pages) followUpReferralAnswer(c *fiber.Ctx) error {
 	rid, err := uuid.Parse(c.Params("rid"))
 	if err != nil {
 		return fault.New(fault.NotFound, "referral_not_found", "There is no such referral.")
@@ -329,7 +321,7 @@ func (w *Web) followUpReferralAnswer(c *fiber.Ctx) error {
 }
 
 // followUpFeedback: POST /follow-up/feedback {satisfaction, comment}.
-func (w *Web) followUpFeedback(c *fiber.Ctx) error {
+func (w *Pages) followUpFeedback(c *fiber.Ctx) error {
 	var satisfaction *int
 	if n, err := strconv.Atoi(c.FormValue("satisfaction")); err == nil {
 		satisfaction = &n
@@ -346,9 +338,9 @@ func (w *Web) followUpFeedback(c *fiber.Ctx) error {
 // part here, hashed as it goes, and never spilled to disk. A refused upload
 // shows the page again with what was typed; the file must be chosen again
 // (a browser never keeps it), and the form says so.
-func (w *Web) followUpEvidence(c *fiber.Ctx) error {
+func (w *Pages) followUpEvidence(c *fiber.Ctx) error {
 	in, err := httpkit.EvidenceForm(c, true, kit.CSRFField)
-	err = uploadRefusal(err, "file", "description")
+	err = kit.UploadRefusal(err, "file", "description")
 	if err == nil {
 		_, err = w.Grievance.AddEvidence(c.UserContext(), *w.Req(c).CaseID, cases.Actor{Kind: audit.ActorComplainant}, in)
 	}
@@ -360,7 +352,7 @@ func (w *Web) followUpEvidence(c *fiber.Ctx) error {
 		// The form's values from the parsed upload, not from a second
 		// parse of the body (which would spill a large file to disk).
 		form := url.Values{"description": {in.Description}}
-		return w.cpFormError(c, err, "complainant/case", "followup.case_title", &kit.Page{Data: d, Form: form}, "evidence")
+		return w.formError(c, err, "complainant/case", "followup.case_title", &kit.Page{Data: d, Form: form}, "evidence")
 	}
 	return w.SeeOther(c, "/follow-up#evidence", "followup.evidence_added")
 }
@@ -368,7 +360,7 @@ func (w *Web) followUpEvidence(c *fiber.Ctx) error {
 // followUpEvidenceFile: GET /follow-up/evidence/:eid — a file the
 // complainant added to their case, checked against its SHA-256 before a
 // byte is sent, with the same headers as staff's downloads.
-func (w *Web) followUpEvidenceFile(c *fiber.Ctx) error {
+func (w *Pages) followUpEvidenceFile(c *fiber.Ctx) error {
 	eid, err := uuid.Parse(c.Params("eid"))
 	if err != nil {
 		return fault.New(fault.NotFound, "not_found", "There is nothing here.")

@@ -1,4 +1,4 @@
-package frontend
+package complainant
 
 import (
 	"crypto/rand"
@@ -129,7 +129,7 @@ const receiptShown = 15 * time.Minute
 func (rc receiptCookie) CodeGroups() []string { return strings.SplitAfter(rc.Code, "-") }
 
 // stepPage is step n of the form, with the answers in form.
-func (w *Web) stepPage(c *fiber.Ctx, n int, form url.Values) (*kit.Page, error) {
+func (w *Pages) stepPage(c *fiber.Ctx, n int, form url.Values) (*kit.Page, error) {
 	systems, err := w.allSystems(c)
 	if err != nil {
 		return nil, err
@@ -161,7 +161,7 @@ func (w *Web) stepPage(c *fiber.Ctx, n int, form url.Values) (*kit.Page, error) 
 }
 
 // renderStep shows a step with status, its errors (if err) in form order.
-func (w *Web) renderStep(c *fiber.Ctx, status, n int, form url.Values, err error) error {
+func (w *Pages) renderStep(c *fiber.Ctx, status, n int, form url.Values, err error) error {
 	p, perr := w.stepPage(c, n, form)
 	if perr != nil {
 		return perr
@@ -179,7 +179,7 @@ func (w *Web) renderStep(c *fiber.Ctx, status, n int, form url.Values, err error
 		if n == stepSend {
 			prefix = "evidence"
 		}
-		cpErrors(r, p, de, fields, prefix)
+		setErrors(r, p, de, fields, prefix)
 		status = httpkit.Status(de.Kind)
 	}
 	return w.Render(c, status, "complainant/new", "complaint.title", p)
@@ -199,7 +199,7 @@ func fieldRank(order []string, field string) int {
 // complaintForm: GET /complaints/new — the safety advice and the first
 // step, with a fresh idempotency key. A link from the register may
 // preselect a system: /complaints/new?system=<id>.
-func (w *Web) complaintForm(c *fiber.Ctx) error {
+func (w *Pages) complaintForm(c *fiber.Ctx) error {
 	form := url.Values{}
 	if s := c.Query("system"); s != "" {
 		form.Set("ai_system", strings.Clone(s))
@@ -211,7 +211,7 @@ func (w *Web) complaintForm(c *fiber.Ctx) error {
 // others' in hidden fields. "go" says where to: next (the step's answers
 // are checked first, by the intake's rules for those fields), back, or
 // step-N (a "change" button on the last step). Nothing is stored.
-func (w *Web) complaintStep(c *fiber.Ctx) error {
+func (w *Pages) complaintStep(c *fiber.Ctx) error {
 	form, err := kit.FormValues(c)
 	if err != nil {
 		return err
@@ -240,7 +240,7 @@ func (w *Web) complaintStep(c *fiber.Ctx) error {
 }
 
 // checkStep validates step n's answers by the intake's rules for its fields.
-func (w *Web) checkStep(c *fiber.Ctx, n int, form url.Values) error {
+func (w *Pages) checkStep(c *fiber.Ctx, n int, form url.Values) error {
 	return w.Grievance.ValidateIntakeFields(c.UserContext(), intakeFromForm(form, w.Req(c).Lang()), complaintSteps[n-1].Check...)
 }
 
@@ -274,7 +274,7 @@ func keepAnswers(form url.Values) url.Values {
 // problem is shown again; then the case and its files are filed in one
 // transaction, with the form's idempotency key (a double submit files
 // once), the browser is signed in to the case and sent to the receipt.
-func (w *Web) fileComplaint(c *fiber.Ctx) error {
+func (w *Pages) fileComplaint(c *fiber.Ctx) error {
 	form, files, err := parseFilingForm(c.Get(fiber.HeaderContentType), c.Get(fiber.HeaderContentEncoding), c.Request().Body())
 	if err != nil {
 		return err
@@ -319,7 +319,7 @@ func (w *Web) fileComplaint(c *fiber.Ctx) error {
 }
 
 // complaintSummary is every answer, by step, in the page's language.
-func (w *Web) complaintSummary(c *fiber.Ctx, f url.Values, systems []registry.AISystem) []summarySection {
+func (w *Pages) complaintSummary(c *fiber.Ctx, f url.Values, systems []registry.AISystem) []summarySection {
 	r := w.Req(c)
 	none := r.T("complaint.summary.none")
 	val := func(v string) string {
@@ -344,7 +344,7 @@ func (w *Web) complaintSummary(c *fiber.Ctx, f url.Values, systems []registry.AI
 		}
 		return strings.Join(out, r.T("complaint.summary.separator"))
 	}
-	label := (&cpPage{&kit.Page{Request: r}}).CpFieldLabel
+	label := (&page{&kit.Page{Request: r}}).CpFieldLabel
 	system := none
 	switch id := f.Get("ai_system"); id {
 	case "":
@@ -439,7 +439,7 @@ func intakeFromForm(f url.Values, lang string) *grievance.IntakeRequest {
 // as POST /api/v1/complainant/session does; the forms' CSRF token is bound
 // to it from now on. rotate gives a new CSRF nonce too: at a sign-in with
 // the code (not after a filing, whose double submit must still file once).
-func (w *Web) signInToCase(c *fiber.Ctx, caseID uuid.UUID, rotate bool) error {
+func (w *Pages) signInToCase(c *fiber.Ctx, caseID uuid.UUID, rotate bool) error {
 	token, _, err := w.Tokens.Issue(auth.AudienceComplainant, caseID, "", w.ComplainantTokenTTL)
 	if err != nil {
 		return err
@@ -458,7 +458,7 @@ func (w *Web) signInToCase(c *fiber.Ctx, caseID uuid.UUID, rotate bool) error {
 // filed, for a few minutes or until the complainant says they have saved it:
 // a reload or a change of language must not lose it, and it is never stored
 // anywhere else.
-func (w *Web) receiptPage(c *fiber.Ctx) error {
+func (w *Pages) receiptPage(c *fiber.Ctx) error {
 	rc, ok := w.receipt(c)
 	if !ok {
 		return w.Render(c, fiber.StatusOK, "complainant/receipt_gone", "receipt.gone_title", &kit.Page{})
@@ -467,7 +467,7 @@ func (w *Web) receiptPage(c *fiber.Ctx) error {
 }
 
 // receipt reads the sealed receipt while it may still be shown.
-func (w *Web) receipt(c *fiber.Ctx) (receiptCookie, bool) {
+func (w *Pages) receipt(c *fiber.Ctx) (receiptCookie, bool) {
 	var rc receiptCookie
 	if !w.ReadSealed(c, kit.CookieReceipt, &rc) || rc.Code == "" || time.Now().After(rc.Until) {
 		return receiptCookie{}, false
@@ -478,7 +478,7 @@ func (w *Web) receipt(c *fiber.Ctx) (receiptCookie, bool) {
 // receiptPDF: GET /complaints/receipt/code.pdf — the code on one printable
 // page, downloaded as a file; a plain link, so it works without JavaScript,
 // and only while the receipt page still shows the code.
-func (w *Web) receiptPDF(c *fiber.Ctx) error {
+func (w *Pages) receiptPDF(c *fiber.Ctx) error {
 	rc, ok := w.receipt(c)
 	if !ok {
 		return w.Render(c, fiber.StatusNotFound, "complainant/receipt_gone", "receipt.gone_title", &kit.Page{})
@@ -510,7 +510,7 @@ func (w *Web) receiptPDF(c *fiber.Ctx) error {
 }
 
 // receiptDone: POST /complaints/receipt/done clears the receipt from this browser.
-func (w *Web) receiptDone(c *fiber.Ctx) error {
+func (w *Pages) receiptDone(c *fiber.Ctx) error {
 	w.ClearCookie(c, kit.CookieReceipt, "/complaints/receipt")
 	return w.SeeOther(c, "/follow-up", "receipt.cleared")
 }
