@@ -90,6 +90,36 @@ func caseRequest[T any](c *fiber.Ctx) (uuid.UUID, T, error) {
 	return id, req, err
 }
 
+// caseChild reads the case's id and the id of one of its things (path
+// parameter param, named what in the 422) from the path.
+func caseChild(c *fiber.Ctx, param, what string) (uuid.UUID, uuid.UUID, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	child, err := namedParam(c, param, what)
+	return id, child, err
+}
+
+// caseChildRequest is caseChild, then the JSON body into a T.
+func caseChildRequest[T any](c *fiber.Ctx, param, what string) (uuid.UUID, uuid.UUID, T, error) {
+	var req T
+	id, child, err := caseChild(c, param, what)
+	if err == nil {
+		err = decodeJSON(c, &req)
+	}
+	return id, child, req, err
+}
+
+// answerItems answers a list as {"items": […]}, or the error that came
+// instead.
+func answerItems[T any](c *fiber.Ctx, items []T, err error) error {
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
 // reasonBody is a request whose body is only a reason.
 type reasonBody struct {
 	Reason string `json:"reason"`

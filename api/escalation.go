@@ -154,20 +154,12 @@ func (a *API) caseReferrals(c *fiber.Ctx) error {
 		return err
 	}
 	items, err := a.Escalation.CaseReferrals(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"items": items})
+	return answerItems(c, items, err)
 }
 
 // caseAndReferral reads {id} and {rid}.
 func caseAndReferral(c *fiber.Ctx) (uuid.UUID, uuid.UUID, error) {
-	id, err := pathID(c)
-	if err != nil {
-		return uuid.Nil, uuid.Nil, err
-	}
-	rid, err := namedParam(c, "rid", "referral")
-	return id, rid, err
+	return caseChild(c, "rid", "referral")
 }
 
 // organisationMessage: POST /api/v1/cases/{id}/referrals/{rid}/messages {body} — to the body.
@@ -383,10 +375,7 @@ func (a *API) referSystemicIssue(c *fiber.Ctx) error {
 // listSystemicReferrals: GET /api/v1/systemic-referrals — the body's systemic referrals.
 func (a *API) listSystemicReferrals(c *fiber.Ctx) error {
 	items, err := a.Escalation.SystemicReferrals(c.UserContext(), httpkit.User(c).ID)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"items": items})
+	return answerItems(c, items, err)
 }
 
 // getSystemicReferral: GET /api/v1/systemic-referrals/{id}.

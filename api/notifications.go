@@ -15,10 +15,7 @@ import (
 // listWebhooks: GET /api/v1/admin/webhooks — every endpoint, oldest first, without secrets.
 func (a *API) listWebhooks(c *fiber.Ctx) error {
 	items, err := a.Notify.Endpoints(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"items": items})
+	return answerItems(c, items, err)
 }
 
 // createWebhook: POST /api/v1/admin/webhooks {url, secret, events} — 201 with
@@ -115,10 +112,7 @@ func (a *API) queueMembers(c *fiber.Ctx) error {
 		return err
 	}
 	items, err := a.Review.Members(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"items": items})
+	return answerItems(c, items, err)
 }
 
 // putQueueMember: PUT /api/v1/admin/queues/{id}/members/{user_id} — 204; idempotent.

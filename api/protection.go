@@ -38,16 +38,8 @@ func (a *API) proposeMeasure(c *fiber.Ctx) error {
 // measureInPlace: POST /api/v1/cases/{id}/measures/{mid}/in-place {} — only
 // once the complainant has consented; ends the measure's clock.
 func (a *API) measureInPlace(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, mid, _, err := caseChildRequest[struct{}](c, "mid", "measure")
 	if err != nil {
-		return err
-	}
-	mid, err := namedParam(c, "mid", "measure")
-	if err != nil {
-		return err
-	}
-	var req struct{}
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)

@@ -67,16 +67,8 @@ func (a *API) postEvidence(c *fiber.Ctx) error {
 // {text, redactions: [{text, reason}]} — the organisation's evidence, redacted
 // of third parties' data by the caller, disclosed to the complainant.
 func (a *API) discloseEvidence(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, eid, req, err := caseChildRequest[grievance.DisclosureRequest](c, "evidence_id", "evidence")
 	if err != nil {
-		return err
-	}
-	eid, err := namedParam(c, "evidence_id", "evidence")
-	if err != nil {
-		return err
-	}
-	var req grievance.DisclosureRequest
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)
@@ -91,20 +83,13 @@ func (a *API) listEvidence(c *fiber.Ctx) error {
 		return err
 	}
 	items, err := a.Evidence.List(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"items": items})
+	return answerItems(c, items, err)
 }
 
 // getEvidence: GET /api/v1/cases/{id}/evidence/{evidence_id} — the file,
 // checked against its SHA-256 before a byte is sent.
 func (a *API) getEvidence(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	eid, err := namedParam(c, "evidence_id", "evidence")
+	id, eid, err := caseChild(c, "evidence_id", "evidence")
 	if err != nil {
 		return err
 	}
@@ -139,10 +124,7 @@ func (a *API) complainantEvidence(c *fiber.Ctx) error {
 // complainantEvidenceList: GET /api/v1/complainant/case/evidence — the files the complainant added.
 func (a *API) complainantEvidenceList(c *fiber.Ctx) error {
 	items, err := a.Evidence.ComplainantList(c.UserContext(), middleware.CaseID(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"items": items})
+	return answerItems(c, items, err)
 }
 
 // listProviderRequests: GET /api/v1/cases/{id}/provider-requests — the
@@ -153,10 +135,7 @@ func (a *API) listProviderRequests(c *fiber.Ctx) error {
 		return err
 	}
 	items, err := a.Grievance.ProviderRequests(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"items": items})
+	return answerItems(c, items, err)
 }
 
 // postProviderRequest: POST /api/v1/cases/{id}/provider-requests
@@ -172,21 +151,16 @@ func (a *API) postProviderRequest(c *fiber.Ctx) error {
 	return answer(c, fiber.StatusCreated, r, err)
 }
 
+// providerAnswer is the provider's answer to a request for information.
+type providerAnswer struct {
+	Answer string `json:"answer"`
+}
+
 // answerProviderRequest: POST /api/v1/cases/{id}/provider-requests/{rid}/answer
 // {answer} — records the provider's answer, which ends the request's clock.
 func (a *API) answerProviderRequest(c *fiber.Ctx) error {
-	id, err := pathID(c)
+	id, rid, req, err := caseChildRequest[providerAnswer](c, "rid", "request for information")
 	if err != nil {
-		return err
-	}
-	rid, err := namedParam(c, "rid", "request for information")
-	if err != nil {
-		return err
-	}
-	var req struct {
-		Answer string `json:"answer"`
-	}
-	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
 	by := httpkit.Actor(c)
