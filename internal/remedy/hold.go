@@ -102,6 +102,16 @@ func (s *Service) requestWithdrawal(ctx context.Context, k *lockedComponent, by 
 // approve false refuses it, with a reason: the component stays as it was.
 func (s *Service) ApproveRemedyWithdrawal(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor,
 	approve bool, note string) error {
+	return s.secondPerson(ctx, caseID, componentID, by, approve, note, func(ctx context.Context, k *lockedComponent) error {
+		return s.decideWithdrawal(ctx, k, by, approve, note, []uuid.UUID{caseID})
+	})
+}
+
+// secondPerson runs a second person's decision on a case's component: a
+// refusal needs its reason; then decide runs on the component, locked, in
+// one transaction.
+func (s *Service) secondPerson(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor, approve bool,
+	note string, decide func(context.Context, *lockedComponent) error) error {
 	if err := refusalReason(approve, note); err != nil {
 		return err
 	}
@@ -110,7 +120,7 @@ func (s *Service) ApproveRemedyWithdrawal(ctx context.Context, caseID, component
 		if err != nil {
 			return err
 		}
-		return s.decideWithdrawal(ctx, k, by, approve, note, []uuid.UUID{caseID})
+		return decide(ctx, k)
 	})
 }
 
@@ -201,14 +211,7 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *lockedComponent, by c
 // as it stands (propose it again without them).
 func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor,
 	approve bool, note string) error {
-	if err := refusalReason(approve, note); err != nil {
-		return err
-	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		k, err := s.lockCaseComponent(ctx, caseID, componentID, by)
-		if err != nil {
-			return err
-		}
+	return s.secondPerson(ctx, caseID, componentID, by, approve, note, func(ctx context.Context, k *lockedComponent) error {
 		switch {
 		case !k.HasConditions:
 			return fault.New(fault.Conflict, "no_conditions", "This component asks nothing of the complainant; there is nothing to approve.")
@@ -228,7 +231,7 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 			"conditions_approved_at": gorm.Expr("now()")}).Error; err != nil {
 			return fmt.Errorf("remedy: approve conditions: %w", err)
 		}
-		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.conditions_approved", Data: map[string]any{"component_id": k.ID, "proposed_by": k.ProposedBy}})
 		return err
 	})
