@@ -176,7 +176,7 @@ type cwVocabulary struct {
 
 var cwVocab = func() cwVocabulary {
 	v := cwVocabulary{Statuses: cases.Strings(cases.Statuses), Rights: decision.Rights, HarmTypes: decision.HarmTypes,
-		Mechanisms: decision.Mechanisms, HarmStatuses: decision.HarmStatuses, Outcomes: decision.Outcomes,
+		Mechanisms: decision.Mechanisms, HarmStatuses: decision.HarmStatuses, Outcomes: cases.Strings(decision.Outcomes),
 		AIRoles: decision.AIRoles, Involvements: decision.Involvements, Forms: cases.Strings(remedy.Forms),
 		Responsible: remedy.Responsible, RemedyMoves: cases.Strings([]remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}),
 		HumanOversight: grievance.HumanOversight, PersonInformed: grievance.PersonInformed, HeardVia: grievance.HeardVia,
@@ -955,7 +955,7 @@ func (w *Web) cwPointOfView(c *fiber.Ctx, id uuid.UUID, form url.Values) (string
 
 func (w *Web) cwDecide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	req := grievance.DecisionRequest{Outcome: form.Get("outcome"), Rationale: form.Get("rationale"),
+	req := grievance.DecisionRequest{Outcome: decision.Outcome(form.Get("outcome")), Rationale: form.Get("rationale"),
 		Signposting: strings.TrimSpace(form.Get("signposting"))}
 	req.Attestation.HadAuthority = form.Get("attestation.had_authority") == "true"
 	req.Attestation.NotAModelRerun = form.Get("attestation.not_a_model_rerun") == "true"

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/sla"
@@ -181,16 +182,16 @@ type HandlingFacts struct {
 
 // DecisionFact is a reasoned decision.
 type DecisionFact struct {
-	Stage       string          `json:"stage"`
-	Outcome     string          `json:"outcome"`
-	Status      string          `json:"status"`
-	Rationale   string          `json:"rationale"`
-	Explanation json.RawMessage `json:"explanation,omitempty"`
-	Signposting string          `json:"signposting,omitempty"`
-	Deployer    string          `json:"deployer_involvement"`
-	Provider    string          `json:"provider_involvement"`
-	DecidedAt   time.Time       `json:"decided_at"`
-	FinalAt     *time.Time      `json:"final_at"`
+	Stage       string           `json:"stage"`
+	Outcome     decision.Outcome `json:"outcome"`
+	Status      string           `json:"status"`
+	Rationale   string           `json:"rationale"`
+	Explanation json.RawMessage  `json:"explanation,omitempty"`
+	Signposting string           `json:"signposting,omitempty"`
+	Deployer    string           `json:"deployer_involvement"`
+	Provider    string           `json:"provider_involvement"`
+	DecidedAt   time.Time        `json:"decided_at"`
+	FinalAt     *time.Time       `json:"final_at"`
 }
 
 // AppealFact is the complainant's appeal.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/decision"
 
 	"github.com/google/uuid"
 
@@ -485,7 +486,7 @@ const remedyOfferedPromise = "We will carry out what we offered you"
 // FollowOutcome makes the remedy clock's words follow the decision's
 // outcome: "We will put things right" only when the decision overturned or
 // modified the AI's decision (texts follow the outcome, issue 16).
-func FollowOutcome(dues []DueDate, outcome string) {
+func FollowOutcome(dues []DueDate, outcome decision.Outcome) {
 	if remedy.OwesRestitution(outcome) {
 		return
 	}

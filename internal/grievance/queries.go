@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/decision"
 
 	"github.com/google/uuid"
 	"github.com/redresshq/redress/internal/cases"
@@ -595,7 +596,7 @@ func insertClassification(tx *gorm.DB, caseID uuid.UUID, rights, harmTypes []str
 // sets final_at.
 type decisionInsert struct {
 	id, caseID                                   uuid.UUID
-	outcome                                      string
+	outcome                                      decision.Outcome
 	rationale, explanation, signposting, answers []byte
 	deployer, provider                           string
 	by                                           uuid.UUID
@@ -614,7 +615,7 @@ func insertDecision(tx *gorm.DB, d decisionInsert) error {
 // the approver is recused from the case.
 type pendingDecision struct {
 	ID        uuid.UUID
-	Outcome   string
+	Outcome   decision.Outcome
 	DecidedBy uuid.UUID
 	Recused   bool
 }
@@ -639,7 +640,8 @@ func reviewDecision(tx *gorm.DB, id uuid.UUID, status string, by uuid.UUID) erro
 // decisionRow is a decision as a case's views read it, sealed.
 type decisionRow struct {
 	ID                             uuid.UUID
-	Outcome, Status, Stage         string
+	Outcome                        decision.Outcome
+	Status, Stage                  string
 	FinalAt                        *time.Time
 	RationaleEnc                   []byte
 	ExplanationEnc, SignpostingEnc []byte
