@@ -184,7 +184,7 @@ var cwVocab = func() cwVocabulary {
 		// Staff refer without the identity: only the complainant shares it.
 		ConsentScopes:    cases.Strings([]escalation.ConsentScope{escalation.IdentityWithheld, escalation.Anonymous}),
 		IncidentSubtypes: incident.Subtypes, SuspensionOutcomes: incident.SuspensionOutcomes,
-		Visibilities: grievance.Visibilities, Levels: []string{"1", "2", "3", "4"},
+		Visibilities: cases.Strings(grievance.Visibilities), Levels: []string{"1", "2", "3", "4"},
 		MeasureKinds: grievance.MeasureKinds}
 	seen := map[string]bool{}
 	for _, f := range remedy.Forms {
@@ -843,8 +843,9 @@ func (w *Web) cwRequestInformation(c *fiber.Ctx, id uuid.UUID, form url.Values) 
 
 func (w *Web) cwMessage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	_, err := w.Grievance.AddMessage(c.UserContext(), id, by, form.Get("visibility"), form.Get("body"))
-	if form.Get("visibility") == "internal" {
+	visibility := grievance.Visibility(form.Get("visibility"))
+	_, err := w.Grievance.AddMessage(c.UserContext(), id, by, visibility, form.Get("body"))
+	if visibility == grievance.VisibilityInternal {
 		return "cw.flash.note_added", err
 	}
 	return "cw.flash.message_sent", err

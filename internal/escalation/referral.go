@@ -402,7 +402,7 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 	}
 	h.RootCause, h.ClosedAt = c.RootCause, c.ClosedAt
 	for _, m := range c.Messages {
-		if m.Visibility == "internal" {
+		if m.Visibility == grievance.VisibilityInternal {
 			continue
 		}
 		author := "staff"

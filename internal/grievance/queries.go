@@ -240,7 +240,7 @@ type messageRow struct {
 	ID         uuid.UUID
 	AuthorKind audit.ActorKind
 	AuthorID   *uuid.UUID
-	Visibility string
+	Visibility Visibility
 	BodyEnc    []byte
 	CreatedAt  time.Time
 }

@@ -317,7 +317,7 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		if err != nil {
 			return err
 		}
-		if d.AuthorKind == audit.ActorComplainant || d.Visibility != "complainant" {
+		if d.AuthorKind == audit.ActorComplainant || d.Visibility != string(grievance.VisibilityComplainant) {
 			return nil
 		}
 	case events.ReferralUpdated, events.ReferralIdentityRequested:
