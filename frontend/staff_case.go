@@ -180,7 +180,7 @@ var cwVocab = func() cwVocabulary {
 		AIRoles: decision.AIRoles, Involvements: decision.Involvements, Forms: cases.Strings(remedy.Forms),
 		Responsible: remedy.Responsible, RemedyMoves: cases.Strings([]remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}),
 		HumanOversight: grievance.HumanOversight, PersonInformed: grievance.PersonInformed, HeardVia: grievance.HeardVia,
-		Sources: slices.DeleteFunc(slices.Clone(evidence.Sources), func(s string) bool { return s == "complainant" }),
+		Sources: cases.Strings(slices.DeleteFunc(slices.Clone(evidence.Sources), func(s evidence.Source) bool { return s == evidence.SourceComplainant })),
 		// Staff refer without the identity: only the complainant shares it.
 		ConsentScopes:    cases.Strings([]escalation.ConsentScope{escalation.IdentityWithheld, escalation.Anonymous}),
 		IncidentSubtypes: incident.Subtypes, SuspensionOutcomes: incident.SuspensionOutcomes,

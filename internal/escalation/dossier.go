@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/redresshq/redress/internal/decision"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/sla"
@@ -228,14 +229,14 @@ type RemedyFact struct {
 // EvidenceFact is a file on the case, named by its hash: the body can ask
 // for the file and check it is the one the organisation holds.
 type EvidenceFact struct {
-	ID          string    `json:"id"`
-	SHA256      string    `json:"sha256"`
-	SizeBytes   int64     `json:"size_bytes"`
-	MediaType   string    `json:"media_type"`
-	Source      string    `json:"source"` // complainant or staff
-	AddedAt     time.Time `json:"added_at"`
-	Filename    *string   `json:"filename"`    // withheld unless identity_shared
-	Description *string   `json:"description"` // withheld unless identity_shared
+	ID          string          `json:"id"`
+	SHA256      string          `json:"sha256"`
+	SizeBytes   int64           `json:"size_bytes"`
+	MediaType   string          `json:"media_type"`
+	Source      evidence.Source `json:"source"`
+	AddedAt     time.Time       `json:"added_at"`
+	Filename    *string         `json:"filename"`    // withheld unless identity_shared
+	Description *string         `json:"description"` // withheld unless identity_shared
 }
 
 // ComplainantFacts is the complainant's identity and contact details, and

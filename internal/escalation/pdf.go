@@ -289,7 +289,7 @@ func renderEvidence(l *layout, d *Dossier) {
 		l.fieldFace("SHA-256", e.SHA256, mono)
 		l.field("Size", fmt.Sprintf("%d bytes", e.SizeBytes))
 		l.field("Media type", e.MediaType)
-		l.field("Source", e.Source)
+		l.field("Source", string(e.Source))
 		l.field("Added", l.stamp(e.AddedAt))
 		l.field("Filename", withheld(e.Filename))
 		l.field("Description", withheld(e.Description))

@@ -24,7 +24,7 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by cases.Ac
 	var addedBy *uuid.UUID
 	switch by.Kind {
 	case audit.ActorComplainant:
-		in.Source, by.ID = "complainant", nil
+		in.Source, by.ID = evidence.SourceComplainant, nil
 	case audit.ActorStaff:
 		if by.ID == nil {
 			return nil, casework.StaffOnly(by)
