@@ -35,7 +35,7 @@ func claimEmails(tx *gorm.DB, limit int) ([]Email, error) {
 
 // recordEmail records the outcome of an email's attempt, the next attempt
 // wait from now; errText is nil when there was no error.
-func recordEmail(tx *gorm.DB, e Email, status string, errText *string, wait time.Duration) error {
+func recordEmail(tx *gorm.DB, e Email, status NotificationStatus, errText *string, wait time.Duration) error {
 	return tx.Exec(`UPDATE notifications_sent
 		   SET status = ?, error = ?, next_attempt_at = now() + make_interval(secs => ?),
 		       sent_at = CASE WHEN ? = 'sent' THEN now() END
@@ -183,7 +183,7 @@ func claimDeliveries(tx *gorm.DB, limit int) ([]claimedDelivery, error) {
 // recordDelivery records the outcome of a delivery's attempt, the next
 // attempt wait from now, unless another worker claimed it since; it returns
 // the rows it changed.
-func recordDelivery(tx *gorm.DB, d claimedDelivery, status string, code *int, errText *string, wait time.Duration) (int64, error) {
+func recordDelivery(tx *gorm.DB, d claimedDelivery, status DeliveryStatus, code *int, errText *string, wait time.Duration) (int64, error) {
 	res := tx.Exec(`UPDATE webhook_deliveries
 			   SET status = ?, response_code = ?, error = ?, next_attempt_at = now() + make_interval(secs => ?),
 			       delivered_at = CASE WHEN ? = 'delivered' THEN now() END
