@@ -250,7 +250,7 @@ type messageRow struct {
 func messagesOf(r *db.Reads, caseID uuid.UUID, includeInternal bool, rows *[]messageRow) {
 	q := `SELECT id, author_kind, author_id, visibility, body_enc, created_at FROM messages WHERE case_id = ?`
 	if !includeInternal {
-		q += ` AND visibility = 'complainant'`
+		q += ` AND visibility = '` + string(VisibilityComplainant) + `'`
 	}
 	r.Raw(rows, q+` ORDER BY created_at, id`, caseID)
 }
