@@ -135,8 +135,8 @@ func (a *API) staffMessage(c *fiber.Ctx) error {
 		return err
 	}
 	var req struct {
-		Body       string `json:"body"`
-		Visibility string `json:"visibility"`
+		Body       string               `json:"body"`
+		Visibility grievance.Visibility `json:"visibility"`
 	}
 	if err := decodeJSON(c, &req); err != nil {
 		return err

@@ -91,7 +91,7 @@ func (a *API) complainantMessage(c *fiber.Ctx) error {
 		return err
 	}
 	msg, err := a.Grievance.AddMessage(c.UserContext(), middleware.CaseID(c),
-		cases.Actor{Kind: audit.ActorComplainant}, "complainant", req.Body)
+		cases.Actor{Kind: audit.ActorComplainant}, grievance.VisibilityComplainant, req.Body)
 	if err != nil {
 		return err
 	}

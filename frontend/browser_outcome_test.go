@@ -131,7 +131,7 @@ func radioByLabel(t *testing.T, ctx context.Context, name, phrase string) string
 func TestOutcomeLabelsAgree(t *testing.T) {
 	t.Parallel()
 	// The words that carry each outcome's meaning, per language.
-	words := map[string]map[string]string{
+	words := map[string]map[decision.Outcome]string{
 		"en": {"decision_confirmed": "stands", "decision_overturned": "reversed", "decision_modified": "changed",
 			"not_within_scope": "scope"},
 		"fr": {"decision_confirmed": "maintenue", "decision_overturned": "annulée", "decision_modified": "modifiée",
@@ -142,7 +142,7 @@ func TestOutcomeLabelsAgree(t *testing.T) {
 			"not_within_scope": "نطاق"},
 	}
 	// The body reads the past (the decision was reversed); the words stay.
-	wordsBody := map[string]map[string]string{
+	wordsBody := map[string]map[decision.Outcome]string{
 		"en": {"decision_confirmed": "stood", "decision_overturned": "was reversed", "decision_modified": "was changed",
 			"not_within_scope": "scope"},
 	}
@@ -168,7 +168,7 @@ func TestOutcomeLabelsAgree(t *testing.T) {
 		}
 		for _, o := range decision.Outcomes {
 			for _, prefix := range []string{"cw.outcome.", "cp.outcome.", "ref.decision_outcome."} {
-				label, ok := cat[prefix+o]
+				label, ok := cat[prefix+string(o)]
 				if !ok {
 					t.Errorf("%s: no label %s%s", lang, prefix, o)
 					continue
@@ -189,8 +189,8 @@ func TestOutcomeLabelsAgree(t *testing.T) {
 			// No label uses the word that is read both ways round.
 			for _, trap := range []string{"upheld", "uphold"} {
 				for _, prefix := range []string{"cw.outcome.", "cp.outcome.", "ref.decision_outcome."} {
-					if strings.Contains(strings.ToLower(cat[prefix+o]), trap) {
-						t.Errorf("%s: %s%s = %q says %q", lang, prefix, o, cat[prefix+o], trap)
+					if strings.Contains(strings.ToLower(cat[prefix+string(o)]), trap) {
+						t.Errorf("%s: %s%s = %q says %q", lang, prefix, o, cat[prefix+string(o)], trap)
 					}
 				}
 			}
@@ -235,7 +235,7 @@ func TestRefPortalShowsAnOldDossiersOutcomeByItsCurrentName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := `"outcome":"` + decision.OutcomeConfirmed + `"`
+	now := `"outcome":"` + string(decision.OutcomeConfirmed) + `"`
 	if strings.Count(string(doc), now) != 1 {
 		t.Fatalf("the dossier does not hold one %s: %s", now, doc)
 	}

@@ -176,15 +176,15 @@ type cwVocabulary struct {
 
 var cwVocab = func() cwVocabulary {
 	v := cwVocabulary{Statuses: cases.Strings(cases.Statuses), Rights: decision.Rights, HarmTypes: decision.HarmTypes,
-		Mechanisms: decision.Mechanisms, HarmStatuses: decision.HarmStatuses, Outcomes: decision.Outcomes,
+		Mechanisms: decision.Mechanisms, HarmStatuses: decision.HarmStatuses, Outcomes: cases.Strings(decision.Outcomes),
 		AIRoles: decision.AIRoles, Involvements: decision.Involvements, Forms: cases.Strings(remedy.Forms),
 		Responsible: remedy.Responsible, RemedyMoves: cases.Strings([]remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}),
 		HumanOversight: grievance.HumanOversight, PersonInformed: grievance.PersonInformed, HeardVia: grievance.HeardVia,
-		Sources: slices.DeleteFunc(slices.Clone(evidence.Sources), func(s string) bool { return s == "complainant" }),
+		Sources: cases.Strings(slices.DeleteFunc(slices.Clone(evidence.Sources), func(s evidence.Source) bool { return s == evidence.SourceComplainant })),
 		// Staff refer without the identity: only the complainant shares it.
 		ConsentScopes:    cases.Strings([]escalation.ConsentScope{escalation.IdentityWithheld, escalation.Anonymous}),
 		IncidentSubtypes: incident.Subtypes, SuspensionOutcomes: incident.SuspensionOutcomes,
-		Visibilities: grievance.Visibilities, Levels: []string{"1", "2", "3", "4"},
+		Visibilities: cases.Strings(grievance.Visibilities), Levels: []string{"1", "2", "3", "4"},
 		MeasureKinds: grievance.MeasureKinds}
 	seen := map[string]bool{}
 	for _, f := range remedy.Forms {
@@ -843,8 +843,9 @@ func (w *Web) cwRequestInformation(c *fiber.Ctx, id uuid.UUID, form url.Values) 
 
 func (w *Web) cwMessage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	_, err := w.Grievance.AddMessage(c.UserContext(), id, by, form.Get("visibility"), form.Get("body"))
-	if form.Get("visibility") == "internal" {
+	visibility := grievance.Visibility(form.Get("visibility"))
+	_, err := w.Grievance.AddMessage(c.UserContext(), id, by, visibility, form.Get("body"))
+	if visibility == grievance.VisibilityInternal {
 		return "cw.flash.note_added", err
 	}
 	return "cw.flash.message_sent", err
@@ -955,7 +956,7 @@ func (w *Web) cwPointOfView(c *fiber.Ctx, id uuid.UUID, form url.Values) (string
 
 func (w *Web) cwDecide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	req := grievance.DecisionRequest{Outcome: form.Get("outcome"), Rationale: form.Get("rationale"),
+	req := grievance.DecisionRequest{Outcome: decision.Outcome(form.Get("outcome")), Rationale: form.Get("rationale"),
 		Signposting: strings.TrimSpace(form.Get("signposting"))}
 	req.Attestation.HadAuthority = form.Get("attestation.had_authority") == "true"
 	req.Attestation.NotAModelRerun = form.Get("attestation.not_a_model_rerun") == "true"

@@ -24,7 +24,7 @@ func (w *Web) cwEvidence(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, e
 	in, err := httpkit.EvidenceForm(c, false, kit.CSRFField)
 	if form != nil {
 		form.Set("description", in.Description)
-		form.Set("source", in.Source)
+		form.Set("source", string(in.Source))
 	}
 	if err != nil {
 		return "", kit.UploadRefusal(err, "file", "description", "source")

@@ -64,7 +64,7 @@ func parseFilingForm(contentType, contentEncoding string, body []byte) (url.Valu
 			if p.FileName() == "" && f.Size() == 0 {
 				continue // the file input left empty
 			}
-			files = append(files, evidence.Input{File: f, Filename: p.FileName(), Source: "complainant"})
+			files = append(files, evidence.Input{File: f, Filename: p.FileName(), Source: evidence.SourceComplainant})
 			if len(files) > evidence.MaxComplainant {
 				var f fault.Fields
 				f.Addf("file", "too_many", "a complaint can hold at most %d files from you", evidence.MaxComplainant)

@@ -263,7 +263,7 @@ func (w *Pages) actionError(c *fiber.Ctx, err error, prefix string) error {
 func (w *Pages) followUpMessage(c *fiber.Ctx) error {
 	body := strings.TrimSpace(c.FormValue("body"))
 	if _, err := w.Grievance.AddMessage(c.UserContext(), *w.Req(c).CaseID, cases.Actor{Kind: audit.ActorComplainant},
-		"complainant", body); err != nil {
+		grievance.VisibilityComplainant, body); err != nil {
 		return w.actionError(c, err, "message")
 	}
 	return w.SeeOther(c, "/follow-up#messages", "followup.message_sent")

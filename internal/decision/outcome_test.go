@@ -32,10 +32,10 @@ func TestOutcomesMatchDatabase(t *testing.T) {
 	for _, m := range regexp.MustCompile(`'([a-z_]+)'`).FindAllStringSubmatch(def("decisions_outcome_check"), -1) {
 		inDB = append(inDB, m[1])
 	}
-	if got, want := slices.Sorted(slices.Values(inDB)), slices.Sorted(slices.Values(decision.Outcomes)); !slices.Equal(got, want) {
+	if got, want := slices.Sorted(slices.Values(inDB)), testenv.Sorted(decision.Outcomes); !slices.Equal(got, want) {
 		t.Errorf("the database allows the outcomes %v, Go %v", got, want)
 	}
-	if d := def("decisions_signposted"); !strings.Contains(d, "'"+decision.OutcomeNotWithinScope+"'") {
+	if d := def("decisions_signposted"); !strings.Contains(d, "'"+string(decision.OutcomeNotWithinScope)+"'") {
 		t.Errorf("decisions_signposted is %s, not about %s", d, decision.OutcomeNotWithinScope)
 	}
 	for _, o := range decision.Outcomes {
@@ -118,11 +118,11 @@ func TestOutcomeMigrationRenamesStoredDecisions(t *testing.T) {
 		return o
 	}
 	for id, o := range old {
-		if got, want := outcomeOf(id), decision.CurrentOutcome(o); got != want {
+		if got, want := outcomeOf(id), string(decision.CurrentOutcome(decision.Outcome(o))); got != want {
 			t.Errorf("%s became %s, want %s", o, got, want)
 		}
 	}
-	if got := eventOutcome(pending); got != decision.OutcomeConfirmed {
+	if got := eventOutcome(pending); got != string(decision.OutcomeConfirmed) {
 		t.Errorf("an event not yet published says %s", got)
 	}
 	if got := eventOutcome(sent); got != "overturned" {

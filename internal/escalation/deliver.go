@@ -252,7 +252,7 @@ func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
 	if r.CaseID == uuid.Nil {
 		return fmt.Errorf("%w: escalation request %s does not exist", ErrPoison, reqID)
 	}
-	if r.Status != "open" || r.ReferralID != nil {
+	if r.Status != RequestOpen || r.ReferralID != nil {
 		return nil
 	}
 	if err := s.lockCase(ctx, r.CaseID); err != nil {

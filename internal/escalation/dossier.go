@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/redresshq/redress/internal/decision"
+	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/sla"
@@ -181,16 +183,16 @@ type HandlingFacts struct {
 
 // DecisionFact is a reasoned decision.
 type DecisionFact struct {
-	Stage       string          `json:"stage"`
-	Outcome     string          `json:"outcome"`
-	Status      string          `json:"status"`
-	Rationale   string          `json:"rationale"`
-	Explanation json.RawMessage `json:"explanation,omitempty"`
-	Signposting string          `json:"signposting,omitempty"`
-	Deployer    string          `json:"deployer_involvement"`
-	Provider    string          `json:"provider_involvement"`
-	DecidedAt   time.Time       `json:"decided_at"`
-	FinalAt     *time.Time      `json:"final_at"`
+	Stage       string           `json:"stage"`
+	Outcome     decision.Outcome `json:"outcome"`
+	Status      string           `json:"status"`
+	Rationale   string           `json:"rationale"`
+	Explanation json.RawMessage  `json:"explanation,omitempty"`
+	Signposting string           `json:"signposting,omitempty"`
+	Deployer    string           `json:"deployer_involvement"`
+	Provider    string           `json:"provider_involvement"`
+	DecidedAt   time.Time        `json:"decided_at"`
+	FinalAt     *time.Time       `json:"final_at"`
 }
 
 // AppealFact is the complainant's appeal.
@@ -227,14 +229,14 @@ type RemedyFact struct {
 // EvidenceFact is a file on the case, named by its hash: the body can ask
 // for the file and check it is the one the organisation holds.
 type EvidenceFact struct {
-	ID          string    `json:"id"`
-	SHA256      string    `json:"sha256"`
-	SizeBytes   int64     `json:"size_bytes"`
-	MediaType   string    `json:"media_type"`
-	Source      string    `json:"source"` // complainant or staff
-	AddedAt     time.Time `json:"added_at"`
-	Filename    *string   `json:"filename"`    // withheld unless identity_shared
-	Description *string   `json:"description"` // withheld unless identity_shared
+	ID          string          `json:"id"`
+	SHA256      string          `json:"sha256"`
+	SizeBytes   int64           `json:"size_bytes"`
+	MediaType   string          `json:"media_type"`
+	Source      evidence.Source `json:"source"`
+	AddedAt     time.Time       `json:"added_at"`
+	Filename    *string         `json:"filename"`    // withheld unless identity_shared
+	Description *string         `json:"description"` // withheld unless identity_shared
 }
 
 // ComplainantFacts is the complainant's identity and contact details, and

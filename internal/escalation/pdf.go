@@ -289,7 +289,7 @@ func renderEvidence(l *layout, d *Dossier) {
 		l.fieldFace("SHA-256", e.SHA256, mono)
 		l.field("Size", fmt.Sprintf("%d bytes", e.SizeBytes))
 		l.field("Media type", e.MediaType)
-		l.field("Source", e.Source)
+		l.field("Source", string(e.Source))
 		l.field("Added", l.stamp(e.AddedAt))
 		l.field("Filename", withheld(e.Filename))
 		l.field("Description", withheld(e.Description))
@@ -339,11 +339,11 @@ const dash = "—"
 
 // outcomeText is a decision's outcome code and what it did to the AI's
 // decision, so that no reader takes the code the wrong way round.
-func outcomeText(code string) string {
+func outcomeText(code decision.Outcome) string {
 	if m, ok := decision.OutcomeMeanings[decision.CurrentOutcome(code)]; ok {
-		return code + " (" + m + ")"
+		return string(code) + " (" + m + ")"
 	}
-	return orDash(code)
+	return orDash(string(code))
 }
 
 func orDash(s string) string {

@@ -45,7 +45,7 @@ type escalationRequest struct {
 	Clock      *string
 	Rule       *string
 	Reason     string
-	Status     string
+	Status     RequestStatus
 	ReferralID *uuid.UUID
 }
 
@@ -77,8 +77,8 @@ func insertIncidentRequest(tx *gorm.DB, caseID uuid.UUID) (uuid.UUID, error) {
 // answeredByOpenReferral marks the request referred, answered by the case's
 // open referral to the body.
 func answeredByOpenReferral(tx *gorm.DB, reqID, caseID, bodyID uuid.UUID) error {
-	return tx.Exec(`UPDATE escalation_requests SET status = 'referred', referral_id = (SELECT id FROM referrals
-			WHERE case_id = ? AND body_id = ? AND status <> 'closed') WHERE id = ?`, caseID, bodyID, reqID).Error
+	return tx.Exec(`UPDATE escalation_requests SET status = ?, referral_id = (SELECT id FROM referrals
+			WHERE case_id = ? AND body_id = ? AND status <> 'closed') WHERE id = ?`, RequestReferred, caseID, bodyID, reqID).Error
 }
 
 // deliveries are the webhook deliveries and emails that carry the

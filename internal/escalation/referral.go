@@ -53,6 +53,20 @@ const (
 // escalation_requests.source allow (a test checks).
 var Sources = []Source{SourceComplainant, SourceStaff, SourceSLABreach, SourceIncident}
 
+// RequestStatus is where an escalation request stands
+// (escalation_requests.status): open until a referral answers it.
+type RequestStatus string
+
+// Escalation request statuses.
+const (
+	RequestOpen     RequestStatus = "open" // the column's default
+	RequestReferred RequestStatus = "referred"
+	RequestDeclined RequestStatus = "declined"
+)
+
+// RequestStatuses lists every RequestStatus.
+var RequestStatuses = []RequestStatus{RequestOpen, RequestReferred, RequestDeclined}
+
 // ReferralStatus is where a referral stands, as its body says
 // (referrals.status).
 type ReferralStatus string
@@ -264,7 +278,7 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 	}
 	if by.RequestID != nil {
 		if err := conn.Model(&escalationRequest{}).Where("id = ?", *by.RequestID).
-			Updates(map[string]any{"referral_id": id, "status": "referred"}).Error; err != nil {
+			Updates(map[string]any{"referral_id": id, "status": RequestReferred}).Error; err != nil {
 			return uuid.Nil, fmt.Errorf("escalation: request referred: %w", err)
 		}
 	}
@@ -402,7 +416,7 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 	}
 	h.RootCause, h.ClosedAt = c.RootCause, c.ClosedAt
 	for _, m := range c.Messages {
-		if m.Visibility == "internal" {
+		if m.Visibility == grievance.VisibilityInternal {
 			continue
 		}
 		author := "staff"

@@ -9,8 +9,8 @@ import (
 )
 
 // The referral statuses, consent scopes and sources (a referral's and an
-// escalation request's) and the outcome items' kinds and statuses Go names
-// are the ones the database accepts.
+// escalation request's), the escalation requests' statuses and the outcome
+// items' kinds and statuses Go names are the ones the database accepts.
 func TestVocabularyMatchesDatabase(t *testing.T) {
 	gdb, _ := testenv.DB(t)
 	for _, tc := range []struct {
@@ -21,6 +21,7 @@ func TestVocabularyMatchesDatabase(t *testing.T) {
 		{"referrals", "consent_scope", testenv.Sorted(escalation.ConsentScopes)},
 		{"referrals", "source", testenv.Sorted(escalation.Sources)},
 		{"escalation_requests", "source", testenv.Sorted(escalation.Sources)},
+		{"escalation_requests", "status", testenv.Sorted(escalation.RequestStatuses)},
 		{"referral_outcome_items", "kind", testenv.Sorted(escalation.ItemKinds)},
 		{"referral_outcome_items", "status", testenv.Sorted(escalation.ItemStatuses)},
 	} {

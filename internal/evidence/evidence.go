@@ -52,8 +52,20 @@ const (
 	maxEvidenceDescription = 2000
 )
 
-// Sources say where a piece of evidence came from.
-var Sources = []string{"complainant", "organisation", "deployer", "provider", "third_party"}
+// Source says where a piece of evidence came from (evidence.source).
+type Source string
+
+// The sources of evidence.
+const (
+	SourceComplainant  Source = "complainant"
+	SourceOrganisation Source = "organisation"
+	SourceDeployer     Source = "deployer"
+	SourceProvider     Source = "provider"
+	SourceThirdParty   Source = "third_party"
+)
+
+// Sources are every Source.
+var Sources = []Source{SourceComplainant, SourceOrganisation, SourceDeployer, SourceProvider, SourceThirdParty}
 
 // ErrTampered means stored evidence no longer matches its hash, or
 // its ciphertext does not open: it is never served.
@@ -103,7 +115,7 @@ type Input struct {
 	File        *File  // nil: the file part was missing
 	Filename    string // as the client named it; any path is dropped
 	Description string
-	Source      string // forced to complainant for a complainant
+	Source      Source // forced to complainant for a complainant
 }
 
 // Evidence is a piece of evidence as staff see it (never its content).
@@ -114,7 +126,7 @@ type Evidence struct {
 	MediaType   string     `json:"media_type"`
 	Filename    string     `json:"filename"`
 	Description string     `json:"description"`
-	Source      string     `json:"source"`
+	Source      Source     `json:"source"`
 	AddedBy     *uuid.UUID `json:"added_by"` // null when the complainant added it
 	CreatedAt   time.Time  `json:"created_at"`
 }
@@ -152,7 +164,7 @@ func (in *Input) Validate() error {
 	in.Filename = cleanFilename(in.Filename)
 	in.Description = strings.TrimSpace(in.Description)
 	f.Text("description", in.Description, 0, maxEvidenceDescription)
-	f.OneOf("source", in.Source, Sources, true)
+	fault.OneOf(&f, "source", in.Source, Sources, true)
 	return f.Err()
 }
 
@@ -199,7 +211,7 @@ func (s *Service) Store(ctx context.Context, caseID uuid.UUID, by cases.Actor, e
 	}
 	e.CreatedAt = e.CreatedAt.UTC()
 	data := events.EvidenceAdded{EvidenceID: e.ID, SHA256: e.SHA256, SizeBytes: e.SizeBytes, MediaType: e.MediaType,
-		Source: e.Source, AuthorKind: by.Kind}
+		Source: string(e.Source), AuthorKind: by.Kind}
 	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 		Action: "evidence.added", Public: true, Data: data}); err != nil {
 		return err
@@ -215,7 +227,7 @@ type evidenceRow struct {
 	SizeBytes int64
 	MediaType string
 	MetaEnc   []byte
-	Source    string
+	Source    Source
 	AddedBy   *uuid.UUID
 	CreatedAt time.Time
 	// ContentEnc is read only to serve the file.
@@ -328,7 +340,7 @@ func (s *Service) OpenComplainant(ctx context.Context, caseID, evidenceID uuid.U
 	if err != nil {
 		return nil, nil, err
 	}
-	if e.Source != "complainant" || e.AddedBy != nil {
+	if e.Source != SourceComplainant || e.AddedBy != nil {
 		return nil, nil, fault.New(fault.NotFound, "evidence_not_found", "This case has no evidence with that id.")
 	}
 	return e, content, nil

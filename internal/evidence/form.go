@@ -93,7 +93,7 @@ func ParseForm(contentType, contentEncoding string, body []byte, complainant boo
 			if name == "description" {
 				in.Description = string(v)
 			} else {
-				in.Source = strings.TrimSpace(string(v))
+				in.Source = Source(strings.TrimSpace(string(v)))
 			}
 		default:
 			if slices.Contains(extra, name) {
@@ -110,10 +110,10 @@ func ParseForm(contentType, contentEncoding string, body []byte, complainant boo
 		}
 	}
 	if complainant {
-		if in.Source != "" && in.Source != "complainant" {
+		if in.Source != "" && in.Source != SourceComplainant {
 			f.Add("source", "invalid", "evidence you add is always source complainant")
 		}
-		in.Source = "complainant"
+		in.Source = SourceComplainant
 	}
 	return in, f.Err()
 }

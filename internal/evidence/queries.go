@@ -12,7 +12,7 @@ import (
 const table = "evidence"
 
 // fromComplainant is the evidence a complainant added themselves.
-const fromComplainant = "source = 'complainant' AND added_by IS NULL"
+const fromComplainant = "source = '" + string(SourceComplainant) + "' AND added_by IS NULL"
 
 // insert stores sealed evidence of case caseID and reads back its
 // created_at (the database's clock).

@@ -43,7 +43,7 @@ const (
 // missing or the kind carries no burden. Answers and the explanation are
 // checked only for presence here; their content is validated with the
 // request.
-func BurdenOfProof(kind, outcome string, record *AIDecisionRecord, e *Explanation, points []PointOfView, answers []PointAnswer) []fault.FieldError {
+func BurdenOfProof(kind string, outcome decision.Outcome, record *AIDecisionRecord, e *Explanation, points []PointOfView, answers []PointAnswer) []fault.FieldError {
 	if !isBurdenKind(kind) {
 		return nil
 	}

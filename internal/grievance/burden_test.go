@@ -21,7 +21,7 @@ func TestBurdenOfProofNamesWhatIsMissing(t *testing.T) {
 	p1 := grievance.PointOfView{ID: uuid.New(), HeardAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
 	p2 := grievance.PointOfView{ID: uuid.New(), HeardAt: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
 	answers := []grievance.PointAnswer{{PointID: p1.ID, Answer: "Demand fell that week."}, {PointID: p2.ID, Answer: "   "}}
-	fields := func(kind, outcome string, r *grievance.AIDecisionRecord, e *grievance.Explanation, a []grievance.PointAnswer) []string {
+	fields := func(kind string, outcome decision.Outcome, r *grievance.AIDecisionRecord, e *grievance.Explanation, a []grievance.PointAnswer) []string {
 		var out []string
 		for _, f := range grievance.BurdenOfProof(kind, outcome, r, e, []grievance.PointOfView{p1, p2}, a) {
 			out = append(out, f.Field)
@@ -29,11 +29,12 @@ func TestBurdenOfProofNamesWhatIsMissing(t *testing.T) {
 		return out
 	}
 	for _, tc := range []struct {
-		name, kind, outcome string
-		rec                 *grievance.AIDecisionRecord
-		exp                 *grievance.Explanation
-		answers             []grievance.PointAnswer
-		want                []string
+		name, kind string
+		outcome    decision.Outcome
+		rec        *grievance.AIDecisionRecord
+		exp        *grievance.Explanation
+		answers    []grievance.PointAnswer
+		want       []string
 	}{
 		{"a concern carries no burden", "concern", decision.OutcomeConfirmed, nil, nil, nil, nil},
 		{"a retaliation case carries none", "retaliation", decision.OutcomeOverturned, nil, nil, nil, nil},

@@ -32,10 +32,10 @@ type Explanation struct {
 
 // DecisionRequest is POST /api/v1/cases/{id}/decision.
 type DecisionRequest struct {
-	Outcome     string       `json:"outcome"`
-	Rationale   string       `json:"rationale"`
-	Explanation *Explanation `json:"explanation"`
-	Signposting string       `json:"signposting"`
+	Outcome     decision.Outcome `json:"outcome"`
+	Rationale   string           `json:"rationale"`
+	Explanation *Explanation     `json:"explanation"`
+	Signposting string           `json:"signposting"`
 	// Answers answer the complainant's points of view (burden.go): each
 	// one, when the decision confirms the AI's decision on a case that
 	// carries the burden of proof.
@@ -52,11 +52,11 @@ type DecisionRequest struct {
 
 // DecisionView is a decision as staff and, once final, the complainant see it.
 type DecisionView struct {
-	ID          uuid.UUID    `json:"id"`
-	Outcome     string       `json:"outcome"`
-	Rationale   string       `json:"rationale"`
-	Explanation *Explanation `json:"explanation,omitempty"`
-	Signposting string       `json:"signposting,omitempty"`
+	ID          uuid.UUID        `json:"id"`
+	Outcome     decision.Outcome `json:"outcome"`
+	Rationale   string           `json:"rationale"`
+	Explanation *Explanation     `json:"explanation,omitempty"`
+	Signposting string           `json:"signposting,omitempty"`
 	// Answers are the decision's answers to the complainant's points of view.
 	Answers     []DecisionAnswer `json:"answers"`
 	Involvement struct {
@@ -79,9 +79,9 @@ func (r *DecisionRequest) validate(kind string, appeal bool) error {
 	var f fault.Fields
 	if renamed, ok := decision.RenamedOutcomes[r.Outcome]; ok {
 		f.Addf("outcome", "renamed", "%q was renamed %s; the outcomes are %s (%s: the AI's decision stands)",
-			r.Outcome, renamed, strings.Join(decision.Outcomes, ", "), decision.OutcomeConfirmed)
+			r.Outcome, renamed, strings.Join(cases.Strings(decision.Outcomes), ", "), decision.OutcomeConfirmed)
 	} else {
-		oneOf(&f, "outcome", r.Outcome, decision.Outcomes, true)
+		fault.OneOf(&f, "outcome", r.Outcome, decision.Outcomes, true)
 	}
 	text(&f, "rationale", r.Rationale, 20, maxLongText)
 	if !r.Attestation.HadAuthority {
@@ -209,7 +209,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 			return err
 		}
 		if !needsApproval {
-			_, err = outbox.Add(ctx, s.db, events.CaseDecided, caseID, events.Decided{DecisionID: id, Outcome: r.Outcome})
+			_, err = outbox.Add(ctx, s.db, events.CaseDecided, caseID, events.Decided{DecisionID: id, Outcome: string(r.Outcome)})
 		}
 		return err
 	})
@@ -269,7 +269,7 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 			return err
 		}
 		if approve {
-			_, err = outbox.Add(ctx, s.db, events.CaseDecided, caseID, events.Decided{DecisionID: d.ID, Outcome: d.Outcome})
+			_, err = outbox.Add(ctx, s.db, events.CaseDecided, caseID, events.Decided{DecisionID: d.ID, Outcome: string(d.Outcome)})
 		}
 		return err
 	})

@@ -64,12 +64,12 @@ type Disclosure struct {
 // the complainant reads it: the redacted text, and why passages were
 // redacted (never the passages).
 type DisclosedEvidence struct {
-	EvidenceID  uuid.UUID `json:"evidence_id"`
-	Filename    string    `json:"filename"`
-	Description string    `json:"description"`
-	Source      string    `json:"source"`
-	SHA256      string    `json:"sha256"`
-	Text        string    `json:"text"`
+	EvidenceID  uuid.UUID       `json:"evidence_id"`
+	Filename    string          `json:"filename"`
+	Description string          `json:"description"`
+	Source      evidence.Source `json:"source"`
+	SHA256      string          `json:"sha256"`
+	Text        string          `json:"text"`
 	// RedactionReasons say why each passage was redacted, in order.
 	RedactionReasons []string  `json:"redaction_reasons"`
 	DisclosedAt      time.Time `json:"disclosed_at"`
@@ -106,7 +106,7 @@ func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.
 		return nil, err
 	}
 	var f fault.Fields
-	if e.Source == "complainant" {
+	if e.Source == evidence.SourceComplainant {
 		return nil, fault.New(fault.Conflict, "complainants_own_evidence",
 			"This file is the complainant's own: only the organisation's evidence is disclosed.")
 	}

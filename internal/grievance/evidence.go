@@ -24,7 +24,7 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by cases.Ac
 	var addedBy *uuid.UUID
 	switch by.Kind {
 	case audit.ActorComplainant:
-		in.Source, by.ID = "complainant", nil
+		in.Source, by.ID = evidence.SourceComplainant, nil
 	case audit.ActorStaff:
 		if by.ID == nil {
 			return nil, casework.StaffOnly(by)
@@ -66,7 +66,7 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by cases.Ac
 		}
 		// The complainant's file answers a request for information as a
 		// reply does: the case goes back in review and its clocks resume.
-		return s.messageClocks(ctx, caseID, by, "complainant", c.Status)
+		return s.messageClocks(ctx, caseID, by, VisibilityComplainant, c.Status)
 	})
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/decision"
 
 	"github.com/google/uuid"
 
@@ -154,7 +155,7 @@ type Message struct {
 	ID         uuid.UUID       `json:"id"`
 	AuthorKind audit.ActorKind `json:"author_kind"`
 	AuthorID   *uuid.UUID      `json:"author_id,omitempty"`
-	Visibility string          `json:"visibility"`
+	Visibility Visibility      `json:"visibility"`
 	Body       string          `json:"body"`
 	CreatedAt  time.Time       `json:"created_at"`
 }
@@ -353,11 +354,11 @@ func (s *Service) messages(r *db.Reads, caseID uuid.UUID, includeInternal bool, 
 
 // AddMessage stores a sealed message, appends it to the case record and
 // announces it, in one transaction.
-func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by cases.Actor, visibility, body string) (*Message, error) {
+func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by cases.Actor, visibility Visibility, body string) (*Message, error) {
 	var f fault.Fields
 	text(&f, "body", body, 1, maxMessage)
-	oneOf(&f, "visibility", visibility, Visibilities, true)
-	if by.Kind == audit.ActorComplainant && visibility != "complainant" {
+	fault.OneOf(&f, "visibility", visibility, Visibilities, true)
+	if by.Kind == audit.ActorComplainant && visibility != VisibilityComplainant {
 		f.Add("visibility", "invalid", "a complainant's messages are visible to the complainant")
 	}
 	if err := f.Err(); err != nil {
@@ -380,16 +381,16 @@ func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by cases.Act
 			return err
 		}
 		action := "message.sent"
-		if visibility == "internal" {
+		if visibility == VisibilityInternal {
 			action = "note.added"
 		}
 		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
-			Action: action, Public: visibility == "complainant",
+			Action: action, Public: visibility == VisibilityComplainant,
 			Data: map[string]any{"message_id": msg.ID, "visibility": visibility}}); err != nil {
 			return err
 		}
 		if _, err := outbox.Add(ctx, s.db, events.CaseMessageAdded, caseID,
-			events.MessageAdded{MessageID: msg.ID, AuthorKind: by.Kind, Visibility: visibility}); err != nil {
+			events.MessageAdded{MessageID: msg.ID, AuthorKind: by.Kind, Visibility: string(visibility)}); err != nil {
 			return err
 		}
 		return s.messageClocks(ctx, caseID, by, visibility, status)
@@ -419,7 +420,7 @@ func (s *Service) insertMessage(ctx context.Context, caseID uuid.UUID, msg *Mess
 // full, sealed like every message; the move to awaiting_complainant that
 // asks it names it (message_id) on the case record and announces it.
 func (s *Service) askComplainant(ctx context.Context, caseID uuid.UUID, by cases.Actor, question string) (uuid.UUID, error) {
-	msg := &Message{ID: uuid.New(), AuthorKind: by.Kind, AuthorID: by.ID, Visibility: "complainant",
+	msg := &Message{ID: uuid.New(), AuthorKind: by.Kind, AuthorID: by.ID, Visibility: VisibilityComplainant,
 		Body: strings.TrimSpace(question)}
 	if err := s.insertMessage(ctx, caseID, msg); err != nil {
 		return uuid.Nil, err
@@ -463,9 +464,9 @@ func (s *Service) question(ctx context.Context, caseID uuid.UUID, entries []audi
 // messageClocks: a staff message the complainant can read is the first
 // human response; the complainant's answer to a request for information
 // puts the case back in review, which resumes its clocks.
-func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by cases.Actor, visibility string, status cases.Status) error {
+func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by cases.Actor, visibility Visibility, status cases.Status) error {
 	switch {
-	case by.Kind == audit.ActorStaff && visibility == "complainant":
+	case by.Kind == audit.ActorStaff && visibility == VisibilityComplainant:
 		return s.clocks.End(ctx, caseID, "responded", sla.FirstResponse)
 	case by.Kind == audit.ActorComplainant && status == cases.StatusAwaitingComplainant:
 		from, err := s.move(ctx, caseID, cases.StatusInReview, map[string]any{"status_reason": "the complainant answered"})
@@ -485,7 +486,7 @@ const remedyOfferedPromise = "We will carry out what we offered you"
 // FollowOutcome makes the remedy clock's words follow the decision's
 // outcome: "We will put things right" only when the decision overturned or
 // modified the AI's decision (texts follow the outcome, issue 16).
-func FollowOutcome(dues []DueDate, outcome string) {
+func FollowOutcome(dues []DueDate, outcome decision.Outcome) {
 	if remedy.OwesRestitution(outcome) {
 		return
 	}

@@ -69,7 +69,7 @@ func (s *Service) SubmitWithEvidence(ctx context.Context, in *IntakeRequest, ide
 	sealed := make([]*evidence.Sealed, 0, len(files))
 	attached := make([]attachedFile, 0, len(files))
 	for _, ev := range files {
-		ev.Source = "complainant"
+		ev.Source = evidence.SourceComplainant
 		if err := ev.Validate(); err != nil {
 			return nil, err
 		}

@@ -24,8 +24,20 @@ var (
 	InformedOfAI        = []string{"yes", "no", "unsure"}
 	Channels            = []string{"email", "phone", "post", "follow_up_page"}
 	PreliminarySeverity = []string{"imminent_loss", "serious", "none"}
-	Visibilities        = []string{"complainant", "internal"}
 )
+
+// Visibility says who reads a message on a case (messages.visibility).
+type Visibility string
+
+const (
+	// VisibilityComplainant: the complainant reads the message (and staff).
+	VisibilityComplainant Visibility = "complainant"
+	// VisibilityInternal: a note only staff read.
+	VisibilityInternal Visibility = "internal"
+)
+
+// Visibilities are every Visibility.
+var Visibilities = []Visibility{VisibilityComplainant, VisibilityInternal}
 
 // stages turn statuses into the plain words a complainant sees.
 var stages = map[cases.Status]struct{ Code, Label string }{

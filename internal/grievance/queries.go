@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/decision"
 
 	"github.com/google/uuid"
 	"github.com/redresshq/redress/internal/cases"
@@ -239,7 +240,7 @@ type messageRow struct {
 	ID         uuid.UUID
 	AuthorKind audit.ActorKind
 	AuthorID   *uuid.UUID
-	Visibility string
+	Visibility Visibility
 	BodyEnc    []byte
 	CreatedAt  time.Time
 }
@@ -249,7 +250,7 @@ type messageRow struct {
 func messagesOf(r *db.Reads, caseID uuid.UUID, includeInternal bool, rows *[]messageRow) {
 	q := `SELECT id, author_kind, author_id, visibility, body_enc, created_at FROM messages WHERE case_id = ?`
 	if !includeInternal {
-		q += ` AND visibility = 'complainant'`
+		q += ` AND visibility = '` + string(VisibilityComplainant) + `'`
 	}
 	r.Raw(rows, q+` ORDER BY created_at, id`, caseID)
 }
@@ -557,7 +558,7 @@ func replayedReceipt(tx *gorm.DB, id uuid.UUID) (replayRow, error) {
 // sets final_at.
 type decisionInsert struct {
 	id, caseID                                   uuid.UUID
-	outcome                                      string
+	outcome                                      decision.Outcome
 	rationale, explanation, signposting, answers []byte
 	deployer, provider                           string
 	by                                           uuid.UUID
@@ -576,7 +577,7 @@ func insertDecision(tx *gorm.DB, d decisionInsert) error {
 // the approver is recused from the case.
 type pendingDecision struct {
 	ID        uuid.UUID
-	Outcome   string
+	Outcome   decision.Outcome
 	DecidedBy uuid.UUID
 	Recused   bool
 }
@@ -601,7 +602,8 @@ func reviewDecision(tx *gorm.DB, id uuid.UUID, status string, by uuid.UUID) erro
 // decisionRow is a decision as a case's views read it, sealed.
 type decisionRow struct {
 	ID                             uuid.UUID
-	Outcome, Status, Stage         string
+	Outcome                        decision.Outcome
+	Status, Stage                  string
 	FinalAt                        *time.Time
 	RationaleEnc                   []byte
 	ExplanationEnc, SignpostingEnc []byte

@@ -172,7 +172,7 @@ func (n *Notifier) sendOne(ctx context.Context, e Email) {
 	log := n.log.With("event_id", e.EventID, "template", e.Template, "recipient_kind", e.RecipientKind, "attempt", e.Attempt)
 	if n.mailer == nil {
 		log.Info("email skipped: SMTP is not configured")
-		n.finishEmail(ctx, e, "skipped", "SMTP is not configured", 0)
+		n.finishEmail(ctx, e, NotificationSkipped, "SMTP is not configured", 0)
 		return
 	}
 	var letter *grievance.ProviderLetter
@@ -187,13 +187,13 @@ func (n *Notifier) sendOne(ctx context.Context, e Email) {
 	}
 	if to == "" {
 		log.Info("email skipped", "reason", why)
-		n.finishEmail(ctx, e, "skipped", why, 0)
+		n.finishEmail(ctx, e, NotificationSkipped, why, 0)
 		return
 	}
 	var d mailData
 	if err := json.Unmarshal(e.Data, &d); err != nil {
 		log.Error("email: unreadable template data", "err", err)
-		n.finishEmail(ctx, e, "gave_up", "unreadable template data", 0)
+		n.finishEmail(ctx, e, NotificationGaveUp, "unreadable template data", 0)
 		return
 	}
 	v := n.view(e.CaseID.String(), d)
@@ -204,7 +204,7 @@ func (n *Notifier) sendOne(ctx context.Context, e Email) {
 	used, subject, body, err := n.templates.Render(lang, e.Template, v)
 	if err != nil {
 		log.Error("email: render", "err", err)
-		n.finishEmail(ctx, e, "gave_up", truncate(err.Error()), 0)
+		n.finishEmail(ctx, e, NotificationGaveUp, truncate(err.Error()), 0)
 		return
 	}
 	var files []Attachment
@@ -220,7 +220,7 @@ func (n *Notifier) sendOne(ctx context.Context, e Email) {
 	cancel()
 	if err == nil {
 		log.Debug("email sent", "language", used)
-		n.finishEmail(ctx, e, "sent", "", 0)
+		n.finishEmail(ctx, e, NotificationSent, "", 0)
 		return
 	}
 	// The server's answer may quote the address: it is never stored or logged.
@@ -228,7 +228,7 @@ func (n *Notifier) sendOne(ctx context.Context, e Email) {
 	var perm *PermanentError
 	if errors.As(err, &perm) {
 		log.Warn("email refused for good", "err", msg)
-		n.finishEmail(ctx, e, "gave_up", msg, 0)
+		n.finishEmail(ctx, e, NotificationGaveUp, msg, 0)
 		return
 	}
 	n.retryEmail(ctx, log, e, msg)
@@ -239,11 +239,11 @@ func (n *Notifier) sendOne(ctx context.Context, e Email) {
 func (n *Notifier) retryEmail(ctx context.Context, log *slog.Logger, e Email, msg string) {
 	if e.Attempt >= n.MaxAttempts() {
 		log.Warn("email given up", "err", msg)
-		n.finishEmail(ctx, e, "gave_up", msg, 0)
+		n.finishEmail(ctx, e, NotificationGaveUp, msg, 0)
 		return
 	}
 	log.Warn("email failed; will retry", "err", msg, "retry_in", n.wait(e.Attempt))
-	n.finishEmail(ctx, e, "failed", msg, n.wait(e.Attempt))
+	n.finishEmail(ctx, e, NotificationFailed, msg, n.wait(e.Attempt))
 }
 
 // address finds where and in which language to write: a staff member's
@@ -311,7 +311,7 @@ func (n *Notifier) providerAddress(ctx context.Context, e Email) (to, lang, why 
 
 // finishEmail records an attempt's outcome; wait schedules the next attempt.
 // The attempt number guards against a worker that outlived its claim.
-func (n *Notifier) finishEmail(ctx context.Context, e Email, status, msg string, wait time.Duration) {
+func (n *Notifier) finishEmail(ctx context.Context, e Email, status NotificationStatus, msg string, wait time.Duration) {
 	var errText *string
 	if msg != "" {
 		errText = &msg

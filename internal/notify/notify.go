@@ -64,6 +64,36 @@ const (
 	RecipientProvider = "provider"
 )
 
+// NotificationStatus is where an email stands (notifications_sent.status).
+type NotificationStatus string
+
+// The statuses of an email.
+const (
+	NotificationPending NotificationStatus = "pending" // not yet tried (the column's default)
+	NotificationFailed  NotificationStatus = "failed"  // tried, to be tried again
+	NotificationSent    NotificationStatus = "sent"
+	NotificationSkipped NotificationStatus = "skipped" // not sent on purpose (no SMTP, no address)
+	NotificationGaveUp  NotificationStatus = "gave_up"
+)
+
+// NotificationStatuses are every NotificationStatus.
+var NotificationStatuses = []NotificationStatus{NotificationPending, NotificationFailed, NotificationSent,
+	NotificationSkipped, NotificationGaveUp}
+
+// DeliveryStatus is where a webhook delivery stands (webhook_deliveries.status).
+type DeliveryStatus string
+
+// The statuses of a webhook delivery.
+const (
+	DeliveryPending   DeliveryStatus = "pending" // not yet tried (the column's default)
+	DeliveryDelivered DeliveryStatus = "delivered"
+	DeliveryFailed    DeliveryStatus = "failed" // tried, to be tried again
+	DeliveryGaveUp    DeliveryStatus = "gave_up"
+)
+
+// DeliveryStatuses are every DeliveryStatus.
+var DeliveryStatuses = []DeliveryStatus{DeliveryPending, DeliveryDelivered, DeliveryFailed, DeliveryGaveUp}
+
 // Email templates (templates/<language>/<name>.txt).
 const (
 	TemplateComplainantNews = "complainant_news"
@@ -317,7 +347,7 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		if err != nil {
 			return err
 		}
-		if d.AuthorKind == audit.ActorComplainant || d.Visibility != "complainant" {
+		if d.AuthorKind == audit.ActorComplainant || d.Visibility != string(grievance.VisibilityComplainant) {
 			return nil
 		}
 	case events.ReferralUpdated, events.ReferralIdentityRequested:

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/redresshq/redress/internal/cases"
 	"gorm.io/gorm"
 )
 
@@ -14,6 +15,15 @@ import (
 // that join a case with its queue's people. Simple reads and writes use
 // GORM's builder where they are made.
 
+// emailDueSQL and deliveryDueSQL are the statuses of an email and a webhook
+// delivery still owed an attempt, as SQL lists of constants: the text of
+// the partial indexes notifications_sent_due_idx and webhook_deliveries_due_idx,
+// which the claims' plans use.
+var (
+	emailDueSQL    = cases.SQLList([]NotificationStatus{NotificationPending, NotificationFailed})
+	deliveryDueSQL = cases.SQLList([]DeliveryStatus{DeliveryPending, DeliveryFailed})
+)
+
 // claimEmails claims up to limit due emails: each row's next attempt moves
 // five minutes on and its attempt number up.
 func claimEmails(tx *gorm.DB, limit int) ([]Email, error) {
@@ -21,7 +31,7 @@ func claimEmails(tx *gorm.DB, limit int) ([]Email, error) {
 	err := tx.Raw(`
 		WITH due AS (
 			SELECT event_id, recipient_kind, recipient_ref FROM notifications_sent
-			 WHERE status IN ('pending', 'failed') AND next_attempt_at <= now()
+			 WHERE status IN `+emailDueSQL+` AND next_attempt_at <= now()
 			 ORDER BY next_attempt_at
 			 LIMIT ?
 			 FOR UPDATE SKIP LOCKED)
@@ -35,10 +45,10 @@ func claimEmails(tx *gorm.DB, limit int) ([]Email, error) {
 
 // recordEmail records the outcome of an email's attempt, the next attempt
 // wait from now; errText is nil when there was no error.
-func recordEmail(tx *gorm.DB, e Email, status string, errText *string, wait time.Duration) error {
+func recordEmail(tx *gorm.DB, e Email, status NotificationStatus, errText *string, wait time.Duration) error {
 	return tx.Exec(`UPDATE notifications_sent
 		   SET status = ?, error = ?, next_attempt_at = now() + make_interval(secs => ?),
-		       sent_at = CASE WHEN ? = 'sent' THEN now() END
+		       sent_at = CASE WHEN ? = '`+string(NotificationSent)+`' THEN now() END
 		 WHERE event_id = ? AND recipient_kind = ? AND recipient_ref = ? AND attempt = ?`,
 		status, errText, wait.Seconds(), status, e.EventID, e.RecipientKind, e.RecipientRef, e.Attempt).Error
 }
@@ -141,7 +151,7 @@ func oweBodyDelivery(tx *gorm.DB, bodyID, referralID, eventID uuid.UUID, subject
 func deliveryRows(tx *gorm.DB, endpointID uuid.UUID, before int64, limit int) ([]Delivery, error) {
 	var out []Delivery
 	err := tx.Raw(`SELECT id, endpoint_id, event_id, subject, attempt, status, response_code, error,
-		       CASE WHEN status IN ('pending', 'failed') THEN next_attempt_at END AS next_attempt_at,
+		       CASE WHEN status IN `+deliveryDueSQL+` THEN next_attempt_at END AS next_attempt_at,
 		       created_at, delivered_at
 		  FROM webhook_deliveries WHERE endpoint_id = ? AND (?::bigint = 0 OR id < ?) ORDER BY id DESC LIMIT ?`,
 		endpointID, before, before, limit).Scan(&out).Error
@@ -168,7 +178,7 @@ func claimDeliveries(tx *gorm.DB, limit int) ([]claimedDelivery, error) {
 	err := tx.Raw(`
 		WITH due AS (
 			SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id
-			 WHERE d.status IN ('pending', 'failed') AND d.next_attempt_at <= now() AND e.active
+			 WHERE d.status IN `+deliveryDueSQL+` AND d.next_attempt_at <= now() AND e.active
 			 ORDER BY d.next_attempt_at
 			 LIMIT ?
 			 FOR UPDATE OF d SKIP LOCKED)
@@ -183,10 +193,10 @@ func claimDeliveries(tx *gorm.DB, limit int) ([]claimedDelivery, error) {
 // recordDelivery records the outcome of a delivery's attempt, the next
 // attempt wait from now, unless another worker claimed it since; it returns
 // the rows it changed.
-func recordDelivery(tx *gorm.DB, d claimedDelivery, status string, code *int, errText *string, wait time.Duration) (int64, error) {
+func recordDelivery(tx *gorm.DB, d claimedDelivery, status DeliveryStatus, code *int, errText *string, wait time.Duration) (int64, error) {
 	res := tx.Exec(`UPDATE webhook_deliveries
 			   SET status = ?, response_code = ?, error = ?, next_attempt_at = now() + make_interval(secs => ?),
-			       delivered_at = CASE WHEN ? = 'delivered' THEN now() END
+			       delivered_at = CASE WHEN ? = '`+string(DeliveryDelivered)+`' THEN now() END
 			 WHERE id = ? AND attempt = ?`,
 		status, code, errText, wait.Seconds(), status, d.ID, d.Attempt)
 	return res.RowsAffected, res.Error

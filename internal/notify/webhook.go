@@ -250,18 +250,18 @@ func Matches(filters []string, subject string) bool {
 
 // Delivery is a row of the delivery log, with its attempts.
 type Delivery struct {
-	ID           int64      `json:"id"`
-	EndpointID   uuid.UUID  `json:"endpoint_id"`
-	EventID      uuid.UUID  `json:"event_id"`
-	Subject      string     `json:"subject"`
-	Attempts     int        `json:"attempts" gorm:"column:attempt"` // attempts made so far
-	Status       string     `json:"status"`
-	ResponseCode *int       `json:"response_code"`
-	Error        *string    `json:"error"`
-	NextAttempt  *time.Time `json:"next_attempt_at" gorm:"column:next_attempt_at"` // only while pending or failed
-	CreatedAt    time.Time  `json:"created_at"`
-	DeliveredAt  *time.Time `json:"delivered_at"`
-	Log          []Attempt  `json:"log" gorm:"-"`
+	ID           int64          `json:"id"`
+	EndpointID   uuid.UUID      `json:"endpoint_id"`
+	EventID      uuid.UUID      `json:"event_id"`
+	Subject      string         `json:"subject"`
+	Attempts     int            `json:"attempts" gorm:"column:attempt"` // attempts made so far
+	Status       DeliveryStatus `json:"status"`
+	ResponseCode *int           `json:"response_code"`
+	Error        *string        `json:"error"`
+	NextAttempt  *time.Time     `json:"next_attempt_at" gorm:"column:next_attempt_at"` // only while pending or failed
+	CreatedAt    time.Time      `json:"created_at"`
+	DeliveredAt  *time.Time     `json:"delivered_at"`
+	Log          []Attempt      `json:"log" gorm:"-"`
 }
 
 // Attempt is one try of a delivery.
@@ -336,14 +336,14 @@ func (n *Notifier) deliver(ctx context.Context, d claimedDelivery) {
 	start := time.Now()
 	code, err := n.post(ctx, d)
 	elapsed := time.Since(start)
-	status, wait := "delivered", time.Duration(0)
+	status, wait := DeliveryDelivered, time.Duration(0)
 	var errText *string
 	if err != nil {
 		msg := truncate(err.Error())
 		errText = &msg
-		status = "failed"
+		status = DeliveryFailed
 		if d.Attempt >= n.MaxAttempts() {
-			status = "gave_up"
+			status = DeliveryGaveUp
 		} else {
 			wait = n.wait(d.Attempt)
 		}

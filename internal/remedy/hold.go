@@ -247,7 +247,7 @@ func (s *Service) anyWithdrawn(ctx context.Context, caseID uuid.UUID) (bool, err
 
 // PromiseKey is the catalogue key of the remedy clock's promise after
 // outcome (the pages' grievance.FollowOutcome).
-func PromiseKey(outcome string) string {
+func PromiseKey(outcome decision.Outcome) string {
 	if outcome == "" || OwesRestitution(outcome) {
 		return "cp.clock.remedy"
 	}
@@ -256,7 +256,7 @@ func PromiseKey(outcome string) string {
 
 // OwesRestitution reports whether an outcome changes the AI's decision, so
 // that restitution is owed.
-func OwesRestitution(outcome string) bool {
+func OwesRestitution(outcome decision.Outcome) bool {
 	o := decision.CurrentOutcome(outcome)
 	return o == decision.OutcomeOverturned || o == decision.OutcomeModified
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/platform/db"
 	"gorm.io/gorm"
 )
@@ -203,7 +204,7 @@ func countWithdrawn(conn *gorm.DB, caseID uuid.UUID) (int64, error) {
 // restitution.
 type restitutionRow struct {
 	DecisionID              uuid.UUID
-	Outcome                 string
+	Outcome                 decision.Outcome
 	Delivered               bool
 	ExemptionID             *uuid.UUID
 	ReasonEnc               []byte

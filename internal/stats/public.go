@@ -269,13 +269,13 @@ func overturnRate(g Grid, i int) Measure {
 		}
 	}
 	total := g.Values[i][len(Outcomes)]
-	within := total - g.Values[i][col[decision.OutcomeNotWithinScope]]
+	within := total - g.Values[i][col[string(decision.OutcomeNotWithinScope)]]
 	switch {
 	case within == 0:
 		return Measure{}
 	case within < Threshold:
 		return Measure{Suppressed: true}
 	}
-	changed := g.Values[i][col[decision.OutcomeOverturned]] + g.Values[i][col[decision.OutcomeModified]]
+	changed := g.Values[i][col[string(decision.OutcomeOverturned)]] + g.Values[i][col[string(decision.OutcomeModified)]]
 	return Measure{Value: round(float64(changed)/float64(within), 2)}
 }

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/platform/db"
 )
 
@@ -351,14 +352,18 @@ type overturnCount struct {
 	Changed     int64
 }
 
+// changedOutcomesSQL are the outcomes that change the AI's decision, as a
+// SQL list of constants (the statement's text is the same as with literals).
+var changedOutcomesSQL = cases.SQLList([]decision.Outcome{decision.OutcomeOverturned, decision.OutcomeModified})
+
 // overturnQuery counts the final decisions made from o.From to now by AI
 // system: all, within scope, and those that changed the AI's decision.
 func (o *Dashboard) overturnQuery(now time.Time) query {
 	cond, args := o.system()
 	return query{"overturn", `
 		SELECT c.ai_system_id AS system_id, count(*) AS decisions,
-		       count(*) FILTER (WHERE d.outcome <> 'not_within_scope') AS within_scope,
-		       count(*) FILTER (WHERE d.outcome IN ('decision_overturned', 'decision_modified')) AS changed
+		       count(*) FILTER (WHERE d.outcome <> '` + string(decision.OutcomeNotWithinScope) + `') AS within_scope,
+		       count(*) FILTER (WHERE d.outcome IN ` + changedOutcomesSQL + `) AS changed
 		  FROM decisions d
 		  JOIN cases c ON c.id = d.case_id
 		 WHERE d.status = 'final' AND ` + finalAt + ` >= ? AND ` + finalAt + ` < ? AND ` + cond + `

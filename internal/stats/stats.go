@@ -35,7 +35,7 @@ var (
 	Kinds          = cases.Strings(cases.Kinds)
 	Rights         = decision.Rights
 	Statuses       = cases.Strings(cases.Statuses)
-	Outcomes       = decision.Outcomes
+	Outcomes       = cases.Strings(decision.Outcomes)
 	Stages         = []string{"first", "appeal"}
 	Clocks         = cases.Strings(sla.Clocks)
 	RootCauses     = grievance.RootCauses
@@ -168,9 +168,9 @@ func roundPtr(v *float64, places int) *float64 {
 // and of how many that were within scope.
 func overturned(byOutcome map[string]int64) (changed, within int64) {
 	for o, n := range byOutcome {
-		if o != decision.OutcomeNotWithinScope {
+		if o != string(decision.OutcomeNotWithinScope) {
 			within += n
 		}
 	}
-	return byOutcome[decision.OutcomeOverturned] + byOutcome[decision.OutcomeModified], within
+	return byOutcome[string(decision.OutcomeOverturned)] + byOutcome[string(decision.OutcomeModified)], within
 }

@@ -279,8 +279,9 @@ func NamedCase() map[string]any {
 	return body
 }
 
-// Decision returns a valid decision body for outcome; callers change what they test.
-func Decision(outcome string) map[string]any {
+// Decision returns a valid decision body for outcome (a decision.Outcome, or
+// an old or wrong name as text); callers change what they test.
+func Decision[O ~string](outcome O) map[string]any {
 	return map[string]any{
 		"outcome":     outcome,
 		"rationale":   "The rota data show the cut followed the sick-leave flag, not demand; the rule is unlawful here.",
