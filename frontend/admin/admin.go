@@ -119,6 +119,15 @@ func (w *Pages) adminIndex(c *fiber.Ctx) error {
 	return w.Render(c, fiber.StatusOK, "admin/index", "adm.title", &kit.Page{})
 }
 
+// show renders page p with template tmpl and title key title, or answers
+// the error that came instead of the page.
+func (w *Pages) show(c *fiber.Ctx, tmpl, title string, p *kit.Page, err error) error {
+	if err != nil {
+		return err
+	}
+	return w.Render(c, fiber.StatusOK, tmpl, title, p)
+}
+
 // adminForm is the page an admin form's POST shows again on a fault: its
 // template and title, and the page itself, built only then (page) unless
 // the handler built it already (shown).

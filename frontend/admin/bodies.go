@@ -100,10 +100,7 @@ func (w *Pages) bodyByID(c *fiber.Ctx) (*escalation.Body, error) {
 // admBodyNew: GET /admin/bodies/new.
 func (w *Pages) admBodyNew(c *fiber.Ctx) error {
 	p, err := w.bodyPage(c, nil, url.Values{"active": {"on"}, "portal": {"on"}})
-	if err != nil {
-		return err
-	}
-	return w.Render(c, fiber.StatusOK, "admin/body", "adm.b.new_title", p)
+	return w.show(c, "admin/body", "adm.b.new_title", p, err)
 }
 
 // admBodyEdit: GET /admin/bodies/{id}.

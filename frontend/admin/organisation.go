@@ -69,10 +69,7 @@ func (w *Pages) orgPage(c *fiber.Ctx, form url.Values) (*kit.Page, error) {
 // comes from, the form and the log.
 func (w *Pages) admOrganisation(c *fiber.Ctx) error {
 	p, err := w.orgPage(c, nil)
-	if err != nil {
-		return err
-	}
-	return w.Render(c, fiber.StatusOK, "admin/organisation", "adm.org.title", p)
+	return w.show(c, "admin/organisation", "adm.org.title", p, err)
 }
 
 // admOrganisationSave: POST /admin/organisation {legal_name, address,

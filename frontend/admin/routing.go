@@ -176,10 +176,7 @@ func (w *Pages) rulePage(c *fiber.Ctx, rule *routing.Rule, form url.Values) (*ki
 // admRuleNew: GET /admin/routing-rules/new.
 func (w *Pages) admRuleNew(c *fiber.Ctx) error {
 	p, err := w.rulePage(c, nil, url.Values{"enabled": {"on"}, "priority": {"P2"}})
-	if err != nil {
-		return err
-	}
-	return w.Render(c, fiber.StatusOK, "admin/rule", "adm.rr.new_title", p)
+	return w.show(c, "admin/rule", "adm.rr.new_title", p, err)
 }
 
 // admRuleCreate: POST /admin/routing-rules — added just before the default rule.
@@ -206,10 +203,7 @@ func (w *Pages) admRuleEdit(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := w.rulePage(c, rule, ruleForm(rule))
-	if err != nil {
-		return err
-	}
-	return w.Render(c, fiber.StatusOK, "admin/rule", "adm.rr.edit_title", p)
+	return w.show(c, "admin/rule", "adm.rr.edit_title", p, err)
 }
 
 // admRuleUpdate: POST /admin/routing-rules/{id}.

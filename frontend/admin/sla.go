@@ -454,10 +454,7 @@ func (w *Pages) admPolicyNew(c *fiber.Ctx) error {
 		def.Calendar = cals[0].Slug
 	}
 	p, err := w.policyPage(c, nil, policyForm(def))
-	if err != nil {
-		return err
-	}
-	return w.Render(c, fiber.StatusOK, "admin/policy", "adm.pol.new_title", p)
+	return w.show(c, "admin/policy", "adm.pol.new_title", p, err)
 }
 
 func (w *Pages) policyByID(c *fiber.Ctx) (*clocks.StoredPolicy, error) {
@@ -487,10 +484,7 @@ func (w *Pages) admPolicyEdit(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := w.policyPage(c, pol, policyForm(pol))
-	if err != nil {
-		return err
-	}
-	return w.Render(c, fiber.StatusOK, "admin/policy", "adm.pol.edit_title", p)
+	return w.show(c, "admin/policy", "adm.pol.edit_title", p, err)
 }
 
 // admPolicySave: POST /admin/sla/policies and POST /admin/sla/policies/{id}.

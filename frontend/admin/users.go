@@ -31,19 +31,13 @@ func (w *Pages) usersPage(c *fiber.Ctx, form url.Values) (*kit.Page, error) {
 // admUsers: GET /admin/users — staff accounts, inactive ones too.
 func (w *Pages) admUsers(c *fiber.Ctx) error {
 	p, err := w.usersPage(c, nil)
-	if err != nil {
-		return err
-	}
-	return w.Render(c, fiber.StatusOK, "admin/users", "adm.u.title", p)
+	return w.show(c, "admin/users", "adm.u.title", p, err)
 }
 
 // admUserNew: GET /admin/users/new.
 func (w *Pages) admUserNew(c *fiber.Ctx) error {
 	p, err := w.usersPage(c, url.Values{"role": {string(auth.RoleReviewer)}})
-	if err != nil {
-		return err
-	}
-	return w.Render(c, fiber.StatusOK, "admin/user_new", "adm.u.new_title", p)
+	return w.show(c, "admin/user_new", "adm.u.new_title", p, err)
 }
 
 // admUserCreate: POST /admin/users {name, email, role, languages, skills, password}.
