@@ -89,11 +89,6 @@ func (w *Web) staffRoutes() []httpkit.Route {
 	}
 }
 
-// reviewerOf is the user as review.Claim and Assign see them.
-func cwReviewer(u *auth.User) review.Reviewer {
-	return review.Reviewer{ID: u.ID, Skills: u.Skills, Languages: u.Languages}
-}
-
 // queuePageData is the queue page.
 type queuePageData struct {
 	Queues       []review.Queue
@@ -210,7 +205,7 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 		if id, ok, err := w.queueFind(c, ref); err != nil {
 			return err
 		} else if ok {
-			return w.SeeOther(c, cwHref(id, ""), "")
+			return w.SeeOther(c, kit.CaseHref(id, ""), "")
 		}
 		d.NoSuchReference = ref
 	}
@@ -257,7 +252,7 @@ func (w *Web) claimNext(c *fiber.Ctx) error {
 	if err != nil {
 		return fault.New(fault.NotFound, "not_found", "There is nothing here.")
 	}
-	caseID, err := w.Review.Claim(c.UserContext(), id, cwReviewer(w.Req(c).User))
+	caseID, err := w.Review.Claim(c.UserContext(), id, kit.Reviewer(w.Req(c).User))
 	if err != nil {
 		return err
 	}

@@ -102,14 +102,6 @@ type cwTab struct {
 	Current          bool
 }
 
-// cwHref is the address of a case's tab.
-func cwHref(id uuid.UUID, tab string) string {
-	if tab == "" {
-		return "/cases/" + id.String()
-	}
-	return "/cases/" + id.String() + "/" + tab
-}
-
 // cwHasTab reports whether a case of kind has tab. (The "access" tab is
 // shown only to whoever may work the case: caseWorkspace.Tabs.)
 func cwHasTab(kind, tab string) bool {
@@ -206,7 +198,7 @@ func (d *caseWorkspace) Tabs() []cwTab {
 			continue // the access log is for a supervisor or admin of the case's queue
 		}
 		if cwHasTab(d.Case.Kind, k) {
-			out = append(out, cwTab{Key: k, Title: cwTabTitles[k], Href: cwHref(d.Case.ID, k), Current: k == d.Tab})
+			out = append(out, cwTab{Key: k, Title: cwTabTitles[k], Href: kit.CaseHref(d.Case.ID, k), Current: k == d.Tab})
 		}
 	}
 	return out
@@ -225,7 +217,7 @@ func (d *caseWorkspace) PageTitle(p *kit.Page) string {
 func (d *caseWorkspace) TitleOf(tab string) string { return cwTabTitles[tab] }
 
 // TabHref is the address of tab of this case.
-func (d *caseWorkspace) TabHref(tab string) string { return cwHref(d.Case.ID, tab) }
+func (d *caseWorkspace) TabHref(tab string) string { return kit.CaseHref(d.Case.ID, tab) }
 
 // NextTab is the tab where the case's next step is done.
 func (d *caseWorkspace) NextTab() string {
@@ -591,7 +583,7 @@ func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
 		if err != nil {
 			return w.cwError(c, id, key, cwTabOf[section], form, err)
 		}
-		return w.SeeOther(c, cwHref(id, cwTabOf[section]), flash)
+		return w.SeeOther(c, kit.CaseHref(id, cwTabOf[section]), flash)
 	}
 }
 
@@ -1110,7 +1102,7 @@ func (w *Web) cwAssign(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, err
 		f.Add("user_id", "not_a_reviewer", "no active reviewer or supervisor has that id")
 		return "", f.Err()
 	}
-	return "cw.flash.assigned", w.Review.Assign(c.UserContext(), id, w.Req(c).User.ID, cwReviewer(target))
+	return "cw.flash.assigned", w.Review.Assign(c.UserContext(), id, w.Req(c).User.ID, kit.Reviewer(target))
 }
 
 func (w *Web) cwClose(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
