@@ -5,9 +5,9 @@
 // every page works with JavaScript off. The administrators' pages, the
 // dashboard, the bodies' portal and the complainant's pages are packages of
 // their own (frontend/admin, frontend/dashboard, frontend/portal,
-// frontend/complainant); this package keeps the staff's queue and case
-// workspace, sign-in and the account pages, and joins every part's route
-// table (Mount). It owns no table and no event.
+// frontend/complainant) and so is the staff's case workspace
+// (frontend/staffcase); this package keeps the staff's queue, sign-in and
+// the account pages, and joins every part's route table (Mount). It owns no table and no event.
 package frontend
 
 import (
@@ -24,6 +24,7 @@ import (
 	"github.com/redresshq/redress/frontend/dashboard"
 	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/frontend/portal"
+	"github.com/redresshq/redress/frontend/staffcase"
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
@@ -101,6 +102,7 @@ type Web struct {
 	dashboard   *dashboard.Pages
 	portal      *portal.Pages
 	complainant *complainant.Pages
+	staffcase   *staffcase.Pages
 }
 
 // New loads the templates, the catalogues and the static files.
@@ -118,8 +120,11 @@ func New(d Deps) (*Web, error) {
 	cp := complainant.New(complainant.Deps{Grievance: d.Grievance, Remedy: d.Remedy, Evidence: d.Evidence,
 		Registry: d.Registry, Clocks: d.Clocks, Escalation: d.Escalation, Content: d.Content, Access: d.Access,
 		ComplainantTokenTTL: d.ComplainantTokenTTL}, k)
+	sc := staffcase.New(staffcase.Deps{Grievance: d.Grievance, Remedy: d.Remedy, Incident: d.Incident,
+		Decision: d.Decision, Evidence: d.Evidence, Audit: d.Audit, Users: d.Users, Review: d.Review,
+		Escalation: d.Escalation, Access: d.Access}, k)
 	return &Web{Deps: d, Kit: k, admin: adm, dashboard: dashboard.New(d.Registry, d.Stats, k),
-		portal: portal.New(d.Escalation, k), complainant: cp}, nil
+		portal: portal.New(d.Escalation, k), complainant: cp, staffcase: sc}, nil
 }
 
 // Views is the template engine, for the Fiber app's configuration.
@@ -129,9 +134,7 @@ func (w *Web) Views() fiber.Views { return w.Engine() }
 // form that uploads evidence may send a body as large as the API's uploads,
 // plus Extra bytes, when the request carries Cookie, its session.
 func (w *Web) Uploads() []httpkit.Upload {
-	return append([]httpkit.Upload{
-		{Method: fiber.MethodPost, Path: "/cases/:id/evidence", Cookie: w.CookieName(kit.CookieStaff)},
-	}, w.complainant.Uploads()...)
+	return append(w.staffcase.Uploads(), w.complainant.Uploads()...)
 }
 
 // Mount adds every page's route to app.

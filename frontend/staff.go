@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/frontend/kit"
-	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/grievance"
@@ -21,77 +20,19 @@ import (
 	"github.com/redresshq/redress/internal/review"
 )
 
-// staffRoutes are the reviewers' pages: the queue and the case workspace.
-// Who may do what mirrors api/routes.go; the domain checks who holds a case.
+// staffRoutes are the reviewers' pages: the queue, then the case workspace
+// (frontend/staffcase). Who may do what mirrors api/routes.go; the domain
+// checks who holds a case.
 func (w *Web) staffRoutes() []httpkit.Route {
 	get, post := fiber.MethodGet, fiber.MethodPost
-	r := func(method, path string, roles []auth.Role, h fiber.Handler, looks ...access.What) httpkit.Route {
-		return httpkit.Route{Method: method, Path: path, Access: httpkit.Staff, Roles: roles, Handler: h, Case: httpkit.Use{Looks: looks}}
+	r := func(method, path string, roles []auth.Role, h fiber.Handler) httpkit.Route {
+		return httpkit.Route{Method: method, Path: path, Access: httpkit.Staff, Roles: roles, Handler: h}
 	}
-	// A case page reads the case (showing looks), or works on it: only
-	// its holder or a supervisor of its queue may (access.Works).
-	reads := func(method, path string, roles []auth.Role, h fiber.Handler, looks ...access.What) httpkit.Route {
-		x := r(method, path, roles, h, looks...)
-		x.Case.Kind = access.Reads
-		return x
-	}
-	works := func(path string, roles []auth.Role, h fiber.Handler) httpkit.Route {
-		x := r(post, path, roles, h)
-		x.Case.Kind = access.Works
-		return x
-	}
-	return []httpkit.Route{
+	return append([]httpkit.Route{
 		r(get, "/queue", caseWorkers, w.queuePage),
 		r(post, "/queue/availability", claimers, w.queueAvailability),
 		r(post, "/queue/:id/claim", claimers, w.claimNext),
-
-		reads(get, "/cases/:id", caseWorkers, w.cwPage, access.Content),
-		// Before /cases/:id/:section: the access log is not a look at the case.
-		reads(get, "/cases/:id/access", caseWorkers, w.cwAccessPage),
-		reads(get, "/cases/:id/:section", caseWorkers, w.cwPage, access.Content),
-		reads(post, "/cases/:id/contact", caseWorkers, w.cwShowContact, access.Identity),
-		reads(get, "/cases/:id/evidence/:eid", caseWorkers, w.cwEvidenceFile, access.Evidence),
-		reads(get, "/cases/:id/referrals/:rid/dossier", caseWorkers, w.cwDossierFile, access.Content),
-		reads(get, "/cases/:id/referrals/:rid/dossier.pdf", caseWorkers, w.cwDossierFile, access.Content),
-		works("/cases/:id/acknowledge", caseWorkers, w.cwDo(cwSecStatus, w.cwAcknowledge)),
-		works("/cases/:id/transition", caseWorkers, w.cwDo(cwSecMove, w.cwTransition)),
-		works("/cases/:id/request-information", caseWorkers, w.cwDo(cwSecInfo, w.cwRequestInformation)),
-		works("/cases/:id/messages", caseWorkers, w.cwDo(cwSecMessages, w.cwMessage)),
-		works("/cases/:id/triage", caseWorkers, w.cwDo(cwSecTriage, w.cwTriage)),
-		works("/cases/:id/priority/approve", supervisors, w.cwDo(cwSecPriority, w.cwApprovePriority)),
-		works("/cases/:id/clocks/extension", caseWorkers, w.cwDo(cwSecClocks, w.cwExtension)),
-		works("/cases/:id/ai-decision", caseWorkers, w.cwDo(cwSecAIDecision, w.cwAIDecision)),
-		works("/cases/:id/points-of-view", caseWorkers, w.cwDo(cwSecPointsOfView, w.cwPointOfView)),
-		works("/cases/:id/provider-requests", caseWorkers, w.cwDo(cwSecProviderReq, w.cwProviderRequest)),
-		works("/cases/:id/provider-requests/:rid/answer", caseWorkers, w.cwDo(cwSecProviderAns, w.cwProviderAnswer)),
-		works("/cases/:id/evidence", caseWorkers, w.cwDo(cwSecEvidence, w.cwEvidence)),
-		works("/cases/:id/evidence/:eid/disclosure", caseWorkers, w.cwDo(cwSecDisclose, w.cwDisclose)),
-		works("/cases/:id/decision", claimers, w.cwDo(cwSecDecision, w.cwDecide)),
-		works("/cases/:id/decision/approve", supervisors, w.cwDo(cwSecApproval, w.cwApproveDecision)),
-		works("/cases/:id/remedies", caseWorkers, w.cwDo(cwSecRemedies, w.cwProposeRemedies)),
-		works("/cases/:id/remedies/:rid/status", caseWorkers, w.cwDo(cwSecRemedyStatus, w.cwRemedyStatus)),
-		works("/cases/:id/remedies/:rid/reason", caseWorkers, w.cwDo(cwSecWithdraw, w.cwRemedyReason)),
-		works("/cases/:id/remedies/:rid/withdrawal/approve", caseWorkers, w.cwDo(cwSecWithdrawal, w.cwApproveWithdrawal)),
-		works("/cases/:id/remedies/:rid/conditions/approve", caseWorkers, w.cwDo(cwSecConditions, w.cwApproveConditions)),
-		works("/cases/:id/restitution-exemption", caseWorkers, w.cwDo(cwSecExemption, w.cwRequestExemption)),
-		works("/cases/:id/restitution-exemption/approve", caseWorkers, w.cwDo(cwSecExemptionOK, w.cwApproveExemption)),
-		works("/cases/:id/release", caseWorkers, w.cwDo(cwSecHolder, w.cwRelease)),
-		works("/cases/:id/assign", supervisors, w.cwDo(cwSecAssign, w.cwAssign)),
-		works("/cases/:id/close", caseWorkers, w.cwDo(cwSecClose, w.cwClose)),
-		works("/cases/:id/escalations", caseWorkers, w.cwDo(cwSecEscalate, w.cwEscalate)),
-		works("/cases/:id/referrals/:rid/messages", caseWorkers, w.cwDo(cwSecReferralMsg, w.cwReferralMessage)),
-		works("/cases/:id/referrals/:rid/items/:item/compliance", caseWorkers, w.cwDo(cwSecCompliance, w.cwRecordCompliance)),
-		works("/cases/:id/referrals/:rid/items/:item/verify", supervisors, w.cwDo(cwSecVerify, w.cwVerifyCompliance)),
-		works("/cases/:id/incident", caseWorkers, w.cwDo(cwSecIncident, w.cwRecordIncident)),
-		works("/cases/:id/incident/tasks/:task", caseWorkers, w.cwDo(cwSecIncidentTask, w.cwIncidentTask)),
-		works("/cases/:id/measures", caseWorkers, w.cwDo(cwSecMeasure, w.cwProposeMeasure)),
-		works("/cases/:id/measures/:mid/in-place", caseWorkers, w.cwDo(cwSecMeasureDone, w.cwMeasureInPlace)),
-	}
-}
-
-// reviewerOf is the user as review.Claim and Assign see them.
-func cwReviewer(u *auth.User) review.Reviewer {
-	return review.Reviewer{ID: u.ID, Skills: u.Skills, Languages: u.Languages}
+	}, w.staffcase.Routes()...)
 }
 
 // queuePageData is the queue page.
@@ -164,7 +105,7 @@ func queueFilter(q url.Values) (grievance.Filter, error) {
 			return filter, err
 		}
 		for _, fe := range de.Fields {
-			f.Add(cwListIndex.ReplaceAllString(fe.Field, ""), fe.Code, fe.Message)
+			f.Add(kit.ListField(fe.Field), fe.Code, fe.Message)
 		}
 	}
 	return filter, f.Err()
@@ -210,7 +151,7 @@ func (w *Web) queuePage(c *fiber.Ctx) error {
 		if id, ok, err := w.queueFind(c, ref); err != nil {
 			return err
 		} else if ok {
-			return w.SeeOther(c, cwHref(id, ""), "")
+			return w.SeeOther(c, kit.CaseHref(id, ""), "")
 		}
 		d.NoSuchReference = ref
 	}
@@ -257,7 +198,7 @@ func (w *Web) claimNext(c *fiber.Ctx) error {
 	if err != nil {
 		return fault.New(fault.NotFound, "not_found", "There is nothing here.")
 	}
-	caseID, err := w.Review.Claim(c.UserContext(), id, cwReviewer(w.Req(c).User))
+	caseID, err := w.Review.Claim(c.UserContext(), id, kit.Reviewer(w.Req(c).User))
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,9 @@
 // sealed cookies and flashes (request.go); the message catalogues and the
 // translator (i18n.go); dates in the reader's language and the
 // organisation's zone (dates.go); the static files under hashed names
-// (assets.go); the one template FuncMap (funcs.go); and the one-at-a-time
-// render of the engine (views.go).
+// (assets.go); the one template FuncMap (funcs.go); the one-at-a-time
+// render of the engine (views.go); and what the staff's queue and case
+// workspace both use: a case's address and a user as a reviewer (staff.go).
 // A part of the site with template helpers of its own renders its
 // templates with its own page type, a Page with those methods
 // (Config.Roots). It owns no table and no event; package frontend hands it

@@ -2,6 +2,7 @@ package kit
 
 import (
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -39,6 +40,13 @@ func WithCursor(path string, filters url.Values, cursor, anchor string) string {
 	next.Set("cursor", cursor)
 	return path + "?" + next.Encode() + "#" + anchor
 }
+
+// listIndex is a list item's index in a field's name.
+var listIndex = regexp.MustCompile(`\[\d+\]`)
+
+// ListField names a list item's error after its list: inputs[2] → inputs
+// (the queue's filters, the workspace's forms).
+func ListField(field string) string { return listIndex.ReplaceAllString(field, "") }
 
 // QueueOpen is the staff case list's (/queue) status filter for every open
 // case: waiting for, or under, review (the dashboard's backlog, which links

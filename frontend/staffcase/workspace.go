@@ -1,4 +1,4 @@
-package frontend
+package staffcase
 
 import (
 	"encoding/hex"
@@ -42,85 +42,77 @@ import (
 // Form sections: each names the form an error belongs to; field ids are
 // fid("<section>.<field>").
 const (
-	cwSecStatus       = "status"
-	cwSecInfo         = "information"
-	cwSecMove         = "move"
-	cwSecMessages     = "messages"
-	cwSecTriage       = "triage"
-	cwSecPriority     = "priority"
-	cwSecClocks       = "clocks"
-	cwSecAIDecision   = "ai-decision"
-	cwSecPointsOfView = "points-of-view"
-	cwSecProviderReq  = "provider-request"
-	cwSecProviderAns  = "provider-answer" // + "-<request id>"
-	cwSecEvidence     = "evidence"
-	cwSecDisclose     = "disclose" // + "-<evidence id>"
-	cwSecDecision     = "decision"
-	cwSecApproval     = "approval"
-	cwSecRemedies     = "remedies"
-	cwSecRemedyStatus = "remedy"   // + "-<component id>"
-	cwSecHolder       = "holder"   // release
-	cwSecAssign       = "assign"   // reassign
-	cwSecClose        = "close"    //
-	cwSecEscalate     = "escalate" //
-	cwSecReferralMsg  = "referral" // + "-<referral id>"
-	cwSecIncident     = "incident"
-	cwSecIncidentTask = "task" // + "-<task>"
-	cwSecMeasure      = "measure"
-	cwSecMeasureDone  = "in-place" // + "-<measure id>"
+	secStatus       = "status"
+	secInfo         = "information"
+	secMove         = "move"
+	secMessages     = "messages"
+	secTriage       = "triage"
+	secPriority     = "priority"
+	secClocks       = "clocks"
+	secAIDecision   = "ai-decision"
+	secPointsOfView = "points-of-view"
+	secProviderReq  = "provider-request"
+	secProviderAns  = "provider-answer" // + "-<request id>"
+	secEvidence     = "evidence"
+	secDisclose     = "disclose" // + "-<evidence id>"
+	secDecision     = "decision"
+	secApproval     = "approval"
+	secRemedies     = "remedies"
+	secRemedyStatus = "remedy"   // + "-<component id>"
+	secHolder       = "holder"   // release
+	secAssign       = "assign"   // reassign
+	secClose        = "close"    //
+	secEscalate     = "escalate" //
+	secReferralMsg  = "referral" // + "-<referral id>"
+	secIncident     = "incident"
+	secIncidentTask = "task" // + "-<task>"
+	secMeasure      = "measure"
+	secMeasureDone  = "in-place" // + "-<measure id>"
 )
 
-// cwTabOf is the workspace tab each form's section belongs to: after an
+// tabOf is the workspace tab each form's section belongs to: after an
 // action the person lands on that tab, its message at the top ("" is the
 // summary, /cases/{id}).
-var cwTabOf = map[string]string{
-	cwSecStatus: "", cwSecInfo: "messages", cwSecMove: "actions", cwSecMessages: "messages", cwSecTriage: "triage",
-	cwSecPriority: "triage", cwSecClocks: "", cwSecAIDecision: "ai-decision", cwSecPointsOfView: "points-of-view",
-	cwSecProviderReq: "ai-decision", cwSecProviderAns: "ai-decision",
-	cwSecEvidence: "evidence", cwSecDisclose: "evidence", cwSecDecision: "decision", cwSecApproval: "decision", cwSecRemedies: "remedies",
-	cwSecRemedyStatus: "remedies", cwSecHolder: "", cwSecAssign: "", cwSecClose: "actions", cwSecEscalate: "escalation",
-	cwSecReferralMsg: "escalation", cwSecIncident: "incident", cwSecIncidentTask: "incident",
-	cwSecMeasure: "protection", cwSecMeasureDone: "protection",
+var tabOf = map[string]string{
+	secStatus: "", secInfo: "messages", secMove: "actions", secMessages: "messages", secTriage: "triage",
+	secPriority: "triage", secClocks: "", secAIDecision: "ai-decision", secPointsOfView: "points-of-view",
+	secProviderReq: "ai-decision", secProviderAns: "ai-decision",
+	secEvidence: "evidence", secDisclose: "evidence", secDecision: "decision", secApproval: "decision", secRemedies: "remedies",
+	secRemedyStatus: "remedies", secHolder: "", secAssign: "", secClose: "actions", secEscalate: "escalation",
+	secReferralMsg: "escalation", secIncident: "incident", secIncidentTask: "incident",
+	secMeasure: "protection", secMeasureDone: "protection",
 }
 
-// cwTabKeys are the workspace's tabs in order, each a page of its own:
+// tabKeys are the workspace's tabs in order, each a page of its own:
 // /cases/{id} (the summary) and /cases/{id}/{tab}; "incident" only for an
 // incident.
-var cwTabKeys = []string{"", "messages", "triage", "ai-decision", "points-of-view", "evidence", "decision",
+var tabKeys = []string{"", "messages", "triage", "ai-decision", "points-of-view", "evidence", "decision",
 	"remedies", "escalation", "incident", "protection", "actions", "timeline", "record", "access"}
 
-// cwTabTitles are the tabs' names in the catalogues.
-var cwTabTitles = map[string]string{"": "cw.summary.title", "messages": "cw.messages.title", "triage": "cw.triage.title",
+// tabTitles are the tabs' names in the catalogues.
+var tabTitles = map[string]string{"": "cw.summary.title", "messages": "cw.messages.title", "triage": "cw.triage.title",
 	"ai-decision": "cw.ai.title", "points-of-view": "cw.pov.title", "evidence": "cw.evidence.title",
 	"decision": "cw.decision.title", "remedies": "cw.remedies.title", "escalation": "cw.escalation.title",
 	"incident": "cw.incident.title", "protection": "cw.protection.title", "actions": "cw.actions.title", "timeline": "cw.timeline.title",
 	"record": "cw.record.title", "access": "cw.access.title"}
 
-// cwTab is one link of the workspace's tab navigation.
-type cwTab struct {
+// tabLink is one link of the workspace's tab navigation.
+type tabLink struct {
 	Key, Title, Href string
 	Current          bool
 }
 
-// cwHref is the address of a case's tab.
-func cwHref(id uuid.UUID, tab string) string {
-	if tab == "" {
-		return "/cases/" + id.String()
-	}
-	return "/cases/" + id.String() + "/" + tab
-}
-
-// cwHasTab reports whether a case of kind has tab. (The "access" tab is
+// hasTab reports whether a case of kind has tab. (The "access" tab is
 // shown only to whoever may work the case: caseWorkspace.Tabs.)
-func cwHasTab(kind, tab string) bool {
+func hasTab(kind, tab string) bool {
 	if tab == "incident" {
 		return kind == "incident"
 	}
-	return slices.Contains(cwTabKeys, tab)
+	return slices.Contains(tabKeys, tab)
 }
 
-// cwRemedyRows is how many empty component rows the remedy form offers.
-const cwRemedyRows = 3
+// remedyRows is how many empty component rows the remedy form offers.
+const remedyRows = 3
 
 // caseWorkspace is the data of the workspace page.
 type caseWorkspace struct {
@@ -153,29 +145,29 @@ type caseWorkspace struct {
 	RemedyRows   []int
 	// RedactionRows are the disclosure form's redaction rows.
 	RedactionRows []int
-	Vocab         cwVocabulary
+	Vocab         vocabulary
 	// BreakGlass is the user's running break-glass grant when that is the
 	// only ground on which they see the case (the banner says until when).
 	BreakGlass *access.Grant
 	// Access is a page of the case's access log (the "access" tab only).
 	Access *access.LogPage
-	// Protection: measures, check-ins, linked cases (the "protection" tab; staff_protection.go).
+	// Protection: measures, check-ins, linked cases (the "protection" tab; protection.go).
 	Protection *grievance.Protection
 	// ProviderRequests are the requests for information to the AI system's
 	// provider (the "ai-decision" tab).
 	ProviderRequests []grievance.ProviderRequest
 }
 
-// cwVocabulary are the codes the forms offer.
-type cwVocabulary struct {
+// vocabulary are the codes the forms offer.
+type vocabulary struct {
 	Statuses, Rights, HarmTypes, Mechanisms, HarmStatuses, Outcomes, AIRoles, Involvements []string
 	Forms, Responsible, RemedyMoves, HumanOversight, PersonInformed, HeardVia, Sources     []string
 	ConsentScopes, IncidentSubtypes, SuspensionOutcomes, Visibilities, Levels, Subtypes    []string
 	MeasureKinds                                                                           []string
 }
 
-var cwVocab = func() cwVocabulary {
-	v := cwVocabulary{Statuses: cases.Strings(cases.Statuses), Rights: decision.Rights, HarmTypes: decision.HarmTypes,
+var vocab = func() vocabulary {
+	v := vocabulary{Statuses: cases.Strings(cases.Statuses), Rights: decision.Rights, HarmTypes: decision.HarmTypes,
 		Mechanisms: decision.Mechanisms, HarmStatuses: decision.HarmStatuses, Outcomes: cases.Strings(decision.Outcomes),
 		AIRoles: decision.AIRoles, Involvements: decision.Involvements, Forms: cases.Strings(remedy.Forms),
 		Responsible: remedy.Responsible, RemedyMoves: cases.Strings([]remedy.Status{remedy.Offered, remedy.Implemented, remedy.Verified}),
@@ -199,33 +191,33 @@ var cwVocab = func() cwVocabulary {
 }()
 
 // Tabs are the workspace's tab navigation, the shown one current.
-func (d *caseWorkspace) Tabs() []cwTab {
-	var out []cwTab
-	for _, k := range cwTabKeys {
+func (d *caseWorkspace) Tabs() []tabLink {
+	var out []tabLink
+	for _, k := range tabKeys {
 		if k == "access" && !d.AnyCase {
 			continue // the access log is for a supervisor or admin of the case's queue
 		}
-		if cwHasTab(d.Case.Kind, k) {
-			out = append(out, cwTab{Key: k, Title: cwTabTitles[k], Href: cwHref(d.Case.ID, k), Current: k == d.Tab})
+		if hasTab(d.Case.Kind, k) {
+			out = append(out, tabLink{Key: k, Title: tabTitles[k], Href: kit.CaseHref(d.Case.ID, k), Current: k == d.Tab})
 		}
 	}
 	return out
 }
 
 // TabTitle is the shown tab's name in the catalogues.
-func (d *caseWorkspace) TabTitle() string { return cwTabTitles[d.Tab] }
+func (d *caseWorkspace) TabTitle() string { return tabTitles[d.Tab] }
 
 // PageTitle names the shown tab and the case ("Triage – Case RD-…"), so
 // that each tab's title tells it apart.
 func (d *caseWorkspace) PageTitle(p *kit.Page) string {
-	return p.T(cwTabTitles[d.Tab]) + " – " + p.T("cw.heading", "Reference", d.Case.Reference)
+	return p.T(tabTitles[d.Tab]) + " – " + p.T("cw.heading", "Reference", d.Case.Reference)
 }
 
 // TitleOf is tab's name in the catalogues.
-func (d *caseWorkspace) TitleOf(tab string) string { return cwTabTitles[tab] }
+func (d *caseWorkspace) TitleOf(tab string) string { return tabTitles[tab] }
 
 // TabHref is the address of tab of this case.
-func (d *caseWorkspace) TabHref(tab string) string { return cwHref(d.Case.ID, tab) }
+func (d *caseWorkspace) TabHref(tab string) string { return kit.CaseHref(d.Case.ID, tab) }
 
 // NextTab is the tab where the case's next step is done.
 func (d *caseWorkspace) NextTab() string {
@@ -374,8 +366,8 @@ func (d *caseWorkspace) Int(n *int) string {
 // Has reports whether list holds v.
 func (d *caseWorkspace) Has(list []string, v string) bool { return slices.Contains(list, v) }
 
-// cwLoad reads everything the workspace shows.
-func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
+// load reads everything the workspace shows.
+func (w *Pages) load(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	ctx := c.UserContext()
 	u := w.Req(c).User
 	d, err := w.Grievance.Get(ctx, id)
@@ -384,12 +376,12 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	}
 	ws := &caseWorkspace{Case: d, Me: u.ID, Role: u.Role, AnyCase: httpkit.Actor(c).MayWorkAnyCase(),
 		CanAct:     httpkit.Ground(c).MayAct(),
-		Supervisor: slices.Contains(supervisors, u.Role), CanDecide: slices.Contains(claimers, u.Role),
-		Holder: d.AssigneeID != nil && *d.AssigneeID == u.ID, Vocab: cwVocab}
-	for i := 0; i < cwRemedyRows; i++ {
+		Supervisor: slices.Contains(auth.Supervisors, u.Role), CanDecide: slices.Contains(auth.Claimers, u.Role),
+		Holder: d.AssigneeID != nil && *d.AssigneeID == u.ID, Vocab: vocab}
+	for i := 0; i < remedyRows; i++ {
 		ws.RemedyRows = append(ws.RemedyRows, i)
 	}
-	for i := 0; i < cwRedactionRows; i++ {
+	for i := 0; i < redactionRows; i++ {
 		ws.RedactionRows = append(ws.RedactionRows, i)
 	}
 	if httpkit.Ground(c) == access.BreakGlass {
@@ -489,47 +481,47 @@ func (w *Web) cwLoad(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	return ws, nil
 }
 
-// cwOpen loads the workspace of the route's case.
-func (w *Web) cwOpen(c *fiber.Ctx) (uuid.UUID, *caseWorkspace, error) {
-	id, err := cwCaseParam(c)
+// open loads the workspace of the route's case.
+func (w *Pages) open(c *fiber.Ctx) (uuid.UUID, *caseWorkspace, error) {
+	id, err := caseParam(c)
 	if err != nil {
 		return uuid.Nil, nil, err
 	}
-	ws, err := w.cwLoad(c, id)
+	ws, err := w.load(c, id)
 	return id, ws, err
 }
 
-// cwPage: GET /cases/:id — the case workspace's summary and what to do
+// casePage: GET /cases/:id — the case workspace's summary and what to do
 // next; GET /cases/:id/:section — one of its tabs.
-func (w *Web) cwPage(c *fiber.Ctx) error {
-	_, ws, err := w.cwOpen(c)
+func (w *Pages) casePage(c *fiber.Ctx) error {
+	_, ws, err := w.open(c)
 	if err != nil {
 		return err
 	}
 	tab := c.Params("section")
-	if !cwHasTab(ws.Case.Kind, tab) {
-		return errCwNotFound
+	if !hasTab(ws.Case.Kind, tab) {
+		return errNotFound
 	}
 	ws.Tab = tab
 	return w.Render(c, fiber.StatusOK, "staff/case", "cw.title", &kit.Page{Data: ws})
 }
 
-// cwAccessPage: GET /cases/:id/access — who opened the case, newest first,
+// accessPage: GET /cases/:id/access — who opened the case, newest first,
 // a page at a time (?cursor=), for a supervisor or admin whose ground lets
 // them work it; anyone else who may see the case is refused (403). Reading
 // the log is not a look at the case: the route records none.
-func (w *Web) cwAccessPage(c *fiber.Ctx) error {
+func (w *Pages) accessPage(c *fiber.Ctx) error {
 	if !httpkit.Actor(c).MayWorkAnyCase() {
 		return errNotTheirLog
 	}
-	id, ws, err := w.cwOpen(c)
+	id, ws, err := w.open(c)
 	if err != nil {
 		return err
 	}
 	ws.Tab = "access"
 	if ws.Access, err = w.Access.CaseLog(c.UserContext(), id, c.Query("cursor"), access.DefaultLogLimit); err != nil {
 		if fault.Is(err, fault.Invalid) {
-			return errCwNotFound // a cursor no page gave: no such page
+			return errNotFound // a cursor no page gave: no such page
 		}
 		return err
 	}
@@ -539,10 +531,10 @@ func (w *Web) cwAccessPage(c *fiber.Ctx) error {
 var errNotTheirLog = fault.New(fault.Forbidden, "forbidden",
 	"Only a supervisor or admin of the case's queue may read who opened it.")
 
-// cwShowContact: POST /cases/:id/contact — the workspace's summary with the
+// showContact: POST /cases/:id/contact — the workspace's summary with the
 // complainant's contact details shown; the route's guard recorded the look.
-func (w *Web) cwShowContact(c *fiber.Ctx) error {
-	id, ws, err := w.cwOpen(c)
+func (w *Pages) showContact(c *fiber.Ctx) error {
+	id, ws, err := w.open(c)
 	if err != nil {
 		return err
 	}
@@ -553,25 +545,25 @@ func (w *Web) cwShowContact(c *fiber.Ctx) error {
 	return w.Render(c, fiber.StatusOK, "staff/case", "cw.title", &kit.Page{Data: ws})
 }
 
-var errCwNotFound = fault.New(fault.NotFound, "not_found", "There is nothing here.")
+var errNotFound = fault.New(fault.NotFound, "not_found", "There is nothing here.")
 
-func cwCaseParam(c *fiber.Ctx) (uuid.UUID, error) {
+func caseParam(c *fiber.Ctx) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Params("id"))
 	if err != nil {
-		return uuid.Nil, errCwNotFound
+		return uuid.Nil, errNotFound
 	}
 	return id, nil
 }
 
-// cwAction does one action on case id with a posted form and returns the
+// action does one action on case id with a posted form and returns the
 // flash to show.
-type cwAction func(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error)
+type action func(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error)
 
-// cwDo runs an action and redirects to its section, or shows the
+// do runs an action and redirects to its section, or shows the
 // workspace again with the action's error at its form.
-func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
+func (w *Pages) do(section string, act action) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, err := cwCaseParam(c)
+		id, err := caseParam(c)
 		if err != nil {
 			return err
 		}
@@ -584,31 +576,31 @@ func (w *Web) cwDo(section string, act cwAction) fiber.Handler {
 			}
 		}
 		key := section
-		if param := cwSectionParam(section); param != "" {
+		if param := sectionParam(section); param != "" {
 			key += "-" + c.Params(param)
 		}
 		flash, err := act(c, id, form)
 		if err != nil {
-			return w.cwError(c, id, key, cwTabOf[section], form, err)
+			return w.showError(c, id, key, tabOf[section], form, err)
 		}
-		return w.SeeOther(c, cwHref(id, cwTabOf[section]), flash)
+		return w.SeeOther(c, kit.CaseHref(id, tabOf[section]), flash)
 	}
 }
 
-// cwError shows the workspace's tab with err at the form of section: field
+// showError shows the workspace's tab with err at the form of section: field
 // errors beside the fields and in a summary (422), or a notice with the
 // error's own status (409, 403). A case that does not exist is a 404 page.
-func (w *Web) cwError(c *fiber.Ctx, id uuid.UUID, section, tab string, form url.Values, err error) error {
+func (w *Pages) showError(c *fiber.Ctx, id uuid.UUID, section, tab string, form url.Values, err error) error {
 	de, ok := fault.As(err)
 	if !ok {
 		return w.RenderError(c, err)
 	}
-	ws, lerr := w.cwLoad(c, id)
+	ws, lerr := w.load(c, id)
 	if lerr != nil {
 		return w.RenderError(c, lerr)
 	}
 	ws.Section = section
-	if cwHasTab(ws.Case.Kind, tab) {
+	if hasTab(ws.Case.Kind, tab) {
 		ws.Tab = tab
 	}
 	r := w.Req(c)
@@ -631,7 +623,7 @@ func (w *Web) cwError(c *fiber.Ctx, id uuid.UUID, section, tab string, form url.
 
 // --- Section-scoped form helpers for the templates ---
 
-func (p *cwPage) cwSection() string {
+func (p *page) section() string {
 	if ws, ok := p.Data.(*caseWorkspace); ok {
 		return ws.Section
 	}
@@ -639,21 +631,21 @@ func (p *cwPage) cwSection() string {
 }
 
 // CwFailed reports whether the shown error belongs to section's form.
-func (p *cwPage) CwFailed(section string) bool {
-	return section != "" && p.cwSection() == section && (len(p.Errors) > 0 || p.Notice != nil)
+func (p *page) CwFailed(section string) bool {
+	return section != "" && p.section() == section && (len(p.Errors) > 0 || p.Notice != nil)
 }
 
 // CwErr is field's error in section's form, or "".
-func (p *cwPage) CwErr(section, field string) string {
-	if p.cwSection() != section {
+func (p *page) CwErr(section, field string) string {
+	if p.section() != section {
 		return ""
 	}
 	return p.Err(field)
 }
 
 // CwVal is what section's form had for field after an error, else def.
-func (p *cwPage) CwVal(section, field string, def any) string {
-	if p.cwSection() == section {
+func (p *page) CwVal(section, field string, def any) string {
+	if p.section() == section {
 		return p.Val(field)
 	}
 	switch v := def.(type) {
@@ -677,8 +669,8 @@ func (p *cwPage) CwVal(section, field string, def any) string {
 
 // CwChecked reports whether value is chosen for field: as posted after an
 // error in section's form, else among defs.
-func (p *cwPage) CwChecked(section, field, value string, defs ...any) bool {
-	if p.cwSection() == section {
+func (p *page) CwChecked(section, field, value string, defs ...any) bool {
+	if p.section() == section {
 		return p.Checked(field, value)
 	}
 	for _, d := range defs {
@@ -707,8 +699,8 @@ func (p *cwPage) CwChecked(section, field, value string, defs ...any) bool {
 // CwSubtypeChosen reports whether subtype, offered under form, is the kind
 // remedy row chose in a form that came back: a kind several forms share
 // ("other") is chosen under the row's form only.
-func (p *cwPage) CwSubtypeChosen(row, form, subtype string) bool {
-	if p.cwSection() != cwSecRemedies || p.Val(row+".subtype") != subtype {
+func (p *page) CwSubtypeChosen(row, form, subtype string) bool {
+	if p.section() != secRemedies || p.Val(row+".subtype") != subtype {
 		return false
 	}
 	if chosen := p.Val(row + ".form"); slices.Contains(remedy.Subtypes[remedy.Form(chosen)], subtype) {
@@ -723,13 +715,13 @@ func (p *cwPage) CwSubtypeChosen(row, form, subtype string) bool {
 }
 
 // CwLabel is a field's label in the error summary.
-func (p *cwPage) CwLabel(field string) string {
-	base := cwListIndex.ReplaceAllString(field, "")
-	if cwAnswerField.MatchString(field) {
+func (p *page) CwLabel(field string) string {
+	base := kit.ListField(field)
+	if answerField.MatchString(field) {
 		base = "answers"
 	}
 	if id := "cw.field." + base; p.Has(id) {
-		if m := cwRowIndex.FindStringSubmatch(field); m != nil {
+		if m := rowIndex.FindStringSubmatch(field); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			return p.T("cw.field.row", "Row", n+1, "Field", p.T(id))
 		}
@@ -739,12 +731,12 @@ func (p *cwPage) CwLabel(field string) string {
 }
 
 // CwNotice is the text of a form-wide error.
-func (p *cwPage) CwNotice() string {
+func (p *page) CwNotice() string {
 	if p.Notice == nil {
 		return ""
 	}
 	// A code may read differently at one form (four_eyes at a withdrawal).
-	if id := "cw.error." + p.Notice.Code + "." + cwSectionBase(p.cwSection()); p.Has(id) {
+	if id := "cw.error." + p.Notice.Code + "." + sectionBase(p.section()); p.Has(id) {
 		return p.T(id)
 	}
 	if id := "cw.error." + p.Notice.Code; p.Has(id) {
@@ -754,18 +746,17 @@ func (p *cwPage) CwNotice() string {
 }
 
 var (
-	// cwAnswerField is a decision's answer to a point of view;
-	// cwAnswerIndex the domain's name for the n-th answer sent.
-	cwAnswerField = regexp.MustCompile(`^answers\[([0-9a-f-]{36})\]$`)
-	cwAnswerIndex = regexp.MustCompile(`^answers\[(\d+)\]`)
-	cwListIndex   = regexp.MustCompile(`\[\d+\]`)
-	cwRowIndex    = regexp.MustCompile(`^components\[(\d+)\]`)
+	// answerField is a decision's answer to a point of view;
+	// answerIndex the domain's name for the n-th answer sent.
+	answerField = regexp.MustCompile(`^answers\[([0-9a-f-]{36})\]$`)
+	answerIndex = regexp.MustCompile(`^answers\[(\d+)\]`)
+	rowIndex    = regexp.MustCompile(`^components\[(\d+)\]`)
 )
 
 // --- Reading forms ---
 
 // lines splits a textarea into its non-empty lines.
-func cwLines(s string) []string {
+func lines(s string) []string {
 	var out []string
 	for _, l := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n") {
 		if l = strings.TrimSpace(l); l != "" {
@@ -777,7 +768,7 @@ func cwLines(s string) []string {
 
 // localTime reads a datetime-local input ("2026-11-20T14:30", UTC) as RFC
 // 3339; anything else is passed on for the domain to name.
-func cwLocalTime(s string) string {
+func localTime(s string) string {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
 		if t, err := time.Parse(layout, s); err == nil {
@@ -789,7 +780,7 @@ func cwLocalTime(s string) string {
 
 // renameFields renames the fields of a domain error (list items to the
 // textarea that holds them, component indexes to form rows).
-func cwRenameFields(err error, rename func(string) string) error {
+func renameFields(err error, rename func(string) string) error {
 	de, ok := fault.As(err)
 	if !ok || len(de.Fields) == 0 {
 		return err
@@ -806,11 +797,8 @@ func cwRenameFields(err error, rename func(string) string) error {
 	return out
 }
 
-// cwListField names a list item's error after its list: inputs[2] → inputs.
-func cwListField(field string) string { return cwListIndex.ReplaceAllString(field, "") }
-
 // approval reads a four-eyes choice: yes, no, or missing (named).
-func cwApproval(form url.Values) (bool, error) {
+func approval(form url.Values) (bool, error) {
 	switch form.Get("approve") {
 	case "yes":
 		return true, nil
@@ -824,24 +812,24 @@ func cwApproval(form url.Values) (bool, error) {
 
 // --- The actions ---
 
-func (w *Web) cwAcknowledge(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, error) {
+func (w *Pages) acknowledge(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, error) {
 	by := httpkit.Actor(c)
 	return "cw.flash.acknowledged", w.Grievance.Acknowledge(c.UserContext(), id, by)
 }
 
-func (w *Web) cwTransition(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) transition(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
 	_, err := w.Grievance.Transition(c.UserContext(), id, by, cases.Status(form.Get("to")), form.Get("reason"))
 	return "cw.flash.moved", err
 }
 
-func (w *Web) cwRequestInformation(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) requestInformation(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
 	_, err := w.Grievance.Transition(c.UserContext(), id, by, cases.StatusAwaitingComplainant, form.Get("reason"))
 	return "cw.flash.information_requested", err
 }
 
-func (w *Web) cwMessage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) message(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
 	visibility := grievance.Visibility(form.Get("visibility"))
 	_, err := w.Grievance.AddMessage(c.UserContext(), id, by, visibility, form.Get("body"))
@@ -852,7 +840,7 @@ func (w *Web) cwMessage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, er
 }
 
 // level reads a 1–4 severity; anything else is 0, which the domain names.
-func cwLevel(s string) int {
+func level(s string) int {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
 		return 0
@@ -860,16 +848,16 @@ func cwLevel(s string) int {
 	return n
 }
 
-func (w *Web) cwTriage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) triage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	req := decision.TriageRequest{Scale: cwLevel(form.Get("scale")), ScaleRationale: form.Get("scale_rationale"),
-		Scope: cwLevel(form.Get("scope")), ScopeRationale: form.Get("scope_rationale"),
-		Irremediability: cwLevel(form.Get("irremediability")), IrremediabilityRationale: form.Get("irremediability_rationale"),
+	req := decision.TriageRequest{Scale: level(form.Get("scale")), ScaleRationale: form.Get("scale_rationale"),
+		Scope: level(form.Get("scope")), ScopeRationale: form.Get("scope_rationale"),
+		Irremediability: level(form.Get("irremediability")), IrremediabilityRationale: form.Get("irremediability_rationale"),
 		Rationale: form.Get("rationale"), Rights: form["rights"], HarmTypes: form["harm_types"],
 		Mechanisms: form["mechanisms"], HarmStatus: form.Get("harm_status")}
 	res, err := w.Decision.Triage(c.UserContext(), id, by, req)
 	if err != nil {
-		return "", cwRenameFields(err, cwListField)
+		return "", renameFields(err, kit.ListField)
 	}
 	switch res.Change {
 	case "raised":
@@ -880,8 +868,8 @@ func (w *Web) cwTriage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, err
 	return "cw.flash.triaged", nil
 }
 
-func (w *Web) cwApprovePriority(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	ok, err := cwApproval(form)
+func (w *Pages) approvePriority(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	ok, err := approval(form)
 	if err != nil {
 		return "", err
 	}
@@ -894,14 +882,14 @@ func (w *Web) cwApprovePriority(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 	return "cw.flash.priority_refused", nil
 }
 
-func (w *Web) cwExtension(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) extension(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
 	return "cw.flash.extended", w.Decision.NoticeExtension(c.UserContext(), id, by, "gdpr_reply", form.Get("reasons"))
 }
 
-func (w *Web) cwAIDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) aiDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	req := grievance.AIDecisionRequest{SystemVersion: form.Get("system_version"), Inputs: cwLines(form.Get("inputs")),
+	req := grievance.AIDecisionRequest{SystemVersion: form.Get("system_version"), Inputs: lines(form.Get("inputs")),
 		Output: form.Get("output"), HumanOversight: form.Get("human_oversight"), OversightDetail: form.Get("oversight_detail"),
 		PersonInformed: form.Get("person_informed"), DecisionReference: form.Get("decision_reference"),
 		DecisionDate: strings.TrimSpace(form.Get("decision_date"))}
@@ -914,12 +902,12 @@ func (w *Web) cwAIDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (string,
 		req.SolelyAutomated = &f
 	}
 	_, err := w.Grievance.RecordAIDecision(c.UserContext(), id, by, req)
-	return "cw.flash.ai_decision", cwRenameFields(err, cwListField)
+	return "cw.flash.ai_decision", renameFields(err, kit.ListField)
 }
 
-// cwProviderRequest sends the AI system's provider a request for
+// providerRequest sends the AI system's provider a request for
 // information, due in due_days days.
-func (w *Web) cwProviderRequest(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) providerRequest(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
 	in := grievance.ProviderRequestInput{Questions: form.Get("questions")}
 	if v := strings.TrimSpace(form.Get("due_days")); v != "" {
@@ -935,26 +923,26 @@ func (w *Web) cwProviderRequest(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 	return "cw.flash.provider_request", err
 }
 
-// cwProviderAnswer records the provider's answer to a request.
-func (w *Web) cwProviderAnswer(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+// providerAnswer records the provider's answer to a request.
+func (w *Pages) providerAnswer(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
 	rid, err := uuid.Parse(c.Params("rid"))
 	if err != nil {
-		return "", errCwNotFound
+		return "", errNotFound
 	}
 	_, err = w.Grievance.AnswerProviderRequest(c.UserContext(), id, rid, by, form.Get("answer"))
 	return "cw.flash.provider_answer", err
 }
 
-func (w *Web) cwPointOfView(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) pointOfView(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	req := grievance.PointOfViewRequest{HeardVia: form.Get("heard_via"), HeardAt: cwLocalTime(form.Get("heard_at")),
+	req := grievance.PointOfViewRequest{HeardVia: form.Get("heard_via"), HeardAt: localTime(form.Get("heard_at")),
 		Summary: form.Get("summary")}
 	_, err := w.Grievance.RecordPointOfView(c.UserContext(), id, by, req)
 	return "cw.flash.point_of_view", err
 }
 
-func (w *Web) cwDecide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) decide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
 	req := grievance.DecisionRequest{Outcome: decision.Outcome(form.Get("outcome")), Rationale: form.Get("rationale"),
 		Signposting: strings.TrimSpace(form.Get("signposting"))}
@@ -962,8 +950,8 @@ func (w *Web) cwDecide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, err
 	req.Attestation.NotAModelRerun = form.Get("attestation.not_a_model_rerun") == "true"
 	req.Involvement.Deployer = form.Get("involvement.deployer")
 	req.Involvement.Provider = form.Get("involvement.provider")
-	e := grievance.Explanation{AIRole: form.Get("explanation.ai_role"), MainFactors: cwLines(form.Get("explanation.main_factors")),
-		Inputs: cwLines(form.Get("explanation.inputs")), HowToContest: strings.TrimSpace(form.Get("explanation.how_to_contest"))}
+	e := grievance.Explanation{AIRole: form.Get("explanation.ai_role"), MainFactors: lines(form.Get("explanation.main_factors")),
+		Inputs: lines(form.Get("explanation.inputs")), HowToContest: strings.TrimSpace(form.Get("explanation.how_to_contest"))}
 	if e.AIRole != "" || len(e.MainFactors) > 0 || len(e.Inputs) > 0 || e.HowToContest != "" {
 		req.Explanation = &e
 	}
@@ -975,7 +963,7 @@ func (w *Web) cwDecide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, err
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		m := cwAnswerField.FindStringSubmatch(k)
+		m := answerField.FindStringSubmatch(k)
 		if m == nil || strings.TrimSpace(form.Get(k)) == "" {
 			continue
 		}
@@ -985,16 +973,16 @@ func (w *Web) cwDecide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, err
 	}
 	status, err := w.Grievance.Decide(c.UserContext(), id, by, req)
 	if err != nil {
-		return "", cwRenameFields(err, func(field string) string {
+		return "", renameFields(err, func(field string) string {
 			if strings.HasPrefix(field, "ai_decision") {
 				return "ai_decision" // one line: the record is made on its own tab
 			}
-			if m := cwAnswerIndex.FindStringSubmatch(field); m != nil {
+			if m := answerIndex.FindStringSubmatch(field); m != nil {
 				if n, _ := strconv.Atoi(m[1]); n < len(answered) {
 					return answered[n]
 				}
 			}
-			return cwListField(field)
+			return kit.ListField(field)
 		})
 	}
 	if status == cases.StatusPendingApproval {
@@ -1003,8 +991,8 @@ func (w *Web) cwDecide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, err
 	return "cw.flash.decided", nil
 }
 
-func (w *Web) cwApproveDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	ok, err := cwApproval(form)
+func (w *Pages) approveDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	ok, err := approval(form)
 	if err != nil {
 		return "", err
 	}
@@ -1018,18 +1006,18 @@ func (w *Web) cwApproveDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 	return "cw.flash.decision_refused", nil
 }
 
-// cwComponentFields are a remedy row's fields.
-var cwComponentFields = []string{"form", "subtype", "description", "responsible", "responsible_name", "amount", "currency", "due_at",
+// componentFields are a remedy row's fields.
+var componentFields = []string{"form", "subtype", "description", "responsible", "responsible_name", "amount", "currency", "due_at",
 	"conditions"}
 
-func (w *Web) cwProposeRemedies(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) proposeRemedies(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
 	req := remedy.Request{Offer: form.Get("offer") == "true"}
 	var rows []int // the form row of each component sent
-	for i := 0; i < cwRemedyRows; i++ {
+	for i := 0; i < remedyRows; i++ {
 		get := func(f string) string { return strings.TrimSpace(form.Get(fmt.Sprintf("components[%d].%s", i, f))) }
 		empty := true
-		for _, f := range cwComponentFields {
+		for _, f := range componentFields {
 			if get(f) != "" {
 				empty = false
 			}
@@ -1052,8 +1040,8 @@ func (w *Web) cwProposeRemedies(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 	}
 	_, err := w.Remedy.ProposeRemedies(c.UserContext(), id, by, req)
 	if err != nil {
-		return "", cwRenameFields(err, func(field string) string {
-			if m := cwRowIndex.FindStringSubmatch(field); m != nil {
+		return "", renameFields(err, func(field string) string {
+			if m := rowIndex.FindStringSubmatch(field); m != nil {
 				n, _ := strconv.Atoi(m[1])
 				if n < len(rows) {
 					rest := field[len(m[0]):]
@@ -1075,10 +1063,10 @@ func (w *Web) cwProposeRemedies(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 	return "cw.flash.remedies_proposed", nil
 }
 
-func (w *Web) cwRemedyStatus(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) remedyStatus(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	rid, err := uuid.Parse(c.Params("rid"))
 	if err != nil {
-		return "", errCwNotFound
+		return "", errNotFound
 	}
 	by := httpkit.Actor(c)
 	var req remedy.StatusChange
@@ -1086,17 +1074,17 @@ func (w *Web) cwRemedyStatus(c *fiber.Ctx, id uuid.UUID, form url.Values) (strin
 	req.Evidence.Note = strings.TrimSpace(form.Get("evidence.note"))
 	req.Evidence.EvidenceIDs = form["evidence.evidence_ids"]
 	err = w.Remedy.SetRemedyStatus(c.UserContext(), id, rid, by, req)
-	return "cw.flash.remedy_status", cwRenameFields(err, cwListField)
+	return "cw.flash.remedy_status", renameFields(err, kit.ListField)
 }
 
-func (w *Web) cwRelease(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, error) {
+func (w *Pages) release(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, error) {
 	if _, err := w.Grievance.Status(c.UserContext(), id); err != nil {
 		return "", err
 	}
 	return "cw.flash.released", w.Review.Release(c.UserContext(), id, httpkit.Actor(c))
 }
 
-func (w *Web) cwAssign(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) assign(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	var f fault.Fields
 	to, err := uuid.Parse(form.Get("user_id"))
 	if err != nil {
@@ -1107,39 +1095,39 @@ func (w *Web) cwAssign(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, err
 		return "", err
 	}
 	target, err := w.Users.Get(c.UserContext(), to)
-	if err != nil || !slices.Contains(claimers, target.Role) {
+	if err != nil || !slices.Contains(auth.Claimers, target.Role) {
 		f.Add("user_id", "not_a_reviewer", "no active reviewer or supervisor has that id")
 		return "", f.Err()
 	}
-	return "cw.flash.assigned", w.Review.Assign(c.UserContext(), id, w.Req(c).User.ID, cwReviewer(target))
+	return "cw.flash.assigned", w.Review.Assign(c.UserContext(), id, w.Req(c).User.ID, kit.Reviewer(target))
 }
 
-func (w *Web) cwClose(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) closeCase(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
 	return "cw.flash.closed", w.Grievance.Close(c.UserContext(), id, by, form.Get("root_cause"), form.Get("reason"))
 }
 
-func (w *Web) cwEscalate(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) escalate(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	_, err := w.Escalation.Refer(c.UserContext(), id, escalation.Requester{Source: escalation.SourceStaff, Actor: httpkit.Actor(c)},
 		escalation.ReferralRequest{BodyID: form.Get("body_id"),
 			ConsentScope: escalation.ConsentScope(form.Get("consent_scope")), Reason: form.Get("reason"), LegalBasis: form.Get("legal_basis")})
 	return "cw.flash.referred", err
 }
 
-func (w *Web) cwReferralMessage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) referralMessage(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	rid, err := uuid.Parse(c.Params("rid"))
 	if err != nil {
-		return "", errCwNotFound
+		return "", errNotFound
 	}
 	_, err = w.Escalation.AddMessage(c.UserContext(), rid, &id, w.Req(c).User.ID, false,
 		escalation.MessageRequest{Body: form.Get("body")})
 	return "cw.flash.referral_message", err
 }
 
-func (w *Web) cwRecordIncident(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) recordIncident(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	var aware time.Time
 	if v := strings.TrimSpace(form.Get("aware_at")); v != "" {
-		t, err := time.Parse(time.RFC3339, cwLocalTime(v))
+		t, err := time.Parse(time.RFC3339, localTime(v))
 		if err != nil {
 			var f fault.Fields
 			f.Add("aware_at", "invalid", "must be a date and time")
@@ -1151,28 +1139,28 @@ func (w *Web) cwRecordIncident(c *fiber.Ctx, id uuid.UUID, form url.Values) (str
 	return "cw.flash.incident", w.Incident.Record(c.UserContext(), id, by, aware, form.Get("subtype"))
 }
 
-func (w *Web) cwIncidentTask(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) incidentTask(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
 	req := incident.TaskRequest{Note: form.Get("note"), Outcome: form.Get("outcome"),
 		AuthorityReference: form.Get("authority_reference")}
 	if v := strings.TrimSpace(form.Get("done_at")); v != "" {
-		req.DoneAt = cwLocalTime(v)
+		req.DoneAt = localTime(v)
 	}
 	return "cw.flash.task_done", w.Incident.CompleteTask(c.UserContext(), id, by, c.Params("task"), req)
 }
 
 // --- Files ---
 
-// cwEvidenceFile: GET /cases/:id/evidence/:eid — the file, checked
+// evidenceFile: GET /cases/:id/evidence/:eid — the file, checked
 // against its SHA-256 before a byte is sent, with the API's headers.
-func (w *Web) cwEvidenceFile(c *fiber.Ctx) error {
-	id, err := cwCaseParam(c)
+func (w *Pages) evidenceFile(c *fiber.Ctx) error {
+	id, err := caseParam(c)
 	if err != nil {
 		return err
 	}
 	eid, err := uuid.Parse(c.Params("eid"))
 	if err != nil {
-		return errCwNotFound
+		return errNotFound
 	}
 	e, content, err := w.Evidence.Open(c.UserContext(), id, eid)
 	if err != nil {
@@ -1188,16 +1176,16 @@ func (w *Web) cwEvidenceFile(c *fiber.Ctx) error {
 	return c.Send(content)
 }
 
-// cwDossierFile: GET /cases/:id/referrals/:rid/dossier(.pdf) — the signed
+// dossierFile: GET /cases/:id/referrals/:rid/dossier(.pdf) — the signed
 // dossier of a referral of this case, with its signature.
-func (w *Web) cwDossierFile(c *fiber.Ctx) error {
-	id, err := cwCaseParam(c)
+func (w *Pages) dossierFile(c *fiber.Ctx) error {
+	id, err := caseParam(c)
 	if err != nil {
 		return err
 	}
 	rid, err := uuid.Parse(c.Params("rid"))
 	if err != nil {
-		return errCwNotFound
+		return errNotFound
 	}
 	pdf := strings.HasSuffix(c.Path(), ".pdf")
 	f, err := w.Escalation.DossierFile(c.UserContext(), rid, &escalation.Viewer{CaseID: &id}, pdf)
@@ -1211,17 +1199,17 @@ func (w *Web) cwDossierFile(c *fiber.Ctx) error {
 }
 
 // CwStr is *s, or "".
-func (p *cwPage) CwStr(s *string) string {
+func (p *page) CwStr(s *string) string {
 	if s == nil {
 		return ""
 	}
 	return *s
 }
 
-var cwSeverityFactor = regexp.MustCompile(`^severity: scale (\d), scope (\d), irremediability (\d)$`)
+var severityFactor = regexp.MustCompile(`^severity: scale (\d), scope (\d), irremediability (\d)$`)
 
-// cwFactors are the priority rule's factors (decision.Priority), by message.
-var cwFactors = map[string]string{
+// factors are the priority rule's factors (decision.Priority), by message.
+var factors = map[string]string{
 	"harm is imminent":               "cw.factor.imminent",
 	"harm is ongoing":                "cw.factor.ongoing",
 	"children's rights are affected": "cw.factor.children",
@@ -1230,11 +1218,11 @@ var cwFactors = map[string]string{
 }
 
 // CwFactor is a priority factor in words.
-func (p *cwPage) CwFactor(f string) string {
-	if m := cwSeverityFactor.FindStringSubmatch(f); m != nil {
+func (p *page) CwFactor(f string) string {
+	if m := severityFactor.FindStringSubmatch(f); m != nil {
 		return p.T("cw.factor.severity", "Scale", m[1], "Scope", m[2], "Irremediability", m[3])
 	}
-	if id, ok := cwFactors[f]; ok {
+	if id, ok := factors[f]; ok {
 		return p.T(id)
 	}
 	return f
@@ -1242,7 +1230,7 @@ func (p *cwPage) CwFactor(f string) string {
 
 // CwAction is an entry of the case record in words ("cw.action.<action>"),
 // or "a step was recorded" when no catalogue names it: never a code.
-func (p *cwPage) CwAction(action string) string {
+func (p *page) CwAction(action string) string {
 	if id := "cw.action." + action; p.Has(id) {
 		return p.T(id)
 	}

@@ -1,4 +1,4 @@
-package frontend
+package staffcase
 
 import (
 	"context"
@@ -19,67 +19,67 @@ import (
 // recommendation complied with and verified. Each calls the domain function
 // the JSON API calls; the rules (four eyes, who may act) are theirs.
 
-// The forms' sections (see cwTabOf).
+// The forms' sections (see tabOf).
 const (
-	cwSecWithdraw      = "withdraw"           // + "-<component id>": ask to withdraw, or record a reason
-	cwSecWithdrawal    = "withdrawal"         // + "-<component id>": approve a withdrawal
-	cwSecConditions    = "conditions"         // + "-<component id>": approve conditions
-	cwSecExemption     = "exemption"          // ask for an exemption from restitution
-	cwSecExemptionOK   = "exemption-approval" // approve it
-	cwSecCompliance    = "compliance"         // + "-<item id>": record compliance
-	cwSecVerify        = "verify"             // + "-<item id>": verify compliance
-	cwSecSuffixRemedy  = "rid"
-	cwSecSuffixBodyItm = "item"
+	secWithdraw      = "withdraw"           // + "-<component id>": ask to withdraw, or record a reason
+	secWithdrawal    = "withdrawal"         // + "-<component id>": approve a withdrawal
+	secConditions    = "conditions"         // + "-<component id>": approve conditions
+	secExemption     = "exemption"          // ask for an exemption from restitution
+	secExemptionOK   = "exemption-approval" // approve it
+	secCompliance    = "compliance"         // + "-<item id>": record compliance
+	secVerify        = "verify"             // + "-<item id>": verify compliance
+	secSuffixRemedy  = "rid"
+	secSuffixBodyItm = "item"
 )
 
 func init() {
-	for _, s := range []string{cwSecWithdraw, cwSecWithdrawal, cwSecConditions, cwSecExemption, cwSecExemptionOK} {
-		cwTabOf[s] = "remedies"
+	for _, s := range []string{secWithdraw, secWithdrawal, secConditions, secExemption, secExemptionOK} {
+		tabOf[s] = "remedies"
 	}
-	cwTabOf[cwSecCompliance] = "escalation"
-	cwTabOf[cwSecVerify] = "escalation"
+	tabOf[secCompliance] = "escalation"
+	tabOf[secVerify] = "escalation"
 }
 
-// cwSectionParam is the path parameter that tells one form of section from
+// sectionParam is the path parameter that tells one form of section from
 // its siblings on the page ("" when there is one form).
-func cwSectionParam(section string) string {
+func sectionParam(section string) string {
 	switch section {
-	case cwSecRemedyStatus, cwSecReferralMsg, cwSecProviderAns, cwSecWithdraw, cwSecWithdrawal, cwSecConditions:
-		return cwSecSuffixRemedy
-	case cwSecIncidentTask:
+	case secRemedyStatus, secReferralMsg, secProviderAns, secWithdraw, secWithdrawal, secConditions:
+		return secSuffixRemedy
+	case secIncidentTask:
 		return "task"
-	case cwSecMeasureDone:
+	case secMeasureDone:
 		return "mid"
-	case cwSecDisclose:
+	case secDisclose:
 		return "eid"
-	case cwSecCompliance, cwSecVerify:
-		return cwSecSuffixBodyItm
+	case secCompliance, secVerify:
+		return secSuffixBodyItm
 	}
 	return ""
 }
 
-// cwSectionBase is a section without its "-<id>".
-func cwSectionBase(section string) string {
-	if section == cwSecExemptionOK { // the one section whose name holds a "-"
+// sectionBase is a section without its "-<id>".
+func sectionBase(section string) string {
+	if section == secExemptionOK { // the one section whose name holds a "-"
 		return section
 	}
 	base, _, _ := strings.Cut(section, "-")
 	return base
 }
 
-func cwRemedyParam(c *fiber.Ctx) (uuid.UUID, error) {
+func remedyParam(c *fiber.Ctx) (uuid.UUID, error) {
 	rid, err := uuid.Parse(c.Params("rid"))
 	if err != nil {
-		return uuid.Nil, errCwNotFound
+		return uuid.Nil, errNotFound
 	}
 	return rid, nil
 }
 
-// cwRemedyReason asks to withdraw a component the complainant has seen (a
+// remedyReason asks to withdraw a component the complainant has seen (a
 // second person approves), or records why one they never saw or declined
 // will not be verified.
-func (w *Web) cwRemedyReason(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	rid, err := cwRemedyParam(c)
+func (w *Pages) remedyReason(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	rid, err := remedyParam(c)
 	if err != nil {
 		return "", err
 	}
@@ -90,26 +90,26 @@ func (w *Web) cwRemedyReason(c *fiber.Ctx, id uuid.UUID, form url.Values) (strin
 	return "cw.flash.remedy_reason", nil
 }
 
-func (w *Web) cwApproveWithdrawal(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	return cwRemedyApproval(c, id, form, w.Remedy.ApproveRemedyWithdrawal,
+func (w *Pages) approveWithdrawal(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	return remedyApproval(c, id, form, w.Remedy.ApproveRemedyWithdrawal,
 		"cw.flash.withdrawal_approved", "cw.flash.withdrawal_refused")
 }
 
-func (w *Web) cwApproveConditions(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	return cwRemedyApproval(c, id, form, w.Remedy.ApproveRemedyConditions,
+func (w *Pages) approveConditions(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	return remedyApproval(c, id, form, w.Remedy.ApproveRemedyConditions,
 		"cw.flash.conditions_approved", "cw.flash.conditions_refused")
 }
 
-// cwRemedyApproval is a second person's answer about one remedy component
+// remedyApproval is a second person's answer about one remedy component
 // (a withdrawal, an offer's conditions): the domain's approve decides, and
 // the flash says which way it went.
-func cwRemedyApproval(c *fiber.Ctx, id uuid.UUID, form url.Values,
+func remedyApproval(c *fiber.Ctx, id uuid.UUID, form url.Values,
 	approve func(context.Context, uuid.UUID, uuid.UUID, cases.Actor, bool, string) error, approved, refused string) (string, error) {
-	rid, err := cwRemedyParam(c)
+	rid, err := remedyParam(c)
 	if err != nil {
 		return "", err
 	}
-	ok, err := cwApproval(form)
+	ok, err := approval(form)
 	if err != nil {
 		return "", err
 	}
@@ -122,7 +122,7 @@ func cwRemedyApproval(c *fiber.Ctx, id uuid.UUID, form url.Values,
 	return refused, nil
 }
 
-func (w *Web) cwRequestExemption(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+func (w *Pages) requestExemption(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
 	if err := w.Remedy.RequestRestitutionExemption(c.UserContext(), id, by, form.Get("reason")); err != nil {
 		return "", err
@@ -130,8 +130,8 @@ func (w *Web) cwRequestExemption(c *fiber.Ctx, id uuid.UUID, form url.Values) (s
 	return "cw.flash.exemption_requested", nil
 }
 
-func (w *Web) cwApproveExemption(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	ok, err := cwApproval(form)
+func (w *Pages) approveExemption(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	ok, err := approval(form)
 	if err != nil {
 		return "", err
 	}
@@ -145,21 +145,21 @@ func (w *Web) cwApproveExemption(c *fiber.Ctx, id uuid.UUID, form url.Values) (s
 	return "cw.flash.exemption_refused", nil
 }
 
-// cwReferralItem reads :rid and :item.
-func cwReferralItem(c *fiber.Ctx) (uuid.UUID, uuid.UUID, error) {
+// referralItem reads :rid and :item.
+func referralItem(c *fiber.Ctx) (uuid.UUID, uuid.UUID, error) {
 	rid, err := uuid.Parse(c.Params("rid"))
 	if err != nil {
-		return uuid.Nil, uuid.Nil, errCwNotFound
+		return uuid.Nil, uuid.Nil, errNotFound
 	}
 	item, err := uuid.Parse(c.Params("item"))
 	if err != nil {
-		return uuid.Nil, uuid.Nil, errCwNotFound
+		return uuid.Nil, uuid.Nil, errNotFound
 	}
 	return rid, item, nil
 }
 
-func (w *Web) cwRecordCompliance(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
-	rid, item, err := cwReferralItem(c)
+func (w *Pages) recordCompliance(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+	rid, item, err := referralItem(c)
 	if err != nil {
 		return "", err
 	}
@@ -168,8 +168,8 @@ func (w *Web) cwRecordCompliance(c *fiber.Ctx, id uuid.UUID, form url.Values) (s
 	return "cw.flash.compliance_recorded", err
 }
 
-func (w *Web) cwVerifyCompliance(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, error) {
-	rid, item, err := cwReferralItem(c)
+func (w *Pages) verifyCompliance(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, error) {
+	rid, item, err := referralItem(c)
 	if err != nil {
 		return "", err
 	}

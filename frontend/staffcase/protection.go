@@ -1,4 +1,4 @@
-package frontend
+package staffcase
 
 import (
 	"net/url"
@@ -15,16 +15,16 @@ import (
 // protective measures proposed to the complainant, put in place once they
 // consent; the check-ins after closure and the cases they opened.
 
-// cwProposeMeasure: POST /cases/:id/measures {kind, description, due_at}.
-func (w *Web) cwProposeMeasure(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
+// proposeMeasure: POST /cases/:id/measures {kind, description, due_at}.
+func (w *Pages) proposeMeasure(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
 	_, err := w.Grievance.ProposeMeasure(c.UserContext(), id, by, grievance.MeasureRequest{
 		Kind: form.Get("kind"), Description: form.Get("description"), DueAt: form.Get("due_at")})
 	return "cw.flash.measure_proposed", err
 }
 
-// cwMeasureInPlace: POST /cases/:id/measures/:mid/in-place.
-func (w *Web) cwMeasureInPlace(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, error) {
+// measureInPlace: POST /cases/:id/measures/:mid/in-place.
+func (w *Pages) measureInPlace(c *fiber.Ctx, id uuid.UUID, _ url.Values) (string, error) {
 	mid, err := uuid.Parse(c.Params("mid"))
 	if err != nil {
 		return "", fault.New(fault.NotFound, "measure_not_found", "This case has no measure with that id.")
