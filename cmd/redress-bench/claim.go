@@ -148,6 +148,10 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 		if err != nil {
 			return err
 		}
+		// Need to know: only the queue's members may take its cases.
+		if err := review.SeedMember(core.DB.WithContext(ctx), claimQueueSlug, email); err != nil {
+			return err
+		}
 		ids[i] = u.ID
 		tokens[i], err = signIn(ctx, client, b.s.baseURL, email, password)
 		return err
