@@ -184,6 +184,16 @@ func idParam(c *fiber.Ctx, name string) (uuid.UUID, error) {
 	return id, nil
 }
 
+// idAndForm reads the id the path names and the form posted.
+func idAndForm(c *fiber.Ctx) (uuid.UUID, url.Values, error) {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return uuid.Nil, nil, err
+	}
+	form, err := kit.FormValues(c)
+	return id, form, err
+}
+
 // splitList reads a comma- or newline-separated list, trimmed, without
 // empty entries.
 func splitList(s string) []string {

@@ -192,13 +192,18 @@ func (w *Pages) admRuleCreate(c *fiber.Ctx) error {
 		}, redirect[*routing.Rule](w, c, "/admin/routing-rules", "adm.rr.created"))
 }
 
-// admRuleEdit: GET /admin/routing-rules/{id}.
-func (w *Pages) admRuleEdit(c *fiber.Ctx) error {
+// ruleByID reads the routing rule the path names.
+func (w *Pages) ruleByID(c *fiber.Ctx) (*routing.Rule, error) {
 	id, err := idParam(c, "id")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	rule, err := w.Routing.Rule(c.UserContext(), id)
+	return w.Routing.Rule(c.UserContext(), id)
+}
+
+// admRuleEdit: GET /admin/routing-rules/{id}.
+func (w *Pages) admRuleEdit(c *fiber.Ctx) error {
+	rule, err := w.ruleByID(c)
 	if err != nil {
 		return err
 	}
@@ -208,11 +213,7 @@ func (w *Pages) admRuleEdit(c *fiber.Ctx) error {
 
 // admRuleUpdate: POST /admin/routing-rules/{id}.
 func (w *Pages) admRuleUpdate(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	rule, err := w.Routing.Rule(c.UserContext(), id)
+	rule, err := w.ruleByID(c)
 	if err != nil {
 		return err
 	}
@@ -228,7 +229,7 @@ func (w *Pages) admRuleUpdate(c *fiber.Ctx) error {
 	}
 	return saveOrRerender(w, c, adminForm{"admin/rule", "adm.rr.edit_title", func() (*kit.Page, error) { return w.rulePage(c, rule, form) }},
 		func() (*routing.Rule, error) {
-			r, err := w.Routing.Update(c.UserContext(), id, in, admTaxonomies)
+			r, err := w.Routing.Update(c.UserContext(), rule.ID, in, admTaxonomies)
 			return r, renameFields(err, listField)
 		}, redirect[*routing.Rule](w, c, "/admin/routing-rules", "adm.rr.saved"))
 }

@@ -58,11 +58,7 @@ func (w *Pages) admUserCreate(c *fiber.Ctx) error {
 
 // admUserRole: POST /admin/users/{id}/role {role}.
 func (w *Pages) admUserRole(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	form, err := kit.FormValues(c)
+	id, form, err := idAndForm(c)
 	if err != nil {
 		return err
 	}
@@ -76,11 +72,7 @@ func (w *Pages) admUserRole(c *fiber.Ctx) error {
 
 // admUserActive: POST /admin/users/{id}/active {active: true|false}.
 func (w *Pages) admUserActive(c *fiber.Ctx) error {
-	id, err := idParam(c, "id")
-	if err != nil {
-		return err
-	}
-	form, err := kit.FormValues(c)
+	id, form, err := idAndForm(c)
 	if err != nil {
 		return err
 	}
