@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"slices"
 	"testing"
 	"time"
 
@@ -136,6 +137,16 @@ func TestComplainantFollowUp(t *testing.T) {
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/messages", Token: staff,
 		Body: map[string]string{"body": "Check the scheduler's sick-leave feature.", "visibility": "internal"}}); r.Status != 201 {
 		t.Fatalf("internal note: %d %s", r.Status, r.Body)
+	}
+	// A visibility outside the vocabulary (grievance.Visibilities) is a 422
+	// naming the field, and writes nothing.
+	r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/messages", Token: staff,
+		Body: map[string]string{"body": "Meant for everyone.", "visibility": "public"}})
+	if _, fields := problemFields(t, r); r.Status != 422 || !slices.Equal(fields, []string{"visibility"}) {
+		t.Errorf("visibility public: %d %s", r.Status, r.Body)
+	}
+	if n := len(s.Do(req{Method: "GET", Path: "/api/v1/cases/" + f.ID, Token: staff}).JSON(t)["messages"].([]any)); n != 2 {
+		t.Errorf("after a refused message the case holds %d messages, want 2", n)
 	}
 	if r := s.Do(req{Method: "POST", Path: "/api/v1/complainant/case/messages", Token: tok,
 		Body: map[string]string{"body": "All my Tuesday and Thursday shifts since 3 November."}}); r.Status != 201 {
