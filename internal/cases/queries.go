@@ -236,34 +236,10 @@ func LockForWork(tx *gorm.DB, id, user uuid.UUID) (*WorkRow, error) {
 	return &c, nil
 }
 
-// Filed is a filed case's row as intake first writes it: what the
-// complainant sent, normalized, and what intake sealed and derived from it.
-type Filed struct {
-	ID                    uuid.UUID
-	Reference             string
-	ReceiptHash, CodeHash []byte
-	Kind                  Kind
-	AISystemID            *uuid.UUID
-	AISystemOther         *string
-	DecisionReference     *string
-	DecisionDate          *time.Time
-	InformedOfAI          string
-	DescriptionEnc        []byte
-	DesiredOutcomeEnc     []byte
-	Language              string
-	Anonymous             bool
-	ContactEnc            []byte
-	PreferredChannel      *string
-	RepresentativeEnc     []byte
-	RelatedCaseID         *uuid.UUID
-	PreliminarySeverity   *string
-	SubmittedAt           time.Time
-	Country               *string
-}
-
-// Insert writes a filed case's row unless its reference is taken, which it
+// Insert writes the row of a case just filed (the columns a filing sets;
+// the database fills in the rest) unless its reference is taken, which it
 // reports as false (intake draws another).
-func Insert(tx *gorm.DB, c Filed) (bool, error) {
+func Insert(tx *gorm.DB, c *Case) (bool, error) {
 	res := tx.Exec(`
 			INSERT INTO cases (id, reference, receipt_hash, code_hash, kind, ai_system_id, ai_system_other, decision_reference,
 			                   decision_date, informed_of_ai, description_enc, desired_outcome_enc, language, anonymous,
@@ -274,7 +250,7 @@ func Insert(tx *gorm.DB, c Filed) (bool, error) {
 		c.ID, c.Reference, c.ReceiptHash, c.CodeHash, c.Kind, c.AISystemID, c.AISystemOther, c.DecisionReference,
 		c.DecisionDate, c.InformedOfAI, c.DescriptionEnc, c.DesiredOutcomeEnc, c.Language, c.Anonymous,
 		c.ContactEnc, c.PreferredChannel, c.RepresentativeEnc, c.RelatedCaseID, c.PreliminarySeverity,
-		c.SubmittedAt, c.SubmittedAt, c.Country)
+		c.SubmittedAt, c.SubmittedAt, c.ComplainantCountry)
 	if res.Error != nil {
 		return false, fmt.Errorf("cases: insert: %w", res.Error)
 	}

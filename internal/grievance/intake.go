@@ -457,14 +457,14 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 		if err != nil {
 			return nil, err
 		}
-		inserted, err := cases.Insert(conn, cases.Filed{ID: id, Reference: candidate,
+		inserted, err := cases.Insert(conn, &cases.Case{ID: id, Reference: candidate,
 			ReceiptHash: auth.HashReceipt(s.receiptSecret, receipt), CodeHash: auth.HashCode(s.receiptSecret, code),
 			Kind: cases.Kind(r.Kind), AISystemID: n.aiSystemID, AISystemOther: casework.Nullable(r.AISystemOther),
 			DecisionReference: casework.Nullable(r.DecisionReference), DecisionDate: n.decisionDate,
 			InformedOfAI: r.InformedOfAI, DescriptionEnc: description, DesiredOutcomeEnc: desired, Language: r.Language,
 			Anonymous: *r.Anonymous, ContactEnc: contact, PreferredChannel: channel, RepresentativeEnc: representative,
 			RelatedCaseID: n.relatedCaseID, PreliminarySeverity: casework.Nullable(r.PreliminarySeverity),
-			SubmittedAt: now, Country: casework.Nullable(r.Country)})
+			SubmittedAt: now, ComplainantCountry: casework.Nullable(r.Country)})
 		if err != nil {
 			return nil, fmt.Errorf("grievance: %w", err)
 		}
