@@ -185,7 +185,7 @@ func (r *Reconciler) republish(ctx context.Context, conn *gorm.DB, c unrouted, n
 	if err := conn.Clauses(clause.OnConflict{UpdateAll: true}).Create(&rec).Error; err != nil {
 		return fmt.Errorf("worker: reconcile: record: %w", err)
 	}
-	if _, err := outbox.Add(ctx, r.DB, events.OpsCaseUnrouted, c.ID, events.CaseUnrouted{Reference: c.Reference,
+	if _, err := outbox.Add(db.Conn(ctx, r.DB), events.OpsCaseUnrouted, c.ID, events.CaseUnrouted{Reference: c.Reference,
 		SubmittedAt: c.SubmittedAt.UTC(), Attempts: rec.Attempts, EventID: env.ID, OriginalLost: rec.OriginalLost}); err != nil {
 		return err
 	}

@@ -30,11 +30,11 @@ func TestEventsForUnknownCasesAreDeadLetteredByEveryConsumer(t *testing.T) {
 	var submitted, message uuid.UUID
 	if err := db.InTx(ctx, s.Core.DB, func(ctx context.Context) error {
 		var err error
-		if submitted, err = outbox.Add(ctx, s.Core.DB, events.CaseSubmitted, ghost, events.Submitted{Reference: "RD-000-000-000",
+		if submitted, err = outbox.Add(db.Conn(ctx, s.Core.DB), events.CaseSubmitted, ghost, events.Submitted{Reference: "RD-000-000-000",
 			Kind: "concern", Rights: []string{"other"}, HarmTypes: []string{}, Language: "en", Anonymous: true}); err != nil {
 			return err
 		}
-		message, err = outbox.Add(ctx, s.Core.DB, events.CaseMessageAdded, ghost, events.MessageAdded{MessageID: uuid.New(),
+		message, err = outbox.Add(db.Conn(ctx, s.Core.DB), events.CaseMessageAdded, ghost, events.MessageAdded{MessageID: uuid.New(),
 			AuthorKind: "complainant", Visibility: "complainant"})
 		return err
 	}); err != nil {

@@ -180,7 +180,7 @@ func (w *Runner) recordReceived(ctx context.Context, env *events.Envelope) error
 	if !first {
 		return nil
 	}
-	_, err = audit.Append(ctx, w.DB, audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
+	_, err = audit.Append(db.Conn(ctx, w.DB), audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
 		Action: "case.received", Data: map[string]any{"event_id": env.ID, "consumer": events.ConsumerIntake}})
 	return err
 }

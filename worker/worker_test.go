@@ -370,7 +370,7 @@ func TestAssignAppealPoisonAndWaiting(t *testing.T) {
 
 	ghost := uuid.New()
 	if err := db.InTx(ctx, s.Core.DB, func(ctx context.Context) error {
-		_, err := outbox.Add(ctx, s.Core.DB, events.CaseAppealed, ghost, events.Appealed{})
+		_, err := outbox.Add(db.Conn(ctx, s.Core.DB), events.CaseAppealed, ghost, events.Appealed{})
 		return err
 	}); err != nil {
 		t.Fatal(err)

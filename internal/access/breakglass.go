@@ -119,12 +119,12 @@ func (s *Service) BreakGlass(ctx context.Context, v Viewer, reference, reason st
 		case Ground(*ground) != BreakGlass:
 			return ErrWithinReach
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: g.CaseID, ActorKind: audit.ActorStaff, ActorID: &v.ID,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: g.CaseID, ActorKind: audit.ActorStaff, ActorID: &v.ID,
 			Action: ActionBreakGlass, Data: map[string]any{"user_id": v.ID, "reason": g.Reason,
 				"expires_at": g.ExpiresAt}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.CaseBreakGlass, g.CaseID, events.BreakGlass{GrantID: g.ID,
+		_, err = outbox.Add(db.Conn(ctx, s.db), events.CaseBreakGlass, g.CaseID, events.BreakGlass{GrantID: g.ID,
 			UserID: v.ID, OpenedAt: g.OpenedAt, ExpiresAt: g.ExpiresAt})
 		return err
 	})

@@ -11,7 +11,6 @@ package audit
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -102,39 +101,39 @@ func Hash(e *Entry) []byte {
 // Start writes the first entry of a new case's record, in the transaction
 // that created the case: nobody else can see the case yet, so there is
 // nothing to lock or look up. A second Start for a case fails on (case_id, seq).
-func Start(ctx context.Context, gdb *gorm.DB, ev Event) (*Entry, error) {
+func Start(tx *gorm.DB, ev Event) (*Entry, error) {
 	data, err := marshal(ev)
 	if err != nil {
 		return nil, err
 	}
 	entry := newEntry(ev, 1, Genesis(ev.CaseID), data)
-	return entry, insert(ctx, gdb, entry)
+	return entry, insert(tx, entry)
 }
 
-// Append adds an entry to the case record inside the transaction carried by
-// ctx. It locks the case row, so entries of one case are chained one at a time.
-func Append(ctx context.Context, gdb *gorm.DB, ev Event) (*Entry, error) {
+// Append adds an entry to the case record in tx, which must be a
+// transaction: it locks the case row until tx ends, so entries of one case
+// are chained one at a time.
+func Append(tx *gorm.DB, ev Event) (*Entry, error) {
+	if !db.InTransaction(tx) {
+		return nil, fmt.Errorf("audit: append %s outside a transaction", ev.Action)
+	}
 	data, err := marshal(ev)
 	if err != nil {
 		return nil, err
 	}
-	var entry *Entry
-	err = db.InTx(ctx, gdb, func(ctx context.Context) error {
-		last, err := chainHead(db.Conn(ctx, gdb), ev.CaseID)
-		if err != nil {
-			return fmt.Errorf("audit: chain head: %w", err)
-		}
-		if last.ID == nil {
-			return fmt.Errorf("audit: case %s does not exist", ev.CaseID)
-		}
-		prev := last.Hash
-		if last.Seq == 0 {
-			prev = Genesis(ev.CaseID)
-		}
-		entry = newEntry(ev, last.Seq+1, prev, data)
-		return insert(ctx, gdb, entry)
-	})
-	return entry, err
+	last, err := chainHead(tx, ev.CaseID)
+	if err != nil {
+		return nil, fmt.Errorf("audit: chain head: %w", err)
+	}
+	if last.ID == nil {
+		return nil, fmt.Errorf("audit: case %s does not exist", ev.CaseID)
+	}
+	prev := last.Hash
+	if last.Seq == 0 {
+		prev = Genesis(ev.CaseID)
+	}
+	entry := newEntry(ev, last.Seq+1, prev, data)
+	return entry, insert(tx, entry)
 }
 
 func marshal(ev Event) ([]byte, error) {
@@ -158,8 +157,8 @@ func newEntry(ev Event, seq int, prev, data []byte) *Entry {
 	return e
 }
 
-func insert(ctx context.Context, gdb *gorm.DB, e *Entry) error {
-	if err := db.Conn(ctx, gdb).Create(e).Error; err != nil {
+func insert(tx *gorm.DB, e *Entry) error {
+	if err := tx.Create(e).Error; err != nil {
 		return fmt.Errorf("audit: append %s: %w", e.Action, err)
 	}
 	return nil
@@ -173,9 +172,10 @@ type Verification struct {
 	Problem  string `json:"problem,omitempty"`
 }
 
-// Entries loads a case's record in order.
-func Entries(ctx context.Context, gdb *gorm.DB, caseID uuid.UUID) ([]Entry, error) {
-	rows, err := db.Conn(ctx, gdb).Model(&Entry{}).
+// Entries loads a case's record in order, through q (the pool or a
+// transaction).
+func Entries(q *gorm.DB, caseID uuid.UUID) ([]Entry, error) {
+	rows, err := q.Model(&Entry{}).
 		Select("id, case_id, seq, at, actor_kind, actor_id, action, public, data::text, prev_hash, hash").
 		Where("case_id = ?", caseID).Order("seq").Rows()
 	if err != nil {

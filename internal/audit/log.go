@@ -16,5 +16,5 @@ func NewLog(gdb *gorm.DB) *Log { return &Log{db: gdb} }
 
 // Entries loads a case's record in order (Entries).
 func (l *Log) Entries(ctx context.Context, caseID uuid.UUID) ([]Entry, error) {
-	return Entries(ctx, l.db, caseID)
+	return Entries(l.db.WithContext(ctx), caseID)
 }

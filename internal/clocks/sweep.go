@@ -132,11 +132,11 @@ func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time
 
 // announce records a timer in the case record and publishes it (through the outbox).
 func (s *Service) announce(ctx context.Context, caseID uuid.UUID, subject, action string, public bool, data events.SLA) error {
-	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: action,
+	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: action,
 		Public: public, Data: data}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(ctx, s.db, subject, caseID, data)
+	_, err := outbox.Add(db.Conn(ctx, s.db), subject, caseID, data)
 	return err
 }
 
@@ -171,7 +171,7 @@ func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority 
 		clocks = append(clocks, k.Clock)
 	}
 	system := func(action string, data any) error {
-		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: action, Data: data})
+		_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: action, Data: data})
 		return err
 	}
 	if p.Breach.RaisePriority && priority != "" && sla.Raise(priority) != priority {
@@ -182,7 +182,7 @@ func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority 
 		if err := system("priority.raised", map[string]any{"from": priority, "to": to, "reason": "sla_breach", "clocks": clocks}); err != nil {
 			return err
 		}
-		if _, err := outbox.Add(ctx, s.db, events.CaseTriaged, caseID,
+		if _, err := outbox.Add(db.Conn(ctx, s.db), events.CaseTriaged, caseID,
 			events.Triaged{Priority: to, PriorityChange: "raised", Reason: "sla_breach"}); err != nil {
 			return err
 		}
@@ -230,7 +230,7 @@ func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority 
 		if err := system("escalation.requested", data); err != nil {
 			return err
 		}
-		if _, err := outbox.Add(ctx, s.db, events.EscalationRequested, caseID, data); err != nil {
+		if _, err := outbox.Add(db.Conn(ctx, s.db), events.EscalationRequested, caseID, data); err != nil {
 			return err
 		}
 	}

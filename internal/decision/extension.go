@@ -65,7 +65,7 @@ func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by case
 				data["due"], data["rule"] = k.DueAt.UTC(), k.Rule
 			}
 		}
-		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "clock.extended", Public: true, Data: data})
 		return err
 	})

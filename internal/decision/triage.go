@@ -127,11 +127,11 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 		data := map[string]any{"scale": r.Scale, "scope": r.Scope, "irremediability": r.Irremediability,
 			"harm_status": r.HarmStatus, "computed_priority": p, "reasons": reasons, "priority_change": out.Change,
 			"previous_priority": c.Priority}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
 			Action: "case.triaged", Data: data}); err != nil {
 			return err
 		}
-		if _, err := outbox.Add(ctx, s.db, events.CaseTriaged, caseID,
+		if _, err := outbox.Add(db.Conn(ctx, s.db), events.CaseTriaged, caseID,
 			events.Triaged{Priority: p, PriorityChange: out.Change}); err != nil {
 			return err
 		}
@@ -173,13 +173,13 @@ func (s *Service) ApprovePriority(ctx context.Context, caseID, approver uuid.UUI
 		if err := cases.DecidePendingPriority(conn, caseID, approve); err != nil {
 			return err
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &approver,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &approver,
 			Action: action, Data: map[string]any{"from": c.Priority, "to": c.PendingPriority, "requested_by": c.PendingPriorityBy,
 				"reason": reason}}); err != nil {
 			return err
 		}
 		if approve {
-			if _, err := outbox.Add(ctx, s.db, events.CaseTriaged, caseID, events.Triaged{Priority: *c.PendingPriority,
+			if _, err := outbox.Add(db.Conn(ctx, s.db), events.CaseTriaged, caseID, events.Triaged{Priority: *c.PendingPriority,
 				PriorityChange: "lowered"}); err != nil {
 				return err
 			}

@@ -236,7 +236,7 @@ func (s *Service) incidentRequest(ctx context.Context, env *events.Envelope) (uu
 	if id == uuid.Nil {
 		return uuid.Nil, nil // asked for already
 	}
-	_, err = audit.Append(ctx, s.db, audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
+	_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
 		Action: "escalation.requested", Data: map[string]any{"escalation_request_id": id, "source": SourceIncident,
 			"clock": "incident_report"}})
 	return id, err
@@ -282,7 +282,7 @@ func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
 		if err := conn.Model(&escalationRequest{}).Where("id = ?", reqID).Update("body_type", typ).Error; err != nil {
 			return fmt.Errorf("escalation: request: %w", err)
 		}
-		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorSystem,
+		_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorSystem,
 			Action: "escalation.no_body", Data: map[string]any{"escalation_request_id": reqID, "body_type": typ}})
 		return err
 	}

@@ -129,12 +129,12 @@ func (s *Service) RequestDisclosure(ctx context.Context, caseID, referralID, by 
 			return fmt.Errorf("escalation: disclosure: %w", err)
 		}
 		// The notice: public, so it is on the complainant's timeline before anything is revealed.
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
 			Action: "identity.disclosure_requested", Public: true, Data: map[string]any{"referral_id": referralID,
 				"disclosure_id": id, "body": r.BodyName, "legal_basis": req.LegalBasis}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.ReferralIdentityRequested, caseID, events.Referral{ReferralID: referralID,
+		_, err = outbox.Add(db.Conn(ctx, s.db), events.ReferralIdentityRequested, caseID, events.Referral{ReferralID: referralID,
 			BodyID: r.BodyID, DisclosureID: &id})
 		return err
 	})
@@ -222,12 +222,12 @@ func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id,
 		}).Error; err != nil {
 			return fmt.Errorf("escalation: approve disclosure: %w", err)
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
 			Action: "identity.disclosed", Public: true, Data: map[string]any{"referral_id": referralID, "disclosure_id": id,
 				"body": r.BodyName, "legal_basis": d.LegalBasis}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.ReferralIdentityDisclosed, caseID, events.Referral{ReferralID: referralID,
+		_, err = outbox.Add(db.Conn(ctx, s.db), events.ReferralIdentityDisclosed, caseID, events.Referral{ReferralID: referralID,
 			BodyID: r.BodyID, DisclosureID: &id})
 		return err
 	})

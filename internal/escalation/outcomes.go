@@ -164,7 +164,7 @@ func (s *Service) addItems(ctx context.Context, r *referralRow, bodyUser uuid.UU
 		}
 		tasks++
 	}
-	_, err := audit.Append(ctx, s.db, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
+	_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
 		Action: "referral.outcome_items", Public: true, Data: map[string]any{"referral_id": r.ID, "body": r.BodyName,
 			"items": len(items), "tasks": tasks}})
 	return err
@@ -300,7 +300,7 @@ func (s *Service) RecordCompliance(ctx context.Context, caseID, referralID, item
 		}).Error; err != nil {
 			return fmt.Errorf("escalation: compliance: %w", err)
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
 			Action: "referral.item_complied", Data: map[string]any{"referral_id": referralID, "item_id": itemID,
 				"kind": it.Kind}}); err != nil {
 			return err
@@ -339,7 +339,7 @@ func (s *Service) VerifyCompliance(ctx context.Context, caseID, referralID, item
 		if err := s.endItemClock(ctx, caseID, itemID, "complied"); err != nil {
 			return err
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
 			Action: "referral.item_verified", Public: true, Data: map[string]any{"referral_id": referralID, "item_id": itemID,
 				"kind": it.Kind}}); err != nil {
 			return err
@@ -390,7 +390,7 @@ func (s *Service) Settle(ctx context.Context, referralID, itemID, bodyUser uuid.
 		if err := s.endItemClock(ctx, r.CaseID, itemID, "settled"); err != nil {
 			return err
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
 			Action: "referral.item_settled", Public: true, Data: map[string]any{"referral_id": referralID, "item_id": itemID,
 				"kind": it.Kind, "body": r.BodyName}}); err != nil {
 			return err
@@ -472,12 +472,12 @@ func (s *Service) ComplainantAnswer(ctx context.Context, caseID, referralID uuid
 		if msg.CreatedAt, err = insertComplainantMessage(db.Conn(ctx, s.db), msg.ID, referralID, sealed); err != nil {
 			return fmt.Errorf("escalation: complainant's answer: %w", err)
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
 			Action: "referral.message", Public: true, Data: map[string]any{"referral_id": referralID, "body": r.BodyName,
 				"author": "complainant"}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.ReferralMessage, caseID, events.Referral{ReferralID: referralID, BodyID: r.BodyID,
+		_, err = outbox.Add(db.Conn(ctx, s.db), events.ReferralMessage, caseID, events.Referral{ReferralID: referralID, BodyID: r.BodyID,
 			Author: "complainant"})
 		return err
 	})

@@ -235,7 +235,7 @@ func (s *Service) Referral(ctx context.Context, id uuid.UUID, v *Viewer) (*Refer
 			if res.Error != nil || res.RowsAffected == 0 {
 				return res.Error
 			}
-			_, err := audit.Append(ctx, s.db, audit.Event{CaseID: rows[0].CaseID, ActorKind: audit.ActorBody, ActorID: v.BodyUser,
+			_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: rows[0].CaseID, ActorKind: audit.ActorBody, ActorID: v.BodyUser,
 				Action: "referral.opened", Public: true, Data: map[string]any{"referral_id": id, "body": rows[0].BodyName}})
 			return err
 		}); err != nil {
@@ -422,12 +422,12 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUI
 		if err := s.addItems(ctx, r, bodyUser, req.Items); err != nil {
 			return err
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
 			Action: "referral." + string(req.Status), Public: true, Data: map[string]any{"referral_id": id, "body": r.BodyName,
 				"status": req.Status, "from": r.Status}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.ReferralUpdated, r.CaseID, events.Referral{ReferralID: id, BodyID: r.BodyID,
+		_, err = outbox.Add(db.Conn(ctx, s.db), events.ReferralUpdated, r.CaseID, events.Referral{ReferralID: id, BodyID: r.BodyID,
 			Status: string(req.Status)})
 		return err
 	})
@@ -528,12 +528,12 @@ func (s *Service) AddMessage(ctx context.Context, id uuid.UUID, caseID *uuid.UUI
 		}
 		// What a body does is on the complainant's timeline; the
 		// organisation's answers are in the case record.
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: r.CaseID, ActorKind: actor, ActorID: &user,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: r.CaseID, ActorKind: actor, ActorID: &user,
 			Action: "referral.message", Public: fromBody, Data: map[string]any{"referral_id": id, "body": r.BodyName,
 				"author": kind, "to_complainant": req.ToComplainant}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.ReferralMessage, r.CaseID, events.Referral{ReferralID: id, BodyID: r.BodyID,
+		_, err = outbox.Add(db.Conn(ctx, s.db), events.ReferralMessage, r.CaseID, events.Referral{ReferralID: id, BodyID: r.BodyID,
 			Author: kind, ToComplainant: req.ToComplainant})
 		return err
 	})

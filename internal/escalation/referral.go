@@ -285,10 +285,10 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 	actor := audit.Event{CaseID: caseID, ActorKind: actorKind(by), ActorID: staffID(by), Action: "referral.made", Public: true,
 		Data: map[string]any{"referral_id": id, "body": body.Name, "body_type": body.Type, "source": by.Source,
 			"consent_scope": req.ConsentScope, "legal_basis": legal, "dossier_sha256": fmt.Sprintf("%x", docSum)}}
-	if _, err := audit.Append(ctx, s.db, actor); err != nil {
+	if _, err := audit.Append(db.Conn(ctx, s.db), actor); err != nil {
 		return uuid.Nil, err
 	}
-	if _, err := outbox.Add(ctx, s.db, events.ReferralMade, caseID, events.Referral{ReferralID: id, BodyID: bodyID,
+	if _, err := outbox.Add(db.Conn(ctx, s.db), events.ReferralMade, caseID, events.Referral{ReferralID: id, BodyID: bodyID,
 		Source: string(by.Source), ConsentScope: string(req.ConsentScope)}); err != nil {
 		return uuid.Nil, err
 	}
@@ -383,7 +383,7 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 			d.Contested.DecisionDate = a.DecisionDate
 		}
 	}
-	entries, err := audit.Entries(ctx, s.db, caseID)
+	entries, err := audit.Entries(db.Conn(ctx, s.db), caseID)
 	if err != nil {
 		return nil, err
 	}

@@ -130,7 +130,7 @@ func (s *Service) ReferSystemic(ctx context.Context, issueID, by uuid.UUID, req 
 			return fault.New(fault.Conflict, "already_referred", fmt.Sprintf("The issue is already with %s.", body.Name))
 		}
 		for _, c := range cases {
-			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: c.ID, ActorKind: audit.ActorStaff, ActorID: &by,
+			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: c.ID, ActorKind: audit.ActorStaff, ActorID: &by,
 				Action: "systemic.referred", Data: map[string]any{"systemic_issue_id": issueID, "systemic_referral_id": id,
 					"body": body.Name}}); err != nil {
 				return err

@@ -212,11 +212,11 @@ func (s *Service) Store(ctx context.Context, caseID uuid.UUID, by cases.Actor, e
 	e.CreatedAt = e.CreatedAt.UTC()
 	data := events.EvidenceAdded{EvidenceID: e.ID, SHA256: e.SHA256, SizeBytes: e.SizeBytes, MediaType: e.MediaType,
 		Source: string(e.Source), AuthorKind: by.Kind}
-	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 		Action: "evidence.added", Public: true, Data: data}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(ctx, s.db, events.CaseEvidenceAdded, caseID, data)
+	_, err := outbox.Add(db.Conn(ctx, s.db), events.CaseEvidenceAdded, caseID, data)
 	return err
 }
 

@@ -105,7 +105,7 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 			map[string]any{"appeal_by": by.UTC(), "excluded_reviewers": len(excluded)}, events.CaseStatusChanged); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.CaseAppealed, caseID, events.Appealed{ExcludedReviewers: excluded})
+		_, err = outbox.Add(db.Conn(ctx, s.db), events.CaseAppealed, caseID, events.Appealed{ExcludedReviewers: excluded})
 		return err
 	})
 }
@@ -204,11 +204,11 @@ func (s *Service) Feedback(ctx context.Context, caseID uuid.UUID, satisfaction *
 		if res.RowsAffected == 0 {
 			return fault.New(fault.Conflict, "feedback_given", "You have already rated this process. Thank you.")
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
 			Action: "feedback.given", Public: true, Data: map[string]any{"satisfaction": *satisfaction}}); err != nil {
 			return err
 		}
-		_, err := outbox.Add(ctx, s.db, events.CaseFeedback, caseID, events.Feedback{Satisfaction: *satisfaction})
+		_, err := outbox.Add(db.Conn(ctx, s.db), events.CaseFeedback, caseID, events.Feedback{Satisfaction: *satisfaction})
 		return err
 	})
 }

@@ -113,11 +113,11 @@ func (s *Service) SweepCheckins(ctx context.Context, limit int) (int, error) {
 				return nil // another sweeper asked it
 			}
 			data := events.Checkin{CheckinID: k.ID, AfterDays: k.AfterDays}
-			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: d.CaseID, ActorKind: audit.ActorSystem,
+			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: d.CaseID, ActorKind: audit.ActorSystem,
 				Action: "checkin.asked", Public: true, Data: data}); err != nil {
 				return err
 			}
-			if _, err := outbox.Add(ctx, s.db, events.CheckinAsked, d.CaseID, data); err != nil {
+			if _, err := outbox.Add(db.Conn(ctx, s.db), events.CheckinAsked, d.CaseID, data); err != nil {
 				return err
 			}
 			n++
@@ -200,11 +200,11 @@ func (s *Service) AnswerCheckin(ctx context.Context, caseID, checkinID uuid.UUID
 		if opened != nil {
 			data.RetaliationCaseID, data.RetaliationReference = opened, openedRef
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
 			Action: "checkin.answered", Public: true, Data: data}); err != nil {
 			return err
 		}
-		_, err := outbox.Add(ctx, s.db, events.CheckinAnswered, caseID, data)
+		_, err := outbox.Add(db.Conn(ctx, s.db), events.CheckinAnswered, caseID, data)
 		return err
 	})
 	if err != nil {
@@ -263,7 +263,7 @@ func (s *Service) openRetaliationCase(ctx context.Context, earlier uuid.UUID, ea
 	if err := cases.ShareReceipt(conn, rec.CaseID, earlier); err != nil {
 		return uuid.Nil, "", err
 	}
-	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: rec.CaseID, ActorKind: audit.ActorSystem,
+	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: rec.CaseID, ActorKind: audit.ActorSystem,
 		Action: "case.opened_from_checkin", Public: true, Data: map[string]any{"earlier_case_id": earlier,
 			"earlier_reference": earlierRef, "after_days": afterDays}}); err != nil {
 		return uuid.Nil, "", err

@@ -199,7 +199,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 		if needsApproval {
 			action, public = "decision.proposed", false
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID, Action: action,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID, Action: action,
 			Public: public, Data: map[string]any{"decision_id": id, "outcome": r.Outcome, "answers": len(r.Answers),
 				"explanation": r.Explanation != nil,
 				"involvement": r.Involvement, "attestation": r.Attestation, "needs_approval": needsApproval}}); err != nil {
@@ -209,7 +209,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 			return err
 		}
 		if !needsApproval {
-			_, err = outbox.Add(ctx, s.db, events.CaseDecided, caseID, events.Decided{DecisionID: id, Outcome: string(r.Outcome)})
+			_, err = outbox.Add(db.Conn(ctx, s.db), events.CaseDecided, caseID, events.Decided{DecisionID: id, Outcome: string(r.Outcome)})
 		}
 		return err
 	})
@@ -260,7 +260,7 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 		if err != nil {
 			return err
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID, Action: action,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID, Action: action,
 			Public: approve, Data: map[string]any{"decision_id": d.ID, "outcome": d.Outcome, "decided_by": d.DecidedBy,
 				"reason": reason}}); err != nil {
 			return err
@@ -269,7 +269,7 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 			return err
 		}
 		if approve {
-			_, err = outbox.Add(ctx, s.db, events.CaseDecided, caseID, events.Decided{DecisionID: d.ID, Outcome: string(d.Outcome)})
+			_, err = outbox.Add(db.Conn(ctx, s.db), events.CaseDecided, caseID, events.Decided{DecisionID: d.ID, Outcome: string(d.Outcome)})
 		}
 		return err
 	})

@@ -168,7 +168,7 @@ func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.
 		for _, x := range d.Redactions {
 			reasons = append(reasons, x.Reason)
 		}
-		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "evidence.disclosed", Public: true, Data: map[string]any{"disclosure_id": d.ID, "evidence_id": evidenceID,
 				"sha256": e.SHA256, "redactions": len(d.Redactions), "redaction_reasons": reasons}})
 		return err

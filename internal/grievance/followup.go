@@ -255,7 +255,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 		}
 	}
 	v.DueDates = kept
-	entries, err := audit.Entries(ctx, s.db, caseID)
+	entries, err := audit.Entries(db.Conn(ctx, s.db), caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -384,12 +384,12 @@ func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by cases.Act
 		if visibility == VisibilityInternal {
 			action = "note.added"
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: action, Public: visibility == VisibilityComplainant,
 			Data: map[string]any{"message_id": msg.ID, "visibility": visibility}}); err != nil {
 			return err
 		}
-		if _, err := outbox.Add(ctx, s.db, events.CaseMessageAdded, caseID,
+		if _, err := outbox.Add(db.Conn(ctx, s.db), events.CaseMessageAdded, caseID,
 			events.MessageAdded{MessageID: msg.ID, AuthorKind: by.Kind, Visibility: string(visibility)}); err != nil {
 			return err
 		}

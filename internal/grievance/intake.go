@@ -492,7 +492,7 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	if channel != nil {
 		channelCode = *channel
 	}
-	if _, err := audit.Start(ctx, s.db, audit.Event{CaseID: id, ActorKind: audit.ActorComplainant, Action: "case.submitted",
+	if _, err := audit.Start(db.Conn(ctx, s.db), audit.Event{CaseID: id, ActorKind: audit.ActorComplainant, Action: "case.submitted",
 		Public: true, Data: map[string]any{
 			"kind": r.Kind, "ai_system_id": n.aiSystemID, "ai_system_listed": n.aiSystemID != nil,
 			"rights": r.Rights, "harm_types": casework.NonNil(r.HarmTypes), "anonymous": *r.Anonymous,
@@ -501,7 +501,7 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 		}}); err != nil {
 		return nil, err
 	}
-	if _, err := outbox.Add(ctx, s.db, events.CaseSubmitted, id, events.Submitted{
+	if _, err := outbox.Add(db.Conn(ctx, s.db), events.CaseSubmitted, id, events.Submitted{
 		Reference: reference, Kind: r.Kind, AISystemID: n.aiSystemID, Rights: r.Rights, HarmTypes: casework.NonNil(r.HarmTypes),
 		Language: r.Language, Anonymous: *r.Anonymous, Channel: channelCode, Severity: r.PreliminarySeverity,
 		AcknowledgeBy: ackBy,

@@ -108,11 +108,11 @@ func (s *Service) ProposeMeasure(ctx context.Context, caseID uuid.UUID, by cases
 			return fmt.Errorf("grievance: propose measure: %w", err)
 		}
 		data := events.Measure{MeasureID: id, Kind: r.Kind, DueAt: due}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "measure.proposed", Public: true, Data: data}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.MeasureProposed, caseID, data)
+		_, err = outbox.Add(db.Conn(ctx, s.db), events.MeasureProposed, caseID, data)
 		return err
 	})
 	if err != nil {
@@ -144,7 +144,7 @@ func (s *Service) AnswerMeasure(ctx context.Context, caseID, measureID uuid.UUID
 		if res.RowsAffected == 0 {
 			return s.measureMissing(ctx, caseID, measureID, "You have already answered about this measure.")
 		}
-		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant, Action: action,
+		_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant, Action: action,
 			Public: true, Data: map[string]any{"measure_id": measureID}})
 		return err
 	})
@@ -181,7 +181,7 @@ func (s *Service) MeasureInPlace(ctx context.Context, caseID, measureID uuid.UUI
 			"status": MeasureInPlace, "in_place_at": gorm.Expr("now()"), "in_place_by": by.ID, "next_fire_at": nil}).Error; err != nil {
 			return fmt.Errorf("grievance: measure in place: %w", err)
 		}
-		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "measure.in_place", Public: true, Data: map[string]any{"measure_id": measureID}})
 		return err
 	})
@@ -297,12 +297,12 @@ func (s *Service) SweepMeasures(ctx context.Context, limit int) (int, error) {
 					return fmt.Errorf("grievance: measure warning: %w", err)
 				}
 			}
-			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: d.CaseID, ActorKind: audit.ActorSystem, Action: action,
+			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: d.CaseID, ActorKind: audit.ActorSystem, Action: action,
 				Public: subject == events.SLABreached, Data: map[string]any{"measure_id": m.ID, "kind": m.Kind,
 					"due_at": m.DueAt.UTC(), "status": m.Status}}); err != nil {
 				return err
 			}
-			if _, err := outbox.Add(ctx, s.db, subject, d.CaseID, data); err != nil {
+			if _, err := outbox.Add(db.Conn(ctx, s.db), subject, d.CaseID, data); err != nil {
 				return err
 			}
 			n++

@@ -132,12 +132,12 @@ func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by 
 			Source: "the organisation's request to the AI system's provider", Period: "set by staff when they sent the request"}); err != nil {
 			return err
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "provider_request.sent", Data: map[string]any{"request_id": r.ID, "ai_system_id": r.AISystemID,
 				"due_at": r.DueAt}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.ProviderRequested, caseID, events.ProviderRequest{RequestID: r.ID, AISystemID: r.AISystemID})
+		_, err = outbox.Add(db.Conn(ctx, s.db), events.ProviderRequested, caseID, events.ProviderRequest{RequestID: r.ID, AISystemID: r.AISystemID})
 		return err
 	})
 	if err != nil {
@@ -184,7 +184,7 @@ func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID u
 		if err := s.clocks.End(ctx, caseID, "answered", ProviderRequestClock(requestID)); err != nil {
 			return err
 		}
-		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "provider_request.answered", Data: map[string]any{"request_id": requestID}})
 		return err
 	})

@@ -440,11 +440,11 @@ func (s *Service) recordMove(ctx context.Context, caseID uuid.UUID, by cases.Act
 		data[k] = v
 	}
 	action := "case." + string(to)
-	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 		Action: action, Public: true, Data: data}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(ctx, s.db, subject, caseID, events.StatusChanged{From: string(from), To: string(to), Actor: by.Kind, UserID: by.ID})
+	_, err := outbox.Add(db.Conn(ctx, s.db), subject, caseID, events.StatusChanged{From: string(from), To: string(to), Actor: by.Kind, UserID: by.ID})
 	return err
 }
 

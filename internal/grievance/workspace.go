@@ -169,7 +169,7 @@ func (s *Service) RecordAIDecision(ctx context.Context, caseID uuid.UUID, by cas
 		if err := saveAIDecision(db.Conn(ctx, s.db), caseID, r, sealed, date, *by.ID); err != nil {
 			return fmt.Errorf("grievance: save ai decision record: %w", err)
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "ai_decision.recorded", Data: map[string]any{"revision": revision, "system_version": r.SystemVersion,
 				"solely_automated": *r.SolelyAutomated, "human_oversight": r.HumanOversight,
 				"person_informed": r.PersonInformed, "inputs": len(r.Inputs), "decision_date": casework.Nullable(r.DecisionDate)}}); err != nil {
@@ -311,7 +311,7 @@ func (s *Service) RecordPointOfView(ctx context.Context, caseID uuid.UUID, by ca
 			return fmt.Errorf("grievance: insert point of view: %w", err)
 		}
 		p.CreatedAt = p.CreatedAt.UTC()
-		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "point_of_view.recorded", Public: true,
 			Data: map[string]any{"point_of_view_id": p.ID, "heard_via": p.HeardVia, "heard_at": p.HeardAt}})
 		return err

@@ -82,7 +82,7 @@ func (s *Service) Record(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 		if err := ensureTasks(conn, caseID); err != nil {
 			return err
 		}
-		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "incident.recorded", Data: map[string]any{"aware_at": awareAt.UTC(), "subtype": subtype,
 				"previous_aware_at": c.IncidentAwareAt, "previous_subtype": c.IncidentSubtype}})
 		return err

@@ -233,18 +233,18 @@ func (s *Service) CompleteTask(ctx context.Context, caseID uuid.UUID, by cases.A
 		if r.AuthorityReference != "" {
 			data["authority_reference"] = r.AuthorityReference
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "incident.task_done", Data: data}); err != nil {
 			return err
 		}
 		if task == TaskInitialReport || task == TaskCompleteReport {
 			report := map[string]string{TaskInitialReport: "initial", TaskCompleteReport: "complete"}[task]
-			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "incident.reported", Public: true, Data: map[string]any{"report": report, "reported_at": doneAt}}); err != nil {
 				return err
 			}
 		}
-		_, err = outbox.Add(ctx, s.db, events.IncidentTaskDone, caseID, ev)
+		_, err = outbox.Add(db.Conn(ctx, s.db), events.IncidentTaskDone, caseID, ev)
 		return err
 	})
 }

@@ -380,7 +380,7 @@ func TestSLAWarningsAndBreachesMailWhoHoldsTheCase(t *testing.T) {
 	emit := func(caseID, subject string, d events.SLA) {
 		t.Helper()
 		if err := db.InTx(ctx, s.Core.DB, func(ctx context.Context) error {
-			_, err := outbox.Add(ctx, s.Core.DB, subject, uuid.MustParse(caseID), d)
+			_, err := outbox.Add(db.Conn(ctx, s.Core.DB), subject, uuid.MustParse(caseID), d)
 			return err
 		}); err != nil {
 			t.Fatal(err)

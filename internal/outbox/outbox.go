@@ -17,10 +17,10 @@ import (
 	"github.com/redresshq/redress/internal/platform/db"
 )
 
-// Add writes an event for caseID to the outbox inside the transaction
-// carried by ctx. data must be subject's payload type (events.Check): any
+// Add writes an event for caseID to the outbox in tx, the transaction whose
+// commit publishes it. data must be subject's payload type (events.Check): any
 // other fails, and the transaction with it.
-func Add(ctx context.Context, gdb *gorm.DB, subject string, caseID uuid.UUID, data events.Data) (uuid.UUID, error) {
+func Add(tx *gorm.DB, subject string, caseID uuid.UUID, data events.Data) (uuid.UUID, error) {
 	if err := events.Check(subject, data); err != nil {
 		return uuid.Nil, fmt.Errorf("outbox: %w", err)
 	}
@@ -37,7 +37,7 @@ func Add(ctx context.Context, gdb *gorm.DB, subject string, caseID uuid.UUID, da
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("outbox: marshal envelope: %w", err)
 	}
-	if err := db.Conn(ctx, gdb).Create(&Row{ID: id, Subject: subject, Payload: payload}).Error; err != nil {
+	if err := tx.Create(&Row{ID: id, Subject: subject, Payload: payload}).Error; err != nil {
 		return uuid.Nil, fmt.Errorf("outbox: add %s: %w", subject, err)
 	}
 	return id, nil

@@ -198,7 +198,7 @@ func (r *Registry) LiftSuspension(ctx context.Context, id, by uuid.UUID, reason 
 			return fmt.Errorf("registry: lift suspension: %w", err)
 		}
 		if c := rows[0].SuspendedByCase; c != nil {
-			if _, err := audit.Append(ctx, r.db, audit.Event{CaseID: *c, ActorKind: audit.ActorStaff, ActorID: &by,
+			if _, err := audit.Append(db.Conn(ctx, r.db), audit.Event{CaseID: *c, ActorKind: audit.ActorStaff, ActorID: &by,
 				Action: "ai_system.suspension_lifted", Data: map[string]any{"ai_system_id": id, "reason": reason,
 					"suspended_since": rows[0].SuspendedSince.UTC()}}); err != nil {
 				return err

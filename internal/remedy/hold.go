@@ -87,7 +87,7 @@ func (s *Service) requestWithdrawal(ctx context.Context, k *lockedComponent, by 
 		return fmt.Errorf("remedy: request withdrawal: %w", err)
 	}
 	for _, caseID := range linked {
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.withdrawal_requested", Data: map[string]any{"component_id": k.ID, "status": k.Status,
 				"systemic_issue_id": k.SystemicIssueID}}); err != nil {
 			return err
@@ -158,7 +158,7 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *lockedComponent, by c
 			return fmt.Errorf("remedy: refuse withdrawal: %w", err)
 		}
 		for _, caseID := range linked {
-			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy.withdrawal_refused", Data: map[string]any{"component_id": k.ID, "reason": strings.TrimSpace(note),
 					"systemic_issue_id": k.SystemicIssueID}}); err != nil {
 				return err
@@ -185,7 +185,7 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *lockedComponent, by c
 		return fmt.Errorf("remedy: withdraw remedy: %w", err)
 	}
 	for _, caseID := range linked {
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.withdrawn", Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
 				"status": k.Status, "requested_by": k.PendingReasonBy, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
 			return err
@@ -194,7 +194,7 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *lockedComponent, by c
 	// One event per case concerned, naming it: each complainant is told
 	// (a systemic guarantee's withdrawal reaches every linked complainant).
 	for _, caseID := range linked {
-		if _, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID, events.Remedy{
+		if _, err := outbox.Add(db.Conn(ctx, s.db), events.RemedyStatusChanged, caseID, events.Remedy{
 			ComponentIDs: []uuid.UUID{k.ID}, SystemicIssueID: k.SystemicIssueID, Status: "withdrawn"}); err != nil {
 			return err
 		}
@@ -223,7 +223,7 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who proposed it must approve its conditions.")
 		}
 		if !approve {
-			_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy.conditions_refused", Data: map[string]any{"component_id": k.ID, "reason": strings.TrimSpace(note)}})
 			return err
 		}
@@ -231,7 +231,7 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 			"conditions_approved_at": gorm.Expr("now()")}).Error; err != nil {
 			return fmt.Errorf("remedy: approve conditions: %w", err)
 		}
-		_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.conditions_approved", Data: map[string]any{"component_id": k.ID, "proposed_by": k.ProposedBy}})
 		return err
 	})
@@ -360,7 +360,7 @@ func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.U
 			"decision_id": r.DecisionID, "reason_enc": sealed, "requested_by": *by.ID}).Error; err != nil {
 			return fmt.Errorf("remedy: exemption: %w", err)
 		}
-		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "restitution.exemption_requested", Data: map[string]any{"decision_id": r.DecisionID}})
 		return err
 	})
@@ -392,7 +392,7 @@ func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.U
 			if err := deleteExemption(db.Conn(ctx, s.db), *r.ExemptionID); err != nil {
 				return fmt.Errorf("remedy: refuse exemption: %w", err)
 			}
-			_, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "restitution.exemption_refused", Data: map[string]any{"decision_id": r.DecisionID,
 					"reason": strings.TrimSpace(note)}})
 			return err
@@ -401,7 +401,7 @@ func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.U
 			Updates(map[string]any{"approved_by": *by.ID, "approved_at": gorm.Expr("now()")}).Error; err != nil {
 			return fmt.Errorf("remedy: approve exemption: %w", err)
 		}
-		_, err = audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "restitution.exemption_approved", Data: map[string]any{"decision_id": r.DecisionID,
 				"requested_by": r.RequestedBy}})
 		return err

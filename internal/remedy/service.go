@@ -179,7 +179,7 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 			action = "remedy.offered"
 		}
 		for _, caseID := range linked {
-			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: action, Public: r.Offer, Data: map[string]any{"component_ids": ids, "systemic_issue_id": issueID}}); err != nil {
 				return err
 			}
@@ -267,7 +267,7 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 			"amount": c.Amount, "currency": c.Currency, "due_at": c.DueAt, "conditions": len(c.Conditions)}
 	}
 	if caseID != nil {
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: *caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: *caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.proposed", Data: map[string]any{"bundle_id": bundle, "components": summary}}); err != nil {
 			return nil, err
 		}
@@ -279,7 +279,7 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 	if caseID != nil {
 		ref = *caseID
 	}
-	_, err := outbox.Add(ctx, s.db, events.RemedyProposed, ref, events.Remedy{BundleID: bundle, ComponentIDs: ids,
+	_, err := outbox.Add(db.Conn(ctx, s.db), events.RemedyProposed, ref, events.Remedy{BundleID: bundle, ComponentIDs: ids,
 		SystemicIssueID: issueID, Status: string(status)})
 	return ids, err
 }
@@ -287,11 +287,11 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 // offered records that components were put before the complainant, and
 // moves a decided case to remedy_in_progress.
 func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by cases.Actor, status cases.Status, ids []uuid.UUID) error {
-	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 		Action: "remedy.offered", Public: true, Data: map[string]any{"component_ids": ids}}); err != nil {
 		return err
 	}
-	if _, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID,
+	if _, err := outbox.Add(db.Conn(ctx, s.db), events.RemedyStatusChanged, caseID,
 		events.Remedy{ComponentIDs: ids, Status: string(Offered)}); err != nil {
 		return err
 	}
@@ -515,7 +515,7 @@ func (s *Service) moveComponent(ctx context.Context, k *lockedComponent, by case
 	}
 	if r.Status != Offered { // offered is recorded by offered(), once for the move and the case
 		for _, id := range linked {
-			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
+			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy." + string(r.Status), Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
 					"evidence_ids": r.evidence, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
 				return err
@@ -523,7 +523,7 @@ func (s *Service) moveComponent(ctx context.Context, k *lockedComponent, by case
 		}
 	} else if k.SystemicIssueID != nil {
 		for _, id := range linked {
-			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
+			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy.offered", Public: true, Data: map[string]any{"component_ids": []uuid.UUID{k.ID},
 					"systemic_issue_id": k.SystemicIssueID}}); err != nil {
 				return err
@@ -537,7 +537,7 @@ func (s *Service) moveComponent(ctx context.Context, k *lockedComponent, by case
 	if r.Status == Offered && k.CaseID != nil {
 		return nil // offered() announces it
 	}
-	_, err := outbox.Add(ctx, s.db, events.RemedyStatusChanged, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
+	_, err := outbox.Add(db.Conn(ctx, s.db), events.RemedyStatusChanged, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
 		SystemicIssueID: k.SystemicIssueID, Status: string(r.Status)})
 	return err
 }
@@ -606,7 +606,7 @@ func (s *Service) reasonComponent(ctx context.Context, k *lockedComponent, by ca
 		return fmt.Errorf("remedy: remedy reason: %w", err)
 	}
 	for _, caseID := range linked {
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.reasoned", Public: true, Data: map[string]any{"component_id": k.ID, "status": k.Status,
 				"systemic_issue_id": k.SystemicIssueID}}); err != nil {
 			return err
@@ -668,11 +668,11 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 			"responded_at": gorm.Expr("now()"), "response_enc": sealed}).Error; err != nil {
 			return fmt.Errorf("remedy: respond to remedy: %w", err)
 		}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
 			Action: "remedy." + string(to), Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.RemedyStatusChanged, caseID, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
+		_, err = outbox.Add(db.Conn(ctx, s.db), events.RemedyStatusChanged, caseID, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
 			Status: string(to), Actor: audit.ActorComplainant})
 		return err
 	})
@@ -837,7 +837,7 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 			}
 			due := k.DueAt.UTC()
 			for _, caseID := range linked {
-				if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem,
+				if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem,
 					Action: "remedy.overdue", Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
 						"status": k.Status, "due_at": due, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
 					return err
@@ -847,7 +847,7 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 			if k.CaseID != nil {
 				ref = *k.CaseID
 			}
-			if _, err := outbox.Add(ctx, s.db, events.RemedyOverdue, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
+			if _, err := outbox.Add(db.Conn(ctx, s.db), events.RemedyOverdue, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
 				SystemicIssueID: k.SystemicIssueID, Status: string(k.Status), DueAt: &due}); err != nil {
 				return err
 			}

@@ -54,11 +54,11 @@ func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUI
 			if err := auth.MarkAssigned(conn, to[0]); err != nil {
 				return fmt.Errorf("review: auto-assign: %w", err)
 			}
-			if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: id, ActorKind: audit.ActorSystem,
+			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: id, ActorKind: audit.ActorSystem,
 				Action: "case.auto_assigned", Data: map[string]any{"assignee_id": to[0]}}); err != nil {
 				return err
 			}
-			if _, err := outbox.Add(ctx, s.db, events.CaseAssigned, id,
+			if _, err := outbox.Add(db.Conn(ctx, s.db), events.CaseAssigned, id,
 				events.Assigned{AssigneeID: &to[0], Action: "case.auto_assigned"}); err != nil {
 				return err
 			}

@@ -108,11 +108,11 @@ func (s *Service) Claim(ctx context.Context, queueID uuid.UUID, r Reviewer) (uui
 }
 
 func (s *Service) recordAssignment(ctx context.Context, caseID uuid.UUID, action string, actor, assignee *uuid.UUID) error {
-	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: actor,
+	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: actor,
 		Action: action, Data: map[string]any{"assignee_id": assignee}}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(ctx, s.db, events.CaseAssigned, caseID, events.Assigned{AssigneeID: assignee, Action: action})
+	_, err := outbox.Add(db.Conn(ctx, s.db), events.CaseAssigned, caseID, events.Assigned{AssigneeID: assignee, Action: action})
 	return err
 }
 

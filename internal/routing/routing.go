@@ -164,12 +164,12 @@ func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*events.Routed, 
 			return err
 		}
 		out = &events.Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority}
-		if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: "case.routed",
+		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: "case.routed",
 			Data: map[string]any{"rule_id": rule.ID, "rule": rule.Name, "queue_id": rule.QueueID, "priority": rule.Priority,
 				"sla_policy": rule.SLAPolicy, "required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(ctx, s.db, events.CaseRouted, caseID, *out)
+		_, err = outbox.Add(db.Conn(ctx, s.db), events.CaseRouted, caseID, *out)
 		return err
 	})
 	return out, err

@@ -148,7 +148,7 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 		}
 		a.ID = rec.ID
 		a.RaisedAt = to
-		if _, err := outbox.Add(ctx, s.db, events.SystemicAlert, reached, events.SystemicAlertData{AlertID: a.ID,
+		if _, err := outbox.Add(db.Conn(ctx, s.db), events.SystemicAlert, reached, events.SystemicAlertData{AlertID: a.ID,
 			AISystemID: systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
 			WindowFrom: from, WindowTo: to}); err != nil {
 			return err

@@ -414,11 +414,11 @@ func (s *Service) link(ctx context.Context, issue issueRecord, cases []caseRow, 
 }
 
 func (s *Service) record(ctx context.Context, caseID, by uuid.UUID, action, subject string, issue issueRecord, data map[string]any) error {
-	if _, err := audit.Append(ctx, s.db, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
 		Action: action, Data: data}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(ctx, s.db, subject, caseID, events.SystemicLink{IssueID: issue.ID, Reference: issue.Reference,
+	_, err := outbox.Add(db.Conn(ctx, s.db), subject, caseID, events.SystemicLink{IssueID: issue.ID, Reference: issue.Reference,
 		AISystemID: issue.AISystemID, Mechanism: issue.Mechanism})
 	return err
 }
