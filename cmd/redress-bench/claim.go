@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/redresshq/redress/internal/platform/db"
 	"io"
 	"net/http"
 	"runtime"
@@ -382,7 +381,7 @@ func (b *bench) verifyClaims(ctx context.Context, r *claimResult, queue uuid.UUI
 	// The hash chains of a sample of the records still verify.
 	verified := 0
 	for _, id := range sample {
-		es, err := audit.Entries(db.Conn(ctx, b.s.core.DB), id)
+		es, err := audit.Entries(b.s.core.DB.WithContext(ctx), id)
 		if err != nil {
 			problem("case %s: reading its record: %v", id, err)
 			continue

@@ -244,7 +244,7 @@ func (sw *sweeper) run(ctx context.Context, pass, open, due int) (sweepRun, erro
 		}
 	}
 	for _, id := range ids[:min(20, len(ids))] {
-		es, err := audit.Entries(db.Conn(ctx, sw.gdb), id)
+		es, err := audit.Entries(sw.gdb.WithContext(ctx), id)
 		if err != nil {
 			return r, err
 		}

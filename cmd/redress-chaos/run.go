@@ -272,7 +272,7 @@ func verify(ctx context.Context, gdb *gorm.DB, rep *report) error {
 	rep.outboxPending, rep.deadLetters = int(pending), int(dead)
 
 	for _, c := range cases {
-		entries, err := audit.Entries(db.Conn(ctx, gdb), c.ID)
+		entries, err := audit.Entries(gdb.WithContext(ctx), c.ID)
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,6 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/organisation"
-	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
@@ -117,16 +116,16 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 		}
 	}
 	for _, q := range Queues {
-		if _, err := review.SaveQueue(db.Conn(ctx, gdb), q.Slug, q.Name, q.Description); err != nil {
+		if _, err := review.SaveQueue(gdb.WithContext(ctx), q.Slug, q.Name, q.Description); err != nil {
 			return fmt.Errorf("demo: queue %s: %w", q.Slug, err)
 		}
 	}
-	if err := routing.SeedRules(db.Conn(ctx, gdb), Rules); err != nil {
+	if err := routing.SeedRules(gdb.WithContext(ctx), Rules); err != nil {
 		return err
 	}
 	bodyIDs := map[string]uuid.UUID{}
 	for _, in := range Bodies {
-		existing, err := idsBySlug(db.Conn(ctx, gdb), "bodies", in.Slug)
+		existing, err := idsBySlug(gdb.WithContext(ctx), "bodies", in.Slug)
 		if err != nil {
 			return fmt.Errorf("demo: body %s: %w", in.Slug, err)
 		}
@@ -146,7 +145,7 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 	}
 	// The demo organisation, unless an admin already set one (kept across
 	// restarts).
-	if err := organisation.Seed(db.Conn(ctx, gdb), Organisation); err != nil {
+	if err := organisation.Seed(gdb.WithContext(ctx), Organisation); err != nil {
 		return fmt.Errorf("demo: organisation: %w", err)
 	}
 	names := map[string]string{"admin": "Ada Admin", "supervisor": "Sam Supervisor", "reviewer": "Rita Reviewer",
@@ -168,15 +167,15 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 	// The demo signs in with a password alone: no role requires a second
 	// factor here (the migration requires it of admins, supervisors and
 	// bodies; /admin/sign-in turns it back on). The banner says so.
-	if err := auth.NoSecondFactorRequired(db.Conn(ctx, gdb)); err != nil {
+	if err := auth.NoSecondFactorRequired(gdb.WithContext(ctx)); err != nil {
 		return fmt.Errorf("demo: sign-in policy: %w", err)
 	}
 	// Rui operates the shift scheduler: he is never assigned cases about it.
-	if err := registry.SeedStaff(db.Conn(ctx, gdb), "shift-scheduler", "reviewer2@example.org", "operator"); err != nil {
+	if err := registry.SeedStaff(gdb.WithContext(ctx), "shift-scheduler", "reviewer2@example.org", "operator"); err != nil {
 		return fmt.Errorf("demo: recusal: %w", err)
 	}
 	for _, m := range QueueMembers {
-		if err := review.SeedMember(db.Conn(ctx, gdb), m.Queue, m.Email); err != nil {
+		if err := review.SeedMember(gdb.WithContext(ctx), m.Queue, m.Email); err != nil {
 			return fmt.Errorf("demo: queue member %s: %w", m.Email, err)
 		}
 	}
@@ -184,7 +183,7 @@ func Seed(ctx context.Context, gdb *gorm.DB, reg *registry.Registry, users *auth
 	// email for each new case: in the demo one team handles everything, so
 	// need to know (internal/access) hides only what recusal and holding
 	// hide. Rui operates ShiftWise, so he never sees a case about it.
-	if err := review.JoinEveryQueue(db.Conn(ctx, gdb),
+	if err := review.JoinEveryQueue(gdb.WithContext(ctx),
 		[]string{"admin@example.org", "supervisor@example.org", "reviewer@example.org", "reviewer2@example.org"}, false); err != nil {
 		return fmt.Errorf("demo: queue members: %w", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/content"
-	"github.com/redresshq/redress/internal/platform/db"
 )
 
 // Translations are the demo register's and bodies' words in French,
@@ -71,7 +70,7 @@ func seedTranslations(ctx context.Context, gdb *gorm.DB) error {
 	tables := map[string]string{content.AISystem: "ai_systems", content.Body: "bodies"}
 	for entity, bySlug := range Translations {
 		for slug, texts := range bySlug {
-			ids, err := idsBySlug(db.Conn(ctx, gdb), tables[entity], slug)
+			ids, err := idsBySlug(gdb.WithContext(ctx), tables[entity], slug)
 			if err != nil {
 				return fmt.Errorf("demo: translations of %s: %w", slug, err)
 			}

@@ -38,7 +38,7 @@ func (DeadLetter) TableName() string { return "dead_letters" }
 // DeadLetters lists dead letters newest first, with ids below beforeID (0: from the newest).
 func DeadLetters(ctx context.Context, gdb *gorm.DB, beforeID int64, limit int) ([]DeadLetter, error) {
 	out := []DeadLetter{}
-	q := db.Conn(ctx, gdb).Model(&DeadLetter{}).
+	q := gdb.WithContext(ctx).Model(&DeadLetter{}).
 		Select("id, consumer, subject, event_id, stream_seq, deliveries, reason, created_at, replayed_at, replayed_as")
 	if beforeID > 0 {
 		q = q.Where("id < ?", beforeID)
@@ -58,8 +58,7 @@ func Replay(ctx context.Context, gdb *gorm.DB, id int64) (uuid.UUID, error) {
 	if err != nil {
 		return uuid.Nil, err
 	}
-	err = db.InTx(ctx, gdb, func(ctx context.Context) error {
-		conn := db.Conn(ctx, gdb)
+	err = db.Transact(ctx, gdb, func(conn *gorm.DB) error {
 		var dl DeadLetter
 		if err := conn.Select("subject, payload").Where("id = ?", id).
 			Clauses(clause.Locking{Strength: "UPDATE"}).Find(&dl).Error; err != nil {

@@ -63,9 +63,9 @@ func (Row) TableName() string { return "outbox" }
 func ClaimBatch(ctx context.Context, gdb *gorm.DB, limit int,
 	publish func(ctx context.Context, rows []Row) (sent []uuid.UUID, failed map[uuid.UUID]error, err error)) (int, error) {
 	n := 0
-	err := db.InTx(ctx, gdb, func(ctx context.Context) error {
+	err := db.Transact(ctx, gdb, func(tx *gorm.DB) error {
 		var rows []Row
-		if err := db.Conn(ctx, gdb).Select("id, subject, payload::text::bytea AS payload").
+		if err := tx.Select("id, subject, payload::text::bytea AS payload").
 			Where("published_at IS NULL").Order("seq").Limit(limit).
 			Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).Find(&rows).Error; err != nil {
 			return fmt.Errorf("outbox: claim: %w", err)
@@ -73,20 +73,20 @@ func ClaimBatch(ctx context.Context, gdb *gorm.DB, limit int,
 		if len(rows) == 0 {
 			return nil
 		}
-		sent, failed, err := publish(ctx, rows)
+		sent, failed, err := publish(ctx, rows) // the JetStream publish: no statement of tx's runs in it
 		if err != nil {
 			return err // roll the claim back: the rows stay pending
 		}
 		n = len(sent)
 		if len(sent) > 0 {
-			if err := db.Conn(ctx, gdb).Model(&Row{}).Where("id IN ?", sent).Updates(map[string]any{
+			if err := tx.Model(&Row{}).Where("id IN ?", sent).Updates(map[string]any{
 				"published_at": gorm.Expr("now()"), "attempts": gorm.Expr("attempts + 1"), "last_error": nil,
 			}).Error; err != nil {
 				return fmt.Errorf("outbox: mark sent: %w", err)
 			}
 		}
 		for id, perr := range failed {
-			if err := db.Conn(ctx, gdb).Model(&Row{}).Where("id = ?", id).Updates(map[string]any{
+			if err := tx.Model(&Row{}).Where("id = ?", id).Updates(map[string]any{
 				"attempts": gorm.Expr("attempts + 1"), "last_error": truncate(perr.Error(), 500),
 			}).Error; err != nil {
 				return fmt.Errorf("outbox: mark failed: %w", err)
@@ -99,14 +99,14 @@ func ClaimBatch(ctx context.Context, gdb *gorm.DB, limit int,
 
 // Prune deletes rows published before cutoff.
 func Prune(ctx context.Context, gdb *gorm.DB, before time.Time) (int64, error) {
-	res := db.Conn(ctx, gdb).Where("published_at < ?", before).Delete(&Row{})
+	res := gdb.WithContext(ctx).Where("published_at < ?", before).Delete(&Row{})
 	return res.RowsAffected, res.Error
 }
 
 // Pending counts unpublished rows (a readiness and metrics figure).
 func Pending(ctx context.Context, gdb *gorm.DB) (int64, error) {
 	var n int64
-	err := db.Conn(ctx, gdb).Model(&Row{}).Where("published_at IS NULL").Count(&n).Error
+	err := gdb.WithContext(ctx).Model(&Row{}).Where("published_at IS NULL").Count(&n).Error
 	return n, err
 }
 

@@ -22,8 +22,7 @@ import (
 // snapshot runs fn in one read-only REPEATABLE READ transaction, so every
 // figure of an answer is counted on the same state of the database.
 func (s *Service) snapshot(ctx context.Context, fn func(conn *gorm.DB) error) error {
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
+	return db.Transact(ctx, s.db, func(conn *gorm.DB) error {
 		if err := conn.Exec(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`).Error; err != nil {
 			return fmt.Errorf("stats: snapshot: %w", err)
 		}
