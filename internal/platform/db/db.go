@@ -25,6 +25,9 @@ func Open(ctx context.Context, dsn string, maxConns int) (*gorm.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db: open: %w", err)
 	}
+	if err := guardTransactions(gdb); err != nil {
+		return nil, err
+	}
 	sqlDB, err := gdb.DB()
 	if err != nil {
 		return nil, fmt.Errorf("db: pool: %w", err)
@@ -109,6 +112,37 @@ func Transact(ctx context.Context, gdb *gorm.DB, fn func(tx *gorm.DB) error) err
 func InTransaction(q *gorm.DB) bool {
 	_, ok := q.Statement.ConnPool.(gorm.TxCommitter)
 	return ok
+}
+
+// ErrOutsideTransaction is the error of a statement sent on the pool with a
+// context that belongs to an open transaction (Transact's tx): a read or
+// write that would silently happen outside the transaction its caller is in,
+// and could wait on the caller's own row locks. The function that sent it
+// must take the transaction as an argument instead.
+var ErrOutsideTransaction = errors.New("db: statement on the pool inside an open transaction; pass the transaction (tx) instead")
+
+// guardTransactions makes every statement of gdb fail with
+// ErrOutsideTransaction when it runs on the pool with a transaction's context.
+func guardTransactions(gdb *gorm.DB) error {
+	check := func(d *gorm.DB) {
+		if d.Statement.Context != nil && d.Statement.Context.Value(txKey{}) != nil && !InTransaction(d) {
+			_ = d.AddError(ErrOutsideTransaction)
+		}
+	}
+	cb := gdb.Callback()
+	for _, err := range []error{
+		cb.Create().Before("gorm:create").Register("redress:transaction_guard", check),
+		cb.Query().Before("gorm:query").Register("redress:transaction_guard", check),
+		cb.Update().Before("gorm:update").Register("redress:transaction_guard", check),
+		cb.Delete().Before("gorm:delete").Register("redress:transaction_guard", check),
+		cb.Row().Before("gorm:row").Register("redress:transaction_guard", check),
+		cb.Raw().Before("gorm:raw").Register("redress:transaction_guard", check),
+	} {
+		if err != nil {
+			return fmt.Errorf("db: transaction guard: %w", err)
+		}
+	}
+	return nil
 }
 
 // IsUniqueViolation reports whether err is a unique-constraint violation,

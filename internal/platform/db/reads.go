@@ -41,6 +41,10 @@ type read struct {
 // gdb's pool.
 func NewReads(ctx context.Context, gdb *gorm.DB) *Reads { return &Reads{conn: Conn(ctx, gdb)} }
 
+// ReadsOn is a set of reads run through q: the pool (one batch) or a
+// transaction (one by one on its connection).
+func ReadsOn(q *gorm.DB) *Reads { return &Reads{conn: q} }
+
 // Raw queues a statement written in SQL, with GORM's placeholders, to be
 // scanned into dest as Raw(query, args…).Scan(dest) scans it: every row
 // into a slice, the first into a struct (left as it is when there is none).
@@ -71,7 +75,11 @@ func (r *Reads) Run() error {
 		}
 	}
 	var err error
-	if pool, ok := r.conn.Statement.ConnPool.(*sql.DB); ok && len(reads) > 1 {
+	pool, onPool := r.conn.Statement.ConnPool.(*sql.DB)
+	if onPool && r.conn.Statement.Context.Value(txKey{}) != nil {
+		return ErrOutsideTransaction
+	}
+	if onPool && len(reads) > 1 {
 		err = r.batch(pool, reads)
 	} else {
 		err = r.oneByOne(reads)
