@@ -73,7 +73,7 @@ func ClaimBatch(ctx context.Context, gdb *gorm.DB, limit int,
 		if len(rows) == 0 {
 			return nil
 		}
-		sent, failed, err := publish(ctx, rows) // the JetStream publish: no statement of tx's runs in it
+		sent, failed, err := publish(tx.Statement.Context, rows) // the JetStream publish, no statement
 		if err != nil {
 			return err // roll the claim back: the rows stay pending
 		}
