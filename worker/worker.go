@@ -73,9 +73,9 @@ func (w *Runner) Consumers() []Consumer {
 		out = append(out, Consumer{Name: events.ConsumerSystemic, Subject: events.CaseSubmitted, Handle: w.checkAlert})
 	}
 	if w.Escalation != nil {
-		poison := func(h func(context.Context, *events.Envelope) error) func(context.Context, *events.Envelope) error {
+		poison := func(h func(*gorm.DB, *events.Envelope) error) func(context.Context, *events.Envelope) error {
 			return func(ctx context.Context, env *events.Envelope) error {
-				err := h(ctx, env)
+				err := h(db.Conn(ctx, w.DB), env)
 				if errors.Is(err, escalation.ErrPoison) {
 					return fmt.Errorf("%w: %w", errPoison, err)
 				}

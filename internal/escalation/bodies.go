@@ -171,6 +171,11 @@ type Endpoints interface {
 // Bodies lists the register: active bodies only unless all, filtered by
 // type and jurisdiction ("" for any), ordered by type, jurisdiction and name.
 func (s *Service) Bodies(ctx context.Context, all bool, typ, jurisdiction string) ([]Body, error) {
+	return s.listBodies(s.db.WithContext(ctx), all, typ, jurisdiction)
+}
+
+// listBodies is Bodies read in q (the caller's transaction or the pool).
+func (s *Service) listBodies(q *gorm.DB, all bool, typ, jurisdiction string) ([]Body, error) {
 	var f fault.Fields
 	if typ != "" {
 		f.OneOf("type", typ, BodyTypes, false)
@@ -181,13 +186,18 @@ func (s *Service) Bodies(ctx context.Context, all bool, typ, jurisdiction string
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	return s.bodies(ctx, `(? OR b.active) AND (? = '' OR b.type = ?) AND (? = '' OR b.jurisdiction = ?)`,
+	return s.bodies(q, `(? OR b.active) AND (? = '' OR b.type = ?) AND (? = '' OR b.jurisdiction = ?)`,
 		all, typ, typ, jurisdiction, jurisdiction)
 }
 
 // Body returns one body (inactive ones too).
 func (s *Service) Body(ctx context.Context, id uuid.UUID) (*Body, error) {
-	out, err := s.bodies(ctx, `b.id = ?`, id)
+	return s.body(s.db.WithContext(ctx), id)
+}
+
+// body is Body read in q (the caller's transaction or the pool).
+func (s *Service) body(q *gorm.DB, id uuid.UUID) (*Body, error) {
+	out, err := s.bodies(q, `b.id = ?`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -197,8 +207,8 @@ func (s *Service) Body(ctx context.Context, id uuid.UUID) (*Body, error) {
 	return &out[0], nil
 }
 
-func (s *Service) bodies(ctx context.Context, where string, args ...any) ([]Body, error) {
-	rows, err := bodyRows(db.Conn(ctx, s.db), where, args...)
+func (s *Service) bodies(q *gorm.DB, where string, args ...any) ([]Body, error) {
+	rows, err := bodyRows(q, where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("escalation: bodies: %w", err)
 	}
@@ -250,8 +260,9 @@ func (s *Service) SaveBody(ctx context.Context, id *uuid.UUID, in BodyInput) (*B
 	}
 	var secret string
 	var bodyID uuid.UUID
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		ctx := tx.Statement.Context // for the endpoints (internal/notify), not yet converted
+		conn := tx
 		var err error
 		if id == nil {
 			row := bodyRow{Slug: in.Slug, Name: in.Name, Type: in.Type, Jurisdiction: in.Jurisdiction,
@@ -306,9 +317,10 @@ func (s *Service) SaveBody(ctx context.Context, id *uuid.UUID, in BodyInput) (*B
 }
 
 // bodyFor is the active body of typ that serves jurisdiction best: the same
-// jurisdiction, else the EU, else any; nil when none is registered.
-func (s *Service) bodyFor(ctx context.Context, typ, jurisdiction string) (*Body, error) {
-	all, err := s.Bodies(ctx, false, typ, "")
+// jurisdiction, else the EU, else any; nil when none is registered. It reads
+// in q (the caller's transaction or the pool).
+func (s *Service) bodyFor(q *gorm.DB, typ, jurisdiction string) (*Body, error) {
+	all, err := s.listBodies(q, false, typ, "")
 	if err != nil {
 		return nil, err
 	}
@@ -355,8 +367,9 @@ func RankBodies(bodies []Body, country, jurisdiction string) []Body {
 // case's complainant: by the country they gave on the form and the
 // organisation's jurisdiction (RankBodies).
 func (s *Service) CaseBodies(ctx context.Context, caseID uuid.UUID) ([]Body, error) {
+	q := s.db.WithContext(ctx)
 	var row cases.Case
-	if err := db.Conn(ctx, s.db).Select("complainant_country").Where("id = ?", caseID).Find(&row).Error; err != nil {
+	if err := q.Select("complainant_country").Where("id = ?", caseID).Find(&row).Error; err != nil {
 		return nil, fmt.Errorf("escalation: case country: %w", err)
 	}
 	country := row.ComplainantCountry
@@ -364,7 +377,7 @@ func (s *Service) CaseBodies(ctx context.Context, caseID uuid.UUID) ([]Body, err
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.Bodies(ctx, false, "", "")
+	all, err := s.listBodies(q, false, "", "")
 	if err != nil {
 		return nil, err
 	}

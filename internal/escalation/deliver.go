@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/notify"
-	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/sla"
 )
@@ -46,9 +46,10 @@ type Package struct {
 }
 
 // HandleDelivery owes the body's webhook the referral's dossier or identity
-// addendum (the notifier sends the emails). It runs inside the transaction
+// addendum (the notifier sends the emails). It runs in tx, the transaction
 // that records the event as processed, so a redelivered event owes nothing twice.
-func (s *Service) HandleDelivery(ctx context.Context, env *events.Envelope) error {
+func (s *Service) HandleDelivery(tx *gorm.DB, env *events.Envelope) error {
+	ctx := tx.Statement.Context // for the webhooks (internal/notify), not yet converted
 	if s.webhooks == nil {
 		return nil
 	}
@@ -56,7 +57,7 @@ func (s *Service) HandleDelivery(ctx context.Context, env *events.Envelope) erro
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrPoison, err)
 	}
-	rows, err := s.referralRows(ctx, `r.id = ?`, d.ReferralID)
+	rows, err := s.referralRows(tx, `r.id = ?`, d.ReferralID)
 	if err != nil {
 		return err
 	}
@@ -68,11 +69,11 @@ func (s *Service) HandleDelivery(ctx context.Context, env *events.Envelope) erro
 		PortalURL: s.publicURL + "/referrals/" + r.ID.String()}
 	switch env.Type {
 	case events.ReferralMade:
-		f, err := s.DossierFile(ctx, r.ID, nil, false)
+		f, err := s.dossierFile(tx, r.ID, nil, false)
 		if err != nil {
 			return err
 		}
-		pdf, err := s.DossierFile(ctx, r.ID, nil, true)
+		pdf, err := s.dossierFile(tx, r.ID, nil, true)
 		if err != nil {
 			return err
 		}
@@ -82,7 +83,7 @@ func (s *Service) HandleDelivery(ctx context.Context, env *events.Envelope) erro
 		if d.DisclosureID == nil {
 			return fmt.Errorf("%w: no disclosure id", ErrPoison)
 		}
-		x, err := s.disclosure(ctx, r.ID, *d.DisclosureID)
+		x, err := s.disclosure(tx, r.ID, *d.DisclosureID)
 		if err != nil {
 			return err
 		}
@@ -109,6 +110,7 @@ func (s *Service) Attachments(ctx context.Context, referralID, document string) 
 	if err != nil {
 		return nil, fmt.Errorf("escalation: attachments: %w", err)
 	}
+	q := s.db.WithContext(ctx)
 	var out []notify.Attachment
 	sigFile := func(name string, sig Signature) error {
 		b, err := json.MarshalIndent(sig, "", "  ")
@@ -117,11 +119,11 @@ func (s *Service) Attachments(ctx context.Context, referralID, document string) 
 	}
 	switch document {
 	case "dossier":
-		f, err := s.DossierFile(ctx, id, nil, false)
+		f, err := s.dossierFile(q, id, nil, false)
 		if err != nil {
 			return nil, err
 		}
-		pdf, err := s.DossierFile(ctx, id, nil, true)
+		pdf, err := s.dossierFile(q, id, nil, true)
 		if err != nil {
 			return nil, err
 		}
@@ -134,7 +136,7 @@ func (s *Service) Attachments(ctx context.Context, referralID, document string) 
 			return nil, err
 		}
 	case "identity_addendum":
-		all, err := s.disclosures(ctx, id, true)
+		all, err := s.disclosures(q, id, true)
 		if err != nil {
 			return nil, err
 		}
@@ -162,8 +164,8 @@ type Delivery struct {
 	DoneAt       *time.Time `json:"done_at,omitempty"`
 }
 
-func (s *Service) deliveries(ctx context.Context, referralID uuid.UUID) ([]Delivery, error) {
-	out, err := deliveries(db.Conn(ctx, s.db), referralID)
+func (s *Service) deliveries(q *gorm.DB, referralID uuid.UUID) ([]Delivery, error) {
+	out, err := deliveries(q, referralID)
 	if err != nil {
 		return nil, fmt.Errorf("escalation: deliveries: %w", err)
 	}
@@ -191,8 +193,9 @@ var policyBodyType = map[string]string{
 // or a possible serious incident triaged P0 (redress.case.triaged). The
 // referral is anonymous: nothing identifying leaves without the
 // complainant's consent. With no active body of the right type, the
-// request stays open, in the case record, for a supervisor.
-func (s *Service) HandleRequest(ctx context.Context, env *events.Envelope) error {
+// request stays open, in the case record, for a supervisor. It runs in tx,
+// the transaction that records the event as processed.
+func (s *Service) HandleRequest(tx *gorm.DB, env *events.Envelope) error {
 	var reqID uuid.UUID
 	switch env.Type {
 	case events.EscalationRequested:
@@ -202,7 +205,7 @@ func (s *Service) HandleRequest(ctx context.Context, env *events.Envelope) error
 		}
 		reqID = d.RequestID
 	case events.CaseTriaged:
-		id, err := s.incidentRequest(ctx, env)
+		id, err := s.incidentRequest(tx, env)
 		if err != nil || id == uuid.Nil {
 			return err
 		}
@@ -210,13 +213,13 @@ func (s *Service) HandleRequest(ctx context.Context, env *events.Envelope) error
 	default:
 		return nil
 	}
-	return s.referByPolicy(ctx, reqID)
+	return s.referByPolicy(tx, reqID)
 }
 
-// incidentRequest opens the escalation request of an incident case now P0.
-func (s *Service) incidentRequest(ctx context.Context, env *events.Envelope) (uuid.UUID, error) {
+// incidentRequest opens, in tx, the escalation request of an incident case now P0.
+func (s *Service) incidentRequest(tx *gorm.DB, env *events.Envelope) (uuid.UUID, error) {
 	var c cases.Case
-	conn := db.Conn(ctx, s.db)
+	conn := tx
 	if err := conn.Select("kind, priority").Where("id = ?", env.CaseID).Find(&c).Error; err != nil {
 		return uuid.Nil, fmt.Errorf("escalation: case: %w", err)
 	}
@@ -226,7 +229,7 @@ func (s *Service) incidentRequest(ctx context.Context, env *events.Envelope) (uu
 	if c.Kind != cases.KindIncident || c.Priority == nil || *c.Priority != cases.P0 {
 		return uuid.Nil, nil
 	}
-	if err := s.lockCase(ctx, env.CaseID); err != nil {
+	if err := s.lockCase(tx, env.CaseID); err != nil {
 		return uuid.Nil, err
 	}
 	id, err := insertIncidentRequest(conn, env.CaseID)
@@ -236,15 +239,17 @@ func (s *Service) incidentRequest(ctx context.Context, env *events.Envelope) (uu
 	if id == uuid.Nil {
 		return uuid.Nil, nil // asked for already
 	}
-	_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
+	_, err = audit.Append(tx, audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
 		Action: "escalation.requested", Data: map[string]any{"escalation_request_id": id, "source": SourceIncident,
 			"clock": "incident_report"}})
 	return id, err
 }
 
-func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
+// referByPolicy makes, in tx, the referral escalation request reqID asks for.
+func (s *Service) referByPolicy(tx *gorm.DB, reqID uuid.UUID) error {
+	ctx := tx.Statement.Context // for the organisation's profile (internal/organisation), not yet converted
 	var r escalationRequest
-	conn := db.Conn(ctx, s.db)
+	conn := tx
 	if err := conn.Select("case_id, source, clock, rule::text AS rule, reason, status, referral_id").
 		Where("id = ?", reqID).Find(&r).Error; err != nil {
 		return fmt.Errorf("escalation: request: %w", err)
@@ -255,7 +260,7 @@ func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
 	if r.Status != RequestOpen || r.ReferralID != nil {
 		return nil
 	}
-	if err := s.lockCase(ctx, r.CaseID); err != nil {
+	if err := s.lockCase(tx, r.CaseID); err != nil {
 		return err
 	}
 	clock := ""
@@ -274,7 +279,7 @@ func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	body, err := s.bodyFor(ctx, typ, org.Jurisdiction)
+	body, err := s.bodyFor(tx, typ, org.Jurisdiction)
 	if err != nil {
 		return err
 	}
@@ -282,7 +287,7 @@ func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
 		if err := conn.Model(&escalationRequest{}).Where("id = ?", reqID).Update("body_type", typ).Error; err != nil {
 			return fmt.Errorf("escalation: request: %w", err)
 		}
-		_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorSystem,
+		_, err := audit.Append(tx, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorSystem,
 			Action: "escalation.no_body", Data: map[string]any{"escalation_request_id": reqID, "body_type": typ}})
 		return err
 	}
@@ -299,7 +304,7 @@ func (s *Service) referByPolicy(ctx context.Context, reqID uuid.UUID) error {
 		legal = "AI Act (Regulation 2024/1689) art. 73"
 		reason = "A possible serious incident involving an AI system was triaged P0; the organisation's policy reports it at once."
 	}
-	_, err = s.refer(ctx, r.CaseID, body.ID, Requester{Source: r.Source, RequestID: &reqID},
+	_, err = s.refer(tx, r.CaseID, body.ID, Requester{Source: r.Source, RequestID: &reqID},
 		ReferralRequest{BodyID: body.ID.String(), ConsentScope: Anonymous, Reason: reason, LegalBasis: legal})
 	if fault.Is(err, fault.Conflict) {
 		// Already with that body (a complainant or staff referral): this request is answered by it.

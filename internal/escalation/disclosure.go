@@ -48,9 +48,10 @@ type DisclosureRequest struct {
 	Reason     string `json:"reason"`
 }
 
-func (s *Service) disclosures(ctx context.Context, referralID uuid.UUID, forStaff bool) ([]Disclosure, error) {
+// disclosures reads a referral's disclosures in q (the caller's transaction or the pool).
+func (s *Service) disclosures(q *gorm.DB, referralID uuid.UUID, forStaff bool) ([]Disclosure, error) {
 	var rows []identityDisclosure
-	if err := db.Conn(ctx, s.db).Select("id, legal_basis, reason_enc, requested_by, requested_at, notice_at, approved_by, "+
+	if err := q.Select("id, legal_basis, reason_enc, requested_by, requested_at, notice_at, approved_by, "+
 		"approved_at, key_id, addendum_enc, addendum_signature").Where("referral_id = ?", referralID).
 		Order("requested_at").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("escalation: disclosures: %w", err)
@@ -97,8 +98,8 @@ func (s *Service) RequestDisclosure(ctx context.Context, caseID, referralID, by 
 		return nil, err
 	}
 	id := uuid.New()
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		r, err := s.lockReferral(ctx, referralID, nil)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		r, err := s.lockReferral(tx, referralID, nil)
 		if err != nil {
 			return err
 		}
@@ -109,7 +110,7 @@ func (s *Service) RequestDisclosure(ctx context.Context, caseID, referralID, by 
 			return fault.New(fault.Conflict, "identity_shared", "The complainant already shared their identity with this body.")
 		}
 		var has []bool
-		if err := db.Conn(ctx, s.db).Model(&cases.Case{}).Where("id = ?", caseID).
+		if err := tx.Model(&cases.Case{}).Where("id = ?", caseID).
 			Pluck("contact_enc IS NOT NULL OR representative_enc IS NOT NULL AS identity", &has).Error; err != nil {
 			return fmt.Errorf("escalation: identity: %w", err)
 		}
@@ -120,7 +121,7 @@ func (s *Service) RequestDisclosure(ctx context.Context, caseID, referralID, by 
 		if err != nil {
 			return err
 		}
-		err = db.Conn(ctx, s.db).Model(&identityDisclosure{}).Create(map[string]any{"id": id, "referral_id": referralID,
+		err = tx.Model(&identityDisclosure{}).Create(map[string]any{"id": id, "referral_id": referralID,
 			"legal_basis": req.LegalBasis, "reason_enc": sealed, "requested_by": by, "notice_at": gorm.Expr("now()")}).Error
 		if db.IsUniqueViolation(err) {
 			return fault.New(fault.Conflict, "disclosure_exists", "A disclosure to this body was already asked for.")
@@ -129,23 +130,24 @@ func (s *Service) RequestDisclosure(ctx context.Context, caseID, referralID, by 
 			return fmt.Errorf("escalation: disclosure: %w", err)
 		}
 		// The notice: public, so it is on the complainant's timeline before anything is revealed.
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
 			Action: "identity.disclosure_requested", Public: true, Data: map[string]any{"referral_id": referralID,
 				"disclosure_id": id, "body": r.BodyName, "legal_basis": req.LegalBasis}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(db.Conn(ctx, s.db), events.ReferralIdentityRequested, caseID, events.Referral{ReferralID: referralID,
+		_, err = outbox.Add(tx, events.ReferralIdentityRequested, caseID, events.Referral{ReferralID: referralID,
 			BodyID: r.BodyID, DisclosureID: &id})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.disclosure(ctx, referralID, id)
+	return s.disclosure(s.db.WithContext(ctx), referralID, id)
 }
 
-func (s *Service) disclosure(ctx context.Context, referralID, id uuid.UUID) (*Disclosure, error) {
-	all, err := s.disclosures(ctx, referralID, true)
+// disclosure reads one of a referral's disclosures in q (the caller's transaction or the pool).
+func (s *Service) disclosure(q *gorm.DB, referralID, id uuid.UUID) (*Disclosure, error) {
+	all, err := s.disclosures(q, referralID, true)
 	if err != nil {
 		return nil, err
 	}
@@ -160,8 +162,9 @@ func (s *Service) disclosure(ctx context.Context, referralID, id uuid.UUID) (*Di
 // ApproveDisclosure is the second person's approval: it signs the addendum
 // with the identity, and the worker delivers it to the body.
 func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id, by uuid.UUID) (*Disclosure, error) {
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		r, err := s.lockReferral(ctx, referralID, nil)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		ctx := tx.Statement.Context // for the case service (internal/grievance), not yet converted
+		r, err := s.lockReferral(tx, referralID, nil)
 		if err != nil {
 			return err
 		}
@@ -169,7 +172,7 @@ func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id,
 			return errReferralNotFound
 		}
 		var d identityDisclosure
-		if err := db.Conn(ctx, s.db).Select("requested_by, legal_basis, notice_at, approved_at").
+		if err := tx.Select("requested_by, legal_basis, notice_at, approved_at").
 			Where("id = ? AND referral_id = ?", id, referralID).Clauses(clause.Locking{Strength: "UPDATE"}).
 			Find(&d).Error; err != nil {
 			return fmt.Errorf("escalation: disclosure: %w", err)
@@ -209,7 +212,7 @@ func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id,
 		if err != nil {
 			return err
 		}
-		kid, sig, err := s.sign(ctx, doc)
+		kid, sig, err := s.sign(tx, doc)
 		if err != nil {
 			return err
 		}
@@ -217,22 +220,22 @@ func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id,
 		if err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Model(&identityDisclosure{}).Where("id = ?", id).Updates(map[string]any{
+		if err := tx.Model(&identityDisclosure{}).Where("id = ?", id).Updates(map[string]any{
 			"approved_by": by, "approved_at": now, "key_id": kid, "addendum_enc": sealed, "addendum_signature": sig,
 		}).Error; err != nil {
 			return fmt.Errorf("escalation: approve disclosure: %w", err)
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
 			Action: "identity.disclosed", Public: true, Data: map[string]any{"referral_id": referralID, "disclosure_id": id,
 				"body": r.BodyName, "legal_basis": d.LegalBasis}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(db.Conn(ctx, s.db), events.ReferralIdentityDisclosed, caseID, events.Referral{ReferralID: referralID,
+		_, err = outbox.Add(tx, events.ReferralIdentityDisclosed, caseID, events.Referral{ReferralID: referralID,
 			BodyID: r.BodyID, DisclosureID: &id})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.disclosure(ctx, referralID, id)
+	return s.disclosure(s.db.WithContext(ctx), referralID, id)
 }

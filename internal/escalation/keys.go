@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/redresshq/redress/internal/platform/db"
+	"gorm.io/gorm"
 )
 
 // PublicKey is a dossier-signing key as a JSON Web Key (RFC 8037), served
@@ -49,15 +49,16 @@ type signingKey struct {
 	priv ed25519.PrivateKey
 }
 
-// signer returns the current signing key, making one the first time: the
-// partial unique index keeps one current key when two processes race.
-func (s *Service) signer(ctx context.Context) (*signingKey, error) {
+// signer returns the current signing key, making one the first time (in q,
+// the caller's transaction or the pool): the partial unique index keeps one
+// current key when two processes race.
+func (s *Service) signer(q *gorm.DB) (*signingKey, error) {
 	s.keyMu.Lock()
 	defer s.keyMu.Unlock()
 	if s.key != nil {
 		return s.key, nil
 	}
-	conn := db.Conn(ctx, s.db)
+	conn := q
 	var row signingKeyRow
 	read := func() error {
 		return conn.Select("id, private_key_enc").Where("retired_at IS NULL").Find(&row).Error
@@ -93,9 +94,9 @@ func (s *Service) signer(ctx context.Context) (*signingKey, error) {
 	return s.key, nil
 }
 
-// sign signs b with the current key.
-func (s *Service) sign(ctx context.Context, b []byte) (kid string, sig []byte, err error) {
-	k, err := s.signer(ctx)
+// sign signs b with the current key (read or made in q).
+func (s *Service) sign(q *gorm.DB, b []byte) (kid string, sig []byte, err error) {
+	k, err := s.signer(q)
 	if err != nil {
 		return "", nil, err
 	}
@@ -105,11 +106,12 @@ func (s *Service) sign(ctx context.Context, b []byte) (kid string, sig []byte, e
 // PublicKeys lists every signing key, current first; one is made if there
 // is none yet, so the key is published before the first dossier.
 func (s *Service) PublicKeys(ctx context.Context) ([]PublicKey, error) {
-	if _, err := s.signer(ctx); err != nil {
+	q := s.db.WithContext(ctx)
+	if _, err := s.signer(q); err != nil {
 		return nil, err
 	}
 	var rows []signingKeyRow
-	if err := db.Conn(ctx, s.db).Select("id, public_key, created_at, retired_at").
+	if err := q.Select("id, public_key, created_at, retired_at").
 		Order("retired_at DESC NULLS FIRST, created_at DESC").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("escalation: public keys: %w", err)
 	}

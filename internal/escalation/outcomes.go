@@ -124,13 +124,14 @@ func checkItems(f *fault.Fields, status ReferralStatus, items []OutcomeItemInput
 	}
 }
 
-// addItems records a closing body's items, inside SetStatus's transaction:
+// addItems records a closing body's items in tx, SetStatus's transaction:
 // each order or recommendation starts its clock.
-func (s *Service) addItems(ctx context.Context, r *referralRow, bodyUser uuid.UUID, items []OutcomeItemInput) error {
+func (s *Service) addItems(tx *gorm.DB, r *referralRow, bodyUser uuid.UUID, items []OutcomeItemInput) error {
+	ctx := tx.Statement.Context // for the clocks (internal/clocks), not yet converted
 	if len(items) == 0 {
 		return nil
 	}
-	conn := db.Conn(ctx, s.db)
+	conn := tx
 	tasks := 0
 	for i, it := range items {
 		id := uuid.New()
@@ -164,7 +165,7 @@ func (s *Service) addItems(ctx context.Context, r *referralRow, bodyUser uuid.UU
 		}
 		tasks++
 	}
-	_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
+	_, err := audit.Append(tx, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
 		Action: "referral.outcome_items", Public: true, Data: map[string]any{"referral_id": r.ID, "body": r.BodyName,
 			"items": len(items), "tasks": tasks}})
 	return err
@@ -194,10 +195,10 @@ func (itemRow) TableName() string { return "referral_outcome_items" }
 const itemColumns = `id, referral_id, case_id, position, kind, text_enc, due_at, status, evidence_enc, evidence_ref,
 	complied_by, complied_at, verified_at, settled_at, settled_enc`
 
-// items lists a referral's outcome items; withEvidence for staff and the body.
-func (s *Service) items(ctx context.Context, referralID uuid.UUID, withEvidence bool) ([]OutcomeItem, error) {
+// items lists a referral's outcome items, read in q; withEvidence for staff and the body.
+func (s *Service) items(q *gorm.DB, referralID uuid.UUID, withEvidence bool) ([]OutcomeItem, error) {
 	var rows []itemRow
-	if err := db.Conn(ctx, s.db).Select(itemColumns).Where("referral_id = ?", referralID).Order("position").
+	if err := q.Select(itemColumns).Where("referral_id = ?", referralID).Order("position").
 		Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("escalation: outcome items: %w", err)
 	}
@@ -242,10 +243,10 @@ func (s *Service) itemView(r itemRow, withEvidence bool) (*OutcomeItem, error) {
 
 var errItemNotFound = fault.New(fault.NotFound, "item_not_found", "That referral has no outcome item with that id.")
 
-// lockedItem reads an item of a referral (its case already locked).
-func (s *Service) lockedItem(ctx context.Context, referralID, itemID uuid.UUID) (*itemRow, error) {
+// lockedItem reads and locks, in tx, an item of a referral (its case already locked).
+func (s *Service) lockedItem(tx *gorm.DB, referralID, itemID uuid.UUID) (*itemRow, error) {
 	var rows []itemRow
-	if err := db.Conn(ctx, s.db).Select(itemColumns).Where("id = ? AND referral_id = ?", itemID, referralID).
+	if err := tx.Select(itemColumns).Where("id = ? AND referral_id = ?", itemID, referralID).
 		Clauses(clause.Locking{Strength: "UPDATE"}).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("escalation: outcome item: %w", err)
 	}
@@ -274,11 +275,12 @@ func (s *Service) RecordCompliance(ctx context.Context, caseID, referralID, item
 	}
 	by := *actor.ID
 	var out *OutcomeItem
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		ctx := tx.Statement.Context // for the case service (internal/grievance), not yet converted
 		if err := s.cases.CheckWorker(ctx, caseID, actor); err != nil {
 			return err
 		}
-		it, err := s.caseItem(ctx, caseID, referralID, itemID)
+		it, err := s.caseItem(tx, caseID, referralID, itemID)
 		if err != nil {
 			return err
 		}
@@ -294,18 +296,18 @@ func (s *Service) RecordCompliance(ctx context.Context, caseID, referralID, item
 		if req.EvidenceReference != "" {
 			ref = req.EvidenceReference
 		}
-		if err := db.Conn(ctx, s.db).Model(&itemRow{}).Where("id = ?", itemID).Updates(map[string]any{
+		if err := tx.Model(&itemRow{}).Where("id = ?", itemID).Updates(map[string]any{
 			"status": ItemAwaitingVerification, "evidence_enc": sealed, "evidence_ref": ref, "complied_by": by,
 			"complied_at": gorm.Expr("now()"),
 		}).Error; err != nil {
 			return fmt.Errorf("escalation: compliance: %w", err)
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
 			Action: "referral.item_complied", Data: map[string]any{"referral_id": referralID, "item_id": itemID,
 				"kind": it.Kind}}); err != nil {
 			return err
 		}
-		out, err = s.reread(ctx, itemID)
+		out, err = s.reread(tx, itemID)
 		return err
 	})
 	return out, err
@@ -315,12 +317,13 @@ func (s *Service) RecordCompliance(ctx context.Context, caseID, referralID, item
 // item is complied with and its clock ends.
 func (s *Service) VerifyCompliance(ctx context.Context, caseID, referralID, itemID, by uuid.UUID) (*OutcomeItem, error) {
 	var out *OutcomeItem
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		ctx := tx.Statement.Context // for the case service (internal/grievance), not yet converted
 		// A supervisor or admin of the case's reach (the route's gate), never one recused from it.
 		if err := s.cases.CheckNotRecused(ctx, caseID, cases.Actor{Kind: audit.ActorStaff, ID: &by}); err != nil {
 			return err
 		}
-		it, err := s.caseItem(ctx, caseID, referralID, itemID)
+		it, err := s.caseItem(tx, caseID, referralID, itemID)
 		if err != nil {
 			return err
 		}
@@ -331,20 +334,20 @@ func (s *Service) VerifyCompliance(ctx context.Context, caseID, referralID, item
 		if it.CompliedBy != nil && *it.CompliedBy == by {
 			return fault.New(fault.Forbidden, "four_eyes", "A second person verifies compliance: you recorded it.")
 		}
-		if err := db.Conn(ctx, s.db).Model(&itemRow{}).Where("id = ?", itemID).Updates(map[string]any{
+		if err := tx.Model(&itemRow{}).Where("id = ?", itemID).Updates(map[string]any{
 			"status": ItemComplied, "verified_by": by, "verified_at": gorm.Expr("now()"),
 		}).Error; err != nil {
 			return fmt.Errorf("escalation: verify: %w", err)
 		}
-		if err := s.endItemClock(ctx, caseID, itemID, "complied"); err != nil {
+		if err := s.endItemClock(tx, caseID, itemID, "complied"); err != nil {
 			return err
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
 			Action: "referral.item_verified", Public: true, Data: map[string]any{"referral_id": referralID, "item_id": itemID,
 				"kind": it.Kind}}); err != nil {
 			return err
 		}
-		out, err = s.reread(ctx, itemID)
+		out, err = s.reread(tx, itemID)
 		return err
 	})
 	return out, err
@@ -365,12 +368,12 @@ func (s *Service) Settle(ctx context.Context, referralID, itemID, bodyUser uuid.
 		return nil, err
 	}
 	var out *OutcomeItem
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		r, err := s.lockReferral(ctx, referralID, &Viewer{BodyUser: &bodyUser})
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		r, err := s.lockReferral(tx, referralID, &Viewer{BodyUser: &bodyUser})
 		if err != nil {
 			return err
 		}
-		it, err := s.lockedItem(ctx, referralID, itemID)
+		it, err := s.lockedItem(tx, referralID, itemID)
 		if err != nil {
 			return err
 		}
@@ -382,28 +385,28 @@ func (s *Service) Settle(ctx context.Context, referralID, itemID, bodyUser uuid.
 		if err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Model(&itemRow{}).Where("id = ?", itemID).Updates(map[string]any{
+		if err := tx.Model(&itemRow{}).Where("id = ?", itemID).Updates(map[string]any{
 			"status": ItemSettled, "settled_by": bodyUser, "settled_at": gorm.Expr("now()"), "settled_enc": sealed,
 		}).Error; err != nil {
 			return fmt.Errorf("escalation: settle: %w", err)
 		}
-		if err := s.endItemClock(ctx, r.CaseID, itemID, "settled"); err != nil {
+		if err := s.endItemClock(tx, r.CaseID, itemID, "settled"); err != nil {
 			return err
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
+		if _, err := audit.Append(tx, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
 			Action: "referral.item_settled", Public: true, Data: map[string]any{"referral_id": referralID, "item_id": itemID,
 				"kind": it.Kind, "body": r.BodyName}}); err != nil {
 			return err
 		}
-		out, err = s.reread(ctx, itemID)
+		out, err = s.reread(tx, itemID)
 		return err
 	})
 	return out, err
 }
 
-// caseItem reads an item of a referral of a case (the case locked).
-func (s *Service) caseItem(ctx context.Context, caseID, referralID, itemID uuid.UUID) (*itemRow, error) {
-	it, err := s.lockedItem(ctx, referralID, itemID)
+// caseItem reads and locks, in tx, an item of a referral of a case (the case locked).
+func (s *Service) caseItem(tx *gorm.DB, caseID, referralID, itemID uuid.UUID) (*itemRow, error) {
+	it, err := s.lockedItem(tx, referralID, itemID)
 	if err != nil {
 		return nil, err
 	}
@@ -413,16 +416,19 @@ func (s *Service) caseItem(ctx context.Context, caseID, referralID, itemID uuid.
 	return it, nil
 }
 
-func (s *Service) endItemClock(ctx context.Context, caseID, itemID uuid.UUID, by string) error {
+// endItemClock ends an item's clock in tx.
+func (s *Service) endItemClock(tx *gorm.DB, caseID, itemID uuid.UUID, by string) error {
+	ctx := tx.Statement.Context // for the clocks (internal/clocks), not yet converted
 	if s.clocks == nil {
 		return nil
 	}
 	return s.clocks.End(ctx, caseID, by, ItemClock(itemID))
 }
 
-func (s *Service) reread(ctx context.Context, itemID uuid.UUID) (*OutcomeItem, error) {
+// reread reads an item again, in q.
+func (s *Service) reread(q *gorm.DB, itemID uuid.UUID) (*OutcomeItem, error) {
 	var rows []itemRow
-	if err := db.Conn(ctx, s.db).Select(itemColumns).Where("id = ?", itemID).Find(&rows).Error; err != nil || len(rows) == 0 {
+	if err := q.Select(itemColumns).Where("id = ?", itemID).Find(&rows).Error; err != nil || len(rows) == 0 {
 		return nil, fmt.Errorf("escalation: outcome item: %w", err)
 	}
 	return s.itemView(rows[0], true)
@@ -451,13 +457,13 @@ func (s *Service) ComplainantAnswer(ctx context.Context, caseID, referralID uuid
 		return nil, err
 	}
 	msg := &ComplainantMessage{ID: uuid.New(), From: "complainant", Body: req.Body}
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		r, err := s.lockReferral(ctx, referralID, &Viewer{CaseID: &caseID})
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		r, err := s.lockReferral(tx, referralID, &Viewer{CaseID: &caseID})
 		if err != nil {
 			return err
 		}
 		var wrote int64
-		if err := db.Conn(ctx, s.db).Model(&referralMessage{}).Where("referral_id = ? AND to_complainant", referralID).
+		if err := tx.Model(&referralMessage{}).Where("referral_id = ? AND to_complainant", referralID).
 			Count(&wrote).Error; err != nil {
 			return fmt.Errorf("escalation: messages to the complainant: %w", err)
 		}
@@ -469,15 +475,15 @@ func (s *Service) ComplainantAnswer(ctx context.Context, caseID, referralID uuid
 		if err != nil {
 			return err
 		}
-		if msg.CreatedAt, err = insertComplainantMessage(db.Conn(ctx, s.db), msg.ID, referralID, sealed); err != nil {
+		if msg.CreatedAt, err = insertComplainantMessage(tx, msg.ID, referralID, sealed); err != nil {
 			return fmt.Errorf("escalation: complainant's answer: %w", err)
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
 			Action: "referral.message", Public: true, Data: map[string]any{"referral_id": referralID, "body": r.BodyName,
 				"author": "complainant"}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(db.Conn(ctx, s.db), events.ReferralMessage, caseID, events.Referral{ReferralID: referralID, BodyID: r.BodyID,
+		_, err = outbox.Add(tx, events.ReferralMessage, caseID, events.Referral{ReferralID: referralID, BodyID: r.BodyID,
 			Author: "complainant"})
 		return err
 	})

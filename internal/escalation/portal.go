@@ -130,8 +130,9 @@ func viewerArgs(v *Viewer) []any {
 
 var errReferralNotFound = fault.New(fault.NotFound, "referral_not_found", "No referral with that id was made to you.")
 
-func (s *Service) referralRows(ctx context.Context, where string, args ...any) ([]referralRow, error) {
-	rows, err := referralRows(db.Conn(ctx, s.db), where, args...)
+// referralRows reads referrals in q (the caller's transaction or the pool).
+func (s *Service) referralRows(q *gorm.DB, where string, args ...any) ([]referralRow, error) {
+	rows, err := referralRows(q, where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("escalation: referrals: %w", err)
 	}
@@ -174,7 +175,8 @@ func utc(t *time.Time) *time.Time {
 // Referral returns one referral with its dossier, messages and disclosures;
 // a body's user opening it the first time is recorded.
 func (s *Service) Referral(ctx context.Context, id uuid.UUID, v *Viewer) (*Referral, error) {
-	rows, err := s.referralRows(ctx, `r.id = ? AND `+visible, append([]any{id}, viewerArgs(v)...)...)
+	q := s.db.WithContext(ctx)
+	rows, err := s.referralRows(q, `r.id = ? AND `+visible, append([]any{id}, viewerArgs(v)...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +188,7 @@ func (s *Service) Referral(ctx context.Context, id uuid.UUID, v *Viewer) (*Refer
 	if err != nil {
 		return nil, err
 	}
-	if out.Dossier, _, err = s.document(ctx, id, purposeDossier, "dossier_enc"); err != nil {
+	if out.Dossier, _, err = s.document(q, id, purposeDossier, "dossier_enc"); err != nil {
 		return nil, err
 	}
 	if !staff {
@@ -199,7 +201,7 @@ func (s *Service) Referral(ctx context.Context, id uuid.UUID, v *Viewer) (*Refer
 		}
 		out.Reason = d.Referral.Reason
 	}
-	if out.Messages, err = s.messages(ctx, id, staff); err != nil {
+	if out.Messages, err = s.messages(q, id, staff); err != nil {
 		return nil, err
 	}
 	if !staff && out.ConsentScope != IdentityShared {
@@ -215,27 +217,27 @@ func (s *Service) Referral(ctx context.Context, id uuid.UUID, v *Viewer) (*Refer
 			}
 		}
 	}
-	if out.Disclosures, err = s.disclosures(ctx, id, staff); err != nil {
+	if out.Disclosures, err = s.disclosures(q, id, staff); err != nil {
 		return nil, err
 	}
-	if out.Items, err = s.items(ctx, id, true); err != nil {
+	if out.Items, err = s.items(q, id, true); err != nil {
 		return nil, err
 	}
 	if staff {
-		if out.Deliveries, err = s.deliveries(ctx, id); err != nil {
+		if out.Deliveries, err = s.deliveries(q, id); err != nil {
 			return nil, err
 		}
 	} else if rows[0].FirstOpenedAt == nil {
-		if err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-			if err := s.lockCase(ctx, rows[0].CaseID); err != nil {
+		if err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+			if err := s.lockCase(tx, rows[0].CaseID); err != nil {
 				return err
 			}
-			res := db.Conn(ctx, s.db).Model(&referralRecord{}).Where("id = ? AND first_opened_at IS NULL", id).
+			res := tx.Model(&referralRecord{}).Where("id = ? AND first_opened_at IS NULL", id).
 				Update("first_opened_at", gorm.Expr("now()"))
 			if res.Error != nil || res.RowsAffected == 0 {
 				return res.Error
 			}
-			_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: rows[0].CaseID, ActorKind: audit.ActorBody, ActorID: v.BodyUser,
+			_, err := audit.Append(tx, audit.Event{CaseID: rows[0].CaseID, ActorKind: audit.ActorBody, ActorID: v.BodyUser,
 				Action: "referral.opened", Public: true, Data: map[string]any{"referral_id": id, "body": rows[0].BodyName}})
 			return err
 		}); err != nil {
@@ -245,10 +247,10 @@ func (s *Service) Referral(ctx context.Context, id uuid.UUID, v *Viewer) (*Refer
 	return out, nil
 }
 
-// document opens a sealed document of a referral.
-func (s *Service) document(ctx context.Context, id uuid.UUID, purpose func(uuid.UUID) string, column string) ([]byte, string, error) {
+// document opens a sealed document of a referral, read in q.
+func (s *Service) document(q *gorm.DB, id uuid.UUID, purpose func(uuid.UUID) string, column string) ([]byte, string, error) {
 	var row sealedDocument
-	if err := db.Conn(ctx, s.db).Model(&referralRecord{}).Select(column+" AS doc, key_id").Where("id = ?", id).
+	if err := q.Model(&referralRecord{}).Select(column+" AS doc, key_id").Where("id = ?", id).
 		Scan(&row).Error; err != nil {
 		return nil, "", fmt.Errorf("escalation: document: %w", err)
 	}
@@ -268,7 +270,12 @@ type File struct {
 
 // DossierFile returns the dossier's exact signed bytes (pdf: the PDF).
 func (s *Service) DossierFile(ctx context.Context, id uuid.UUID, v *Viewer, pdf bool) (*File, error) {
-	rows, err := s.referralRows(ctx, `r.id = ? AND `+visible, append([]any{id}, viewerArgs(v)...)...)
+	return s.dossierFile(s.db.WithContext(ctx), id, v, pdf)
+}
+
+// dossierFile is DossierFile read in q (the caller's transaction or the pool).
+func (s *Service) dossierFile(q *gorm.DB, id uuid.UUID, v *Viewer, pdf bool) (*File, error) {
+	rows, err := s.referralRows(q, `r.id = ? AND `+visible, append([]any{id}, viewerArgs(v)...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -280,7 +287,7 @@ func (s *Service) DossierFile(ctx context.Context, id uuid.UUID, v *Viewer, pdf 
 	if pdf {
 		purpose, column, sig, sum = purposePDF, "pdf_enc", r.PDFSignature, r.PDFSHA256
 	}
-	b, kid, err := s.document(ctx, id, purpose, column)
+	b, kid, err := s.document(q, id, purpose, column)
 	if err != nil {
 		return nil, err
 	}
@@ -319,7 +326,7 @@ func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status Refe
 			return nil, f.Err()
 		}
 	}
-	rows, err := referralSummaries(db.Conn(ctx, s.db), bodyUser, status, cursor, limit+1)
+	rows, err := referralSummaries(s.db.WithContext(ctx), bodyUser, status, cursor, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("escalation: list referrals: %w", err)
 	}
@@ -341,7 +348,8 @@ func (s *Service) Referrals(ctx context.Context, bodyUser uuid.UUID, status Refe
 
 // CaseReferrals lists a case's referrals for staff, oldest first, without dossiers.
 func (s *Service) CaseReferrals(ctx context.Context, caseID uuid.UUID) ([]Referral, error) {
-	rows, err := s.referralRows(ctx, `r.case_id = ?`, caseID)
+	q := s.db.WithContext(ctx)
+	rows, err := s.referralRows(q, `r.case_id = ?`, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -351,16 +359,16 @@ func (s *Service) CaseReferrals(ctx context.Context, caseID uuid.UUID) ([]Referr
 		if err != nil {
 			return nil, err
 		}
-		if v.Messages, err = s.messages(ctx, r.ID, true); err != nil {
+		if v.Messages, err = s.messages(q, r.ID, true); err != nil {
 			return nil, err
 		}
-		if v.Disclosures, err = s.disclosures(ctx, r.ID, true); err != nil {
+		if v.Disclosures, err = s.disclosures(q, r.ID, true); err != nil {
 			return nil, err
 		}
-		if v.Items, err = s.items(ctx, r.ID, true); err != nil {
+		if v.Items, err = s.items(q, r.ID, true); err != nil {
 			return nil, err
 		}
-		if v.Deliveries, err = s.deliveries(ctx, r.ID); err != nil {
+		if v.Deliveries, err = s.deliveries(q, r.ID); err != nil {
 			return nil, err
 		}
 		out = append(out, *v)
@@ -392,8 +400,8 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUI
 		return nil, err
 	}
 	v := &Viewer{BodyUser: &bodyUser}
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		r, err := s.lockReferral(ctx, id, v)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		r, err := s.lockReferral(tx, id, v)
 		if err != nil {
 			return err
 		}
@@ -407,7 +415,7 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUI
 				return err
 			}
 		}
-		conn := db.Conn(ctx, s.db)
+		conn := tx
 		if outcome != nil { // first: a closed referral has an outcome (CHECK)
 			if err := conn.Model(&referralRecord{}).Where("id = ?", id).Update("outcome_enc", outcome).Error; err != nil {
 				return fmt.Errorf("escalation: outcome: %w", err)
@@ -419,15 +427,15 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUI
 		}).Error; err != nil {
 			return fmt.Errorf("escalation: status: %w", err)
 		}
-		if err := s.addItems(ctx, r, bodyUser, req.Items); err != nil {
+		if err := s.addItems(tx, r, bodyUser, req.Items); err != nil {
 			return err
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
+		if _, err := audit.Append(tx, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorBody, ActorID: &bodyUser,
 			Action: "referral." + string(req.Status), Public: true, Data: map[string]any{"referral_id": id, "body": r.BodyName,
 				"status": req.Status, "from": r.Status}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(db.Conn(ctx, s.db), events.ReferralUpdated, r.CaseID, events.Referral{ReferralID: id, BodyID: r.BodyID,
+		_, err = outbox.Add(tx, events.ReferralUpdated, r.CaseID, events.Referral{ReferralID: id, BodyID: r.BodyID,
 			Status: string(req.Status)})
 		return err
 	})
@@ -448,20 +456,20 @@ func orNothing(s []ReferralStatus) string {
 	return strings.Join(names, ", ")
 }
 
-// lockCase locks a case's row: every write to a case's record takes it first.
-func (s *Service) lockCase(ctx context.Context, caseID uuid.UUID) error {
+// lockCase locks a case's row in tx: every write to a case's record takes it first.
+func (s *Service) lockCase(tx *gorm.DB, caseID uuid.UUID) error {
 	var locked []uuid.UUID
-	if err := cases.Locked(db.Conn(ctx, s.db), caseID, "id").Scan(&locked).Error; err != nil {
+	if err := cases.Locked(tx, caseID, "id").Scan(&locked).Error; err != nil {
 		return fmt.Errorf("escalation: lock case: %w", err)
 	}
 	return nil
 }
 
-// lockReferral locks the referral's case, then reads the referral, as
-// every write on a case does (case rows first).
-func (s *Service) lockReferral(ctx context.Context, id uuid.UUID, v *Viewer) (*referralRow, error) {
+// lockReferral locks, in tx, the referral's case, then reads the referral,
+// as every write on a case does (case rows first).
+func (s *Service) lockReferral(tx *gorm.DB, id uuid.UUID, v *Viewer) (*referralRow, error) {
 	var row referralRecord
-	conn := db.Conn(ctx, s.db)
+	conn := tx
 	if err := conn.Select("case_id").Where("id = ?", id).Find(&row).Error; err != nil {
 		return nil, fmt.Errorf("escalation: referral: %w", err)
 	}
@@ -469,13 +477,13 @@ func (s *Service) lockReferral(ctx context.Context, id uuid.UUID, v *Viewer) (*r
 	if caseID == uuid.Nil {
 		return nil, errReferralNotFound
 	}
-	if err := s.lockCase(ctx, caseID); err != nil {
+	if err := s.lockCase(tx, caseID); err != nil {
 		return nil, err
 	}
 	if err := lockReferralRow(conn, id); err != nil {
 		return nil, fmt.Errorf("escalation: lock referral: %w", err)
 	}
-	rows, err := s.referralRows(ctx, `r.id = ? AND `+visible, append([]any{id}, viewerArgs(v)...)...)
+	rows, err := s.referralRows(tx, `r.id = ? AND `+visible, append([]any{id}, viewerArgs(v)...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -511,8 +519,8 @@ func (s *Service) AddMessage(ctx context.Context, id uuid.UUID, caseID *uuid.UUI
 		v, kind, actor = &Viewer{BodyUser: &user}, "body", audit.ActorBody
 	}
 	msg := &Message{ID: uuid.New(), AuthorKind: kind, AuthorID: &user, Body: req.Body, ToComplainant: req.ToComplainant}
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		r, err := s.lockReferral(ctx, id, v)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		r, err := s.lockReferral(tx, id, v)
 		if err != nil {
 			return err
 		}
@@ -523,17 +531,17 @@ func (s *Service) AddMessage(ctx context.Context, id uuid.UUID, caseID *uuid.UUI
 		if err != nil {
 			return err
 		}
-		if msg.CreatedAt, err = insertMessage(db.Conn(ctx, s.db), msg.ID, id, kind, user, sealed, req.ToComplainant); err != nil {
+		if msg.CreatedAt, err = insertMessage(tx, msg.ID, id, kind, user, sealed, req.ToComplainant); err != nil {
 			return fmt.Errorf("escalation: message: %w", err)
 		}
 		// What a body does is on the complainant's timeline; the
 		// organisation's answers are in the case record.
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: r.CaseID, ActorKind: actor, ActorID: &user,
+		if _, err := audit.Append(tx, audit.Event{CaseID: r.CaseID, ActorKind: actor, ActorID: &user,
 			Action: "referral.message", Public: fromBody, Data: map[string]any{"referral_id": id, "body": r.BodyName,
 				"author": kind, "to_complainant": req.ToComplainant}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(db.Conn(ctx, s.db), events.ReferralMessage, r.CaseID, events.Referral{ReferralID: id, BodyID: r.BodyID,
+		_, err = outbox.Add(tx, events.ReferralMessage, r.CaseID, events.Referral{ReferralID: id, BodyID: r.BodyID,
 			Author: kind, ToComplainant: req.ToComplainant})
 		return err
 	})
@@ -544,9 +552,10 @@ func (s *Service) AddMessage(ctx context.Context, id uuid.UUID, caseID *uuid.UUI
 	return msg, nil
 }
 
-func (s *Service) messages(ctx context.Context, id uuid.UUID, forStaff bool) ([]Message, error) {
+// messages reads a referral's messages in q (the caller's transaction or the pool).
+func (s *Service) messages(q *gorm.DB, id uuid.UUID, forStaff bool) ([]Message, error) {
 	var rows []referralMessage
-	if err := db.Conn(ctx, s.db).Select("id, author_kind, author_id, body_enc, to_complainant, created_at").
+	if err := q.Select("id, author_kind, author_id, body_enc, to_complainant, created_at").
 		Where("referral_id = ?", id).Order("created_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("escalation: messages: %w", err)
 	}
@@ -598,7 +607,8 @@ type ComplainantDisclosure struct {
 
 // ForComplainant lists a case's referrals for its complainant.
 func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) ([]ComplainantReferral, error) {
-	rows, err := s.referralRows(ctx, `r.case_id = ?`, caseID)
+	q := s.db.WithContext(ctx)
+	rows, err := s.referralRows(q, `r.case_id = ?`, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -608,17 +618,17 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) ([]Compl
 		if err != nil {
 			return nil, err
 		}
-		ds, err := s.disclosures(ctx, r.ID, true)
+		ds, err := s.disclosures(q, r.ID, true)
 		if err != nil {
 			return nil, err
 		}
 		cr := ComplainantReferral{ID: v.ID, Body: v.Body, Source: v.Source, LegalBasis: v.LegalBasis,
 			ConsentScope: v.ConsentScope, Status: v.Status, Outcome: v.Outcome, StatusAt: v.StatusAt, CreatedAt: v.CreatedAt,
 			ClosedAt: v.ClosedAt, IdentityDisclosures: []ComplainantDisclosure{}}
-		if cr.Items, err = s.items(ctx, r.ID, false); err != nil {
+		if cr.Items, err = s.items(q, r.ID, false); err != nil {
 			return nil, err
 		}
-		ms, err := s.messages(ctx, r.ID, false)
+		ms, err := s.messages(q, r.ID, false)
 		if err != nil {
 			return nil, err
 		}

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/audit"
-	"github.com/redresshq/redress/internal/platform/db"
 )
 
 // What the bodies' web portal needs beyond the JSON API: a referral's own
@@ -29,7 +28,8 @@ type HistoryEntry struct {
 // ReferralHistory is a referral's history, oldest first, from the case's
 // record; a body's user sees only their body's referrals'.
 func (s *Service) ReferralHistory(ctx context.Context, id uuid.UUID, v *Viewer) ([]HistoryEntry, error) {
-	rows, err := s.referralRows(ctx, `r.id = ? AND `+visible, append([]any{id}, viewerArgs(v)...)...)
+	q := s.db.WithContext(ctx)
+	rows, err := s.referralRows(q, `r.id = ? AND `+visible, append([]any{id}, viewerArgs(v)...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (s *Service) ReferralHistory(ctx context.Context, id uuid.UUID, v *Viewer) 
 	for _, st := range BodyStatuses {
 		actions = append(actions, "referral."+string(st))
 	}
-	if err := db.Conn(ctx, s.db).Model(&audit.Entry{}).Select("at, actor_kind, action, data::text AS data").
+	if err := q.Model(&audit.Entry{}).Select("at, actor_kind, action, data::text AS data").
 		Where("case_id = ? AND action IN ? AND data::jsonb->>'referral_id' = ?", rows[0].CaseID, actions, id.String()).
 		Order("seq").Scan(&entries).Error; err != nil {
 		return nil, fmt.Errorf("escalation: referral history: %w", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -163,9 +164,9 @@ func (s *Service) Refer(ctx context.Context, caseID uuid.UUID, by Requester, req
 		return nil, err
 	}
 	var id uuid.UUID
-	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		var err error
-		id, err = s.refer(ctx, caseID, bodyID, by, req)
+		id, err = s.refer(tx, caseID, bodyID, by, req)
 		return err
 	})
 	if err != nil {
@@ -174,8 +175,11 @@ func (s *Service) Refer(ctx context.Context, caseID uuid.UUID, by Requester, req
 	return s.Referral(ctx, id, nil)
 }
 
-func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Requester, req ReferralRequest) (uuid.UUID, error) {
-	conn := db.Conn(ctx, s.db)
+// refer makes the referral in tx (Refer's transaction, or the worker's for
+// a referral by policy).
+func (s *Service) refer(tx *gorm.DB, caseID, bodyID uuid.UUID, by Requester, req ReferralRequest) (uuid.UUID, error) {
+	ctx := tx.Statement.Context // for the case service (internal/grievance), not yet converted
+	conn := tx
 	if by.Source == SourceStaff {
 		if err := s.cases.CheckWorker(ctx, caseID, by.Actor); err != nil {
 			return uuid.Nil, err
@@ -196,7 +200,7 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 			return uuid.Nil, f.Err()
 		}
 	}
-	body, err := s.Body(ctx, bodyID)
+	body, err := s.body(tx, bodyID)
 	if fault.Is(err, fault.NotFound) || (err == nil && !body.Active) {
 		var f fault.Fields
 		f.Add("body_id", "unknown", "no active body has that id: see GET /api/v1/bodies")
@@ -228,7 +232,7 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 		reason = "The complainant asked for their case to be referred to this body."
 	}
 	id := uuid.New()
-	d, err := s.buildDossier(ctx, caseID, id, body, ReferralFact{Source: by.Source, RequestedBy: requestedBy(by),
+	d, err := s.buildDossier(tx, caseID, id, body, ReferralFact{Source: by.Source, RequestedBy: requestedBy(by),
 		Reason: reason, LegalBasis: legal, ConsentScope: req.ConsentScope})
 	if err != nil {
 		return uuid.Nil, err
@@ -241,11 +245,11 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("escalation: render dossier: %w", err)
 	}
-	kid, docSig, err := s.sign(ctx, doc)
+	kid, docSig, err := s.sign(tx, doc)
 	if err != nil {
 		return uuid.Nil, err
 	}
-	_, pdfSig, err := s.sign(ctx, pdf)
+	_, pdfSig, err := s.sign(tx, pdf)
 	if err != nil {
 		return uuid.Nil, err
 	}
@@ -285,10 +289,10 @@ func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Reques
 	actor := audit.Event{CaseID: caseID, ActorKind: actorKind(by), ActorID: staffID(by), Action: "referral.made", Public: true,
 		Data: map[string]any{"referral_id": id, "body": body.Name, "body_type": body.Type, "source": by.Source,
 			"consent_scope": req.ConsentScope, "legal_basis": legal, "dossier_sha256": fmt.Sprintf("%x", docSum)}}
-	if _, err := audit.Append(db.Conn(ctx, s.db), actor); err != nil {
+	if _, err := audit.Append(tx, actor); err != nil {
 		return uuid.Nil, err
 	}
-	if _, err := outbox.Add(db.Conn(ctx, s.db), events.ReferralMade, caseID, events.Referral{ReferralID: id, BodyID: bodyID,
+	if _, err := outbox.Add(tx, events.ReferralMade, caseID, events.Referral{ReferralID: id, BodyID: bodyID,
 		Source: string(by.Source), ConsentScope: string(req.ConsentScope)}); err != nil {
 		return uuid.Nil, err
 	}
@@ -322,8 +326,10 @@ func actorKind(by Requester) audit.ActorKind {
 	return audit.ActorSystem
 }
 
-// buildDossier gathers the case as it stands, then redacts it as the consent allows.
-func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID, body *Body, ref ReferralFact) (*Dossier, error) {
+// buildDossier gathers the case as it stands, read in q, then redacts it as
+// the consent allows.
+func (s *Service) buildDossier(q *gorm.DB, caseID, referralID uuid.UUID, body *Body, ref ReferralFact) (*Dossier, error) {
+	ctx := q.Statement.Context // for the case service (internal/grievance) and the organisation, not yet converted
 	c, err := s.cases.Get(ctx, caseID)
 	if err != nil {
 		return nil, err
@@ -355,7 +361,7 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 		d.Classification.PriorityReasons = json.RawMessage("[]")
 	}
 	var inc cases.Case
-	if err := db.Conn(ctx, s.db).Select("incident_aware_at, incident_subtype").Where("id = ?", caseID).
+	if err := q.Select("incident_aware_at, incident_subtype").Where("id = ?", caseID).
 		Find(&inc).Error; err != nil {
 		return nil, fmt.Errorf("escalation: incident: %w", err)
 	}
@@ -365,7 +371,7 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 	}
 	if c.AISystemID != nil {
 		var sys SystemFacts
-		if err := db.Conn(ctx, s.db).Model(&registry.AISystem{}).
+		if err := q.Model(&registry.AISystem{}).
 			Select("name, provider, version, purpose, risk_area, eu_database_id AS eu_database_id").
 			Where("id = ?", *c.AISystemID).Scan(&sys).Error; err != nil {
 			return nil, fmt.Errorf("escalation: ai system: %w", err)
@@ -383,11 +389,11 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 			d.Contested.DecisionDate = a.DecisionDate
 		}
 	}
-	entries, err := audit.Entries(db.Conn(ctx, s.db), caseID)
+	entries, err := audit.Entries(q, caseID)
 	if err != nil {
 		return nil, err
 	}
-	roles, err := s.actorRoles(ctx, entries)
+	roles, err := s.actorRoles(q, entries)
 	if err != nil {
 		return nil, err
 	}
@@ -468,8 +474,9 @@ func (s *Service) complainantFacts(ctx context.Context, caseID uuid.UUID) (*Comp
 	return c, nil
 }
 
-// actorRoles returns how the dossier names an entry's actor: by role, never by person.
-func (s *Service) actorRoles(ctx context.Context, entries []audit.Entry) (func(audit.Entry) string, error) {
+// actorRoles returns how the dossier names an entry's actor: by role, never
+// by person (the roles read in q).
+func (s *Service) actorRoles(q *gorm.DB, entries []audit.Entry) (func(audit.Entry) string, error) {
 	ids := []uuid.UUID{}
 	for _, e := range entries {
 		if e.ActorID != nil {
@@ -478,7 +485,7 @@ func (s *Service) actorRoles(ctx context.Context, entries []audit.Entry) (func(a
 	}
 	role := map[uuid.UUID]string{}
 	if len(ids) > 0 {
-		rows, err := userRoles(db.Conn(ctx, s.db), ids)
+		rows, err := userRoles(q, ids)
 		if err != nil {
 			return nil, fmt.Errorf("escalation: actor roles: %w", err)
 		}

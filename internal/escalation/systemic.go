@@ -80,8 +80,8 @@ func (s *Service) ReferSystemic(ctx context.Context, issueID, by uuid.UUID, req 
 		return nil, err
 	}
 	id := uuid.New()
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		conn := tx
 		issue, err := lockedIssue(conn, issueID)
 		if err != nil {
 			return fmt.Errorf("escalation: systemic issue: %w", err)
@@ -89,7 +89,7 @@ func (s *Service) ReferSystemic(ctx context.Context, issueID, by uuid.UUID, req 
 		if issue.ID == uuid.Nil {
 			return fault.New(fault.NotFound, "issue_not_found", "No systemic issue has that id.")
 		}
-		body, err := s.Body(ctx, bodyID)
+		body, err := s.body(tx, bodyID)
 		if fault.Is(err, fault.NotFound) || (err == nil && !body.Active) {
 			var f fault.Fields
 			f.Add("body_id", "unknown", "no active body has that id: see GET /api/v1/bodies")
@@ -130,7 +130,7 @@ func (s *Service) ReferSystemic(ctx context.Context, issueID, by uuid.UUID, req 
 			return fault.New(fault.Conflict, "already_referred", fmt.Sprintf("The issue is already with %s.", body.Name))
 		}
 		for _, c := range cases {
-			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: c.ID, ActorKind: audit.ActorStaff, ActorID: &by,
+			if _, err := audit.Append(tx, audit.Event{CaseID: c.ID, ActorKind: audit.ActorStaff, ActorID: &by,
 				Action: "systemic.referred", Data: map[string]any{"systemic_issue_id": issueID, "systemic_referral_id": id,
 					"body": body.Name}}); err != nil {
 				return err
@@ -141,18 +141,19 @@ func (s *Service) ReferSystemic(ctx context.Context, issueID, by uuid.UUID, req 
 	if err != nil {
 		return nil, err
 	}
-	return s.systemicReferral(ctx, id, nil)
+	return s.systemicReferral(s.db.WithContext(ctx), id, nil)
 }
 
 // SystemicReferrals lists the systemic referrals to a body's user's body, newest first.
 func (s *Service) SystemicReferrals(ctx context.Context, bodyUser uuid.UUID) ([]SystemicReferral, error) {
-	ids, err := systemicReferralIDs(db.Conn(ctx, s.db), bodyUser)
+	q := s.db.WithContext(ctx)
+	ids, err := systemicReferralIDs(q, bodyUser)
 	if err != nil {
 		return nil, fmt.Errorf("escalation: systemic referrals: %w", err)
 	}
 	out := make([]SystemicReferral, 0, len(ids))
 	for _, id := range ids {
-		r, err := s.systemicReferral(ctx, id, &bodyUser)
+		r, err := s.systemicReferral(q, id, &bodyUser)
 		if err != nil {
 			return nil, err
 		}
@@ -164,12 +165,13 @@ func (s *Service) SystemicReferrals(ctx context.Context, bodyUser uuid.UUID) ([]
 // SystemicReferral returns one systemic referral to a body's user's body;
 // the first opening is recorded.
 func (s *Service) SystemicReferral(ctx context.Context, id, bodyUser uuid.UUID) (*SystemicReferral, error) {
-	r, err := s.systemicReferral(ctx, id, &bodyUser)
+	q := s.db.WithContext(ctx)
+	r, err := s.systemicReferral(q, id, &bodyUser)
 	if err != nil {
 		return nil, err
 	}
 	if r.FirstOpenedAt == nil {
-		if err := db.Conn(ctx, s.db).Model(&systemicReferralRow{}).Where("id = ? AND first_opened_at IS NULL", id).
+		if err := q.Model(&systemicReferralRow{}).Where("id = ? AND first_opened_at IS NULL", id).
 			Update("first_opened_at", gorm.Expr("now()")).Error; err != nil {
 			return nil, fmt.Errorf("escalation: systemic referral opened: %w", err)
 		}
@@ -177,8 +179,9 @@ func (s *Service) SystemicReferral(ctx context.Context, id, bodyUser uuid.UUID) 
 	return r, nil
 }
 
-func (s *Service) systemicReferral(ctx context.Context, id uuid.UUID, bodyUser *uuid.UUID) (*SystemicReferral, error) {
-	row, err := systemicReferral(db.Conn(ctx, s.db), id, bodyUser)
+// systemicReferral reads a systemic referral in q (the caller's transaction or the pool).
+func (s *Service) systemicReferral(q *gorm.DB, id uuid.UUID, bodyUser *uuid.UUID) (*SystemicReferral, error) {
+	row, err := systemicReferral(q, id, bodyUser)
 	if err != nil {
 		return nil, fmt.Errorf("escalation: systemic referral: %w", err)
 	}
