@@ -220,30 +220,32 @@ func Scope(v Viewer) func(*gorm.DB) *gorm.DB {
 	}
 }
 
-// Open returns the ground on which v may see the case, or ErrNotFound, and
-// records looks: in a caller's transaction (a write's), inserted in it; else
-// queued for the recorder (record.go), which writes the looks of concurrent
-// reads together in one durable transaction within milliseconds, so a read
-// costs neither a second transaction nor a wait for the disk. The readers of
-// the log flush the queue first (Flush). route names the route that shows
-// them ("GET /api/v1/cases/:id").
-func (s *Service) Open(ctx context.Context, v Viewer, caseID uuid.UUID, route string, looks ...Look) (Ground, error) {
-	ground, err := groundOf(db.Conn(ctx, s.db), v, caseID)
+// Open returns the ground on which v may see the case, or ErrNotFound,
+// asking the rule with q, and records looks: when q is a caller's
+// transaction (a write's), inserted in it; else (q is the pool) queued for
+// the recorder (record.go), which writes the looks of concurrent reads
+// together in one durable transaction within milliseconds, so a read costs
+// neither a second transaction nor a wait for the disk. The readers of the
+// log flush the queue first (Flush). route names the route that shows them
+// ("GET /api/v1/cases/:id").
+func (s *Service) Open(q *gorm.DB, v Viewer, caseID uuid.UUID, route string, looks ...Look) (Ground, error) {
+	ground, err := groundOf(q, v, caseID)
 	if err != nil && !isNoRows(err) {
 		return "", fmt.Errorf("access: open: %w", err)
 	}
-	return s.found(ctx, v, caseID, ground, route, looks)
+	return s.found(q, v, caseID, ground, route, looks)
 }
 
-// found is Open once the rule has answered ground (nil: no ground).
-func (s *Service) found(ctx context.Context, v Viewer, caseID uuid.UUID, ground *string, route string, looks []Look) (Ground, error) {
+// found is Open once the rule has answered ground (nil: no ground); looks
+// are inserted with q when it is a transaction, else queued.
+func (s *Service) found(q *gorm.DB, v Viewer, caseID uuid.UUID, ground *string, route string, looks []Look) (Ground, error) {
 	if ground == nil {
 		return "", ErrNotFound
 	}
 	if len(looks) > 0 {
 		rows := entries(v, caseID, Ground(*ground), route, looks)
-		if db.InTxContext(ctx) {
-			if err := db.Conn(ctx, s.db).Create(&rows).Error; err != nil {
+		if db.InTransaction(q) {
+			if err := q.Create(&rows).Error; err != nil {
 				return "", fmt.Errorf("access: record: %w", err)
 			}
 		} else {
@@ -255,10 +257,10 @@ func (s *Service) found(ctx context.Context, v Viewer, caseID uuid.UUID, ground 
 
 // Record writes looks the reader made on a case they may see on ground g,
 // when what they see is known only after the read (Open records the rest),
-// in ctx's transaction.
-func (s *Service) Record(ctx context.Context, v Viewer, caseID uuid.UUID, g Ground, route string, looks ...Look) error {
+// in the caller's transaction tx.
+func (s *Service) Record(tx *gorm.DB, v Viewer, caseID uuid.UUID, g Ground, route string, looks ...Look) error {
 	rows := entries(v, caseID, g, route, looks)
-	if err := db.Conn(ctx, s.db).Create(&rows).Error; err != nil {
+	if err := tx.Create(&rows).Error; err != nil {
 		return fmt.Errorf("access: record: %w", err)
 	}
 	return nil
@@ -266,17 +268,18 @@ func (s *Service) Record(ctx context.Context, v Viewer, caseID uuid.UUID, g Grou
 
 // Readers keeps, of the users ids, those who may see the case now: the
 // recipients of an email about it. Inactive users and body users are dropped.
-func (s *Service) Readers(ctx context.Context, caseID uuid.UUID, ids []uuid.UUID) ([]uuid.UUID, error) {
+// It reads with q: the pool, or the caller's transaction.
+func (s *Service) Readers(q *gorm.DB, caseID uuid.UUID, ids []uuid.UUID) ([]uuid.UUID, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	users, err := activeStaff(db.Conn(ctx, s.db), ids)
+	users, err := activeStaff(q, ids)
 	if err != nil {
 		return nil, fmt.Errorf("access: readers: %w", err)
 	}
 	var out []uuid.UUID
 	for _, u := range users {
-		ok, err := sees(db.Conn(ctx, s.db), Viewer{ID: u.ID, Role: u.Role, Skills: u.Skills, Languages: u.Languages}, caseID)
+		ok, err := sees(q, Viewer{ID: u.ID, Role: u.Role, Skills: u.Skills, Languages: u.Languages}, caseID)
 		if err != nil {
 			return nil, fmt.Errorf("access: readers: %w", err)
 		}
@@ -345,14 +348,14 @@ func NewGate(method, path string, kind Kind, looks []What) Gate {
 // file evidenceID (dropped when it is not an id: the handler names that
 // error), and a route that writes is refused to a read-only ground.
 func (s *Service) Admit(ctx context.Context, v Viewer, g Gate, caseID uuid.UUID, evidenceID string) (Ground, error) {
-	ground, err := s.Open(ctx, v, caseID, g.Route, g.looks(evidenceID)...)
+	ground, err := s.Open(s.db.WithContext(ctx), v, caseID, g.Route, g.looks(evidenceID)...)
 	return g.pass(ground, err)
 }
 
 // Pass is Admit for a statement that has already asked GroundColumn for v
 // on caseID and found ground (nil: none).
 func (s *Service) Pass(ctx context.Context, v Viewer, g Gate, caseID uuid.UUID, evidenceID string, ground *string) (Ground, error) {
-	got, err := s.found(ctx, v, caseID, ground, g.Route, g.looks(evidenceID))
+	got, err := s.found(s.db.WithContext(ctx), v, caseID, ground, g.Route, g.looks(evidenceID))
 	return g.pass(got, err)
 }
 

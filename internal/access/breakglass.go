@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
@@ -90,17 +91,16 @@ func (s *Service) BreakGlass(ctx context.Context, v Viewer, reference, reason st
 		return nil, err
 	}
 	g := &Grant{Reference: ref, UserID: v.ID, Reason: strings.TrimSpace(reason)}
-	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		var found []uuid.UUID
-		if err := conn.Model(&cases.Case{}).Where("reference = ?", ref).Pluck("id", &found).Error; err != nil {
+		if err := tx.Model(&cases.Case{}).Where("reference = ?", ref).Pluck("id", &found).Error; err != nil {
 			return fmt.Errorf("access: break-glass: case: %w", err)
 		}
 		if len(found) == 0 {
 			return ErrNoCase
 		}
 		g.CaseID = found[0]
-		row, err := insertGrant(conn, g, BreakGlassFor)
+		row, err := insertGrant(tx, g, BreakGlassFor)
 		if err != nil {
 			return fmt.Errorf("access: break-glass: grant: %w", err)
 		}
@@ -109,7 +109,7 @@ func (s *Service) BreakGlass(ctx context.Context, v Viewer, reference, reason st
 		// ground whatever they hold, and a ground the rule tries before
 		// break_glass means the admin had reach already. Either way the
 		// transaction is rolled back, the grant with it.
-		ground, err := groundOf(conn, v, g.CaseID)
+		ground, err := groundOf(tx, v, g.CaseID)
 		if err != nil {
 			return fmt.Errorf("access: break-glass: ground: %w", err)
 		}
@@ -119,12 +119,12 @@ func (s *Service) BreakGlass(ctx context.Context, v Viewer, reference, reason st
 		case Ground(*ground) != BreakGlass:
 			return ErrWithinReach
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: g.CaseID, ActorKind: audit.ActorStaff, ActorID: &v.ID,
+		if _, err := audit.Append(tx, audit.Event{CaseID: g.CaseID, ActorKind: audit.ActorStaff, ActorID: &v.ID,
 			Action: ActionBreakGlass, Data: map[string]any{"user_id": v.ID, "reason": g.Reason,
 				"expires_at": g.ExpiresAt}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(db.Conn(ctx, s.db), events.CaseBreakGlass, g.CaseID, events.BreakGlass{GrantID: g.ID,
+		_, err = outbox.Add(tx, events.CaseBreakGlass, g.CaseID, events.BreakGlass{GrantID: g.ID,
 			UserID: v.ID, OpenedAt: g.OpenedAt, ExpiresAt: g.ExpiresAt})
 		return err
 	})
@@ -137,7 +137,7 @@ func (s *Service) BreakGlass(ctx context.Context, v Viewer, reference, reason st
 // ActiveGrant is user's running break-glass grant on the case that lasts
 // longest, or nil.
 func (s *Service) ActiveGrant(ctx context.Context, caseID, userID uuid.UUID) (*Grant, error) {
-	rows, err := activeGrants(db.Conn(ctx, s.db), caseID, userID)
+	rows, err := activeGrants(s.db.WithContext(ctx), caseID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("access: active grant: %w", err)
 	}
@@ -149,9 +149,10 @@ func (s *Service) ActiveGrant(ctx context.Context, caseID, userID uuid.UUID) (*G
 	return &g, nil
 }
 
-// GrantByID reads a grant (for the email that tells of it).
-func (s *Service) GrantByID(ctx context.Context, id uuid.UUID) (*Grant, error) {
-	rows, err := grantByID(db.Conn(ctx, s.db), id)
+// GrantByID reads a grant (for the email that tells of it) with q: the
+// pool, or the caller's transaction.
+func (s *Service) GrantByID(q *gorm.DB, id uuid.UUID) (*Grant, error) {
+	rows, err := grantByID(q, id)
 	if err != nil {
 		return nil, fmt.Errorf("access: grant: %w", err)
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/redresshq/redress/internal/auth"
-	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -124,7 +123,7 @@ func (s *Service) Search(ctx context.Context, f LogFilter) (*LogPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := db.Conn(ctx, s.db).Table("access_log l").
+	q := s.db.WithContext(ctx).Table("access_log l").
 		Select(`l.id, l.at, l.case_id, c.reference AS case_reference, l.user_id, u.name AS user_name,
 			u.email AS user_email, l.role, l.what, l.evidence_id, l.route, l.ground`).
 		Joins("JOIN users u ON u.id = l.user_id").
@@ -207,7 +206,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID, loc *tim
 	if loc == nil {
 		loc = time.UTC
 	}
-	rows, err := looksByDay(db.Conn(ctx, s.db), caseID, loc)
+	rows, err := looksByDay(s.db.WithContext(ctx), caseID, loc)
 	if err != nil {
 		return nil, fmt.Errorf("access: the complainant's log: %w", err)
 	}

@@ -27,7 +27,7 @@ var (
 // Staff lists the staff accounts, inactive ones too, by name.
 func (u *Users) Staff(ctx context.Context) ([]User, error) {
 	var out []User
-	if err := db.Conn(ctx, u.db).Where("role IN ?", StaffRoles).Order("lower(name), email").Find(&out).Error; err != nil {
+	if err := u.db.WithContext(ctx).Where("role IN ?", StaffRoles).Order("lower(name), email").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("auth: staff: %w", err)
 	}
 	return out, nil
@@ -35,8 +35,14 @@ func (u *Users) Staff(ctx context.Context) ([]User, error) {
 
 // GetAny loads a user by id, active or not.
 func (u *Users) GetAny(ctx context.Context, id uuid.UUID) (*User, error) {
+	return getAny(u.db.WithContext(ctx), id)
+}
+
+// getAny loads a user by id, active or not, read with q (the pool or a
+// transaction).
+func getAny(q *gorm.DB, id uuid.UUID) (*User, error) {
 	var out []User
-	if err := db.Conn(ctx, u.db).Where("id = ?", id).Limit(1).Find(&out).Error; err != nil {
+	if err := q.Where("id = ?", id).Limit(1).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("auth: get user: %w", err)
 	}
 	if len(out) == 0 {
@@ -70,7 +76,7 @@ func (u *Users) CreateStaff(ctx context.Context, in NewUser) (*User, error) {
 		return nil, err
 	}
 	var n int64
-	if err := db.Conn(ctx, u.db).Model(&User{}).Where("email = ?", in.Email).Count(&n).Error; err != nil {
+	if err := u.db.WithContext(ctx).Model(&User{}).Where("email = ?", in.Email).Count(&n).Error; err != nil {
 		return nil, fmt.Errorf("auth: create: %w", err)
 	}
 	if n > 0 {
@@ -82,7 +88,7 @@ func (u *Users) CreateStaff(ctx context.Context, in NewUser) (*User, error) {
 	}
 	user := User{Email: in.Email, Name: in.Name, Role: in.Role, PasswordHash: hash,
 		Languages: db.TextSlice(in.Languages), Skills: db.TextSlice(in.Skills)}
-	err = insertStaff(db.Conn(ctx, u.db), &user)
+	err = insertStaff(u.db.WithContext(ctx), &user)
 	if db.IsUniqueViolation(err) {
 		return nil, errEmailTaken()
 	}
@@ -128,14 +134,13 @@ var errLastAdmin = fault.New(fault.Conflict, "last_admin",
 // active admin's row, so two admins demoting or deactivating each other at
 // once cannot both succeed: the second sees the first's change.
 func (u *Users) change(ctx context.Context, id uuid.UUID, column string, value any, stillAdmin func(*User) bool) (*User, error) {
-	err := db.InTx(ctx, u.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, u.db)
+	err := db.Transact(ctx, u.db, func(tx *gorm.DB) error {
 		var admins []uuid.UUID
-		if err := conn.Model(&User{}).Select("id").Where("role = ? AND active", RoleAdmin).Order("id").
+		if err := tx.Model(&User{}).Select("id").Where("role = ? AND active", RoleAdmin).Order("id").
 			Clauses(clause.Locking{Strength: "UPDATE"}).Scan(&admins).Error; err != nil {
 			return fmt.Errorf("auth: lock admins: %w", err)
 		}
-		cur, err := u.GetAny(ctx, id)
+		cur, err := getAny(tx, id)
 		if err != nil {
 			return err
 		}
@@ -145,11 +150,11 @@ func (u *Users) change(ctx context.Context, id uuid.UUID, column string, value a
 		if slices.Contains(admins, id) && len(admins) == 1 && !stillAdmin(cur) {
 			return errLastAdmin
 		}
-		if err := conn.Model(&User{}).Where("id = ?", id).
+		if err := tx.Model(&User{}).Where("id = ?", id).
 			Updates(map[string]any{column: value, "updated_at": gorm.Expr("now()")}).Error; err != nil {
 			return err
 		}
-		return endStaleSessions(conn, id)
+		return endStaleSessions(tx, id)
 	})
 	if err != nil {
 		return nil, err
@@ -178,7 +183,7 @@ func (u *Users) SetActive(ctx context.Context, id uuid.UUID, active bool) (*User
 // BodyUsers lists the accounts of an independent body, by email.
 func (u *Users) BodyUsers(ctx context.Context, bodyID uuid.UUID) ([]User, error) {
 	var out []User
-	if err := db.Conn(ctx, u.db).Where("role = ? AND body_id = ?", RoleBody, bodyID).Order("email").Find(&out).Error; err != nil {
+	if err := u.db.WithContext(ctx).Where("role = ? AND body_id = ?", RoleBody, bodyID).Order("email").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("auth: body users: %w", err)
 	}
 	return out, nil

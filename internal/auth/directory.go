@@ -5,8 +5,6 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-
-	"github.com/redresshq/redress/internal/platform/db"
 )
 
 // Person is a user as another staff member sees them: a name and a role.
@@ -24,7 +22,7 @@ func (u *Users) Names(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]strin
 		return out, nil
 	}
 	var rows []Person
-	if err := db.Conn(ctx, u.db).Model(&User{}).Select("id", "name", "role").Where("id IN ?", ids).
+	if err := u.db.WithContext(ctx).Model(&User{}).Select("id", "name", "role").Where("id IN ?", ids).
 		Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("auth: names: %w", err)
 	}
@@ -38,7 +36,7 @@ func (u *Users) Names(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]strin
 // by name.
 func (u *Users) Claimers(ctx context.Context) ([]Person, error) {
 	out := []Person{}
-	if err := db.Conn(ctx, u.db).Model(&User{}).Select("id", "name", "role").
+	if err := u.db.WithContext(ctx).Model(&User{}).Select("id", "name", "role").
 		Where("active AND role IN ?", []Role{RoleReviewer, RoleSupervisor}).Order("name, id").Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("auth: claimers: %w", err)
 	}

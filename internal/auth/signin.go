@@ -108,7 +108,7 @@ func (Session) TableName() string { return "staff_sessions" }
 // Open starts a session of u; its id is the token's JWT id.
 func (s *SignIn) Open(ctx context.Context, u *User, kind, userAgent string, ttl time.Duration) (*Session, error) {
 	out := &Session{UserID: u.ID, Role: u.Role, Kind: kind, UserAgent: DescribeUserAgent(userAgent)}
-	if err := openSession(db.Conn(ctx, s.db), out, ttl); err != nil {
+	if err := openSession(s.db.WithContext(ctx), out, ttl); err != nil {
 		return nil, fmt.Errorf("auth: open session: %w", err)
 	}
 	return out, nil
@@ -144,7 +144,8 @@ func (s *SignIn) Live(ctx context.Context, id, userID uuid.UUID, extra *Extra) (
 	}
 	// A plain read on every request; the write of "last seen" only once a
 	// minute per session.
-	rows, err := lookUpLive(db.Conn(ctx, s.db), id, userID, col, args)
+	q := s.db.WithContext(ctx)
+	rows, err := lookUpLive(q, id, userID, col, args)
 	if err != nil {
 		return nil, fmt.Errorf("auth: live session: %w", err)
 	}
@@ -152,7 +153,7 @@ func (s *SignIn) Live(ctx context.Context, id, userID uuid.UUID, extra *Extra) (
 		return nil, errSessionGone
 	}
 	if rows[0].Stale {
-		if err := db.Conn(ctx, s.db).Model(&Session{}).Where("id = ? AND last_seen_at < now() - interval '1 minute'", id).
+		if err := q.Model(&Session{}).Where("id = ? AND last_seen_at < now() - interval '1 minute'", id).
 			Update("last_seen_at", gorm.Expr("now()")).Error; err != nil {
 			return nil, fmt.Errorf("auth: session seen: %w", err)
 		}
@@ -162,7 +163,7 @@ func (s *SignIn) Live(ctx context.Context, id, userID uuid.UUID, extra *Extra) (
 
 // Revoke ends one session of userID.
 func (s *SignIn) Revoke(ctx context.Context, id, userID uuid.UUID) error {
-	err := db.Conn(ctx, s.db).Model(&Session{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", id, userID).
+	err := s.db.WithContext(ctx).Model(&Session{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", id, userID).
 		Update("revoked_at", gorm.Expr("now()")).Error
 	if err != nil {
 		return fmt.Errorf("auth: revoke session: %w", err)
@@ -172,7 +173,7 @@ func (s *SignIn) Revoke(ctx context.Context, id, userID uuid.UUID) error {
 
 // RevokeAll ends every session of userID and returns how many were live.
 func (s *SignIn) RevokeAll(ctx context.Context, userID uuid.UUID) (int64, error) {
-	return revokeAll(db.Conn(ctx, s.db), userID)
+	return revokeAll(s.db.WithContext(ctx), userID)
 }
 
 func revokeAll(conn *gorm.DB, userID uuid.UUID) (int64, error) {
@@ -185,7 +186,7 @@ func revokeAll(conn *gorm.DB, userID uuid.UUID) (int64, error) {
 
 // Sessions lists the live sessions of userID, newest first; current marks one.
 func (s *SignIn) Sessions(ctx context.Context, userID, current uuid.UUID) ([]Session, error) {
-	out, err := liveSessions(db.Conn(ctx, s.db), userID)
+	out, err := liveSessions(s.db.WithContext(ctx), userID)
 	if err != nil {
 		return nil, fmt.Errorf("auth: sessions: %w", err)
 	}
@@ -243,7 +244,7 @@ func (Policy) TableName() string { return "sign_in_policies" }
 // Policies lists the sign-in policy of every role, in Roles' order.
 func (s *SignIn) Policies(ctx context.Context) ([]Policy, error) {
 	var rows []Policy
-	if err := db.Conn(ctx, s.db).Model(&Policy{}).Select("role", "second_factor_required", "updated_at").
+	if err := s.db.WithContext(ctx).Model(&Policy{}).Select("role", "second_factor_required", "updated_at").
 		Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("auth: policies: %w", err)
 	}
@@ -271,7 +272,7 @@ func (s *SignIn) SetPolicies(ctx context.Context, required map[Role]bool) ([]Pol
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		// In one order (Roles'), so two admins saving at once cannot
 		// deadlock on each other's rows.
 		for _, role := range Roles {
@@ -279,7 +280,7 @@ func (s *SignIn) SetPolicies(ctx context.Context, required map[Role]bool) ([]Pol
 			if !ok {
 				continue
 			}
-			if err := setPolicy(db.Conn(ctx, s.db), role, req); err != nil {
+			if err := setPolicy(tx, role, req); err != nil {
 				return fmt.Errorf("auth: set policy: %w", err)
 			}
 		}
@@ -301,7 +302,7 @@ type Factor struct {
 
 // Factor reads u's second factor.
 func (s *SignIn) Factor(ctx context.Context, u *User) (*Factor, error) {
-	row, err := factorStateOf(db.Conn(ctx, s.db), u.ID, u.Role)
+	row, err := factorStateOf(s.db.WithContext(ctx), u.ID, u.Role)
 	if err != nil {
 		return nil, fmt.Errorf("auth: factor: %w", err)
 	}
@@ -324,7 +325,7 @@ func secretPurpose(userID uuid.UUID) string { return "user.totp_secret:" + userI
 // of the page shows the same QR code).
 func (s *SignIn) StartEnrolment(ctx context.Context, u *User, fresh bool) (*Enrolment, error) {
 	var row factorRow
-	conn := db.Conn(ctx, s.db)
+	conn := s.db.WithContext(ctx)
 	if err := conn.Model(&factorRow{}).Select("secret_sealed", "pending_sealed").Where("user_id = ?", u.ID).
 		Scan(&row).Error; err != nil {
 		return nil, fmt.Errorf("auth: enrolment: %w", err)
@@ -381,9 +382,10 @@ type recoveryCode struct {
 // TableName is the table recoveryCode maps.
 func (recoveryCode) TableName() string { return "recovery_codes" }
 
-func (s *SignIn) factorRow(ctx context.Context, userID uuid.UUID) (*factorRow, error) {
+// factorRow reads userID's second factor with q (the pool or a transaction).
+func (s *SignIn) factorRow(q *gorm.DB, userID uuid.UUID) (*factorRow, error) {
 	var rows []factorRow
-	if err := db.Conn(ctx, s.db).Model(&factorRow{}).
+	if err := q.Model(&factorRow{}).
 		Select("secret_sealed", "pending_sealed", "last_step", "failures", "failures_since").
 		Where("user_id = ?", userID).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("auth: second factor: %w", err)
@@ -402,18 +404,19 @@ func (s *SignIn) throttled(f *factorRow) error {
 	return nil
 }
 
-// failed counts a wrong code against userID.
-func (s *SignIn) failed(ctx context.Context, userID uuid.UUID) error {
-	if err := countFailure(db.Conn(ctx, s.db), userID, s.now(), s.now().Add(-factorWindow)); err != nil {
+// failed counts a wrong code against userID, written with q.
+func (s *SignIn) failed(q *gorm.DB, userID uuid.UUID) error {
+	if err := countFailure(q, userID, s.now(), s.now().Add(-factorWindow)); err != nil {
 		return fmt.Errorf("auth: count failure: %w", err)
 	}
 	return ErrInvalidSecondFactor
 }
 
 // acceptStep takes step as used, unless a step at or after it was: the
-// conditional UPDATE lets only one of two concurrent uses of a code pass.
-func (s *SignIn) acceptStep(ctx context.Context, userID uuid.UUID, step int64, confirm bool) (bool, error) {
-	changed, err := takeStep(db.Conn(ctx, s.db), userID, step, confirm)
+// conditional UPDATE (run with q) lets only one of two concurrent uses of a
+// code pass.
+func (s *SignIn) acceptStep(q *gorm.DB, userID uuid.UUID, step int64, confirm bool) (bool, error) {
+	changed, err := takeStep(q, userID, step, confirm)
 	if err != nil {
 		return false, fmt.Errorf("auth: accept code: %w", err)
 	}
@@ -445,8 +448,8 @@ func isTOTPShape(code string) bool {
 	return true
 }
 
-// checkTOTP checks a six-digit code against sealed and takes its step.
-func (s *SignIn) checkTOTP(ctx context.Context, userID uuid.UUID, sealed []byte, code string, confirm bool) (bool, error) {
+// checkTOTP checks a six-digit code against sealed and takes its step with q.
+func (s *SignIn) checkTOTP(q *gorm.DB, userID uuid.UUID, sealed []byte, code string, confirm bool) (bool, error) {
 	secret, err := s.keys.Open(secretPurpose(userID), sealed)
 	if err != nil {
 		return false, fmt.Errorf("auth: open second factor: %w", err)
@@ -459,12 +462,12 @@ func (s *SignIn) checkTOTP(ctx context.Context, userID uuid.UUID, sealed []byte,
 	if !ok {
 		return false, nil
 	}
-	return s.acceptStep(ctx, userID, step, confirm)
+	return s.acceptStep(q, userID, step, confirm)
 }
 
 // Enabled reports whether userID has turned the second factor on.
 func (s *SignIn) Enabled(ctx context.Context, userID uuid.UUID) (bool, error) {
-	f, err := s.factorRow(ctx, userID)
+	f, err := s.factorRow(s.db.WithContext(ctx), userID)
 	if err != nil {
 		return false, err
 	}
@@ -475,7 +478,8 @@ func (s *SignIn) Enabled(ctx context.Context, userID uuid.UUID) (bool, error) {
 // before (a step after the last one accepted), or an unused recovery code,
 // which is then spent. Wrong codes count against the account's throttle.
 func (s *SignIn) Verify(ctx context.Context, userID uuid.UUID, code string) error {
-	f, err := s.factorRow(ctx, userID)
+	q := s.db.WithContext(ctx)
+	f, err := s.factorRow(q, userID)
 	if err != nil {
 		return err
 	}
@@ -490,16 +494,16 @@ func (s *SignIn) Verify(ctx context.Context, userID uuid.UUID, code string) erro
 		return ErrSecondFactorRequired
 	}
 	if isTOTPShape(code) {
-		ok, err := s.checkTOTP(ctx, userID, f.SecretSealed, code, false)
+		ok, err := s.checkTOTP(q, userID, f.SecretSealed, code, false)
 		if err != nil {
 			return err
 		}
 		if ok {
 			return nil
 		}
-		return s.failed(ctx, userID)
+		return s.failed(q, userID)
 	}
-	res := db.Conn(ctx, s.db).Model(&recoveryCode{}).
+	res := q.Model(&recoveryCode{}).
 		Where("user_id = ? AND code_hash = ? AND used_at IS NULL", userID, s.hashRecovery(userID, code)).
 		Update("used_at", gorm.Expr("now()"))
 	if res.Error != nil {
@@ -508,15 +512,15 @@ func (s *SignIn) Verify(ctx context.Context, userID uuid.UUID, code string) erro
 	if res.RowsAffected == 1 {
 		return nil
 	}
-	return s.failed(ctx, userID)
+	return s.failed(q, userID)
 }
 
 // Confirm turns u's pending secret on with a first code from the app, and
 // returns the new recovery codes, shown once.
 func (s *SignIn) Confirm(ctx context.Context, u *User, code string) ([]string, error) {
 	var codes []string
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		f, err := s.factorRow(ctx, u.ID)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		f, err := s.factorRow(tx, u.ID)
 		if err != nil {
 			return err
 		}
@@ -533,18 +537,19 @@ func (s *SignIn) Confirm(ctx context.Context, u *User, code string) ([]string, e
 		if !isTOTPShape(code) {
 			return ErrInvalidSecondFactor
 		}
-		ok, err := s.checkTOTP(ctx, u.ID, f.PendingSealed, code, true)
+		ok, err := s.checkTOTP(tx, u.ID, f.PendingSealed, code, true)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return ErrInvalidSecondFactor
 		}
-		codes, err = s.replaceRecovery(ctx, u.ID)
+		codes, err = s.replaceRecovery(tx, u.ID)
 		return err
 	})
 	if errors.Is(err, ErrInvalidSecondFactor) {
-		return nil, s.failed(ctx, u.ID)
+		// Counted on the pool: the transaction was rolled back.
+		return nil, s.failed(s.db.WithContext(ctx), u.ID)
 	}
 	return codes, err
 }
@@ -554,7 +559,7 @@ func (s *SignIn) NewRecoveryCodes(ctx context.Context, u *User, code string) ([]
 	if err := s.Verify(ctx, u.ID, code); err != nil {
 		return nil, err
 	}
-	return s.replaceRecovery(ctx, u.ID)
+	return s.replaceRecovery(s.db.WithContext(ctx), u.ID)
 }
 
 // Disable turns u's second factor off, after a current code, unless u's role requires it.
@@ -569,21 +574,20 @@ func (s *SignIn) Disable(ctx context.Context, u *User, code string) error {
 	if err := s.Verify(ctx, u.ID, code); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
-		if err := conn.Where("user_id = ?", u.ID).Delete(&recoveryCode{}).Error; err != nil {
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		if err := tx.Where("user_id = ?", u.ID).Delete(&recoveryCode{}).Error; err != nil {
 			return fmt.Errorf("auth: disable: %w", err)
 		}
 		// The row stays, with its last step, so a code used before cannot
 		// be replayed after the factor is turned on again with the same app.
-		return conn.Model(&factorRow{}).Where("user_id = ?", u.ID).Updates(map[string]any{"secret_sealed": nil,
+		return tx.Model(&factorRow{}).Where("user_id = ?", u.ID).Updates(map[string]any{"secret_sealed": nil,
 			"pending_sealed": nil, "confirmed_at": nil, "updated_at": gorm.Expr("now()")}).Error
 	})
 }
 
-// replaceRecovery makes RecoveryCodeCount fresh codes for userID and keeps only their HMACs.
-func (s *SignIn) replaceRecovery(ctx context.Context, userID uuid.UUID) ([]string, error) {
-	conn := db.Conn(ctx, s.db)
+// replaceRecovery makes RecoveryCodeCount fresh codes for userID and keeps
+// only their HMACs, written with conn (Confirm's transaction, or the pool).
+func (s *SignIn) replaceRecovery(conn *gorm.DB, userID uuid.UUID) ([]string, error) {
 	if err := conn.Where("user_id = ?", userID).Delete(&recoveryCode{}).Error; err != nil {
 		return nil, fmt.Errorf("auth: recovery codes: %w", err)
 	}

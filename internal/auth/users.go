@@ -87,7 +87,7 @@ var ErrBadCredentials = fault.New(fault.Unauthorized, "invalid_credentials", "Th
 // that finds none in time is a 429 (too_many_requests) before any check.
 func (u *Users) Authenticate(ctx context.Context, email, password string) (*User, error) {
 	var user User
-	err := db.Conn(ctx, u.db).Where("email = ? AND active", strings.ToLower(strings.TrimSpace(email))).Take(&user).Error
+	err := u.db.WithContext(ctx).Where("email = ? AND active", strings.ToLower(strings.TrimSpace(email))).Take(&user).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		if _, err := u.check(ctx, u.dummyHash, password); fault.Is(err, fault.TooMany) {
 			return nil, err
@@ -110,7 +110,7 @@ func (u *Users) Authenticate(ctx context.Context, email, password string) (*User
 // Get loads an active user by id.
 func (u *Users) Get(ctx context.Context, id uuid.UUID) (*User, error) {
 	var user User
-	err := db.Conn(ctx, u.db).Where("id = ? AND active", id).Take(&user).Error
+	err := u.db.WithContext(ctx).Where("id = ? AND active", id).Take(&user).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fault.New(fault.Unauthorized, "unknown_user", "The account does not exist or is disabled.")
 	}
@@ -135,10 +135,10 @@ func (u *Users) Upsert(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := upsertUser(db.Conn(ctx, u.db), user); err != nil {
+	if err := upsertUser(u.db.WithContext(ctx), user); err != nil {
 		return nil, fmt.Errorf("auth: upsert user: %w", err)
 	}
-	if err := endStaleSessions(db.Conn(ctx, u.db), user.ID); err != nil {
+	if err := endStaleSessions(u.db.WithContext(ctx), user.ID); err != nil {
 		return nil, err
 	}
 	return user, nil
@@ -159,7 +159,7 @@ func (u *Users) AddBodyUser(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	added, err := upsertBodyUser(db.Conn(ctx, u.db), user)
+	added, err := upsertBodyUser(u.db.WithContext(ctx), user)
 	if err != nil {
 		return nil, fmt.Errorf("auth: add body user: %w", err)
 	}

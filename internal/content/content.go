@@ -62,7 +62,7 @@ func (translation) TableName() string { return "translations" }
 // Of returns every translation of one entity.
 func (s *Service) Of(ctx context.Context, entity string, id uuid.UUID) (Texts, error) {
 	var rows []translation
-	if err := db.Conn(ctx, s.db).Where("entity = ? AND entity_id = ?", entity, id).Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("entity = ? AND entity_id = ?", entity, id).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("content: read %s %s: %w", entity, id, err)
 	}
 	out := Texts{}
@@ -82,7 +82,7 @@ func (s *Service) in(ctx context.Context, entity, lang string, ids []uuid.UUID) 
 		return out, nil
 	}
 	var rows []translation
-	if err := db.Conn(ctx, s.db).Where("entity = ? AND lang = ? AND entity_id IN ?", entity, lang, ids).Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("entity = ? AND lang = ? AND entity_id IN ?", entity, lang, ids).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("content: read %s in %s: %w", entity, lang, err)
 	}
 	for _, r := range rows {
@@ -126,14 +126,14 @@ func Validate(entity string, t Texts) (Texts, error) {
 	return out, nil
 }
 
-// Save replaces one entity's translations with t (validated first), in the
-// transaction of ctx if there is one.
+// Save replaces one entity's translations with t (validated first), in one
+// transaction.
 func (s *Service) Save(ctx context.Context, entity string, id uuid.UUID, t Texts) error {
 	t, err := Validate(entity, t)
 	if err != nil {
 		return err
 	}
-	return db.Conn(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.Where("entity = ? AND entity_id = ?", entity, id).Delete(&translation{}).Error; err != nil {
 			return fmt.Errorf("content: save %s %s: %w", entity, id, err)
 		}

@@ -94,7 +94,7 @@ func (n *Notifier) referralMail(ctx context.Context, env *events.Envelope, c *ca
 			}
 		}
 		// Only staff who may see the case hear of it (internal/access).
-		if holders, err = n.access.Readers(ctx, env.CaseID, holders); err != nil {
+		if holders, err = n.access.Readers(db.Conn(ctx, n.db), env.CaseID, holders); err != nil {
 			return err
 		}
 	}

@@ -547,7 +547,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if err != nil {
 			return err
 		}
-		g, err := n.access.GrantByID(ctx, d.GrantID)
+		g, err := n.access.GrantByID(db.Conn(ctx, n.db), d.GrantID)
 		if err != nil {
 			return err
 		}
@@ -568,7 +568,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 	}
 	// Only staff who may see the case hear of it (internal/access): the
 	// recused, and members of other queues, get no email naming it.
-	if recipients, err = n.access.Readers(ctx, env.CaseID, recipients); err != nil {
+	if recipients, err = n.access.Readers(db.Conn(ctx, n.db), env.CaseID, recipients); err != nil {
 		return err
 	}
 	seen := map[uuid.UUID]bool{}

@@ -115,7 +115,7 @@ func (changeRow) TableName() string { return "organisation_changes" }
 // configuration's; a missing jurisdiction is EU.
 func (s *Service) Get(ctx context.Context) (Profile, error) {
 	var rows []profileRow
-	if err := db.Conn(ctx, s.db).Limit(1).Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Limit(1).Find(&rows).Error; err != nil {
 		return Profile{}, fmt.Errorf("organisation: %w", err)
 	}
 	if len(rows) > 0 {
@@ -167,7 +167,7 @@ func (s *Service) Set(ctx context.Context, by uuid.UUID, in Input) (Profile, err
 	if err := in.validate(); err != nil {
 		return Profile{}, err
 	}
-	err := db.Conn(ctx, s.db).Transaction(func(tx *gorm.DB) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		var before []profileRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Find(&before).Error; err != nil {
 			return err
@@ -211,7 +211,7 @@ type Change struct {
 // Changes lists the settings' log, newest first.
 func (s *Service) Changes(ctx context.Context, limit int) ([]Change, error) {
 	var rows []changeRow
-	if err := db.Conn(ctx, s.db).Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+	if err := s.db.WithContext(ctx).Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("organisation: changes: %w", err)
 	}
 	out := make([]Change, len(rows))

@@ -89,7 +89,7 @@ var errNotFound = fault.New(fault.NotFound, "ai_system_not_found", "No AI system
 // All returns every system of the register, inactive ones too, by name.
 func (r *Registry) All(ctx context.Context) ([]AISystem, error) {
 	var out []AISystem
-	if err := db.Conn(ctx, r.db).Select(columns).Order("name, id").Find(&out).Error; err != nil {
+	if err := r.db.WithContext(ctx).Select(columns).Order("name, id").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("registry: all: %w", err)
 	}
 	return out, nil
@@ -97,8 +97,14 @@ func (r *Registry) All(ctx context.Context) ([]AISystem, error) {
 
 // GetAny returns one system, active or not.
 func (r *Registry) GetAny(ctx context.Context, id uuid.UUID) (*AISystem, error) {
+	return getAny(r.db.WithContext(ctx), id)
+}
+
+// getAny returns one system, active or not, read with q (the pool or a
+// transaction).
+func getAny(q *gorm.DB, id uuid.UUID) (*AISystem, error) {
 	var s AISystem
-	err := db.Conn(ctx, r.db).Select(columns).Where("id = ?", id).Take(&s).Error
+	err := q.Select(columns).Where("id = ?", id).Take(&s).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, errNotFound
 	}
@@ -118,7 +124,7 @@ func (r *Registry) Create(ctx context.Context, in SystemInput) (*AISystem, error
 	active := in.Active == nil || *in.Active
 	row := in.row(since)
 	row.Active = active
-	err = db.Conn(ctx, r.db).Omit("ID", "CreatedAt", "UpdatedAt").Clauses(clause.Returning{Columns: []clause.Column{{Name: "id"}}}).
+	err = r.db.WithContext(ctx).Omit("ID", "CreatedAt", "UpdatedAt").Clauses(clause.Returning{Columns: []clause.Column{{Name: "id"}}}).
 		Create(&row).Error
 	if db.IsUniqueViolation(err) {
 		return nil, errSlugTaken()
@@ -154,7 +160,7 @@ func (r *Registry) Update(ctx context.Context, id uuid.UUID, in SystemInput) (*A
 		row.Active = *in.Active
 		cols = append(cols, "Active")
 	}
-	res := db.Conn(ctx, r.db).Model(&AISystem{ID: id}).Select(cols).Updates(&row)
+	res := r.db.WithContext(ctx).Model(&AISystem{ID: id}).Select(cols).Updates(&row)
 	if db.IsUniqueViolation(res.Error) {
 		return nil, errSlugTaken()
 	}
@@ -178,27 +184,26 @@ func (r *Registry) LiftSuspension(ctx context.Context, id, by uuid.UUID, reason 
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	err := db.InTx(ctx, r.db, func(ctx context.Context) error {
+	err := db.Transact(ctx, r.db, func(tx *gorm.DB) error {
 		var rows []AISystem
-		conn := db.Conn(ctx, r.db)
-		if err := conn.Select("id", "suspended_by_case", "suspended_at").Where("id = ? AND suspended_at IS NOT NULL", id).
+		if err := tx.Select("id", "suspended_by_case", "suspended_at").Where("id = ? AND suspended_at IS NOT NULL", id).
 			Clauses(clause.Locking{Strength: "UPDATE"}).Find(&rows).Error; err != nil {
 			return fmt.Errorf("registry: lift suspension: %w", err)
 		}
 		if len(rows) == 0 {
-			if _, err := r.GetAny(ctx, id); err != nil {
+			if _, err := getAny(tx, id); err != nil {
 				return err
 			}
 			return fault.New(fault.Conflict, "not_suspended", "This AI system is not suspended.")
 		}
 		// The suspension's columns are read-only in the model (only an
 		// incident's task sets them, and only this clears them).
-		if err := conn.Table(AISystem{}.TableName()).Where("id = ?", id).Updates(map[string]any{"suspended_at": nil, "suspended_by_case": nil,
+		if err := tx.Table(AISystem{}.TableName()).Where("id = ?", id).Updates(map[string]any{"suspended_at": nil, "suspended_by_case": nil,
 			"updated_at": gorm.Expr("now()")}).Error; err != nil {
 			return fmt.Errorf("registry: lift suspension: %w", err)
 		}
 		if c := rows[0].SuspendedByCase; c != nil {
-			if _, err := audit.Append(db.Conn(ctx, r.db), audit.Event{CaseID: *c, ActorKind: audit.ActorStaff, ActorID: &by,
+			if _, err := audit.Append(tx, audit.Event{CaseID: *c, ActorKind: audit.ActorStaff, ActorID: &by,
 				Action: "ai_system.suspension_lifted", Data: map[string]any{"ai_system_id": id, "reason": reason,
 					"suspended_since": rows[0].SuspendedSince.UTC()}}); err != nil {
 				return err

@@ -11,7 +11,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -59,7 +58,7 @@ func New(gdb *gorm.DB) *Registry { return &Registry{db: gdb} }
 // List returns active systems ordered by name, after the cursor (a name and id), up to limit.
 func (r *Registry) List(ctx context.Context, afterName string, afterID uuid.UUID, limit int) ([]AISystem, error) {
 	var out []AISystem
-	q := db.Conn(ctx, r.db).Select(columns).Where("active")
+	q := r.db.WithContext(ctx).Select(columns).Where("active")
 	if afterName != "" {
 		q = q.Where("(name, id) > (?, ?)", afterName, afterID)
 	}
@@ -72,7 +71,7 @@ func (r *Registry) List(ctx context.Context, afterName string, afterID uuid.UUID
 // Get returns one active system.
 func (r *Registry) Get(ctx context.Context, id uuid.UUID) (*AISystem, error) {
 	var s AISystem
-	err := db.Conn(ctx, r.db).Select(columns).Where("id = ? AND active", id).Take(&s).Error
+	err := r.db.WithContext(ctx).Select(columns).Where("id = ? AND active", id).Take(&s).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fault.New(fault.NotFound, "ai_system_not_found", "No AI system with that id is in the register.")
 	}
@@ -85,7 +84,7 @@ func (r *Registry) Get(ctx context.Context, id uuid.UUID) (*AISystem, error) {
 // Upsert adds or updates a system by slug (demo data and the admin API).
 func (r *Registry) Upsert(ctx context.Context, s *AISystem) error {
 	s.Active = true
-	err := db.Conn(ctx, r.db).Omit("ID", "ProviderEmail", "CreatedAt", "UpdatedAt").Clauses(
+	err := r.db.WithContext(ctx).Omit("ID", "ProviderEmail", "CreatedAt", "UpdatedAt").Clauses(
 		clause.OnConflict{Columns: []clause.Column{{Name: "slug"}}, DoUpdates: append(clause.AssignmentColumns([]string{
 			"name", "provider", "version", "purpose", "risk_area", "eu_database_id", "fria_reference", "dpia_reference",
 			"deployed_since", "active"}), clause.Assignment{Column: clause.Column{Name: "updated_at"}, Value: gorm.Expr("now()")})},
