@@ -128,7 +128,7 @@ func (w *Runner) notifyConsumers() []Consumer {
 
 // route applies the routing rules to a submitted case (issue #3).
 func (w *Runner) route(ctx context.Context, env *events.Envelope) error {
-	routed, err := w.Routing.Route(ctx, env.CaseID)
+	routed, err := w.Routing.RouteIn(db.Conn(ctx, w.DB), env.CaseID)
 	if fault.Is(err, fault.NotFound) {
 		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
 	}
