@@ -137,7 +137,7 @@ func (w *Runner) route(ctx context.Context, env *events.Envelope) error {
 	}
 	w.Log.Debug("routed", "case_id", env.CaseID, "rule", routed.RuleName, "priority", routed.Priority)
 	if w.Review != nil {
-		_, err = w.Review.AutoAssign(ctx, 1, env.CaseID)
+		_, err = w.Review.AutoAssignIn(db.Conn(ctx, w.DB), 1, env.CaseID)
 	}
 	return err
 }
@@ -152,7 +152,7 @@ func (w *Runner) assignAppeal(ctx context.Context, env *events.Envelope) error {
 	if w.Review == nil {
 		return nil
 	}
-	n, err := w.Review.AutoAssign(ctx, 1, env.CaseID)
+	n, err := w.Review.AutoAssignIn(db.Conn(ctx, w.DB), 1, env.CaseID)
 	if err != nil || n > 0 {
 		return err
 	}
