@@ -96,7 +96,7 @@ func (w *Runner) Consumers() []Consumer {
 // redelivered event is skipped by processed_events, and an alert already
 // raised within the window by the check itself.
 func (w *Runner) checkAlert(ctx context.Context, env *events.Envelope) error {
-	a, err := w.Systemic.CheckAlert(ctx, env.CaseID)
+	a, err := w.Systemic.CheckAlertIn(db.Conn(ctx, w.DB), env.CaseID)
 	if fault.Is(err, fault.NotFound) {
 		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
 	}
