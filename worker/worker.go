@@ -116,7 +116,7 @@ func (w *Runner) notifyConsumers() []Consumer {
 	for _, c := range w.Notify.Consumers() {
 		handle := c.Handle
 		out = append(out, Consumer{Name: c.Name, Subjects: c.Subjects, Handle: func(ctx context.Context, env *events.Envelope) error {
-			err := handle(ctx, env)
+			err := handle(db.Conn(ctx, w.DB), env)
 			if errors.Is(err, notify.ErrPoison) {
 				return fmt.Errorf("%w: %w", errPoison, err)
 			}

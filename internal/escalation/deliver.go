@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -22,7 +23,7 @@ import (
 // Webhooks owes a body's webhook endpoint a delivery (notify.Notifier): it
 // is signed (HMAC, Redress-Signature), retried with back-off and logged.
 type Webhooks interface {
-	OweBodyWebhook(ctx context.Context, bodyID, referralID, eventID uuid.UUID, subject string, payload []byte) (bool, error)
+	OweBodyWebhook(tx *gorm.DB, bodyID, referralID, eventID uuid.UUID, subject string, payload []byte) (bool, error)
 }
 
 // ErrPoison marks an event no retry can fix; the worker dead-letters it.
@@ -97,7 +98,7 @@ func (s *Service) HandleDelivery(ctx context.Context, env *events.Envelope) erro
 	if err != nil {
 		return err
 	}
-	_, err = s.webhooks.OweBodyWebhook(ctx, r.BodyID, r.ID, env.ID, env.Type, payload)
+	_, err = s.webhooks.OweBodyWebhook(db.Conn(ctx, s.db), r.BodyID, r.ID, env.ID, env.Type, payload)
 	return err
 }
 
