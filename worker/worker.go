@@ -96,7 +96,7 @@ func (w *Runner) Consumers() []Consumer {
 // redelivered event is skipped by processed_events, and an alert already
 // raised within the window by the check itself.
 func (w *Runner) checkAlert(ctx context.Context, env *events.Envelope) error {
-	a, err := w.Systemic.CheckAlert(ctx, env.CaseID)
+	a, err := w.Systemic.CheckAlertIn(db.Conn(ctx, w.DB), env.CaseID)
 	if fault.Is(err, fault.NotFound) {
 		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
 	}
@@ -116,7 +116,7 @@ func (w *Runner) notifyConsumers() []Consumer {
 	for _, c := range w.Notify.Consumers() {
 		handle := c.Handle
 		out = append(out, Consumer{Name: c.Name, Subjects: c.Subjects, Handle: func(ctx context.Context, env *events.Envelope) error {
-			err := handle(ctx, env)
+			err := handle(db.Conn(ctx, w.DB), env)
 			if errors.Is(err, notify.ErrPoison) {
 				return fmt.Errorf("%w: %w", errPoison, err)
 			}
@@ -128,7 +128,7 @@ func (w *Runner) notifyConsumers() []Consumer {
 
 // route applies the routing rules to a submitted case (issue #3).
 func (w *Runner) route(ctx context.Context, env *events.Envelope) error {
-	routed, err := w.Routing.Route(ctx, env.CaseID)
+	routed, err := w.Routing.RouteIn(db.Conn(ctx, w.DB), env.CaseID)
 	if fault.Is(err, fault.NotFound) {
 		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
 	}
@@ -137,7 +137,7 @@ func (w *Runner) route(ctx context.Context, env *events.Envelope) error {
 	}
 	w.Log.Debug("routed", "case_id", env.CaseID, "rule", routed.RuleName, "priority", routed.Priority)
 	if w.Review != nil {
-		_, err = w.Review.AutoAssign(ctx, 1, env.CaseID)
+		_, err = w.Review.AutoAssignIn(db.Conn(ctx, w.DB), 1, env.CaseID)
 	}
 	return err
 }
@@ -152,7 +152,7 @@ func (w *Runner) assignAppeal(ctx context.Context, env *events.Envelope) error {
 	if w.Review == nil {
 		return nil
 	}
-	n, err := w.Review.AutoAssign(ctx, 1, env.CaseID)
+	n, err := w.Review.AutoAssignIn(db.Conn(ctx, w.DB), 1, env.CaseID)
 	if err != nil || n > 0 {
 		return err
 	}

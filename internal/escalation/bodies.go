@@ -164,8 +164,8 @@ func (in *BodyInput) validate(hasWebhook bool) error {
 
 // Endpoints creates and switches off a body's webhook endpoint (notify.Notifier).
 type Endpoints interface {
-	CreateBodyEndpoint(ctx context.Context, bodyID uuid.UUID, rawURL, secret string) (id uuid.UUID, generated string, err error)
-	DetachBodyEndpoint(ctx context.Context, bodyID uuid.UUID) error
+	CreateBodyEndpoint(tx *gorm.DB, bodyID uuid.UUID, rawURL, secret string) (id uuid.UUID, generated string, err error)
+	DetachBodyEndpoint(tx *gorm.DB, bodyID uuid.UUID) error
 }
 
 // Bodies lists the register: active bodies only unless all, filtered by
@@ -294,10 +294,10 @@ func (s *Service) SaveBody(ctx context.Context, id *uuid.UUID, in BodyInput) (*B
 		if s.endpoints == nil {
 			return fault.New(fault.Conflict, "webhooks_unavailable", "Webhooks are not configured on this server.")
 		}
-		if err := s.endpoints.DetachBodyEndpoint(ctx, bodyID); err != nil {
+		if err := s.endpoints.DetachBodyEndpoint(db.Conn(ctx, s.db), bodyID); err != nil {
 			return err
 		}
-		_, secret, err = s.endpoints.CreateBodyEndpoint(ctx, bodyID, in.WebhookURL, in.WebhookSecret)
+		_, secret, err = s.endpoints.CreateBodyEndpoint(db.Conn(ctx, s.db), bodyID, in.WebhookURL, in.WebhookSecret)
 		if fe, ok := fault.As(err); ok && fe.Kind == fault.Invalid {
 			for i := range fe.Fields { // the endpoint's fields are the body's webhook_ fields
 				fe.Fields[i].Field = "webhook_" + fe.Fields[i].Field

@@ -22,7 +22,7 @@ import (
 // Webhooks owes a body's webhook endpoint a delivery (notify.Notifier): it
 // is signed (HMAC, Redress-Signature), retried with back-off and logged.
 type Webhooks interface {
-	OweBodyWebhook(ctx context.Context, bodyID, referralID, eventID uuid.UUID, subject string, payload []byte) (bool, error)
+	OweBodyWebhook(tx *gorm.DB, bodyID, referralID, eventID uuid.UUID, subject string, payload []byte) (bool, error)
 }
 
 // ErrPoison marks an event no retry can fix; the worker dead-letters it.
@@ -98,7 +98,7 @@ func (s *Service) HandleDelivery(tx *gorm.DB, env *events.Envelope) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.webhooks.OweBodyWebhook(ctx, r.BodyID, r.ID, env.ID, env.Type, payload)
+	_, err = s.webhooks.OweBodyWebhook(db.Conn(ctx, s.db), r.BodyID, r.ID, env.ID, env.Type, payload)
 	return err
 }
 

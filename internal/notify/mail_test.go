@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/notify"
@@ -379,8 +380,8 @@ func TestSLAWarningsAndBreachesMailWhoHoldsTheCase(t *testing.T) {
 	due := time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)
 	emit := func(caseID, subject string, d events.SLA) {
 		t.Helper()
-		if err := db.InTx(ctx, s.Core.DB, func(ctx context.Context) error {
-			_, err := outbox.Add(db.Conn(ctx, s.Core.DB), subject, uuid.MustParse(caseID), d)
+		if err := db.Transact(ctx, s.Core.DB, func(tx *gorm.DB) error {
+			_, err := outbox.Add(tx, subject, uuid.MustParse(caseID), d)
 			return err
 		}); err != nil {
 			t.Fatal(err)

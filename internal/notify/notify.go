@@ -43,7 +43,6 @@ import (
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
-	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/seal"
 )
 
@@ -219,8 +218,8 @@ func (n *Notifier) MaxAttempts() int { return len(n.backoff) + 1 }
 type Consumer struct {
 	Name     string
 	Subjects []string
-	// Handle runs inside the transaction that records the event as processed.
-	Handle func(ctx context.Context, env *events.Envelope) error
+	// Handle runs inside tx, the transaction that records the event as processed.
+	Handle func(tx *gorm.DB, env *events.Envelope) error
 }
 
 // Consumers are the notifier's consumers, each with its own subjects.
@@ -314,8 +313,9 @@ type mailData struct {
 // read on the follow-up page: acknowledgement, a move to another stage of the
 // case as they see it (not one they made themselves), a message meant for
 // them that they did not write. Only identified complainants whose preferred
-// channel is email are written to; anonymous complainants never are.
-func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) error {
+// channel is email are written to; anonymous complainants never are. It
+// runs in tx, the transaction that records the event as processed.
+func (n *Notifier) HandleComplainant(tx *gorm.DB, env *events.Envelope) error {
 	switch env.Type {
 	case events.CaseAcknowledged, events.CaseStatusChanged:
 		d, err := decode[events.StatusChanged](env)
@@ -373,7 +373,7 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 		return nil
 	}
 	var c cases.Case
-	if err := db.Conn(ctx, n.db).Model(&cases.Case{}).Select("reference", "anonymous", "preferred_channel").
+	if err := tx.Model(&cases.Case{}).Select("reference", "anonymous", "preferred_channel").
 		Where("id = ?", env.CaseID).Scan(&c).Error; err != nil {
 		return fmt.Errorf("notify: load case: %w", err)
 	}
@@ -383,7 +383,7 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 	if c.Anonymous || c.PreferredChannel == nil || *c.PreferredChannel != "email" {
 		return nil
 	}
-	return n.owe(ctx, env, RecipientComplainant, RecipientComplainant, TemplateComplainantNews,
+	return n.owe(tx, env, RecipientComplainant, RecipientComplainant, TemplateComplainantNews,
 		mailData{Reference: c.Reference})
 }
 
@@ -391,8 +391,10 @@ func (n *Notifier) HandleComplainant(ctx context.Context, env *events.Envelope) 
 // warning or a breach on a case they hold (else on their queue's; breaches
 // also go to every supervisor), a complainant's reply or file on a case they
 // hold (else on their queue's), an admin's break-glass on a case of a queue
-// they supervise.
-func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error {
+// they supervise. It runs in tx, the transaction that records the event as
+// processed.
+func (n *Notifier) HandleStaff(tx *gorm.DB, env *events.Envelope) error {
+	ctx := tx.Statement.Context // access.Service's GrantByID and Readers still find the transaction in ctx
 	if n.tooOld(env) {
 		return nil
 	}
@@ -401,7 +403,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 	if (env.Type == events.RemedyStatusChanged || env.Type == events.RemedyOverdue) && env.CaseID == uuid.Nil {
 		return nil // a systemic issue's remedy: its supervisors act on it, not a case's holders
 	}
-	c, err := n.caseInfo(ctx, env.CaseID)
+	c, err := n.caseInfo(tx, env.CaseID)
 	if err != nil {
 		return err
 	}
@@ -413,10 +415,10 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 			return err
 		}
 		template, data.Priority = TemplateStaffNewCase, d.Priority
-		if data.Queue, err = queueName(db.Conn(ctx, n.db), d.QueueID); err != nil {
+		if data.Queue, err = queueName(tx, d.QueueID); err != nil {
 			return fmt.Errorf("notify: queue: %w", err)
 		}
-		if recipients, err = n.queueMembers(ctx, &d.QueueID); err != nil {
+		if recipients, err = n.queueMembers(tx, &d.QueueID); err != nil {
 			return err
 		}
 	case events.CaseAssigned:
@@ -439,7 +441,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 			return nil
 		}
 		template = TemplateStaffReply
-		if recipients, err = n.holders(ctx, c); err != nil {
+		if recipients, err = n.holders(tx, c); err != nil {
 			return err
 		}
 	case events.CaseEvidenceAdded:
@@ -453,7 +455,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 			return nil
 		}
 		template = TemplateStaffEvidence
-		if recipients, err = n.holders(ctx, c); err != nil {
+		if recipients, err = n.holders(tx, c); err != nil {
 			return err
 		}
 	case events.RemedyStatusChanged:
@@ -465,7 +467,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 			return nil
 		}
 		template = TemplateStaffRemedyAnswered
-		if recipients, err = n.holders(ctx, c); err != nil {
+		if recipients, err = n.holders(tx, c); err != nil {
 			return err
 		}
 	case events.RemedyOverdue:
@@ -477,10 +479,10 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		}
 		data.Clock, data.DueAt, data.Rule = "remedy", d.DueAt, "the due date of a remedy component (status "+d.Status+")"
 		template = TemplateStaffSLABreach
-		if recipients, err = n.holders(ctx, c); err != nil {
+		if recipients, err = n.holders(tx, c); err != nil {
 			return err
 		}
-		sup, err := n.supervisors(ctx)
+		sup, err := n.supervisors(tx)
 		if err != nil {
 			return err
 		}
@@ -504,11 +506,11 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		} else {
 			data.Percent = percent(d.Fraction)
 		}
-		if recipients, err = n.holders(ctx, c); err != nil {
+		if recipients, err = n.holders(tx, c); err != nil {
 			return err
 		}
 		if env.Type == events.SLABreached {
-			sup, err := n.supervisors(ctx)
+			sup, err := n.supervisors(tx)
 			if err != nil {
 				return err
 			}
@@ -521,16 +523,16 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if err != nil {
 			return err
 		}
-		if data.AISystem, err = aiSystemName(db.Conn(ctx, n.db), d.AISystemID); err != nil {
+		if data.AISystem, err = aiSystemName(tx, d.AISystemID); err != nil {
 			return fmt.Errorf("notify: ai system: %w", err)
 		}
 		template = TemplateSystemicAlert
 		data.CaseCount, data.Threshold, data.WindowHours = d.CaseCount, d.Threshold, d.WindowHours
-		if recipients, err = n.supervisors(ctx); err != nil {
+		if recipients, err = n.supervisors(tx); err != nil {
 			return err
 		}
 	case events.ReferralMade, events.ReferralUpdated, events.ReferralMessage, events.ReferralIdentityDisclosed:
-		return n.referralMail(ctx, env, c, data)
+		return n.referralMail(tx, env, c, data)
 	case events.ProviderRequested:
 		// Staff asked the AI system's provider for information: the
 		// provider's contact gets the questions (opened when it is sent).
@@ -538,7 +540,7 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if err != nil {
 			return err
 		}
-		return n.owe(ctx, env, RecipientProvider, d.RequestID.String(), TemplateProviderRequest,
+		return n.owe(tx, env, RecipientProvider, d.RequestID.String(), TemplateProviderRequest,
 			mailData{Reference: c.Reference, ProviderRequestID: d.RequestID.String()})
 	case events.CaseBreakGlass:
 		// An admin opened the case outside their reach: its queue's
@@ -554,13 +556,13 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 		if g == nil || g.CaseID != env.CaseID {
 			return fmt.Errorf("%w: break-glass grant %s of case %s does not exist", ErrPoison, d.GrantID, env.CaseID)
 		}
-		if err := db.Conn(ctx, n.db).Model(&auth.User{}).Select("name").Where("id = ?", g.UserID).
+		if err := tx.Model(&auth.User{}).Select("name").Where("id = ?", g.UserID).
 			Scan(&data.Admin).Error; err != nil {
 			return fmt.Errorf("notify: admin: %w", err)
 		}
 		until := g.ExpiresAt
 		template, data.Reason, data.Until = TemplateStaffBreakGlass, g.Reason, &until
-		if recipients, err = n.queueSupervisors(ctx, env.CaseID); err != nil {
+		if recipients, err = n.queueSupervisors(tx, env.CaseID); err != nil {
 			return err
 		}
 	default:
@@ -577,17 +579,17 @@ func (n *Notifier) HandleStaff(ctx context.Context, env *events.Envelope) error 
 			continue
 		}
 		seen[id] = true
-		if err := n.owe(ctx, env, RecipientStaff, id.String(), template, data); err != nil {
+		if err := n.owe(tx, env, RecipientStaff, id.String(), template, data); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// supervisors are the active supervisors.
-func (n *Notifier) supervisors(ctx context.Context) ([]uuid.UUID, error) {
+// supervisors are the active supervisors, read through q.
+func (n *Notifier) supervisors(q *gorm.DB) ([]uuid.UUID, error) {
 	var ids []uuid.UUID
-	if err := db.Conn(ctx, n.db).Model(&auth.User{}).Select("id").Where("role = ? AND active", auth.RoleSupervisor).
+	if err := q.Model(&auth.User{}).Select("id").Where("role = ? AND active", auth.RoleSupervisor).
 		Order("id").Scan(&ids).Error; err != nil {
 		return nil, fmt.Errorf("notify: supervisors: %w", err)
 	}
@@ -596,17 +598,17 @@ func (n *Notifier) supervisors(ctx context.Context) ([]uuid.UUID, error) {
 
 // queueSupervisors are the active supervisors who are members of the
 // case's queue (its default rule's queue while it is not routed yet),
-// whether or not they asked to hear of new cases.
-func (n *Notifier) queueSupervisors(ctx context.Context, caseID uuid.UUID) ([]uuid.UUID, error) {
-	ids, err := queueSupervisorIDs(db.Conn(ctx, n.db), caseID)
+// whether or not they asked to hear of new cases, read through q.
+func (n *Notifier) queueSupervisors(q *gorm.DB, caseID uuid.UUID) ([]uuid.UUID, error) {
+	ids, err := queueSupervisorIDs(q, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("notify: queue supervisors: %w", err)
 	}
 	return ids, nil
 }
 
-func (n *Notifier) caseInfo(ctx context.Context, id uuid.UUID) (*caseInfo, error) {
-	c, err := loadCaseInfo(db.Conn(ctx, n.db), id)
+func (n *Notifier) caseInfo(q *gorm.DB, id uuid.UUID) (*caseInfo, error) {
+	c, err := loadCaseInfo(q, id)
 	if err != nil {
 		return nil, fmt.Errorf("notify: load case: %w", err)
 	}
@@ -616,11 +618,12 @@ func (n *Notifier) caseInfo(ctx context.Context, id uuid.UUID) (*caseInfo, error
 	return &c, nil
 }
 
-// holders are who answers for a case: its active assignee, else its queue's members.
-func (n *Notifier) holders(ctx context.Context, c *caseInfo) ([]uuid.UUID, error) {
+// holders are who answers for a case: its active assignee, else its queue's
+// members, read through q.
+func (n *Notifier) holders(q *gorm.DB, c *caseInfo) ([]uuid.UUID, error) {
 	if c.AssigneeID != nil {
 		var ids []uuid.UUID
-		if err := db.Conn(ctx, n.db).Model(&auth.User{}).Select("id").Where("id = ? AND active", *c.AssigneeID).
+		if err := q.Model(&auth.User{}).Select("id").Where("id = ? AND active", *c.AssigneeID).
 			Scan(&ids).Error; err != nil {
 			return nil, fmt.Errorf("notify: assignee: %w", err)
 		}
@@ -628,27 +631,27 @@ func (n *Notifier) holders(ctx context.Context, c *caseInfo) ([]uuid.UUID, error
 			return ids, nil
 		}
 	}
-	return n.queueMembers(ctx, c.QueueID)
+	return n.queueMembers(q, c.QueueID)
 }
 
-func (n *Notifier) queueMembers(ctx context.Context, queueID *uuid.UUID) ([]uuid.UUID, error) {
+func (n *Notifier) queueMembers(q *gorm.DB, queueID *uuid.UUID) ([]uuid.UUID, error) {
 	if queueID == nil {
 		return nil, nil
 	}
-	ids, err := newCaseListeners(db.Conn(ctx, n.db), *queueID)
+	ids, err := newCaseListeners(q, *queueID)
 	if err != nil {
 		return nil, fmt.Errorf("notify: queue members: %w", err)
 	}
 	return ids, nil
 }
 
-// owe records an email owed for env to one recipient, once.
-func (n *Notifier) owe(ctx context.Context, env *events.Envelope, kind, ref, template string, data mailData) error {
+// owe records an email owed for env to one recipient, once, in tx.
+func (n *Notifier) owe(tx *gorm.DB, env *events.Envelope, kind, ref, template string, data mailData) error {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return err
 	}
-	if err := db.Conn(ctx, n.db).Table("notifications_sent").Clauses(clause.OnConflict{DoNothing: true}).
+	if err := tx.Table("notifications_sent").Clauses(clause.OnConflict{DoNothing: true}).
 		Create(map[string]any{"event_id": env.ID, "recipient_kind": kind, "recipient_ref": ref, "case_id": env.CaseID,
 			"template": template, "data": string(raw)}).Error; err != nil {
 		return fmt.Errorf("notify: owe email: %w", err)

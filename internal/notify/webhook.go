@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/events"
@@ -74,6 +75,12 @@ var subjectPattern = regexp.MustCompile(`^redress(\.([a-z0-9_]+|\*))*(\.>)?$`)
 // in the endpoint, once. The URL must be https, or http to the loopback for
 // development.
 func (n *Notifier) CreateEndpoint(ctx context.Context, rawURL, secret string, subjects []string) (*Endpoint, error) {
+	return n.createEndpoint(n.db.WithContext(ctx), rawURL, secret, subjects)
+}
+
+// createEndpoint is CreateEndpoint writing through q (CreateBodyEndpoint's
+// transaction, or the pool).
+func (n *Notifier) createEndpoint(q *gorm.DB, rawURL, secret string, subjects []string) (*Endpoint, error) {
 	var f fault.Fields
 	rawURL = strings.TrimSpace(rawURL)
 	if rawURL == "" {
@@ -114,7 +121,7 @@ func (n *Notifier) CreateEndpoint(ctx context.Context, rawURL, secret string, su
 		return nil, err
 	}
 	row := endpointRow{ID: e.ID, URL: e.URL, SecretEnc: sealed, Events: db.TextSlice(clean)}
-	if err := db.Conn(ctx, n.db).Select("id", "url", "secret_enc", "events").Create(&row).Error; err != nil {
+	if err := q.Select("id", "url", "secret_enc", "events").Create(&row).Error; err != nil {
 		return nil, fmt.Errorf("notify: create endpoint: %w", err)
 	}
 	e.CreatedAt = row.CreatedAt.UTC()
@@ -126,12 +133,12 @@ func (n *Notifier) CreateEndpoint(ctx context.Context, rawURL, secret string, su
 
 // Endpoints lists every webhook endpoint, oldest first, without secrets.
 func (n *Notifier) Endpoints(ctx context.Context) ([]Endpoint, error) {
-	return n.endpoints(ctx, nil)
+	return endpoints(n.db.WithContext(ctx), nil)
 }
 
 // Endpoint returns one webhook endpoint, without its secret.
 func (n *Notifier) Endpoint(ctx context.Context, id uuid.UUID) (*Endpoint, error) {
-	out, err := n.endpoints(ctx, &id)
+	out, err := endpoints(n.db.WithContext(ctx), &id)
 	if err != nil {
 		return nil, err
 	}
@@ -141,9 +148,10 @@ func (n *Notifier) Endpoint(ctx context.Context, id uuid.UUID) (*Endpoint, error
 	return &out[0], nil
 }
 
-func (n *Notifier) endpoints(ctx context.Context, id *uuid.UUID) ([]Endpoint, error) {
+// endpoints reads the endpoints, or the one with id, through q.
+func endpoints(q *gorm.DB, id *uuid.UUID) ([]Endpoint, error) {
 	var rows []endpointRow
-	q := db.Conn(ctx, n.db).Model(&endpointRow{}).Select("id", "url", "events", "active", "created_at")
+	q = q.Model(&endpointRow{}).Select("id", "url", "events", "active", "created_at")
 	if id != nil {
 		q = q.Where("id = ?", *id)
 	}
@@ -180,7 +188,7 @@ func checkEndpointURL(raw string) string {
 // SetEndpointActive turns deliveries to an endpoint on or off and returns it.
 // Deliveries owed to an inactive endpoint wait; none are owed to it for new events.
 func (n *Notifier) SetEndpointActive(ctx context.Context, id uuid.UUID, active bool) (*Endpoint, error) {
-	res := db.Conn(ctx, n.db).Model(&endpointRow{}).Where("id = ?", id).Update("active", active)
+	res := n.db.WithContext(ctx).Model(&endpointRow{}).Where("id = ?", id).Update("active", active)
 	if res.Error != nil {
 		return nil, fmt.Errorf("notify: endpoint: %w", res.Error)
 	}
@@ -191,12 +199,12 @@ func (n *Notifier) SetEndpointActive(ctx context.Context, id uuid.UUID, active b
 }
 
 // HandleWebhooks owes every active endpoint whose filter matches the event a
-// delivery of it.
-func (n *Notifier) HandleWebhooks(ctx context.Context, env *events.Envelope) error {
-	conn := db.Conn(ctx, n.db)
+// delivery of it. It runs in tx, the transaction that records the event as
+// processed.
+func (n *Notifier) HandleWebhooks(tx *gorm.DB, env *events.Envelope) error {
 	var endpoints []endpointRow
 	// A body's endpoint gets its referrals only (OweBodyWebhook), never the organisation's events.
-	if err := conn.Model(&endpointRow{}).Select("id", "events").Where("active AND body_id IS NULL").
+	if err := tx.Model(&endpointRow{}).Select("id", "events").Where("active AND body_id IS NULL").
 		Scan(&endpoints).Error; err != nil {
 		return fmt.Errorf("notify: endpoints: %w", err)
 	}
@@ -211,7 +219,7 @@ func (n *Notifier) HandleWebhooks(ctx context.Context, env *events.Envelope) err
 				return fmt.Errorf("%w: %v", ErrPoison, err)
 			}
 		}
-		if err := conn.Table("webhook_deliveries").
+		if err := tx.Table("webhook_deliveries").
 			Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "endpoint_id"}, {Name: "event_id"}}, DoNothing: true}).
 			Create(map[string]any{"endpoint_id": e.ID, "event_id": env.ID, "subject": env.Type, "payload": payload}).
 			Error; err != nil {
@@ -281,7 +289,7 @@ func (n *Notifier) Deliveries(ctx context.Context, endpointID uuid.UUID, before 
 	if _, err := n.Endpoint(ctx, endpointID); err != nil {
 		return nil, err
 	}
-	conn := db.Conn(ctx, n.db)
+	conn := n.db.WithContext(ctx)
 	out, err := deliveryRows(conn, endpointID, before, max(limit, 1))
 	if err != nil {
 		return nil, fmt.Errorf("notify: deliveries: %w", err)
@@ -355,16 +363,15 @@ func (n *Notifier) deliver(ctx context.Context, d claimedDelivery) {
 	if code != 0 {
 		codePtr = &code
 	}
-	err = db.InTx(ctx, n.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, n.db)
-		changed, err := recordDelivery(conn, d, status, codePtr, errText, wait)
+	err = db.Transact(ctx, n.db, func(tx *gorm.DB) error {
+		changed, err := recordDelivery(tx, d, status, codePtr, errText, wait)
 		if err != nil {
 			return err
 		}
 		if changed == 0 {
 			return nil // another worker claimed it after our claim expired: its record stands
 		}
-		return conn.Table("webhook_attempts").Clauses(clause.OnConflict{DoNothing: true}).
+		return tx.Table("webhook_attempts").Clauses(clause.OnConflict{DoNothing: true}).
 			Create(map[string]any{"delivery_id": d.ID, "attempt": d.Attempt, "duration_ms": elapsed.Milliseconds(),
 				"response_code": codePtr, "error": errText}).Error
 	})

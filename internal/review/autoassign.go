@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
@@ -25,48 +26,56 @@ const (
 // ones, or when none are given up to limit of the most urgent waiting — each
 // to the next member in turn. A case nobody may take now stays in the queue
 // for claiming, and is tried again on the next pass. It returns how many were
-// assigned.
+// assigned. It runs in a transaction of its own; AutoAssignIn runs in the
+// caller's.
 func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUID) (int, error) {
 	assigned := 0
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
-		waiting, err := waitingCases(conn, limit, caseIDs)
-		if err != nil {
-			return fmt.Errorf("review: auto-assign: %w", err)
-		}
-		for _, c := range waiting {
-			id := c.ID
-			to, err := pick(conn, nextMember, id)
-			if err != nil {
-				return fmt.Errorf("review: auto-assign: next member: %w", err)
-			}
-			if len(to) == 0 && c.Status == cases.StatusAppealed {
-				if to, err = pick(conn, nextAppealReviewer, id); err != nil {
-					return fmt.Errorf("review: auto-assign: appeal reviewer: %w", err)
-				}
-			}
-			if len(to) == 0 {
-				continue
-			}
-			if err := cases.Assign(conn, id, to[0]); err != nil {
-				return fmt.Errorf("review: auto-assign: %w", err)
-			}
-			if err := auth.MarkAssigned(conn, to[0]); err != nil {
-				return fmt.Errorf("review: auto-assign: %w", err)
-			}
-			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: id, ActorKind: audit.ActorSystem,
-				Action: "case.auto_assigned", Data: map[string]any{"assignee_id": to[0]}}); err != nil {
-				return err
-			}
-			if _, err := outbox.Add(db.Conn(ctx, s.db), events.CaseAssigned, id,
-				events.Assigned{AssigneeID: &to[0], Action: "case.auto_assigned"}); err != nil {
-				return err
-			}
-			assigned++
-		}
-		return nil
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var err error
+		assigned, err = s.AutoAssignIn(tx, limit, caseIDs...)
+		return err
 	})
 	return assigned, err
+}
+
+// AutoAssignIn is AutoAssign in the caller's transaction tx.
+func (s *Service) AutoAssignIn(tx *gorm.DB, limit int, caseIDs ...uuid.UUID) (int, error) {
+	assigned := 0
+	waiting, err := waitingCases(tx, limit, caseIDs)
+	if err != nil {
+		return assigned, fmt.Errorf("review: auto-assign: %w", err)
+	}
+	for _, c := range waiting {
+		id := c.ID
+		to, err := pick(tx, nextMember, id)
+		if err != nil {
+			return assigned, fmt.Errorf("review: auto-assign: next member: %w", err)
+		}
+		if len(to) == 0 && c.Status == cases.StatusAppealed {
+			if to, err = pick(tx, nextAppealReviewer, id); err != nil {
+				return assigned, fmt.Errorf("review: auto-assign: appeal reviewer: %w", err)
+			}
+		}
+		if len(to) == 0 {
+			continue
+		}
+		if err := cases.Assign(tx, id, to[0]); err != nil {
+			return assigned, fmt.Errorf("review: auto-assign: %w", err)
+		}
+		if err := auth.MarkAssigned(tx, to[0]); err != nil {
+			return assigned, fmt.Errorf("review: auto-assign: %w", err)
+		}
+		if _, err := audit.Append(tx, audit.Event{CaseID: id, ActorKind: audit.ActorSystem,
+			Action: "case.auto_assigned", Data: map[string]any{"assignee_id": to[0]}}); err != nil {
+			return assigned, err
+		}
+		if _, err := outbox.Add(tx, events.CaseAssigned, id,
+			events.Assigned{AssigneeID: &to[0], Action: "case.auto_assigned"}); err != nil {
+			return assigned, err
+		}
+		assigned++
+	}
+	return assigned, nil
 }
 
 // SetAvailability marks a reviewer available for auto-assignment or away.
@@ -76,7 +85,7 @@ func (s *Service) SetAvailability(ctx context.Context, userID uuid.UUID, status 
 		f.Add("availability", "invalid", "must be available or away")
 		return f.Err()
 	}
-	return auth.SetAvailability(db.Conn(ctx, s.db), userID, status)
+	return auth.SetAvailability(s.db.WithContext(ctx), userID, status)
 }
 
 // AutoAssignment is a queue's auto-assignment setting.
@@ -101,6 +110,6 @@ func (s *Service) SetAutoAssignment(ctx context.Context, queueID uuid.UUID, a Au
 	if err := s.Exists(ctx, queueID); err != nil {
 		return err
 	}
-	return db.Conn(ctx, s.db).Model(&queueRow{}).Where("id = ?", queueID).
+	return s.db.WithContext(ctx).Model(&queueRow{}).Where("id = ?", queueID).
 		Updates(map[string]any{"auto_assign": *a.Enabled, "assign_cap": a.Cap}).Error
 }

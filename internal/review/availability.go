@@ -5,14 +5,12 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-
-	"github.com/redresshq/redress/internal/platform/db"
 )
 
 // Availability returns whether a user is available for auto-assignment or
 // away (SetAvailability sets it).
 func (s *Service) Availability(ctx context.Context, userID uuid.UUID) (string, error) {
-	status, err := availability(db.Conn(ctx, s.db), userID)
+	status, err := availability(s.db.WithContext(ctx), userID)
 	if err != nil {
 		return "", fmt.Errorf("review: availability: %w", err)
 	}

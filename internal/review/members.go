@@ -9,7 +9,6 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/auth"
-	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -30,7 +29,7 @@ func (s *Service) Members(ctx context.Context, queueID uuid.UUID) ([]Member, err
 	if err := s.Exists(ctx, queueID); err != nil {
 		return nil, err
 	}
-	out, err := members(db.Conn(ctx, s.db), queueID)
+	out, err := members(s.db.WithContext(ctx), queueID)
 	if err != nil {
 		return nil, fmt.Errorf("review: queue members: %w", err)
 	}
@@ -56,7 +55,7 @@ func (s *Service) AddMember(ctx context.Context, queueID, userID, by uuid.UUID, 
 	if userID == by {
 		return ErrOwnMembership
 	}
-	conn := db.Conn(ctx, s.db)
+	conn := s.db.WithContext(ctx)
 	role, err := activeRole(conn, userID)
 	if err != nil {
 		return fmt.Errorf("review: user: %w", err)
@@ -84,7 +83,7 @@ func (s *Service) RemoveMember(ctx context.Context, queueID, userID uuid.UUID) e
 	if err := s.Exists(ctx, queueID); err != nil {
 		return err
 	}
-	if err := db.Conn(ctx, s.db).Where("queue_id = ? AND user_id = ?", queueID, userID).Delete(&memberRow{}).
+	if err := s.db.WithContext(ctx).Where("queue_id = ? AND user_id = ?", queueID, userID).Delete(&memberRow{}).
 		Error; err != nil {
 		return fmt.Errorf("review: remove queue member: %w", err)
 	}

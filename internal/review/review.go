@@ -57,7 +57,7 @@ func (s *Service) Queues(ctx context.Context, now time.Time, viewer *access.View
 	if viewer != nil {
 		visible, vargs = access.Visible(*viewer)
 	}
-	out, err := queuesWithCounts(db.Conn(ctx, s.db), now, endOfDay, visible, vargs)
+	out, err := queuesWithCounts(s.db.WithContext(ctx), now, endOfDay, visible, vargs)
 	if err != nil {
 		return nil, fmt.Errorf("review: queues: %w", err)
 	}
@@ -67,7 +67,7 @@ func (s *Service) Queues(ctx context.Context, now time.Time, viewer *access.View
 // Exists reports NotFound for an unknown queue.
 func (s *Service) Exists(ctx context.Context, id uuid.UUID) error {
 	var n int64
-	if err := db.Conn(ctx, s.db).Model(&queueRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+	if err := s.db.WithContext(ctx).Model(&queueRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
 		return err
 	}
 	if n == 0 {
@@ -96,23 +96,24 @@ func (s *Service) Claim(ctx context.Context, queueID uuid.UUID, r Reviewer) (uui
 		return uuid.Nil, err
 	}
 	var id uuid.UUID
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		var err error
-		id, err = cases.ClaimNext(db.Conn(ctx, s.db), queueID, r.ID, cases.Condition{SQL: eligible, Args: eligibleArgs(r)})
+		id, err = cases.ClaimNext(tx, queueID, r.ID, cases.Condition{SQL: eligible, Args: eligibleArgs(r)})
 		if err != nil || id == uuid.Nil {
 			return err
 		}
-		return s.recordAssignment(ctx, id, "case.claimed", &r.ID, &r.ID)
+		return recordAssignment(tx, id, "case.claimed", &r.ID, &r.ID)
 	})
 	return id, err
 }
 
-func (s *Service) recordAssignment(ctx context.Context, caseID uuid.UUID, action string, actor, assignee *uuid.UUID) error {
-	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: actor,
+// recordAssignment audits an assignment and publishes it, in tx.
+func recordAssignment(tx *gorm.DB, caseID uuid.UUID, action string, actor, assignee *uuid.UUID) error {
+	if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: actor,
 		Action: action, Data: map[string]any{"assignee_id": assignee}}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(db.Conn(ctx, s.db), events.CaseAssigned, caseID, events.Assigned{AssigneeID: assignee, Action: action})
+	_, err := outbox.Add(tx, events.CaseAssigned, caseID, events.Assigned{AssigneeID: assignee, Action: action})
 	return err
 }
 
@@ -123,9 +124,9 @@ func (s *Service) recordAssignment(ctx context.Context, caseID uuid.UUID, action
 // nobody holds 409 not_assigned. actor is staff.
 func (s *Service) Release(ctx context.Context, caseID uuid.UUID, actor cases.Actor) error {
 	by := *actor.ID
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		var c cases.Case
-		if err := cases.Locked(db.Conn(ctx, s.db), caseID, "assignee_id").Scan(&c).Error; err != nil {
+		if err := cases.Locked(tx, caseID, "assignee_id").Scan(&c).Error; err != nil {
 			return fmt.Errorf("review: release: %w", err)
 		}
 		switch {
@@ -134,17 +135,17 @@ func (s *Service) Release(ctx context.Context, caseID uuid.UUID, actor cases.Act
 		case !actor.MayWork(c.AssigneeID):
 			return access.ErrNotYours
 		}
-		if err := cases.Unassign(db.Conn(ctx, s.db), caseID); err != nil {
+		if err := cases.Unassign(tx, caseID); err != nil {
 			return fmt.Errorf("review: release: %w", err)
 		}
-		return s.recordAssignment(ctx, caseID, "case.released", &by, nil)
+		return recordAssignment(tx, caseID, "case.released", &by, nil)
 	})
 }
 
 // Assign gives a case to a reviewer (a supervisor's reassignment), if they may take it.
 func (s *Service) Assign(ctx context.Context, caseID, by uuid.UUID, to Reviewer) error {
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		ok, err := cases.AssignIfEligible(db.Conn(ctx, s.db), caseID, to.ID, cases.Condition{SQL: eligible, Args: eligibleArgs(to)})
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		ok, err := cases.AssignIfEligible(tx, caseID, to.ID, cases.Condition{SQL: eligible, Args: eligibleArgs(to)})
 		if err != nil {
 			return fmt.Errorf("review: assign: %w", err)
 		}
@@ -152,6 +153,6 @@ func (s *Service) Assign(ctx context.Context, caseID, by uuid.UUID, to Reviewer)
 			return fault.New(fault.Conflict, "cannot_assign",
 				"That reviewer cannot take this case: it is closed, they are not a member of its queue, they lack its skills or languages, or they are recused from its AI system or decision.")
 		}
-		return s.recordAssignment(ctx, caseID, "case.reassigned", &by, &to.ID)
+		return recordAssignment(tx, caseID, "case.reassigned", &by, &to.ID)
 	})
 }

@@ -38,7 +38,9 @@ type RuleInput struct {
 	RequiredLanguages []string `json:"required_languages"`
 }
 
-func (s *Service) validate(ctx context.Context, in *RuleInput, tax Taxonomies, isDefault bool) error {
+// validate checks in; it reads the register, the queues and the SLA policies
+// through q.
+func (s *Service) validate(q *gorm.DB, in *RuleInput, tax Taxonomies, isDefault bool) error {
 	var f fault.Fields
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || len(in.Name) > 200 {
@@ -70,7 +72,7 @@ func (s *Service) validate(ctx context.Context, in *RuleInput, tax Taxonomies, i
 		uid, err := uuid.Parse(id)
 		var n int64
 		if err == nil {
-			err = db.Conn(ctx, s.db).Model(&registry.AISystem{}).Where("id = ?", uid).Count(&n).Error
+			err = q.Model(&registry.AISystem{}).Where("id = ?", uid).Count(&n).Error
 		}
 		if err != nil || n == 0 {
 			f.Addf(fmt.Sprintf("ai_system_ids[%d]", i), "not_found", "%q is not the id of a system in the register", id)
@@ -79,7 +81,7 @@ func (s *Service) validate(ctx context.Context, in *RuleInput, tax Taxonomies, i
 	if qid, err := uuid.Parse(in.QueueID); err != nil {
 		f.Add("queue_id", "invalid", "must be the id of a queue")
 	} else {
-		n, err := countQueue(db.Conn(ctx, s.db), qid)
+		n, err := countQueue(q, qid)
 		if err != nil {
 			return err
 		}
@@ -88,7 +90,7 @@ func (s *Service) validate(ctx context.Context, in *RuleInput, tax Taxonomies, i
 		}
 	}
 	if in.SLAPolicy != nil {
-		n, err := countPolicy(db.Conn(ctx, s.db), *in.SLAPolicy)
+		n, err := countPolicy(q, *in.SLAPolicy)
 		if err != nil {
 			return err
 		}
@@ -121,18 +123,17 @@ func nz(s []string) db.TextSlice {
 
 // Create adds a rule just before the default rule.
 func (s *Service) Create(ctx context.Context, in RuleInput, tax Taxonomies) (*Rule, error) {
-	if err := s.validate(ctx, &in, tax, false); err != nil {
+	if err := s.validate(s.db.WithContext(ctx), &in, tax, false); err != nil {
 		return nil, err
 	}
 	enabled := in.Enabled == nil || *in.Enabled
 	var id uuid.UUID
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
-		if err := lockRules(conn); err != nil {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		if err := lockRules(tx); err != nil {
 			return err
 		}
 		var err error
-		id, err = insertRule(conn, in, enabled)
+		id, err = insertRule(tx, in, enabled)
 		return err
 	})
 	if err != nil {
@@ -144,7 +145,7 @@ func (s *Service) Create(ctx context.Context, in RuleInput, tax Taxonomies) (*Ru
 // Rule returns one rule.
 func (s *Service) Rule(ctx context.Context, id uuid.UUID) (*Rule, error) {
 	var r Rule
-	if err := db.Conn(ctx, s.db).Select(ruleColumns).Where("id = ?", id).Find(&r).Error; err != nil {
+	if err := s.db.WithContext(ctx).Select(ruleColumns).Where("id = ?", id).Find(&r).Error; err != nil {
 		return nil, fmt.Errorf("routing: rule: %w", err)
 	}
 	if r.ID == uuid.Nil {
@@ -159,14 +160,14 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, in RuleInput, tax Ta
 	if err != nil {
 		return nil, err
 	}
-	if err := s.validate(ctx, &in, tax, cur.IsDefault); err != nil {
+	if err := s.validate(s.db.WithContext(ctx), &in, tax, cur.IsDefault); err != nil {
 		return nil, err
 	}
 	enabled := cur.Enabled
 	if in.Enabled != nil {
 		enabled = *in.Enabled
 	}
-	if err := db.Conn(ctx, s.db).Model(&Rule{}).Where("id = ?", id).Updates(map[string]any{
+	if err := s.db.WithContext(ctx).Model(&Rule{}).Where("id = ?", id).Updates(map[string]any{
 		"name": in.Name, "enabled": enabled, "kinds": nz(in.Kinds), "ai_system_ids": gorm.Expr("?::uuid[]", nz(in.AISystemIDs)),
 		"rights": nz(in.Rights), "harm_types": nz(in.HarmTypes), "languages": nz(in.Languages), "channels": nz(in.Channels),
 		"severities": nz(in.Severities), "queue_id": in.QueueID, "priority": in.Priority, "sla_policy": in.SLAPolicy,
@@ -180,13 +181,12 @@ func (s *Service) Update(ctx context.Context, id uuid.UUID, in RuleInput, tax Ta
 // Reorder sets the evaluation order of every rule but the default, which stays last.
 func (s *Service) Reorder(ctx context.Context, ids []string) ([]Rule, error) {
 	var f fault.Fields
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
-		if err := lockRules(conn); err != nil {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		if err := lockRules(tx); err != nil {
 			return err
 		}
 		var current []string
-		if err := conn.Model(&Rule{}).Where("NOT is_default").Pluck("id::text", &current).Error; err != nil {
+		if err := tx.Model(&Rule{}).Where("NOT is_default").Pluck("id::text", &current).Error; err != nil {
 			return err
 		}
 		sorted := slices.Clone(ids)
@@ -197,11 +197,11 @@ func (s *Service) Reorder(ctx context.Context, ids []string) ([]Rule, error) {
 			return f.Err()
 		}
 		// Move every rule out of the way, then into place: positions are unique.
-		if err := conn.Model(&Rule{}).Where("NOT is_default").UpdateColumn("position", gorm.Expr("position + 1000000")).Error; err != nil {
+		if err := tx.Model(&Rule{}).Where("NOT is_default").UpdateColumn("position", gorm.Expr("position + 1000000")).Error; err != nil {
 			return err
 		}
 		for i, id := range ids {
-			if err := conn.Model(&Rule{}).Where("id = ?", id).
+			if err := tx.Model(&Rule{}).Where("id = ?", id).
 				UpdateColumns(map[string]any{"position": i, "updated_at": gorm.Expr("now()")}).Error; err != nil {
 				return err
 			}

@@ -111,8 +111,13 @@ func New(gdb *gorm.DB, clk *clocks.Service) *Service { return &Service{db: gdb, 
 
 // Rules returns every rule in evaluation order, the default last.
 func (s *Service) Rules(ctx context.Context) ([]Rule, error) {
+	return orderedRules(s.db.WithContext(ctx))
+}
+
+// orderedRules reads every rule in evaluation order through q.
+func orderedRules(q *gorm.DB) ([]Rule, error) {
 	var rules []Rule
-	if err := db.Conn(ctx, s.db).Select(ruleColumns).Order("is_default, position").Find(&rules).Error; err != nil {
+	if err := q.Select(ruleColumns).Order("is_default, position").Find(&rules).Error; err != nil {
 		return nil, fmt.Errorf("routing: rules: %w", err)
 	}
 	return rules, nil
@@ -121,56 +126,64 @@ func (s *Service) Rules(ctx context.Context) ([]Rule, error) {
 // ErrNoDefaultRule means the rules are broken: the default rule is missing.
 var ErrNoDefaultRule = errors.New("routing: no rule matched and no default rule exists")
 
-// Route applies the rules to a case not yet routed, inside the transaction
-// carried by ctx, and records the result and the rule behind it in the case
-// record; the outcome it returns is the case.routed event's data. A case
-// already routed is left alone: Route returns nil, nil.
+// Route applies the rules to a case not yet routed, in a transaction of its
+// own, as RouteIn does.
 func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*events.Routed, error) {
 	var out *events.Routed
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
-		row, err := lockedCaseFacts(conn, caseID)
-		if err != nil {
-			return fmt.Errorf("routing: load case: %w", err)
-		}
-		if row.Kind == "" {
-			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
-		}
-		if row.RoutedAt != nil {
-			return nil
-		}
-		c := Case{Kind: row.Kind, AISystemID: row.AISystemID, Rights: row.Rights, HarmTypes: row.HarmTypes,
-			Language: row.Language, Channel: "anonymous", Severity: "none"}
-		if !row.Anonymous && row.PreferredChannel != nil {
-			c.Channel = *row.PreferredChannel
-		}
-		if row.PreliminarySeverity != nil {
-			c.Severity = *row.PreliminarySeverity
-		}
-		rules, err := s.Rules(ctx)
-		if err != nil {
-			return err
-		}
-		rule, ok := First(rules, c)
-		if !ok {
-			return ErrNoDefaultRule
-		}
-		if err := cases.Route(conn, caseID, cases.Routing{QueueID: rule.QueueID, Priority: cases.Priority(rule.Priority),
-			RuleID: rule.ID, RequiredSkills: rule.RequiredSkills, RequiredLanguages: rule.RequiredLanguages,
-			SLAPolicy: rule.SLAPolicy}); err != nil {
-			return fmt.Errorf("routing: route: %w", err)
-		}
-		if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
-			return err
-		}
-		out = &events.Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: "case.routed",
-			Data: map[string]any{"rule_id": rule.ID, "rule": rule.Name, "queue_id": rule.QueueID, "priority": rule.Priority,
-				"sla_policy": rule.SLAPolicy, "required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}}); err != nil {
-			return err
-		}
-		_, err = outbox.Add(db.Conn(ctx, s.db), events.CaseRouted, caseID, *out)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var err error
+		out, err = s.RouteIn(tx, caseID)
 		return err
 	})
+	return out, err
+}
+
+// RouteIn applies the rules to a case not yet routed, in the caller's
+// transaction tx, and records the result and the rule behind it in the case
+// record; the outcome it returns is the case.routed event's data. A case
+// already routed is left alone: RouteIn returns nil, nil.
+func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID) (*events.Routed, error) {
+	row, err := lockedCaseFacts(tx, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("routing: load case: %w", err)
+	}
+	if row.Kind == "" {
+		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+	}
+	if row.RoutedAt != nil {
+		return nil, nil
+	}
+	c := Case{Kind: row.Kind, AISystemID: row.AISystemID, Rights: row.Rights, HarmTypes: row.HarmTypes,
+		Language: row.Language, Channel: "anonymous", Severity: "none"}
+	if !row.Anonymous && row.PreferredChannel != nil {
+		c.Channel = *row.PreferredChannel
+	}
+	if row.PreliminarySeverity != nil {
+		c.Severity = *row.PreliminarySeverity
+	}
+	rules, err := orderedRules(tx)
+	if err != nil {
+		return nil, err
+	}
+	rule, ok := First(rules, c)
+	if !ok {
+		return nil, ErrNoDefaultRule
+	}
+	if err := cases.Route(tx, caseID, cases.Routing{QueueID: rule.QueueID, Priority: cases.Priority(rule.Priority),
+		RuleID: rule.ID, RequiredSkills: rule.RequiredSkills, RequiredLanguages: rule.RequiredLanguages,
+		SLAPolicy: rule.SLAPolicy}); err != nil {
+		return nil, fmt.Errorf("routing: route: %w", err)
+	}
+	ctx := tx.Statement.Context // clocks.Recompute still finds the transaction in ctx
+	if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
+		return nil, err
+	}
+	out := &events.Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority}
+	if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: "case.routed",
+		Data: map[string]any{"rule_id": rule.ID, "rule": rule.Name, "queue_id": rule.QueueID, "priority": rule.Priority,
+			"sla_policy": rule.SLAPolicy, "required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}}); err != nil {
+		return out, err
+	}
+	_, err = outbox.Add(tx, events.CaseRouted, caseID, *out)
 	return out, err
 }

@@ -59,104 +59,110 @@ func alertCases(threshold int) int { return min(threshold, MaxCases) }
 // otherwise it returns nil. Checks for one AI system are serialised on its
 // row, so concurrent checks — several workers, a redelivered event — raise
 // one alert. A case about no registered system, or filed before the current
-// window (an old event handled late), raises nothing.
+// window (an old event handled late), raises nothing. CheckAlert runs in a
+// transaction of its own; CheckAlertIn in the caller's.
 func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, error) {
 	var raised *Alert
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
-		var cs []cases.Case
-		if err := conn.Select("ai_system_id, submitted_at").Where("id = ?", caseID).Find(&cs).Error; err != nil {
-			return fmt.Errorf("systemic: case: %w", err)
-		}
-		if len(cs) == 0 {
-			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
-		}
-		if cs[0].AISystemID == nil {
-			return nil
-		}
-		systemID := *cs[0].AISystemID
-		var sys []Alerting
-		if err := conn.Model(&registry.AISystem{}).Select("alert_threshold AS threshold, alert_window_hours AS window_hours").
-			Where("id = ?", systemID).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Find(&sys).Error; err != nil {
-			return fmt.Errorf("systemic: lock ai system: %w", err)
-		}
-		if len(sys) == 0 {
-			return nil
-		}
-		// The window ends now, read after the lock: a check that waited sees
-		// the cases and the alert committed meanwhile.
-		to, err := clockTimestamp(conn)
-		if err != nil {
-			return err
-		}
-		to = to.UTC()
-		from := to.Add(-time.Duration(sys[0].WindowHours) * time.Hour)
-		if !cs[0].SubmittedAt.After(from) {
-			return nil
-		}
-		var recent int64
-		if err := conn.Model(&alertRecord{}).Where("ai_system_id = ? AND window_to > ?", systemID, from).
-			Count(&recent).Error; err != nil {
-			return fmt.Errorf("systemic: recent alerts: %w", err)
-		}
-		if recent > 0 {
-			return nil
-		}
-		inWindow := func() *gorm.DB {
-			return conn.Model(&cases.Case{}).Where("ai_system_id = ? AND submitted_at > ? AND submitted_at <= ?",
-				systemID, from, to)
-		}
-		var n int64
-		if err := inWindow().Count(&n).Error; err != nil {
-			return fmt.Errorf("systemic: count cases: %w", err)
-		}
-		if n < int64(sys[0].Threshold) {
-			return nil
-		}
-		// The alert names the window's first cases, oldest first: as many as
-		// the threshold, never more than MaxCases (alertCases); case_count
-		// counts them all.
-		keep := alertCases(sys[0].Threshold)
-		var ids []uuid.UUID
-		if err := inWindow().Order("submitted_at, id").Limit(keep).Pluck("id", &ids).Error; err != nil {
-			return fmt.Errorf("systemic: cases in window: %w", err)
-		}
-		if len(ids) < keep {
-			return nil // cannot be: the count was read under the lock, and cases are never deleted
-		}
-		// The event is about the case that reached the threshold: the
-		// threshold-th of the window's cases, whichever case's check ran.
-		reached := ids[len(ids)-1]
-		if keep < sys[0].Threshold {
-			if err := inWindow().Select("id").Order("submitted_at, id").Offset(sys[0].Threshold - 1).Limit(1).
-				Row().Scan(&reached); err != nil {
-				return fmt.Errorf("systemic: the case that reached the threshold: %w", err)
-			}
-		}
-		strs := make(db.TextSlice, len(ids))
-		for i, id := range ids {
-			strs[i] = id.String()
-		}
-		a := &Alert{AISystemID: systemID, CaseCount: int(n), Threshold: sys[0].Threshold,
-			WindowHours: sys[0].WindowHours, WindowFrom: from, WindowTo: to, CaseIDs: ids, IssueIDs: []uuid.UUID{}}
-		rec := alertRecord{AISystemID: systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
-			WindowFrom: from, WindowTo: to, CaseIDs: strs, RaisedAt: to}
-		if err := conn.Select("ai_system_id", "case_count", "threshold", "window_hours", "window_from", "window_to",
-			"case_ids", "raised_at").Clauses(clause.Returning{Columns: []clause.Column{{Name: "id"}}}).
-			Create(&rec).Error; err != nil {
-			return fmt.Errorf("systemic: raise alert: %w", err)
-		}
-		a.ID = rec.ID
-		a.RaisedAt = to
-		if _, err := outbox.Add(db.Conn(ctx, s.db), events.SystemicAlert, reached, events.SystemicAlertData{AlertID: a.ID,
-			AISystemID: systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
-			WindowFrom: from, WindowTo: to}); err != nil {
-			return err
-		}
-		raised = a
-		return nil
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var err error
+		raised, err = s.CheckAlertIn(tx, caseID)
+		return err
 	})
 	return raised, err
+}
+
+// CheckAlertIn is CheckAlert in the caller's transaction tx.
+func (s *Service) CheckAlertIn(tx *gorm.DB, caseID uuid.UUID) (*Alert, error) {
+	var cs []cases.Case
+	if err := tx.Select("ai_system_id, submitted_at").Where("id = ?", caseID).Find(&cs).Error; err != nil {
+		return nil, fmt.Errorf("systemic: case: %w", err)
+	}
+	if len(cs) == 0 {
+		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+	}
+	if cs[0].AISystemID == nil {
+		return nil, nil
+	}
+	systemID := *cs[0].AISystemID
+	var sys []Alerting
+	if err := tx.Model(&registry.AISystem{}).Select("alert_threshold AS threshold, alert_window_hours AS window_hours").
+		Where("id = ?", systemID).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Find(&sys).Error; err != nil {
+		return nil, fmt.Errorf("systemic: lock ai system: %w", err)
+	}
+	if len(sys) == 0 {
+		return nil, nil
+	}
+	// The window ends now, read after the lock: a check that waited sees
+	// the cases and the alert committed meanwhile.
+	to, err := clockTimestamp(tx)
+	if err != nil {
+		return nil, err
+	}
+	to = to.UTC()
+	from := to.Add(-time.Duration(sys[0].WindowHours) * time.Hour)
+	if !cs[0].SubmittedAt.After(from) {
+		return nil, nil
+	}
+	var recent int64
+	if err := tx.Model(&alertRecord{}).Where("ai_system_id = ? AND window_to > ?", systemID, from).
+		Count(&recent).Error; err != nil {
+		return nil, fmt.Errorf("systemic: recent alerts: %w", err)
+	}
+	if recent > 0 {
+		return nil, nil
+	}
+	inWindow := func() *gorm.DB {
+		return tx.Model(&cases.Case{}).Where("ai_system_id = ? AND submitted_at > ? AND submitted_at <= ?",
+			systemID, from, to)
+	}
+	var n int64
+	if err := inWindow().Count(&n).Error; err != nil {
+		return nil, fmt.Errorf("systemic: count cases: %w", err)
+	}
+	if n < int64(sys[0].Threshold) {
+		return nil, nil
+	}
+	// The alert names the window's first cases, oldest first: as many as
+	// the threshold, never more than MaxCases (alertCases); case_count
+	// counts them all.
+	keep := alertCases(sys[0].Threshold)
+	var ids []uuid.UUID
+	if err := inWindow().Order("submitted_at, id").Limit(keep).Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("systemic: cases in window: %w", err)
+	}
+	if len(ids) < keep {
+		return nil, nil // cannot be: the count was read under the lock, and cases are never deleted
+	}
+	// The event is about the case that reached the threshold: the
+	// threshold-th of the window's cases, whichever case's check ran.
+	reached := ids[len(ids)-1]
+	if keep < sys[0].Threshold {
+		if err := inWindow().Select("id").Order("submitted_at, id").Offset(sys[0].Threshold - 1).Limit(1).
+			Row().Scan(&reached); err != nil {
+			return nil, fmt.Errorf("systemic: the case that reached the threshold: %w", err)
+		}
+	}
+	strs := make(db.TextSlice, len(ids))
+	for i, id := range ids {
+		strs[i] = id.String()
+	}
+	a := &Alert{AISystemID: systemID, CaseCount: int(n), Threshold: sys[0].Threshold,
+		WindowHours: sys[0].WindowHours, WindowFrom: from, WindowTo: to, CaseIDs: ids, IssueIDs: []uuid.UUID{}}
+	rec := alertRecord{AISystemID: systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
+		WindowFrom: from, WindowTo: to, CaseIDs: strs, RaisedAt: to}
+	if err := tx.Select("ai_system_id", "case_count", "threshold", "window_hours", "window_from", "window_to",
+		"case_ids", "raised_at").Clauses(clause.Returning{Columns: []clause.Column{{Name: "id"}}}).
+		Create(&rec).Error; err != nil {
+		return nil, fmt.Errorf("systemic: raise alert: %w", err)
+	}
+	a.ID = rec.ID
+	a.RaisedAt = to
+	if _, err := outbox.Add(tx, events.SystemicAlert, reached, events.SystemicAlertData{AlertID: a.ID,
+		AISystemID: systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
+		WindowFrom: from, WindowTo: to}); err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // AlertFilter selects alerts for the list.
@@ -207,7 +213,7 @@ func (s *Service) Alerts(ctx context.Context, f AlertFilter) (*paging.Page[Alert
 	if err := fs.Err(); err != nil {
 		return nil, err
 	}
-	rows, err := listAlerts(db.Conn(ctx, s.db), f, cur)
+	rows, err := listAlerts(s.db.WithContext(ctx), f, cur)
 	if err != nil {
 		return nil, fmt.Errorf("systemic: alerts: %w", err)
 	}
@@ -218,7 +224,7 @@ func (s *Service) Alerts(ctx context.Context, f AlertFilter) (*paging.Page[Alert
 			return nil, err
 		}
 		if f.Viewer != nil {
-			if a.CaseIDs, err = s.visibleCases(ctx, *f.Viewer, a.CaseIDs); err != nil {
+			if a.CaseIDs, err = s.visibleCases(s.db.WithContext(ctx), *f.Viewer, a.CaseIDs); err != nil {
 				return nil, err
 			}
 		}
@@ -229,7 +235,7 @@ func (s *Service) Alerts(ctx context.Context, f AlertFilter) (*paging.Page[Alert
 
 // Alert returns one alert.
 func (s *Service) Alert(ctx context.Context, id uuid.UUID) (*Alert, error) {
-	rows, err := alertByID(db.Conn(ctx, s.db), id)
+	rows, err := alertByID(s.db.WithContext(ctx), id)
 	if err != nil {
 		return nil, fmt.Errorf("systemic: alert: %w", err)
 	}
@@ -246,7 +252,7 @@ var errAlertNotFound = fault.New(fault.NotFound, "alert_not_found", "No systemic
 // is acknowledged once (Conflict after that). The alert returned names the
 // cases by may see.
 func (s *Service) Acknowledge(ctx context.Context, id uuid.UUID, by access.Viewer) (*Alert, error) {
-	res := db.Conn(ctx, s.db).Model(&alertRecord{}).Where("id = ? AND acknowledged_at IS NULL", id).
+	res := s.db.WithContext(ctx).Model(&alertRecord{}).Where("id = ? AND acknowledged_at IS NULL", id).
 		Updates(map[string]any{"acknowledged_by": by.ID, "acknowledged_at": gorm.Expr("now()")})
 	if res.Error != nil {
 		return nil, fmt.Errorf("systemic: acknowledge: %w", res.Error)
@@ -258,20 +264,21 @@ func (s *Service) Acknowledge(ctx context.Context, id uuid.UUID, by access.Viewe
 	if res.RowsAffected == 0 {
 		return nil, fault.New(fault.Conflict, "alert_acknowledged", "The alert was already acknowledged.")
 	}
-	if a.CaseIDs, err = s.visibleCases(ctx, by, a.CaseIDs); err != nil {
+	if a.CaseIDs, err = s.visibleCases(s.db.WithContext(ctx), by, a.CaseIDs); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-// visibleCases keeps, of ids, those v may see (internal/access), in order.
-func (s *Service) visibleCases(ctx context.Context, v access.Viewer, ids []uuid.UUID) ([]uuid.UUID, error) {
+// visibleCases keeps, of ids, those v may see (internal/access), in order,
+// reading through q.
+func (s *Service) visibleCases(q *gorm.DB, v access.Viewer, ids []uuid.UUID) ([]uuid.UUID, error) {
 	out := []uuid.UUID{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	visible, vargs := access.Visible(v)
-	rows, err := visibleCaseIDs(db.Conn(ctx, s.db), ids, visible, vargs)
+	rows, err := visibleCaseIDs(q, ids, visible, vargs)
 	if err != nil {
 		return nil, fmt.Errorf("systemic: visible cases: %w", err)
 	}
@@ -310,7 +317,7 @@ func (s *Service) SetAlerting(ctx context.Context, systemID uuid.UUID, in Alerti
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	found, err := registry.SetAlerting(db.Conn(ctx, s.db), systemID, *in.Threshold, *in.WindowHours)
+	found, err := registry.SetAlerting(s.db.WithContext(ctx), systemID, *in.Threshold, *in.WindowHours)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +330,7 @@ func (s *Service) SetAlerting(ctx context.Context, systemID uuid.UUID, in Alerti
 // AlertingOf returns an AI system's alerting.
 func (s *Service) AlertingOf(ctx context.Context, systemID uuid.UUID) (*Alerting, error) {
 	var out []Alerting
-	if err := db.Conn(ctx, s.db).Model(&registry.AISystem{}).
+	if err := s.db.WithContext(ctx).Model(&registry.AISystem{}).
 		Select("id AS ai_system_id, alert_threshold AS threshold, alert_window_hours AS window_hours").
 		Where("id = ?", systemID).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("systemic: alerting: %w", err)

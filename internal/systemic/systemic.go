@@ -147,22 +147,21 @@ func (s *Service) Create(ctx context.Context, by uuid.UUID, in CreateRequest) (u
 		return uuid.Nil, err
 	}
 	var issueID uuid.UUID
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		var sys int64
-		if err := conn.Model(&registry.AISystem{}).Where("id = ?", systemID).Count(&sys).Error; err != nil {
+		if err := tx.Model(&registry.AISystem{}).Where("id = ?", systemID).Count(&sys).Error; err != nil {
 			return fmt.Errorf("systemic: ai system: %w", err)
 		}
 		if sys == 0 {
 			f.Add("ai_system_id", "not_found", "no AI system in the register has that id")
 			return f.Err()
 		}
-		if err := s.notRecused(ctx, systemID, by); err != nil {
+		if err := s.notRecused(tx, systemID, by); err != nil {
 			return err
 		}
 		if alertID != nil {
 			var alertSystem []uuid.UUID
-			if err := conn.Model(&alertRecord{}).Where("id = ?", *alertID).Pluck("ai_system_id", &alertSystem).Error; err != nil {
+			if err := tx.Model(&alertRecord{}).Where("id = ?", *alertID).Pluck("ai_system_id", &alertSystem).Error; err != nil {
 				return fmt.Errorf("systemic: alert: %w", err)
 			}
 			switch {
@@ -172,7 +171,7 @@ func (s *Service) Create(ctx context.Context, by uuid.UUID, in CreateRequest) (u
 				f.Add("alert_id", "other_ai_system", "the alert is about another AI system")
 			}
 		}
-		cases, err := s.lockCases(ctx, &f, "case_ids", ids, systemID, by)
+		cases, err := s.lockCases(tx, &f, "case_ids", ids, systemID, by)
 		if err != nil {
 			return err
 		}
@@ -181,13 +180,13 @@ func (s *Service) Create(ctx context.Context, by uuid.UUID, in CreateRequest) (u
 		}
 		row := issueRecord{AISystemID: systemID, Mechanism: in.Mechanism, Title: title, Description: description,
 			AlertID: alertID, CreatedBy: by}
-		if err := conn.Select("ai_system_id", "mechanism", "title", "description", "alert_id", "created_by").
+		if err := tx.Select("ai_system_id", "mechanism", "title", "description", "alert_id", "created_by").
 			Clauses(clause.Returning{Columns: []clause.Column{{Name: "id"}, {Name: "reference"}, {Name: "ai_system_id"},
 				{Name: "mechanism"}, {Name: "status"}}}).Create(&row).Error; err != nil {
 			return fmt.Errorf("systemic: create issue: %w", err)
 		}
 		issueID = row.ID
-		_, err = s.link(ctx, row, cases, by)
+		_, err = s.link(tx, row, cases, by)
 		return err
 	})
 	return issueID, err
@@ -202,29 +201,29 @@ func (s *Service) Link(ctx context.Context, issueID, by uuid.UUID, caseIDs []str
 		return 0, err
 	}
 	n := 0
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		// The issue's AI system never changes: read it before locking the cases.
-		row, err := s.issueRow(ctx, issueID, false)
+		row, err := s.issueRow(tx, issueID, false)
 		if err != nil {
 			return err
 		}
-		if err := s.notRecused(ctx, row.AISystemID, by); err != nil {
+		if err := s.notRecused(tx, row.AISystemID, by); err != nil {
 			return err
 		}
-		cases, err := s.lockCases(ctx, &f, "case_ids", ids, row.AISystemID, by)
+		cases, err := s.lockCases(tx, &f, "case_ids", ids, row.AISystemID, by)
 		if err != nil {
 			return err
 		}
 		if err := f.Err(); err != nil {
 			return err
 		}
-		if row, err = s.issueRow(ctx, issueID, true); err != nil {
+		if row, err = s.issueRow(tx, issueID, true); err != nil {
 			return err
 		}
 		if row.Status != StatusOpen {
 			return errResolved
 		}
-		n, err = s.link(ctx, *row, cases, by)
+		n, err = s.link(tx, *row, cases, by)
 		return err
 	})
 	return n, err
@@ -239,40 +238,40 @@ func (s *Service) Unlink(ctx context.Context, issueID, caseID, by uuid.UUID, rea
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		issue, err := s.issueRow(ctx, issueID, false)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		issue, err := s.issueRow(tx, issueID, false)
 		if err != nil {
 			return err
 		}
-		if err := s.notRecused(ctx, issue.AISystemID, by); err != nil {
+		if err := s.notRecused(tx, issue.AISystemID, by); err != nil {
 			return err
 		}
-		visible, vargs, err := s.visibleTo(ctx, by)
+		visible, vargs, err := s.visibleTo(tx, by)
 		if err != nil {
 			return err
 		}
-		found, err := lockVisibleCase(db.Conn(ctx, s.db), caseID, visible, vargs)
+		found, err := lockVisibleCase(tx, caseID, visible, vargs)
 		if err != nil {
 			return fmt.Errorf("systemic: lock case: %w", err)
 		}
 		if len(found) == 0 {
 			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 		}
-		row, err := s.issueRow(ctx, issueID, true)
+		row, err := s.issueRow(tx, issueID, true)
 		if err != nil {
 			return err
 		}
 		if row.Status != StatusOpen {
 			return errResolved
 		}
-		res := db.Conn(ctx, s.db).Where("issue_id = ? AND case_id = ?", issueID, caseID).Delete(&issueCase{})
+		res := tx.Where("issue_id = ? AND case_id = ?", issueID, caseID).Delete(&issueCase{})
 		if res.Error != nil {
 			return fmt.Errorf("systemic: unlink: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return fault.New(fault.NotFound, "case_not_linked", "That case is not linked to this systemic issue.")
 		}
-		return s.record(ctx, caseID, by, ActionUnlinked, events.SystemicUnlinked, *row,
+		return s.record(tx, caseID, by, ActionUnlinked, events.SystemicUnlinked, *row,
 			map[string]any{"issue_id": row.ID, "reference": row.Reference, "reason": reason})
 	})
 }
@@ -285,14 +284,15 @@ func (s *Service) Resolve(ctx context.Context, issueID, by uuid.UUID, note strin
 	if err := f.Err(); err != nil {
 		return err
 	}
-	issue, err := s.issueRow(ctx, issueID, false)
+	q := s.db.WithContext(ctx)
+	issue, err := s.issueRow(q, issueID, false)
 	if err != nil {
 		return err
 	}
-	if err := s.notRecused(ctx, issue.AISystemID, by); err != nil {
+	if err := s.notRecused(q, issue.AISystemID, by); err != nil {
 		return err // nor declare its failure put right
 	}
-	res := db.Conn(ctx, s.db).Model(&issueRecord{}).Where("id = ? AND status = ?", issueID, StatusOpen).
+	res := q.Model(&issueRecord{}).Where("id = ? AND status = ?", issueID, StatusOpen).
 		Updates(map[string]any{"status": StatusResolved, "resolved_at": gorm.Expr("now()"), "resolved_by": by,
 			"resolution_note": note})
 	if res.Error != nil {
@@ -308,8 +308,8 @@ func (s *Service) Resolve(ctx context.Context, issueID, by uuid.UUID, note strin
 // (ai_system_staff: who builds, owns or operates it) — the recusal that
 // keeps them off its cases keeps them off the systemic issues about it:
 // they may not open one, nor choose which cases it links.
-func (s *Service) notRecused(ctx context.Context, systemID, by uuid.UUID) error {
-	n, err := staffCount(db.Conn(ctx, s.db), systemID, by)
+func (s *Service) notRecused(q *gorm.DB, systemID, by uuid.UUID) error {
+	n, err := staffCount(q, systemID, by)
 	if err != nil {
 		return fmt.Errorf("systemic: recusal: %w", err)
 	}
@@ -325,9 +325,10 @@ var errRecused = fault.New(fault.Forbidden, "recused",
 var errResolved = fault.New(fault.Conflict, "issue_resolved", "The systemic issue is resolved: it takes no more changes.")
 
 // issueRow reads an issue, share-locking it when lock is set (a concurrent
-// resolve waits, and so does this for a resolve in flight).
-func (s *Service) issueRow(ctx context.Context, id uuid.UUID, lock bool) (*issueRecord, error) {
-	q := db.Conn(ctx, s.db).Select("id, reference, ai_system_id, mechanism, status").Where("id = ?", id)
+// resolve waits, and so does this for a resolve in flight), through q: a
+// transaction when lock is set.
+func (s *Service) issueRow(q *gorm.DB, id uuid.UUID, lock bool) (*issueRecord, error) {
+	q = q.Select("id, reference, ai_system_id, mechanism, status").Where("id = ?", id)
 	if lock {
 		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthShare})
 	}
@@ -344,8 +345,8 @@ func (s *Service) issueRow(ctx context.Context, id uuid.UUID, lock bool) (*issue
 var errIssueNotFound = fault.New(fault.NotFound, "systemic_issue_not_found", "No systemic issue has that id.")
 
 // lockCases locks the cases' rows in id order and names, in f, every id
-// that is no case or a case about another AI system.
-func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, ids []indexedID, systemID, by uuid.UUID) ([]caseRow, error) {
+// that is no case or a case about another AI system, in tx.
+func (s *Service) lockCases(tx *gorm.DB, f *fault.Fields, field string, ids []indexedID, systemID, by uuid.UUID) ([]caseRow, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -355,11 +356,11 @@ func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, 
 	}
 	// A case the linker may not see is no case to them (need to know):
 	// not_found, as for an id that names nothing.
-	visible, vargs, err := s.visibleTo(ctx, by)
+	visible, vargs, err := s.visibleTo(tx, by)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := lockVisibleCases(db.Conn(ctx, s.db), plain, visible, vargs)
+	rows, err := lockVisibleCases(tx, plain, visible, vargs)
 	if err != nil {
 		return nil, fmt.Errorf("systemic: lock cases: %w", err)
 	}
@@ -381,10 +382,10 @@ func (s *Service) lockCases(ctx context.Context, f *fault.Fields, field string, 
 }
 
 // visibleTo is the condition, over cases aliased c, that the user by may
-// see the case (internal/access).
-func (s *Service) visibleTo(ctx context.Context, by uuid.UUID) (string, []any, error) {
+// see the case (internal/access), reading the user through q.
+func (s *Service) visibleTo(q *gorm.DB, by uuid.UUID) (string, []any, error) {
 	var u auth.User
-	if err := db.Conn(ctx, s.db).Select("role, skills, languages").Where("id = ?", by).Find(&u).Error; err != nil {
+	if err := q.Select("role, skills, languages").Where("id = ?", by).Find(&u).Error; err != nil {
 		return "", nil, fmt.Errorf("systemic: user: %w", err)
 	}
 	cond, args := access.Visible(access.Viewer{ID: by, Role: u.Role, Skills: u.Skills, Languages: u.Languages})
@@ -392,11 +393,11 @@ func (s *Service) visibleTo(ctx context.Context, by uuid.UUID) (string, []any, e
 }
 
 // link links cases (locked, in id order) to an issue; each new link lands in
-// the case's record with an event.
-func (s *Service) link(ctx context.Context, issue issueRecord, cases []caseRow, by uuid.UUID) (int, error) {
+// the case's record with an event, in tx.
+func (s *Service) link(tx *gorm.DB, issue issueRecord, cases []caseRow, by uuid.UUID) (int, error) {
 	n := 0
 	for _, c := range cases {
-		res := db.Conn(ctx, s.db).Clauses(clause.OnConflict{DoNothing: true}).
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).
 			Create(&issueCase{IssueID: issue.ID, CaseID: c.ID, LinkedBy: by})
 		if res.Error != nil {
 			return n, fmt.Errorf("systemic: link: %w", res.Error)
@@ -404,7 +405,7 @@ func (s *Service) link(ctx context.Context, issue issueRecord, cases []caseRow, 
 		if res.RowsAffected == 0 {
 			continue // linked before
 		}
-		if err := s.record(ctx, c.ID, by, ActionLinked, events.SystemicLinked, issue,
+		if err := s.record(tx, c.ID, by, ActionLinked, events.SystemicLinked, issue,
 			map[string]any{"issue_id": issue.ID, "reference": issue.Reference}); err != nil {
 			return n, err
 		}
@@ -413,12 +414,13 @@ func (s *Service) link(ctx context.Context, issue issueRecord, cases []caseRow, 
 	return n, nil
 }
 
-func (s *Service) record(ctx context.Context, caseID, by uuid.UUID, action, subject string, issue issueRecord, data map[string]any) error {
-	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+// record audits a link or unlink and publishes it, in tx.
+func (s *Service) record(tx *gorm.DB, caseID, by uuid.UUID, action, subject string, issue issueRecord, data map[string]any) error {
+	if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
 		Action: action, Data: data}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(db.Conn(ctx, s.db), subject, caseID, events.SystemicLink{IssueID: issue.ID, Reference: issue.Reference,
+	_, err := outbox.Add(tx, subject, caseID, events.SystemicLink{IssueID: issue.ID, Reference: issue.Reference,
 		AISystemID: issue.AISystemID, Mechanism: issue.Mechanism})
 	return err
 }
@@ -427,7 +429,8 @@ func (s *Service) record(ctx context.Context, caseID, by uuid.UUID, action, subj
 // viewer may see (internal/access; nil: every case, for the system's own
 // use). Its case_count counts them all: a figure names no case.
 func (s *Service) Get(ctx context.Context, id uuid.UUID, viewer *access.Viewer) (*IssueDetail, error) {
-	rows, err := issueDetail(db.Conn(ctx, s.db), id)
+	q := s.db.WithContext(ctx)
+	rows, err := issueDetail(q, id)
 	if err != nil {
 		return nil, fmt.Errorf("systemic: get: %w", err)
 	}
@@ -441,7 +444,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID, viewer *access.Viewer) 
 	if viewer != nil {
 		visible, vargs = access.Visible(*viewer)
 	}
-	if err := linkedCases(db.Conn(ctx, s.db), &d.Cases, id, visible, vargs); err != nil {
+	if err := linkedCases(q, &d.Cases, id, visible, vargs); err != nil {
 		return nil, fmt.Errorf("systemic: linked cases: %w", err)
 	}
 	for i := range d.Cases {
@@ -453,11 +456,12 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID, viewer *access.Viewer) 
 // CaseIDs lists the cases linked to an issue (NotFound for an unknown issue):
 // those a non-repetition remedy on the issue applies to.
 func (s *Service) CaseIDs(ctx context.Context, issueID uuid.UUID) ([]uuid.UUID, error) {
-	if _, err := s.issueRow(ctx, issueID, false); err != nil {
+	q := s.db.WithContext(ctx)
+	if _, err := s.issueRow(q, issueID, false); err != nil {
 		return nil, err
 	}
 	ids := []uuid.UUID{}
-	if err := db.Conn(ctx, s.db).Model(&issueCase{}).Where("issue_id = ?", issueID).Order("case_id").
+	if err := q.Model(&issueCase{}).Where("issue_id = ?", issueID).Order("case_id").
 		Pluck("case_id", &ids).Error; err != nil {
 		return nil, fmt.Errorf("systemic: case ids: %w", err)
 	}
@@ -490,7 +494,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*paging.Page[Issue], erro
 	if err := fs.Err(); err != nil {
 		return nil, err
 	}
-	items, err := listIssues(db.Conn(ctx, s.db), f, cur)
+	items, err := listIssues(s.db.WithContext(ctx), f, cur)
 	if err != nil {
 		return nil, fmt.Errorf("systemic: list: %w", err)
 	}

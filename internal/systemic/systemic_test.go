@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -103,8 +104,8 @@ func TestConcurrentAlertChecksRaiseOneAlert(t *testing.T) {
 			// Each check runs in a transaction that stays open a while after
 			// it, as the worker's does: without the lock on the AI system,
 			// every check would see no alert and raise its own.
-			err := db.InTx(ctx, s.Core.DB, func(ctx context.Context) error {
-				a, err := s.Core.Systemic.CheckAlert(ctx, ids[i%len(ids)])
+			err := db.Transact(ctx, s.Core.DB, func(tx *gorm.DB) error {
+				a, err := s.Core.Systemic.CheckAlertIn(tx, ids[i%len(ids)])
 				raised[i] = a
 				time.Sleep(250 * time.Millisecond)
 				return err
