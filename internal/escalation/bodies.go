@@ -261,7 +261,6 @@ func (s *Service) SaveBody(ctx context.Context, id *uuid.UUID, in BodyInput) (*B
 	var secret string
 	var bodyID uuid.UUID
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		ctx := tx.Statement.Context // for the endpoints (internal/notify), not yet converted
 		conn := tx
 		var err error
 		if id == nil {
@@ -294,10 +293,10 @@ func (s *Service) SaveBody(ctx context.Context, id *uuid.UUID, in BodyInput) (*B
 		if s.endpoints == nil {
 			return fault.New(fault.Conflict, "webhooks_unavailable", "Webhooks are not configured on this server.")
 		}
-		if err := s.endpoints.DetachBodyEndpoint(db.Conn(ctx, s.db), bodyID); err != nil {
+		if err := s.endpoints.DetachBodyEndpoint(tx, bodyID); err != nil {
 			return err
 		}
-		_, secret, err = s.endpoints.CreateBodyEndpoint(db.Conn(ctx, s.db), bodyID, in.WebhookURL, in.WebhookSecret)
+		_, secret, err = s.endpoints.CreateBodyEndpoint(tx, bodyID, in.WebhookURL, in.WebhookSecret)
 		if fe, ok := fault.As(err); ok && fe.Kind == fault.Invalid {
 			for i := range fe.Fields { // the endpoint's fields are the body's webhook_ fields
 				fe.Fields[i].Field = "webhook_" + fe.Fields[i].Field

@@ -49,7 +49,6 @@ type Package struct {
 // addendum (the notifier sends the emails). It runs in tx, the transaction
 // that records the event as processed, so a redelivered event owes nothing twice.
 func (s *Service) HandleDelivery(tx *gorm.DB, env *events.Envelope) error {
-	ctx := tx.Statement.Context // for the webhooks (internal/notify), not yet converted
 	if s.webhooks == nil {
 		return nil
 	}
@@ -98,7 +97,7 @@ func (s *Service) HandleDelivery(tx *gorm.DB, env *events.Envelope) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.webhooks.OweBodyWebhook(db.Conn(ctx, s.db), r.BodyID, r.ID, env.ID, env.Type, payload)
+	_, err = s.webhooks.OweBodyWebhook(tx, r.BodyID, r.ID, env.ID, env.Type, payload)
 	return err
 }
 

@@ -55,7 +55,6 @@ func (n *Notifier) OweBodyWebhook(tx *gorm.DB, bodyID, referralID, eventID uuid.
 // never the dossier's content (only the body's own copy, attached). It runs
 // in tx, HandleStaff's.
 func (n *Notifier) referralMail(tx *gorm.DB, env *events.Envelope, c *caseInfo, data mailData) error {
-	ctx := tx.Statement.Context // access.Service.Readers still finds the transaction in ctx
 	d, err := decode[events.Referral](env)
 	if err != nil {
 		return err
@@ -96,7 +95,7 @@ func (n *Notifier) referralMail(tx *gorm.DB, env *events.Envelope, c *caseInfo, 
 			}
 		}
 		// Only staff who may see the case hear of it (internal/access).
-		if holders, err = n.access.Readers(db.Conn(ctx, n.db), env.CaseID, holders); err != nil {
+		if holders, err = n.access.Readers(tx, env.CaseID, holders); err != nil {
 			return err
 		}
 	}

@@ -394,7 +394,6 @@ func (n *Notifier) HandleComplainant(tx *gorm.DB, env *events.Envelope) error {
 // they supervise. It runs in tx, the transaction that records the event as
 // processed.
 func (n *Notifier) HandleStaff(tx *gorm.DB, env *events.Envelope) error {
-	ctx := tx.Statement.Context // access.Service's GrantByID and Readers still find the transaction in ctx
 	if n.tooOld(env) {
 		return nil
 	}
@@ -549,7 +548,7 @@ func (n *Notifier) HandleStaff(tx *gorm.DB, env *events.Envelope) error {
 		if err != nil {
 			return err
 		}
-		g, err := n.access.GrantByID(db.Conn(ctx, n.db), d.GrantID)
+		g, err := n.access.GrantByID(tx, d.GrantID)
 		if err != nil {
 			return err
 		}
@@ -570,7 +569,7 @@ func (n *Notifier) HandleStaff(tx *gorm.DB, env *events.Envelope) error {
 	}
 	// Only staff who may see the case hear of it (internal/access): the
 	// recused, and members of other queues, get no email naming it.
-	if recipients, err = n.access.Readers(db.Conn(ctx, n.db), env.CaseID, recipients); err != nil {
+	if recipients, err = n.access.Readers(tx, env.CaseID, recipients); err != nil {
 		return err
 	}
 	seen := map[uuid.UUID]bool{}
