@@ -275,7 +275,7 @@ func (s *Service) RecordCompliance(ctx context.Context, caseID, referralID, item
 	by := *actor.ID
 	var out *OutcomeItem
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.cases.CheckWorker(ctx, caseID, actor); err != nil {
+		if err := s.cases.CheckWorker(db.Conn(ctx, s.db), caseID, actor); err != nil {
 			return err
 		}
 		it, err := s.caseItem(ctx, caseID, referralID, itemID)
@@ -317,7 +317,7 @@ func (s *Service) VerifyCompliance(ctx context.Context, caseID, referralID, item
 	var out *OutcomeItem
 	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
 		// A supervisor or admin of the case's reach (the route's gate), never one recused from it.
-		if err := s.cases.CheckNotRecused(ctx, caseID, cases.Actor{Kind: audit.ActorStaff, ID: &by}); err != nil {
+		if err := s.cases.CheckNotRecused(db.Conn(ctx, s.db), caseID, cases.Actor{Kind: audit.ActorStaff, ID: &by}); err != nil {
 			return err
 		}
 		it, err := s.caseItem(ctx, caseID, referralID, itemID)

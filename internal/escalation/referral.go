@@ -177,7 +177,7 @@ func (s *Service) Refer(ctx context.Context, caseID uuid.UUID, by Requester, req
 func (s *Service) refer(ctx context.Context, caseID, bodyID uuid.UUID, by Requester, req ReferralRequest) (uuid.UUID, error) {
 	conn := db.Conn(ctx, s.db)
 	if by.Source == SourceStaff {
-		if err := s.cases.CheckWorker(ctx, caseID, by.Actor); err != nil {
+		if err := s.cases.CheckWorker(db.Conn(ctx, s.db), caseID, by.Actor); err != nil {
 			return uuid.Nil, err
 		}
 	} else {
@@ -449,7 +449,7 @@ func (s *Service) buildDossier(ctx context.Context, caseID, referralID uuid.UUID
 // complainantFacts is the identity a case's complainant gave (nil if none):
 // what the dossier carries with consent, and what MaskText looks for without.
 func (s *Service) complainantFacts(ctx context.Context, caseID uuid.UUID) (*ComplainantFacts, error) {
-	who, err := s.cases.IdentityOf(ctx, caseID)
+	who, err := s.cases.IdentityIn(db.Conn(ctx, s.db), caseID)
 	if err != nil {
 		return nil, err
 	}
