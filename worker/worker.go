@@ -173,7 +173,7 @@ func (w *Runner) assignAppeal(ctx context.Context, env *events.Envelope) error {
 // recordReceived marks a submitted case as received by the worker and notes
 // it in the case record. Routing (issue #3) builds on this consumer.
 func (w *Runner) recordReceived(ctx context.Context, env *events.Envelope) error {
-	first, err := w.Grievance.MarkReceived(ctx, env.CaseID)
+	first, err := w.Grievance.MarkReceived(db.Conn(ctx, w.DB), env.CaseID)
 	if err != nil {
 		return err
 	}

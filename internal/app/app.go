@@ -120,7 +120,7 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 	var g *grievance.Service
 	rem := remedy.NewService(gdb, keys, clk, ev, func(ctx context.Context, caseID uuid.UUID, by cases.Actor,
 		to cases.Status, extra map[string]any) error {
-		return g.MoveCase(ctx, caseID, by, to, extra)
+		return g.MoveCase(db.Conn(ctx, gdb), caseID, by, to, extra)
 	})
 	g = grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev, rem)
 	c := &Core{

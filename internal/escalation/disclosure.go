@@ -189,7 +189,7 @@ func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id,
 		if err != nil {
 			return err
 		}
-		who, err := s.cases.IdentityOf(ctx, caseID)
+		who, err := s.cases.IdentityIn(db.Conn(ctx, s.db), caseID)
 		if err != nil {
 			return err
 		}

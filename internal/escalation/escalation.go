@@ -37,9 +37,9 @@ import (
 // Cases is what escalation needs of the case service.
 type Cases interface {
 	Get(ctx context.Context, id uuid.UUID) (*grievance.Detail, error)
-	IdentityOf(ctx context.Context, id uuid.UUID) (*grievance.Identity, error)
-	CheckWorker(ctx context.Context, caseID uuid.UUID, by cases.Actor) error
-	CheckNotRecused(ctx context.Context, caseID uuid.UUID, by cases.Actor) error
+	IdentityIn(q *gorm.DB, id uuid.UUID) (*grievance.Identity, error)
+	CheckWorker(tx *gorm.DB, caseID uuid.UUID, by cases.Actor) error
+	CheckNotRecused(tx *gorm.DB, caseID uuid.UUID, by cases.Actor) error
 }
 
 // Options configure the service.

@@ -276,8 +276,7 @@ func (s *Service) RecordCompliance(ctx context.Context, caseID, referralID, item
 	by := *actor.ID
 	var out *OutcomeItem
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		ctx := tx.Statement.Context // for the case service (internal/grievance), not yet converted
-		if err := s.cases.CheckWorker(ctx, caseID, actor); err != nil {
+		if err := s.cases.CheckWorker(tx, caseID, actor); err != nil {
 			return err
 		}
 		it, err := s.caseItem(tx, caseID, referralID, itemID)
@@ -320,7 +319,7 @@ func (s *Service) VerifyCompliance(ctx context.Context, caseID, referralID, item
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		ctx := tx.Statement.Context // for the case service (internal/grievance), not yet converted
 		// A supervisor or admin of the case's reach (the route's gate), never one recused from it.
-		if err := s.cases.CheckNotRecused(ctx, caseID, cases.Actor{Kind: audit.ActorStaff, ID: &by}); err != nil {
+		if err := s.cases.CheckNotRecused(db.Conn(ctx, s.db), caseID, cases.Actor{Kind: audit.ActorStaff, ID: &by}); err != nil {
 			return err
 		}
 		it, err := s.caseItem(tx, caseID, referralID, itemID)

@@ -181,7 +181,7 @@ func (s *Service) refer(tx *gorm.DB, caseID, bodyID uuid.UUID, by Requester, req
 	ctx := tx.Statement.Context // for the case service (internal/grievance), not yet converted
 	conn := tx
 	if by.Source == SourceStaff {
-		if err := s.cases.CheckWorker(ctx, caseID, by.Actor); err != nil {
+		if err := s.cases.CheckWorker(db.Conn(ctx, s.db), caseID, by.Actor); err != nil {
 			return uuid.Nil, err
 		}
 	} else {
@@ -455,7 +455,7 @@ func (s *Service) buildDossier(q *gorm.DB, caseID, referralID uuid.UUID, body *B
 // complainantFacts is the identity a case's complainant gave (nil if none):
 // what the dossier carries with consent, and what MaskText looks for without.
 func (s *Service) complainantFacts(ctx context.Context, caseID uuid.UUID) (*ComplainantFacts, error) {
-	who, err := s.cases.IdentityOf(ctx, caseID)
+	who, err := s.cases.IdentityIn(db.Conn(ctx, s.db), caseID)
 	if err != nil {
 		return nil, err
 	}

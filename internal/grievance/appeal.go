@@ -45,10 +45,10 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		ctx := tx.Statement.Context // appealWindow reads through clocks' AppealBy, which takes a ctx carrying tx (issue 17)
 		var c appealFacts
-		if err := cases.Locked(conn, caseID, "status", "appeal_state", "appeal_by", "appeal_window_rule", "sla_policy_id", "decided_at", "status_changed_at", "assignee_id").Scan(&c).Error; err != nil {
+		if err := cases.Locked(tx, caseID, "status", "appeal_state", "appeal_by", "appeal_window_rule", "sla_policy_id", "decided_at", "status_changed_at", "assignee_id").Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: appeal: %w", err)
 		}
 		switch {
@@ -72,12 +72,12 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 				"The time to appeal ended on %s (%s, %s). You can still take your complaint to an independent body.",
 				by.UTC().Format("2 January 2006, 15:04 UTC"), rule.Source, rule.Period))
 		}
-		excluded, err := decidersOf(conn, caseID)
+		excluded, err := decidersOf(tx, caseID)
 		if err != nil {
 			return fmt.Errorf("grievance: appeal: deciders: %w", err)
 		}
 		// Who rejected the case decided it too (the case record names them).
-		rejecters, err := rejectersOf(conn, caseID)
+		rejecters, err := rejectersOf(tx, caseID)
 		if err != nil {
 			return fmt.Errorf("grievance: appeal: rejecters: %w", err)
 		}
@@ -94,18 +94,18 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 		for i, id := range excluded {
 			list[i] = id.String()
 		}
-		from, err := s.move(ctx, caseID, cases.StatusAppealed, map[string]any{
+		from, err := s.move(tx, caseID, cases.StatusAppealed, map[string]any{
 			"appealed_at": gorm.Expr("now()"), "appeal_state": cases.AppealOpen, "appeal_reason_enc": sealed,
 			"excluded_reviewers": gorm.Expr("?::uuid[]", "{"+strings.Join(list, ",")+"}"), "assignee_id": nil,
 			"assigned_at": nil, "status_reason": nil, "closed_at": nil, "root_cause": nil})
 		if err != nil {
 			return err
 		}
-		if err := s.recordMove(ctx, caseID, cases.Actor{Kind: audit.ActorComplainant}, from, cases.StatusAppealed,
+		if err := s.recordMove(tx, caseID, cases.Actor{Kind: audit.ActorComplainant}, from, cases.StatusAppealed,
 			map[string]any{"appeal_by": by.UTC(), "excluded_reviewers": len(excluded)}, events.CaseStatusChanged); err != nil {
 			return err
 		}
-		_, err = outbox.Add(db.Conn(ctx, s.db), events.CaseAppealed, caseID, events.Appealed{ExcludedReviewers: excluded})
+		_, err = outbox.Add(tx, events.CaseAppealed, caseID, events.Appealed{ExcludedReviewers: excluded})
 		return err
 	})
 }
@@ -123,8 +123,9 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, r
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		ctx := tx.Statement.Context // remedy's Outstanding and CheckRestitution take a ctx carrying tx (issue 17)
+		c, err := casework.LockForWork(tx, caseID, by)
 		if err != nil {
 			return err
 		}
@@ -149,15 +150,15 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, r
 		if err := s.remedies.CheckRestitution(ctx, caseID); err != nil {
 			return err
 		}
-		if err := s.bodyItemsOutstanding(ctx, caseID); err != nil {
+		if err := s.bodyItemsOutstanding(tx, caseID); err != nil {
 			return err
 		}
-		from, err := s.move(ctx, caseID, cases.StatusClosed, map[string]any{"root_cause": rootCause,
+		from, err := s.move(tx, caseID, cases.StatusClosed, map[string]any{"root_cause": rootCause,
 			"closed_at": gorm.Expr("now()"), "status_reason": strings.TrimSpace(reason)})
 		if err != nil {
 			return err
 		}
-		return s.recordMove(ctx, caseID, by, from, cases.StatusClosed, map[string]any{"root_cause": rootCause, "reason": reason},
+		return s.recordMove(tx, caseID, by, from, cases.StatusClosed, map[string]any{"root_cause": rootCause, "reason": reason},
 			events.CaseStatusChanged)
 	})
 }
@@ -178,10 +179,9 @@ func (s *Service) Feedback(ctx context.Context, caseID uuid.UUID, satisfaction *
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		var status cases.Status
-		if err := cases.Locked(conn, caseID, "status").Scan(&status).Error; err != nil {
+		if err := cases.Locked(tx, caseID, "status").Scan(&status).Error; err != nil {
 			return fmt.Errorf("grievance: feedback: %w", err)
 		}
 		if status == "" {
@@ -197,32 +197,32 @@ func (s *Service) Feedback(ctx context.Context, caseID uuid.UUID, satisfaction *
 				return err
 			}
 		}
-		res := insertFeedback(conn, caseID, *satisfaction, sealed)
+		res := insertFeedback(tx, caseID, *satisfaction, sealed)
 		if res.Error != nil {
 			return fmt.Errorf("grievance: feedback: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
 			return fault.New(fault.Conflict, "feedback_given", "You have already rated this process. Thank you.")
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
 			Action: "feedback.given", Public: true, Data: map[string]any{"satisfaction": *satisfaction}}); err != nil {
 			return err
 		}
-		_, err := outbox.Add(db.Conn(ctx, s.db), events.CaseFeedback, caseID, events.Feedback{Satisfaction: *satisfaction})
+		_, err := outbox.Add(tx, events.CaseFeedback, caseID, events.Feedback{Satisfaction: *satisfaction})
 		return err
 	})
 }
 
 // openAppealWindow records a decision (decided_at) or a refusal, and opens
-// the window for appealing it; a decision on appeal closes the appeal.
-func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to cases.Status) error {
-	conn := db.Conn(ctx, s.db)
-	c, err := appealStateOf(conn, caseID)
+// the window for appealing it, in tx; a decision on appeal closes the appeal.
+func (s *Service) openAppealWindow(tx *gorm.DB, caseID uuid.UUID, to cases.Status) error {
+	ctx := tx.Statement.Context // clocks' AppealBy takes a ctx carrying tx (issue 17)
+	c, err := appealStateOf(tx, caseID)
 	if err != nil {
 		return fmt.Errorf("grievance: appeal window: %w", err)
 	}
 	if c.AppealState != nil {
-		return cases.DecideAppeal(conn, caseID, to)
+		return cases.DecideAppeal(tx, caseID, to)
 	}
 	now := time.Now()
 	by, rule, err := s.clocks.AppealBy(ctx, c.SLAPolicyID, now)
@@ -230,12 +230,13 @@ func (s *Service) openAppealWindow(ctx context.Context, caseID uuid.UUID, to cas
 		return err
 	}
 	raw, _ := json.Marshal(rule)
-	return cases.OpenAppealWindow(conn, caseID, to, by, string(raw))
+	return cases.OpenAppealWindow(tx, caseID, to, by, string(raw))
 }
 
 // appealWindow is when the window to appeal closes and the rule behind it:
 // as stored when the decision (or refusal) was made, or, for a case decided
-// before windows were stored, counted from its decision by its policy.
+// before windows were stored, counted from its decision by its policy (read
+// through clocks with ctx, which may carry the caller's transaction).
 func (s *Service) appealWindow(ctx context.Context, by *time.Time, rule *string, policyID *uuid.UUID,
 	decidedAt *time.Time, statusChangedAt time.Time) (time.Time, sla.Rule, error) {
 	var r sla.Rule

@@ -1,21 +1,21 @@
 package grievance
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
-	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
 // bodyItemsOutstanding is the rule that a case cannot close while a body's
 // order or recommendation is neither complied with (verified by a second
-// person) nor settled by the body: a 409 naming each, or nil.
-func (s *Service) bodyItemsOutstanding(ctx context.Context, caseID uuid.UUID) error {
-	left, err := openBodyItems(db.Conn(ctx, s.db), caseID)
+// person) nor settled by the body: a 409 naming each, or nil. It reads in
+// tx, the closing transaction.
+func (s *Service) bodyItemsOutstanding(tx *gorm.DB, caseID uuid.UUID) error {
+	left, err := openBodyItems(tx, caseID)
 	if err != nil {
 		return fmt.Errorf("grievance: body items: %w", err)
 	}

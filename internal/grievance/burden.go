@@ -1,7 +1,6 @@
 package grievance
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -9,6 +8,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/db"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -184,10 +184,10 @@ func (s *Service) sealAnswers(decisionID string, answers []PointAnswer) ([]byte,
 
 // burdenCheck loads what the rule needs under the case's lock and applies
 // it: a 422 for answers that name unknown points, a 409 naming what is
-// missing.
-func (s *Service) burdenCheck(ctx context.Context, caseID uuid.UUID, kind string, r *DecisionRequest) error {
+// missing. It reads in tx, the deciding transaction.
+func (s *Service) burdenCheck(tx *gorm.DB, caseID uuid.UUID, kind string, r *DecisionRequest) error {
 	var points []PointOfView
-	rd := db.NewReads(ctx, s.db)
+	rd := db.NewReads(tx.Statement.Context, tx)
 	s.pointsOfView(rd, caseID, &points)
 	if err := rd.Run(); err != nil {
 		return err
@@ -197,7 +197,7 @@ func (s *Service) burdenCheck(ctx context.Context, caseID uuid.UUID, kind string
 	if err := f.Err(); err != nil {
 		return err
 	}
-	rec, err := s.aiDecision(ctx, caseID)
+	rec, err := s.aiDecision(tx, caseID)
 	if err != nil {
 		return err
 	}

@@ -57,8 +57,9 @@ type Protection struct {
 // ProtectionOf returns a case's protection; asked limits the check-ins to
 // those already asked (the complainant's view).
 func (s *Service) ProtectionOf(ctx context.Context, caseID uuid.UUID, asked bool) (*Protection, error) {
+	q := s.db.WithContext(ctx)
 	var exists int64
-	if err := db.Conn(ctx, s.db).Model(&cases.Case{}).Where("id = ?", caseID).Count(&exists).Error; err != nil {
+	if err := q.Model(&cases.Case{}).Where("id = ?", caseID).Count(&exists).Error; err != nil {
 		return nil, fmt.Errorf("grievance: protection: %w", err)
 	}
 	if exists == 0 {
@@ -66,10 +67,10 @@ func (s *Service) ProtectionOf(ctx context.Context, caseID uuid.UUID, asked bool
 	}
 	p := &Protection{Checkins: []Checkin{}, Linked: []ProtectionLinkedCase{}}
 	var err error
-	if p.Measures, err = s.Measures(ctx, caseID); err != nil {
+	if p.Measures, err = s.measures(q, caseID); err != nil {
 		return nil, err
 	}
-	rows, err := checkinsOf(db.Conn(ctx, s.db), caseID, asked)
+	rows, err := checkinsOf(q, caseID, asked)
 	if err != nil {
 		return nil, fmt.Errorf("grievance: check-ins: %w", err)
 	}
@@ -77,7 +78,7 @@ func (s *Service) ProtectionOf(ctx context.Context, caseID uuid.UUID, asked bool
 		p.Checkins = append(p.Checkins, Checkin{ID: r.ID, AfterDays: r.AfterDays, DueAt: r.DueAt.UTC(), AskedAt: r.AskedAt,
 			AnsweredAt: r.AnsweredAt, Happened: r.Happened, RetaliationReference: r.RetaliationReference})
 	}
-	if p.Linked, err = linkedCasesOf(db.Conn(ctx, s.db), caseID); err != nil {
+	if p.Linked, err = linkedCasesOf(q, caseID); err != nil {
 		return nil, fmt.Errorf("grievance: linked cases: %w", err)
 	}
 	return p, nil
@@ -90,22 +91,21 @@ func (s *Service) ProtectionOf(ctx context.Context, caseID uuid.UUID, asked bool
 // check-in only if no other sweeper has, so N workers never ask twice and a
 // restart loses nothing: what is due stays due until asked.
 func (s *Service) SweepCheckins(ctx context.Context, limit int) (int, error) {
-	due, err := dueCheckins(db.Conn(ctx, s.db), limit)
+	due, err := dueCheckins(s.db.WithContext(ctx), limit)
 	if err != nil {
 		return 0, fmt.Errorf("grievance: due check-ins: %w", err)
 	}
 	n := 0
 	for _, d := range due {
-		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-			conn := db.Conn(ctx, s.db)
+		err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 			var locked []uuid.UUID
-			if err := cases.LockedOrSkip(conn, d.CaseID, "id").Scan(&locked).Error; err != nil {
+			if err := cases.LockedOrSkip(tx, d.CaseID, "id").Scan(&locked).Error; err != nil {
 				return fmt.Errorf("grievance: lock case: %w", err)
 			}
 			if len(locked) == 0 {
 				return nil // someone is working on it: the next sweep looks again
 			}
-			k, err := askCheckin(conn, d.ID)
+			k, err := askCheckin(tx, d.ID)
 			if err != nil {
 				return fmt.Errorf("grievance: ask check-in: %w", err)
 			}
@@ -113,11 +113,11 @@ func (s *Service) SweepCheckins(ctx context.Context, limit int) (int, error) {
 				return nil // another sweeper asked it
 			}
 			data := events.Checkin{CheckinID: k.ID, AfterDays: k.AfterDays}
-			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: d.CaseID, ActorKind: audit.ActorSystem,
+			if _, err := audit.Append(tx, audit.Event{CaseID: d.CaseID, ActorKind: audit.ActorSystem,
 				Action: "checkin.asked", Public: true, Data: data}); err != nil {
 				return err
 			}
-			if _, err := outbox.Add(db.Conn(ctx, s.db), events.CheckinAsked, d.CaseID, data); err != nil {
+			if _, err := outbox.Add(tx, events.CheckinAsked, d.CaseID, data); err != nil {
 				return err
 			}
 			n++
@@ -152,17 +152,16 @@ func (s *Service) AnswerCheckin(ctx context.Context, caseID, checkinID uuid.UUID
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		var c cases.Case
-		if err := cases.Locked(conn, caseID, "id", "reference", "kind", "status").Scan(&c).Error; err != nil {
+		if err := cases.Locked(tx, caseID, "id", "reference", "kind", "status").Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: lock case: %w", err)
 		}
 		if c.ID == uuid.Nil {
 			return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 		}
 		var k checkinRow
-		if err := conn.Table(checkinsTable).Select("id", "after_days", "asked_at", "answered_at").
+		if err := tx.Table(checkinsTable).Select("id", "after_days", "asked_at", "answered_at").
 			Where("id = ? AND case_id = ?", checkinID, caseID).Clauses(clause.Locking{Strength: "UPDATE"}).
 			Find(&k).Error; err != nil {
 			return fmt.Errorf("grievance: check-in: %w", err)
@@ -186,13 +185,13 @@ func (s *Service) AnswerCheckin(ctx context.Context, caseID, checkinID uuid.UUID
 		var opened *uuid.UUID
 		var openedRef string
 		if *in.Happened {
-			id, ref, err := s.openRetaliationCase(ctx, caseID, c.Reference, k.AfterDays, in.Text)
+			id, ref, err := s.openRetaliationCase(tx, caseID, c.Reference, k.AfterDays, in.Text)
 			if err != nil {
 				return err
 			}
 			opened, openedRef = &id, ref
 		}
-		if err := conn.Table(checkinsTable).Where("id = ?", k.ID).Updates(map[string]any{"answered_at": gorm.Expr("now()"),
+		if err := tx.Table(checkinsTable).Where("id = ?", k.ID).Updates(map[string]any{"answered_at": gorm.Expr("now()"),
 			"happened": *in.Happened, "text_enc": sealed, "retaliation_case_id": opened}).Error; err != nil {
 			return fmt.Errorf("grievance: answer check-in: %w", err)
 		}
@@ -200,11 +199,11 @@ func (s *Service) AnswerCheckin(ctx context.Context, caseID, checkinID uuid.UUID
 		if opened != nil {
 			data.RetaliationCaseID, data.RetaliationReference = opened, openedRef
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
 			Action: "checkin.answered", Public: true, Data: data}); err != nil {
 			return err
 		}
-		_, err := outbox.Add(db.Conn(ctx, s.db), events.CheckinAnswered, caseID, data)
+		_, err := outbox.Add(tx, events.CheckinAnswered, caseID, data)
 		return err
 	})
 	if err != nil {
@@ -223,15 +222,14 @@ func (s *Service) AnswerCheckin(ctx context.Context, caseID, checkinID uuid.UUID
 }
 
 // openRetaliationCase files a retaliation case for the complainant of the
-// case it follows, inside the caller's transaction, through the same path
-// as any filing (clocks, case record, case.submitted for the router).
-func (s *Service) openRetaliationCase(ctx context.Context, earlier uuid.UUID, earlierRef string, afterDays int, text string) (uuid.UUID, string, error) {
-	conn := db.Conn(ctx, s.db)
-	o, err := earlierCaseOf(conn, earlier)
+// case it follows, inside the caller's transaction tx, through the same
+// path as any filing (clocks, case record, case.submitted for the router).
+func (s *Service) openRetaliationCase(tx *gorm.DB, earlier uuid.UUID, earlierRef string, afterDays int, text string) (uuid.UUID, string, error) {
+	o, err := earlierCaseOf(tx, earlier)
 	if err != nil {
 		return uuid.Nil, "", fmt.Errorf("grievance: earlier case: %w", err)
 	}
-	reach, err := s.ContactOf(ctx, earlier)
+	reach, err := s.contactOf(tx, earlier)
 	if err != nil {
 		return uuid.Nil, "", err
 	}
@@ -254,16 +252,16 @@ func (s *Service) openRetaliationCase(ctx context.Context, earlier uuid.UUID, ea
 		n.Contact = reach.Contact
 		n.Contact.PreferredChannel = reach.PreferredChannel
 	}
-	rec, err := s.insertCase(ctx, n, time.Now().UTC().Truncate(time.Microsecond), "")
+	rec, err := s.insertCase(tx, n, time.Now().UTC().Truncate(time.Microsecond), "")
 	if err != nil {
 		return uuid.Nil, "", err
 	}
 	// The complainant's receipt opens the new case too (with its own
 	// reference); its fresh receipt and code are never shown, so they go.
-	if err := cases.ShareReceipt(conn, rec.CaseID, earlier); err != nil {
+	if err := cases.ShareReceipt(tx, rec.CaseID, earlier); err != nil {
 		return uuid.Nil, "", err
 	}
-	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: rec.CaseID, ActorKind: audit.ActorSystem,
+	if _, err := audit.Append(tx, audit.Event{CaseID: rec.CaseID, ActorKind: audit.ActorSystem,
 		Action: "case.opened_from_checkin", Public: true, Data: map[string]any{"earlier_case_id": earlier,
 			"earlier_reference": earlierRef, "after_days": afterDays}}); err != nil {
 		return uuid.Nil, "", err

@@ -5,9 +5,9 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/cases"
-	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -24,8 +24,13 @@ type Reachable struct {
 // desired outcome or messages — for the moment a notice is sent. Callers
 // must not keep or log them.
 func (s *Service) ContactOf(ctx context.Context, caseID uuid.UUID) (*Reachable, error) {
+	return s.contactOf(s.db.WithContext(ctx), caseID)
+}
+
+// contactOf is ContactOf reading on q (the pool or a transaction).
+func (s *Service) contactOf(q *gorm.DB, caseID uuid.UUID) (*Reachable, error) {
 	var row cases.Case
-	if err := db.Conn(ctx, s.db).Select("anonymous", "contact_enc", "preferred_channel", "language").
+	if err := q.Select("anonymous", "contact_enc", "preferred_channel", "language").
 		Where("id = ?", caseID).Find(&row).Error; err != nil {
 		return nil, fmt.Errorf("grievance: contact: %w", err)
 	}
@@ -58,8 +63,15 @@ type Identity struct {
 // and recorded (GET /api/v1/cases/{id}/identity, the workspace's "show
 // contact details").
 func (s *Service) IdentityOf(ctx context.Context, caseID uuid.UUID) (*Identity, error) {
+	return s.IdentityIn(s.db.WithContext(ctx), caseID)
+}
+
+// IdentityIn is IdentityOf reading on q: the pool, or the transaction of a
+// caller that reads the identity inside it (escalation's dossier and
+// disclosure).
+func (s *Service) IdentityIn(q *gorm.DB, caseID uuid.UUID) (*Identity, error) {
 	var row cases.Case
-	if err := db.Conn(ctx, s.db).Select("anonymous", "contact_enc", "preferred_channel", "representative_enc", "language").
+	if err := q.Select("anonymous", "contact_enc", "preferred_channel", "representative_enc", "language").
 		Where("id = ?", caseID).Find(&row).Error; err != nil {
 		return nil, fmt.Errorf("grievance: identity: %w", err)
 	}

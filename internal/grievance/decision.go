@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -134,9 +135,8 @@ func (r *DecisionRequest) validate(kind string, appeal bool) error {
 // any other becomes decided at once.
 func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, r DecisionRequest) (cases.Status, error) {
 	var status cases.Status
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
-		c, err := casework.LockUnlessRecused(db.Conn(ctx, s.db), caseID, by) // even a supervisor decides only a case they hold
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		c, err := casework.LockUnlessRecused(tx, caseID, by) // even a supervisor decides only a case they hold
 		if err != nil {
 			return err
 		}
@@ -151,7 +151,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 		if err := r.validate(c.Kind, appeal); err != nil {
 			return err
 		}
-		if err := s.burdenCheck(ctx, caseID, c.Kind, &r); err != nil {
+		if err := s.burdenCheck(tx, caseID, c.Kind, &r); err != nil {
 			return err
 		}
 		id := uuid.New()
@@ -186,12 +186,12 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 		if appeal {
 			stage = "appeal"
 		}
-		if err := insertDecision(conn, decisionInsert{id: id, caseID: caseID, outcome: r.Outcome, rationale: rationale,
+		if err := insertDecision(tx, decisionInsert{id: id, caseID: caseID, outcome: r.Outcome, rationale: rationale,
 			explanation: explanation, signposting: signposting, answers: answers, deployer: r.Involvement.Deployer,
 			provider: r.Involvement.Provider, by: *by.ID, status: dstatus, stage: stage}); err != nil {
 			return fmt.Errorf("grievance: decide: %w", err)
 		}
-		from, err := s.move(ctx, caseID, status, map[string]any{"status_reason": nil})
+		from, err := s.move(tx, caseID, status, map[string]any{"status_reason": nil})
 		if err != nil {
 			return err
 		}
@@ -199,17 +199,17 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 		if needsApproval {
 			action, public = "decision.proposed", false
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID, Action: action,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID, Action: action,
 			Public: public, Data: map[string]any{"decision_id": id, "outcome": r.Outcome, "answers": len(r.Answers),
 				"explanation": r.Explanation != nil,
 				"involvement": r.Involvement, "attestation": r.Attestation, "needs_approval": needsApproval}}); err != nil {
 			return err
 		}
-		if err := s.recordMove(ctx, caseID, by, from, status, map[string]any{"decision_id": id}, events.CaseStatusChanged); err != nil {
+		if err := s.recordMove(tx, caseID, by, from, status, map[string]any{"decision_id": id}, events.CaseStatusChanged); err != nil {
 			return err
 		}
 		if !needsApproval {
-			_, err = outbox.Add(db.Conn(ctx, s.db), events.CaseDecided, caseID, events.Decided{DecisionID: id, Outcome: string(r.Outcome)})
+			_, err = outbox.Add(tx, events.CaseDecided, caseID, events.Decided{DecisionID: id, Outcome: string(r.Outcome)})
 		}
 		return err
 	})
@@ -229,16 +229,15 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
-		d, err := lockPendingDecision(conn, caseID, by.ID)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		d, err := lockPendingDecision(tx, caseID, by.ID)
 		if err != nil {
 			return fmt.Errorf("grievance: approve decision: %w", err)
 		}
 		switch {
 		case d.ID == uuid.Nil:
 			var n int64
-			conn.Model(&cases.Case{}).Where("id = ?", caseID).Count(&n)
+			tx.Model(&cases.Case{}).Where("id = ?", caseID).Count(&n)
 			if n == 0 {
 				return fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 			}
@@ -253,23 +252,23 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 		if !approve {
 			dstatus, to, action = "refused", cases.StatusInReview, "decision.refused"
 		}
-		if err := reviewDecision(conn, d.ID, dstatus, *by.ID); err != nil {
+		if err := reviewDecision(tx, d.ID, dstatus, *by.ID); err != nil {
 			return fmt.Errorf("grievance: approve decision: %w", err)
 		}
-		from, err := s.move(ctx, caseID, to, map[string]any{"status_reason": casework.Nullable(strings.TrimSpace(reason))})
+		from, err := s.move(tx, caseID, to, map[string]any{"status_reason": casework.Nullable(strings.TrimSpace(reason))})
 		if err != nil {
 			return err
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID, Action: action,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID, Action: action,
 			Public: approve, Data: map[string]any{"decision_id": d.ID, "outcome": d.Outcome, "decided_by": d.DecidedBy,
 				"reason": reason}}); err != nil {
 			return err
 		}
-		if err := s.recordMove(ctx, caseID, by, from, to, map[string]any{"decision_id": d.ID}, events.CaseStatusChanged); err != nil {
+		if err := s.recordMove(tx, caseID, by, from, to, map[string]any{"decision_id": d.ID}, events.CaseStatusChanged); err != nil {
 			return err
 		}
 		if approve {
-			_, err = outbox.Add(db.Conn(ctx, s.db), events.CaseDecided, caseID, events.Decided{DecisionID: d.ID, Outcome: string(d.Outcome)})
+			_, err = outbox.Add(tx, events.CaseDecided, caseID, events.Decided{DecisionID: d.ID, Outcome: string(d.Outcome)})
 		}
 		return err
 	})

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -154,12 +155,12 @@ func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.
 	if err != nil {
 		return nil, err
 	}
-	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by); err != nil {
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		if err := s.lockOpen(tx, caseID, by); err != nil {
 			return err
 		}
 		var err error
-		if d.DisclosedAt, err = insertDisclosure(db.Conn(ctx, s.db), d.ID, caseID, evidenceID, textEnc, redEnc,
+		if d.DisclosedAt, err = insertDisclosure(tx, d.ID, caseID, evidenceID, textEnc, redEnc,
 			len(d.Redactions), *by.ID); err != nil {
 			return fmt.Errorf("grievance: insert disclosure: %w", err)
 		}
@@ -168,7 +169,7 @@ func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.
 		for _, x := range d.Redactions {
 			reasons = append(reasons, x.Reason)
 		}
-		_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "evidence.disclosed", Public: true, Data: map[string]any{"disclosure_id": d.ID, "evidence_id": evidenceID,
 				"sha256": e.SHA256, "redactions": len(d.Redactions), "redaction_reasons": reasons}})
 		return err
@@ -182,7 +183,7 @@ func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.
 // disclosedEvidence is what the complainant reads of the organisation's
 // evidence: the latest disclosure of each piece, oldest piece first.
 func (s *Service) disclosedEvidence(ctx context.Context, caseID uuid.UUID) ([]DisclosedEvidence, error) {
-	rows, err := latestDisclosures(db.Conn(ctx, s.db), caseID)
+	rows, err := latestDisclosures(s.db.WithContext(ctx), caseID)
 	if err != nil {
 		return nil, fmt.Errorf("grievance: disclosures: %w", err)
 	}

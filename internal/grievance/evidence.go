@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -41,14 +42,14 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by cases.Ac
 		return nil, err
 	}
 	e := &sealed.Evidence
-	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by)
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		ctx := tx.Statement.Context // evidence's Store takes a ctx carrying tx (issue 17)
+		c, err := casework.LockOpen(tx, caseID, by)
 		if err != nil {
 			return err
 		}
-		conn := db.Conn(ctx, s.db)
 		if by.Kind == audit.ActorComplainant {
-			n, err := evidence.CountFromComplainant(conn, caseID)
+			n, err := evidence.CountFromComplainant(tx, caseID)
 			if err != nil {
 				return err
 			}
@@ -66,7 +67,7 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by cases.Ac
 		}
 		// The complainant's file answers a request for information as a
 		// reply does: the case goes back in review and its clocks resume.
-		return s.messageClocks(ctx, caseID, by, VisibilityComplainant, c.Status)
+		return s.messageClocks(tx, caseID, by, VisibilityComplainant, c.Status)
 	})
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"github.com/redresshq/redress/internal/decision"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
@@ -48,7 +49,7 @@ func (s *Service) OpenSession(ctx context.Context, reference, receipt string) (u
 	}
 	given := auth.HashReceipt(s.receiptSecret, rec)
 	var row cases.Case
-	if err := db.Conn(ctx, s.db).Select("id", "receipt_hash").Where("reference = ?", ref).Find(&row).Error; err != nil {
+	if err := s.db.WithContext(ctx).Select("id", "receipt_hash").Where("reference = ?", ref).Find(&row).Error; err != nil {
 		return uuid.Nil, fmt.Errorf("grievance: session lookup: %w", err)
 	}
 	stored := row.ReceiptHash
@@ -72,7 +73,7 @@ func (s *Service) OpenSessionByCode(ctx context.Context, code string) (uuid.UUID
 		norm = code // never a canonical code: the lookup below runs and misses
 	}
 	var ids []uuid.UUID
-	if err := db.Conn(ctx, s.db).Model(&cases.Case{}).Where("code_hash = ?", auth.HashCode(s.receiptSecret, norm)).
+	if err := s.db.WithContext(ctx).Model(&cases.Case{}).Where("code_hash = ?", auth.HashCode(s.receiptSecret, norm)).
 		Pluck("id", &ids).Error; err != nil {
 		return uuid.Nil, fmt.Errorf("grievance: session lookup: %w", err)
 	}
@@ -219,8 +220,8 @@ type ComplainantAIDecision struct {
 
 // ForComplainant returns the complainant's view of a case.
 func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*ComplainantView, error) {
-	conn := db.Conn(ctx, s.db)
-	c, err := complainantCase(conn, caseID)
+	q := s.db.WithContext(ctx)
+	c, err := complainantCase(q, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("grievance: complainant view: %w", err)
 	}
@@ -255,7 +256,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 		}
 	}
 	v.DueDates = kept
-	entries, err := audit.Entries(db.Conn(ctx, s.db), caseID)
+	entries, err := audit.Entries(q, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +267,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 		}
 	}
 	if c.Status == cases.StatusAwaitingComplainant {
-		if v.Question, err = s.question(ctx, caseID, entries, v.Messages); err != nil {
+		if v.Question, err = s.question(q, caseID, entries, v.Messages); err != nil {
 			return nil, err
 		}
 	}
@@ -274,7 +275,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 		v.Decision = &ds[0]
 		FollowOutcome(v.DueDates, v.Decision.Outcome)
 	}
-	referred, err := openReferrals(conn, caseID)
+	referred, err := openReferrals(q, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("grievance: referrals: %w", err)
 	}
@@ -283,7 +284,7 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	if v.Evidence, err = s.ev.ComplainantList(ctx, caseID); err != nil {
 		return nil, err
 	}
-	rec, err := s.aiDecision(ctx, caseID)
+	rec, err := s.aiDecision(q, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -353,47 +354,16 @@ func (s *Service) messages(r *db.Reads, caseID uuid.UUID, includeInternal bool, 
 }
 
 // AddMessage stores a sealed message, appends it to the case record and
-// announces it, in one transaction.
+// announces it, in one transaction (opened once the message is valid).
 func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by cases.Actor, visibility Visibility, body string) (*Message, error) {
-	var f fault.Fields
-	text(&f, "body", body, 1, maxMessage)
-	fault.OneOf(&f, "visibility", visibility, Visibilities, true)
-	if by.Kind == audit.ActorComplainant && visibility != VisibilityComplainant {
-		f.Add("visibility", "invalid", "a complainant's messages are visible to the complainant")
-	}
-	if err := f.Err(); err != nil {
+	if err := validateMessage(by, visibility, body); err != nil {
 		return nil, err
 	}
-	msg := &Message{ID: uuid.New(), AuthorKind: by.Kind, AuthorID: by.ID, Visibility: visibility, Body: body}
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
-		var status cases.Status
-		if err := cases.Locked(conn, caseID, "status").Scan(&status).Error; err != nil {
-			return fmt.Errorf("grievance: lock case: %w", err)
-		}
-		if status == "" {
-			return fault.New(fault.NotFound, "case_not_found", "The case does not exist.")
-		}
-		if status == cases.StatusWithdrawn {
-			return fault.New(fault.Conflict, "case_withdrawn", "The case was withdrawn; no more messages can be added.")
-		}
-		if err := s.insertMessage(ctx, caseID, msg); err != nil {
-			return err
-		}
-		action := "message.sent"
-		if visibility == VisibilityInternal {
-			action = "note.added"
-		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
-			Action: action, Public: visibility == VisibilityComplainant,
-			Data: map[string]any{"message_id": msg.ID, "visibility": visibility}}); err != nil {
-			return err
-		}
-		if _, err := outbox.Add(db.Conn(ctx, s.db), events.CaseMessageAdded, caseID,
-			events.MessageAdded{MessageID: msg.ID, AuthorKind: by.Kind, Visibility: string(visibility)}); err != nil {
-			return err
-		}
-		return s.messageClocks(ctx, caseID, by, visibility, status)
+	var msg *Message
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var err error
+		msg, err = s.addMessage(tx, caseID, by, visibility, body)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -401,14 +371,70 @@ func (s *Service) AddMessage(ctx context.Context, caseID uuid.UUID, by cases.Act
 	return msg, nil
 }
 
+// AddMessageIn is AddMessage in the caller's transaction tx (decision's
+// letters to the complainant are written in the transaction of the step
+// they tell of).
+func (s *Service) AddMessageIn(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, visibility Visibility, body string) (*Message, error) {
+	if err := validateMessage(by, visibility, body); err != nil {
+		return nil, err
+	}
+	return s.addMessage(tx, caseID, by, visibility, body)
+}
+
+// validateMessage checks a message before anything is written.
+func validateMessage(by cases.Actor, visibility Visibility, body string) error {
+	var f fault.Fields
+	text(&f, "body", body, 1, maxMessage)
+	fault.OneOf(&f, "visibility", visibility, Visibilities, true)
+	if by.Kind == audit.ActorComplainant && visibility != VisibilityComplainant {
+		f.Add("visibility", "invalid", "a complainant's messages are visible to the complainant")
+	}
+	return f.Err()
+}
+
+// addMessage stores a valid message in tx, locking its case first.
+func (s *Service) addMessage(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, visibility Visibility, body string) (*Message, error) {
+	msg := &Message{ID: uuid.New(), AuthorKind: by.Kind, AuthorID: by.ID, Visibility: visibility, Body: body}
+	var status cases.Status
+	if err := cases.Locked(tx, caseID, "status").Scan(&status).Error; err != nil {
+		return nil, fmt.Errorf("grievance: lock case: %w", err)
+	}
+	if status == "" {
+		return nil, fault.New(fault.NotFound, "case_not_found", "The case does not exist.")
+	}
+	if status == cases.StatusWithdrawn {
+		return nil, fault.New(fault.Conflict, "case_withdrawn", "The case was withdrawn; no more messages can be added.")
+	}
+	if err := s.insertMessage(tx, caseID, msg); err != nil {
+		return nil, err
+	}
+	action := "message.sent"
+	if visibility == VisibilityInternal {
+		action = "note.added"
+	}
+	if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		Action: action, Public: visibility == VisibilityComplainant,
+		Data: map[string]any{"message_id": msg.ID, "visibility": visibility}}); err != nil {
+		return nil, err
+	}
+	if _, err := outbox.Add(tx, events.CaseMessageAdded, caseID,
+		events.MessageAdded{MessageID: msg.ID, AuthorKind: by.Kind, Visibility: string(visibility)}); err != nil {
+		return nil, err
+	}
+	if err := s.messageClocks(tx, caseID, by, visibility, status); err != nil {
+		return nil, err
+	}
+	return msg, nil
+}
+
 // insertMessage seals msg's body and stores it on the case, setting its
-// CreatedAt; the caller holds the case's lock and records the message.
-func (s *Service) insertMessage(ctx context.Context, caseID uuid.UUID, msg *Message) error {
+// CreatedAt, in tx; the caller holds the case's lock and records the message.
+func (s *Service) insertMessage(tx *gorm.DB, caseID uuid.UUID, msg *Message) error {
 	sealed, err := s.keys.Seal(purposeMessage(msg.ID.String()), []byte(msg.Body))
 	if err != nil {
 		return err
 	}
-	if msg.CreatedAt, err = insertMessage(db.Conn(ctx, s.db), caseID, msg, sealed); err != nil {
+	if msg.CreatedAt, err = insertMessage(tx, caseID, msg, sealed); err != nil {
 		return fmt.Errorf("grievance: insert message: %w", err)
 	}
 	msg.CreatedAt = msg.CreatedAt.UTC()
@@ -419,10 +445,10 @@ func (s *Service) insertMessage(ctx context.Context, caseID uuid.UUID, msg *Mess
 // message to the complainant, so that it reaches their page and the API in
 // full, sealed like every message; the move to awaiting_complainant that
 // asks it names it (message_id) on the case record and announces it.
-func (s *Service) askComplainant(ctx context.Context, caseID uuid.UUID, by cases.Actor, question string) (uuid.UUID, error) {
+func (s *Service) askComplainant(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, question string) (uuid.UUID, error) {
 	msg := &Message{ID: uuid.New(), AuthorKind: by.Kind, AuthorID: by.ID, Visibility: VisibilityComplainant,
 		Body: strings.TrimSpace(question)}
-	if err := s.insertMessage(ctx, caseID, msg); err != nil {
+	if err := s.insertMessage(tx, caseID, msg); err != nil {
 		return uuid.Nil, err
 	}
 	return msg.ID, nil
@@ -430,8 +456,8 @@ func (s *Service) askComplainant(ctx context.Context, caseID uuid.UUID, by cases
 
 // question is the question the complainant has to answer now: the message
 // of the last request for information while the case waits on them; for a
-// request made before questions were messages, its reason.
-func (s *Service) question(ctx context.Context, caseID uuid.UUID, entries []audit.Entry, msgs []Message) (*Question, error) {
+// request made before questions were messages, its reason (read on q).
+func (s *Service) question(q *gorm.DB, caseID uuid.UUID, entries []audit.Entry, msgs []Message) (*Question, error) {
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
 		if e.Action != "case."+string(cases.StatusAwaitingComplainant) {
@@ -449,7 +475,7 @@ func (s *Service) question(ctx context.Context, caseID uuid.UUID, entries []audi
 			}
 		}
 		var c cases.Case
-		if err := db.Conn(ctx, s.db).Select("status_reason").Where("id = ?", caseID).Find(&c).Error; err != nil {
+		if err := q.Select("status_reason").Where("id = ?", caseID).Find(&c).Error; err != nil {
 			return nil, fmt.Errorf("grievance: question: %w", err)
 		}
 		reason := c.StatusReason
@@ -463,17 +489,18 @@ func (s *Service) question(ctx context.Context, caseID uuid.UUID, entries []audi
 
 // messageClocks: a staff message the complainant can read is the first
 // human response; the complainant's answer to a request for information
-// puts the case back in review, which resumes its clocks.
-func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by cases.Actor, visibility Visibility, status cases.Status) error {
+// puts the case back in review, which resumes its clocks. All of it in tx.
+func (s *Service) messageClocks(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, visibility Visibility, status cases.Status) error {
 	switch {
 	case by.Kind == audit.ActorStaff && visibility == VisibilityComplainant:
+		ctx := tx.Statement.Context // clocks' End takes a ctx carrying tx (issue 17)
 		return s.clocks.End(ctx, caseID, "responded", sla.FirstResponse)
 	case by.Kind == audit.ActorComplainant && status == cases.StatusAwaitingComplainant:
-		from, err := s.move(ctx, caseID, cases.StatusInReview, map[string]any{"status_reason": "the complainant answered"})
+		from, err := s.move(tx, caseID, cases.StatusInReview, map[string]any{"status_reason": "the complainant answered"})
 		if err != nil {
 			return err
 		}
-		return s.recordMove(ctx, caseID, by, from, cases.StatusInReview, map[string]any{"reason": "complainant_answered"},
+		return s.recordMove(tx, caseID, by, from, cases.StatusInReview, map[string]any{"reason": "complainant_answered"},
 			events.CaseStatusChanged)
 	}
 	return nil

@@ -187,7 +187,7 @@ func (s *Service) validate(ctx context.Context, in *IntakeRequest, now time.Time
 			f.Add("related_reference", "invalid", "must be a case reference such as RD-123-456-789")
 		} else {
 			var related cases.Case
-			if err := db.Conn(ctx, s.db).Select("id").Where("reference = ?", ref).Find(&related).Error; err != nil {
+			if err := s.db.WithContext(ctx).Select("id").Where("reference = ?", ref).Find(&related).Error; err != nil {
 				return nil, fmt.Errorf("grievance: related case: %w", err)
 			}
 			if id := related.ID; id == uuid.Nil {
@@ -327,29 +327,30 @@ func (s *Service) Submit(ctx context.Context, in *IntakeRequest, idempotencyKey 
 // file stores a validated case in one transaction: under an idempotency
 // key (claimed for keyed, what the key stands for; a replay answers the
 // first receipt), the case, then whatever with adds to it (the files
-// attached while filing), then the key bound to the case.
+// attached while filing, in the transaction it is given), then the key bound
+// to the case.
 func (s *Service) file(ctx context.Context, n *normalized, now time.Time, idempotencyKey string, keyed any,
-	with func(ctx context.Context, rec *Receipt) error) (*Receipt, error) {
+	with func(tx *gorm.DB, rec *Receipt) error) (*Receipt, error) {
 	var out *Receipt
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		if idempotencyKey != "" {
-			replay, err := s.claimIdempotencyKey(ctx, idempotencyKey, keyed)
+			replay, err := s.claimIdempotencyKey(tx, idempotencyKey, keyed)
 			if err != nil || replay != nil {
 				out = replay
 				return err
 			}
 		}
-		rec, err := s.insertCase(ctx, n, now, idempotencyKey)
+		rec, err := s.insertCase(tx, n, now, idempotencyKey)
 		if err != nil {
 			return err
 		}
 		if with != nil {
-			if err := with(ctx, rec); err != nil {
+			if err := with(tx, rec); err != nil {
 				return err
 			}
 		}
 		if idempotencyKey != "" {
-			if err := s.bindIdempotencyKey(ctx, idempotencyKey, rec); err != nil {
+			if err := s.bindIdempotencyKey(tx, idempotencyKey, rec); err != nil {
 				return err
 			}
 		}
@@ -362,9 +363,9 @@ func (s *Service) file(ctx context.Context, n *normalized, now time.Time, idempo
 	return out, nil
 }
 
-// bindIdempotencyKey records the case a claimed key filed.
-func (s *Service) bindIdempotencyKey(ctx context.Context, key string, rec *Receipt) error {
-	if err := bindIdempotencyKey(db.Conn(ctx, s.db), s.keyHash(key), rec.CaseID); err != nil {
+// bindIdempotencyKey records the case a claimed key filed, in tx.
+func (s *Service) bindIdempotencyKey(tx *gorm.DB, key string, rec *Receipt) error {
+	if err := bindIdempotencyKey(tx, s.keyHash(key), rec.CaseID); err != nil {
 		return fmt.Errorf("grievance: idempotency key: %w", err)
 	}
 	return nil
@@ -375,26 +376,25 @@ func (s *Service) keyHash(key string) []byte {
 	return h[:]
 }
 
-// claimIdempotencyKey records key for this request, or answers a replay.
+// claimIdempotencyKey records key for this request in tx, or answers a replay.
 // Two requests racing with one key serialise on the primary key: the second
 // waits for the first to commit, then sees its row.
 // req is what the key stands for: the intake request (with its files, when
 // the page attached some).
-func (s *Service) claimIdempotencyKey(ctx context.Context, key string, req any) (*Receipt, error) {
+func (s *Service) claimIdempotencyKey(tx *gorm.DB, key string, req any) (*Receipt, error) {
 	canonical, err := json.Marshal(req)
 	if err != nil {
 		return nil, err
 	}
 	reqHash := sha256.Sum256(canonical)
-	conn := db.Conn(ctx, s.db)
-	res := claimIdempotencyKey(conn, s.keyHash(key), reqHash[:])
+	res := claimIdempotencyKey(tx, s.keyHash(key), reqHash[:])
 	if res.Error != nil {
 		return nil, fmt.Errorf("grievance: idempotency key: %w", res.Error)
 	}
 	if res.RowsAffected == 1 {
 		return nil, nil
 	}
-	prior, err := idempotencyKeyOf(conn, s.keyHash(key))
+	prior, err := idempotencyKeyOf(tx, s.keyHash(key))
 	if err != nil {
 		return nil, fmt.Errorf("grievance: idempotency key: %w", err)
 	}
@@ -402,7 +402,7 @@ func (s *Service) claimIdempotencyKey(ctx context.Context, key string, req any) 
 		return nil, fault.New(fault.Conflict, "idempotency_key_reused",
 			"This Idempotency-Key was already used for a different request; use a new key for a new complaint.")
 	}
-	c, err := replayedReceipt(conn, *prior.CaseID)
+	c, err := replayedReceipt(tx, *prior.CaseID)
 	if err != nil {
 		return nil, fmt.Errorf("grievance: replay: %w", err)
 	}
@@ -410,7 +410,10 @@ func (s *Service) claimIdempotencyKey(ctx context.Context, key string, req any) 
 		Code: auth.DeriveCode(s.receiptSecret, key, *prior.CaseID), Status: c.Status, AcknowledgeBy: c.DueAt.UTC(), Notice: receiptNotice, Replayed: true}, nil
 }
 
-func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, idempotencyKey string) (*Receipt, error) {
+// insertCase files the case n in tx: the case row, its first
+// classification, its clocks, its first case record entry and its event.
+func (s *Service) insertCase(tx *gorm.DB, n *normalized, now time.Time, idempotencyKey string) (*Receipt, error) {
+	ctx := tx.Statement.Context // clocks' Start takes a ctx carrying tx (issue 17)
 	id := uuid.New()
 	sid := id.String()
 	receipt, code := "", ""
@@ -450,14 +453,13 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 			return nil, err
 		}
 	}
-	conn := db.Conn(ctx, s.db)
 	var reference string
 	for attempt := 0; reference == "" && attempt < 8; attempt++ {
 		candidate, err := auth.NewReference()
 		if err != nil {
 			return nil, err
 		}
-		inserted, err := cases.Insert(conn, &cases.Case{ID: id, Reference: candidate,
+		inserted, err := cases.Insert(tx, &cases.Case{ID: id, Reference: candidate,
 			ReceiptHash: auth.HashReceipt(s.receiptSecret, receipt), CodeHash: auth.HashCode(s.receiptSecret, code),
 			Kind: cases.Kind(r.Kind), AISystemID: n.aiSystemID, AISystemOther: casework.Nullable(r.AISystemOther),
 			DecisionReference: casework.Nullable(r.DecisionReference), DecisionDate: n.decisionDate,
@@ -475,7 +477,7 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	if reference == "" {
 		return nil, fmt.Errorf("grievance: no free reference after 8 attempts")
 	}
-	if err := decision.FirstClassification(conn, id, r.Rights, casework.NonNil(r.HarmTypes)); err != nil {
+	if err := decision.FirstClassification(tx, id, r.Rights, casework.NonNil(r.HarmTypes)); err != nil {
 		return nil, err
 	}
 	set, err := s.clocks.Start(ctx, id, r.Kind, now)
@@ -492,7 +494,7 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	if channel != nil {
 		channelCode = *channel
 	}
-	if _, err := audit.Start(db.Conn(ctx, s.db), audit.Event{CaseID: id, ActorKind: audit.ActorComplainant, Action: "case.submitted",
+	if _, err := audit.Start(tx, audit.Event{CaseID: id, ActorKind: audit.ActorComplainant, Action: "case.submitted",
 		Public: true, Data: map[string]any{
 			"kind": r.Kind, "ai_system_id": n.aiSystemID, "ai_system_listed": n.aiSystemID != nil,
 			"rights": r.Rights, "harm_types": casework.NonNil(r.HarmTypes), "anonymous": *r.Anonymous,
@@ -501,7 +503,7 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 		}}); err != nil {
 		return nil, err
 	}
-	if _, err := outbox.Add(db.Conn(ctx, s.db), events.CaseSubmitted, id, events.Submitted{
+	if _, err := outbox.Add(tx, events.CaseSubmitted, id, events.Submitted{
 		Reference: reference, Kind: r.Kind, AISystemID: n.aiSystemID, Rights: r.Rights, HarmTypes: casework.NonNil(r.HarmTypes),
 		Language: r.Language, Anonymous: *r.Anonymous, Channel: channelCode, Severity: r.PreliminarySeverity,
 		AcknowledgeBy: ackBy,

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/evidence"
@@ -80,7 +82,8 @@ func (s *Service) SubmitWithEvidence(ctx context.Context, in *IntakeRequest, ide
 		sealed = append(sealed, se)
 		attached = append(attached, attachedFile{SHA256: se.SHA256, Filename: se.Filename, Description: se.Description})
 	}
-	return s.file(ctx, n, now, idempotencyKey, intakeWithFiles{&n.IntakeRequest, attached}, func(ctx context.Context, rec *Receipt) error {
+	return s.file(ctx, n, now, idempotencyKey, intakeWithFiles{&n.IntakeRequest, attached}, func(tx *gorm.DB, rec *Receipt) error {
+		ctx := tx.Statement.Context // evidence's Store takes a ctx carrying tx (issue 17)
 		for _, se := range sealed {
 			if err := s.ev.Store(ctx, rec.CaseID, by, se); err != nil {
 				return err

@@ -91,8 +91,8 @@ func (s *Service) ProposeMeasure(ctx context.Context, caseID uuid.UUID, by cases
 		return nil, err
 	}
 	id := uuid.New()
-	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		c, err := casework.LockForWork(tx, caseID, by)
 		if err != nil {
 			return err
 		}
@@ -104,15 +104,15 @@ func (s *Service) ProposeMeasure(ctx context.Context, caseID uuid.UUID, by cases
 			return err
 		}
 		warn := now.Add(time.Duration(float64(due.Sub(now)) * MeasureWarnFraction))
-		if err := insertMeasure(db.Conn(ctx, s.db), id, caseID, r.Kind, sealed, by.ID, now, due, warn); err != nil {
+		if err := insertMeasure(tx, id, caseID, r.Kind, sealed, by.ID, now, due, warn); err != nil {
 			return fmt.Errorf("grievance: propose measure: %w", err)
 		}
 		data := events.Measure{MeasureID: id, Kind: r.Kind, DueAt: due}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "measure.proposed", Public: true, Data: data}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(db.Conn(ctx, s.db), events.MeasureProposed, caseID, data)
+		_, err = outbox.Add(tx, events.MeasureProposed, caseID, data)
 		return err
 	})
 	if err != nil {
@@ -129,22 +129,22 @@ func (s *Service) AnswerMeasure(ctx context.Context, caseID, measureID uuid.UUID
 		f.Add("consent", "required", "true to agree to the measure, false to decline it")
 		return nil, f.Err()
 	}
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if _, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, cases.Actor{Kind: audit.ActorComplainant}); err != nil {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		if _, err := casework.LockForWork(tx, caseID, cases.Actor{Kind: audit.ActorComplainant}); err != nil {
 			return err
 		}
 		to, action := MeasureDeclined, "measure.declined"
 		if *consent {
 			to, action = MeasureConsented, "measure.consented"
 		}
-		res := answerMeasure(db.Conn(ctx, s.db), caseID, measureID, to, *consent)
+		res := answerMeasure(tx, caseID, measureID, to, *consent)
 		if res.Error != nil {
 			return fmt.Errorf("grievance: answer measure: %w", res.Error)
 		}
 		if res.RowsAffected == 0 {
-			return s.measureMissing(ctx, caseID, measureID, "You have already answered about this measure.")
+			return s.measureMissing(tx, caseID, measureID, "You have already answered about this measure.")
 		}
-		_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant, Action: action,
+		_, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant, Action: action,
 			Public: true, Data: map[string]any{"measure_id": measureID}})
 		return err
 	})
@@ -157,12 +157,12 @@ func (s *Service) AnswerMeasure(ctx context.Context, caseID, measureID uuid.UUID
 // MeasureInPlace records that a consented measure is in place, which ends
 // its clock. By the case's holder, or a supervisor.
 func (s *Service) MeasureInPlace(ctx context.Context, caseID, measureID uuid.UUID, by cases.Actor) (*Measure, error) {
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if _, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by); err != nil {
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		if _, err := casework.LockForWork(tx, caseID, by); err != nil {
 			return err
 		}
 		var m measureRow
-		if err := db.Conn(ctx, s.db).Select("status").Where("id = ? AND case_id = ?", measureID, caseID).
+		if err := tx.Select("status").Where("id = ? AND case_id = ?", measureID, caseID).
 			Clauses(clause.Locking{Strength: "UPDATE"}).Find(&m).Error; err != nil {
 			return fmt.Errorf("grievance: measure: %w", err)
 		}
@@ -177,11 +177,11 @@ func (s *Service) MeasureInPlace(ctx context.Context, caseID, measureID uuid.UUI
 		case MeasureInPlace:
 			return fault.New(fault.Conflict, "already_in_place", "This measure is already in place.")
 		}
-		if err := db.Conn(ctx, s.db).Model(&measureRow{}).Where("id = ?", measureID).Updates(map[string]any{
+		if err := tx.Model(&measureRow{}).Where("id = ?", measureID).Updates(map[string]any{
 			"status": MeasureInPlace, "in_place_at": gorm.Expr("now()"), "in_place_by": by.ID, "next_fire_at": nil}).Error; err != nil {
 			return fmt.Errorf("grievance: measure in place: %w", err)
 		}
-		_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "measure.in_place", Public: true, Data: map[string]any{"measure_id": measureID}})
 		return err
 	})
@@ -191,9 +191,9 @@ func (s *Service) MeasureInPlace(ctx context.Context, caseID, measureID uuid.UUI
 	return s.measure(ctx, caseID, measureID)
 }
 
-func (s *Service) measureMissing(ctx context.Context, caseID, measureID uuid.UUID, answered string) error {
+func (s *Service) measureMissing(tx *gorm.DB, caseID, measureID uuid.UUID, answered string) error {
 	var n int64
-	if err := db.Conn(ctx, s.db).Model(&measureRow{}).Where("id = ? AND case_id = ?", measureID, caseID).
+	if err := tx.Model(&measureRow{}).Where("id = ? AND case_id = ?", measureID, caseID).
 		Count(&n).Error; err != nil {
 		return fmt.Errorf("grievance: measure: %w", err)
 	}
@@ -215,8 +215,13 @@ func (s *Service) openMeasure(r measureRow) (Measure, error) {
 
 // Measures returns a case's measures, oldest first.
 func (s *Service) Measures(ctx context.Context, caseID uuid.UUID) ([]Measure, error) {
+	return s.measures(s.db.WithContext(ctx), caseID)
+}
+
+// measures is Measures reading on q.
+func (s *Service) measures(q *gorm.DB, caseID uuid.UUID) ([]Measure, error) {
 	var rows []measureRow
-	if err := db.Conn(ctx, s.db).Select(measureColumns).Where("case_id = ?", caseID).Order("proposed_at, id").
+	if err := q.Select(measureColumns).Where("case_id = ?", caseID).Order("proposed_at, id").
 		Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("grievance: measures: %w", err)
 	}
@@ -233,7 +238,7 @@ func (s *Service) Measures(ctx context.Context, caseID uuid.UUID) ([]Measure, er
 
 func (s *Service) measure(ctx context.Context, caseID, id uuid.UUID) (*Measure, error) {
 	var r measureRow
-	if err := db.Conn(ctx, s.db).Select(measureColumns).Where("id = ? AND case_id = ?", id, caseID).
+	if err := s.db.WithContext(ctx).Select(measureColumns).Where("id = ? AND case_id = ?", id, caseID).
 		Find(&r).Error; err != nil {
 		return nil, fmt.Errorf("grievance: measure: %w", err)
 	}
@@ -253,23 +258,22 @@ func (s *Service) measure(ctx context.Context, caseID, id uuid.UUID) (*Measure, 
 // never fire one twice.
 func (s *Service) SweepMeasures(ctx context.Context, limit int) (int, error) {
 	var due []dueRow
-	if err := db.Conn(ctx, s.db).Model(&measureRow{}).Select("id", "case_id").
+	if err := s.db.WithContext(ctx).Model(&measureRow{}).Select("id", "case_id").
 		Where("next_fire_at IS NOT NULL AND next_fire_at <= now()").Order("next_fire_at").Limit(limit).
 		Find(&due).Error; err != nil {
 		return 0, fmt.Errorf("grievance: due measures: %w", err)
 	}
 	n := 0
 	for _, d := range due {
-		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-			conn := db.Conn(ctx, s.db)
+		err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 			var c cases.Case
-			if err := cases.LockedOrSkip(conn, d.CaseID, "id", "priority").Scan(&c).Error; err != nil {
+			if err := cases.LockedOrSkip(tx, d.CaseID, "id", "priority").Scan(&c).Error; err != nil {
 				return fmt.Errorf("grievance: lock case: %w", err)
 			}
 			if c.ID == uuid.Nil {
 				return nil // someone is working on it: the next sweep looks again
 			}
-			m, err := dueMeasure(conn, d.ID)
+			m, err := dueMeasure(tx, d.ID)
 			if err != nil {
 				return fmt.Errorf("grievance: due measure: %w", err)
 			}
@@ -286,23 +290,23 @@ func (s *Service) SweepMeasures(ctx context.Context, limit int) (int, error) {
 			action, subject := "measure.warning", events.SLAWarning
 			if !m.DueAt.After(m.Now) {
 				action, subject = "measure.breached", events.SLABreached
-				if err := conn.Model(&measureRow{}).Where("id = ?", m.ID).Updates(map[string]any{"breached_at": gorm.Expr("now()"),
+				if err := tx.Model(&measureRow{}).Where("id = ?", m.ID).Updates(map[string]any{"breached_at": gorm.Expr("now()"),
 					"warned_at": gorm.Expr("COALESCE(warned_at, now())"), "next_fire_at": nil}).Error; err != nil {
 					return fmt.Errorf("grievance: measure breach: %w", err)
 				}
 			} else {
 				data.Fraction = MeasureWarnFraction
-				if err := conn.Model(&measureRow{}).Where("id = ?", m.ID).Updates(map[string]any{"warned_at": gorm.Expr("now()"),
+				if err := tx.Model(&measureRow{}).Where("id = ?", m.ID).Updates(map[string]any{"warned_at": gorm.Expr("now()"),
 					"next_fire_at": gorm.Expr("due_at")}).Error; err != nil {
 					return fmt.Errorf("grievance: measure warning: %w", err)
 				}
 			}
-			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: d.CaseID, ActorKind: audit.ActorSystem, Action: action,
+			if _, err := audit.Append(tx, audit.Event{CaseID: d.CaseID, ActorKind: audit.ActorSystem, Action: action,
 				Public: subject == events.SLABreached, Data: map[string]any{"measure_id": m.ID, "kind": m.Kind,
 					"due_at": m.DueAt.UTC(), "status": m.Status}}); err != nil {
 				return err
 			}
-			if _, err := outbox.Add(db.Conn(ctx, s.db), subject, d.CaseID, data); err != nil {
+			if _, err := outbox.Add(tx, subject, d.CaseID, data); err != nil {
 				return err
 			}
 			n++

@@ -105,12 +105,12 @@ func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by 
 	if err != nil {
 		return nil, err
 	}
-	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by); err != nil {
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		ctx := tx.Statement.Context // clocks' SetTask takes a ctx carrying tx (issue 17)
+		if err := s.lockOpen(tx, caseID, by); err != nil {
 			return err
 		}
-		conn := db.Conn(ctx, s.db)
-		sys, err := providerOf(conn, caseID)
+		sys, err := providerOf(tx, caseID)
 		if err != nil {
 			return fmt.Errorf("grievance: provider request: %w", err)
 		}
@@ -124,7 +124,7 @@ func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by 
 				*sys.Name))
 		}
 		r.AISystemID, r.SentTo = *sys.ID, *sys.ProviderEmail
-		if r.CreatedAt, err = insertProviderRequest(conn, caseID, r, sealed, *by.ID); err != nil {
+		if r.CreatedAt, err = insertProviderRequest(tx, caseID, r, sealed, *by.ID); err != nil {
 			return fmt.Errorf("grievance: insert provider request: %w", err)
 		}
 		r.CreatedAt = r.CreatedAt.UTC()
@@ -132,12 +132,12 @@ func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by 
 			Source: "the organisation's request to the AI system's provider", Period: "set by staff when they sent the request"}); err != nil {
 			return err
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "provider_request.sent", Data: map[string]any{"request_id": r.ID, "ai_system_id": r.AISystemID,
 				"due_at": r.DueAt}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(db.Conn(ctx, s.db), events.ProviderRequested, caseID, events.ProviderRequest{RequestID: r.ID, AISystemID: r.AISystemID})
+		_, err = outbox.Add(tx, events.ProviderRequested, caseID, events.ProviderRequest{RequestID: r.ID, AISystemID: r.AISystemID})
 		return err
 	})
 	if err != nil {
@@ -162,12 +162,12 @@ func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID u
 	if err != nil {
 		return nil, err
 	}
-	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by); err != nil {
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		ctx := tx.Statement.Context // clocks' End takes a ctx carrying tx (issue 17)
+		if err := s.lockOpen(tx, caseID, by); err != nil {
 			return err
 		}
-		conn := db.Conn(ctx, s.db)
-		answered, err := providerRequestAnswered(conn, caseID, requestID)
+		answered, err := providerRequestAnswered(tx, caseID, requestID)
 		if err != nil {
 			return fmt.Errorf("grievance: provider request: %w", err)
 		}
@@ -177,14 +177,14 @@ func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID u
 		case answered[0].Answered:
 			return fault.New(fault.Conflict, "already_answered", "The provider's answer to this request is already recorded.")
 		}
-		if err := conn.Model(&providerRequestRow{}).Where("id = ?", requestID).Updates(map[string]any{
+		if err := tx.Model(&providerRequestRow{}).Where("id = ?", requestID).Updates(map[string]any{
 			"answer_enc": sealed, "answered_by": *by.ID, "answered_at": gorm.Expr("now()")}).Error; err != nil {
 			return fmt.Errorf("grievance: answer provider request: %w", err)
 		}
 		if err := s.clocks.End(ctx, caseID, "answered", ProviderRequestClock(requestID)); err != nil {
 			return err
 		}
-		_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "provider_request.answered", Data: map[string]any{"request_id": requestID}})
 		return err
 	})
@@ -206,7 +206,7 @@ func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID u
 // ProviderRequests lists a case's requests for information, oldest first.
 func (s *Service) ProviderRequests(ctx context.Context, caseID uuid.UUID) ([]ProviderRequest, error) {
 	var rows []providerRequestRow
-	if err := db.Conn(ctx, s.db).Select("id, ai_system_id, sent_to, questions_enc, due_at, created_at, answer_enc, answered_at").
+	if err := s.db.WithContext(ctx).Select("id, ai_system_id, sent_to, questions_enc, due_at, created_at, answer_enc, answered_at").
 		Where("case_id = ?", caseID).Order("created_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("grievance: provider requests: %w", err)
 	}
@@ -243,7 +243,7 @@ type ProviderLetter struct {
 
 // ProviderLetterOf opens a request for information for its email.
 func (s *Service) ProviderLetterOf(ctx context.Context, requestID uuid.UUID) (*ProviderLetter, error) {
-	row, err := providerLetter(db.Conn(ctx, s.db), requestID)
+	row, err := providerLetter(s.db.WithContext(ctx), requestID)
 	if err != nil {
 		return nil, fmt.Errorf("grievance: provider letter: %w", err)
 	}

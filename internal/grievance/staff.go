@@ -13,6 +13,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/paging"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
@@ -121,7 +122,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*paging.Page[Summary], er
 		cur, _ := paging.DecodeCursor(f.Cursor)
 		add("(c.submitted_at, c.id) < (?, ?)", cur.At, cur.ID)
 	}
-	items, err := caseList(db.Conn(ctx, s.db), strings.Join(where, " AND "), args, f.Limit+1)
+	items, err := caseList(s.db.WithContext(ctx), strings.Join(where, " AND "), args, f.Limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("grievance: list: %w", err)
 	}
@@ -296,8 +297,8 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 		return "", err
 	}
 	var from cases.Status
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		c, err := casework.LockForWork(tx, caseID, by)
 		if err != nil {
 			return err
 		}
@@ -307,7 +308,7 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 		}
 		if to == cases.StatusEscalated {
 			// The case is in an independent body's hands only once it has gone there.
-			n, err := openReferrals(db.Conn(ctx, s.db), caseID)
+			n, err := openReferrals(tx, caseID)
 			if err != nil {
 				return fmt.Errorf("grievance: referrals: %w", err)
 			}
@@ -316,19 +317,19 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 					"A case is escalated once it is referred to a body: POST /api/v1/cases/{id}/escalations first.")
 			}
 		}
-		if from, err = s.move(ctx, caseID, to, map[string]any{"status_reason": strings.TrimSpace(reason)}); err != nil {
+		if from, err = s.move(tx, caseID, to, map[string]any{"status_reason": strings.TrimSpace(reason)}); err != nil {
 			return err
 		}
 		extra := map[string]any{"reason": reason}
 		if to == cases.StatusAwaitingComplainant {
 			// The reason is the question: it goes to the complainant as a message.
-			id, err := s.askComplainant(ctx, caseID, by, reason)
+			id, err := s.askComplainant(tx, caseID, by, reason)
 			if err != nil {
 				return err
 			}
 			extra["message_id"] = id
 		}
-		return s.recordMove(ctx, caseID, by, from, to, extra, events.CaseStatusChanged)
+		return s.recordMove(tx, caseID, by, from, to, extra, events.CaseStatusChanged)
 	})
 	return from, err
 }
@@ -352,20 +353,20 @@ func transitionsFrom(status cases.Status) []cases.Status {
 // Acknowledge moves a submitted case to acknowledged, ends the acknowledge
 // clock and restarts the feedback clock from now.
 func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		from, err := s.move(ctx, caseID, cases.StatusAcknowledged, nil)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		from, err := s.move(tx, caseID, cases.StatusAcknowledged, nil)
 		if err != nil {
 			return err
 		}
 		extra := map[string]any{}
-		due, err := clocks.DueAt(db.Conn(ctx, s.db), caseID, sla.Feedback)
+		due, err := clocks.DueAt(tx, caseID, sla.Feedback)
 		if err != nil {
 			return fmt.Errorf("grievance: feedback clock: %w", err)
 		}
 		if len(due) > 0 {
 			extra["feedback_due"] = due[0].UTC()
 		}
-		return s.recordMove(ctx, caseID, by, from, cases.StatusAcknowledged, extra, events.CaseAcknowledged)
+		return s.recordMove(tx, caseID, by, from, cases.StatusAcknowledged, extra, events.CaseAcknowledged)
 	})
 }
 
@@ -382,8 +383,9 @@ var clocksEndedBy = map[cases.Status][]sla.ClockName{
 // afterMove keeps the clocks true to a status change: leaving "submitted"
 // acknowledges, waiting on the complainant pauses and an answer resumes, a
 // decision ends the clocks it answers and starts the remedy clock, closing or
-// withdrawing ends them all.
-func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to cases.Status) error {
+// withdrawing ends them all, in tx.
+func (s *Service) afterMove(tx *gorm.DB, caseID uuid.UUID, from, to cases.Status) error {
+	ctx := tx.Statement.Context // clocks takes a ctx carrying tx until it is converted (issue 17)
 	if from == cases.StatusSubmitted {
 		if err := s.clocks.End(ctx, caseID, "acknowledged", sla.Acknowledge); err != nil {
 			return err
@@ -401,13 +403,13 @@ func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to case
 	}
 	switch to {
 	case cases.StatusDecided, cases.StatusRejected:
-		if err := s.openAppealWindow(ctx, caseID, to); err != nil {
+		if err := s.openAppealWindow(tx, caseID, to); err != nil {
 			return err
 		}
 	case cases.StatusClosed, cases.StatusWithdrawn:
 		// An appeal still open when the case ends (after an escalation, or
 		// withdrawn) ends with it, so it can never block a new one forever.
-		if err := cases.EndOpenAppeal(db.Conn(ctx, s.db), caseID); err != nil {
+		if err := cases.EndOpenAppeal(tx, caseID); err != nil {
 			return err
 		}
 	}
@@ -424,48 +426,49 @@ func (s *Service) afterMove(ctx context.Context, caseID uuid.UUID, from, to case
 }
 
 // move moves the case to status to, setting the given columns too
-// (cases.Move), and does what the move entails (afterMove). It returns the
-// status moved from.
-func (s *Service) move(ctx context.Context, caseID uuid.UUID, to cases.Status, columns map[string]any) (cases.Status, error) {
-	from, err := cases.Move(db.Conn(ctx, s.db), caseID, to, columns)
+// (cases.Move), and does what the move entails (afterMove), in tx. It
+// returns the status moved from.
+func (s *Service) move(tx *gorm.DB, caseID uuid.UUID, to cases.Status, columns map[string]any) (cases.Status, error) {
+	from, err := cases.Move(tx, caseID, to, columns)
 	if err != nil {
 		return "", err
 	}
-	return from, s.afterMove(ctx, caseID, from, to)
+	return from, s.afterMove(tx, caseID, from, to)
 }
 
-func (s *Service) recordMove(ctx context.Context, caseID uuid.UUID, by cases.Actor, from, to cases.Status, extra map[string]any, subject string) error {
+func (s *Service) recordMove(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, from, to cases.Status, extra map[string]any, subject string) error {
 	data := map[string]any{"from": from, "to": to}
 	for k, v := range extra {
 		data[k] = v
 	}
 	action := "case." + string(to)
-	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+	if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 		Action: action, Public: true, Data: data}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(db.Conn(ctx, s.db), subject, caseID, events.StatusChanged{From: string(from), To: string(to), Actor: by.Kind, UserID: by.ID})
+	_, err := outbox.Add(tx, subject, caseID, events.StatusChanged{From: string(from), To: string(to), Actor: by.Kind, UserID: by.ID})
 	return err
 }
 
-// MoveCase moves a case to status to inside the caller's transaction and
+// MoveCase moves a case to status to inside the caller's transaction tx and
 // does all a move entails (move, recordMove): the sibling packages' way to
 // move a case (remedy.Mover). It checks no permission: the caller's step has.
-func (s *Service) MoveCase(ctx context.Context, caseID uuid.UUID, by cases.Actor, to cases.Status, extra map[string]any) error {
-	from, err := s.move(ctx, caseID, to, nil)
+func (s *Service) MoveCase(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, to cases.Status, extra map[string]any) error {
+	from, err := s.move(tx, caseID, to, nil)
 	if err != nil {
 		return err
 	}
-	return s.recordMove(ctx, caseID, by, from, to, extra, events.CaseStatusChanged)
+	return s.recordMove(tx, caseID, by, from, to, extra, events.CaseStatusChanged)
 }
 
 // MarkReceived records that the worker received the case's submitted event.
-// It is idempotent: a second call changes nothing and returns false.
-func (s *Service) MarkReceived(ctx context.Context, caseID uuid.UUID) (bool, error) {
-	return cases.MarkReceived(db.Conn(ctx, s.db), caseID)
+// It is idempotent: a second call changes nothing and returns false. It
+// writes in tx, the worker's transaction for the event.
+func (s *Service) MarkReceived(tx *gorm.DB, caseID uuid.UUID) (bool, error) {
+	return cases.MarkReceived(tx, caseID)
 }
 
 // Status returns a case's status, or NotFound.
 func (s *Service) Status(ctx context.Context, id uuid.UUID) (string, error) {
-	return casework.Status(db.Conn(ctx, s.db), id)
+	return casework.Status(s.db.WithContext(ctx), id)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -45,8 +46,8 @@ func purposePointOfView(id string) string    { return "point_of_view.summary:" +
 
 // lockOpen locks a case for by's work on its record (lockForWork) and
 // refuses it once the case is closed or withdrawn.
-func (s *Service) lockOpen(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
-	_, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by)
+func (s *Service) lockOpen(tx *gorm.DB, caseID uuid.UUID, by cases.Actor) error {
+	_, err := casework.LockOpen(tx, caseID, by)
 	return err
 }
 
@@ -156,26 +157,26 @@ func (s *Service) RecordAIDecision(ctx context.Context, caseID uuid.UUID, by cas
 		return nil, err
 	}
 	var rec *AIDecisionRecord
-	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by); err != nil {
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		if err := s.lockOpen(tx, caseID, by); err != nil {
 			return err
 		}
 		var recorded int64
-		if err := db.Conn(ctx, s.db).Model(&audit.Entry{}).Where("case_id = ? AND action = ?", caseID, "ai_decision.recorded").
+		if err := tx.Model(&audit.Entry{}).Where("case_id = ? AND action = ?", caseID, "ai_decision.recorded").
 			Count(&recorded).Error; err != nil {
 			return fmt.Errorf("grievance: ai decision revision: %w", err)
 		}
 		revision := int(recorded) + 1
-		if err := saveAIDecision(db.Conn(ctx, s.db), caseID, r, sealed, date, *by.ID); err != nil {
+		if err := saveAIDecision(tx, caseID, r, sealed, date, *by.ID); err != nil {
 			return fmt.Errorf("grievance: save ai decision record: %w", err)
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "ai_decision.recorded", Data: map[string]any{"revision": revision, "system_version": r.SystemVersion,
 				"solely_automated": *r.SolelyAutomated, "human_oversight": r.HumanOversight,
 				"person_informed": r.PersonInformed, "inputs": len(r.Inputs), "decision_date": casework.Nullable(r.DecisionDate)}}); err != nil {
 			return err
 		}
-		rec, err = s.aiDecision(ctx, caseID)
+		rec, err = s.aiDecision(tx, caseID)
 		return err
 	})
 	return rec, err
@@ -187,7 +188,7 @@ func (s *Service) AIDecision(ctx context.Context, caseID uuid.UUID) (*AIDecision
 	if _, err := s.Status(ctx, caseID); err != nil {
 		return nil, err
 	}
-	rec, err := s.aiDecision(ctx, caseID)
+	rec, err := s.aiDecision(s.db.WithContext(ctx), caseID)
 	if err == nil && rec == nil {
 		err = fault.New(fault.NotFound, "ai_decision_not_recorded", "No AI decision record has been made for this case yet.")
 	}
@@ -217,9 +218,10 @@ const aiDecisionColumns = `r.system_version AS ai_system_version, r.record_enc A
 		       r.decision_reference AS ai_decision_reference, r.decision_date AS ai_decision_date,
 		       r.recorded_by AS ai_recorded_by, r.recorded_at AS ai_recorded_at`
 
-// aiDecision loads and opens the case's AI decision record, nil when there is none.
-func (s *Service) aiDecision(ctx context.Context, caseID uuid.UUID) (*AIDecisionRecord, error) {
-	row, err := aiDecisionOf(db.Conn(ctx, s.db), caseID)
+// aiDecision loads (on q: the pool or a transaction) and opens the case's AI
+// decision record, nil when there is none.
+func (s *Service) aiDecision(q *gorm.DB, caseID uuid.UUID) (*AIDecisionRecord, error) {
+	row, err := aiDecisionOf(q, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("grievance: ai decision record: %w", err)
 	}
@@ -303,15 +305,15 @@ func (s *Service) RecordPointOfView(ctx context.Context, caseID uuid.UUID, by ca
 	if err != nil {
 		return nil, err
 	}
-	err = db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if err := s.lockOpen(ctx, caseID, by); err != nil {
+	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		if err := s.lockOpen(tx, caseID, by); err != nil {
 			return err
 		}
-		if p.CreatedAt, err = insertPointOfView(db.Conn(ctx, s.db), caseID, p, sealed); err != nil {
+		if p.CreatedAt, err = insertPointOfView(tx, caseID, p, sealed); err != nil {
 			return fmt.Errorf("grievance: insert point of view: %w", err)
 		}
 		p.CreatedAt = p.CreatedAt.UTC()
-		_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "point_of_view.recorded", Public: true,
 			Data: map[string]any{"point_of_view_id": p.ID, "heard_via": p.HeardVia, "heard_at": p.HeardAt}})
 		return err
@@ -342,17 +344,18 @@ func (s *Service) pointsOfView(rd *db.Reads, caseID uuid.UUID, out *[]PointOfVie
 
 // CheckWorker locks the case and checks that by may work on it: its
 // reviewer, or a supervisor, and never someone recused from it (for work
-// other packages do on a case, such as a referral to an independent body).
-func (s *Service) CheckWorker(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
-	_, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
+// other packages do on a case, such as a referral to an independent body),
+// in the caller's transaction tx.
+func (s *Service) CheckWorker(tx *gorm.DB, caseID uuid.UUID, by cases.Actor) error {
+	_, err := casework.LockForWork(tx, caseID, by)
 	return err
 }
 
 // CheckNotRecused locks the case and checks that by, held or not, is not
 // recused from it (for work other packages do on a case whose route's gate
 // already decided who may act, such as verifying a body's order was complied
-// with).
-func (s *Service) CheckNotRecused(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
-	_, err := casework.LockUnlessRecused(db.Conn(ctx, s.db), caseID, by)
+// with), in the caller's transaction tx.
+func (s *Service) CheckNotRecused(tx *gorm.DB, caseID uuid.UUID, by cases.Actor) error {
+	_, err := casework.LockUnlessRecused(tx, caseID, by)
 	return err
 }
