@@ -158,7 +158,7 @@ func (s *Service) addItems(ctx context.Context, r *referralRow, bodyUser uuid.UU
 		if s.clocks == nil {
 			return fmt.Errorf("escalation: no clock service for a body's %s", it.Kind)
 		}
-		if err := s.clocks.SetTask(ctx, r.CaseID, ItemClock(id), *it.DueAt, sla.Rule{Code: "body_" + string(it.Kind),
+		if err := s.clocks.SetTask(db.Conn(ctx, s.db), r.CaseID, ItemClock(id), *it.DueAt, sla.Rule{Code: "body_" + string(it.Kind),
 			Source: r.BodyName, Period: "set by the body when it closed its referral"}); err != nil {
 			return err
 		}
@@ -417,7 +417,7 @@ func (s *Service) endItemClock(ctx context.Context, caseID, itemID uuid.UUID, by
 	if s.clocks == nil {
 		return nil
 	}
-	return s.clocks.End(ctx, caseID, by, ItemClock(itemID))
+	return s.clocks.End(db.Conn(ctx, s.db), caseID, by, ItemClock(itemID))
 }
 
 func (s *Service) reread(ctx context.Context, itemID uuid.UUID) (*OutcomeItem, error) {

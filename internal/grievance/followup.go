@@ -467,7 +467,7 @@ func (s *Service) question(ctx context.Context, caseID uuid.UUID, entries []audi
 func (s *Service) messageClocks(ctx context.Context, caseID uuid.UUID, by cases.Actor, visibility Visibility, status cases.Status) error {
 	switch {
 	case by.Kind == audit.ActorStaff && visibility == VisibilityComplainant:
-		return s.clocks.End(ctx, caseID, "responded", sla.FirstResponse)
+		return s.clocks.End(db.Conn(ctx, s.db), caseID, "responded", sla.FirstResponse)
 	case by.Kind == audit.ActorComplainant && status == cases.StatusAwaitingComplainant:
 		from, err := s.move(ctx, caseID, cases.StatusInReview, map[string]any{"status_reason": "the complainant answered"})
 		if err != nil {

@@ -478,7 +478,7 @@ func (s *Service) insertCase(ctx context.Context, n *normalized, now time.Time, 
 	if err := decision.FirstClassification(conn, id, r.Rights, casework.NonNil(r.HarmTypes)); err != nil {
 		return nil, err
 	}
-	set, err := s.clocks.Start(ctx, id, r.Kind, now)
+	set, err := s.clocks.Start(db.Conn(ctx, s.db), id, r.Kind, now)
 	if err != nil {
 		return nil, err
 	}

@@ -160,7 +160,7 @@ func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*events.Routed, 
 			SLAPolicy: rule.SLAPolicy}); err != nil {
 			return fmt.Errorf("routing: route: %w", err)
 		}
-		if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
+		if _, err := s.clocks.RecomputeIn(db.Conn(ctx, s.db), caseID); err != nil {
 			return err
 		}
 		out = &events.Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority}
