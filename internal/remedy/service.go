@@ -299,8 +299,8 @@ func (s *Service) offered(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, status 
 	if status != cases.StatusDecided {
 		return nil
 	}
-	// s.move (grievance's move) still finds the transaction in its context.
-	return s.move(tx.Statement.Context, caseID, by, cases.StatusRemedyInProgress, map[string]any{"component_ids": ids})
+	ctx := tx.Statement.Context // s.move (grievance's move) still finds the transaction in ctx
+	return s.move(ctx, caseID, by, cases.StatusRemedyInProgress, map[string]any{"component_ids": ids})
 }
 
 // StatusChange is POST …/remedies/{rid}/status: the organisation's moves.
