@@ -823,13 +823,13 @@ func TestEvidenceBelongs(t *testing.T) {
 	}
 	mine, theirs := ev(a.ID), ev(b.ID)
 	ctx, caseA := context.Background(), uuid.MustParse(a.ID)
-	if err := s.Core.Evidence.Belongs(ctx, caseA, "evidence_ids", []uuid.UUID{mine}); err != nil {
+	if err := s.Core.Evidence.Belongs(s.Core.DB.WithContext(ctx), caseA, "evidence_ids", []uuid.UUID{mine}); err != nil {
 		t.Errorf("own evidence: %v", err)
 	}
-	if err := s.Core.Evidence.Belongs(ctx, caseA, "evidence_ids", nil); err != nil {
+	if err := s.Core.Evidence.Belongs(s.Core.DB.WithContext(ctx), caseA, "evidence_ids", nil); err != nil {
 		t.Errorf("no ids: %v", err)
 	}
-	err := s.Core.Evidence.Belongs(ctx, caseA, "components[0].evidence_ids", []uuid.UUID{mine, theirs, uuid.New(), mine})
+	err := s.Core.Evidence.Belongs(s.Core.DB.WithContext(ctx), caseA, "components[0].evidence_ids", []uuid.UUID{mine, theirs, uuid.New(), mine})
 	fe, ok := fault.As(err)
 	if !ok || fe.Kind != fault.Invalid || len(fe.Fields) != 3 || fe.Fields[0].Field != "components[0].evidence_ids[1]" ||
 		fe.Fields[0].Code != "not_found" || !strings.Contains(fe.Fields[0].Message, theirs.String()) || fe.Fields[2].Code != "duplicate" {

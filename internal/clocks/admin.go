@@ -81,12 +81,12 @@ func checkSlugName(f *fault.Fields, slug, name string) {
 
 // Calendars lists the calendars.
 func (s *Service) Calendars(ctx context.Context) ([]Calendar, error) {
-	return s.calendars(ctx, "")
+	return s.calendars(s.db.WithContext(ctx), "")
 }
 
-func (s *Service) calendars(ctx context.Context, where string, args ...any) ([]Calendar, error) {
+func (s *Service) calendars(q *gorm.DB, where string, args ...any) ([]Calendar, error) {
 	var rows []calendarRow
-	q := db.Conn(ctx, s.db).Model(&calendarRow{}).Select("id", "slug", "name", "spec", "updated_at")
+	q = q.Model(&calendarRow{}).Select("id", "slug", "name", "spec", "updated_at")
 	if where != "" {
 		q = q.Where(where, args...)
 	}
@@ -124,7 +124,7 @@ func (s *Service) SaveCalendar(ctx context.Context, id *uuid.UUID, in CalendarIn
 		return nil, err
 	}
 	saved := calendarRow{Slug: in.Slug, Name: strings.TrimSpace(in.Name), Spec: string(spec)}
-	conn := db.Conn(ctx, s.db)
+	conn := s.db.WithContext(ctx)
 	if id == nil {
 		err = conn.Select("slug", "name", "spec").Create(&saved).Error
 	} else {
@@ -144,7 +144,7 @@ func (s *Service) SaveCalendar(ctx context.Context, id *uuid.UUID, in CalendarIn
 		return nil, fault.New(fault.NotFound, "calendar_not_found", "No calendar has that id.")
 	}
 	s.Invalidate()
-	cs, err := s.calendars(ctx, "id = ?", saved.ID)
+	cs, err := s.calendars(conn, "id = ?", saved.ID)
 	if err != nil || len(cs) == 0 {
 		return nil, err
 	}
@@ -153,11 +153,11 @@ func (s *Service) SaveCalendar(ctx context.Context, id *uuid.UUID, in CalendarIn
 
 // Policies lists the policies.
 func (s *Service) Policies(ctx context.Context) ([]StoredPolicy, error) {
-	return s.storedPolicies(ctx, "")
+	return s.storedPolicies(s.db.WithContext(ctx), "")
 }
 
-func (s *Service) storedPolicies(ctx context.Context, where string, args ...any) ([]StoredPolicy, error) {
-	rows, err := storedPolicyRows(db.Conn(ctx, s.db), where, args...)
+func (s *Service) storedPolicies(q *gorm.DB, where string, args ...any) ([]StoredPolicy, error) {
+	rows, err := storedPolicyRows(q, where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("clocks: policies: %w", err)
 	}
@@ -180,8 +180,8 @@ func (s *Service) storedPolicies(ctx context.Context, where string, args ...any)
 }
 
 // validPolicy checks a policy and names every field at fault, as
-// "tiers.P1[0]" or "breach_actions.move_to_queue".
-func (s *Service) validPolicy(ctx context.Context, in *PolicyInput) (calendarID uuid.UUID, err error) {
+// "tiers.P1[0]" or "breach_actions.move_to_queue". It reads in tx.
+func (s *Service) validPolicy(tx *gorm.DB, in *PolicyInput) (calendarID uuid.UUID, err error) {
 	var f fault.Fields
 	checkSlugName(&f, in.Slug, in.Name)
 	if in.Jurisdiction == "" {
@@ -191,7 +191,7 @@ func (s *Service) validPolicy(ctx context.Context, in *PolicyInput) (calendarID 
 		f.Add("jurisdiction", "invalid", "at most 64 characters, such as EU or FR")
 	}
 	var cal calendarRow
-	if err := db.Conn(ctx, s.db).Model(&calendarRow{}).Select("id").Where("slug = ?", in.Calendar).Scan(&cal).Error; err != nil {
+	if err := tx.Model(&calendarRow{}).Select("id").Where("slug = ?", in.Calendar).Scan(&cal).Error; err != nil {
 		return uuid.Nil, err
 	}
 	if cal.ID == uuid.Nil {
@@ -210,7 +210,7 @@ func (s *Service) validPolicy(ctx context.Context, in *PolicyInput) (calendarID 
 		}
 	}
 	if q := in.Breach.MoveToQueue; q != "" {
-		id, err := queueBySlug(db.Conn(ctx, s.db), q)
+		id, err := queueBySlug(tx, q)
 		if err != nil {
 			return uuid.Nil, err
 		}
@@ -232,12 +232,12 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 		in.AppealWindow = sla.DefaultAppealWindow
 	}
 	var saved uuid.UUID
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		calID, err := s.validPolicy(ctx, &in)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		calID, err := s.validPolicy(tx, &in)
 		if err != nil {
 			return err
 		}
-		conn := db.Conn(ctx, s.db)
+		conn := tx
 		tiers, _ := json.Marshal(in.Tiers)
 		statutory, _ := json.Marshal(in.Statutory)
 		if in.Statutory == nil {
@@ -289,7 +289,7 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 		return nil, err
 	}
 	s.Invalidate()
-	ps, err := s.storedPolicies(ctx, "p.id = ?", saved)
+	ps, err := s.storedPolicies(s.db.WithContext(ctx), "p.id = ?", saved)
 	if err != nil || len(ps) == 0 {
 		return nil, err
 	}

@@ -15,8 +15,8 @@
 // ProviderRequestClock); TestClockNamesMatchDatabase checks both against the
 // table's CHECK.
 //
-// Every change runs inside the caller's transaction (db.InTx), after the
-// caller has locked the case row, so a clock never disagrees with the case it
+// Every change runs inside the caller's transaction, which it is handed as
+// tx, after the caller has locked the case row, so a clock never disagrees with the case it
 // belongs to. Locks are always taken case row first, clock rows second —
 // here, in the API's paths and in the sweeper — so the two never deadlock.
 package clocks
@@ -89,8 +89,9 @@ func (s *Service) Invalidate() {
 	s.mu.Unlock()
 }
 
-// policy returns the policy with id, or the default one for nil.
-func (s *Service) policy(ctx context.Context, id *uuid.UUID) (*Policy, error) {
+// policy returns the policy with id, or the default one for nil, reading it
+// through q (the pool or a transaction) when it is not cached.
+func (s *Service) policy(q *gorm.DB, id *uuid.UUID) (*Policy, error) {
 	key := uuid.Nil
 	if id != nil {
 		key = *id
@@ -101,7 +102,7 @@ func (s *Service) policy(ctx context.Context, id *uuid.UUID) (*Policy, error) {
 	if p != nil && time.Since(p.loaded) < PolicyTTL {
 		return p, nil
 	}
-	row, err := loadPolicy(db.Conn(ctx, s.db), id)
+	row, err := loadPolicy(q, id)
 	if err != nil {
 		return nil, fmt.Errorf("clocks: load policy: %w", err)
 	}
@@ -109,7 +110,7 @@ func (s *Service) policy(ctx context.Context, id *uuid.UUID) (*Policy, error) {
 		if id == nil {
 			return nil, fmt.Errorf("clocks: no default SLA policy")
 		}
-		return s.policy(ctx, nil) // the case's policy was replaced: fall back to the default
+		return s.policy(q, nil) // the case's policy was replaced: fall back to the default
 	}
 	p, err = parsePolicy(row.ID, row.Slug, row.CalendarSlug, row.Spec, row.Docs)
 	if err != nil {
@@ -216,43 +217,55 @@ func (f *facts) sla() (sla.Facts, error) {
 	return out, nil
 }
 
-// Recompute sets every clock of a case from its policy and facts, inside the
-// transaction ctx carries: due dates with their rules and candidates, pauses,
-// warnings and the next time the sweeper must look. Ended clocks are left as
-// they were; a clock the policy no longer sets is dropped unless it has ended.
+// Recompute sets every clock of a case from its policy and facts, in a
+// transaction of its own (RecomputeIn): due dates with their rules and
+// candidates, pauses, warnings and the next time the sweeper must look.
 // It returns the clocks as set.
 func (s *Service) Recompute(ctx context.Context, caseID uuid.UUID) ([]sla.Clock, error) {
 	var out []sla.Clock
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
-		f, err := lockFacts(conn, caseID)
-		if err != nil {
-			return fmt.Errorf("clocks: load case: %w", err)
-		}
-		if f.Kind == "" {
-			return fmt.Errorf("clocks: case %s does not exist", caseID)
-		}
-		if f.Status == "closed" || f.Status == "withdrawn" {
-			return s.End(ctx, caseID, f.Status) // nothing more is owed
-		}
-		sf, err := f.sla()
-		if err != nil {
-			return err
-		}
-		p, err := s.policy(ctx, f.SLAPolicyID)
-		if err != nil {
-			return err
-		}
-		out = p.Clocks(sf, p.Calendar)
-		return s.store(ctx, caseID, p.ID, out, false)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var err error
+		out, err = s.RecomputeIn(tx, caseID)
+		return err
 	})
 	return out, err
 }
 
-// store upserts the clocks as computed and drops unended ones no longer set
-// (none for a fresh case).
-func (s *Service) store(ctx context.Context, caseID, policyID uuid.UUID, cs []sla.Clock, fresh bool) error {
-	conn := db.Conn(ctx, s.db)
+// RecomputeIn is Recompute inside the caller's transaction tx: it locks the
+// case's facts, sets every clock of the case from its policy and facts and
+// returns them. Ended clocks are left as they were; a clock the policy no
+// longer sets is dropped unless it has ended. A closed or withdrawn case has
+// its clocks ended and none returned.
+func (s *Service) RecomputeIn(tx *gorm.DB, caseID uuid.UUID) ([]sla.Clock, error) {
+	f, err := lockFacts(tx, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("clocks: load case: %w", err)
+	}
+	if f.Kind == "" {
+		return nil, fmt.Errorf("clocks: case %s does not exist", caseID)
+	}
+	if f.Status == "closed" || f.Status == "withdrawn" {
+		return nil, s.End(tx, caseID, f.Status) // nothing more is owed
+	}
+	sf, err := f.sla()
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.policy(tx, f.SLAPolicyID)
+	if err != nil {
+		return nil, err
+	}
+	out := p.Clocks(sf, p.Calendar)
+	if err := s.store(tx, caseID, p.ID, out, false); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// store upserts the clocks as computed, in tx, and drops unended ones no
+// longer set (none for a fresh case).
+func (s *Service) store(tx *gorm.DB, caseID, policyID uuid.UUID, cs []sla.Clock, fresh bool) error {
+	conn := tx
 	names := make([]sla.ClockName, 0, len(cs))
 	values := make([]string, 0, len(cs))
 	args := make([]any, 0, 9*len(cs))
@@ -310,54 +323,54 @@ type candidate struct {
 	DueAt   time.Time `json:"due_at"`
 }
 
-// End ends the named clocks of a case (all of them when names is empty)
-// that are still running, recording what ended them (acknowledged,
+// End ends, in tx, the named clocks of a case (all of them when names is
+// empty) that are still running, recording what ended them (acknowledged,
 // responded, decided, withdrawn …).
-func (s *Service) End(ctx context.Context, caseID uuid.UUID, by string, names ...sla.ClockName) error {
-	return s.EndAt(ctx, caseID, by, time.Time{}, names...)
+func (s *Service) End(tx *gorm.DB, caseID uuid.UUID, by string, names ...sla.ClockName) error {
+	return s.EndAt(tx, caseID, by, time.Time{}, names...)
 }
 
 // EndAt is End with the moment the clocks were satisfied, when that was
 // earlier than now: a serious incident's provider was told yesterday and
 // the task recorded today (grievance.CompleteIncidentTask). A zero at is now.
-func (s *Service) EndAt(ctx context.Context, caseID uuid.UUID, by string, at time.Time, names ...sla.ClockName) error {
+func (s *Service) EndAt(tx *gorm.DB, caseID uuid.UUID, by string, at time.Time, names ...sla.ClockName) error {
 	var when any
 	if !at.IsZero() {
 		when = at.UTC()
 	}
 	// The case's next_due_at leaves out the clocks this ends (cases.NextDueWithout).
-	if err := cases.NextDueWithout(db.Conn(ctx, s.db), caseID, endClocks(caseID, when, by, names)); err != nil {
+	if err := cases.NextDueWithout(tx, caseID, endClocks(caseID, when, by, names)); err != nil {
 		return fmt.Errorf("clocks: end %v: %w", names, err)
 	}
 	return nil
 }
 
-// Start sets the clocks of a case just filed, which has no priority, pause
-// or clock yet: the default policy's statutory clocks, without reading the
-// case back.
-func (s *Service) Start(ctx context.Context, caseID uuid.UUID, kind string, submitted time.Time) ([]sla.Clock, error) {
-	p, err := s.policy(ctx, nil)
+// Start sets, in tx, the clocks of a case just filed, which has no priority,
+// pause or clock yet: the default policy's statutory clocks, without reading
+// the case back.
+func (s *Service) Start(tx *gorm.DB, caseID uuid.UUID, kind string, submitted time.Time) ([]sla.Clock, error) {
+	p, err := s.policy(tx, nil)
 	if err != nil {
 		return nil, err
 	}
 	submitted = submitted.Truncate(time.Microsecond) // as PostgreSQL keeps it, so a later recompute agrees
 	out := p.Clocks(sla.Facts{Kind: kind, Events: sla.Events{Submitted: submitted, Awareness: submitted}}, p.Calendar)
-	return out, s.store(ctx, caseID, p.ID, out, true)
+	return out, s.store(tx, caseID, p.ID, out, true)
 }
 
-// Pause starts a span in which pausable clocks stand still (the case waits
-// on the complainant). A pause already open is kept.
-func (s *Service) Pause(ctx context.Context, caseID uuid.UUID) error {
-	if err := db.Conn(ctx, s.db).Table("case_pauses").Clauses(clause.OnConflict{DoNothing: true}).
+// Pause starts, in tx, a span in which pausable clocks stand still (the case
+// waits on the complainant). A pause already open is kept.
+func (s *Service) Pause(tx *gorm.DB, caseID uuid.UUID) error {
+	if err := tx.Table("case_pauses").Clauses(clause.OnConflict{DoNothing: true}).
 		Create(map[string]any{"case_id": caseID, "paused_at": gorm.Expr("now()")}).Error; err != nil {
 		return fmt.Errorf("clocks: pause: %w", err)
 	}
 	return nil
 }
 
-// Resume closes the open pause, if any.
-func (s *Service) Resume(ctx context.Context, caseID uuid.UUID) error {
-	if err := db.Conn(ctx, s.db).Table("case_pauses").Where("case_id = ? AND resumed_at IS NULL", caseID).
+// Resume closes the open pause, if any, in tx.
+func (s *Service) Resume(tx *gorm.DB, caseID uuid.UUID) error {
+	if err := tx.Table("case_pauses").Where("case_id = ? AND resumed_at IS NULL", caseID).
 		Update("resumed_at", gorm.Expr("now()")).Error; err != nil {
 		return fmt.Errorf("clocks: resume: %w", err)
 	}
@@ -366,20 +379,21 @@ func (s *Service) Resume(ctx context.Context, caseID uuid.UUID) error {
 
 // AppealBy is when the window to appeal a decision (or a refusal to take a
 // case forward) made at from closes under the policy with policyID (nil for
-// the default), with the rule that sets it.
-func (s *Service) AppealBy(ctx context.Context, policyID *uuid.UUID, from time.Time) (time.Time, sla.Rule, error) {
-	p, err := s.policy(ctx, policyID)
+// the default), with the rule that sets it. q (the pool or a transaction)
+// reads the policy when it is not cached.
+func (s *Service) AppealBy(q *gorm.DB, policyID *uuid.UUID, from time.Time) (time.Time, sla.Rule, error) {
+	p, err := s.policy(q, policyID)
 	if err != nil {
 		return time.Time{}, sla.Rule{}, err
 	}
 	return p.AppealWindow.Closes(from, p.Calendar), p.AppealWindow.Rule, nil
 }
 
-// Reopen runs a case's clock again that had ended for one of the reasons
-// endedBy (remedied, unremedied …); it reports whether it did. The caller
-// recomputes the case's clocks after it.
-func (s *Service) Reopen(ctx context.Context, caseID uuid.UUID, clock sla.ClockName, endedBy ...string) (bool, error) {
-	res := db.Conn(ctx, s.db).Table("case_clocks").
+// Reopen runs, in tx, a case's clock again that had ended for one of the
+// reasons endedBy (remedied, unremedied …); it reports whether it did. The
+// caller recomputes the case's clocks after it (RecomputeIn).
+func (s *Service) Reopen(tx *gorm.DB, caseID uuid.UUID, clock sla.ClockName, endedBy ...string) (bool, error) {
+	res := tx.Table("case_clocks").
 		Where("case_id = ? AND clock = ? AND satisfied_by IN ?", caseID, clock, endedBy).
 		Updates(map[string]any{"satisfied_at": nil, "satisfied_by": nil})
 	if res.Error != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -32,15 +33,15 @@ type Fired struct {
 func (s *Service) Sweep(ctx context.Context, limit int) (Fired, error) {
 	var total Fired
 	now := s.now()
-	ids, err := dueCases(db.Conn(ctx, s.db), now, limit)
+	ids, err := dueCases(s.db.WithContext(ctx), now, limit)
 	if err != nil {
 		return total, fmt.Errorf("clocks: due timers: %w", err)
 	}
 	for _, id := range ids {
 		var f Fired
-		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
+		err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 			var err error
-			f, err = s.sweepCase(ctx, id, now)
+			f, err = s.sweepCase(tx, id, now)
 			return err
 		})
 		if err != nil {
@@ -52,9 +53,10 @@ func (s *Service) Sweep(ctx context.Context, limit int) (Fired, error) {
 	return total, nil
 }
 
-func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time) (Fired, error) {
+// sweepCase fires, in tx, the timers of one case due at now.
+func (s *Service) sweepCase(tx *gorm.DB, caseID uuid.UUID, now time.Time) (Fired, error) {
 	var fired Fired
-	conn := db.Conn(ctx, s.db)
+	conn := tx
 	var c cases.Case
 	if err := cases.LockedOrSkip(conn, caseID, "id", "priority", "queue_id", "sla_policy_id").Scan(&c).Error; err != nil {
 		return fired, fmt.Errorf("clocks: lock case: %w", err)
@@ -69,7 +71,7 @@ func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time
 	if len(due) == 0 {
 		return fired, nil
 	}
-	p, err := s.policy(ctx, c.SLAPolicyID)
+	p, err := s.policy(tx, c.SLAPolicyID)
 	if err != nil {
 		return fired, err
 	}
@@ -99,7 +101,7 @@ func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time
 				Updates(map[string]any{"breached_at": now, "warned": len(warnAt), "next_fire_at": nil}).Error; err != nil {
 				return fired, fmt.Errorf("clocks: breach: %w", err)
 			}
-			if err := s.announce(ctx, caseID, events.SLABreached, "sla.breached", true, data); err != nil {
+			if err := s.announce(tx, caseID, events.SLABreached, "sla.breached", true, data); err != nil {
 				return fired, err
 			}
 			breached = append(breached, k)
@@ -112,7 +114,7 @@ func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time
 				data.Fraction = p.WarnFractions[reached-1]
 			}
 			data.Notify = true
-			if err := s.announce(ctx, caseID, events.SLAWarning, "sla.warning", false, data); err != nil {
+			if err := s.announce(tx, caseID, events.SLAWarning, "sla.warning", false, data); err != nil {
 				return fired, err
 			}
 			fired.Warnings++
@@ -123,20 +125,21 @@ func (s *Service) sweepCase(ctx context.Context, caseID uuid.UUID, now time.Time
 		}
 	}
 	if len(breached) > 0 {
-		if err := s.breachActions(ctx, caseID, priority, c.QueueID, p, breached); err != nil {
+		if err := s.breachActions(tx, caseID, priority, c.QueueID, p, breached); err != nil {
 			return fired, err
 		}
 	}
 	return fired, nil
 }
 
-// announce records a timer in the case record and publishes it (through the outbox).
-func (s *Service) announce(ctx context.Context, caseID uuid.UUID, subject, action string, public bool, data events.SLA) error {
-	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: action,
+// announce records a timer in the case record and publishes it (through the
+// outbox), in tx.
+func (s *Service) announce(tx *gorm.DB, caseID uuid.UUID, subject, action string, public bool, data events.SLA) error {
+	if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: action,
 		Public: public, Data: data}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(db.Conn(ctx, s.db), subject, caseID, data)
+	_, err := outbox.Add(tx, subject, caseID, data)
 	return err
 }
 
@@ -163,15 +166,16 @@ func statutory(p *Policy, r sla.Rule) bool {
 // breachActions applies what the policy asks when clocks run out: raise the
 // priority a step, move the case to the supervisors' queue, and for a date
 // the law set, open an escalation request. Each lands in the case record.
-func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority string, queueID *uuid.UUID,
+// All of it runs in tx.
+func (s *Service) breachActions(tx *gorm.DB, caseID uuid.UUID, priority string, queueID *uuid.UUID,
 	p *Policy, breached []dueClock) error {
-	conn := db.Conn(ctx, s.db)
+	conn := tx
 	clocks := make([]sla.ClockName, 0, len(breached))
 	for _, k := range breached {
 		clocks = append(clocks, k.Clock)
 	}
 	system := func(action string, data any) error {
-		_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: action, Data: data})
+		_, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: action, Data: data})
 		return err
 	}
 	if p.Breach.RaisePriority && priority != "" && sla.Raise(priority) != priority {
@@ -182,11 +186,11 @@ func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority 
 		if err := system("priority.raised", map[string]any{"from": priority, "to": to, "reason": "sla_breach", "clocks": clocks}); err != nil {
 			return err
 		}
-		if _, err := outbox.Add(db.Conn(ctx, s.db), events.CaseTriaged, caseID,
+		if _, err := outbox.Add(tx, events.CaseTriaged, caseID,
 			events.Triaged{Priority: to, PriorityChange: "raised", Reason: "sla_breach"}); err != nil {
 			return err
 		}
-		if _, err := s.Recompute(ctx, caseID); err != nil {
+		if _, err := s.RecomputeIn(tx, caseID); err != nil {
 			return err
 		}
 	}
@@ -230,7 +234,7 @@ func (s *Service) breachActions(ctx context.Context, caseID uuid.UUID, priority 
 		if err := system("escalation.requested", data); err != nil {
 			return err
 		}
-		if _, err := outbox.Add(db.Conn(ctx, s.db), events.EscalationRequested, caseID, data); err != nil {
+		if _, err := outbox.Add(tx, events.EscalationRequested, caseID, data); err != nil {
 			return err
 		}
 	}

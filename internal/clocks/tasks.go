@@ -1,16 +1,15 @@
 package clocks
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/cases"
-	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/sla"
 )
 
@@ -55,19 +54,19 @@ func IsTask(clock sla.ClockName) bool {
 }
 
 // SetTask starts a task's clock on a case, inside the caller's transaction
-// (after it locked the case): due at due, with the warnings of the case's
+// tx (after it locked the case): due at due, with the warnings of the case's
 // policy at its fractions of the span from now to due. A clock of that name
 // already running is left as it is.
-func (s *Service) SetTask(ctx context.Context, caseID uuid.UUID, clock sla.ClockName, due time.Time, rule sla.Rule) error {
+func (s *Service) SetTask(tx *gorm.DB, caseID uuid.UUID, clock sla.ClockName, due time.Time, rule sla.Rule) error {
 	if !IsTask(clock) {
 		return fmt.Errorf("clocks: %q is not a task's clock", clock)
 	}
 	var c cases.Case
-	conn := db.Conn(ctx, s.db)
+	conn := tx
 	if err := conn.Model(&cases.Case{}).Select("sla_policy_id").Where("id = ?", caseID).Scan(&c).Error; err != nil {
 		return fmt.Errorf("clocks: task's case: %w", err)
 	}
-	p, err := s.policy(ctx, c.SLAPolicyID)
+	p, err := s.policy(tx, c.SLAPolicyID)
 	if err != nil {
 		return err
 	}

@@ -27,8 +27,9 @@ type Service struct {
 }
 
 // Teller writes a message from by to a case's complainant, in the
-// transaction ctx carries, and returns its id (the messages are
-// internal/grievance's).
+// transaction ctx carries (NoticeExtension's, as tx.Statement.Context until
+// grievance takes the transaction explicitly), and returns its id (the
+// messages are internal/grievance's).
 type Teller func(ctx context.Context, caseID uuid.UUID, by cases.Actor, body string) (uuid.UUID, error)
 
 // NewService returns the decision service: clk keeps the cases' SLA clocks

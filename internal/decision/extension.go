@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
@@ -28,8 +29,9 @@ func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by case
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		ctx := tx.Statement.Context // s.tell (grievance's AddMessage) still finds the transaction in ctx
+		conn := tx
 		c, err := lockForExtension(conn, caseID, clock)
 		if err != nil {
 			return fmt.Errorf("decision: extension: %w", err)
@@ -55,7 +57,7 @@ func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by case
 		if err != nil {
 			return err
 		}
-		set, err := s.clocks.Recompute(ctx, caseID)
+		set, err := s.clocks.RecomputeIn(tx, caseID)
 		if err != nil {
 			return err
 		}
@@ -65,7 +67,7 @@ func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by case
 				data["due"], data["rule"] = k.DueAt.UTC(), k.Rule
 			}
 		}
-		_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "clock.extended", Public: true, Data: data})
 		return err
 	})

@@ -79,8 +79,8 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 	}
 	by := *actor.ID
 	var out *TriageResult
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		conn := tx
 		var c triageRow
 		if err := cases.Locked(conn, caseID, "status", "kind", "priority", "assignee_id", "preliminary_severity").Scan(&c).Error; err != nil {
 			return fmt.Errorf("decision: triage: %w", err)
@@ -127,16 +127,16 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 		data := map[string]any{"scale": r.Scale, "scope": r.Scope, "irremediability": r.Irremediability,
 			"harm_status": r.HarmStatus, "computed_priority": p, "reasons": reasons, "priority_change": out.Change,
 			"previous_priority": c.Priority}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &by,
 			Action: "case.triaged", Data: data}); err != nil {
 			return err
 		}
-		if _, err := outbox.Add(db.Conn(ctx, s.db), events.CaseTriaged, caseID,
+		if _, err := outbox.Add(tx, events.CaseTriaged, caseID,
 			events.Triaged{Priority: p, PriorityChange: out.Change}); err != nil {
 			return err
 		}
 		if out.Change == "raised" {
-			_, err := s.clocks.Recompute(ctx, caseID) // the tier of the new priority
+			_, err := s.clocks.RecomputeIn(tx, caseID) // the tier of the new priority
 			return err
 		}
 		return nil
@@ -152,8 +152,8 @@ func (s *Service) ApprovePriority(ctx context.Context, caseID, approver uuid.UUI
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		conn := tx
 		var c pendingPriorityRow
 		if err := cases.Locked(conn, caseID, "status", "priority", "pending_priority", "pending_priority_by").Scan(&c).Error; err != nil {
 			return err
@@ -173,17 +173,17 @@ func (s *Service) ApprovePriority(ctx context.Context, caseID, approver uuid.UUI
 		if err := cases.DecidePendingPriority(conn, caseID, approve); err != nil {
 			return err
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &approver,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &approver,
 			Action: action, Data: map[string]any{"from": c.Priority, "to": c.PendingPriority, "requested_by": c.PendingPriorityBy,
 				"reason": reason}}); err != nil {
 			return err
 		}
 		if approve {
-			if _, err := outbox.Add(db.Conn(ctx, s.db), events.CaseTriaged, caseID, events.Triaged{Priority: *c.PendingPriority,
+			if _, err := outbox.Add(tx, events.CaseTriaged, caseID, events.Triaged{Priority: *c.PendingPriority,
 				PriorityChange: "lowered"}); err != nil {
 				return err
 			}
-			_, err := s.clocks.Recompute(ctx, caseID)
+			_, err := s.clocks.RecomputeIn(tx, caseID)
 			return err
 		}
 		return nil

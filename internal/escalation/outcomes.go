@@ -159,7 +159,7 @@ func (s *Service) addItems(tx *gorm.DB, r *referralRow, bodyUser uuid.UUID, item
 		if s.clocks == nil {
 			return fmt.Errorf("escalation: no clock service for a body's %s", it.Kind)
 		}
-		if err := s.clocks.SetTask(ctx, r.CaseID, ItemClock(id), *it.DueAt, sla.Rule{Code: "body_" + string(it.Kind),
+		if err := s.clocks.SetTask(db.Conn(ctx, s.db), r.CaseID, ItemClock(id), *it.DueAt, sla.Rule{Code: "body_" + string(it.Kind),
 			Source: r.BodyName, Period: "set by the body when it closed its referral"}); err != nil {
 			return err
 		}
@@ -421,7 +421,7 @@ func (s *Service) endItemClock(tx *gorm.DB, caseID, itemID uuid.UUID, by string)
 	if s.clocks == nil {
 		return nil
 	}
-	return s.clocks.End(ctx, caseID, by, ItemClock(itemID))
+	return s.clocks.End(db.Conn(ctx, s.db), caseID, by, ItemClock(itemID))
 }
 
 // reread reads an item again, in q.

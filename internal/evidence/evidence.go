@@ -204,19 +204,19 @@ func (s *Service) Seal(in Input, addedBy *uuid.UUID) (*Sealed, error) {
 }
 
 // Store inserts sealed evidence with its entry in the case record (public)
-// and its event, in the transaction of ctx.
-func (s *Service) Store(ctx context.Context, caseID uuid.UUID, by cases.Actor, e *Sealed) error {
-	if err := insert(db.Conn(ctx, s.db), caseID, e); err != nil {
+// and its event, in the caller's transaction tx.
+func (s *Service) Store(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, e *Sealed) error {
+	if err := insert(tx, caseID, e); err != nil {
 		return err
 	}
 	e.CreatedAt = e.CreatedAt.UTC()
 	data := events.EvidenceAdded{EvidenceID: e.ID, SHA256: e.SHA256, SizeBytes: e.SizeBytes, MediaType: e.MediaType,
 		Source: string(e.Source), AuthorKind: by.Kind}
-	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+	if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 		Action: "evidence.added", Public: true, Data: data}); err != nil {
 		return err
 	}
-	_, err := outbox.Add(db.Conn(ctx, s.db), events.CaseEvidenceAdded, caseID, data)
+	_, err := outbox.Add(tx, events.CaseEvidenceAdded, caseID, data)
 	return err
 }
 
@@ -279,7 +279,7 @@ func (s *Service) QueueOf(rd *db.Reads, caseID uuid.UUID, complainantOnly bool, 
 
 // List lists a case's evidence for staff (NotFound for no case).
 func (s *Service) List(ctx context.Context, caseID uuid.UUID) ([]Evidence, error) {
-	if _, err := casework.Status(db.Conn(ctx, s.db), caseID); err != nil {
+	if _, err := casework.Status(s.db.WithContext(ctx), caseID); err != nil {
 		return nil, err
 	}
 	return s.Of(ctx, caseID, false)
@@ -305,12 +305,13 @@ func (s *Service) ComplainantList(ctx context.Context, caseID uuid.UUID) ([]Comp
 // returned.
 func (s *Service) Open(ctx context.Context, caseID, evidenceID uuid.UUID) (*Evidence, []byte, error) {
 	var rows []evidenceRow
-	if err := db.Conn(ctx, s.db).Table(table).Select("id, sha256, size_bytes, media_type, meta_enc, source, added_by, created_at, content_enc").
+	q := s.db.WithContext(ctx)
+	if err := q.Table(table).Select("id, sha256, size_bytes, media_type, meta_enc, source, added_by, created_at, content_enc").
 		Where("id = ? AND case_id = ?", evidenceID, caseID).Scan(&rows).Error; err != nil {
 		return nil, nil, fmt.Errorf("grievance: evidence: %w", err)
 	}
 	if len(rows) == 0 {
-		if _, err := casework.Status(db.Conn(ctx, s.db), caseID); err != nil {
+		if _, err := casework.Status(q, caseID); err != nil {
 			return nil, nil, err
 		}
 		return nil, nil, fault.New(fault.NotFound, "evidence_not_found", "This case has no evidence with that id.")
@@ -348,19 +349,19 @@ func (s *Service) OpenComplainant(ctx context.Context, caseID, evidenceID uuid.U
 
 // Belongs checks that every id names evidence of the case. It
 // returns a 422 naming each id that does not (field[i]), and each repeated
-// one, or nil. It reads within the caller's transaction when ctx carries one.
-func (s *Service) Belongs(ctx context.Context, caseID uuid.UUID, field string, ids []uuid.UUID) error {
-	return s.BelongsToAny(ctx, []uuid.UUID{caseID}, field, ids)
+// one, or nil. It reads through q: the caller's transaction, or the pool.
+func (s *Service) Belongs(q *gorm.DB, caseID uuid.UUID, field string, ids []uuid.UUID) error {
+	return s.BelongsToAny(q, []uuid.UUID{caseID}, field, ids)
 }
 
 // BelongsToAny is Belongs for evidence of any of cases (a systemic issue's
 // remedy may cite evidence from any linked case).
-func (s *Service) BelongsToAny(ctx context.Context, linked []uuid.UUID, field string, ids []uuid.UUID) error {
+func (s *Service) BelongsToAny(q *gorm.DB, linked []uuid.UUID, field string, ids []uuid.UUID) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	var found []uuid.UUID
-	if err := db.Conn(ctx, s.db).Table(table).Where("case_id IN ? AND id IN ?", linked, ids).
+	if err := q.Table(table).Where("case_id IN ? AND id IN ?", linked, ids).
 		Pluck("id", &found).Error; err != nil {
 		return fmt.Errorf("grievance: evidence belongs: %w", err)
 	}

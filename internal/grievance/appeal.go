@@ -133,7 +133,7 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, r
 			return fault.New(fault.Conflict, "illegal_transition", fmt.Sprintf(
 				"A case that is %s cannot be closed; it closes after its decision (and remedies), or after escalation.", c.Status))
 		}
-		left, err := s.remedies.Outstanding(ctx, caseID)
+		left, err := s.remedies.Outstanding(db.Conn(ctx, s.db), caseID)
 		if err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, r
 			}
 			return e
 		}
-		if err := s.remedies.CheckRestitution(ctx, caseID); err != nil {
+		if err := s.remedies.CheckRestitution(db.Conn(ctx, s.db), caseID); err != nil {
 			return err
 		}
 		if err := s.bodyItemsOutstanding(tx, caseID); err != nil {
@@ -225,7 +225,7 @@ func (s *Service) openAppealWindow(tx *gorm.DB, caseID uuid.UUID, to cases.Statu
 		return cases.DecideAppeal(tx, caseID, to)
 	}
 	now := time.Now()
-	by, rule, err := s.clocks.AppealBy(ctx, c.SLAPolicyID, now)
+	by, rule, err := s.clocks.AppealBy(db.Conn(ctx, s.db), c.SLAPolicyID, now)
 	if err != nil {
 		return err
 	}
@@ -250,7 +250,7 @@ func (s *Service) appealWindow(ctx context.Context, by *time.Time, rule *string,
 	if decidedAt != nil {
 		from = *decidedAt
 	}
-	return s.clocks.AppealBy(ctx, policyID, from)
+	return s.clocks.AppealBy(db.Conn(ctx, s.db), policyID, from)
 }
 
 func derefs(id *uuid.UUID) []uuid.UUID {

@@ -59,7 +59,7 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by cases.Ac
 				return f.Err()
 			}
 		}
-		if err := s.ev.Store(ctx, caseID, by, sealed); err != nil {
+		if err := s.ev.Store(db.Conn(ctx, s.db), caseID, by, sealed); err != nil {
 			return err
 		}
 		if by.Kind != audit.ActorComplainant {

@@ -493,8 +493,7 @@ func (s *Service) question(q *gorm.DB, caseID uuid.UUID, entries []audit.Entry, 
 func (s *Service) messageClocks(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, visibility Visibility, status cases.Status) error {
 	switch {
 	case by.Kind == audit.ActorStaff && visibility == VisibilityComplainant:
-		ctx := tx.Statement.Context // clocks' End takes a ctx carrying tx (issue 17)
-		return s.clocks.End(ctx, caseID, "responded", sla.FirstResponse)
+		return s.clocks.End(tx, caseID, "responded", sla.FirstResponse)
 	case by.Kind == audit.ActorComplainant && status == cases.StatusAwaitingComplainant:
 		from, err := s.move(tx, caseID, cases.StatusInReview, map[string]any{"status_reason": "the complainant answered"})
 		if err != nil {

@@ -480,7 +480,7 @@ func (s *Service) insertCase(tx *gorm.DB, n *normalized, now time.Time, idempote
 	if err := decision.FirstClassification(tx, id, r.Rights, casework.NonNil(r.HarmTypes)); err != nil {
 		return nil, err
 	}
-	set, err := s.clocks.Start(ctx, id, r.Kind, now)
+	set, err := s.clocks.Start(db.Conn(ctx, s.db), id, r.Kind, now)
 	if err != nil {
 		return nil, err
 	}

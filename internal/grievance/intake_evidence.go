@@ -10,6 +10,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/evidence"
+	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -85,7 +86,7 @@ func (s *Service) SubmitWithEvidence(ctx context.Context, in *IntakeRequest, ide
 	return s.file(ctx, n, now, idempotencyKey, intakeWithFiles{&n.IntakeRequest, attached}, func(tx *gorm.DB, rec *Receipt) error {
 		ctx := tx.Statement.Context // evidence's Store takes a ctx carrying tx (issue 17)
 		for _, se := range sealed {
-			if err := s.ev.Store(ctx, rec.CaseID, by, se); err != nil {
+			if err := s.ev.Store(db.Conn(ctx, s.db), rec.CaseID, by, se); err != nil {
 				return err
 			}
 		}

@@ -224,7 +224,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		return nil, fmt.Errorf("grievance: get: %w", err)
 	}
 	var err error
-	if d.Incident, err = s.incidents.Of(ctx, id, d.Kind); err != nil {
+	if d.Incident, err = s.incidents.Of(db.Conn(ctx, s.db), id, d.Kind); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -387,17 +387,17 @@ var clocksEndedBy = map[cases.Status][]sla.ClockName{
 func (s *Service) afterMove(tx *gorm.DB, caseID uuid.UUID, from, to cases.Status) error {
 	ctx := tx.Statement.Context // clocks takes a ctx carrying tx until it is converted (issue 17)
 	if from == cases.StatusSubmitted {
-		if err := s.clocks.End(ctx, caseID, "acknowledged", sla.Acknowledge); err != nil {
+		if err := s.clocks.End(db.Conn(ctx, s.db), caseID, "acknowledged", sla.Acknowledge); err != nil {
 			return err
 		}
 	}
 	switch {
 	case to == cases.StatusAwaitingComplainant:
-		if err := s.clocks.Pause(ctx, caseID); err != nil {
+		if err := s.clocks.Pause(db.Conn(ctx, s.db), caseID); err != nil {
 			return err
 		}
 	case from == cases.StatusAwaitingComplainant:
-		if err := s.clocks.Resume(ctx, caseID); err != nil {
+		if err := s.clocks.Resume(db.Conn(ctx, s.db), caseID); err != nil {
 			return err
 		}
 	}
@@ -414,14 +414,14 @@ func (s *Service) afterMove(tx *gorm.DB, caseID uuid.UUID, from, to cases.Status
 		}
 	}
 	if names, ends := clocksEndedBy[to]; ends {
-		if err := s.clocks.End(ctx, caseID, string(to), names...); err != nil {
+		if err := s.clocks.End(db.Conn(ctx, s.db), caseID, string(to), names...); err != nil {
 			return err
 		}
 		if names == nil {
 			return nil
 		}
 	}
-	_, err := s.clocks.Recompute(ctx, caseID)
+	_, err := s.clocks.RecomputeIn(db.Conn(ctx, s.db), caseID)
 	return err
 }
 

@@ -57,8 +57,8 @@ func (s *Service) Record(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		conn := db.Conn(ctx, s.db)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		conn := tx
 		var c caseIncident
 		if err := cases.Locked(conn, caseID, "kind", "incident_aware_at", "incident_subtype").
 			Scan(&c).Error; err != nil {
@@ -76,13 +76,13 @@ func (s *Service) Record(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 		if err := cases.SetIncident(conn, caseID, awareAt.UTC(), cases.IncidentSubtype(subtype)); err != nil {
 			return err
 		}
-		if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
+		if _, err := s.clocks.RecomputeIn(tx, caseID); err != nil {
 			return err
 		}
 		if err := ensureTasks(conn, caseID); err != nil {
 			return err
 		}
-		_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "incident.recorded", Data: map[string]any{"aware_at": awareAt.UTC(), "subtype": subtype,
 				"previous_aware_at": c.IncidentAwareAt, "previous_subtype": c.IncidentSubtype}})
 		return err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/audit"
@@ -148,15 +149,15 @@ func (s *Service) CompleteTask(ctx context.Context, caseID uuid.UUID, by cases.A
 	if err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		c, err := casework.LockOpen(tx, caseID, by)
 		if err != nil {
 			return err
 		}
 		if c.Kind != "incident" {
 			return fault.New(fault.Conflict, "not_an_incident", "Only incident cases have incident tasks.")
 		}
-		conn := db.Conn(ctx, s.db)
+		conn := tx
 		var inc caseIncident
 		if err := conn.Model(&cases.Case{}).Select("incident_aware_at, ai_system_id, now() AS now").Where("id = ?", caseID).
 			Scan(&inc).Error; err != nil {
@@ -166,7 +167,7 @@ func (s *Service) CompleteTask(ctx context.Context, caseID uuid.UUID, by cases.A
 			return fault.New(fault.Conflict, "awareness_first",
 				"Record when the organisation became aware of the incident first (POST /api/v1/cases/{id}/incident): its clocks run from then.")
 		}
-		if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
+		if _, err := s.clocks.RecomputeIn(tx, caseID); err != nil {
 			return err
 		}
 		if err := ensureTasks(conn, caseID); err != nil {
@@ -209,7 +210,7 @@ func (s *Service) CompleteTask(ctx context.Context, caseID uuid.UUID, by cases.A
 		}
 		ends, hasClock := taskClock[task]
 		if hasClock {
-			if err := s.clocks.EndAt(ctx, caseID, ends.by, doneAt, ends.clock); err != nil {
+			if err := s.clocks.EndAt(tx, caseID, ends.by, doneAt, ends.clock); err != nil {
 				return err
 			}
 		}
@@ -233,29 +234,29 @@ func (s *Service) CompleteTask(ctx context.Context, caseID uuid.UUID, by cases.A
 		if r.AuthorityReference != "" {
 			data["authority_reference"] = r.AuthorityReference
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "incident.task_done", Data: data}); err != nil {
 			return err
 		}
 		if task == TaskInitialReport || task == TaskCompleteReport {
 			report := map[string]string{TaskInitialReport: "initial", TaskCompleteReport: "complete"}[task]
-			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "incident.reported", Public: true, Data: map[string]any{"report": report, "reported_at": doneAt}}); err != nil {
 				return err
 			}
 		}
-		_, err = outbox.Add(db.Conn(ctx, s.db), events.IncidentTaskDone, caseID, ev)
+		_, err = outbox.Add(tx, events.IncidentTaskDone, caseID, ev)
 		return err
 	})
 }
 
 // Of is the incident part of a case's staff view: nil unless the case
-// (of kind) is an incident.
-func (s *Service) Of(ctx context.Context, caseID uuid.UUID, kind string) (*Incident, error) {
+// (of kind) is an incident. It reads through q (the pool or a transaction).
+func (s *Service) Of(q *gorm.DB, caseID uuid.UUID, kind string) (*Incident, error) {
 	if kind != "incident" {
 		return nil, nil
 	}
-	conn := db.Conn(ctx, s.db)
+	conn := q
 	out := &Incident{Tasks: []Task{}}
 	var c caseIncident
 	if err := conn.Model(&cases.Case{}).Select("incident_aware_at, incident_subtype").Where("id = ?", caseID).

@@ -71,7 +71,7 @@ func seen(k *lockedComponent) bool {
 // record of each case it concerns; it takes effect when another person
 // approves it (decideWithdrawal). The one rule for a case's components and a
 // systemic issue's guarantees alike.
-func (s *Service) requestWithdrawal(ctx context.Context, k *lockedComponent, by cases.Actor, reason string, linked []uuid.UUID) error {
+func (s *Service) requestWithdrawal(tx *gorm.DB, k *lockedComponent, by cases.Actor, reason string, linked []uuid.UUID) error {
 	switch {
 	case k.ReasonAt != nil:
 		return fault.New(fault.Conflict, "remedy_reasoned", "A reason is already recorded for this component.")
@@ -82,12 +82,12 @@ func (s *Service) requestWithdrawal(ctx context.Context, k *lockedComponent, by 
 	if err != nil {
 		return err
 	}
-	if err := components(db.Conn(ctx, s.db), k.ID).Updates(map[string]any{"pending_reason_enc": sealed,
+	if err := components(tx, k.ID).Updates(map[string]any{"pending_reason_enc": sealed,
 		"pending_reason_by": *by.ID, "pending_reason_at": gorm.Expr("now()")}).Error; err != nil {
 		return fmt.Errorf("remedy: request withdrawal: %w", err)
 	}
 	for _, caseID := range linked {
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.withdrawal_requested", Data: map[string]any{"component_id": k.ID, "status": k.Status,
 				"systemic_issue_id": k.SystemicIssueID}}); err != nil {
 			return err
@@ -102,8 +102,8 @@ func (s *Service) requestWithdrawal(ctx context.Context, k *lockedComponent, by 
 // approve false refuses it, with a reason: the component stays as it was.
 func (s *Service) ApproveRemedyWithdrawal(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor,
 	approve bool, note string) error {
-	return s.secondPerson(ctx, caseID, componentID, by, approve, note, func(ctx context.Context, k *lockedComponent) error {
-		return s.decideWithdrawal(ctx, k, by, approve, note, []uuid.UUID{caseID})
+	return s.secondPerson(ctx, caseID, componentID, by, approve, note, func(tx *gorm.DB, k *lockedComponent) error {
+		return s.decideWithdrawal(tx, k, by, approve, note, []uuid.UUID{caseID})
 	})
 }
 
@@ -111,16 +111,16 @@ func (s *Service) ApproveRemedyWithdrawal(ctx context.Context, caseID, component
 // refusal needs its reason; then decide runs on the component, locked, in
 // one transaction.
 func (s *Service) secondPerson(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor, approve bool,
-	note string, decide func(context.Context, *lockedComponent) error) error {
+	note string, decide func(*gorm.DB, *lockedComponent) error) error {
 	if err := refusalReason(approve, note); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		k, err := s.lockCaseComponent(ctx, caseID, componentID, by)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		k, err := s.lockCaseComponent(tx, caseID, componentID, by)
 		if err != nil {
 			return err
 		}
-		return decide(ctx, k)
+		return decide(tx, k)
 	})
 }
 
@@ -132,33 +132,33 @@ func (s *Service) ApproveSystemicRemedyWithdrawal(ctx context.Context, issueID, 
 	if err := refusalReason(approve, note); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		linked, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, true)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		linked, k, err := s.lockIssueComponent(tx, issueID, componentID, by, true)
 		if err != nil {
 			return err
 		}
-		return s.decideWithdrawal(ctx, k, by, approve, note, linked)
+		return s.decideWithdrawal(tx, k, by, approve, note, linked)
 	})
 }
 
 // decideWithdrawal is the second person's decision on a pending withdrawal,
 // recorded on each case the component concerns (the component and those
 // cases are locked by the caller).
-func (s *Service) decideWithdrawal(ctx context.Context, k *lockedComponent, by cases.Actor, approve bool, note string, linked []uuid.UUID) error {
+func (s *Service) decideWithdrawal(tx *gorm.DB, k *lockedComponent, by cases.Actor, approve bool, note string, linked []uuid.UUID) error {
 	switch {
 	case k.PendingReasonBy == nil:
 		return fault.New(fault.Conflict, "no_withdrawal_pending", "No withdrawal of this component waits for approval.")
 	case *k.PendingReasonBy == *by.ID:
 		return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who asked to withdraw it must approve.")
 	}
-	conn := db.Conn(ctx, s.db)
+	conn := tx
 	if !approve {
 		if err := components(conn, k.ID).Updates(map[string]any{"pending_reason_enc": nil, "pending_reason_by": nil,
 			"pending_reason_at": nil}).Error; err != nil {
 			return fmt.Errorf("remedy: refuse withdrawal: %w", err)
 		}
 		for _, caseID := range linked {
-			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy.withdrawal_refused", Data: map[string]any{"component_id": k.ID, "reason": strings.TrimSpace(note),
 					"systemic_issue_id": k.SystemicIssueID}}); err != nil {
 				return err
@@ -185,7 +185,7 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *lockedComponent, by c
 		return fmt.Errorf("remedy: withdraw remedy: %w", err)
 	}
 	for _, caseID := range linked {
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.withdrawn", Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
 				"status": k.Status, "requested_by": k.PendingReasonBy, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
 			return err
@@ -194,11 +194,11 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *lockedComponent, by c
 	// One event per case concerned, naming it: each complainant is told
 	// (a systemic guarantee's withdrawal reaches every linked complainant).
 	for _, caseID := range linked {
-		if _, err := outbox.Add(db.Conn(ctx, s.db), events.RemedyStatusChanged, caseID, events.Remedy{
+		if _, err := outbox.Add(tx, events.RemedyStatusChanged, caseID, events.Remedy{
 			ComponentIDs: []uuid.UUID{k.ID}, SystemicIssueID: k.SystemicIssueID, Status: "withdrawn"}); err != nil {
 			return err
 		}
-		if err := s.endRemedyClockIfSettled(ctx, caseID); err != nil {
+		if err := s.endRemedyClockIfSettled(tx, caseID); err != nil {
 			return err
 		}
 	}
@@ -211,7 +211,7 @@ func (s *Service) decideWithdrawal(ctx context.Context, k *lockedComponent, by c
 // as it stands (propose it again without them).
 func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor,
 	approve bool, note string) error {
-	return s.secondPerson(ctx, caseID, componentID, by, approve, note, func(ctx context.Context, k *lockedComponent) error {
+	return s.secondPerson(ctx, caseID, componentID, by, approve, note, func(tx *gorm.DB, k *lockedComponent) error {
 		switch {
 		case !k.HasConditions:
 			return fault.New(fault.Conflict, "no_conditions", "This component asks nothing of the complainant; there is nothing to approve.")
@@ -223,15 +223,15 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who proposed it must approve its conditions.")
 		}
 		if !approve {
-			_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			_, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy.conditions_refused", Data: map[string]any{"component_id": k.ID, "reason": strings.TrimSpace(note)}})
 			return err
 		}
-		if err := components(db.Conn(ctx, s.db), k.ID).Updates(map[string]any{"conditions_approved_by": *by.ID,
+		if err := components(tx, k.ID).Updates(map[string]any{"conditions_approved_by": *by.ID,
 			"conditions_approved_at": gorm.Expr("now()")}).Error; err != nil {
 			return fmt.Errorf("remedy: approve conditions: %w", err)
 		}
-		_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.conditions_approved", Data: map[string]any{"component_id": k.ID, "proposed_by": k.ProposedBy}})
 		return err
 	})
@@ -240,8 +240,8 @@ func (s *Service) ApproveRemedyConditions(ctx context.Context, caseID, component
 // anyWithdrawn reports whether a component of the case (its own, or a
 // guarantee of a systemic issue it is linked to) was
 // withdrawn after the complainant saw it.
-func (s *Service) anyWithdrawn(ctx context.Context, caseID uuid.UUID) (bool, error) {
-	n, err := countWithdrawn(db.Conn(ctx, s.db), caseID)
+func (s *Service) anyWithdrawn(q *gorm.DB, caseID uuid.UUID) (bool, error) {
+	n, err := countWithdrawn(q, caseID)
 	return n > 0, err
 }
 
@@ -261,9 +261,9 @@ func OwesRestitution(outcome decision.Outcome) bool {
 	return o == decision.OutcomeOverturned || o == decision.OutcomeModified
 }
 
-func (s *Service) restitutionRow(ctx context.Context, caseID uuid.UUID) (*restitutionRow, error) {
+func (s *Service) restitutionRow(q *gorm.DB, caseID uuid.UUID) (*restitutionRow, error) {
 	var r restitutionRow
-	rd := db.NewReads(ctx, s.db)
+	rd := db.NewReads(q.Statement.Context, q)
 	loadRestitution(rd, caseID, &r)
 	if err := rd.Run(); err != nil {
 		return nil, fmt.Errorf("remedy: restitution: %w", err)
@@ -312,8 +312,8 @@ func (s *Service) Restitution(ctx context.Context, caseID uuid.UUID) (*Restituti
 // or modified the AI's decision until restitution is delivered (a
 // restitution component verified, or declined by the complainant) or an
 // exemption is approved by a second person.
-func (s *Service) CheckRestitution(ctx context.Context, caseID uuid.UUID) error {
-	r, err := s.restitutionRow(ctx, caseID)
+func (s *Service) CheckRestitution(q *gorm.DB, caseID uuid.UUID) error {
+	r, err := s.restitutionRow(q, caseID)
 	if err != nil || r == nil || !OwesRestitution(r.Outcome) || r.Delivered || r.ApprovedBy != nil {
 		return err
 	}
@@ -337,11 +337,11 @@ func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.U
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if _, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by); err != nil {
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		if _, err := casework.LockOpen(tx, caseID, by); err != nil {
 			return err
 		}
-		r, err := s.restitutionRow(ctx, caseID)
+		r, err := s.restitutionRow(tx, caseID)
 		switch {
 		case err != nil:
 			return err
@@ -356,11 +356,11 @@ func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.U
 		if err != nil {
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Table("restitution_exemptions").Create(map[string]any{"id": id, "case_id": caseID,
+		if err := tx.Table("restitution_exemptions").Create(map[string]any{"id": id, "case_id": caseID,
 			"decision_id": r.DecisionID, "reason_enc": sealed, "requested_by": *by.ID}).Error; err != nil {
 			return fmt.Errorf("remedy: exemption: %w", err)
 		}
-		_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "restitution.exemption_requested", Data: map[string]any{"decision_id": r.DecisionID}})
 		return err
 	})
@@ -373,11 +373,11 @@ func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.U
 	if err := refusalReason(approve, note); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		if _, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by); err != nil {
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		if _, err := casework.LockOpen(tx, caseID, by); err != nil {
 			return err
 		}
-		r, err := s.restitutionRow(ctx, caseID)
+		r, err := s.restitutionRow(tx, caseID)
 		switch {
 		case err != nil:
 			return err
@@ -389,19 +389,19 @@ func (s *Service) ApproveRestitutionExemption(ctx context.Context, caseID uuid.U
 			return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who asked for the exemption must approve it.")
 		}
 		if !approve {
-			if err := deleteExemption(db.Conn(ctx, s.db), *r.ExemptionID); err != nil {
+			if err := deleteExemption(tx, *r.ExemptionID); err != nil {
 				return fmt.Errorf("remedy: refuse exemption: %w", err)
 			}
-			_, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			_, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "restitution.exemption_refused", Data: map[string]any{"decision_id": r.DecisionID,
 					"reason": strings.TrimSpace(note)}})
 			return err
 		}
-		if err := db.Conn(ctx, s.db).Table("restitution_exemptions").Where("id = ?", *r.ExemptionID).
+		if err := tx.Table("restitution_exemptions").Where("id = ?", *r.ExemptionID).
 			Updates(map[string]any{"approved_by": *by.ID, "approved_at": gorm.Expr("now()")}).Error; err != nil {
 			return fmt.Errorf("remedy: approve exemption: %w", err)
 		}
-		_, err = audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		_, err = audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "restitution.exemption_approved", Data: map[string]any{"decision_id": r.DecisionID,
 				"requested_by": r.RequestedBy}})
 		return err

@@ -40,7 +40,8 @@ func NewService(gdb *gorm.DB, keys *seal.Keyring, clk *clocks.Service, ev *evide
 	return &Service{db: gdb, keys: keys, clocks: clk, ev: ev, move: move}
 }
 
-// Mover moves a case to status to inside the caller's transaction, with all
+// Mover moves a case to status to inside the caller's transaction (carried
+// by ctx until internal/grievance takes it explicitly), with all
 // a move entails (clocks, appeal window, the case record's entry with extra,
 // the case.status_changed event): the case work's one way to move a case
 // (internal/grievance), which remedy cannot import.
@@ -116,8 +117,8 @@ func purposeRemedy(field string, id uuid.UUID) string { return "remedy." + field
 // to remedy_in_progress.
 func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by cases.Actor, r Request) ([]ComponentView, error) {
 	var ids []uuid.UUID
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		c, err := casework.LockForWork(tx, caseID, by)
 		if err != nil {
 			return err
 		}
@@ -129,31 +130,31 @@ func (s *Service) ProposeRemedies(ctx context.Context, caseID uuid.UUID, by case
 		if err != nil {
 			return err
 		}
-		decisionID, err := finalDecision(db.Conn(ctx, s.db), caseID)
+		decisionID, err := finalDecision(tx, caseID)
 		if err != nil {
 			return err
 		}
-		ids, err = s.insertBundle(ctx, &caseID, nil, &decisionID, by, comps, r.Offer)
+		ids, err = s.insertBundle(tx, &caseID, nil, &decisionID, by, comps, r.Offer)
 		if err != nil {
 			return err
 		}
 		if r.Offer {
-			return s.offered(ctx, caseID, by, c.Status, ids)
+			return s.offered(tx, caseID, by, c.Status, ids)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.componentsByID(ctx, ids)
+	return s.componentsByID(s.db.WithContext(ctx), ids)
 }
 
 // ProposeSystemicRemedies adds guarantees of non-repetition to a systemic
 // issue: they apply to every case linked to it, now or later.
 func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID, by cases.Actor, r Request) ([]ComponentView, error) {
 	var ids []uuid.UUID
-	err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-		linked, err := s.lockIssue(ctx, issueID, by, false)
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		linked, err := s.lockIssue(tx, issueID, by, false)
 		if err != nil {
 			return err
 		}
@@ -171,7 +172,7 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 		if err := f.Err(); err != nil {
 			return err
 		}
-		if ids, err = s.insertBundle(ctx, nil, &issueID, nil, by, comps, r.Offer); err != nil {
+		if ids, err = s.insertBundle(tx, nil, &issueID, nil, by, comps, r.Offer); err != nil {
 			return err
 		}
 		action := "remedy.proposed"
@@ -179,11 +180,11 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 			action = "remedy.offered"
 		}
 		for _, caseID := range linked {
-			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+			if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 				Action: action, Public: r.Offer, Data: map[string]any{"component_ids": ids, "systemic_issue_id": issueID}}); err != nil {
 				return err
 			}
-			if err := s.reopenRemedyClock(ctx, caseID); err != nil {
+			if err := s.reopenRemedyClock(tx, caseID); err != nil {
 				return err
 			}
 		}
@@ -192,15 +193,15 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 	if err != nil {
 		return nil, err
 	}
-	return s.componentsByID(ctx, ids)
+	return s.componentsByID(s.db.WithContext(ctx), ids)
 }
 
 // lockIssue locks a systemic issue's linked cases (case rows first, as
 // everywhere) and the issue, and returns the cases. by may not be recused
 // from the issue's AI system. A resolved issue is refused unless
 // resolvedToo (a reason may still be recorded on it).
-func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by cases.Actor, resolvedToo bool) ([]uuid.UUID, error) {
-	conn := db.Conn(ctx, s.db)
+func (s *Service) lockIssue(tx *gorm.DB, issueID uuid.UUID, by cases.Actor, resolvedToo bool) ([]uuid.UUID, error) {
+	conn := tx
 	linked, err := lockIssueCases(conn, issueID, nil)
 	if err != nil {
 		return nil, err
@@ -226,9 +227,9 @@ func (s *Service) lockIssue(ctx context.Context, issueID uuid.UUID, by cases.Act
 	return append(linked, more...), nil
 }
 
-func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID *uuid.UUID, by cases.Actor,
+func (s *Service) insertBundle(tx *gorm.DB, caseID, issueID, decisionID *uuid.UUID, by cases.Actor,
 	comps []Component, offer bool) ([]uuid.UUID, error) {
-	conn := db.Conn(ctx, s.db)
+	conn := tx
 	bundle := uuid.New()
 	if decisionID != nil && *decisionID == uuid.Nil {
 		decisionID = nil
@@ -267,11 +268,11 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 			"amount": c.Amount, "currency": c.Currency, "due_at": c.DueAt, "conditions": len(c.Conditions)}
 	}
 	if caseID != nil {
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: *caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(tx, audit.Event{CaseID: *caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.proposed", Data: map[string]any{"bundle_id": bundle, "components": summary}}); err != nil {
 			return nil, err
 		}
-		if err := s.reopenRemedyClock(ctx, *caseID); err != nil {
+		if err := s.reopenRemedyClock(tx, *caseID); err != nil {
 			return nil, err
 		}
 	}
@@ -279,25 +280,26 @@ func (s *Service) insertBundle(ctx context.Context, caseID, issueID, decisionID 
 	if caseID != nil {
 		ref = *caseID
 	}
-	_, err := outbox.Add(db.Conn(ctx, s.db), events.RemedyProposed, ref, events.Remedy{BundleID: bundle, ComponentIDs: ids,
+	_, err := outbox.Add(tx, events.RemedyProposed, ref, events.Remedy{BundleID: bundle, ComponentIDs: ids,
 		SystemicIssueID: issueID, Status: string(status)})
 	return ids, err
 }
 
 // offered records that components were put before the complainant, and
 // moves a decided case to remedy_in_progress.
-func (s *Service) offered(ctx context.Context, caseID uuid.UUID, by cases.Actor, status cases.Status, ids []uuid.UUID) error {
-	if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+func (s *Service) offered(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, status cases.Status, ids []uuid.UUID) error {
+	if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 		Action: "remedy.offered", Public: true, Data: map[string]any{"component_ids": ids}}); err != nil {
 		return err
 	}
-	if _, err := outbox.Add(db.Conn(ctx, s.db), events.RemedyStatusChanged, caseID,
+	if _, err := outbox.Add(tx, events.RemedyStatusChanged, caseID,
 		events.Remedy{ComponentIDs: ids, Status: string(Offered)}); err != nil {
 		return err
 	}
 	if status != cases.StatusDecided {
 		return nil
 	}
+	ctx := tx.Statement.Context // s.move (grievance's move) still finds the transaction in ctx
 	return s.move(ctx, caseID, by, cases.StatusRemedyInProgress, map[string]any{"component_ids": ids})
 }
 
@@ -352,8 +354,8 @@ type lockedComponent struct {
 	PendingReasonBy *uuid.UUID
 }
 
-func (s *Service) lockComponent(ctx context.Context, id uuid.UUID) (*lockedComponent, error) {
-	c, err := lockComponentRow(db.Conn(ctx, s.db), id)
+func (s *Service) lockComponent(tx *gorm.DB, id uuid.UUID) (*lockedComponent, error) {
+	c, err := lockComponentRow(tx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -365,11 +367,11 @@ func (s *Service) lockComponent(ctx context.Context, id uuid.UUID) (*lockedCompo
 
 // lockCaseComponent locks the open case caseID for by's work, then its own
 // component componentID (a systemic issue's, or another case's, is not found).
-func (s *Service) lockCaseComponent(ctx context.Context, caseID, componentID uuid.UUID, by cases.Actor) (*lockedComponent, error) {
-	if _, err := casework.LockOpen(db.Conn(ctx, s.db), caseID, by); err != nil {
+func (s *Service) lockCaseComponent(tx *gorm.DB, caseID, componentID uuid.UUID, by cases.Actor) (*lockedComponent, error) {
+	if _, err := casework.LockOpen(tx, caseID, by); err != nil {
 		return nil, err
 	}
-	k, err := s.lockComponent(ctx, componentID)
+	k, err := s.lockComponent(tx, componentID)
 	if err != nil {
 		return nil, err
 	}
@@ -382,13 +384,13 @@ func (s *Service) lockCaseComponent(ctx context.Context, caseID, componentID uui
 // lockIssueComponent locks the systemic issue issueID for by (resolvedToo:
 // a resolved issue too) and returns its linked cases, then locks its own
 // component componentID (a case's, or another issue's, is not found).
-func (s *Service) lockIssueComponent(ctx context.Context, issueID, componentID uuid.UUID, by cases.Actor,
+func (s *Service) lockIssueComponent(tx *gorm.DB, issueID, componentID uuid.UUID, by cases.Actor,
 	resolvedToo bool) ([]uuid.UUID, *lockedComponent, error) {
-	linked, err := s.lockIssue(ctx, issueID, by, resolvedToo)
+	linked, err := s.lockIssue(tx, issueID, by, resolvedToo)
 	if err != nil {
 		return nil, nil, err
 	}
-	k, err := s.lockComponent(ctx, componentID)
+	k, err := s.lockComponent(tx, componentID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -405,12 +407,12 @@ func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.
 	if err := r.validate(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		c, err := casework.LockForWork(db.Conn(ctx, s.db), caseID, by)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		c, err := casework.LockForWork(tx, caseID, by)
 		if err != nil {
 			return err
 		}
-		k, err := s.lockComponent(ctx, componentID)
+		k, err := s.lockComponent(tx, componentID)
 		if err != nil {
 			return err
 		}
@@ -424,13 +426,13 @@ func (s *Service) SetRemedyStatus(ctx context.Context, caseID, componentID uuid.
 			return fault.New(fault.Conflict, "not_decided", fmt.Sprintf(
 				"Remedies are offered once the decision is final; this case is %s.", c.Status))
 		}
-		if err := s.moveComponent(ctx, k, by, r, []uuid.UUID{caseID}); err != nil {
+		if err := s.moveComponent(tx, k, by, r, []uuid.UUID{caseID}); err != nil {
 			return err
 		}
 		if r.Status == Offered {
-			return s.offered(ctx, caseID, by, c.Status, []uuid.UUID{componentID})
+			return s.offered(tx, caseID, by, c.Status, []uuid.UUID{componentID})
 		}
-		return s.endRemedyClockIfSettled(ctx, caseID)
+		return s.endRemedyClockIfSettled(tx, caseID)
 	})
 }
 
@@ -440,16 +442,16 @@ func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componen
 	if err := r.validate(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		linked, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, false)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		linked, k, err := s.lockIssueComponent(tx, issueID, componentID, by, false)
 		if err != nil {
 			return err
 		}
-		if err := s.moveComponent(ctx, k, by, r, linked); err != nil {
+		if err := s.moveComponent(tx, k, by, r, linked); err != nil {
 			return err
 		}
 		for _, id := range linked {
-			if err := s.endRemedyClockIfSettled(ctx, id); err != nil {
+			if err := s.endRemedyClockIfSettled(tx, id); err != nil {
 				return err
 			}
 		}
@@ -459,7 +461,7 @@ func (s *Service) SetSystemicRemedyStatus(ctx context.Context, issueID, componen
 
 // moveComponent makes the move, records the evidence, and writes the move to
 // the record of each case it concerns.
-func (s *Service) moveComponent(ctx context.Context, k *lockedComponent, by cases.Actor, r StatusChange, linked []uuid.UUID) error {
+func (s *Service) moveComponent(tx *gorm.DB, k *lockedComponent, by cases.Actor, r StatusChange, linked []uuid.UUID) error {
 	if !CanMove(k.Form, k.Status, r.Status) {
 		msg := fmt.Sprintf("A component that is %s cannot become %s.", k.Status, r.Status)
 		if k.Status == Offered && r.Status == Implemented {
@@ -482,7 +484,7 @@ func (s *Service) moveComponent(ctx context.Context, k *lockedComponent, by case
 	if r.Status == Offered {
 		set["offered_at"] = gorm.Expr("now()")
 	} else {
-		if err := s.ev.BelongsToAny(ctx, linked, "evidence.evidence_ids", r.evidence); err != nil {
+		if err := s.ev.BelongsToAny(tx, linked, "evidence.evidence_ids", r.evidence); err != nil {
 			return err
 		}
 		var notes []EvidenceNote
@@ -506,7 +508,7 @@ func (s *Service) moveComponent(ctx context.Context, k *lockedComponent, by case
 			set["verified_at"], set["verified_by"] = gorm.Expr("now()"), *by.ID
 		}
 	}
-	if err := components(db.Conn(ctx, s.db), k.ID).Updates(set).Error; err != nil {
+	if err := components(tx, k.ID).Updates(set).Error; err != nil {
 		if errors.Is(err, gorm.ErrCheckConstraintViolated) {
 			return fault.New(fault.Conflict, "illegal_remedy_move", fmt.Sprintf(
 				"A component that is %s cannot become %s.", k.Status, r.Status))
@@ -515,7 +517,7 @@ func (s *Service) moveComponent(ctx context.Context, k *lockedComponent, by case
 	}
 	if r.Status != Offered { // offered is recorded by offered(), once for the move and the case
 		for _, id := range linked {
-			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
+			if _, err := audit.Append(tx, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy." + string(r.Status), Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
 					"evidence_ids": r.evidence, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
 				return err
@@ -523,7 +525,7 @@ func (s *Service) moveComponent(ctx context.Context, k *lockedComponent, by case
 		}
 	} else if k.SystemicIssueID != nil {
 		for _, id := range linked {
-			if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
+			if _, err := audit.Append(tx, audit.Event{CaseID: id, ActorKind: by.Kind, ActorID: by.ID,
 				Action: "remedy.offered", Public: true, Data: map[string]any{"component_ids": []uuid.UUID{k.ID},
 					"systemic_issue_id": k.SystemicIssueID}}); err != nil {
 				return err
@@ -537,7 +539,7 @@ func (s *Service) moveComponent(ctx context.Context, k *lockedComponent, by case
 	if r.Status == Offered && k.CaseID != nil {
 		return nil // offered() announces it
 	}
-	_, err := outbox.Add(db.Conn(ctx, s.db), events.RemedyStatusChanged, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
+	_, err := outbox.Add(tx, events.RemedyStatusChanged, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
 		SystemicIssueID: k.SystemicIssueID, Status: string(r.Status)})
 	return err
 }
@@ -548,15 +550,15 @@ func (s *Service) RecordRemedyReason(ctx context.Context, caseID, componentID uu
 	if err := validReason(reason); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		k, err := s.lockCaseComponent(ctx, caseID, componentID, by)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		k, err := s.lockCaseComponent(tx, caseID, componentID, by)
 		if err != nil {
 			return err
 		}
 		if seen(k) {
-			return s.requestWithdrawal(ctx, k, by, reason, []uuid.UUID{caseID})
+			return s.requestWithdrawal(tx, k, by, reason, []uuid.UUID{caseID})
 		}
-		return s.reasonComponent(ctx, k, by, reason, []uuid.UUID{caseID})
+		return s.reasonComponent(tx, k, by, reason, []uuid.UUID{caseID})
 	})
 }
 
@@ -569,15 +571,15 @@ func (s *Service) RecordSystemicRemedyReason(ctx context.Context, issueID, compo
 	if err := validReason(reason); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
-		linked, k, err := s.lockIssueComponent(ctx, issueID, componentID, by, true)
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		linked, k, err := s.lockIssueComponent(tx, issueID, componentID, by, true)
 		if err != nil {
 			return err
 		}
 		if seen(k) { // the complainants saw it: a second person must approve (ApproveSystemicRemedyWithdrawal)
-			return s.requestWithdrawal(ctx, k, by, reason, linked)
+			return s.requestWithdrawal(tx, k, by, reason, linked)
 		}
-		return s.reasonComponent(ctx, k, by, reason, linked)
+		return s.reasonComponent(tx, k, by, reason, linked)
 	})
 }
 
@@ -590,7 +592,7 @@ func validReason(reason string) error {
 
 // reasonComponent records the reason, on the record of each case it concerns,
 // and ends their remedy clocks once everything is settled.
-func (s *Service) reasonComponent(ctx context.Context, k *lockedComponent, by cases.Actor, reason string, linked []uuid.UUID) error {
+func (s *Service) reasonComponent(tx *gorm.DB, k *lockedComponent, by cases.Actor, reason string, linked []uuid.UUID) error {
 	switch {
 	case k.Status == Verified:
 		return fault.New(fault.Conflict, "remedy_verified", "The component is verified; it needs no reason.")
@@ -601,17 +603,17 @@ func (s *Service) reasonComponent(ctx context.Context, k *lockedComponent, by ca
 	if err != nil {
 		return err
 	}
-	if err := components(db.Conn(ctx, s.db), k.ID).Updates(map[string]any{"reason_enc": sealed, "reason_by": *by.ID,
+	if err := components(tx, k.ID).Updates(map[string]any{"reason_enc": sealed, "reason_by": *by.ID,
 		"reason_at": gorm.Expr("now()")}).Error; err != nil {
 		return fmt.Errorf("remedy: remedy reason: %w", err)
 	}
 	for _, caseID := range linked {
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
 			Action: "remedy.reasoned", Public: true, Data: map[string]any{"component_id": k.ID, "status": k.Status,
 				"systemic_issue_id": k.SystemicIssueID}}); err != nil {
 			return err
 		}
-		if err := s.endRemedyClockIfSettled(ctx, caseID); err != nil {
+		if err := s.endRemedyClockIfSettled(tx, caseID); err != nil {
 			return err
 		}
 	}
@@ -628,12 +630,12 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return db.InTx(ctx, s.db, func(ctx context.Context) error {
+	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		var status cases.Status
-		if err := cases.Locked(db.Conn(ctx, s.db), caseID, "status").Scan(&status).Error; err != nil {
+		if err := cases.Locked(tx, caseID, "status").Scan(&status).Error; err != nil {
 			return fmt.Errorf("remedy: lock case: %w", err)
 		}
-		k, err := s.lockComponent(ctx, componentID)
+		k, err := s.lockComponent(tx, componentID)
 		if err != nil {
 			return err
 		}
@@ -664,15 +666,15 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 				return err
 			}
 		}
-		if err := components(db.Conn(ctx, s.db), k.ID).Updates(map[string]any{"status": to,
+		if err := components(tx, k.ID).Updates(map[string]any{"status": to,
 			"responded_at": gorm.Expr("now()"), "response_enc": sealed}).Error; err != nil {
 			return fmt.Errorf("remedy: respond to remedy: %w", err)
 		}
-		if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
+		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorComplainant,
 			Action: "remedy." + string(to), Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form}}); err != nil {
 			return err
 		}
-		_, err = outbox.Add(db.Conn(ctx, s.db), events.RemedyStatusChanged, caseID, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
+		_, err = outbox.Add(tx, events.RemedyStatusChanged, caseID, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
 			Status: string(to), Actor: audit.ActorComplainant})
 		return err
 	})
@@ -686,38 +688,39 @@ type Outstanding struct {
 }
 
 // Outstanding lists the case's components (its own, and its systemic
-// issues') that are neither verified nor reasoned.
-func (s *Service) Outstanding(ctx context.Context, caseID uuid.UUID) ([]Outstanding, error) {
-	return outstanding(db.Conn(ctx, s.db), caseID)
+// issues') that are neither verified nor reasoned, read through q (the
+// caller's transaction, or the pool).
+func (s *Service) Outstanding(q *gorm.DB, caseID uuid.UUID) ([]Outstanding, error) {
+	return outstanding(q, caseID)
 }
 
 // reopenRemedyClock runs the case's remedy clock again when it had ended
 // because every remedy was settled and a new one has come.
-func (s *Service) reopenRemedyClock(ctx context.Context, caseID uuid.UUID) error {
-	reopened, err := s.clocks.Reopen(ctx, caseID, sla.Remedy, "remedied", sla.Unremedied)
+func (s *Service) reopenRemedyClock(tx *gorm.DB, caseID uuid.UUID) error {
+	reopened, err := s.clocks.Reopen(tx, caseID, sla.Remedy, "remedied", sla.Unremedied)
 	if err != nil || !reopened {
 		return err
 	}
-	_, err = s.clocks.Recompute(ctx, caseID)
+	_, err = s.clocks.RecomputeIn(tx, caseID)
 	return err
 }
 
 // endRemedyClockIfSettled ends the case's remedy clock once it has remedies
 // and every one is verified or reasoned.
-func (s *Service) endRemedyClockIfSettled(ctx context.Context, caseID uuid.UUID) error {
-	left, err := s.Outstanding(ctx, caseID)
+func (s *Service) endRemedyClockIfSettled(tx *gorm.DB, caseID uuid.UUID) error {
+	left, err := s.Outstanding(tx, caseID)
 	if err != nil || len(left) > 0 {
 		return err
 	}
-	withdrawn, err := s.anyWithdrawn(ctx, caseID)
+	withdrawn, err := s.anyWithdrawn(tx, caseID)
 	if err != nil {
 		return err
 	}
 	if withdrawn {
 		// Settled, but not remedied: the remedy figures never count it met.
-		return s.clocks.End(ctx, caseID, sla.Unremedied, sla.Remedy)
+		return s.clocks.End(tx, caseID, sla.Unremedied, sla.Remedy)
 	}
-	return s.clocks.End(ctx, caseID, "remedied", sla.Remedy)
+	return s.clocks.End(tx, caseID, "remedied", sla.Remedy)
 }
 
 // QueueRemedies queues the read of the components that concern a case —
@@ -744,17 +747,17 @@ func (s *Service) Remedies(ctx context.Context, caseID uuid.UUID, offeredOnly bo
 	return out, rd.Run()
 }
 
-func (s *Service) componentsByID(ctx context.Context, ids []uuid.UUID) ([]ComponentView, error) {
-	return s.loadComponents(ctx, componentSelect+` WHERE k.id IN ? ORDER BY b.created_at, k.position`, ids)
+func (s *Service) componentsByID(q *gorm.DB, ids []uuid.UUID) ([]ComponentView, error) {
+	return s.loadComponents(q, componentSelect+` WHERE k.id IN ? ORDER BY b.created_at, k.position`, ids)
 }
 
 // SystemicRemedies are the components of a systemic issue.
 func (s *Service) SystemicRemedies(ctx context.Context, issueID uuid.UUID) ([]ComponentView, error) {
-	return s.loadComponents(ctx, componentSelect+` WHERE b.systemic_issue_id = ? ORDER BY b.created_at, k.position`, issueID)
+	return s.loadComponents(s.db.WithContext(ctx), componentSelect+` WHERE b.systemic_issue_id = ? ORDER BY b.created_at, k.position`, issueID)
 }
 
-func (s *Service) loadComponents(ctx context.Context, q string, args ...any) ([]ComponentView, error) {
-	rows, err := componentRows(db.Conn(ctx, s.db), q, args...)
+func (s *Service) loadComponents(conn *gorm.DB, q string, args ...any) ([]ComponentView, error) {
+	rows, err := componentRows(conn, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -816,14 +819,14 @@ func (s *Service) openComponents(rows []componentRow) ([]ComponentView, error) {
 // that locks its cases first (as every path does) and then marks it only if
 // no other sweeper has, so N workers never mark one twice.
 func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, error) {
-	ids, err := overdueComponents(db.Conn(ctx, s.db), limit)
+	ids, err := overdueComponents(s.db.WithContext(ctx), limit)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, id := range ids {
-		err := db.InTx(ctx, s.db, func(ctx context.Context) error {
-			conn := db.Conn(ctx, s.db)
+		err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+			conn := tx
 			linked, err := lockComponentCases(conn, id)
 			if err != nil {
 				return err
@@ -837,7 +840,7 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 			}
 			due := k.DueAt.UTC()
 			for _, caseID := range linked {
-				if _, err := audit.Append(db.Conn(ctx, s.db), audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem,
+				if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem,
 					Action: "remedy.overdue", Public: true, Data: map[string]any{"component_id": k.ID, "form": k.Form,
 						"status": k.Status, "due_at": due, "systemic_issue_id": k.SystemicIssueID}}); err != nil {
 					return err
@@ -847,7 +850,7 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 			if k.CaseID != nil {
 				ref = *k.CaseID
 			}
-			if _, err := outbox.Add(db.Conn(ctx, s.db), events.RemedyOverdue, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
+			if _, err := outbox.Add(tx, events.RemedyOverdue, ref, events.Remedy{ComponentIDs: []uuid.UUID{k.ID},
 				SystemicIssueID: k.SystemicIssueID, Status: string(k.Status), DueAt: &due}); err != nil {
 				return err
 			}

@@ -174,8 +174,7 @@ func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID) (*events.Routed, error)
 		SLAPolicy: rule.SLAPolicy}); err != nil {
 		return nil, fmt.Errorf("routing: route: %w", err)
 	}
-	ctx := tx.Statement.Context // clocks.Recompute still finds the transaction in ctx
-	if _, err := s.clocks.Recompute(ctx, caseID); err != nil {
+	if _, err := s.clocks.RecomputeIn(tx, caseID); err != nil {
 		return nil, err
 	}
 	out := &events.Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority}
