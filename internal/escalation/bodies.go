@@ -372,7 +372,7 @@ func (s *Service) CaseBodies(ctx context.Context, caseID uuid.UUID) ([]Body, err
 		return nil, fmt.Errorf("escalation: case country: %w", err)
 	}
 	country := row.ComplainantCountry
-	org, err := s.organisation.Get(ctx)
+	org, err := s.organisation.GetIn(q)
 	if err != nil {
 		return nil, err
 	}

@@ -246,7 +246,6 @@ func (s *Service) incidentRequest(tx *gorm.DB, env *events.Envelope) (uuid.UUID,
 
 // referByPolicy makes, in tx, the referral escalation request reqID asks for.
 func (s *Service) referByPolicy(tx *gorm.DB, reqID uuid.UUID) error {
-	ctx := tx.Statement.Context // for the organisation's profile (internal/organisation), not yet converted
 	var r escalationRequest
 	conn := tx
 	if err := conn.Select("case_id, source, clock, rule::text AS rule, reason, status, referral_id").
@@ -274,7 +273,7 @@ func (s *Service) referByPolicy(tx *gorm.DB, reqID uuid.UUID) error {
 			return nil
 		}
 	}
-	org, err := s.organisation.Get(ctx)
+	org, err := s.organisation.GetIn(tx)
 	if err != nil {
 		return err
 	}

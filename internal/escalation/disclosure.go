@@ -163,7 +163,6 @@ func (s *Service) disclosure(q *gorm.DB, referralID, id uuid.UUID) (*Disclosure,
 // with the identity, and the worker delivers it to the body.
 func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id, by uuid.UUID) (*Disclosure, error) {
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		ctx := tx.Statement.Context // for the case service (internal/grievance), not yet converted
 		r, err := s.lockReferral(tx, referralID, nil)
 		if err != nil {
 			return err
@@ -185,11 +184,11 @@ func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id,
 		case d.RequestedBy == by:
 			return fault.New(fault.Forbidden, "four_eyes", "Someone other than who asked for the disclosure must approve it.")
 		}
-		c, err := s.cases.Get(ctx, caseID)
+		c, err := s.cases.GetIn(tx, caseID)
 		if err != nil {
 			return err
 		}
-		who, err := s.cases.IdentityIn(db.Conn(ctx, s.db), caseID)
+		who, err := s.cases.IdentityIn(tx, caseID)
 		if err != nil {
 			return err
 		}

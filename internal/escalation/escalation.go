@@ -20,7 +20,6 @@
 package escalation
 
 import (
-	"context"
 	"log/slog"
 	"sync"
 
@@ -36,7 +35,7 @@ import (
 
 // Cases is what escalation needs of the case service.
 type Cases interface {
-	Get(ctx context.Context, id uuid.UUID) (*grievance.Detail, error)
+	GetIn(q *gorm.DB, id uuid.UUID) (*grievance.Detail, error)
 	IdentityIn(q *gorm.DB, id uuid.UUID) (*grievance.Identity, error)
 	CheckWorker(tx *gorm.DB, caseID uuid.UUID, by cases.Actor) error
 	CheckNotRecused(tx *gorm.DB, caseID uuid.UUID, by cases.Actor) error
@@ -65,13 +64,13 @@ type Options struct {
 
 // Profiles gives the organisation's profile in force (internal/organisation).
 type Profiles interface {
-	Get(ctx context.Context) (organisation.Profile, error)
+	GetIn(q *gorm.DB) (organisation.Profile, error)
 }
 
 // noProfile is the organisation when none is configured.
 type noProfile struct{}
 
-func (noProfile) Get(context.Context) (organisation.Profile, error) {
+func (noProfile) GetIn(*gorm.DB) (organisation.Profile, error) {
 	return organisation.Profile{LegalName: "Unnamed organisation", Jurisdiction: "EU", Source: organisation.SourceUnset}, nil
 }
 

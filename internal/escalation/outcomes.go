@@ -127,7 +127,6 @@ func checkItems(f *fault.Fields, status ReferralStatus, items []OutcomeItemInput
 // addItems records a closing body's items in tx, SetStatus's transaction:
 // each order or recommendation starts its clock.
 func (s *Service) addItems(tx *gorm.DB, r *referralRow, bodyUser uuid.UUID, items []OutcomeItemInput) error {
-	ctx := tx.Statement.Context // for the clocks (internal/clocks), not yet converted
 	if len(items) == 0 {
 		return nil
 	}
@@ -159,7 +158,7 @@ func (s *Service) addItems(tx *gorm.DB, r *referralRow, bodyUser uuid.UUID, item
 		if s.clocks == nil {
 			return fmt.Errorf("escalation: no clock service for a body's %s", it.Kind)
 		}
-		if err := s.clocks.SetTask(db.Conn(ctx, s.db), r.CaseID, ItemClock(id), *it.DueAt, sla.Rule{Code: "body_" + string(it.Kind),
+		if err := s.clocks.SetTask(tx, r.CaseID, ItemClock(id), *it.DueAt, sla.Rule{Code: "body_" + string(it.Kind),
 			Source: r.BodyName, Period: "set by the body when it closed its referral"}); err != nil {
 			return err
 		}
@@ -317,9 +316,8 @@ func (s *Service) RecordCompliance(ctx context.Context, caseID, referralID, item
 func (s *Service) VerifyCompliance(ctx context.Context, caseID, referralID, itemID, by uuid.UUID) (*OutcomeItem, error) {
 	var out *OutcomeItem
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		ctx := tx.Statement.Context // for the case service (internal/grievance), not yet converted
 		// A supervisor or admin of the case's reach (the route's gate), never one recused from it.
-		if err := s.cases.CheckNotRecused(db.Conn(ctx, s.db), caseID, cases.Actor{Kind: audit.ActorStaff, ID: &by}); err != nil {
+		if err := s.cases.CheckNotRecused(tx, caseID, cases.Actor{Kind: audit.ActorStaff, ID: &by}); err != nil {
 			return err
 		}
 		it, err := s.caseItem(tx, caseID, referralID, itemID)
@@ -417,11 +415,10 @@ func (s *Service) caseItem(tx *gorm.DB, caseID, referralID, itemID uuid.UUID) (*
 
 // endItemClock ends an item's clock in tx.
 func (s *Service) endItemClock(tx *gorm.DB, caseID, itemID uuid.UUID, by string) error {
-	ctx := tx.Statement.Context // for the clocks (internal/clocks), not yet converted
 	if s.clocks == nil {
 		return nil
 	}
-	return s.clocks.End(db.Conn(ctx, s.db), caseID, by, ItemClock(itemID))
+	return s.clocks.End(tx, caseID, by, ItemClock(itemID))
 }
 
 // reread reads an item again, in q.

@@ -207,7 +207,7 @@ func (s *Service) Referral(ctx context.Context, id uuid.UUID, v *Viewer) (*Refer
 	if !staff && out.ConsentScope != IdentityShared {
 		// The organisation's words to a body that may not know who the
 		// complainant is go through the same masking as the dossier's.
-		facts, err := s.complainantFacts(ctx, rows[0].CaseID)
+		facts, err := s.complainantFacts(q, rows[0].CaseID)
 		if err != nil {
 			return nil, err
 		}

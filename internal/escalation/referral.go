@@ -178,10 +178,9 @@ func (s *Service) Refer(ctx context.Context, caseID uuid.UUID, by Requester, req
 // refer makes the referral in tx (Refer's transaction, or the worker's for
 // a referral by policy).
 func (s *Service) refer(tx *gorm.DB, caseID, bodyID uuid.UUID, by Requester, req ReferralRequest) (uuid.UUID, error) {
-	ctx := tx.Statement.Context // for the case service (internal/grievance), not yet converted
 	conn := tx
 	if by.Source == SourceStaff {
-		if err := s.cases.CheckWorker(db.Conn(ctx, s.db), caseID, by.Actor); err != nil {
+		if err := s.cases.CheckWorker(tx, caseID, by.Actor); err != nil {
 			return uuid.Nil, err
 		}
 	} else {
@@ -329,12 +328,11 @@ func actorKind(by Requester) audit.ActorKind {
 // buildDossier gathers the case as it stands, read in q, then redacts it as
 // the consent allows.
 func (s *Service) buildDossier(q *gorm.DB, caseID, referralID uuid.UUID, body *Body, ref ReferralFact) (*Dossier, error) {
-	ctx := q.Statement.Context // for the case service (internal/grievance) and the organisation, not yet converted
-	c, err := s.cases.Get(ctx, caseID)
+	c, err := s.cases.GetIn(q, caseID)
 	if err != nil {
 		return nil, err
 	}
-	org, err := s.organisation.Get(ctx)
+	org, err := s.organisation.GetIn(q)
 	if err != nil {
 		return nil, err
 	}
@@ -445,7 +443,7 @@ func (s *Service) buildDossier(q *gorm.DB, caseID, referralID uuid.UUID, body *B
 		d.Evidence = append(d.Evidence, EvidenceFact{ID: e.ID.String(), SHA256: e.SHA256, SizeBytes: e.SizeBytes,
 			MediaType: e.MediaType, Source: e.Source, AddedAt: e.CreatedAt.UTC(), Filename: &name, Description: &desc})
 	}
-	if d.Complainant, err = s.complainantFacts(ctx, caseID); err != nil {
+	if d.Complainant, err = s.complainantFacts(q, caseID); err != nil {
 		return nil, err
 	}
 	Redact(d, ref.ConsentScope)
@@ -454,8 +452,8 @@ func (s *Service) buildDossier(q *gorm.DB, caseID, referralID uuid.UUID, body *B
 
 // complainantFacts is the identity a case's complainant gave (nil if none):
 // what the dossier carries with consent, and what MaskText looks for without.
-func (s *Service) complainantFacts(ctx context.Context, caseID uuid.UUID) (*ComplainantFacts, error) {
-	who, err := s.cases.IdentityIn(db.Conn(ctx, s.db), caseID)
+func (s *Service) complainantFacts(q *gorm.DB, caseID uuid.UUID) (*ComplainantFacts, error) {
+	who, err := s.cases.IdentityIn(q, caseID)
 	if err != nil {
 		return nil, err
 	}

@@ -46,7 +46,6 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 		return err
 	}
 	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		ctx := tx.Statement.Context // appealWindow reads through clocks' AppealBy, which takes a ctx carrying tx (issue 17)
 		var c appealFacts
 		if err := cases.Locked(tx, caseID, "status", "appeal_state", "appeal_by", "appeal_window_rule", "sla_policy_id", "decided_at", "status_changed_at", "assignee_id").Scan(&c).Error; err != nil {
 			return fmt.Errorf("grievance: appeal: %w", err)
@@ -63,7 +62,7 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 			return fault.New(fault.Conflict, "nothing_to_appeal",
 				"You can appeal once a decision has been made on your complaint (or it was not taken forward).")
 		}
-		by, rule, err := s.appealWindow(ctx, c.AppealBy, c.AppealRule, c.SLAPolicyID, c.DecidedAt, c.StatusChangedAt)
+		by, rule, err := s.appealWindow(tx, c.AppealBy, c.AppealRule, c.SLAPolicyID, c.DecidedAt, c.StatusChangedAt)
 		if err != nil {
 			return err
 		}
@@ -124,7 +123,6 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, r
 		return err
 	}
 	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		ctx := tx.Statement.Context // remedy's Outstanding and CheckRestitution take a ctx carrying tx (issue 17)
 		c, err := casework.LockForWork(tx, caseID, by)
 		if err != nil {
 			return err
@@ -133,7 +131,7 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, r
 			return fault.New(fault.Conflict, "illegal_transition", fmt.Sprintf(
 				"A case that is %s cannot be closed; it closes after its decision (and remedies), or after escalation.", c.Status))
 		}
-		left, err := s.remedies.Outstanding(db.Conn(ctx, s.db), caseID)
+		left, err := s.remedies.Outstanding(tx, caseID)
 		if err != nil {
 			return err
 		}
@@ -147,7 +145,7 @@ func (s *Service) Close(ctx context.Context, caseID uuid.UUID, by cases.Actor, r
 			}
 			return e
 		}
-		if err := s.remedies.CheckRestitution(db.Conn(ctx, s.db), caseID); err != nil {
+		if err := s.remedies.CheckRestitution(tx, caseID); err != nil {
 			return err
 		}
 		if err := s.bodyItemsOutstanding(tx, caseID); err != nil {
@@ -216,7 +214,6 @@ func (s *Service) Feedback(ctx context.Context, caseID uuid.UUID, satisfaction *
 // openAppealWindow records a decision (decided_at) or a refusal, and opens
 // the window for appealing it, in tx; a decision on appeal closes the appeal.
 func (s *Service) openAppealWindow(tx *gorm.DB, caseID uuid.UUID, to cases.Status) error {
-	ctx := tx.Statement.Context // clocks' AppealBy takes a ctx carrying tx (issue 17)
 	c, err := appealStateOf(tx, caseID)
 	if err != nil {
 		return fmt.Errorf("grievance: appeal window: %w", err)
@@ -225,7 +222,7 @@ func (s *Service) openAppealWindow(tx *gorm.DB, caseID uuid.UUID, to cases.Statu
 		return cases.DecideAppeal(tx, caseID, to)
 	}
 	now := time.Now()
-	by, rule, err := s.clocks.AppealBy(db.Conn(ctx, s.db), c.SLAPolicyID, now)
+	by, rule, err := s.clocks.AppealBy(tx, c.SLAPolicyID, now)
 	if err != nil {
 		return err
 	}
@@ -237,7 +234,7 @@ func (s *Service) openAppealWindow(tx *gorm.DB, caseID uuid.UUID, to cases.Statu
 // as stored when the decision (or refusal) was made, or, for a case decided
 // before windows were stored, counted from its decision by its policy (read
 // through clocks with ctx, which may carry the caller's transaction).
-func (s *Service) appealWindow(ctx context.Context, by *time.Time, rule *string, policyID *uuid.UUID,
+func (s *Service) appealWindow(q *gorm.DB, by *time.Time, rule *string, policyID *uuid.UUID,
 	decidedAt *time.Time, statusChangedAt time.Time) (time.Time, sla.Rule, error) {
 	var r sla.Rule
 	if by != nil {
@@ -250,7 +247,7 @@ func (s *Service) appealWindow(ctx context.Context, by *time.Time, rule *string,
 	if decidedAt != nil {
 		from = *decidedAt
 	}
-	return s.clocks.AppealBy(db.Conn(ctx, s.db), policyID, from)
+	return s.clocks.AppealBy(q, policyID, from)
 }
 
 func derefs(id *uuid.UUID) []uuid.UUID {

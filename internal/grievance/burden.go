@@ -187,7 +187,7 @@ func (s *Service) sealAnswers(decisionID string, answers []PointAnswer) ([]byte,
 // missing. It reads in tx, the deciding transaction.
 func (s *Service) burdenCheck(tx *gorm.DB, caseID uuid.UUID, kind string, r *DecisionRequest) error {
 	var points []PointOfView
-	rd := db.NewReads(tx.Statement.Context, tx)
+	rd := db.ReadsOn(tx)
 	s.pointsOfView(rd, caseID, &points)
 	if err := rd.Run(); err != nil {
 		return err

@@ -43,7 +43,6 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by cases.Ac
 	}
 	e := &sealed.Evidence
 	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		ctx := tx.Statement.Context // evidence's Store takes a ctx carrying tx (issue 17)
 		c, err := casework.LockOpen(tx, caseID, by)
 		if err != nil {
 			return err
@@ -59,7 +58,7 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by cases.Ac
 				return f.Err()
 			}
 		}
-		if err := s.ev.Store(db.Conn(ctx, s.db), caseID, by, sealed); err != nil {
+		if err := s.ev.Store(tx, caseID, by, sealed); err != nil {
 			return err
 		}
 		if by.Kind != audit.ActorComplainant {

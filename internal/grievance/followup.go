@@ -239,11 +239,11 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	// round trip (db.Reads).
 	var ds []DecisionView
 	res := &Resolution{}
-	rd := db.NewReads(ctx, s.db)
+	rd := db.ReadsOn(s.db.WithContext(ctx))
 	s.dueDates(rd, caseID, &v.DueDates)
 	s.messages(rd, caseID, false, &v.Messages)
 	s.decisions(rd, caseID, true, &ds)
-	s.resolution(ctx, rd, caseID, &c.Status, false, nil, res)
+	s.resolution(rd, caseID, &c.Status, false, nil, res)
 	if err := rd.Run(); err != nil {
 		return nil, fmt.Errorf("grievance: complainant view: %w", err)
 	}

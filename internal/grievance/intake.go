@@ -413,7 +413,6 @@ func (s *Service) claimIdempotencyKey(tx *gorm.DB, key string, req any) (*Receip
 // insertCase files the case n in tx: the case row, its first
 // classification, its clocks, its first case record entry and its event.
 func (s *Service) insertCase(tx *gorm.DB, n *normalized, now time.Time, idempotencyKey string) (*Receipt, error) {
-	ctx := tx.Statement.Context // clocks' Start takes a ctx carrying tx (issue 17)
 	id := uuid.New()
 	sid := id.String()
 	receipt, code := "", ""
@@ -480,7 +479,7 @@ func (s *Service) insertCase(tx *gorm.DB, n *normalized, now time.Time, idempote
 	if err := decision.FirstClassification(tx, id, r.Rights, casework.NonNil(r.HarmTypes)); err != nil {
 		return nil, err
 	}
-	set, err := s.clocks.Start(db.Conn(ctx, s.db), id, r.Kind, now)
+	set, err := s.clocks.Start(tx, id, r.Kind, now)
 	if err != nil {
 		return nil, err
 	}

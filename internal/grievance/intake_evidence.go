@@ -10,7 +10,6 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/evidence"
-	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -84,9 +83,8 @@ func (s *Service) SubmitWithEvidence(ctx context.Context, in *IntakeRequest, ide
 		attached = append(attached, attachedFile{SHA256: se.SHA256, Filename: se.Filename, Description: se.Description})
 	}
 	return s.file(ctx, n, now, idempotencyKey, intakeWithFiles{&n.IntakeRequest, attached}, func(tx *gorm.DB, rec *Receipt) error {
-		ctx := tx.Statement.Context // evidence's Store takes a ctx carrying tx (issue 17)
 		for _, se := range sealed {
-			if err := s.ev.Store(db.Conn(ctx, s.db), rec.CaseID, by, se); err != nil {
+			if err := s.ev.Store(tx, rec.CaseID, by, se); err != nil {
 				return err
 			}
 		}

@@ -106,7 +106,6 @@ func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by 
 		return nil, err
 	}
 	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		ctx := tx.Statement.Context // clocks' SetTask takes a ctx carrying tx (issue 17)
 		if err := s.lockOpen(tx, caseID, by); err != nil {
 			return err
 		}
@@ -128,7 +127,7 @@ func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by 
 			return fmt.Errorf("grievance: insert provider request: %w", err)
 		}
 		r.CreatedAt = r.CreatedAt.UTC()
-		if err := s.clocks.SetTask(db.Conn(ctx, s.db), caseID, r.Clock, r.DueAt, sla.Rule{Code: "provider_request",
+		if err := s.clocks.SetTask(tx, caseID, r.Clock, r.DueAt, sla.Rule{Code: "provider_request",
 			Source: "the organisation's request to the AI system's provider", Period: "set by staff when they sent the request"}); err != nil {
 			return err
 		}
@@ -163,7 +162,6 @@ func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID u
 		return nil, err
 	}
 	err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		ctx := tx.Statement.Context // clocks' End takes a ctx carrying tx (issue 17)
 		if err := s.lockOpen(tx, caseID, by); err != nil {
 			return err
 		}
@@ -181,7 +179,7 @@ func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID u
 			"answer_enc": sealed, "answered_by": *by.ID, "answered_at": gorm.Expr("now()")}).Error; err != nil {
 			return fmt.Errorf("grievance: answer provider request: %w", err)
 		}
-		if err := s.clocks.End(db.Conn(ctx, s.db), caseID, "answered", ProviderRequestClock(requestID)); err != nil {
+		if err := s.clocks.End(tx, caseID, "answered", ProviderRequestClock(requestID)); err != nil {
 			return err
 		}
 		_, err = audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,

@@ -1,11 +1,12 @@
 package grievance
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/google/uuid"
 
@@ -79,7 +80,7 @@ const resolutionColumns = `c.appeal_by, c.appeal_window_rule::text AS appeal_win
 // what only staff see (proposed remedies, who acted, the excluded
 // reviewers). row, when given, is the case's resolution row, read in the same
 // set; status is read once the reads have run.
-func (s *Service) resolution(ctx context.Context, rd *db.Reads, caseID uuid.UUID, status *cases.Status, forStaff bool,
+func (s *Service) resolution(rd *db.Reads, caseID uuid.UUID, status *cases.Status, forStaff bool,
 	row *resolutionRow, out *Resolution) {
 	if row == nil {
 		row = &resolutionRow{}
@@ -89,18 +90,18 @@ func (s *Service) resolution(ctx context.Context, rd *db.Reads, caseID uuid.UUID
 	if forStaff {
 		s.remedies.QueueRestitution(rd, caseID, &out.Restitution)
 	}
-	rd.Then(func() error { return s.resolve(ctx, caseID, *status, forStaff, row, out) })
+	rd.Then(func() error { return s.resolve(rd.On(), caseID, *status, forStaff, row, out) })
 }
 
 // resolve fills out from the case's resolution row and its remedies, read.
-func (s *Service) resolve(ctx context.Context, caseID uuid.UUID, status cases.Status, forStaff bool, row *resolutionRow,
+func (s *Service) resolve(q *gorm.DB, caseID uuid.UUID, status cases.Status, forStaff bool, row *resolutionRow,
 	r *Resolution) error {
 	r.RootCause, r.ClosedAt = row.RootCause, casework.UTC(row.ClosedAt)
 	var err error
 	a := &r.Appeal
 	a.AppealedAt, a.State = casework.UTC(row.AppealedAt), row.AppealState
 	if row.AppealState == nil && slices.Contains(appealable, status) {
-		by, rule, err := s.appealWindow(ctx, row.AppealBy, row.AppealWindowRule, row.SLAPolicyID, row.DecidedAt,
+		by, rule, err := s.appealWindow(q, row.AppealBy, row.AppealWindowRule, row.SLAPolicyID, row.DecidedAt,
 			row.StatusChangedAt)
 		if err != nil {
 			return err

@@ -201,9 +201,15 @@ type SystemicRef struct {
 // hangs off it (clocks, messages, decisions, remedies, points of view,
 // evidence, disclosures) are read in one round trip (db.Reads).
 func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
+	return s.GetIn(s.db.WithContext(ctx), id)
+}
+
+// GetIn is Get read through q: the pool, or the transaction of a caller that
+// reads the case in it.
+func (s *Service) GetIn(q *gorm.DB, id uuid.UUID) (*Detail, error) {
 	var row detailRow
 	d := &Detail{}
-	rd := db.NewReads(ctx, s.db)
+	rd := db.ReadsOn(q)
 	caseDetail(rd, id, &row)
 	// Steps run in the order they are queued: the case's own first, so that
 	// the others see its status, and none runs for a case that does not exist.
@@ -216,7 +222,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 	s.dueDates(rd, id, &d.DueDates)
 	s.messages(rd, id, true, &d.Messages)
 	s.decisions(rd, id, false, &d.Decisions)
-	s.resolution(ctx, rd, id, &d.Status, true, &row.Resolution, &d.Resolution)
+	s.resolution(rd, id, &d.Status, true, &row.Resolution, &d.Resolution)
 	s.pointsOfView(rd, id, &d.PointsOfView)
 	s.ev.QueueOf(rd, id, false, &d.Evidence)
 	s.disclosures(rd, id, &d.Disclosures)
@@ -224,7 +230,7 @@ func (s *Service) Get(ctx context.Context, id uuid.UUID) (*Detail, error) {
 		return nil, fmt.Errorf("grievance: get: %w", err)
 	}
 	var err error
-	if d.Incident, err = s.incidents.Of(db.Conn(ctx, s.db), id, d.Kind); err != nil {
+	if d.Incident, err = s.incidents.Of(q, id, d.Kind); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -385,19 +391,18 @@ var clocksEndedBy = map[cases.Status][]sla.ClockName{
 // decision ends the clocks it answers and starts the remedy clock, closing or
 // withdrawing ends them all, in tx.
 func (s *Service) afterMove(tx *gorm.DB, caseID uuid.UUID, from, to cases.Status) error {
-	ctx := tx.Statement.Context // clocks takes a ctx carrying tx until it is converted (issue 17)
 	if from == cases.StatusSubmitted {
-		if err := s.clocks.End(db.Conn(ctx, s.db), caseID, "acknowledged", sla.Acknowledge); err != nil {
+		if err := s.clocks.End(tx, caseID, "acknowledged", sla.Acknowledge); err != nil {
 			return err
 		}
 	}
 	switch {
 	case to == cases.StatusAwaitingComplainant:
-		if err := s.clocks.Pause(db.Conn(ctx, s.db), caseID); err != nil {
+		if err := s.clocks.Pause(tx, caseID); err != nil {
 			return err
 		}
 	case from == cases.StatusAwaitingComplainant:
-		if err := s.clocks.Resume(db.Conn(ctx, s.db), caseID); err != nil {
+		if err := s.clocks.Resume(tx, caseID); err != nil {
 			return err
 		}
 	}
@@ -414,14 +419,14 @@ func (s *Service) afterMove(tx *gorm.DB, caseID uuid.UUID, from, to cases.Status
 		}
 	}
 	if names, ends := clocksEndedBy[to]; ends {
-		if err := s.clocks.End(db.Conn(ctx, s.db), caseID, string(to), names...); err != nil {
+		if err := s.clocks.End(tx, caseID, string(to), names...); err != nil {
 			return err
 		}
 		if names == nil {
 			return nil
 		}
 	}
-	_, err := s.clocks.RecomputeIn(db.Conn(ctx, s.db), caseID)
+	_, err := s.clocks.RecomputeIn(tx, caseID)
 	return err
 }
 

@@ -113,9 +113,12 @@ func (changeRow) TableName() string { return "organisation_changes" }
 
 // Get returns the profile in force: the admin's settings if any, else the
 // configuration's; a missing jurisdiction is EU.
-func (s *Service) Get(ctx context.Context) (Profile, error) {
+func (s *Service) Get(ctx context.Context) (Profile, error) { return s.GetIn(s.db.WithContext(ctx)) }
+
+// GetIn is Get read through q: the pool, or a caller's transaction.
+func (s *Service) GetIn(q *gorm.DB) (Profile, error) {
 	var rows []profileRow
-	if err := s.db.WithContext(ctx).Limit(1).Find(&rows).Error; err != nil {
+	if err := q.Limit(1).Find(&rows).Error; err != nil {
 		return Profile{}, fmt.Errorf("organisation: %w", err)
 	}
 	if len(rows) > 0 {

@@ -263,7 +263,7 @@ func OwesRestitution(outcome decision.Outcome) bool {
 
 func (s *Service) restitutionRow(q *gorm.DB, caseID uuid.UUID) (*restitutionRow, error) {
 	var r restitutionRow
-	rd := db.NewReads(q.Statement.Context, q)
+	rd := db.ReadsOn(q)
 	loadRestitution(rd, caseID, &r)
 	if err := rd.Run(); err != nil {
 		return nil, fmt.Errorf("remedy: restitution: %w", err)

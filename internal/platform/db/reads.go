@@ -41,6 +41,9 @@ type read struct {
 // gdb's pool.
 func NewReads(ctx context.Context, gdb *gorm.DB) *Reads { return &Reads{conn: Conn(ctx, gdb)} }
 
+// On is the handle r reads through, for a step that reads more.
+func (r *Reads) On() *gorm.DB { return r.conn }
+
 // ReadsOn is a set of reads run through q: the pool (one batch) or a
 // transaction (one by one on its connection).
 func ReadsOn(q *gorm.DB) *Reads { return &Reads{conn: q} }
