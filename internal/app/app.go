@@ -118,9 +118,9 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 	ev := evidence.NewService(gdb, keys)
 	// remedy moves a case through grievance, which is built with remedy.
 	var g *grievance.Service
-	rem := remedy.NewService(gdb, keys, clk, ev, func(ctx context.Context, caseID uuid.UUID, by cases.Actor,
+	rem := remedy.NewService(gdb, keys, clk, ev, func(tx *gorm.DB, caseID uuid.UUID, by cases.Actor,
 		to cases.Status, extra map[string]any) error {
-		return g.MoveCase(db.Conn(ctx, gdb), caseID, by, to, extra)
+		return g.MoveCase(tx, caseID, by, to, extra)
 	})
 	g = grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev, rem)
 	c := &Core{
@@ -323,8 +323,8 @@ func (c *Core) Close() error {
 // tellComplainant writes decision's messages to the complainant as
 // grievance's messages.
 func tellComplainant(g *grievance.Service) decision.Teller {
-	return func(ctx context.Context, caseID uuid.UUID, by cases.Actor, body string) (uuid.UUID, error) {
-		m, err := g.AddMessage(ctx, caseID, by, "complainant", body)
+	return func(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, body string) (uuid.UUID, error) {
+		m, err := g.AddMessageIn(tx, caseID, by, "complainant", body)
 		if err != nil {
 			return uuid.Nil, err
 		}

@@ -10,8 +10,6 @@
 package decision
 
 import (
-	"context"
-
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
@@ -26,11 +24,10 @@ type Service struct {
 	tell   Teller
 }
 
-// Teller writes a message from by to a case's complainant, in the
-// transaction ctx carries (NoticeExtension's, as tx.Statement.Context until
-// grievance takes the transaction explicitly), and returns its id (the
-// messages are internal/grievance's).
-type Teller func(ctx context.Context, caseID uuid.UUID, by cases.Actor, body string) (uuid.UUID, error)
+// Teller writes a message from by to a case's complainant in tx (the
+// caller's transaction, NoticeExtension's), and returns its id (the messages
+// are internal/grievance's).
+type Teller func(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, body string) (uuid.UUID, error)
 
 // NewService returns the decision service: clk keeps the cases' SLA clocks
 // (a raised priority changes their tier), tell writes to the complainant

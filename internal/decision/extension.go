@@ -30,7 +30,6 @@ func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by case
 		return err
 	}
 	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		ctx := tx.Statement.Context // s.tell (grievance's AddMessage) still finds the transaction in ctx
 		conn := tx
 		c, err := lockForExtension(conn, caseID, clock)
 		if err != nil {
@@ -53,7 +52,7 @@ func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by case
 		if err := cases.NoteExtension(conn, caseID); err != nil {
 			return err
 		}
-		msgID, err := s.tell(ctx, caseID, by, reasons)
+		msgID, err := s.tell(tx, caseID, by, reasons)
 		if err != nil {
 			return err
 		}

@@ -40,12 +40,11 @@ func NewService(gdb *gorm.DB, keys *seal.Keyring, clk *clocks.Service, ev *evide
 	return &Service{db: gdb, keys: keys, clocks: clk, ev: ev, move: move}
 }
 
-// Mover moves a case to status to inside the caller's transaction (carried
-// by ctx until internal/grievance takes it explicitly), with all
+// Mover moves a case to status to inside the caller's transaction tx, with all
 // a move entails (clocks, appeal window, the case record's entry with extra,
 // the case.status_changed event): the case work's one way to move a case
 // (internal/grievance), which remedy cannot import.
-type Mover func(ctx context.Context, caseID uuid.UUID, by cases.Actor, to cases.Status, extra map[string]any) error
+type Mover func(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, to cases.Status, extra map[string]any) error
 
 // RightsNotice is shown with every remedy offer: nothing offered, accepted or
 // paid takes away the right to go elsewhere (Waiver keeps offers
@@ -299,8 +298,7 @@ func (s *Service) offered(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, status 
 	if status != cases.StatusDecided {
 		return nil
 	}
-	ctx := tx.Statement.Context // s.move (grievance's move) still finds the transaction in ctx
-	return s.move(ctx, caseID, by, cases.StatusRemedyInProgress, map[string]any{"component_ids": ids})
+	return s.move(tx, caseID, by, cases.StatusRemedyInProgress, map[string]any{"component_ids": ids})
 }
 
 // StatusChange is POST …/remedies/{rid}/status: the organisation's moves.
