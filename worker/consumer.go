@@ -22,9 +22,9 @@ import (
 // errPoison marks a message no retry can fix.
 var errPoison = errors.New("poison message")
 
-// Handler handles one event inside a transaction that also records it as
+// Handler handles one event in tx, the transaction that also records it as
 // processed by its consumer, so a redelivery changes nothing.
-type Handler func(ctx context.Context, env *events.Envelope) error
+type Handler func(tx *gorm.DB, env *events.Envelope) error
 
 // Consumer is a durable pull consumer running one handler.
 type Consumer struct {
@@ -80,8 +80,8 @@ func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg j
 		w.deadLetter(hctx, log, c, msg, meta, fmt.Errorf("%w: payload is not an event envelope", errPoison))
 		return
 	}
-	err := db.InTx(hctx, w.DB, func(ctx context.Context) error {
-		res := db.Conn(ctx, w.DB).Clauses(clause.OnConflict{DoNothing: true}).
+	err := db.Transact(hctx, w.DB, func(tx *gorm.DB) error {
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).
 			Create(&processedEvent{Consumer: c.Name, EventID: env.ID})
 		if res.Error != nil {
 			return res.Error
@@ -89,10 +89,10 @@ func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg j
 		if res.RowsAffected == 0 {
 			return nil // handled before: a redelivery or a duplicate publish
 		}
-		if err := caseExists(ctx, w.DB, env.CaseID); err != nil {
+		if err := caseExists(tx, env.CaseID); err != nil {
 			return err
 		}
-		return c.Handle(ctx, &env)
+		return c.Handle(tx, &env)
 	})
 	switch {
 	case err == nil:
@@ -115,11 +115,11 @@ func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg j
 // case: a case that does not exist makes the event poison (dead-lettered,
 // never acknowledged in silence). An event about no case (a systemic
 // issue's remedy, an operations alert) carries the nil id and passes.
-func caseExists(ctx context.Context, gdb *gorm.DB, id uuid.UUID) error {
+func caseExists(tx *gorm.DB, id uuid.UUID) error {
 	if id == uuid.Nil {
 		return nil
 	}
-	found, err := caseFound(db.Conn(ctx, gdb), id)
+	found, err := caseFound(tx, id)
 	if err != nil {
 		return fmt.Errorf("worker: case %s: %w", id, err)
 	}
@@ -137,7 +137,7 @@ func (w *Runner) deadLetter(ctx context.Context, log *slog.Logger, c Consumer, m
 		seq, delivered = meta.Sequence.Stream, meta.NumDelivered
 	}
 	eventID := msg.Headers().Get(jetstream.MsgIDHeader)
-	if err := outbox.RecordDeadLetter(db.Conn(ctx, w.DB), outbox.Letter{Consumer: c.Name, Subject: msg.Subject(), EventID: eventID,
+	if err := outbox.RecordDeadLetter(w.DB.WithContext(ctx), outbox.Letter{Consumer: c.Name, Subject: msg.Subject(), EventID: eventID,
 		StreamSeq: seq, Deliveries: delivered, Reason: reason.Error(), Payload: msg.Data()}); err != nil {
 		log.Error("dead letter not recorded; will retry", "err", err)
 		_ = msg.NakWithDelay(5 * time.Second)

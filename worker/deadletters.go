@@ -11,7 +11,6 @@ import (
 
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
-	"github.com/redresshq/redress/internal/platform/db"
 )
 
 // runDeadLetters records every message the server gave up on (a consumer's
@@ -66,7 +65,7 @@ func (w *Runner) recordMaxDeliveries(ctx context.Context, stream jetstream.Strea
 		subject, payload = msg.Subject, msg.Data
 		eventID = msg.Header.Get(jetstream.MsgIDHeader)
 	}
-	return outbox.RecordDeadLetter(db.Conn(ctx, w.DB), outbox.Letter{Consumer: a.Consumer, Subject: subject, EventID: eventID,
+	return outbox.RecordDeadLetter(w.DB.WithContext(ctx), outbox.Letter{Consumer: a.Consumer, Subject: subject, EventID: eventID,
 		StreamSeq: a.StreamSeq, Deliveries: a.Deliveries, Reason: fmt.Sprintf("gave up after %d deliveries", a.Deliveries),
 		Payload: payload})
 }

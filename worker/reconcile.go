@@ -105,8 +105,7 @@ func due(q *gorm.DB, now time.Time, after time.Duration) *gorm.DB {
 // one reconciles the oldest due case, if any (found), and says whether it
 // republished it: another reconciler may have done so first.
 func (r *Reconciler) one(ctx context.Context, now time.Time, after time.Duration) (found, republished bool, err error) {
-	err = db.InTx(ctx, r.DB, func(ctx context.Context) error {
-		conn := db.Conn(ctx, r.DB)
+	err = db.Transact(ctx, r.DB, func(conn *gorm.DB) error {
 		var cs []unrouted
 		if err := due(conn.Table("cases AS c").Select("c.id, c.reference, c.submitted_at"), now, after).
 			Order("c.submitted_at").Limit(1).
@@ -131,12 +130,12 @@ func (r *Reconciler) one(ctx context.Context, now time.Time, after time.Duration
 			return nil
 		}
 		republished = true
-		return r.republish(ctx, conn, cs[0], now, after)
+		return r.republish(conn, cs[0], now, after)
 	})
 	return found, republished, err
 }
 
-func (r *Reconciler) republish(ctx context.Context, conn *gorm.DB, c unrouted, now time.Time, after time.Duration) error {
+func (r *Reconciler) republish(conn *gorm.DB, c unrouted, now time.Time, after time.Duration) error {
 	var prev []reconciliation
 	if err := conn.Where("case_id = ?", c.ID).Limit(1).Find(&prev).Error; err != nil {
 		return fmt.Errorf("worker: reconcile: %w", err)
@@ -162,7 +161,7 @@ func (r *Reconciler) republish(ctx context.Context, conn *gorm.DB, c unrouted, n
 		}
 		rec.OriginalLost = false
 	} else {
-		rebuilt, err := r.rebuild(ctx, conn, c, rec.EventID)
+		rebuilt, err := r.rebuild(conn, c, rec.EventID)
 		if err != nil {
 			return err
 		}
@@ -185,7 +184,7 @@ func (r *Reconciler) republish(ctx context.Context, conn *gorm.DB, c unrouted, n
 	if err := conn.Clauses(clause.OnConflict{UpdateAll: true}).Create(&rec).Error; err != nil {
 		return fmt.Errorf("worker: reconcile: record: %w", err)
 	}
-	if _, err := outbox.Add(db.Conn(ctx, r.DB), events.OpsCaseUnrouted, c.ID, events.CaseUnrouted{Reference: c.Reference,
+	if _, err := outbox.Add(conn, events.OpsCaseUnrouted, c.ID, events.CaseUnrouted{Reference: c.Reference,
 		SubmittedAt: c.SubmittedAt.UTC(), Attempts: rec.Attempts, EventID: env.ID, OriginalLost: rec.OriginalLost}); err != nil {
 		return err
 	}
@@ -199,7 +198,7 @@ func (r *Reconciler) republish(ctx context.Context, conn *gorm.DB, c unrouted, n
 
 // rebuild makes a case.submitted event for a case whose original row is
 // gone, from the case itself, under id (a new one when id is nil).
-func (r *Reconciler) rebuild(ctx context.Context, conn *gorm.DB, c unrouted, id uuid.UUID) (*events.Envelope, error) {
+func (r *Reconciler) rebuild(conn *gorm.DB, c unrouted, id uuid.UUID) (*events.Envelope, error) {
 	var row routing.CaseFacts
 	if err := conn.Table("cases AS c").Select(`c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
 		c.preliminary_severity, k.rights, k.harm_types`).

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/notify"
@@ -28,13 +29,13 @@ func TestEventsForUnknownCasesAreDeadLetteredByEveryConsumer(t *testing.T) {
 	}
 	ghost := uuid.New()
 	var submitted, message uuid.UUID
-	if err := db.InTx(ctx, s.Core.DB, func(ctx context.Context) error {
+	if err := db.Transact(ctx, s.Core.DB, func(tx *gorm.DB) error {
 		var err error
-		if submitted, err = outbox.Add(db.Conn(ctx, s.Core.DB), events.CaseSubmitted, ghost, events.Submitted{Reference: "RD-000-000-000",
+		if submitted, err = outbox.Add(tx, events.CaseSubmitted, ghost, events.Submitted{Reference: "RD-000-000-000",
 			Kind: "concern", Rights: []string{"other"}, HarmTypes: []string{}, Language: "en", Anonymous: true}); err != nil {
 			return err
 		}
-		message, err = outbox.Add(db.Conn(ctx, s.Core.DB), events.CaseMessageAdded, ghost, events.MessageAdded{MessageID: uuid.New(),
+		message, err = outbox.Add(tx, events.CaseMessageAdded, ghost, events.MessageAdded{MessageID: uuid.New(),
 			AuthorKind: "complainant", Visibility: "complainant"})
 		return err
 	}); err != nil {

@@ -73,9 +73,9 @@ func (w *Runner) Consumers() []Consumer {
 		out = append(out, Consumer{Name: events.ConsumerSystemic, Subject: events.CaseSubmitted, Handle: w.checkAlert})
 	}
 	if w.Escalation != nil {
-		poison := func(h func(*gorm.DB, *events.Envelope) error) func(context.Context, *events.Envelope) error {
-			return func(ctx context.Context, env *events.Envelope) error {
-				err := h(db.Conn(ctx, w.DB), env)
+		poison := func(h Handler) Handler {
+			return func(tx *gorm.DB, env *events.Envelope) error {
+				err := h(tx, env)
 				if errors.Is(err, escalation.ErrPoison) {
 					return fmt.Errorf("%w: %w", errPoison, err)
 				}
@@ -95,8 +95,8 @@ func (w *Runner) Consumers() []Consumer {
 // system's cases within the window to the threshold (issue #4). A
 // redelivered event is skipped by processed_events, and an alert already
 // raised within the window by the check itself.
-func (w *Runner) checkAlert(ctx context.Context, env *events.Envelope) error {
-	a, err := w.Systemic.CheckAlertIn(db.Conn(ctx, w.DB), env.CaseID)
+func (w *Runner) checkAlert(tx *gorm.DB, env *events.Envelope) error {
+	a, err := w.Systemic.CheckAlertIn(tx, env.CaseID)
 	if fault.Is(err, fault.NotFound) {
 		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
 	}
@@ -115,8 +115,8 @@ func (w *Runner) notifyConsumers() []Consumer {
 	var out []Consumer
 	for _, c := range w.Notify.Consumers() {
 		handle := c.Handle
-		out = append(out, Consumer{Name: c.Name, Subjects: c.Subjects, Handle: func(ctx context.Context, env *events.Envelope) error {
-			err := handle(db.Conn(ctx, w.DB), env)
+		out = append(out, Consumer{Name: c.Name, Subjects: c.Subjects, Handle: func(tx *gorm.DB, env *events.Envelope) error {
+			err := handle(tx, env)
 			if errors.Is(err, notify.ErrPoison) {
 				return fmt.Errorf("%w: %w", errPoison, err)
 			}
@@ -127,8 +127,8 @@ func (w *Runner) notifyConsumers() []Consumer {
 }
 
 // route applies the routing rules to a submitted case (issue #3).
-func (w *Runner) route(ctx context.Context, env *events.Envelope) error {
-	routed, err := w.Routing.RouteIn(db.Conn(ctx, w.DB), env.CaseID)
+func (w *Runner) route(tx *gorm.DB, env *events.Envelope) error {
+	routed, err := w.Routing.RouteIn(tx, env.CaseID)
 	if fault.Is(err, fault.NotFound) {
 		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
 	}
@@ -137,7 +137,7 @@ func (w *Runner) route(ctx context.Context, env *events.Envelope) error {
 	}
 	w.Log.Debug("routed", "case_id", env.CaseID, "rule", routed.RuleName, "priority", routed.Priority)
 	if w.Review != nil {
-		_, err = w.Review.AutoAssignIn(db.Conn(ctx, w.DB), 1, env.CaseID)
+		_, err = w.Review.AutoAssignIn(tx, 1, env.CaseID)
 	}
 	return err
 }
@@ -148,16 +148,16 @@ func (w *Runner) route(ctx context.Context, env *events.Envelope) error {
 // when it assigns nothing the case is read: none is poison, as for route; an
 // appealed case still without a reviewer waits; anything else (assigned
 // already, or no longer appealed) is done.
-func (w *Runner) assignAppeal(ctx context.Context, env *events.Envelope) error {
+func (w *Runner) assignAppeal(tx *gorm.DB, env *events.Envelope) error {
 	if w.Review == nil {
 		return nil
 	}
-	n, err := w.Review.AutoAssignIn(db.Conn(ctx, w.DB), 1, env.CaseID)
+	n, err := w.Review.AutoAssignIn(tx, 1, env.CaseID)
 	if err != nil || n > 0 {
 		return err
 	}
 	var cs []cases.Case
-	if err := db.Conn(ctx, w.DB).Model(&cases.Case{}).Select("status, assignee_id").Where("id = ?", env.CaseID).
+	if err := tx.Model(&cases.Case{}).Select("status, assignee_id").Where("id = ?", env.CaseID).
 		Find(&cs).Error; err != nil {
 		return fmt.Errorf("worker: appealed case: %w", err)
 	}
@@ -172,15 +172,15 @@ func (w *Runner) assignAppeal(ctx context.Context, env *events.Envelope) error {
 
 // recordReceived marks a submitted case as received by the worker and notes
 // it in the case record. Routing (issue #3) builds on this consumer.
-func (w *Runner) recordReceived(ctx context.Context, env *events.Envelope) error {
-	first, err := w.Grievance.MarkReceived(db.Conn(ctx, w.DB), env.CaseID)
+func (w *Runner) recordReceived(tx *gorm.DB, env *events.Envelope) error {
+	first, err := w.Grievance.MarkReceived(tx, env.CaseID)
 	if err != nil {
 		return err
 	}
 	if !first {
 		return nil
 	}
-	_, err = audit.Append(db.Conn(ctx, w.DB), audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
+	_, err = audit.Append(tx, audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
 		Action: "case.received", Data: map[string]any{"event_id": env.ID, "consumer": events.ConsumerIntake}})
 	return err
 }
@@ -322,7 +322,7 @@ func (w *Runner) housekeeping(ctx context.Context) error {
 		if _, err := outbox.Prune(ctx, w.DB, time.Now().Add(-7*24*time.Hour)); err != nil && ctx.Err() == nil {
 			w.Log.Warn("prune outbox", "err", err)
 		}
-		if err := grievance.PruneIdempotencyKeys(db.Conn(ctx, w.DB)); err != nil && ctx.Err() == nil {
+		if err := grievance.PruneIdempotencyKeys(w.DB.WithContext(ctx)); err != nil && ctx.Err() == nil {
 			w.Log.Warn("prune idempotency keys", "err", err)
 		}
 		select {

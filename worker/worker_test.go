@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/notify"
@@ -369,8 +370,8 @@ func TestAssignAppealPoisonAndWaiting(t *testing.T) {
 	ctx := context.Background()
 
 	ghost := uuid.New()
-	if err := db.InTx(ctx, s.Core.DB, func(ctx context.Context) error {
-		_, err := outbox.Add(db.Conn(ctx, s.Core.DB), events.CaseAppealed, ghost, events.Appealed{})
+	if err := db.Transact(ctx, s.Core.DB, func(tx *gorm.DB) error {
+		_, err := outbox.Add(tx, events.CaseAppealed, ghost, events.Appealed{})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -394,8 +395,11 @@ func TestAssignAppealPoisonAndWaiting(t *testing.T) {
 	}
 	appeal := func(id string) error {
 		t.Helper()
-		return handle(ctx, &events.Envelope{ID: uuid.New(), Type: events.CaseAppealed, OccurredAt: time.Now(),
-			CaseID: uuid.MustParse(id), Data: json.RawMessage(`{}`)})
+		// In a transaction of its own, as the consumer runs it.
+		return db.Transact(ctx, s.Core.DB, func(tx *gorm.DB) error {
+			return handle(tx, &events.Envelope{ID: uuid.New(), Type: events.CaseAppealed, OccurredAt: time.Now(),
+				CaseID: uuid.MustParse(id), Data: json.RawMessage(`{}`)})
+		})
 	}
 	waits := func() int { return strings.Count(logs.String(), "appeal waits") }
 	// Nobody is available: nothing can be assigned.

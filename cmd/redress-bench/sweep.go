@@ -156,9 +156,9 @@ func (sw *sweeper) run(ctx context.Context, pass, open, due int) (sweepRun, erro
 	}
 	// Their clocks as the clock service sets them for a P3 case filed eight
 	// days ago: the acknowledge clock (7 days) has run out, the others have not.
-	if err := db.InTx(ctx, sw.gdb, func(ctx context.Context) error {
+	if err := db.Transact(ctx, sw.gdb, func(tx *gorm.DB) error {
 		for _, id := range ids {
-			if _, err := sw.clk.Recompute(ctx, id); err != nil {
+			if _, err := sw.clk.RecomputeIn(tx, id); err != nil {
 				return err
 			}
 		}

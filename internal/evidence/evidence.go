@@ -247,7 +247,7 @@ func (s *Service) openEvidence(r evidenceRow) (Evidence, error) {
 // complainantOnly keeps what the complainant added.
 func (s *Service) Of(ctx context.Context, caseID uuid.UUID, complainantOnly bool) ([]Evidence, error) {
 	var out []Evidence
-	rd := db.NewReads(ctx, s.db)
+	rd := db.ReadsOn(s.db.WithContext(ctx))
 	s.QueueOf(rd, caseID, complainantOnly, &out)
 	return out, rd.Run()
 }

@@ -303,7 +303,7 @@ func (s *Service) QueueRestitution(rd *db.Reads, caseID uuid.UUID, out **Restitu
 // how it is met (QueueRestitution).
 func (s *Service) Restitution(ctx context.Context, caseID uuid.UUID) (*RestitutionView, error) {
 	var v *RestitutionView
-	rd := db.NewReads(ctx, s.db)
+	rd := db.ReadsOn(s.db.WithContext(ctx))
 	s.QueueRestitution(rd, caseID, &v)
 	return v, rd.Run()
 }

@@ -740,7 +740,7 @@ func (s *Service) QueueRemedies(rd *db.Reads, caseID uuid.UUID, offeredOnly bool
 // Remedies reads the components that concern a case (QueueRemedies).
 func (s *Service) Remedies(ctx context.Context, caseID uuid.UUID, offeredOnly bool) ([]ComponentView, error) {
 	var out []ComponentView
-	rd := db.NewReads(ctx, s.db)
+	rd := db.ReadsOn(s.db.WithContext(ctx))
 	s.QueueRemedies(rd, caseID, offeredOnly, &out)
 	return out, rd.Run()
 }

@@ -1,4 +1,6 @@
-// Package db opens PostgreSQL through GORM and carries the transaction in the context.
+// Package db opens PostgreSQL through GORM and runs transactions, which it
+// hands to the code that runs in them (Transact): they are passed as
+// arguments, never looked up in a context.
 package db
 
 import (
@@ -62,48 +64,25 @@ func SQL(gdb *gorm.DB) *sql.DB {
 	return sqlDB
 }
 
+// txKey marks the context of an open transaction (Transact's tx): db
+// refuses that context on the pool, and a second Transact inside it.
 type txKey struct{}
-
-// Conn returns the transaction carried in ctx, or gdb itself, bound to ctx.
-func Conn(ctx context.Context, gdb *gorm.DB) *gorm.DB {
-	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
-		return tx.WithContext(ctx)
-	}
-	return gdb.WithContext(ctx)
-}
-
-// InTxContext reports whether ctx carries a transaction (InTx's).
-func InTxContext(ctx context.Context) bool {
-	_, ok := ctx.Value(txKey{}).(*gorm.DB)
-	return ok
-}
-
-// InTx runs fn in a transaction carried by the context it receives. If ctx
-// already carries one, fn joins it (savepoints are not used: the outer
-// transaction owns commit and rollback).
-func InTx(ctx context.Context, gdb *gorm.DB, fn func(ctx context.Context) error) error {
-	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
-		return fn(ctx)
-	}
-	return gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
-	})
-}
 
 // Transact runs fn in a new transaction and hands it to fn as tx, bound to
 // ctx. Whatever must happen in that transaction takes tx as its argument:
 // the transaction is opened in one place and passed explicitly, never looked
 // up. fn's error rolls the transaction back; nil commits it.
 //
-// While the packages move from InTx to Transact (issue 17), a ctx that
-// already carries InTx's transaction is joined, and tx's own context carries
-// tx, so code that still calls Conn(ctx, …) with it stays in the transaction.
+// tx's context is marked as the transaction's: a statement sent on the pool
+// with it fails (ErrOutsideTransaction), and so does a Transact inside it
+// (ErrNestedTransaction): both would run outside the transaction they are
+// part of, and could wait on its locks.
 func Transact(ctx context.Context, gdb *gorm.DB, fn func(tx *gorm.DB) error) error {
-	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
-		return fn(tx.WithContext(ctx))
+	if ctx.Value(txKey{}) != nil {
+		return ErrNestedTransaction
 	}
 	return gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(tx.WithContext(context.WithValue(ctx, txKey{}, tx)))
+		return fn(tx.WithContext(context.WithValue(ctx, txKey{}, true)))
 	})
 }
 
@@ -113,6 +92,11 @@ func InTransaction(q *gorm.DB) bool {
 	_, ok := q.Statement.ConnPool.(gorm.TxCommitter)
 	return ok
 }
+
+// ErrNestedTransaction is the error of a Transact called with an open
+// transaction's context: the code inside a transaction must be handed the
+// transaction (tx), not open another.
+var ErrNestedTransaction = errors.New("db: transaction opened inside an open transaction; pass the transaction (tx) instead")
 
 // ErrOutsideTransaction is the error of a statement sent on the pool with a
 // context that belongs to an open transaction (Transact's tx): a read or

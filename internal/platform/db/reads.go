@@ -1,7 +1,6 @@
 package db
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -36,10 +35,6 @@ type read struct {
 	dest any
 	err  error // building it
 }
-
-// NewReads starts a set of reads on the transaction ctx carries, or on
-// gdb's pool.
-func NewReads(ctx context.Context, gdb *gorm.DB) *Reads { return &Reads{conn: Conn(ctx, gdb)} }
 
 // On is the handle r reads through, for a step that reads more.
 func (r *Reads) On() *gorm.DB { return r.conn }

@@ -55,8 +55,8 @@ func TestReadsScanAsGORMDoes(t *testing.T) {
 	if err := gdb.Raw(readRows, 3).Scan(&want).Error; err != nil || len(want) != 3 {
 		t.Fatalf("GORM: %d rows, %v", len(want), err)
 	}
-	check := func(t *testing.T, ctx context.Context) {
-		r := db.NewReads(ctx, gdb)
+	check := func(t *testing.T, q *gorm.DB) {
+		r := db.ReadsOn(q)
 		var all, none []readRow
 		var first, missing readRow
 		missing.Name = "untouched"
@@ -112,10 +112,10 @@ func TestReadsScanAsGORMDoes(t *testing.T) {
 			t.Errorf("an empty set: %v", err)
 		}
 	}
-	t.Run("pool", func(t *testing.T) { check(t, context.Background()) })
+	t.Run("pool", func(t *testing.T) { check(t, gdb.WithContext(context.Background())) })
 	t.Run("transaction", func(t *testing.T) {
-		err := db.InTx(context.Background(), gdb, func(ctx context.Context) error {
-			check(t, ctx)
+		err := db.Transact(context.Background(), gdb, func(tx *gorm.DB) error {
+			check(t, tx)
 			return nil
 		})
 		if err != nil {
@@ -131,7 +131,7 @@ func TestReadsFail(t *testing.T) {
 	gdb, _ := testenv.DB(t)
 	db.SQL(gdb).SetMaxOpenConns(1) // the next set runs on the connection the failed batch used
 	ctx := context.Background()
-	r := db.NewReads(ctx, gdb)
+	r := db.ReadsOn(gdb.WithContext(ctx))
 	var a, b []int
 	ran := false
 	r.Raw(&a, `SELECT 1`)
@@ -146,13 +146,13 @@ func TestReadsFail(t *testing.T) {
 	if err := r.Run(); err != nil || n != 42 {
 		t.Errorf("after a failed set: %d, %v", n, err)
 	}
-	bad := db.NewReads(ctx, gdb)
+	bad := db.ReadsOn(gdb.WithContext(ctx))
 	bad.Find(&a, func(q *gorm.DB) *gorm.DB { return q.Table("no_such_table") })
 	bad.Raw(&b, `SELECT 1`)
 	if err := bad.Run(); err == nil || !strings.Contains(err.Error(), "no_such_table") {
 		t.Errorf("a missing table: %v", err)
 	}
-	steps := db.NewReads(ctx, gdb)
+	steps := db.ReadsOn(gdb.WithContext(ctx))
 	var x int
 	later := false
 	steps.Raw(&x, `SELECT 1`)

@@ -1,7 +1,6 @@
 package db_test
 
 import (
-	"context"
 	"slices"
 	"testing"
 
@@ -29,7 +28,7 @@ func TestTextSliceRoundTrip(t *testing.T) {
 	}
 	// database/sql hands Scan the text format; pgx's own scan, which Reads'
 	// batches use, the binary one.
-	batch := db.NewReads(context.Background(), gdb)
+	batch := db.ReadsOn(gdb)
 	batched := make([]struct{ V db.TextSlice }, len(inputs))
 	for i, in := range inputs {
 		batch.Raw(&batched[i], `SELECT ?::text[] AS v`, db.TextSlice(in))

@@ -60,6 +60,9 @@ func TestTransactHandsTheTransactionOver(t *testing.T) {
 		if err := r.Run(); !errors.Is(err, db.ErrOutsideTransaction) {
 			t.Errorf("batched reads on the pool inside the transaction: %v", err)
 		}
+		if err := db.Transact(tx.Statement.Context, gdb, func(*gorm.DB) error { return nil }); !errors.Is(err, db.ErrNestedTransaction) {
+			t.Errorf("a transaction opened inside the transaction: %v, want ErrNestedTransaction", err)
+		}
 		return errors.New("roll back")
 	})
 	if err == nil || err.Error() != "roll back" {
