@@ -418,3 +418,50 @@ func TestTOTPTurnOffAndNewRecoveryCodes(t *testing.T) {
 		t.Errorf("turned off although required: %v", err)
 	}
 }
+
+// New recovery codes replace the old ones together or not at all: when the
+// new ones cannot be written, the old ones still work.
+func TestNewRecoveryCodesAllOrNothing(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	ctx := context.Background()
+	s.StaffUser("ravi@example.org", auth.RoleReviewer)
+	u, err := s.Core.Users.Get(ctx, userIDOf(t, s, "ravi@example.org"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	at := func(d time.Duration) *auth.SignIn {
+		return s.Core.SignIn.WithClock(func() time.Time { return now.Add(d) })
+	}
+	e, err := at(0).StartEnrolment(ctx, u, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := at(0).Confirm(ctx, u, totpAt(t, e.Secret, now))
+	if err != nil || len(old) != 10 {
+		t.Fatalf("confirm: %v %d", err, len(old))
+	}
+	// The database refuses the new codes, after the old ones were deleted.
+	for _, q := range []string{
+		`CREATE FUNCTION refuse_codes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no new codes'; END $$`,
+		`CREATE TRIGGER refuse_codes BEFORE INSERT ON recovery_codes FOR EACH ROW EXECUTE FUNCTION refuse_codes()`,
+	} {
+		if err := s.Core.DB.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := at(time.Minute).NewRecoveryCodes(ctx, u, totpAt(t, e.Secret, now.Add(time.Minute))); err == nil {
+		t.Fatal("new codes written through a refusing database")
+	}
+	var left int64
+	if err := s.Core.DB.Table("recovery_codes").Where("user_id = ?", u.ID).Count(&left).Error; err != nil {
+		t.Fatal(err)
+	}
+	if left != 10 {
+		t.Errorf("%d recovery codes left after the failed replacement, want the 10 old ones", left)
+	}
+	if err := at(time.Minute).Verify(ctx, u.ID, old[0]); err != nil {
+		t.Errorf("an old recovery code after the failed replacement: %v", err)
+	}
+}

@@ -559,7 +559,13 @@ func (s *SignIn) NewRecoveryCodes(ctx context.Context, u *User, code string) ([]
 	if err := s.Verify(ctx, u.ID, code); err != nil {
 		return nil, err
 	}
-	return s.replaceRecovery(s.db.WithContext(ctx), u.ID)
+	var codes []string
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var err error
+		codes, err = s.replaceRecovery(tx, u.ID)
+		return err
+	})
+	return codes, err
 }
 
 // Disable turns u's second factor off, after a current code, unless u's role requires it.
@@ -586,23 +592,25 @@ func (s *SignIn) Disable(ctx context.Context, u *User, code string) error {
 }
 
 // replaceRecovery makes RecoveryCodeCount fresh codes for userID and keeps
-// only their HMACs, written with conn (Confirm's transaction, or the pool).
-func (s *SignIn) replaceRecovery(conn *gorm.DB, userID uuid.UUID) ([]string, error) {
-	if err := conn.Where("user_id = ?", userID).Delete(&recoveryCode{}).Error; err != nil {
+// only their HMACs, in tx (Confirm's or NewRecoveryCodes' transaction): the
+// old codes go and the new ones come together, or neither does.
+func (s *SignIn) replaceRecovery(tx *gorm.DB, userID uuid.UUID) ([]string, error) {
+	if err := tx.Where("user_id = ?", userID).Delete(&recoveryCode{}).Error; err != nil {
 		return nil, fmt.Errorf("auth: recovery codes: %w", err)
 	}
 	codes := make([]string, 0, RecoveryCodeCount)
+	rows := make([]recoveryCode, 0, RecoveryCodeCount)
 	for range RecoveryCodeCount {
 		b := make([]byte, 10)
 		if _, err := rand.Read(b); err != nil {
 			return nil, err
 		}
 		code := formatCode(b) // ten Crockford characters, 50 bits: XXXXX-XXXXX
-		if err := conn.Select("user_id", "code_hash").
-			Create(&recoveryCode{UserID: userID, CodeHash: s.hashRecovery(userID, normalCode(code))}).Error; err != nil {
-			return nil, fmt.Errorf("auth: recovery codes: %w", err)
-		}
 		codes = append(codes, code)
+		rows = append(rows, recoveryCode{UserID: userID, CodeHash: s.hashRecovery(userID, normalCode(code))})
+	}
+	if err := tx.Select("user_id", "code_hash").Create(&rows).Error; err != nil {
+		return nil, fmt.Errorf("auth: recovery codes: %w", err)
 	}
 	return codes, nil
 }
