@@ -135,10 +135,15 @@ func (u *Users) Upsert(ctx context.Context, in NewUser) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := upsertUser(u.db.WithContext(ctx), user); err != nil {
-		return nil, fmt.Errorf("auth: upsert user: %w", err)
-	}
-	if err := endStaleSessions(u.db.WithContext(ctx), user.ID); err != nil {
+	// The account and the end of the sessions its new role or password
+	// makes stale, together.
+	err = db.Transact(ctx, u.db, func(tx *gorm.DB) error {
+		if err := upsertUser(tx, user); err != nil {
+			return fmt.Errorf("auth: upsert user: %w", err)
+		}
+		return endStaleSessions(tx, user.ID)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return user, nil
