@@ -29,7 +29,22 @@ type Relay struct {
 	Published func(n int)
 }
 
-// Run relays until ctx ends, then finishes the batch in hand.
+// AnnounceCommits makes this process tell the others' relays, over nc, when
+// it commits outbox rows of gdb's database (outbox.Signal). Without it they
+// find the rows at their next poll.
+func AnnounceCommits(gdb *gorm.DB, nc *nats.Conn) {
+	if nc == nil {
+		return
+	}
+	sig := outbox.SignalOf(gdb)
+	id := []byte(sig.ID)
+	sig.Announce(func() { _ = nc.Publish(events.OutboxCommitted, id) }) // buffered: it does not wait
+}
+
+// Run relays until ctx ends, then finishes the batch in hand. It claims
+// rows as soon as a transaction of this process that added some commits,
+// or another process announces one (AnnounceCommits), and every Poll in
+// any case: the safety net for a signal lost.
 func (r *Relay) Run(ctx context.Context) error {
 	if r.Batch == 0 {
 		r.Batch = 200
@@ -39,6 +54,21 @@ func (r *Relay) Run(ctx context.Context) error {
 	}
 	ticker := time.NewTicker(r.Poll)
 	defer ticker.Stop()
+	sig := outbox.SignalOf(r.DB)
+	woken, unsubscribe := sig.Subscribe()
+	defer unsubscribe()
+	if nc := r.JS.Conn(); nc != nil {
+		sub, err := nc.Subscribe(events.OutboxCommitted, func(m *nats.Msg) {
+			if string(m.Data) != sig.ID {
+				sig.Wake()
+			}
+		})
+		if err != nil {
+			r.Log.Warn("outbox relay: no commit announcements; polling only", "err", err)
+		} else {
+			defer func() { _ = sub.Unsubscribe() }()
+		}
+	}
 	backoff := 100 * time.Millisecond
 	for {
 		if nc := r.JS.Conn(); nc != nil && !nc.IsConnected() {
@@ -72,6 +102,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-woken:
 		case <-ticker.C:
 		}
 	}

@@ -191,6 +191,9 @@ func (w *Runner) Run(ctx context.Context) error {
 	if w.Concurrency == 0 {
 		w.Concurrency = 8
 	}
+	if w.JS != nil {
+		AnnounceCommits(w.DB, w.JS.Conn()) // what the consumers commit, other workers' relays claim at once
+	}
 	metrics := prometheus.NewRegistry()
 	published := prometheus.NewCounter(prometheus.CounterOpts{Name: "redress_outbox_published_total",
 		Help: "Outbox rows published to JetStream."})

@@ -423,3 +423,63 @@ func TestAssignAppealPoisonAndWaiting(t *testing.T) {
 		t.Errorf("an appealed case assigned already: %v, %d waits logged, want still 1", err, waits())
 	}
 }
+
+// The relay claims what a transaction committed at once, not at its next
+// poll: woken by a commit in its own process, and by another process's
+// announcement of one (the poll here is an hour: only the signal can do it).
+func TestRelayWakesOnCommit(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	ctx := context.Background()
+	if _, err := events.EnsureStream(ctx, s.JS, 1); err != nil {
+		t.Fatal(err)
+	}
+	run := func(gdb *gorm.DB) (stop func()) {
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		r := &worker.Relay{DB: gdb, JS: s.JS, Log: s.Core.Log, Poll: time.Hour}
+		go func() { _ = r.Run(rctx); close(done) }()
+		return func() { cancel(); <-done }
+	}
+	published := func(what string) {
+		t.Helper()
+		testenv.Eventually(t, 30*time.Second, what, func() bool { return pending(t, s) == 0 })
+	}
+
+	// In this process: the API's commit wakes the relay on the same database.
+	stop := run(s.Core.DB)
+	published("the relay idle before the filing")
+	s.File(teststack.ValidCase())
+	published("the case's event relayed after its commit, in the same process")
+	stop()
+
+	// Another process (its own pool and signal): woken by the announcement.
+	other, err := db.Open(ctx, s.DBURL, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close(other) })
+	stop = run(other)
+	defer stop()
+	s.File(teststack.ValidCase())
+	published("the case's event relayed after another process announced its commit")
+	if ids := streamIDs(t, s.JS); len(ids) != 2 {
+		t.Errorf("the stream holds %d events, want the 2 cases'", len(ids))
+	}
+
+	// A transaction rolled back wakes nobody; one committed does, once.
+	sig := outbox.SignalOf(s.Core.DB)
+	woken, unsubscribe := sig.Subscribe()
+	defer unsubscribe()
+	_ = db.Transact(ctx, s.Core.DB, func(tx *gorm.DB) error {
+		if _, err := outbox.Add(tx, events.OpsCaseUnrouted, uuid.Nil, events.CaseUnrouted{Reference: "RD-TEST"}); err != nil {
+			t.Fatal(err)
+		}
+		return errors.New("roll back")
+	})
+	select {
+	case <-woken:
+		t.Error("a rolled-back transaction signalled the relays")
+	default:
+	}
+}

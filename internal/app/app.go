@@ -205,6 +205,7 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 // outbox, which needs no NATS. nc (may be nil) is reported in /readyz's
 // detail and as the gauge redress_nats_connected.
 func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
+	worker.AnnounceCommits(c.DB, nc) // the relays claim what a request commits at once
 	signIns := c.SignInThrottle(js)
 	web, err := c.Web(signIns.Handler())
 	if err != nil {

@@ -24,6 +24,12 @@ import (
 // Stream is the one JetStream stream holding every Redress event.
 const Stream = "REDRESS"
 
+// OutboxCommitted is the core NATS subject (outside the stream: nothing
+// keeps it) on which a process says it committed outbox rows, so the relays
+// of the others claim them at once (worker.AnnounceCommits). Its payload is
+// the announcing process's outbox.Signal ID.
+const OutboxCommitted = "_redress.outbox.committed"
+
 // Subjects. Every subject begins with "redress.".
 const (
 	CaseSubmitted     = "redress.case.submitted"

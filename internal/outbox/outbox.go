@@ -40,6 +40,7 @@ func Add(tx *gorm.DB, subject string, caseID uuid.UUID, data events.Data) (uuid.
 	if err := tx.Create(&Row{ID: id, Subject: subject, Payload: payload}).Error; err != nil {
 		return uuid.Nil, fmt.Errorf("outbox: add %s: %w", subject, err)
 	}
+	signalAfterCommit(tx)
 	return id, nil
 }
 
@@ -120,7 +121,11 @@ func truncate(s string, n int) string {
 // Put writes a ready envelope (payload, JSON) to the outbox under row id: the
 // reconciler's republished case.submitted, which keeps its event's own id.
 func Put(tx *gorm.DB, id uuid.UUID, subject, payload string) error {
-	return tx.Table("outbox").Create(map[string]any{"id": id, "subject": subject, "payload": payload}).Error
+	if err := tx.Table("outbox").Create(map[string]any{"id": id, "subject": subject, "payload": payload}).Error; err != nil {
+		return err
+	}
+	signalAfterCommit(tx)
+	return nil
 }
 
 // Payloads returns the payload (JSON text) of the oldest outbox row with

@@ -65,8 +65,15 @@ func SQL(gdb *gorm.DB) *sql.DB {
 }
 
 // txKey marks the context of an open transaction (Transact's tx): db
-// refuses that context on the pool, and a second Transact inside it.
+// refuses that context on the pool, and a second Transact inside it. Its
+// value is the transaction's state.
 type txKey struct{}
+
+// txState is what an open transaction carries: what to run once it commits.
+type txState struct {
+	afterCommit []func()
+	once        map[any]bool
+}
 
 // Transact runs fn in a new transaction and hands it to fn as tx, bound to
 // ctx. Whatever must happen in that transaction takes tx as its argument:
@@ -81,9 +88,39 @@ func Transact(ctx context.Context, gdb *gorm.DB, fn func(tx *gorm.DB) error) err
 	if ctx.Value(txKey{}) != nil {
 		return ErrNestedTransaction
 	}
-	return gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return fn(tx.WithContext(context.WithValue(ctx, txKey{}, true)))
+	st := &txState{}
+	err := gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(tx.WithContext(context.WithValue(ctx, txKey{}, st)))
 	})
+	if err == nil {
+		for _, f := range st.afterCommit {
+			f()
+		}
+	}
+	return err
+}
+
+// AfterCommit runs fn once q's transaction has committed, and never if it
+// rolls back; on the pool (a statement that committed on its own), at once.
+// Of the functions given with the same key in one transaction only the first
+// runs (a nil key: every one). fn must not block: it runs on the committing
+// goroutine, after the commit.
+func AfterCommit(q *gorm.DB, key any, fn func()) {
+	st, ok := q.Statement.Context.Value(txKey{}).(*txState)
+	if !ok || !InTransaction(q) {
+		fn()
+		return
+	}
+	if key != nil {
+		if st.once[key] {
+			return
+		}
+		if st.once == nil {
+			st.once = map[any]bool{}
+		}
+		st.once[key] = true
+	}
+	st.afterCommit = append(st.afterCommit, fn)
 }
 
 // InTransaction reports whether q is a transaction (Transact's tx) rather

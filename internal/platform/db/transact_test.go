@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"gorm.io/gorm"
@@ -81,5 +82,36 @@ func TestTransactHandsTheTransactionOver(t *testing.T) {
 	}
 	if n := count(gdb.WithContext(ctx)); n != 1 {
 		t.Errorf("%d rows after the commit, want 1", n)
+	}
+}
+
+// AfterCommit's functions run once the transaction commits, in order, once
+// per key; never when it rolls back; at once on the pool.
+func TestAfterCommit(t *testing.T) {
+	gdb, _ := testenv.DB(t)
+	ctx := context.Background()
+	var ran []string
+	type key struct{}
+	err := db.Transact(ctx, gdb, func(tx *gorm.DB) error {
+		db.AfterCommit(tx, nil, func() { ran = append(ran, "a") })
+		db.AfterCommit(tx, key{}, func() { ran = append(ran, "b") })
+		db.AfterCommit(tx, key{}, func() { ran = append(ran, "b again") })
+		db.AfterCommit(tx, nil, func() { ran = append(ran, "c") })
+		if len(ran) != 0 {
+			t.Errorf("ran before the commit: %q", ran)
+		}
+		return nil
+	})
+	if err != nil || strings.Join(ran, ",") != "a,b,c" {
+		t.Errorf("after the commit: %q, %v; want a,b,c", ran, err)
+	}
+	ran = nil
+	_ = db.Transact(ctx, gdb, func(tx *gorm.DB) error {
+		db.AfterCommit(tx, nil, func() { ran = append(ran, "rolled back") })
+		return errors.New("roll back")
+	})
+	db.AfterCommit(gdb.WithContext(ctx), nil, func() { ran = append(ran, "pool") })
+	if strings.Join(ran, ",") != "pool" {
+		t.Errorf("after a rollback and on the pool: %q; want pool", ran)
 	}
 }
