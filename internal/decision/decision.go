@@ -15,13 +15,18 @@ import (
 
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/clocks"
+	"github.com/redresshq/redress/internal/platform/seal"
 )
 
-// Service triages cases and extends their deadlines.
+// Service triages cases, extends their deadlines, decides them, approves
+// their decisions and takes their appeals.
 type Service struct {
 	db     *gorm.DB
+	keys   *seal.Keyring
 	clocks *clocks.Service
 	tell   Teller
+	move   Mover
+	burden Burden
 }
 
 // Teller writes a message from by to a case's complainant in tx (the
@@ -29,11 +34,13 @@ type Service struct {
 // are internal/grievance's).
 type Teller func(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, body string) (uuid.UUID, error)
 
-// NewService returns the decision service: clk keeps the cases' SLA clocks
-// (a raised priority changes their tier), tell writes to the complainant
-// (an extension's reasons).
-func NewService(gdb *gorm.DB, clk *clocks.Service, tell Teller) *Service {
-	return &Service{db: gdb, clocks: clk, tell: tell}
+// NewService returns the decision service: keys seal a decision's texts and
+// an appeal's reason, clk keeps the cases' SLA clocks (a raised priority
+// changes their tier; the appeal window), tell writes to the complainant (an
+// extension's reasons), move moves a case (a decision, its approval, an
+// appeal) and burden applies the burden of proof to a decision.
+func NewService(gdb *gorm.DB, keys *seal.Keyring, clk *clocks.Service, tell Teller, move Mover, burden Burden) *Service {
+	return &Service{db: gdb, keys: keys, clocks: clk, tell: tell, move: move, burden: burden}
 }
 
 // The classification's taxonomy (DESIGN.md); labels are translated by the

@@ -495,11 +495,11 @@ func (s *Service) messageClocks(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, v
 	case by.Kind == audit.ActorStaff && visibility == VisibilityComplainant:
 		return s.clocks.End(tx, caseID, "responded", sla.FirstResponse)
 	case by.Kind == audit.ActorComplainant && status == cases.StatusAwaitingComplainant:
-		from, err := s.move(tx, caseID, cases.StatusInReview, map[string]any{"status_reason": "the complainant answered"})
+		from, err := s.Move(tx, caseID, cases.StatusInReview, map[string]any{"status_reason": "the complainant answered"})
 		if err != nil {
 			return err
 		}
-		return s.recordMove(tx, caseID, by, from, cases.StatusInReview, map[string]any{"reason": "complainant_answered"},
+		return casework.RecordMove(tx, caseID, by, from, cases.StatusInReview, map[string]any{"reason": "complainant_answered"},
 			events.CaseStatusChanged)
 	}
 	return nil
