@@ -263,7 +263,7 @@ func (d *caseWorkspace) OtherTransitions() []string {
 }
 
 // PendingDecision is the decision waiting for a second approver, or nil.
-func (d *caseWorkspace) PendingDecision() *grievance.DecisionView {
+func (d *caseWorkspace) PendingDecision() *decision.View {
 	for i := range d.Case.Decisions {
 		if d.Case.Decisions[i].Status == "pending_approval" {
 			return &d.Case.Decisions[i]

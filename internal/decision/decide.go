@@ -68,9 +68,9 @@ type Request struct {
 	} `json:"involvement"`
 }
 
-// Purpose binds a decision's sealed field (rationale, explanation,
+// purposeDecision binds a decision's sealed field (rationale, explanation,
 // signposting, answers) to its column and row.
-func Purpose(field, id string) string { return "decision." + field + ":" + id }
+func purposeDecision(field, id string) string { return "decision." + field + ":" + id }
 
 func (r *Request) validate(appeal bool) error {
 	var f fault.Fields
@@ -156,19 +156,19 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 		if err != nil {
 			return err
 		}
-		rationale, err := s.keys.Seal(Purpose("rationale", sid), []byte(r.Rationale))
+		rationale, err := s.keys.Seal(purposeDecision("rationale", sid), []byte(r.Rationale))
 		if err != nil {
 			return err
 		}
 		var explanation, signposting []byte
 		if r.Explanation != nil {
 			raw, _ := json.Marshal(r.Explanation)
-			if explanation, err = s.keys.Seal(Purpose("explanation", sid), raw); err != nil {
+			if explanation, err = s.keys.Seal(purposeDecision("explanation", sid), raw); err != nil {
 				return err
 			}
 		}
 		if r.Signposting != "" {
-			if signposting, err = s.keys.Seal(Purpose("signposting", sid), []byte(r.Signposting)); err != nil {
+			if signposting, err = s.keys.Seal(purposeDecision("signposting", sid), []byte(r.Signposting)); err != nil {
 				return err
 			}
 		}
@@ -276,5 +276,5 @@ func (s *Service) sealAnswers(decisionID string, answers []PointAnswer) ([]byte,
 		return nil, nil
 	}
 	raw, _ := json.Marshal(answers)
-	return s.keys.Seal(Purpose("answers", decisionID), raw)
+	return s.keys.Seal(purposeDecision("answers", decisionID), raw)
 }

@@ -1,12 +1,17 @@
 // Package decision is the judgement on a case: triage (its classification
 // and the priority the maximum rule gives, a downgrade waiting for a second
-// supervisor), the classification's taxonomy, and the notice that a
-// GDPR reply will take longer (NoticeExtension), and the decision's
-// vocabulary (its outcomes, the AI's role, involvement). Deciding, approving
-// and appealing are still internal/grievance's. It owns the
-// case_classifications table's triage (intake's first classification is
-// still written by internal/grievance) and publishes case.triaged; the
-// priority itself is written through internal/cases.
+// supervisor), the classification's taxonomy, the notice that a GDPR reply
+// will take longer (NoticeExtension), the decision's vocabulary (its
+// outcomes, the AI's role, involvement), deciding (Decide: validating and
+// sealing the decision, the burden of proof weighed through a Burden),
+// the second person's approval (ApproveDecision), the complainant's appeal
+// (Appeal) and its window, and a case's decisions as its views show them
+// (Views). It owns the decisions table and the case_classifications table's
+// triage (intake's first classification is written through
+// FirstClassification by internal/grievance), and publishes case.triaged,
+// case.decided and case.appealed; the priority and the appeal's columns are
+// written through internal/cases, and a case moves through
+// internal/grievance's one move (a Mover, handed in by internal/app).
 package decision
 
 import (

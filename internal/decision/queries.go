@@ -106,6 +106,35 @@ func reviewDecision(tx *gorm.DB, id uuid.UUID, status string, by uuid.UUID) erro
 			final_at = CASE WHEN ? = 'final' THEN now() END WHERE id = ?`, status, by, status, id).Error
 }
 
+// views.go
+
+// decisionRow is a decision as a case's views read it, sealed.
+type decisionRow struct {
+	ID                             uuid.UUID
+	Outcome                        Outcome
+	Status, Stage                  string
+	FinalAt                        *time.Time
+	RationaleEnc                   []byte
+	ExplanationEnc, SignpostingEnc []byte
+	AnswersEnc                     []byte
+	DeployerInvolvement            string
+	ProviderInvolvement            string
+	DecidedBy                      uuid.UUID
+	ApprovedBy                     *uuid.UUID
+	CreatedAt                      time.Time
+	ReviewedAt                     *time.Time
+}
+
+// decisionsOf reads a case's decisions, newest first; finalOnly, the final ones.
+func decisionsOf(r *db.Reads, caseID uuid.UUID, finalOnly bool, rows *[]decisionRow) {
+	q := `SELECT id, outcome, status, stage, final_at, rationale_enc, explanation_enc, signposting_enc, answers_enc, deployer_involvement,
+		provider_involvement, decided_by, approved_by, created_at, reviewed_at FROM decisions WHERE case_id = ?`
+	if finalOnly {
+		q += ` AND status = 'final'`
+	}
+	r.Raw(rows, q+` ORDER BY created_at DESC, id`, caseID)
+}
+
 // appeal.go
 
 // appealFacts is what an appeal reads of its case, locked.

@@ -149,24 +149,6 @@ func validateAnswers(f *fault.Fields, answers []decision.PointAnswer, points []P
 	}
 }
 
-// DecisionAnswer is an answer to a point of view as a decision shows it.
-type DecisionAnswer struct {
-	PointID uuid.UUID `json:"point_id"`
-	Answer  string    `json:"answer"`
-}
-
-// openAnswers opens a decision's answers ([] when it has none).
-func (s *Service) openAnswers(decisionID string, sealed []byte) ([]DecisionAnswer, error) {
-	out := []DecisionAnswer{}
-	if sealed == nil {
-		return out, nil
-	}
-	if err := s.openJSON(decision.Purpose("answers", decisionID), sealed, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // CheckBurden loads what the rule needs under the case's lock and applies
 // it: a 422 for answers that name unknown points, a 409 naming what is
 // missing. It reads in tx, the deciding transaction, and trims r's answers.

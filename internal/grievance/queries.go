@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/redresshq/redress/internal/audit"
-	"github.com/redresshq/redress/internal/decision"
 
 	"github.com/google/uuid"
 	"github.com/redresshq/redress/internal/cases"
@@ -552,36 +551,7 @@ func replayedReceipt(tx *gorm.DB, id uuid.UUID) (replayRow, error) {
 	return c, err
 }
 
-// decision.go
-
-// decisionRow is a decision as a case's views read it, sealed.
-type decisionRow struct {
-	ID                             uuid.UUID
-	Outcome                        decision.Outcome
-	Status, Stage                  string
-	FinalAt                        *time.Time
-	RationaleEnc                   []byte
-	ExplanationEnc, SignpostingEnc []byte
-	AnswersEnc                     []byte
-	DeployerInvolvement            string
-	ProviderInvolvement            string
-	DecidedBy                      uuid.UUID
-	ApprovedBy                     *uuid.UUID
-	CreatedAt                      time.Time
-	ReviewedAt                     *time.Time
-}
-
-// decisionsOf reads a case's decisions, newest first; finalOnly, the final ones.
-func decisionsOf(r *db.Reads, caseID uuid.UUID, finalOnly bool, rows *[]decisionRow) {
-	q := `SELECT id, outcome, status, stage, final_at, rationale_enc, explanation_enc, signposting_enc, answers_enc, deployer_involvement,
-		provider_involvement, decided_by, approved_by, created_at, reviewed_at FROM decisions WHERE case_id = ?`
-	if finalOnly {
-		q += ` AND status = 'final'`
-	}
-	r.Raw(rows, q+` ORDER BY created_at DESC, id`, caseID)
-}
-
-// appeal.go
+// closing.go
 
 // insertFeedback writes the complainant's rating once (RowsAffected 0: given before).
 func insertFeedback(tx *gorm.DB, caseID uuid.UUID, satisfaction int, comment []byte) *gorm.DB {

@@ -160,20 +160,20 @@ type Detail struct {
 	// The complainant's identity stays sealed in a case's detail: HasContact
 	// and Represented say whether there is one, and Identity opens it on
 	// request (GET …/identity), which the access log records.
-	HasContact          bool           `json:"has_contact"`
-	Represented         bool           `json:"represented"`
-	PreferredChannel    *string        `json:"preferred_channel"`
-	RelatedCaseID       *uuid.UUID     `json:"related_case_id"`
-	PreliminarySeverity *string        `json:"preliminary_severity"`
-	AcknowledgedAt      *time.Time     `json:"acknowledged_at"`
-	ReceivedAt          *time.Time     `json:"received_by_worker_at"`
-	StatusReason        *string        `json:"status_reason"`
-	PendingPriority     *string        `json:"pending_priority"`
-	PendingPriorityBy   *uuid.UUID     `json:"pending_priority_by"`
-	Classification      Classification `json:"classification"`
-	DueDates            []DueDate      `json:"due_dates"`
-	Messages            []Message      `json:"messages"`
-	Decisions           []DecisionView `json:"decisions"`
+	HasContact          bool            `json:"has_contact"`
+	Represented         bool            `json:"represented"`
+	PreferredChannel    *string         `json:"preferred_channel"`
+	RelatedCaseID       *uuid.UUID      `json:"related_case_id"`
+	PreliminarySeverity *string         `json:"preliminary_severity"`
+	AcknowledgedAt      *time.Time      `json:"acknowledged_at"`
+	ReceivedAt          *time.Time      `json:"received_by_worker_at"`
+	StatusReason        *string         `json:"status_reason"`
+	PendingPriority     *string         `json:"pending_priority"`
+	PendingPriorityBy   *uuid.UUID      `json:"pending_priority_by"`
+	Classification      Classification  `json:"classification"`
+	DueDates            []DueDate       `json:"due_dates"`
+	Messages            []Message       `json:"messages"`
+	Decisions           []decision.View `json:"decisions"`
 	Resolution
 	AllowedTransitions []string      `json:"allowed_transitions"`
 	SystemicIssues     []SystemicRef `json:"systemic_issues"`
@@ -220,7 +220,7 @@ func (s *Service) GetIn(q *gorm.DB, id uuid.UUID) (*Detail, error) {
 	})
 	s.dueDates(rd, id, &d.DueDates)
 	s.messages(rd, id, true, &d.Messages)
-	s.decisions(rd, id, false, &d.Decisions)
+	decision.Views(rd, s.keys, id, false, &d.Decisions)
 	s.resolution(rd, id, &d.Status, true, &row.Resolution, &d.Resolution)
 	s.pointsOfView(rd, id, &d.PointsOfView)
 	s.ev.QueueOf(rd, id, false, &d.Evidence)
@@ -338,6 +338,11 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 	})
 	return from, err
 }
+
+// decisionMoves are the statuses only a decision (internal/decision) enters.
+var decisionMoves = []cases.Status{cases.StatusDecided, cases.StatusPendingApproval}
+
+func isDecisionMove(to cases.Status) bool { return slices.Contains(decisionMoves, to) }
 
 // ownEndpoint are the statuses reached only through their own endpoint, not
 // POST …/transitions.
