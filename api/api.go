@@ -44,7 +44,7 @@ type Deps struct {
 	Grievance           *grievance.Service
 	Remedy              *remedy.Service   // remedies of a case or a systemic issue
 	Incident            *incident.Service // serious incidents and their tasks
-	Decision            *decision.Service // triage
+	Decision            *decision.Service // triage, deciding, approving and appealing
 	Evidence            *evidence.Service // the cases' files
 	Audit               *audit.Log        // the case records
 	Outbox              *outbox.Service   // dead letters

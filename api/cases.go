@@ -265,11 +265,11 @@ func (a *API) recordIncident(c *fiber.Ctx) error {
 
 // decideCase: POST /api/v1/cases/{id}/decision — the reviewer's reasoned decision.
 func (a *API) decideCase(c *fiber.Ctx) error {
-	id, req, err := caseRequest[grievance.DecisionRequest](c)
+	id, req, err := caseRequest[decision.Request](c)
 	if err != nil {
 		return err
 	}
-	if _, err := a.Grievance.Decide(c.UserContext(), id, httpkit.Actor(c), req); err != nil {
+	if _, err := a.Decision.Decide(c.UserContext(), id, httpkit.Actor(c), req); err != nil {
 		return err
 	}
 	return a.getCase(c)
@@ -285,7 +285,7 @@ func (a *API) approveDecision(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Grievance.ApproveDecision(c.UserContext(), id, httpkit.Actor(c), approve, reason); err != nil {
+	if err := a.Decision.ApproveDecision(c.UserContext(), id, httpkit.Actor(c), approve, reason); err != nil {
 		return err
 	}
 	return a.getCase(c)

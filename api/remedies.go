@@ -177,7 +177,7 @@ func (a *API) appealCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if err := a.Grievance.Appeal(c.UserContext(), middleware.CaseID(c), req.Reason); err != nil {
+	if err := a.Decision.Appeal(c.UserContext(), middleware.CaseID(c), req.Reason); err != nil {
 		return err
 	}
 	c.Status(fiber.StatusCreated)

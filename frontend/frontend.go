@@ -57,7 +57,7 @@ type Deps struct {
 	Grievance  *grievance.Service
 	Remedy     *remedy.Service   // remedies of a case or a systemic issue
 	Incident   *incident.Service // serious incidents and their tasks
-	Decision   *decision.Service // triage
+	Decision   *decision.Service // triage, deciding, approving and appealing
 	Evidence   *evidence.Service // the cases' files
 	Audit      *audit.Log        // the case records
 	Registry   *registry.Registry
@@ -117,7 +117,7 @@ func New(d Deps) (*Web, error) {
 	}
 	adm := admin.New(admin.Deps{Users: d.Users, Registry: d.Registry, Systemic: d.Systemic, Content: d.Content,
 		Review: d.Review, Clocks: d.Clocks, Escalation: d.Escalation, Routing: d.Routing, Access: d.Access}, k)
-	cp := complainant.New(complainant.Deps{Grievance: d.Grievance, Remedy: d.Remedy, Evidence: d.Evidence,
+	cp := complainant.New(complainant.Deps{Grievance: d.Grievance, Decision: d.Decision, Remedy: d.Remedy, Evidence: d.Evidence,
 		Registry: d.Registry, Clocks: d.Clocks, Escalation: d.Escalation, Content: d.Content, Access: d.Access,
 		ComplainantTokenTTL: d.ComplainantTokenTTL}, k)
 	sc := staffcase.New(staffcase.Deps{Grievance: d.Grievance, Remedy: d.Remedy, Incident: d.Incident,

@@ -21,6 +21,7 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/grievance"
@@ -41,6 +42,7 @@ type Pages struct {
 // the sealing keys, the time zone and the public URL are the kit's).
 type Deps struct {
 	Grievance  *grievance.Service
+	Decision   *decision.Service   // the appeal
 	Remedy     *remedy.Service     // the offers the complainant answers
 	Evidence   *evidence.Service   // the files they added
 	Registry   *registry.Registry  // the public register

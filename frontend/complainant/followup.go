@@ -289,7 +289,7 @@ func (w *Pages) followUpRemedy(c *fiber.Ctx) error {
 
 // followUpAppeal: POST /follow-up/appeal {reason}.
 func (w *Pages) followUpAppeal(c *fiber.Ctx) error {
-	if err := w.Grievance.Appeal(c.UserContext(), *w.Req(c).CaseID, c.FormValue("reason")); err != nil {
+	if err := w.Decision.Appeal(c.UserContext(), *w.Req(c).CaseID, c.FormValue("reason")); err != nil {
 		return w.actionError(c, err, "appeal")
 	}
 	return w.SeeOther(c, "/follow-up#appeal", "followup.appealed")

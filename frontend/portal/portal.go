@@ -20,7 +20,6 @@ import (
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/escalation"
-	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
@@ -114,7 +113,7 @@ type ReferralView struct {
 // RefDecision is a decision of the dossier with its explanation read.
 type RefDecision struct {
 	escalation.DecisionFact
-	Explained *grievance.Explanation
+	Explained *decision.Explanation
 }
 
 // RefDeadline is a clock of the dossier with its rule read.
@@ -217,7 +216,7 @@ func (w *Pages) referralView(c *fiber.Ctx, id uuid.UUID) (*ReferralView, error) 
 		// names (it never changes); the body reads the current label.
 		rd.Outcome = decision.CurrentOutcome(d.Outcome)
 		if len(d.Explanation) > 0 && string(d.Explanation) != "null" {
-			var e grievance.Explanation
+			var e decision.Explanation
 			if json.Unmarshal(d.Explanation, &e) == nil {
 				rd.Explained = &e
 			}

@@ -42,7 +42,7 @@ type Deps struct {
 	Grievance  *grievance.Service
 	Remedy     *remedy.Service     // remedies and their approvals
 	Incident   *incident.Service   // serious incidents and their tasks
-	Decision   *decision.Service   // triage
+	Decision   *decision.Service   // triage, deciding and approving
 	Evidence   *evidence.Service   // the case's files and their disclosures
 	Audit      *audit.Log          // the case record
 	Users      *auth.Users         // whom a case may be assigned to

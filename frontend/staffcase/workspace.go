@@ -263,7 +263,7 @@ func (d *caseWorkspace) OtherTransitions() []string {
 }
 
 // PendingDecision is the decision waiting for a second approver, or nil.
-func (d *caseWorkspace) PendingDecision() *grievance.DecisionView {
+func (d *caseWorkspace) PendingDecision() *decision.View {
 	for i := range d.Case.Decisions {
 		if d.Case.Decisions[i].Status == "pending_approval" {
 			return &d.Case.Decisions[i]
@@ -944,13 +944,13 @@ func (w *Pages) pointOfView(c *fiber.Ctx, id uuid.UUID, form url.Values) (string
 
 func (w *Pages) decide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, error) {
 	by := httpkit.Actor(c)
-	req := grievance.DecisionRequest{Outcome: decision.Outcome(form.Get("outcome")), Rationale: form.Get("rationale"),
+	req := decision.Request{Outcome: decision.Outcome(form.Get("outcome")), Rationale: form.Get("rationale"),
 		Signposting: strings.TrimSpace(form.Get("signposting"))}
 	req.Attestation.HadAuthority = form.Get("attestation.had_authority") == "true"
 	req.Attestation.NotAModelRerun = form.Get("attestation.not_a_model_rerun") == "true"
 	req.Involvement.Deployer = form.Get("involvement.deployer")
 	req.Involvement.Provider = form.Get("involvement.provider")
-	e := grievance.Explanation{AIRole: form.Get("explanation.ai_role"), MainFactors: lines(form.Get("explanation.main_factors")),
+	e := decision.Explanation{AIRole: form.Get("explanation.ai_role"), MainFactors: lines(form.Get("explanation.main_factors")),
 		Inputs: lines(form.Get("explanation.inputs")), HowToContest: strings.TrimSpace(form.Get("explanation.how_to_contest"))}
 	if e.AIRole != "" || len(e.MainFactors) > 0 || len(e.Inputs) > 0 || e.HowToContest != "" {
 		req.Explanation = &e
@@ -968,10 +968,10 @@ func (w *Pages) decide(c *fiber.Ctx, id uuid.UUID, form url.Values) (string, err
 			continue
 		}
 		pid, _ := uuid.Parse(m[1])
-		req.Answers = append(req.Answers, grievance.PointAnswer{PointID: pid, Answer: form.Get(k)})
+		req.Answers = append(req.Answers, decision.PointAnswer{PointID: pid, Answer: form.Get(k)})
 		answered = append(answered, k)
 	}
-	status, err := w.Grievance.Decide(c.UserContext(), id, by, req)
+	status, err := w.Decision.Decide(c.UserContext(), id, by, req)
 	if err != nil {
 		return "", renameFields(err, func(field string) string {
 			if strings.HasPrefix(field, "ai_decision") {
@@ -997,7 +997,7 @@ func (w *Pages) approveDecision(c *fiber.Ctx, id uuid.UUID, form url.Values) (st
 		return "", err
 	}
 	by := httpkit.Actor(c)
-	if err := w.Grievance.ApproveDecision(c.UserContext(), id, by, ok, form.Get("reason")); err != nil {
+	if err := w.Decision.ApproveDecision(c.UserContext(), id, by, ok, form.Get("reason")); err != nil {
 		return "", err
 	}
 	if ok {

@@ -65,7 +65,7 @@ type Core struct {
 	Grievance *grievance.Service
 	// Incident: serious incidents and their tasks.
 	Incident *incident.Service
-	// Decision: triage.
+	// Decision: triage, deciding, approving and appealing.
 	Decision *decision.Service
 	// Evidence: the cases' files.
 	Evidence *evidence.Service
@@ -130,7 +130,7 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Tokens:    auth.NewTokens(cfg.JWTSecret),
 		SignIn:    auth.NewSignIn(gdb, keys, cfg.JWTSecret),
 		Grievance: g,
-		Decision:  decision.NewService(gdb, clk, tellComplainant(g)),
+		Decision:  decision.NewService(gdb, keys, clk, tellComplainant(g), g.Move, g.CheckBurden),
 		Remedy:    rem,
 		Evidence:  ev,
 		Incident:  inc,

@@ -2,8 +2,11 @@
 // and follow-up in internal/grievance, internal/decision, internal/evidence,
 // internal/incident, internal/remedy): the lock a case is worked under, with
 // the rules of who may act on it (the holder, recusal), refusing additions
-// to a closed case, and the small checks their inputs share. It owns no
-// table and publishes no event; the row lock is internal/cases'.
+// to a closed case, the small checks their inputs share (the waiver check:
+// CheckWaiver), and the record of a status move (RecordMove: the case
+// record's entry and the event, for the package that moved the case). It
+// owns no table and publishes no event of its own; the row lock is
+// internal/cases'.
 package casework
 
 import (
@@ -20,6 +23,8 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/seal"
 )
@@ -172,4 +177,22 @@ func NonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// RecordMove writes a case's move from from to to in tx: the case record's
+// entry (case.<to>, public, with extra) and the event subject. It is the
+// second half of every status move (the first is cases.Move and what the
+// move entails, internal/grievance's).
+func RecordMove(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, from, to cases.Status, extra map[string]any, subject string) error {
+	data := map[string]any{"from": from, "to": to}
+	for k, v := range extra {
+		data[k] = v
+	}
+	action := "case." + string(to)
+	if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
+		Action: action, Public: true, Data: data}); err != nil {
+		return err
+	}
+	_, err := outbox.Add(tx, subject, caseID, events.StatusChanged{From: string(from), To: string(to), Actor: by.Kind, UserID: by.ID})
+	return err
 }

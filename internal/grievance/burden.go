@@ -1,7 +1,6 @@
 package grievance
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -20,16 +19,11 @@ import (
 // decided, whatever the outcome, until the AI decision record is complete
 // and a structured explanation is given; a decision confirming the AI's
 // decision must also answer each point of view the complainant raised.
-// BurdenOfProof is the one rule; Decide calls it for the API and the pages.
+// BurdenOfProof is the one rule; decision.Service.Decide applies it for the
+// API and the pages, through CheckBurden (handed to it as a decision.Burden).
 
 // BurdenKinds are the case kinds that carry the burden of proof.
 var BurdenKinds = []string{"contest_decision", "explanation_request"}
-
-// PointAnswer answers one point of view the complainant raised.
-type PointAnswer struct {
-	PointID uuid.UUID `json:"point_id"`
-	Answer  string    `json:"answer"`
-}
 
 const (
 	minPointAnswer  = 10
@@ -43,7 +37,7 @@ const (
 // missing or the kind carries no burden. Answers and the explanation are
 // checked only for presence here; their content is validated with the
 // request.
-func BurdenOfProof(kind string, outcome decision.Outcome, record *AIDecisionRecord, e *Explanation, points []PointOfView, answers []PointAnswer) []fault.FieldError {
+func BurdenOfProof(kind string, outcome decision.Outcome, record *AIDecisionRecord, e *decision.Explanation, points []PointOfView, answers []decision.PointAnswer) []fault.FieldError {
 	if !isBurdenKind(kind) {
 		return nil
 	}
@@ -76,7 +70,7 @@ func BurdenOfProof(kind string, outcome decision.Outcome, record *AIDecisionReco
 		}
 	}
 	if e == nil {
-		e = &Explanation{}
+		e = &decision.Explanation{}
 	}
 	if e.AIRole == "" {
 		miss("explanation.ai_role", "the AI's role in the decision (sole, decisive, advisory)")
@@ -128,7 +122,7 @@ func errBurden(missing []fault.FieldError) error {
 
 // validateAnswers checks the answers' content: known points of view, each
 // once, each a real answer.
-func validateAnswers(f *fault.Fields, answers []PointAnswer, points []PointOfView) {
+func validateAnswers(f *fault.Fields, answers []decision.PointAnswer, points []PointOfView) {
 	if len(answers) > maxPointAnswers {
 		f.Addf("answers", "too_many", "give at most %d answers (got %d)", maxPointAnswers, len(answers))
 		return
@@ -155,37 +149,11 @@ func validateAnswers(f *fault.Fields, answers []PointAnswer, points []PointOfVie
 	}
 }
 
-// DecisionAnswer is an answer to a point of view as a decision shows it.
-type DecisionAnswer struct {
-	PointID uuid.UUID `json:"point_id"`
-	Answer  string    `json:"answer"`
-}
-
-// openAnswers opens a decision's answers ([] when it has none).
-func (s *Service) openAnswers(decisionID string, sealed []byte) ([]DecisionAnswer, error) {
-	out := []DecisionAnswer{}
-	if sealed == nil {
-		return out, nil
-	}
-	if err := s.openJSON(purposeDecision("answers", decisionID), sealed, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// sealAnswers seals a decision's answers (nil when there are none).
-func (s *Service) sealAnswers(decisionID string, answers []PointAnswer) ([]byte, error) {
-	if len(answers) == 0 {
-		return nil, nil
-	}
-	raw, _ := json.Marshal(answers)
-	return s.keys.Seal(purposeDecision("answers", decisionID), raw)
-}
-
-// burdenCheck loads what the rule needs under the case's lock and applies
+// CheckBurden loads what the rule needs under the case's lock and applies
 // it: a 422 for answers that name unknown points, a 409 naming what is
-// missing. It reads in tx, the deciding transaction.
-func (s *Service) burdenCheck(tx *gorm.DB, caseID uuid.UUID, kind string, r *DecisionRequest) error {
+// missing. It reads in tx, the deciding transaction, and trims r's answers.
+// It is how internal/decision's Decide weighs the burden (decision.Burden).
+func (s *Service) CheckBurden(tx *gorm.DB, caseID uuid.UUID, kind string, r *decision.Request) error {
 	var points []PointOfView
 	rd := db.ReadsOn(tx)
 	s.pointsOfView(rd, caseID, &points)

@@ -16,12 +16,12 @@ import (
 func TestBurdenOfProofNamesWhatIsMissing(t *testing.T) {
 	rec := &grievance.AIDecisionRecord{SystemVersion: "4.2.1", Inputs: []string{"rota"}, Output: "0 hours",
 		HumanOversight: "none", PersonInformed: "no"}
-	exp := &grievance.Explanation{AIRole: "sole", MainFactors: []string{"sick leave"}, Inputs: []string{"rota"},
+	exp := &decision.Explanation{AIRole: "sole", MainFactors: []string{"sick leave"}, Inputs: []string{"rota"},
 		HowToContest: "Appeal within 30 days."}
 	p1 := grievance.PointOfView{ID: uuid.New(), HeardAt: time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)}
 	p2 := grievance.PointOfView{ID: uuid.New(), HeardAt: time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}
-	answers := []grievance.PointAnswer{{PointID: p1.ID, Answer: "Demand fell that week."}, {PointID: p2.ID, Answer: "   "}}
-	fields := func(kind string, outcome decision.Outcome, r *grievance.AIDecisionRecord, e *grievance.Explanation, a []grievance.PointAnswer) []string {
+	answers := []decision.PointAnswer{{PointID: p1.ID, Answer: "Demand fell that week."}, {PointID: p2.ID, Answer: "   "}}
+	fields := func(kind string, outcome decision.Outcome, r *grievance.AIDecisionRecord, e *decision.Explanation, a []decision.PointAnswer) []string {
 		var out []string
 		for _, f := range grievance.BurdenOfProof(kind, outcome, r, e, []grievance.PointOfView{p1, p2}, a) {
 			out = append(out, f.Field)
@@ -32,8 +32,8 @@ func TestBurdenOfProofNamesWhatIsMissing(t *testing.T) {
 		name, kind string
 		outcome    decision.Outcome
 		rec        *grievance.AIDecisionRecord
-		exp        *grievance.Explanation
-		answers    []grievance.PointAnswer
+		exp        *decision.Explanation
+		answers    []decision.PointAnswer
 		want       []string
 	}{
 		{"a concern carries no burden", "concern", decision.OutcomeConfirmed, nil, nil, nil, nil},
@@ -44,7 +44,7 @@ func TestBurdenOfProofNamesWhatIsMissing(t *testing.T) {
 			"explanation.how_to_contest"}},
 		{"an explanation request, not within scope, without an explanation", "explanation_request", decision.OutcomeNotWithinScope,
 			rec, nil, nil, []string{"explanation.ai_role", "explanation.main_factors", "explanation.inputs", "explanation.how_to_contest"}},
-		{"a partial explanation", "contest_decision", decision.OutcomeModified, rec, &grievance.Explanation{AIRole: "sole"}, nil,
+		{"a partial explanation", "contest_decision", decision.OutcomeModified, rec, &decision.Explanation{AIRole: "sole"}, nil,
 			[]string{"explanation.main_factors", "explanation.inputs", "explanation.how_to_contest"}},
 		{"overturned needs no answers", "contest_decision", decision.OutcomeOverturned, rec, exp, nil, nil},
 		{"confirmed: a blank answer is no answer", "contest_decision", decision.OutcomeConfirmed, rec, exp, answers,
@@ -52,7 +52,7 @@ func TestBurdenOfProofNamesWhatIsMissing(t *testing.T) {
 		{"the old name upheld is read as confirmed", "contest_decision", "upheld", rec, exp, answers[:1],
 			[]string{"answers[" + p2.ID.String() + "]"}},
 		{"confirmed with every point answered", "explanation_request", decision.OutcomeConfirmed, rec, exp,
-			[]grievance.PointAnswer{answers[0], {PointID: p2.ID, Answer: "The rota shows the same cut for all."}}, nil},
+			[]decision.PointAnswer{answers[0], {PointID: p2.ID, Answer: "The rota shows the same cut for all."}}, nil},
 	} {
 		if got := fields(tc.kind, tc.outcome, tc.rec, tc.exp, tc.answers); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)

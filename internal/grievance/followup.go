@@ -186,7 +186,7 @@ type ComplainantView struct {
 	Question *Question `json:"question"`
 	// Decision is the final decision, once there is one: outcome, reasons,
 	// explanation and where to go next.
-	Decision *DecisionView `json:"decision"`
+	Decision *decision.View `json:"decision"`
 	// Resolution: the remedy offers and their status, the appeal, the
 	// rating; RightsNotice goes with every offer.
 	Resolution
@@ -237,12 +237,12 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	}
 	// The case's due dates, messages, final decisions and resolution, in one
 	// round trip (db.Reads).
-	var ds []DecisionView
+	var ds []decision.View
 	res := &Resolution{}
 	rd := db.ReadsOn(s.db.WithContext(ctx))
 	s.dueDates(rd, caseID, &v.DueDates)
 	s.messages(rd, caseID, false, &v.Messages)
-	s.decisions(rd, caseID, true, &ds)
+	decision.Views(rd, s.keys, caseID, true, &ds)
 	s.resolution(rd, caseID, &c.Status, false, nil, res)
 	if err := rd.Run(); err != nil {
 		return nil, fmt.Errorf("grievance: complainant view: %w", err)
@@ -495,11 +495,11 @@ func (s *Service) messageClocks(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, v
 	case by.Kind == audit.ActorStaff && visibility == VisibilityComplainant:
 		return s.clocks.End(tx, caseID, "responded", sla.FirstResponse)
 	case by.Kind == audit.ActorComplainant && status == cases.StatusAwaitingComplainant:
-		from, err := s.move(tx, caseID, cases.StatusInReview, map[string]any{"status_reason": "the complainant answered"})
+		from, err := s.Move(tx, caseID, cases.StatusInReview, map[string]any{"status_reason": "the complainant answered"})
 		if err != nil {
 			return err
 		}
-		return s.recordMove(tx, caseID, by, from, cases.StatusInReview, map[string]any{"reason": "complainant_answered"},
+		return casework.RecordMove(tx, caseID, by, from, cases.StatusInReview, map[string]any{"reason": "complainant_answered"},
 			events.CaseStatusChanged)
 	}
 	return nil

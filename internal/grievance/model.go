@@ -1,15 +1,20 @@
-// Package grievance is the work on a case: intake, messages, decisions and
-// appeals, the complainant's view and the staff's, and adding evidence to a
-// case (AddEvidence: its files are internal/evidence). Triage, the
-// extension notice and the decision's vocabulary are internal/decision.
+// Package grievance is the work on a case: intake, messages, closing and
+// feedback, the complainant's view and the staff's, the workspace's records
+// (the AI decision record, points of view, and the burden of proof they
+// carry: BurdenOfProof, CheckBurden), and adding evidence to a case
+// (AddEvidence: its files are internal/evidence). Triage, the extension
+// notice, deciding, approving and appealing, and a case's decisions are
+// internal/decision, which moves a case through grievance's Move and weighs
+// the burden through CheckBurden (both handed to it by internal/app).
 // Remedies are internal/remedy (a case's resolution reads them, and closing
 // checks them, through remedy.Service); incidents and their tasks are
-// internal/incident; the lock a case is worked
-// under is internal/casework; paging is internal/platform/paging. The case
-// itself — the cases table, its vocabulary, the status machine and every
-// write to the table — is internal/cases; grievance moves a case through
-// cases.Move and does what a move entails (clocks, appeal window, audit
-// entry and event).
+// internal/incident; the lock a case is worked under, and a move's record
+// (casework.RecordMove), are internal/casework; paging is
+// internal/platform/paging. The case itself — the cases table, its
+// vocabulary, the status machine and every write to the table — is
+// internal/cases; grievance moves a case through cases.Move and does what a
+// move entails (clocks, the appeal window through
+// decision.OpenAppealWindow).
 package grievance
 
 import "github.com/redresshq/redress/internal/cases"

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/redresshq/redress/internal/audit"
-	"github.com/redresshq/redress/internal/decision"
 
 	"github.com/google/uuid"
 	"github.com/redresshq/redress/internal/cases"
@@ -552,126 +551,12 @@ func replayedReceipt(tx *gorm.DB, id uuid.UUID) (replayRow, error) {
 	return c, err
 }
 
-// decision.go
-
-// decisionInsert is a decision as Decide writes it; status "final" also
-// sets final_at.
-type decisionInsert struct {
-	id, caseID                                   uuid.UUID
-	outcome                                      decision.Outcome
-	rationale, explanation, signposting, answers []byte
-	deployer, provider                           string
-	by                                           uuid.UUID
-	status, stage                                string
-}
-
-func insertDecision(tx *gorm.DB, d decisionInsert) error {
-	return tx.Exec(`INSERT INTO decisions (id, case_id, outcome, rationale_enc, explanation_enc, signposting_enc, answers_enc,
-			had_authority, not_a_model_rerun, deployer_involvement, provider_involvement, decided_by, status, stage, final_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, true, true, ?, ?, ?, ?, ?, CASE WHEN ? = 'final' THEN now() END)`, d.id, d.caseID, d.outcome,
-		d.rationale, d.explanation, d.signposting, d.answers, d.deployer, d.provider, d.by, d.status, d.stage,
-		d.status).Error
-}
-
-// pendingDecision is a case's decision waiting for approval, and whether
-// the approver is recused from the case.
-type pendingDecision struct {
-	ID        uuid.UUID
-	Outcome   decision.Outcome
-	DecidedBy uuid.UUID
-	Recused   bool
-}
-
-// lockPendingDecision locks a case and its decision waiting for approval;
-// a zero ID when there is none.
-func lockPendingDecision(tx *gorm.DB, caseID uuid.UUID, by *uuid.UUID) (pendingDecision, error) {
-	var d pendingDecision
-	err := tx.Raw(`SELECT d.id, d.outcome, d.decided_by, `+cases.RecusedSQL+` AS recused
-			  FROM cases c JOIN decisions d ON d.case_id = c.id AND d.status = 'pending_approval'
-			 WHERE c.id = ? FOR UPDATE OF c, d`, by, by, by, caseID).Scan(&d).Error
-	return d, err
-}
-
-// reviewDecision records the second person's answer on a decision: status
-// "final" also sets final_at.
-func reviewDecision(tx *gorm.DB, id uuid.UUID, status string, by uuid.UUID) error {
-	return tx.Exec(`UPDATE decisions SET status = ?, approved_by = ?, reviewed_at = now(),
-			final_at = CASE WHEN ? = 'final' THEN now() END WHERE id = ?`, status, by, status, id).Error
-}
-
-// decisionRow is a decision as a case's views read it, sealed.
-type decisionRow struct {
-	ID                             uuid.UUID
-	Outcome                        decision.Outcome
-	Status, Stage                  string
-	FinalAt                        *time.Time
-	RationaleEnc                   []byte
-	ExplanationEnc, SignpostingEnc []byte
-	AnswersEnc                     []byte
-	DeployerInvolvement            string
-	ProviderInvolvement            string
-	DecidedBy                      uuid.UUID
-	ApprovedBy                     *uuid.UUID
-	CreatedAt                      time.Time
-	ReviewedAt                     *time.Time
-}
-
-// decisionsOf reads a case's decisions, newest first; finalOnly, the final ones.
-func decisionsOf(r *db.Reads, caseID uuid.UUID, finalOnly bool, rows *[]decisionRow) {
-	q := `SELECT id, outcome, status, stage, final_at, rationale_enc, explanation_enc, signposting_enc, answers_enc, deployer_involvement,
-		provider_involvement, decided_by, approved_by, created_at, reviewed_at FROM decisions WHERE case_id = ?`
-	if finalOnly {
-		q += ` AND status = 'final'`
-	}
-	r.Raw(rows, q+` ORDER BY created_at DESC, id`, caseID)
-}
-
-// appeal.go
-
-// appealFacts is what an appeal reads of its case, locked.
-type appealFacts struct {
-	Status          cases.Status
-	AppealState     *string
-	AppealBy        *time.Time
-	AppealRule      *string `gorm:"column:appeal_window_rule"`
-	SLAPolicyID     *uuid.UUID
-	DecidedAt       *time.Time
-	StatusChangedAt time.Time
-	AssigneeID      *uuid.UUID
-}
-
-// decidersOf is everyone who decided or approved a decision of a case.
-func decidersOf(tx *gorm.DB, caseID uuid.UUID) ([]uuid.UUID, error) {
-	var ids []uuid.UUID
-	err := tx.Raw(`SELECT DISTINCT u FROM decisions d, LATERAL (VALUES (d.decided_by), (d.approved_by)) v (u)
-			WHERE d.case_id = ? AND u IS NOT NULL`, caseID).Scan(&ids).Error
-	return ids, err
-}
-
-// rejectersOf is everyone the case record names as having rejected a case.
-func rejectersOf(tx *gorm.DB, caseID uuid.UUID) ([]uuid.UUID, error) {
-	var ids []uuid.UUID
-	err := tx.Raw(`SELECT DISTINCT actor_id FROM audit_entries
-			WHERE case_id = ? AND action = 'case.rejected' AND actor_id IS NOT NULL`, caseID).Scan(&ids).Error
-	return ids, err
-}
+// closing.go
 
 // insertFeedback writes the complainant's rating once (RowsAffected 0: given before).
 func insertFeedback(tx *gorm.DB, caseID uuid.UUID, satisfaction int, comment []byte) *gorm.DB {
 	return tx.Exec(`INSERT INTO case_feedback (case_id, satisfaction, comment_enc) VALUES (?, ?, ?)
 			ON CONFLICT (case_id) DO NOTHING`, caseID, satisfaction, comment)
-}
-
-// appealState is what opening an appeal window reads of a case.
-type appealState struct {
-	SLAPolicyID *uuid.UUID
-	AppealState *string
-}
-
-func appealStateOf(tx *gorm.DB, caseID uuid.UUID) (appealState, error) {
-	var c appealState
-	err := tx.Raw(`SELECT sla_policy_id, appeal_state FROM cases WHERE id = ?`, caseID).Scan(&c).Error
-	return c, err
 }
 
 // resolution.go

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/remedy"
 	"github.com/redresshq/redress/internal/sla"
@@ -100,8 +101,8 @@ func (s *Service) resolve(q *gorm.DB, caseID uuid.UUID, status cases.Status, for
 	var err error
 	a := &r.Appeal
 	a.AppealedAt, a.State = casework.UTC(row.AppealedAt), row.AppealState
-	if row.AppealState == nil && slices.Contains(appealable, status) {
-		by, rule, err := s.appealWindow(q, row.AppealBy, row.AppealWindowRule, row.SLAPolicyID, row.DecidedAt,
+	if row.AppealState == nil && slices.Contains(decision.Appealable, status) {
+		by, rule, err := decision.AppealWindow(s.clocks, q, row.AppealBy, row.AppealWindowRule, row.SLAPolicyID, row.DecidedAt,
 			row.StatusChangedAt)
 		if err != nil {
 			return err
@@ -116,7 +117,7 @@ func (s *Service) resolve(q *gorm.DB, caseID uuid.UUID, status cases.Status, for
 		}
 	}
 	if row.AppealReasonEnc != nil {
-		if a.Reason, err = s.keys.OpenString(purposeAppeal(caseID), row.AppealReasonEnc); err != nil {
+		if a.Reason, err = s.keys.OpenString(decision.PurposeAppeal(caseID), row.AppealReasonEnc); err != nil {
 			return fmt.Errorf("grievance: open appeal reason: %w", err)
 		}
 	}
@@ -172,7 +173,7 @@ func nextSteps(status cases.Status, r *Resolution, anonymous, referred bool) []S
 		out = append(out, Step{Code: "appeal", Until: r.Appeal.AppealBy,
 			Label: "If you disagree with the decision, you can appeal: a different person will look at your case again."})
 	}
-	if r.Appeal.State != nil && *r.Appeal.State == AppealDecided {
+	if r.Appeal.State != nil && *r.Appeal.State == string(cases.AppealDecided) {
 		out = append(out, Step{Code: "appeal_final",
 			Label: "The decision on your appeal is final within this organisation."})
 	}

@@ -16,12 +16,11 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/access"
-	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/incident"
-	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/sla"
@@ -161,20 +160,20 @@ type Detail struct {
 	// The complainant's identity stays sealed in a case's detail: HasContact
 	// and Represented say whether there is one, and Identity opens it on
 	// request (GET …/identity), which the access log records.
-	HasContact          bool           `json:"has_contact"`
-	Represented         bool           `json:"represented"`
-	PreferredChannel    *string        `json:"preferred_channel"`
-	RelatedCaseID       *uuid.UUID     `json:"related_case_id"`
-	PreliminarySeverity *string        `json:"preliminary_severity"`
-	AcknowledgedAt      *time.Time     `json:"acknowledged_at"`
-	ReceivedAt          *time.Time     `json:"received_by_worker_at"`
-	StatusReason        *string        `json:"status_reason"`
-	PendingPriority     *string        `json:"pending_priority"`
-	PendingPriorityBy   *uuid.UUID     `json:"pending_priority_by"`
-	Classification      Classification `json:"classification"`
-	DueDates            []DueDate      `json:"due_dates"`
-	Messages            []Message      `json:"messages"`
-	Decisions           []DecisionView `json:"decisions"`
+	HasContact          bool            `json:"has_contact"`
+	Represented         bool            `json:"represented"`
+	PreferredChannel    *string         `json:"preferred_channel"`
+	RelatedCaseID       *uuid.UUID      `json:"related_case_id"`
+	PreliminarySeverity *string         `json:"preliminary_severity"`
+	AcknowledgedAt      *time.Time      `json:"acknowledged_at"`
+	ReceivedAt          *time.Time      `json:"received_by_worker_at"`
+	StatusReason        *string         `json:"status_reason"`
+	PendingPriority     *string         `json:"pending_priority"`
+	PendingPriorityBy   *uuid.UUID      `json:"pending_priority_by"`
+	Classification      Classification  `json:"classification"`
+	DueDates            []DueDate       `json:"due_dates"`
+	Messages            []Message       `json:"messages"`
+	Decisions           []decision.View `json:"decisions"`
 	Resolution
 	AllowedTransitions []string      `json:"allowed_transitions"`
 	SystemicIssues     []SystemicRef `json:"systemic_issues"`
@@ -221,7 +220,7 @@ func (s *Service) GetIn(q *gorm.DB, id uuid.UUID) (*Detail, error) {
 	})
 	s.dueDates(rd, id, &d.DueDates)
 	s.messages(rd, id, true, &d.Messages)
-	s.decisions(rd, id, false, &d.Decisions)
+	decision.Views(rd, s.keys, id, false, &d.Decisions)
 	s.resolution(rd, id, &d.Status, true, &row.Resolution, &d.Resolution)
 	s.pointsOfView(rd, id, &d.PointsOfView)
 	s.ev.QueueOf(rd, id, false, &d.Evidence)
@@ -308,7 +307,7 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 		if err != nil {
 			return err
 		}
-		if to == cases.StatusRejected && c.AppealState != nil && *c.AppealState == AppealOpen {
+		if to == cases.StatusRejected && c.AppealState != nil && *c.AppealState == string(cases.AppealOpen) {
 			return fault.New(fault.Conflict, "appeal_open",
 				"The case is under appeal: decide the appeal, with its reasons, with POST /api/v1/cases/{id}/decision.")
 		}
@@ -323,7 +322,7 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 					"A case is escalated once it is referred to a body: POST /api/v1/cases/{id}/escalations first.")
 			}
 		}
-		if from, err = s.move(tx, caseID, to, map[string]any{"status_reason": strings.TrimSpace(reason)}); err != nil {
+		if from, err = s.Move(tx, caseID, to, map[string]any{"status_reason": strings.TrimSpace(reason)}); err != nil {
 			return err
 		}
 		extra := map[string]any{"reason": reason}
@@ -335,10 +334,15 @@ func (s *Service) Transition(ctx context.Context, caseID uuid.UUID, by cases.Act
 			}
 			extra["message_id"] = id
 		}
-		return s.recordMove(tx, caseID, by, from, to, extra, events.CaseStatusChanged)
+		return casework.RecordMove(tx, caseID, by, from, to, extra, events.CaseStatusChanged)
 	})
 	return from, err
 }
+
+// decisionMoves are the statuses only a decision (internal/decision) enters.
+var decisionMoves = []cases.Status{cases.StatusDecided, cases.StatusPendingApproval}
+
+func isDecisionMove(to cases.Status) bool { return slices.Contains(decisionMoves, to) }
 
 // ownEndpoint are the statuses reached only through their own endpoint, not
 // POST …/transitions.
@@ -360,7 +364,7 @@ func transitionsFrom(status cases.Status) []cases.Status {
 // clock and restarts the feedback clock from now.
 func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by cases.Actor) error {
 	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		from, err := s.move(tx, caseID, cases.StatusAcknowledged, nil)
+		from, err := s.Move(tx, caseID, cases.StatusAcknowledged, nil)
 		if err != nil {
 			return err
 		}
@@ -372,7 +376,7 @@ func (s *Service) Acknowledge(ctx context.Context, caseID uuid.UUID, by cases.Ac
 		if len(due) > 0 {
 			extra["feedback_due"] = due[0].UTC()
 		}
-		return s.recordMove(tx, caseID, by, from, cases.StatusAcknowledged, extra, events.CaseAcknowledged)
+		return casework.RecordMove(tx, caseID, by, from, cases.StatusAcknowledged, extra, events.CaseAcknowledged)
 	})
 }
 
@@ -408,7 +412,7 @@ func (s *Service) afterMove(tx *gorm.DB, caseID uuid.UUID, from, to cases.Status
 	}
 	switch to {
 	case cases.StatusDecided, cases.StatusRejected:
-		if err := s.openAppealWindow(tx, caseID, to); err != nil {
+		if err := decision.OpenAppealWindow(tx, s.clocks, caseID, to); err != nil {
 			return err
 		}
 	case cases.StatusClosed, cases.StatusWithdrawn:
@@ -430,10 +434,12 @@ func (s *Service) afterMove(tx *gorm.DB, caseID uuid.UUID, from, to cases.Status
 	return err
 }
 
-// move moves the case to status to, setting the given columns too
-// (cases.Move), and does what the move entails (afterMove), in tx. It
-// returns the status moved from.
-func (s *Service) move(tx *gorm.DB, caseID uuid.UUID, to cases.Status, columns map[string]any) (cases.Status, error) {
+// Move moves the case to status to, setting the given columns too
+// (cases.Move), and does what the move entails (afterMove), in tx, and
+// returns the status moved from; the caller records the move
+// (casework.RecordMove). It checks no permission: the caller's step has. It
+// is internal/decision's way to move a case (decision.Mover).
+func (s *Service) Move(tx *gorm.DB, caseID uuid.UUID, to cases.Status, columns map[string]any) (cases.Status, error) {
 	from, err := cases.Move(tx, caseID, to, columns)
 	if err != nil {
 		return "", err
@@ -441,29 +447,16 @@ func (s *Service) move(tx *gorm.DB, caseID uuid.UUID, to cases.Status, columns m
 	return from, s.afterMove(tx, caseID, from, to)
 }
 
-func (s *Service) recordMove(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, from, to cases.Status, extra map[string]any, subject string) error {
-	data := map[string]any{"from": from, "to": to}
-	for k, v := range extra {
-		data[k] = v
-	}
-	action := "case." + string(to)
-	if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,
-		Action: action, Public: true, Data: data}); err != nil {
-		return err
-	}
-	_, err := outbox.Add(tx, subject, caseID, events.StatusChanged{From: string(from), To: string(to), Actor: by.Kind, UserID: by.ID})
-	return err
-}
-
 // MoveCase moves a case to status to inside the caller's transaction tx and
-// does all a move entails (move, recordMove): the sibling packages' way to
-// move a case (remedy.Mover). It checks no permission: the caller's step has.
+// does all a move entails (Move, casework.RecordMove): the sibling packages'
+// way to move a case (remedy.Mover). It checks no permission: the caller's
+// step has.
 func (s *Service) MoveCase(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, to cases.Status, extra map[string]any) error {
-	from, err := s.move(tx, caseID, to, nil)
+	from, err := s.Move(tx, caseID, to, nil)
 	if err != nil {
 		return err
 	}
-	return s.recordMove(tx, caseID, by, from, to, extra, events.CaseStatusChanged)
+	return casework.RecordMove(tx, caseID, by, from, to, extra, events.CaseStatusChanged)
 }
 
 // MarkReceived records that the worker received the case's submitted event.

@@ -333,7 +333,7 @@ func (s *Service) CheckRestitution(q *gorm.DB, caseID uuid.UUID) error {
 func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.UUID, by cases.Actor, reason string) error {
 	var f fault.Fields
 	f.Text("reason", reason, 20, casework.MaxLongText)
-	CheckWaiver(&f, "reason", reason)
+	casework.CheckWaiver(&f, "reason", reason)
 	if err := f.Err(); err != nil {
 		return err
 	}

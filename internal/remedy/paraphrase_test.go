@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -104,8 +105,8 @@ func TestWaiverParaphrasesRefused(t *testing.T) {
 
 func TestOrdinaryOffersPass(t *testing.T) {
 	for _, s := range fineOffers {
-		if w := Restraint(s); w != "" || Waiver(s) != "" {
-			t.Errorf("%q refused (%q %q)", s, w, Waiver(s))
+		if w := Restraint(s); w != "" || casework.Waiver(s) != "" {
+			t.Errorf("%q refused (%q %q)", s, w, casework.Waiver(s))
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -28,7 +29,7 @@ func TestWaiver(t *testing.T) {
 		"You ｗａｉｖｅ any claim.",
 	}
 	for _, s := range waivers {
-		if Waiver(s) == "" {
+		if casework.Waiver(s) == "" {
 			t.Errorf("Waiver(%q) found nothing", s)
 		}
 	}
@@ -43,7 +44,7 @@ func TestWaiver(t *testing.T) {
 		"نعتذر عن القرار ونلغيه",
 	}
 	for _, s := range fine {
-		if w := Waiver(s); w != "" {
+		if w := casework.Waiver(s); w != "" {
 			t.Errorf("Waiver(%q) = %q, want nothing", s, w)
 		}
 	}
@@ -53,8 +54,8 @@ func FuzzWaiver(f *testing.F) {
 	f.Add("you waive all claims")
 	f.Add("we apologise")
 	f.Fuzz(func(t *testing.T, s string) {
-		w := Waiver(s)
-		if w != Waiver(s) {
+		w := casework.Waiver(s)
+		if w != casework.Waiver(s) {
 			t.Fatal("not deterministic")
 		}
 		if strings.Contains(strings.ToLower(s), "full and final settlement") && w == "" {

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/redresshq/redress/internal/casework"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
 
@@ -93,6 +94,9 @@ var sentenceEnd = regexp.MustCompile(`[.;!?\n؛؟]+`)
 // fold is text as the guard reads it: compatibility form, no invisible
 // format characters, no accents or Arabic vowel marks, one kind of space
 // and apostrophe, lower case, alef forms and ta marbuta folded.
+// spaces are every kind of space, read as one.
+var spaces = regexp.MustCompile(`[\s\p{Z}]+`)
+
 func fold(text string) string {
 	t := norm.NFKD.String(text)
 	t = strings.Map(func(r rune) rune {
@@ -210,8 +214,8 @@ func restrains(sentence string) bool {
 // CheckOffer refuses, for field, offer text that waives a right (the phrase
 // list) or restrains going to a court, a regulator or a union (Restraint).
 func CheckOffer(f *fault.Fields, field, text string) {
-	if Waiver(text) != "" {
-		CheckWaiver(f, field, text)
+	if casework.Waiver(text) != "" {
+		casework.CheckWaiver(f, field, text)
 		return
 	}
 	if s := Restraint(text); s != "" {

@@ -584,7 +584,7 @@ func (s *Service) RecordSystemicRemedyReason(ctx context.Context, issueID, compo
 func validReason(reason string) error {
 	var f fault.Fields
 	f.Text("reason", reason, 10, casework.MaxLongText)
-	CheckWaiver(&f, "reason", reason)
+	casework.CheckWaiver(&f, "reason", reason)
 	return f.Err()
 }
 

@@ -1,12 +1,10 @@
-package grievance
+package decision
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -14,13 +12,26 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/casework"
-	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/fault"
-	"github.com/redresshq/redress/internal/remedy"
 )
+
+// Mover moves a case to status to inside the caller's transaction tx, setting
+// columns too, with what the move entails (clocks, the appeal window), and
+// returns the status it moved from: the case work's one move
+// (internal/grievance's), which decision cannot import. The move's entry in
+// the case record and its event are casework.RecordMove.
+type Mover func(tx *gorm.DB, caseID uuid.UUID, to cases.Status, columns map[string]any) (cases.Status, error)
+
+// Burden applies the burden of proof to a decision r on a case of kind, in
+// tx (the deciding transaction, under the case's lock): a 422 for answers
+// that name unknown points of view, a 409 naming what is missing. The rule
+// weighs the AI decision record and the complainant's points of view, which
+// are internal/grievance's (grievance.Service.CheckBurden); it may trim
+// r's answers.
+type Burden func(tx *gorm.DB, caseID uuid.UUID, kind string, r *Request) error
 
 // Explanation is what an explanation_request is owed: the AI's role, the
 // main factors and inputs it relied on, and how to contest.
@@ -31,13 +42,19 @@ type Explanation struct {
 	HowToContest string   `json:"how_to_contest"`
 }
 
-// DecisionRequest is POST /api/v1/cases/{id}/decision.
-type DecisionRequest struct {
-	Outcome     decision.Outcome `json:"outcome"`
-	Rationale   string           `json:"rationale"`
-	Explanation *Explanation     `json:"explanation"`
-	Signposting string           `json:"signposting"`
-	// Answers answer the complainant's points of view (burden.go): each
+// PointAnswer answers one point of view the complainant raised.
+type PointAnswer struct {
+	PointID uuid.UUID `json:"point_id"`
+	Answer  string    `json:"answer"`
+}
+
+// Request is POST /api/v1/cases/{id}/decision.
+type Request struct {
+	Outcome     Outcome      `json:"outcome"`
+	Rationale   string       `json:"rationale"`
+	Explanation *Explanation `json:"explanation"`
+	Signposting string       `json:"signposting"`
+	// Answers answer the complainant's points of view (Burden): each
 	// one, when the decision confirms the AI's decision on a case that
 	// carries the burden of proof.
 	Answers     []PointAnswer `json:"answers"`
@@ -51,40 +68,19 @@ type DecisionRequest struct {
 	} `json:"involvement"`
 }
 
-// DecisionView is a decision as staff and, once final, the complainant see it.
-type DecisionView struct {
-	ID          uuid.UUID        `json:"id"`
-	Outcome     decision.Outcome `json:"outcome"`
-	Rationale   string           `json:"rationale"`
-	Explanation *Explanation     `json:"explanation,omitempty"`
-	Signposting string           `json:"signposting,omitempty"`
-	// Answers are the decision's answers to the complainant's points of view.
-	Answers     []DecisionAnswer `json:"answers"`
-	Involvement struct {
-		Deployer string `json:"deployer"`
-		Provider string `json:"provider"`
-	} `json:"involvement"`
-	Status string `json:"status"`
-	// Stage is first, or appeal: a decision on appeal is final at this level.
-	Stage      string     `json:"stage"`
-	FinalAt    *time.Time `json:"final_at,omitempty"`
-	DecidedBy  *uuid.UUID `json:"decided_by,omitempty"`
-	ApprovedBy *uuid.UUID `json:"approved_by,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
-	ReviewedAt *time.Time `json:"reviewed_at,omitempty"`
-}
-
+// purposeDecision binds a decision's sealed field (rationale, explanation,
+// signposting, answers) to its column and row.
 func purposeDecision(field, id string) string { return "decision." + field + ":" + id }
 
-func (r *DecisionRequest) validate(kind string, appeal bool) error {
+func (r *Request) validate(appeal bool) error {
 	var f fault.Fields
-	if renamed, ok := decision.RenamedOutcomes[r.Outcome]; ok {
+	if renamed, ok := RenamedOutcomes[r.Outcome]; ok {
 		f.Addf("outcome", "renamed", "%q was renamed %s; the outcomes are %s (%s: the AI's decision stands)",
-			r.Outcome, renamed, strings.Join(cases.Strings(decision.Outcomes), ", "), decision.OutcomeConfirmed)
+			r.Outcome, renamed, strings.Join(cases.Strings(Outcomes), ", "), OutcomeConfirmed)
 	} else {
-		fault.OneOf(&f, "outcome", r.Outcome, decision.Outcomes, true)
+		fault.OneOf(&f, "outcome", r.Outcome, Outcomes, true)
 	}
-	text(&f, "rationale", r.Rationale, 20, maxLongText)
+	f.Text("rationale", r.Rationale, 20, casework.MaxLongText)
 	if !r.Attestation.HadAuthority {
 		f.Add("attestation.had_authority", "must_attest",
 			"must be true: only a reviewer with authority to change the AI's decision may decide")
@@ -93,38 +89,38 @@ func (r *DecisionRequest) validate(kind string, appeal bool) error {
 		f.Add("attestation.not_a_model_rerun", "must_attest",
 			"must be true: a human review is more than running the model again")
 	}
-	oneOf(&f, "involvement.deployer", r.Involvement.Deployer, decision.Involvements, true)
-	oneOf(&f, "involvement.provider", r.Involvement.Provider, decision.Involvements, true)
+	f.OneOf("involvement.deployer", r.Involvement.Deployer, Involvements, true)
+	f.OneOf("involvement.provider", r.Involvement.Provider, Involvements, true)
 	switch {
-	case r.Outcome == decision.OutcomeNotWithinScope:
-		text(&f, "signposting", r.Signposting, 10, maxLongText)
+	case r.Outcome == OutcomeNotWithinScope:
+		f.Text("signposting", r.Signposting, 10, casework.MaxLongText)
 	case appeal && r.Signposting == "":
 		f.Add("signposting", "required", "a decision on appeal is final here, so it must say which independent bodies "+
 			"the complainant can go to next")
 	case appeal:
-		text(&f, "signposting", r.Signposting, 10, maxLongText)
+		f.Text("signposting", r.Signposting, 10, casework.MaxLongText)
 	case r.Signposting != "":
-		text(&f, "signposting", r.Signposting, 0, maxLongText)
+		f.Text("signposting", r.Signposting, 0, casework.MaxLongText)
 	}
-	remedy.CheckWaiver(&f, "rationale", r.Rationale)
-	remedy.CheckWaiver(&f, "signposting", r.Signposting)
+	casework.CheckWaiver(&f, "rationale", r.Rationale)
+	casework.CheckWaiver(&f, "signposting", r.Signposting)
 	if e := r.Explanation; e != nil {
-		oneOf(&f, "explanation.ai_role", e.AIRole, decision.AIRoles, true)
+		f.OneOf("explanation.ai_role", e.AIRole, AIRoles, true)
 		list := func(field string, items []string) {
 			if len(items) == 0 || len(items) > 50 {
 				f.Add(field, "required", "give 1 to 50 items")
 				return
 			}
 			for i, it := range items {
-				text(&f, fmt.Sprintf("%s[%d]", field, i), it, 1, 1000)
+				f.Text(fmt.Sprintf("%s[%d]", field, i), it, 1, 1000)
 			}
 		}
 		list("explanation.main_factors", e.MainFactors)
 		list("explanation.inputs", e.Inputs)
-		text(&f, "explanation.how_to_contest", e.HowToContest, 10, maxLongText)
+		f.Text("explanation.how_to_contest", e.HowToContest, 10, casework.MaxLongText)
 	}
 	// A missing explanation on a case that carries the burden of proof is a
-	// 409 naming each missing part (BurdenOfProof), not a field error.
+	// 409 naming each missing part (Burden), not a field error.
 	return f.Err()
 }
 
@@ -133,7 +129,7 @@ func (r *DecisionRequest) validate(kind string, appeal bool) error {
 // contested decision. A P0 or P1 case, or one with a priority downgrade
 // pending, waits in pending_approval for a supervisor (ApproveDecision);
 // any other becomes decided at once.
-func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, r DecisionRequest) (cases.Status, error) {
+func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, r Request) (cases.Status, error) {
 	var status cases.Status
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		c, err := casework.LockUnlessRecused(tx, caseID, by) // even a supervisor decides only a case they hold
@@ -147,11 +143,11 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 			return fault.New(fault.Conflict, "not_in_review", fmt.Sprintf(
 				"A case is decided while in review; this one is %s.", c.Status))
 		}
-		appeal := c.AppealState != nil && *c.AppealState == AppealOpen
-		if err := r.validate(c.Kind, appeal); err != nil {
+		appeal := c.AppealState != nil && *c.AppealState == string(cases.AppealOpen)
+		if err := r.validate(appeal); err != nil {
 			return err
 		}
-		if err := s.burdenCheck(tx, caseID, c.Kind, &r); err != nil {
+		if err := s.burden(tx, caseID, c.Kind, &r); err != nil {
 			return err
 		}
 		id := uuid.New()
@@ -189,7 +185,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 		if err := insertDecision(tx, decisionInsert{id: id, caseID: caseID, outcome: r.Outcome, rationale: rationale,
 			explanation: explanation, signposting: signposting, answers: answers, deployer: r.Involvement.Deployer,
 			provider: r.Involvement.Provider, by: *by.ID, status: dstatus, stage: stage}); err != nil {
-			return fmt.Errorf("grievance: decide: %w", err)
+			return fmt.Errorf("decision: decide: %w", err)
 		}
 		from, err := s.move(tx, caseID, status, map[string]any{"status_reason": nil})
 		if err != nil {
@@ -205,7 +201,7 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 				"involvement": r.Involvement, "attestation": r.Attestation, "needs_approval": needsApproval}}); err != nil {
 			return err
 		}
-		if err := s.recordMove(tx, caseID, by, from, status, map[string]any{"decision_id": id}, events.CaseStatusChanged); err != nil {
+		if err := casework.RecordMove(tx, caseID, by, from, status, map[string]any{"decision_id": id}, events.CaseStatusChanged); err != nil {
 			return err
 		}
 		if !needsApproval {
@@ -222,9 +218,9 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by cases.Actor, approve bool, reason string) error {
 	var f fault.Fields
 	if !approve {
-		text(&f, "reason", reason, 1, maxLongText)
+		f.Text("reason", reason, 1, casework.MaxLongText)
 	} else {
-		text(&f, "reason", reason, 0, maxLongText)
+		f.Text("reason", reason, 0, casework.MaxLongText)
 	}
 	if err := f.Err(); err != nil {
 		return err
@@ -232,7 +228,7 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		d, err := lockPendingDecision(tx, caseID, by.ID)
 		if err != nil {
-			return fmt.Errorf("grievance: approve decision: %w", err)
+			return fmt.Errorf("decision: approve decision: %w", err)
 		}
 		switch {
 		case d.ID == uuid.Nil:
@@ -253,7 +249,7 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 			dstatus, to, action = "refused", cases.StatusInReview, "decision.refused"
 		}
 		if err := reviewDecision(tx, d.ID, dstatus, *by.ID); err != nil {
-			return fmt.Errorf("grievance: approve decision: %w", err)
+			return fmt.Errorf("decision: approve decision: %w", err)
 		}
 		from, err := s.move(tx, caseID, to, map[string]any{"status_reason": casework.Nullable(strings.TrimSpace(reason))})
 		if err != nil {
@@ -264,7 +260,7 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 				"reason": reason}}); err != nil {
 			return err
 		}
-		if err := s.recordMove(tx, caseID, by, from, to, map[string]any{"decision_id": d.ID}, events.CaseStatusChanged); err != nil {
+		if err := casework.RecordMove(tx, caseID, by, from, to, map[string]any{"decision_id": d.ID}, events.CaseStatusChanged); err != nil {
 			return err
 		}
 		if approve {
@@ -274,51 +270,11 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 	})
 }
 
-// decisions queues the read of a case's decisions into out, opened, newest
-// first; finalOnly for the complainant.
-func (s *Service) decisions(rd *db.Reads, caseID uuid.UUID, finalOnly bool, out *[]DecisionView) {
-	var rows []decisionRow
-	decisionsOf(rd, caseID, finalOnly, &rows)
-	rd.Then(func() (err error) {
-		*out, err = s.openDecisions(rows, finalOnly)
-		return err
-	})
-}
-
-func (s *Service) openDecisions(rows []decisionRow, finalOnly bool) ([]DecisionView, error) {
-	out := make([]DecisionView, 0, len(rows))
-	for _, r := range rows {
-		sid := r.ID.String()
-		v := DecisionView{ID: r.ID, Outcome: r.Outcome, Status: r.Status, Stage: r.Stage, FinalAt: casework.UTC(r.FinalAt),
-			CreatedAt: r.CreatedAt.UTC(), ReviewedAt: r.ReviewedAt}
-		v.Involvement.Deployer, v.Involvement.Provider = r.DeployerInvolvement, r.ProviderInvolvement
-		if !finalOnly {
-			v.DecidedBy, v.ApprovedBy = &r.DecidedBy, r.ApprovedBy
-		}
-		var err error
-		if v.Rationale, err = s.keys.OpenString(purposeDecision("rationale", sid), r.RationaleEnc); err != nil {
-			return nil, fmt.Errorf("grievance: open rationale: %w", err)
-		}
-		if r.ExplanationEnc != nil {
-			v.Explanation = &Explanation{}
-			if err := s.openJSON(purposeDecision("explanation", sid), r.ExplanationEnc, v.Explanation); err != nil {
-				return nil, err
-			}
-		}
-		if v.Answers, err = s.openAnswers(sid, r.AnswersEnc); err != nil {
-			return nil, fmt.Errorf("grievance: open answers: %w", err)
-		}
-		if r.SignpostingEnc != nil {
-			if v.Signposting, err = s.keys.OpenString(purposeDecision("signposting", sid), r.SignpostingEnc); err != nil {
-				return nil, fmt.Errorf("grievance: open signposting: %w", err)
-			}
-		}
-		out = append(out, v)
+// sealAnswers seals a decision's answers (nil when there are none).
+func (s *Service) sealAnswers(decisionID string, answers []PointAnswer) ([]byte, error) {
+	if len(answers) == 0 {
+		return nil, nil
 	}
-	return out, nil
+	raw, _ := json.Marshal(answers)
+	return s.keys.Seal(purposeDecision("answers", decisionID), raw)
 }
-
-// decisionMoves are the statuses only a decision enters.
-var decisionMoves = []cases.Status{cases.StatusDecided, cases.StatusPendingApproval}
-
-func isDecisionMove(to cases.Status) bool { return slices.Contains(decisionMoves, to) }
