@@ -32,6 +32,12 @@ type Consumer struct {
 	// Subjects, when not empty, replaces Subject: the consumer filters on all of them.
 	Subjects []string
 	Handle   Handler
+	// Relevant, when set, says whether Handle has anything to do for an
+	// event, read on the pool before any transaction: an event it is not
+	// is acknowledged at once, with no transaction, no processed_events row
+	// and no look at its case (issue 18: a consumer with nothing to do for
+	// an event costs one read, not a commit). An error retries the event.
+	Relevant func(q *gorm.DB, env *events.Envelope) (bool, error)
 }
 
 // runConsumer consumes until ctx ends, handling up to concurrency messages
@@ -79,6 +85,20 @@ func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg j
 	if err := json.Unmarshal(msg.Data(), &env); err != nil || env.ID.String() == "00000000-0000-0000-0000-000000000000" {
 		w.deadLetter(hctx, log, c, msg, meta, fmt.Errorf("%w: payload is not an event envelope", errPoison))
 		return
+	}
+	if c.Relevant != nil {
+		relevant, err := c.Relevant(w.DB.WithContext(hctx), &env)
+		if err != nil {
+			log.Warn("relevance check failed; will retry", "event_id", env.ID, "err", err)
+			_ = msg.NakWithDelay(time.Second)
+			return
+		}
+		if !relevant {
+			if aerr := msg.DoubleAck(hctx); aerr != nil {
+				log.Warn("ack", "event_id", env.ID, "err", aerr)
+			}
+			return
+		}
 	}
 	err := db.Transact(hctx, w.DB, func(tx *gorm.DB) error {
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).

@@ -115,7 +115,7 @@ func (w *Runner) notifyConsumers() []Consumer {
 	var out []Consumer
 	for _, c := range w.Notify.Consumers() {
 		handle := c.Handle
-		out = append(out, Consumer{Name: c.Name, Subjects: c.Subjects, Handle: func(tx *gorm.DB, env *events.Envelope) error {
+		out = append(out, Consumer{Name: c.Name, Subjects: c.Subjects, Relevant: c.Relevant, Handle: func(tx *gorm.DB, env *events.Envelope) error {
 			err := handle(tx, env)
 			if errors.Is(err, notify.ErrPoison) {
 				return fmt.Errorf("%w: %w", errPoison, err)

@@ -483,3 +483,52 @@ func TestRelayWakesOnCommit(t *testing.T) {
 	default:
 	}
 }
+
+// A consumer with nothing to do for an event costs no transaction: with no
+// webhook endpoint, the webhooks consumer acknowledges every event without
+// writing processed_events; once an endpoint takes the events, it owes them.
+func TestWebhooksConsumerWithoutEndpointsCostsNoTransaction(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{Worker: true})
+	ctx := context.Background()
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := s.Core.DB.Raw(q, args...).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	first := s.File(teststack.ValidCase())
+	testenv.Eventually(t, 30*time.Second, "the first case routed", func() bool {
+		return count(`SELECT count(*) FROM cases WHERE id = ? AND routed_at IS NOT NULL`, first.ID) == 1
+	})
+	stream, err := s.JS.Stream(ctx, events.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 30*time.Second, "the webhooks consumer done with the first case's events", func() bool {
+		c, err := stream.Consumer(ctx, notify.ConsumerWebhooks)
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(ctx)
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.Delivered.Consumer >= 2
+	})
+	if n := count(`SELECT count(*) FROM processed_events WHERE consumer = ?`, notify.ConsumerWebhooks); n != 0 {
+		t.Errorf("with no endpoint, the webhooks consumer recorded %d events as processed, want none", n)
+	}
+	if n := count(`SELECT count(*) FROM processed_events WHERE consumer = ?`, events.ConsumerRouter); n == 0 {
+		t.Error("the router recorded no event (the check above would pass for a worker doing nothing)")
+	}
+
+	if _, err := s.Core.Notify.CreateEndpoint(ctx, "https://hooks.example.org/redress", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	second := s.File(teststack.ValidCase())
+	testenv.Eventually(t, 30*time.Second, "the second case's submission owed to the endpoint", func() bool {
+		return count(`SELECT count(*) FROM webhook_deliveries d JOIN processed_events p ON p.event_id = d.event_id
+			AND p.consumer = ? WHERE d.subject = ? AND convert_from(d.payload, 'UTF8')::jsonb->>'case_id' = ?`,
+			notify.ConsumerWebhooks, events.CaseSubmitted, second.ID) == 1
+	})
+}

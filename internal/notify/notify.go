@@ -220,6 +220,9 @@ type Consumer struct {
 	Subjects []string
 	// Handle runs inside tx, the transaction that records the event as processed.
 	Handle func(tx *gorm.DB, env *events.Envelope) error
+	// Relevant, when set, says before any transaction whether Handle has
+	// anything to do for the event (worker.Consumer.Relevant).
+	Relevant func(q *gorm.DB, env *events.Envelope) (bool, error)
 }
 
 // Consumers are the notifier's consumers, each with its own subjects.
@@ -234,7 +237,7 @@ func (n *Notifier) Consumers() []Consumer {
 				events.SLAWarning, events.SLABreached, events.SystemicAlert, events.RemedyStatusChanged, events.RemedyOverdue,
 				events.ReferralMade, events.ReferralUpdated, events.ReferralMessage, events.ReferralIdentityDisclosed,
 				events.CaseBreakGlass, events.ProviderRequested}},
-		{Name: ConsumerWebhooks, Handle: n.HandleWebhooks, Subjects: []string{"redress.>"}},
+		{Name: ConsumerWebhooks, Handle: n.HandleWebhooks, Relevant: n.WebhookOwed, Subjects: []string{"redress.>"}},
 	}
 }
 

@@ -202,17 +202,12 @@ func (n *Notifier) SetEndpointActive(ctx context.Context, id uuid.UUID, active b
 // delivery of it. It runs in tx, the transaction that records the event as
 // processed.
 func (n *Notifier) HandleWebhooks(tx *gorm.DB, env *events.Envelope) error {
-	var endpoints []endpointRow
-	// A body's endpoint gets its referrals only (OweBodyWebhook), never the organisation's events.
-	if err := tx.Model(&endpointRow{}).Select("id", "events").Where("active AND body_id IS NULL").
-		Scan(&endpoints).Error; err != nil {
-		return fmt.Errorf("notify: endpoints: %w", err)
+	endpoints, err := subscribed(tx, env.Type)
+	if err != nil {
+		return err
 	}
 	var payload []byte
 	for _, e := range endpoints {
-		if !Matches(e.Events, env.Type) {
-			continue
-		}
 		if payload == nil {
 			var err error
 			if payload, err = json.Marshal(env); err != nil {
@@ -227,6 +222,35 @@ func (n *Notifier) HandleWebhooks(tx *gorm.DB, env *events.Envelope) error {
 		}
 	}
 	return nil
+}
+
+// WebhookOwed says whether an active endpoint of the organisation takes
+// env's event: when none does, the webhooks consumer has nothing to do for
+// it and acknowledges it without a transaction (worker.Consumer.Relevant).
+// An endpoint added after this read and before the event is handled is
+// found by HandleWebhooks' own read, as before; one added after both gets
+// the events that follow.
+func (n *Notifier) WebhookOwed(q *gorm.DB, env *events.Envelope) (bool, error) {
+	endpoints, err := subscribed(q, env.Type)
+	return len(endpoints) > 0, err
+}
+
+// subscribed are the organisation's active endpoints that take subject. A
+// body's endpoint gets its referrals only (OweBodyWebhook), never the
+// organisation's events.
+func subscribed(q *gorm.DB, subject string) ([]endpointRow, error) {
+	var all []endpointRow
+	if err := q.Model(&endpointRow{}).Select("id", "events").Where("active AND body_id IS NULL").
+		Scan(&all).Error; err != nil {
+		return nil, fmt.Errorf("notify: endpoints: %w", err)
+	}
+	out := all[:0]
+	for _, e := range all {
+		if Matches(e.Events, subject) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // Matches reports whether subject is among filters (NATS-style: "*" is one
