@@ -363,23 +363,7 @@ func TestTOTPTurnOffAndNewRecoveryCodes(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	ctx := context.Background()
-	s.StaffUser("rory@example.org", auth.RoleReviewer)
-	u, err := s.Core.Users.Get(ctx, userIDOf(t, s, "rory@example.org"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	at := func(d time.Duration) *auth.SignIn {
-		return s.Core.SignIn.WithClock(func() time.Time { return now.Add(d) })
-	}
-	e, err := at(0).StartEnrolment(ctx, u, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old, err := at(0).Confirm(ctx, u, totpAt(t, e.Secret, now))
-	if err != nil || len(old) != 10 {
-		t.Fatalf("confirm: %v %d", err, len(old))
-	}
+	u, at, e, now, old := enrolledReviewer(t, s, "rory@example.org")
 	if _, err := at(0).StartEnrolment(ctx, u, true); err == nil {
 		t.Error("a second enrolment while on")
 	}
@@ -425,23 +409,7 @@ func TestNewRecoveryCodesAllOrNothing(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	ctx := context.Background()
-	s.StaffUser("ravi@example.org", auth.RoleReviewer)
-	u, err := s.Core.Users.Get(ctx, userIDOf(t, s, "ravi@example.org"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	at := func(d time.Duration) *auth.SignIn {
-		return s.Core.SignIn.WithClock(func() time.Time { return now.Add(d) })
-	}
-	e, err := at(0).StartEnrolment(ctx, u, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old, err := at(0).Confirm(ctx, u, totpAt(t, e.Secret, now))
-	if err != nil || len(old) != 10 {
-		t.Fatalf("confirm: %v %d", err, len(old))
-	}
+	u, at, e, now, old := enrolledReviewer(t, s, "ravi@example.org")
 	// The database refuses the new codes, after the old ones were deleted.
 	for _, q := range []string{
 		`CREATE FUNCTION refuse_codes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no new codes'; END $$`,
@@ -464,4 +432,31 @@ func TestNewRecoveryCodesAllOrNothing(t *testing.T) {
 	if err := at(time.Minute).Verify(ctx, u.ID, old[0]); err != nil {
 		t.Errorf("an old recovery code after the failed replacement: %v", err)
 	}
+}
+
+// enrolledReviewer adds a reviewer with email whose second factor is on:
+// the user, their sign-in at a time d after now, the enrolment (its
+// secret), now, and the ten recovery codes confirming it gave.
+func enrolledReviewer(t *testing.T, s *teststack.Stack, email string) (*auth.User, func(d time.Duration) *auth.SignIn,
+	*auth.Enrolment, time.Time, []string) {
+	t.Helper()
+	ctx := context.Background()
+	s.StaffUser(email, auth.RoleReviewer)
+	u, err := s.Core.Users.Get(ctx, userIDOf(t, s, email))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	at := func(d time.Duration) *auth.SignIn {
+		return s.Core.SignIn.WithClock(func() time.Time { return now.Add(d) })
+	}
+	e, err := at(0).StartEnrolment(ctx, u, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, err := at(0).Confirm(ctx, u, totpAt(t, e.Secret, now))
+	if err != nil || len(codes) != 10 {
+		t.Fatalf("confirm: %v %d", err, len(codes))
+	}
+	return u, at, e, now, codes
 }
