@@ -33,10 +33,12 @@ type Consumer struct {
 	Subjects []string
 	Handle   Handler
 	// Relevant, when set, says whether Handle has anything to do for an
-	// event, read on the pool before any transaction: an event it is not
-	// is acknowledged at once, with no transaction, no processed_events row
-	// and no look at its case (issue 18: a consumer with nothing to do for
-	// an event costs one read, not a commit). An error retries the event.
+	// event, read on the pool before any transaction: an event it is not,
+	// about a case that exists (or about no case), is acknowledged at once,
+	// with no transaction and no processed_events row (issue 18: a consumer
+	// with nothing to do for an event costs a read or two, not a commit). An
+	// error, or an unknown case, takes the transactional path, which retries
+	// or dead-letters as for any event.
 	Relevant func(q *gorm.DB, env *events.Envelope) (bool, error)
 }
 
@@ -87,13 +89,8 @@ func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg j
 		return
 	}
 	if c.Relevant != nil {
-		relevant, err := c.Relevant(w.DB.WithContext(hctx), &env)
-		if err != nil {
-			log.Warn("relevance check failed; will retry", "event_id", env.ID, "err", err)
-			_ = msg.NakWithDelay(time.Second)
-			return
-		}
-		if !relevant {
+		q := w.DB.WithContext(hctx)
+		if relevant, err := c.Relevant(q, &env); err == nil && !relevant && caseExists(q, env.CaseID) == nil {
 			if aerr := msg.DoubleAck(hctx); aerr != nil {
 				log.Warn("ack", "event_id", env.ID, "err", aerr)
 			}
@@ -135,11 +132,11 @@ func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg j
 // case: a case that does not exist makes the event poison (dead-lettered,
 // never acknowledged in silence). An event about no case (a systemic
 // issue's remedy, an operations alert) carries the nil id and passes.
-func caseExists(tx *gorm.DB, id uuid.UUID) error {
+func caseExists(q *gorm.DB, id uuid.UUID) error {
 	if id == uuid.Nil {
 		return nil
 	}
-	found, err := caseFound(tx, id)
+	found, err := caseFound(q, id)
 	if err != nil {
 		return fmt.Errorf("worker: case %s: %w", id, err)
 	}
