@@ -60,6 +60,7 @@ func catalogue(t *testing.T, lang string, files ...string) func(id string, args 
 // JavaScript on, changed from the check-and-send step. Every step is
 // audited (axe-core, reflow, catalogues).
 func TestBrowserComplaintFormInSteps(t *testing.T) {
+	t.Parallel() // the longest of the package: run beside each other, not one after the other
 	s := teststack.New(t, teststack.Options{})
 	b := browser.New(t)
 	base := s.WebURL

@@ -100,6 +100,7 @@ func journeyFlash(t *testing.T, tab context.Context, who, want string) {
 // audited (axe-core, catalogues, reflow) and photographed; the texts
 // asserted come from the catalogues of the page's language.
 func TestBrowserJourneys(t *testing.T) {
+	t.Parallel() // the longest of the package: run beside each other, not one after the other
 	s := teststack.New(t, teststack.Options{Worker: true})
 	b := browser.New(t)
 	base := s.WebURL

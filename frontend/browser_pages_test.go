@@ -13,6 +13,7 @@ import (
 // Arabic (right to left) and on a 320 px screen. Forms that come back with
 // errors are audited by the flow and sign-in tests.
 func TestBrowserEveryPageInEveryRole(t *testing.T) {
+	t.Parallel() // the longest of the package: run beside each other, not one after the other
 	s := teststack.New(t, teststack.Options{})
 	b := browser.New(t)
 	base := s.WebURL

@@ -18,6 +18,7 @@ import (
 // Every tab of the fully worked case (decided, a remedy offered, a
 // referral) passes axe-core, and at 1280 px none is taller than 3,000 px.
 func TestBrowserWorkspaceAcrossSections(t *testing.T) {
+	t.Parallel() // the longest of the package: run beside each other, not one after the other
 	s := teststack.New(t, teststack.Options{})
 	b := browser.New(t)
 	base := s.WebURL

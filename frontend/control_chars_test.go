@@ -25,6 +25,7 @@ import (
 // each character of the corpus. No answer is a 5xx, and every request that
 // gets past the page's guard is the 422 page naming the field.
 func TestPagesRefuseControlCharacters(t *testing.T) {
+	t.Parallel() // the longest of the package: run beside each other, not one after the other
 	s := teststack.New(t, teststack.Options{Worker: true})
 	f := s.File(teststack.ValidCase())
 	testenv.Eventually(t, 20*time.Second, "the case to be routed", func() bool {
