@@ -237,7 +237,6 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 		if err != nil {
 			return err
 		}
-		conn := tx
 		tiers, _ := json.Marshal(in.Tiers)
 		statutory, _ := json.Marshal(in.Statutory)
 		if in.Statutory == nil {
@@ -252,7 +251,7 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 		arr := "{" + strings.Join(fractions, ",") + "}"
 		if id != nil {
 			var cur storedPolicyRow
-			if err := conn.Table("sla_policies").Select("is_default").Where("id = ?", *id).
+			if err := tx.Table("sla_policies").Select("is_default").Where("id = ?", *id).
 				Clauses(clause.Locking{Strength: "UPDATE"}).Scan(&cur).Error; err != nil {
 				return err
 			}
@@ -261,7 +260,7 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 			}
 		}
 		if in.IsDefault {
-			if err := conn.Table("sla_policies").Where("is_default AND id IS DISTINCT FROM ?", id).
+			if err := tx.Table("sla_policies").Where("is_default AND id IS DISTINCT FROM ?", id).
 				Update("is_default", false).Error; err != nil {
 				return err
 			}
@@ -270,9 +269,9 @@ func (s *Service) SavePolicy(ctx context.Context, id *uuid.UUID, in PolicyInput)
 			CalendarID: calID, Tiers: string(tiers), Statutory: string(statutory), WarnFractions: arr,
 			Breach: string(breach), AppealWindow: string(appeal), IsDefault: in.IsDefault}
 		if id == nil {
-			saved, err = insertPolicy(conn, cols)
+			saved, err = insertPolicy(tx, cols)
 		} else {
-			saved, err = updatePolicy(conn, *id, cols)
+			saved, err = updatePolicy(tx, *id, cols)
 		}
 		if db.IsUniqueViolation(err) {
 			return invalid("slug", "taken", "another policy has this slug")

@@ -265,7 +265,6 @@ func (s *Service) RecomputeIn(tx *gorm.DB, caseID uuid.UUID) ([]sla.Clock, error
 // store upserts the clocks as computed, in tx, and drops unended ones no
 // longer set (none for a fresh case).
 func (s *Service) store(tx *gorm.DB, caseID, policyID uuid.UUID, cs []sla.Clock, fresh bool) error {
-	conn := tx
 	names := make([]sla.ClockName, 0, len(cs))
 	values := make([]string, 0, len(cs))
 	args := make([]any, 0, 9*len(cs))
@@ -299,7 +298,7 @@ func (s *Service) store(tx *gorm.DB, caseID, policyID uuid.UUID, cs []sla.Clock,
 		// claim-next's index): the rows this upsert returns are exactly the
 		// running clocks that remain, since unended ones it does not set are
 		// dropped below.
-		if err := cases.NextDueWith(conn, caseID, storeClocks(values, args), notTaskClocksSQL); err != nil {
+		if err := cases.NextDueWith(tx, caseID, storeClocks(values, args), notTaskClocksSQL); err != nil {
 			return fmt.Errorf("clocks: store: %w", err)
 		}
 	}
@@ -310,7 +309,7 @@ func (s *Service) store(tx *gorm.DB, caseID, policyID uuid.UUID, cs []sla.Clock,
 	// lacks them), except a breached one: the case record of a missed date
 	// stays. The case's next_due_at is then read again, without the dropped.
 	// A task's clock is not the policy's (tasks.go): it stays.
-	if err := cases.NextDueWithout(conn, caseID, dropClocks(caseID, names)); err != nil {
+	if err := cases.NextDueWithout(tx, caseID, dropClocks(caseID, names)); err != nil {
 		return fmt.Errorf("clocks: drop: %w", err)
 	}
 	return nil

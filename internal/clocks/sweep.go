@@ -56,15 +56,14 @@ func (s *Service) Sweep(ctx context.Context, limit int) (Fired, error) {
 // sweepCase fires, in tx, the timers of one case due at now.
 func (s *Service) sweepCase(tx *gorm.DB, caseID uuid.UUID, now time.Time) (Fired, error) {
 	var fired Fired
-	conn := tx
 	var c cases.Case
-	if err := cases.LockedOrSkip(conn, caseID, "id", "priority", "queue_id", "sla_policy_id").Scan(&c).Error; err != nil {
+	if err := cases.LockedOrSkip(tx, caseID, "id", "priority", "queue_id", "sla_policy_id").Scan(&c).Error; err != nil {
 		return fired, fmt.Errorf("clocks: lock case: %w", err)
 	}
 	if c.ID == uuid.Nil {
 		return fired, nil // someone else holds it; the next sweep looks again
 	}
-	due, err := lockDueClocks(conn, caseID, now)
+	due, err := lockDueClocks(tx, caseID, now)
 	if err != nil {
 		return fired, fmt.Errorf("clocks: due clocks: %w", err)
 	}
@@ -97,7 +96,7 @@ func (s *Service) sweepCase(tx *gorm.DB, caseID uuid.UUID, now time.Time) (Fired
 		}
 		switch {
 		case k.DueAt != nil && !k.DueAt.After(now) && k.BreachedAt == nil:
-			if err := conn.Table("case_clocks").Where("case_id = ? AND clock = ?", caseID, k.Clock).
+			if err := tx.Table("case_clocks").Where("case_id = ? AND clock = ?", caseID, k.Clock).
 				Updates(map[string]any{"breached_at": now, "warned": len(warnAt), "next_fire_at": nil}).Error; err != nil {
 				return fired, fmt.Errorf("clocks: breach: %w", err)
 			}
@@ -107,7 +106,7 @@ func (s *Service) sweepCase(tx *gorm.DB, caseID uuid.UUID, now time.Time) (Fired
 			breached = append(breached, k)
 			fired.Breaches++
 		case reached > k.Warned:
-			if err := markWarned(conn, caseID, k.Clock, reached); err != nil {
+			if err := markWarned(tx, caseID, k.Clock, reached); err != nil {
 				return fired, fmt.Errorf("clocks: warning: %w", err)
 			}
 			if reached-1 < len(p.WarnFractions) {
@@ -119,7 +118,7 @@ func (s *Service) sweepCase(tx *gorm.DB, caseID uuid.UUID, now time.Time) (Fired
 			}
 			fired.Warnings++
 		default: // nothing to fire (the timer moved): look again when it is next due
-			if err := reschedule(conn, caseID, k.Clock); err != nil {
+			if err := reschedule(tx, caseID, k.Clock); err != nil {
 				return fired, fmt.Errorf("clocks: reschedule: %w", err)
 			}
 		}
@@ -169,7 +168,6 @@ func statutory(p *Policy, r sla.Rule) bool {
 // All of it runs in tx.
 func (s *Service) breachActions(tx *gorm.DB, caseID uuid.UUID, priority string, queueID *uuid.UUID,
 	p *Policy, breached []dueClock) error {
-	conn := tx
 	clocks := make([]sla.ClockName, 0, len(breached))
 	for _, k := range breached {
 		clocks = append(clocks, k.Clock)
@@ -180,7 +178,7 @@ func (s *Service) breachActions(tx *gorm.DB, caseID uuid.UUID, priority string, 
 	}
 	if p.Breach.RaisePriority && priority != "" && sla.Raise(priority) != priority {
 		to := sla.Raise(priority)
-		if err := cases.SetPriority(conn, caseID, cases.Priority(to)); err != nil {
+		if err := cases.SetPriority(tx, caseID, cases.Priority(to)); err != nil {
 			return err
 		}
 		if err := system("priority.raised", map[string]any{"from": priority, "to": to, "reason": "sla_breach", "clocks": clocks}); err != nil {
@@ -195,7 +193,7 @@ func (s *Service) breachActions(tx *gorm.DB, caseID uuid.UUID, priority string, 
 		}
 	}
 	if slug := p.Breach.MoveToQueue; slug != "" {
-		to, err := queueBySlug(conn, slug)
+		to, err := queueBySlug(tx, slug)
 		if err != nil {
 			return fmt.Errorf("clocks: breach queue: %w", err)
 		}
@@ -203,7 +201,7 @@ func (s *Service) breachActions(tx *gorm.DB, caseID uuid.UUID, priority string, 
 		case to == uuid.Nil:
 			s.log.Warn("breach action names a queue that does not exist", "policy", p.Slug, "queue", slug)
 		case queueID == nil || *queueID != to:
-			if err := cases.MoveToQueue(conn, caseID, to); err != nil {
+			if err := cases.MoveToQueue(tx, caseID, to); err != nil {
 				return err
 			}
 			if err := system("case.moved", map[string]any{"from_queue": queueID, "to_queue": to, "reason": "sla_breach",
@@ -223,7 +221,7 @@ func (s *Service) breachActions(tx *gorm.DB, caseID uuid.UUID, priority string, 
 		if s.requests == nil {
 			return errors.New("clocks: a statutory clock was breached and nothing records escalation requests (clocks.New)")
 		}
-		reqID, err := s.requests(conn, caseID, k.Clock, k.Rule, "statutory deadline missed: "+string(k.Clock))
+		reqID, err := s.requests(tx, caseID, k.Clock, k.Rule, "statutory deadline missed: "+string(k.Clock))
 		if err != nil {
 			return fmt.Errorf("clocks: escalation request: %w", err)
 		}

@@ -62,8 +62,7 @@ func (s *Service) SetTask(tx *gorm.DB, caseID uuid.UUID, clock sla.ClockName, du
 		return fmt.Errorf("clocks: %q is not a task's clock", clock)
 	}
 	var c cases.Case
-	conn := tx
-	if err := conn.Model(&cases.Case{}).Select("sla_policy_id").Where("id = ?", caseID).Scan(&c).Error; err != nil {
+	if err := tx.Model(&cases.Case{}).Select("sla_policy_id").Where("id = ?", caseID).Scan(&c).Error; err != nil {
 		return fmt.Errorf("clocks: task's case: %w", err)
 	}
 	p, err := s.policy(tx, c.SLAPolicyID)
@@ -80,7 +79,7 @@ func (s *Service) SetTask(tx *gorm.DB, caseID uuid.UUID, clock sla.ClockName, du
 	}
 	r, _ := json.Marshal(rule)
 	warnAt := "{" + strings.Join(warn, ",") + "}"
-	if err := cases.NextDueNoLaterThan(conn, caseID, startTask(caseID, clock, now, due, string(r), p.ID, warnAt)); err != nil {
+	if err := cases.NextDueNoLaterThan(tx, caseID, startTask(caseID, clock, now, due, string(r), p.ID, warnAt)); err != nil {
 		return fmt.Errorf("clocks: set task %s: %w", clock, err)
 	}
 	return nil

@@ -30,8 +30,7 @@ func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by case
 		return err
 	}
 	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		conn := tx
-		c, err := lockForExtension(conn, caseID, clock)
+		c, err := lockForExtension(tx, caseID, clock)
 		if err != nil {
 			return fmt.Errorf("decision: extension: %w", err)
 		}
@@ -49,7 +48,7 @@ func (s *Service) NoticeExtension(ctx context.Context, caseID uuid.UUID, by case
 				"The first month ended on %s; GDPR art. 12(3) allows an extension only with notice inside it.",
 				c.DueAt.UTC().Format("2 January 2006, 15:04 UTC")))
 		}
-		if err := cases.NoteExtension(conn, caseID); err != nil {
+		if err := cases.NoteExtension(tx, caseID); err != nil {
 			return err
 		}
 		msgID, err := s.tell(tx, caseID, by, reasons)

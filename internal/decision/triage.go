@@ -80,9 +80,8 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 	by := *actor.ID
 	var out *TriageResult
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		conn := tx
 		var c triageRow
-		if err := cases.Locked(conn, caseID, "status", "kind", "priority", "assignee_id", "preliminary_severity").Scan(&c).Error; err != nil {
+		if err := cases.Locked(tx, caseID, "status", "kind", "priority", "assignee_id", "preliminary_severity").Scan(&c).Error; err != nil {
 			return fmt.Errorf("decision: triage: %w", err)
 		}
 		switch {
@@ -103,7 +102,7 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 			Factors{Kind: c.Kind, HarmStatus: r.HarmStatus, Rights: r.Rights, PreliminarySeverity: prelim})
 		out = &TriageResult{Computed: p, Reasons: reasons, Change: "unchanged"}
 		reasonsJSON, _ := json.Marshal(reasons)
-		if err := conn.Table("case_classifications").Where("case_id = ?", caseID).Updates(map[string]any{
+		if err := tx.Table("case_classifications").Where("case_id = ?", caseID).Updates(map[string]any{
 			"rights": db.TextSlice(r.Rights), "harm_types": db.TextSlice(r.HarmTypes),
 			"mechanisms": db.TextSlice(r.Mechanisms), "harm_status": r.HarmStatus,
 			"scale": r.Scale, "scale_rationale": r.ScaleRationale, "scope": r.Scope, "scope_rationale": r.ScopeRationale,
@@ -115,12 +114,12 @@ func (s *Service) Triage(ctx context.Context, caseID uuid.UUID, actor cases.Acto
 		switch {
 		case MoreUrgent(p, c.Priority):
 			out.Change = "raised"
-			if err := cases.RaisePriority(conn, caseID, cases.Priority(p)); err != nil {
+			if err := cases.RaisePriority(tx, caseID, cases.Priority(p)); err != nil {
 				return err
 			}
 		case p != *c.Priority:
 			out.Change = "pending_approval"
-			if err := cases.RequestPriority(conn, caseID, cases.Priority(p), by, "triage: "+reasons[0].Factor); err != nil {
+			if err := cases.RequestPriority(tx, caseID, cases.Priority(p), by, "triage: "+reasons[0].Factor); err != nil {
 				return err
 			}
 		}
@@ -153,9 +152,8 @@ func (s *Service) ApprovePriority(ctx context.Context, caseID, approver uuid.UUI
 		return err
 	}
 	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		conn := tx
 		var c pendingPriorityRow
-		if err := cases.Locked(conn, caseID, "status", "priority", "pending_priority", "pending_priority_by").Scan(&c).Error; err != nil {
+		if err := cases.Locked(tx, caseID, "status", "priority", "pending_priority", "pending_priority_by").Scan(&c).Error; err != nil {
 			return err
 		}
 		switch {
@@ -170,7 +168,7 @@ func (s *Service) ApprovePriority(ctx context.Context, caseID, approver uuid.UUI
 		if !approve {
 			action = "priority.downgrade_refused"
 		}
-		if err := cases.DecidePendingPriority(conn, caseID, approve); err != nil {
+		if err := cases.DecidePendingPriority(tx, caseID, approve); err != nil {
 			return err
 		}
 		if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorStaff, ActorID: &approver,

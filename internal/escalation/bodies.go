@@ -261,18 +261,17 @@ func (s *Service) SaveBody(ctx context.Context, id *uuid.UUID, in BodyInput) (*B
 	var secret string
 	var bodyID uuid.UUID
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		conn := tx
 		var err error
 		if id == nil {
 			row := bodyRow{Slug: in.Slug, Name: in.Name, Type: in.Type, Jurisdiction: in.Jurisdiction,
 				LegalBases: db.TextSlice(in.LegalBases), Requirements: in.Requirements, Description: in.Description,
 				Website: website, Languages: db.TextSlice(langs), Portal: in.Portal, Email: email, Active: active,
 				SignpostOnly: in.SignpostOnly}
-			err = conn.Create(&row).Error
+			err = tx.Create(&row).Error
 			bodyID = row.ID
 		} else {
 			bodyID = *id
-			err = conn.Model(&bodyRow{}).Where("id = ?", bodyID).Updates(map[string]any{
+			err = tx.Model(&bodyRow{}).Where("id = ?", bodyID).Updates(map[string]any{
 				"slug": in.Slug, "name": in.Name, "type": in.Type, "jurisdiction": in.Jurisdiction,
 				"legal_bases": db.TextSlice(in.LegalBases), "requirements": in.Requirements, "description": in.Description,
 				"website": website, "languages": db.TextSlice(langs), "portal": in.Portal, "email": email, "active": active,

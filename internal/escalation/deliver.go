@@ -218,8 +218,7 @@ func (s *Service) HandleRequest(tx *gorm.DB, env *events.Envelope) error {
 // incidentRequest opens, in tx, the escalation request of an incident case now P0.
 func (s *Service) incidentRequest(tx *gorm.DB, env *events.Envelope) (uuid.UUID, error) {
 	var c cases.Case
-	conn := tx
-	if err := conn.Select("kind, priority").Where("id = ?", env.CaseID).Find(&c).Error; err != nil {
+	if err := tx.Select("kind, priority").Where("id = ?", env.CaseID).Find(&c).Error; err != nil {
 		return uuid.Nil, fmt.Errorf("escalation: case: %w", err)
 	}
 	if c.Kind == "" {
@@ -231,7 +230,7 @@ func (s *Service) incidentRequest(tx *gorm.DB, env *events.Envelope) (uuid.UUID,
 	if err := s.lockCase(tx, env.CaseID); err != nil {
 		return uuid.Nil, err
 	}
-	id, err := insertIncidentRequest(conn, env.CaseID)
+	id, err := insertIncidentRequest(tx, env.CaseID)
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("escalation: incident request: %w", err)
 	}
@@ -247,8 +246,7 @@ func (s *Service) incidentRequest(tx *gorm.DB, env *events.Envelope) (uuid.UUID,
 // referByPolicy makes, in tx, the referral escalation request reqID asks for.
 func (s *Service) referByPolicy(tx *gorm.DB, reqID uuid.UUID) error {
 	var r escalationRequest
-	conn := tx
-	if err := conn.Select("case_id, source, clock, rule::text AS rule, reason, status, referral_id").
+	if err := tx.Select("case_id, source, clock, rule::text AS rule, reason, status, referral_id").
 		Where("id = ?", reqID).Find(&r).Error; err != nil {
 		return fmt.Errorf("escalation: request: %w", err)
 	}
@@ -282,7 +280,7 @@ func (s *Service) referByPolicy(tx *gorm.DB, reqID uuid.UUID) error {
 		return err
 	}
 	if body == nil {
-		if err := conn.Model(&escalationRequest{}).Where("id = ?", reqID).Update("body_type", typ).Error; err != nil {
+		if err := tx.Model(&escalationRequest{}).Where("id = ?", reqID).Update("body_type", typ).Error; err != nil {
 			return fmt.Errorf("escalation: request: %w", err)
 		}
 		_, err := audit.Append(tx, audit.Event{CaseID: r.CaseID, ActorKind: audit.ActorSystem,
@@ -306,7 +304,7 @@ func (s *Service) referByPolicy(tx *gorm.DB, reqID uuid.UUID) error {
 		ReferralRequest{BodyID: body.ID.String(), ConsentScope: Anonymous, Reason: reason, LegalBasis: legal})
 	if fault.Is(err, fault.Conflict) {
 		// Already with that body (a complainant or staff referral): this request is answered by it.
-		return answeredByOpenReferral(conn, reqID, r.CaseID, body.ID)
+		return answeredByOpenReferral(tx, reqID, r.CaseID, body.ID)
 	}
 	return err
 }

@@ -58,10 +58,9 @@ func (s *Service) signer(q *gorm.DB) (*signingKey, error) {
 	if s.key != nil {
 		return s.key, nil
 	}
-	conn := q
 	var row signingKeyRow
 	read := func() error {
-		return conn.Select("id, private_key_enc").Where("retired_at IS NULL").Find(&row).Error
+		return q.Select("id, private_key_enc").Where("retired_at IS NULL").Find(&row).Error
 	}
 	if err := read(); err != nil {
 		return nil, fmt.Errorf("escalation: signing key: %w", err)
@@ -76,7 +75,7 @@ func (s *Service) signer(q *gorm.DB) (*signingKey, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := insertSigningKey(conn, kid, pub, sealed); err != nil {
+		if err := insertSigningKey(q, kid, pub, sealed); err != nil {
 			return nil, fmt.Errorf("escalation: new signing key: %w", err)
 		}
 		if err := read(); err != nil {

@@ -130,7 +130,6 @@ func (s *Service) addItems(tx *gorm.DB, r *referralRow, bodyUser uuid.UUID, item
 	if len(items) == 0 {
 		return nil
 	}
-	conn := tx
 	tasks := 0
 	for i, it := range items {
 		id := uuid.New()
@@ -147,7 +146,7 @@ func (s *Service) addItems(tx *gorm.DB, r *referralRow, bodyUser uuid.UUID, item
 			t := it.DueAt.UTC()
 			due = &t
 		}
-		if err := conn.Select("id", "referral_id", "case_id", "position", "kind", "text_enc", "due_at", "status").
+		if err := tx.Select("id", "referral_id", "case_id", "position", "kind", "text_enc", "due_at", "status").
 			Create(&itemRow{ID: id, ReferralID: r.ID, CaseID: r.CaseID, Position: i + 1, Kind: it.Kind, TextEnc: sealed,
 				DueAt: due, Status: status}).Error; err != nil {
 			return fmt.Errorf("escalation: outcome item: %w", err)

@@ -415,13 +415,12 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUI
 				return err
 			}
 		}
-		conn := tx
 		if outcome != nil { // first: a closed referral has an outcome (CHECK)
-			if err := conn.Model(&referralRecord{}).Where("id = ?", id).Update("outcome_enc", outcome).Error; err != nil {
+			if err := tx.Model(&referralRecord{}).Where("id = ?", id).Update("outcome_enc", outcome).Error; err != nil {
 				return fmt.Errorf("escalation: outcome: %w", err)
 			}
 		}
-		if err := conn.Model(&referralRecord{}).Where("id = ?", id).Updates(map[string]any{
+		if err := tx.Model(&referralRecord{}).Where("id = ?", id).Updates(map[string]any{
 			"status": req.Status, "status_at": gorm.Expr("now()"),
 			"closed_at": gorm.Expr("CASE WHEN ? = 'closed' THEN now() END", req.Status),
 		}).Error; err != nil {
@@ -469,8 +468,7 @@ func (s *Service) lockCase(tx *gorm.DB, caseID uuid.UUID) error {
 // as every write on a case does (case rows first).
 func (s *Service) lockReferral(tx *gorm.DB, id uuid.UUID, v *Viewer) (*referralRow, error) {
 	var row referralRecord
-	conn := tx
-	if err := conn.Select("case_id").Where("id = ?", id).Find(&row).Error; err != nil {
+	if err := tx.Select("case_id").Where("id = ?", id).Find(&row).Error; err != nil {
 		return nil, fmt.Errorf("escalation: referral: %w", err)
 	}
 	caseID := row.CaseID
@@ -480,7 +478,7 @@ func (s *Service) lockReferral(tx *gorm.DB, id uuid.UUID, v *Viewer) (*referralR
 	if err := s.lockCase(tx, caseID); err != nil {
 		return nil, err
 	}
-	if err := lockReferralRow(conn, id); err != nil {
+	if err := lockReferralRow(tx, id); err != nil {
 		return nil, fmt.Errorf("escalation: lock referral: %w", err)
 	}
 	rows, err := s.referralRows(tx, `r.id = ? AND `+visible, append([]any{id}, viewerArgs(v)...)...)

@@ -178,14 +178,13 @@ func (s *Service) Refer(ctx context.Context, caseID uuid.UUID, by Requester, req
 // refer makes the referral in tx (Refer's transaction, or the worker's for
 // a referral by policy).
 func (s *Service) refer(tx *gorm.DB, caseID, bodyID uuid.UUID, by Requester, req ReferralRequest) (uuid.UUID, error) {
-	conn := tx
 	if by.Source == SourceStaff {
 		if err := s.cases.CheckWorker(tx, caseID, by.Actor); err != nil {
 			return uuid.Nil, err
 		}
 	} else {
 		var anonymous []bool
-		if err := cases.Locked(conn, caseID, "anonymous").Scan(&anonymous).Error; err != nil {
+		if err := cases.Locked(tx, caseID, "anonymous").Scan(&anonymous).Error; err != nil {
 			return uuid.Nil, fmt.Errorf("escalation: lock case: %w", err)
 		}
 		if len(anonymous) == 0 {
@@ -214,7 +213,7 @@ func (s *Service) refer(tx *gorm.DB, caseID, bodyID uuid.UUID, by Requester, req
 				"(see its website and requirements in GET /api/v1/bodies).", body.Name))
 	}
 	var open int64
-	if err := conn.Model(&referralRecord{}).Where("case_id = ? AND body_id = ? AND status <> 'closed'", caseID, bodyID).
+	if err := tx.Model(&referralRecord{}).Where("case_id = ? AND body_id = ? AND status <> 'closed'", caseID, bodyID).
 		Count(&open).Error; err != nil {
 		return uuid.Nil, fmt.Errorf("escalation: open referrals: %w", err)
 	}
@@ -269,7 +268,7 @@ func (s *Service) refer(tx *gorm.DB, caseID, bodyID uuid.UUID, by Requester, req
 	if err != nil {
 		return uuid.Nil, err
 	}
-	err = conn.Create(&referralRecord{ID: id, CaseID: caseID, BodyID: bodyID, Source: by.Source, RequestedBy: staffID(by),
+	err = tx.Create(&referralRecord{ID: id, CaseID: caseID, BodyID: bodyID, Source: by.Source, RequestedBy: staffID(by),
 		ReasonEnc: sealedReason, LegalBasis: legal, ConsentScope: req.ConsentScope, KeyID: kid, DossierEnc: sealedDoc,
 		DossierSHA256: docSum[:], DossierSignature: docSig, PDFEnc: sealedPDF, PDFSHA256: pdfSum[:], PDFSignature: pdfSig,
 		Redactions: string(redactions)}).Error
@@ -280,7 +279,7 @@ func (s *Service) refer(tx *gorm.DB, caseID, bodyID uuid.UUID, by Requester, req
 		return uuid.Nil, fmt.Errorf("escalation: referral: %w", err)
 	}
 	if by.RequestID != nil {
-		if err := conn.Model(&escalationRequest{}).Where("id = ?", *by.RequestID).
+		if err := tx.Model(&escalationRequest{}).Where("id = ?", *by.RequestID).
 			Updates(map[string]any{"referral_id": id, "status": RequestReferred}).Error; err != nil {
 			return uuid.Nil, fmt.Errorf("escalation: request referred: %w", err)
 		}

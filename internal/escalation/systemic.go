@@ -81,8 +81,7 @@ func (s *Service) ReferSystemic(ctx context.Context, issueID, by uuid.UUID, req 
 	}
 	id := uuid.New()
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		conn := tx
-		issue, err := lockedIssue(conn, issueID)
+		issue, err := lockedIssue(tx, issueID)
 		if err != nil {
 			return fmt.Errorf("escalation: systemic issue: %w", err)
 		}
@@ -102,7 +101,7 @@ func (s *Service) ReferSystemic(ctx context.Context, issueID, by uuid.UUID, req 
 			return fault.New(fault.Conflict, "signpost_only", fmt.Sprintf(
 				"%s is listed as a place to go, not one Redress delivers to.", body.Name))
 		}
-		cases, err := lockedIssueCases(conn, issueID)
+		cases, err := lockedIssueCases(tx, issueID)
 		if err != nil {
 			return fmt.Errorf("escalation: systemic cases: %w", err)
 		}
@@ -120,7 +119,7 @@ func (s *Service) ReferSystemic(ctx context.Context, issueID, by uuid.UUID, req 
 		if err != nil {
 			return err
 		}
-		res := conn.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "systemic_issue_id"}, {Name: "body_id"}}, DoNothing: true}).
+		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "systemic_issue_id"}, {Name: "body_id"}}, DoNothing: true}).
 			Create(&systemicReferralRow{ID: id, SystemicIssueID: issueID, BodyID: bodyID, RequestedBy: by,
 				LegalBasis: req.LegalBasis, ReasonEnc: reason, SummaryEnc: summary, CaseCount: len(cases)})
 		if res.Error != nil {

@@ -58,9 +58,8 @@ func (s *Service) Record(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 		return err
 	}
 	return db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		conn := tx
 		var c caseIncident
-		if err := cases.Locked(conn, caseID, "kind", "incident_aware_at", "incident_subtype").
+		if err := cases.Locked(tx, caseID, "kind", "incident_aware_at", "incident_subtype").
 			Scan(&c).Error; err != nil {
 			return fmt.Errorf("incident: %w", err)
 		}
@@ -73,13 +72,13 @@ func (s *Service) Record(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 			return fault.New(fault.Conflict, "awareness_later", fmt.Sprintf(
 				"Awareness was recorded at %s; it may move earlier, never later.", c.IncidentAwareAt.UTC().Format(time.RFC3339)))
 		}
-		if err := cases.SetIncident(conn, caseID, awareAt.UTC(), cases.IncidentSubtype(subtype)); err != nil {
+		if err := cases.SetIncident(tx, caseID, awareAt.UTC(), cases.IncidentSubtype(subtype)); err != nil {
 			return err
 		}
 		if _, err := s.clocks.RecomputeIn(tx, caseID); err != nil {
 			return err
 		}
-		if err := ensureTasks(conn, caseID); err != nil {
+		if err := ensureTasks(tx, caseID); err != nil {
 			return err
 		}
 		_, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: by.Kind, ActorID: by.ID,

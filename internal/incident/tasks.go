@@ -157,9 +157,8 @@ func (s *Service) CompleteTask(ctx context.Context, caseID uuid.UUID, by cases.A
 		if c.Kind != "incident" {
 			return fault.New(fault.Conflict, "not_an_incident", "Only incident cases have incident tasks.")
 		}
-		conn := tx
 		var inc caseIncident
-		if err := conn.Model(&cases.Case{}).Select("incident_aware_at, ai_system_id, now() AS now").Where("id = ?", caseID).
+		if err := tx.Model(&cases.Case{}).Select("incident_aware_at, ai_system_id, now() AS now").Where("id = ?", caseID).
 			Scan(&inc).Error; err != nil {
 			return fmt.Errorf("incident: %w", err)
 		}
@@ -170,11 +169,11 @@ func (s *Service) CompleteTask(ctx context.Context, caseID uuid.UUID, by cases.A
 		if _, err := s.clocks.RecomputeIn(tx, caseID); err != nil {
 			return err
 		}
-		if err := ensureTasks(conn, caseID); err != nil {
+		if err := ensureTasks(tx, caseID); err != nil {
 			return err
 		}
 		var rows []taskDone
-		if err := conn.Table(tasksTable).Select("task, done_at").Where("case_id = ?", caseID).
+		if err := tx.Table(tasksTable).Select("task, done_at").Where("case_id = ?", caseID).
 			Clauses(clause.Locking{Strength: "UPDATE"}).Scan(&rows).Error; err != nil {
 			return fmt.Errorf("incident: tasks: %w", err)
 		}
@@ -203,7 +202,7 @@ func (s *Service) CompleteTask(ctx context.Context, caseID uuid.UUID, by cases.A
 		if err := f.Err(); err != nil {
 			return err
 		}
-		if err := conn.Table(tasksTable).Where("case_id = ? AND task = ? AND done_at IS NULL", caseID, task).
+		if err := tx.Table(tasksTable).Where("case_id = ? AND task = ? AND done_at IS NULL", caseID, task).
 			Updates(map[string]any{"done_at": doneAt, "done_by": *by.ID, "note_enc": sealed,
 				"outcome": casework.Nullable(r.Outcome), "authority_reference": casework.Nullable(r.AuthorityReference)}).Error; err != nil {
 			return fmt.Errorf("incident: task: %w", err)
@@ -217,7 +216,7 @@ func (s *Service) CompleteTask(ctx context.Context, caseID uuid.UUID, by cases.A
 		suspended := false
 		if r.Outcome == "suspend" && inc.AISystemID != nil {
 			// The earliest suspension stands; the system stays in the register.
-			if suspended, err = registry.Suspend(conn, *inc.AISystemID, doneAt, caseID); err != nil {
+			if suspended, err = registry.Suspend(tx, *inc.AISystemID, doneAt, caseID); err != nil {
 				return err
 			}
 		}
@@ -256,15 +255,14 @@ func (s *Service) Of(q *gorm.DB, caseID uuid.UUID, kind string) (*Incident, erro
 	if kind != "incident" {
 		return nil, nil
 	}
-	conn := q
 	out := &Incident{Tasks: []Task{}}
 	var c caseIncident
-	if err := conn.Model(&cases.Case{}).Select("incident_aware_at, incident_subtype").Where("id = ?", caseID).
+	if err := q.Model(&cases.Case{}).Select("incident_aware_at, incident_subtype").Where("id = ?", caseID).
 		Scan(&c).Error; err != nil {
 		return nil, fmt.Errorf("incident: %w", err)
 	}
 	out.AwareAt, out.Subtype = casework.UTC(c.IncidentAwareAt), c.IncidentSubtype
-	rows, err := taskRows(conn, caseID)
+	rows, err := taskRows(q, caseID)
 	if err != nil {
 		return nil, err
 	}

@@ -151,9 +151,8 @@ func (s *Service) decideWithdrawal(tx *gorm.DB, k *lockedComponent, by cases.Act
 	case *k.PendingReasonBy == *by.ID:
 		return fault.New(fault.Forbidden, "four_eyes", "Someone other than the person who asked to withdraw it must approve.")
 	}
-	conn := tx
 	if !approve {
-		if err := components(conn, k.ID).Updates(map[string]any{"pending_reason_enc": nil, "pending_reason_by": nil,
+		if err := components(tx, k.ID).Updates(map[string]any{"pending_reason_enc": nil, "pending_reason_by": nil,
 			"pending_reason_at": nil}).Error; err != nil {
 			return fmt.Errorf("remedy: refuse withdrawal: %w", err)
 		}
@@ -167,7 +166,7 @@ func (s *Service) decideWithdrawal(tx *gorm.DB, k *lockedComponent, by cases.Act
 		return nil
 	}
 	var row pendingReasonRow
-	if err := conn.Table("remedy_components").Select("pending_reason_enc").Where("id = ?", k.ID).
+	if err := tx.Table("remedy_components").Select("pending_reason_enc").Where("id = ?", k.ID).
 		Scan(&row).Error; err != nil {
 		return fmt.Errorf("remedy: withdrawal: %w", err)
 	}
@@ -179,7 +178,7 @@ func (s *Service) decideWithdrawal(tx *gorm.DB, k *lockedComponent, by cases.Act
 	if err != nil {
 		return err
 	}
-	if err := components(conn, k.ID).Updates(map[string]any{"reason_enc": sealed,
+	if err := components(tx, k.ID).Updates(map[string]any{"reason_enc": sealed,
 		"reason_by": gorm.Expr("pending_reason_by"), "reason_at": gorm.Expr("now()"), "reason_approved_by": *by.ID,
 		"withdrawn": true, "pending_reason_enc": nil, "pending_reason_by": nil, "pending_reason_at": nil}).Error; err != nil {
 		return fmt.Errorf("remedy: withdraw remedy: %w", err)

@@ -200,12 +200,11 @@ func (s *Service) ProposeSystemicRemedies(ctx context.Context, issueID uuid.UUID
 // from the issue's AI system. A resolved issue is refused unless
 // resolvedToo (a reason may still be recorded on it).
 func (s *Service) lockIssue(tx *gorm.DB, issueID uuid.UUID, by cases.Actor, resolvedToo bool) ([]uuid.UUID, error) {
-	conn := tx
-	linked, err := lockIssueCases(conn, issueID, nil)
+	linked, err := lockIssueCases(tx, issueID, nil)
 	if err != nil {
 		return nil, err
 	}
-	issue, err := lockIssueRow(conn, issueID, by.ID)
+	issue, err := lockIssueRow(tx, issueID, by.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -219,7 +218,7 @@ func (s *Service) lockIssue(tx *gorm.DB, issueID uuid.UUID, by cases.Actor, reso
 	}
 	// A link committed while this waited for the issue is locked too: its
 	// transaction has ended, so nothing it held is waited for.
-	more, err := lockIssueCases(conn, issueID, linked)
+	more, err := lockIssueCases(tx, issueID, linked)
 	if err != nil {
 		return nil, err
 	}
@@ -228,12 +227,11 @@ func (s *Service) lockIssue(tx *gorm.DB, issueID uuid.UUID, by cases.Actor, reso
 
 func (s *Service) insertBundle(tx *gorm.DB, caseID, issueID, decisionID *uuid.UUID, by cases.Actor,
 	comps []Component, offer bool) ([]uuid.UUID, error) {
-	conn := tx
 	bundle := uuid.New()
 	if decisionID != nil && *decisionID == uuid.Nil {
 		decisionID = nil
 	}
-	if err := conn.Table("remedy_bundles").Create(map[string]any{"id": bundle, "case_id": caseID,
+	if err := tx.Table("remedy_bundles").Create(map[string]any{"id": bundle, "case_id": caseID,
 		"systemic_issue_id": issueID, "decision_id": decisionID, "proposed_by": *by.ID}).Error; err != nil {
 		return nil, fmt.Errorf("remedy: insert bundle: %w", err)
 	}
@@ -260,7 +258,7 @@ func (s *Service) insertBundle(tx *gorm.DB, caseID, issueID, decisionID *uuid.UU
 				return nil, err
 			}
 		}
-		if err := insertComponent(conn, ids[i], bundle, i, c, desc, status, offeredAt, conds); err != nil {
+		if err := insertComponent(tx, ids[i], bundle, i, c, desc, status, offeredAt, conds); err != nil {
 			return nil, fmt.Errorf("remedy: insert remedy component: %w", err)
 		}
 		summary[i] = map[string]any{"id": ids[i], "form": c.Form, "subtype": c.Subtype, "responsible": c.Responsible,
@@ -824,12 +822,11 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 	n := 0
 	for _, id := range ids {
 		err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-			conn := tx
-			linked, err := lockComponentCases(conn, id)
+			linked, err := lockComponentCases(tx, id)
 			if err != nil {
 				return err
 			}
-			k, err := markOverdue(conn, id)
+			k, err := markOverdue(tx, id)
 			if err != nil {
 				return err
 			}
