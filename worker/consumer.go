@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/outbox"
@@ -42,8 +41,17 @@ type Consumer struct {
 	Relevant func(q *gorm.DB, env *events.Envelope) (bool, error)
 }
 
-// runConsumer consumes until ctx ends, handling up to concurrency messages
-// at once, then drains: no new messages, and those in hand are finished.
+// maxBatch is how many messages one transaction handles at most.
+const maxBatch = 16
+
+// runConsumer consumes until ctx ends, then drains: no new messages, and
+// those in hand are finished. Concurrency handlers take the messages as they
+// come. One of them at a time takes, with the message it is given, every
+// message waiting behind it (up to maxBatch: none when the consumer keeps up,
+// many when it falls behind) and handles them in one transaction
+// (handleBatch), so a busy consumer commits once for many events. Only one
+// handler batches at a time: two transactions each locking rows of many
+// cases (a reviewer's, an AI system's) could wait on each other.
 func (w *Runner) runConsumer(ctx context.Context, stream jetstream.Stream, c Consumer) error {
 	cfg := events.ConsumerConfig(c.Name, c.Subject)
 	if len(c.Subjects) > 0 {
@@ -55,77 +63,209 @@ func (w *Runner) runConsumer(ctx context.Context, stream jetstream.Stream, c Con
 	}
 	log := w.Log.With("consumer", c.Name)
 	concurrency := max(w.Concurrency, 1)
-	sem := make(chan struct{}, concurrency)
-	var inflight sync.WaitGroup
-	cc, err := cons.Consume(func(msg jetstream.Msg) {
-		sem <- struct{}{} // blocks the callback when all slots are busy: back-pressure
-		inflight.Add(1)
-		go func() {
-			defer inflight.Done()
-			defer func() { <-sem }()
-			w.handle(ctx, log, c, msg)
-		}()
-	}, jetstream.PullMaxMessages(2*concurrency),
+	// The callback blocks when the handlers are all busy and the queue is
+	// full: back-pressure.
+	queue := make(chan jetstream.Msg, maxBatch)
+	batching := make(chan struct{}, 1) // held by the one handler that batches
+	var handlers sync.WaitGroup
+	for range concurrency {
+		handlers.Go(func() {
+			for first := range queue {
+				select {
+				case batching <- struct{}{}:
+					w.handleBatch(ctx, log, c, waiting(queue, first))
+					<-batching
+				default:
+					w.handle(ctx, log, c, first)
+				}
+			}
+		})
+	}
+	cc, err := cons.Consume(func(msg jetstream.Msg) { queue <- msg },
+		jetstream.PullMaxMessages(concurrency+maxBatch),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			if ctx.Err() == nil {
 				log.Warn("consume", "err", err)
 			}
 		}))
 	if err != nil {
+		close(queue)
+		handlers.Wait()
 		return fmt.Errorf("worker: consume %s: %w", c.Name, err)
 	}
 	<-ctx.Done()
-	drain(cc)
-	inflight.Wait()
+	drain(cc) // no callback runs once it returns
+	close(queue)
+	handlers.Wait()
 	return nil
 }
 
-func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg jetstream.Msg) {
-	hctx := context.WithoutCancel(ctx)
-	meta, _ := msg.Metadata()
-	var env events.Envelope
-	if err := json.Unmarshal(msg.Data(), &env); err != nil || env.ID.String() == "00000000-0000-0000-0000-000000000000" {
-		w.deadLetter(hctx, log, c, msg, meta, fmt.Errorf("%w: payload is not an event envelope", errPoison))
+// waiting is first and the messages waiting in queue behind it, up to maxBatch.
+func waiting(queue <-chan jetstream.Msg, first jetstream.Msg) []jetstream.Msg {
+	batch := []jetstream.Msg{first}
+	for len(batch) < maxBatch {
+		select {
+		case m, ok := <-queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, m)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// handleBatch handles messages taken together. Those that are not events
+// are dead-lettered and those Relevant says nothing is owed for are
+// acknowledged, as handle does; the rest are handled in one transaction,
+// each as handle would in its own (handleTogether), so that a failure
+// retries or dead-letters only its own message.
+func (w *Runner) handleBatch(ctx context.Context, log *slog.Logger, c Consumer, msgs []jetstream.Msg) {
+	if len(msgs) == 1 {
+		w.handle(ctx, log, c, msgs[0])
 		return
 	}
-	if c.Relevant != nil {
-		q := w.DB.WithContext(hctx)
-		if relevant, err := c.Relevant(q, &env); err == nil && !relevant && caseExists(q, env.CaseID) == nil {
-			if aerr := msg.DoubleAck(hctx); aerr != nil {
-				log.Warn("ack", "event_id", env.ID, "err", aerr)
+	hctx := context.WithoutCancel(ctx)
+	batch := make([]event, 0, len(msgs))
+	for _, msg := range msgs {
+		env, ok := w.decode(hctx, log, c, msg)
+		if ok && !w.irrelevant(hctx, log, c, msg, env) {
+			batch = append(batch, event{msg, *env})
+		}
+	}
+	switch len(batch) {
+	case 0:
+		return
+	case 1:
+		w.handle(ctx, log, c, batch[0].msg)
+		return
+	}
+	w.handleTogether(ctx, log, c, batch)
+}
+
+// event is a message with its envelope.
+type event struct {
+	msg jetstream.Msg
+	env events.Envelope
+}
+
+// handleTogether handles the events in one transaction and acknowledges them
+// once it commits. When one of them fails, those before it are handled
+// together again, it alone (handle: retried later or dead-lettered), and
+// those after it together; when the commit fails, each is handled alone.
+func (w *Runner) handleTogether(ctx context.Context, log *slog.Logger, c Consumer, batch []event) {
+	hctx := context.WithoutCancel(ctx)
+	for len(batch) > 0 {
+		if len(batch) == 1 {
+			w.handle(ctx, log, c, batch[0].msg)
+			return
+		}
+		failed := -1
+		err := db.Transact(hctx, w.DB, func(tx *gorm.DB) error {
+			for i := range batch {
+				if err := w.handleIn(tx, c, &batch[i].env); err != nil {
+					failed = i
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			for _, e := range batch {
+				if aerr := e.msg.DoubleAck(hctx); aerr != nil {
+					log.Warn("ack", "event_id", e.env.ID, "err", aerr)
+				}
 			}
 			return
 		}
+		log.Debug("an event of a batch failed", "events", len(batch), "at", failed, "err", err)
+		if failed < 0 {
+			for _, e := range batch {
+				w.handle(ctx, log, c, e.msg)
+			}
+			return
+		}
+		w.handleTogether(ctx, log, c, batch[:failed])
+		w.handle(ctx, log, c, batch[failed].msg)
+		batch = batch[failed+1:]
 	}
-	err := db.Transact(hctx, w.DB, func(tx *gorm.DB) error {
-		res := tx.Clauses(clause.OnConflict{DoNothing: true}).
-			Create(&processedEvent{Consumer: c.Name, EventID: env.ID})
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return nil // handled before: a redelivery or a duplicate publish
-		}
-		if err := caseExists(tx, env.CaseID); err != nil {
-			return err
-		}
-		return c.Handle(tx, &env)
-	})
+}
+
+// handle handles one message in its own transaction: a message that is not
+// an event is dead-lettered; one Relevant says nothing is owed for is
+// acknowledged at once; otherwise handleIn runs, and the message is
+// acknowledged when it commits, dead-lettered when it is poison, and
+// retried later when it failed.
+func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg jetstream.Msg) {
+	hctx := context.WithoutCancel(ctx)
+	env, ok := w.decode(hctx, log, c, msg)
+	if !ok || w.irrelevant(hctx, log, c, msg, env) {
+		return
+	}
+	err := db.Transact(hctx, w.DB, func(tx *gorm.DB) error { return w.handleIn(tx, c, env) })
 	switch {
 	case err == nil:
 		if aerr := msg.DoubleAck(hctx); aerr != nil {
 			log.Warn("ack", "event_id", env.ID, "err", aerr)
 		}
 	case errors.Is(err, errPoison):
+		meta, _ := msg.Metadata()
 		w.deadLetter(hctx, log, c, msg, meta, err)
 	default:
 		delay := time.Second
-		if meta != nil {
+		if meta, _ := msg.Metadata(); meta != nil {
 			delay = min(time.Duration(meta.NumDelivered)*2*time.Second, 30*time.Second)
 		}
 		log.Warn("handler failed; will retry", "event_id", env.ID, "err", err, "retry_in", delay)
 		_ = msg.NakWithDelay(delay)
 	}
+}
+
+// decode reads a message's event envelope; a message that is not one is
+// dead-lettered, and ok is false.
+func (w *Runner) decode(ctx context.Context, log *slog.Logger, c Consumer, msg jetstream.Msg) (*events.Envelope, bool) {
+	var env events.Envelope
+	if err := json.Unmarshal(msg.Data(), &env); err != nil || env.ID == uuid.Nil {
+		meta, _ := msg.Metadata()
+		w.deadLetter(ctx, log, c, msg, meta, fmt.Errorf("%w: payload is not an event envelope", errPoison))
+		return nil, false
+	}
+	return &env, true
+}
+
+// irrelevant acknowledges an event Relevant says the consumer has nothing to
+// do for, about a case that exists (or about no case), with no transaction,
+// and reports whether it did.
+func (w *Runner) irrelevant(ctx context.Context, log *slog.Logger, c Consumer, msg jetstream.Msg, env *events.Envelope) bool {
+	if c.Relevant == nil {
+		return false
+	}
+	q := w.DB.WithContext(ctx)
+	if relevant, err := c.Relevant(q, env); err != nil || relevant || caseExists(q, env.CaseID) != nil {
+		return false
+	}
+	if aerr := msg.DoubleAck(ctx); aerr != nil {
+		log.Warn("ack", "event_id", env.ID, "err", aerr)
+	}
+	return true
+}
+
+// handleIn handles one event in tx, which also records it as processed by
+// the consumer: an event handled before changes nothing, and one about a
+// case that does not exist is poison (caseExists).
+func (w *Runner) handleIn(tx *gorm.DB, c Consumer, env *events.Envelope) error {
+	fresh, found, err := claim(tx, c.Name, env.ID, env.CaseID)
+	switch {
+	case err != nil:
+		return fmt.Errorf("worker: processed_events: %w", err)
+	case !fresh:
+		return nil // handled before: a redelivery or a duplicate publish
+	case !found:
+		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
+	}
+	return c.Handle(tx, env)
 }
 
 // caseExists is the one rule every consumer follows for an event about a

@@ -58,6 +58,7 @@ const drainLimit = 30 * time.Second
 type options struct {
 	topStatements int    // reads: list the statements that touched most buffers
 	cpuProfile    string // reads: profile each step's case reads into cpuProfile.cC
+	profile       string // a CPU profile of the whole process over every measurement
 	duration      time.Duration
 	warmup        time.Duration
 	concurrency   []int
@@ -104,6 +105,7 @@ func main() {
 	flag.IntVar(&o.statsCalls, "stats-calls", 20, "stats: calls of each request after the first (fewer once 30 s are spent, at least 3)")
 	flag.IntVar(&o.readsCases, "reads-cases", 2000, "reads: cases filed (identified and anonymous, as intake) before the supervisor reads them")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "reads: write a CPU profile of each step's case reads (GET /api/v1/cases/{id}) to FILE.cC, C the step's concurrency")
+	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of the whole process (API, worker, NATS and the load generator) over every measurement to FILE (not with -cpuprofile)")
 	flag.IntVar(&o.topStatements, "top-statements", 0, "reads: list the N statements that touched most buffers in each run")
 	flag.BoolVar(&o.signinUncapped, "signin-uncapped", false, "signin: lift the cap on concurrent password hashing (the behaviour before it, for comparison)")
 	flag.Usage = func() {
@@ -178,6 +180,9 @@ func (o options) check() error {
 	}
 	if o.sweepDue < 1 || o.sweepSmall < o.sweepDue || o.sweepLarge < o.sweepSmall+o.sweepDue || o.sweepLarge > 999_000_000 {
 		return fmt.Errorf("-sweep-due must be at least 1, -sweep-small at least -sweep-due, and -sweep-large at least -sweep-small + -sweep-due (at most 999,000,000)")
+	}
+	if o.profile != "" && o.cpuProfile != "" {
+		return fmt.Errorf("-profile and -cpuprofile both profile the CPU: give one")
 	}
 	// References take the case's number in eight digits.
 	if o.readsCases < 50 {
@@ -284,6 +289,13 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	b := &bench{o: o, s: s, mon: mon, pgbench: pgb, progress: progress,
 		targeter: casesTargeter(s.baseURL+"/api/v1/cases", systems)}
 	started := time.Now()
+	if o.profile != "" {
+		stop, err := profileCPU(o.profile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 
 	// An interrupted or failed run still reports what it measured.
 	var res results

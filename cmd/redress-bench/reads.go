@@ -422,3 +422,17 @@ func reportReads(w io.Writer, e environment, o options, r *readsResult) {
 		fmt.Fprintf(w, "- checked: %s\n", c)
 	}
 }
+
+// profileCPU starts a CPU profile of the whole process into path (-profile);
+// the function it returns stops it.
+func profileCPU(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}

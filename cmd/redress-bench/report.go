@@ -210,6 +210,15 @@ func reportRouting(w io.Writer, e environment, r *routingResult) {
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "\nDuring the run: machine CPU %s of %d cores, redress-bench %.2f; Postgres client backends: %s.\n",
 		cores(r.CPU.Machine, r.CPU.MachineOK), e.CPUs, r.CPU.Self, r.Waits)
+	if r.Work.OK {
+		fmt.Fprintf(w, "\nWork per case filed, from the first request until every consumer was idle (%s after the last case was routed): "+
+			"%.1f statements, %.2f commits, %.0f buffers, %.2f ms of database time; Go CPU %.2f ms (API, worker, NATS and vegeta), "+
+			"PostgreSQL CPU %.2f ms. The statements run most often, in calls per case:\n\n",
+			round(r.Idle), r.Work.Statements, r.Commits, r.Work.Buffers, r.Work.ExecMs, r.Work.SelfCPUMs, r.Work.PGCPUMs)
+		for _, q := range r.ByCalls {
+			fmt.Fprintf(w, "- %s\n", q)
+		}
+	}
 }
 
 func reportClaim(w io.Writer, e environment, o options, r *claimResult) {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/redresshq/redress/internal/events"
 )
 
 // routingResult is the submit → routed latency of the worker while intake
@@ -33,6 +35,15 @@ type routingResult struct {
 	Client dist // routed_at − the moment the 201 arrived (same machine, same clock)
 
 	Commit pgbenchResult // pgbench, one client: one durable single-row commit
+
+	// Work per case filed, from the first request until every consumer had
+	// handled every event (API, relay, consumers and the sweeper's share):
+	// statements (pg_stat_statements), commits (pg_stat_database), and the
+	// statements run most often.
+	Work       work
+	Commits    float64
+	Idle       time.Duration // from the last case routed until every consumer was idle
+	ByCalls    []string
 	CPU    cpuUse
 	Waits  waitProfile
 }
@@ -104,6 +115,11 @@ func (b *bench) routing(ctx context.Context) (*routingResult, error) {
 	var refs []string
 	var apiLat []time.Duration
 	meter, stopWaits := startCPU(), sampleWaits(ctx, b.mon, appDB, 100*time.Millisecond)
+	commits0, err := b.commits(ctx)
+	if err != nil {
+		return r, err
+	}
+	workMeter := startWork(ctx, b.mon)
 	var last time.Time
 	for res := range atk.Attack(b.targeter, vegeta.Rate{Freq: r.Rate, Per: time.Second}, r.Duration, "routing") {
 		r.Requests++
@@ -144,6 +160,18 @@ func (b *bench) routing(ctx context.Context) (*routingResult, error) {
 		return r, err
 	}
 	r.Unrouted = int(left)
+	routedAt := time.Now()
+	if err := b.consumersIdle(ctx, routingDrainLimit); err != nil {
+		return r, err
+	}
+	r.Idle = time.Since(routedAt)
+	r.Work = workMeter.stop(ctx, b.mon, r.Created, 0)
+	r.ByCalls = statementsByCalls(ctx, b.mon, r.Created, 30)
+	commits1, err := b.commits(ctx)
+	if err != nil {
+		return r, err
+	}
+	r.Commits = float64(commits1-commits0) / float64(r.Created)
 
 	rows, err := b.mon.Query(ctx, `SELECT reference, submitted_at, routed_at FROM cases
 		WHERE reference = ANY($1) AND routed_at IS NOT NULL`, refs)
@@ -197,6 +225,44 @@ func (b *bench) waitRouted(ctx context.Context, refs []string) (int64, error) {
 		case <-ctx.Done():
 			return left, ctx.Err()
 		case <-tick.C:
+		}
+	}
+}
+
+// commits is the application database's committed transactions so far.
+func (b *bench) commits(ctx context.Context) (int64, error) {
+	var n int64
+	err := b.mon.QueryRow(ctx, `SELECT pg_stat_get_db_xact_commit(oid) FROM pg_database WHERE datname = current_database()`).Scan(&n)
+	return n, err
+}
+
+// consumersIdle waits until no consumer of the stream has a message pending
+// or unacknowledged, or limit passes.
+func (b *bench) consumersIdle(ctx context.Context, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	stream, err := b.s.js.Stream(ctx, events.Stream)
+	if err != nil {
+		return err
+	}
+	for {
+		busy := 0
+		names := stream.ListConsumers(ctx)
+		for ci := range names.Info() {
+			if ci.NumPending > 0 || ci.NumAckPending > 0 {
+				busy++
+			}
+		}
+		if err := names.Err(); err != nil {
+			return fmt.Errorf("consumers: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d consumers still busy after %s", busy, limit)
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }

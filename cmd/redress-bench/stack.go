@@ -40,6 +40,7 @@ const (
 type stack struct {
 	pg      *devpg.Cluster
 	core    *app.Core
+	js      jetstream.JetStream // the bench's own handle on the worker's stream
 	baseURL string // http://127.0.0.1:port
 	client  *http.Client
 	closers []func() error // run in reverse order by close
@@ -109,6 +110,7 @@ func startStack(ctx context.Context, dir string) (s *stack, err error) {
 	if err != nil {
 		return s, err
 	}
+	s.js = js
 
 	workCtx, stopWork := context.WithCancel(context.Background())
 	workDone := make(chan error, 1)
