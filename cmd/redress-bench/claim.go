@@ -121,7 +121,7 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 	if err := b.fileCases(ctx, r.Cases); err != nil {
 		return r, err
 	}
-	if left, err := b.waitRouted(ctx, nil); err != nil || left > 0 {
+	if left, err := b.waitRouted(ctx, nil, routingDrainLimit); err != nil || left > 0 {
 		return r, fmt.Errorf("%d cases not routed within %s (%v)", left, routingDrainLimit, err)
 	}
 	if err := b.mon.QueryRow(ctx, `SELECT count(*) FROM cases WHERE queue_id = $1 AND assignee_id IS NULL`, queue).Scan(&unassigned); err != nil {

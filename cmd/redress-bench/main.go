@@ -65,8 +65,9 @@ type options struct {
 	keep          bool
 	only          map[string]bool
 
-	routingRate     int           // cases a second filed while submit → routed is measured
-	routingDuration time.Duration // how long they are filed for
+	routingRate       int           // cases a second filed while submit → routed is measured
+	routingDuration   time.Duration // how long they are filed for
+	sustainedDuration time.Duration // each trial of the sustained rate
 
 	claimers   int // reviewers claiming at once
 	claimCases int // cases seeded in the claim queue
@@ -82,7 +83,7 @@ type options struct {
 }
 
 // measurements are what -only may name, in the order they run.
-var measurements = []string{"intake", "routing", "claim", "reads", "sweep", "stats", "signin"}
+var measurements = []string{"intake", "routing", "sustained", "claim", "reads", "sweep", "stats", "signin"}
 
 func (o options) has(m string) bool { return o.only[m] }
 
@@ -96,6 +97,7 @@ func main() {
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (PostgreSQL cluster and log, NATS store) for inspection")
 	flag.IntVar(&o.routingRate, "routing-rate", 50, "routing: cases a second filed at a fixed rate while submit → routed is measured")
 	flag.DurationVar(&o.routingDuration, "routing-duration", 20*time.Second, "routing: how long cases are filed at -routing-rate")
+	flag.DurationVar(&o.sustainedDuration, "sustained-duration", 10*time.Second, "sustained: how long cases are filed at each rate tried")
 	flag.IntVar(&o.claimers, "claimers", 100, "claim: reviewers claiming from one queue at once")
 	flag.IntVar(&o.claimCases, "claim-cases", 2000, "claim: cases filed and routed into the claim queue before the claimers start")
 	flag.IntVar(&o.sweepSmall, "sweep-small", 10000, "sweep: open cases in the first sweep run")
@@ -172,6 +174,9 @@ func (o options) check() error {
 	if o.warmup < 0 || o.warmup%time.Second != 0 {
 		return fmt.Errorf("-warmup must be whole seconds (got %s)", o.warmup)
 	}
+	if o.sustainedDuration < time.Second {
+		return fmt.Errorf("-sustained-duration must be at least 1s")
+	}
 	if o.routingRate < 1 || o.routingDuration < time.Second {
 		return fmt.Errorf("-routing-rate must be at least 1 and -routing-duration at least 1s")
 	}
@@ -227,15 +232,16 @@ type bench struct {
 
 // results are what the selected measurements found; nil for those not run.
 type results struct {
-	Intake  []step
-	Final   backlog // after the intake runs
-	Created uint64  // 201 answers by then, warm-up included
-	Routing *routingResult
-	Claim   *claimResult
-	Reads   *readsResult
-	Sweep   *sweepResult
-	Stats   *statsResult
-	Signin  *signinResult
+	Intake    []step
+	Final     backlog // after the intake runs
+	Created   uint64  // 201 answers by then, warm-up included
+	Routing   *routingResult
+	Claim     *claimResult
+	Reads     *readsResult
+	Sweep     *sweepResult
+	Sustained *sustainedResult
+	Stats     *statsResult
+	Signin    *signinResult
 }
 
 func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
@@ -300,7 +306,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	// An interrupted or failed run still reports what it measured.
 	var res results
 	runErr := b.measure(ctx, &res)
-	if errors.Is(runErr, context.Canceled) && res.Intake == nil && res.Routing == nil && res.Claim == nil && res.Reads == nil && res.Sweep == nil &&
+	if errors.Is(runErr, context.Canceled) && res.Intake == nil && res.Routing == nil && res.Sustained == nil && res.Claim == nil && res.Reads == nil && res.Sweep == nil &&
 		res.Stats == nil && res.Signin == nil {
 		return runErr
 	}
@@ -341,6 +347,13 @@ func (b *bench) measure(ctx context.Context, res *results) error {
 		res.Routing = r
 		if err != nil {
 			return fmt.Errorf("routing: %w", err)
+		}
+	}
+	if b.o.has("sustained") {
+		r, err := b.sustained(ctx)
+		res.Sustained = r
+		if err != nil {
+			return fmt.Errorf("sustained: %w", err)
 		}
 	}
 	if b.o.has("claim") {

@@ -79,7 +79,7 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 	if err != nil {
 		return r, err
 	}
-	if left, err := b.waitRouted(ctx, nil); err != nil || left > 0 {
+	if left, err := b.waitRouted(ctx, nil, routingDrainLimit); err != nil || left > 0 {
 		return r, fmt.Errorf("%d cases not routed within %s (%v)", left, routingDrainLimit, err)
 	}
 	r.Seed = time.Since(start)

@@ -107,6 +107,9 @@ func report(w io.Writer, e environment, o options, res results) {
 	if res.Routing != nil {
 		reportRouting(w, e, res.Routing)
 	}
+	if res.Sustained != nil {
+		reportSustained(w, res.Sustained)
+	}
 	if res.Claim != nil {
 		reportClaim(w, e, o, res.Claim)
 	}
@@ -216,6 +219,10 @@ func reportRouting(w io.Writer, e environment, r *routingResult) {
 			"PostgreSQL CPU %.2f ms. The statements run most often, in calls per case:\n\n",
 			round(r.Idle), r.Work.Statements, r.Commits, r.Work.Buffers, r.Work.ExecMs, r.Work.SelfCPUMs, r.Work.PGCPUMs)
 		for _, q := range r.ByCalls {
+			fmt.Fprintf(w, "- %s\n", q)
+		}
+		fmt.Fprintf(w, "\nThe statements that touched most buffers, per case:\n\n")
+		for _, q := range r.ByBuffers {
 			fmt.Fprintf(w, "- %s\n", q)
 		}
 	}

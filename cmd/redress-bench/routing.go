@@ -40,12 +40,13 @@ type routingResult struct {
 	// handled every event (API, relay, consumers and the sweeper's share):
 	// statements (pg_stat_statements), commits (pg_stat_database), and the
 	// statements run most often.
-	Work       work
-	Commits    float64
-	Idle       time.Duration // from the last case routed until every consumer was idle
-	ByCalls    []string
-	CPU    cpuUse
-	Waits  waitProfile
+	Work      work
+	Commits   float64
+	Idle      time.Duration // from the last case routed until every consumer was idle
+	ByCalls   []string
+	ByBuffers []string
+	CPU       cpuUse
+	Waits     waitProfile
 }
 
 // dist is a latency distribution.
@@ -88,7 +89,7 @@ func (b *bench) routing(ctx context.Context) (*routingResult, error) {
 		b.progress("routing: waiting for the router to finish %d cases left by earlier measurements", r.Backlog)
 	}
 	start := time.Now()
-	if left, err := b.waitRouted(ctx, nil); err != nil || left > 0 {
+	if left, err := b.waitRouted(ctx, nil, routingDrainLimit); err != nil || left > 0 {
 		return r, fmt.Errorf("router backlog before the run: %d cases still unrouted after %s (%v)", left, routingDrainLimit, err)
 	}
 	r.BacklogWait = time.Since(start)
@@ -100,51 +101,16 @@ func (b *bench) routing(ctx context.Context) (*routingResult, error) {
 	}
 
 	b.progress("routing: POST /api/v1/cases at %d/s for %s, then submit → routed from the database", r.Rate, r.Duration)
-	atk := vegeta.NewAttacker(
-		vegeta.Workers(8),
-		vegeta.MaxWorkers(256),
-		vegeta.KeepAlive(true),
-		vegeta.Timeout(30*time.Second),
-		vegeta.Redirects(vegeta.NoFollow),
-		vegeta.Proxy(nil),
-	)
-	stop := context.AfterFunc(ctx, func() { atk.Stop() })
-	defer stop()
-
-	answered := map[string]time.Time{} // reference → when its 201 arrived
-	var refs []string
-	var apiLat []time.Duration
 	meter, stopWaits := startCPU(), sampleWaits(ctx, b.mon, appDB, 100*time.Millisecond)
 	commits0, err := b.commits(ctx)
 	if err != nil {
 		return r, err
 	}
 	workMeter := startWork(ctx, b.mon)
-	var last time.Time
-	for res := range atk.Attack(b.targeter, vegeta.Rate{Freq: r.Rate, Per: time.Second}, r.Duration, "routing") {
-		r.Requests++
-		apiLat = append(apiLat, res.Latency)
-		done := res.Timestamp.Add(res.Latency)
-		if done.After(last) {
-			last = done
-		}
-		if res.Code != http.StatusCreated {
-			r.Statuses[int(res.Code)]++
-			continue
-		}
-		var body struct {
-			Reference string `json:"reference"`
-		}
-		if err := json.Unmarshal(res.Body, &body); err != nil || body.Reference == "" {
-			r.Statuses[-1]++ // a 201 without a reference
-			continue
-		}
-		r.Created++
-		answered[body.Reference] = done
-		refs = append(refs, body.Reference)
-	}
+	f := b.fileAt(ctx, r.Rate, r.Duration, "routing")
+	r.Requests, r.Created, r.Statuses, r.API = f.requests, f.created, f.statuses, distOf(f.latencies)
+	answered, refs, last := f.answered, f.refs, f.last
 	b.created += r.Created
-	r.API = distOf(apiLat)
 	if err := ctx.Err(); err != nil {
 		r.Waits, r.CPU = stopWaits(), meter.stop()
 		return r, err
@@ -153,7 +119,7 @@ func (b *bench) routing(ctx context.Context) (*routingResult, error) {
 		r.Waits, r.CPU = stopWaits(), meter.stop()
 		return r, fmt.Errorf("no request was answered 201 (%v)", r.Statuses)
 	}
-	left, err := b.waitRouted(ctx, refs)
+	left, err := b.waitRouted(ctx, refs, routingDrainLimit)
 	r.Drain = time.Since(last)
 	r.Waits, r.CPU = stopWaits(), meter.stop()
 	if err != nil {
@@ -166,7 +132,8 @@ func (b *bench) routing(ctx context.Context) (*routingResult, error) {
 	}
 	r.Idle = time.Since(routedAt)
 	r.Work = workMeter.stop(ctx, b.mon, r.Created, 0)
-	r.ByCalls = statementsByCalls(ctx, b.mon, r.Created, 30)
+	r.ByCalls = statementsByCalls(ctx, b.mon, r.Created, 30, false)
+	r.ByBuffers = statementsByCalls(ctx, b.mon, r.Created, 8, true)
 	commits1, err := b.commits(ctx)
 	if err != nil {
 		return r, err
@@ -204,10 +171,10 @@ func (b *bench) routing(ctx context.Context) (*routingResult, error) {
 }
 
 // waitRouted waits until none of the cases with the given references (every
-// case, for nil) is unrouted, or routingDrainLimit passes. It returns how many
+// case, for nil) is unrouted, or limit passes. It returns how many
 // are left; an error only when ctx ends or a query fails.
-func (b *bench) waitRouted(ctx context.Context, refs []string) (int64, error) {
-	deadline := time.Now().Add(routingDrainLimit)
+func (b *bench) waitRouted(ctx context.Context, refs []string, limit time.Duration) (int64, error) {
+	deadline := time.Now().Add(limit)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -265,4 +232,52 @@ func (b *bench) consumersIdle(ctx context.Context, limit time.Duration) error {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+}
+
+// filing is what filing cases at a fixed rate gave.
+type filing struct {
+	requests, created uint64
+	statuses          map[int]int // answers other than 201 (-1: a 201 without a reference)
+	latencies         []time.Duration
+	answered          map[string]time.Time // reference → when its 201 arrived
+	refs              []string
+	last              time.Time // when the last answer arrived
+}
+
+// fileAt files cases at rate a second for d (vegeta, open loop).
+func (b *bench) fileAt(ctx context.Context, rate int, d time.Duration, name string) filing {
+	f := filing{statuses: map[int]int{}, answered: map[string]time.Time{}}
+	atk := vegeta.NewAttacker(
+		vegeta.Workers(8),
+		vegeta.MaxWorkers(256),
+		vegeta.KeepAlive(true),
+		vegeta.Timeout(30*time.Second),
+		vegeta.Redirects(vegeta.NoFollow),
+		vegeta.Proxy(nil),
+	)
+	stop := context.AfterFunc(ctx, func() { atk.Stop() })
+	defer stop()
+	for res := range atk.Attack(b.targeter, vegeta.Rate{Freq: rate, Per: time.Second}, d, name) {
+		f.requests++
+		f.latencies = append(f.latencies, res.Latency)
+		done := res.Timestamp.Add(res.Latency)
+		if done.After(f.last) {
+			f.last = done
+		}
+		if res.Code != http.StatusCreated {
+			f.statuses[int(res.Code)]++
+			continue
+		}
+		var body struct {
+			Reference string `json:"reference"`
+		}
+		if err := json.Unmarshal(res.Body, &body); err != nil || body.Reference == "" {
+			f.statuses[-1]++
+			continue
+		}
+		f.created++
+		f.answered[body.Reference] = done
+		f.refs = append(f.refs, body.Reference)
+	}
+	return f
 }

@@ -41,7 +41,7 @@ type stack struct {
 	pg      *devpg.Cluster
 	core    *app.Core
 	js      jetstream.JetStream // the bench's own handle on the worker's stream
-	baseURL string // http://127.0.0.1:port
+	baseURL string              // http://127.0.0.1:port
 	client  *http.Client
 	closers []func() error // run in reverse order by close
 

@@ -187,26 +187,31 @@ func serverCPU(pid int) (time.Duration, bool) {
 }
 
 // statementsByCalls lists the limit statements run most often since the
-// last reset of pg_stat_statements, with their calls per request (n requests).
-func statementsByCalls(ctx context.Context, mon *pgxpool.Pool, n uint64, limit int) []string {
+// last reset of pg_stat_statements, with their calls and buffers per request
+// (n requests); byBuffers orders them by buffers instead.
+func statementsByCalls(ctx context.Context, mon *pgxpool.Pool, n uint64, limit int, byBuffers bool) []string {
 	if n == 0 {
 		return nil
 	}
-	rows, err := mon.Query(ctx, `SELECT calls, regexp_replace(query, '\s+', ' ', 'g')
+	order := "calls"
+	if byBuffers {
+		order = "shared_blks_hit + shared_blks_read"
+	}
+	rows, err := mon.Query(ctx, `SELECT calls, shared_blks_hit + shared_blks_read, regexp_replace(query, '\s+', ' ', 'g')
 		  FROM pg_stat_statements
 		 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
 		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT'
-		 ORDER BY calls DESC LIMIT $1`, limit)
+		 ORDER BY `+order+` DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil
 	}
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var c int64
+		var c, b int64
 		var q string
-		if rows.Scan(&c, &q) == nil {
-			out = append(out, fmt.Sprintf("%.2f: %s", float64(c)/float64(n), clip(q, 160)))
+		if rows.Scan(&c, &b, &q) == nil {
+			out = append(out, fmt.Sprintf("%.2f calls, %.1f buffers: %s", float64(c)/float64(n), float64(b)/float64(n), clip(q, 160)))
 		}
 	}
 	return out
