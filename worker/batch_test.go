@@ -86,7 +86,7 @@ func TestBusyConsumersHandleEventsInBatches(t *testing.T) {
 		s.Core.DB.Raw(`SELECT count(*) FROM dead_letters WHERE consumer = ? AND event_id = ?`, events.ConsumerRouter, ghostEvent.String()).Scan(&dead)
 		return left == 0 && dead == 1
 	})
-	for _, name := range []string{events.ConsumerIntake, events.ConsumerRouter, events.ConsumerSystemic} {
+	for _, name := range []string{events.ConsumerSubmitted} {
 		cons, err := stream.Consumer(ctx, name)
 		if err != nil {
 			t.Fatal(err)

@@ -39,7 +39,40 @@ type Consumer struct {
 	// error, or an unknown case, takes the transactional path, which retries
 	// or dead-letters as for any event.
 	Relevant func(q *gorm.DB, env *events.Envelope) (bool, error)
+	// Stages, when not empty, replaces Handle: handlers that each record
+	// the events they handle under their own name in processed_events, run
+	// one after another in one transaction (issue 18: consumers that can
+	// share a transaction do). A stage that finds an event poison
+	// dead-letters it under its name; the other stages still handle it.
+	Stages []Stage
+	// Replaces are durable consumers this one took over from. When it is
+	// created, it starts where the earliest of them had got to, and they
+	// are deleted.
+	Replaces []string
 }
+
+// Stage is a handler of a consumer with stages.
+type Stage struct {
+	Name   string
+	Handle Handler
+}
+
+// stages are the consumer's handlers: its stages, or Handle under its name.
+func (c Consumer) stages() []Stage {
+	if len(c.Stages) > 0 {
+		return c.Stages
+	}
+	return []Stage{{Name: c.Name, Handle: c.Handle}}
+}
+
+// stageError is a stage's failure.
+type stageError struct {
+	stage string
+	err   error
+}
+
+func (e *stageError) Error() string { return e.stage + ": " + e.err.Error() }
+func (e *stageError) Unwrap() error { return e.err }
 
 // maxBatch is how many messages one transaction handles at most.
 const maxBatch = 16
@@ -57,11 +90,11 @@ func (w *Runner) runConsumer(ctx context.Context, stream jetstream.Stream, c Con
 	if len(c.Subjects) > 0 {
 		cfg.FilterSubject, cfg.FilterSubjects = "", c.Subjects
 	}
-	cons, err := stream.CreateOrUpdateConsumer(ctx, cfg)
+	log := w.Log.With("consumer", c.Name)
+	cons, err := takeOver(ctx, log, stream, cfg, c.Replaces)
 	if err != nil {
 		return fmt.Errorf("worker: consumer %s: %w", c.Name, err)
 	}
-	log := w.Log.With("consumer", c.Name)
 	concurrency := max(w.Concurrency, 1)
 	// The callback blocks when the handlers are all busy and the queue is
 	// full: back-pressure.
@@ -165,7 +198,7 @@ func (w *Runner) handleTogether(ctx context.Context, log *slog.Logger, c Consume
 		failed := -1
 		err := db.Transact(hctx, w.DB, func(tx *gorm.DB) error {
 			for i := range batch {
-				if err := w.handleIn(tx, c, &batch[i].env); err != nil {
+				if err := w.handleIn(tx, c, &batch[i].env, nil); err != nil {
 					failed = i
 					return err
 				}
@@ -204,22 +237,36 @@ func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg j
 	if !ok || w.irrelevant(hctx, log, c, msg, env) {
 		return
 	}
-	err := db.Transact(hctx, w.DB, func(tx *gorm.DB) error { return w.handleIn(tx, c, env) })
-	switch {
-	case err == nil:
-		if aerr := msg.DoubleAck(hctx); aerr != nil {
-			log.Warn("ack", "event_id", env.ID, "err", aerr)
+	// A stage that finds the event poison dead-letters it, and the others
+	// handle it again without that stage.
+	skip := map[string]bool{}
+	for {
+		err := db.Transact(hctx, w.DB, func(tx *gorm.DB) error { return w.handleIn(tx, c, env, skip) })
+		var failed *stageError
+		switch {
+		case err == nil:
+			if aerr := msg.DoubleAck(hctx); aerr != nil {
+				log.Warn("ack", "event_id", env.ID, "err", aerr)
+			}
+			return
+		case errors.Is(err, errPoison) && errors.As(err, &failed):
+			if !w.deadLetter(hctx, log, failed.stage, msg, failed.err) {
+				return
+			}
+			skip[failed.stage] = true
+			if len(skip) < len(c.stages()) {
+				continue
+			}
+			_ = msg.TermWithReason(failed.err.Error())
+		default:
+			delay := time.Second
+			if meta, _ := msg.Metadata(); meta != nil {
+				delay = min(time.Duration(meta.NumDelivered)*2*time.Second, 30*time.Second)
+			}
+			log.Warn("handler failed; will retry", "event_id", env.ID, "err", err, "retry_in", delay)
+			_ = msg.NakWithDelay(delay)
 		}
-	case errors.Is(err, errPoison):
-		meta, _ := msg.Metadata()
-		w.deadLetter(hctx, log, c, msg, meta, err)
-	default:
-		delay := time.Second
-		if meta, _ := msg.Metadata(); meta != nil {
-			delay = min(time.Duration(meta.NumDelivered)*2*time.Second, 30*time.Second)
-		}
-		log.Warn("handler failed; will retry", "event_id", env.ID, "err", err, "retry_in", delay)
-		_ = msg.NakWithDelay(delay)
+		return
 	}
 }
 
@@ -228,8 +275,13 @@ func (w *Runner) handle(ctx context.Context, log *slog.Logger, c Consumer, msg j
 func (w *Runner) decode(ctx context.Context, log *slog.Logger, c Consumer, msg jetstream.Msg) (*events.Envelope, bool) {
 	var env events.Envelope
 	if err := json.Unmarshal(msg.Data(), &env); err != nil || env.ID == uuid.Nil {
-		meta, _ := msg.Metadata()
-		w.deadLetter(ctx, log, c, msg, meta, fmt.Errorf("%w: payload is not an event envelope", errPoison))
+		reason := fmt.Errorf("%w: payload is not an event envelope", errPoison)
+		for _, st := range c.stages() {
+			if !w.deadLetter(ctx, log, st.Name, msg, reason) {
+				return nil, false
+			}
+		}
+		_ = msg.TermWithReason(reason.Error())
 		return nil, false
 	}
 	return &env, true
@@ -252,20 +304,29 @@ func (w *Runner) irrelevant(ctx context.Context, log *slog.Logger, c Consumer, m
 	return true
 }
 
-// handleIn handles one event in tx, which also records it as processed by
-// the consumer: an event handled before changes nothing, and one about a
-// case that does not exist is poison (caseExists).
-func (w *Runner) handleIn(tx *gorm.DB, c Consumer, env *events.Envelope) error {
-	fresh, found, err := claim(tx, c.Name, env.ID, env.CaseID)
-	switch {
-	case err != nil:
-		return fmt.Errorf("worker: processed_events: %w", err)
-	case !fresh:
-		return nil // handled before: a redelivery or a duplicate publish
-	case !found:
-		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
+// handleIn handles one event in tx, stage by stage but for those in skip.
+// Each stage records the event as processed under its name in tx: an event
+// a stage handled before changes nothing, and one about a case that does not
+// exist is poison (caseExists). A failure names its stage (stageError).
+func (w *Runner) handleIn(tx *gorm.DB, c Consumer, env *events.Envelope, skip map[string]bool) error {
+	for _, st := range c.stages() {
+		if skip[st.Name] {
+			continue
+		}
+		fresh, found, err := claim(tx, st.Name, env.ID, env.CaseID)
+		switch {
+		case err != nil:
+			return &stageError{st.Name, fmt.Errorf("worker: processed_events: %w", err)}
+		case !fresh:
+			continue // handled before: a redelivery or a duplicate publish
+		case !found:
+			return &stageError{st.Name, fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)}
+		}
+		if err := st.Handle(tx, env); err != nil {
+			return &stageError{st.Name, err}
+		}
 	}
-	return c.Handle(tx, env)
+	return nil
 }
 
 // caseExists is the one rule every consumer follows for an event about a
@@ -286,22 +347,67 @@ func caseExists(q *gorm.DB, id uuid.UUID) error {
 	return nil
 }
 
-// deadLetter records a poison message and terminates it so it is not redelivered.
-func (w *Runner) deadLetter(ctx context.Context, log *slog.Logger, c Consumer, msg jetstream.Msg, meta *jetstream.MsgMetadata, reason error) {
-	var seq uint64
-	var delivered uint64
-	if meta != nil {
+// deadLetter records a poison message as the dead letter of consumer (or
+// stage) name, and reports whether it did; when it could not, the message
+// is redelivered later. The caller terminates the message once every stage
+// that will not handle it has recorded it, so it is not redelivered.
+func (w *Runner) deadLetter(ctx context.Context, log *slog.Logger, name string, msg jetstream.Msg, reason error) bool {
+	var seq, delivered uint64
+	if meta, _ := msg.Metadata(); meta != nil {
 		seq, delivered = meta.Sequence.Stream, meta.NumDelivered
 	}
 	eventID := msg.Headers().Get(jetstream.MsgIDHeader)
-	if err := outbox.RecordDeadLetter(w.DB.WithContext(ctx), outbox.Letter{Consumer: c.Name, Subject: msg.Subject(), EventID: eventID,
+	if err := outbox.RecordDeadLetter(w.DB.WithContext(ctx), outbox.Letter{Consumer: name, Subject: msg.Subject(), EventID: eventID,
 		StreamSeq: seq, Deliveries: delivered, Reason: reason.Error(), Payload: msg.Data()}); err != nil {
 		log.Error("dead letter not recorded; will retry", "err", err)
 		_ = msg.NakWithDelay(5 * time.Second)
-		return
+		return false
 	}
-	log.Error("dead letter", "subject", msg.Subject(), "stream_seq", seq, "reason", reason.Error())
-	_ = msg.TermWithReason(reason.Error())
+	log.Error("dead letter", "stage", name, "subject", msg.Subject(), "stream_seq", seq, "reason", reason.Error())
+	return true
+}
+
+// takeOver creates (or updates) the durable consumer cfg. When it does not
+// exist yet and replaces names durables that do, it starts where the
+// earliest of them had got to (their ack floor), so no event falls between
+// them; its stages' processed_events rows keep what they had handled from
+// being handled twice. The durables it replaces are then deleted.
+func takeOver(ctx context.Context, log *slog.Logger, stream jetstream.Stream, cfg jetstream.ConsumerConfig,
+	replaces []string) (jetstream.Consumer, error) {
+	if len(replaces) > 0 {
+		if existing, err := stream.Consumer(ctx, cfg.Durable); err == nil {
+			have := existing.CachedInfo().Config
+			cfg.DeliverPolicy, cfg.OptStartSeq = have.DeliverPolicy, have.OptStartSeq // fixed at creation
+		} else if errors.Is(err, jetstream.ErrConsumerNotFound) {
+			var from uint64
+			for _, name := range replaces {
+				old, err := stream.Consumer(ctx, name)
+				if err != nil {
+					continue
+				}
+				if next := old.CachedInfo().AckFloor.Stream + 1; from == 0 || next < from {
+					from = next
+				}
+			}
+			if from > 0 {
+				cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
+			}
+		} else {
+			return nil, err
+		}
+	}
+	cons, err := stream.CreateOrUpdateConsumer(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range replaces {
+		if err := stream.DeleteConsumer(ctx, name); err == nil {
+			log.Info("took over from a retired consumer", "retired", name)
+		} else if !errors.Is(err, jetstream.ErrConsumerNotFound) {
+			log.Warn("retired consumer not deleted", "retired", name, "err", err)
+		}
+	}
+	return cons, nil
 }
 
 // drain stops taking messages and waits (10 s at most) for those in flight

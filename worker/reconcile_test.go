@@ -150,7 +150,7 @@ func TestReconcilerRoutesCasesWhoseEventWasLostOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	stream, _ := s.JS.Stream(ctx, events.Stream)
-	for _, name := range []string{events.ConsumerIntake, events.ConsumerRouter} {
+	for _, name := range []string{events.ConsumerSubmitted} { // its intake and router stages
 		cons, err := stream.Consumer(ctx, name)
 		if err != nil {
 			t.Fatal(err)

@@ -64,14 +64,17 @@ type Runner struct {
 
 // Consumers are the durable consumers this worker runs.
 func (w *Runner) Consumers() []Consumer {
-	out := []Consumer{
-		{Name: events.ConsumerIntake, Subject: events.CaseSubmitted, Handle: w.recordReceived},
-		{Name: events.ConsumerRouter, Subject: events.CaseSubmitted, Handle: w.route},
-		{Name: events.ConsumerAppeals, Subject: events.CaseAppealed, Handle: w.assignAppeal},
-	}
+	// A submitted case is received, routed and checked against its AI
+	// system's alert threshold in one transaction: three stages of one
+	// consumer, where they were three consumers waiting on each other's lock
+	// of the case row (issue 18).
+	submitted := Consumer{Name: events.ConsumerSubmitted, Subject: events.CaseSubmitted,
+		Stages:   []Stage{{events.ConsumerIntake, w.recordReceived}, {events.ConsumerRouter, w.route}},
+		Replaces: []string{events.ConsumerIntake, events.ConsumerRouter, events.ConsumerSystemic}}
 	if w.Systemic != nil {
-		out = append(out, Consumer{Name: events.ConsumerSystemic, Subject: events.CaseSubmitted, Handle: w.checkAlert})
+		submitted.Stages = append(submitted.Stages, Stage{events.ConsumerSystemic, w.checkAlert})
 	}
+	out := []Consumer{submitted, {Name: events.ConsumerAppeals, Subject: events.CaseAppealed, Handle: w.assignAppeal}}
 	if w.Escalation != nil {
 		poison := func(h Handler) Handler {
 			return func(tx *gorm.DB, env *events.Envelope) error {

@@ -171,7 +171,8 @@ func TestWorkerRecordsSubmittedCasesOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cons, err := stream.Consumer(ctx, events.ConsumerIntake)
+	cons, err := stream.Consumer(ctx, events.ConsumerSubmitted) // its intake stage
+
 	if err != nil {
 		t.Fatal(err)
 	}

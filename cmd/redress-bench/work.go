@@ -197,7 +197,8 @@ func statementsByCalls(ctx context.Context, mon *pgxpool.Pool, n uint64, limit i
 	if byBuffers {
 		order = "shared_blks_hit + shared_blks_read"
 	}
-	rows, err := mon.Query(ctx, `SELECT calls, shared_blks_hit + shared_blks_read, regexp_replace(query, '\s+', ' ', 'g')
+	rows, err := mon.Query(ctx, `SELECT calls, shared_blks_hit + shared_blks_read, plans, total_plan_time, total_exec_time,
+		       regexp_replace(query, '\s+', ' ', 'g')
 		  FROM pg_stat_statements
 		 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
 		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT'
@@ -208,10 +209,12 @@ func statementsByCalls(ctx context.Context, mon *pgxpool.Pool, n uint64, limit i
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
-		var c, b int64
+		var c, b, plans int64
+		var pt, et float64
 		var q string
-		if rows.Scan(&c, &b, &q) == nil {
-			out = append(out, fmt.Sprintf("%.2f calls, %.1f buffers: %s", float64(c)/float64(n), float64(b)/float64(n), clip(q, 160)))
+		if rows.Scan(&c, &b, &plans, &pt, &et, &q) == nil {
+			out = append(out, fmt.Sprintf("%.2f calls, %.1f buffers, %.3f ms planning (%.2f plans), %.3f ms executing: %s",
+				float64(c)/float64(n), float64(b)/float64(n), pt/float64(n), float64(plans)/float64(n), et/float64(n), clip(q, 140)))
 		}
 	}
 	return out

@@ -179,8 +179,14 @@ func EnsureAdvisoryStream(ctx context.Context, js jetstream.JetStream, replicas 
 
 // Consumer names.
 const (
-	ConsumerIntake = "intake"
-	ConsumerRouter = "router"
+	// ConsumerSubmitted handles each case.submitted in one transaction, in
+	// three stages named as the consumers it replaced: ConsumerIntake
+	// records that the worker received the case, ConsumerRouter routes it,
+	// ConsumerSystemic checks its AI system's alert threshold. Each stage
+	// keeps its own processed_events rows and dead letters.
+	ConsumerSubmitted = "submitted"
+	ConsumerIntake    = "intake"
+	ConsumerRouter    = "router"
 	// ConsumerAppeals gives each appealed case to a different reviewer.
 	ConsumerAppeals = "appeals"
 	// ConsumerSystemic checks each submitted case against its AI system's alert threshold.
