@@ -78,6 +78,8 @@ type options struct {
 	readsCases int // cases filed before the supervisor reads them
 
 	signinUncapped bool // signin: no cap on hashing, as before issue 15, for comparison
+
+	apiProcess string // intake: a redress binary run as `redress serve`, the API measured; "" for the bench's own
 }
 
 // measurements are what -only may name, in the order they run.
@@ -105,6 +107,9 @@ func main() {
 	flag.IntVar(&o.readsCases, "reads-cases", 2000, "reads: cases filed (identified and anonymous, as intake) before the supervisor reads them")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "reads: write a CPU profile of each step's case reads (GET /api/v1/cases/{id}) to FILE.cC, C the step's concurrency")
 	flag.IntVar(&o.topStatements, "top-statements", 0, "reads: list the N statements that touched most buffers in each run")
+	flag.StringVar(&o.apiProcess, "api-process", "", "intake: run the API under load as `PATH serve`, a process of its own (PATH: a redress binary built from this tree, "+
+		"e.g. go build -o /tmp/redress ./cmd/redress), so its memory is the API's alone; without it the intake runs against the API in the bench's process, "+
+		"whose memory (worker, NATS and load generator included) is an upper bound")
 	flag.BoolVar(&o.signinUncapped, "signin-uncapped", false, "signin: lift the cap on concurrent password hashing (the behaviour before it, for comparison)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: redress-bench [flags]\n\n"+
@@ -198,6 +203,7 @@ type step struct {
 	API         apiResult
 	APICPU      cpuUse
 	APIWaits    waitProfile
+	APIMem      memUse // of the process holding the API, during the API's run
 	Drain       drain
 }
 
@@ -216,6 +222,8 @@ type bench struct {
 	mon      *pgxpool.Pool // the bench's own connections: samples, checkpoints, backlog
 	pgbench  *pgbench
 	targeter vegeta.Targeter
+	intake   vegeta.Targeter // POST /api/v1/cases of the API the intake measures (-api-process's, or the bench's own)
+	apiMem   memTarget       // the process holding that API
 	progress func(format string, args ...any)
 	created  uint64 // 201 answers so far, warm-up included
 }
@@ -283,6 +291,19 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	}
 	b := &bench{o: o, s: s, mon: mon, pgbench: pgb, progress: progress,
 		targeter: casesTargeter(s.baseURL+"/api/v1/cases", systems)}
+	b.intake = b.targeter
+	if o.apiProcess != "" && o.has("intake") {
+		progress("starting %s serve as the API the intake measures", o.apiProcess)
+		p, perr := startAPIProcess(ctx, o.apiProcess, dir, s.env)
+		if perr != nil {
+			return perr
+		}
+		defer func() { err = errors.Join(err, p.stop()) }()
+		b.intake = casesTargeter(p.baseURL+"/api/v1/cases", systems)
+		b.apiMem = p.target
+		env.APIProcess = p.cmd.Path + " serve"
+	}
+	env.APIIdleRSS, env.APIIdleHeap = b.apiMem.rss(), b.apiMem.heapInuse(ctx)
 	started := time.Now()
 
 	// An interrupted or failed run still reports what it measured.
@@ -393,7 +414,7 @@ func (b *bench) warmUp(ctx context.Context) error {
 	if _, err := b.pgbench.run(ctx, c, int(b.o.warmup/time.Second)); err != nil {
 		return err
 	}
-	r := attack(ctx, b.targeter, c, b.o.warmup)
+	r := attack(ctx, b.intake, c, b.o.warmup)
 	b.created += r.Created
 	if err := ctx.Err(); err != nil {
 		return err
@@ -424,9 +445,9 @@ func (b *bench) step(ctx context.Context, c int) (step, error) {
 	if err := checkpoint(ctx, b.mon); err != nil {
 		return st, err
 	}
-	meter, stopWaits = startCPU(), sampleWaits(ctx, b.mon, appDB, 100*time.Millisecond)
-	st.API = attack(ctx, b.targeter, c, b.o.duration)
-	st.APIWaits, st.APICPU = stopWaits(), meter.stop()
+	meter, stopWaits, stopMem := startCPU(), sampleWaits(ctx, b.mon, appDB, 100*time.Millisecond), sampleAPIMemory(ctx, b.apiMem)
+	st.API = attack(ctx, b.intake, c, b.o.duration)
+	st.APIMem, st.APIWaits, st.APICPU = stopMem(), stopWaits(), meter.stop()
 	b.created += st.API.Created
 	if err := ctx.Err(); err != nil {
 		return st, err
