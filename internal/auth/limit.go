@@ -88,8 +88,8 @@ func (l *HashLimiter) Refused() int64 { return l.refused.Load() }
 // ends first (the client went away, or the request timed out); fn then
 // never runs.
 //
-// When the last hash running ends, Do frees its slot, then collects the
-// garbage before it returns: a hash's memory (64 MiB) is garbage once it
+// When the last hash running ends, Do collects the garbage before it
+// frees the slot and returns: a hash's memory (64 MiB) is garbage once it
 // ends, but a collection that ran during it counted that memory live and
 // set the next target at twice it, so the heap would grow by another
 // 128 MiB of other requests' garbage before the next collection (the API
@@ -114,10 +114,11 @@ func (l *HashLimiter) Do(ctx context.Context, fn func()) error {
 		}
 	}
 	n := l.running.Add(1)
+	defer func() { <-l.slots }()
 	defer func() {
-		last := l.running.Add(-1) == 0
-		<-l.slots // the slot first: an attempt waiting for it does not wait for the collection
-		if last {
+		// Before the slot is freed, so that the next hash reuses this one's
+		// memory rather than taking 64 MiB more while it is still uncollected.
+		if l.running.Add(-1) == 0 {
 			runtime.GC()
 		}
 	}()
