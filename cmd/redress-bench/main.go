@@ -81,7 +81,8 @@ type options struct {
 
 	signinUncapped bool // signin: no cap on hashing, as before issue 15, for comparison
 
-	apiProcess string // intake: a redress binary run as `redress serve`, the API measured; "" for the bench's own
+	apiProcess    string // intake: a redress binary run as `redress serve`, the API measured; "" for the bench's own
+	intakeSignins int    // intake: sign-ins with unknown emails during each step, as staff signing in at peak intake
 }
 
 // measurements are what -only may name, in the order they run.
@@ -112,6 +113,8 @@ func main() {
 	flag.StringVar(&o.apiProcess, "api-process", "", "intake: run the API under load as `PATH serve`, a process of its own (PATH: a redress binary built from this tree, "+
 		"e.g. go build -o /tmp/redress ./cmd/redress), so its memory is the API's alone; without it the intake runs against the API in the bench's process, "+
 		"whose memory (worker, NATS and load generator included) is an upper bound")
+	flag.IntVar(&o.intakeSignins, "intake-signins", 0, "intake: sign-ins (unknown emails, each a password check) spread over the middle half of each step, "+
+		"to see the API's memory when staff sign in at peak intake")
 	flag.BoolVar(&o.signinUncapped, "signin-uncapped", false, "signin: lift the cap on concurrent password hashing (the behaviour before it, for comparison)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: redress-bench [flags]\n\n"+
@@ -205,7 +208,8 @@ type step struct {
 	API         apiResult
 	APICPU      cpuUse
 	APIWaits    waitProfile
-	APIMem      memUse // of the process holding the API, during the API's run
+	APIMem      memUse      // of the process holding the API, during the API's run
+	Signins     map[int]int // -intake-signins: their answers by status (0: transport error)
 	Drain       drain
 }
 
@@ -225,6 +229,7 @@ type bench struct {
 	pgbench  *pgbench
 	targeter vegeta.Targeter
 	intake   vegeta.Targeter // POST /api/v1/cases of the API the intake measures (-api-process's, or the bench's own)
+	intakeAt string          // that API's base URL
 	apiMem   memTarget       // the process holding that API
 	progress func(format string, args ...any)
 	created  uint64 // 201 answers so far, warm-up included
@@ -293,7 +298,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	}
 	b := &bench{o: o, s: s, mon: mon, pgbench: pgb, progress: progress,
 		targeter: casesTargeter(s.baseURL+"/api/v1/cases", systems)}
-	b.intake = b.targeter
+	b.intake, b.intakeAt = b.targeter, s.baseURL
 	if o.apiProcess != "" && o.has("intake") {
 		progress("starting %s serve as the API the intake measures", o.apiProcess)
 		p, perr := startAPIProcess(ctx, o.apiProcess, dir, s.env)
@@ -301,7 +306,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 			return perr
 		}
 		defer func() { err = errors.Join(err, p.stop()) }()
-		b.intake = casesTargeter(p.baseURL+"/api/v1/cases", systems)
+		b.intake, b.intakeAt = casesTargeter(p.baseURL+"/api/v1/cases", systems), p.baseURL
 		b.apiMem = p.target
 		env.APIProcess = p.cmd.Path + " serve"
 	}
@@ -452,8 +457,10 @@ func (b *bench) step(ctx context.Context, c int) (step, error) {
 		return st, err
 	}
 	meter, stopWaits, stopMem := startCPU(), sampleWaits(ctx, b.mon, appDB, 100*time.Millisecond), sampleAPIMemory(ctx, b.apiMem)
+	signins := b.signInDuring(ctx, b.o.duration)
 	st.API = attack(ctx, b.intake, c, b.o.duration)
 	st.APIMem, st.APIWaits, st.APICPU = stopMem(), stopWaits(), meter.stop()
+	st.Signins = signins()
 	b.created += st.API.Created
 	if err := ctx.Err(); err != nil {
 		return st, err

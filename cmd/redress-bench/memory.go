@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -281,7 +282,7 @@ func tail(path string) string {
 // memTargetMB is the issue's bound on the API's resident memory at peak intake.
 const memTargetMB = 150
 
-func reportIntakeMemory(w io.Writer, e environment, steps []step) {
+func reportIntakeMemory(w io.Writer, e environment, o options, steps []step) {
 	if e.APIProcess != "" {
 		fmt.Fprintf(w, "\nThe API's memory: `%s`, a process of its own on the bench's PostgreSQL and NATS (the worker, NATS and the "+
 			"load generator stay in the bench's process). VmRSS from its /proc/PID/status every %s, the Go heap in use "+
@@ -295,20 +296,81 @@ func reportIntakeMemory(w io.Writer, e environment, steps []step) {
 			"Go heap in use %s. Target for the API: under %d MB at 16 and 64 in flight.\n\n",
 			memSampleEvery, heapSampleEvery, megabytes(int64(e.APIIdleRSS)), megabytes(int64(e.APIIdleHeap)), memTargetMB)
 	}
+	signins := o.intakeSignins > 0
+	if signins {
+		fmt.Fprintf(w, "During each step %d sign-ins with unknown emails (each an argon2id password check, 64 MiB at the "+
+			"production cost, under the process's hash cap) were spread over the middle half of the step, as staff "+
+			"signing in at peak intake (-intake-signins).\n\n", o.intakeSignins)
+	}
 	var rows [][]string
 	for _, s := range steps {
 		m := s.APIMem
 		if !m.OK {
-			rows = append(rows, []string{fmt.Sprint(s.Concurrency), "n/a", "n/a", "n/a", "n/a", "n/a", "n/a"})
+			row := []string{fmt.Sprint(s.Concurrency), fmt.Sprintf("%.0f", s.API.Rate), "n/a", "n/a", "n/a", "n/a", "n/a"}
+			if signins {
+				row = append(row, otherAnswers(s.Signins))
+			}
+			rows = append(rows, row)
 			continue
 		}
 		cpu := "n/a (same process)"
 		if e.APIProcess != "" {
 			cpu = fmt.Sprintf("%.2f", m.CPU)
 		}
-		rows = append(rows, []string{fmt.Sprint(s.Concurrency), fmt.Sprintf("%.0f", s.API.Rate),
-			megabytes(int64(m.PeakRSS)), megabytes(int64(m.EndRSS)), megabytes(int64(m.PeakHeap)), megabytes(int64(m.EndHeap)), cpu})
+		row := []string{fmt.Sprint(s.Concurrency), fmt.Sprintf("%.0f", s.API.Rate),
+			megabytes(int64(m.PeakRSS)), megabytes(int64(m.EndRSS)), megabytes(int64(m.PeakHeap)), megabytes(int64(m.EndHeap)), cpu}
+		if signins {
+			row = append(row, otherAnswers(s.Signins))
+		}
+		rows = append(rows, row)
 	}
-	fmt.Fprint(w, markdownTable([]string{"concurrency", "API cases/s", "VmRSS peak", "VmRSS at the end", "Go heap in use, peak",
-		"Go heap in use, at the end", "API process CPU (cores)"}, rows))
+	header := []string{"concurrency", "API cases/s", "VmRSS peak", "VmRSS at the end", "Go heap in use, peak",
+		"Go heap in use, at the end", "API process CPU (cores)"}
+	if signins {
+		header = append(header, "sign-ins during the step, by status")
+	}
+	fmt.Fprint(w, markdownTable(header, rows))
+}
+
+// signInDuring posts -intake-signins sign-ins with unknown emails to the
+// intake's API, spread evenly over the middle half of a run of length d,
+// each from its own 127.x.y.z source (so the per-source throttle does not
+// refuse them before their password check). The returned function waits
+// for them and returns their answers by status.
+func (b *bench) signInDuring(ctx context.Context, d time.Duration) func() map[int]int {
+	n := b.o.intakeSignins
+	res := map[int]int{}
+	if n <= 0 {
+		return func() map[int]int { return nil }
+	}
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
+	gap := d / 2 / time.Duration(n)
+	for i := range n {
+		wg.Go(func() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(d/4 + time.Duration(i)*gap):
+			}
+			body := fmt.Sprintf(`{"email":"x%016x@bench.invalid","password":"guess %016x"}`, rand.Uint64(), rand.Uint64())
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, b.intakeAt+"/api/v1/auth/token", strings.NewReader(body))
+			if err != nil {
+				return
+			}
+			req.Header.Set("Content-Type", "application/json")
+			status := 0
+			if resp, err := sourceClient().Do(req); err == nil {
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				status = resp.StatusCode
+			}
+			mu.Lock()
+			res[status]++
+			mu.Unlock()
+		})
+	}
+	return func() map[int]int { wg.Wait(); return res }
 }

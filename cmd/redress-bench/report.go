@@ -178,7 +178,7 @@ func reportIntake(w io.Writer, e environment, o options, steps []step, final bac
 	}
 	fmt.Fprint(w, markdownTable([]string{"concurrency", "run", "machine CPU", "CPU of pgbench, or of redress-bench (" + held + ")", "Postgres client backends"}, rows))
 
-	reportIntakeMemory(w, e, steps)
+	reportIntakeMemory(w, e, o, steps)
 
 	fmt.Fprintf(w, "\nAfter the intake runs: %d cases in the database (%d requests answered 201, warm-up included); "+
 		"%d outbox rows unpublished; %d cases not yet received by the worker.\n",
