@@ -2,7 +2,8 @@
 // next to what pgbench reaches on the same server in the same run:
 //
 //   - intake: complaints a second through POST /api/v1/cases, against
-//     single-row INSERT transactions a second;
+//     single-row INSERT transactions a second, and the API's memory (its
+//     own process with -api-process, else the bench's as an upper bound);
 //   - routing: submit → routed latency of the worker (outbox relay, JetStream,
 //     router consumer) while intake runs at a fixed rate;
 //   - claim: POST /api/v1/queues/{id}/claim with 100 reviewers claiming at
@@ -36,6 +37,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -80,6 +82,9 @@ type options struct {
 	readsCases int // cases filed before the supervisor reads them
 
 	signinUncapped bool // signin: no cap on hashing, as before issue 15, for comparison
+
+	apiProcess    string // intake: a redress binary run as `redress serve`, the API measured; "" for the bench's own
+	intakeSignins int    // intake: sign-ins with unknown emails during each step, as staff signing in at peak intake
 }
 
 // measurements are what -only may name, in the order they run.
@@ -109,6 +114,11 @@ func main() {
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "reads: write a CPU profile of each step's case reads (GET /api/v1/cases/{id}) to FILE.cC, C the step's concurrency")
 	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of the whole process (API, worker, NATS and the load generator) over every measurement to FILE (not with -cpuprofile)")
 	flag.IntVar(&o.topStatements, "top-statements", 0, "reads: list the N statements that touched most buffers in each run")
+	flag.StringVar(&o.apiProcess, "api-process", "", "intake: run the API under load as `PATH serve`, a process of its own (PATH: a redress binary built from this tree, "+
+		"e.g. go build -o /tmp/redress ./cmd/redress), so its memory is the API's alone; without it the intake runs against the API in the bench's process, "+
+		"whose memory (worker, NATS and load generator included) is an upper bound")
+	flag.IntVar(&o.intakeSignins, "intake-signins", 0, "intake: sign-ins (unknown emails, each a password check) spread over the middle half of each step, "+
+		"to see the API's memory when staff sign in at peak intake")
 	flag.BoolVar(&o.signinUncapped, "signin-uncapped", false, "signin: lift the cap on concurrent password hashing (the behaviour before it, for comparison)")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: redress-bench [flags]\n\n"+
@@ -208,6 +218,8 @@ type step struct {
 	API         apiResult
 	APICPU      cpuUse
 	APIWaits    waitProfile
+	APIMem      memUse      // of the process holding the API, during the API's run
+	Signins     map[int]int // -intake-signins: their answers by status (0: transport error)
 	Drain       drain
 }
 
@@ -226,6 +238,9 @@ type bench struct {
 	mon      *pgxpool.Pool // the bench's own connections: samples, checkpoints, backlog
 	pgbench  *pgbench
 	targeter vegeta.Targeter
+	intake   vegeta.Targeter // POST /api/v1/cases of the API the intake measures (-api-process's, or the bench's own)
+	intakeAt string          // that API's base URL
+	apiMem   memTarget       // the process holding that API
 	progress func(format string, args ...any)
 	created  uint64 // 201 answers so far, warm-up included
 }
@@ -294,6 +309,23 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	}
 	b := &bench{o: o, s: s, mon: mon, pgbench: pgb, progress: progress,
 		targeter: casesTargeter(s.baseURL+"/api/v1/cases", systems)}
+	b.intake, b.intakeAt = b.targeter, s.baseURL
+	if o.apiProcess != "" && o.has("intake") {
+		progress("starting %s serve as the API the intake measures", o.apiProcess)
+		p, perr := startAPIProcess(ctx, o.apiProcess, dir, s.env)
+		if perr != nil {
+			return perr
+		}
+		defer func() { err = errors.Join(err, p.stop()) }()
+		b.intake, b.intakeAt = casesTargeter(p.baseURL+"/api/v1/cases", systems), p.baseURL
+		b.apiMem = p.target
+		env.APIProcess = p.cmd.Path + " serve"
+	}
+	// The setup's garbage (the demo accounts' argon2id hashes, 64 MiB each,
+	// and pgbench's initialisation) is the bench's, not the API's: collected
+	// and returned to the system before anything is measured.
+	debug.FreeOSMemory()
+	env.APIIdleRSS, env.APIIdleHeap = b.apiMem.rss(), b.apiMem.heapInuse(ctx)
 	started := time.Now()
 	if o.profile != "" {
 		stop, err := profileCPU(o.profile)
@@ -418,7 +450,7 @@ func (b *bench) warmUp(ctx context.Context) error {
 	if _, err := b.pgbench.run(ctx, c, int(b.o.warmup/time.Second)); err != nil {
 		return err
 	}
-	r := attack(ctx, b.targeter, c, b.o.warmup)
+	r := attack(ctx, b.intake, c, b.o.warmup)
 	b.created += r.Created
 	if err := ctx.Err(); err != nil {
 		return err
@@ -449,9 +481,11 @@ func (b *bench) step(ctx context.Context, c int) (step, error) {
 	if err := checkpoint(ctx, b.mon); err != nil {
 		return st, err
 	}
-	meter, stopWaits = startCPU(), sampleWaits(ctx, b.mon, appDB, 100*time.Millisecond)
-	st.API = attack(ctx, b.targeter, c, b.o.duration)
-	st.APIWaits, st.APICPU = stopWaits(), meter.stop()
+	meter, stopWaits, stopMem := startCPU(), sampleWaits(ctx, b.mon, appDB, 100*time.Millisecond), sampleAPIMemory(ctx, b.apiMem)
+	signins := b.signInDuring(ctx, b.o.duration)
+	st.API = attack(ctx, b.intake, c, b.o.duration)
+	st.APIMem, st.APIWaits, st.APICPU = stopMem(), stopWaits(), meter.stop()
+	st.Signins = signins()
 	b.created += st.API.Created
 	if err := ctx.Err(); err != nil {
 		return st, err

@@ -27,6 +27,9 @@ type environment struct {
 	Systems   int
 	Elapsed   time.Duration
 	LoadStart string // /proc/loadavg's 1, 5 and 15-minute load averages when the run began
+
+	APIProcess              string // the API the intake measures runs as this command; "" in the bench's process
+	APIIdleRSS, APIIdleHeap uint64 // its VmRSS and Go heap in use before any load
 }
 
 func describe(ctx context.Context, pool *pgxpool.Pool, s *stack, systems int) (environment, error) {
@@ -92,6 +95,9 @@ func report(w io.Writer, e environment, o options, res results) {
 	fmt.Fprintf(w, "- settings: %s\n", e.Settings)
 	fmt.Fprintf(w, "- redress: API pool of %d connections (REDRESS_DB_MAX_CONNS), worker in the same process, %d AI systems in the register\n",
 		e.PoolSize, e.Systems)
+	if e.APIProcess != "" {
+		fmt.Fprintf(w, "- intake: against `%s`, an API process of its own with a pool of the same size (-api-process)\n", e.APIProcess)
+	}
 	var ran []string
 	for _, m := range measurements {
 		if o.has(m) {
@@ -169,7 +175,13 @@ func reportIntake(w io.Writer, e environment, o options, steps []step, final bac
 			[]string{fmt.Sprint(s.Concurrency), "API", cores(s.APICPU.Machine, s.APICPU.MachineOK),
 				fmt.Sprintf("redress-bench %.2f", s.APICPU.Self), s.APIWaits.String()})
 	}
-	fmt.Fprint(w, markdownTable([]string{"concurrency", "run", "machine CPU", "CPU of pgbench, or of redress-bench (API, worker, NATS, vegeta)", "Postgres client backends"}, rows))
+	held := "API, worker, NATS, vegeta"
+	if e.APIProcess != "" {
+		held = "worker, NATS, vegeta; the API's own process is in the memory table below"
+	}
+	fmt.Fprint(w, markdownTable([]string{"concurrency", "run", "machine CPU", "CPU of pgbench, or of redress-bench (" + held + ")", "Postgres client backends"}, rows))
+
+	reportIntakeMemory(w, e, o, steps)
 
 	fmt.Fprintf(w, "\nAfter the intake runs: %d cases in the database (%d requests answered 201, warm-up included); "+
 		"%d outbox rows unpublished; %d cases not yet received by the worker.\n",

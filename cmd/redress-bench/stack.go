@@ -43,7 +43,8 @@ type stack struct {
 	js      jetstream.JetStream // the bench's own handle on the worker's stream
 	baseURL string              // http://127.0.0.1:port
 	client  *http.Client
-	closers []func() error // run in reverse order by close
+	closers []func() error    // run in reverse order by close
+	env     map[string]string // the configuration's variables, for an API process of its own (-api-process)
 
 	demoPassword string // of the demo accounts (demo.Logins), random for each run
 }
@@ -80,7 +81,7 @@ func startStack(ctx context.Context, dir string) (s *stack, err error) {
 	}
 	s.onClose(func() error { ns.Shutdown(); return nil })
 
-	cfg, err := benchConfig(pg.URL(appDB), ns.URL())
+	cfg, env, err := benchConfig(pg.URL(appDB), ns.URL())
 	if err != nil {
 		return s, err
 	}
@@ -91,7 +92,7 @@ func startStack(ctx context.Context, dir string) (s *stack, err error) {
 	if err != nil {
 		return s, err
 	}
-	s.core = core
+	s.core, s.env = core, env
 	s.onClose(core.Close)
 	if err := db.Migrate(ctx, core.DB, io.Discard); err != nil {
 		return s, err
@@ -234,10 +235,11 @@ func (s *stack) close() error {
 	return errors.Join(errs...)
 }
 
-// benchConfig is a production configuration with fresh random secrets.
-// REDRESS_DB_MAX_CONNS is taken from the environment, as `redress serve`
-// does, so the pool size can be varied between runs.
-func benchConfig(databaseURL, natsURL string) (*config.Config, error) {
+// benchConfig is a production configuration with fresh random secrets, and
+// the variables it was read from. REDRESS_DB_MAX_CONNS is taken from the
+// environment, as `redress serve` does, so the pool size can be varied
+// between runs.
+func benchConfig(databaseURL, natsURL string) (*config.Config, map[string]string, error) {
 	env := map[string]string{
 		"DATABASE_URL":            databaseURL,
 		"NATS_URL":                natsURL,
@@ -249,8 +251,9 @@ func benchConfig(databaseURL, natsURL string) (*config.Config, error) {
 	if v, ok := os.LookupEnv("REDRESS_DB_MAX_CONNS"); ok {
 		env["REDRESS_DB_MAX_CONNS"] = v
 	}
-	return config.LoadFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+	cfg, err := config.LoadFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		config.Need{Database: true, NATS: true, Secrets: true})
+	return cfg, env, err
 }
 
 func randomSecret() string {

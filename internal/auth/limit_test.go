@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -125,5 +126,39 @@ func TestHashSlotsFromMemoryLimit(t *testing.T) {
 	one := PasswordCost{MemoryKiB: 64 * 1024, Time: 3, Threads: 1}
 	if got := HashSlots(one); got != runtime.GOMAXPROCS(0) {
 		t.Fatalf("one lane, no limit: %d slots, want GOMAXPROCS %d", got, runtime.GOMAXPROCS(0))
+	}
+}
+
+// A hash's memory counted live by a collection during it must not leave the
+// collector's target at twice it once the hash is over (issue 18, item 7):
+// the last hash to end collects before Do returns.
+func TestHashLimiterLeavesNoInflatedHeapTarget(t *testing.T) {
+	const hashMem = 64 << 20
+	goal := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	runtime.GC()
+	base := goal()
+	l := NewHashLimiter(1, time.Second)
+	var during uint64
+	if err := l.Do(context.Background(), func() {
+		b := make([]byte, hashMem) // as argon2's blocks, live for the whole hash
+		for i := range b {
+			b[i] = byte(i)
+		}
+		runtime.GC() // a collection while the hash runs, as under load
+		during = goal()
+		runtime.KeepAlive(b)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if during < base+hashMem {
+		t.Fatalf("the test's premise failed: the target during the hash is %d MiB, the hash holds %d MiB", during>>20, hashMem>>20)
+	}
+	if after := goal(); after >= base+hashMem {
+		t.Errorf("after the hash the collector's target is %d MiB (during it %d MiB, before it %d MiB): "+
+			"the hash's memory still counts", after>>20, during>>20, base>>20)
 	}
 }

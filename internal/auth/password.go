@@ -64,6 +64,25 @@ func HashPasswordCost(password string, cost PasswordCost) (string, error) {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
+// placeholderHash is a hash in the PHC string format at cost that no password
+// matches: a random salt and a random key, not derived by argon2. Checking a
+// password against it costs what checking against a real hash at cost does
+// (CheckPassword runs argon2 with the parameters and lengths the string
+// records, whatever the key), so it stands in for the hash of an unknown
+// account without the one argon2 run (64 MiB at the default cost, and that
+// memory's garbage raising the collector's target) it would take to make.
+func placeholderHash(cost PasswordCost) (string, error) {
+	if !cost.Valid() {
+		return "", fmt.Errorf("auth: password cost out of bounds: %+v", cost)
+	}
+	b := make([]byte, 16+argonKeyLen)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, cost.MemoryKiB, cost.Time, cost.Threads,
+		base64.RawStdEncoding.EncodeToString(b[:16]), base64.RawStdEncoding.EncodeToString(b[16:])), nil
+}
+
 var errBadHash = errors.New("auth: malformed password hash")
 
 // CheckPassword reports whether password matches an argon2id PHC hash.

@@ -44,7 +44,9 @@ func NewUsers(gdb *gorm.DB, cost PasswordCost) *Users {
 	if cost == (PasswordCost{}) {
 		cost = DefaultPasswordCost
 	}
-	h, _ := HashPasswordCost("redress-timing-equaliser", cost)
+	// What an unknown email's password is checked against, so the check
+	// costs what a known one's does (Authenticate).
+	h, _ := placeholderHash(cost)
 	return &Users{db: gdb, cost: cost, dummyHash: h, limit: ProcessHashLimiter()}
 }
 
