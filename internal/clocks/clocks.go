@@ -50,6 +50,7 @@ type Service struct {
 	now func() time.Time
 
 	requests EscalationRequests
+	chunk    int // due cases a sweep's transaction takes at most (sweepChunk)
 
 	mu       sync.Mutex
 	policies map[uuid.UUID]*Policy // by id; uuid.Nil is the default
@@ -79,7 +80,7 @@ func New(gdb *gorm.DB, log *slog.Logger, requests EscalationRequests) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: gdb, log: log.With("part", "clocks"), now: time.Now, policies: map[uuid.UUID]*Policy{},
-		requests: requests}
+		requests: requests, chunk: sweepChunk}
 }
 
 // Policy is a stored policy with its calendar, ready to compute with.

@@ -32,7 +32,7 @@ const sweepChunk = 500
 // Sweep fires the timers due now, up to limit of them: a warning when a share
 // of a clock's budget is used, a breach when it runs out unsatisfied, each an
 // event and an entry in the case record, and the policy's breach actions.
-// The due cases are handled up to sweepChunk in a transaction, with
+// The due cases are handled up to sweepChunk (500) in a transaction, with
 // set-based statements (sweepCases). Each case is taken with SKIP LOCKED, so
 // several workers sweeping at once never fire one timer twice, and a case
 // someone is working on is simply looked at again on the next sweep.
@@ -44,7 +44,7 @@ func (s *Service) Sweep(ctx context.Context, limit int) (Fired, error) {
 		return total, fmt.Errorf("clocks: due timers: %w", err)
 	}
 	for len(ids) > 0 {
-		chunk := ids[:min(len(ids), sweepChunk)]
+		chunk := ids[:min(len(ids), max(s.chunk, 1))]
 		ids = ids[len(chunk):]
 		var f Fired
 		err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
