@@ -50,7 +50,7 @@ type Service struct {
 	now func() time.Time
 
 	requests EscalationRequests
-	chunk    int // due cases a sweep's transaction takes at most (sweepChunk)
+	chunk    int // due cases a sweep's transaction takes at most (SweepChunk)
 
 	mu       sync.Mutex
 	policies map[uuid.UUID]*Policy // by id; uuid.Nil is the default
@@ -80,7 +80,7 @@ func New(gdb *gorm.DB, log *slog.Logger, requests EscalationRequests) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: gdb, log: log.With("part", "clocks"), now: time.Now, policies: map[uuid.UUID]*Policy{},
-		requests: requests, chunk: sweepChunk}
+		requests: requests, chunk: SweepChunk}
 }
 
 // Policy is a stored policy with its calendar, ready to compute with.

@@ -25,14 +25,14 @@ type Fired struct {
 	Warnings, Breaches int
 }
 
-// sweepChunk is how many due cases one transaction of a sweep takes at
+// SweepChunk is how many due cases one transaction of a sweep takes at
 // most: every statement of the transaction handles them all at once.
-const sweepChunk = 500
+const SweepChunk = 500
 
 // Sweep fires the timers due now, up to limit of them: a warning when a share
 // of a clock's budget is used, a breach when it runs out unsatisfied, each an
 // event and an entry in the case record, and the policy's breach actions.
-// The due cases are handled up to sweepChunk (500) in a transaction, with
+// The due cases are handled up to SweepChunk (500) in a transaction, with
 // set-based statements (sweepCases). Each case is taken with SKIP LOCKED, so
 // several workers sweeping at once never fire one timer twice, and a case
 // someone is working on is simply looked at again on the next sweep.
