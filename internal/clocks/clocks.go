@@ -333,7 +333,8 @@ func clockValues(caseID, policyID uuid.UUID, cs []sla.Clock, values []string, ar
 
 // recomputeMany is RecomputeIn for many cases at once, in tx (the sweep's,
 // after a breach raised their priority): their facts are read in one
-// statement, their clocks computed in Go and stored in one upsert, the
+// statement, their clocks computed in Go and stored in one upsert (of the
+// rows that change), the
 // clocks their policies no longer set dropped in one statement, and their
 // next_due_at set in one more.
 func (s *Service) recomputeMany(tx *gorm.DB, ids []uuid.UUID) error {
@@ -373,8 +374,8 @@ func (s *Service) recomputeMany(tx *gorm.DB, ids []uuid.UUID) error {
 		stored = append(stored, cf.ID)
 	}
 	if len(values) > 0 {
-		w := storeClocks(values, args)
-		if err := tx.Exec(w.SQL, w.Args...).Error; err != nil {
+		// A clock the raise does not change (a statutory one, say) is not written again.
+		if err := tx.Exec(storeChangedClocks(values), args...).Error; err != nil {
 			return fmt.Errorf("clocks: store: %w", err)
 		}
 	}

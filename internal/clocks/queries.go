@@ -255,21 +255,44 @@ const taskClocksSQL = ` AND clock NOT LIKE '` + BodyItemPrefix + `%' AND clock N
 // values (9 arguments each) per clock, returning the due dates of the
 // running clocks that remain.
 func storeClocks(values []string, args []any) cases.ClockWrite {
-	// next_fire_at: the first warning not yet fired, else the due date;
-	// nothing once breached or while the clock stands still.
-	return cases.ClockWrite{SQL: `
+	return cases.ClockWrite{SQL: upsertClocks(values) + `
+			RETURNING k.due_at`, Args: args}
+}
+
+// storeChangedClocks is storeClocks for the clocks of many cases (the
+// sweep's recompute) that leaves alone the rows it would not change, and
+// returns nothing: the caller sets the cases' next_due_at from the table
+// (cases.NextDueOf).
+func storeChangedClocks(values []string) string {
+	return upsertClocks(values) + `
+			   AND (k.started_at, k.due_at, k.rule, k.policy_id, k.candidates, k.paused, k.warn_at, k.next_fire_at)
+			       IS DISTINCT FROM (` + storedStartedAt + `, EXCLUDED.due_at, EXCLUDED.rule, EXCLUDED.policy_id,
+			       EXCLUDED.candidates, EXCLUDED.paused, EXCLUDED.warn_at, ` + storedNextFireAt + `)`
+}
+
+// A stored clock's started_at and next_fire_at as an upsert of its row sets
+// them: next_fire_at is the first warning not yet fired, else the due date;
+// nothing once breached or while the clock stands still.
+const (
+	storedStartedAt  = `CASE WHEN EXCLUDED.due_at IS NULL THEN k.started_at ELSE EXCLUDED.started_at END`
+	storedNextFireAt = `CASE WHEN k.breached_at IS NOT NULL OR EXCLUDED.due_at IS NULL THEN NULL
+			                           ELSE LEAST(EXCLUDED.warn_at[k.warned + 1], EXCLUDED.due_at) END`
+)
+
+// upsertClocks is the upsert of clocks, one row of values per clock, that
+// leaves ended clocks as they are.
+func upsertClocks(values []string) string {
+	return `
 			INSERT INTO case_clocks AS k (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at, next_fire_at)
 			SELECT v.case_id, v.clock, COALESCE(v.started_at, now()), v.due_at, v.rule, v.policy_id, v.candidates, v.paused, v.warn_at,
 			       LEAST(v.warn_at[1], v.due_at)
 			  FROM (VALUES ` + strings.Join(values, ", ") + `) AS v (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at)
 			ON CONFLICT (case_id, clock) DO UPDATE SET
-			       started_at = CASE WHEN EXCLUDED.due_at IS NULL THEN k.started_at ELSE EXCLUDED.started_at END, due_at = EXCLUDED.due_at, rule = EXCLUDED.rule,
+			       started_at = ` + storedStartedAt + `, due_at = EXCLUDED.due_at, rule = EXCLUDED.rule,
 			       policy_id = EXCLUDED.policy_id, candidates = EXCLUDED.candidates, paused = EXCLUDED.paused,
 			       warn_at = EXCLUDED.warn_at,
-			       next_fire_at = CASE WHEN k.breached_at IS NOT NULL OR EXCLUDED.due_at IS NULL THEN NULL
-			                           ELSE LEAST(EXCLUDED.warn_at[k.warned + 1], EXCLUDED.due_at) END
-			 WHERE k.satisfied_at IS NULL
-			RETURNING k.due_at`, Args: args}
+			       next_fire_at = ` + storedNextFireAt + `
+			 WHERE k.satisfied_at IS NULL`
 }
 
 // storedValues is one row of storeClocks' values.

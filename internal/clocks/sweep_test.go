@@ -16,6 +16,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/escalation"
+	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/testenv"
 )
 
@@ -331,5 +332,44 @@ func TestSweepSkipsACaseHeldElsewhere(t *testing.T) {
 	}
 	if got, _ := f.clk.Sweep(ctx, 100); got != (clocks.Fired{}) {
 		t.Errorf("a third sweep fired %+v", got)
+	}
+}
+
+// A statutory breach of a case whose escalation request is already open
+// asks for none again: the batch's request statement answers no id for it,
+// and only the other cases get an escalation.requested entry and event.
+func TestBatchSweepAsksForAnOpenEscalationOnce(t *testing.T) {
+	t.Parallel()
+	f := newSweepFixture(t)
+	ctx := context.Background()
+	ids := f.file(4, time.Now().Add(-8*24*time.Hour))
+	asked := ids[1]
+	var first []uuid.UUID
+	err := db.Transact(ctx, f.gdb, func(tx *gorm.DB) error {
+		var err error
+		first, err = escalation.RequestOnBreach(tx, []clocks.BreachRequest{{CaseID: asked, Clock: "acknowledge",
+			Rule: `{"code":"eu_whistleblowing_ack"}`, Reason: "asked before"}})
+		return err
+	})
+	if err != nil || len(first) != 1 || first[0] == uuid.Nil {
+		t.Fatalf("first request: %v %v", first, err)
+	}
+	if got := f.drain(ctx, 100); got != (clocks.Fired{Breaches: len(ids)}) {
+		t.Fatalf("fired %+v", got)
+	}
+	for _, id := range ids {
+		want := 1
+		if id == asked {
+			want = 0
+		}
+		var entries, events, requests int
+		f.gdb.Raw(`SELECT count(*) FROM audit_entries WHERE case_id = ? AND action = 'escalation.requested'`, id).Scan(&entries)
+		f.gdb.Raw(`SELECT count(*) FROM outbox WHERE subject = 'redress.escalation.requested' AND payload->>'case_id' = ?`,
+			id.String()).Scan(&events)
+		f.gdb.Raw(`SELECT count(*) FROM escalation_requests WHERE case_id = ?`, id).Scan(&requests)
+		if entries != want || events != want || requests != 1 {
+			t.Errorf("case %s (asked before: %v): %d entries, %d events, %d requests", id, id == asked, entries, events, requests)
+		}
+		f.record(id) // verifies
 	}
 }
