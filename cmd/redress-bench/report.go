@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/redresshq/redress/internal/clocks"
 )
 
 // environment is what the numbers were measured on.
@@ -310,9 +312,9 @@ func otherAnswers(m map[int]int) string {
 func reportSweep(w io.Writer, e environment, r *sweepResult) {
 	fmt.Fprintf(w, "\n### SLA sweep: due timers among many open cases\n\n")
 	fmt.Fprintf(w, "In a database of its own on the same server (%s), open cases are loaded with SQL, then clocks.Service.Sweep "+
-		"drains the due timers %d at a time, as the worker's sweeper does. The due cases' clocks were set by the clock service "+
+		"drains the due timers %d at a time, as the worker's sweeper does, each call up to %d due cases a transaction. The due cases' clocks were set by the clock service "+
 		"(P3, filed eight days ago: the 7-day acknowledge clock has run out); every other open case has one clock two months "+
-		"from its first warning. Each sweep ran after VACUUM ANALYZE and a CHECKPOINT.\n\n", sweepDB, sweepBatch)
+		"from its first warning. Each sweep ran after VACUUM ANALYZE and a CHECKPOINT.\n\n", sweepDB, sweepBatch, clocks.SweepChunk)
 	c := r.Commit.Latency
 	var rows [][]string
 	for _, x := range r.Runs {
@@ -320,6 +322,7 @@ func reportSweep(w io.Writer, e environment, r *sweepResult) {
 			fmt.Sprint(x.Open), fmt.Sprintf("%d / %d", x.ClockRows, x.FireEntries), fmt.Sprintf("%.1f MB", float64(x.IndexSize)/1e6),
 			fmt.Sprint(x.Due), fmt.Sprintf("%d / %d", x.Fired.Breaches, x.Fired.Warnings), fmt.Sprint(x.Calls),
 			round(x.Sweep).String(), round(x.Sweep / time.Duration(max(x.Due, 1))).String(),
+			fmt.Sprintf("%.0f", float64(x.Fired.Breaches+x.Fired.Warnings)/max(x.Sweep.Seconds(), 1e-9)),
 			inCommits(x.Sweep/time.Duration(max(x.Due, 1)), c),
 			fmt.Sprintf("%s, %d buffers", round(x.Batch.Exec), x.Batch.Buffers()),
 			fmt.Sprintf("%s, %d buffers, %d rows", round(x.All.Exec), x.All.Buffers(), x.All.Rows),
@@ -328,7 +331,7 @@ func reportSweep(w io.Writer, e environment, r *sweepResult) {
 		})
 	}
 	header := []string{"open cases", "clock rows / index entries", "fire index", "timers due", "breaches / warnings", "Sweep calls",
-		"sweep", "per timer", "per timer in commits", "due query, LIMIT 200", "due query, no effective limit", "all three plans on the fire index", "loading (not timed)"}
+		"sweep", "per timer", "timers/s", "per timer in commits", "due query, LIMIT " + fmt.Sprint(sweepBatch), "due query, no effective limit", "all three plans on the fire index", "loading (not timed)"}
 	if len(r.Runs) == 2 {
 		a, z := r.Runs[0], r.Runs[1]
 		ratio := func(x, y float64) string {
@@ -338,7 +341,7 @@ func reportSweep(w io.Writer, e environment, r *sweepResult) {
 			return fmt.Sprintf("%.2f×", y/x)
 		}
 		rows = append(rows, []string{fmt.Sprintf("ratio %d / %d", z.Open, a.Open), ratio(float64(a.FireEntries), float64(z.FireEntries)), ratio(float64(a.IndexSize), float64(z.IndexSize)),
-			"", "", "", ratio(a.Sweep.Seconds(), z.Sweep.Seconds()), "", "",
+			"", "", "", ratio(a.Sweep.Seconds(), z.Sweep.Seconds()), "", "", "",
 			fmt.Sprintf("%s, %s", ratio(a.Batch.Exec.Seconds(), z.Batch.Exec.Seconds()), ratio(float64(a.Batch.Buffers()), float64(z.Batch.Buffers()))),
 			fmt.Sprintf("%s, %s", ratio(a.All.Exec.Seconds(), z.All.Exec.Seconds()), ratio(float64(a.All.Buffers()), float64(z.All.Buffers()))),
 			"", ""})
@@ -348,7 +351,7 @@ func reportSweep(w io.Writer, e environment, r *sweepResult) {
 		for _, p := range []struct {
 			name string
 			plan plan
-		}{{"LIMIT 200", x.Batch}, {"no effective limit", x.All}, {"generic", x.Generic}} {
+		}{{"LIMIT " + fmt.Sprint(sweepBatch), x.Batch}, {"no effective limit", x.All}, {"generic", x.Generic}} {
 			if p.plan.Text != "" && !p.plan.UsesIndex {
 				fmt.Fprintf(w, "\n**Among %d open cases the due query's plan (%s) does not read case_clocks_fire_idx, or scans case_clocks whole.**\n",
 					x.Open, p.name)
@@ -356,7 +359,8 @@ func reportSweep(w io.Writer, e environment, r *sweepResult) {
 		}
 	}
 	fmt.Fprintf(w, "\nOne single-row commit (pgbench INSERT, 1 client, 5 s just before the first sweep) took %s on average; "+
-		"each case is swept in a transaction of its own.\n", round(c))
+		"a transaction sweeps up to %d due cases (clocks.SweepChunk), so a sweep call of %d timers commits about once.\n",
+		round(c), clocks.SweepChunk, sweepBatch)
 	for _, x := range r.Runs {
 		fmt.Fprintf(w, "\nAmong %d open cases the sweep wrote, per action: %s; %d sampled case records verify. "+
 			"Machine CPU %s of %d cores, redress-bench %.2f; Postgres client backends: %s.\n",
@@ -364,11 +368,11 @@ func reportSweep(w io.Writer, e environment, r *sweepResult) {
 	}
 	if n := len(r.Runs); n > 0 {
 		x := r.Runs[n-1]
-		fmt.Fprintf(w, "\nclocks.DueCasesQuery among %d open cases with %d due, LIMIT 200 as the worker runs it (custom plan):\n\n```text\n%s\n```\n",
-			x.Open, x.Due, x.Batch.Text)
+		fmt.Fprintf(w, "\nclocks.DueCasesQuery among %d open cases with %d due, LIMIT %d as the worker runs it (custom plan):\n\n```text\n%s\n```\n",
+			x.Open, x.Due, sweepBatch, x.Batch.Text)
 		fmt.Fprintf(w, "\nThe same with LIMIT %d, so that only the due time bounds the scan:\n\n```text\n%s\n```\n", 100*x.Due, x.All.Text)
-		fmt.Fprintf(w, "\nThe generic plan a prepared statement may settle on (plan_cache_mode = force_generic_plan), LIMIT 200:\n\n```text\n%s\n```\n",
-			x.Generic.Text)
+		fmt.Fprintf(w, "\nThe generic plan a prepared statement may settle on (plan_cache_mode = force_generic_plan), LIMIT %d:\n\n```text\n%s\n```\n",
+			sweepBatch, x.Generic.Text)
 	}
 }
 

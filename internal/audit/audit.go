@@ -1,6 +1,7 @@
 // Package audit keeps the case record: append-only, hash-chained entries. It
-// owns the table audit_entries (model Entry); the one statement that needs
-// SQL (the chain's head, read under the case's lock) is in queries.go.
+// owns the table audit_entries (model Entry); the statements that need SQL
+// (the chain's head, or the heads of many cases' chains, read under the
+// cases' locks) are in queries.go.
 //
 // Each entry's hash is SHA-256 over its own fields and the previous entry's
 // hash, starting from a genesis hash derived from the case id. The table
@@ -134,6 +135,61 @@ func Append(tx *gorm.DB, ev Event) (*Entry, error) {
 	}
 	entry := newEntry(ev, last.Seq+1, prev, data)
 	return entry, insert(tx, entry)
+}
+
+// AppendMany adds entries to the records of many cases in tx, which must be
+// a transaction: it locks the cases' rows and reads the heads of their
+// chains in one statement, chains the entries in Go and inserts them in one
+// multi-row INSERT. Each case's entries follow one another in the order of
+// evs, as many Appends in that order would chain them.
+func AppendMany(tx *gorm.DB, evs []Event) ([]*Entry, error) {
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	if !db.InTransaction(tx) {
+		return nil, fmt.Errorf("audit: append %d entries outside a transaction", len(evs))
+	}
+	ids := make([]uuid.UUID, 0, len(evs))
+	seen := map[uuid.UUID]bool{}
+	for _, ev := range evs {
+		if !seen[ev.CaseID] {
+			seen[ev.CaseID] = true
+			ids = append(ids, ev.CaseID)
+		}
+	}
+	heads, err := chainHeads(tx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("audit: chain heads: %w", err)
+	}
+	last := make(map[uuid.UUID]head, len(heads))
+	for _, h := range heads {
+		if h.ID != nil {
+			last[*h.ID] = h
+		}
+	}
+	out := make([]*Entry, 0, len(evs))
+	for _, ev := range evs {
+		data, err := marshal(ev)
+		if err != nil {
+			return nil, err
+		}
+		h, ok := last[ev.CaseID]
+		if !ok {
+			return nil, fmt.Errorf("audit: case %s does not exist", ev.CaseID)
+		}
+		prev := h.Hash
+		if h.Seq == 0 {
+			prev = Genesis(ev.CaseID)
+		}
+		e := newEntry(ev, h.Seq+1, prev, data)
+		last[ev.CaseID] = head{ID: h.ID, Seq: e.Seq, Hash: e.Hash}
+		out = append(out, e)
+	}
+	// 11 columns a row: well inside PostgreSQL's 65,535 parameters a statement.
+	if err := tx.CreateInBatches(out, 4000).Error; err != nil {
+		return nil, fmt.Errorf("audit: append %d entries: %w", len(out), err)
+	}
+	return out, nil
 }
 
 func marshal(ev Event) ([]byte, error) {

@@ -25,6 +25,25 @@ func LockedOrSkip(tx *gorm.DB, id uuid.UUID, columns ...string) *gorm.DB {
 		Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
 }
 
+// LockedOrSkipMany is LockedOrSkip for many cases in one statement: it
+// locks, in the order of their ids, the rows of ids no other transaction
+// holds, and scans those.
+func LockedOrSkipMany(tx *gorm.DB, ids []uuid.UUID, columns ...string) *gorm.DB {
+	return tx.Model(&Case{}).Select(columns).Where("id IN ?", ids).Order("id").
+		Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+}
+
+// setMany updates the given columns of the cases ids, in one statement.
+func setMany(tx *gorm.DB, ids []uuid.UUID, what string, columns map[string]any) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := tx.Model(&Case{}).Where("id IN ?", ids).Updates(columns).Error; err != nil {
+		return fmt.Errorf("cases: %s: %w", what, err)
+	}
+	return nil
+}
+
 // set updates the given columns of case id.
 func set(tx *gorm.DB, id uuid.UUID, what string, columns map[string]any) error {
 	if err := tx.Model(&Case{}).Where("id = ?", id).Updates(columns).Error; err != nil {
@@ -47,6 +66,11 @@ func MarkReceived(tx *gorm.DB, id uuid.UUID) (bool, error) {
 // pending downgrade as it is.
 func SetPriority(tx *gorm.DB, id uuid.UUID, p Priority) error {
 	return set(tx, id, "set priority", map[string]any{"priority": p})
+}
+
+// SetPriorityOf is SetPriority for many cases at once, in one statement.
+func SetPriorityOf(tx *gorm.DB, ids []uuid.UUID, p Priority) error {
+	return setMany(tx, ids, "set priority", map[string]any{"priority": p})
 }
 
 // RaisePriority sets the case's priority and drops any downgrade waiting for
@@ -76,6 +100,11 @@ func DecidePendingPriority(tx *gorm.DB, id uuid.UUID, approve bool) error {
 // MoveToQueue puts the case in another queue.
 func MoveToQueue(tx *gorm.DB, id, queueID uuid.UUID) error {
 	return set(tx, id, "move to queue", map[string]any{"queue_id": queueID})
+}
+
+// MoveAllToQueue is MoveToQueue for many cases at once, in one statement.
+func MoveAllToQueue(tx *gorm.DB, ids []uuid.UUID, queueID uuid.UUID) error {
+	return setMany(tx, ids, "move to queue", map[string]any{"queue_id": queueID})
 }
 
 // Routing is what the router decided for a case.

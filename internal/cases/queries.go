@@ -204,6 +204,18 @@ func NextDueNoLaterThan(tx *gorm.DB, id uuid.UUID, w ClockWrite) error {
 		append(slices.Clone(w.Args), id)...).Error
 }
 
+// NextDueOf sets next_due_at of the cases ids, in one statement, to the
+// earliest due date of their running clocks as they now are: after a
+// statement of their own changed the clocks of many cases at once (the
+// sweep's recompute of the cases whose priority a breach raised).
+func NextDueOf(tx *gorm.DB, ids []uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return tx.Exec(`UPDATE cases SET next_due_at = (SELECT min(k.due_at) FROM case_clocks k
+		WHERE k.case_id = cases.id AND k.satisfied_at IS NULL) WHERE id IN ?`, ids).Error
+}
+
 // RecusedSQL is true when user (its three ? are the same user id) may not
 // work on case c: they took the contested decision, own or operate its AI
 // system, or decided the case before its appeal.

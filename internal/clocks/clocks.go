@@ -50,17 +50,28 @@ type Service struct {
 	now func() time.Time
 
 	requests EscalationRequests
+	chunk    int // due cases a sweep's transaction takes at most (SweepChunk)
 
 	mu       sync.Mutex
 	policies map[uuid.UUID]*Policy // by id; uuid.Nil is the default
 }
 
-// EscalationRequests opens, in tx, the request to take a case to an
-// independent body because its statutory clock was breached, and returns its
-// id, or uuid.Nil when one is already open. escalation_requests belongs to
-// internal/escalation (escalation.RequestOnBreach), which imports this
-// package, so the function is handed to New.
-type EscalationRequests func(tx *gorm.DB, caseID uuid.UUID, clock sla.ClockName, rule, reason string) (uuid.UUID, error)
+// EscalationRequests opens, in tx, the requests to take cases to an
+// independent body because their statutory clocks were breached, and
+// returns their ids in the order of reqs, uuid.Nil for one already open.
+// escalation_requests belongs to internal/escalation
+// (escalation.RequestOnBreach), which imports this package, so the function
+// is handed to New.
+type EscalationRequests func(tx *gorm.DB, reqs []BreachRequest) ([]uuid.UUID, error)
+
+// BreachRequest is the escalation request a missed statutory date asks for:
+// the case, its breached clock, the clock's rule (JSON) and why.
+type BreachRequest struct {
+	CaseID uuid.UUID
+	Clock  sla.ClockName
+	Rule   string
+	Reason string
+}
 
 // New returns the clock service; requests records the escalation requests
 // of statutory breaches (nil only where nothing sweeps).
@@ -69,7 +80,7 @@ func New(gdb *gorm.DB, log *slog.Logger, requests EscalationRequests) *Service {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{db: gdb, log: log.With("part", "clocks"), now: time.Now, policies: map[uuid.UUID]*Policy{},
-		requests: requests}
+		requests: requests, chunk: SweepChunk}
 }
 
 // Policy is a stored policy with its calendar, ready to compute with.
@@ -265,9 +276,33 @@ func (s *Service) RecomputeIn(tx *gorm.DB, caseID uuid.UUID) ([]sla.Clock, error
 // store upserts the clocks as computed, in tx, and drops unended ones no
 // longer set (none for a fresh case).
 func (s *Service) store(tx *gorm.DB, caseID, policyID uuid.UUID, cs []sla.Clock, fresh bool) error {
+	names, values, args := clockValues(caseID, policyID, cs, nil, nil)
+	if len(values) > 0 {
+		// The case keeps its earliest running due date (cases.next_due_at, for
+		// claim-next's index): the rows this upsert returns are exactly the
+		// running clocks that remain, since unended ones it does not set are
+		// dropped below.
+		if err := cases.NextDueWith(tx, caseID, storeClocks(values, args), notTaskClocksSQL); err != nil {
+			return fmt.Errorf("clocks: store: %w", err)
+		}
+	}
+	if fresh {
+		return nil // a new case has no clocks to drop
+	}
+	// Drop the running clocks the policy no longer sets (a priority whose tier
+	// lacks them), except a breached one: the case record of a missed date
+	// stays. The case's next_due_at is then read again, without the dropped.
+	// A task's clock is not the policy's (tasks.go): it stays.
+	if err := cases.NextDueWithout(tx, caseID, dropClocks(caseID, names)); err != nil {
+		return fmt.Errorf("clocks: drop: %w", err)
+	}
+	return nil
+}
+
+// clockValues appends to values and args the rows of storeClocks for the
+// clocks cs of a case, and returns their names with them.
+func clockValues(caseID, policyID uuid.UUID, cs []sla.Clock, values []string, args []any) ([]sla.ClockName, []string, []any) {
 	names := make([]sla.ClockName, 0, len(cs))
-	values := make([]string, 0, len(cs))
-	args := make([]any, 0, 9*len(cs))
 	for _, c := range cs {
 		names = append(names, c.Clock)
 		rule, _ := json.Marshal(c.Rule)
@@ -293,24 +328,63 @@ func (s *Service) store(tx *gorm.DB, caseID, policyID uuid.UUID, cs []sla.Clock,
 		args = append(args, caseID, c.Clock, started, due, string(rule), policyID, string(candJSON), c.Paused,
 			"{"+strings.Join(warn, ",")+"}")
 	}
+	return names, values, args
+}
+
+// recomputeMany is RecomputeIn for many cases at once, in tx (the sweep's,
+// after a breach raised their priority): their facts are read in one
+// statement, their clocks computed in Go and stored in one upsert (of the
+// rows that change), the
+// clocks their policies no longer set dropped in one statement, and their
+// next_due_at set in one more.
+func (s *Service) recomputeMany(tx *gorm.DB, ids []uuid.UUID) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	all, err := lockFactsOf(tx, ids)
+	if err != nil {
+		return fmt.Errorf("clocks: load cases: %w", err)
+	}
+	if len(all) != len(ids) {
+		return fmt.Errorf("clocks: %d cases to recompute, %d exist", len(ids), len(all))
+	}
+	var values []string
+	var args []any
+	keep := make(map[uuid.UUID][]sla.ClockName, len(all))
+	stored := make([]uuid.UUID, 0, len(all))
+	for _, cf := range all {
+		f := cf.Facts
+		if f.Status == "closed" || f.Status == "withdrawn" {
+			if err := s.End(tx, cf.ID, f.Status); err != nil { // nothing more is owed
+				return err
+			}
+			continue
+		}
+		sf, err := f.sla()
+		if err != nil {
+			return err
+		}
+		p, err := s.policy(tx, f.SLAPolicyID)
+		if err != nil {
+			return err
+		}
+		var names []sla.ClockName
+		names, values, args = clockValues(cf.ID, p.ID, p.Clocks(sf, p.Calendar), values, args)
+		keep[cf.ID] = names
+		stored = append(stored, cf.ID)
+	}
 	if len(values) > 0 {
-		// The case keeps its earliest running due date (cases.next_due_at, for
-		// claim-next's index): the rows this upsert returns are exactly the
-		// running clocks that remain, since unended ones it does not set are
-		// dropped below.
-		if err := cases.NextDueWith(tx, caseID, storeClocks(values, args), notTaskClocksSQL); err != nil {
+		// A clock the raise does not change (a statutory one, say) is not written again.
+		if err := tx.Exec(storeChangedClocks(values), args...).Error; err != nil {
 			return fmt.Errorf("clocks: store: %w", err)
 		}
 	}
-	if fresh {
-		return nil // a new case has no clocks to drop
-	}
-	// Drop the running clocks the policy no longer sets (a priority whose tier
-	// lacks them), except a breached one: the case record of a missed date
-	// stays. The case's next_due_at is then read again, without the dropped.
-	// A task's clock is not the policy's (tasks.go): it stays.
-	if err := cases.NextDueWithout(tx, caseID, dropClocks(caseID, names)); err != nil {
+	// As store: a breached clock, or a task's, stays.
+	if err := dropClocksOf(tx, keep); err != nil {
 		return fmt.Errorf("clocks: drop: %w", err)
+	}
+	if err := cases.NextDueOf(tx, stored); err != nil {
+		return fmt.Errorf("clocks: next due: %w", err)
 	}
 	return nil
 }

@@ -36,6 +36,7 @@ func dueCases(tx *gorm.DB, now time.Time, limit int) ([]uuid.UUID, error) {
 
 // dueClock is a clock the sweep found due, as lockDueClocks reads it.
 type dueClock struct {
+	CaseID     uuid.UUID
 	Clock      sla.ClockName
 	DueAt      *time.Time
 	WarnAt     string
@@ -45,26 +46,54 @@ type dueClock struct {
 	BreachedAt *time.Time
 }
 
-// lockDueClocks locks and reads the running clocks of a case due at now, by name.
-func lockDueClocks(tx *gorm.DB, caseID uuid.UUID, now time.Time) ([]dueClock, error) {
+// lockDueClocks locks and reads the running clocks of the cases ids (whose
+// rows the caller holds) due at now, by case and name.
+func lockDueClocks(tx *gorm.DB, ids []uuid.UUID, now time.Time) ([]dueClock, error) {
 	var due []dueClock
-	err := tx.Raw(`SELECT clock, due_at, to_json(warn_at) AS warn_at, warned, rule, policy_id, breached_at FROM case_clocks
-		WHERE case_id = ? AND next_fire_at <= ? AND satisfied_at IS NULL ORDER BY clock FOR UPDATE`, caseID, now).
-		Scan(&due).Error
+	err := tx.Raw(`SELECT case_id, clock, due_at, to_json(warn_at) AS warn_at, warned, rule, policy_id, breached_at
+		  FROM case_clocks WHERE case_id IN ? AND next_fire_at <= ? AND satisfied_at IS NULL
+		 ORDER BY case_id, clock FOR UPDATE`, ids, now).Scan(&due).Error
 	return due, err
 }
 
-// markWarned records that a clock reached its warning reached, and looks
-// again at the next warning or the due date.
-func markWarned(tx *gorm.DB, caseID uuid.UUID, clock sla.ClockName, reached int) error {
-	return tx.Exec(`UPDATE case_clocks SET warned = ?, next_fire_at = LEAST(warn_at[?], due_at)
-				WHERE case_id = ? AND clock = ?`, reached, reached+1, caseID, clock).Error
+// What the sweep does to a due clock (clockChange.Kind).
+const (
+	changeBreach     = "breach"     // breached now: no more warnings, nothing more to fire
+	changeWarn       = "warn"       // Warned warnings fired: look again at the next one or the due date
+	changeReschedule = "reschedule" // nothing fired (the timer moved): look again when it is next due
+)
+
+// clockChange is what the sweep does to one due clock.
+type clockChange struct {
+	CaseID uuid.UUID
+	Clock  sla.ClockName
+	Kind   string
+	Warned int // the warnings fired (breach, warn)
 }
 
-// reschedule looks at a clock again when it is next due (its timer moved).
-func reschedule(tx *gorm.DB, caseID uuid.UUID, clock sla.ClockName) error {
-	return tx.Exec(`UPDATE case_clocks SET next_fire_at = CASE WHEN breached_at IS NULL
-				THEN LEAST(warn_at[warned + 1], due_at) END WHERE case_id = ? AND clock = ?`, caseID, clock).Error
+// updateDueClocks applies the sweep's changes to the due clocks it locked,
+// breached at now, in one statement.
+func updateDueClocks(tx *gorm.DB, now time.Time, changes []clockChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	values := make([]string, 0, len(changes))
+	args := make([]any, 0, 1+4*len(changes))
+	args = append(args, now)
+	for _, c := range changes {
+		values = append(values, "(?::uuid, ?::text, ?::text, ?::integer)")
+		args = append(args, c.CaseID, string(c.Clock), c.Kind, c.Warned)
+	}
+	return tx.Exec(`
+		UPDATE case_clocks k SET
+		       breached_at = CASE WHEN v.kind = '`+changeBreach+`' THEN ?::timestamptz ELSE k.breached_at END,
+		       warned = CASE WHEN v.kind = '`+changeReschedule+`' THEN k.warned ELSE v.warned END,
+		       next_fire_at = CASE v.kind
+		           WHEN '`+changeBreach+`' THEN NULL
+		           WHEN '`+changeWarn+`' THEN LEAST(k.warn_at[v.warned + 1], k.due_at)
+		           ELSE CASE WHEN k.breached_at IS NULL THEN LEAST(k.warn_at[k.warned + 1], k.due_at) END END
+		  FROM (VALUES `+strings.Join(values, ", ")+`) AS v (case_id, clock, kind, warned)
+		 WHERE k.case_id = v.case_id AND k.clock = v.clock`, args...).Error
 }
 
 // policyDocs are a policy's JSON documents and warning fractions, as text.
@@ -181,6 +210,44 @@ func lockFacts(tx *gorm.DB, caseID uuid.UUID) (facts, error) {
 	return f, err
 }
 
+// caseFacts are a case's facts with its id, as lockFactsOf reads them.
+type caseFacts struct {
+	ID    uuid.UUID
+	Facts facts `gorm:"embedded"`
+}
+
+// lockFactsOf is lockFacts for many cases in one statement, by id.
+func lockFactsOf(tx *gorm.DB, ids []uuid.UUID) ([]caseFacts, error) {
+	var out []caseFacts
+	err := tx.Raw(`SELECT id, kind, status, priority, sla_policy_id, submitted_at, acknowledged_at, decided_at,
+			       appealed_at, extension_notice_at, incident_aware_at, incident_subtype,
+			       COALESCE((SELECT json_agg(json_build_array(paused_at, resumed_at) ORDER BY paused_at)
+			                   FROM case_pauses WHERE case_id = c.id), '[]') AS pauses
+			  FROM cases c WHERE id IN ? ORDER BY id FOR UPDATE`, ids).Scan(&out).Error
+	return out, err
+}
+
+// dropClocksOf is dropClocks for many cases in one statement: keep has,
+// for each case, the clocks it keeps.
+func dropClocksOf(tx *gorm.DB, keep map[uuid.UUID][]sla.ClockName) error {
+	if len(keep) == 0 {
+		return nil
+	}
+	values := make([]string, 0, len(keep))
+	args := make([]any, 0, 2*len(keep))
+	for id, names := range keep {
+		list := make([]string, len(names))
+		for i, n := range names {
+			list[i] = `"` + string(n) + `"`
+		}
+		values = append(values, "(?::uuid, ?::text[])")
+		args = append(args, id, "{"+strings.Join(list, ",")+"}")
+	}
+	return tx.Exec(`DELETE FROM case_clocks k USING (VALUES `+strings.Join(values, ", ")+`) AS v (case_id, keep)
+		 WHERE k.case_id = v.case_id AND k.satisfied_at IS NULL AND k.breached_at IS NULL
+		   AND NOT (k.clock = ANY (v.keep))`+taskClocksSQL, args...).Error
+}
+
 // taskClocksSQL leaves the task clocks out of a query on case_clocks.
 const taskClocksSQL = ` AND clock NOT LIKE '` + BodyItemPrefix + `%' AND clock NOT LIKE '` + ProviderRequestPrefix + `%'`
 
@@ -188,21 +255,44 @@ const taskClocksSQL = ` AND clock NOT LIKE '` + BodyItemPrefix + `%' AND clock N
 // values (9 arguments each) per clock, returning the due dates of the
 // running clocks that remain.
 func storeClocks(values []string, args []any) cases.ClockWrite {
-	// next_fire_at: the first warning not yet fired, else the due date;
-	// nothing once breached or while the clock stands still.
-	return cases.ClockWrite{SQL: `
+	return cases.ClockWrite{SQL: upsertClocks(values) + `
+			RETURNING k.due_at`, Args: args}
+}
+
+// storeChangedClocks is storeClocks for the clocks of many cases (the
+// sweep's recompute) that leaves alone the rows it would not change, and
+// returns nothing: the caller sets the cases' next_due_at from the table
+// (cases.NextDueOf).
+func storeChangedClocks(values []string) string {
+	return upsertClocks(values) + `
+			   AND (k.started_at, k.due_at, k.rule, k.policy_id, k.candidates, k.paused, k.warn_at, k.next_fire_at)
+			       IS DISTINCT FROM (` + storedStartedAt + `, EXCLUDED.due_at, EXCLUDED.rule, EXCLUDED.policy_id,
+			       EXCLUDED.candidates, EXCLUDED.paused, EXCLUDED.warn_at, ` + storedNextFireAt + `)`
+}
+
+// A stored clock's started_at and next_fire_at as an upsert of its row sets
+// them: next_fire_at is the first warning not yet fired, else the due date;
+// nothing once breached or while the clock stands still.
+const (
+	storedStartedAt  = `CASE WHEN EXCLUDED.due_at IS NULL THEN k.started_at ELSE EXCLUDED.started_at END`
+	storedNextFireAt = `CASE WHEN k.breached_at IS NOT NULL OR EXCLUDED.due_at IS NULL THEN NULL
+			                           ELSE LEAST(EXCLUDED.warn_at[k.warned + 1], EXCLUDED.due_at) END`
+)
+
+// upsertClocks is the upsert of clocks, one row of values per clock, that
+// leaves ended clocks as they are.
+func upsertClocks(values []string) string {
+	return `
 			INSERT INTO case_clocks AS k (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at, next_fire_at)
 			SELECT v.case_id, v.clock, COALESCE(v.started_at, now()), v.due_at, v.rule, v.policy_id, v.candidates, v.paused, v.warn_at,
 			       LEAST(v.warn_at[1], v.due_at)
 			  FROM (VALUES ` + strings.Join(values, ", ") + `) AS v (case_id, clock, started_at, due_at, rule, policy_id, candidates, paused, warn_at)
 			ON CONFLICT (case_id, clock) DO UPDATE SET
-			       started_at = CASE WHEN EXCLUDED.due_at IS NULL THEN k.started_at ELSE EXCLUDED.started_at END, due_at = EXCLUDED.due_at, rule = EXCLUDED.rule,
+			       started_at = ` + storedStartedAt + `, due_at = EXCLUDED.due_at, rule = EXCLUDED.rule,
 			       policy_id = EXCLUDED.policy_id, candidates = EXCLUDED.candidates, paused = EXCLUDED.paused,
 			       warn_at = EXCLUDED.warn_at,
-			       next_fire_at = CASE WHEN k.breached_at IS NOT NULL OR EXCLUDED.due_at IS NULL THEN NULL
-			                           ELSE LEAST(EXCLUDED.warn_at[k.warned + 1], EXCLUDED.due_at) END
-			 WHERE k.satisfied_at IS NULL
-			RETURNING k.due_at`, Args: args}
+			       next_fire_at = ` + storedNextFireAt + `
+			 WHERE k.satisfied_at IS NULL`
 }
 
 // storedValues is one row of storeClocks' values.

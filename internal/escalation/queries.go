@@ -2,16 +2,17 @@ package escalation
 
 import (
 	"crypto/ed25519"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/paging"
-	"github.com/redresshq/redress/internal/sla"
 )
 
 // The models of the tables escalation owns that its builder statements
@@ -52,16 +53,44 @@ type escalationRequest struct {
 // TableName is the escalation requests' table.
 func (escalationRequest) TableName() string { return "escalation_requests" }
 
-// RequestOnBreach opens, in tx, the request to take case caseID to an
-// independent body because its statutory clock was breached (the sweep of
-// internal/clocks calls it), and returns its id, or uuid.Nil when one is
-// already open.
-func RequestOnBreach(tx *gorm.DB, caseID uuid.UUID, clock sla.ClockName, rule, reason string) (uuid.UUID, error) {
-	var row escalationRequest
-	err := tx.Raw(`INSERT INTO escalation_requests (case_id, source, clock, rule, reason)
-			VALUES (?, 'sla_breach', ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`, caseID, clock, rule, reason).
-		Scan(&row).Error
-	return row.ID, err
+// RequestOnBreach opens, in tx, the requests to take cases to an
+// independent body because their statutory clocks were breached (the sweep
+// of internal/clocks calls it with the breaches of many cases), in one
+// multi-row INSERT, and returns their ids in the order of reqs, uuid.Nil for
+// a request already open.
+func RequestOnBreach(tx *gorm.DB, reqs []clocks.BreachRequest) ([]uuid.UUID, error) {
+	out := make([]uuid.UUID, len(reqs))
+	if len(reqs) == 0 {
+		return out, nil
+	}
+	values := make([]string, 0, len(reqs))
+	args := make([]any, 0, 4*len(reqs))
+	for _, r := range reqs {
+		values = append(values, "(?::uuid, 'sla_breach', ?, ?::jsonb, ?)")
+		args = append(args, r.CaseID, string(r.Clock), r.Rule, r.Reason)
+	}
+	var rows []struct {
+		ID     uuid.UUID
+		CaseID uuid.UUID
+		Clock  string
+	}
+	if err := tx.Raw(`INSERT INTO escalation_requests (case_id, source, clock, rule, reason) VALUES `+
+		strings.Join(values, ", ")+` ON CONFLICT DO NOTHING RETURNING id, case_id, clock`, args...).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	type key struct {
+		caseID uuid.UUID
+		clock  string
+	}
+	opened := make(map[key]uuid.UUID, len(rows))
+	for _, r := range rows {
+		opened[key{r.CaseID, r.Clock}] = r.ID
+	}
+	for i, r := range reqs {
+		out[i] = opened[key{r.CaseID, string(r.Clock)}]
+	}
+	return out, nil
 }
 
 // insertIncidentRequest opens the escalation request of an incident case

@@ -44,6 +44,50 @@ func Add(tx *gorm.DB, subject string, caseID uuid.UUID, data events.Data) (uuid.
 	return id, nil
 }
 
+// Message is one event for AddMany: its subject, case and payload.
+type Message struct {
+	Subject string
+	CaseID  uuid.UUID
+	Data    events.Data
+}
+
+// AddMany is Add for many events in one multi-row INSERT, in tx: their rows
+// are numbered (seq) in the order of msgs, so the relay publishes them in
+// that order. Each payload must be its subject's type (events.Check), or
+// none is written and the transaction fails.
+func AddMany(tx *gorm.DB, msgs []Message) ([]uuid.UUID, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	rows := make([]Row, 0, len(msgs))
+	ids := make([]uuid.UUID, 0, len(msgs))
+	for _, m := range msgs {
+		if err := events.Check(m.Subject, m.Data); err != nil {
+			return nil, fmt.Errorf("outbox: %w", err)
+		}
+		raw, err := json.Marshal(m.Data)
+		if err != nil {
+			return nil, fmt.Errorf("outbox: marshal %s: %w", m.Subject, err)
+		}
+		id, err := uuid.NewV7()
+		if err != nil {
+			return nil, err
+		}
+		env := events.Envelope{ID: id, Type: m.Subject, OccurredAt: time.Now().UTC(), CaseID: m.CaseID, Data: raw}
+		payload, err := json.Marshal(env)
+		if err != nil {
+			return nil, fmt.Errorf("outbox: marshal envelope: %w", err)
+		}
+		rows = append(rows, Row{ID: id, Subject: m.Subject, Payload: payload})
+		ids = append(ids, id)
+	}
+	if err := tx.CreateInBatches(rows, 10000).Error; err != nil {
+		return nil, fmt.Errorf("outbox: add %d events: %w", len(rows), err)
+	}
+	signalAfterCommit(tx)
+	return ids, nil
+}
+
 // Row is an outbox row as it is added and claimed by the relay: its event's
 // id, subject and envelope (JSON).
 type Row struct {
