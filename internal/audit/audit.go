@@ -136,6 +136,52 @@ func Append(tx *gorm.DB, ev Event) (*Entry, error) {
 	return entry, insert(tx, entry)
 }
 
+// AppendMany adds one entry to the record of each of several cases (no two
+// the same) in tx, which must be a transaction: it locks their rows and reads
+// their chains' heads in one statement, and inserts the entries in one more.
+func AppendMany(tx *gorm.DB, evs []Event) ([]*Entry, error) {
+	if !db.InTransaction(tx) {
+		return nil, fmt.Errorf("audit: append outside a transaction")
+	}
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	ids := make([]uuid.UUID, len(evs))
+	for i, ev := range evs {
+		ids[i] = ev.CaseID
+	}
+	hs, err := chainHeads(tx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("audit: chain heads: %w", err)
+	}
+	heads := make(map[uuid.UUID]head, len(hs))
+	for _, h := range hs {
+		heads[*h.ID] = h
+	}
+	entries := make([]*Entry, len(evs))
+	for i, ev := range evs {
+		last, ok := heads[ev.CaseID]
+		if !ok {
+			return nil, fmt.Errorf("audit: case %s does not exist", ev.CaseID)
+		}
+		data, err := marshal(ev)
+		if err != nil {
+			return nil, err
+		}
+		prev := last.Hash
+		if last.Seq == 0 {
+			prev = Genesis(ev.CaseID)
+		}
+		entries[i] = newEntry(ev, last.Seq+1, prev, data)
+		// A second event of the same case in evs would fork its chain.
+		delete(heads, ev.CaseID)
+	}
+	if err := tx.Create(entries).Error; err != nil {
+		return nil, fmt.Errorf("audit: append %d entries: %w", len(entries), err)
+	}
+	return entries, nil
+}
+
 func marshal(ev Event) ([]byte, error) {
 	if ev.Data == nil {
 		return []byte("{}"), nil

@@ -44,6 +44,45 @@ func Add(tx *gorm.DB, subject string, caseID uuid.UUID, data events.Data) (uuid.
 	return id, nil
 }
 
+// Item is one event of AddMany.
+type Item struct {
+	Subject string
+	CaseID  uuid.UUID
+	Data    events.Data
+}
+
+// AddMany is Add for several events, written in one statement.
+func AddMany(tx *gorm.DB, items []Item) error {
+	if len(items) == 0 {
+		return nil
+	}
+	rows := make([]Row, len(items))
+	for i, it := range items {
+		if err := events.Check(it.Subject, it.Data); err != nil {
+			return fmt.Errorf("outbox: %w", err)
+		}
+		raw, err := json.Marshal(it.Data)
+		if err != nil {
+			return fmt.Errorf("outbox: marshal %s: %w", it.Subject, err)
+		}
+		id, err := uuid.NewV7()
+		if err != nil {
+			return err
+		}
+		env := events.Envelope{ID: id, Type: it.Subject, OccurredAt: time.Now().UTC(), CaseID: it.CaseID, Data: raw}
+		payload, err := json.Marshal(env)
+		if err != nil {
+			return fmt.Errorf("outbox: marshal envelope: %w", err)
+		}
+		rows[i] = Row{ID: id, Subject: it.Subject, Payload: payload}
+	}
+	if err := tx.Create(&rows).Error; err != nil {
+		return fmt.Errorf("outbox: add %d events: %w", len(rows), err)
+	}
+	signalAfterCommit(tx)
+	return nil
+}
+
 // Row is an outbox row as it is added and claimed by the relay: its event's
 // id, subject and envelope (JSON).
 type Row struct {
