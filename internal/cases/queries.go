@@ -284,11 +284,17 @@ type Candidate struct {
 }
 
 // ClaimCandidatesStatement is the statement of ClaimCandidates: its
-// arguments are the claimers (JSON), the queue's id, the ids to leave out
-// and the limit. eligible is a condition on the case c and the claimer k.
-func ClaimCandidatesStatement(eligible string) string {
+// arguments are the queue's id, the claimers (JSON), the queue's id again,
+// the ids to leave out and the limit. facts is a select list over the
+// claimer k(n, id, skills, languages) and q(queue_id), computed once per
+// claimer: what eligibility needs that does not depend on the case, so that
+// testing every candidate against every claimer costs no index lookups.
+// eligible is a condition on the case c and the claimer k with its facts.
+func ClaimCandidatesStatement(facts, eligible string) string {
 	return `
-		WITH k AS (SELECT * FROM jsonb_to_recordset(?::jsonb) AS k(n int, id uuid, skills text[], languages text[]))
+		WITH q AS (SELECT ?::uuid AS queue_id),
+		     k AS MATERIALIZED (SELECT k.*, ` + facts + `
+		            FROM jsonb_to_recordset(?::jsonb) AS k(n int, id uuid, skills text[], languages text[]), q)
 		SELECT c.id, array(SELECT k.n::text FROM k WHERE ` + eligible + ` ORDER BY k.n) AS eligible
 		  FROM cases c
 		 WHERE c.queue_id = ? AND c.assignee_id IS NULL AND c.status IN ` + ClaimableSQL + `
@@ -305,28 +311,17 @@ func ClaimCandidatesStatement(eligible string) string {
 // most urgent claimable unassigned cases of the queue (by priority, then
 // earliest due date, then age, on the claim index) that at least one of
 // claimers may take — eligible, a condition on the case c and the claimer
-// row k(id, skills, languages), says who may — leaving out the cases of
+// row k(id, skills, languages) with its facts (ClaimCandidatesStatement),
+// says who may — leaving out the cases of
 // except (those the batch already holds). Each comes with the claimers it is
 // eligible for; the caller assigns them (AssignClaimed) in the same
 // transaction.
-func ClaimCandidates(tx *gorm.DB, queueID uuid.UUID, claimers []Claimer, eligible string, except []uuid.UUID, limit int) ([]Candidate, error) {
-	type row struct {
-		N int `json:"n"`
-		Claimer
-	}
-	ks := make([]row, len(claimers))
-	for i, c := range claimers {
-		ks[i] = row{N: i, Claimer: Claimer{ID: c.ID, Skills: nonNil(c.Skills), Languages: nonNil(c.Languages)}}
-	}
-	js, err := json.Marshal(ks)
+func ClaimCandidates(tx *gorm.DB, queueID uuid.UUID, claimers []Claimer, facts, eligible string, except []uuid.UUID, limit int) ([]Candidate, error) {
+	args, err := ClaimCandidatesArgs(queueID, claimers, except, limit)
 	if err != nil {
-		return nil, fmt.Errorf("cases: claim: %w", err)
+		return nil, err
 	}
-	exc := make([]string, len(except))
-	for i, id := range except {
-		exc[i] = id.String()
-	}
-	rows, err := tx.Raw(ClaimCandidatesStatement(eligible), string(js), queueID, db.TextSlice(exc), limit).Rows()
+	rows, err := tx.Raw(ClaimCandidatesStatement(facts, eligible), args...).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("cases: claim: %w", err)
 	}
@@ -348,6 +343,27 @@ func ClaimCandidates(tx *gorm.DB, queueID uuid.UUID, claimers []Claimer, eligibl
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// ClaimCandidatesArgs are the arguments of ClaimCandidatesStatement.
+func ClaimCandidatesArgs(queueID uuid.UUID, claimers []Claimer, except []uuid.UUID, limit int) ([]any, error) {
+	type row struct {
+		N int `json:"n"`
+		Claimer
+	}
+	ks := make([]row, len(claimers))
+	for i, c := range claimers {
+		ks[i] = row{N: i, Claimer: Claimer{ID: c.ID, Skills: nonNil(c.Skills), Languages: nonNil(c.Languages)}}
+	}
+	js, err := json.Marshal(ks)
+	if err != nil {
+		return nil, fmt.Errorf("cases: claim: %w", err)
+	}
+	exc := make([]string, len(except))
+	for i, id := range except {
+		exc[i] = id.String()
+	}
+	return []any{queueID, string(js), queueID, db.TextSlice(exc), limit}, nil
 }
 
 func nonNil(s []string) []string {

@@ -225,7 +225,7 @@ func claimRounds(tx *gorm.DB, queueID uuid.UUID, rs []Reviewer, got []uuid.UUID)
 		for j, i := range open {
 			claimers[j] = cases.Claimer{ID: rs[i].ID, Skills: rs[i].Skills, Languages: rs[i].Languages}
 		}
-		cands, err := cases.ClaimCandidates(tx, queueID, claimers, eligibleFor, held, len(open))
+		cands, err := cases.ClaimCandidates(tx, queueID, claimers, claimerFacts, eligibleFor, held, len(open))
 		if err != nil {
 			return err
 		}
@@ -265,4 +265,24 @@ func recordClaims(tx *gorm.DB, got []uuid.UUID, rs []Reviewer) error {
 		return err
 	}
 	return outbox.AddMany(tx, items)
+}
+
+// Statement is a SQL statement with GORM's placeholders, and its arguments.
+type Statement struct {
+	SQL  string
+	Args []any
+}
+
+// ClaimStatements are the claim statements as Claim runs them on queue, for
+// the first of rs claiming alone (one statement: the claim and the
+// assignment) and for all of rs arriving together (the batch's claim
+// statement): for EXPLAIN (redress-bench).
+func ClaimStatements(queueID uuid.UUID, rs []Reviewer) (single, batch Statement, err error) {
+	single = Statement{SQL: cases.ClaimStatement(eligible), Args: append(append([]any{queueID}, eligibleArgs(rs[0])...), rs[0].ID)}
+	claimers := make([]cases.Claimer, len(rs))
+	for i, r := range rs {
+		claimers[i] = cases.Claimer{ID: r.ID, Skills: r.Skills, Languages: r.Languages}
+	}
+	args, err := cases.ClaimCandidatesArgs(queueID, claimers, nil, len(rs))
+	return single, Statement{SQL: cases.ClaimCandidatesStatement(claimerFacts, eligibleFor), Args: args}, err
 }

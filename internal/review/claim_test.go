@@ -75,6 +75,17 @@ func TestClaimsArrivingTogetherShareATransactionAndKeepEligibility(t *testing.T)
 	if err := s.Core.DB.Exec(`UPDATE cases SET excluded_reviewers = ARRAY[?]::uuid[] WHERE id IN ?`, rs[0].ID, ids[:plain]).Error; err != nil {
 		t.Fatal(err)
 	}
+	// The plain cases are about an AI system some reviewers operate.
+	var system uuid.UUID
+	s.Core.DB.Raw(`SELECT id FROM ai_systems ORDER BY id LIMIT 1`).Row().Scan(&system)
+	if err := s.Core.DB.Exec(`UPDATE cases SET ai_system_id = ?, ai_system_other = NULL WHERE id IN ?`, system, ids[:plain]).Error; err != nil {
+		t.Fatal(err)
+	}
+	for i := 3; i < reviewers-skilled; i += 10 {
+		if err := s.Core.DB.Exec(`INSERT INTO ai_system_staff (ai_system_id, user_id, role) VALUES (?, ?, 'operator')`, system, rs[i].ID).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	got := make([]uuid.UUID, reviewers)
 	var wg sync.WaitGroup
@@ -114,6 +125,8 @@ func TestClaimsArrivingTogetherShareATransactionAndKeepEligibility(t *testing.T)
 			t.Errorf("reviewer %d, who reads no English, got %s", i, id)
 		case i%10 == 2:
 			t.Errorf("reviewer %d, not a member of the queue, got %s", i, id)
+		case i%10 == 3 && i < reviewers-skilled:
+			t.Errorf("reviewer %d, who operates the AI system, got %s", i, id)
 		case isSkilled[id] && i < reviewers-skilled:
 			t.Errorf("reviewer %d, without the skill, got the skilled case %s", i, id)
 		}
