@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -105,11 +106,27 @@ func (s *Service) serveClaims(queueID uuid.UUID, q *claimQueue, base context.Con
 		}
 		s.claims.mu.Unlock()
 		if len(batch) > 0 {
-			ctx, cancel := context.WithTimeout(base, claimTimeout)
-			s.claimBatch(ctx, queueID, batch)
-			cancel()
+			s.claimSafely(base, queueID, batch)
 		}
 	}
+}
+
+// claimSafely runs claimBatch; a panic in it fails the batch's claims that
+// have no answer yet instead of the process, which runs it off any request.
+func (s *Service) claimSafely(base context.Context, queueID uuid.UUID, batch []*claimRequest) {
+	ctx, cancel := context.WithTimeout(base, claimTimeout)
+	defer cancel()
+	defer func() {
+		if p := recover(); p != nil {
+			for _, req := range batch {
+				select {
+				case req.done <- claimAnswer{err: fmt.Errorf("review: claim: %v", p)}:
+				default: // answered already
+				}
+			}
+		}
+	}()
+	s.claimBatch(ctx, queueID, batch)
 }
 
 // claimBatch serves a batch of claims in one transaction, and answers each
