@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
@@ -60,12 +61,22 @@ type claimResult struct {
 	Waits       waitProfile
 	Checks      []string      // what was verified
 	Problems    []string      // double claims and other violations; the run fails if any
-	QueuePlan   string        // the claim query's plan, with a full queue
+	QueuePlan   string        // the claim statement's plan (one claimer alone), with a full queue
 	PlanExec    time.Duration // its execution time
-	SortedRows  int64         // rows the plan sorts, with a full queue
+	BatchPlan   string        // the batch's claim statement's plan (claimers arriving together), with a full queue
+	BatchExec   time.Duration // its execution time
 	Stats       string        // how fresh the planner's statistics of case_clocks and cases were before the ANALYZE
 	StaleExec   time.Duration // the claim statement's execution time with those statistics
 	StaleDueIdx bool          // … whose plan read case_clocks_due_idx for every candidate
+
+	Large                     int           // cases loaded with SQL for the second plan check (-claim-large)
+	LargeLoad                 time.Duration // loading them and ANALYZE
+	LargePlan, LargeBatchPlan string        // the two statements' plans with them queued
+	LargeExec, LargeBatchExec time.Duration
+
+	Work         work // statements, buffers, allocations and CPU per claim during the race
+	Transactions int  // transactions that wrote the claims (distinct xmin of the claimed rows)
+	Profile      string
 }
 
 // planExec is the execution time an EXPLAIN ANALYZE reports.
@@ -169,7 +180,15 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 		FROM pg_stat_user_tables WHERE relname IN ('cases', 'case_clocks')`).Scan(&r.Stats); err != nil {
 		return r, err
 	}
-	stale, _, err := b.claimPlan(ctx, queue, ids[0])
+	claimers := make([]review.Reviewer, min(len(ids), batchPlanClaimers))
+	for i := range claimers {
+		claimers[i] = review.Reviewer{ID: ids[i], Languages: []string{"en", claimLanguage}}
+	}
+	single, batch, err := review.ClaimStatements(queue, claimers)
+	if err != nil {
+		return r, err
+	}
+	stale, err := b.explainRolledBack(ctx, single)
 	if err != nil {
 		return r, err
 	}
@@ -177,10 +196,14 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 	if _, err := b.mon.Exec(ctx, analyzeCases); err != nil {
 		return r, err
 	}
-	if r.QueuePlan, r.SortedRows, err = b.claimPlan(ctx, queue, ids[0]); err != nil {
+	if r.QueuePlan, err = b.explainRolledBack(ctx, single); err != nil {
 		return r, err
 	}
 	r.PlanExec = planExec(r.QueuePlan)
+	if r.BatchPlan, err = b.explainRolledBack(ctx, batch); err != nil {
+		return r, err
+	}
+	r.BatchExec = planExec(r.BatchPlan)
 
 	// pgbench at the same concurrency, for the ratio.
 	c := r.Claimers
@@ -213,6 +236,14 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 	const stall = 15 * time.Second // no claim for this long while cases are left: give up
 	begin := make(chan struct{})
 	var wg sync.WaitGroup
+	stopProfile, err := b.profileTo("claim")
+	if err != nil {
+		return r, err
+	}
+	if b.o.cpuProfile != "" {
+		r.Profile = b.o.cpuProfile + ".claim"
+	}
+	wm := startWork(ctx, b.mon)
 	meter, stopWaits = startCPU(), sampleWaits(ctx, b.mon, appDB, 100*time.Millisecond)
 	t0 := time.Now()
 	lastGain.Store(t0.UnixNano())
@@ -276,10 +307,16 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 	close(begin)
 	wg.Wait()
 	r.Waits, r.CPU = stopWaits(), meter.stop()
+	stopProfile()
 	if err := ctx.Err(); err != nil {
 		return r, err
 	}
 	r.Requests, r.NoContent, r.Claimed = int(requests.Load()), int(empties.Load()), len(got)
+	r.Work = wm.stop(ctx, b.mon, uint64(max(len(got), 1)), b.o.topStatements)
+	if err := b.mon.QueryRow(ctx, `SELECT count(DISTINCT xmin::text) FROM cases WHERE queue_id = $1 AND assignee_id IS NOT NULL`,
+		queue).Scan(&r.Transactions); err != nil {
+		return r, err
+	}
 	sort.Slice(got, func(i, j int) bool { return got[i].at.Before(got[j].at) })
 	if len(got) > 0 {
 		r.Wall = got[len(got)-1].at.Sub(t0)
@@ -301,7 +338,74 @@ func (b *bench) claim(ctx context.Context) (*claimResult, error) {
 	if len(r.Problems) > 0 {
 		return r, fmt.Errorf("%d problems, first: %s", len(r.Problems), r.Problems[0])
 	}
+
+	// The plans again with many more cases queued, loaded with SQL in a
+	// transaction that is rolled back.
+	if b.o.claimLarge > 0 {
+		b.progress("claim: the claim statements' plans with %d cases queued (loaded with SQL, rolled back)", b.o.claimLarge)
+		if err := b.largeClaimPlans(ctx, r, single, batch); err != nil {
+			return r, fmt.Errorf("plans with %d cases: %w", b.o.claimLarge, err)
+		}
+	}
 	return r, nil
+}
+
+// batchPlanClaimers is how many claimers the batch statement is explained for.
+const batchPlanClaimers = 20
+
+// largeClaimPlans loads -claim-large cases into the (now empty) claim queue,
+// in a transaction, runs ANALYZE in it, explains both claim statements and
+// rolls everything back.
+func (b *bench) largeClaimPlans(ctx context.Context, r *claimResult, single, batch review.Statement) error {
+	tx, err := b.mon.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	start := time.Now()
+	const first = 90_000_000 // references from 90,000,000 on (eight digits): rolled back, so they meet nothing
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO cases (id, reference, receipt_hash, kind, informed_of_ai, description_enc, language, anonymous,
+		                   ai_system_other, queue_id, priority, routed_at, submitted_at, status_changed_at, updated_at,
+		                   next_due_at, required_languages)
+		SELECT gen_random_uuid(), `+benchReference("i")+`, decode(md5(i::text) || md5(i::text), 'hex'),
+		       'concern', 'no', '\x00'::bytea, $4, true, 'a system', $3::uuid, (ARRAY['P1', 'P2', 'P3', 'P3'])[1 + i % 4],
+		       t.at, t.at, t.at, t.at, t.at + interval '90 days', ARRAY[$4]
+		  FROM generate_series($1::int, $2::int) i
+		 CROSS JOIN LATERAL (SELECT now() - ((i::bigint * 7919) % 432000) * interval '1 second' AS at) t`,
+		first, first+b.o.claimLarge-1, single.Args[0], claimLanguage); err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	if _, err := tx.Exec(ctx, analyzeCases); err != nil {
+		return err
+	}
+	r.Large, r.LargeLoad = b.o.claimLarge, time.Since(start)
+	if r.LargePlan, err = explainIn(ctx, tx, single); err != nil {
+		return err
+	}
+	if r.LargeBatchPlan, err = explainIn(ctx, tx, batch); err != nil {
+		return err
+	}
+	r.LargeExec, r.LargeBatchExec = planExec(r.LargePlan), planExec(r.LargeBatchPlan)
+	for name, plan := range map[string]string{"2,000": r.QueuePlan, "2,000 (batch)": r.BatchPlan,
+		fmt.Sprint(r.Large): r.LargePlan, fmt.Sprint(r.Large) + " (batch)": r.LargeBatchPlan} {
+		if !onClaimIndex(plan) {
+			r.Problems = append(r.Problems, fmt.Sprintf("the claim statement with %s cases does not read cases_claim_idx in order: %s", name, clip(plan, 300)))
+		}
+	}
+	if len(r.Problems) > 0 {
+		return fmt.Errorf("%s", r.Problems[0])
+	}
+	r.Checks = append(r.Checks, fmt.Sprintf("both claim statements read cases_claim_idx in order, without a sort or a sequential scan of cases, with %d and with %d cases queued",
+		r.Cases, r.Large))
+	return nil
+}
+
+// onClaimIndex is whether a plan reads cases through cases_claim_idx and
+// neither sorts the queue nor scans cases sequentially.
+func onClaimIndex(plan string) bool {
+	return strings.Contains(plan, "Index Scan using cases_claim_idx on cases c") &&
+		!strings.Contains(plan, "Seq Scan on cases") && !strings.Contains(plan, "Sort Key: c.priority")
 }
 
 // verifyClaims checks that every case was claimed exactly once, by the
@@ -395,50 +499,36 @@ func (b *bench) verifyClaims(ctx context.Context, r *claimResult, queue uuid.UUI
 	check(fmt.Sprintf("the hash chains of %d sampled case records verify", verified))
 }
 
-// claimPlan explains the claim query as Review.Claim runs it, with the queue
-// full, and returns the plan and how many rows its sort reads. The statement
-// runs in a transaction that is rolled back, so nothing is claimed.
-func (b *bench) claimPlan(ctx context.Context, queue, reviewer uuid.UUID) (string, int64, error) {
+// explainRolledBack explains st (EXPLAIN ANALYZE, BUFFERS) in a
+// transaction that is rolled back, so nothing is claimed.
+func (b *bench) explainRolledBack(ctx context.Context, st review.Statement) (string, error) {
 	tx, err := b.mon.Begin(ctx)
 	if err != nil {
-		return "", 0, err
+		return "", err
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	// The statement internal/cases.ClaimNext runs (review's Claim), with the
-	// bench's reviewer's eligibility, its arguments bound as Claim binds them.
-	rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)"+dollarParams(cases.ClaimStatement(
-		`c.required_skills <@ ?::text[] AND c.required_languages <@ ?::text[]
-			   AND c.decision_taker_id IS DISTINCT FROM ?
-			   AND NOT EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)`)),
-		queue, []string{}, []string{"en", claimLanguage}, reviewer, reviewer, reviewer)
+	return explainIn(ctx, tx, st)
+}
+
+// explainIn explains st in tx.
+func explainIn(ctx context.Context, tx pgx.Tx, st review.Statement) (string, error) {
+	rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+dollarParams(st.SQL), st.Args...)
 	if err != nil {
-		return "", 0, fmt.Errorf("explain claim: %w", err)
+		return "", fmt.Errorf("explain claim: %w", err)
 	}
+	defer rows.Close()
 	var lines []string
 	for rows.Next() {
 		var l string
 		if err := rows.Scan(&l); err != nil {
-			rows.Close()
-			return "", 0, err
+			return "", err
 		}
 		lines = append(lines, l)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return "", 0, fmt.Errorf("explain claim: %w", err)
+		return "", fmt.Errorf("explain claim: %w", err)
 	}
-	plan := strings.Join(lines, "\n")
-	// The scan under the sort: how many rows one claim orders.
-	var sorted int64
-	for _, l := range lines {
-		if strings.Contains(l, "Scan") && strings.Contains(l, "on cases c") {
-			if i := strings.Index(l, "rows="); i >= 0 {
-				_, _ = fmt.Sscanf(l[i:], "rows=%d", &sorted)
-			}
-			break
-		}
-	}
-	return plan, sorted, nil
+	return strings.Join(lines, "\n"), nil
 }
 
 // fileCases files n complaints in the claim language through the API,

@@ -72,6 +72,7 @@ type options struct {
 	sustainedDuration time.Duration // each trial of the sustained rate
 
 	claimers   int // reviewers claiming at once
+	claimLarge int // cases loaded with SQL for the claim statements' second plan check
 	claimCases int // cases seeded in the claim queue
 
 	sweepSmall, sweepLarge, sweepDue int // open cases in the two sweep runs, and timers due in each
@@ -105,13 +106,14 @@ func main() {
 	flag.DurationVar(&o.sustainedDuration, "sustained-duration", 10*time.Second, "sustained: how long cases are filed at each rate tried")
 	flag.IntVar(&o.claimers, "claimers", 100, "claim: reviewers claiming from one queue at once")
 	flag.IntVar(&o.claimCases, "claim-cases", 2000, "claim: cases filed and routed into the claim queue before the claimers start")
+	flag.IntVar(&o.claimLarge, "claim-large", 200000, "claim: cases loaded with SQL (rolled back) for the check that the claim statements stay on the claim index (0: no check)")
 	flag.IntVar(&o.sweepSmall, "sweep-small", 10000, "sweep: open cases in the first sweep run")
 	flag.IntVar(&o.sweepLarge, "sweep-large", 1000000, "sweep: open cases in the second sweep run")
 	flag.IntVar(&o.sweepDue, "sweep-due", 1000, "sweep: timers due in each sweep run")
 	flag.IntVar(&o.statsCases, "stats-cases", 1000000, "stats: cases in the data set (a big AI system holds 60%, a small one 1,000)")
 	flag.IntVar(&o.statsCalls, "stats-calls", 20, "stats: calls of each request after the first (fewer once 30 s are spent, at least 3)")
 	flag.IntVar(&o.readsCases, "reads-cases", 2000, "reads: cases filed (identified and anonymous, as intake) before the supervisor reads them")
-	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "reads: write a CPU profile of each step's case reads (GET /api/v1/cases/{id}) to FILE.cC, C the step's concurrency")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the process (API, worker and load generator): reads, of each step's case reads (GET /api/v1/cases/{id}) to FILE.cC, C the step's concurrency; claim, of the claimers' race to FILE.claim")
 	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of the whole process (API, worker, NATS and the load generator) over every measurement to FILE (not with -cpuprofile)")
 	flag.IntVar(&o.topStatements, "top-statements", 0, "reads: list the N statements that touched most buffers in each run")
 	flag.StringVar(&o.apiProcess, "api-process", "", "intake: run the API under load as `PATH serve`, a process of its own (PATH: a redress binary built from this tree, "+

@@ -237,11 +237,16 @@ func (b *bench) reads(ctx context.Context) (*readsResult, error) {
 
 // profile starts a CPU profile of the process into -cpuprofile.cC, when
 // asked; the function it returns stops it.
-func (b *bench) profile(c int) (func(), error) {
+func (b *bench) profile(c int) (func(), error) { return b.profileTo(fmt.Sprintf("c%d", c)) }
+
+// profileTo starts a CPU profile of the process into -cpuprofile.SUFFIX,
+// when asked; the function it returns stops it.
+func (b *bench) profileTo(suffix string) (func(), error) {
 	if b.o.cpuProfile == "" {
 		return func() {}, nil
 	}
-	f, err := os.Create(fmt.Sprintf("%s.c%d", b.o.cpuProfile, c))
+	name := b.o.cpuProfile + "." + suffix
+	f, err := os.Create(name)
 	if err != nil {
 		return nil, err
 	}
@@ -250,9 +255,9 @@ func (b *bench) profile(c int) (func(), error) {
 		return nil, err
 	}
 	// And the heap's allocations before and after (go tool pprof
-	// -sample_index=alloc_objects -base FILE.cC.heap0 FILE.cC.heap1).
-	heap := func(suffix string) {
-		if h, err := os.Create(fmt.Sprintf("%s.c%d.%s", b.o.cpuProfile, c, suffix)); err == nil {
+	// -sample_index=alloc_objects -base FILE.SUFFIX.heap0 FILE.SUFFIX.heap1).
+	heap := func(which string) {
+		if h, err := os.Create(name + "." + which); err == nil {
 			_ = pprof.Lookup("allocs").WriteTo(h, 0)
 			h.Close()
 		}

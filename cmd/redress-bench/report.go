@@ -279,15 +279,35 @@ func reportClaim(w io.Writer, e environment, o options, r *claimResult) {
 	for _, c := range r.Checks {
 		fmt.Fprintf(w, "- %s\n", c)
 	}
+	if r.Work.OK || r.Work.SelfCPUMs > 0 {
+		fmt.Fprintf(w, "\nWork per claim during the race (every request and statement divided by the %d claims; 204 answers included): "+
+			"the claims were written by %d transactions (%.1f claims each: claims that arrive together share one).\n\n",
+			r.Claimed, r.Transactions, float64(r.Claimed)/float64(max(r.Transactions, 1)))
+		fmt.Fprint(w, markdownTable([]string{"statements", "buffers", "DB ms", "allocs", "KiB allocated", "redress-bench CPU ms", "Postgres CPU ms"},
+			[][]string{r.Work.cells()}))
+		for _, t := range r.Work.Top {
+			fmt.Fprintf(w, "- %s\n", t)
+		}
+		if r.Profile != "" {
+			fmt.Fprintf(w, "\nCPU profile of the race: %s (go tool pprof -top %s).\n", r.Profile, r.Profile)
+		}
+	}
 	if r.QueuePlan != "" {
-		fmt.Fprintf(w, "\nThe claim statement with the queue full, as EXPLAIN ANALYZE in a transaction rolled back. "+
-			"With the statistics autovacuum had left (%s) it took %s", r.Stats, round(r.StaleExec))
+		fmt.Fprintf(w, "\nThe claim statements with the queue full, as EXPLAIN ANALYZE in a transaction rolled back. "+
+			"With the statistics autovacuum had left (%s) the statement of a claimer alone took %s", r.Stats, round(r.StaleExec))
 		if r.StaleDueIdx {
 			fmt.Fprintf(w, ", and its plan read case_clocks_due_idx, every unsatisfied clock of every case, once per candidate")
 		}
-		fmt.Fprintf(w, ". The bench then ran ANALYZE cases, case_clocks; after it the statement took %s, the plan below, "+
-			"and the claimers ran with those statistics. The scan under the sort returns %d rows: one claim orders the whole queue.\n\n```text\n%s\n```\n",
-			round(r.PlanExec), r.SortedRows, r.QueuePlan)
+		fmt.Fprintf(w, ". The bench then ran ANALYZE cases, case_clocks; after it the statement of a claimer alone took %s, "+
+			"and the statement of a batch of %d claimers arriving together %s (the plans below); the claimers ran with those statistics.\n\n"+
+			"A claimer alone:\n\n```text\n%s\n```\n\nA batch of %d:\n\n```text\n%s\n```\n",
+			round(r.PlanExec), batchPlanClaimers, round(r.BatchExec), r.QueuePlan, batchPlanClaimers, r.BatchPlan)
+	}
+	if r.LargePlan != "" {
+		fmt.Fprintf(w, "\nThe same statements with %d cases in the queue (loaded with SQL and analyzed in %s, in a transaction rolled back): "+
+			"a claimer alone %s, a batch of %d %s.\n\nA claimer alone:\n\n```text\n%s\n```\n\nA batch of %d:\n\n```text\n%s\n```\n",
+			r.Large, round(r.LargeLoad), round(r.LargeExec), batchPlanClaimers, round(r.LargeBatchExec), r.LargePlan,
+			batchPlanClaimers, r.LargeBatchPlan)
 	}
 	fmt.Fprintf(w, "\nSetting up: filing and routing %s, creating and signing in %d reviewers %s (argon2id).\n",
 		round(r.Seed), r.Claimers, round(r.SignIn))

@@ -59,6 +59,18 @@ const eligible = `c.required_skills <@ ?::text[] AND c.required_languages <@ ?::
 	AND NOT EXISTS (SELECT 1 FROM ai_system_staff r WHERE r.ai_system_id = c.ai_system_id AND r.user_id = ?)
 	AND EXISTS (SELECT 1 FROM queue_members m WHERE m.queue_id = c.queue_id AND m.user_id = ?)`
 
+// claimerFacts are what eligible needs of a claimer k of a batch
+// (cases.ClaimCandidatesStatement) that does not depend on the case: whether
+// they are a member of the queue q, and the AI systems whose staff they are.
+const claimerFacts = `EXISTS (SELECT 1 FROM queue_members m WHERE m.queue_id = q.queue_id AND m.user_id = k.id) AS member,
+	array(SELECT r.ai_system_id FROM ai_system_staff r WHERE r.user_id = k.id) AS recused`
+
+// eligibleFor is eligible for a claimer k of a batch, with claimerFacts,
+// instead of arguments: the same rules without an index lookup per case.
+const eligibleFor = `k.member AND c.required_skills <@ k.skills AND c.required_languages <@ k.languages
+	AND c.decision_taker_id IS DISTINCT FROM k.id AND NOT k.id = ANY (c.excluded_reviewers)
+	AND NOT coalesce(c.ai_system_id = ANY (k.recused), false)`
+
 // waitingCase is a case waiting for auto-assignment.
 type waitingCase struct {
 	ID     uuid.UUID

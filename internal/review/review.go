@@ -22,7 +22,10 @@ import (
 )
 
 // Service is the queues.
-type Service struct{ db *gorm.DB }
+type Service struct {
+	db     *gorm.DB
+	claims combiner
+}
 
 // New returns the review service.
 func New(gdb *gorm.DB) *Service { return &Service{db: gdb} }
@@ -85,26 +88,6 @@ type Reviewer struct {
 
 func eligibleArgs(r Reviewer) []any {
 	return []any{db.TextSlice(r.Skills), db.TextSlice(r.Languages), r.ID, r.ID, r.ID, r.ID}
-}
-
-// Claim assigns to r the most urgent case in the queue r may take — by
-// priority, then earliest due date, then age — in one statement that skips
-// rows other claimers hold, so concurrent claimers never get the same case.
-// It returns uuid.Nil when there is nothing r can take.
-func (s *Service) Claim(ctx context.Context, queueID uuid.UUID, r Reviewer) (uuid.UUID, error) {
-	if err := s.Exists(ctx, queueID); err != nil {
-		return uuid.Nil, err
-	}
-	var id uuid.UUID
-	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		var err error
-		id, err = cases.ClaimNext(tx, queueID, r.ID, cases.Condition{SQL: eligible, Args: eligibleArgs(r)})
-		if err != nil || id == uuid.Nil {
-			return err
-		}
-		return recordAssignment(tx, id, "case.claimed", &r.ID, &r.ID)
-	})
-	return id, err
 }
 
 // recordAssignment audits an assignment and publishes it, in tx.
