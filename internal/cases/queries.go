@@ -266,13 +266,13 @@ func Insert(tx *gorm.DB, c *Case) (bool, error) {
 			INSERT INTO cases (id, reference, receipt_hash, code_hash, kind, ai_system_id, ai_system_other, decision_reference,
 			                   decision_date, informed_of_ai, description_enc, desired_outcome_enc, language, anonymous,
 			                   contact_enc, preferred_channel, representative_enc, related_case_id,
-			                   preliminary_severity, submitted_at, status_changed_at, complainant_country)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			                   preliminary_severity, submitted_at, status_changed_at, complainant_country, next_due_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (reference) DO NOTHING`,
 		c.ID, c.Reference, c.ReceiptHash, c.CodeHash, c.Kind, c.AISystemID, c.AISystemOther, c.DecisionReference,
 		c.DecisionDate, c.InformedOfAI, c.DescriptionEnc, c.DesiredOutcomeEnc, c.Language, c.Anonymous,
 		c.ContactEnc, c.PreferredChannel, c.RepresentativeEnc, c.RelatedCaseID, c.PreliminarySeverity,
-		c.SubmittedAt, c.SubmittedAt, c.ComplainantCountry)
+		c.SubmittedAt, c.SubmittedAt, c.ComplainantCountry, c.NextDueAt)
 	if res.Error != nil {
 		return false, fmt.Errorf("cases: insert: %w", res.Error)
 	}

@@ -418,17 +418,53 @@ func (s *Service) EndAt(tx *gorm.DB, caseID uuid.UUID, by string, at time.Time, 
 	return nil
 }
 
-// Start sets, in tx, the clocks of a case just filed, which has no priority,
-// pause or clock yet: the default policy's statutory clocks, without reading
-// the case back.
-func (s *Service) Start(tx *gorm.DB, caseID uuid.UUID, kind string, submitted time.Time) ([]sla.Clock, error) {
-	p, err := s.policy(tx, nil)
+// Planned is the clocks of a case about to be filed, as Plan computes them
+// and Start stores them.
+type Planned struct {
+	PolicyID uuid.UUID
+	Clocks   []sla.Clock
+}
+
+// NextDue is the earliest due date of the planned clocks (the case's
+// next_due_at, written with the case), or nil when none has one.
+func (p Planned) NextDue() *time.Time {
+	var next *time.Time
+	for _, c := range p.Clocks {
+		if !c.DueAt.IsZero() && (next == nil || c.DueAt.Before(*next)) {
+			d := c.DueAt.UTC()
+			next = &d
+		}
+	}
+	return next
+}
+
+// Plan computes the clocks of a case of kind about to be filed at
+// submitted, which has no priority, pause or clock yet: the default
+// policy's statutory clocks. q (the pool or a transaction) reads the policy
+// when it is not cached. The case is then written with Planned.NextDue as
+// its next_due_at, and Start stores the clocks: nothing updates the row just
+// inserted (issue 18).
+func (s *Service) Plan(q *gorm.DB, kind string, submitted time.Time) (Planned, error) {
+	p, err := s.policy(q, nil)
 	if err != nil {
-		return nil, err
+		return Planned{}, err
 	}
 	submitted = submitted.Truncate(time.Microsecond) // as PostgreSQL keeps it, so a later recompute agrees
-	out := p.Clocks(sla.Facts{Kind: kind, Events: sla.Events{Submitted: submitted, Awareness: submitted}}, p.Calendar)
-	return out, s.store(tx, caseID, p.ID, out, true)
+	return Planned{PolicyID: p.ID,
+		Clocks: p.Clocks(sla.Facts{Kind: kind, Events: sla.Events{Submitted: submitted, Awareness: submitted}}, p.Calendar)}, nil
+}
+
+// Start stores, in tx, the planned clocks of case caseID just inserted
+// (with Planned.NextDue as its next_due_at).
+func (s *Service) Start(tx *gorm.DB, caseID uuid.UUID, planned Planned) error {
+	_, values, args := clockValues(caseID, planned.PolicyID, planned.Clocks, nil, nil)
+	if len(values) == 0 {
+		return nil
+	}
+	if err := startClocks(tx, values, args); err != nil {
+		return fmt.Errorf("clocks: start: %w", err)
+	}
+	return nil
 }
 
 // Pause starts, in tx, a span in which pausable clocks stand still (the case

@@ -434,3 +434,34 @@ func TestBreachedClockOutlivesATierWithoutIt(t *testing.T) {
 		t.Errorf("priority %s", prio)
 	}
 }
+
+// A case is filed with its clocks and its next due date in the same
+// writes: the earliest due date of its clocks is on the case row as
+// inserted, and no later statement of the filing's transaction updated the
+// row (issue 18: the row just inserted is not updated).
+func TestFilingWritesTheNextDueDateWithTheCase(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	f := s.File(teststack.ValidCase())
+	var row struct {
+		NextDue, Earliest *time.Time
+		Clocks            int
+		UpdatedLater      bool
+	}
+	// cmin is the number, within the filing's transaction, of the statement
+	// that wrote a row version: the case's live version must come from a
+	// statement before the one that wrote its clocks.
+	if err := s.Core.DB.Raw(`SELECT c.next_due_at AS next_due,
+		       (SELECT min(due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.satisfied_at IS NULL) AS earliest,
+		       (SELECT count(*) FROM case_clocks k WHERE k.case_id = c.id) AS clocks,
+		       c.cmin::text::int >= (SELECT min(k.cmin::text::int) FROM case_clocks k WHERE k.case_id = c.id) AS updated_later
+		  FROM cases c WHERE c.id = ?`, f.ID).Scan(&row).Error; err != nil {
+		t.Fatal(err)
+	}
+	if row.Clocks == 0 || row.NextDue == nil || row.Earliest == nil || !row.NextDue.Equal(*row.Earliest) {
+		t.Errorf("filed with %d clocks, next_due_at %v, earliest running due date %v", row.Clocks, row.NextDue, row.Earliest)
+	}
+	if row.UpdatedLater {
+		t.Errorf("the case row was updated after its clocks were written, in the filing's transaction")
+	}
+}

@@ -295,6 +295,12 @@ func upsertClocks(values []string) string {
 			 WHERE k.satisfied_at IS NULL`
 }
 
+// startClocks inserts the first clocks of a case just inserted, one row of
+// values per clock (the case's next_due_at was written with it).
+func startClocks(tx *gorm.DB, values []string, args []any) error {
+	return tx.Exec(upsertClocks(values), args...).Error
+}
+
 // storedValues is one row of storeClocks' values.
 const storedValues = "(?::uuid, ?, ?::timestamptz, ?::timestamptz, ?, ?::uuid, ?::jsonb, ?::boolean, ?::timestamptz[])"
 

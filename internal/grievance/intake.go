@@ -452,6 +452,12 @@ func (s *Service) insertCase(tx *gorm.DB, n *normalized, now time.Time, idempote
 			return nil, err
 		}
 	}
+	// The clocks are computed first, so the case is written with its next
+	// due date and no statement updates the row just inserted.
+	planned, err := s.clocks.Plan(tx, r.Kind, now)
+	if err != nil {
+		return nil, err
+	}
 	var reference string
 	for attempt := 0; reference == "" && attempt < 8; attempt++ {
 		candidate, err := auth.NewReference()
@@ -465,7 +471,7 @@ func (s *Service) insertCase(tx *gorm.DB, n *normalized, now time.Time, idempote
 			InformedOfAI: r.InformedOfAI, DescriptionEnc: description, DesiredOutcomeEnc: desired, Language: r.Language,
 			Anonymous: *r.Anonymous, ContactEnc: contact, PreferredChannel: channel, RepresentativeEnc: representative,
 			RelatedCaseID: n.relatedCaseID, PreliminarySeverity: casework.Nullable(r.PreliminarySeverity),
-			SubmittedAt: now, ComplainantCountry: casework.Nullable(r.Country)})
+			SubmittedAt: now, ComplainantCountry: casework.Nullable(r.Country), NextDueAt: planned.NextDue()})
 		if err != nil {
 			return nil, fmt.Errorf("grievance: %w", err)
 		}
@@ -479,12 +485,11 @@ func (s *Service) insertCase(tx *gorm.DB, n *normalized, now time.Time, idempote
 	if err := decision.FirstClassification(tx, id, r.Rights, casework.NonNil(r.HarmTypes)); err != nil {
 		return nil, err
 	}
-	set, err := s.clocks.Start(tx, id, r.Kind, now)
-	if err != nil {
+	if err := s.clocks.Start(tx, id, planned); err != nil {
 		return nil, err
 	}
 	var ackBy time.Time
-	for _, c := range set {
+	for _, c := range planned.Clocks {
 		if c.Clock == sla.Acknowledge {
 			ackBy = c.DueAt.UTC()
 		}
