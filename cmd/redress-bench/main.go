@@ -5,7 +5,10 @@
 //     single-row INSERT transactions a second, and the API's memory (its
 //     own process with -api-process, else the bench's as an upper bound);
 //   - routing: submit → routed latency of the worker (outbox relay, JetStream,
-//     router consumer) while intake runs at a fixed rate;
+//     the submitted consumer) while intake runs at a fixed rate, and the
+//     statements, commits and CPU each case costs until the worker is idle;
+//   - sustained: the highest rate at which cases are accepted and routed with
+//     the worker keeping up, next to accept only and pgbench INSERT;
 //   - claim: POST /api/v1/queues/{id}/claim with 100 reviewers claiming at
 //     once until the queue is empty, checked for double claims;
 //   - reads: the supervisor's GET /api/v1/cases (first page) and
