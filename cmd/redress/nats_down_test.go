@@ -80,8 +80,15 @@ func TestServeTakesComplaintsWhileNATSIsDown(t *testing.T) {
 		rz.Checks["nats"] != "down" {
 		t.Errorf("serve /readyz without NATS: %s", ready)
 	}
-	if _, m := get("http://" + metricsAddr + "/metrics"); !strings.Contains(m, "\nredress_nats_connected 0\n") {
-		t.Errorf("serve /metrics without NATS has no redress_nats_connected 0")
+	// The operations port may start listening just after /readyz answers.
+	var metrics string
+	testenv.Eventually(t, 30*time.Second, "serve's operations port to answer", func() bool {
+		code, m := get("http://" + metricsAddr + "/metrics")
+		metrics = m
+		return code == 200
+	})
+	if !strings.Contains(metrics, "\nredress_nats_connected 0\n") {
+		t.Errorf("serve /metrics without NATS has no redress_nats_connected 0:\n%s", metrics)
 	}
 	if !strings.Contains(serveLogs.String(), "connecting in the background") {
 		t.Errorf("serve did not say it connects to NATS in the background:\n%s", serveLogs.String())

@@ -22,6 +22,7 @@ type HashLimiter struct {
 	wait  time.Duration
 	// running and peak count the hashes in progress (tests and metrics).
 	running atomic.Int64
+	waiting atomic.Int64 // attempts waiting for a slot
 	peak    atomic.Int64
 	refused atomic.Int64
 }
@@ -88,37 +89,42 @@ func (l *HashLimiter) Refused() int64 { return l.refused.Load() }
 // ends first (the client went away, or the request timed out); fn then
 // never runs.
 //
-// When the last hash running ends, Do collects the garbage before it
-// frees the slot and returns: a hash's memory (64 MiB) is garbage once it
-// ends, but a collection that ran during it counted that memory live and
-// set the next target at twice it, so the heap would grow by another
-// 128 MiB of other requests' garbage before the next collection (the API
-// under intake went from 89 to 217 MB with three sign-ins). One collection
-// of a heap of a few tens of MB takes milliseconds, against a hash's
-// hundreds.
+// When the last hash running ends and no attempt waits for a slot, Do
+// collects the garbage before it returns, once the slot is free: a hash's
+// memory (64 MiB) is garbage once it ends, but a collection that ran
+// during it counted that memory live and set the next target at twice it,
+// so the heap would grow by another 128 MiB of other requests' garbage
+// before the next collection (the API under intake went from 89 to 217 MB
+// with three sign-ins). One collection of a heap of a few tens of MB takes
+// milliseconds, against a hash's hundreds; while attempts wait (a burst of
+// sign-ins) none runs, and none holds a slot, so it never makes an attempt
+// wait longer.
 func (l *HashLimiter) Do(ctx context.Context, fn func()) error {
 	select {
 	case l.slots <- struct{}{}:
 	default:
+		l.waiting.Add(1)
 		t := time.NewTimer(l.wait)
 		select {
 		case l.slots <- struct{}{}:
+			l.waiting.Add(-1)
 			t.Stop()
 		case <-t.C:
+			l.waiting.Add(-1)
 			l.refused.Add(1)
 			return errHashBusy()
 		case <-ctx.Done():
+			l.waiting.Add(-1)
 			t.Stop()
 			l.refused.Add(1)
 			return errHashBusy()
 		}
 	}
 	n := l.running.Add(1)
-	defer func() { <-l.slots }()
 	defer func() {
-		// Before the slot is freed, so that the next hash reuses this one's
-		// memory rather than taking 64 MiB more while it is still uncollected.
-		if l.running.Add(-1) == 0 {
+		last := l.running.Add(-1) == 0
+		<-l.slots
+		if last && l.waiting.Load() == 0 {
 			runtime.GC()
 		}
 	}()
