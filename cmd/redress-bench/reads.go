@@ -246,12 +246,8 @@ func (b *bench) profileTo(suffix string) (func(), error) {
 		return func() {}, nil
 	}
 	name := b.o.cpuProfile + "." + suffix
-	f, err := os.Create(name)
+	stop, err := profileCPU(name)
 	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
 		return nil, err
 	}
 	// And the heap's allocations before and after (go tool pprof
@@ -263,7 +259,7 @@ func (b *bench) profileTo(suffix string) (func(), error) {
 		}
 	}
 	heap("heap0")
-	return func() { pprof.StopCPUProfile(); f.Close(); heap("heap1") }, nil
+	return func() { stop(); heap("heap1") }, nil
 }
 
 // accessLogCount counts access_log's rows, and those written by GET /api/v1/cases/{id}.
