@@ -97,24 +97,46 @@ func (w *Runner) runConsumer(ctx context.Context, stream jetstream.Stream, c Con
 	}
 	concurrency := max(w.Concurrency, 1)
 	// The callback blocks when the handlers are all busy and the queue is
-	// full: back-pressure.
+	// full: back-pressure. quit ends the handlers once the consumer drained;
+	// a message the callback could not hand over then is redelivered later.
 	queue := make(chan jetstream.Msg, maxBatch)
+	quit := make(chan struct{})
 	batching := make(chan struct{}, 1) // held by the one handler that batches
+	take := func(first jetstream.Msg) {
+		select {
+		case batching <- struct{}{}:
+			w.handleBatch(ctx, log, c, waiting(queue, first))
+			<-batching
+		default:
+			w.handle(ctx, log, c, first)
+		}
+	}
 	var handlers sync.WaitGroup
 	for range concurrency {
 		handlers.Go(func() {
-			for first := range queue {
+			for {
 				select {
-				case batching <- struct{}{}:
-					w.handleBatch(ctx, log, c, waiting(queue, first))
-					<-batching
-				default:
-					w.handle(ctx, log, c, first)
+				case first := <-queue:
+					take(first)
+				case <-quit:
+					for { // what is still queued, then stop
+						select {
+						case first := <-queue:
+							take(first)
+						default:
+							return
+						}
+					}
 				}
 			}
 		})
 	}
-	cc, err := cons.Consume(func(msg jetstream.Msg) { queue <- msg },
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		select {
+		case queue <- msg:
+		case <-quit:
+		}
+	},
 		jetstream.PullMaxMessages(concurrency+maxBatch),
 		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
 			if ctx.Err() == nil {
@@ -122,13 +144,13 @@ func (w *Runner) runConsumer(ctx context.Context, stream jetstream.Stream, c Con
 			}
 		}))
 	if err != nil {
-		close(queue)
+		close(quit)
 		handlers.Wait()
 		return fmt.Errorf("worker: consume %s: %w", c.Name, err)
 	}
 	<-ctx.Done()
-	drain(cc) // no callback runs once it returns
-	close(queue)
+	drain(cc)
+	close(quit)
 	handlers.Wait()
 	return nil
 }
@@ -138,10 +160,7 @@ func waiting(queue <-chan jetstream.Msg, first jetstream.Msg) []jetstream.Msg {
 	batch := []jetstream.Msg{first}
 	for len(batch) < maxBatch {
 		select {
-		case m, ok := <-queue:
-			if !ok {
-				return batch
-			}
+		case m := <-queue:
 			batch = append(batch, m)
 		default:
 			return batch
