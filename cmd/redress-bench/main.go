@@ -18,6 +18,10 @@
 //   - signin: 32 sign-ins at once with random addresses for 30 s while one
 //     client files a case every 100 ms: the process's memory and the
 //     filings' latency.
+//   - scale (only when named in -only): the supervisor's case list (first
+//     and 51st page, by filter), case views and the complainant's case view
+//     at 200/s among -scale-cases (10,000,000) cases loaded with SQL into a
+//     database of their own, served by a second core; the list's plans.
 //
 // It starts Redress as production runs it, in one process: a private
 // PostgreSQL with fsync and synchronous_commit on, an embedded NATS server
