@@ -21,6 +21,10 @@
 //   - signin: 32 sign-ins at once with random addresses for 30 s while one
 //     client files a case every 100 ms: the process's memory and the
 //     filings' latency.
+//   - scale (only when named in -only): the supervisor's case list (first
+//     and 51st page, by filter), case views and the complainant's case view
+//     at 200/s among -scale-cases (10,000,000) cases loaded with SQL into a
+//     database of their own, served by a second core; the list's plans.
 //
 // It starts Redress as production runs it, in one process: a private
 // PostgreSQL with fsync and synchronous_commit on, an embedded NATS server
@@ -83,6 +87,10 @@ type options struct {
 	statsCases int // cases in the statistics measurement's data set
 	statsCalls int // calls of each statistics request after the first
 
+	scaleCases   int           // cases in the reads-at-scale database
+	scaleCalls   int           // calls of each staff read at scale
+	scaleRateFor time.Duration // how long the complainants read at 200/s
+
 	readsCases int // cases filed before the supervisor reads them
 
 	signinUncapped bool // signin: no cap on hashing, as before issue 15, for comparison
@@ -92,14 +100,15 @@ type options struct {
 }
 
 // measurements are what -only may name, in the order they run.
-var measurements = []string{"intake", "routing", "sustained", "claim", "reads", "sweep", "stats", "signin"}
+var measurements = []string{"intake", "routing", "sustained", "claim", "reads", "sweep", "stats", "signin", "scale"}
 
 func (o options) has(m string) bool { return o.only[m] }
 
 func main() {
 	var o options
 	var steps, only string
-	flag.StringVar(&only, "only", strings.Join(measurements, ","), "comma-separated measurements to run: "+strings.Join(measurements, ", "))
+	flag.StringVar(&only, "only", strings.Join(measurements[:len(measurements)-1], ","), "comma-separated measurements to run: "+strings.Join(measurements, ", ")+
+		" (scale, reads among -scale-cases cases in a database of their own, only when named)")
 	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of each measured run, API and pgbench alike (whole seconds)")
 	flag.StringVar(&steps, "concurrency", "1,4,16,64", "comma-separated steps: requests in flight against the API, and pgbench clients")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load before the first step (intake), or before each measured run at its concurrency (reads) (0 for none)")
@@ -115,6 +124,9 @@ func main() {
 	flag.IntVar(&o.sweepDue, "sweep-due", 1000, "sweep: timers due in each sweep run")
 	flag.IntVar(&o.statsCases, "stats-cases", 1000000, "stats: cases in the data set (a big AI system holds 60%, a small one 1,000)")
 	flag.IntVar(&o.statsCalls, "stats-calls", 20, "stats: calls of each request after the first (fewer once 30 s are spent, at least 3)")
+	flag.IntVar(&o.scaleCases, "scale-cases", 10_000_000, "scale: cases in the reads-at-scale database")
+	flag.IntVar(&o.scaleCalls, "scale-calls", 200, "scale: calls of each staff list page and of the case view, one at a time")
+	flag.DurationVar(&o.scaleRateFor, "scale-rate-duration", 15*time.Second, "scale: how long the complainants read their cases at 200/s")
 	flag.IntVar(&o.readsCases, "reads-cases", 2000, "reads: cases filed (identified and anonymous, as intake) before the supervisor reads them")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the process (API, worker and load generator): reads, of each step's case reads (GET /api/v1/cases/{id}) to FILE.cC, C the step's concurrency; claim, of the claimers' race to FILE.claim")
 	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of the whole process (API, worker, NATS and the load generator) over every measurement to FILE (not with -cpuprofile)")
@@ -211,6 +223,9 @@ func (o options) check() error {
 	if o.statsCases < 10*statsSmall || o.statsCases > 99_999_999 || o.statsCalls < 1 {
 		return fmt.Errorf("-stats-cases must be from %d to 99,999,999 and -stats-calls at least 1", 10*statsSmall)
 	}
+	if o.scaleCases < 10*scaleSample || o.scaleCases > 99_999_999 || o.scaleCalls < 1 || o.scaleRateFor < time.Second {
+		return fmt.Errorf("-scale-cases must be from %d to 99,999,999, -scale-calls at least 1 and -scale-rate-duration at least 1s", 10*scaleSample)
+	}
 	return nil
 }
 
@@ -262,6 +277,7 @@ type results struct {
 	Sustained *sustainedResult
 	Stats     *statsResult
 	Signin    *signinResult
+	Scale     *scaleResult
 }
 
 func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
@@ -344,7 +360,7 @@ func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
 	var res results
 	runErr := b.measure(ctx, &res)
 	if errors.Is(runErr, context.Canceled) && res.Intake == nil && res.Routing == nil && res.Sustained == nil && res.Claim == nil && res.Reads == nil && res.Sweep == nil &&
-		res.Stats == nil && res.Signin == nil {
+		res.Stats == nil && res.Signin == nil && res.Scale == nil {
 		return runErr
 	}
 	env.Elapsed = time.Since(started)
@@ -426,6 +442,13 @@ func (b *bench) measure(ctx context.Context, res *results) error {
 		res.Signin = si
 		if err != nil {
 			return fmt.Errorf("signin: %w", err)
+		}
+	}
+	if b.o.has("scale") {
+		sc, err := b.scale(ctx)
+		res.Scale = sc
+		if err != nil {
+			return fmt.Errorf("scale: %w", err)
 		}
 	}
 	return nil

@@ -412,3 +412,108 @@ const sweepLoad = `
 			       '{"code":"policy_decision","source":"SLA policy","period":"90 days"}', $7::uuid,
 			       ARRAY[submitted_at + interval '67.5 days', submitted_at + interval '81 days'], submitted_at + interval '67.5 days'
 			  FROM c WHERE decision_reference IS NULL`
+
+// scaleLoadSQL loads the reads-at-scale cases [$1, $2] of $3 (scale.go) with
+// their classification and two clocks each, in one statement: $4 the data
+// set's now, $5 the AI systems (the big one, the small one, three others, as
+// statsSystems), $6 the staff cases are assigned to, $7 the queues (general,
+// employment, credit-and-benefits, supervisors, incidents), $8 the default
+// SLA policy. Ids are md5 hashes of the case's number i, and every value is
+// a function of i (one 64-bit hash, six 10-bit fractions):
+//   - submitted over two years, case 1 the oldest, case $3 a quarter of an
+//     hour old; AI system, kind and priority spread as in the statistics'
+//     data set (statsCases);
+//   - 4% withdrawn, 6% rejected; of the rest a share growing with age to 89%
+//     at 120 days ended (closed, or decided / remedy in progress when under
+//     60 days old), the others open: submitted under a day old,
+//     acknowledged under three, else in review (3 in 7), awaiting the
+//     complainant, pending approval, escalated or appealed;
+//   - the queue routing would pick (escalated to the supervisors, incidents
+//     to incidents, hiring and scheduling to employment, credit and benefits
+//     to credit-and-benefits, the rest to general); every case but a
+//     submitted one assigned to one of the staff, evenly;
+//   - a classification; an acknowledge clock (7 days) and a decision clock
+//     (90 days), each ended when the case was acknowledged or ended, else
+//     running. The description is one shared placeholder, not sealed:
+//     scale.go seals real ones for the cases it opens.
+var scaleLoadSQL = `
+WITH g AS (
+SELECT i, md5('redress-bench-scale:' || i)::uuid AS id, u.*, t.*, x.*
+  FROM generate_series($1::int, $2::int) AS i
+ CROSS JOIN LATERAL (SELECT hashint8extended(i, 11) AS h, hashint4(i) AS h4 OFFSET 0) hh
+ CROSS JOIN LATERAL (SELECT
+        (hh.h & 1023)::float8 / 1024 AS u_sys, ((hh.h >> 10) & 1023)::float8 / 1024 AS u_kind,
+        ((hh.h >> 20) & 1023)::float8 / 1024 AS u_path, ((hh.h >> 30) & 1023)::float8 / 1024 AS u_prio,
+        ((hh.h >> 40) & 1023)::float8 / 1024 AS u_end, ((hh.h >> 50) & 1023)::float8 / 1024 AS u_open,
+        1 + (hh.h4::bigint & 65535) % cardinality($6::uuid[]) AS staff,
+        ($3::int - i)::float8 * 730 / $3::int + 0.01 AS age OFFSET 0) u
+ CROSS JOIN LATERAL (SELECT
+        CASE WHEN i % 1000 = 0 THEN 2 WHEN u.u_sys < 0.6 THEN 1 WHEN u.u_sys < 0.7 THEN 0
+             WHEN u.u_sys < 0.8 THEN 3 WHEN u.u_sys < 0.9 THEN 4 ELSE 5 END AS sys,
+        CASE WHEN u.u_kind < 0.45 THEN 'contest_decision' WHEN u.u_kind < 0.7 THEN 'explanation_request'
+             WHEN u.u_kind < 0.9 THEN 'concern' WHEN u.u_kind < 0.95 THEN 'incident' ELSE 'retaliation' END AS kind,
+        CASE WHEN u.u_prio < 0.03 THEN 'P0' WHEN u.u_prio < 0.15 THEN 'P1' WHEN u.u_prio < 0.45 THEN 'P2' ELSE 'P3' END AS priority,
+        CASE WHEN u.u_path < 0.04 THEN 'withdrawn' WHEN u.u_path < 0.10 THEN 'rejected'
+             WHEN u.u_path < 0.10 + 0.89 * least(1, u.age / 120)
+                  THEN CASE WHEN u.age > 60 OR u.u_end < 0.6 THEN 'closed' WHEN u.u_end < 0.85 THEN 'decided'
+                            ELSE 'remedy_in_progress' END
+             WHEN u.age < 1 THEN 'submitted' WHEN u.age < 3 THEN 'acknowledged'
+             ELSE (ARRAY['in_review', 'in_review', 'in_review', 'awaiting_complainant', 'pending_approval', 'escalated',
+                         'appealed'])[1 + floor(u.u_open * 7)::int] END AS status,
+        $4::timestamptz - make_interval(secs => u.age * 86400) AS submitted_at OFFSET 0) t
+ CROSS JOIN LATERAL (SELECT
+        t.submitted_at + make_interval(secs => least(u.age * 0.5, 0.2 + 2 * u.u_end) * 86400) AS ack_at,
+        t.submitted_at + make_interval(secs => least(u.age * 0.9, 2 + 88 * u.u_end * u.u_end) * 86400) AS changed_at,
+        t.status IN ('submitted', 'acknowledged', 'in_review', 'awaiting_complainant', 'pending_approval', 'escalated',
+                     'appealed') AS open OFFSET 0) x),
+c AS (
+INSERT INTO cases (id, reference, receipt_hash, kind, status, ai_system_id, ai_system_other, informed_of_ai, description_enc,
+                   language, anonymous, contact_enc, preferred_channel, queue_id, assignee_id, assigned_at, priority, submitted_at,
+                   acknowledged_at, received_at, routed_at, status_changed_at, updated_at, sla_policy_id, decided_at, closed_at,
+                   next_due_at)
+SELECT g.id, ` + benchReference("g.i") + `, decode(md5(g.i::text) || md5(g.i::text), 'hex'), g.kind, g.status,
+       CASE WHEN g.sys > 0 THEN ($5::uuid[])[g.sys] END, CASE WHEN g.sys = 0 THEN 'a system not in the register' END,
+       (ARRAY['yes', 'no', 'unsure'])[1 + g.i % 3], '\x00'::bytea, (ARRAY['en', 'en', 'en', 'fr', 'de', 'es', 'nl'])[1 + g.i % 7],
+       g.i % 4 <> 0, CASE WHEN g.i % 4 = 0 THEN '\x00'::bytea END, CASE WHEN g.i % 4 = 0 THEN 'email' END,
+       ($7::uuid[])[CASE WHEN g.status = 'escalated' THEN 4 WHEN g.kind = 'incident' THEN 5 WHEN g.sys IN (3, 5) THEN 2
+                         WHEN g.sys IN (1, 4) THEN 3 ELSE 1 END],
+       CASE WHEN g.status <> 'submitted' THEN ($6::uuid[])[g.staff] END,
+       CASE WHEN g.status <> 'submitted' THEN g.ack_at END,
+       g.priority, g.submitted_at, CASE WHEN g.status <> 'submitted' THEN g.ack_at END,
+       g.submitted_at, g.submitted_at + interval '1 second',
+       CASE WHEN g.open THEN g.ack_at ELSE g.changed_at END, CASE WHEN g.open THEN g.ack_at ELSE g.changed_at END, $8::uuid,
+       CASE WHEN g.status IN ('decided', 'remedy_in_progress', 'closed') THEN g.changed_at END,
+       CASE WHEN g.status = 'closed' THEN g.changed_at END,
+       CASE WHEN g.open THEN g.submitted_at + interval '90 days' END
+  FROM g
+RETURNING id, status, submitted_at, acknowledged_at, status_changed_at),
+k AS (
+INSERT INTO case_classifications (case_id, rights, harm_types, mechanisms, harm_status, source, updated_at)
+SELECT c.id, ARRAY[(ARRAY['other', 'social_security', 'property_and_consumer', 'work', 'credit_and_essential_services'])[1 + g.sys % 5]],
+       '{}', ARRAY['no_explanation'], 'occurred', CASE WHEN c.status = 'submitted' THEN 'complainant' ELSE 'triage' END,
+       coalesce(c.acknowledged_at, c.submitted_at)
+  FROM c JOIN g ON g.id = c.id)
+INSERT INTO case_clocks (case_id, clock, started_at, due_at, rule, policy_id, satisfied_at, satisfied_by, warn_at, warned, next_fire_at)
+SELECT c.id, v.clock, c.submitted_at, v.due_at, v.rule, $8::uuid, v.ended, CASE WHEN v.ended IS NOT NULL THEN v.ended_by END,
+       ARRAY[c.submitted_at + (v.due_at - c.submitted_at) * 0.75, c.submitted_at + (v.due_at - c.submitted_at) * 0.9], 0,
+       CASE WHEN v.ended IS NULL THEN c.submitted_at + (v.due_at - c.submitted_at) * 0.75 END
+  FROM c
+ CROSS JOIN LATERAL (VALUES
+       ('acknowledge', c.submitted_at + interval '7 days', c.acknowledged_at, 'acknowledged',
+        '{"code":"policy_acknowledge","source":"SLA policy","period":"7 days"}'),
+       ('decision', c.submitted_at + interval '90 days',
+        CASE WHEN c.status NOT IN ('submitted', 'acknowledged', 'in_review', 'awaiting_complainant', 'pending_approval',
+                                   'escalated', 'appealed') THEN c.status_changed_at END, 'decided',
+        '{"code":"policy_decision","source":"SLA policy","period":"90 days"}')
+  ) AS v (clock, due_at, ended, ended_by, rule)`
+
+// scaleStaffSQL adds $1 reviewers to the reads-at-scale database, members
+// of every queue; they never sign in (their password hash is no hash).
+const scaleStaffSQL = `
+WITH u AS (
+	INSERT INTO users (email, name, role, password_hash, languages)
+	SELECT 'scale-' || n || '@example.org', 'Scale Reviewer ' || n, 'reviewer', '!', '{en}'
+	  FROM generate_series(1, $1::int) n
+	RETURNING id)
+INSERT INTO queue_members (queue_id, user_id)
+SELECT q.id, u.id FROM u CROSS JOIN queues q`

@@ -133,6 +133,9 @@ func report(w io.Writer, e environment, o options, res results) {
 	if res.Signin != nil {
 		reportSignin(w, res.Signin)
 	}
+	if res.Scale != nil {
+		reportScale(w, res.Scale)
+	}
 }
 
 func reportIntake(w io.Writer, e environment, o options, steps []step, final backlog, created uint64) {

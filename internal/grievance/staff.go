@@ -78,11 +78,32 @@ func ValidateFilter(f *Filter) error {
 
 // List returns cases newest first, keyset-paginated on (submitted_at, id).
 func (s *Service) List(ctx context.Context, f Filter) (*paging.Page[Summary], error) {
-	if err := ValidateFilter(&f); err != nil {
+	if err := ValidateFilter(&f); err != nil { // sets the page size
 		return nil, err
 	}
+	stmt, args, err := ListStatement(f)
+	if err != nil {
+		return nil, err
+	}
+	items, err := caseList(s.db.WithContext(ctx), stmt, args)
+	if err != nil {
+		return nil, fmt.Errorf("grievance: list: %w", err)
+	}
+	for i := range items {
+		items[i].SubmittedAt = items[i].SubmittedAt.UTC()
+	}
+	return paging.NewPage(items, f.Limit, func(c Summary) (time.Time, uuid.UUID) { return c.SubmittedAt, c.ID }), nil
+}
+
+// ListStatement is the statement List runs for f, with its arguments (one
+// more case than the page, to know whether another follows): for the plans
+// the tests and the bench check.
+func ListStatement(f Filter) (string, []any, error) {
+	if err := ValidateFilter(&f); err != nil {
+		return "", nil, err
+	}
 	if f.Viewer.ID == uuid.Nil {
-		return nil, fmt.Errorf("grievance: list: no viewer")
+		return "", nil, fmt.Errorf("grievance: list: no viewer")
 	}
 	where := []string{}
 	args := []any{}
@@ -121,14 +142,7 @@ func (s *Service) List(ctx context.Context, f Filter) (*paging.Page[Summary], er
 		cur, _ := paging.DecodeCursor(f.Cursor)
 		add("(c.submitted_at, c.id) < (?, ?)", cur.At, cur.ID)
 	}
-	items, err := caseList(s.db.WithContext(ctx), strings.Join(where, " AND "), args, f.Limit+1)
-	if err != nil {
-		return nil, fmt.Errorf("grievance: list: %w", err)
-	}
-	for i := range items {
-		items[i].SubmittedAt = items[i].SubmittedAt.UTC()
-	}
-	return paging.NewPage(items, f.Limit, func(c Summary) (time.Time, uuid.UUID) { return c.SubmittedAt, c.ID }), nil
+	return caseListSQL(strings.Join(where, " AND "), f.Limit+1), args, nil
 }
 
 // Classification is how a case is classified.
