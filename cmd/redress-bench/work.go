@@ -81,7 +81,7 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 		       coalesce(sum(total_exec_time + total_plan_time), 0)::float8
 		  FROM pg_stat_statements
 		 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT'`).Scan(&calls, &buffers, &exec)
+		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT|WHERE reference = ANY'`).Scan(&calls, &buffers, &exec)
 	if err != nil {
 		return w
 	}
@@ -92,7 +92,7 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 			       regexp_replace(query, '\s+', ' ', 'g')
 			  FROM pg_stat_statements
 			 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-			   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT'
+			   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT|WHERE reference = ANY'
 			 ORDER BY 2 DESC LIMIT $1`, top)
 		if err != nil {
 			return w
@@ -201,7 +201,7 @@ func statementsByCalls(ctx context.Context, mon *pgxpool.Pool, n uint64, limit i
 		       regexp_replace(query, '\s+', ' ', 'g')
 		  FROM pg_stat_statements
 		 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT'
+		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT|WHERE reference = ANY'
 		 ORDER BY `+order+` DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil
