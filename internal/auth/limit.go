@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,6 +26,20 @@ type HashLimiter struct {
 	waiting atomic.Int64 // attempts waiting for a slot
 	peak    atomic.Int64
 	refused atomic.Int64
+	// collected is when Do last collected the garbage (unix nanoseconds).
+	collected atomic.Int64
+}
+
+// collectEvery is how often, at most, Do collects the garbage after a hash:
+// a full collection of a large heap is not free, and a burst of sign-ins
+// needs one at its end, not one a sign-in.
+const collectEvery = 5 * time.Second
+
+// gcCycles is how many collections have completed so far.
+func gcCycles() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // DefaultHashWait is how long an attempt waits for a slot before a 429.
@@ -89,13 +104,14 @@ func (l *HashLimiter) Refused() int64 { return l.refused.Load() }
 // ends first (the client went away, or the request timed out); fn then
 // never runs.
 //
-// When the last hash running ends and no attempt waits for a slot, Do
-// collects the garbage before it returns, once the slot is free: a hash's
-// memory (64 MiB) is garbage once it ends, but a collection that ran
-// during it counted that memory live and set the next target at twice it,
-// so the heap would grow by another 128 MiB of other requests' garbage
-// before the next collection (the API under intake went from 89 to 217 MB
-// with three sign-ins). One collection of a heap of a few tens of MB takes
+// When the last hash running ends, a collection ran during it and no
+// attempt waits for a slot, Do collects the garbage before it returns, once
+// the slot is free (and at most every collectEvery): a hash's memory
+// (64 MiB) is garbage once it ends, but a collection that ran during it
+// counted that memory live and set the next target at twice it, so the heap
+// would grow by another 128 MiB of other requests' garbage before the next
+// collection (the API under intake went from 89 to 217 MB with three
+// sign-ins). One collection of a heap of a few tens of MB takes
 // milliseconds, against a hash's hundreds; while attempts wait (a burst of
 // sign-ins) none runs, and none holds a slot, so it never makes an attempt
 // wait longer.
@@ -121,10 +137,13 @@ func (l *HashLimiter) Do(ctx context.Context, fn func()) error {
 		}
 	}
 	n := l.running.Add(1)
+	cycles := gcCycles()
 	defer func() {
 		last := l.running.Add(-1) == 0
 		<-l.slots
-		if last && l.waiting.Load() == 0 {
+		now, prev := time.Now().UnixNano(), l.collected.Load()
+		if last && l.waiting.Load() == 0 && gcCycles() > cycles && time.Duration(now-prev) >= collectEvery &&
+			l.collected.CompareAndSwap(prev, now) {
 			runtime.GC()
 		}
 	}()
