@@ -26,14 +26,16 @@ type HashLimiter struct {
 	waiting atomic.Int64 // attempts waiting for a slot
 	peak    atomic.Int64
 	refused atomic.Int64
-	// collected is when Do last collected the garbage (unix nanoseconds).
-	collected atomic.Int64
+	// collected is when Do last collected the garbage (unix nanoseconds),
+	// and collectCost how long that took.
+	collected, collectCost atomic.Int64
 }
 
-// collectEvery is how often, at most, Do collects the garbage after a hash:
-// a full collection of a large heap is not free, and a burst of sign-ins
-// needs one at its end, not one a sign-in.
-const collectEvery = 5 * time.Second
+// collectShare bounds the time Do's collections take: after a collection
+// that took d, the next waits at least collectShare × d (10%), so a small
+// heap (milliseconds) is collected after every sign-in and a large one
+// (hundreds of milliseconds under the race detector) seldom.
+const collectShare = 10
 
 // gcCycles is how many collections have completed so far.
 func gcCycles() uint64 {
@@ -105,16 +107,17 @@ func (l *HashLimiter) Refused() int64 { return l.refused.Load() }
 // never runs.
 //
 // When the last hash running ends, a collection ran during it and no
-// attempt waits for a slot, Do collects the garbage before it returns, once
-// the slot is free (and at most every collectEvery): a hash's memory
-// (64 MiB) is garbage once it ends, but a collection that ran during it
-// counted that memory live and set the next target at twice it, so the heap
-// would grow by another 128 MiB of other requests' garbage before the next
-// collection (the API under intake went from 89 to 217 MB with three
-// sign-ins). One collection of a heap of a few tens of MB takes
-// milliseconds, against a hash's hundreds; while attempts wait (a burst of
-// sign-ins) none runs, and none holds a slot, so it never makes an attempt
-// wait longer.
+// attempt waits for a slot, Do collects the garbage before it frees the slot
+// and returns: a hash's memory (64 MiB) is garbage once it ends, but a
+// collection that ran during it counted that memory live and set the next
+// target at twice it, so the heap would grow by another 128 MiB of other
+// requests' garbage before the next collection (the API under intake went
+// from 89 to 217 MB with three sign-ins). Collecting inside the slot makes
+// the next hash reuse this one's memory. One collection of a heap of a few
+// tens of MB takes milliseconds, against a hash's hundreds; a large heap's
+// (the tests', under the race detector) can take long enough to make an
+// attempt that arrives meanwhile wait, so the collections take at most 10%
+// of the time (collectShare), and none runs while an attempt waits.
 func (l *HashLimiter) Do(ctx context.Context, fn func()) error {
 	select {
 	case l.slots <- struct{}{}:
@@ -138,13 +141,17 @@ func (l *HashLimiter) Do(ctx context.Context, fn func()) error {
 	}
 	n := l.running.Add(1)
 	cycles := gcCycles()
+	defer func() { <-l.slots }()
 	defer func() {
+		// Before the slot is freed, so that the next hash reuses this one's
+		// memory rather than taking 64 MiB more while it is uncollected.
 		last := l.running.Add(-1) == 0
-		<-l.slots
 		now, prev := time.Now().UnixNano(), l.collected.Load()
-		if last && l.waiting.Load() == 0 && gcCycles() > cycles && time.Duration(now-prev) >= collectEvery &&
+		if last && l.waiting.Load() == 0 && gcCycles() > cycles && now-prev >= collectShare*l.collectCost.Load() &&
 			l.collected.CompareAndSwap(prev, now) {
+			start := time.Now()
 			runtime.GC()
+			l.collectCost.Store(int64(time.Since(start)))
 		}
 	}()
 	for {
