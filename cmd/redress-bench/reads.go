@@ -307,22 +307,29 @@ func (b *bench) fileMixed(ctx context.Context, n int, systems []string) ([]strin
 // readAttack keeps exactly workers GETs in flight for d, as attack does for
 // intake, and counts the 200 answers.
 func readAttack(ctx context.Context, tr vegeta.Targeter, workers int, d time.Duration) readsRun {
-	atk := closedLoop(workers)
+	res, _ := countReads(ctx, closedLoop(workers), tr, vegeta.Rate{Freq: 0}, d, "reads-"+strconv.Itoa(workers))
+	return res
+}
+
+// countReads runs atk at rate for d and counts the 200 answers, with the
+// first answer of each other status as a sample.
+func countReads(ctx context.Context, atk *vegeta.Attacker, tr vegeta.Targeter, rate vegeta.Rate, d time.Duration,
+	name string) (readsRun, vegeta.Metrics) {
 	stop := context.AfterFunc(ctx, func() { atk.Stop() })
 	defer stop()
 
 	res := readsRun{Statuses: map[int]int{}, Samples: map[int]string{}}
 	var m vegeta.Metrics
 	meter := startCPU()
-	for hit := range atk.Attack(tr, vegeta.Rate{Freq: 0}, d, "reads-"+strconv.Itoa(workers)) {
+	for hit := range atk.Attack(tr, rate, d, name) {
 		m.Add(hit)
 		if hit.Code == http.StatusOK {
 			res.OK++
-		} else {
-			code := int(hit.Code)
-			if res.Statuses[code]++; res.Statuses[code] == 1 {
-				res.Samples[code] = clip(hit.Error+" "+string(hit.Body), 300)
-			}
+			continue
+		}
+		code := int(hit.Code)
+		if res.Statuses[code]++; res.Statuses[code] == 1 {
+			res.Samples[code] = clip(hit.Error+" "+string(hit.Body), 300)
 		}
 	}
 	res.CPU = meter.stop()
@@ -332,7 +339,7 @@ func readAttack(ctx context.Context, tr vegeta.Targeter, workers int, d time.Dur
 		res.Rate = float64(res.OK) / s
 	}
 	res.P50, res.P99 = m.Latencies.P50, m.Latencies.P99
-	return res
+	return res, m
 }
 
 func reportReads(w io.Writer, e environment, o options, r *readsResult) {

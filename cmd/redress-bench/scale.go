@@ -18,15 +18,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/nats-io/nats.go/jetstream"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/app"
@@ -370,27 +365,7 @@ func (b *bench) scaleList(ctx context.Context, client *http.Client, base, token,
 func rateAttack(ctx context.Context, tr vegeta.Targeter, d time.Duration) (readsRun, vegeta.Metrics) {
 	atk := vegeta.NewAttacker(vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second), vegeta.Proxy(nil),
 		vegeta.Redirects(vegeta.NoFollow))
-	stop := context.AfterFunc(ctx, func() { atk.Stop() })
-	defer stop()
-	res := readsRun{Statuses: map[int]int{}, Samples: map[int]string{}}
-	var m vegeta.Metrics
-	meter := startCPU()
-	for hit := range atk.Attack(tr, vegeta.Rate{Freq: scaleRate, Per: time.Second}, d, "scale-complainant") {
-		m.Add(hit)
-		if hit.Code == http.StatusOK {
-			res.OK++
-		} else if code := int(hit.Code); func() bool { res.Statuses[code]++; return res.Statuses[code] == 1 }() {
-			res.Samples[code] = clip(hit.Error+" "+string(hit.Body), 300)
-		}
-	}
-	res.CPU = meter.stop()
-	m.Close()
-	res.Requests = m.Requests
-	if s := (m.Duration + m.Wait).Seconds(); s > 0 {
-		res.Rate = float64(res.OK) / s
-	}
-	res.P50, res.P99 = m.Latencies.P50, m.Latencies.P99
-	return res, m
+	return countReads(ctx, atk, tr, vegeta.Rate{Freq: scaleRate, Per: time.Second}, d, "scale-complainant")
 }
 
 // scaleLoad loads the cases with the secondary indexes dropped, builds them
@@ -538,32 +513,6 @@ var (
 // and the last.
 func scaleExplain(ctx context.Context, dbURL string, viewer access.Viewer, query url.Values, cursor string) (scalePlan, error) {
 	var p scalePlan
-	cfg, err := pgx.ParseConfig(dbURL)
-	if err != nil {
-		return p, err
-	}
-	var mu sync.Mutex
-	var notices []string
-	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
-		mu.Lock()
-		defer mu.Unlock()
-		if durationLine.MatchString(n.Message) && strings.Contains(n.Message, "FROM cases c") {
-			notices = append(notices, n.Message)
-		}
-	}
-	cfg.RuntimeParams["application_name"] = "redress-bench-scale-explain"
-	sqlDB := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
-		_, err := c.Exec(ctx, autoExplain)
-		return err
-	}))
-	defer sqlDB.Close()
-	sqlDB.SetMaxOpenConns(1)
-	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{SkipDefaultTransaction: true,
-		Logger: logger.Discard, TranslateError: true})
-	if err != nil {
-		return p, err
-	}
-	svc := grievance.NewService(gdb, nil, nil, nil, nil, nil, nil, nil)
 	f := grievance.Filter{Viewer: viewer, Priority: query.Get("priority"), Cursor: cursor, Limit: 50}
 	if s := query.Get("status"); s != "" {
 		f.Statuses = strings.Split(s, ",")
@@ -574,13 +523,24 @@ func scaleExplain(ctx context.Context, dbURL string, viewer access.Viewer, query
 			*dst = &id
 		}
 	}
-	for range scalePlanRepeat {
-		if _, err := svc.List(ctx, f); err != nil {
-			return p, err
+	plans, err := explainOn(ctx, dbURL, "redress-bench-scale-explain", func(gdb *gorm.DB) error {
+		svc := grievance.NewService(gdb, nil, nil, nil, nil, nil, nil, nil)
+		for range scalePlanRepeat {
+			if _, err := svc.List(ctx, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return p, err
+	}
+	var notices []string
+	for _, n := range plans {
+		if strings.Contains(n, "FROM cases c") {
+			notices = append(notices, n)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	if len(notices) != scalePlanRepeat {
 		return p, fmt.Errorf("%d list plans logged, want %d", len(notices), scalePlanRepeat)
 	}

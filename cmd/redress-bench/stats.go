@@ -326,45 +326,18 @@ var (
 // and BUFFERS as a notice, and returns the plans.
 func explainStats(ctx context.Context, dbURL, name string, fn func(*stats.Service) error) (statsExplain, error) {
 	x := statsExplain{Name: name}
-	cfg, err := pgx.ParseConfig(dbURL)
-	if err != nil {
-		return x, err
-	}
-	var mu sync.Mutex
-	var notices []string
-	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
-		mu.Lock()
-		defer mu.Unlock()
-		notices = append(notices, n.Message)
-	}
-	cfg.RuntimeParams["application_name"] = "redress-bench-explain"
-	sqlDB := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
-		_, err := c.Exec(ctx, autoExplain)
+	plans, err := explainOn(ctx, dbURL, "redress-bench-explain", func(gdb *gorm.DB) error {
+		start := time.Now()
+		err := fn(stats.New(gdb))
+		x.Total = time.Since(start)
 		return err
-	}))
-	defer sqlDB.Close()
-	sqlDB.SetMaxOpenConns(1)
-	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{SkipDefaultTransaction: true,
-		Logger: logger.Discard, TranslateError: true})
+	})
 	if err != nil {
 		return x, err
 	}
-	start := time.Now()
-	if err := fn(stats.New(gdb)); err != nil {
-		return x, err
-	}
-	x.Total = time.Since(start)
-	mu.Lock()
-	defer mu.Unlock()
 	labels := systemLabels
 	if strings.HasPrefix(name, "public") {
 		labels = publicLabels
-	}
-	var plans []string
-	for _, n := range notices {
-		if durationLine.MatchString(n) {
-			plans = append(plans, n)
-		}
 	}
 	for i, n := range plans {
 		p := parsePlan(n)
@@ -375,6 +348,43 @@ func explainStats(ctx context.Context, dbURL, name string, fn func(*stats.Servic
 		x.Stmts = append(x.Stmts, p)
 	}
 	return x, nil
+}
+
+// explainOn runs fn with a GORM handle on one connection of dbURL (named
+// app) where auto_explain logs every statement's plan with ANALYZE and
+// BUFFERS as a notice, and returns the plans logged, in order.
+func explainOn(ctx context.Context, dbURL, app string, fn func(*gorm.DB) error) ([]string, error) {
+	cfg, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	var mu sync.Mutex
+	var plans []string
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+		mu.Lock()
+		defer mu.Unlock()
+		if durationLine.MatchString(n.Message) {
+			plans = append(plans, n.Message)
+		}
+	}
+	cfg.RuntimeParams["application_name"] = app
+	sqlDB := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, autoExplain)
+		return err
+	}))
+	defer sqlDB.Close()
+	sqlDB.SetMaxOpenConns(1)
+	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{SkipDefaultTransaction: true,
+		Logger: logger.Discard, TranslateError: true})
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(gdb.WithContext(ctx)); err != nil {
+		return nil, err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return plans, nil
 }
 
 // parsePlan reads one auto_explain notice: "duration: … ms  plan:", the
