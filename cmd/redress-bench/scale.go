@@ -524,7 +524,7 @@ func scaleExplain(ctx context.Context, dbURL string, viewer access.Viewer, query
 		}
 	}
 	plans, err := explainOn(ctx, dbURL, "redress-bench-scale-explain", func(gdb *gorm.DB) error {
-		svc := grievance.NewService(gdb, nil, nil, nil, nil, nil, nil, nil)
+		svc := grievance.NewService(gdb, nil, nil, nil, nil, nil, nil, nil, nil)
 		for range scalePlanRepeat {
 			if _, err := svc.List(ctx, f); err != nil {
 				return err

@@ -36,6 +36,7 @@ import (
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/incident"
+	"github.com/redresshq/redress/internal/keystore"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/outbox"
@@ -45,6 +46,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/retention"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 	"github.com/redresshq/redress/internal/stats"
@@ -54,10 +56,13 @@ import (
 
 // Core holds the services shared by serve and work.
 type Core struct {
-	Config    *config.Config
-	Log       *slog.Logger
-	DB        *gorm.DB
-	Keys      *seal.Keyring
+	Config *config.Config
+	Log    *slog.Logger
+	DB     *gorm.DB
+	// Keys seals with the master keys, and a case's values with its data key.
+	Keys *seal.Keyring
+	// Keystore: the cases' data keys (erasure, re-wrapping).
+	Keystore  *keystore.Store
 	Registry  *registry.Registry
 	Users     *auth.Users
 	Tokens    *auth.Tokens
@@ -81,6 +86,8 @@ type Core struct {
 	Escalation *escalation.Service
 	// Content: the register's and the bodies' words in other languages.
 	Content *content.Service
+	// Retention: schedules, legal holds, erasure (issue 19).
+	Retention *retention.Service
 	// Access: who may see a case, and the access log (need to know).
 	Access *access.Service
 	// Organisation: who runs the mechanism (config defaults, an admin's settings).
@@ -112,6 +119,8 @@ func NewCore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Core, 
 
 // FromDB builds the services on an open database.
 func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyring) *Core {
+	ks := keystore.New(gdb, keys)
+	keys = keys.WithCaseKeys(ks)
 	reg := registry.New(gdb)
 	clk := clocks.New(gdb, log, escalation.RequestOnBreach)
 	inc := incident.NewService(gdb, keys, clk)
@@ -122,9 +131,9 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		to cases.Status, extra map[string]any) error {
 		return g.MoveCase(tx, caseID, by, to, extra)
 	})
-	g = grievance.NewService(gdb, keys, cfg.ReceiptSecret, reg, clk, inc, ev, rem)
+	g = grievance.NewService(gdb, keys, ks, cfg.ReceiptSecret, reg, clk, inc, ev, rem)
 	c := &Core{
-		Config: cfg, Log: log, DB: gdb, Keys: keys, Registry: reg,
+		Config: cfg, Log: log, DB: gdb, Keys: keys, Keystore: ks, Registry: reg,
 		Users: auth.NewUsers(gdb, auth.PasswordCost{MemoryKiB: cfg.PasswordHash.MemoryKiB, Time: cfg.PasswordHash.Time,
 			Threads: cfg.PasswordHash.Threads}),
 		Tokens:    auth.NewTokens(cfg.JWTSecret),
@@ -146,6 +155,7 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Organisation: organisation.New(gdb, organisation.Defaults{LegalName: cfg.Organisation.LegalName,
 			Address: cfg.Organisation.Address, Jurisdiction: cfg.Organisation.Jurisdiction, Contact: cfg.Organisation.Contact}),
 	}
+	c.Retention = retention.New(gdb, keys, ks, g.MoveCase)
 	c.UseNotifier(notify.New(c.NotifyOptions()))
 	return c
 }
@@ -229,7 +239,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 	}
 	c.Metrics = prometheus.NewRegistry()
 	a := api.New(api.Deps{
-		Outbox: c.Outbox, Log: c.Log, Grievance: c.Grievance, Remedy: c.Remedy, Incident: c.Incident, Decision: c.Decision, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
+		Outbox: c.Outbox, Retention: c.Retention, Log: c.Log, Grievance: c.Grievance, Remedy: c.Remedy, Incident: c.Incident, Decision: c.Decision, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),
@@ -309,7 +319,7 @@ func (c *Core) SignInThrottle(js jetstream.JetStream) *middleware.SignInThrottle
 // Worker builds the worker runner.
 func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
 	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance, Remedy: c.Remedy, Routing: c.Routing,
-		Notify: c.Notify, Clocks: c.Clocks, Review: c.Review, Systemic: c.Systemic, Escalation: c.Escalation, SweepEvery: c.Config.SweepEvery,
+		Notify: c.Notify, Clocks: c.Clocks, Review: c.Review, Systemic: c.Systemic, Escalation: c.Escalation, Retention: c.Retention, SweepEvery: c.Config.SweepEvery,
 		ReconcileEvery: c.Config.ReconcileEvery, UnroutedAfter: c.Config.UnroutedAfter, Replicas: c.Config.NATSReplicas, Addr: addr}
 }
 
@@ -317,6 +327,9 @@ func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
 func (c *Core) Close() error {
 	if err := c.Access.Flush(context.Background()); err != nil {
 		c.Log.Error("the access log's last looks could not be written", "err", err)
+	}
+	if err := c.Keystore.Close(); err != nil {
+		c.Log.Error("the keystore's pool did not close", "err", err)
 	}
 	return db.Close(c.DB)
 }

@@ -66,7 +66,7 @@ func ownershipMap(t *testing.T, path string) (map[string]string, map[string][]st
 	if next := strings.Index(section, "\n## "); next >= 0 {
 		section = section[:next]
 	}
-	row := regexp.MustCompile("(?m)^\\| `([a-z_]+)` \\| `([a-z/-]+)` \\|([^|\\n]*)\\|")
+	row := regexp.MustCompile("(?m)^\\| `([a-z_.]+)` \\| `([a-z/-]+)` \\|([^|\\n]*)\\|")
 	code := regexp.MustCompile("`([a-z/-]+)`")
 	owners, others := map[string]string{}, map[string][]string{}
 	for _, m := range row.FindAllStringSubmatch(section, -1) {
@@ -88,8 +88,8 @@ func schemaTables(t *testing.T, dir string) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	create := regexp.MustCompile(`(?i)CREATE TABLE (?:IF NOT EXISTS )?(\w+)`)
-	drop := regexp.MustCompile(`(?i)DROP TABLE (?:IF EXISTS )?(\w+)`)
+	create := regexp.MustCompile(`(?i)CREATE TABLE (?:IF NOT EXISTS )?([\w.]+)`)
+	drop := regexp.MustCompile(`(?i)DROP TABLE (?:IF EXISTS )?([\w.]+)`)
 	set := map[string]bool{}
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".sql") {
@@ -159,7 +159,7 @@ func tableWriters(t *testing.T, root string, tables []string) map[string][]strin
 //     line by Update, Updates or UpdateColumn(s).
 func writes(sources map[string]string, tables []string) map[string][]string {
 	sqlWrite := regexp.MustCompile(`(?i)\b(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?`)
-	model := regexp.MustCompile(`(?:TableName\(\) string \{\s*return|\.Table\()\s*"(\w+)"`)
+	model := regexp.MustCompile(`(?:TableName\(\) string \{\s*return|\.Table\()\s*"([\w.]+)"`)
 	exported := regexp.MustCompile(`func \(\*?([A-Z]\w*)\) TableName\(\) string \{\s*return "(\w+)"`)
 	foreign := regexp.MustCompile(`(?:\.(?:Create|Save|Delete)\(&(\w+)\.([A-Z]\w*)\b|\.Model\(&(\w+)\.([A-Z]\w*)\{[^\n]*\.Update(?:s|Column|Columns)?\()`)
 	models := map[string]string{} // "cases.Case" → "cases"

@@ -62,6 +62,18 @@ func MarkReceived(tx *gorm.DB, id uuid.UUID) (bool, error) {
 	return res.RowsAffected == 1, nil
 }
 
+// MarkErased records on the case that its personal data was erased, when
+// and on what ground. It is idempotent: an erased case keeps its first
+// erasure, and the call returns false.
+func MarkErased(tx *gorm.DB, id uuid.UUID, at time.Time, ground string) (bool, error) {
+	res := tx.Model(&Case{}).Where("id = ? AND erased_at IS NULL", id).
+		Updates(map[string]any{"erased_at": at, "erasure_ground": ground})
+	if res.Error != nil {
+		return false, fmt.Errorf("cases: mark erased: %w", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
 // SetPriority sets the case's priority (an SLA breach raises it), leaving a
 // pending downgrade as it is.
 func SetPriority(tx *gorm.DB, id uuid.UUID, p Priority) error {

@@ -185,7 +185,11 @@ type Case struct {
 	AppealState           *AppealState
 	RootCause             *RootCause
 	ClosedAt              *time.Time
-	UpdatedAt             time.Time `gorm:"autoUpdateTime:false"` // the trigger sets it
+	// ErasedAt and ErasureGround: the case's personal data was erased (its
+	// data key destroyed, internal/keystore), when and why.
+	ErasedAt      *time.Time
+	ErasureGround *string
+	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"` // the trigger sets it
 }
 
 // TableName is the table Case maps.

@@ -243,6 +243,7 @@ type WorkRow struct {
 	SLAPolicyID     *uuid.UUID
 	AppealState     *string
 	AppealBy        *time.Time
+	ErasedAt        *time.Time
 }
 
 // LockForWork locks case id (FOR UPDATE) and reads what decides who may
@@ -251,7 +252,7 @@ type WorkRow struct {
 func LockForWork(tx *gorm.DB, id, user uuid.UUID) (*WorkRow, error) {
 	var c WorkRow
 	if err := tx.Raw(`SELECT c.kind, c.status, c.priority, c.pending_priority, c.assignee_id,
-		       c.sla_policy_id, c.appeal_state, c.appeal_by, `+RecusedSQL+` AS recused
+		       c.sla_policy_id, c.appeal_state, c.appeal_by, c.erased_at, `+RecusedSQL+` AS recused
 		  FROM cases c WHERE c.id = ? FOR UPDATE`, user, user, user, id).Scan(&c).Error; err != nil {
 		return nil, fmt.Errorf("grievance: lock case: %w", err)
 	}

@@ -11,6 +11,7 @@ package casework
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -134,8 +135,25 @@ func Status(tx *gorm.DB, id uuid.UUID) (string, error) {
 	return status, nil
 }
 
-// OpenJSON opens a value keys sealed for purpose into v.
+// OpenJSON opens a value keys sealed for purpose into v. A value of an
+// erased case leaves v as it is (its zero value): the views of an erased
+// case show what is left, and its texts read as erased (seal.OpenString).
+// What must not be shown half — an identity, a file — asks for the
+// erasure itself (seal.ErasedError).
 func OpenJSON(keys *seal.Keyring, purpose string, sealed []byte, v any) error {
+	b, err := keys.Open(purpose, sealed)
+	if errors.Is(err, seal.ErrErased) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("grievance: open %s: %w", strings.SplitN(purpose, ":", 2)[0], err)
+	}
+	return json.Unmarshal(b, v)
+}
+
+// MustOpenJSON is OpenJSON for what must not be shown half (an identity):
+// a value of an erased case is its *seal.ErasedError.
+func MustOpenJSON(keys *seal.Keyring, purpose string, sealed []byte, v any) error {
 	b, err := keys.Open(purpose, sealed)
 	if err != nil {
 		return fmt.Errorf("grievance: open %s: %w", strings.SplitN(purpose, ":", 2)[0], err)

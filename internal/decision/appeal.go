@@ -80,7 +80,7 @@ func (s *Service) Appeal(ctx context.Context, caseID uuid.UUID, reason string) e
 				excluded = append(excluded, id)
 			}
 		}
-		sealed, err := s.keys.Seal(PurposeAppeal(caseID), []byte(strings.TrimSpace(reason)))
+		sealed, err := s.keys.SealCase(caseID, PurposeAppeal(caseID), []byte(strings.TrimSpace(reason)))
 		if err != nil {
 			return err
 		}

@@ -152,23 +152,23 @@ func (s *Service) Decide(ctx context.Context, caseID uuid.UUID, by cases.Actor, 
 		}
 		id := uuid.New()
 		sid := id.String()
-		answers, err := s.sealAnswers(sid, r.Answers)
+		answers, err := s.sealAnswers(caseID, sid, r.Answers)
 		if err != nil {
 			return err
 		}
-		rationale, err := s.keys.Seal(purposeDecision("rationale", sid), []byte(r.Rationale))
+		rationale, err := s.keys.SealCase(caseID, purposeDecision("rationale", sid), []byte(r.Rationale))
 		if err != nil {
 			return err
 		}
 		var explanation, signposting []byte
 		if r.Explanation != nil {
 			raw, _ := json.Marshal(r.Explanation)
-			if explanation, err = s.keys.Seal(purposeDecision("explanation", sid), raw); err != nil {
+			if explanation, err = s.keys.SealCase(caseID, purposeDecision("explanation", sid), raw); err != nil {
 				return err
 			}
 		}
 		if r.Signposting != "" {
-			if signposting, err = s.keys.Seal(purposeDecision("signposting", sid), []byte(r.Signposting)); err != nil {
+			if signposting, err = s.keys.SealCase(caseID, purposeDecision("signposting", sid), []byte(r.Signposting)); err != nil {
 				return err
 			}
 		}
@@ -271,10 +271,10 @@ func (s *Service) ApproveDecision(ctx context.Context, caseID uuid.UUID, by case
 }
 
 // sealAnswers seals a decision's answers (nil when there are none).
-func (s *Service) sealAnswers(decisionID string, answers []PointAnswer) ([]byte, error) {
+func (s *Service) sealAnswers(caseID uuid.UUID, decisionID string, answers []PointAnswer) ([]byte, error) {
 	if len(answers) == 0 {
 		return nil, nil
 	}
 	raw, _ := json.Marshal(answers)
-	return s.keys.Seal(purposeDecision("answers", decisionID), raw)
+	return s.keys.SealCase(caseID, purposeDecision("answers", decisionID), raw)
 }

@@ -117,7 +117,7 @@ func (s *Service) RequestDisclosure(ctx context.Context, caseID, referralID, by 
 		if len(has) == 0 || !has[0] {
 			return fault.New(fault.Conflict, "nothing_to_disclose", "The complainant filed anonymously: there is no identity to disclose.")
 		}
-		sealed, err := s.keys.SealString(purposeReason(id), req.Reason)
+		sealed, err := s.keys.SealCaseString(caseID, purposeReason(id), req.Reason)
 		if err != nil {
 			return err
 		}
@@ -215,7 +215,7 @@ func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id,
 		if err != nil {
 			return err
 		}
-		sealed, err := s.keys.Seal(purposeAddendum(id), doc)
+		sealed, err := s.keys.SealCase(caseID, purposeAddendum(id), doc)
 		if err != nil {
 			return err
 		}

@@ -133,7 +133,7 @@ func (s *Service) addItems(tx *gorm.DB, r *referralRow, bodyUser uuid.UUID, item
 	tasks := 0
 	for i, it := range items {
 		id := uuid.New()
-		sealed, err := s.keys.SealString(purposeItem(id), it.Text)
+		sealed, err := s.keys.SealCaseString(r.CaseID, purposeItem(id), it.Text)
 		if err != nil {
 			return err
 		}
@@ -285,7 +285,7 @@ func (s *Service) RecordCompliance(ctx context.Context, caseID, referralID, item
 			return fault.New(fault.Conflict, "item_not_open", fmt.Sprintf("This %s is %s: only an open one can be recorded as complied with.",
 				it.Kind, it.Status))
 		}
-		sealed, err := s.keys.SealString(purposeEvidence(itemID), req.Evidence)
+		sealed, err := s.keys.SealCaseString(caseID, purposeEvidence(itemID), req.Evidence)
 		if err != nil {
 			return err
 		}
@@ -377,7 +377,7 @@ func (s *Service) Settle(ctx context.Context, referralID, itemID, bodyUser uuid.
 			return fault.New(fault.Conflict, "item_not_open", fmt.Sprintf("This %s is %s: only an open one can be settled.",
 				it.Kind, it.Status))
 		}
-		sealed, err := s.keys.SealString(purposeSettled(itemID), req.Note)
+		sealed, err := s.keys.SealCaseString(r.CaseID, purposeSettled(itemID), req.Note)
 		if err != nil {
 			return err
 		}
@@ -466,7 +466,7 @@ func (s *Service) ComplainantAnswer(ctx context.Context, caseID, referralID uuid
 			return fault.New(fault.Conflict, "body_has_not_written",
 				"You can answer a body once it writes to you; to add to your complaint, write to the organisation.")
 		}
-		sealed, err := s.keys.SealString(purposeMessage(msg.ID), req.Body)
+		sealed, err := s.keys.SealCaseString(caseID, purposeMessage(msg.ID), req.Body)
 		if err != nil {
 			return err
 		}

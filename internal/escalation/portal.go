@@ -411,7 +411,7 @@ func (s *Service) SetStatus(ctx context.Context, id uuid.UUID, bodyUser uuid.UUI
 		}
 		var outcome []byte
 		if req.Outcome != "" {
-			if outcome, err = s.keys.SealString(purposeOutcome(id), req.Outcome); err != nil {
+			if outcome, err = s.keys.SealCaseString(r.CaseID, purposeOutcome(id), req.Outcome); err != nil {
 				return err
 			}
 		}
@@ -525,7 +525,7 @@ func (s *Service) AddMessage(ctx context.Context, id uuid.UUID, caseID *uuid.UUI
 		if caseID != nil && r.CaseID != *caseID {
 			return errReferralNotFound
 		}
-		sealed, err := s.keys.SealString(purposeMessage(msg.ID), req.Body)
+		sealed, err := s.keys.SealCaseString(r.CaseID, purposeMessage(msg.ID), req.Body)
 		if err != nil {
 			return err
 		}

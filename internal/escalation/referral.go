@@ -252,15 +252,15 @@ func (s *Service) refer(tx *gorm.DB, caseID, bodyID uuid.UUID, by Requester, req
 		return uuid.Nil, err
 	}
 	docSum, pdfSum := sha256.Sum256(doc), sha256.Sum256(pdf)
-	sealedReason, err := s.keys.SealString(purposeReason(id), reason)
+	sealedReason, err := s.keys.SealCaseString(caseID, purposeReason(id), reason)
 	if err != nil {
 		return uuid.Nil, err
 	}
-	sealedDoc, err := s.keys.Seal(purposeDossier(id), doc)
+	sealedDoc, err := s.keys.SealCase(caseID, purposeDossier(id), doc)
 	if err != nil {
 		return uuid.Nil, err
 	}
-	sealedPDF, err := s.keys.Seal(purposePDF(id), pdf)
+	sealedPDF, err := s.keys.SealCase(caseID, purposePDF(id), pdf)
 	if err != nil {
 		return uuid.Nil, err
 	}

@@ -185,19 +185,20 @@ type Sealed struct {
 	metaEnc, contentEnc []byte
 }
 
-// Seal seals a validated input's file and metadata. It is done before any
-// transaction begins: 25 MiB takes a moment.
-func (s *Service) Seal(in Input, addedBy *uuid.UUID) (*Sealed, error) {
+// Seal seals a validated input's file and metadata with the data key of
+// case caseID. It is done before any transaction begins: 25 MiB takes a
+// moment.
+func (s *Service) Seal(caseID uuid.UUID, in Input, addedBy *uuid.UUID) (*Sealed, error) {
 	e := &Sealed{Evidence: Evidence{ID: uuid.New(), SHA256: in.File.SHA256(), SizeBytes: int64(in.File.Size()),
 		MediaType: in.File.mediaType, Filename: in.Filename, Description: in.Description, Source: in.Source, AddedBy: addedBy},
 		sum: in.File.sum}
 	sid := e.ID.String()
 	meta, _ := json.Marshal(evidenceMeta{Filename: e.Filename, Description: e.Description})
 	var err error
-	if e.metaEnc, err = s.keys.Seal(purposeEvidenceMeta(sid), meta); err != nil {
+	if e.metaEnc, err = s.keys.SealCase(caseID, purposeEvidenceMeta(sid), meta); err != nil {
 		return nil, err
 	}
-	if e.contentEnc, err = s.keys.Seal(purposeEvidenceContent(sid), in.File.content); err != nil {
+	if e.contentEnc, err = s.keys.SealCase(caseID, purposeEvidenceContent(sid), in.File.content); err != nil {
 		return nil, err
 	}
 	return e, nil

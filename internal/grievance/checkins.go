@@ -178,7 +178,7 @@ func (s *Service) AnswerCheckin(ctx context.Context, caseID, checkinID uuid.UUID
 		var sealed []byte
 		if in.Text != "" {
 			var err error
-			if sealed, err = s.keys.SealString(purposeCheckin(k.ID.String()), in.Text); err != nil {
+			if sealed, err = s.keys.SealCaseString(caseID, purposeCheckin(k.ID.String()), in.Text); err != nil {
 				return err
 			}
 		}
@@ -252,7 +252,11 @@ func (s *Service) openRetaliationCase(tx *gorm.DB, earlier uuid.UUID, earlierRef
 		n.Contact = reach.Contact
 		n.Contact.PreferredChannel = reach.PreferredChannel
 	}
-	rec, err := s.insertCase(tx, n, time.Now().UTC().Truncate(time.Microsecond), "")
+	key, err := s.keystore.Prepare(uuid.New())
+	if err != nil {
+		return uuid.Nil, "", err
+	}
+	rec, err := s.insertCase(tx, key, n, time.Now().UTC().Truncate(time.Microsecond), "")
 	if err != nil {
 		return uuid.Nil, "", err
 	}

@@ -100,7 +100,7 @@ func (s *Service) Feedback(ctx context.Context, caseID uuid.UUID, satisfaction *
 		var sealed []byte
 		if c := strings.TrimSpace(comment); c != "" {
 			var err error
-			if sealed, err = s.keys.Seal(purposeFeedback(caseID), []byte(c)); err != nil {
+			if sealed, err = s.keys.SealCase(caseID, purposeFeedback(caseID), []byte(c)); err != nil {
 				return err
 			}
 		}

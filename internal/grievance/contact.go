@@ -3,6 +3,8 @@ package grievance
 import (
 	"context"
 	"fmt"
+	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/platform/seal"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
@@ -30,9 +32,12 @@ func (s *Service) ContactOf(ctx context.Context, caseID uuid.UUID) (*Reachable, 
 // contactOf is ContactOf reading on q (the pool or a transaction).
 func (s *Service) contactOf(q *gorm.DB, caseID uuid.UUID) (*Reachable, error) {
 	var row cases.Case
-	if err := q.Select("anonymous", "contact_enc", "preferred_channel", "language").
+	if err := q.Select("anonymous", "contact_enc", "preferred_channel", "language", "erased_at").
 		Where("id = ?", caseID).Find(&row).Error; err != nil {
 		return nil, fmt.Errorf("grievance: contact: %w", err)
+	}
+	if row.ErasedAt != nil {
+		row.ContactEnc = nil // erased: there is no one to reach any more
 	}
 	if row.Language == "" {
 		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
@@ -71,24 +76,31 @@ func (s *Service) IdentityOf(ctx context.Context, caseID uuid.UUID) (*Identity, 
 // disclosure).
 func (s *Service) IdentityIn(q *gorm.DB, caseID uuid.UUID) (*Identity, error) {
 	var row cases.Case
-	if err := q.Select("anonymous", "contact_enc", "preferred_channel", "representative_enc", "language").
-		Where("id = ?", caseID).Find(&row).Error; err != nil {
+	if err := q.Select("anonymous", "contact_enc", "preferred_channel", "representative_enc", "language",
+		"erased_at", "erasure_ground").Where("id = ?", caseID).Find(&row).Error; err != nil {
 		return nil, fmt.Errorf("grievance: identity: %w", err)
 	}
 	if row.Language == "" {
 		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 	}
+	if row.ErasedAt != nil && (row.ContactEnc != nil || row.RepresentativeEnc != nil) {
+		ground := ""
+		if row.ErasureGround != nil {
+			ground = *row.ErasureGround
+		}
+		return nil, &seal.ErasedError{CaseID: caseID, At: *row.ErasedAt, Ground: ground}
+	}
 	sid := caseID.String()
 	id := &Identity{Anonymous: row.Anonymous, PreferredChannel: row.PreferredChannel}
 	if row.ContactEnc != nil {
 		id.Contact = &Contact{}
-		if err := s.openJSON(purposeContact(sid), row.ContactEnc, id.Contact); err != nil {
+		if err := casework.MustOpenJSON(s.keys, purposeContact(sid), row.ContactEnc, id.Contact); err != nil {
 			return nil, err
 		}
 	}
 	if row.RepresentativeEnc != nil {
 		id.Representative = &Representative{}
-		if err := s.openJSON(purposeRepresentative(sid), row.RepresentativeEnc, id.Representative); err != nil {
+		if err := casework.MustOpenJSON(s.keys, purposeRepresentative(sid), row.RepresentativeEnc, id.Representative); err != nil {
 			return nil, err
 		}
 	}

@@ -146,12 +146,12 @@ func (s *Service) DiscloseEvidence(ctx context.Context, caseID, evidenceID uuid.
 		d.Redactions = []Redaction{}
 	}
 	sid := d.ID.String()
-	textEnc, err := s.keys.Seal(purposeDisclosure("text", sid), []byte(redacted))
+	textEnc, err := s.keys.SealCase(caseID, purposeDisclosure("text", sid), []byte(redacted))
 	if err != nil {
 		return nil, err
 	}
 	raw, _ := json.Marshal(d.Redactions)
-	redEnc, err := s.keys.Seal(purposeDisclosure("redactions", sid), raw)
+	redEnc, err := s.keys.SealCase(caseID, purposeDisclosure("redactions", sid), raw)
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func (s *Service) AddEvidence(ctx context.Context, caseID uuid.UUID, by cases.Ac
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	sealed, err := s.ev.Seal(in, addedBy)
+	sealed, err := s.ev.Seal(caseID, in, addedBy)
 	if err != nil {
 		return nil, err
 	}

@@ -430,7 +430,7 @@ func (s *Service) addMessage(tx *gorm.DB, caseID uuid.UUID, by cases.Actor, visi
 // insertMessage seals msg's body and stores it on the case, setting its
 // CreatedAt, in tx; the caller holds the case's lock and records the message.
 func (s *Service) insertMessage(tx *gorm.DB, caseID uuid.UUID, msg *Message) error {
-	sealed, err := s.keys.Seal(purposeMessage(msg.ID.String()), []byte(msg.Body))
+	sealed, err := s.keys.SealCase(caseID, purposeMessage(msg.ID.String()), []byte(msg.Body))
 	if err != nil {
 		return err
 	}

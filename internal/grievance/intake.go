@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"github.com/redresshq/redress/internal/keystore"
 	"net/mail"
 	"strings"
 	"time"
@@ -321,7 +322,11 @@ func (s *Service) Submit(ctx context.Context, in *IntakeRequest, idempotencyKey 
 	if err != nil {
 		return nil, err
 	}
-	return s.file(ctx, n, now, idempotencyKey, &n.IntakeRequest, nil)
+	key, err := s.keystore.Prepare(uuid.New())
+	if err != nil {
+		return nil, err
+	}
+	return s.file(ctx, key, n, now, idempotencyKey, &n.IntakeRequest, nil)
 }
 
 // file stores a validated case in one transaction: under an idempotency
@@ -329,7 +334,7 @@ func (s *Service) Submit(ctx context.Context, in *IntakeRequest, idempotencyKey 
 // first receipt), the case, then whatever with adds to it (the files
 // attached while filing, in the transaction it is given), then the key bound
 // to the case.
-func (s *Service) file(ctx context.Context, n *normalized, now time.Time, idempotencyKey string, keyed any,
+func (s *Service) file(ctx context.Context, key *keystore.Pending, n *normalized, now time.Time, idempotencyKey string, keyed any,
 	with func(tx *gorm.DB, rec *Receipt) error) (*Receipt, error) {
 	var out *Receipt
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
@@ -340,7 +345,7 @@ func (s *Service) file(ctx context.Context, n *normalized, now time.Time, idempo
 				return err
 			}
 		}
-		rec, err := s.insertCase(tx, n, now, idempotencyKey)
+		rec, err := s.insertCase(tx, key, n, now, idempotencyKey)
 		if err != nil {
 			return err
 		}
@@ -410,10 +415,13 @@ func (s *Service) claimIdempotencyKey(tx *gorm.DB, key string, req any) (*Receip
 		Code: auth.DeriveCode(s.receiptSecret, key, *prior.CaseID), Status: c.Status, AcknowledgeBy: c.DueAt.UTC(), Notice: receiptNotice, Replayed: true}, nil
 }
 
-// insertCase files the case n in tx: the case row, its first
+// insertCase files the case n in tx: the case row, its data key, its first
 // classification, its clocks, its first case record entry and its event.
-func (s *Service) insertCase(tx *gorm.DB, n *normalized, now time.Time, idempotencyKey string) (*Receipt, error) {
-	id := uuid.New()
+func (s *Service) insertCase(tx *gorm.DB, key *keystore.Pending, n *normalized, now time.Time, idempotencyKey string) (*Receipt, error) {
+	id := key.CaseID()
+	if err := key.Insert(tx); err != nil {
+		return nil, err
+	}
 	sid := id.String()
 	receipt, code := "", ""
 	if idempotencyKey != "" {
@@ -429,11 +437,11 @@ func (s *Service) insertCase(tx *gorm.DB, n *normalized, now time.Time, idempote
 		}
 	}
 	r := &n.IntakeRequest
-	description, err := s.keys.SealString(purposeDescription(sid), r.Description)
+	description, err := s.keys.SealCaseString(id, purposeDescription(sid), r.Description)
 	if err != nil {
 		return nil, err
 	}
-	desired, err := s.keys.SealString(purposeDesiredOutcome(sid), r.DesiredOutcome)
+	desired, err := s.keys.SealCaseString(id, purposeDesiredOutcome(sid), r.DesiredOutcome)
 	if err != nil {
 		return nil, err
 	}
@@ -441,14 +449,14 @@ func (s *Service) insertCase(tx *gorm.DB, n *normalized, now time.Time, idempote
 	var channel *string
 	if r.Contact != nil {
 		raw, _ := json.Marshal(r.Contact)
-		if contact, err = s.keys.Seal(purposeContact(sid), raw); err != nil {
+		if contact, err = s.keys.SealCase(id, purposeContact(sid), raw); err != nil {
 			return nil, err
 		}
 		channel = &r.Contact.PreferredChannel
 	}
 	if r.Representative != nil {
 		raw, _ := json.Marshal(r.Representative)
-		if representative, err = s.keys.Seal(purposeRepresentative(sid), raw); err != nil {
+		if representative, err = s.keys.SealCase(id, purposeRepresentative(sid), raw); err != nil {
 			return nil, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
@@ -68,6 +69,10 @@ func (s *Service) SubmitWithEvidence(ctx context.Context, in *IntakeRequest, ide
 		return nil, f.Err()
 	}
 	by := cases.Actor{Kind: audit.ActorComplainant}
+	key, err := s.keystore.Prepare(uuid.New())
+	if err != nil {
+		return nil, err
+	}
 	sealed := make([]*evidence.Sealed, 0, len(files))
 	attached := make([]attachedFile, 0, len(files))
 	for _, ev := range files {
@@ -75,14 +80,14 @@ func (s *Service) SubmitWithEvidence(ctx context.Context, in *IntakeRequest, ide
 		if err := ev.Validate(); err != nil {
 			return nil, err
 		}
-		se, err := s.ev.Seal(ev, nil)
+		se, err := s.ev.Seal(key.CaseID(), ev, nil)
 		if err != nil {
 			return nil, err
 		}
 		sealed = append(sealed, se)
 		attached = append(attached, attachedFile{SHA256: se.SHA256, Filename: se.Filename, Description: se.Description})
 	}
-	return s.file(ctx, n, now, idempotencyKey, intakeWithFiles{&n.IntakeRequest, attached}, func(tx *gorm.DB, rec *Receipt) error {
+	return s.file(ctx, key, n, now, idempotencyKey, intakeWithFiles{&n.IntakeRequest, attached}, func(tx *gorm.DB, rec *Receipt) error {
 		for _, se := range sealed {
 			if err := s.ev.Store(tx, rec.CaseID, by, se); err != nil {
 				return err

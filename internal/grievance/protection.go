@@ -99,7 +99,7 @@ func (s *Service) ProposeMeasure(ctx context.Context, caseID uuid.UUID, by cases
 		if c.Status == cases.StatusWithdrawn || c.Status == cases.StatusRejected {
 			return fault.New(fault.Conflict, "case_ended", fmt.Sprintf("The case is %s: no measure can be proposed on it.", c.Status))
 		}
-		sealed, err := s.keys.SealString(purposeMeasure(id.String()), r.Description)
+		sealed, err := s.keys.SealCaseString(caseID, purposeMeasure(id.String()), r.Description)
 		if err != nil {
 			return err
 		}

@@ -101,7 +101,7 @@ func (s *Service) SendProviderRequest(ctx context.Context, caseID uuid.UUID, by 
 	}
 	r := &ProviderRequest{ID: uuid.New(), Questions: in.Questions, DueAt: due.Truncate(time.Microsecond)}
 	r.Clock = ProviderRequestClock(r.ID)
-	sealed, err := s.keys.SealString(purposeProviderQuestions(r.ID), r.Questions)
+	sealed, err := s.keys.SealCaseString(caseID, purposeProviderQuestions(r.ID), r.Questions)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +157,7 @@ func (s *Service) AnswerProviderRequest(ctx context.Context, caseID, requestID u
 	if err := f.Err(); err != nil {
 		return nil, err
 	}
-	sealed, err := s.keys.SealString(purposeProviderAnswer(requestID), answer)
+	sealed, err := s.keys.SealCaseString(caseID, purposeProviderAnswer(requestID), answer)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package grievance
 
 import (
+	"github.com/redresshq/redress/internal/keystore"
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/clocks"
@@ -15,6 +16,7 @@ import (
 type Service struct {
 	db            *gorm.DB
 	keys          *seal.Keyring
+	keystore      *keystore.Store // a new case's data key
 	receiptSecret []byte
 	registry      *registry.Registry
 	dummyHash     []byte
@@ -29,9 +31,9 @@ type Service struct {
 // cases' SLA clocks; inc gives a case's staff view its incident part; ev
 // keeps the cases' evidence; rem gives a case's resolution its remedies and
 // checks them before the case closes.
-func NewService(gdb *gorm.DB, keys *seal.Keyring, receiptSecret []byte, reg *registry.Registry, clk *clocks.Service,
+func NewService(gdb *gorm.DB, keys *seal.Keyring, ks *keystore.Store, receiptSecret []byte, reg *registry.Registry, clk *clocks.Service,
 	inc *incident.Service, ev *evidence.Service, rem *remedy.Service) *Service {
-	return &Service{db: gdb, keys: keys, receiptSecret: receiptSecret, registry: reg,
+	return &Service{db: gdb, keys: keys, keystore: ks, receiptSecret: receiptSecret, registry: reg,
 		dummyHash: make([]byte, 32), clocks: clk, incidents: inc, ev: ev, remedies: rem}
 }
 

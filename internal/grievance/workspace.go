@@ -152,7 +152,7 @@ func (s *Service) RecordAIDecision(ctx context.Context, caseID uuid.UUID, by cas
 		return nil, err
 	}
 	raw, _ := json.Marshal(aiSealed{Inputs: r.Inputs, Output: r.Output, OversightDetail: r.OversightDetail})
-	sealed, err := s.keys.Seal(purposeAIDecision(caseID.String()), raw)
+	sealed, err := s.keys.SealCase(caseID, purposeAIDecision(caseID.String()), raw)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +301,7 @@ func (s *Service) RecordPointOfView(ctx context.Context, caseID uuid.UUID, by ca
 		return nil, err
 	}
 	p := &PointOfView{ID: uuid.New(), HeardVia: r.HeardVia, HeardAt: at, Summary: r.Summary, RecordedBy: *by.ID}
-	sealed, err := s.keys.Seal(purposePointOfView(p.ID.String()), []byte(r.Summary))
+	sealed, err := s.keys.SealCase(caseID, purposePointOfView(p.ID.String()), []byte(r.Summary))
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package httpkit
 
 import (
 	"errors"
+	"fmt"
+	"github.com/redresshq/redress/internal/platform/seal"
 	"log/slog"
 	"strconv"
 
@@ -33,6 +35,8 @@ func Status(k fault.Kind) int {
 		return fiber.StatusUnsupportedMediaType
 	case fault.TooLarge:
 		return fiber.StatusRequestEntityTooLarge
+	case fault.Gone:
+		return fiber.StatusGone
 	}
 	return fiber.StatusInternalServerError
 }
@@ -66,6 +70,14 @@ type Failure struct {
 // an HTML page).
 func Explain(c *fiber.Ctx, log *slog.Logger, what string, err error) Failure {
 	var fe *fiber.Error
+	var erased *seal.ErasedError
+	if errors.As(err, &erased) {
+		// The one answer for whatever needed a case's erased data: to read
+		// a file, to add to the case.
+		de := fault.New(fault.Gone, "case_erased", fmt.Sprintf("This case's personal data was erased on %s (%s): "+
+			"it can no longer be read, and nothing can be added to it.", erased.At.UTC().Format("2 January 2006"), erased.Ground))
+		return Failure{Cause: Domain, Status: Status(de.Kind), Fault: de}
+	}
 	if de, ok := fault.As(err); ok {
 		RetryAfter(c, de)
 		return Failure{Cause: Domain, Status: Status(de.Kind), Fault: de}

@@ -145,7 +145,7 @@ func (s *Service) CompleteTask(ctx context.Context, caseID uuid.UUID, by cases.A
 	if err != nil {
 		return err
 	}
-	sealed, err := s.keys.SealString(purposeNote(caseID.String(), task), r.Note)
+	sealed, err := s.keys.SealCaseString(caseID, purposeNote(caseID.String(), task), r.Note)
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func (s *Service) requestWithdrawal(tx *gorm.DB, k *lockedComponent, by cases.Ac
 	case k.PendingReasonBy != nil:
 		return fault.New(fault.Conflict, "withdrawal_pending", "A withdrawal of this component already waits for approval.")
 	}
-	sealed, err := s.keys.Seal(purposeRemedy("pending_reason", k.ID), []byte(strings.TrimSpace(reason)))
+	sealed, err := s.seal(k.CaseID, purposeRemedy("pending_reason", k.ID), []byte(strings.TrimSpace(reason)))
 	if err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func (s *Service) decideWithdrawal(tx *gorm.DB, k *lockedComponent, by cases.Act
 	if err != nil {
 		return fmt.Errorf("remedy: open withdrawal: %w", err)
 	}
-	sealed, err := s.keys.Seal(purposeRemedy("reason", k.ID), []byte(reason))
+	sealed, err := s.seal(k.CaseID, purposeRemedy("reason", k.ID), []byte(reason))
 	if err != nil {
 		return err
 	}
@@ -351,7 +351,7 @@ func (s *Service) RequestRestitutionExemption(ctx context.Context, caseID uuid.U
 			return fault.New(fault.Conflict, "exemption_exists", "An exemption is already recorded for this decision.")
 		}
 		id := uuid.New()
-		sealed, err := s.keys.Seal(purposeExemption(id), []byte(strings.TrimSpace(reason)))
+		sealed, err := s.keys.SealCase(caseID, purposeExemption(id), []byte(strings.TrimSpace(reason)))
 		if err != nil {
 			return err
 		}

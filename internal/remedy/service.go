@@ -244,7 +244,7 @@ func (s *Service) insertBundle(tx *gorm.DB, caseID, issueID, decisionID *uuid.UU
 	summary := make([]map[string]any, len(comps))
 	for i, c := range comps {
 		ids[i] = uuid.New()
-		desc, err := s.keys.Seal(purposeRemedy("description", ids[i]), []byte(c.Description))
+		desc, err := s.seal(caseID, purposeRemedy("description", ids[i]), []byte(c.Description))
 		if err != nil {
 			return nil, err
 		}
@@ -254,7 +254,7 @@ func (s *Service) insertBundle(tx *gorm.DB, caseID, issueID, decisionID *uuid.UU
 				return nil, conditionsUnapproved(i)
 			}
 			raw, _ := json.Marshal(c.Conditions)
-			if conds, err = s.keys.Seal(purposeRemedy("conditions", ids[i]), raw); err != nil {
+			if conds, err = s.seal(caseID, purposeRemedy("conditions", ids[i]), raw); err != nil {
 				return nil, err
 			}
 		}
@@ -493,7 +493,7 @@ func (s *Service) moveComponent(tx *gorm.DB, k *lockedComponent, by cases.Actor,
 		notes = append(notes, EvidenceNote{Status: r.Status, Note: strings.TrimSpace(r.Evidence.Note), EvidenceIDs: ids,
 			By: *by.ID, At: time.Now().UTC()})
 		raw, _ := json.Marshal(notes)
-		sealed, err := s.keys.Seal(purposeRemedy("evidence", k.ID), raw)
+		sealed, err := s.seal(k.CaseID, purposeRemedy("evidence", k.ID), raw)
 		if err != nil {
 			return err
 		}
@@ -595,7 +595,7 @@ func (s *Service) reasonComponent(tx *gorm.DB, k *lockedComponent, by cases.Acto
 	case k.ReasonAt != nil:
 		return fault.New(fault.Conflict, "remedy_reasoned", "A reason is already recorded for this component.")
 	}
-	sealed, err := s.keys.Seal(purposeRemedy("reason", k.ID), []byte(strings.TrimSpace(reason)))
+	sealed, err := s.seal(k.CaseID, purposeRemedy("reason", k.ID), []byte(strings.TrimSpace(reason)))
 	if err != nil {
 		return err
 	}
@@ -658,7 +658,7 @@ func (s *Service) RespondToRemedy(ctx context.Context, caseID, componentID uuid.
 		}
 		var sealed []byte
 		if c := strings.TrimSpace(comment); c != "" {
-			if sealed, err = s.keys.Seal(purposeRemedy("response", k.ID), []byte(c)); err != nil {
+			if sealed, err = s.keys.SealCase(caseID, purposeRemedy("response", k.ID), []byte(c)); err != nil {
 				return err
 			}
 		}
@@ -857,4 +857,13 @@ func (s *Service) SweepOverdueRemedies(ctx context.Context, limit int) (int, err
 		}
 	}
 	return n, nil
+}
+
+// seal seals a remedy's value with the data key of its case, or with the
+// master keys when the remedy is a systemic issue's (caseID nil).
+func (s *Service) seal(caseID *uuid.UUID, purpose string, b []byte) ([]byte, error) {
+	if caseID == nil {
+		return s.keys.Seal(purpose, b)
+	}
+	return s.keys.SealCase(*caseID, purpose, b)
 }

@@ -120,3 +120,6 @@ func (e *Error) RetrySeconds() int {
 	s := int((e.RetryAfter + time.Second - 1) / time.Second)
 	return max(s, 1)
 }
+
+// Gone is something that existed and was erased: 410.
+const Gone Kind = 102
