@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"github.com/redresshq/redress/internal/retention"
 	"log/slog"
 	"slices"
 	"strconv"
@@ -42,12 +43,13 @@ import (
 type Deps struct {
 	Log                 *slog.Logger
 	Grievance           *grievance.Service
-	Remedy              *remedy.Service   // remedies of a case or a systemic issue
-	Incident            *incident.Service // serious incidents and their tasks
-	Decision            *decision.Service // triage, deciding, approving and appealing
-	Evidence            *evidence.Service // the cases' files
-	Audit               *audit.Log        // the case records
-	Outbox              *outbox.Service   // dead letters
+	Remedy              *remedy.Service    // remedies of a case or a systemic issue
+	Incident            *incident.Service  // serious incidents and their tasks
+	Decision            *decision.Service  // triage, deciding, approving and appealing
+	Evidence            *evidence.Service  // the cases' files
+	Audit               *audit.Log         // the case records
+	Outbox              *outbox.Service    // dead letters
+	Retention           *retention.Service // schedules, legal holds, erasure
 	Registry            *registry.Registry
 	Users               *auth.Users
 	Tokens              *auth.Tokens

@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
+	"github.com/redresshq/redress/internal/retention"
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/access"
@@ -75,11 +76,18 @@ func (a *API) complainantCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Their case's erasure and their latest request for it (no legal holds:
+	// a refusal names its ground).
+	ret, err := a.Retention.StateOf(c.UserContext(), middleware.CaseID(c), false)
+	if err != nil {
+		return err
+	}
 	return c.JSON(struct {
 		*grievance.ComplainantView
 		Referrals []escalation.ComplainantReferral `json:"referrals"`
 		Access    []access.ComplainantLook         `json:"access"`
-	}{v, refs, looks})
+		Retention *retention.CaseState             `json:"retention"`
+	}{v, refs, looks, ret})
 }
 
 // complainantMessage: POST /api/v1/complainant/case/messages {body}.

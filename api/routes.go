@@ -47,6 +47,9 @@ func (a *API) routes() []httpkit.Route {
 		{Method: fiber.MethodPost, Path: "/api/v1/complainant/case/referrals/:rid/messages", Access: httpkit.Complainant, Handler: a.complainantReferralMessage},
 		{Method: fiber.MethodPost, Path: "/api/v1/complainant/case/evidence", Access: httpkit.Complainant, Handler: a.complainantEvidence},
 		// Protection (protection.go): measures proposed for consent, check-ins after closure.
+		// Erasure at the complainant's request (retention.go).
+		{Method: fiber.MethodPost, Path: "/api/v1/complainant/case/erasure", Access: httpkit.Complainant, Handler: a.requestErasure},
+		{Method: fiber.MethodPost, Path: "/api/v1/complainant/case/erasure/cancel", Access: httpkit.Complainant, Handler: a.cancelErasure},
 		{Method: fiber.MethodGet, Path: "/api/v1/complainant/case/protection", Access: httpkit.Complainant, Handler: a.complainantProtection},
 		{Method: fiber.MethodPost, Path: "/api/v1/complainant/case/measures/:mid/consent", Access: httpkit.Complainant, Handler: a.answerMeasure},
 		{Method: fiber.MethodPost, Path: "/api/v1/complainant/case/checkins/:cid", Access: httpkit.Complainant, Handler: a.answerCheckin},
@@ -96,6 +99,12 @@ func (a *API) routes() []httpkit.Route {
 		{Method: fiber.MethodPost, Path: "/api/v1/cases/:id/remedies/:rid/conditions/approve", Access: httpkit.Staff, Roles: caseWorkers, Handler: a.approveRemedyConditions, Case: works},
 		{Method: fiber.MethodPost, Path: "/api/v1/cases/:id/restitution-exemption", Access: httpkit.Staff, Roles: caseWorkers, Handler: a.requestRestitutionExemption, Case: works},
 		{Method: fiber.MethodPost, Path: "/api/v1/cases/:id/restitution-exemption/approve", Access: httpkit.Staff, Roles: caseWorkers, Handler: a.approveRestitutionExemption, Case: works},
+		// Retention (retention.go): legal holds and refusals of erasure are a
+		// supervisor's or admin's of the case's queue (checked by the domain).
+		{Method: fiber.MethodGet, Path: "/api/v1/cases/:id/retention", Access: httpkit.Staff, Roles: caseWorkers, Handler: a.caseRetention, Case: reads},
+		{Method: fiber.MethodPost, Path: "/api/v1/cases/:id/legal-holds", Access: httpkit.Staff, Roles: supervisors, Handler: a.placeHold, Case: works},
+		{Method: fiber.MethodPost, Path: "/api/v1/cases/:id/legal-holds/:hid/release", Access: httpkit.Staff, Roles: supervisors, Handler: a.releaseHold, Case: works},
+		{Method: fiber.MethodPost, Path: "/api/v1/cases/:id/erasure/refuse", Access: httpkit.Staff, Roles: supervisors, Handler: a.refuseErasure, Case: works},
 		{Method: fiber.MethodPost, Path: "/api/v1/cases/:id/close", Access: httpkit.Staff, Roles: caseWorkers, Handler: a.closeCase, Case: works},
 		// Escalation to independent bodies (escalation.go): a referral by the
 		// case's reviewer or a supervisor; disclosing an identity later takes
@@ -159,6 +168,11 @@ func (a *API) routes() []httpkit.Route {
 		{Method: fiber.MethodGet, Path: "/api/v1/admin/sla/policies", Access: httpkit.Staff, Roles: admins, Handler: a.listPolicies},
 		{Method: fiber.MethodPost, Path: "/api/v1/admin/sla/policies", Access: httpkit.Staff, Roles: admins, Handler: a.savePolicy},
 		{Method: fiber.MethodPut, Path: "/api/v1/admin/sla/policies/:id", Access: httpkit.Staff, Roles: admins, Handler: a.savePolicy},
+		{Method: fiber.MethodGet, Path: "/api/v1/admin/retention/schedules", Access: httpkit.Staff, Roles: admins, Handler: a.retentionSchedules},
+		{Method: fiber.MethodPut, Path: "/api/v1/admin/retention/schedules", Access: httpkit.Staff, Roles: admins, Handler: a.putRetentionSchedule},
+		{Method: fiber.MethodDelete, Path: "/api/v1/admin/retention/schedules/:id", Access: httpkit.Staff, Roles: admins, Handler: a.deleteRetentionSchedule},
+		{Method: fiber.MethodGet, Path: "/api/v1/admin/retention/runs", Access: httpkit.Staff, Roles: admins, Handler: a.retentionRuns},
+		{Method: fiber.MethodPost, Path: "/api/v1/admin/retention/runs", Access: httpkit.Staff, Roles: admins, Handler: a.runRetention},
 		{Method: fiber.MethodGet, Path: "/api/v1/admin/dead-letters", Access: httpkit.Staff, Roles: admins, Handler: a.listDeadLetters},
 		{Method: fiber.MethodGet, Path: "/api/v1/admin/access-log", Access: httpkit.Staff, Roles: admins, Handler: a.adminAccessLog},
 		{Method: fiber.MethodPost, Path: "/api/v1/admin/dead-letters/:id/replay", Access: httpkit.Staff, Roles: admins, Handler: a.replayDeadLetter},

@@ -34,6 +34,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/platform/natsx"
 	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/retention"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 	"github.com/redresshq/redress/internal/systemic"
@@ -53,7 +54,13 @@ type Runner struct {
 	Systemic  *systemic.Service // systemic alerts; nil raises none
 	// Escalation refers cases by policy and delivers dossiers; nil does neither.
 	Escalation *escalation.Service
-	SweepEvery time.Duration // how often due SLA timers are looked for (default 5s)
+	// Retention erases what retention schedules and complainants' requests
+	// make due, once a day; nil erases nothing.
+	Retention *retention.Service
+	// RetentionEvery is how often the worker looks whether the day's
+	// retention run is due (default 1h).
+	RetentionEvery time.Duration
+	SweepEvery     time.Duration // how often due SLA timers are looked for (default 5s)
 	// ReconcileEvery is how often the reconciler looks for cases not routed
 	// within UnroutedAfter (defaults 30s and 2m; Reconciler).
 	ReconcileEvery, UnroutedAfter time.Duration
@@ -240,6 +247,13 @@ func (w *Runner) Run(ctx context.Context) error {
 	}
 	if w.Notify != nil {
 		start("notify", w.Notify.Run)
+	}
+	if w.Retention != nil {
+		every := w.RetentionEvery
+		if every <= 0 {
+			every = time.Hour
+		}
+		start("retention", func(ctx context.Context) error { return w.runRetention(ctx, every) })
 	}
 	every := w.ReconcileEvery
 	if every <= 0 {

@@ -78,6 +78,9 @@ const (
 	// reason, for a limited time (BreakGlass data; issue 14). The reason
 	// stays in the case record: the event carries ids and times only.
 	CaseBreakGlass = "redress.case.break_glass"
+	// CaseErased: a case's personal data was erased, its data key
+	// destroyed (Erased data; issue 19, docs/retention.md).
+	CaseErased = "redress.case.erased"
 	// ProviderRequested: staff sent the case's AI system's provider a
 	// request for information (ProviderRequest data: ids only; the notifier
 	// emails the provider the questions).

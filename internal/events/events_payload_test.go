@@ -172,6 +172,7 @@ func TestPayloadsRoundTrip(t *testing.T) {
 			`{"excluded_reviewers":["00000000-0000-0000-0000-00000000000a"]}`},
 		{events.CaseAppealed, events.Appealed{}, `{"excluded_reviewers":null}`},
 		{events.CaseFeedback, events.Feedback{Satisfaction: 5}, `{"satisfaction":5}`},
+		{events.CaseErased, events.Erased{At: at, Ground: "retention"}, `{"at":"2026-11-30T10:00:00Z","ground":"retention"}`},
 		{events.CaseBreakGlass, events.BreakGlass{GrantID: id(11), UserID: id(12), OpenedAt: at, ExpiresAt: at.Add(time.Hour)},
 			`{"grant_id":"00000000-0000-0000-0000-00000000000b","user_id":"00000000-0000-0000-0000-00000000000c",
 			"opened_at":"2026-11-30T10:00:00Z","expires_at":"2026-11-30T11:00:00Z"}`},

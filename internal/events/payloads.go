@@ -39,6 +39,7 @@ var payloads = map[string]reflect.Type{
 	CaseAppealed:              reflect.TypeFor[Appealed](),
 	CaseFeedback:              reflect.TypeFor[Feedback](),
 	CaseBreakGlass:            reflect.TypeFor[BreakGlass](),
+	CaseErased:                reflect.TypeFor[Erased](),
 	SLAWarning:                reflect.TypeFor[SLA](),
 	SLABreached:               reflect.TypeFor[SLA](),
 	EscalationRequested:       reflect.TypeFor[EscalationRequest](),
@@ -125,6 +126,13 @@ type BreakGlass struct {
 	UserID    uuid.UUID `json:"user_id"`
 	OpenedAt  time.Time `json:"opened_at"`
 	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Erased is the data of CaseErased: when, and on which ground (a code:
+// retention, request, staff).
+type Erased struct {
+	At     time.Time `json:"at"`
+	Ground string    `json:"ground"`
 }
 
 // ProviderRequest is the data of ProviderRequested.
@@ -316,6 +324,7 @@ type Checkin struct {
 }
 
 func (Submitted) payload()         {}
+func (Erased) payload()            {}
 func (StatusChanged) payload()     {}
 func (MessageAdded) payload()      {}
 func (EvidenceAdded) payload()     {}

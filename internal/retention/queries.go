@@ -1,0 +1,64 @@
+package retention
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/cases"
+)
+
+// ended is an ended case a run weighs.
+type ended struct {
+	ID        uuid.UUID
+	Reference string
+	Kind      string
+	Status    string
+	EndedAt   time.Time
+	Referred  bool
+	Held      bool
+}
+
+// endedAfter reads up to limit ended, unerased cases after id (keyset on
+// id): when each ended, whether it reached a body, whether it is held.
+func endedAfter(q *gorm.DB, after uuid.UUID, limit int) ([]ended, error) {
+	var out []ended
+	err := q.Raw(`SELECT c.id, c.reference, c.kind, c.status,
+	       COALESCE(c.closed_at, c.status_changed_at) AS ended_at,
+	       EXISTS (SELECT 1 FROM referrals r WHERE r.case_id = c.id) AS referred,
+	       EXISTS (SELECT 1 FROM legal_holds h WHERE h.case_id = c.id AND h.`+activeHoldOf("h")+`) AS held
+	  FROM cases c
+	 WHERE c.erased_at IS NULL AND c.status IN ?
+	   AND c.id > ?
+	 ORDER BY c.id LIMIT ?`, cases.Strings(Ended), after, limit).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("retention: ended cases: %w", err)
+	}
+	return out, nil
+}
+
+func activeHoldOf(alias string) string {
+	return "released_at IS NULL AND (" + alias + ".until IS NULL OR " + alias + ".until >= current_date)"
+}
+
+// uncorrected are the cases marked erased whose data key is not: a
+// keystore restored from a backup older than their erasure.
+type uncorrected struct {
+	ID            uuid.UUID
+	Reference     string
+	ErasedAt      time.Time
+	ErasureGround string
+}
+
+func erasedWithLiveKeys(q *gorm.DB) ([]uncorrected, error) {
+	var out []uncorrected
+	err := q.Raw(`SELECT c.id, c.reference, c.erased_at, c.erasure_ground
+	  FROM cases c JOIN keystore.case_keys k ON k.case_id = c.id
+	 WHERE c.erased_at IS NOT NULL AND k.erased_at IS NULL`).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("retention: erased cases' keys: %w", err)
+	}
+	return out, nil
+}
