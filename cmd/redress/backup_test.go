@@ -105,8 +105,9 @@ func restoreFresh(t *testing.T, b backup) string {
 }
 
 // pgTool runs one of PostgreSQL's client programs (from the server's
-// installation, as devpg finds it) and fails t with its output when it fails.
-func pgTool(t *testing.T, name string, args ...string) {
+// installation, as devpg finds it) and returns its output, or fails t with
+// it when it fails.
+func pgTool(t *testing.T, name string, args ...string) []byte {
 	t.Helper()
 	bin, err := devpg.FindBinDir()
 	if err != nil {
@@ -120,9 +121,11 @@ func pgTool(t *testing.T, name string, args ...string) {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	if out, err := cmd.CombinedOutput(); err != nil {
+	out, err := cmd.CombinedOutput()
+	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
 	}
+	return out
 }
 
 // secretsEnv sets the environment of `redress` subcommands to cfg's secrets.
@@ -282,7 +285,21 @@ func TestBackupRestoresIntoAFreshCluster(t *testing.T) {
 	if got := counts(t, s); !strings.Contains(got, "dead_letters 0") {
 		t.Fatalf("before the backup: %s", got)
 	}
+	// A row in the keystore (a probe table, beside the keystore's own
+	// tables once they exist) travels in the keystore's dump, never in the data's.
+	for _, q := range []string{`CREATE SCHEMA IF NOT EXISTS keystore`,
+		`CREATE TABLE keystore.restore_probe (id int PRIMARY KEY)`, `INSERT INTO keystore.restore_probe VALUES (1)`} {
+		if err := s.Core.DB.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
 	b := takeBackup(t, s.DBURL)
+	if b.Keystore == "" {
+		t.Fatal("no keystore dump")
+	}
+	if list := string(pgTool(t, "pg_restore", "--list", b.Data)); strings.Contains(list, "keystore") {
+		t.Errorf("the data dump holds the keystore:\n%s", list)
+	}
 	restored := restoreFresh(t, b)
 
 	// `redress migrate`, then `redress verify`, on the restored database with the same secrets.
@@ -305,6 +322,10 @@ func TestBackupRestoresIntoAFreshCluster(t *testing.T) {
 
 	// The app on the restored database, with the same secrets and a new NATS server.
 	r := teststack.New(t, teststack.Options{DatabaseURL: restored, Config: sameSecrets(s.Core.Config)})
+	var probes int
+	if err := r.Core.DB.Raw(`SELECT count(*) FROM keystore.restore_probe`).Scan(&probes).Error; err != nil || probes != 1 {
+		t.Errorf("the keystore after the restore: %d rows, %v", probes, err)
+	}
 	admin = r.Login("admin@example.org")
 	for _, want := range before {
 		got := readAsStaff(t, r, admin, want.Filed)
