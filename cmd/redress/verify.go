@@ -61,8 +61,8 @@ func verifyCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	cfg.DBMaxConns = 4
-	// Its own log lines would mix with the report: only warnings and errors.
-	core, err := app.NewCore(ctx, cfg, logx.New(io.Discard, cfg.LogFormat, "error"))
+	// The services' log lines would only mix with the report.
+	core, err := app.NewCore(ctx, cfg, logx.New(io.Discard, cfg.LogFormat, cfg.LogLevel))
 	if err != nil {
 		return err
 	}
