@@ -45,6 +45,9 @@ Usage:
                            embedded NATS, migrations, demo data, serve and work
   redress dead-letters [list | replay ID]
                            list the messages consumers gave up on, or put one back through the outbox
+  redress verify [--sample N]
+                           check every case's record chain and that its sealed values open (a
+                           restored backup, before serving it); N: read only N cases at random
   redress version          print the version
 
 Configuration is read from the environment; see README.md.
@@ -79,6 +82,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return dev(ctx, stdout)
 	case "dead-letters":
 		return deadLetters(ctx, args[1:], stdout)
+	case "verify":
+		return verifyCmd(ctx, args[1:], stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "redress", version.Version)
 		return nil

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/api/middleware"
 	"github.com/redresshq/redress/internal/app"
@@ -26,6 +27,7 @@ import (
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/platform/config"
+	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/natsx"
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/review"
@@ -60,6 +62,10 @@ type Options struct {
 	// Throttle, when set, changes the sign-in throttle's options (a
 	// backoff long enough that a loaded machine cannot outwait it).
 	Throttle func(*middleware.ThrottleOptions)
+	// DatabaseURL, when set, runs the stack on that database (migrated,
+	// with its own data: a restored backup) instead of a fresh one, and
+	// seeds nothing. Config then gives it the secrets the data was sealed under.
+	DatabaseURL string
 }
 
 // DemoPassword is the password of the seeded demo users.
@@ -68,7 +74,18 @@ const DemoPassword = "correct horse battery staple"
 // New starts a stack on a fresh database with the demo data seeded.
 func New(t testing.TB, opts Options) *Stack {
 	t.Helper()
-	gdb, u := testenv.DB(t)
+	var gdb *gorm.DB
+	var u string
+	if opts.DatabaseURL != "" {
+		u = opts.DatabaseURL
+		var err error
+		if gdb, err = db.Open(context.Background(), u, 20); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close(gdb) })
+	} else {
+		gdb, u = testenv.DB(t)
+	}
 	cfg := testenv.Config(t)
 	cfg.DatabaseURL = u
 	if opts.Config != nil {
@@ -80,8 +97,10 @@ func New(t testing.TB, opts Options) *Stack {
 		t.Fatal(err)
 	}
 	core := app.FromDB(cfg, log, gdb, keys)
-	if err := demo.Seed(context.Background(), gdb, core.Registry, core.Users, core.Escalation, DemoPassword); err != nil {
-		t.Fatal(err)
+	if opts.DatabaseURL == "" {
+		if err := demo.Seed(context.Background(), gdb, core.Registry, core.Users, core.Escalation, DemoPassword); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if opts.Notify != nil {
 		o := core.NotifyOptions()
