@@ -28,6 +28,7 @@ import (
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/keystore"
 	"github.com/redresshq/redress/internal/notify"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -54,6 +55,9 @@ type Runner struct {
 	Systemic  *systemic.Service // systemic alerts; nil raises none
 	// Escalation refers cases by policy and delivers dossiers; nil does neither.
 	Escalation *escalation.Service
+	// Keystore: the cases' data keys, re-wrapped in the background when a
+	// new master key is made current; nil re-wraps none.
+	Keystore *keystore.Store
 	// Retention erases what retention schedules and complainants' requests
 	// make due, once a day; nil erases nothing.
 	Retention *retention.Service
@@ -247,6 +251,9 @@ func (w *Runner) Run(ctx context.Context) error {
 	}
 	if w.Notify != nil {
 		start("notify", w.Notify.Run)
+	}
+	if w.Keystore != nil {
+		start("rewrap", w.runRewrap)
 	}
 	if w.Retention != nil {
 		every := w.RetentionEvery

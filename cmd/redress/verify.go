@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/redresshq/redress/internal/platform/seal"
 	"io"
 	"math/rand/v2"
 	"time"
@@ -175,12 +176,8 @@ func (v *verification) fail(id uuid.UUID, format string, args ...any) {
 
 // isErased says whether err is a value that no longer opens because its
 // case was erased (issue 19: the keystore's seal.ErrErased), which is what
-// an erased case must read as, not a failure. Until the keystore exists no
-// value is erased.
-func isErased(err error) bool { return errors.Is(err, errErased) }
-
-// errErased stands for seal.ErrErased until the keystore brings it.
-var errErased = errors.New("erased")
+// an erased case must read as, not a failure.
+func isErased(err error) bool { return errors.Is(err, seal.ErrErased) }
 
 func (v *verification) print(w io.Writer, took time.Duration) {
 	for _, f := range v.Failures {

@@ -319,7 +319,7 @@ func (c *Core) SignInThrottle(js jetstream.JetStream) *middleware.SignInThrottle
 // Worker builds the worker runner.
 func (c *Core) Worker(js jetstream.JetStream, addr string) *worker.Runner {
 	return &worker.Runner{DB: c.DB, JS: js, Log: c.Log, Grievance: c.Grievance, Remedy: c.Remedy, Routing: c.Routing,
-		Notify: c.Notify, Clocks: c.Clocks, Review: c.Review, Systemic: c.Systemic, Escalation: c.Escalation, Retention: c.Retention, SweepEvery: c.Config.SweepEvery,
+		Notify: c.Notify, Clocks: c.Clocks, Review: c.Review, Systemic: c.Systemic, Escalation: c.Escalation, Retention: c.Retention, Keystore: c.Keystore, SweepEvery: c.Config.SweepEvery,
 		ReconcileEvery: c.Config.ReconcileEvery, UnroutedAfter: c.Config.UnroutedAfter, Replicas: c.Config.NATSReplicas, Addr: addr}
 }
 

@@ -254,15 +254,14 @@ func (s *Store) Lookup(caseID uuid.UUID) (cipher.AEAD, error) {
 	if err != nil {
 		return nil, err
 	}
-	var row caseKey
-	err = p.Where("case_id = ?", caseID).Take(&row).Error
+	row, err := keyOf(p, caseID)
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, errNoKey
 	}
 	if err != nil {
 		return nil, fmt.Errorf("keystore: read the key of case %s: %w", caseID, err)
 	}
-	e, err := s.unwrap(&row)
+	e, err := s.unwrap(row)
 	if err != nil {
 		return nil, err
 	}
@@ -312,4 +311,66 @@ func (s *Store) Erase(tx *gorm.DB, caseID uuid.UUID, ground string, at time.Time
 		s.remember(caseID, entry{erased: &seal.ErasedError{CaseID: caseID, At: at, Ground: ground}})
 	})
 	return res.RowsAffected == 1, nil
+}
+
+// Status is how the data keys stand: how many each master key wraps, and
+// how many are erased.
+type Status struct {
+	Current     string         `json:"current"`
+	ByMasterKey map[string]int `json:"by_master_key"`
+	Erased      int            `json:"erased"`
+}
+
+// Status counts the data keys by the master key that wraps them.
+func (s *Store) Status(ctx context.Context) (*Status, error) {
+	var rows []struct {
+		MasterKeyID *string
+		N           int
+	}
+	if err := s.db.WithContext(ctx).Model(&caseKey{}).Select("master_key_id, count(*) AS n").
+		Group("master_key_id").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("keystore: status: %w", err)
+	}
+	st := &Status{Current: s.master.CurrentKeyID(), ByMasterKey: map[string]int{}}
+	for _, r := range rows {
+		if r.MasterKeyID == nil {
+			st.Erased += r.N
+			continue
+		}
+		st.ByMasterKey[*r.MasterKeyID] = r.N
+	}
+	return st, nil
+}
+
+// Rewrap re-wraps up to limit data keys that another master key wraps with
+// the current one, in one transaction, and says how many it did (0: none
+// is left). Keys another process is re-wrapping are skipped, so several may
+// run at once; it is resumable by nature: what is left is what it reads.
+func (s *Store) Rewrap(ctx context.Context, limit int) (int, error) {
+	current := s.master.CurrentKeyID()
+	n := 0
+	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+		var rows []caseKey
+		if err := tx.Where("wrapped IS NOT NULL AND master_key_id <> ?", current).Order("case_id").Limit(limit).
+			Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).Find(&rows).Error; err != nil {
+			return fmt.Errorf("keystore: rewrap: %w", err)
+		}
+		for i := range rows {
+			k, err := s.master.Open(purposeKey(rows[i].CaseID), rows[i].Wrapped)
+			if err != nil {
+				return fmt.Errorf("keystore: rewrap: unwrap the key of case %s: %w", rows[i].CaseID, err)
+			}
+			w, err := s.master.Seal(purposeKey(rows[i].CaseID), k)
+			if err != nil {
+				return err
+			}
+			if err := tx.Model(&caseKey{}).Where("case_id = ? AND erased_at IS NULL", rows[i].CaseID).
+				Updates(map[string]any{"wrapped": w, "master_key_id": current, "wrapped_at": s.now().UTC()}).Error; err != nil {
+				return fmt.Errorf("keystore: rewrap: %w", err)
+			}
+		}
+		n = len(rows)
+		return nil
+	})
+	return n, err
 }

@@ -62,3 +62,17 @@ func erasedWithLiveKeys(q *gorm.DB) ([]uncorrected, error) {
 	}
 	return out, nil
 }
+
+// keysErasedCasesNot are the cases whose data key is destroyed but which
+// the data does not mark erased: data restored from a dump older than the
+// erasure.
+func keysErasedCasesNot(q *gorm.DB) ([]uncorrected, error) {
+	var out []uncorrected
+	err := q.Raw(`SELECT c.id, c.reference, k.erased_at, k.ground AS erasure_ground
+	  FROM cases c JOIN keystore.case_keys k ON k.case_id = c.id
+	 WHERE c.erased_at IS NULL AND k.erased_at IS NOT NULL`).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("retention: erased keys: %w", err)
+	}
+	return out, nil
+}

@@ -60,6 +60,9 @@ var Ended = []cases.Status{cases.StatusClosed, cases.StatusWithdrawn, cases.Stat
 const (
 	GroundRetention = "retention"
 	GroundRequest   = "request"
+	// GroundRestore: the data was restored from a backup older than the
+	// erasure of its key; the run marks the case erased again.
+	GroundRestore = "restore"
 )
 
 // Refusal grounds: the legal grounds on which staff may refuse a
@@ -127,6 +130,13 @@ func erasureText(ground, detail string) string {
 // legal hold is not erased (ErrHeld); an erased case is left as it is
 // (false).
 func (s *Service) erase(tx *gorm.DB, caseID uuid.UUID, ground, words string, now time.Time, extra map[string]any) (bool, error) {
+	return s.eraseCase(tx, caseID, ground, words, now, extra, true)
+}
+
+// eraseCase is erase; a hold stops it only when holdStops (a case whose
+// key is already destroyed has nothing left to hold).
+func (s *Service) eraseCase(tx *gorm.DB, caseID uuid.UUID, ground, words string, now time.Time, extra map[string]any,
+	holdStops bool) (bool, error) {
 	var c struct {
 		Status   cases.Status
 		ErasedAt *time.Time
@@ -137,12 +147,14 @@ func (s *Service) erase(tx *gorm.DB, caseID uuid.UUID, ground, words string, now
 	if c.ErasedAt != nil {
 		return false, nil
 	}
-	held, err := heldNow(tx, caseID)
-	if err != nil {
-		return false, err
-	}
-	if held {
-		return false, ErrHeld
+	if holdStops {
+		held, err := heldNow(tx, caseID)
+		if err != nil {
+			return false, err
+		}
+		if held {
+			return false, ErrHeld
+		}
 	}
 	sys := cases.System()
 	if !isEnded(c.Status) && cases.CanTransition(c.Status, cases.StatusWithdrawn) {

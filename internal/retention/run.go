@@ -106,6 +106,25 @@ func (s *Service) run(ctx context.Context, trigger string, now time.Time) (*Run,
 		add(c.Reference, "corrected", "")
 	}
 
+	// 1b. Cases whose key was destroyed after the dump their data was
+	// restored from: marked erased again, with their record told.
+	restored, err := keysErasedCasesNot(s.db.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range restored {
+		err := s.transact(ctx, func(tx *gorm.DB) error {
+			_, err := s.eraseCase(tx, c.ID, GroundRestore, c.ErasureGround, c.ErasedAt,
+				map[string]any{"restored": true}, false)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		r.Corrected++
+		add(c.Reference, "corrected", "")
+	}
+
 	// 2. The complainants' requests whose delay has passed.
 	var due []Request
 	if err := s.db.WithContext(ctx).Where("status = ? AND effective_at <= ?", RequestPending, now).
