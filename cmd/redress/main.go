@@ -48,6 +48,8 @@ Usage:
   redress verify [--sample N]
                            check every case's record chain and that its sealed values open (a
                            restored backup, before serving it); N: read only N cases at random
+  redress retention run    run the day's retention now: erase what schedules and requests make due,
+                           and erase again what a restore brought back (docs/retention.md)
   redress version          print the version
 
 Configuration is read from the environment; see README.md.
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return deadLetters(ctx, args[1:], stdout)
 	case "verify":
 		return verifyCmd(ctx, args[1:], stdout)
+	case "retention":
+		return retentionCmd(ctx, args[1:], stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "redress", version.Version)
 		return nil
