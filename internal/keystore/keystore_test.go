@@ -19,7 +19,7 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
 
-func master(t *testing.T, current string) *seal.Keyring {
+func master(t testing.TB, current string) *seal.Keyring {
 	t.Helper()
 	k, err := seal.NewKeyring(map[string][]byte{"m1": bytes.Repeat([]byte{1}, 32), "m2": bytes.Repeat([]byte{2}, 32)}, current)
 	if err != nil {

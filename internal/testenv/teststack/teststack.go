@@ -127,6 +127,7 @@ func New(t testing.TB, opts Options) *Stack {
 	go func() { _ = s.App.Listener(httpkit.Listener(ln)) }()
 	t.Cleanup(func() {
 		_ = s.App.ShutdownWithTimeout(5 * time.Second)
+		_ = core.Keystore.Close() // its own small pool (the database's goes with the database)
 		if t.Failed() {
 			t.Logf("redress logs:\n%s", logs.String())
 		}
