@@ -45,6 +45,8 @@ Usage:
                            embedded NATS, migrations, demo data, serve and work
   redress dead-letters [list | replay ID]
                            list the messages consumers gave up on, or put one back through the outbox
+  redress keys [status | signing list | signing rotate | signing retire KID | token new | …]
+                           the signing keys and secrets, and their rotation (redress keys --help)
   redress version          print the version
 
 Configuration is read from the environment; see README.md.
@@ -59,6 +61,10 @@ func runMain(args []string) {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "redress:", err)
+		var usage usageError
+		if errors.As(err, &usage) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
@@ -79,6 +85,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return dev(ctx, stdout)
 	case "dead-letters":
 		return deadLetters(ctx, args[1:], stdout)
+	case "keys":
+		return keys(ctx, args[1:], stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "redress", version.Version)
 		return nil
