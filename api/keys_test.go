@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/platform/config"
 	"github.com/redresshq/redress/internal/testenv/teststack"
@@ -193,6 +194,13 @@ func TestTokenSecretRotation(t *testing.T) {
 		}
 		if r := tc.p.Do(req{Method: "GET", Path: "/api/v1/complainant/case", Token: me}); r.Status != tc.want {
 			t.Errorf("an old complainant token (previous secret set: %v): %d, want %d", tc.want == 200, r.Status, tc.want)
+		}
+	}
+	// The codes name the secret they were made under, so an operator knows
+	// how many accounts still need the previous one.
+	for kid, want := range map[string]int64{auth.TokenKeyID(s.Core.Config.JWTSecret): 0, auth.TokenKeyID(fresh): 1} {
+		if n, err := auth.AccountsWithOldRecoveryCodes(s.Core.DB, kid); err != nil || n != want {
+			t.Errorf("accounts with recovery codes of another secret than %s: %d, %v; want %d", kid, n, err, want)
 		}
 	}
 	if err := rotated.Core.SignIn.Verify(ctx, u.ID, codes[0]); err != nil {

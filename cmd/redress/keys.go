@@ -269,16 +269,26 @@ func tokenStatus(ctx context.Context, k *keyEnv, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	line := "REDRESS_JWT_SECRET is not set in this environment"
-	if len(cfg.JWTSecret) > 0 {
-		line = "current kid " + auth.TokenKeyID(cfg.JWTSecret)
-		if len(cfg.JWTSecretPrevious) > 0 {
-			line += ", previous kid " + auth.TokenKeyID(cfg.JWTSecretPrevious) + " (still verifies)"
-		} else {
-			line += ", no previous"
-		}
+	if len(cfg.JWTSecret) == 0 {
+		fmt.Fprintf(w, "token secret\tREDRESS_JWT_SECRET is not set in this environment\n")
+		return nil
+	}
+	line := "current kid " + auth.TokenKeyID(cfg.JWTSecret)
+	if len(cfg.JWTSecretPrevious) > 0 {
+		line += ", previous kid " + auth.TokenKeyID(cfg.JWTSecretPrevious) + " (still verifies)"
+	} else {
+		line += ", no previous"
 	}
 	fmt.Fprintf(w, "token secret\t%s (as this environment sets them)\n", line)
+	gdb, err := k.db(ctx)
+	if err != nil {
+		return err
+	}
+	n, err := auth.AccountsWithOldRecoveryCodes(gdb.WithContext(ctx), auth.TokenKeyID(cfg.JWTSecret))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "recovery codes\t%d account(s) with unused codes of an older token secret (they work while it is previous)\n", n)
 	return nil
 }
 

@@ -102,7 +102,8 @@ func TestKeysSubcommands(t *testing.T) {
 	out, err = keysRun(t, "status")
 	if err != nil || !strings.Contains(out, "current "+kid2) || !strings.Contains(out, "1 retired") ||
 		!strings.Contains(out, "current kid "+auth.TokenKeyID([]byte(fresh))) ||
-		!strings.Contains(out, "previous kid "+auth.TokenKeyID([]byte(oldSecret))) || strings.Contains(out, fresh) {
+		!strings.Contains(out, "previous kid "+auth.TokenKeyID([]byte(oldSecret))) || strings.Contains(out, fresh) ||
+		!strings.Contains(out, "0 account(s) with unused codes of an older token secret") {
 		t.Errorf("status: %v\n%s", err, out)
 	}
 }

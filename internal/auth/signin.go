@@ -69,6 +69,7 @@ type SignIn struct {
 	db       *gorm.DB
 	keys     *seal.Keyring
 	codeKeys [][]byte // the current first: see NewSignIn
+	codeKID  string   // the kid of the token secret codeKeys[0] comes from
 	now      func() time.Time
 	// Issuer names Redress in authenticator apps.
 	Issuer string
@@ -78,7 +79,7 @@ type SignIn struct {
 // (REDRESS_JWT_SECRET), and the previous secrets (REDRESS_JWT_SECRET_PREVIOUS)
 // those of the codes made before a rotation, which still work.
 func NewSignIn(gdb *gorm.DB, keys *seal.Keyring, secret []byte, previous ...[]byte) *SignIn {
-	s := &SignIn{db: gdb, keys: keys, now: time.Now, Issuer: "Redress"}
+	s := &SignIn{db: gdb, keys: keys, now: time.Now, Issuer: "Redress", codeKID: TokenKeyID(secret)}
 	for _, k := range append([][]byte{secret}, previous...) {
 		if len(k) == 0 {
 			continue
@@ -385,6 +386,7 @@ func (factorRow) TableName() string { return "user_second_factors" }
 type recoveryCode struct {
 	UserID   uuid.UUID
 	CodeHash []byte
+	KeyID    *string // the kid of the token secret it is keyed by (nil: before kids)
 	UsedAt   *time.Time
 }
 
@@ -616,9 +618,10 @@ func (s *SignIn) replaceRecovery(tx *gorm.DB, userID uuid.UUID) ([]string, error
 		}
 		code := formatCode(b) // ten Crockford characters, 50 bits: XXXXX-XXXXX
 		codes = append(codes, code)
-		rows = append(rows, recoveryCode{UserID: userID, CodeHash: s.recoveryHashes(userID, normalCode(code))[0]})
+		rows = append(rows, recoveryCode{UserID: userID, CodeHash: s.recoveryHashes(userID, normalCode(code))[0],
+			KeyID: &s.codeKID})
 	}
-	if err := tx.Select("user_id", "code_hash").Create(&rows).Error; err != nil {
+	if err := tx.Select("user_id", "code_hash", "key_id").Create(&rows).Error; err != nil {
 		return nil, fmt.Errorf("auth: recovery codes: %w", err)
 	}
 	return codes, nil

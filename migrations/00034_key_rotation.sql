@@ -15,7 +15,15 @@ ALTER TABLE signing_keys
 DROP INDEX signing_keys_one_current;
 CREATE UNIQUE INDEX signing_keys_one_current ON signing_keys ((true)) WHERE status = 'current';
 
+-- The recovery codes are HMACs under a key derived from the token secret
+-- (REDRESS_JWT_SECRET); after a rotation the old ones work while the old
+-- secret is REDRESS_JWT_SECRET_PREVIOUS. key_id is the kid of the secret a
+-- code was made under (NULL: made before kids), so `redress keys status`
+-- can say how many accounts still have codes of an old secret.
+ALTER TABLE recovery_codes ADD COLUMN key_id text CHECK (key_id ~ '^[A-Za-z0-9_-]{1,32}$');
+
 -- +goose Down
+ALTER TABLE recovery_codes DROP COLUMN key_id;
 DROP INDEX signing_keys_one_current;
 UPDATE signing_keys SET retired_at = not_after WHERE status = 'previous';
 ALTER TABLE signing_keys DROP CONSTRAINT signing_keys_period, DROP CONSTRAINT signing_keys_retired,
