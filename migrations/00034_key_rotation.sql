@@ -25,7 +25,8 @@ ALTER TABLE recovery_codes ADD COLUMN key_id text CHECK (key_id ~ '^[A-Za-z0-9_-
 -- +goose Down
 ALTER TABLE recovery_codes DROP COLUMN key_id;
 DROP INDEX signing_keys_one_current;
-UPDATE signing_keys SET retired_at = not_after WHERE status = 'previous';
 ALTER TABLE signing_keys DROP CONSTRAINT signing_keys_period, DROP CONSTRAINT signing_keys_retired,
-    DROP CONSTRAINT signing_keys_signs_until, DROP COLUMN not_after, DROP COLUMN status;
+    DROP CONSTRAINT signing_keys_signs_until;
+UPDATE signing_keys SET retired_at = not_after WHERE status = 'previous';
+ALTER TABLE signing_keys DROP COLUMN not_after, DROP COLUMN status;
 CREATE UNIQUE INDEX signing_keys_one_current ON signing_keys ((true)) WHERE retired_at IS NULL;

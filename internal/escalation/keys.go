@@ -29,6 +29,9 @@ const (
 	KeyRetired  KeyStatus = "retired"
 )
 
+// KeyStatuses are every key status.
+var KeyStatuses = []KeyStatus{KeyCurrent, KeyPrevious, KeyRetired}
+
 // KeySetPath is where the signing keys are published.
 const KeySetPath = "/.well-known/redress-signing-key"
 
@@ -87,9 +90,9 @@ type signingKey struct {
 // transaction), so a rotation or a retirement made by another process is
 // seen at the next signing, and one that is committing waits for the
 // signings under way: no key signs after it stopped being current. Only the
-// opened private keys are cached, by id. Dossiers are signed a few times a
-// day, each after building a PDF (milliseconds); the read is about 0.1 ms
-// (BENCHMARKS.md, seventh session).
+// opened private keys are cached, by id. The read costs about one round
+// trip, under 1% of a signing, which renders a PDF (BENCHMARKS.md, seventh
+// session).
 func (s *Service) signer(q *gorm.DB) (*signingKey, error) {
 	row, err := currentSigningKey(q)
 	if err != nil {
