@@ -462,3 +462,54 @@ func TestRotationsWhileFilingAndReading(t *testing.T) {
 	t.Logf("dossiers by key: %v", used)
 	noneSignedOutsidePeriod(t, s)
 }
+
+// TestPageFormsAcrossTokenSecretRotation: a page's form shown by a process
+// before a rotation of the token secret (its CSRF token keyed by the old
+// secret) is taken by a process that has the old secret as previous, and
+// refused by one that has only the new secret.
+func TestPageFormsAcrossTokenSecretRotation(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	fresh := randomSecret(t)
+	rotated := s.Replica(func(c *config.Config) { c.JWTSecret, c.JWTSecretPrevious = fresh, c.JWTSecret })
+	after := s.Replica(func(c *config.Config) { c.JWTSecret, c.JWTSecretPrevious = fresh, nil })
+	noRedirect := &http.Client{Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	// The sign-in form, as the process of before shows it.
+	resp, err := noRedirect.Get(s.URL + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var nonce string
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "redress_csrf" {
+			nonce = ck.Value
+		}
+	}
+	_, rest, _ := strings.Cut(string(page), `name="_csrf" value="`)
+	token, _, _ := strings.Cut(rest, `"`)
+	if nonce == "" || token == "" {
+		t.Fatalf("no CSRF nonce (%q) or token (%q) on the sign-in page", nonce, token)
+	}
+	post := func(p *teststack.Stack) int {
+		form := "_csrf=" + token + "&email=reviewer%40example.org&password=" + strings.ReplaceAll(teststack.DemoPassword, " ", "+")
+		r, _ := http.NewRequest("POST", p.URL+"/login", strings.NewReader(form))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.AddCookie(&http.Cookie{Name: "redress_csrf", Value: nonce})
+		resp, err := noRedirect.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := post(after); st != http.StatusForbidden {
+		t.Errorf("a form of the old secret, sent to a process without it: %d, want 403", st)
+	}
+	if st := post(rotated); st != http.StatusSeeOther && st != http.StatusFound {
+		t.Errorf("a form of the old secret, sent to a process with it as previous: %d, want a redirect (signed in)", st)
+	}
+}
