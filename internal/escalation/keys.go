@@ -199,8 +199,11 @@ func (s *Service) RetireSigningKey(ctx context.Context, kid string) error {
 // the retired ones, newest first; one is made if there is none yet, so the
 // key is published before the first dossier.
 func (s *Service) PublicKeys(ctx context.Context) ([]PublicKey, error) {
-	q := s.db.WithContext(ctx)
-	if _, err := s.signer(q); err != nil {
+	keys, err := s.SigningKeys(ctx)
+	if err != nil || (len(keys) > 0 && keys[0].Status == KeyCurrent) {
+		return keys, err // a plain read: the public URL locks nothing
+	}
+	if _, err := s.signer(s.db.WithContext(ctx)); err != nil {
 		return nil, err
 	}
 	return s.SigningKeys(ctx)
