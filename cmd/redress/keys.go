@@ -25,7 +25,15 @@ import (
 // rotation (deploy/README.md, "Rotating keys"). Each kind of key adds its
 // subcommands to keyCommands and its line of `redress keys status` to
 // keyStatus, from its own file (the dossier signing keys and the token
-// secrets here).
+// secrets here), in an init:
+//
+//	func init() {
+//		keyCommands = append(keyCommands, keyCommand{words: []string{"master", "add"}, …})
+//		keyStatus = append(keyStatus, masterStatus)
+//	}
+//
+// The usage lists the commands in that order; a keyEnv gives a command the
+// configuration (config), the database (db) and the escalation service.
 
 // keyCommand is one `redress keys` subcommand.
 type keyCommand struct {
