@@ -76,10 +76,10 @@ type Deps struct {
 	// SignInThrottle limits sign-ins per account, shared with the API's
 	// token route (api/middleware.SignInThrottle).
 	SignInThrottle fiber.Handler
-	// CSRFKey signs the forms' CSRF tokens.
-	CSRFKey             []byte
-	ComplainantTokenTTL time.Duration
-	StaffTokenTTL       time.Duration
+	// CSRFKey signs the forms' CSRF tokens; CSRFPreviousKey still verifies them.
+	CSRFKey, CSRFPreviousKey []byte
+	ComplainantTokenTTL      time.Duration
+	StaffTokenTTL            time.Duration
 	// TimeZone is the organisation's, in which the pages show times
 	// (REDRESS_TIME_ZONE); nil is UTC.
 	TimeZone *time.Location
@@ -111,7 +111,7 @@ func New(d Deps) (*Web, error) {
 		return nil, fmt.Errorf("frontend: a sign-in throttle is required")
 	}
 	k, err := kit.New(kit.Config{Log: d.Log, Files: files, Tokens: d.Tokens, SignIn: d.SignIn, Keys: d.Keys,
-		CSRFKey: d.CSRFKey, TimeZone: d.TimeZone, Organisation: d.Organisation, PublicURL: d.PublicURL, Roots: roots})
+		CSRFKey: d.CSRFKey, CSRFPreviousKey: d.CSRFPreviousKey, TimeZone: d.TimeZone, Organisation: d.Organisation, PublicURL: d.PublicURL, Roots: roots})
 	if err != nil {
 		return nil, err
 	}

@@ -50,6 +50,8 @@ Usage:
                            restored backup, before serving it); N: read only N cases at random
   redress retention run    run the day's retention now: erase what schedules and requests make due,
                            and erase again what a restore brought back (docs/retention.md)
+  redress keys [status | signing list | signing rotate | signing retire KID | token new | …]
+                           the signing keys and secrets, and their rotation (redress keys --help)
   redress version          print the version
 
 Configuration is read from the environment; see README.md.
@@ -64,6 +66,10 @@ func runMain(args []string) {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "redress:", err)
+		var usage usageError
+		if errors.As(err, &usage) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }
@@ -88,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return verifyCmd(ctx, args[1:], stdout)
 	case "retention":
 		return retentionCmd(ctx, args[1:], stdout)
+	case "keys":
+		return keys(ctx, args[1:], stdout)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "redress", version.Version)
 		return nil

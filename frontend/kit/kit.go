@@ -26,8 +26,10 @@ type Config struct {
 	SignIn *auth.SignIn // sessions, read by every request
 	// Keys seal what a cookie carries across a redirect.
 	Keys *seal.Keyring
-	// CSRFKey signs the forms' CSRF tokens.
-	CSRFKey []byte
+	// CSRFKey signs the forms' CSRF tokens; CSRFPreviousKey (optional, the
+	// key of the token secret before a rotation) still verifies them, so a
+	// form shown before a rotation can be sent after it.
+	CSRFKey, CSRFPreviousKey []byte
 	// TimeZone is the organisation's, in which the pages show times; nil is UTC.
 	TimeZone *time.Location
 	// Organisation is who runs the mechanism, named in every page's footer.

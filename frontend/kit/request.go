@@ -239,7 +239,7 @@ func (k *Kit) CrossSite(c *fiber.Ctx) error {
 // session it is signed in with now.
 func (k *Kit) ValidCSRF(c *fiber.Ctx, token string) bool {
 	r := k.Req(c)
-	return r != nil && validNonce(r.nonce) && hmac.Equal([]byte(token), []byte(k.csrfToken(r.nonce, r.csrfBinding())))
+	return r != nil && validNonce(r.nonce) && k.csrfMatches(token, r.nonce, r.csrfBinding())
 }
 
 // ValidAnonymousCSRF reports whether token is this browser's CSRF token of
@@ -247,7 +247,17 @@ func (k *Kit) ValidCSRF(c *fiber.Ctx, token string) bool {
 // accepts it: see fileComplaint).
 func (k *Kit) ValidAnonymousCSRF(c *fiber.Ctx, token string) bool {
 	r := k.Req(c)
-	return r != nil && validNonce(r.nonce) && hmac.Equal([]byte(token), []byte(k.csrfToken(r.nonce, (&Request{}).csrfBinding())))
+	return r != nil && validNonce(r.nonce) && k.csrfMatches(token, r.nonce, (&Request{}).csrfBinding())
+}
+
+// csrfMatches reports whether token is the CSRF token of nonce and binding
+// under the CSRF key, or under the previous one (a form of before a
+// rotation of the token secret).
+func (k *Kit) csrfMatches(token, nonce, binding string) bool {
+	if hmac.Equal([]byte(token), []byte(csrfToken(k.CSRFKey, nonce, binding))) {
+		return true
+	}
+	return len(k.CSRFPreviousKey) > 0 && hmac.Equal([]byte(token), []byte(csrfToken(k.CSRFPreviousKey, nonce, binding)))
 }
 
 // csrfBinding is what the request's CSRF token is bound to besides the
@@ -271,8 +281,10 @@ func (k *Kit) RotateCSRF(c *fiber.Ctx) {
 	r.CSRF = k.csrfToken(r.nonce, r.csrfBinding())
 }
 
-func (k *Kit) csrfToken(nonce, binding string) string {
-	m := hmac.New(sha256.New, k.CSRFKey)
+func (k *Kit) csrfToken(nonce, binding string) string { return csrfToken(k.CSRFKey, nonce, binding) }
+
+func csrfToken(key []byte, nonce, binding string) string {
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte("redress-csrf:" + nonce + "\x00" + binding))
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }

@@ -136,8 +136,8 @@ func FromDB(cfg *config.Config, log *slog.Logger, gdb *gorm.DB, keys *seal.Keyri
 		Config: cfg, Log: log, DB: gdb, Keys: keys, Keystore: ks, Registry: reg,
 		Users: auth.NewUsers(gdb, auth.PasswordCost{MemoryKiB: cfg.PasswordHash.MemoryKiB, Time: cfg.PasswordHash.Time,
 			Threads: cfg.PasswordHash.Threads}),
-		Tokens:    auth.NewTokens(cfg.JWTSecret),
-		SignIn:    auth.NewSignIn(gdb, keys, cfg.JWTSecret),
+		Tokens:    auth.NewTokens(cfg.JWTSecret, cfg.JWTSecretPrevious),
+		SignIn:    auth.NewSignIn(gdb, keys, cfg.JWTSecret, cfg.JWTSecretPrevious),
 		Grievance: g,
 		Decision:  decision.NewService(gdb, keys, clk, tellComplainant(g), g.Move, g.CheckBurden),
 		Remedy:    rem,
@@ -198,16 +198,24 @@ func mailer(cfg *config.Config, log *slog.Logger) notify.Mailer {
 // Web builds the HTML pages on the same services as the API, sharing its
 // sign-in throttle.
 func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
-	m := hmac.New(sha256.New, c.Config.JWTSecret)
-	m.Write([]byte("redress web csrf key"))
 	return frontend.New(frontend.Deps{
 		Log: c.Log, Grievance: c.Grievance, Remedy: c.Remedy, Incident: c.Incident, Decision: c.Decision, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
-		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: m.Sum(nil), SignInThrottle: signIns,
+		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: csrfKey(c.Config.JWTSecret), CSRFPreviousKey: csrfKey(c.Config.JWTSecretPrevious), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		TimeZone: c.Config.TimeZone, Content: c.Content, Access: c.Access,
 		PublicURL: c.Config.PublicURL, Organisation: c.Organisation,
 	})
+}
+
+// csrfKey is the pages' CSRF key derived from a token secret (nil for none).
+func csrfKey(secret []byte) []byte {
+	if len(secret) == 0 {
+		return nil
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("redress web csrf key"))
+	return m.Sum(nil)
 }
 
 // HTTP builds the Fiber app, the JSON API and the HTML pages. Readiness

@@ -169,3 +169,14 @@ func takeStep(tx *gorm.DB, userID uuid.UUID, step int64, confirm bool) (int64, e
 		WHERE user_id = ? AND last_step < ? AND `+cond, step, userID, step)
 	return res.RowsAffected, res.Error
 }
+
+// AccountsWithOldRecoveryCodes counts the accounts that have unused recovery
+// codes keyed by a token secret other than the one of kid (the current
+// REDRESS_JWT_SECRET's, TokenKeyID): they stop working when the secret they
+// were made under is no longer REDRESS_JWT_SECRET_PREVIOUS.
+func AccountsWithOldRecoveryCodes(q *gorm.DB, kid string) (int64, error) {
+	var n int64
+	err := q.Model(&recoveryCode{}).Where("used_at IS NULL AND key_id IS DISTINCT FROM ?", kid).
+		Distinct("user_id").Count(&n).Error
+	return n, err
+}

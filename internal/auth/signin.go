@@ -66,19 +66,29 @@ var (
 
 // SignIn keeps the sessions, second factors and sign-in policies.
 type SignIn struct {
-	db      *gorm.DB
-	keys    *seal.Keyring
-	codeKey []byte
-	now     func() time.Time
+	db       *gorm.DB
+	keys     *seal.Keyring
+	codeKeys [][]byte // the current first: see NewSignIn
+	codeKID  string   // the kid of the token secret codeKeys[0] comes from
+	now      func() time.Time
 	// Issuer names Redress in authenticator apps.
 	Issuer string
 }
 
-// NewSignIn returns the sign-in store; secret keys the recovery codes' HMACs.
-func NewSignIn(gdb *gorm.DB, keys *seal.Keyring, secret []byte) *SignIn {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("redress recovery codes v1"))
-	return &SignIn{db: gdb, keys: keys, codeKey: m.Sum(nil), now: time.Now, Issuer: "Redress"}
+// NewSignIn returns the sign-in store; secret keys the recovery codes' HMACs
+// (REDRESS_JWT_SECRET), and the previous secrets (REDRESS_JWT_SECRET_PREVIOUS)
+// those of the codes made before a rotation, which still work.
+func NewSignIn(gdb *gorm.DB, keys *seal.Keyring, secret []byte, previous ...[]byte) *SignIn {
+	s := &SignIn{db: gdb, keys: keys, now: time.Now, Issuer: "Redress", codeKID: TokenKeyID(secret)}
+	for _, k := range append([][]byte{secret}, previous...) {
+		if len(k) == 0 {
+			continue
+		}
+		m := hmac.New(sha256.New, k)
+		m.Write([]byte("redress recovery codes v1"))
+		s.codeKeys = append(s.codeKeys, m.Sum(nil))
+	}
+	return s
 }
 
 // WithClock replaces the clock (tests of codes at other times).
@@ -376,6 +386,7 @@ func (factorRow) TableName() string { return "user_second_factors" }
 type recoveryCode struct {
 	UserID   uuid.UUID
 	CodeHash []byte
+	KeyID    *string // the kid of the token secret it is keyed by (nil: before kids)
 	UsedAt   *time.Time
 }
 
@@ -504,7 +515,7 @@ func (s *SignIn) Verify(ctx context.Context, userID uuid.UUID, code string) erro
 		return s.failed(q, userID)
 	}
 	res := q.Model(&recoveryCode{}).
-		Where("user_id = ? AND code_hash = ? AND used_at IS NULL", userID, s.hashRecovery(userID, code)).
+		Where("user_id = ? AND code_hash IN ? AND used_at IS NULL", userID, s.recoveryHashes(userID, code)).
 		Update("used_at", gorm.Expr("now()"))
 	if res.Error != nil {
 		return fmt.Errorf("auth: recovery code: %w", res.Error)
@@ -607,19 +618,26 @@ func (s *SignIn) replaceRecovery(tx *gorm.DB, userID uuid.UUID) ([]string, error
 		}
 		code := formatCode(b) // ten Crockford characters, 50 bits: XXXXX-XXXXX
 		codes = append(codes, code)
-		rows = append(rows, recoveryCode{UserID: userID, CodeHash: s.hashRecovery(userID, normalCode(code))})
+		rows = append(rows, recoveryCode{UserID: userID, CodeHash: s.recoveryHashes(userID, normalCode(code))[0],
+			KeyID: &s.codeKID})
 	}
-	if err := tx.Select("user_id", "code_hash").Create(&rows).Error; err != nil {
+	if err := tx.Select("user_id", "code_hash", "key_id").Create(&rows).Error; err != nil {
 		return nil, fmt.Errorf("auth: recovery codes: %w", err)
 	}
 	return codes, nil
 }
 
-func (s *SignIn) hashRecovery(userID uuid.UUID, code string) []byte {
-	m := hmac.New(sha256.New, s.codeKey)
-	m.Write(userID[:])
-	m.Write([]byte(code))
-	return m.Sum(nil)
+// recoveryHashes are the HMACs of userID's code under each key, the
+// current's first (the one new codes are kept under).
+func (s *SignIn) recoveryHashes(userID uuid.UUID, code string) [][]byte {
+	out := make([][]byte, len(s.codeKeys))
+	for i, k := range s.codeKeys {
+		m := hmac.New(sha256.New, k)
+		m.Write(userID[:])
+		m.Write([]byte(code))
+		out[i] = m.Sum(nil)
+	}
+	return out
 }
 
 // SecondFactorStep says what a sign-in with a right password needs next:

@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -50,15 +52,51 @@ type Claims struct {
 	jwt.RegisteredClaims
 }
 
-// Tokens issues and verifies HS256 tokens; the algorithm is pinned.
+// Tokens issues and verifies HS256 tokens; the algorithm is pinned. The
+// current secret signs; a previous one (REDRESS_JWT_SECRET_PREVIOUS) still
+// verifies, so the tokens of before a rotation work until they expire. A
+// token names its secret in its kid header, a short hash of the secret.
 type Tokens struct {
-	secret []byte
-	now    func() time.Time
+	keys []TokenKey // the current first
+	now  func() time.Time
 }
 
-// NewTokens returns a token service keyed with secret (at least 32 bytes).
-func NewTokens(secret []byte) *Tokens {
-	return &Tokens{secret: secret, now: time.Now}
+// TokenKey is a token secret and its id.
+type TokenKey struct {
+	ID     string
+	secret []byte
+}
+
+// TokenKeyID is the id a token names its secret by: 8 characters of a
+// domain-separated SHA-256 of it. The secrets are 32 random bytes or more,
+// so the id tells nothing of the secret.
+func TokenKeyID(secret []byte) string {
+	h := sha256.New()
+	h.Write([]byte("redress token key id\x00"))
+	h.Write(secret)
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:6])
+}
+
+// NewTokens returns a token service that signs with secret (at least 32
+// bytes) and verifies with it and the previous secrets (none, or empty, is
+// no previous secret).
+func NewTokens(secret []byte, previous ...[]byte) *Tokens {
+	t := &Tokens{keys: []TokenKey{{ID: TokenKeyID(secret), secret: secret}}, now: time.Now}
+	for _, p := range previous {
+		if len(p) > 0 && string(p) != string(secret) {
+			t.keys = append(t.keys, TokenKey{ID: TokenKeyID(p), secret: p})
+		}
+	}
+	return t
+}
+
+// KeyIDs are the ids of the secrets, the current first.
+func (t *Tokens) KeyIDs() []string {
+	out := make([]string, len(t.keys))
+	for i, k := range t.keys {
+		out[i] = k.ID
+	}
+	return out
 }
 
 // Issue signs a token for subject in audience, valid for ttl.
@@ -80,7 +118,9 @@ func (t *Tokens) issue(audience string, subject uuid.UUID, role Role, id string,
 		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp),
 		ID: id,
 	}}
-	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.secret)
+	tok := jwt.NewWithClaims(jwt.SigningMethodHS256, claims)
+	tok.Header["kid"] = t.keys[0].ID
+	s, err := tok.SignedString(t.keys[0].secret)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("auth: sign: %w", err)
 	}
@@ -90,7 +130,7 @@ func (t *Tokens) issue(audience string, subject uuid.UUID, role Role, id string,
 // Verify checks signature, algorithm, issuer, audience and lifetime, and returns the subject and claims.
 func (t *Tokens) Verify(token, audience string) (uuid.UUID, *Claims, error) {
 	claims := &Claims{}
-	_, err := jwt.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) { return t.secret, nil },
+	_, err := jwt.ParseWithClaims(token, claims, t.key,
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(issuer), jwt.WithAudience(audience), jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(), jwt.WithTimeFunc(t.now), jwt.WithLeeway(5*time.Second))
@@ -104,6 +144,25 @@ func (t *Tokens) Verify(token, audience string) (uuid.UUID, *Claims, error) {
 	return id, claims, nil
 }
 
+// key is the secret that verifies tok: the one its kid names, or each in
+// turn for a token of before kids (none names no known secret).
+func (t *Tokens) key(tok *jwt.Token) (any, error) {
+	kid, named := tok.Header["kid"]
+	if !named {
+		set := jwt.VerificationKeySet{Keys: make([]jwt.VerificationKey, len(t.keys))}
+		for i, k := range t.keys {
+			set.Keys[i] = k.secret
+		}
+		return set, nil
+	}
+	for _, k := range t.keys {
+		if k.ID == kid {
+			return k.secret, nil
+		}
+	}
+	return nil, errors.New("auth: the token names an unknown key")
+}
+
 // SessionID is the session a staff token names (its JWT id).
 func (c *Claims) SessionID() (uuid.UUID, bool) {
 	id, err := uuid.Parse(c.ID)
@@ -111,4 +170,4 @@ func (c *Claims) SessionID() (uuid.UUID, bool) {
 }
 
 // WithClock replaces the clock (tests of expiry).
-func (t *Tokens) WithClock(now func() time.Time) *Tokens { return &Tokens{secret: t.secret, now: now} }
+func (t *Tokens) WithClock(now func() time.Time) *Tokens { return &Tokens{keys: t.keys, now: now} }

@@ -240,3 +240,65 @@ func TestVerifyRejectsTampering(t *testing.T) {
 		wantInvalid(t, tk, junk, AudienceComplainant, "junk "+junk)
 	}
 }
+
+// TestTokensAcrossASecretRotation: a token made with the old secret is
+// accepted while the old secret is the previous one, and refused once it is
+// not; new tokens name their secret by a kid that is not the secret.
+func TestTokensAcrossASecretRotation(t *testing.T) {
+	oldSecret, newSecret := tokSecret, []byte("fedcba9876543210fedcba9876543210")
+	before := tokensAt(tokNow)
+	old, _, err := before.Issue(AudienceComplainant, tokSubject, "", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated := NewTokens(newSecret, oldSecret).WithClock(fixedClock(tokNow))
+	after := NewTokens(newSecret).WithClock(fixedClock(tokNow))
+	if id, _, err := rotated.Verify(old, AudienceComplainant); err != nil || id != tokSubject {
+		t.Errorf("an old token with the old secret as previous: %v, %v", id, err)
+	}
+	wantInvalid(t, after, old, AudienceComplainant, "an old token once the previous secret is unset")
+
+	// A token of before kids (no kid header) tries both secrets.
+	bare := sign(t, jwt.SigningMethodHS256, validClaims(), oldSecret)
+	if _, _, err := rotated.Verify(bare, AudienceStaff); err != nil {
+		t.Errorf("a token without kid, by the previous secret: %v", err)
+	}
+	wantInvalid(t, after, bare, AudienceStaff, "a token without kid once the previous secret is unset")
+
+	// New tokens are signed by the new secret and name it.
+	fresh, _, err := rotated.Issue(AudienceStaff, tokSubject, RoleReviewer, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr, _ := base64.RawURLEncoding.DecodeString(strings.Split(fresh, ".")[0])
+	var h map[string]any
+	if err := json.Unmarshal(hdr, &h); err != nil {
+		t.Fatal(err)
+	}
+	if h["kid"] != TokenKeyID(newSecret) || len(TokenKeyID(newSecret)) != 8 || TokenKeyID(newSecret) == TokenKeyID(oldSecret) {
+		t.Errorf("header %s: kid, want %s", hdr, TokenKeyID(newSecret))
+	}
+	if strings.Contains(string(hdr), string(newSecret)) || strings.Contains(fresh, base64.RawURLEncoding.EncodeToString(newSecret)) {
+		t.Errorf("the token carries its secret: %s", hdr)
+	}
+	if _, _, err := after.Verify(fresh, AudienceStaff); err != nil {
+		t.Errorf("a new token once the previous secret is unset: %v", err)
+	}
+	wantInvalid(t, before, fresh, AudienceStaff, "a new token on a process that has only the old secret")
+	if got := rotated.KeyIDs(); len(got) != 2 || got[0] != TokenKeyID(newSecret) || got[1] != TokenKeyID(oldSecret) {
+		t.Errorf("KeyIDs = %v", got)
+	}
+
+	// A kid decides: a token naming the new secret but signed by the old
+	// one, or naming a secret nobody has, is refused.
+	c := validClaims()
+	for _, kid := range []string{TokenKeyID(newSecret), "unknown0"} {
+		tok := jwt.NewWithClaims(jwt.SigningMethodHS256, c)
+		tok.Header["kid"] = kid
+		s, err := tok.SignedString(oldSecret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantInvalid(t, rotated, s, AudienceStaff, "kid "+kid+" over the old secret's signature")
+	}
+}

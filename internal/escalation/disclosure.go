@@ -207,14 +207,16 @@ func (s *Service) ApproveDisclosure(ctx context.Context, caseID, referralID, id,
 			add.Complainant.RepresentativeName, add.Complainant.RepresentativeOrg = rp.Name, rp.Organisation
 			add.Complainant.RepresentativeEmail, add.Complainant.RepresentativeMandate = rp.Email, rp.Mandate
 		}
+		key, err := s.signer(tx)
+		if err != nil {
+			return err
+		}
+		add.SigningKeyID, add.SigningKeySet = key.id, s.publicURL+KeySetPath
 		doc, err := json.Marshal(add)
 		if err != nil {
 			return err
 		}
-		kid, sig, err := s.sign(tx, doc)
-		if err != nil {
-			return err
-		}
+		kid, sig := key.id, key.sign(doc)
 		sealed, err := s.keys.SealCase(caseID, purposeAddendum(id), doc)
 		if err != nil {
 			return err

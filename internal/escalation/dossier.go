@@ -21,9 +21,14 @@ const Schema = "https://redress.example/schemas/dossier/v1"
 // made, signed, and never changed; an identity disclosed later travels in a
 // signed addendum of its own.
 type Dossier struct {
-	Schema      string    `json:"schema"`
-	ReferralID  string    `json:"referral_id"`
-	GeneratedAt time.Time `json:"generated_at"`
+	Schema string `json:"schema"`
+	// SigningKeyID names the key that signs the dossier and its PDF: in the
+	// key set at SigningKeySet (/.well-known/redress-signing-key) with its
+	// validity period, after a rotation too.
+	SigningKeyID  string    `json:"signing_key_id"`
+	SigningKeySet string    `json:"signing_key_set"`
+	ReferralID    string    `json:"referral_id"`
+	GeneratedAt   time.Time `json:"generated_at"`
 	// DatePrecision is "second", or "month" for an anonymous referral:
 	// then every timestamp is the first of its month at 00:00 UTC, and the
 	// decision date is YYYY-MM.
@@ -259,14 +264,16 @@ type ComplainantFacts struct {
 // after the fact (Directive 2019/1937 art. 16): the legal basis, when the
 // complainant was told, when it was approved, and the identity.
 type Addendum struct {
-	Schema       string           `json:"schema"`
-	ReferralID   string           `json:"referral_id"`
-	Reference    string           `json:"reference"`
-	DisclosureID string           `json:"disclosure_id"`
-	LegalBasis   string           `json:"legal_basis"`
-	NoticeAt     time.Time        `json:"complainant_notified_at"`
-	ApprovedAt   time.Time        `json:"approved_at"`
-	Complainant  ComplainantFacts `json:"complainant"`
+	Schema        string           `json:"schema"`
+	SigningKeyID  string           `json:"signing_key_id"` // as the dossier's
+	SigningKeySet string           `json:"signing_key_set"`
+	ReferralID    string           `json:"referral_id"`
+	Reference     string           `json:"reference"`
+	DisclosureID  string           `json:"disclosure_id"`
+	LegalBasis    string           `json:"legal_basis"`
+	NoticeAt      time.Time        `json:"complainant_notified_at"`
+	ApprovedAt    time.Time        `json:"approved_at"`
+	Complainant   ComplainantFacts `json:"complainant"`
 }
 
 // AddendumSchema names the version of the addendum's JSON.

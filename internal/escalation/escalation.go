@@ -86,8 +86,8 @@ type Service struct {
 	organisation Profiles
 	log          *slog.Logger
 
-	keyMu sync.Mutex
-	key   *signingKey
+	keyMu  sync.Mutex
+	opened map[string]*signingKey // the signing keys opened, by id
 }
 
 // New returns the service.

@@ -23,18 +23,77 @@ type signingKeyRow struct {
 	ID            string
 	PublicKey     []byte
 	PrivateKeyEnc []byte
+	Status        KeyStatus
 	CreatedAt     time.Time
+	NotAfter      *time.Time
 	RetiredAt     *time.Time
 }
 
 // TableName is the signing keys' table.
 func (signingKeyRow) TableName() string { return "signing_keys" }
 
+// currentSigningKey reads the current key's id and sealed private key with
+// q, locked FOR SHARE when q is a transaction (a rotation or retirement
+// waits for it to commit), or nil when there is none.
+func currentSigningKey(q *gorm.DB) (*signingKeyRow, error) {
+	var rows []signingKeyRow
+	if err := q.Raw(`SELECT id, private_key_enc FROM signing_keys WHERE status = 'current' FOR SHARE`).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &rows[0], nil
+}
+
 // insertSigningKey adds a current signing key unless one is current already
 // (the partial unique index on the current key decides a race).
 func insertSigningKey(tx *gorm.DB, kid string, pub ed25519.PublicKey, sealed []byte) error {
 	return tx.Exec(`INSERT INTO signing_keys (id, public_key, private_key_enc) VALUES (?, ?, ?)
-			ON CONFLICT ((true)) WHERE retired_at IS NULL DO NOTHING`, kid, []byte(pub), sealed).Error
+			ON CONFLICT ((true)) WHERE status = 'current' DO NOTHING`, kid, []byte(pub), sealed).Error
+}
+
+// rotateSigningKey makes the current key previous and kid current, in tx.
+// The current key's row is locked first (FOR UPDATE waits for the signings
+// under way, which hold it FOR SHARE, to commit), and only then dated: the
+// old key signed until that moment, every document it signed was begun
+// before it, and the new key signs from it, so the periods meet. (A
+// clock_timestamp() in the UPDATE that waits would be read before the wait.)
+func rotateSigningKey(tx *gorm.DB, kid string, pub ed25519.PublicKey, sealed []byte) error {
+	var locked []string
+	if err := tx.Raw(`SELECT id FROM signing_keys WHERE status = 'current' FOR UPDATE`).Scan(&locked).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`WITH old AS (
+			UPDATE signing_keys SET status = 'previous', not_after = clock_timestamp() WHERE status = 'current'
+			RETURNING not_after)
+		INSERT INTO signing_keys (id, public_key, private_key_enc, created_at)
+		VALUES (?, ?, ?, COALESCE((SELECT not_after FROM old), clock_timestamp()))`, kid, []byte(pub), sealed).Error
+}
+
+// retireSigningKey retires kid, in tx, if it is previous, and returns its
+// status before ("" when there is no such key).
+func retireSigningKey(tx *gorm.DB, kid string) (KeyStatus, error) {
+	var before []KeyStatus
+	err := tx.Raw(`WITH k AS (SELECT id, status FROM signing_keys WHERE id = ? FOR UPDATE),
+		r AS (UPDATE signing_keys s SET status = 'retired', retired_at = now() FROM k
+			WHERE s.id = k.id AND k.status = 'previous' RETURNING s.id)
+		SELECT k.status FROM k`, kid).Scan(&before).Error
+	if err != nil || len(before) == 0 {
+		return "", err
+	}
+	return before[0], nil
+}
+
+// signingKeys lists every key: the current one, the previous ones, then the
+// retired ones, newest first.
+func signingKeys(q *gorm.DB) ([]signingKeyRow, error) {
+	var rows []signingKeyRow
+	err := q.Select("id, public_key, status, created_at, not_after, retired_at").
+		Order("CASE status WHEN 'current' THEN 0 WHEN 'previous' THEN 1 ELSE 2 END, created_at DESC").
+		Find(&rows).Error
+	return rows, err
 }
 
 // escalationRequest is a row of escalation_requests. Rule is the jsonb

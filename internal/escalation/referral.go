@@ -235,6 +235,12 @@ func (s *Service) refer(tx *gorm.DB, caseID, bodyID uuid.UUID, by Requester, req
 	if err != nil {
 		return uuid.Nil, err
 	}
+	// One key signs both documents, and the dossier names it.
+	key, err := s.signer(tx)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	d.SigningKeyID, d.SigningKeySet = key.id, s.publicURL+KeySetPath
 	doc, err := json.Marshal(d)
 	if err != nil {
 		return uuid.Nil, err
@@ -243,14 +249,7 @@ func (s *Service) refer(tx *gorm.DB, caseID, bodyID uuid.UUID, by Requester, req
 	if err != nil {
 		return uuid.Nil, fmt.Errorf("escalation: render dossier: %w", err)
 	}
-	kid, docSig, err := s.sign(tx, doc)
-	if err != nil {
-		return uuid.Nil, err
-	}
-	_, pdfSig, err := s.sign(tx, pdf)
-	if err != nil {
-		return uuid.Nil, err
-	}
+	kid, docSig, pdfSig := key.id, key.sign(doc), key.sign(pdf)
 	docSum, pdfSum := sha256.Sum256(doc), sha256.Sum256(pdf)
 	sealedReason, err := s.keys.SealCaseString(caseID, purposeReason(id), reason)
 	if err != nil {

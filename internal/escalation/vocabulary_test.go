@@ -24,6 +24,7 @@ func TestVocabularyMatchesDatabase(t *testing.T) {
 		{"escalation_requests", "status", testenv.Sorted(escalation.RequestStatuses)},
 		{"referral_outcome_items", "kind", testenv.Sorted(escalation.ItemKinds)},
 		{"referral_outcome_items", "status", testenv.Sorted(escalation.ItemStatuses)},
+		{"signing_keys", "status", testenv.Sorted(escalation.KeyStatuses)},
 	} {
 		if got := testenv.CheckValues(t, gdb, tc.table, tc.column); !slices.Equal(got, tc.want) {
 			t.Errorf("%s.%s allows %q, Go names %q", tc.table, tc.column, got, tc.want)

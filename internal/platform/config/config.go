@@ -24,20 +24,23 @@ import (
 
 // Config is the whole configuration of one redress process.
 type Config struct {
-	Addr          string // REDRESS_ADDR
-	WorkerAddr    string // REDRESS_WORKER_ADDR
-	MetricsAddr   string // REDRESS_METRICS_ADDR: serve's /metrics, off the public port
-	DatabaseURL   string // DATABASE_URL
-	DBMaxConns    int    // REDRESS_DB_MAX_CONNS
-	NATSURL       string // NATS_URL, a secret when it holds a password (tls://user:password@host:4222)
-	NATSCAFile    string // NATS_CA_FILE: the CA of the NATS servers' certificates
-	NATSReplicas  int    // REDRESS_NATS_REPLICAS
-	LogLevel      string // REDRESS_LOG_LEVEL
-	LogFormat     string // REDRESS_LOG_FORMAT
-	DataDir       string // REDRESS_DATA_DIR
-	DemoPassword  string // REDRESS_DEMO_PASSWORD
-	JWTSecret     []byte // REDRESS_JWT_SECRET
-	ReceiptSecret []byte // REDRESS_RECEIPT_SECRET
+	Addr         string // REDRESS_ADDR
+	WorkerAddr   string // REDRESS_WORKER_ADDR
+	MetricsAddr  string // REDRESS_METRICS_ADDR: serve's /metrics, off the public port
+	DatabaseURL  string // DATABASE_URL
+	DBMaxConns   int    // REDRESS_DB_MAX_CONNS
+	NATSURL      string // NATS_URL, a secret when it holds a password (tls://user:password@host:4222)
+	NATSCAFile   string // NATS_CA_FILE: the CA of the NATS servers' certificates
+	NATSReplicas int    // REDRESS_NATS_REPLICAS
+	LogLevel     string // REDRESS_LOG_LEVEL
+	LogFormat    string // REDRESS_LOG_FORMAT
+	DataDir      string // REDRESS_DATA_DIR
+	DemoPassword string // REDRESS_DEMO_PASSWORD
+	JWTSecret    []byte // REDRESS_JWT_SECRET: signs the tokens
+	// JWTSecretPrevious (REDRESS_JWT_SECRET_PREVIOUS, optional) verifies
+	// what the secret before a rotation signed: see docs/sign-in.md.
+	JWTSecretPrevious []byte
+	ReceiptSecret     []byte // REDRESS_RECEIPT_SECRET
 	// EncryptionKeys maps key ids to 32-byte AES-256 keys (REDRESS_ENCRYPTION_KEYS).
 	EncryptionKeys map[string][]byte
 	// EncryptionKeyID names the key that seals new data (REDRESS_ENCRYPTION_KEY_ID).
@@ -147,6 +150,9 @@ func LoadFrom(env Env, need Need) (*Config, error) {
 	}
 	if jwt := r.secret("REDRESS_JWT_SECRET"); jwt != "" || need.Secrets {
 		c.JWTSecret = r.key("REDRESS_JWT_SECRET", jwt)
+	}
+	if prev := r.secret("REDRESS_JWT_SECRET_PREVIOUS"); prev != "" {
+		c.JWTSecretPrevious = r.key("REDRESS_JWT_SECRET_PREVIOUS", prev)
 	}
 	if rs := r.secret("REDRESS_RECEIPT_SECRET"); rs != "" || need.Secrets {
 		c.ReceiptSecret = r.key("REDRESS_RECEIPT_SECRET", rs)

@@ -162,6 +162,7 @@ func TestBadVariables(t *testing.T) {
 		{name: "REDRESS_JWT_SECRET", set: map[string]string{"REDRESS_JWT_SECRET": "short"}},
 		{name: "REDRESS_JWT_SECRET", set: map[string]string{"REDRESS_JWT_SECRET": strings.Repeat("x", 31)}},
 		{name: "REDRESS_JWT_SECRET", unset: []string{"REDRESS_JWT_SECRET"}, need: Need{Secrets: true}},
+		{name: "REDRESS_JWT_SECRET_PREVIOUS", set: map[string]string{"REDRESS_JWT_SECRET_PREVIOUS": strings.Repeat("x", 31)}},
 		{name: "REDRESS_RECEIPT_SECRET", set: map[string]string{"REDRESS_RECEIPT_SECRET": "0123456789"}},
 		{name: "REDRESS_RECEIPT_SECRET", unset: []string{"REDRESS_RECEIPT_SECRET"}, need: Need{Secrets: true}},
 		{name: "DATABASE_URL", unset: []string{"DATABASE_URL"}, need: Need{Database: true}},
@@ -265,12 +266,13 @@ func TestFileVariants(t *testing.T) {
 		return p
 	}
 	env := map[string]string{
-		"DATABASE_URL_FILE":            write("db", "postgres://from-file/redress\n"),
-		"REDRESS_JWT_SECRET_FILE":      write("jwt", "  "+jwtSecret+"\n\n"),
-		"REDRESS_RECEIPT_SECRET_FILE":  write("receipt", receiptSecret),
-		"REDRESS_ENCRYPTION_KEYS_FILE": write("keys", "k7:"+b64Key1+"\n"),
-		"REDRESS_DEMO_PASSWORD_FILE":   write("demo", "demo-pw\n"),
-		"REDRESS_JWT_SECRET":           "", // empty NAME next to NAME_FILE is not "both set"
+		"DATABASE_URL_FILE":                write("db", "postgres://from-file/redress\n"),
+		"REDRESS_JWT_SECRET_FILE":          write("jwt", "  "+jwtSecret+"\n\n"),
+		"REDRESS_RECEIPT_SECRET_FILE":      write("receipt", receiptSecret),
+		"REDRESS_ENCRYPTION_KEYS_FILE":     write("keys", "k7:"+b64Key1+"\n"),
+		"REDRESS_DEMO_PASSWORD_FILE":       write("demo", "demo-pw\n"),
+		"REDRESS_JWT_SECRET":               "", // empty NAME next to NAME_FILE is not "both set"
+		"REDRESS_JWT_SECRET_PREVIOUS_FILE": write("jwt-previous", receiptSecret+"\n"),
 	}
 	c, err := LoadFrom(mapEnv(env), Need{Database: true, Secrets: true})
 	if err != nil {
@@ -278,7 +280,8 @@ func TestFileVariants(t *testing.T) {
 	}
 	if c.DatabaseURL != "postgres://from-file/redress" || string(c.JWTSecret) != jwtSecret ||
 		string(c.ReceiptSecret) != receiptSecret || c.DemoPassword != "demo-pw" ||
-		c.EncryptionKeyID != "k7" || !bytes.Equal(c.EncryptionKeys["k7"], rawKey1) {
+		c.EncryptionKeyID != "k7" || !bytes.Equal(c.EncryptionKeys["k7"], rawKey1) ||
+		string(c.JWTSecretPrevious) != receiptSecret {
 		t.Errorf("config from files = %+v", *c)
 	}
 

@@ -135,6 +135,44 @@ func New(t testing.TB, opts Options) *Stack {
 	return s
 }
 
+// Replica starts another process of the same Redress: the services and
+// the HTTP app on the same database and NATS, with the configuration
+// changed by change (a rotated secret), as a second serve process or one
+// restarted with a new environment is. It stops when the test ends.
+func (s *Stack) Replica(change func(*config.Config)) *Stack {
+	t := s.T
+	t.Helper()
+	cfg := *s.Core.Config
+	if change != nil {
+		change(&cfg)
+	}
+	keys, err := seal.NewKeyring(cfg.EncryptionKeys, cfg.EncryptionKeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, logs := testenv.Logger()
+	core := app.FromDB(&cfg, log, s.Core.DB, keys)
+	core.TuneThrottle = s.Core.TuneThrottle
+	a, err := core.HTTP(s.NC, s.JS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Stack{T: t, Core: core, App: a, Logs: logs, DBURL: s.DBURL, NATS: s.NATS, NC: s.NC, JS: s.JS,
+		URL: "http://" + ln.Addr().String(), WebURL: "http://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)}
+	go func() { _ = a.Listener(httpkit.Listener(ln)) }()
+	t.Cleanup(func() {
+		_ = a.ShutdownWithTimeout(5 * time.Second)
+		if t.Failed() {
+			t.Logf("replica's logs:\n%s", logs.String())
+		}
+	})
+	return r
+}
+
 // With returns the stack reporting to t (a subtest, or a fuzz target's t).
 func (s *Stack) With(t testing.TB) *Stack {
 	c := *s
