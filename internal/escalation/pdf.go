@@ -2,7 +2,6 @@ package escalation
 
 import (
 	"bytes"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -19,6 +18,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/redresshq/redress/internal/decision"
+	"github.com/redresshq/redress/internal/platform/pdftext"
 	"github.com/redresshq/redress/internal/sla"
 )
 
@@ -546,20 +546,12 @@ const (
 	mono
 )
 
-// The DejaVu fonts (Bitstream Vera licence, fonts/LICENSE) cover Latin,
-// Greek, Cyrillic, Arabic with its presentation forms, and Hebrew: every
-// language the forms are in (en, fr, es, ar) draws as written.
-var (
-	//go:embed fonts/DejaVuSans.ttf
-	dejavuSans []byte
-	//go:embed fonts/DejaVuSans-Bold.ttf
-	dejavuSansBold []byte
-	//go:embed fonts/DejaVuSansMono.ttf
-	dejavuSansMono []byte
-)
-
 var faceNames = [...]string{"DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"}
-var faceTTF = [...][]byte{dejavuSans, dejavuSansBold, dejavuSansMono}
+
+// The DejaVu fonts (internal/platform/pdftext) cover Latin, Greek,
+// Cyrillic, Arabic with its presentation forms, and Hebrew: every language
+// the forms are in (en, fr, es, ar) draws as written.
+var faceTTF = [...][]byte{pdftext.DejaVuSans, pdftext.DejaVuSansBold, pdftext.DejaVuSansMono}
 
 // sfntFonts are the fonts parsed once, for glyph coverage and advance
 // widths; sfnt.Font is safe for concurrent use with one Buffer per caller.
