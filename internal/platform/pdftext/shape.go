@@ -264,12 +264,22 @@ func Logical(line string) string {
 	if !RightToLeft(line) {
 		return norm.NFKC.String(line)
 	}
-	rs := []rune(line)
-	slices.Reverse(rs)
-	for i, r := range rs {
-		if m, ok := Mirrored[r]; ok {
-			rs[i] = m
+	// clusters: a letter and the marks on it, which Visual keeps after it.
+	var clusters [][]rune
+	for _, r := range line {
+		if unicode.Is(unicode.Mn, r) && len(clusters) > 0 {
+			clusters[len(clusters)-1] = append(clusters[len(clusters)-1], r)
+			continue
 		}
+		if m, ok := Mirrored[r]; ok {
+			r = m
+		}
+		clusters = append(clusters, []rune{r})
 	}
-	return norm.NFKC.String(string(rs))
+	slices.Reverse(clusters)
+	var b strings.Builder
+	for _, c := range clusters {
+		b.WriteString(string(c))
+	}
+	return norm.NFKC.String(b.String())
 }

@@ -27,7 +27,7 @@ func TestVisualAndLogical(t *testing.T) {
 	if got := Visual("Name: سلام here"); got != "Name: مالس here" {
 		t.Errorf("Visual = %q", got)
 	}
-	for _, line := range []string{"نسخة من شكواك (الكاملة)", "تم رفض طلبي", "Reference RD-123"} {
+	for _, line := range []string{"نسخة من شكواك (الكاملة)", "تم رفض طلبي", "التي أُرسلت إليها", "Reference RD-123"} {
 		if got := Logical(Visual(Shape(line))); got != line {
 			t.Errorf("read back %q, want %q", got, line)
 		}
