@@ -42,19 +42,25 @@ type Words interface {
 	Has(id string) bool
 }
 
-// Copy is the JSON copy (redress-case-export-v1): the complainant's view of
-// the case (what they wrote, the timeline, messages, decision, remedies,
-// appeal, feedback, their files listed), where it was referred, and who
-// opened their details. Names are English, values codes; dates are RFC 3339
-// with their offset (UTC).
+// Copy is the JSON copy (redress-case-export-v1): the case as the
+// complainant reads it (Case, the body of GET /api/v1/complainant/case),
+// when it was made, and the PDF's language and time zone. Names are
+// English, values codes; dates are RFC 3339 with their offset (UTC).
 type Copy struct {
 	Format      string    `json:"format"`
 	GeneratedAt time.Time `json:"generated_at"`
 	// Language is the language of the PDF; TimeZone the one its times are
 	// shown in (the JSON's are UTC).
-	Language  string                           `json:"language"`
-	TimeZone  string                           `json:"time_zone"`
-	Case      *grievance.ComplainantView       `json:"case"`
+	Language string `json:"language"`
+	TimeZone string `json:"time_zone"`
+	Case     *Case  `json:"case"`
+}
+
+// Case is the case as its complainant reads it: their view (what they
+// wrote, the timeline, messages, decision, remedies, appeal, feedback,
+// their files listed), where it was referred, and who opened their details.
+type Case struct {
+	*grievance.ComplainantView
 	Referrals []escalation.ComplainantReferral `json:"referrals"`
 	Access    []access.ComplainantLook         `json:"access"`
 }
@@ -131,10 +137,9 @@ func (s Sources) Export(ctx context.Context, caseID uuid.UUID, format, lang stri
 	return f, nil
 }
 
-// Build reads the copy of case caseID: the complainant's view, their
-// referrals and the looks at their details, as the follow-up page shows
-// them.
-func (s Sources) Build(ctx context.Context, caseID uuid.UUID, lang string) (*Copy, error) {
+// Read reads case caseID as its complainant reads it: GET
+// /api/v1/complainant/case, and the copy.
+func (s Sources) Read(ctx context.Context, caseID uuid.UUID) (*Case, error) {
 	v, err := s.Grievance.ForComplainant(ctx, caseID)
 	if err != nil {
 		return nil, err
@@ -143,22 +148,32 @@ func (s Sources) Build(ctx context.Context, caseID uuid.UUID, lang string) (*Cop
 	if err != nil {
 		return nil, err
 	}
+	// Who opened the complainant's details: roles and days, never names.
 	looks, err := s.Access.ForComplainant(ctx, caseID, s.TimeZone)
 	if err != nil {
 		return nil, err
 	}
+	if looks == nil {
+		looks = []access.ComplainantLook{}
+	}
+	return &Case{ComplainantView: v, Referrals: refs, Access: looks}, nil
+}
+
+// Build reads the copy of case caseID in lang (empty: the case's).
+func (s Sources) Build(ctx context.Context, caseID uuid.UUID, lang string) (*Copy, error) {
+	c, err := s.Read(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
 	if lang == "" {
-		lang = LanguageOf(v.Filing.Language)
+		lang = LanguageOf(c.Filing.Language)
 	}
 	now := time.Now
 	if s.Now != nil {
 		now = s.Now
 	}
-	if looks == nil {
-		looks = []access.ComplainantLook{}
-	}
 	return &Copy{Format: Format, GeneratedAt: now().UTC().Truncate(time.Second), Language: lang,
-		TimeZone: s.zone().String(), Case: v, Referrals: refs, Access: looks}, nil
+		TimeZone: s.zone().String(), Case: c}, nil
 }
 
 func (s Sources) zone() *time.Location {

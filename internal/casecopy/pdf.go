@@ -30,7 +30,7 @@ func RenderPDF(c *Copy, w Words, tz *time.Location) ([]byte, error) {
 
 // renderPDF is RenderPDF; uncompressed leaves the content streams in clear.
 func renderPDF(c *Copy, w Words, tz *time.Location, uncompressed bool) ([]byte, error) {
-	if c == nil || c.Case == nil || w == nil {
+	if c == nil || c.Case == nil || c.Case.ComplainantView == nil || w == nil {
 		return nil, fmt.Errorf("casecopy: render pdf: no copy")
 	}
 	if tz == nil {
@@ -65,7 +65,7 @@ func renderPDF(c *Copy, w Words, tz *time.Location, uncompressed bool) ([]byte, 
 
 // write draws the copy's parts in the order of its JSON.
 func (d *doc) write(c *Copy) {
-	v, w := c.Case, d.w
+	v, w := c.Case.ComplainantView, d.w
 	d.title(w.T("copy.title"))
 	d.paragraph(w.T("copy.intro", "Date", d.stamp(c.GeneratedAt), "Zone", d.tz.String()), small)
 
@@ -188,10 +188,10 @@ func (d *doc) write(c *Copy) {
 	}
 
 	d.heading(w.T("followup.referrals_title"))
-	if len(c.Referrals) == 0 {
+	if len(c.Case.Referrals) == 0 {
 		d.none()
 	}
-	for _, r := range c.Referrals {
+	for _, r := range c.Case.Referrals {
 		d.subheading(r.Body.Name)
 		d.field(w.T("copy.sent"), d.stamp(r.CreatedAt))
 		d.field(w.T("followup.remedy_status"), d.label("cp.referral_status.", string(r.Status)))
@@ -234,10 +234,10 @@ func (d *doc) write(c *Copy) {
 	}
 
 	d.heading(w.T("followup.access_title"))
-	if len(c.Access) == 0 {
+	if len(c.Case.Access) == 0 {
 		d.paragraph(w.T("followup.access_none"), body)
 	}
-	for _, l := range c.Access {
+	for _, l := range c.Case.Access {
 		d.paragraph(lookText(w, l), body)
 	}
 }

@@ -63,10 +63,10 @@ func aCopy(lang, description string) *Copy {
 	v.Remedies = []remedy.ComponentView{{ID: uuid.New(), Form: "restitution", Description: "We restore your application",
 		DueAt: at(20, 12), Status: "accepted", Comment: "Thank you"}}
 	v.Feedback = grievance.FeedbackView{Asked: true, Given: true, Satisfaction: &sat, Comment: "Quick"}
-	return &Copy{Format: Format, GeneratedAt: at(6, 8), Language: lang, TimeZone: "UTC", Case: v,
+	return &Copy{Format: Format, GeneratedAt: at(6, 8), Language: lang, TimeZone: "UTC", Case: &Case{ComplainantView: v,
 		Referrals: []escalation.ComplainantReferral{{ID: uuid.New(), Body: escalation.BodyRef{Name: "Data Protection Authority"},
 			Status: "closed", Outcome: &outcome, CreatedAt: at(4, 9)}},
-		Access: []access.ComplainantLook{{Role: auth.RoleReviewer, What: "content", Day: access.Day{Time: at(3, 0)}}}}
+		Access: []access.ComplainantLook{{Role: auth.RoleReviewer, What: "content", Day: access.Day{Time: at(3, 0)}}}}}
 }
 
 func render(t *testing.T, c *Copy) []byte {
