@@ -127,6 +127,9 @@ func (s Sources) Export(ctx context.Context, caseID uuid.UUID, format, lang stri
 		}
 	case "pdf":
 		f.Name, f.MediaType = c.Case.Reference+"-case.pdf", "application/pdf"
+		if s.Words == nil {
+			return nil, fmt.Errorf("casecopy: no words to write the PDF with")
+		}
 		if f.Body, err = RenderPDF(c, s.Words(c.Language), s.zone()); err != nil {
 			return nil, err
 		}

@@ -381,6 +381,12 @@ func (d *doc) line(s style, text string) {
 	d.ensure(s.lineHeight())
 	if text != "" {
 		d.fail(d.pdf.SetFont(faceNames[s.face], "", s.size))
+		if fonts, err := wholeFonts(); err != nil {
+			d.fail(err)
+		} else if extra := fonts[s.face].Companions(text); extra != "" {
+			_, err := d.pdf.MeasureTextWidth(extra) // into the font's subset: every glyph whole
+			d.fail(err)
+		}
 		x := marginX
 		if d.rtl {
 			x = marginX + contW - d.width(s, text)
@@ -516,6 +522,20 @@ func clean(s string) string {
 	}
 	return pdftext.Shape(b.String())
 }
+
+// wholeFonts are the faces' composite glyphs (pdftext.Font): the runes to
+// add to a subset so that no Arabic letter loses its dots.
+var wholeFonts = sync.OnceValues(func() ([2]*pdftext.Font, error) {
+	var fs [2]*pdftext.Font
+	for i := range fs {
+		f, err := pdftext.NewFont(faceTTF[i])
+		if err != nil {
+			return fs, err
+		}
+		fs[i] = f
+	}
+	return fs, nil
+})
 
 var sfntFonts = sync.OnceValues(func() ([2]*sfnt.Font, error) {
 	var fs [2]*sfnt.Font

@@ -168,6 +168,60 @@ func TestPDFDeterministic(t *testing.T) {
 	}
 }
 
+// TestPDFGlyphsAreWhole: an Arabic word in an English copy keeps its dots.
+// gopdf embeds the components of the glyphs drawn but not the components
+// of those components, and DejaVu's Arabic letters nest their dots two
+// deep; every glyph of every font embedded must have all its parts.
+func TestPDFGlyphsAreWhole(t *testing.T) {
+	out := render(t, aCopy("en", "رفض النظام طلبي دون سبب"))
+	fonts := embeddedFonts(t, out)
+	if len(fonts) == 0 {
+		t.Fatal("no font program found in the PDF")
+	}
+	for i, ttf := range fonts {
+		f, err := pdftext.NewFont(ttf)
+		if err != nil {
+			t.Fatalf("embedded font %d: %v", i, err)
+		}
+		for g := range f.Glyphs() {
+			if f.Empty(g) {
+				continue
+			}
+			var check func(g, depth int)
+			check = func(g, depth int) {
+				for _, c := range f.Components(g) {
+					if f.Empty(c) {
+						t.Errorf("embedded font %d: glyph %d lacks its part %d (depth %d)", i, g, c, depth+1)
+					}
+					check(c, depth+1)
+				}
+			}
+			check(g, 0)
+		}
+	}
+}
+
+// embeddedFonts are the font programs (FontFile2) of the PDF, decoded.
+func embeddedFonts(t *testing.T, out []byte) [][]byte {
+	t.Helper()
+	ctx, err := api.ReadContext(bytes.NewReader(out), model.NewDefaultConfiguration())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fonts [][]byte
+	for _, e := range ctx.Table {
+		sd, ok := e.Object.(types.StreamDict)
+		if !ok || sd.IntEntry("Length1") == nil {
+			continue
+		}
+		if err := sd.Decode(); err != nil {
+			t.Fatal(err)
+		}
+		fonts = append(fonts, sd.Content)
+	}
+	return fonts
+}
+
 // ---- reading the PDF back (as internal/escalation's pdf_test does) ----
 
 type textRun struct {

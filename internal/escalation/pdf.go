@@ -567,6 +567,20 @@ var sfntFonts = sync.OnceValues(func() ([3]*sfnt.Font, error) {
 	return fs, nil
 })
 
+// wholeFonts are the faces' composite glyphs: the runes to add to a
+// subset so that every glyph drawn is whole (pdftext.Font.Companions).
+var wholeFonts = sync.OnceValues(func() ([3]*pdftext.Font, error) {
+	var fs [3]*pdftext.Font
+	for i, ttf := range faceTTF {
+		f, err := pdftext.NewFont(ttf)
+		if err != nil {
+			return fs, err
+		}
+		fs[i] = f
+	}
+	return fs, nil
+})
+
 // style is a face at a size.
 type style struct {
 	face face
@@ -668,6 +682,12 @@ func (l *layout) text(s style, x, y float64, line string) {
 		return
 	}
 	l.fail(l.pdf.SetFont(faceNames[s.face], "", s.size))
+	if fonts, err := wholeFonts(); err != nil {
+		l.fail(err)
+	} else if extra := fonts[s.face].Companions(line); extra != "" {
+		_, err := l.pdf.MeasureTextWidth(extra) // into the subset: no Arabic letter loses its dots
+		l.fail(err)
+	}
 	l.pdf.SetTextColor(0, 0, 0)
 	l.pdf.SetXY(x, y)
 	l.fail(l.pdf.Cell(nil, visual(line)))

@@ -36,3 +36,22 @@ func TestVisualAndLogical(t *testing.T) {
 		t.Error("RightToLeft goes by the first strong letter")
 	}
 }
+
+// TestCompanions: DejaVu's medial beh nests its dot two deep (a composite
+// of a composite); its companions name the rune whose glyph is that dot,
+// and Latin needs none.
+func TestCompanions(t *testing.T) {
+	f, err := NewFont(DejaVuSans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Companions("\uFE92"); got == "" {
+		t.Error("the medial beh has no companions")
+	}
+	if got := f.Companions("Reference RD-123"); got != "" {
+		t.Errorf("Latin has companions %q", got)
+	}
+	if f.Glyphs() < 1000 || !f.Empty(f.Glyphs()+1) {
+		t.Errorf("glyphs: %d", f.Glyphs())
+	}
+}
