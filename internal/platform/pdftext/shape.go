@@ -160,7 +160,10 @@ func ClassOf(r rune) Class {
 var Mirrored = map[rune]rune{'(': ')', ')': '(', '[': ']', ']': '[', '{': '}', '}': '{', '<': '>', '>': '<', '«': '»', '»': '«'}
 
 // Visual puts one line in the order its glyphs are drawn left to right.
-// A line with no right-to-left letter is returned as it is.
+// A line with no right-to-left letter is returned as it is. In a
+// right-to-left run the marks on a letter (harakat, shadda) are drawn just
+// before it: the fonts place a zero-width mark over the glyph drawn after
+// it.
 func Visual(line string) string {
 	if !strings.ContainsFunc(line, func(r rune) bool { return ClassOf(r) == RTL }) {
 		return line
@@ -174,16 +177,57 @@ func Visual(line string) string {
 		}
 		clusters = append(clusters, []rune{r})
 	}
-	dir := make([]Class, len(clusters))
-	base := Neutral
-	for i, c := range clusters {
-		dir[i] = ClassOf(c[0])
-		if base == Neutral && dir[i] != Neutral {
-			base = dir[i]
+	var b strings.Builder
+	b.Grow(len(line))
+	for _, r := range ordered(clusters, firstStrong(clusters, false)) {
+		if r.d != RTL {
+			for _, c := range r.cs {
+				b.WriteString(string(c))
+			}
+			continue
+		}
+		for i := len(r.cs) - 1; i >= 0; i-- {
+			c := r.cs[i]
+			b.WriteString(string(c[1:]))
+			if m, ok := Mirrored[c[0]]; ok {
+				b.WriteRune(m)
+			} else {
+				b.WriteRune(c[0])
+			}
 		}
 	}
-	// A neutral between two runs of one direction takes it; otherwise the
-	// line's.
+	return b.String()
+}
+
+// run is a run of clusters of one direction.
+type run struct {
+	d  Class
+	cs [][]rune
+}
+
+// firstStrong is the direction of the first strong letter of clusters, or
+// of the last one.
+func firstStrong(clusters [][]rune, last bool) Class {
+	for i := range clusters {
+		if last {
+			i = len(clusters) - 1 - i
+		}
+		if d := ClassOf(clusters[i][0]); d != Neutral {
+			return d
+		}
+	}
+	return Neutral
+}
+
+// ordered splits a line's clusters into runs of one direction, a neutral
+// between two runs of one direction taking it and any other the line's
+// (base), and puts the runs of a right-to-left line in the other order. It
+// is its own inverse on the runs, so Logical uses it too.
+func ordered(clusters [][]rune, base Class) []run {
+	dir := make([]Class, len(clusters))
+	for i, c := range clusters {
+		dir[i] = ClassOf(c[0])
+	}
 	for i := 0; i < len(dir); {
 		if dir[i] != Neutral {
 			i++
@@ -209,10 +253,6 @@ func Visual(line string) string {
 		}
 		i = j
 	}
-	type run struct {
-		d  Class
-		cs [][]rune
-	}
 	var runs []run
 	for i, c := range clusters {
 		if len(runs) == 0 || runs[len(runs)-1].d != dir[i] {
@@ -221,28 +261,9 @@ func Visual(line string) string {
 		runs[len(runs)-1].cs = append(runs[len(runs)-1].cs, c)
 	}
 	if base == RTL {
-		for i, j := 0, len(runs)-1; i < j; i, j = i+1, j-1 {
-			runs[i], runs[j] = runs[j], runs[i]
-		}
+		slices.Reverse(runs)
 	}
-	var b strings.Builder
-	b.Grow(len(line))
-	for _, r := range runs {
-		if r.d != RTL {
-			for _, c := range r.cs {
-				b.WriteString(string(c))
-			}
-			continue
-		}
-		for i := len(r.cs) - 1; i >= 0; i-- {
-			c := r.cs[i]
-			if m, ok := Mirrored[c[0]]; ok {
-				c = append([]rune{m}, c[1:]...)
-			}
-			b.WriteString(string(c))
-		}
-	}
-	return b.String()
+	return runs
 }
 
 // RightToLeft reports whether line's first strong letter is right to left:
@@ -256,30 +277,64 @@ func RightToLeft(line string) bool {
 	return false
 }
 
-// Logical is a drawn line (Visual of Shape) read back as text: a
-// right-to-left line turned round, its paired marks turned back, and the
-// presentation forms normalised (NFKC) to the letters they stand for. Text
-// extracted from a PDF reads as written through it.
+// Logical is a drawn line (Visual of Shape) read back as text: the runs of
+// a right-to-left line turned round, each right-to-left run turned round
+// with its marks after their letters and its paired marks turned back, and
+// the presentation forms normalised (NFKC) to the letters they stand for.
+// Text extracted from a PDF reads as written through it. A drawn line with
+// right-to-left letters on its right is taken for a right-to-left line: a
+// left-to-right line that ends in Arabic reads back with its runes swapped.
 func Logical(line string) string {
-	if !RightToLeft(line) {
+	if !strings.ContainsFunc(line, func(r rune) bool { return ClassOf(r) == RTL }) {
 		return norm.NFKC.String(line)
 	}
-	// clusters: a letter and the marks on it, which Visual keeps after it.
+	// clusters as drawn: in a right-to-left run the marks come before
+	// their letter; elsewhere after it.
+	rs := []rune(line)
 	var clusters [][]rune
-	for _, r := range line {
-		if unicode.Is(unicode.Mn, r) && len(clusters) > 0 {
-			clusters[len(clusters)-1] = append(clusters[len(clusters)-1], r)
+	for i := 0; i < len(rs); i++ {
+		j := i
+		for j < len(rs) && unicode.Is(unicode.Mn, rs[j]) {
+			j++
+		}
+		switch {
+		case j > i && j < len(rs) && ClassOf(rs[j]) == RTL:
+			clusters = append(clusters, append([]rune{rs[j]}, rs[i:j]...))
+			i = j
+		case j > i && len(clusters) > 0:
+			last := len(clusters) - 1
+			clusters[last] = append(clusters[last], rs[i:j]...)
+			i = j - 1
+		case j > i:
+			clusters = append(clusters, slices.Clone(rs[i:j]))
+			i = j - 1
+		default:
+			clusters = append(clusters, []rune{rs[i]})
+		}
+	}
+	var b strings.Builder
+	// Drawn, the line's first strong letter is its last one on the right
+	// of a right-to-left line and its first one on the left of another.
+	base := firstStrong(clusters, true)
+	if base != RTL {
+		base = firstStrong(clusters, false)
+	}
+	for _, r := range ordered(clusters, base) {
+		if r.d != RTL {
+			for _, c := range r.cs {
+				b.WriteString(string(c))
+			}
 			continue
 		}
-		if m, ok := Mirrored[r]; ok {
-			r = m
+		for i := len(r.cs) - 1; i >= 0; i-- {
+			c := r.cs[i]
+			if m, ok := Mirrored[c[0]]; ok {
+				b.WriteRune(m)
+			} else {
+				b.WriteRune(c[0])
+			}
+			b.WriteString(string(c[1:]))
 		}
-		clusters = append(clusters, []rune{r})
-	}
-	slices.Reverse(clusters)
-	var b strings.Builder
-	for _, c := range clusters {
-		b.WriteString(string(c))
 	}
 	return norm.NFKC.String(b.String())
 }

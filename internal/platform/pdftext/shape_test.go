@@ -27,10 +27,15 @@ func TestVisualAndLogical(t *testing.T) {
 	if got := Visual("Name: سلام here"); got != "Name: مالس here" {
 		t.Errorf("Visual = %q", got)
 	}
-	for _, line := range []string{"نسخة من شكواك (الكاملة)", "تم رفض طلبي", "التي أُرسلت إليها", "Reference RD-123"} {
+	for _, line := range []string{"نسخة من شكواك (الكاملة)", "تم رفض طلبي", "التي أُرسلت إليها", "Reference RD-123",
+		"رقم ABC-12 (مرتين) فقط", "Name: سلام here", "قُدّم في 2026", "\u064F", "a\u064F"} {
 		if got := Logical(Visual(Shape(line))); got != line {
 			t.Errorf("read back %q, want %q", got, line)
 		}
+	}
+	// A mark is drawn just before its letter in a right-to-left run.
+	if got := Visual("قُد"); got != "د\u064Fق" {
+		t.Errorf("Visual(قُد) = %q", got)
 	}
 	if !RightToLeft("  «نسخة» RD") || RightToLeft("RD نسخة") {
 		t.Error("RightToLeft goes by the first strong letter")
