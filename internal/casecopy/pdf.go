@@ -485,8 +485,10 @@ func (d *doc) wrap(s style, text string) []string {
 
 // cut splits text after as many runes as fit on a line (at least one).
 func (d *doc) cut(s style, text string) (string, string) {
+	used := 0.0
 	for i, r := range text {
-		if i > 0 && d.width(s, text[:i+utf8.RuneLen(r)]) > contW {
+		used += d.width(s, string(r))
+		if i > 0 && used > contW {
 			return text[:i], text[i:]
 		}
 	}

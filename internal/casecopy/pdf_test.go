@@ -155,7 +155,7 @@ func TestPDFEnglish(t *testing.T) {
 // TestPDFDeterministic: one copy, the same bytes; a long text wraps and
 // runs onto more pages.
 func TestPDFDeterministic(t *testing.T) {
-	c := aCopy("en", strings.Repeat("A long complaint that goes on. ", 400)+strings.Repeat("x", 300))
+	c := aCopy("en", strings.Repeat("A long complaint that goes on. ", 400)+strings.Repeat("x", 20000))
 	a, b := render(t, c), render(t, c)
 	if !bytes.Equal(a, b) {
 		t.Error("two renders of one copy differ")
