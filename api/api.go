@@ -20,6 +20,7 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/casecopy"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/decision"
@@ -85,6 +86,10 @@ type Deps struct {
 	// Collectors are more metrics for /metrics (redress_nats_connected,
 	// the sign-in throttle's).
 	Collectors []prometheus.Collector
+
+	// Words are the site's catalogues in a language, for the complainant's
+	// copy of their case as a PDF (the pages' catalogues, frontend/locales).
+	Words func(lang string) casecopy.Words
 }
 
 // uploadRoutes are the API's own upload routes.

@@ -1,16 +1,16 @@
 package api
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/google/uuid"
-	"github.com/redresshq/redress/internal/retention"
 
 	"github.com/redresshq/redress/api/middleware"
-	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/casecopy"
 	"github.com/redresshq/redress/internal/cases"
-	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/fault"
 )
@@ -63,31 +63,31 @@ func (a *API) openComplainantSession(c *fiber.Ctx) error {
 
 // complainantCase: GET /api/v1/complainant/case.
 func (a *API) complainantCase(c *fiber.Ctx) error {
-	v, err := a.Grievance.ForComplainant(c.UserContext(), middleware.CaseID(c))
+	v, err := a.copies().Read(c.UserContext(), middleware.CaseID(c))
 	if err != nil {
 		return err
 	}
-	refs, err := a.Escalation.ForComplainant(c.UserContext(), middleware.CaseID(c))
+	return c.JSON(v)
+}
+
+// exportComplainantCase: GET /api/v1/complainant/case/export?format=json|pdf
+// [&lang=] — the complainant's copy of their case, as a download.
+func (a *API) exportComplainantCase(c *fiber.Ctx) error {
+	f, err := a.copies().Export(c.UserContext(), middleware.CaseID(c), strings.Clone(c.Query("format")),
+		strings.Clone(c.Query("lang")))
 	if err != nil {
 		return err
 	}
-	// Who opened the complainant's details: roles and days, never names.
-	looks, err := a.Access.ForComplainant(c.UserContext(), middleware.CaseID(c), a.TimeZone)
-	if err != nil {
-		return err
+	for _, h := range f.Headers() {
+		c.Set(h.Name, h.Value)
 	}
-	// Their case's erasure and their latest request for it (no legal holds:
-	// a refusal names its ground).
-	ret, err := a.Retention.StateOf(c.UserContext(), middleware.CaseID(c), false)
-	if err != nil {
-		return err
-	}
-	return c.JSON(struct {
-		*grievance.ComplainantView
-		Referrals []escalation.ComplainantReferral `json:"referrals"`
-		Access    []access.ComplainantLook         `json:"access"`
-		Retention *retention.CaseState             `json:"retention"`
-	}{v, refs, looks, ret})
+	return c.Send(f.Body)
+}
+
+// copies reads the complainant's case and makes their copy of it.
+func (a *API) copies() casecopy.Sources {
+	return casecopy.Sources{Grievance: a.Grievance, Escalation: a.Escalation, Access: a.Access, Retention: a.Retention,
+		TimeZone: a.TimeZone, Words: a.Words}
 }
 
 // complainantMessage: POST /api/v1/complainant/case/messages {body}.

@@ -38,6 +38,7 @@ func (a *API) routes() []httpkit.Route {
 		{Method: fiber.MethodPost, Path: "/api/v1/cases", Access: httpkit.Public, Handler: a.createCase},
 		{Method: fiber.MethodPost, Path: "/api/v1/complainant/session", Access: httpkit.Public, Handler: a.openComplainantSession},
 		{Method: fiber.MethodGet, Path: "/api/v1/complainant/case", Access: httpkit.Complainant, Handler: a.complainantCase},
+		{Method: fiber.MethodGet, Path: "/api/v1/complainant/case/export", Access: httpkit.Complainant, Handler: a.exportComplainantCase},
 		{Method: fiber.MethodPost, Path: "/api/v1/complainant/case/messages", Access: httpkit.Complainant, Handler: a.complainantMessage},
 		{Method: fiber.MethodPost, Path: "/api/v1/complainant/case/remedies/:rid/response", Access: httpkit.Complainant, Handler: a.respondToRemedy},
 		{Method: fiber.MethodPost, Path: "/api/v1/complainant/case/appeal", Access: httpkit.Complainant, Handler: a.appealCase},

@@ -28,6 +28,7 @@ import (
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/auth"
+	"github.com/redresshq/redress/internal/casecopy"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/content"
 	"github.com/redresshq/redress/internal/decision"
@@ -126,6 +127,10 @@ func New(d Deps) (*Web, error) {
 	return &Web{Deps: d, Kit: k, admin: adm, dashboard: dashboard.New(d.Registry, d.Stats, k),
 		portal: portal.New(d.Escalation, k), complainant: cp, staffcase: sc}, nil
 }
+
+// Words are the catalogues in lang, for what is written outside a page:
+// the complainant's copy of their case, which the API serves too.
+func (w *Web) Words(lang string) casecopy.Words { return w.I18n.Translator(lang, nil) }
 
 // Views is the template engine, for the Fiber app's configuration.
 func (w *Web) Views() fiber.Views { return w.Engine() }

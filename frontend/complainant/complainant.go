@@ -102,6 +102,8 @@ func (w *Pages) Routes() []httpkit.Route {
 		{Method: fiber.MethodPost, Path: "/follow-up/feedback", Access: httpkit.Complainant, Handler: w.followUpFeedback},
 		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Access: httpkit.Complainant, Handler: w.followUpEvidence},
 		{Method: fiber.MethodGet, Path: "/follow-up/evidence/:eid", Access: httpkit.Complainant, Handler: w.followUpEvidenceFile},
+		{Method: fiber.MethodGet, Path: "/follow-up/copy.pdf", Access: httpkit.Complainant, Handler: w.followUpCopy},
+		{Method: fiber.MethodGet, Path: "/follow-up/copy.json", Access: httpkit.Complainant, Handler: w.followUpCopy},
 	}
 }
 

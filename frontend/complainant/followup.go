@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/casecopy"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/escalation"
 	"github.com/redresshq/redress/internal/evidence"
@@ -377,4 +379,22 @@ func (w *Pages) followUpEvidenceFile(c *fiber.Ctx) error {
 		c.Set(h.Name, h.Value)
 	}
 	return c.Send(content)
+}
+
+// followUpCopy: GET /follow-up/copy.pdf and /follow-up/copy.json [?lang=] —
+// the complainant's copy of their case (internal/casecopy), as GET
+// /api/v1/complainant/case/export gives it; the page links to it in the
+// language it is read in.
+func (w *Pages) followUpCopy(c *fiber.Ctx) error {
+	format := strings.TrimPrefix(path.Ext(c.Path()), ".")
+	src := casecopy.Sources{Grievance: w.Grievance, Escalation: w.Escalation, Access: w.Access, TimeZone: w.TimeZone,
+		Words: func(lang string) casecopy.Words { return w.I18n.Translator(lang, nil) }}
+	f, err := src.Export(c.UserContext(), *w.Req(c).CaseID, format, strings.Clone(c.Query("lang")))
+	if err != nil {
+		return err
+	}
+	for _, h := range f.Headers() {
+		c.Set(h.Name, h.Value)
+	}
+	return c.Send(f.Body)
 }

@@ -204,6 +204,7 @@ var accessMatrix = map[string]string{
 	"POST /api/v1/complainant/case/appeal":                                    "UAA UUUU UUUU UU",
 	"POST /api/v1/complainant/case/checkins/:cid":                             "UAA UUUU UUUU UU",
 	"POST /api/v1/complainant/case/escalations":                               "UAA UUUU UUUU UU",
+	"GET /api/v1/complainant/case/export":                                     "UAA UUUU UUUU UU", // the other complainant gets a copy of their own case
 	"GET /api/v1/complainant/case/evidence":                                   "UAA UUUU UUUU UU",
 	"POST /api/v1/complainant/case/evidence":                                  "UAA UUUU UUUU UU",
 	"POST /api/v1/complainant/case/feedback":                                  "UAA UUUU UUUU UU",
@@ -290,6 +291,8 @@ var accessMatrix = map[string]string{
 	"POST /follow-up/escalations":               "UAA UUUU UUUU UU",
 	"POST /follow-up/evidence":                  "UAA UUUU UUUU UU",
 	"GET /follow-up/evidence/:eid":              "UAN UUUU UUUU UU",
+	"GET /follow-up/copy.pdf":                   "UAA UUUU UUUU UU", // the other complainant gets a copy of their own case
+	"GET /follow-up/copy.json":                  "UAA UUUU UUUU UU",
 	"POST /follow-up/feedback":                  "UAA UUUU UUUU UU",
 	"POST /follow-up/messages":                  "UAA UUUU UUUU UU",
 	"POST /follow-up/remedies/:rid/response":    "UAA UUUU UUUU UU",

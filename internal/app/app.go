@@ -252,6 +252,7 @@ func (c *Core) HTTP(nc *nats.Conn, js jetstream.JetStream) (*fiber.App, error) {
 		Escalation: c.Escalation, Content: c.Content, Access: c.Access, ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		Checks: checks, Details: details, Collectors: append(collectors, signIns.Collectors()...),
 		SignInThrottle: signIns.Handler(), TimeZone: c.Config.TimeZone, Metrics: c.Metrics, Organisation: c.Organisation,
+		Words: web.Words,
 	})
 	return server(a, web, c.Config.BodyLimit), nil
 }

@@ -2,7 +2,6 @@ package escalation
 
 import (
 	"bytes"
-	_ "embed"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -19,6 +18,7 @@ import (
 	"golang.org/x/image/math/fixed"
 
 	"github.com/redresshq/redress/internal/decision"
+	"github.com/redresshq/redress/internal/platform/pdftext"
 	"github.com/redresshq/redress/internal/sla"
 )
 
@@ -546,20 +546,12 @@ const (
 	mono
 )
 
-// The DejaVu fonts (Bitstream Vera licence, fonts/LICENSE) cover Latin,
-// Greek, Cyrillic, Arabic with its presentation forms, and Hebrew: every
-// language the forms are in (en, fr, es, ar) draws as written.
-var (
-	//go:embed fonts/DejaVuSans.ttf
-	dejavuSans []byte
-	//go:embed fonts/DejaVuSans-Bold.ttf
-	dejavuSansBold []byte
-	//go:embed fonts/DejaVuSansMono.ttf
-	dejavuSansMono []byte
-)
-
 var faceNames = [...]string{"DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"}
-var faceTTF = [...][]byte{dejavuSans, dejavuSansBold, dejavuSansMono}
+
+// The DejaVu fonts (internal/platform/pdftext) cover Latin, Greek,
+// Cyrillic, Arabic with its presentation forms, and Hebrew: every language
+// the forms are in (en, fr, es, ar) draws as written.
+var faceTTF = [...][]byte{pdftext.DejaVuSans, pdftext.DejaVuSansBold, pdftext.DejaVuSansMono}
 
 // sfntFonts are the fonts parsed once, for glyph coverage and advance
 // widths; sfnt.Font is safe for concurrent use with one Buffer per caller.
@@ -569,6 +561,20 @@ var sfntFonts = sync.OnceValues(func() ([3]*sfnt.Font, error) {
 		f, err := sfnt.Parse(ttf)
 		if err != nil {
 			return fs, fmt.Errorf("parse %s: %w", faceNames[i], err)
+		}
+		fs[i] = f
+	}
+	return fs, nil
+})
+
+// wholeFonts are the faces' composite glyphs: the runes to add to a
+// subset so that every glyph drawn is whole (pdftext.Font.Companions).
+var wholeFonts = sync.OnceValues(func() ([3]*pdftext.Font, error) {
+	var fs [3]*pdftext.Font
+	for i, ttf := range faceTTF {
+		f, err := pdftext.NewFont(ttf)
+		if err != nil {
+			return fs, err
 		}
 		fs[i] = f
 	}
@@ -676,6 +682,12 @@ func (l *layout) text(s style, x, y float64, line string) {
 		return
 	}
 	l.fail(l.pdf.SetFont(faceNames[s.face], "", s.size))
+	if fonts, err := wholeFonts(); err != nil {
+		l.fail(err)
+	} else if extra := fonts[s.face].Companions(line); extra != "" {
+		_, err := l.pdf.MeasureTextWidth(extra) // into the subset: no Arabic letter loses its dots
+		l.fail(err)
+	}
 	l.pdf.SetTextColor(0, 0, 0)
 	l.pdf.SetXY(x, y)
 	l.fail(l.pdf.Cell(nil, visual(line)))

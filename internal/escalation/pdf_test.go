@@ -17,6 +17,8 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/redresshq/redress/internal/platform/pdftext"
 )
 
 func init() {
@@ -572,5 +574,51 @@ func TestShapeArabic(t *testing.T) {
 	}
 	if got := visual("Name: سلام here"); got != "Name: مالس here" {
 		t.Errorf("visual = %q", got)
+	}
+}
+
+// TestRenderPDFGlyphsAreWhole: an Arabic word in an otherwise English
+// dossier keeps its dots. gopdf embeds the components of the glyphs drawn
+// but not theirs, and DejaVu nests many Arabic letters' dots two deep:
+// every glyph of every embedded font must have all its parts.
+func TestRenderPDFGlyphsAreWhole(t *testing.T) {
+	d := emptyDossier()
+	d.Case.Description = "رفض النظام طلبي دون سبب"
+	out := render(t, d)
+	ctx, err := api.ReadContext(bytes.NewReader(out), model.NewDefaultConfiguration())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ctx.Table {
+		sd, ok := e.Object.(types.StreamDict)
+		if !ok || sd.IntEntry("Length1") == nil {
+			continue
+		}
+		if err := sd.Decode(); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		f, err := pdftext.NewFont(sd.Content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var check func(g, depth int)
+		check = func(g, depth int) {
+			for _, c := range f.Components(g) {
+				if f.Empty(c) {
+					t.Errorf("an embedded font's glyph %d lacks its part %d (depth %d)", g, c, depth+1)
+				}
+				check(c, depth+1)
+			}
+		}
+		for g := range f.Glyphs() {
+			if !f.Empty(g) {
+				check(g, 0)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no font program found in the PDF")
 	}
 }

@@ -201,6 +201,8 @@ type ComplainantView struct {
 	// DisclosedEvidence is the organisation's evidence disclosed to the
 	// complainant, redacted of third parties' data by a person (disclosure.go).
 	DisclosedEvidence []DisclosedEvidence `json:"disclosed_evidence"`
+	// Filing is what the complainant wrote when they filed (filing.go).
+	Filing Filing `json:"filing"`
 }
 
 // ComplainantAIDecision is the AI decision record as the complainant reads
@@ -230,6 +232,9 @@ func (s *Service) ForComplainant(ctx context.Context, caseID uuid.UUID) (*Compla
 	}
 	v := &ComplainantView{Reference: c.Reference, Kind: c.Kind, Status: c.Status, Stage: StageOf(c.Status),
 		SubmittedAt: c.SubmittedAt.UTC(), Anonymous: c.Anonymous}
+	if v.Filing, err = s.filing(caseID.String(), &c); err != nil {
+		return nil, err
+	}
 	if c.SystemName != nil {
 		v.AISystem = *c.SystemName
 	} else if c.AISystemOther != nil {

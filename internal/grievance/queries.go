@@ -202,6 +202,17 @@ type complainantCaseRow struct {
 	Anonymous       bool
 	SystemName      *string
 	AISystemOther   *string
+	// What the complainant wrote when they filed (filing.go).
+	Language           string
+	DescriptionEnc     []byte
+	DesiredOutcomeEnc  []byte
+	DecisionReference  *string
+	DecisionDate       *time.Time
+	InformedOfAI       string `gorm:"column:informed_of_ai"`
+	ComplainantCountry *string
+	ContactEnc         []byte
+	PreferredChannel   *string
+	RepresentativeEnc  []byte
 }
 
 // complainantCase reads case id for its complainant's page; a case that
@@ -209,7 +220,10 @@ type complainantCaseRow struct {
 func complainantCase(tx *gorm.DB, id uuid.UUID) (complainantCaseRow, error) {
 	var c complainantCaseRow
 	err := tx.Raw(`SELECT c.reference, c.kind, c.status, c.submitted_at, c.anonymous,
-		s.name AS system_name, c.ai_system_other FROM cases c LEFT JOIN ai_systems s ON s.id = c.ai_system_id
+		s.name AS system_name, c.ai_system_other, c.language, c.description_enc, c.desired_outcome_enc,
+		c.decision_reference, c.decision_date, c.informed_of_ai, c.complainant_country, c.contact_enc,
+		c.preferred_channel, c.representative_enc
+		FROM cases c LEFT JOIN ai_systems s ON s.id = c.ai_system_id
 		WHERE c.id = ?`, id).Scan(&c).Error
 	return c, err
 }
