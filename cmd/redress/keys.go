@@ -39,7 +39,7 @@ import (
 type keyCommand struct {
 	words []string // after `keys`, e.g. {"signing", "rotate"}
 	args  string   // its arguments in the usage, e.g. "KID"
-	nargs int      // how many it takes
+	nargs int      // how many it takes (-1: any, the command parses its flags)
 	help  string   // one line
 	run   func(ctx context.Context, k *keyEnv, args []string, stdout io.Writer) error
 }
@@ -96,7 +96,7 @@ func keys(ctx context.Context, args []string, stdout io.Writer) error {
 				return nil
 			}
 			rest := args[n:]
-			if len(rest) != c.nargs {
+			if c.nargs >= 0 && len(rest) != c.nargs {
 				return usageError{fmt.Sprintf("keys %s takes %d argument(s) %s, got %d\n\n%s",
 					strings.Join(c.words, " "), c.nargs, c.args, len(rest), keysUsage())}
 			}

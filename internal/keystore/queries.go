@@ -41,3 +41,54 @@ func keyOf(q *gorm.DB, caseID uuid.UUID) (*caseKey, error) {
 	}
 	return &k, nil
 }
+
+// Use is how many sealed values one key opens in one column.
+type Use struct {
+	Table, Column string
+	KeyID         string // a master key's id, or "case" for the cases' data keys
+	Values        int64
+}
+
+// Census counts, in every sealed column of the data (a bytea column named
+// *_enc) and in the keystore, the values each key seals: what still needs
+// a master key before it can be retired. It reads every sealed column in
+// full, so it takes as long as a scan of those tables.
+func Census(q *gorm.DB) ([]Use, error) {
+	var cols []struct{ Table, Column string }
+	if err := q.Raw(`SELECT table_name AS "table", column_name AS "column" FROM information_schema.columns
+	 WHERE table_schema = 'public' AND data_type = 'bytea' AND column_name LIKE '%\_enc'
+	 ORDER BY table_name, column_name`).Scan(&cols).Error; err != nil {
+		return nil, err
+	}
+	var out []Use
+	for _, c := range cols {
+		var rows []struct {
+			KeyID  string
+			Values int64
+		}
+		// A sealed value is: version, key id length, key id, … (seal).
+		if err := q.Raw(`SELECT CASE WHEN kid LIKE 'case:%' THEN 'case' ELSE kid END AS key_id, count(*) AS values
+		  FROM (SELECT convert_from(substring(` + quote(c.Column) + ` FROM 3 FOR get_byte(` + quote(c.Column) + `, 1)), 'UTF8') AS kid
+		          FROM ` + quote(c.Table) + ` WHERE length(` + quote(c.Column) + `) > 2) v
+		 GROUP BY 1 ORDER BY 1`).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out = append(out, Use{Table: c.Table, Column: c.Column, KeyID: r.KeyID, Values: r.Values})
+		}
+	}
+	var keys []struct {
+		MasterKeyID string
+		Values      int64
+	}
+	if err := q.Model(&caseKey{}).Select("master_key_id, count(*) AS values").Where("wrapped IS NOT NULL").
+		Group("master_key_id").Order("master_key_id").Scan(&keys).Error; err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		out = append(out, Use{Table: "keystore.case_keys", Column: "wrapped", KeyID: k.MasterKeyID, Values: k.Values})
+	}
+	return out, nil
+}
+
+func quote(ident string) string { return `"` + ident + `"` }
