@@ -86,6 +86,7 @@ func TestRetentionRunErasesTheDueCasesAndSkipsTheHeldOne(t *testing.T) {
 		t.Fatalf("erased case: %d %s", c.Status, c.Body)
 	}
 	if body := string(c.Body); strings.Contains(body, "Maria") || strings.Contains(body, "612 345") ||
+		strings.Contains(body, "SHIFT-2026-11-0042") || strings.Contains(body, "scheduling app") ||
 		!strings.Contains(body, "[erased on ") || !strings.Contains(body, "retention schedule, any kind, withdrawn, kept 60 days") {
 		t.Errorf("the erased case reads: %.800s", body)
 	}

@@ -62,12 +62,23 @@ func MarkReceived(tx *gorm.DB, id uuid.UUID) (bool, error) {
 	return res.RowsAffected == 1, nil
 }
 
+// ErasedText stands in for a clear text of an erased case that must not be
+// empty (the AI system an erased case named in its own words).
+const ErasedText = "[erased]"
+
 // MarkErased records on the case that its personal data was erased, when
 // and on what ground. It is idempotent: an erased case keeps its first
 // erasure, and the call returns false.
+//
+// The few things a complainant wrote that are kept in the clear go with it:
+// the contested decision's reference (it points to the person in the
+// deployer's systems), their own words for an AI system not in the
+// register, and the working note of the case's last move.
 func MarkErased(tx *gorm.DB, id uuid.UUID, at time.Time, ground string) (bool, error) {
 	res := tx.Model(&Case{}).Where("id = ? AND erased_at IS NULL", id).
-		Updates(map[string]any{"erased_at": at, "erasure_ground": ground})
+		Updates(map[string]any{"erased_at": at, "erasure_ground": ground, "decision_reference": nil,
+			"status_reason": nil,
+			"ai_system_other": gorm.Expr("CASE WHEN ai_system_other IS NULL THEN NULL ELSE ? END", ErasedText)})
 	if res.Error != nil {
 		return false, fmt.Errorf("cases: mark erased: %w", res.Error)
 	}
