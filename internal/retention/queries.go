@@ -22,8 +22,9 @@ type ended struct {
 }
 
 // endedAfter reads up to limit ended, unerased cases after id (keyset on
-// id): when each ended, whether it reached a body, whether it is held.
-func endedAfter(q *gorm.DB, after uuid.UUID, limit int) ([]ended, error) {
+// id) that ended before endedBefore (no schedule keeps a case less long):
+// when each ended, whether it reached a body, whether it is held.
+func endedAfter(q *gorm.DB, after uuid.UUID, endedBefore time.Time, limit int) ([]ended, error) {
 	var out []ended
 	err := q.Raw(`SELECT c.id, c.reference, c.kind, c.status,
 	       COALESCE(c.closed_at, c.status_changed_at) AS ended_at,
@@ -31,8 +32,8 @@ func endedAfter(q *gorm.DB, after uuid.UUID, limit int) ([]ended, error) {
 	       EXISTS (SELECT 1 FROM legal_holds h WHERE h.case_id = c.id AND h.`+activeHoldOf("h")+`) AS held
 	  FROM cases c
 	 WHERE c.erased_at IS NULL AND c.status IN ?
-	   AND c.id > ?
-	 ORDER BY c.id LIMIT ?`, cases.Strings(Ended), after, limit).Scan(&out).Error
+	   AND c.id > ? AND COALESCE(c.closed_at, c.status_changed_at) <= ?
+	 ORDER BY c.id LIMIT ?`, cases.Strings(Ended), after, endedBefore, limit).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("retention: ended cases: %w", err)
 	}

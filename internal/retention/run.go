@@ -164,9 +164,14 @@ func (s *Service) run(ctx context.Context, trigger string, now time.Time) (*Run,
 		return nil, err
 	}
 	if len(schedules) > 0 {
+		shortest := schedules[0].KeepDays
+		for _, sc := range schedules {
+			shortest = min(shortest, sc.KeepDays)
+		}
+		endedBefore := now.AddDate(0, 0, -shortest)
 		after := uuid.Nil
 		for {
-			page, err := endedAfter(s.db.WithContext(ctx), after, batch)
+			page, err := endedAfter(s.db.WithContext(ctx), after, endedBefore, batch)
 			if err != nil {
 				return nil, err
 			}
