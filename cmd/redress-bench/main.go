@@ -278,6 +278,7 @@ type results struct {
 	Stats     *statsResult
 	Signin    *signinResult
 	Scale     *scaleResult
+	Envelope  *envelopeResult // with intake
 }
 
 func run(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
@@ -390,6 +391,9 @@ func (b *bench) measure(ctx context.Context, res *results) error {
 			cancel()
 			res.Final, res.Created = final, b.created
 			stepErr = errors.Join(stepErr, err)
+			if stepErr == nil {
+				res.Envelope, stepErr = b.envelope(ctx)
+			}
 		}
 		if stepErr != nil {
 			return stepErr

@@ -112,6 +112,9 @@ func report(w io.Writer, e environment, o options, res results) {
 	if res.Intake != nil {
 		reportIntake(w, e, o, res.Intake, res.Final, res.Created)
 	}
+	if res.Envelope != nil {
+		reportEnvelope(w, res.Intake, res.Envelope)
+	}
 	if res.Routing != nil {
 		reportRouting(w, e, res.Routing)
 	}

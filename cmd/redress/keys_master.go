@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -77,19 +78,8 @@ func masterStatus(ctx context.Context, k *keyEnv, w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(w, "master keys\tcurrent %s; data keys wrapped by: %s; %d to re-wrap; %d erased\n", st.Current,
-		strings.Join(sorted(parts), ", "), waiting, st.Erased)
+		strings.Join(slices.Sorted(slices.Values(parts)), ", "), waiting, st.Erased)
 	return nil
-}
-
-func sorted(s []string) []string {
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-	return s
 }
 
 func masterUse(ctx context.Context, k *keyEnv, _ []string, stdout io.Writer) error {
