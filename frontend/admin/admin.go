@@ -25,6 +25,7 @@ import (
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/retention"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 	"github.com/redresshq/redress/internal/systemic"
@@ -48,6 +49,7 @@ type Deps struct {
 	Escalation *escalation.Service
 	Routing    *routing.Service
 	Access     *access.Service
+	Retention  *retention.Service // retention schedules and runs
 }
 
 // New gives the admin pages their services and the kit.
@@ -111,7 +113,7 @@ func (w *Pages) Routes() []httpkit.Route {
 		post("/admin/users/:id/active", w.admUserActive),
 
 		get("/admin/access-log", w.admAccessLog),
-	}, append(w.breakGlassRoutes(), w.organisationRoutes()...)...)
+	}, append(append(w.breakGlassRoutes(), w.organisationRoutes()...), w.retentionRoutes()...)...)
 }
 
 // adminIndex: GET /admin — the sections.

@@ -29,6 +29,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/retention"
 	"github.com/redresshq/redress/internal/sla"
 )
 
@@ -50,6 +51,7 @@ type Deps struct {
 	Escalation *escalation.Service // the bodies and the referrals
 	Content    *content.Service    // the register's and the bodies' words in the reader's language
 	Access     *access.Service     // who opened the complainant's details
+	Retention  *retention.Service  // the complainant's request for erasure
 	// ComplainantTokenTTL is how long a complainant's sign-in to their case lasts.
 	ComplainantTokenTTL time.Duration
 }
@@ -101,6 +103,8 @@ func (w *Pages) Routes() []httpkit.Route {
 		{Method: fiber.MethodPost, Path: "/follow-up/referrals/:rid/messages", Access: httpkit.Complainant, Handler: w.followUpReferralAnswer},
 		{Method: fiber.MethodPost, Path: "/follow-up/feedback", Access: httpkit.Complainant, Handler: w.followUpFeedback},
 		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Access: httpkit.Complainant, Handler: w.followUpEvidence},
+		{Method: fiber.MethodPost, Path: "/follow-up/erasure", Access: httpkit.Complainant, Handler: w.followUpErasure},
+		{Method: fiber.MethodPost, Path: "/follow-up/erasure/cancel", Access: httpkit.Complainant, Handler: w.followUpErasureCancel},
 		{Method: fiber.MethodGet, Path: "/follow-up/evidence/:eid", Access: httpkit.Complainant, Handler: w.followUpEvidenceFile},
 	}
 }
