@@ -106,6 +106,42 @@ func TestBrowserErasureRequestCancelAndRefusal(t *testing.T) {
 		t.Errorf("after refusing, the request reads %q", got)
 	}
 	audit(t, sup, "workspace, erasure refused")
+	// A legal hold placed, then released (a reason too short is named
+	// beside its field); the case's timeline names both.
+	const why = "The labour court ordered the parties to keep every record of the shifts."
+	browser.Fill(t, sup, "#f-hold-reason", why)
+	if got := browser.Click(t, sup, "#form-hold button[type=submit]"); got != http.StatusOK {
+		t.Fatalf("placing a hold: %d: %s", got, browser.Text(t, sup, "main"))
+	}
+	if got := browser.Text(t, sup, "#legal-holds"); !strings.Contains(got, why) || !strings.Contains(got, staff["cw.retention.hold_on"]) ||
+		!strings.Contains(got, userName(t, s, "supervisor@example.org")) || !strings.Contains(got, staff["cw.retention.until_released"]) {
+		t.Errorf("the hold reads %q", got)
+	}
+	audit(t, sup, "workspace, hold placed")
+	release := "#legal-holds form[action$=\"/release\"]"
+	browser.Fill(t, sup, release+" textarea", "over")
+	if got := browser.Click(t, sup, release+" button[type=submit]"); got != http.StatusUnprocessableEntity {
+		t.Fatalf("releasing with a short reason: %d", got)
+	}
+	if !browser.Exists(t, sup, release+" .field-error") {
+		t.Errorf("no error beside the release's reason: %q", browser.Text(t, sup, "#legal-holds"))
+	}
+	browser.Fill(t, sup, release+" textarea", "The court's order to keep the records has ended.")
+	if got := browser.Click(t, sup, release+" button[type=submit]"); got != http.StatusOK {
+		t.Fatalf("releasing the hold: %d", got)
+	}
+	if got := browser.Text(t, sup, "#legal-holds"); !strings.Contains(got, staff["cw.retention.hold_off"]) ||
+		!strings.Contains(got, "The court's order to keep the records has ended.") || browser.Exists(t, sup, release) {
+		t.Errorf("the released hold reads %q", got)
+	}
+	browser.Navigate(t, sup, base+path+"/timeline")
+	record := browser.Text(t, sup, "#timeline")
+	for _, id := range []string{"cw.action.erasure.requested", "cw.action.erasure.cancelled", "cw.action.erasure.refused",
+		"cw.action.case.legal_hold_placed", "cw.action.case.legal_hold_released"} {
+		if !strings.Contains(record, staff[id]) {
+			t.Errorf("the staff timeline lacks %q: %q", staff[id], record)
+		}
+	}
 
 	browser.Navigate(t, me, base+"/follow-up")
 	if got := browser.Text(t, me, "#erasure-ground"); got != cp["cp.refusal_ground.legal_claims"] {
@@ -200,6 +236,10 @@ func TestBrowserErasedCase(t *testing.T) {
 	}
 	if browser.Exists(t, sup, "#form-hold") {
 		t.Error("the workspace offers to hold an erased case")
+	}
+	browser.Navigate(t, sup, base+"/cases/"+f.ID+"/timeline")
+	if got, want := browser.Text(t, sup, "#timeline"), messagesOf(t, "en", "staff.json")["cw.action.case.erased"]; !strings.Contains(got, want) {
+		t.Errorf("the staff timeline lacks %q: %q", want, got)
 	}
 }
 
