@@ -1,7 +1,8 @@
 // Package admin is the administrators' pages (/admin/…): the register of AI
 // systems, the queues and their members, the routing rules, the SLA
 // calendars and policies, the independent bodies and their users, staff
-// accounts, the access log, break-glass and the organisation's profile.
+// accounts, the access log, break-glass, the organisation's profile and
+// retention (schedules and runs).
 // Every form posts, redirects on success with a flash, and on a fault shows
 // the form again (saveOrRerender). It owns no table and no event: it calls
 // the services that do; frontend.Mount registers its route table.

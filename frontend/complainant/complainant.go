@@ -4,9 +4,10 @@
 // files in one multipart body), the receipt with the one code and its PDF,
 // and the follow-up page where a complainant signed in with their code
 // writes, answers offers, measures and check-ins, appeals, asks for a
-// referral, rates the process and adds evidence. It owns no table and no
-// event: it calls the services that do (internal/grievance, remedy,
-// escalation, evidence…); frontend.Mount registers its route table.
+// referral, rates the process, adds evidence and asks for the case to be
+// erased (erasure.go). It owns no table and no event: it calls the services
+// that do (internal/grievance, remedy, escalation, evidence, retention…);
+// frontend.Mount registers its route table.
 package complainant
 
 import (

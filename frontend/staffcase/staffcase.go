@@ -4,7 +4,8 @@
 // timeline, the case record and its access log), each action's form
 // (acknowledge, move, ask for information, message, triage, extend a
 // clock, decide, propose remedies, release, assign, close, refer, record an
-// incident, propose a protective measure…), evidence upload and download
+// incident, propose a protective measure, place or release a legal hold,
+// refuse a request for erasure…), evidence upload and download
 // with its disclosures and redactions, a referral's dossier, and the second
 // person's approvals of a case (priority, decision, withdrawal, conditions,
 // exemption from restitution, compliance). It owns no table and no event:
