@@ -197,8 +197,15 @@ func TestBrowserErasedCase(t *testing.T) {
 		Body: map[string]string{"to": "withdrawn", "reason": "The complainant withdrew the complaint."}}); r.Status != 200 {
 		t.Fatalf("withdraw: %d %s", r.Status, r.Body)
 	}
+	// Another case, open, whose complainant asked for erasure: the same run
+	// carries the request out.
+	g := namedCase(t, s)
+	if r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/complainant/case/erasure", Token: s.ComplainantToken(g),
+		Body: map[string]any{}}); r.Status != 201 {
+		t.Fatalf("asking for erasure: %d %s", r.Status, r.Body)
+	}
 	run, err := s.Core.Retention.RunNow(context.Background(), time.Now().AddDate(0, 0, 31))
-	if err != nil || run == nil || run.Erased != 1 {
+	if err != nil || run == nil || run.Erased != 1 || run.Requests != 1 {
 		t.Fatalf("the run: %+v, %v", run, err)
 	}
 
@@ -224,6 +231,11 @@ func TestBrowserErasedCase(t *testing.T) {
 		t.Errorf("the timeline does not say the case was erased: %q", got)
 	}
 	audit(t, me, "follow-up, erased")
+	other := b.Tab(t, browser.NoJavaScript(), browser.Viewport(320, 720))
+	openCase(t, other, base, g)
+	if got := browser.Text(t, other, "#erased-banner"); !strings.Contains(got, "("+cp["cp.erased_ground.request"]+")") {
+		t.Errorf("the banner of the case erased on request reads %q", got)
+	}
 
 	sup := b.Tab(t, browser.Viewport(1280, 900))
 	signIn(t, sup, base, "supervisor@example.org")
