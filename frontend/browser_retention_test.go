@@ -62,6 +62,7 @@ func TestBrowserErasureRequestCancelAndRefusal(t *testing.T) {
 		t.Error("the page offers to ask again while a request waits")
 	}
 	audit(t, me, "follow-up, erasure pending")
+	browser.Screenshot(t, me, "erasure-pending-320-nojs")
 	if got := browser.Click(t, me, "#erasure-cancel"); got != http.StatusOK {
 		t.Fatalf("cancelling: %d", got)
 	}
@@ -78,7 +79,7 @@ func TestBrowserErasureRequestCancelAndRefusal(t *testing.T) {
 	rev := b.Tab(t, browser.Viewport(1280, 900))
 	signIn(t, rev, base, "reviewer@example.org")
 	browser.Navigate(t, rev, base+path)
-	if got := browser.Text(t, rev, "#erasure-request"); !strings.Contains(got, staff["cw.erasure_status.pending"]) {
+	if got := browser.Text(t, rev, "#erasure-request"); !strings.Contains(got, staff["cw.erasure_status.pending"]) || !strings.Contains(got, on) {
 		t.Errorf("the reviewer reads the request as %q", got)
 	}
 	if browser.Exists(t, rev, "#form-refusal") || browser.Exists(t, rev, "#form-hold") {
@@ -118,6 +119,7 @@ func TestBrowserErasureRequestCancelAndRefusal(t *testing.T) {
 		t.Errorf("the hold reads %q", got)
 	}
 	audit(t, sup, "workspace, hold placed")
+	browser.Screenshot(t, sup, "workspace-retention")
 	release := "#legal-holds form[action$=\"/release\"]"
 	browser.Fill(t, sup, release+" textarea", "over")
 	if got := browser.Click(t, sup, release+" button[type=submit]"); got != http.StatusUnprocessableEntity {
@@ -231,6 +233,7 @@ func TestBrowserErasedCase(t *testing.T) {
 		t.Errorf("the timeline does not say the case was erased: %q", got)
 	}
 	audit(t, me, "follow-up, erased")
+	browser.Screenshot(t, me, "erased-320-nojs")
 	other := b.Tab(t, browser.NoJavaScript(), browser.Viewport(320, 720))
 	openCase(t, other, base, g)
 	if got := browser.Text(t, other, "#erased-banner"); !strings.Contains(got, "("+cp["cp.erased_ground.request"]+")") {
@@ -305,6 +308,7 @@ func TestBrowserAdminRetentionPage(t *testing.T) {
 		t.Errorf("the runs read %q", runs)
 	}
 	audit(t, admin, "admin retention, a schedule and a run")
+	browser.Screenshot(t, admin, "admin-retention-320-nojs")
 	if got := browser.Click(t, admin, "#table-schedules tbody tr form button[type=submit]"); got != http.StatusOK {
 		t.Fatalf("deleting the schedule: %d", got)
 	}
