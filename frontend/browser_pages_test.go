@@ -60,7 +60,7 @@ func TestBrowserEveryPageInEveryRole(t *testing.T) {
 			"/admin/sla", "/admin/sla/calendars/new", "/admin/sla/calendars/" + calendar,
 			"/admin/sla/policies/new", "/admin/sla/policies/" + policy,
 			"/admin/bodies", "/admin/bodies/new", "/admin/bodies/" + body,
-			"/admin/users", "/admin/users/new", "/admin/organisation"}},
+			"/admin/users", "/admin/users/new", "/admin/organisation", "/admin/retention"}},
 		{"regulator@example.org", []string{"/referrals", "/referrals/" + referral}},
 	}
 	for _, view := range []struct {

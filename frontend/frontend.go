@@ -43,6 +43,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/retention"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 	"github.com/redresshq/redress/internal/stats"
@@ -72,6 +73,9 @@ type Deps struct {
 	Systemic   *systemic.Service
 	Stats      *stats.Service
 	Escalation *escalation.Service
+	// Retention: schedules, legal holds, the complainant's request for
+	// erasure (issue 19).
+	Retention *retention.Service
 	// Keys seal what a cookie carries across a redirect (the receipt).
 	Keys *seal.Keyring
 	// SignInThrottle limits sign-ins per account, shared with the API's
@@ -117,13 +121,13 @@ func New(d Deps) (*Web, error) {
 		return nil, err
 	}
 	adm := admin.New(admin.Deps{Users: d.Users, Registry: d.Registry, Systemic: d.Systemic, Content: d.Content,
-		Review: d.Review, Clocks: d.Clocks, Escalation: d.Escalation, Routing: d.Routing, Access: d.Access}, k)
+		Review: d.Review, Clocks: d.Clocks, Escalation: d.Escalation, Routing: d.Routing, Access: d.Access, Retention: d.Retention}, k)
 	cp := complainant.New(complainant.Deps{Grievance: d.Grievance, Decision: d.Decision, Remedy: d.Remedy, Evidence: d.Evidence,
 		Registry: d.Registry, Clocks: d.Clocks, Escalation: d.Escalation, Content: d.Content, Access: d.Access,
-		ComplainantTokenTTL: d.ComplainantTokenTTL}, k)
+		Retention: d.Retention, ComplainantTokenTTL: d.ComplainantTokenTTL}, k)
 	sc := staffcase.New(staffcase.Deps{Grievance: d.Grievance, Remedy: d.Remedy, Incident: d.Incident,
 		Decision: d.Decision, Evidence: d.Evidence, Audit: d.Audit, Users: d.Users, Review: d.Review,
-		Escalation: d.Escalation, Access: d.Access}, k)
+		Escalation: d.Escalation, Access: d.Access, Retention: d.Retention}, k)
 	return &Web{Deps: d, Kit: k, admin: adm, dashboard: dashboard.New(d.Registry, d.Stats, k),
 		portal: portal.New(d.Escalation, k), complainant: cp, staffcase: sc}, nil
 }

@@ -1,7 +1,8 @@
 // Package admin is the administrators' pages (/admin/…): the register of AI
 // systems, the queues and their members, the routing rules, the SLA
 // calendars and policies, the independent bodies and their users, staff
-// accounts, the access log, break-glass and the organisation's profile.
+// accounts, the access log, break-glass, the organisation's profile and
+// retention (schedules and runs).
 // Every form posts, redirects on success with a flash, and on a fault shows
 // the form again (saveOrRerender). It owns no table and no event: it calls
 // the services that do; frontend.Mount registers its route table.
@@ -25,6 +26,7 @@ import (
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
+	"github.com/redresshq/redress/internal/retention"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/routing"
 	"github.com/redresshq/redress/internal/systemic"
@@ -48,6 +50,7 @@ type Deps struct {
 	Escalation *escalation.Service
 	Routing    *routing.Service
 	Access     *access.Service
+	Retention  *retention.Service // retention schedules and runs
 }
 
 // New gives the admin pages their services and the kit.
@@ -111,7 +114,7 @@ func (w *Pages) Routes() []httpkit.Route {
 		post("/admin/users/:id/active", w.admUserActive),
 
 		get("/admin/access-log", w.admAccessLog),
-	}, append(w.breakGlassRoutes(), w.organisationRoutes()...)...)
+	}, append(append(w.breakGlassRoutes(), w.organisationRoutes()...), w.retentionRoutes()...)...)
 }
 
 // adminIndex: GET /admin — the sections.

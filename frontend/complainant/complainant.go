@@ -4,9 +4,10 @@
 // files in one multipart body), the receipt with the one code and its PDF,
 // and the follow-up page where a complainant signed in with their code
 // writes, answers offers, measures and check-ins, appeals, asks for a
-// referral, rates the process and adds evidence. It owns no table and no
-// event: it calls the services that do (internal/grievance, remedy,
-// escalation, evidence…); frontend.Mount registers its route table.
+// referral, rates the process, adds evidence and asks for the case to be
+// erased (erasure.go). It owns no table and no event: it calls the services
+// that do (internal/grievance, remedy, escalation, evidence, retention…);
+// frontend.Mount registers its route table.
 package complainant
 
 import (
@@ -29,6 +30,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/retention"
 	"github.com/redresshq/redress/internal/sla"
 )
 
@@ -50,6 +52,7 @@ type Deps struct {
 	Escalation *escalation.Service // the bodies and the referrals
 	Content    *content.Service    // the register's and the bodies' words in the reader's language
 	Access     *access.Service     // who opened the complainant's details
+	Retention  *retention.Service  // the complainant's request for erasure
 	// ComplainantTokenTTL is how long a complainant's sign-in to their case lasts.
 	ComplainantTokenTTL time.Duration
 }
@@ -101,6 +104,8 @@ func (w *Pages) Routes() []httpkit.Route {
 		{Method: fiber.MethodPost, Path: "/follow-up/referrals/:rid/messages", Access: httpkit.Complainant, Handler: w.followUpReferralAnswer},
 		{Method: fiber.MethodPost, Path: "/follow-up/feedback", Access: httpkit.Complainant, Handler: w.followUpFeedback},
 		{Method: fiber.MethodPost, Path: "/follow-up/evidence", Access: httpkit.Complainant, Handler: w.followUpEvidence},
+		{Method: fiber.MethodPost, Path: "/follow-up/erasure", Access: httpkit.Complainant, Handler: w.followUpErasure},
+		{Method: fiber.MethodPost, Path: "/follow-up/erasure/cancel", Access: httpkit.Complainant, Handler: w.followUpErasureCancel},
 		{Method: fiber.MethodGet, Path: "/follow-up/evidence/:eid", Access: httpkit.Complainant, Handler: w.followUpEvidenceFile},
 		{Method: fiber.MethodGet, Path: "/follow-up/copy.pdf", Access: httpkit.Complainant, Handler: w.followUpCopy},
 		{Method: fiber.MethodGet, Path: "/follow-up/copy.json", Access: httpkit.Complainant, Handler: w.followUpCopy},

@@ -23,6 +23,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/retention"
 	"github.com/redresshq/redress/internal/sla"
 )
 
@@ -54,6 +55,11 @@ type caseData struct {
 	Looks []lookRow
 	// Protection: measures for their consent, check-ins, linked cases (protection.go).
 	Protection *protectionData
+	// Retention: whether the case is erased, and the complainant's latest
+	// request for erasure (erasure.go).
+	Retention *retention.CaseState
+	// ErasureDays: how many days after the request an erasure happens.
+	ErasureDays int
 }
 
 // lookRow is one line of "Who has opened your details": its message
@@ -172,6 +178,14 @@ func (w *Pages) caseData(c *fiber.Ctx) (*caseData, error) {
 		return nil, err
 	}
 	d.Protection = newProtectionData(prot)
+	if d.Retention, err = w.Retention.StateOf(ctx, *r.CaseID, false); err != nil {
+		return nil, err
+	}
+	d.ErasureDays = int(w.Retention.Delay / (24 * time.Hour))
+	if d.Retention.Erased != nil {
+		// Nothing may be added to an erased case: no form offers it.
+		d.Open = false
+	}
 	for _, scope := range escalation.ConsentScopes {
 		if !(v.Anonymous && scope == escalation.IdentityShared) {
 			d.Scopes = append(d.Scopes, string(scope))
@@ -190,6 +204,9 @@ func (w *Pages) caseData(c *fiber.Ctx) (*caseData, error) {
 	}
 	d.ShowAppeal = v.Appeal.CanAppeal || v.Appeal.State != nil
 	d.ShowFeedback = v.Feedback.Asked || v.Feedback.Given
+	if d.Retention.Erased != nil {
+		d.EscalationBodies = nil
+	}
 	d.CanEvidence = d.Open && v.Status != cases.StatusClosed && len(v.Evidence) < evidence.MaxComplainant
 	for _, due := range v.DueDates {
 		var rule sla.Rule
@@ -387,7 +404,7 @@ func (w *Pages) followUpEvidenceFile(c *fiber.Ctx) error {
 // language it is read in.
 func (w *Pages) followUpCopy(c *fiber.Ctx) error {
 	format := strings.TrimPrefix(path.Ext(c.Path()), ".")
-	src := casecopy.Sources{Grievance: w.Grievance, Escalation: w.Escalation, Access: w.Access, TimeZone: w.TimeZone,
+	src := casecopy.Sources{Grievance: w.Grievance, Escalation: w.Escalation, Access: w.Access, Retention: w.Retention, TimeZone: w.TimeZone,
 		Words: func(lang string) casecopy.Words { return w.I18n.Translator(lang, nil) }}
 	f, err := src.Export(c.UserContext(), *w.Req(c).CaseID, format, strings.Clone(c.Query("lang")))
 	if err != nil {

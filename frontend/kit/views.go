@@ -2,6 +2,7 @@ package kit
 
 import (
 	"io"
+	"strings"
 	"sync"
 
 	"github.com/gofiber/template/html/v2"
@@ -23,4 +24,15 @@ func (v *OneRender) Render(out io.Writer, name string, binding any, layout ...st
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	return v.Engine.Render(out, name, binding, layout...)
+}
+
+// ErasureGround is the code of the ground an erased case's words
+// (cases.erasure_ground, as internal/retention writes them) say it was
+// erased on: "request" (the complainant asked) or "retention" (a retention
+// schedule's time was up), for the pages to say it in the reader's language.
+func ErasureGround(words string) string {
+	if strings.HasPrefix(words, "the complainant") {
+		return "request"
+	}
+	return "retention"
 }

@@ -52,6 +52,8 @@ func sectionParam(section string) string {
 		return "mid"
 	case secDisclose:
 		return "eid"
+	case secUnhold:
+		return "hid"
 	case secCompliance, secVerify:
 		return secSuffixBodyItm
 	}

@@ -4,7 +4,8 @@
 // timeline, the case record and its access log), each action's form
 // (acknowledge, move, ask for information, message, triage, extend a
 // clock, decide, propose remedies, release, assign, close, refer, record an
-// incident, propose a protective measure…), evidence upload and download
+// incident, propose a protective measure, place or release a legal hold,
+// refuse a request for erasure…), evidence upload and download
 // with its disclosures and redactions, a referral's dossier, and the second
 // person's approvals of a case (priority, decision, withdrawal, conditions,
 // exemption from restitution, compliance). It owns no table and no event:
@@ -28,6 +29,7 @@ import (
 	"github.com/redresshq/redress/internal/httpkit"
 	"github.com/redresshq/redress/internal/incident"
 	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/retention"
 	"github.com/redresshq/redress/internal/review"
 )
 
@@ -51,6 +53,9 @@ type Deps struct {
 	// Access decides who may see a case and records each look (need to
 	// know): the case's access log.
 	Access *access.Service
+	// Retention: the case's erasure, legal holds and the complainant's
+	// request for erasure (the Retention panel).
+	Retention *retention.Service
 }
 
 // New gives the case workspace its services and the kit.
@@ -132,5 +137,8 @@ func (w *Pages) Routes() []httpkit.Route {
 		works("/cases/:id/incident/tasks/:task", auth.CaseWorkers, w.do(secIncidentTask, w.incidentTask)),
 		works("/cases/:id/measures", auth.CaseWorkers, w.do(secMeasure, w.proposeMeasure)),
 		works("/cases/:id/measures/:mid/in-place", auth.CaseWorkers, w.do(secMeasureDone, w.measureInPlace)),
+		works("/cases/:id/legal-holds", auth.Supervisors, w.do(secHold, w.placeHold)),
+		works("/cases/:id/legal-holds/:hid/release", auth.Supervisors, w.do(secUnhold, w.releaseHold)),
+		works("/cases/:id/erasure/refuse", auth.Supervisors, w.do(secRefusal, w.refuseErasure)),
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/download"
 	"github.com/redresshq/redress/internal/platform/fault"
 	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/retention"
 )
 
 // The case workspace: GET /cases/:id shows a case's summary and what to do
@@ -156,6 +157,9 @@ type caseWorkspace struct {
 	// ProviderRequests are the requests for information to the AI system's
 	// provider (the "ai-decision" tab).
 	ProviderRequests []grievance.ProviderRequest
+	// Retention: the case's erasure, legal holds and the complainant's
+	// latest request for erasure (the summary's Retention panel; retention.go).
+	Retention *retention.CaseState
 }
 
 // vocabulary are the codes the forms offer.
@@ -410,6 +414,9 @@ func (w *Pages) load(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	if ws.ProviderRequests, err = w.Grievance.ProviderRequests(ctx, id); err != nil {
 		return nil, err
 	}
+	if ws.Retention, err = w.Retention.StateOf(ctx, id, true); err != nil {
+		return nil, err
+	}
 	if ws.Referrals, err = w.Escalation.CaseReferrals(ctx, id); err != nil {
 		return nil, err
 	}
@@ -469,6 +476,10 @@ func (w *Pages) load(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 		for _, m := range r.Messages {
 			add(m.AuthorID)
 		}
+	}
+	for _, h := range ws.Retention.Holds {
+		ids = append(ids, h.PlacedBy)
+		add(h.ReleasedBy)
 	}
 	if d.Incident != nil {
 		for _, t := range d.Incident.Tasks {

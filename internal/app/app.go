@@ -201,7 +201,7 @@ func (c *Core) Web(signIns fiber.Handler) (*frontend.Web, error) {
 	return frontend.New(frontend.Deps{
 		Log: c.Log, Grievance: c.Grievance, Remedy: c.Remedy, Incident: c.Incident, Decision: c.Decision, Evidence: c.Evidence, Audit: c.Audit, Registry: c.Registry, Users: c.Users, Tokens: c.Tokens, SignIn: c.SignIn,
 		Routing: c.Routing, Review: c.Review, Clocks: c.Clocks, Notify: c.Notify, Systemic: c.Systemic, Stats: c.Stats,
-		Escalation: c.Escalation, Keys: c.Keys, CSRFKey: csrfKey(c.Config.JWTSecret), CSRFPreviousKey: csrfKey(c.Config.JWTSecretPrevious), SignInThrottle: signIns,
+		Escalation: c.Escalation, Retention: c.Retention, Keys: c.Keys, CSRFKey: csrfKey(c.Config.JWTSecret), CSRFPreviousKey: csrfKey(c.Config.JWTSecretPrevious), SignInThrottle: signIns,
 		ComplainantTokenTTL: c.Config.ComplainantTokenTTL, StaffTokenTTL: c.Config.StaffTokenTTL,
 		TimeZone: c.Config.TimeZone, Content: c.Content, Access: c.Access,
 		PublicURL: c.Config.PublicURL, Organisation: c.Organisation,

@@ -77,7 +77,7 @@ const ErasedText = "[erased]"
 func MarkErased(tx *gorm.DB, id uuid.UUID, at time.Time, ground string) (bool, error) {
 	res := tx.Model(&Case{}).Where("id = ? AND erased_at IS NULL", id).
 		Updates(map[string]any{"erased_at": at, "erasure_ground": ground, "decision_reference": nil,
-			"status_reason": nil,
+			"status_reason":   nil,
 			"ai_system_other": gorm.Expr("CASE WHEN ai_system_other IS NULL THEN NULL ELSE ? END", ErasedText)})
 	if res.Error != nil {
 		return false, fmt.Errorf("cases: mark erased: %w", res.Error)
