@@ -1,8 +1,8 @@
 package kit
 
 import (
+	"github.com/redresshq/redress/internal/retention"
 	"io"
-	"strings"
 	"sync"
 
 	"github.com/gofiber/template/html/v2"
@@ -30,9 +30,4 @@ func (v *OneRender) Render(out io.Writer, name string, binding any, layout ...st
 // (cases.erasure_ground, as internal/retention writes them) say it was
 // erased on: "request" (the complainant asked) or "retention" (a retention
 // schedule's time was up), for the pages to say it in the reader's language.
-func ErasureGround(words string) string {
-	if strings.HasPrefix(words, "the complainant") {
-		return "request"
-	}
-	return "retention"
-}
+func ErasureGround(words string) string { return retention.GroundOf(words) }

@@ -113,12 +113,25 @@ func New(gdb *gorm.DB, keys *seal.Keyring, ks *keystore.Store, move Mover) *Serv
 	return &Service{db: gdb, keys: keys, keystore: ks, move: move, Delay: DefaultDelay}
 }
 
-// ErasedText is what an erasure reads as on the record and in place of
+// RequestWords are the words of an erasure at the complainant's request:
+// what its texts read as ("[erased on …: the complainant's request]").
+const RequestWords = "the complainant's request"
+
+// GroundOf is the ground (GroundRequest or GroundRetention) of an erasure
+// from its words, as a case and its key keep them.
+func GroundOf(words string) string {
+	if words == RequestWords {
+		return GroundRequest
+	}
+	return GroundRetention
+}
+
+// erasureText is what an erasure reads as on the record and in place of
 // every sealed text, for a ground and its detail.
 func erasureText(ground, detail string) string {
 	switch ground {
 	case GroundRequest:
-		return "the complainant's request"
+		return RequestWords
 	default:
 		return "retention schedule, " + detail
 	}
