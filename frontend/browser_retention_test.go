@@ -252,6 +252,12 @@ func TestBrowserErasedCase(t *testing.T) {
 	if browser.Exists(t, sup, "#form-hold") {
 		t.Error("the workspace offers to hold an erased case")
 	}
+	if got := browser.Text(t, sup, "#contact-erased"); got == "" {
+		t.Error("the workspace does not say the contact details were erased")
+	}
+	if sel := `form[method="post"][action^="/cases/` + f.ID + `/"]`; browser.Exists(t, sup, sel) {
+		t.Errorf("the workspace of an erased case offers a form: %s", browser.Text(t, sup, sel))
+	}
 	browser.Navigate(t, sup, base+"/cases/"+f.ID+"/timeline")
 	if got, want := browser.Text(t, sup, "#timeline"), messagesOf(t, "en", "staff.json")["cw.action.case.erased"]; !strings.Contains(got, want) {
 		t.Errorf("the staff timeline lacks %q: %q", want, got)

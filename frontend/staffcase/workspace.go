@@ -417,6 +417,9 @@ func (w *Pages) load(c *fiber.Ctx, id uuid.UUID) (*caseWorkspace, error) {
 	if ws.Retention, err = w.Retention.StateOf(ctx, id, true); err != nil {
 		return nil, err
 	}
+	if ws.Retention.Erased != nil {
+		ws.CanAct = false // nothing can be added to an erased case (410): no form offers to
+	}
 	if ws.Referrals, err = w.Escalation.CaseReferrals(ctx, id); err != nil {
 		return nil, err
 	}
