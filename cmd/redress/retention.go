@@ -5,11 +5,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/redresshq/redress/internal/app"
-	"github.com/redresshq/redress/internal/platform/config"
-	"github.com/redresshq/redress/internal/platform/db"
-	"github.com/redresshq/redress/internal/platform/logx"
 )
 
 // retentionCmd runs `redress retention run`: the day's retention at once,
@@ -19,19 +14,11 @@ func retentionCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) != 1 || args[0] != "run" {
 		return fmt.Errorf("retention: use `redress retention run`")
 	}
-	cfg, err := config.Load(config.Need{Database: true, Secrets: true})
-	if err != nil {
-		return err
-	}
-	cfg.DBMaxConns = 4
-	core, err := app.NewCore(ctx, cfg, logx.New(io.Discard, cfg.LogFormat, cfg.LogLevel))
+	core, err := quietCore(ctx)
 	if err != nil {
 		return err
 	}
 	defer core.Close()
-	if err := db.RequireCurrent(ctx, core.DB); err != nil {
-		return err
-	}
 	r, err := core.Retention.RunNow(ctx, time.Now())
 	if err != nil {
 		return err

@@ -57,20 +57,11 @@ func verifyCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if fs.NArg() > 0 || opts.Sample < 0 {
 		return fmt.Errorf("verify: use `redress verify` or `redress verify --sample N`")
 	}
-	cfg, err := config.Load(config.Need{Database: true, Secrets: true})
-	if err != nil {
-		return err
-	}
-	cfg.DBMaxConns = 4
-	// The services' log lines would only mix with the report.
-	core, err := app.NewCore(ctx, cfg, logx.New(io.Discard, cfg.LogFormat, cfg.LogLevel))
+	core, err := quietCore(ctx)
 	if err != nil {
 		return err
 	}
 	defer core.Close()
-	if err := db.RequireCurrent(ctx, core.DB); err != nil {
-		return err
-	}
 	opts.Progress = stdout
 	start := time.Now()
 	v, err := verifyAll(ctx, core, opts)
@@ -82,6 +73,26 @@ func verifyCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("verify: %d failures", len(v.Failures))
 	}
 	return nil
+}
+
+// quietCore is the services of a one-off command (verify, retention run)
+// on DATABASE_URL with the secrets, on a small pool and a current schema;
+// their log lines would only mix with the command's report.
+func quietCore(ctx context.Context) (*app.Core, error) {
+	cfg, err := config.Load(config.Need{Database: true, Secrets: true})
+	if err != nil {
+		return nil, err
+	}
+	cfg.DBMaxConns = 4
+	core, err := app.NewCore(ctx, cfg, logx.New(io.Discard, cfg.LogFormat, cfg.LogLevel))
+	if err != nil {
+		return nil, err
+	}
+	if err := db.RequireCurrent(ctx, core.DB); err != nil {
+		_ = core.Close()
+		return nil, err
+	}
+	return core, nil
 }
 
 // verifyAll checks core's database: audit.Verify on every case's record,

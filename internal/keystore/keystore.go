@@ -170,16 +170,23 @@ type Pending struct {
 // Prepare makes the data key of a new case. Values of the case seal with it
 // at once, in this process; Insert stores it with the case.
 func (s *Store) Prepare(caseID uuid.UUID) (*Pending, error) {
-	k, a, err := newDataKey()
-	if err != nil {
-		return nil, err
-	}
-	row, err := s.wrap(caseID, k)
+	row, a, err := s.newKey(caseID)
 	if err != nil {
 		return nil, err
 	}
 	s.remember(caseID, entry{aead: a})
 	return &Pending{row: row}, nil
+}
+
+// newKey makes a data key for a case, and its row wrapped by the current
+// master key.
+func (s *Store) newKey(caseID uuid.UUID) (*caseKey, cipher.AEAD, error) {
+	k, a, err := newDataKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	row, err := s.wrap(caseID, k)
+	return row, a, err
 }
 
 // CaseID is the case the key is for.
@@ -205,21 +212,11 @@ func (s *Store) Create(tx *gorm.DB, caseID uuid.UUID) error {
 // ForCase returns the data key that seals a case's new values; a case filed
 // before keys were per case gets one now.
 func (s *Store) ForCase(caseID uuid.UUID) (cipher.AEAD, error) {
-	if e, ok := s.cached(caseID); ok {
-		if e.erased != nil {
-			return nil, e.erased
-		}
-		return e.aead, nil
-	}
 	a, err := s.Lookup(caseID)
 	if !errors.Is(err, errNoKey) {
 		return a, err
 	}
-	k, a, err := newDataKey()
-	if err != nil {
-		return nil, err
-	}
-	row, err := s.wrap(caseID, k)
+	row, a, err := s.newKey(caseID)
 	if err != nil {
 		return nil, err
 	}
