@@ -3,6 +3,8 @@ package frontend_test
 import (
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -187,6 +189,17 @@ func TestBrowserErasedCase(t *testing.T) {
 		t.Fatalf("sending a message: %d", got)
 	}
 
+	payslip := filepath.Join(t.TempDir(), "payslip-november.txt")
+	if err := os.WriteFile(payslip, []byte("Payslip, November: 0 hours."), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	browser.Upload(t, me, "#f-evidence-file", payslip)
+	if got := browser.Click(t, me, `form[action^="/follow-up/evidence"] button[type=submit]`); got != http.StatusOK {
+		t.Fatalf("adding a file: %d", got)
+	}
+	var evidenceID string
+	s.Core.DB.Raw(`SELECT id::text FROM evidence WHERE case_id = ?`, f.ID).Scan(&evidenceID)
+
 	admin := b.Tab(t, browser.Viewport(1280, 900))
 	signIn(t, admin, base, "admin@example.org")
 	browser.Navigate(t, admin, base+"/admin/retention")
@@ -229,6 +242,9 @@ func TestBrowserErasedCase(t *testing.T) {
 			t.Errorf("the erased case's page offers the form %s", form)
 		}
 	}
+	if got := browser.Text(t, me, "#evidence-files"); !strings.Contains(got, "[erased on ") || strings.Contains(got, "payslip") {
+		t.Errorf("the erased case's files read: %q", got)
+	}
 	if got := browser.Text(t, me, "#timeline"); !strings.Contains(got, cp["cp.action.case_erased"]) {
 		t.Errorf("the timeline does not say the case was erased: %q", got)
 	}
@@ -257,6 +273,11 @@ func TestBrowserErasedCase(t *testing.T) {
 	}
 	if sel := `form[method="post"][action^="/cases/` + f.ID + `/"]`; browser.Exists(t, sup, sel) {
 		t.Errorf("the workspace of an erased case offers a form: %s", browser.Text(t, sup, sel))
+	}
+	// The file is gone for good: its download says so, in words.
+	if got := browser.Navigate(t, sup, base+"/cases/"+f.ID+"/evidence/"+evidenceID); got != http.StatusGone ||
+		!strings.Contains(browser.Text(t, sup, "main"), messagesOf(t, "en", "common.json")["error.code.case_erased"]) {
+		t.Errorf("the erased case's file: %d %q", got, browser.Text(t, sup, "main"))
 	}
 	browser.Navigate(t, sup, base+"/cases/"+f.ID+"/timeline")
 	if got, want := browser.Text(t, sup, "#timeline"), messagesOf(t, "en", "staff.json")["cw.action.case.erased"]; !strings.Contains(got, want) {

@@ -129,6 +129,9 @@ type Evidence struct {
 	Source      Source     `json:"source"`
 	AddedBy     *uuid.UUID `json:"added_by"` // null when the complainant added it
 	CreatedAt   time.Time  `json:"created_at"`
+	// Erased: the case's personal data was erased; Filename says so and
+	// the file can no longer be downloaded.
+	Erased bool `json:"erased,omitempty"`
 }
 
 // ComplainantEvidence is a file a complainant added, as they see it.
@@ -140,6 +143,7 @@ type ComplainantEvidence struct {
 	Filename    string    `json:"filename"`
 	Description string    `json:"description"`
 	CreatedAt   time.Time `json:"created_at"`
+	Erased      bool      `json:"erased,omitempty"`
 }
 
 type evidenceMeta struct {
@@ -237,11 +241,17 @@ type evidenceRow struct {
 
 func (s *Service) openEvidence(r evidenceRow) (Evidence, error) {
 	var m evidenceMeta
-	if err := casework.OpenJSON(s.keys, purposeEvidenceMeta(r.ID.String()), r.MetaEnc, &m); err != nil {
+	erased := false
+	err := casework.MustOpenJSON(s.keys, purposeEvidenceMeta(r.ID.String()), r.MetaEnc, &m)
+	if e := (*seal.ErasedError)(nil); errors.As(err, &e) {
+		m, erased, err = evidenceMeta{Filename: e.Text()}, true, nil
+	}
+	if err != nil {
 		return Evidence{}, fmt.Errorf("%w: evidence %s: %w", ErrTampered, r.ID, err)
 	}
 	return Evidence{ID: r.ID, SHA256: hex.EncodeToString(r.SHA256), SizeBytes: r.SizeBytes, MediaType: r.MediaType,
-		Filename: m.Filename, Description: m.Description, Source: r.Source, AddedBy: r.AddedBy, CreatedAt: r.CreatedAt.UTC()}, nil
+		Filename: m.Filename, Description: m.Description, Source: r.Source, AddedBy: r.AddedBy, CreatedAt: r.CreatedAt.UTC(),
+		Erased: erased}, nil
 }
 
 // Of lists a case's evidence, oldest first, without content;
@@ -295,7 +305,7 @@ func (s *Service) ComplainantList(ctx context.Context, caseID uuid.UUID) ([]Comp
 	out := make([]ComplainantEvidence, 0, len(all))
 	for _, e := range all {
 		out = append(out, ComplainantEvidence{ID: e.ID, SHA256: e.SHA256, SizeBytes: e.SizeBytes, MediaType: e.MediaType,
-			Filename: e.Filename, Description: e.Description, CreatedAt: e.CreatedAt})
+			Filename: e.Filename, Description: e.Description, CreatedAt: e.CreatedAt, Erased: e.Erased})
 	}
 	return out, nil
 }
