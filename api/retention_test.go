@@ -263,3 +263,35 @@ func TestRetentionSchedulesAreValidated(t *testing.T) {
 		t.Errorf("after delete: %v", items)
 	}
 }
+
+// A schedule may name the final decision's outcome: a closed case whose AI
+// decision was confirmed is kept as that schedule says, before the one for
+// any closed case.
+func TestRetentionScheduleByDecisionOutcome(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	rita, adm := s.Reviewer(), s.Login("admin@example.org")
+	f := claimed(t, s, teststack.ValidCase(), rita)
+	s.RecordAIDecision(rita, f.ID)
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/decision", Token: rita,
+		Body: teststack.Decision("decision_confirmed")}); r.Status != 200 {
+		t.Fatalf("decide: %d %s", r.Status, r.Body)
+	}
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/close", Token: rita,
+		Body: map[string]string{"root_cause": "threshold", "reason": "Decided; nothing more to do."}}); r.Status != 200 {
+		t.Fatalf("close: %d %s", r.Status, r.Body)
+	}
+	for _, sc := range []map[string]any{{"ending": "closed", "keep_days": 60}, {"ending": "decision_confirmed", "keep_days": 730}} {
+		if r := s.Do(req{Method: "PUT", Path: "/api/v1/admin/retention/schedules", Token: adm, Body: sc}); r.Status != 200 {
+			t.Fatalf("schedule: %d %s", r.Status, r.Body)
+		}
+	}
+	ctx := context.Background()
+	if run, err := s.Core.Retention.RunNow(ctx, time.Now().AddDate(0, 0, 61)); err != nil || run.Erased != 0 {
+		t.Fatalf("61 days on, the confirmed decision's schedule keeps it: %+v, %v", run, err)
+	}
+	run, err := s.Core.Retention.RunNow(ctx, time.Now().AddDate(0, 0, 731))
+	if err != nil || run.Erased != 1 || !strings.Contains(string(run.Details), "decision_confirmed, kept 730 days") {
+		t.Fatalf("731 days on: %+v, %v", run, err)
+	}
+}

@@ -17,6 +17,7 @@ type ended struct {
 	Kind      string
 	Status    string
 	EndedAt   time.Time
+	Outcome   string // of the final decision, "" for none
 	Referred  bool
 	Held      bool
 }
@@ -28,6 +29,8 @@ func endedAfter(q *gorm.DB, after uuid.UUID, endedBefore time.Time, limit int) (
 	var out []ended
 	err := q.Raw(`SELECT c.id, c.reference, c.kind, c.status,
 	       COALESCE(c.closed_at, c.status_changed_at) AS ended_at,
+	       COALESCE((SELECT d.outcome FROM decisions d WHERE d.case_id = c.id AND d.status = 'final'
+	                  ORDER BY d.final_at DESC NULLS LAST LIMIT 1), '') AS outcome,
 	       EXISTS (SELECT 1 FROM referrals r WHERE r.case_id = c.id) AS referred,
 	       EXISTS (SELECT 1 FROM legal_holds h WHERE h.case_id = c.id AND h.`+activeHoldOf("h")+`) AS held
 	  FROM cases c

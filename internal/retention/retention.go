@@ -28,6 +28,7 @@ import (
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/keystore"
 	"github.com/redresshq/redress/internal/outbox"
@@ -47,8 +48,11 @@ const (
 	EndingReferred = "referred"
 )
 
-// Endings lists every ending (retention_schedules.ending's CHECK).
-var Endings = []string{EndingAny, EndingClosed, EndingWithdrawn, EndingRejected, EndingReferred}
+// Endings lists every ending (retention_schedules.ending's CHECK): how the
+// case ended, and the outcomes of its final decision (decision.Outcomes).
+var Endings = []string{EndingAny, EndingClosed, EndingWithdrawn, EndingRejected, EndingReferred,
+	string(decision.OutcomeConfirmed), string(decision.OutcomeOverturned), string(decision.OutcomeModified),
+	string(decision.OutcomeNotWithinScope)}
 
 // Kinds a schedule may name (cases.kind's CHECK); none: any kind.
 var Kinds = []string{"contest_decision", "explanation_request", "concern", "incident", "retaliation"}

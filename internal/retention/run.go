@@ -176,7 +176,7 @@ func (s *Service) run(ctx context.Context, trigger string, now time.Time) (*Run,
 				return nil, err
 			}
 			for _, c := range page {
-				sc := match(schedules, c.Kind, c.Status, c.Referred)
+				sc := match(schedules, c.Kind, c.Status, c.Outcome, c.Referred)
 				if sc == nil || c.EndedAt.AddDate(0, 0, sc.KeepDays).After(now) {
 					continue
 				}

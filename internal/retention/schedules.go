@@ -119,14 +119,19 @@ func (s *Service) DeleteSchedule(ctx context.Context, id uuid.UUID) error {
 }
 
 // match is the schedule that decides for a case of kind that ended as
-// status (referred: it reached a body). A schedule of its kind comes before
-// one of any kind; among either, "referred" first, then its status, then
-// "any".
-func match(schedules []Schedule, kind string, status string, referred bool) *Schedule {
-	endings := []string{status, EndingAny}
+// status, whose final decision's outcome is outcome ("" for none), and
+// that reached a body or not. A schedule of its kind comes before one of any
+// kind; among either, "referred" first, then its decision's outcome, then
+// its status, then "any".
+func match(schedules []Schedule, kind, status, outcome string, referred bool) *Schedule {
+	var endings []string
 	if referred {
-		endings = append([]string{EndingReferred}, endings...)
+		endings = append(endings, EndingReferred)
 	}
+	if outcome != "" {
+		endings = append(endings, outcome)
+	}
+	endings = append(endings, status, EndingAny)
 	for _, ofKind := range []bool{true, false} {
 		for _, e := range endings {
 			for i := range schedules {
