@@ -39,6 +39,16 @@ func TestComplainantOneCodePages(t *testing.T) {
 	if !strings.HasPrefix(pdf.Body, "%PDF-") || !strings.Contains(pdf.Body, utf16Hex(code[1])) {
 		t.Errorf("the PDF does not hold the code %s", code[1])
 	}
+	// An Arabic reader's sheet is in Arabic (its title, in the document's
+	// information), drawn with a font that has Arabic.
+	c.header.Set("Accept-Language", "ar")
+	ar := c.get("/complaints/receipt/code.pdf")
+	c.header.Del("Accept-Language")
+	arTitle := messagesOf(t, "ar", "complainant.json")["receipt.pdf_title"]
+	if ar.Status != 200 || !strings.Contains(ar.Body, utf16Hex(arTitle)) || !strings.Contains(ar.Body, "DejaVuSans") ||
+		strings.Contains(ar.Body, utf16Hex(messagesOf(t, "en", "complainant.json")["receipt.pdf_title"])) {
+		t.Errorf("the Arabic reader's PDF: %d, Arabic title %v", ar.Status, strings.Contains(ar.Body, utf16Hex(arTitle)))
+	}
 	if p := c.post("/complaints/receipt/done", url.Values{}); p.Status != 303 {
 		t.Fatalf("done: %d", p.Status)
 	}

@@ -484,10 +484,7 @@ func (w *Pages) receiptPDF(c *fiber.Ctx) error {
 		return w.Render(c, fiber.StatusNotFound, "complainant/receipt_gone", "receipt.gone_title", &kit.Page{})
 	}
 	r := w.Req(c)
-	t, lang := r.Translator, r.Lang()
-	if kit.RTL(lang) { // the PDF's fonts have no Arabic script
-		t, lang = w.I18n.Translator("en", nil), "en"
-	}
+	t := r.Translator
 	base := strings.TrimRight(w.PublicURL, "/")
 	if base == "" {
 		base = c.BaseURL()

@@ -5,13 +5,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/signintech/gopdf"
-	"golang.org/x/image/font/sfnt"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/platform/pdftext"
@@ -41,14 +37,11 @@ func renderPDF(c *Copy, w Words, tz *time.Location, uncompressed bool) ([]byte, 
 	if uncompressed {
 		d.pdf.SetNoCompression()
 	}
-	for i, ttf := range faceTTF {
-		opt := gopdf.TtfOption{OnGlyphNotFoundSubstitute: func(rune) rune { return '?' }}
-		if err := d.pdf.AddTTFFontDataWithOption(faceNames[i], ttf, opt); err != nil {
-			return nil, fmt.Errorf("casecopy: render pdf: %w", err)
-		}
+	if err := pdftext.AddFaces(d.pdf, faces[:]...); err != nil {
+		return nil, fmt.Errorf("casecopy: render pdf: %w", err)
 	}
 	title := w.T("copy.title")
-	d.pdf.SetInfo(gopdf.PdfInfo{Title: infoText(title + " " + c.Case.Reference), Subject: infoText(title),
+	d.pdf.SetInfo(gopdf.PdfInfo{Title: pdftext.InfoText(title + " " + c.Case.Reference), Subject: pdftext.InfoText(title),
 		Creator: "Redress", CreationDate: c.GeneratedAt.UTC()})
 	d.newPage()
 	d.write(c)
@@ -310,8 +303,8 @@ func bullets(items []string) string {
 
 // ---- layout ----
 
-var faceNames = [...]string{"DejaVuSans", "DejaVuSans-Bold"}
-var faceTTF = [...][]byte{pdftext.DejaVuSans, pdftext.DejaVuSansBold}
+// faces are the fonts by face (internal/platform/pdftext).
+var faces = [...]*pdftext.Face{pdftext.Regular, pdftext.Bold}
 
 type face int
 
@@ -380,13 +373,7 @@ func (d *doc) ensure(h float64) {
 func (d *doc) line(s style, text string) {
 	d.ensure(s.lineHeight())
 	if text != "" {
-		d.fail(d.pdf.SetFont(faceNames[s.face], "", s.size))
-		if fonts, err := wholeFonts(); err != nil {
-			d.fail(err)
-		} else if extra := fonts[s.face].Companions(text); extra != "" {
-			_, err := d.pdf.MeasureTextWidth(extra) // into the font's subset: every glyph whole
-			d.fail(err)
-		}
+		d.fail(pdftext.Use(d.pdf, faces[s.face], s.size, text))
 		x := marginX
 		if d.rtl {
 			x = marginX + contW - d.width(s, text)
@@ -496,82 +483,12 @@ func (d *doc) cut(s style, text string) (string, string) {
 }
 
 func (d *doc) width(s style, text string) float64 {
-	d.fail(d.pdf.SetFont(faceNames[s.face], "", s.size))
+	d.fail(d.pdf.SetFont(faces[s.face].Name, "", s.size))
 	w, err := d.pdf.MeasureTextWidth(text)
 	d.fail(err)
 	return w
 }
 
-// clean makes text drawable: control characters go (a tab becomes
-// spaces, \r\n a newline), a rune the fonts lack becomes '?', and Arabic
-// takes its contextual forms.
-func clean(s string) string {
-	fonts, err := sfntFonts()
-	var buf sfnt.Buffer
-	var b strings.Builder
-	for _, r := range strings.ReplaceAll(s, "\r\n", "\n") {
-		switch {
-		case r == '\n':
-			b.WriteRune(r)
-		case r == '\t':
-			b.WriteString("    ")
-		case unicode.IsControl(r):
-		case r == utf8.RuneError || err != nil || !covered(fonts, &buf, r):
-			b.WriteRune('?')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return pdftext.Shape(b.String())
-}
-
-// wholeFonts are the faces' composite glyphs (pdftext.Font): the runes to
-// add to a subset so that no Arabic letter loses its dots.
-var wholeFonts = sync.OnceValues(func() ([2]*pdftext.Font, error) {
-	var fs [2]*pdftext.Font
-	for i := range fs {
-		f, err := pdftext.NewFont(faceTTF[i])
-		if err != nil {
-			return fs, err
-		}
-		fs[i] = f
-	}
-	return fs, nil
-})
-
-var sfntFonts = sync.OnceValues(func() ([2]*sfnt.Font, error) {
-	var fs [2]*sfnt.Font
-	for i := range fs {
-		f, err := sfnt.Parse(faceTTF[i])
-		if err != nil {
-			return fs, err
-		}
-		fs[i] = f
-	}
-	return fs, nil
-})
-
-// covered reports whether both faces draw r (its presentation forms
-// included: they are checked once shaped, as gopdf substitutes '?').
-func covered(fonts [2]*sfnt.Font, buf *sfnt.Buffer, r rune) bool {
-	for _, f := range fonts {
-		if i, err := f.GlyphIndex(buf, r); err != nil || i == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// infoText is s fit for the document information dictionary (UTF-16
-// without surrogates).
-func infoText(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case unicode.IsControl(r):
-			return ' '
-		case r > 0xFFFF:
-			return '?'
-		}
-		return r
-	}, s)
-}
+// clean makes text drawable in both faces (pdftext.Clean): Arabic shaped,
+// control characters gone, what no font draws a '?'.
+func clean(s string) string { return pdftext.Clean(s, faces[:]...) }

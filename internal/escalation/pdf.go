@@ -7,10 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/signintech/gopdf"
 	"golang.org/x/image/font"
@@ -42,9 +39,9 @@ func renderPDF(d *Dossier, uncompressed bool) ([]byte, error) {
 		return nil, fmt.Errorf("escalation: render pdf: %w", err)
 	}
 	l.pdf.SetInfo(gopdf.PdfInfo{
-		Title:        infoText("Referral dossier " + d.Case.Reference),
-		Subject:      infoText("Referral to " + d.Body.Name),
-		Author:       infoText(d.Organisation),
+		Title:        pdftext.InfoText("Referral dossier " + d.Case.Reference),
+		Subject:      pdftext.InfoText("Referral to " + d.Body.Name),
+		Author:       pdftext.InfoText(d.Organisation),
 		Creator:      "Redress",
 		CreationDate: d.GeneratedAt.UTC(),
 	})
@@ -546,40 +543,24 @@ const (
 	mono
 )
 
-var faceNames = [...]string{"DejaVuSans", "DejaVuSans-Bold", "DejaVuSansMono"}
+// faces are the fonts by face: the DejaVu fonts of internal/platform/pdftext
+// cover Latin, Greek, Cyrillic, Arabic with its presentation forms, and
+// Hebrew, so every language the forms are in (en, fr, es, ar) draws as
+// written.
+var faces = [...]*pdftext.Face{pdftext.Regular, pdftext.Bold, pdftext.Mono}
 
-// The DejaVu fonts (internal/platform/pdftext) cover Latin, Greek,
-// Cyrillic, Arabic with its presentation forms, and Hebrew: every language
-// the forms are in (en, fr, es, ar) draws as written.
-var faceTTF = [...][]byte{pdftext.DejaVuSans, pdftext.DejaVuSansBold, pdftext.DejaVuSansMono}
-
-// sfntFonts are the fonts parsed once, for glyph coverage and advance
-// widths; sfnt.Font is safe for concurrent use with one Buffer per caller.
-var sfntFonts = sync.OnceValues(func() ([3]*sfnt.Font, error) {
+// sfntFonts are the faces parsed, for advance widths.
+func sfntFonts() ([3]*sfnt.Font, error) {
 	var fs [3]*sfnt.Font
-	for i, ttf := range faceTTF {
-		f, err := sfnt.Parse(ttf)
-		if err != nil {
-			return fs, fmt.Errorf("parse %s: %w", faceNames[i], err)
-		}
-		fs[i] = f
-	}
-	return fs, nil
-})
-
-// wholeFonts are the faces' composite glyphs: the runes to add to a
-// subset so that every glyph drawn is whole (pdftext.Font.Companions).
-var wholeFonts = sync.OnceValues(func() ([3]*pdftext.Font, error) {
-	var fs [3]*pdftext.Font
-	for i, ttf := range faceTTF {
-		f, err := pdftext.NewFont(ttf)
+	for i, f := range faces {
+		sf, err := f.Sfnt()
 		if err != nil {
 			return fs, err
 		}
-		fs[i] = f
+		fs[i] = sf
 	}
 	return fs, nil
-})
+}
 
 // style is a face at a size.
 type style struct {
@@ -645,13 +626,8 @@ func newLayout(uncompressed bool) (*layout, error) {
 	if uncompressed {
 		l.pdf.SetNoCompression()
 	}
-	for i, ttf := range faceTTF {
-		// clean already replaces what a font cannot draw; this is the
-		// backstop should gopdf's cmap reading disagree with sfnt's.
-		opt := gopdf.TtfOption{OnGlyphNotFoundSubstitute: func(rune) rune { return '?' }}
-		if err := l.pdf.AddTTFFontDataWithOption(faceNames[i], ttf, opt); err != nil {
-			return nil, err
-		}
+	if err := pdftext.AddFaces(l.pdf, faces[:]...); err != nil {
+		return nil, err
 	}
 	return l, nil
 }
@@ -681,13 +657,7 @@ func (l *layout) text(s style, x, y float64, line string) {
 	if line == "" {
 		return
 	}
-	l.fail(l.pdf.SetFont(faceNames[s.face], "", s.size))
-	if fonts, err := wholeFonts(); err != nil {
-		l.fail(err)
-	} else if extra := fonts[s.face].Companions(line); extra != "" {
-		_, err := l.pdf.MeasureTextWidth(extra) // into the subset: no Arabic letter loses its dots
-		l.fail(err)
-	}
+	l.fail(pdftext.Use(l.pdf, faces[s.face], s.size, line))
 	l.pdf.SetTextColor(0, 0, 0)
 	l.pdf.SetXY(x, y)
 	l.fail(l.pdf.Cell(nil, visual(line)))
@@ -863,66 +833,11 @@ func (l *layout) footers(text string) {
 
 // ---- text ----
 
-// clean makes text safe to draw: control characters other than newline
-// and tab are dropped (a tab becomes spaces, \r\n becomes \n), and a rune
-// none of the fonts can draw becomes '?'. Arabic letters take their
-// contextual forms (shape.go); each line is put in visual order only when
-// drawn, as order does not change its width. The fonts cover Latin, Greek,
-// Cyrillic, Arabic and Hebrew; CJK and the like come out as '?' — the
-// JSON dossier carries the text itself.
-func clean(s string) string {
-	s = shapeArabic(s)
-	fonts, err := sfntFonts()
-	if err != nil {
-		return s
-	}
-	var buf sfnt.Buffer
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range strings.ReplaceAll(s, "\r\n", "\n") {
-		switch {
-		case r == '\n':
-			b.WriteRune(r)
-		case r == '\t':
-			b.WriteString("    ")
-		case unicode.IsControl(r):
-		case r == utf8.RuneError || !covered(fonts, &buf, r):
-			b.WriteRune('?')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// infoText is s fit for the document information dictionary, which gopdf
-// writes as UTF-16 without surrogate pairs: no fonts are involved, so any
-// script stays, but control characters go and runes beyond the BMP become
-// '?'.
-func infoText(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return ' '
-		case unicode.IsControl(r):
-			return -1
-		case r > 0xFFFF:
-			return '?'
-		}
-		return r
-	}, s)
-}
-
-// covered reports whether every face has a glyph for r, so that a cleaned
-// string can be drawn in any of them.
-func covered(fonts [3]*sfnt.Font, buf *sfnt.Buffer, r rune) bool {
-	for _, f := range fonts {
-		if i, err := f.GlyphIndex(buf, r); err != nil || i == 0 {
-			return false
-		}
-	}
-	return true
-}
+// clean makes text safe to draw in every face (pdftext.Clean): Arabic
+// shaped, control characters gone, what no font draws a '?'. The fonts
+// cover Latin, Greek, Cyrillic, Arabic and Hebrew; CJK and the like come
+// out as '?' — the JSON dossier carries the text itself.
+func clean(s string) string { return pdftext.Clean(s, faces[:]...) }
 
 // wrap cleans text and breaks it into lines no wider than w: at newlines,
 // between words, and inside a word too long for a line.

@@ -231,18 +231,18 @@ func pageFonts(t *testing.T, ctx *model.Context, res types.Dict) (map[string]map
 	if err != nil || fonts == nil {
 		t.Fatalf("page resources have no fonts: %v", err)
 	}
-	out, faces := map[string]map[string]rune{}, map[string]face{}
+	out, byName := map[string]map[string]rune{}, map[string]face{}
 	for name, ref := range fonts {
 		fd, err := ctx.DereferenceDict(ref)
 		if err != nil {
 			t.Fatalf("font %s: %v", name, err)
 		}
 		base := fd.NameEntry("BaseFont")
-		i := slices.Index(faceNames[:], strings.TrimPrefix(deref(base), "/"))
+		i := slices.IndexFunc(faces[:], func(f *pdftext.Face) bool { return f.Name == strings.TrimPrefix(deref(base), "/") })
 		if i < 0 {
 			t.Fatalf("font %s is %v, not one of the dossier's fonts", name, deref(base))
 		}
-		faces[name] = face(i)
+		byName[name] = face(i)
 		sd, _, err := ctx.DereferenceStreamDict(fd["ToUnicode"])
 		if err != nil || sd == nil {
 			t.Fatalf("font %s: no ToUnicode: %v", name, err)
@@ -257,7 +257,7 @@ func pageFonts(t *testing.T, ctx *model.Context, res types.Dict) (map[string]map
 		}
 		out[name] = cmap
 	}
-	return out, faces
+	return out, byName
 }
 
 func deref(s *string) string {
