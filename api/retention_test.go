@@ -295,3 +295,41 @@ func TestRetentionScheduleByDecisionOutcome(t *testing.T) {
 		t.Fatalf("731 days on: %+v, %v", run, err)
 	}
 }
+
+// A determined organisation sets a short schedule to be rid of a case a
+// body still works on, or one its complainant may still appeal: the run
+// keeps both (held, with why) and erases only the case that needs nothing.
+func TestRetentionKeepsACaseWithAnOpenReferralOrAppeal(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	sam, adm := s.Login("supervisor@example.org"), s.Login("admin@example.org")
+	referred, appealable, done := s.File(concernCase()), s.File(concernCase()), s.File(concernCase())
+	if r := s.Do(req{Method: "POST", Path: "/api/v1/cases/" + referred.ID + "/escalations", Token: sam, Body: map[string]any{
+		"body_id": bodyID(t, s, "demo-dpa"), "consent_scope": "identity_withheld",
+		"reason": "The scheduler cut the worker's hours.", "legal_basis": "GDPR art. 77"}}); r.Status != 201 {
+		t.Fatalf("refer: %d %s", r.Status, r.Body)
+	}
+	for _, f := range []teststack.Filed{referred, appealable, done} {
+		withdraw(t, s, sam, f.ID)
+	}
+	if err := s.Core.DB.Exec(`UPDATE cases SET appeal_by = now() + interval '1000 days' WHERE id = ?`, appealable.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if r := s.Do(req{Method: "PUT", Path: "/api/v1/admin/retention/schedules", Token: adm,
+		Body: map[string]any{"ending": "any", "keep_days": 30}}); r.Status != 200 {
+		t.Fatalf("schedule: %d %s", r.Status, r.Body)
+	}
+	run, err := s.Core.Retention.RunNow(context.Background(), time.Now().AddDate(0, 0, 31))
+	if err != nil || run.Erased != 1 || run.Held != 2 {
+		t.Fatalf("the run: %+v, %v", run, err)
+	}
+	details := string(run.Details)
+	for _, want := range []string{referred.Reference, "open referral", appealable.Reference, "appeal still possible", done.Reference} {
+		if !strings.Contains(details, want) {
+			t.Errorf("the run's details lack %q: %s", want, details)
+		}
+	}
+	if r := s.Do(req{Method: "GET", Path: "/api/v1/cases/" + referred.ID + "/identity", Token: sam}); r.Status != 200 {
+		t.Errorf("the referred case after the run: %d %s", r.Status, r.Body)
+	}
+}

@@ -20,23 +20,31 @@ type ended struct {
 	Outcome   string // of the final decision, "" for none
 	Referred  bool
 	Held      bool
+	// Pending: what the case may still need — a referral a body has not
+	// closed, or an appeal open or still possible; "" for nothing.
+	Pending string
 }
 
 // endedAfter reads up to limit ended, unerased cases after id (keyset on
 // id) that ended before endedBefore (no schedule keeps a case less long):
-// when each ended, whether it reached a body, whether it is held.
-func endedAfter(q *gorm.DB, after uuid.UUID, endedBefore time.Time, limit int) ([]ended, error) {
+// when each ended, whether it reached a body, whether it is held, and what
+// it may still need at now (an open referral, an appeal).
+func endedAfter(q *gorm.DB, now time.Time, after uuid.UUID, endedBefore time.Time, limit int) ([]ended, error) {
 	var out []ended
 	err := q.Raw(`SELECT c.id, c.reference, c.kind, c.status,
 	       COALESCE(c.closed_at, c.status_changed_at) AS ended_at,
 	       COALESCE((SELECT d.outcome FROM decisions d WHERE d.case_id = c.id AND d.status = 'final'
 	                  ORDER BY d.final_at DESC NULLS LAST LIMIT 1), '') AS outcome,
 	       EXISTS (SELECT 1 FROM referrals r WHERE r.case_id = c.id) AS referred,
-	       EXISTS (SELECT 1 FROM legal_holds h WHERE h.case_id = c.id AND h.`+activeHoldOf("h")+`) AS held
+	       EXISTS (SELECT 1 FROM legal_holds h WHERE h.case_id = c.id AND h.`+activeHoldOf("h")+`) AS held,
+	       CASE WHEN EXISTS (SELECT 1 FROM referrals r WHERE r.case_id = c.id AND r.status <> 'closed') THEN 'open referral'
+	            WHEN c.appeal_state = 'open' THEN 'appeal open'
+	            WHEN c.appeal_by > ? THEN 'appeal still possible'
+	            ELSE '' END AS pending
 	  FROM cases c
 	 WHERE c.erased_at IS NULL AND c.status IN ?
 	   AND c.id > ? AND COALESCE(c.closed_at, c.status_changed_at) <= ?
-	 ORDER BY c.id LIMIT ?`, cases.Strings(Ended), after, endedBefore, limit).Scan(&out).Error
+	 ORDER BY c.id LIMIT ?`, now, cases.Strings(Ended), after, endedBefore, limit).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("retention: ended cases: %w", err)
 	}

@@ -171,7 +171,7 @@ func (s *Service) run(ctx context.Context, trigger string, now time.Time) (*Run,
 		endedBefore := now.AddDate(0, 0, -shortest)
 		after := uuid.Nil
 		for {
-			page, err := endedAfter(s.db.WithContext(ctx), after, endedBefore, batch)
+			page, err := endedAfter(s.db.WithContext(ctx), now, after, endedBefore, batch)
 			if err != nil {
 				return nil, err
 			}
@@ -180,9 +180,16 @@ func (s *Service) run(ctx context.Context, trigger string, now time.Time) (*Run,
 				if sc == nil || c.EndedAt.AddDate(0, 0, sc.KeepDays).After(now) {
 					continue
 				}
-				if c.Held {
+				if c.Held || c.Pending != "" {
+					// A legal hold, or what the case may still need: a
+					// schedule never erases a case a body still works on
+					// or its complainant may still appeal.
+					rule := sc.describe()
+					if c.Pending != "" {
+						rule += "; " + c.Pending
+					}
 					r.Held++
-					add(c.Reference, "held", sc.describe())
+					add(c.Reference, "held", rule)
 					continue
 				}
 				err := s.transact(ctx, func(tx *gorm.DB) error {
