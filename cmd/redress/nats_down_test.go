@@ -45,6 +45,10 @@ func TestServeTakesComplaintsWhileNATSIsDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	natsAddr := freeAddr(t) // nothing listens here yet
+	// The store directory is made before the shutdown below is registered, so
+	// that its removal runs after NATS has stopped writing into it (cleanups
+	// run last-registered first).
+	storeDir := t.TempDir()
 	var mu sync.Mutex
 	var ns *natsx.Embedded
 	t.Cleanup(func() { // after serve and work have stopped
@@ -127,7 +131,7 @@ func TestServeTakesComplaintsWhileNATSIsDown(t *testing.T) {
 	host, port, _ := net.SplitHostPort(natsAddr)
 	p, _ := strconv.Atoi(port)
 	mu.Lock()
-	ns, err = natsx.StartEmbedded(host, p, t.TempDir())
+	ns, err = natsx.StartEmbedded(host, p, storeDir)
 	mu.Unlock()
 	if err != nil {
 		t.Fatal(err)
