@@ -29,18 +29,29 @@ func TestVocabularyMatchesDatabase(t *testing.T) {
 			t.Errorf("cases.%s allows %q, Go names %q", tc.column, got, tc.want)
 		}
 	}
-	// The claim's partial index lists the claimable statuses.
-	def := testenv.IndexDef(t, gdb, "cases_claim_idx")
-	m := regexp.MustCompile(`status = ANY \(ARRAY\[([^\]]*)\]\)`).FindStringSubmatch(def)
-	if m == nil {
-		t.Fatalf("cases_claim_idx names no statuses: %s", def)
-	}
-	var inIndex []string
-	for _, v := range regexp.MustCompile(`'([^']*)'`).FindAllStringSubmatch(m[1], -1) {
-		inIndex = append(inIndex, v[1])
-	}
-	slices.Sort(inIndex)
-	if want := testenv.Sorted(cases.Claimable); !slices.Equal(inIndex, want) {
-		t.Errorf("cases_claim_idx covers %q, Go claims from %q", inIndex, want)
+	// The claim's partial index lists the claimable statuses; the list's
+	// indexes of the active cases leave out the ended ones.
+	for _, ix := range []struct {
+		name, op string
+		want     []string
+	}{
+		{"cases_claim_idx", "=", testenv.Sorted(cases.Claimable)},
+		{"cases_active_list_idx", "<>", testenv.Sorted(cases.Ended)},
+		{"cases_active_assignee_idx", "<>", testenv.Sorted(cases.Ended)},
+		{"cases_active_queue_idx", "<>", testenv.Sorted(cases.Ended)},
+	} {
+		def := testenv.IndexDef(t, gdb, ix.name)
+		m := regexp.MustCompile(`status ` + ix.op + ` (?:ANY|ALL) \(ARRAY\[([^\]]*)\]\)`).FindStringSubmatch(def)
+		if m == nil {
+			t.Fatalf("%s names no statuses with %s: %s", ix.name, ix.op, def)
+		}
+		var inIndex []string
+		for _, v := range regexp.MustCompile(`'([^']*)'`).FindAllStringSubmatch(m[1], -1) {
+			inIndex = append(inIndex, v[1])
+		}
+		slices.Sort(inIndex)
+		if !slices.Equal(inIndex, ix.want) {
+			t.Errorf("%s names %q, Go names %q", ix.name, inIndex, ix.want)
+		}
 	}
 }

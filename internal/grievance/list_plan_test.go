@@ -1,15 +1,26 @@
 package grievance_test
 
 import (
+	"context"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/paging"
 	"github.com/redresshq/redress/internal/testenv"
 )
 
@@ -46,7 +57,6 @@ func TestCaseListByAssigneeOrQueueReadsAKeysetIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	viewer := access.Viewer{ID: uuid.New(), Role: auth.RoleSupervisor}
-	sortAll := regexp.MustCompile(`Sort Key: c\.submitted_at`)
 	for name, f := range map[string]grievance.Filter{
 		"an assignee":   {AssigneeID: &assignee},
 		"a queue":       {QueueID: &queue},
@@ -66,4 +76,130 @@ func TestCaseListByAssigneeOrQueueReadsAKeysetIndex(t *testing.T) {
 			t.Errorf("%s: the list sorts the matching cases instead of reading an index in its order:\n%s", name, joined)
 		}
 	}
+}
+
+// A filter on the statuses still being worked on reads only the active
+// cases, in the list's order (migration 00036), even in the generic plan a
+// warm pool's prepared statement settles on: the last page of a sparse
+// filter (one assignee's open P0 cases) then reads the assignee's active
+// cases, not every case the assignee ever had. 40,000 cases, 1 in 10 not
+// ended, as in a mechanism that has run for years.
+func TestSparseOpenFilterReadsOnlyTheActiveCases(t *testing.T) {
+	t.Parallel()
+	gdb, dbURL := testenv.DB(t)
+	for _, q := range []string{
+		`INSERT INTO users (email, name, role, password_hash)
+		 SELECT 'sparse-' || n || '@example.org', 'Sparse ' || n, 'reviewer', '!' FROM generate_series(1, 100) n`,
+		`INSERT INTO queues (slug, name) SELECT 'sparse-' || n, 'Sparse ' || n FROM generate_series(1, 20) n`,
+		`INSERT INTO cases (id, reference, receipt_hash, kind, status, informed_of_ai, description_enc, language, anonymous,
+		                    ai_system_other, queue_id, assignee_id, priority, acknowledged_at, submitted_at)
+		 SELECT gen_random_uuid(), 'RD-' || lpad((i / 1000000)::text, 3, '0') || '-' || lpad((i / 1000 % 1000)::text, 3, '0')
+		        || '-' || lpad((i % 1000)::text, 3, '0'), decode(md5(i::text) || md5(i::text), 'hex'), 'concern',
+		        CASE WHEN i % 10 = 0 THEN 'in_review' WHEN i % 20 = 1 THEN 'decided' ELSE 'closed' END, 'no', '\x00', 'en', true,
+		        'a system', (SELECT array_agg(id ORDER BY slug) FROM queues WHERE slug LIKE 'sparse-%')[1 + i % 20],
+		        (SELECT array_agg(id ORDER BY email) FROM users WHERE email LIKE 'sparse-%')[1 + i / 7 % 100],
+		        (ARRAY['P0', 'P1', 'P2', 'P3'])[1 + i / 3 % 4], now(), now() - i * interval '1 minute'
+		   FROM generate_series(1, 40000) i`,
+		`ANALYZE cases`,
+	} {
+		if err := gdb.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var assignee, queue uuid.UUID
+	if err := gdb.Raw(`SELECT (SELECT id FROM users WHERE email = 'sparse-7@example.org'), (SELECT id FROM queues WHERE slug = 'sparse-7')`).
+		Row().Scan(&assignee, &queue); err != nil {
+		t.Fatal(err)
+	}
+	open := []string{"submitted", "acknowledged", "in_review", "awaiting_complainant", "pending_approval", "appealed"}
+	notEnded := append(slices.Clone(open), "decided", "remedy_in_progress", "escalated")
+	deep := paging.EncodeCursor(time.Now().Add(-30000*time.Minute), uuid.Max)
+	viewer := access.Viewer{ID: uuid.New(), Role: auth.RoleSupervisor}
+	for name, tc := range map[string]struct {
+		f     grievance.Filter
+		index string
+	}{
+		"an assignee, P0, open, deep": {grievance.Filter{AssigneeID: &assignee, Priority: "P0", Statuses: open, Cursor: deep}, "cases_active_assignee_idx"},
+		"an assignee, not ended":      {grievance.Filter{AssigneeID: &assignee, Statuses: notEnded}, "cases_active_assignee_idx"},
+		"a queue, P1, open":           {grievance.Filter{QueueID: &queue, Priority: "P1", Statuses: open}, "cases_"},
+		"P0, in review, deep":         {grievance.Filter{Priority: "P0", Statuses: []string{"in_review"}, Cursor: deep}, "cases_"},
+		"open, deep":                  {grievance.Filter{Statuses: open, Cursor: deep}, "cases_active_list_idx"},
+	} {
+		tc.f.Viewer = viewer
+		plan := genericListPlan(t, dbURL, tc.f)
+		if bad := readsEndedCases(plan); bad != "" || !strings.Contains(plan, tc.index) {
+			t.Errorf("%s: the generic plan reads %s, not only the active cases (%s):\n%s", name, bad, tc.index, plan)
+		}
+	}
+}
+
+var (
+	sortAll     = regexp.MustCompile(`Sort Key: c\.submitted_at`)
+	casesScan   = regexp.MustCompile(`(?:Seq Scan on cases c|Scan(?: Backward)? (?:using|on) (cases_\w+))`)
+	activeIndex = regexp.MustCompile(`^cases_active_`)
+)
+
+// readsEndedCases names what in plan reads cases whatever their status: a
+// scan of the table, or of an index that holds ended cases with no
+// condition on the status; "" when every read of cases is bounded to the
+// cases still being worked on.
+func readsEndedCases(plan string) string {
+	lines := strings.Split(plan, "\n")
+	for i, l := range lines {
+		m := casesScan.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		if m[1] == "" {
+			return "the whole table"
+		}
+		cond := ""
+		if i+1 < len(lines) && strings.Contains(lines[i+1], "Cond:") {
+			cond = lines[i+1]
+		}
+		if !activeIndex.MatchString(m[1]) && !strings.Contains(cond, "status") {
+			return m[1]
+		}
+	}
+	return ""
+}
+
+// genericListPlan is the plan of the list statement for f as a prepared
+// statement's generic plan (plan_cache_mode = force_generic_plan), logged
+// by auto_explain on a connection of its own.
+func genericListPlan(t *testing.T, dbURL string, f grievance.Filter) string {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var plans []string
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.Contains(n.Message, "FROM cases c") {
+			plans = append(plans, n.Message)
+		}
+	}
+	sqlDB := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, `LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_level = notice;
+			SET client_min_messages = notice; SET plan_cache_mode = force_generic_plan`)
+		return err
+	}))
+	defer sqlDB.Close()
+	sqlDB.SetMaxOpenConns(1)
+	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := grievance.NewService(gdb, nil, nil, nil, nil, nil, nil, nil, nil).List(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(plans) != 1 {
+		t.Fatalf("%d plans of the list logged, want 1", len(plans))
+	}
+	return plans[0]
 }
