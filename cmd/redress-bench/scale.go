@@ -198,7 +198,7 @@ func (b *bench) scale(ctx context.Context) (*scaleResult, error) {
 	if err != nil {
 		return r, err
 	}
-	if code != http.StatusOK {
+	if code != http.StatusOK || !strings.Contains(string(body), "The system refused my application without a reason") {
 		return r, fmt.Errorf("GET /api/v1/complainant/case: %d %s", code, clip(string(body), 300))
 	}
 	targets := func(t *vegeta.Target) error {
@@ -482,10 +482,28 @@ func (b *bench) scaleSample(ctx context.Context, pool *pgxpool.Pool, core *app.C
 			if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM audit_entries WHERE case_id = ?)`, id).Scan(&has).Error; err != nil || has {
 				return err
 			}
+			// What the complainant wrote, sealed under the case's own data key
+			// as intake seals it (the view opens it; the load's placeholders
+			// cannot be opened).
+			if err := core.Keystore.Create(tx, id); err != nil {
+				return err
+			}
+			desc, err := core.Keys.SealCaseString(id, "case.description:"+id.String(), "The system refused my application without a reason: "+id.String())
+			if err != nil {
+				return err
+			}
+			contact, err := core.Keys.SealCaseString(id, "case.contact:"+id.String(), `{"name":"A complainant","email":"complainant@example.org"}`)
+			if err != nil {
+				return err
+			}
+			if err := tx.Exec(`UPDATE cases SET description_enc = ?, contact_enc = CASE WHEN contact_enc IS NULL THEN NULL ELSE ?::bytea END WHERE id = ?`,
+				desc, contact, id).Error; err != nil {
+				return err
+			}
 			if _, err := audit.Start(tx, audit.Event{CaseID: id, ActorKind: audit.ActorComplainant, Action: "case.submitted", Public: true}); err != nil {
 				return err
 			}
-			_, err := audit.Append(tx, audit.Event{CaseID: id, ActorKind: audit.ActorSystem, Action: "case.acknowledged", Public: true})
+			_, err = audit.Append(tx, audit.Event{CaseID: id, ActorKind: audit.ActorSystem, Action: "case.acknowledged", Public: true})
 			return err
 		}); err != nil {
 			return nil, nil, err
