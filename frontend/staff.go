@@ -61,8 +61,7 @@ func (d *queuePageData) QueueName(id *uuid.UUID) string {
 	return d.QueueNames[*id]
 }
 
-var queueOpenStatuses = cases.Strings([]cases.Status{cases.StatusSubmitted, cases.StatusAcknowledged, cases.StatusInReview,
-	cases.StatusAwaitingComplainant, cases.StatusPendingApproval, cases.StatusAppealed})
+var queueOpenStatuses = cases.Strings(cases.Open)
 
 // queueFilter reads the case list's filters, as GET /api/v1/cases does.
 func queueFilter(q url.Values) (grievance.Filter, error) {
