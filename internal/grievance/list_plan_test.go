@@ -5,17 +5,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/stdlib"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/redresshq/redress/internal/access"
 	"github.com/redresshq/redress/internal/auth"
@@ -164,40 +158,13 @@ func readsEndedCases(plan string) string {
 	return ""
 }
 
-// genericListPlan is the plan of the list statement for f as a prepared
-// statement's generic plan (plan_cache_mode = force_generic_plan), logged
-// by auto_explain on a connection of its own.
+// genericListPlan is the generic plan of the list statement for f.
 func genericListPlan(t *testing.T, dbURL string, f grievance.Filter) string {
 	t.Helper()
-	cfg, err := pgx.ParseConfig(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var plans []string
-	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
-		mu.Lock()
-		defer mu.Unlock()
-		if strings.Contains(n.Message, "FROM cases c") {
-			plans = append(plans, n.Message)
-		}
-	}
-	sqlDB := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
-		_, err := c.Exec(ctx, `LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_level = notice;
-			SET client_min_messages = notice; SET plan_cache_mode = force_generic_plan`)
+	plans := testenv.Plans(t, dbURL, "FROM cases c", testenv.GenericPlan, func(gdb *gorm.DB) error {
+		_, err := grievance.NewService(gdb, nil, nil, nil, nil, nil, nil, nil, nil).List(context.Background(), f)
 		return err
-	}))
-	defer sqlDB.Close()
-	sqlDB.SetMaxOpenConns(1)
-	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{Logger: logger.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := grievance.NewService(gdb, nil, nil, nil, nil, nil, nil, nil, nil).List(context.Background(), f); err != nil {
-		t.Fatal(err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
+	})
 	if len(plans) != 1 {
 		t.Fatalf("%d plans of the list logged, want 1", len(plans))
 	}

@@ -83,12 +83,21 @@ type waitingCase struct {
 func waitingCases(conn *gorm.DB, limit int, caseIDs []uuid.UUID) ([]waitingCase, error) {
 	// Appeals are always assigned: they must land with a different person.
 	// An appeal of a case never routed (rejected at once) has no queue.
-	q := `SELECT c.id, c.status FROM cases c LEFT JOIN queues q ON q.id = c.queue_id
-			 WHERE (q.auto_assign OR c.status IN ` + cases.SQLList([]cases.Status{cases.StatusAppealed}) + `) AND c.assignee_id IS NULL AND c.status IN ` + claimable
+	waits := `(q.auto_assign OR c.status IN ` + cases.SQLList([]cases.Status{cases.StatusAppealed}) + `) AND c.assignee_id IS NULL AND c.status IN ` + claimable
+	q := `SELECT c.id, c.status FROM cases c LEFT JOIN queues q ON q.id = c.queue_id WHERE `
 	args := []any{}
 	if len(caseIDs) > 0 {
-		q += ` AND c.id IN ?`
+		// The given cases are found by their ids, then tested: the test is
+		// one CASE, from which the planner can prove no partial index's
+		// predicate, so no plan walks cases_claim_idx (every case waiting to
+		// be claimed) looking for the ids. With the test as plain conditions,
+		// statistics taken before a burst of filings made that walk look
+		// cheapest, and routing a case read the whole backlog
+		// (TestAutoAssigningOneCaseReadsOnlyThatCase; BENCHMARKS.md).
+		q += `c.id IN ? AND CASE WHEN ` + waits + ` THEN true ELSE false END`
 		args = append(args, caseIDs)
+	} else {
+		q += waits
 	}
 	q += ` ORDER BY c.priority NULLS LAST, c.submitted_at LIMIT ? FOR UPDATE OF c SKIP LOCKED`
 	var waiting []waitingCase

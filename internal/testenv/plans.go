@@ -1,0 +1,65 @@
+package testenv
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Which plans Plans has PostgreSQL make (its plan_cache_mode).
+const (
+	// GenericPlan is the plan a prepared statement settles on in a warm
+	// pool, made without its parameters' values.
+	GenericPlan = "force_generic_plan"
+	// CustomPlan is the plan made for the parameters' values, as for a
+	// statement's first runs on a connection.
+	CustomPlan = "force_custom_plan"
+)
+
+// Plans runs fn on a connection of its own to dbURL where every statement is
+// planned as mode says (GenericPlan or CustomPlan), executed and logged by
+// auto_explain with ANALYZE and BUFFERS, and returns the plans logged whose
+// text contains match. A plan test can then check what a statement reads as
+// production runs it.
+func Plans(t testing.TB, dbURL, match, mode string, fn func(gdb *gorm.DB) error) []string {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var plans []string
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.Contains(n.Message, match) {
+			plans = append(plans, n.Message)
+		}
+	}
+	sqlDB := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, `LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on;
+			SET auto_explain.log_buffers = on; SET auto_explain.log_level = notice; SET client_min_messages = notice;
+			SET plan_cache_mode = `+pgx.Identifier{mode}.Sanitize())
+		return err
+	}))
+	defer sqlDB.Close()
+	sqlDB.SetMaxOpenConns(1)
+	gdb, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fn(gdb.WithContext(context.Background())); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return plans
+}
