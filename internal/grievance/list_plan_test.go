@@ -2,6 +2,7 @@ package grievance_test
 
 import (
 	"context"
+	"database/sql"
 	"regexp"
 	"slices"
 	"strings"
@@ -26,30 +27,7 @@ import (
 func TestCaseListByAssigneeOrQueueReadsAKeysetIndex(t *testing.T) {
 	t.Parallel()
 	gdb, _ := testenv.DB(t)
-	for _, q := range []string{
-		`INSERT INTO users (email, name, role, password_hash)
-		 SELECT 'plan-' || n || '@example.org', 'Plan ' || n, 'reviewer', '!' FROM generate_series(1, 100) n`,
-		`INSERT INTO queues (slug, name) SELECT 'plan-' || n, 'Plan ' || n FROM generate_series(1, 20) n`,
-		`INSERT INTO cases (id, reference, receipt_hash, kind, status, informed_of_ai, description_enc, language, anonymous,
-		                    ai_system_other, queue_id, assignee_id, priority, acknowledged_at, submitted_at)
-		 SELECT gen_random_uuid(), 'RD-' || lpad((i / 1000000)::text, 3, '0') || '-' || lpad((i / 1000 % 1000)::text, 3, '0')
-		        || '-' || lpad((i % 1000)::text, 3, '0'), decode(md5(i::text) || md5(i::text), 'hex'), 'concern',
-		        (ARRAY['in_review', 'closed', 'closed', 'decided'])[1 + i % 4], 'no', '\x00', 'en', true, 'a system',
-		        (SELECT array_agg(id ORDER BY slug) FROM queues WHERE slug LIKE 'plan-%')[1 + i % 20],
-		        (SELECT array_agg(id ORDER BY email) FROM users WHERE email LIKE 'plan-%')[1 + i / 7 % 100],
-		        (ARRAY['P0', 'P1', 'P2', 'P3'])[1 + i / 3 % 4], now(), now() - i * interval '1 minute'
-		   FROM generate_series(1, 40000) i`,
-		`ANALYZE cases`,
-	} {
-		if err := gdb.Exec(q).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	var assignee, queue uuid.UUID
-	if err := gdb.Raw(`SELECT (SELECT id FROM users WHERE email = 'plan-7@example.org'), (SELECT id FROM queues WHERE slug = 'plan-7')`).
-		Row().Scan(&assignee, &queue); err != nil {
-		t.Fatal(err)
-	}
+	assignee, queue := seedListPlanCases(t, gdb, "plan", `(ARRAY['in_review', 'closed', 'closed', 'decided'])[1 + i % 4]`)
 	viewer := access.Viewer{ID: uuid.New(), Role: auth.RoleSupervisor}
 	for name, f := range map[string]grievance.Filter{
 		"an assignee":   {AssigneeID: &assignee},
@@ -81,30 +59,8 @@ func TestCaseListByAssigneeOrQueueReadsAKeysetIndex(t *testing.T) {
 func TestSparseOpenFilterReadsOnlyTheActiveCases(t *testing.T) {
 	t.Parallel()
 	gdb, dbURL := testenv.DB(t)
-	for _, q := range []string{
-		`INSERT INTO users (email, name, role, password_hash)
-		 SELECT 'sparse-' || n || '@example.org', 'Sparse ' || n, 'reviewer', '!' FROM generate_series(1, 100) n`,
-		`INSERT INTO queues (slug, name) SELECT 'sparse-' || n, 'Sparse ' || n FROM generate_series(1, 20) n`,
-		`INSERT INTO cases (id, reference, receipt_hash, kind, status, informed_of_ai, description_enc, language, anonymous,
-		                    ai_system_other, queue_id, assignee_id, priority, acknowledged_at, submitted_at)
-		 SELECT gen_random_uuid(), 'RD-' || lpad((i / 1000000)::text, 3, '0') || '-' || lpad((i / 1000 % 1000)::text, 3, '0')
-		        || '-' || lpad((i % 1000)::text, 3, '0'), decode(md5(i::text) || md5(i::text), 'hex'), 'concern',
-		        CASE WHEN i % 10 = 0 THEN 'in_review' WHEN i % 20 = 1 THEN 'decided' ELSE 'closed' END, 'no', '\x00', 'en', true,
-		        'a system', (SELECT array_agg(id ORDER BY slug) FROM queues WHERE slug LIKE 'sparse-%')[1 + i % 20],
-		        (SELECT array_agg(id ORDER BY email) FROM users WHERE email LIKE 'sparse-%')[1 + i / 7 % 100],
-		        (ARRAY['P0', 'P1', 'P2', 'P3'])[1 + i / 3 % 4], now(), now() - i * interval '1 minute'
-		   FROM generate_series(1, 40000) i`,
-		`ANALYZE cases`,
-	} {
-		if err := gdb.Exec(q).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
-	var assignee, queue uuid.UUID
-	if err := gdb.Raw(`SELECT (SELECT id FROM users WHERE email = 'sparse-7@example.org'), (SELECT id FROM queues WHERE slug = 'sparse-7')`).
-		Row().Scan(&assignee, &queue); err != nil {
-		t.Fatal(err)
-	}
+	assignee, queue := seedListPlanCases(t, gdb, "sparse",
+		`CASE WHEN i % 10 = 0 THEN 'in_review' WHEN i % 20 = 1 THEN 'decided' ELSE 'closed' END`)
 	open := []string{"submitted", "acknowledged", "in_review", "awaiting_complainant", "pending_approval", "appealed"}
 	notEnded := append(slices.Clone(open), "decided", "remedy_in_progress", "escalated")
 	deep := paging.EncodeCursor(time.Now().Add(-30000*time.Minute), uuid.Max)
@@ -169,4 +125,38 @@ func genericListPlan(t *testing.T, dbURL string, f grievance.Filter) string {
 		t.Fatalf("%d plans of the list logged, want 1", len(plans))
 	}
 	return plans[0]
+}
+
+// seedListPlanCases inserts 100 reviewers and 20 queues named after prefix,
+// and 40,000 cases among them (each reviewer 400, each queue 2,000, a minute
+// apart), each with the status the SQL expression status gives its number i;
+// it analyzes the cases and returns the 7th reviewer and queue.
+func seedListPlanCases(t *testing.T, gdb *gorm.DB, prefix, status string) (assignee, queue uuid.UUID) {
+	t.Helper()
+	for _, q := range []string{
+		`INSERT INTO users (email, name, role, password_hash)
+		 SELECT @prefix || '-' || n || '@example.org', 'Plan ' || n, 'reviewer', '!' FROM generate_series(1, 100) n`,
+		`INSERT INTO queues (slug, name) SELECT @prefix || '-' || n, 'Plan ' || n FROM generate_series(1, 20) n`,
+		`INSERT INTO cases (id, reference, receipt_hash, kind, status, informed_of_ai, description_enc, language, anonymous,
+		                    ai_system_other, queue_id, assignee_id, priority, acknowledged_at, submitted_at)
+		 SELECT gen_random_uuid(), 'RD-' || lpad((i / 1000000)::text, 3, '0') || '-' || lpad((i / 1000 % 1000)::text, 3, '0')
+		        || '-' || lpad((i % 1000)::text, 3, '0'), decode(md5(i::text) || md5(i::text), 'hex'), 'concern',
+		        ` + status + `, 'no', '\x00', 'en', true, 'a system',
+		        (SELECT array_agg(id ORDER BY slug) FROM queues WHERE slug LIKE @prefix || '-%')[1 + i % 20],
+		        (SELECT array_agg(id ORDER BY email) FROM users WHERE email LIKE @prefix || '-%')[1 + i / 7 % 100],
+		        (ARRAY['P0', 'P1', 'P2', 'P3'])[1 + i / 3 % 4], now(), now() - i * interval '1 minute'
+		   FROM generate_series(1, 40000) i`,
+	} {
+		if err := gdb.Exec(q, sql.Named("prefix", prefix)).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := gdb.Exec(`ANALYZE cases`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := gdb.Raw(`SELECT (SELECT id FROM users WHERE email = @prefix || '-7@example.org'), (SELECT id FROM queues WHERE slug = @prefix || '-7')`,
+		sql.Named("prefix", prefix)).Row().Scan(&assignee, &queue); err != nil {
+		t.Fatal(err)
+	}
+	return assignee, queue
 }

@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"context"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -62,4 +64,35 @@ func Plans(t testing.TB, dbURL, match, mode string, fn func(gdb *gorm.DB) error)
 	mu.Lock()
 	defer mu.Unlock()
 	return plans
+}
+
+// NodeRead is what one node of a plan read.
+type NodeRead struct {
+	Node    string // the node's line, trimmed
+	Buffers int    // its shared buffers, hit and read
+}
+
+var planBuffers = regexp.MustCompile(`Buffers: shared(?: hit=(\d+))?(?: read=(\d+))?`)
+
+// NodeReads are the nodes of plan (an auto_explain or EXPLAIN plan with
+// BUFFERS) whose line matches node, each with the buffers it read.
+func NodeReads(plan string, node *regexp.Regexp) []NodeRead {
+	var out []NodeRead
+	lines := strings.Split(plan, "\n")
+	for i, l := range lines {
+		if !node.MatchString(l) {
+			continue
+		}
+		r := NodeRead{Node: strings.TrimSpace(l)}
+		for _, below := range lines[i+1:] { // the node's own count is the first below its line
+			if m := planBuffers.FindStringSubmatch(below); m != nil {
+				hit, _ := strconv.Atoi(m[1])
+				read, _ := strconv.Atoi(m[2])
+				r.Buffers = hit + read
+				break
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }
