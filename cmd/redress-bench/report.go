@@ -301,9 +301,6 @@ func reportClaim(w io.Writer, e environment, o options, r *claimResult) {
 	if r.QueuePlan != "" {
 		fmt.Fprintf(w, "\nThe claim statements with the queue full, as EXPLAIN ANALYZE in a transaction rolled back. "+
 			"With the statistics autovacuum had left (%s) the statement of a claimer alone took %s", r.Stats, round(r.StaleExec))
-		if r.StaleDueIdx {
-			fmt.Fprintf(w, ", and its plan read case_clocks_due_idx, every unsatisfied clock of every case, once per candidate")
-		}
 		fmt.Fprintf(w, ". The bench then ran ANALYZE cases, case_clocks; after it the statement of a claimer alone took %s, "+
 			"and the statement of a batch of %d claimers arriving together %s (the plans below); the claimers ran with those statistics.\n\n"+
 			"A claimer alone:\n\n```text\n%s\n```\n\nA batch of %d:\n\n```text\n%s\n```\n",
