@@ -2,18 +2,13 @@ package casecopy
 
 import (
 	"bytes"
-	"encoding/hex"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 
 	"github.com/redresshq/redress/frontend/kit"
 	"github.com/redresshq/redress/internal/access"
@@ -25,6 +20,7 @@ import (
 	"github.com/redresshq/redress/internal/grievance"
 	"github.com/redresshq/redress/internal/platform/pdftext"
 	"github.com/redresshq/redress/internal/remedy"
+	"github.com/redresshq/redress/internal/testenv/pdfread"
 )
 
 func init() {
@@ -173,56 +169,8 @@ func TestPDFDeterministic(t *testing.T) {
 // of those components, and DejaVu's Arabic letters nest their dots two
 // deep; every glyph of every font embedded must have all its parts.
 func TestPDFGlyphsAreWhole(t *testing.T) {
-	out := render(t, aCopy("en", "رفض النظام طلبي دون سبب"))
-	fonts := embeddedFonts(t, out)
-	if len(fonts) == 0 {
-		t.Fatal("no font program found in the PDF")
-	}
-	for i, ttf := range fonts {
-		f, err := pdftext.NewFont(ttf)
-		if err != nil {
-			t.Fatalf("embedded font %d: %v", i, err)
-		}
-		for g := range f.Glyphs() {
-			if f.Empty(g) {
-				continue
-			}
-			var check func(g, depth int)
-			check = func(g, depth int) {
-				for _, c := range f.Components(g) {
-					if f.Empty(c) {
-						t.Errorf("embedded font %d: glyph %d lacks its part %d (depth %d)", i, g, c, depth+1)
-					}
-					check(c, depth+1)
-				}
-			}
-			check(g, 0)
-		}
-	}
+	pdfread.CheckGlyphsWhole(t, render(t, aCopy("en", "رفض النظام طلبي دون سبب")))
 }
-
-// embeddedFonts are the font programs (FontFile2) of the PDF, decoded.
-func embeddedFonts(t *testing.T, out []byte) [][]byte {
-	t.Helper()
-	ctx, err := api.ReadContext(bytes.NewReader(out), model.NewDefaultConfiguration())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fonts [][]byte
-	for _, e := range ctx.Table {
-		sd, ok := e.Object.(types.StreamDict)
-		if !ok || sd.IntEntry("Length1") == nil {
-			continue
-		}
-		if err := sd.Decode(); err != nil {
-			t.Fatal(err)
-		}
-		fonts = append(fonts, sd.Content)
-	}
-	return fonts
-}
-
-// ---- reading the PDF back (as internal/escalation's pdf_test does) ----
 
 type textRun struct {
 	x, y float64
@@ -230,100 +178,16 @@ type textRun struct {
 	text string
 }
 
-var (
-	cmapLine = regexp.MustCompile(`<([0-9A-F]{4})><([0-9A-F]{4})><([0-9A-F]+)>`)
-	textOps  = regexp.MustCompile(`([-\d.]+) ([-\d.]+) TD|/(\S+) ([\d.]+) Tf|\[<([0-9A-F]*)>\] TJ`)
-)
-
-// pdfText validates the PDF (pdfcpu, strict) and reads its text runs back
-// through each font's ToUnicode map: gopdf draws glyph ids, so text drawn
-// with the wrong glyphs does not read back.
+// pdfText is the copy's text runs, every page's in order (pdfread.Pages).
 func pdfText(t *testing.T, out []byte) []textRun {
 	t.Helper()
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationStrict
-	ctx, err := api.ReadContext(bytes.NewReader(out), conf)
-	if err != nil {
-		t.Fatalf("pdfcpu read: %v", err)
-	}
-	if err := api.ValidateContext(ctx); err != nil {
-		t.Fatalf("pdfcpu validate: %v", err)
-	}
 	var runs []textRun
-	for p := 1; p <= ctx.PageCount; p++ {
-		pd, _, inh, err := ctx.PageDict(p, false)
-		if err != nil {
-			t.Fatalf("page %d: %v", p, err)
-		}
-		res := pd.DictEntry("Resources")
-		if res == nil && inh != nil {
-			res = inh.Resources
-		}
-		cmaps := pageFonts(t, ctx, res)
-		content, err := ctx.PageContent(pd)
-		if err != nil {
-			t.Fatalf("page %d content: %v", p, err)
-		}
-		var run textRun
-		for _, m := range textOps.FindAllStringSubmatch(string(content), -1) {
-			switch {
-			case m[1] != "":
-				run.x, _ = strconv.ParseFloat(m[1], 64)
-				run.y, _ = strconv.ParseFloat(m[2], 64)
-			case m[3] != "":
-				run.font = m[3]
-			default:
-				run.text = decodeGlyphs(t, m[5], cmaps[run.font])
-				runs = append(runs, run)
-			}
+	for _, page := range pdfread.Pages(t, out) {
+		for _, r := range page {
+			runs = append(runs, textRun{x: r.X, y: r.Y, font: r.Font, text: r.Text})
 		}
 	}
 	return runs
-}
-
-func pageFonts(t *testing.T, ctx *model.Context, res types.Dict) map[string]map[string]rune {
-	t.Helper()
-	fonts, err := ctx.DereferenceDict(res["Font"])
-	if err != nil || fonts == nil {
-		t.Fatalf("page resources have no fonts: %v", err)
-	}
-	out := map[string]map[string]rune{}
-	for name, ref := range fonts {
-		fd, err := ctx.DereferenceDict(ref)
-		if err != nil {
-			t.Fatalf("font %s: %v", name, err)
-		}
-		sd, _, err := ctx.DereferenceStreamDict(fd["ToUnicode"])
-		if err != nil || sd == nil {
-			t.Fatalf("font %s: no ToUnicode: %v", name, err)
-		}
-		if err := sd.Decode(); err != nil {
-			t.Fatalf("font %s: %v", name, err)
-		}
-		cmap := map[string]rune{}
-		for _, m := range cmapLine.FindAllStringSubmatch(string(sd.Content), -1) {
-			u, _ := strconv.ParseUint(m[3], 16, 32)
-			cmap[m[1]] = rune(u)
-		}
-		out[name] = cmap
-	}
-	return out
-}
-
-func decodeGlyphs(t *testing.T, hexGlyphs string, cmap map[string]rune) string {
-	t.Helper()
-	if _, err := hex.DecodeString(hexGlyphs); err != nil || len(hexGlyphs)%4 != 0 {
-		t.Fatalf("bad glyph string %q", hexGlyphs)
-	}
-	var b strings.Builder
-	for i := 0; i < len(hexGlyphs); i += 4 {
-		r, ok := cmap[hexGlyphs[i:i+4]]
-		if !ok {
-			t.Fatalf("glyph %s not in ToUnicode map", hexGlyphs[i:i+4])
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // drawnText is every run as drawn, one a line.

@@ -2,23 +2,19 @@ package escalation
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/redresshq/redress/internal/platform/pdftext"
+	"github.com/redresshq/redress/internal/testenv/pdfread"
 )
 
 func init() {
@@ -152,64 +148,19 @@ type textRun struct {
 	text string
 }
 
-var (
-	cmapLine = regexp.MustCompile(`<([0-9A-F]{4})><([0-9A-F]{4})><([0-9A-F]+)>`)
-	textOps  = regexp.MustCompile(`([-\d.]+) ([-\d.]+) TD|/(\S+) ([\d.]+) Tf|\[<([0-9A-F]*)>\] TJ`)
-)
-
-// pdfText validates the PDF with pdfcpu (strict) and reads back its text,
-// page by page. pdfcpu has no text extraction, and gopdf draws with subset
-// TrueType fonts, so a page's content stream holds glyph ids, not
-// characters: this decodes them as a reader's copy and paste would, through
-// each font's ToUnicode CMap (which pdfcpu hands over decoded, as it does
-// the page content). gopdf writes text as "x y TD /Fn size Tf [<hex>] TJ"
-// (no kerning, so one hex string a TJ), which is all this parser knows.
-// Text that was not drawn, or drawn with glyphs that map back to something
-// else, is missing from the result, so the checks on it can fail.
+// pdfText validates the PDF and reads back its text, page by page
+// (pdfread.Pages), each run with which of the dossier's fonts drew it.
 func pdfText(t *testing.T, out []byte) [][]textRun {
 	t.Helper()
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationStrict
-	ctx, err := api.ReadContext(bytes.NewReader(out), conf)
-	if err != nil {
-		t.Fatalf("pdfcpu read: %v", err)
-	}
-	if err := api.ValidateContext(ctx); err != nil {
-		t.Fatalf("pdfcpu validate (strict): %v", err)
-	}
-	pages := make([][]textRun, ctx.PageCount)
-	for p := 1; p <= ctx.PageCount; p++ {
-		pd, _, inh, err := ctx.PageDict(p, false)
-		if err != nil {
-			t.Fatalf("page %d: %v", p, err)
-		}
-		res := pd.DictEntry("Resources")
-		if res == nil && inh != nil {
-			res = inh.Resources
-		}
-		cmaps, faces := pageFonts(t, ctx, res)
-		content, err := ctx.PageContent(pd)
-		if err != nil {
-			t.Fatalf("page %d content: %v", p, err)
-		}
-		var run textRun
-		for _, m := range textOps.FindAllStringSubmatch(string(content), -1) {
-			switch {
-			case m[1] != "":
-				run.x, _ = strconv.ParseFloat(m[1], 64)
-				run.y, _ = strconv.ParseFloat(m[2], 64)
-			case m[3] != "":
-				run.font = m[3]
-				run.size, _ = strconv.ParseFloat(m[4], 64)
-			default:
-				cmap, ok := cmaps[run.font]
-				if !ok {
-					t.Fatalf("page %d: font %s has no ToUnicode map", p, run.font)
-				}
-				run.text = decodeGlyphs(t, m[5], cmap)
-				run.face = faces[run.font]
-				pages[p-1] = append(pages[p-1], run)
+	read := pdfread.Pages(t, out)
+	pages := make([][]textRun, len(read))
+	for p, runs := range read {
+		for _, r := range runs {
+			i := slices.IndexFunc(faces[:], func(f *pdftext.Face) bool { return f.Name == r.BaseFont })
+			if i < 0 {
+				t.Fatalf("page %d: font %s is %q, not one of the dossier's fonts", p+1, r.Font, r.BaseFont)
 			}
+			pages[p] = append(pages[p], textRun{x: r.X, y: r.Y, font: r.Font, face: face(i), size: r.Size, text: r.Text})
 		}
 	}
 	return pages
@@ -219,66 +170,6 @@ func utf16Hex(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		fmt.Fprintf(&b, "%04X", r)
-	}
-	return b.String()
-}
-
-// pageFonts reads the ToUnicode map of each font in a page's resources,
-// and which of the dossier's fonts it is.
-func pageFonts(t *testing.T, ctx *model.Context, res types.Dict) (map[string]map[string]rune, map[string]face) {
-	t.Helper()
-	fonts, err := ctx.DereferenceDict(res["Font"])
-	if err != nil || fonts == nil {
-		t.Fatalf("page resources have no fonts: %v", err)
-	}
-	out, byName := map[string]map[string]rune{}, map[string]face{}
-	for name, ref := range fonts {
-		fd, err := ctx.DereferenceDict(ref)
-		if err != nil {
-			t.Fatalf("font %s: %v", name, err)
-		}
-		base := fd.NameEntry("BaseFont")
-		i := slices.IndexFunc(faces[:], func(f *pdftext.Face) bool { return f.Name == strings.TrimPrefix(deref(base), "/") })
-		if i < 0 {
-			t.Fatalf("font %s is %v, not one of the dossier's fonts", name, deref(base))
-		}
-		byName[name] = face(i)
-		sd, _, err := ctx.DereferenceStreamDict(fd["ToUnicode"])
-		if err != nil || sd == nil {
-			t.Fatalf("font %s: no ToUnicode: %v", name, err)
-		}
-		if err := sd.Decode(); err != nil {
-			t.Fatalf("font %s: decode ToUnicode: %v", name, err)
-		}
-		cmap := map[string]rune{}
-		for _, m := range cmapLine.FindAllStringSubmatch(string(sd.Content), -1) {
-			u, _ := strconv.ParseUint(m[3], 16, 32)
-			cmap[m[1]] = rune(u)
-		}
-		out[name] = cmap
-	}
-	return out, byName
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func decodeGlyphs(t *testing.T, hexGlyphs string, cmap map[string]rune) string {
-	t.Helper()
-	if _, err := hex.DecodeString(hexGlyphs); err != nil || len(hexGlyphs)%4 != 0 {
-		t.Fatalf("bad glyph string %q", hexGlyphs)
-	}
-	var b strings.Builder
-	for i := 0; i < len(hexGlyphs); i += 4 {
-		r, ok := cmap[hexGlyphs[i:i+4]]
-		if !ok {
-			t.Fatalf("glyph %s not in ToUnicode map", hexGlyphs[i:i+4])
-		}
-		b.WriteRune(r)
 	}
 	return b.String()
 }
@@ -584,41 +475,5 @@ func TestShapeArabic(t *testing.T) {
 func TestRenderPDFGlyphsAreWhole(t *testing.T) {
 	d := emptyDossier()
 	d.Case.Description = "رفض النظام طلبي دون سبب"
-	out := render(t, d)
-	ctx, err := api.ReadContext(bytes.NewReader(out), model.NewDefaultConfiguration())
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, e := range ctx.Table {
-		sd, ok := e.Object.(types.StreamDict)
-		if !ok || sd.IntEntry("Length1") == nil {
-			continue
-		}
-		if err := sd.Decode(); err != nil {
-			t.Fatal(err)
-		}
-		n++
-		f, err := pdftext.NewFont(sd.Content)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var check func(g, depth int)
-		check = func(g, depth int) {
-			for _, c := range f.Components(g) {
-				if f.Empty(c) {
-					t.Errorf("an embedded font's glyph %d lacks its part %d (depth %d)", g, c, depth+1)
-				}
-				check(c, depth+1)
-			}
-		}
-		for g := range f.Glyphs() {
-			if !f.Empty(g) {
-				check(g, 0)
-			}
-		}
-	}
-	if n == 0 {
-		t.Fatal("no font program found in the PDF")
-	}
+	pdfread.CheckGlyphsWhole(t, render(t, d))
 }
