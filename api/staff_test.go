@@ -144,6 +144,11 @@ func TestStaffCaseList(t *testing.T) {
 	}
 	bad := []struct{ query, field string }{
 		{"status=open", "status[0]"},
+		// The statuses are written into the list's SQL as constants (for the
+		// partial indexes of the active cases): anything outside the
+		// vocabulary is refused before any SQL is built.
+		{"status=" + url.QueryEscape("in_review') OR true --"), "status[0]"},
+		{"status=" + url.QueryEscape("in_review,closed'||'"), "status[1]"},
 		{"kind=other", "kind"},
 		{"limit=0", "limit"},
 		{"limit=many", "limit"},
