@@ -93,8 +93,39 @@ func New(t testing.TB) *Browser {
 		// temporary --user-data-dir, kills Chromium's leftover children and
 		// removes the directory when the browser ends.
 	)
+	// Chromium now and then dies while it starts on a loaded machine (its
+	// crash handler reports "no stack mapping" and chromedp "chrome failed
+	// to start"); a fresh one then starts. Only the start is tried again,
+	// and each failure is logged.
+	var err error
+	for attempt := 1; attempt <= startAttempts; attempt++ {
+		var b *Browser
+		if b, err = start(t, opts); err == nil {
+			return b
+		}
+		if attempt < startAttempts {
+			t.Logf("browser: start Chromium (%s), attempt %d of %d: %v", path, attempt, startAttempts, err)
+		}
+	}
+	t.Fatalf("browser: start Chromium (%s): %v", path, err)
+	return nil
+}
+
+// startAttempts is how many times New tries to start Chromium.
+const startAttempts = 3
+
+// start starts one Chromium with opts and closes it when t ends, or at once
+// if it does not start.
+func start(t testing.TB, opts []chromedp.ExecAllocatorOption) (*Browser, error) {
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	// The first run starts Chromium and ties its life to ctx, so it cannot
+	// carry a timeout of its own: a watchdog cancels it instead.
+	if err := startWithin(ctx, cancelBrowser, Timeout); err != nil {
+		cancelBrowser()
+		cancelAlloc()
+		return nil, err
+	}
 	t.Cleanup(func() {
 		// Close Chromium gracefully, then kill whatever is left.
 		cctx, cancel := context.WithTimeout(ctx, Timeout)
@@ -105,13 +136,7 @@ func New(t testing.TB) *Browser {
 		cancelBrowser()
 		cancelAlloc()
 	})
-
-	// The first run starts Chromium and ties its life to ctx, so it cannot
-	// carry a timeout of its own: a watchdog cancels it instead.
-	if err := startWithin(ctx, cancelBrowser, Timeout); err != nil {
-		t.Fatalf("browser: start Chromium (%s): %v", path, err)
-	}
-	return &Browser{ctx: ctx}
+	return &Browser{ctx: ctx}, nil
 }
 
 // startWithin runs the first action on a chromedp context (which starts the

@@ -395,6 +395,48 @@ func TestChromiumMissing(t *testing.T) {
 	}
 }
 
+// A Chromium that dies while it starts is started again, and one that never
+// starts fails the test after startAttempts tries, naming the binary.
+func TestChromiumStartIsRetried(t *testing.T) {
+	real := os.Getenv("REDRESS_CHROMIUM")
+	if real == "" {
+		real = DefaultChromium
+	}
+	dir := t.TempDir()
+	count := filepath.Join(dir, "starts")
+	// The first start dies as a crashing Chromium does; later ones run the real browser.
+	flaky := filepath.Join(dir, "flaky-chromium")
+	script := "#!/bin/sh\necho x >> " + count + "\n" +
+		"if [ \"$(wc -l < " + count + ")\" -eq 1 ]; then echo 'crashed while starting' >&2; exit 1; fi\n" +
+		"exec " + real + " \"$@\"\n"
+	if err := os.WriteFile(flaky, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("REDRESS_CHROMIUM", flaky)
+	b := New(t)
+	tab := b.Tab(t)
+	if _, err := chromedp.Run(tab, chromedp.Evaluate[int]("1 + 1")); err != nil {
+		t.Fatalf("the browser started on the second attempt does not answer: %v", err)
+	}
+	if raw, _ := os.ReadFile(count); strings.Count(string(raw), "x") != 2 {
+		t.Errorf("Chromium was started %d times, want 2", strings.Count(string(raw), "x"))
+	}
+
+	never := filepath.Join(dir, "broken-chromium")
+	if err := os.WriteFile(never, []byte("#!/bin/sh\necho y >> "+count+"\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(count)
+	t.Setenv("REDRESS_CHROMIUM", never)
+	got := failures(t, func(tb testing.TB) { New(tb) })
+	if !strings.Contains(got, "start Chromium ("+never+")") {
+		t.Errorf("the failure does not name the binary: %q", got)
+	}
+	if raw, _ := os.ReadFile(count); strings.Count(string(raw), "y") != startAttempts {
+		t.Errorf("a Chromium that never starts was tried %d times, want %d", strings.Count(string(raw), "y"), startAttempts)
+	}
+}
+
 func TestNPMMissing(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	err := npmCI(t.TempDir())
