@@ -11,7 +11,7 @@ run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/redress dev
 
 ## test: lint, then every test with the race detector against real PostgreSQL and NATS
-## (about 10 minutes, 9½ to 11, on an idle 2-core machine, most of it the frontend's browser tests; the timeout leaves room for a busy one)
+## (10 to 18 minutes on an idle 2-core machine, as fast as the machine is that day; most of it the frontend's browser tests; the timeout leaves room for a busy one)
 test: lint lint-spec
 	$(GO) test -race -count=1 -timeout 60m ./...
 
