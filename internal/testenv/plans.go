@@ -96,3 +96,30 @@ func NodeReads(plan string, node *regexp.Regexp) []NodeRead {
 	}
 	return out
 }
+
+// ReadsAtMost checks what fn's statements read as production plans them, in
+// both plan modes (CustomPlan, then GenericPlan): among the plans logged that
+// contain match (Plans), every node whose line matches node must have read at
+// most limit buffers, and at least one such node must exist. It returns the
+// plans of each mode, for further checks.
+func ReadsAtMost(t testing.TB, dbURL, match string, node *regexp.Regexp, limit int, fn func(gdb *gorm.DB) error) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, mode := range []string{CustomPlan, GenericPlan} {
+		plans := Plans(t, dbURL, match, mode, fn)
+		out[mode] = plans
+		found := 0
+		for _, p := range plans {
+			for _, r := range NodeReads(p, node) {
+				found++
+				if r.Buffers > limit {
+					t.Errorf("%s: %q read %d buffers (want at most %d):\n%s", mode, r.Node, r.Buffers, limit, p)
+				}
+			}
+		}
+		if found == 0 {
+			t.Errorf("%s: no node matching %s in the plans:\n%s", mode, node, strings.Join(plans, "\n"))
+		}
+	}
+	return out
+}
