@@ -133,6 +133,25 @@ func TestSLAPoliciesAndCalendarsAreData(t *testing.T) {
 	if k.PolicyID != policyID || !strings.Contains(k.Rule, "strict_decision") || k.DueAt.Sub(k.StartedAt) != 2*time.Hour {
 		t.Errorf("decision clock under the strict policy: %+v", k)
 	}
+	// The case keeps the rule's policy; a case routed by a rule with none
+	// keeps none (routing writes NULL itself, not a lookup of no slug).
+	var casePolicy string
+	s.Core.DB.Raw(`SELECT coalesce(sla_policy_id::text, '') FROM cases WHERE id = ?`, f.ID).Scan(&casePolicy)
+	if casePolicy != policyID {
+		t.Errorf("the case routed under the strict policy has policy %q, want %s", casePolicy, policyID)
+	}
+	other := s.File(teststack.ValidCase())
+	if _, err := s.Core.Routing.Route(context.Background(), uuid.MustParse(other.ID)); err != nil {
+		t.Fatal(err)
+	}
+	var rulePolicy, otherPolicy string
+	if err := s.Core.DB.Raw(`SELECT coalesce(r.sla_policy, ''), coalesce(c.sla_policy_id::text, '')
+		FROM cases c JOIN routing_rules r ON r.id = c.routing_rule_id WHERE c.id = ?`, other.ID).Row().Scan(&rulePolicy, &otherPolicy); err != nil {
+		t.Fatalf("the second case was not routed by a rule: %v", err)
+	}
+	if rulePolicy != "" || otherPolicy != "" {
+		t.Errorf("a case routed by a rule without a policy: rule policy %q, case policy %q, want both empty", rulePolicy, otherPolicy)
+	}
 }
 
 func TestGDPRExtensionOnlyWithTimelyNotice(t *testing.T) {
