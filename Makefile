@@ -4,7 +4,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X github.com/redresshq/redress/internal/version.Version=$(VERSION)
 FUZZTIME ?= 10s
 
-.PHONY: run test build lint lint-spec bench chaos fuzz compose-check clean
+.PHONY: run test screenshots build lint lint-spec bench chaos fuzz compose-check clean
 
 ## run: start Redress with embedded defaults (private Postgres under ./.redress unless DATABASE_URL is set, embedded NATS, demo data)
 run:
@@ -14,6 +14,11 @@ run:
 ## (10 to 18 minutes on an idle 2-core machine, as fast as the machine is that day; most of it the frontend's browser tests; the timeout leaves room for a busy one)
 test: lint lint-spec
 	$(GO) test -race -count=1 -timeout 60m ./...
+
+## screenshots: the browser tests with their screenshots on, one per step of every journey, in
+## artifacts/screenshots (or $REDRESS_ARTIFACTS); `make test` takes only a failing check's
+screenshots:
+	REDRESS_SCREENSHOTS=1 $(GO) test -count=1 -timeout 60m -run '^TestBrowser' ./frontend
 
 ## build: the redress binary in bin/
 build:

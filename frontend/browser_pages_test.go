@@ -82,6 +82,9 @@ func TestBrowserEveryPageInEveryRole(t *testing.T) {
 				for _, p := range r.pages {
 					visit(t, tab, base, p, http.StatusOK, view.name+" "+r.email+" "+p)
 				}
+				if !browser.ScreenshotsWanted() {
+					continue
+				}
 				if view.name == "en" && r.email == "supervisor@example.org" {
 					browser.Navigate(t, tab, base+"/dashboard")
 					browser.Screenshot(t, tab, "dashboard")

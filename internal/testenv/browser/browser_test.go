@@ -337,6 +337,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("helpers fail with the page's URL and text", func(t *testing.T) {
 		t.Setenv("REDRESS_ARTIFACTS", t.TempDir())
+		t.Setenv(ScreenshotsEnv, "") // a failure's screenshot is saved even when none are asked for
 		tab := b.Tab(t, NoJavaScript())
 		Navigate(t, tab, base+"/form")
 		for name, tc := range map[string]struct {
@@ -356,12 +357,33 @@ func TestBrowser(t *testing.T) {
 					t.Errorf("%s: the failure lacks %q:\n%s", name, want, got)
 				}
 			}
+			if _, after, ok := strings.Cut(got, "screenshot: "); ok {
+				shot, _, _ := strings.Cut(after, "\n")
+				if _, err := os.Stat(shot); err != nil {
+					t.Errorf("%s: the failure's screenshot was not saved: %v", name, err)
+				}
+			}
+		}
+	})
+
+	t.Run("screenshot only when asked for", func(t *testing.T) {
+		dir := t.TempDir()
+		t.Setenv("REDRESS_ARTIFACTS", dir)
+		t.Setenv(ScreenshotsEnv, "")
+		tab := b.Tab(t, NoJavaScript())
+		Navigate(t, tab, base+"/tall")
+		if path := Screenshot(t, tab, "unasked"); path != "" {
+			t.Errorf("Screenshot without %s=1 saved %s", ScreenshotsEnv, path)
+		}
+		if files, _ := os.ReadDir(dir); len(files) != 0 {
+			t.Errorf("Screenshot without %s=1 wrote %d file(s)", ScreenshotsEnv, len(files))
 		}
 	})
 
 	t.Run("screenshot", func(t *testing.T) {
 		dir := t.TempDir()
 		t.Setenv("REDRESS_ARTIFACTS", dir)
+		t.Setenv(ScreenshotsEnv, "1")
 		for _, width := range []int{320, DesktopWidth} {
 			tab := b.Tab(t, Viewport(width, 600), NoJavaScript())
 			Navigate(t, tab, base+"/tall")

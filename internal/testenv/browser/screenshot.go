@@ -12,17 +12,31 @@ import (
 )
 
 // Screenshot saves a full-page PNG of the tab in the artifact folder and
-// returns its path. The file is named after the test and name. The folder is
-// $REDRESS_ARTIFACTS if set, else artifacts/screenshots at the repository's
-// root.
+// returns its path, when screenshots are asked for ($REDRESS_SCREENSHOTS set
+// to 1, as `make screenshots` does); otherwise it does nothing and returns "".
+// The file is named after the test and name. The folder is $REDRESS_ARTIFACTS
+// if set, else artifacts/screenshots at the repository's root.
+//
+// Nothing reads these pictures but people, and a full-page shot costs Chromium
+// about half a second, so `make test` does not take them (BENCHMARKS.md, tenth
+// session). A failing check always saves one, asked for or not (describe).
 func Screenshot(t testing.TB, ctx context.Context, name string) string {
 	t.Helper()
+	if !ScreenshotsWanted() {
+		return ""
+	}
 	path, err := saveScreenshot(t, ctx, name)
 	if err != nil {
 		t.Fatalf("browser: screenshot %q: %v", name, err)
 	}
 	return path
 }
+
+// ScreenshotsEnv is the variable that asks Screenshot for its pictures.
+const ScreenshotsEnv = "REDRESS_SCREENSHOTS"
+
+// ScreenshotsWanted reports whether ScreenshotsEnv asks for screenshots.
+func ScreenshotsWanted() bool { return os.Getenv(ScreenshotsEnv) == "1" }
 
 func saveScreenshot(t testing.TB, ctx context.Context, name string) (string, error) {
 	dir, err := artifactDir()
