@@ -158,6 +158,8 @@ func startWithin(ctx context.Context, cancel context.CancelFunc, d time.Duration
 // tab is what the helpers need to know about a tab; it rides in the tab's context.
 type tab struct {
 	noJS bool
+	ctx  context.Context // the tab itself, without the value that carries this
+	axe  axeDelivery
 }
 
 type tabKey struct{}
@@ -237,5 +239,5 @@ func (b *Browser) Tab(t testing.TB, opts ...TabOption) context.Context {
 	if err := startWithin(ctx, cancel, Timeout, steps...); err != nil {
 		t.Fatalf("browser: open a tab: %v", err)
 	}
-	return context.WithValue(ctx, tabKey{}, &tab{noJS: cfg.noJS})
+	return context.WithValue(ctx, tabKey{}, &tab{noJS: cfg.noJS, ctx: ctx})
 }

@@ -63,6 +63,11 @@ func server(t *testing.T) *site {
 <form method="post" action="/submit"><label for="q">Your name</label> <input id="q" name="q"> <button>Send</button></form>
 <p><a href="/bad">Another page</a></p>`),
 		"Content-Security-Policy", "default-src 'none'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+	// The same page under the application's policy for scripts: its own
+	// origin's only.
+	html("GET /strict", page("Strict", `<h1>A page of the application</h1>
+<img src="/dot.png" alt="A dot" width="10" height="10">`),
+		"Content-Security-Policy", "default-src 'none'; script-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 	html("GET /bad", page("Bad", `<h1>A bad page</h1>
 <img src="/dot.png" width="10" height="10">
 <form method="post" action="/submit"><input id="q" name="q" type="text"> <button>Send</button></form>`))
@@ -221,6 +226,38 @@ func TestBrowser(t *testing.T) {
 				t.Errorf("JavaScript %v: violations on an accessible page:\n%s", js, FormatViolations(vs))
 			}
 			Axe(t, tab, "good")
+		}
+	})
+
+	t.Run("axe-core crosses the protocol once per tab", func(t *testing.T) {
+		for _, js := range []bool{true, false} {
+			var opts []TabOption
+			if !js {
+				opts = append(opts, NoJavaScript())
+			}
+			tab := b.Tab(t, opts...)
+			for _, p := range []string{"/strict", "/bad", "/strict", "/tall"} {
+				Navigate(t, tab, base+p)
+				ids := violationIDs(AxeViolations(t, tab))
+				if bad := p == "/bad"; bad != slices.Contains(ids, "image-alt") {
+					t.Errorf("JavaScript %v: %s: violations %v", js, p, ids)
+				}
+				if n, _ := run(tab, chromedp.Evaluate[int](`document.scripts.length`)); n != 0 {
+					t.Errorf("JavaScript %v: %s: the page keeps %d script element(s) after the audit", js, p, n)
+				}
+			}
+			if n := tabOf(tab).axe.sent.Load(); n != 1 {
+				t.Errorf("JavaScript %v: axe-core crossed the protocol %d times for 4 pages, want once", js, n)
+			}
+			// A page whose policy forbids even its own origin's scripts
+			// gets the source sent, and is audited all the same.
+			Navigate(t, tab, base+"/good")
+			if vs := AxeViolations(t, tab); len(vs) != 0 {
+				t.Errorf("JavaScript %v: /good: %s", js, FormatViolations(vs))
+			}
+			if n := tabOf(tab).axe.sent.Load(); n != 2 {
+				t.Errorf("JavaScript %v: after a page that refuses the script, axe-core crossed the protocol %d times, want 2", js, n)
+			}
 		}
 	})
 
