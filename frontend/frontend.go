@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -52,6 +53,11 @@ import (
 
 //go:embed templates locales static
 var files embed.FS
+
+// catalogues are files' message catalogues, parsed once per process: they
+// cannot change while it runs, and parsing them was most of New's work (the
+// tests make a Web per stack).
+var catalogues = sync.OnceValues(func() (*kit.Catalogues, error) { return kit.LoadCatalogues(files) })
 
 // Deps are the services the pages use: the same ones the API has.
 type Deps struct {
@@ -115,7 +121,11 @@ func New(d Deps) (*Web, error) {
 	if d.SignInThrottle == nil {
 		return nil, fmt.Errorf("frontend: a sign-in throttle is required")
 	}
-	k, err := kit.New(kit.Config{Log: d.Log, Files: files, Tokens: d.Tokens, SignIn: d.SignIn, Keys: d.Keys,
+	cat, err := catalogues()
+	if err != nil {
+		return nil, err
+	}
+	k, err := kit.New(kit.Config{Log: d.Log, Files: files, Catalogues: cat, Tokens: d.Tokens, SignIn: d.SignIn, Keys: d.Keys,
 		CSRFKey: d.CSRFKey, CSRFPreviousKey: d.CSRFPreviousKey, TimeZone: d.TimeZone, Organisation: d.Organisation, PublicURL: d.PublicURL, Roots: roots})
 	if err != nil {
 		return nil, err

@@ -21,9 +21,12 @@ import (
 type Config struct {
 	Log *slog.Logger
 	// Files hold templates/, locales/ and static/ (frontend's one embed).
-	Files  fs.FS
-	Tokens *auth.Tokens
-	SignIn *auth.SignIn // sessions, read by every request
+	Files fs.FS
+	// Catalogues, when set, are Files' catalogues already loaded (frontend
+	// loads its embedded ones once per process); when nil New reads them.
+	Catalogues *Catalogues
+	Tokens     *auth.Tokens
+	SignIn     *auth.SignIn // sessions, read by every request
 	// Keys seal what a cookie carries across a redirect.
 	Keys *seal.Keyring
 	// CSRFKey signs the forms' CSRF tokens; CSRFPreviousKey (optional, the
@@ -63,9 +66,12 @@ func New(cfg Config) (*Kit, error) {
 	if len(cfg.CSRFKey) < 32 {
 		return nil, fmt.Errorf("frontend: the CSRF key must have at least 32 bytes")
 	}
-	cat, err := LoadCatalogues(cfg.Files)
-	if err != nil {
-		return nil, err
+	cat := cfg.Catalogues
+	if cat == nil {
+		var err error
+		if cat, err = LoadCatalogues(cfg.Files); err != nil {
+			return nil, err
+		}
 	}
 	static, err := fs.Sub(cfg.Files, "static")
 	if err != nil {
