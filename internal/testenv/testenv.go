@@ -1,9 +1,10 @@
 // Package testenv gives tests a real PostgreSQL and a real NATS server.
 //
 // A package's TestMain calls Main, which starts one private PostgreSQL
-// cluster for the test binary (with the machine's initdb and pg_ctl) and
-// migrates a template database; DB then hands each test a fresh database
-// cloned from that template. Set REDRESS_TEST_DATABASE_URL to a superuser URL
+// cluster for the test binary, a copy of a seed cluster holding the migrated
+// template (seed.go; the seed is made with the machine's initdb and pg_ctl
+// once per PostgreSQL and migrations); DB then hands each test a fresh
+// database cloned from that template. Set REDRESS_TEST_DATABASE_URL to a superuser URL
 // to use an existing server instead. NATS starts an embedded nats-server with
 // JetStream per test.
 package testenv
@@ -51,7 +52,13 @@ var (
 func Main(m *testing.M) int {
 	ctx := context.Background()
 	if ext := os.Getenv("REDRESS_TEST_DATABASE_URL"); ext != "" {
+		// A shared server: each test binary migrates a template of its own.
 		adminURL = ext
+		templateName = fmt.Sprintf("%s_%d", template, os.Getpid())
+		if err := migrateTemplate(ctx, adminURL, templateName); err != nil {
+			fmt.Fprintln(os.Stderr, "testenv:", err)
+			return 1
+		}
 	} else {
 		dir, err := os.MkdirTemp("", "redress-pg-*")
 		if err != nil {
@@ -59,7 +66,7 @@ func Main(m *testing.M) int {
 			return 1
 		}
 		defer os.RemoveAll(dir)
-		cluster, err = devpg.Start(ctx, dir, devpg.Options{Fast: true})
+		cluster, templateName, err = startFromSeed(ctx, dir)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "testenv: PostgreSQL is required for these tests:", err)
 			return 1
@@ -70,10 +77,6 @@ func Main(m *testing.M) int {
 			}
 		}()
 		adminURL = cluster.URL("postgres")
-	}
-	if err := makeTemplate(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "testenv:", err)
-		return 1
 	}
 	started.Store(true)
 	return m.Run()
@@ -87,29 +90,29 @@ func urlFor(name string) string {
 	return u.String()
 }
 
-func makeTemplate(ctx context.Context) error {
-	conn, err := admin(ctx)
+// migrateTemplate creates the database name on the server of adminURL (a
+// superuser's) and applies every migration to it.
+func migrateTemplate(ctx context.Context, adminURL, name string) error {
+	conn, err := pgx.Connect(ctx, adminURL)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(ctx)
-	name := fmt.Sprintf("%s_%d", template, os.Getpid())
 	_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name)
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		return fmt.Errorf("create template: %w", err)
 	}
-	gdb, err := db.Open(ctx, urlFor(name), 2)
+	u, _ := url.Parse(adminURL)
+	u.Path = "/" + name
+	gdb, err := db.Open(ctx, u.String(), 2)
 	if err != nil {
 		return err
 	}
 	defer db.Close(gdb)
-	if err := db.Migrate(ctx, gdb, io.Discard); err != nil {
-		return err
-	}
-	templateName = name
-	return nil
+	return db.Migrate(ctx, gdb, io.Discard)
 }
 
+// templateName is the migrated template each test's database is cloned from.
 var templateName string
 
 // EmptyDatabaseURL creates a database with no migrations applied, dropped when t ends.
