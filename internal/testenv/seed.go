@@ -34,7 +34,9 @@ import (
 // seedTemplate is the migrated template's name in a seed's cluster.
 const seedTemplate = template
 
-// seedFormat changes when what a seed holds or how it is made changes.
+// seedFormat changes when what a seed holds or how it is made changes: how
+// devpg initialises a cluster, or what applying the migrations leaves besides
+// the migrations' own work (goose's version table, after an upgrade of goose).
 const seedFormat = "1"
 
 // seedMaxAge is how long a seed no test binary used is kept.
