@@ -84,8 +84,11 @@ func Main(m *testing.M) int {
 
 func admin(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, adminURL) }
 
-func urlFor(name string) string {
-	u, _ := url.Parse(adminURL)
+func urlFor(name string) string { return databaseURL(adminURL, name) }
+
+// databaseURL is server (a connection URL) with its database changed to name.
+func databaseURL(server, name string) string {
+	u, _ := url.Parse(server)
 	u.Path = "/" + name
 	return u.String()
 }
@@ -102,9 +105,7 @@ func migrateTemplate(ctx context.Context, adminURL, name string) error {
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		return fmt.Errorf("create template: %w", err)
 	}
-	u, _ := url.Parse(adminURL)
-	u.Path = "/" + name
-	gdb, err := db.Open(ctx, u.String(), 2)
+	gdb, err := db.Open(ctx, databaseURL(adminURL, name), 2)
 	if err != nil {
 		return err
 	}

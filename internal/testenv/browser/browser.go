@@ -37,6 +37,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -61,7 +62,8 @@ const (
 // Browser is one running Chromium. Open tabs with Tab; the browser closes when
 // the test that started it ends.
 type Browser struct {
-	ctx context.Context // the browser's chromedp context; tabs are its children
+	ctx  context.Context // the browser's chromedp context; tabs are its children
+	tabs atomic.Int32    // tabs opened, to name their pictures
 }
 
 // New starts a headless Chromium for t and closes it when t ends. Share it
@@ -239,5 +241,20 @@ func (b *Browser) Tab(t testing.TB, opts ...TabOption) context.Context {
 	if err := startWithin(ctx, cancel, Timeout, steps...); err != nil {
 		t.Fatalf("browser: open a tab: %v", err)
 	}
+	// A test that failed leaves a picture of where each of its tabs stood,
+	// whether or not screenshots were asked for, and whatever check failed
+	// (the helpers of this package also save one at the failing moment).
+	// Registered after cancel, it runs before the tab closes.
+	n := b.tabs.Add(1)
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		if path, err := saveScreenshot(t, ctx, fmt.Sprintf("failed-tab-%d", n)); err != nil {
+			t.Logf("browser: picture of tab %d after the failure: %v", n, err)
+		} else {
+			t.Logf("browser: tab %d after the failure: %s", n, path)
+		}
+	})
 	return context.WithValue(ctx, tabKey{}, &tab{noJS: cfg.noJS, ctx: ctx})
 }

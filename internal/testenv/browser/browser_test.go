@@ -135,11 +135,36 @@ func server(t *testing.T) *site {
 // the failures, and Fatal ends the goroutine as testing's does.
 type recorder struct {
 	testing.TB
-	mu     sync.Mutex
-	errors []string
+	mu       sync.Mutex
+	errors   []string
+	cleanups []func()
 }
 
 func (r *recorder) Helper() {}
+
+// Cleanup keeps f for runCleanups, as the end of a test would run it.
+func (r *recorder) Cleanup(f func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cleanups = append(r.cleanups, f)
+}
+
+// runCleanups runs what Cleanup kept, last first.
+func (r *recorder) runCleanups() {
+	r.mu.Lock()
+	fs := r.cleanups
+	r.cleanups = nil
+	r.mu.Unlock()
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i]()
+	}
+}
+
+func (r *recorder) Failed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.errors) > 0
+}
 
 func (r *recorder) Errorf(format string, args ...any) {
 	r.mu.Lock()
@@ -399,6 +424,26 @@ func TestBrowser(t *testing.T) {
 				if _, err := os.Stat(shot); err != nil {
 					t.Errorf("%s: the failure's screenshot was not saved: %v", name, err)
 				}
+			}
+		}
+	})
+
+	t.Run("a failed test leaves a picture of each tab", func(t *testing.T) {
+		dir := t.TempDir()
+		t.Setenv("REDRESS_ARTIFACTS", dir)
+		t.Setenv(ScreenshotsEnv, "")
+		for _, failed := range []bool{false, true} {
+			r := &recorder{TB: t}
+			for _, p := range []string{"/tall", "/form"} {
+				Navigate(r, b.Tab(r, NoJavaScript()), base+p)
+			}
+			if failed {
+				r.Errorf("a check of the test failed")
+			}
+			r.runCleanups()
+			files, _ := os.ReadDir(dir)
+			if want := map[bool]int{false: 0, true: 2}[failed]; len(files) != want {
+				t.Errorf("failed %v: %d picture(s) left, want %d", failed, len(files), want)
 			}
 		}
 	})
