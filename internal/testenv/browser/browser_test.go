@@ -192,6 +192,7 @@ func failures(t *testing.T, f func(tb testing.TB)) string {
 		f(r)
 	}()
 	<-done
+	r.runCleanups() // what f opened (a browser, a tab) closes, as at the end of a test
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return strings.Join(r.errors, "\n")
