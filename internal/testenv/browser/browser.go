@@ -17,9 +17,14 @@
 // so it keeps Secure cookies over plain HTTP on them (the pages' tests sign
 // in at both).
 //
-// Chromium is never downloaded: the tests need /usr/bin/chromium (Debian's
-// chromium package; REDRESS_CHROMIUM names another binary) and npm, and fail,
-// never skip, without them. .ci/run installs both.
+// Chromium is never downloaded: the tests need
+// /usr/bin/chromium-headless-shell (Debian's chromium-headless-shell package:
+// Chromium's own headless build, the same Blink and V8 as the chromium package
+// without its desktop browser; REDRESS_CHROMIUM names another binary, such as
+// /usr/bin/chromium) and npm, and fail, never skip, without them. .ci/run
+// installs both. The headless shell is what Playwright runs headless tests in;
+// here it runs the pages' tests with about a quarter less CPU than the full
+// browser (BENCHMARKS.md, eleventh session).
 //
 //	func TestPages(t *testing.T) {
 //		b := browser.New(t)
@@ -47,7 +52,7 @@ import (
 )
 
 // DefaultChromium is the browser binary unless REDRESS_CHROMIUM names another.
-const DefaultChromium = "/usr/bin/chromium"
+const DefaultChromium = "/usr/bin/chromium-headless-shell"
 
 // Timeout bounds each browser action. It is generous because the machines
 // that run the tests are shared and slow.
@@ -75,7 +80,7 @@ func New(t testing.TB) *Browser {
 		path = DefaultChromium
 	}
 	if info, err := os.Stat(path); err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
-		t.Fatalf("browser: Chromium not found at %s: install Debian's chromium (apt-get install chromium); .ci/run does this", path)
+		t.Fatalf("browser: Chromium not found at %s: install Debian's chromium-headless-shell (apt-get install chromium-headless-shell); .ci/run does this", path)
 	}
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],

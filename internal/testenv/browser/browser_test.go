@@ -493,7 +493,7 @@ func TestBrowser(t *testing.T) {
 func TestChromiumMissing(t *testing.T) {
 	t.Setenv("REDRESS_CHROMIUM", "/nonexistent/chromium")
 	got := failures(t, func(tb testing.TB) { New(tb) })
-	for _, want := range []string{"Chromium not found at /nonexistent/chromium", "apt-get install chromium", ".ci/run"} {
+	for _, want := range []string{"Chromium not found at /nonexistent/chromium", "apt-get install chromium-headless-shell", ".ci/run"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the failure lacks %q: %q", want, got)
 		}
