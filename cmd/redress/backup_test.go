@@ -81,7 +81,7 @@ func dumpKeystore(t *testing.T, dbURL string) string {
 func restoreFresh(t *testing.T, b backup) string {
 	t.Helper()
 	ctx := context.Background()
-	c, err := devpg.Start(ctx, t.TempDir(), devpg.Options{Fast: true})
+	c, err := devpg.Start(ctx, t.TempDir(), devpg.Options{Fast: true, RemoveWhenOrphaned: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func startFromSeed(ctx context.Context, dir string) (*devpg.Cluster, string, err
 	}
 	now := time.Now()
 	_ = os.Chtimes(seed, now, now) // in use: not pruned
-	c, err := devpg.Start(ctx, dir, devpg.Options{Fast: true})
+	c, err := devpg.Start(ctx, dir, devpg.Options{Fast: true, RemoveWhenOrphaned: true})
 	if err != nil {
 		return nil, "", err
 	}
@@ -152,7 +152,7 @@ func ensureSeed(ctx context.Context, root, key string) (string, error) {
 // buildSeed initialises a cluster in dir, migrates the template and stops it
 // cleanly, so that its files can be copied.
 func buildSeed(ctx context.Context, dir string) (err error) {
-	c, err := devpg.Start(ctx, dir, devpg.Options{Fast: true})
+	c, err := devpg.Start(ctx, dir, devpg.Options{Fast: true, RemoveWhenOrphaned: true})
 	if err != nil {
 		return err
 	}

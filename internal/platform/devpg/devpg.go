@@ -20,6 +20,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -35,6 +36,14 @@ type Options struct {
 	// Settings are more server settings, name=value each (for example
 	// shared_preload_libraries=pg_stat_statements).
 	Settings []string
+	// RemoveWhenOrphaned is for a cluster in a directory of its own that
+	// nothing else will use (a test binary's): if this process ends without
+	// stopping the cluster, a watchdog stops it at once and removes the
+	// directory. That covers a process that is killed, and a test binary
+	// that panics at its -timeout, which runs no deferred call and no
+	// cleanup. Stop tells the watchdog to leave without doing anything; a
+	// cluster whose Start failed is left to its watchdog.
+	RemoveWhenOrphaned bool
 }
 
 // Cluster is a running private PostgreSQL cluster.
@@ -79,6 +88,11 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	}
 	if err := c.allowTraverse(abs); err != nil {
 		return nil, err
+	}
+	if opts.RemoveWhenOrphaned {
+		if err := c.startWatchdog(); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := os.Stat(filepath.Join(c.dataDir(), "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
 		c.logf("devpg: initialising a private PostgreSQL cluster in %s", c.dataDir())
@@ -133,7 +147,67 @@ func (c *Cluster) Stop() error {
 	if out, err := c.run(ctx, "pg_ctl", "stop", "-D", c.dataDir(), "-m", "fast", "-w"); err != nil {
 		return fmt.Errorf("devpg: pg_ctl stop: %w\n%s", err, out)
 	}
+	c.dismissWatchdog()
 	return nil
+}
+
+// watchdogScript waits on its standard input, the read end of a pipe whose
+// only write end this process holds. A line means the cluster was stopped:
+// it leaves. End of file means this process has ended, however it ended (the
+// kernel closes the write end even after SIGKILL): it stops the server at
+// once and removes the cluster's directory. $0 is pg_ctl, $1 the data
+// directory, $2 the cluster's directory.
+const watchdogScript = `if read -r _; then exit 0; fi
+"$0" stop -D "$1" -m immediate -w >/dev/null 2>&1
+rm -rf "$2"`
+
+// watchdogs holds the write ends of the watchdogs' pipes, so that the
+// garbage collector never closes one (which would wake its watchdog) while
+// its cluster runs.
+var watchdogs struct {
+	sync.Mutex
+	pipes map[*Cluster]*os.File
+}
+
+// startWatchdog starts the watchdog of RemoveWhenOrphaned. It runs as the
+// cluster's owner (pg_ctl refuses root) in a process group of its own, so
+// that a Ctrl-C meant for the tests does not kill it before it can work.
+func (c *Cluster) startWatchdog() error {
+	r, w, err := os.Pipe() // close-on-exec: no other child inherits the write end
+	if err != nil {
+		return fmt.Errorf("devpg: watchdog: %w", err)
+	}
+	defer r.Close()
+	cmd := exec.Command("/bin/sh", "-c", watchdogScript, filepath.Join(c.BinDir, "pg_ctl"), c.dataDir(), c.Dir)
+	cmd.Dir = "/"
+	cmd.Env = c.env()
+	cmd.Stdin = r // stdout and stderr: /dev/null, so that it holds no pipe of go test's
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: c.cred}
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		return fmt.Errorf("devpg: watchdog: %w", err)
+	}
+	go func() { _ = cmd.Wait() }() // reaped when it leaves
+	watchdogs.Lock()
+	defer watchdogs.Unlock()
+	if watchdogs.pipes == nil {
+		watchdogs.pipes = make(map[*Cluster]*os.File)
+	}
+	watchdogs.pipes[c] = w
+	return nil
+}
+
+// dismissWatchdog tells the cluster's watchdog, if it has one, that the
+// cluster was stopped: it leaves without touching anything.
+func (c *Cluster) dismissWatchdog() {
+	watchdogs.Lock()
+	w := watchdogs.pipes[c]
+	delete(watchdogs.pipes, c)
+	watchdogs.Unlock()
+	if w != nil {
+		_, _ = w.WriteString("stopped\n")
+		_ = w.Close()
+	}
 }
 
 // Run runs one of the cluster's binaries (psql, pgbench, pg_dump …) as the cluster's owner.
@@ -147,12 +221,7 @@ func (c *Cluster) runDir() string  { return filepath.Join(c.Dir, "run") }
 func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, filepath.Join(c.BinDir, name), args...)
 	cmd.Dir = c.Dir
-	cmd.Env = []string{"LC_ALL=C.UTF-8"}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PG") && !strings.HasPrefix(kv, "LC_") {
-			cmd.Env = append(cmd.Env, kv) // PGHOST, PGPORT … of the caller must not steer the private cluster
-		}
-	}
+	cmd.Env = c.env()
 	if c.cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: c.cred}
 	}
@@ -173,6 +242,18 @@ func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte,
 	}
 	err := cmd.Run()
 	return buf.Bytes(), err
+}
+
+// env is the environment of the cluster's commands: the caller's, without
+// PGHOST, PGPORT … (which must not steer the private cluster) and LC_*.
+func (c *Cluster) env() []string {
+	env := []string{"LC_ALL=C.UTF-8"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PG") && !strings.HasPrefix(kv, "LC_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 func (c *Cluster) own(path string) error {
