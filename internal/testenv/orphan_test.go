@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -12,24 +13,38 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redresshq/redress/internal/platform/devpg"
 )
 
 // orphanEnv makes TestOrphanHelper act: it is the test binary started again
-// by TestAClusterDoesNotOutliveItsTestBinary.
+// by TestAClusterDoesNotOutliveItsProcess.
 const orphanEnv = "REDRESS_TESTENV_ORPHAN_HELPER"
 
-// A test binary that dies without stopping its cluster (killed, or panicking
-// at go test's -timeout, which runs no deferred call and no cleanup) leaves
-// no PostgreSQL running and no cluster directory behind: the cluster's
-// watchdog stops the server and removes the directory.
-func TestAClusterDoesNotOutliveItsTestBinary(t *testing.T) {
+// A process that dies without stopping its cluster (killed, or a test binary
+// panicking at go test's -timeout, which runs no deferred call and no
+// cleanup) leaves no PostgreSQL running: the cluster's watchdog stops the
+// server. A test binary's cluster directory goes too; the directory of a
+// cluster started without RemoveWhenOrphaned (`redress dev`'s) is kept.
+func TestAClusterDoesNotOutliveItsProcess(t *testing.T) {
 	if cluster == nil {
 		t.Skip("REDRESS_TEST_DATABASE_URL: the tests use a shared server, not a cluster of their own")
 	}
-	for _, death := range []string{"SIGKILL", "a panic, as at -timeout"} {
-		t.Run(death, func(t *testing.T) {
+	for _, c := range []struct {
+		name, death string
+		keep        bool
+	}{
+		{"killed test binary", "kill", false},
+		{"test binary at its timeout", "panic", false},
+		{"killed process with a cluster it keeps", "kill", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var kept string
+			if c.keep {
+				kept = t.TempDir()
+			}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestOrphanHelper$", "-test.count=1")
-			cmd.Env = append(os.Environ(), orphanEnv+"=1")
+			cmd.Env = append(os.Environ(), orphanEnv+"=1", orphanKeepEnv+"="+kept)
 			stdin, err := cmd.StdinPipe()
 			if err != nil {
 				t.Fatal(err)
@@ -64,38 +79,55 @@ func TestAClusterDoesNotOutliveItsTestBinary(t *testing.T) {
 				t.Fatalf("the helper's postmaster (pid %d) is not running", pid)
 			}
 
-			if death == "SIGKILL" {
+			if c.death == "kill" {
 				_ = cmd.Process.Kill()
 			} else {
 				fmt.Fprintln(stdin, "panic")
 			}
-			err = cmd.Wait()
 			var exit *exec.ExitError
-			if !errors.As(err, &exit) {
+			if err := cmd.Wait(); !errors.As(err, &exit) {
 				t.Fatalf("the helper ended with %v, want it to die", err)
 			}
 
 			deadline := time.Now().Add(time.Minute) // generous: the machine may be busy
-			for (alive(pid) || exists(dir)) && time.Now().Before(deadline) {
+			for (alive(pid) || exists(dir) != c.keep) && time.Now().Before(deadline) {
 				time.Sleep(50 * time.Millisecond)
 			}
 			if alive(pid) {
-				t.Errorf("the postmaster (pid %d) still runs a minute after its test binary died", pid)
+				t.Errorf("the postmaster (pid %d) still runs a minute after its process died", pid)
 			}
-			if exists(dir) {
+			switch {
+			case c.keep && !exists(filepath.Join(dir, "data", "PG_VERSION")):
+				t.Errorf("the kept cluster's data in %s is gone", dir)
+			case !c.keep && exists(dir):
 				t.Errorf("the cluster's directory %s is still there a minute after its test binary died", dir)
 			}
 		})
 	}
 }
 
-// TestOrphanHelper is the test binary that dies in
-// TestAClusterDoesNotOutliveItsTestBinary; run directly, it does nothing.
+// orphanKeepEnv, when set, names a directory in which TestOrphanHelper starts
+// a cluster without RemoveWhenOrphaned, as `redress dev` does.
+const orphanKeepEnv = "REDRESS_TESTENV_ORPHAN_KEEP"
+
+// TestOrphanHelper is the process that dies in
+// TestAClusterDoesNotOutliveItsProcess; run directly, it does nothing.
 func TestOrphanHelper(t *testing.T) {
 	if os.Getenv(orphanEnv) == "" {
-		t.Skip("a helper of TestAClusterDoesNotOutliveItsTestBinary")
+		t.Skip("a helper of TestAClusterDoesNotOutliveItsProcess")
 	}
-	fmt.Println("cluster", cluster.Dir)
+	dir := cluster.Dir
+	if kept := os.Getenv(orphanKeepEnv); kept != "" {
+		ctx := context.Background()
+		if err := copySeed(ctx, kept); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := devpg.Start(ctx, kept, devpg.Options{Fast: true}); err != nil {
+			t.Fatal(err)
+		}
+		dir = kept
+	}
+	fmt.Println("cluster", dir)
 	line, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 	if strings.TrimSpace(line) == "panic" {
 		// What go test's -timeout does: a panic on a goroutine of its own.

@@ -52,31 +52,42 @@ func seedsRoot() string {
 
 // startFromSeed starts a private cluster in dir, a copy of the seed for this
 // PostgreSQL and these migrations, and returns it with its template's name.
+// The cluster's watchdog removes dir if the test binary dies without
+// stopping it.
 func startFromSeed(ctx context.Context, dir string) (*devpg.Cluster, string, error) {
-	bin, err := devpg.FindBinDir()
-	if err != nil {
+	if err := copySeed(ctx, dir); err != nil {
 		return nil, "", err
 	}
-	key, err := seedKey(bin, migrations.FS)
-	if err != nil {
-		return nil, "", err
-	}
-	seed, err := ensureSeed(ctx, seedsRoot(), key)
-	if err != nil {
-		return nil, "", err
-	}
-	// cp -a keeps the owner and modes PostgreSQL insists on (the postgres
-	// user when the tests run as root, a data directory no one else reads).
-	if out, err := exec.CommandContext(ctx, "cp", "-a", filepath.Join(seed, "data"), filepath.Join(dir, "data")).CombinedOutput(); err != nil {
-		return nil, "", fmt.Errorf("testenv: copy the PostgreSQL seed %s: %v: %s", seed, err, out)
-	}
-	now := time.Now()
-	_ = os.Chtimes(seed, now, now) // in use: not pruned
 	c, err := devpg.Start(ctx, dir, devpg.Options{Fast: true, RemoveWhenOrphaned: true})
 	if err != nil {
 		return nil, "", err
 	}
 	return c, seedTemplate, nil
+}
+
+// copySeed copies the seed for this PostgreSQL and these migrations, built
+// first if need be, into dir/data.
+func copySeed(ctx context.Context, dir string) error {
+	bin, err := devpg.FindBinDir()
+	if err != nil {
+		return err
+	}
+	key, err := seedKey(bin, migrations.FS)
+	if err != nil {
+		return err
+	}
+	seed, err := ensureSeed(ctx, seedsRoot(), key)
+	if err != nil {
+		return err
+	}
+	// cp -a keeps the owner and modes PostgreSQL insists on (the postgres
+	// user when the tests run as root, a data directory no one else reads).
+	if out, err := exec.CommandContext(ctx, "cp", "-a", filepath.Join(seed, "data"), filepath.Join(dir, "data")).CombinedOutput(); err != nil {
+		return fmt.Errorf("testenv: copy the PostgreSQL seed %s: %v: %s", seed, err, out)
+	}
+	now := time.Now()
+	_ = os.Chtimes(seed, now, now) // in use: not pruned
+	return nil
 }
 
 // seedKey names the seed for PostgreSQL's binaries in bin and the

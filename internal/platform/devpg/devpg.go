@@ -37,12 +37,8 @@ type Options struct {
 	// shared_preload_libraries=pg_stat_statements).
 	Settings []string
 	// RemoveWhenOrphaned is for a cluster in a directory of its own that
-	// nothing else will use (a test binary's): if this process ends without
-	// stopping the cluster, a watchdog stops it at once and removes the
-	// directory. That covers a process that is killed, and a test binary
-	// that panics at its -timeout, which runs no deferred call and no
-	// cleanup. Stop tells the watchdog to leave without doing anything; a
-	// cluster whose Start failed is left to its watchdog.
+	// nothing else will use (a test binary's): when its watchdog stops it
+	// (see Start), it also removes the directory.
 	RemoveWhenOrphaned bool
 }
 
@@ -60,6 +56,12 @@ const User = "redress"
 
 // Start initialises dir if it holds no cluster yet and starts PostgreSQL on it.
 // A cluster already running in dir (left by a crash) is stopped first.
+//
+// The server does not outlive this process: if the process ends without
+// calling Stop, a watchdog stops the server at once (immediate mode). That
+// covers a process that is killed, and a test binary that panics at its
+// -timeout, which runs no deferred call and no cleanup. A cluster whose
+// Start failed is left to its watchdog too.
 func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	bin, err := FindBinDir()
 	if err != nil {
@@ -89,10 +91,8 @@ func Start(ctx context.Context, dir string, opts Options) (*Cluster, error) {
 	if err := c.allowTraverse(abs); err != nil {
 		return nil, err
 	}
-	if opts.RemoveWhenOrphaned {
-		if err := c.startWatchdog(); err != nil {
-			return nil, err
-		}
+	if err := c.startWatchdog(opts.RemoveWhenOrphaned); err != nil {
+		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(c.dataDir(), "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
 		c.logf("devpg: initialising a private PostgreSQL cluster in %s", c.dataDir())
@@ -155,11 +155,11 @@ func (c *Cluster) Stop() error {
 // only write end this process holds. A line means the cluster was stopped:
 // it leaves. End of file means this process has ended, however it ended (the
 // kernel closes the write end even after SIGKILL): it stops the server at
-// once and removes the cluster's directory. $0 is pg_ctl, $1 the data
-// directory, $2 the cluster's directory.
+// once and, when $3 is "remove", removes the cluster's directory. $0 is
+// pg_ctl, $1 the data directory, $2 the cluster's directory.
 const watchdogScript = `if read -r _; then exit 0; fi
 "$0" stop -D "$1" -m immediate -w >/dev/null 2>&1
-rm -rf "$2"`
+if [ "$3" = remove ]; then rm -rf "$2"; fi`
 
 // watchdogs holds the write ends of the watchdogs' pipes, so that the
 // garbage collector never closes one (which would wake its watchdog) while
@@ -169,16 +169,20 @@ var watchdogs struct {
 	pipes map[*Cluster]*os.File
 }
 
-// startWatchdog starts the watchdog of RemoveWhenOrphaned. It runs as the
+// startWatchdog starts the cluster's watchdog (see Start). It runs as the
 // cluster's owner (pg_ctl refuses root) in a process group of its own, so
-// that a Ctrl-C meant for the tests does not kill it before it can work.
-func (c *Cluster) startWatchdog() error {
+// that a Ctrl-C meant for the process does not kill it before it can work.
+func (c *Cluster) startWatchdog(remove bool) error {
 	r, w, err := os.Pipe() // close-on-exec: no other child inherits the write end
 	if err != nil {
 		return fmt.Errorf("devpg: watchdog: %w", err)
 	}
 	defer r.Close()
-	cmd := exec.Command("/bin/sh", "-c", watchdogScript, filepath.Join(c.BinDir, "pg_ctl"), c.dataDir(), c.Dir)
+	mode := "keep"
+	if remove {
+		mode = "remove"
+	}
+	cmd := exec.Command("/bin/sh", "-c", watchdogScript, filepath.Join(c.BinDir, "pg_ctl"), c.dataDir(), c.Dir, mode)
 	cmd.Dir = "/"
 	cmd.Env = c.env()
 	cmd.Stdin = r // stdout and stderr: /dev/null, so that it holds no pipe of go test's
