@@ -65,7 +65,7 @@ func TestMasterKeyRotationWhileFilingsAndReadsGoOn(t *testing.T) {
 				select {
 				case <-stop:
 					return
-				default:
+				case <-time.After(10 * time.Millisecond): // paced: the re-wrap waits for enough filings, not for a time
 				}
 				r := s.Do(req{Method: "POST", Path: "/api/v1/cases", Body: teststack.NamedCase()})
 				if r.Status != 201 {
@@ -101,16 +101,28 @@ func TestMasterKeyRotationWhileFilingsAndReadsGoOn(t *testing.T) {
 			}
 		}()
 	}
-	// Step 3, while they file and read: the re-wrapping, in small batches.
+	// Step 3, while they file and read: the re-wrapping, in small batches,
+	// until it has re-wrapped the 20 cases of before and the workers have
+	// filed and read back 16 cases meanwhile (on a busy machine that takes
+	// longer, not fewer calls).
 	ctx := context.Background()
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	rewrapped := 0
-	for time.Now().Before(deadline) {
+	for {
 		n, err := rotated.Core.Keystore.Rewrap(ctx, 5)
 		if err != nil {
 			t.Fatal(err)
 		}
 		rewrapped += n
+		mu.Lock()
+		during := len(filed)
+		mu.Unlock()
+		if rewrapped >= 20 && during >= 16 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after two minutes: %d keys re-wrapped, %d cases filed and read back meanwhile", rewrapped, during)
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	close(stop)

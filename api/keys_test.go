@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"net/http"
 	"strings"
@@ -263,6 +264,54 @@ func (c *loadClient) fail(format string, args ...any) {
 	}
 }
 
+// loadCount counts a load's calls that answered as wanted, by kind.
+type loadCount struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (l *loadCount) add(kind string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.n == nil {
+		l.n = map[string]int{}
+	}
+	l.n[kind]++
+}
+
+// waitFor waits until each kind of call in more has answered as wanted that
+// many times more than when waitFor was called. It fails t if the load
+// stalls (every call failing, or none answering, for two minutes).
+func (l *loadCount) waitFor(t *testing.T, more map[string]int, c *loadClient) {
+	t.Helper()
+	l.mu.Lock()
+	from := maps.Clone(l.n)
+	l.mu.Unlock()
+	reached := func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for kind, k := range more {
+			if l.n[kind]-from[kind] < k {
+				return false
+			}
+		}
+		return true
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for !reached() {
+		if time.Now().After(deadline) {
+			c.mu.Lock()
+			errs := strings.Join(c.errs, "\n")
+			c.mu.Unlock()
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			t.Fatalf("the load stalled: want %v more answers, had %v, now %v; %d failed calls:\n%s",
+				more, from, l.n, c.fails.Load(), errs)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func pick[T any](xs []T) T {
 	n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(xs))))
 	return xs[n.Int64()]
@@ -299,9 +348,11 @@ func TestRotationsWhileFilingAndReading(t *testing.T) {
 	var referrals []string
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	done := &loadCount{} // answers as wanted, by kind of call
 	check := func(what string, status int, body []byte, want ...int) bool {
 		for _, w := range want {
 			if status == w {
+				done.add(what)
 				return true
 			}
 		}
@@ -318,7 +369,7 @@ func TestRotationsWhileFilingAndReading(t *testing.T) {
 				select {
 				case <-stop:
 					return
-				case <-time.After(10 * time.Millisecond): // a few hundred cases: enough, on a shared machine
+				case <-time.After(40 * time.Millisecond): // paced: the steps wait for enough calls, not for a time
 				}
 				p := live()
 				st, b := c.do(p.URL, "POST", "/api/v1/cases", "", teststack.NamedCase())
@@ -409,10 +460,15 @@ func TestRotationsWhileFilingAndReading(t *testing.T) {
 	}()
 
 	// The rotations: the signing key from one process then the other, the
-	// token secret's roll-out one phase at a time.
+	// token secret's roll-out one phase at a time. Before each step, and
+	// after the last, each kind of call has answered a few times more: the
+	// steps wait on the load itself, not on a time that a busy machine
+	// would fill with fewer calls and an idle one with many.
+	enough := map[string]int{"file": 4, "read own case": 4, "read an earlier case with its token": 4,
+		"escalate": 2, "staff read": 1, "body's dossier": 1, "key set": 1}
 	var kids []string
 	for i := range len(phases) {
-		time.Sleep(1500 * time.Millisecond)
+		done.waitFor(t, enough, c)
 		by := []*teststack.Stack{s, rolled}[i%2]
 		kid, err := by.Core.Escalation.RotateSigningKey(ctx)
 		if err != nil {
@@ -423,7 +479,7 @@ func TestRotationsWhileFilingAndReading(t *testing.T) {
 			phase.Store(int32(i + 1))
 		}
 	}
-	time.Sleep(1500 * time.Millisecond)
+	done.waitFor(t, enough, c)
 	close(stop)
 	wg.Wait()
 
