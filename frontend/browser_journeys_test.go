@@ -73,12 +73,7 @@ func journeyReads(t *testing.T, tab context.Context, who, selector string, wants
 // axe-core too when axe is true.
 func journeyStep(t *testing.T, tab context.Context, name string, axe bool) {
 	t.Helper()
-	where := name + " (" + browser.Location(t, tab) + ")"
-	if axe {
-		audit(t, tab, where)
-	} else {
-		auditWordsAndReflow(t, tab, where)
-	}
+	auditing(t, tab, name+" ("+browser.Location(t, tab)+")", axe)
 	browser.Screenshot(t, tab, name)
 }
 

@@ -75,10 +75,27 @@ func auditWordsAndReflow(t *testing.T, ctx context.Context, name string) {
 // visit opens path and audits it; the page must answer want.
 func visit(t *testing.T, ctx context.Context, base, path string, want int, name string) {
 	t.Helper()
+	visitAuditing(t, ctx, base, path, want, name, true)
+}
+
+// visitAuditing is visit, with axe-core only when axe is true (the words
+// and the reflow are checked either way).
+func visitAuditing(t *testing.T, ctx context.Context, base, path string, want int, name string, axe bool) {
+	t.Helper()
 	if got := browser.Navigate(t, ctx, base+path); got != want {
 		t.Errorf("%s: GET %s answered %d, want %d", name, path, got, want)
 	}
-	audit(t, ctx, name)
+	auditing(t, ctx, name, axe)
+}
+
+// auditing is audit, or auditWordsAndReflow when axe is false.
+func auditing(t *testing.T, ctx context.Context, name string, axe bool) {
+	t.Helper()
+	if axe {
+		audit(t, ctx, name)
+	} else {
+		auditWordsAndReflow(t, ctx, name)
+	}
 }
 
 // jsQuote is s as a JavaScript string literal, for selectors and texts put

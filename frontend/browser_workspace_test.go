@@ -16,7 +16,12 @@ import (
 // without it. After every action the page is the action's own tab and the message
 // saying what happened is in the window, read in the person's language.
 // Every tab of the fully worked case (decided, a remedy offered, a
-// referral) passes axe-core, and at 1280 px none is taller than 3,000 px.
+// referral) has every message and fits the window in all four views, passes
+// axe-core in two of them (as TestBrowserJourneys' steps: en 1280 js and
+// ar 320 no-js have each language, each width and JavaScript on and off; an
+// audit is most of a page's cost), and at 1280 px none is taller than
+// 3,000 px. TestBrowserEveryPageInEveryRole audits every tab in English,
+// Arabic and at 320 px without JavaScript.
 func TestBrowserWorkspaceAcrossSections(t *testing.T) {
 	t.Parallel() // the longest of the package: run beside each other, not one after the other
 	s := teststack.New(t, teststack.Options{})
@@ -27,13 +32,13 @@ func TestBrowserWorkspaceAcrossSections(t *testing.T) {
 
 	for _, view := range []struct {
 		name, lang string
-		js         bool
+		js, axe    bool
 		opts       []browser.TabOption
 	}{
-		{"en 1280 js", "en", true, []browser.TabOption{browser.Viewport(1280, 900)}},
-		{"ar 320 no-js", "ar", false, []browser.TabOption{browser.AcceptLanguage("ar"), browser.Viewport(320, 640), browser.NoJavaScript()}},
-		{"ar 1280 js", "ar", true, []browser.TabOption{browser.AcceptLanguage("ar"), browser.Viewport(1280, 900)}},
-		{"en 320 no-js", "en", false, []browser.TabOption{browser.Viewport(320, 640), browser.NoJavaScript()}},
+		{"en 1280 js", "en", true, true, []browser.TabOption{browser.Viewport(1280, 900)}},
+		{"ar 320 no-js", "ar", false, true, []browser.TabOption{browser.AcceptLanguage("ar"), browser.Viewport(320, 640), browser.NoJavaScript()}},
+		{"ar 1280 js", "ar", true, false, []browser.TabOption{browser.AcceptLanguage("ar"), browser.Viewport(1280, 900)}},
+		{"en 320 no-js", "en", false, false, []browser.TabOption{browser.Viewport(320, 640), browser.NoJavaScript()}},
 	} {
 		t.Run(view.name, func(t *testing.T) {
 			msg := messagesOf(t, view.lang, "staff.json", "common.json")
@@ -46,13 +51,13 @@ func TestBrowserWorkspaceAcrossSections(t *testing.T) {
 			signIn(t, rev, base, "reviewer@example.org")
 
 			// Search by reference: typed loosely, the case opens; a wrong one says so.
-			visit(t, rev, base, "/queue", http.StatusOK, view.name+" queue")
+			visitAuditing(t, rev, base, "/queue", http.StatusOK, view.name+" queue", view.axe)
 			browser.Fill(t, rev, "#f-reference", "rd-123-456")
 			browser.Click(t, rev, "#find-case")
 			if got := browser.Text(t, rev, "#f-reference-error"); !strings.Contains(got, "rd-123-456") {
 				t.Errorf("a wrong reference reads %q", got)
 			}
-			audit(t, rev, view.name+" queue, no such reference")
+			auditing(t, rev, view.name+" queue, no such reference", view.axe)
 			browser.Fill(t, rev, "#f-reference", strings.ToLower(strings.ReplaceAll(f.Reference, "-", " ")))
 			browser.Click(t, rev, "#find-case")
 			if loc := browser.Location(t, rev); !strings.HasSuffix(loc, path) {
@@ -163,7 +168,7 @@ func TestBrowserWorkspaceAcrossSections(t *testing.T) {
 			// Every tab of the worked case: audited, and short.
 			for _, tab := range []string{"", "/messages", "/triage", "/ai-decision", "/points-of-view", "/evidence", "/decision",
 				"/remedies", "/escalation", "/actions", "/timeline", "/record"} {
-				visit(t, rev, base, path+tab, http.StatusOK, view.name+" workspace "+tab)
+				visitAuditing(t, rev, base, path+tab, http.StatusOK, view.name+" workspace "+tab, view.axe)
 				if view.js {
 					if h := evaluate[int](t, rev, `document.documentElement.scrollHeight`); h > 3000 {
 						t.Errorf("%s: the tab %q is %d px tall at 1280 px, more than 3,000", view.name, tab, h)
