@@ -15,6 +15,7 @@ import (
 
 	"github.com/redresshq/redress/internal/platform/devpg"
 	"github.com/redresshq/redress/internal/testenv"
+	"github.com/redresshq/redress/internal/testenv/natstest"
 )
 
 // asBinary, set in a child's environment, makes the test binary act as the
@@ -52,7 +53,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 
 func TestServeRefusesASchemaThatIsBehind(t *testing.T) {
 	empty := testenv.EmptyDatabaseURL(t)
-	ns, _, _ := testenv.NATS(t)
+	ns, _, _ := natstest.Start(t)
 	cfg := testenv.Config(t)
 	t.Setenv("DATABASE_URL", empty)
 	t.Setenv("NATS_URL", ns.URL())

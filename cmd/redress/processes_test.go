@@ -21,6 +21,7 @@ import (
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/sla"
 	"github.com/redresshq/redress/internal/testenv"
+	"github.com/redresshq/redress/internal/testenv/natstest"
 )
 
 // startRedress runs the test binary as `redress <args>` in a child process
@@ -60,7 +61,7 @@ func startRedress(t *testing.T, name string, env []string, args string) *testenv
 // warnings and breaches, once each, with the policy's actions.
 func TestTwoWorkProcessesNeverDoubleRouteOrDoubleFire(t *testing.T) {
 	g, dbURL := testenv.DB(t)
-	ns, _, _ := testenv.NATS(t)
+	ns, _, _ := natstest.Start(t)
 	ctx := context.Background()
 
 	// The demo data and a drill policy on the same database.

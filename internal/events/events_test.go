@@ -8,14 +8,14 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/redresshq/redress/internal/events"
-	"github.com/redresshq/redress/internal/testenv"
+	"github.com/redresshq/redress/internal/testenv/natstest"
 )
 
 // Every process ensures the streams at start: a definition that did not
 // change is left alone (the server announces no update), one that did is
 // updated.
 func TestEnsureStreamUpdatesOnlyWhatChanged(t *testing.T) {
-	_, nc, js := testenv.NATS(t)
+	_, nc, js := natstest.Start(t)
 	ctx := context.Background()
 	updates := make(chan *nats.Msg, 8)
 	sub, err := nc.ChanSubscribe("$JS.EVENT.ADVISORY.STREAM.UPDATED.>", updates)

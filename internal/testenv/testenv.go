@@ -5,8 +5,8 @@
 // template (seed.go; the seed is made with the machine's initdb and pg_ctl
 // once per PostgreSQL and migrations); DB then hands each test a fresh
 // database cloned from that template. Set REDRESS_TEST_DATABASE_URL to a superuser URL
-// to use an existing server instead. NATS starts an embedded nats-server with
-// JetStream per test.
+// to use an existing server instead. A real NATS server for a test comes from
+// testenv/natstest.
 package testenv
 
 import (
@@ -28,15 +28,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/platform/config"
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/devpg"
 	"github.com/redresshq/redress/internal/platform/logx"
-	"github.com/redresshq/redress/internal/platform/natsx"
 )
 
 const template = "redress_template"
@@ -173,29 +170,6 @@ func DB(t testing.TB) (*gorm.DB, string) {
 
 // Cluster is the private cluster (nil when REDRESS_TEST_DATABASE_URL is used).
 func Cluster() *devpg.Cluster { return cluster }
-
-// NATS starts an embedded nats-server with JetStream for t.
-func NATS(t testing.TB) (*natsx.Embedded, *nats.Conn, jetstream.JetStream) {
-	t.Helper()
-	ns, err := natsx.StartEmbedded("127.0.0.1", -1, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	nc, err := nats.Connect(ns.URL(), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
-	if err != nil {
-		ns.Shutdown()
-		t.Fatal(err)
-	}
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		nc.Close()
-		ns.Shutdown()
-	})
-	return ns, nc, js
-}
 
 // Config returns a configuration with fresh random secrets.
 func Config(t testing.TB) *config.Config {

@@ -32,6 +32,7 @@ import (
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/testenv"
+	"github.com/redresshq/redress/internal/testenv/natstest"
 )
 
 // Stack is a running Redress.
@@ -108,7 +109,7 @@ func New(t testing.TB, opts Options) *Stack {
 		core.UseNotifier(notify.New(o))
 	}
 	s := &Stack{T: t, Core: core, Logs: logs, DBURL: u}
-	s.NATS, s.NC, s.JS = testenv.NATS(t)
+	s.NATS, s.NC, s.JS = natstest.Start(t)
 	if opts.Worker {
 		s.StartWorker()
 	}
