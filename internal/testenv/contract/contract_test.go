@@ -112,3 +112,46 @@ func TestCheckFindsEveryKindOfMismatch(t *testing.T) {
 		})
 	}
 }
+
+// A 3.1 document is checked with kin-openapi's own validator unless a schema
+// says nullable; the first exchange of each operation, status and content
+// type is also checked with its 3.1 validator, and verdicts that differ are a
+// mismatch.
+func TestTheFastValidatorIsWatched(t *testing.T) {
+	c, err := New([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.fast == nil {
+		t.Error("the fast validator is off for a document without nullable")
+	}
+	withNullable := strings.Replace(spec, "code: {type: string}", "code: {type: string, nullable: true}", 1)
+	if c, err := New([]byte(withNullable)); err != nil {
+		t.Fatal(err)
+	} else if c.fast != nil {
+		t.Error("the fast validator is on for a document with nullable")
+	}
+
+	// An answer that sends a writeOnly property: kin-openapi's own
+	// validator refuses it, its 3.1 one (a schema without a reference to a
+	// component goes to JSON Schema) lets it through.
+	writeOnly := strings.Replace(spec, "                  id: {type: string}\n",
+		"                  id: {type: string}\n                  secret: {type: string, writeOnly: true}\n", 1)
+	c, err = New([]byte(writeOnly))
+	if err != nil {
+		t.Fatal(err)
+	}
+	exchange := func() error {
+		req, _ := http.NewRequest("POST", "http://127.0.0.1:1/api/v1/things/"+id, strings.NewReader(`{"name":"a"}`))
+		req.Header.Set("Content-Type", jsonCT)
+		return c.Check(req, []byte(`{"name":"a"}`), 201, hdr(jsonCT), []byte(`{"id":"x","secret":"s"}`))
+	}
+	if err := exchange(); err == nil || !strings.Contains(err.Error(), "validators disagree") {
+		t.Errorf("the first exchange: want the two validators' disagreement, got %v", err)
+	}
+	// Later exchanges of the operation, status and content type: the fast
+	// validator alone.
+	if err := exchange(); err == nil || strings.Contains(err.Error(), "disagree") {
+		t.Errorf("a later exchange: want the fast validator's refusal alone, got %v", err)
+	}
+}
