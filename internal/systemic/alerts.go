@@ -72,6 +72,18 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 }
 
 // CheckAlertIn is CheckAlert in the caller's transaction tx.
+//
+// It looks twice. First without a lock: nearly every check finds too few
+// cases in the window, or an alert raised within it, and raises nothing, and
+// such checks must not wait on each other. The worker checks a batch of
+// events in one transaction, so a lock taken here would be held until the
+// whole batch commits, and every batch about the same AI system would wait
+// for the one before (issue 18). What this first look sees, a check under
+// the lock would see too, or more: cases and alerts are only ever added, and
+// each case is checked after it was committed, so the check of the case that
+// reaches the threshold counts it. Only a check that would raise an alert
+// locks the AI system's row and looks again, so that concurrent checks raise
+// one.
 func (s *Service) CheckAlertIn(tx *gorm.DB, caseID uuid.UUID) (*Alert, error) {
 	var cs []cases.Case
 	if err := tx.Select("ai_system_id, submitted_at").Where("id = ?", caseID).Find(&cs).Error; err != nil {
@@ -83,24 +95,53 @@ func (s *Service) CheckAlertIn(tx *gorm.DB, caseID uuid.UUID) (*Alert, error) {
 	if cs[0].AISystemID == nil {
 		return nil, nil
 	}
-	systemID := *cs[0].AISystemID
+	systemID, submitted := *cs[0].AISystemID, cs[0].SubmittedAt
+	if w, err := s.alertWindow(tx, systemID, submitted, false); err != nil || w == nil {
+		return nil, err
+	}
+	w, err := s.alertWindow(tx, systemID, submitted, true)
+	if err != nil || w == nil {
+		return nil, err
+	}
+	return s.raise(tx, w)
+}
+
+// window is an AI system's alert window that has reached its threshold with
+// no alert raised in it.
+type window struct {
+	systemID uuid.UUID
+	alerting Alerting
+	from, to time.Time
+	count    int64
+	inWindow func() *gorm.DB
+}
+
+// alertWindow is the window of the AI system systemID ending now, when a
+// case submitted at submitted lies in it, its cases reach the threshold and
+// no alert was raised within it; nil otherwise. With lock, it first locks
+// the AI system's row (FOR NO KEY UPDATE) until tx ends, and reads the clock
+// after the lock: a check that waited sees the cases and the alert committed
+// meanwhile.
+func (s *Service) alertWindow(tx *gorm.DB, systemID uuid.UUID, submitted time.Time, lock bool) (*window, error) {
+	q := tx.Model(&registry.AISystem{}).Select("alert_threshold AS threshold, alert_window_hours AS window_hours").
+		Where("id = ?", systemID)
+	if lock {
+		q = q.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
+	}
 	var sys []Alerting
-	if err := tx.Model(&registry.AISystem{}).Select("alert_threshold AS threshold, alert_window_hours AS window_hours").
-		Where("id = ?", systemID).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Find(&sys).Error; err != nil {
-		return nil, fmt.Errorf("systemic: lock ai system: %w", err)
+	if err := q.Find(&sys).Error; err != nil {
+		return nil, fmt.Errorf("systemic: ai system: %w", err)
 	}
 	if len(sys) == 0 {
 		return nil, nil
 	}
-	// The window ends now, read after the lock: a check that waited sees
-	// the cases and the alert committed meanwhile.
 	to, err := clockTimestamp(tx)
 	if err != nil {
 		return nil, err
 	}
 	to = to.UTC()
 	from := to.Add(-time.Duration(sys[0].WindowHours) * time.Hour)
-	if !cs[0].SubmittedAt.After(from) {
+	if !submitted.After(from) {
 		return nil, nil
 	}
 	var recent int64
@@ -122,12 +163,19 @@ func (s *Service) CheckAlertIn(tx *gorm.DB, caseID uuid.UUID) (*Alert, error) {
 	if n < int64(sys[0].Threshold) {
 		return nil, nil
 	}
+	return &window{systemID: systemID, alerting: sys[0], from: from, to: to, count: n, inWindow: inWindow}, nil
+}
+
+// raise stores the alert of window w, which the caller holds locked, and
+// adds its event.
+func (s *Service) raise(tx *gorm.DB, w *window) (*Alert, error) {
+	threshold := w.alerting.Threshold
 	// The alert names the window's first cases, oldest first: as many as
 	// the threshold, never more than MaxCases (alertCases); case_count
 	// counts them all.
-	keep := alertCases(sys[0].Threshold)
+	keep := alertCases(threshold)
 	var ids []uuid.UUID
-	if err := inWindow().Order("submitted_at, id").Limit(keep).Pluck("id", &ids).Error; err != nil {
+	if err := w.inWindow().Order("submitted_at, id").Limit(keep).Pluck("id", &ids).Error; err != nil {
 		return nil, fmt.Errorf("systemic: cases in window: %w", err)
 	}
 	if len(ids) < keep {
@@ -136,8 +184,8 @@ func (s *Service) CheckAlertIn(tx *gorm.DB, caseID uuid.UUID) (*Alert, error) {
 	// The event is about the case that reached the threshold: the
 	// threshold-th of the window's cases, whichever case's check ran.
 	reached := ids[len(ids)-1]
-	if keep < sys[0].Threshold {
-		if err := inWindow().Select("id").Order("submitted_at, id").Offset(sys[0].Threshold - 1).Limit(1).
+	if keep < threshold {
+		if err := w.inWindow().Select("id").Order("submitted_at, id").Offset(threshold - 1).Limit(1).
 			Row().Scan(&reached); err != nil {
 			return nil, fmt.Errorf("systemic: the case that reached the threshold: %w", err)
 		}
@@ -146,20 +194,19 @@ func (s *Service) CheckAlertIn(tx *gorm.DB, caseID uuid.UUID) (*Alert, error) {
 	for i, id := range ids {
 		strs[i] = id.String()
 	}
-	a := &Alert{AISystemID: systemID, CaseCount: int(n), Threshold: sys[0].Threshold,
-		WindowHours: sys[0].WindowHours, WindowFrom: from, WindowTo: to, CaseIDs: ids, IssueIDs: []uuid.UUID{}}
-	rec := alertRecord{AISystemID: systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
-		WindowFrom: from, WindowTo: to, CaseIDs: strs, RaisedAt: to}
+	a := &Alert{AISystemID: w.systemID, CaseCount: int(w.count), Threshold: threshold, WindowHours: w.alerting.WindowHours,
+		WindowFrom: w.from, WindowTo: w.to, CaseIDs: ids, IssueIDs: []uuid.UUID{}, RaisedAt: w.to}
+	rec := alertRecord{AISystemID: w.systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
+		WindowFrom: w.from, WindowTo: w.to, CaseIDs: strs, RaisedAt: w.to}
 	if err := tx.Select("ai_system_id", "case_count", "threshold", "window_hours", "window_from", "window_to",
 		"case_ids", "raised_at").Clauses(clause.Returning{Columns: []clause.Column{{Name: "id"}}}).
 		Create(&rec).Error; err != nil {
 		return nil, fmt.Errorf("systemic: raise alert: %w", err)
 	}
 	a.ID = rec.ID
-	a.RaisedAt = to
 	if _, err := outbox.Add(tx, events.SystemicAlert, reached, events.SystemicAlertData{AlertID: a.ID,
-		AISystemID: systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
-		WindowFrom: from, WindowTo: to}); err != nil {
+		AISystemID: w.systemID, CaseCount: a.CaseCount, Threshold: a.Threshold, WindowHours: a.WindowHours,
+		WindowFrom: w.from, WindowTo: w.to}); err != nil {
 		return nil, err
 	}
 	return a, nil

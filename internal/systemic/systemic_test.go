@@ -164,6 +164,50 @@ func TestConcurrentAlertChecksRaiseOneAlert(t *testing.T) {
 	}
 }
 
+// A check that raises nothing takes no lock. The worker checks a batch of
+// events in one transaction, so a lock on the AI system would make every
+// batch about it wait for the one before to commit (issue 18). Here one
+// transaction checks a case and stays open while another checks a case
+// about the same system, with a lock timeout: below the threshold, and again
+// once an alert was raised. A check that raises an alert still locks
+// (TestConcurrentAlertChecksRaiseOneAlert).
+func TestChecksThatRaiseNothingDoNotWaitForEachOther(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	setAlerting(t, s, "credit-scorer", 3, 24)
+	ids := file(t, s, "credit-scorer", 2)
+	whileOpen := func(what string, held, other uuid.UUID) {
+		t.Helper()
+		err := db.Transact(ctx, s.Core.DB, func(tx *gorm.DB) error {
+			if a, err := s.Core.Systemic.CheckAlertIn(tx, held); err != nil || a != nil {
+				return fmt.Errorf("the open transaction's check: %v %v", a, err)
+			}
+			return db.Transact(ctx, s.Core.DB, func(tx *gorm.DB) error {
+				if err := tx.Exec(`SET LOCAL lock_timeout = '5s'`).Error; err != nil {
+					return err
+				}
+				a, err := s.Core.Systemic.CheckAlertIn(tx, other)
+				if err != nil || a != nil {
+					return fmt.Errorf("the second check: %v %v", a, err)
+				}
+				return nil
+			})
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	whileOpen("below the threshold", ids[0], ids[1])
+	ids = append(ids, file(t, s, "credit-scorer", 2)...)
+	if a, err := s.Core.Systemic.CheckAlert(ctx, ids[2]); err != nil || a == nil {
+		t.Fatalf("the threshold reached: %v %v", a, err)
+	}
+	whileOpen("after the alert", ids[3], ids[1])
+	if n := count(t, s, `SELECT count(*) FROM systemic_alerts`); n != 1 {
+		t.Fatalf("%d alerts stored, want 1", n)
+	}
+}
+
 // Only cases within the window count; after a window without an alert, the
 // system can alert again; other systems and cases about no registered system
 // are apart.
