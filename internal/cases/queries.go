@@ -260,24 +260,24 @@ func LockForWork(tx *gorm.DB, id, user uuid.UUID) (*WorkRow, error) {
 }
 
 // Insert writes the row of a case just filed (the columns a filing sets;
-// the database fills in the rest) unless its reference is taken, which it
-// reports as false (intake draws another).
-func Insert(tx *gorm.DB, c *Case) (bool, error) {
+// the database fills in the rest). A reference taken already is a unique
+// violation (intake draws another). It reads no result, so that it can be
+// one of db.Write's statements.
+func Insert(tx *gorm.DB, c *Case) error {
 	res := tx.Exec(`
 			INSERT INTO cases (id, reference, receipt_hash, code_hash, kind, ai_system_id, ai_system_other, decision_reference,
 			                   decision_date, informed_of_ai, description_enc, desired_outcome_enc, language, anonymous,
 			                   contact_enc, preferred_channel, representative_enc, related_case_id,
 			                   preliminary_severity, submitted_at, status_changed_at, complainant_country, next_due_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (reference) DO NOTHING`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.Reference, c.ReceiptHash, c.CodeHash, c.Kind, c.AISystemID, c.AISystemOther, c.DecisionReference,
 		c.DecisionDate, c.InformedOfAI, c.DescriptionEnc, c.DesiredOutcomeEnc, c.Language, c.Anonymous,
 		c.ContactEnc, c.PreferredChannel, c.RepresentativeEnc, c.RelatedCaseID, c.PreliminarySeverity,
 		c.SubmittedAt, c.SubmittedAt, c.ComplainantCountry, c.NextDueAt)
 	if res.Error != nil {
-		return false, fmt.Errorf("cases: insert: %w", res.Error)
+		return fmt.Errorf("cases: insert: %w", res.Error)
 	}
-	return res.RowsAffected == 1, nil
+	return nil
 }
 
 // Claimer is one reviewer of a batch of claims on one queue (ClaimCandidates):

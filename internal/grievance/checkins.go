@@ -256,7 +256,7 @@ func (s *Service) openRetaliationCase(tx *gorm.DB, earlier uuid.UUID, earlierRef
 	if err != nil {
 		return uuid.Nil, "", err
 	}
-	rec, err := s.insertCase(tx, key, n, time.Now().UTC().Truncate(time.Microsecond), "")
+	rec, err := s.insertCaseIn(tx, key, n, time.Now().UTC().Truncate(time.Microsecond))
 	if err != nil {
 		return uuid.Nil, "", err
 	}

@@ -1,11 +1,11 @@
 package grievance
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"github.com/redresshq/redress/internal/keystore"
 	"net/mail"
 	"strings"
 	"time"
@@ -19,8 +19,10 @@ import (
 	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/casework"
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/decision"
 	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/keystore"
 	"github.com/redresshq/redress/internal/organisation"
 	"github.com/redresshq/redress/internal/outbox"
 	"github.com/redresshq/redress/internal/platform/db"
@@ -329,51 +331,98 @@ func (s *Service) Submit(ctx context.Context, in *IntakeRequest, idempotencyKey 
 	return s.file(ctx, key, n, now, idempotencyKey, &n.IntakeRequest, nil)
 }
 
-// file stores a validated case in one transaction: under an idempotency
-// key (claimed for keyed, what the key stands for; a replay answers the
-// first receipt), the case, then whatever with adds to it (the files
-// attached while filing, in the transaction it is given), then the key bound
-// to the case.
+// maxReferenceDraws is how many references a filing draws before it gives
+// up: each is random, and one already taken is drawn again.
+const maxReferenceDraws = 8
+
+// file stores a validated case: the case, its data key, first
+// classification, clocks, first case record entry and event, and under an
+// idempotency key, the key bound to the case (keyed is what the key stands
+// for). With nothing more to add (with nil), these are written in one round
+// trip that is one transaction (db.Write). with adds to the case in the same
+// transaction (the files attached while filing); the statements then run in
+// a transaction of their own, with's after the rest.
+//
+// A unique violation means that the reference drawn is taken, or that the
+// idempotency key was used already: a replay then answers the first
+// receipt, and a different request under the key is refused; otherwise the
+// case is filed again under a new reference. A request racing another with
+// the same key waits at the key's insert until the other commits, then
+// replays its receipt.
 func (s *Service) file(ctx context.Context, key *keystore.Pending, n *normalized, now time.Time, idempotencyKey string, keyed any,
 	with func(tx *gorm.DB, rec *Receipt) error) (*Receipt, error) {
-	var out *Receipt
-	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-		if idempotencyKey != "" {
-			replay, err := s.claimIdempotencyKey(tx, idempotencyKey, keyed)
-			if err != nil || replay != nil {
-				out = replay
-				return err
-			}
-		}
-		rec, err := s.insertCase(tx, key, n, now, idempotencyKey)
+	var reqHash []byte
+	if idempotencyKey != "" {
+		canonical, err := json.Marshal(keyed)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if with != nil {
-			if err := with(tx, rec); err != nil {
-				return err
-			}
-		}
-		if idempotencyKey != "" {
-			if err := s.bindIdempotencyKey(tx, idempotencyKey, rec); err != nil {
-				return err
-			}
-		}
-		out = rec
-		return nil
-	})
+		h := sha256.Sum256(canonical)
+		reqHash = h[:]
+	}
+	// Read before the writes, which read nothing (the policy is cached).
+	planned, err := s.clocks.Plan(s.db.WithContext(ctx), n.Kind, now)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	for range maxReferenceDraws {
+		var rec *Receipt
+		write := func(w *gorm.DB) error {
+			var err error
+			if rec, err = s.insertCase(w, key, n, planned, now, idempotencyKey); err != nil {
+				return err
+			}
+			if idempotencyKey == "" {
+				return nil
+			}
+			if err := insertIdempotencyKey(w, s.keyHash(idempotencyKey), reqHash, rec.CaseID); err != nil {
+				return fmt.Errorf("grievance: idempotency key: %w", err)
+			}
+			return nil
+		}
+		if with == nil {
+			err = db.Write(ctx, s.db, write)
+		} else {
+			err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
+				if err := write(tx); err != nil {
+					return err
+				}
+				return with(tx, rec)
+			})
+		}
+		if err == nil || !db.IsUniqueViolation(err) {
+			return rec, err
+		}
+		if idempotencyKey != "" {
+			if replay, err := s.replay(ctx, idempotencyKey, reqHash); err != nil || replay != nil {
+				return replay, err
+			}
+		}
+	}
+	return nil, fmt.Errorf("grievance: no free reference after %d draws", maxReferenceDraws)
 }
 
-// bindIdempotencyKey records the case a claimed key filed, in tx.
-func (s *Service) bindIdempotencyKey(tx *gorm.DB, key string, rec *Receipt) error {
-	if err := bindIdempotencyKey(tx, s.keyHash(key), rec.CaseID); err != nil {
-		return fmt.Errorf("grievance: idempotency key: %w", err)
+// insertCaseIn files n in the caller's transaction tx (insertCase), drawing
+// another reference while the one drawn is taken: each draw is written under
+// a savepoint, rolled back to when its reference is taken.
+func (s *Service) insertCaseIn(tx *gorm.DB, key *keystore.Pending, n *normalized, now time.Time) (*Receipt, error) {
+	planned, err := s.clocks.Plan(tx, n.Kind, now)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	for range maxReferenceDraws {
+		if err := tx.SavePoint("filing").Error; err != nil {
+			return nil, fmt.Errorf("grievance: savepoint: %w", err)
+		}
+		rec, err := s.insertCase(tx, key, n, planned, now, "")
+		if err == nil || !db.IsUniqueViolation(err) {
+			return rec, err
+		}
+		if err := tx.RollbackTo("filing").Error; err != nil {
+			return nil, fmt.Errorf("grievance: rollback to savepoint: %w", err)
+		}
+	}
+	return nil, fmt.Errorf("grievance: no free reference after %d draws", maxReferenceDraws)
 }
 
 func (s *Service) keyHash(key string) []byte {
@@ -381,33 +430,24 @@ func (s *Service) keyHash(key string) []byte {
 	return h[:]
 }
 
-// claimIdempotencyKey records key for this request in tx, or answers a replay.
-// Two requests racing with one key serialise on the primary key: the second
-// waits for the first to commit, then sees its row.
-// req is what the key stands for: the intake request (with its files, when
-// the page attached some).
-func (s *Service) claimIdempotencyKey(tx *gorm.DB, key string, req any) (*Receipt, error) {
-	canonical, err := json.Marshal(req)
-	if err != nil {
-		return nil, err
-	}
-	reqHash := sha256.Sum256(canonical)
-	res := claimIdempotencyKey(tx, s.keyHash(key), reqHash[:])
-	if res.Error != nil {
-		return nil, fmt.Errorf("grievance: idempotency key: %w", res.Error)
-	}
-	if res.RowsAffected == 1 {
-		return nil, nil
-	}
-	prior, err := idempotencyKeyOf(tx, s.keyHash(key))
+// replay answers a filing whose idempotency key is taken: the first receipt
+// again when the key stands for the same request (reqHash), a conflict when
+// it stands for another, and nil when the key is not taken (the filing's
+// unique violation was its reference).
+func (s *Service) replay(ctx context.Context, key string, reqHash []byte) (*Receipt, error) {
+	q := s.db.WithContext(ctx)
+	prior, err := idempotencyKeyOf(q, s.keyHash(key))
 	if err != nil {
 		return nil, fmt.Errorf("grievance: idempotency key: %w", err)
 	}
-	if string(prior.RequestHash) != string(reqHash[:]) || prior.CaseID == nil {
+	if prior.RequestHash == nil {
+		return nil, nil
+	}
+	if !bytes.Equal(prior.RequestHash, reqHash) || prior.CaseID == nil {
 		return nil, fault.New(fault.Conflict, "idempotency_key_reused",
 			"This Idempotency-Key was already used for a different request; use a new key for a new complaint.")
 	}
-	c, err := replayedReceipt(tx, *prior.CaseID)
+	c, err := replayedReceipt(q, *prior.CaseID)
 	if err != nil {
 		return nil, fmt.Errorf("grievance: replay: %w", err)
 	}
@@ -415,13 +455,13 @@ func (s *Service) claimIdempotencyKey(tx *gorm.DB, key string, req any) (*Receip
 		Code: auth.DeriveCode(s.receiptSecret, key, *prior.CaseID), Status: c.Status, AcknowledgeBy: c.DueAt.UTC(), Notice: receiptNotice, Replayed: true}, nil
 }
 
-// insertCase files the case n in tx: the case row, its data key, its first
-// classification, its clocks, its first case record entry and its event.
-func (s *Service) insertCase(tx *gorm.DB, key *keystore.Pending, n *normalized, now time.Time, idempotencyKey string) (*Receipt, error) {
+// insertCase writes the case n through w (db.Write's handle or a
+// transaction), under a newly drawn reference: the case row with its next
+// due date, its data key, its first classification, its clocks (planned),
+// its first case record entry and its event. It reads nothing.
+func (s *Service) insertCase(w *gorm.DB, key *keystore.Pending, n *normalized, planned clocks.Planned, now time.Time,
+	idempotencyKey string) (*Receipt, error) {
 	id := key.CaseID()
-	if err := key.Insert(tx); err != nil {
-		return nil, err
-	}
 	sid := id.String()
 	receipt, code := "", ""
 	if idempotencyKey != "" {
@@ -435,6 +475,10 @@ func (s *Service) insertCase(tx *gorm.DB, key *keystore.Pending, n *normalized, 
 		if code, err = auth.NewCode(); err != nil {
 			return nil, err
 		}
+	}
+	reference, err := s.newReference()
+	if err != nil {
+		return nil, err
 	}
 	r := &n.IntakeRequest
 	description, err := s.keys.SealCaseString(id, purposeDescription(sid), r.Description)
@@ -460,40 +504,25 @@ func (s *Service) insertCase(tx *gorm.DB, key *keystore.Pending, n *normalized, 
 			return nil, err
 		}
 	}
-	// The clocks are computed first, so the case is written with its next
-	// due date and no statement updates the row just inserted.
-	planned, err := s.clocks.Plan(tx, r.Kind, now)
-	if err != nil {
+	// The case is written with its next due date (the clocks were planned
+	// first): no statement updates the row just inserted.
+	if err := cases.Insert(w, &cases.Case{ID: id, Reference: reference,
+		ReceiptHash: auth.HashReceipt(s.receiptSecret, receipt), CodeHash: auth.HashCode(s.receiptSecret, code),
+		Kind: cases.Kind(r.Kind), AISystemID: n.aiSystemID, AISystemOther: casework.Nullable(r.AISystemOther),
+		DecisionReference: casework.Nullable(r.DecisionReference), DecisionDate: n.decisionDate,
+		InformedOfAI: r.InformedOfAI, DescriptionEnc: description, DesiredOutcomeEnc: desired, Language: r.Language,
+		Anonymous: *r.Anonymous, ContactEnc: contact, PreferredChannel: channel, RepresentativeEnc: representative,
+		RelatedCaseID: n.relatedCaseID, PreliminarySeverity: casework.Nullable(r.PreliminarySeverity),
+		SubmittedAt: now, ComplainantCountry: casework.Nullable(r.Country), NextDueAt: planned.NextDue()}); err != nil {
+		return nil, fmt.Errorf("grievance: %w", err)
+	}
+	if err := key.Insert(w); err != nil {
 		return nil, err
 	}
-	var reference string
-	for attempt := 0; reference == "" && attempt < 8; attempt++ {
-		candidate, err := auth.NewReference()
-		if err != nil {
-			return nil, err
-		}
-		inserted, err := cases.Insert(tx, &cases.Case{ID: id, Reference: candidate,
-			ReceiptHash: auth.HashReceipt(s.receiptSecret, receipt), CodeHash: auth.HashCode(s.receiptSecret, code),
-			Kind: cases.Kind(r.Kind), AISystemID: n.aiSystemID, AISystemOther: casework.Nullable(r.AISystemOther),
-			DecisionReference: casework.Nullable(r.DecisionReference), DecisionDate: n.decisionDate,
-			InformedOfAI: r.InformedOfAI, DescriptionEnc: description, DesiredOutcomeEnc: desired, Language: r.Language,
-			Anonymous: *r.Anonymous, ContactEnc: contact, PreferredChannel: channel, RepresentativeEnc: representative,
-			RelatedCaseID: n.relatedCaseID, PreliminarySeverity: casework.Nullable(r.PreliminarySeverity),
-			SubmittedAt: now, ComplainantCountry: casework.Nullable(r.Country), NextDueAt: planned.NextDue()})
-		if err != nil {
-			return nil, fmt.Errorf("grievance: %w", err)
-		}
-		if inserted {
-			reference = candidate
-		}
-	}
-	if reference == "" {
-		return nil, fmt.Errorf("grievance: no free reference after 8 attempts")
-	}
-	if err := decision.FirstClassification(tx, id, r.Rights, casework.NonNil(r.HarmTypes)); err != nil {
+	if err := decision.FirstClassification(w, id, r.Rights, casework.NonNil(r.HarmTypes)); err != nil {
 		return nil, err
 	}
-	if err := s.clocks.Start(tx, id, planned); err != nil {
+	if err := s.clocks.Start(w, id, planned); err != nil {
 		return nil, err
 	}
 	var ackBy time.Time
@@ -506,7 +535,7 @@ func (s *Service) insertCase(tx *gorm.DB, key *keystore.Pending, n *normalized, 
 	if channel != nil {
 		channelCode = *channel
 	}
-	if _, err := audit.Start(tx, audit.Event{CaseID: id, ActorKind: audit.ActorComplainant, Action: "case.submitted",
+	if _, err := audit.Start(w, audit.Event{CaseID: id, ActorKind: audit.ActorComplainant, Action: "case.submitted",
 		Public: true, Data: map[string]any{
 			"kind": r.Kind, "ai_system_id": n.aiSystemID, "ai_system_listed": n.aiSystemID != nil,
 			"rights": r.Rights, "harm_types": casework.NonNil(r.HarmTypes), "anonymous": *r.Anonymous,
@@ -515,7 +544,7 @@ func (s *Service) insertCase(tx *gorm.DB, key *keystore.Pending, n *normalized, 
 		}}); err != nil {
 		return nil, err
 	}
-	if _, err := outbox.Add(tx, events.CaseSubmitted, id, events.Submitted{
+	if _, err := outbox.Add(w, events.CaseSubmitted, id, events.Submitted{
 		Reference: reference, Kind: r.Kind, AISystemID: n.aiSystemID, Rights: r.Rights, HarmTypes: casework.NonNil(r.HarmTypes),
 		Language: r.Language, Anonymous: *r.Anonymous, Channel: channelCode, Severity: r.PreliminarySeverity,
 		AcknowledgeBy: ackBy,

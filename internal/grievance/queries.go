@@ -544,17 +544,12 @@ type replayRow struct {
 	DueAt     time.Time
 }
 
-// claimIdempotencyKey stores a key of cases.create for the request hashed
-// reqHash; RowsAffected is 0 when it was claimed before.
-func claimIdempotencyKey(tx *gorm.DB, keyHash, reqHash []byte) *gorm.DB {
-	return tx.Exec(`INSERT INTO idempotency_keys (scope, key_hash, request_hash) VALUES ('cases.create', ?, ?)
-		ON CONFLICT DO NOTHING`, keyHash, reqHash)
-}
-
-// bindIdempotencyKey records the case a claimed key filed.
-func bindIdempotencyKey(tx *gorm.DB, keyHash []byte, caseID uuid.UUID) error {
-	return tx.Exec(`UPDATE idempotency_keys SET case_id = ? WHERE scope = 'cases.create' AND key_hash = ?`,
-		caseID, keyHash).Error
+// insertIdempotencyKey stores a key of cases.create with the hash of the
+// request it stands for and the case it filed; a key stored already is a
+// unique violation.
+func insertIdempotencyKey(w *gorm.DB, keyHash, reqHash []byte, caseID uuid.UUID) error {
+	return w.Exec(`INSERT INTO idempotency_keys (scope, key_hash, request_hash, case_id) VALUES ('cases.create', ?, ?, ?)`,
+		keyHash, reqHash, caseID).Error
 }
 
 // idempotencyKeyOf reads a claimed key of cases.create.

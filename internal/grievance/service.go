@@ -1,12 +1,13 @@
 package grievance
 
 import (
-	"github.com/redresshq/redress/internal/keystore"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/auth"
 	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/evidence"
 	"github.com/redresshq/redress/internal/incident"
+	"github.com/redresshq/redress/internal/keystore"
 	"github.com/redresshq/redress/internal/platform/seal"
 	"github.com/redresshq/redress/internal/registry"
 	"github.com/redresshq/redress/internal/remedy"
@@ -24,6 +25,9 @@ type Service struct {
 	incidents     *incident.Service
 	ev            *evidence.Service
 	remedies      *remedy.Service
+	// newReference draws a new case's reference (auth.NewReference; a
+	// test's draws, to make one collide).
+	newReference func() (string, error)
 }
 
 // NewService returns the grievance service. receiptSecret keys the receipt
@@ -34,7 +38,8 @@ type Service struct {
 func NewService(gdb *gorm.DB, keys *seal.Keyring, ks *keystore.Store, receiptSecret []byte, reg *registry.Registry, clk *clocks.Service,
 	inc *incident.Service, ev *evidence.Service, rem *remedy.Service) *Service {
 	return &Service{db: gdb, keys: keys, keystore: ks, receiptSecret: receiptSecret, registry: reg,
-		dummyHash: make([]byte, 32), clocks: clk, incidents: inc, ev: ev, remedies: rem}
+		dummyHash: make([]byte, 32), clocks: clk, incidents: inc, ev: ev, remedies: rem,
+		newReference: auth.NewReference}
 }
 
 // Purposes bind each sealed value to its column and row.

@@ -30,6 +30,9 @@ func Open(ctx context.Context, dsn string, maxConns int) (*gorm.DB, error) {
 	if err := guardTransactions(gdb); err != nil {
 		return nil, err
 	}
+	if err := gatherWrites(gdb); err != nil {
+		return nil, err
+	}
 	sqlDB, err := gdb.DB()
 	if err != nil {
 		return nil, fmt.Errorf("db: pool: %w", err)
@@ -101,13 +104,16 @@ func Transact(ctx context.Context, gdb *gorm.DB, fn func(tx *gorm.DB) error) err
 }
 
 // AfterCommit runs fn once q's transaction has committed, and never if it
-// rolls back; on the pool (a statement that committed on its own), at once.
+// rolls back; inside Write on the pool, once its statements have committed;
+// on the pool (a statement that committed on its own), at once.
 // Of the functions given with the same key in one transaction only the first
 // runs (a nil key: every one). fn must not block: it runs on the committing
 // goroutine, after the commit.
 func AfterCommit(q *gorm.DB, key any, fn func()) {
 	st, ok := q.Statement.Context.Value(txKey{}).(*txState)
-	if !ok || !InTransaction(q) {
+	if ws, gathering := q.Statement.Context.Value(writesKey{}).(*writes); gathering {
+		st = &ws.txState // Write's statements have not run yet
+	} else if !ok || !InTransaction(q) {
 		fn()
 		return
 	}

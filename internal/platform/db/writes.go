@@ -1,0 +1,147 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+)
+
+// Write runs fn's writes as one change. fn writes through w with the
+// functions of the packages that own the tables, as it would through a
+// transaction (Create, Exec, Update, Delete), and reads nothing: on the
+// pool, w only gathers the statements, and Write then sends them to
+// PostgreSQL together, in one round trip that is also one transaction (pgx's
+// batch: its statements run in one implicit transaction, committed at its end
+// and rolled back whole by the first error). What AfterCommit was given runs
+// once it has committed. Given a transaction (Transact's tx), w is tx
+// itself (ctx is then unused: tx has its own), and the statements run one
+// after the other on it.
+//
+// A filing is half a dozen short INSERTs whose cost is the round trips and
+// the commit around them, not the work (issue 18); Reads is the same for
+// reads.
+//
+// fn's results must not depend on its statements' (no RowsAffected, no
+// RETURNING read back): on the pool they have not run yet when fn returns.
+// A read through w fails with ErrReadInWrite.
+func Write(ctx context.Context, q *gorm.DB, fn func(w *gorm.DB) error) error {
+	if InTransaction(q) {
+		return fn(q) // on its own context, which carries what waits for its commit
+	}
+	pool, ok := q.Statement.ConnPool.(*sql.DB)
+	if !ok {
+		return fmt.Errorf("db: write on %T, neither the pool nor a transaction", q.Statement.ConnPool)
+	}
+	if ctx.Value(txKey{}) != nil {
+		return ErrOutsideTransaction
+	}
+	if q.Callback().Create().Get(writesCallback) == nil {
+		return errors.New("db: write on a handle not opened by db.Open (its statements would not be gathered)")
+	}
+	ws := &writes{}
+	w := q.Session(&gorm.Session{NewDB: true, DryRun: true, Context: context.WithValue(ctx, writesKey{}, ws)})
+	if err := fn(w); err != nil {
+		return err
+	}
+	if ws.err != nil {
+		return ws.err
+	}
+	if len(ws.stmts) == 0 {
+		return nil
+	}
+	if err := ws.send(ctx, pool); err != nil {
+		return err
+	}
+	for _, f := range ws.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// ErrReadInWrite is the error of a read inside Write on the pool, where
+// nothing has been written yet.
+var ErrReadInWrite = errors.New("db: a read inside db.Write, whose statements have not run yet; read before it")
+
+// writesKey marks the context of Write's handle; its value is the writes
+// gathered.
+type writesKey struct{}
+
+type writes struct {
+	txState // what to run once they commit (AfterCommit)
+	stmts   []read
+	err     error
+}
+
+// send sends the statements in one pgx batch on one of pool's connections.
+// Errors are PostgreSQL's as pgx reports them (IsUniqueViolation reads
+// both those and GORM's).
+func (ws *writes) send(ctx context.Context, pool *sql.DB) error {
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(driverConn any) error {
+		dc, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("db: writes need pgx's stdlib driver, not %T", driverConn)
+		}
+		b := &pgx.Batch{}
+		for _, st := range ws.stmts {
+			b.Queue(st.sql, st.vars...)
+		}
+		res := dc.Conn().SendBatch(ctx, b)
+		for range ws.stmts {
+			if _, err := res.Exec(); err != nil {
+				_ = res.Close()
+				return err
+			}
+		}
+		return res.Close()
+	})
+}
+
+const writesCallback = "redress:writes"
+
+// gatherWrites registers the callbacks that gather Write's statements and
+// refuse its reads.
+func gatherWrites(gdb *gorm.DB) error {
+	gather := func(d *gorm.DB) {
+		ws, ok := d.Statement.Context.Value(writesKey{}).(*writes)
+		if !ok || !d.DryRun {
+			return
+		}
+		if d.Error != nil {
+			if ws.err == nil {
+				ws.err = d.Error
+			}
+			return
+		}
+		ws.stmts = append(ws.stmts, read{sql: d.Statement.SQL.String(), vars: slices.Clone(d.Statement.Vars)})
+	}
+	refuse := func(d *gorm.DB) {
+		if _, ok := d.Statement.Context.Value(writesKey{}).(*writes); ok {
+			_ = d.AddError(ErrReadInWrite)
+		}
+	}
+	cb := gdb.Callback()
+	for _, err := range []error{
+		cb.Create().After("gorm:create").Register(writesCallback, gather),
+		cb.Update().After("gorm:update").Register(writesCallback, gather),
+		cb.Delete().After("gorm:delete").Register(writesCallback, gather),
+		cb.Raw().After("gorm:raw").Register(writesCallback, gather),
+		cb.Query().Before("gorm:query").Register(writesCallback, refuse),
+		cb.Row().Before("gorm:row").Register(writesCallback, refuse),
+	} {
+		if err != nil {
+			return fmt.Errorf("db: writes: %w", err)
+		}
+	}
+	return nil
+}

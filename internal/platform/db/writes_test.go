@@ -1,0 +1,142 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/redresshq/redress/internal/platform/db"
+	"github.com/redresshq/redress/internal/testenv"
+)
+
+type writeRow struct {
+	N    int `gorm:"primaryKey"`
+	Note string
+}
+
+func (writeRow) TableName() string { return "write_t" }
+
+// Write's statements are sent together and are one transaction: all of
+// them, or none, and what waits for the commit runs once it is done.
+func TestWriteIsOneTransaction(t *testing.T) {
+	gdb, _ := testenv.DB(t)
+	ctx := context.Background()
+	if err := gdb.WithContext(ctx).Exec(`CREATE TABLE write_t (n int PRIMARY KEY, note text NOT NULL)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	rows := func() (n, xacts int) {
+		t.Helper()
+		if err := gdb.WithContext(ctx).Raw(`SELECT count(*), count(DISTINCT xmin::text) FROM write_t`).Row().Scan(&n, &xacts); err != nil {
+			t.Fatal(err)
+		}
+		return n, xacts
+	}
+	committed := 0
+	err := db.Write(ctx, gdb, func(w *gorm.DB) error {
+		if db.InTransaction(w) {
+			t.Error("on the pool, Write's handle is a transaction")
+		}
+		if err := w.Create(&writeRow{N: 1, Note: "created"}).Error; err != nil {
+			return err
+		}
+		if err := w.Exec(`INSERT INTO write_t (n, note) VALUES (?, ?), (?, ?)`, 2, "exec", 3, "exec").Error; err != nil {
+			return err
+		}
+		if err := w.Model(&writeRow{}).Where("n = ?", 3).Update("note", "updated").Error; err != nil {
+			return err
+		}
+		db.AfterCommit(w, "k", func() { committed++ })
+		db.AfterCommit(w, "k", func() { committed += 100 }) // the same key: once
+		if n, _ := rows(); n != 0 {
+			t.Errorf("%d rows written before Write sent them", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, xacts := rows(); n != 3 || xacts != 1 {
+		t.Errorf("%d rows in %d transactions, want 3 in 1", n, xacts)
+	}
+	var note string
+	gdb.WithContext(ctx).Raw(`SELECT note FROM write_t WHERE n = 3`).Row().Scan(&note)
+	if note != "updated" {
+		t.Errorf("row 3 is %q: the statements did not run in order", note)
+	}
+	if committed != 1 {
+		t.Errorf("after commit ran %d times' worth, want once", committed)
+	}
+
+	// A failing statement undoes those before it; nothing runs after commit.
+	err = db.Write(ctx, gdb, func(w *gorm.DB) error {
+		w.Create(&writeRow{N: 4, Note: "before"})
+		w.Create(&writeRow{N: 1, Note: "taken"})
+		db.AfterCommit(w, nil, func() { committed++ })
+		return nil
+	})
+	if !db.IsUniqueViolation(err) {
+		t.Fatalf("a taken key: %v, want a unique violation", err)
+	}
+	if n, _ := rows(); n != 3 || committed != 1 {
+		t.Errorf("after a failed write: %d rows (want 3), after-commit %d (want 1)", n, committed)
+	}
+
+	// fn's error sends nothing; so does a read, which has nothing to read yet.
+	boom := errors.New("boom")
+	if err := db.Write(ctx, gdb, func(w *gorm.DB) error {
+		w.Create(&writeRow{N: 5, Note: "never"})
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Errorf("fn's error: %v", err)
+	}
+	err = db.Write(ctx, gdb, func(w *gorm.DB) error {
+		w.Create(&writeRow{N: 6, Note: "never"})
+		var got []writeRow
+		return w.Find(&got).Error
+	})
+	if !errors.Is(err, db.ErrReadInWrite) {
+		t.Errorf("a read inside Write: %v, want ErrReadInWrite", err)
+	}
+	if n, _ := rows(); n != 3 {
+		t.Errorf("%d rows after writes that sent nothing, want 3", n)
+	}
+
+	// In a transaction, the statements run on it at once.
+	err = db.Transact(ctx, gdb, func(tx *gorm.DB) error {
+		if err := db.Write(ctx, tx, func(w *gorm.DB) error {
+			db.AfterCommit(w, nil, func() { committed++ })
+			return w.Create(&writeRow{N: 7, Note: "in a transaction"}).Error
+		}); err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&writeRow{}).Where("n = 7").Count(&n).Error; err != nil || n != 1 {
+			t.Errorf("the transaction sees %d of its row (%v)", n, err)
+		}
+		if committed != 1 {
+			t.Error("after commit ran before the transaction committed")
+		}
+		return nil
+	})
+	if err != nil || committed != 2 {
+		t.Errorf("in a transaction: %v, after-commit %d (want 2)", err, committed)
+	}
+
+	// A handle not opened by db.Open would not gather: refused, not run.
+	other, err := gorm.Open(postgres.New(postgres.Config{Conn: db.SQL(gdb)}), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Write(ctx, other, func(w *gorm.DB) error {
+		return w.Create(&writeRow{N: 8, Note: "never"}).Error
+	}); err == nil {
+		t.Error("Write on a handle without its callbacks: no error")
+	}
+	if n, _ := rows(); n != 4 {
+		t.Errorf("%d rows at the end, want 4", n)
+	}
+}
