@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -324,19 +325,28 @@ func (w *Runner) irrelevant(ctx context.Context, log *slog.Logger, c Consumer, m
 }
 
 // handleIn handles one event in tx, stage by stage but for those in skip.
-// Each stage records the event as processed under its name in tx: an event
-// a stage handled before changes nothing, and one about a case that does not
-// exist is poison (caseExists). A failure names its stage (stageError).
+// Every stage records the event as processed under its name in tx, all in
+// one statement (claim): an event a stage handled before changes nothing, and
+// one about a case that does not exist is poison (caseExists). A failure
+// names its stage (stageError).
 func (w *Runner) handleIn(tx *gorm.DB, c Consumer, env *events.Envelope, skip map[string]bool) error {
+	var names []string
 	for _, st := range c.stages() {
-		if skip[st.Name] {
-			continue
+		if !skip[st.Name] {
+			names = append(names, st.Name)
 		}
-		fresh, found, err := claim(tx, st.Name, env.ID, env.CaseID)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	// One statement records the event for every stage (one round trip, not one a stage).
+	fresh, found, err := claim(tx, names, env.ID, env.CaseID)
+	if err != nil {
+		return &stageError{names[0], fmt.Errorf("worker: processed_events: %w", err)}
+	}
+	for _, st := range c.stages() {
 		switch {
-		case err != nil:
-			return &stageError{st.Name, fmt.Errorf("worker: processed_events: %w", err)}
-		case !fresh:
+		case skip[st.Name] || !slices.Contains(fresh, st.Name):
 			continue // handled before: a redelivery or a duplicate publish
 		case !found:
 			return &stageError{st.Name, fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)}

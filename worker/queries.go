@@ -3,6 +3,8 @@ package worker
 import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
+
+	"github.com/redresshq/redress/internal/platform/db"
 )
 
 // The worker's statements that need SQL's full power, among them its writes
@@ -15,17 +17,21 @@ func caseFound(conn *gorm.DB, id uuid.UUID) (bool, error) {
 	return found, err
 }
 
-// claim records, in tx, that consumer is handling event and reads whether
-// the event's case exists, in one statement: fresh is false when the
-// consumer handled the event before (a redelivery or a duplicate publish),
-// found is false when the case does not exist (the nil id, an event about no
-// case, is always found). A transaction rolled back takes the record with it.
-func claim(tx *gorm.DB, consumer string, event, caseID uuid.UUID) (fresh, found bool, err error) {
-	var r struct{ Fresh, Found bool }
-	err = tx.Raw(`WITH ins AS (INSERT INTO processed_events (consumer, event_id) VALUES (?, ?)
-			ON CONFLICT DO NOTHING RETURNING 1)
-		SELECT EXISTS (SELECT 1 FROM ins) AS fresh,
+// claim records, in tx, that each of consumers (a consumer's stages) is
+// handling event, and reads whether the event's case exists, in one
+// statement: fresh are those that had not handled the event before (the
+// others saw a redelivery or a duplicate publish), found is false when the
+// case does not exist (the nil id, an event about no case, is always found).
+// A transaction rolled back takes the records with it.
+func claim(tx *gorm.DB, consumers []string, event, caseID uuid.UUID) (fresh []string, found bool, err error) {
+	var r struct {
+		Fresh db.TextSlice
+		Found bool
+	}
+	err = tx.Raw(`WITH ins AS (INSERT INTO processed_events (consumer, event_id) SELECT unnest(?::text[]), ?
+			ON CONFLICT DO NOTHING RETURNING consumer)
+		SELECT ARRAY(SELECT consumer FROM ins) AS fresh,
 		       (?::uuid = '00000000-0000-0000-0000-000000000000' OR EXISTS (SELECT 1 FROM cases WHERE id = ?)) AS found`,
-		consumer, event, caseID, caseID).Scan(&r).Error
+		db.TextSlice(consumers), event, caseID, caseID).Scan(&r).Error
 	return r.Fresh, r.Found, err
 }

@@ -73,9 +73,10 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 
 // CheckAlertIn is CheckAlert in the caller's transaction tx.
 //
-// It looks twice. First without a lock: nearly every check finds too few
-// cases in the window, or an alert raised within it, and raises nothing, and
-// such checks must not wait on each other. The worker checks a batch of
+// It looks twice. First without a lock, in one statement (lookFirst): nearly
+// every check finds a case about no registered system, too few cases in the
+// window, or an alert raised within it, and raises nothing; such checks cost
+// one round trip and must not wait on each other. The worker checks a batch of
 // events in one transaction, so a lock taken here would be held until the
 // whole batch commits, and every batch about the same AI system would wait
 // for the one before (issue 18). What this first look sees, a check under
@@ -85,21 +86,17 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 // locks the AI system's row and looks again, so that concurrent checks raise
 // one.
 func (s *Service) CheckAlertIn(tx *gorm.DB, caseID uuid.UUID) (*Alert, error) {
-	var cs []cases.Case
-	if err := tx.Select("ai_system_id, submitted_at").Where("id = ?", caseID).Find(&cs).Error; err != nil {
+	look, err := lookFirst(tx, caseID)
+	if err != nil {
 		return nil, fmt.Errorf("systemic: case: %w", err)
 	}
-	if len(cs) == 0 {
+	if !look.Found {
 		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 	}
-	if cs[0].AISystemID == nil {
+	if !look.MayRaise {
 		return nil, nil
 	}
-	systemID, submitted := *cs[0].AISystemID, cs[0].SubmittedAt
-	if w, err := s.alertWindow(tx, systemID, submitted, false); err != nil || w == nil {
-		return nil, err
-	}
-	w, err := s.alertWindow(tx, systemID, submitted, true)
+	w, err := s.alertWindow(tx, *look.AISystemID, look.SubmittedAt)
 	if err != nil || w == nil {
 		return nil, err
 	}
@@ -118,19 +115,15 @@ type window struct {
 
 // alertWindow is the window of the AI system systemID ending now, when a
 // case submitted at submitted lies in it, its cases reach the threshold and
-// no alert was raised within it; nil otherwise. With lock, it first locks
-// the AI system's row (FOR NO KEY UPDATE) until tx ends, and reads the clock
-// after the lock: a check that waited sees the cases and the alert committed
+// no alert was raised within it; nil otherwise. It first locks the AI
+// system's row (FOR NO KEY UPDATE) until tx ends, and reads the clock after
+// the lock: a check that waited sees the cases and the alert committed
 // meanwhile.
-func (s *Service) alertWindow(tx *gorm.DB, systemID uuid.UUID, submitted time.Time, lock bool) (*window, error) {
-	q := tx.Model(&registry.AISystem{}).Select("alert_threshold AS threshold, alert_window_hours AS window_hours").
-		Where("id = ?", systemID)
-	if lock {
-		q = q.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
-	}
+func (s *Service) alertWindow(tx *gorm.DB, systemID uuid.UUID, submitted time.Time) (*window, error) {
 	var sys []Alerting
-	if err := q.Find(&sys).Error; err != nil {
-		return nil, fmt.Errorf("systemic: ai system: %w", err)
+	if err := tx.Model(&registry.AISystem{}).Select("alert_threshold AS threshold, alert_window_hours AS window_hours").
+		Where("id = ?", systemID).Clauses(clause.Locking{Strength: "NO KEY UPDATE"}).Find(&sys).Error; err != nil {
+		return nil, fmt.Errorf("systemic: lock ai system: %w", err)
 	}
 	if len(sys) == 0 {
 		return nil, nil

@@ -151,6 +151,35 @@ func listIssues(conn *gorm.DB, f Filter, cur *paging.Cursor) ([]Issue, error) {
 	return items, err
 }
 
+// firstLook is what CheckAlertIn reads of a case before any lock: its AI
+// system, when it submitted, and whether its check may raise an alert.
+type firstLook struct {
+	Found       bool
+	AISystemID  *uuid.UUID
+	SubmittedAt time.Time
+	MayRaise    bool
+}
+
+// lookFirst reads, in one statement and without a lock, the case caseID and
+// whether its AI system's window, ending now, holds it, holds no alert and
+// has reached the threshold. The conditions are asked in that order (CASE):
+// the cases in the window are counted only when no alert was raised in it.
+func lookFirst(tx *gorm.DB, caseID uuid.UUID) (firstLook, error) {
+	var f firstLook
+	err := tx.Raw(`SELECT true AS found, c.ai_system_id, c.submitted_at,
+		       CASE WHEN a.id IS NULL OR c.submitted_at <= w.from_at THEN false
+		            WHEN EXISTS (SELECT 1 FROM systemic_alerts al WHERE al.ai_system_id = a.id AND al.window_to > w.from_at) THEN false
+		            ELSE (SELECT count(*) FROM cases x WHERE x.ai_system_id = a.id
+		                     AND x.submitted_at > w.from_at AND x.submitted_at <= w.to_at) >= a.alert_threshold
+		       END AS may_raise
+		  FROM cases c
+		  LEFT JOIN ai_systems a ON a.id = c.ai_system_id
+		  LEFT JOIN LATERAL (SELECT t.now - make_interval(hours => a.alert_window_hours) AS from_at, t.now AS to_at
+		                       FROM (SELECT clock_timestamp() AS now) t) w ON true
+		 WHERE c.id = ?`, caseID).Scan(&f).Error
+	return f, err
+}
+
 // clockTimestamp is the database's clock, read now (not the transaction's
 // start, as now() is).
 func clockTimestamp(conn *gorm.DB) (time.Time, error) {
