@@ -195,15 +195,18 @@ func NextDueWithout(tx *gorm.DB, id uuid.UUID, w ClockWrite) error {
 		 WHERE id = ?`, append(slices.Clone(w.Args), id)...).Error
 }
 
-// NextDueWith runs w, which returns (RETURNING due_at) the running clocks
-// it wrote, and sets next_due_at to the earliest of their due dates and
-// those of the running clocks for which others (a condition on case_clocks)
-// holds.
-func NextDueWith(tx *gorm.DB, id uuid.UUID, w ClockWrite, others string) error {
-	return tx.Exec(`WITH w AS (`+w.SQL+`)
-		UPDATE cases SET next_due_at = LEAST((SELECT min(due_at) FROM w), (SELECT min(due_at) FROM case_clocks
-		        WHERE case_id = cases.id AND satisfied_at IS NULL AND `+others+`)) WHERE id = ?`,
-		append(slices.Clone(w.Args), id)...).Error
+// NextDueAfter runs w, which returns (RETURNING clock, due_at) the running
+// clocks it wrote, and drop, which deletes others (RETURNING clock), in one
+// statement, and sets next_due_at to the earliest due date of the case's
+// running clocks as they then are: those w wrote, and the others drop left.
+// (Every part of a statement sees the table as it was before it, so the
+// rows w and drop touched are left out of the table's side.)
+func NextDueAfter(tx *gorm.DB, id uuid.UUID, w, drop ClockWrite) error {
+	return tx.Exec(`WITH w AS (`+w.SQL+`), d AS (`+drop.SQL+`)
+		UPDATE cases SET next_due_at = LEAST((SELECT min(due_at) FROM w), (SELECT min(k.due_at) FROM case_clocks k
+		        WHERE k.case_id = cases.id AND k.satisfied_at IS NULL
+		          AND k.clock NOT IN (SELECT clock FROM w) AND k.clock NOT IN (SELECT clock FROM d)))
+		 WHERE id = ?`, append(append(slices.Clone(w.Args), drop.Args...), id)...).Error
 }
 
 // NextDueNoLaterThan runs w, which returns (RETURNING due_at) the clock it

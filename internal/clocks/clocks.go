@@ -267,34 +267,29 @@ func (s *Service) RecomputeIn(tx *gorm.DB, caseID uuid.UUID) ([]sla.Clock, error
 		return nil, err
 	}
 	out := p.Clocks(sf, p.Calendar)
-	if err := s.store(tx, caseID, p.ID, out, false); err != nil {
+	if err := s.store(tx, caseID, p.ID, out); err != nil {
 		return out, err
 	}
 	return out, nil
 }
 
-// store upserts the clocks as computed, in tx, and drops unended ones no
-// longer set (none for a fresh case).
-func (s *Service) store(tx *gorm.DB, caseID, policyID uuid.UUID, cs []sla.Clock, fresh bool) error {
+// store writes the clocks as computed, in tx, in one statement that also
+// updates the case row once: it upserts them, drops the running clocks the
+// policy no longer sets (a priority whose tier lacks them) except a breached
+// one (the case record of a missed date stays) and a task's (tasks.go: not
+// the policy's), and sets the case's earliest running due date
+// (cases.next_due_at, for claim-next's index) from what remains.
+func (s *Service) store(tx *gorm.DB, caseID, policyID uuid.UUID, cs []sla.Clock) error {
 	names, values, args := clockValues(caseID, policyID, cs, nil, nil)
-	if len(values) > 0 {
-		// The case keeps its earliest running due date (cases.next_due_at, for
-		// claim-next's index): the rows this upsert returns are exactly the
-		// running clocks that remain, since unended ones it does not set are
-		// dropped below.
-		if err := cases.NextDueWith(tx, caseID, storeClocks(values, args), notTaskClocksSQL); err != nil {
-			return fmt.Errorf("clocks: store: %w", err)
+	drop := dropClocks(caseID, names)
+	if len(values) == 0 {
+		if err := cases.NextDueWithout(tx, caseID, drop); err != nil {
+			return fmt.Errorf("clocks: drop: %w", err)
 		}
+		return nil
 	}
-	if fresh {
-		return nil // a new case has no clocks to drop
-	}
-	// Drop the running clocks the policy no longer sets (a priority whose tier
-	// lacks them), except a breached one: the case record of a missed date
-	// stays. The case's next_due_at is then read again, without the dropped.
-	// A task's clock is not the policy's (tasks.go): it stays.
-	if err := cases.NextDueWithout(tx, caseID, dropClocks(caseID, names)); err != nil {
-		return fmt.Errorf("clocks: drop: %w", err)
+	if err := cases.NextDueAfter(tx, caseID, storeClocks(values, args), drop); err != nil {
+		return fmt.Errorf("clocks: store: %w", err)
 	}
 	return nil
 }

@@ -465,3 +465,43 @@ func TestFilingWritesTheNextDueDateWithTheCase(t *testing.T) {
 		t.Errorf("the case row was updated after its clocks were written, in the filing's transaction")
 	}
 }
+
+// A recompute writes the clocks, drops those the policy no longer sets and
+// sets the case's next due date in one statement, which sees the table as
+// it was before it: the old due date of a clock it moves later, and the due
+// date of a clock it drops, must not count. Here the acknowledge clock was
+// made due five days early and a remedy clock (not set while a case is
+// submitted) was left running two days overdue; after the recompute, the
+// case's next due date is its earliest running clock's as they now are.
+func TestRecomputeSetsTheNextDueDateFromTheClocksItLeaves(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	f := s.File(teststack.ValidCase())
+	before := clocksOf(t, s, f.ID)
+	ack, ok := before[sla.Acknowledge]
+	if !ok || ack.DueAt == nil {
+		t.Fatalf("no acknowledge clock: %+v", before)
+	}
+	if _, ok := before[sla.Remedy]; ok {
+		t.Fatalf("a submitted case already has a remedy clock: %+v", before)
+	}
+	for _, q := range []string{
+		`UPDATE case_clocks SET due_at = due_at - interval '5 days' WHERE case_id = ? AND clock = 'acknowledge'`,
+		`INSERT INTO case_clocks (case_id, clock, started_at, due_at, rule) VALUES (?, 'remedy', now() - interval '3 days', now() - interval '2 days', 'test')`,
+		`UPDATE cases c SET next_due_at = (SELECT min(due_at) FROM case_clocks k WHERE k.case_id = c.id AND k.satisfied_at IS NULL) WHERE id = ?`,
+	} {
+		if err := s.Core.DB.Exec(q, f.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Core.Clocks.Recompute(context.Background(), uuid.MustParse(f.ID)); err != nil {
+		t.Fatal(err)
+	}
+	after := clocksOf(t, s, f.ID) // fails when next_due_at disagrees with the clocks
+	if _, ok := after[sla.Remedy]; ok {
+		t.Errorf("the remedy clock was not dropped")
+	}
+	if a := after[sla.Acknowledge]; a.DueAt == nil || !a.DueAt.Equal(*ack.DueAt) {
+		t.Errorf("acknowledge due %v after the recompute, want %v again", a.DueAt, ack.DueAt)
+	}
+}

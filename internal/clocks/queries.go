@@ -256,7 +256,7 @@ const taskClocksSQL = ` AND clock NOT LIKE '` + BodyItemPrefix + `%' AND clock N
 // running clocks that remain.
 func storeClocks(values []string, args []any) cases.ClockWrite {
 	return cases.ClockWrite{SQL: upsertClocks(values) + `
-			RETURNING k.due_at`, Args: args}
+			RETURNING k.clock, k.due_at`, Args: args}
 }
 
 // storeChangedClocks is storeClocks for the clocks of many cases (the
@@ -303,10 +303,6 @@ func startClocks(tx *gorm.DB, values []string, args []any) error {
 
 // storedValues is one row of storeClocks' values.
 const storedValues = "(?::uuid, ?, ?::timestamptz, ?::timestamptz, ?, ?::uuid, ?::jsonb, ?::boolean, ?::timestamptz[])"
-
-// notTaskClocksSQL is the condition on the case's other clocks storeClocks
-// leaves as they are: every clock but a task's.
-const notTaskClocksSQL = `NOT (TRUE` + taskClocksSQL + `)`
 
 // dropClocks deletes the running, unbreached clocks of a case other than a
 // task's and those named keep, returning the clocks dropped.
