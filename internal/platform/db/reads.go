@@ -1,6 +1,7 @@
 package db
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -115,22 +116,7 @@ func (r *Reads) oneByOne(reads []read) error {
 
 // batch sends the reads in one round trip on one of pool's connections.
 func (r *Reads) batch(pool *sql.DB, reads []read) error {
-	ctx := r.conn.Statement.Context
-	conn, err := pool.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(driverConn any) error {
-		dc, ok := driverConn.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("db: reads need pgx's stdlib driver, not %T", driverConn)
-		}
-		b := &pgx.Batch{}
-		for _, rd := range reads {
-			b.Queue(rd.sql, rd.vars...)
-		}
-		res := dc.Conn().SendBatch(ctx, b)
+	return sendBatch(r.conn.Statement.Context, pool, "reads", reads, func(res pgx.BatchResults) error {
 		for _, rd := range reads {
 			rows, err := res.Query()
 			if err == nil {
@@ -141,9 +127,35 @@ func (r *Reads) batch(pool *sql.DB, reads []read) error {
 				}
 			}
 			if err != nil {
-				_ = res.Close()
 				return r.translate(err)
 			}
+		}
+		return nil
+	})
+}
+
+// sendBatch queues stmts in one pgx batch on one of pool's connections,
+// sends it, and hands its results to use (what for names them in an error).
+// The batch is closed after use, whose error comes first.
+func sendBatch(ctx context.Context, pool *sql.DB, what string, stmts []read, use func(pgx.BatchResults) error) error {
+	conn, err := pool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(driverConn any) error {
+		dc, ok := driverConn.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("db: %s need pgx's stdlib driver, not %T", what, driverConn)
+		}
+		b := &pgx.Batch{}
+		for _, st := range stmts {
+			b.Queue(st.sql, st.vars...)
+		}
+		res := dc.Conn().SendBatch(ctx, b)
+		if err := use(res); err != nil {
+			_ = res.Close()
+			return err
 		}
 		return res.Close()
 	})

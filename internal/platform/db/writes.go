@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 )
 
@@ -82,28 +81,13 @@ type writes struct {
 // Errors are PostgreSQL's as pgx reports them (IsUniqueViolation reads
 // both those and GORM's).
 func (ws *writes) send(ctx context.Context, pool *sql.DB) error {
-	conn, err := pool.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	return conn.Raw(func(driverConn any) error {
-		dc, ok := driverConn.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("db: writes need pgx's stdlib driver, not %T", driverConn)
-		}
-		b := &pgx.Batch{}
-		for _, st := range ws.stmts {
-			b.Queue(st.sql, st.vars...)
-		}
-		res := dc.Conn().SendBatch(ctx, b)
+	return sendBatch(ctx, pool, "writes", ws.stmts, func(res pgx.BatchResults) error {
 		for range ws.stmts {
 			if _, err := res.Exec(); err != nil {
-				_ = res.Close()
 				return err
 			}
 		}
-		return res.Close()
+		return nil
 	})
 }
 
