@@ -533,3 +533,72 @@ func TestWebhooksConsumerWithoutEndpointsCostsNoTransaction(t *testing.T) {
 			notify.ConsumerWebhooks, events.CaseSubmitted, second.ID) == 1
 	})
 }
+
+// The staff notifier owes nothing for a claim (the reviewer took the case
+// themselves): it acknowledges the claim's case.assigned without a
+// transaction or a processed_events row (issue 18: claims come a hundred at
+// once). A supervisor's reassignment is still owed to the new assignee.
+func TestStaffNotifierCostsNoTransactionForAClaim(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{Worker: true})
+	ctx := context.Background()
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := s.Core.DB.Raw(q, args...).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	eventOf := func(subject, caseID string) string {
+		t.Helper()
+		var id string
+		s.Core.DB.Raw(`SELECT id::text FROM outbox WHERE subject = ? AND payload->>'case_id' = ? ORDER BY seq DESC LIMIT 1`,
+			subject, caseID).Scan(&id)
+		if id == "" {
+			t.Fatalf("no %s event of case %s", subject, caseID)
+		}
+		return id
+	}
+	f := s.File(teststack.ValidCase())
+	testenv.Eventually(t, 30*time.Second, "the case routed", func() bool {
+		return count(`SELECT count(*) FROM cases WHERE id = ? AND routed_at IS NOT NULL`, f.ID) == 1
+	})
+	var queue string
+	s.Core.DB.Raw(`SELECT queue_id::text FROM cases WHERE id = ?`, f.ID).Scan(&queue)
+	if r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/queues/" + queue + "/claim", Token: s.Reviewer()}); r.Status != 200 {
+		t.Fatalf("claim: %d %s", r.Status, r.Body)
+	}
+	routed, claimed := eventOf(events.CaseRouted, f.ID), eventOf(events.CaseAssigned, f.ID)
+	stream, err := s.JS.Stream(ctx, events.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 30*time.Second, "the staff notifier done with the routing and the claim", func() bool {
+		c, err := stream.Consumer(ctx, notify.ConsumerStaff)
+		if err != nil {
+			return false
+		}
+		info, err := c.Info(ctx)
+		return err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.Delivered.Consumer >= 2
+	})
+	processed := `SELECT count(*) FROM processed_events WHERE consumer = ? AND event_id = ?`
+	if n := count(processed, notify.ConsumerStaff, claimed); n != 0 {
+		t.Errorf("the staff notifier recorded the claim as processed: it took a transaction for nothing")
+	}
+	if n := count(processed, notify.ConsumerStaff, routed); n != 1 {
+		t.Errorf("the staff notifier did not record the routing (the check above would pass for a notifier doing nothing)")
+	}
+
+	var supervisor string
+	s.Core.DB.Raw(`SELECT id::text FROM users WHERE email = 'supervisor@example.org'`).Scan(&supervisor)
+	if r := s.Do(teststack.Request{Method: "POST", Path: "/api/v1/cases/" + f.ID + "/assign", Token: s.Login("supervisor@example.org"),
+		Body: map[string]any{"user_id": supervisor}}); r.Status != 200 {
+		t.Fatalf("reassign: %d %s", r.Status, r.Body)
+	}
+	reassigned := eventOf(events.CaseAssigned, f.ID)
+	testenv.Eventually(t, 30*time.Second, "the reassignment owed to the new assignee", func() bool {
+		return count(`SELECT count(*) FROM notifications_sent WHERE event_id = ? AND template = ? AND recipient_ref = ?`,
+			reassigned, notify.TemplateStaffAssigned, supervisor) == 1
+	})
+}

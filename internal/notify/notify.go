@@ -232,7 +232,7 @@ func (n *Notifier) Consumers() []Consumer {
 			Subjects: []string{events.CaseAcknowledged, events.CaseStatusChanged, events.CaseMessageAdded,
 				events.RemedyStatusChanged, events.RemedyOverdue, events.ReferralUpdated, events.ReferralIdentityRequested,
 				events.MeasureProposed, events.CheckinAsked, events.ReferralMessage}},
-		{Name: ConsumerStaff, Handle: n.HandleStaff,
+		{Name: ConsumerStaff, Handle: n.HandleStaff, Relevant: n.StaffOwed,
 			Subjects: []string{events.CaseRouted, events.CaseAssigned, events.CaseMessageAdded, events.CaseEvidenceAdded,
 				events.SLAWarning, events.SLABreached, events.SystemicAlert, events.RemedyStatusChanged, events.RemedyOverdue,
 				events.ReferralMade, events.ReferralUpdated, events.ReferralMessage, events.ReferralIdentityDisclosed,
@@ -390,6 +390,44 @@ func (n *Notifier) HandleComplainant(tx *gorm.DB, env *events.Envelope) error {
 		mailData{Reference: c.Reference})
 }
 
+// StaffOwed says, from the event alone, whether HandleStaff may owe staff
+// an email for env: the notify-staff consumer acknowledges an event it owes
+// nothing for without a transaction (worker.Consumer.Relevant), as a claim's
+// case.assigned (issue 18: a consumer with nothing to do for an event costs
+// nothing for it).
+func (n *Notifier) StaffOwed(_ *gorm.DB, env *events.Envelope) (bool, error) {
+	return staffMayBeOwed(env), nil
+}
+
+// staffMayBeOwed is false for the events that owe staff nothing by their
+// data alone: a case assigned by the one who takes it (a claim) or given
+// back, a message or a file from staff, a remedy move that is not the
+// complainant's answer or is a systemic issue's (no case), and a warning or
+// breach whose policy does not notify. An event whose data does not read is
+// owed: HandleStaff finds it poison.
+func staffMayBeOwed(env *events.Envelope) bool {
+	switch env.Type {
+	case events.CaseAssigned:
+		d, err := decode[events.Assigned](env)
+		return err != nil || d.AssigneeID != nil && (d.Action == "case.reassigned" || d.Action == "case.auto_assigned")
+	case events.CaseMessageAdded:
+		d, err := decode[events.MessageAdded](env)
+		return err != nil || d.AuthorKind == audit.ActorComplainant
+	case events.CaseEvidenceAdded:
+		d, err := decode[events.EvidenceAdded](env)
+		return err != nil || d.AuthorKind == audit.ActorComplainant
+	case events.RemedyStatusChanged:
+		d, err := decode[events.Remedy](env)
+		return env.CaseID != uuid.Nil && (err != nil || d.Actor == audit.ActorComplainant)
+	case events.RemedyOverdue:
+		return env.CaseID != uuid.Nil // a systemic issue's remedy: its supervisors act on it
+	case events.SLAWarning, events.SLABreached:
+		d, err := decode[events.SLA](env)
+		return err != nil || d.Notify // else the policy's breach actions do not include notifying
+	}
+	return true
+}
+
 // HandleStaff owes staff an email: a new case in a queue they belong to, a
 // warning or a breach on a case they hold (else on their queue's; breaches
 // also go to every supervisor), a complainant's reply or file on a case they
@@ -397,14 +435,11 @@ func (n *Notifier) HandleComplainant(tx *gorm.DB, env *events.Envelope) error {
 // they supervise. It runs in tx, the transaction that records the event as
 // processed.
 func (n *Notifier) HandleStaff(tx *gorm.DB, env *events.Envelope) error {
-	if n.tooOld(env) {
+	if !staffMayBeOwed(env) || n.tooOld(env) {
 		return nil
 	}
 	var template string
 	var recipients []uuid.UUID
-	if (env.Type == events.RemedyStatusChanged || env.Type == events.RemedyOverdue) && env.CaseID == uuid.Nil {
-		return nil // a systemic issue's remedy: its supervisors act on it, not a case's holders
-	}
 	c, err := n.caseInfo(tx, env.CaseID)
 	if err != nil {
 		return err
@@ -430,17 +465,10 @@ func (n *Notifier) HandleStaff(tx *gorm.DB, env *events.Envelope) error {
 		if err != nil {
 			return err
 		}
-		if d.AssigneeID == nil || (d.Action != "case.reassigned" && d.Action != "case.auto_assigned") {
-			return nil
-		}
 		template, recipients = TemplateStaffAssigned, []uuid.UUID{*d.AssigneeID}
 	case events.CaseMessageAdded:
-		d, err := decode[events.MessageAdded](env)
-		if err != nil {
+		if _, err := decode[events.MessageAdded](env); err != nil {
 			return err
-		}
-		if d.AuthorKind != audit.ActorComplainant {
-			return nil
 		}
 		template = TemplateStaffReply
 		if recipients, err = n.holders(tx, c); err != nil {
@@ -449,24 +477,16 @@ func (n *Notifier) HandleStaff(tx *gorm.DB, env *events.Envelope) error {
 	case events.CaseEvidenceAdded:
 		// A file from the complainant, perhaps the answer the case waited
 		// for; what staff add themselves mails nobody.
-		d, err := decode[events.EvidenceAdded](env)
-		if err != nil {
+		if _, err := decode[events.EvidenceAdded](env); err != nil {
 			return err
-		}
-		if d.AuthorKind != audit.ActorComplainant {
-			return nil
 		}
 		template = TemplateStaffEvidence
 		if recipients, err = n.holders(tx, c); err != nil {
 			return err
 		}
 	case events.RemedyStatusChanged:
-		d, err := decode[events.Remedy](env)
-		if err != nil {
+		if _, err := decode[events.Remedy](env); err != nil {
 			return err
-		}
-		if d.Actor != audit.ActorComplainant {
-			return nil
 		}
 		template = TemplateStaffRemedyAnswered
 		if recipients, err = n.holders(tx, c); err != nil {
@@ -493,9 +513,6 @@ func (n *Notifier) HandleStaff(tx *gorm.DB, env *events.Envelope) error {
 		d, err := decode[events.SLA](env)
 		if err != nil {
 			return err
-		}
-		if !d.Notify {
-			return nil // the policy's breach actions do not include notifying
 		}
 		due := d.DueAt
 		data.Clock, data.DueAt, data.Rule = string(d.Clock), &due, d.Rule.String()
