@@ -65,6 +65,14 @@ type Condition struct {
 // stops at the first case the claimer may take, at any queue length (with
 // the condition's own estimate it could sort the whole queue instead:
 // BENCHMARKS.md, sixth session). ClaimCandidatesStatement does the same.
+//
+// Both lock FOR NO KEY UPDATE, the lock their UPDATE of the assignee takes
+// anyway, and skip the rows another transaction holds that lock or a
+// stronger one on (another claimer, a change of the case). They do not skip a
+// case whose row is only key-share locked: every insert of a row that refers
+// to the case (a record entry, an email owed, a file) takes that lock for
+// the rest of its transaction, and under FOR UPDATE such a case was skipped
+// and a claimer told there was nothing to take.
 func ClaimStatement(eligible string) string {
 	return `
 		WITH next AS (
@@ -75,7 +83,7 @@ func ClaimStatement(eligible string) string {
 			          c.next_due_at NULLS LAST,
 			          c.submitted_at
 			 LIMIT 1
-			 FOR UPDATE OF c SKIP LOCKED)
+			 FOR NO KEY UPDATE OF c SKIP LOCKED)
 		UPDATE cases SET assignee_id = ?, assigned_at = now() FROM next WHERE cases.id = next.id
 		RETURNING cases.id`
 }
@@ -320,7 +328,7 @@ func ClaimCandidatesStatement(facts, eligible string) string {
 		          c.next_due_at NULLS LAST,
 		          c.submitted_at
 		 LIMIT ?
-		 FOR UPDATE OF c SKIP LOCKED`
+		 FOR NO KEY UPDATE OF c SKIP LOCKED`
 }
 
 // ClaimCandidates locks, skipping the rows others hold, up to limit of the

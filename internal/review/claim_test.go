@@ -2,15 +2,19 @@ package review_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/audit"
 	"github.com/redresshq/redress/internal/events"
+	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/review"
 	"github.com/redresshq/redress/internal/testenv"
 	"github.com/redresshq/redress/internal/testenv/teststack"
@@ -183,3 +187,97 @@ func pgArray(s []string) string {
 	}
 	return out + "}"
 }
+
+// A claim does not skip a case whose row another transaction only
+// key-share locks, as an insert of a row that refers to the case does (a
+// record entry, an email owed) until it commits: the claimer would be told
+// there is nothing to take. Both claim statements are tried: a claimer alone,
+// and the combiner's batch.
+func TestAClaimTakesACaseThatAnInsertReferringToItHolds(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	ctx := context.Background()
+	id := uuid.MustParse(s.File(teststack.ValidCase()).ID)
+	if _, err := s.Core.Routing.Route(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	var queue uuid.UUID
+	s.Core.DB.Raw(`SELECT queue_id FROM cases WHERE id = ?`, id).Row().Scan(&queue)
+	r := review.Reviewer{ID: uuid.New(), Languages: []string{"en"}}
+	if err := s.Core.DB.Exec(`INSERT INTO users (id, email, name, role, password_hash, languages) VALUES (?, 'k@example.org', 'K', 'reviewer', 'x', '{en}')`,
+		r.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Core.DB.Exec(`INSERT INTO queue_members (queue_id, user_id) VALUES (?, ?)`, queue, r.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	_, batch, err := review.ClaimStatements(queue, []review.Reviewer{r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		held <- db.Transact(ctx, s.Core.DB, func(holder *gorm.DB) error {
+			// What a foreign key's check takes, until its transaction ends.
+			if err := holder.Exec(`SELECT 1 FROM cases WHERE id = ? FOR KEY SHARE`, id).Error; err != nil {
+				close(locked)
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	// The combiner's statement, rolled back: it finds the case at once.
+	err = db.Transact(ctx, s.Core.DB, func(tx *gorm.DB) error {
+		var got []struct{ ID uuid.UUID }
+		if err := tx.Raw(batch.SQL, batch.Args...).Scan(&got).Error; err != nil {
+			return err
+		}
+		if len(got) != 1 || got[0].ID != id {
+			t.Errorf("the batch's claim statement found %v while the case's row was key-share locked, want %s", got, id)
+		}
+		return errRollback
+	})
+	if err != errRollback {
+		t.Fatal(err)
+	}
+	// A claimer alone takes it: the claim itself does not skip the case,
+	// and the case record's entry waits for the insert to commit.
+	type answer struct {
+		id  uuid.UUID
+		err error
+	}
+	claimed := make(chan answer, 1)
+	go func() {
+		got, err := s.Core.Review.Claim(ctx, queue, r)
+		claimed <- answer{got, err}
+	}()
+	var early *answer
+	testenv.Eventually(t, 30*time.Second, "the claim to answer or to wait for the insert", func() bool {
+		select {
+		case a := <-claimed:
+			early = &a
+			return true
+		default:
+		}
+		var waiting int
+		s.Core.DB.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+		return waiting > 0
+	})
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	a := early
+	if a == nil {
+		got := <-claimed
+		a = &got
+	}
+	if a.err != nil || a.id != id {
+		t.Errorf("a claim while the case's row was key-share locked got %s (%v), want %s", a.id, a.err, id)
+	}
+}
+
+var errRollback = errors.New("rolled back")
