@@ -492,18 +492,8 @@ func TestWebhooksConsumerWithoutEndpointsCostsNoTransaction(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{Worker: true})
 	ctx := context.Background()
-	count := func(q string, args ...any) int {
-		t.Helper()
-		var n int
-		if err := s.Core.DB.Raw(q, args...).Scan(&n).Error; err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	first := s.File(teststack.ValidCase())
-	testenv.Eventually(t, 30*time.Second, "the first case routed", func() bool {
-		return count(`SELECT count(*) FROM cases WHERE id = ? AND routed_at IS NOT NULL`, first.ID) == 1
-	})
+	count := counter(t, s)
+	fileRouted(t, s, count)
 	stream, err := s.JS.Stream(ctx, events.Stream)
 	if err != nil {
 		t.Fatal(err)
@@ -542,14 +532,7 @@ func TestStaffNotifierCostsNoTransactionForAClaim(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{Worker: true})
 	ctx := context.Background()
-	count := func(q string, args ...any) int {
-		t.Helper()
-		var n int
-		if err := s.Core.DB.Raw(q, args...).Scan(&n).Error; err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	count := counter(t, s)
 	eventOf := func(subject, caseID string) string {
 		t.Helper()
 		var id string
@@ -560,10 +543,7 @@ func TestStaffNotifierCostsNoTransactionForAClaim(t *testing.T) {
 		}
 		return id
 	}
-	f := s.File(teststack.ValidCase())
-	testenv.Eventually(t, 30*time.Second, "the case routed", func() bool {
-		return count(`SELECT count(*) FROM cases WHERE id = ? AND routed_at IS NOT NULL`, f.ID) == 1
-	})
+	f := fileRouted(t, s, count)
 	stream, err := s.JS.Stream(ctx, events.Stream)
 	if err != nil {
 		t.Fatal(err)
@@ -608,4 +588,26 @@ func TestStaffNotifierCostsNoTransactionForAClaim(t *testing.T) {
 		return count(`SELECT count(*) FROM notifications_sent WHERE event_id = ? AND template = ? AND recipient_ref = ?`,
 			reassigned, notify.TemplateStaffAssigned, supervisor) == 1
 	})
+}
+
+// counter runs a count on s's database.
+func counter(t *testing.T, s *teststack.Stack) func(q string, args ...any) int {
+	return func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := s.Core.DB.Raw(q, args...).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+}
+
+// fileRouted files a case and waits until the worker has routed it.
+func fileRouted(t *testing.T, s *teststack.Stack, count func(q string, args ...any) int) teststack.Filed {
+	t.Helper()
+	f := s.File(teststack.ValidCase())
+	testenv.Eventually(t, 30*time.Second, "the case routed", func() bool {
+		return count(`SELECT count(*) FROM cases WHERE id = ? AND routed_at IS NOT NULL`, f.ID) == 1
+	})
+	return f
 }
