@@ -390,8 +390,11 @@ func (s *Service) file(ctx context.Context, key *keystore.Pending, n *normalized
 				return with(tx, rec)
 			})
 		}
-		if err == nil || !db.IsUniqueViolation(err) {
-			return rec, err
+		if err == nil {
+			return rec, nil
+		}
+		if !db.IsUniqueViolation(err) {
+			return nil, err
 		}
 		if idempotencyKey != "" {
 			if replay, err := s.replay(ctx, idempotencyKey, reqHash); err != nil || replay != nil {
@@ -415,8 +418,11 @@ func (s *Service) insertCaseIn(tx *gorm.DB, key *keystore.Pending, n *normalized
 			return nil, fmt.Errorf("grievance: savepoint: %w", err)
 		}
 		rec, err := s.insertCase(tx, key, n, planned, now, "")
-		if err == nil || !db.IsUniqueViolation(err) {
-			return rec, err
+		if err == nil {
+			return rec, nil
+		}
+		if !db.IsUniqueViolation(err) {
+			return nil, err
 		}
 		if err := tx.RollbackTo("filing").Error; err != nil {
 			return nil, fmt.Errorf("grievance: rollback to savepoint: %w", err)

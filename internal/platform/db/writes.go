@@ -15,7 +15,8 @@ import (
 // functions of the packages that own the tables, as it would through a
 // transaction (Create, Exec, Update, Delete), and reads nothing: on the
 // pool, w only gathers the statements, and Write then sends them to
-// PostgreSQL together, in one round trip that is also one transaction (pgx's
+// PostgreSQL together, in one round trip (one more the first time a
+// connection sees them, when pgx prepares them) that is also one transaction (pgx's
 // batch: its statements run in one implicit transaction, committed at its end
 // and rolled back whole by the first error). What AfterCommit was given runs
 // once it has committed. Given a transaction (Transact's tx), w is tx
