@@ -142,7 +142,11 @@ func (w *Runner) notifyConsumers() []Consumer {
 
 // route applies the routing rules to a submitted case (issue #3).
 func (w *Runner) route(tx *gorm.DB, env *events.Envelope) error {
-	routed, err := w.Routing.RouteIn(tx, env.CaseID)
+	var mail routing.NewCaseMail // the queue's emails are owed here, not by another transaction of notify-staff
+	if w.Notify != nil {
+		mail = w.Notify
+	}
+	routed, err := w.Routing.RouteIn(tx, env.CaseID, mail)
 	if fault.Is(err, fault.NotFound) {
 		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
 	}

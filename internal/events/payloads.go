@@ -258,6 +258,10 @@ type Routed struct {
 	RuleName string    `json:"rule"`
 	QueueID  uuid.UUID `json:"queue_id"`
 	Priority string    `json:"priority"`
+	// StaffMailOwed: the routing owed the queue's members their emails
+	// itself, in the transaction that routed the case (the worker's
+	// routing does); the notify-staff consumer owes none for this event.
+	StaffMailOwed bool `json:"staff_mail_owed,omitempty"`
 }
 
 // Assigned is the data of CaseAssigned: who holds the case now (null when

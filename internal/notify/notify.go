@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -400,13 +401,16 @@ func (n *Notifier) StaffOwed(_ *gorm.DB, env *events.Envelope) (bool, error) {
 }
 
 // staffMayBeOwed is false for the events that owe staff nothing by their
-// data alone: a case assigned by the one who takes it (a claim) or given
+// data alone: a case routed by a routing that owed its emails itself, a case assigned by the one who takes it (a claim) or given
 // back, a message or a file from staff, a remedy move that is not the
 // complainant's answer or is a systemic issue's (no case), and a warning or
 // breach whose policy does not notify. An event whose data does not read is
 // owed: HandleStaff finds it poison.
 func staffMayBeOwed(env *events.Envelope) bool {
 	switch env.Type {
+	case events.CaseRouted:
+		d, err := decode[events.Routed](env)
+		return err != nil || !d.StaffMailOwed
 	case events.CaseAssigned:
 		d, err := decode[events.Assigned](env)
 		return err != nil || d.AssigneeID != nil && (d.Action == "case.reassigned" || d.Action == "case.auto_assigned")
@@ -447,17 +451,12 @@ func (n *Notifier) HandleStaff(tx *gorm.DB, env *events.Envelope) error {
 	data := mailData{Reference: c.Reference, Kind: c.Kind, Priority: deref(c.Priority), Queue: deref(c.QueueName)}
 	switch env.Type {
 	case events.CaseRouted:
+		// Routed by a routing that did not owe its emails itself.
 		d, err := decode[events.Routed](env)
 		if err != nil {
 			return err
 		}
-		template, data.Priority = TemplateStaffNewCase, d.Priority
-		if data.Queue, err = queueName(tx, d.QueueID); err != nil {
-			return fmt.Errorf("notify: queue: %w", err)
-		}
-		if recipients, err = n.queueMembers(tx, &d.QueueID); err != nil {
-			return err
-		}
+		return n.OweNewCase(tx, env.ID, c.Reference, c.Kind, d)
 	case events.CaseAssigned:
 		// A case someone else gave them: a supervisor's reassignment or
 		// auto-assignment. Claiming it oneself, or a release, mails nobody.
@@ -587,22 +586,40 @@ func (n *Notifier) HandleStaff(tx *gorm.DB, env *events.Envelope) error {
 	default:
 		return nil
 	}
-	// Only staff who may see the case hear of it (internal/access): the
-	// recused, and members of other queues, get no email naming it.
-	if recipients, err = n.access.Readers(tx, env.CaseID, recipients); err != nil {
+	return n.oweStaff(tx, env.ID, env.CaseID, recipients, template, data)
+}
+
+// OweNewCase owes the members of the queue a case was routed to who take
+// emails of new cases their "new case in my queue" email for the
+// case.routed event eventID, in tx: the transaction that routes the case
+// (routing.NewCaseMail), or HandleStaff's for an event whose routing did
+// not (routed.StaffMailOwed false).
+func (n *Notifier) OweNewCase(tx *gorm.DB, eventID uuid.UUID, reference, kind string, routed events.Routed) error {
+	queue, recipients, err := newCaseListeners(tx, routed.QueueID)
+	if err != nil {
+		return fmt.Errorf("notify: queue members: %w", err)
+	}
+	return n.oweStaff(tx, eventID, routed.CaseID, recipients, TemplateStaffNewCase,
+		mailData{Reference: reference, Kind: kind, Priority: routed.Priority, Queue: queue})
+}
+
+// oweStaff owes each of recipients who may see the case an email about
+// the event eventID, once, in tx. Only staff who may see the case hear of
+// it (internal/access): the recused, and members of other queues, get no
+// email naming it.
+func (n *Notifier) oweStaff(tx *gorm.DB, eventID, caseID uuid.UUID, recipients []uuid.UUID, template string,
+	data mailData) error {
+	recipients, err := n.access.Readers(tx, caseID, recipients)
+	if err != nil || len(recipients) == 0 {
 		return err
 	}
-	seen := map[uuid.UUID]bool{}
+	refs := make([]string, 0, len(recipients))
 	for _, id := range recipients {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		if err := n.owe(tx, env, RecipientStaff, id.String(), template, data); err != nil {
-			return err
+		if ref := id.String(); !slices.Contains(refs, ref) {
+			refs = append(refs, ref)
 		}
 	}
-	return nil
+	return oweEmails(tx, eventID, caseID, RecipientStaff, refs, template, data)
 }
 
 // supervisors are the active supervisors, read through q.
@@ -657,7 +674,7 @@ func (n *Notifier) queueMembers(q *gorm.DB, queueID *uuid.UUID) ([]uuid.UUID, er
 	if queueID == nil {
 		return nil, nil
 	}
-	ids, err := newCaseListeners(q, *queueID)
+	_, ids, err := newCaseListeners(q, *queueID)
 	if err != nil {
 		return nil, fmt.Errorf("notify: queue members: %w", err)
 	}
@@ -666,13 +683,23 @@ func (n *Notifier) queueMembers(q *gorm.DB, queueID *uuid.UUID) ([]uuid.UUID, er
 
 // owe records an email owed for env to one recipient, once, in tx.
 func (n *Notifier) owe(tx *gorm.DB, env *events.Envelope, kind, ref, template string, data mailData) error {
+	return oweEmails(tx, env.ID, env.CaseID, kind, []string{ref}, template, data)
+}
+
+// oweEmails records an email owed for the event eventID to each of refs
+// (recipients of one kind), once, in tx, in one statement.
+func oweEmails(tx *gorm.DB, eventID, caseID uuid.UUID, kind string, refs []string, template string, data mailData) error {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return err
 	}
+	rows := make([]map[string]any, len(refs))
+	for i, ref := range refs {
+		rows[i] = map[string]any{"event_id": eventID, "recipient_kind": kind, "recipient_ref": ref, "case_id": caseID,
+			"template": template, "data": string(raw)}
+	}
 	if err := tx.Table("notifications_sent").Clauses(clause.OnConflict{DoNothing: true}).
-		Create(map[string]any{"event_id": env.ID, "recipient_kind": kind, "recipient_ref": ref, "case_id": env.CaseID,
-			"template": template, "data": string(raw)}).Error; err != nil {
+		Create(rows).Error; err != nil {
 		return fmt.Errorf("notify: owe email: %w", err)
 	}
 	return nil

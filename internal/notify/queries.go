@@ -83,13 +83,27 @@ func loadCaseInfo(tx *gorm.DB, id uuid.UUID) (caseInfo, error) {
 	return c, err
 }
 
-// newCaseListeners are the active staff members of a queue who asked to
-// hear of its new cases.
-func newCaseListeners(tx *gorm.DB, queueID uuid.UUID) ([]uuid.UUID, error) {
-	var ids []uuid.UUID
-	err := tx.Raw(`SELECT u.id FROM queue_members m JOIN users u ON u.id = m.user_id
-		 WHERE m.queue_id = ? AND m.notify_new_cases AND u.active AND u.role <> 'body' ORDER BY u.id`, queueID).Scan(&ids).Error
-	return ids, err
+// newCaseListeners are a queue's name and its active staff members who
+// asked to hear of its new cases, in one read (none: "", nil).
+func newCaseListeners(tx *gorm.DB, queueID uuid.UUID) (string, []uuid.UUID, error) {
+	var rows []struct {
+		Name string
+		ID   *uuid.UUID
+	}
+	err := tx.Raw(`SELECT q.name, l.id FROM queues q
+		  LEFT JOIN LATERAL (SELECT u.id FROM queue_members m JOIN users u ON u.id = m.user_id
+		                      WHERE m.queue_id = q.id AND m.notify_new_cases AND u.active AND u.role <> 'body') l ON true
+		 WHERE q.id = ? ORDER BY l.id`, queueID).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return "", nil, err
+	}
+	ids := make([]uuid.UUID, 0, len(rows))
+	for _, r := range rows {
+		if r.ID != nil {
+			ids = append(ids, *r.ID)
+		}
+	}
+	return rows[0].Name, ids, nil
 }
 
 // The reads of other packages' tables: bodies (internal/escalation), queues
@@ -120,13 +134,6 @@ func activeBodyContact(tx *gorm.DB, id uuid.UUID) (contactRow, error) {
 	err := tx.Raw(`SELECT `+contactColumns+`
 			FROM bodies WHERE id = ? AND active`, id).Scan(&b).Error
 	return b, err
-}
-
-// queueName is a queue's name ("" when there is none).
-func queueName(tx *gorm.DB, id uuid.UUID) (string, error) {
-	var name string
-	err := tx.Raw(`SELECT name FROM queues WHERE id = ?`, id).Scan(&name).Error
-	return name, err
 }
 
 // aiSystemName is an AI system's name ("" when there is none).

@@ -24,6 +24,7 @@ const ruleColumns = `id, position, name, enabled, is_default, kinds, ai_system_i
 // (the case.submitted event carries them; the worker's reconciler rebuilds
 // a lost one from them).
 type CaseFacts struct {
+	Reference           string
 	Kind                string
 	AISystemID          *uuid.UUID
 	Language            string
@@ -39,7 +40,7 @@ type CaseFacts struct {
 // empty).
 func lockedCaseFacts(conn *gorm.DB, caseID uuid.UUID) (CaseFacts, error) {
 	var row CaseFacts
-	err := conn.Raw(`SELECT c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
+	err := conn.Raw(`SELECT c.reference, c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
 			       c.preliminary_severity, c.routed_at, k.rights, k.harm_types
 			  FROM cases c JOIN case_classifications k ON k.case_id = c.id
 			 WHERE c.id = ? FOR UPDATE OF c`, caseID).Scan(&row).Error

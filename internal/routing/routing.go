@@ -132,17 +132,27 @@ func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*events.Routed, 
 	var out *events.Routed
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		var err error
-		out, err = s.RouteIn(tx, caseID)
+		out, err = s.RouteIn(tx, caseID, nil)
 		return err
 	})
 	return out, err
 }
 
+// NewCaseMail owes the emails of a case routed to a queue (its members'
+// "new case in my queue") in the transaction that routes it
+// (notify.Notifier): the event it publishes then says so, and the
+// notify-staff consumer owes none for it (issue 18: a routed case cost that
+// consumer a transaction of its own).
+type NewCaseMail interface {
+	OweNewCase(tx *gorm.DB, eventID uuid.UUID, reference, kind string, routed events.Routed) error
+}
+
 // RouteIn applies the rules to a case not yet routed, in the caller's
 // transaction tx, and records the result and the rule behind it in the case
-// record; the outcome it returns is the case.routed event's data. A case
-// already routed is left alone: RouteIn returns nil, nil.
-func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID) (*events.Routed, error) {
+// record; the outcome it returns is the case.routed event's data. With mail,
+// the emails the routing owes are owed in tx too. A case already routed is
+// left alone: RouteIn returns nil, nil.
+func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, mail NewCaseMail) (*events.Routed, error) {
 	row, err := lockedCaseFacts(tx, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("routing: load case: %w", err)
@@ -177,12 +187,16 @@ func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID) (*events.Routed, error)
 	if _, err := s.clocks.RecomputeIn(tx, caseID); err != nil {
 		return nil, err
 	}
-	out := &events.Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority}
+	out := &events.Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority,
+		StaffMailOwed: mail != nil}
 	if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: "case.routed",
 		Data: map[string]any{"rule_id": rule.ID, "rule": rule.Name, "queue_id": rule.QueueID, "priority": rule.Priority,
 			"sla_policy": rule.SLAPolicy, "required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}}); err != nil {
 		return out, err
 	}
-	_, err = outbox.Add(tx, events.CaseRouted, caseID, *out)
+	id, err := outbox.Add(tx, events.CaseRouted, caseID, *out)
+	if err == nil && mail != nil {
+		err = mail.OweNewCase(tx, id, row.Reference, row.Kind, *out)
+	}
 	return out, err
 }
