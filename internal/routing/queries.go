@@ -34,6 +34,9 @@ type CaseFacts struct {
 	RoutedAt            *time.Time
 	Rights              db.TextSlice
 	HarmTypes           db.TextSlice
+	// RulesVersion is routing_rules_version when the case was read
+	// (lockedCaseFacts).
+	RulesVersion int64
 }
 
 // lockedCaseFacts reads a case's facts and locks its row (no row: Kind is
@@ -41,10 +44,33 @@ type CaseFacts struct {
 func lockedCaseFacts(conn *gorm.DB, caseID uuid.UUID) (CaseFacts, error) {
 	var row CaseFacts
 	err := conn.Raw(`SELECT c.reference, c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
-			       c.preliminary_severity, c.routed_at, k.rights, k.harm_types
+			       c.preliminary_severity, c.routed_at, k.rights, k.harm_types,
+			       (SELECT version FROM routing_rules_version) AS rules_version
 			  FROM cases c JOIN case_classifications k ON k.case_id = c.id
 			 WHERE c.id = ? FOR UPDATE OF c`, caseID).Scan(&row).Error
 	return row, err
+}
+
+// versionedRules reads every rule in evaluation order through q, and the
+// version they are at (routing_rules_version), in one statement: one
+// snapshot.
+func versionedRules(q *gorm.DB) ([]Rule, int64, error) {
+	var rows []struct {
+		Rule         `gorm:"embedded"`
+		RulesVersion int64
+	}
+	if err := q.Model(&Rule{}).Select(ruleColumns + ", (SELECT version FROM routing_rules_version) AS rules_version").
+		Order("is_default, position").Scan(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("routing: rules: %w", err)
+	}
+	if len(rows) == 0 {
+		return nil, 0, nil
+	}
+	rules := make([]Rule, len(rows))
+	for i := range rows {
+		rules[i] = rows[i].Rule
+	}
+	return rules, rows[0].RulesVersion, nil
 }
 
 // lockRules keeps other writers of the rules' positions out until the

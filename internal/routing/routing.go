@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -103,6 +104,36 @@ func First(rules []Rule, c Case) (*Rule, bool) {
 type Service struct {
 	db     *gorm.DB
 	clocks *clocks.Service
+	// held are the rules as routing last read them, with their version
+	// (rulesAt); nil until a routing reads them.
+	held      atomic.Pointer[heldRules]
+	ruleReads atomic.Int64 // how often routing read the rules (tests)
+}
+
+// heldRules are the rules in evaluation order at one routing_rules_version.
+type heldRules struct {
+	version int64
+	rules   []Rule
+}
+
+// rulesAt returns the rules in evaluation order at version, the
+// routing_rules_version read with the case being routed: those held when
+// they were read at that version, else read again through q (issue 18:
+// the rules were read, and every column scanned, for every case routed).
+// What it returns is shared: read it, never change it.
+func (s *Service) rulesAt(q *gorm.DB, version int64) ([]Rule, error) {
+	if h := s.held.Load(); h != nil && h.version == version {
+		return h.rules, nil
+	}
+	rules, v, err := versionedRules(q)
+	if err != nil {
+		return nil, err
+	}
+	s.ruleReads.Add(1)
+	if h := s.held.Load(); h == nil || h.version <= v {
+		s.held.Store(&heldRules{version: v, rules: rules})
+	}
+	return rules, nil
 }
 
 // New returns the routing service; clk sets a routed case's clocks from its
@@ -111,16 +142,8 @@ func New(gdb *gorm.DB, clk *clocks.Service) *Service { return &Service{db: gdb, 
 
 // Rules returns every rule in evaluation order, the default last.
 func (s *Service) Rules(ctx context.Context) ([]Rule, error) {
-	return orderedRules(s.db.WithContext(ctx))
-}
-
-// orderedRules reads every rule in evaluation order through q.
-func orderedRules(q *gorm.DB) ([]Rule, error) {
-	var rules []Rule
-	if err := q.Select(ruleColumns).Order("is_default, position").Find(&rules).Error; err != nil {
-		return nil, fmt.Errorf("routing: rules: %w", err)
-	}
-	return rules, nil
+	rules, _, err := versionedRules(s.db.WithContext(ctx))
+	return rules, err
 }
 
 // ErrNoDefaultRule means the rules are broken: the default rule is missing.
@@ -171,7 +194,7 @@ func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, mail NewCaseMail) (*eve
 	if row.PreliminarySeverity != nil {
 		c.Severity = *row.PreliminarySeverity
 	}
-	rules, err := orderedRules(tx)
+	rules, err := s.rulesAt(tx, row.RulesVersion)
 	if err != nil {
 		return nil, err
 	}
