@@ -80,10 +80,11 @@ func (w *Runner) Consumers() []Consumer {
 	// consumer, where they were three consumers waiting on each other's lock
 	// of the case row (issue 18).
 	submitted := Consumer{Name: events.ConsumerSubmitted, Subject: events.CaseSubmitted,
-		Stages:   []Stage{{events.ConsumerIntake, w.recordReceived}, {events.ConsumerRouter, w.route}},
+		Stages: []Stage{{Name: events.ConsumerIntake, Handle: w.recordReceived},
+			{Name: events.ConsumerRouter, Handle: w.route, Covers: events.ConsumerIntake, WithCovered: w.receiveAndRoute}},
 		Replaces: []string{events.ConsumerIntake, events.ConsumerRouter, events.ConsumerSystemic}}
 	if w.Systemic != nil {
-		submitted.Stages = append(submitted.Stages, Stage{events.ConsumerSystemic, w.checkAlert})
+		submitted.Stages = append(submitted.Stages, Stage{Name: events.ConsumerSystemic, Handle: w.checkAlert})
 	}
 	out := []Consumer{submitted, {Name: events.ConsumerAppeals, Subject: events.CaseAppealed, Handle: w.assignAppeal}}
 	if w.Escalation != nil {
@@ -142,22 +143,43 @@ func (w *Runner) notifyConsumers() []Consumer {
 
 // route applies the routing rules to a submitted case (issue #3).
 func (w *Runner) route(tx *gorm.DB, env *events.Envelope) error {
-	var mail routing.NewCaseMail // the queue's emails are owed here, not by another transaction of notify-staff
-	if w.Notify != nil {
-		mail = w.Notify
+	_, err := w.routeAlso(tx, env, nil)
+	return err
+}
+
+// receiveAndRoute records the worker's receipt of a submitted case and
+// routes it, in one update of the case and one of its record (the router
+// stage covering the intake stage): recordReceived and route, in fewer
+// statements. A case routed before is only received.
+func (w *Runner) receiveAndRoute(tx *gorm.DB, env *events.Envelope) error {
+	received := receivedEntry(env)
+	routed, err := w.routeAlso(tx, env, &received)
+	if err == nil && routed == nil {
+		return w.recordReceived(tx, env)
 	}
-	routed, err := w.Routing.RouteIn(tx, env.CaseID, mail)
+	return err
+}
+
+// routeAlso routes the case of env, owing the queue's emails in tx (not in
+// another transaction of notify-staff) and, with received, recording the
+// case's receipt; nil for a case routed before.
+func (w *Runner) routeAlso(tx *gorm.DB, env *events.Envelope, received *audit.Event) (*events.Routed, error) {
+	also := routing.Also{Received: received}
+	if w.Notify != nil {
+		also.Mail = w.Notify
+	}
+	routed, err := w.Routing.RouteIn(tx, env.CaseID, also)
 	if fault.Is(err, fault.NotFound) {
-		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
+		return nil, fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
 	}
 	if err != nil || routed == nil {
-		return err
+		return routed, err
 	}
 	w.Log.Debug("routed", "case_id", env.CaseID, "rule", routed.RuleName, "priority", routed.Priority)
 	if w.Review != nil {
 		_, err = w.Review.AutoAssignIn(tx, 1, env.CaseID)
 	}
-	return err
+	return routed, err
 }
 
 // assignAppeal gives an appealed case to a reviewer who did not decide it
@@ -198,9 +220,15 @@ func (w *Runner) recordReceived(tx *gorm.DB, env *events.Envelope) error {
 	if !first {
 		return nil
 	}
-	_, err = audit.Append(tx, audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
-		Action: "case.received", Data: map[string]any{"event_id": env.ID, "consumer": events.ConsumerIntake}})
+	_, err = audit.Append(tx, receivedEntry(env))
 	return err
+}
+
+// receivedEntry is the case record's entry of the worker's receipt of the
+// submitted case env.
+func receivedEntry(env *events.Envelope) audit.Event {
+	return audit.Event{CaseID: env.CaseID, ActorKind: audit.ActorSystem,
+		Action: "case.received", Data: map[string]any{"event_id": env.ID, "consumer": events.ConsumerIntake}}
 }
 
 // Run runs the relay and the consumers until ctx ends, then stops them in

@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/notify"
@@ -641,4 +642,101 @@ func fileRouted(t *testing.T, s *teststack.Stack, count func(q string, args ...a
 		return count(`SELECT count(*) FROM cases WHERE id = ? AND routed_at IS NOT NULL`, f.ID) == 1
 	})
 	return f
+}
+
+// The submitted consumer receives and routes a case with one update of its
+// row and one insert into its record (issue 18: the worker wrote the row
+// three times, to receive it, to route it and to set its next due date,
+// and its record twice): the router stage covers the intake stage
+// (worker.Stage.Covers). The record still shows the receipt, once, before
+// the routing.
+func TestASubmittedCaseIsReceivedAndRoutedByOneUpdateOfItsRow(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	rec := &statements{}
+	r := s.Core.Worker(s.JS, "")
+	r.DB = r.DB.Session(&gorm.Session{Logger: rec})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	count := counter(t, s)
+	f := fileRouted(t, s, count)
+	testenv.Eventually(t, 30*time.Second, "the submitted consumer done", func() bool {
+		return count(`SELECT count(*) FROM processed_events WHERE consumer = ?`, events.ConsumerSystemic) == 1
+	})
+	updates := rec.matching(`UPDATE "cases"`, f.ID)
+	if len(updates) != 1 || !strings.Contains(updates[0], `"received_at"=coalesce(received_at, now())`) ||
+		!strings.Contains(updates[0], `"routed_at"=now()`) {
+		t.Errorf("the case's row updated by %d statements through GORM's builder, want one that receives and routes it:\n%s",
+			len(updates), strings.Join(updates, "\n"))
+	}
+	if inserts := rec.matching(`INSERT INTO "audit_entries"`, f.ID); len(inserts) != 1 {
+		t.Errorf("%d inserts into the case's record, want one:\n%s", len(inserts), strings.Join(inserts, "\n"))
+	}
+	var record []string
+	s.Core.DB.Raw(`SELECT action FROM audit_entries WHERE case_id = ? ORDER BY seq`, f.ID).Scan(&record)
+	if strings.Join(record, " ") != "case.submitted case.received case.routed" {
+		t.Errorf("the case's record: %v", record)
+	}
+	if n := count(`SELECT count(*) FROM cases WHERE id = ? AND received_at IS NOT NULL`, f.ID); n != 1 {
+		t.Error("the case is not marked received")
+	}
+	if n := count(`SELECT count(*) FROM processed_events WHERE consumer IN ? AND event_id =
+		(SELECT id FROM outbox WHERE subject = ? AND payload->>'case_id' = ?)`,
+		[]string{events.ConsumerIntake, events.ConsumerRouter}, events.CaseSubmitted, f.ID); n != 2 {
+		t.Errorf("the event processed by %d of the intake and router stages, want both", n)
+	}
+
+	// Another case.submitted of the case (the reconciler's, say): both
+	// stages handle it, and neither receives nor routes the case again.
+	var data events.Submitted
+	var payload string
+	s.Core.DB.Raw(`SELECT (payload->'data')::text FROM outbox WHERE subject = ? AND payload->>'case_id' = ?`,
+		events.CaseSubmitted, f.ID).Scan(&payload)
+	if err := json.Unmarshal([]byte(payload), &data); err != nil {
+		t.Fatal(err)
+	}
+	again, err := outbox.Add(s.Core.DB, events.CaseSubmitted, uuid.MustParse(f.ID), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 30*time.Second, "the second event handled", func() bool {
+		return count(`SELECT count(*) FROM processed_events WHERE event_id = ?`, again) == 3
+	})
+	s.Core.DB.Raw(`SELECT action FROM audit_entries WHERE case_id = ? ORDER BY seq`, f.ID).Scan(&record)
+	if strings.Join(record, " ") != "case.submitted case.received case.routed" {
+		t.Errorf("the case's record after a second event: %v", record)
+	}
+}
+
+// statements records the SQL run through a GORM session (a logger).
+type statements struct {
+	mu  sync.Mutex
+	sql []string
+}
+
+func (s *statements) LogMode(logger.LogLevel) logger.Interface { return s }
+func (s *statements) Info(context.Context, string, ...any)     {}
+func (s *statements) Warn(context.Context, string, ...any)     {}
+func (s *statements) Error(context.Context, string, ...any)    {}
+func (s *statements) Trace(_ context.Context, _ time.Time, fc func() (string, int64), _ error) {
+	q, _ := fc()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sql = append(s.sql, q)
+}
+
+// matching are the statements that begin with prefix and name id.
+func (s *statements) matching(prefix, id string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, q := range s.sql {
+		if strings.HasPrefix(q, prefix) && strings.Contains(q, id) {
+			out = append(out, q)
+		}
+	}
+	return out
 }

@@ -138,6 +138,9 @@ type Routing struct {
 	RequiredSkills    db.TextSlice
 	RequiredLanguages db.TextSlice
 	SLAPolicy         *string // slug of the SLA policy, nil for the default
+	// Received: the worker's first receipt of the case, recorded by the
+	// same update (received_at, when it is not set yet; MarkReceived).
+	Received bool
 }
 
 // Route records where the router put the case, and when.
@@ -149,9 +152,13 @@ func Route(tx *gorm.DB, id uuid.UUID, r Routing) error {
 	if r.SLAPolicy != nil {
 		policy = gorm.Expr("(SELECT id FROM sla_policies WHERE slug = ?)", *r.SLAPolicy)
 	}
-	return set(tx, id, "route", map[string]any{"queue_id": r.QueueID, "priority": r.Priority,
+	columns := map[string]any{"queue_id": r.QueueID, "priority": r.Priority,
 		"routing_rule_id": r.RuleID, "routed_at": gorm.Expr("now()"), "required_skills": r.RequiredSkills,
-		"required_languages": r.RequiredLanguages, "sla_policy_id": policy})
+		"required_languages": r.RequiredLanguages, "sla_policy_id": policy}
+	if r.Received {
+		columns["received_at"] = gorm.Expr("coalesce(received_at, now())")
+	}
+	return set(tx, id, "route", columns)
 }
 
 // Assign gives the case to assignee, now.

@@ -32,6 +32,7 @@ type CaseFacts struct {
 	PreferredChannel    *string
 	PreliminarySeverity *string
 	RoutedAt            *time.Time
+	ReceivedAt          *time.Time
 	Rights              db.TextSlice
 	HarmTypes           db.TextSlice
 	// RulesVersion is routing_rules_version when the case was read
@@ -44,7 +45,7 @@ type CaseFacts struct {
 func lockedCaseFacts(conn *gorm.DB, caseID uuid.UUID) (CaseFacts, error) {
 	var row CaseFacts
 	err := conn.Raw(`SELECT c.reference, c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
-			       c.preliminary_severity, c.routed_at, k.rights, k.harm_types,
+			       c.preliminary_severity, c.routed_at, c.received_at, k.rights, k.harm_types,
 			       (SELECT version FROM routing_rules_version) AS rules_version
 			  FROM cases c JOIN case_classifications k ON k.case_id = c.id
 			 WHERE c.id = ? FOR UPDATE OF c`, caseID).Scan(&row).Error

@@ -155,7 +155,7 @@ func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*events.Routed, 
 	var out *events.Routed
 	err := db.Transact(ctx, s.db, func(tx *gorm.DB) error {
 		var err error
-		out, err = s.RouteIn(tx, caseID, nil)
+		out, err = s.RouteIn(tx, caseID, Also{})
 		return err
 	})
 	return out, err
@@ -170,12 +170,25 @@ type NewCaseMail interface {
 	OweNewCase(tx *gorm.DB, eventID uuid.UUID, reference, kind string, routed events.Routed) error
 }
 
+// Also is what a routing does besides routing, in its transaction and, where
+// it can, in its statements (issue 18: the worker wrote a submitted case's
+// row, and its record, once to receive it and again to route it).
+type Also struct {
+	// Mail owes the emails the routing owes.
+	Mail NewCaseMail
+	// Received is the record entry of the worker's first receipt of the
+	// case: when the case was not received yet, the routing's update marks
+	// it received (cases.Routing.Received) and Received is recorded just
+	// before case.routed, with it.
+	Received *audit.Event
+}
+
 // RouteIn applies the rules to a case not yet routed, in the caller's
 // transaction tx, and records the result and the rule behind it in the case
-// record; the outcome it returns is the case.routed event's data. With mail,
-// the emails the routing owes are owed in tx too. A case already routed is
-// left alone: RouteIn returns nil, nil.
-func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, mail NewCaseMail) (*events.Routed, error) {
+// record; the outcome it returns is the case.routed event's data. What also
+// asks is done in tx too. A case already routed is left alone, also
+// included: RouteIn returns nil, nil.
+func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, also Also) (*events.Routed, error) {
 	row, err := lockedCaseFacts(tx, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("routing: load case: %w", err)
@@ -202,24 +215,30 @@ func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, mail NewCaseMail) (*eve
 	if !ok {
 		return nil, ErrNoDefaultRule
 	}
+	receive := also.Received != nil && row.ReceivedAt == nil
 	if err := cases.Route(tx, caseID, cases.Routing{QueueID: rule.QueueID, Priority: cases.Priority(rule.Priority),
 		RuleID: rule.ID, RequiredSkills: rule.RequiredSkills, RequiredLanguages: rule.RequiredLanguages,
-		SLAPolicy: rule.SLAPolicy}); err != nil {
+		SLAPolicy: rule.SLAPolicy, Received: receive}); err != nil {
 		return nil, fmt.Errorf("routing: route: %w", err)
 	}
 	if _, err := s.clocks.RecomputeIn(tx, caseID); err != nil {
 		return nil, err
 	}
 	out := &events.Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority,
-		StaffMailOwed: mail != nil}
-	if _, err := audit.Append(tx, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: "case.routed",
+		StaffMailOwed: also.Mail != nil}
+	var record []audit.Event
+	if receive {
+		record = append(record, *also.Received)
+	}
+	record = append(record, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: "case.routed",
 		Data: map[string]any{"rule_id": rule.ID, "rule": rule.Name, "queue_id": rule.QueueID, "priority": rule.Priority,
-			"sla_policy": rule.SLAPolicy, "required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}}); err != nil {
+			"sla_policy": rule.SLAPolicy, "required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}})
+	if _, err := audit.AppendMany(tx, record); err != nil {
 		return out, err
 	}
 	id, err := outbox.Add(tx, events.CaseRouted, caseID, *out)
-	if err == nil && mail != nil {
-		err = mail.OweNewCase(tx, id, row.Reference, row.Kind, *out)
+	if err == nil && also.Mail != nil {
+		err = also.Mail.OweNewCase(tx, id, row.Reference, row.Kind, *out)
 	}
 	return out, err
 }
