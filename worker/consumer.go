@@ -33,13 +33,16 @@ type Consumer struct {
 	Subjects []string
 	Handle   Handler
 	// Relevant, when set, says whether Handle has anything to do for an
-	// event, read on the pool before any transaction: an event it is not,
-	// about a case that exists (or about no case), is acknowledged at once,
-	// with no transaction and no processed_events row (issue 18: a consumer
-	// with nothing to do for an event costs a read or two, not a commit). An
-	// error, or an unknown case, takes the transactional path, which retries
-	// or dead-letters as for any event.
-	Relevant func(q *gorm.DB, env *events.Envelope) (bool, error)
+	// event, read on the pool before any transaction: it queues on r what
+	// it reads, sent in one round trip with the worker's read of whether
+	// the event's case exists, and what it returns answers once they are
+	// read. An event it is not, about a case that exists (or about no
+	// case), is acknowledged at once, with no transaction and no
+	// processed_events row (issue 18: a consumer with nothing to do for an
+	// event costs one round trip, not a commit). An error, or an unknown
+	// case, takes the transactional path, which retries or dead-letters as
+	// for any event.
+	Relevant func(r *db.Reads, env *events.Envelope) (owed func() bool)
 	// Stages, when not empty, replaces Handle: handlers that each record
 	// the events they handle under their own name in processed_events, run
 	// one after another in one transaction (issue 18: consumers that can
@@ -322,8 +325,12 @@ func (w *Runner) irrelevant(ctx context.Context, log *slog.Logger, c Consumer, m
 	if c.Relevant == nil {
 		return false
 	}
-	q := w.DB.WithContext(ctx)
-	if relevant, err := c.Relevant(q, env); err != nil || relevant || caseExists(q, env.CaseID) != nil {
+	r := db.ReadsOn(w.DB.WithContext(ctx))
+	found := env.CaseID == uuid.Nil
+	if !found {
+		readCaseFound(r, env.CaseID, &found)
+	}
+	if owed := c.Relevant(r, env); r.Run() != nil || !found || owed() {
 		return false
 	}
 	if aerr := msg.DoubleAck(ctx); aerr != nil {
@@ -370,24 +377,6 @@ func (w *Runner) handleIn(tx *gorm.DB, c Consumer, env *events.Envelope, skip ma
 		if err := handle(tx, env); err != nil {
 			return &stageError{st.Name, err}
 		}
-	}
-	return nil
-}
-
-// caseExists is the one rule every consumer follows for an event about a
-// case: a case that does not exist makes the event poison (dead-lettered,
-// never acknowledged in silence). An event about no case (a systemic
-// issue's remedy, an operations alert) carries the nil id and passes.
-func caseExists(q *gorm.DB, id uuid.UUID) error {
-	if id == uuid.Nil {
-		return nil
-	}
-	found, err := caseFound(q, id)
-	if err != nil {
-		return fmt.Errorf("worker: case %s: %w", id, err)
-	}
-	if !found {
-		return fmt.Errorf("%w: case %s does not exist", errPoison, id)
 	}
 	return nil
 }

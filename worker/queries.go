@@ -10,11 +10,13 @@ import (
 // The worker's statements that need SQL's full power, among them its writes
 // to processed_events (the ledger of handled events, which it owns).
 
-// caseFound reports whether case id exists.
-func caseFound(conn *gorm.DB, id uuid.UUID) (bool, error) {
-	var found bool
-	err := conn.Raw(`SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?)`, id).Scan(&found).Error
-	return found, err
+// readCaseFound queues on r the read of whether case id exists into found.
+// Every consumer follows one rule for an event about a case: a case that
+// does not exist makes the event poison (dead-lettered, never acknowledged
+// in silence; claim reads it in a transaction). An event about no case (a
+// systemic issue's remedy, an operations alert) carries the nil id.
+func readCaseFound(r *db.Reads, id uuid.UUID, found *bool) {
+	r.Raw(found, `SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?)`, id)
 }
 
 // claim records, in tx, that each of consumers (a consumer's stages) is

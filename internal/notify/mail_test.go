@@ -86,7 +86,8 @@ func settle(t *testing.T, s *teststack.Stack, caseID string) {
 				if c.Relevant == nil {
 					return false
 				}
-				if owed, err := c.Relevant(s.Core.DB, &env); err != nil || owed {
+				r := db.ReadsOn(s.Core.DB)
+				if owed := c.Relevant(r, &env); r.Run() != nil || owed() {
 					return false
 				}
 			}

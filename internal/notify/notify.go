@@ -44,6 +44,7 @@ import (
 	"github.com/redresshq/redress/internal/cases"
 	"github.com/redresshq/redress/internal/events"
 	"github.com/redresshq/redress/internal/grievance"
+	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/seal"
 )
 
@@ -222,8 +223,9 @@ type Consumer struct {
 	// Handle runs inside tx, the transaction that records the event as processed.
 	Handle func(tx *gorm.DB, env *events.Envelope) error
 	// Relevant, when set, says before any transaction whether Handle has
-	// anything to do for the event (worker.Consumer.Relevant).
-	Relevant func(q *gorm.DB, env *events.Envelope) (bool, error)
+	// anything to do for the event (worker.Consumer.Relevant): it queues on
+	// r what it reads, and what it returns answers once r has run.
+	Relevant func(r *db.Reads, env *events.Envelope) (owed func() bool)
 }
 
 // Consumers are the notifier's consumers, each with its own subjects.
@@ -396,8 +398,9 @@ func (n *Notifier) HandleComplainant(tx *gorm.DB, env *events.Envelope) error {
 // nothing for without a transaction (worker.Consumer.Relevant), as a claim's
 // case.assigned (issue 18: a consumer with nothing to do for an event costs
 // nothing for it).
-func (n *Notifier) StaffOwed(_ *gorm.DB, env *events.Envelope) (bool, error) {
-	return staffMayBeOwed(env), nil
+func (n *Notifier) StaffOwed(_ *db.Reads, env *events.Envelope) (owed func() bool) {
+	may := staffMayBeOwed(env)
+	return func() bool { return may }
 }
 
 // staffMayBeOwed is false for the events that owe staff nothing by their

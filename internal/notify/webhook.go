@@ -230,27 +230,37 @@ func (n *Notifier) HandleWebhooks(tx *gorm.DB, env *events.Envelope) error {
 // An endpoint added after this read and before the event is handled is
 // found by HandleWebhooks' own read, as before; one added after both gets
 // the events that follow.
-func (n *Notifier) WebhookOwed(q *gorm.DB, env *events.Envelope) (bool, error) {
-	endpoints, err := subscribed(q, env.Type)
-	return len(endpoints) > 0, err
+func (n *Notifier) WebhookOwed(r *db.Reads, env *events.Envelope) (owed func() bool) {
+	var all []endpointRow
+	r.Find(&all, organisationEndpoints)
+	return func() bool { return len(taking(all, env.Type)) > 0 }
 }
 
-// subscribed are the organisation's active endpoints that take subject. A
-// body's endpoint gets its referrals only (OweBodyWebhook), never the
-// organisation's events.
+// subscribed are the organisation's active endpoints that take subject.
 func subscribed(q *gorm.DB, subject string) ([]endpointRow, error) {
 	var all []endpointRow
-	if err := q.Model(&endpointRow{}).Select("id", "events").Where("active AND body_id IS NULL").
-		Scan(&all).Error; err != nil {
+	if err := organisationEndpoints(q).Scan(&all).Error; err != nil {
 		return nil, fmt.Errorf("notify: endpoints: %w", err)
 	}
-	out := all[:0]
-	for _, e := range all {
+	return taking(all, subject), nil
+}
+
+// organisationEndpoints reads the organisation's active endpoints through
+// q. A body's endpoint gets its referrals only (OweBodyWebhook), never the
+// organisation's events.
+func organisationEndpoints(q *gorm.DB) *gorm.DB {
+	return q.Model(&endpointRow{}).Select("id", "events").Where("active AND body_id IS NULL")
+}
+
+// taking are those of endpoints that take subject.
+func taking(endpoints []endpointRow, subject string) []endpointRow {
+	var out []endpointRow
+	for _, e := range endpoints {
 		if Matches(e.Events, subject) {
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Matches reports whether subject is among filters (NATS-style: "*" is one
