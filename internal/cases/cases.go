@@ -141,6 +141,9 @@ type Routing struct {
 	// Received: the worker's first receipt of the case, recorded by the
 	// same update (received_at, when it is not set yet; MarkReceived).
 	Received bool
+	// NextDue: next_due_at set by the same update from the case's running
+	// clocks, as the routing's clocks.RecomputeRouting has just set them.
+	NextDue bool
 }
 
 // Route records where the router put the case, and when.
@@ -157,6 +160,9 @@ func Route(tx *gorm.DB, id uuid.UUID, r Routing) error {
 		"required_languages": r.RequiredLanguages, "sla_policy_id": policy}
 	if r.Received {
 		columns["received_at"] = gorm.Expr("coalesce(received_at, now())")
+	}
+	if r.NextDue {
+		columns["next_due_at"] = gorm.Expr(nextDueSQL)
 	}
 	return set(tx, id, "route", columns)
 }

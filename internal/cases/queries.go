@@ -233,9 +233,12 @@ func NextDueOf(tx *gorm.DB, ids []uuid.UUID) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return tx.Exec(`UPDATE cases SET next_due_at = (SELECT min(k.due_at) FROM case_clocks k
-		WHERE k.case_id = cases.id AND k.satisfied_at IS NULL) WHERE id IN ?`, ids).Error
+	return tx.Exec(`UPDATE cases SET next_due_at = `+nextDueSQL+` WHERE id IN ?`, ids).Error
 }
+
+// nextDueSQL is a case's next due date (the row being updated, cases): the
+// earliest due date of its running clocks as they are.
+const nextDueSQL = `(SELECT min(k.due_at) FROM case_clocks k WHERE k.case_id = cases.id AND k.satisfied_at IS NULL)`
 
 // RecusedSQL is true when user (its three ? are the same user id) may not
 // work on case c: they took the contested decision, own or operate its AI

@@ -252,6 +252,27 @@ func (s *Service) RecomputeIn(tx *gorm.DB, caseID uuid.UUID) ([]sla.Clock, error
 	if err != nil {
 		return nil, fmt.Errorf("clocks: load case: %w", err)
 	}
+	return s.recompute(tx, caseID, f, true)
+}
+
+// RecomputeRouting is RecomputeIn for a case about to be routed, in tx,
+// before the routing's update of its row: its clocks are set as RecomputeIn
+// would set them once the case had priority and the SLA policy policy names
+// (nil, or a slug that names none: the default one), and its row is left to
+// that update, which sets its next_due_at from them (cases.Routing.NextDue):
+// routing a case updates its row once, where it did twice (issue 18).
+func (s *Service) RecomputeRouting(tx *gorm.DB, caseID uuid.UUID, priority string, policy *string) ([]sla.Clock, error) {
+	f, err := lockFactsRouting(tx, caseID, policy)
+	if err != nil {
+		return nil, fmt.Errorf("clocks: load case: %w", err)
+	}
+	f.Priority = &priority
+	return s.recompute(tx, caseID, f, false)
+}
+
+// recompute sets the clocks of the case with facts f, in tx; with
+// nextDue, it sets the case's next_due_at from them too.
+func (s *Service) recompute(tx *gorm.DB, caseID uuid.UUID, f facts, nextDue bool) ([]sla.Clock, error) {
 	if f.Kind == "" {
 		return nil, fmt.Errorf("clocks: case %s does not exist", caseID)
 	}
@@ -267,7 +288,7 @@ func (s *Service) RecomputeIn(tx *gorm.DB, caseID uuid.UUID) ([]sla.Clock, error
 		return nil, err
 	}
 	out := p.Clocks(sf, p.Calendar)
-	if err := s.store(tx, caseID, p.ID, out); err != nil {
+	if err := s.store(tx, caseID, p.ID, out, nextDue); err != nil {
 		return out, err
 	}
 	return out, nil
@@ -278,10 +299,17 @@ func (s *Service) RecomputeIn(tx *gorm.DB, caseID uuid.UUID) ([]sla.Clock, error
 // policy no longer sets (a priority whose tier lacks them) except a breached
 // one (the case record of a missed date stays) and a task's (tasks.go: not
 // the policy's), and sets the case's earliest running due date
-// (cases.next_due_at, for claim-next's index) from what remains.
-func (s *Service) store(tx *gorm.DB, caseID, policyID uuid.UUID, cs []sla.Clock) error {
+// (cases.next_due_at, for claim-next's index) from what remains; without
+// nextDue, the caller's update of the case sets it (RecomputeRouting).
+func (s *Service) store(tx *gorm.DB, caseID, policyID uuid.UUID, cs []sla.Clock, nextDue bool) error {
 	names, values, args := clockValues(caseID, policyID, cs, nil, nil)
 	drop := dropClocks(caseID, names)
+	if !nextDue {
+		if err := writeClocks(tx, values, args, drop); err != nil {
+			return fmt.Errorf("clocks: store: %w", err)
+		}
+		return nil
+	}
 	if len(values) == 0 {
 		if err := cases.NextDueWithout(tx, caseID, drop); err != nil {
 			return fmt.Errorf("clocks: drop: %w", err)

@@ -1,6 +1,7 @@
 package clocks
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -198,16 +199,43 @@ func queueBySlug(tx *gorm.DB, slug string) (uuid.UUID, error) {
 	return q.ID, err
 }
 
+// factsSelect is the select list of a case's facts (c), with its pauses;
+// its SLA policy is read as policy.
+func factsSelect(policy string) string {
+	return `kind, status, priority, ` + policy + ` AS sla_policy_id, submitted_at, acknowledged_at, decided_at,
+			       appealed_at, extension_notice_at, incident_aware_at, incident_subtype,
+			       COALESCE((SELECT json_agg(json_build_array(paused_at, resumed_at) ORDER BY paused_at)
+			                   FROM case_pauses WHERE case_id = c.id), '[]') AS pauses`
+}
+
 // lockFacts locks a case's row and reads what Recompute needs of it, with
 // its pauses; a zero Kind when there is no such case.
 func lockFacts(tx *gorm.DB, caseID uuid.UUID) (facts, error) {
 	var f facts
-	err := tx.Raw(`SELECT kind, status, priority, sla_policy_id, submitted_at, acknowledged_at, decided_at,
-			       appealed_at, extension_notice_at, incident_aware_at, incident_subtype,
-			       COALESCE((SELECT json_agg(json_build_array(paused_at, resumed_at) ORDER BY paused_at)
-			                   FROM case_pauses WHERE case_id = c.id), '[]') AS pauses
-			  FROM cases c WHERE id = ? FOR UPDATE`, caseID).Scan(&f).Error
+	err := tx.Raw(`SELECT `+factsSelect("sla_policy_id")+` FROM cases c WHERE id = ? FOR UPDATE`, caseID).Scan(&f).Error
 	return f, err
+}
+
+// lockFactsRouting is lockFacts for a case being routed to the SLA policy
+// slug names: its policy is that one (none when slug is nil or names none,
+// as cases.Route sets it).
+func lockFactsRouting(tx *gorm.DB, caseID uuid.UUID, slug *string) (facts, error) {
+	var f facts
+	err := tx.Raw(`SELECT `+factsSelect("(SELECT id FROM sla_policies WHERE slug = ?)")+` FROM cases c WHERE id = ? FOR UPDATE`,
+		slug, caseID).Scan(&f).Error
+	return f, err
+}
+
+// writeClocks upserts a case's clocks as computed (storeClocks' values and
+// args) and runs drop, which deletes others, in one statement that changes
+// no case row: the caller's update of the case sets its next_due_at
+// (cases.Routing.NextDue).
+func writeClocks(tx *gorm.DB, values []string, args []any, drop cases.ClockWrite) error {
+	if len(values) == 0 {
+		return tx.Exec(drop.SQL, drop.Args...).Error
+	}
+	return tx.Exec(`WITH w AS (`+upsertClocks(values)+`), d AS (`+drop.SQL+`) SELECT count(*) FROM d`,
+		append(slices.Clone(args), drop.Args...)...).Error
 }
 
 // caseFacts are a case's facts with its id, as lockFactsOf reads them.
@@ -219,11 +247,8 @@ type caseFacts struct {
 // lockFactsOf is lockFacts for many cases in one statement, by id.
 func lockFactsOf(tx *gorm.DB, ids []uuid.UUID) ([]caseFacts, error) {
 	var out []caseFacts
-	err := tx.Raw(`SELECT id, kind, status, priority, sla_policy_id, submitted_at, acknowledged_at, decided_at,
-			       appealed_at, extension_notice_at, incident_aware_at, incident_subtype,
-			       COALESCE((SELECT json_agg(json_build_array(paused_at, resumed_at) ORDER BY paused_at)
-			                   FROM case_pauses WHERE case_id = c.id), '[]') AS pauses
-			  FROM cases c WHERE id IN ? ORDER BY id FOR UPDATE`, ids).Scan(&out).Error
+	err := tx.Raw(`SELECT id, `+factsSelect("sla_policy_id")+` FROM cases c WHERE id IN ? ORDER BY id FOR UPDATE`,
+		ids).Scan(&out).Error
 	return out, err
 }
 

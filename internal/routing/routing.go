@@ -215,14 +215,17 @@ func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, also Also) (*events.Rou
 	if !ok {
 		return nil, ErrNoDefaultRule
 	}
+	// The clocks first, as the routing sets them; then one update of the
+	// case's row routes it, sets its next due date from them and, with
+	// Received, receives it.
+	if _, err := s.clocks.RecomputeRouting(tx, caseID, rule.Priority, rule.SLAPolicy); err != nil {
+		return nil, err
+	}
 	receive := also.Received != nil && row.ReceivedAt == nil
 	if err := cases.Route(tx, caseID, cases.Routing{QueueID: rule.QueueID, Priority: cases.Priority(rule.Priority),
 		RuleID: rule.ID, RequiredSkills: rule.RequiredSkills, RequiredLanguages: rule.RequiredLanguages,
-		SLAPolicy: rule.SLAPolicy, Received: receive}); err != nil {
+		SLAPolicy: rule.SLAPolicy, Received: receive, NextDue: true}); err != nil {
 		return nil, fmt.Errorf("routing: route: %w", err)
-	}
-	if _, err := s.clocks.RecomputeIn(tx, caseID); err != nil {
-		return nil, err
 	}
 	out := &events.Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority,
 		StaffMailOwed: also.Mail != nil}

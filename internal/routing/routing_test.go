@@ -84,3 +84,64 @@ func TestRoutingReadsTheRulesOnlyWhenTheyChanged(t *testing.T) {
 	route("general")
 	reads(5)
 }
+
+// Routing sets a case's clocks, and its next due date, with the case's
+// own update (issue 18: it updated the row twice): as a recompute of the
+// case's clocks would set them once it is routed, under the routing's
+// priority and SLA policy, or the default policy when the rule names none.
+func TestRoutingSetsTheClocksARecomputeWouldSet(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	ctx := context.Background()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if err := s.Core.DB.Exec(q, args...).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A policy of its own whose P1 cases are acknowledged within one business day.
+	exec(`INSERT INTO sla_policies (slug, name, jurisdiction, calendar_id, tiers, statutory, warn_fractions, breach_actions, is_default)
+		SELECT 'fast-lane', 'Fast lane', jurisdiction, calendar_id, jsonb_set(tiers, '{P1,0,amount}', '1'), statutory,
+		       warn_fractions, breach_actions, false FROM sla_policies WHERE slug = 'eu-default'`)
+	var fast, def string
+	s.Core.DB.Raw(`SELECT id::text FROM sla_policies WHERE slug = 'fast-lane'`).Scan(&fast)
+	s.Core.DB.Raw(`SELECT id::text FROM sla_policies WHERE is_default`).Scan(&def)
+	state := func(id string) string {
+		t.Helper()
+		var clocks, row string
+		s.Core.DB.Raw(`SELECT string_agg(format('%s started %s due %s warn %s fire %s policy %s paused %s rule %s',
+			clock, started_at, due_at, warn_at, next_fire_at, policy_id, paused, rule), E'\n' ORDER BY clock)
+			FROM case_clocks WHERE case_id = ?`, id).Scan(&clocks)
+		s.Core.DB.Raw(`SELECT format('next due %s, priority %s, policy %s', next_due_at, priority, sla_policy_id)
+			FROM cases WHERE id = ?`, id).Scan(&row)
+		return row + "\n" + clocks
+	}
+	exec(`INSERT INTO routing_rules (position, name, kinds, queue_id, priority)
+		SELECT 900, 'Under test', '{contest_decision}', id, 'P3' FROM queues WHERE slug = 'employment'`)
+	for _, tc := range []struct {
+		name, priority, policy, want string
+	}{
+		{"a rule's own policy", "P1", "'fast-lane'", fast},
+		{"no policy", "P2", "NULL", def},
+	} {
+		exec(`UPDATE routing_rules SET priority = ?, sla_policy = `+tc.policy+` WHERE name = 'Under test'`, tc.priority)
+		f := s.File(teststack.ValidCase())
+		if _, err := s.Core.Routing.Route(ctx, uuid.MustParse(f.ID)); err != nil {
+			t.Fatal(err)
+		}
+		routed := state(f.ID)
+		var policies, due int
+		s.Core.DB.Raw(`SELECT count(*) FROM case_clocks WHERE case_id = ? AND policy_id = ?`, f.ID, tc.want).Scan(&policies)
+		s.Core.DB.Raw(`SELECT count(*) FROM cases c WHERE id = ? AND next_due_at IS NOT NULL AND next_due_at =
+			(SELECT min(due_at) FROM case_clocks WHERE case_id = c.id AND satisfied_at IS NULL)`, f.ID).Scan(&due)
+		if policies == 0 || due != 1 {
+			t.Errorf("%s: %d clocks under the policy expected, next due date set %v:\n%s", tc.name, policies, due == 1, routed)
+		}
+		if _, err := s.Core.Clocks.Recompute(ctx, uuid.MustParse(f.ID)); err != nil {
+			t.Fatal(err)
+		}
+		if again := state(f.ID); again != routed {
+			t.Errorf("%s: the routing set\n%s\n\na recompute sets\n%s", tc.name, routed, again)
+		}
+	}
+}
