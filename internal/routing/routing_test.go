@@ -23,12 +23,7 @@ func TestRoutingReadsTheRulesOnlyWhenTheyChanged(t *testing.T) {
 	s := teststack.New(t, teststack.Options{})
 	ctx := context.Background()
 	routing := s.Core.Routing
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if err := s.Core.DB.Exec(q, args...).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
+	exec := executor(t, s)
 	route := func(want string) {
 		t.Helper()
 		f := s.File(teststack.ValidCase())
@@ -93,12 +88,7 @@ func TestRoutingSetsTheClocksARecomputeWouldSet(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
 	ctx := context.Background()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if err := s.Core.DB.Exec(q, args...).Error; err != nil {
-			t.Fatal(err)
-		}
-	}
+	exec := executor(t, s)
 	// A policy of its own whose P1 cases are acknowledged within one business day.
 	exec(`INSERT INTO sla_policies (slug, name, jurisdiction, calendar_id, tiers, statutory, warn_fractions, breach_actions, is_default)
 		SELECT 'fast-lane', 'Fast lane', jurisdiction, calendar_id, jsonb_set(tiers, '{P1,0,amount}', '1'), statutory,
@@ -142,6 +132,16 @@ func TestRoutingSetsTheClocksARecomputeWouldSet(t *testing.T) {
 		}
 		if again := state(f.ID); again != routed {
 			t.Errorf("%s: the routing set\n%s\n\na recompute sets\n%s", tc.name, routed, again)
+		}
+	}
+}
+
+// executor runs statements on s's database, as an operator in psql would.
+func executor(t *testing.T, s *teststack.Stack) func(q string, args ...any) {
+	return func(q string, args ...any) {
+		t.Helper()
+		if err := s.Core.DB.Exec(q, args...).Error; err != nil {
+			t.Fatal(err)
 		}
 	}
 }
