@@ -404,11 +404,12 @@ func (n *Notifier) StaffOwed(_ *db.Reads, env *events.Envelope) (owed func() boo
 }
 
 // staffMayBeOwed is false for the events that owe staff nothing by their
-// data alone: a case routed by a routing that owed its emails itself, a case assigned by the one who takes it (a claim) or given
-// back, a message or a file from staff, a remedy move that is not the
-// complainant's answer or is a systemic issue's (no case), and a warning or
-// breach whose policy does not notify. An event whose data does not read is
-// owed: HandleStaff finds it poison.
+// data alone: a case routed by a routing that owed its emails itself, a
+// case assigned by the one who takes it (a claim) or given back, a message
+// or a file from staff, a remedy move that is not the complainant's answer
+// or is a systemic issue's (no case), and a warning or breach whose policy
+// does not notify. An event whose data does not read is owed: HandleStaff
+// finds it poison.
 func staffMayBeOwed(env *events.Envelope) bool {
 	switch env.Type {
 	case events.CaseRouted:
