@@ -37,7 +37,7 @@ type CaseFacts struct {
 	HarmTypes           db.TextSlice
 	// RulesVersion is routing_rules_version when the case was read
 	// (lockedCaseFacts).
-	RulesVersion int64
+	RulesVersion uuid.UUID
 }
 
 // lockedCaseFacts reads a case's facts and locks its row (no row: Kind is
@@ -55,17 +55,17 @@ func lockedCaseFacts(conn *gorm.DB, caseID uuid.UUID) (CaseFacts, error) {
 // versionedRules reads every rule in evaluation order through q, and the
 // version they are at (routing_rules_version), in one statement: one
 // snapshot.
-func versionedRules(q *gorm.DB) ([]Rule, int64, error) {
+func versionedRules(q *gorm.DB) ([]Rule, uuid.UUID, error) {
 	var rows []struct {
 		Rule         `gorm:"embedded"`
-		RulesVersion int64
+		RulesVersion uuid.UUID
 	}
 	if err := q.Model(&Rule{}).Select(ruleColumns + ", (SELECT version FROM routing_rules_version) AS rules_version").
 		Order("is_default, position").Scan(&rows).Error; err != nil {
-		return nil, 0, fmt.Errorf("routing: rules: %w", err)
+		return nil, uuid.Nil, fmt.Errorf("routing: rules: %w", err)
 	}
 	if len(rows) == 0 {
-		return nil, 0, nil
+		return nil, uuid.Nil, nil
 	}
 	rules := make([]Rule, len(rows))
 	for i := range rows {

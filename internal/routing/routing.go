@@ -112,7 +112,7 @@ type Service struct {
 
 // heldRules are the rules in evaluation order at one routing_rules_version.
 type heldRules struct {
-	version int64
+	version uuid.UUID
 	rules   []Rule
 }
 
@@ -121,7 +121,7 @@ type heldRules struct {
 // they were read at that version, else read again through q (issue 18:
 // the rules were read, and every column scanned, for every case routed).
 // What it returns is shared: read it, never change it.
-func (s *Service) rulesAt(q *gorm.DB, version int64) ([]Rule, error) {
+func (s *Service) rulesAt(q *gorm.DB, version uuid.UUID) ([]Rule, error) {
 	if h := s.held.Load(); h != nil && h.version == version {
 		return h.rules, nil
 	}
@@ -130,9 +130,10 @@ func (s *Service) rulesAt(q *gorm.DB, version int64) ([]Rule, error) {
 		return nil, err
 	}
 	s.ruleReads.Add(1)
-	if h := s.held.Load(); h == nil || h.version <= v {
-		s.held.Store(&heldRules{version: v, rules: rules})
-	}
+	// Versions are not ordered: the last read is held. Routings racing
+	// across a change may hold either for a moment; each compares the
+	// version it read with its case, so none uses the wrong one.
+	s.held.Store(&heldRules{version: v, rules: rules})
 	return rules, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/testenv"
 	"github.com/redresshq/redress/internal/testenv/teststack"
@@ -144,4 +145,49 @@ func executor(t *testing.T, s *teststack.Stack) func(q string, args ...any) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// A restore brings back the rules and their version as they were when the
+// dump was taken, while a worker may still hold the rules of a version
+// past it. The changes made after the restore must not bring back a
+// version that worker holds, with other rules (a counter would: it counts
+// again from the dump's value): the version is a fresh random token at
+// every change.
+func TestRoutingRulesAfterARestoreAreNotMistakenForThoseHeld(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	ctx := context.Background()
+	exec := executor(t, s)
+	route := func(want string) {
+		t.Helper()
+		f := s.File(teststack.ValidCase())
+		if _, err := s.Core.Routing.Route(ctx, uuid.MustParse(f.ID)); err != nil {
+			t.Fatal(err)
+		}
+		var queue string
+		s.Core.DB.Raw(`SELECT q.slug FROM cases c JOIN queues q ON q.id = c.queue_id WHERE c.id = ?`, f.ID).Scan(&queue)
+		if queue != want {
+			t.Errorf("routed to %q, want %q", queue, want)
+		}
+	}
+	var dumped string
+	s.Core.DB.Raw(`SELECT version::text FROM routing_rules_version`).Scan(&dumped) // the dump is taken here
+	exec(`INSERT INTO routing_rules (position, name, kinds, queue_id, priority)
+		SELECT 900, 'Contested decisions', '{contest_decision}', id, 'P2' FROM queues WHERE slug = 'employment'`)
+	route("employment") // the worker holds the rules after the change
+
+	// The dump is restored: the rules and their version as they were
+	// (written last, over what the trigger wrote). Then an admin sends the
+	// same cases to another queue.
+	if err := s.Core.DB.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`UPDATE routing_rules SET enabled = false WHERE name = 'Contested decisions'`).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`UPDATE routing_rules_version SET version = ?::uuid`, dumped).Error
+	}); err != nil {
+		t.Fatal(err)
+	}
+	exec(`INSERT INTO routing_rules (position, name, kinds, queue_id, priority)
+		SELECT 901, 'Contested decisions, again', '{contest_decision}', id, 'P2' FROM queues WHERE slug = 'credit-and-benefits'`)
+	route("credit-and-benefits")
 }
