@@ -167,6 +167,50 @@ func AppendMany(tx *gorm.DB, evs []Event) ([]*Entry, error) {
 			last[*h.ID] = h
 		}
 	}
+	return appendChained(tx, last, evs)
+}
+
+// ChainHead is the head of a case's chain as HeadSelect reads it: its latest
+// entry's seq (0 when it has none) and hash.
+type ChainHead struct {
+	Seq  int
+	Hash []byte
+}
+
+// HeadSelect is the select list that reads the head of the chain of the
+// case read as c, its columns named prefix+"seq" and prefix+"hash" (a ChainHead
+// embedded with that prefix): for a caller that reads the case, and locks
+// its row, in a statement of its own, and appends after it (AppendAfter)
+// instead of reading the head again.
+func HeadSelect(prefix string) string {
+	last := `FROM audit_entries WHERE case_id = c.id ORDER BY seq DESC LIMIT 1`
+	return `coalesce((SELECT seq ` + last + `), 0) AS ` + prefix + `seq, (SELECT hash ` + last + `) AS ` + prefix + `hash`
+}
+
+// AppendAfter adds entries to the record of case caseID in tx, which must
+// be a transaction, after h, the head of its chain the caller read in tx
+// with HeadSelect in the statement that locked the case's row, with nothing
+// appended to the record since: AppendMany without its read. A head gone
+// stale (an entry appended since) fails on the record's (case_id, seq)
+// uniqueness; it never forks the chain.
+func AppendAfter(tx *gorm.DB, caseID uuid.UUID, h ChainHead, evs []Event) ([]*Entry, error) {
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	if !db.InTransaction(tx) {
+		return nil, fmt.Errorf("audit: append %d entries outside a transaction", len(evs))
+	}
+	for _, ev := range evs {
+		if ev.CaseID != caseID {
+			return nil, fmt.Errorf("audit: append after the head of case %s: an entry of case %s", caseID, ev.CaseID)
+		}
+	}
+	return appendChained(tx, map[uuid.UUID]head{caseID: {ID: &caseID, Seq: h.Seq, Hash: h.Hash}}, evs)
+}
+
+// appendChained chains evs after the heads in last, by case, in Go, and
+// inserts them in one multi-row INSERT.
+func appendChained(tx *gorm.DB, last map[uuid.UUID]head, evs []Event) ([]*Entry, error) {
 	out := make([]*Entry, 0, len(evs))
 	for _, ev := range evs {
 		data, err := marshal(ev)
