@@ -649,8 +649,9 @@ func fileRouted(t *testing.T, s *teststack.Stack, count func(q string, args ...a
 // three times, to receive it, to route it and to set its next due date,
 // and its record twice): the router stage covers the intake stage
 // (worker.Stage.Covers), and the routing's update sets the next due date
-// from the clocks it has just written (clocks.RecomputeRouting). The record still shows the receipt, once, before
-// the routing.
+// from the clocks it has just written (clocks.RecomputeRouting). One
+// statement reads the case, for its routing and its clocks. The record
+// still shows the receipt, once, before the routing.
 func TestASubmittedCaseIsReceivedAndRoutedByOneUpdateOfItsRow(t *testing.T) {
 	t.Parallel()
 	s := teststack.New(t, teststack.Options{})
@@ -672,6 +673,16 @@ func TestASubmittedCaseIsReceivedAndRoutedByOneUpdateOfItsRow(t *testing.T) {
 		!strings.Contains(updates[0], `"routed_at"=now()`) || !strings.Contains(updates[0], `"next_due_at"=(SELECT min(k.due_at)`) {
 		t.Errorf("the case's row updated by %d statements, want one that receives and routes it and sets its next due date:\n%s",
 			len(updates), strings.Join(updates, "\n"))
+	}
+	var locks []string // the auto-assignment's SKIP LOCKED read takes no case for granted
+	for _, q := range rec.matching(`FOR UPDATE`, f.ID) {
+		if !strings.Contains(q, "SKIP LOCKED") {
+			locks = append(locks, q)
+		}
+	}
+	if len(locks) != 1 || !strings.Contains(locks[0], "case_classifications") || !strings.Contains(locks[0], "case_pauses") {
+		t.Errorf("the case locked and read by %d statements, want one that reads its facts for its routing and its clocks:\n%s",
+			len(locks), strings.Join(locks, "\n"))
 	}
 	if inserts := rec.matching(`INSERT INTO "audit_entries"`, f.ID); len(inserts) != 1 {
 		t.Errorf("%d inserts into the case's record, want one:\n%s", len(inserts), strings.Join(inserts, "\n"))

@@ -178,8 +178,8 @@ func parseFloats(s string) ([]float64, error) {
 	return out, nil
 }
 
-// facts are a case's facts as Recompute reads them.
-type facts struct {
+// Facts are a case's facts as Recompute reads them (FactsSelect).
+type Facts struct {
 	Kind              string
 	Status            string
 	Priority          *string
@@ -194,7 +194,7 @@ type facts struct {
 	Pauses            string // json [[paused_at, resumed_at], …]
 }
 
-func (f *facts) sla() (sla.Facts, error) {
+func (f *Facts) sla() (sla.Facts, error) {
 	out := sla.Facts{Kind: f.Kind, Events: sla.Events{Submitted: f.SubmittedAt}}
 	if f.Priority != nil {
 		out.Priority = *f.Priority
@@ -257,22 +257,19 @@ func (s *Service) RecomputeIn(tx *gorm.DB, caseID uuid.UUID) ([]sla.Clock, error
 
 // RecomputeRouting is RecomputeIn for a case about to be routed, in tx,
 // before the routing's update of its row: its clocks are set as RecomputeIn
-// would set them once the case had priority and the SLA policy policy names
-// (nil, or a slug that names none: the default one), and its row is left to
-// that update, which sets its next_due_at from them (cases.Routing.NextDue):
-// routing a case updates its row once, where it did twice (issue 18).
-func (s *Service) RecomputeRouting(tx *gorm.DB, caseID uuid.UUID, priority string, policy *string) ([]sla.Clock, error) {
-	f, err := lockFactsRouting(tx, caseID, policy)
-	if err != nil {
-		return nil, fmt.Errorf("clocks: load case: %w", err)
-	}
-	f.Priority = &priority
+// would set them once the case had priority and the SLA policy policyID
+// (nil: the default one), from f, its facts as the routing read them with
+// FactsSelect under its row lock; its row is left to that update, which
+// sets its next_due_at from them (cases.Routing.NextDue). Routing a case
+// reads its row once and updates it once, where it did each twice (issue 18).
+func (s *Service) RecomputeRouting(tx *gorm.DB, caseID uuid.UUID, f Facts, priority string, policyID *uuid.UUID) ([]sla.Clock, error) {
+	f.Priority, f.SLAPolicyID = &priority, policyID
 	return s.recompute(tx, caseID, f, false)
 }
 
 // recompute sets the clocks of the case with facts f, in tx; with
 // nextDue, it sets the case's next_due_at from them too.
-func (s *Service) recompute(tx *gorm.DB, caseID uuid.UUID, f facts, nextDue bool) ([]sla.Clock, error) {
+func (s *Service) recompute(tx *gorm.DB, caseID uuid.UUID, f Facts, nextDue bool) ([]sla.Clock, error) {
 	if f.Kind == "" {
 		return nil, fmt.Errorf("clocks: case %s does not exist", caseID)
 	}

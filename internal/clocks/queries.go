@@ -199,30 +199,30 @@ func queueBySlug(tx *gorm.DB, slug string) (uuid.UUID, error) {
 	return q.ID, err
 }
 
-// factsSelect is the select list of a case's facts (c), with its pauses;
-// its SLA policy is read as policy.
-func factsSelect(policy string) string {
-	return `kind, status, priority, ` + policy + ` AS sla_policy_id, submitted_at, acknowledged_at, decided_at,
-			       appealed_at, extension_notice_at, incident_aware_at, incident_subtype,
+// factColumns are the columns of cases a case's Facts read, but its SLA
+// policy and pauses (FactsSelect).
+var factColumns = []string{"kind", "status", "priority", "submitted_at", "acknowledged_at", "decided_at",
+	"appealed_at", "extension_notice_at", "incident_aware_at", "incident_subtype"}
+
+// FactsSelect is the select list of a case's Facts, the case read as c,
+// with its pauses; its SLA policy is read as policy (an SQL expression).
+// Each column is named with prefix before its name, for a reader that
+// embeds Facts with that prefix among facts of its own (routing).
+func FactsSelect(prefix, policy string) string {
+	var b strings.Builder
+	for _, col := range factColumns {
+		b.WriteString("c." + col + " AS " + prefix + col + ", ")
+	}
+	return b.String() + policy + ` AS ` + prefix + `sla_policy_id,
 			       COALESCE((SELECT json_agg(json_build_array(paused_at, resumed_at) ORDER BY paused_at)
-			                   FROM case_pauses WHERE case_id = c.id), '[]') AS pauses`
+			                   FROM case_pauses WHERE case_id = c.id), '[]') AS ` + prefix + `pauses`
 }
 
 // lockFacts locks a case's row and reads what Recompute needs of it, with
 // its pauses; a zero Kind when there is no such case.
-func lockFacts(tx *gorm.DB, caseID uuid.UUID) (facts, error) {
-	var f facts
-	err := tx.Raw(`SELECT `+factsSelect("sla_policy_id")+` FROM cases c WHERE id = ? FOR UPDATE`, caseID).Scan(&f).Error
-	return f, err
-}
-
-// lockFactsRouting is lockFacts for a case being routed to the SLA policy
-// slug names: its policy is that one (none when slug is nil or names none,
-// as cases.Route sets it).
-func lockFactsRouting(tx *gorm.DB, caseID uuid.UUID, slug *string) (facts, error) {
-	var f facts
-	err := tx.Raw(`SELECT `+factsSelect("(SELECT id FROM sla_policies WHERE slug = ?)")+` FROM cases c WHERE id = ? FOR UPDATE`,
-		slug, caseID).Scan(&f).Error
+func lockFacts(tx *gorm.DB, caseID uuid.UUID) (Facts, error) {
+	var f Facts
+	err := tx.Raw(`SELECT `+FactsSelect("", "c.sla_policy_id")+` FROM cases c WHERE id = ? FOR UPDATE`, caseID).Scan(&f).Error
 	return f, err
 }
 
@@ -241,13 +241,13 @@ func writeClocks(tx *gorm.DB, values []string, args []any, drop cases.ClockWrite
 // caseFacts are a case's facts with its id, as lockFactsOf reads them.
 type caseFacts struct {
 	ID    uuid.UUID
-	Facts facts `gorm:"embedded"`
+	Facts Facts `gorm:"embedded"`
 }
 
 // lockFactsOf is lockFacts for many cases in one statement, by id.
 func lockFactsOf(tx *gorm.DB, ids []uuid.UUID) ([]caseFacts, error) {
 	var out []caseFacts
-	err := tx.Raw(`SELECT id, `+factsSelect("sla_policy_id")+` FROM cases c WHERE id IN ? ORDER BY id FOR UPDATE`,
+	err := tx.Raw(`SELECT c.id, `+FactsSelect("", "c.sla_policy_id")+` FROM cases c WHERE id IN ? ORDER BY id FOR UPDATE`,
 		ids).Scan(&out).Error
 	return out, err
 }

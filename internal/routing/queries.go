@@ -1,12 +1,15 @@
 package routing
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/clocks"
 	"github.com/redresshq/redress/internal/platform/db"
 )
 
@@ -40,13 +43,43 @@ type CaseFacts struct {
 	RulesVersion uuid.UUID
 }
 
-// lockedCaseFacts reads a case's facts and locks its row (no row: Kind is
-// empty).
-func lockedCaseFacts(conn *gorm.DB, caseID uuid.UUID) (CaseFacts, error) {
-	var row CaseFacts
+// lockedFacts are what routing reads of a case under its row lock, in one
+// statement: its facts, what its clocks are computed from, the head of its
+// record's chain, and the SLA policies' ids by slug (the routing's rule
+// names its policy by slug).
+type lockedFacts struct {
+	CaseFacts `gorm:"embedded"`
+	Clock     clocks.Facts    `gorm:"embedded;embeddedPrefix:clock_"`
+	Head      audit.ChainHead `gorm:"embedded;embeddedPrefix:head_"`
+	// SLAPolicies is a JSON object of every SLA policy's id by its slug.
+	SLAPolicies string
+}
+
+// policyID is the id of the SLA policy slug names: nil for a nil slug, or
+// one that names none (the default policy then applies).
+func (f lockedFacts) policyID(slug *string) (*uuid.UUID, error) {
+	if slug == nil {
+		return nil, nil
+	}
+	var ids map[string]uuid.UUID
+	if err := json.Unmarshal([]byte(f.SLAPolicies), &ids); err != nil {
+		return nil, fmt.Errorf("routing: SLA policies: %w", err)
+	}
+	if id, ok := ids[*slug]; ok {
+		return &id, nil
+	}
+	return nil, nil
+}
+
+// lockedCaseFacts reads a case's facts, for its routing, its clocks and its
+// record, and locks its row (no row: Kind is empty).
+func lockedCaseFacts(conn *gorm.DB, caseID uuid.UUID) (lockedFacts, error) {
+	var row lockedFacts
 	err := conn.Raw(`SELECT c.reference, c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
 			       c.preliminary_severity, c.routed_at, c.received_at, k.rights, k.harm_types,
-			       (SELECT version FROM routing_rules_version) AS rules_version
+			       (SELECT version FROM routing_rules_version) AS rules_version,
+			       `+clocks.FactsSelect("clock_", "NULL::uuid")+`, `+audit.HeadSelect("head_")+`,
+			       (SELECT coalesce(json_object_agg(slug, id), '{}') FROM sla_policies) AS sla_policies
 			  FROM cases c JOIN case_classifications k ON k.case_id = c.id
 			 WHERE c.id = ? FOR UPDATE OF c`, caseID).Scan(&row).Error
 	return row, err

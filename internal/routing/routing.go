@@ -219,7 +219,11 @@ func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, also Also) (*events.Rou
 	// The clocks first, as the routing sets them; then one update of the
 	// case's row routes it, sets its next due date from them and, with
 	// Received, receives it.
-	if _, err := s.clocks.RecomputeRouting(tx, caseID, rule.Priority, rule.SLAPolicy); err != nil {
+	policyID, err := row.policyID(rule.SLAPolicy)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.clocks.RecomputeRouting(tx, caseID, row.Clock, rule.Priority, policyID); err != nil {
 		return nil, err
 	}
 	receive := also.Received != nil && row.ReceivedAt == nil
@@ -237,7 +241,9 @@ func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, also Also) (*events.Rou
 	record = append(record, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: "case.routed",
 		Data: map[string]any{"rule_id": rule.ID, "rule": rule.Name, "queue_id": rule.QueueID, "priority": rule.Priority,
 			"sla_policy": rule.SLAPolicy, "required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}})
-	if _, err := audit.AppendMany(tx, record); err != nil {
+	// Nothing was appended to the record since its head was read with the
+	// case's facts, under the same lock.
+	if _, err := audit.AppendAfter(tx, caseID, row.Head, record); err != nil {
 		return out, err
 	}
 	id, err := outbox.Add(tx, events.CaseRouted, caseID, *out)
