@@ -84,10 +84,13 @@ func SQL(gdb *gorm.DB) *sql.DB {
 // value is the transaction's state.
 type txKey struct{}
 
-// txState is what an open transaction carries: what to run once it commits.
+// txState is what an open transaction carries: what to run once it commits,
+// and the connection it runs on, on which Reads and Write send their
+// statements in one round trip.
 type txState struct {
 	afterCommit []func()
 	once        map[any]bool
+	conn        *sql.Conn // nil: the transaction was not begun on a pool of its own
 }
 
 // Transact runs fn in a new transaction and hands it to fn as tx, bound to
@@ -104,7 +107,19 @@ func Transact(ctx context.Context, gdb *gorm.DB, fn func(tx *gorm.DB) error) err
 		return ErrNestedTransaction
 	}
 	st := &txState{}
-	err := gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	q := gdb.WithContext(ctx)
+	if pool, ok := q.Statement.ConnPool.(*sql.DB); ok {
+		// The transaction takes a connection of its own, on which it is
+		// begun: Reads and Write reach its pgx connection to send a batch
+		// in it (database/sql hands a transaction's connection to nobody).
+		conn, err := pool.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("db: begin: %w", err)
+		}
+		defer conn.Close()
+		st.conn, q.Statement.ConnPool = conn, conn
+	}
+	err := q.Transaction(func(tx *gorm.DB) error {
 		return fn(tx.WithContext(context.WithValue(ctx, txKey{}, st)))
 	})
 	if err == nil {
@@ -124,7 +139,7 @@ func Transact(ctx context.Context, gdb *gorm.DB, fn func(tx *gorm.DB) error) err
 func AfterCommit(q *gorm.DB, key any, fn func()) {
 	st, ok := q.Statement.Context.Value(txKey{}).(*txState)
 	if ws, gathering := q.Statement.Context.Value(writesKey{}).(*writes); gathering {
-		st = &ws.txState // Write's statements have not run yet
+		st = ws.st // Write's statements have not run yet
 	} else if !ok || !InTransaction(q) {
 		fn()
 		return

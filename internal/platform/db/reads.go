@@ -15,8 +15,8 @@ import (
 
 // Reads are SELECTs that do not depend on one another, gathered from the
 // packages that own their tables and sent to PostgreSQL together: on the
-// pool, in one round trip (pgx's batch, which pipelines them); in a
-// transaction, one after the other on it. Each is scanned into its
+// pool or in a transaction (Transact's), in one round trip (pgx's batch,
+// which pipelines them). Each is scanned into its
 // destination by GORM's scanner, as Raw(…).Scan or Find would scan it;
 // then the steps registered with Then run, in order (opening sealed
 // columns, shaping views).
@@ -40,8 +40,8 @@ type read struct {
 // On is the handle r reads through, for a step that reads more.
 func (r *Reads) On() *gorm.DB { return r.conn }
 
-// ReadsOn is a set of reads run through q: the pool (one batch) or a
-// transaction (one by one on its connection).
+// ReadsOn is a set of reads run through q: the pool or a transaction, in
+// one batch.
 func ReadsOn(q *gorm.DB) *Reads { return &Reads{conn: q} }
 
 // Raw queues a statement written in SQL, with GORM's placeholders, to be
@@ -78,9 +78,13 @@ func (r *Reads) Run() error {
 	if onPool && r.conn.Statement.Context.Value(txKey{}) != nil {
 		return ErrOutsideTransaction
 	}
-	if onPool && len(reads) > 1 {
-		err = r.batch(pool, reads)
-	} else {
+	st, _ := r.conn.Statement.Context.Value(txKey{}).(*txState)
+	switch {
+	case onPool && len(reads) > 1:
+		err = r.batch(func(use func(*sql.Conn) error) error { return onPoolConn(r.conn.Statement.Context, pool, use) }, reads)
+	case !onPool && InTransaction(r.conn) && st != nil && st.conn != nil && len(reads) > 1:
+		err = r.batch(func(use func(*sql.Conn) error) error { return use(st.conn) }, reads)
+	default:
 		err = r.oneByOne(reads)
 	}
 	if err != nil {
@@ -114,9 +118,9 @@ func (r *Reads) oneByOne(reads []read) error {
 	return nil
 }
 
-// batch sends the reads in one round trip on one of pool's connections.
-func (r *Reads) batch(pool *sql.DB, reads []read) error {
-	return sendBatch(r.conn.Statement.Context, pool, "reads", reads, func(res pgx.BatchResults) error {
+// batch sends the reads in one round trip on the connection on hands it.
+func (r *Reads) batch(on func(func(*sql.Conn) error) error, reads []read) error {
+	return sendBatch(r.conn.Statement.Context, on, "reads", reads, func(res pgx.BatchResults) error {
 		for _, rd := range reads {
 			rows, err := res.Query()
 			if err == nil {
@@ -134,30 +138,38 @@ func (r *Reads) batch(pool *sql.DB, reads []read) error {
 	})
 }
 
-// sendBatch queues stmts in one pgx batch on one of pool's connections,
-// sends it, and hands its results to use (what for names them in an error).
-// The batch is closed after use, whose error comes first.
-func sendBatch(ctx context.Context, pool *sql.DB, what string, stmts []read, use func(pgx.BatchResults) error) error {
+// onPoolConn runs use on one of pool's connections.
+func onPoolConn(ctx context.Context, pool *sql.DB, use func(*sql.Conn) error) error {
 	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	return conn.Raw(func(driverConn any) error {
-		dc, ok := driverConn.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("db: %s need pgx's stdlib driver, not %T", what, driverConn)
-		}
-		b := &pgx.Batch{}
-		for _, st := range stmts {
-			b.Queue(st.sql, st.vars...)
-		}
-		res := dc.Conn().SendBatch(ctx, b)
-		if err := use(res); err != nil {
-			_ = res.Close()
-			return err
-		}
-		return res.Close()
+	return use(conn)
+}
+
+// sendBatch queues stmts in one pgx batch on the connection on hands it
+// (one of the pool's, or an open transaction's, whose statements the batch
+// then runs in), sends it, and hands its results to use (what for names
+// them in an error). The batch is closed after use, whose error comes first.
+func sendBatch(ctx context.Context, on func(func(*sql.Conn) error) error, what string, stmts []read, use func(pgx.BatchResults) error) error {
+	return on(func(conn *sql.Conn) error {
+		return conn.Raw(func(driverConn any) error {
+			dc, ok := driverConn.(*stdlib.Conn)
+			if !ok {
+				return fmt.Errorf("db: %s need pgx's stdlib driver, not %T", what, driverConn)
+			}
+			b := &pgx.Batch{}
+			for _, st := range stmts {
+				b.Queue(st.sql, st.vars...)
+			}
+			res := dc.Conn().SendBatch(ctx, b)
+			if err := use(res); err != nil {
+				_ = res.Close()
+				return err
+			}
+			return res.Close()
+		})
 	})
 }
 

@@ -19,9 +19,12 @@ import (
 // connection sees them, when pgx prepares them) that is also one transaction (pgx's
 // batch: its statements run in one implicit transaction, committed at its end
 // and rolled back whole by the first error). What AfterCommit was given runs
-// once it has committed. Given a transaction (Transact's tx), w is tx
-// itself (ctx is then unused: tx has its own), and the statements run one
-// after the other on it.
+// once it has committed. Given a transaction (Transact's tx), w gathers
+// them too and Write sends them in one batch on the transaction's
+// connection, where they run in it (ctx is then unused: tx has its own);
+// what AfterCommit was given waits for the transaction's commit, and a
+// failing statement fails the transaction, as it would one by one. A
+// transaction not begun by Transact on the pool runs them one by one.
 //
 // A filing is half a dozen short INSERTs whose cost is the round trips and
 // the commit around them, not the work (issue 18); Reads is the same for
@@ -31,8 +34,20 @@ import (
 // RETURNING read back): on the pool they have not run yet when fn returns.
 // A read through w fails with ErrReadInWrite.
 func Write(ctx context.Context, q *gorm.DB, fn func(w *gorm.DB) error) error {
+	gathered := q.Callback().Create().Get(writesCallback) != nil
 	if InTransaction(q) {
-		return fn(q) // on its own context, which carries what waits for its commit
+		st, _ := q.Statement.Context.Value(txKey{}).(*txState)
+		if st == nil || st.conn == nil || !gathered {
+			return fn(q) // on its own context, which carries what waits for its commit
+		}
+		// In the transaction, on its connection: what AfterCommit is given
+		// waits for the transaction's commit.
+		tctx := q.Statement.Context
+		ws := &writes{st: st}
+		if err := ws.gather(q, tctx, fn); err != nil || len(ws.stmts) == 0 {
+			return err
+		}
+		return ws.send(tctx, func(use func(*sql.Conn) error) error { return use(st.conn) })
 	}
 	pool, ok := q.Statement.ConnPool.(*sql.DB)
 	if !ok {
@@ -41,27 +56,29 @@ func Write(ctx context.Context, q *gorm.DB, fn func(w *gorm.DB) error) error {
 	if ctx.Value(txKey{}) != nil {
 		return ErrOutsideTransaction
 	}
-	if q.Callback().Create().Get(writesCallback) == nil {
+	if !gathered {
 		return errors.New("db: write on a handle not opened by db.Open (its statements would not be gathered)")
 	}
-	ws := &writes{}
+	ws := &writes{st: &txState{}}
+	if err := ws.gather(q, ctx, fn); err != nil || len(ws.stmts) == 0 {
+		return err
+	}
+	if err := ws.send(ctx, func(use func(*sql.Conn) error) error { return onPoolConn(ctx, pool, use) }); err != nil {
+		return err
+	}
+	for _, f := range ws.st.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// gather runs fn on a handle of q that gathers its statements into ws.
+func (ws *writes) gather(q *gorm.DB, ctx context.Context, fn func(w *gorm.DB) error) error {
 	w := q.Session(&gorm.Session{NewDB: true, DryRun: true, Context: context.WithValue(ctx, writesKey{}, ws)})
 	if err := fn(w); err != nil {
 		return err
 	}
-	if ws.err != nil {
-		return ws.err
-	}
-	if len(ws.stmts) == 0 {
-		return nil
-	}
-	if err := ws.send(ctx, pool); err != nil {
-		return err
-	}
-	for _, f := range ws.afterCommit {
-		f()
-	}
-	return nil
+	return ws.err
 }
 
 // ErrReadInWrite is the error of a read inside Write on the pool, where
@@ -73,16 +90,16 @@ var ErrReadInWrite = errors.New("db: a read inside db.Write, whose statements ha
 type writesKey struct{}
 
 type writes struct {
-	txState // what to run once they commit (AfterCommit)
-	stmts   []read
-	err     error
+	st    *txState // what to run once they commit (AfterCommit)
+	stmts []read
+	err   error
 }
 
-// send sends the statements in one pgx batch on one of pool's connections.
+// send sends the statements in one pgx batch on the connection on hands it.
 // Errors are PostgreSQL's as pgx reports them (IsUniqueViolation reads
 // both those and GORM's).
-func (ws *writes) send(ctx context.Context, pool *sql.DB) error {
-	return sendBatch(ctx, pool, "writes", ws.stmts, func(res pgx.BatchResults) error {
+func (ws *writes) send(ctx context.Context, on func(func(*sql.Conn) error) error) error {
+	return sendBatch(ctx, on, "writes", ws.stmts, func(res pgx.BatchResults) error {
 		for range ws.stmts {
 			if _, err := res.Exec(); err != nil {
 				return err

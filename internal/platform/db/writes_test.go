@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"gorm.io/driver/postgres"
@@ -105,17 +106,42 @@ func TestWriteIsOneTransaction(t *testing.T) {
 		t.Errorf("%d rows after writes that sent nothing, want 3", n)
 	}
 
-	// In a transaction, the statements run on it at once.
+	// In a transaction, the statements are gathered too and sent together
+	// on its connection, where they run in it; Reads read them there.
+	var pid, txid, sentPID, sentTxid int64
 	err = db.Transact(ctx, gdb, func(tx *gorm.DB) error {
+		if err := tx.Raw(`SELECT pg_backend_pid(), txid_current()`).Row().Scan(&pid, &txid); err != nil {
+			return err
+		}
 		if err := db.Write(ctx, tx, func(w *gorm.DB) error {
 			db.AfterCommit(w, nil, func() { committed++ })
-			return w.Create(&writeRow{N: 7, Note: "in a transaction"}).Error
+			if err := w.Create(&writeRow{N: 7, Note: "in a transaction"}).Error; err != nil {
+				return err
+			}
+			if err := w.Exec(`INSERT INTO write_t (n, note) SELECT 8, pg_backend_pid() || ' ' || txid_current()`).Error; err != nil {
+				return err
+			}
+			var n int64
+			if err := tx.Model(&writeRow{}).Where("n IN (7, 8)").Count(&n).Error; err != nil || n != 0 {
+				t.Errorf("the transaction sees %d rows Write has not sent yet (%v)", n, err)
+			}
+			return nil
 		}); err != nil {
 			return err
 		}
+		r := db.ReadsOn(tx)
 		var n int64
-		if err := tx.Model(&writeRow{}).Where("n = 7").Count(&n).Error; err != nil || n != 1 {
-			t.Errorf("the transaction sees %d of its row (%v)", n, err)
+		var note string
+		r.Raw(&n, `SELECT count(*) FROM write_t WHERE n IN (7, 8)`)
+		r.Raw(&note, `SELECT note FROM write_t WHERE n = 8`)
+		if err := r.Run(); err != nil {
+			return err
+		}
+		if n != 2 {
+			t.Errorf("the transaction's reads see %d of its two rows", n)
+		}
+		if _, err := fmt.Sscan(note, &sentPID, &sentTxid); err != nil {
+			t.Errorf("row 8's note %q: %v", note, err)
 		}
 		if committed != 1 {
 			t.Error("after commit ran before the transaction committed")
@@ -125,6 +151,30 @@ func TestWriteIsOneTransaction(t *testing.T) {
 	if err != nil || committed != 2 {
 		t.Errorf("in a transaction: %v, after-commit %d (want 2)", err, committed)
 	}
+	if sentPID != pid || sentTxid != txid {
+		t.Errorf("Write's statements ran in backend %d, transaction %d; the transaction is %d, %d", sentPID, sentTxid, pid, txid)
+	}
+	if n, xacts := rows(); n != 5 || xacts != 2 {
+		t.Errorf("%d rows in %d transactions after the transaction, want 5 in 2", n, xacts)
+	}
+
+	// A statement of Write's batch that fails fails the transaction whole.
+	err = db.Transact(ctx, gdb, func(tx *gorm.DB) error {
+		if err := tx.Create(&writeRow{N: 9, Note: "before the batch"}).Error; err != nil {
+			return err
+		}
+		return db.Write(ctx, tx, func(w *gorm.DB) error {
+			db.AfterCommit(w, nil, func() { committed++ })
+			w.Create(&writeRow{N: 10, Note: "in the batch"})
+			return w.Create(&writeRow{N: 1, Note: "taken"}).Error
+		})
+	})
+	if !db.IsUniqueViolation(err) {
+		t.Errorf("a taken key in a transaction's batch: %v, want a unique violation", err)
+	}
+	if n, _ := rows(); n != 5 || committed != 2 {
+		t.Errorf("after a failed batch in a transaction: %d rows (want 5), after-commit %d (want 2)", n, committed)
+	}
 
 	// A handle not opened by db.Open would not gather: refused, not run.
 	other, err := gorm.Open(postgres.New(postgres.Config{Conn: db.SQL(gdb)}), &gorm.Config{Logger: logger.Discard})
@@ -132,11 +182,11 @@ func TestWriteIsOneTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.Write(ctx, other, func(w *gorm.DB) error {
-		return w.Create(&writeRow{N: 8, Note: "never"}).Error
+		return w.Create(&writeRow{N: 11, Note: "never"}).Error
 	}); err == nil {
 		t.Error("Write on a handle without its callbacks: no error")
 	}
-	if n, _ := rows(); n != 4 {
-		t.Errorf("%d rows at the end, want 4", n)
+	if n, _ := rows(); n != 5 {
+		t.Errorf("%d rows at the end, want 5", n)
 	}
 }
