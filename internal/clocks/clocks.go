@@ -262,33 +262,57 @@ func (s *Service) RecomputeIn(tx *gorm.DB, caseID uuid.UUID) ([]sla.Clock, error
 // FactsSelect under its row lock; its row is left to that update, which
 // sets its next_due_at from them (cases.Routing.NextDue). Routing a case
 // reads its row once and updates it once, where it did each twice (issue 18).
-func (s *Service) RecomputeRouting(tx *gorm.DB, caseID uuid.UUID, f Facts, priority string, policyID *uuid.UUID) ([]sla.Clock, error) {
+//
+// What it reads (the policy, unless cached) it reads in tx at once; what it
+// writes it leaves to store, which the caller runs through a handle that
+// writes in tx, with the routing's other writes (db.Write). A case closed or
+// withdrawn before it was routed owes nothing more: its clocks end in tx at
+// once, and store writes nothing.
+func (s *Service) RecomputeRouting(tx *gorm.DB, caseID uuid.UUID, f Facts, priority string, policyID *uuid.UUID) (
+	store func(w *gorm.DB) error, err error) {
 	f.Priority, f.SLAPolicyID = &priority, policyID
-	return s.recompute(tx, caseID, f, false)
+	if f.Status == "closed" || f.Status == "withdrawn" {
+		_, err := s.recompute(tx, caseID, f, false)
+		return func(*gorm.DB) error { return nil }, err
+	}
+	p, out, err := s.compute(tx, caseID, f)
+	if err != nil {
+		return nil, err
+	}
+	return func(w *gorm.DB) error { return s.store(w, caseID, p.ID, out, false) }, nil
 }
 
 // recompute sets the clocks of the case with facts f, in tx; with
 // nextDue, it sets the case's next_due_at from them too.
 func (s *Service) recompute(tx *gorm.DB, caseID uuid.UUID, f Facts, nextDue bool) ([]sla.Clock, error) {
-	if f.Kind == "" {
-		return nil, fmt.Errorf("clocks: case %s does not exist", caseID)
-	}
 	if f.Status == "closed" || f.Status == "withdrawn" {
 		return nil, s.End(tx, caseID, f.Status) // nothing more is owed
 	}
-	sf, err := f.sla()
+	p, out, err := s.compute(tx, caseID, f)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.policy(tx, f.SLAPolicyID)
-	if err != nil {
-		return nil, err
-	}
-	out := p.Clocks(sf, p.Calendar)
 	if err := s.store(tx, caseID, p.ID, out, nextDue); err != nil {
 		return out, err
 	}
 	return out, nil
+}
+
+// compute computes the clocks of the case with facts f under its policy,
+// which it reads in tx unless it is cached.
+func (s *Service) compute(tx *gorm.DB, caseID uuid.UUID, f Facts) (*Policy, []sla.Clock, error) {
+	if f.Kind == "" {
+		return nil, nil, fmt.Errorf("clocks: case %s does not exist", caseID)
+	}
+	sf, err := f.sla()
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := s.policy(tx, f.SLAPolicyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, p.Clocks(sf, p.Calendar), nil
 }
 
 // store writes the clocks as computed, in tx, in one statement that also

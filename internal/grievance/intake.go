@@ -384,7 +384,7 @@ func (s *Service) file(ctx context.Context, key *keystore.Pending, n *normalized
 			err = db.Write(ctx, s.db, write)
 		} else {
 			err = db.Transact(ctx, s.db, func(tx *gorm.DB) error {
-				if err := write(tx); err != nil {
+				if err := db.Write(tx.Statement.Context, tx, write); err != nil { // one round trip in the transaction
 					return err
 				}
 				return with(tx, rec)

@@ -223,15 +223,11 @@ func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, also Also) (*events.Rou
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.clocks.RecomputeRouting(tx, caseID, row.Clock, rule.Priority, policyID); err != nil {
+	storeClocks, err := s.clocks.RecomputeRouting(tx, caseID, row.Clock, rule.Priority, policyID)
+	if err != nil {
 		return nil, err
 	}
 	receive := also.Received != nil && row.ReceivedAt == nil
-	if err := cases.Route(tx, caseID, cases.Routing{QueueID: rule.QueueID, Priority: cases.Priority(rule.Priority),
-		RuleID: rule.ID, RequiredSkills: rule.RequiredSkills, RequiredLanguages: rule.RequiredLanguages,
-		SLAPolicy: rule.SLAPolicy, Received: receive, NextDue: true}); err != nil {
-		return nil, fmt.Errorf("routing: route: %w", err)
-	}
 	out := &events.Routed{CaseID: caseID, RuleID: rule.ID, RuleName: rule.Name, QueueID: rule.QueueID, Priority: rule.Priority,
 		StaffMailOwed: also.Mail != nil}
 	var record []audit.Event
@@ -241,12 +237,28 @@ func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, also Also) (*events.Rou
 	record = append(record, audit.Event{CaseID: caseID, ActorKind: audit.ActorSystem, Action: "case.routed",
 		Data: map[string]any{"rule_id": rule.ID, "rule": rule.Name, "queue_id": rule.QueueID, "priority": rule.Priority,
 			"sla_policy": rule.SLAPolicy, "required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}})
-	// Nothing was appended to the record since its head was read with the
-	// case's facts, under the same lock.
-	if _, err := audit.AppendAfter(tx, caseID, row.Head, record); err != nil {
-		return out, err
-	}
-	id, err := outbox.Add(tx, events.CaseRouted, caseID, *out)
+	// The writes, in one round trip: the clocks first, then one update of
+	// the case's row routes it, sets its next due date from them and, with
+	// Received, receives it; its record and its event.
+	var id uuid.UUID
+	err = db.Write(tx.Statement.Context, tx, func(w *gorm.DB) error {
+		if err := storeClocks(w); err != nil {
+			return err
+		}
+		if err := cases.Route(w, caseID, cases.Routing{QueueID: rule.QueueID, Priority: cases.Priority(rule.Priority),
+			RuleID: rule.ID, RequiredSkills: rule.RequiredSkills, RequiredLanguages: rule.RequiredLanguages,
+			SLAPolicy: rule.SLAPolicy, Received: receive, NextDue: true}); err != nil {
+			return fmt.Errorf("routing: route: %w", err)
+		}
+		// Nothing was appended to the record since its head was read with
+		// the case's facts, under the same lock.
+		if _, err := audit.AppendAfter(w, caseID, row.Head, record); err != nil {
+			return err
+		}
+		var err error
+		id, err = outbox.Add(w, events.CaseRouted, caseID, *out)
+		return err
+	})
 	if err == nil && also.Mail != nil {
 		err = also.Mail.OweNewCase(tx, id, row.Reference, row.Kind, *out)
 	}
