@@ -277,13 +277,18 @@ func (s *Service) Readers(q *gorm.DB, caseID uuid.UUID, ids []uuid.UUID) ([]uuid
 	if err != nil {
 		return nil, fmt.Errorf("access: readers: %w", err)
 	}
+	// Whether each sees the case, asked of each in one round trip.
+	r := db.ReadsOn(q)
+	oks := make([]bool, len(users))
+	for i, u := range users {
+		queueSees(r, Viewer{ID: u.ID, Role: u.Role, Skills: u.Skills, Languages: u.Languages}, caseID, &oks[i])
+	}
+	if err := r.Run(); err != nil {
+		return nil, fmt.Errorf("access: readers: %w", err)
+	}
 	var out []uuid.UUID
-	for _, u := range users {
-		ok, err := sees(q, Viewer{ID: u.ID, Role: u.Role, Skills: u.Skills, Languages: u.Languages}, caseID)
-		if err != nil {
-			return nil, fmt.Errorf("access: readers: %w", err)
-		}
-		if ok {
+	for i, u := range users {
+		if oks[i] {
 			out = append(out, u.ID)
 		}
 	}

@@ -23,13 +23,15 @@ func groundOf(tx *gorm.DB, v Viewer, caseID uuid.UUID) (*string, error) {
 	return ground, err
 }
 
-// sees reports whether v may see the case.
-func sees(tx *gorm.DB, v Viewer, caseID uuid.UUID) (bool, error) {
+// queueSees queues on r whether v may see the case, its answer read into ok.
+func queueSees(r *db.Reads, v Viewer, caseID uuid.UUID, ok *bool) {
 	cond, args := Visible(v)
-	var ok bool
-	err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM cases c WHERE c.id = ? AND `+cond+`)`,
-		append([]any{caseID}, args...)...).Row().Scan(&ok)
-	return ok, err
+	r.Raw(ok, seesSQL(cond), append([]any{caseID}, args...)...)
+}
+
+// seesSQL is whether the case (the first argument) is visible under cond.
+func seesSQL(cond string) string {
+	return `SELECT EXISTS (SELECT 1 FROM cases c WHERE c.id = ? AND ` + cond + `)`
 }
 
 // staffMember is a user as the rule sees them.
