@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -103,14 +104,17 @@ func (r *Reads) Run() error {
 func (r *Reads) oneByOne(reads []read) error {
 	ctx := r.conn.Statement.Context
 	for _, rd := range reads {
+		begin := time.Now()
 		rows, err := r.conn.Statement.ConnPool.QueryContext(ctx, rd.sql, rd.vars...)
 		if err != nil {
+			r.trace(begin, rd, err)
 			return r.translate(err)
 		}
 		err = r.scan(rows, rd.dest)
 		if cerr := rows.Close(); err == nil {
 			err = cerr
 		}
+		r.trace(begin, rd, err)
 		if err != nil {
 			return err
 		}
@@ -118,8 +122,20 @@ func (r *Reads) oneByOne(reads []read) error {
 	return nil
 }
 
+// trace hands a read to the handle's logger, as GORM hands it the
+// statements it runs (a slow-statement log, a test's record of the SQL).
+func (r *Reads) trace(begin time.Time, rd read, err error) {
+	if r.conn.Logger == nil {
+		return
+	}
+	r.conn.Logger.Trace(r.conn.Statement.Context, begin, func() (string, int64) {
+		return r.conn.Dialector.Explain(rd.sql, rd.vars...), -1
+	}, err)
+}
+
 // batch sends the reads in one round trip on the connection on hands it.
 func (r *Reads) batch(on func(func(*sql.Conn) error) error, reads []read) error {
+	begin := time.Now()
 	return sendBatch(r.conn.Statement.Context, on, "reads", reads, func(res pgx.BatchResults) error {
 		for _, rd := range reads {
 			rows, err := res.Query()
@@ -130,6 +146,7 @@ func (r *Reads) batch(on func(func(*sql.Conn) error) error, reads []read) error 
 					err = rows.Err()
 				}
 			}
+			r.trace(begin, rd, err)
 			if err != nil {
 				return r.translate(err)
 			}
