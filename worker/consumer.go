@@ -320,17 +320,23 @@ func (w *Runner) decode(ctx context.Context, log *slog.Logger, c Consumer, msg j
 
 // irrelevant acknowledges an event Relevant says the consumer has nothing to
 // do for, about a case that exists (or about no case), with no transaction,
-// and reports whether it did.
+// and reports whether it did. A case the worker found before is not looked
+// for again (knownCases).
 func (w *Runner) irrelevant(ctx context.Context, log *slog.Logger, c Consumer, msg jetstream.Msg, env *events.Envelope) bool {
 	if c.Relevant == nil {
 		return false
 	}
 	r := db.ReadsOn(w.DB.WithContext(ctx))
-	found := env.CaseID == uuid.Nil
+	found := env.CaseID == uuid.Nil || w.known.has(env.CaseID)
 	if !found {
 		readCaseFound(r, env.CaseID, &found)
 	}
-	if owed := c.Relevant(r, env); r.Run() != nil || !found || owed() {
+	owed := c.Relevant(r, env)
+	if r.Run() != nil || !found {
+		return false
+	}
+	w.known.add(env.CaseID)
+	if owed() {
 		return false
 	}
 	if aerr := msg.DoubleAck(ctx); aerr != nil {
@@ -358,6 +364,9 @@ func (w *Runner) handleIn(tx *gorm.DB, c Consumer, env *events.Envelope, skip ma
 	fresh, found, err := claim(tx, names, env.ID, env.CaseID)
 	if err != nil {
 		return &stageError{names[0], fmt.Errorf("worker: processed_events: %w", err)}
+	}
+	if found {
+		w.known.add(env.CaseID) // committed before its event was published: it exists whatever becomes of tx
 	}
 	runs := func(st Stage) bool { return !skip[st.Name] && slices.Contains(fresh, st.Name) }
 	stages := c.stages()

@@ -71,6 +71,8 @@ type Runner struct {
 	Replicas                      int
 	Concurrency                   int    // messages each consumer handles at once (default 8)
 	Addr                          string // health and metrics; empty for none
+
+	known knownCases // the cases found to exist
 }
 
 // Consumers are the durable consumers this worker runs.

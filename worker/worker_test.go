@@ -752,3 +752,44 @@ func (s *statements) matching(what, id string) []string {
 	}
 	return out
 }
+
+// A consumer with nothing to do for an event about a case the worker has
+// found before acknowledges it without asking whether the case exists
+// (knownCases): of a routed case's events, the webhooks consumer's two and
+// notify-staff's case.routed asked, one round trip each (issue 18). The
+// first check may still ask, when it runs before the submitted consumer
+// has found the case.
+func TestKnownCasesAreNotLookedForAgain(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	rec := &statements{}
+	r := s.Core.Worker(s.JS, "")
+	r.DB = r.DB.Session(&gorm.Session{Logger: rec})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	count := counter(t, s)
+	f := fileRouted(t, s, count)
+	stream, err := s.JS.Stream(ctx, events.Stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{notify.ConsumerStaff, notify.ConsumerWebhooks} {
+		cons, err := stream.Consumer(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		testenv.Eventually(t, 30*time.Second, name+" done with the case's events", func() bool {
+			info, err := cons.Info(ctx)
+			return err == nil && info.NumPending == 0 && info.NumAckPending == 0 && info.AckFloor.Stream >= 2
+		})
+	}
+	if asked := rec.matching(`SELECT EXISTS (SELECT 1 FROM cases WHERE id =`, f.ID); len(asked) > 1 {
+		t.Errorf("whether the case exists asked %d times, want once at most", len(asked))
+	}
+	// A case never seen is still looked for: an event about a case that
+	// does not exist is dead-lettered by every consumer
+	// (TestEventsForUnknownCasesAreDeadLetteredByEveryConsumer).
+}
