@@ -654,14 +654,7 @@ func fileRouted(t *testing.T, s *teststack.Stack, count func(q string, args ...a
 // still shows the receipt, once, before the routing.
 func TestASubmittedCaseIsReceivedAndRoutedByOneUpdateOfItsRow(t *testing.T) {
 	t.Parallel()
-	s := teststack.New(t, teststack.Options{})
-	rec := &statements{}
-	r := s.Core.Worker(s.JS, "")
-	r.DB = r.DB.Session(&gorm.Session{Logger: rec})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	s, rec := recordedWorker(t)
 
 	count := counter(t, s)
 	f := fileRouted(t, s, count)
@@ -723,6 +716,20 @@ func TestASubmittedCaseIsReceivedAndRoutedByOneUpdateOfItsRow(t *testing.T) {
 	}
 }
 
+// recordedWorker is a stack whose worker runs until the test ends, its SQL
+// recorded.
+func recordedWorker(t *testing.T) (*teststack.Stack, *statements) {
+	s := teststack.New(t, teststack.Options{})
+	rec := &statements{}
+	r := s.Core.Worker(s.JS, "")
+	r.DB = r.DB.Session(&gorm.Session{Logger: rec})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return s, rec
+}
+
 // statements records the SQL run through a GORM session (a logger).
 type statements struct {
 	mu  sync.Mutex
@@ -761,17 +768,11 @@ func (s *statements) matching(what, id string) []string {
 // has found the case.
 func TestKnownCasesAreNotLookedForAgain(t *testing.T) {
 	t.Parallel()
-	s := teststack.New(t, teststack.Options{})
-	rec := &statements{}
-	r := s.Core.Worker(s.JS, "")
-	r.DB = r.DB.Session(&gorm.Session{Logger: rec})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- r.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	s, rec := recordedWorker(t)
 
 	count := counter(t, s)
 	f := fileRouted(t, s, count)
+	ctx := context.Background()
 	stream, err := s.JS.Stream(ctx, events.Stream)
 	if err != nil {
 		t.Fatal(err)
