@@ -650,8 +650,9 @@ func fileRouted(t *testing.T, s *teststack.Stack, count func(q string, args ...a
 // and its record twice): the router stage covers the intake stage
 // (worker.Stage.Covers), and the routing's update sets the next due date
 // from the clocks it has just written (clocks.RecomputeRouting). One
-// statement reads the case, for its routing and its clocks. The record
-// still shows the receipt, once, before the routing.
+// statement locks the case and one reads it, for its routing, its clocks
+// and its record. The record still shows the receipt, once, before the
+// routing.
 func TestASubmittedCaseIsReceivedAndRoutedByOneUpdateOfItsRow(t *testing.T) {
 	t.Parallel()
 	s, rec := recordedWorker(t)
@@ -673,9 +674,10 @@ func TestASubmittedCaseIsReceivedAndRoutedByOneUpdateOfItsRow(t *testing.T) {
 			locks = append(locks, q)
 		}
 	}
-	if len(locks) != 1 || !strings.Contains(locks[0], "case_classifications") || !strings.Contains(locks[0], "case_pauses") {
-		t.Errorf("the case locked and read by %d statements, want one that reads its facts for its routing and its clocks:\n%s",
-			len(locks), strings.Join(locks, "\n"))
+	if reads := rec.matching(`case_pauses`, f.ID); len(locks) != 1 || len(reads) != 1 ||
+		!strings.Contains(reads[0], "case_classifications") || !strings.Contains(reads[0], "audit_entries") {
+		t.Errorf("the case locked by %d statements and read by %d, want one lock, then one read of its facts for its routing, its clocks and its record:\n%s\n%s",
+			len(locks), len(reads), strings.Join(locks, "\n"), strings.Join(reads, "\n"))
 	}
 	if inserts := rec.matching(`INSERT INTO "audit_entries"`, f.ID); len(inserts) != 1 {
 		t.Errorf("%d inserts into the case's record, want one:\n%s", len(inserts), strings.Join(inserts, "\n"))

@@ -11,18 +11,21 @@ import (
 	"github.com/redresshq/redress/internal/testenv"
 )
 
-// lockedHead locks case id's row and reads the head of its chain in one
-// statement, as a caller of AppendAfter does.
+// lockedHead locks case id's row and then reads the head of its chain, as
+// a caller of AppendAfter does.
 func lockedHead(t *testing.T, tx *gorm.DB, id uuid.UUID) audit.ChainHead {
 	t.Helper()
 	var h audit.ChainHead
-	if err := tx.Raw(`SELECT `+audit.HeadSelect("")+` FROM cases c WHERE c.id = ? FOR UPDATE OF c`, id).Scan(&h).Error; err != nil {
+	if err := tx.Exec(`SELECT 1 FROM cases WHERE id = ? FOR UPDATE`, id).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Raw(`SELECT `+audit.HeadSelect("")+` FROM cases c WHERE c.id = ?`, id).Scan(&h).Error; err != nil {
 		t.Fatal(err)
 	}
 	return h
 }
 
-// AppendAfter chains entries after a head read with the case's row lock as
+// AppendAfter chains entries after a head read under the case's row lock as
 // AppendMany would; a head gone stale fails on (case_id, seq) and leaves
 // the chain as it was, never forked; it takes entries of its own case only,
 // in a transaction only.

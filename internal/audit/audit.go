@@ -179,9 +179,12 @@ type ChainHead struct {
 
 // HeadSelect is the select list that reads the head of the chain of the
 // case read as c, its columns named prefix+"seq" and prefix+"hash" (a ChainHead
-// embedded with that prefix): for a caller that reads the case, and locks
-// its row, in a statement of its own, and appends after it (AppendAfter)
-// instead of reading the head again.
+// embedded with that prefix): for a caller that reads the case in a
+// statement of its own, after the statement that locked its row, and
+// appends after it (AppendAfter) instead of reading the head again. Not in
+// the locking statement itself: one that waited for the lock reads the
+// record as it was when it began, without the entry the lock's holder
+// appended.
 func HeadSelect(prefix string) string {
 	last := `FROM audit_entries WHERE case_id = c.id ORDER BY seq DESC LIMIT 1`
 	return `coalesce((SELECT seq ` + last + `), 0) AS ` + prefix + `seq, (SELECT hash ` + last + `) AS ` + prefix + `hash`
@@ -189,7 +192,7 @@ func HeadSelect(prefix string) string {
 
 // AppendAfter adds entries to the record of case caseID in tx, which must
 // be a transaction, after h, the head of its chain the caller read in tx
-// with HeadSelect in the statement that locked the case's row, with nothing
+// with HeadSelect once the case's row was locked in tx, with nothing
 // appended to the record since: AppendMany without its read. A head gone
 // stale (an entry appended since) fails on the record's (case_id, seq)
 // uniqueness; it never forks the chain.

@@ -3,11 +3,15 @@ package routing_test
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/redresshq/redress/internal/audit"
+	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/testenv"
 	"github.com/redresshq/redress/internal/testenv/teststack"
 )
@@ -190,4 +194,78 @@ func TestRoutingRulesAfterARestoreAreNotMistakenForThoseHeld(t *testing.T) {
 	exec(`INSERT INTO routing_rules (position, name, kinds, queue_id, priority)
 		SELECT 901, 'Contested decisions, again', '{contest_decision}', id, 'P2' FROM queues WHERE slug = 'credit-and-benefits'`)
 	route("credit-and-benefits")
+}
+
+// A routing that waits for the case's row lock sees what the lock's holder
+// wrote: an entry it appended to the case's record and a pause it opened.
+// The routing reads the case after it has the lock, in a statement of its
+// own; read with the lock, in the statement that waited, the record and the
+// pauses were those from before the wait (READ COMMITTED), so the routing's
+// entry collided with the holder's on (case_id, seq) and its clocks ran
+// through the pause.
+func TestRoutingWaitingOnTheCaseSeesWhatItsHolderWrote(t *testing.T) {
+	t.Parallel()
+	s := teststack.New(t, teststack.Options{})
+	ctx := context.Background()
+	f := s.File(teststack.ValidCase())
+	id := uuid.MustParse(f.ID)
+
+	locked, release, held := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		held <- db.Transact(ctx, s.Core.DB, func(tx *gorm.DB) error {
+			if _, err := audit.Append(tx, audit.Event{CaseID: id, ActorKind: audit.ActorSystem, Action: "case.note",
+				Data: map[string]any{"note": "written while the routing waits"}}); err != nil {
+				return err
+			}
+			if err := tx.Exec(`INSERT INTO case_pauses (case_id, paused_at) VALUES (?, now() - interval '1 hour')`, id).Error; err != nil {
+				return err
+			}
+			close(locked)
+			<-release
+			return nil
+		})
+	}()
+	<-locked
+	routed := make(chan error, 1)
+	go func() {
+		_, err := s.Core.Routing.Route(ctx, id)
+		routed <- err
+	}()
+	testenv.Eventually(t, 30*time.Second, "the routing to wait for the case's lock", func() bool {
+		var waiting int
+		s.Core.DB.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
+		return waiting > 0
+	})
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-routed; err != nil {
+		t.Fatalf("the routing, once the lock was released: %v", err)
+	}
+
+	es, err := audit.Entries(s.Core.DB, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range es {
+		actions = append(actions, e.Action)
+	}
+	if v := audit.Verify(id, es); !v.Verified || strings.Join(actions, " ") != "case.submitted case.note case.routed" {
+		t.Errorf("the record %v, verified %v (%s)", actions, v.Verified, v.Problem)
+	}
+	clocks := func() string {
+		var out string
+		s.Core.DB.Raw(`SELECT string_agg(format('%s due %s paused %s fire %s', clock, due_at, paused, next_fire_at), E'\n' ORDER BY clock)
+			FROM case_clocks WHERE case_id = ?`, id).Scan(&out)
+		return out
+	}
+	set := clocks()
+	if _, err := s.Core.Clocks.Recompute(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if again := clocks(); again != set {
+		t.Errorf("the routing set the clocks\n%s\nwhere the pause makes them\n%s", set, again)
+	}
 }
