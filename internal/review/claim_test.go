@@ -262,9 +262,7 @@ func TestAClaimTakesACaseThatAnInsertReferringToItHolds(t *testing.T) {
 			return true
 		default:
 		}
-		var waiting int
-		s.Core.DB.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
-		return waiting > 0
+		return testenv.LockWaiters(t, s.Core.DB) > 0
 	})
 	close(release)
 	if err := <-held; err != nil {

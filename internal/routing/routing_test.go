@@ -232,9 +232,7 @@ func TestRoutingWaitingOnTheCaseSeesWhatItsHolderWrote(t *testing.T) {
 		routed <- err
 	}()
 	testenv.Eventually(t, 30*time.Second, "the routing to wait for the case's lock", func() bool {
-		var waiting int
-		s.Core.DB.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting)
-		return waiting > 0
+		return testenv.LockWaiters(t, s.Core.DB) > 0
 	})
 	close(release)
 	if err := <-held; err != nil {

@@ -223,6 +223,19 @@ func Logger() (*slog.Logger, *LogBuffer) {
 	return logx.New(lb, "json", "debug"), lb
 }
 
+// LockWaiters is how many backends of gdb's database wait for a lock now:
+// for a test that holds a row and needs the statement it started to be
+// waiting on it.
+func LockWaiters(t testing.TB, gdb *gorm.DB) int {
+	t.Helper()
+	var n int
+	if err := gdb.Raw(`SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).
+		Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // Eventually polls cond until it holds or timeout passes.
 func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
