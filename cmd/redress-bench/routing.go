@@ -172,18 +172,29 @@ func (b *bench) routing(ctx context.Context) (*routingResult, error) {
 
 // waitRouted waits until none of the cases with the given references (every
 // case, for nil) is unrouted, or limit passes. It returns how many
-// are left; an error only when ctx ends or a query fails.
+// are left; an error only when ctx ends or a query fails. It reads only the
+// unrouted cases (their partial index), every 20 ms while the worker drains:
+// a count over the run's references (cases_reference_key, one probe a
+// reference) took 22 ms of a backend's CPU for 4,500 of them, and so
+// competed with the worker it waits for.
 func (b *bench) waitRouted(ctx context.Context, refs []string, limit time.Duration) (int64, error) {
 	deadline := time.Now().Add(limit)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
+	var ours map[string]bool
+	if refs != nil {
+		ours = make(map[string]bool, len(refs))
+		for _, ref := range refs {
+			ours[ref] = true
+		}
+	}
 	for {
 		var left int64
 		var err error
 		if refs == nil {
 			err = b.mon.QueryRow(ctx, `SELECT count(*) FROM cases WHERE routed_at IS NULL`).Scan(&left)
 		} else {
-			err = b.mon.QueryRow(ctx, `SELECT count(*) FROM cases WHERE reference = ANY($1) AND routed_at IS NULL`, refs).Scan(&left)
+			left, err = b.unroutedOf(ctx, ours)
 		}
 		if err != nil || left == 0 || time.Now().After(deadline) {
 			return left, err
@@ -280,4 +291,24 @@ func (b *bench) fileAt(ctx context.Context, rate int, d time.Duration, name stri
 		f.refs = append(f.refs, body.Reference)
 	}
 	return f
+}
+
+// unroutedOf counts the unrouted cases whose reference is in refs.
+func (b *bench) unroutedOf(ctx context.Context, refs map[string]bool) (int64, error) {
+	rows, err := b.mon.Query(ctx, `SELECT reference FROM cases WHERE routed_at IS NULL`)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	var n int64
+	var ref string
+	for rows.Next() {
+		if err := rows.Scan(&ref); err != nil {
+			return 0, err
+		}
+		if refs[ref] {
+			n++
+		}
+	}
+	return n, rows.Err()
 }
