@@ -268,31 +268,26 @@ func (s *Service) Record(tx *gorm.DB, v Viewer, caseID uuid.UUID, g Ground, rout
 
 // Readers keeps, of the users ids, those who may see the case now: the
 // recipients of an email about it. Inactive users and body users are dropped.
-// It reads with q: the pool, or the caller's transaction.
+// It reads with q: the pool, or the caller's transaction, in one statement.
 func (s *Service) Readers(q *gorm.DB, caseID uuid.UUID, ids []uuid.UUID) ([]uuid.UUID, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	users, err := activeStaff(q, ids)
-	if err != nil {
-		return nil, fmt.Errorf("access: readers: %w", err)
-	}
-	// Whether each sees the case, asked of each in one round trip.
+	var out []uuid.UUID
 	r := db.ReadsOn(q)
-	oks := make([]bool, len(users))
-	for i, u := range users {
-		queueSees(r, Viewer{ID: u.ID, Role: u.Role, Skills: u.Skills, Languages: u.Languages}, caseID, &oks[i])
-	}
+	s.QueueReaders(r, caseID, &out, "u.id IN ?", ids)
 	if err := r.Run(); err != nil {
 		return nil, fmt.Errorf("access: readers: %w", err)
 	}
-	var out []uuid.UUID
-	for i, u := range users {
-		if oks[i] {
-			out = append(out, u.ID)
-		}
-	}
 	return out, nil
+}
+
+// QueueReaders queues on r the read of the users among (a condition over
+// the users row aliased u, with its arguments) who may see the case now,
+// into ids, by id: Readers, for users a statement finds (a queue's members),
+// in a batch of other reads. Inactive users and body users are dropped.
+func (s *Service) QueueReaders(r *db.Reads, caseID uuid.UUID, ids *[]uuid.UUID, among string, args ...any) {
+	r.Raw(ids, readersSQL(among), append([]any{caseID}, args...)...)
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

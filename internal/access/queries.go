@@ -1,13 +1,13 @@
 package access
 
 import (
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/auth"
-	"github.com/redresshq/redress/internal/platform/db"
 )
 
 // The statements of need to know that need SQL's full power: the rule
@@ -23,31 +23,23 @@ func groundOf(tx *gorm.DB, v Viewer, caseID uuid.UUID) (*string, error) {
 	return ground, err
 }
 
-// queueSees queues on r whether v may see the case, its answer read into ok.
-func queueSees(r *db.Reads, v Viewer, caseID uuid.UUID, ok *bool) {
-	cond, args := Visible(v)
-	r.Raw(ok, seesSQL(cond), append([]any{caseID}, args...)...)
-}
-
-// seesSQL is whether the case (the first argument) is visible under cond.
-func seesSQL(cond string) string {
-	return `SELECT EXISTS (SELECT 1 FROM cases c WHERE c.id = ? AND ` + cond + `)`
-}
-
-// staffMember is a user as the rule sees them.
-type staffMember struct {
-	ID        uuid.UUID
-	Role      auth.Role
-	Skills    db.TextSlice
-	Languages db.TextSlice
-}
-
-// activeStaff reads the active users among ids who are not bodies, by id.
-func activeStaff(tx *gorm.DB, ids []uuid.UUID) ([]staffMember, error) {
-	var users []staffMember
-	err := tx.Raw(`SELECT id, role, skills, languages FROM users
-		 WHERE id IN ? AND active AND role <> 'body' ORDER BY id`, ids).Scan(&users).Error
-	return users, err
+// readersSQL selects the ids of the active staff users among (a condition
+// over users aliased u; its arguments follow the case's id) who may see the
+// case (the first argument), each by the rule of their role (ruleSQL, the
+// viewer's values read from u), in one statement.
+func readersSQL(among string) string {
+	cols := map[string]any{"u": column("u.id"), "skills": column("u.skills"), "langs": column("u.languages")}
+	var b strings.Builder
+	b.WriteString(`SELECT u.id FROM cases c, users u
+	 WHERE c.id = ? AND (` + among + `) AND u.active AND u.role <> 'body'
+	   AND CASE u.role`)
+	for _, role := range []auth.Role{auth.RoleReviewer, auth.RoleSupervisor, auth.RoleAdmin} {
+		g, _ := ruleSQL(role, cols) // every value a column: no arguments
+		b.WriteString("\n\tWHEN '" + string(role) + "' THEN " + g + " IS NOT NULL")
+	}
+	g, _ := ruleSQL("", cols)
+	b.WriteString("\n\tELSE " + g + " IS NOT NULL END\n\t ORDER BY u.id")
+	return b.String()
 }
 
 // insertGrant records a break-glass grant of g's case, user and reason,
