@@ -595,16 +595,32 @@ func (n *Notifier) HandleStaff(tx *gorm.DB, env *events.Envelope) error {
 
 // OweNewCase owes the members of the queue a case was routed to who take
 // emails of new cases their "new case in my queue" email for the
-// case.routed event eventID, in tx: the transaction that routes the case
-// (routing.NewCaseMail), or HandleStaff's for an event whose routing did
-// not (routed.StaffMailOwed false).
+// case.routed event eventID, in tx: HandleStaff's, for an event whose
+// routing did not (routed.StaffMailOwed false). The routing owes them in
+// its own transaction (QueueNewCase).
 func (n *Notifier) OweNewCase(tx *gorm.DB, eventID uuid.UUID, reference, kind string, routed events.Routed) error {
-	queue, recipients, err := newCaseListeners(tx, routed.QueueID)
-	if err != nil {
-		return fmt.Errorf("notify: queue members: %w", err)
-	}
-	return n.oweStaff(tx, eventID, routed.CaseID, recipients, TemplateStaffNewCase,
-		mailData{Reference: reference, Kind: kind, Priority: routed.Priority, Queue: queue})
+	r := db.ReadsOn(tx)
+	n.QueueNewCase(r, tx, eventID, reference, kind, routed)
+	return r.Run()
+}
+
+// QueueNewCase queues on r the reads OweNewCase makes, in one round trip:
+// the queue's name, and those of its members who take emails of its new
+// cases and may see the case (access.QueueReaders). Once r has run, it
+// owes them their emails in tx. The routing (routing.NewCaseMail) sends
+// these reads with its writes, after them: the rule reads the case routed.
+func (n *Notifier) QueueNewCase(r *db.Reads, tx *gorm.DB, eventID uuid.UUID, reference, kind string, routed events.Routed) {
+	var queue []string
+	var recipients []uuid.UUID
+	r.Raw(&queue, `SELECT name FROM queues WHERE id = ?`, routed.QueueID)
+	n.access.QueueReaders(r, routed.CaseID, &recipients, listening("?"), routed.QueueID)
+	r.Then(func() error {
+		if len(queue) == 0 || len(recipients) == 0 {
+			return nil
+		}
+		return oweEmails(tx, eventID, routed.CaseID, RecipientStaff, refsOf(recipients), TemplateStaffNewCase,
+			mailData{Reference: reference, Kind: kind, Priority: routed.Priority, Queue: queue[0]})
+	})
 }
 
 // oweStaff owes each of recipients who may see the case an email about
@@ -617,13 +633,18 @@ func (n *Notifier) oweStaff(tx *gorm.DB, eventID, caseID uuid.UUID, recipients [
 	if err != nil || len(recipients) == 0 {
 		return err
 	}
-	refs := make([]string, 0, len(recipients))
-	for _, id := range recipients {
+	return oweEmails(tx, eventID, caseID, RecipientStaff, refsOf(recipients), template, data)
+}
+
+// refsOf are the recipient references of staff users ids, once each.
+func refsOf(ids []uuid.UUID) []string {
+	refs := make([]string, 0, len(ids))
+	for _, id := range ids {
 		if ref := id.String(); !slices.Contains(refs, ref) {
 			refs = append(refs, ref)
 		}
 	}
-	return oweEmails(tx, eventID, caseID, RecipientStaff, refs, template, data)
+	return refs
 }
 
 // supervisors are the active supervisors, read through q.

@@ -83,6 +83,12 @@ func loadCaseInfo(tx *gorm.DB, id uuid.UUID) (caseInfo, error) {
 	return c, err
 }
 
+// listening is the condition, over users aliased u, that the user is a
+// member of the queue (an SQL expression) who asked to hear of its new cases.
+func listening(queue string) string {
+	return `u.id IN (SELECT m.user_id FROM queue_members m WHERE m.queue_id = ` + queue + ` AND m.notify_new_cases)`
+}
+
 // newCaseListeners are a queue's name and its active staff members who
 // asked to hear of its new cases, in one read (none: "", nil).
 func newCaseListeners(tx *gorm.DB, queueID uuid.UUID) (string, []uuid.UUID, error) {
@@ -91,8 +97,7 @@ func newCaseListeners(tx *gorm.DB, queueID uuid.UUID) (string, []uuid.UUID, erro
 		ID   *uuid.UUID
 	}
 	err := tx.Raw(`SELECT q.name, l.id FROM queues q
-		  LEFT JOIN LATERAL (SELECT u.id FROM queue_members m JOIN users u ON u.id = m.user_id
-		                      WHERE m.queue_id = q.id AND m.notify_new_cases AND u.active AND u.role <> 'body') l ON true
+		  LEFT JOIN LATERAL (SELECT u.id FROM users u WHERE `+listening("q.id")+` AND u.active AND u.role <> 'body') l ON true
 		 WHERE q.id = ? ORDER BY l.id`, queueID).Scan(&rows).Error
 	if err != nil || len(rows) == 0 {
 		return "", nil, err

@@ -168,7 +168,10 @@ func (s *Service) Route(ctx context.Context, caseID uuid.UUID) (*events.Routed, 
 // notify-staff consumer owes none for it (issue 18: a routed case cost that
 // consumer a transaction of its own).
 type NewCaseMail interface {
-	OweNewCase(tx *gorm.DB, eventID uuid.UUID, reference, kind string, routed events.Routed) error
+	// QueueNewCase queues on r the reads of who is owed an email, which the
+	// routing sends with its writes, after them, and owes the emails in tx
+	// once r has run.
+	QueueNewCase(r *db.Reads, tx *gorm.DB, eventID uuid.UUID, reference, kind string, routed events.Routed)
 }
 
 // Also is what a routing does besides routing, in its transaction and, where
@@ -239,9 +242,10 @@ func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, also Also) (*events.Rou
 			"sla_policy": rule.SLAPolicy, "required_skills": rule.RequiredSkills, "required_languages": rule.RequiredLanguages}})
 	// The writes, in one round trip: the clocks first, then one update of
 	// the case's row routes it, sets its next due date from them and, with
-	// Received, receives it; its record and its event.
-	var id uuid.UUID
-	err = db.Write(tx.Statement.Context, tx, func(w *gorm.DB) error {
+	// Received, receives it; its record and its event; then, in the same
+	// round trip, the reads of who is owed an email about the case routed.
+	r := db.ReadsOn(tx)
+	err = db.WriteRead(tx.Statement.Context, tx, func(w *gorm.DB) error {
 		if err := storeClocks(w); err != nil {
 			return err
 		}
@@ -255,12 +259,11 @@ func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, also Also) (*events.Rou
 		if _, err := audit.AppendAfter(w, caseID, row.Head, record); err != nil {
 			return err
 		}
-		var err error
-		id, err = outbox.Add(w, events.CaseRouted, caseID, *out)
+		id, err := outbox.Add(w, events.CaseRouted, caseID, *out)
+		if err == nil && also.Mail != nil {
+			also.Mail.QueueNewCase(r, tx, id, row.Reference, row.Kind, *out)
+		}
 		return err
-	})
-	if err == nil && also.Mail != nil {
-		err = also.Mail.OweNewCase(tx, id, row.Reference, row.Kind, *out)
-	}
+	}, r)
 	return out, err
 }

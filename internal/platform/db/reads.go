@@ -137,22 +137,27 @@ func (r *Reads) trace(begin time.Time, rd read, err error) {
 func (r *Reads) batch(on func(func(*sql.Conn) error) error, reads []read) error {
 	begin := time.Now()
 	return sendBatch(r.conn.Statement.Context, on, "reads", reads, func(res pgx.BatchResults) error {
-		for _, rd := range reads {
-			rows, err := res.Query()
+		return r.scanResults(res, reads, begin)
+	})
+}
+
+// scanResults scans the results of reads, next in res, into their destinations.
+func (r *Reads) scanResults(res pgx.BatchResults, reads []read, begin time.Time) error {
+	for _, rd := range reads {
+		rows, err := res.Query()
+		if err == nil {
+			err = r.scan(pgxRows{rows}, rd.dest)
+			rows.Close()
 			if err == nil {
-				err = r.scan(pgxRows{rows}, rd.dest)
-				rows.Close()
-				if err == nil {
-					err = rows.Err()
-				}
-			}
-			r.trace(begin, rd, err)
-			if err != nil {
-				return r.translate(err)
+				err = rows.Err()
 			}
 		}
-		return nil
-	})
+		r.trace(begin, rd, err)
+		if err != nil {
+			return r.translate(err)
+		}
+	}
+	return nil
 }
 
 // onPoolConn runs use on one of pool's connections.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
@@ -68,6 +69,56 @@ func Write(ctx context.Context, q *gorm.DB, fn func(w *gorm.DB) error) error {
 	}
 	for _, f := range ws.st.afterCommit {
 		f()
+	}
+	return nil
+}
+
+// WriteRead is Write followed by the reads queued on r, sent in the same
+// batch after the writes, so that they see them; then r's steps run
+// (Reads.Then), which may write more. fn may queue reads on r too. In a
+// transaction Transact began, writes and reads are one round trip; elsewhere
+// Write, then r.Run. A routed case's transaction writes the case and reads
+// who is owed an email about it in one (issue 18).
+func WriteRead(ctx context.Context, q *gorm.DB, fn func(w *gorm.DB) error, r *Reads) error {
+	st, _ := q.Statement.Context.Value(txKey{}).(*txState)
+	if !InTransaction(q) || st == nil || st.conn == nil || q.Callback().Create().Get(writesCallback) == nil {
+		if err := Write(ctx, q, fn); err != nil {
+			return err
+		}
+		return r.Run()
+	}
+	tctx := q.Statement.Context
+	ws := &writes{st: st}
+	if err := ws.gather(q, tctx, fn); err != nil {
+		return err
+	}
+	reads, then := r.reads, r.then
+	r.reads, r.then = nil, nil
+	for _, rd := range reads {
+		if rd.err != nil {
+			return fmt.Errorf("db: build read: %w", rd.err)
+		}
+	}
+	if len(ws.stmts)+len(reads) > 0 {
+		begin := time.Now()
+		stmts := append(slices.Clip(ws.stmts), reads...)
+		err := sendBatch(tctx, func(use func(*sql.Conn) error) error { return use(st.conn) }, "writes", stmts,
+			func(res pgx.BatchResults) error {
+				for range ws.stmts {
+					if _, err := res.Exec(); err != nil {
+						return err
+					}
+				}
+				return r.scanResults(res, reads, begin)
+			})
+		if err != nil {
+			return err
+		}
+	}
+	for _, fn := range then {
+		if err := fn(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

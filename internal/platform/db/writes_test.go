@@ -190,3 +190,67 @@ func TestWriteIsOneTransaction(t *testing.T) {
 		t.Errorf("%d rows at the end, want 5", n)
 	}
 }
+
+// WriteRead sends the reads after the writes, in the transaction, where
+// they see them; its steps run after, and may write more. A failing write
+// scans nothing and runs no step.
+func TestWriteReadReadsWhatItWrote(t *testing.T) {
+	gdb, _ := testenv.DB(t)
+	ctx := context.Background()
+	if err := gdb.WithContext(ctx).Exec(`CREATE TABLE write_t (n int PRIMARY KEY, note text NOT NULL)`).Error; err != nil {
+		t.Fatal(err)
+	}
+	var pid, readPID int64
+	var notes []string
+	var count int64
+	steps := 0
+	err := db.Transact(ctx, gdb, func(tx *gorm.DB) error {
+		if err := tx.Raw(`SELECT pg_backend_pid()`).Row().Scan(&pid); err != nil {
+			return err
+		}
+		r := db.ReadsOn(tx)
+		r.Raw(&readPID, `SELECT pg_backend_pid()`)
+		r.Then(func() error {
+			steps++
+			if len(notes) != 2 {
+				t.Errorf("a step ran before the reads were scanned: %v", notes)
+			}
+			return tx.Create(&writeRow{N: 3, Note: "by the step"}).Error
+		})
+		return db.WriteRead(ctx, tx, func(w *gorm.DB) error {
+			if err := w.Create(&[]writeRow{{N: 1, Note: "one"}, {N: 2, Note: "two"}}).Error; err != nil {
+				return err
+			}
+			r.Raw(&notes, `SELECT note FROM write_t ORDER BY n`) // queued by fn, read after the writes
+			return nil
+		}, r)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(notes) != "[one two]" || readPID != pid || steps != 1 {
+		t.Errorf("read %v in backend %d (the transaction's: %d), %d steps; want [one two], 1 step", notes, readPID, pid, steps)
+	}
+	gdb.WithContext(ctx).Raw(`SELECT count(*) FROM write_t`).Row().Scan(&count)
+	if count != 3 {
+		t.Errorf("%d rows, want 3 (two written, one by the step)", count)
+	}
+
+	notes, steps = nil, 0
+	err = db.Transact(ctx, gdb, func(tx *gorm.DB) error {
+		r := db.ReadsOn(tx)
+		r.Raw(&notes, `SELECT note FROM write_t`)
+		r.Then(func() error { steps++; return nil })
+		return db.WriteRead(ctx, tx, func(w *gorm.DB) error {
+			w.Create(&writeRow{N: 4, Note: "before"})
+			return w.Create(&writeRow{N: 1, Note: "taken"}).Error
+		}, r)
+	})
+	if !db.IsUniqueViolation(err) || notes != nil || steps != 0 {
+		t.Errorf("a taken key: %v, read %v, %d steps; want a unique violation, nothing read, no step", err, notes, steps)
+	}
+	gdb.WithContext(ctx).Raw(`SELECT count(*) FROM write_t`).Row().Scan(&count)
+	if count != 3 {
+		t.Errorf("%d rows after the failed write, want 3", count)
+	}
+}
