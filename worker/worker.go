@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -170,16 +171,20 @@ func (w *Runner) routeAlso(tx *gorm.DB, env *events.Envelope, received *audit.Ev
 	if w.Notify != nil {
 		also.Mail = w.Notify
 	}
+	if w.Review != nil {
+		// The routed case is auto-assigned when its queue says so: the look
+		// goes with the routing's writes.
+		also.After = func(r *db.Reads) {
+			var assigned int
+			w.Review.QueueAutoAssign(r, tx, 1, []uuid.UUID{env.CaseID}, &assigned)
+		}
+	}
 	routed, err := w.Routing.RouteIn(tx, env.CaseID, also)
 	if fault.Is(err, fault.NotFound) {
 		return nil, fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
 	}
-	if err != nil || routed == nil {
-		return routed, err
-	}
-	w.Log.Debug("routed", "case_id", env.CaseID, "rule", routed.RuleName, "priority", routed.Priority)
-	if w.Review != nil {
-		_, err = w.Review.AutoAssignIn(tx, 1, env.CaseID)
+	if err == nil && routed != nil {
+		w.Log.Debug("routed", "case_id", env.CaseID, "rule", routed.RuleName, "priority", routed.Priority)
 	}
 	return routed, err
 }

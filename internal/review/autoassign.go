@@ -41,10 +41,31 @@ func (s *Service) AutoAssign(ctx context.Context, limit int, caseIDs ...uuid.UUI
 // AutoAssignIn is AutoAssign in the caller's transaction tx.
 func (s *Service) AutoAssignIn(tx *gorm.DB, limit int, caseIDs ...uuid.UUID) (int, error) {
 	assigned := 0
-	waiting, err := waitingCases(tx, limit, caseIDs)
-	if err != nil {
-		return assigned, fmt.Errorf("review: auto-assign: %w", err)
-	}
+	r := db.ReadsOn(tx)
+	s.QueueAutoAssign(r, tx, limit, caseIDs, &assigned)
+	err := r.Run()
+	return assigned, err
+}
+
+// QueueAutoAssign queues on r AutoAssignIn's look for the waiting cases
+// (a statement that locks them), and, once r has run, assigns them in tx,
+// counting them in assigned. The routing sends the look with its writes
+// (routing.Also.After): nearly every routed case waits for nobody, and then
+// costs no round trip of its own.
+func (s *Service) QueueAutoAssign(r *db.Reads, tx *gorm.DB, limit int, caseIDs []uuid.UUID, assigned *int) {
+	var waiting []waitingCase
+	queueWaitingCases(r, &waiting, limit, caseIDs)
+	r.Then(func() error {
+		n, err := s.assignWaiting(tx, waiting)
+		*assigned += n
+		return err
+	})
+}
+
+// assignWaiting assigns each of the waiting cases to the member who gets it
+// next, if any, in tx.
+func (s *Service) assignWaiting(tx *gorm.DB, waiting []waitingCase) (int, error) {
+	assigned := 0
 	for _, c := range waiting {
 		id := c.ID
 		to, err := pick(tx, nextMember, id)

@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/cases"
+	"github.com/redresshq/redress/internal/platform/db"
 )
 
 // The statements of the queues that need SQL's full power, and review's
@@ -77,10 +78,11 @@ type waitingCase struct {
 	Status cases.Status
 }
 
-// waitingCases locks (skipping those others hold) up to limit of the
-// unassigned claimable cases of auto-assigning queues, and appeals, most
-// urgent first; only those of caseIDs when it is not empty.
-func waitingCases(conn *gorm.DB, limit int, caseIDs []uuid.UUID) ([]waitingCase, error) {
+// queueWaitingCases queues on r the statement that locks (skipping those
+// others hold) up to limit of the unassigned claimable cases of
+// auto-assigning queues, and appeals, most urgent first, into waiting; only
+// those of caseIDs when it is not empty.
+func queueWaitingCases(r *db.Reads, waiting *[]waitingCase, limit int, caseIDs []uuid.UUID) {
 	// Appeals are always assigned: they must land with a different person.
 	// An appeal of a case never routed (rejected at once) has no queue.
 	waits := `(q.auto_assign OR c.status IN ` + cases.SQLList([]cases.Status{cases.StatusAppealed}) + `) AND c.assignee_id IS NULL AND c.status IN ` + claimable
@@ -100,9 +102,7 @@ func waitingCases(conn *gorm.DB, limit int, caseIDs []uuid.UUID) ([]waitingCase,
 		q += waits
 	}
 	q += ` ORDER BY c.priority NULLS LAST, c.submitted_at LIMIT ? FOR UPDATE OF c SKIP LOCKED`
-	var waiting []waitingCase
-	err := conn.Raw(q, append(args, limit)...).Scan(&waiting).Error
-	return waiting, err
+	r.Raw(waiting, q, append(args, limit)...)
 }
 
 // nextMember picks, for case c, the member of its queue who gets it next:

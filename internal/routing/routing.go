@@ -185,6 +185,10 @@ type Also struct {
 	// it received (cases.Routing.Received) and Received is recorded just
 	// before case.routed, with it.
 	Received *audit.Event
+	// After queues on r reads to send with the routing's writes, after them
+	// (they see the case routed), and their steps (Reads.Then) to run after
+	// the emails are owed: the worker's auto-assignment look.
+	After func(r *db.Reads)
 }
 
 // RouteIn applies the rules to a case not yet routed, in the caller's
@@ -260,10 +264,16 @@ func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, also Also) (*events.Rou
 			return err
 		}
 		id, err := outbox.Add(w, events.CaseRouted, caseID, *out)
-		if err == nil && also.Mail != nil {
+		if err != nil {
+			return err
+		}
+		if also.Mail != nil {
 			also.Mail.QueueNewCase(r, tx, id, row.Reference, row.Kind, *out)
 		}
-		return err
+		if also.After != nil {
+			also.After(r)
+		}
+		return nil
 	}, r)
 	return out, err
 }
