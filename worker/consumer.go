@@ -67,6 +67,13 @@ type Stage struct {
 	// handled again by the others, the covered stage by its own Handle.
 	Covers      string
 	WithCovered Handler
+	// Prefetch, when set, queues on r the reads the stage needs, sent with
+	// the statement that records the event for every stage (one round trip
+	// for both), and returns the handler that uses them, which runs in
+	// Handle's place. Its reads must not depend on what the stages before
+	// it write. They are made even when the stage has handled the event
+	// before; their results are then unused.
+	Prefetch func(r *db.Reads, env *events.Envelope) Handler
 }
 
 // stages are the consumer's handlers: its stages, or Handle under its name.
@@ -360,11 +367,21 @@ func (w *Runner) handleIn(tx *gorm.DB, c Consumer, env *events.Envelope, skip ma
 	if len(names) == 0 {
 		return nil
 	}
-	// One statement records the event for every stage (one round trip, not one a stage).
-	fresh, found, err := claim(tx, names, env.ID, env.CaseID)
-	if err != nil {
+	// One statement records the event for every stage (one round trip, not
+	// one a stage), sent with the stages' prefetched reads.
+	r := db.ReadsOn(tx)
+	var claimed claimed
+	queueClaim(r, names, env.ID, env.CaseID, &claimed)
+	prefetched := map[string]Handler{}
+	for _, st := range c.stages() {
+		if st.Prefetch != nil && !skip[st.Name] {
+			prefetched[st.Name] = st.Prefetch(r, env)
+		}
+	}
+	if err := r.Run(); err != nil {
 		return &stageError{names[0], fmt.Errorf("worker: processed_events: %w", err)}
 	}
+	fresh, found := []string(claimed.Fresh), claimed.Found
 	if found {
 		w.known.add(env.CaseID) // committed before its event was published: it exists whatever becomes of tx
 	}
@@ -380,6 +397,9 @@ func (w *Runner) handleIn(tx *gorm.DB, c Consumer, env *events.Envelope, skip ma
 			continue // the next stage does its work (Stage.Covers)
 		}
 		handle := st.Handle
+		if h, ok := prefetched[st.Name]; ok {
+			handle = h
+		}
 		if st.Covers != "" && i > 0 && stages[i-1].Name == st.Covers && runs(stages[i-1]) {
 			handle = st.WithCovered
 		}

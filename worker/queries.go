@@ -2,7 +2,6 @@ package worker
 
 import (
 	"github.com/google/uuid"
-	"gorm.io/gorm"
 
 	"github.com/redresshq/redress/internal/platform/db"
 )
@@ -19,21 +18,22 @@ func readCaseFound(r *db.Reads, id uuid.UUID, found *bool) {
 	r.Raw(found, `SELECT EXISTS (SELECT 1 FROM cases WHERE id = ?)`, id)
 }
 
-// claim records, in tx, that each of consumers (a consumer's stages) is
-// handling event, and reads whether the event's case exists, in one
-// statement: fresh are those that had not handled the event before (the
-// others saw a redelivery or a duplicate publish), found is false when the
-// case does not exist (the nil id, an event about no case, is always found).
+// queueClaim queues on r the statement that records, in r's transaction,
+// that each of consumers (a consumer's stages) is handling event, and reads
+// whether the event's case exists, into c: fresh are those that had not
+// handled the event before (the others saw a redelivery or a duplicate
+// publish), found is false when the case does not exist (the nil id, an event about no case, is always found).
 // A transaction rolled back takes the records with it.
-func claim(tx *gorm.DB, consumers []string, event, caseID uuid.UUID) (fresh []string, found bool, err error) {
-	var r struct {
-		Fresh db.TextSlice
-		Found bool
-	}
-	err = tx.Raw(`WITH ins AS (INSERT INTO processed_events (consumer, event_id) SELECT unnest(?::text[]), ?
+func queueClaim(r *db.Reads, consumers []string, event, caseID uuid.UUID, c *claimed) {
+	r.Raw(c, `WITH ins AS (INSERT INTO processed_events (consumer, event_id) SELECT unnest(?::text[]), ?
 			ON CONFLICT DO NOTHING RETURNING consumer)
 		SELECT ARRAY(SELECT consumer FROM ins) AS fresh,
 		       (?::uuid = '00000000-0000-0000-0000-000000000000' OR EXISTS (SELECT 1 FROM cases WHERE id = ?)) AS found`,
-		db.TextSlice(consumers), event, caseID, caseID).Scan(&r).Error
-	return r.Fresh, r.Found, err
+		db.TextSlice(consumers), event, caseID, caseID)
+}
+
+// claimed is what queueClaim reads.
+type claimed struct {
+	Fresh db.TextSlice
+	Found bool
 }

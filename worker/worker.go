@@ -87,7 +87,8 @@ func (w *Runner) Consumers() []Consumer {
 			{Name: events.ConsumerRouter, Handle: w.route, Covers: events.ConsumerIntake, WithCovered: w.receiveAndRoute}},
 		Replaces: []string{events.ConsumerIntake, events.ConsumerRouter, events.ConsumerSystemic}}
 	if w.Systemic != nil {
-		submitted.Stages = append(submitted.Stages, Stage{Name: events.ConsumerSystemic, Handle: w.checkAlert})
+		submitted.Stages = append(submitted.Stages, Stage{Name: events.ConsumerSystemic, Handle: w.checkAlert,
+			Prefetch: w.prefetchAlertCheck})
 	}
 	out := []Consumer{submitted, {Name: events.ConsumerAppeals, Subject: events.CaseAppealed, Handle: w.assignAppeal}}
 	if w.Escalation != nil {
@@ -115,6 +116,22 @@ func (w *Runner) Consumers() []Consumer {
 // raised within the window by the check itself.
 func (w *Runner) checkAlert(tx *gorm.DB, env *events.Envelope) error {
 	a, err := w.Systemic.CheckAlertIn(tx, env.CaseID)
+	return w.alertChecked(env, a, err)
+}
+
+// prefetchAlertCheck is checkAlert with its first look sent with the
+// statement that records the event (Stage.Prefetch).
+func (w *Runner) prefetchAlertCheck(r *db.Reads, env *events.Envelope) Handler {
+	check := w.Systemic.QueueCheckAlert(r, env.CaseID)
+	return func(tx *gorm.DB, env *events.Envelope) error {
+		a, err := check(tx)
+		return w.alertChecked(env, a, err)
+	}
+}
+
+// alertChecked is what the check of env's case found: an alert raised, or
+// an error (a case that does not exist is poison).
+func (w *Runner) alertChecked(env *events.Envelope, a *systemic.Alert, err error) error {
 	if fault.Is(err, fault.NotFound) {
 		return fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
 	}

@@ -73,7 +73,7 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 
 // CheckAlertIn is CheckAlert in the caller's transaction tx.
 //
-// It looks twice. First without a lock, in one statement (lookFirst): nearly
+// It looks twice. First without a lock, in one statement (queueLookFirst): nearly
 // every check finds a case about no registered system, too few cases in the
 // window, or an alert raised within it, and raises nothing; such checks cost
 // one round trip and must not wait on each other. The worker checks a batch of
@@ -86,21 +86,35 @@ func (s *Service) CheckAlert(ctx context.Context, caseID uuid.UUID) (*Alert, err
 // locks the AI system's row and looks again, so that concurrent checks raise
 // one.
 func (s *Service) CheckAlertIn(tx *gorm.DB, caseID uuid.UUID) (*Alert, error) {
-	look, err := lookFirst(tx, caseID)
-	if err != nil {
+	r := db.ReadsOn(tx)
+	check := s.QueueCheckAlert(r, caseID)
+	if err := r.Run(); err != nil {
 		return nil, fmt.Errorf("systemic: case: %w", err)
 	}
-	if !look.Found {
-		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+	return check(tx)
+}
+
+// QueueCheckAlert queues CheckAlertIn's first look on r, for a caller that
+// sends it with other statements (the worker, with the statement that
+// records the event), and returns the rest of the check, to run in tx once
+// r has run. The look depends on nothing the transaction writes: only on
+// committed cases and alerts.
+func (s *Service) QueueCheckAlert(r *db.Reads, caseID uuid.UUID) func(tx *gorm.DB) (*Alert, error) {
+	var look firstLook
+	queueLookFirst(r, caseID, &look)
+	return func(tx *gorm.DB) (*Alert, error) {
+		if !look.Found {
+			return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
+		}
+		if !look.MayRaise {
+			return nil, nil
+		}
+		w, err := s.alertWindow(tx, *look.AISystemID, look.SubmittedAt)
+		if err != nil || w == nil {
+			return nil, err
+		}
+		return s.raise(tx, w)
 	}
-	if !look.MayRaise {
-		return nil, nil
-	}
-	w, err := s.alertWindow(tx, *look.AISystemID, look.SubmittedAt)
-	if err != nil || w == nil {
-		return nil, err
-	}
-	return s.raise(tx, w)
 }
 
 // window is an AI system's alert window that has reached its threshold with

@@ -160,13 +160,12 @@ type firstLook struct {
 	MayRaise    bool
 }
 
-// lookFirst reads, in one statement and without a lock, the case caseID and
-// whether its AI system's window, ending now, holds it, holds no alert and
-// has reached the threshold. The conditions are asked in that order (CASE):
+// queueLookFirst queues on r the read into f, in one statement and without
+// a lock, of the case caseID and whether its AI system's window, ending now,
+// holds it, holds no alert and has reached the threshold. The conditions are asked in that order (CASE):
 // the cases in the window are counted only when no alert was raised in it.
-func lookFirst(tx *gorm.DB, caseID uuid.UUID) (firstLook, error) {
-	var f firstLook
-	err := tx.Raw(`SELECT true AS found, c.ai_system_id, c.submitted_at,
+func queueLookFirst(r *db.Reads, caseID uuid.UUID, f *firstLook) {
+	r.Raw(f, `SELECT true AS found, c.ai_system_id, c.submitted_at,
 		       CASE WHEN a.id IS NULL OR c.submitted_at <= w.from_at THEN false
 		            WHEN EXISTS (SELECT 1 FROM systemic_alerts al WHERE al.ai_system_id = a.id AND al.window_to > w.from_at) THEN false
 		            ELSE (SELECT count(*) FROM cases x WHERE x.ai_system_id = a.id
@@ -176,8 +175,7 @@ func lookFirst(tx *gorm.DB, caseID uuid.UUID) (firstLook, error) {
 		  LEFT JOIN ai_systems a ON a.id = c.ai_system_id
 		  LEFT JOIN LATERAL (SELECT t.now - make_interval(hours => a.alert_window_hours) AS from_at, t.now AS to_at
 		                       FROM (SELECT clock_timestamp() AS now) t) w ON true
-		 WHERE c.id = ?`, caseID).Scan(&f).Error
-	return f, err
+		 WHERE c.id = ?`, caseID)
 }
 
 // clockTimestamp is the database's clock, read now (not the transaction's
