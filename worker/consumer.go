@@ -67,13 +67,14 @@ type Stage struct {
 	// handled again by the others, the covered stage by its own Handle.
 	Covers      string
 	WithCovered Handler
-	// Prefetch, when set, queues on r the reads the stage needs, sent with
-	// the statement that records the event for every stage (one round trip
-	// for both), and returns the handler that uses them, which runs in
-	// Handle's place. Its reads must not depend on what the stages before
-	// it write. They are made even when the stage has handled the event
-	// before; their results are then unused.
-	Prefetch func(r *db.Reads, env *events.Envelope) Handler
+	// Prefetch, when set, queues on r the statements the stage needs first,
+	// sent with the statement that records the event for every stage (one
+	// round trip for all), and returns the handlers that use what they
+	// read, which run in Handle's and WithCovered's places. Its reads must
+	// not depend on what the stages before it write. They are made even
+	// when the stage has handled the event before; what they read is then
+	// unused (a row they lock stays locked until the transaction ends).
+	Prefetch func(r *db.Reads, env *events.Envelope) (handle, withCovered Handler)
 }
 
 // stages are the consumer's handlers: its stages, or Handle under its name.
@@ -372,10 +373,11 @@ func (w *Runner) handleIn(tx *gorm.DB, c Consumer, env *events.Envelope, skip ma
 	r := db.ReadsOn(tx)
 	var claimed claimed
 	queueClaim(r, names, env.ID, env.CaseID, &claimed)
-	prefetched := map[string]Handler{}
+	prefetched := map[string][2]Handler{}
 	for _, st := range c.stages() {
 		if st.Prefetch != nil && !skip[st.Name] {
-			prefetched[st.Name] = st.Prefetch(r, env)
+			h, covered := st.Prefetch(r, env)
+			prefetched[st.Name] = [2]Handler{h, covered}
 		}
 	}
 	if err := r.Run(); err != nil {
@@ -396,12 +398,12 @@ func (w *Runner) handleIn(tx *gorm.DB, c Consumer, env *events.Envelope, skip ma
 		case i+1 < len(stages) && stages[i+1].Covers == st.Name && runs(stages[i+1]):
 			continue // the next stage does its work (Stage.Covers)
 		}
-		handle := st.Handle
+		handle, withCovered := st.Handle, st.WithCovered
 		if h, ok := prefetched[st.Name]; ok {
-			handle = h
+			handle, withCovered = h[0], h[1]
 		}
 		if st.Covers != "" && i > 0 && stages[i-1].Name == st.Covers && runs(stages[i-1]) {
-			handle = st.WithCovered
+			handle = withCovered
 		}
 		if err := handle(tx, env); err != nil {
 			return &stageError{st.Name, err}

@@ -84,7 +84,8 @@ func (w *Runner) Consumers() []Consumer {
 	// of the case row (issue 18).
 	submitted := Consumer{Name: events.ConsumerSubmitted, Subject: events.CaseSubmitted,
 		Stages: []Stage{{Name: events.ConsumerIntake, Handle: w.recordReceived},
-			{Name: events.ConsumerRouter, Handle: w.route, Covers: events.ConsumerIntake, WithCovered: w.receiveAndRoute}},
+			{Name: events.ConsumerRouter, Handle: w.route, Covers: events.ConsumerIntake, WithCovered: w.receiveAndRoute,
+				Prefetch: w.prefetchRoute}},
 		Replaces: []string{events.ConsumerIntake, events.ConsumerRouter, events.ConsumerSystemic}}
 	if w.Systemic != nil {
 		submitted.Stages = append(submitted.Stages, Stage{Name: events.ConsumerSystemic, Handle: w.checkAlert,
@@ -121,12 +122,12 @@ func (w *Runner) checkAlert(tx *gorm.DB, env *events.Envelope) error {
 
 // prefetchAlertCheck is checkAlert with its first look sent with the
 // statement that records the event (Stage.Prefetch).
-func (w *Runner) prefetchAlertCheck(r *db.Reads, env *events.Envelope) Handler {
+func (w *Runner) prefetchAlertCheck(r *db.Reads, env *events.Envelope) (Handler, Handler) {
 	check := w.Systemic.QueueCheckAlert(r, env.CaseID)
 	return func(tx *gorm.DB, env *events.Envelope) error {
 		a, err := check(tx)
 		return w.alertChecked(env, a, err)
-	}
+	}, nil
 }
 
 // alertChecked is what the check of env's case found: an alert raised, or
@@ -163,7 +164,7 @@ func (w *Runner) notifyConsumers() []Consumer {
 
 // route applies the routing rules to a submitted case (issue #3).
 func (w *Runner) route(tx *gorm.DB, env *events.Envelope) error {
-	_, err := w.routeAlso(tx, env, nil)
+	_, err := w.routeAlso(tx, env, nil, nil)
 	return err
 }
 
@@ -172,18 +173,38 @@ func (w *Runner) route(tx *gorm.DB, env *events.Envelope) error {
 // stage covering the intake stage): recordReceived and route, in fewer
 // statements. A case routed before is only received.
 func (w *Runner) receiveAndRoute(tx *gorm.DB, env *events.Envelope) error {
+	return w.receiveAndRouteWith(tx, env, nil)
+}
+
+func (w *Runner) receiveAndRouteWith(tx *gorm.DB, env *events.Envelope, route routeFunc) error {
 	received := receivedEntry(env)
-	routed, err := w.routeAlso(tx, env, &received)
+	routed, err := w.routeAlso(tx, env, route, &received)
 	if err == nil && routed == nil {
 		return w.recordReceived(tx, env)
 	}
 	return err
 }
 
-// routeAlso routes the case of env, owing the queue's emails in tx (not in
-// another transaction of notify-staff) and, with received, recording the
-// case's receipt; nil for a case routed before.
-func (w *Runner) routeAlso(tx *gorm.DB, env *events.Envelope, received *audit.Event) (*events.Routed, error) {
+// routeFunc is a routing whose case is locked and read (routing.QueueRoute).
+type routeFunc = func(tx *gorm.DB, also routing.Also) (*events.Routed, error)
+
+// prefetchRoute is route and receiveAndRoute with the case locked and read
+// by statements sent with the one that records the event (Stage.Prefetch).
+func (w *Runner) prefetchRoute(r *db.Reads, env *events.Envelope) (Handler, Handler) {
+	route := w.Routing.QueueRoute(r, env.CaseID)
+	handle := func(tx *gorm.DB, env *events.Envelope) error {
+		_, err := w.routeAlso(tx, env, route, nil)
+		return err
+	}
+	withCovered := func(tx *gorm.DB, env *events.Envelope) error { return w.receiveAndRouteWith(tx, env, route) }
+	return handle, withCovered
+}
+
+// routeAlso routes the case of env (with route, when its case was read
+// already), owing the queue's emails in tx (not in another transaction of
+// notify-staff) and, with received, recording the case's receipt; nil for a
+// case routed before.
+func (w *Runner) routeAlso(tx *gorm.DB, env *events.Envelope, route routeFunc, received *audit.Event) (*events.Routed, error) {
 	also := routing.Also{Received: received}
 	if w.Notify != nil {
 		also.Mail = w.Notify
@@ -196,7 +217,13 @@ func (w *Runner) routeAlso(tx *gorm.DB, env *events.Envelope, received *audit.Ev
 			w.Review.QueueAutoAssign(r, tx, 1, []uuid.UUID{env.CaseID}, &assigned)
 		}
 	}
-	routed, err := w.Routing.RouteIn(tx, env.CaseID, also)
+	var routed *events.Routed
+	var err error
+	if route != nil {
+		routed, err = route(tx, also)
+	} else {
+		routed, err = w.Routing.RouteIn(tx, env.CaseID, also)
+	}
 	if fault.Is(err, fault.NotFound) {
 		return nil, fmt.Errorf("%w: case %s does not exist", errPoison, env.CaseID)
 	}

@@ -71,7 +71,7 @@ func (f lockedFacts) policyID(slug *string) (*uuid.UUID, error) {
 	return nil, nil
 }
 
-// lockedCaseFacts locks a case's row and then reads its facts, for its
+// queueLockedCaseFacts locks a case's row and then reads its facts, for its
 // routing, its clocks and its record (no row: Kind is empty): two
 // statements, sent in one round trip on the transaction's connection
 // (db.Reads). The read must come after the lock, in a statement of its
@@ -81,20 +81,19 @@ func (f lockedFacts) policyID(slug *string) (*uuid.UUID, error) {
 // a head read with the lock could miss the entry its holder had just
 // appended (the append after it then failed on (case_id, seq), and the
 // event was retried 2 s later) and the clocks the pause it had just opened.
-func lockedCaseFacts(conn *gorm.DB, caseID uuid.UUID) (lockedFacts, error) {
-	var row lockedFacts
+//
+// They are queued on r, to be sent with other statements of the
+// transaction; row is read once r has run.
+func queueLockedCaseFacts(r *db.Reads, caseID uuid.UUID, row *lockedFacts) {
 	var locked []uuid.UUID
-	r := db.ReadsOn(conn)
 	r.Raw(&locked, `SELECT id FROM cases WHERE id = ? FOR UPDATE`, caseID)
-	r.Raw(&row, `SELECT c.reference, c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
+	r.Raw(row, `SELECT c.reference, c.kind, c.ai_system_id, c.language, c.anonymous, c.preferred_channel,
 			       c.preliminary_severity, c.routed_at, c.received_at, k.rights, k.harm_types,
 			       (SELECT version FROM routing_rules_version) AS rules_version,
 			       `+clocks.FactsSelect("clock_", "NULL::uuid")+`, `+audit.HeadSelect("head_")+`,
 			       (SELECT coalesce(json_object_agg(slug, id), '{}') FROM sla_policies) AS sla_policies
 			  FROM cases c JOIN case_classifications k ON k.case_id = c.id
 			 WHERE c.id = ?`, caseID)
-	err := r.Run()
-	return row, err
 }
 
 // versionedRules reads every rule in evaluation order through q, and the

@@ -197,10 +197,29 @@ type Also struct {
 // asks is done in tx too. A case already routed is left alone, also
 // included: RouteIn returns nil, nil.
 func (s *Service) RouteIn(tx *gorm.DB, caseID uuid.UUID, also Also) (*events.Routed, error) {
-	row, err := lockedCaseFacts(tx, caseID)
-	if err != nil {
+	r := db.ReadsOn(tx)
+	route := s.QueueRoute(r, caseID)
+	if err := r.Run(); err != nil {
 		return nil, fmt.Errorf("routing: load case: %w", err)
 	}
+	return route(tx, also)
+}
+
+// QueueRoute queues on r the statements that lock the case and read what
+// its routing needs (r must run in the transaction that routes it, and may
+// carry other statements: the worker sends them with the one that records
+// the event), and returns the rest of RouteIn, to run in that transaction
+// once r has run.
+func (s *Service) QueueRoute(r *db.Reads, caseID uuid.UUID) func(tx *gorm.DB, also Also) (*events.Routed, error) {
+	var row lockedFacts
+	queueLockedCaseFacts(r, caseID, &row)
+	return func(tx *gorm.DB, also Also) (*events.Routed, error) {
+		return s.routeCase(tx, caseID, row, also)
+	}
+}
+
+// routeCase is RouteIn once the case is locked and row read.
+func (s *Service) routeCase(tx *gorm.DB, caseID uuid.UUID, row lockedFacts, also Also) (*events.Routed, error) {
 	if row.Kind == "" {
 		return nil, fault.New(fault.NotFound, "case_not_found", "No case has that id.")
 	}
