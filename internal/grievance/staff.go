@@ -227,6 +227,7 @@ func (s *Service) GetIn(q *gorm.DB, id uuid.UUID) (*Detail, error) {
 	var row detailRow
 	d := &Detail{}
 	rd := db.ReadsOn(q)
+	s.keystore.QueueKey(rd, id) // first: the steps below open the case's values with it
 	caseDetail(rd, id, &row)
 	// Steps run in the order they are queued: the case's own first, so that
 	// the others see its status, and none runs for a case that does not exist.

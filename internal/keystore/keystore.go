@@ -269,6 +269,31 @@ func (s *Store) Lookup(caseID uuid.UUID) (cipher.AEAD, error) {
 	return e.aead, nil
 }
 
+// QueueKey queues on r the read of a case's data key, unless this process
+// holds it (or the news of its erasure) already, and remembers it once r
+// has run, as Lookup would: the values of the case opened after that (by
+// r's later steps) cost no round trip of their own. A case read in one
+// batch (a staff or complainant view) reads its key in it too. A case with
+// no key is left to Lookup.
+func (s *Store) QueueKey(r *db.Reads, caseID uuid.UUID) {
+	if _, ok := s.cached(caseID); ok {
+		return
+	}
+	var rows []keyRow
+	r.Raw(&rows, keySQL, caseID)
+	r.Then(func() error {
+		if len(rows) == 0 {
+			return nil
+		}
+		e, err := s.unwrap(rows[0].key())
+		if err != nil {
+			return err
+		}
+		s.remember(caseID, e)
+		return nil
+	})
+}
+
 func (s *Store) unwrap(row *caseKey) (entry, error) {
 	if row.ErasedAt != nil {
 		return entry{erased: &seal.ErasedError{CaseID: row.CaseID, At: *row.ErasedAt, Ground: deref(row.Ground)}}, nil

@@ -157,3 +157,76 @@ func TestRewrapMovesEveryDataKeyToTheCurrentMasterKey(t *testing.T) {
 		t.Errorf("the erased case after the re-wrap: %v", err)
 	}
 }
+
+// A case's key read in a batch of other reads (QueueKey) opens the case's
+// values with no statement of its own; an erased case's reads as erased;
+// a case with no key is left to Lookup.
+func TestQueueKeyReadsTheKeyWithTheBatch(t *testing.T) {
+	t.Parallel()
+	gdb, _ := testenv.DB(t)
+	ctx := context.Background()
+	storeA, storeB := keystore.New(gdb, master(t, "m1")), keystore.New(gdb, master(t, "m1"))
+	t.Cleanup(func() { _ = storeA.Close(); _ = storeB.Close() })
+	a, b := master(t, "m1").WithCaseKeys(storeA), master(t, "m1").WithCaseKeys(storeB)
+	caseID, keyless := uuid.New(), uuid.New()
+	if err := db.Transact(ctx, gdb, func(tx *gorm.DB) error { return storeA.Create(tx, caseID) }); err != nil {
+		t.Fatal(err)
+	}
+	purpose := "case.description:" + caseID.String()
+	sealed, err := a.SealCase(caseID, purpose, []byte("my words"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := func(steps func() error) {
+		t.Helper()
+		r := db.ReadsOn(gdb.WithContext(ctx))
+		storeB.QueueKey(r, caseID)
+		storeB.QueueKey(r, keyless)
+		var one int
+		r.Raw(&one, `SELECT 1`)
+		r.Then(steps)
+		if err := r.Run(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// With the keystore's table out of reach, only a key read in the batch opens.
+	hide := func(hidden bool) {
+		t.Helper()
+		q := `ALTER TABLE keystore.case_keys RENAME TO case_keys_hidden`
+		if !hidden {
+			q = `ALTER TABLE keystore.case_keys_hidden RENAME TO case_keys`
+		}
+		if err := gdb.Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var opened string
+	batch(func() error {
+		hide(true)
+		got, err := b.Open(purpose, sealed)
+		opened = string(got)
+		return err
+	})
+	hide(false)
+	if opened != "my words" {
+		t.Errorf("opened %q after the batch", opened)
+	}
+
+	if err := db.Transact(ctx, gdb, func(tx *gorm.DB) error {
+		_, err := storeA.Erase(tx, caseID, "the complainant's request", time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	storeB.Forget(caseID)
+	var openErr error
+	batch(func() error {
+		hide(true)
+		_, openErr = b.Open(purpose, sealed)
+		return nil
+	})
+	hide(false)
+	if !errors.Is(openErr, seal.ErrErased) {
+		t.Errorf("an erased case's key read in the batch: %v, want ErrErased", openErr)
+	}
+}

@@ -13,33 +13,43 @@ import (
 // until the next retention run destroys the key again). One rule for
 // every read: the key or the case says erased, and it is.
 func keyOf(q *gorm.DB, caseID uuid.UUID) (*caseKey, error) {
-	var row struct {
-		CaseID        uuid.UUID
-		Wrapped       []byte
-		MasterKeyID   *string
-		CreatedAt     time.Time
-		WrappedAt     time.Time
-		ErasedAt      *time.Time
-		Ground        *string
-		CaseErasedAt  *time.Time
-		ErasureGround *string
-	}
-	err := q.Raw(`SELECT k.case_id, k.wrapped, k.master_key_id, k.created_at, k.wrapped_at, k.erased_at, k.ground,
-	       c.erased_at AS case_erased_at, c.erasure_ground
-	  FROM keystore.case_keys k LEFT JOIN cases c ON c.id = k.case_id
-	 WHERE k.case_id = ?`, caseID).Scan(&row).Error
-	if err != nil {
+	var row keyRow
+	if err := q.Raw(keySQL, caseID).Scan(&row).Error; err != nil {
 		return nil, err
 	}
 	if row.CaseID == uuid.Nil {
 		return nil, gorm.ErrRecordNotFound
 	}
+	return row.key(), nil
+}
+
+// keySQL reads a case's key row and its case's erasure (keyRow).
+const keySQL = `SELECT k.case_id, k.wrapped, k.master_key_id, k.created_at, k.wrapped_at, k.erased_at, k.ground,
+	       c.erased_at AS case_erased_at, c.erasure_ground
+	  FROM keystore.case_keys k LEFT JOIN cases c ON c.id = k.case_id
+	 WHERE k.case_id = ?`
+
+// keyRow is a row of keySQL.
+type keyRow struct {
+	CaseID        uuid.UUID
+	Wrapped       []byte
+	MasterKeyID   *string
+	CreatedAt     time.Time
+	WrappedAt     time.Time
+	ErasedAt      *time.Time
+	Ground        *string
+	CaseErasedAt  *time.Time
+	ErasureGround *string
+}
+
+// key is the row's key, erased when the key or its case is.
+func (row keyRow) key() *caseKey {
 	k := caseKey{CaseID: row.CaseID, Wrapped: row.Wrapped, MasterKeyID: row.MasterKeyID, CreatedAt: row.CreatedAt,
 		WrappedAt: row.WrappedAt, ErasedAt: row.ErasedAt, Ground: row.Ground}
 	if k.ErasedAt == nil && row.CaseErasedAt != nil {
 		k.ErasedAt, k.Ground = row.CaseErasedAt, row.ErasureGround
 	}
-	return &k, nil
+	return &k
 }
 
 // Use is how many sealed values one key opens in one column.
