@@ -28,6 +28,25 @@ func master(t testing.TB, current string) *seal.Keyring {
 	return k
 }
 
+// twoProcesses are the key stores of two processes on one database, and
+// their keyrings.
+func twoProcesses(t *testing.T, gdb *gorm.DB) (storeA, storeB *keystore.Store, a, b *seal.Keyring) {
+	storeA, storeB = keystore.New(gdb, master(t, "m1")), keystore.New(gdb, master(t, "m1"))
+	t.Cleanup(func() { _ = storeA.Close(); _ = storeB.Close() })
+	return storeA, storeB, master(t, "m1").WithCaseKeys(storeA), master(t, "m1").WithCaseKeys(storeB)
+}
+
+// erase erases the case through store, as a complainant's request does.
+func erase(t *testing.T, gdb *gorm.DB, store *keystore.Store, caseID uuid.UUID) {
+	t.Helper()
+	if err := db.Transact(context.Background(), gdb, func(tx *gorm.DB) error {
+		_, err := store.Erase(tx, caseID, "the complainant's request", time.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Two processes on one database: what one seals for a case the other
 // opens; once one erases the case, the other cannot open it past the
 // cache's time, nor seal anything new for it; the erasure cannot be undone.
@@ -35,9 +54,7 @@ func TestACaseKeySealsInOneProcessAndItsErasureReachesTheOther(t *testing.T) {
 	t.Parallel()
 	gdb, _ := testenv.DB(t)
 	ctx := context.Background()
-	storeA, storeB := keystore.New(gdb, master(t, "m1")), keystore.New(gdb, master(t, "m1"))
-	t.Cleanup(func() { _ = storeA.Close(); _ = storeB.Close() })
-	a, b := master(t, "m1").WithCaseKeys(storeA), master(t, "m1").WithCaseKeys(storeB)
+	storeA, storeB, a, b := twoProcesses(t, gdb)
 	caseID := uuid.New()
 	if err := db.Transact(ctx, gdb, func(tx *gorm.DB) error { return storeA.Create(tx, caseID) }); err != nil {
 		t.Fatal(err)
@@ -62,12 +79,7 @@ func TestACaseKeySealsInOneProcessAndItsErasureReachesTheOther(t *testing.T) {
 		t.Fatalf("a key made on first use: %v", err)
 	}
 
-	if err := db.Transact(ctx, gdb, func(tx *gorm.DB) error {
-		_, err := storeA.Erase(tx, caseID, "the complainant's request", time.Now())
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	erase(t, gdb, storeA, caseID)
 	if _, err := a.Open("case.description:"+caseID.String(), sealed); !errors.Is(err, seal.ErrErased) {
 		t.Errorf("the erasing process opens: %v", err)
 	}
@@ -165,9 +177,7 @@ func TestQueueKeyReadsTheKeyWithTheBatch(t *testing.T) {
 	t.Parallel()
 	gdb, _ := testenv.DB(t)
 	ctx := context.Background()
-	storeA, storeB := keystore.New(gdb, master(t, "m1")), keystore.New(gdb, master(t, "m1"))
-	t.Cleanup(func() { _ = storeA.Close(); _ = storeB.Close() })
-	a, b := master(t, "m1").WithCaseKeys(storeA), master(t, "m1").WithCaseKeys(storeB)
+	storeA, storeB, a, b := twoProcesses(t, gdb)
 	caseID, keyless := uuid.New(), uuid.New()
 	if err := db.Transact(ctx, gdb, func(tx *gorm.DB) error { return storeA.Create(tx, caseID) }); err != nil {
 		t.Fatal(err)
@@ -212,12 +222,7 @@ func TestQueueKeyReadsTheKeyWithTheBatch(t *testing.T) {
 		t.Errorf("opened %q after the batch", opened)
 	}
 
-	if err := db.Transact(ctx, gdb, func(tx *gorm.DB) error {
-		_, err := storeA.Erase(tx, caseID, "the complainant's request", time.Now())
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	erase(t, gdb, storeA, caseID)
 	storeB.Forget(caseID)
 	var openErr error
 	batch(func() error {

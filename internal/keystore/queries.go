@@ -17,7 +17,7 @@ func keyOf(q *gorm.DB, caseID uuid.UUID) (*caseKey, error) {
 	if err := q.Raw(keySQL, caseID).Scan(&row).Error; err != nil {
 		return nil, err
 	}
-	if row.CaseID == uuid.Nil {
+	if row.Key.CaseID == uuid.Nil {
 		return nil, gorm.ErrRecordNotFound
 	}
 	return row.key(), nil
@@ -29,23 +29,16 @@ const keySQL = `SELECT k.case_id, k.wrapped, k.master_key_id, k.created_at, k.wr
 	  FROM keystore.case_keys k LEFT JOIN cases c ON c.id = k.case_id
 	 WHERE k.case_id = ?`
 
-// keyRow is a row of keySQL.
+// keyRow is a row of keySQL: the key, and its case's erasure.
 type keyRow struct {
-	CaseID        uuid.UUID
-	Wrapped       []byte
-	MasterKeyID   *string
-	CreatedAt     time.Time
-	WrappedAt     time.Time
-	ErasedAt      *time.Time
-	Ground        *string
+	Key           caseKey `gorm:"embedded"`
 	CaseErasedAt  *time.Time
 	ErasureGround *string
 }
 
 // key is the row's key, erased when the key or its case is.
 func (row keyRow) key() *caseKey {
-	k := caseKey{CaseID: row.CaseID, Wrapped: row.Wrapped, MasterKeyID: row.MasterKeyID, CreatedAt: row.CreatedAt,
-		WrappedAt: row.WrappedAt, ErasedAt: row.ErasedAt, Ground: row.Ground}
+	k := row.Key
 	if k.ErasedAt == nil && row.CaseErasedAt != nil {
 		k.ErasedAt, k.Ground = row.CaseErasedAt, row.ErasureGround
 	}

@@ -91,6 +91,11 @@ func (r *Reads) Run() error {
 	if err != nil {
 		return err
 	}
+	return runSteps(then)
+}
+
+// runSteps runs the steps registered with Then, in order, until one fails.
+func runSteps(then []func() error) error {
 	for _, fn := range then {
 		if err := fn(); err != nil {
 			return err

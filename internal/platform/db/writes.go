@@ -115,12 +115,7 @@ func WriteRead(ctx context.Context, q *gorm.DB, fn func(w *gorm.DB) error, r *Re
 			return err
 		}
 	}
-	for _, fn := range then {
-		if err := fn(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return runSteps(then)
 }
 
 // gather runs fn on a handle of q that gathers its statements into ws.
