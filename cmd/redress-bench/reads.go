@@ -403,7 +403,7 @@ func reportReads(w io.Writer, e environment, o options, r *readsResult) {
 			rows = append(rows, append([]string{fmt.Sprint(s.Concurrency), run.name}, run.r.Work.cells()...))
 		}
 	}
-	fmt.Fprint(w, markdownTable([]string{"concurrency", "request", "statements", "buffers", "db plan+exec ms", "Go allocs", "Go KiB", "process CPU ms", "PostgreSQL CPU ms"}, rows))
+	fmt.Fprint(w, markdownTable([]string{"concurrency", "request", "statements", "round trips", "buffers", "db plan+exec ms", "Go allocs", "Go KiB", "process CPU ms", "PostgreSQL CPU ms"}, rows))
 	for _, s := range r.Steps {
 		for _, run := range []struct {
 			name string

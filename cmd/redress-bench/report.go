@@ -235,9 +235,9 @@ func reportRouting(w io.Writer, e environment, r *routingResult) {
 		cores(r.CPU.Machine, r.CPU.MachineOK), e.CPUs, r.CPU.Self, r.Waits)
 	if r.Work.OK {
 		fmt.Fprintf(w, "\nWork per case filed, from the first request until every consumer was idle (%s after the last case was routed): "+
-			"%.1f statements, %.2f commits, %.0f buffers, %.2f ms of database time; Go CPU %.2f ms (API, worker, NATS and vegeta), "+
+			"%.1f statements in %.1f round trips, %.2f commits, %.0f buffers, %.2f ms of database time; Go CPU %.2f ms (API, worker, NATS and vegeta), "+
 			"PostgreSQL CPU %.2f ms. The statements run most often, in calls per case:\n\n",
-			round(r.Idle), r.Work.Statements, r.Commits, r.Work.Buffers, r.Work.ExecMs, r.Work.SelfCPUMs, r.Work.PGCPUMs)
+			round(r.Idle), r.Work.Statements, r.Work.RoundTrips, r.Commits, r.Work.Buffers, r.Work.ExecMs, r.Work.SelfCPUMs, r.Work.PGCPUMs)
 		for _, q := range r.ByCalls {
 			fmt.Fprintf(w, "- %s\n", q)
 		}
@@ -289,7 +289,7 @@ func reportClaim(w io.Writer, e environment, o options, r *claimResult) {
 		fmt.Fprintf(w, "\nWork per claim during the race (every request and statement divided by the %d claims; 204 answers included): "+
 			"the claims were written by %d transactions (%.1f claims each: claims that arrive together share one).\n\n",
 			r.Claimed, r.Transactions, float64(r.Claimed)/float64(max(r.Transactions, 1)))
-		fmt.Fprint(w, markdownTable([]string{"statements", "buffers", "DB ms", "allocs", "KiB allocated", "redress-bench CPU ms", "Postgres CPU ms"},
+		fmt.Fprint(w, markdownTable([]string{"statements", "round trips", "buffers", "DB ms", "allocs", "KiB allocated", "redress-bench CPU ms", "Postgres CPU ms"},
 			[][]string{r.Work.cells()}))
 		for _, t := range r.Work.Top {
 			fmt.Fprintf(w, "- %s\n", t)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/redresshq/redress/internal/platform/db"
 )
 
 // work is what requests cost, counted rather than timed, so that two runs on
@@ -22,6 +24,10 @@ import (
 type work struct {
 	OK                  bool
 	Statements, Buffers float64 // per request
+	// RoundTrips per request: those of the bench's process to PostgreSQL
+	// (db.RoundTrips: the API's, the worker's and the keystore's pools;
+	// not the API's when it runs as a process of its own).
+	RoundTrips float64
 	ExecMs              float64 // per request
 	Allocs, AllocKiB    float64 // per request
 	// CPU per request, in ms: the bench's process (API, worker, NATS and the
@@ -39,6 +45,7 @@ type workMeter struct {
 	bytes    uint64
 	self, pg time.Duration
 	pgOK     bool
+	trips    int64
 }
 
 // startWork resets pg_stat_statements (when the server loaded it) and notes
@@ -54,6 +61,7 @@ func startWork(ctx context.Context, mon *pgxpool.Pool) workMeter {
 	m.allocs, m.bytes = ms.Mallocs, ms.TotalAlloc
 	m.self = selfCPU()
 	m.pg, m.pgOK = serverCPU(postmasterPID)
+	m.trips = db.RoundTrips()
 	return m
 }
 
@@ -69,6 +77,7 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 	w.Allocs = float64(ms.Mallocs-m.allocs) / float64(n)
 	w.AllocKiB = float64(ms.TotalAlloc-m.bytes) / 1024 / float64(n)
 	w.SelfCPUMs = float64(selfCPU()-m.self) / float64(time.Millisecond) / float64(n)
+	w.RoundTrips = float64(db.RoundTrips()-m.trips) / float64(n)
 	if pg, ok := serverCPU(postmasterPID); ok && m.pgOK {
 		w.PGCPUMs = float64(pg-m.pg) / float64(time.Millisecond) / float64(n)
 	}
@@ -81,7 +90,7 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 		       coalesce(sum(total_exec_time + total_plan_time), 0)::float8
 		  FROM pg_stat_statements
 		 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT|WHERE reference = ANY'`).Scan(&calls, &buffers, &exec)
+		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT|WHERE reference = ANY|SELECT reference FROM cases WHERE routed_at IS NULL'`).Scan(&calls, &buffers, &exec)
 	if err != nil {
 		return w
 	}
@@ -92,7 +101,7 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 			       regexp_replace(query, '\s+', ' ', 'g')
 			  FROM pg_stat_statements
 			 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-			   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT|WHERE reference = ANY'
+			   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT|WHERE reference = ANY|SELECT reference FROM cases WHERE routed_at IS NULL'
 			 ORDER BY 2 DESC LIMIT $1`, top)
 		if err != nil {
 			return w
@@ -113,10 +122,11 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 
 func (w work) cells() []string {
 	cpu := []string{fmt.Sprintf("%.3f", w.SelfCPUMs), fmt.Sprintf("%.3f", w.PGCPUMs)}
+	trips := fmt.Sprintf("%.2f", w.RoundTrips)
 	if !w.OK {
-		return append([]string{"–", "–", "–", fmt.Sprintf("%.0f", w.Allocs), fmt.Sprintf("%.1f", w.AllocKiB)}, cpu...)
+		return append([]string{"–", trips, "–", "–", fmt.Sprintf("%.0f", w.Allocs), fmt.Sprintf("%.1f", w.AllocKiB)}, cpu...)
 	}
-	return append([]string{fmt.Sprintf("%.2f", w.Statements), fmt.Sprintf("%.1f", w.Buffers), fmt.Sprintf("%.3f", w.ExecMs),
+	return append([]string{fmt.Sprintf("%.2f", w.Statements), trips, fmt.Sprintf("%.1f", w.Buffers), fmt.Sprintf("%.3f", w.ExecMs),
 		fmt.Sprintf("%.0f", w.Allocs), fmt.Sprintf("%.1f", w.AllocKiB)}, cpu...)
 }
 
@@ -201,7 +211,7 @@ func statementsByCalls(ctx context.Context, mon *pgxpool.Pool, n uint64, limit i
 		       regexp_replace(query, '\s+', ' ', 'g')
 		  FROM pg_stat_statements
 		 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT|WHERE reference = ANY'
+		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT|WHERE reference = ANY|SELECT reference FROM cases WHERE routed_at IS NULL'
 		 ORDER BY `+order+` DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil

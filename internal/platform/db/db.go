@@ -19,12 +19,14 @@ import (
 )
 
 // Open connects to dsn with a bounded pool and GORM's error translation on.
-// Each connection encodes a uuid.UUID argument directly (RegisterUUID).
+// Each connection encodes a uuid.UUID argument directly (RegisterUUID) and
+// counts its round trips (RoundTrips).
 func Open(ctx context.Context, dsn string, maxConns int) (*gorm.DB, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("db: open: %w", err)
 	}
+	cfg.Tracer = roundTripTracer{}
 	pool := stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
 		RegisterUUID(c.TypeMap())
 		return nil
