@@ -27,9 +27,9 @@ type work struct {
 	// RoundTrips per request: those of the bench's process to PostgreSQL
 	// (db.RoundTrips: the API's, the worker's and the keystore's pools;
 	// not the API's when it runs as a process of its own).
-	RoundTrips float64
-	ExecMs              float64 // per request
-	Allocs, AllocKiB    float64 // per request
+	RoundTrips       float64
+	ExecMs           float64 // per request
+	Allocs, AllocKiB float64 // per request
 	// CPU per request, in ms: the bench's process (API, worker, NATS and the
 	// load generator, which is the same code old and new) and PostgreSQL's
 	// processes (the postmaster and every backend). Less sensitive to a busy
