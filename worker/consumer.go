@@ -381,7 +381,7 @@ func (w *Runner) handleIn(tx *gorm.DB, c Consumer, env *events.Envelope, skip ma
 		}
 	}
 	if err := r.Run(); err != nil {
-		return &stageError{names[0], fmt.Errorf("worker: processed_events: %w", err)}
+		return &stageError{names[0], fmt.Errorf("worker: processed_events, or a stage's prefetched statements: %w", err)}
 	}
 	fresh, found := []string(claimed.Fresh), claimed.Found
 	if found {
