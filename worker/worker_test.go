@@ -574,8 +574,11 @@ func TestStaffNotifierCostsNoTransactionForARoutingOrAClaim(t *testing.T) {
 	routed := eventOf(events.CaseRouted, f.ID)
 	// reviewer@ is a member of general, where the default rule routes: the
 	// routing's transaction (the one that wrote its record entry) owed them
-	// their email.
-	if n := count(newCaseMail+` AND xmin = (SELECT xmin FROM audit_entries WHERE case_id = ? AND action = 'case.routed')`,
+	// their email. The email's row was made at that transaction's now(), the
+	// time of its processed_events rows. (Not its xmin: the mailer, which
+	// claims and finishes the row, may have updated it already.)
+	if n := count(newCaseMail+` AND created_at = (SELECT p.processed_at FROM processed_events p, audit_entries a
+			WHERE a.case_id = ? AND a.action = 'case.routed' AND p.xmin = a.xmin LIMIT 1)`,
 		routed, notify.TemplateStaffNewCase, reviewer, f.ID); n != 1 {
 		t.Errorf("%d new-case emails owed by the routing's own transaction, want 1", n)
 	}
