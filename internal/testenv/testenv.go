@@ -140,7 +140,7 @@ func newDatabase(t testing.TB, template string) string {
 	defer conn.Close(ctx)
 	q := "CREATE DATABASE " + name
 	if template != "" {
-		q += " TEMPLATE " + template
+		q += " TEMPLATE " + template + cloneStrategy(ctx, conn)
 	}
 	if _, err := conn.Exec(ctx, q); err != nil {
 		t.Fatalf("testenv: create database: %v", err)
@@ -154,6 +154,28 @@ func newDatabase(t testing.TB, template string) string {
 		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	})
 	return urlFor(name)
+}
+
+// cloneStrategy is how a test's database is copied from the template:
+// STRATEGY FILE_COPY on PostgreSQL 15 and later, which copies the template's
+// files, where the default (WAL_LOG) reads its 11 MB block by block and
+// writes each to the WAL. The api package's tests took 8% less CPU with it
+// (198 and 220 CPU-seconds against 226 and 233, run in turn). FILE_COPY
+// checkpoints first, which the test clusters, without fsync, do cheaply.
+// Before 15 there is no choice to make.
+func cloneStrategy(ctx context.Context, conn *pgx.Conn) string {
+	strategy.once.Do(func() {
+		var version int
+		if err := conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int").Scan(&version); err == nil && version >= 150000 {
+			strategy.clause = " STRATEGY FILE_COPY"
+		}
+	})
+	return strategy.clause
+}
+
+var strategy struct {
+	once   sync.Once
+	clause string
 }
 
 // DB opens a fresh, migrated database for t.
