@@ -159,8 +159,9 @@ func newDatabase(t testing.TB, template string) string {
 // cloneStrategy is how a test's database is copied from the template:
 // STRATEGY FILE_COPY on PostgreSQL 15 and later, which copies the template's
 // files, where the default (WAL_LOG) reads its 11 MB block by block and
-// writes each to the WAL. The api package's tests took 8% less CPU with it
-// (198 and 220 CPU-seconds against 226 and 233, run in turn). FILE_COPY
+// writes each to the WAL. The api package's tests took 2.5–12% less CPU with
+// it in each of four pairs run in turn (198, 220, 238 and 265 CPU-seconds
+// against 226, 233, 246 and 272, while the machine slowed). FILE_COPY
 // checkpoints first, which the test clusters, without fsync, do cheaply.
 // Before 15 there is no choice to make.
 func cloneStrategy(ctx context.Context, conn *pgx.Conn) string {
