@@ -34,6 +34,11 @@ paths:
                 required: [id]
                 properties:
                   id: {type: string}
+        "413":
+          description: too large
+          content:
+            application/problem+json:
+              schema: {$ref: "#/components/schemas/Problem"}
         "422":
           description: invalid
           content:
@@ -84,6 +89,9 @@ func TestCheckFindsEveryKindOfMismatch(t *testing.T) {
 		{"bad request refused", "POST", "/api/v1/things/" + id, `{"nom":"a"}`, 422, hdr(problem), `{"code":"validation_failed","status":422}`, ""},
 		{"spec looser than the decoder", "POST", "/api/v1/things/" + id, `{"name":"a"}`, 422, hdr(problem),
 			`{"code":"validation_failed","status":422,"errors":[{"field":"name","code":"wrong_type"}]}`, "looser than the decoder"},
+		// A body refused for its size is not decoded; the answer still is checked.
+		{"too large refused", "POST", "/api/v1/things/" + id, `{"name":"` + strings.Repeat("a", 1<<10), 413, hdr(problem), `{"code":"too_large","status":413}`, ""},
+		{"too large, answer off schema", "POST", "/api/v1/things/" + id, `{"name":"a"}`, 413, hdr(problem), `{"code":"too_large"}`, "does not match the spec"},
 		{"405 with Allow", "GET", "/api/v1/things/" + id, "", 405, http.Header{"Content-Type": {problem}, "Allow": {"POST"}}, `{"code":"method_not_allowed","status":405}`, ""},
 		{"405 without Allow", "GET", "/api/v1/things/" + id, "", 405, hdr(problem), `{"code":"method_not_allowed","status":405}`, "promises 405 with Allow"},
 		{"wrong method as 404", "GET", "/api/v1/things/" + id, "", 404, hdr(problem), `{"code":"not_found","status":404}`, "promises 405"},
