@@ -11,7 +11,7 @@ run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/redress dev
 
 ## test: lint, then every test with the race detector against real PostgreSQL and NATS
-## (about 9–11 minutes on a 2-core machine with a warm build cache, bound by CPU; most of it the frontend's browser tests; the timeout leaves room for a busy one)
+## (about 13 minutes on a 2-core machine with a warm build cache, bound by CPU; most of it the frontend's browser tests; the timeout leaves room for a busy one)
 ## (-ldflags '-s -w': test binaries without DWARF link in two thirds of the time; panics and race
 ## reports keep their file:line, which come from the Go symbol table)
 test: lint lint-spec
