@@ -89,8 +89,7 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 	err := mon.QueryRow(ctx, `SELECT coalesce(sum(calls), 0)::bigint, coalesce(sum(shared_blks_hit + shared_blks_read), 0)::bigint,
 		       coalesce(sum(total_exec_time + total_plan_time), 0)::float8
 		  FROM pg_stat_statements
-		 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT|WHERE reference = ANY|SELECT reference FROM cases WHERE routed_at IS NULL'`).Scan(&calls, &buffers, &exec)
+		 WHERE `+ofTheRun).Scan(&calls, &buffers, &exec)
 	if err != nil {
 		return w
 	}
@@ -100,8 +99,7 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 		rows, err := mon.Query(ctx, `SELECT calls, shared_blks_hit + shared_blks_read, total_exec_time, total_plan_time, plans,
 			       regexp_replace(query, '\s+', ' ', 'g')
 			  FROM pg_stat_statements
-			 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-			   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT|WHERE reference = ANY|SELECT reference FROM cases WHERE routed_at IS NULL'
+			 WHERE `+ofTheRun+`
 			 ORDER BY 2 DESC LIMIT $1`, top)
 		if err != nil {
 			return w
@@ -119,6 +117,13 @@ func (m workMeter) stop(ctx context.Context, mon *pgxpool.Pool, n uint64, top in
 	}
 	return w
 }
+
+// ofTheRun selects, in pg_stat_statements, the statements of the measured
+// database that the run caused: not the bench's own reads of the statistics,
+// of the server's activity and of the run's cases (its checks and its drain
+// polls).
+const ofTheRun = `dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+	AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT|WHERE reference = ANY|SELECT reference FROM cases WHERE routed_at IS NULL'`
 
 func (w work) cells() []string {
 	cpu := []string{fmt.Sprintf("%.3f", w.SelfCPUMs), fmt.Sprintf("%.3f", w.PGCPUMs)}
@@ -210,8 +215,7 @@ func statementsByCalls(ctx context.Context, mon *pgxpool.Pool, n uint64, limit i
 	rows, err := mon.Query(ctx, `SELECT calls, shared_blks_hit + shared_blks_read, plans, total_plan_time, total_exec_time,
 		       regexp_replace(query, '\s+', ' ', 'g')
 		  FROM pg_stat_statements
-		 WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-		   AND query !~* 'pg_stat_statements|pg_database|pg_stat_activity|CHECKPOINT|WHERE reference = ANY|SELECT reference FROM cases WHERE routed_at IS NULL'
+		 WHERE `+ofTheRun+`
 		 ORDER BY `+order+` DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil
