@@ -11,6 +11,8 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/redresshq/redress/internal/platform/db"
 	"github.com/redresshq/redress/internal/platform/devpg"
 	"github.com/redresshq/redress/migrations"
@@ -173,5 +175,46 @@ func TestSeedsFolderOfSomeoneElseIsRefused(t *testing.T) {
 	_, err := ensureSeed(context.Background(), root, "k")
 	if err == nil || !strings.Contains(err.Error(), "belongs to uid") || !strings.Contains(err.Error(), "REDRESS_TEST_PG_SEEDS") {
 		t.Errorf("a seeds folder of another user (%s): %v", root, err)
+	}
+}
+
+// A test's database is copied with FILE_COPY on the private cluster, which
+// runs without fsync, and with the default on a server that syncs to disk
+// (a REDRESS_TEST_DATABASE_URL), where FILE_COPY's checkpoints would cost
+// each test a flush; either way the copy holds the migrated schema.
+func TestCloneStrategyFollowsTheServer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	conn, err := admin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if got := cloneStrategyOf(ctx, conn); got != " STRATEGY FILE_COPY" {
+		t.Errorf("the private cluster (fsync off): %q, want FILE_COPY", got)
+	}
+	gdb, _ := DB(t)
+	var tables int
+	if err := gdb.Raw(`SELECT count(*) FROM pg_tables WHERE tablename IN ('cases', 'audit_entries', 'outbox')`).Scan(&tables).Error; err != nil || tables != 3 {
+		t.Errorf("the copy holds %d of 3 tables (%v)", tables, err)
+	}
+
+	// A server that syncs: the seed's copy started without Fast.
+	dir := t.TempDir()
+	if err := copySeed(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	synced, err := devpg.Start(ctx, dir, devpg.Options{RemoveWhenOrphaned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = synced.Stop() }()
+	sconn, err := pgx.Connect(ctx, synced.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sconn.Close(ctx)
+	if got := cloneStrategyOf(ctx, sconn); got != "" {
+		t.Errorf("a server with fsync on: %q, want the default", got)
 	}
 }
