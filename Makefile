@@ -10,12 +10,28 @@ FUZZTIME ?= 10s
 run:
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/redress dev
 
-## test: lint, then every test with the race detector against real PostgreSQL and NATS
-## (about 13 minutes on a 2-core machine with a warm build cache, bound by CPU; most of it the frontend's browser tests; the timeout leaves room for a busy one)
+## test: lint, then every test against real PostgreSQL and NATS, in two runs at once: the browser
+## tests (every test named TestBrowser…, which drive headless Chromium) without the race detector,
+## and every other test with it. (About 10 minutes on a 2-core machine with a warm build cache,
+## bound by CPU, half of it Chromium's; the timeout leaves room for a busy one. Under the race
+## detector the browser tests took a quarter more CPU, all of it the Go side's; the handlers they
+## drive run under it in their packages' other tests; under it, browser.New refuses a test named
+## otherwise. See README.md.)
 ## (-ldflags '-s -w': test binaries without DWARF link in two thirds of the time; panics and race
 ## reports keep their file:line, which come from the Go symbol table)
+BROWSER_TESTS := ^TestBrowser
+BROWSER_PKGS   = $(sort $(patsubst %/,%,$(dir $(shell grep -rlE --include='*_test.go' '^func TestBrowser' .))))
+GOTEST        := $(GO) test -count=1 -timeout 60m -ldflags '-s -w'
+test: SHELL := /bin/bash
 test: lint lint-spec
-	$(GO) test -race -count=1 -timeout 60m -ldflags '-s -w' ./...
+	@set -o pipefail; \
+	echo "browser tests, without the race detector, in: $(BROWSER_PKGS) (their lines start with 'browser tests:')"; \
+	{ $(GOTEST) -run '$(BROWSER_TESTS)' $(BROWSER_PKGS) 2>&1 | sed -u 's/^/browser tests: /'; } & browser=$$!; \
+	$(GOTEST) -race -skip '$(BROWSER_TESTS)' ./...; race=$$?; \
+	wait $$browser; browser=$$?; \
+	if [ $$race != 0 ] || [ $$browser != 0 ]; then \
+	  echo "make test FAILED: the tests with the race detector exited $$race, the browser tests $$browser"; exit 1; fi; \
+	echo "make test: every test passed"
 
 ## screenshots: the browser tests with their screenshots on, one per step of every journey, in
 ## artifacts/screenshots (or $REDRESS_ARTIFACTS); `make test` takes only a failing check's

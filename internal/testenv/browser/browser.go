@@ -1,6 +1,9 @@
 // Package browser drives Debian's headless Chromium for tests of the web pages,
 // with github.com/chromedp/chromedp.
 //
+// Tests that start Chromium are named TestBrowser… (BrowserTests): `make
+// test` runs them without the race detector.
+//
 // New starts one Chromium for a test; Tab opens a tab in it, each in its own
 // browser context (its own cookie jar) unless ShareCookies says otherwise, so
 // subtests share one browser cheaply and a reviewer and a complainant can be
@@ -42,6 +45,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -79,6 +83,9 @@ func New(t testing.TB) *Browser {
 	if path == "" {
 		path = DefaultChromium
 	}
+	if err := checkName(t.Name(), raceEnabled); err != nil {
+		t.Fatal(err)
+	}
 	if info, err := os.Stat(path); err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
 		t.Fatalf("browser: Chromium not found at %s: install Debian's chromium-headless-shell (apt-get install chromium-headless-shell); .ci/run does this", path)
 	}
@@ -115,6 +122,22 @@ func New(t testing.TB) *Browser {
 		}
 	}
 	t.Fatalf("browser: start Chromium (%s): %v", path, err)
+	return nil
+}
+
+// BrowserTests is how the tests that start Chromium are named: `make test`
+// runs them (-run '^TestBrowser') without the race detector, and every other
+// test with it (-skip '^TestBrowser'). Under the race detector they spent a
+// sixth more CPU, all of it on the Go side, which mostly waits on Chromium.
+const BrowserTests = "TestBrowser"
+
+// checkName refuses a browser in a test not named BrowserTests… when the
+// binary runs with the race detector: `make test` would run that test in its
+// race run, at the cost BrowserTests avoids.
+func checkName(test string, race bool) error {
+	if race && !strings.HasPrefix(test, BrowserTests) {
+		return fmt.Errorf("browser: %s starts Chromium under the race detector: name it %s… so that `make test` runs it in the browser tests' run, without the race detector (see the Makefile)", test, BrowserTests)
+	}
 	return nil
 }
 

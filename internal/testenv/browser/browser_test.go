@@ -490,7 +490,7 @@ func TestBrowser(t *testing.T) {
 	})
 }
 
-func TestChromiumMissing(t *testing.T) {
+func TestBrowserChromiumMissing(t *testing.T) {
 	t.Setenv("REDRESS_CHROMIUM", "/nonexistent/chromium")
 	got := failures(t, func(tb testing.TB) { New(tb) })
 	for _, want := range []string{"Chromium not found at /nonexistent/chromium", "apt-get install chromium-headless-shell", ".ci/run"} {
@@ -502,7 +502,7 @@ func TestChromiumMissing(t *testing.T) {
 
 // A Chromium that dies while it starts is started again, and one that never
 // starts fails the test after startAttempts tries, naming the binary.
-func TestChromiumStartIsRetried(t *testing.T) {
+func TestBrowserStartIsRetried(t *testing.T) {
 	real := os.Getenv("REDRESS_CHROMIUM")
 	if real == "" {
 		real = DefaultChromium
@@ -539,6 +539,38 @@ func TestChromiumStartIsRetried(t *testing.T) {
 	}
 	if raw, _ := os.ReadFile(count); strings.Count(string(raw), "y") != startAttempts {
 		t.Errorf("a Chromium that never starts was tried %d times, want %d", strings.Count(string(raw), "y"), startAttempts)
+	}
+}
+
+// Under the race detector, New refuses a test whose name `make test`'s
+// browser run does not select; without it, any name does.
+func TestOnlyBrowserTestsStartChromiumUnderRace(t *testing.T) {
+	for _, c := range []struct {
+		test string
+		race bool
+		ok   bool
+	}{
+		{"TestBrowserJourneys", true, true},
+		{"TestBrowserJourneys/en_320", true, true},
+		{"TestBrowser", true, true},
+		{"TestJourneys", true, false},
+		{"TestPagesInABrowser/en", true, false},
+		{"TestJourneys", false, true},
+	} {
+		err := checkName(c.test, c.race)
+		if (err == nil) != c.ok {
+			t.Errorf("checkName(%q, race %v) = %v, want ok %v", c.test, c.race, err, c.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "name it TestBrowser…") {
+			t.Errorf("the refusal does not say what to do: %v", err)
+		}
+	}
+	if raceEnabled {
+		// This very test is not one of them: New refuses it, before Chromium starts.
+		t.Setenv("REDRESS_CHROMIUM", "/nonexistent/chromium")
+		if got := failures(t, func(tb testing.TB) { New(tb) }); !strings.Contains(got, "name it TestBrowser…") {
+			t.Errorf("New under the race detector in %s: %q", t.Name(), got)
+		}
 	}
 }
 
