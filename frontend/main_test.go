@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/redresshq/redress/internal/testenv"
+	"github.com/redresshq/redress/internal/testenv/browser"
 )
 
-func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
+// The package's tests share one Chromium (browser.Main) and one PostgreSQL
+// cluster (testenv.Main).
+func TestMain(m *testing.M) { os.Exit(browser.Main(m, testenv.Main)) }

@@ -46,6 +46,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,14 +70,17 @@ const (
 )
 
 // Browser is one running Chromium. Open tabs with Tab; the browser closes when
-// the test that started it ends.
+// the test that started it ends, or, in a binary whose TestMain runs Main,
+// after its last test.
 type Browser struct {
 	ctx  context.Context // the browser's chromedp context; tabs are its children
 	tabs atomic.Int32    // tabs opened, to name their pictures
 }
 
 // New starts a headless Chromium for t and closes it when t ends. Share it
-// across subtests: each Tab is a new tab of this one browser.
+// across subtests: each Tab is a new tab of this one browser. In a test
+// binary whose TestMain runs Main, every test's New returns the same
+// Chromium instead, started by the first.
 func New(t testing.TB) *Browser {
 	t.Helper()
 	path := os.Getenv("REDRESS_CHROMIUM")
@@ -89,7 +93,78 @@ func New(t testing.TB) *Browser {
 	if info, err := os.Stat(path); err != nil || info.IsDir() || info.Mode()&0o111 == 0 {
 		t.Fatalf("browser: Chromium not found at %s: install Debian's chromium-headless-shell (apt-get install chromium-headless-shell); .ci/run does this", path)
 	}
+	if b := sharedBrowser(t, path); b != nil {
+		return b
+	}
+	b, closeBrowser := launch(t, path)
+	t.Cleanup(func() { closeBrowser(t.Logf) })
+	return b
+}
 
+// shared is the one Chromium of a test binary whose TestMain runs Main.
+var shared struct {
+	sync.Mutex
+	on    bool   // Main runs the tests
+	path  string // the binary b runs
+	b     *Browser
+	close func(logf func(format string, args ...any))
+}
+
+// Main runs a package's tests (run is what its TestMain would run, such as
+// testenv.Main) with one Chromium for all of them: every New of the binary
+// returns that browser, started by the first New, and it closes after the
+// last test. Tests still share no state through it: each tab has a browser
+// context of its own (its own cookies, storage and cache) unless ShareCookies
+// says otherwise. Starting a Chromium costs about a CPU-second; the
+// frontend's tests started 27.
+//
+//	func TestMain(m *testing.M) { os.Exit(browser.Main(m, testenv.Main)) }
+func Main(m *testing.M, run func(*testing.M) int) int {
+	shared.Lock()
+	shared.on = true
+	shared.Unlock()
+	code := run(m)
+	closeShared(func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) })
+	return code
+}
+
+// closeShared closes the shared Chromium, if one runs.
+func closeShared(logf func(format string, args ...any)) {
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.close != nil {
+		shared.close(logf)
+		shared.b, shared.close = nil, nil
+	}
+}
+
+// sharedBrowser is the binary's one Chromium, started if need be, or nil when
+// its TestMain does not run Main or t asks for another Chromium binary
+// (REDRESS_CHROMIUM) than the one running.
+func sharedBrowser(t testing.TB, path string) *Browser {
+	t.Helper()
+	shared.Lock()
+	defer shared.Unlock()
+	if !shared.on || (shared.b != nil && shared.path != path) {
+		return nil
+	}
+	if shared.b != nil {
+		if shared.b.ctx.Err() == nil {
+			return shared.b
+		}
+		t.Logf("browser: the shared Chromium has ended (%v); starting another", context.Cause(shared.b.ctx))
+		shared.close(func(string, ...any) {}) // its context has ended: only the leftovers go
+		shared.b, shared.close = nil, nil
+	}
+	shared.b, shared.close = launch(t, path)
+	shared.path = path
+	return shared.b
+}
+
+// launch starts Chromium (path) and returns it with the function that closes
+// it; it fails t if Chromium does not start.
+func launch(t testing.TB, path string) (*Browser, func(logf func(format string, args ...any))) {
+	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -114,15 +189,16 @@ func New(t testing.TB) *Browser {
 	var err error
 	for attempt := 1; attempt <= startAttempts; attempt++ {
 		var b *Browser
-		if b, err = start(t, opts); err == nil {
-			return b
+		var closeBrowser func(logf func(format string, args ...any))
+		if b, closeBrowser, err = start(opts); err == nil {
+			return b, closeBrowser
 		}
 		if attempt < startAttempts {
 			t.Logf("browser: start Chromium (%s), attempt %d of %d: %v", path, attempt, startAttempts, err)
 		}
 	}
 	t.Fatalf("browser: start Chromium (%s): %v", path, err)
-	return nil
+	return nil, nil
 }
 
 // BrowserTests is how the tests that start Chromium are named: `make test`
@@ -144,9 +220,9 @@ func checkName(test string, race bool) error {
 // startAttempts is how many times New tries to start Chromium.
 const startAttempts = 3
 
-// start starts one Chromium with opts and closes it when t ends, or at once
-// if it does not start.
-func start(t testing.TB, opts []chromedp.ExecAllocatorOption) (*Browser, error) {
+// start starts one Chromium with opts and returns it with the function that
+// closes it, or closes it at once if it does not start.
+func start(opts []chromedp.ExecAllocatorOption) (*Browser, func(logf func(format string, args ...any)), error) {
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
 	// The first run starts Chromium and ties its life to ctx, so it cannot
@@ -154,19 +230,19 @@ func start(t testing.TB, opts []chromedp.ExecAllocatorOption) (*Browser, error) 
 	if err := startWithin(ctx, cancelBrowser, Timeout); err != nil {
 		cancelBrowser()
 		cancelAlloc()
-		return nil, err
+		return nil, nil, err
 	}
-	t.Cleanup(func() {
+	closeBrowser := func(logf func(format string, args ...any)) {
 		// Close Chromium gracefully, then kill whatever is left.
 		cctx, cancel := context.WithTimeout(ctx, Timeout)
 		defer cancel()
 		if err := chromedp.Cancel(cctx); err != nil {
-			t.Logf("browser: closing Chromium: %v", err)
+			logf("browser: closing Chromium: %v", err)
 		}
 		cancelBrowser()
 		cancelAlloc()
-	})
-	return &Browser{ctx: ctx}, nil
+	}
+	return &Browser{ctx: ctx}, closeBrowser, nil
 }
 
 // startWithin runs the first action on a chromedp context (which starts the

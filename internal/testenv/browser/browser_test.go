@@ -16,7 +16,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -594,5 +596,73 @@ func TestArtifactDir(t *testing.T) {
 	t.Setenv("REDRESS_ARTIFACTS", "/tmp/elsewhere")
 	if dir, _ := artifactDir(); dir != "/tmp/elsewhere" {
 		t.Errorf("REDRESS_ARTIFACTS is ignored: %s", dir)
+	}
+}
+
+// In a binary whose TestMain runs Main, the tests share one Chromium: the
+// second test's New returns the first's, still running after the first test
+// ended; its tabs still have cookie jars of their own; a Chromium that died
+// is replaced by the next New; and Main's end closes the last one.
+func TestBrowserSharedByTheBinary(t *testing.T) {
+	site := server(t)
+	shared.Lock()
+	shared.on = true
+	shared.Unlock()
+	t.Cleanup(func() {
+		closeShared(t.Logf)
+		shared.Lock()
+		shared.on = false
+		shared.Unlock()
+	})
+	pid := func(b *Browser) int {
+		t.Helper()
+		proc := chromedp.FromContext(b.ctx).Browser.Process()
+		if proc == nil {
+			t.Fatal("no browser process")
+		}
+		return proc.Pid
+	}
+	var first *Browser
+	t.Run("first", func(t *testing.T) {
+		first = New(t)
+		tab := first.Tab(t)
+		Navigate(t, tab, site.base+"/")
+		if _, err := chromedp.Run(tab, chromedp.Evaluate[chromedp.Void](`document.cookie = "who=first; path=/"`)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("second", func(t *testing.T) {
+		b := New(t)
+		if b != first {
+			t.Fatal("the second test started a Chromium of its own")
+		}
+		tab := b.Tab(t)
+		Navigate(t, tab, site.base+"/")
+		if got, _ := chromedp.Run(tab, chromedp.Evaluate[string](`document.cookie`)); got != "" {
+			t.Errorf("a tab of the second test sees the first's cookie %q", got)
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	old := pid(first)
+	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(Timeout)
+	for first.ctx.Err() == nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Run("after a crash", func(t *testing.T) {
+		b := New(t)
+		if b == first || pid(b) == old {
+			t.Fatal("New returned the Chromium that died")
+		}
+		Navigate(t, b.Tab(t), site.base+"/")
+	})
+	last := shared.b
+	closeShared(t.Logf)
+	if last == nil || last.ctx.Err() == nil {
+		t.Error("closeShared left the shared Chromium running")
 	}
 }
