@@ -13,14 +13,14 @@ run:
 ## test: lint, then every test against real PostgreSQL and NATS, in two runs at once: the browser
 ## tests (every test named TestBrowser…, which drive headless Chromium) without the race detector,
 ## and every other test with it. (About 10 minutes on a 2-core machine with a warm build cache,
-## bound by CPU, half of it Chromium's; the timeout leaves room for a busy one. Under the race
-## detector the browser tests took a quarter more CPU, all of it the Go side's; the handlers they
+## bound by CPU, a third of it Chromium's; the timeout leaves room for a busy one. Under the race
+## detector the browser tests took a fifth more CPU, most of it the Go side's; the handlers they
 ## drive run under it in their packages' other tests; under it, browser.New refuses a test named
 ## otherwise. See README.md.)
 ## (-ldflags '-s -w': test binaries without DWARF link in two thirds of the time; panics and race
 ## reports keep their file:line, which come from the Go symbol table)
 BROWSER_TESTS := ^TestBrowser
-BROWSER_PKGS   = $(sort $(patsubst %/,%,$(dir $(shell grep -rlE --include='*_test.go' '^func TestBrowser' .))))
+BROWSER_PKGS   = $(sort $(patsubst %/,%,$(dir $(shell grep -rlE --include='*_test.go' --exclude-dir=.git --exclude-dir=.redress --exclude-dir=node_modules '^func TestBrowser' .))))
 GOTEST        := $(GO) test -count=1 -timeout 60m -ldflags '-s -w'
 test: SHELL := /bin/bash
 test: lint lint-spec

@@ -204,7 +204,7 @@ func launch(t testing.TB, path string) (*Browser, func(logf func(format string, 
 // BrowserTests is how the tests that start Chromium are named: `make test`
 // runs them (-run '^TestBrowser') without the race detector, and every other
 // test with it (-skip '^TestBrowser'). Under the race detector they spent a
-// sixth more CPU, all of it on the Go side, which mostly waits on Chromium.
+// fifth more CPU, most of it on the Go side, which mostly waits on Chromium.
 const BrowserTests = "TestBrowser"
 
 // checkName refuses a browser in a test not named BrowserTests… when the
